@@ -1,0 +1,210 @@
+package ics
+
+import (
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+// plan is what a decided rewrite writes.
+type plan struct {
+	old  block.Block
+	spec block.Spec
+}
+
+// onlineMeetingProps name the meeting's own join link, where present.
+var onlineMeetingProps = []string{
+	"X-MICROSOFT-SKYPETEAMSMEETINGURL",
+	"X-MICROSOFT-ONLINEMEETINGEXTERNALLINK",
+	"X-MICROSOFT-ONLINEMEETINGCONFLINK",
+}
+
+// findBlock returns the first block found in the plain-text or HTML body of
+// the master or, failing that, of an instance.
+func (c *Calendar) findBlock(m *Meeting) (block.Block, bool) {
+	for _, comp := range m.Components() {
+		if b, ok := textBlock(comp); ok {
+			return b, true
+		}
+		if b, ok := htmlBlock(comp); ok {
+			return b, true
+		}
+	}
+	return block.Block{}, false
+}
+
+func textBlock(comp *Component) (block.Block, bool) {
+	p, ok := comp.Prop("DESCRIPTION")
+	if !ok {
+		return block.Block{}, false
+	}
+	return block.FindText(p.Text())
+}
+
+func htmlBlock(comp *Component) (block.Block, bool) {
+	p, ok := htmlBody(comp)
+	if !ok {
+		return block.Block{}, false
+	}
+	return block.FindHTML(p.Text())
+}
+
+// htmlBody returns the X-ALT-DESC that holds HTML.
+func htmlBody(comp *Component) (Property, bool) {
+	for _, p := range comp.All("X-ALT-DESC") {
+		if ft := p.Params.Get("FMTTYPE"); ft == "" || strings.EqualFold(ft, "text/html") {
+			return p, true
+		}
+	}
+	return Property{}, false
+}
+
+// ownsBlock reports whether the block belongs to this meeting: it matches
+// the meeting's online-meeting properties where they name a join link, and
+// a Skype link's user part is the organiser's.
+func (c *Calendar) ownsBlock(m *Meeting, b block.Block, organizer []string) bool {
+	links := meetingLinks(m.First())
+	if len(links) > 0 && !slices.ContainsFunc(links, func(l string) bool { return sameLink(l, b.JoinURL) }) {
+		return false
+	}
+	if b.Provider == block.ProviderSkype && b.SkypeUser != "" {
+		return slices.ContainsFunc(organizer, func(a string) bool {
+			return strings.EqualFold(localPart(address(a)), b.SkypeUser)
+		})
+	}
+	return true
+}
+
+// meetingLinks returns the http(s) join links named by the online-meeting
+// properties.
+func meetingLinks(comp *Component) []string {
+	var links []string
+	for _, name := range onlineMeetingProps {
+		for _, p := range comp.All(name) {
+			v := strings.TrimSpace(p.Text())
+			if strings.HasPrefix(strings.ToLower(v), "http://") || strings.HasPrefix(strings.ToLower(v), "https://") {
+				links = append(links, v)
+			}
+		}
+	}
+	return links
+}
+
+// sameLink compares two join links after unwrapping Safe Links and
+// resolving percent-escapes; scheme and host compare without case.
+func sameLink(a, b string) bool {
+	return canonicalLink(a) == canonicalLink(b)
+}
+
+func canonicalLink(s string) string {
+	s = block.UnwrapSafeLink(strings.TrimSpace(s))
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	path, err := url.PathUnescape(u.EscapedPath())
+	if err != nil {
+		path = u.Path
+	}
+	query, err := url.QueryUnescape(u.RawQuery)
+	if err != nil {
+		query = u.RawQuery
+	}
+	return strings.ToLower(u.Scheme+"://"+u.Host) + strings.TrimSuffix(path, "/") + "?" + query
+}
+
+// newSpec says what the new block holds: the change's values where given,
+// the old block's otherwise.
+func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
+	s := block.Spec{
+		Provider:        old.Provider,
+		JoinURL:         old.JoinURL,
+		ConferenceID:    old.ConferenceID,
+		TollNumbers:     old.TollNumbers,
+		TollFreeNumbers: old.TollFreeNumbers,
+		DialInURL:       old.DialInURL,
+		Lang:            old.Lang,
+	}
+	if ch.Provider != "" && ch.Provider != old.Provider {
+		if ch.JoinURL == "" {
+			return s, fmt.Errorf("the change moves the meeting to %s but gives no join_url", ch.Provider)
+		}
+		s.Provider = ch.Provider
+	}
+	if ch.JoinURL != "" {
+		s.JoinURL = strings.ReplaceAll(ch.JoinURL, "{meeting}", meetingID(old, uid))
+	}
+	if ch.DropDialIn {
+		s.ConferenceID, s.TollNumbers, s.TollFreeNumbers, s.DialInURL = "", nil, nil, ""
+	}
+	if id := digitsOnly(ch.ConferenceID); id != "" && id != s.ConferenceID {
+		s.DialInURL = withConferenceID(s.DialInURL, s.ConferenceID, id)
+		s.ConferenceID = id
+	}
+	setIf(&s.DialInURL, ch.DialInURL)
+	if len(ch.TollNumbers) > 0 {
+		s.TollNumbers = ch.TollNumbers
+	}
+	if len(ch.TollFreeNumbers) > 0 {
+		s.TollFreeNumbers = ch.TollFreeNumbers
+	}
+	return s, nil
+}
+
+func setIf(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+func digitsOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// withConferenceID points a dial-in link that names the old conference id
+// (Teams writes "?id=<conference id>") at the new one.
+func withConferenceID(link, old, id string) string {
+	u, err := url.Parse(link)
+	if err != nil || old == "" || u.Query().Get("id") != old {
+		return link
+	}
+	q := u.Query()
+	q.Set("id", id)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// meetingID is the meeting's own id for "{meeting}": the old block's, or one
+// made from the UID.
+func meetingID(old block.Block, uid string) string {
+	if old.MeetingID != "" {
+		return url.PathEscape(old.MeetingID)
+	}
+	h := fnv.New64a()
+	h.Write([]byte(uid))
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// sameBlock reports whether the old block already says what spec would
+// write, judged by reading back the rendered block.
+func sameBlock(old block.Block, spec block.Spec) bool {
+	nb, ok := block.FindText(block.RenderText(spec))
+	if !ok {
+		return false
+	}
+	return old.Provider == nb.Provider &&
+		sameLink(old.JoinURL, nb.JoinURL) &&
+		old.ConferenceID == nb.ConferenceID &&
+		old.DialInURL == nb.DialInURL &&
+		slices.Equal(old.TollNumbers, nb.TollNumbers) &&
+		slices.Equal(old.TollFreeNumbers, nb.TollFreeNumbers)
+}

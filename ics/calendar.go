@@ -1,0 +1,182 @@
+package ics
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mms-project/mms/ics/tz"
+)
+
+const bom = "\xEF\xBB\xBF"
+
+// Calendar is a parsed iCalendar file that remembers its exact bytes.
+type Calendar struct {
+	Name       string // file name or URL, used in errors
+	data       string
+	lines      []line
+	roots      []*Component // top-level components (usually one VCALENDAR)
+	replace    map[int]string
+	insertions map[int]string // text inserted before a line
+	zones      *tz.Resolver
+}
+
+// Component is one BEGIN..END block.
+type Component struct {
+	Name     string // upper case
+	Props    []Property
+	Children []*Component
+	Parent   *Component
+	begin    int   // index of the BEGIN line
+	end      int   // index of the END line; -1 when it never ends
+	Err      error // what is wrong with this component, if anything
+}
+
+// Parse reads an iCalendar file. It fails only when the data is not an
+// iCalendar file at all; problems inside a component are kept on that
+// component (Component.Err) so they cost only what they touch.
+func Parse(name string, data []byte) (*Calendar, error) {
+	c := &Calendar{Name: name, data: string(data)}
+	from := 0
+	if strings.HasPrefix(c.data, bom) {
+		from = len(bom)
+	}
+	c.lines = splitLines(c.data, from)
+	c.build()
+	return c, c.check()
+}
+
+// build turns the lines into the component tree.
+func (c *Calendar) build() {
+	var stack []*Component
+	for i, l := range c.lines {
+		if l.blank {
+			continue
+		}
+		text := unfold(c.data[l.start:l.end])
+		p, err := parseProperty(text)
+		switch {
+		case err != nil:
+			if len(stack) > 0 {
+				top := stack[len(stack)-1]
+				top.fail(fmt.Errorf("%s: line %d: %w", c.Name, l.num, err))
+			}
+		case p.Name == "BEGIN":
+			comp := &Component{Name: strings.ToUpper(strings.TrimSpace(p.Value)), begin: i, end: -1}
+			if len(stack) > 0 {
+				comp.Parent = stack[len(stack)-1]
+				comp.Parent.Children = append(comp.Parent.Children, comp)
+			} else {
+				c.roots = append(c.roots, comp)
+			}
+			stack = append(stack, comp)
+		case p.Name == "END":
+			stack = c.close(stack, strings.ToUpper(strings.TrimSpace(p.Value)), i)
+		case len(stack) > 0:
+			p.line = i
+			top := stack[len(stack)-1]
+			top.Props = append(top.Props, p)
+		}
+	}
+	for _, comp := range stack {
+		comp.fail(fmt.Errorf("%s: line %d: BEGIN:%s never ends (the file is truncated)", c.Name, c.lines[comp.begin].num, comp.Name))
+	}
+}
+
+// close pops the stack up to the component that END names. Components it
+// closes on the way were never ended and are marked as failed.
+func (c *Calendar) close(stack []*Component, name string, i int) []*Component {
+	for k := len(stack) - 1; k >= 0; k-- {
+		if stack[k].Name != name {
+			continue
+		}
+		for _, open := range stack[k+1:] {
+			open.fail(fmt.Errorf("%s: line %d: BEGIN:%s is closed by END:%s at line %d", c.Name, c.lines[open.begin].num, open.Name, name, c.lines[i].num))
+		}
+		stack[k].end = i
+		return stack[:k]
+	}
+	if len(stack) > 0 {
+		stack[len(stack)-1].fail(fmt.Errorf("%s: line %d: END:%s without BEGIN:%s", c.Name, c.lines[i].num, name, name))
+	}
+	return stack
+}
+
+// fail records the first error of a component and of its parents up to,
+// but not including, the VCALENDAR.
+func (comp *Component) fail(err error) {
+	for x := comp; x != nil && x.Name != "VCALENDAR"; x = x.Parent {
+		if x.Err == nil {
+			x.Err = err
+		}
+		if x.Name == "VEVENT" || x.Name == "VTODO" || x.Name == "VJOURNAL" {
+			return
+		}
+	}
+}
+
+// check refuses data that is not an iCalendar 2.0 file.
+func (c *Calendar) check() error {
+	for _, root := range c.roots {
+		if root.Name != "VCALENDAR" {
+			continue
+		}
+		if v, ok := root.Prop("VERSION"); ok && strings.TrimSpace(v.Value) == "1.0" {
+			return fmt.Errorf("%s: line %d: this is a vCalendar 1.0 file (VERSION:1.0), not iCalendar 2.0; export the calendar again as iCalendar (.ics, VERSION:2.0)", c.Name, c.lines[v.line].num)
+		}
+		return nil
+	}
+	if len(c.roots) == 0 && len(c.lines) > 0 {
+		return fmt.Errorf("%s: line 1: not an iCalendar file (no BEGIN:VCALENDAR)", c.Name)
+	}
+	if len(c.lines) == 0 {
+		return fmt.Errorf("%s: the file is empty", c.Name)
+	}
+	return fmt.Errorf("%s: line %d: not an iCalendar file (BEGIN:%s where BEGIN:VCALENDAR was expected)", c.Name, c.lines[c.roots[0].begin].num, c.roots[0].Name)
+}
+
+// Prop returns the first property of that name.
+func (comp *Component) Prop(name string) (Property, bool) {
+	for _, p := range comp.Props {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Property{}, false
+}
+
+// All returns every property of that name, in order.
+func (comp *Component) All(name string) []Property {
+	var out []Property
+	for _, p := range comp.Props {
+		if p.Name == name {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Line returns the 1-based line number where the component begins.
+func (c *Calendar) Line(comp *Component) int {
+	return c.lines[comp.begin].num
+}
+
+// PropLine returns the 1-based line number of a property.
+func (c *Calendar) PropLine(p Property) int {
+	return c.lines[p.line].num
+}
+
+// Components returns every component of that name, depth first.
+func (c *Calendar) Components(name string) []*Component {
+	var out []*Component
+	var walk func([]*Component)
+	walk = func(list []*Component) {
+		for _, comp := range list {
+			if comp.Name == name {
+				out = append(out, comp)
+			}
+			walk(comp.Children)
+		}
+	}
+	walk(c.roots)
+	return out
+}

@@ -1,0 +1,28 @@
+// Package ics reads and edits iCalendar files without losing a byte.
+//
+// # The lossless guarantee
+//
+// [Parse] keeps every content line as the exact bytes it was read from:
+// folding with a space or a TAB, CRLF or LF endings, a UTF-8 byte order
+// mark, folds that split a UTF-8 character or an escape, over-long lines and
+// raw line breaks inside a value. [Calendar.Bytes] of an unedited calendar
+// is the input, byte for byte.
+//
+// Edits replace whole content lines: the edited property is written again
+// with CRLF and folded at 75 octets, never inside a UTF-8 character, and
+// every other line keeps its bytes and its place. go-ical's encoder is never
+// used on a user's calendar (it sorts properties and drops folding); go-ical
+// values are used only to read dates and recurrence.
+//
+// # Meetings
+//
+// A meeting is every VEVENT of one UID: the series master and its
+// overridden instances. [Calendar.Migrate] decides whether one meeting's
+// online-meeting block is replaced, following the rules of the product
+// contract in order, and records the rewrite; [Calendar.Request] builds the
+// iTIP METHOD:REQUEST that tells the attendees.
+//
+// Bad input never panics: a malformed line or a component that never ends
+// fails only the meeting it belongs to, with an error naming the file, the
+// line and the UID.
+package ics

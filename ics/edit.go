@@ -1,0 +1,68 @@
+package ics
+
+import "strings"
+
+// setValue replaces a property's value, keeping its name and parameters
+// exactly as written. The line is written again with CRLF, folded at 75
+// octets.
+func (c *Calendar) setValue(p Property, value string) {
+	if c.replace == nil {
+		c.replace = map[int]string{}
+	}
+	c.replace[p.line] = fold(p.head + ":" + value)
+}
+
+// insertBefore adds a content line before the line at index i.
+func (c *Calendar) insertBefore(i int, text string) {
+	if c.insertions == nil {
+		c.insertions = map[int]string{}
+	}
+	c.insertions[i] += fold(text)
+}
+
+// Edited reports whether any line was changed.
+func (c *Calendar) Edited() bool {
+	return len(c.replace) > 0 || len(c.insertions) > 0
+}
+
+// Bytes returns the calendar with its edits; an unedited calendar gives back
+// exactly the bytes it was parsed from.
+func (c *Calendar) Bytes() []byte {
+	if !c.Edited() {
+		return []byte(c.data)
+	}
+	var b strings.Builder
+	b.Grow(len(c.data) + len(c.data)/16)
+	prev := 0
+	for i, l := range c.lines {
+		ins, inserted := c.insertions[i]
+		rep, replaced := c.replace[i]
+		if !inserted && !replaced {
+			continue
+		}
+		b.WriteString(c.data[prev:l.start])
+		b.WriteString(ins)
+		if replaced {
+			b.WriteString(rep)
+		} else {
+			b.WriteString(c.data[l.start:l.end])
+		}
+		prev = l.end
+	}
+	b.WriteString(c.data[prev:])
+	return []byte(b.String())
+}
+
+// raw returns the lines begin..end (inclusive) with edits applied.
+func (c *Calendar) raw(begin, end int) string {
+	var b strings.Builder
+	for i := begin; i <= end; i++ {
+		b.WriteString(c.insertions[i])
+		if rep, ok := c.replace[i]; ok {
+			b.WriteString(rep)
+			continue
+		}
+		b.WriteString(c.data[c.lines[i].start:c.lines[i].end])
+	}
+	return b.String()
+}

@@ -1,0 +1,108 @@
+package ics
+
+import (
+	"strings"
+)
+
+// line is one content line: its first physical line and every continuation,
+// as offsets into the calendar's data.
+type line struct {
+	start, end int // data[start:end] is the raw text, line endings included
+	num        int // 1-based number of the first physical line
+	folded     bool
+	blank      bool
+}
+
+// splitLines cuts data into content lines. A physical line that starts with
+// a space or TAB continues the previous content line (a fold). A physical
+// line that cannot start a content line (no NAME followed by ';' or ':')
+// also continues it: some exporters write raw line breaks inside a value.
+func splitLines(data string, from int) []line {
+	var lines []line
+	num := 1
+	for pos := from; pos < len(data); {
+		end := physicalEnd(data, pos)
+		text := data[pos:end]
+		switch {
+		case isBlank(text):
+			lines = append(lines, line{start: pos, end: end, num: num, blank: true})
+		case len(lines) > 0 && !lines[len(lines)-1].blank && continues(text):
+			lines[len(lines)-1].end = end
+			lines[len(lines)-1].folded = true
+		default:
+			lines = append(lines, line{start: pos, end: end, num: num})
+		}
+		num++
+		pos = end
+	}
+	return lines
+}
+
+// physicalEnd returns the offset just past the '\n' that ends the physical
+// line starting at pos, or len(data).
+func physicalEnd(data string, pos int) int {
+	i := strings.IndexByte(data[pos:], '\n')
+	if i < 0 {
+		return len(data)
+	}
+	return pos + i + 1
+}
+
+func isBlank(text string) bool {
+	return strings.TrimRight(text, "\r\n") == ""
+}
+
+// continues reports whether a physical line belongs to the content line
+// before it.
+func continues(text string) bool {
+	return text[0] == ' ' || text[0] == '\t' || !startsContentLine(text)
+}
+
+// startsContentLine reports whether text begins with a property name
+// followed by ';' or ':'.
+func startsContentLine(text string) bool {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c == ';' || c == ':':
+			return i > 0
+		case c == '-' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// unfold joins the physical lines of one content line: a line break followed
+// by one space or TAB disappears; a raw line break inside a value is kept as
+// a single '\n'. The final line ending is dropped.
+func unfold(raw string) string {
+	raw = trimEOL(raw)
+	if !strings.Contains(raw, "\n") {
+		return raw
+	}
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '\r' && i+1 < len(raw) && raw[i+1] == '\n' {
+			continue
+		}
+		if c != '\n' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+1 < len(raw) && (raw[i+1] == ' ' || raw[i+1] == '\t') {
+			i++ // drop the fold's white space
+			continue
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func trimEOL(s string) string {
+	s = strings.TrimSuffix(s, "\n")
+	return strings.TrimSuffix(s, "\r")
+}

@@ -1,0 +1,193 @@
+package ics
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/mms-project/mms/internal/corpus"
+)
+
+// Every real file reads back byte for byte.
+func TestRoundTripCorpus(t *testing.T) {
+	for _, path := range corpus.RealFiles(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cal, err := Parse(filepath.Base(path), data)
+			if err != nil && !strings.Contains(err.Error(), "vCalendar 1.0") {
+				t.Fatalf("Parse: %v", err)
+			}
+			if cal == nil {
+				t.Fatal("Parse returned no calendar")
+			}
+			if got := cal.Bytes(); !bytes.Equal(got, data) {
+				t.Fatalf("Bytes() differs from the input (%d vs %d bytes)", len(got), len(data))
+			}
+		})
+	}
+}
+
+func TestRoundTripOddities(t *testing.T) {
+	cases := map[string]string{
+		"bom crlf":        bom + "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+		"lf":              "BEGIN:VCALENDAR\nVERSION:2.0\nEND:VCALENDAR\n",
+		"tab fold":        "BEGIN:VCALENDAR\r\nX-A:ab\r\n\tcd\r\nEND:VCALENDAR\r\n",
+		"escape split":    "BEGIN:VCALENDAR\r\nX-A:a\\\r\n nb\r\nEND:VCALENDAR\r\n",
+		"utf8 split":      "BEGIN:VCALENDAR\r\nX-A:\xe6\xbc\r\n \xa2\r\nEND:VCALENDAR\r\n",
+		"raw break":       "BEGIN:VCALENDAR\r\nX-A:<p>one\r\nsecond line</p>\r\nEND:VCALENDAR\r\n",
+		"no final EOL":    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR",
+		"blank lines":     "BEGIN:VCALENDAR\r\n\r\nVERSION:2.0\r\n\r\nEND:VCALENDAR\r\n\r\n",
+		"truncated":       "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMM",
+		"long line":       "BEGIN:VCALENDAR\r\nX-A:" + strings.Repeat("x", 300) + "\r\nEND:VCALENDAR\r\n",
+		"mixed endings":   "BEGIN:VCALENDAR\nVERSION:2.0\r\nEND:VCALENDAR\n",
+		"trailing junk":   "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\ngarbage\r\n",
+		"unbalanced ends": "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VTODO\r\nEND:VCALENDAR\r\n",
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			cal, _ := Parse(name, []byte(in))
+			if got := string(cal.Bytes()); got != in {
+				t.Fatalf("got %q", got)
+			}
+		})
+	}
+}
+
+func TestUnfold(t *testing.T) {
+	cal, err := Parse("t.ics", []byte("BEGIN:VCALENDAR\r\nX-A;P=\"a:b;c\":ab\r\n\tcd\\\r\n ne\xe6\xbc\r\n \xa2\r\nX-B:<p>one\nsecond</p>\r\nEND:VCALENDAR\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := cal.roots[0]
+	a, _ := root.Prop("X-A")
+	if a.Value != "abcd\\ne漢" || a.Params.Get("P") != "a:b;c" || a.Text() != "abcd\ne漢" {
+		t.Fatalf("X-A = %q params %v", a.Value, a.Params)
+	}
+	if b, _ := root.Prop("X-B"); b.Value != "<p>one\nsecond</p>" {
+		t.Fatalf("X-B = %q", b.Value)
+	}
+}
+
+func TestFold(t *testing.T) {
+	for _, in := range []string{
+		"DESCRIPTION:" + strings.Repeat("å", 100),
+		"DESCRIPTION:" + strings.Repeat("a", 62) + `\n` + strings.Repeat("b", 100),
+		"DESCRIPTION:" + strings.Repeat("漢字", 60) + "🙂🙂🙂",
+		"SHORT:x",
+	} {
+		out := fold(in)
+		if !strings.HasSuffix(out, "\r\n") {
+			t.Fatalf("no CRLF at the end: %q", out)
+		}
+		for _, phys := range strings.SplitAfter(out, "\r\n") {
+			body := strings.TrimSuffix(phys, "\r\n")
+			if len(body) > foldWidth {
+				t.Fatalf("line of %d octets: %q", len(body), body)
+			}
+			if !utf8.ValidString(strings.TrimPrefix(body, " ")) {
+				t.Fatalf("fold split a character: %q", body)
+			}
+			if strings.HasSuffix(body, `\`) && !strings.HasSuffix(body, `\\`) {
+				t.Fatalf("fold split an escape: %q", body)
+			}
+		}
+		if got := unfold(out); got != in {
+			t.Fatalf("unfold(fold(x)) = %q, want %q", got, in)
+		}
+	}
+}
+
+func TestSpliceKeepsEscapesOutsideTheSpan(t *testing.T) {
+	value := `Hej\, världen\; 漢字\nBLOCK\nslut\,`
+	text, at := unescape(value)
+	start := strings.Index(text, "BLOCK")
+	got := spliceText(value, at, start, start+len("BLOCK"), "new, block\n")
+	if want := `Hej\, världen\; 漢字\nnew\, block\n\nslut\,`; got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+// An edit rewrites only its own line; everything else keeps its bytes.
+func TestEditTouchesOneLine(t *testing.T) {
+	in := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1\nSUMMARY;LANGUAGE=sv:Möte\n\tmed text\nSEQUENCE:4\nEND:VEVENT\nEND:VCALENDAR\n"
+	cal, err := Parse("t.ics", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := cal.Components("VEVENT")[0]
+	seq, _ := ev.Prop("SEQUENCE")
+	cal.setValue(seq, "5")
+	cal.insertBefore(ev.end, "X-NEW:"+strings.Repeat("ü", 50))
+	want := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1\nSUMMARY;LANGUAGE=sv:Möte\n\tmed text\nSEQUENCE:5\r\nX-NEW:" +
+		strings.Repeat("ü", 34) + "\r\n " + strings.Repeat("ü", 16) + "\r\nEND:VEVENT\nEND:VCALENDAR\n"
+	if got := string(cal.Bytes()); got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"empty", "", "t.ics: the file is empty"},
+		{"not ical", "hello world\n", "t.ics: line 1: not an iCalendar file"},
+		{"vcard", "BEGIN:VCARD\r\nEND:VCARD\r\n", "BEGIN:VCARD where BEGIN:VCALENDAR was expected"},
+		{"vcal 1.0", "BEGIN:VCALENDAR\r\nVERSION:1.0\r\nEND:VCALENDAR\r\n", "t.ics: line 2: this is a vCalendar 1.0 file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("t.ics", []byte(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A bad event fails only itself; its neighbours are readable.
+func TestBadEventFailsOnlyItself(t *testing.T) {
+	in := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" +
+		"BEGIN:VEVENT\r\nUID:good-1\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:bad\r\nDTSTART;TZID=Europe/Oslo 20260101T100000\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:good-2\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:cut\r\nSUMMARY:x\r\n"
+	cal, err := Parse("t.ics", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, m := range cal.Meetings() {
+		got[m.UID] = ""
+		if m.Err != nil {
+			got[m.UID] = m.Err.Error()
+		}
+	}
+	want := map[string]string{
+		"good-1": "",
+		"bad":    `t.ics: line 8: DTSTART: parameter TZID: no ':' before the value`,
+		"good-2": "",
+		"cut":    "t.ics: line 13: BEGIN:VEVENT never ends (the file is truncated)",
+	}
+	for uid, w := range want {
+		if got[uid] != w {
+			t.Errorf("%s: err = %q, want %q", uid, got[uid], w)
+		}
+	}
+}
+
+func FuzzRoundTrip(f *testing.F) {
+	f.Add([]byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDESCRIPTION:x\\\r\n n\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	f.Add([]byte(bom + "BEGIN:VCALENDAR\nX-A;P=\"q:;\":v\n\tw\nEND:VCALENDAR"))
+	f.Add([]byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VTODO\r\n\r\nraw\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cal, _ := Parse("fuzz.ics", data)
+		if got := cal.Bytes(); !bytes.Equal(got, data) {
+			t.Fatalf("Bytes() differs from the input")
+		}
+		_ = cal.Meetings()
+	})
+}

@@ -1,0 +1,105 @@
+package ics
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/emersion/go-ical"
+)
+
+// Meeting is every VEVENT of one UID in a calendar: the series master (the
+// component without RECURRENCE-ID) and its overridden instances.
+type Meeting struct {
+	UID       string
+	Master    *Component   // nil when only instances were exported
+	Overrides []*Component // components with RECURRENCE-ID, in file order
+	Err       error        // the first error of any of its components
+}
+
+// Components returns the master (if any) and the overrides.
+func (m *Meeting) Components() []*Component {
+	if m.Master == nil {
+		return m.Overrides
+	}
+	return append([]*Component{m.Master}, m.Overrides...)
+}
+
+// First returns the component that speaks for the meeting: the master, or
+// the first override.
+func (m *Meeting) First() *Component {
+	if m.Master != nil {
+		return m.Master
+	}
+	return m.Overrides[0]
+}
+
+// Meetings groups the calendar's VEVENTs by UID, in order of first
+// appearance. A VEVENT without a UID is a meeting of its own whose Err says
+// so.
+func (c *Calendar) Meetings() []*Meeting {
+	var out []*Meeting
+	byUID := map[string]*Meeting{}
+	for _, ev := range c.Components("VEVENT") {
+		uid := ""
+		if p, ok := ev.Prop("UID"); ok {
+			uid = strings.TrimSpace(p.Value)
+		}
+		m := byUID[uid]
+		if m == nil || uid == "" {
+			m = &Meeting{UID: uid}
+			out = append(out, m)
+			if uid != "" {
+				byUID[uid] = m
+			}
+		}
+		c.addToMeeting(m, ev)
+	}
+	return out
+}
+
+func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
+	switch _, isInstance := ev.Prop("RECURRENCE-ID"); {
+	case isInstance:
+		m.Overrides = append(m.Overrides, ev)
+	case m.Master == nil:
+		m.Master = ev
+	default:
+		ev.fail(fmt.Errorf("%s: line %d: a second VEVENT without RECURRENCE-ID for UID %s (the first is at line %d)", c.Name, c.Line(ev), m.UID, c.Line(m.Master)))
+		m.Overrides = append(m.Overrides, ev)
+	}
+	if m.UID == "" && ev.Err == nil {
+		ev.fail(fmt.Errorf("%s: line %d: VEVENT has no UID", c.Name, c.Line(ev)))
+	}
+	for _, p := range ev.Props {
+		if strings.EqualFold(p.Params.Get("ENCODING"), "QUOTED-PRINTABLE") {
+			ev.fail(fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name))
+		}
+	}
+	if m.Err == nil && ev.Err != nil {
+		m.Err = ev.Err
+	}
+}
+
+// toICal converts a component (and its children) to a go-ical value, for
+// dates and recurrence only. It is never encoded.
+func (comp *Component) toICal() *ical.Component {
+	out := &ical.Component{Name: comp.Name, Props: ical.Props{}}
+	for _, p := range comp.Props {
+		out.Props[p.Name] = append(out.Props[p.Name], p.toICal())
+	}
+	for _, child := range comp.Children {
+		out.Children = append(out.Children, child.toICal())
+	}
+	return out
+}
+
+// timezones returns the calendar's VTIMEZONE components as go-ical values.
+func (c *Calendar) timezones() []*ical.Component {
+	var out []*ical.Component
+	for _, tz := range c.Components("VTIMEZONE") {
+		if tz.Err == nil {
+			out = append(out, tz.toICal())
+		}
+	}
+	return out
+}

@@ -1,0 +1,132 @@
+package ics
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/ics/recur"
+	"github.com/mms-project/mms/ics/tz"
+)
+
+// Migrate decides whether one meeting's block is replaced and, if so,
+// records the rewrite in the calendar. Reasons to skip are checked in the
+// contract's order; the first that holds is reported.
+func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
+	res = c.describe(m, r)
+	defer func() {
+		if p := recover(); p != nil { // never let one meeting take the batch down
+			res.Err = fmt.Errorf("%s: UID %s: internal error: %v", c.Name, m.UID, p)
+			res.Changed = nil
+		}
+	}()
+	if m.Err != nil {
+		res.Err = m.Err
+		return res
+	}
+	found, reason, err := c.decide(m, r, ch, &res)
+	switch {
+	case err != nil:
+		res.Err = err
+	case reason != "":
+		res.Skipped = reason
+	default:
+		res.Changed, res.Err = c.rewrite(m, r, found)
+	}
+	return res
+}
+
+// describe fills what the report says of any meeting.
+func (c *Calendar) describe(m *Meeting, r Rules) Result {
+	first := m.First()
+	res := Result{UID: m.UID}
+	if p, ok := first.Prop("SUMMARY"); ok {
+		res.Summary = p.Text()
+	}
+	if p, ok := first.Prop("DTSTART"); ok {
+		prop := p.toICal()
+		res.Start, _, _ = recur.DateTime(&prop, c.resolver(), floating(r))
+	}
+	res.Attendees, res.Organizer = people(m.Components())
+	res.People = len(res.Attendees)
+	if res.Organizer != "" {
+		res.People++
+	}
+	return res
+}
+
+// decide applies the skip rules in order and returns what the rewrite needs.
+func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Reason, error) {
+	if !isOrganizer(m.First(), r.Organizer) {
+		return plan{}, NotOrganizer, nil
+	}
+	future, err := c.hasFuture(m, r)
+	if err != nil {
+		return plan{}, "", err
+	}
+	if !future {
+		return plan{}, Past, nil
+	}
+	if res.People > MaxPeople {
+		return plan{}, TooManyAttendees, nil
+	}
+	old, ok := c.findBlock(m)
+	if !ok {
+		return plan{}, NoMeetingBlock, nil
+	}
+	res.Provider, res.OldJoinURL = old.Provider, old.JoinURL
+	if old.Provider != block.ProviderTeams && old.Provider != block.ProviderSkype {
+		return plan{}, OtherProvider, nil
+	}
+	if !c.ownsBlock(m, old, r.Organizer) {
+		return plan{}, PastedBlock, nil
+	}
+	spec, err := newSpec(old, ch, m.UID)
+	if err != nil {
+		return plan{}, "", fmt.Errorf("%s: UID %s: %w", c.Name, m.UID, err)
+	}
+	res.NewJoinURL = spec.JoinURL
+	if sameBlock(old, spec) {
+		return plan{}, AlreadyCurrent, nil
+	}
+	return plan{old: old, spec: spec}, "", nil
+}
+
+// hasFuture reports whether any occurrence is at or after now.
+func (c *Calendar) hasFuture(m *Meeting, r Rules) (bool, error) {
+	s := recur.Series{}
+	if m.Master != nil {
+		s.Master = m.Master.toICal()
+	}
+	for _, o := range m.Overrides {
+		s.Overrides = append(s.Overrides, o.toICal())
+	}
+	_, ok, err := s.NextAtOrAfter(r.Now, c.resolver(), floating(r))
+	if err != nil {
+		return false, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(m.First()), m.UID, err)
+	}
+	return ok, nil
+}
+
+// isPast reports whether one instance lies before now.
+func (c *Calendar) isPast(comp *Component, r Rules) (bool, error) {
+	past, err := recur.IsPast(comp.toICal(), r.Now, c.resolver(), floating(r))
+	if err != nil {
+		return false, fmt.Errorf("%s: line %d: %w", c.Name, c.Line(comp), err)
+	}
+	return past, nil
+}
+
+func (c *Calendar) resolver() *tz.Resolver {
+	if c.zones == nil {
+		c.zones = tz.NewResolver(c.timezones())
+	}
+	return c.zones
+}
+
+func floating(r Rules) *time.Location {
+	if r.Floating == nil {
+		return time.UTC
+	}
+	return r.Floating
+}

@@ -1,0 +1,312 @@
+package ics
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+var (
+	testNow   = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	testStamp = time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)
+	testRules = Rules{Organizer: []string{"anna@contoso.com", "a.berg@contoso.com"}, Now: testNow, Stamp: testStamp}
+)
+
+const oldJoin = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d"
+
+// teamsBody is the plain-text body Outlook writes for a Teams meeting, with
+// Swedish and Vietnamese text around the block.
+func teamsBody(join string) string {
+	return "Hej allihop – agenda följer 漢字 🙂\n\n" +
+		"________________________________________________________________________________\n" +
+		"Microsoft Teams meeting\n\nJoin on your computer or mobile app\n\n" +
+		"Click here to join the meeting <" + join + ">\n\n" +
+		"Or call in (audio only)\n\n+46 8 505 248 89,,580849884#   Sweden, Stockholm\n\n" +
+		"Phone Conference ID: 580 849 884#\n\n" +
+		"Find a local number <https://dialin.teams.microsoft.com/abc?id=580849884> | Reset PIN <https://mysettings.lync.com/pstnconferencing>\n\n" +
+		"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/>\n\n" +
+		"________________________________________________________________________________\n\nCuộc họp kết thúc lúc 10 giờ."
+}
+
+type event struct {
+	uid, start, organizer, extra, body string
+	attendees                          int
+	recurrenceID                       string
+}
+
+func (e event) String() string {
+	var b strings.Builder
+	b.WriteString("BEGIN:VEVENT\r\n")
+	for i := 0; i < e.attendees; i++ {
+		fmt.Fprintf(&b, "ATTENDEE;CN=\"Person %d\";PARTSTAT=ACCEPTED;RSVP=TRUE:mailto:p%d@fabrikam.com\r\n", i, i)
+	}
+	if e.body != "" {
+		b.WriteString(fold("DESCRIPTION:" + escape(e.body)))
+	}
+	fmt.Fprintf(&b, "DTSTART;TZID=\"W. Europe Standard Time\":%s\r\nDTSTAMP:20250101T000000Z\r\n", e.start)
+	if e.recurrenceID != "" {
+		fmt.Fprintf(&b, "RECURRENCE-ID;TZID=\"W. Europe Standard Time\":%s\r\n", e.recurrenceID)
+	}
+	b.WriteString("LOCATION:Microsoft Teams Meeting\r\n")
+	fmt.Fprintf(&b, "ORGANIZER;CN=Anna:mailto:%s\r\nSUMMARY;LANGUAGE=sv-se:Veckomöte\r\nUID:%s\r\n%sEND:VEVENT\r\n", e.organizer, e.uid, e.extra)
+	return b.String()
+}
+
+const wEurope = "BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\nBEGIN:STANDARD\r\nDTSTART:16011028T030000\r\n" +
+	"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n" +
+	"BEGIN:DAYLIGHT\r\nDTSTART:16010325T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nTZOFFSETFROM:+0100\r\n" +
+	"TZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+
+func calendar(events ...event) string {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\nVERSION:2.0\r\n" + wEurope)
+	for _, e := range events {
+		b.WriteString(e.String())
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	return b.String()
+}
+
+var newTeams = Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/new", ConferenceID: "111 222 333"}
+
+func migrateOne(t *testing.T, src string, r Rules, ch Change) (*Calendar, Result) {
+	t.Helper()
+	cal, err := Parse("test.ics", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := cal.Meetings()
+	if len(ms) != 1 {
+		t.Fatalf("%d meetings, want 1", len(ms))
+	}
+	return cal, cal.Migrate(ms[0], r, ch)
+}
+
+func future(e event) event {
+	if e.start == "" {
+		e.start = "20260120T100000"
+	}
+	if e.organizer == "" {
+		e.organizer = "anna@contoso.com"
+	}
+	if e.uid == "" {
+		e.uid = "uid-1"
+	}
+	if e.attendees == 0 {
+		e.attendees = 3
+	}
+	return e
+}
+
+func TestSkipReasons(t *testing.T) {
+	cases := []struct {
+		name string
+		ev   event
+		ch   Change
+		want Reason
+	}{
+		{"someone else organises", event{organizer: "boss@contoso.com", body: teamsBody(oldJoin)}, newTeams, NotOrganizer},
+		{"an alias organises", event{organizer: "A.Berg@CONTOSO.com", body: teamsBody(oldJoin)}, newTeams, ""},
+		{"not organiser beats past", event{organizer: "boss@contoso.com", start: "20200101T100000"}, newTeams, NotOrganizer},
+		{"past", event{start: "20250101T100000", body: teamsBody(oldJoin)}, newTeams, Past},
+		{"250 people", event{attendees: 249, body: teamsBody(oldJoin)}, newTeams, ""},
+		{"251 people", event{attendees: 250, body: teamsBody(oldJoin)}, newTeams, TooManyAttendees},
+		{"no body", event{}, newTeams, NoMeetingBlock},
+		{"pasted link only", event{body: "Join here: " + oldJoin}, newTeams, NoMeetingBlock},
+		{"zoom", event{body: "Join Zoom Meeting\nhttps://us02web.zoom.us/j/85512345678?pwd=abc\n\nMeeting ID: 855 1234 5678\nPasscode: 123456\n"}, newTeams, OtherProvider},
+		{"pasted block", event{body: teamsBody(oldJoin), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER%40thread.v2/0\r\n"}, newTeams, PastedBlock},
+		{"own block with properties", event{body: teamsBody(oldJoin), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"}, newTeams, ""},
+		{"already current", event{body: teamsBody(oldJoin)}, Change{}, AlreadyCurrent},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, res := migrateOne(t, calendar(future(tc.ev)), testRules, tc.ch)
+			if res.Err != nil {
+				t.Fatalf("Err = %v", res.Err)
+			}
+			if res.Skipped != tc.want {
+				t.Fatalf("Skipped = %q, want %q", res.Skipped, tc.want)
+			}
+		})
+	}
+}
+
+// A start a few minutes either side of now, in a Windows zone, on the day
+// daylight saving time ends (W. Europe: UTC+2 until 01:00 UTC, then UTC+1).
+func TestPastBoundaryAcrossDST(t *testing.T) {
+	now := time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC) // 02:30 CET after the change
+	cases := []struct {
+		start string
+		want  Reason
+	}{
+		{"20261025T022500", Past}, // 01:25 UTC
+		{"20261025T023000", ""},   // 01:30 UTC: at now counts as future
+		{"20261025T023500", ""},
+		{"20261025T015500", Past}, // 23:55 UTC the day before (CEST)
+	}
+	for _, tc := range cases {
+		r := testRules
+		r.Now = now
+		_, res := migrateOne(t, calendar(future(event{start: tc.start, body: teamsBody(oldJoin)})), r, newTeams)
+		if res.Err != nil || res.Skipped != tc.want {
+			t.Errorf("start %s: Skipped=%q Err=%v, want %q", tc.start, res.Skipped, res.Err, tc.want)
+		}
+	}
+}
+
+func TestRewriteChangesOnlyWhatItMust(t *testing.T) {
+	src := calendar(future(event{body: teamsBody(oldJoin), extra: "SEQUENCE:3\r\nLAST-MODIFIED:20250101T000000Z\r\nX-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"}))
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("not rewritten: %+v", res)
+	}
+	out := string(cal.Bytes())
+	wantJoin := "https://teams.microsoft.com/l/meetup-join/19:meeting_OLD@thread.v2/new"
+	if res.NewJoinURL != wantJoin {
+		t.Errorf("NewJoinURL = %q, want %q", res.NewJoinURL, wantJoin)
+	}
+	if got := propText(t, out, "X-MICROSOFT-SKYPETEAMSMEETINGURL"); got != wantJoin {
+		t.Errorf("X-MICROSOFT-SKYPETEAMSMEETINGURL = %q", got)
+	}
+	for _, want := range []string{"SEQUENCE:4\r\n", "DTSTAMP:20260115T093000Z\r\n", "LAST-MODIFIED:20260115T093000Z\r\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	changed := map[string]bool{"DESCRIPTION": true, "SEQUENCE": true, "DTSTAMP": true, "LAST-MODIFIED": true, "X-MICROSOFT-SKYPETEAMSMEETINGURL": true}
+	assertOnlyChanged(t, src, out, changed)
+	desc := propText(t, out, "DESCRIPTION")
+	if !strings.HasPrefix(desc, "Hej allihop – agenda följer 漢字 🙂\n\n") || !strings.HasSuffix(desc, "\n\nCuộc họp kết thúc lúc 10 giờ.") {
+		t.Errorf("text around the block changed: %q", desc)
+	}
+	if strings.Contains(desc, "meeting_OLD%40thread.v2/0?context") || !strings.Contains(desc, wantJoin) {
+		t.Errorf("block not replaced: %q", desc)
+	}
+	b, ok := block.FindText(desc)
+	if !ok || b.ConferenceID != "111222333" || b.DialInURL != "https://dialin.teams.microsoft.com/abc?id=111222333" {
+		t.Errorf("new block = %+v, %v", b, ok)
+	}
+}
+
+func TestSecondRunIsAlreadyCurrent(t *testing.T) {
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("first run: %+v", res)
+	}
+	_, again := migrateOne(t, string(cal.Bytes()), testRules, newTeams)
+	if again.Skipped != AlreadyCurrent {
+		t.Fatalf("second run: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
+func TestSequenceAddedWhereMissing(t *testing.T) {
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	if !strings.Contains(string(cal.Bytes()), "SEQUENCE:1\r\nEND:VEVENT") {
+		t.Fatal("SEQUENCE:1 not added")
+	}
+}
+
+// A series: the master and the future instance change; the past instance
+// keeps every byte.
+func TestSeriesLeavesPastInstancesAlone(t *testing.T) {
+	master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=6\r\nSEQUENCE:0\r\n"})
+	past := future(event{start: "20260112T110000", recurrenceID: "20260112T100000", body: teamsBody(oldJoin), extra: "SEQUENCE:0\r\n"})
+	next := future(event{start: "20260126T110000", recurrenceID: "20260126T100000", body: teamsBody(oldJoin), extra: "SEQUENCE:0\r\n"})
+	src := calendar(master, past, next)
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() || len(res.Changed) != 2 {
+		t.Fatalf("rewritten=%v changed=%d err=%v", res.Rewritten(), len(res.Changed), res.Err)
+	}
+	if !strings.Contains(string(cal.Bytes()), past.String()) {
+		t.Fatal("the past instance changed")
+	}
+	req := string(cal.Request(res.Changed))
+	for _, want := range []string{"METHOD:REQUEST\r\n", "BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time", "RECURRENCE-ID;TZID=\"W. Europe Standard Time\":20260126T100000", "PARTSTAT=ACCEPTED;RSVP=TRUE:mailto:p0@fabrikam.com"} {
+		if !strings.Contains(req, want) {
+			t.Errorf("request lacks %q", want)
+		}
+	}
+	if strings.Contains(req, "RECURRENCE-ID;TZID=\"W. Europe Standard Time\":20260112T100000") {
+		t.Error("request carries the past instance")
+	}
+	if n := strings.Count(req, "BEGIN:VEVENT"); n != 2 {
+		t.Errorf("request has %d VEVENTs, want 2", n)
+	}
+}
+
+func TestSkypeToTeamsRenamesLocation(t *testing.T) {
+	skype := "\n..............................................................................................................................................\n" +
+		"--> Join Skype Meeting <https://meet.lync.com/contoso/anna/AB12CD34>\n\nJoin by phone\n\n+46 8 123 456 (Sweden)\n\n" +
+		"Find a local number <https://dialin.lync.com/abc?id=123456>\n\nConference ID: 123456\n\n[!OC([1033])!]\n" +
+		"..............................................................................................................................................\n"
+	ev := future(event{body: "Agenda" + skype})
+	src := strings.Replace(calendar(ev), "LOCATION:Microsoft Teams Meeting", "LOCATION:Skype Meeting", 1)
+	cal, res := migrateOne(t, src, testRules, Change{Provider: block.ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}"})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out := string(cal.Bytes())
+	if !strings.Contains(out, "LOCATION:Microsoft Teams Meeting\r\n") {
+		t.Error("LOCATION not renamed")
+	}
+	if res.NewJoinURL != "https://teams.microsoft.com/l/meetup-join/AB12CD34" {
+		t.Errorf("NewJoinURL = %q", res.NewJoinURL)
+	}
+	// A Skype link whose user is not the organiser is a pasted block.
+	other := strings.Replace(src, "contoso/anna/", "contoso/bertil/", -1)
+	if _, res := migrateOne(t, other, testRules, Change{Provider: block.ProviderTeams, JoinURL: "https://x/{meeting}"}); res.Skipped != PastedBlock {
+		t.Errorf("Skipped = %q, want pasted-block", res.Skipped)
+	}
+}
+
+func TestSameInputsSameBytes(t *testing.T) {
+	src := calendar(future(event{body: teamsBody(oldJoin)}))
+	a, _ := migrateOne(t, src, testRules, newTeams)
+	b, _ := migrateOne(t, src, testRules, newTeams)
+	if string(a.Bytes()) != string(b.Bytes()) {
+		t.Fatal("two runs gave different bytes")
+	}
+}
+
+// assertOnlyChanged checks that every content line of out that is not a
+// property named in changed appears, byte for byte, in src in the same order.
+func assertOnlyChanged(t *testing.T, src, out string, changed map[string]bool) {
+	t.Helper()
+	a, _ := Parse("src", []byte(src))
+	b, _ := Parse("out", []byte(out))
+	var keepA, keepB []string
+	for _, c := range []struct {
+		cal  *Calendar
+		keep *[]string
+	}{{a, &keepA}, {b, &keepB}} {
+		for _, l := range c.cal.lines {
+			raw := c.cal.data[l.start:l.end]
+			name := strings.ToUpper(raw[:max(0, strings.IndexAny(raw, ";:"))])
+			if !changed[name] {
+				*c.keep = append(*c.keep, raw)
+			}
+		}
+	}
+	if strings.Join(keepA, "") != strings.Join(keepB, "") {
+		t.Fatalf("lines outside the change differ:\n%s\n---\n%s", strings.Join(keepA, ""), strings.Join(keepB, ""))
+	}
+}
+
+func propText(t *testing.T, cal, name string) string {
+	t.Helper()
+	c, err := Parse("x", []byte(cal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := c.Components("VEVENT")[0].Prop(name)
+	if !ok {
+		t.Fatalf("no %s", name)
+	}
+	return p.Text()
+}

@@ -1,0 +1,96 @@
+package ics
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/emersion/go-ical"
+)
+
+// Property is one parsed content line of a component.
+type Property struct {
+	Name   string      // upper case
+	Params ical.Params // parameter values without their quotes
+	Value  string      // the value as written (escaped), unfolded
+	head   string      // name and parameters exactly as written, unfolded
+	line   int         // index into Calendar.lines
+}
+
+// parseProperty splits an unfolded content line into name, parameters and
+// value. Quoted parameter values may hold ':', ';' and ','.
+func parseProperty(text string) (Property, error) {
+	nameEnd := strings.IndexAny(text, ";:")
+	if nameEnd <= 0 {
+		return Property{}, fmt.Errorf("not a content line (no NAME: or NAME;): %q", clip(text, 40))
+	}
+	p := Property{Name: strings.ToUpper(text[:nameEnd]), Params: ical.Params{}}
+	pos := nameEnd
+	for pos < len(text) && text[pos] == ';' {
+		next, err := parseParam(text, pos+1, p.Params)
+		if err != nil {
+			return Property{}, fmt.Errorf("%s: %w", p.Name, err)
+		}
+		pos = next
+	}
+	if pos >= len(text) || text[pos] != ':' {
+		return Property{}, fmt.Errorf("%s: no ':' before the value", p.Name)
+	}
+	p.head = text[:pos]
+	p.Value = text[pos+1:]
+	return p, nil
+}
+
+// parseParam reads NAME=value[,value...] starting at pos and returns the
+// offset of the ';' or ':' that follows.
+func parseParam(text string, pos int, params ical.Params) (int, error) {
+	eq := strings.IndexByte(text[pos:], '=')
+	if eq <= 0 {
+		return 0, fmt.Errorf("parameter without '=' at %q", clip(text[pos:], 30))
+	}
+	name := strings.ToUpper(text[pos : pos+eq])
+	pos += eq + 1
+	for {
+		value, next, err := paramValue(text, pos)
+		if err != nil {
+			return 0, fmt.Errorf("parameter %s: %w", name, err)
+		}
+		params[name] = append(params[name], value)
+		if next >= len(text) || text[next] != ',' {
+			return next, nil
+		}
+		pos = next + 1
+	}
+}
+
+func paramValue(text string, pos int) (string, int, error) {
+	if pos < len(text) && text[pos] == '"' {
+		end := strings.IndexByte(text[pos+1:], '"')
+		if end < 0 {
+			return "", 0, fmt.Errorf("unclosed quote")
+		}
+		return text[pos+1 : pos+1+end], pos + end + 2, nil
+	}
+	end := strings.IndexAny(text[pos:], ",;:")
+	if end < 0 {
+		return "", 0, fmt.Errorf("no ':' before the value")
+	}
+	return text[pos : pos+end], pos + end, nil
+}
+
+// Text returns the value with iCalendar text escapes resolved.
+func (p Property) Text() string {
+	u, _ := unescape(p.Value)
+	return u
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// toICal returns the property as a go-ical value, for dates and recurrence.
+func (p Property) toICal() ical.Prop {
+	return ical.Prop{Name: p.Name, Params: p.Params, Value: p.Value}
+}

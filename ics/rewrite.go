@@ -1,0 +1,162 @@
+package ics
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+// rewrite replaces the block in the master and in every instance that is
+// not past, and records the edits. It returns the components it changed.
+func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
+	var changed []*Component
+	for _, comp := range m.Components() {
+		if comp != m.Master {
+			past, err := c.isPast(comp, r)
+			if err != nil {
+				return nil, err
+			}
+			if past {
+				continue
+			}
+		}
+		ok, err := c.rewriteComponent(comp, r, p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(comp), m.UID, err)
+		}
+		if ok {
+			changed = append(changed, comp)
+		}
+	}
+	if len(changed) == 0 {
+		return nil, fmt.Errorf("%s: UID %s: no component left to rewrite", c.Name, m.UID)
+	}
+	return changed, nil
+}
+
+// rewriteComponent replaces the block of one component's bodies and updates
+// what goes with it. It reports whether the component holds a block.
+func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan) (bool, error) {
+	text, hasText := comp.Prop("DESCRIPTION")
+	html, hasHTML := htmlBody(comp)
+	tb, inText := block.Block{}, false
+	if hasText {
+		tb, inText = block.FindText(text.Text())
+	}
+	hb, inHTML := block.Block{}, false
+	if hasHTML {
+		hb, inHTML = block.FindHTML(html.Text())
+	}
+	if !inText && !inHTML {
+		return false, nil
+	}
+	if inText != inHTML && hasText && hasHTML {
+		return false, fmt.Errorf("the block is found in only one of DESCRIPTION and X-ALT-DESC; left alone so the two bodies do not disagree")
+	}
+	if inText {
+		c.spliceBlock(text, tb, block.RenderText(p.spec))
+	}
+	if inHTML {
+		c.spliceBlock(html, hb, block.RenderHTML(p.spec))
+	}
+	c.updateLinks(comp, p)
+	c.updateLocation(comp, p)
+	return true, c.bump(comp, r.Stamp)
+}
+
+// spliceBlock writes a property again with its block replaced; every byte
+// outside the block keeps its escaping.
+func (c *Calendar) spliceBlock(p Property, b block.Block, replacement string) {
+	_, at := unescape(p.Value)
+	c.setValue(p, spliceText(p.Value, at, b.Start, b.End, replacement))
+}
+
+// updateLinks points the online-meeting properties that named the old join
+// link at the new one.
+func (c *Calendar) updateLinks(comp *Component, p plan) {
+	for _, name := range onlineMeetingProps {
+		for _, prop := range comp.All(name) {
+			if sameLink(prop.Text(), p.old.JoinURL) {
+				c.setValue(prop, escape(p.spec.JoinURL))
+			}
+		}
+	}
+}
+
+// serviceNames are LOCATION values that only name an online-meeting service.
+var serviceNames = map[string]block.Provider{
+	"skype meeting":               block.ProviderSkype,
+	"skype-möte":                  block.ProviderSkype,
+	"skype-møde":                  block.ProviderSkype,
+	"skype-besprechung":           block.ProviderSkype,
+	"réunion skype":               block.ProviderSkype,
+	"reunión de skype":            block.ProviderSkype,
+	"microsoft teams meeting":     block.ProviderTeams,
+	"microsoft teams-möte":        block.ProviderTeams,
+	"microsoft teams-møde":        block.ProviderTeams,
+	"microsoft teams-besprechung": block.ProviderTeams,
+	"réunion microsoft teams":     block.ProviderTeams,
+	"reunión de microsoft teams":  block.ProviderTeams,
+	"microsoft teams":             block.ProviderTeams,
+	"teams meeting":               block.ProviderTeams,
+}
+
+// updateLocation renames a LOCATION that only named the old service, or
+// only held the old join link.
+func (c *Calendar) updateLocation(comp *Component, p plan) {
+	loc, ok := comp.Prop("LOCATION")
+	if !ok {
+		return
+	}
+	v := strings.TrimSpace(loc.Text())
+	switch {
+	case v != "" && sameLink(v, p.old.JoinURL) && p.old.JoinURL != p.spec.JoinURL:
+		c.setValue(loc, escape(p.spec.JoinURL))
+	case serviceNames[strings.ToLower(v)] != "" && p.old.Provider != p.spec.Provider:
+		c.setValue(loc, escape(locationName(p.spec.Provider)))
+	}
+}
+
+// locationName names the new service.
+func locationName(to block.Provider) string {
+	if to == block.ProviderSkype {
+		return "Skype Meeting"
+	}
+	return "Microsoft Teams Meeting"
+}
+
+// bump raises SEQUENCE by one (adding SEQUENCE:1 where missing) and sets
+// DTSTAMP and LAST-MODIFIED (where present) to the run's time.
+func (c *Calendar) bump(comp *Component, stamp time.Time) error {
+	ts := stamp.UTC().Format("20060102T150405Z")
+	if seq, ok := comp.Prop("SEQUENCE"); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(seq.Value))
+		if err != nil {
+			return fmt.Errorf("SEQUENCE %q is not a number", seq.Value)
+		}
+		c.setValue(seq, strconv.Itoa(n+1))
+	} else {
+		c.insertBefore(c.tail(comp), "SEQUENCE:1")
+	}
+	if p, ok := comp.Prop("DTSTAMP"); ok {
+		c.setValue(p, ts)
+	} else {
+		c.insertBefore(c.tail(comp), "DTSTAMP:"+ts)
+	}
+	if p, ok := comp.Prop("LAST-MODIFIED"); ok {
+		c.setValue(p, ts)
+	}
+	return nil
+}
+
+// tail returns where new properties of a component go: before its first
+// sub-component, or before its END line.
+func (c *Calendar) tail(comp *Component) int {
+	if len(comp.Children) > 0 {
+		return comp.Children[0].begin
+	}
+	return comp.end
+}

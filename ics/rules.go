@@ -1,0 +1,63 @@
+package ics
+
+import (
+	"time"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+// Reason says why a meeting was left alone. The values are the contract's
+// skip reasons, checked in this order.
+type Reason string
+
+const (
+	NotOrganizer     Reason = "not-organizer"
+	Past             Reason = "past"
+	TooManyAttendees Reason = "too-many-attendees"
+	NoMeetingBlock   Reason = "no-meeting-block"
+	OtherProvider    Reason = "other-provider"
+	PastedBlock      Reason = "pasted-block"
+	AlreadyCurrent   Reason = "already-current"
+)
+
+// MaxPeople is the largest meeting, organiser included, that is migrated.
+const MaxPeople = 250
+
+// Rules says whose meetings are migrated and when "now" is.
+type Rules struct {
+	Organizer []string       // the user's addresses: primary and aliases
+	Now       time.Time      // meetings with no occurrence at or after Now are past
+	Stamp     time.Time      // written to DTSTAMP and LAST-MODIFIED
+	Floating  *time.Location // zone for floating times and dates; UTC when nil
+}
+
+// Change is what the new block says. Empty fields keep the old block's
+// values; DropDialIn removes the dial-in part.
+type Change struct {
+	Provider        block.Provider // teams or skype; "" keeps the meeting's kind
+	JoinURL         string         // "{meeting}" stands for the meeting's own id
+	ConferenceID    string
+	TollNumbers     []string
+	TollFreeNumbers []string
+	DialInURL       string
+	DropDialIn      bool
+}
+
+// Result is the outcome for one meeting.
+type Result struct {
+	UID        string
+	Summary    string
+	Start      time.Time // DTSTART of the master (or first instance); zero if unreadable
+	People     int       // distinct attendees and the organiser
+	Attendees  []string  // attendee addresses, organiser excluded
+	Organizer  string    // organiser address
+	Skipped    Reason    // "" when the meeting was rewritten (or failed)
+	Err        error     // why the meeting could not be handled
+	Provider   block.Provider
+	OldJoinURL string
+	NewJoinURL string
+	Changed    []*Component // components rewritten, master first
+}
+
+// Rewritten reports whether the meeting was changed.
+func (r Result) Rewritten() bool { return r.Err == nil && r.Skipped == "" }
