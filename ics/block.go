@@ -23,18 +23,24 @@ var onlineMeetingProps = []string{
 	"X-MICROSOFT-ONLINEMEETINGCONFLINK",
 }
 
-// findBlock returns the first block found in the plain-text or HTML body of
-// the master or, failing that, of an instance.
+// findBlock returns the block of the master or, failing that, of an
+// instance. The plain-text body decides where there is one; the HTML body
+// is read only where there is no DESCRIPTION (a text body with a pasted
+// link beside an HTML copy of another meeting's block holds no block).
 func (c *Calendar) findBlock(m *Meeting) (block.Block, bool) {
 	for _, comp := range m.Components() {
-		if b, ok := textBlock(comp); ok {
-			return b, true
-		}
-		if b, ok := htmlBlock(comp); ok {
+		if b, ok := componentBlock(comp); ok {
 			return b, true
 		}
 	}
 	return block.Block{}, false
+}
+
+func componentBlock(comp *Component) (block.Block, bool) {
+	if _, hasText := comp.Prop("DESCRIPTION"); hasText {
+		return textBlock(comp)
+	}
+	return htmlBlock(comp)
 }
 
 func textBlock(comp *Component) (block.Block, bool) {
@@ -187,7 +193,7 @@ func withConferenceID(link, old, id string) string {
 // made from the UID.
 func meetingID(old block.Block, uid string) string {
 	if old.MeetingID != "" {
-		return url.PathEscape(old.MeetingID)
+		return strings.NewReplacer(":", "%3a", "@", "%40").Replace(url.PathEscape(old.MeetingID))
 	}
 	h := fnv.New64a()
 	h.Write([]byte(uid))

@@ -164,7 +164,7 @@ func TestRewriteChangesOnlyWhatItMust(t *testing.T) {
 		t.Fatalf("not rewritten: %+v", res)
 	}
 	out := string(cal.Bytes())
-	wantJoin := "https://teams.microsoft.com/l/meetup-join/19:meeting_OLD@thread.v2/new"
+	wantJoin := "https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD%40thread.v2/new"
 	if res.NewJoinURL != wantJoin {
 		t.Errorf("NewJoinURL = %q, want %q", res.NewJoinURL, wantJoin)
 	}

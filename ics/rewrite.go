@@ -50,11 +50,11 @@ func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan) (bool, err
 	if hasHTML {
 		hb, inHTML = block.FindHTML(html.Text())
 	}
-	if !inText && !inHTML {
+	if (hasText && !inText) || (!hasText && !inHTML) {
 		return false, nil
 	}
-	if inText != inHTML && hasText && hasHTML {
-		return false, fmt.Errorf("the block is found in only one of DESCRIPTION and X-ALT-DESC; left alone so the two bodies do not disagree")
+	if inText && hasHTML && !inHTML {
+		return false, fmt.Errorf("the block in DESCRIPTION has no counterpart in X-ALT-DESC; left alone so the two bodies do not disagree")
 	}
 	if inText {
 		c.spliceBlock(text, tb, block.RenderText(p.spec))
