@@ -1,0 +1,55 @@
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"os"
+	"strconv"
+	"time"
+)
+
+// writeCSV writes UTF-8 with a byte order mark, so Excel reads non-ASCII
+// text correctly.
+func writeCSV(path string, header []string, rows [][]any) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bw := bufio.NewWriter(f)
+	bw.WriteString("\uFEFF")
+	w := csv.NewWriter(bw)
+	w.Write(header)
+	rec := make([]string, len(header))
+	for _, r := range rows {
+		for i, c := range r {
+			rec[i] = csvCell(c)
+		}
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+func csvCell(c any) string {
+	switch v := c.(type) {
+	case string:
+		return safeText(v)
+	case int:
+		return strconv.Itoa(v)
+	case time.Time:
+		if v.IsZero() {
+			return ""
+		}
+		return v.UTC().Format(time.RFC3339)
+	}
+	return ""
+}

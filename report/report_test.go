@@ -1,0 +1,121 @@
+package report
+
+import (
+	"archive/zip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+var (
+	when     = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	users    = []User{{UserID: "anna@contoso.com", State: "Succeeded", MigrationType: "ToTeams", TotalMeeting: 3, SucceededMeeting: 1, SkippedMeeting: 2, InvitesUpdate: 1, LastMessage: "=HYPERLINK(\"http://x\")", CreateDate: when, ModifiedDate: when, CorrelationID: "c-1"}, {UserID: "bo@contoso.com", State: "NotTriggered", LastMessage: "no change"}}
+	meetings = []Meeting{
+		{UserID: "anna@contoso.com", UID: "u1", Summary: "Veckomöte 漢字 🙂 Cuộc họp", Start: when, Attendees: 4, Outcome: "updated", Provider: "teams", OldJoinURL: "https://old", NewJoinURL: "https://new"},
+		{UserID: "anna@contoso.com", UID: "u2", Summary: "+1+1", Outcome: "skipped", Reason: "past"},
+		{UserID: "anna@contoso.com", UID: "u3", Summary: "@SUM(A1)", Outcome: "skipped", Reason: "-2"},
+		{UserID: "anna@contoso.com", UID: "u4", Summary: "+46 8 505 248 89", Outcome: "skipped", Reason: "past"},
+	}
+)
+
+func TestXLSX(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.xlsx")
+	if err := Write(path, users, meetings); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Users,Meetings" {
+		t.Fatalf("sheets %s", got)
+	}
+	rows, _ := f.GetRows("Users")
+	if strings.Join(rows[0], ",") != strings.Join(userColumns, ",") {
+		t.Errorf("users header %v", rows[0])
+	}
+	mrows, _ := f.GetRows("Meetings")
+	if strings.Join(mrows[0], ",") != strings.Join(meetingColumns, ",") || mrows[1][2] != meetings[0].Summary {
+		t.Errorf("meetings rows %v", mrows[:2])
+	}
+	for _, c := range []struct{ sheet, cell, want string }{{"Users", "J2", users[0].LastMessage}, {"Meetings", "C3", "+1+1"}, {"Meetings", "C4", "@SUM(A1)"}, {"Meetings", "G4", "-2"}} {
+		if formula, _ := f.GetCellFormula(c.sheet, c.cell); formula != "" {
+			t.Errorf("%s!%s became a formula %q", c.sheet, c.cell, formula)
+		}
+		if v, _ := f.GetCellValue(c.sheet, c.cell); v != c.want {
+			t.Errorf("%s!%s = %q, want %q", c.sheet, c.cell, v, c.want)
+		}
+	}
+	if typ, _ := f.GetCellType("Users", "D2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		t.Error("TotalMeeting is not a number")
+	}
+	if panes, _ := f.GetPanes("Meetings"); !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("header not frozen: %+v", panes)
+	}
+	if v, _ := f.GetCellValue("Summary", "B2"); v != "1" {
+		t.Errorf("Summary succeeded users = %q", v)
+	}
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	var chart, filter bool
+	for _, zf := range z.File {
+		chart = chart || strings.HasPrefix(zf.Name, "xl/charts/chart")
+		if strings.HasPrefix(zf.Name, "xl/tables/") {
+			r, _ := zf.Open()
+			b, _ := io.ReadAll(r)
+			filter = filter || strings.Contains(string(b), "<autoFilter")
+			r.Close()
+		}
+	}
+	if !chart || !filter {
+		t.Errorf("chart=%v autofilter=%v", chart, filter)
+	}
+}
+
+func TestCSV(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	if err := Write(path, users, meetings); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := os.ReadFile(path)
+	m, _ := os.ReadFile(filepath.Join(dir, "r.meetings.csv"))
+	if !strings.HasPrefix(string(u), "\uFEFFUserId,State,MigrationType,") {
+		t.Errorf("users csv starts %q", string(u[:40]))
+	}
+	for _, want := range []string{`"'=HYPERLINK(""http://x"")"`, "2026-01-15T09:00:00Z"} {
+		if !strings.Contains(string(u), want) {
+			t.Errorf("users csv lacks %s", want)
+		}
+	}
+	for _, want := range []string{"Veckomöte 漢字 🙂 Cuộc họp", ",'+1+1,", ",'@SUM(A1),", ",'-2,", ",+46 8 505 248 89,"} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("meetings csv lacks %s:\n%s", want, m)
+		}
+	}
+}
+
+func TestFailureLeavesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := Write(filepath.Join(dir, "r.txt"), users, meetings); err == nil {
+		t.Fatal("no error for .txt")
+	}
+	blocked := filepath.Join(dir, "file")
+	os.WriteFile(blocked, nil, 0o644)
+	if err := Write(filepath.Join(blocked, "r.xlsx"), users, meetings); err == nil {
+		t.Fatal("no error for a path under a file")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
