@@ -1,0 +1,20 @@
+package batch
+
+// EventKind says what happened.
+type EventKind int
+
+const (
+	BatchStarted EventKind = iota // Total users are queued
+	UserStarted
+	UserDone   // the user finished; Outcome holds the counts
+	UserFailed // the user failed; Err says why
+)
+
+// Event reports progress to the command, which renders it.
+type Event struct {
+	Kind    EventKind
+	User    string
+	Total   int
+	Updated int // meetings rewritten (or that would be), with UserDone
+	Err     error
+}

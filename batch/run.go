@@ -1,0 +1,149 @@
+package batch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/batch/trigger"
+	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/ics/block"
+)
+
+// Summary is what a finished run tells the command.
+type Summary struct {
+	BatchID   string
+	Report    string   // the report's path (and, for CSV, the meetings file beside it)
+	Users     int      // users in the users file
+	Triggered int      // users a change triggered
+	Failed    int      // triggered users that failed
+	Updated   int      // meetings rewritten (or, dry run, that would be)
+	Invites   int      // updates sent (or that would be)
+	RowErrors []string // rejected rows that belong to no user
+}
+
+// ErrInput marks bad input: the run did not start.
+var ErrInput = errors.New("bad input")
+
+// Run is one batch, start to finish: read, decide, queue, work, report.
+func Run(ctx context.Context, o RunOptions) (Summary, error) {
+	if err := o.Validate(); err != nil {
+		return Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	users, changes, rowErrs, err := readInputs(o)
+	if err != nil {
+		return Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer st.Close()
+	tenant, err := st.Tenant(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = o.Clock()
+	}
+	opts, _ := json.Marshal(o)
+	b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now, DryRun: o.DryRun, Options: opts})
+	if err != nil {
+		return Summary{}, err
+	}
+	records, sum := plan(users, changes, rowErrs, tenant)
+	sum.BatchID = b.ID
+	if err := st.Enqueue(ctx, b.ID, records); err != nil {
+		return sum, err
+	}
+	o.Events(Event{Kind: BatchStarted, Total: sum.Triggered})
+	if err := work(ctx, st, b, o); err != nil {
+		return sum, err
+	}
+	return finish(ctx, st, b.ID, o, sum)
+}
+
+// readInputs reads both files. Rows that belong to no user are reported,
+// not fatal.
+func readInputs(o RunOptions) ([]input.User, []input.Change, []input.RowError, error) {
+	users, userErrs, err := input.ReadUsers(o.Users)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	changes, changeErrs, err := input.ReadChanges(o.Changes, users)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return users, changes, append(userErrs, changeErrs...), nil
+}
+
+// plan decides every user and turns the decisions into state rows: Pending
+// (a job), NotTriggered, or Failed by a bad row of their own.
+func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, t trigger.Tenant) ([]store.User, Summary) {
+	sum := Summary{Users: len(users)}
+	failedBy := map[string][]string{}
+	for _, e := range rowErrs {
+		if e.User == "" {
+			sum.RowErrors = append(sum.RowErrors, e.Error())
+			continue
+		}
+		failedBy[e.User] = append(failedBy[e.User], e.Error())
+	}
+	var records []store.User
+	seen := map[string]bool{}
+	outputs := map[string]string{}
+	for _, d := range trigger.Plan(users, changes, t) {
+		seen[d.User.Email] = true
+		rec := store.User{UserID: d.User.Email, State: store.NotTriggered, LastMessage: d.Reason}
+		switch {
+		case len(failedBy[d.User.Email]) > 0:
+			rec.State, rec.LastMessage = store.Failed, strings.Join(failedBy[d.User.Email], "; ")
+		case !d.Triggered:
+		case outputs[filepath.Base(d.User.Calendar)] != "" && !isURL(d.User.Calendar):
+			rec.State = store.Failed
+			rec.LastMessage = fmt.Sprintf("%s: the output calendars/%s is already written for %s; give each user a calendar file of its own name",
+				d.User.Calendar, filepath.Base(d.User.Calendar), outputs[filepath.Base(d.User.Calendar)])
+		default:
+			outputs[filepath.Base(d.User.Calendar)] = d.User.Email
+			rec.State, rec.MigrationType = store.Pending, d.Migration.MigrationType
+			rec.Payload, _ = json.Marshal(assignment(d))
+			sum.Triggered++
+		}
+		if rec.State == store.Failed {
+			sum.Triggered++
+			sum.Failed++
+		}
+		records = append(records, rec)
+	}
+	for user, msgs := range failedBy { // a user whose users-file row was rejected
+		if !seen[user] {
+			seen[user] = true
+			records = append(records, store.User{UserID: user, State: store.Failed, LastMessage: strings.Join(msgs, "; ")})
+			sum.Triggered++
+			sum.Failed++
+		}
+	}
+	return records, sum
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
+}
+
+func assignment(d trigger.Decision) Assignment {
+	m := d.Migration
+	return Assignment{
+		User: d.User.Email, Aliases: d.User.Aliases, Mailbox: d.User.Mailbox, Calendar: d.User.Calendar,
+		MigrationType: m.MigrationType, Kinds: m.Kinds,
+		Change: ics.Change{
+			Provider: block.Provider(m.Target), JoinURL: m.JoinURL, ConferenceID: m.ConferenceID,
+			TollNumbers: m.TollNumbers, TollFreeNumbers: m.TollFreeNumbers, DialInURL: m.DialInURL, DropDialIn: m.DropDialIn,
+		},
+	}
+}

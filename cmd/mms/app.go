@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/urfave/cli/v3"
+)
+
+// newApp builds the command tree; out and errOut are stdout and stderr.
+func newApp(out, errOut io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "mms",
+		Usage: "migrate the online-meeting block of future meetings when organisers' conferencing details change",
+		Description: "mms reads a users file and a changes file, finds every future meeting each triggered user organises,\n" +
+			"replaces its Skype or Teams join block with the user's new details, sends one update per meeting,\n" +
+			"and writes a report of every outcome. Start with a dry run:\n\n" +
+			"   mms run --users users.csv --changes changes.csv --report report.xlsx --dry-run",
+		Writer:         out,
+		ErrWriter:      errOut,
+		ExitErrHandler: func(context.Context, *cli.Command, error) {}, // main maps errors to exit codes
+		Commands:       []*cli.Command{runCommand(out, errOut), statusCommand(out), tenantCommand(out)},
+	}
+}
+
+// dbFlag is the state store, shared by every command.
+func dbFlag() cli.Flag {
+	return &cli.StringFlag{Name: "db", Value: "mms.db", Usage: "state store: a SQLite file", Sources: cli.EnvVars("MMS_DB")}
+}

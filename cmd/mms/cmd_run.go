@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mms-project/mms/batch"
+)
+
+func runCommand(out, errOut io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run one batch start to finish: read, decide, rewrite, send, report",
+		UsageText: "mms run --users FILE --changes FILE --out DIR --report FILE.xlsx|FILE.csv [--dry-run] [--now TIME] [--send MODE] [--workers N] [--db FILE]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "users", Usage: "users file, CSV or XLSX (columns: user, calendar, mailbox, audio_provider, aliases)", Sources: cli.EnvVars("MMS_USERS")},
+			&cli.StringFlag{Name: "changes", Usage: "changes file, CSV or XLSX (columns: user, change, target, join_url, conference_id, ...)", Sources: cli.EnvVars("MMS_CHANGES")},
+			&cli.StringFlag{Name: "out", Usage: "output directory: rewritten calendars in DIR/calendars, updates in DIR/outbox", Sources: cli.EnvVars("MMS_OUT")},
+			&cli.StringFlag{Name: "report", Usage: "report file: FILE.xlsx, or FILE.csv (users) with FILE.meetings.csv", Sources: cli.EnvVars("MMS_REPORT")},
+			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time as now: meetings before it are past; also written as DTSTAMP (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
+			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
+			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox) or none", Sources: cli.EnvVars("MMS_SEND")},
+			&cli.IntFlag{Name: "workers", Usage: "users migrated at once (default: the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
+			dbFlag(),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			o := batch.RunOptions{
+				Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
+				DryRun: cmd.Bool("dry-run"), Send: cmd.String("send"), Workers: int(cmd.Int("workers")), DB: cmd.String("db"),
+			}
+			if v := cmd.String("now"); v != "" {
+				t, err := time.Parse(time.RFC3339, v)
+				if err != nil {
+					return fmt.Errorf("--now %q: use an RFC 3339 time such as 2026-01-15T09:00:00Z", v)
+				}
+				o.Now = t
+			}
+			p := newProgress(errOut)
+			o.Events = p.Event
+			sum, err := batch.Run(ctx, o)
+			p.finish()
+			if err != nil {
+				return err
+			}
+			return summarize(out, errOut, o, sum)
+		},
+	}
+}
+
+// summarize prints the outcome and returns the error that sets the exit
+// status.
+func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) error {
+	for _, e := range sum.RowErrors {
+		fmt.Fprintln(errOut, "mms: rejected row:", e)
+	}
+	mode := "updated"
+	if o.DryRun {
+		mode = "would be updated (dry run: nothing written or sent)"
+	}
+	fmt.Fprintf(out, "batch %s: %d users, %d triggered, %d failed; %d meetings %s, %d updates %s\n",
+		sum.BatchID, sum.Users, sum.Triggered, sum.Failed, sum.Updated, mode, sum.Invites, sentVerb(o))
+	if !o.DryRun && o.Out != "" {
+		fmt.Fprintf(out, "calendars: %s/calendars  outbox: %s/outbox\n", o.Out, o.Out)
+	}
+	fmt.Fprintf(out, "report: %s\n", sum.Report)
+	if sum.Failed > 0 {
+		return usersFailedError{failed: sum.Failed, total: sum.Triggered}
+	}
+	if len(sum.RowErrors) > 0 {
+		return errors.New("some rows were rejected (see above); every other user was processed")
+	}
+	return nil
+}
+
+func sentVerb(o batch.RunOptions) string {
+	if o.DryRun {
+		return "would be sent"
+	}
+	if o.Send == "none" {
+		return "not sent (--send none)"
+	}
+	return "written to the outbox"
+}

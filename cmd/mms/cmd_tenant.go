@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mms-project/mms/batch/store"
+)
+
+func tenantCommand(out io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "tenant",
+		Usage: "show or change the tenant's meeting-migration settings",
+		Commands: []*cli.Command{
+			{
+				Name:  "show",
+				Usage: "print the settings",
+				Flags: []cli.Flag{dbFlag()},
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					st, err := store.Open(ctx, cmd.String("db"))
+					if err != nil {
+						return err
+					}
+					defer st.Close()
+					t, err := st.Tenant(ctx)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(out, "meeting_migration_enabled: %v\nautomatically_migrate_user_meetings: %v\nautomatically_replace_acp_provider: %v\n",
+						t.MeetingMigrationEnabled, t.AutomaticallyMigrateUserMeetings, t.AutomaticallyReplaceACPProvider)
+					return nil
+				},
+			},
+			{
+				Name:      "set",
+				Usage:     "change one setting",
+				UsageText: "mms tenant set NAME true|false   (names: meeting_migration_enabled, automatically_migrate_user_meetings, automatically_replace_acp_provider)",
+				Flags:     []cli.Flag{dbFlag()},
+				Action: func(ctx context.Context, cmd *cli.Command) error {
+					if cmd.NArg() != 2 {
+						return fmt.Errorf("usage: mms tenant set NAME true|false")
+					}
+					st, err := store.Open(ctx, cmd.String("db"))
+					if err != nil {
+						return err
+					}
+					defer st.Close()
+					if err := st.SetTenant(ctx, cmd.Args().Get(0), cmd.Args().Get(1)); err != nil {
+						return err
+					}
+					fmt.Fprintf(out, "%s: %s\n", cmd.Args().Get(0), cmd.Args().Get(1))
+					return nil
+				},
+			},
+		},
+	}
+}
