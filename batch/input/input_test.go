@@ -63,9 +63,9 @@ func TestWholeFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	cases := map[string]string{
 		write(t, dir, "nocal.csv", "user,mailbox\nanna@contoso.com,online\n"): `nocal.csv: no "calendar" column; columns found: user, mailbox. Expected: user, calendar[, mailbox, audio_provider, aliases]`,
-		write(t, dir, "empty.csv", "\n\n"):                                     "empty.csv: the file is empty; the first row must name the columns",
-		write(t, dir, "users.txt", "user,calendar\n"):                          `users.txt: unknown file type ".txt"; use a .csv or .xlsx file`,
-		filepath.Join(dir, "absent.csv"):                                       "absent.csv: no such file or directory",
+		write(t, dir, "empty.csv", "\n\n"):                                    "empty.csv: the file is empty; the first row must name the columns",
+		write(t, dir, "users.txt", "user,calendar\n"):                         `users.txt: unknown file type ".txt"; use a .csv or .xlsx file`,
+		filepath.Join(dir, "absent.csv"):                                      "absent.csv: no such file or directory",
 	}
 	for path, want := range cases {
 		_, _, err := ReadUsers(path)

@@ -166,4 +166,3 @@ func migrationType(target string) string {
 	}
 	return "SameType"
 }
-
