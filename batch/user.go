@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 )
 
@@ -116,12 +117,18 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	return out, nil
 }
 
+// readCalendar reads and parses a calendar file. Neither a missing file nor
+// a file that is not iCalendar gets better by trying again.
 func readCalendar(path string) (*ics.Calendar, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("calendar %s: %w", path, err)
+		return nil, store.Permanent(fmt.Errorf("calendar %s: %w", path, err))
 	}
-	return ics.Parse(path, data)
+	cal, err := ics.Parse(path, data)
+	if err != nil {
+		return nil, store.Permanent(err)
+	}
+	return cal, nil
 }
 
 func (w *Worker) outcome(res ics.Result) MeetingOutcome {

@@ -86,6 +86,19 @@ type Result struct {
 	Meetings                                                      []Meeting
 }
 
+// permanent marks an error that another attempt cannot fix.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent marks err as one no retry can fix (a malformed calendar, a
+// missing file): the user fails at once.
+func Permanent(err error) error { return permanent{err} }
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool { return errors.As(err, new(permanent)) }
+
 // ProcessFunc migrates one user. An error means the attempt failed and may
 // be retried; after the last attempt the user is Failed with the error.
 type ProcessFunc func(ctx context.Context, job Job) (Result, error)
@@ -194,7 +207,7 @@ func (w *userWorker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 		w.opts.Started(job)
 	}
 	res, err := w.fn(ctx, job)
-	if err != nil && ctx.Err() == nil && job.Attempt < job.MaxAttempts {
+	if err != nil && ctx.Err() == nil && job.Attempt < job.MaxAttempts && !IsPermanent(err) {
 		_, uerr := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE mms_user SET state = ?, retry_count = ?, last_message = ?, modified_at = ? WHERE batch_id = ? AND user_id = ?`,
 			Pending, job.Attempt, err.Error(), ts(time.Now()), job.BatchID, job.UserID)
 		return errors.Join(err, uerr)
@@ -203,7 +216,10 @@ func (w *userWorker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 		if ctx.Err() != nil {
 			return err // stopped: the job is tried again when work resumes
 		}
-		res = Result{State: Failed, LastMessage: fmt.Sprintf("failed after %d attempts: %v", job.Attempt, err)}
+		res = Result{State: Failed, LastMessage: err.Error()}
+		if !IsPermanent(err) {
+			res.LastMessage = fmt.Sprintf("failed after %d attempts: %v", job.Attempt, err)
+		}
 	}
 	if err := s.complete(ctx, rj, job, res); err != nil {
 		return err

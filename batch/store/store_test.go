@@ -31,6 +31,7 @@ func TestEnqueueAndWork(t *testing.T) {
 		{UserID: "bo@contoso.com", State: Pending},
 		{UserID: "flaky@contoso.com", State: Pending},
 		{UserID: "broken@contoso.com", State: Pending},
+		{UserID: "bad-input@contoso.com", State: Pending},
 		{UserID: "cy@contoso.com", State: NotTriggered, LastMessage: "no change for this user in this batch"},
 	})
 	if err != nil {
@@ -45,6 +46,8 @@ func TestEnqueueAndWork(t *testing.T) {
 		n := calls[j.UserID]
 		mu.Unlock()
 		switch {
+		case j.UserID == "bad-input@contoso.com":
+			return Result{}, Permanent(errors.New("cal.ics: line 2: not iCalendar"))
 		case j.UserID == "broken@contoso.com":
 			return Result{}, errors.New("calendar unreadable")
 		case j.UserID == "flaky@contoso.com" && n == 1:
@@ -73,6 +76,9 @@ func TestEnqueueAndWork(t *testing.T) {
 	if u := got["broken@contoso.com"]; u.State != Failed || calls["broken@contoso.com"] != MaxAttempts || u.LastMessage != "failed after 9 attempts: calendar unreadable" {
 		t.Errorf("broken: %+v calls=%d", u, calls["broken@contoso.com"])
 	}
+	if u := got["bad-input@contoso.com"]; u.State != Failed || calls["bad-input@contoso.com"] != 1 || u.LastMessage != "cal.ics: line 2: not iCalendar" {
+		t.Errorf("bad input is not retried: %+v calls=%d", u, calls["bad-input@contoso.com"])
+	}
 	if u := got["cy@contoso.com"]; u.State != NotTriggered || calls["cy@contoso.com"] != 0 {
 		t.Errorf("cy: %+v", u)
 	}
@@ -82,7 +88,7 @@ func TestEnqueueAndWork(t *testing.T) {
 		t.Errorf("meetings: %+v", meetings)
 	}
 	failed, _ := s.Users(ctx, Filter{State: Failed})
-	if len(failed) != 1 {
+	if len(failed) != 2 {
 		t.Errorf("state filter: %d", len(failed))
 	}
 	if later, _ := s.Users(ctx, Filter{Since: time.Now().Add(time.Hour)}); len(later) != 0 {
