@@ -40,7 +40,7 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 				}
 				o.Now = t
 			}
-			p := newProgress(errOut)
+			p := newProgress(errOut, o.DryRun)
 			o.Events = p.Event
 			sum, err := batch.Run(ctx, o)
 			p.finish()

@@ -25,6 +25,8 @@ func statusCommand(out io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "state", Usage: "only users in this state: Pending, InProgress, Failed, Succeeded, NotTriggered", Sources: cli.EnvVars("MMS_STATE")},
 			&cli.StringFlag{Name: "since", Usage: "only users modified at or after this RFC 3339 time", Sources: cli.EnvVars("MMS_SINCE")},
 			&cli.StringFlag{Name: "until", Usage: "only users modified before this RFC 3339 time", Sources: cli.EnvVars("MMS_UNTIL")},
+			&cli.StringFlag{Name: "batch", Usage: "only this batch (default: the latest)", Sources: cli.EnvVars("MMS_BATCH")},
+			&cli.BoolFlag{Name: "all", Usage: "every batch, not only the latest", Sources: cli.EnvVars("MMS_ALL")},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv or json", Sources: cli.EnvVars("MMS_FORMAT")},
 			dbFlag(),
 		},
@@ -38,6 +40,13 @@ func statusCommand(out io.Writer) *cli.Command {
 				return err
 			}
 			defer st.Close()
+			if f.BatchID == "" && !cmd.Bool("all") {
+				b, err := st.LatestBatch(ctx)
+				if err != nil {
+					return err
+				}
+				f.BatchID = b.ID
+			}
 			users, err := st.Users(ctx, f)
 			if err != nil {
 				return err
@@ -51,7 +60,7 @@ func statusCommand(out io.Writer) *cli.Command {
 }
 
 func statusFilter(cmd *cli.Command) (store.Filter, error) {
-	f := store.Filter{UserID: cmd.String("user"), State: cmd.String("state")}
+	f := store.Filter{BatchID: cmd.String("batch"), UserID: cmd.String("user"), State: cmd.String("state")}
 	switch f.State {
 	case "", store.Pending, store.InProgress, store.Failed, store.Succeeded, store.NotTriggered:
 	default:

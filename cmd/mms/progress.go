@@ -25,10 +25,15 @@ type progress struct {
 	started  time.Time
 	lastLine time.Time
 	every    time.Duration
+	verb     string // "updated", or "would update" in a dry run
 }
 
-func newProgress(w io.Writer) *progress {
-	return &progress{w: w, every: 5 * time.Second}
+func newProgress(w io.Writer, dryRun bool) *progress {
+	verb := "updated"
+	if dryRun {
+		verb = "would update"
+	}
+	return &progress{w: w, every: 5 * time.Second, verb: verb}
 }
 
 // isTerminal reports whether w is a terminal.
@@ -74,14 +79,14 @@ func (p *progress) start(total int) {
 
 func (p *progress) step() {
 	if p.bar != nil {
-		p.bar.Describe(fmt.Sprintf("users (%d meetings updated, %d users failed)", p.updated, p.failed))
+		p.bar.Describe(fmt.Sprintf("users (meetings %s: %d, users failed: %d)", p.verb, p.updated, p.failed))
 		_ = p.bar.Add(1)
 		return
 	}
 	if p.done == p.total || time.Since(p.lastLine) >= p.every {
 		p.lastLine = time.Now()
-		fmt.Fprintf(p.w, "%d/%d users done, %d meetings updated, %d users failed, %.1f users/s\n",
-			p.done, p.total, p.updated, p.failed, float64(p.done)/time.Since(p.started).Seconds())
+		fmt.Fprintf(p.w, "%d/%d users done, meetings %s: %d, users failed: %d, %.1f users/s\n",
+			p.done, p.total, p.verb, p.updated, p.failed, float64(p.done)/time.Since(p.started).Seconds())
 	}
 }
 
