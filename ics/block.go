@@ -62,7 +62,7 @@ func htmlBlock(comp *Component) (block.Block, bool) {
 // htmlBody returns the X-ALT-DESC that holds HTML.
 func htmlBody(comp *Component) (Property, bool) {
 	for _, p := range comp.All("X-ALT-DESC") {
-		if ft := p.Params.Get("FMTTYPE"); ft == "" || strings.EqualFold(ft, "text/html") {
+		if ft := p.Param("FMTTYPE"); ft == "" || strings.EqualFold(ft, "text/html") {
 			return p, true
 		}
 	}

@@ -30,7 +30,7 @@ func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 	used := map[string]bool{}
 	for _, comp := range comps {
 		for _, p := range comp.Props {
-			if id := p.Params.Get("TZID"); id != "" {
+			if id := p.Param("TZID"); id != "" {
 				used[id] = true
 			}
 		}

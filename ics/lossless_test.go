@@ -66,8 +66,8 @@ func TestUnfold(t *testing.T) {
 	}
 	root := cal.roots[0]
 	a, _ := root.Prop("X-A")
-	if a.Value != "abcd\\ne漢" || a.Params.Get("P") != "a:b;c" || a.Text() != "abcd\ne漢" {
-		t.Fatalf("X-A = %q params %v", a.Value, a.Params)
+	if a.Value != "abcd\\ne漢" || a.Param("P") != "a:b;c" || a.Text() != "abcd\ne漢" {
+		t.Fatalf("X-A = %q params %v", a.Value, a.Params())
 	}
 	if b, _ := root.Prop("X-B"); b.Value != "<p>one\nsecond</p>" {
 		t.Fatalf("X-B = %q", b.Value)

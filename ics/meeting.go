@@ -71,7 +71,7 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 		ev.fail(fmt.Errorf("%s: line %d: VEVENT has no UID", c.Name, c.Line(ev)))
 	}
 	for _, p := range ev.Props {
-		if strings.EqualFold(p.Params.Get("ENCODING"), "QUOTED-PRINTABLE") {
+		if strings.Contains(strings.ToUpper(p.head), "ENCODING=QUOTED-PRINTABLE") {
 			ev.fail(fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name))
 		}
 	}
@@ -80,12 +80,18 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 	}
 }
 
-// toICal converts a component (and its children) to a go-ical value, for
-// dates and recurrence only. It is never encoded.
+// timeProps are the properties dates and recurrence are read from.
+var timeProps = map[string]bool{"DTSTART": true, "DTEND": true, "RRULE": true, "RDATE": true, "EXDATE": true,
+	"RECURRENCE-ID": true, "STATUS": true, "TZID": true, "TZOFFSETFROM": true, "TZOFFSETTO": true, "DURATION": true}
+
+// toICal converts a component (and its children) to a go-ical value with
+// the properties dates and recurrence need. It is never encoded.
 func (comp *Component) toICal() *ical.Component {
 	out := &ical.Component{Name: comp.Name, Props: ical.Props{}}
 	for _, p := range comp.Props {
-		out.Props[p.Name] = append(out.Props[p.Name], p.toICal())
+		if timeProps[p.Name] {
+			out.Props[p.Name] = append(out.Props[p.Name], p.toICal())
+		}
 	}
 	for _, child := range comp.Children {
 		out.Children = append(out.Children, child.toICal())

@@ -9,11 +9,32 @@ import (
 
 // Property is one parsed content line of a component.
 type Property struct {
-	Name   string      // upper case
-	Params ical.Params // parameter values without their quotes
-	Value  string      // the value as written (escaped), unfolded
-	head   string      // name and parameters exactly as written, unfolded
-	line   int         // index into Calendar.lines
+	Name  string // upper case
+	Value string // the value as written (escaped), unfolded
+	head  string // name and parameters exactly as written, unfolded
+	line  int    // index into Calendar.lines
+}
+
+// Params returns the parameters, values without their quotes. They are
+// parsed on demand: most lines never need them.
+func (p Property) Params() ical.Params {
+	params := ical.Params{}
+	for pos := len(p.Name); pos < len(p.head) && p.head[pos] == ';'; {
+		next, err := parseParam(p.head, pos+1, params)
+		if err != nil {
+			break
+		}
+		pos = next
+	}
+	return params
+}
+
+// Param returns the first value of one parameter.
+func (p Property) Param(name string) string {
+	if !strings.ContainsRune(p.head, ';') {
+		return ""
+	}
+	return p.Params().Get(name)
 }
 
 // parseProperty splits an unfolded content line into name, parameters and
@@ -23,10 +44,10 @@ func parseProperty(text string) (Property, error) {
 	if nameEnd <= 0 {
 		return Property{}, fmt.Errorf("not a content line (no NAME: or NAME;): %q", clip(text, 40))
 	}
-	p := Property{Name: strings.ToUpper(text[:nameEnd]), Params: ical.Params{}}
+	p := Property{Name: strings.ToUpper(text[:nameEnd])}
 	pos := nameEnd
 	for pos < len(text) && text[pos] == ';' {
-		next, err := parseParam(text, pos+1, p.Params)
+		next, err := parseParam(text, pos+1, nil)
 		if err != nil {
 			return Property{}, fmt.Errorf("%s: %w", p.Name, err)
 		}
@@ -54,7 +75,9 @@ func parseParam(text string, pos int, params ical.Params) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("parameter %s: %w", name, err)
 		}
-		params[name] = append(params[name], value)
+		if params != nil {
+			params[name] = append(params[name], value)
+		}
 		if next >= len(text) || text[next] != ',' {
 			return next, nil
 		}
@@ -92,5 +115,5 @@ func clip(s string, n int) string {
 
 // toICal returns the property as a go-ical value, for dates and recurrence.
 func (p Property) toICal() ical.Prop {
-	return ical.Prop{Name: p.Name, Params: p.Params, Value: p.Value}
+	return ical.Prop{Name: p.Name, Params: p.Params(), Value: p.Value}
 }

@@ -41,11 +41,10 @@ func escapedOffset(at []int, i int) int {
 	return at[i]
 }
 
+var escaper = strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`)
+
 // escape writes text as an iCalendar TEXT value.
-func escape(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`)
-	return r.Replace(s)
-}
+func escape(s string) string { return escaper.Replace(s) }
 
 // spliceText replaces text[start:end] of an escaped value, where start and
 // end are offsets into the unescaped text, with replacement (unescaped).

@@ -11,7 +11,6 @@ var (
 	labelConf  = regexp.MustCompile(`ID\s*:\s*(\d[\d ]*\d)\s*#`)
 	namedConf  = regexp.MustCompile(`(?i)conf\w*[ -]?id\s*:\s*(\d[\d ]*\d)`)
 	phone      = regexp.MustCompile(`\+\d[\d \-().]{5,}\d`)
-	tollFree   = regexp.MustCompile(`(?i)toll[- ]?free|avgiftsfri|gratuit|gebührenfrei|kostenlos|gratis|miễn phí|フリーダイヤル`)
 	lcid       = regexp.MustCompile(`\[!OC\(\[([0-9A-Fa-f]+)\]\)!\]`)
 	langParam  = regexp.MustCompile(`[?&]language=([A-Za-z]{2,3}-[A-Za-z]{2})`)
 	angleParts = regexp.MustCompile(`<[^<>]*>`)
@@ -28,8 +27,10 @@ func extract(text string, links []link) Block {
 			b.DialInURL = l.url
 		}
 	}
-	if m := lcid.FindStringSubmatch(text); m != nil {
-		b.LCID = m[1]
+	if strings.Contains(text, "[!OC(") {
+		if m := lcid.FindStringSubmatch(text); m != nil {
+			b.LCID = m[1]
+		}
 	}
 	b.Lang = language(b.LCID, text, links)
 	return b
@@ -60,20 +61,41 @@ func conferenceID(text string, links []link) string {
 // toll and toll-free.
 func numbers(text string) (toll, free []string) {
 	for _, line := range strings.Split(text, "\n") {
-		visible := angleParts.ReplaceAllString(line, " ")
-		visible = bareLink.ReplaceAllString(visible, " ")
+		if !strings.Contains(line, "+") {
+			continue
+		}
+		visible := line
+		if strings.Contains(visible, "<") {
+			visible = angleParts.ReplaceAllString(visible, " ")
+		}
+		if strings.Contains(visible, ":") {
+			visible = bareLink.ReplaceAllString(visible, " ")
+		}
 		n := phone.FindString(visible)
 		if n == "" {
 			continue
 		}
 		n = strings.Join(strings.Fields(n), " ")
-		if tollFree.MatchString(line) {
+		if isTollFree(line) {
 			free = append(free, n)
 		} else {
 			toll = append(toll, n)
 		}
 	}
 	return toll, free
+}
+
+// tollFreeWords mark a toll-free number's line, in the languages seen.
+var tollFreeWords = []string{"toll free", "toll-free", "tollfree", "avgiftsfri", "gratuit", "gebührenfrei", "kostenlos", "gratis", "miễn phí", "フリーダイヤル"}
+
+func isTollFree(line string) bool {
+	low := strings.ToLower(line)
+	for _, w := range tollFreeWords {
+		if strings.Contains(low, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func digits(s string) string {
@@ -113,8 +135,10 @@ func language(id, text string, links []link) string {
 		return l
 	}
 	for _, l := range links {
-		if m := langParam.FindStringSubmatch(l.url); m != nil {
-			return m[1]
+		if strings.Contains(l.url, "language=") {
+			if m := langParam.FindStringSubmatch(l.url); m != nil {
+				return m[1]
+			}
 		}
 	}
 	for _, h := range labelHints {

@@ -63,7 +63,7 @@ func find(v view) (Block, bool) {
 			continue
 		}
 		b := extract(v.text[r.start:r.end], links)
-		b.Provider, b.JoinURL, b.Start, b.End = provider, join, v.at[r.start], v.at[r.end]
+		b.Provider, b.JoinURL, b.Start, b.End = provider, join, v.src(r.start), v.src(r.end)
 		b.MeetingID, b.SkypeUser = meetingID(provider, join), skypeUser(provider, join)
 		return b, true
 	}
@@ -72,11 +72,12 @@ func find(v view) (Block, bool) {
 
 // findOther reports a Zoom, Webex or Meet link that stands outside rules.
 func findOther(v view) (Block, bool) {
-	provider, join := classify(v.links, "")
+	all := v.links(0, v.src(len(v.text)))
+	provider, join := classify(all, "")
 	if provider == "" || provider == ProviderTeams || provider == ProviderSkype {
 		return Block{}, false
 	}
-	for _, l := range v.links {
+	for _, l := range all {
 		if l.url == join {
 			return Block{Provider: provider, JoinURL: join, Start: l.pos, End: l.pos}, true
 		}
@@ -84,16 +85,9 @@ func findOther(v view) (Block, bool) {
 	return Block{}, false
 }
 
-// linksIn returns the links whose source offset lies in the span.
+// linksIn returns the links of the source behind a span.
 func (v view) linksIn(s span) []link {
-	lo, hi := v.at[s.start], v.at[s.end]
-	var out []link
-	for _, l := range v.links {
-		if l.pos >= lo && l.pos < hi {
-			out = append(out, l)
-		}
-	}
-	return out
+	return v.links(v.src(s.start), v.src(s.end))
 }
 
 func meetingID(p Provider, join string) string {

@@ -8,36 +8,50 @@ import (
 )
 
 var (
-	angleLink = regexp.MustCompile(`<(https?://[^<>]+|tel:[^<>\s]+)>`)
 	bareLink  = regexp.MustCompile(`(?:https?://|tel:)[^\s<>"']+`)
 	anchorTag = regexp.MustCompile(`(?is)<a\s[^>]*>`)
 	attr      = regexp.MustCompile(`(?is)\b(originalsrc|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))`)
 )
 
 // textLinks finds the links of a plain-text body: "<url>" (Outlook may have
-// broken the url over two lines) and bare urls.
+// broken the url over two lines) and bare urls. It scans by hand: bodies
+// are many and regular expressions are slow on them.
 func textLinks(text string) []link {
 	var out []link
-	taken := angleLink.FindAllStringSubmatchIndex(text, -1)
-	for _, m := range taken {
-		u := strings.Join(strings.Fields(text[m[2]:m[3]]), "")
-		out = append(out, link{url: UnwrapSafeLink(u), pos: m[2]})
-	}
-	for _, m := range bareLink.FindAllStringIndex(text, -1) {
-		if !inside(taken, m[0]) {
-			out = append(out, link{url: UnwrapSafeLink(trimURL(text[m[0]:m[1]])), pos: m[0]})
+	for i := 0; i < len(text); {
+		k := nextLinkStart(text, i)
+		if k < 0 {
+			break
 		}
+		if k > 0 && text[k-1] == '<' {
+			end := strings.IndexAny(text[k:], "<>")
+			if end >= 0 && text[k+end] == '>' {
+				u := strings.Join(strings.Fields(text[k:k+end]), "")
+				out = append(out, link{url: UnwrapSafeLink(u), pos: k})
+				i = k + end + 1
+				continue
+			}
+		}
+		end := k
+		for end < len(text) && !strings.ContainsRune(" \t\r\n<>\"'", rune(text[end])) {
+			end++
+		}
+		out = append(out, link{url: UnwrapSafeLink(trimURL(text[k:end])), pos: k})
+		i = end
 	}
 	return out
 }
 
-func inside(spans [][]int, pos int) bool {
-	for _, s := range spans {
-		if pos >= s[0] && pos < s[1] {
-			return true
+// nextLinkStart returns the offset of the next "http://", "https://" or
+// "tel:" at or after i, or -1.
+func nextLinkStart(text string, i int) int {
+	best := -1
+	for _, p := range []string{"http://", "https://", "tel:", "HTTP://", "HTTPS://"} {
+		if k := strings.Index(text[i:], p); k >= 0 && (best < 0 || i+k < best) {
+			best = i + k
 		}
 	}
-	return false
+	return best
 }
 
 func trimURL(u string) string {

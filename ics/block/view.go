@@ -9,8 +9,16 @@ import (
 // byte, and the links the source holds.
 type view struct {
 	text  string
-	at    []int // at[i] is the source offset of text[i]; at[len(text)] the end
-	links []link
+	at    []int                  // at[i] is the source offset of text[i]; nil when text is the source
+	links func(lo, hi int) []link // the links of source[lo:hi]
+}
+
+// src maps an offset in the visible text to the source.
+func (v view) src(i int) int {
+	if v.at == nil {
+		return i
+	}
+	return v.at[i]
 }
 
 // link is a URL found in the source, at a source offset.
@@ -21,11 +29,14 @@ type link struct {
 
 // plainView is a plain-text body: the text is its own source.
 func plainView(text string) view {
-	at := make([]int, len(text)+1)
-	for i := range at {
-		at[i] = i
+	return view{text: text, links: func(lo, hi int) []link { return shift(textLinks(text[lo:hi]), lo) }}
+}
+
+func shift(links []link, by int) []link {
+	for i := range links {
+		links[i].pos += by
 	}
-	return view{text: text, at: at, links: textLinks(text)}
+	return links
 }
 
 // blockTags end a line of visible text.
@@ -76,7 +87,7 @@ func htmlView(src string) view {
 		}
 	}
 	at = append(at, len(src))
-	return view{text: b.String(), at: at, links: htmlLinks(src)}
+	return view{text: b.String(), at: at, links: func(lo, hi int) []link { return shift(htmlLinks(src[lo:hi]), lo) }}
 }
 
 // tagName returns the lower-case name of the tag at i ("/p" for an end tag)
