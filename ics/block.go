@@ -12,8 +12,9 @@ import (
 
 // plan is what a decided rewrite writes.
 type plan struct {
-	old  block.Block
-	spec block.Spec
+	old    block.Block
+	spec   block.Spec
+	master *Component // the component old was found in, when in its text body
 }
 
 // onlineMeetingProps name the meeting's own join link, where present.
@@ -28,12 +29,22 @@ var onlineMeetingProps = []string{
 // is read only where there is no DESCRIPTION (a text body with a pasted
 // link beside an HTML copy of another meeting's block holds no block).
 func (c *Calendar) findBlock(m *Meeting) (block.Block, bool) {
+	b, _, ok := c.findBlockIn(m)
+	return b, ok
+}
+
+// findBlockIn also says which component's text body holds the block (nil
+// when it came from an HTML body).
+func (c *Calendar) findBlockIn(m *Meeting) (block.Block, *Component, bool) {
 	for _, comp := range m.Components() {
 		if b, ok := componentBlock(comp); ok {
-			return b, true
+			if _, hasText := comp.Prop("DESCRIPTION"); hasText {
+				return b, comp, true
+			}
+			return b, nil, true
 		}
 	}
-	return block.Block{}, false
+	return block.Block{}, nil, false
 }
 
 func componentBlock(comp *Component) (block.Block, bool) {
@@ -201,8 +212,13 @@ func meetingID(old block.Block, uid string) string {
 }
 
 // sameBlock reports whether the old block already says what spec would
-// write, judged by reading back the rendered block.
+// write, judged by reading back the rendered block. Blocks that plainly
+// differ are told apart without rendering.
 func sameBlock(old block.Block, spec block.Spec) bool {
+	if old.Provider != spec.Provider || old.ConferenceID != spec.ConferenceID || !sameLink(old.JoinURL, spec.JoinURL) ||
+		len(old.TollNumbers) != len(spec.TollNumbers) || len(old.TollFreeNumbers) != len(spec.TollFreeNumbers) {
+		return false
+	}
 	nb, ok := block.FindText(block.RenderText(spec))
 	if !ok {
 		return false

@@ -70,7 +70,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	if res.People > MaxPeople {
 		return plan{}, TooManyAttendees, nil
 	}
-	old, ok := c.findBlock(m)
+	old, in, ok := c.findBlockIn(m)
 	if !ok {
 		return plan{}, NoMeetingBlock, nil
 	}
@@ -89,7 +89,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	if sameBlock(old, spec) {
 		return plan{}, AlreadyCurrent, nil
 	}
-	return plan{old: old, spec: spec}, "", nil
+	return plan{old: old, spec: spec, master: in}, "", nil
 }
 
 // hasFuture reports whether any occurrence is at or after now.

@@ -102,8 +102,7 @@ func paramValue(text string, pos int) (string, int, error) {
 
 // Text returns the value with iCalendar text escapes resolved.
 func (p Property) Text() string {
-	u, _ := unescape(p.Value)
-	return u
+	return unescapeText(p.Value)
 }
 
 func clip(s string, n int) string {

@@ -43,7 +43,10 @@ func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan) (bool, err
 	text, hasText := comp.Prop("DESCRIPTION")
 	html, hasHTML := htmlBody(comp)
 	tb, inText := block.Block{}, false
-	if hasText {
+	switch {
+	case comp == p.master:
+		tb, inText = p.old, true // found while deciding
+	case hasText:
 		tb, inText = block.FindText(text.Text())
 	}
 	hb, inHTML := block.Block{}, false

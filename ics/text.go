@@ -32,6 +32,29 @@ func unescape(s string) (string, []int) {
 	return b.String(), at
 }
 
+// unescapeText resolves TEXT escapes without the offset table.
+func unescapeText(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		if s[i] == 'n' || s[i] == 'N' {
+			b.WriteByte('\n')
+		} else {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
 // escapedOffset maps an offset in the unescaped text back to the escaped
 // value; at is the table unescape returned (nil when nothing was escaped).
 func escapedOffset(at []int, i int) int {

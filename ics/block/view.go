@@ -9,7 +9,7 @@ import (
 // byte, and the links the source holds.
 type view struct {
 	text  string
-	at    []int                  // at[i] is the source offset of text[i]; nil when text is the source
+	at    []int32                 // at[i] is the source offset of text[i]; nil when text is the source
 	links func(lo, hi int) []link // the links of source[lo:hi]
 }
 
@@ -18,7 +18,7 @@ func (v view) src(i int) int {
 	if v.at == nil {
 		return i
 	}
-	return v.at[i]
+	return int(v.at[i])
 }
 
 // link is a URL found in the source, at a source offset.
@@ -46,10 +46,10 @@ var blockTags = map[string]bool{"p": true, "div": true, "br": true, "tr": true, 
 // Style, script and head contents and comments are not visible.
 func htmlView(src string) view {
 	var b strings.Builder
-	var at []int
+	at := make([]int32, 0, len(src)/2)
 	emit := func(s string, pos int) {
 		for i := 0; i < len(s); i++ {
-			at = append(at, pos)
+			at = append(at, int32(pos))
 		}
 		b.WriteString(s)
 	}
@@ -86,7 +86,7 @@ func htmlView(src string) view {
 			i++
 		}
 	}
-	at = append(at, len(src))
+	at = append(at, int32(len(src)))
 	return view{text: b.String(), at: at, links: func(lo, hi int) []link { return shift(htmlLinks(src[lo:hi]), lo) }}
 }
 
