@@ -35,7 +35,7 @@ func (o Outbox) Send(_ context.Context, m Message) error {
 	if _, err := m.WriteTo(&buf); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(o.Dir, fileSafe(m.User)+"-"+m.ID()+".eml"), buf.Bytes())
+	return writeAtomic(filepath.Join(o.Dir, fileSafe(m.User)+"-"+m.ID()+".eml"), buf.Bytes(), false)
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._@-]+`)

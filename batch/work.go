@@ -110,16 +110,13 @@ func finish(ctx context.Context, st *store.Store, batchID string, o RunOptions, 
 		sum.Updated += u.SucceededMeeting
 		sum.Invites += u.InvitesUpdate
 	}
-	var meetings []report.Meeting
-	err = st.Meetings(ctx, batchID, func(m store.Meeting) error {
-		meetings = append(meetings, report.Meeting{UserID: m.UserID, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
-			Outcome: m.Outcome, Reason: m.Reason, Provider: m.Provider, OldJoinURL: m.OldJoinURL, NewJoinURL: m.NewJoinURL})
-		return nil
-	})
-	if err != nil {
-		return sum, err
+	meetings := func(yield func(report.Meeting) error) error {
+		return st.Meetings(ctx, batchID, func(m store.Meeting) error {
+			return yield(report.Meeting{UserID: m.UserID, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
+				Outcome: m.Outcome, Reason: m.Reason, Provider: m.Provider, OldJoinURL: m.OldJoinURL, NewJoinURL: m.NewJoinURL})
+		})
 	}
-	if err := report.Write(o.Report, rows, meetings); err != nil {
+	if err := report.WriteStream(o.Report, rows, meetings); err != nil {
 		return sum, err
 	}
 	sum.Report = o.Report

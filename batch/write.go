@@ -7,8 +7,14 @@ import (
 )
 
 // writeFileAtomic writes data whole or not at all: a temporary file in the
-// same directory, synced, then renamed over the target.
+// same directory, synced to disk, then renamed over the target.
 func writeFileAtomic(path string, data []byte) error {
+	return writeAtomic(path, data, true)
+}
+
+// writeAtomic is writeFileAtomic with the sync optional: an outbox message
+// can be written again from the state store, so its rename is enough.
+func writeAtomic(path string, data []byte, sync bool) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -22,7 +28,7 @@ func writeFileAtomic(path string, data []byte) error {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := syncIf(tmp, sync); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -33,4 +39,11 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+func syncIf(f *os.File, sync bool) error {
+	if !sync {
+		return nil
+	}
+	return f.Sync()
 }

@@ -191,3 +191,36 @@ func FuzzRoundTrip(f *testing.F) {
 		_ = cal.Meetings()
 	})
 }
+
+// FuzzMigrate: a rewrite never panics and leaves every line it does not
+// replace byte for byte.
+func FuzzMigrate(f *testing.F) {
+	f.Add([]byte(calendar(future(event{body: teamsBody(oldJoin)}))))
+	f.Add([]byte(calendar(future(event{body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nSEQUENCE:2\r\n"}))))
+	f.Add([]byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nORGANIZER:mailto:anna@contoso.com\r\nDTSTART:20270101T000000Z\r\nDESCRIPTION:____________\\n<https://teams.microsoft.com/l/meetup-join/a>\\n____________\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cal, err := Parse("fuzz.ics", data)
+		if err != nil {
+			return
+		}
+		for _, m := range cal.Meetings() {
+			cal.Migrate(m, testRules, newTeams)
+		}
+		out := string(cal.Bytes())
+		rest := out
+		for i, l := range cal.lines {
+			if _, replaced := cal.replace[i]; replaced {
+				continue
+			}
+			raw := cal.data[l.start:l.end]
+			k := strings.Index(rest, raw)
+			if k < 0 {
+				t.Fatalf("line %d (%q) not kept byte for byte", l.num, raw)
+			}
+			rest = rest[k+len(raw):]
+		}
+		if !cal.Edited() && out != string(data) {
+			t.Fatal("an unedited calendar changed")
+		}
+	})
+}

@@ -10,7 +10,7 @@ import (
 
 // writeCSV writes UTF-8 with a byte order mark, so Excel reads non-ASCII
 // text correctly.
-func writeCSV(path string, header []string, rows [][]any) error {
+func writeCSV(path string, header []string, each rows) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -21,13 +21,14 @@ func writeCSV(path string, header []string, rows [][]any) error {
 	w := csv.NewWriter(bw)
 	w.Write(header)
 	rec := make([]string, len(header))
-	for _, r := range rows {
+	err = each(func(r []any) error {
 		for i, c := range r {
 			rec[i] = csvCell(c)
 		}
-		if err := w.Write(rec); err != nil {
-			return err
-		}
+		return w.Write(rec)
+	})
+	if err != nil {
+		return err
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

@@ -44,14 +44,30 @@ func (m Meeting) cells() []any {
 // Write writes the report; the extension (.xlsx or .csv) chooses the form.
 // Files are written whole or not at all.
 func Write(path string, users []User, meetings []Meeting) error {
+	return WriteStream(path, users, func(yield func(Meeting) error) error {
+		for _, m := range meetings {
+			if err := yield(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Meetings hands every meeting row to yield, in order; a batch's meetings
+// can be many more than fit comfortably in memory.
+type Meetings func(yield func(Meeting) error) error
+
+// WriteStream is Write with the meetings streamed.
+func WriteStream(path string, users []User, meetings Meetings) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".xlsx":
 		return atomic(path, func(tmp string) error { return writeXLSX(tmp, users, meetings) })
 	case ".csv":
-		if err := atomic(MeetingsCSV(path), func(tmp string) error { return writeCSV(tmp, meetingColumns, rowsOf(meetings)) }); err != nil {
+		if err := atomic(MeetingsCSV(path), func(tmp string) error { return writeCSV(tmp, meetingColumns, cellsOf(meetings)) }); err != nil {
 			return err
 		}
-		return atomic(path, func(tmp string) error { return writeCSV(tmp, userColumns, rowsOf(users)) })
+		return atomic(path, func(tmp string) error { return writeCSV(tmp, userColumns, cellsOf(slice(users))) })
 	}
 	return fmt.Errorf("report %s: use a name ending in .xlsx or .csv", path)
 }
@@ -63,12 +79,24 @@ func MeetingsCSV(path string) string {
 
 type row interface{ cells() []any }
 
-func rowsOf[T row](items []T) [][]any {
-	out := make([][]any, len(items))
-	for i, it := range items {
-		out[i] = it.cells()
+// rows hands each row's cells to yield.
+type rows func(yield func([]any) error) error
+
+func cellsOf[T row](each func(yield func(T) error) error) rows {
+	return func(yield func([]any) error) error {
+		return each(func(r T) error { return yield(r.cells()) })
 	}
-	return out
+}
+
+func slice[T any](items []T) func(yield func(T) error) error {
+	return func(yield func(T) error) error {
+		for _, it := range items {
+			if err := yield(it); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // atomic writes through a temporary file in the same directory, renamed

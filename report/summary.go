@@ -11,23 +11,37 @@ var (
 	outcomes = []string{"updated", "would-update", "skipped", "failed"}
 )
 
-// summary writes counts of users per state, meetings per outcome and
-// skipped meetings per reason, with a chart of each of the first two.
-func summary(f *excelize.File, users []User, meetings []Meeting, bold int) error {
-	byState, byOutcome, byReason := map[string]int{}, map[string]int{}, map[string]int{}
-	var reasons []string
+// tally counts users per state, meetings per outcome and skipped meetings
+// per reason, as the meetings stream by.
+type tally struct {
+	users, meetings              int
+	byState, byOutcome, byReason map[string]int
+	reasons                      []string
+}
+
+func newTally(users []User) *tally {
+	t := &tally{users: len(users), byState: map[string]int{}, byOutcome: map[string]int{}, byReason: map[string]int{}}
 	for _, u := range users {
-		byState[u.State]++
+		t.byState[u.State]++
 	}
-	for _, m := range meetings {
-		byOutcome[m.Outcome]++
-		if m.Outcome == "skipped" {
-			if byReason[m.Reason] == 0 {
-				reasons = append(reasons, m.Reason)
-			}
-			byReason[m.Reason]++
+	return t
+}
+
+func (t *tally) add(m Meeting) {
+	t.meetings++
+	t.byOutcome[m.Outcome]++
+	if m.Outcome == "skipped" {
+		if t.byReason[m.Reason] == 0 {
+			t.reasons = append(t.reasons, m.Reason)
 		}
+		t.byReason[m.Reason]++
 	}
+}
+
+// summary writes the counts, with a chart of users per state and one of
+// meetings per outcome.
+func summary(f *excelize.File, t *tally, bold int) error {
+	byState, byOutcome, byReason, reasons := t.byState, t.byOutcome, t.byReason, t.reasons
 	const s = "Summary"
 	put := func(cell string, v any) { _ = f.SetCellValue(s, cell, v) }
 	put("A1", "Users by state")
@@ -37,7 +51,7 @@ func summary(f *excelize.File, users []User, meetings []Meeting, bold int) error
 		put(fmt.Sprintf("B%d", i+2), byState[st])
 	}
 	put("A8", "Total users")
-	put("B8", len(users))
+	put("B8", t.users)
 	put("D1", "Meetings by outcome")
 	put("E1", "Meetings")
 	for i, o := range outcomes {
@@ -45,7 +59,7 @@ func summary(f *excelize.File, users []User, meetings []Meeting, bold int) error
 		put(fmt.Sprintf("E%d", i+2), byOutcome[o])
 	}
 	put("D7", "Total meetings")
-	put("E7", len(meetings))
+	put("E7", t.meetings)
 	put("G1", "Skipped by reason")
 	put("H1", "Meetings")
 	for i, r := range reasons {

@@ -9,7 +9,7 @@ import (
 
 // writeXLSX writes the workbook with stream writers, so memory stays flat
 // for large batches. Text goes in as string cells, never as formulas.
-func writeXLSX(path string, users []User, meetings []Meeting) error {
+func writeXLSX(path string, users []User, meetings Meetings) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", "Summary"); err != nil {
@@ -23,26 +23,30 @@ func writeXLSX(path string, users []User, meetings []Meeting) error {
 	if err != nil {
 		return err
 	}
-	if err := summary(f, users, meetings, bold); err != nil {
-		return err
+	counts := newTally(users)
+	counted := func(yield func(Meeting) error) error {
+		return meetings(func(m Meeting) error { counts.add(m); return yield(m) })
 	}
 	for _, s := range []struct {
 		name   string
 		header []string
-		rows   [][]any
+		rows   rows
 		widths []float64
 	}{
-		{"Users", userColumns, rowsOf(users), []float64{32, 14, 14, 12, 16, 14, 14, 14, 11, 60, 18, 18, 38}},
-		{"Meetings", meetingColumns, rowsOf(meetings), []float64{32, 40, 40, 18, 10, 13, 30, 12, 60, 60}},
+		{"Users", userColumns, cellsOf(slice(users)), []float64{32, 14, 14, 12, 16, 14, 14, 14, 11, 60, 18, 18, 38}},
+		{"Meetings", meetingColumns, cellsOf(counted), []float64{32, 40, 40, 18, 10, 13, 30, 12, 60, 60}},
 	} {
 		if err := sheet(f, s.name, s.header, s.rows, s.widths, bold, dateStyle); err != nil {
 			return fmt.Errorf("sheet %s: %w", s.name, err)
 		}
 	}
+	if err := summary(f, counts, bold); err != nil {
+		return err
+	}
 	return f.SaveAs(path)
 }
 
-func sheet(f *excelize.File, name string, header []string, rows [][]any, widths []float64, bold, dateStyle int) error {
+func sheet(f *excelize.File, name string, header []string, each rows, widths []float64, bold, dateStyle int) error {
 	if _, err := f.NewSheet(name); err != nil {
 		return err
 	}
@@ -66,17 +70,20 @@ func sheet(f *excelize.File, name string, header []string, rows [][]any, widths 
 		return err
 	}
 	cells := make([]any, len(header))
-	for r, row := range rows {
+	n := 0
+	err = each(func(row []any) error {
 		for i, c := range row {
 			cells[i] = xlsxCell(c, dateStyle)
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, r+2)
-		if err := sw.SetRow(cell, cells); err != nil {
-			return err
-		}
+		n++
+		cell, _ := excelize.CoordinatesToCellName(1, n+1)
+		return sw.SetRow(cell, cells)
+	})
+	if err != nil {
+		return err
 	}
 	// A table gives the header its filter buttons.
-	last, _ := excelize.CoordinatesToCellName(len(header), max(len(rows)+1, 2))
+	last, _ := excelize.CoordinatesToCellName(len(header), max(n+1, 2))
 	if err := sw.AddTable(&excelize.Table{Range: "A1:" + last, Name: name, StyleName: "TableStyleLight1"}); err != nil {
 		return err
 	}

@@ -135,7 +135,7 @@ func (s *Store) Work(ctx context.Context, batchID string, opts WorkOptions, fn P
 // waitDone polls our tables until no user of the batch is Pending or
 // InProgress.
 func (s *Store) waitDone(ctx context.Context, batchID string) error {
-	tick := time.NewTicker(50 * time.Millisecond)
+	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		var open int

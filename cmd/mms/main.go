@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -21,8 +22,10 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	stopProfile := startProfile(os.Getenv("MMS_CPUPROFILE"))
 	err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args)
+	stopProfile()
+	stop()
 	os.Exit(exitCode(ctx, err))
 }
 
@@ -42,6 +45,24 @@ func exitCode(ctx context.Context, err error) int {
 		fmt.Fprintln(os.Stderr, "mms:", err)
 		return exitInput
 	}
+}
+
+// startProfile writes a CPU profile to path (MMS_CPUPROFILE), for
+// diagnosing slow batches with go tool pprof.
+func startProfile(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mms: MMS_CPUPROFILE:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "mms: MMS_CPUPROFILE:", err)
+		return func() { f.Close() }
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 // usersFailedError says the batch finished but some users failed.
