@@ -25,8 +25,9 @@ func main() {
 	stopProfile := startProfile(os.Getenv("MMS_CPUPROFILE"))
 	err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args)
 	stopProfile()
+	code := exitCode(ctx, err) // before stop: stop cancels ctx
 	stop()
-	os.Exit(exitCode(ctx, err))
+	os.Exit(code)
 }
 
 // exitCode maps an error to the process's exit status; only main exits.
