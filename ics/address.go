@@ -45,7 +45,10 @@ func people(comps []*Component) (attendees []string, organizer string) {
 		}
 	}
 	for _, comp := range comps {
-		for _, p := range comp.All("ATTENDEE") {
+		for _, p := range comp.Props {
+			if p.Name != "ATTENDEE" {
+				continue
+			}
 			a := address(p.Value)
 			if a == "" || a == organizer || seen[a] {
 				continue

@@ -200,11 +200,14 @@ func withConferenceID(link, old, id string) string {
 	return u.String()
 }
 
+// teamsEscaper writes a Teams thread id as Teams links do.
+var teamsEscaper = strings.NewReplacer(":", "%3a", "@", "%40")
+
 // meetingID is the meeting's own id for "{meeting}": the old block's, or one
 // made from the UID.
 func meetingID(old block.Block, uid string) string {
 	if old.MeetingID != "" {
-		return strings.NewReplacer(":", "%3a", "@", "%40").Replace(url.PathEscape(old.MeetingID))
+		return teamsEscaper.Replace(url.PathEscape(old.MeetingID))
 	}
 	h := fnv.New64a()
 	h.Write([]byte(uid))

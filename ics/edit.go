@@ -1,6 +1,9 @@
 package ics
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // setValue replaces a property's value, keeping its name and parameters
 // exactly as written. The line is written again with CRLF, folded at 75
@@ -31,8 +34,8 @@ func (c *Calendar) Bytes() []byte {
 	if !c.Edited() {
 		return []byte(c.data)
 	}
-	var b strings.Builder
-	b.Grow(len(c.data) + len(c.data)/16)
+	var b bytes.Buffer
+	b.Grow(len(c.data) + c.growth())
 	prev := 0
 	for i, l := range c.lines {
 		ins, inserted := c.insertions[i]
@@ -50,7 +53,19 @@ func (c *Calendar) Bytes() []byte {
 		prev = l.end
 	}
 	b.WriteString(c.data[prev:])
-	return []byte(b.String())
+	return b.Bytes()
+}
+
+// growth is how many bytes the edits add, at most.
+func (c *Calendar) growth() int {
+	n := 0
+	for i, r := range c.replace {
+		n += len(r) - (c.lines[i].end - c.lines[i].start)
+	}
+	for _, ins := range c.insertions {
+		n += len(ins)
+	}
+	return max(n, 0)
 }
 
 // raw returns the lines begin..end (inclusive) with edits applied.

@@ -18,7 +18,7 @@ type line struct {
 // line that cannot start a content line (no NAME followed by ';' or ':')
 // also continues it: some exporters write raw line breaks inside a value.
 func splitLines(data string, from int) []line {
-	var lines []line
+	lines := make([]line, 0, strings.Count(data[from:], "\n")+1)
 	num := 1
 	for pos := from; pos < len(data); {
 		end := physicalEnd(data, pos)

@@ -105,9 +105,9 @@ func TestFold(t *testing.T) {
 
 func TestSpliceKeepsEscapesOutsideTheSpan(t *testing.T) {
 	value := `Hej\, världen\; 漢字\nBLOCK\nslut\,`
-	text, at := unescape(value)
+	text := unescapeText(value)
 	start := strings.Index(text, "BLOCK")
-	got := spliceText(value, at, start, start+len("BLOCK"), "new, block\n")
+	got := spliceText(value, start, start+len("BLOCK"), "new, block\n")
 	if want := `Hej\, världen\; 漢字\nnew\, block\n\nslut\,`; got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}

@@ -73,8 +73,7 @@ func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan) (bool, err
 // spliceBlock writes a property again with its block replaced; every byte
 // outside the block keeps its escaping.
 func (c *Calendar) spliceBlock(p Property, b block.Block, replacement string) {
-	_, at := unescape(p.Value)
-	c.setValue(p, spliceText(p.Value, at, b.Start, b.End, replacement))
+	c.setValue(p, spliceText(p.Value, b.Start, b.End, replacement))
 }
 
 // updateLinks points the online-meeting properties that named the old join

@@ -2,37 +2,8 @@ package ics
 
 import "strings"
 
-// unescape resolves iCalendar TEXT escapes (\\ \; \, \n \N) and returns, for
-// every byte of the result, the offset of the escaped byte it came from, plus
-// one final entry for the end. An unknown escape such as "\:" loses its
-// backslash, as readers do.
-func unescape(s string) (string, []int) {
-	if !strings.Contains(s, `\`) {
-		return s, nil
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	at := make([]int, 0, len(s)+1)
-	for i := 0; i < len(s); i++ {
-		at = append(at, i)
-		c := s[i]
-		if c != '\\' || i+1 == len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch s[i] {
-		case 'n', 'N':
-			b.WriteByte('\n')
-		default:
-			b.WriteByte(s[i])
-		}
-	}
-	at = append(at, len(s))
-	return b.String(), at
-}
-
-// unescapeText resolves TEXT escapes without the offset table.
+// unescapeText resolves iCalendar TEXT escapes (\\ \; \, \n \N). An
+// unknown escape such as "\:" loses its backslash, as readers do.
 func unescapeText(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
@@ -55,15 +26,6 @@ func unescapeText(s string) string {
 	return b.String()
 }
 
-// escapedOffset maps an offset in the unescaped text back to the escaped
-// value; at is the table unescape returned (nil when nothing was escaped).
-func escapedOffset(at []int, i int) int {
-	if at == nil {
-		return i
-	}
-	return at[i]
-}
-
 var escaper = strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`)
 
 // escape writes text as an iCalendar TEXT value.
@@ -72,7 +34,37 @@ func escape(s string) string { return escaper.Replace(s) }
 // spliceText replaces text[start:end] of an escaped value, where start and
 // end are offsets into the unescaped text, with replacement (unescaped).
 // Everything outside the span keeps its bytes, escapes included.
-func spliceText(value string, at []int, start, end int, replacement string) string {
-	s, e := escapedOffset(at, start), escapedOffset(at, end)
+func spliceText(value string, start, end int, replacement string) string {
+	s, e := escapedOffsets(value, start, end)
 	return value[:s] + escape(replacement) + value[e:]
+}
+
+// escapedOffsets maps two offsets of the unescaped text back to the escaped
+// value in one walk, with the same escape rules as unescape.
+func escapedOffsets(value string, start, end int) (int, int) {
+	s, e := -1, -1
+	u := 0 // offset in the unescaped text
+	for i := 0; ; i++ {
+		if u == start && s < 0 {
+			s = i
+		}
+		if u == end {
+			e = i
+			break
+		}
+		if i >= len(value) {
+			break
+		}
+		if value[i] == '\\' && i+1 < len(value) {
+			i++
+		}
+		u++
+	}
+	if s < 0 {
+		s = len(value)
+	}
+	if e < 0 {
+		e = len(value)
+	}
+	return s, e
 }
