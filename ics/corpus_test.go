@@ -118,19 +118,8 @@ func changedLines(cal *Calendar) string {
 			fmt.Fprintf(&b, "~ line %d: %s\n", cal.lines[i].num, unfold(rep))
 		}
 	}
-	out := string(cal.Bytes())
-	rest := out
-	for i, l := range cal.lines {
-		if _, ok := cal.replace[i]; ok {
-			continue
-		}
-		raw := cal.data[l.start:l.end]
-		k := strings.Index(rest, raw)
-		if k < 0 {
-			fmt.Fprintf(&b, "!! line %d not kept byte for byte\n", l.num)
-			continue
-		}
-		rest = rest[k+len(raw):]
+	if n := lostLine(cal); n > 0 {
+		fmt.Fprintf(&b, "!! line %d not kept byte for byte\n", n)
 	}
 	return b.String()
 }
