@@ -8,9 +8,7 @@ import (
 )
 
 var (
-	bareLink  = regexp.MustCompile(`(?:https?://|tel:)[^\s<>"']+`)
-	anchorTag = regexp.MustCompile(`(?is)<a\s[^>]*>`)
-	attr      = regexp.MustCompile(`(?is)\b(originalsrc|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))`)
+	bareLink = regexp.MustCompile(`(?:https?://|tel:)[^\s<>"']+`)
 )
 
 // textLinks finds the links of a plain-text body: "<url>" (Outlook may have
@@ -59,27 +57,79 @@ func trimURL(u string) string {
 }
 
 // htmlLinks finds the href of every anchor, preferring Safe Links'
-// originalsrc, and bare urls in the text.
+// originalsrc.
 func htmlLinks(src string) []link {
 	var out []link
-	for _, m := range anchorTag.FindAllStringIndex(src, -1) {
-		href, orig := "", ""
-		for _, a := range attr.FindAllStringSubmatch(src[m[0]:m[1]], -1) {
-			v := html.UnescapeString(a[2] + a[3] + a[4])
-			if strings.EqualFold(a[1], "originalsrc") {
-				orig = v
-			} else {
-				href = v
-			}
+	for i := 0; i < len(src); {
+		k := indexAnchor(src, i)
+		if k < 0 {
+			break
 		}
-		if orig != "" {
-			href = orig
+		end := strings.IndexByte(src[k:], '>')
+		if end < 0 {
+			break
+		}
+		tag := src[k : k+end]
+		href := attrValue(tag, "originalsrc")
+		if href == "" {
+			href = attrValue(tag, "href")
 		}
 		if href != "" {
-			out = append(out, link{url: UnwrapSafeLink(strings.TrimSpace(href)), pos: m[0]})
+			out = append(out, link{url: UnwrapSafeLink(strings.TrimSpace(html.UnescapeString(href))), pos: k})
 		}
+		i = k + end + 1
 	}
 	return out
+}
+
+// indexAnchor finds the next "<a" followed by white space, at or after i.
+func indexAnchor(src string, i int) int {
+	for {
+		k := strings.Index(src[i:], "<")
+		if k < 0 {
+			return -1
+		}
+		k += i
+		if k+2 < len(src) && (src[k+1] == 'a' || src[k+1] == 'A') && strings.IndexByte(" \t\r\n", src[k+2]) >= 0 {
+			return k
+		}
+		i = k + 1
+	}
+}
+
+// attrValue returns the value of one attribute of a tag: quoted with " or
+// ', or bare.
+func attrValue(tag, name string) string {
+	low := strings.ToLower(tag)
+	for from := 0; ; {
+		k := strings.Index(low[from:], name)
+		if k < 0 {
+			return ""
+		}
+		k += from
+		from = k + len(name)
+		if k == 0 || strings.IndexByte(" \t\r\n", tag[k-1]) < 0 {
+			continue // part of a longer name
+		}
+		rest := strings.TrimLeft(tag[from:], " \t\r\n")
+		if !strings.HasPrefix(rest, "=") {
+			continue
+		}
+		rest = strings.TrimLeft(rest[1:], " \t\r\n")
+		if rest == "" {
+			return ""
+		}
+		if q := rest[0]; q == '"' || q == '\'' {
+			if e := strings.IndexByte(rest[1:], q); e >= 0 {
+				return rest[1 : 1+e]
+			}
+			return ""
+		}
+		if e := strings.IndexAny(rest, " \t\r\n>"); e >= 0 {
+			return rest[:e]
+		}
+		return rest
+	}
 }
 
 // UnwrapSafeLink returns the original of a Safe Links url
