@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for a short time: ./scripts/fuzz.sh [duration].
+# Runs every fuzz target briefly: ./scripts/fuzz.sh [duration like 60s, or count like 20000x].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t=${1:-8s}

@@ -151,7 +151,7 @@ func masterNext(m *ical.Component, now time.Time, replaced map[int64]bool, r *tz
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	set, err := occurrences(m, first, r, floating)
+	set, err := occurrences(m, first, now, r, floating)
 	if err != nil {
 		return time.Time{}, false, err
 	}
@@ -168,7 +168,7 @@ func masterNext(m *ical.Component, now time.Time, replaced map[int64]bool, r *tz
 
 // occurrences builds the recurrence set of a master, or nil when it does not
 // recur.
-func occurrences(m *ical.Component, first time.Time, r *tz.Resolver, floating *time.Location) (*rrule.Set, error) {
+func occurrences(m *ical.Component, first, now time.Time, r *tz.Resolver, floating *time.Location) (*rrule.Set, error) {
 	rules, rdates, exdates := m.Props.Values(ical.PropRecurrenceRule), m.Props.Values(ical.PropRecurrenceDates), m.Props.Values(ical.PropExceptionDates)
 	if len(rules) == 0 && len(rdates) == 0 {
 		return nil, nil
@@ -178,6 +178,9 @@ func occurrences(m *ical.Component, first time.Time, r *tz.Resolver, floating *t
 	for _, p := range rules {
 		opt, err := rrule.StrToROptionInLocation(p.Value, first.Location())
 		if err != nil {
+			return nil, fmt.Errorf("RRULE %q: %w", p.Value, err)
+		}
+		if err := checkSteps(opt, first, now); err != nil {
 			return nil, fmt.Errorf("RRULE %q: %w", p.Value, err)
 		}
 		opt.Dtstart = first
@@ -209,4 +212,33 @@ func occurrences(m *ical.Component, first time.Time, r *tz.Resolver, floating *t
 		}
 	}
 	return set, nil
+}
+
+// maxSteps bounds how many occurrences are expanded to reach now: a rule
+// that recurs every second since 1601 would otherwise run for hours.
+const maxSteps = 5_000_000
+
+var stepOf = map[rrule.Frequency]time.Duration{
+	rrule.SECONDLY: time.Second, rrule.MINUTELY: time.Minute, rrule.HOURLY: time.Hour,
+	rrule.DAILY: 24 * time.Hour, rrule.WEEKLY: 7 * 24 * time.Hour,
+}
+
+// checkSteps refuses a rule whose expansion from its first occurrence to now
+// would take more than maxSteps steps.
+func checkSteps(opt *rrule.ROption, first, now time.Time) error {
+	step, ok := stepOf[opt.Freq]
+	if !ok || !now.After(first) {
+		return nil
+	}
+	steps := int64(now.Sub(first) / (step * time.Duration(max(opt.Interval, 1))))
+	if opt.Count > 0 && int64(opt.Count) < steps {
+		return nil
+	}
+	if !opt.Until.IsZero() && opt.Until.Sub(first)/(step*time.Duration(max(opt.Interval, 1))) < maxSteps {
+		return nil
+	}
+	if steps > maxSteps {
+		return fmt.Errorf("recurs %d times between its start (%s) and now; refusing to expand a series this dense", steps, first.Format("2006-01-02"))
+	}
+	return nil
 }

@@ -98,6 +98,28 @@ func TestErrorsNameTheProperty(t *testing.T) {
 	}
 }
 
+// A series too dense to expand fails clearly instead of hanging.
+func TestDenseSeriesIsRefused(t *testing.T) {
+	s := Series{Master: event("DTSTART:16010101T000000Z", "RRULE:FREQ=SECONDLY")}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := s.NextAtOrAfter(at("2026-01-15T00:00:00Z"), tz.NewResolver(nil), time.UTC)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "refusing to expand a series this dense") {
+			t.Fatalf("err = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("NextAtOrAfter hung on a per-second series from 1601")
+	}
+	daily := Series{Master: event("DTSTART:19900101T090000Z", "RRULE:FREQ=DAILY")}
+	if _, ok, err := daily.NextAtOrAfter(at("2026-01-15T00:00:00Z"), tz.NewResolver(nil), time.UTC); err != nil || !ok {
+		t.Fatalf("a daily series since 1990 must still work: %v %v", ok, err)
+	}
+}
+
 func BenchmarkDailyFromTenYearsAgo(b *testing.B) {
 	s := Series{Master: event(`DTSTART;TZID="Pacific Standard Time":20160101T090000`, "RRULE:FREQ=DAILY")}
 	r, now := tz.NewResolver(nil), at("2026-01-15T00:00:00Z")
