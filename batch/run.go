@@ -76,7 +76,7 @@ func readInputs(o RunOptions) ([]input.User, []input.Change, []input.RowError, e
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	changes, changeErrs, err := input.ReadChanges(o.Changes, users)
+	changes, changeErrs, err := input.ReadChanges(o.Changes, users, userErrs...)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -1,7 +1,6 @@
 package input
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -30,32 +29,46 @@ var Kinds = []string{MovedToOnline, LicenseAssigned, LicenseRemoved, DialinEnabl
 	ConferenceIDChanged, ConferenceIDReset, BridgeChanged, BridgeNumberUnassigned,
 	SIPAddressChanged, TenantMeetingURLChanged, MovedToOnprem}
 
-// Change is one row of the changes file.
+// Block kinds a change can ask for.
+const (
+	Teams = "teams"
+	Skype = "skype"
+)
+
+// Change is one accepted row of the changes file.
 type Change struct {
 	Line            int
-	User            string // the user's primary address
-	Kind            string
+	User            string // the user's primary address, even when the row names an alias
+	Kind            string // one of Kinds
 	Target          string // "", "teams" or "skype"
-	JoinURL         string
-	ConferenceID    string // digits
+	JoinURL         string // may hold "{meeting}"
+	ConferenceID    string // digits only
 	TollNumbers     []string
 	TollFreeNumbers []string
 	DialInURL       string
-	At              time.Time
+	At              time.Time // zero when absent
 }
 
-const changesColumns = "user, change[, target, join_url, conference_id, toll_number, toll_free_number, dialin_url, at]"
+var changesSchema = schema{
+	required: []string{"user", "change"},
+	optional: []string{"target", "join_url", "conference_id", "toll_number", "toll_free_number", "dialin_url", "at"},
+}
 
-var phoneChars = regexp.MustCompile(`^\+?[0-9][0-9 ()./-]{3,}$`)
-
-// ReadChanges reads the changes file. A change may name a user by an alias;
-// it is filed under the user's primary address.
-func ReadChanges(path string, users []User) ([]Change, []RowError, error) {
-	t, err := readTable(path)
+// ReadChanges reads the changes file against the accepted users. A row may
+// name a user by one of its aliases; the change is filed under the primary
+// address. Change kinds and targets are case-insensitive, and "_" or " "
+// in a kind reads as "-". A conference ID may hold spaces and a closing
+// "#"; only its digits are kept.
+//
+// rejected are the users file's row errors, when the caller has them: a
+// change to a user whose row was rejected is then not reported as naming
+// an unknown user (that user fails already), and is left out.
+//
+// A row naming no known user is reported with an empty RowError.User;
+// any other bad row names its user, so the caller can fail just that user.
+func ReadChanges(path string, users []User, rejected ...RowError) ([]Change, []RowError, error) {
+	t, err := readTable(path, changesSchema)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := t.require(changesColumns, "user", "change"); err != nil {
 		return nil, nil, err
 	}
 	primary := map[string]string{}
@@ -65,78 +78,138 @@ func ReadChanges(path string, users []User) ([]Change, []RowError, error) {
 			primary[a] = u.Email
 		}
 	}
+	failed := map[string]bool{}
+	for _, e := range rejected {
+		if e.User != "" && primary[e.User] == "" {
+			failed[e.User] = true
+		}
+	}
 	var changes []Change
 	var errs []RowError
 	for _, r := range t.rows {
-		c, rerr := parseChange(t.file, r, primary)
-		if rerr != nil {
-			errs = append(errs, *rerr)
-			continue
+		c, rowErrs := parseChange(t.file, r, primary, failed)
+		switch {
+		case len(rowErrs) > 0:
+			errs = append(errs, rowErrs...)
+		case c.User != "":
+			changes = append(changes, c)
 		}
-		changes = append(changes, c)
 	}
 	return changes, errs, nil
 }
 
-func parseChange(file string, r row, primary map[string]string) (Change, *RowError) {
+var (
+	// phoneNumber is plausible phone characters with at least four digits.
+	phoneNumber = regexp.MustCompile(`^\+?[0-9 ()./-]+$`)
+	fourDigits  = regexp.MustCompile(`[0-9](?:[^0-9]*[0-9]){3}`)
+)
+
+// parseChange checks every cell of a row. c.User is empty when the row's
+// user failed in the users file.
+func parseChange(file string, r row, primary map[string]string, failed map[string]bool) (Change, []RowError) {
+	re := rowErrors{file: file, line: r.line}
 	c := Change{Line: r.line}
-	bad := func(col, format string, args ...any) *RowError {
-		return &RowError{File: file, Line: r.line, Column: col, User: c.User, Msg: fmt.Sprintf(format, args...)}
+	user := changeUser(&re, r.get("user"), primary, failed)
+	if primary[user] != "" {
+		c.User = primary[user]
 	}
-	email, ok := address(r.get("user"))
-	if !ok {
-		return c, bad("user", "%q is not an e-mail address like anna@contoso.com", r.get("user"))
-	}
-	if c.User, ok = primary[email]; !ok {
-		return c, bad("user", "%s is not in the users file; every change must name a listed user", email)
-	}
-	c.Kind = strings.ToLower(r.get("change"))
-	if !slices.Contains(Kinds, c.Kind) {
-		return c, bad("change", "%q is not a change kind; use one of: %s", r.get("change"), strings.Join(Kinds, ", "))
+	c.Kind = kind(r.get("change"))
+	switch {
+	case c.Kind == "":
+		re.add("change", "empty; use one of: %s", strings.Join(Kinds, ", "))
+	case !slices.Contains(Kinds, c.Kind):
+		re.add("change", "%q is not a change kind; use one of: %s", r.get("change"), strings.Join(Kinds, ", "))
 	}
 	c.Target = strings.ToLower(r.get("target"))
-	if c.Target != "" && c.Target != "teams" && c.Target != "skype" {
-		return c, bad("target", "%q is not a target; use teams, skype, or leave it empty to keep each meeting's kind", r.get("target"))
+	if c.Target != "" && c.Target != Teams && c.Target != Skype {
+		re.add("target", "%q is not a target; use teams, skype, or leave it empty to keep each meeting's kind", r.get("target"))
 	}
-	for _, f := range []struct {
-		col string
-		dst *string
-	}{{"join_url", &c.JoinURL}, {"dialin_url", &c.DialInURL}} {
-		if v := r.get(f.col); v != "" {
-			if u, err := url.Parse(strings.ReplaceAll(v, "{meeting}", "x")); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return c, bad(f.col, "%q is not an http(s) URL", v)
-			}
-			*f.dst = v
+	c.JoinURL = webURL(&re, "join_url", r.get("join_url"))
+	c.DialInURL = webURL(&re, "dialin_url", r.get("dialin_url"))
+	c.ConferenceID = conferenceID(&re, r.get("conference_id"))
+	c.TollNumbers = phoneNumbers(&re, "toll_number", r.get("toll_number"))
+	c.TollFreeNumbers = phoneNumbers(&re, "toll_free_number", r.get("toll_free_number"))
+	c.At = at(&re, r.get("at"))
+	return c, re.owned(user)
+}
+
+// changeUser returns the address the user cell names when it is a known
+// or a failed user, and "" (having reported why) otherwise.
+func changeUser(re *rowErrors, v string, primary map[string]string, failed map[string]bool) string {
+	email, ok := address(v)
+	switch {
+	case v == "":
+		re.add("user", "empty; give a user of the users file")
+	case !ok:
+		re.add("user", "%q is not an e-mail address like anna@contoso.com", v)
+	case primary[email] != "":
+		return primary[email]
+	case failed[email]:
+		return email
+	default:
+		re.add("user", "%s is not in the users file; every change must name a listed user or one of its aliases", email)
+	}
+	return ""
+}
+
+// kind folds "Moved_To_Online" and "moved to online" to "moved-to-online".
+func kind(v string) string {
+	return strings.NewReplacer("_", "-", " ", "-").Replace(strings.ToLower(v))
+}
+
+func webURL(re *rowErrors, col, v string) string {
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(strings.ReplaceAll(v, "{meeting}", "x"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		re.add(col, "%q is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}", v)
+		return ""
+	}
+	return v
+}
+
+func conferenceID(re *rowErrors, v string) string {
+	if v == "" {
+		return ""
+	}
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
 		}
+		return -1
+	}, v)
+	if digits == "" || strings.Trim(v, "0123456789 #") != "" {
+		re.add("conference_id", "%q is not a conference ID; use digits (spaces allowed)", v)
+		return ""
 	}
-	if v := r.get("conference_id"); v != "" {
-		if strings.Trim(v, "0123456789 #") != "" {
-			return c, bad("conference_id", "%q is not a conference ID; use digits (spaces allowed)", v)
+	return digits
+}
+
+func phoneNumbers(re *rowErrors, col, v string) []string {
+	var out []string
+	for _, n := range splitList(v) {
+		if !phoneNumber.MatchString(n) || !fourDigits.MatchString(n) {
+			re.add(col, "%q is not a phone number like +46 8 505 248 89; separate numbers with ';'", n)
+			continue
 		}
-		c.ConferenceID = strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, v)
+		out = append(out, n)
 	}
-	for _, f := range []struct {
-		col string
-		dst *[]string
-	}{{"toll_number", &c.TollNumbers}, {"toll_free_number", &c.TollFreeNumbers}} {
-		for _, n := range splitList(r.get(f.col)) {
-			if !phoneChars.MatchString(n) {
-				return c, bad(f.col, "%q is not a phone number like +46 8 505 248 89; separate numbers with ';'", n)
-			}
-			*f.dst = append(*f.dst, n)
+	return out
+}
+
+func at(re *rowErrors, v string) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		hint := ""
+		if strings.Trim(v, "0123456789.") == "" {
+			hint = " (a spreadsheet date? type it as text, with its offset)"
 		}
+		re.add("at", "%q is not an RFC 3339 time like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00%s", v, hint)
+		return time.Time{}
 	}
-	if v := r.get("at"); v != "" {
-		at, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return c, bad("at", "%q is not an RFC 3339 time like 2026-01-15T09:00:00Z", v)
-		}
-		c.At = at
-	}
-	return c, nil
+	return t
 }

@@ -6,127 +6,189 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
-// User is one row of the users file.
+// User is one accepted row of the users file.
 type User struct {
-	Line          int
+	Line          int      // line (CSV) or row (XLSX) in the users file
 	Email         string   // lower case
 	Mailbox       string   // "online" or "onprem"
 	Calendar      string   // absolute .ics path, or an http(s) URL
-	AudioProvider string   // "microsoft" or a third-party provider's name
-	Aliases       []string // lower case
+	AudioProvider string   // "microsoft" or a third-party provider's name, lower case
+	Aliases       []string // lower case, without the primary address
 }
+
+// Mailbox kinds.
+const (
+	Online = "online"
+	Onprem = "onprem"
+)
+
+// Microsoft is the AudioProvider of users without a third-party provider.
+const Microsoft = "microsoft"
 
 // IsACP reports whether a third-party audio-conferencing provider serves
 // the user.
-func (u User) IsACP() bool { return u.AudioProvider != "microsoft" }
+func (u User) IsACP() bool { return u.AudioProvider != Microsoft }
 
-const usersColumns = "user, calendar[, mailbox, audio_provider, aliases]"
+var usersSchema = schema{
+	required: []string{"user", "calendar"},
+	optional: []string{"mailbox", "audio_provider", "aliases"},
+}
 
-// ReadUsers reads the users file. Rows with a problem are left out and
-// reported; a row whose user is known reports it, so that user can fail.
+// ReadUsers reads the users file. A row with a problem is left out of the
+// users and reported, with every problem it has; when its user column holds
+// a valid address the RowError names that user, so the caller can fail just
+// that user. A user listed twice fails: both rows name it, and the second
+// row's error names the first row's line.
 func ReadUsers(path string) ([]User, []RowError, error) {
-	t, err := readTable(path)
+	t, err := readTable(path, usersSchema)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := t.require(usersColumns, "user", "calendar"); err != nil {
 		return nil, nil, err
 	}
 	var users []User
 	var errs []RowError
-	seen := map[string]int{}
+	owners := map[string]owner{} // every address (primary or alias) seen so far
 	for _, r := range t.rows {
-		u, rerr := parseUser(t.file, r)
-		if rerr == nil {
-			if first, dup := seen[u.Email]; dup {
-				rerr = &RowError{File: t.file, Line: r.line, Column: "user", User: u.Email, Msg: fmt.Sprintf("%s is already listed at line %d; each user appears once", u.Email, first)}
-			}
-		}
-		if rerr != nil {
-			errs = append(errs, *rerr)
+		u, rowErrs := parseUser(t.file, r)
+		if u.Email == "" {
+			errs = append(errs, rowErrs...)
 			continue
 		}
-		seen[u.Email] = r.line
+		rowErrs = append(rowErrs, claim(owners, t.file, r.line, u)...)
+		if len(rowErrs) > 0 {
+			errs = append(errs, rowErrs...)
+			continue
+		}
 		users = append(users, u)
 	}
 	return users, errs, nil
 }
 
-func parseUser(file string, r row) (User, *RowError) {
-	bad := func(col, user, format string, args ...any) *RowError {
-		return &RowError{File: file, Line: r.line, Column: col, User: user, Msg: fmt.Sprintf(format, args...)}
+// owner is the user an address belongs to and the line that says so.
+type owner struct {
+	user string
+	line int
+}
+
+// claim records u's addresses, and reports those already taken.
+func claim(owners map[string]owner, file string, line int, u User) []RowError {
+	re := rowErrors{file: file, line: line}
+	if o, taken := owners[u.Email]; taken && o.user == u.Email {
+		re.add("user", "%s is already listed at line %d; list each user once", u.Email, o.line)
+	} else if taken {
+		re.add("user", "%s is already an alias of %s (line %d); an address belongs to one user", u.Email, o.user, o.line)
 	}
+	for _, a := range u.Aliases {
+		if o, taken := owners[a]; taken {
+			re.add("aliases", "%s is already an address of %s (line %d); an address belongs to one user", a, o.user, o.line)
+		}
+	}
+	if _, taken := owners[u.Email]; !taken {
+		owners[u.Email] = owner{u.Email, line}
+	}
+	for _, a := range u.Aliases {
+		if _, taken := owners[a]; !taken {
+			owners[a] = owner{u.Email, line}
+		}
+	}
+	return re.owned(u.Email)
+}
+
+// parseUser checks every cell of a row. The returned User has its Email
+// set whenever the user column is valid, even if other cells are not.
+func parseUser(file string, r row) (User, []RowError) {
+	re := rowErrors{file: file, line: r.line}
+	u := User{Line: r.line, Mailbox: strings.ToLower(r.get("mailbox")), AudioProvider: strings.ToLower(r.get("audio_provider"))}
 	email, ok := address(r.get("user"))
-	if !ok {
-		return User{}, bad("user", "", "%q is not an e-mail address like anna@contoso.com", r.get("user"))
+	switch {
+	case r.get("user") == "":
+		re.add("user", "empty; give the organiser's e-mail address, like anna@contoso.com")
+	case !ok:
+		re.add("user", "%q is not an e-mail address like anna@contoso.com", r.get("user"))
+	default:
+		u.Email = email
 	}
-	u := User{Line: r.line, Email: email, Mailbox: strings.ToLower(r.get("mailbox")), AudioProvider: strings.ToLower(r.get("audio_provider"))}
 	if u.Mailbox == "" {
-		u.Mailbox = "online"
+		u.Mailbox = Online
 	}
-	if u.Mailbox != "online" && u.Mailbox != "onprem" {
-		return u, bad("mailbox", email, "%q is not a mailbox kind; use online or onprem", r.get("mailbox"))
+	if u.Mailbox != Online && u.Mailbox != Onprem {
+		re.add("mailbox", "%q is not a mailbox kind; use online or onprem", r.get("mailbox"))
 	}
 	if u.AudioProvider == "" {
-		u.AudioProvider = "microsoft"
+		u.AudioProvider = Microsoft
 	}
 	for _, a := range splitList(r.get("aliases")) {
 		alias, ok := address(a)
-		if !ok {
-			return u, bad("aliases", email, "%q is not an e-mail address; separate aliases with ';'", a)
+		switch {
+		case !ok:
+			re.add("aliases", "%q is not an e-mail address; separate aliases with ';'", a)
+		case alias != u.Email && !slices.Contains(u.Aliases, alias):
+			u.Aliases = append(u.Aliases, alias)
 		}
-		u.Aliases = append(u.Aliases, alias)
 	}
-	cal, err := calendar(filepath.Dir(file), r.get("calendar"), u.Mailbox)
-	if err != nil {
-		return u, bad("calendar", email, "%v", err)
+	cal, msg := calendar(filepath.Dir(file), r.get("calendar"), u.Mailbox)
+	if msg != "" {
+		re.add("calendar", "%s", msg)
 	}
 	u.Calendar = cal
-	return u, nil
+	return u, re.owned(u.Email)
 }
 
-// calendar resolves the calendar cell: a URL, or a file relative to the
-// users file.
-func calendar(dir, v, mailbox string) (string, error) {
-	if v == "" {
-		return "", fmt.Errorf("empty; give an .ics file (relative to the users file) or a CalDAV collection URL")
-	}
-	if strings.HasPrefix(strings.ToLower(v), "http://") || strings.HasPrefix(strings.ToLower(v), "https://") {
-		u, err := url.Parse(v)
-		if err != nil || u.Host == "" {
-			return "", fmt.Errorf("%q is not a valid URL", v)
-		}
-		if mailbox == "onprem" {
-			return "", fmt.Errorf("an onprem mailbox is migrated from an exported .ics file, not from a URL (%s)", v)
-		}
-		return v, nil
-	}
-	if strings.Contains(v, "://") {
-		return "", fmt.Errorf("%q is neither an .ics file nor an http(s) URL", v)
+// calendar resolves the calendar cell: an http(s) URL, or an .ics file
+// relative to the users file's folder. A non-empty msg says what is wrong.
+func calendar(dir, v, mailbox string) (cal, msg string) {
+	switch {
+	case v == "":
+		return "", "empty; give an .ics file (relative to the users file's folder) or a CalDAV collection URL (http:// or https://)"
+	case strings.Contains(v, "://"):
+		return calendarURL(v, mailbox)
 	}
 	path := v
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
 	st, err := os.Stat(path)
-	if err != nil {
-		return "", fmt.Errorf("file %s not found", path)
-	}
-	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a file", path)
+	switch {
+	case os.IsNotExist(err):
+		return "", fmt.Sprintf("%q not found (looked for %s; a relative path starts at the users file's folder)", v, path)
+	case err != nil:
+		return "", fmt.Sprintf("cannot read %q: %v", v, err)
+	case st.IsDir():
+		return "", fmt.Sprintf("%q is a folder; give the calendar's .ics file", v)
+	case !st.Mode().IsRegular():
+		return "", fmt.Sprintf("%q is not a regular file; give the calendar's .ics file", v)
+	case !strings.EqualFold(filepath.Ext(path), ".ics"):
+		return "", fmt.Sprintf("%q is not an .ics file; export the calendar as iCalendar (.ics)", v)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return "", err
+		return "", fmt.Sprintf("cannot resolve %q: %v", v, err)
 	}
-	return abs, nil
+	return abs, ""
 }
 
+func calendarURL(v, mailbox string) (cal, msg string) {
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https"):
+		return "", fmt.Sprintf("%q is neither an .ics file nor an http(s) URL", v)
+	case u.Host == "":
+		return "", fmt.Sprintf("%q has no host; give a CalDAV collection URL like https://dav.contoso.com/calendars/anna/", v)
+	case mailbox == Onprem:
+		return "", fmt.Sprintf("an onprem mailbox is migrated from an exported .ics file, not from a URL (%s); give the export's path, or set mailbox to online", v)
+	}
+	return v, ""
+}
+
+// address checks a bare e-mail address ("mailto:" allowed) and lower-cases it.
 func address(v string) (string, bool) {
-	v = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(v, "mailto:"), "MAILTO:"))
+	v = strings.TrimSpace(v)
+	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
+		v = v[7:]
+	}
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v {
 		return "", false
@@ -136,7 +198,7 @@ func address(v string) (string, bool) {
 
 func splitList(v string) []string {
 	var out []string
-	for _, s := range strings.Split(v, ";") {
+	for s := range strings.SplitSeq(v, ";") {
 		if s = strings.TrimSpace(s); s != "" {
 			out = append(out, s)
 		}

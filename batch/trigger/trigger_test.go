@@ -1,6 +1,7 @@
 package trigger
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,73 +14,228 @@ var (
 	acp  = input.User{Email: "acp@contoso.com", AudioProvider: "intercall"}
 )
 
-func ch(user input.User, kind string, line int) input.Change {
-	return input.Change{User: user.Email, Kind: kind, Line: line}
+func tenant(enabled, auto, replaceACP bool) Tenant {
+	return Tenant{MeetingMigrationEnabled: enabled, AutomaticallyMigrateUserMeetings: auto, AutomaticallyReplaceACPProvider: replaceACP}
 }
 
+func TestDefaultTenant(t *testing.T) {
+	if DefaultTenant() != tenant(true, true, false) {
+		t.Fatalf("DefaultTenant() = %+v", DefaultTenant())
+	}
+}
+
+const (
+	noAuto   = "tenant setting automatically_migrate_user_meetings is false: audio-conferencing changes do not trigger"
+	disabled = "tenant setting meeting_migration_enabled is false: no meeting migrates"
+)
+
+// One change to one user, under each rule.
 func TestRules(t *testing.T) {
-	off := func(f func(*Tenant)) Tenant { t := DefaultTenant(); f(&t); return t }
+	def := DefaultTenant()
 	cases := []struct {
-		name    string
-		user    input.User
-		kind    string
-		tenant  Tenant
-		trigger bool
-		reason  string
+		name   string
+		user   input.User
+		kind   string
+		tenant Tenant
+		reason string // "" when the change triggers
 	}{
-		{"move", anna, input.MovedToOnline, DefaultTenant(), true, ""},
-		{"licence", anna, input.LicenseAssigned, DefaultTenant(), true, ""},
-		{"conference id", anna, input.ConferenceIDChanged, DefaultTenant(), true, ""},
-		{"sip never", anna, input.SIPAddressChanged, DefaultTenant(), false, "sip-address-changed never triggers a meeting migration"},
-		{"tenant url never", anna, input.TenantMeetingURLChanged, DefaultTenant(), false, "tenant-meeting-url-changed never triggers"},
-		{"onprem manual", anna, input.MovedToOnprem, DefaultTenant(), false, "handled only by the manual path: mms start --user anna@contoso.com"},
-		{"disabled tenant", anna, input.MovedToOnline, off(func(t *Tenant) { t.MeetingMigrationEnabled = false }), false, "meeting_migration_enabled is false"},
-		{"no auto: audio change", anna, input.DialinEnabled, off(func(t *Tenant) { t.AutomaticallyMigrateUserMeetings = false }), false, "automatically_migrate_user_meetings is false"},
-		{"no auto: move still", anna, input.MovedToOnline, off(func(t *Tenant) { t.AutomaticallyMigrateUserMeetings = false }), true, ""},
-		{"acp licence, replace off", acp, input.LicenseAssigned, DefaultTenant(), false, `audio-conferencing provider "intercall"`},
-		{"acp licence, replace on", acp, input.LicenseAssigned, off(func(t *Tenant) { t.AutomaticallyReplaceACPProvider = true }), true, ""},
-		{"acp other change, replace on", acp, input.MovedToOnline, off(func(t *Tenant) { t.AutomaticallyReplaceACPProvider = true }), false, "only license-assigned triggers"},
+		{"sip never", anna, input.SIPAddressChanged, def,
+			"sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com"},
+		{"tenant url never", anna, input.TenantMeetingURLChanged, def,
+			"tenant-meeting-url-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com"},
+		{"onprem: manual path only", anna, input.MovedToOnprem, def,
+			"moved-to-onprem is not migrated by mms run: the meetings of a user moved on-premises are migrated only by hand, with mms start --user anna@contoso.com"},
+		{"never kinds say so even when the tenant is disabled", anna, input.SIPAddressChanged, tenant(false, true, false),
+			"sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com"},
+		{"unknown kind", anna, "moved", def, `"moved" is not a change kind`},
+
+		{"auto off: move still triggers", anna, input.MovedToOnline, tenant(true, false, false), ""},
+		{"auto off: licence", anna, input.LicenseAssigned, tenant(true, false, false), noAuto},
+		{"auto off: bridge", anna, input.BridgeNumberUnassigned, tenant(true, false, true), noAuto},
+
+		{"acp licence, replace off", acp, input.LicenseAssigned, def,
+			`acp@contoso.com uses the third-party audio-conferencing provider "intercall" and tenant setting automatically_replace_acp_provider is false: license-assigned does not trigger`},
+		{"acp licence, replace on", acp, input.LicenseAssigned, tenant(true, true, true), ""},
+		{"acp licence, replace on, auto off", acp, input.LicenseAssigned, tenant(true, false, true), noAuto},
+		{"acp licence, replace on, migration disabled", acp, input.LicenseAssigned, tenant(false, true, true), disabled},
+		{"acp move, replace on", acp, input.MovedToOnline, tenant(true, true, true),
+			`acp@contoso.com uses the third-party audio-conferencing provider "intercall": moved-to-online does not trigger (only license-assigned does, with automatically_replace_acp_provider true)`},
+		{"acp dial-in, replace off", acp, input.DialinEnabled, def,
+			`acp@contoso.com uses the third-party audio-conferencing provider "intercall": dialin-enabled does not trigger (only license-assigned does, with automatically_replace_acp_provider true)`},
+		{"acp sip", acp, input.SIPAddressChanged, tenant(true, true, true),
+			"sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user acp@contoso.com"},
+		{"replace on does not matter to microsoft users", anna, input.LicenseRemoved, tenant(true, true, true), ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Plan([]input.User{tc.user}, []input.Change{ch(tc.user, tc.kind, 2)}, tc.tenant)
-			if len(d) != 1 || d[0].Triggered != tc.trigger || !strings.Contains(d[0].Reason, tc.reason) {
-				t.Fatalf("got %+v", d)
+			d := Plan([]input.User{tc.user}, []input.Change{{User: tc.user.Email, Kind: tc.kind, Line: 2}}, tc.tenant)
+			if len(d) != 1 || d[0].User.Email != tc.user.Email {
+				t.Fatalf("decisions %+v", d)
+			}
+			if d[0].Triggered != (tc.reason == "") || d[0].Reason != tc.reason {
+				t.Fatalf("triggered %v, reason %q; want reason %q", d[0].Triggered, d[0].Reason, tc.reason)
+			}
+			if d[0].Triggered && !slices.Equal(d[0].Migration.Kinds, []string{tc.kind}) {
+				t.Fatalf("migration kinds %v", d[0].Migration.Kinds)
 			}
 		})
 	}
 }
 
-func TestNoChangeIsNotTriggered(t *testing.T) {
-	d := Plan([]input.User{anna}, nil, DefaultTenant())
-	if d[0].Triggered || d[0].Reason != "no change for this user in this batch" {
-		t.Fatalf("%+v", d[0])
+// Every triggering kind under every tenant setting, for a Microsoft user.
+func TestKindsByTenant(t *testing.T) {
+	for _, kind := range Triggering {
+		for _, tn := range []Tenant{tenant(true, true, false), tenant(true, false, false), tenant(false, true, false), tenant(false, false, true)} {
+			want := ""
+			switch {
+			case !tn.MeetingMigrationEnabled:
+				want = disabled
+			case !tn.AutomaticallyMigrateUserMeetings && kind != input.MovedToOnline:
+				want = noAuto
+			}
+			d := Plan([]input.User{anna}, []input.Change{{User: anna.Email, Kind: kind}}, tn)[0]
+			if d.Triggered != (want == "") || d.Reason != want {
+				t.Errorf("%s with %+v: triggered %v, reason %q; want %q", kind, tn, d.Triggered, d.Reason, want)
+			}
+		}
+	}
+	if len(Triggering) != 9 {
+		t.Errorf("%d triggering kinds, the contract has 9", len(Triggering))
+	}
+	for _, k := range input.Kinds {
+		if IsAudio(k) != (slices.Contains(Triggering, k) && k != input.MovedToOnline) {
+			t.Errorf("IsAudio(%s) = %v", k, IsAudio(k))
+		}
 	}
 }
 
-// Three changes to one user make one migration, later values winning.
+func TestEveryUserOneDecision(t *testing.T) {
+	bo := input.User{Email: "bo@contoso.com", AudioProvider: "microsoft"}
+	changes := []input.Change{
+		{User: "ghost@contoso.com", Kind: input.MovedToOnline},
+		{User: anna.Email, Kind: input.SIPAddressChanged, Line: 2},
+		{User: anna.Email, Kind: input.TenantMeetingURLChanged, Line: 3},
+		{User: anna.Email, Kind: input.SIPAddressChanged, Line: 4},
+		{User: acp.Email, Kind: input.MovedToOnline, Line: 5},
+		{User: acp.Email, Kind: input.LicenseAssigned, Line: 6},
+	}
+	d := Plan([]input.User{anna, bo, acp}, changes, DefaultTenant())
+	if len(d) != 3 || d[0].User.Email != anna.Email || d[1].User.Email != bo.Email || d[2].User.Email != acp.Email {
+		t.Fatalf("decisions %+v", d)
+	}
+	// Distinct reasons, in file order, joined.
+	want := "sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com; " +
+		"tenant-meeting-url-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com"
+	if d[0].Triggered || d[0].Reason != want {
+		t.Errorf("anna: %+v", d[0])
+	}
+	if d[1].Triggered || d[1].Reason != "no change in this batch" {
+		t.Errorf("bo: %+v", d[1])
+	}
+	if d[2].Triggered || strings.Count(d[2].Reason, "; ") != 1 {
+		t.Errorf("acp: %+v", d[2])
+	}
+}
+
+// A triggering change wins over ones that do not trigger, which are ignored.
+func TestTriggerIgnoresOthers(t *testing.T) {
+	d := Plan([]input.User{anna}, []input.Change{
+		{User: anna.Email, Kind: input.SIPAddressChanged, Line: 2},
+		{User: anna.Email, Kind: input.ConferenceIDReset, Line: 3, ConferenceID: "123"},
+	}, DefaultTenant())[0]
+	if !d.Triggered || d.Reason != "" || !slices.Equal(d.Migration.Kinds, []string{input.ConferenceIDReset}) || d.Migration.ConferenceID != "123" {
+		t.Fatalf("%+v", d)
+	}
+}
+
+// Three changes to one user make one migration: applied by "at", rows
+// without one after, later non-empty values winning.
 func TestCoalesce(t *testing.T) {
 	t0 := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
 	changes := []input.Change{
-		{User: anna.Email, Kind: input.ConferenceIDChanged, Line: 2, ConferenceID: "999", At: t0.Add(2 * time.Hour)},
-		{User: anna.Email, Kind: input.MovedToOnline, Line: 3, Target: "teams", JoinURL: "https://t/{meeting}", ConferenceID: "111", TollNumbers: []string{"+1 555 0100"}, At: t0},
-		{User: anna.Email, Kind: input.DialinEnabled, Line: 4, DialInURL: "https://dialin.teams.microsoft.com/x"},
-		{User: anna.Email, Kind: input.SIPAddressChanged, Line: 5},
+		{User: anna.Email, Kind: input.DialinEnabled, Line: 2, DialInURL: "https://dialin.teams.microsoft.com/new", ConferenceID: "333"},
+		{User: anna.Email, Kind: input.ConferenceIDChanged, Line: 3, ConferenceID: "222", At: t0.Add(2 * time.Hour)},
+		{User: anna.Email, Kind: input.MovedToOnline, Line: 4, Target: "teams", JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}",
+			ConferenceID: "111", TollNumbers: []string{"+1 555 0100"}, DialInURL: "https://dialin.teams.microsoft.com/old", At: t0},
 	}
 	d := Plan([]input.User{anna}, changes, DefaultTenant())
-	m := d[0].Migration
-	if !d[0].Triggered || len(d) != 1 {
+	if len(d) != 1 || !d[0].Triggered {
 		t.Fatalf("%+v", d)
 	}
-	if strings.Join(m.Kinds, ",") != "moved-to-online,conference-id-changed,dialin-enabled" || m.ConferenceID != "999" ||
-		m.Target != "teams" || m.JoinURL != "https://t/{meeting}" || m.DialInURL == "" || m.TollNumbers[0] != "+1 555 0100" || m.MigrationType != "ToTeams" || m.DropDialIn {
-		t.Fatalf("migration = %+v", m)
+	want := Migration{
+		Kinds:  []string{input.MovedToOnline, input.ConferenceIDChanged, input.DialinEnabled},
+		Target: "teams", JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}",
+		ConferenceID: "333", TollNumbers: []string{"+1 555 0100"}, DialInURL: "https://dialin.teams.microsoft.com/new",
+		MigrationType: ToTeams,
+	}
+	if !equal(d[0].Migration, want) {
+		t.Fatalf("migration:\n got %+v\nwant %+v", d[0].Migration, want)
+	}
+	if changes[0].Kind != input.DialinEnabled {
+		t.Error("Plan reordered the caller's changes")
 	}
 }
 
-func TestDialInRemoved(t *testing.T) {
-	d := Plan([]input.User{anna}, []input.Change{ch(anna, input.DialinEnabled, 2), ch(anna, input.DialinDisabled, 3)}, DefaultTenant())
-	if !d[0].Migration.DropDialIn || d[0].Migration.MigrationType != "SameType" {
-		t.Fatalf("%+v", d[0].Migration)
+// Equal times keep file order; target and numbers: the later non-empty wins.
+func TestCoalesceTies(t *testing.T) {
+	t0 := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	m := Coalesce([]input.Change{
+		{Kind: input.BridgeChanged, Line: 3, Target: "skype", TollFreeNumbers: []string{"+1 800 555 0101"}, At: t0},
+		{Kind: input.BridgeChanged, Line: 2, Target: "teams", TollNumbers: []string{"+1 555 0100"}, TollFreeNumbers: []string{"+1 800 555 0100"}, At: t0},
+		{Kind: input.MovedToOnline, Line: 4},
+	}, false)
+	want := Migration{Kinds: []string{input.BridgeChanged, input.MovedToOnline}, Target: "skype",
+		TollNumbers: []string{"+1 555 0100"}, TollFreeNumbers: []string{"+1 800 555 0101"}, MigrationType: ToSkype}
+	if !equal(m, want) {
+		t.Fatalf("migration:\n got %+v\nwant %+v", m, want)
 	}
+}
+
+func TestDialIn(t *testing.T) {
+	numbers := []string{"+1 555 0100"}
+	cases := []struct {
+		name    string
+		acp     bool
+		changes []input.Change
+		want    Migration
+	}{
+		{"disabled drops what came before", false, []input.Change{
+			{Kind: input.BridgeChanged, Line: 2, ConferenceID: "111", TollNumbers: numbers},
+			{Kind: input.DialinDisabled, Line: 3},
+		}, Migration{Kinds: []string{input.BridgeChanged, input.DialinDisabled}, DropDialIn: true, MigrationType: SameType}},
+		{"licence removed, then assigned with numbers", false, []input.Change{
+			{Kind: input.LicenseRemoved, Line: 2},
+			{Kind: input.LicenseAssigned, Line: 3, TollNumbers: numbers},
+		}, Migration{Kinds: []string{input.LicenseRemoved, input.LicenseAssigned}, TollNumbers: numbers, MigrationType: SameType}},
+		{"bridge number unassigned without new numbers drops", false, []input.Change{
+			{Kind: input.BridgeNumberUnassigned, Line: 2},
+		}, Migration{Kinds: []string{input.BridgeNumberUnassigned}, DropDialIn: true, MigrationType: SameType}},
+		{"bridge number unassigned with new numbers replaces", false, []input.Change{
+			{Kind: input.BridgeNumberUnassigned, Line: 2, TollNumbers: numbers},
+		}, Migration{Kinds: []string{input.BridgeNumberUnassigned}, TollNumbers: numbers, MigrationType: SameType}},
+		{"ACP replaced: its details drop for the new ones", true, []input.Change{
+			{Kind: input.LicenseAssigned, Line: 2, ConferenceID: "42", TollNumbers: numbers},
+		}, Migration{Kinds: []string{input.LicenseAssigned}, ConferenceID: "42", TollNumbers: numbers, DropDialIn: true, MigrationType: SameType}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if m := Coalesce(tc.changes, tc.acp); !equal(m, tc.want) {
+				t.Fatalf("migration:\n got %+v\nwant %+v", m, tc.want)
+			}
+		})
+	}
+}
+
+// An ACP user's migration, through Plan, replaces the provider.
+func TestACPReplacement(t *testing.T) {
+	d := Plan([]input.User{acp}, []input.Change{{User: acp.Email, Kind: input.LicenseAssigned, Target: "teams", TollNumbers: []string{"+1 555 0100"}}}, tenant(true, true, true))[0]
+	if !d.Triggered || !d.Migration.DropDialIn || d.Migration.MigrationType != ToTeams {
+		t.Fatalf("%+v", d)
+	}
+}
+
+func equal(a, b Migration) bool {
+	return slices.Equal(a.Kinds, b.Kinds) && a.Target == b.Target && a.JoinURL == b.JoinURL && a.ConferenceID == b.ConferenceID &&
+		slices.Equal(a.TollNumbers, b.TollNumbers) && slices.Equal(a.TollFreeNumbers, b.TollFreeNumbers) &&
+		a.DialInURL == b.DialInURL && a.DropDialIn == b.DropDialIn && a.MigrationType == b.MigrationType
 }

@@ -100,7 +100,7 @@ func indexAnchor(src string, i int) int {
 // attrValue returns the value of one attribute of a tag: quoted with " or
 // ', or bare.
 func attrValue(tag, name string) string {
-	low := strings.ToLower(tag)
+	low := lowerASCII(tag) // same length as tag, so offsets agree
 	for from := 0; ; {
 		k := strings.Index(low[from:], name)
 		if k < 0 {
@@ -171,4 +171,16 @@ func pathSegments(u string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// lowerASCII lower-cases ASCII letters only, keeping every byte offset
+// (strings.ToLower may change the length of non-ASCII text).
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

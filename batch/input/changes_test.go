@@ -1,0 +1,145 @@
+package input
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var listed = []User{
+	{Email: "anna@contoso.com", Aliases: []string{"a.berg@contoso.com"}},
+	{Email: "bo@contoso.com"},
+}
+
+func TestReadChanges(t *testing.T) {
+	dir := t.TempDir()
+	path := write(t, dir, "changes.csv", "\uFEFFUser,Change,Target,Join URL,conference_id,Toll-Number,toll_free_number,dialin_url,AT,comment\n"+
+		"A.Berg@contoso.com,Moved_To_Online,Teams,https://teams.microsoft.com/l/meetup-join/{meeting},580 849 884#,+46 8 505 248 89; +1 (425) 555-0100,+1 800 555 0100,https://dialin.teams.microsoft.com/x?id={meeting},2026-01-10T08:00:00+01:00,anything\n"+
+		"\n"+
+		"bo@contoso.com,dialin-disabled,,,,,,,,\n")
+	changes, errs, err := ReadChanges(path, listed)
+	if err != nil || len(errs) > 0 {
+		t.Fatalf("err %v, row errors %v", err, errs)
+	}
+	if len(changes) != 2 {
+		t.Fatalf("changes = %+v", changes)
+	}
+	c := changes[0]
+	at := time.Date(2026, 1, 10, 7, 0, 0, 0, time.UTC)
+	if c.Line != 2 || c.User != "anna@contoso.com" || c.Kind != MovedToOnline || c.Target != "teams" ||
+		c.JoinURL != "https://teams.microsoft.com/l/meetup-join/{meeting}" || c.ConferenceID != "580849884" ||
+		!slices.Equal(c.TollNumbers, []string{"+46 8 505 248 89", "+1 (425) 555-0100"}) || !slices.Equal(c.TollFreeNumbers, []string{"+1 800 555 0100"}) ||
+		c.DialInURL != "https://dialin.teams.microsoft.com/x?id={meeting}" || !c.At.Equal(at) {
+		t.Errorf("change = %+v", c)
+	}
+	if c := changes[1]; c.Line != 4 || c.User != "bo@contoso.com" || c.Kind != DialinDisabled || !c.At.IsZero() || c.Target != "" {
+		t.Errorf("change = %+v", c)
+	}
+}
+
+// Each case is the one data row of a changes file, on line 2.
+func TestChangeRowErrors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "changes.csv")
+	kinds := "moved-to-online, license-assigned, license-removed, dialin-enabled, dialin-disabled, conference-id-changed, conference-id-reset, bridge-changed, bridge-number-unassigned, sip-address-changed, tenant-meeting-url-changed, moved-to-onprem"
+	cases := []struct {
+		name, row string
+		user      string
+		want      []string
+	}{
+		{"unknown user", "zed@contoso.com,moved-to-online,,,,,", "",
+			[]string{`column "user": zed@contoso.com is not in the users file; every change must name a listed user or one of its aliases`}},
+		{"bad user", "zed,moved-to-online,,,,,", "",
+			[]string{`column "user": "zed" is not an e-mail address like anna@contoso.com`}},
+		{"empty user", ",moved-to-online,,,,,", "",
+			[]string{`column "user": empty; give a user of the users file`}},
+		{"unknown kind", "anna@contoso.com,moved,,,,,", "anna@contoso.com",
+			[]string{`column "change": "moved" is not a change kind; use one of: ` + kinds}},
+		{"empty kind", "anna@contoso.com,,,,,,", "anna@contoso.com",
+			[]string{`column "change": empty; use one of: ` + kinds}},
+		{"target", "anna@contoso.com,license-assigned,zoom,,,,", "anna@contoso.com",
+			[]string{`column "target": "zoom" is not a target; use teams, skype, or leave it empty to keep each meeting's kind`}},
+		{"join URL without scheme", "anna@contoso.com,license-assigned,,teams.microsoft.com/x,,,", "anna@contoso.com",
+			[]string{`column "join_url": "teams.microsoft.com/x" is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}`}},
+		{"join URL without host", "anna@contoso.com,license-assigned,,https:///x,,,", "anna@contoso.com",
+			[]string{`column "join_url": "https:///x" is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}`}},
+		{"dial-in URL", "anna@contoso.com,license-assigned,,,,,mailto:x@y", "anna@contoso.com",
+			[]string{`column "dialin_url": "mailto:x@y" is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}`}},
+		{"conference id letters", "anna@contoso.com,conference-id-changed,,,12a,,", "anna@contoso.com",
+			[]string{`column "conference_id": "12a" is not a conference ID; use digits (spaces allowed)`}},
+		{"conference id no digits", "anna@contoso.com,conference-id-changed,,,#,,", "anna@contoso.com",
+			[]string{`column "conference_id": "#" is not a conference ID; use digits (spaces allowed)`}},
+		{"toll number", "anna@contoso.com,dialin-enabled,,,,+1 555 0100;call me,", "anna@contoso.com",
+			[]string{`column "toll_number": "call me" is not a phone number like +46 8 505 248 89; separate numbers with ';'`}},
+		{"toll number too short", "anna@contoso.com,dialin-enabled,,,,+12,", "anna@contoso.com",
+			[]string{`column "toll_number": "+12" is not a phone number like +46 8 505 248 89; separate numbers with ';'`}},
+		{"date", "anna@contoso.com,bridge-changed,,,,,,yesterday", "anna@contoso.com",
+			[]string{`column "at": "yesterday" is not an RFC 3339 time like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00`}},
+		{"date without zone", "anna@contoso.com,bridge-changed,,,,,,2026-01-15T09:00:00", "anna@contoso.com",
+			[]string{`column "at": "2026-01-15T09:00:00" is not an RFC 3339 time like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00`}},
+		{"every problem of the row", "a.berg@contoso.com,moved,skype4b,,x,,,", "anna@contoso.com",
+			[]string{`column "change": "moved" is not a change kind; use one of: ` + kinds,
+				`column "target": "skype4b" is not a target; use teams, skype, or leave it empty to keep each meeting's kind`,
+				`column "conference_id": "x" is not a conference ID; use digits (spaces allowed)`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			write(t, dir, "changes.csv", "user,change,target,join_url,conference_id,toll_number,dialin_url,at\n"+tc.row+"\n")
+			changes, errs, err := ReadChanges(path, listed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(changes) != 0 {
+				t.Errorf("a rejected row gave changes %+v", changes)
+			}
+			var want []string
+			for _, w := range tc.want {
+				want = append(want, path+":2: "+w)
+			}
+			if got := errorStrings(errs); !slices.Equal(got, want) {
+				t.Fatalf("errors:\n got %q\nwant %q", got, want)
+			}
+			for _, e := range errs {
+				if e.User != tc.user {
+					t.Errorf("RowError.User = %q, want %q", e.User, tc.user)
+				}
+			}
+		})
+	}
+}
+
+func TestChangesWholeFile(t *testing.T) {
+	dir := t.TempDir()
+	path := write(t, dir, "changes.csv", "user,kind\n")
+	_, _, err := ReadChanges(path, listed)
+	want := path + `: no "change" column; columns found: user, kind. Expected: user, change[, target, join_url, conference_id, toll_number, toll_free_number, dialin_url, at]`
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+}
+
+// A change to a user whose users-file row was rejected is not reported
+// again when the caller passes the users file's errors.
+func TestChangeToRejectedUser(t *testing.T) {
+	dir := calendarDir(t)
+	users, userErrs, err := ReadUsers(write(t, dir, "users.csv", "user,calendar\nanna@contoso.com,anna.ics\ncy@contoso.com,missing.ics\n"))
+	if err != nil || len(users) != 1 || len(userErrs) != 1 {
+		t.Fatalf("users %v %v %v", users, userErrs, err)
+	}
+	path := write(t, dir, "changes.csv", "user,change,conference_id\ncy@contoso.com,moved-to-online,\ncy@contoso.com,moved-to-online,x\nanna@contoso.com,moved-to-online,\n")
+
+	changes, errs, err := ReadChanges(path, users, userErrs...)
+	if err != nil || len(changes) != 1 || changes[0].User != "anna@contoso.com" {
+		t.Fatalf("changes %+v, err %v", changes, err)
+	}
+	if got := errorStrings(errs); len(got) != 1 || got[0] != path+`:3: column "conference_id": "x" is not a conference ID; use digits (spaces allowed)` || errs[0].User != "cy@contoso.com" {
+		t.Fatalf("errors %q (user %q)", got, errs[0].User)
+	}
+
+	_, errs, _ = ReadChanges(path, users) // without them, cy is unknown
+	if len(errs) != 3 || !strings.Contains(errs[0].Error(), "cy@contoso.com is not in the users file") || errs[0].User != "" {
+		t.Fatalf("errors %q", errorStrings(errs))
+	}
+}

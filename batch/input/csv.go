@@ -1,0 +1,64 @@
+package input
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+)
+
+func readCSV(path string) ([]record, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return nil, fmt.Errorf("%s: the file is UTF-16 text; save it as CSV UTF-8", path)
+	}
+	text := strings.TrimPrefix(string(data), "\uFEFF")
+	r := csv.NewReader(strings.NewReader(text))
+	r.FieldsPerRecord = -1
+	r.Comma = delimiter(text)
+	var records []record
+	for {
+		cells, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return records, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w; a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled", path, err, string(r.Comma))
+		}
+		line, _ := r.FieldPos(0)
+		records = append(records, record{line: line, cells: cells})
+	}
+}
+
+// delimiter is ';' when the first non-blank line holds one and no comma.
+func delimiter(text string) rune {
+	for line := range strings.Lines(text) {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if !strings.Contains(line, ",") && strings.Contains(line, ";") {
+			return ';'
+		}
+		break
+	}
+	return ','
+}
+
+// openError says what went wrong without repeating the path.
+func openError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: %w; check the path (a relative one starts at the current folder)", path, err)
+	}
+	return fmt.Errorf("%s: cannot read: %w", path, err)
+}

@@ -1,0 +1,40 @@
+package input
+
+import "fmt"
+
+// RowError is a rejected row, or one rejected cell of it.
+type RowError struct {
+	File   string // the path as given
+	Line   int    // CSV line or sheet row
+	Column string // "" when the problem is the whole row
+	User   string // the user the row belongs to (lower case), "" when unknown
+	Msg    string // what is wrong and what would be accepted
+}
+
+// Error reads like
+// users.csv:7: column "mailbox": "hybrid" is not a mailbox kind; use online or onprem.
+func (e RowError) Error() string {
+	if e.Column == "" {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d: column %q: %s", e.File, e.Line, e.Column, e.Msg)
+}
+
+// rowErrors collects the problems of one row.
+type rowErrors struct {
+	file string
+	line int
+	errs []RowError
+}
+
+func (r *rowErrors) add(col, format string, args ...any) {
+	r.errs = append(r.errs, RowError{File: r.file, Line: r.line, Column: col, Msg: fmt.Sprintf(format, args...)})
+}
+
+// owned returns the problems, each naming user.
+func (r *rowErrors) owned(user string) []RowError {
+	for i := range r.errs {
+		r.errs[i].User = user
+	}
+	return r.errs
+}

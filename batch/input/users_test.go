@@ -1,0 +1,230 @@
+package input
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// calendarDir holds anna.ics, a folder and a non-ics file.
+func calendarDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	write(t, dir, "anna.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+	write(t, dir, "anna.pst", "x")
+	if err := os.Mkdir(filepath.Join(dir, "cals"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func errorStrings(errs []RowError) []string {
+	var out []string
+	for _, e := range errs {
+		out = append(out, e.Error())
+	}
+	return out
+}
+
+func TestReadUsers(t *testing.T) {
+	dir := calendarDir(t)
+	path := write(t, dir, "users.csv", "\uFEFF User ,CALENDAR,Notes,Mailbox,Audio Provider,aliases\n"+
+		"Anna@Contoso.com,anna.ics,first,,,a.berg@contoso.com; ANNA@fabrikam.com;anna@contoso.com\n"+
+		"\n"+
+		",,,,,\n"+
+		"mailto:bo@contoso.com,https://dav.contoso.com/calendars/bo/,,ONLINE,InterCall,\n"+
+		"cy@contoso.com,"+filepath.Join(dir, "anna.ics")+",,onprem,microsoft,\n")
+	users, errs, err := ReadUsers(path)
+	if err != nil || len(errs) > 0 {
+		t.Fatalf("err %v, row errors %v", err, errs)
+	}
+	want := []User{
+		{Line: 2, Email: "anna@contoso.com", Mailbox: "online", Calendar: filepath.Join(dir, "anna.ics"), AudioProvider: "microsoft", Aliases: []string{"a.berg@contoso.com", "anna@fabrikam.com"}},
+		{Line: 5, Email: "bo@contoso.com", Mailbox: "online", Calendar: "https://dav.contoso.com/calendars/bo/", AudioProvider: "intercall"},
+		{Line: 6, Email: "cy@contoso.com", Mailbox: "onprem", Calendar: filepath.Join(dir, "anna.ics"), AudioProvider: "microsoft"},
+	}
+	if len(users) != len(want) {
+		t.Fatalf("users = %+v", users)
+	}
+	for i := range want {
+		if g, w := users[i], want[i]; g.Line != w.Line || g.Email != w.Email || g.Mailbox != w.Mailbox || g.Calendar != w.Calendar ||
+			g.AudioProvider != w.AudioProvider || !slices.Equal(g.Aliases, w.Aliases) {
+			t.Errorf("user %d:\n got %+v\nwant %+v", i, g, w)
+		}
+	}
+	if users[0].IsACP() || !users[1].IsACP() {
+		t.Error("IsACP: only a provider other than microsoft is an ACP")
+	}
+}
+
+// Each case is the one data row of a users file (header
+// user,calendar,mailbox,aliases), on line 2.
+func TestUserRowErrors(t *testing.T) {
+	dir := calendarDir(t)
+	path := filepath.Join(dir, "users.csv")
+	cases := []struct {
+		name, row string
+		user      string // RowError.User
+		want      []string
+	}{
+		{"bad address", "bad-address,anna.ics,,", "",
+			[]string{`column "user": "bad-address" is not an e-mail address like anna@contoso.com`}},
+		{"display name", "Anna <anna@contoso.com>,anna.ics,,", "",
+			[]string{`column "user": "Anna <anna@contoso.com>" is not an e-mail address like anna@contoso.com`}},
+		{"empty user", ",anna.ics,,", "",
+			[]string{`column "user": empty; give the organiser's e-mail address, like anna@contoso.com`}},
+		{"bad user and bad mailbox: both said", "bad,anna.ics,hybrid,", "",
+			[]string{`column "user": "bad" is not an e-mail address like anna@contoso.com`,
+				`column "mailbox": "hybrid" is not a mailbox kind; use online or onprem`}},
+		{"mailbox", "anna@contoso.com,anna.ics,hybrid,", "anna@contoso.com",
+			[]string{`column "mailbox": "hybrid" is not a mailbox kind; use online or onprem`}},
+		{"alias", "anna@contoso.com,anna.ics,,a.berg@contoso.com;anna at fabrikam", "anna@contoso.com",
+			[]string{`column "aliases": "anna at fabrikam" is not an e-mail address; separate aliases with ';'`}},
+		{"aliases separated by commas", `anna@contoso.com,anna.ics,,"a@contoso.com, b@contoso.com"`, "anna@contoso.com",
+			[]string{`column "aliases": "a@contoso.com, b@contoso.com" is not an e-mail address; separate aliases with ';'`}},
+		{"no calendar", "anna@contoso.com,,,", "anna@contoso.com",
+			[]string{`column "calendar": empty; give an .ics file (relative to the users file's folder) or a CalDAV collection URL (http:// or https://)`}},
+		{"missing calendar file", "anna@contoso.com,missing.ics,,", "anna@contoso.com",
+			[]string{`column "calendar": "missing.ics" not found (looked for ` + filepath.Join(dir, "missing.ics") + `; a relative path starts at the users file's folder)`}},
+		{"calendar is a folder", "anna@contoso.com,cals,,", "anna@contoso.com",
+			[]string{`column "calendar": "cals" is a folder; give the calendar's .ics file`}},
+		{"calendar not ics", "anna@contoso.com,anna.pst,,", "anna@contoso.com",
+			[]string{`column "calendar": "anna.pst" is not an .ics file; export the calendar as iCalendar (.ics)`}},
+		{"ftp URL", "anna@contoso.com,ftp://dav.contoso.com/anna,,", "anna@contoso.com",
+			[]string{`column "calendar": "ftp://dav.contoso.com/anna" is neither an .ics file nor an http(s) URL`}},
+		{"URL without host", "anna@contoso.com,https:///calendars/anna,,", "anna@contoso.com",
+			[]string{`column "calendar": "https:///calendars/anna" has no host; give a CalDAV collection URL like https://dav.contoso.com/calendars/anna/`}},
+		{"bad URL", "anna@contoso.com,https://dav contoso.com/%zz,,", "anna@contoso.com",
+			[]string{`column "calendar": "https://dav contoso.com/%zz" is neither an .ics file nor an http(s) URL`}},
+		{"onprem with URL", "anna@contoso.com,https://dav.contoso.com/calendars/anna/,onprem,", "anna@contoso.com",
+			[]string{`column "calendar": an onprem mailbox is migrated from an exported .ics file, not from a URL (https://dav.contoso.com/calendars/anna/); give the export's path, or set mailbox to online`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			write(t, dir, "users.csv", "user,calendar,mailbox,aliases\n"+tc.row+"\n")
+			users, errs, err := ReadUsers(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(users) != 0 {
+				t.Errorf("a rejected row gave users %+v", users)
+			}
+			var want []string
+			for _, w := range tc.want {
+				want = append(want, path+":2: "+w)
+			}
+			if got := errorStrings(errs); !slices.Equal(got, want) {
+				t.Fatalf("errors:\n got %q\nwant %q", got, want)
+			}
+			for _, e := range errs {
+				if e.User != tc.user || e.File != path || e.Line != 2 {
+					t.Errorf("RowError %+v: want User %q, File %s, Line 2", e, tc.user, path)
+				}
+			}
+		})
+	}
+}
+
+func TestDuplicateUsers(t *testing.T) {
+	dir := calendarDir(t)
+	path := write(t, dir, "users.csv", "user,calendar,aliases\n"+
+		"anna@contoso.com,anna.ics,a.berg@contoso.com\n"+
+		"bo@contoso.com,anna.ics,\n"+
+		"ANNA@contoso.com,anna.ics,\n"+
+		"a.berg@contoso.com,anna.ics,\n"+
+		"cy@contoso.com,anna.ics,bo@contoso.com\n"+
+		"dee@contoso.com,anna.ics,dee@contoso.com\n")
+	users, errs, err := ReadUsers(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var emails []string
+	for _, u := range users {
+		emails = append(emails, u.Email)
+	}
+	if !slices.Equal(emails, []string{"anna@contoso.com", "bo@contoso.com", "dee@contoso.com"}) || len(users[2].Aliases) != 0 {
+		t.Errorf("users = %+v (an alias equal to the user's own address is dropped)", users)
+	}
+	want := []string{
+		path + `:4: column "user": anna@contoso.com is already listed at line 2; list each user once`,
+		path + `:5: column "user": a.berg@contoso.com is already an alias of anna@contoso.com (line 2); an address belongs to one user`,
+		path + `:6: column "aliases": bo@contoso.com is already an address of bo@contoso.com (line 3); an address belongs to one user`,
+	}
+	if got := errorStrings(errs); !slices.Equal(got, want) {
+		t.Fatalf("errors:\n got %q\nwant %q", got, want)
+	}
+	// The duplicate names the listed user, so that user fails as a whole.
+	if errs[0].User != "anna@contoso.com" || errs[2].User != "cy@contoso.com" {
+		t.Errorf("users named: %q, %q", errs[0].User, errs[2].User)
+	}
+}
+
+// A rejected row still claims its address: a second row for it is a duplicate.
+func TestDuplicateOfRejectedRow(t *testing.T) {
+	dir := calendarDir(t)
+	path := write(t, dir, "users.csv", "user,calendar\nanna@contoso.com,missing.ics\nanna@contoso.com,anna.ics\n")
+	users, errs, err := ReadUsers(path)
+	if err != nil || len(users) != 0 || len(errs) != 2 || !strings.Contains(errs[1].Error(), ":3: column \"user\": anna@contoso.com is already listed at line 2") {
+		t.Fatalf("users %+v, errors %q, err %v", users, errorStrings(errs), err)
+	}
+}
+
+func TestWholeFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct{ path, want string }{
+		{write(t, dir, "nocal.csv", "user,mailbox\nanna@contoso.com,online\n"),
+			`nocal.csv: no "calendar" column; columns found: user, mailbox. Expected: user, calendar[, mailbox, audio_provider, aliases]`},
+		{write(t, dir, "gap.csv", "user,,Calendar Path\n"),
+			`gap.csv: no "calendar" column; columns found: user, calendar_path. Expected: user, calendar[, mailbox, audio_provider, aliases]`},
+		{write(t, dir, "empty.csv", "\uFEFF\n\n"),
+			`empty.csv: the file is empty; the first row must name the columns: user, calendar[, mailbox, audio_provider, aliases]`},
+		{write(t, dir, "twice.csv", "user,calendar,User\n"),
+			`twice.csv:1: column "user" is named twice (columns 1 and 3); keep one`},
+		{write(t, dir, "users.txt", "user,calendar\n"),
+			`users.txt: unknown file type ".txt"; use a .csv or .xlsx file`},
+		{write(t, dir, "users.xls", "user,calendar\n"),
+			`users.xls: .xls files are not read; save it as .xlsx (Excel workbook) or .csv (CSV UTF-8)`},
+		{filepath.Join(dir, "absent.csv"), "absent.csv: no such file or directory; check the path (a relative one starts at the current folder)"},
+		{filepath.Join(dir, "absent.xlsx"), "absent.xlsx: no such file or directory; check the path (a relative one starts at the current folder)"},
+		{write(t, dir, "quote.csv", "user,calendar\n\"anna@contoso.com,anna.ics\n"),
+			`quote.csv: parse error on line 2, column 28: extraneous or missing " in quoted-field; a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`},
+		{write(t, dir, "utf16.csv", "\xff\xfeu\x00s\x00"), "utf16.csv: the file is UTF-16 text; save it as CSV UTF-8"},
+		{write(t, dir, "fake.xlsx", "user,calendar\n"), "fake.xlsx: not a readable .xlsx workbook (zip: not a valid zip file); save it again from Excel as .xlsx, or as CSV UTF-8"},
+	}
+	for _, tc := range cases {
+		_, _, err := ReadUsers(tc.path)
+		if err == nil || err.Error() != filepath.Join(dir, tc.want) {
+			t.Errorf("%s:\n got %v\nwant %s", filepath.Base(tc.path), err, filepath.Join(dir, tc.want))
+		}
+	}
+}
+
+func TestSemicolonCSV(t *testing.T) {
+	dir := calendarDir(t)
+	path := write(t, dir, "users.csv", "\n\uFEFFuser;calendar;aliases\r\nanna@contoso.com;anna.ics;a@contoso.com;b@contoso.com\r\n")
+	users, errs, err := ReadUsers(path)
+	if err != nil || len(errs) > 0 || len(users) != 1 || users[0].Line != 3 || !slices.Equal(users[0].Aliases, []string{"a@contoso.com"}) {
+		t.Fatalf("users %+v, errors %v, err %v", users, errs, err)
+	}
+}
+
+// A quoted field spanning lines: the row's line is the one it starts on.
+func TestCSVLineNumbers(t *testing.T) {
+	dir := calendarDir(t)
+	path := write(t, dir, "users.csv", "user,calendar,notes\nanna@contoso.com,anna.ics,\"two\nlines\"\nbo@contoso.com,missing.ics,\n")
+	_, errs, err := ReadUsers(path)
+	if err != nil || len(errs) != 1 || errs[0].Line != 4 {
+		t.Fatalf("errors %v, err %v", errs, err)
+	}
+}

@@ -1,0 +1,128 @@
+package input
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// workbook writes rows (row number -> cells from column A) to the first
+// sheet of a new workbook; style, when set, applies to a cell.
+func workbook(t *testing.T, path string, rows map[int][]any, styles map[string]*excelize.Style) string {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	for n, cells := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, n)
+		if err := f.SetSheetRow("Sheet1", cell, &cells); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for cell, s := range styles {
+		id, err := f.NewStyle(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellStyle("Sheet1", cell, cell, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A second sheet, made active, is not read.
+	other, _ := f.NewSheet("Other")
+	f.SetSheetRow("Other", "A1", &[]any{"user", "calendar"})
+	f.SetSheetRow("Other", "A2", &[]any{"other@contoso.com", "anna.ics"})
+	f.SetActiveSheet(other)
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestXLSXUsers(t *testing.T) {
+	dir := calendarDir(t)
+	path := workbook(t, filepath.Join(dir, "users.xlsx"), map[int][]any{
+		1: {" USER ", "Calendar", "Extra", "Mailbox"},
+		2: {"anna@contoso.com", "anna.ics", 12.5, "Online"},
+		// row 3 blank
+		4: {"bo@contoso.com", "anna.ics", nil, "hybrid"},
+	}, nil)
+	users, errs, err := ReadUsers(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 || users[0].Email != "anna@contoso.com" || users[0].Line != 2 || users[0].Mailbox != "online" {
+		t.Errorf("users = %+v", users)
+	}
+	want := []string{path + `:4: column "mailbox": "hybrid" is not a mailbox kind; use online or onprem`}
+	if got := errorStrings(errs); !slices.Equal(got, want) || errs[0].User != "bo@contoso.com" {
+		t.Errorf("errors:\n got %q\nwant %q", got, want)
+	}
+}
+
+// Numbers typed into cells come through as their digits, whatever their
+// style; text keeps its leading zeros.
+func TestXLSXNumbers(t *testing.T) {
+	dir := t.TempDir()
+	bold := &excelize.Style{Font: &excelize.Font{Bold: true}}
+	thousands := &excelize.Style{NumFmt: 3} // #,##0
+	zeros := "0000000000"
+	padded := &excelize.Style{CustomNumFmt: &zeros}
+	path := workbook(t, filepath.Join(dir, "changes.xlsx"), map[int][]any{
+		1: {"user", "change", "conference_id", "toll_number", "toll_free_number"},
+		2: {"anna@contoso.com", "conference-id-changed", 580849884, 4685052489, "0800 123 456"},
+		3: {"anna@contoso.com", "conference-id-changed", float64(123456789012), 468505248890, nil},
+		4: {"anna@contoso.com", "conference-id-changed", 580849884, nil, nil},
+		5: {"anna@contoso.com", "conference-id-changed", 580849884, nil, nil},
+		6: {"anna@contoso.com", "conference-id-changed", "0058 084", nil, nil},
+	}, map[string]*excelize.Style{"C3": bold, "D3": bold, "C4": thousands, "C5": padded})
+	changes, errs, err := ReadChanges(path, listed)
+	if err != nil || len(errs) > 0 {
+		t.Fatalf("err %v, row errors %q", err, errorStrings(errs))
+	}
+	var got []string
+	for _, c := range changes {
+		got = append(got, c.ConferenceID+" "+strings.Join(c.TollNumbers, "|")+" "+strings.Join(c.TollFreeNumbers, "|"))
+	}
+	want := []string{
+		"580849884 4685052489 0800 123 456",
+		"123456789012 468505248890 ",
+		"580849884  ",
+		"0580849884  ",
+		"0058084  ",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("values:\n got %q\nwant %q", got, want)
+	}
+	for i, c := range changes {
+		if c.Line != i+2 {
+			t.Errorf("change %d on line %d", i, c.Line)
+		}
+	}
+}
+
+// A date cell in the at column is refused with a hint to type it as text.
+func TestXLSXDateCell(t *testing.T) {
+	dir := t.TempDir()
+	path := workbook(t, filepath.Join(dir, "changes.xlsx"), map[int][]any{
+		1: {"user", "change", "at"},
+		2: {"anna@contoso.com", "moved-to-online", 46032},
+		3: {"anna@contoso.com", "moved-to-online", "2026-01-10T08:00:00Z"},
+	}, map[string]*excelize.Style{"C2": {NumFmt: 14}})
+	changes, errs, err := ReadChanges(path, listed)
+	want := []string{path + `:2: column "at": "46032" is not an RFC 3339 time like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00 (a spreadsheet date? type it as text, with its offset)`}
+	if err != nil || len(changes) != 1 || !slices.Equal(errorStrings(errs), want) {
+		t.Fatalf("changes %+v, errors %q, err %v", changes, errorStrings(errs), err)
+	}
+}
+
+func TestXLSXNoHeader(t *testing.T) {
+	dir := t.TempDir()
+	path := workbook(t, filepath.Join(dir, "users.xlsx"), map[int][]any{}, nil)
+	_, _, err := ReadUsers(path)
+	if err == nil || err.Error() != path+": the file is empty; the first row must name the columns: user, calendar[, mailbox, audio_provider, aliases]" {
+		t.Fatalf("err = %v", err)
+	}
+}
