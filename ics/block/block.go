@@ -2,19 +2,23 @@
 // HTML body and renders a new one.
 //
 // Detection anchors on what does not change with the language: rule lines
-// (underscores, dots, Google's "-::~:~::~:"), link patterns (meet.lync.com,
-// /l/meetup-join/, teams.microsoft.com/meet/, teams.live.com/meet/,
-// dialin.lync.com, dialin.teams.microsoft.com, aka.ms/JoinTeamsMeeting) and
-// the [!OC([n])!] marker, never on English words. A Teams or Skype block is
-// the text between two rules that holds such a link; a join link pasted
-// without rules is not a block.
+// (underscores, dots, Google's "-::~:~::~:", Zoom's "──────────"), link
+// patterns (meet.lync.com, /l/meetup-join/, teams.microsoft.com/meet/,
+// teams.live.com/meet/, dialin.lync.com, dialin.teams.microsoft.com,
+// aka.ms/JoinTeamsMeeting) and the [!OC([n])!] marker, never on English
+// words. A Teams or Skype block is the text between two rules of the same
+// kind that holds such a link; a join link pasted without rules is not a
+// block. Zoom, Webex and Google Meet invitations are found with or without
+// rules, so that they can be named and left alone.
+//
+// Spans cover whole lines in plain text and whole elements in HTML, so a
+// caller can splice a new block in and keep every byte outside it.
 package block
-
-import "strings"
 
 // Provider names an online-meeting service.
 type Provider string
 
+// The providers a block can belong to.
 const (
 	ProviderTeams      Provider = "teams"
 	ProviderSkype      Provider = "skype"
@@ -30,8 +34,8 @@ type Block struct {
 	Provider        Provider
 	Start, End      int
 	JoinURL         string // Safe Links unwrapped
-	MeetingID       string // Teams thread id or numeric id; Skype conference key
-	SkypeUser       string // user part of a Skype join link
+	MeetingID       string // Teams thread id or numeric id; Skype conference key; Zoom or Meet id
+	SkypeUser       string // user part of a Skype join link, as written
 	ConferenceID    string // digits only
 	TollNumbers     []string
 	TollFreeNumbers []string
@@ -52,27 +56,64 @@ type Spec struct {
 }
 
 // FindText finds the block in a plain-text body (an unescaped DESCRIPTION).
-// The span ends after the line break that ends the closing rule.
+//
+// The span starts at the beginning of the opening rule's line and ends after
+// the line break that ends the closing rule's line (white space before the
+// break included), so RenderText's output, which ends with a line break,
+// can replace it line for line.
 func FindText(text string) (Block, bool) {
-	b, ok := find(plainView(text))
-	if ok && b.Start < b.End {
-		switch {
-		case strings.HasPrefix(text[b.End:], "\r\n"):
-			b.End += 2
-		case strings.HasPrefix(text[b.End:], "\n"):
-			b.End++
-		}
+	v := plainView(text)
+	b, r, ok := find(v)
+	if !ok {
+		return Block{}, false
 	}
-	return b, ok
+	b.Start, b.End = lineStart(text, r.start), lineEnd(text, r.end)
+	return b, true
 }
 
-// FindHTML finds the block in an HTML body (an unescaped X-ALT-DESC). The
-// span covers whole elements, from the element holding the first rule to
-// the end of the element holding the last.
+// FindHTML finds the block in an HTML body (an unescaped X-ALT-DESC).
+//
+// The span covers whole elements: from the start tag of the element that
+// holds the opening rule to the end tag of the element that holds the
+// closing rule, taken at the level where both are siblings, so removing it
+// leaves the markup balanced. Where that element also holds text outside
+// the block, the span narrows to keep the text and may then cut through an
+// element.
 func FindHTML(html string) (Block, bool) {
-	b, ok := find(htmlView(html))
-	if ok && b.Start < b.End {
-		b.Start, b.End = elementStart(html, b.Start), elementEnd(html, b.End)
+	v := htmlView(html)
+	b, r, ok := find(v)
+	if !ok {
+		return Block{}, false
 	}
-	return b, ok
+	b.Start, b.End = elementSpan(html, v.src(r.start), v.srcEnd(r.end))
+	return b, true
+}
+
+// lineStart moves i back to the start of its line when only blanks precede
+// it there.
+func lineStart(text string, i int) int {
+	j := i
+	for j > 0 && (text[j-1] == ' ' || text[j-1] == '\t') {
+		j--
+	}
+	if j == 0 || text[j-1] == '\n' {
+		return j
+	}
+	return i
+}
+
+// lineEnd moves i past the blanks and the line break that follow it, when
+// nothing else is left on its line.
+func lineEnd(text string, i int) int {
+	j := i
+	for j < len(text) && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r') {
+		j++
+	}
+	switch {
+	case j == len(text):
+		return j
+	case text[j] == '\n':
+		return j + 1
+	}
+	return i
 }

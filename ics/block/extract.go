@@ -6,76 +6,69 @@ import (
 	"strings"
 )
 
-var (
-	telConf    = regexp.MustCompile(`,,(\d+)#`)
-	labelConf  = regexp.MustCompile(`ID\s*:\s*(\d[\d ]*\d)\s*#`)
-	namedConf  = regexp.MustCompile(`(?i)conf\w*[ -]?id\s*:\s*(\d[\d ]*\d)`)
-	phone      = regexp.MustCompile(`\+\d[\d \-().]{5,}\d`)
-	lcid       = regexp.MustCompile(`\[!OC\(\[([0-9A-Fa-f]+)\]\)!\]`)
-	langParam  = regexp.MustCompile(`[?&]language=([A-Za-z]{2,3}-[A-Za-z]{2})`)
-	angleParts = regexp.MustCompile(`<[^<>]*>`)
-)
-
-// extract reads the dial-in details and language of a block's text and
-// links.
-func extract(text string, links []link) Block {
-	var b Block
-	b.ConferenceID = conferenceID(text, links)
+// describe reads a block's fields from its visible text and links.
+func describe(p Provider, join, text string, links []link) Block {
+	b := Block{Provider: p, JoinURL: join, MeetingID: meetingID(p, join, text)}
+	if p != ProviderTeams && p != ProviderSkype {
+		return b
+	}
+	if p == ProviderSkype {
+		b.SkypeUser = skypeUser(join)
+	}
+	b.ConferenceID = conferenceID(p, text, links)
 	b.TollNumbers, b.TollFreeNumbers = numbers(text)
-	for _, l := range links {
-		if b.DialInURL == "" && strings.HasPrefix(host(l.url), "dialin.") {
-			b.DialInURL = l.url
-		}
-	}
-	if strings.Contains(text, "[!OC(") {
-		if m := lcid.FindStringSubmatch(text); m != nil {
-			b.LCID = m[1]
-		}
-	}
+	b.DialInURL = dialInURL(links)
+	b.LCID = lcid(text)
 	b.Lang = language(b.LCID, text, links)
 	return b
 }
 
-func conferenceID(text string, links []link) string {
+var (
+	telConference  = regexp.MustCompile(`,+(\d+)#`)
+	teamsConfLabel = regexp.MustCompile(`(?i)\bID[ \t]*:[ \t]*(\d[\d \t]*\d)[ \t]*#`)
+	skypeConfLabel = regexp.MustCompile(`(?i)\bID[ \t]*:[ \t]*(\d[\d \t]*\d)`)
+	meetingIDLabel = regexp.MustCompile(`(?im)\bID[ \t]*:[ \t]*(\d[\d \t]{4,}\d)[ \t]*$`)
+	phoneNumber    = regexp.MustCompile(`\+\d[\d \-().]{5,}\d`)
+	angleBracketed = regexp.MustCompile(`<[^<>]*>`)
+)
+
+// conferenceID reads the conference id from, in order: the dial strings
+// of tel: links (",,123456789#"), the visible label ("ID: 123 456 789#";
+// Skype writes no '#'), the id of the dial-in page link.
+func conferenceID(p Provider, text string, links []link) string {
 	for _, l := range links {
-		if m := telConf.FindStringSubmatch(l.url); m != nil {
-			return m[1]
-		}
-	}
-	for _, l := range links {
-		if strings.HasPrefix(host(l.url), "dialin.") {
-			if u, err := url.Parse(l.url); err == nil && u.Query().Get("id") != "" {
-				return digits(u.Query().Get("id"))
+		if hasPrefixFold(l.url, "tel:") {
+			dial, err := url.PathUnescape(l.url)
+			if err != nil {
+				dial = l.url
+			}
+			if m := telConference.FindStringSubmatch(dial); m != nil {
+				return m[1]
 			}
 		}
 	}
-	for _, re := range []*regexp.Regexp{labelConf, namedConf} {
-		if m := re.FindStringSubmatch(text); m != nil {
-			return digits(m[1])
-		}
+	label := teamsConfLabel
+	if p == ProviderSkype {
+		label = skypeConfLabel
+	}
+	if m := label.FindStringSubmatch(text); m != nil {
+		return digits(m[1])
+	}
+	if u := dialInURL(links); u != "" {
+		return digits(query(u, "id"))
 	}
 	return ""
 }
 
-// numbers returns the dial-in numbers of a block, one per line, split into
-// toll and toll-free.
+// numbers returns the dial-in numbers of a block as written, one per line,
+// without the conference id Teams appends (",,123456789#"), split into toll
+// and toll-free by the words of their line.
 func numbers(text string) (toll, free []string) {
 	for _, line := range strings.Split(text, "\n") {
-		if !strings.Contains(line, "+") {
+		n, ok := lineNumber(line)
+		if !ok {
 			continue
 		}
-		visible := line
-		if strings.Contains(visible, "<") {
-			visible = angleParts.ReplaceAllString(visible, " ")
-		}
-		if strings.Contains(visible, ":") {
-			visible = bareLink.ReplaceAllString(visible, " ")
-		}
-		n := phone.FindString(visible)
-		if n == "" {
-			continue
-		}
-		n = strings.Join(strings.Fields(n), " ")
 		if isTollFree(line) {
 			free = append(free, n)
 		} else {
@@ -85,8 +78,36 @@ func numbers(text string) (toll, free []string) {
 	return toll, free
 }
 
+// lineNumber returns the phone number written on a line outside links,
+// with its white space collapsed.
+func lineNumber(line string) (string, bool) {
+	if !strings.Contains(line, "+") {
+		return "", false
+	}
+	visible := angleBracketed.ReplaceAllString(line, " ")
+	for {
+		k := nextLinkStart(visible, 0)
+		if k < 0 {
+			break
+		}
+		end := k + strings.IndexAny(visible[k:]+" ", " \t")
+		visible = visible[:k] + visible[end:]
+	}
+	loc := phoneNumber.FindStringIndex(visible)
+	if loc == nil || len(digits(visible[loc[0]:loc[1]])) < 7 || (loc[0] > 0 && isWordByte(visible[loc[0]-1])) {
+		return "", false
+	}
+	n := strings.Join(strings.Fields(visible[loc[0]:loc[1]]), " ")
+	return n, true
+}
+
+func isWordByte(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' || c == '%' || c == '=' }
+
 // tollFreeWords mark a toll-free number's line, in the languages seen.
-var tollFreeWords = []string{"toll free", "toll-free", "tollfree", "avgiftsfri", "gratuit", "gebührenfrei", "kostenlos", "gratis", "miễn phí", "フリーダイヤル"}
+var tollFreeWords = []string{
+	"toll free", "toll-free", "tollfree", "avgiftsfri", "gratuit", "gebührenfrei", "kostenlos", "kostenfrei",
+	"gratis", "maksuton", "miễn phí", "フリーダイヤル", "免费", "무료",
+}
 
 func isTollFree(line string) bool {
 	low := strings.ToLower(line)
@@ -98,6 +119,51 @@ func isTollFree(line string) bool {
 	return false
 }
 
+// dialInURL returns the "find a local number" link: the first dial-in page
+// link that is not the PIN reset page.
+func dialInURL(links []link) string {
+	for _, l := range links {
+		if strings.HasPrefix(host(l.url), "dialin.") && !strings.Contains(strings.ToLower(l.url), "pstnconferencing") {
+			return l.url
+		}
+	}
+	return ""
+}
+
+// meetingID returns the meeting's own id: Teams' thread id from a
+// /l/meetup-join/ link or the id of a /meet/ link, else the numeric
+// "Meeting ID" of the block; Skype's conference key; Zoom's or Meet's id.
+func meetingID(p Provider, join, text string) string {
+	segs := pathSegments(join)
+	switch {
+	case p == ProviderTeams && len(segs) >= 3 && segs[0] == "l":
+		return segs[2]
+	case p == ProviderTeams && len(segs) >= 2 && segs[0] == "meet":
+		return segs[1]
+	case p == ProviderTeams:
+		if m := meetingIDLabel.FindStringSubmatch(text); m != nil {
+			return digits(m[1])
+		}
+	case p == ProviderSkype && len(segs) > 0:
+		return segs[len(segs)-1]
+	case p == ProviderZoom && len(segs) >= 2:
+		return segs[1]
+	case p == ProviderGoogleMeet && len(segs) >= 1:
+		return segs[0]
+	}
+	return ""
+}
+
+// skypeUser is the user part of meet.lync.com/<tenant>/<user>/<key> or
+// meet.contoso.com/<user>/<key>, as written.
+func skypeUser(join string) string {
+	segs := pathSegments(join)
+	if len(segs) < 2 {
+		return ""
+	}
+	return segs[len(segs)-2]
+}
+
 func digits(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -106,45 +172,4 @@ func digits(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// lcids maps Outlook's language ids, decimal and hex, to BCP 47.
-var lcids = map[string]string{
-	"1033": "en-US", "0409": "en-US", "409": "en-US",
-	"2057": "en-GB", "0809": "en-GB", "809": "en-GB",
-	"1053": "sv-SE", "041d": "sv-SE", "41d": "sv-SE",
-	"1030": "da-DK", "0406": "da-DK", "406": "da-DK",
-	"1031": "de-DE", "0407": "de-DE", "407": "de-DE",
-	"1036": "fr-FR", "040c": "fr-FR", "40c": "fr-FR",
-	"1044": "nb-NO", "0414": "nb-NO", "414": "nb-NO",
-	"1035": "fi-FI", "040b": "fi-FI", "40b": "fi-FI",
-	"1043": "nl-NL", "0413": "nl-NL", "413": "nl-NL",
-	"3082": "es-ES", "0c0a": "es-ES", "c0a": "es-ES",
-	"1066": "vi-VN", "042a": "vi-VN", "42a": "vi-VN",
-}
-
-// labelHints guess a block's language from words that only that language's
-// labels use, when neither LCID nor a language parameter says.
-var labelHints = []struct{ word, lang string }{
-	{"Anslut", "sv-SE"}, {"Teams-möte", "sv-SE"}, {"Skype-mötet", "sv-SE"},
-	{"Tham gia", "vi-VN"}, {"Click here to join the meeting", "en-US"}, {"Join Skype Meeting", "en-US"}, {"Teams-møde", "da-DK"}, {"Teams-Besprechung", "de-DE"},
-}
-
-func language(id, text string, links []link) string {
-	if l, ok := lcids[strings.ToLower(id)]; ok {
-		return l
-	}
-	for _, l := range links {
-		if strings.Contains(l.url, "language=") {
-			if m := langParam.FindStringSubmatch(l.url); m != nil {
-				return m[1]
-			}
-		}
-	}
-	for _, h := range labelHints {
-		if strings.Contains(text, h.word) {
-			return h.lang
-		}
-	}
-	return ""
 }

@@ -2,13 +2,19 @@ package block
 
 import "testing"
 
-// FuzzFind: finding never panics and spans stay inside the text.
-func FuzzFind(f *testing.F) {
+// FuzzFindText: finding never panics and spans stay inside the text, in
+// plain text and in HTML.
+func FuzzFindText(f *testing.F) {
 	for _, s := range specs {
 		f.Add(RenderText(s))
 		f.Add(RenderHTML(s))
 	}
+	for _, c := range findCases {
+		f.Add(c.block)
+	}
 	f.Add("____________\n<https://meet.lync.com/a/b/c\n>\n............\n")
+	f.Add("<div><p>______________________________________</div></p><a href='https://teams.microsoft.com/meet/1'>x</a><p>______________________________________")
+	f.Add("<!--<p>_____________</p>--><style>&amp;</style>&#x5f;<a href=\"tel:+1,,2#")
 	f.Fuzz(func(t *testing.T, text string) {
 		for _, find := range []func(string) (Block, bool){FindText, FindHTML} {
 			if b, ok := find(text); ok && (b.Start < 0 || b.Start > b.End || b.End > len(text)) {

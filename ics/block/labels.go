@@ -4,44 +4,56 @@ import "strings"
 
 // labels are the words of a rendered block in one language.
 type labels struct {
-	teamsHeader, teamsJoin, teamsClick string
-	callIn, conferenceID, localNumber  string
-	learnMore, tollFree, toll          string
-	skypeJoin, skypePhone              string
-	skypeConferenceID                  string
+	lcid string // written in Skype blocks' [!OC([n])!] marker
+
+	teamsHeader, teamsJoin, teamsClick, callIn string
+	phoneConferenceID, toll, tollFree          string
+
+	skypeJoin, skypePhone, skypeToll, skypeTollFree, conferenceID string
+
+	localNumber, learnMore string
 }
 
 var labelsByLang = map[string]labels{
 	"en-US": {
+		lcid:        "1033",
 		teamsHeader: "Microsoft Teams meeting", teamsJoin: "Join on your computer, mobile app or room device",
 		teamsClick: "Click here to join the meeting", callIn: "Or call in (audio only)",
-		conferenceID: "Phone Conference ID:", localNumber: "Find a local number", learnMore: "Learn More",
-		tollFree: "(Toll-free)", toll: "(Toll)", skypeJoin: "Join Skype Meeting", skypePhone: "Join by phone",
-		skypeConferenceID: "Conference ID:",
+		phoneConferenceID: "Phone Conference ID:", toll: "(Toll)", tollFree: "(Toll-free)",
+		skypeJoin: "Join Skype Meeting", skypePhone: "Join by phone",
+		skypeToll: "Toll number:", skypeTollFree: "Toll-free number:", conferenceID: "Conference ID:",
+		localNumber: "Find a local number", learnMore: "Learn More",
 	},
 	"sv-SE": {
+		lcid:        "1053",
 		teamsHeader: "Microsoft Teams-möte", teamsJoin: "Anslut på datorn, i mobilappen eller på en rumsenhet",
 		teamsClick: "Klicka här för att ansluta till mötet", callIn: "Eller ring in (endast ljud)",
-		conferenceID: "Telefonkonferens-ID:", localNumber: "Hitta ett lokalt nummer", learnMore: "Läs mer",
-		tollFree: "(avgiftsfritt)", toll: "(avgiftsbelagt)", skypeJoin: "Anslut till Skype-mötet", skypePhone: "Anslut per telefon",
-		skypeConferenceID: "Konferens-ID:",
+		phoneConferenceID: "Telefonkonferens-ID:", toll: "(avgiftsbelagt)", tollFree: "(avgiftsfritt)",
+		skypeJoin: "Anslut till Skype-mötet", skypePhone: "Anslut per telefon",
+		skypeToll: "Avgiftsbelagt nummer:", skypeTollFree: "Avgiftsfritt nummer:", conferenceID: "Konferens-ID:",
+		localNumber: "Hitta ett lokalt nummer", learnMore: "Läs mer",
 	},
 }
 
-// lcidOf is the [!OC([n])!] id written in Skype blocks.
-var lcidOf = map[string]string{"en-US": "1033", "sv-SE": "1053"}
-
-// labelsFor returns the labels of a language, falling back to en-US.
+// labelsFor returns the labels of a language and its canonical tag; a tag
+// is matched without case, then by its language subtag ("sv" is sv-SE);
+// unknown languages fall back to en-US.
 func labelsFor(lang string) (labels, string) {
-	for k, l := range labelsByLang {
-		if strings.EqualFold(k, lang) {
-			return l, k
+	for _, tag := range []string{"en-US", "sv-SE"} {
+		if strings.EqualFold(tag, lang) {
+			return labelsByLang[tag], tag
+		}
+	}
+	primary, _, _ := strings.Cut(lang, "-")
+	for _, tag := range []string{"en-US", "sv-SE"} {
+		if p, _, _ := strings.Cut(tag, "-"); strings.EqualFold(p, primary) {
+			return labelsByLang[tag], tag
 		}
 	}
 	return labelsByLang["en-US"], "en-US"
 }
 
-// groupDigits writes a conference id as Outlook does: "580 849 884".
+// groupDigits writes a conference id as Teams does: "580 849 884".
 func groupDigits(id string) string {
 	var b strings.Builder
 	for i, r := range id {
@@ -53,12 +65,12 @@ func groupDigits(id string) string {
 	return b.String()
 }
 
-// dialString is the tel: form of a number: digits and '+', then the
-// conference id.
-func dialString(number, conference string) string {
+// dialString is the tel: form of a number: '+' and its digits, then the
+// conference id after sep ("," for Skype, ",," for Teams).
+func dialString(number, sep, conference string) string {
 	d := "+" + digits(number)
 	if conference != "" {
-		d += ",," + conference + "#"
+		d += sep + conference + "#"
 	}
 	return d
 }

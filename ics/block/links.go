@@ -3,17 +3,18 @@ package block
 import (
 	"html"
 	"net/url"
-	"regexp"
+	"sort"
 	"strings"
 )
 
-var (
-	bareLink = regexp.MustCompile(`(?:https?://|tel:)[^\s<>"']+`)
-)
+// link is a URL found in a body, at a source offset.
+type link struct {
+	url string // unescaped and Safe Links unwrapped
+	pos int
+}
 
-// textLinks finds the links of a plain-text body: "<url>" (Outlook may have
-// broken the url over two lines) and bare urls. It scans by hand: bodies
-// are many and regular expressions are slow on them.
+// textLinks finds the links of a plain-text body: "<url>", which Outlook
+// may have broken over lines, and bare urls.
 func textLinks(text string) []link {
 	var out []link
 	for i := 0; i < len(text); {
@@ -21,14 +22,10 @@ func textLinks(text string) []link {
 		if k < 0 {
 			break
 		}
-		if k > 0 && text[k-1] == '<' {
-			end := strings.IndexAny(text[k:], "<>")
-			if end >= 0 && text[k+end] == '>' {
-				u := strings.Join(strings.Fields(text[k:k+end]), "")
-				out = append(out, link{url: UnwrapSafeLink(u), pos: k})
-				i = k + end + 1
-				continue
-			}
+		if u, end, ok := angleLink(text, k); ok {
+			out = append(out, link{url: UnwrapSafeLink(u), pos: k})
+			i = end
+			continue
 		}
 		end := k
 		for end < len(text) && !strings.ContainsRune(" \t\r\n<>\"'", rune(text[end])) {
@@ -40,67 +37,91 @@ func textLinks(text string) []link {
 	return out
 }
 
+// angleLink reads "<url>" whose url starts at text[k]; line breaks inside
+// it are Outlook's hard wrap and are dropped.
+func angleLink(text string, k int) (string, int, bool) {
+	if k == 0 || text[k-1] != '<' {
+		return "", 0, false
+	}
+	end := strings.IndexAny(text[k:], "<> \t")
+	if end < 0 || text[k+end] != '>' {
+		return "", 0, false
+	}
+	u := text[k : k+end]
+	if strings.Count(u, "\n") > 2 {
+		return "", 0, false
+	}
+	return strings.NewReplacer("\r", "", "\n", "").Replace(u), k + end + 1, true
+}
+
 // nextLinkStart returns the offset of the next "http://", "https://" or
-// "tel:" at or after i, or -1.
+// "tel:" at or after i, in any case, or -1.
 func nextLinkStart(text string, i int) int {
-	best := -1
-	for _, p := range []string{"http://", "https://", "tel:", "HTTP://", "HTTPS://"} {
-		if k := strings.Index(text[i:], p); k >= 0 && (best < 0 || i+k < best) {
-			best = i + k
+	for ; i < len(text); i++ {
+		switch text[i] {
+		case 'h', 'H':
+			if hasPrefixFold(text[i:], "http://") || hasPrefixFold(text[i:], "https://") {
+				return i
+			}
+		case 't', 'T':
+			if hasPrefixFold(text[i:], "tel:") {
+				return i
+			}
 		}
 	}
-	return best
+	return -1
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func trimURL(u string) string {
-	return strings.TrimRight(u, ".,;:)]>")
+	return strings.TrimRight(u, ".,;:!?)]>")
 }
 
-// htmlLinks finds the href of every anchor, preferring Safe Links'
-// originalsrc.
+// htmlLinks finds the links of an HTML body: the targets of <a> tags,
+// preferring Safe Links' originalsrc over href, and bare urls in its text.
 func htmlLinks(src string) []link {
 	var out []link
+	visible := []byte(src)
 	for i := 0; i < len(src); {
-		k := indexAnchor(src, i)
-		if k < 0 {
-			break
+		t, ok := tagAt(src, i)
+		if !ok {
+			i++
+			continue
 		}
-		end := strings.IndexByte(src[k:], '>')
-		if end < 0 {
-			break
+		if t.name == "a" && !t.closing {
+			if target := anchorTarget(src[t.start:t.end]); target != "" {
+				out = append(out, link{url: target, pos: t.start})
+			}
 		}
-		tag := src[k : k+end]
-		href := attrValue(tag, "originalsrc")
-		if href == "" {
-			href = attrValue(tag, "href")
+		for j := t.start; j < t.end; j++ {
+			visible[j] = ' '
 		}
-		if href != "" {
-			out = append(out, link{url: UnwrapSafeLink(strings.TrimSpace(html.UnescapeString(href))), pos: k})
-		}
-		i = k + end + 1
+		i = t.end
 	}
+	for _, l := range textLinks(string(visible)) {
+		u, _, _ := strings.Cut(html.UnescapeString(l.url), "\u00a0")
+		out = append(out, link{url: UnwrapSafeLink(trimURL(u)), pos: l.pos})
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].pos < out[b].pos })
 	return out
 }
 
-// indexAnchor finds the next "<a" followed by white space, at or after i.
-func indexAnchor(src string, i int) int {
-	for {
-		k := strings.Index(src[i:], "<")
-		if k < 0 {
-			return -1
-		}
-		k += i
-		if k+2 < len(src) && (src[k+1] == 'a' || src[k+1] == 'A') && strings.IndexByte(" \t\r\n", src[k+2]) >= 0 {
-			return k
-		}
-		i = k + 1
+// anchorTarget returns the unwrapped target of an <a> tag.
+func anchorTarget(tag string) string {
+	href := attrValue(tag, "originalsrc")
+	if href == "" {
+		href = attrValue(tag, "href")
 	}
+	return UnwrapSafeLink(strings.TrimSpace(html.UnescapeString(href)))
 }
 
 // attrValue returns the value of one attribute of a tag: quoted with " or
 // ', or bare.
 func attrValue(tag, name string) string {
-	low := lowerASCII(tag) // same length as tag, so offsets agree
+	low := strings.ToLower(tag)
 	for from := 0; ; {
 		k := strings.Index(low[from:], name)
 		if k < 0 {
@@ -108,41 +129,55 @@ func attrValue(tag, name string) string {
 		}
 		k += from
 		from = k + len(name)
-		if k == 0 || strings.IndexByte(" \t\r\n", tag[k-1]) < 0 {
-			continue // part of a longer name
+		if k == 0 || !strings.ContainsRune(" \t\r\n", rune(tag[k-1])) {
+			continue // part of a longer name or of a value
 		}
 		rest := strings.TrimLeft(tag[from:], " \t\r\n")
 		if !strings.HasPrefix(rest, "=") {
 			continue
 		}
-		rest = strings.TrimLeft(rest[1:], " \t\r\n")
-		if rest == "" {
-			return ""
-		}
-		if q := rest[0]; q == '"' || q == '\'' {
-			if e := strings.IndexByte(rest[1:], q); e >= 0 {
-				return rest[1 : 1+e]
-			}
-			return ""
-		}
-		if e := strings.IndexAny(rest, " \t\r\n>"); e >= 0 {
-			return rest[:e]
-		}
-		return rest
+		return attrText(strings.TrimLeft(rest[1:], " \t\r\n"))
 	}
 }
 
-// UnwrapSafeLink returns the original of a Safe Links url
-// (https://*.safelinks.protection.outlook.com/?url=...), or u itself.
-func UnwrapSafeLink(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || !strings.HasSuffix(strings.ToLower(p.Hostname()), "safelinks.protection.outlook.com") {
-		return u
+// attrText reads an attribute value at the start of s.
+func attrText(s string) string {
+	if s == "" {
+		return ""
 	}
-	if orig := p.Query().Get("url"); orig != "" {
-		return orig
+	if q := s[0]; q == '"' || q == '\'' {
+		if e := strings.IndexByte(s[1:], q); e >= 0 {
+			return s[1 : 1+e]
+		}
+		return ""
+	}
+	if e := strings.IndexAny(s, " \t\r\n>"); e >= 0 {
+		return s[:e]
+	}
+	return s
+}
+
+// UnwrapSafeLink returns the original url of a Microsoft Defender Safe
+// Links url (https://<region>.safelinks.protection.outlook.com/?url=...),
+// or u itself when it is not one.
+func UnwrapSafeLink(u string) string {
+	for range 3 { // links wrapped more than once, by forwarding
+		p, err := url.Parse(u)
+		if err != nil || !isSafeLinksHost(p.Hostname()) {
+			return u
+		}
+		orig := p.Query().Get("url")
+		if orig == "" {
+			return u
+		}
+		u = orig
 	}
 	return u
+}
+
+func isSafeLinksHost(h string) bool {
+	h = strings.ToLower(h)
+	return strings.HasSuffix(h, ".safelinks.protection.outlook.com") || strings.HasSuffix(h, ".safelinks.protection.office365.us")
 }
 
 // host returns the lower-case host of a url, or "".
@@ -154,7 +189,7 @@ func host(u string) string {
 	return strings.ToLower(p.Hostname())
 }
 
-// pathSegments returns the unescaped path segments of a url.
+// pathSegments returns the unescaped, non-empty path segments of a url.
 func pathSegments(u string) []string {
 	p, err := url.Parse(u)
 	if err != nil {
@@ -173,14 +208,16 @@ func pathSegments(u string) []string {
 	return out
 }
 
-// lowerASCII lower-cases ASCII letters only, keeping every byte offset
-// (strings.ToLower may change the length of non-ASCII text).
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
+// query returns one query parameter of a url, or "".
+func query(u, name string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	for k, v := range p.Query() {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0]
 		}
 	}
-	return string(b)
+	return ""
 }

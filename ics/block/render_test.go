@@ -1,7 +1,6 @@
 package block
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -10,21 +9,25 @@ var specs = map[string]Spec{
 	"teams full": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_N%40thread.v2/0?context=%7b%7d&x=1",
 		ConferenceID: "111222333", TollNumbers: []string{"+46 8 505 248 89", "+1 323-849-4874"}, TollFreeNumbers: []string{"+1 800 555 0100"},
 		DialInURL: "https://dialin.teams.microsoft.com/abc?id=111222333", Lang: "en-US"},
-	"teams bare":     {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/2345678901?p=abc", Lang: "en-US"},
-	"teams swedish":  {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/x/0", ConferenceID: "580849884", TollNumbers: []string{"+46 8 505 248 89"}, Lang: "sv-SE"},
-	"teams odd link": {Provider: ProviderTeams, JoinURL: "https://join.contoso.example/m/42?a=1&b=2", ConferenceID: "4242", Lang: "en-US"},
-	"skype":          {Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/AB12CD34", ConferenceID: "123456", TollNumbers: []string{"+46 8 123 456"}, DialInURL: "https://dialin.lync.com/abc", Lang: "en-US"},
-	"skype swedish":  {Provider: ProviderSkype, JoinURL: "https://meet.contoso.se/anna/XY99", Lang: "sv-SE"},
+	"teams bare":              {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/2345678901?p=abc", Lang: "en-US"},
+	"teams swedish":           {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/x/0", ConferenceID: "580849884", TollNumbers: []string{"+46 8 505 248 89"}, TollFreeNumbers: []string{"+46 20 12 34 56"}, Lang: "sv-SE"},
+	"teams odd link":          {Provider: ProviderTeams, JoinURL: `https://join.contoso.example/m/42?a=1&b="2"`, ConferenceID: "4242", Lang: "en-US"},
+	"teams only dial-in page": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/1?p=2", DialInURL: "https://dialin.teams.microsoft.com/usp/local", Lang: "sv-SE"},
+	"skype":                   {Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/AB12CD34", ConferenceID: "123456", TollNumbers: []string{"+46 8 123 456"}, DialInURL: "https://dialin.lync.com/abc", Lang: "en-US"},
+	"skype swedish":           {Provider: ProviderSkype, JoinURL: "https://meet.contoso.se/åsa/XY99", ConferenceID: "98765", TollFreeNumbers: []string{"+46 20 79 00 00"}, Lang: "sv-SE"},
+	"skype bare":              {Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/bo/Q1", Lang: "en-US"},
 }
 
-// A rendered block is found again, whole, with the fields it was made from.
+// A rendered block is found again, whole, with the fields it was made
+// from, alone and spliced between text in other scripts.
 func TestRenderFindRoundTrip(t *testing.T) {
 	for name, s := range specs {
 		for _, form := range []struct {
-			name   string
-			render func(Spec) string
-			find   func(string) (Block, bool)
-		}{{"text", RenderText, FindText}, {"html", RenderHTML, FindHTML}} {
+			name          string
+			render        func(Spec) string
+			find          func(string) (Block, bool)
+			before, after string
+		}{{"text", RenderText, FindText, textBefore, textAfter}, {"html", RenderHTML, FindHTML, htmlBefore, htmlAfter}} {
 			t.Run(name+"/"+form.name, func(t *testing.T) {
 				out := form.render(s)
 				b, ok := form.find(out)
@@ -34,26 +37,65 @@ func TestRenderFindRoundTrip(t *testing.T) {
 				if b.Start != 0 || b.End != len(out) {
 					t.Errorf("span [%d,%d), want [0,%d)", b.Start, b.End, len(out))
 				}
-				got := Spec{Provider: b.Provider, JoinURL: b.JoinURL, ConferenceID: b.ConferenceID, TollNumbers: b.TollNumbers,
-					TollFreeNumbers: b.TollFreeNumbers, DialInURL: b.DialInURL, Lang: b.Lang}
-				if !reflect.DeepEqual(got, s) {
-					t.Errorf("found %+v\nwant  %+v", got, s)
+				if got := specOf(b); !equalSpecs(got, s) {
+					t.Errorf("found %+v\nwant  %+v\nin:\n%s", got, s, out)
 				}
-				// Splicing keeps the text around the block.
-				around := "Före – 漢字 🙂 Cuộc họp\n" + out + "Efter ✓\n"
+				around := form.before + out + form.after
 				b2, ok := form.find(around)
-				if !ok || around[:b2.Start]+around[b2.End:] != "Före – 漢字 🙂 Cuộc họp\nEfter ✓\n" {
-					t.Errorf("span in context: [%d,%d) of %q", b2.Start, b2.End, around)
+				if !ok || b2.Start != len(form.before) || around[:b2.Start]+around[b2.End:] != form.before+form.after {
+					t.Errorf("in context: found %v at [%d,%d)", ok, b2.Start, b2.End)
 				}
 			})
 		}
 	}
 }
 
+func specOf(b Block) Spec {
+	return Spec{Provider: b.Provider, JoinURL: b.JoinURL, ConferenceID: b.ConferenceID, TollNumbers: b.TollNumbers,
+		TollFreeNumbers: b.TollFreeNumbers, DialInURL: b.DialInURL, Lang: b.Lang}
+}
+
+func equalSpecs(a, b Spec) bool {
+	return a.Provider == b.Provider && a.JoinURL == b.JoinURL && a.ConferenceID == b.ConferenceID && a.DialInURL == b.DialInURL &&
+		a.Lang == b.Lang && strings.Join(a.TollNumbers, "|") == strings.Join(b.TollNumbers, "|") &&
+		strings.Join(a.TollFreeNumbers, "|") == strings.Join(b.TollFreeNumbers, "|")
+}
+
+// Languages without labels are written in en-US and read back as such.
+func TestRenderUnknownLanguage(t *testing.T) {
+	s := Spec{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/1?p=2", Lang: "xx-YY"}
+	if b, ok := FindText(RenderText(s)); !ok || b.Lang != "en-US" {
+		t.Fatalf("found %v lang %q, want en-US", ok, b.Lang)
+	}
+	if !strings.Contains(RenderText(s), "Click here to join the meeting") {
+		t.Fatal("not in English")
+	}
+	sv := RenderText(Spec{Provider: ProviderSkype, JoinURL: "https://meet.lync.com/a/b/c", Lang: "sv"})
+	if !strings.Contains(sv, "Anslut till Skype-mötet") || !strings.Contains(sv, "[!OC([1053])!]") {
+		t.Fatalf("sv is not sv-SE:\n%s", sv)
+	}
+}
+
 func TestRenderEscapesHTML(t *testing.T) {
-	out := RenderHTML(specs["teams odd link"])
-	if !strings.Contains(out, `href="https://join.contoso.example/m/42?a=1&amp;b=2"`) {
-		t.Fatalf("join link not escaped:\n%s", out)
+	s := specs["teams odd link"]
+	s.DialInURL = "https://dialin.teams.microsoft.com/<x>?a=1&b=2"
+	out := RenderHTML(s)
+	for _, want := range []string{`href="https://join.contoso.example/m/42?a=1&amp;b=&#34;2&#34;"`, `href="https://dialin.teams.microsoft.com/&lt;x&gt;?a=1&amp;b=2"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s in:\n%s", want, out)
+		}
+	}
+	if b, ok := FindHTML(out); !ok || b.JoinURL != s.JoinURL || b.DialInURL != s.DialInURL {
+		t.Errorf("read back %q %q", b.JoinURL, b.DialInURL)
+	}
+}
+
+func TestRenderLeavesOutEmptyFields(t *testing.T) {
+	out := RenderText(specs["teams bare"])
+	for _, absent := range []string{"Or call in", "Conference ID", "Find a local number", "tel:"} {
+		if strings.Contains(out, absent) {
+			t.Errorf("%q written for a block without dial-in:\n%s", absent, out)
+		}
 	}
 }
 

@@ -2,15 +2,17 @@ package block
 
 import (
 	"html"
+	"sort"
 	"strings"
 )
 
-// view is the visible text of a body, with the offset in the source of every
-// byte, and the links the source holds.
+// view is the visible text of a body, with the offset in the source of
+// every byte, and the links the source holds.
 type view struct {
-	text  string
-	at    []int32                 // at[i] is the source offset of text[i]; nil when text is the source
-	links func(lo, hi int) []link // the links of source[lo:hi]
+	source string
+	text   string
+	at     []int32 // at[i] is the source offset of text[i]; nil when text is the source
+	links  []link  // every link of the source, in source order
 }
 
 // src maps an offset in the visible text to the source.
@@ -21,64 +23,80 @@ func (v view) src(i int) int {
 	return int(v.at[i])
 }
 
-// link is a URL found in the source, at a source offset.
-type link struct {
-	url string // unwrapped
-	pos int
+// srcEnd maps the end of a stretch of visible text (an offset one past its
+// last byte) to the source offset one past the source of that byte, past
+// the whole of a character reference.
+func (v view) srcEnd(i int) int {
+	if v.at == nil || i == 0 {
+		return i
+	}
+	p := int(v.at[i-1])
+	if v.source[p] == '&' {
+		if k := strings.IndexByte(v.source[p:], ';'); k >= 0 {
+			return p + k + 1
+		}
+	}
+	return p + 1
+}
+
+// textPos maps a source offset to the first visible byte at or after it.
+func (v view) textPos(p int) int {
+	if v.at == nil {
+		return p
+	}
+	return sort.Search(len(v.text), func(i int) bool { return int(v.at[i]) >= p })
+}
+
+// linksIn returns the links whose source lies inside a stretch of visible
+// text.
+func (v view) linksIn(r region) []link {
+	lo, hi := v.src(r.start), v.srcEnd(r.end)
+	var out []link
+	for _, l := range v.links {
+		if l.pos >= lo && l.pos < hi {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // plainView is a plain-text body: the text is its own source.
 func plainView(text string) view {
-	return view{text: text, links: func(lo, hi int) []link { return shift(textLinks(text[lo:hi]), lo) }}
-}
-
-func shift(links []link, by int) []link {
-	for i := range links {
-		links[i].pos += by
-	}
-	return links
+	return view{source: text, text: text, links: textLinks(text)}
 }
 
 // blockTags end a line of visible text.
-var blockTags = map[string]bool{"p": true, "div": true, "br": true, "tr": true, "li": true, "table": true, "h1": true, "h2": true, "h3": true}
+var blockTags = map[string]bool{
+	"p": true, "div": true, "br": true, "tr": true, "li": true, "table": true, "td": true,
+	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "hr": true, "ul": true, "ol": true,
+}
 
 // htmlView renders HTML to lines of visible text, keeping source offsets.
-// Style, script and head contents and comments are not visible.
+// Block elements end lines; white space in the source is a space; style,
+// script and head contents and comments are not visible.
 func htmlView(src string) view {
 	var b strings.Builder
 	at := make([]int32, 0, len(src)/2)
 	emit := func(s string, pos int) {
-		for i := 0; i < len(s); i++ {
+		for range len(s) {
 			at = append(at, int32(pos))
 		}
 		b.WriteString(s)
 	}
 	for i := 0; i < len(src); {
-		switch {
-		case strings.HasPrefix(src[i:], "<!--"):
-			i = skipPast(src, i, "-->")
-		case src[i] == '<':
-			name, end := tagName(src, i)
-			if name == "style" || name == "script" || name == "head" {
-				end = skipPast(src, end, "</"+name)
-				end = skipPast(src, end, ">")
-			}
-			if blockTags[strings.TrimPrefix(name, "/")] {
+		if t, ok := tagAt(src, i); ok {
+			if blockTags[t.name] {
 				emit("\n", i)
 			}
-			i = end
-		case src[i] == '&':
-			semi := strings.IndexByte(src[i:min(len(src), i+12)], ';')
-			if semi < 0 {
-				emit("&", i)
-				i++
-				continue
-			}
-			entity := html.UnescapeString(src[i : i+semi+1])
-			entity = strings.ReplaceAll(entity, "\u00a0", " ")
-			emit(entity, i)
-			i += semi + 1
-		case src[i] == '\r' || src[i] == '\n' || src[i] == '\t':
+			i = t.end
+			continue
+		}
+		switch c := src[i]; {
+		case c == '&':
+			s, n := entityAt(src, i)
+			emit(s, i)
+			i += n
+		case c == '\r' || c == '\n' || c == '\t':
 			emit(" ", i)
 			i++
 		default:
@@ -87,57 +105,16 @@ func htmlView(src string) view {
 		}
 	}
 	at = append(at, int32(len(src)))
-	return view{text: b.String(), at: at, links: func(lo, hi int) []link { return shift(htmlLinks(src[lo:hi]), lo) }}
+	return view{source: src, text: b.String(), at: at, links: htmlLinks(src)}
 }
 
-// tagName returns the lower-case name of the tag at i ("/p" for an end tag)
-// and the offset after its '>'.
-func tagName(src string, i int) (string, int) {
-	j := i + 1
-	for j < len(src) && src[j] != '>' && src[j] != ' ' && src[j] != '\t' && src[j] != '\n' && src[j] != '\r' && !(src[j] == '/' && j > i+1) {
-		j++
+// entityAt decodes the character reference at src[i] ("&nbsp;" is a space)
+// and says how many source bytes it takes; a lone '&' is itself.
+func entityAt(src string, i int) (string, int) {
+	semi := strings.IndexByte(src[i:min(len(src), i+12)], ';')
+	if semi < 0 {
+		return "&", 1
 	}
-	name := strings.ToLower(src[i+1 : j])
-	end := skipPast(src, j, ">")
-	return name, end
-}
-
-func skipPast(src string, i int, marker string) int {
-	k := strings.Index(src[i:], marker)
-	if k < 0 {
-		return len(src)
-	}
-	return i + k + len(marker)
-}
-
-// elementStart moves a block start back to the opening tag of the paragraph
-// or division that holds it.
-func elementStart(src string, pos int) int {
-	lower := strings.ToLower(src[:pos])
-	best := -1
-	for _, tag := range []string{"<p ", "<p>", "<div ", "<div>"} {
-		if k := strings.LastIndex(lower, tag); k > best {
-			best = k
-		}
-	}
-	if best < 0 {
-		return pos
-	}
-	return best
-}
-
-// elementEnd moves a block end forward past the end tag of the paragraph or
-// division that holds it.
-func elementEnd(src string, pos int) int {
-	lower := strings.ToLower(src[pos:])
-	best := -1
-	for _, tag := range []string{"</p>", "</div>"} {
-		if k := strings.Index(lower, tag); k >= 0 && (best < 0 || k < best) {
-			best = k + len(tag)
-		}
-	}
-	if best < 0 {
-		return pos
-	}
-	return pos + best
+	s := html.UnescapeString(src[i : i+semi+1])
+	return strings.ReplaceAll(s, "\u00a0", " "), semi + 1
 }

@@ -1,0 +1,85 @@
+package block
+
+import "strings"
+
+// tag is one piece of markup in an HTML source: a start or end tag, a
+// comment or declaration, or a raw-text element (style, script, head's
+// title) taken whole.
+type tag struct {
+	name       string // lower case, without '/'; "" for comments and declarations
+	start, end int    // src[start:end] is the markup
+	closing    bool   // an end tag
+	void       bool   // never has content: a void element or "<x/>"
+}
+
+// tagAt reads the markup that starts at src[i], if any. A '<' that opens no
+// tag is text.
+func tagAt(src string, i int) (tag, bool) {
+	if src[i] != '<' || i+1 >= len(src) {
+		return tag{}, false
+	}
+	switch c := src[i+1]; {
+	case strings.HasPrefix(src[i:], "<!--"):
+		return tag{start: i, end: skipPast(src, i+4, "-->"), void: true}, true
+	case c == '!' || c == '?':
+		return tag{start: i, end: skipPast(src, i+2, ">"), void: true}, true
+	case c == '/':
+		name, end := tagName(src, i+2)
+		return tag{name: name, start: i, end: end, closing: true}, name != ""
+	case isLetter(c):
+		name, end := tagName(src, i+1)
+		t := tag{name: name, start: i, end: end, void: voidTags[name] || strings.HasSuffix(src[i:end], "/>")}
+		if rawTextTags[name] && !t.void {
+			t.end = skipPast(src, skipPast(src, end, "</"+name), ">")
+			t.void = true
+		}
+		return t, true
+	}
+	return tag{}, false
+}
+
+// tagName reads a tag name at src[j] and returns it in lower case with the
+// offset past the tag's closing '>', skipping quoted attribute values.
+func tagName(src string, j int) (string, int) {
+	k := j
+	for k < len(src) && (isLetter(src[k]) || src[k] >= '0' && src[k] <= '9' || src[k] == ':' || src[k] == '-' || src[k] == '_') {
+		k++
+	}
+	name := strings.ToLower(src[j:k])
+	for quote := byte(0); k < len(src); k++ {
+		switch c := src[k]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			if src[k-1] == '=' || src[k-1] == ' ' {
+				quote = c
+			}
+		case c == '>':
+			return name, k + 1
+		}
+	}
+	return name, len(src)
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func skipPast(src string, i int, marker string) int {
+	if i > len(src) {
+		return len(src)
+	}
+	k := strings.Index(src[i:], marker)
+	if k < 0 {
+		return len(src)
+	}
+	return i + k + len(marker)
+}
+
+var voidTags = map[string]bool{
+	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true,
+	"link": true, "meta": true, "param": true, "source": true, "track": true, "wbr": true,
+}
+
+// rawTextTags hold no visible text: their content is skipped whole.
+var rawTextTags = map[string]bool{"style": true, "script": true, "head": true, "title": true, "xml": true}
