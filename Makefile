@@ -15,10 +15,10 @@ build: ## build bin/mms
 demo: build ## dry run, then real run, of the bundled batch (fixtures/demo)
 	@scripts/demo.sh $(BIN) $(DEMO)
 
-test: ## everything CI runs: vet, unit and end-to-end tests with real servers, short fuzzing
+test: ## everything CI runs: vet, unit, golden and end-to-end tests, short fuzzing
 	@scripts/test.sh
 
-unit: ## unit tests only, no servers
+unit: ## go test ./... without vet or fuzzing
 	$(GO) test ./...
 
 fuzz: ## fuzz the format layer a little longer (FUZZ=60s)
