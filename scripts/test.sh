@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Everything CI runs (make test): vet, every test, short fuzzing.
+# Everything CI runs (make test): vet, every test (SQLite and PostgreSQL), short fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== go vet"
 go vet ./...
+
+echo "== servers: PostgreSQL for the state store suite (installed if missing)"
+scripts/postgres.sh stop >/dev/null 2>&1 || true
+eval "$(scripts/postgres.sh start)"
+trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
 
 echo "== go test"
 go test -count=1 -timeout 12m ./...

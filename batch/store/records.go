@@ -2,15 +2,13 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/mms-project/mms/batch/trigger"
+	"github.com/google/uuid"
 )
 
 // Batch is one run.
@@ -30,7 +28,10 @@ type User struct {
 	LastMessage                                                                              string
 	CreatedAt, ModifiedAt                                                                    time.Time
 	CorrelationID                                                                            string
-	Payload                                                                                  json.RawMessage
+	// Payload is the user's input row and coalesced migration, as the
+	// caller gave it to Enqueue (JSON); a job gets it back, so that a user
+	// can be run again from the last known rows.
+	Payload json.RawMessage
 }
 
 // Meeting is one meeting's outcome.
@@ -39,45 +40,72 @@ type Meeting struct {
 	Start                                             time.Time
 	Attendees                                         int
 	Outcome, Reason, Provider, OldJoinURL, NewJoinURL string
+
+	// Crash safety (see RecordIntent): Intent is set before the meeting is
+	// written or sent, Completed once it was; Original holds the meeting's
+	// bytes before, to undo or compare. Meetings does not read Original.
+	Intent, Completed bool
+	Original          []byte
 }
 
-// NewBatch records a batch and gives it an id.
+// NewBatch records a batch and gives it an id (a UUID) and its creation time.
 func (s *Store) NewBatch(ctx context.Context, b Batch) (Batch, error) {
-	b.ID, b.CreatedAt = newID(), time.Now().UTC()
-	if b.Options == nil {
+	b.ID, b.CreatedAt = uuid.NewString(), time.Now().UTC()
+	if len(b.Options) == 0 {
 		b.Options = json.RawMessage("{}")
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO mms_batch (id, created_at, now, stamp, dry_run, options) VALUES (?, ?, ?, ?, ?, ?)`,
-		b.ID, ts(b.CreatedAt), ts(b.Now), ts(b.Stamp), b.DryRun, string(b.Options))
-	return b, err
+	if !json.Valid(b.Options) {
+		return Batch{}, errors.New("batch options are not JSON")
+	}
+	_, err := s.eng.exec(ctx, `INSERT INTO mms_batch (id, created_at, now, stamp, dry_run, options) VALUES (?, ?, ?, ?, ?, ?)`,
+		b.ID, b.CreatedAt, b.Now, b.Stamp, b.DryRun, string(b.Options))
+	if err != nil {
+		return Batch{}, fmt.Errorf("recording batch: %w", err)
+	}
+	return b, nil
 }
 
 // Batch returns one batch.
 func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
 	var b Batch
-	var created, now, stamp, opts string
-	err := s.db.QueryRowContext(ctx, `SELECT id, created_at, now, stamp, dry_run, options FROM mms_batch WHERE id = ?`, id).
-		Scan(&b.ID, &created, &now, &stamp, &b.DryRun, &opts)
-	if errors.Is(err, sql.ErrNoRows) {
-		return b, fmt.Errorf("no batch %s in the state store", id)
+	var opts string
+	err := queryRow(ctx, s.eng, `SELECT id, created_at, now, stamp, dry_run, options FROM mms_batch WHERE id = ?`, []any{id},
+		&b.ID, &b.CreatedAt, &b.Now, &b.Stamp, &b.DryRun, &opts)
+	if errors.Is(err, errNoRows) {
+		return b, fmt.Errorf("no batch %s in the state store %s", id, s.dsn)
 	}
-	b.CreatedAt, b.Now, b.Stamp, b.Options = parseTS(created), parseTS(now), parseTS(stamp), json.RawMessage(opts)
-	return b, err
+	if err != nil {
+		return b, fmt.Errorf("batch %s: %w", id, err)
+	}
+	b.Options = json.RawMessage(opts)
+	return b, nil
+}
+
+// LatestBatch returns the most recent batch.
+func (s *Store) LatestBatch(ctx context.Context) (Batch, error) {
+	var id string
+	err := queryRow(ctx, s.eng, `SELECT id FROM mms_batch ORDER BY created_at DESC, id DESC LIMIT 1`, nil, &id)
+	if errors.Is(err, errNoRows) {
+		return Batch{}, fmt.Errorf("the state store %s holds no batch yet; start one with mms run", s.dsn)
+	}
+	if err != nil {
+		return Batch{}, err
+	}
+	return s.Batch(ctx, id)
 }
 
 // Filter selects users; empty fields select all.
 type Filter struct {
 	BatchID      string
-	UserID       string
+	UserID       string // any case
 	State        string
-	Since, Until time.Time // on ModifiedAt
+	Since, Until time.Time // ModifiedAt in [Since, Until)
 }
 
-// Users returns the users the filter selects, in batch and user order.
-func (s *Store) Users(ctx context.Context, f Filter) ([]User, error) {
-	var where []string
+func (f Filter) where() (string, []any) {
+	var conds []string
 	var args []any
-	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	add := func(cond string, v any) { conds = append(conds, cond); args = append(args, v) }
 	if f.BatchID != "" {
 		add("batch_id = ?", f.BatchID)
 	}
@@ -88,118 +116,91 @@ func (s *Store) Users(ctx context.Context, f Filter) ([]User, error) {
 		add("state = ?", f.State)
 	}
 	if !f.Since.IsZero() {
-		add("modified_at >= ?", ts(f.Since))
+		add("modified_at >= ?", f.Since)
 	}
 	if !f.Until.IsZero() {
-		add("modified_at < ?", ts(f.Until))
+		add("modified_at < ?", f.Until)
 	}
-	q := `SELECT batch_id, user_id, state, migration_type, total_meeting, succeeded_meeting, failed_meeting, skipped_meeting,
-		invites_update, retry_count, last_message, created_at, modified_at, correlation_id, payload FROM mms_user`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	if len(conds) == 0 {
+		return "", nil
 	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY created_at, batch_id, rowid", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		var u User
-		var created, modified, payload string
-		if err := rows.Scan(&u.BatchID, &u.UserID, &u.State, &u.MigrationType, &u.TotalMeeting, &u.SucceededMeeting, &u.FailedMeeting,
-			&u.SkippedMeeting, &u.InvitesUpdate, &u.RetryCount, &u.LastMessage, &created, &modified, &u.CorrelationID, &payload); err != nil {
-			return nil, err
-		}
-		u.CreatedAt, u.ModifiedAt, u.Payload = parseTS(created), parseTS(modified), json.RawMessage(payload)
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// Meetings calls fn for each meeting of a batch, in user and file order.
-func (s *Store) Meetings(ctx context.Context, batchID string, fn func(Meeting) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT m.user_id, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url
-		FROM mms_meeting m JOIN mms_user u ON u.batch_id = m.batch_id AND u.user_id = m.user_id
-		WHERE m.batch_id = ? ORDER BY u.rowid, m.seq`, batchID)
+const userColumns = `batch_id, user_id, state, migration_type, total_meeting, succeeded_meeting, failed_meeting, skipped_meeting,
+	invites_update, retry_count, last_message, created_at, modified_at, correlation_id, payload`
+
+func scanUser(r rows) (User, error) {
+	var u User
+	var payload string
+	err := r.Scan(&u.BatchID, &u.UserID, &u.State, &u.MigrationType, &u.TotalMeeting, &u.SucceededMeeting, &u.FailedMeeting,
+		&u.SkippedMeeting, &u.InvitesUpdate, &u.RetryCount, &u.LastMessage, &u.CreatedAt, &u.ModifiedAt, &u.CorrelationID, &payload)
+	u.Payload = json.RawMessage(payload)
+	return u, err
+}
+
+// Users returns the users the filter selects, oldest batch first, each
+// batch in the order its users were enqueued.
+func (s *Store) Users(ctx context.Context, f Filter) ([]User, error) {
+	where, args := f.where()
+	r, err := s.eng.query(ctx, `SELECT `+userColumns+` FROM mms_user`+where+` ORDER BY created_at, batch_id, seq`, args...)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("reading users: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var m Meeting
-		var start string
-		if err := rows.Scan(&m.UserID, &m.UID, &m.Summary, &start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider, &m.OldJoinURL, &m.NewJoinURL); err != nil {
-			return err
+	defer r.Close()
+	var out []User
+	for r.Next() {
+		u, err := scanUser(r)
+		if err != nil {
+			return nil, fmt.Errorf("reading users: %w", err)
 		}
-		m.Start = parseTS(start)
+		out = append(out, u)
+	}
+	return out, r.Err()
+}
+
+// Summary counts the users of a batch (of all batches when batchID is "")
+// per state; states without users are absent.
+func (s *Store) Summary(ctx context.Context, batchID string) (map[string]int, error) {
+	where, args := Filter{BatchID: batchID}.where()
+	r, err := s.eng.query(ctx, `SELECT state, COUNT(*) FROM mms_user`+where+` GROUP BY state`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("counting users: %w", err)
+	}
+	defer r.Close()
+	out := map[string]int{}
+	for r.Next() {
+		var state string
+		var n int
+		if err := r.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		out[state] = n
+	}
+	return out, r.Err()
+}
+
+// Meetings calls fn for each meeting of a batch, in user and file order,
+// without Original. It streams: fn must not use the store (a SQLite store
+// has one connection, held until Meetings returns).
+func (s *Store) Meetings(ctx context.Context, batchID string, fn func(Meeting) error) error {
+	r, err := s.eng.query(ctx, `SELECT m.user_id, m.uid, m.summary, m.start, m.attendees, m.outcome, m.reason, m.provider,
+		m.old_join_url, m.new_join_url, m.intent, m.completed
+		FROM mms_meeting m JOIN mms_user u ON u.batch_id = m.batch_id AND u.user_id = m.user_id
+		WHERE m.batch_id = ? ORDER BY u.seq, m.seq`, batchID)
+	if err != nil {
+		return fmt.Errorf("reading meetings of batch %s: %w", batchID, err)
+	}
+	defer r.Close()
+	for r.Next() {
+		var m Meeting
+		if err := r.Scan(&m.UserID, &m.UID, &m.Summary, &m.Start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider,
+			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed); err != nil {
+			return fmt.Errorf("reading meetings of batch %s: %w", batchID, err)
+		}
 		if err := fn(m); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return r.Err()
 }
-
-// LatestBatch returns the most recent batch.
-func (s *Store) LatestBatch(ctx context.Context) (Batch, error) {
-	var id string
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM mms_batch ORDER BY created_at DESC LIMIT 1`).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Batch{}, fmt.Errorf("the state store %s holds no batch yet; start one with mms run", s.dsn)
-	}
-	if err != nil {
-		return Batch{}, err
-	}
-	return s.Batch(ctx, id)
-}
-
-// Tenant settings keys.
-var tenantKeys = []string{"meeting_migration_enabled", "automatically_migrate_user_meetings", "automatically_replace_acp_provider"}
-
-// Tenant returns the tenant settings, defaults where never set.
-func (s *Store) Tenant(ctx context.Context) (trigger.Tenant, error) {
-	t := trigger.DefaultTenant()
-	rows, err := s.db.QueryContext(ctx, `SELECT key, value FROM mms_tenant`)
-	if err != nil {
-		return t, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return t, err
-		}
-		b, _ := strconv.ParseBool(v)
-		*tenantField(&t, k) = b
-	}
-	return t, rows.Err()
-}
-
-// SetTenant changes one tenant setting.
-func (s *Store) SetTenant(ctx context.Context, key, value string) error {
-	var t trigger.Tenant
-	if tenantField(&t, key) == nil {
-		return fmt.Errorf("unknown tenant setting %q; use one of %s", key, strings.Join(tenantKeys, ", "))
-	}
-	b, err := strconv.ParseBool(value)
-	if err != nil {
-		return fmt.Errorf("tenant setting %s: %q is not true or false", key, value)
-	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO mms_tenant (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, strconv.FormatBool(b))
-	return err
-}
-
-func tenantField(t *trigger.Tenant, key string) *bool {
-	switch key {
-	case "meeting_migration_enabled":
-		return &t.MeetingMigrationEnabled
-	case "automatically_migrate_user_meetings":
-		return &t.AutomaticallyMigrateUserMeetings
-	case "automatically_replace_acp_provider":
-		return &t.AutomaticallyReplaceACPProvider
-	}
-	return nil
-}
-
-// TenantKeys lists the tenant settings.
-func TenantKeys() []string { return append([]string(nil), tenantKeys...) }

@@ -1,27 +1,28 @@
 // Package store keeps a batch's durable state: the River queue of per-user
-// jobs and our own tables of users, meetings and tenant settings. Outcomes
-// are written in the same transaction that completes the user's job, so
-// the report, built from our tables, never disagrees with the queue; River
-// deletes finished jobs after a while, our tables keep them.
+// jobs and our own tables of batches, users, meetings and tenant settings,
+// in a SQLite file or a PostgreSQL database.
+//
+// River deletes finished jobs after a day and its event stream may drop
+// events, so the state the report and `mms status` read lives in our
+// tables, and a user's outcome and meetings are written in the same
+// transaction that completes the user's job (river.JobCompleteTx): a job is
+// done exactly when its outcome is recorded.
+//
+// Each batch has its own River queue, so a worker started for one batch
+// never takes the jobs of another batch, whose options may differ.
 package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
+	"net/url"
 	"strings"
-	"time"
 
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
-	_ "modernc.org/sqlite" // database/sql driver "sqlite", no cgo
+	"github.com/riverqueue/river"
 )
 
-// States of a user.
+// States of a user. Pending, InProgress, Failed and Succeeded are MMS's;
+// NotTriggered marks a user that no change of the batch triggered.
 const (
 	Pending      = "Pending"
 	InProgress   = "InProgress"
@@ -30,128 +31,82 @@ const (
 	NotTriggered = "NotTriggered"
 )
 
-// Store is an open state store.
+// States lists the states in the order status shows them.
+func States() []string { return []string{Pending, InProgress, Failed, Succeeded, NotTriggered} }
+
+// DefaultDSN is the state store used when none is given.
+const DefaultDSN = "mms.db"
+
+// Store is an open state store. It is safe for concurrent use.
 type Store struct {
-	db     *sql.DB
-	driver *riversqlite.Driver
-	dsn    string
+	eng engine
+	dsn string // for messages, password hidden
 }
 
-// Open opens (creating if needed) the state store: a SQLite file. It runs
-// River's migrations and ours.
+// engine is a database with River's driver for it.
+type engine interface {
+	querier // on the pool
+	dialect() dialect
+	begin(ctx context.Context) (txn, error)
+	// migrate runs River's migrations, then ours in a transaction, holding
+	// a lock that makes concurrent Opens wait for each other.
+	migrate(ctx context.Context, ours func(tx txn) error) error
+	newClient(cfg *river.Config) (queueClient, error)
+	close()
+}
+
+// Open opens the state store that dsn names, creating it if needed, and
+// brings River's schema and ours up to date. dsn is a SQLite file path
+// (DefaultDSN when empty) or a postgres:// or postgresql:// URL.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, fmt.Errorf("--db %s: PostgreSQL state stores are not supported yet; use a SQLite file such as mms.db", redact(dsn))
+	if dsn == "" {
+		dsn = DefaultDSN
 	}
-	if dir := filepath.Dir(dsn); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("state store %s: %w", dsn, err)
-		}
+	s := &Store{dsn: redact(dsn)}
+	var err error
+	if IsPostgres(dsn) {
+		s.eng, err = openPostgres(ctx, dsn)
+	} else {
+		s.eng, err = openSQLite(ctx, dsn)
 	}
-	db, err := sql.Open("sqlite", "file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(on)")
 	if err != nil {
-		return nil, fmt.Errorf("state store %s: %w", dsn, err)
+		return nil, fmt.Errorf("state store %s: %w", s.dsn, err)
 	}
-	db.SetMaxOpenConns(1) // SQLite allows one writer; River's driver expects one connection
-	s := &Store{db: db, driver: riversqlite.New(db), dsn: dsn}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("state store %s: %w", dsn, err)
+		s.eng.close()
+		return nil, fmt.Errorf("state store %s: %w", s.dsn, err)
 	}
 	return s, nil
 }
 
-// Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
 
-func (s *Store) migrate(ctx context.Context) error {
-	m, err := rivermigrate.New(s.driver, nil)
-	if err != nil {
-		return err
-	}
-	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("river migrations: %w", err)
-	}
-	for _, stmt := range schema {
-		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("schema: %w", err)
-		}
-	}
+// Close closes the store. Work must have returned.
+func (s *Store) Close() error {
+	s.eng.close()
 	return nil
 }
 
-// schema is our own tables. Times are RFC 3339 text in UTC.
-var schema = []string{
-	`CREATE TABLE IF NOT EXISTS mms_batch (
-		id TEXT PRIMARY KEY,
-		created_at TEXT NOT NULL,
-		now TEXT NOT NULL,
-		stamp TEXT NOT NULL,
-		dry_run INTEGER NOT NULL,
-		options TEXT NOT NULL)`,
-	`CREATE TABLE IF NOT EXISTS mms_user (
-		batch_id TEXT NOT NULL REFERENCES mms_batch(id),
-		user_id TEXT NOT NULL,
-		state TEXT NOT NULL,
-		migration_type TEXT NOT NULL DEFAULT '',
-		total_meeting INTEGER NOT NULL DEFAULT 0,
-		succeeded_meeting INTEGER NOT NULL DEFAULT 0,
-		failed_meeting INTEGER NOT NULL DEFAULT 0,
-		skipped_meeting INTEGER NOT NULL DEFAULT 0,
-		invites_update INTEGER NOT NULL DEFAULT 0,
-		retry_count INTEGER NOT NULL DEFAULT 0,
-		last_message TEXT NOT NULL DEFAULT '',
-		created_at TEXT NOT NULL,
-		modified_at TEXT NOT NULL,
-		correlation_id TEXT NOT NULL,
-		payload TEXT NOT NULL DEFAULT '{}',
-		PRIMARY KEY (batch_id, user_id))`,
-	`CREATE INDEX IF NOT EXISTS mms_user_state ON mms_user (state, modified_at)`,
-	`CREATE TABLE IF NOT EXISTS mms_meeting (
-		batch_id TEXT NOT NULL,
-		user_id TEXT NOT NULL,
-		seq INTEGER NOT NULL,
-		uid TEXT NOT NULL,
-		summary TEXT NOT NULL,
-		start TEXT NOT NULL,
-		attendees INTEGER NOT NULL,
-		outcome TEXT NOT NULL,
-		reason TEXT NOT NULL,
-		provider TEXT NOT NULL,
-		old_join_url TEXT NOT NULL,
-		new_join_url TEXT NOT NULL,
-		PRIMARY KEY (batch_id, user_id, seq))`,
-	`CREATE TABLE IF NOT EXISTS mms_tenant (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-}
+// String names the store, without a password.
+func (s *Store) String() string { return s.dsn }
 
-func newID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-func ts(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-func parseTS(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
-}
-
-// redact hides a password in a URL.
+// redact hides the password of a URL.
 func redact(dsn string) string {
-	if at := strings.LastIndex(dsn, "@"); at > 0 {
-		if colon := strings.Index(dsn[strings.Index(dsn, "//")+2:at], ":"); colon >= 0 {
-			start := strings.Index(dsn, "//") + 2 + colon + 1
-			return dsn[:start] + "***" + dsn[at:]
-		}
+	if !IsPostgres(dsn) {
+		return dsn
 	}
-	return dsn
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unreadable URL)"
+	}
+	if u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }

@@ -2,16 +2,104 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
-func open(t *testing.T) *Store {
+// One suite for every engine, as River runs riverdrivertest.Exercise
+// against every driver: exercise gets a function that makes a fresh, empty
+// database and returns its DSN (tests open it more than once, as several
+// processes would).
+
+func TestSQLite(t *testing.T) {
+	exercise(t, func(t *testing.T) string { return filepath.Join(t.TempDir(), "state", "mms.db") })
+}
+
+// TestPostgres runs the suite against the PostgreSQL that MMS_TEST_POSTGRES
+// names (scripts/postgres.sh start prints one), each test in a schema of
+// its own.
+func TestPostgres(t *testing.T) {
+	dsn := os.Getenv("MMS_TEST_POSTGRES")
+	if dsn == "" {
+		msg := `MMS_TEST_POSTGRES is empty; start a server with: eval "$(scripts/postgres.sh start)"`
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	exercise(t, func(t *testing.T) string { return postgresSchema(t, dsn) })
+}
+
+// postgresSchema creates a schema, dropped after the test, and returns dsn
+// with search_path set to it.
+func postgresSchema(t *testing.T, dsn string) string {
+	ctx := context.Background()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "mms_test_" + hex.EncodeToString(b)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("MMS_TEST_POSTGRES: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Error(err)
+		}
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + schema
+}
+
+func exercise(t *testing.T, fresh func(t *testing.T) string) {
+	tests := map[string]func(t *testing.T, dsn string){
+		"EnqueueAndWork":      testEnqueueAndWork,
+		"RetriesThenFails":    testRetriesThenFails,
+		"StatusQueries":       testStatusQueries,
+		"Tenant":              testTenant,
+		"OpenTwiceMigrates":   testOpenTwice,
+		"ConcurrentWork":      testConcurrentWork,
+		"ResumeAfterCancel":   testResumeAfterCancel,
+		"RescueAfterCrash":    testRescueAfterCrash,
+		"BatchesKeepApart":    testBatchesKeepApart,
+		"IntentsSurvive":      testIntents,
+		"LostJobFailsTheUser": testLostJob,
+	}
+	for name, test := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, fresh(t))
+		})
+	}
+}
+
+func open(t *testing.T, dsn string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "mms.db"))
+	s, err := Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,86 +107,282 @@ func open(t *testing.T) *Store {
 	return s
 }
 
-func TestEnqueueAndWork(t *testing.T) {
-	ctx := context.Background()
-	s := open(t)
-	b, err := s.NewBatch(ctx, Batch{Now: time.Now(), Stamp: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = s.Enqueue(ctx, b.ID, []User{
-		{UserID: "anna@contoso.com", State: Pending, MigrationType: "ToTeams", Payload: []byte(`{"n":1}`)},
-		{UserID: "bo@contoso.com", State: Pending},
-		{UserID: "flaky@contoso.com", State: Pending},
-		{UserID: "broken@contoso.com", State: Pending},
-		{UserID: "bad-input@contoso.com", State: Pending},
-		{UserID: "cy@contoso.com", State: NotTriggered, LastMessage: "no change for this user in this batch"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	calls := map[string]int{}
-	opts := WorkOptions{Workers: 2, RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }}
-	err = s.Work(ctx, b.ID, opts, func(ctx context.Context, j Job) (Result, error) {
-		mu.Lock()
-		calls[j.UserID]++
-		n := calls[j.UserID]
-		mu.Unlock()
-		switch {
-		case j.UserID == "bad-input@contoso.com":
-			return Result{}, Permanent(errors.New("cal.ics: line 2: not iCalendar"))
-		case j.UserID == "broken@contoso.com":
-			return Result{}, errors.New("calendar unreadable")
-		case j.UserID == "flaky@contoso.com" && n == 1:
-			return Result{}, errors.New("server busy")
-		}
-		return Result{State: Succeeded, TotalMeeting: 1, SucceededMeeting: 1, InvitesUpdate: 1,
-			Meetings: []Meeting{{UserID: j.UserID, UID: "u-" + j.UserID, Summary: "Möte 漢字", Outcome: "updated", Start: time.Date(2026, 1, 20, 9, 0, 0, 0, time.UTC)}}}, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, err := s.Users(ctx, Filter{BatchID: b.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]User{}
-	for _, u := range users {
-		got[u.UserID] = u
-	}
-	if u := got["anna@contoso.com"]; u.State != Succeeded || u.TotalMeeting != 1 || u.MigrationType != "ToTeams" || u.CorrelationID == "" || calls["anna@contoso.com"] != 1 {
-		t.Errorf("anna: %+v calls=%d", u, calls["anna@contoso.com"])
-	}
-	if u := got["flaky@contoso.com"]; u.State != Succeeded || u.RetryCount != 1 || calls["flaky@contoso.com"] != 2 {
-		t.Errorf("flaky: %+v calls=%d", u, calls["flaky@contoso.com"])
-	}
-	if u := got["broken@contoso.com"]; u.State != Failed || calls["broken@contoso.com"] != MaxAttempts || u.LastMessage != "failed after 9 attempts: calendar unreadable" {
-		t.Errorf("broken: %+v calls=%d", u, calls["broken@contoso.com"])
-	}
-	if u := got["bad-input@contoso.com"]; u.State != Failed || calls["bad-input@contoso.com"] != 1 || u.LastMessage != "cal.ics: line 2: not iCalendar" {
-		t.Errorf("bad input is not retried: %+v calls=%d", u, calls["bad-input@contoso.com"])
-	}
-	if u := got["cy@contoso.com"]; u.State != NotTriggered || calls["cy@contoso.com"] != 0 {
-		t.Errorf("cy: %+v", u)
-	}
-	var meetings []Meeting
-	s.Meetings(ctx, b.ID, func(m Meeting) error { meetings = append(meetings, m); return nil })
-	if len(meetings) != 3 || meetings[0].UserID != "anna@contoso.com" || meetings[0].Summary != "Möte 漢字" || !meetings[0].Start.Equal(time.Date(2026, 1, 20, 9, 0, 0, 0, time.UTC)) {
-		t.Errorf("meetings: %+v", meetings)
-	}
-	failed, _ := s.Users(ctx, Filter{State: Failed})
-	if len(failed) != 2 {
-		t.Errorf("state filter: %d", len(failed))
-	}
-	if later, _ := s.Users(ctx, Filter{Since: time.Now().Add(time.Hour)}); len(later) != 0 {
-		t.Errorf("since filter: %d", len(later))
+// fast are work options for tests: short retries, rescue and polling.
+func fast(workers int) WorkOptions {
+	return WorkOptions{
+		Workers:      workers,
+		RetryDelay:   func(int) time.Duration { return 5 * time.Millisecond },
+		JobTimeout:   10 * time.Second,
+		RescueAfter:  10 * time.Second,
+		PollInterval: 20 * time.Millisecond,
 	}
 }
 
-func TestTenant(t *testing.T) {
+func newBatch(t *testing.T, s *Store, users ...User) Batch {
+	t.Helper()
 	ctx := context.Background()
-	s := open(t)
+	now := time.Date(2026, 1, 19, 8, 0, 0, 0, time.UTC)
+	b, err := s.NewBatch(ctx, Batch{Now: now, Stamp: now, Options: json.RawMessage(`{"out": "out", "workers": 2}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Enqueue(ctx, b.ID, users); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func pending(ids ...string) []User {
+	var out []User
+	for _, id := range ids {
+		out = append(out, User{UserID: id, State: Pending, Payload: json.RawMessage(`{"user":"` + id + `"}`)})
+	}
+	return out
+}
+
+// calls counts process function calls per user.
+type calls struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *calls) add(user string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[user]++
+	return c.n[user]
+}
+
+func (c *calls) get(user string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[user]
+}
+
+func succeed(j Job) Result {
+	return Result{State: Succeeded, TotalMeeting: 1, SucceededMeeting: 1, InvitesUpdate: 1, LastMessage: "1 meetings rewritten",
+		Meetings: []Meeting{{UserID: j.UserID, UID: "u-" + j.UserID, Summary: "Möte 漢字", Outcome: "updated", Attendees: 3,
+			Start: time.Date(2026, 1, 20, 9, 0, 0, 1500, time.UTC), Provider: "teams", OldJoinURL: "https://old", NewJoinURL: "https://new"}}}
+}
+
+func usersByID(t *testing.T, s *Store, f Filter) map[string]User {
+	t.Helper()
+	users, err := s.Users(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]User{}
+	for _, u := range users {
+		out[u.UserID] = u
+	}
+	return out
+}
+
+func allMeetings(t *testing.T, s *Store, batchID string) []Meeting {
+	t.Helper()
+	var out []Meeting
+	if err := s.Meetings(context.Background(), batchID, func(m Meeting) error { out = append(out, m); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func testEnqueueAndWork(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	users := append(pending("Anna@Contoso.com", "bo@contoso.com", "partial@contoso.com", "bad-input@contoso.com", "panics@contoso.com"),
+		User{UserID: "cy@contoso.com", State: NotTriggered, LastMessage: "sip-address-changed never triggers a migration"},
+		User{UserID: "row@contoso.com", State: Failed, LastMessage: "users.csv: line 7: calendar: empty"})
+	users[0].MigrationType = "ToTeams"
+	b := newBatch(t, s, users...)
+
+	var c calls
+	var mu sync.Mutex
+	started, done := map[string]bool{}, map[string]string{}
+	opts := fast(3)
+	opts.Started = func(j Job) { mu.Lock(); started[j.UserID] = true; mu.Unlock() }
+	opts.Done = func(j Job, r Result) { mu.Lock(); done[j.UserID] = r.State; mu.Unlock() }
+	err := s.Work(ctx, b.ID, opts, func(ctx context.Context, j Job) (Result, error) {
+		c.add(j.UserID)
+		var p map[string]string
+		if err := json.Unmarshal(j.Payload, &p); err != nil || p["user"] == "" || j.Attempt != 1 || j.MaxAttempts != MaxAttempts {
+			t.Errorf("job %+v: payload %s %v", j, j.Payload, err)
+		}
+		switch j.UserID {
+		case "bad-input@contoso.com":
+			return Result{}, Permanent(errors.New("cal.ics: line 2: not iCalendar"))
+		case "panics@contoso.com":
+			panic("boom")
+		case "partial@contoso.com":
+			r := succeed(j)
+			r.State, r.FailedMeeting = "", 1
+			r.Meetings = append(r.Meetings, Meeting{UserID: j.UserID, UID: "u2", Outcome: "failed", Reason: "cal.ics: line 40: bad DTSTART"})
+			return r, nil
+		}
+		return succeed(j), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := usersByID(t, s, Filter{BatchID: b.ID})
+	if len(got) != 7 {
+		t.Fatalf("%d users recorded: %v", len(got), got)
+	}
+	anna := got["anna@contoso.com"]
+	if anna.State != Succeeded || anna.TotalMeeting != 1 || anna.SucceededMeeting != 1 || anna.InvitesUpdate != 1 || anna.MigrationType != "ToTeams" ||
+		anna.RetryCount != 0 || anna.LastMessage != "1 meetings rewritten" || c.get("anna@contoso.com") != 1 {
+		t.Errorf("anna: %+v calls=%d", anna, c.get("anna@contoso.com"))
+	}
+	if _, err := uuid.Parse(anna.CorrelationID); err != nil || anna.CorrelationID == got["bo@contoso.com"].CorrelationID {
+		t.Errorf("correlation ids %q %q: %v", anna.CorrelationID, got["bo@contoso.com"].CorrelationID, err)
+	}
+	if anna.CreatedAt.IsZero() || anna.ModifiedAt.Before(anna.CreatedAt) || anna.CreatedAt.Location() != time.UTC {
+		t.Errorf("anna's times: %v %v", anna.CreatedAt, anna.ModifiedAt)
+	}
+	var p map[string]string
+	if err := json.Unmarshal(anna.Payload, &p); err != nil || p["user"] != "Anna@Contoso.com" {
+		t.Errorf("payload kept: %s %v", anna.Payload, err)
+	}
+	if u := got["partial@contoso.com"]; u.State != Failed || u.FailedMeeting != 1 || c.get(u.UserID) != 1 {
+		t.Errorf("a failed meeting fails the user, without retry: %+v calls=%d", u, c.get(u.UserID))
+	}
+	if u := got["bad-input@contoso.com"]; u.State != Failed || c.get(u.UserID) != 1 || u.LastMessage != "cal.ics: line 2: not iCalendar" {
+		t.Errorf("a permanent error is not retried: %+v calls=%d", u, c.get(u.UserID))
+	}
+	if u := got["panics@contoso.com"]; u.State != Failed || c.get(u.UserID) != 1 || !strings.Contains(u.LastMessage, "boom") {
+		t.Errorf("a panic fails the user: %+v calls=%d", u, c.get(u.UserID))
+	}
+	if u := got["cy@contoso.com"]; u.State != NotTriggered || u.LastMessage != "sip-address-changed never triggers a migration" || c.get(u.UserID) != 0 {
+		t.Errorf("not triggered: %+v", u)
+	}
+	if u := got["row@contoso.com"]; u.State != Failed || c.get(u.UserID) != 0 {
+		t.Errorf("failed by its row: %+v", u)
+	}
+	if len(started) != 5 || len(done) != 5 || done["partial@contoso.com"] != Failed || done["bo@contoso.com"] != Succeeded {
+		t.Errorf("callbacks: started %v done %v", started, done)
+	}
+
+	ms := allMeetings(t, s, b.ID)
+	want := Meeting{UserID: "anna@contoso.com", UID: "u-anna@contoso.com", Summary: "Möte 漢字", Outcome: "updated", Attendees: 3,
+		Start: time.Date(2026, 1, 20, 9, 0, 0, 2000, time.UTC), Provider: "teams", OldJoinURL: "https://old", NewJoinURL: "https://new"}
+	if len(ms) != 4 || !reflect.DeepEqual(ms[0], want) || ms[1].UserID != "bo@contoso.com" || ms[3].UID != "u2" {
+		t.Errorf("meetings in users order: %+v", ms)
+	}
+	assertNoOpenJobs(t, s, b.ID)
+}
+
+// assertNoOpenJobs checks River agrees with our tables.
+func assertNoOpenJobs(t *testing.T, s *Store, batchID string) {
+	t.Helper()
+	var n int
+	if err := queryRow(context.Background(), s.eng, `SELECT COUNT(*) FROM river_job WHERE queue = ? AND state <> 'completed'`,
+		[]any{QueueName(batchID)}, &n); err != nil || n != 0 {
+		t.Errorf("%d jobs not completed (%v)", n, err)
+	}
+}
+
+func testRetriesThenFails(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	b := newBatch(t, s, pending("broken@contoso.com", "flaky@contoso.com")...)
+	var c calls
+	var attempts []int
+	err := s.Work(ctx, b.ID, fast(2), func(ctx context.Context, j Job) (Result, error) {
+		n := c.add(j.UserID)
+		switch {
+		case j.UserID == "broken@contoso.com":
+			attempts = append(attempts, j.Attempt)
+			u := usersByID(t, s, Filter{BatchID: b.ID, UserID: j.UserID})[j.UserID]
+			if u.State != InProgress || u.RetryCount != j.Attempt-1 {
+				t.Errorf("attempt %d: user %+v", j.Attempt, u)
+			}
+			return Result{}, errors.New("calendar unreadable: 503")
+		case n == 1:
+			return Result{}, errors.New("server busy")
+		}
+		return succeed(j), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := usersByID(t, s, Filter{BatchID: b.ID})
+	if u := got["broken@contoso.com"]; u.State != Failed || u.RetryCount != MaxAttempts-1 || u.LastMessage != "failed after 9 attempts: calendar unreadable: 503" ||
+		c.get(u.UserID) != MaxAttempts || !reflect.DeepEqual(attempts, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}) {
+		t.Errorf("broken: %+v calls=%d attempts=%v", u, c.get(u.UserID), attempts)
+	}
+	if u := got["flaky@contoso.com"]; u.State != Succeeded || u.RetryCount != 1 || c.get(u.UserID) != 2 {
+		t.Errorf("flaky: %+v calls=%d", u, c.get(u.UserID))
+	}
+	assertNoOpenJobs(t, s, b.ID)
+}
+
+func testStatusQueries(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	if _, err := s.LatestBatch(ctx); err == nil || !strings.Contains(err.Error(), "no batch") {
+		t.Errorf("empty store: %v", err)
+	}
+	old := newBatch(t, s, pending("old@contoso.com")...)
+	time.Sleep(5 * time.Millisecond)
+	b := newBatch(t, s, append(pending("a@contoso.com", "b@contoso.com", "c@contoso.com"),
+		User{UserID: "n@contoso.com", State: NotTriggered, LastMessage: "no change"})...)
+	latest, err := s.LatestBatch(ctx)
+	if err != nil || latest.ID != b.ID || !latest.Now.Equal(time.Date(2026, 1, 19, 8, 0, 0, 0, time.UTC)) || string(latest.Options) == "" {
+		t.Fatalf("latest %+v %v", latest, err)
+	}
+	sum, err := s.Summary(ctx, b.ID)
+	if err != nil || !reflect.DeepEqual(sum, map[string]int{Pending: 3, NotTriggered: 1}) {
+		t.Errorf("summary before work: %v %v", sum, err)
+	}
+	mid := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	err = s.Work(ctx, b.ID, fast(2), func(ctx context.Context, j Job) (Result, error) {
+		if j.UserID == "b@contoso.com" {
+			return Result{}, Permanent(errors.New("no calendar"))
+		}
+		return succeed(j), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, _ = s.Summary(ctx, b.ID)
+	if !reflect.DeepEqual(sum, map[string]int{Succeeded: 2, Failed: 1, NotTriggered: 1}) {
+		t.Errorf("summary: %v", sum)
+	}
+	if all, _ := s.Summary(ctx, ""); all[Pending] != 1 || all[Succeeded] != 2 {
+		t.Errorf("summary of all batches: %v", all)
+	}
+	check := func(name string, f Filter, want ...string) {
+		t.Helper()
+		users, err := s.Users(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, u := range users {
+			ids = append(ids, u.UserID)
+		}
+		if !reflect.DeepEqual(ids, want) {
+			t.Errorf("%s: %v, want %v", name, ids, want)
+		}
+	}
+	check("batch, in enqueue order", Filter{BatchID: b.ID}, "a@contoso.com", "b@contoso.com", "c@contoso.com", "n@contoso.com")
+	check("all batches, oldest first", Filter{}, "old@contoso.com", "a@contoso.com", "b@contoso.com", "c@contoso.com", "n@contoso.com")
+	check("state", Filter{State: Failed}, "b@contoso.com")
+	check("state and batch", Filter{BatchID: old.ID, State: Pending}, "old@contoso.com")
+	check("user, any case", Filter{UserID: "C@Contoso.COM"}, "c@contoso.com")
+	check("since", Filter{BatchID: b.ID, Since: mid}, "a@contoso.com", "b@contoso.com", "c@contoso.com")
+	check("until", Filter{BatchID: b.ID, Until: mid}, "n@contoso.com")
+	check("since and until", Filter{Since: mid, Until: mid.Add(time.Hour), State: Succeeded}, "a@contoso.com", "c@contoso.com")
+	check("nothing later", Filter{Since: time.Now().Add(time.Hour)})
+}
+
+func testTenant(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
 	tn, err := s.Tenant(ctx)
 	if err != nil || !tn.MeetingMigrationEnabled || !tn.AutomaticallyMigrateUserMeetings || tn.AutomaticallyReplaceACPProvider {
 		t.Fatalf("defaults %+v %v", tn, err)
@@ -106,13 +390,317 @@ func TestTenant(t *testing.T) {
 	if err := s.SetTenant(ctx, "automatically_replace_acp_provider", "true"); err != nil {
 		t.Fatal(err)
 	}
-	if tn, _ := s.Tenant(ctx); !tn.AutomaticallyReplaceACPProvider {
-		t.Fatal("setting not kept")
+	if err := s.SetTenant(ctx, "meeting_migration_enabled", "false"); err != nil {
+		t.Fatal(err)
 	}
-	if err := s.SetTenant(ctx, "colour", "true"); err == nil {
-		t.Fatal("unknown key accepted")
+	if err := s.SetTenant(ctx, "meeting_migration_enabled", "FALSE"); err != nil {
+		t.Fatal(err)
+	}
+	s2 := open(t, dsn)
+	if tn, _ := s2.Tenant(ctx); !tn.AutomaticallyReplaceACPProvider || tn.MeetingMigrationEnabled || !tn.AutomaticallyMigrateUserMeetings {
+		t.Fatalf("settings not kept: %+v", tn)
+	}
+	if err := s.SetTenant(ctx, "colour", "true"); err == nil || !strings.Contains(err.Error(), "meeting_migration_enabled") {
+		t.Fatalf("unknown key: %v", err)
 	}
 	if err := s.SetTenant(ctx, "meeting_migration_enabled", "maybe"); err == nil {
 		t.Fatal("bad value accepted")
+	}
+}
+
+func testOpenTwice(t *testing.T, dsn string) {
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			s, err := Open(context.Background(), dsn)
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error("concurrent open:", err)
+		}
+	}
+	s := open(t, dsn)
+	var n, v int
+	if err := queryRow(context.Background(), s.eng, `SELECT COUNT(*), MAX(version) FROM mms_migration`, nil, &n, &v); err != nil || n != len(migrations) || v != SchemaVersion() {
+		t.Errorf("migrations recorded: %d up to %d (%v)", n, v, err)
+	}
+}
+
+// testConcurrentWork: two stores (two processes) work one batch at once;
+// each user is migrated once.
+func testConcurrentWork(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s1, s2 := open(t, dsn), open(t, dsn)
+	var ids []string
+	for i := range 40 {
+		ids = append(ids, "user"+string(rune('a'+i/26))+string(rune('a'+i%26))+"@contoso.com")
+	}
+	b := newBatch(t, s1, pending(ids...)...)
+	var c calls
+	var mu sync.Mutex
+	by := map[*Store]int{}
+	work := func(s *Store) error {
+		return s.Work(ctx, b.ID, fast(3), func(ctx context.Context, j Job) (Result, error) {
+			c.add(j.UserID)
+			mu.Lock()
+			by[s]++
+			mu.Unlock()
+			time.Sleep(10 * time.Millisecond)
+			return succeed(j), nil
+		})
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, s := range []*Store{s1, s2} {
+		wg.Go(func() { errs[i] = work(s) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if n := c.get(id); n != 1 {
+			t.Errorf("%s migrated %d times", id, n)
+		}
+	}
+	if sum, _ := s1.Summary(ctx, b.ID); sum[Succeeded] != len(ids) {
+		t.Errorf("summary %v", sum)
+	}
+	if len(allMeetings(t, s2, b.ID)) != len(ids) {
+		t.Error("meetings missing")
+	}
+	t.Logf("users per worker process: %d and %d", by[s1], by[s2])
+}
+
+// testResumeAfterCancel: a Work cancelled mid-batch leaves the interrupted
+// users Pending without using an attempt; a new Work finishes the batch.
+func testResumeAfterCancel(t *testing.T, dsn string) {
+	s := open(t, dsn)
+	ids := []string{"a@contoso.com", "b@contoso.com", "c@contoso.com", "d@contoso.com", "e@contoso.com", "f@contoso.com"}
+	b := newBatch(t, s, pending(ids...)...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var c calls
+	blocked := make(chan string, len(ids))
+	err := s.Work(ctx, b.ID, fast(2), func(ctx context.Context, j Job) (Result, error) {
+		c.add(j.UserID)
+		if j.UserID == "a@contoso.com" || j.UserID == "b@contoso.com" {
+			return succeed(j), nil
+		}
+		blocked <- j.UserID
+		if len(blocked) == 2 {
+			cancel()
+		}
+		<-ctx.Done()
+		return Result{}, ctx.Err()
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Work returned %v", err)
+	}
+	close(blocked)
+	var interrupted []string
+	for id := range blocked {
+		interrupted = append(interrupted, id)
+	}
+	got := usersByID(t, s, Filter{BatchID: b.ID})
+	for _, id := range interrupted {
+		if u := got[id]; u.State != Pending || u.RetryCount != 0 {
+			t.Errorf("interrupted %s: %+v", id, u)
+		}
+	}
+
+	s2 := open(t, dsn) // a new process
+	var attempts sync.Map
+	err = s2.Work(context.Background(), b.ID, fast(2), func(ctx context.Context, j Job) (Result, error) {
+		c.add(j.UserID)
+		attempts.Store(j.UserID, j.Attempt)
+		return succeed(j), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, _ := s2.Summary(context.Background(), b.ID); sum[Succeeded] != len(ids) {
+		t.Errorf("summary after resume: %v", sum)
+	}
+	for _, id := range interrupted {
+		if a, _ := attempts.Load(id); a != 1 || c.get(id) != 2 {
+			t.Errorf("%s: resumed at attempt %v, %d calls", id, a, c.get(id))
+		}
+	}
+	for _, id := range []string{"a@contoso.com", "b@contoso.com"} {
+		if c.get(id) != 1 {
+			t.Errorf("%s was done before the stop and ran again", id)
+		}
+	}
+	assertNoOpenJobs(t, s2, b.ID)
+}
+
+// crash leaves the batch as a killed process would: its jobs running since
+// an hour ago, its users InProgress.
+func crash(t *testing.T, s *Store, batchID string) {
+	t.Helper()
+	ctx := context.Background()
+	q := `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = datetime('now', '-1 hour'), attempted_by = '["dead-process"]'
+		WHERE queue = ?`
+	if s.eng.dialect().name == postgresDialect.name {
+		q = `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now() - interval '1 hour', attempted_by = ARRAY['dead-process']
+			WHERE queue = ?`
+	}
+	if n, err := s.eng.exec(ctx, q, QueueName(batchID)); err != nil || n == 0 {
+		t.Fatalf("simulating a crash: %d jobs, %v", n, err)
+	}
+	if _, err := s.eng.exec(ctx, `UPDATE mms_user SET state = ? WHERE batch_id = ?`, InProgress, batchID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testRescueAfterCrash(t *testing.T, dsn string) {
+	s := open(t, dsn)
+	ids := []string{"a@contoso.com", "b@contoso.com", "c@contoso.com"}
+	b := newBatch(t, s, pending(ids...)...)
+	crash(t, s, b.ID)
+	s2 := open(t, dsn)
+	opts := fast(2)
+	opts.JobTimeout, opts.RescueAfter = time.Second, time.Second
+	var c calls
+	start := time.Now()
+	err := s2.Work(context.Background(), b.ID, opts, func(ctx context.Context, j Job) (Result, error) {
+		c.add(j.UserID)
+		if j.Attempt != 2 {
+			t.Errorf("%s: attempt %d after a rescue", j.UserID, j.Attempt)
+		}
+		return succeed(j), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := usersByID(t, s2, Filter{BatchID: b.ID})
+	for _, id := range ids {
+		if u := got[id]; u.State != Succeeded || u.RetryCount != 1 || c.get(id) != 1 {
+			t.Errorf("%s after rescue: %+v calls=%d", id, u, c.get(id))
+		}
+	}
+	t.Logf("rescued and finished in %s", time.Since(start).Round(time.Millisecond))
+}
+
+// testBatchesKeepApart: Work for one batch leaves another batch's jobs.
+func testBatchesKeepApart(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	first := newBatch(t, s, pending("first@contoso.com")...)
+	second := newBatch(t, s, pending("second@contoso.com")...)
+	var c calls
+	fn := func(ctx context.Context, j Job) (Result, error) {
+		c.add(j.BatchID + "/" + j.UserID)
+		return succeed(j), nil
+	}
+	if err := s.Work(ctx, second.ID, fast(1), fn); err != nil {
+		t.Fatal(err)
+	}
+	if c.get(first.ID+"/first@contoso.com") != 0 || c.get(second.ID+"/second@contoso.com") != 1 {
+		t.Fatalf("work of the second batch: %v", c.n)
+	}
+	if err := s.Work(ctx, "", fast(1), fn); err != nil { // every batch with users left
+		t.Fatal(err)
+	}
+	if c.get(first.ID+"/first@contoso.com") != 1 || c.get(second.ID+"/second@contoso.com") != 1 {
+		t.Fatalf("work of all batches: %v", c.n)
+	}
+	if err := s.Work(ctx, "", fast(1), fn); err != nil { // nothing left
+		t.Fatal(err)
+	}
+}
+
+// testIntents: what a job records before writing survives its failure, and
+// its original bytes survive its completion.
+func testIntents(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	b := newBatch(t, s, pending("a@contoso.com", "b@contoso.com")...)
+	orig := []byte("BEGIN:VEVENT\r\nUID:m1\r\nEND:VEVENT\r\n")
+	err := s.Work(ctx, b.ID, fast(1), func(ctx context.Context, j Job) (Result, error) {
+		if j.Attempt == 1 {
+			if ms, _ := s.UserMeetings(ctx, j.BatchID, j.UserID); len(ms) != 0 {
+				t.Errorf("%s: intents before any: %+v", j.UserID, ms)
+			}
+		}
+		if err := s.RecordIntent(ctx, j.BatchID, j.UserID, Meeting{UserID: j.UserID, UID: "m1", Original: orig}); err != nil {
+			return Result{}, err
+		}
+		if err := s.RecordCompleted(ctx, j.BatchID, j.UserID, "m1"); err != nil {
+			return Result{}, err
+		}
+		if j.UserID == "a@contoso.com" {
+			return Result{}, Permanent(errors.New("SMTP relay refused"))
+		}
+		ms, err := s.UserMeetings(ctx, j.BatchID, j.UserID)
+		if err != nil || len(ms) != 1 || !ms[0].Intent || !ms[0].Completed {
+			t.Errorf("intents during the job: %+v %v", ms, err)
+		}
+		return Result{State: Succeeded, TotalMeeting: 2, SucceededMeeting: 1, SkippedMeeting: 1, Meetings: []Meeting{
+			{UserID: j.UserID, UID: "m0", Outcome: "skipped", Reason: "past"},
+			{UserID: j.UserID, UID: "m1", Outcome: "updated"},
+		}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := s.UserMeetings(ctx, b.ID, "a@contoso.com")
+	if len(a) != 1 || !a[0].Completed || string(a[0].Original) != string(orig) {
+		t.Errorf("a failed user keeps what it wrote: %+v", a)
+	}
+	bm, _ := s.UserMeetings(ctx, b.ID, "b@contoso.com")
+	if len(bm) != 2 || bm[0].UID != "m0" || bm[0].Intent || bm[1].Outcome != "updated" || !bm[1].Completed || string(bm[1].Original) != string(orig) {
+		t.Errorf("outcome keeps the intents: %+v", bm)
+	}
+	if err := s.RecordCompleted(ctx, b.ID, "b@contoso.com", "nope"); err == nil {
+		t.Error("completion without intent accepted")
+	}
+}
+
+// testLostJob: a user whose job River discarded without an outcome (a
+// worker died in its last attempt) is Failed when the batch ends, not
+// left InProgress forever.
+func testLostJob(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	b := newBatch(t, s, pending("lost@contoso.com", "fine@contoso.com")...)
+	q := `UPDATE river_job SET state = 'discarded', finalized_at = created_at WHERE queue = ? AND json_extract(args, '$.user_id') = ?`
+	if s.eng.dialect().name == postgresDialect.name {
+		q = strings.Replace(q, "json_extract(args, '$.user_id')", "args->>'user_id'", 1)
+	}
+	if n, err := s.eng.exec(ctx, q, QueueName(b.ID), "lost@contoso.com"); err != nil || n != 1 {
+		t.Fatalf("discarding a job: %d, %v", n, err)
+	}
+	if err := s.Work(ctx, b.ID, fast(1), func(ctx context.Context, j Job) (Result, error) { return succeed(j), nil }); err != nil {
+		t.Fatal(err)
+	}
+	got := usersByID(t, s, Filter{BatchID: b.ID})
+	if u := got["lost@contoso.com"]; u.State != Failed || !strings.Contains(u.LastMessage, "mms start --user") {
+		t.Errorf("lost: %+v", u)
+	}
+	if got["fine@contoso.com"].State != Succeeded {
+		t.Errorf("fine: %+v", got["fine@contoso.com"])
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"mms.db":                              "mms.db",
+		"postgres://mms:s3cret@db:5432/mms":   "postgres://mms:xxxxx@db:5432/mms",
+		"postgresql://mms@db/mms?sslmode=off": "postgresql://mms@db/mms?sslmode=off",
+		"postgres://mms:s3cret@db:port/mms":   "postgres://(unreadable URL)",
+	} {
+		if got := redact(in); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

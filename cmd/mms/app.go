@@ -25,5 +25,5 @@ func newApp(out, errOut io.Writer) *cli.Command {
 
 // dbFlag is the state store, shared by every command.
 func dbFlag() cli.Flag {
-	return &cli.StringFlag{Name: "db", Value: "mms.db", Usage: "state store: a SQLite file", Sources: cli.EnvVars("MMS_DB")}
+	return &cli.StringFlag{Name: "db", Value: "mms.db", Usage: "state store: a SQLite file, or a postgres:// URL shared by workers on several machines", Sources: cli.EnvVars("MMS_DB")}
 }

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// complete writes the user's outcome and meetings and completes the job, in
+// one transaction: either all of it is recorded or none.
+func (s *Store) complete(ctx context.Context, client queueClient, rj *river.Job[userArgs], job Job, res Result) error {
+	return inTx(ctx, s.eng, func(tx txn) error {
+		if len(res.Meetings) > 0 {
+			if err := replaceMeetings(ctx, tx, job, res.Meetings); err != nil {
+				return err
+			}
+		}
+		q := `UPDATE mms_user SET state = ?, total_meeting = ?, succeeded_meeting = ?, failed_meeting = ?, skipped_meeting = ?,
+			invites_update = ?, retry_count = ?, last_message = ?, modified_at = ?`
+		args := []any{res.State, res.TotalMeeting, res.SucceededMeeting, res.FailedMeeting, res.SkippedMeeting,
+			res.InvitesUpdate, job.Attempt - 1, res.LastMessage, time.Now()}
+		if res.MigrationType != "" {
+			q, args = q+`, migration_type = ?`, append(args, res.MigrationType)
+		}
+		if _, err := tx.exec(ctx, q+` WHERE batch_id = ? AND user_id = ?`, append(args, job.BatchID, job.UserID)...); err != nil {
+			return err
+		}
+		return client.complete(ctx, tx, rj)
+	})
+}
+
+// replaceMeetings replaces a user's meeting rows with ms, in ms's order,
+// keeping the crash-safety record (intent, completed, original) of rows
+// with the same UID.
+func replaceMeetings(ctx context.Context, tx txn, job Job, ms []Meeting) error {
+	kept, err := userMeetings(ctx, tx, job.BatchID, job.UserID)
+	if err != nil {
+		return err
+	}
+	byUID := map[string]Meeting{}
+	for _, m := range kept {
+		byUID[m.UID] = m
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM mms_meeting WHERE batch_id = ? AND user_id = ?`, job.BatchID, job.UserID); err != nil {
+		return err
+	}
+	for i, m := range ms {
+		if k, ok := byUID[m.UID]; ok {
+			m.Intent, m.Completed = m.Intent || k.Intent, m.Completed || k.Completed
+			if m.Original == nil {
+				m.Original = k.Original
+			}
+		}
+		if err := insertMeeting(ctx, tx, job.BatchID, job.UserID, i, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func insertMeeting(ctx context.Context, q querier, batchID, userID string, seq int, m Meeting) error {
+	_, err := q.exec(ctx, `INSERT INTO mms_meeting (batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason, provider,
+		old_join_url, new_join_url, intent, completed, original) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		batchID, userID, seq, m.UID, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider,
+		m.OldJoinURL, m.NewJoinURL, m.Intent, m.Completed, m.Original)
+	if err != nil {
+		return fmt.Errorf("recording meeting %s of %s: %w", m.UID, userID, err)
+	}
+	return nil
+}
+
+// RecordIntent records, before a meeting is written or its update sent,
+// that it is about to be, with its bytes before (m.Original) so that the
+// change can be undone or, after a crash, compared. It commits at once,
+// outside the job's transaction, so that a later attempt finds it (see
+// UserMeetings). The row is keyed by UID; a second call for the same UID
+// updates it and keeps the first Original.
+func (s *Store) RecordIntent(ctx context.Context, batchID, userID string, m Meeting) error {
+	return inTx(ctx, s.eng, func(tx txn) error {
+		n, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
+			provider = ?, old_join_url = ?, new_join_url = ?, original = COALESCE(original, ?) WHERE batch_id = ? AND user_id = ? AND uid = ?`,
+			true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL, m.Original,
+			batchID, userID, m.UID)
+		if err != nil || n > 0 {
+			return err
+		}
+		var seq int
+		if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_meeting WHERE batch_id = ? AND user_id = ?`,
+			[]any{batchID, userID}, &seq); err != nil {
+			return err
+		}
+		m.Intent, m.Completed = true, false
+		return insertMeeting(ctx, tx, batchID, userID, seq, m)
+	})
+}
+
+// RecordCompleted records that the meeting RecordIntent announced was
+// written (or sent).
+func (s *Store) RecordCompleted(ctx context.Context, batchID, userID, uid string) error {
+	n, err := s.eng.exec(ctx, `UPDATE mms_meeting SET completed = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`, true, batchID, userID, uid)
+	if err == nil && n == 0 {
+		err = errors.New("no intent recorded")
+	}
+	if err != nil {
+		return fmt.Errorf("meeting %s of %s: %w", uid, userID, err)
+	}
+	return nil
+}
+
+// UserMeetings returns a user's meeting rows with Original: while the job
+// runs, the intents recorded so far; once it completed, its outcome.
+func (s *Store) UserMeetings(ctx context.Context, batchID, userID string) ([]Meeting, error) {
+	return userMeetings(ctx, s.eng, batchID, userID)
+}
+
+func userMeetings(ctx context.Context, q querier, batchID, userID string) ([]Meeting, error) {
+	r, err := q.query(ctx, `SELECT user_id, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url,
+		intent, completed, original FROM mms_meeting WHERE batch_id = ? AND user_id = ? ORDER BY seq`, batchID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
+	}
+	defer r.Close()
+	var out []Meeting
+	for r.Next() {
+		var m Meeting
+		if err := r.Scan(&m.UserID, &m.UID, &m.Summary, &m.Start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider,
+			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed, &m.Original); err != nil {
+			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
+		}
+		out = append(out, m)
+	}
+	return out, r.Err()
+}

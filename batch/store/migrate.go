@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// migration is one version of our schema. Statements are written once for
+// both engines, with {{time}}, {{json}}, {{bool}}, {{false}} and {{bytes}}
+// standing for the column types (see dialect); sqlite and postgres hold
+// statements for one engine only.
+type migration struct {
+	version          int
+	name             string
+	up               []string
+	sqlite, postgres []string
+}
+
+// migrations are applied in order, each once; mms_migration records them.
+// Version 1 is the schema SQLite files had before versions were recorded,
+// hence IF NOT EXISTS: it adopts such a file without change.
+var migrations = []migration{
+	{version: 1, name: "batches, users, meetings, tenant", up: []string{
+		`CREATE TABLE IF NOT EXISTS mms_batch (
+			id TEXT PRIMARY KEY,
+			created_at {{time}} NOT NULL,
+			now {{time}} NOT NULL,
+			stamp {{time}} NOT NULL,
+			dry_run {{bool}} NOT NULL,
+			options {{json}} NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS mms_user (
+			batch_id TEXT NOT NULL REFERENCES mms_batch(id),
+			user_id TEXT NOT NULL,
+			state TEXT NOT NULL,
+			migration_type TEXT NOT NULL DEFAULT '',
+			total_meeting INTEGER NOT NULL DEFAULT 0,
+			succeeded_meeting INTEGER NOT NULL DEFAULT 0,
+			failed_meeting INTEGER NOT NULL DEFAULT 0,
+			skipped_meeting INTEGER NOT NULL DEFAULT 0,
+			invites_update INTEGER NOT NULL DEFAULT 0,
+			retry_count INTEGER NOT NULL DEFAULT 0,
+			last_message TEXT NOT NULL DEFAULT '',
+			created_at {{time}} NOT NULL,
+			modified_at {{time}} NOT NULL,
+			correlation_id TEXT NOT NULL,
+			payload {{json}} NOT NULL DEFAULT '{}',
+			PRIMARY KEY (batch_id, user_id))`,
+		`CREATE INDEX IF NOT EXISTS mms_user_state ON mms_user (state, modified_at)`,
+		`CREATE TABLE IF NOT EXISTS mms_meeting (
+			batch_id TEXT NOT NULL,
+			user_id TEXT NOT NULL,
+			seq INTEGER NOT NULL,
+			uid TEXT NOT NULL,
+			summary TEXT NOT NULL,
+			start {{time}} NOT NULL,
+			attendees INTEGER NOT NULL,
+			outcome TEXT NOT NULL,
+			reason TEXT NOT NULL,
+			provider TEXT NOT NULL,
+			old_join_url TEXT NOT NULL,
+			new_join_url TEXT NOT NULL,
+			PRIMARY KEY (batch_id, user_id, seq))`,
+		`CREATE TABLE IF NOT EXISTS mms_tenant (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	}},
+	{version: 2, name: "user order, meeting intents for crash safety", up: []string{
+		// seq keeps the users file's order on every engine (SQLite's rowid did before).
+		`ALTER TABLE mms_user ADD COLUMN seq INTEGER NOT NULL DEFAULT 0`,
+		`CREATE INDEX mms_user_batch_seq ON mms_user (batch_id, seq)`,
+		`CREATE INDEX mms_user_modified ON mms_user (modified_at)`,
+		// intent: about to be written or sent; completed: done; original:
+		// the meeting's bytes before, to undo or to compare after a crash.
+		`ALTER TABLE mms_meeting ADD COLUMN intent {{bool}} NOT NULL DEFAULT {{false}}`,
+		`ALTER TABLE mms_meeting ADD COLUMN completed {{bool}} NOT NULL DEFAULT {{false}}`,
+		`ALTER TABLE mms_meeting ADD COLUMN original {{bytes}}`,
+		`CREATE INDEX mms_meeting_uid ON mms_meeting (batch_id, user_id, uid)`,
+	}, sqlite: []string{
+		`UPDATE mms_user SET seq = rowid`,
+	}},
+}
+
+// migrate brings River's schema and ours up to date; concurrent Opens wait
+// for each other.
+func (s *Store) migrate(ctx context.Context) error {
+	return s.eng.migrate(ctx, func(tx txn) error {
+		return applyMigrations(ctx, tx, s.eng.dialect(), migrations)
+	})
+}
+
+func applyMigrations(ctx context.Context, tx txn, d dialect, ms []migration) error {
+	if _, err := tx.exec(ctx, d.ddl(`CREATE TABLE IF NOT EXISTS mms_migration (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {{time}} NOT NULL)`)); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	var current int
+	if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(version), 0) FROM mms_migration`, nil, &current); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		stmts := append([]string(nil), m.up...)
+		if d.name == sqliteDialect.name {
+			stmts = append(stmts, m.sqlite...)
+		} else {
+			stmts = append(stmts, m.postgres...)
+		}
+		for _, stmt := range stmts {
+			if _, err := tx.exec(ctx, d.ddl(stmt)); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO mms_migration (version, name, applied_at) VALUES (?, ?, ?)`,
+			m.version, m.name, time.Now()); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion is the version of our schema this package writes.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite", no cgo
+)
+
+// sqliteEngine is a SQLite file through modernc.org/sqlite. SQLite allows
+// one writer at a time, so the pool holds one connection (as riversqlite
+// advises) and every transaction takes the write lock when it begins
+// (_txlock=immediate), waiting up to busy_timeout for another process.
+type sqliteEngine struct {
+	db     *sql.DB
+	driver *riversqlite.Driver
+	sqliteQuerier
+}
+
+func openSQLite(ctx context.Context, path string) (*sqliteEngine, error) {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(path))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &sqliteEngine{db: db, driver: riversqlite.New(db), sqliteQuerier: sqliteQuerier{db}}, nil
+}
+
+// sqliteDSN is a file: URI for path with our pragmas: WAL (readers do not
+// wait for the writer), a 10 s busy timeout, NORMAL sync (safe with WAL).
+func sqliteDSN(path string) string {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + esc + "?_txlock=immediate" +
+		"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(on)"
+}
+
+func (e *sqliteEngine) dialect() dialect { return sqliteDialect }
+func (e *sqliteEngine) close()           { e.db.Close() }
+
+func (e *sqliteEngine) begin(ctx context.Context) (txn, error) {
+	tx, err := e.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return sqliteTx{sqliteQuerier{tx}, tx}, nil
+}
+
+// migrate runs all migrations in one immediate transaction, which holds
+// the database's write lock.
+func (e *sqliteEngine) migrate(ctx context.Context, ours func(tx txn) error) error {
+	m, err := rivermigrate.New(e.driver, nil)
+	if err != nil {
+		return err
+	}
+	return inTx(ctx, e, func(tx txn) error {
+		if _, err := m.MigrateTx(ctx, tx.raw().(*sql.Tx), rivermigrate.DirectionUp, nil); err != nil {
+			return fmt.Errorf("river migrations: %w", err)
+		}
+		return ours(tx)
+	})
+}
+
+func (e *sqliteEngine) newClient(cfg *river.Config) (queueClient, error) {
+	return newRiverClient(e.driver, cfg)
+}
+
+type sqliteTx struct {
+	sqliteQuerier
+	tx *sql.Tx
+}
+
+func (t sqliteTx) commit(context.Context) error   { return t.tx.Commit() }
+func (t sqliteTx) rollback(context.Context) error { return t.tx.Rollback() }
+func (t sqliteTx) raw() any                       { return t.tx }
+
+// sqliteQuerier stores times as fixed-width RFC 3339 text in UTC, to the
+// microsecond as PostgreSQL does, so that they sort and compare as text;
+// the zero time is "".
+type sqliteQuerier struct {
+	q interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	}
+}
+
+const sqliteTime = "2006-01-02T15:04:05.000000Z07:00"
+
+func (s sqliteQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := s.q.ExecContext(ctx, query, sqliteArgs(args)...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (s sqliteQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
+	r, err := s.q.QueryContext(ctx, query, sqliteArgs(args)...)
+	if err != nil {
+		return nil, err
+	}
+	return sqliteRows{r}, nil
+}
+
+func sqliteArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			a = ""
+			if !t.IsZero() {
+				a = t.Round(time.Microsecond).UTC().Format(sqliteTime)
+			}
+		}
+		out[i] = a
+	}
+	return out
+}
+
+type sqliteRows struct{ *sql.Rows }
+
+func (r sqliteRows) Close() { r.Rows.Close() }
+
+func (r sqliteRows) Scan(dest ...any) error {
+	for i, d := range dest {
+		if t, ok := d.(*time.Time); ok {
+			dest[i] = textTime{t}
+		}
+	}
+	return r.Rows.Scan(dest...)
+}
+
+// textTime scans our text times (and the RFC 3339 of older files).
+type textTime struct{ t *time.Time }
+
+func (tt textTime) Scan(v any) error {
+	var s string
+	switch v := v.(type) {
+	case nil:
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	case time.Time:
+		*tt.t = v.UTC()
+		return nil
+	default:
+		return fmt.Errorf("time column holds %T", v)
+	}
+	if s == "" {
+		*tt.t = time.Time{}
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return fmt.Errorf("time column holds %q: %w", s, err)
+	}
+	*tt.t = t.UTC()
+	return nil
+}

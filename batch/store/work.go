@@ -1,0 +1,335 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// Job is one user's migration as the process function sees it.
+type Job struct {
+	BatchID     string
+	UserID      string
+	Attempt     int // 1 on the first try
+	MaxAttempts int
+	Payload     json.RawMessage // as given to Enqueue
+}
+
+// Result is what a user's migration did. The user is recorded Failed when
+// State is Failed or FailedMeeting > 0 (MMS: a user with a failed meeting
+// failed), Succeeded otherwise. Either way the job is complete: a result
+// is never retried, only an error is.
+type Result struct {
+	State                                                         string
+	MigrationType                                                 string // "" keeps the enqueued one
+	TotalMeeting, SucceededMeeting, FailedMeeting, SkippedMeeting int
+	InvitesUpdate                                                 int
+	LastMessage                                                   string
+	Meetings                                                      []Meeting // replace the user's meeting rows when not empty
+}
+
+// ProcessFunc migrates one user. An error means the attempt failed: it is
+// retried after WorkOptions.RetryDelay, up to MaxAttempts attempts, after
+// which the user is Failed with the error; a Permanent error fails the
+// user at once. A panic is a Permanent error.
+type ProcessFunc func(ctx context.Context, job Job) (Result, error)
+
+// permanent marks an error that another attempt cannot fix.
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent marks err as one no retry can fix (a malformed calendar, a
+// missing file): the user fails at once.
+func Permanent(err error) error { return permanent{err} }
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool { return errors.As(err, new(permanent)) }
+
+// WorkOptions configure Work. Zero fields take the defaults.
+type WorkOptions struct {
+	Workers int // users migrated at once by this process; default 1
+
+	// RetryDelay is the wait after failed attempt n (1-based) before the
+	// next; default DefaultRetryDelay.
+	RetryDelay func(attempt int) time.Duration
+
+	// JobTimeout bounds one attempt (its context is cancelled); default 30 min.
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before it is taken for
+	// abandoned (its worker died) and tried again; it must not be shorter
+	// than JobTimeout. Default: JobTimeout + 5 min.
+	RescueAfter time.Duration
+	// PollInterval is how often new jobs are looked for (besides
+	// notifications) and Work checks whether the batch is done; default 100 ms.
+	PollInterval time.Duration
+
+	Logger  *slog.Logger      // River's log; default: discarded
+	Started func(Job)         // a user starts
+	Done    func(Job, Result) // a user's outcome is committed
+}
+
+func (o WorkOptions) withDefaults() WorkOptions {
+	o.Workers = max(o.Workers, 1)
+	if o.RetryDelay == nil {
+		o.RetryDelay = DefaultRetryDelay
+	}
+	if o.JobTimeout == 0 {
+		o.JobTimeout = 30 * time.Minute
+	}
+	if o.RescueAfter == 0 {
+		o.RescueAfter = o.JobTimeout + 5*time.Minute
+	}
+	if o.PollInterval == 0 {
+		o.PollInterval = 100 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o
+}
+
+// Validate reports options River would refuse.
+func (o WorkOptions) Validate() error {
+	o = o.withDefaults()
+	switch {
+	case o.JobTimeout < 0 || o.RescueAfter < 0 || o.PollInterval < 0:
+		return errors.New("work options: durations cannot be negative")
+	case o.RescueAfter < o.JobTimeout:
+		return fmt.Errorf("work options: RescueAfter (%s) must not be shorter than JobTimeout (%s)", o.RescueAfter, o.JobTimeout)
+	}
+	return nil
+}
+
+// Work migrates the users of a batch (of every batch with users left when
+// batchID is "") with up to opts.Workers at once, until no job of it is
+// left, then stops. Other processes may work the same batch at the same
+// time (PostgreSQL, or one SQLite file): each user is migrated by one.
+//
+// Jobs left running by a process that died are rescued after
+// opts.RescueAfter and tried again. When ctx is cancelled, running
+// migrations are cancelled, their users go back to Pending without using
+// up an attempt, and Work returns ctx's error; a later Work finishes the
+// batch.
+func (s *Store) Work(ctx context.Context, batchID string, opts WorkOptions, fn ProcessFunc) error {
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	opts = opts.withDefaults()
+	queues, err := s.queues(ctx, batchID)
+	if err != nil || len(queues) == 0 {
+		return err
+	}
+	w := &worker{store: s, fn: fn, opts: opts}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, w)
+	qc := map[string]river.QueueConfig{}
+	for _, q := range queues {
+		qc[q] = river.QueueConfig{MaxWorkers: opts.Workers}
+	}
+	client, err := s.eng.newClient(s.riverConfig(opts, workers, qc))
+	if err != nil {
+		return err
+	}
+	w.client = client
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("starting the queue: %w", err)
+	}
+	waitErr := s.waitDone(ctx, client, queues, opts.PollInterval)
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	var stopErr error
+	if waitErr != nil {
+		w.stopping.Store(true)
+		stopErr = client.StopAndCancel(stopCtx)
+	} else {
+		stopErr = client.Stop(stopCtx)
+	}
+	if stopErr != nil {
+		stopErr = fmt.Errorf("stopping the queue: %w", stopErr)
+	}
+	if waitErr == nil && stopErr == nil {
+		return s.reconcile(ctx, client, queues)
+	}
+	return errors.Join(waitErr, stopErr)
+}
+
+// queues are the River queues Work takes jobs from.
+func (s *Store) queues(ctx context.Context, batchID string) ([]string, error) {
+	if batchID != "" {
+		return []string{QueueName(batchID)}, nil
+	}
+	r, err := s.eng.query(ctx, `SELECT DISTINCT batch_id FROM mms_user WHERE state IN (?, ?)`, Pending, InProgress)
+	if err != nil {
+		return nil, fmt.Errorf("finding batches with users left: %w", err)
+	}
+	defer r.Close()
+	var out []string
+	for r.Next() {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, QueueName(id))
+	}
+	return out, r.Err()
+}
+
+// waitDone polls River until no job of the queues is left unfinished.
+func (s *Store) waitDone(ctx context.Context, client queueClient, queues []string, every time.Duration) error {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		res, err := client.JobList(ctx, river.NewJobListParams().Queues(queues...).States(openStates...).First(1))
+		if err != nil {
+			return fmt.Errorf("reading the queue: %w", err)
+		}
+		if len(res.Jobs) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-client.Stopped():
+			return errors.New("the queue stopped on its own")
+		case <-tick.C:
+		}
+	}
+}
+
+// reconcile fails the users of the queues' batches that are still Pending or
+// InProgress although no job of theirs is left: River discarded it (a
+// worker died during the last attempt, or the outcome could not be
+// recorded on the last attempt).
+func (s *Store) reconcile(ctx context.Context, client queueClient, queues []string) error {
+	for _, q := range queues {
+		batchID := q[len(QueueName("")):]
+		open, err := s.Users(ctx, Filter{BatchID: batchID, State: InProgress})
+		if err != nil {
+			return err
+		}
+		pending, err := s.Users(ctx, Filter{BatchID: batchID, State: Pending})
+		if err != nil {
+			return err
+		}
+		if len(open)+len(pending) == 0 {
+			continue
+		}
+		if err := s.waitDone(ctx, client, []string{q}, time.Millisecond); err != nil {
+			return err
+		}
+		msg := "the queue gave up on this user without an outcome (a worker stopped during its last attempt); run it again with mms start --user"
+		_, err = s.eng.exec(ctx, `UPDATE mms_user SET state = ?, last_message = ?, modified_at = ? WHERE batch_id = ? AND state IN (?, ?)`,
+			Failed, msg, time.Now(), batchID, Pending, InProgress)
+		if err != nil {
+			return fmt.Errorf("batch %s: %w", batchID, err)
+		}
+	}
+	return nil
+}
+
+type worker struct {
+	river.WorkerDefaults[userArgs]
+	store    *Store
+	client   queueClient
+	fn       ProcessFunc
+	opts     WorkOptions
+	stopping atomic.Bool
+}
+
+func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
+	job := Job{BatchID: rj.Args.BatchID, UserID: rj.Args.UserID, Attempt: rj.Attempt, MaxAttempts: rj.MaxAttempts}
+	if w.stopping.Load() {
+		return river.JobSnooze(0)
+	}
+	s := w.store
+	payload, err := s.startUser(ctx, job)
+	if errors.Is(err, errNoRows) { // nothing to record an outcome in
+		return river.JobCancel(fmt.Errorf("user %s of batch %s is not in the state store", job.UserID, job.BatchID))
+	}
+	if err != nil {
+		return err
+	}
+	job.Payload = payload
+	if w.opts.Started != nil {
+		w.opts.Started(job)
+	}
+	res, err := w.call(ctx, job)
+	bg := context.WithoutCancel(ctx) // record the outcome even when stopping; keeps River's client in ctx
+	switch {
+	case err != nil && w.stopping.Load():
+		// Interrupted: the attempt does not count; the job is available
+		// again at once, to this batch's next Work.
+		return errors.Join(river.JobSnooze(0), s.setState(bg, job, Pending, "interrupted; waiting for the batch to resume"))
+	case err != nil && job.Attempt < job.MaxAttempts && !IsPermanent(err):
+		return errors.Join(err, s.setRetry(bg, job, err))
+	case err != nil:
+		res = Result{State: Failed, LastMessage: err.Error()}
+		if !IsPermanent(err) {
+			res.LastMessage = fmt.Sprintf("failed after %d attempts: %v", job.Attempt, err)
+		}
+	}
+	res.State = finalState(res)
+	if err := s.complete(bg, w.client, rj, job, res); err != nil {
+		return fmt.Errorf("recording the outcome of user %s: %w", job.UserID, err)
+	}
+	if w.opts.Done != nil {
+		w.opts.Done(job, res)
+	}
+	return nil
+}
+
+// call runs the process function; a panic fails the user.
+func (w *worker) call(ctx context.Context, job Job) (res Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = Permanent(fmt.Errorf("user %s: internal error: %v", job.UserID, p))
+		}
+	}()
+	return w.fn(ctx, job)
+}
+
+func finalState(r Result) string {
+	if r.State == Failed || r.FailedMeeting > 0 {
+		return Failed
+	}
+	return Succeeded
+}
+
+// startUser marks the user InProgress and returns its payload.
+func (s *Store) startUser(ctx context.Context, job Job) (json.RawMessage, error) {
+	var payload string
+	err := queryRow(ctx, s.eng, `SELECT payload FROM mms_user WHERE batch_id = ? AND user_id = ?`, []any{job.BatchID, job.UserID}, &payload)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.setState(ctx, job, InProgress, ""); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(payload), nil
+}
+
+// setState changes a user's state and, when msg is not "", its message.
+func (s *Store) setState(ctx context.Context, job Job, state, msg string) error {
+	q, args := `UPDATE mms_user SET state = ?, modified_at = ?`, []any{state, time.Now()}
+	if msg != "" {
+		q, args = q+`, last_message = ?`, append(args, msg)
+	}
+	_, err := s.eng.exec(ctx, q+` WHERE batch_id = ? AND user_id = ?`, append(args, job.BatchID, job.UserID)...)
+	return err
+}
+
+// setRetry records a failed attempt that will be retried.
+func (s *Store) setRetry(ctx context.Context, job Job, cause error) error {
+	_, err := s.eng.exec(ctx, `UPDATE mms_user SET state = ?, retry_count = ?, last_message = ?, modified_at = ? WHERE batch_id = ? AND user_id = ?`,
+		Pending, job.Attempt, cause.Error(), time.Now(), job.BatchID, job.UserID)
+	return err
+}
