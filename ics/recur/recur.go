@@ -1,7 +1,14 @@
 // Package recur answers the one question mms asks of a meeting's time: does
 // any occurrence start at or after now? It expands RRULE (rrule-go), RDATE
-// and EXDATE in the event's own zone and lets overridden instances replace
-// the occurrences they stand for.
+// and EXDATE in the event's own zone, so a 09:00 meeting stays at 09:00
+// local time across DST changes, and lets overridden instances replace the
+// occurrences they stand for.
+//
+// Times: a TZID is resolved by a tz.Resolver (Windows names, the file's
+// VTIMEZONEs); floating times and all-day dates are read in the floating
+// location the caller passes (midnight there, for a date). Floating
+// EXDATE, RDATE and RECURRENCE-ID values of a series are read in the zone
+// of its DTSTART.
 package recur
 
 import (
@@ -10,7 +17,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
-	"github.com/teambition/rrule-go"
 
 	"github.com/mms-project/mms/ics/tz"
 )
@@ -21,76 +27,59 @@ type Series struct {
 	Overrides []*ical.Component // components with RECURRENCE-ID
 }
 
-// DateTime reads a DATE or DATE-TIME property: UTC, with a TZID resolved by
-// r, or floating (read in floating). A DATE is midnight in floating.
-func DateTime(p *ical.Prop, r *tz.Resolver, floating *time.Location) (time.Time, bool, error) {
-	ts, allDay, err := dates(p, r, floating)
-	if err != nil {
-		return time.Time{}, false, err
+// NextAtOrAfter returns the series' first occurrence starting at or after
+// now: the master's DTSTART, RRULE and RDATE occurrences less EXDATEs and
+// those an override replaces, and every override not cancelled, at its own
+// DTSTART. ok is false when no occurrence is left. A master with
+// STATUS:CANCELLED contributes no occurrence.
+func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
+	defer func() { // rrule-go on input nobody tested it with: fail this meeting only
+		if p := recover(); p != nil {
+			t, ok, err = time.Time{}, false, fmt.Errorf("expanding the recurrence: %v", p)
+		}
+	}()
+	var next earliest
+	zone := floating
+	var first time.Time
+	var allDay bool
+	if s.Master != nil {
+		if first, allDay, err = start(s.Master, r, floating); err != nil {
+			return time.Time{}, false, err
+		}
+		zone = first.Location()
 	}
-	if len(ts) == 0 {
-		return time.Time{}, false, fmt.Errorf("%s has no value", p.Name)
-	}
-	return ts[0], allDay, nil
-}
-
-// dates reads every value of a property (EXDATE and RDATE hold lists).
-func dates(p *ical.Prop, r *tz.Resolver, floating *time.Location) ([]time.Time, bool, error) {
-	loc := floating
-	if id := p.Params.Get(ical.ParamTimezoneID); id != "" {
-		l, err := r.Location(id)
+	replaced := skipSet{}
+	for _, o := range s.Overrides {
+		if err := replaced.addRecurrenceID(o, r, zone); err != nil {
+			return time.Time{}, false, err
+		}
+		if cancelled(o) {
+			continue
+		}
+		t, _, err := start(o, r, floating)
 		if err != nil {
-			return nil, false, fmt.Errorf("%s: %w", p.Name, err)
+			return time.Time{}, false, err
 		}
-		loc = l
+		next.consider(t, now)
 	}
-	allDay := strings.EqualFold(p.Params.Get(ical.ParamValue), "DATE")
-	var out []time.Time
-	for _, v := range strings.Split(p.Value, ",") {
-		v = strings.TrimSpace(v)
-		if i := strings.IndexByte(v, '/'); i >= 0 { // PERIOD: its start
-			v = v[:i]
-		}
-		t, isDate, err := parse(v, loc)
+	if s.Master != nil && !cancelled(s.Master) {
+		m := master{c: s.Master, first: first, allDay: allDay, replaced: replaced}
+		t, ok, err := m.next(now, r)
 		if err != nil {
-			return nil, false, fmt.Errorf("%s %q: %w", p.Name, p.Value, err)
+			return time.Time{}, false, err
 		}
-		allDay = allDay || isDate
-		out = append(out, t)
-	}
-	return out, allDay, nil
-}
-
-func parse(v string, loc *time.Location) (time.Time, bool, error) {
-	switch {
-	case len(v) == 8:
-		t, err := time.ParseInLocation("20060102", v, loc)
-		return t, true, err
-	case strings.HasSuffix(v, "Z"):
-		t, err := time.Parse("20060102T150405Z", v)
-		return t, false, err
-	default:
-		t, err := time.ParseInLocation("20060102T150405", v, loc)
-		if err != nil {
-			return t, false, fmt.Errorf("not a date or date-time like 20260115T093000")
+		if ok {
+			next.consider(t, now)
 		}
-		return t, false, nil
 	}
+	return next.t, next.ok, nil
 }
 
-// start reads a component's DTSTART.
-func start(c *ical.Component, r *tz.Resolver, floating *time.Location) (time.Time, error) {
-	p := c.Props.Get(ical.PropDateTimeStart)
-	if p == nil {
-		return time.Time{}, fmt.Errorf("no DTSTART")
-	}
-	t, _, err := DateTime(p, r, floating)
-	return t, err
-}
-
-// IsPast reports whether one component starts before now.
+// IsPast reports whether one component (a single event or one overridden
+// instance) starts before now. An all-day date starts at midnight in
+// floating.
 func IsPast(c *ical.Component, now time.Time, r *tz.Resolver, floating *time.Location) (bool, error) {
-	t, err := start(c, r, floating)
+	t, _, err := start(c, r, floating)
 	if err != nil {
 		return false, err
 	}
@@ -102,143 +91,116 @@ func cancelled(c *ical.Component) bool {
 	return p != nil && strings.EqualFold(strings.TrimSpace(p.Value), "CANCELLED")
 }
 
-// NextAtOrAfter returns the first occurrence starting at or after now.
-func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Location) (time.Time, bool, error) {
-	var best time.Time
-	found := false
-	consider := func(t time.Time) {
-		if !t.Before(now) && (!found || t.Before(best)) {
-			best, found = t, true
-		}
+// earliest keeps the earliest time at or after now it is shown.
+type earliest struct {
+	t  time.Time
+	ok bool
+}
+
+func (e *earliest) consider(t, now time.Time) {
+	if !t.Before(now) && (!e.ok || t.Before(e.t)) {
+		e.t, e.ok = t, true
 	}
-	replaced := map[int64]bool{}
-	for _, o := range s.Overrides {
-		if id := o.Props.Get(ical.PropRecurrenceID); id != nil {
-			t, _, err := DateTime(id, r, floating)
-			if err != nil {
-				return time.Time{}, false, err
+}
+
+// skipSet holds occurrences that do not happen as the master says:
+// excluded (EXDATE) or replaced by an override (RECURRENCE-ID). A DATE
+// value skips every occurrence on that day.
+type skipSet struct {
+	instants map[int64]bool
+	days     map[civilDay]bool
+}
+
+type civilDay struct {
+	y int
+	m time.Month
+	d int
+}
+
+func (s *skipSet) add(ts []time.Time, allDay bool) {
+	for _, t := range ts {
+		if allDay {
+			if s.days == nil {
+				s.days = map[civilDay]bool{}
 			}
-			replaced[t.Unix()] = true
+			y, m, d := t.Date()
+			s.days[civilDay{y, m, d}] = true
 		}
-		if cancelled(o) {
-			continue
+		if s.instants == nil {
+			s.instants = map[int64]bool{}
 		}
-		t, err := start(o, r, floating)
-		if err != nil {
-			return time.Time{}, false, err
-		}
-		consider(t)
+		s.instants[t.Unix()] = true
 	}
-	if s.Master != nil {
-		t, ok, err := masterNext(s.Master, now, replaced, r, floating)
+}
+
+func (s *skipSet) addRecurrenceID(o *ical.Component, r *tz.Resolver, zone *time.Location) error {
+	p := o.Props.Get(ical.PropRecurrenceID)
+	if p == nil {
+		return nil
+	}
+	ts, allDay, err := values(p, r, zone)
+	if err != nil {
+		return err
+	}
+	s.add(ts[:1], allDay)
+	return nil
+}
+
+// has reports whether t, an occurrence in the series' zone, is skipped.
+func (s *skipSet) has(t time.Time) bool {
+	if s.instants[t.Unix()] {
+		return true
+	}
+	if len(s.days) == 0 {
+		return false
+	}
+	y, m, d := t.Date()
+	return s.days[civilDay{y, m, d}]
+}
+
+// master is a series master being expanded.
+type master struct {
+	c        *ical.Component
+	first    time.Time // DTSTART, in the series' zone
+	allDay   bool
+	replaced skipSet
+}
+
+// next returns the master's first occurrence at or after now that is
+// neither excluded nor replaced.
+func (m master) next(now time.Time, r *tz.Resolver) (time.Time, bool, error) {
+	zone := m.first.Location()
+	skip := m.replaced
+	for _, p := range m.c.Props.Values(ical.PropExceptionDates) {
+		ts, allDay, err := values(&p, r, zone)
 		if err != nil {
 			return time.Time{}, false, err
+		}
+		skip.add(ts, allDay && !m.allDay) // a date in a timed series skips its day
+	}
+	var next earliest
+	if !skip.has(m.first) { // DTSTART is always the first occurrence (RFC 5545 3.8.5.3)
+		next.consider(m.first, now)
+	}
+	for _, p := range m.c.Props.Values(ical.PropRecurrenceDates) {
+		ts, _, err := values(&p, r, zone)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		for _, t := range ts {
+			if !skip.has(t) {
+				next.consider(t, now)
+			}
+		}
+	}
+	for _, p := range m.c.Props.Values(ical.PropRecurrenceRule) {
+		t, ok, err := ruleNext(p.Value, m.first, now, skip.has)
+		if err != nil {
+			return time.Time{}, false, fmt.Errorf("RRULE %q: %w", p.Value, err)
 		}
 		if ok {
-			consider(t)
+			next.consider(t, now)
 		}
 	}
-	return best, found, nil
-}
-
-// masterNext returns the master's first occurrence at or after now that no
-// instance replaces.
-func masterNext(m *ical.Component, now time.Time, replaced map[int64]bool, r *tz.Resolver, floating *time.Location) (time.Time, bool, error) {
-	if cancelled(m) {
-		return time.Time{}, false, nil
-	}
-	first, err := start(m, r, floating)
-	if err != nil {
-		return time.Time{}, false, err
-	}
-	set, err := occurrences(m, first, now, r, floating)
-	if err != nil {
-		return time.Time{}, false, err
-	}
-	if set == nil { // a single event
-		return first, !first.Before(now) && !replaced[first.Unix()], nil
-	}
-	for t := set.After(now, true); !t.IsZero(); t = set.After(t, false) {
-		if !replaced[t.Unix()] {
-			return t, true, nil
-		}
-	}
-	return time.Time{}, false, nil
-}
-
-// occurrences builds the recurrence set of a master, or nil when it does not
-// recur.
-func occurrences(m *ical.Component, first, now time.Time, r *tz.Resolver, floating *time.Location) (*rrule.Set, error) {
-	rules, rdates, exdates := m.Props.Values(ical.PropRecurrenceRule), m.Props.Values(ical.PropRecurrenceDates), m.Props.Values(ical.PropExceptionDates)
-	if len(rules) == 0 && len(rdates) == 0 {
-		return nil, nil
-	}
-	set := &rrule.Set{}
-	set.DTStart(first)
-	for _, p := range rules {
-		opt, err := rrule.StrToROptionInLocation(p.Value, first.Location())
-		if err != nil {
-			return nil, fmt.Errorf("RRULE %q: %w", p.Value, err)
-		}
-		if err := checkSteps(opt, first, now); err != nil {
-			return nil, fmt.Errorf("RRULE %q: %w", p.Value, err)
-		}
-		opt.Dtstart = first
-		rule, err := rrule.NewRRule(*opt)
-		if err != nil {
-			return nil, fmt.Errorf("RRULE %q: %w", p.Value, err)
-		}
-		set.RRule(rule)
-	}
-	if len(rules) == 0 {
-		set.RDate(first)
-	}
-	for _, p := range rdates {
-		ts, _, err := dates(&p, r, first.Location())
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
-			set.RDate(t)
-		}
-	}
-	for _, p := range exdates {
-		ts, _, err := dates(&p, r, first.Location())
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
-			set.ExDate(t)
-		}
-	}
-	return set, nil
-}
-
-// maxSteps bounds how many occurrences are expanded to reach now: a rule
-// that recurs every second since 1601 would otherwise run for hours.
-const maxSteps = 5_000_000
-
-var stepOf = map[rrule.Frequency]time.Duration{
-	rrule.SECONDLY: time.Second, rrule.MINUTELY: time.Minute, rrule.HOURLY: time.Hour,
-	rrule.DAILY: 24 * time.Hour, rrule.WEEKLY: 7 * 24 * time.Hour,
-}
-
-// checkSteps refuses a rule whose expansion from its first occurrence to now
-// would take more than maxSteps steps.
-func checkSteps(opt *rrule.ROption, first, now time.Time) error {
-	step, ok := stepOf[opt.Freq]
-	if !ok || !now.After(first) {
-		return nil
-	}
-	steps := int64(now.Sub(first) / (step * time.Duration(max(opt.Interval, 1))))
-	if opt.Count > 0 && int64(opt.Count) < steps {
-		return nil
-	}
-	if !opt.Until.IsZero() && opt.Until.Sub(first)/(step*time.Duration(max(opt.Interval, 1))) < maxSteps {
-		return nil
-	}
-	if steps > maxSteps {
-		return fmt.Errorf("recurs %d times between its start (%s) and now; refusing to expand a series this dense", steps, first.Format("2006-01-02"))
-	}
-	return nil
+	return next.t, next.ok, nil
 }

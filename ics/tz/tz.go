@@ -1,7 +1,15 @@
 // Package tz turns an iCalendar TZID into a *time.Location: IANA names,
-// Windows names (quoted, numbered or cased as exporters write them) through
-// CLDR's windowsZones table, and zones the file defines only in its own
-// VTIMEZONE.
+// Windows names (quoted, numbered, cased or spelled as exporters write them)
+// through CLDR's windowsZones table, and zones the file defines only in its
+// own VTIMEZONE.
+//
+// Precedence: a TZID that is an IANA name or exactly a Windows name (up to
+// case, spaces, dots and quotes) resolves through IANA, which knows the
+// zone's history, even when the file also defines it. A numbered variant
+// ("Eastern Standard Time 1") is how Exchange names a definition that
+// differs from the plain one, so the file's own VTIMEZONE wins for it when
+// there is one; only without one is the number dropped. A name neither IANA
+// nor Windows knows is read from the file's VTIMEZONE.
 package tz
 
 import (
@@ -9,83 +17,173 @@ import (
 	"strings"
 	"sync"
 	"time"
-	_ "time/tzdata" // zone data on every machine
+	_ "time/tzdata" // zone data on every machine, whatever its /usr/share/zoneinfo holds
 
 	"github.com/emersion/go-ical"
 )
 
-// Resolver finds locations for the TZIDs of one calendar.
+// Resolver finds locations for the TZIDs of one calendar. It is safe for
+// concurrent use and remembers every answer.
 type Resolver struct {
-	defs  map[string]*ical.Component // VTIMEZONE by TZID
+	defs map[string]*ical.Component // VTIMEZONE by normalized TZID
+
 	mu    sync.Mutex
-	cache map[string]*time.Location
+	cache map[string]resolved
 }
 
-// NewResolver knows the calendar's own VTIMEZONE definitions.
+type resolved struct {
+	loc *time.Location
+	err error
+}
+
+// NewResolver knows the calendar's own VTIMEZONE definitions. When two
+// share a TZID, the first wins.
 func NewResolver(vtimezones []*ical.Component) *Resolver {
-	r := &Resolver{defs: map[string]*ical.Component{}, cache: map[string]*time.Location{}}
+	r := &Resolver{defs: map[string]*ical.Component{}, cache: map[string]resolved{}}
 	for _, c := range vtimezones {
-		if p := c.Props.Get(ical.PropTimezoneID); p != nil {
-			r.defs[strings.TrimSpace(p.Value)] = c
+		p := c.Props.Get(ical.PropTimezoneID)
+		if p == nil {
+			continue
+		}
+		if k := key(p.Value); k != "" && r.defs[k] == nil {
+			r.defs[k] = c
 		}
 	}
 	return r
 }
 
-// Location returns the zone a TZID names.
+// Location returns the zone a TZID names, or an error naming the TZID.
 func (r *Resolver) Location(tzid string) (*time.Location, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if loc, ok := r.cache[tzid]; ok {
-		return loc, nil
+	if res, ok := r.cache[tzid]; ok {
+		return res.loc, res.err
 	}
 	loc, err := r.resolve(tzid)
-	if err != nil {
-		return nil, err
-	}
-	r.cache[tzid] = loc
-	return loc, nil
+	r.cache[tzid] = resolved{loc, err}
+	return loc, err
 }
 
 func (r *Resolver) resolve(tzid string) (*time.Location, error) {
-	name := strings.Trim(strings.TrimSpace(tzid), `"`)
-	if iana, ok := Windows(name); ok {
+	name := strings.TrimSpace(strings.Trim(strings.TrimSpace(tzid), `"`))
+	if name == "" {
+		return nil, fmt.Errorf("empty TZID")
+	}
+	if loc, ok := ianaLocation(name); ok {
+		return loc, nil
+	}
+	if iana, ok := windowsExact(name); ok {
 		return time.LoadLocation(iana)
 	}
-	if name != "" && name != "Local" && !strings.ContainsAny(name, " ") {
-		if loc, err := time.LoadLocation(strings.TrimPrefix(name, "/")); err == nil {
+	def := r.defs[key(name)]
+	if def != nil {
+		loc, err := fromVTimezone(name, def)
+		if err == nil {
 			return loc, nil
 		}
+		if iana, ok := windowsNumbered(name); ok {
+			return time.LoadLocation(iana)
+		}
+		return nil, fmt.Errorf("time zone %q: %w", tzid, err)
 	}
-	if def, ok := r.defs[tzid]; ok {
-		return fromVTimezone(name, def)
-	}
-	if def, ok := r.defs[name]; ok {
-		return fromVTimezone(name, def)
+	if iana, ok := windowsNumbered(name); ok {
+		return time.LoadLocation(iana)
 	}
 	return nil, fmt.Errorf("unknown time zone %q: not an IANA or Windows name, and the file defines no VTIMEZONE for it", tzid)
 }
 
-// Windows maps a Windows zone name to IANA, tolerating case, extra spaces
-// and Exchange's trailing numbers ("Eastern Standard Time 1").
-func Windows(name string) (string, bool) {
-	key := normalize(name)
-	if iana, ok := byKey[key]; ok {
-		return iana, true
+// ianaLocation loads an IANA name, also when an old exporter prefixed it
+// with a path ("/mozilla.org/20050126_1/America/New_York").
+func ianaLocation(name string) (*time.Location, bool) {
+	if strings.EqualFold(name, "tzone://Microsoft/Utc") {
+		return time.UTC, true
 	}
-	trimmed := strings.TrimRight(key, "0123456789 ")
-	iana, ok := byKey[trimmed]
-	return iana, ok
+	candidates := []string{strings.TrimLeft(name, "/")}
+	for i := range len(name) {
+		if name[i] != '/' {
+			continue
+		}
+		if rest := name[i+1:]; strings.Contains(rest, "/") || rest == "UTC" || rest == "GMT" {
+			candidates = append(candidates, rest)
+		}
+	}
+	for _, c := range candidates {
+		if c == "" || c == "Local" || strings.ContainsAny(c, " \t") {
+			continue
+		}
+		if loc, err := time.LoadLocation(c); err == nil {
+			return loc, true
+		}
+	}
+	return nil, false
 }
 
-var byKey = func() map[string]string {
-	m := make(map[string]string, len(windowsZones))
-	for k, v := range windowsZones {
-		m[normalize(k)] = v
+// windowsExact maps a Windows zone name, old or current, to IANA,
+// tolerating case, quotes, doubled spaces, missing dots and "Daylight"
+// for "Standard".
+func windowsExact(name string) (string, bool) {
+	k := key(name)
+	if iana, ok := windowsByKey[k]; ok {
+		return iana, true
+	}
+	if base, ok := strings.CutSuffix(k, " daylight time"); ok {
+		iana, ok := windowsByKey[base+" standard time"]
+		return iana, ok
+	}
+	return "", false
+}
+
+// windowsNumbered maps Exchange's numbered variants ("Eastern Standard
+// Time 1", "Eastern Standard Time2") to the zone of the plain name.
+func windowsNumbered(name string) (string, bool) {
+	k := key(name)
+	trimmed := strings.TrimRight(strings.TrimRight(k, "0123456789"), " ")
+	if trimmed == k || trimmed == "" {
+		return "", false
+	}
+	return windowsExact(trimmed)
+}
+
+// windowsAliases are Windows names CLDR no longer lists, and the registry's
+// StandardName spellings that differ from the zone ID, which some exporters
+// write as the TZID.
+var windowsAliases = map[string]string{
+	"Mexico Standard Time":          "America/Mexico_City", // retired ID of Central Standard Time (Mexico)
+	"Mexico Standard Time 2":        "America/Mazatlan",    // retired ID of Mountain Standard Time (Mexico)
+	"Armenian Standard Time":        "Asia/Yerevan",        // retired; now Caucasus Standard Time
+	"Jerusalem Standard Time":       "Asia/Jerusalem",      // StandardName of Israel Standard Time
+	"Malay Peninsula Standard Time": "Asia/Singapore",      // StandardName of Singapore Standard Time
+	"West Bank Gaza Standard Time":  "Asia/Hebron",         // StandardName of West Bank Standard Time
+	"Coordinated Universal Time":    "Etc/UTC",             // StandardName of UTC
+	"Russia TZ 1 Standard Time":     "Europe/Kaliningrad",
+	"Russia TZ 2 Standard Time":     "Europe/Moscow",
+	"Russia TZ 3 Standard Time":     "Europe/Samara",
+	"Russia TZ 4 Standard Time":     "Asia/Yekaterinburg",
+	"Russia TZ 6 Standard Time":     "Asia/Krasnoyarsk",
+	"Russia TZ 7 Standard Time":     "Asia/Irkutsk",
+	"Russia TZ 8 Standard Time":     "Asia/Yakutsk",
+	"Russia TZ 9 Standard Time":     "Asia/Vladivostok",
+	"Russia TZ 10 Standard Time":    "Asia/Srednekolymsk",
+	"Russia TZ 11 Standard Time":    "Asia/Kamchatka",
+}
+
+// windowsByKey indexes windowsZones and windowsAliases by key. It is built
+// once and only read.
+var windowsByKey = func() map[string]string {
+	m := make(map[string]string, len(windowsZones)+len(windowsAliases))
+	for _, table := range []map[string]string{windowsAliases, windowsZones} {
+		for name, iana := range table {
+			m[key(name)] = iana
+		}
 	}
 	return m
 }()
 
-func normalize(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(strings.Trim(s, `"`)), " "))
+var keyReplacer = strings.NewReplacer(`"`, " ", ".", " ", "(", " (", ")", ") ", "\t", " ")
+
+// key normalizes a zone name for lookups: lower case, no quotes or dots,
+// single spaces ("W.Europe  standard time" and "W. Europe Standard Time"
+// share a key).
+func key(name string) string {
+	return strings.Join(strings.Fields(keyReplacer.Replace(strings.ToLower(name))), " ")
 }

@@ -1,6 +1,7 @@
 package tz
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -8,77 +9,229 @@ import (
 )
 
 func TestEveryWindowsZoneLoads(t *testing.T) {
-	for win, iana := range windowsZones {
-		if _, err := time.LoadLocation(iana); err != nil {
-			t.Errorf("%s -> %s: %v", win, iana, err)
+	for _, table := range []map[string]string{windowsZones, windowsAliases} {
+		for win, iana := range table {
+			if _, err := time.LoadLocation(iana); err != nil {
+				t.Errorf("%s -> %s: %v", win, iana, err)
+			}
+			if _, err := time.LoadLocation(win); err == nil {
+				continue // "UTC" is an IANA name too
+			}
+			loc, err := NewResolver(nil).Location(win)
+			if err != nil || loc.String() != iana {
+				t.Errorf("Location(%q) = %v, %v; want %s", win, loc, err, iana)
+			}
 		}
 	}
-	if len(windowsZones) < 130 {
-		t.Errorf("only %d Windows zones", len(windowsZones))
+	if len(windowsZones) < 139 {
+		t.Errorf("only %d Windows zones; CLDR lists about 140", len(windowsZones))
 	}
 }
 
-func TestWindowsNames(t *testing.T) {
-	r := NewResolver(nil)
+func TestNames(t *testing.T) {
 	for in, want := range map[string]string{
-		"W. Europe Standard Time":        "Europe/Berlin",
-		`"Pacific Standard Time"`:        "America/Los_Angeles",
-		"Eastern Standard Time 1":        "America/New_York",
-		"central  standard time":         "America/Chicago",
-		"GTB Standard Time":              "Europe/Bucharest",
-		"Europe/Stockholm":               "Europe/Stockholm",
-		"Central Standard Time (Mexico)": "America/Mexico_City",
+		"W. Europe Standard Time":                  "Europe/Berlin",
+		`"Pacific Standard Time"`:                  "America/Los_Angeles",
+		` "Pacific Standard Time" `:                "America/Los_Angeles",
+		"Eastern Standard Time 1":                  "America/New_York",
+		"Eastern Standard Time2":                   "America/New_York",
+		"central  standard time":                   "America/Chicago",
+		"CENTRAL STANDARD TIME":                    "America/Chicago",
+		"W Europe Standard Time":                   "Europe/Berlin",
+		"W.Europe Standard Time":                   "Europe/Berlin",
+		"Pacific Daylight Time":                    "America/Los_Angeles",
+		"GTB Standard Time":                        "Europe/Bucharest",
+		"Central Standard Time (Mexico)":           "America/Mexico_City",
+		"Central Standard Time(Mexico)":            "America/Mexico_City",
+		"Central Europe Standard Time":             "Europe/Budapest",
+		"Central European Standard Time":           "Europe/Warsaw",
+		"Russia Time Zone 10":                      "Asia/Srednekolymsk", // a number that is part of the name
+		"Russia Time Zone 3 1":                     "Europe/Samara",
+		"Mexico Standard Time 2":                   "America/Mazatlan", // retired name, not "Mexico Standard Time" numbered
+		"Jerusalem Standard Time":                  "Asia/Jerusalem",
+		"UTC-11":                                   "Etc/GMT+11",
+		"UTC":                                      "UTC",
+		"Europe/Stockholm":                         "Europe/Stockholm",
+		"/Europe/London":                           "Europe/London",
+		"/mozilla.org/20050126_1/America/New_York": "America/New_York",
+		"tzone://Microsoft/Utc":                    "UTC",
 	} {
-		loc, err := r.Location(in)
+		loc, err := NewResolver(nil).Location(in)
 		if err != nil || loc.String() != want {
 			t.Errorf("%q: %v %v, want %s", in, loc, err, want)
 		}
 	}
-	if _, err := r.Location("Nowhere Standard Time"); err == nil {
-		t.Error("unknown zone gave no error")
+}
+
+func TestUnknownNamesFail(t *testing.T) {
+	r := NewResolver(nil)
+	for _, in := range []string{"Nowhere Standard Time", "Local", "", `""`, "Standard Time 1"} {
+		loc, err := r.Location(in)
+		if err == nil {
+			t.Errorf("%q resolved to %v", in, loc)
+			continue
+		}
+		if in != "" && in != `""` && !strings.Contains(err.Error(), in) {
+			t.Errorf("%q: error does not name the TZID: %v", in, err)
+		}
 	}
 }
 
-func vtimezone(name string) *ical.Component {
-	mk := func(kind, start, rule, from, to string) *ical.Component {
-		c := ical.NewComponent(kind)
-		c.Props.SetText("DTSTART", start)
-		c.Props.Set(&ical.Prop{Name: "RRULE", Params: ical.Params{}, Value: rule})
-		c.Props.SetText("TZOFFSETFROM", from)
-		c.Props.SetText("TZOFFSETTO", to)
-		return c
+func TestLocationsAreCached(t *testing.T) {
+	r := NewResolver([]*ical.Component{usZone("Contoso Standard Time")})
+	a, _ := r.Location("Contoso Standard Time")
+	b, _ := r.Location("Contoso Standard Time")
+	if a == nil || a != b {
+		t.Fatalf("second lookup built a new location: %p %p", a, b)
 	}
+}
+
+// obs builds a STANDARD or DAYLIGHT sub-component.
+func obs(kind, start, rule, from, to string) *ical.Component {
+	c := ical.NewComponent(kind)
+	c.Props.SetText("DTSTART", start)
+	if rule != "" {
+		c.Props.Set(&ical.Prop{Name: "RRULE", Params: ical.Params{}, Value: rule})
+	}
+	c.Props.SetText("TZOFFSETFROM", from)
+	c.Props.SetText("TZOFFSETTO", to)
+	return c
+}
+
+func vtimezone(name string, children ...*ical.Component) *ical.Component {
 	z := ical.NewComponent("VTIMEZONE")
 	z.Props.SetText("TZID", name)
-	z.Children = append(z.Children,
-		mk("STANDARD", "16011104T020000", "FREQ=YEARLY;BYDAY=1SU;BYMONTH=11", "-0400", "-0500"),
-		mk("DAYLIGHT", "16010311T020000", "FREQ=YEARLY;BYDAY=2SU;BYMONTH=3", "-0500", "-0400"))
+	z.Children = children
 	return z
+}
+
+// usZone is what Outlook writes for US Eastern time since 2007.
+func usZone(name string) *ical.Component {
+	return vtimezone(name,
+		obs("STANDARD", "16011104T020000", "FREQ=YEARLY;BYDAY=1SU;BYMONTH=11", "-0400", "-0500"),
+		obs("DAYLIGHT", "16010311T020000", "FREQ=YEARLY;BYDAY=2SU;BYMONTH=3", "-0500", "-0400"))
+}
+
+// sameOffsets checks loc against an IANA zone every hour of the given years.
+func sameOffsets(t *testing.T, loc *time.Location, iana string, from, to int) {
+	t.Helper()
+	want, err := time.LoadLocation(iana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	bad := 0
+	for at := time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC); at.Before(end); at = at.Add(time.Hour) {
+		_, got := at.In(loc).Zone()
+		_, exp := at.In(want).Zone()
+		if got != exp && bad < 5 {
+			t.Errorf("%s: offset %d, %s has %d", at.Format(time.RFC3339), got, iana, exp)
+			bad++
+		}
+	}
 }
 
 // A zone known only from the file follows its own rules, also at the
 // moments the clocks change.
 func TestVTimezoneOnly(t *testing.T) {
-	r := NewResolver([]*ical.Component{vtimezone("Contoso Standard Time")})
+	r := NewResolver([]*ical.Component{usZone("Contoso Standard Time")})
 	loc, err := r.Location("Contoso Standard Time")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ny, _ := time.LoadLocation("America/New_York")
-	for _, utc := range []string{
-		"2026-01-15T12:00:00Z", "2026-07-15T12:00:00Z",
-		"2026-03-08T06:59:00Z", "2026-03-08T07:00:00Z", // spring forward at 02:00 EST
-		"2026-11-01T05:59:00Z", "2026-11-01T06:00:00Z", // fall back at 02:00 EDT
+	for utc, want := range map[string]int{
+		"2026-01-15T12:00:00Z": -5, "2026-07-15T12:00:00Z": -4,
+		"2026-03-08T06:59:59Z": -5, "2026-03-08T07:00:00Z": -4, // 02:00 EST becomes 03:00 EDT
+		"2026-11-01T05:59:59Z": -4, "2026-11-01T06:00:00Z": -5, // 02:00 EDT becomes 01:00 EST
 	} {
 		at, _ := time.Parse(time.RFC3339, utc)
-		_, got := at.In(loc).Zone()
-		_, want := at.In(ny).Zone()
-		if got != want {
-			t.Errorf("%s: offset %d, want %d", utc, got, want)
+		if _, off := at.In(loc).Zone(); off != want*3600 {
+			t.Errorf("%s: offset %d h, want %d", utc, off/3600, want)
 		}
 	}
-	wall := time.Date(2026, 7, 1, 9, 0, 0, 0, loc)
-	if wall.UTC().Hour() != 13 {
+	if wall := time.Date(2026, 7, 1, 9, 0, 0, 0, loc); wall.UTC().Hour() != 13 {
 		t.Errorf("09:00 in July = %s UTC", wall.UTC())
+	}
+	sameOffsets(t, loc, "America/New_York", 2008, 2035)
+}
+
+func TestVTimezoneRules(t *testing.T) {
+	cases := []struct {
+		name     string
+		zone     *ical.Component
+		iana     string
+		from, to int
+	}{
+		{"last Sunday, Europe", vtimezone("Fabrikam Time",
+			obs("STANDARD", "16010101T030000", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "+0200", "+0100"),
+			obs("DAYLIGHT", "16010101T020000", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3", "+0100", "+0200")),
+			"Europe/Berlin", 1997, 2035},
+		{"southern hemisphere", vtimezone("Woodgrove Time",
+			obs("STANDARD", "16010401T030000", "FREQ=YEARLY;BYDAY=1SU;BYMONTH=4", "+1100", "+1000"),
+			obs("DAYLIGHT", "16011001T020000", "FREQ=YEARLY;BYDAY=1SU;BYMONTH=10", "+1000", "+1100")),
+			"Australia/Sydney", 2009, 2035},
+		{"n-th Sunday as a run of month days", vtimezone("Litware Time",
+			obs("STANDARD", "16011104T020000", "FREQ=YEARLY;BYMONTH=11;BYDAY=SU;BYMONTHDAY=1,2,3,4,5,6,7", "-0700", "-0800"),
+			obs("DAYLIGHT", "16010311T020000", "FREQ=YEARLY;BYMONTH=3;BYDAY=SU;BYMONTHDAY=8,9,10,11,12,13,14", "-0800", "-0700")),
+			"America/Los_Angeles", 2008, 2035},
+		{"eras with UNTIL, as Google and Apple export them", vtimezone("Tailspin Time",
+			obs("DAYLIGHT", "19870405T020000", "FREQ=YEARLY;BYMONTH=4;BYDAY=1SU;UNTIL=20060402T070000Z", "-0500", "-0400"),
+			obs("STANDARD", "19671029T020000", "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU;UNTIL=20061029T060000Z", "-0400", "-0500"),
+			obs("DAYLIGHT", "20070311T020000", "FREQ=YEARLY;BYMONTH=3;BYDAY=2SU", "-0500", "-0400"),
+			obs("STANDARD", "20071104T020000", "FREQ=YEARLY;BYMONTH=11;BYDAY=1SU", "-0400", "-0500")),
+			"America/New_York", 1990, 2035},
+		{"only STANDARD: fixed", vtimezone("Northwind Time",
+			obs("STANDARD", "19700101T000000", "", "+0530", "+0530")),
+			"Asia/Kolkata", 1990, 2030},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			name := tc.zone.Props.Get("TZID").Value
+			loc, err := NewResolver([]*ical.Component{tc.zone}).Location(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameOffsets(t, loc, tc.iana, tc.from, tc.to)
+		})
+	}
+}
+
+// Where a TZID is exactly a Windows or IANA name, IANA wins over the file's
+// definition; a numbered variant is a different definition, so the file's
+// VTIMEZONE wins for it (Exchange's "Eastern Standard Time 1" of -0400
+// all year, as in the kindle-status corpus file).
+func TestPrecedence(t *testing.T) {
+	fixed := func(name, off string) *ical.Component {
+		return vtimezone(name,
+			obs("STANDARD", "16010101T000000", "", off, off),
+			obs("DAYLIGHT", "16010101T000000", "", off, off))
+	}
+	r := NewResolver([]*ical.Component{
+		fixed("Eastern Standard Time", "+0300"),
+		fixed("Eastern Standard Time 1", "-0400"),
+		fixed("Europe/Paris", "+0900"),
+	})
+	jan := time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+	for tzid, want := range map[string]int{
+		"Eastern Standard Time":   -5,
+		"Eastern Standard Time 1": -4,
+		"Europe/Paris":            1,
+		"Eastern Standard Time 2": -5, // no definition: the plain name's zone
+	} {
+		loc, err := r.Location(tzid)
+		if err != nil {
+			t.Fatalf("%s: %v", tzid, err)
+		}
+		if _, off := jan.In(loc).Zone(); off != want*3600 {
+			t.Errorf("%s: offset %d h in January, want %d", tzid, off/3600, want)
+		}
+	}
+}
+
+func TestBadVTimezone(t *testing.T) {
+	z := vtimezone("Broken Time", obs("STANDARD", "16010101T000000", "", "+0100", "one hour"))
+	_, err := NewResolver([]*ical.Component{z}).Location("Broken Time")
+	if err == nil || !strings.Contains(err.Error(), "Broken Time") || !strings.Contains(err.Error(), `TZOFFSETTO "one hour"`) {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -1,0 +1,94 @@
+package recur
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/mms-project/mms/ics/tz"
+)
+
+// DateTime reads a DATE or DATE-TIME property such as DTSTART, DTEND,
+// RECURRENCE-ID or the first value of an EXDATE: UTC when it ends in Z,
+// in the zone its TZID names (resolved by r, so Windows names and the
+// file's VTIMEZONEs work), else floating, read in floating. A DATE
+// (VALUE=DATE, or eight digits) is midnight in floating and reports allDay.
+func DateTime(p *ical.Prop, r *tz.Resolver, floating *time.Location) (t time.Time, allDay bool, err error) {
+	ts, allDay, err := values(p, r, floating)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return ts[0], allDay, nil
+}
+
+// values reads every value of a property; EXDATE and RDATE hold
+// comma-separated lists, and an RDATE PERIOD counts from its start.
+// Floating values are read in floating, DATE values are midnight there.
+func values(p *ical.Prop, r *tz.Resolver, floating *time.Location) ([]time.Time, bool, error) {
+	loc := floating
+	if id := p.Params.Get(ical.ParamTimezoneID); id != "" {
+		l, err := r.Location(id)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: %w", p.Name, err)
+		}
+		loc = l
+	}
+	kind := strings.ToUpper(strings.TrimSpace(p.Params.Get(ical.ParamValue)))
+	allDay := kind == "DATE"
+	var out []time.Time
+	for _, v := range strings.Split(p.Value, ",") {
+		v = strings.TrimSpace(v)
+		if start, _, isPeriod := strings.Cut(v, "/"); isPeriod {
+			v = start
+		}
+		t, isDate, err := parse(v, loc, floating, allDay)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s %q: %w", p.Name, p.Value, err)
+		}
+		allDay = allDay || isDate
+		out = append(out, t)
+	}
+	return out, allDay, nil
+}
+
+// parse reads one DATE or DATE-TIME value. A DATE is midnight in floating:
+// an all-day event begins when the day begins where the user is.
+func parse(v string, loc, floating *time.Location, wantDate bool) (time.Time, bool, error) {
+	switch {
+	case len(v) == 8:
+		t, err := time.ParseInLocation("20060102", v, floating)
+		if err != nil {
+			return t, true, fmt.Errorf("not a date like 20260115")
+		}
+		return t, true, nil
+	case wantDate:
+		return time.Time{}, true, fmt.Errorf("VALUE=DATE but not a date like 20260115")
+	case strings.HasSuffix(v, "Z") || strings.HasSuffix(v, "z"):
+		t, err := time.Parse("20060102T150405", v[:len(v)-1])
+		if err != nil {
+			return t, false, fmt.Errorf("not a UTC date-time like 20260115T093000Z")
+		}
+		return t, false, nil
+	default:
+		t, err := time.ParseInLocation("20060102T150405", v, loc)
+		if err != nil {
+			return t, false, fmt.Errorf("not a date or date-time like 20260115T093000")
+		}
+		return t, false, nil
+	}
+}
+
+// start reads a component's DTSTART; an instance without one starts at its
+// RECURRENCE-ID.
+func start(c *ical.Component, r *tz.Resolver, floating *time.Location) (time.Time, bool, error) {
+	p := c.Props.Get(ical.PropDateTimeStart)
+	if p == nil {
+		p = c.Props.Get(ical.PropRecurrenceID)
+	}
+	if p == nil {
+		return time.Time{}, false, fmt.Errorf("%s has no DTSTART", c.Name)
+	}
+	return DateTime(p, r, floating)
+}

@@ -1,0 +1,185 @@
+package recur
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/teambition/rrule-go"
+)
+
+// maxSteps bounds how many occurrences before now one rule may walk. Only
+// a rule with COUNT walks from DTSTART (COUNT itself bounds it); others
+// start a period or two before now.
+const maxSteps = 1_000_000
+
+// ruleNext returns the rule's first occurrence at or after now that skip
+// does not remove. first is DTSTART in the series' zone, where the rule is
+// expanded.
+func ruleNext(value string, first, now time.Time, skip func(time.Time) bool) (time.Time, bool, error) {
+	opt, err := parseRule(value, first.Location())
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	opt.Dtstart = first
+	fastForward(opt, now)
+	rule, err := rrule.NewRRule(*opt)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	next := rule.Iterator()
+	for steps := 0; ; steps++ {
+		t, ok := next()
+		if !ok {
+			return time.Time{}, false, nil
+		}
+		if t.Before(now) {
+			if steps > maxSteps {
+				return time.Time{}, false, fmt.Errorf("more than %d occurrences between DTSTART %s and now; refusing to expand a series this dense", maxSteps, first.Format("2006-01-02"))
+			}
+			continue
+		}
+		if !skip(t) {
+			return t, true, nil
+		}
+	}
+}
+
+// parseRule reads an RRULE value as exporters write it: any case, stray
+// semicolons and spaces, X- parts (ignored), and UNTIL as UTC, local or a
+// DATE (which includes that whole day).
+func parseRule(value string, loc *time.Location) (*rrule.ROption, error) {
+	var parts []string
+	var until string
+	for _, part := range strings.Split(strings.TrimPrefix(strings.TrimSpace(value), "RRULE:"), ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		k, v = strings.ToUpper(strings.TrimSpace(k)), strings.ToUpper(strings.TrimSpace(v))
+		switch {
+		case k == "" || strings.HasPrefix(k, "X-"):
+		case k == "UNTIL":
+			until = v
+		default:
+			parts = append(parts, k+"="+v)
+		}
+	}
+	opt, err := rrule.StrToROptionInLocation(strings.Join(parts, ";"), loc)
+	if err != nil {
+		return nil, err
+	}
+	if until != "" {
+		if opt.Until, err = parseUntil(until, loc); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Interval < 0 || opt.Count < 0 {
+		return nil, fmt.Errorf("INTERVAL and COUNT must not be negative")
+	}
+	return opt, nil
+}
+
+func parseUntil(v string, loc *time.Location) (time.Time, error) {
+	var t time.Time
+	var err error
+	switch {
+	case len(v) == 8:
+		t, err = time.ParseInLocation("20060102", v, loc)
+		t = t.AddDate(0, 0, 1).Add(-time.Second) // the whole day
+	case strings.HasSuffix(v, "Z"):
+		t, err = time.Parse("20060102T150405Z", v)
+	default:
+		t, err = time.ParseInLocation("20060102T150405", v, loc)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("UNTIL %q is not a date or date-time like 20260115T093000Z", v)
+	}
+	return t, nil
+}
+
+// fastForward moves the start of a rule without COUNT to the beginning of
+// a period (day, week, month, year at the rule's INTERVAL) shortly before
+// now, in phase with DTSTART, and spells out what DTSTART implied (time of
+// day, weekday, day of month, month), so that the rule yields the same
+// occurrences from there on without walking every one since DTSTART.
+func fastForward(opt *rrule.ROption, now time.Time) {
+	first := opt.Dtstart
+	if opt.Count > 0 || !now.After(first) {
+		return
+	}
+	loc, interval := first.Location(), max(opt.Interval, 1)
+	fy, fm, fd := first.Date()
+	ny, nm, _ := now.In(loc).Date()
+	days := int((dayNumber(now.In(loc)) - dayNumber(first)))
+	var k int
+	var start time.Time
+	switch opt.Freq {
+	case rrule.YEARLY:
+		k = (ny-fy)/interval - 1
+		start = time.Date(fy+k*interval, 1, 1, 0, 0, 0, 0, loc)
+	case rrule.MONTHLY:
+		k = ((ny-fy)*12+int(nm-fm))/interval - 1
+		start = time.Date(fy, fm+time.Month(k*interval), 1, 0, 0, 0, 0, loc)
+	case rrule.WEEKLY:
+		k = days/(7*interval) - 1
+		start = time.Date(fy, fm, fd+k*7*interval, 0, 0, 0, 0, loc)
+	case rrule.DAILY:
+		k = days/interval - 1
+		start = time.Date(fy, fm, fd+k*interval, 0, 0, 0, 0, loc)
+	default:
+		// HOURLY and finer: whole days that are a whole number of steps.
+		step := interval * map[rrule.Frequency]int{rrule.HOURLY: 3600, rrule.MINUTELY: 60, rrule.SECONDLY: 1}[opt.Freq]
+		period := step / gcd(step, 86400)
+		k = days/period - 1
+		h, m, s := first.Clock()
+		start = time.Date(fy, fm, fd+k*period, h, m, s, 0, loc)
+		if h2, m2, s2 := start.Clock(); h2 != h || m2 != m || s2 != s {
+			return // landed in a DST gap: the clock, hence the phase, moved
+		}
+	}
+	if k < 1 || !start.Before(now) {
+		return
+	}
+	spellOutDefaults(opt)
+	opt.Dtstart = start
+}
+
+// spellOutDefaults sets the BYxxx parts rrule-go would derive from DTSTART.
+func spellOutDefaults(opt *rrule.ROption) {
+	first := opt.Dtstart
+	if len(opt.Byweekno)+len(opt.Byyearday)+len(opt.Bymonthday)+len(opt.Byweekday)+len(opt.Byeaster) == 0 {
+		switch opt.Freq {
+		case rrule.YEARLY:
+			if len(opt.Bymonth) == 0 {
+				opt.Bymonth = []int{int(first.Month())}
+			}
+			opt.Bymonthday = []int{first.Day()}
+		case rrule.MONTHLY:
+			opt.Bymonthday = []int{first.Day()}
+		case rrule.WEEKLY:
+			opt.Byweekday = []rrule.Weekday{weekdays[first.Weekday()]}
+		}
+	}
+	if len(opt.Byhour) == 0 && opt.Freq < rrule.HOURLY {
+		opt.Byhour = []int{first.Hour()}
+	}
+	if len(opt.Byminute) == 0 && opt.Freq < rrule.MINUTELY {
+		opt.Byminute = []int{first.Minute()}
+	}
+	if len(opt.Bysecond) == 0 && opt.Freq < rrule.SECONDLY {
+		opt.Bysecond = []int{first.Second()}
+	}
+}
+
+var weekdays = [...]rrule.Weekday{rrule.SU, rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA}
+
+// dayNumber counts days since 1970-01-01 of t's calendar date.
+func dayNumber(t time.Time) int64 {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
