@@ -1,0 +1,45 @@
+package recur
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/mms-project/mms/ics/tz"
+)
+
+// Series from 1601 that recur every second or minute, found by fuzzing to
+// hang the old expansion, are answered or refused quickly.
+func TestDenseSeriesNeverHang(t *testing.T) {
+	now := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	cases := []struct{ rule, wantErr string }{
+		{"FREQ=SECONDLY", ""},
+		{"FREQ=MINUTELY;UNTIL=99991231T000000Z", ""},
+		{"FREQ=SECONDLY;COUNT=2000000000", "refusing to expand a series this dense"},
+	}
+	for _, tc := range cases {
+		c := ical.NewComponent("VEVENT")
+		c.Props.Set(&ical.Prop{Name: "DTSTART", Params: ical.Params{}, Value: "16010101T000000Z"})
+		c.Props.Set(&ical.Prop{Name: "RRULE", Params: ical.Params{}, Value: tc.rule})
+		done := make(chan error, 1)
+		var ok bool
+		go func() {
+			var err error
+			_, ok, err = Series{Master: c}.NextAtOrAfter(now, tz.NewResolver(nil), time.UTC)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			switch {
+			case tc.wantErr == "" && (err != nil || !ok):
+				t.Errorf("%s: ok=%v err=%v, want a next occurrence", tc.rule, ok, err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("%s: err=%v, want %q", tc.rule, err, tc.wantErr)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: NextAtOrAfter still running after 10 s", tc.rule)
+		}
+	}
+}
