@@ -62,7 +62,7 @@ type Meetings func(yield func(Meeting) error) error
 func WriteStream(path string, users []User, meetings Meetings) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".xlsx":
-		return atomic(path, func(tmp string) error { return writeXLSX(tmp, users, meetings) })
+		return atomic(path, func(tmp string) error { return writeXLSX(tmp, users, meetings, maxSheetRows) })
 	case ".csv":
 		if err := atomic(MeetingsCSV(path), func(tmp string) error { return writeCSV(tmp, meetingColumns, cellsOf(meetings)) }); err != nil {
 			return err

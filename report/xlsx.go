@@ -1,60 +1,140 @@
 package report
 
 import (
+	"archive/zip"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 )
 
+// maxSheetRows is Excel's limit of rows in one sheet, the header included.
+const maxSheetRows = 1_048_576
+
 // writeXLSX writes the workbook with stream writers, so memory stays flat
 // for large batches. Text goes in as string cells, never as formulas.
-func writeXLSX(path string, users []User, meetings Meetings) error {
+// Meetings beyond one sheet's rows (limit, header included) continue on
+// sheets named "Meetings (2)", "Meetings (3)", ...
+func writeXLSX(path string, users []User, meetings Meetings, limit int) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", "Summary"); err != nil {
 		return err
 	}
-	dateStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm")})
-	if err != nil {
-		return err
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	st, err := newStyles(f)
 	if err != nil {
 		return err
 	}
 	counts := newTally(users)
-	counted := func(yield func(Meeting) error) error {
-		return meetings(func(m Meeting) error { counts.add(m); return yield(m) })
-	}
-	for _, s := range []struct {
-		name   string
-		header []string
-		rows   rows
-		widths []float64
-	}{
-		{"Users", userColumns, cellsOf(slice(users)), []float64{32, 14, 14, 12, 16, 14, 14, 14, 11, 60, 18, 18, 38}},
-		{"Meetings", meetingColumns, cellsOf(counted), []float64{32, 40, 40, 18, 10, 13, 30, 12, 60, 60}},
-	} {
-		if err := sheet(f, s.name, s.header, s.rows, s.widths, bold, dateStyle); err != nil {
-			return fmt.Errorf("sheet %s: %w", s.name, err)
-		}
-	}
-	if err := summary(f, counts, bold); err != nil {
+	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st,
+		widths: []float64{32, 14, 14, 12, 16, 14, 14, 14, 11, 60, 18, 18, 38}}
+	if err := cellsOf(slice(users))(us.add); err != nil {
 		return err
 	}
-	return f.SaveAs(path)
+	if err := us.close(); err != nil {
+		return err
+	}
+	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st,
+		widths: []float64{32, 40, 40, 18, 10, 13, 30, 12, 60, 60}}
+	if err := meetings(func(m Meeting) error { counts.add(m); return ms.add(m.cells()) }); err != nil {
+		return err
+	}
+	if err := ms.close(); err != nil {
+		return err
+	}
+	if err := summary(f, counts, st.bold); err != nil {
+		return err
+	}
+	return save(f, path)
 }
 
-func sheet(f *excelize.File, name string, header []string, each rows, widths []float64, bold, dateStyle int) error {
-	if _, err := f.NewSheet(name); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(name)
+// save writes the workbook's zip straight into the file: excelize's own
+// SaveAs builds the whole file in memory first, which for a batch of a
+// million meetings is a hundred megabytes and more.
+func save(f *excelize.File, path string) error {
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
-	for i, w := range widths {
+	var zw *zip.Writer
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		zw = zip.NewWriter(out)
+		return zw
+	})
+	if err := f.Write(io.Discard); err != nil {
+		out.Close()
+		return err
+	}
+	if zw == nil {
+		out.Close()
+		return fmt.Errorf("the workbook was not written")
+	}
+	return out.Close()
+}
+
+type styles struct{ bold, date int }
+
+func newStyles(f *excelize.File) (styles, error) {
+	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm")})
+	if err != nil {
+		return styles{}, err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	return styles{bold: bold, date: date}, err
+}
+
+// sheets streams rows into a sheet with a frozen, filtered header, and into
+// numbered continuation sheets when one is full.
+type sheets struct {
+	f      *excelize.File
+	name   string
+	header []string
+	widths []float64
+	limit  int // rows per sheet, header included
+	styles styles
+
+	sw    *excelize.StreamWriter
+	part  int // sheets begun
+	n     int // data rows in the current sheet
+	cells []any
+}
+
+func (s *sheets) add(row []any) error {
+	if s.sw != nil && s.n+1 >= s.limit {
+		if err := s.close(); err != nil {
+			return err
+		}
+	}
+	if s.sw == nil {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
+	for i, c := range row {
+		s.cells[i] = xlsxCell(c, s.styles.date)
+	}
+	s.n++
+	cell, _ := excelize.CoordinatesToCellName(1, s.n+1)
+	return s.sw.SetRow(cell, s.cells)
+}
+
+func (s *sheets) open() error {
+	s.part++
+	name := s.name
+	if s.part > 1 {
+		name = fmt.Sprintf("%s (%d)", s.name, s.part)
+	}
+	if _, err := s.f.NewSheet(name); err != nil {
+		return err
+	}
+	sw, err := s.f.NewStreamWriter(name)
+	if err != nil {
+		return fmt.Errorf("sheet %s: %w", name, err)
+	}
+	s.sw, s.n, s.cells = sw, 0, make([]any, len(s.header))
+	for i, w := range s.widths {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 			return err
 		}
@@ -62,32 +142,36 @@ func sheet(f *excelize.File, name string, header []string, each rows, widths []f
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	head := make([]any, len(header))
-	for i, h := range header {
-		head[i] = excelize.Cell{StyleID: bold, Value: h}
+	head := make([]any, len(s.header))
+	for i, h := range s.header {
+		head[i] = excelize.Cell{StyleID: s.styles.bold, Value: h}
 	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return err
-	}
-	cells := make([]any, len(header))
-	n := 0
-	err = each(func(row []any) error {
-		for i, c := range row {
-			cells[i] = xlsxCell(c, dateStyle)
+	return sw.SetRow("A1", head)
+}
+
+// close ends the current sheet with a table, which gives the header its
+// filter buttons; a sheet that got no rows at all is still written, with
+// its header.
+func (s *sheets) close() error {
+	if s.sw == nil {
+		if s.part > 0 {
+			return nil
 		}
-		n++
-		cell, _ := excelize.CoordinatesToCellName(1, n+1)
-		return sw.SetRow(cell, cells)
-	})
-	if err != nil {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
+	last, _ := excelize.CoordinatesToCellName(len(s.header), max(s.n+1, 2))
+	name := s.name
+	if s.part > 1 {
+		name = fmt.Sprintf("%s%d", s.name, s.part) // table names cannot hold spaces
+	}
+	if err := s.sw.AddTable(&excelize.Table{Range: "A1:" + last, Name: name, StyleName: "TableStyleLight1"}); err != nil {
 		return err
 	}
-	// A table gives the header its filter buttons.
-	last, _ := excelize.CoordinatesToCellName(len(header), max(n+1, 2))
-	if err := sw.AddTable(&excelize.Table{Range: "A1:" + last, Name: name, StyleName: "TableStyleLight1"}); err != nil {
-		return err
-	}
-	return sw.Flush()
+	err := s.sw.Flush()
+	s.sw = nil
+	return err
 }
 
 // xlsxCell keeps text as text: a string cell is never read as a formula.
