@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// writeCSV writes UTF-8 with a byte order mark, so Excel reads non-ASCII
-// text correctly.
+// writeCSV writes UTF-8 without a byte order mark: the CSV form is for
+// scripts, which would read a mark as part of the first column's name
+// (the XLSX form is the one for Excel).
 func writeCSV(path string, header []string, each rows) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -17,7 +18,6 @@ func writeCSV(path string, header []string, each rows) error {
 	}
 	defer f.Close()
 	bw := bufio.NewWriter(f)
-	bw.WriteString("\uFEFF")
 	w := csv.NewWriter(bw)
 	w.Write(header)
 	rec := make([]string, len(header))

@@ -89,7 +89,7 @@ func TestCSV(t *testing.T) {
 	}
 	u, _ := os.ReadFile(path)
 	m, _ := os.ReadFile(filepath.Join(dir, "r.meetings.csv"))
-	if !strings.HasPrefix(string(u), "\uFEFFUserId,State,MigrationType,") {
+	if !strings.HasPrefix(string(u), "UserId,State,MigrationType,") {
 		t.Errorf("users csv starts %q", string(u[:40]))
 	}
 	for _, want := range []string{`"'=HYPERLINK(""http://x"")"`, "2026-01-15T09:00:00Z"} {

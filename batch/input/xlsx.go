@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -59,9 +60,45 @@ func numberCell(f *excelize.File, sheet string, row, col int, shown, raw string)
 	if shown != "" && strings.Trim(shown, "0123456789 ") == "" {
 		return shown
 	}
+	if t, ok := dateCell(f, sheet, cell, raw); ok {
+		return t
+	}
 	n, err := strconv.ParseFloat(raw, 64)
 	if err != nil || n != math.Trunc(n) || math.Abs(n) >= 1e15 {
 		return shown
 	}
 	return strconv.FormatFloat(n, 'f', -1, 64)
+}
+
+// dateCell reads a cell that Excel shows as a date or time (a serial number
+// with a date format) as RFC 3339. Excel dates carry no zone: they are
+// taken as UTC, as the `at` column's help says.
+func dateCell(f *excelize.File, sheet, cell, raw string) (string, bool) {
+	id, err := f.GetCellStyle(sheet, cell)
+	if err != nil {
+		return "", false
+	}
+	style, err := f.GetStyle(id)
+	if err != nil || style == nil || !isDateFormat(style) {
+		return "", false
+	}
+	serial, err := strconv.ParseFloat(raw, 64)
+	if err != nil {
+		return "", false
+	}
+	t, err := excelize.ExcelDateToTime(serial, false)
+	if err != nil {
+		return "", false
+	}
+	return t.Round(time.Second).UTC().Format(time.RFC3339), true
+}
+
+// isDateFormat tells the built-in date and time formats (14-22, 45-47)
+// and custom formats with a day, month, year or hour in them.
+func isDateFormat(s *excelize.Style) bool {
+	if s.CustomNumFmt != nil {
+		f := strings.ToLower(*s.CustomNumFmt)
+		return strings.ContainsAny(f, "dyh") || strings.Contains(f, "mm")
+	}
+	return (s.NumFmt >= 14 && s.NumFmt <= 22) || (s.NumFmt >= 45 && s.NumFmt <= 47)
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -103,20 +104,30 @@ func TestXLSXNumbers(t *testing.T) {
 	}
 }
 
-// A date cell in the at column is refused with a hint to type it as text.
+// A date cell in the at column (a serial number with a date format, as
+// Excel stores a typed date) reads as that time in UTC.
 func TestXLSXDateCell(t *testing.T) {
 	dir := t.TempDir()
 	path := workbook(t, filepath.Join(dir, "changes.xlsx"), map[int][]any{
 		1: {"user", "change", "at"},
 		2: {"anna@contoso.com", "moved-to-online", 46032},
 		3: {"anna@contoso.com", "moved-to-online", "2026-01-10T08:00:00Z"},
-	}, map[string]*excelize.Style{"C2": {NumFmt: 14}})
+		4: {"anna@contoso.com", "moved-to-online", 46037.3333333333},
+		5: {"anna@contoso.com", "moved-to-online", 46037.5},
+	}, map[string]*excelize.Style{"C2": {NumFmt: 14}, "C4": {NumFmt: 22}, "C5": {CustomNumFmt: ptr("yyyy-mm-dd hh:mm")}})
 	changes, errs, err := ReadChanges(path, listed)
-	want := []string{path + `:2: column "at": "46032" is not an RFC 3339 time like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00 (a spreadsheet date? type it as text, with its offset)`}
-	if err != nil || len(changes) != 1 || !slices.Equal(errorStrings(errs), want) {
+	if err != nil || len(errs) != 0 || len(changes) != 4 {
 		t.Fatalf("changes %+v, errors %q, err %v", changes, errorStrings(errs), err)
 	}
+	want := []string{"2026-01-10T00:00:00Z", "2026-01-10T08:00:00Z", "2026-01-15T08:00:00Z", "2026-01-15T12:00:00Z"}
+	for i, c := range changes {
+		if got := c.At.UTC().Format(time.RFC3339); got != want[i] {
+			t.Errorf("row %d: at %s, want %s", c.Line, got, want[i])
+		}
+	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func TestXLSXNoHeader(t *testing.T) {
 	dir := t.TempDir()
