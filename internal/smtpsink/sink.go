@@ -66,7 +66,7 @@ type session struct {
 }
 
 func (s *session) Mail(from string, _ *gosmtp.MailOptions) error { s.from = from; return nil }
-func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error  { s.to = append(s.to, to); return nil }
+func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error   { s.to = append(s.to, to); return nil }
 func (s *session) Reset()                                        { s.from, s.to = "", nil }
 func (s *session) Logout() error                                 { return nil }
 
