@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -41,6 +42,9 @@ type Options struct {
 	// Sleep waits between attempts; nil waits on a timer and gives up when
 	// the context of Send is done. Tests pass a recorder.
 	Sleep func(time.Duration)
+	// OnRetry, when set, is told of each temporary failure before the wait
+	// that precedes the next attempt (for progress events and RetryCount).
+	OnRetry func(err error, wait time.Duration)
 }
 
 // CredentialsFromEnv reads MMS_SMTP_USER and MMS_SMTP_PASSWORD through
@@ -81,6 +85,9 @@ func (o Options) Validate() error {
 	}
 	if o.Sessions < 0 {
 		return fmt.Errorf("smtp sessions %d: want at least 1 (0 means %d)", o.Sessions, DefaultSessions)
+	}
+	if strings.ContainsAny(o.Hello, " \t\r\n") {
+		return fmt.Errorf("smtp hello name %q: want one word, e.g. mms.example.com", o.Hello)
 	}
 	if o.Timeout < 0 {
 		return fmt.Errorf("smtp timeout %v: want a positive duration (0 means %v)", o.Timeout, DefaultTimeout)

@@ -54,6 +54,7 @@ func TestValidate(t *testing.T) {
 		{Addr: ":25"},
 		{Addr: "relay:25", Sessions: -1},
 		{Addr: "relay:25", User: "mms"},
+		{Addr: "relay:25", Hello: "evil\r\nRCPT TO:<x>"},
 	} {
 		if err := o.Validate(); err == nil {
 			t.Errorf("%+v accepted", o)

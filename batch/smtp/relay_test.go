@@ -39,6 +39,7 @@ type relay struct {
 	OnMail func(tx int) error
 	OnRcpt func(tx int, to string) error
 	OnData func(tx int, c *gosmtp.Conn) error
+	Discard bool // count messages instead of keeping them (benchmarks)
 
 	srv     *gosmtp.Server
 	mu      sync.Mutex
@@ -50,7 +51,7 @@ type relay struct {
 	live    []net.Conn
 }
 
-func (r *relay) start(t *testing.T) *relay {
+func (r *relay) start(t testing.TB) *relay {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -166,6 +167,9 @@ func (s *relaySession) Data(rd io.Reader) error {
 	_, isTLS := s.c.TLSConnectionState()
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
+	if s.r.Discard {
+		b = nil
+	}
 	s.r.arrived = append(s.r.arrived, arrived{
 		From: s.from, To: s.to, Data: b, Conn: connID(s.c.Conn()), TLS: isTLS, User: s.user,
 	})

@@ -81,6 +81,7 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 		if n >= s.o.Retries {
 			return d.giveUp(s.o.Addr, err)
 		}
+		s.retried(err, d, backoff(n))
 		if err := s.wait(ctx, backoff(n)); err != nil {
 			return d.result(), fmt.Errorf("smtp %s: %w", s.o.Addr, err)
 		}
@@ -119,6 +120,17 @@ func (s *Sender) wait(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// retried tells OnRetry; a nil err means recipients were deferred.
+func (s *Sender) retried(err error, d *delivery, wait time.Duration) {
+	if s.o.OnRetry == nil {
+		return
+	}
+	if err == nil {
+		err = fmt.Errorf("smtp %s: %w: recipients deferred: %s", s.o.Addr, ErrTemporary, summary(d.deferredRejections()))
+	}
+	s.o.OnRetry(err, wait)
 }
 
 func (s *Sender) stopped() error {

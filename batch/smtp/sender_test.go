@@ -216,8 +216,12 @@ func TestTemporary451ThenSuccess(t *testing.T) {
 		return nil
 	}}).start(t)
 	sl := &sleeps{}
-	s := newSender(t, smtp.Options{Addr: r.Addr, Sleep: sl.Sleep})
+	var retried []error
+	s := newSender(t, smtp.Options{Addr: r.Addr, Sleep: sl.Sleep, OnRetry: func(err error, _ time.Duration) { retried = append(retried, err) }})
 	send(t, s, "a@example.com")
+	if len(retried) != 1 || !strings.Contains(retried[0].Error(), "451") {
+		t.Errorf("OnRetry got %v, want the one 451", retried)
+	}
 	if got := r.Arrived(); len(got) != 1 || !bytes.Equal(got[0].Data, msg) {
 		t.Fatalf("arrived %+v, want the message once", got)
 	}
@@ -384,4 +388,25 @@ func TestClosedSenderRefuses(t *testing.T) {
 	if _, err := s.Send(context.Background(), from, []string{"a@example.com"}, msg); err == nil {
 		t.Fatal("Send after Close succeeded")
 	}
+}
+
+// BenchmarkSend submits one iMIP-sized message per iteration to an
+// in-process relay, over reused sessions.
+func BenchmarkSend(b *testing.B) {
+	r := (&relay{Discard: true}).start(b)
+	s, err := smtp.New(smtp.Options{Addr: r.Addr, Sessions: 4})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	body := bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456\r\n"), 100)
+	b.SetBytes(int64(len(body)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Send(context.Background(), from, []string{"a@example.com", "b@example.com"}, body); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
