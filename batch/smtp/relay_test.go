@@ -36,9 +36,9 @@ type relay struct {
 	// Users enables AUTH PLAIN with these passwords.
 	Users map[string]string
 	// Hooks; nil accepts. tx counts MAIL commands from 1.
-	OnMail func(tx int) error
-	OnRcpt func(tx int, to string) error
-	OnData func(tx int, c *gosmtp.Conn) error
+	OnMail  func(tx int) error
+	OnRcpt  func(tx int, to string) error
+	OnData  func(tx int, c *gosmtp.Conn) error
 	Discard bool // count messages instead of keeping them (benchmarks)
 
 	srv     *gosmtp.Server
