@@ -105,7 +105,8 @@ func (d *delivery) done(addr string) (Result, error) {
 	return d.result(), fmt.Errorf("smtp %s: every recipient refused: %s", addr, summary(d.rejected))
 }
 
-// giveUp ends a delivery whose retries ran out with recipients pending.
+// giveUp ends a delivery whose retries ran out, or that failed for good,
+// with recipients pending.
 // When some recipients got the message the pending ones are reported as
 // rejected with their last answer (code 0: the connection failed);
 // otherwise the message failed temporarily.

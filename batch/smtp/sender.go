@@ -76,6 +76,9 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 		}
 		if err != nil && !temporary(err) {
 			s.noteStop(err)
+			if d.delivered > 0 && !Stops(err) {
+				return d.giveUp(s.o.Addr, err) // the others have it: report the rest
+			}
 			return d.result(), err
 		}
 		if n >= s.o.Retries {

@@ -410,3 +410,31 @@ func BenchmarkSend(b *testing.B) {
 		}
 	})
 }
+
+func TestPermanentFailureAfterPartialDelivery(t *testing.T) {
+	// b is deferred; when it is retried the relay refuses the whole
+	// transaction for good. a has the message, so Send reports b only.
+	r := (&relay{
+		OnRcpt: func(tx int, to string) error {
+			if tx == 1 && to == "b@example.com" {
+				return code(451, "later")
+			}
+			return nil
+		},
+		OnMail: func(tx int) error {
+			if tx == 2 {
+				return code(554, "5.7.1 policy")
+			}
+			return nil
+		},
+	}).start(t)
+	s := newSender(t, smtp.Options{Addr: r.Addr, Sleep: (&sleeps{}).Sleep})
+	res := send(t, s, "a@example.com", "b@example.com")
+	want := []smtp.Rejection{{Recipient: "b@example.com", Code: 554, Message: "5.7.1 policy"}}
+	if !reflect.DeepEqual(res.Rejected, want) {
+		t.Errorf("rejected %+v, want %+v", res.Rejected, want)
+	}
+	if got := r.Arrived(); len(got) != 1 || !reflect.DeepEqual(got[0].To, []string{"a@example.com"}) {
+		t.Errorf("arrived %+v", got)
+	}
+}
