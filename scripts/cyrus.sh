@@ -41,15 +41,18 @@ installed() {
 
 install() {
 	if [[ $(id -u) -ne 0 ]]; then
-		echo "$0: Cyrus is not installed; as root run: apt-get update && apt-get install -y cyrus-imapd cyrus-caldav sasl2-bin libsasl2-modules-db" >&2
+		echo "$0: Cyrus is not installed; as root run: apt-get update && apt-get install -y cyrus-imapd cyrus-caldav sasl2-bin libsasl2-modules libsasl2-modules-db curl" >&2
 		exit 1
 	fi
-	echo "$0: installing Cyrus IMAP and CalDAV (apt-get)" >&2
+	local want=(cyrus-imapd cyrus-caldav sasl2-bin libsasl2-modules libsasl2-modules-db curl) missing=() p
+	for p in "${want[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	echo "$0: installing ${missing[*]} (apt-get)" >&2
 	apt-get -o DPkg::Lock::Timeout=300 update >&2
-	# The package's own system instance is not started: policy-rc.d, when
-	# the image has one, says so; otherwise stop it right after.
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends \
-		cyrus-imapd cyrus-caldav sasl2-bin libsasl2-modules libsasl2-modules-db curl >&2
+	# Where the package starts its own system instance (no policy-rc.d), that
+	# one uses /etc/imapd.conf and the standard ports and does not meet ours.
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}" >&2
 }
 
 port_free() {
