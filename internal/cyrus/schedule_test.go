@@ -247,3 +247,36 @@ func last(ss []string) string {
 	}
 	return ss[len(ss)-1]
 }
+
+// TestScheduleAgentClientIsLeftAlone is what the other send modes rely on:
+// a stored copy whose attendees carry SCHEDULE-AGENT=CLIENT makes the
+// server deliver nothing, so attendees never get a second copy.
+func TestScheduleAgentClientIsLeftAlone(t *testing.T) {
+	srv := cyrus.Require(t)
+	sink := smtpsink.Start(t, srv.SMTPAddr)
+	c := &dav{t: t, srv: srv}
+	org, att, outside := srv.Users[0], srv.Users[1], "zoe@outside.test"
+	uid := newUID(t)
+	href := srv.Calendar(org) + uid + ".ics"
+	start := time.Now().UTC().Add(30 * 24 * time.Hour).Truncate(time.Hour)
+	clientAgent := func(cal string) string {
+		return strings.ReplaceAll(cal, "ATTENDEE;PARTSTAT=NEEDS-ACTION;", "ATTENDEE;SCHEDULE-AGENT=CLIENT;PARTSTAT=NEEDS-ACTION;")
+	}
+	v1 := clientAgent(event(uid, 0, start, srv.Address(org), []string{srv.Address(att), outside}, "https://example.com/old"))
+	c.do(org, "PUT", href, v1, "If-None-Match", "*")
+	_, hdr := c.do(org, "GET", href, "")
+	v2 := clientAgent(event(uid, 1, start, srv.Address(org), []string{srv.Address(att), outside}, "https://example.com/new"))
+	c.do(org, "PUT", href, v2, "If-Match", hdr.Get("ETag"))
+	if _, _, stored := c.req(org, "GET", href, ""); strings.Count(unfold(stored), "SCHEDULE-AGENT=CLIENT") != 2 {
+		t.Fatalf("the stored copy lost SCHEDULE-AGENT=CLIENT on its attendees:\n%s", stored)
+	}
+	if got := c.objects(att, srv.Inbox(att), uid); len(got) != 0 {
+		t.Errorf("%s's Inbox got %d objects for %s despite SCHEDULE-AGENT=CLIENT", att, len(got), uid)
+	}
+	if got := c.objects(att, srv.Calendar(att), uid); len(got) != 0 {
+		t.Errorf("%s's calendar got %s despite SCHEDULE-AGENT=CLIENT", att, uid)
+	}
+	if got := mails(t, sink, outside, uid); len(got) != 0 {
+		t.Errorf("%d iMIP messages to %s despite SCHEDULE-AGENT=CLIENT", len(got), outside)
+	}
+}
