@@ -32,10 +32,11 @@ func Stops(err error) bool {
 	return errors.Is(err, ErrAuth) || errors.Is(err, ErrTLS)
 }
 
-// Rejection is a recipient the relay refused at RCPT TO.
+// Rejection is a recipient that did not get the message: refused at RCPT
+// TO, or still deferred (or cut off) when Send gave up while others had it.
 type Rejection struct {
 	Recipient string
-	Code      int    // SMTP reply code: 5xx, or 4xx when retries ran out
+	Code      int    // the SMTP reply: 5xx refused, 4xx deferred; 0 when the connection failed
 	Message   string // the relay's text
 }
 

@@ -58,6 +58,8 @@ func (s *Sender) Close() error {
 
 // Send submits msg (a whole RFC 5322 message with CRLF line endings, as
 // go-message writes it) from the envelope sender to each recipient.
+// The Result lists who did not get it; on an error it lists the recipients
+// refused so far.
 func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("smtp %s: %w", s.o.Addr, err)
