@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"strings"
 	"sync"
@@ -436,5 +437,31 @@ func TestPermanentFailureAfterPartialDelivery(t *testing.T) {
 	}
 	if got := r.Arrived(); len(got) != 1 || !reflect.DeepEqual(got[0].To, []string{"a@example.com"}) {
 		t.Errorf("arrived %+v", got)
+	}
+}
+
+func TestSilentRelayTimesOutAsTemporary(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // accept and never greet; close all when the listener is closed
+		var conns []net.Conn
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				for _, c := range conns {
+					c.Close()
+				}
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	s := newSender(t, smtp.Options{Addr: ln.Addr().String(), Timeout: 50 * time.Millisecond, Retries: -1})
+	_, err = s.Send(context.Background(), from, []string{"a@example.com"}, msg)
+	if !errors.Is(err, smtp.ErrTemporary) || !strings.Contains(err.Error(), "greeting") {
+		t.Fatalf("err = %v, want ErrTemporary naming the greeting", err)
 	}
 }
