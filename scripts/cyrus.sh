@@ -8,15 +8,17 @@
 #
 # It installs cyrus-imapd, cyrus-caldav and sasl2-bin with apt-get when they
 # are missing (root only), keeps everything under $MMS_CYRUS_DIR (default:
-# $TMPDIR/mms-cyrus) with its own imapd.conf and cyrus.conf, and listens on
-# 127.0.0.1 only: IMAP and HTTP (CalDAV) on the first free pair of ports
-# from $MMS_CYRUS_PORT (default 58143). Users (sasldb, one password for all,
+# $TMPDIR/mms-cyrus) with its own imapd.conf and cyrus.conf, and uses
+# 127.0.0.1 only: IMAP, HTTP (CalDAV) and the iMIP SMTP port are the first
+# three free ports from $MMS_CYRUS_PORT (default 58143) in steps of three.
+# Give each checkout its own MMS_CYRUS_DIR and MMS_CYRUS_PORT, as for
+# postgres.sh. Users (sasldb, one password for all,
 # made up at start) are the admin `admin` and the calendar users alice, bob,
 # carol and dave, whose addresses are USER@example.com; each gets a mailbox
 # created over IMAP, from which Cyrus makes the calendars. iMIP for
 # attendees outside example.com is submitted over SMTP, without AUTH or TLS,
-# to 127.0.0.1:$MMS_TEST_CYRUS_SMTP's port: the tests listen there with an
-# in-process SMTP server that records what arrives. It is for tests, never
+# to $MMS_TEST_CYRUS_SMTP, where the tests listen with an in-process SMTP
+# server that records what arrives (internal/smtpsink). It is for tests, never
 # for real data.
 set -euo pipefail
 
@@ -187,7 +189,7 @@ start() {
 		sleep 0.1
 	done
 	if port_free "$imap" || port_free "$http"; then
-		echo "$0: Cyrus did not listen on 127.0.0.1:$imap and :$http; see the system log (syslog_prefix mms-cyrus)" >&2
+		echo "$0: Cyrus did not listen on 127.0.0.1:$imap and :$http; Cyrus logs to syslog (prefix mms-cyrus), see /conf/log too" >&2
 		exit 1
 	fi
 	local pw u
