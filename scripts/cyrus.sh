@@ -189,7 +189,7 @@ start() {
 		sleep 0.1
 	done
 	if port_free "$imap" || port_free "$http"; then
-		echo "$0: Cyrus did not listen on 127.0.0.1:$imap and :$http; Cyrus logs to syslog (prefix mms-cyrus), see /conf/log too" >&2
+		echo "$0: Cyrus did not listen on 127.0.0.1:$imap and :$http; Cyrus logs to syslog (prefix mms-cyrus), see also $dir/conf/log/" >&2
 		exit 1
 	fi
 	local pw u
