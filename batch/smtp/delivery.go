@@ -1,0 +1,149 @@
+package smtp
+
+import (
+	"fmt"
+	"strings"
+
+	gosmtp "github.com/emersion/go-smtp"
+)
+
+// delivery is one message over its attempts.
+type delivery struct {
+	from      string
+	msg       []byte
+	pending   []string             // recipients still to try
+	delivered int                  // recipients that got the message
+	rejected  []Rejection          // refused for good (5xx)
+	deferred  map[string]Rejection // refused for now (4xx) by the last attempt
+}
+
+// transact runs MAIL FROM, RCPT TO for each pending recipient and DATA.
+// Permanent refusals go to rejected, temporary ones stay pending; an error
+// is returned only when the transaction as a whole failed, and then every
+// recipient not refused for good stays pending.
+func (d *delivery) transact(c *gosmtp.Client, addr string) error {
+	tried := d.pending
+	d.deferred = map[string]Rejection{}
+	if err := c.Mail(d.from, mailOptions(d.from, tried, len(d.msg))); err != nil {
+		return fmt.Errorf("smtp %s: MAIL FROM:<%s>: %w", addr, d.from, err)
+	}
+	accepted := 0
+	for _, r := range tried {
+		err := c.Rcpt(r, nil)
+		if err == nil {
+			accepted++
+			continue
+		}
+		code, text := reply(err)
+		switch {
+		case code/100 == 5:
+			d.rejected = append(d.rejected, Rejection{Recipient: r, Code: code, Message: text})
+		case code/100 == 4 && code != 421:
+			d.deferred[r] = Rejection{Recipient: r, Code: code, Message: text}
+		default: // 421 or the connection failed: the whole transaction
+			d.pending = d.notRejected(tried)
+			return fmt.Errorf("smtp %s: RCPT TO:<%s>: %w", addr, r, err)
+		}
+	}
+	if accepted > 0 {
+		if err := data(c, d.msg); err != nil {
+			d.pending = d.notRejected(tried)
+			return fmt.Errorf("smtp %s: DATA: %w", addr, err)
+		}
+		d.delivered += accepted
+	}
+	d.pending = d.deferredOf(tried)
+	return nil
+}
+
+func data(c *gosmtp.Client, msg []byte) error {
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+// notRejected is tried less the recipients refused for good.
+func (d *delivery) notRejected(tried []string) []string {
+	gone := make(map[string]bool, len(d.rejected))
+	for _, r := range d.rejected {
+		gone[r.Recipient] = true
+	}
+	var out []string
+	for _, r := range tried {
+		if !gone[r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// deferredOf is the recipients of tried that the last attempt deferred.
+func (d *delivery) deferredOf(tried []string) []string {
+	var out []string
+	for _, r := range tried {
+		if _, ok := d.deferred[r]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (d *delivery) result() Result { return Result{Rejected: d.rejected} }
+
+// done ends a delivery with nothing pending: an error when no recipient
+// got the message.
+func (d *delivery) done(addr string) (Result, error) {
+	if d.delivered > 0 {
+		return d.result(), nil
+	}
+	return d.result(), fmt.Errorf("smtp %s: every recipient refused: %s", addr, summary(d.rejected))
+}
+
+// giveUp ends a delivery whose retries ran out, or that failed for good,
+// with recipients pending.
+// When some recipients got the message the pending ones are reported as
+// rejected with their last answer (code 0: the connection failed);
+// otherwise the message failed temporarily.
+func (d *delivery) giveUp(addr string, last error) (Result, error) {
+	if d.delivered == 0 {
+		why := last
+		if why == nil {
+			why = fmt.Errorf("recipients deferred: %s", summary(d.deferredRejections()))
+		}
+		return d.result(), fmt.Errorf("%w: %w", ErrTemporary, why)
+	}
+	res := d.result()
+	for _, r := range d.pending {
+		rej, ok := d.deferred[r]
+		if !ok || last != nil {
+			code, text := reply(last)
+			rej = Rejection{Recipient: r, Code: code, Message: text}
+		}
+		res.Rejected = append(res.Rejected, rej)
+	}
+	return res, nil
+}
+
+func (d *delivery) deferredRejections() []Rejection {
+	var out []Rejection
+	for _, r := range d.pending {
+		if rej, ok := d.deferred[r]; ok {
+			out = append(out, rej)
+		}
+	}
+	return out
+}
+
+func summary(rs []Rejection) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("<%s>: %d %s", r.Recipient, r.Code, r.Message)
+	}
+	return strings.Join(parts, "; ")
+}

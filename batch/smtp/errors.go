@@ -1,0 +1,93 @@
+package smtp
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+
+	gosmtp "github.com/emersion/go-smtp"
+)
+
+// Errors are classified by what the caller should do; find the class with
+// errors.Is. An error of none of these classes is permanent for the one
+// message (5xx): record it and go on.
+var (
+	// ErrAuth: the relay refused the credentials, or they could not be
+	// sent safely. Every message would fail the same way: stop the run.
+	ErrAuth = errors.New("smtp authentication failed")
+	// ErrTLS: the relay's certificate could not be verified. Stop the run.
+	ErrTLS = errors.New("smtp TLS failed")
+	// ErrTemporary: 4xx, 421, a dropped connection or a timeout that
+	// outlived the retries. The message may be tried again later.
+	ErrTemporary = errors.New("temporary smtp failure")
+)
+
+// Stops reports whether err should stop the whole run rather than fail
+// one message.
+func Stops(err error) bool {
+	return errors.Is(err, ErrAuth) || errors.Is(err, ErrTLS)
+}
+
+// Rejection is a recipient that did not get the message: refused at RCPT
+// TO, or still deferred (or cut off) when Send gave up while others had it.
+type Rejection struct {
+	Recipient string
+	Code      int    // the SMTP reply: 5xx refused, 4xx deferred; 0 when the connection failed
+	Message   string // the relay's text
+}
+
+// temporary reports whether err is worth another attempt on a new or
+// reset session.
+func temporary(err error) bool {
+	var se *gosmtp.SMTPError
+	if errors.As(err, &se) {
+		return se.Code/100 == 4
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false // the caller gave up; not the relay
+	}
+	if tlsFailure(err) {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
+}
+
+// tlsFailure reports whether err comes from verifying or negotiating TLS.
+func tlsFailure(err error) bool {
+	var (
+		cv *tls.CertificateVerificationError
+		ua x509.UnknownAuthorityError
+		hn x509.HostnameError
+		ci x509.CertificateInvalidError
+		ae tls.AlertError
+		re tls.RecordHeaderError
+	)
+	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &hn) ||
+		errors.As(err, &ci) || errors.As(err, &ae) || errors.As(err, &re)
+}
+
+// reusable reports whether a session may serve the next message after err:
+// an SMTP reply other than 421 leaves it usable (after RSET).
+func reusable(err error) bool {
+	if err == nil {
+		return true
+	}
+	var se *gosmtp.SMTPError
+	return errors.As(err, &se) && se.Code != 421
+}
+
+// reply splits an SMTP error into code and text; 0 when it is not a reply.
+func reply(err error) (int, string) {
+	var se *gosmtp.SMTPError
+	if errors.As(err, &se) {
+		return se.Code, se.Message
+	}
+	return 0, err.Error()
+}

@@ -1,0 +1,142 @@
+package smtp
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultSessions = 4
+	DefaultRetries  = 3
+	DefaultTimeout  = time.Minute
+	DefaultHello    = "localhost"
+	firstBackoff    = time.Second
+	maxBackoff      = time.Minute
+)
+
+// Options configure a Sender. Credentials come from the environment
+// (CredentialsFromEnv), never from flags.
+type Options struct {
+	Addr           string // host:port of the relay
+	User, Password string // AUTH PLAIN when User is set
+
+	// Sessions bounds the SMTP sessions open at once (a relay allows few);
+	// 0 means DefaultSessions.
+	Sessions int
+	// TLSConfig is used for STARTTLS; nil verifies the server's
+	// certificate against the host name of Addr with the system roots.
+	TLSConfig *tls.Config
+	Hello     string        // EHLO name; "" means DefaultHello
+	Timeout   time.Duration // for the dial and each command; 0 means DefaultTimeout
+
+	// Retries is how many more attempts a temporarily failed message gets
+	// (4xx, 421, dropped connection, timeout); 0 means DefaultRetries,
+	// negative means none. Waits double from one second, at most a minute.
+	Retries int
+	// Sleep waits between attempts; nil waits on a timer and gives up when
+	// the context of Send is done. Tests pass a recorder.
+	Sleep func(time.Duration)
+	// OnRetry, when set, is told of each temporary failure before the wait
+	// that precedes the next attempt (for progress events and RetryCount).
+	OnRetry func(err error, wait time.Duration)
+}
+
+// CredentialsFromEnv reads MMS_SMTP_USER and MMS_SMTP_PASSWORD through
+// getenv (os.Getenv in the command). Both or neither must be set.
+func CredentialsFromEnv(getenv func(string) string) (user, password string, err error) {
+	user, password = getenv("MMS_SMTP_USER"), getenv("MMS_SMTP_PASSWORD")
+	if (user == "") != (password == "") {
+		return "", "", errors.New("set both MMS_SMTP_USER and MMS_SMTP_PASSWORD, or neither to send without AUTH")
+	}
+	return user, password, nil
+}
+
+// ParseURL turns the value of `--send smtp://host:port` into an address
+// for Options.Addr; the port defaults to 25.
+func ParseURL(raw string) (addr string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "smtp" || u.Hostname() == "" || u.Opaque != "" {
+		return "", fmt.Errorf("--send %q: want smtp://host:port, e.g. smtp://relay.example.com:587", raw)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("--send %q: credentials do not belong in the URL; set MMS_SMTP_USER and MMS_SMTP_PASSWORD", u.Redacted())
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("--send %q: want only smtp://host:port, without path or query", raw)
+	}
+	port := u.Port()
+	if port == "" {
+		port = "25"
+	}
+	return net.JoinHostPort(u.Hostname(), port), nil
+}
+
+// Validate checks the options before anything is dialled.
+func (o Options) Validate() error {
+	host, port, err := net.SplitHostPort(o.Addr)
+	if err != nil || host == "" || port == "" {
+		return fmt.Errorf("smtp address %q: want host:port, e.g. relay.example.com:587", o.Addr)
+	}
+	if o.Sessions < 0 {
+		return fmt.Errorf("smtp sessions %d: want at least 1 (0 means %d)", o.Sessions, DefaultSessions)
+	}
+	if strings.ContainsAny(o.Hello, " \t\r\n") {
+		return fmt.Errorf("smtp hello name %q: want one word, e.g. mms.example.com", o.Hello)
+	}
+	if o.Timeout < 0 {
+		return fmt.Errorf("smtp timeout %v: want a positive duration (0 means %v)", o.Timeout, DefaultTimeout)
+	}
+	if (o.User == "") != (o.Password == "") {
+		return errors.New("smtp credentials: set both MMS_SMTP_USER and MMS_SMTP_PASSWORD, or neither")
+	}
+	return nil
+}
+
+// withDefaults fills the zero values.
+func (o Options) withDefaults() Options {
+	if o.Sessions == 0 {
+		o.Sessions = DefaultSessions
+	}
+	if o.Retries == 0 {
+		o.Retries = DefaultRetries
+	}
+	if o.Retries < 0 {
+		o.Retries = 0
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Hello == "" {
+		o.Hello = DefaultHello
+	}
+	o.TLSConfig = tlsConfig(o.TLSConfig, o.Addr)
+	return o
+}
+
+// tlsConfig is a copy of c (or a new config) that verifies the host of addr.
+func tlsConfig(c *tls.Config, addr string) *tls.Config {
+	if c == nil {
+		c = &tls.Config{MinVersion: tls.VersionTLS12}
+	} else {
+		c = c.Clone()
+	}
+	if c.ServerName == "" {
+		c.ServerName, _, _ = net.SplitHostPort(addr)
+	}
+	return c
+}
+
+// backoff is the wait before attempt n+1 (n counts from 0).
+func backoff(n int) time.Duration {
+	d := firstBackoff << n
+	if d > maxBackoff || d <= 0 {
+		return maxBackoff
+	}
+	return d
+}

@@ -1,0 +1,198 @@
+// Package smtp submits iMIP updates to a mail relay, the delivery of
+// `mms run --send smtp://host:port`.
+//
+// A Sender keeps at most Options.Sessions SMTP sessions open and reuses
+// them across messages (RSET between messages), upgrades each with
+// STARTTLS when the relay offers it, and authenticates with AUTH PLAIN when
+// credentials are given, never sending a password unencrypted to another
+// machine. Temporary failures (4xx, 421, dropped connections, timeouts)
+// are retried with backoff inside Send, the one retry layer; what Send
+// returns is classified with errors.Is: ErrAuth and ErrTLS stop the run
+// (see Stops), ErrTemporary may be tried again later, anything else fails
+// the one message. Recipients refused at RCPT TO are reported in the Result
+// while the others still get the message.
+package smtp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	gosmtp "github.com/emersion/go-smtp"
+)
+
+// Sender submits messages over a bounded pool of SMTP sessions. It is safe
+// for concurrent use.
+type Sender struct {
+	o    Options
+	pool *pool
+	mu   sync.Mutex
+	stop error // the first error that stops the run; later sends return it
+}
+
+// Result tells which recipients did not get the message; all others did.
+type Result struct {
+	Rejected []Rejection
+}
+
+// New validates o and returns a Sender; nothing is dialled until Send.
+func New(o Options) (*Sender, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	o = o.withDefaults()
+	s := &Sender{o: o}
+	s.pool = newPool(o.Sessions, func(ctx context.Context) (*session, error) { return dial(ctx, o) })
+	return s, nil
+}
+
+// Close ends the idle sessions with QUIT; sessions still sending are closed
+// when their message is done. Send fails after Close.
+func (s *Sender) Close() error {
+	s.pool.close()
+	return nil
+}
+
+// Send submits msg (a whole RFC 5322 message with CRLF line endings, as
+// go-message writes it) from the envelope sender to each recipient.
+// The Result lists who did not get it; on an error it lists the recipients
+// refused so far.
+func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("smtp %s: %w", s.o.Addr, err)
+	}
+	if err := s.stopped(); err != nil {
+		return Result{}, err
+	}
+	if err := check(from, to, msg); err != nil {
+		return Result{}, fmt.Errorf("smtp %s: %w", s.o.Addr, err)
+	}
+	d := &delivery{from: from, msg: msg, pending: unique(to)}
+	for n := 0; ; n++ {
+		err := s.attempt(ctx, d)
+		if err == nil && len(d.pending) == 0 {
+			return d.done(s.o.Addr)
+		}
+		if err != nil && !temporary(err) {
+			s.noteStop(err)
+			if d.delivered > 0 && !Stops(err) {
+				return d.giveUp(s.o.Addr, err) // the others have it: report the rest
+			}
+			return d.result(), err
+		}
+		if n >= s.o.Retries {
+			return d.giveUp(s.o.Addr, err)
+		}
+		s.retried(err, d, backoff(n))
+		if err := s.wait(ctx, backoff(n)); err != nil {
+			return d.result(), fmt.Errorf("smtp %s: %w", s.o.Addr, err)
+		}
+	}
+}
+
+// attempt runs one transaction on a pooled session.
+func (s *Sender) attempt(ctx context.Context, d *delivery) error {
+	sess, err := s.pool.get(ctx)
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("smtp %s: %w", s.o.Addr, err)
+		}
+		return err
+	}
+	stop := context.AfterFunc(ctx, sess.kill)
+	err = d.transact(sess.c, s.o.Addr)
+	aborted := !stop()
+	s.pool.put(sess, !aborted && reusable(err))
+	if aborted {
+		return fmt.Errorf("smtp %s: %w", s.o.Addr, ctx.Err())
+	}
+	return err
+}
+
+func (s *Sender) wait(ctx context.Context, d time.Duration) error {
+	if s.o.Sleep != nil {
+		s.o.Sleep(d)
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// retried tells OnRetry; a nil err means recipients were deferred.
+func (s *Sender) retried(err error, d *delivery, wait time.Duration) {
+	if s.o.OnRetry == nil {
+		return
+	}
+	if err == nil {
+		err = fmt.Errorf("smtp %s: %w: recipients deferred: %s", s.o.Addr, ErrTemporary, summary(d.deferredRejections()))
+	}
+	s.o.OnRetry(err, wait)
+}
+
+func (s *Sender) stopped() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stop
+}
+
+func (s *Sender) noteStop(err error) {
+	if !Stops(err) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stop == nil {
+		s.stop = err
+	}
+}
+
+func check(from string, to []string, msg []byte) error {
+	switch {
+	case from == "":
+		return errors.New("no envelope sender (MAIL FROM)")
+	case len(to) == 0:
+		return errors.New("no recipients")
+	case len(msg) == 0:
+		return errors.New("empty message")
+	}
+	return nil
+}
+
+// unique drops repeated recipients, keeping the first spelling.
+func unique(to []string) []string {
+	seen := make(map[string]bool, len(to))
+	out := make([]string, 0, len(to))
+	for _, r := range to {
+		k := strings.ToLower(r)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func ascii(ss ...string) bool {
+	for _, s := range ss {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// mailOptions asks for SMTPUTF8 only when an address needs it.
+func mailOptions(from string, to []string, size int) *gosmtp.MailOptions {
+	return &gosmtp.MailOptions{Size: int64(size), UTF8: !ascii(append([]string{from}, to...)...)}
+}

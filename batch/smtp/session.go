@@ -1,0 +1,168 @@
+package smtp
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	gosmtp "github.com/emersion/go-smtp"
+)
+
+// session is one open SMTP connection, greeted and authenticated.
+type session struct {
+	c   *gosmtp.Client
+	raw net.Conn // the TCP connection under any TLS, closed to abort
+}
+
+func (s *session) kill() { s.raw.Close() }
+
+func (s *session) quit() {
+	if s.c.Quit() != nil {
+		s.c.Close()
+	}
+}
+
+// dial opens a session: greeting, EHLO, STARTTLS when offered, AUTH PLAIN
+// when credentials are set. smtp.SendMail is not used: it insists on TLS.
+func dial(ctx context.Context, o Options) (*session, error) {
+	d := net.Dialer{Timeout: o.Timeout}
+	raw, err := d.DialContext(ctx, "tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("smtp %s: dial: %w", o.Addr, err)
+	}
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	defer stop()
+	s, err := open(raw, o)
+	if err != nil {
+		raw.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("smtp %s: %w", o.Addr, ctx.Err())
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+func open(raw net.Conn, o Options) (*session, error) {
+	conn, encrypted, err := starttls(raw, o)
+	if err != nil {
+		return nil, err
+	}
+	c := gosmtp.NewClient(conn)
+	c.CommandTimeout, c.SubmissionTimeout = o.Timeout, 2*o.Timeout
+	if err := c.Hello(o.Hello); err != nil {
+		return nil, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, err)
+	}
+	s := &session{c: c, raw: raw}
+	if o.User == "" {
+		return s, nil
+	}
+	if err := authenticate(c, o, encrypted, raw.RemoteAddr()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// starttls reads the greeting and says EHLO itself so that it can see
+// whether STARTTLS is offered (go-smtp exports no StartTLS on a greeted
+// client), upgrades when it is, and hands go-smtp a connection that
+// replays the greeting so that its client starts as on a new connection.
+func starttls(raw net.Conn, o Options) (net.Conn, bool, error) {
+	raw.SetDeadline(time.Now().Add(o.Timeout))
+	defer raw.SetDeadline(time.Time{})
+	br := bufio.NewReader(raw)
+	tp := textproto.NewReader(br)
+	_, greeting, err := tp.ReadResponse(220)
+	if err != nil {
+		return nil, false, fmt.Errorf("smtp %s: greeting: %w", o.Addr, protoErr(err))
+	}
+	replay := "220 " + strings.ReplaceAll(greeting, "\n", " ") + "\r\n"
+	if _, err := fmt.Fprintf(raw, "EHLO %s\r\n", o.Hello); err != nil {
+		return nil, false, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, err)
+	}
+	_, ext, err := tp.ReadResponse(250)
+	if err != nil || !offers(ext, "STARTTLS") {
+		// No EHLO (go-smtp falls back to HELO) or no STARTTLS: stay plain.
+		return &replayConn{Conn: raw, r: io.MultiReader(strings.NewReader(replay), br)}, false, nil
+	}
+	if _, err := fmt.Fprintf(raw, "STARTTLS\r\n"); err != nil {
+		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w", o.Addr, err)
+	}
+	if _, _, err := tp.ReadResponse(220); err != nil {
+		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w", o.Addr, protoErr(err))
+	}
+	if br.Buffered() > 0 {
+		return nil, false, fmt.Errorf("smtp %s: STARTTLS: the server sent data before the TLS handshake", o.Addr)
+	}
+	tc := tls.Client(raw, o.TLSConfig)
+	if err := tc.Handshake(); err != nil {
+		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w: %w (set the relay's CA in the system roots)", o.Addr, ErrTLS, err)
+	}
+	return &replayConn{Conn: tc, r: io.MultiReader(strings.NewReader(replay), tc)}, true, nil
+}
+
+// offers reports whether an EHLO answer lists the extension.
+func offers(ehlo, ext string) bool {
+	for _, line := range strings.Split(ehlo, "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 0 && strings.EqualFold(f[0], ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// authenticate sends AUTH PLAIN, never a password in clear text to a
+// server that is not on this machine.
+func authenticate(c *gosmtp.Client, o Options, encrypted bool, remote net.Addr) error {
+	if !encrypted && !loopback(remote) {
+		return fmt.Errorf("smtp %s: %w: the server offers no STARTTLS, and the password is not sent unencrypted to %s; use a relay with STARTTLS (or one on this machine)", o.Addr, ErrAuth, remote)
+	}
+	if !c.SupportsAuth(sasl.Plain) {
+		_, mechs := c.Extension("AUTH")
+		return fmt.Errorf("smtp %s: %w: the server offers no AUTH PLAIN (AUTH %q); unset MMS_SMTP_USER to send without AUTH", o.Addr, ErrAuth, mechs)
+	}
+	err := c.Auth(sasl.NewPlainClient("", o.User, o.Password))
+	if err == nil {
+		return nil
+	}
+	if code, _ := reply(err); code/100 == 4 || (code == 0 && temporary(err)) {
+		return fmt.Errorf("smtp %s: AUTH: %w", o.Addr, err)
+	}
+	return fmt.Errorf("smtp %s: %w as %q: %w; check MMS_SMTP_USER and MMS_SMTP_PASSWORD", o.Addr, ErrAuth, o.User, err)
+}
+
+func loopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
+}
+
+// protoErr turns a textproto reply error into go-smtp's, so that one
+// classification sees every reply.
+func protoErr(err error) error {
+	if pe, ok := err.(*textproto.Error); ok {
+		return &gosmtp.SMTPError{Code: pe.Code, Message: pe.Msg}
+	}
+	return err
+}
+
+// replayConn reads from r: the replayed greeting, then the connection.
+type replayConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *replayConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// reset sends RSET, aborting it when ctx is done.
+func (s *session) reset(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, s.kill)
+	defer stop()
+	return s.c.Reset()
+}
