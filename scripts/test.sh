@@ -9,7 +9,11 @@ go vet ./...
 echo "== servers: PostgreSQL for the state store suite (installed if missing)"
 scripts/postgres.sh stop >/dev/null 2>&1 || true
 eval "$(scripts/postgres.sh start)"
-trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true; scripts/cyrus.sh stop >/dev/null 2>&1 || true' EXIT
+
+echo "== servers: Cyrus IMAP for --send server scheduling (installed if missing)"
+scripts/cyrus.sh stop >/dev/null 2>&1 || true
+eval "$(scripts/cyrus.sh start)"
 
 echo "== go test"
 go test -count=1 -timeout 12m ./...
