@@ -19,8 +19,9 @@ type Property struct {
 // parsed on demand: most lines never need them.
 func (p Property) Params() ical.Params {
 	params := ical.Params{}
-	for pos := len(p.Name); pos < len(p.head) && p.head[pos] == ';'; {
-		next, err := parseParam(p.head, pos+1, params)
+	head := p.head + ":" // the ':' that ends the last parameter's value
+	for pos := len(p.Name); pos < len(head) && head[pos] == ';'; {
+		next, err := parseParam(head, pos+1, params)
 		if err != nil {
 			break
 		}
