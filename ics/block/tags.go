@@ -30,7 +30,7 @@ func tagAt(src string, i int) (tag, bool) {
 		name, end := tagName(src, i+1)
 		t := tag{name: name, start: i, end: end, void: voidTags[name] || strings.HasSuffix(src[i:end], "/>")}
 		if rawTextTags[name] && !t.void {
-			t.end = skipPast(src, skipPast(src, end, "</"+name), ">")
+			t.end = skipPast(src, skipPastEndTag(src, end, name), ">")
 			t.void = true
 		}
 		return t, true
@@ -74,6 +74,23 @@ func skipPast(src string, i int, marker string) int {
 		return len(src)
 	}
 	return i + k + len(marker)
+}
+
+// skipPastEndTag returns the offset past "</name" at or after i, the name
+// matched in any case (<HEAD> ... </HEAD>), or len(src) when there is none.
+func skipPastEndTag(src string, i int, name string) int {
+	for i < len(src) {
+		k := strings.Index(src[i:], "</")
+		if k < 0 {
+			break
+		}
+		at := i + k + 2
+		if at+len(name) <= len(src) && strings.EqualFold(src[at:at+len(name)], name) {
+			return at + len(name)
+		}
+		i = at
+	}
+	return len(src)
 }
 
 var voidTags = map[string]bool{
