@@ -3,6 +3,7 @@ package ics
 import (
 	"fmt"
 	"hash/fnv"
+	"html"
 	"net/url"
 	"slices"
 	"strings"
@@ -82,11 +83,19 @@ func htmlBody(comp *Component) (Property, bool) {
 
 // ownsBlock reports whether the block belongs to this meeting: it matches
 // the meeting's online-meeting properties where they name a join link, and
-// a Skype link's user part is the organiser's.
+// a Skype link's user part is the organiser's. A property matches the
+// block's join link or any other link inside the block (a 2025 Teams block
+// shows a short teams.microsoft.com/meet/ link and keeps the meetup-join
+// link the properties name as its "System reference").
 func (c *Calendar) ownsBlock(m *Meeting, b block.Block, organizer []string) bool {
 	links := meetingLinks(m.First())
-	if len(links) > 0 && !slices.ContainsFunc(links, func(l string) bool { return sameLink(l, b.JoinURL) }) {
-		return false
+	if len(links) > 0 && !slices.ContainsFunc(links, func(l string) bool { return sameMeeting(l, b.JoinURL) }) {
+		inner := blockLinks(blockText(m, b))
+		if !slices.ContainsFunc(links, func(l string) bool {
+			return slices.ContainsFunc(inner, func(in string) bool { return sameMeeting(l, in) })
+		}) {
+			return false
+		}
 	}
 	if b.Provider == block.ProviderSkype && b.SkypeUser != "" {
 		return slices.ContainsFunc(organizer, func(a string) bool {
@@ -94,6 +103,68 @@ func (c *Calendar) ownsBlock(m *Meeting, b block.Block, organizer []string) bool
 		})
 	}
 	return true
+}
+
+// blockText returns the text of the block found in the meeting, from the
+// body findBlockIn found it in.
+func blockText(m *Meeting, b block.Block) string {
+	for _, comp := range m.Components() {
+		found, ok := componentBlock(comp)
+		if !ok || found.Start != b.Start || found.End != b.End || found.JoinURL != b.JoinURL {
+			continue
+		}
+		p, ok := comp.Prop("DESCRIPTION")
+		if !ok {
+			p, ok = htmlBody(comp)
+		}
+		if text := p.Text(); ok && b.End <= len(text) {
+			return text[b.Start:b.End]
+		}
+	}
+	return ""
+}
+
+// blockLinks returns the http(s) links written in a block, text or HTML.
+func blockLinks(text string) []string {
+	var links []string
+	for i := 0; i < len(text); {
+		k := strings.Index(text[i:], "http")
+		if k < 0 {
+			break
+		}
+		start := i + k
+		end := start
+		for end < len(text) && !strings.ContainsRune(" \t\r\n<>\"'", rune(text[end])) {
+			end++
+		}
+		if l := html.UnescapeString(text[start:end]); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
+			links = append(links, l)
+		}
+		i = max(end, start+4)
+	}
+	return links
+}
+
+// sameMeeting compares two join links as sameLink does; two Teams
+// meetup-join links name the same meeting when their paths (the thread)
+// agree, whatever their ?context= says.
+func sameMeeting(a, b string) bool {
+	if sameLink(a, b) {
+		return true
+	}
+	ta, tb := meetupThread(a), meetupThread(b)
+	return ta != "" && ta == tb
+}
+
+// meetupThread returns the unescaped, lower-cased path of a Teams
+// meetup-join link, or "".
+func meetupThread(link string) string {
+	c := canonicalLink(link)
+	path, _, _ := strings.Cut(c, "?")
+	if !strings.Contains(path, "/l/meetup-join/") {
+		return ""
+	}
+	return strings.ToLower(path)
 }
 
 // meetingLinks returns the http(s) join links named by the online-meeting

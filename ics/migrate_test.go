@@ -31,6 +31,14 @@ func teamsBody(join string) string {
 		"________________________________________________________________________________\n\nCuộc họp kết thúc lúc 10 giờ."
 }
 
+// teams2025Body is the 2025 block: a short meet/ link to join, the
+// meetup-join link only as its "System reference".
+const teams2025Body = "Hello\n\n________________________________________________________________________________\n" +
+	"Microsoft Teams meeting\nJoin: https://teams.microsoft.com/meet/24492917083867?p=7ZkQ2u4XyZaB1cDe\n" +
+	"Meeting ID: 244 929 170 838 67\nPasscode: 7ZkQ2u\n________________________________\n" +
+	"Need help?<https://aka.ms/JoinTeamsMeeting?omkt=en-US> | System reference<" + oldJoin + ">\n" +
+	"________________________________________________________________________________\n"
+
 type event struct {
 	uid, start, organizer, extra, body string
 	attendees                          int
@@ -120,6 +128,9 @@ func TestSkipReasons(t *testing.T) {
 		{"pasted block", event{body: teamsBody(oldJoin), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER%40thread.v2/0\r\n"}, newTeams, PastedBlock},
 		{"own block with properties", event{body: teamsBody(oldJoin), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"}, newTeams, ""},
 		{"already current", event{body: teamsBody(oldJoin)}, Change{}, AlreadyCurrent},
+		{"own block, property without context", event{body: teamsBody(oldJoin), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD%40thread.v2/0\r\n"}, newTeams, ""},
+		{"2025 block, property names its system reference", event{body: teams2025Body, extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"}, newTeams, ""},
+		{"2025 block, property names another meeting", event{body: teams2025Body, extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER%40thread.v2/0\r\n"}, newTeams, PastedBlock},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
