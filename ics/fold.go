@@ -9,8 +9,13 @@ const foldWidth = 75 // octets per physical line, line ending excluded
 
 // fold writes one content line folded at 75 octets with CRLF endings. A fold
 // never splits a UTF-8 character or an escape sequence; continuation lines
-// start with one space.
+// start with one space. A raw line break kept from the input (some
+// exporters write them inside values) is written as the escape \n, so the
+// line stays one content line.
 func fold(text string) string {
+	if strings.ContainsAny(text, "\r\n") {
+		text = rawBreaks.Replace(text)
+	}
 	var b strings.Builder
 	b.Grow(len(text) + len(text)/foldWidth*3 + 2)
 	width := foldWidth
@@ -25,6 +30,8 @@ func fold(text string) string {
 	b.WriteString("\r\n")
 	return b.String()
 }
+
+var rawBreaks = strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\n`)
 
 // foldCut returns where to cut text so the piece is at most width octets and
 // ends neither inside a UTF-8 character nor between '\' and its escaped

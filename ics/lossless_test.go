@@ -233,3 +233,17 @@ func lostLine(cal *Calendar) int {
 	}
 	return 0
 }
+
+// A raw line break kept in a value that is written again becomes the
+// escape \n: the edited line stays one content line.
+func TestFoldEscapesRawBreaks(t *testing.T) {
+	for in, want := range map[string]string{
+		"DESCRIPTION:Hello\r\nworld": `DESCRIPTION:Hello\nworld` + "\r\n",
+		"DESCRIPTION:Hello\nworld":   `DESCRIPTION:Hello\nworld` + "\r\n",
+		"DESCRIPTION:a\rb\n\nc":      `DESCRIPTION:a\nb\n\nc` + "\r\n",
+	} {
+		if got := fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
