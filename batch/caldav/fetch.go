@@ -1,0 +1,149 @@
+package caldav
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Fetch returns the events of a calendar collection that have an
+// occurrence at or after from (a time-range calendar-query, RFC 4791 7.8:
+// a series that began earlier but recurs into the range comes back whole);
+// from zero returns every event. Objects come sorted by Href with the
+// server's bytes.
+//
+// When the multi-object answer cannot be decoded, Fetch lists the
+// matching hrefs without their data and GETs each one. Either way an
+// object that cannot be read, or is not iCalendar at all, becomes an
+// ObjectError naming its URL and the rest proceed. The error return is
+// for the collection as a whole (auth, unreachable, not a calendar).
+func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) ([]Object, []ObjectError, error) {
+	base, err := url.Parse(collection)
+	if err != nil {
+		return nil, nil, fmt.Errorf("caldav: calendar URL %q: %w", collection, err)
+	}
+	found, err := c.report(ctx, collection, from, true)
+	if err != nil && !isDecodeError(err) {
+		return nil, nil, err
+	}
+	if err != nil { // one bad object can spoil the whole answer: list, then GET each
+		found, err = c.report(ctx, collection, from, false)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	var (
+		objs []Object
+		bad  []ObjectError
+	)
+	for _, f := range found {
+		href, err := resolveHref(base, f.href)
+		if err != nil {
+			bad = append(bad, ObjectError{Href: f.href, Err: err})
+			continue
+		}
+		if sameCollection(base, href) {
+			continue
+		}
+		obj, err := c.object(ctx, href, f)
+		if err != nil {
+			bad = append(bad, asObjectError(href, err))
+			continue
+		}
+		objs = append(objs, obj)
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Href < objs[j].Href })
+	return objs, bad, nil
+}
+
+// object takes one response's data when it is usable, else GETs the object.
+func (c *Client) object(ctx context.Context, href string, f found) (Object, error) {
+	if f.data != nil && f.etag != nil {
+		obj := Object{Href: href, ETag: quoteETag(*f.etag), Data: []byte(*f.data)}
+		if check(obj) == nil {
+			return obj, nil
+		}
+	}
+	return c.Get(ctx, href)
+}
+
+func asObjectError(href string, err error) ObjectError {
+	if oe, ok := err.(ObjectError); ok {
+		return oe
+	}
+	return ObjectError{Href: redact(href), Err: err}
+}
+
+func sameCollection(base *url.URL, href string) bool {
+	u, err := url.Parse(href)
+	return err == nil && strings.TrimSuffix(u.Path, "/") == strings.TrimSuffix(base.Path, "/")
+}
+
+// decodeError marks a multi-status answer that arrived but could not be read.
+type decodeError struct{ err error }
+
+func (e decodeError) Error() string { return e.err.Error() }
+func (e decodeError) Unwrap() error { return e.err }
+
+func isDecodeError(err error) bool {
+	_, ok := err.(decodeError)
+	return ok
+}
+
+// report runs a calendar-query for VEVENTs from `from` on, with or
+// without the objects' data.
+func (c *Client) report(ctx context.Context, collection string, from time.Time, withData bool) ([]found, error) {
+	prop := `<D:getetag/>`
+	if withData {
+		prop += `<C:calendar-data/>`
+	}
+	filter := `<C:comp-filter name="VEVENT"/>`
+	if !from.IsZero() {
+		filter = `<C:comp-filter name="VEVENT"><C:time-range start="` + from.UTC().Format("20060102T150405Z") + `"/></C:comp-filter>`
+	}
+	body := xmlHeader + `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">` +
+		`<D:prop>` + prop + `</D:prop>` +
+		`<C:filter><C:comp-filter name="VCALENDAR">` + filter + `</C:comp-filter></C:filter>` +
+		`</C:calendar-query>`
+	return c.multistatus(ctx, "REPORT", collection, "1", body)
+}
+
+// propfind asks for props (XML elements in the D: and C: namespaces).
+func (c *Client) propfind(ctx context.Context, href, depth, props string) ([]found, error) {
+	body := xmlHeader + `<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>` +
+		props + `</D:prop></D:propfind>`
+	return c.multistatus(ctx, "PROPFIND", href, depth, body)
+}
+
+const xmlHeader = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
+
+// multistatus sends a WebDAV request expecting a 207 answer.
+func (c *Client) multistatus(ctx context.Context, method, href, depth, body string) ([]found, error) {
+	req, err := newRequest(ctx, method, href, []byte(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", `application/xml; charset="utf-8"`)
+	req.Header.Set("Depth", depth)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusMultiStatus {
+		return nil, fmt.Errorf("caldav: %s %s: expected 207 Multi-Status, got %s", method, redact(href), resp.Status)
+	}
+	data, err := readAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)
+	}
+	fs, err := decodeMultistatus(data)
+	if err != nil {
+		return nil, decodeError{fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)}
+	}
+	return fs, nil
+}
