@@ -14,7 +14,7 @@ import (
 // Credentials say which user name and password to send to a server. They
 // come from the environment or a netrc file, never from flags.
 type Credentials struct {
-	User, Password string  // MMS_CALDAV_USER / MMS_CALDAV_PASSWORD: every host
+	User, Password string    // MMS_CALDAV_USER / MMS_CALDAV_PASSWORD: every host
 	Netrc          []Machine // from the netrc file, in file order
 }
 

@@ -3,8 +3,8 @@ package caldav
 import (
 	"context"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"

@@ -27,6 +27,9 @@ type propstat struct {
 	Prop   struct {
 		ETag         *string `xml:"DAV: getetag"`
 		CalendarData *string `xml:"urn:ietf:params:xml:ns:caldav calendar-data"`
+		Principal *struct {
+			Href string `xml:"DAV: href"`
+		} `xml:"DAV: current-user-principal"`
 		ResourceType *struct {
 			Calendar *struct{} `xml:"urn:ietf:params:xml:ns:caldav calendar"`
 		} `xml:"DAV: resourcetype"`
@@ -39,6 +42,7 @@ type found struct {
 	etag       *string
 	data       *string
 	isCalendar bool
+	principal  string // current-user-principal href
 }
 
 // decodeMultistatus reads a 207 body, keeping carriage returns in text:
@@ -64,6 +68,9 @@ func decodeMultistatus(body []byte) ([]found, error) {
 			}
 			if ps.Prop.CalendarData != nil {
 				f.data = ps.Prop.CalendarData
+			}
+			if p := ps.Prop.Principal; p != nil {
+				f.principal = strings.TrimSpace(p.Href)
 			}
 			if rt := ps.Prop.ResourceType; rt != nil && rt.Calendar != nil {
 				f.isCalendar = true

@@ -25,25 +25,31 @@ func (c *Client) Resolve(ctx context.Context, u string) (string, error) {
 	if _, ok := base.User.Password(); ok {
 		return "", fmt.Errorf("caldav: %s: the URL holds a password; put it in the netrc file or MMS_CALDAV_PASSWORD instead", base.Redacted())
 	}
-	fs, err := c.propfind(ctx, u, "0", `<D:resourcetype/>`)
+	fs, err := c.propfind(ctx, u, "0", `<D:resourcetype/><D:current-user-principal/>`)
 	if err != nil {
 		return "", err
 	}
-	if len(fs) > 0 && fs[0].isCalendar {
+	if len(fs) == 0 {
+		return "", fmt.Errorf("caldav: %s: the server said nothing about the URL (PROPFIND)", base.Redacted())
+	}
+	if fs[0].isCalendar {
 		return u, nil
 	}
-	return c.discover(ctx, base)
+	if fs[0].principal == "" {
+		return "", fmt.Errorf("caldav: %s: neither a calendar collection nor a CalDAV server that names the current user's principal", base.Redacted())
+	}
+	principal, err := url.Parse(fs[0].principal)
+	if err != nil {
+		return "", fmt.Errorf("caldav: %s: bad current-user-principal %q: %w", base.Redacted(), fs[0].principal, err)
+	}
+	return c.discover(ctx, base, base.ResolveReference(principal).Path)
 }
 
 // discover walks principal -> calendar-home-set -> calendars with go-webdav.
-func (c *Client) discover(ctx context.Context, base *url.URL) (string, error) {
+func (c *Client) discover(ctx context.Context, base *url.URL, principal string) (string, error) {
 	dav, err := caldav.NewClient(c.http, base.String())
 	if err != nil {
 		return "", fmt.Errorf("caldav: %s: %w", base.Redacted(), err)
-	}
-	principal, err := dav.FindCurrentUserPrincipal(ctx)
-	if err != nil {
-		return "", fmt.Errorf("caldav: %s: finding the current user's principal: %w", base.Redacted(), err)
 	}
 	home, err := dav.FindCalendarHomeSet(ctx, principal)
 	if err != nil {
