@@ -14,8 +14,9 @@ import (
 // client of its own with TLS verified, 4 requests per server, 4 retries.
 type Options struct {
 	// HTTP is the client whose Transport gets wrapped (nil: a new client
-	// on a clone of http.DefaultTransport, certificates verified). Its
-	// Timeout, if any, covers a request with all its retries.
+	// on a clone of http.DefaultTransport, certificates verified, 2
+	// minutes at most for an answer to start). Its Timeout, if any,
+	// covers a request with all its retries.
 	HTTP *http.Client
 	// Credentials for each server; see LoadCredentials.
 	Credentials Credentials
@@ -94,7 +95,9 @@ func New(o Options) (*Client, error) {
 	o = o.withDefaults()
 	base := o.HTTP.Transport
 	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = 2 * time.Minute // a hung server is a retried timeout
+		base = t
 	}
 	hc := *o.HTTP
 	hc.Transport = &transport{

@@ -27,7 +27,7 @@ type propstat struct {
 	Prop   struct {
 		ETag         *string `xml:"DAV: getetag"`
 		CalendarData *string `xml:"urn:ietf:params:xml:ns:caldav calendar-data"`
-		Principal *struct {
+		Principal    *struct {
 			Href string `xml:"DAV: href"`
 		} `xml:"DAV: current-user-principal"`
 		ResourceType *struct {

@@ -36,8 +36,8 @@ func (c *Client) Get(ctx context.Context, href string) (Object, error) {
 	if err != nil {
 		return Object{}, err
 	}
-	defer resp.Body.Close()
 	data, err := readAll(resp.Body)
+	resp.Body.Close() // frees the host slot before any further request
 	if err != nil {
 		return Object{}, fmt.Errorf("caldav: GET %s: %w", redact(href), err)
 	}

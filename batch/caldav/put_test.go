@@ -124,3 +124,22 @@ func TestPutSendsBytesAsGiven(t *testing.T) {
 		t.Errorf("server received %q, want %q", got, data)
 	}
 }
+
+// With one request per server, reading back a missing ETag must not wait
+// for the slot its own answer still holds.
+func TestMissingETagWithOneSlot(t *testing.T) {
+	s := newFakeServer(t)
+	seed(t, s, "a")
+	s.inject(&fault{method: "GET", rewrite: func(rec *httptest.ResponseRecorder, _ *http.Request) { rec.Header().Del("ETag") }})
+	s.inject(&fault{method: "PUT", rewrite: func(rec *httptest.ResponseRecorder, _ *http.Request) { rec.Header().Del("ETag") }})
+	c, _ := testClient(t, Options{RequestsPerServer: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a deadlock fails instead of hanging
+	defer cancel()
+	obj, err := c.Get(ctx, s.url(workPath+"a.ics"))
+	if err != nil || obj.ETag == "" {
+		t.Fatalf("Get: %q %v", obj.ETag, err)
+	}
+	if _, err := c.Put(ctx, obj.Href, []byte(event("a", "b")), obj.ETag); err != nil {
+		t.Fatal(err)
+	}
+}

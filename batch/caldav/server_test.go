@@ -136,6 +136,8 @@ type fault struct {
 	times        int    // how many requests it applies to; 0: all
 	// respond answers instead of the handler when set.
 	respond func(w http.ResponseWriter, r *http.Request)
+	// before runs ahead of the handler when set (someone else's edit).
+	before func(r *http.Request)
 	// rewrite edits the handler's answer when set.
 	rewrite func(rec *httptest.ResponseRecorder, r *http.Request)
 }
@@ -153,12 +155,17 @@ type fakeServer struct {
 
 func newFakeServer(t *testing.T) *fakeServer {
 	t.Helper()
+	s := startFakeServer()
+	t.Cleanup(s.Close)
+	return s
+}
+
+func startFakeServer() *fakeServer {
 	s := &fakeServer{backend: &memBackend{objects: map[string]*ical.Calendar{}}}
 	h := &caldav.Handler{Backend: s.backend}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.serve(h, w, r)
 	}))
-	t.Cleanup(s.Close)
 	return s
 }
 
@@ -218,6 +225,9 @@ func (s *fakeServer) serve(h http.Handler, w http.ResponseWriter, r *http.Reques
 		f.respond(w, r)
 		return
 	}
+	if f != nil && f.before != nil {
+		f.before(r)
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
 	if f != nil && f.rewrite != nil {
@@ -232,8 +242,7 @@ func (s *fakeServer) serve(h http.Handler, w http.ResponseWriter, r *http.Reques
 }
 
 // put stores an object directly in the backend (as someone else's client would).
-func (s *fakeServer) put(t *testing.T, p, data string) {
-	t.Helper()
+func (s *fakeServer) put(t testing.TB, p, data string) {
 	cal, err := ical.NewDecoder(strings.NewReader(data)).Decode()
 	if err != nil {
 		t.Fatalf("fixture %s: %v", p, err)
