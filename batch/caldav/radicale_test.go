@@ -47,7 +47,8 @@ func TestRadicale(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("discovery from the server root", func(t *testing.T) {
-		cal := srv.MakeCalendar(t, "erin", "default")
+		// "0000-" sorts before any calendar other tests may give erin.
+		cal := srv.MakeCalendar(t, "erin", "0000-default")
 		c := radicaleClient(t, srv, "erin")
 		got, err := c.Resolve(ctx, srv.UserURL("erin"))
 		if err != nil {

@@ -213,3 +213,20 @@ func TestRequestsPerServer(t *testing.T) {
 		t.Errorf("at most %d requests in flight, want %d", maxSeen, limit)
 	}
 }
+
+// A Retry-After pauses every request to that host, not just the one
+// that got it.
+func TestRetryAfterPausesTheHost(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
+	tr := &transport{limit: 2, sleep: clock.Sleep, now: clock.Now, hosts: map[string]*hostState{}}
+	tr.host("a:1").pause(clock.Now().Add(10 * time.Second))
+	if err := tr.acquire(context.Background(), tr.host("b:1")); err != nil || len(clock.slept()) != 0 {
+		t.Fatalf("another host waited: %v %v", clock.slept(), err)
+	}
+	if err := tr.acquire(context.Background(), tr.host("a:1")); err != nil {
+		t.Fatal(err)
+	}
+	if got := clock.slept(); !slices.Equal(got, []time.Duration{10 * time.Second}) {
+		t.Errorf("slept %v, want 10s", got)
+	}
+}
