@@ -100,6 +100,9 @@ func New(o Options) (*Client, error) {
 		base = t
 	}
 	hc := *o.HTTP
+	if hc.CheckRedirect == nil {
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
 	hc.Transport = &transport{
 		base: base, creds: o.Credentials, limit: o.RequestsPerServer, retries: o.Retries,
 		backoff: o.Backoff, maxWait: o.MaxWait, sleep: o.Sleep, now: o.Now,
@@ -117,6 +120,16 @@ type doer struct {
 
 func (d doer) Do(req *http.Request) (*http.Response, error) {
 	resp, err := d.c.Do(req)
+	for hops := 0; err == nil && hops < maxRedirects; hops++ {
+		next, ok := redirect(req, resp)
+		if !ok {
+			break
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		req = next
+		resp, err = d.c.Do(req)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +143,34 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 		Method: req.Method, URL: req.URL.Redacted(), Code: resp.StatusCode, RetryAfter: wait,
 		Body: oneLine(string(body)),
 	}
+}
+
+const maxRedirects = 10
+
+// redirect is the request that a 301, 302, 307 or 308 answer points to,
+// with the same method and body: net/http would turn a PROPFIND or REPORT
+// into a GET on 301 and 302. The user name stays when the host does.
+func redirect(req *http.Request, resp *http.Response) (*http.Request, bool) {
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+	default:
+		return nil, false
+	}
+	loc, err := req.URL.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.Header.Get("Location") == "" || (req.Body != nil && req.GetBody == nil) {
+		return nil, false
+	}
+	if loc.User == nil && loc.Host == req.URL.Host {
+		loc.User = req.URL.User
+	}
+	next := req.Clone(req.Context())
+	next.URL, next.Host = loc, ""
+	if req.GetBody != nil {
+		if next.Body, err = req.GetBody(); err != nil {
+			return nil, false
+		}
+	}
+	return next, true
 }
 
 // oneLine squeezes an error body into one short line for a message.

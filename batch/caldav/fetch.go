@@ -109,11 +109,13 @@ func (c *Client) report(ctx context.Context, collection string, from time.Time, 
 		`<D:prop>` + prop + `</D:prop>` +
 		`<C:filter><C:comp-filter name="VCALENDAR">` + filter + `</C:comp-filter></C:filter>` +
 		`</C:calendar-query>`
-	return c.multistatus(ctx, "REPORT", collection, "1", body)
+	fs, _, err := c.multistatus(ctx, "REPORT", collection, "1", body)
+	return fs, err
 }
 
-// propfind asks for props (XML elements in the D: and C: namespaces).
-func (c *Client) propfind(ctx context.Context, href, depth, props string) ([]found, error) {
+// propfind asks for props (XML elements in the D: and C: namespaces) and
+// says where the answer came from after redirects.
+func (c *Client) propfind(ctx context.Context, href, depth, props string) ([]found, *url.URL, error) {
 	body := xmlHeader + `<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>` +
 		props + `</D:prop></D:propfind>`
 	return c.multistatus(ctx, "PROPFIND", href, depth, body)
@@ -121,29 +123,30 @@ func (c *Client) propfind(ctx context.Context, href, depth, props string) ([]fou
 
 const xmlHeader = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
 
-// multistatus sends a WebDAV request expecting a 207 answer.
-func (c *Client) multistatus(ctx context.Context, method, href, depth, body string) ([]found, error) {
+// multistatus sends a WebDAV request expecting a 207 answer; it returns
+// the URL that answered (after redirects).
+func (c *Client) multistatus(ctx context.Context, method, href, depth, body string) ([]found, *url.URL, error) {
 	req, err := newRequest(ctx, method, href, []byte(body))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req.Header.Set("Content-Type", `application/xml; charset="utf-8"`)
 	req.Header.Set("Depth", depth)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusMultiStatus {
-		return nil, fmt.Errorf("caldav: %s %s: expected 207 Multi-Status, got %s", method, redact(href), resp.Status)
+		return nil, nil, fmt.Errorf("caldav: %s %s: expected 207 Multi-Status, got %s", method, redact(href), resp.Status)
 	}
 	data, err := readAll(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)
+		return nil, nil, fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)
 	}
 	fs, err := decodeMultistatus(data)
 	if err != nil {
-		return nil, decodeError{fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)}
+		return nil, nil, decodeError{fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)}
 	}
-	return fs, nil
+	return fs, resp.Request.URL, nil
 }

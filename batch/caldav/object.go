@@ -41,6 +41,9 @@ func (c *Client) Get(ctx context.Context, href string) (Object, error) {
 	if err != nil {
 		return Object{}, fmt.Errorf("caldav: GET %s: %w", redact(href), err)
 	}
+	if resp.StatusCode != http.StatusOK {
+		return Object{}, fmt.Errorf("caldav: GET %s: expected 200 OK, got %s", redact(href), resp.Status)
+	}
 	if t, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); t != "" && t != "text/calendar" {
 		return Object{}, fmt.Errorf("caldav: GET %s: the server answered %s, not text/calendar", redact(href), t)
 	}
@@ -77,6 +80,9 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return "", fmt.Errorf("caldav: PUT %s: expected 201 or 204, got %s", redact(href), resp.Status)
+	}
 	if etag := quoteETag(resp.Header.Get("ETag")); etag != "" {
 		return etag, nil
 	}
@@ -85,7 +91,7 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 
 // etag asks the server for an object's entity tag (PROPFIND, depth 0).
 func (c *Client) etag(ctx context.Context, href string) (string, error) {
-	fs, err := c.propfind(ctx, href, "0", `<D:getetag/>`)
+	fs, _, err := c.propfind(ctx, href, "0", `<D:getetag/>`)
 	if err != nil {
 		return "", err
 	}

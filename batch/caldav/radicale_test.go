@@ -57,6 +57,9 @@ func TestRadicale(t *testing.T) {
 		if got != cal {
 			t.Errorf("Resolve(root) = %s, want %s", got, cal)
 		}
+		if got, err := c.Resolve(ctx, srv.UserURL("erin")+".well-known/caldav"); err != nil || got != cal {
+			t.Errorf("Resolve(/.well-known/caldav) = %s, %v; want %s", got, err, cal)
+		}
 		if got, err := c.Resolve(ctx, cal); err != nil || got != cal {
 			t.Errorf("Resolve(collection) = %s, %v", got, err)
 		}

@@ -2,6 +2,8 @@ package caldav
 
 import (
 	"context"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,5 +41,24 @@ func TestResolveRejects(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), "secret") {
 			t.Errorf("Resolve(%q) = %v; want an error that shows no password", u, err)
 		}
+	}
+}
+
+// A bare host whose root is no DAV resource is tried at
+// /.well-known/caldav, and the redirect there keeps the PROPFIND a
+// PROPFIND (net/http alone would turn it into a GET).
+func TestResolveWellKnown(t *testing.T) {
+	s := newFakeServer(t)
+	s.inject(&fault{method: "PROPFIND", path: "/", respond: answer(http.StatusMethodNotAllowed)})
+	s.inject(&fault{path: "/.well-known/caldav", respond: func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/alice/", http.StatusMovedPermanently)
+	}})
+	c, _ := testClient(t, Options{})
+	got, err := c.Resolve(context.Background(), s.url("/"))
+	if err != nil || got != s.url(workPath) {
+		t.Fatalf("Resolve = %s, %v; want %s", got, err, s.url(workPath))
+	}
+	if !slices.Contains(s.log(), "PROPFIND /alice/") {
+		t.Errorf("the redirect was not followed as a PROPFIND: %v", s.log())
 	}
 }
