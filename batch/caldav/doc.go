@@ -19,16 +19,19 @@
 //     to create), so an object edited on the server since it was read is
 //     never overwritten; the server's 412 is ErrChanged.
 //   - One bad object costs only itself: when a multi-object answer cannot
-//     be decoded, Fetch lists the hrefs and GETs each object, and reports
-//     the ones that fail as ObjectError with their URL.
+//     be decoded or the server fails on it, Fetch lists the hrefs and GETs
+//     each object, and reports the ones that fail as ObjectError with
+//     their URL.
 //   - One retry and throttle layer (an http.RoundTripper under everything,
 //     go-webdav included): at most Options.RequestsPerServer requests in
 //     flight per host, 429/503 Retry-After (seconds or HTTP date) honoured
 //     for every request to that host, 500/502/503/504 and network
 //     failures retried with exponential backoff up to Options.Retries
 //     times. Credentials go with the first request (some servers answer an
-//     unauthenticated PROPFIND with 207, not 401). TLS certificates are
-//     verified unless the caller's own http.Client says otherwise.
+//     unauthenticated PROPFIND with 207, not 401). Redirects keep their
+//     method and body (net/http alone would turn a PROPFIND into a GET).
+//     TLS certificates are verified unless the caller's own http.Client
+//     says otherwise.
 //
 // Errors are classified by behaviour: errors.Is(err, ErrAuth) (401/403:
 // stop that user, not the batch), errors.Is(err, ErrChanged) (412: re-read

@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,31 +17,27 @@ import (
 // from zero returns every event. Objects come sorted by Href with the
 // server's bytes.
 //
-// When the multi-object answer cannot be decoded, Fetch lists the
-// matching hrefs without their data and GETs each one. Either way an
-// object that cannot be read, or is not iCalendar at all, becomes an
-// ObjectError naming its URL and the rest proceed. The error return is
-// for the collection as a whole (auth, unreachable, not a calendar).
+// When the multi-object answer cannot be decoded, or the server fails on
+// it (500), Fetch lists the matching hrefs without their data (failing
+// that, every object of the collection, PROPFIND depth 1) and GETs each
+// one. Either way an object that cannot be read, or is not iCalendar at
+// all, becomes an ObjectError naming its URL and the rest proceed. The
+// error return is for the collection as a whole (auth, busy or
+// unreachable server, not a calendar).
 func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) ([]Object, []ObjectError, error) {
 	base, err := url.Parse(collection)
 	if err != nil {
 		return nil, nil, fmt.Errorf("caldav: calendar URL %q: %w", collection, err)
 	}
-	found, err := c.report(ctx, collection, from, true)
-	if err != nil && !isDecodeError(err) {
+	listed, err := c.list(ctx, collection, from)
+	if err != nil {
 		return nil, nil, err
-	}
-	if err != nil { // one bad object can spoil the whole answer: list, then GET each
-		found, err = c.report(ctx, collection, from, false)
-		if err != nil {
-			return nil, nil, err
-		}
 	}
 	var (
 		objs []Object
 		bad  []ObjectError
 	)
-	for _, f := range found {
+	for _, f := range listed {
 		href, err := resolveHref(base, f.href)
 		if err != nil {
 			bad = append(bad, ObjectError{Href: f.href, Err: err})
@@ -58,6 +55,35 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 	}
 	sort.Slice(objs, func(i, j int) bool { return objs[i].Href < objs[j].Href })
 	return objs, bad, nil
+}
+
+// list finds the objects to read: a calendar-query with their data;
+// when one bad object spoils that answer (it cannot be decoded, or the
+// server fails on it), the same query without data; failing that, every
+// object of the collection (PROPFIND). Objects listed without data are
+// read one by one.
+func (c *Client) list(ctx context.Context, collection string, from time.Time) ([]found, error) {
+	fs, err := c.report(ctx, collection, from, true)
+	if !spoiled(err) {
+		return fs, err
+	}
+	if fs, err = c.report(ctx, collection, from, false); !spoiled(err) {
+		return fs, err
+	}
+	fs, _, err = c.propfind(ctx, collection, "1", `<D:resourcetype/><D:getetag/>`)
+	var objs []found
+	for _, f := range fs {
+		if !f.isCollection {
+			objs = append(objs, f)
+		}
+	}
+	return objs, err
+}
+
+// spoiled: a multi-object answer that a single object may have broken.
+func spoiled(err error) bool {
+	var se *StatusError
+	return isDecodeError(err) || errors.As(err, &se) && se.Code == http.StatusInternalServerError
 }
 
 // object takes one response's data when it is usable, else GETs the object.

@@ -160,3 +160,33 @@ func TestFetchMissingCollection(t *testing.T) {
 		t.Errorf("a 404 is neither temporary nor an auth error")
 	}
 }
+
+// A server that fails on the whole query (one object it cannot
+// serialize) still gives every object by PROPFIND and GET.
+func TestFetchServerErrorFallsBackToPROPFIND(t *testing.T) {
+	s := newFakeServer(t)
+	seed(t, s, "a", "b")
+	s.inject(&fault{method: "REPORT", respond: answer(http.StatusInternalServerError)})
+	c, clock := testClient(t, Options{Retries: 1})
+	objs, bad, err := c.Fetch(context.Background(), s.url(workPath), time.Time{})
+	if err != nil || len(bad) != 0 || len(objs) != 2 {
+		t.Fatalf("Fetch: %d objects, %v, %v", len(objs), bad, err)
+	}
+	if s.count("REPORT") != 4 || s.count("PROPFIND") != 1 || s.count("GET") != 2 {
+		t.Errorf("requests: %v", s.log())
+	}
+	if len(clock.slept()) != 2 {
+		t.Errorf("each REPORT retried once: slept %v", clock.slept())
+	}
+}
+
+// A busy server is not taken for a broken answer: no fallback.
+func TestFetchBusyServerNoFallback(t *testing.T) {
+	s := newFakeServer(t)
+	s.inject(&fault{method: "REPORT", respond: answer(http.StatusServiceUnavailable)})
+	c, _ := testClient(t, Options{Retries: 1})
+	_, _, err := c.Fetch(context.Background(), s.url(workPath), time.Time{})
+	if !Temporary(err) || s.count("PROPFIND") != 0 {
+		t.Errorf("err %v after %v", err, s.log())
+	}
+}

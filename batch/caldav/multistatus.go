@@ -31,18 +31,20 @@ type propstat struct {
 			Href string `xml:"DAV: href"`
 		} `xml:"DAV: current-user-principal"`
 		ResourceType *struct {
-			Calendar *struct{} `xml:"urn:ietf:params:xml:ns:caldav calendar"`
+			Collection *struct{} `xml:"DAV: collection"`
+			Calendar   *struct{} `xml:"urn:ietf:params:xml:ns:caldav calendar"`
 		} `xml:"DAV: resourcetype"`
 	} `xml:"DAV: prop"`
 }
 
 // found is what one response says with status 200 (2xx).
 type found struct {
-	href       string
-	etag       *string
-	data       *string
-	isCalendar bool
-	principal  string // current-user-principal href
+	href         string
+	etag         *string
+	data         *string
+	isCalendar   bool
+	isCollection bool
+	principal    string // current-user-principal href
 }
 
 // decodeMultistatus reads a 207 body, keeping carriage returns in text:
@@ -72,8 +74,9 @@ func decodeMultistatus(body []byte) ([]found, error) {
 			if p := ps.Prop.Principal; p != nil {
 				f.principal = strings.TrimSpace(p.Href)
 			}
-			if rt := ps.Prop.ResourceType; rt != nil && rt.Calendar != nil {
-				f.isCalendar = true
+			if rt := ps.Prop.ResourceType; rt != nil {
+				f.isCalendar = rt.Calendar != nil
+				f.isCollection = rt.Collection != nil || rt.Calendar != nil
 			}
 		}
 		if r.Status != "" && !okStatus(r.Status) {

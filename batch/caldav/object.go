@@ -21,7 +21,7 @@ const maxObject = 64 << 20
 // Object is one calendar object resource as the server sent it.
 type Object struct {
 	Href string // absolute URL (user name kept, never a password)
-	ETag string // quoted entity tag, e.g. "\"abc\""; an unquoted one from the server is quoted
+	ETag string // entity tag as on the wire, quotes included ("abc"); a bare one from the server gets quotes
 	Data []byte // the server's bytes, never re-encoded
 }
 
