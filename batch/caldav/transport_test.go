@@ -2,15 +2,22 @@ package caldav
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-ical"
+	"github.com/emersion/go-webdav/caldav"
 )
 
 func answer(code int, header ...string) func(http.ResponseWriter, *http.Request) {
@@ -228,5 +235,26 @@ func TestRetryAfterPausesTheHost(t *testing.T) {
 	}
 	if got := clock.slept(); !slices.Equal(got, []time.Duration{10 * time.Second}) {
 		t.Errorf("slept %v, want 10s", got)
+	}
+}
+
+// Certificates are verified by default; a caller may trust its own CA.
+func TestTLSVerified(t *testing.T) {
+	srv := httptest.NewUnstartedServer(&caldav.Handler{Backend: &memBackend{objects: map[string]*ical.Calendar{}}})
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	srv.StartTLS()
+	defer srv.Close()
+	c, err := New(Options{Credentials: Credentials{User: testUser, Password: testPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Resolve(context.Background(), srv.URL+"/")
+	var cv *tls.CertificateVerificationError
+	if !errors.As(err, &cv) || Temporary(err) {
+		t.Fatalf("self-signed server: %v, want a permanent certificate error", err)
+	}
+	trusting, _ := New(Options{HTTP: srv.Client(), Credentials: Credentials{User: testUser, Password: testPassword}})
+	if got, err := trusting.Resolve(context.Background(), srv.URL+"/"); err != nil || !strings.HasSuffix(got, workPath) {
+		t.Errorf("with the server's CA trusted: %s %v", got, err)
 	}
 }
