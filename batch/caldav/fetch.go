@@ -47,6 +47,9 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 			continue
 		}
 		obj, err := c.object(ctx, href, f)
+		if err != nil && (errors.Is(err, ErrAuth) || Temporary(err) || ctx.Err() != nil) {
+			return nil, nil, err // about the server, not this object
+		}
 		if err != nil {
 			bad = append(bad, asObjectError(href, err))
 			continue

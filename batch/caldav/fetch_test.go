@@ -190,3 +190,17 @@ func TestFetchBusyServerNoFallback(t *testing.T) {
 		t.Errorf("err %v after %v", err, s.log())
 	}
 }
+
+// When reading one object fails for a reason that is the server's (busy,
+// refusing the credentials), the whole fetch fails, to be tried again.
+func TestFetchObjectGETBusyFailsTheFetch(t *testing.T) {
+	s := newFakeServer(t)
+	seed(t, s, "a", "b")
+	s.inject(&fault{method: "REPORT", times: 1, rewrite: rewriteObject(workPath+"b.ics", "\x01")})
+	s.inject(&fault{method: "GET", path: workPath + "b.ics", respond: answer(http.StatusTooManyRequests, "Retry-After", "3600")})
+	c, _ := testClient(t, Options{})
+	objs, bad, err := c.Fetch(context.Background(), s.url(workPath), time.Time{})
+	if !Temporary(err) || objs != nil || bad != nil {
+		t.Errorf("Fetch = %d objects, %v, %v; want a temporary error", len(objs), bad, err)
+	}
+}
