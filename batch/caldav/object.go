@@ -62,7 +62,9 @@ func (c *Client) Get(ctx context.Context, href string) (Object, error) {
 // (If-None-Match: *). It never overwrites unconditionally. The data goes
 // as given. A 412 answer matches ErrChanged: re-read the object and decide
 // again. Both 201 and 204 are success; when the answer carries no ETag
-// (the server changed what it stored), the new one is read back.
+// (the server changed what it stored), the new one is read back. A PUT
+// retried after a lost answer whose first attempt did land gets 412 too:
+// the re-read then shows the change already made.
 func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch string) (string, error) {
 	req, err := newRequest(ctx, http.MethodPut, href, data)
 	if err != nil {
