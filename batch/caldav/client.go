@@ -1,0 +1,183 @@
+package caldav
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Options configure a Client. The zero value works: no credentials, a
+// client of its own with TLS verified, 4 requests per server, 4 retries.
+type Options struct {
+	// HTTP is the client whose Transport gets wrapped (nil: a new client
+	// on a clone of http.DefaultTransport, certificates verified, 2
+	// minutes at most for an answer to start). Its Timeout, if any,
+	// covers a request with all its retries.
+	HTTP *http.Client
+	// Credentials for each server; see LoadCredentials.
+	Credentials Credentials
+	// RequestsPerServer bounds the requests in flight to one host across
+	// everything using this Client (default 4).
+	RequestsPerServer int
+	// Retries is how often a request is repeated after 429, 5xx or a
+	// network failure (default 4; negative: never).
+	Retries int
+	// Backoff is the first wait between attempts, doubling each time
+	// (default 500ms).
+	Backoff time.Duration
+	// MaxWait caps a single wait (default 2 minutes). A server asking for
+	// a longer Retry-After is not waited for: the caller gets a
+	// *StatusError carrying RetryAfter.
+	MaxWait time.Duration
+	// Sleep waits d or until ctx is done (default: a timer).
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock used for Retry-After dates (default time.Now).
+	Now func() time.Time
+}
+
+// Validate reports options that cannot work, saying what would.
+func (o Options) Validate() error {
+	switch {
+	case o.RequestsPerServer < 0:
+		return fmt.Errorf("caldav: RequestsPerServer is %d; use 1 or more (0 means the default, 4)", o.RequestsPerServer)
+	case o.Backoff < 0 || o.MaxWait < 0:
+		return errors.New("caldav: Backoff and MaxWait cannot be negative (0 means the default)")
+	}
+	return nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.HTTP == nil {
+		o.HTTP = &http.Client{}
+	}
+	if o.RequestsPerServer == 0 {
+		o.RequestsPerServer = 4
+	}
+	switch {
+	case o.Retries == 0:
+		o.Retries = 4
+	case o.Retries < 0:
+		o.Retries = 0
+	}
+	if o.Backoff == 0 {
+		o.Backoff = 500 * time.Millisecond
+	}
+	if o.MaxWait == 0 {
+		o.MaxWait = 2 * time.Minute
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepContext
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Client talks CalDAV to any number of servers. It is safe for concurrent
+// use; share one per batch so that the per-server limit holds.
+type Client struct {
+	http doer
+	now  func() time.Time
+}
+
+// New builds a Client whose every request, go-webdav's included, goes
+// through one retry and throttle layer and reports HTTP failures as
+// *StatusError.
+func New(o Options) (*Client, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	o = o.withDefaults()
+	base := o.HTTP.Transport
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = 2 * time.Minute // a hung server is a retried timeout
+		base = t
+	}
+	hc := *o.HTTP
+	if hc.CheckRedirect == nil {
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	hc.Transport = &transport{
+		base: base, creds: o.Credentials, limit: o.RequestsPerServer, retries: o.Retries,
+		backoff: o.Backoff, maxWait: o.MaxWait, sleep: o.Sleep, now: o.Now,
+		hosts: map[string]*hostState{},
+	}
+	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now}, nil
+}
+
+// doer is the webdav.HTTPClient handed to go-webdav and used by our own
+// requests: any answer of 400 or more becomes a *StatusError.
+type doer struct {
+	c   *http.Client
+	now func() time.Time
+}
+
+func (d doer) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.c.Do(req)
+	for hops := 0; err == nil && hops < maxRedirects; hops++ {
+		next, ok := redirect(req, resp)
+		if !ok {
+			break
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		req = next
+		resp, err = d.c.Do(req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode < 400 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	wait, _ := retryAfter(resp.Header.Get("Retry-After"), d.now())
+	return nil, &StatusError{
+		Method: req.Method, URL: req.URL.Redacted(), Code: resp.StatusCode, RetryAfter: wait,
+		Body: oneLine(string(body)),
+	}
+}
+
+const maxRedirects = 10
+
+// redirect is the request that a 301, 302, 307 or 308 answer points to,
+// with the same method and body: net/http would turn a PROPFIND or REPORT
+// into a GET on 301 and 302. The user name stays when the host does.
+func redirect(req *http.Request, resp *http.Response) (*http.Request, bool) {
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+	default:
+		return nil, false
+	}
+	loc, err := req.URL.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.Header.Get("Location") == "" || (req.Body != nil && req.GetBody == nil) {
+		return nil, false
+	}
+	if loc.User == nil && loc.Host == req.URL.Host {
+		loc.User = req.URL.User
+	}
+	next := req.Clone(req.Context())
+	next.URL, next.Host = loc, ""
+	if req.GetBody != nil {
+		if next.Body, err = req.GetBody(); err != nil {
+			return nil, false
+		}
+	}
+	return next, true
+}
+
+// oneLine squeezes an error body into one short line for a message.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = strings.ToValidUTF8(s[:200], "") + "…"
+	}
+	return s
+}

@@ -1,0 +1,49 @@
+// Package caldav is the CalDAV transport of a batch: it finds a user's
+// calendar collection, fetches the events that can still matter with the
+// server's own bytes, and writes an edited object back only if nobody
+// changed it meanwhile.
+//
+//	creds, err := caldav.LoadCredentials(os.Getenv) // MMS_CALDAV_USER/PASSWORD or netrc
+//	c, err := caldav.New(caldav.Options{Credentials: creds})
+//	coll, err := c.Resolve(ctx, userCalendarURL)     // collection URL, or server root -> default calendar
+//	objs, bad, err := c.Fetch(ctx, coll, now)        // events with an occurrence at or after now
+//	etag, err := c.Put(ctx, obj.Href, edited, obj.ETag)
+//	if errors.Is(err, caldav.ErrChanged) { /* re-read with Get, decide again */ }
+//
+// Guarantees:
+//
+//   - Bytes are never re-encoded. Object.Data is what the server sent
+//     (carriage returns included, which an XML parser would otherwise turn
+//     into bare line feeds); Put sends exactly the bytes it is given.
+//   - Writes are conditional: Put always sends If-Match (or If-None-Match: *
+//     to create), so an object edited on the server since it was read is
+//     never overwritten; the server's 412 is ErrChanged.
+//   - One bad object costs only itself: when a multi-object answer cannot
+//     be decoded or the server fails on it, Fetch lists the hrefs and GETs
+//     each object, and reports the ones that fail as ObjectError with
+//     their URL.
+//   - One retry and throttle layer (an http.RoundTripper under everything,
+//     go-webdav included): at most Options.RequestsPerServer requests in
+//     flight per host, 429/503 Retry-After (seconds or HTTP date) honoured
+//     for every request to that host, 500/502/503/504 and network
+//     failures retried with exponential backoff up to Options.Retries
+//     times. Credentials go with the first request (some servers answer an
+//     unauthenticated PROPFIND with 207, not 401). Redirects keep their
+//     method and body (net/http alone would turn a PROPFIND into a GET).
+//     TLS certificates are verified unless the caller's own http.Client
+//     says otherwise.
+//
+// Errors are classified by behaviour: errors.Is(err, ErrAuth) (401/403:
+// stop that user, not the batch), errors.Is(err, ErrChanged) (412: re-read
+// and decide again), Temporary(err) (busy or failing server, retries used
+// up: try again later); *StatusError carries the method, URL, HTTP code and
+// any Retry-After. Everything else (a 404, a malformed answer) is
+// permanent for that calendar or object.
+//
+// Discovery (principal, calendar home set, calendars) uses
+// github.com/emersion/go-webdav over the wrapped client; calendar data is
+// read and written with our own REPORT, GET and PUT requests, because
+// go-webdav decodes it into go-ical values (which re-encode differently),
+// one malformed object fails its whole QueryCalendar, and its PUT has no
+// If-Match.
+package caldav

@@ -1,0 +1,31 @@
+package caldav
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// StartExampleServer starts the in-process CalDAV server of the tests with one
+// Skype meeting, arranged so that someone else edits it while the first
+// PUT is on its way. It returns the server root (with the user name), the
+// credentials to use and a function that stops it.
+func StartExampleServer() (root string, creds Credentials, stop func()) {
+	s := startFakeServer()
+	var tb exampleTB
+	s.put(tb, workPath+"standup.ics", skypeMeeting("Stand-up"))
+	s.inject(&fault{method: "PUT", times: 1, before: func(*http.Request) {
+		s.put(tb, workPath+"standup.ics", skypeMeeting("Stand-up (moved to 9:30 by Bob)"))
+	}})
+	return s.url("/"), Credentials{User: testUser, Password: testPassword}, s.Close
+}
+
+func skypeMeeting(summary string) string {
+	return strings.Replace(event("standup", summary), "DTEND", "LOCATION:Skype Meeting\r\nDTEND", 1)
+}
+
+// exampleTB lets the fixture helpers run outside a test; they never fail
+// on the fixed fixtures used here.
+type exampleTB struct{ testing.TB }
+
+func (exampleTB) Fatalf(format string, args ...any) { panic("example fixture: " + format) }

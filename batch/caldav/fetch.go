@@ -1,0 +1,181 @@
+package caldav
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Fetch returns the events of a calendar collection that have an
+// occurrence at or after from (a time-range calendar-query, RFC 4791 7.8:
+// a series that began earlier but recurs into the range comes back whole);
+// from zero returns every event. Objects come sorted by Href with the
+// server's bytes.
+//
+// When the multi-object answer cannot be decoded, or the server fails on
+// it (500), Fetch lists the matching hrefs without their data (failing
+// that, every object of the collection, PROPFIND depth 1) and GETs each
+// one. Either way an object that cannot be read, or is not iCalendar at
+// all, becomes an ObjectError naming its URL and the rest proceed. The
+// error return is for the collection as a whole (auth, busy or
+// unreachable server, not a calendar).
+func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) ([]Object, []ObjectError, error) {
+	base, err := url.Parse(collection)
+	if err != nil {
+		return nil, nil, fmt.Errorf("caldav: calendar URL %q: %w", collection, err)
+	}
+	listed, err := c.list(ctx, collection, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		objs []Object
+		bad  []ObjectError
+	)
+	for _, f := range listed {
+		href, err := resolveHref(base, f.href)
+		if err != nil {
+			bad = append(bad, ObjectError{Href: f.href, Err: err})
+			continue
+		}
+		if sameCollection(base, href) {
+			continue
+		}
+		obj, err := c.object(ctx, href, f)
+		if err != nil && (errors.Is(err, ErrAuth) || Temporary(err) || ctx.Err() != nil) {
+			return nil, nil, err // about the server, not this object
+		}
+		if err != nil {
+			bad = append(bad, asObjectError(href, err))
+			continue
+		}
+		objs = append(objs, obj)
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Href < objs[j].Href })
+	return objs, bad, nil
+}
+
+// list finds the objects to read: a calendar-query with their data;
+// when one bad object spoils that answer (it cannot be decoded, or the
+// server fails on it), the same query without data; failing that, every
+// object of the collection (PROPFIND). Objects listed without data are
+// read one by one.
+func (c *Client) list(ctx context.Context, collection string, from time.Time) ([]found, error) {
+	fs, err := c.report(ctx, collection, from, true)
+	if !spoiled(err) {
+		return fs, err
+	}
+	if fs, err = c.report(ctx, collection, from, false); !spoiled(err) {
+		return fs, err
+	}
+	fs, _, err = c.propfind(ctx, collection, "1", `<D:resourcetype/><D:getetag/>`)
+	var objs []found
+	for _, f := range fs {
+		if !f.isCollection {
+			objs = append(objs, f)
+		}
+	}
+	return objs, err
+}
+
+// spoiled: a multi-object answer that a single object may have broken.
+func spoiled(err error) bool {
+	var se *StatusError
+	return isDecodeError(err) || errors.As(err, &se) && se.Code == http.StatusInternalServerError
+}
+
+// object takes one response's data when it is usable, else GETs the object.
+func (c *Client) object(ctx context.Context, href string, f found) (Object, error) {
+	if f.data != nil && f.etag != nil {
+		obj := Object{Href: href, ETag: quoteETag(*f.etag), Data: []byte(*f.data)}
+		if check(obj) == nil {
+			return obj, nil
+		}
+	}
+	return c.Get(ctx, href)
+}
+
+func asObjectError(href string, err error) ObjectError {
+	if oe, ok := err.(ObjectError); ok {
+		return oe
+	}
+	return ObjectError{Href: redact(href), Err: err}
+}
+
+func sameCollection(base *url.URL, href string) bool {
+	u, err := url.Parse(href)
+	return err == nil && strings.TrimSuffix(u.Path, "/") == strings.TrimSuffix(base.Path, "/")
+}
+
+// decodeError marks a multi-status answer that arrived but could not be read.
+type decodeError struct{ err error }
+
+func (e decodeError) Error() string { return e.err.Error() }
+func (e decodeError) Unwrap() error { return e.err }
+
+func isDecodeError(err error) bool {
+	_, ok := err.(decodeError)
+	return ok
+}
+
+// report runs a calendar-query for VEVENTs from `from` on, with or
+// without the objects' data.
+func (c *Client) report(ctx context.Context, collection string, from time.Time, withData bool) ([]found, error) {
+	prop := `<D:getetag/>`
+	if withData {
+		prop += `<C:calendar-data/>`
+	}
+	filter := `<C:comp-filter name="VEVENT"/>`
+	if !from.IsZero() {
+		filter = `<C:comp-filter name="VEVENT"><C:time-range start="` + from.UTC().Format("20060102T150405Z") + `"/></C:comp-filter>`
+	}
+	body := xmlHeader + `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">` +
+		`<D:prop>` + prop + `</D:prop>` +
+		`<C:filter><C:comp-filter name="VCALENDAR">` + filter + `</C:comp-filter></C:filter>` +
+		`</C:calendar-query>`
+	fs, _, err := c.multistatus(ctx, "REPORT", collection, "1", body)
+	return fs, err
+}
+
+// propfind asks for props (XML elements in the D: and C: namespaces) and
+// says where the answer came from after redirects.
+func (c *Client) propfind(ctx context.Context, href, depth, props string) ([]found, *url.URL, error) {
+	body := xmlHeader + `<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>` +
+		props + `</D:prop></D:propfind>`
+	return c.multistatus(ctx, "PROPFIND", href, depth, body)
+}
+
+const xmlHeader = `<?xml version="1.0" encoding="utf-8"?>` + "\n"
+
+// multistatus sends a WebDAV request expecting a 207 answer; it returns
+// the URL that answered (after redirects).
+func (c *Client) multistatus(ctx context.Context, method, href, depth, body string) ([]found, *url.URL, error) {
+	req, err := newRequest(ctx, method, href, []byte(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Content-Type", `application/xml; charset="utf-8"`)
+	req.Header.Set("Depth", depth)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusMultiStatus {
+		return nil, nil, fmt.Errorf("caldav: %s %s: expected 207 Multi-Status, got %s", method, redact(href), resp.Status)
+	}
+	data, err := readAll(resp.Body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)
+	}
+	fs, err := decodeMultistatus(data)
+	if err != nil {
+		return nil, nil, decodeError{fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)}
+	}
+	return fs, resp.Request.URL, nil
+}

@@ -1,0 +1,166 @@
+package caldav
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/mms-project/mms/ics"
+)
+
+// maxObject bounds one calendar object or multi-status answer read into
+// memory; a larger object fails alone.
+const maxObject = 64 << 20
+
+// Object is one calendar object resource as the server sent it.
+type Object struct {
+	Href string // absolute URL (user name kept, never a password)
+	ETag string // entity tag as on the wire, quotes included ("abc"); a bare one from the server gets quotes
+	Data []byte // the server's bytes, never re-encoded
+}
+
+// Get reads one object; href is an absolute URL, as in Object.Href.
+func (c *Client) Get(ctx context.Context, href string) (Object, error) {
+	req, err := newRequest(ctx, http.MethodGet, href, nil)
+	if err != nil {
+		return Object{}, err
+	}
+	req.Header.Set("Accept", "text/calendar")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return Object{}, err
+	}
+	data, err := readAll(resp.Body)
+	resp.Body.Close() // frees the host slot before any further request
+	if err != nil {
+		return Object{}, fmt.Errorf("caldav: GET %s: %w", redact(href), err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return Object{}, fmt.Errorf("caldav: GET %s: expected 200 OK, got %s", redact(href), resp.Status)
+	}
+	if t, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); t != "" && t != "text/calendar" {
+		return Object{}, fmt.Errorf("caldav: GET %s: the server answered %s, not text/calendar", redact(href), t)
+	}
+	obj := Object{Href: href, ETag: quoteETag(resp.Header.Get("ETag")), Data: data}
+	if err := check(obj); err != nil {
+		return Object{}, err
+	}
+	if obj.ETag == "" {
+		obj.ETag, err = c.etag(ctx, href)
+	}
+	return obj, err
+}
+
+// Put stores data at href only if the object there still has the entity
+// tag ifMatch (If-Match); ifMatch "" creates it only if nothing is there
+// (If-None-Match: *). It never overwrites unconditionally. The data goes
+// as given. A 412 answer matches ErrChanged: re-read the object and decide
+// again. Both 201 and 204 are success; when the answer carries no ETag
+// (the server changed what it stored), the new one is read back. A PUT
+// retried after a lost answer whose first attempt did land gets 412 too:
+// the re-read then shows the change already made.
+func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch string) (string, error) {
+	req, err := newRequest(ctx, http.MethodPut, href, data)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "text/calendar; charset=utf-8")
+	if ifMatch == "" {
+		req.Header.Set("If-None-Match", "*")
+	} else {
+		req.Header.Set("If-Match", quoteETag(ifMatch))
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return "", fmt.Errorf("caldav: PUT %s: expected 201 or 204, got %s", redact(href), resp.Status)
+	}
+	if etag := quoteETag(resp.Header.Get("ETag")); etag != "" {
+		return etag, nil
+	}
+	return c.etag(ctx, href)
+}
+
+// etag asks the server for an object's entity tag (PROPFIND, depth 0).
+func (c *Client) etag(ctx context.Context, href string) (string, error) {
+	fs, _, err := c.propfind(ctx, href, "0", `<D:getetag/>`)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range fs {
+		if f.etag != nil {
+			return quoteETag(*f.etag), nil
+		}
+	}
+	return "", fmt.Errorf("caldav: %s: the server gives no ETag for the object", redact(href))
+}
+
+// quoteETag brings an entity tag into its quoted form (RFC 9110, 8.8.3);
+// some servers send it bare.
+func quoteETag(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasPrefix(s, `"`) || strings.HasPrefix(s, `W/"`) {
+		return s
+	}
+	return `"` + s + `"`
+}
+
+// check fails an object whose data is not iCalendar at all (problems
+// inside one event are left to package ics, which keeps them on that event).
+func check(o Object) error {
+	if len(bytes.TrimSpace(o.Data)) == 0 {
+		return ObjectError{Href: redact(o.Href), Err: errors.New("empty calendar object")}
+	}
+	if _, err := ics.Parse(redact(o.Href), o.Data); err != nil {
+		return ObjectError{Href: redact(o.Href), Err: err}
+	}
+	return nil
+}
+
+func newRequest(ctx context.Context, method, href string, body []byte) (*http.Request, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, href, r)
+	if err != nil {
+		return nil, fmt.Errorf("caldav: %s: %w", redact(href), err)
+	}
+	return req, nil
+}
+
+func readAll(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxObject+1))
+	if err == nil && len(data) > maxObject {
+		err = fmt.Errorf("answer larger than %d MiB", maxObject>>20)
+	}
+	return data, err
+}
+
+// redact hides a password in a URL for messages.
+func redact(href string) string {
+	u, err := url.Parse(href)
+	if err != nil {
+		return href
+	}
+	return u.Redacted()
+}
+
+// resolveHref turns an href of a multi-status answer into an absolute URL.
+func resolveHref(base *url.URL, href string) (string, error) {
+	ref, err := url.Parse(href)
+	if err != nil {
+		return "", fmt.Errorf("caldav: %s: bad href %q in the answer: %w", base.Redacted(), href, err)
+	}
+	return base.ResolveReference(ref).String(), nil
+}

@@ -1,0 +1,175 @@
+package caldav_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mms-project/mms/batch/caldav"
+	"github.com/mms-project/mms/internal/radicale"
+)
+
+// from is the "now" of these tests: fixtures lie on both sides of it.
+var from = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+func radicaleClient(t *testing.T, srv *radicale.Server, users ...string) *caldav.Client {
+	t.Helper()
+	var creds caldav.Credentials
+	for _, u := range users {
+		creds.Netrc = append(creds.Netrc, caldav.Machine{Name: "127.0.0.1", Login: u, Password: radicale.Password(u)})
+	}
+	c, err := caldav.New(caldav.Options{Credentials: creds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func fixtures(t *testing.T) []string {
+	files, err := filepath.Glob("testdata/radicale/*.ics")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	return files
+}
+
+func base(href string) string { return href[strings.LastIndexByte(href, '/')+1:] }
+
+func lines(data []byte) []string { return strings.Split(string(data), "\r\n") }
+
+func TestRadicale(t *testing.T) {
+	srv := radicale.Start(t)
+	ctx := context.Background()
+
+	t.Run("discovery from the server root", func(t *testing.T) {
+		// "0000-" sorts before any calendar other tests may give erin.
+		cal := srv.MakeCalendar(t, "erin", "0000-default")
+		c := radicaleClient(t, srv, "erin")
+		got, err := c.Resolve(ctx, srv.UserURL("erin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != cal {
+			t.Errorf("Resolve(root) = %s, want %s", got, cal)
+		}
+		if got, err := c.Resolve(ctx, srv.UserURL("erin")+".well-known/caldav"); err != nil || got != cal {
+			t.Errorf("Resolve(/.well-known/caldav) = %s, %v; want %s", got, err, cal)
+		}
+		if got, err := c.Resolve(ctx, cal); err != nil || got != cal {
+			t.Errorf("Resolve(collection) = %s, %v", got, err)
+		}
+	})
+
+	t.Run("fetch from now returns whole series begun in the past", func(t *testing.T) {
+		cal := srv.MakeCalendar(t, "alice", "fetch")
+		srv.Load(t, "alice", cal, fixtures(t)...)
+		c := radicaleClient(t, srv, "alice")
+		objs, bad, err := c.Fetch(ctx, cal, from)
+		if err != nil || len(bad) != 0 {
+			t.Fatalf("Fetch: %v %v", err, bad)
+		}
+		var names []string
+		for _, o := range objs {
+			names = append(names, base(o.Href))
+			got, err := c.Get(ctx, o.Href)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got.Data) != string(o.Data) || got.ETag != o.ETag {
+				t.Errorf("%s: the REPORT's bytes differ from the GET's:\n%q\n%q", o.Href, o.Data, got.Data)
+			}
+			if !strings.Contains(string(o.Data), "\r\n") {
+				t.Errorf("%s: carriage returns lost", o.Href)
+			}
+		}
+		if want := []string{"future.ics", "weekly.ics"}; !slices.Equal(names, want) {
+			t.Errorf("fetched %v, want %v (not the past event, the ended series or the task)", names, want)
+		}
+		all, _, err := c.Fetch(ctx, cal, time.Time{})
+		if err != nil || len(all) != 4 {
+			t.Errorf("Fetch without a start: %d objects (want every event: 4), %v", len(all), err)
+		}
+	})
+
+	t.Run("conditional put keeps the unchanged lines", func(t *testing.T) {
+		cal := srv.MakeCalendar(t, "bob", "put")
+		href := srv.Put(t, "bob", cal, "weekly.ics", mustRead(t, "testdata/radicale/weekly.ics"))
+		c := radicaleClient(t, srv, "bob")
+		before, err := c.Get(ctx, href)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const old, new = "SUMMARY:Weekly sync (since 2020)", "SUMMARY:Weekly sync (on Teams)"
+		if !strings.Contains(string(before.Data), old) {
+			t.Fatalf("fixture line %q not in what the server returns", old)
+		}
+		edited := strings.Replace(string(before.Data), old, new, 1)
+		etag, err := c.Put(ctx, href, []byte(edited), before.ETag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := c.Get(ctx, href)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if etag != after.ETag || etag == before.ETag {
+			t.Errorf("Put returned %s; before %s, after %s", etag, before.ETag, after.ETag)
+		}
+		b, a := lines(before.Data), lines(after.Data)
+		if len(a) != len(b) {
+			t.Fatalf("%d lines before, %d after:\n%s", len(b), len(a), after.Data)
+		}
+		for i := range b {
+			if want := strings.Replace(b[i], old, new, 1); a[i] != want {
+				t.Errorf("line %d: %q, want %q", i+1, a[i], want)
+			}
+		}
+	})
+
+	t.Run("a meeting edited meanwhile is not overwritten", func(t *testing.T) {
+		cal := srv.MakeCalendar(t, "carol", "race")
+		href := srv.Put(t, "carol", cal, "future.ics", mustRead(t, "testdata/radicale/future.ics"))
+		c := radicaleClient(t, srv, "carol")
+		objs, _, err := c.Fetch(ctx, cal, from)
+		if err != nil || len(objs) != 1 {
+			t.Fatalf("Fetch: %v", err)
+		}
+		theirs := strings.Replace(string(mustRead(t, "testdata/radicale/future.ics")), "Planning 2027", "Planning 2027 (moved by Carol)", 1)
+		srv.Put(t, "carol", cal, "future.ics", []byte(theirs))
+		ours := strings.Replace(string(objs[0].Data), "Planning 2027", "Planning 2027 (mms)", 1)
+		_, err = c.Put(ctx, objs[0].Href, []byte(ours), objs[0].ETag)
+		if !errors.Is(err, caldav.ErrChanged) {
+			t.Fatalf("Put over someone else's edit: %v, want ErrChanged", err)
+		}
+		now, err := c.Get(ctx, href)
+		if err != nil || !strings.Contains(string(now.Data), "moved by Carol") || strings.Contains(string(now.Data), "(mms)") {
+			t.Errorf("the other edit was overwritten: %q %v", now.Data, err)
+		}
+	})
+
+	t.Run("wrong password and someone else's calendar are ErrAuth", func(t *testing.T) {
+		cal := srv.MakeCalendar(t, "dave", "private")
+		c, _ := caldav.New(caldav.Options{Credentials: caldav.Credentials{User: "dave", Password: "wrong"}})
+		if _, _, err := c.Fetch(ctx, cal, from); !errors.Is(err, caldav.ErrAuth) || !strings.Contains(err.Error(), "/dave/") {
+			t.Errorf("wrong password: %v, want ErrAuth naming the URL", err)
+		}
+		other := radicaleClient(t, srv, "alice")
+		if _, _, err := other.Fetch(ctx, strings.Replace(cal, "dave@", "alice@", 1), from); !errors.Is(err, caldav.ErrAuth) {
+			t.Errorf("alice reading dave's calendar: %v, want ErrAuth", err)
+		}
+	})
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

@@ -1,0 +1,99 @@
+package caldav
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/emersion/go-webdav/caldav"
+)
+
+// Resolve returns the calendar collection to read for u: u itself when it
+// is a calendar collection; otherwise u is taken as a server root (or any
+// resource on it) and the current user's principal, its calendar home set
+// and the first calendar there holding events (by path) are looked up
+// (RFC 4791 6.2.1, RFC 5397). A bare host whose root says nothing of a
+// principal is tried again at /.well-known/caldav (RFC 6764). Redirects
+// are followed with the method kept. The answer is an absolute URL keeping
+// u's user name, so that later requests pick the same credentials.
+func (c *Client) Resolve(ctx context.Context, u string) (string, error) {
+	base, err := url.Parse(u)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return "", fmt.Errorf("caldav: %q is not an http(s) URL of a calendar or a CalDAV server", u)
+	}
+	if _, ok := base.User.Password(); ok {
+		return "", fmt.Errorf("caldav: %s: the URL holds a password; put it in the netrc file or MMS_CALDAV_PASSWORD instead", base.Redacted())
+	}
+	coll, principal, err := c.identify(ctx, base)
+	if bareHost(base) && (err == nil && coll == "" && principal == nil || wellKnownMay(err)) {
+		coll, principal, err = c.identify(ctx, base.ResolveReference(&url.URL{Path: "/.well-known/caldav"}))
+	}
+	switch {
+	case err != nil:
+		return "", err
+	case coll != "":
+		return coll, nil
+	case principal == nil:
+		return "", fmt.Errorf("caldav: %s: neither a calendar collection nor a CalDAV server that names the current user's principal", base.Redacted())
+	}
+	return c.discover(ctx, principal)
+}
+
+// identify asks what u is: a calendar collection (coll) or a resource
+// naming the current user's principal (an absolute URL).
+func (c *Client) identify(ctx context.Context, u *url.URL) (coll string, principal *url.URL, err error) {
+	fs, at, err := c.propfind(ctx, u.String(), "0", `<D:resourcetype/><D:current-user-principal/>`)
+	if err != nil || len(fs) == 0 {
+		return "", nil, err
+	}
+	if fs[0].isCalendar {
+		return at.String(), nil, nil
+	}
+	if fs[0].principal == "" {
+		return "", nil, nil
+	}
+	p, err := url.Parse(fs[0].principal)
+	if err != nil {
+		return "", nil, fmt.Errorf("caldav: %s: bad current-user-principal %q: %w", u.Redacted(), fs[0].principal, err)
+	}
+	return "", at.ResolveReference(p), nil
+}
+
+func bareHost(u *url.URL) bool { return u.Path == "" || u.Path == "/" }
+
+// wellKnownMay: answers after which /.well-known/caldav is worth a try.
+func wellKnownMay(err error) bool {
+	var se *StatusError
+	return errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusMethodNotAllowed || se.Code == http.StatusNotImplemented)
+}
+
+// discover walks principal -> calendar-home-set -> calendars with go-webdav.
+func (c *Client) discover(ctx context.Context, principal *url.URL) (string, error) {
+	root := &url.URL{Scheme: principal.Scheme, User: principal.User, Host: principal.Host, Path: "/"}
+	dav, err := caldav.NewClient(c.http, root.String())
+	if err != nil {
+		return "", fmt.Errorf("caldav: %s: %w", root.Redacted(), err)
+	}
+	home, err := dav.FindCalendarHomeSet(ctx, principal.Path)
+	if err != nil {
+		return "", fmt.Errorf("caldav: %s: finding the calendar home: %w", principal.Redacted(), err)
+	}
+	cals, err := dav.FindCalendars(ctx, home)
+	if err != nil {
+		return "", fmt.Errorf("caldav: %s: listing the calendars in %s: %w", principal.Redacted(), home, err)
+	}
+	sort.Slice(cals, func(i, j int) bool { return cals[i].Path < cals[j].Path })
+	for _, cal := range cals {
+		if len(cal.SupportedComponentSet) == 0 || slices.ContainsFunc(cal.SupportedComponentSet, isEvent) {
+			return root.ResolveReference(&url.URL{Path: cal.Path}).String(), nil
+		}
+	}
+	return "", fmt.Errorf("caldav: %s: no calendar for events in %s (found %d calendars)", principal.Redacted(), home, len(cals))
+}
+
+func isEvent(comp string) bool { return strings.EqualFold(comp, "VEVENT") }

@@ -1,0 +1,64 @@
+package caldav
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestResolve(t *testing.T) {
+	s := newFakeServer(t)
+	c, _ := testClient(t, Options{})
+	ctx := context.Background()
+	for _, start := range []string{"/", "/alice/", homePath} {
+		got, err := c.Resolve(ctx, s.url(start))
+		if err != nil {
+			t.Fatalf("Resolve(%s): %v", start, err)
+		}
+		if want := s.url(workPath); got != want { // a-tasks sorts first but holds no events
+			t.Errorf("Resolve(%s) = %s, want %s", start, got, want)
+		}
+	}
+	n := len(s.log())
+	got, err := c.Resolve(ctx, s.url(workPath))
+	if err != nil || got != s.url(workPath) {
+		t.Errorf("a collection URL resolves to itself: %s %v", got, err)
+	}
+	if len(s.log())-n != 1 {
+		t.Errorf("a collection URL took %d requests, want 1", len(s.log())-n)
+	}
+	if s.unsigned != 0 {
+		t.Errorf("%d requests went without credentials", s.unsigned)
+	}
+}
+
+func TestResolveRejects(t *testing.T) {
+	c, _ := testClient(t, Options{})
+	for _, u := range []string{"ftp://host/cal", "/just/a/path", "http://alice:secret@host/"} {
+		_, err := c.Resolve(context.Background(), u)
+		if err == nil || strings.Contains(err.Error(), "secret") {
+			t.Errorf("Resolve(%q) = %v; want an error that shows no password", u, err)
+		}
+	}
+}
+
+// A bare host whose root is no DAV resource is tried at
+// /.well-known/caldav, and the redirect there keeps the PROPFIND a
+// PROPFIND (net/http alone would turn it into a GET).
+func TestResolveWellKnown(t *testing.T) {
+	s := newFakeServer(t)
+	s.inject(&fault{method: "PROPFIND", path: "/", respond: answer(http.StatusMethodNotAllowed)})
+	s.inject(&fault{path: "/.well-known/caldav", respond: func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/alice/", http.StatusMovedPermanently)
+	}})
+	c, _ := testClient(t, Options{})
+	got, err := c.Resolve(context.Background(), s.url("/"))
+	if err != nil || got != s.url(workPath) {
+		t.Fatalf("Resolve = %s, %v; want %s", got, err, s.url(workPath))
+	}
+	if !slices.Contains(s.log(), "PROPFIND /alice/") {
+		t.Errorf("the redirect was not followed as a PROPFIND: %v", s.log())
+	}
+}

@@ -1,0 +1,201 @@
+package caldav
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// transport is the one retry and throttle layer: it signs every request
+// (credentials on the first request, since some servers answer an
+// unauthenticated PROPFIND with 207 instead of 401), holds at most limit
+// requests per host in flight, waits out Retry-After on 429 and 503 for
+// every request to that host, and retries 5xx answers and network
+// failures with exponential backoff, at most retries times.
+type transport struct {
+	base    http.RoundTripper
+	creds   Credentials
+	limit   int
+	retries int
+	backoff time.Duration // first backoff; doubles per attempt up to maxWait
+	maxWait time.Duration // longest wait honoured in place
+	sleep   func(context.Context, time.Duration) error
+	now     func() time.Time
+
+	mu    sync.Mutex
+	hosts map[string]*hostState
+}
+
+// hostState is what the transport knows of one server.
+type hostState struct {
+	slots chan struct{}
+	mu    sync.Mutex
+	until time.Time // no request before this (Retry-After)
+}
+
+func (t *transport) host(name string) *hostState {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	h, ok := t.hosts[name]
+	if !ok {
+		h = &hostState{slots: make(chan struct{}, t.limit)}
+		t.hosts[name] = h
+	}
+	return h
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = t.sign(req)
+	h := t.host(req.URL.Host)
+	for attempt := 0; ; attempt++ {
+		r, err := rewind(req, attempt)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.acquire(r.Context(), h); err != nil {
+			return nil, err
+		}
+		resp, err := t.base.RoundTrip(r)
+		wait, again := t.verdict(resp, err, attempt)
+		if !again || attempt >= t.retries || (req.Body != nil && req.GetBody == nil) {
+			return release(resp, h), err
+		}
+		if resp != nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+		}
+		<-h.slots
+		if resp != nil && resp.Header.Get("Retry-After") != "" {
+			h.pause(t.now().Add(wait)) // every request to the host waits (acquire)
+			continue
+		}
+		if err := t.sleep(req.Context(), wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// sign returns a copy of req carrying the credentials for its host.
+func (t *transport) sign(req *http.Request) *http.Request {
+	login, password, ok := t.creds.For(req.URL.Host, req.URL.User.Username())
+	if !ok {
+		return req
+	}
+	r := req.Clone(req.Context())
+	r.SetBasicAuth(login, password)
+	return r
+}
+
+// rewind gives the request for one attempt, with a fresh body after the first.
+func rewind(req *http.Request, attempt int) (*http.Request, error) {
+	if attempt == 0 || req.GetBody == nil {
+		return req, nil
+	}
+	r := req.Clone(req.Context())
+	body, err := req.GetBody()
+	if err != nil {
+		return nil, err
+	}
+	r.Body = body
+	return r, nil
+}
+
+// acquire waits for the host's Retry-After pause, then for a free slot.
+func (t *transport) acquire(ctx context.Context, h *hostState) error {
+	for {
+		h.mu.Lock()
+		d := h.until.Sub(t.now())
+		h.mu.Unlock()
+		if d <= 0 {
+			break
+		}
+		if err := t.sleep(ctx, d); err != nil {
+			return err
+		}
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *hostState) pause(until time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if until.After(h.until) {
+		h.until = until
+	}
+}
+
+// verdict says whether an attempt is worth repeating and after how long.
+// A Retry-After longer than maxWait is not waited for: the answer goes to
+// the caller as a *StatusError carrying it.
+func (t *transport) verdict(resp *http.Response, err error, attempt int) (time.Duration, bool) {
+	backoff := min(t.backoff<<attempt, t.maxWait)
+	if err != nil {
+		return backoff, retryableNetError(err)
+	}
+	if !retryableStatus(resp.StatusCode) {
+		return 0, false
+	}
+	if d, ok := retryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
+		return d, d <= t.maxWait
+	}
+	return backoff, true
+}
+
+// retryAfter parses a Retry-After value: delay-seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		return max(at.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// release frees the host slot when the answer's body is closed.
+func release(resp *http.Response, h *hostState) *http.Response {
+	if resp == nil {
+		<-h.slots
+		return nil
+	}
+	resp.Body = &slotBody{ReadCloser: resp.Body, free: func() { <-h.slots }}
+	return resp
+}
+
+type slotBody struct {
+	io.ReadCloser
+	once sync.Once
+	free func()
+}
+
+func (b *slotBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.free)
+	return err
+}
+
+// sleepContext waits d or until ctx is done.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

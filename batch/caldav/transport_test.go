@@ -1,0 +1,260 @@
+package caldav
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+	"github.com/emersion/go-webdav/caldav"
+)
+
+func answer(code int, header ...string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		http.Error(w, http.StatusText(code), code)
+	}
+}
+
+// 429 with Retry-After in seconds, then 503 with an HTTP date: waited
+// for as asked, then the request succeeds.
+func TestRetryAfter(t *testing.T) {
+	s := newFakeServer(t)
+	seed(t, s, "a")
+	c, clock := testClient(t, Options{})
+	at := clock.Now().Add(7*time.Second + 30*time.Second).UTC().Format(http.TimeFormat)
+	s.inject(&fault{method: "REPORT", times: 1, respond: answer(http.StatusTooManyRequests, "Retry-After", "7")})
+	s.inject(&fault{method: "REPORT", times: 1, respond: answer(http.StatusServiceUnavailable, "Retry-After", at)})
+	objs, _, err := c.Fetch(context.Background(), s.url(workPath), time.Time{})
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("Fetch: %v", err)
+	}
+	if got, want := clock.slept(), []time.Duration{7 * time.Second, 30 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("slept %v, want %v", got, want)
+	}
+	if got := s.count("REPORT"); got != 3 {
+		t.Errorf("%d REPORTs, want 3", got)
+	}
+}
+
+// A Retry-After longer than MaxWait is not slept through: the caller gets
+// a temporary StatusError carrying it.
+func TestRetryAfterTooLong(t *testing.T) {
+	s := newFakeServer(t)
+	c, clock := testClient(t, Options{MaxWait: time.Minute})
+	s.inject(&fault{method: "REPORT", respond: answer(http.StatusTooManyRequests, "Retry-After", "3600")})
+	_, _, err := c.Fetch(context.Background(), s.url(workPath), time.Time{})
+	var se *StatusError
+	if !errors.As(err, &se) || se.Code != http.StatusTooManyRequests || se.RetryAfter != time.Hour {
+		t.Fatalf("err = %v, want a 429 carrying RetryAfter 1h", err)
+	}
+	if !Temporary(err) {
+		t.Error("429 must be temporary")
+	}
+	if len(clock.slept()) != 0 || s.count("REPORT") != 1 {
+		t.Errorf("slept %v over %d requests; want no wait, one request", clock.slept(), s.count("REPORT"))
+	}
+}
+
+// 5xx answers are retried with exponential backoff, Retries times.
+func TestBackoffThenGiveUp(t *testing.T) {
+	s := newFakeServer(t)
+	c, clock := testClient(t, Options{Retries: 3, Backoff: time.Second})
+	s.inject(&fault{method: "REPORT", respond: answer(http.StatusBadGateway)})
+	_, _, err := c.Fetch(context.Background(), s.url(workPath), time.Time{})
+	var se *StatusError
+	if !errors.As(err, &se) || se.Code != http.StatusBadGateway || !Temporary(err) {
+		t.Fatalf("err = %v, want a temporary 502", err)
+	}
+	if got, want := clock.slept(), []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("slept %v, want %v", got, want)
+	}
+	if got := s.count("REPORT"); got != 4 {
+		t.Errorf("%d attempts, want 4", got)
+	}
+}
+
+// A PUT is retried with its body intact.
+func TestRetryResendsBody(t *testing.T) {
+	s := newFakeServer(t)
+	seed(t, s, "a")
+	c, _ := testClient(t, Options{})
+	obj := fetchOne(t, c, s)
+	s.inject(&fault{method: "PUT", times: 2, respond: answer(http.StatusServiceUnavailable)})
+	if _, err := c.Put(context.Background(), obj.Href, []byte(event("a", "Retried")), obj.ETag); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.Get(context.Background(), obj.Href)
+	if !strings.Contains(string(got.Data), "Retried") || s.count("PUT") != 3 {
+		t.Errorf("after %d PUTs the server has %q", s.count("PUT"), got.Data)
+	}
+}
+
+// 401 and 403 are ErrAuth naming the URL, never retried; 500 is not
+// retried past the limit and other 4xx are not retried at all.
+func TestAuthErrors(t *testing.T) {
+	s := newFakeServer(t)
+	c, _ := testClient(t, Options{Credentials: Credentials{User: testUser, Password: "wrong"}})
+	_, err := c.Resolve(context.Background(), s.url("/"))
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), strings.TrimPrefix(s.URL, "http://")) || !strings.Contains(err.Error(), "netrc") {
+		t.Fatalf("err = %v, want ErrAuth naming the URL with a hint", err)
+	}
+	if Temporary(err) || len(s.log()) != 1 {
+		t.Errorf("auth failure retried: %v", s.log())
+	}
+	s2 := newFakeServer(t)
+	s2.inject(&fault{respond: answer(http.StatusForbidden)})
+	c2, _ := testClient(t, Options{})
+	if _, _, err := c2.Fetch(context.Background(), s2.url(workPath), time.Time{}); !errors.Is(err, ErrAuth) {
+		t.Errorf("403: %v, want ErrAuth", err)
+	}
+}
+
+// timeoutTransport fails the first n requests with a network timeout.
+type timeoutTransport struct {
+	mu sync.Mutex
+	n  int
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+var _ net.Error = timeoutErr{}
+
+func (tt *timeoutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	tt.mu.Lock()
+	fail := tt.n > 0
+	tt.n--
+	tt.mu.Unlock()
+	if fail {
+		return nil, &net.OpError{Op: "read", Net: "tcp", Err: timeoutErr{}}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestTimeoutsRetried(t *testing.T) {
+	s := newFakeServer(t)
+	seed(t, s, "a")
+	c, clock := testClient(t, Options{HTTP: &http.Client{Transport: &timeoutTransport{n: 2}}})
+	objs, _, err := c.Fetch(context.Background(), s.url(workPath), time.Time{})
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("Fetch after two timeouts: %v", err)
+	}
+	if got := clock.slept(); !slices.Equal(got, []time.Duration{500 * time.Millisecond, time.Second}) {
+		t.Errorf("slept %v", got)
+	}
+	c2, _ := testClient(t, Options{Retries: 1, HTTP: &http.Client{Transport: &timeoutTransport{n: 5}}})
+	_, _, err = c2.Fetch(context.Background(), s.url(workPath), time.Time{})
+	if err == nil || !Temporary(err) {
+		t.Errorf("after the retries: %v, want a temporary error", err)
+	}
+}
+
+// No more than RequestsPerServer requests are in flight to one host.
+func TestRequestsPerServer(t *testing.T) {
+	s := newFakeServer(t)
+	seed(t, s, "a")
+	const limit, total = 2, 8
+	var (
+		mu                sync.Mutex
+		inFlight, maxSeen int
+	)
+	entered := make(chan struct{}, total)
+	gate := make(chan struct{})
+	s.inject(&fault{method: "GET", respond: func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		maxSeen = max(maxSeen, inFlight)
+		mu.Unlock()
+		entered <- struct{}{}
+		<-gate
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/calendar")
+		w.Header().Set("ETag", `"1"`)
+		fmt.Fprint(w, event("a", "x"))
+	}})
+	c, _ := testClient(t, Options{RequestsPerServer: limit})
+	var wg sync.WaitGroup
+	errs := make(chan error, total)
+	for range total {
+		wg.Go(func() {
+			_, err := c.Get(context.Background(), s.url(workPath+"a.ics"))
+			errs <- err
+		})
+	}
+	for i := range total {
+		<-entered // request i is in the handler
+		if i+1 >= limit {
+			gate <- struct{}{} // let one finish, making room for the next
+		}
+	}
+	for range limit - 1 {
+		gate <- struct{}{}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if maxSeen != limit {
+		t.Errorf("at most %d requests in flight, want %d", maxSeen, limit)
+	}
+}
+
+// A Retry-After pauses every request to that host, not just the one
+// that got it.
+func TestRetryAfterPausesTheHost(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)}
+	tr := &transport{limit: 2, sleep: clock.Sleep, now: clock.Now, hosts: map[string]*hostState{}}
+	tr.host("a:1").pause(clock.Now().Add(10 * time.Second))
+	if err := tr.acquire(context.Background(), tr.host("b:1")); err != nil || len(clock.slept()) != 0 {
+		t.Fatalf("another host waited: %v %v", clock.slept(), err)
+	}
+	if err := tr.acquire(context.Background(), tr.host("a:1")); err != nil {
+		t.Fatal(err)
+	}
+	if got := clock.slept(); !slices.Equal(got, []time.Duration{10 * time.Second}) {
+		t.Errorf("slept %v, want 10s", got)
+	}
+}
+
+// Certificates are verified by default; a caller may trust its own CA.
+func TestTLSVerified(t *testing.T) {
+	srv := httptest.NewUnstartedServer(&caldav.Handler{Backend: &memBackend{objects: map[string]*ical.Calendar{}}})
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	srv.StartTLS()
+	defer srv.Close()
+	c, err := New(Options{Credentials: Credentials{User: testUser, Password: testPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Resolve(context.Background(), srv.URL+"/")
+	var cv *tls.CertificateVerificationError
+	if !errors.As(err, &cv) || Temporary(err) {
+		t.Fatalf("self-signed server: %v, want a permanent certificate error", err)
+	}
+	trusting, _ := New(Options{HTTP: srv.Client(), Credentials: Credentials{User: testUser, Password: testPassword}})
+	if got, err := trusting.Resolve(context.Background(), srv.URL+"/"); err != nil || !strings.HasSuffix(got, workPath) {
+		t.Errorf("with the server's CA trusted: %s %v", got, err)
+	}
+}
