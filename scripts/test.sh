@@ -9,7 +9,11 @@ go vet ./...
 echo "== servers: PostgreSQL for the state store suite (installed if missing)"
 scripts/postgres.sh stop >/dev/null 2>&1 || true
 eval "$(scripts/postgres.sh start)"
-trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true; scripts/cyrus.sh stop >/dev/null 2>&1 || true' EXIT
+trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true; scripts/cyrus.sh stop >/dev/null 2>&1 || true; scripts/radicale.sh stop >/dev/null 2>&1 || true' EXIT
+
+echo "== servers: Radicale for the CalDAV tests (installed if missing)"
+scripts/radicale.sh stop >/dev/null 2>&1 || true
+eval "$(scripts/radicale.sh start)"
 
 echo "== servers: Cyrus IMAP for --send server scheduling (installed if missing)"
 scripts/cyrus.sh stop >/dev/null 2>&1 || true
