@@ -79,22 +79,39 @@ func insertMeeting(ctx context.Context, q querier, batchID, userID string, seq i
 // UserMeetings). The row is keyed by UID; a second call for the same UID
 // updates it and keeps the first Original.
 func (s *Store) RecordIntent(ctx context.Context, batchID, userID string, m Meeting) error {
+	return s.RecordIntents(ctx, batchID, userID, []Meeting{m})
+}
+
+// RecordIntents is RecordIntent for several meetings, in one transaction.
+func (s *Store) RecordIntents(ctx context.Context, batchID, userID string, ms []Meeting) error {
+	if len(ms) == 0 {
+		return nil
+	}
 	return inTx(ctx, s.eng, func(tx txn) error {
-		n, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
-			provider = ?, old_join_url = ?, new_join_url = ?, original = COALESCE(original, ?) WHERE batch_id = ? AND user_id = ? AND uid = ?`,
-			true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL, m.Original,
-			batchID, userID, m.UID)
-		if err != nil || n > 0 {
-			return err
+		for _, m := range ms {
+			if err := recordIntent(ctx, tx, batchID, userID, m); err != nil {
+				return fmt.Errorf("recording the intent for meeting %s of %s: %w", m.UID, userID, err)
+			}
 		}
-		var seq int
-		if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_meeting WHERE batch_id = ? AND user_id = ?`,
-			[]any{batchID, userID}, &seq); err != nil {
-			return err
-		}
-		m.Intent, m.Completed = true, false
-		return insertMeeting(ctx, tx, batchID, userID, seq, m)
+		return nil
 	})
+}
+
+func recordIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting) error {
+	n, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
+		provider = ?, old_join_url = ?, new_join_url = ?, original = COALESCE(original, ?) WHERE batch_id = ? AND user_id = ? AND uid = ?`,
+		true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL, m.Original,
+		batchID, userID, m.UID)
+	if err != nil || n > 0 {
+		return err
+	}
+	var seq int
+	if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_meeting WHERE batch_id = ? AND user_id = ?`,
+		[]any{batchID, userID}, &seq); err != nil {
+		return err
+	}
+	m.Intent, m.Completed = true, false
+	return insertMeeting(ctx, tx, batchID, userID, seq, m)
 }
 
 // RecordCompleted records that the meeting RecordIntent announced was
