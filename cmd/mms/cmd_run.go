@@ -27,11 +27,13 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox) or none", Sources: cli.EnvVars("MMS_SEND")},
 			&cli.IntFlag{Name: "workers", Usage: "users migrated at once (default: the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
 			dbFlag(),
+			rescueFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			o := batch.RunOptions{
 				Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
 				DryRun: cmd.Bool("dry-run"), Send: cmd.String("send"), Workers: int(cmd.Int("workers")), DB: cmd.String("db"),
+				Lease: cmd.Duration("rescue-after"),
 			}
 			if v := cmd.String("now"); v != "" {
 				t, err := time.Parse(time.RFC3339, v)
@@ -57,6 +59,10 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) error {
 	for _, e := range sum.RowErrors {
 		fmt.Fprintln(errOut, "mms: rejected row:", e)
+	}
+	if sum.Resumed {
+		fmt.Fprintf(out, "resumed batch %s (started %s with the same inputs and options): finished what was left; nothing done before was written or sent again\n",
+			sum.BatchID, sum.Started.Format(time.RFC3339))
 	}
 	mode := "updated"
 	if o.DryRun {
