@@ -75,10 +75,11 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 		return sum, err
 	}
 	o.Events(Event{Kind: BatchStarted, BatchID: b.ID, Total: left, Resumed: resumed})
+	workStart := time.Now()
 	if err := work(ctx, st, b.ID, o.tuning()); err != nil {
 		return sum, err
 	}
-	return finish(ctx, st, b, o.Report, sum)
+	return finish(ctx, st, b, o.Report, workStart, sum)
 }
 
 func newRunBatch(ctx context.Context, st *store.Store, o RunOptions, set Settings, fp string, records []store.User) (store.Batch, error) {

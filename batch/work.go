@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/report"
@@ -149,13 +150,22 @@ func verb(a Assignment) string {
 // finish writes the report from the state store, when the batch has one,
 // marks the batch finished and sums it up.
 // reportPath, when not "", overrides the batch's own.
-func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath string, sum Summary) (Summary, error) {
+// Temporary files older than workStart were left by a process that was
+// killed; every user of the batch is done, so none is still being written.
+func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath string, workStart time.Time, sum Summary) (Summary, error) {
 	set, err := batchSettings(b)
 	if err != nil {
 		return sum, err
 	}
 	if reportPath != "" {
 		set.Report = reportPath
+	}
+	if set.Out != "" && !b.DryRun {
+		for _, dir := range []string{"calendars", "outbox"} {
+			if err := removeStaleTemps(filepath.Join(set.Out, dir), workStart); err != nil {
+				return sum, fmt.Errorf("batch %s: removing what a stopped run left: %w", b.ID, err)
+			}
+		}
 	}
 	users, err := st.Users(ctx, store.Filter{BatchID: b.ID})
 	if err != nil {
