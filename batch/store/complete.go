@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -13,23 +14,29 @@ import (
 // one transaction: either all of it is recorded or none.
 func (s *Store) complete(ctx context.Context, client queueClient, rj *river.Job[userArgs], job Job, res Result) error {
 	return inTx(ctx, s.eng, func(tx txn) error {
-		if len(res.Meetings) > 0 {
-			if err := replaceMeetings(ctx, tx, job, res.Meetings); err != nil {
-				return err
-			}
-		}
-		q := `UPDATE mms_user SET state = ?, total_meeting = ?, succeeded_meeting = ?, failed_meeting = ?, skipped_meeting = ?,
-			invites_update = ?, retry_count = ?, last_message = ?, modified_at = ?`
-		args := []any{res.State, res.TotalMeeting, res.SucceededMeeting, res.FailedMeeting, res.SkippedMeeting,
-			res.InvitesUpdate, job.Attempt - 1, res.LastMessage, time.Now()}
-		if res.MigrationType != "" {
-			q, args = q+`, migration_type = ?`, append(args, res.MigrationType)
-		}
-		if _, err := tx.exec(ctx, q+` WHERE batch_id = ? AND user_id = ?`, append(args, job.BatchID, job.UserID)...); err != nil {
+		if err := writeOutcome(ctx, tx, job, res); err != nil {
 			return err
 		}
 		return client.complete(ctx, tx, rj)
 	})
+}
+
+// writeOutcome writes a user's counts and, when given, its meetings.
+func writeOutcome(ctx context.Context, tx txn, job Job, res Result) error {
+	if len(res.Meetings) > 0 {
+		if err := replaceMeetings(ctx, tx, job, res.Meetings); err != nil {
+			return err
+		}
+	}
+	q := `UPDATE mms_user SET state = ?, total_meeting = ?, succeeded_meeting = ?, failed_meeting = ?, skipped_meeting = ?,
+		invites_update = ?, retry_count = ?, last_message = ?, modified_at = ?`
+	args := []any{res.State, res.TotalMeeting, res.SucceededMeeting, res.FailedMeeting, res.SkippedMeeting,
+		res.InvitesUpdate, job.Attempt - 1, res.LastMessage, time.Now()}
+	if res.MigrationType != "" {
+		q, args = q+`, migration_type = ?`, append(args, res.MigrationType)
+	}
+	_, err := tx.exec(ctx, q+` WHERE batch_id = ? AND user_id = ?`, append(args, job.BatchID, job.UserID)...)
+	return err
 }
 
 // replaceMeetings replaces a user's meeting rows with ms, in ms's order,
@@ -150,4 +157,12 @@ func userMeetings(ctx context.Context, q querier, batchID, userID string) ([]Mee
 		out = append(out, m)
 	}
 	return out, r.Err()
+}
+
+// Record writes a user's outcome and meetings without a job: for work done
+// outside the queue (a rollback). The user must have been enqueued.
+func (s *Store) Record(ctx context.Context, batchID, userID string, res Result) error {
+	job := Job{BatchID: batchID, UserID: strings.ToLower(userID), Attempt: 1}
+	res.State = finalState(res)
+	return inTx(ctx, s.eng, func(tx txn) error { return writeOutcome(ctx, tx, job, res) })
 }

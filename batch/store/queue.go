@@ -75,9 +75,9 @@ func (s *Store) insertUser(ctx context.Context, tx txn, batchID string, seq int,
 		return fmt.Errorf("batch %s: user %d has no id", batchID, seq+1)
 	}
 	switch u.State {
-	case Pending, NotTriggered, Failed, Succeeded:
+	case Pending, InProgress, NotTriggered, Failed, Succeeded: // InProgress: worked outside the queue (a rollback)
 	default:
-		return fmt.Errorf("user %s: cannot be recorded as %q; use Pending, NotTriggered, Failed or Succeeded", u.UserID, u.State)
+		return fmt.Errorf("user %s: cannot be recorded as %q; use Pending, InProgress, NotTriggered, Failed or Succeeded", u.UserID, u.State)
 	}
 	payload := u.Payload
 	if len(payload) == 0 {

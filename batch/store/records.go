@@ -291,3 +291,24 @@ func (s *Store) Meetings(ctx context.Context, batchID string, fn func(Meeting) e
 	}
 	return r.Err()
 }
+
+// UnfinishedBatches returns the batches whose report is not written yet,
+// oldest first.
+func (s *Store) UnfinishedBatches(ctx context.Context) ([]Batch, error) {
+	r, err := s.eng.query(ctx, `SELECT `+batchColumns+` FROM mms_batch WHERE finished = ? ORDER BY created_at, id`, false)
+	if err != nil {
+		return nil, fmt.Errorf("reading batches: %w", err)
+	}
+	defer r.Close()
+	var out []Batch
+	for r.Next() {
+		var b Batch
+		var opts string
+		if err := r.Scan(&b.ID, &b.CreatedAt, &b.Now, &b.Stamp, &b.DryRun, &opts, &b.Kind, &b.Fingerprint, &b.Finished); err != nil {
+			return nil, fmt.Errorf("reading batches: %w", err)
+		}
+		b.Options = json.RawMessage(opts)
+		out = append(out, b)
+	}
+	return out, r.Err()
+}

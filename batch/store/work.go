@@ -210,7 +210,8 @@ func (s *Store) queues(ctx context.Context, batchID string) ([]string, error) {
 	if batchID != "" {
 		return []string{QueueName(batchID)}, nil
 	}
-	r, err := s.eng.query(ctx, `SELECT DISTINCT batch_id FROM mms_user WHERE state IN (?, ?)`, Pending, InProgress)
+	r, err := s.eng.query(ctx, `SELECT DISTINCT u.batch_id FROM mms_user u JOIN mms_batch b ON b.id = u.batch_id
+		WHERE u.state IN (?, ?) AND b.kind <> ?`, Pending, InProgress, BatchRollback)
 	if err != nil {
 		return nil, fmt.Errorf("finding batches with users left: %w", err)
 	}

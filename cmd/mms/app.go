@@ -20,7 +20,8 @@ func newApp(out, errOut io.Writer) *cli.Command {
 		Writer:         out,
 		ErrWriter:      errOut,
 		ExitErrHandler: func(context.Context, *cli.Command, error) {}, // main maps errors to exit codes
-		Commands:       []*cli.Command{runCommand(out, errOut), statusCommand(out), tenantCommand(out)},
+		Commands: []*cli.Command{runCommand(out, errOut), startCommand(out), workCommand(out, errOut), statusCommand(out),
+			rollbackCommand(out), tenantCommand(out)},
 	}
 }
 
