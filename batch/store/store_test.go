@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -88,6 +89,7 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"BatchesKeepApart":    testBatchesKeepApart,
 		"IntentsSurvive":      testIntents,
 		"LostJobFailsTheUser": testLostJob,
+		"GoneProcesses":       testGoneProcesses,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -701,6 +703,69 @@ func TestRedact(t *testing.T) {
 	} {
 		if got := redact(in); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// testGoneProcesses: jobs left running by a process registered on this host
+// whose pid is gone, or on another host whose heartbeat is stale, are taken
+// again at once; those of a live process (another host, fresh heartbeat)
+// are left to it until its lease runs out.
+func testGoneProcesses(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	b := newBatch(t, s, pending("dead@contoso.com", "stale@contoso.com", "live@contoso.com")...)
+	host, _ := os.Hostname()
+	self := newProcess()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]process{
+		"dead@contoso.com":  {id: "dead", host: host, pid: gone.Process.Pid, token: "1"},
+		"stale@contoso.com": {id: "stale", host: "elsewhere", pid: 1, token: "1"},
+		"live@contoso.com":  {id: "live", host: "elsewhere", pid: 1, token: "1"},
+	}
+	for user, p := range owners {
+		if err := s.register(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		q := `UPDATE river_job SET state = 'running', attempt = 1, attempted_by = json_array(?) WHERE queue = ? AND json_extract(args, '$.user_id') = ?`
+		if s.eng.dialect().name == postgresDialect.name {
+			q = `UPDATE river_job SET state = 'running', attempt = 1, attempted_by = ARRAY[?::text] WHERE queue = ? AND args->>'user_id' = ?`
+		}
+		if n, err := s.eng.exec(ctx, q, p.id, QueueName(b.ID), user); err != nil || n != 1 {
+			t.Fatalf("%s: %d jobs, %v", user, n, err)
+		}
+	}
+	if _, err := s.eng.exec(ctx, `UPDATE mms_process SET heartbeat_at = ? WHERE id = ?`, time.Now().Add(-time.Minute), "stale"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.rescueOrphans(ctx, self, []string{QueueName(b.ID)}, 30*time.Second)
+	if err != nil || n != 2 {
+		t.Fatalf("rescued %d jobs (%v), want 2: the gone pid's and the stale heartbeat's", n, err)
+	}
+	var state string
+	q := `SELECT state FROM river_job WHERE queue = ? AND json_extract(args, '$.user_id') = ?`
+	if s.eng.dialect().name == postgresDialect.name {
+		q = `SELECT state FROM river_job WHERE queue = ? AND args->>'user_id' = ?`
+	}
+	if err := queryRow(ctx, s.eng, q, []any{QueueName(b.ID), "live@contoso.com"}, &state); err != nil || state != "running" {
+		t.Fatalf("the live process's job: %s %v", state, err)
+	}
+	if n, _ := s.rescueOrphans(ctx, self, []string{QueueName(b.ID)}, time.Nanosecond); n != 1 {
+		t.Fatalf("after its lease, the silent process's job is taken: %d", n)
+	}
+	var c calls
+	opts := fast(2)
+	opts.RescueAfter = time.Hour // only our own rescue may take them
+	opts.JobTimeout = time.Hour
+	if err := s.Work(ctx, b.ID, opts, func(ctx context.Context, j Job) (Result, error) { c.add(j.UserID); return succeed(j), nil }); err != nil {
+		t.Fatal(err)
+	}
+	for user := range owners {
+		if c.get(user) != 1 {
+			t.Errorf("%s migrated %d times", user, c.get(user))
 		}
 	}
 }
