@@ -38,48 +38,79 @@ var ErrInput = errors.New("bad input")
 // and options (the run was killed), Run finishes that batch instead of
 // making a new one: what was written and sent is not done again.
 func Run(ctx context.Context, o RunOptions) (Summary, error) {
-	if err := o.Validate(); err != nil {
-		return Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
-	}
-	users, changes, rowErrs, err := readInputs(o)
-	if err != nil {
-		return Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
-	}
-	set := o.settings()
-	fp, err := fingerprint(set)
-	if err != nil {
-		return Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
-	}
-	st, err := store.Open(ctx, o.DB)
-	if err != nil {
-		return Summary{}, err
-	}
-	defer st.Close()
-	tenant, err := st.Tenant(ctx)
-	if err != nil {
-		return Summary{}, err
-	}
-	records, sum := plan(users, changes, rowErrs, tenant)
-	b, resumed, err := st.ResumableBatch(ctx, fp)
+	st, b, sum, err := enqueue(ctx, o)
 	if err != nil {
 		return sum, err
 	}
-	if !resumed {
-		if b, err = newRunBatch(ctx, st, o, set, fp, records); err != nil {
-			return sum, err
-		}
-	}
-	sum.BatchID, sum.Resumed, sum.Started = b.ID, resumed, b.CreatedAt
+	defer st.Close()
 	left, err := st.Left(ctx, b.ID)
 	if err != nil {
 		return sum, err
 	}
-	o.Events(Event{Kind: BatchStarted, BatchID: b.ID, Total: left, Resumed: resumed})
+	o.Events(Event{Kind: BatchStarted, BatchID: b.ID, Total: left, Resumed: sum.Resumed})
 	workStart := time.Now()
 	if err := work(ctx, st, b.ID, o.tuning()); err != nil {
 		return sum, err
 	}
 	return finish(ctx, st, b, o.Report, workStart, sum)
+}
+
+// Enqueue is the first half of Run: it reads, decides and queues the
+// batch (or finds the unfinished batch of the same inputs and options) for
+// `mms work`, on this machine or others, to carry out.
+func Enqueue(ctx context.Context, o RunOptions) (Summary, error) {
+	st, _, sum, err := enqueue(ctx, o)
+	if err == nil {
+		st.Close()
+	}
+	return sum, err
+}
+
+// enqueue returns the open store and the batch to work.
+func enqueue(ctx context.Context, o RunOptions) (*store.Store, store.Batch, Summary, error) {
+	var b store.Batch
+	if err := o.Validate(); err != nil {
+		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	users, changes, rowErrs, err := readInputs(o)
+	if err != nil {
+		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	set := o.settings()
+	fp, err := fingerprint(set)
+	if err != nil {
+		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		return nil, b, Summary{}, err
+	}
+	b, sum, err := planOrResume(ctx, st, o, set, fp, users, changes, rowErrs)
+	if err != nil {
+		st.Close()
+		return nil, b, sum, err
+	}
+	return st, b, sum, nil
+}
+
+func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settings, fp string,
+	users []input.User, changes []input.Change, rowErrs []input.RowError) (store.Batch, Summary, error) {
+	tenant, err := st.Tenant(ctx)
+	if err != nil {
+		return store.Batch{}, Summary{}, err
+	}
+	records, sum := plan(users, changes, rowErrs, tenant)
+	b, resumed, err := st.ResumableBatch(ctx, fp)
+	if err != nil {
+		return b, sum, err
+	}
+	if !resumed {
+		if b, err = newRunBatch(ctx, st, o, set, fp, records); err != nil {
+			return b, sum, err
+		}
+	}
+	sum.BatchID, sum.Resumed, sum.Started = b.ID, resumed, b.CreatedAt
+	return b, sum, nil
 }
 
 func newRunBatch(ctx context.Context, st *store.Store, o RunOptions, set Settings, fp string, records []store.User) (store.Batch, error) {

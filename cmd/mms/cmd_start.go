@@ -14,13 +14,15 @@ import (
 func startCommand(out io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "start",
-		Usage: "queue one user's migration, like Start-CsExMeetingMigration; mms work carries it out",
+		Usage: "queue one user's migration, like Start-CsExMeetingMigration (or, without --user, a whole batch); mms work carries it out",
 		UsageText: "mms start --user U [--source-meeting-type sfb|teams|all] [--target-meeting-type current|teams]\n" +
 			"          [--users FILE [--changes FILE]] [--calendar FILE] [--join-url URL] [--conference-id ID]\n" +
 			"          [--out DIR] [--report FILE] [--now TIME] [--dry-run] [--send MODE] [--db DSN]\n\n" +
 			"The user's rows are the last ones the state store holds (from an earlier run), or those of --users and\n" +
 			"--changes, decided by the trigger rules and tenant settings as a run would. --out, --send and --report\n" +
-			"default to those of the batch the rows come from. Nothing runs while meeting_migration_enabled is false.",
+			"default to those of the batch the rows come from. Nothing runs while meeting_migration_enabled is false.\n\n" +
+			"Without --user, mms start --users F --changes F --out DIR --report FILE queues the whole batch as mms run\n" +
+			"would, without working it: start mms work on one or more machines sharing the --db.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "user", Usage: "the organiser's e-mail address", Sources: cli.EnvVars("MMS_USER")},
 			&cli.StringFlag{Name: "source-meeting-type", Value: "all", Usage: "which meetings: sfb (Skype for Business blocks), teams, or all", Sources: cli.EnvVars("MMS_SOURCE_MEETING_TYPE")},
@@ -38,6 +40,9 @@ func startCommand(out io.Writer) *cli.Command {
 			dbFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.String("user") == "" && cmd.String("users") != "" {
+				return startBatch(ctx, cmd, out)
+			}
 			src, err := batch.ParseSource(cmd.String("source-meeting-type"))
 			if err != nil {
 				return err
@@ -75,4 +80,27 @@ func parseNow(v string) (time.Time, error) {
 		return t, fmt.Errorf("--now %q: use an RFC 3339 time such as 2026-01-15T09:00:00Z", v)
 	}
 	return t, nil
+}
+
+// startBatch queues a whole batch, the first half of mms run.
+func startBatch(ctx context.Context, cmd *cli.Command, out io.Writer) error {
+	o := batch.RunOptions{Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
+		DryRun: cmd.Bool("dry-run"), Send: cmd.String("send"), DB: cmd.String("db")}
+	var err error
+	if o.Now, err = parseNow(cmd.String("now")); err != nil {
+		return err
+	}
+	sum, err := batch.Enqueue(ctx, o)
+	if err != nil {
+		return err
+	}
+	for _, e := range sum.RowErrors {
+		fmt.Fprintln(out, "rejected row:", e)
+	}
+	verb := "queued"
+	if sum.Resumed {
+		verb = "already queued, unfinished:"
+	}
+	fmt.Fprintf(out, "%s batch %s: %d users, %d triggered; run mms work to migrate\n", verb, sum.BatchID, sum.Users, sum.Triggered)
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/urfave/cli/v3"
 
@@ -28,13 +29,16 @@ func workCommand(out, errOut io.Writer) *cli.Command {
 				return fmt.Errorf("--workers %d: use a positive number", cmd.Int("workers"))
 			}
 			p := newProgress(errOut, false)
+			var mine counter
+			events := func(e batch.Event) { mine.add(e); p.Event(e) }
 			o := batch.WorkOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"),
-				Tuning: batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"), Events: p.Event}}
+				Tuning: batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"), Events: events}}
 			sums, err := batch.Work(ctx, o)
 			p.finish()
 			if err != nil {
 				return err
 			}
+			fmt.Fprintf(out, "this process migrated %d users\n", mine.get())
 			failed, triggered := 0, 0
 			for _, s := range sums {
 				fmt.Fprintf(out, "batch %s finished: %d users, %d failed; %d meetings updated, %d updates sent\n",
@@ -53,4 +57,24 @@ func workCommand(out, errOut io.Writer) *cli.Command {
 			return nil
 		},
 	}
+}
+
+// counter counts the users this process finished.
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *counter) add(e batch.Event) {
+	if e.Kind == batch.UserDone || e.Kind == batch.UserFailed {
+		c.mu.Lock()
+		c.n++
+		c.mu.Unlock()
+	}
+}
+
+func (c *counter) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
 }
