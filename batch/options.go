@@ -23,9 +23,12 @@ type RunOptions struct {
 	// Lease is how long a worker process on another host may go silent
 	// before the users it was migrating are taken again (a process on this
 	// host that is gone is noticed at once); zero: 30 s.
-	Lease  time.Duration
-	Events func(Event)
-	Clock  func() time.Time // the run's time when Now is zero; time.Now when nil
+	Lease time.Duration
+	// RetryDelay is the wait after failed attempt n; nil: 2^n s, at most
+	// 5 min (store.DefaultRetryDelay).
+	RetryDelay func(attempt int) time.Duration
+	Events     func(Event)
+	Clock      func() time.Time // the run's time when Now is zero; time.Now when nil
 }
 
 // Validate checks the options before anything is opened, and fills defaults.
@@ -102,7 +105,7 @@ type Tuning struct {
 }
 
 func (o RunOptions) tuning() Tuning {
-	return Tuning{Workers: o.Workers, Lease: o.Lease, Events: o.Events}
+	return Tuning{Workers: o.Workers, Lease: o.Lease, RetryDelay: o.RetryDelay, Events: o.Events}
 }
 
 func (t Tuning) withDefaults() Tuning {

@@ -38,7 +38,7 @@ var ErrInput = errors.New("bad input")
 // and options (the run was killed), Run finishes that batch instead of
 // making a new one: what was written and sent is not done again.
 func Run(ctx context.Context, o RunOptions) (Summary, error) {
-	st, b, sum, err := enqueue(ctx, o)
+	st, b, sum, err := enqueue(ctx, &o)
 	if err != nil {
 		return sum, err
 	}
@@ -59,20 +59,21 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 // batch (or finds the unfinished batch of the same inputs and options) for
 // `mms work`, on this machine or others, to carry out.
 func Enqueue(ctx context.Context, o RunOptions) (Summary, error) {
-	st, _, sum, err := enqueue(ctx, o)
+	st, _, sum, err := enqueue(ctx, &o)
 	if err == nil {
 		st.Close()
 	}
 	return sum, err
 }
 
-// enqueue returns the open store and the batch to work.
-func enqueue(ctx context.Context, o RunOptions) (*store.Store, store.Batch, Summary, error) {
+// enqueue validates o (filling its defaults) and returns the open store
+// and the batch to work.
+func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Summary, error) {
 	var b store.Batch
 	if err := o.Validate(); err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	users, changes, rowErrs, err := readInputs(o)
+	users, changes, rowErrs, err := readInputs(*o)
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
@@ -85,7 +86,7 @@ func enqueue(ctx context.Context, o RunOptions) (*store.Store, store.Batch, Summ
 	if err != nil {
 		return nil, b, Summary{}, err
 	}
-	b, sum, err := planOrResume(ctx, st, o, set, fp, users, changes, rowErrs)
+	b, sum, err := planOrResume(ctx, st, *o, set, fp, users, changes, rowErrs)
 	if err != nil {
 		st.Close()
 		return nil, b, sum, err
