@@ -386,4 +386,3 @@ func postgresSchema(t *testing.T, dsn string) string {
 	}
 	return dsn + sep + "search_path=" + schema
 }
-
