@@ -40,7 +40,7 @@ func TestKillAndResume(t *testing.T) {
 	}
 	refDir := t.TempDir()
 	start := time.Now()
-	if r := mms(t, killArgs(in, refDir)...); r.code != 0 {
+	if r := mms(t, append(killArgs(in, refDir), "--db", filepath.Join(refDir, "mms.db"))...); r.code != 0 {
 		t.Fatalf("reference run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	took := time.Since(start)
@@ -52,15 +52,26 @@ func TestKillAndResume(t *testing.T) {
 		checkRewrite(t, filepath.Join(in, "calendars", name), filepath.Join(refDir, "out", "calendars", name))
 	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	killTrials(t, "SQLite", rng, in, took, want, trials, func(dir string) string { return filepath.Join(dir, "mms.db") })
+	if dsn := os.Getenv("MMS_TEST_POSTGRES"); dsn != "" {
+		// PostgreSQL: fewer trials, each in a schema of its own.
+		killTrials(t, "PostgreSQL", rng, in, took, want, max(trials/5, 1), func(string) string { return postgresSchema(t, dsn) })
+	}
+}
+
+// killTrials runs the trials against the store db(dir) gives.
+func killTrials(t *testing.T, engine string, rng *rand.Rand, in string, took time.Duration, want batchOutputs, trials int, db func(dir string) string) {
+	t.Helper()
 	kills, resumes := 0, 0
 	for trial := range trials {
 		dir := t.TempDir()
-		args := killArgs(in, dir)
+		dsn := db(dir)
+		args := append(killArgs(in, dir), "--db", dsn)
 		for range 1 + rng.IntN(3) { // one to three kills, then a run to the end
 			killAfter(t, args, time.Duration(rng.Int64N(int64(took*9/10))))
 			kills++
 		}
-		st := mms(t, "status", "--summary", "--format", "csv", "--db", filepath.Join(dir, "mms.db"))
+		st := mms(t, "status", "--summary", "--format", "csv", "--db", dsn)
 		hadBatch, left := st.code == 0, strings.Contains(st.stdout, "Pending,") && !strings.Contains(st.stdout, "Pending,0") ||
 			strings.Contains(st.stdout, "InProgress,") && !strings.Contains(st.stdout, "InProgress,0")
 		r := mms(t, args...)
@@ -80,16 +91,16 @@ func TestKillAndResume(t *testing.T) {
 			checkRewrite(t, filepath.Join(in, "calendars", name), filepath.Join(dir, "out", "calendars", name))
 		}
 		if t.Failed() {
-			t.Fatalf("trial %d failed; its output is in %s", trial, dir)
+			t.Fatalf("trial %d failed; its output is in %s (store %s)", trial, dir, dsn)
 		}
 	}
-	t.Logf("%d trials, %d kills, %d resumed batches; an uninterrupted run takes %s", trials, kills, resumes, took.Round(time.Millisecond))
+	t.Logf("%s: %d trials, %d kills, %d resumed batches; an uninterrupted run takes %s", engine, trials, kills, resumes, took.Round(time.Millisecond))
 }
 
 func killArgs(in, dir string) []string {
 	return []string{"run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"),
 		"--out", filepath.Join(dir, "out"), "--report", filepath.Join(dir, "report.csv"), "--now", demoNow,
-		"--db", filepath.Join(dir, "mms.db"), "--workers", "3"}
+		"--workers", "3"}
 }
 
 // killAfter starts mms and sends it SIGKILL after d, unless it ended first.

@@ -350,7 +350,7 @@ func TestTwoWorkersOnPostgres(t *testing.T) {
 		t.Errorf("report: %d Succeeded, %d without retry", count(rows, "State", "Succeeded"), count(rows, "RetryCount", "0"))
 	}
 	refDir := t.TempDir()
-	if r := mms(t, killArgs(in, refDir)...); r.code != 0 {
+	if r := mms(t, append(killArgs(in, refDir), "--db", filepath.Join(refDir, "mms.db"))...); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	got, want := outputs(t, work), outputs(t, refDir)
