@@ -90,6 +90,7 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"IntentsSurvive":      testIntents,
 		"LostJobFailsTheUser": testLostJob,
 		"GoneProcesses":       testGoneProcesses,
+		"ResumableBatches":    testResumableBatches,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -767,5 +768,57 @@ func testGoneProcesses(t *testing.T, dsn string) {
 		if c.get(user) != 1 {
 			t.Errorf("%s migrated %d times", user, c.get(user))
 		}
+	}
+}
+
+// testResumableBatches: a batch made with its users in one transaction is
+// found again by its fingerprint until it is finished; Record writes an
+// outcome without a job.
+func testResumableBatches(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	now := time.Date(2026, 1, 19, 8, 0, 0, 0, time.UTC)
+	if _, ok, err := s.ResumableBatch(ctx, "fp1"); ok || err != nil {
+		t.Fatalf("empty store: %v %v", ok, err)
+	}
+	b, err := s.CreateBatch(ctx, Batch{Now: now, Stamp: now, Fingerprint: "fp1", Kind: BatchRun, Options: json.RawMessage(`{"out":"o"}`)},
+		append(pending("a@contoso.com", "b@contoso.com"), User{UserID: "c@contoso.com", State: InProgress}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateBatch(ctx, Batch{Now: now, Stamp: now, Fingerprint: "fp1"}, []User{{UserID: "x", State: "Done"}}); err == nil {
+		t.Fatal("a bad user row was accepted")
+	}
+	got, ok, err := s.ResumableBatch(ctx, "fp1")
+	if err != nil || !ok || got.ID != b.ID || got.Kind != BatchRun || got.Finished || !got.Stamp.Equal(now) || string(got.Options) == "" {
+		t.Fatalf("resumable: %+v %v %v (want %s; the failed CreateBatch left nothing)", got, ok, err, b.ID)
+	}
+	if n, _ := s.Left(ctx, b.ID); n != 3 {
+		t.Errorf("left: %d", n)
+	}
+	if err := s.Record(ctx, b.ID, "C@contoso.com", Result{TotalMeeting: 1, SucceededMeeting: 1, LastMessage: "done by hand",
+		Meetings: []Meeting{{UserID: "c@contoso.com", UID: "m1", Outcome: "restored"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if u := usersByID(t, s, Filter{BatchID: b.ID})["c@contoso.com"]; u.State != Succeeded || u.LastMessage != "done by hand" {
+		t.Errorf("recorded: %+v", u)
+	}
+	if err := s.Work(ctx, b.ID, fast(2), func(ctx context.Context, j Job) (Result, error) { return succeed(j), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Left(ctx, b.ID); n != 0 {
+		t.Errorf("left after work: %d", n)
+	}
+	if open, _ := s.UnfinishedBatches(ctx); len(open) != 1 || open[0].ID != b.ID {
+		t.Errorf("unfinished: %+v", open)
+	}
+	if err := s.FinishBatch(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.ResumableBatch(ctx, "fp1"); ok {
+		t.Error("a finished batch is resumable")
+	}
+	if open, _ := s.UnfinishedBatches(ctx); len(open) != 0 {
+		t.Errorf("unfinished after finish: %+v", open)
 	}
 }
