@@ -206,8 +206,8 @@ func (r rollbacker) restore(ctx context.Context, user string) (store.Result, err
 	var sends []pendingSend
 	var intents []store.Meeting
 	for _, m := range journaled {
-		if len(m.Original) == 0 || !m.Completed {
-			continue // not rewritten, or its update never went out: nothing to take back
+		if len(m.Original) == 0 {
+			continue // never rewritten: nothing to take back (one rewritten but not sent is restored if it was written)
 		}
 		row := store.Meeting{UserID: user, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
 			Outcome: Restored, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}

@@ -14,8 +14,8 @@ import (
 
 func runCommand(out, errOut io.Writer) *cli.Command {
 	return &cli.Command{
-		Name:      "run",
-		Usage:     "run one batch start to finish: read, decide, rewrite, send, report",
+		Name:  "run",
+		Usage: "run one batch start to finish: read, decide, rewrite, send, report",
 		UsageText: "mms run --users FILE --changes FILE --out DIR --report FILE.xlsx|FILE.csv [--dry-run] [--now TIME] [--send MODE] [--workers N] [--db FILE]\n\n" +
 			"Killed or interrupted, the same command started again resumes the unfinished batch (same users and changes\n" +
 			"files, --out, --now, --dry-run and --send) and finishes it: nothing written or sent before is written or sent\n" +
