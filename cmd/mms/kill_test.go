@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,8 +69,12 @@ func killTrials(t *testing.T, engine string, rng *rand.Rand, in string, took tim
 		dir := t.TempDir()
 		dsn := db(dir)
 		args := append(killArgs(in, dir), "--db", dsn)
-		for range 1 + rng.IntN(3) { // one to three kills, then a run to the end
-			killAfter(t, args, time.Duration(rng.Int64N(int64(took*9/10))))
+		for range 1 + rng.IntN(3) { // one to three kills (one in four a Ctrl-C), then a run to the end
+			sig := os.Signal(syscall.SIGKILL)
+			if rng.IntN(4) == 0 {
+				sig = os.Interrupt
+			}
+			killAfter(t, args, time.Duration(rng.Int64N(int64(took*9/10))), sig)
 			kills++
 		}
 		st := mms(t, "status", "--summary", "--format", "csv", "--db", dsn)
@@ -103,8 +109,9 @@ func killArgs(in, dir string) []string {
 		"--workers", "3"}
 }
 
-// killAfter starts mms and sends it SIGKILL after d, unless it ended first.
-func killAfter(t *testing.T, args []string, d time.Duration) {
+// killAfter starts mms and sends it sig after d, unless it ended first.
+// Interrupted (SIGINT), it must stop with status 130 and say how to go on.
+func killAfter(t *testing.T, args []string, d time.Duration, sig os.Signal) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "MMS_DB=")
@@ -121,8 +128,13 @@ func killAfter(t *testing.T, args []string, d time.Duration) {
 			t.Fatalf("mms ended on its own with %v before the kill\n%s", err, errOut.String())
 		}
 	case <-time.After(d):
-		_ = cmd.Process.Kill()
-		<-done
+		_ = cmd.Process.Signal(sig)
+		err := <-done
+		var exit *exec.ExitError
+		if sig == os.Interrupt && errors.As(err, &exit) && exit.ExitCode() >= 0 && (exit.ExitCode() != exitInterrupted ||
+			!strings.Contains(errOut.String(), "run the same command again to finish the batch")) {
+			t.Errorf("interrupted: exit %d\n%s", exit.ExitCode(), errOut.String())
+		}
 	}
 }
 
