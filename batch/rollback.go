@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -75,7 +76,11 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 		if u.State == store.Succeeded || u.State == store.Failed {
 			continue // done before a crash
 		}
-		if err := st.Record(ctx, rb.ID, u.UserID, r.user(ctx, u.UserID)); err != nil {
+		res, err := r.user(ctx, u.UserID)
+		if err != nil {
+			return RolledBack{BatchID: rb.ID, Of: of.ID, Resumed: resumed}, fmt.Errorf("rollback %s stopped: %w; run the same mms rollback again to finish it (nothing is sent twice)", rb.ID, err)
+		}
+		if err := st.Record(ctx, rb.ID, u.UserID, res); err != nil {
 			return RolledBack{}, err
 		}
 	}
@@ -166,15 +171,25 @@ type rollbacker struct {
 	journal *Journal
 }
 
-// user restores one user's meetings and records what it did; a problem
-// fails the user, not the rollback.
-func (r rollbacker) user(ctx context.Context, user string) store.Result {
+// user restores one user's meetings. A calendar that cannot be read or
+// restored fails the user; an error writing, sending or journaling stops
+// the rollback, to be started again.
+func (r rollbacker) user(ctx context.Context, user string) (store.Result, error) {
 	res, err := r.restore(ctx, user)
-	if err != nil {
-		return store.Result{State: store.Failed, LastMessage: err.Error(), Meetings: res.Meetings}
+	var stop stopError
+	switch {
+	case errors.As(err, &stop):
+		return res, stop.err
+	case err != nil:
+		return store.Result{State: store.Failed, LastMessage: err.Error(), Meetings: res.Meetings}, nil
 	}
-	return res
+	return res, nil
 }
+
+// stopError is a failure that another attempt may not meet.
+type stopError struct{ err error }
+
+func (e stopError) Error() string { return e.err.Error() }
 
 func (r rollbacker) restore(ctx context.Context, user string) (store.Result, error) {
 	rows, err := r.st.Users(ctx, store.Filter{BatchID: r.of.ID, UserID: user})
@@ -229,11 +244,11 @@ func (r rollbacker) restore(ctx context.Context, user string) (store.Result, err
 		out.Meetings = append(out.Meetings, row)
 	}
 	if err := r.journal.intend(ctx, user, intents); err != nil {
-		return out, err
+		return out, stopError{err}
 	}
 	if cal.Edited() {
 		if err := writeFileAtomic(path, cal.Bytes()); err != nil {
-			return out, fmt.Errorf("user %s: %w", user, err)
+			return out, stopError{fmt.Errorf("user %s: %w", user, err)}
 		}
 	}
 	w := Worker{Stamp: r.rb.Stamp, Mailer: r.mailer, Journal: r.journal}
@@ -244,7 +259,7 @@ func (r rollbacker) restore(ctx context.Context, user string) (store.Result, err
 	for _, ps := range sends {
 		ps.res.Organizer, ps.res.Attendees = people(ps.comps)
 		if err := w.send(ctx, user, cal, ps, &uo); err != nil {
-			return out, err
+			return out, stopError{err}
 		}
 	}
 	for _, m := range uo.Meetings {
