@@ -99,20 +99,7 @@ func TestRetrySendsNothingTwice(t *testing.T) {
 	mail := &flaky{failOn: 3, sent: map[string]int{}}
 	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileWriter{Dir: filepath.Join(o.Out, "calendars")}, Mailer: mail,
 		Journal: &Journal{Store: st, BatchID: b.ID}}
-	var attempts int
-	err = st.Work(ctx, b.ID, store.WorkOptions{RetryDelay: func(int) time.Duration { return time.Millisecond }}, func(ctx context.Context, j store.Job) (store.Result, error) {
-		attempts++
-		var a Assignment
-		json.Unmarshal(j.Payload, &a)
-		out, err := w.Migrate(ctx, a)
-		if err != nil {
-			return store.Result{}, err
-		}
-		return result(j.UserID, a, out), nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	attempts := workAll(t, st, b.ID, w)
 	if attempts != 2 {
 		t.Errorf("%d attempts, want 2", attempts)
 	}
@@ -129,6 +116,74 @@ func TestRetrySendsNothingTwice(t *testing.T) {
 	for _, m := range ms {
 		if m.Outcome == Updated && (!m.Completed || !strings.HasPrefix(string(m.Original), "BEGIN:VEVENT")) {
 			t.Errorf("meeting %s: completed %v, original %.20q", m.UID, m.Completed, m.Original)
+		}
+	}
+}
+
+// workAll works a batch with w and returns the number of attempts.
+func workAll(t *testing.T, st *store.Store, batchID string, w *Worker) int {
+	t.Helper()
+	var attempts int
+	err := st.Work(context.Background(), batchID, store.WorkOptions{RetryDelay: func(int) time.Duration { return time.Millisecond }},
+		func(ctx context.Context, j store.Job) (store.Result, error) {
+			attempts++
+			var a Assignment
+			if err := json.Unmarshal(j.Payload, &a); err != nil {
+				return store.Result{}, err
+			}
+			out, err := w.Migrate(ctx, a)
+			if err != nil {
+				return store.Result{}, err
+			}
+			return result(j.UserID, a, out), nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return attempts
+}
+
+// TestInPlaceWriterResumes: a calendar written back in place (as CalDAV
+// is) by an attempt that stopped before sending is found already current
+// by the next attempt, which still reports its meetings updated and sends
+// each update once.
+func TestInPlaceWriterResumes(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	dir := t.TempDir()
+	data, err := os.ReadFile("../fixtures/demo/calendars/user00000.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "user00000.ics"), data, 0o644)
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	users, changes, rowErrs, _ := readInputs(o)
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant())
+	rec := onlyUser(records, "user00000@contoso.com")
+	var a Assignment
+	json.Unmarshal(rec[0].Payload, &a)
+	a.Calendar = filepath.Join(dir, "user00000.ics")
+	rec[0].Payload, _ = json.Marshal(a)
+	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := &flaky{failOn: 1, sent: map[string]int{}}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileWriter{Dir: dir}, Mailer: mail, Journal: &Journal{Store: st, BatchID: b.ID}}
+	if n := workAll(t, st, b.ID, w); n != 2 {
+		t.Errorf("%d attempts, want 2", n)
+	}
+	u, _ := st.Users(ctx, store.Filter{BatchID: b.ID})
+	if len(u) != 1 || u[0].State != store.Succeeded || u[0].SucceededMeeting == 0 || u[0].SucceededMeeting != len(mail.sent) || u[0].InvitesUpdate != len(mail.sent) {
+		t.Fatalf("user %+v; sent %v", u, mail.sent)
+	}
+	for uid, n := range mail.sent {
+		if n != 1 {
+			t.Errorf("UID %s sent %d times", uid, n)
 		}
 	}
 }

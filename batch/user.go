@@ -107,35 +107,8 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	if err != nil {
 		return UserOutcome{}, err
 	}
-	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp}
-	var out UserOutcome
-	var sends []pendingSend
-	var intents []store.Meeting
-	for _, m := range cal.Meetings() {
-		if reason := a.Source.excludes(m); reason != "" {
-			out.Meetings = append(out.Meetings, w.outcome(ics.Result{UID: m.UID, Skipped: ics.Reason(reason)}))
-			continue
-		}
-		res := cal.Migrate(m, rules, a.Change)
-		o := w.outcome(res)
-		p, known := prior[res.UID]
-		switch {
-		case res.Rewritten():
-			sends = append(sends, pendingSend{res: res, comps: res.Changed, done: known && p.Completed})
-			if !known {
-				intents = append(intents, intent(a.User, o, cal, res.Changed))
-			}
-		case known && p.Intent && res.Skipped == ics.AlreadyCurrent:
-			// Written in place by an attempt that stopped; its update is
-			// sent now unless it went out then.
-			o = w.outcome(ics.Result{UID: p.UID, Summary: p.Summary, Start: p.Start, People: p.Attendees,
-				Provider: block.Provider(p.Provider), OldJoinURL: p.OldJoinURL, NewJoinURL: p.NewJoinURL})
-			res.Changed = m.Components()
-			sends = append(sends, pendingSend{res: res, comps: m.Components(), done: p.Completed})
-		}
-		out.Meetings = append(out.Meetings, o)
-	}
-	if err := w.Journal.intend(ctx, a.User, intents); err != nil {
+	plan := w.decide(cal, a, prior)
+	if err := w.Journal.intend(ctx, a.User, plan.intents); err != nil {
 		return UserOutcome{}, err
 	}
 	if cal.Edited() {
@@ -143,12 +116,55 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 			return UserOutcome{}, fmt.Errorf("%s: %w", a.User, err)
 		}
 	}
-	for _, ps := range sends {
-		if err := w.send(ctx, a.User, cal, ps, &out); err != nil {
+	for _, ps := range plan.sends {
+		if err := w.send(ctx, a.User, cal, ps, &plan.out); err != nil {
 			return UserOutcome{}, err
 		}
 	}
-	return out, nil
+	return plan.out, nil
+}
+
+// userPlan is what one attempt does: the outcomes, the updates to send and
+// the intents to record first.
+type userPlan struct {
+	out     UserOutcome
+	sends   []pendingSend
+	intents []store.Meeting
+}
+
+// decide rewrites every meeting of the calendar the rules allow, in memory.
+func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.Meeting) userPlan {
+	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp}
+	var plan userPlan
+	for _, m := range cal.Meetings() {
+		if reason := a.Source.excludes(m); reason != "" {
+			plan.out.Meetings = append(plan.out.Meetings, w.outcome(ics.Result{UID: m.UID, Skipped: ics.Reason(reason)}))
+			continue
+		}
+		res := cal.Migrate(m, rules, a.Change)
+		plan.out.Meetings = append(plan.out.Meetings, w.plan(&plan, a.User, cal, m, res, prior))
+	}
+	return plan
+}
+
+// plan adds what a meeting's result calls for and returns its outcome.
+func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Meeting, res ics.Result, prior map[string]store.Meeting) MeetingOutcome {
+	o := w.outcome(res)
+	p, known := prior[res.UID]
+	switch {
+	case res.Rewritten():
+		plan.sends = append(plan.sends, pendingSend{res: res, comps: res.Changed, done: known && p.Completed})
+		if !known {
+			plan.intents = append(plan.intents, intent(user, o, cal, res.Changed))
+		}
+	case known && res.Skipped == ics.AlreadyCurrent:
+		// Written in place (CalDAV) by an attempt that stopped: reported as
+		// then, its update sent now unless it went out then.
+		o = w.outcome(ics.Result{UID: p.UID, Summary: p.Summary, Start: p.Start, People: p.Attendees,
+			Provider: block.Provider(p.Provider), OldJoinURL: p.OldJoinURL, NewJoinURL: p.NewJoinURL})
+		plan.sends = append(plan.sends, pendingSend{res: res, comps: m.Components(), done: p.Completed})
+	}
+	return o
 }
 
 // pendingSend is a rewritten meeting whose update is due; done when an
