@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -385,4 +386,52 @@ func postgresSchema(t *testing.T, dsn string) string {
 		sep = "&"
 	}
 	return dsn + sep + "search_path=" + schema
+}
+
+// TestWorkerKilledOnPostgres: of two mms work processes on one PostgreSQL
+// batch, one is killed with SIGKILL while it migrates; the other takes its
+// users at once and finishes the batch as a plain run would.
+func TestWorkerKilledOnPostgres(t *testing.T) {
+	dsn := os.Getenv("MMS_TEST_POSTGRES")
+	if dsn == "" {
+		msg := `MMS_TEST_POSTGRES is empty; start a server with: eval "$(scripts/postgres.sh start)"`
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	dsn = postgresSchema(t, dsn)
+	in := t.TempDir()
+	ref, _ := time.Parse(time.RFC3339, demoNow)
+	if err := gen.Write(in, gen.Options{Users: 80, MeetingsPerUser: 2, Seed: 5, Ref: ref}); err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	r := mms(t, "start", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"), "--out", filepath.Join(work, "out"),
+		"--report", filepath.Join(work, "report.csv"), "--now", demoNow, "--db", dsn)
+	if r.code != 0 {
+		t.Fatalf("start: %s", r.stderr)
+	}
+	victim := exec.Command(bin, "work", "--workers", "2", "--db", dsn)
+	victim.Env = append(os.Environ(), "MMS_DB=")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	var survivor result
+	done := make(chan struct{})
+	go func() { defer close(done); survivor = mms(t, "work", "--workers", "2", "--db", dsn) }()
+	time.Sleep(300 * time.Millisecond)
+	_ = victim.Process.Kill()
+	_ = victim.Wait()
+	<-done
+	if survivor.code != 0 || !strings.Contains(survivor.stdout, "finished: 80 users, 0 failed") {
+		t.Fatalf("the surviving worker: exit %d\n%s\n%s", survivor.code, survivor.stdout, survivor.stderr)
+	}
+	refDir := t.TempDir()
+	if r := mms(t, append(killArgs(in, refDir), "--db", filepath.Join(refDir, "mms.db"))...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	outputs(t, work).same(t, "one worker killed", outputs(t, refDir))
+	t.Logf("survivor: %s", strings.TrimSpace(survivor.stdout))
 }
