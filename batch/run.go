@@ -109,8 +109,12 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 		return b, sum, err
 	}
 	if !resumed {
-		if b, err = newRunBatch(ctx, st, o, set, fp, records); err != nil {
-			return b, sum, err
+		b, err = newRunBatch(ctx, st, o, set, fp, records)
+		if err != nil { // the same command, started at the same time, made it first?
+			var again error
+			if b, resumed, again = st.ResumableBatch(ctx, fp); again != nil || !resumed {
+				return b, sum, err
+			}
 		}
 	}
 	sum.BatchID, sum.Resumed, sum.Started = b.ID, resumed, b.CreatedAt

@@ -94,6 +94,12 @@ var migrations = []migration{
 			token TEXT NOT NULL,
 			started_at {{time}} NOT NULL,
 			heartbeat_at {{time}} NOT NULL)`,
+	}, sqlite: []string{
+		// One unfinished batch per fingerprint: the same command started
+		// twice at once makes one batch.
+		`CREATE UNIQUE INDEX mms_batch_open_fingerprint ON mms_batch (fingerprint) WHERE finished = 0 AND fingerprint <> ''`,
+	}, postgres: []string{
+		`CREATE UNIQUE INDEX mms_batch_open_fingerprint ON mms_batch (fingerprint) WHERE NOT finished AND fingerprint <> ''`,
 	}},
 }
 

@@ -822,3 +822,33 @@ func testResumableBatches(t *testing.T, dsn string) {
 		t.Errorf("unfinished after finish: %+v", open)
 	}
 }
+
+// TestOneOpenBatchPerFingerprint: a second unfinished batch of the same
+// fingerprint is refused; once the first is finished, another may be made.
+func TestOneOpenBatchPerFingerprint(t *testing.T) {
+	ctx := context.Background()
+	engines := map[string]string{"sqlite": filepath.Join(t.TempDir(), "mms.db")}
+	if dsn := os.Getenv("MMS_TEST_POSTGRES"); dsn != "" {
+		engines["postgres"] = postgresSchema(t, dsn)
+	}
+	for name, dsn := range engines {
+		s := open(t, dsn)
+		first, err := s.CreateBatch(ctx, Batch{Fingerprint: "same"}, pending("a@contoso.com"))
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if _, err := s.CreateBatch(ctx, Batch{Fingerprint: "same"}, pending("a@contoso.com")); err == nil {
+			t.Errorf("%s: a second open batch of one fingerprint was made", name)
+		}
+		if _, err := s.CreateBatch(ctx, Batch{}, nil); err != nil {
+			t.Errorf("%s: batches without a fingerprint: %v", name, err)
+		}
+		if _, err := s.CreateBatch(ctx, Batch{}, nil); err != nil {
+			t.Errorf("%s: batches without a fingerprint: %v", name, err)
+		}
+		s.FinishBatch(ctx, first.ID)
+		if _, err := s.CreateBatch(ctx, Batch{Fingerprint: "same"}, nil); err != nil {
+			t.Errorf("%s: after the first finished: %v", name, err)
+		}
+	}
+}
