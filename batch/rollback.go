@@ -108,6 +108,13 @@ func rollbackSource(ctx context.Context, st *store.Store, o RollbackOptions) (st
 	case set.Out == "":
 		return of, set, fmt.Errorf("%w: batch %s records no output directory", ErrInput, of.ID)
 	}
+	left, err := st.Left(ctx, of.ID)
+	if err != nil {
+		return of, set, err
+	}
+	if left > 0 {
+		return of, set, fmt.Errorf("%w: batch %s has %d users not finished; finish it first (run the same mms run again, or mms work), then roll it back", ErrInput, of.ID, left)
+	}
 	return of, set, nil
 }
 
