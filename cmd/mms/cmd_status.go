@@ -124,7 +124,7 @@ func printUsers(out io.Writer, users []store.User, format string) error {
 	batchCol := func(u store.User) string { return "" }
 	if len(batches) > 1 { // --all: say which batch each row is of
 		fmt.Fprint(tw, "Batch\t")
-		batchCol = func(u store.User) string { return u.BatchID[:min(8, len(u.BatchID))] + "\t" }
+		batchCol = func(u store.User) string { return u.BatchID + "\t" }
 	}
 	fmt.Fprintln(tw, "UserId\tState\tTotal\tSucceeded\tFailed\tSkipped\tInvites\tRetries\tModified\tLastMessage")
 	for _, u := range users {
