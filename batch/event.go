@@ -13,6 +13,8 @@ const (
 // Event reports progress to the command, which renders it.
 type Event struct {
 	Kind    EventKind
+	BatchID string
+	Resumed bool // with BatchStarted: an unfinished batch is being finished
 	User    string
 	Total   int
 	Updated int // meetings rewritten (or that would be), with UserDone

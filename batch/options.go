@@ -20,8 +20,15 @@ type RunOptions struct {
 	Send    string // "outbox" (default), "none", "smtp://host:port", "server"
 	Workers int    // zero: number of CPUs
 	DB      string // SQLite file or postgres:// URL
-	Events  func(Event)
-	Clock   func() time.Time // the run's time when Now is zero; time.Now when nil
+	// Lease is how long a worker process on another host may go silent
+	// before the users it was migrating are taken again (a process on this
+	// host that is gone is noticed at once); zero: 30 s.
+	Lease time.Duration
+	// RetryDelay is the wait after failed attempt n; nil: 2^n s, at most
+	// 5 min (store.DefaultRetryDelay).
+	RetryDelay func(attempt int) time.Duration
+	Events     func(Event)
+	Clock      func() time.Time // the run's time when Now is zero; time.Now when nil
 }
 
 // Validate checks the options before anything is opened, and fills defaults.
@@ -43,6 +50,9 @@ func (o *RunOptions) Validate() error {
 	}
 	if err := o.validateSend(); err != nil {
 		problems = append(problems, err.Error())
+	}
+	if o.Lease < 0 {
+		problems = append(problems, fmt.Sprintf("--rescue-after %s: use a positive duration such as 30s", o.Lease))
 	}
 	if o.Workers < 0 {
 		problems = append(problems, fmt.Sprintf("--workers %d: use a positive number (default: %d, the number of CPUs)", o.Workers, runtime.NumCPU()))
@@ -84,4 +94,26 @@ func (o *RunOptions) defaults() {
 	if o.Events == nil {
 		o.Events = func(Event) {}
 	}
+}
+
+// Tuning is how a process works a queue, whatever the batch.
+type Tuning struct {
+	Workers    int                             // users migrated at once; zero: number of CPUs
+	Lease      time.Duration                   // see RunOptions.Lease
+	RetryDelay func(attempt int) time.Duration // nil: store.DefaultRetryDelay
+	Events     func(Event)
+}
+
+func (o RunOptions) tuning() Tuning {
+	return Tuning{Workers: o.Workers, Lease: o.Lease, RetryDelay: o.RetryDelay, Events: o.Events}
+}
+
+func (t Tuning) withDefaults() Tuning {
+	if t.Workers <= 0 {
+		t.Workers = runtime.NumCPU()
+	}
+	if t.Events == nil {
+		t.Events = func(Event) {}
+	}
+	return t
 }

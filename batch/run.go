@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/store"
@@ -18,55 +19,118 @@ import (
 // Summary is what a finished run tells the command.
 type Summary struct {
 	BatchID   string
-	Report    string   // the report's path (and, for CSV, the meetings file beside it)
-	Users     int      // users in the users file
-	Triggered int      // users a change triggered
-	Failed    int      // triggered users that failed
-	Updated   int      // meetings rewritten (or, dry run, that would be)
-	Invites   int      // updates sent (or that would be)
-	RowErrors []string // rejected rows that belong to no user
+	Resumed   bool      // an unfinished batch of the same inputs and options was finished
+	Started   time.Time // when the batch was made
+	Report    string    // the report's path (and, for CSV, the meetings file beside it); "" without one
+	Users     int       // users in the users file (in the batch, for mms work)
+	Triggered int       // users a change triggered
+	Failed    int       // triggered users that failed
+	Updated   int       // meetings rewritten (or, dry run, that would be)
+	Invites   int       // updates sent (or that would be)
+	RowErrors []string  // rejected rows that belong to no user
 }
 
 // ErrInput marks bad input: the run did not start.
 var ErrInput = errors.New("bad input")
 
 // Run is one batch, start to finish: read, decide, queue, work, report.
+// When the state store holds an unfinished batch made from the same inputs
+// and options (the run was killed), Run finishes that batch instead of
+// making a new one: what was written and sent is not done again.
 func Run(ctx context.Context, o RunOptions) (Summary, error) {
-	if err := o.Validate(); err != nil {
-		return Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
-	}
-	users, changes, rowErrs, err := readInputs(o)
+	st, b, sum, err := enqueue(ctx, &o)
 	if err != nil {
-		return Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+		return sum, err
+	}
+	defer st.Close()
+	left, err := st.Left(ctx, b.ID)
+	if err != nil {
+		return sum, err
+	}
+	o.Events(Event{Kind: BatchStarted, BatchID: b.ID, Total: left, Resumed: sum.Resumed})
+	workStart := time.Now()
+	if err := work(ctx, st, b.ID, o.tuning()); err != nil {
+		return sum, err
+	}
+	return finish(ctx, st, b, o.Report, workStart, sum)
+}
+
+// Enqueue is the first half of Run: it reads, decides and queues the
+// batch (or finds the unfinished batch of the same inputs and options) for
+// `mms work`, on this machine or others, to carry out.
+func Enqueue(ctx context.Context, o RunOptions) (Summary, error) {
+	st, _, sum, err := enqueue(ctx, &o)
+	if err == nil {
+		st.Close()
+	}
+	return sum, err
+}
+
+// enqueue validates o (filling its defaults) and returns the open store
+// and the batch to work.
+func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Summary, error) {
+	var b store.Batch
+	if err := o.Validate(); err != nil {
+		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	users, changes, rowErrs, err := readInputs(*o)
+	if err != nil {
+		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	set := o.settings()
+	if _, err := newWorker(store.Batch{DryRun: o.DryRun}, set, nil); err != nil { // refuse what no user could do
+		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	fp, err := fingerprint(set)
+	if err != nil {
+		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	st, err := store.Open(ctx, o.DB)
 	if err != nil {
-		return Summary{}, err
+		return nil, b, Summary{}, err
 	}
-	defer st.Close()
+	b, sum, err := planOrResume(ctx, st, *o, set, fp, users, changes, rowErrs)
+	if err != nil {
+		st.Close()
+		return nil, b, sum, err
+	}
+	return st, b, sum, nil
+}
+
+func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settings, fp string,
+	users []input.User, changes []input.Change, rowErrs []input.RowError) (store.Batch, Summary, error) {
 	tenant, err := st.Tenant(ctx)
 	if err != nil {
-		return Summary{}, err
+		return store.Batch{}, Summary{}, err
 	}
+	records, sum := plan(users, changes, rowErrs, tenant)
+	b, resumed, err := st.ResumableBatch(ctx, fp)
+	if err != nil {
+		return b, sum, err
+	}
+	if !resumed {
+		b, err = newRunBatch(ctx, st, o, set, fp, records)
+		if err != nil { // the same command, started at the same time, made it first?
+			var again error
+			if b, resumed, again = st.ResumableBatch(ctx, fp); again != nil || !resumed {
+				return b, sum, err
+			}
+		}
+	}
+	sum.BatchID, sum.Resumed, sum.Started = b.ID, resumed, b.CreatedAt
+	return b, sum, nil
+}
+
+func newRunBatch(ctx context.Context, st *store.Store, o RunOptions, set Settings, fp string, records []store.User) (store.Batch, error) {
 	now := o.Now
 	if now.IsZero() {
 		now = o.Clock()
 	}
-	opts, _ := json.Marshal(o)
-	b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now, DryRun: o.DryRun, Options: opts})
+	opts, err := json.Marshal(set)
 	if err != nil {
-		return Summary{}, err
+		return store.Batch{}, err
 	}
-	records, sum := plan(users, changes, rowErrs, tenant)
-	sum.BatchID = b.ID
-	if err := st.Enqueue(ctx, b.ID, records); err != nil {
-		return sum, err
-	}
-	o.Events(Event{Kind: BatchStarted, Total: sum.Triggered})
-	if err := work(ctx, st, b, o); err != nil {
-		return sum, err
-	}
-	return finish(ctx, st, b.ID, o, sum)
+	return st.CreateBatch(ctx, store.Batch{Now: now, Stamp: now, DryRun: o.DryRun, Options: opts, Kind: store.BatchRun, Fingerprint: fp}, records)
 }
 
 // readInputs reads both files. Rows that belong to no user are reported,

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/mms-project/mms/batch/store"
 )
 
 // CalendarWriter stores a rewritten calendar.
@@ -14,10 +16,16 @@ type CalendarWriter interface {
 	WriteCalendar(ctx context.Context, name string, data []byte) error
 }
 
-// Mailer delivers one update.
+// Mailer delivers one update. An error fails the attempt, which is tried
+// again later (updates already sent are not sent again); an error marked
+// with Permanent (a rejected address) fails only the meeting.
 type Mailer interface {
 	Send(ctx context.Context, m Message) error
 }
+
+// Permanent marks an error that no retry can fix, for a Mailer or a
+// CalendarWriter: only what it touches fails, at once.
+func Permanent(err error) error { return store.Permanent(err) }
 
 // FileWriter writes calendars under Dir, each whole or not at all.
 type FileWriter struct{ Dir string }

@@ -6,33 +6,40 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/report"
 )
 
-// work runs the batch's queue with a worker whose writers suit the options:
+// work runs the queue of one batch (of every batch with users left when
+// batchID is "") with workers whose writers suit each batch's settings:
 // files and the outbox for a real run, recorders for a dry run.
-func work(ctx context.Context, st *store.Store, b store.Batch, o RunOptions) error {
-	w, err := newWorker(b, o)
-	if err != nil {
-		return err
-	}
+func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error {
+	t = t.withDefaults()
+	workers := &workerCache{st: st, byBatch: map[string]*Worker{}}
 	opts := store.WorkOptions{
-		Workers: o.Workers,
-		Started: func(j store.Job) { o.Events(Event{Kind: UserStarted, User: j.UserID}) },
+		Workers:    t.Workers,
+		Lease:      t.Lease,
+		RetryDelay: t.RetryDelay,
+		Started:    func(j store.Job) { t.Events(Event{Kind: UserStarted, BatchID: j.BatchID, User: j.UserID}) },
 		Done: func(j store.Job, r store.Result) {
 			if r.State == store.Failed {
-				o.Events(Event{Kind: UserFailed, User: j.UserID, Err: fmt.Errorf("%s", r.LastMessage)})
+				t.Events(Event{Kind: UserFailed, BatchID: j.BatchID, User: j.UserID, Err: fmt.Errorf("%s", r.LastMessage)})
 				return
 			}
-			o.Events(Event{Kind: UserDone, User: j.UserID, Updated: r.SucceededMeeting})
+			t.Events(Event{Kind: UserDone, BatchID: j.BatchID, User: j.UserID, Updated: r.SucceededMeeting})
 		},
 	}
-	return st.Work(ctx, b.ID, opts, func(ctx context.Context, j store.Job) (store.Result, error) {
+	return st.Work(ctx, batchID, opts, func(ctx context.Context, j store.Job) (store.Result, error) {
 		var a Assignment
 		if err := json.Unmarshal(j.Payload, &a); err != nil {
-			return store.Result{}, fmt.Errorf("user %s: stored assignment unreadable: %w", j.UserID, err)
+			return store.Result{}, store.Permanent(fmt.Errorf("user %s: stored assignment unreadable: %w", j.UserID, err))
+		}
+		w, err := workers.get(ctx, j.BatchID)
+		if err != nil {
+			return store.Result{}, err
 		}
 		out, err := w.Migrate(ctx, a)
 		if err != nil {
@@ -42,23 +49,71 @@ func work(ctx context.Context, st *store.Store, b store.Batch, o RunOptions) err
 	})
 }
 
-func newWorker(b store.Batch, o RunOptions) (*Worker, error) {
+// workerCache makes one Worker per batch, from the batch's settings.
+type workerCache struct {
+	st      *store.Store
+	mu      sync.Mutex
+	byBatch map[string]*Worker
+}
+
+func (c *workerCache) get(ctx context.Context, batchID string) (*Worker, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if w := c.byBatch[batchID]; w != nil {
+		return w, nil
+	}
+	b, err := c.st.Batch(ctx, batchID)
+	if err != nil {
+		return nil, err
+	}
+	set, err := batchSettings(b)
+	if err != nil {
+		return nil, err
+	}
+	w, err := newWorker(b, set, c.st)
+	if err != nil {
+		return nil, store.Permanent(err)
+	}
+	c.byBatch[batchID] = w
+	return w, nil
+}
+
+func batchSettings(b store.Batch) (Settings, error) {
+	var set Settings
+	if err := json.Unmarshal(b.Options, &set); err != nil {
+		return set, fmt.Errorf("batch %s: stored options unreadable: %w", b.ID, err)
+	}
+	return set, nil
+}
+
+func newWorker(b store.Batch, set Settings, st *store.Store) (*Worker, error) {
 	w := &Worker{Now: b.Now, Stamp: b.Stamp, DryRun: b.DryRun}
 	if b.DryRun {
 		rec := &Recorder{}
 		w.Calendars, w.Mailer = rec, rec
 		return w, nil
 	}
-	w.Calendars = FileWriter{Dir: filepath.Join(o.Out, "calendars")}
-	switch o.Send {
-	case "outbox":
-		w.Mailer = Outbox{Dir: filepath.Join(o.Out, "outbox")}
-	case "none":
-		w.Mailer = &Recorder{}
-	default:
-		return nil, fmt.Errorf("--send %s is not available yet; use outbox or none", o.Send)
+	if set.Out == "" {
+		return nil, fmt.Errorf("batch %s has no output directory; start it again with --out DIR", b.ID)
 	}
+	w.Journal = &Journal{Store: st, BatchID: b.ID}
+	w.Calendars = FileWriter{Dir: filepath.Join(set.Out, "calendars")}
+	m, err := newMailer(set)
+	if err != nil {
+		return nil, err
+	}
+	w.Mailer = m
 	return w, nil
+}
+
+func newMailer(set Settings) (Mailer, error) {
+	switch set.Send {
+	case "outbox", "":
+		return Outbox{Dir: filepath.Join(set.Out, "outbox")}, nil
+	case "none":
+		return &Recorder{}, nil
+	}
+	return nil, fmt.Errorf("--send %s is not available yet; use outbox or none", set.Send)
 }
 
 // result turns a user's outcome into the rows of the state store.
@@ -92,14 +147,32 @@ func verb(a Assignment) string {
 	return "rewritten"
 }
 
-// finish writes the report from the state store and sums up the run.
-func finish(ctx context.Context, st *store.Store, batchID string, o RunOptions, sum Summary) (Summary, error) {
-	users, err := st.Users(ctx, store.Filter{BatchID: batchID})
+// finish writes the report from the state store, when the batch has one,
+// marks the batch finished and sums it up.
+// reportPath, when not "", overrides the batch's own.
+// Temporary files older than workStart were left by a process that was
+// killed; every user of the batch is done, so none is still being written.
+func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath string, workStart time.Time, sum Summary) (Summary, error) {
+	set, err := batchSettings(b)
+	if err != nil {
+		return sum, err
+	}
+	if reportPath != "" {
+		set.Report = reportPath
+	}
+	if set.Out != "" && !b.DryRun {
+		for _, dir := range []string{"calendars", "outbox"} {
+			if err := removeStaleTemps(filepath.Join(set.Out, dir), workStart); err != nil {
+				return sum, fmt.Errorf("batch %s: removing what a stopped run left: %w", b.ID, err)
+			}
+		}
+	}
+	users, err := st.Users(ctx, store.Filter{BatchID: b.ID})
 	if err != nil {
 		return sum, err
 	}
 	var rows []report.User
-	sum.Failed = 0
+	sum.Failed, sum.Updated, sum.Invites, sum.Triggered = 0, 0, 0, 0
 	for _, u := range users {
 		rows = append(rows, report.User{UserID: u.UserID, State: u.State, MigrationType: u.MigrationType, TotalMeeting: u.TotalMeeting,
 			SucceededMeeting: u.SucceededMeeting, FailedMeeting: u.FailedMeeting, SkippedMeeting: u.SkippedMeeting, InvitesUpdate: u.InvitesUpdate,
@@ -107,21 +180,33 @@ func finish(ctx context.Context, st *store.Store, batchID string, o RunOptions, 
 		if u.State == store.Failed {
 			sum.Failed++
 		}
+		if u.State != store.NotTriggered {
+			sum.Triggered++
+		}
 		sum.Updated += u.SucceededMeeting
 		sum.Invites += u.InvitesUpdate
 	}
+	if sum.Users == 0 {
+		sum.Users = len(users)
+	}
+	if set.Report != "" {
+		if err := writeReport(ctx, st, b.ID, set.Report, rows); err != nil {
+			return sum, err
+		}
+		sum.Report = set.Report
+		if strings.HasSuffix(strings.ToLower(set.Report), ".csv") {
+			sum.Report += " and " + report.MeetingsCSV(set.Report)
+		}
+	}
+	return sum, st.FinishBatch(ctx, b.ID)
+}
+
+func writeReport(ctx context.Context, st *store.Store, batchID, path string, rows []report.User) error {
 	meetings := func(yield func(report.Meeting) error) error {
 		return st.Meetings(ctx, batchID, func(m store.Meeting) error {
 			return yield(report.Meeting{UserID: m.UserID, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
 				Outcome: m.Outcome, Reason: m.Reason, Provider: m.Provider, OldJoinURL: m.OldJoinURL, NewJoinURL: m.NewJoinURL})
 		})
 	}
-	if err := report.WriteStream(o.Report, rows, meetings); err != nil {
-		return sum, err
-	}
-	sum.Report = o.Report
-	if strings.HasSuffix(strings.ToLower(o.Report), ".csv") {
-		sum.Report += " and " + report.MeetingsCSV(o.Report)
-	}
-	return sum, nil
+	return report.WriteStream(path, rows, meetings)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // writeFileAtomic writes data whole or not at all: a temporary file in the
@@ -46,4 +47,21 @@ func syncIf(f *os.File, sync bool) error {
 		return nil
 	}
 	return f.Sync()
+}
+
+// removeStaleTemps removes the temporary files a killed process left in
+// dir (see writeAtomic) that are older than before.
+func removeStaleTemps(dir string, before time.Time) error {
+	names, err := filepath.Glob(filepath.Join(dir, ".*.tmp"))
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if info, err := os.Lstat(name); err == nil && info.Mode().IsRegular() && info.ModTime().Before(before) {
+			if err := os.Remove(name); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make bench: numbers, not pass/fail. Set SIZES="2000 10000" to choose the
-# organiser counts of the whole-run benchmark (100 meetings each).
+# organiser counts of the whole-run benchmark (100 meetings each),
+# QUEUE_USERS the batch of the jobs/s benchmark (default 400) and
+# KILL_TRIALS the kill-and-resume trials (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go build -o bin/mms ./cmd/mms
@@ -33,3 +35,33 @@ for users in ${SIZES:-2000 10000}; do
     --report "$work/r$users.xlsx" --now 2026-01-15T09:00:00Z --db "$work/mms$users.db"
   awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "mms run: %.2f s\n", e - s}'
 done
+
+echo
+echo "== queue: jobs/s (one job = one organiser, 2 meetings) on SQLite and PostgreSQL with 1, 2 and 4 workers"
+qusers=${QUEUE_USERS:-400}
+go run ./fixtures/gen/cmd/mmsgen -users "$qusers" -meetings 2 -out "$work/q" -seed 2
+pg=""
+if eval "$(scripts/postgres.sh start 2>"$work/pg.log")"; then
+  pg=$MMS_TEST_POSTGRES
+  trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+else
+  echo "(PostgreSQL could not be started; see $work/pg.log)"
+fi
+jobs_per_s() { # engine workers db
+  local start end
+  start=$(date +%s.%N)
+  bin/mms run --users "$work/q/users.csv" --changes "$work/q/changes.csv" --out "$work/qout-$1-$2" --report "$work/q-$1-$2.csv" \
+    --now 2026-01-15T09:00:00Z --workers "$2" --db "$3" >/dev/null 2>"$work/q.err" || { cat "$work/q.err"; return 1; }
+  end=$(date +%s.%N)
+  awk -v s="$start" -v e="$end" -v n="$qusers" -v eng="$1" -v w="$2" 'BEGIN {printf "%-10s workers=%d  %4d jobs in %6.2f s  %7.1f jobs/s\n", eng, w, n, e - s, n / (e - s)}'
+}
+for w in 1 2 4; do
+  jobs_per_s sqlite "$w" "$work/q-$w.db"
+  if [ -n "$pg" ]; then
+    jobs_per_s postgres "$w" "$pg"
+  fi
+done
+
+echo
+echo "== kill and resume: ${KILL_TRIALS:-60} trials of SIGKILL at random points, each run again to the end"
+MMS_KILL_TRIALS=${KILL_TRIALS:-60} go test -count=1 -run 'TestKillAndResume$' -v -timeout 60m ./cmd/mms/ | grep -E 'trials|^(ok|FAIL|---)'

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -13,23 +14,29 @@ import (
 // one transaction: either all of it is recorded or none.
 func (s *Store) complete(ctx context.Context, client queueClient, rj *river.Job[userArgs], job Job, res Result) error {
 	return inTx(ctx, s.eng, func(tx txn) error {
-		if len(res.Meetings) > 0 {
-			if err := replaceMeetings(ctx, tx, job, res.Meetings); err != nil {
-				return err
-			}
-		}
-		q := `UPDATE mms_user SET state = ?, total_meeting = ?, succeeded_meeting = ?, failed_meeting = ?, skipped_meeting = ?,
-			invites_update = ?, retry_count = ?, last_message = ?, modified_at = ?`
-		args := []any{res.State, res.TotalMeeting, res.SucceededMeeting, res.FailedMeeting, res.SkippedMeeting,
-			res.InvitesUpdate, job.Attempt - 1, res.LastMessage, time.Now()}
-		if res.MigrationType != "" {
-			q, args = q+`, migration_type = ?`, append(args, res.MigrationType)
-		}
-		if _, err := tx.exec(ctx, q+` WHERE batch_id = ? AND user_id = ?`, append(args, job.BatchID, job.UserID)...); err != nil {
+		if err := writeOutcome(ctx, tx, job, res); err != nil {
 			return err
 		}
 		return client.complete(ctx, tx, rj)
 	})
+}
+
+// writeOutcome writes a user's counts and, when given, its meetings.
+func writeOutcome(ctx context.Context, tx txn, job Job, res Result) error {
+	if len(res.Meetings) > 0 {
+		if err := replaceMeetings(ctx, tx, job, res.Meetings); err != nil {
+			return err
+		}
+	}
+	q := `UPDATE mms_user SET state = ?, total_meeting = ?, succeeded_meeting = ?, failed_meeting = ?, skipped_meeting = ?,
+		invites_update = ?, retry_count = ?, last_message = ?, modified_at = ?`
+	args := []any{res.State, res.TotalMeeting, res.SucceededMeeting, res.FailedMeeting, res.SkippedMeeting,
+		res.InvitesUpdate, job.Attempt - 1, res.LastMessage, time.Now()}
+	if res.MigrationType != "" {
+		q, args = q+`, migration_type = ?`, append(args, res.MigrationType)
+	}
+	_, err := tx.exec(ctx, q+` WHERE batch_id = ? AND user_id = ?`, append(args, job.BatchID, job.UserID)...)
+	return err
 }
 
 // replaceMeetings replaces a user's meeting rows with ms, in ms's order,
@@ -79,22 +86,39 @@ func insertMeeting(ctx context.Context, q querier, batchID, userID string, seq i
 // UserMeetings). The row is keyed by UID; a second call for the same UID
 // updates it and keeps the first Original.
 func (s *Store) RecordIntent(ctx context.Context, batchID, userID string, m Meeting) error {
+	return s.RecordIntents(ctx, batchID, userID, []Meeting{m})
+}
+
+// RecordIntents is RecordIntent for several meetings, in one transaction.
+func (s *Store) RecordIntents(ctx context.Context, batchID, userID string, ms []Meeting) error {
+	if len(ms) == 0 {
+		return nil
+	}
 	return inTx(ctx, s.eng, func(tx txn) error {
-		n, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
-			provider = ?, old_join_url = ?, new_join_url = ?, original = COALESCE(original, ?) WHERE batch_id = ? AND user_id = ? AND uid = ?`,
-			true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL, m.Original,
-			batchID, userID, m.UID)
-		if err != nil || n > 0 {
-			return err
+		for _, m := range ms {
+			if err := recordIntent(ctx, tx, batchID, userID, m); err != nil {
+				return fmt.Errorf("recording the intent for meeting %s of %s: %w", m.UID, userID, err)
+			}
 		}
-		var seq int
-		if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_meeting WHERE batch_id = ? AND user_id = ?`,
-			[]any{batchID, userID}, &seq); err != nil {
-			return err
-		}
-		m.Intent, m.Completed = true, false
-		return insertMeeting(ctx, tx, batchID, userID, seq, m)
+		return nil
 	})
+}
+
+func recordIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting) error {
+	n, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
+		provider = ?, old_join_url = ?, new_join_url = ?, original = COALESCE(original, ?) WHERE batch_id = ? AND user_id = ? AND uid = ?`,
+		true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL, m.Original,
+		batchID, userID, m.UID)
+	if err != nil || n > 0 {
+		return err
+	}
+	var seq int
+	if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_meeting WHERE batch_id = ? AND user_id = ?`,
+		[]any{batchID, userID}, &seq); err != nil {
+		return err
+	}
+	m.Intent, m.Completed = true, false
+	return insertMeeting(ctx, tx, batchID, userID, seq, m)
 }
 
 // RecordCompleted records that the meeting RecordIntent announced was
@@ -133,4 +157,12 @@ func userMeetings(ctx context.Context, q querier, batchID, userID string) ([]Mee
 		out = append(out, m)
 	}
 	return out, r.Err()
+}
+
+// Record writes a user's outcome and meetings without a job: for work done
+// outside the queue (a rollback). The user must have been enqueued.
+func (s *Store) Record(ctx context.Context, batchID, userID string, res Result) error {
+	job := Job{BatchID: batchID, UserID: strings.ToLower(userID), Attempt: 1}
+	res.State = finalState(res)
+	return inTx(ctx, s.eng, func(tx txn) error { return writeOutcome(ctx, tx, job, res) })
 }

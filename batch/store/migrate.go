@@ -77,6 +77,30 @@ var migrations = []migration{
 	}, sqlite: []string{
 		`UPDATE mms_user SET seq = rowid`,
 	}},
+	{version: 3, name: "resumable batches, worker processes", up: []string{
+		// fingerprint: the inputs and options a batch was made from, so the
+		// same command started again resumes it; finished: its report is
+		// written; kind: run, start or rollback.
+		`ALTER TABLE mms_batch ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE mms_batch ADD COLUMN finished {{bool}} NOT NULL DEFAULT {{false}}`,
+		`ALTER TABLE mms_batch ADD COLUMN kind TEXT NOT NULL DEFAULT 'run'`,
+		`CREATE INDEX mms_batch_fingerprint ON mms_batch (fingerprint, finished)`,
+		// One row per working process (its River client id): a job left
+		// running by a process whose row is gone or stale is taken again.
+		`CREATE TABLE mms_process (
+			id TEXT PRIMARY KEY,
+			host TEXT NOT NULL,
+			pid INTEGER NOT NULL,
+			token TEXT NOT NULL,
+			started_at {{time}} NOT NULL,
+			heartbeat_at {{time}} NOT NULL)`,
+	}, sqlite: []string{
+		// One unfinished batch per fingerprint: the same command started
+		// twice at once makes one batch.
+		`CREATE UNIQUE INDEX mms_batch_open_fingerprint ON mms_batch (fingerprint) WHERE finished = 0 AND fingerprint <> ''`,
+	}, postgres: []string{
+		`CREATE UNIQUE INDEX mms_batch_open_fingerprint ON mms_batch (fingerprint) WHERE NOT finished AND fingerprint <> ''`,
+	}},
 }
 
 // migrate brings River's schema and ours up to date; concurrent Opens wait

@@ -40,32 +40,34 @@ func (s *Store) Enqueue(ctx context.Context, batchID string, users []User) error
 	if err != nil {
 		return err
 	}
+	return inTx(ctx, s.eng, func(tx txn) error { return s.enqueueTx(ctx, tx, client, batchID, users) })
+}
+
+func (s *Store) enqueueTx(ctx context.Context, tx txn, client queueClient, batchID string, users []User) error {
 	now := time.Now()
-	return inTx(ctx, s.eng, func(tx txn) error {
-		var next int
-		if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_user WHERE batch_id = ?`, []any{batchID}, &next); err != nil {
-			return fmt.Errorf("batch %s: %w", batchID, err)
+	var next int
+	if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_user WHERE batch_id = ?`, []any{batchID}, &next); err != nil {
+		return fmt.Errorf("batch %s: %w", batchID, err)
+	}
+	var jobs []river.InsertManyParams
+	for i, u := range users {
+		if err := s.insertUser(ctx, tx, batchID, next+i, u, now); err != nil {
+			return err
 		}
-		var jobs []river.InsertManyParams
-		for i, u := range users {
-			if err := s.insertUser(ctx, tx, batchID, next+i, u, now); err != nil {
-				return err
-			}
-			if u.State == Pending {
-				jobs = append(jobs, river.InsertManyParams{
-					Args:       userArgs{BatchID: batchID, UserID: strings.ToLower(u.UserID)},
-					InsertOpts: &river.InsertOpts{MaxAttempts: MaxAttempts, Queue: QueueName(batchID)},
-				})
-			}
+		if u.State == Pending {
+			jobs = append(jobs, river.InsertManyParams{
+				Args:       userArgs{BatchID: batchID, UserID: strings.ToLower(u.UserID)},
+				InsertOpts: &river.InsertOpts{MaxAttempts: MaxAttempts, Queue: QueueName(batchID)},
+			})
 		}
-		if len(jobs) == 0 {
-			return nil
-		}
-		if err := client.insertMany(ctx, tx, jobs); err != nil {
-			return fmt.Errorf("queueing the users of batch %s: %w", batchID, err)
-		}
+	}
+	if len(jobs) == 0 {
 		return nil
-	})
+	}
+	if err := client.insertMany(ctx, tx, jobs); err != nil {
+		return fmt.Errorf("queueing the users of batch %s: %w", batchID, err)
+	}
+	return nil
 }
 
 func (s *Store) insertUser(ctx context.Context, tx txn, batchID string, seq int, u User, now time.Time) error {
@@ -73,9 +75,9 @@ func (s *Store) insertUser(ctx context.Context, tx txn, batchID string, seq int,
 		return fmt.Errorf("batch %s: user %d has no id", batchID, seq+1)
 	}
 	switch u.State {
-	case Pending, NotTriggered, Failed, Succeeded:
+	case Pending, InProgress, NotTriggered, Failed, Succeeded: // InProgress: worked outside the queue (a rollback)
 	default:
-		return fmt.Errorf("user %s: cannot be recorded as %q; use Pending, NotTriggered, Failed or Succeeded", u.UserID, u.State)
+		return fmt.Errorf("user %s: cannot be recorded as %q; use Pending, InProgress, NotTriggered, Failed or Succeeded", u.UserID, u.State)
 	}
 	payload := u.Payload
 	if len(payload) == 0 {

@@ -19,7 +19,22 @@ type Batch struct {
 	Stamp     time.Time // written into rewritten meetings; the same on every retry
 	DryRun    bool
 	Options   json.RawMessage
+
+	// Kind is BatchRun (default), BatchStart or BatchRollback.
+	Kind string
+	// Fingerprint names the inputs and options the batch was made from (see
+	// ResumableBatch); "" for a batch that is never resumed.
+	Fingerprint string
+	// Finished is set once the batch's report is written (FinishBatch).
+	Finished bool
 }
+
+// Kinds of batch.
+const (
+	BatchRun      = "run"
+	BatchStart    = "start"
+	BatchRollback = "rollback"
+)
 
 // User is one user's row.
 type User struct {
@@ -50,35 +65,107 @@ type Meeting struct {
 
 // NewBatch records a batch and gives it an id (a UUID) and its creation time.
 func (s *Store) NewBatch(ctx context.Context, b Batch) (Batch, error) {
+	err := inTx(ctx, s.eng, func(tx txn) error {
+		var err error
+		b, err = insertBatch(ctx, tx, b)
+		return err
+	})
+	return b, err
+}
+
+// CreateBatch records a batch and its users, and queues a job for each
+// Pending user, in one transaction: a batch is never seen half-queued.
+func (s *Store) CreateBatch(ctx context.Context, b Batch, users []User) (Batch, error) {
+	client, err := s.eng.newClient(s.riverConfig(WorkOptions{}.withDefaults(), nil, nil))
+	if err != nil {
+		return Batch{}, err
+	}
+	err = inTx(ctx, s.eng, func(tx txn) error {
+		if b, err = insertBatch(ctx, tx, b); err != nil {
+			return err
+		}
+		return s.enqueueTx(ctx, tx, client, b.ID, users)
+	})
+	return b, err
+}
+
+func insertBatch(ctx context.Context, tx txn, b Batch) (Batch, error) {
 	b.ID, b.CreatedAt = uuid.NewString(), time.Now().UTC()
 	if len(b.Options) == 0 {
 		b.Options = json.RawMessage("{}")
 	}
+	if b.Kind == "" {
+		b.Kind = BatchRun
+	}
 	if !json.Valid(b.Options) {
 		return Batch{}, errors.New("batch options are not JSON")
 	}
-	_, err := s.eng.exec(ctx, `INSERT INTO mms_batch (id, created_at, now, stamp, dry_run, options) VALUES (?, ?, ?, ?, ?, ?)`,
-		b.ID, b.CreatedAt, b.Now, b.Stamp, b.DryRun, string(b.Options))
+	_, err := tx.exec(ctx, `INSERT INTO mms_batch (id, created_at, now, stamp, dry_run, options, kind, fingerprint, finished)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.ID, b.CreatedAt, b.Now, b.Stamp, b.DryRun, string(b.Options), b.Kind, b.Fingerprint, b.Finished)
 	if err != nil {
 		return Batch{}, fmt.Errorf("recording batch: %w", err)
 	}
 	return b, nil
 }
 
+const batchColumns = `id, created_at, now, stamp, dry_run, options, kind, fingerprint, finished`
+
 // Batch returns one batch.
 func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
-	var b Batch
-	var opts string
-	err := queryRow(ctx, s.eng, `SELECT id, created_at, now, stamp, dry_run, options FROM mms_batch WHERE id = ?`, []any{id},
-		&b.ID, &b.CreatedAt, &b.Now, &b.Stamp, &b.DryRun, &opts)
+	b, err := s.batchWhere(ctx, `id = ?`, id)
 	if errors.Is(err, errNoRows) {
-		return b, fmt.Errorf("no batch %s in the state store %s", id, s.dsn)
+		return b, fmt.Errorf("no batch %s in the state store %s; mms status --all lists the batches", id, s.dsn)
 	}
 	if err != nil {
 		return b, fmt.Errorf("batch %s: %w", id, err)
 	}
-	b.Options = json.RawMessage(opts)
 	return b, nil
+}
+
+func (s *Store) batchWhere(ctx context.Context, where string, args ...any) (Batch, error) {
+	var b Batch
+	var opts string
+	err := queryRow(ctx, s.eng, `SELECT `+batchColumns+` FROM mms_batch WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT 1`, args,
+		&b.ID, &b.CreatedAt, &b.Now, &b.Stamp, &b.DryRun, &opts, &b.Kind, &b.Fingerprint, &b.Finished)
+	b.Options = json.RawMessage(opts)
+	return b, err
+}
+
+// ResumableBatch returns the latest unfinished batch made from the same
+// inputs and options (the same fingerprint), if there is one: a run that
+// was killed, started again.
+func (s *Store) ResumableBatch(ctx context.Context, fingerprint string) (Batch, bool, error) {
+	if fingerprint == "" {
+		return Batch{}, false, nil
+	}
+	b, err := s.batchWhere(ctx, `fingerprint = ? AND finished = ?`, fingerprint, false)
+	if errors.Is(err, errNoRows) {
+		return Batch{}, false, nil
+	}
+	if err != nil {
+		return Batch{}, false, fmt.Errorf("looking for an unfinished batch: %w", err)
+	}
+	return b, true, nil
+}
+
+// FinishBatch marks a batch finished: its report is written, and the same
+// command started again makes a new batch.
+func (s *Store) FinishBatch(ctx context.Context, id string) error {
+	if _, err := s.eng.exec(ctx, `UPDATE mms_batch SET finished = ? WHERE id = ?`, true, id); err != nil {
+		return fmt.Errorf("batch %s: %w", id, err)
+	}
+	return nil
+}
+
+// Left counts the users of a batch still Pending or InProgress.
+func (s *Store) Left(ctx context.Context, batchID string) (int, error) {
+	var n int
+	err := queryRow(ctx, s.eng, `SELECT COUNT(*) FROM mms_user WHERE batch_id = ? AND state IN (?, ?)`, []any{batchID, Pending, InProgress}, &n)
+	if err != nil {
+		return 0, fmt.Errorf("batch %s: %w", batchID, err)
+	}
+	return n, nil
 }
 
 // LatestBatch returns the most recent batch.
@@ -203,4 +290,25 @@ func (s *Store) Meetings(ctx context.Context, batchID string, fn func(Meeting) e
 		}
 	}
 	return r.Err()
+}
+
+// UnfinishedBatches returns the batches whose report is not written yet,
+// oldest first.
+func (s *Store) UnfinishedBatches(ctx context.Context) ([]Batch, error) {
+	r, err := s.eng.query(ctx, `SELECT `+batchColumns+` FROM mms_batch WHERE finished = ? ORDER BY created_at, id`, false)
+	if err != nil {
+		return nil, fmt.Errorf("reading batches: %w", err)
+	}
+	defer r.Close()
+	var out []Batch
+	for r.Next() {
+		var b Batch
+		var opts string
+		if err := r.Scan(&b.ID, &b.CreatedAt, &b.Now, &b.Stamp, &b.DryRun, &opts, &b.Kind, &b.Fingerprint, &b.Finished); err != nil {
+			return nil, fmt.Errorf("reading batches: %w", err)
+		}
+		b.Options = json.RawMessage(opts)
+		out = append(out, b)
+	}
+	return out, r.Err()
 }

@@ -72,13 +72,17 @@ func inTx(ctx context.Context, e engine, fn func(tx txn) error) error {
 type dialect struct {
 	name  string
 	types *strings.Replacer
+	// lastAttemptedBy is the last client id in river_job.attempted_by.
+	lastAttemptedBy string
 }
 
 var (
 	sqliteDialect = dialect{"sqlite", strings.NewReplacer(
-		"{{time}}", "TEXT", "{{json}}", "TEXT", "{{bool}}", "INTEGER", "{{false}}", "0", "{{bytes}}", "BLOB")}
+		"{{time}}", "TEXT", "{{json}}", "TEXT", "{{bool}}", "INTEGER", "{{false}}", "0", "{{bytes}}", "BLOB"),
+		`json_extract(attempted_by, '$[#-1]')`}
 	postgresDialect = dialect{"postgres", strings.NewReplacer(
-		"{{time}}", "TIMESTAMPTZ", "{{json}}", "JSONB", "{{bool}}", "BOOLEAN", "{{false}}", "FALSE", "{{bytes}}", "BYTEA")}
+		"{{time}}", "TIMESTAMPTZ", "{{json}}", "JSONB", "{{bool}}", "BOOLEAN", "{{false}}", "FALSE", "{{bytes}}", "BYTEA"),
+		`attempted_by[array_upper(attempted_by, 1)]`}
 )
 
 // ddl expands the type placeholders of a schema statement.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -88,6 +89,8 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"BatchesKeepApart":    testBatchesKeepApart,
 		"IntentsSurvive":      testIntents,
 		"LostJobFailsTheUser": testLostJob,
+		"GoneProcesses":       testGoneProcesses,
+		"ResumableBatches":    testResumableBatches,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -701,6 +704,151 @@ func TestRedact(t *testing.T) {
 	} {
 		if got := redact(in); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// testGoneProcesses: jobs left running by a process registered on this host
+// whose pid is gone, or on another host whose heartbeat is stale, are taken
+// again at once; those of a live process (another host, fresh heartbeat)
+// are left to it until its lease runs out.
+func testGoneProcesses(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	b := newBatch(t, s, pending("dead@contoso.com", "stale@contoso.com", "live@contoso.com")...)
+	host, _ := os.Hostname()
+	self := newProcess()
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]process{
+		"dead@contoso.com":  {id: "dead", host: host, pid: gone.Process.Pid, token: "1"},
+		"stale@contoso.com": {id: "stale", host: "elsewhere", pid: 1, token: "1"},
+		"live@contoso.com":  {id: "live", host: "elsewhere", pid: 1, token: "1"},
+	}
+	for user, p := range owners {
+		if err := s.register(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		q := `UPDATE river_job SET state = 'running', attempt = 1, attempted_by = json_array(?) WHERE queue = ? AND json_extract(args, '$.user_id') = ?`
+		if s.eng.dialect().name == postgresDialect.name {
+			q = `UPDATE river_job SET state = 'running', attempt = 1, attempted_by = ARRAY[?::text] WHERE queue = ? AND args->>'user_id' = ?`
+		}
+		if n, err := s.eng.exec(ctx, q, p.id, QueueName(b.ID), user); err != nil || n != 1 {
+			t.Fatalf("%s: %d jobs, %v", user, n, err)
+		}
+	}
+	if _, err := s.eng.exec(ctx, `UPDATE mms_process SET heartbeat_at = ? WHERE id = ?`, time.Now().Add(-time.Minute), "stale"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.rescueOrphans(ctx, self, []string{QueueName(b.ID)}, 30*time.Second)
+	if err != nil || n != 2 {
+		t.Fatalf("rescued %d jobs (%v), want 2: the gone pid's and the stale heartbeat's", n, err)
+	}
+	var state string
+	q := `SELECT state FROM river_job WHERE queue = ? AND json_extract(args, '$.user_id') = ?`
+	if s.eng.dialect().name == postgresDialect.name {
+		q = `SELECT state FROM river_job WHERE queue = ? AND args->>'user_id' = ?`
+	}
+	if err := queryRow(ctx, s.eng, q, []any{QueueName(b.ID), "live@contoso.com"}, &state); err != nil || state != "running" {
+		t.Fatalf("the live process's job: %s %v", state, err)
+	}
+	if n, _ := s.rescueOrphans(ctx, self, []string{QueueName(b.ID)}, time.Nanosecond); n != 1 {
+		t.Fatalf("after its lease, the silent process's job is taken: %d", n)
+	}
+	var c calls
+	opts := fast(2)
+	opts.RescueAfter = time.Hour // only our own rescue may take them
+	opts.JobTimeout = time.Hour
+	if err := s.Work(ctx, b.ID, opts, func(ctx context.Context, j Job) (Result, error) { c.add(j.UserID); return succeed(j), nil }); err != nil {
+		t.Fatal(err)
+	}
+	for user := range owners {
+		if c.get(user) != 1 {
+			t.Errorf("%s migrated %d times", user, c.get(user))
+		}
+	}
+}
+
+// testResumableBatches: a batch made with its users in one transaction is
+// found again by its fingerprint until it is finished; Record writes an
+// outcome without a job.
+func testResumableBatches(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	now := time.Date(2026, 1, 19, 8, 0, 0, 0, time.UTC)
+	if _, ok, err := s.ResumableBatch(ctx, "fp1"); ok || err != nil {
+		t.Fatalf("empty store: %v %v", ok, err)
+	}
+	b, err := s.CreateBatch(ctx, Batch{Now: now, Stamp: now, Fingerprint: "fp1", Kind: BatchRun, Options: json.RawMessage(`{"out":"o"}`)},
+		append(pending("a@contoso.com", "b@contoso.com"), User{UserID: "c@contoso.com", State: InProgress}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateBatch(ctx, Batch{Now: now, Stamp: now, Fingerprint: "fp1"}, []User{{UserID: "x", State: "Done"}}); err == nil {
+		t.Fatal("a bad user row was accepted")
+	}
+	got, ok, err := s.ResumableBatch(ctx, "fp1")
+	if err != nil || !ok || got.ID != b.ID || got.Kind != BatchRun || got.Finished || !got.Stamp.Equal(now) || string(got.Options) == "" {
+		t.Fatalf("resumable: %+v %v %v (want %s; the failed CreateBatch left nothing)", got, ok, err, b.ID)
+	}
+	if n, _ := s.Left(ctx, b.ID); n != 3 {
+		t.Errorf("left: %d", n)
+	}
+	if err := s.Record(ctx, b.ID, "C@contoso.com", Result{TotalMeeting: 1, SucceededMeeting: 1, LastMessage: "done by hand",
+		Meetings: []Meeting{{UserID: "c@contoso.com", UID: "m1", Outcome: "restored"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if u := usersByID(t, s, Filter{BatchID: b.ID})["c@contoso.com"]; u.State != Succeeded || u.LastMessage != "done by hand" {
+		t.Errorf("recorded: %+v", u)
+	}
+	if err := s.Work(ctx, b.ID, fast(2), func(ctx context.Context, j Job) (Result, error) { return succeed(j), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Left(ctx, b.ID); n != 0 {
+		t.Errorf("left after work: %d", n)
+	}
+	if open, _ := s.UnfinishedBatches(ctx); len(open) != 1 || open[0].ID != b.ID {
+		t.Errorf("unfinished: %+v", open)
+	}
+	if err := s.FinishBatch(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.ResumableBatch(ctx, "fp1"); ok {
+		t.Error("a finished batch is resumable")
+	}
+	if open, _ := s.UnfinishedBatches(ctx); len(open) != 0 {
+		t.Errorf("unfinished after finish: %+v", open)
+	}
+}
+
+// TestOneOpenBatchPerFingerprint: a second unfinished batch of the same
+// fingerprint is refused; once the first is finished, another may be made.
+func TestOneOpenBatchPerFingerprint(t *testing.T) {
+	ctx := context.Background()
+	engines := map[string]string{"sqlite": filepath.Join(t.TempDir(), "mms.db")}
+	if dsn := os.Getenv("MMS_TEST_POSTGRES"); dsn != "" {
+		engines["postgres"] = postgresSchema(t, dsn)
+	}
+	for name, dsn := range engines {
+		s := open(t, dsn)
+		first, err := s.CreateBatch(ctx, Batch{Fingerprint: "same"}, pending("a@contoso.com"))
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if _, err := s.CreateBatch(ctx, Batch{Fingerprint: "same"}, pending("a@contoso.com")); err == nil {
+			t.Errorf("%s: a second open batch of one fingerprint was made", name)
+		}
+		if _, err := s.CreateBatch(ctx, Batch{}, nil); err != nil {
+			t.Errorf("%s: batches without a fingerprint: %v", name, err)
+		}
+		if _, err := s.CreateBatch(ctx, Batch{}, nil); err != nil {
+			t.Errorf("%s: batches without a fingerprint: %v", name, err)
+		}
+		s.FinishBatch(ctx, first.ID)
+		if _, err := s.CreateBatch(ctx, Batch{Fingerprint: "same"}, nil); err != nil {
+			t.Errorf("%s: after the first finished: %v", name, err)
 		}
 	}
 }

@@ -68,6 +68,10 @@ type WorkOptions struct {
 	// abandoned (its worker died) and tried again; it must not be shorter
 	// than JobTimeout. Default: JobTimeout + 5 min.
 	RescueAfter time.Duration
+	// Lease is how long a worker process on another host may go without a
+	// heartbeat before the jobs it left running are taken again (a process
+	// on this host that is gone is noticed at once); default 30 s.
+	Lease time.Duration
 	// PollInterval is how often new jobs are looked for (besides
 	// notifications) and Work checks whether the batch is done; default 100 ms.
 	PollInterval time.Duration
@@ -91,6 +95,9 @@ func (o WorkOptions) withDefaults() WorkOptions {
 	if o.PollInterval == 0 {
 		o.PollInterval = 100 * time.Millisecond
 	}
+	if o.Lease == 0 {
+		o.Lease = 30 * time.Second
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -101,7 +108,7 @@ func (o WorkOptions) withDefaults() WorkOptions {
 func (o WorkOptions) Validate() error {
 	o = o.withDefaults()
 	switch {
-	case o.JobTimeout < 0 || o.RescueAfter < 0 || o.PollInterval < 0:
+	case o.JobTimeout < 0 || o.RescueAfter < 0 || o.PollInterval < 0 || o.Lease < 0:
 		return errors.New("work options: durations cannot be negative")
 	case o.RescueAfter < o.JobTimeout:
 		return fmt.Errorf("work options: RescueAfter (%s) must not be shorter than JobTimeout (%s)", o.RescueAfter, o.JobTimeout)
@@ -114,8 +121,10 @@ func (o WorkOptions) Validate() error {
 // left, then stops. Other processes may work the same batch at the same
 // time (PostgreSQL, or one SQLite file): each user is migrated by one.
 //
-// Jobs left running by a process that died are rescued after
-// opts.RescueAfter and tried again. When ctx is cancelled, running
+// Jobs left running by a process that died are taken again: at once when
+// it ran on this host, after opts.Lease without a heartbeat otherwise (see
+// process.go); a job that hangs in a live process is rescued by River after
+// opts.RescueAfter. When ctx is cancelled, running
 // migrations are cancelled, their users go back to Pending without using
 // up an attempt, and Work returns ctx's error; a later Work finishes the
 // batch.
@@ -135,11 +144,25 @@ func (s *Store) Work(ctx context.Context, batchID string, opts WorkOptions, fn P
 	for _, q := range queues {
 		qc[q] = river.QueueConfig{MaxWorkers: opts.Workers}
 	}
-	client, err := s.eng.newClient(s.riverConfig(opts, workers, qc))
+	self := newProcess()
+	cfg := s.riverConfig(opts, workers, qc)
+	cfg.ID = self.id
+	client, err := s.eng.newClient(cfg)
 	if err != nil {
 		return err
 	}
 	w.client = client
+	if err := s.register(ctx, self); err != nil {
+		return err
+	}
+	defer s.unregister(context.WithoutCancel(ctx), self)
+	if _, err := s.rescueOrphans(ctx, self, queues, opts.Lease); err != nil {
+		return err
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); s.watch(watchCtx, self, queues, opts) }()
+	defer func() { stopWatch(); <-watched }()
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting the queue: %w", err)
 	}
@@ -162,12 +185,33 @@ func (s *Store) Work(ctx context.Context, batchID string, opts WorkOptions, fn P
 	return errors.Join(waitErr, stopErr)
 }
 
+// watch keeps this process's heartbeat fresh and takes back the jobs of
+// processes that are gone, until ctx ends.
+func (s *Store) watch(ctx context.Context, self process, queues []string, opts WorkOptions) {
+	tick := time.NewTicker(min(max(opts.Lease/4, 50*time.Millisecond), time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := s.heartbeat(ctx, self); err != nil && ctx.Err() == nil {
+			opts.Logger.Warn("heartbeat", "err", err)
+		}
+		if _, err := s.rescueOrphans(ctx, self, queues, opts.Lease); err != nil && ctx.Err() == nil {
+			opts.Logger.Warn("rescuing jobs of gone processes", "err", err)
+		}
+	}
+}
+
 // queues are the River queues Work takes jobs from.
 func (s *Store) queues(ctx context.Context, batchID string) ([]string, error) {
 	if batchID != "" {
 		return []string{QueueName(batchID)}, nil
 	}
-	r, err := s.eng.query(ctx, `SELECT DISTINCT batch_id FROM mms_user WHERE state IN (?, ?)`, Pending, InProgress)
+	r, err := s.eng.query(ctx, `SELECT DISTINCT u.batch_id FROM mms_user u JOIN mms_batch b ON b.id = u.batch_id
+		WHERE u.state IN (?, ?) AND b.kind <> ?`, Pending, InProgress, BatchRollback)
 	if err != nil {
 		return nil, fmt.Errorf("finding batches with users left: %w", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/urfave/cli/v3"
 )
@@ -19,11 +20,20 @@ func newApp(out, errOut io.Writer) *cli.Command {
 		Writer:         out,
 		ErrWriter:      errOut,
 		ExitErrHandler: func(context.Context, *cli.Command, error) {}, // main maps errors to exit codes
-		Commands:       []*cli.Command{runCommand(out, errOut), statusCommand(out), tenantCommand(out)},
+		Commands: []*cli.Command{runCommand(out, errOut), startCommand(out), workCommand(out, errOut), statusCommand(out),
+			rollbackCommand(out), tenantCommand(out)},
 	}
 }
 
 // dbFlag is the state store, shared by every command.
 func dbFlag() cli.Flag {
 	return &cli.StringFlag{Name: "db", Value: "mms.db", Usage: "state store: a SQLite file, or a postgres:// URL shared by workers on several machines", Sources: cli.EnvVars("MMS_DB")}
+}
+
+// rescueFlag is how long a silent worker process on another host keeps its
+// users; a gone process on this host is noticed at once.
+func rescueFlag() cli.Flag {
+	return &cli.DurationFlag{Name: "rescue-after", Value: 30 * time.Second,
+		Usage:   "take back the users of a worker process on another host after it has been silent this long (one on this host that died is noticed at once)",
+		Sources: cli.EnvVars("MMS_RESCUE_AFTER")}
 }

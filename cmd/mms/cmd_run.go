@@ -14,9 +14,12 @@ import (
 
 func runCommand(out, errOut io.Writer) *cli.Command {
 	return &cli.Command{
-		Name:      "run",
-		Usage:     "run one batch start to finish: read, decide, rewrite, send, report",
-		UsageText: "mms run --users FILE --changes FILE --out DIR --report FILE.xlsx|FILE.csv [--dry-run] [--now TIME] [--send MODE] [--workers N] [--db FILE]",
+		Name:  "run",
+		Usage: "run one batch start to finish: read, decide, rewrite, send, report",
+		UsageText: "mms run --users FILE --changes FILE --out DIR --report FILE.xlsx|FILE.csv [--dry-run] [--now TIME] [--send MODE] [--workers N] [--db FILE]\n\n" +
+			"Killed or interrupted, the same command started again resumes the unfinished batch (same users and changes\n" +
+			"files, --out, --now, --dry-run and --send) and finishes it: nothing written or sent before is written or sent\n" +
+			"again. mms rollback --batch ID undoes a batch.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "users", Usage: "users file, CSV or XLSX (columns: user, calendar, mailbox, audio_provider, aliases)", Sources: cli.EnvVars("MMS_USERS")},
 			&cli.StringFlag{Name: "changes", Usage: "changes file, CSV or XLSX (columns: user, change, target, join_url, conference_id, ...)", Sources: cli.EnvVars("MMS_CHANGES")},
@@ -27,11 +30,13 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox) or none", Sources: cli.EnvVars("MMS_SEND")},
 			&cli.IntFlag{Name: "workers", Usage: "users migrated at once (default: the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
 			dbFlag(),
+			rescueFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			o := batch.RunOptions{
 				Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
 				DryRun: cmd.Bool("dry-run"), Send: cmd.String("send"), Workers: int(cmd.Int("workers")), DB: cmd.String("db"),
+				Lease: cmd.Duration("rescue-after"),
 			}
 			if v := cmd.String("now"); v != "" {
 				t, err := time.Parse(time.RFC3339, v)
@@ -57,6 +62,10 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) error {
 	for _, e := range sum.RowErrors {
 		fmt.Fprintln(errOut, "mms: rejected row:", e)
+	}
+	if sum.Resumed {
+		fmt.Fprintf(out, "resumed batch %s (started %s with the same inputs and options): finished what was left; nothing done before was written or sent again\n",
+			sum.BatchID, sum.Started.Format(time.RFC3339))
 	}
 	mode := "updated"
 	if o.DryRun {

@@ -117,9 +117,18 @@ func printUsers(out io.Writer, users []store.User, format string) error {
 		return w.Error()
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	batches := map[string]bool{}
+	for _, u := range users {
+		batches[u.BatchID] = true
+	}
+	batchCol := func(u store.User) string { return "" }
+	if len(batches) > 1 { // --all: say which batch each row is of
+		fmt.Fprint(tw, "Batch\t")
+		batchCol = func(u store.User) string { return u.BatchID + "\t" }
+	}
 	fmt.Fprintln(tw, "UserId\tState\tTotal\tSucceeded\tFailed\tSkipped\tInvites\tRetries\tModified\tLastMessage")
 	for _, u := range users {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", u.UserID, u.State, u.TotalMeeting, u.SucceededMeeting, u.FailedMeeting,
+		fmt.Fprintf(tw, "%s%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", batchCol(u), u.UserID, u.State, u.TotalMeeting, u.SucceededMeeting, u.FailedMeeting,
 			u.SkippedMeeting, u.InvitesUpdate, u.RetryCount, u.ModifiedAt.Format(time.RFC3339), clip(u.LastMessage, 80))
 	}
 	return tw.Flush()

@@ -78,6 +78,16 @@ func (p *progress) start(total int) {
 }
 
 func (p *progress) step() {
+	if p.started.IsZero() { // mms work: no total known
+		p.started, p.lastLine = time.Now(), time.Now()
+	}
+	if p.total == 0 && p.bar == nil {
+		if time.Since(p.lastLine) >= p.every {
+			p.lastLine = time.Now()
+			fmt.Fprintf(p.w, "%d users done, meetings %s: %d, users failed: %d\n", p.done, p.verb, p.updated, p.failed)
+		}
+		return
+	}
 	if p.bar != nil {
 		p.bar.Describe(fmt.Sprintf("users (meetings %s: %d, users failed: %d)", p.verb, p.updated, p.failed))
 		_ = p.bar.Add(1)

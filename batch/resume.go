@@ -1,0 +1,77 @@
+package batch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Settings are the options a batch keeps in the state store: what its
+// workers need (mms work, on any machine) and what its report is.
+type Settings struct {
+	Users   string    `json:"users,omitempty"`
+	Changes string    `json:"changes,omitempty"`
+	Out     string    `json:"out,omitempty"`
+	Report  string    `json:"report,omitempty"`
+	Now     time.Time `json:"now,omitzero"` // as given; zero: the run's time
+	DryRun  bool      `json:"dry_run,omitempty"`
+	Send    string    `json:"send,omitempty"`
+	// RollbackOf is the batch a rollback batch undoes.
+	RollbackOf string `json:"rollback_of,omitempty"`
+}
+
+func (o RunOptions) settings() Settings {
+	return Settings{Users: abs(o.Users), Changes: abs(o.Changes), Out: abs(o.Out), Report: abs(o.Report), Now: o.Now, DryRun: o.DryRun, Send: o.Send}
+}
+
+func abs(p string) string {
+	if p == "" {
+		return ""
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// fingerprint names a run by what decides its effects: the contents of the
+// users and changes files, the output directory, --now, --dry-run and
+// --send. The same command started again, after a kill, has the same
+// fingerprint and resumes its unfinished batch; --workers and --report may
+// differ. Calendars are read when each user is migrated, not here.
+func fingerprint(s Settings) (string, error) {
+	h := sha256.New()
+	for _, f := range []string{s.Users, s.Changes} {
+		sum, err := fileSum(f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%s\x00", f, sum)
+	}
+	key, _ := json.Marshal(struct {
+		Out    string    `json:"out"`
+		Now    time.Time `json:"now"`
+		DryRun bool      `json:"dry_run"`
+		Send   string    `json:"send"`
+	}{s.Out, s.Now.UTC(), s.DryRun, s.Send})
+	h.Write(key)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func fileSum(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

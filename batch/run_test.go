@@ -1,0 +1,198 @@
+package batch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/batch/trigger"
+)
+
+var demoNow = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+
+func demoOptions(t *testing.T) RunOptions {
+	t.Helper()
+	work := t.TempDir()
+	return RunOptions{Users: "../fixtures/demo/users.csv", Changes: "../fixtures/demo/changes.csv", Out: filepath.Join(work, "out"),
+		Report: filepath.Join(work, "r.csv"), Now: demoNow, DB: filepath.Join(work, "mms.db"), Workers: 2,
+		RetryDelay: func(int) time.Duration { return time.Millisecond }}
+}
+
+// TestRetriedNineTimesThenFailed: a calendar that cannot be written fails
+// each attempt; after the ninth the user is Failed with the error.
+func TestRetriedNineTimesThenFailed(t *testing.T) {
+	o := demoOptions(t)
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(o.Out, "calendars"), []byte("in the way"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed != sum.Triggered || sum.Triggered == 0 {
+		t.Fatalf("%d of %d failed", sum.Failed, sum.Triggered)
+	}
+	st, err := store.Open(context.Background(), o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	users, _ := st.Users(context.Background(), store.Filter{BatchID: sum.BatchID, State: store.Failed})
+	for _, u := range users {
+		if u.RetryCount != store.MaxAttempts-1 || !strings.HasPrefix(u.LastMessage, "failed after 9 attempts: ") || !strings.Contains(u.LastMessage, "calendars") {
+			t.Errorf("%s: %d retries, %q", u.UserID, u.RetryCount, u.LastMessage)
+		}
+	}
+}
+
+// flaky fails one send, once, as a busy relay does.
+type flaky struct {
+	mu     sync.Mutex
+	failOn int
+	calls  int
+	sent   map[string]int
+}
+
+func (f *flaky) Send(_ context.Context, m Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.calls == f.failOn {
+		return errors.New("421 try again later")
+	}
+	f.sent[m.UID]++
+	return nil
+}
+
+// TestRetrySendsNothingTwice: an attempt that fails halfway through the
+// sends is retried; the updates that went out are not sent again, the rest
+// are, and the meetings' original bytes are journaled.
+func TestRetrySendsNothingTwice(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	set := o.settings()
+	opts, _ := json.Marshal(set)
+	users, changes, rowErrs, err := readInputs(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant())
+	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow, Options: opts}, onlyUser(records, "user00000@contoso.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := &flaky{failOn: 3, sent: map[string]int{}}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileWriter{Dir: filepath.Join(o.Out, "calendars")}, Mailer: mail,
+		Journal: &Journal{Store: st, BatchID: b.ID}}
+	attempts := workAll(t, st, b.ID, w)
+	if attempts != 2 {
+		t.Errorf("%d attempts, want 2", attempts)
+	}
+	for uid, n := range mail.sent {
+		if n != 1 {
+			t.Errorf("UID %s sent %d times", uid, n)
+		}
+	}
+	u, _ := st.Users(ctx, store.Filter{BatchID: b.ID})
+	if len(u) != 1 || u[0].State != store.Succeeded || u[0].InvitesUpdate != len(mail.sent) || u[0].RetryCount != 1 || len(mail.sent) < 3 {
+		t.Fatalf("user %+v, %d sent", u, len(mail.sent))
+	}
+	ms, _ := st.UserMeetings(ctx, b.ID, "user00000@contoso.com")
+	for _, m := range ms {
+		if m.Outcome == Updated && (!m.Completed || !strings.HasPrefix(string(m.Original), "BEGIN:VEVENT")) {
+			t.Errorf("meeting %s: completed %v, original %.20q", m.UID, m.Completed, m.Original)
+		}
+	}
+}
+
+// workAll works a batch with w and returns the number of attempts.
+func workAll(t *testing.T, st *store.Store, batchID string, w *Worker) int {
+	t.Helper()
+	var attempts int
+	err := st.Work(context.Background(), batchID, store.WorkOptions{RetryDelay: func(int) time.Duration { return time.Millisecond }},
+		func(ctx context.Context, j store.Job) (store.Result, error) {
+			attempts++
+			var a Assignment
+			if err := json.Unmarshal(j.Payload, &a); err != nil {
+				return store.Result{}, err
+			}
+			out, err := w.Migrate(ctx, a)
+			if err != nil {
+				return store.Result{}, err
+			}
+			return result(j.UserID, a, out), nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return attempts
+}
+
+// TestInPlaceWriterResumes: a calendar written back in place (as CalDAV
+// is) by an attempt that stopped before sending is found already current
+// by the next attempt, which still reports its meetings updated and sends
+// each update once.
+func TestInPlaceWriterResumes(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	dir := t.TempDir()
+	data, err := os.ReadFile("../fixtures/demo/calendars/user00000.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "user00000.ics"), data, 0o644)
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	users, changes, rowErrs, _ := readInputs(o)
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant())
+	rec := onlyUser(records, "user00000@contoso.com")
+	var a Assignment
+	json.Unmarshal(rec[0].Payload, &a)
+	a.Calendar = filepath.Join(dir, "user00000.ics")
+	rec[0].Payload, _ = json.Marshal(a)
+	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := &flaky{failOn: 1, sent: map[string]int{}}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileWriter{Dir: dir}, Mailer: mail, Journal: &Journal{Store: st, BatchID: b.ID}}
+	if n := workAll(t, st, b.ID, w); n != 2 {
+		t.Errorf("%d attempts, want 2", n)
+	}
+	u, _ := st.Users(ctx, store.Filter{BatchID: b.ID})
+	if len(u) != 1 || u[0].State != store.Succeeded || u[0].SucceededMeeting == 0 || u[0].SucceededMeeting != len(mail.sent) || u[0].InvitesUpdate != len(mail.sent) {
+		t.Fatalf("user %+v; sent %v", u, mail.sent)
+	}
+	for uid, n := range mail.sent {
+		if n != 1 {
+			t.Errorf("UID %s sent %d times", uid, n)
+		}
+	}
+}
+
+func onlyUser(records []store.User, id string) []store.User {
+	for _, r := range records {
+		if r.UserID == id {
+			return []store.User{r}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+package batch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/batch/trigger"
+	"github.com/mms-project/mms/ics/block"
+)
+
+// StartOptions is one `mms start --user U`: one user's migration queued,
+// as Start-CsExMeetingMigration does, for `mms work` to carry out.
+type StartOptions struct {
+	User string
+	// Source: which meetings, by the kind of block they hold (sfb, teams,
+	// all). Target: "current" keeps each meeting's kind, "teams" writes a
+	// Teams block; "" keeps what the user's migration says.
+	Source Source
+	Target string
+
+	// Users and Changes, when given, are read for the user's rows, and the
+	// trigger rules and tenant settings decide as in a run. Otherwise the
+	// user's last known rows in the state store are used.
+	Users, Changes string
+	// Calendar, JoinURL and ConferenceID, when given, replace those of the
+	// rows.
+	Calendar, JoinURL, ConferenceID string
+
+	Out, Report string    // "" takes those of the batch the rows come from
+	Send        string    // "" likewise; else outbox or none
+	Now         time.Time // zero: the current time
+	DryRun      bool
+	DB          string
+	Clock       func() time.Time
+}
+
+// Started says what Start queued.
+type Started struct {
+	BatchID string
+	User    string
+	From    string // the batch whose rows were used; "" when read from files
+}
+
+// Validate checks the options before anything is opened.
+func (o *StartOptions) Validate() error {
+	var problems []string
+	if strings.TrimSpace(o.User) == "" {
+		problems = append(problems, "--user is required (the organiser's e-mail address)")
+	}
+	switch o.Target {
+	case "", "current", "teams":
+	default:
+		problems = append(problems, fmt.Sprintf("--target-meeting-type %q: use current or teams", o.Target))
+	}
+	if o.Changes != "" && o.Users == "" {
+		problems = append(problems, "--changes needs --users (the user's row)")
+	}
+	switch o.Send {
+	case "", "outbox", "none":
+	default:
+		problems = append(problems, fmt.Sprintf("--send %s: use outbox or none", o.Send))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	o.User = strings.ToLower(strings.TrimSpace(o.User))
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	return nil
+}
+
+// Start queues one user's migration in a batch of its own.
+func Start(ctx context.Context, o StartOptions) (Started, error) {
+	if err := o.Validate(); err != nil {
+		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		return Started{}, err
+	}
+	defer st.Close()
+	tenant, err := st.Tenant(ctx)
+	if err != nil {
+		return Started{}, err
+	}
+	if !tenant.MeetingMigrationEnabled {
+		return Started{}, fmt.Errorf("%w: meeting migration is disabled for the tenant; enable it with: mms tenant set meeting_migration_enabled true", ErrInput)
+	}
+	a, from, err := o.assignment(ctx, st, tenant)
+	if err != nil {
+		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	o.override(&a)
+	set, err := o.settings(from)
+	if err != nil {
+		return Started{}, err
+	}
+	if set.Out == "" && !o.DryRun {
+		return Started{}, fmt.Errorf("%w: --out is required: the directory for the rewritten calendar and the outbox", ErrInput)
+	}
+	payload, _ := json.Marshal(a)
+	opts, _ := json.Marshal(set)
+	now := o.Now
+	if now.IsZero() {
+		now = o.Clock()
+	}
+	user := store.User{UserID: a.User, State: store.Pending, MigrationType: a.MigrationType, Payload: payload}
+	b, err := st.CreateBatch(ctx, store.Batch{Now: now, Stamp: now, DryRun: o.DryRun, Options: opts, Kind: store.BatchStart}, []store.User{user})
+	if err != nil {
+		return Started{}, err
+	}
+	return Started{BatchID: b.ID, User: a.User, From: from.ID}, nil
+}
+
+// assignment is the user's migration: from the files given, or from the
+// user's last row in the state store that holds one.
+func (o StartOptions) assignment(ctx context.Context, st *store.Store, t trigger.Tenant) (Assignment, store.Batch, error) {
+	if o.Users != "" {
+		a, err := o.fromFiles(t)
+		return a, store.Batch{}, err
+	}
+	users, err := st.Users(ctx, store.Filter{UserID: o.User})
+	if err != nil {
+		return Assignment{}, store.Batch{}, err
+	}
+	for i := len(users) - 1; i >= 0; i-- {
+		var a Assignment
+		if json.Unmarshal(users[i].Payload, &a) == nil && a.User != "" && a.Calendar != "" {
+			b, err := st.Batch(ctx, users[i].BatchID)
+			return a, b, err
+		}
+	}
+	if o.Calendar != "" {
+		return Assignment{User: o.User, Mailbox: input.Online, MigrationType: "Manual"}, store.Batch{}, nil
+	}
+	return Assignment{}, store.Batch{}, fmt.Errorf("user %s: the state store %s holds no migration of this user; give --users FILE [--changes FILE], or --calendar FILE with --join-url", o.User, st)
+}
+
+// fromFiles reads the user's rows and decides as a run would.
+func (o StartOptions) fromFiles(t trigger.Tenant) (Assignment, error) {
+	users, userErrs, err := input.ReadUsers(o.Users)
+	if err != nil {
+		return Assignment{}, err
+	}
+	var changes []input.Change
+	if o.Changes != "" {
+		var changeErrs []input.RowError
+		if changes, changeErrs, err = input.ReadChanges(o.Changes, users, userErrs...); err != nil {
+			return Assignment{}, err
+		}
+		userErrs = append(userErrs, changeErrs...)
+	}
+	for _, e := range userErrs {
+		if e.User == o.User {
+			return Assignment{}, e
+		}
+	}
+	for _, u := range users {
+		if u.Email != o.User {
+			continue
+		}
+		var mine []input.Change
+		for _, c := range changes {
+			if c.User == u.Email {
+				mine = append(mine, c)
+			}
+		}
+		d := trigger.Decide(u, mine, t)
+		if !d.Triggered {
+			return Assignment{}, fmt.Errorf("user %s is not triggered: %s", o.User, d.Reason)
+		}
+		return assignment(d), nil
+	}
+	return Assignment{}, fmt.Errorf("%s: user %s is not in the users file", o.Users, o.User)
+}
+
+// override applies the flags that replace parts of the user's rows.
+func (o StartOptions) override(a *Assignment) {
+	if o.Calendar != "" {
+		a.Calendar = abs(o.Calendar)
+	}
+	if o.JoinURL != "" {
+		a.Change.JoinURL = o.JoinURL
+	}
+	if o.ConferenceID != "" {
+		a.Change.ConferenceID = o.ConferenceID
+	}
+	switch o.Target {
+	case "teams":
+		a.Change.Provider, a.MigrationType = block.ProviderTeams, trigger.ToTeams
+	case "current":
+		a.Change.Provider, a.MigrationType = "", trigger.SameType
+	}
+	a.Source = o.Source
+}
+
+// settings are the new batch's: the flags, else those of the batch the
+// rows came from.
+func (o StartOptions) settings(from store.Batch) (Settings, error) {
+	var set Settings
+	if from.ID != "" {
+		var err error
+		if set, err = batchSettings(from); err != nil {
+			return set, err
+		}
+	}
+	set.Users, set.Changes, set.RollbackOf = abs(o.Users), abs(o.Changes), ""
+	set.Now, set.DryRun = o.Now, o.DryRun
+	if o.Out != "" {
+		set.Out = abs(o.Out)
+	}
+	if o.Report != "" {
+		set.Report = abs(o.Report)
+	} else {
+		set.Report = "" // a start reports through mms status unless asked
+	}
+	if o.Send != "" {
+		set.Send = o.Send
+	}
+	return set, nil
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mms-project/mms/batch"
+)
+
+func startCommand(out io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "start",
+		Usage: "queue one user's migration, like Start-CsExMeetingMigration (or, without --user, a whole batch); mms work carries it out",
+		UsageText: "mms start --user U [--source-meeting-type sfb|teams|all] [--target-meeting-type current|teams]\n" +
+			"          [--users FILE [--changes FILE]] [--calendar FILE] [--join-url URL] [--conference-id ID]\n" +
+			"          [--out DIR] [--report FILE] [--now TIME] [--dry-run] [--send MODE] [--db DSN]\n\n" +
+			"The user's rows are the last ones the state store holds (from an earlier run), or those of --users and\n" +
+			"--changes, decided by the trigger rules and tenant settings as a run would. --out, --send and --report\n" +
+			"default to those of the batch the rows come from. Nothing runs while meeting_migration_enabled is false.\n\n" +
+			"Without --user, mms start --users F --changes F --out DIR --report FILE queues the whole batch as mms run\n" +
+			"would, without working it: start mms work on one or more machines sharing the --db.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "user", Usage: "the organiser's e-mail address", Sources: cli.EnvVars("MMS_USER")},
+			&cli.StringFlag{Name: "source-meeting-type", Value: "all", Usage: "which meetings: sfb (Skype for Business blocks), teams, or all", Sources: cli.EnvVars("MMS_SOURCE_MEETING_TYPE")},
+			&cli.StringFlag{Name: "target-meeting-type", Usage: "current (each meeting keeps its kind) or teams (write Teams blocks); default: as the user's migration says", Sources: cli.EnvVars("MMS_TARGET_MEETING_TYPE")},
+			&cli.StringFlag{Name: "users", Usage: "read the user's row from this users file instead of the state store", Sources: cli.EnvVars("MMS_USERS")},
+			&cli.StringFlag{Name: "changes", Usage: "with --users: the changes file holding the user's changes", Sources: cli.EnvVars("MMS_CHANGES")},
+			&cli.StringFlag{Name: "calendar", Usage: "the user's .ics file, replacing the row's", Sources: cli.EnvVars("MMS_CALENDAR")},
+			&cli.StringFlag{Name: "join-url", Usage: "the new join link ({meeting} stands for the meeting's id), replacing the row's", Sources: cli.EnvVars("MMS_JOIN_URL")},
+			&cli.StringFlag{Name: "conference-id", Usage: "the new conference ID, replacing the row's", Sources: cli.EnvVars("MMS_CONFERENCE_ID")},
+			&cli.StringFlag{Name: "out", Usage: "output directory (default: the earlier batch's)", Sources: cli.EnvVars("MMS_OUT")},
+			&cli.StringFlag{Name: "report", Usage: "report written when mms work finishes the batch (default: none; see mms status)", Sources: cli.EnvVars("MMS_REPORT")},
+			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time as now (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
+			&cli.BoolFlag{Name: "dry-run", Usage: "decide and record what would change; write and send nothing", Sources: cli.EnvVars("MMS_DRY_RUN")},
+			&cli.StringFlag{Name: "send", Usage: "outbox or none (default: the earlier batch's, else outbox)", Sources: cli.EnvVars("MMS_SEND")},
+			dbFlag(),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.String("user") == "" && cmd.String("users") != "" {
+				return startBatch(ctx, cmd, out)
+			}
+			src, err := batch.ParseSource(cmd.String("source-meeting-type"))
+			if err != nil {
+				return err
+			}
+			o := batch.StartOptions{
+				User: cmd.String("user"), Source: src, Target: cmd.String("target-meeting-type"),
+				Users: cmd.String("users"), Changes: cmd.String("changes"),
+				Calendar: cmd.String("calendar"), JoinURL: cmd.String("join-url"), ConferenceID: cmd.String("conference-id"),
+				Out: cmd.String("out"), Report: cmd.String("report"), Send: cmd.String("send"), DryRun: cmd.Bool("dry-run"), DB: cmd.String("db"),
+			}
+			if o.Now, err = parseNow(cmd.String("now")); err != nil {
+				return err
+			}
+			s, err := batch.Start(ctx, o)
+			if err != nil {
+				return err
+			}
+			from := "from the rows of the files given"
+			if s.From != "" {
+				from = "from the rows of batch " + s.From
+			}
+			fmt.Fprintf(out, "queued %s in batch %s (%s); run mms work to migrate\n", s.User, s.BatchID, from)
+			return nil
+		},
+	}
+}
+
+// parseNow reads --now; "" is the zero time (the current time).
+func parseNow(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return t, fmt.Errorf("--now %q: use an RFC 3339 time such as 2026-01-15T09:00:00Z", v)
+	}
+	return t, nil
+}
+
+// startBatch queues a whole batch, the first half of mms run.
+func startBatch(ctx context.Context, cmd *cli.Command, out io.Writer) error {
+	o := batch.RunOptions{Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
+		DryRun: cmd.Bool("dry-run"), Send: cmd.String("send"), DB: cmd.String("db")}
+	var err error
+	if o.Now, err = parseNow(cmd.String("now")); err != nil {
+		return err
+	}
+	sum, err := batch.Enqueue(ctx, o)
+	if err != nil {
+		return err
+	}
+	for _, e := range sum.RowErrors {
+		fmt.Fprintln(out, "rejected row:", e)
+	}
+	verb := "queued"
+	if sum.Resumed {
+		verb = "already queued, unfinished:"
+	}
+	fmt.Fprintf(out, "%s batch %s: %d users, %d triggered; run mms work to migrate\n", verb, sum.BatchID, sum.Users, sum.Triggered)
+	return nil
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mms-project/mms/batch"
+)
+
+func workCommand(out, errOut io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "work",
+		Usage: "migrate queued users until the queue is empty; start it on several machines sharing a postgres:// store",
+		UsageText: "mms work [--batch ID] [--workers N] [--rescue-after D] [--db DSN]\n\n" +
+			"Each batch is worked with its own settings (output directory, --send, --now, dry run). When a batch has\n" +
+			"no user left, its report is written (if it has one) and it is summed up here.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "batch", Usage: "only this batch (default: every batch with users left)", Sources: cli.EnvVars("MMS_BATCH")},
+			&cli.IntFlag{Name: "workers", Usage: "users migrated at once by this process (default: the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
+			dbFlag(),
+			rescueFlag(),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Int("workers") < 0 {
+				return fmt.Errorf("--workers %d: use a positive number", cmd.Int("workers"))
+			}
+			p := newProgress(errOut, false)
+			var mine counter
+			events := func(e batch.Event) { mine.add(e); p.Event(e) }
+			o := batch.WorkOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"),
+				Tuning: batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"), Events: events}}
+			sums, err := batch.Work(ctx, o)
+			p.finish()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "this process migrated %d users\n", mine.get())
+			failed, triggered := 0, 0
+			for _, s := range sums {
+				fmt.Fprintf(out, "batch %s finished: %d users, %d failed; %d meetings updated, %d updates sent\n",
+					s.BatchID, s.Triggered, s.Failed, s.Updated, s.Invites)
+				if s.Report != "" {
+					fmt.Fprintf(out, "report: %s\n", s.Report)
+				}
+				failed, triggered = failed+s.Failed, triggered+s.Triggered
+			}
+			if len(sums) == 0 {
+				fmt.Fprintln(out, "no batch finished (the queue was empty, or another process is finishing its users)")
+			}
+			if failed > 0 {
+				return usersFailedError{failed: failed, total: triggered}
+			}
+			return nil
+		},
+	}
+}
+
+// counter counts the users this process finished.
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *counter) add(e batch.Event) {
+	if e.Kind == batch.UserDone || e.Kind == batch.UserFailed {
+		c.mu.Lock()
+		c.n++
+		c.mu.Unlock()
+	}
+}
+
+func (c *counter) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}

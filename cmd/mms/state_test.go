@@ -1,0 +1,437 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/fixtures/gen"
+	"github.com/mms-project/mms/ics"
+)
+
+var batchIDRe = regexp.MustCompile(`batch ([0-9a-f-]{36})`)
+
+func batchID(t *testing.T, stdout string) string {
+	t.Helper()
+	m := batchIDRe.FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no batch id in %q", stdout)
+	}
+	return m[1]
+}
+
+func runDemo(t *testing.T, in, work string, extra ...string) result {
+	t.Helper()
+	args := append([]string{"run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"),
+		"--out", filepath.Join(work, "out"), "--report", filepath.Join(work, "run.csv"), "--now", demoNow, "--db", filepath.Join(work, "mms.db")}, extra...)
+	r := mms(t, args...)
+	if r.code != 0 {
+		t.Fatalf("mms run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// TestStartAndWork: mms start queues one user from its last rows in the
+// store; mms work migrates it to the same output a run writes; the source
+// meeting type leaves the other kind of meeting alone.
+func TestStartAndWork(t *testing.T) {
+	in := demo(t)
+	work := t.TempDir()
+	db := filepath.Join(work, "mms.db")
+	runDemo(t, in, work)
+	out2 := filepath.Join(work, "out2")
+	r := mms(t, "start", "--user", "USER00000@contoso.com", "--out", out2, "--now", demoNow, "--report", filepath.Join(work, "start.csv"), "--db", db)
+	if r.code != 0 || !strings.Contains(r.stdout, "queued user00000@contoso.com in batch") {
+		t.Fatalf("start: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	started := batchID(t, r.stdout)
+	if s := mms(t, "status", "--batch", started, "--summary", "--format", "csv", "--db", db); !strings.Contains(s.stdout, "Pending,1") {
+		t.Fatalf("status after start:\n%s", s.stdout)
+	}
+	r = mms(t, "work", "--db", db, "--workers", "2")
+	if r.code != 0 || !strings.Contains(r.stdout, "batch "+started+" finished: 1 users, 0 failed") || !strings.Contains(r.stdout, "this process migrated 1 users") {
+		t.Fatalf("work: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	want, _ := os.ReadFile(filepath.Join(work, "out", "calendars", "user00000.ics"))
+	got, _ := os.ReadFile(filepath.Join(out2, "calendars", "user00000.ics"))
+	if len(want) == 0 || string(got) != string(want) {
+		t.Fatal("mms start + mms work wrote another calendar than mms run did")
+	}
+	if r := mms(t, "work", "--db", db); r.code != 0 || !strings.Contains(r.stdout, "no batch finished") {
+		t.Fatalf("work on an empty queue: exit %d\n%s", r.code, r.stdout)
+	}
+
+	// Only Skype for Business meetings: the Teams ones are left alone.
+	r = mms(t, "start", "--user", "user00000@contoso.com", "--source-meeting-type", "sfb", "--out", filepath.Join(work, "out3"),
+		"--now", demoNow, "--report", filepath.Join(work, "sfb.csv"), "--db", db)
+	if r.code != 0 {
+		t.Fatalf("start sfb: %s", r.stderr)
+	}
+	if r := mms(t, "work", "--db", db); r.code != 0 {
+		t.Fatalf("work: %s", r.stderr)
+	}
+	all, sfb := readCSV(t, filepath.Join(work, "start.meetings.csv")), readCSV(t, filepath.Join(work, "sfb.meetings.csv"))
+	bySFB := map[string]map[string]string{}
+	for _, m := range sfb {
+		bySFB[m["UID"]] = m
+	}
+	kinds := map[string]int{}
+	for _, m := range all {
+		if m["Outcome"] != "updated" {
+			continue
+		}
+		kinds[m["Provider"]]++
+		switch got := bySFB[m["UID"]]; {
+		case m["Provider"] == "skype" && got["Outcome"] != "updated":
+			t.Errorf("sfb only: the Skype meeting %s was not updated: %v", m["UID"], got)
+		case m["Provider"] == "teams" && got["Reason"] != "not-source-meeting-type":
+			t.Errorf("sfb only: the Teams meeting %s was not left alone: %v", m["UID"], got)
+		}
+	}
+	if kinds["skype"] == 0 || kinds["teams"] == 0 {
+		t.Fatalf("the demo user needs both kinds of meeting: %v", kinds)
+	}
+	bad := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"start", "--db", db}, "--user is required"},
+		{[]string{"start", "--user", "nobody@contoso.com", "--db", db}, "holds no migration of this user"},
+		{[]string{"start", "--user", "user00000@contoso.com", "--source-meeting-type", "zoom", "--db", db}, `--source-meeting-type "zoom": use sfb, teams or all`},
+		{[]string{"start", "--user", "user00000@contoso.com", "--target-meeting-type", "skype", "--db", db}, `--target-meeting-type "skype": use current or teams`},
+	}
+	for _, tc := range bad {
+		if r := mms(t, tc.args...); r.code != 1 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("mms %v: exit %d, stderr %q; want 1 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}
+
+// TestTenantIsObeyed: with meeting migration disabled nothing migrates, in
+// a run or a start; with automatic migration off, audio-conferencing
+// changes do not trigger but moves do.
+func TestTenantIsObeyed(t *testing.T) {
+	in := demo(t)
+	work := t.TempDir()
+	db := filepath.Join(work, "mms.db")
+	if r := mms(t, "tenant", "set", "meeting_migration_enabled", "false", "--db", db); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := runDemo(t, in, work)
+	if !strings.Contains(r.stdout, "0 triggered") {
+		t.Fatalf("run with migration disabled: %s", r.stdout)
+	}
+	users := readCSV(t, filepath.Join(work, "run.csv"))
+	if count(users, "State", "NotTriggered") != len(users) {
+		t.Fatalf("users: %v", users)
+	}
+	r = mms(t, "start", "--user", "user00000@contoso.com", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"),
+		"--out", filepath.Join(work, "o"), "--db", db)
+	if r.code != 1 || !strings.Contains(r.stderr, "meeting migration is disabled for the tenant") {
+		t.Fatalf("start with migration disabled: exit %d %s", r.code, r.stderr)
+	}
+	mms(t, "tenant", "set", "meeting_migration_enabled", "true", "--db", db)
+	mms(t, "tenant", "set", "automatically_migrate_user_meetings", "false", "--db", db)
+	os.WriteFile(filepath.Join(in, "audio.csv"), []byte("user,change,conference_id\nuser00001@contoso.com,conference-id-changed,4242\n"), 0o644)
+	r = mms(t, "start", "--user", "user00001@contoso.com", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "audio.csv"),
+		"--out", filepath.Join(work, "o"), "--db", db)
+	if r.code != 1 || !strings.Contains(r.stderr, "is not triggered") {
+		t.Fatalf("start of an audio change with automatic migration off: exit %d %s", r.code, r.stderr)
+	}
+	r = mms(t, "start", "--user", "user00001@contoso.com", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"),
+		"--out", filepath.Join(work, "o"), "--now", demoNow, "--db", db)
+	if r.code != 0 {
+		t.Fatalf("start of a move with automatic migration off: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestRollback: a rollback puts every rewritten component back byte for
+// byte, but for SEQUENCE (one above the rewrite's), DTSTAMP and
+// LAST-MODIFIED; it sends one update per meeting; a second rollback finds
+// nothing to do.
+func TestRollback(t *testing.T) {
+	in := demo(t)
+	work := t.TempDir()
+	db := filepath.Join(work, "mms.db")
+	id := batchID(t, runDemo(t, in, work).stdout)
+	outbox := filepath.Join(work, "out", "outbox")
+	before, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml"))
+	r := mms(t, "rollback", "--batch", id, "--user", "user00000@contoso.com", "--now", "2026-01-16T10:00:00Z", "--report", filepath.Join(work, "rb.csv"), "--db", db)
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("1 users, %d meetings restored, %d updates sent, 0 users failed", len(before), len(before))) {
+		t.Fatalf("rollback: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	after, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml"))
+	if len(after) != 2*len(before) {
+		t.Errorf("%d messages after the rollback, %d before", len(after), len(before))
+	}
+	inData, _ := os.ReadFile(filepath.Join(in, "calendars", "user00000.ics"))
+	outData, _ := os.ReadFile(filepath.Join(work, "out", "calendars", "user00000.ics"))
+	if a, b := unstamped(string(inData)), unstamped(string(outData)); a != b {
+		t.Fatal("the rolled back calendar differs from the input beyond SEQUENCE, DTSTAMP and LAST-MODIFIED")
+	}
+	inCal, _ := ics.Parse("in", inData)
+	outCal, err := ics.Parse("out", outData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bumped := 0
+	for i, c := range outCal.Components("VEVENT") {
+		a, _ := inCal.Components("VEVENT")[i].Prop("SEQUENCE")
+		b, _ := c.Prop("SEQUENCE")
+		x, _ := strconv.Atoi(a.Value)
+		y, _ := strconv.Atoi(b.Value)
+		switch {
+		case y == x:
+		case y == x+2:
+			bumped++
+			if s, _ := c.Prop("DTSTAMP"); s.Value != "20260116T100000Z" {
+				t.Errorf("DTSTAMP %s", s.Value)
+			}
+		default:
+			t.Errorf("SEQUENCE %d -> %d", x, y)
+		}
+	}
+	if bumped == 0 {
+		t.Error("nothing restored")
+	}
+	if rows := readCSV(t, filepath.Join(work, "rb.meetings.csv")); count(rows, "Outcome", "restored") != len(before) {
+		t.Errorf("rollback report: %v", rows)
+	}
+	r = mms(t, "rollback", "--batch", id, "--user", "user00000@contoso.com", "--db", db)
+	if r.code != 0 || !strings.Contains(r.stdout, "0 meetings restored, 0 updates sent") {
+		t.Fatalf("second rollback: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if again, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml")); len(again) != len(after) {
+		t.Errorf("the second rollback sent %d messages", len(again)-len(after))
+	}
+	if r := mms(t, "rollback", "--batch", "nope", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "no batch nope") {
+		t.Errorf("unknown batch: %d %s", r.code, r.stderr)
+	}
+}
+
+func unstamped(s string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\r\n") {
+		if !strings.HasPrefix(l, "SEQUENCE:") && !strings.HasPrefix(l, "DTSTAMP:") && !strings.HasPrefix(l, "LAST-MODIFIED:") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\r\n")
+}
+
+// TestStatusMatchesTheTables checks mms status, in every format and
+// filter, against the rows the state store holds.
+func TestStatusMatchesTheTables(t *testing.T) {
+	in := demo(t)
+	work := t.TempDir()
+	db := filepath.Join(work, "mms.db")
+	os.WriteFile(filepath.Join(in, "calendars", "user00003.ics"), []byte("BEGIN:VCALENDAR\r\nVERSION:1.0\r\nEND:VCALENDAR\r\n"), 0o644)
+	r := mms(t, "run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"),
+		"--out", filepath.Join(work, "out"), "--report", filepath.Join(work, "run.csv"), "--now", demoNow, "--db", db)
+	if r.code != 3 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b, _ := st.LatestBatch(ctx)
+	rows, _ := st.Users(ctx, store.Filter{BatchID: b.ID})
+	var got []map[string]string
+	if err := json.Unmarshal([]byte(mms(t, "status", "--format", "json", "--db", db).stdout), &got); err != nil || len(got) != len(rows) {
+		t.Fatalf("status json: %d rows (%v), store %d", len(got), err, len(rows))
+	}
+	for i, u := range rows {
+		want := map[string]string{"UserId": u.UserID, "State": u.State, "MigrationType": u.MigrationType, "TotalMeeting": strconv.Itoa(u.TotalMeeting),
+			"SucceededMeeting": strconv.Itoa(u.SucceededMeeting), "FailedMeeting": strconv.Itoa(u.FailedMeeting), "SkippedMeeting": strconv.Itoa(u.SkippedMeeting),
+			"InvitesUpdate": strconv.Itoa(u.InvitesUpdate), "RetryCount": strconv.Itoa(u.RetryCount), "LastMessage": u.LastMessage,
+			"CreateDate": u.CreatedAt.Format(time.RFC3339), "ModifiedDate": u.ModifiedAt.Format(time.RFC3339), "CorrelationId": u.CorrelationID, "BatchId": b.ID}
+		for k, v := range want {
+			if got[i][k] != v {
+				t.Errorf("status row %d %s = %q, store says %q", i, k, got[i][k], v)
+			}
+		}
+	}
+	csvRows := readCSVText(t, mms(t, "status", "--format", "csv", "--db", db).stdout)
+	if len(csvRows) != len(rows) || csvRows[0]["UserId"] != rows[0].UserID || csvRows[0]["LastMessage"] != rows[0].LastMessage {
+		t.Errorf("status csv: %v", csvRows)
+	}
+	sum, _ := st.Summary(ctx, b.ID)
+	text := mms(t, "status", "--summary", "--db", db).stdout
+	for _, state := range store.States() {
+		if !strings.Contains(text, fmt.Sprintf("%-13s %d\n", state, sum[state])) {
+			t.Errorf("summary line for %s (%d) missing:\n%s", state, sum[state], text)
+		}
+	}
+	failed := readCSVText(t, mms(t, "status", "--state", "Failed", "--format", "csv", "--db", db).stdout)
+	if len(failed) != sum[store.Failed] || len(failed) != 1 || failed[0]["UserId"] != "user00003@contoso.com" ||
+		!strings.Contains(failed[0]["LastMessage"], "vCalendar 1.0") {
+		t.Errorf("--state Failed: %v", failed)
+	}
+	if one := readCSVText(t, mms(t, "status", "--user", "User00001@Contoso.com", "--format", "csv", "--db", db).stdout); len(one) != 1 || one[0]["State"] != "Succeeded" {
+		t.Errorf("--user: %v", one)
+	}
+	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	if none := readCSVText(t, mms(t, "status", "--since", later, "--format", "csv", "--db", db).stdout); len(none) != 0 {
+		t.Errorf("--since the future: %v", none)
+	}
+	if all := readCSVText(t, mms(t, "status", "--until", later, "--format", "csv", "--db", db).stdout); len(all) != len(rows) {
+		t.Errorf("--until the future: %d rows", len(all))
+	}
+}
+
+func readCSVText(t *testing.T, text string) []map[string]string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "s.csv")
+	os.WriteFile(p, []byte(text), 0o644)
+	return readCSV(t, p)
+}
+
+// TestTwoWorkersOnPostgres: a batch queued with mms start is worked by two
+// mms work processes on one PostgreSQL store; every user is migrated by
+// exactly one of them, and the outputs are those of a plain run.
+func TestTwoWorkersOnPostgres(t *testing.T) {
+	dsn := os.Getenv("MMS_TEST_POSTGRES")
+	if dsn == "" {
+		msg := `MMS_TEST_POSTGRES is empty; start a server with: eval "$(scripts/postgres.sh start)"`
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	dsn = postgresSchema(t, dsn)
+	in := t.TempDir()
+	ref, _ := time.Parse(time.RFC3339, demoNow)
+	const users = 60
+	if err := gen.Write(in, gen.Options{Users: users, MeetingsPerUser: 2, Seed: 3, Ref: ref}); err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	r := mms(t, "start", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"), "--out", filepath.Join(work, "out"),
+		"--report", filepath.Join(work, "report.csv"), "--now", demoNow, "--db", dsn)
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("%d triggered", users)) {
+		t.Fatalf("start: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	var wg sync.WaitGroup
+	results := make([]result, 2)
+	for i := range results {
+		wg.Go(func() { results[i] = mms(t, "work", "--workers", "2", "--db", dsn) })
+	}
+	wg.Wait()
+	total := 0
+	for i, r := range results {
+		m := regexp.MustCompile(`this process migrated (\d+) users`).FindStringSubmatch(r.stdout)
+		if r.code != 0 || m == nil {
+			t.Fatalf("worker %d: exit %d\n%s\n%s", i, r.code, r.stdout, r.stderr)
+		}
+		n, _ := strconv.Atoi(m[1])
+		total += n
+	}
+	if total != users {
+		t.Errorf("the two workers migrated %d users between them, want %d (each once)", total, users)
+	}
+	rows := readCSV(t, filepath.Join(work, "report.csv"))
+	if count(rows, "State", "Succeeded") != users || count(rows, "RetryCount", "0") != users {
+		t.Errorf("report: %d Succeeded, %d without retry", count(rows, "State", "Succeeded"), count(rows, "RetryCount", "0"))
+	}
+	refDir := t.TempDir()
+	if r := mms(t, append(killArgs(in, refDir), "--db", filepath.Join(refDir, "mms.db"))...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	got, want := outputs(t, work), outputs(t, refDir)
+	got.same(t, "two workers", want)
+	t.Logf("users per worker: %s / %s", strings.TrimSpace(results[0].stdout), strings.TrimSpace(results[1].stdout))
+}
+
+// postgresSchema creates a schema, dropped after the test, and returns dsn
+// with search_path set to it.
+func postgresSchema(t *testing.T, dsn string) string {
+	ctx := context.Background()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "mms_e2e_" + hex.EncodeToString(b)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("MMS_TEST_POSTGRES: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err == nil {
+			defer conn.Close(ctx)
+			_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+		}
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "search_path=" + schema
+}
+
+// TestWorkerKilledOnPostgres: of two mms work processes on one PostgreSQL
+// batch, one is killed with SIGKILL while it migrates; the other takes its
+// users at once and finishes the batch as a plain run would.
+func TestWorkerKilledOnPostgres(t *testing.T) {
+	dsn := os.Getenv("MMS_TEST_POSTGRES")
+	if dsn == "" {
+		msg := `MMS_TEST_POSTGRES is empty; start a server with: eval "$(scripts/postgres.sh start)"`
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	dsn = postgresSchema(t, dsn)
+	in := t.TempDir()
+	ref, _ := time.Parse(time.RFC3339, demoNow)
+	if err := gen.Write(in, gen.Options{Users: 80, MeetingsPerUser: 2, Seed: 5, Ref: ref}); err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	r := mms(t, "start", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"), "--out", filepath.Join(work, "out"),
+		"--report", filepath.Join(work, "report.csv"), "--now", demoNow, "--db", dsn)
+	if r.code != 0 {
+		t.Fatalf("start: %s", r.stderr)
+	}
+	victim := exec.Command(bin, "work", "--workers", "2", "--db", dsn)
+	victim.Env = append(os.Environ(), "MMS_DB=")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	var survivor result
+	done := make(chan struct{})
+	go func() { defer close(done); survivor = mms(t, "work", "--workers", "2", "--db", dsn) }()
+	time.Sleep(300 * time.Millisecond)
+	_ = victim.Process.Kill()
+	_ = victim.Wait()
+	<-done
+	if survivor.code != 0 || !strings.Contains(survivor.stdout, "finished: 80 users, 0 failed") {
+		t.Fatalf("the surviving worker: exit %d\n%s\n%s", survivor.code, survivor.stdout, survivor.stderr)
+	}
+	refDir := t.TempDir()
+	if r := mms(t, append(killArgs(in, refDir), "--db", filepath.Join(refDir, "mms.db"))...); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	outputs(t, work).same(t, "one worker killed", outputs(t, refDir))
+	t.Logf("survivor: %s", strings.TrimSpace(survivor.stdout))
+}

@@ -1,0 +1,162 @@
+package ics
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Original returns a component's bytes as they were parsed, before any
+// edit, line endings and folding included: what a rollback puts back.
+func (c *Calendar) Original(comp *Component) []byte {
+	if comp.end < 0 {
+		return nil
+	}
+	return []byte(c.data[c.lines[comp.begin].start:c.lines[comp.end].end])
+}
+
+// stampProps are the lines a restore writes anew rather than puts back.
+var stampProps = map[string]bool{"SEQUENCE": true, "DTSTAMP": true, "LAST-MODIFIED": true}
+
+// Restore puts back the original bytes of one meeting's components.
+// originals is what Original returned for each rewritten component, one
+// after the other. Each is matched with the calendar's component of the
+// same UID and RECURRENCE-ID and replaces it whole, except that SEQUENCE
+// becomes one more than the replaced component's (so attendees take the
+// restore as the newer version), and DTSTAMP and LAST-MODIFIED (where the
+// original has one) become stamp. A component that already says what the
+// original says, apart from those lines, is left alone, so a restore done
+// twice changes nothing the second time.
+//
+// Restore returns the components it replaced, as Request takes them.
+func (c *Calendar) Restore(uid string, originals []byte, stamp time.Time) ([]*Component, error) {
+	orig, err := Parse(c.Name+" (original of UID "+uid+")", []byte("BEGIN:VCALENDAR\r\n"+string(originals)+"END:VCALENDAR\r\n"))
+	if err != nil {
+		return nil, err
+	}
+	current := map[string]*Component{}
+	for _, comp := range c.Components("VEVENT") {
+		if componentUID(comp) == uid {
+			current[instanceKey(comp)] = comp
+		}
+	}
+	var changed []*Component
+	for _, o := range orig.Components("VEVENT") {
+		if o.Err != nil {
+			return nil, o.Err
+		}
+		if componentUID(o) != uid {
+			return nil, fmt.Errorf("%s: the original of UID %s holds UID %s", c.Name, uid, componentUID(o))
+		}
+		k := current[instanceKey(o)]
+		if k == nil {
+			return nil, fmt.Errorf("%s: UID %s%s is no longer in the calendar; nothing restored", c.Name, uid, describeInstance(o))
+		}
+		if k.end < 0 || k.Err != nil {
+			return nil, fmt.Errorf("%s: line %d: UID %s: the component to restore is malformed: %v", c.Name, c.Line(k), uid, k.Err)
+		}
+		if sameContent(o, k) {
+			continue
+		}
+		text, err := orig.restamped(o, k, stamp)
+		if err != nil {
+			return nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(k), uid, err)
+		}
+		c.replaceComponent(k, text)
+		changed = append(changed, k)
+	}
+	return changed, nil
+}
+
+// restamped is the original component o with SEQUENCE one above the
+// current component k's, and DTSTAMP (LAST-MODIFIED where present) stamp.
+func (c *Calendar) restamped(o, k *Component, stamp time.Time) (string, error) {
+	seq := 0
+	if p, ok := k.Prop("SEQUENCE"); ok {
+		n, err := strconv.Atoi(strings.TrimSpace(p.Value))
+		if err != nil {
+			return "", fmt.Errorf("SEQUENCE %q is not a number", p.Value)
+		}
+		seq = n
+	}
+	ts := stamp.UTC().Format("20060102T150405Z")
+	if p, ok := o.Prop("SEQUENCE"); ok {
+		c.setValue(p, strconv.Itoa(seq+1))
+	} else {
+		c.insertBefore(c.tail(o), "SEQUENCE:"+strconv.Itoa(seq+1))
+	}
+	if p, ok := o.Prop("DTSTAMP"); ok {
+		c.setValue(p, ts)
+	} else {
+		c.insertBefore(c.tail(o), "DTSTAMP:"+ts)
+	}
+	if p, ok := o.Prop("LAST-MODIFIED"); ok {
+		c.setValue(p, ts)
+	}
+	return c.raw(o.begin, o.end), nil
+}
+
+// replaceComponent writes text in place of a component's lines.
+func (c *Calendar) replaceComponent(k *Component, text string) {
+	if c.replace == nil {
+		c.replace = map[int]string{}
+	}
+	c.replace[k.begin] = text
+	for i := k.begin + 1; i <= k.end; i++ {
+		c.replace[i] = ""
+		delete(c.insertions, i)
+	}
+	delete(c.insertions, k.begin)
+}
+
+// sameContent reports whether two components hold the same properties,
+// apart from the lines a restore writes anew, and the same sub-components.
+func sameContent(a, b *Component) bool {
+	pa, pb := contentProps(a), contentProps(b)
+	if len(pa) != len(pb) || len(a.Children) != len(b.Children) {
+		return false
+	}
+	for i := range pa {
+		if pa[i] != pb[i] {
+			return false
+		}
+	}
+	for i := range a.Children {
+		if !sameContent(a.Children[i], b.Children[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func contentProps(comp *Component) []string {
+	var out []string
+	for _, p := range comp.Props {
+		if !stampProps[p.Name] {
+			out = append(out, p.head+":"+p.Value)
+		}
+	}
+	return out
+}
+
+func componentUID(comp *Component) string {
+	p, _ := comp.Prop("UID")
+	return strings.TrimSpace(p.Value)
+}
+
+// instanceKey tells a series master ("") from its overridden instances.
+func instanceKey(comp *Component) string {
+	p, ok := comp.Prop("RECURRENCE-ID")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(p.Value)
+}
+
+func describeInstance(comp *Component) string {
+	if k := instanceKey(comp); k != "" {
+		return " (RECURRENCE-ID " + k + ")"
+	}
+	return ""
+}
