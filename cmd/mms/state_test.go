@@ -403,7 +403,8 @@ func TestWorkerKilledOnPostgres(t *testing.T) {
 	dsn = postgresSchema(t, dsn)
 	in := t.TempDir()
 	ref, _ := time.Parse(time.RFC3339, demoNow)
-	if err := gen.Write(in, gen.Options{Users: 80, MeetingsPerUser: 2, Seed: 5, Ref: ref}); err != nil {
+	const users = 300
+	if err := gen.Write(in, gen.Options{Users: users, MeetingsPerUser: 2, Seed: 5, Ref: ref}); err != nil {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
@@ -412,20 +413,20 @@ func TestWorkerKilledOnPostgres(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("start: %s", r.stderr)
 	}
-	victim := exec.Command(bin, "work", "--workers", "2", "--db", dsn)
+	victim := exec.Command(bin, "work", "--workers", "1", "--db", dsn)
 	victim.Env = append(os.Environ(), "MMS_DB=")
 	if err := victim.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	// Kill it once it is under way, long before it could finish alone.
+	waitSucceeded(t, dsn, 3)
 	var survivor result
 	done := make(chan struct{})
 	go func() { defer close(done); survivor = mms(t, "work", "--workers", "2", "--db", dsn) }()
-	time.Sleep(300 * time.Millisecond)
 	_ = victim.Process.Kill()
 	_ = victim.Wait()
 	<-done
-	if survivor.code != 0 || !strings.Contains(survivor.stdout, "finished: 80 users, 0 failed") {
+	if survivor.code != 0 || !strings.Contains(survivor.stdout, fmt.Sprintf("finished: %d users, 0 failed", users)) {
 		t.Fatalf("the surviving worker: exit %d\n%s\n%s", survivor.code, survivor.stdout, survivor.stderr)
 	}
 	refDir := t.TempDir()
@@ -434,4 +435,20 @@ func TestWorkerKilledOnPostgres(t *testing.T) {
 	}
 	outputs(t, work).same(t, "one worker killed", outputs(t, refDir))
 	t.Logf("survivor: %s", strings.TrimSpace(survivor.stdout))
+}
+
+// waitSucceeded waits until the store's latest batch has at least n users
+// Succeeded.
+func waitSucceeded(t *testing.T, dsn string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		r := mms(t, "status", "--summary", "--format", "json", "--db", dsn)
+		var counts map[string]int
+		if r.code == 0 && json.Unmarshal([]byte(r.stdout), &counts) == nil && counts["Succeeded"] >= n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no %d users succeeded within two minutes", n)
 }
