@@ -3,10 +3,15 @@ package batch
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/smtp"
 )
 
 // RunOptions is one `mms run`.
@@ -29,6 +34,12 @@ type RunOptions struct {
 	RetryDelay func(attempt int) time.Duration
 	Events     func(Event)
 	Clock      func() time.Time // the run's time when Now is zero; time.Now when nil
+
+	// CalDAVRequests, SMTPSessions, CalDAVHTTP and Getenv: see Tuning.
+	CalDAVRequests int
+	SMTPSessions   int
+	CalDAVHTTP     *http.Client
+	Getenv         func(string) string
 }
 
 // Validate checks the options before anything is opened, and fills defaults.
@@ -54,6 +65,7 @@ func (o *RunOptions) Validate() error {
 	if o.Lease < 0 {
 		problems = append(problems, fmt.Sprintf("--rescue-after %s: use a positive duration such as 30s", o.Lease))
 	}
+	problems = append(problems, o.tuning().validate()...)
 	if o.Workers < 0 {
 		problems = append(problems, fmt.Sprintf("--workers %d: use a positive number (default: %d, the number of CPUs)", o.Workers, runtime.NumCPU()))
 	}
@@ -71,11 +83,34 @@ func (o *RunOptions) validateSend() error {
 	case strings.HasPrefix(o.Send, "smtp://"):
 		u, err := url.Parse(o.Send)
 		if err != nil || u.Host == "" || u.Port() == "" {
-			return fmt.Errorf("--send %s: write smtp://host:port", o.Send)
+			return fmt.Errorf("--send %s: write smtp://host:port, e.g. smtp://relay.example.com:587", o.Send)
 		}
-		return nil
+		_, err = smtp.ParseURL(o.Send)
+		return err
 	}
 	return fmt.Errorf("--send %s: use outbox, none, server or smtp://host:port", o.Send)
+}
+
+// checkUsers refuses --send server when a user's calendar is a file: only
+// a CalDAV server can schedule the update; a file user would get none.
+func (o *RunOptions) checkUsers(users []input.User) error {
+	if o.Send != "server" || o.DryRun {
+		return nil
+	}
+	var files []string
+	for _, u := range users {
+		if !isURL(u.Calendar) {
+			files = append(files, u.Email)
+		}
+	}
+	switch {
+	case len(files) == 0:
+		return nil
+	case len(files) > 3:
+		files = append(files[:3], fmt.Sprintf("and %d more", len(files)-3))
+	}
+	return fmt.Errorf("--send server leaves delivery to the CalDAV server's scheduling, but the calendars of %s are files, whose attendees would get no update; "+
+		"use --send outbox or --send smtp://host:port, or run the CalDAV users (calendar http:// or https://) in a batch of their own", strings.Join(files, ", "))
 }
 
 func (o *RunOptions) defaults() {
@@ -102,10 +137,24 @@ type Tuning struct {
 	Lease      time.Duration                   // see RunOptions.Lease
 	RetryDelay func(attempt int) time.Duration // nil: store.DefaultRetryDelay
 	Events     func(Event)
+
+	// CalDAVRequests bounds the requests in flight to one CalDAV server,
+	// across the workers of a batch; zero: caldav's default (4).
+	CalDAVRequests int
+	// SMTPSessions bounds the sessions open at once to the mail relay of
+	// --send smtp://; zero: smtp.DefaultSessions.
+	SMTPSessions int
+	// CalDAVHTTP is the HTTP client under the CalDAV transport (nil: its
+	// own, TLS verified); tests wrap its Transport.
+	CalDAVHTTP *http.Client
+	// Getenv reads the credentials (MMS_CALDAV_USER/PASSWORD, NETRC, HOME,
+	// MMS_SMTP_USER/PASSWORD); nil: os.Getenv.
+	Getenv func(string) string
 }
 
 func (o RunOptions) tuning() Tuning {
-	return Tuning{Workers: o.Workers, Lease: o.Lease, RetryDelay: o.RetryDelay, Events: o.Events}
+	return Tuning{Workers: o.Workers, Lease: o.Lease, RetryDelay: o.RetryDelay, Events: o.Events,
+		CalDAVRequests: o.CalDAVRequests, SMTPSessions: o.SMTPSessions, CalDAVHTTP: o.CalDAVHTTP, Getenv: o.Getenv}
 }
 
 func (t Tuning) withDefaults() Tuning {
@@ -115,5 +164,32 @@ func (t Tuning) withDefaults() Tuning {
 	if t.Events == nil {
 		t.Events = func(Event) {}
 	}
+	if t.Getenv == nil {
+		t.Getenv = os.Getenv
+	}
 	return t
+}
+
+// validate checks the limits of a Tuning, with the flags that set them.
+func (t Tuning) validate() []string {
+	var problems []string
+	if t.CalDAVRequests < 0 {
+		problems = append(problems, fmt.Sprintf("--caldav-requests %d: use 1 or more requests in flight per CalDAV server (default 4)", t.CalDAVRequests))
+	}
+	if t.SMTPSessions < 0 {
+		problems = append(problems, fmt.Sprintf("--smtp-sessions %d: use 1 or more sessions with the mail relay (default %d)", t.SMTPSessions, smtp.DefaultSessions))
+	}
+	return problems
+}
+
+// Validate checks the options of `mms work`.
+func (t Tuning) Validate() error {
+	problems := t.validate()
+	if t.Workers < 0 {
+		problems = append(problems, fmt.Sprintf("--workers %d: use a positive number (default: %d, the number of CPUs)", t.Workers, runtime.NumCPU()))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
 }

@@ -63,9 +63,12 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 		return RolledBack{}, err
 	}
 	rset, _ := batchSettings(rb)
-	mailer, err := newMailer(rset)
+	mailer, closeMailer, err := newMailer(rset, Tuning{}.withDefaults())
 	if err != nil {
 		return RolledBack{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	if closeMailer != nil {
+		defer closeMailer()
 	}
 	r := rollbacker{st: st, of: of, rb: rb, set: rset, mailer: mailer, journal: &Journal{Store: st, BatchID: rb.ID}}
 	users, err := st.Users(ctx, store.Filter{BatchID: rb.ID})
@@ -206,6 +209,9 @@ func (r rollbacker) restore(ctx context.Context, user string) (store.Result, err
 	var a Assignment
 	if err := json.Unmarshal(rows[0].Payload, &a); err != nil || a.Calendar == "" {
 		return store.Result{}, fmt.Errorf("user %s: the batch's record names no calendar", user)
+	}
+	if isURL(a.Calendar) {
+		return store.Result{}, fmt.Errorf("user %s: %s is a CalDAV calendar; rollback restores only calendars written as files (the originals are kept in the state store, batch %s)", user, a.Calendar, r.of.ID)
 	}
 	path := filepath.Join(r.set.Out, "calendars", filepath.Base(a.Calendar))
 	data, err := os.ReadFile(path)

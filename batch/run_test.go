@@ -63,15 +63,15 @@ type flaky struct {
 	sent   map[string]int
 }
 
-func (f *flaky) Send(_ context.Context, m Message) error {
+func (f *flaky) Send(_ context.Context, m Message) (Delivery, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
 	if f.calls == f.failOn {
-		return errors.New("421 try again later")
+		return Delivery{}, errors.New("421 try again later")
 	}
 	f.sent[m.UID]++
-	return nil
+	return Delivery{}, nil
 }
 
 // TestRetrySendsNothingTwice: an attempt that fails halfway through the
@@ -97,7 +97,7 @@ func TestRetrySendsNothingTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	mail := &flaky{failOn: 3, sent: map[string]int{}}
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileWriter{Dir: filepath.Join(o.Out, "calendars")}, Mailer: mail,
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileCalendars{Dir: filepath.Join(o.Out, "calendars")}, Mailer: mail,
 		Journal: &Journal{Store: st, BatchID: b.ID}}
 	attempts := workAll(t, st, b.ID, w)
 	if attempts != 2 {
@@ -173,7 +173,7 @@ func TestInPlaceWriterResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	mail := &flaky{failOn: 1, sent: map[string]int{}}
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileWriter{Dir: dir}, Mailer: mail, Journal: &Journal{Store: st, BatchID: b.ID}}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileCalendars{Dir: dir}, Mailer: mail, Journal: &Journal{Store: st, BatchID: b.ID}}
 	if n := workAll(t, st, b.ID, w); n != 2 {
 		t.Errorf("%d attempts, want 2", n)
 	}

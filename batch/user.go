@@ -2,9 +2,8 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -77,7 +76,7 @@ type Worker struct {
 	Now       time.Time // meetings before it are past
 	Stamp     time.Time // DTSTAMP, LAST-MODIFIED and message dates
 	DryRun    bool
-	Calendars CalendarWriter
+	Calendars Calendars
 	Mailer    Mailer
 	Events    func(Event)
 
@@ -86,6 +85,8 @@ type Worker struct {
 	// completion once the update is sent, so that a later attempt sends
 	// nothing twice. Nil records nothing (a dry run needs no journal).
 	Journal *Journal
+
+	close func() // frees what the worker holds (SMTP sessions); nil: nothing
 }
 
 // Journal is the per-meeting record of one batch in the state store.
@@ -94,12 +95,16 @@ type Journal struct {
 	BatchID string
 }
 
+// maxReads bounds how often one document is read and rewritten when it
+// keeps changing on the server between read and write.
+const maxReads = 3
+
 // Migrate reads one user's calendar, rewrites every meeting the rules allow,
-// stores the calendar and sends one update per rewritten meeting. An error
-// means the attempt failed and may be retried: meetings whose update went
-// out are recorded in the journal and are not sent again.
+// stores each rewritten document and sends one update per rewritten
+// meeting. An error means the attempt failed and may be retried: meetings
+// whose update went out are recorded in the journal and are not sent again.
 func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error) {
-	cal, err := readCalendar(a.Calendar)
+	docs, err := w.Calendars.Read(ctx, a.Calendar)
 	if err != nil {
 		return UserOutcome{}, err
 	}
@@ -107,21 +112,78 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	if err != nil {
 		return UserOutcome{}, err
 	}
-	plan := w.decide(cal, a, prior)
-	if err := w.Journal.intend(ctx, a.User, plan.intents); err != nil {
-		return UserOutcome{}, err
-	}
-	if cal.Edited() {
-		if err := w.Calendars.WriteCalendar(ctx, filepath.Base(a.Calendar), cal.Bytes()); err != nil {
-			return UserOutcome{}, fmt.Errorf("%s: %w", a.User, err)
+	var plan userPlan
+	for _, d := range docs {
+		if err := w.migrateDoc(ctx, a, d, prior, &plan); err != nil {
+			return UserOutcome{}, err
 		}
 	}
 	for _, ps := range plan.sends {
-		if err := w.send(ctx, a.User, cal, ps, &plan.out); err != nil {
+		if err := w.send(ctx, a.User, ps.cal, ps, &plan.out); err != nil {
 			return UserOutcome{}, err
 		}
 	}
 	return plan.out, nil
+}
+
+// migrateDoc decides one document's meetings, records their intents and
+// stores it. When it changed where it is stored since it was read, it is
+// read again and decided again (at most maxReads times): an edit made
+// meanwhile is kept, never overwritten.
+func (w *Worker) migrateDoc(ctx context.Context, a Assignment, d *Doc, prior map[string]store.Meeting, plan *userPlan) error {
+	for read := 1; ; read++ {
+		if d.Err != nil {
+			plan.out.Meetings = append(plan.out.Meetings, MeetingOutcome{Outcome: Failed, Reason: d.Err.Error()})
+			return nil
+		}
+		p := w.decide(d.Cal, a, prior)
+		if err := w.Journal.intend(ctx, a.User, p.intents); err != nil {
+			return err
+		}
+		for _, m := range p.intents {
+			prior[m.UID] = m
+		}
+		err := w.store(ctx, d, &p)
+		switch {
+		case err == nil:
+			p.noteRereads(read)
+			plan.add(p)
+			return nil
+		case !errors.Is(err, ErrChanged):
+			if stopsUser(err) || !store.IsPermanent(err) {
+				return fmt.Errorf("%s: %w", a.User, err)
+			}
+			p.fail(err)
+			plan.add(p)
+			return nil
+		case read == maxReads:
+			p.fail(fmt.Errorf("%s changed on the server each of the %d times it was read and rewritten; left as the server has it, run the batch again to migrate it: %w", d.Name, maxReads, err))
+			plan.add(p)
+			return nil
+		}
+		next, err := w.Calendars.Reread(ctx, d)
+		if err != nil && (stopsUser(err) || !store.IsPermanent(err)) {
+			return fmt.Errorf("%s: %w", a.User, err)
+		}
+		if err != nil {
+			p.fail(fmt.Errorf("%s changed on the server meanwhile and could not be read again: %w", d.Name, err))
+			plan.add(p)
+			return nil
+		}
+		d = next
+	}
+}
+
+// store writes a document its plan edited.
+func (w *Worker) store(ctx context.Context, d *Doc, p *userPlan) error {
+	if !d.Cal.Edited() {
+		return nil
+	}
+	d.Changed = d.Changed[:0]
+	for _, ps := range p.sends {
+		d.Changed = append(d.Changed, ps.res.Changed...)
+	}
+	return w.Calendars.Write(ctx, d)
 }
 
 // userPlan is what one attempt does: the outcomes, the updates to send and
@@ -130,6 +192,30 @@ type userPlan struct {
 	out     UserOutcome
 	sends   []pendingSend
 	intents []store.Meeting
+}
+
+func (p *userPlan) add(q userPlan) {
+	p.out.Meetings = append(p.out.Meetings, q.out.Meetings...)
+	p.sends = append(p.sends, q.sends...)
+}
+
+// fail marks the meetings the plan would send as failed, with nothing sent.
+func (p *userPlan) fail(err error) {
+	for _, ps := range p.sends {
+		markFailed(&p.out, ps.res.UID, err)
+	}
+	p.sends = nil
+}
+
+// noteRereads says in the rows of rewritten meetings that their document
+// was read again because it had changed meanwhile.
+func (p *userPlan) noteRereads(reads int) {
+	if reads == 1 {
+		return
+	}
+	for _, ps := range p.sends {
+		note(&p.out, ps.res.UID, fmt.Sprintf("changed on the server meanwhile: read again and rewritten from the newer copy (%d reads), the other edit kept", reads))
+	}
 }
 
 // decide rewrites every meeting of the calendar the rules allow, in memory.
@@ -153,7 +239,7 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 	p, known := prior[res.UID]
 	switch {
 	case res.Rewritten():
-		plan.sends = append(plan.sends, pendingSend{res: res, comps: res.Changed, done: known && p.Completed})
+		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: res.Changed, done: known && p.Completed})
 		if !known {
 			plan.intents = append(plan.intents, intent(user, o, cal, res.Changed))
 		}
@@ -162,7 +248,7 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		// then, its update sent now unless it went out then.
 		o = w.outcome(ics.Result{UID: p.UID, Summary: p.Summary, Start: p.Start, People: p.Attendees,
 			Provider: block.Provider(p.Provider), OldJoinURL: p.OldJoinURL, NewJoinURL: p.NewJoinURL})
-		plan.sends = append(plan.sends, pendingSend{res: res, comps: m.Components(), done: p.Completed})
+		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: m.Components(), done: p.Completed})
 	}
 	return o
 }
@@ -171,6 +257,7 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 // earlier attempt sent it.
 type pendingSend struct {
 	res   ics.Result
+	cal   *ics.Calendar
 	comps []*ics.Component
 	done  bool
 }
@@ -187,12 +274,16 @@ func (w *Worker) send(ctx context.Context, user string, cal *ics.Calendar, ps pe
 		out.Invites++
 		return nil
 	}
-	if err := w.Mailer.Send(ctx, msg); err != nil {
+	got, err := w.Mailer.Send(ctx, msg)
+	if err != nil {
 		if store.IsPermanent(err) {
 			markFailed(out, ps.res.UID, fmt.Errorf("sending the update: %w", err))
 			return nil
 		}
 		return fmt.Errorf("%s: UID %s: sending the update: %w", user, ps.res.UID, err)
+	}
+	if len(got.Refused) > 0 {
+		note(out, ps.res.UID, "update not delivered to "+strings.Join(got.Refused, "; "))
 	}
 	out.Invites++
 	return w.Journal.completed(ctx, user, ps.res.UID, false)
@@ -241,20 +332,6 @@ func (j *Journal) completed(ctx context.Context, user, uid string, already bool)
 	return j.Store.RecordCompleted(ctx, j.BatchID, user, uid)
 }
 
-// readCalendar reads and parses a calendar file. Neither a missing file nor
-// a file that is not iCalendar gets better by trying again.
-func readCalendar(path string) (*ics.Calendar, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, store.Permanent(fmt.Errorf("calendar %s: %w", path, err))
-	}
-	cal, err := ics.Parse(path, data)
-	if err != nil {
-		return nil, store.Permanent(err)
-	}
-	return cal, nil
-}
-
 func (w *Worker) outcome(res ics.Result) MeetingOutcome {
 	o := MeetingOutcome{
 		UID: res.UID, Summary: res.Summary, Start: res.Start, Attendees: res.People,
@@ -295,6 +372,20 @@ func mailable(addrs []string) []string {
 		}
 	}
 	return out
+}
+
+// note adds a remark to the Reason of a meeting that did not fail.
+func note(out *UserOutcome, uid, remark string) {
+	for i := range out.Meetings {
+		m := &out.Meetings[i]
+		if m.UID != uid || m.Outcome == Failed {
+			continue
+		}
+		if m.Reason != "" {
+			m.Reason += "; "
+		}
+		m.Reason += remark
+	}
 }
 
 func markFailed(out *UserOutcome, uid string, err error) {

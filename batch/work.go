@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mms-project/mms/batch/caldav"
+	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/report"
 )
@@ -16,9 +18,14 @@ import (
 // work runs the queue of one batch (of every batch with users left when
 // batchID is "") with workers whose writers suit each batch's settings:
 // files and the outbox for a real run, recorders for a dry run.
+// A failure that stops the run (see StopsRun) cancels the queue and is
+// returned; its users go back to Pending for the next run.
 func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error {
 	t = t.withDefaults()
-	workers := &workerCache{st: st, byBatch: map[string]*Worker{}}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	workers := &workerCache{st: st, t: t, byBatch: map[string]*Worker{}}
+	defer workers.close()
 	opts := store.WorkOptions{
 		Workers:    t.Workers,
 		Lease:      t.Lease,
@@ -32,7 +39,7 @@ func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error 
 			t.Events(Event{Kind: UserDone, BatchID: j.BatchID, User: j.UserID, Updated: r.SucceededMeeting})
 		},
 	}
-	return st.Work(ctx, batchID, opts, func(ctx context.Context, j store.Job) (store.Result, error) {
+	err := st.Work(ctx, batchID, opts, func(ctx context.Context, j store.Job) (store.Result, error) {
 		var a Assignment
 		if err := json.Unmarshal(j.Payload, &a); err != nil {
 			return store.Result{}, store.Permanent(fmt.Errorf("user %s: stored assignment unreadable: %w", j.UserID, err))
@@ -42,18 +49,37 @@ func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error 
 			return store.Result{}, err
 		}
 		out, err := w.Migrate(ctx, a)
+		if StopsRun(err) {
+			cancel(err)
+		}
 		if err != nil {
 			return store.Result{}, err
 		}
 		return result(j.UserID, a, out), nil
 	})
+	if cause := context.Cause(ctx); StopsRun(cause) {
+		return cause
+	}
+	return err
 }
 
 // workerCache makes one Worker per batch, from the batch's settings.
 type workerCache struct {
 	st      *store.Store
+	t       Tuning
 	mu      sync.Mutex
 	byBatch map[string]*Worker
+}
+
+// close frees what the workers hold.
+func (c *workerCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range c.byBatch {
+		if w.close != nil {
+			w.close()
+		}
+	}
 }
 
 func (c *workerCache) get(ctx context.Context, batchID string) (*Worker, error) {
@@ -70,7 +96,7 @@ func (c *workerCache) get(ctx context.Context, batchID string) (*Worker, error) 
 	if err != nil {
 		return nil, err
 	}
-	w, err := newWorker(b, set, c.st)
+	w, err := buildWorker(b, set, c.st, c.t)
 	if err != nil {
 		return nil, store.Permanent(err)
 	}
@@ -86,34 +112,92 @@ func batchSettings(b store.Batch) (Settings, error) {
 	return set, nil
 }
 
+// newWorker is the worker of a batch with the default tuning; enqueue
+// builds one to refuse settings no user could work with.
 func newWorker(b store.Batch, set Settings, st *store.Store) (*Worker, error) {
+	w, err := buildWorker(b, set, st, Tuning{}.withDefaults())
+	if err == nil && w.close != nil {
+		w.close()
+	}
+	return w, err
+}
+
+// buildWorker makes the worker of one batch: calendars read from files or
+// CalDAV, written under the output directory or back in place, updates
+// sent as the batch says; recorders in place of every write for a dry run.
+func buildWorker(b store.Batch, set Settings, st *store.Store, t Tuning) (*Worker, error) {
 	w := &Worker{Now: b.Now, Stamp: b.Stamp, DryRun: b.DryRun}
+	cals := Router{Files: FileCalendars{Dir: filepath.Join(set.Out, "calendars")}, DAV: newDAV(b, set, t)}
 	if b.DryRun {
 		rec := &Recorder{}
-		w.Calendars, w.Mailer = rec, rec
+		w.Calendars, w.Mailer = DryRun{Calendars: cals, Recorder: rec}, rec
 		return w, nil
 	}
 	if set.Out == "" {
 		return nil, fmt.Errorf("batch %s has no output directory; start it again with --out DIR", b.ID)
 	}
 	w.Journal = &Journal{Store: st, BatchID: b.ID}
-	w.Calendars = FileWriter{Dir: filepath.Join(set.Out, "calendars")}
-	m, err := newMailer(set)
+	w.Calendars = cals
+	m, closeMailer, err := newMailer(set, t)
 	if err != nil {
 		return nil, err
 	}
-	w.Mailer = m
+	w.Mailer, w.close = m, closeMailer
 	return w, nil
 }
 
-func newMailer(set Settings) (Mailer, error) {
-	switch set.Send {
-	case "outbox", "":
-		return Outbox{Dir: filepath.Join(set.Out, "outbox")}, nil
-	case "none":
-		return &Recorder{}, nil
+// newDAV is the CalDAV side of a batch: one client, so that the limit of
+// requests per server holds across its workers. Credentials that cannot be
+// read fail the CalDAV users only.
+func newDAV(b store.Batch, set Settings, t Tuning) Calendars {
+	creds, err := caldav.LoadCredentials(t.Getenv)
+	if err != nil {
+		return unavailable{err}
 	}
-	return nil, fmt.Errorf("--send %s is not available yet; use outbox or none", set.Send)
+	c, err := caldav.New(caldav.Options{Credentials: creds, RequestsPerServer: t.CalDAVRequests, HTTP: t.CalDAVHTTP})
+	if err != nil {
+		return unavailable{err}
+	}
+	return DAVCalendars{Client: c, From: b.Now, ClientScheduling: set.Send != "server"}
+}
+
+// unavailable is a Calendars that cannot work; each user it would serve
+// fails with why.
+type unavailable struct{ err error }
+
+func (u unavailable) Read(context.Context, string) ([]*Doc, error) { return nil, Permanent(u.err) }
+func (u unavailable) Write(context.Context, *Doc) error            { return Permanent(u.err) }
+func (u unavailable) Reread(context.Context, *Doc) (*Doc, error)   { return nil, Permanent(u.err) }
+
+// newMailer is the delivery of --send, and what frees it.
+func newMailer(set Settings, t Tuning) (Mailer, func(), error) {
+	switch {
+	case set.Send == "outbox" || set.Send == "":
+		return Outbox{Dir: filepath.Join(set.Out, "outbox")}, nil, nil
+	case set.Send == "none":
+		return &Recorder{}, nil, nil
+	case set.Send == "server":
+		return ServerScheduling{}, nil, nil
+	case strings.HasPrefix(set.Send, "smtp://"):
+		return newSMTP(set.Send, t)
+	}
+	return nil, nil, fmt.Errorf("--send %s: use outbox, none, server or smtp://host:port", set.Send)
+}
+
+func newSMTP(url string, t Tuning) (Mailer, func(), error) {
+	addr, err := smtp.ParseURL(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	user, password, err := smtp.CredentialsFromEnv(t.Getenv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--send %s: %w", url, err)
+	}
+	s, err := smtp.New(smtp.Options{Addr: addr, User: user, Password: password, Sessions: t.SMTPSessions})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--send %s: %w", url, err)
+	}
+	return SMTPMailer{Sender: s, URL: url}, func() { s.Close() }, nil
 }
 
 // result turns a user's outcome into the rows of the state store.

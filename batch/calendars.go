@@ -1,0 +1,102 @@
+package batch
+
+import (
+	"context"
+	"errors"
+
+	"github.com/mms-project/mms/ics"
+)
+
+// Calendars is where a worker reads a user's calendar and stores what it
+// rewrote: .ics files (FileCalendars) or a CalDAV server (DAVCalendars).
+// Every implementation passes the same test suite (calendars_test.go).
+type Calendars interface {
+	// Read returns the documents of a users-file `calendar` value: one for
+	// a file, one per object of a CalDAV collection. A document that cannot
+	// be read or is not iCalendar comes back with Err set and costs only
+	// itself. An error is about the calendar as a whole; one marked
+	// Permanent fails the user at once, any other fails the attempt.
+	Read(ctx context.Context, location string) ([]*Doc, error)
+	// Write stores an edited document whole or not at all. An error
+	// matching ErrChanged means someone changed it since it was read:
+	// nothing was stored; Reread it and decide again. Permanent: only this
+	// document's meetings fail; any other error fails the attempt.
+	Write(ctx context.Context, d *Doc) error
+	// Reread reads one document again, after ErrChanged.
+	Reread(ctx context.Context, d *Doc) (*Doc, error)
+}
+
+// ErrChanged matches (errors.Is) a Write refused because the document
+// changed where it is stored since it was read.
+var ErrChanged = errors.New("changed since it was read")
+
+// Doc is one calendar document as it was read.
+type Doc struct {
+	Name    string        // the file's path or the object's URL; errors and the report name it
+	Cal     *ics.Calendar // nil when Err is set
+	Err     error         // the document could not be read: its meeting fails, nothing else
+	Version string        // what Write checks (a CalDAV ETag); "" for files
+	// Changed are the components rewritten since it was read, for a
+	// Calendars that marks them (SCHEDULE-AGENT=CLIENT on CalDAV).
+	Changed []*ics.Component
+}
+
+// DryRun passes reads through and records writes without storing them:
+// the dry run exercises every other line of the real path.
+type DryRun struct {
+	Calendars
+	Recorder *Recorder
+}
+
+func (d DryRun) Write(ctx context.Context, doc *Doc) error {
+	d.Recorder.count(&d.Recorder.Calendars)
+	return nil
+}
+
+// Router sends each calendar to the implementation its location needs:
+// http(s) URLs to DAV, everything else to Files.
+type Router struct {
+	Files Calendars
+	DAV   Calendars // nil: a CalDAV calendar fails its user
+}
+
+func (r Router) pick(location string) (Calendars, error) {
+	if !isURL(location) {
+		return r.Files, nil
+	}
+	if r.DAV == nil {
+		return nil, Permanent(errors.New(location + ": CalDAV calendars are not available here"))
+	}
+	return r.DAV, nil
+}
+
+func (r Router) Read(ctx context.Context, location string) ([]*Doc, error) {
+	c, err := r.pick(location)
+	if err != nil {
+		return nil, err
+	}
+	return c.Read(ctx, location)
+}
+
+func (r Router) Write(ctx context.Context, d *Doc) error {
+	c, err := r.pick(d.Name)
+	if err != nil {
+		return err
+	}
+	return c.Write(ctx, d)
+}
+
+func (r Router) Reread(ctx context.Context, d *Doc) (*Doc, error) {
+	c, err := r.pick(d.Name)
+	if err != nil {
+		return nil, err
+	}
+	return c.Reread(ctx, d)
+}
+
+// count adds one to a Recorder counter.
+func (r *Recorder) count(n *int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	*n++
+}
