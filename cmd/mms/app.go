@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/mms-project/mms/batch/smtp"
 )
 
 // newApp builds the command tree; out and errOut are stdout and stderr.
@@ -36,4 +38,18 @@ func rescueFlag() cli.Flag {
 	return &cli.DurationFlag{Name: "rescue-after", Value: 30 * time.Second,
 		Usage:   "take back the users of a worker process on another host after it has been silent this long (one on this host that died is noticed at once)",
 		Sources: cli.EnvVars("MMS_RESCUE_AFTER")}
+}
+
+// caldavRequestsFlag bounds the requests in flight to one CalDAV server.
+func caldavRequestsFlag() cli.Flag {
+	return &cli.IntFlag{Name: "caldav-requests", Value: 4,
+		Usage:   "CalDAV requests in flight at once per server, shared by all workers (a server answering 429 or 503 is also waited for)",
+		Sources: cli.EnvVars("MMS_CALDAV_REQUESTS")}
+}
+
+// smtpSessionsFlag bounds the sessions with the mail relay of --send smtp://.
+func smtpSessionsFlag() cli.Flag {
+	return &cli.IntFlag{Name: "smtp-sessions", Value: smtp.DefaultSessions,
+		Usage:   "SMTP sessions open at once with the relay of --send smtp://host:port, shared by all workers",
+		Sources: cli.EnvVars("MMS_SMTP_SESSIONS")}
 }

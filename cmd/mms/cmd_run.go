@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -17,6 +18,8 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 		Name:  "run",
 		Usage: "run one batch start to finish: read, decide, rewrite, send, report",
 		UsageText: "mms run --users FILE --changes FILE --out DIR --report FILE.xlsx|FILE.csv [--dry-run] [--now TIME] [--send MODE] [--workers N] [--db FILE]\n\n" +
+			"A calendar in the users file is an .ics file (rewritten into DIR/calendars) or a CalDAV URL, a collection or a\n" +
+			"server root (written back in place with If-Match; credentials from MMS_CALDAV_USER/MMS_CALDAV_PASSWORD or netrc).\n\n" +
 			"Killed or interrupted, the same command started again resumes the unfinished batch (same users and changes\n" +
 			"files, --out, --now, --dry-run and --send) and finishes it: nothing written or sent before is written or sent\n" +
 			"again. mms rollback --batch ID undoes a batch.",
@@ -27,16 +30,19 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "report", Usage: "report file: FILE.xlsx, or FILE.csv (users) with FILE.meetings.csv", Sources: cli.EnvVars("MMS_REPORT")},
 			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time as now: meetings before it are past; also written as DTSTAMP (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
-			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox) or none", Sources: cli.EnvVars("MMS_SEND")},
+			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox), smtp://host:port (submitted to that relay, " +
+				"STARTTLS when offered, credentials from MMS_SMTP_USER/MMS_SMTP_PASSWORD), server (CalDAV calendars only: the server's own scheduling sends them) or none", Sources: cli.EnvVars("MMS_SEND")},
 			&cli.IntFlag{Name: "workers", Usage: "users migrated at once (default: the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
 			dbFlag(),
 			rescueFlag(),
+			caldavRequestsFlag(),
+			smtpSessionsFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			o := batch.RunOptions{
 				Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
 				DryRun: cmd.Bool("dry-run"), Send: cmd.String("send"), Workers: int(cmd.Int("workers")), DB: cmd.String("db"),
-				Lease: cmd.Duration("rescue-after"),
+				Lease: cmd.Duration("rescue-after"), CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")),
 			}
 			if v := cmd.String("now"); v != "" {
 				t, err := time.Parse(time.RFC3339, v)
@@ -74,7 +80,11 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	fmt.Fprintf(out, "batch %s: %d users, %d triggered, %d failed; %d meetings %s, %d updates %s\n",
 		sum.BatchID, sum.Users, sum.Triggered, sum.Failed, sum.Updated, mode, sum.Invites, sentVerb(o))
 	if !o.DryRun && o.Out != "" {
-		fmt.Fprintf(out, "calendars: %s/calendars  outbox: %s/outbox\n", o.Out, o.Out)
+		fmt.Fprintf(out, "calendars: %s/calendars (CalDAV calendars: in place)", o.Out)
+		if o.Send == "outbox" {
+			fmt.Fprintf(out, "  outbox: %s/outbox", o.Out)
+		}
+		fmt.Fprintln(out)
 	}
 	fmt.Fprintf(out, "report: %s\n", sum.Report)
 	if sum.Failed > 0 {
@@ -90,8 +100,13 @@ func sentVerb(o batch.RunOptions) string {
 	if o.DryRun {
 		return "would be sent"
 	}
-	if o.Send == "none" {
+	switch {
+	case o.Send == "none":
 		return "not sent (--send none)"
+	case o.Send == "server":
+		return "left to the CalDAV server's scheduling (--send server)"
+	case strings.HasPrefix(o.Send, "smtp://"):
+		return "submitted to " + o.Send
 	}
 	return "written to the outbox"
 }

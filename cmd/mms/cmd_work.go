@@ -23,16 +23,20 @@ func workCommand(out, errOut io.Writer) *cli.Command {
 			&cli.IntFlag{Name: "workers", Usage: "users migrated at once by this process (default: the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
 			dbFlag(),
 			rescueFlag(),
+			caldavRequestsFlag(),
+			smtpSessionsFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.Int("workers") < 0 {
-				return fmt.Errorf("--workers %d: use a positive number", cmd.Int("workers"))
+			tuning := batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"),
+				CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions"))}
+			if err := tuning.Validate(); err != nil {
+				return err
 			}
 			p := newProgress(errOut, false)
 			var mine counter
 			events := func(e batch.Event) { mine.add(e); p.Event(e) }
-			o := batch.WorkOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"),
-				Tuning: batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"), Events: events}}
+			tuning.Events = events
+			o := batch.WorkOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"), Tuning: tuning}
 			sums, err := batch.Work(ctx, o)
 			p.finish()
 			if err != nil {

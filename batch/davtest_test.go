@@ -1,0 +1,165 @@
+package batch
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mms-project/mms/batch/caldav"
+	"github.com/mms-project/mms/internal/radicale"
+)
+
+// splitObjects cuts an exported calendar into one calendar per UID, the
+// way a CalDAV server stores it: the header (time zones included, METHOD
+// left out: RFC 4791 4.1), the events of that UID, END:VCALENDAR. Keys
+// are the object names, m00.ics, m01.ics, ... in file order.
+func splitObjects(t testing.TB, data []byte) map[string][]byte {
+	t.Helper()
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	var header []string
+	var order []string
+	events := map[string][]string{}
+	var cur []string
+	inEvent := false
+	for i, l := range lines {
+		switch {
+		case l == "BEGIN:VEVENT":
+			inEvent, cur = true, []string{l}
+		case l == "END:VEVENT":
+			cur = append(cur, l)
+			uid := unfoldedValue(cur, "UID")
+			if _, ok := events[uid]; !ok {
+				order = append(order, uid)
+			}
+			events[uid] = append(events[uid], cur...)
+			inEvent = false
+		case inEvent:
+			cur = append(cur, l)
+		case l == "END:VCALENDAR":
+		case strings.HasPrefix(l, "METHOD:"):
+		case len(events) == 0 && i < len(lines):
+			header = append(header, l)
+		}
+	}
+	out := map[string][]byte{}
+	for i, uid := range order {
+		obj := append(append(append([]string{}, header...), events[uid]...), "END:VCALENDAR", "")
+		out[fmt.Sprintf("m%02d.ics", i)] = []byte(strings.Join(obj, "\r\n"))
+	}
+	return out
+}
+
+func unfoldedValue(lines []string, name string) string {
+	for i, l := range lines {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
+			for _, c := range lines[i+1:] {
+				if !strings.HasPrefix(c, " ") && !strings.HasPrefix(c, "\t") {
+					break
+				}
+				v += c[1:]
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// davCalendar makes a Radicale calendar for user holding the file's
+// meetings, one object each, and returns its URL.
+func davCalendar(t testing.TB, srv *radicale.Server, user, name, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coll := srv.MakeCalendar(t, user, name)
+	objs := splitObjects(t, data)
+	names := make([]string, 0, len(objs))
+	for n := range objs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		srv.Put(t, user, coll, n, objs[n])
+	}
+	return coll
+}
+
+// serverObjects GETs every object of a collection as a plain client
+// would: object name -> the server's bytes.
+func serverObjects(t testing.TB, srv *radicale.Server, user, coll string) map[string]string {
+	t.Helper()
+	u, err := url.Parse(coll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := srv.Do(t, user, "PROPFIND", u.Path, "1", "application/xml", []byte(`<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>`))
+	out := map[string]string{}
+	for _, part := range strings.Split(string(body), "<") {
+		href, ok := strings.CutPrefix(part, "href>")
+		if !ok {
+			href, ok = strings.CutPrefix(part, "D:href>")
+		}
+		if !ok || !strings.HasSuffix(href, ".ics") {
+			continue
+		}
+		name := href[strings.LastIndexByte(href, '/')+1:]
+		out[name] = string(srv.Do(t, user, http.MethodGet, href, "", "", nil))
+	}
+	return out
+}
+
+// radicaleCreds are netrc entries for the test server's users.
+func radicaleCreds(users ...string) caldav.Credentials {
+	var creds caldav.Credentials
+	for _, u := range users {
+		creds.Netrc = append(creds.Netrc, caldav.Machine{Name: "127.0.0.1", Login: u, Password: radicale.Password(u)})
+	}
+	return creds
+}
+
+// netrcEnv writes a netrc file for the users and returns a Getenv that
+// names it, as the command's environment would.
+func netrcEnv(t testing.TB, extra map[string]string, users ...string) func(string) string {
+	t.Helper()
+	var b bytes.Buffer
+	for _, u := range users {
+		fmt.Fprintf(&b, "machine 127.0.0.1 login %s password %s\n", u, radicale.Password(u))
+	}
+	path := t.TempDir() + "/netrc"
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return func(k string) string {
+		if k == "NETRC" {
+			return path
+		}
+		return extra[k]
+	}
+}
+
+// hook is an http.RoundTripper that runs before(req) ahead of each
+// request: the test's way to act on the server between mms's read and
+// write, as another client would.
+type hook struct {
+	base   http.RoundTripper
+	mu     sync.Mutex
+	before func(req *http.Request)
+}
+
+func (h *hook) RoundTrip(req *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	f := h.before
+	h.mu.Unlock()
+	if f != nil {
+		f(req)
+	}
+	return h.base.RoundTrip(req)
+}
