@@ -1,0 +1,254 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/internal/radicale"
+	"github.com/mms-project/mms/internal/smtpsink"
+)
+
+// mixedBatch is a batch of four demo users: user00000 and user00001 on
+// CalDAV (Radicale users alice and bob), user00002 and user00003 as files.
+type mixedBatch struct {
+	srv        *radicale.Server
+	dir        string
+	colls      map[string]string // user -> collection URL
+	davUser    map[string]string // mms user -> Radicale user
+	users, chg string
+}
+
+func newMixedBatch(t *testing.T, srv *radicale.Server) *mixedBatch {
+	t.Helper()
+	b := &mixedBatch{srv: srv, dir: t.TempDir(), colls: map[string]string{},
+		davUser: map[string]string{"user00000@contoso.com": "alice", "user00001@contoso.com": "bob"}}
+	for u, login := range b.davUser {
+		b.colls[u] = davCalendar(t, srv, login, "mixed", "../fixtures/demo/calendars/"+strings.TrimSuffix(u, "@contoso.com")+".ics")
+	}
+	b.users, b.chg = b.write(t, "", nil)
+	return b
+}
+
+// write writes the users and changes files; files maps a file user to
+// the calendar to use instead of the demo's.
+func (b *mixedBatch) write(t *testing.T, suffix string, files map[string]string) (string, string) {
+	t.Helper()
+	var users bytes.Buffer
+	users.WriteString("user,mailbox,calendar,audio_provider,aliases\r\n")
+	for i := range 4 {
+		u := fmt.Sprintf("user%05d@contoso.com", i)
+		cal := b.colls[u]
+		if cal == "" {
+			cal = abs(fmt.Sprintf("../fixtures/demo/calendars/user%05d.ics", i))
+		}
+		if f := files[u]; f != "" {
+			cal = f
+		}
+		fmt.Fprintf(&users, "%s,online,%s,microsoft,\r\n", u, cal)
+	}
+	demo, err := os.ReadFile("../fixtures/demo/changes.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(demo), "\n")
+	changes := strings.Join(lines[:5], "\n") + "\n"
+	up, cp := filepath.Join(b.dir, "users"+suffix+".csv"), filepath.Join(b.dir, "changes"+suffix+".csv")
+	os.WriteFile(up, users.Bytes(), 0o644)
+	os.WriteFile(cp, []byte(changes), 0o644)
+	return up, cp
+}
+
+func (b *mixedBatch) server(t *testing.T) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for u, coll := range b.colls {
+		out[u] = serverObjects(t, b.srv, b.davUser[u], coll)
+	}
+	return out
+}
+
+// changedLines lists, unfolded, the lines of before missing from after
+// and those of after missing from before.
+func changedLines(before, after string) (gone, added []string) {
+	unfold := strings.NewReplacer("\r\n ", "", "\r\n\t", "")
+	a := strings.Split(unfold.Replace(before), "\r\n")
+	b := strings.Split(unfold.Replace(after), "\r\n")
+	count := map[string]int{}
+	for _, l := range a {
+		count[l]++
+	}
+	for _, l := range b {
+		if count[l] > 0 {
+			count[l]--
+		} else {
+			added = append(added, l)
+		}
+	}
+	for l, n := range count {
+		for range n {
+			gone = append(gone, l)
+		}
+	}
+	return gone, added
+}
+
+func propName(line string) string {
+	if i := strings.IndexAny(line, ";:"); i >= 0 {
+		return line[:i]
+	}
+	return line
+}
+
+// rewrittenProps are the properties a migration may change.
+var rewrittenProps = map[string]bool{"DESCRIPTION": true, "X-ALT-DESC": true, "SEQUENCE": true, "DTSTAMP": true, "LAST-MODIFIED": true,
+	"LOCATION": true, "X-MICROSOFT-SKYPETEAMSMEETINGURL": true, "X-MICROSOFT-ONLINEMEETINGEXTERNALLINK": true,
+	"X-MICROSOFT-ONLINEMEETINGCONFLINK": true, "ATTENDEE": true, "ORGANIZER": true}
+
+// messageIDs counts the messages that arrived per Message-ID.
+func messageIDs(t *testing.T, sink *smtpsink.Sink) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, m := range sink.Messages() {
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatalf("message from %s: %v", m.From, err)
+		}
+		out[msg.Header.Get("Message-Id")]++
+	}
+	return out
+}
+
+func batchMeetings(t *testing.T, db, batchID string) []store.Meeting {
+	t.Helper()
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var ms []store.Meeting
+	if err := st.Meetings(context.Background(), batchID, func(m store.Meeting) error { ms = append(ms, m); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+// TestRunCalDAVAndFiles is the end-to-end run: half the users on CalDAV,
+// half as files, updates through SMTP; one meeting is edited on the server
+// between mms's read and its write; a rerun changes and sends nothing.
+func TestRunCalDAVAndFiles(t *testing.T) {
+	srv := radicale.Start(t)
+	b := newMixedBatch(t, srv)
+	sink := smtpsink.Start(t, "127.0.0.1:0")
+	before := b.server(t)
+
+	// Someone renames alice's m02.ics just before mms's PUT of it.
+	target := b.colls["user00000@contoso.com"] + "m02.ics"
+	var once sync.Once
+	edited := false
+	h := &hook{base: http.DefaultTransport}
+	h.before = func(req *http.Request) {
+		if req.Method != http.MethodPut || !strings.HasSuffix(req.URL.Path, "/m02.ics") || !strings.Contains(req.URL.Path, "/alice/") {
+			return
+		}
+		once.Do(func() {
+			data := before["user00000@contoso.com"]["m02.ics"]
+			other := strings.Replace(data, "PRIORITY:5", "PRIORITY:1", 1)
+			if other == data {
+				t.Errorf("no PRIORITY to edit in %s", target)
+			}
+			srv.Put(t, "alice", b.colls["user00000@contoso.com"], "m02.ics", []byte(other))
+			edited = true
+		})
+	}
+	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 4, Send: "smtp://" + sink.Addr,
+		RetryDelay: func(int) time.Duration { return time.Millisecond },
+		CalDAVHTTP: &http.Client{Transport: h}, Getenv: netrcEnv(t, nil, "alice", "bob")}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !edited {
+		t.Fatal("the edit meanwhile never happened")
+	}
+	if sum.Triggered != 4 || sum.Failed != 0 || sum.Updated == 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+
+	// The server holds the rewrites: only the rewritten lines differ.
+	after := b.server(t)
+	ms := batchMeetings(t, o.DB, sum.BatchID)
+	davUpdated := 0
+	for u, objs := range before {
+		for name, data := range objs {
+			gone, added := changedLines(data, after[u][name])
+			if len(added) == 0 {
+				continue
+			}
+			davUpdated++
+			for _, l := range append(gone, added...) {
+				if !rewrittenProps[propName(l)] && !(name == "m02.ics" && u == "user00000@contoso.com" && propName(l) == "PRIORITY") {
+					t.Errorf("%s %s: line %q changed", u, name, l)
+				}
+			}
+		}
+	}
+	if got := after["user00000@contoso.com"]["m02.ics"]; !strings.Contains(got, "PRIORITY:1\r\n") || !strings.Contains(got, "SEQUENCE:1\r\n") {
+		t.Errorf("the meeting edited meanwhile lost the edit or the rewrite:\n%s", got)
+	}
+	updated, noted := 0, 0
+	for _, m := range ms {
+		if m.Outcome == Updated {
+			updated++
+		}
+		if m.Outcome == Updated && strings.Contains(m.Reason, "changed on the server meanwhile") {
+			noted++
+		}
+	}
+	if davUpdated == 0 || updated != sum.Updated || noted != 1 {
+		t.Errorf("%d objects rewritten on the server, %d meetings updated (summary %d), %d noted as edited meanwhile (want 1)", davUpdated, updated, sum.Updated, noted)
+	}
+
+	t.Logf("summary %+v; %d objects rewritten on the server; %d messages", sum, davUpdated, len(sink.Messages()))
+	// One update per rewritten meeting arrived.
+	ids := messageIDs(t, sink)
+	if len(ids) != updated || sum.Invites != updated {
+		t.Errorf("%d distinct messages, %d invites, %d meetings updated", len(ids), sum.Invites, updated)
+	}
+	for id, n := range ids {
+		if n != 1 {
+			t.Errorf("message %s arrived %d times", id, n)
+		}
+	}
+
+	// A rerun, file users on the rewritten files, changes and sends nothing.
+	users2, chg2 := b.write(t, "2", map[string]string{
+		"user00002@contoso.com": filepath.Join(o.Out, "calendars", "user00002.ics"),
+		"user00003@contoso.com": filepath.Join(o.Out, "calendars", "user00003.ics")})
+	o2 := o
+	o2.Users, o2.Changes, o2.Out, o2.Report = users2, chg2, filepath.Join(b.dir, "out2"), filepath.Join(b.dir, "r2.csv")
+	sent := len(sink.Messages())
+	sum2, err := Run(context.Background(), o2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum2.Updated != 0 || sum2.Invites != 0 || sum2.Failed != 0 || len(sink.Messages()) != sent {
+		t.Errorf("rerun: %+v, %d more messages", sum2, len(sink.Messages())-sent)
+	}
+	for u, objs := range b.server(t) {
+		for name, data := range objs {
+			if data != after[u][name] {
+				t.Errorf("rerun changed %s %s", u, name)
+			}
+		}
+	}
+}
