@@ -3,6 +3,7 @@ package batch
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -152,14 +153,27 @@ type hook struct {
 	base   http.RoundTripper
 	mu     sync.Mutex
 	before func(req *http.Request)
+	// answer, when it returns an answer, stands in for the server's.
+	answer func(req *http.Request) *http.Response
 }
 
 func (h *hook) RoundTrip(req *http.Request) (*http.Response, error) {
 	h.mu.Lock()
-	f := h.before
+	f, a := h.before, h.answer
 	h.mu.Unlock()
 	if f != nil {
 		f(req)
 	}
+	if a != nil {
+		if resp := a(req); resp != nil {
+			return resp, nil
+		}
+	}
 	return h.base.RoundTrip(req)
+}
+
+// busy is a 503 answer asking to come back at once.
+func busy(req *http.Request) *http.Response {
+	return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Retry-After": {"0"}}, Body: io.NopCloser(strings.NewReader("busy")), Request: req}
 }

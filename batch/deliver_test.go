@@ -3,6 +3,7 @@ package batch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/mail"
@@ -13,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/batch/trigger"
 	"github.com/mms-project/mms/internal/radicale"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
@@ -249,6 +252,102 @@ func TestRunCalDAVAndFiles(t *testing.T) {
 			if data != after[u][name] {
 				t.Errorf("rerun changed %s %s", u, name)
 			}
+		}
+	}
+}
+
+// TestDAVFaults: refused CalDAV credentials fail that user at once, with
+// a message that says where credentials come from; a busy server (503)
+// fails the attempt, which the queue tries again; the other users proceed.
+func TestDAVFaults(t *testing.T) {
+	srv := radicale.Start(t)
+	b := newMixedBatch(t, srv)
+	var mu sync.Mutex
+	busyLeft := 5 // the transport's own retries (4) used up once
+	h := &hook{base: http.DefaultTransport, answer: func(req *http.Request) *http.Response {
+		mu.Lock()
+		defer mu.Unlock()
+		if req.Method == "REPORT" && strings.Contains(req.URL.Path, "/bob/") && busyLeft > 0 {
+			busyLeft--
+			return busy(req)
+		}
+		return nil
+	}}
+	getenv := netrcEnv(t, nil, "bob")
+	netrc, _ := os.ReadFile(getenv("NETRC"))
+	os.WriteFile(getenv("NETRC"), append(netrc, "machine 127.0.0.1 login alice password wrong\n"...), 0o600)
+	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 2, Send: "none",
+		RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: getenv}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	users, _ := st.Users(context.Background(), store.Filter{BatchID: sum.BatchID})
+	for _, u := range users {
+		switch u.UserID {
+		case "user00000@contoso.com":
+			if u.State != store.Failed || u.RetryCount != 0 || !strings.Contains(u.LastMessage, "401") || !strings.Contains(u.LastMessage, "MMS_CALDAV_USER") {
+				t.Errorf("alice's user: %s after %d retries: %s; want Failed at once, naming the credentials", u.State, u.RetryCount, u.LastMessage)
+			}
+		case "user00001@contoso.com":
+			if u.State != store.Succeeded || u.RetryCount != 1 || u.SucceededMeeting == 0 {
+				t.Errorf("bob's user: %s after %d retries, %d meetings: %s; want Succeeded on the second attempt", u.State, u.RetryCount, u.SucceededMeeting, u.LastMessage)
+			}
+		default:
+			if u.State != store.Succeeded {
+				t.Errorf("%s: %s %s", u.UserID, u.State, u.LastMessage)
+			}
+		}
+	}
+}
+
+// TestDAVWrittenByStoppedAttempt: an attempt that wrote the objects back
+// to the server and stopped before its first send leaves them current;
+// the next attempt reports them updated and sends each update once.
+func TestDAVWrittenByStoppedAttempt(t *testing.T) {
+	srv := radicale.Start(t)
+	ctx := context.Background()
+	o := demoOptions(t)
+	coll := davCalendar(t, srv, "carol", "stopped", "../fixtures/demo/calendars/user00000.ics")
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	users, changes, rowErrs, _ := readInputs(o)
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant())
+	rec := onlyUser(records, "user00000@contoso.com")
+	var a Assignment
+	json.Unmarshal(rec[0].Payload, &a)
+	a.Calendar = coll
+	rec[0].Payload, _ = json.Marshal(a)
+	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := caldav.New(caldav.Options{Credentials: radicaleCreds("carol")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail := &flaky{failOn: 1, sent: map[string]int{}}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: DAVCalendars{Client: c, From: demoNow, ClientScheduling: true}, Mailer: mail,
+		Journal: &Journal{Store: st, BatchID: b.ID}}
+	if n := workAll(t, st, b.ID, w); n != 2 {
+		t.Errorf("%d attempts, want 2", n)
+	}
+	u, _ := st.Users(ctx, store.Filter{BatchID: b.ID})
+	if len(u) != 1 || u[0].State != store.Succeeded || u[0].SucceededMeeting == 0 || u[0].SucceededMeeting != len(mail.sent) || u[0].InvitesUpdate != len(mail.sent) {
+		t.Fatalf("user %+v; sent %v", u, mail.sent)
+	}
+	for uid, n := range mail.sent {
+		if n != 1 {
+			t.Errorf("UID %s sent %d times", uid, n)
 		}
 	}
 }
