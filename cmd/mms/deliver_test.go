@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mms-project/mms/internal/radicale"
+	"github.com/mms-project/mms/internal/smtpsink"
+)
+
+// mmsEnv runs the binary with extra environment variables.
+func mmsEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Env = append(append(os.Environ(), "MMS_DB=", "MMS_SMTP_USER=", "MMS_SMTP_PASSWORD=", "MMS_CALDAV_USER=", "MMS_CALDAV_PASSWORD="), env...)
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{out.String(), errOut.String(), code}
+}
+
+func TestDeliveryFlagsRefused(t *testing.T) {
+	in := demo(t)
+	work := t.TempDir()
+	base := []string{"run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"),
+		"--out", filepath.Join(work, "out"), "--report", filepath.Join(work, "r.csv"), "--now", demoNow, "--db", filepath.Join(work, "mms.db")}
+	cases := []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{nil, []string{"--send", "smtp://relay.example.com"}, "--send smtp://relay.example.com: write smtp://host:port"},
+		{nil, []string{"--send", "smtp://me:secret@relay.example.com:587"}, "credentials do not belong in the URL; set MMS_SMTP_USER and MMS_SMTP_PASSWORD"},
+		{nil, []string{"--send", "mail"}, "--send mail: use outbox, none, server or smtp://host:port"},
+		{nil, []string{"--smtp-sessions", "-1"}, "--smtp-sessions -1: use 1 or more sessions with the mail relay (default 4)"},
+		{[]string{"MMS_SMTP_SESSIONS=-2"}, nil, "--smtp-sessions -2: use 1 or more"},
+		{nil, []string{"--caldav-requests", "-3"}, "--caldav-requests -3: use 1 or more requests in flight per CalDAV server (default 4)"},
+		{[]string{"MMS_CALDAV_REQUESTS=-1"}, nil, "--caldav-requests -1"},
+		{[]string{"MMS_SMTP_USER=mms"}, []string{"--send", "smtp://127.0.0.1:2525"}, "set both MMS_SMTP_USER and MMS_SMTP_PASSWORD, or neither"},
+		{nil, []string{"--send", "server"}, "--send server leaves delivery to the CalDAV server's scheduling, but the calendars of user00000@contoso.com"},
+	}
+	for _, tc := range cases {
+		r := mmsEnv(t, tc.env, append(append([]string{}, base...), tc.args...)...)
+		if r.code != 1 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("mms run %v (env %v): exit %d, stderr %q; want 1 and %q", tc.args, tc.env, r.code, r.stderr, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(work, "out")); !os.IsNotExist(err) {
+		t.Error("a refused run wrote output")
+	}
+	r := mmsEnv(t, nil, "work", "--caldav-requests", "-1", "--db", filepath.Join(work, "mms.db"))
+	if r.code != 1 || !strings.Contains(r.stderr, "--caldav-requests -1") {
+		t.Errorf("mms work --caldav-requests -1: exit %d, %q", r.code, r.stderr)
+	}
+	for _, verb := range []string{"run", "work"} {
+		help := mmsEnv(t, nil, verb, "--help").stdout
+		for _, want := range []string{"--caldav-requests", "MMS_CALDAV_REQUESTS", "--smtp-sessions", "MMS_SMTP_SESSIONS"} {
+			if !strings.Contains(help, want) {
+				t.Errorf("mms %s --help lacks %s", verb, want)
+			}
+		}
+	}
+	if help := mmsEnv(t, nil, "run", "--help").stdout; !strings.Contains(help, "smtp://host:port") || !strings.Contains(help, "MMS_CALDAV_USER") {
+		t.Errorf("mms run --help does not explain --send smtp:// and CalDAV credentials:\n%s", help)
+	}
+}
+
+// TestRunCalDAVThroughSMTP: the binary on a CalDAV calendar (Radicale,
+// credentials from MMS_CALDAV_USER/MMS_CALDAV_PASSWORD) with --send
+// smtp://: each rewritten meeting's update arrives once, and a second run
+// of a new batch finds everything current and sends nothing.
+func TestRunCalDAVThroughSMTP(t *testing.T) {
+	srv := radicale.Start(t)
+	sink := smtpsink.Start(t, "127.0.0.1:0")
+	in := demo(t)
+	work := t.TempDir()
+	coll := srv.MakeCalendar(t, "dave", "cli")
+	for i, obj := range perUID(mustRead(t, filepath.Join(in, "calendars", "user00001.ics"))) {
+		srv.Put(t, "dave", coll, fmt.Sprintf("m%02d.ics", i), obj)
+	}
+	users := "user,mailbox,calendar\r\nuser00001@contoso.com,online," + coll + "\r\n"
+	os.WriteFile(filepath.Join(in, "dav-users.csv"), []byte(users), 0o644)
+	changes := strings.Split(string(mustRead(t, filepath.Join(in, "changes.csv"))), "\n")
+	os.WriteFile(filepath.Join(in, "dav-changes.csv"), []byte(changes[0]+"\n"+changes[2]+"\n"), 0o644)
+	env := []string{"MMS_CALDAV_USER=dave", "MMS_CALDAV_PASSWORD=" + radicale.Password("dave"), "MMS_SEND=smtp://" + sink.Addr, "MMS_SMTP_SESSIONS=2"}
+	run := func(n int) result {
+		return mmsEnv(t, env, "run", "--users", filepath.Join(in, "dav-users.csv"), "--changes", filepath.Join(in, "dav-changes.csv"),
+			"--out", filepath.Join(work, fmt.Sprint("out", n)), "--report", filepath.Join(work, fmt.Sprint("r", n, ".csv")), "--now", demoNow,
+			"--db", filepath.Join(work, "mms.db"))
+	}
+	r := run(1)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	meetings := readCSV(t, filepath.Join(work, "r1.meetings.csv"))
+	updated := count(meetings, "Outcome", "updated")
+	if updated == 0 || len(sink.Messages()) != updated || !strings.Contains(r.stdout, fmt.Sprintf("%d updates submitted to smtp://%s", updated, sink.Addr)) {
+		t.Fatalf("%d meetings updated, %d messages arrived\n%s", updated, len(sink.Messages()), r.stdout)
+	}
+	r = run(2)
+	if r.code != 0 || len(sink.Messages()) != updated {
+		t.Fatalf("second run: exit %d, %d messages in all (want %d)\n%s%s", r.code, len(sink.Messages()), updated, r.stdout, r.stderr)
+	}
+	if m := readCSV(t, filepath.Join(work, "r2.meetings.csv")); count(m, "Outcome", "updated") != 0 || count(m, "Reason", "already-current") != updated {
+		t.Errorf("second run: %d updated, %d already-current; want 0 and %d", count(m, "Outcome", "updated"), count(m, "Reason", "already-current"), updated)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// perUID cuts an exported calendar into one calendar per UID, as a CalDAV
+// server keeps them: header (time zones, no METHOD), events, end.
+func perUID(data []byte) [][]byte {
+	text := string(data)
+	first := strings.Index(text, "BEGIN:VEVENT\r\n")
+	header := strings.Replace(text[:first], "METHOD:PUBLISH\r\n", "", 1)
+	var order []string
+	events := map[string]string{}
+	for _, ev := range strings.SplitAfter(text[first:], "END:VEVENT\r\n") {
+		start := strings.Index(ev, "BEGIN:VEVENT\r\n")
+		if start < 0 {
+			continue
+		}
+		ev = ev[start:]
+		unfolded := strings.NewReplacer("\r\n ", "", "\r\n\t", "").Replace(ev)
+		uid := unfolded[strings.Index(unfolded, "\r\nUID:")+7:]
+		uid = uid[:strings.Index(uid, "\r\n")]
+		if _, ok := events[uid]; !ok {
+			order = append(order, uid)
+		}
+		events[uid] += ev
+	}
+	var out [][]byte
+	for _, uid := range order {
+		out = append(out, []byte(header+events[uid]+"END:VCALENDAR\r\n"))
+	}
+	return out
+}
