@@ -25,7 +25,7 @@ import (
 // these tests refuse, defer or ask for credentials.
 type relay struct {
 	Addr  string
-	Users map[string]string          // AUTH PLAIN required when set
+	Users map[string]string           // AUTH PLAIN required when set
 	Rcpt  func(from, to string) error // nil accepts everyone
 	Mail  func(tx int) error          // nil accepts every transaction; tx counts from 1
 	mu    sync.Mutex

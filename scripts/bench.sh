@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: numbers, not pass/fail. Set SIZES="2000 10000" to choose the
+# make bench: numbers, not pass/fail. Give it its own servers' dirs and
+# ports (MMS_PG_DIR/PORT, MMS_RADICALE_DIR/PORT) when others run theirs. Set SIZES="2000 10000" to choose the
 # organiser counts of the whole-run benchmark (100 meetings each),
 # QUEUE_USERS the batch of the jobs/s benchmark (default 400) and
 # KILL_TRIALS the kill-and-resume trials (default 60).
@@ -61,6 +62,12 @@ for w in 1 2 4; do
     jobs_per_s postgres "$w" "$pg"
   fi
 done
+
+echo
+echo "== CalDAV: a whole run of 24 Radicale calendars x 12 meetings with 1, 4 and 16 workers (meetings/s; share of worker time waiting on the server)"
+rad_env=$(scripts/radicale.sh start 2>"$work/rad.log") && eval "$rad_env" || echo "(Radicale could not be started; see $work/rad.log)"
+go test -run '^$' -bench 'DAVRun' -benchtime 1x ./batch/ | grep -E 'DAVRun|^(ok|FAIL)'
+scripts/radicale.sh stop >/dev/null 2>&1 || true
 
 echo
 echo "== kill and resume: ${KILL_TRIALS:-60} trials of SIGKILL at random points, each run again to the end"
