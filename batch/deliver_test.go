@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/mail"
 	"os"
@@ -349,5 +350,76 @@ func TestDAVWrittenByStoppedAttempt(t *testing.T) {
 		if n != 1 {
 			t.Errorf("UID %s sent %d times", uid, n)
 		}
+	}
+}
+
+// TestDAVBadObjectAndDryRun: an object that is not iCalendar fails only
+// its own meeting, its row naming the URL; a dry run reads the server and
+// PUTs nothing.
+func TestDAVBadObjectAndDryRun(t *testing.T) {
+	srv := radicale.Start(t)
+	b := newMixedBatch(t, srv)
+	var mu sync.Mutex
+	puts := 0
+	h := &hook{base: http.DefaultTransport}
+	h.answer = func(req *http.Request) *http.Response {
+		mu.Lock()
+		defer mu.Unlock()
+		bad := strings.Contains(req.URL.Path, "/alice/")
+		switch {
+		case req.Method == http.MethodPut:
+			puts++
+		case bad && req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/m03.ics"):
+			return &http.Response{StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Request: req,
+				Header: http.Header{"Content-Type": {"text/calendar"}, "Etag": {`"x"`}}, Body: io.NopCloser(strings.NewReader("BEGIN:VCARD\r\nEND:VCARD\r\n"))}
+		case bad && req.Method == "REPORT":
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				return nil
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			i := bytes.Index(body, []byte("m03.ics</"))
+			if j := bytes.Index(body[max(i, 0):], []byte("BEGIN:VCALENDAR")); i >= 0 && j >= 0 {
+				copy(body[i+j:], "BEGIN:VCARD-NOT")
+			}
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			resp.ContentLength = int64(len(body))
+			return resp
+		}
+		return nil
+	}
+	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 2, Send: "none", DryRun: true,
+		RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: netrcEnv(t, nil, "alice", "bob")}
+	before := b.server(t)
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if puts != 0 {
+		t.Errorf("the dry run sent %d PUTs", puts)
+	}
+	for u, objs := range b.server(t) {
+		for name, data := range objs {
+			if data != before[u][name] {
+				t.Errorf("the dry run changed %s %s", u, name)
+			}
+		}
+	}
+	failed, would := 0, map[string]int{}
+	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
+		if m.Outcome == Failed {
+			failed++
+			if m.UserID != "user00000@contoso.com" || !strings.Contains(m.Reason, "/m03.ics") {
+				t.Errorf("failed row %s %s: %s; want alice's m03.ics named", m.UserID, m.UID, m.Reason)
+			}
+		}
+		if m.Outcome == WouldUpdate {
+			would[m.UserID]++
+		}
+	}
+	if failed != 1 || sum.Failed != 1 || would["user00000@contoso.com"] == 0 || len(would) != 4 {
+		t.Errorf("%d failed rows, %d failed users; would-update per user %v", failed, sum.Failed, would)
 	}
 }

@@ -61,10 +61,8 @@ func (o *StartOptions) Validate() error {
 	if o.Changes != "" && o.Users == "" {
 		problems = append(problems, "--changes needs --users (the user's row)")
 	}
-	switch o.Send {
-	case "", "outbox", "none":
-	default:
-		problems = append(problems, fmt.Sprintf("--send %s: use outbox or none", o.Send))
+	if err := (&RunOptions{Send: o.Send}).validateSend(); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))

@@ -104,6 +104,9 @@ const maxReads = 3
 // meeting. An error means the attempt failed and may be retried: meetings
 // whose update went out are recorded in the journal and are not sent again.
 func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error) {
+	if _, server := w.Mailer.(ServerScheduling); server && !isURL(a.Calendar) {
+		return UserOutcome{}, Permanent(fmt.Errorf("%s: --send server leaves the update to a CalDAV server's scheduling, but %s is a file: its attendees would get none; use --send outbox or smtp://host:port", a.User, a.Calendar))
+	}
 	docs, err := w.Calendars.Read(ctx, a.Calendar)
 	if err != nil {
 		return UserOutcome{}, err

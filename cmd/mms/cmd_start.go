@@ -36,7 +36,7 @@ func startCommand(out io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "report", Usage: "report written when mms work finishes the batch (default: none; see mms status)", Sources: cli.EnvVars("MMS_REPORT")},
 			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time as now (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and record what would change; write and send nothing", Sources: cli.EnvVars("MMS_DRY_RUN")},
-			&cli.StringFlag{Name: "send", Usage: "outbox or none (default: the earlier batch's, else outbox)", Sources: cli.EnvVars("MMS_SEND")},
+			&cli.StringFlag{Name: "send", Usage: "outbox, none, smtp://host:port or server (CalDAV calendars only; default: the earlier batch's, else outbox)", Sources: cli.EnvVars("MMS_SEND")},
 			dbFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
