@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/smtp"
 )
@@ -93,7 +95,13 @@ func (o *RunOptions) validateSend() error {
 
 // checkUsers refuses --send server when a user's calendar is a file: only
 // a CalDAV server can schedule the update; a file user would get none.
+// CalDAV credentials that cannot be read are refused too.
 func (o *RunOptions) checkUsers(users []input.User) error {
+	if slices.ContainsFunc(users, func(u input.User) bool { return isURL(u.Calendar) }) {
+		if _, err := caldav.LoadCredentials(o.tuning().withDefaults().Getenv); err != nil {
+			return fmt.Errorf("the users file lists CalDAV calendars, but their credentials cannot be read: %w", err)
+		}
+	}
 	if o.Send != "server" || o.DryRun {
 		return nil
 	}

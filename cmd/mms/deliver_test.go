@@ -61,7 +61,14 @@ func TestDeliveryFlagsRefused(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(work, "out")); !os.IsNotExist(err) {
 		t.Error("a refused run wrote output")
 	}
-	r := mmsEnv(t, nil, "work", "--caldav-requests", "-1", "--db", filepath.Join(work, "mms.db"))
+	davUsers := filepath.Join(work, "dav.csv")
+	os.WriteFile(davUsers, []byte("user,calendar\nuser00000@contoso.com,https://dav.example.com/\n"), 0o644)
+	r := mmsEnv(t, []string{"MMS_CALDAV_USER=mms"}, "run", "--users", davUsers, "--changes", filepath.Join(in, "changes.csv"),
+		"--out", filepath.Join(work, "out"), "--report", filepath.Join(work, "r.csv"), "--db", filepath.Join(work, "mms.db"))
+	if r.code != 1 || !strings.Contains(r.stderr, "set both MMS_CALDAV_USER and MMS_CALDAV_PASSWORD") {
+		t.Errorf("MMS_CALDAV_USER without a password: exit %d, %q", r.code, r.stderr)
+	}
+	r = mmsEnv(t, nil, "work", "--caldav-requests", "-1", "--db", filepath.Join(work, "mms.db"))
 	if r.code != 1 || !strings.Contains(r.stderr, "--caldav-requests -1") {
 		t.Errorf("mms work --caldav-requests -1: exit %d, %q", r.code, r.stderr)
 	}
