@@ -77,6 +77,9 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	if err := checkOutputs(*o, users); err != nil {
+		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	set := o.settings()
 	if _, err := newWorker(store.Batch{DryRun: o.DryRun}, set, nil); err != nil { // refuse what no user could do
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
