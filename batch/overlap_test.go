@@ -87,3 +87,19 @@ func TestOutputsNeverReplaceInputs(t *testing.T) {
 		})
 	}
 }
+
+// A dry run's users say what would be done, never that it was.
+func TestDryRunMessages(t *testing.T) {
+	o := demoOptions(t)
+	o.DryRun = true
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(o.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := string(data); strings.Contains(text, "meetings rewritten") || !strings.Contains(text, "meetings would be rewritten (dry run") {
+		t.Errorf("dry-run users report:\n%s", text)
+	}
+}
