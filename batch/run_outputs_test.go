@@ -103,3 +103,41 @@ func TestDryRunMessages(t *testing.T) {
 		t.Errorf("dry-run users report:\n%s", text)
 	}
 }
+
+// The demo's weekly series has an instance a week before now, moved: the
+// run rewrites the master and the future instance and leaves that past
+// instance byte for byte.
+func TestDemoPastInstanceKeepsItsBytes(t *testing.T) {
+	o := demoOptions(t)
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.ReadFile("../fixtures/demo/calendars/user00001.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.ReadFile(filepath.Join(o.Out, "calendars", "user00001.ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := event(t, string(in), `RECURRENCE-ID;TZID="W. Europe Standard Time":20260108T100000`)
+	if !strings.Contains(string(out), past) {
+		t.Error("the past instance changed")
+	}
+	future := event(t, string(in), `RECURRENCE-ID;TZID="W. Europe Standard Time":20260122T100000`)
+	if strings.Contains(string(out), future) {
+		t.Error("the future instance was not rewritten")
+	}
+}
+
+// event returns the VEVENT of data that holds line.
+func event(t *testing.T, data, line string) string {
+	t.Helper()
+	at := strings.Index(data, line)
+	if at < 0 {
+		t.Fatalf("no %s", line)
+	}
+	begin := strings.LastIndex(data[:at], "BEGIN:VEVENT")
+	end := at + strings.Index(data[at:], "END:VEVENT") + len("END:VEVENT")
+	return data[begin:end]
+}
