@@ -47,7 +47,7 @@ func findOther(v view) (Block, region, bool) {
 	}
 	var first, last int = -1, -1
 	for _, l := range v.links {
-		if p, _ := classifyOther([]link{l}); p == provider || sameHost(l.url, join) {
+		if p, _ := classifyOther([]link{l}); p == provider || sameHost(l, join) {
 			if first < 0 {
 				first = l.pos
 			}
@@ -61,7 +61,7 @@ func findOther(v view) (Block, region, bool) {
 	return describe(provider, join, v.text[r.start:r.end], nil), r, true
 }
 
-func sameHost(a, b string) bool { return host(a) != "" && host(a) == host(b) }
+func sameHost(a, b link) bool { return a.host != "" && a.host == b.host }
 
 // lineOf returns the start of the line that holds text[i], after any
 // leading blanks.
