@@ -9,10 +9,16 @@ import (
 // exactly as written. The line is written again with CRLF, folded at 75
 // octets.
 func (c *Calendar) setValue(p Property, value string) {
+	c.setLine(p, p.head+":"+value)
+}
+
+// setLine replaces a property's line with text (unfolded, without line
+// ending), folded at 75 octets.
+func (c *Calendar) setLine(p Property, text string) {
 	if c.replace == nil {
 		c.replace = map[int]string{}
 	}
-	c.replace[p.line] = fold(p.head + ":" + value)
+	c.replace[p.line] = fold(text)
 }
 
 // insertBefore adds a content line before the line at index i.

@@ -26,10 +26,35 @@ func unescapeText(s string) string {
 	return b.String()
 }
 
-var escaper = strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`)
+// escape writes text as an iCalendar TEXT value: a backslash, ';' and ','
+// get a backslash; a line break (CRLF or LF) becomes `\n`.
+func escape(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	writeEscaped(&b, s)
+	return b.String()
+}
 
-// escape writes text as an iCalendar TEXT value.
-func escape(s string) string { return escaper.Replace(s) }
+func writeEscaped(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', ';', ',':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\r':
+			if i+1 < len(s) && s[i+1] == '\n' {
+				b.WriteString(`\n`)
+				i++
+			} else {
+				b.WriteByte(c)
+			}
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+}
 
 // spliceText replaces text[start:end] of an escaped value, where start and
 // end are offsets into the unescaped text, with replacement (unescaped).
@@ -37,6 +62,20 @@ func escape(s string) string { return escaper.Replace(s) }
 func spliceText(value string, start, end int, replacement string) string {
 	s, e := escapedOffsets(value, start, end)
 	return value[:s] + escape(replacement) + value[e:]
+}
+
+// spliceLine is a property's content line (unfolded) with its value
+// spliced as spliceText does, built in one piece.
+func spliceLine(p Property, start, end int, replacement string) string {
+	s, e := escapedOffsets(p.Value, start, end)
+	var b strings.Builder
+	b.Grow(len(p.head) + 1 + len(p.Value) + len(replacement) + len(replacement)/8)
+	b.WriteString(p.head)
+	b.WriteByte(':')
+	b.WriteString(p.Value[:s])
+	writeEscaped(&b, replacement)
+	b.WriteString(p.Value[e:])
+	return b.String()
 }
 
 // escapedOffsets maps two offsets of the unescaped text back to the escaped
