@@ -78,12 +78,18 @@ func startsContentLine(text string) bool {
 // by one space or TAB disappears; a raw line break inside a value is kept as
 // a single '\n'. The final line ending is dropped.
 func unfold(raw string) string {
-	raw = trimEOL(raw)
-	if !strings.Contains(raw, "\n") {
-		return raw
+	if !strings.Contains(trimEOL(raw), "\n") {
+		return trimEOL(raw)
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
+	writeUnfolded(&b, raw)
+	return b.String()
+}
+
+// writeUnfolded writes what unfold returns.
+func writeUnfolded(b *strings.Builder, raw string) {
+	raw = trimEOL(raw)
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		if c == '\r' && i+1 < len(raw) && raw[i+1] == '\n' {
@@ -99,7 +105,6 @@ func unfold(raw string) string {
 		}
 		b.WriteByte('\n')
 	}
-	return b.String()
 }
 
 func trimEOL(s string) string {

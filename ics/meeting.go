@@ -71,13 +71,50 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 		ev.fail(fmt.Errorf("%s: line %d: VEVENT has no UID", c.Name, c.Line(ev)))
 	}
 	for _, p := range ev.Props {
-		if strings.Contains(strings.ToUpper(p.head), "ENCODING=QUOTED-PRINTABLE") {
+		if containsUpper(p.head, "ENCODING=QUOTED-PRINTABLE") {
 			ev.fail(fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name))
 		}
 	}
 	if m.Err == nil && ev.Err != nil {
 		m.Err = ev.Err
 	}
+}
+
+// containsUpper reports whether strings.ToUpper(s) contains upper, an
+// upper-case ASCII string, without copying s when it is ASCII.
+func containsUpper(s, upper string) bool {
+	if hasNonASCII(s) {
+		return strings.Contains(strings.ToUpper(s), upper)
+	}
+	for i := 0; i+len(upper) <= len(s); i++ {
+		if asciiUpperEqual(s[i:i+len(upper)], upper) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiUpperEqual reports whether the ASCII string s, upper-cased, is upper.
+func asciiUpperEqual(s, upper string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != upper[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // timeProps are the properties dates and recurrence are read from.

@@ -141,5 +141,6 @@ func (w *walker) holds(el open) bool {
 // hasVisibleText reports whether a stretch of HTML shows any text other
 // than white space.
 func hasVisibleText(fragment string) bool {
-	return strings.TrimSpace(htmlView(fragment).text) != ""
+	text, _ := renderHTML(fragment, false)
+	return strings.TrimSpace(text) != ""
 }

@@ -132,6 +132,13 @@ func htmlLinks(src string) []link {
 	var anchors, bare []link
 	text := 0 // start of the text since the last tag
 	for i := 0; i < len(src); {
+		if src[i] != '<' {
+			k := strings.IndexByte(src[i:], '<')
+			if k < 0 {
+				break
+			}
+			i += k
+		}
 		t, ok := tagAt(src, i)
 		if !ok {
 			i++

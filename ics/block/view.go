@@ -75,11 +75,24 @@ var blockTags = map[string]bool{
 // Block elements end lines; white space in the source is a space; style,
 // script and head contents and comments are not visible.
 func htmlView(src string) view {
+	text, at := renderHTML(src, true)
+	return view{source: src, text: text, at: at, links: htmlLinks(src)}
+}
+
+// renderHTML returns the visible text of HTML and, if asked, the source
+// offset of each of its bytes followed by len(src).
+func renderHTML(src string, offsets bool) (string, []int32) {
 	var b strings.Builder
-	at := make([]int32, 0, len(src)/2)
-	emit := func(s string, pos int) {
-		for range len(s) {
-			at = append(at, int32(pos))
+	b.Grow(len(src))
+	var at []int32
+	if offsets {
+		at = make([]int32, 0, len(src)+1)
+	}
+	emit := func(s string, pos int) { // every byte of s stands for src[pos]
+		if offsets {
+			for range len(s) {
+				at = append(at, int32(pos))
+			}
 		}
 		b.WriteString(s)
 	}
@@ -99,13 +112,29 @@ func htmlView(src string) view {
 		case c == '\r' || c == '\n' || c == '\t':
 			emit(" ", i)
 			i++
-		default:
-			emit(src[i:i+1], i)
-			i++
+		default: // a run of plain text, each byte standing for itself
+			j := i + 1
+			for j < len(src) && !isMarkupByte(src[j]) {
+				j++
+			}
+			if offsets {
+				for k := i; k < j; k++ {
+					at = append(at, int32(k))
+				}
+			}
+			b.WriteString(src[i:j])
+			i = j
 		}
 	}
-	at = append(at, int32(len(src)))
-	return view{source: src, text: b.String(), at: at, links: htmlLinks(src)}
+	if offsets {
+		at = append(at, int32(len(src)))
+	}
+	return b.String(), at
+}
+
+// isMarkupByte tells the bytes renderHTML does not copy as they are.
+func isMarkupByte(c byte) bool {
+	return c == '<' || c == '&' || c == '\r' || c == '\n' || c == '\t'
 }
 
 // entityAt decodes the character reference at src[i] ("&nbsp;" is a space)
