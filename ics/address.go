@@ -38,12 +38,22 @@ func isOrganizer(comp *Component, addrs []string) bool {
 // people returns the distinct attendee addresses of the components, the
 // organiser excluded, and the organiser's address.
 func people(comps []*Component) (attendees []string, organizer string) {
-	seen := map[string]bool{}
+	n := 0
 	for _, comp := range comps {
 		if p, ok := comp.Prop("ORGANIZER"); ok && organizer == "" {
 			organizer = address(p.Value)
 		}
+		for _, p := range comp.Props {
+			if p.Name == "ATTENDEE" {
+				n++
+			}
+		}
 	}
+	if n == 0 {
+		return nil, organizer
+	}
+	seen := make(map[string]bool, n)
+	attendees = make([]string, 0, n)
 	for _, comp := range comps {
 		for _, p := range comp.Props {
 			if p.Name != "ATTENDEE" {
@@ -56,6 +66,9 @@ func people(comps []*Component) (attendees []string, organizer string) {
 			seen[a] = true
 			attendees = append(attendees, a)
 		}
+	}
+	if len(attendees) == 0 {
+		return nil, organizer
 	}
 	return attendees, organizer
 }

@@ -9,16 +9,15 @@ import (
 // exactly as written. The line is written again with CRLF, folded at 75
 // octets.
 func (c *Calendar) setValue(p Property, value string) {
-	c.setLine(p, p.head+":"+value)
+	c.setFolded(p, foldPieces(p.head, ":", value))
 }
 
-// setLine replaces a property's line with text (unfolded, without line
-// ending), folded at 75 octets.
-func (c *Calendar) setLine(p Property, text string) {
+// setFolded replaces a property's line with a folded content line.
+func (c *Calendar) setFolded(p Property, folded string) {
 	if c.replace == nil {
 		c.replace = map[int]string{}
 	}
-	c.replace[p.line] = fold(text)
+	c.replace[p.line] = folded
 }
 
 // insertBefore adds a content line before the line at index i.

@@ -79,6 +79,7 @@ func TestFold(t *testing.T) {
 		"DESCRIPTION:" + strings.Repeat("å", 100),
 		"DESCRIPTION:" + strings.Repeat("a", 62) + `\n` + strings.Repeat("b", 100),
 		"DESCRIPTION:" + strings.Repeat("漢字", 60) + "🙂🙂🙂",
+		"DESCRIPTION:" + strings.Repeat(`a\\\\\\,`, 30),
 		"SHORT:x",
 	} {
 		out := fold(in)
@@ -99,6 +100,13 @@ func TestFold(t *testing.T) {
 		}
 		if got := unfold(out); got != in {
 			t.Fatalf("unfold(fold(x)) = %q, want %q", got, in)
+		}
+		for i := 0; i <= len(in); i += 7 { // folding pieces is folding their concatenation
+			for j := i; j <= len(in); j += 13 {
+				if got := foldPieces(in[:i], "", in[i:j], in[j:]); got != out {
+					t.Fatalf("foldPieces split at %d and %d = %q, want %q", i, j, got, out)
+				}
+			}
 		}
 	}
 }

@@ -99,7 +99,8 @@ func (r *rendered) html() string {
 // spliceBlock writes a property again with its block replaced; every byte
 // outside the block keeps its escaping.
 func (c *Calendar) spliceBlock(p Property, b block.Block, replacement string) {
-	c.setLine(p, spliceLine(p, b.Start, b.End, replacement))
+	s, e := escapedOffsets(p.Value, b.Start, b.End)
+	c.setFolded(p, foldPieces(p.head, ":", p.Value[:s], escape(replacement), p.Value[e:]))
 }
 
 // updateLinks points the online-meeting properties that named the old join

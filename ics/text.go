@@ -64,20 +64,6 @@ func spliceText(value string, start, end int, replacement string) string {
 	return value[:s] + escape(replacement) + value[e:]
 }
 
-// spliceLine is a property's content line (unfolded) with its value
-// spliced as spliceText does, built in one piece.
-func spliceLine(p Property, start, end int, replacement string) string {
-	s, e := escapedOffsets(p.Value, start, end)
-	var b strings.Builder
-	b.Grow(len(p.head) + 1 + len(p.Value) + len(replacement) + len(replacement)/8)
-	b.WriteString(p.head)
-	b.WriteByte(':')
-	b.WriteString(p.Value[:s])
-	writeEscaped(&b, replacement)
-	b.WriteString(p.Value[e:])
-	return b.String()
-}
-
 // escapedOffsets maps two offsets of the unescaped text back to the escaped
 // value in one walk, with the same escape rules as unescape.
 func escapedOffsets(value string, start, end int) (int, int) {
