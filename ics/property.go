@@ -20,7 +20,7 @@ type Property struct {
 func (p Property) Params() ical.Params {
 	params := ical.Params{}
 	for pos := len(p.Name); pos < len(p.head) && p.head[pos] == ';'; {
-		next, err := parseParam(p.head, pos+1, params)
+		next, err := parseParam(p.head, pos+1, params, true)
 		if err != nil {
 			break
 		}
@@ -47,7 +47,7 @@ func parseProperty(text string) (Property, error) {
 	p := Property{Name: strings.ToUpper(text[:nameEnd])}
 	pos := nameEnd
 	for pos < len(text) && text[pos] == ';' {
-		next, err := parseParam(text, pos+1, nil)
+		next, err := parseParam(text, pos+1, nil, false)
 		if err != nil {
 			return Property{}, fmt.Errorf("%s: %w", p.Name, err)
 		}
@@ -62,8 +62,9 @@ func parseProperty(text string) (Property, error) {
 }
 
 // parseParam reads NAME=value[,value...] starting at pos and returns the
-// offset of the ';' or ':' that follows.
-func parseParam(text string, pos int, params ical.Params) (int, error) {
+// offset of the ';' or ':' that follows. In a head (a line without its
+// ':' and value), the end of the text also ends the last parameter.
+func parseParam(text string, pos int, params ical.Params, head bool) (int, error) {
 	eq := strings.IndexByte(text[pos:], '=')
 	if eq <= 0 {
 		return 0, fmt.Errorf("parameter without '=' at %q", clip(text[pos:], 30))
@@ -71,7 +72,7 @@ func parseParam(text string, pos int, params ical.Params) (int, error) {
 	name := strings.ToUpper(text[pos : pos+eq])
 	pos += eq + 1
 	for {
-		value, next, err := paramValue(text, pos)
+		value, next, err := paramValue(text, pos, head)
 		if err != nil {
 			return 0, fmt.Errorf("parameter %s: %w", name, err)
 		}
@@ -85,7 +86,7 @@ func parseParam(text string, pos int, params ical.Params) (int, error) {
 	}
 }
 
-func paramValue(text string, pos int) (string, int, error) {
+func paramValue(text string, pos int, head bool) (string, int, error) {
 	if pos < len(text) && text[pos] == '"' {
 		end := strings.IndexByte(text[pos+1:], '"')
 		if end < 0 {
@@ -94,7 +95,10 @@ func paramValue(text string, pos int) (string, int, error) {
 		return text[pos+1 : pos+1+end], pos + end + 2, nil
 	}
 	end := strings.IndexAny(text[pos:], ",;:")
-	if end < 0 {
+	switch {
+	case end < 0 && head:
+		return text[pos:], len(text), nil
+	case end < 0:
 		return "", 0, fmt.Errorf("no ':' before the value")
 	}
 	return text[pos : pos+end], pos + end, nil
