@@ -17,6 +17,7 @@ type Calendar struct {
 	roots      []*Component // top-level components (usually one VCALENDAR)
 	replace    map[int]string
 	insertions map[int]string // text inserted before a line
+	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
 	zones      *tz.Resolver
 }
 

@@ -91,14 +91,25 @@ func (c *Calendar) growth() int {
 
 // raw returns the lines begin..end (inclusive) with edits applied.
 func (c *Calendar) raw(begin, end int) string {
+	return c.rawLines(begin, end, false)
+}
+
+// unmarkedRaw is raw without the marks of SetScheduleAgentClient.
+func (c *Calendar) unmarkedRaw(begin, end int) string {
+	return c.rawLines(begin, end, true)
+}
+
+func (c *Calendar) rawLines(begin, end int, unmarked bool) string {
 	var b strings.Builder
 	for i := begin; i <= end; i++ {
 		b.WriteString(c.insertions[i])
-		if rep, ok := c.replace[i]; ok {
+		if text, ok := c.unmarked[i]; ok && unmarked {
+			b.WriteString(text)
+		} else if rep, ok := c.replace[i]; ok {
 			b.WriteString(rep)
-			continue
+		} else {
+			b.WriteString(c.data[c.lines[i].start:c.lines[i].end])
 		}
-		b.WriteString(c.data[c.lines[i].start:c.lines[i].end])
 	}
 	return b.String()
 }
