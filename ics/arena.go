@@ -3,17 +3,26 @@ package ics
 import "strings"
 
 // arena holds what build makes for every line, in few allocations: the
-// properties of all components in one array (each component's Props is a
-// slice of it) and the unfolded text of all folded lines in one buffer.
+// properties of all components in one array, in file order, and the
+// unfolded text of all folded lines in one buffer. A component whose
+// properties are not interrupted by a sub-component's (the usual case)
+// gets a slice of the array as its Props; the others get a copy.
 type arena struct {
-	all        []Property   // the components' Props, back to back
-	collecting [][]Property // properties of each open component, by depth
-	unfolded   strings.Builder
+	all      []Property
+	last     int       // depth of the component that added the last property; -1 after a BEGIN
+	open     []openRun // by depth
+	unfolded strings.Builder
+}
+
+// openRun is where the properties of an open component are.
+type openRun struct {
+	start, end int        // its current run: all[start:end]
+	earlier    []Property // its runs before a sub-component interrupted them
 }
 
 // newArena sizes the arena for the calendar's lines.
 func (c *Calendar) newArena() *arena {
-	a := &arena{all: make([]Property, 0, len(c.lines))}
+	a := &arena{all: make([]Property, 0, len(c.lines)), last: -1}
 	n := 0
 	for _, l := range c.lines {
 		if l.folded {
@@ -36,28 +45,32 @@ func (a *arena) unfold(raw string, folded bool) string {
 
 // begin starts collecting the properties of a component at depth d.
 func (a *arena) begin(d int) {
-	for len(a.collecting) <= d {
-		a.collecting = append(a.collecting, nil)
+	for len(a.open) <= d {
+		a.open = append(a.open, openRun{})
 	}
-	a.collecting[d] = a.collecting[d][:0]
+	a.open[d] = openRun{}
+	a.last = -1
 }
 
 // add collects one property of the open component at depth d.
 func (a *arena) add(d int, p Property) {
-	a.collecting[d] = append(a.collecting[d], p)
+	r := &a.open[d]
+	if a.last != d { // a new run: keep the one before, if any
+		r.earlier = append(r.earlier, a.all[r.start:r.end]...)
+		r.start = len(a.all)
+	}
+	a.all = append(a.all, p)
+	r.end, a.last = len(a.all), d
 }
 
-// props returns the collected properties of the component at depth d,
-// moved to the shared array.
+// props returns the collected properties of the component at depth d.
 func (a *arena) props(d int) []Property {
-	ps := a.collecting[d]
-	if len(ps) == 0 {
+	r := a.open[d]
+	switch {
+	case r.start == r.end && len(r.earlier) == 0:
 		return nil
+	case len(r.earlier) == 0:
+		return a.all[r.start:r.end:r.end]
 	}
-	if cap(a.all)-len(a.all) < len(ps) { // cannot happen: one property per line at most
-		return append([]Property(nil), ps...)
-	}
-	from := len(a.all)
-	a.all = append(a.all, ps...)
-	return a.all[from:len(a.all):len(a.all)]
+	return append(r.earlier, a.all[r.start:r.end]...)
 }

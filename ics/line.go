@@ -90,20 +90,19 @@ func unfold(raw string) string {
 // writeUnfolded writes what unfold returns.
 func writeUnfolded(b *strings.Builder, raw string) {
 	raw = trimEOL(raw)
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c == '\r' && i+1 < len(raw) && raw[i+1] == '\n' {
-			continue
+	for {
+		k := strings.IndexByte(raw, '\n')
+		if k < 0 {
+			b.WriteString(raw)
+			return
 		}
-		if c != '\n' {
-			b.WriteByte(c)
-			continue
+		b.WriteString(strings.TrimSuffix(raw[:k], "\r"))
+		raw = raw[k+1:]
+		if raw != "" && (raw[0] == ' ' || raw[0] == '\t') {
+			raw = raw[1:] // drop the fold's white space
+		} else {
+			b.WriteByte('\n')
 		}
-		if i+1 < len(raw) && (raw[i+1] == ' ' || raw[i+1] == '\t') {
-			i++ // drop the fold's white space
-			continue
-		}
-		b.WriteByte('\n')
 	}
 }
 

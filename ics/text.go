@@ -37,6 +37,13 @@ func escape(s string) string {
 
 func writeEscaped(b *strings.Builder, s string) {
 	for i := 0; i < len(s); i++ {
+		if k := strings.IndexAny(s[i:], "\\;,\r\n"); k < 0 {
+			b.WriteString(s[i:])
+			return
+		} else if k > 0 {
+			b.WriteString(s[i : i+k])
+			i += k
+		}
 		switch c := s[i]; c {
 		case '\\', ';', ',':
 			b.WriteByte('\\')
