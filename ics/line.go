@@ -18,7 +18,7 @@ type line struct {
 // line that cannot start a content line (no NAME followed by ';' or ':')
 // also continues it: some exporters write raw line breaks inside a value.
 func splitLines(data string, from int) []line {
-	lines := make([]line, 0, strings.Count(data[from:], "\n")+1)
+	lines := make([]line, 0, lineStarts(data[from:]))
 	num := 1
 	for pos := from; pos < len(data); {
 		end := physicalEnd(data, pos)
@@ -36,6 +36,22 @@ func splitLines(data string, from int) []line {
 		pos = end
 	}
 	return lines
+}
+
+// lineStarts counts the physical lines that do not start with a space or
+// a TAB: at least as many as the content lines.
+func lineStarts(data string) int {
+	n := 1
+	for {
+		k := strings.IndexByte(data, '\n')
+		if k < 0 {
+			return n
+		}
+		data = data[k+1:]
+		if data != "" && data[0] != ' ' && data[0] != '\t' {
+			n++
+		}
+	}
 }
 
 // physicalEnd returns the offset just past the '\n' that ends the physical

@@ -75,7 +75,7 @@ func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan, blocks *re
 }
 
 // rendered renders the new block of one meeting once, for all of its
-// components.
+// components, escaped as a TEXT value.
 type rendered struct {
 	spec              block.Spec
 	plain, markup     string
@@ -84,23 +84,23 @@ type rendered struct {
 
 func (r *rendered) text() string {
 	if !r.hasPlain {
-		r.plain, r.hasPlain = block.RenderText(r.spec), true
+		r.plain, r.hasPlain = escape(block.RenderText(r.spec)), true
 	}
 	return r.plain
 }
 
 func (r *rendered) html() string {
 	if !r.hasHTML {
-		r.markup, r.hasHTML = block.RenderHTML(r.spec), true
+		r.markup, r.hasHTML = escape(block.RenderHTML(r.spec)), true
 	}
 	return r.markup
 }
 
-// spliceBlock writes a property again with its block replaced; every byte
-// outside the block keeps its escaping.
-func (c *Calendar) spliceBlock(p Property, b block.Block, replacement string) {
+// spliceBlock writes a property again with its block replaced by an
+// escaped replacement; every byte outside the block keeps its escaping.
+func (c *Calendar) spliceBlock(p Property, b block.Block, escaped string) {
 	s, e := escapedOffsets(p.Value, b.Start, b.End)
-	c.setFolded(p, foldPieces(p.head, ":", p.Value[:s], escape(replacement), p.Value[e:]))
+	c.setFolded(p, foldPieces(p.head, ":", p.Value[:s], escaped, p.Value[e:]))
 }
 
 // updateLinks points the online-meeting properties that named the old join

@@ -41,6 +41,7 @@ func (b *lines) line(format string, args ...any) {
 func renderTeamsText(s Spec) string {
 	l, lang := labelsFor(s.Lang)
 	var b lines
+	b.Grow(1024)
 	b.line(teamsRule)
 	b.line("%s", l.teamsHeader)
 	b.line("%s", l.teamsJoin)
@@ -68,6 +69,7 @@ func renderTeamsText(s Spec) string {
 func renderSkypeText(s Spec) string {
 	l, _ := labelsFor(s.Lang)
 	var b lines
+	b.Grow(1024)
 	b.line(skypeRule)
 	b.line("--> %s <%s>", l.skypeJoin, s.JoinURL)
 	if hasDialIn(s) {
@@ -125,6 +127,7 @@ func (b *markup) line(format string, args ...any) {
 func renderTeamsHTML(s Spec) string {
 	l, lang := labelsFor(s.Lang)
 	var b markup
+	b.Grow(4096)
 	b.line("%s", teamsRuleEl)
 	b.line(`<div class="me-email-text" lang="%s" style="color:#252424;%s">`, lang, teamsFont)
 	b.line(`<div style="margin-top: 24px; margin-bottom: 20px;"><span style="font-size: 24px; color:#252424">%s</span></div>`, esc(l.teamsHeader))
@@ -159,6 +162,7 @@ const skypeSmall = `<span style="font-size:8.0pt;color:#404040">%s</span>`
 func renderSkypeHTML(s Spec) string {
 	l, _ := labelsFor(s.Lang)
 	var b markup
+	b.Grow(4096)
 	p := func(format string, args ...any) { b.line(`<p class="MsoNormal">`+format+`</p>`, args...) }
 	p(skypeSmall, skypeRule)
 	p(`<a href="%s"><span style="font-size:16.0pt;color:#0066CC">%s</span></a>`, esc(s.JoinURL), esc(l.skypeJoin))
