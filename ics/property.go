@@ -116,7 +116,12 @@ func clip(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// toICal returns the property as a go-ical value, for dates and recurrence.
+// toICal returns the property as a go-ical value, for dates and recurrence
+// (which only read it: a property without parameters gets no map).
 func (p Property) toICal() ical.Prop {
-	return ical.Prop{Name: p.Name, Params: p.Params(), Value: p.Value}
+	prop := ical.Prop{Name: p.Name, Value: p.Value}
+	if strings.IndexByte(p.head, ';') >= 0 {
+		prop.Params = p.Params()
+	}
+	return prop
 }
