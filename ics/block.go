@@ -12,9 +12,10 @@ import (
 
 // plan is what a decided rewrite writes.
 type plan struct {
-	old    block.Block
-	spec   block.Spec
-	master *Component // the component old was found in, when in its text body
+	old     block.Block
+	spec    block.Spec
+	master  *Component // the component old was found in, when in its text body
+	oldLink string     // canonicalLink(old.JoinURL), set by rewrite
 }
 
 // onlineMeetingProps name the meeting's own join link, where present.

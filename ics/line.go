@@ -65,7 +65,12 @@ func physicalEnd(data string, pos int) int {
 }
 
 func isBlank(text string) bool {
-	return strings.TrimRight(text, "\r\n") == ""
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\r' && text[i] != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 // continues reports whether a physical line belongs to the content line

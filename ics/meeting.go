@@ -71,7 +71,7 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 		ev.fail(fmt.Errorf("%s: line %d: VEVENT has no UID", c.Name, c.Line(ev)))
 	}
 	for _, p := range ev.Props {
-		if containsUpper(p.head, "ENCODING=QUOTED-PRINTABLE") {
+		if quotedPrintable(p.head) {
 			ev.fail(fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name))
 		}
 	}
@@ -80,16 +80,22 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 	}
 }
 
-// containsUpper reports whether strings.ToUpper(s) contains upper, an
-// upper-case ASCII string, without copying s when it is ASCII.
-func containsUpper(s, upper string) bool {
-	if hasNonASCII(s) {
-		return strings.Contains(strings.ToUpper(s), upper)
+// quotedPrintable reports whether a head, upper-cased, says
+// ENCODING=QUOTED-PRINTABLE; an ASCII head is not copied.
+func quotedPrintable(head string) bool {
+	const enc, qp = "ENCODING", "QUOTED-PRINTABLE"
+	if hasNonASCII(head) {
+		return strings.Contains(strings.ToUpper(head), enc+"="+qp)
 	}
-	for i := 0; i+len(upper) <= len(s); i++ {
-		if asciiUpperEqual(s[i:i+len(upper)], upper) {
+	for i := strings.IndexByte(head, '='); i >= 0; {
+		if i >= len(enc) && i+1+len(qp) <= len(head) && asciiUpperEqual(head[i-len(enc):i], enc) && asciiUpperEqual(head[i+1:i+1+len(qp)], qp) {
 			return true
 		}
+		k := strings.IndexByte(head[i+1:], '=')
+		if k < 0 {
+			break
+		}
+		i += k + 1
 	}
 	return false
 }

@@ -40,7 +40,7 @@ func (p Property) Param(name string) string {
 // parseProperty splits an unfolded content line into name, parameters and
 // value. Quoted parameter values may hold ':', ';' and ','.
 func parseProperty(text string) (Property, error) {
-	nameEnd := strings.IndexAny(text, ";:")
+	nameEnd := indexByte2(text, ';', ':')
 	if nameEnd <= 0 {
 		return Property{}, fmt.Errorf("not a content line (no NAME: or NAME;): %q", clip(text, 40))
 	}
@@ -69,12 +69,16 @@ func parseParam(text string, pos int, params ical.Params, head bool) (int, error
 	if eq <= 0 {
 		return 0, fmt.Errorf("parameter without '=' at %q", clip(text[pos:], 30))
 	}
-	name := strings.ToUpper(text[pos : pos+eq])
+	raw := text[pos : pos+eq]
+	name := ""
+	if params != nil {
+		name = strings.ToUpper(raw)
+	}
 	pos += eq + 1
 	for {
 		value, next, err := paramValue(text, pos, head)
 		if err != nil {
-			return 0, fmt.Errorf("parameter %s: %w", name, err)
+			return 0, fmt.Errorf("parameter %s: %w", strings.ToUpper(raw), err)
 		}
 		if params != nil {
 			params[name] = append(params[name], value)
@@ -94,7 +98,7 @@ func paramValue(text string, pos int, head bool) (string, int, error) {
 		}
 		return text[pos+1 : pos+1+end], pos + end + 2, nil
 	}
-	end := strings.IndexAny(text[pos:], ",;:")
+	end := indexParamEnd(text[pos:])
 	switch {
 	case end < 0 && head:
 		return text[pos:], len(text), nil
@@ -102,6 +106,26 @@ func paramValue(text string, pos int, head bool) (string, int, error) {
 		return "", 0, fmt.Errorf("no ':' before the value")
 	}
 	return text[pos : pos+end], pos + end, nil
+}
+
+// indexByte2 returns the offset of the first a or b in s, or -1.
+func indexByte2(s string, a, b byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == a || s[i] == b {
+			return i
+		}
+	}
+	return -1
+}
+
+// indexParamEnd returns the offset of the first ',', ';' or ':' in s, or -1.
+func indexParamEnd(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ',' || c == ';' || c == ':' {
+			return i
+		}
+	}
+	return -1
 }
 
 // Text returns the value with iCalendar text escapes resolved.

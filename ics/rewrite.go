@@ -14,6 +14,7 @@ import (
 func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
 	var changed []*Component
 	blocks := &rendered{spec: p.spec}
+	p.oldLink = canonicalLink(p.old.JoinURL)
 	for _, comp := range m.Components() {
 		if comp != m.Master {
 			past, err := c.isPast(comp, r)
@@ -108,7 +109,7 @@ func (c *Calendar) spliceBlock(p Property, b block.Block, escaped string) {
 func (c *Calendar) updateLinks(comp *Component, p plan) {
 	for _, name := range onlineMeetingProps {
 		for _, prop := range comp.All(name) {
-			if sameLink(prop.Text(), p.old.JoinURL) {
+			if canonicalLink(prop.Text()) == p.oldLink {
 				c.setValue(prop, escape(p.spec.JoinURL))
 			}
 		}
@@ -142,7 +143,7 @@ func (c *Calendar) updateLocation(comp *Component, p plan) {
 	}
 	v := strings.TrimSpace(loc.Text())
 	switch {
-	case v != "" && sameLink(v, p.old.JoinURL) && p.old.JoinURL != p.spec.JoinURL:
+	case v != "" && p.old.JoinURL != p.spec.JoinURL && canonicalLink(v) == p.oldLink:
 		c.setValue(loc, escape(p.spec.JoinURL))
 	case serviceNames[strings.ToLower(v)] != "" && p.old.Provider != p.spec.Provider:
 		c.setValue(loc, escape(locationName(p.spec.Provider)))
