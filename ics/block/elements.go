@@ -112,7 +112,7 @@ func (w *walker) implyEnd(t tag) {
 		return
 	}
 	top := w.stack[len(w.stack)-1].name
-	if top == "p" && closesP[t.name] || top == "li" && t.name == "li" {
+	if top == "p" && closesP(t.name) || top == "li" && t.name == "li" {
 		w.pop(len(w.stack)-1, t.start)
 	}
 }
@@ -127,7 +127,14 @@ func (w *walker) pop(i, end int) {
 	w.stack = w.stack[:i]
 }
 
-var closesP = map[string]bool{"p": true, "div": true, "table": true, "ul": true, "ol": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "hr": true}
+// closesP tells the start tags that end an open <p>.
+func closesP(name string) bool {
+	switch name {
+	case "p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "hr":
+		return true
+	}
+	return false
+}
 
 // endOf reads on until the open element el is closed and returns the
 // offset past its end tag, or the offset of the tag that closed it

@@ -98,10 +98,13 @@ func plainView(text string) view {
 	return view{source: text, text: text, links: textLinks(text)}
 }
 
-// blockTags end a line of visible text.
-var blockTags = map[string]bool{
-	"p": true, "div": true, "br": true, "tr": true, "li": true, "table": true, "td": true,
-	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "hr": true, "ul": true, "ol": true,
+// isBlockTag tells the elements that end a line of visible text.
+func isBlockTag(name string) bool {
+	switch name {
+	case "p", "div", "br", "tr", "li", "table", "td", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "ul", "ol":
+		return true
+	}
+	return false
 }
 
 // htmlView renders HTML to lines of visible text, keeping source offsets.
@@ -129,7 +132,7 @@ func renderHTML(src string, withOffsets bool) (string, offsets) {
 	}
 	for i := 0; i < len(src); {
 		if t, ok := tagAt(src, i); ok {
-			if blockTags[t.name] {
+			if isBlockTag(t.name) {
 				emit("\n", i, false)
 			}
 			i = t.end
