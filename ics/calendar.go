@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/emersion/go-ical"
+
 	"github.com/mms-project/mms/ics/tz"
 )
 
@@ -27,9 +29,10 @@ type Component struct {
 	Props    []Property
 	Children []*Component
 	Parent   *Component
-	begin    int   // index of the BEGIN line
-	end      int   // index of the END line; -1 when it never ends
-	Err      error // what is wrong with this component, if anything
+	begin    int             // index of the BEGIN line
+	end      int             // index of the END line; -1 when it never ends
+	Err      error           // what is wrong with this component, if anything
+	asICal   *ical.Component // toICal's value, made once
 }
 
 // Parse reads an iCalendar file. It fails only when the data is not an

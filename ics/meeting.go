@@ -128,9 +128,14 @@ var timeProps = map[string]bool{"DTSTART": true, "DTEND": true, "RRULE": true, "
 	"RECURRENCE-ID": true, "STATUS": true, "TZID": true, "TZOFFSETFROM": true, "TZOFFSETTO": true, "DURATION": true}
 
 // toICal converts a component (and its children) to a go-ical value with
-// the properties dates and recurrence need. It is never encoded.
+// the properties dates and recurrence need, once: the value is only read,
+// never changed or encoded.
 func (comp *Component) toICal() *ical.Component {
+	if comp.asICal != nil {
+		return comp.asICal
+	}
 	out := &ical.Component{Name: comp.Name, Props: ical.Props{}}
+	comp.asICal = out
 	for _, p := range comp.Props {
 		if timeProps[p.Name] {
 			out.Props[p.Name] = append(out.Props[p.Name], p.toICal())

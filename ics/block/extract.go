@@ -66,7 +66,7 @@ func conferenceID(p Provider, text string, links []link) string {
 // without the conference id Teams appends (",,123456789#"), split into toll
 // and toll-free by the words of their line.
 func numbers(text string) (toll, free []string) {
-	for _, line := range strings.Split(text, "\n") {
+	for line := range strings.SplitSeq(text, "\n") {
 		n, ok := lineNumber(line)
 		if !ok {
 			continue

@@ -288,8 +288,13 @@ func segments(path string) []string {
 		if s == "" {
 			continue
 		}
-		if d, err := url.PathUnescape(s); err == nil {
-			s = d
+		if strings.IndexByte(s, '%') >= 0 {
+			if d, err := url.PathUnescape(s); err == nil {
+				s = d
+			}
+		}
+		if out == nil {
+			out = make([]string, 0, strings.Count(path, "/"))
 		}
 		out = append(out, s)
 	}
