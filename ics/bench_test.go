@@ -58,6 +58,19 @@ func readDecideRewrite(b *testing.B, data []byte) {
 	}
 }
 
+// BenchmarkGoICalDecode is go-ical's own Decode of the same bytes, for
+// comparison.
+func BenchmarkGoICalDecode(b *testing.B) {
+	data := benchCalendar(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ical.NewDecoder(bytes.NewReader(data)).Decode(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkReadDecideRewriteVsGoICal times ours and go-ical's Decode in
 // turn on the same bytes, each from a collected heap and in alternating
 // order, and reports the medians over the rounds of ours/go-ical in wall
