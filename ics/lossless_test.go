@@ -121,6 +121,21 @@ func TestSpliceKeepsEscapesOutsideTheSpan(t *testing.T) {
 	}
 }
 
+// escape writes what RFC 5545 TEXT escaping with CRLF or LF as a line
+// break gives, and unescapeText reads it back.
+func TestEscape(t *testing.T) {
+	reference := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`)
+	for _, in := range []string{"", "plain", `a\b;c,d`, "x\r\ny\nz\r", "\r\r\n\n", "漢字, 🙂; \\", strings.Repeat("a,b;", 40)} {
+		got := escape(in)
+		if want := reference.Replace(in); got != want {
+			t.Errorf("escape(%q) = %q, want %q", in, got, want)
+		}
+		if back := unescapeText(got); back != strings.ReplaceAll(in, "\r\n", "\n") {
+			t.Errorf("unescapeText(escape(%q)) = %q", in, back)
+		}
+	}
+}
+
 // An edit rewrites only its own line; everything else keeps its bytes.
 func TestEditTouchesOneLine(t *testing.T) {
 	in := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1\nSUMMARY;LANGUAGE=sv:Möte\n\tmed text\nSEQUENCE:4\nEND:VEVENT\nEND:VCALENDAR\n"
