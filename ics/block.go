@@ -38,7 +38,7 @@ func (c *Calendar) findBlock(m *Meeting) (block.Block, bool) {
 // when it came from an HTML body).
 func (c *Calendar) findBlockIn(m *Meeting) (block.Block, *Component, bool) {
 	for _, comp := range m.Components() {
-		if b, ok := componentBlock(comp); ok {
+		if b, ok := c.componentBlock(comp); ok {
 			if _, hasText := comp.Prop("DESCRIPTION"); hasText {
 				return b, comp, true
 			}
@@ -48,27 +48,27 @@ func (c *Calendar) findBlockIn(m *Meeting) (block.Block, *Component, bool) {
 	return block.Block{}, nil, false
 }
 
-func componentBlock(comp *Component) (block.Block, bool) {
+func (c *Calendar) componentBlock(comp *Component) (block.Block, bool) {
 	if _, hasText := comp.Prop("DESCRIPTION"); hasText {
-		return textBlock(comp)
+		return c.textBlock(comp)
 	}
-	return htmlBlock(comp)
+	return c.htmlBlock(comp)
 }
 
-func textBlock(comp *Component) (block.Block, bool) {
+func (c *Calendar) textBlock(comp *Component) (block.Block, bool) {
 	p, ok := comp.Prop("DESCRIPTION")
 	if !ok {
 		return block.Block{}, false
 	}
-	return block.FindText(p.Text())
+	return c.finder.FindText(p.Text())
 }
 
-func htmlBlock(comp *Component) (block.Block, bool) {
+func (c *Calendar) htmlBlock(comp *Component) (block.Block, bool) {
 	p, ok := htmlBody(comp)
 	if !ok {
 		return block.Block{}, false
 	}
-	return block.FindHTML(p.Text())
+	return c.finder.FindHTML(p.Text())
 }
 
 // htmlBody returns the X-ALT-DESC that holds HTML.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/emersion/go-ical"
 
+	"github.com/mms-project/mms/ics/block"
 	"github.com/mms-project/mms/ics/tz"
 )
 
@@ -21,6 +22,7 @@ type Calendar struct {
 	insertions map[int]string // text inserted before a line
 	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
 	zones      *tz.Resolver
+	finder     block.Finder // links parsed while finding blocks, shared by the meetings
 }
 
 // Component is one BEGIN..END block.

@@ -48,7 +48,7 @@ func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan, blocks *re
 	case comp == p.master:
 		tb, inText = p.old, true // found while deciding
 	case hasText:
-		tb, inText = block.SpanText(text.Text())
+		tb, inText = c.finder.SpanText(text.Text())
 	}
 	if hasText && !inText {
 		return false, nil
@@ -56,7 +56,7 @@ func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan, blocks *re
 	html, hasHTML := htmlBody(comp)
 	hb, inHTML := block.Block{}, false
 	if hasHTML {
-		hb, inHTML = block.SpanHTML(html.Text())
+		hb, inHTML = c.finder.SpanHTML(html.Text())
 	}
 	if !hasText && !inHTML {
 		return false, nil

@@ -26,6 +26,25 @@ func newLink(u string, pos int) link {
 	return link{url: u, pos: pos, parts: parse(u)}
 }
 
+// linkCache remembers the parts of urls already parsed; nil remembers
+// nothing. Parts are never changed once made, so links share them.
+type linkCache map[string]*parts
+
+// maxCachedLinks bounds a cache: a calendar's helper links (dial-in, help,
+// options pages) repeat from meeting to meeting, its join links do not.
+const maxCachedLinks = 4096
+
+func (c linkCache) link(u string, pos int) link {
+	if p, ok := c[u]; ok {
+		return link{url: u, pos: pos, parts: p}
+	}
+	l := newLink(u, pos)
+	if c != nil && len(c) < maxCachedLinks {
+		c[u] = l.parts
+	}
+	return l
+}
+
 func parse(u string) *parts {
 	p, err := url.Parse(u)
 	if err != nil {
@@ -37,10 +56,12 @@ func parse(u string) *parts {
 
 // textLinks finds the links of a plain-text body: "<url>", which Outlook
 // may have broken over lines, and bare urls.
-func textLinks(text string) []link {
+func textLinks(text string) []link { return linkCache(nil).textLinks(text) }
+
+func (c linkCache) textLinks(text string) []link {
 	var out []link
 	scanTextLinks(text, 0, func(u string, pos int) {
-		out = append(out, newLink(UnwrapSafeLink(u), pos))
+		out = append(out, c.link(UnwrapSafeLink(u), pos))
 	})
 	return out
 }
@@ -128,7 +149,9 @@ func trimURL(u string) string {
 // htmlLinks finds the links of an HTML body: the targets of <a> tags,
 // preferring Safe Links' originalsrc over href, and bare urls in its text
 // (the text between tags).
-func htmlLinks(src string) []link {
+func htmlLinks(src string) []link { return linkCache(nil).htmlLinks(src) }
+
+func (c linkCache) htmlLinks(src string) []link {
 	var anchors, bare []link
 	text := 0 // start of the text since the last tag
 	for i := 0; i < len(src); {
@@ -144,27 +167,27 @@ func htmlLinks(src string) []link {
 			i++
 			continue
 		}
-		bare = appendBareLinks(bare, src[text:t.start], text)
+		bare = c.appendBareLinks(bare, src[text:t.start], text)
 		if t.name == "a" && !t.closing {
 			if target := anchorTarget(src[t.start:t.end]); target != "" {
-				anchors = append(anchors, newLink(target, t.start))
+				anchors = append(anchors, c.link(target, t.start))
 			}
 		}
 		i, text = t.end, t.end
 	}
-	bare = appendBareLinks(bare, src[text:], text)
+	bare = c.appendBareLinks(bare, src[text:], text)
 	return mergeLinks(anchors, bare)
 }
 
 // appendBareLinks adds the urls written in a stretch of HTML text, which
 // starts at offset base of the source.
-func appendBareLinks(out []link, text string, base int) []link {
+func (c linkCache) appendBareLinks(out []link, text string, base int) []link {
 	if nextLinkStart(text, 0) < 0 {
 		return out
 	}
 	scanTextLinks(text, base, func(u string, pos int) {
 		u, _, _ = strings.Cut(html.UnescapeString(UnwrapSafeLink(u)), "\u00a0")
-		out = append(out, newLink(UnwrapSafeLink(trimURL(u)), pos))
+		out = append(out, c.link(UnwrapSafeLink(trimURL(u)), pos))
 	})
 	return out
 }

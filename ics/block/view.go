@@ -94,8 +94,8 @@ func (v view) linksIn(r region) []link {
 }
 
 // plainView is a plain-text body: the text is its own source.
-func plainView(text string) view {
-	return view{source: text, text: text, links: textLinks(text)}
+func plainView(c linkCache, text string) view {
+	return view{source: text, text: text, links: c.textLinks(text)}
 }
 
 // isBlockTag tells the elements that end a line of visible text.
@@ -110,9 +110,9 @@ func isBlockTag(name string) bool {
 // htmlView renders HTML to lines of visible text, keeping source offsets.
 // Block elements end lines; white space in the source is a space; style,
 // script and head contents and comments are not visible.
-func htmlView(src string) view {
+func htmlView(c linkCache, src string) view {
 	text, at := renderHTML(src, true)
-	return view{source: src, text: text, at: at, links: htmlLinks(src)}
+	return view{source: src, text: text, at: at, links: c.htmlLinks(src)}
 }
 
 // renderHTML returns the visible text of HTML and, if asked, where each
