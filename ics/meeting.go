@@ -123,9 +123,14 @@ func asciiUpperEqual(s, upper string) bool {
 	return true
 }
 
-// timeProps are the properties dates and recurrence are read from.
-var timeProps = map[string]bool{"DTSTART": true, "DTEND": true, "RRULE": true, "RDATE": true, "EXDATE": true,
-	"RECURRENCE-ID": true, "STATUS": true, "TZID": true, "TZOFFSETFROM": true, "TZOFFSETTO": true, "DURATION": true}
+// isTimeProp tells the properties dates and recurrence are read from.
+func isTimeProp(name string) bool {
+	switch name {
+	case "DTSTART", "DTEND", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "STATUS", "TZID", "TZOFFSETFROM", "TZOFFSETTO", "DURATION":
+		return true
+	}
+	return false
+}
 
 // toICal converts a component (and its children) to a go-ical value with
 // the properties dates and recurrence need, once: the value is only read,
@@ -137,7 +142,7 @@ func (comp *Component) toICal() *ical.Component {
 	out := &ical.Component{Name: comp.Name, Props: ical.Props{}}
 	comp.asICal = out
 	for _, p := range comp.Props {
-		if timeProps[p.Name] {
+		if isTimeProp(p.Name) {
 			out.Props[p.Name] = append(out.Props[p.Name], p.toICal())
 		}
 	}

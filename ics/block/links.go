@@ -221,9 +221,13 @@ func anchorTarget(tag string) string {
 // attrValue returns the value of one attribute of a tag: quoted with " or
 // ', or bare.
 func attrValue(tag, name string) string {
-	low := strings.ToLower(tag)
+	index := func(from int) int { return indexLowerASCII(tag[from:], name) }
+	if !isASCII(tag) {
+		low := strings.ToLower(tag)
+		index = func(from int) int { return strings.Index(low[from:], name) }
+	}
 	for from := 0; ; {
-		k := strings.Index(low[from:], name)
+		k := index(from)
 		if k < 0 {
 			return ""
 		}
@@ -238,6 +242,39 @@ func attrValue(tag, name string) string {
 		}
 		return attrText(strings.TrimLeft(rest[1:], " \t\r\n"))
 	}
+}
+
+// indexLowerASCII returns where the ASCII string s, lower-cased, first
+// holds lower, or -1, without copying s.
+func indexLowerASCII(s, lower string) int {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		if equalLowerASCII(s[i:i+len(lower)], lower) {
+			return i
+		}
+	}
+	return -1
+}
+
+func equalLowerASCII(s, lower string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // attrText reads an attribute value at the start of s.
