@@ -121,21 +121,23 @@ func dropLineBreaks(s string) string {
 }
 
 // nextLinkStart returns the offset of the next "http://", "https://" or
-// "tel:" at or after i, in any case, or -1.
+// "tel:" at or after i, in any case, or -1. It looks only around the
+// colons, which are rare in text.
 func nextLinkStart(text string, i int) int {
-	for ; i < len(text); i++ {
-		switch text[i] {
-		case 'h', 'H':
-			if hasPrefixFold(text[i:], "http://") || hasPrefixFold(text[i:], "https://") {
-				return i
-			}
-		case 't', 'T':
-			if hasPrefixFold(text[i:], "tel:") {
-				return i
+	for from := i; ; {
+		k := strings.IndexByte(text[from:], ':')
+		if k < 0 {
+			return -1
+		}
+		colon := from + k
+		for _, scheme := range [...]string{"https", "http", "tel"} {
+			start := colon - len(scheme)
+			if start >= i && hasPrefixFold(text[start:], scheme) && (scheme == "tel" || strings.HasPrefix(text[colon:], "://")) {
+				return start
 			}
 		}
+		from = colon + 1
 	}
-	return -1
 }
 
 func hasPrefixFold(s, prefix string) bool {
