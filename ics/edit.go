@@ -89,21 +89,13 @@ func (c *Calendar) growth() int {
 	return max(n, 0)
 }
 
-// raw returns the lines begin..end (inclusive) with edits applied.
-func (c *Calendar) raw(begin, end int) string {
-	return c.rawLines(begin, end, false)
-}
-
-// unmarkedRaw is raw without the marks of SetScheduleAgentClient.
+// unmarkedRaw returns the lines begin..end (inclusive) with edits applied,
+// except the marks of SetScheduleAgentClient.
 func (c *Calendar) unmarkedRaw(begin, end int) string {
-	return c.rawLines(begin, end, true)
-}
-
-func (c *Calendar) rawLines(begin, end int, unmarked bool) string {
 	var b strings.Builder
 	for i := begin; i <= end; i++ {
 		b.WriteString(c.insertions[i])
-		if text, ok := c.unmarked[i]; ok && unmarked {
+		if text, ok := c.unmarked[i]; ok {
 			b.WriteString(text)
 		} else if rep, ok := c.replace[i]; ok {
 			b.WriteString(rep)

@@ -100,8 +100,8 @@ func (r *rendered) html() string {
 // spliceBlock writes a property again with its block replaced by an
 // escaped replacement; every byte outside the block keeps its escaping.
 func (c *Calendar) spliceBlock(p Property, b block.Block, escaped string) {
-	s, e := escapedOffsets(p.Value, b.Start, b.End)
-	c.setFolded(p, foldPieces(p.head, ":", p.Value[:s], escaped, p.Value[e:]))
+	before, after := spliceParts(p.Value, b.Start, b.End)
+	c.setFolded(p, foldPieces(p.head, ":", before, escaped, after))
 }
 
 // updateLinks points the online-meeting properties that named the old join

@@ -67,8 +67,15 @@ func writeEscaped(b *strings.Builder, s string) {
 // end are offsets into the unescaped text, with replacement (unescaped).
 // Everything outside the span keeps its bytes, escapes included.
 func spliceText(value string, start, end int, replacement string) string {
+	before, after := spliceParts(value, start, end)
+	return before + escape(replacement) + after
+}
+
+// spliceParts returns what an escaped value keeps around a span given by
+// offsets into its unescaped text: its bytes before and after the span.
+func spliceParts(value string, start, end int) (before, after string) {
 	s, e := escapedOffsets(value, start, end)
-	return value[:s] + escape(replacement) + value[e:]
+	return value[:s], value[e:]
 }
 
 // escapedOffsets maps two offsets of the unescaped text back to the escaped
