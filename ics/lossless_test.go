@@ -256,3 +256,65 @@ func lostLine(cal *Calendar) int {
 	}
 	return 0
 }
+
+// escapedOffsets and unescapeText agree with walks of every byte.
+func TestEscapedOffsetsAgreeWithAWalk(t *testing.T) {
+	walk := func(value string, start, end int) (int, int) { // the escape rules, byte by byte
+		s, e := -1, -1
+		u := 0
+		for i := 0; ; i++ {
+			if u == start && s < 0 {
+				s = i
+			}
+			if u == end {
+				e = i
+				break
+			}
+			if i >= len(value) {
+				break
+			}
+			if value[i] == '\\' && i+1 < len(value) {
+				i++
+			}
+			u++
+		}
+		if s < 0 {
+			s = len(value)
+		}
+		if e < 0 {
+			e = len(value)
+		}
+		return s, e
+	}
+	unescape := func(s string) string { // the escape rules, byte by byte
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			switch {
+			case s[i] != '\\' || i+1 == len(s):
+				b.WriteByte(s[i])
+			case s[i+1] == 'n' || s[i+1] == 'N':
+				b.WriteByte('\n')
+				i++
+			default:
+				b.WriteByte(s[i+1])
+				i++
+			}
+		}
+		return b.String()
+	}
+	for _, v := range []string{"", "a", `\`, `\\`, `a\nb`, `\,\;\\\n`, `abc\`, `x\Ny\\`, `漢\,字\`, `\\\\\\`, "plain text with no escapes"} {
+		if got, want := unescapeText(v), unescape(v); got != want {
+			t.Fatalf("unescapeText(%q) = %q, want %q", v, got, want)
+		}
+		n := len(unescapeText(v)) + 2
+		for start := 0; start <= n; start++ {
+			for end := 0; end <= n; end++ {
+				gs, ge := escapedOffsets(v, start, end)
+				ws, we := walk(v, start, end)
+				if gs != ws || ge != we {
+					t.Fatalf("escapedOffsets(%q, %d, %d) = %d, %d, want %d, %d", v, start, end, gs, ge, ws, we)
+				}
+			}
+		}
+	}
+}

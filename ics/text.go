@@ -10,20 +10,20 @@ func unescapeText(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 == len(s) {
-			b.WriteByte(c)
-			continue
+	for {
+		k := strings.IndexByte(s, '\\')
+		if k < 0 || k+1 == len(s) { // no escape left, or a lone '\' at the end
+			b.WriteString(s)
+			return b.String()
 		}
-		i++
-		if s[i] == 'n' || s[i] == 'N' {
+		b.WriteString(s[:k])
+		if c := s[k+1]; c == 'n' || c == 'N' {
 			b.WriteByte('\n')
 		} else {
-			b.WriteByte(s[i])
+			b.WriteByte(c)
 		}
+		s = s[k+2:]
 	}
-	return b.String()
 }
 
 // escape writes text as an iCalendar TEXT value: a backslash, ';' and ','
@@ -79,31 +79,32 @@ func spliceParts(value string, start, end int) (before, after string) {
 }
 
 // escapedOffsets maps two offsets of the unescaped text back to the escaped
-// value in one walk, with the same escape rules as unescape.
+// value in one walk, with the same escape rules as unescape; an offset past
+// the text, or a start after the end, maps to len(value).
 func escapedOffsets(value string, start, end int) (int, int) {
-	s, e := -1, -1
-	u := 0 // offset in the unescaped text
-	for i := 0; ; i++ {
-		if u == start && s < 0 {
-			s = i
+	s := -1
+	u, i := 0, 0 // offsets in the unescaped text and in value, in step
+	for {
+		run := strings.IndexByte(value[i:], '\\') // bytes that stand for themselves
+		if run < 0 {
+			run = len(value) - i
 		}
-		if u == end {
-			e = i
-			break
+		if s < 0 && start >= u && start <= u+run && start <= end {
+			s = i + start - u
 		}
+		if end >= u && end <= u+run {
+			if s < 0 {
+				s = len(value)
+			}
+			return s, i + end - u
+		}
+		i, u = i+run, u+run
 		if i >= len(value) {
-			break
+			if s < 0 {
+				s = len(value)
+			}
+			return s, len(value)
 		}
-		if value[i] == '\\' && i+1 < len(value) {
-			i++
-		}
-		u++
+		i, u = min(i+2, len(value)), u+1 // an escape, or a lone '\' at the end
 	}
-	if s < 0 {
-		s = len(value)
-	}
-	if e < 0 {
-		e = len(value)
-	}
-	return s, e
 }
