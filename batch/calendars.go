@@ -39,6 +39,10 @@ type Doc struct {
 	// Changed are the components rewritten since it was read, for a
 	// Calendars that marks them (SCHEDULE-AGENT=CLIENT on CalDAV).
 	Changed []*ics.Component
+	// ServerDelivers: once the document is written, the server itself
+	// sends the update of its meetings to their attendees (RFC 6638
+	// scheduling); nothing more is to be sent for them.
+	ServerDelivers bool
 }
 
 // DryRun passes reads through and records writes without storing them:

@@ -39,7 +39,7 @@ func (c DAVCalendars) Read(ctx context.Context, location string) ([]*Doc, error)
 	}
 	docs := make([]*Doc, 0, len(objs)+len(bad))
 	for _, o := range objs {
-		docs = append(docs, objectDoc(o))
+		docs = append(docs, c.doc(o))
 	}
 	for _, b := range bad {
 		docs = append(docs, &Doc{Name: b.Href, Err: b})
@@ -47,18 +47,26 @@ func (c DAVCalendars) Read(ctx context.Context, location string) ([]*Doc, error)
 	return docs, nil
 }
 
-func objectDoc(o caldav.Object) *Doc {
+// doc parses an object. Its updates are the server's to send under --send
+// server, and also when the server scheduled the meeting before (see Write).
+func (c DAVCalendars) doc(o caldav.Object) *Doc {
 	cal, err := ics.Parse(o.Href, o.Data)
 	if err != nil {
 		return &Doc{Name: o.Href, Err: err}
 	}
-	return &Doc{Name: o.Href, Cal: cal, Version: o.ETag}
+	return &Doc{Name: o.Href, Cal: cal, Version: o.ETag, ServerDelivers: !c.ClientScheduling || serverScheduled(cal.Components("VEVENT"))}
 }
 
 // Write PUTs the object's bytes with If-Match; the new ETag goes into d.
+//
+// With ClientScheduling, a meeting the server has scheduled before (its
+// attendees carry the SCHEDULE-STATUS the server wrote) is not marked:
+// a scheduling server (Cyrus) answers an attendee's move to
+// SCHEDULE-AGENT=CLIENT with a cancellation to that attendee. The server
+// then sends the update itself, as Read said in d.ServerDelivers.
 func (c DAVCalendars) Write(ctx context.Context, d *Doc) error {
-	if m, ok := any(d.Cal).(interface{ SetScheduleAgentClient([]*ics.Component) int }); ok && c.ClientScheduling {
-		m.SetScheduleAgentClient(d.Changed) // TODO(deliver): direct call once ics merges
+	if !d.ServerDelivers {
+		d.Cal.SetScheduleAgentClient(d.Changed)
 	}
 	etag, err := c.Client.Put(ctx, d.Name, d.Cal.Bytes(), d.Version)
 	if errors.Is(err, caldav.ErrChanged) {
@@ -77,7 +85,7 @@ func (c DAVCalendars) Reread(ctx context.Context, d *Doc) (*Doc, error) {
 	if err != nil {
 		return nil, davError(ctx, err)
 	}
-	return objectDoc(o), nil
+	return c.doc(o), nil
 }
 
 // davError classifies a CalDAV failure: refused credentials stop the
@@ -91,4 +99,17 @@ func davError(ctx context.Context, err error) error {
 		return err
 	}
 	return Permanent(err)
+}
+
+// serverScheduled: some attendee carries a SCHEDULE-STATUS, which only a
+// scheduling server writes (RFC 6638 7.3) after it delivered to them.
+func serverScheduled(comps []*ics.Component) bool {
+	for _, c := range comps {
+		for _, p := range c.All("ATTENDEE") {
+			if p.Param("SCHEDULE-STATUS") != "" {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -199,6 +199,14 @@ func TestRunCalDAVAndFiles(t *testing.T) {
 				continue
 			}
 			davUpdated++
+			for _, l := range added {
+				if (propName(l) == "ATTENDEE" || propName(l) == "ORGANIZER") && !strings.Contains(l, ";SCHEDULE-AGENT=CLIENT") {
+					t.Errorf("%s %s: rewritten %s line without SCHEDULE-AGENT=CLIENT: %q", u, name, propName(l), l)
+				}
+			}
+			if !strings.Contains(after[u][name], "SCHEDULE-AGENT=CLIENT") {
+				t.Errorf("%s %s: rewritten without SCHEDULE-AGENT=CLIENT", u, name)
+			}
 			for _, l := range append(gone, added...) {
 				if !rewrittenProps[propName(l)] && !(name == "m02.ics" && u == "user00000@contoso.com" && propName(l) == "PRIORITY") {
 					t.Errorf("%s %s: line %q changed", u, name, l)

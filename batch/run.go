@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +76,9 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	}
 	users, changes, rowErrs, err := readInputs(*o)
 	if err != nil {
+		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	if err := checkOutputs(*o, users); err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	if err := o.checkUsers(users); err != nil {
@@ -151,9 +155,10 @@ func readInputs(o RunOptions) ([]input.User, []input.Change, []input.RowError, e
 }
 
 // plan decides every user and turns the decisions into state rows: Pending
-// (a job), NotTriggered, or Failed by a bad row of their own.
+// (a job), NotTriggered, or Failed by a bad row of their own (a rejected
+// change row leaves what the admin meant unknown).
 func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, t trigger.Tenant) ([]store.User, Summary) {
-	sum := Summary{Users: len(users)}
+	var sum Summary
 	failedBy := map[string][]string{}
 	for _, e := range rowErrs {
 		if e.User == "" {
@@ -168,9 +173,10 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 	for _, d := range trigger.Plan(users, changes, t) {
 		seen[d.User.Email] = true
 		rec := store.User{UserID: d.User.Email, State: store.NotTriggered, LastMessage: d.Reason}
+		problems := strings.Join(failedBy[d.User.Email], "; ")
 		switch {
-		case len(failedBy[d.User.Email]) > 0:
-			rec.State, rec.LastMessage = store.Failed, strings.Join(failedBy[d.User.Email], "; ")
+		case problems != "":
+			rec.State, rec.LastMessage = store.Failed, problems
 		case !d.Triggered:
 		case outputs[filepath.Base(d.User.Calendar)] != "" && !isURL(d.User.Calendar):
 			rec.State = store.Failed
@@ -180,19 +186,26 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 			outputs[filepath.Base(d.User.Calendar)] = d.User.Email
 			rec.State, rec.MigrationType = store.Pending, d.Migration.MigrationType
 			rec.Payload, _ = json.Marshal(assignment(d))
-			sum.Triggered++
-		}
-		if rec.State == store.Failed {
-			sum.Triggered++
-			sum.Failed++
 		}
 		records = append(records, rec)
 	}
-	for user, msgs := range failedBy { // a user whose users-file row was rejected
+	var rejected []string // users whose users-file row was rejected
+	for user := range failedBy {
 		if !seen[user] {
 			seen[user] = true
-			records = append(records, store.User{UserID: user, State: store.Failed, LastMessage: strings.Join(msgs, "; ")})
+			rejected = append(rejected, user)
+		}
+	}
+	slices.Sort(rejected)
+	for _, user := range rejected {
+		records = append(records, store.User{UserID: user, State: store.Failed, LastMessage: strings.Join(failedBy[user], "; ")})
+	}
+	for _, rec := range records {
+		sum.Users++
+		if rec.State != store.NotTriggered {
 			sum.Triggered++
+		}
+		if rec.State == store.Failed {
 			sum.Failed++
 		}
 	}

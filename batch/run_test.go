@@ -135,7 +135,7 @@ func workAll(t *testing.T, st *store.Store, batchID string, w *Worker) int {
 			if err != nil {
 				return store.Result{}, err
 			}
-			return result(j.UserID, a, out), nil
+			return result(j.UserID, a, out, false), nil
 		})
 	if err != nil {
 		t.Fatal(err)

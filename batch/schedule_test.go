@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -21,8 +22,11 @@ import (
 
 // cyrusMeeting puts on Cyrus, as the organiser's own client would, a
 // future Teams meeting of org with a local attendee and an outside one,
-// made from the demo's first meeting. The server schedules it at once.
-func cyrusMeeting(t *testing.T, srv cyrus.Server, org, att string) (uid, href string) {
+// made from the demo's first meeting, in a new calendar of org's (its
+// URL is coll). The server schedules it at once.
+// With clientAgent its attendees carry SCHEDULE-AGENT=CLIENT (as a
+// meeting imported from elsewhere would): the server schedules nothing.
+func cyrusMeeting(t *testing.T, srv cyrus.Server, org, att string, clientAgent bool) (uid, href, coll string) {
 	t.Helper()
 	data, err := os.ReadFile("../fixtures/demo/calendars/user00000.ics")
 	if err != nil {
@@ -50,9 +54,15 @@ func cyrusMeeting(t *testing.T, srv cyrus.Server, org, att string) (uid, href st
 	obj = strings.Join(lines, "\r\n")
 	obj = strings.NewReplacer("mailto:user00000@contoso.com", "mailto:"+srv.Address(org), "mailto:guest000@fabrikam.com", "mailto:"+srv.Address(att),
 		"mailto:guest001@fabrikam.com", "mailto:zoe@outside.test", ":20260116T", fmt.Sprintf(":%d0116T", time.Now().Year()+1)).Replace(obj)
-	href = srv.Calendar(org) + uid + ".ics"
+	if clientAgent {
+		obj = strings.ReplaceAll(obj, "\r\nATTENDEE;", "\r\nATTENDEE;SCHEDULE-AGENT=CLIENT;")
+	}
+	coll = srv.Home(org) + uid + "/"
+	cyrusDo(t, srv, org, "MKCALENDAR", coll, "")
+	t.Cleanup(func() { cyrusDo(t, srv, org, http.MethodDelete, coll, "") })
+	href = coll + "meeting.ics"
 	cyrusDo(t, srv, org, http.MethodPut, href, obj, "If-None-Match", "*")
-	return uid, href
+	return uid, href, coll
 }
 
 func cyrusDo(t *testing.T, srv cyrus.Server, user, method, target, body string, hdr ...string) string {
@@ -113,12 +123,12 @@ func cyrusCopies(t *testing.T, srv cyrus.Server, user, coll, uid string) []strin
 }
 
 // cyrusRun migrates org's Cyrus calendar with the given --send.
-func cyrusRun(t *testing.T, srv cyrus.Server, org, send, link string) (Summary, RunOptions) {
+func cyrusRun(t *testing.T, srv cyrus.Server, org, coll, send, link string) (Summary, RunOptions) {
 	t.Helper()
 	dir := t.TempDir()
 	users := filepath.Join(dir, "users.csv")
 	changes := filepath.Join(dir, "changes.csv")
-	os.WriteFile(users, []byte("user,calendar\n"+srv.Address(org)+","+srv.Calendar(org)+"\n"), 0o644)
+	os.WriteFile(users, []byte("user,calendar\n"+srv.Address(org)+","+coll+"\n"), 0o644)
 	os.WriteFile(changes, []byte("user,change,target,join_url,conference_id\n"+srv.Address(org)+",moved-to-online,teams,"+link+",500000001\n"), 0o644)
 	env := map[string]string{"MMS_CALDAV_USER": org, "MMS_CALDAV_PASSWORD": srv.Password}
 	o := RunOptions{Users: users, Changes: changes, Out: filepath.Join(dir, "out"), Report: filepath.Join(dir, "r.csv"),
@@ -141,9 +151,9 @@ func TestSendServerOnCyrus(t *testing.T) {
 	srv := cyrus.Require(t)
 	smtpsink.Start(t, srv.SMTPAddr) // Cyrus mails outside attendees here
 	org, att := srv.Users[0], srv.Users[1]
-	uid, href := cyrusMeeting(t, srv, org, att)
+	uid, href, coll := cyrusMeeting(t, srv, org, att, false)
 	link := "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=SERVER-" + uid
-	_, o := cyrusRun(t, srv, org, "server", link)
+	_, o := cyrusRun(t, srv, org, coll, "server", link)
 
 	copies := cyrusCopies(t, srv, att, srv.Calendar(att), uid)
 	if len(copies) != 1 || !strings.Contains(copies[0], "SERVER-"+uid) || !strings.Contains(copies[0], "SEQUENCE:1\r\n") {
@@ -156,4 +166,65 @@ func TestSendServerOnCyrus(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(o.Out, "outbox")); !os.IsNotExist(err) {
 		t.Errorf("--send server wrote an outbox (%v)", err)
 	}
+}
+
+// TestClientSchedulingOnCyrus: with --send outbox, a meeting the server
+// does not schedule is stored with SCHEDULE-AGENT=CLIENT on organiser and
+// attendees and its update goes to the outbox, the server sending nothing;
+// a meeting the server scheduled before (SCHEDULE-STATUS on its attendees)
+// is left to the server, since moving its attendees to CLIENT makes Cyrus
+// mail them a cancellation: the attendee's copy carries the new link, no
+// cancellation goes out, the outbox stays empty and the row says why.
+func TestClientSchedulingOnCyrus(t *testing.T) {
+	srv := cyrus.Require(t)
+	sink := smtpsink.Start(t, srv.SMTPAddr)
+	org, att := srv.Users[0], srv.Users[1]
+	unfold := strings.NewReplacer("\r\n ", "", "\r\n\t", "")
+
+	t.Run("not scheduled by the server", func(t *testing.T) {
+		uid, href, coll := cyrusMeeting(t, srv, org, att, true)
+		mailsBefore := len(sink.Messages())
+		sum, o := cyrusRun(t, srv, org, coll, "outbox", "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=CLIENT-"+uid)
+		stored := unfold.Replace(cyrusDo(t, srv, org, http.MethodGet, href, ""))
+		if !strings.Contains(stored, "CLIENT-"+uid) || !strings.Contains(stored, "SCHEDULE-AGENT=CLIENT:mailto:"+srv.Address(org)) {
+			t.Errorf("the organiser's copy lacks the new link or SCHEDULE-AGENT=CLIENT on its organiser:\n%s", stored)
+		}
+		if copies := cyrusCopies(t, srv, att, srv.Calendar(att), uid); len(copies) != 0 {
+			t.Errorf("the server delivered %s to %s despite SCHEDULE-AGENT=CLIENT", uid, att)
+		}
+		if n := len(sink.Messages()); n != mailsBefore {
+			t.Errorf("Cyrus mailed %d messages of its own", n-mailsBefore)
+		}
+		eml, _ := filepath.Glob(filepath.Join(o.Out, "outbox", "*.eml"))
+		if len(eml) != 1 || sum.Invites != 1 {
+			t.Fatalf("%d messages in the outbox, %d invites; want 1", len(eml), sum.Invites)
+		}
+		if data, _ := os.ReadFile(eml[0]); strings.Contains(string(data), "SCHEDULE-AGENT") {
+			t.Error("the iMIP update carries SCHEDULE-AGENT (it is for the stored copy only)")
+		}
+	})
+	t.Run("scheduled by the server before", func(t *testing.T) {
+		uid, href, coll := cyrusMeeting(t, srv, org, att, false)
+		mailsBefore := len(sink.Messages())
+		sum, o := cyrusRun(t, srv, org, coll, "outbox", "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=LEFT-"+uid)
+		if stored := cyrusDo(t, srv, org, http.MethodGet, href, ""); strings.Contains(stored, "SCHEDULE-AGENT") {
+			t.Errorf("SCHEDULE-AGENT written into a meeting the server schedules:\n%s", stored)
+		}
+		copies := cyrusCopies(t, srv, att, srv.Calendar(att), uid)
+		if len(copies) != 1 || !strings.Contains(copies[0], "LEFT-"+uid) || strings.Contains(copies[0], "STATUS:CANCELLED") {
+			t.Errorf("%s's copy: %q; want the server's update with the new link", att, copies)
+		}
+		for _, m := range sink.Messages()[mailsBefore:] {
+			if bytes.Contains(m.Data, []byte("Canceled:")) || bytes.Contains(m.Data, []byte("METHOD:CANCEL")) {
+				t.Errorf("Cyrus mailed a cancellation to %v", m.To)
+			}
+		}
+		if eml, _ := filepath.Glob(filepath.Join(o.Out, "outbox", "*.eml")); len(eml) != 0 || sum.Invites != 1 {
+			t.Errorf("%d messages in the outbox, %d invites; want none (the server sent it), 1", len(eml), sum.Invites)
+		}
+		ms := batchMeetings(t, o.DB, sum.BatchID)
+		if len(ms) != 1 || ms[0].Outcome != Updated || !strings.Contains(ms[0].Reason, "update sent by the CalDAV server") {
+			t.Errorf("rows %+v; want one updated, saying the server sent the update", ms)
+		}
+	})
 }

@@ -150,6 +150,7 @@ func (w *Worker) migrateDoc(ctx context.Context, a Assignment, d *Doc, prior map
 		switch {
 		case err == nil:
 			p.noteRereads(read)
+			p.serverDelivers(d)
 			plan.add(p)
 			return nil
 		case !errors.Is(err, ErrChanged):
@@ -210,6 +211,18 @@ func (p *userPlan) fail(err error) {
 	p.sends = nil
 }
 
+// serverDelivers marks the updates the server sends itself once the
+// document is written (--send server, or a meeting it scheduled before):
+// none is sent from here.
+func (p *userPlan) serverDelivers(d *Doc) {
+	if !d.ServerDelivers {
+		return
+	}
+	for i := range p.sends {
+		p.sends[i].server = true
+	}
+}
+
 // noteRereads says in the rows of rewritten meetings that their document
 // was read again because it had changed meanwhile.
 func (p *userPlan) noteRereads(reads int) {
@@ -259,10 +272,11 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 // pendingSend is a rewritten meeting whose update is due; done when an
 // earlier attempt sent it.
 type pendingSend struct {
-	res   ics.Result
-	cal   *ics.Calendar
-	comps []*ics.Component
-	done  bool
+	res    ics.Result
+	cal    *ics.Calendar
+	comps  []*ics.Component
+	done   bool
+	server bool // the CalDAV server delivers it (see Doc.ServerDelivers)
 }
 
 // send delivers one meeting's update unless it went out already, and
@@ -276,6 +290,13 @@ func (w *Worker) send(ctx context.Context, user string, cal *ics.Calendar, ps pe
 	if ps.done {
 		out.Invites++
 		return nil
+	}
+	if ps.server {
+		if _, mode := w.Mailer.(ServerScheduling); !mode {
+			note(out, ps.res.UID, "update sent by the CalDAV server, which scheduled this meeting before (marking it SCHEDULE-AGENT=CLIENT would make the server cancel it for the attendees)")
+		}
+		out.Invites++
+		return w.Journal.completed(ctx, user, ps.res.UID, false)
 	}
 	got, err := w.Mailer.Send(ctx, msg)
 	if err != nil {

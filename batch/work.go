@@ -55,7 +55,7 @@ func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error 
 		if err != nil {
 			return store.Result{}, err
 		}
-		return result(j.UserID, a, out), nil
+		return result(j.UserID, a, out, w.DryRun), nil
 	})
 	if cause := context.Cause(ctx); StopsRun(cause) {
 		return cause
@@ -201,7 +201,7 @@ func newSMTP(url string, t Tuning) (Mailer, func(), error) {
 }
 
 // result turns a user's outcome into the rows of the state store.
-func result(user string, a Assignment, out UserOutcome) store.Result {
+func result(user string, a Assignment, out UserOutcome, dryRun bool) store.Result {
 	r := store.Result{
 		State: store.Succeeded, MigrationType: a.MigrationType,
 		TotalMeeting: len(out.Meetings), SucceededMeeting: out.Succeeded(), FailedMeeting: out.Failed(), SkippedMeeting: out.Skipped(),
@@ -219,12 +219,15 @@ func result(user string, a Assignment, out UserOutcome) store.Result {
 		r.State = store.Failed
 		r.LastMessage = fmt.Sprintf("%d of %d meetings failed; first: %s", len(failures), len(out.Meetings), failures[0])
 	} else {
-		r.LastMessage = fmt.Sprintf("%d meetings %s, %d skipped", r.SucceededMeeting, verb(a), r.SkippedMeeting)
+		r.LastMessage = fmt.Sprintf("%d meetings %s, %d skipped", r.SucceededMeeting, verb(a, dryRun), r.SkippedMeeting)
 	}
 	return r
 }
 
-func verb(a Assignment) string {
+func verb(a Assignment, dryRun bool) string {
+	if dryRun {
+		return "would be rewritten (dry run: nothing written or sent)"
+	}
 	if a.Mailbox == "onprem" {
 		return "rewritten (onprem: written back as files)"
 	}

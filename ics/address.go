@@ -1,6 +1,9 @@
 package ics
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // address returns the e-mail address of a CAL-ADDRESS value: lower case,
 // without "mailto:".
@@ -38,24 +41,51 @@ func isOrganizer(comp *Component, addrs []string) bool {
 // people returns the distinct attendee addresses of the components, the
 // organiser excluded, and the organiser's address.
 func people(comps []*Component) (attendees []string, organizer string) {
-	seen := map[string]bool{}
+	n := 0
 	for _, comp := range comps {
 		if p, ok := comp.Prop("ORGANIZER"); ok && organizer == "" {
 			organizer = address(p.Value)
 		}
+		for _, p := range comp.Props {
+			if p.Name == "ATTENDEE" {
+				n++
+			}
+		}
 	}
+	if n == 0 {
+		return nil, organizer
+	}
+	attendees = make([]string, 0, n)
 	for _, comp := range comps {
 		for _, p := range comp.Props {
 			if p.Name != "ATTENDEE" {
 				continue
 			}
-			a := address(p.Value)
-			if a == "" || a == organizer || seen[a] {
-				continue
+			if a := address(p.Value); a != "" && a != organizer {
+				attendees = append(attendees, a)
 			}
-			seen[a] = true
-			attendees = append(attendees, a)
 		}
 	}
+	attendees = firstOfEach(attendees)
+	if len(attendees) == 0 {
+		return nil, organizer
+	}
 	return attendees, organizer
+}
+
+// firstOfEach drops the repetitions of a list, keeping the first of each in
+// place. Lists without repetitions, the usual case, are checked on a
+// sorted copy instead of a set.
+func firstOfEach(list []string) []string {
+	sorted := slices.Clone(list)
+	slices.Sort(sorted)
+	if len(slices.Compact(sorted)) == len(list) {
+		return list
+	}
+	seen := make(map[string]bool, len(list))
+	return slices.DeleteFunc(list, func(a string) bool {
+		dup := seen[a]
+		seen[a] = true
+		return dup
+	})
 }

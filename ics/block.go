@@ -13,9 +13,10 @@ import (
 
 // plan is what a decided rewrite writes.
 type plan struct {
-	old    block.Block
-	spec   block.Spec
-	master *Component // the component old was found in, when in its text body
+	old     block.Block
+	spec    block.Spec
+	master  *Component // the component old was found in, when in its text body
+	oldLink string     // canonicalLink(old.JoinURL), set by rewrite
 }
 
 // onlineMeetingProps name the meeting's own join link, where present.
@@ -38,7 +39,7 @@ func (c *Calendar) findBlock(m *Meeting) (block.Block, bool) {
 // when it came from an HTML body).
 func (c *Calendar) findBlockIn(m *Meeting) (block.Block, *Component, bool) {
 	for _, comp := range m.Components() {
-		if b, ok := componentBlock(comp); ok {
+		if b, ok := c.componentBlock(comp); ok {
 			if _, hasText := comp.Prop("DESCRIPTION"); hasText {
 				return b, comp, true
 			}
@@ -48,27 +49,27 @@ func (c *Calendar) findBlockIn(m *Meeting) (block.Block, *Component, bool) {
 	return block.Block{}, nil, false
 }
 
-func componentBlock(comp *Component) (block.Block, bool) {
+func (c *Calendar) componentBlock(comp *Component) (block.Block, bool) {
 	if _, hasText := comp.Prop("DESCRIPTION"); hasText {
-		return textBlock(comp)
+		return c.textBlock(comp)
 	}
-	return htmlBlock(comp)
+	return c.htmlBlock(comp)
 }
 
-func textBlock(comp *Component) (block.Block, bool) {
+func (c *Calendar) textBlock(comp *Component) (block.Block, bool) {
 	p, ok := comp.Prop("DESCRIPTION")
 	if !ok {
 		return block.Block{}, false
 	}
-	return block.FindText(p.Text())
+	return c.finder.FindText(p.Text())
 }
 
-func htmlBlock(comp *Component) (block.Block, bool) {
+func (c *Calendar) htmlBlock(comp *Component) (block.Block, bool) {
 	p, ok := htmlBody(comp)
 	if !ok {
 		return block.Block{}, false
 	}
-	return block.FindHTML(p.Text())
+	return c.finder.FindHTML(p.Text())
 }
 
 // htmlBody returns the X-ALT-DESC that holds HTML.
@@ -90,7 +91,7 @@ func htmlBody(comp *Component) (Property, bool) {
 func (c *Calendar) ownsBlock(m *Meeting, b block.Block, organizer []string) bool {
 	links := meetingLinks(m.First())
 	if len(links) > 0 && !slices.ContainsFunc(links, func(l string) bool { return sameMeeting(l, b.JoinURL) }) {
-		inner := blockLinks(blockText(m, b))
+		inner := blockLinks(c.blockText(m, b))
 		if !slices.ContainsFunc(links, func(l string) bool {
 			return slices.ContainsFunc(inner, func(in string) bool { return sameMeeting(l, in) })
 		}) {
@@ -107,9 +108,9 @@ func (c *Calendar) ownsBlock(m *Meeting, b block.Block, organizer []string) bool
 
 // blockText returns the text of the block found in the meeting, from the
 // body findBlockIn found it in.
-func blockText(m *Meeting, b block.Block) string {
+func (c *Calendar) blockText(m *Meeting, b block.Block) string {
 	for _, comp := range m.Components() {
-		found, ok := componentBlock(comp)
+		found, ok := c.componentBlock(comp)
 		if !ok || found.Start != b.Start || found.End != b.End || found.JoinURL != b.JoinURL {
 			continue
 		}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/emersion/go-ical"
+
+	"github.com/mms-project/mms/ics/block"
 	"github.com/mms-project/mms/ics/tz"
 )
 
@@ -17,7 +20,9 @@ type Calendar struct {
 	roots      []*Component // top-level components (usually one VCALENDAR)
 	replace    map[int]string
 	insertions map[int]string // text inserted before a line
+	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
 	zones      *tz.Resolver
+	finder     block.Finder // links parsed while finding blocks, shared by the meetings
 }
 
 // Component is one BEGIN..END block.
@@ -26,9 +31,10 @@ type Component struct {
 	Props    []Property
 	Children []*Component
 	Parent   *Component
-	begin    int   // index of the BEGIN line
-	end      int   // index of the END line; -1 when it never ends
-	Err      error // what is wrong with this component, if anything
+	begin    int             // index of the BEGIN line
+	end      int             // index of the END line; -1 when it never ends
+	Err      error           // what is wrong with this component, if anything
+	asICal   *ical.Component // toICal's value, made once
 }
 
 // Parse reads an iCalendar file. It fails only when the data is not an
@@ -45,14 +51,17 @@ func Parse(name string, data []byte) (*Calendar, error) {
 	return c, c.check()
 }
 
-// build turns the lines into the component tree.
+// build turns the lines into the component tree. The properties of all
+// components share one array, and the unfolded text of all folded lines
+// one buffer.
 func (c *Calendar) build() {
 	var stack []*Component
+	a := c.newArena()
 	for i, l := range c.lines {
 		if l.blank {
 			continue
 		}
-		text := unfold(c.data[l.start:l.end])
+		text := a.unfold(c.data[l.start:l.end], l.folded)
 		p, err := parseProperty(text)
 		switch {
 		case err != nil:
@@ -62,6 +71,7 @@ func (c *Calendar) build() {
 			}
 		case p.Name == "BEGIN":
 			comp := &Component{Name: strings.ToUpper(strings.TrimSpace(p.Value)), begin: i, end: -1}
+			a.begin(len(stack))
 			if len(stack) > 0 {
 				comp.Parent = stack[len(stack)-1]
 				comp.Parent.Children = append(comp.Parent.Children, comp)
@@ -70,29 +80,31 @@ func (c *Calendar) build() {
 			}
 			stack = append(stack, comp)
 		case p.Name == "END":
-			stack = c.close(stack, strings.ToUpper(strings.TrimSpace(p.Value)), i)
+			stack = c.close(stack, strings.ToUpper(strings.TrimSpace(p.Value)), i, a)
 		case len(stack) > 0:
 			p.line = i
-			top := stack[len(stack)-1]
-			top.Props = append(top.Props, p)
+			a.add(len(stack)-1, p)
 		}
 	}
-	for _, comp := range stack {
+	for k, comp := range stack {
 		comp.fail(fmt.Errorf("%s: line %d: BEGIN:%s never ends (the file is truncated)", c.Name, c.lines[comp.begin].num, comp.Name))
+		comp.Props = a.props(k)
 	}
 }
 
 // close pops the stack up to the component that END names. Components it
 // closes on the way were never ended and are marked as failed.
-func (c *Calendar) close(stack []*Component, name string, i int) []*Component {
+func (c *Calendar) close(stack []*Component, name string, i int, a *arena) []*Component {
 	for k := len(stack) - 1; k >= 0; k-- {
 		if stack[k].Name != name {
 			continue
 		}
-		for _, open := range stack[k+1:] {
+		for j, open := range stack[k+1:] {
 			open.fail(fmt.Errorf("%s: line %d: BEGIN:%s is closed by END:%s at line %d", c.Name, c.lines[open.begin].num, open.Name, name, c.lines[i].num))
+			open.Props = a.props(k + 1 + j)
 		}
 		stack[k].end = i
+		stack[k].Props = a.props(k)
 		return stack[:k]
 	}
 	if len(stack) > 0 {

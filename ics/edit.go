@@ -1,7 +1,7 @@
 package ics
 
 import (
-	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -9,10 +9,15 @@ import (
 // exactly as written. The line is written again with CRLF, folded at 75
 // octets.
 func (c *Calendar) setValue(p Property, value string) {
+	c.setFolded(p, foldPieces(p.head, ":", value))
+}
+
+// setFolded replaces a property's line with a folded content line.
+func (c *Calendar) setFolded(p Property, folded string) {
 	if c.replace == nil {
 		c.replace = map[int]string{}
 	}
-	c.replace[p.line] = fold(p.head + ":" + value)
+	c.replace[p.line] = folded
 }
 
 // insertBefore adds a content line before the line at index i.
@@ -34,26 +39,42 @@ func (c *Calendar) Bytes() []byte {
 	if !c.Edited() {
 		return []byte(c.data)
 	}
-	var b bytes.Buffer
-	b.Grow(len(c.data) + c.growth())
+	b := make([]byte, 0, len(c.data)+c.growth())
 	prev := 0
-	for i, l := range c.lines {
-		ins, inserted := c.insertions[i]
-		rep, replaced := c.replace[i]
-		if !inserted && !replaced {
-			continue
-		}
-		b.WriteString(c.data[prev:l.start])
-		b.WriteString(ins)
-		if replaced {
-			b.WriteString(rep)
+	for _, i := range c.editedLines() {
+		l := c.lines[i]
+		b = append(b, c.data[prev:l.start]...)
+		b = append(b, c.insertions[i]...)
+		if rep, replaced := c.replace[i]; replaced {
+			b = append(b, rep...)
 		} else {
-			b.WriteString(c.data[l.start:l.end])
+			b = append(b, c.data[l.start:l.end]...)
 		}
 		prev = l.end
 	}
-	b.WriteString(c.data[prev:])
-	return b.Bytes()
+	return append(b, c.data[prev:]...)
+}
+
+// editedLines returns the indexes of the lines replaced or with text
+// inserted before them, in order.
+func (c *Calendar) editedLines() []int {
+	idx := make([]int, 0, len(c.replace)+len(c.insertions))
+	for i := range c.replace {
+		idx = append(idx, i)
+	}
+	for i := range c.insertions {
+		if _, replaced := c.replace[i]; !replaced {
+			idx = append(idx, i)
+		}
+	}
+	slices.Sort(idx)
+	for len(idx) > 0 && idx[0] < 0 { // never happens: edits are made on lines that exist
+		idx = idx[1:]
+	}
+	for len(idx) > 0 && idx[len(idx)-1] >= len(c.lines) {
+		idx = idx[:len(idx)-1]
+	}
+	return idx
 }
 
 // growth is how many bytes the edits add, at most.
@@ -68,16 +89,19 @@ func (c *Calendar) growth() int {
 	return max(n, 0)
 }
 
-// raw returns the lines begin..end (inclusive) with edits applied.
-func (c *Calendar) raw(begin, end int) string {
+// unmarkedRaw returns the lines begin..end (inclusive) with edits applied,
+// except the marks of SetScheduleAgentClient.
+func (c *Calendar) unmarkedRaw(begin, end int) string {
 	var b strings.Builder
 	for i := begin; i <= end; i++ {
 		b.WriteString(c.insertions[i])
-		if rep, ok := c.replace[i]; ok {
+		if text, ok := c.unmarked[i]; ok {
+			b.WriteString(text)
+		} else if rep, ok := c.replace[i]; ok {
 			b.WriteString(rep)
-			continue
+		} else {
+			b.WriteString(c.data[c.lines[i].start:c.lines[i].end])
 		}
-		b.WriteString(c.data[c.lines[i].start:c.lines[i].end])
 	}
 	return b.String()
 }

@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -13,35 +14,81 @@ const foldWidth = 75 // octets per physical line, line ending excluded
 // exporters write them inside values) is written as the escape \n, so the
 // line stays one content line.
 func fold(text string) string {
-	if strings.ContainsAny(text, "\r\n") {
-		text = rawBreaks.Replace(text)
+	return foldPieces(text)
+}
+
+// foldPieces folds the content line that is the concatenation of pieces,
+// as fold does, without joining them first.
+func foldPieces(pieces ...string) string {
+	for i, p := range pieces {
+		if strings.ContainsAny(p, "\r\n") { // rare: copy, never edit the caller's slice
+			pieces = slices.Clone(pieces)
+			for j := i; j < len(pieces); j++ {
+				pieces[j] = rawBreaks.Replace(pieces[j])
+			}
+			break
+		}
 	}
+	r := rope(pieces)
+	n := r.len()
 	var b strings.Builder
-	b.Grow(len(text) + len(text)/foldWidth*3 + 2)
-	width := foldWidth
-	for len(text) > width {
-		cut := foldCut(text, width)
-		b.WriteString(text[:cut])
+	b.Grow(n + n/foldWidth*3 + 2)
+	start, width := 0, foldWidth
+	for n-start > width {
+		cut := r.foldCut(start, width)
+		r.writeTo(&b, start, start+cut)
 		b.WriteString("\r\n ")
-		text = text[cut:]
+		start += cut
 		width = foldWidth - 1
 	}
-	b.WriteString(text)
+	r.writeTo(&b, start, n)
 	b.WriteString("\r\n")
 	return b.String()
 }
 
 var rawBreaks = strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\n`)
 
-// foldCut returns where to cut text so the piece is at most width octets and
-// ends neither inside a UTF-8 character nor between '\' and its escaped
-// character.
-func foldCut(text string, width int) int {
+// rope is a string held as consecutive pieces.
+type rope []string
+
+func (r rope) len() int {
+	n := 0
+	for _, p := range r {
+		n += len(p)
+	}
+	return n
+}
+
+// at returns the byte at offset i.
+func (r rope) at(i int) byte {
+	for _, p := range r {
+		if i < len(p) {
+			return p[i]
+		}
+		i -= len(p)
+	}
+	panic("ics: rope offset out of range")
+}
+
+// writeTo writes the bytes from offset i to j.
+func (r rope) writeTo(b *strings.Builder, i, j int) {
+	for _, p := range r {
+		if i < len(p) && j > 0 {
+			b.WriteString(p[max(i, 0):min(j, len(p))])
+		}
+		i, j = i-len(p), j-len(p)
+	}
+}
+
+// foldCut returns where to cut the text that starts at offset start so the
+// piece is at most width octets and ends neither inside a UTF-8 character
+// nor between '\' and its escaped character.
+func (r rope) foldCut(start, width int) int {
 	cut := width
-	for cut > 0 && !utf8.RuneStart(text[cut]) {
+	for cut > 0 && !utf8.RuneStart(r.at(start+cut)) {
 		cut--
 	}
-	if backslashes(text[:cut])%2 == 1 {
+	if r.backslashes(start, start+cut)%2 == 1 {
 		cut--
 	}
 	if cut == 0 { // cannot happen for valid input; never loop forever
@@ -50,10 +97,10 @@ func foldCut(text string, width int) int {
 	return cut
 }
 
-// backslashes counts the '\' at the end of s.
-func backslashes(s string) int {
+// backslashes counts the '\' that end the text from offset i to j.
+func (r rope) backslashes(i, j int) int {
 	n := 0
-	for n < len(s) && s[len(s)-1-n] == '\\' {
+	for j-1-n >= i && r.at(j-1-n) == '\\' {
 		n++
 	}
 	return n

@@ -15,10 +15,10 @@ func (c *Calendar) Request(changed []*Component) []byte {
 	var b strings.Builder
 	b.WriteString(requestHead)
 	for _, zone := range c.zonesUsed(changed) {
-		b.WriteString(crlf(c.raw(zone.begin, zone.end)))
+		b.WriteString(crlf(c.unmarkedRaw(zone.begin, zone.end)))
 	}
 	for _, comp := range changed {
-		b.WriteString(crlf(c.raw(comp.begin, comp.end)))
+		b.WriteString(crlf(c.unmarkedRaw(comp.begin, comp.end)))
 	}
 	b.WriteString("END:VCALENDAR\r\n")
 	return []byte(b.String())

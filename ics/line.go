@@ -18,7 +18,7 @@ type line struct {
 // line that cannot start a content line (no NAME followed by ';' or ':')
 // also continues it: some exporters write raw line breaks inside a value.
 func splitLines(data string, from int) []line {
-	lines := make([]line, 0, strings.Count(data[from:], "\n")+1)
+	lines := make([]line, 0, lineStarts(data[from:]))
 	num := 1
 	for pos := from; pos < len(data); {
 		end := physicalEnd(data, pos)
@@ -38,6 +38,22 @@ func splitLines(data string, from int) []line {
 	return lines
 }
 
+// lineStarts counts the physical lines that do not start with a space or
+// a TAB: at least as many as the content lines.
+func lineStarts(data string) int {
+	n := 1
+	for {
+		k := strings.IndexByte(data, '\n')
+		if k < 0 {
+			return n
+		}
+		data = data[k+1:]
+		if data != "" && data[0] != ' ' && data[0] != '\t' {
+			n++
+		}
+	}
+}
+
 // physicalEnd returns the offset just past the '\n' that ends the physical
 // line starting at pos, or len(data).
 func physicalEnd(data string, pos int) int {
@@ -49,7 +65,12 @@ func physicalEnd(data string, pos int) int {
 }
 
 func isBlank(text string) bool {
-	return strings.TrimRight(text, "\r\n") == ""
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\r' && text[i] != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 // continues reports whether a physical line belongs to the content line
@@ -78,28 +99,32 @@ func startsContentLine(text string) bool {
 // by one space or TAB disappears; a raw line break inside a value is kept as
 // a single '\n'. The final line ending is dropped.
 func unfold(raw string) string {
-	raw = trimEOL(raw)
-	if !strings.Contains(raw, "\n") {
-		return raw
+	if !strings.Contains(trimEOL(raw), "\n") {
+		return trimEOL(raw)
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c == '\r' && i+1 < len(raw) && raw[i+1] == '\n' {
-			continue
-		}
-		if c != '\n' {
-			b.WriteByte(c)
-			continue
-		}
-		if i+1 < len(raw) && (raw[i+1] == ' ' || raw[i+1] == '\t') {
-			i++ // drop the fold's white space
-			continue
-		}
-		b.WriteByte('\n')
-	}
+	writeUnfolded(&b, raw)
 	return b.String()
+}
+
+// writeUnfolded writes what unfold returns.
+func writeUnfolded(b *strings.Builder, raw string) {
+	raw = trimEOL(raw)
+	for {
+		k := strings.IndexByte(raw, '\n')
+		if k < 0 {
+			b.WriteString(raw)
+			return
+		}
+		b.WriteString(strings.TrimSuffix(raw[:k], "\r"))
+		raw = raw[k+1:]
+		if raw != "" && (raw[0] == ' ' || raw[0] == '\t') {
+			raw = raw[1:] // drop the fold's white space
+		} else {
+			b.WriteByte('\n')
+		}
+	}
 }
 
 func trimEOL(s string) string {

@@ -79,6 +79,7 @@ func TestFold(t *testing.T) {
 		"DESCRIPTION:" + strings.Repeat("å", 100),
 		"DESCRIPTION:" + strings.Repeat("a", 62) + `\n` + strings.Repeat("b", 100),
 		"DESCRIPTION:" + strings.Repeat("漢字", 60) + "🙂🙂🙂",
+		"DESCRIPTION:" + strings.Repeat(`a\\\\\\,`, 30),
 		"SHORT:x",
 	} {
 		out := fold(in)
@@ -100,6 +101,13 @@ func TestFold(t *testing.T) {
 		if got := unfold(out); got != in {
 			t.Fatalf("unfold(fold(x)) = %q, want %q", got, in)
 		}
+		for i := 0; i <= len(in); i += 7 { // folding pieces is folding their concatenation
+			for j := i; j <= len(in); j += 13 {
+				if got := foldPieces(in[:i], "", in[i:j], in[j:]); got != out {
+					t.Fatalf("foldPieces split at %d and %d = %q, want %q", i, j, got, out)
+				}
+			}
+		}
 	}
 }
 
@@ -110,6 +118,21 @@ func TestSpliceKeepsEscapesOutsideTheSpan(t *testing.T) {
 	got := spliceText(value, start, start+len("BLOCK"), "new, block\n")
 	if want := `Hej\, världen\; 漢字\nnew\, block\n\nslut\,`; got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+// escape writes what RFC 5545 TEXT escaping with CRLF or LF as a line
+// break gives, and unescapeText reads it back.
+func TestEscape(t *testing.T) {
+	reference := strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`)
+	for _, in := range []string{"", "plain", `a\b;c,d`, "x\r\ny\nz\r", "\r\r\n\n", "漢字, 🙂; \\", strings.Repeat("a,b;", 40)} {
+		got := escape(in)
+		if want := reference.Replace(in); got != want {
+			t.Errorf("escape(%q) = %q, want %q", in, got, want)
+		}
+		if back := unescapeText(got); back != strings.ReplaceAll(in, "\r\n", "\n") {
+			t.Errorf("unescapeText(escape(%q)) = %q", in, back)
+		}
 	}
 }
 
@@ -244,6 +267,68 @@ func TestFoldEscapesRawBreaks(t *testing.T) {
 	} {
 		if got := fold(in); got != want {
 			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// escapedOffsets and unescapeText agree with walks of every byte.
+func TestEscapedOffsetsAgreeWithAWalk(t *testing.T) {
+	walk := func(value string, start, end int) (int, int) { // the escape rules, byte by byte
+		s, e := -1, -1
+		u := 0
+		for i := 0; ; i++ {
+			if u == start && s < 0 {
+				s = i
+			}
+			if u == end {
+				e = i
+				break
+			}
+			if i >= len(value) {
+				break
+			}
+			if value[i] == '\\' && i+1 < len(value) {
+				i++
+			}
+			u++
+		}
+		if s < 0 {
+			s = len(value)
+		}
+		if e < 0 {
+			e = len(value)
+		}
+		return s, e
+	}
+	unescape := func(s string) string { // the escape rules, byte by byte
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			switch {
+			case s[i] != '\\' || i+1 == len(s):
+				b.WriteByte(s[i])
+			case s[i+1] == 'n' || s[i+1] == 'N':
+				b.WriteByte('\n')
+				i++
+			default:
+				b.WriteByte(s[i+1])
+				i++
+			}
+		}
+		return b.String()
+	}
+	for _, v := range []string{"", "a", `\`, `\\`, `a\nb`, `\,\;\\\n`, `abc\`, `x\Ny\\`, `漢\,字\`, `\\\\\\`, "plain text with no escapes"} {
+		if got, want := unescapeText(v), unescape(v); got != want {
+			t.Fatalf("unescapeText(%q) = %q, want %q", v, got, want)
+		}
+		n := len(unescapeText(v)) + 2
+		for start := 0; start <= n; start++ {
+			for end := 0; end <= n; end++ {
+				gs, ge := escapedOffsets(v, start, end)
+				ws, we := walk(v, start, end)
+				if gs != ws || ge != we {
+					t.Fatalf("escapedOffsets(%q, %d, %d) = %d, %d, want %d, %d", v, start, end, gs, ge, ws, we)
+				}
+			}
 		}
 	}
 }

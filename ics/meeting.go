@@ -71,7 +71,7 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 		ev.fail(fmt.Errorf("%s: line %d: VEVENT has no UID", c.Name, c.Line(ev)))
 	}
 	for _, p := range ev.Props {
-		if strings.Contains(strings.ToUpper(p.head), "ENCODING=QUOTED-PRINTABLE") {
+		if quotedPrintable(p.head) {
 			ev.fail(fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name))
 		}
 	}
@@ -80,16 +80,69 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 	}
 }
 
-// timeProps are the properties dates and recurrence are read from.
-var timeProps = map[string]bool{"DTSTART": true, "DTEND": true, "RRULE": true, "RDATE": true, "EXDATE": true,
-	"RECURRENCE-ID": true, "STATUS": true, "TZID": true, "TZOFFSETFROM": true, "TZOFFSETTO": true, "DURATION": true}
+// quotedPrintable reports whether a head, upper-cased, says
+// ENCODING=QUOTED-PRINTABLE; an ASCII head is not copied.
+func quotedPrintable(head string) bool {
+	const enc, qp = "ENCODING", "QUOTED-PRINTABLE"
+	if hasNonASCII(head) {
+		return strings.Contains(strings.ToUpper(head), enc+"="+qp)
+	}
+	for i := strings.IndexByte(head, '='); i >= 0; {
+		if i >= len(enc) && i+1+len(qp) <= len(head) && asciiUpperEqual(head[i-len(enc):i], enc) && asciiUpperEqual(head[i+1:i+1+len(qp)], qp) {
+			return true
+		}
+		k := strings.IndexByte(head[i+1:], '=')
+		if k < 0 {
+			break
+		}
+		i += k + 1
+	}
+	return false
+}
+
+func hasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiUpperEqual reports whether the ASCII string s, upper-cased, is upper.
+func asciiUpperEqual(s, upper string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != upper[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isTimeProp tells the properties dates and recurrence are read from.
+func isTimeProp(name string) bool {
+	switch name {
+	case "DTSTART", "DTEND", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "STATUS", "TZID", "TZOFFSETFROM", "TZOFFSETTO", "DURATION":
+		return true
+	}
+	return false
+}
 
 // toICal converts a component (and its children) to a go-ical value with
-// the properties dates and recurrence need. It is never encoded.
+// the properties dates and recurrence need, once: the value is only read,
+// never changed or encoded.
 func (comp *Component) toICal() *ical.Component {
+	if comp.asICal != nil {
+		return comp.asICal
+	}
 	out := &ical.Component{Name: comp.Name, Props: ical.Props{}}
+	comp.asICal = out
 	for _, p := range comp.Props {
-		if timeProps[p.Name] {
+		if isTimeProp(p.Name) {
 			out.Props[p.Name] = append(out.Props[p.Name], p.toICal())
 		}
 	}

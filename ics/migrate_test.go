@@ -321,3 +321,23 @@ func propText(t *testing.T, cal, name string) string {
 	}
 	return p.Text()
 }
+
+// Exchange writes TZID without quotes; as the last parameter of its line it
+// still names the zone (09:30 in Stockholm is 08:30 UTC, before now), and
+// the request carries that zone.
+func TestUnquotedTZIDIsRead(t *testing.T) {
+	src := strings.Replace(calendar(future(event{start: "20260115T093000", body: teamsBody(oldJoin)})),
+		`DTSTART;TZID="W. Europe Standard Time"`, `DTSTART;TZID=W. Europe Standard Time`, 1)
+	_, res := migrateOne(t, src, testRules, newTeams)
+	if res.Skipped != Past || !res.Start.Equal(time.Date(2026, 1, 15, 8, 30, 0, 0, time.UTC)) {
+		t.Fatalf("Skipped=%q Start=%v Err=%v, want past at 08:30 UTC", res.Skipped, res.Start, res.Err)
+	}
+	src = strings.Replace(src, "20260115T093000", "20260115T110000", 1)
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("Skipped=%q Err=%v, want rewritten", res.Skipped, res.Err)
+	}
+	if req := string(cal.Request(res.Changed)); !strings.Contains(req, "BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\n") {
+		t.Fatalf("request without the event's time zone:\n%s", req)
+	}
+}

@@ -19,9 +19,8 @@ type Property struct {
 // parsed on demand: most lines never need them.
 func (p Property) Params() ical.Params {
 	params := ical.Params{}
-	head := p.head + ":" // the ':' that ends the last parameter's value
-	for pos := len(p.Name); pos < len(head) && head[pos] == ';'; {
-		next, err := parseParam(head, pos+1, params)
+	for pos := len(p.Name); pos < len(p.head) && p.head[pos] == ';'; {
+		next, err := parseParam(p.head, pos+1, params, true)
 		if err != nil {
 			break
 		}
@@ -41,14 +40,14 @@ func (p Property) Param(name string) string {
 // parseProperty splits an unfolded content line into name, parameters and
 // value. Quoted parameter values may hold ':', ';' and ','.
 func parseProperty(text string) (Property, error) {
-	nameEnd := strings.IndexAny(text, ";:")
+	nameEnd := indexByte2(text, ';', ':')
 	if nameEnd <= 0 {
 		return Property{}, fmt.Errorf("not a content line (no NAME: or NAME;): %q", clip(text, 40))
 	}
 	p := Property{Name: strings.ToUpper(text[:nameEnd])}
 	pos := nameEnd
 	for pos < len(text) && text[pos] == ';' {
-		next, err := parseParam(text, pos+1, nil)
+		next, err := parseParam(text, pos+1, nil, false)
 		if err != nil {
 			return Property{}, fmt.Errorf("%s: %w", p.Name, err)
 		}
@@ -63,18 +62,23 @@ func parseProperty(text string) (Property, error) {
 }
 
 // parseParam reads NAME=value[,value...] starting at pos and returns the
-// offset of the ';' or ':' that follows.
-func parseParam(text string, pos int, params ical.Params) (int, error) {
+// offset of the ';' or ':' that follows. In a head (a line without its
+// ':' and value), the end of the text also ends the last parameter.
+func parseParam(text string, pos int, params ical.Params, head bool) (int, error) {
 	eq := strings.IndexByte(text[pos:], '=')
 	if eq <= 0 {
 		return 0, fmt.Errorf("parameter without '=' at %q", clip(text[pos:], 30))
 	}
-	name := strings.ToUpper(text[pos : pos+eq])
+	raw := text[pos : pos+eq]
+	name := ""
+	if params != nil {
+		name = strings.ToUpper(raw)
+	}
 	pos += eq + 1
 	for {
-		value, next, err := paramValue(text, pos)
+		value, next, err := paramValue(text, pos, head)
 		if err != nil {
-			return 0, fmt.Errorf("parameter %s: %w", name, err)
+			return 0, fmt.Errorf("parameter %s: %w", strings.ToUpper(raw), err)
 		}
 		if params != nil {
 			params[name] = append(params[name], value)
@@ -86,7 +90,7 @@ func parseParam(text string, pos int, params ical.Params) (int, error) {
 	}
 }
 
-func paramValue(text string, pos int) (string, int, error) {
+func paramValue(text string, pos int, head bool) (string, int, error) {
 	if pos < len(text) && text[pos] == '"' {
 		end := strings.IndexByte(text[pos+1:], '"')
 		if end < 0 {
@@ -94,11 +98,34 @@ func paramValue(text string, pos int) (string, int, error) {
 		}
 		return text[pos+1 : pos+1+end], pos + end + 2, nil
 	}
-	end := strings.IndexAny(text[pos:], ",;:")
-	if end < 0 {
+	end := indexParamEnd(text[pos:])
+	switch {
+	case end < 0 && head:
+		return text[pos:], len(text), nil
+	case end < 0:
 		return "", 0, fmt.Errorf("no ':' before the value")
 	}
 	return text[pos : pos+end], pos + end, nil
+}
+
+// indexByte2 returns the offset of the first a or b in s, or -1.
+func indexByte2(s string, a, b byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == a || s[i] == b {
+			return i
+		}
+	}
+	return -1
+}
+
+// indexParamEnd returns the offset of the first ',', ';' or ':' in s, or -1.
+func indexParamEnd(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ',' || c == ';' || c == ':' {
+			return i
+		}
+	}
+	return -1
 }
 
 // Text returns the value with iCalendar text escapes resolved.
@@ -113,7 +140,12 @@ func clip(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// toICal returns the property as a go-ical value, for dates and recurrence.
+// toICal returns the property as a go-ical value, for dates and recurrence
+// (which only read it: a property without parameters gets no map).
 func (p Property) toICal() ical.Prop {
-	return ical.Prop{Name: p.Name, Params: p.Params(), Value: p.Value}
+	prop := ical.Prop{Name: p.Name, Value: p.Value}
+	if strings.IndexByte(p.head, ';') >= 0 {
+		prop.Params = p.Params()
+	}
+	return prop
 }

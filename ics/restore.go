@@ -94,7 +94,7 @@ func (c *Calendar) restamped(o, k *Component, stamp time.Time) (string, error) {
 	if p, ok := o.Prop("LAST-MODIFIED"); ok {
 		c.setValue(p, ts)
 	}
-	return c.raw(o.begin, o.end), nil
+	return c.unmarkedRaw(o.begin, o.end), nil // c is the parsed original: it has no marks
 }
 
 // replaceComponent writes text in place of a component's lines.

@@ -13,6 +13,8 @@ import (
 // not past, and records the edits. It returns the components it changed.
 func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
 	var changed []*Component
+	blocks := &rendered{spec: p.spec}
+	p.oldLink = canonicalLink(p.old.JoinURL)
 	for _, comp := range m.Components() {
 		if comp != m.Master {
 			past, err := c.isPast(comp, r)
@@ -23,7 +25,7 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
 				continue
 			}
 		}
-		ok, err := c.rewriteComponent(comp, r, p)
+		ok, err := c.rewriteComponent(comp, r, p, blocks)
 		if err != nil {
 			return nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(comp), m.UID, err)
 		}
@@ -39,41 +41,67 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
 
 // rewriteComponent replaces the block of one component's bodies and updates
 // what goes with it. It reports whether the component holds a block.
-func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan) (bool, error) {
+func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan, blocks *rendered) (bool, error) {
 	text, hasText := comp.Prop("DESCRIPTION")
-	html, hasHTML := htmlBody(comp)
 	tb, inText := block.Block{}, false
 	switch {
 	case comp == p.master:
 		tb, inText = p.old, true // found while deciding
 	case hasText:
-		tb, inText = block.FindText(text.Text())
+		tb, inText = c.finder.SpanText(text.Text())
 	}
+	if hasText && !inText {
+		return false, nil
+	}
+	html, hasHTML := htmlBody(comp)
 	hb, inHTML := block.Block{}, false
 	if hasHTML {
-		hb, inHTML = block.FindHTML(html.Text())
+		hb, inHTML = c.finder.SpanHTML(html.Text())
 	}
-	if (hasText && !inText) || (!hasText && !inHTML) {
+	if !hasText && !inHTML {
 		return false, nil
 	}
 	if inText && hasHTML && !inHTML {
 		return false, fmt.Errorf("the block in DESCRIPTION has no counterpart in X-ALT-DESC; left alone so the two bodies do not disagree")
 	}
 	if inText {
-		c.spliceBlock(text, tb, block.RenderText(p.spec))
+		c.spliceBlock(text, tb, blocks.text())
 	}
 	if inHTML {
-		c.spliceBlock(html, hb, block.RenderHTML(p.spec))
+		c.spliceBlock(html, hb, blocks.html())
 	}
 	c.updateLinks(comp, p)
 	c.updateLocation(comp, p)
 	return true, c.bump(comp, r.Stamp)
 }
 
-// spliceBlock writes a property again with its block replaced; every byte
-// outside the block keeps its escaping.
-func (c *Calendar) spliceBlock(p Property, b block.Block, replacement string) {
-	c.setValue(p, spliceText(p.Value, b.Start, b.End, replacement))
+// rendered renders the new block of one meeting once, for all of its
+// components, escaped as a TEXT value.
+type rendered struct {
+	spec              block.Spec
+	plain, markup     string
+	hasPlain, hasHTML bool
+}
+
+func (r *rendered) text() string {
+	if !r.hasPlain {
+		r.plain, r.hasPlain = escape(block.RenderText(r.spec)), true
+	}
+	return r.plain
+}
+
+func (r *rendered) html() string {
+	if !r.hasHTML {
+		r.markup, r.hasHTML = escape(block.RenderHTML(r.spec)), true
+	}
+	return r.markup
+}
+
+// spliceBlock writes a property again with its block replaced by an
+// escaped replacement; every byte outside the block keeps its escaping.
+func (c *Calendar) spliceBlock(p Property, b block.Block, escaped string) {
+	before, after := spliceParts(p.Value, b.Start, b.End)
+	c.setFolded(p, foldPieces(p.head, ":", before, escaped, after))
 }
 
 // updateLinks points the online-meeting properties that named the old join
@@ -81,7 +109,7 @@ func (c *Calendar) spliceBlock(p Property, b block.Block, replacement string) {
 func (c *Calendar) updateLinks(comp *Component, p plan) {
 	for _, name := range onlineMeetingProps {
 		for _, prop := range comp.All(name) {
-			if sameLink(prop.Text(), p.old.JoinURL) {
+			if canonicalLink(prop.Text()) == p.oldLink {
 				c.setValue(prop, escape(p.spec.JoinURL))
 			}
 		}
@@ -115,7 +143,7 @@ func (c *Calendar) updateLocation(comp *Component, p plan) {
 	}
 	v := strings.TrimSpace(loc.Text())
 	switch {
-	case v != "" && sameLink(v, p.old.JoinURL) && p.old.JoinURL != p.spec.JoinURL:
+	case v != "" && p.old.JoinURL != p.spec.JoinURL && canonicalLink(v) == p.oldLink:
 		c.setValue(loc, escape(p.spec.JoinURL))
 	case serviceNames[strings.ToLower(v)] != "" && p.old.Provider != p.spec.Provider:
 		c.setValue(loc, escape(locationName(p.spec.Provider)))

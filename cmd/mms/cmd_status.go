@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -35,6 +38,9 @@ func statusCommand(out io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := storeExists(cmd.String("db")); err != nil {
+				return err
+			}
 			st, err := store.Open(ctx, cmd.String("db"))
 			if err != nil {
 				return err
@@ -60,11 +66,13 @@ func statusCommand(out io.Writer) *cli.Command {
 }
 
 func statusFilter(cmd *cli.Command) (store.Filter, error) {
-	f := store.Filter{BatchID: cmd.String("batch"), UserID: cmd.String("user"), State: cmd.String("state")}
-	switch f.State {
-	case "", store.Pending, store.InProgress, store.Failed, store.Succeeded, store.NotTriggered:
-	default:
-		return f, fmt.Errorf("--state %q: use Pending, InProgress, Failed, Succeeded or NotTriggered", f.State)
+	f := store.Filter{BatchID: cmd.String("batch"), UserID: cmd.String("user")}
+	if v := cmd.String("state"); v != "" {
+		i := slices.IndexFunc(store.States(), func(s string) bool { return strings.EqualFold(s, v) })
+		if i < 0 {
+			return f, fmt.Errorf("--state %q: use Pending, InProgress, Failed, Succeeded or NotTriggered", v)
+		}
+		f.State = store.States()[i]
 	}
 	for _, t := range []struct {
 		flag string
@@ -94,15 +102,47 @@ func statusRow(u store.User) []string {
 		u.CreatedAt.Format(time.RFC3339), u.ModifiedAt.Format(time.RFC3339), u.CorrelationID, u.BatchID}
 }
 
+// statusJSON is one user as `--format json` writes it: the columns of
+// statusColumns, counts as numbers.
+type statusJSON struct {
+	UserID           string `json:"UserId"`
+	State            string `json:"State"`
+	MigrationType    string `json:"MigrationType"`
+	TotalMeeting     int    `json:"TotalMeeting"`
+	SucceededMeeting int    `json:"SucceededMeeting"`
+	FailedMeeting    int    `json:"FailedMeeting"`
+	SkippedMeeting   int    `json:"SkippedMeeting"`
+	InvitesUpdate    int    `json:"InvitesUpdate"`
+	RetryCount       int    `json:"RetryCount"`
+	LastMessage      string `json:"LastMessage"`
+	CreateDate       string `json:"CreateDate"`
+	ModifiedDate     string `json:"ModifiedDate"`
+	CorrelationID    string `json:"CorrelationId"`
+	BatchID          string `json:"BatchId"`
+}
+
+// storeExists refuses to read a SQLite state store that is not there:
+// opening it would create an empty one.
+func storeExists(dsn string) error {
+	if dsn == "" {
+		dsn = store.DefaultDSN
+	}
+	if store.IsPostgres(dsn) {
+		return nil
+	}
+	if _, err := os.Stat(dsn); err != nil {
+		return fmt.Errorf("state store %s: %w; mms run (or mms start) creates it, or give --db the one they used", dsn, err)
+	}
+	return nil
+}
+
 func printUsers(out io.Writer, users []store.User, format string) error {
 	switch format {
 	case "json":
-		rows := make([]map[string]string, len(users))
+		rows := make([]statusJSON, len(users))
 		for i, u := range users {
-			rows[i] = map[string]string{}
-			for j, v := range statusRow(u) {
-				rows[i][statusColumns[j]] = v
-			}
+			rows[i] = statusJSON{u.UserID, u.State, u.MigrationType, u.TotalMeeting, u.SucceededMeeting, u.FailedMeeting, u.SkippedMeeting,
+				u.InvitesUpdate, u.RetryCount, u.LastMessage, u.CreatedAt.Format(time.RFC3339), u.ModifiedAt.Format(time.RFC3339), u.CorrelationID, u.BatchID}
 		}
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
@@ -135,8 +175,11 @@ func printUsers(out io.Writer, users []store.User, format string) error {
 }
 
 func printSummary(out io.Writer, users []store.User, format string) error {
-	states := []string{store.Pending, store.InProgress, store.Failed, store.Succeeded, store.NotTriggered}
+	states := store.States()
 	counts := map[string]int{}
+	for _, s := range states {
+		counts[s] = 0
+	}
 	for _, u := range users {
 		counts[u.State]++
 	}

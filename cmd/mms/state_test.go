@@ -253,7 +253,7 @@ func TestStatusMatchesTheTables(t *testing.T) {
 	defer st.Close()
 	b, _ := st.LatestBatch(ctx)
 	rows, _ := st.Users(ctx, store.Filter{BatchID: b.ID})
-	var got []map[string]string
+	var got []map[string]any
 	if err := json.Unmarshal([]byte(mms(t, "status", "--format", "json", "--db", db).stdout), &got); err != nil || len(got) != len(rows) {
 		t.Fatalf("status json: %d rows (%v), store %d", len(got), err, len(rows))
 	}
@@ -263,9 +263,12 @@ func TestStatusMatchesTheTables(t *testing.T) {
 			"InvitesUpdate": strconv.Itoa(u.InvitesUpdate), "RetryCount": strconv.Itoa(u.RetryCount), "LastMessage": u.LastMessage,
 			"CreateDate": u.CreatedAt.Format(time.RFC3339), "ModifiedDate": u.ModifiedAt.Format(time.RFC3339), "CorrelationId": u.CorrelationID, "BatchId": b.ID}
 		for k, v := range want {
-			if got[i][k] != v {
-				t.Errorf("status row %d %s = %q, store says %q", i, k, got[i][k], v)
+			if fmt.Sprint(got[i][k]) != v {
+				t.Errorf("status row %d %s = %v, store says %q", i, k, got[i][k], v)
 			}
+		}
+		if _, isNumber := got[i]["TotalMeeting"].(float64); !isNumber {
+			t.Errorf("status row %d: TotalMeeting %#v is not a JSON number", i, got[i]["TotalMeeting"])
 		}
 	}
 	csvRows := readCSVText(t, mms(t, "status", "--format", "csv", "--db", db).stdout)
@@ -279,7 +282,22 @@ func TestStatusMatchesTheTables(t *testing.T) {
 			t.Errorf("summary line for %s (%d) missing:\n%s", state, sum[state], text)
 		}
 	}
-	failed := readCSVText(t, mms(t, "status", "--state", "Failed", "--format", "csv", "--db", db).stdout)
+	var counts map[string]int
+	if err := json.Unmarshal([]byte(mms(t, "status", "--summary", "--format", "json", "--db", db).stdout), &counts); err != nil || len(counts) != len(store.States()) {
+		t.Errorf("summary json %v (%v): want every state, zeros included", counts, err)
+	}
+	for state, n := range sum {
+		if counts[state] != n {
+			t.Errorf("summary json %s = %d, store says %d", state, counts[state], n)
+		}
+	}
+	if missing := mms(t, "status", "--db", filepath.Join(work, "none.db")); missing.code != 1 || !strings.Contains(missing.stderr, "none.db") {
+		t.Errorf("status of a store that is not there: exit %d, %s", missing.code, missing.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(work, "none.db")); err == nil {
+		t.Error("status created a state store")
+	}
+	failed := readCSVText(t, mms(t, "status", "--state", "failed", "--format", "csv", "--db", db).stdout)
 	if len(failed) != sum[store.Failed] || len(failed) != 1 || failed[0]["UserId"] != "user00003@contoso.com" ||
 		!strings.Contains(failed[0]["LastMessage"], "vCalendar 1.0") {
 		t.Errorf("--state Failed: %v", failed)

@@ -62,8 +62,19 @@ type Spec struct {
 // break included), so RenderText's output, which ends with a line break,
 // can replace it line for line.
 func FindText(text string) (Block, bool) {
-	v := plainView(text)
-	b, r, ok := find(v)
+	return findText(nil, text, true)
+}
+
+// SpanText finds the block FindText finds but reads only its Provider and
+// span: what a caller that already knows the block's fields needs to
+// splice a new block in.
+func SpanText(text string) (Block, bool) {
+	return findText(nil, text, false)
+}
+
+func findText(c linkCache, text string, full bool) (Block, bool) {
+	v := plainView(c, text)
+	b, r, ok := find(v, full)
 	if !ok {
 		return Block{}, false
 	}
@@ -80,8 +91,18 @@ func FindText(text string) (Block, bool) {
 // the block, the span narrows to keep the text and may then cut through an
 // element.
 func FindHTML(html string) (Block, bool) {
-	v := htmlView(html)
-	b, r, ok := find(v)
+	return findHTML(nil, html, true)
+}
+
+// SpanHTML finds the block FindHTML finds but reads only its Provider and
+// span.
+func SpanHTML(html string) (Block, bool) {
+	return findHTML(nil, html, false)
+}
+
+func findHTML(c linkCache, html string, full bool) (Block, bool) {
+	v := htmlView(c, html)
+	b, r, ok := find(v, full)
 	if !ok {
 		return Block{}, false
 	}

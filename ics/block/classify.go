@@ -10,26 +10,26 @@ var teamsHosts = map[string]bool{
 
 // isTeamsJoin matches a Teams meeting link: /l/meetup-join/<thread> or
 // /meet/<id>. A live event's link (IsBroadcastMeeting=true) is not one.
-func isTeamsJoin(u string) bool {
-	if !teamsHosts[host(u)] || strings.EqualFold(query(u, "IsBroadcastMeeting"), "true") {
+func isTeamsJoin(u link) bool {
+	if !teamsHosts[u.host] || strings.EqualFold(u.param("IsBroadcastMeeting"), "true") {
 		return false
 	}
-	segs := pathSegments(u)
+	segs := u.segs
 	return len(segs) >= 2 && (segs[0] == "meet" || len(segs) >= 3 && segs[0] == "l" && strings.EqualFold(segs[1], "meetup-join"))
 }
 
 // isTeamsMarker matches the helper links only Teams blocks carry.
-func isTeamsMarker(u string) bool {
-	h := host(u)
+func isTeamsMarker(u link) bool {
+	h := u.host
 	return h == "dialin.teams.microsoft.com" ||
-		h == "aka.ms" && hasPrefixFold(strings.TrimPrefix(pathOf(u), "/"), "JoinTeamsMeeting") ||
-		teamsHosts[h] && hasPrefixFold(pathOf(u), "/meetingOptions")
+		h == "aka.ms" && hasPrefixFold(strings.TrimPrefix(pathOf(u.url), "/"), "JoinTeamsMeeting") ||
+		teamsHosts[h] && hasPrefixFold(pathOf(u.url), "/meetingOptions")
 }
 
 // isSkypeJoin matches meet.lync.com/<tenant>/<user>/<key>, on-premises
 // meet.<domain>/<user>/<key> and <pool>/meet/<user>/<key>.
-func isSkypeJoin(u string) bool {
-	h, segs := host(u), pathSegments(u)
+func isSkypeJoin(u link) bool {
+	h, segs := u.host, u.segs
 	if strings.HasPrefix(h, "meet.") && h != "meet.google.com" {
 		return len(segs) >= 2
 	}
@@ -38,87 +38,92 @@ func isSkypeJoin(u string) bool {
 
 // isLync tells Skype for Business Online's own hosts, which need no
 // further sign that a block is Skype's.
-func isLync(u string) bool {
-	h := host(u)
+func isLync(u link) bool {
+	h := u.host
 	return h == "lync.com" || strings.HasSuffix(h, ".lync.com")
 }
 
 // isSkypeMarker matches the dial-in pages of Skype blocks, online and
 // on-premises.
-func isSkypeMarker(u string) bool {
-	h := host(u)
+func isSkypeMarker(u link) bool {
+	h := u.host
 	return strings.HasPrefix(h, "dialin.") && h != "dialin.teams.microsoft.com"
 }
 
-func isZoom(u string) bool {
-	h, segs := host(u), pathSegments(u)
+func isZoom(u link) bool {
+	h, segs := u.host, u.segs
 	zoomHost := h == "zoom.us" || strings.HasSuffix(h, ".zoom.us") || h == "zoomgov.com" || strings.HasSuffix(h, ".zoomgov.com")
 	return zoomHost && len(segs) >= 2 && (segs[0] == "j" || segs[0] == "my" || segs[0] == "w" || segs[0] == "s")
 }
 
-func isWebex(u string) bool {
-	h := host(u)
+func isWebex(u link) bool {
+	h := u.host
 	return h == "webex.com" || strings.HasSuffix(h, ".webex.com")
 }
 
-func isGoogleMeet(u string) bool {
-	return host(u) == "meet.google.com" && len(pathSegments(u)) >= 1
+func isGoogleMeet(u link) bool {
+	return u.host == "meet.google.com" && len(u.segs) >= 1
 }
 
 // classify names the provider of a region between rules from its links,
 // and picks its join link.
-func classify(links []link, text string) (Provider, string) {
+func classify(links []link, text string) (Provider, link) {
 	skypeMarked := strings.Contains(text, "[!OC(") || hasLink(links, isSkypeMarker)
-	if u := firstLink(links, isTeamsJoin); u != "" {
+	if u, ok := firstLink(links, isTeamsJoin); ok {
 		return ProviderTeams, u
 	}
-	if u := firstLink(links, isSkypeJoin); u != "" && (isLync(u) || skypeMarked) {
+	if u, ok := firstLink(links, isSkypeJoin); ok && (isLync(u) || skypeMarked) {
 		return ProviderSkype, u
 	}
 	switch {
 	case hasLink(links, isTeamsMarker):
-		return ProviderTeams, firstLink(links, isJoinish)
+		u, _ := firstLink(links, isJoinish)
+		return ProviderTeams, u
 	case skypeMarked:
-		return ProviderSkype, firstLink(links, isJoinish)
+		u, _ := firstLink(links, isJoinish)
+		return ProviderSkype, u
 	}
 	return classifyOther(links)
 }
 
 // classifyOther names a Zoom, Webex or Google Meet link, the first of
 // them in the body.
-func classifyOther(links []link) (Provider, string) {
+func classifyOther(links []link) (Provider, link) {
 	for _, l := range links {
 		switch {
-		case isGoogleMeet(l.url):
-			return ProviderGoogleMeet, l.url
-		case isZoom(l.url):
-			return ProviderZoom, l.url
-		case isWebex(l.url):
-			return ProviderWebex, l.url
+		case isGoogleMeet(l):
+			return ProviderGoogleMeet, l
+		case isZoom(l):
+			return ProviderZoom, l
+		case isWebex(l):
+			return ProviderWebex, l
 		}
 	}
-	return "", ""
+	return "", link{parts: &parts{}}
 }
 
-func firstLink(links []link, is func(string) bool) string {
+// firstLink returns the first link that is, if any. A link with an empty
+// url counts as none.
+func firstLink(links []link, is func(link) bool) (link, bool) {
 	for _, l := range links {
-		if is(l.url) {
-			return l.url
+		if is(l) {
+			return l, l.url != ""
 		}
 	}
-	return ""
+	return link{parts: &parts{}}, false
 }
 
-func hasLink(links []link, is func(string) bool) bool {
-	return firstLink(links, is) != ""
+func hasLink(links []link, is func(link) bool) bool {
+	_, ok := firstLink(links, is)
+	return ok
 }
 
 // isJoinish tells a link that may be the join link of a block whose join
 // link has no known pattern: a web link that is none of the helper links
 // (dial-in, PIN, help, options, downloads).
-func isJoinish(u string) bool {
-	h := host(u)
-	if !hasPrefixFold(u, "http") || isTeamsMarker(u) || isSkypeMarker(u) {
+func isJoinish(u link) bool {
+	h := u.host
+	if !hasPrefixFold(u.url, "http") || isTeamsMarker(u) || isSkypeMarker(u) {
 		return false
 	}
 	switch {

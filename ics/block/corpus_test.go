@@ -179,7 +179,7 @@ func balanced(fragment string) bool {
 	for _, m := range tagPattern.FindAllStringSubmatch(fragment, -1) {
 		name := strings.ToLower(m[2])
 		switch {
-		case name == "" || m[3] == "/" || voidTags[name]:
+		case name == "" || m[3] == "/" || isVoid(name):
 		case m[1] == "":
 			stack = append(stack, name)
 		case len(stack) == 0 || stack[len(stack)-1] != name:

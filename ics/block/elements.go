@@ -1,6 +1,9 @@
 package block
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // open is an element whose start tag has been read and whose end tag has
 // not.
@@ -19,6 +22,7 @@ func elementSpan(src string, s, e int) (int, int) {
 	atS := append([]open(nil), w.stack...)
 	w.walkTo(e)
 	atE := w.stack
+	w.watch(atE)
 	k := 0
 	for k < len(atS) && k < len(atE) && atS[k] == atE[k] {
 		k++
@@ -48,10 +52,20 @@ func elementSpan(src string, s, e int) (int, int) {
 // them: a new paragraph or block closes an open <p>, a new <li> an open
 // <li>; an end tag closes every element opened inside its own.
 type walker struct {
-	src   string
-	pos   int
-	stack []open
-	ended map[open]int // where each closed element ends
+	src     string
+	pos     int
+	stack   []open
+	watched []open // the elements whose ends are recorded
+	ended   []int  // where each watched element ends; -1 while open
+}
+
+// watch starts recording where the given open elements end.
+func (w *walker) watch(els []open) {
+	w.watched = append([]open(nil), els...)
+	w.ended = make([]int, len(els))
+	for i := range w.ended {
+		w.ended[i] = -1
+	}
 }
 
 // walkTo reads every tag that starts before offset p.
@@ -98,23 +112,29 @@ func (w *walker) implyEnd(t tag) {
 		return
 	}
 	top := w.stack[len(w.stack)-1].name
-	if top == "p" && closesP[t.name] || top == "li" && t.name == "li" {
+	if top == "p" && closesP(t.name) || top == "li" && t.name == "li" {
 		w.pop(len(w.stack)-1, t.start)
 	}
 }
 
 // pop closes the elements from stack[i] up, ending them at offset end.
 func (w *walker) pop(i, end int) {
-	if w.ended == nil {
-		w.ended = map[open]int{}
-	}
 	for _, o := range w.stack[i:] {
-		w.ended[o] = end
+		if j := slices.Index(w.watched, o); j >= 0 {
+			w.ended[j] = end
+		}
 	}
 	w.stack = w.stack[:i]
 }
 
-var closesP = map[string]bool{"p": true, "div": true, "table": true, "ul": true, "ol": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "hr": true}
+// closesP tells the start tags that end an open <p>.
+func closesP(name string) bool {
+	switch name {
+	case "p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "hr":
+		return true
+	}
+	return false
+}
 
 // endOf reads on until the open element el is closed and returns the
 // offset past its end tag, or the offset of the tag that closed it
@@ -123,8 +143,8 @@ func (w *walker) endOf(el open) int {
 	for w.holds(el) && w.pos < len(w.src) {
 		w.step()
 	}
-	if end, ok := w.ended[el]; ok {
-		return end
+	if j := slices.Index(w.watched, el); j >= 0 && w.ended[j] >= 0 {
+		return w.ended[j]
 	}
 	return len(w.src)
 }
@@ -141,5 +161,6 @@ func (w *walker) holds(el open) bool {
 // hasVisibleText reports whether a stretch of HTML shows any text other
 // than white space.
 func hasVisibleText(fragment string) bool {
-	return strings.TrimSpace(htmlView(fragment).text) != ""
+	text, _ := renderHTML(fragment, false)
+	return strings.TrimSpace(text) != ""
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // describe reads a block's fields from its visible text and links.
-func describe(p Provider, join, text string, links []link) Block {
-	b := Block{Provider: p, JoinURL: join, MeetingID: meetingID(p, join, text)}
+func describe(p Provider, join link, text string, links []link) Block {
+	b := Block{Provider: p, JoinURL: join.url, MeetingID: meetingID(p, join, text)}
 	if p != ProviderTeams && p != ProviderSkype {
 		return b
 	}
@@ -17,7 +17,9 @@ func describe(p Provider, join, text string, links []link) Block {
 	}
 	b.ConferenceID = conferenceID(p, text, links)
 	b.TollNumbers, b.TollFreeNumbers = numbers(text)
-	b.DialInURL = dialInURL(links)
+	if l, ok := dialInLink(links); ok {
+		b.DialInURL = l.url
+	}
 	b.LCID = lcid(text)
 	b.Lang = language(b.LCID, text, links)
 	return b
@@ -54,8 +56,8 @@ func conferenceID(p Provider, text string, links []link) string {
 	if m := label.FindStringSubmatch(text); m != nil {
 		return digits(m[1])
 	}
-	if u := dialInURL(links); u != "" {
-		return digits(query(u, "id"))
+	if l, ok := dialInLink(links); ok {
+		return digits(l.param("id"))
 	}
 	return ""
 }
@@ -64,7 +66,7 @@ func conferenceID(p Provider, text string, links []link) string {
 // without the conference id Teams appends (",,123456789#"), split into toll
 // and toll-free by the words of their line.
 func numbers(text string) (toll, free []string) {
-	for _, line := range strings.Split(text, "\n") {
+	for line := range strings.SplitSeq(text, "\n") {
 		n, ok := lineNumber(line)
 		if !ok {
 			continue
@@ -119,22 +121,22 @@ func isTollFree(line string) bool {
 	return false
 }
 
-// dialInURL returns the "find a local number" link: the first dial-in page
-// link that is not the PIN reset page.
-func dialInURL(links []link) string {
+// dialInLink returns the "find a local number" link: the first dial-in
+// page link that is not the PIN reset page.
+func dialInLink(links []link) (link, bool) {
 	for _, l := range links {
-		if strings.HasPrefix(host(l.url), "dialin.") && !strings.Contains(strings.ToLower(l.url), "pstnconferencing") {
-			return l.url
+		if strings.HasPrefix(l.host, "dialin.") && !strings.Contains(strings.ToLower(l.url), "pstnconferencing") {
+			return l, l.url != ""
 		}
 	}
-	return ""
+	return link{}, false
 }
 
 // meetingID returns the meeting's own id: Teams' thread id from a
 // /l/meetup-join/ link or the id of a /meet/ link, else the numeric
 // "Meeting ID" of the block; Skype's conference key; Zoom's or Meet's id.
-func meetingID(p Provider, join, text string) string {
-	segs := pathSegments(join)
+func meetingID(p Provider, join link, text string) string {
+	segs := join.segs
 	switch {
 	case p == ProviderTeams && len(segs) >= 3 && segs[0] == "l":
 		return segs[2]
@@ -156,8 +158,8 @@ func meetingID(p Provider, join, text string) string {
 
 // skypeUser is the user part of meet.lync.com/<tenant>/<user>/<key> or
 // meet.contoso.com/<user>/<key>, as written.
-func skypeUser(join string) string {
-	segs := pathSegments(join)
+func skypeUser(join link) string {
+	segs := join.segs
 	if len(segs) < 2 {
 		return ""
 	}

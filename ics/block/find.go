@@ -8,7 +8,8 @@ type region struct{ start, end int }
 // find returns the first block of a view and the stretch of visible text
 // it covers. Between rules, any provider's block is found; outside rules,
 // only a Zoom, Webex or Google Meet invitation, whose text has no rules.
-func find(v view) (Block, region, bool) {
+// Unless full is set, only the block's Provider is read.
+func find(v view, full bool) (Block, region, bool) {
 	rules := findRules(v.text)
 	for i, open := range rules {
 		if !open.outer() {
@@ -19,20 +20,23 @@ func find(v view) (Block, region, bool) {
 			continue
 		}
 		r := region{open.start, rules[j].end}
-		if b, ok := readBlock(v, r); ok {
+		if b, ok := readBlock(v, r, full); ok {
 			return b, r, true
 		}
 	}
-	return findOther(v)
+	return findOther(v, full)
 }
 
 // readBlock reads the block of a region between rules, if it holds one.
-func readBlock(v view, r region) (Block, bool) {
+func readBlock(v view, r region, full bool) (Block, bool) {
 	links := v.linksIn(r)
 	text := v.text[r.start:r.end]
 	provider, join := classify(links, text)
-	if provider == "" {
+	switch {
+	case provider == "":
 		return Block{}, false
+	case !full:
+		return Block{Provider: provider}, true
 	}
 	return describe(provider, join, text, links), true
 }
@@ -40,14 +44,14 @@ func readBlock(v view, r region) (Block, bool) {
 // findOther finds a Zoom, Webex or Google Meet invitation outside rules.
 // Its region runs from the line of the provider's first link to the line
 // of its last.
-func findOther(v view) (Block, region, bool) {
+func findOther(v view, full bool) (Block, region, bool) {
 	provider, join := classifyOther(v.links)
 	if provider == "" {
 		return Block{}, region{}, false
 	}
 	var first, last int = -1, -1
 	for _, l := range v.links {
-		if p, _ := classifyOther([]link{l}); p == provider || sameHost(l.url, join) {
+		if p, _ := classifyOther([]link{l}); p == provider || sameHost(l, join) {
 			if first < 0 {
 				first = l.pos
 			}
@@ -58,10 +62,13 @@ func findOther(v view) (Block, region, bool) {
 	if r.end <= r.start {
 		return Block{}, region{}, false
 	}
+	if !full {
+		return Block{Provider: provider}, r, true
+	}
 	return describe(provider, join, v.text[r.start:r.end], nil), r, true
 }
 
-func sameHost(a, b string) bool { return host(a) != "" && host(a) == host(b) }
+func sameHost(a, b link) bool { return a.host != "" && a.host == b.host }
 
 // lineOf returns the start of the line that holds text[i], after any
 // leading blanks.

@@ -63,7 +63,7 @@ func language(id, text string, links []link) string {
 	}
 	for _, l := range links {
 		for _, name := range langParams {
-			if m := bcp47.FindStringSubmatch(query(l.url, name)); m != nil {
+			if m := bcp47.FindStringSubmatch(l.param(name)); m != nil {
 				return strings.ToLower(m[1]) + "-" + strings.ToUpper(m[2])
 			}
 		}

@@ -36,3 +36,26 @@ func TestTextLinks(t *testing.T) {
 		}
 	}
 }
+
+// nextLinkStart finds what a scan of every offset for the three prefixes
+// finds.
+func TestNextLinkStart(t *testing.T) {
+	scan := func(text string, i int) int {
+		for ; i < len(text); i++ {
+			if hasPrefixFold(text[i:], "http://") || hasPrefixFold(text[i:], "https://") || hasPrefixFold(text[i:], "tel:") {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, text := range []string{
+		"", ":", "http:", "http://", "xhttps://a", "HTTPS://A tel:1", "ttel:+1", "tel", "a:b:c tel::", "https:/x http://y",
+		"ſhttp://x", "hTtP://x", "https://a https://b", "<https://x>:tel:", "tel:http://", "https:https://",
+	} {
+		for i := 0; i <= len(text); i++ {
+			if got, want := nextLinkStart(text, i), scan(text, i); got != want {
+				t.Errorf("nextLinkStart(%q, %d) = %d, want %d", text, i, got, want)
+			}
+		}
+	}
+}

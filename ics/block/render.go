@@ -34,13 +34,30 @@ func RenderHTML(s Spec) string {
 // lines collects the lines of a plain-text block.
 type lines struct{ strings.Builder }
 
-func (b *lines) line(format string, args ...any) {
-	fmt.Fprintf(b, format+"\n", args...)
+func (b *lines) line(format string, args ...string) {
+	writeFormat(&b.Builder, format, args)
+	b.WriteByte('\n')
+}
+
+// writeFormat writes format with each "%s" replaced by the next of args,
+// as fmt would for string arguments.
+func writeFormat(b *strings.Builder, format string, args []string) {
+	for {
+		i := strings.Index(format, "%s")
+		if i < 0 || len(args) == 0 {
+			b.WriteString(format)
+			return
+		}
+		b.WriteString(format[:i])
+		b.WriteString(args[0])
+		format, args = format[i+2:], args[1:]
+	}
 }
 
 func renderTeamsText(s Spec) string {
 	l, lang := labelsFor(s.Lang)
 	var b lines
+	b.Grow(1024)
 	b.line(teamsRule)
 	b.line("%s", l.teamsHeader)
 	b.line("%s", l.teamsJoin)
@@ -68,6 +85,7 @@ func renderTeamsText(s Spec) string {
 func renderSkypeText(s Spec) string {
 	l, _ := labelsFor(s.Lang)
 	var b lines
+	b.Grow(1024)
 	b.line(skypeRule)
 	b.line("--> %s <%s>", l.skypeJoin, s.JoinURL)
 	if hasDialIn(s) {
@@ -118,13 +136,15 @@ const (
 // markup collects the lines of an HTML block.
 type markup struct{ strings.Builder }
 
-func (b *markup) line(format string, args ...any) {
-	fmt.Fprintf(b, format+"\n", args...)
+func (b *markup) line(format string, args ...string) {
+	writeFormat(&b.Builder, format, args)
+	b.WriteByte('\n')
 }
 
 func renderTeamsHTML(s Spec) string {
 	l, lang := labelsFor(s.Lang)
 	var b markup
+	b.Grow(4096)
 	b.line("%s", teamsRuleEl)
 	b.line(`<div class="me-email-text" lang="%s" style="color:#252424;%s">`, lang, teamsFont)
 	b.line(`<div style="margin-top: 24px; margin-bottom: 20px;"><span style="font-size: 24px; color:#252424">%s</span></div>`, esc(l.teamsHeader))
@@ -159,7 +179,8 @@ const skypeSmall = `<span style="font-size:8.0pt;color:#404040">%s</span>`
 func renderSkypeHTML(s Spec) string {
 	l, _ := labelsFor(s.Lang)
 	var b markup
-	p := func(format string, args ...any) { b.line(`<p class="MsoNormal">`+format+`</p>`, args...) }
+	b.Grow(4096)
+	p := func(format string, args ...string) { b.line(`<p class="MsoNormal">`+format+`</p>`, args...) }
 	p(skypeSmall, skypeRule)
 	p(`<a href="%s"><span style="font-size:16.0pt;color:#0066CC">%s</span></a>`, esc(s.JoinURL), esc(l.skypeJoin))
 	if hasDialIn(s) {

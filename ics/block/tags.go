@@ -28,8 +28,8 @@ func tagAt(src string, i int) (tag, bool) {
 		return tag{name: name, start: i, end: end, closing: true}, name != ""
 	case isLetter(c):
 		name, end := tagName(src, i+1)
-		t := tag{name: name, start: i, end: end, void: voidTags[name] || strings.HasSuffix(src[i:end], "/>")}
-		if rawTextTags[name] && !t.void {
+		t := tag{name: name, start: i, end: end, void: isVoid(name) || strings.HasSuffix(src[i:end], "/>")}
+		if isRawText(name) && !t.void {
 			t.end = skipPast(src, skipPastEndTag(src, end, name), ">")
 			t.void = true
 		}
@@ -93,10 +93,21 @@ func skipPastEndTag(src string, i int, name string) int {
 	return len(src)
 }
 
-var voidTags = map[string]bool{
-	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true,
-	"link": true, "meta": true, "param": true, "source": true, "track": true, "wbr": true,
+// isVoid tells the elements that never have content.
+func isVoid(name string) bool {
+	switch name {
+	case "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr":
+		return true
+	}
+	return false
 }
 
-// rawTextTags hold no visible text: their content is skipped whole.
-var rawTextTags = map[string]bool{"style": true, "script": true, "head": true, "title": true, "xml": true}
+// isRawText tells the elements that hold no visible text: their content
+// is skipped whole.
+func isRawText(name string) bool {
+	switch name {
+	case "style", "script", "head", "title", "xml":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,45 @@
+package batch
+
+import (
+	"testing"
+
+	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/batch/trigger"
+)
+
+// The summary's counts agree with the rows: every user of the batch is
+// counted once (those whose users-file row was rejected too), triggered
+// users are those not NotTriggered, and failed ones are among them.
+func TestPlanCounts(t *testing.T) {
+	users := []input.User{
+		{Email: "anna@contoso.com", Calendar: "/in/anna.ics", Mailbox: "online", AudioProvider: "microsoft"},
+		{Email: "bo@contoso.com", Calendar: "/in/bo.ics", Mailbox: "online", AudioProvider: "microsoft"},
+		{Email: "cy@contoso.com", Calendar: "/in/cy.ics", Mailbox: "online", AudioProvider: "microsoft"},
+	}
+	changes := []input.Change{
+		{User: "anna@contoso.com", Kind: "moved-to-online", Target: "teams", JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0"},
+		{User: "bo@contoso.com", Kind: "sip-address-changed"},
+	}
+	rowErrs := []input.RowError{
+		{File: "users.csv", Line: 5, Column: "calendar", User: "dee@contoso.com", Msg: "no such file"},
+		{File: "users.csv", Line: 6, Column: "user", User: "eve@contoso.com", Msg: "listed twice"},
+		{File: "changes.csv", Line: 4, Column: "change", User: "cy@contoso.com", Msg: `"moved" is not a change kind`},
+		{File: "changes.csv", Line: 9, Column: "user", Msg: "nobody@contoso.com is not in the users file"},
+	}
+	records, sum := plan(users, changes, rowErrs, trigger.DefaultTenant())
+	states := map[string]string{}
+	for _, r := range records {
+		states[r.UserID] = r.State
+	}
+	want := map[string]string{"anna@contoso.com": store.Pending, "bo@contoso.com": store.NotTriggered, "cy@contoso.com": store.Failed,
+		"dee@contoso.com": store.Failed, "eve@contoso.com": store.Failed}
+	for u, s := range want {
+		if states[u] != s {
+			t.Errorf("%s: %s, want %s", u, states[u], s)
+		}
+	}
+	if sum.Users != 5 || sum.Triggered != 4 || sum.Failed != 3 || len(sum.RowErrors) != 1 {
+		t.Errorf("summary %d users, %d triggered, %d failed, %d rows of nobody; want 5, 4, 3, 1", sum.Users, sum.Triggered, sum.Failed, len(sum.RowErrors))
+	}
+}

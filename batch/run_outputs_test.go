@@ -1,0 +1,143 @@
+package batch
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// copyDemo copies the demo batch (users, changes, calendars) into a new
+// directory, the layout a consultant keeps: users.csv beside calendars/.
+func copyDemo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../fixtures/demo")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func sums(t *testing.T, dir string) map[string][32]byte {
+	t.Helper()
+	out := map[string][32]byte{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		out[path] = sha256.Sum256(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A run whose report or rewritten calendars would land on its inputs is
+// refused before anything is written: inputs are never modified.
+func TestOutputsNeverReplaceInputs(t *testing.T) {
+	dir := copyDemo(t)
+	linked := t.TempDir()
+	if err := os.Symlink(filepath.Join(dir, "calendars"), filepath.Join(linked, "calendars")); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name        string
+		out, report string
+		dryRun      bool
+		want        string
+	}{
+		{"out is the input folder", dir, filepath.Join(t.TempDir(), "r.csv"), false, "would replace the calendar of user00000@contoso.com"},
+		{"out links to the input calendars", linked, filepath.Join(t.TempDir(), "r.csv"), false, "would replace the calendar of"},
+		{"report is the changes file", t.TempDir(), filepath.Join(dir, "changes.csv"), true, "is the changes file"},
+		{"report is the users file", t.TempDir(), filepath.Join(dir, "users.csv"), true, "is the users file"},
+		{"meetings CSV is the changes file", t.TempDir(), filepath.Join(dir, "changes-x.csv"), true, "is the changes file"},
+		{"report is a calendar", t.TempDir(), filepath.Join(dir, "calendars", "user00001.ics"), false, "use a name ending in .xlsx or .csv"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := sums(t, dir)
+			o := RunOptions{Users: filepath.Join(dir, "users.csv"), Changes: filepath.Join(dir, "changes.csv"), Out: c.out, Report: c.report,
+				Now: demoNow, DryRun: c.dryRun, DB: filepath.Join(t.TempDir(), "mms.db")}
+			if c.name == "meetings CSV is the changes file" { // FILE.csv writes FILE.meetings.csv beside it
+				o.Changes = filepath.Join(dir, "changes-x.meetings.csv")
+				if err := os.Rename(filepath.Join(dir, "changes.csv"), o.Changes); err != nil {
+					t.Fatal(err)
+				}
+				defer os.Rename(o.Changes, filepath.Join(dir, "changes.csv"))
+				before = sums(t, dir)
+			}
+			_, err := Run(context.Background(), o)
+			if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want bad input saying %q", err, c.want)
+			}
+			after := sums(t, dir)
+			for path, sum := range before {
+				if after[path] != sum {
+					t.Errorf("%s changed", path)
+				}
+			}
+			if len(after) != len(before) {
+				t.Errorf("%d files in the input folder, %d before", len(after), len(before))
+			}
+		})
+	}
+}
+
+// A dry run's users say what would be done, never that it was.
+func TestDryRunMessages(t *testing.T) {
+	o := demoOptions(t)
+	o.DryRun = true
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(o.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := string(data); strings.Contains(text, "meetings rewritten") || !strings.Contains(text, "meetings would be rewritten (dry run") {
+		t.Errorf("dry-run users report:\n%s", text)
+	}
+}
+
+// The demo's weekly series has an instance a week before now, moved: the
+// run rewrites the master and the future instance and leaves that past
+// instance byte for byte.
+func TestDemoPastInstanceKeepsItsBytes(t *testing.T) {
+	o := demoOptions(t)
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.ReadFile("../fixtures/demo/calendars/user00001.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.ReadFile(filepath.Join(o.Out, "calendars", "user00001.ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := event(t, string(in), `RECURRENCE-ID;TZID="W. Europe Standard Time":20260108T100000`)
+	if !strings.Contains(string(out), past) {
+		t.Error("the past instance changed")
+	}
+	future := event(t, string(in), `RECURRENCE-ID;TZID="W. Europe Standard Time":20260122T100000`)
+	if strings.Contains(string(out), future) {
+		t.Error("the future instance was not rewritten")
+	}
+}
+
+// event returns the VEVENT of data that holds line.
+func event(t *testing.T, data, line string) string {
+	t.Helper()
+	at := strings.Index(data, line)
+	if at < 0 {
+		t.Fatalf("no %s", line)
+	}
+	begin := strings.LastIndex(data[:at], "BEGIN:VEVENT")
+	end := at + strings.Index(data[at:], "END:VEVENT") + len("END:VEVENT")
+	return data[begin:end]
+}
