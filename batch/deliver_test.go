@@ -431,3 +431,47 @@ func TestDAVBadObjectAndDryRun(t *testing.T) {
 		t.Errorf("%d failed rows, %d failed users; would-update per user %v", failed, sum.Failed, would)
 	}
 }
+
+// TestDAVKeepsChanging: a meeting edited on the server before each of
+// mms's writes is read and decided again three times, then fails with a
+// message saying so; the last edit is on the server, nothing of mms's.
+func TestDAVKeepsChanging(t *testing.T) {
+	srv := radicale.Start(t)
+	b := newMixedBatch(t, srv)
+	coll := b.colls["user00000@contoso.com"]
+	original := serverObjects(t, srv, "alice", coll)["m02.ics"]
+	var mu sync.Mutex
+	edits := 0
+	h := &hook{base: http.DefaultTransport, before: func(req *http.Request) {
+		if req.Method != http.MethodPut || !strings.Contains(req.URL.Path, "/alice/") || !strings.HasSuffix(req.URL.Path, "/m02.ics") {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		edits++
+		srv.Put(t, "alice", coll, "m02.ics", []byte(strings.Replace(original, "PRIORITY:5", fmt.Sprintf("PRIORITY:%d", edits), 1)))
+	}}
+	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 2, Send: "none",
+		RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: netrcEnv(t, nil, "alice", "bob")}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edits != maxReads || sum.Failed != 1 {
+		t.Errorf("%d edits meanwhile (want %d), %d users failed (want 1)", edits, maxReads, sum.Failed)
+	}
+	var failed []store.Meeting
+	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
+		if m.Outcome == Failed {
+			failed = append(failed, m)
+		}
+	}
+	if len(failed) != 1 || !strings.Contains(failed[0].Reason, "m02.ics changed on the server each of the 3 times it was read and rewritten") {
+		t.Errorf("failed rows %+v", failed)
+	}
+	got := serverObjects(t, srv, "alice", coll)["m02.ics"]
+	if !strings.Contains(got, fmt.Sprintf("PRIORITY:%d\r\n", maxReads)) || strings.Contains(got, "SEQUENCE:1\r\n") {
+		t.Errorf("the server should hold the last edit and no rewrite:\n%s", got)
+	}
+}
