@@ -1,8 +1,21 @@
 // Package batch is the job: it reads the users and changes files, decides
 // who is triggered, queues one migration per user in the state store
 // (batch/store), migrates each user (read the calendar, rewrite its
-// meetings, write it whole, send one update per rewritten meeting) and
-// writes the report from the store's tables.
+// meetings, store each rewritten document, send one update per rewritten
+// meeting) and writes the report from the store's tables.
+//
+// # Calendars and delivery
+//
+// A [Worker] reads and writes through [Calendars]: [FileCalendars] (an
+// .ics file, written whole under the output directory) or [DAVCalendars]
+// (each object of a CalDAV collection, written back in place with
+// If-Match; an object changed meanwhile is read and decided again, never
+// overwritten). Updates go through a [Mailer]: [Outbox], [SMTPMailer]
+// (batch/smtp), [ServerScheduling] (the CalDAV server's own, RFC 6638) or
+// a [Recorder]. Failures cost what they touch: a document or meeting, a
+// user (refused CalDAV credentials), an attempt (a busy server, retried by
+// the queue) or the run ([StopsRun]: the relay refused our credentials or
+// its certificate; the batch resumes when started again).
 //
 // # Crash safety
 //
