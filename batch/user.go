@@ -139,43 +139,52 @@ func (w *Worker) migrateDoc(ctx context.Context, a Assignment, d *Doc, prior map
 			plan.out.Meetings = append(plan.out.Meetings, MeetingOutcome{Outcome: Failed, Reason: d.Err.Error()})
 			return nil
 		}
-		p := w.decide(d.Cal, a, prior)
-		if err := w.Journal.intend(ctx, a.User, p.intents); err != nil {
-			return err
+		p, err := w.decideAndStore(ctx, a, d, prior)
+		if errors.Is(err, ErrChanged) {
+			var next *Doc
+			if next, err = w.reread(ctx, d, read, err); err == nil {
+				d = next
+				continue
+			}
 		}
-		for _, m := range p.intents {
-			prior[m.UID] = m
-		}
-		err := w.store(ctx, d, &p)
 		switch {
 		case err == nil:
 			p.noteRereads(read)
 			p.serverDelivers(d)
-			plan.add(p)
-			return nil
-		case !errors.Is(err, ErrChanged):
-			if stopsUser(err) || !store.IsPermanent(err) {
-				return fmt.Errorf("%s: %w", a.User, err)
-			}
-			p.fail(err)
-			plan.add(p)
-			return nil
-		case read == maxReads:
-			p.fail(fmt.Errorf("%s changed on the server each of the %d times it was read and rewritten; left as the server has it, run the batch again to migrate it: %w", d.Name, maxReads, err))
-			plan.add(p)
-			return nil
-		}
-		next, err := w.Calendars.Reread(ctx, d)
-		if err != nil && (stopsUser(err) || !store.IsPermanent(err)) {
+		case stopsUser(err) || !store.IsPermanent(err):
 			return fmt.Errorf("%s: %w", a.User, err)
+		default:
+			p.fail(err)
 		}
-		if err != nil {
-			p.fail(fmt.Errorf("%s changed on the server meanwhile and could not be read again: %w", d.Name, err))
-			plan.add(p)
-			return nil
-		}
-		d = next
+		plan.add(p)
+		return nil
 	}
+}
+
+// decideAndStore decides a document's meetings, records the intents of
+// those rewritten and stores the document.
+func (w *Worker) decideAndStore(ctx context.Context, a Assignment, d *Doc, prior map[string]store.Meeting) (userPlan, error) {
+	p := w.decide(d.Cal, a, prior)
+	if err := w.Journal.intend(ctx, a.User, p.intents); err != nil {
+		return p, err
+	}
+	for _, m := range p.intents {
+		prior[m.UID] = m
+	}
+	return p, w.store(ctx, d, &p)
+}
+
+// reread reads again a document that changed since it was read, unless it
+// was read maxReads times already; what cannot be read fails its meetings.
+func (w *Worker) reread(ctx context.Context, d *Doc, reads int, changed error) (*Doc, error) {
+	if reads >= maxReads {
+		return nil, Permanent(fmt.Errorf("%s changed on the server each of the %d times it was read and rewritten; left as the server has it, run the batch again to migrate it: %w", d.Name, maxReads, changed))
+	}
+	next, err := w.Calendars.Reread(ctx, d)
+	if err != nil && store.IsPermanent(err) && !stopsUser(err) {
+		return nil, Permanent(fmt.Errorf("%s changed on the server meanwhile and could not be read again: %w", d.Name, err))
+	}
+	return next, err
 }
 
 // store writes a document its plan edited.
