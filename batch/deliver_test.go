@@ -263,6 +263,20 @@ func TestRunCalDAVAndFiles(t *testing.T) {
 			}
 		}
 	}
+	// A rollback restores the files and says it cannot restore CalDAV calendars.
+	rb, err := Rollback(context.Background(), RollbackOptions{DB: o.DB, BatchID: sum.BatchID, Send: "none", Now: demoNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range rb.Users {
+		_, dav := b.colls[u.UserID]
+		switch {
+		case dav && (u.State != store.Failed || !strings.Contains(u.LastMessage, "is a CalDAV calendar; rollback restores only calendars written as files")):
+			t.Errorf("rollback of %s: %s %q", u.UserID, u.State, u.LastMessage)
+		case !dav && (u.State != store.Succeeded || u.SucceededMeeting == 0):
+			t.Errorf("rollback of %s: %s %q", u.UserID, u.State, u.LastMessage)
+		}
+	}
 }
 
 // TestDAVFaults: refused CalDAV credentials fail that user at once, with
