@@ -102,7 +102,7 @@ func (o *RunOptions) checkUsers(users []input.User) error {
 			return fmt.Errorf("the users file lists CalDAV calendars, but their credentials cannot be read: %w", err)
 		}
 	}
-	if o.Send != "server" || o.DryRun {
+	if o.Send != "server" {
 		return nil
 	}
 	var files []string

@@ -51,6 +51,7 @@ func TestDeliveryFlagsRefused(t *testing.T) {
 		{[]string{"MMS_CALDAV_REQUESTS=-1"}, nil, "--caldav-requests -1"},
 		{[]string{"MMS_SMTP_USER=mms"}, []string{"--send", "smtp://127.0.0.1:2525"}, "set both MMS_SMTP_USER and MMS_SMTP_PASSWORD, or neither"},
 		{nil, []string{"--send", "server"}, "--send server leaves delivery to the CalDAV server's scheduling, but the calendars of user00000@contoso.com"},
+		{nil, []string{"--send", "server", "--dry-run"}, "--send server leaves delivery to the CalDAV server's scheduling"},
 	}
 	for _, tc := range cases {
 		r := mmsEnv(t, tc.env, append(append([]string{}, base...), tc.args...)...)
