@@ -23,7 +23,8 @@ import (
 )
 
 // mixedBatch is a batch of four demo users: user00000 and user00001 on
-// CalDAV (Radicale users alice and bob), user00002 and user00003 as files.
+// CalDAV (Radicale users alice and bob; alice's row gives her calendar's
+// URL, bob's the server root), user00002 and user00003 as files.
 type mixedBatch struct {
 	srv        *radicale.Server
 	dir        string
@@ -37,7 +38,8 @@ func newMixedBatch(t *testing.T, srv *radicale.Server) *mixedBatch {
 	b := &mixedBatch{srv: srv, dir: t.TempDir(), colls: map[string]string{},
 		davUser: map[string]string{"user00000@contoso.com": "alice", "user00001@contoso.com": "bob"}}
 	for u, login := range b.davUser {
-		b.colls[u] = davCalendar(t, srv, login, "mixed", "../fixtures/demo/calendars/"+strings.TrimSuffix(u, "@contoso.com")+".ics")
+		// "0000-" sorts first among bob's calendars: his row gives the server root.
+		b.colls[u] = davCalendar(t, srv, login, "0000-mixed", "../fixtures/demo/calendars/"+strings.TrimSuffix(u, "@contoso.com")+".ics")
 	}
 	b.users, b.chg = b.write(t, "", nil)
 	return b
@@ -52,6 +54,9 @@ func (b *mixedBatch) write(t *testing.T, suffix string, files map[string]string)
 	for i := range 4 {
 		u := fmt.Sprintf("user%05d@contoso.com", i)
 		cal := b.colls[u]
+		if u == "user00001@contoso.com" {
+			cal = b.srv.UserURL("bob") // resolved to his first calendar
+		}
 		if cal == "" {
 			cal = abs(fmt.Sprintf("../fixtures/demo/calendars/user%05d.ics", i))
 		}
