@@ -43,6 +43,8 @@ type Doc struct {
 	// sends the update of its meetings to their attendees (RFC 6638
 	// scheduling); nothing more is to be sent for them.
 	ServerDelivers bool
+	// Note is a remark for the rows of its rewritten meetings ("" none).
+	Note string
 }
 
 // DryRun passes reads through and records writes without storing them:

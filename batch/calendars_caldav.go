@@ -54,7 +54,12 @@ func (c DAVCalendars) doc(o caldav.Object) *Doc {
 	if err != nil {
 		return &Doc{Name: o.Href, Err: err}
 	}
-	return &Doc{Name: o.Href, Cal: cal, Version: o.ETag, ServerDelivers: !c.ClientScheduling || serverScheduled(cal.Components("VEVENT"))}
+	d := &Doc{Name: o.Href, Cal: cal, Version: o.ETag, ServerDelivers: !c.ClientScheduling}
+	if c.ClientScheduling && serverScheduled(cal.Components("VEVENT")) {
+		d.ServerDelivers = true
+		d.Note = "update left to the CalDAV server, which scheduled this meeting before: marking its attendees SCHEDULE-AGENT=CLIENT would make it send them a cancellation"
+	}
+	return d
 }
 
 // Write PUTs the object's bytes with If-Match; the new ETag goes into d.

@@ -223,7 +223,7 @@ func TestClientSchedulingOnCyrus(t *testing.T) {
 			t.Errorf("%d messages in the outbox, %d invites; want none (the server sent it), 1", len(eml), sum.Invites)
 		}
 		ms := batchMeetings(t, o.DB, sum.BatchID)
-		if len(ms) != 1 || ms[0].Outcome != Updated || !strings.Contains(ms[0].Reason, "update sent by the CalDAV server") {
+		if len(ms) != 1 || ms[0].Outcome != Updated || !strings.Contains(ms[0].Reason, "update left to the CalDAV server, which scheduled this meeting before") {
 			t.Errorf("rows %+v; want one updated, saying the server sent the update", ms)
 		}
 	})

@@ -229,6 +229,9 @@ func (p *userPlan) serverDelivers(d *Doc) {
 	}
 	for i := range p.sends {
 		p.sends[i].server = true
+		if d.Note != "" {
+			note(&p.out, p.sends[i].res.UID, d.Note)
+		}
 	}
 }
 
@@ -301,9 +304,6 @@ func (w *Worker) send(ctx context.Context, user string, cal *ics.Calendar, ps pe
 		return nil
 	}
 	if ps.server {
-		if _, mode := w.Mailer.(ServerScheduling); !mode {
-			note(out, ps.res.UID, "update sent by the CalDAV server, which scheduled this meeting before (marking it SCHEDULE-AGENT=CLIENT would make the server cancel it for the attendees)")
-		}
 		out.Invites++
 		return w.Journal.completed(ctx, user, ps.res.UID, false)
 	}
