@@ -215,11 +215,17 @@ func TestSMTPAuthStopsTheRun(t *testing.T) {
 
 // TestSMTPDeferredRetriedByTheQueue: a relay that keeps deferring (4xx
 // beyond the sender's retries) fails the attempt; the queue's next attempt
-// sends what is left, and nothing twice.
+// sends what is left, and nothing twice; a refused recipient noted by an
+// earlier attempt stays in the meeting's row.
 func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 	r := startRelay(t, &relay{Mail: func(tx int) error {
 		if tx == 2 || tx == 3 {
 			return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+		}
+		return nil
+	}, Rcpt: func(_, to string) error {
+		if to == "guest001@fabrikam.com" {
+			return refuse(550, "no such user")
 		}
 		return nil
 	}})
@@ -255,6 +261,13 @@ func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 	for id, n := range got {
 		if n != 1 {
 			t.Errorf("%s arrived %d times", id, n)
+		}
+	}
+	// The refusal noted by the first attempt is still in the report.
+	ms, _ := st.UserMeetings(ctx, b.ID, "user00000@contoso.com")
+	for _, m := range ms {
+		if m.Outcome == Updated && !strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550") {
+			t.Errorf("meeting %s: reason %q, want the refusal of guest001", m.UID, m.Reason)
 		}
 	}
 }

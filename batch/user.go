@@ -267,6 +267,9 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 	p, known := prior[res.UID]
 	switch {
 	case res.Rewritten():
+		if known && p.Completed {
+			o.Reason = p.Reason // sent by an earlier attempt: reported as then
+		}
 		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: res.Changed, done: known && p.Completed})
 		if !known {
 			plan.intents = append(plan.intents, intent(user, o, cal, res.Changed))
@@ -276,6 +279,9 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		// then, its update sent now unless it went out then.
 		o = w.outcome(ics.Result{UID: p.UID, Summary: p.Summary, Start: p.Start, People: p.Attendees,
 			Provider: block.Provider(p.Provider), OldJoinURL: p.OldJoinURL, NewJoinURL: p.NewJoinURL})
+		if p.Completed {
+			o.Reason = p.Reason
+		}
 		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: m.Components(), done: p.Completed})
 	}
 	return o
@@ -316,7 +322,10 @@ func (w *Worker) send(ctx context.Context, user string, cal *ics.Calendar, ps pe
 		return fmt.Errorf("%s: UID %s: sending the update: %w", user, ps.res.UID, err)
 	}
 	if len(got.Refused) > 0 {
-		note(out, ps.res.UID, "update not delivered to "+strings.Join(got.Refused, "; "))
+		reason := note(out, ps.res.UID, "update not delivered to "+strings.Join(got.Refused, "; "))
+		if err := w.Journal.note(ctx, user, ps.res.UID, reason); err != nil {
+			return err
+		}
 	}
 	out.Invites++
 	return w.Journal.completed(ctx, user, ps.res.UID, false)
@@ -356,6 +365,14 @@ func (j *Journal) intend(ctx context.Context, user string, ms []store.Meeting) e
 		return nil
 	}
 	return j.Store.RecordIntents(ctx, j.BatchID, user, ms)
+}
+
+// note keeps a meeting's Reason with its intent, for later attempts.
+func (j *Journal) note(ctx context.Context, user, uid, reason string) error {
+	if j == nil || reason == "" {
+		return nil
+	}
+	return j.Store.RecordNote(ctx, j.BatchID, user, uid, reason)
 }
 
 func (j *Journal) completed(ctx context.Context, user, uid string, already bool) error {
@@ -407,8 +424,10 @@ func mailable(addrs []string) []string {
 	return out
 }
 
-// note adds a remark to the Reason of a meeting that did not fail.
-func note(out *UserOutcome, uid, remark string) {
+// note adds a remark to the Reason of a meeting that did not fail and
+// returns the Reason.
+func note(out *UserOutcome, uid, remark string) string {
+	reason := ""
 	for i := range out.Meetings {
 		m := &out.Meetings[i]
 		if m.UID != uid || m.Outcome == Failed {
@@ -418,7 +437,9 @@ func note(out *UserOutcome, uid, remark string) {
 			m.Reason += "; "
 		}
 		m.Reason += remark
+		reason = m.Reason
 	}
+	return reason
 }
 
 func markFailed(out *UserOutcome, uid string, err error) {

@@ -134,6 +134,20 @@ func (s *Store) RecordCompleted(ctx context.Context, batchID, userID, uid string
 	return nil
 }
 
+// RecordNote sets the Reason of a meeting whose intent is recorded (a
+// remark on how it went, such as recipients the relay refused), so that a
+// later attempt reports it too.
+func (s *Store) RecordNote(ctx context.Context, batchID, userID, uid, note string) error {
+	n, err := s.eng.exec(ctx, `UPDATE mms_meeting SET reason = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`, note, batchID, userID, uid)
+	if err == nil && n == 0 {
+		err = errors.New("no intent recorded")
+	}
+	if err != nil {
+		return fmt.Errorf("meeting %s of %s: %w", uid, userID, err)
+	}
+	return nil
+}
+
 // UserMeetings returns a user's meeting rows with Original: while the job
 // runs, the intents recorded so far; once it completed, its outcome.
 func (s *Store) UserMeetings(ctx context.Context, batchID, userID string) ([]Meeting, error) {
