@@ -45,6 +45,9 @@ type Doc struct {
 	ServerDelivers bool
 	// Note is a remark for the rows of its rewritten meetings ("" none).
 	Note string
+	// Output is the name a file's rewrite gets under its folder ("" the
+	// input's file name); a CalDAV object is written in place.
+	Output string
 }
 
 // DryRun passes reads through and records writes without storing them:

@@ -28,9 +28,14 @@ func (f FileCalendars) Read(_ context.Context, path string) ([]*Doc, error) {
 	return []*Doc{{Name: path, Cal: cal}}, nil
 }
 
-// Write stores the document as Dir/<its base name>.
+// Write stores the document as Dir/<its Output>, by default Dir/<its
+// base name>.
 func (f FileCalendars) Write(_ context.Context, d *Doc) error {
-	return writeFileAtomic(f.Output(d.Name), d.Cal.Bytes())
+	path := f.Output(d.Name)
+	if d.Output != "" {
+		path = filepath.Join(f.Dir, d.Output)
+	}
+	return writeFileAtomic(path, d.Cal.Bytes())
 }
 
 // Reread reads the input file again; a file is never changed under a run,

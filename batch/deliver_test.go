@@ -349,7 +349,7 @@ func TestDAVWrittenByStoppedAttempt(t *testing.T) {
 	}
 	defer st.Close()
 	users, changes, rowErrs, _ := readInputs(o)
-	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant())
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
 	rec := onlyUser(records, "user00000@contoso.com")
 	var a Assignment
 	json.Unmarshal(rec[0].Payload, &a)

@@ -46,11 +46,12 @@ func checkOutputs(o RunOptions, users []input.User) error {
 	if o.DryRun || o.Out == "" {
 		return nil
 	}
+	names := outputNames(users, filepath.Dir(abs(o.Users)))
 	for _, u := range users {
-		if isURL(u.Calendar) {
+		if isURL(u.Calendar) || names[u.Email] == "" {
 			continue
 		}
-		out := filepath.Join(o.Out, "calendars", filepath.Base(u.Calendar))
+		out := filepath.Join(o.Out, "calendars", names[u.Email])
 		if what := sameAsInput(out, inputs); what != "" {
 			return fmt.Errorf("--out %s: the rewritten calendar %s would replace %s; mms never writes over its inputs, so choose another --out", o.Out, out, what)
 		}

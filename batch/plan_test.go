@@ -27,7 +27,7 @@ func TestPlanCounts(t *testing.T) {
 		{File: "changes.csv", Line: 4, Column: "change", User: "cy@contoso.com", Msg: `"moved" is not a change kind`},
 		{File: "changes.csv", Line: 9, Column: "user", Msg: "nobody@contoso.com is not in the users file"},
 	}
-	records, sum := plan(users, changes, rowErrs, trigger.DefaultTenant())
+	records, sum := plan(users, changes, rowErrs, trigger.DefaultTenant(), "/in")
 	states := map[string]string{}
 	for _, r := range records {
 		states[r.UserID] = r.State

@@ -237,7 +237,7 @@ func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 	}
 	defer st.Close()
 	users, changes, rowErrs, _ := readInputs(o)
-	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant())
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
 	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow}, onlyUser(records, "user00000@contoso.com"))
 	if err != nil {
 		t.Fatal(err)

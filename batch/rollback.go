@@ -213,7 +213,11 @@ func (r rollbacker) restore(ctx context.Context, user string) (store.Result, err
 	if isURL(a.Calendar) {
 		return store.Result{}, fmt.Errorf("user %s: %s is a CalDAV calendar; rollback restores only calendars written as files (the originals are kept in the state store, batch %s)", user, a.Calendar, r.of.ID)
 	}
-	path := filepath.Join(r.set.Out, "calendars", filepath.Base(a.Calendar))
+	name := a.Output
+	if name == "" {
+		name = filepath.Base(a.Calendar)
+	}
+	path := filepath.Join(r.set.Out, "calendars", name)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return store.Result{}, fmt.Errorf("user %s: calendar %s: %w", user, path, err)

@@ -110,7 +110,7 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 	if err != nil {
 		return store.Batch{}, Summary{}, err
 	}
-	records, sum := plan(users, changes, rowErrs, tenant)
+	records, sum := plan(users, changes, rowErrs, tenant, filepath.Dir(set.Users))
 	b, resumed, err := st.ResumableBatch(ctx, fp)
 	if err != nil {
 		return b, sum, err
@@ -157,7 +157,7 @@ func readInputs(o RunOptions) ([]input.User, []input.Change, []input.RowError, e
 // plan decides every user and turns the decisions into state rows: Pending
 // (a job), NotTriggered, or Failed by a bad row of their own (a rejected
 // change row leaves what the admin meant unknown).
-func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, t trigger.Tenant) ([]store.User, Summary) {
+func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, t trigger.Tenant, root string) ([]store.User, Summary) {
 	var sum Summary
 	failedBy := map[string][]string{}
 	for _, e := range rowErrs {
@@ -169,7 +169,7 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 	}
 	var records []store.User
 	seen := map[string]bool{}
-	outputs := map[string]string{}
+	outputs := outputNames(users, root)
 	for _, d := range trigger.Plan(users, changes, t) {
 		seen[d.User.Email] = true
 		rec := store.User{UserID: d.User.Email, State: store.NotTriggered, LastMessage: d.Reason}
@@ -178,14 +178,15 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 		case problems != "":
 			rec.State, rec.LastMessage = store.Failed, problems
 		case !d.Triggered:
-		case outputs[filepath.Base(d.User.Calendar)] != "" && !isURL(d.User.Calendar):
+		case !isURL(d.User.Calendar) && outputs[d.User.Email] == "":
 			rec.State = store.Failed
-			rec.LastMessage = fmt.Sprintf("%s: the output calendars/%s is already written for %s; give each user a calendar file of its own name",
-				d.User.Calendar, filepath.Base(d.User.Calendar), outputs[filepath.Base(d.User.Calendar)])
+			rec.LastMessage = fmt.Sprintf("%s: another user's calendar is written as calendars/%s, and its path below the users file's folder is taken too; give each user a calendar file of its own name",
+				d.User.Calendar, filepath.Base(d.User.Calendar))
 		default:
-			outputs[filepath.Base(d.User.Calendar)] = d.User.Email
+			a := assignment(d)
+			a.Output = outputs[d.User.Email]
 			rec.State, rec.MigrationType = store.Pending, d.Migration.MigrationType
-			rec.Payload, _ = json.Marshal(assignment(d))
+			rec.Payload, _ = json.Marshal(a)
 		}
 		records = append(records, rec)
 	}

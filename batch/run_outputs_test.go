@@ -141,3 +141,45 @@ func event(t *testing.T, data, line string) string {
 	end := at + strings.Index(data[at:], "END:VEVENT") + len("END:VEVENT")
 	return data[begin:end]
 }
+
+// Outlook names every export Calendar.ics: users whose calendars share a
+// file name in different folders are all migrated, the first under its
+// file name, the others under their path below the users file's folder.
+func TestSameFileNames(t *testing.T) {
+	dir := t.TempDir()
+	demo, err := os.ReadFile("../fixtures/demo/calendars/user00001.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users, changes strings.Builder
+	users.WriteString("user,calendar\n")
+	changes.WriteString("user,change,target,join_url\n")
+	for _, u := range []string{"u1", "u2", "u3"} {
+		if err := os.MkdirAll(filepath.Join(dir, u), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// The same organiser's export for each, so every user has meetings to rewrite.
+		if err := os.WriteFile(filepath.Join(dir, u, "Calendar.ics"), []byte(strings.ReplaceAll(string(demo), "user00001@", u+"@")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		users.WriteString(u + "@contoso.com," + u + "/Calendar.ics\n")
+		changes.WriteString(u + "@contoso.com,moved-to-online,teams,https://teams.microsoft.com/l/meetup-join/{meeting}/0\n")
+	}
+	os.WriteFile(filepath.Join(dir, "users.csv"), []byte(users.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "changes.csv"), []byte(changes.String()), 0o644)
+	o := demoOptions(t)
+	o.Users, o.Changes = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
+	sum, err := Run(context.Background(), o)
+	if err != nil || sum.Failed != 0 || sum.Updated == 0 {
+		t.Fatalf("run: %+v, %v", sum, err)
+	}
+	for _, name := range []string{"Calendar.ics", "u2/Calendar.ics", "u3/Calendar.ics"} {
+		data, err := os.ReadFile(filepath.Join(o.Out, "calendars", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]string{"Calendar.ics": "u1@", "u2/Calendar.ics": "u2@", "u3/Calendar.ics": "u3@"}[name]; !strings.Contains(string(data), "mailto:"+want+"contoso.com") {
+			t.Errorf("%s is not the calendar of %s", name, want)
+		}
+	}
+}

@@ -91,7 +91,7 @@ func TestRetrySendsNothingTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant())
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
 	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow, Options: opts}, onlyUser(records, "user00000@contoso.com"))
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +162,7 @@ func TestInPlaceWriterResumes(t *testing.T) {
 	}
 	defer st.Close()
 	users, changes, rowErrs, _ := readInputs(o)
-	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant())
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
 	rec := onlyUser(records, "user00000@contoso.com")
 	var a Assignment
 	json.Unmarshal(rec[0].Payload, &a)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -174,7 +175,9 @@ func (o StartOptions) fromFiles(t trigger.Tenant) (Assignment, error) {
 		if !d.Triggered {
 			return Assignment{}, fmt.Errorf("user %s is not triggered: %s", o.User, d.Reason)
 		}
-		return assignment(d), nil
+		a := assignment(d)
+		a.Output = outputNames(users, filepath.Dir(abs(o.Users)))[u.Email]
+		return a, nil
 	}
 	return Assignment{}, fmt.Errorf("%s: user %s is not in the users file", o.Users, o.User)
 }
@@ -182,7 +185,7 @@ func (o StartOptions) fromFiles(t trigger.Tenant) (Assignment, error) {
 // override applies the flags that replace parts of the user's rows.
 func (o StartOptions) override(a *Assignment) {
 	if o.Calendar != "" {
-		a.Calendar = abs(o.Calendar)
+		a.Calendar, a.Output = abs(o.Calendar), ""
 	}
 	if o.JoinURL != "" {
 		a.Change.JoinURL = o.JoinURL

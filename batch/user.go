@@ -31,6 +31,7 @@ type Assignment struct {
 	MigrationType string     `json:"migration_type"`
 	Kinds         []string   `json:"kinds"`
 	Source        Source     `json:"source,omitempty"` // which blocks to migrate; "" all
+	Output        string     `json:"output,omitempty"` // the rewritten file's name under DIR/calendars; "" the input's name
 }
 
 // MeetingOutcome is one row of the Meetings sheet.
@@ -110,6 +111,9 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	docs, err := w.Calendars.Read(ctx, a.Calendar)
 	if err != nil {
 		return UserOutcome{}, err
+	}
+	for _, d := range docs {
+		d.Output = a.Output
 	}
 	prior, err := w.Journal.prior(ctx, a.User)
 	if err != nil {
