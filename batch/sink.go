@@ -32,6 +32,9 @@ func Permanent(err error) error { return store.Permanent(err) }
 // from the user and the message id, so sending again overwrites.
 type Outbox struct{ Dir string }
 
+// Idempotent: sending a message again writes the same file in place.
+func (Outbox) Idempotent() bool { return true }
+
 func (o Outbox) Send(_ context.Context, m Message) (Delivery, error) {
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {
@@ -54,6 +57,9 @@ type Recorder struct {
 	Calendars int
 	Messages  int
 }
+
+// Idempotent: a recorder sends nothing.
+func (*Recorder) Idempotent() bool { return true }
 
 func (r *Recorder) Send(context.Context, Message) (Delivery, error) {
 	r.count(&r.Messages)

@@ -332,8 +332,15 @@ func (w *Worker) send(ctx context.Context, user string, cal *ics.Calendar, ps pe
 		}
 	}
 	out.Invites++
+	if m, ok := w.Mailer.(idempotent); ok && m.Idempotent() {
+		return nil // sent again after a crash, it lands on itself: no need to record each one
+	}
 	return w.Journal.completed(ctx, user, ps.res.UID, false)
 }
+
+// idempotent is a Mailer for which sending the same message twice is the
+// same as sending it once (the outbox: one file per message id).
+type idempotent interface{ Idempotent() bool }
 
 // intent is the journal row of a meeting about to be written and sent,
 // with the original bytes of its rewritten components.
