@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -22,6 +23,12 @@ func newApp(out, errOut io.Writer) *cli.Command {
 		Writer:         out,
 		ErrWriter:      errOut,
 		ExitErrHandler: func(context.Context, *cli.Command, error) {}, // main maps errors to exit codes
+		Action: func(_ context.Context, cmd *cli.Command) error {
+			if cmd.Args().Present() {
+				return fmt.Errorf("unknown command %q: use run, start, work, status, rollback or tenant (mms --help)", cmd.Args().First())
+			}
+			return cli.ShowRootCommandHelp(cmd)
+		},
 		Commands: []*cli.Command{runCommand(out, errOut), startCommand(out), workCommand(out, errOut), statusCommand(out),
 			rollbackCommand(out), tenantCommand(out)},
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run one batch start to finish: read, decide, rewrite, send, report",
-		UsageText: "mms run --users FILE --changes FILE --out DIR --report FILE.xlsx|FILE.csv [--dry-run] [--now TIME] [--send MODE] [--workers N] [--db FILE]\n\n" +
+		UsageText: "mms run --users FILE --changes FILE --out DIR --report FILE.xlsx|FILE.csv [--dry-run] [--now TIME] [--send MODE] [--workers N] [--db FILE|URL]\n\n" +
 			"A calendar in the users file is an .ics file (rewritten into DIR/calendars) or a CalDAV URL, a collection or a\n" +
 			"server root (written back in place with If-Match; credentials from MMS_CALDAV_USER/MMS_CALDAV_PASSWORD or netrc).\n\n" +
 			"Killed or interrupted, the same command started again resumes the unfinished batch (same users and changes\n" +
@@ -32,7 +33,7 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox), smtp://host:port (submitted to that relay, " +
 				"STARTTLS when offered, credentials from MMS_SMTP_USER/MMS_SMTP_PASSWORD), server (CalDAV calendars only: the server's own scheduling sends them) or none", Sources: cli.EnvVars("MMS_SEND")},
-			&cli.IntFlag{Name: "workers", Usage: "users migrated at once (default: the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
+			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "users migrated at once (the default is the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
 			dbFlag(),
 			rescueFlag(),
 			caldavRequestsFlag(),
@@ -79,9 +80,9 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	}
 	fmt.Fprintf(out, "batch %s: %d users, %d triggered, %d failed; %d meetings %s, %d updates %s\n",
 		sum.BatchID, sum.Users, sum.Triggered, sum.Failed, sum.Updated, mode, sum.Invites, sentVerb(o))
-	if !o.DryRun && o.Out != "" {
+	if !o.DryRun && o.Out != "" && sum.Updated > 0 { // nothing written, nothing to point at
 		fmt.Fprintf(out, "calendars: %s/calendars (CalDAV calendars: in place)", o.Out)
-		if o.Send == "outbox" {
+		if o.Send == "outbox" && sum.Invites > 0 {
 			fmt.Fprintf(out, "  outbox: %s/outbox", o.Out)
 		}
 		fmt.Fprintln(out)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/urfave/cli/v3"
@@ -20,7 +21,7 @@ func workCommand(out, errOut io.Writer) *cli.Command {
 			"no user left, its report is written (if it has one) and it is summed up here.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "batch", Usage: "only this batch (default: every batch with users left)", Sources: cli.EnvVars("MMS_BATCH")},
-			&cli.IntFlag{Name: "workers", Usage: "users migrated at once by this process (default: the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
+			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "users migrated at once by this process (the default is the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
 			dbFlag(),
 			rescueFlag(),
 			caldavRequestsFlag(),
