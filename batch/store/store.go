@@ -14,9 +14,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/riverqueue/river"
 )
@@ -63,6 +65,24 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		dsn = DefaultDSN
 	}
 	s := &Store{dsn: redact(dsn)}
+	err := s.open(ctx, dsn)
+	for wait := 50 * time.Millisecond; err != nil && busy(err) && wait < 5*time.Second; wait *= 2 {
+		// Another process is creating the same SQLite file or switching it
+		// to WAL: SQLite answers busy at once there, not after its timeout.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		err = s.open(ctx, dsn)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state store %s: %w", s.dsn, err)
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context, dsn string) error {
 	var err error
 	if IsPostgres(dsn) {
 		s.eng, err = openPostgres(ctx, dsn)
@@ -70,13 +90,20 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.eng, err = openSQLite(ctx, dsn)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("state store %s: %w", s.dsn, err)
+		return err
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.eng.close()
-		return nil, fmt.Errorf("state store %s: %w", s.dsn, err)
+		return err
 	}
-	return s, nil
+	return nil
+}
+
+// busy reports a SQLite "database is locked" (SQLITE_BUSY, code 5 and its
+// extended codes).
+func busy(err error) bool {
+	var se interface{ Code() int }
+	return errors.As(err, &se) && se.Code()&0xff == 5
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
