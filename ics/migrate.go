@@ -70,7 +70,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	if res.People > MaxPeople {
 		return plan{}, TooManyAttendees, nil
 	}
-	old, in, ok := c.findBlockIn(m)
+	old, ok := c.findBlock(m)
 	if !ok {
 		return plan{}, NoMeetingBlock, nil
 	}
@@ -78,18 +78,18 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	if old.Provider != block.ProviderTeams && old.Provider != block.ProviderSkype {
 		return plan{}, OtherProvider, nil
 	}
-	if !c.ownsBlock(m, old, r.Organizer) {
+	if !ownsBlock(m, old, r.Organizer) {
 		return plan{}, PastedBlock, nil
 	}
-	spec, err := newSpec(old, ch, m.UID)
+	spec, err := newSpec(old.Block, ch, m.UID)
 	if err != nil {
 		return plan{}, "", fmt.Errorf("%s: UID %s: %w", c.Name, m.UID, err)
 	}
 	res.NewJoinURL = spec.JoinURL
-	if sameBlock(old, spec) {
+	if sameBlock(old.Block, spec) {
 		return plan{}, AlreadyCurrent, nil
 	}
-	return plan{old: old, spec: spec, master: in}, "", nil
+	return plan{old: old, spec: spec}, "", nil
 }
 
 // hasFuture reports whether any occurrence is at or after now.

@@ -41,38 +41,65 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
 
 // rewriteComponent replaces the block of one component's bodies and updates
 // what goes with it. It reports whether the component holds a block.
+//
+// Where only one body holds a block, that body alone is rewritten, unless
+// the other names the old join link outside a block: a rewrite would then
+// leave the two bodies disagreeing, and the meeting fails instead.
 func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan, blocks *rendered) (bool, error) {
-	text, hasText := comp.Prop("DESCRIPTION")
-	tb, inText := block.Block{}, false
+	bodies := c.bodies(comp, p)
 	switch {
-	case comp == p.master:
-		tb, inText = p.old, true // found while deciding
-	case hasText:
-		tb, inText = c.finder.SpanText(text.Text())
-	}
-	if hasText && !inText {
+	case !bodies.inText && !bodies.inHTML:
 		return false, nil
-	}
-	html, hasHTML := htmlBody(comp)
-	hb, inHTML := block.Block{}, false
-	if hasHTML {
-		hb, inHTML = c.finder.SpanHTML(html.Text())
-	}
-	if !hasText && !inHTML {
-		return false, nil
-	}
-	if inText && hasHTML && !inHTML {
+	case bodies.inText && bodies.hasHTML && !bodies.inHTML:
 		return false, fmt.Errorf("the block in DESCRIPTION has no counterpart in X-ALT-DESC; left alone so the two bodies do not disagree")
+	case bodies.inHTML && bodies.hasText && !bodies.inText:
+		plain := bodies.text.Text()
+		if pastesOtherMeeting(plain, blockLinks(bodies.html.Text()[bodies.hb.Start:bodies.hb.End])) {
+			return false, nil // the HTML copies another meeting's block
+		}
+		if holdsLink(block.TextLinks(plain), p.old.JoinURL) {
+			return false, fmt.Errorf("the block in X-ALT-DESC has no counterpart in DESCRIPTION, which holds its join link outside any block; left alone so the two bodies do not disagree")
+		}
 	}
-	if inText {
-		c.spliceBlock(text, tb, blocks.text())
+	if bodies.inText {
+		c.spliceBlock(bodies.text, bodies.tb, blocks.text())
 	}
-	if inHTML {
-		c.spliceBlock(html, hb, blocks.html())
+	if bodies.inHTML {
+		c.spliceBlock(bodies.html, bodies.hb, blocks.html())
 	}
 	c.updateLinks(comp, p)
 	c.updateLocation(comp, p)
 	return true, c.bump(comp, r.Stamp)
+}
+
+// componentBodies are a component's two bodies and the spans of their
+// blocks.
+type componentBodies struct {
+	text, html       Property
+	hasText, hasHTML bool
+	tb, hb           block.Block
+	inText, inHTML   bool
+}
+
+// bodies finds the blocks of a component's bodies; the block the decision
+// was made on is not looked for again.
+func (c *Calendar) bodies(comp *Component, p plan) componentBodies {
+	var b componentBodies
+	b.text, b.hasText = comp.Prop("DESCRIPTION")
+	b.html, b.hasHTML = htmlBody(comp)
+	switch {
+	case comp == p.old.comp && p.old.inText:
+		b.tb, b.inText = p.old.Block, true
+	case b.hasText:
+		b.tb, b.inText = c.finder.SpanText(b.text.Text())
+	}
+	switch {
+	case comp == p.old.comp && !p.old.inText:
+		b.hb, b.inHTML = p.old.Block, true
+	case b.hasHTML:
+		b.hb, b.inHTML = c.finder.SpanHTML(b.html.Text())
+	}
+	return b
 }
 
 // rendered renders the new block of one meeting once, for all of its

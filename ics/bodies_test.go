@@ -1,0 +1,95 @@
+package ics
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+const otherJoin = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER%40thread.v2/0?context=%7b%7d"
+
+// teamsHTML is an HTML body holding the Teams block of join, between text
+// in other scripts.
+func teamsHTML(join string) string {
+	return "<html><body><p>Hej allihop – 漢字 🙂</p>" + block.RenderHTML(block.Spec{
+		Provider: block.ProviderTeams, JoinURL: join, ConferenceID: "580849884",
+		TollNumbers: []string{"+46 8 505 248 89"}, DialInURL: "https://dialin.teams.microsoft.com/abc?id=580849884", Lang: "en-US",
+	}) + "<p>Cuộc họp kết thúc.</p></body></html>"
+}
+
+func altDesc(html string) string {
+	return fold("X-ALT-DESC;FMTTYPE=text/html:" + escape(html))
+}
+
+// Which body holds the block decides which bodies are rewritten: a block
+// only in X-ALT-DESC is found and rewritten there, the DESCRIPTION left
+// byte for byte, unless the DESCRIPTION pastes another meeting's link (not
+// this meeting's block) or names the block's own link outside a block
+// (the bodies would disagree: the meeting fails).
+func TestBlockInOneBody(t *testing.T) {
+	cases := []struct {
+		name    string
+		ev      event
+		want    Reason
+		fails   string // part of the error, when the meeting fails
+		changed []string
+	}{
+		{name: "html only, text without a block",
+			ev:      event{body: "Hi all, see you", extra: altDesc(teamsHTML(oldJoin))},
+			changed: []string{"X-ALT-DESC"}},
+		{name: "html only, no text body",
+			ev:      event{extra: altDesc(teamsHTML(oldJoin))},
+			changed: []string{"X-ALT-DESC"}},
+		{name: "text pastes another meeting's link beside the html block",
+			ev:   event{body: "Join here: " + otherJoin, extra: altDesc(teamsHTML(oldJoin))},
+			want: NoMeetingBlock},
+		{name: "text names the html block's link outside a block",
+			ev:    event{body: "Join here: " + oldJoin, extra: altDesc(teamsHTML(oldJoin))},
+			fails: "no counterpart in DESCRIPTION"},
+		{name: "html only block of another meeting than the properties name",
+			ev:   event{body: "Hi", extra: altDesc(teamsHTML(oldJoin)) + "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + otherJoin + "\r\n"},
+			want: PastedBlock},
+		{name: "both bodies",
+			ev:      event{body: teamsBody(oldJoin), extra: altDesc(teamsHTML(oldJoin))},
+			changed: []string{"DESCRIPTION", "X-ALT-DESC"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := calendar(future(tc.ev))
+			cal, res := migrateOne(t, src, testRules, newTeams)
+			switch {
+			case tc.fails != "":
+				if res.Err == nil || !strings.Contains(res.Err.Error(), tc.fails) || !strings.Contains(res.Err.Error(), "test.ics: line ") {
+					t.Fatalf("Err = %v, want one naming the file and line and saying %q", res.Err, tc.fails)
+				}
+				if cal.Edited() {
+					t.Fatal("a failed meeting was edited")
+				}
+				return
+			case res.Err != nil:
+				t.Fatalf("Err = %v", res.Err)
+			case res.Skipped != tc.want:
+				t.Fatalf("Skipped = %q, want %q", res.Skipped, tc.want)
+			case tc.want != "":
+				return
+			}
+			out := string(cal.Bytes())
+			changed := map[string]bool{"SEQUENCE": true, "DTSTAMP": true}
+			for _, name := range tc.changed {
+				changed[name] = true
+				if strings.Contains(propText(t, out, name), "meeting_OLD%40thread.v2/0?context") {
+					t.Errorf("%s still holds the old block", name)
+				}
+			}
+			assertOnlyChanged(t, src, out, changed)
+			if html := propText(t, out, "X-ALT-DESC"); !strings.HasPrefix(html, "<html><body><p>Hej allihop – 漢字 🙂</p>") || !strings.HasSuffix(html, "<p>Cuộc họp kết thúc.</p></body></html>") {
+				t.Errorf("text around the HTML block changed: %q", html)
+			}
+			_, again := migrateOne(t, out, testRules, newTeams)
+			if again.Skipped != AlreadyCurrent {
+				t.Errorf("second run: Skipped=%q Err=%v", again.Skipped, again.Err)
+			}
+		})
+	}
+}
