@@ -93,3 +93,66 @@ func TestBlockInOneBody(t *testing.T) {
 		})
 	}
 }
+
+// A block in DESCRIPTION whose HTML body holds no block: the HTML is
+// searched by the block's links as well as by rules (Teams' 2023 HTML has
+// no rule lines), DESCRIPTION alone is rewritten where the HTML does not
+// hold the old join link at all, and the meeting fails only where it does
+// but no block can be delimited.
+func TestTextBlockWithoutHTMLCounterpart(t *testing.T) {
+	cases := []struct {
+		name    string
+		html    string
+		fails   bool
+		changed []string
+	}{
+		{name: "2023 html without rule lines", html: "<html><body><div><p>Hello</p>" + teams2023HTML(oldJoin) + "<p>Bye</p></div></body></html>",
+			changed: []string{"DESCRIPTION", "X-ALT-DESC"}},
+		{name: "html with no block and no link", html: "<p>Hi</p><p>Bye</p>", changed: []string{"DESCRIPTION"}},
+		{name: "html with another meeting's link", html: `<p>Hi <a href="` + otherJoin + `">old call</a></p>`, changed: []string{"DESCRIPTION"}},
+		{name: "html with the join link but no block", html: `<p>Hi <a href="` + oldJoin + `">join</a></p>`, fails: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(tc.html)}))
+			cal, res := migrateOne(t, src, testRules, newTeams)
+			if tc.fails {
+				if res.Err == nil || !strings.Contains(res.Err.Error(), "no counterpart in X-ALT-DESC") || cal.Edited() {
+					t.Fatalf("Err = %v, edited %v; want a failed meeting left alone", res.Err, cal.Edited())
+				}
+				return
+			}
+			if !res.Rewritten() {
+				t.Fatalf("Skipped=%q Err=%v", res.Skipped, res.Err)
+			}
+			out := string(cal.Bytes())
+			changed := map[string]bool{"SEQUENCE": true, "DTSTAMP": true}
+			for _, name := range tc.changed {
+				changed[name] = true
+				if strings.Contains(propText(t, out, name), "meeting_OLD%40thread.v2/0?context") {
+					t.Errorf("%s still holds the old block", name)
+				}
+			}
+			assertOnlyChanged(t, src, out, changed)
+			if html := propText(t, out, "X-ALT-DESC"); strings.Contains(tc.html, "Hello") && (!strings.HasPrefix(html, "<html><body><div><p>Hello</p>") || !strings.HasSuffix(html, "<p>Bye</p></div></body></html>")) {
+				t.Errorf("text around the HTML block changed: %q", html)
+			}
+			_, again := migrateOne(t, out, testRules, newTeams)
+			if again.Skipped != AlreadyCurrent {
+				t.Errorf("second run: Skipped=%q Err=%v", again.Skipped, again.Err)
+			}
+		})
+	}
+}
+
+// teams2023HTML is the HTML block Teams has written since 2023, without
+// rule lines.
+func teams2023HTML(join string) string {
+	return `<div class="me-email-text" lang="en-US" style="color:#252424;"><div style="max-width: 520px" class="me-email-container">` +
+		`<div style="margin-top: 24px; margin-bottom: 20px;"><span style="font-size: 24px">Microsoft Teams</span> <a href="https://aka.ms/JoinTeamsMeeting?omkt=en-US">Need help?</a></div>` +
+		`<div style="margin-bottom: 6px"><a href="` + join + `" class="me-email-headline">Join the meeting now</a></div>` +
+		`<div><span>Meeting ID: </span><span>244 929 170 838</span></div><div><span>Passcode: </span><span>7ZkQ2u</span></div>` +
+		`<div><span>Dial in by phone</span></div><div><a href="tel:+46850524889,,580849884#">+46 8 505 248 89,,580849884#</a><span> Sweden, Stockholm</span></div>` +
+		`<div><a href="https://dialin.teams.microsoft.com/abc?id=580849884">Find a local number</a></div>` +
+		`<div><span>Phone conference ID: </span><span>580 849 884#</span></div></div></div>`
+}

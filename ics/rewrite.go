@@ -51,7 +51,9 @@ func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan, blocks *re
 	case !bodies.inText && !bodies.inHTML:
 		return false, nil
 	case bodies.inText && bodies.hasHTML && !bodies.inHTML:
-		return false, fmt.Errorf("the block in DESCRIPTION has no counterpart in X-ALT-DESC; left alone so the two bodies do not disagree")
+		if holdsLink(block.HTMLLinks(bodies.html.Text()), p.old.JoinURL) {
+			return false, fmt.Errorf("the block in DESCRIPTION has no counterpart in X-ALT-DESC, which holds its join link outside any block it can delimit; left alone so the two bodies do not disagree")
+		}
 	case bodies.inHTML && bodies.hasText && !bodies.inText:
 		plain := bodies.text.Text()
 		if pastesOtherMeeting(plain, blockLinks(bodies.html.Text()[bodies.hb.Start:bodies.hb.End])) {
