@@ -47,7 +47,7 @@ type Change struct {
 type Result struct {
 	UID        string
 	Summary    string
-	Start      time.Time // DTSTART of the master (or first instance); zero if unreadable
+	Start      time.Time // the next occurrence at or after Rules.Now; else DTSTART of the master (or first instance); zero if unreadable
 	People     int       // distinct attendees and the organiser
 	Attendees  []string  // attendee addresses, organiser excluded
 	Organizer  string    // organiser address
