@@ -70,6 +70,7 @@ func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan, blocks *re
 		c.spliceBlock(bodies.html, bodies.hb, blocks.html())
 	}
 	c.updateLinks(comp, p)
+	c.dropConferenceLinks(comp, p)
 	c.updateLocation(comp, p)
 	return true, c.bump(comp, r.Stamp)
 }
@@ -141,6 +142,23 @@ func (c *Calendar) updateLinks(comp *Component, p plan) {
 			if canonicalLink(prop.Text()) == p.oldLink {
 				c.setValue(prop, escape(p.spec.JoinURL))
 			}
+		}
+	}
+}
+
+// dropConferenceLinks removes the X-MICROSOFT-ONLINEMEETINGCONFLINK that
+// names the old service's conference ("conf:sip:...;gruu;opaque=app:conf:
+// focus:id:<key>") when the meeting moves to another service: Outlook
+// offers to join what it names, and nothing of the change says what the
+// new service's would be (a Teams one names the organiser's and tenant's
+// ids).
+func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
+	if p.old.Provider == p.spec.Provider {
+		return
+	}
+	for _, prop := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
+		if v := strings.TrimSpace(prop.Text()); len(v) >= 5 && strings.EqualFold(v[:5], "conf:") {
+			c.remove(prop)
 		}
 	}
 }
