@@ -221,6 +221,11 @@ func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	if ch.JoinURL != "" {
 		s.JoinURL = strings.ReplaceAll(ch.JoinURL, "{meeting}", meetingID(old, uid))
 	}
+	if s.Provider == old.Provider && sameLink(s.JoinURL, old.JoinURL) {
+		// The meeting keeps its link, and with it the Meeting ID and
+		// passcode that join it by number; a new link has its own.
+		s.MeetingNumber, s.Passcode = old.MeetingNumber, old.Passcode
+	}
 	if ch.DropDialIn {
 		s.ConferenceID, s.TollNumbers, s.TollFreeNumbers, s.DialInURL = "", nil, nil, ""
 	}
@@ -285,6 +290,7 @@ func meetingID(old block.Block, uid string) string {
 // differ are told apart without rendering.
 func sameBlock(old block.Block, spec block.Spec) bool {
 	if old.Provider != spec.Provider || old.ConferenceID != spec.ConferenceID || !sameLink(old.JoinURL, spec.JoinURL) ||
+		old.MeetingNumber != spec.MeetingNumber || old.Passcode != spec.Passcode ||
 		len(old.TollNumbers) != len(spec.TollNumbers) || len(old.TollFreeNumbers) != len(spec.TollFreeNumbers) {
 		return false
 	}
@@ -295,6 +301,7 @@ func sameBlock(old block.Block, spec block.Spec) bool {
 	return old.Provider == nb.Provider &&
 		sameLink(old.JoinURL, nb.JoinURL) &&
 		old.ConferenceID == nb.ConferenceID &&
+		old.MeetingNumber == nb.MeetingNumber && old.Passcode == nb.Passcode &&
 		old.DialInURL == nb.DialInURL &&
 		slices.Equal(old.TollNumbers, nb.TollNumbers) &&
 		slices.Equal(old.TollFreeNumbers, nb.TollFreeNumbers)

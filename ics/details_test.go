@@ -104,3 +104,56 @@ func TestCancelledMeetingIsPast(t *testing.T) {
 		}
 	}
 }
+
+// teams2022Body is the 2022 block: its Meeting ID and passcode join the
+// meeting by number, on the web or from a room device.
+func teams2022Body(join string) string {
+	return "Hej\n\n________________________________________________________________________________\n" +
+		"Microsoft Teams meeting\nJoin on your computer, mobile app or room device\n" +
+		"Click here to join the meeting <" + join + ">\nMeeting ID: 229 505 202 791\nPasscode: e27acC\n" +
+		"Or call in (audio only)\n+46 8 505 248 89,,285387578# <tel:+46850524889,,285387578#>   Sweden, Stockholm\n" +
+		"Phone Conference ID: 285 387 578#\nLearn More <https://aka.ms/JoinTeamsMeeting>\n" +
+		"________________________________________________________________________________\n\nHejdå"
+}
+
+// A change that keeps the meeting's join link keeps the Meeting ID and
+// passcode in the new block, in the block's language; a new join link
+// drops them, since they belong to the old one. Either way a second run
+// finds the block current.
+func TestMeetingIDAndPasscodeFollowTheJoinLink(t *testing.T) {
+	swedish := strings.NewReplacer("Microsoft Teams meeting", "Microsoft Teams-möte", "Click here to join the meeting", "Klicka här för att ansluta till mötet",
+		"Meeting ID:", "Mötes-ID:", "Passcode:", "Lösenord:")
+	cases := []struct {
+		name, body string
+		ch         Change
+		kept       bool
+		label      string
+	}{
+		{"conference id changed", teams2022Body(oldJoin), Change{ConferenceID: "111 222 333"}, true, "Meeting ID: 229 505 202 791\nPasscode: e27acC\n"},
+		{"dial-in changed, Swedish", swedish.Replace(teams2022Body(oldJoin)), Change{TollNumbers: []string{"+46 8 123 456 78"}}, true, "Mötes-ID: 229 505 202 791\nLösenord: e27acC\n"},
+		{"same link given again", teams2022Body(oldJoin), Change{JoinURL: oldJoin, ConferenceID: "111 222 333"}, true, "Meeting ID: 229 505 202 791\nPasscode: e27acC\n"},
+		{"new join link", teams2022Body(oldJoin), newTeams, false, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cal, res := migrateOne(t, calendar(future(event{body: tc.body})), testRules, tc.ch)
+			if !res.Rewritten() {
+				t.Fatalf("Skipped=%q Err=%v", res.Skipped, res.Err)
+			}
+			out := string(cal.Bytes())
+			desc := propText(t, out, "DESCRIPTION")
+			b, ok := block.FindText(desc)
+			switch {
+			case !ok:
+				t.Fatalf("no block in %q", desc)
+			case tc.kept && (b.MeetingNumber != "229 505 202 791" || b.Passcode != "e27acC" || !strings.Contains(desc, tc.label)):
+				t.Fatalf("Meeting ID %q passcode %q, want them kept as %q in:\n%s", b.MeetingNumber, b.Passcode, tc.label, desc)
+			case !tc.kept && (b.MeetingNumber != "" || b.Passcode != "" || strings.Contains(desc, "229 505 202 791")):
+				t.Fatalf("the old link's Meeting ID %q and passcode %q were kept:\n%s", b.MeetingNumber, b.Passcode, desc)
+			}
+			if _, again := migrateOne(t, out, testRules, tc.ch); again.Skipped != AlreadyCurrent {
+				t.Errorf("second run: Skipped=%q Err=%v", again.Skipped, again.Err)
+			}
+		})
+	}
+}

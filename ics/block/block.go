@@ -37,6 +37,8 @@ type Block struct {
 	Start, End      int
 	JoinURL         string // Safe Links unwrapped
 	MeetingID       string // Teams thread id or numeric id; Skype conference key; Zoom or Meet id
+	MeetingNumber   string // the "Meeting ID" a Teams block shows, white space collapsed: "244 929 170 838"
+	Passcode        string // the passcode on the line after the Meeting ID
 	SkypeUser       string // user part of a Skype join link, as written
 	ConferenceID    string // digits only
 	TollNumbers     []string
@@ -50,6 +52,8 @@ type Block struct {
 type Spec struct {
 	Provider        Provider // ProviderTeams or ProviderSkype
 	JoinURL         string
+	MeetingNumber   string // a Teams meeting's Meeting ID, written as given; left out of Skype blocks
+	Passcode        string // written only with a MeetingNumber
 	ConferenceID    string
 	TollNumbers     []string
 	TollFreeNumbers []string

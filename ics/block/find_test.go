@@ -62,7 +62,7 @@ Find a local number <https://nam06.safelinks.protection.outlook.com/?url=https%3
 Learn More <https://nam06.safelinks.protection.outlook.com/?url=https%3A%2F%2Faka.ms%2FJoinTeamsMeeting&reserved=0>
 ________________________________________________________________________________
 `, want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3aCCC%40thread.tacv2/1663?context=%7b%7d",
-		MeetingID: "19:CCC@thread.tacv2", ConferenceID: "285387578", TollNumbers: []string{"+46 8 505 248 89"},
+		MeetingID: "19:CCC@thread.tacv2", MeetingNumber: "229 505 202 791", Passcode: "e27acC", ConferenceID: "285387578", TollNumbers: []string{"+46 8 505 248 89"},
 		DialInURL: "https://dialin.teams.microsoft.com/8551?id=285387578", Lang: "en-US"}},
 
 	{name: "teams 2023 join the meeting now, inner rule", block: `________________________________________________________________________________
@@ -79,7 +79,7 @@ Telefonkonferenz-ID: 123 456 789#
 Für Organisatoren: Besprechungsoptionen<https://teams.microsoft.com/meetingOptions/?language=de-DE> | PIN zurücksetzen<https://dialin.teams.microsoft.com/usp/pstnconferencing>
 ________________________________________________________________________________
 `, want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_DDD%40thread.v2/0?context=%7b%7d",
-		MeetingID: "19:meeting_DDD@thread.v2", ConferenceID: "123456789", TollNumbers: []string{"+49 69 365 051 22"}, TollFreeNumbers: []string{"+49 800 000 1234"},
+		MeetingID: "19:meeting_DDD@thread.v2", MeetingNumber: "231 244 578 937", Passcode: "8fvBiD", ConferenceID: "123456789", TollNumbers: []string{"+49 69 365 051 22"}, TollFreeNumbers: []string{"+49 800 000 1234"},
 		DialInURL: "https://dialin.teams.microsoft.com/x?id=123456789", Lang: "de-DE"}},
 
 	{name: "teams 2025 join bare link", block: `________________________________________________________________________________
@@ -93,7 +93,7 @@ Ring ind (kun lyd)
 Telefonkonference-id: 987 654 321#
 ________________________________________________________________________________
 `, want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/23456789012345?p=AbCdEf",
-		MeetingID: "23456789012345", ConferenceID: "987654321", TollNumbers: []string{"+45 32 72 66 05"}, Lang: "da-DK"}},
+		MeetingID: "23456789012345", MeetingNumber: "234 567 890 123 45", Passcode: "Ab1Cd2", ConferenceID: "987654321", TollNumbers: []string{"+45 32 72 66 05"}, Lang: "da-DK"}},
 
 	{name: "teams custom join link, numeric meeting id", block: `________________________________________________________________________________
 Microsoft Teams meeting
@@ -102,7 +102,7 @@ Meeting ID: 231 244 578 937
 Passcode: 8fvBiD
 Learn More <https://aka.ms/JoinTeamsMeeting>
 ________________________________________________________________________________
-`, want: Block{Provider: ProviderTeams, JoinURL: "https://join.contoso.example/m/42", MeetingID: "231244578937", Lang: "en-US"}},
+`, want: Block{Provider: ProviderTeams, JoinURL: "https://join.contoso.example/m/42", MeetingID: "231244578937", MeetingNumber: "231 244 578 937", Passcode: "8fvBiD", Lang: "en-US"}},
 
 	{name: "teams consumer between dots, Vietnamese", block: `.........................................................................................................................................
 Tham gia cuộc họp trực tuyến<https://teams.live.com/meet/9392947982999?p=qcrv>
@@ -183,17 +183,17 @@ ________________________________________________________________________________
 
 	{name: "teams 2023 html without rules, me-email-text", html: true, block: teams2023HTML("", "me-email-text", "me-email-container"),
 		want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_GGG%40thread.v2/0?context=%7b%7d",
-			MeetingID: "19:meeting_GGG@thread.v2", ConferenceID: "123456789", TollNumbers: []string{"+1 323-555-0166"},
+			MeetingID: "19:meeting_GGG@thread.v2", MeetingNumber: "244 929 170 838", Passcode: "7ZkQ2u", ConferenceID: "123456789", TollNumbers: []string{"+1 323-555-0166"},
 			DialInURL: "https://dialin.teams.microsoft.com/8551f4c1?id=123456789", Lang: "en-US"}},
 
 	{name: "teams 2023 html without rules, received copy", html: true, block: teams2023HTML("x_", "x_me-email-text", "x_me-email-container"),
 		want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_GGG%40thread.v2/0?context=%7b%7d",
-			MeetingID: "19:meeting_GGG@thread.v2", ConferenceID: "123456789", TollNumbers: []string{"+1 323-555-0166"},
+			MeetingID: "19:meeting_GGG@thread.v2", MeetingNumber: "244 929 170 838", Passcode: "7ZkQ2u", ConferenceID: "123456789", TollNumbers: []string{"+1 323-555-0166"},
 			DialInURL: "https://dialin.teams.microsoft.com/8551f4c1?id=123456789", Lang: "en-US"}},
 
 	{name: "teams 2023 html without rules or classes: the element holding every helper link", html: true, block: teams2023HTML("", "", ""),
 		want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_GGG%40thread.v2/0?context=%7b%7d",
-			MeetingID: "19:meeting_GGG@thread.v2", ConferenceID: "123456789", TollNumbers: []string{"+1 323-555-0166"},
+			MeetingID: "19:meeting_GGG@thread.v2", MeetingNumber: "244 929 170 838", Passcode: "7ZkQ2u", ConferenceID: "123456789", TollNumbers: []string{"+1 323-555-0166"},
 			DialInURL: "https://dialin.teams.microsoft.com/8551f4c1?id=123456789", Lang: "en-US"}},
 
 	{name: "zoom without rules: from the first link's line to the last's", block: `https://us02web.zoom.us/j/85212345678?pwd=abcDEF
