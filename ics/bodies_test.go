@@ -117,7 +117,7 @@ func TestTextBlockWithoutHTMLCounterpart(t *testing.T) {
 			src := calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(tc.html)}))
 			cal, res := migrateOne(t, src, testRules, newTeams)
 			if tc.fails {
-				if res.Err == nil || !strings.Contains(res.Err.Error(), "no counterpart in X-ALT-DESC") || cal.Edited() {
+				if res.Err == nil || !strings.Contains(res.Err.Error(), "the block in DESCRIPTION has no counterpart in X-ALT-DESC; left alone so the two bodies do not disagree") || cal.Edited() {
 					t.Fatalf("Err = %v, edited %v; want a failed meeting left alone", res.Err, cal.Edited())
 				}
 				return

@@ -67,7 +67,7 @@ func (c *Calendar) planComponent(comp *Component, p plan) (componentEdit, bool, 
 		return componentEdit{}, false, nil
 	case bodies.inText && bodies.hasHTML && !bodies.inHTML:
 		if holdsLink(block.HTMLLinks(bodies.html.Text()), p.old.JoinURL) {
-			return componentEdit{}, false, fmt.Errorf("the block in DESCRIPTION has no counterpart in X-ALT-DESC, which holds its join link outside any block it can delimit; left alone so the two bodies do not disagree")
+			return componentEdit{}, false, fmt.Errorf("the block in DESCRIPTION has no counterpart in X-ALT-DESC; left alone so the two bodies do not disagree (X-ALT-DESC holds the block's join link, but no block around it could be delimited)")
 		}
 	case bodies.inHTML && bodies.hasText && !bodies.inText:
 		plain := bodies.text.Text()
@@ -75,7 +75,7 @@ func (c *Calendar) planComponent(comp *Component, p plan) (componentEdit, bool, 
 			return componentEdit{}, false, nil // the HTML copies another meeting's block
 		}
 		if holdsLink(block.TextLinks(plain), p.old.JoinURL) {
-			return componentEdit{}, false, fmt.Errorf("the block in X-ALT-DESC has no counterpart in DESCRIPTION, which holds its join link outside any block; left alone so the two bodies do not disagree")
+			return componentEdit{}, false, fmt.Errorf("the block in X-ALT-DESC has no counterpart in DESCRIPTION; left alone so the two bodies do not disagree (DESCRIPTION holds the block's join link, but no block around it)")
 		}
 	}
 	seq, err := nextSequence(comp)
