@@ -229,6 +229,8 @@ func FuzzMigrate(f *testing.F) {
 	f.Add([]byte(calendar(future(event{body: teamsBody(oldJoin)}))))
 	f.Add([]byte(calendar(future(event{body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nSEQUENCE:2\r\n"}))))
 	f.Add([]byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nORGANIZER:mailto:anna@contoso.com\r\nDTSTART:20270101T000000Z\r\nDESCRIPTION:____________\\n<https://teams.microsoft.com/l/meetup-join/a>\\n____________\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	f.Add([]byte(calendar(future(event{body: "Hi", extra: altDesc(teamsHTML(oldJoin))}))))
+	f.Add([]byte(calendar(future(event{body: teamsBody(oldJoin), extra: altDesc("<p>Hello</p>" + teams2023HTML(oldJoin) + "<p>Bye</p>")}))))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cal, err := Parse("fuzz.ics", data)
 		if err != nil {
