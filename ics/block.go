@@ -13,10 +13,9 @@ import (
 
 // plan is what a decided rewrite writes.
 type plan struct {
-	old     block.Block
+	old     found
 	spec    block.Spec
-	master  *Component // the component old was found in, when in its text body
-	oldLink string     // canonicalLink(old.JoinURL), set by rewrite
+	oldLink string // canonicalLink(old.JoinURL), set by rewrite
 }
 
 // onlineMeetingProps name the meeting's own join link, where present.
@@ -26,50 +25,66 @@ var onlineMeetingProps = []string{
 	"X-MICROSOFT-ONLINEMEETINGCONFLINK",
 }
 
-// findBlock returns the block of the master or, failing that, of an
-// instance. The plain-text body decides where there is one; the HTML body
-// is read only where there is no DESCRIPTION (a text body with a pasted
-// link beside an HTML copy of another meeting's block holds no block).
-func (c *Calendar) findBlock(m *Meeting) (block.Block, bool) {
-	b, _, ok := c.findBlockIn(m)
-	return b, ok
+// found is a meeting's block and the body it was read from.
+type found struct {
+	block.Block
+	comp   *Component
+	inText bool   // read from the DESCRIPTION; else from the X-ALT-DESC
+	body   string // the unescaped body: body[Start:End] is the block
 }
 
-// findBlockIn also says which component's text body holds the block (nil
-// when it came from an HTML body).
-func (c *Calendar) findBlockIn(m *Meeting) (block.Block, *Component, bool) {
+// findBlock returns the block of the master or, failing that, of an
+// instance.
+func (c *Calendar) findBlock(m *Meeting) (found, bool) {
 	for _, comp := range m.Components() {
-		if b, ok := c.componentBlock(comp); ok {
-			if _, hasText := comp.Prop("DESCRIPTION"); hasText {
-				return b, comp, true
-			}
-			return b, nil, true
+		if f, ok := c.componentBlock(comp); ok {
+			return f, true
 		}
 	}
-	return block.Block{}, nil, false
+	return found{}, false
 }
 
-func (c *Calendar) componentBlock(comp *Component) (block.Block, bool) {
-	if _, hasText := comp.Prop("DESCRIPTION"); hasText {
-		return c.textBlock(comp)
+// componentBlock finds the block of one component: in its plain-text body
+// where that holds one, else in its HTML body. An HTML block does not
+// count when the plain-text body holds the join link of a meeting the
+// block does not name: a link pasted beside an HTML copy of another
+// meeting's block is not this meeting's block.
+func (c *Calendar) componentBlock(comp *Component) (found, bool) {
+	text, hasText := comp.Prop("DESCRIPTION")
+	plain := ""
+	if hasText {
+		plain = text.Text()
+		if b, ok := c.finder.FindText(plain); ok {
+			return found{Block: b, comp: comp, inText: true, body: plain}, true
+		}
 	}
-	return c.htmlBlock(comp)
-}
-
-func (c *Calendar) textBlock(comp *Component) (block.Block, bool) {
-	p, ok := comp.Prop("DESCRIPTION")
-	if !ok {
-		return block.Block{}, false
-	}
-	return c.finder.FindText(p.Text())
-}
-
-func (c *Calendar) htmlBlock(comp *Component) (block.Block, bool) {
 	p, ok := htmlBody(comp)
 	if !ok {
-		return block.Block{}, false
+		return found{}, false
 	}
-	return c.finder.FindHTML(p.Text())
+	markup := p.Text()
+	b, ok := c.finder.FindHTML(markup)
+	if !ok || hasText && pastesOtherMeeting(plain, blockLinks(markup[b.Start:b.End])) {
+		return found{}, false
+	}
+	return found{Block: b, comp: comp, body: markup}, true
+}
+
+// pastesOtherMeeting reports whether a text holds a join link of a meeting
+// that none of links names.
+func pastesOtherMeeting(text string, links []string) bool {
+	for _, l := range block.TextLinks(text) {
+		if block.IsJoinLink(l) && !slices.ContainsFunc(links, func(in string) bool { return sameMeeting(l, in) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsLink reports whether any link of links names the same meeting as
+// join.
+func holdsLink(links []string, join string) bool {
+	return slices.ContainsFunc(links, func(l string) bool { return sameMeeting(l, join) })
 }
 
 // htmlBody returns the X-ALT-DESC that holds HTML.
@@ -88,41 +103,20 @@ func htmlBody(comp *Component) (Property, bool) {
 // block's join link or any other link inside the block (a 2025 Teams block
 // shows a short teams.microsoft.com/meet/ link and keeps the meetup-join
 // link the properties name as its "System reference").
-func (c *Calendar) ownsBlock(m *Meeting, b block.Block, organizer []string) bool {
+func ownsBlock(m *Meeting, f found, organizer []string) bool {
 	links := meetingLinks(m.First())
-	if len(links) > 0 && !slices.ContainsFunc(links, func(l string) bool { return sameMeeting(l, b.JoinURL) }) {
-		inner := blockLinks(c.blockText(m, b))
-		if !slices.ContainsFunc(links, func(l string) bool {
-			return slices.ContainsFunc(inner, func(in string) bool { return sameMeeting(l, in) })
-		}) {
+	if len(links) > 0 && !holdsLink(links, f.JoinURL) {
+		inner := blockLinks(f.body[f.Start:f.End])
+		if !slices.ContainsFunc(links, func(l string) bool { return holdsLink(inner, l) }) {
 			return false
 		}
 	}
-	if b.Provider == block.ProviderSkype && b.SkypeUser != "" {
+	if f.Provider == block.ProviderSkype && f.SkypeUser != "" {
 		return slices.ContainsFunc(organizer, func(a string) bool {
-			return strings.EqualFold(localPart(address(a)), b.SkypeUser)
+			return strings.EqualFold(localPart(address(a)), f.SkypeUser)
 		})
 	}
 	return true
-}
-
-// blockText returns the text of the block found in the meeting, from the
-// body findBlockIn found it in.
-func (c *Calendar) blockText(m *Meeting, b block.Block) string {
-	for _, comp := range m.Components() {
-		found, ok := c.componentBlock(comp)
-		if !ok || found.Start != b.Start || found.End != b.End || found.JoinURL != b.JoinURL {
-			continue
-		}
-		p, ok := comp.Prop("DESCRIPTION")
-		if !ok {
-			p, ok = htmlBody(comp)
-		}
-		if text := p.Text(); ok && b.End <= len(text) {
-			return text[b.Start:b.End]
-		}
-	}
-	return ""
 }
 
 // blockLinks returns the http(s) links written in a block, text or HTML.
@@ -227,6 +221,11 @@ func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	if ch.JoinURL != "" {
 		s.JoinURL = strings.ReplaceAll(ch.JoinURL, "{meeting}", meetingID(old, uid))
 	}
+	if s.Provider == old.Provider && sameLink(s.JoinURL, old.JoinURL) {
+		// The meeting keeps its link, and with it the Meeting ID and
+		// passcode that join it by number; a new link has its own.
+		s.MeetingNumber, s.Passcode = old.MeetingNumber, old.Passcode
+	}
 	if ch.DropDialIn {
 		s.ConferenceID, s.TollNumbers, s.TollFreeNumbers, s.DialInURL = "", nil, nil, ""
 	}
@@ -291,6 +290,7 @@ func meetingID(old block.Block, uid string) string {
 // differ are told apart without rendering.
 func sameBlock(old block.Block, spec block.Spec) bool {
 	if old.Provider != spec.Provider || old.ConferenceID != spec.ConferenceID || !sameLink(old.JoinURL, spec.JoinURL) ||
+		old.MeetingNumber != spec.MeetingNumber || old.Passcode != spec.Passcode ||
 		len(old.TollNumbers) != len(spec.TollNumbers) || len(old.TollFreeNumbers) != len(spec.TollFreeNumbers) {
 		return false
 	}
@@ -301,6 +301,7 @@ func sameBlock(old block.Block, spec block.Spec) bool {
 	return old.Provider == nb.Provider &&
 		sameLink(old.JoinURL, nb.JoinURL) &&
 		old.ConferenceID == nb.ConferenceID &&
+		old.MeetingNumber == nb.MeetingNumber && old.Passcode == nb.Passcode &&
 		old.DialInURL == nb.DialInURL &&
 		slices.Equal(old.TollNumbers, nb.TollNumbers) &&
 		slices.Equal(old.TollFreeNumbers, nb.TollFreeNumbers)

@@ -126,15 +126,26 @@ func (comp *Component) fail(err error) {
 	}
 }
 
-// check refuses data that is not an iCalendar 2.0 file.
+// check refuses data that is not an iCalendar 2.0 file, and a file cut
+// short: a VCALENDAR that never ends has lost the meetings after the cut,
+// which no one could tell from the meetings that are left.
 func (c *Calendar) check() error {
+	calendars := 0
 	for _, root := range c.roots {
 		if root.Name != "VCALENDAR" {
 			continue
 		}
+		calendars++
 		if v, ok := root.Prop("VERSION"); ok && strings.TrimSpace(v.Value) == "1.0" {
 			return fmt.Errorf("%s: line %d: this is a vCalendar 1.0 file (VERSION:1.0), not iCalendar 2.0; export the calendar again as iCalendar (.ics, VERSION:2.0)", c.Name, c.lines[v.line].num)
 		}
+	}
+	for _, root := range c.roots {
+		if root.Name == "VCALENDAR" && root.end < 0 {
+			return fmt.Errorf("%s: line %d: the file ends before END:VCALENDAR (truncated?) of the calendar begun at line %d; meetings after the cut are missing, so export the calendar again", c.Name, c.lastLine(), c.lines[root.begin].num)
+		}
+	}
+	if calendars > 0 {
 		return nil
 	}
 	if len(c.roots) == 0 && len(c.lines) > 0 {
@@ -144,6 +155,12 @@ func (c *Calendar) check() error {
 		return fmt.Errorf("%s: the file is empty", c.Name)
 	}
 	return fmt.Errorf("%s: line %d: not an iCalendar file (BEGIN:%s where BEGIN:VCALENDAR was expected)", c.Name, c.lines[c.roots[0].begin].num, c.roots[0].Name)
+}
+
+// lastLine returns the number of the file's last physical line.
+func (c *Calendar) lastLine() int {
+	l := c.lines[len(c.lines)-1]
+	return l.num + strings.Count(trimEOL(c.data[l.start:l.end]), "\n")
 }
 
 // Prop returns the first property of that name.

@@ -24,5 +24,7 @@
 //
 // Bad input never panics: a malformed line or a component that never ends
 // fails only the meeting it belongs to, with an error naming the file, the
-// line and the UID.
+// line and the UID. A file that ends before END:VCALENDAR is refused whole
+// (Parse returns an error, and still the calendar, which reads back byte
+// for byte): it was cut short, and the meetings after the cut are lost.
 package ics

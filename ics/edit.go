@@ -20,6 +20,12 @@ func (c *Calendar) setFolded(p Property, folded string) {
 	c.replace[p.line] = folded
 }
 
+// remove takes a property's line out of the calendar, continuation lines
+// included; every other line keeps its bytes and its place.
+func (c *Calendar) remove(p Property) {
+	c.setFolded(p, "")
+}
+
 // insertBefore adds a content line before the line at index i.
 func (c *Calendar) insertBefore(i int, text string) {
 	if c.insertions == nil {

@@ -160,6 +160,14 @@ func TestParseErrors(t *testing.T) {
 		{"not ical", "hello world\n", "t.ics: line 1: not an iCalendar file"},
 		{"vcard", "BEGIN:VCARD\r\nEND:VCARD\r\n", "BEGIN:VCARD where BEGIN:VCALENDAR was expected"},
 		{"vcal 1.0", "BEGIN:VCALENDAR\r\nVERSION:1.0\r\nEND:VCALENDAR\r\n", "t.ics: line 2: this is a vCalendar 1.0 file"},
+		// A file cut short loses the meetings after the cut: refused whole,
+		// even where the cut falls between two events.
+		{"only BEGIN:VCALENDAR", "BEGIN:VCALENDAR\r\n", "t.ics: line 1: the file ends before END:VCALENDAR (truncated?)"},
+		{"cut between events", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\nEND:VEVENT\r\n", "t.ics: line 5: the file ends before END:VCALENDAR (truncated?)"},
+		{"cut inside an event", "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:a\nSUMM", "t.ics: line 5: the file ends before END:VCALENDAR (truncated?)"},
+		{"cut after blank lines", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n\r\n\r\n", "t.ics: line 4: the file ends before END:VCALENDAR (truncated?)"},
+		{"second calendar cut", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\nBEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VEVENT\r\n", "the calendar begun at line 3"},
+		{"END:VCALENDAR itself cut", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALEN", "t.ics: line 3: the file ends before END:VCALENDAR (truncated?)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,7 +185,7 @@ func TestBadEventFailsOnlyItself(t *testing.T) {
 		"BEGIN:VEVENT\r\nUID:good-1\r\nEND:VEVENT\r\n" +
 		"BEGIN:VEVENT\r\nUID:bad\r\nDTSTART;TZID=Europe/Oslo 20260101T100000\r\nEND:VEVENT\r\n" +
 		"BEGIN:VEVENT\r\nUID:good-2\r\nEND:VEVENT\r\n" +
-		"BEGIN:VEVENT\r\nUID:cut\r\nSUMMARY:x\r\n"
+		"BEGIN:VEVENT\r\nUID:cut\r\nSUMMARY:x\r\nEND:VCALENDAR\r\n"
 	cal, err := Parse("t.ics", []byte(in))
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +201,7 @@ func TestBadEventFailsOnlyItself(t *testing.T) {
 		"good-1": "",
 		"bad":    `t.ics: line 8: DTSTART: parameter TZID: no ':' before the value`,
 		"good-2": "",
-		"cut":    "t.ics: line 13: BEGIN:VEVENT never ends (the file is truncated)",
+		"cut":    "t.ics: line 13: BEGIN:VEVENT is closed by END:VCALENDAR at line 16",
 	}
 	for uid, w := range want {
 		if got[uid] != w {
@@ -221,6 +229,8 @@ func FuzzMigrate(f *testing.F) {
 	f.Add([]byte(calendar(future(event{body: teamsBody(oldJoin)}))))
 	f.Add([]byte(calendar(future(event{body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nSEQUENCE:2\r\n"}))))
 	f.Add([]byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nORGANIZER:mailto:anna@contoso.com\r\nDTSTART:20270101T000000Z\r\nDESCRIPTION:____________\\n<https://teams.microsoft.com/l/meetup-join/a>\\n____________\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	f.Add([]byte(calendar(future(event{body: "Hi", extra: altDesc(teamsHTML(oldJoin))}))))
+	f.Add([]byte(calendar(future(event{body: teamsBody(oldJoin), extra: altDesc("<p>Hello</p>" + teams2023HTML(oldJoin) + "<p>Bye</p>")}))))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cal, err := Parse("fuzz.ics", data)
 		if err != nil {

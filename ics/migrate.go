@@ -57,10 +57,13 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 
 // decide applies the skip rules in order and returns what the rewrite needs.
 func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Reason, error) {
-	if !isOrganizer(m.First(), r.Organizer) {
-		return plan{}, NotOrganizer, nil
+	next, future, err := c.nextOccurrence(m, r)
+	if future {
+		res.Start = next
 	}
-	future, err := c.hasFuture(m, r)
+	if !isOrganizer(m.First(), r.Organizer) {
+		return plan{}, NotOrganizer, nil // a series that cannot be expanded is not the user's concern
+	}
 	if err != nil {
 		return plan{}, "", err
 	}
@@ -70,7 +73,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	if res.People > MaxPeople {
 		return plan{}, TooManyAttendees, nil
 	}
-	old, in, ok := c.findBlockIn(m)
+	old, ok := c.findBlock(m)
 	if !ok {
 		return plan{}, NoMeetingBlock, nil
 	}
@@ -78,22 +81,22 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	if old.Provider != block.ProviderTeams && old.Provider != block.ProviderSkype {
 		return plan{}, OtherProvider, nil
 	}
-	if !c.ownsBlock(m, old, r.Organizer) {
+	if !ownsBlock(m, old, r.Organizer) {
 		return plan{}, PastedBlock, nil
 	}
-	spec, err := newSpec(old, ch, m.UID)
+	spec, err := newSpec(old.Block, ch, m.UID)
 	if err != nil {
 		return plan{}, "", fmt.Errorf("%s: UID %s: %w", c.Name, m.UID, err)
 	}
 	res.NewJoinURL = spec.JoinURL
-	if sameBlock(old, spec) {
+	if sameBlock(old.Block, spec) {
 		return plan{}, AlreadyCurrent, nil
 	}
-	return plan{old: old, spec: spec, master: in}, "", nil
+	return plan{old: old, spec: spec}, "", nil
 }
 
-// hasFuture reports whether any occurrence is at or after now.
-func (c *Calendar) hasFuture(m *Meeting, r Rules) (bool, error) {
+// nextOccurrence returns the first occurrence at or after now, if any.
+func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (time.Time, bool, error) {
 	s := recur.Series{}
 	if m.Master != nil {
 		s.Master = m.Master.toICal()
@@ -101,11 +104,11 @@ func (c *Calendar) hasFuture(m *Meeting, r Rules) (bool, error) {
 	for _, o := range m.Overrides {
 		s.Overrides = append(s.Overrides, o.toICal())
 	}
-	_, ok, err := s.NextAtOrAfter(r.Now, c.resolver(), floating(r))
+	t, ok, err := s.NextAtOrAfter(r.Now, c.resolver(), floating(r))
 	if err != nil {
-		return false, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(m.First()), m.UID, err)
+		return time.Time{}, false, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(m.First()), m.UID, err)
 	}
-	return ok, nil
+	return t, ok, nil
 }
 
 // isPast reports whether one instance lies before now.

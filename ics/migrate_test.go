@@ -341,3 +341,37 @@ func TestUnquotedTZIDIsRead(t *testing.T) {
 		t.Fatalf("request without the event's time zone:\n%s", req)
 	}
 }
+
+// Moving a Skype meeting to Teams removes the Skype conference link the
+// properties name (there is no Teams one to write), keeps every other line
+// byte for byte, and leaves it out of the request; a Teams meeting that
+// stays on Teams keeps its conference link.
+func TestSkypeToTeamsDropsConferenceLink(t *testing.T) {
+	skype := "\n.........................................................................................................................................\n" +
+		"--> Join Skype Meeting <https://meet.lync.com/contoso/anna/AB12CD34>\n\nConference ID: 123456\n\n[!OC([1033])!]\n" +
+		".........................................................................................................................................\n"
+	confLink := "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:anna@contoso.com\\;gruu\\;o\r\n paque=app:conf:focus:id:AB12CD34\r\n"
+	src := calendar(future(event{body: "Agenda" + skype, extra: confLink +
+		"X-MICROSOFT-ONLINEMEETINGEXTERNALLINK:https://meet.lync.com/contoso/anna/AB12CD34\r\nX-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n"}))
+	cal, res := migrateOne(t, src, testRules, Change{Provider: block.ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0"})
+	if !res.Rewritten() {
+		t.Fatalf("Skipped=%q Err=%v", res.Skipped, res.Err)
+	}
+	out := string(cal.Bytes())
+	if strings.Contains(out, "ONLINEMEETINGCONFLINK") || strings.Contains(string(cal.Request(res.Changed)), "ONLINEMEETINGCONFLINK") {
+		t.Fatal("the Skype conference link is still there")
+	}
+	if got := propText(t, out, "X-MICROSOFT-ONLINEMEETINGEXTERNALLINK"); got != "https://teams.microsoft.com/l/meetup-join/AB12CD34/0" {
+		t.Errorf("external link = %q", got)
+	}
+	// Without the removed line, the rest is the input but for what a
+	// rewrite changes.
+	assertOnlyChanged(t, strings.Replace(src, confLink, "", 1), out, map[string]bool{"DESCRIPTION": true, "SEQUENCE": true, "DTSTAMP": true,
+		"X-MICROSOFT-ONLINEMEETINGEXTERNALLINK": true, "LOCATION": true})
+
+	teamsConf := "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:anna@contoso.com\\;gruu\\;opaque=app:conf:focus:id:teams:2:0!19-meeting_OLD-thread.v2!1!2\r\n"
+	cal, res = migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: teamsConf})), testRules, newTeams)
+	if !res.Rewritten() || !strings.Contains(string(cal.Bytes()), teamsConf) {
+		t.Fatalf("Teams to Teams: rewritten=%v, conference link kept=%v", res.Rewritten(), strings.Contains(string(cal.Bytes()), teamsConf))
+	}
+}

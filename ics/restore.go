@@ -72,19 +72,15 @@ func (c *Calendar) Restore(uid string, originals []byte, stamp time.Time) ([]*Co
 // restamped is the original component o with SEQUENCE one above the
 // current component k's, and DTSTAMP (LAST-MODIFIED where present) stamp.
 func (c *Calendar) restamped(o, k *Component, stamp time.Time) (string, error) {
-	seq := 0
-	if p, ok := k.Prop("SEQUENCE"); ok {
-		n, err := strconv.Atoi(strings.TrimSpace(p.Value))
-		if err != nil {
-			return "", fmt.Errorf("SEQUENCE %q is not a number", p.Value)
-		}
-		seq = n
+	seq, err := nextSequence(k)
+	if err != nil {
+		return "", err
 	}
 	ts := stamp.UTC().Format("20060102T150405Z")
 	if p, ok := o.Prop("SEQUENCE"); ok {
-		c.setValue(p, strconv.Itoa(seq+1))
+		c.setValue(p, strconv.Itoa(seq))
 	} else {
-		c.insertBefore(c.tail(o), "SEQUENCE:"+strconv.Itoa(seq+1))
+		c.insertBefore(c.tail(o), "SEQUENCE:"+strconv.Itoa(seq))
 	}
 	if p, ok := o.Prop("DTSTAMP"); ok {
 		c.setValue(p, ts)

@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,10 +12,11 @@ import (
 
 // rewrite replaces the block in the master and in every instance that is
 // not past, and records the edits. It returns the components it changed.
+// Every component is checked before any is edited, so a meeting that
+// fails leaves the calendar as it was.
 func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
-	var changed []*Component
-	blocks := &rendered{spec: p.spec}
 	p.oldLink = canonicalLink(p.old.JoinURL)
+	var edits []componentEdit
 	for _, comp := range m.Components() {
 		if comp != m.Master {
 			past, err := c.isPast(comp, r)
@@ -25,54 +27,129 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
 				continue
 			}
 		}
-		ok, err := c.rewriteComponent(comp, r, p, blocks)
+		e, ok, err := c.planComponent(comp, p)
 		if err != nil {
 			return nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(comp), m.UID, err)
 		}
 		if ok {
-			changed = append(changed, comp)
+			edits = append(edits, e)
 		}
 	}
-	if len(changed) == 0 {
+	if len(edits) == 0 {
 		return nil, fmt.Errorf("%s: UID %s: no component left to rewrite", c.Name, m.UID)
+	}
+	blocks := &rendered{spec: p.spec}
+	changed := make([]*Component, 0, len(edits))
+	for _, e := range edits {
+		c.applyEdit(e, r, p, blocks)
+		changed = append(changed, e.comp)
 	}
 	return changed, nil
 }
 
-// rewriteComponent replaces the block of one component's bodies and updates
-// what goes with it. It reports whether the component holds a block.
-func (c *Calendar) rewriteComponent(comp *Component, r Rules, p plan, blocks *rendered) (bool, error) {
-	text, hasText := comp.Prop("DESCRIPTION")
-	tb, inText := block.Block{}, false
+// componentEdit is what the rewrite of one component changes.
+type componentEdit struct {
+	comp     *Component
+	bodies   componentBodies
+	sequence int // the new SEQUENCE
+}
+
+// planComponent decides how one component's bodies are rewritten. It
+// reports whether the component holds a block.
+//
+// Where only one body holds a block, that body alone is rewritten, unless
+// the other names the old join link outside a block: a rewrite would then
+// leave the two bodies disagreeing, and the meeting fails instead.
+func (c *Calendar) planComponent(comp *Component, p plan) (componentEdit, bool, error) {
+	bodies := c.bodies(comp, p)
 	switch {
-	case comp == p.master:
-		tb, inText = p.old, true // found while deciding
-	case hasText:
-		tb, inText = c.finder.SpanText(text.Text())
+	case !bodies.inText && !bodies.inHTML:
+		return componentEdit{}, false, nil
+	case bodies.inText && bodies.hasHTML && !bodies.inHTML:
+		if holdsLink(block.HTMLLinks(bodies.html.Text()), p.old.JoinURL) {
+			return componentEdit{}, false, fmt.Errorf("the block in DESCRIPTION has no counterpart in X-ALT-DESC; left alone so the two bodies do not disagree (X-ALT-DESC holds the block's join link, but no block around it could be delimited)")
+		}
+	case bodies.inHTML && bodies.hasText && !bodies.inText:
+		plain := bodies.text.Text()
+		if pastesOtherMeeting(plain, blockLinks(bodies.html.Text()[bodies.hb.Start:bodies.hb.End])) {
+			return componentEdit{}, false, nil // the HTML copies another meeting's block
+		}
+		if holdsLink(block.TextLinks(plain), p.old.JoinURL) {
+			return componentEdit{}, false, fmt.Errorf("the block in X-ALT-DESC has no counterpart in DESCRIPTION; left alone so the two bodies do not disagree (DESCRIPTION holds the block's join link, but no block around it)")
+		}
 	}
-	if hasText && !inText {
-		return false, nil
+	seq, err := nextSequence(comp)
+	if err != nil {
+		return componentEdit{}, false, err
 	}
-	html, hasHTML := htmlBody(comp)
-	hb, inHTML := block.Block{}, false
-	if hasHTML {
-		hb, inHTML = c.finder.SpanHTML(html.Text())
+	return componentEdit{comp: comp, bodies: bodies, sequence: seq}, true, nil
+}
+
+// applyEdit replaces the block of one component's bodies and updates what
+// goes with it.
+func (c *Calendar) applyEdit(e componentEdit, r Rules, p plan, blocks *rendered) {
+	if e.bodies.inText {
+		c.spliceBlock(e.bodies.text, e.bodies.tb, blocks.text())
 	}
-	if !hasText && !inHTML {
-		return false, nil
+	if e.bodies.inHTML {
+		c.spliceBlock(e.bodies.html, e.bodies.hb, blocks.html())
 	}
-	if inText && hasHTML && !inHTML {
-		return false, fmt.Errorf("the block in DESCRIPTION has no counterpart in X-ALT-DESC; left alone so the two bodies do not disagree")
+	c.updateLinks(e.comp, p)
+	c.dropConferenceLinks(e.comp, p)
+	c.updateLocation(e.comp, p)
+	c.bump(e.comp, e.sequence, r.Stamp)
+}
+
+// maxSequence is the largest SEQUENCE: an iCalendar INTEGER is 32 bits
+// (RFC 5545, section 3.3.8).
+const maxSequence = 1<<31 - 1
+
+// nextSequence returns a component's SEQUENCE plus one (1 where it has
+// none), or why it cannot go up.
+func nextSequence(comp *Component) (int, error) {
+	p, ok := comp.Prop("SEQUENCE")
+	if !ok {
+		return 1, nil
 	}
-	if inText {
-		c.spliceBlock(text, tb, blocks.text())
+	v := strings.TrimSpace(p.Value)
+	n, err := strconv.ParseInt(v, 10, 64)
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("SEQUENCE %q is not a number, so an update could not be told newer than it; correct it and run again", p.Value)
+	case err != nil || n >= maxSequence:
+		return 0, fmt.Errorf("SEQUENCE %s is at or beyond the largest an iCalendar INTEGER holds (%d), so it cannot go up by one and attendees could not take the update as newer", v, maxSequence)
 	}
-	if inHTML {
-		c.spliceBlock(html, hb, blocks.html())
+	return int(n) + 1, nil
+}
+
+// componentBodies are a component's two bodies and the spans of their
+// blocks.
+type componentBodies struct {
+	text, html       Property
+	hasText, hasHTML bool
+	tb, hb           block.Block
+	inText, inHTML   bool
+}
+
+// bodies finds the blocks of a component's bodies; the block the decision
+// was made on is not looked for again.
+func (c *Calendar) bodies(comp *Component, p plan) componentBodies {
+	var b componentBodies
+	b.text, b.hasText = comp.Prop("DESCRIPTION")
+	b.html, b.hasHTML = htmlBody(comp)
+	switch {
+	case comp == p.old.comp && p.old.inText:
+		b.tb, b.inText = p.old.Block, true
+	case b.hasText:
+		b.tb, b.inText = c.finder.SpanText(b.text.Text())
 	}
-	c.updateLinks(comp, p)
-	c.updateLocation(comp, p)
-	return true, c.bump(comp, r.Stamp)
+	switch {
+	case comp == p.old.comp && !p.old.inText:
+		b.hb, b.inHTML = p.old.Block, true
+	case b.hasHTML:
+		b.hb, b.inHTML = c.finder.SpanHTML(b.html.Text())
+	}
+	return b
 }
 
 // rendered renders the new block of one meeting once, for all of its
@@ -116,60 +193,31 @@ func (c *Calendar) updateLinks(comp *Component, p plan) {
 	}
 }
 
-// serviceNames are LOCATION values that only name an online-meeting service.
-var serviceNames = map[string]block.Provider{
-	"skype meeting":               block.ProviderSkype,
-	"skype-möte":                  block.ProviderSkype,
-	"skype-møde":                  block.ProviderSkype,
-	"skype-besprechung":           block.ProviderSkype,
-	"réunion skype":               block.ProviderSkype,
-	"reunión de skype":            block.ProviderSkype,
-	"microsoft teams meeting":     block.ProviderTeams,
-	"microsoft teams-möte":        block.ProviderTeams,
-	"microsoft teams-møde":        block.ProviderTeams,
-	"microsoft teams-besprechung": block.ProviderTeams,
-	"réunion microsoft teams":     block.ProviderTeams,
-	"reunión de microsoft teams":  block.ProviderTeams,
-	"microsoft teams":             block.ProviderTeams,
-	"teams meeting":               block.ProviderTeams,
-}
-
-// updateLocation renames a LOCATION that only named the old service, or
-// only held the old join link.
-func (c *Calendar) updateLocation(comp *Component, p plan) {
-	loc, ok := comp.Prop("LOCATION")
-	if !ok {
+// dropConferenceLinks removes the X-MICROSOFT-ONLINEMEETINGCONFLINK that
+// names the old service's conference ("conf:sip:...;gruu;opaque=app:conf:
+// focus:id:<key>") when the meeting moves to another service: Outlook
+// offers to join what it names, and nothing of the change says what the
+// new service's would be (a Teams one names the organiser's and tenant's
+// ids).
+func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
+	if p.old.Provider == p.spec.Provider {
 		return
 	}
-	v := strings.TrimSpace(loc.Text())
-	switch {
-	case v != "" && p.old.JoinURL != p.spec.JoinURL && canonicalLink(v) == p.oldLink:
-		c.setValue(loc, escape(p.spec.JoinURL))
-	case serviceNames[strings.ToLower(v)] != "" && p.old.Provider != p.spec.Provider:
-		c.setValue(loc, escape(locationName(p.spec.Provider)))
+	for _, prop := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
+		if v := strings.TrimSpace(prop.Text()); len(v) >= 5 && strings.EqualFold(v[:5], "conf:") {
+			c.remove(prop)
+		}
 	}
 }
 
-// locationName names the new service.
-func locationName(to block.Provider) string {
-	if to == block.ProviderSkype {
-		return "Skype Meeting"
-	}
-	return "Microsoft Teams Meeting"
-}
-
-// bump raises SEQUENCE by one (adding SEQUENCE:1 where missing) and sets
-// DTSTAMP and LAST-MODIFIED (where present) to the run's time.
-func (c *Calendar) bump(comp *Component, stamp time.Time) error {
+// bump writes the new SEQUENCE (adding it where missing) and sets DTSTAMP
+// and LAST-MODIFIED (where present) to the run's time.
+func (c *Calendar) bump(comp *Component, sequence int, stamp time.Time) {
 	ts := stamp.UTC().Format("20060102T150405Z")
 	if seq, ok := comp.Prop("SEQUENCE"); ok {
-		n, err := strconv.Atoi(strings.TrimSpace(seq.Value))
-		if err != nil {
-			return fmt.Errorf("SEQUENCE %q is not a number", seq.Value)
-		}
-		c.setValue(seq, strconv.Itoa(n+1))
+		c.setValue(seq, strconv.Itoa(sequence))
 	} else {
-		c.insertBefore(c.tail(comp), "SEQUENCE:1")
+		c.insertBefore(c.tail(comp), "SEQUENCE:"+strconv.Itoa(sequence))
 	}
 	if p, ok := comp.Prop("DTSTAMP"); ok {
 		c.setValue(p, ts)
@@ -179,7 +227,6 @@ func (c *Calendar) bump(comp *Component, stamp time.Time) error {
 	if p, ok := comp.Prop("LAST-MODIFIED"); ok {
 		c.setValue(p, ts)
 	}
-	return nil
 }
 
 // tail returns where new properties of a component go: before its first

@@ -8,6 +8,14 @@ import (
 
 // Reason says why a meeting was left alone. The values are the contract's
 // skip reasons, checked in this order.
+//
+// Past means that no occurrence is left at or after now. A cancelled
+// occurrence (STATUS:CANCELLED) is not one left to attend, so a future
+// meeting that was cancelled, or a series whose only instances still to
+// come are cancelled or excluded, is past too: the contract has no reason
+// of its own for it, and an update would tell the attendees of a cancelled
+// meeting to join it after all. (NoMeetingBlock would claim that its block
+// was not found.)
 type Reason string
 
 const (
@@ -47,7 +55,7 @@ type Change struct {
 type Result struct {
 	UID        string
 	Summary    string
-	Start      time.Time // DTSTART of the master (or first instance); zero if unreadable
+	Start      time.Time // the next occurrence at or after Rules.Now; else DTSTART of the master (or first instance); zero if unreadable
 	People     int       // distinct attendees and the organiser
 	Attendees  []string  // attendee addresses, organiser excluded
 	Organizer  string    // organiser address

@@ -7,9 +7,11 @@
 // teams.live.com/meet/, dialin.lync.com, dialin.teams.microsoft.com,
 // aka.ms/JoinTeamsMeeting) and the [!OC([n])!] marker, never on English
 // words. A Teams or Skype block is the text between two rules of the same
-// kind that holds such a link; a join link pasted without rules is not a
-// block. Zoom, Webex and Google Meet invitations are found with or without
-// rules, so that they can be named and left alone.
+// kind that holds such a link; in HTML it may also be the element around
+// its join link that Teams marks as its block, or that holds every dial-in,
+// help and options link of the body. A join link pasted without them is
+// not a block. Zoom, Webex and Google Meet invitations are found with or
+// without rules, so that they can be named and left alone.
 //
 // Spans cover whole lines in plain text and whole elements in HTML, so a
 // caller can splice a new block in and keep every byte outside it.
@@ -35,6 +37,8 @@ type Block struct {
 	Start, End      int
 	JoinURL         string // Safe Links unwrapped
 	MeetingID       string // Teams thread id or numeric id; Skype conference key; Zoom or Meet id
+	MeetingNumber   string // the "Meeting ID" a Teams block shows, white space collapsed: "244 929 170 838"
+	Passcode        string // the passcode on the line after the Meeting ID
 	SkypeUser       string // user part of a Skype join link, as written
 	ConferenceID    string // digits only
 	TollNumbers     []string
@@ -48,6 +52,8 @@ type Block struct {
 type Spec struct {
 	Provider        Provider // ProviderTeams or ProviderSkype
 	JoinURL         string
+	MeetingNumber   string // a Teams meeting's Meeting ID, written as given; left out of Skype blocks
+	Passcode        string // written only with a MeetingNumber
 	ConferenceID    string
 	TollNumbers     []string
 	TollFreeNumbers []string
@@ -90,6 +96,13 @@ func findText(c linkCache, text string, full bool) (Block, bool) {
 // leaves the markup balanced. Where that element also holds text outside
 // the block, the span narrows to keep the text and may then cut through an
 // element.
+//
+// A Teams or Skype block written without rules (Teams' HTML since 2023) is
+// found from its join link: the element around it that carries the class
+// Teams gives its block (me-email-text, me-email-container), else the
+// smallest element that holds the join link and every dial-in, help and
+// options link of the body. The span is that element, start tag to end
+// tag.
 func FindHTML(html string) (Block, bool) {
 	return findHTML(nil, html, true)
 }
@@ -102,7 +115,14 @@ func SpanHTML(html string) (Block, bool) {
 
 func findHTML(c linkCache, html string, full bool) (Block, bool) {
 	v := htmlView(c, html)
-	b, r, ok := find(v, full)
+	b, r, ok := findRuled(v, full)
+	if !ok {
+		if b, start, end, ok := findAnchored(v, full); ok {
+			b.Start, b.End = start, end
+			return b, true
+		}
+		b, r, ok = findOther(v, full)
+	}
 	if !ok {
 		return Block{}, false
 	}

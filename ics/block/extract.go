@@ -14,6 +14,8 @@ func describe(p Provider, join link, text string, links []link) Block {
 	}
 	if p == ProviderSkype {
 		b.SkypeUser = skypeUser(join)
+	} else {
+		b.MeetingNumber, b.Passcode = meetingNumber(text)
 	}
 	b.ConferenceID = conferenceID(p, text, links)
 	b.TollNumbers, b.TollFreeNumbers = numbers(text)
@@ -30,6 +32,7 @@ var (
 	teamsConfLabel = regexp.MustCompile(`(?i)\bID[ \t]*:[ \t]*(\d[\d \t]*\d)[ \t]*#`)
 	skypeConfLabel = regexp.MustCompile(`(?i)\bID[ \t]*:[ \t]*(\d[\d \t]*\d)`)
 	meetingIDLabel = regexp.MustCompile(`(?im)\bID[ \t]*:[ \t]*(\d[\d \t]{4,}\d)[ \t]*$`)
+	passcodeLine   = regexp.MustCompile(`^[^:<>]{1,40}:[ \t]*([A-Za-z0-9]{4,16})$`)
 	phoneNumber    = regexp.MustCompile(`\+\d[\d \-().]{5,}\d`)
 	angleBracketed = regexp.MustCompile(`<[^<>]*>`)
 )
@@ -154,6 +157,31 @@ func meetingID(p Provider, join link, text string) string {
 		return segs[0]
 	}
 	return ""
+}
+
+// meetingNumber returns the Meeting ID a Teams block shows ("Meeting ID:
+// 244 929 170 838", "Besprechungs-ID: ...", "Møde-id: ...") with its white
+// space collapsed, and the passcode written on the next line that is not
+// blank: the single word after its label's colon ("Passcode: 7ZkQ2u").
+// Labels are not read, only where they stand.
+func meetingNumber(text string) (string, string) {
+	loc := meetingIDLabel.FindStringSubmatchIndex(text)
+	if loc == nil {
+		return "", ""
+	}
+	number := strings.Join(strings.Fields(text[loc[2]:loc[3]]), " ")
+	rest := text[loc[1]:]
+	for line := range strings.SplitSeq(rest, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if m := passcodeLine.FindStringSubmatch(line); m != nil {
+			return number, m[1]
+		}
+		break
+	}
+	return number, ""
 }
 
 // skypeUser is the user part of meet.lync.com/<tenant>/<user>/<key> or

@@ -10,6 +10,14 @@ type region struct{ start, end int }
 // only a Zoom, Webex or Google Meet invitation, whose text has no rules.
 // Unless full is set, only the block's Provider is read.
 func find(v view, full bool) (Block, region, bool) {
+	if b, r, ok := findRuled(v, full); ok {
+		return b, r, true
+	}
+	return findOther(v, full)
+}
+
+// findRuled finds the first block between rules.
+func findRuled(v view, full bool) (Block, region, bool) {
 	rules := findRules(v.text)
 	for i, open := range rules {
 		if !open.outer() {
@@ -24,7 +32,7 @@ func find(v view, full bool) (Block, region, bool) {
 			return b, r, true
 		}
 	}
-	return findOther(v, full)
+	return Block{}, region{}, false
 }
 
 // readBlock reads the block of a region between rules, if it holds one.

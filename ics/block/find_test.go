@@ -62,7 +62,7 @@ Find a local number <https://nam06.safelinks.protection.outlook.com/?url=https%3
 Learn More <https://nam06.safelinks.protection.outlook.com/?url=https%3A%2F%2Faka.ms%2FJoinTeamsMeeting&reserved=0>
 ________________________________________________________________________________
 `, want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3aCCC%40thread.tacv2/1663?context=%7b%7d",
-		MeetingID: "19:CCC@thread.tacv2", ConferenceID: "285387578", TollNumbers: []string{"+46 8 505 248 89"},
+		MeetingID: "19:CCC@thread.tacv2", MeetingNumber: "229 505 202 791", Passcode: "e27acC", ConferenceID: "285387578", TollNumbers: []string{"+46 8 505 248 89"},
 		DialInURL: "https://dialin.teams.microsoft.com/8551?id=285387578", Lang: "en-US"}},
 
 	{name: "teams 2023 join the meeting now, inner rule", block: `________________________________________________________________________________
@@ -79,7 +79,7 @@ Telefonkonferenz-ID: 123 456 789#
 Für Organisatoren: Besprechungsoptionen<https://teams.microsoft.com/meetingOptions/?language=de-DE> | PIN zurücksetzen<https://dialin.teams.microsoft.com/usp/pstnconferencing>
 ________________________________________________________________________________
 `, want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_DDD%40thread.v2/0?context=%7b%7d",
-		MeetingID: "19:meeting_DDD@thread.v2", ConferenceID: "123456789", TollNumbers: []string{"+49 69 365 051 22"}, TollFreeNumbers: []string{"+49 800 000 1234"},
+		MeetingID: "19:meeting_DDD@thread.v2", MeetingNumber: "231 244 578 937", Passcode: "8fvBiD", ConferenceID: "123456789", TollNumbers: []string{"+49 69 365 051 22"}, TollFreeNumbers: []string{"+49 800 000 1234"},
 		DialInURL: "https://dialin.teams.microsoft.com/x?id=123456789", Lang: "de-DE"}},
 
 	{name: "teams 2025 join bare link", block: `________________________________________________________________________________
@@ -93,7 +93,7 @@ Ring ind (kun lyd)
 Telefonkonference-id: 987 654 321#
 ________________________________________________________________________________
 `, want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/23456789012345?p=AbCdEf",
-		MeetingID: "23456789012345", ConferenceID: "987654321", TollNumbers: []string{"+45 32 72 66 05"}, Lang: "da-DK"}},
+		MeetingID: "23456789012345", MeetingNumber: "234 567 890 123 45", Passcode: "Ab1Cd2", ConferenceID: "987654321", TollNumbers: []string{"+45 32 72 66 05"}, Lang: "da-DK"}},
 
 	{name: "teams custom join link, numeric meeting id", block: `________________________________________________________________________________
 Microsoft Teams meeting
@@ -102,7 +102,7 @@ Meeting ID: 231 244 578 937
 Passcode: 8fvBiD
 Learn More <https://aka.ms/JoinTeamsMeeting>
 ________________________________________________________________________________
-`, want: Block{Provider: ProviderTeams, JoinURL: "https://join.contoso.example/m/42", MeetingID: "231244578937", Lang: "en-US"}},
+`, want: Block{Provider: ProviderTeams, JoinURL: "https://join.contoso.example/m/42", MeetingID: "231244578937", MeetingNumber: "231 244 578 937", Passcode: "8fvBiD", Lang: "en-US"}},
 
 	{name: "teams consumer between dots, Vietnamese", block: `.........................................................................................................................................
 Tham gia cuộc họp trực tuyến<https://teams.live.com/meet/9392947982999?p=qcrv>
@@ -181,6 +181,21 @@ ________________________________________________________________________________
 		want: Block{Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/AB12", MeetingID: "AB12", SkypeUser: "anna",
 			ConferenceID: "4334578", TollFreeNumbers: []string{"+1 (866) 641-7188"}, DialInURL: "https://dialin.lync.com/48b4?id=4334578", LCID: "1033", Lang: "en-US"}},
 
+	{name: "teams 2023 html without rules, me-email-text", html: true, block: teams2023HTML("", "me-email-text", "me-email-container"),
+		want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_GGG%40thread.v2/0?context=%7b%7d",
+			MeetingID: "19:meeting_GGG@thread.v2", MeetingNumber: "244 929 170 838", Passcode: "7ZkQ2u", ConferenceID: "123456789", TollNumbers: []string{"+1 323-555-0166"},
+			DialInURL: "https://dialin.teams.microsoft.com/8551f4c1?id=123456789", Lang: "en-US"}},
+
+	{name: "teams 2023 html without rules, received copy", html: true, block: teams2023HTML("x_", "x_me-email-text", "x_me-email-container"),
+		want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_GGG%40thread.v2/0?context=%7b%7d",
+			MeetingID: "19:meeting_GGG@thread.v2", MeetingNumber: "244 929 170 838", Passcode: "7ZkQ2u", ConferenceID: "123456789", TollNumbers: []string{"+1 323-555-0166"},
+			DialInURL: "https://dialin.teams.microsoft.com/8551f4c1?id=123456789", Lang: "en-US"}},
+
+	{name: "teams 2023 html without rules or classes: the element holding every helper link", html: true, block: teams2023HTML("", "", ""),
+		want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_GGG%40thread.v2/0?context=%7b%7d",
+			MeetingID: "19:meeting_GGG@thread.v2", MeetingNumber: "244 929 170 838", Passcode: "7ZkQ2u", ConferenceID: "123456789", TollNumbers: []string{"+1 323-555-0166"},
+			DialInURL: "https://dialin.teams.microsoft.com/8551f4c1?id=123456789", Lang: "en-US"}},
+
 	{name: "zoom without rules: from the first link's line to the last's", block: `https://us02web.zoom.us/j/85212345678?pwd=abcDEF
 
 Meeting ID: 852 1234 5678
@@ -208,6 +223,27 @@ Or dial: (SE) +46 8 123 456 78 PIN: 997942461#
 Please do not edit this section.
 -::~:~::~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~::~:~::-
 `, want: Block{Provider: ProviderGoogleMeet, JoinURL: "https://meet.google.com/abc-defg-hij", MeetingID: "abc-defg-hij"}},
+}
+
+// teams2023HTML is the HTML block Teams has written since 2023: no rule
+// lines, "Join the meeting now", Meeting ID, Passcode, dial-in, in a <div
+// class="me-email-text"> around a <div class="me-email-container">
+// (classes "" leave the attribute empty).
+func teams2023HTML(prefix, outer, inner string) string {
+	return `<div class="` + outer + `" lang="en-US" style="color:#252424;font-family:'Segoe UI',sans-serif;">` +
+		`<div style="max-width: 520px; color: #242424" class="` + inner + `">` +
+		`<div style="margin-top: 24px; margin-bottom: 20px;"><span style="font-size: 24px; color: #252424">Microsoft Teams</span> <a id="` + prefix + `help" href="https://aka.ms/JoinTeamsMeeting?omkt=en-US" target="_blank">Need help?</a></div>` +
+		`<div style="margin-bottom: 6px"><a href="https://teams.microsoft.com/l/meetup-join/19%3ameeting_GGG%40thread.v2/0?context=%7b%7d" class="` + prefix + `me-email-headline" target="_blank">Join the meeting now</a></div>` +
+		`<div style="margin-bottom: 6px"><span style="color: #616161">Meeting ID: </span><span>244 929 170 838</span></div>` +
+		`<div style="margin-bottom: 32px"><span style="color: #616161">Passcode: </span><span>7ZkQ2u</span></div>` +
+		`<div style="margin-bottom: 24px; max-height: 1px; overflow: hidden; border-top: 1px solid #C4C4C4"></div>` +
+		`<div><span style="font-weight: 600">Dial in by phone</span></div>` +
+		`<div style="margin-bottom: 6px"><a href="tel:+13235550166,,123456789#">+1 323-555-0166,,123456789#</a><span style="color: #616161"> United States, Los Angeles</span></div>` +
+		`<div style="margin-bottom: 6px"><a href="https://dialin.teams.microsoft.com/8551f4c1?id=123456789">Find a local number</a></div>` +
+		`<div style="margin-bottom: 32px"><span style="color: #616161">Phone conference ID: </span><span>123 456 789#</span></div>` +
+		`<div><span style="color: #616161">For organizers: </span><a href="https://teams.microsoft.com/meetingOptions/?organizerId=2fd8&amp;language=en-US">Meeting options</a>` +
+		`<span> | </span><a href="https://dialin.teams.microsoft.com/usp/pstnconferencing">Reset dial-in PIN</a></div>` +
+		`</div></div>`
 }
 
 func TestFind(t *testing.T) {
@@ -246,6 +282,9 @@ func TestFindNone(t *testing.T) {
 		"only an opening rule":  "________________________________________________\nClick here <https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0>\n",
 		"skype link, no marker": ".........................................\n<https://meet.example.org/room/123>\n.........................................\n",
 		"html pasted link":      `<p>Join: <a href="https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0">here</a></p>`,
+		"html pasted link, helper link outside its element": `<div><p>Join: <a href="https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0">here</a></p></div>` +
+			`<p>Help: <a href="https://aka.ms/JoinTeamsMeeting">help</a></p>`,
+		"html live event in a teams div": `<div class="me-email-text"><a href="https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0?IsBroadcastMeeting=true">Join</a></div>`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if b, ok := FindText(body); ok {

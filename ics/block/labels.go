@@ -7,6 +7,7 @@ type labels struct {
 	lcid string // written in Skype blocks' [!OC([n])!] marker
 
 	teamsHeader, teamsJoin, teamsClick, callIn string
+	meetingID, passcode                        string
 	phoneConferenceID, toll, tollFree          string
 
 	skypeJoin, skypePhone, skypeToll, skypeTollFree, conferenceID string
@@ -19,6 +20,7 @@ var labelsByLang = map[string]labels{
 		lcid:        "1033",
 		teamsHeader: "Microsoft Teams meeting", teamsJoin: "Join on your computer, mobile app or room device",
 		teamsClick: "Click here to join the meeting", callIn: "Or call in (audio only)",
+		meetingID: "Meeting ID:", passcode: "Passcode:",
 		phoneConferenceID: "Phone Conference ID:", toll: "(Toll)", tollFree: "(Toll-free)",
 		skypeJoin: "Join Skype Meeting", skypePhone: "Join by phone",
 		skypeToll: "Toll number:", skypeTollFree: "Toll-free number:", conferenceID: "Conference ID:",
@@ -28,6 +30,7 @@ var labelsByLang = map[string]labels{
 		lcid:        "1053",
 		teamsHeader: "Microsoft Teams-möte", teamsJoin: "Anslut på datorn, i mobilappen eller på en rumsenhet",
 		teamsClick: "Klicka här för att ansluta till mötet", callIn: "Eller ring in (endast ljud)",
+		meetingID: "Mötes-ID:", passcode: "Lösenord:",
 		phoneConferenceID: "Telefonkonferens-ID:", toll: "(avgiftsbelagt)", tollFree: "(avgiftsfritt)",
 		skypeJoin: "Anslut till Skype-mötet", skypePhone: "Anslut per telefon",
 		skypeToll: "Avgiftsbelagt nummer:", skypeTollFree: "Avgiftsfritt nummer:", conferenceID: "Konferens-ID:",

@@ -62,6 +62,12 @@ func renderTeamsText(s Spec) string {
 	b.line("%s", l.teamsHeader)
 	b.line("%s", l.teamsJoin)
 	b.line("%s <%s>", l.teamsClick, s.JoinURL)
+	if s.MeetingNumber != "" {
+		b.line("%s %s", l.meetingID, s.MeetingNumber)
+		if s.Passcode != "" {
+			b.line("%s %s", l.passcode, s.Passcode)
+		}
+	}
 	if hasDialIn(s) {
 		b.line("%s", l.callIn)
 		for _, n := range s.TollNumbers {
@@ -150,6 +156,12 @@ func renderTeamsHTML(s Spec) string {
 	b.line(`<div style="margin-top: 24px; margin-bottom: 20px;"><span style="font-size: 24px; color:#252424">%s</span></div>`, esc(l.teamsHeader))
 	b.line(`<div style="margin-bottom: 20px;"><div style="margin-top: 0px; margin-bottom: 0px; font-weight: bold"><span style="font-size: 14px; color:#252424">%s</span></div>`, esc(l.teamsJoin))
 	b.line(`<a class="me-email-headline" style="%s" href="%s" target="_blank" rel="noreferrer noopener">%s</a></div>`, teamsLink, esc(s.JoinURL), esc(l.teamsClick))
+	if s.MeetingNumber != "" {
+		b.line(`<div style="margin-bottom: 4px;"><span style="font-size: 14px; color:#252424">%s </span><span style="font-size: 16px; color:#252424">%s</span></div>`, esc(l.meetingID), esc(s.MeetingNumber))
+		if s.Passcode != "" {
+			b.line(`<div style="margin-bottom: 20px;"><span style="font-size: 14px; color:#252424">%s </span><span style="font-size: 16px; color:#252424">%s</span></div>`, esc(l.passcode), esc(s.Passcode))
+		}
+	}
 	if hasDialIn(s) {
 		b.line(`<div style="margin-bottom: 4px; margin-top: 20px;"><span style="font-size: 14px; color:#252424; font-weight: bold;">%s</span></div>`, esc(l.callIn))
 		b.teamsNumbers(s.TollNumbers, s.ConferenceID, l.toll)

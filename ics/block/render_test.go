@@ -9,7 +9,12 @@ var specs = map[string]Spec{
 	"teams full": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_N%40thread.v2/0?context=%7b%7d&x=1",
 		ConferenceID: "111222333", TollNumbers: []string{"+46 8 505 248 89", "+1 323-849-4874"}, TollFreeNumbers: []string{"+1 800 555 0100"},
 		DialInURL: "https://dialin.teams.microsoft.com/abc?id=111222333", Lang: "en-US"},
-	"teams bare":              {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/2345678901?p=abc", Lang: "en-US"},
+	"teams bare": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/2345678901?p=abc", Lang: "en-US"},
+	"teams meeting id and passcode": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_N%40thread.v2/0", MeetingNumber: "244 929 170 838",
+		Passcode: "7ZkQ2u", ConferenceID: "111222333", TollNumbers: []string{"+46 8 505 248 89"}, Lang: "en-US"},
+	"teams swedish meeting id and passcode": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/24492917083867?p=7ZkQ", MeetingNumber: "244 929 170 838 67",
+		Passcode: "Ab1Cd2", Lang: "sv-SE"},
+	"teams meeting id only":   {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/2?p=3", MeetingNumber: "231 244 578 937", Lang: "en-US"},
 	"teams swedish":           {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/x/0", ConferenceID: "580849884", TollNumbers: []string{"+46 8 505 248 89"}, TollFreeNumbers: []string{"+46 20 12 34 56"}, Lang: "sv-SE"},
 	"teams odd link":          {Provider: ProviderTeams, JoinURL: `https://join.contoso.example/m/42?a=1&b="2"`, ConferenceID: "4242", Lang: "en-US"},
 	"teams only dial-in page": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/1?p=2", DialInURL: "https://dialin.teams.microsoft.com/usp/local", Lang: "sv-SE"},
@@ -51,12 +56,13 @@ func TestRenderFindRoundTrip(t *testing.T) {
 }
 
 func specOf(b Block) Spec {
-	return Spec{Provider: b.Provider, JoinURL: b.JoinURL, ConferenceID: b.ConferenceID, TollNumbers: b.TollNumbers,
-		TollFreeNumbers: b.TollFreeNumbers, DialInURL: b.DialInURL, Lang: b.Lang}
+	return Spec{Provider: b.Provider, JoinURL: b.JoinURL, MeetingNumber: b.MeetingNumber, Passcode: b.Passcode, ConferenceID: b.ConferenceID,
+		TollNumbers: b.TollNumbers, TollFreeNumbers: b.TollFreeNumbers, DialInURL: b.DialInURL, Lang: b.Lang}
 }
 
 func equalSpecs(a, b Spec) bool {
 	return a.Provider == b.Provider && a.JoinURL == b.JoinURL && a.ConferenceID == b.ConferenceID && a.DialInURL == b.DialInURL &&
+		a.MeetingNumber == b.MeetingNumber && a.Passcode == b.Passcode &&
 		a.Lang == b.Lang && strings.Join(a.TollNumbers, "|") == strings.Join(b.TollNumbers, "|") &&
 		strings.Join(a.TollFreeNumbers, "|") == strings.Join(b.TollFreeNumbers, "|")
 }

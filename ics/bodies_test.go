@@ -1,0 +1,158 @@
+package ics
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+const otherJoin = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER%40thread.v2/0?context=%7b%7d"
+
+// teamsHTML is an HTML body holding the Teams block of join, between text
+// in other scripts.
+func teamsHTML(join string) string {
+	return "<html><body><p>Hej allihop – 漢字 🙂</p>" + block.RenderHTML(block.Spec{
+		Provider: block.ProviderTeams, JoinURL: join, ConferenceID: "580849884",
+		TollNumbers: []string{"+46 8 505 248 89"}, DialInURL: "https://dialin.teams.microsoft.com/abc?id=580849884", Lang: "en-US",
+	}) + "<p>Cuộc họp kết thúc.</p></body></html>"
+}
+
+func altDesc(html string) string {
+	return fold("X-ALT-DESC;FMTTYPE=text/html:" + escape(html))
+}
+
+// Which body holds the block decides which bodies are rewritten: a block
+// only in X-ALT-DESC is found and rewritten there, the DESCRIPTION left
+// byte for byte, unless the DESCRIPTION pastes another meeting's link (not
+// this meeting's block) or names the block's own link outside a block
+// (the bodies would disagree: the meeting fails).
+func TestBlockInOneBody(t *testing.T) {
+	cases := []struct {
+		name    string
+		ev      event
+		want    Reason
+		fails   string // part of the error, when the meeting fails
+		changed []string
+	}{
+		{name: "html only, text without a block",
+			ev:      event{body: "Hi all, see you", extra: altDesc(teamsHTML(oldJoin))},
+			changed: []string{"X-ALT-DESC"}},
+		{name: "html only, no text body",
+			ev:      event{extra: altDesc(teamsHTML(oldJoin))},
+			changed: []string{"X-ALT-DESC"}},
+		{name: "text pastes another meeting's link beside the html block",
+			ev:   event{body: "Join here: " + otherJoin, extra: altDesc(teamsHTML(oldJoin))},
+			want: NoMeetingBlock},
+		{name: "text names the html block's link outside a block",
+			ev:    event{body: "Join here: " + oldJoin, extra: altDesc(teamsHTML(oldJoin))},
+			fails: "no counterpart in DESCRIPTION"},
+		{name: "html only block of another meeting than the properties name",
+			ev:   event{body: "Hi", extra: altDesc(teamsHTML(oldJoin)) + "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + otherJoin + "\r\n"},
+			want: PastedBlock},
+		{name: "both bodies",
+			ev:      event{body: teamsBody(oldJoin), extra: altDesc(teamsHTML(oldJoin))},
+			changed: []string{"DESCRIPTION", "X-ALT-DESC"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := calendar(future(tc.ev))
+			cal, res := migrateOne(t, src, testRules, newTeams)
+			switch {
+			case tc.fails != "":
+				if res.Err == nil || !strings.Contains(res.Err.Error(), tc.fails) || !strings.Contains(res.Err.Error(), "test.ics: line ") {
+					t.Fatalf("Err = %v, want one naming the file and line and saying %q", res.Err, tc.fails)
+				}
+				if cal.Edited() {
+					t.Fatal("a failed meeting was edited")
+				}
+				return
+			case res.Err != nil:
+				t.Fatalf("Err = %v", res.Err)
+			case res.Skipped != tc.want:
+				t.Fatalf("Skipped = %q, want %q", res.Skipped, tc.want)
+			case tc.want != "":
+				return
+			}
+			out := string(cal.Bytes())
+			changed := map[string]bool{"SEQUENCE": true, "DTSTAMP": true}
+			for _, name := range tc.changed {
+				changed[name] = true
+				if strings.Contains(propText(t, out, name), "meeting_OLD%40thread.v2/0?context") {
+					t.Errorf("%s still holds the old block", name)
+				}
+			}
+			assertOnlyChanged(t, src, out, changed)
+			if html := propText(t, out, "X-ALT-DESC"); !strings.HasPrefix(html, "<html><body><p>Hej allihop – 漢字 🙂</p>") || !strings.HasSuffix(html, "<p>Cuộc họp kết thúc.</p></body></html>") {
+				t.Errorf("text around the HTML block changed: %q", html)
+			}
+			_, again := migrateOne(t, out, testRules, newTeams)
+			if again.Skipped != AlreadyCurrent {
+				t.Errorf("second run: Skipped=%q Err=%v", again.Skipped, again.Err)
+			}
+		})
+	}
+}
+
+// A block in DESCRIPTION whose HTML body holds no block: the HTML is
+// searched by the block's links as well as by rules (Teams' 2023 HTML has
+// no rule lines), DESCRIPTION alone is rewritten where the HTML does not
+// hold the old join link at all, and the meeting fails only where it does
+// but no block can be delimited.
+func TestTextBlockWithoutHTMLCounterpart(t *testing.T) {
+	cases := []struct {
+		name    string
+		html    string
+		fails   bool
+		changed []string
+	}{
+		{name: "2023 html without rule lines", html: "<html><body><div><p>Hello</p>" + teams2023HTML(oldJoin) + "<p>Bye</p></div></body></html>",
+			changed: []string{"DESCRIPTION", "X-ALT-DESC"}},
+		{name: "html with no block and no link", html: "<p>Hi</p><p>Bye</p>", changed: []string{"DESCRIPTION"}},
+		{name: "html with another meeting's link", html: `<p>Hi <a href="` + otherJoin + `">old call</a></p>`, changed: []string{"DESCRIPTION"}},
+		{name: "html with the join link but no block", html: `<p>Hi <a href="` + oldJoin + `">join</a></p>`, fails: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(tc.html)}))
+			cal, res := migrateOne(t, src, testRules, newTeams)
+			if tc.fails {
+				if res.Err == nil || !strings.Contains(res.Err.Error(), "the block in DESCRIPTION has no counterpart in X-ALT-DESC; left alone so the two bodies do not disagree") || cal.Edited() {
+					t.Fatalf("Err = %v, edited %v; want a failed meeting left alone", res.Err, cal.Edited())
+				}
+				return
+			}
+			if !res.Rewritten() {
+				t.Fatalf("Skipped=%q Err=%v", res.Skipped, res.Err)
+			}
+			out := string(cal.Bytes())
+			changed := map[string]bool{"SEQUENCE": true, "DTSTAMP": true}
+			for _, name := range tc.changed {
+				changed[name] = true
+				if strings.Contains(propText(t, out, name), "meeting_OLD%40thread.v2/0?context") {
+					t.Errorf("%s still holds the old block", name)
+				}
+			}
+			assertOnlyChanged(t, src, out, changed)
+			if html := propText(t, out, "X-ALT-DESC"); strings.Contains(tc.html, "Hello") && (!strings.HasPrefix(html, "<html><body><div><p>Hello</p>") || !strings.HasSuffix(html, "<p>Bye</p></div></body></html>")) {
+				t.Errorf("text around the HTML block changed: %q", html)
+			}
+			_, again := migrateOne(t, out, testRules, newTeams)
+			if again.Skipped != AlreadyCurrent {
+				t.Errorf("second run: Skipped=%q Err=%v", again.Skipped, again.Err)
+			}
+		})
+	}
+}
+
+// teams2023HTML is the HTML block Teams has written since 2023, without
+// rule lines.
+func teams2023HTML(join string) string {
+	return `<div class="me-email-text" lang="en-US" style="color:#252424;"><div style="max-width: 520px" class="me-email-container">` +
+		`<div style="margin-top: 24px; margin-bottom: 20px;"><span style="font-size: 24px">Microsoft Teams</span> <a href="https://aka.ms/JoinTeamsMeeting?omkt=en-US">Need help?</a></div>` +
+		`<div style="margin-bottom: 6px"><a href="` + join + `" class="me-email-headline">Join the meeting now</a></div>` +
+		`<div><span>Meeting ID: </span><span>244 929 170 838</span></div><div><span>Passcode: </span><span>7ZkQ2u</span></div>` +
+		`<div><span>Dial in by phone</span></div><div><a href="tel:+46850524889,,580849884#">+46 8 505 248 89,,580849884#</a><span> Sweden, Stockholm</span></div>` +
+		`<div><a href="https://dialin.teams.microsoft.com/abc?id=580849884">Find a local number</a></div>` +
+		`<div><span>Phone conference ID: </span><span>580 849 884#</span></div></div></div>`
+}
