@@ -31,7 +31,6 @@ var (
 	telConference  = regexp.MustCompile(`,+(\d+)#`)
 	teamsConfLabel = regexp.MustCompile(`(?i)\bID[ \t]*:[ \t]*(\d[\d \t]*\d)[ \t]*#`)
 	skypeConfLabel = regexp.MustCompile(`(?i)\bID[ \t]*:[ \t]*(\d[\d \t]*\d)`)
-	meetingIDLabel = regexp.MustCompile(`(?im)\bID[ \t]*:[ \t]*(\d[\d \t]{4,}\d)[ \t]*$`)
 	passcodeLine   = regexp.MustCompile(`^[^:<>]{1,40}:[ \t]*([A-Za-z0-9]{4,16})$`)
 	phoneNumber    = regexp.MustCompile(`\+\d[\d \-().]{5,}\d`)
 	angleBracketed = regexp.MustCompile(`<[^<>]*>`)
@@ -146,8 +145,8 @@ func meetingID(p Provider, join link, text string) string {
 	case p == ProviderTeams && len(segs) >= 2 && segs[0] == "meet":
 		return segs[1]
 	case p == ProviderTeams:
-		if m := meetingIDLabel.FindStringSubmatch(text); m != nil {
-			return digits(m[1])
+		if n, _ := meetingIDLine(text); n != "" {
+			return digits(n)
 		}
 	case p == ProviderSkype && len(segs) > 0:
 		return segs[len(segs)-1]
@@ -165,12 +164,11 @@ func meetingID(p Provider, join link, text string) string {
 // blank: the single word after its label's colon ("Passcode: 7ZkQ2u").
 // Labels are not read, only where they stand.
 func meetingNumber(text string) (string, string) {
-	loc := meetingIDLabel.FindStringSubmatchIndex(text)
-	if loc == nil {
+	number, end := meetingIDLine(text)
+	if number == "" {
 		return "", ""
 	}
-	number := strings.Join(strings.Fields(text[loc[2]:loc[3]]), " ")
-	rest := text[loc[1]:]
+	rest := text[end:]
 	for line := range strings.SplitSeq(rest, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -203,3 +201,45 @@ func digits(s string) string {
 	}
 	return b.String()
 }
+
+// meetingIDLine finds the first line "... ID: 123 456 789 012" (the label
+// ends in ID, in any case, as a word; the value is digits and spaces, six
+// or more) and returns the number with single spaces and the offset of the
+// line's end; "" when there is none. By hand, not a regular expression:
+// it runs on every block found.
+func meetingIDLine(text string) (string, int) {
+	for start := 0; start < len(text); {
+		end, next := len(text), len(text)
+		if nl := strings.IndexByte(text[start:], '\n'); nl >= 0 {
+			end, next = start+nl, start+nl+1
+		}
+		if n := meetingIDValue(text[start:end]); n != "" {
+			return n, end
+		}
+		start = next
+	}
+	return "", 0
+}
+
+func meetingIDValue(line string) string {
+	line = strings.TrimRight(line, " \t\r")
+	colon := strings.LastIndexByte(line, ':')
+	if colon < 2 {
+		return ""
+	}
+	v := strings.Trim(line[colon+1:], " \t")
+	if len(v) < 6 || !isDigit(v[0]) || !isDigit(v[len(v)-1]) || strings.Trim(v, "0123456789 \t") != "" {
+		return ""
+	}
+	label := strings.TrimRight(line[:colon], " \t")
+	n := len(label)
+	if n < 2 || !strings.EqualFold(label[n-2:], "id") || n > 2 && isIDWordByte(label[n-3]) {
+		return ""
+	}
+	return strings.Join(strings.Fields(v), " ")
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// isIDWordByte is a byte that \b counts as part of a word.
+func isIDWordByte(c byte) bool { return isDigit(c) || c == '_' || isLetter(c) }
