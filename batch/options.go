@@ -27,6 +27,10 @@ type RunOptions struct {
 	Send    string // "outbox" (default), "none", "smtp://host:port", "server"
 	Workers int    // zero: number of CPUs
 	DB      string // SQLite file or postgres:// URL
+	// Again makes a new batch even when one of the same inputs and options
+	// finished; without it, that batch's failed users are tried again and
+	// nothing else is redone.
+	Again bool
 	// Lease is how long a worker process on another host may go silent
 	// before the users it was migrating are taken again (a process on this
 	// host that is gone is noticed at once); zero: 30 s.

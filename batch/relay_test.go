@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -269,5 +270,48 @@ func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 		if m.Outcome == Updated && !strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550") {
 			t.Errorf("meeting %s: reason %q, want the refusal of guest001", m.UID, m.Reason)
 		}
+	}
+}
+
+// TestRunAgainAfterItFinished: the same command after its batch finished
+// redoes nothing that succeeded and tries the failed users again: a user
+// whose updates the relay refused at first gets them delivered, once, and
+// nobody else gets a second copy.
+func TestRunAgainAfterItFinished(t *testing.T) {
+	var refusing atomic.Bool
+	refusing.Store(true)
+	r := startRelay(t, &relay{Rcpt: func(from, to string) error {
+		if refusing.Load() && strings.HasPrefix(from, "user00001@") {
+			return refuse(550, "mailbox unavailable")
+		}
+		return nil
+	}})
+	o := demoOptions(t)
+	o.Send = "smtp://" + r.Addr
+	first, err := Run(context.Background(), o)
+	if err != nil || first.Failed != 1 {
+		t.Fatalf("first run: %d failed (%v), want user00001", first.Failed, err)
+	}
+	refusing.Store(false)
+	again, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Reopened || again.BatchID != first.BatchID || again.Retried != 1 || again.Failed != 0 {
+		t.Errorf("second run: %+v; want batch %s reopened, 1 user retried, none failed", again, first.BatchID)
+	}
+	got := r.arrivals()
+	if len(got) != 20 {
+		t.Errorf("%d distinct updates arrived, want 20", len(got))
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("%s arrived %d times", id, n)
+		}
+	}
+	o.Again = true
+	anew, err := Run(context.Background(), o)
+	if err != nil || anew.BatchID == first.BatchID || anew.Reopened {
+		t.Errorf("--again: %+v, %v; want a new batch", anew, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/mms-project/mms/batch/input"
 	"io"
 	"os"
 	"path/filepath"
@@ -44,7 +45,7 @@ func abs(p string) string {
 // --send. The same command started again, after a kill, has the same
 // fingerprint and resumes its unfinished batch; --workers and --report may
 // differ. Calendars are read when each user is migrated, not here.
-func fingerprint(s Settings) (string, error) {
+func fingerprint(s Settings, users []input.User) (string, error) {
 	h := sha256.New()
 	for _, f := range []string{s.Users, s.Changes} {
 		sum, err := fileSum(f)
@@ -52,6 +53,14 @@ func fingerprint(s Settings) (string, error) {
 			return "", err
 		}
 		fmt.Fprintf(h, "%s\x00%s\x00", f, sum)
+	}
+	for _, u := range users { // a calendar exported again makes another batch
+		if isURL(u.Calendar) {
+			continue
+		}
+		if fi, err := os.Stat(u.Calendar); err == nil {
+			fmt.Fprintf(h, "%s\x00%d\x00%d\x00", u.Calendar, fi.Size(), fi.ModTime().UnixNano())
+		}
 	}
 	key, _ := json.Marshal(struct {
 		Out    string    `json:"out"`

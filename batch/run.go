@@ -21,6 +21,8 @@ import (
 type Summary struct {
 	BatchID   string
 	Resumed   bool      // an unfinished batch of the same inputs and options was finished
+	Reopened  bool      // a finished batch of the same inputs and options: only its failed users were tried again
+	Retried   int       // with Reopened: how many
 	Started   time.Time // when the batch was made
 	Report    string    // the report's path (and, for CSV, the meetings file beside it); "" without one
 	Users     int       // users in the users file (in the batch, for mms work)
@@ -88,7 +90,7 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	if _, err := newWorker(store.Batch{DryRun: o.DryRun}, set, nil); err != nil { // refuse what no user could do
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	fp, err := fingerprint(set)
+	fp, err := fingerprint(set, users)
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
@@ -114,6 +116,19 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 	b, resumed, err := st.ResumableBatch(ctx, fp)
 	if err != nil {
 		return b, sum, err
+	}
+	if !resumed && !o.Again {
+		// The same command after the batch finished: what it did stands;
+		// only its failed users are tried again (SPEC: a second run sends
+		// no update).
+		if done, ok, err := st.FinishedBatch(ctx, fp); err != nil {
+			return b, sum, err
+		} else if ok {
+			if sum.Retried, err = st.Reopen(ctx, done.ID); err != nil {
+				return b, sum, err
+			}
+			b, resumed, sum.Reopened = done, true, true
+		}
 	}
 	if !resumed {
 		b, err = newRunBatch(ctx, st, o, set, fp, records)

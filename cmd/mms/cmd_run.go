@@ -30,6 +30,7 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "out", Usage: "output directory: rewritten calendars in DIR/calendars, updates in DIR/outbox", Sources: cli.EnvVars("MMS_OUT")},
 			&cli.StringFlag{Name: "report", Usage: "report file: FILE.xlsx, or FILE.csv (users) with FILE.meetings.csv", Sources: cli.EnvVars("MMS_REPORT")},
 			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time as now: meetings before it are past; also written as DTSTAMP (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
+			&cli.BoolFlag{Name: "again", Usage: "run the batch anew, rewriting and sending everything again, even when the same inputs and options were run to the end before (by default such a run tries only that batch's failed users again)", Sources: cli.EnvVars("MMS_AGAIN")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox), smtp://host:port (submitted to that relay, " +
 				"STARTTLS when offered, credentials from MMS_SMTP_USER/MMS_SMTP_PASSWORD), server (CalDAV calendars only: the server's own scheduling sends them) or none", Sources: cli.EnvVars("MMS_SEND")},
@@ -42,7 +43,7 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			o := batch.RunOptions{
 				Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
-				DryRun: cmd.Bool("dry-run"), Send: cmd.String("send"), Workers: int(cmd.Int("workers")), DB: cmd.String("db"),
+				DryRun: cmd.Bool("dry-run"), Again: cmd.Bool("again"), Send: cmd.String("send"), Workers: int(cmd.Int("workers")), DB: cmd.String("db"),
 				Lease: cmd.Duration("rescue-after"), CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")),
 			}
 			if v := cmd.String("now"); v != "" {
@@ -70,7 +71,10 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	for _, e := range sum.RowErrors {
 		fmt.Fprintln(errOut, "mms: rejected row:", e)
 	}
-	if sum.Resumed {
+	if sum.Reopened {
+		fmt.Fprintf(out, "batch %s (started %s) already ran to the end with the same inputs and options: %d failed users tried again, nothing else written or sent again (--again runs it anew)\n",
+			sum.BatchID, sum.Started.Format(time.RFC3339), sum.Retried)
+	} else if sum.Resumed {
 		fmt.Fprintf(out, "resumed batch %s (started %s with the same inputs and options): finished what was left; nothing done before was written or sent again\n",
 			sum.BatchID, sum.Started.Format(time.RFC3339))
 	}
