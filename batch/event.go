@@ -8,6 +8,7 @@ const (
 	UserStarted
 	UserDone   // the user finished; Outcome holds the counts
 	UserFailed // the user failed; Err says why
+	UserRetry  // an attempt failed (Err); the user is tried again later, Attempt of MaxAttempts done
 )
 
 // Event reports progress to the command, which renders it.
@@ -19,4 +20,5 @@ type Event struct {
 	Total   int
 	Updated int // meetings rewritten (or that would be), with UserDone
 	Err     error
+	Attempt int // with UserRetry: attempts made so far
 }

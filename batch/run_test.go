@@ -35,6 +35,15 @@ func TestRetriedNineTimesThenFailed(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(o.Out, "calendars"), []byte("in the way"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var mu sync.Mutex
+	retries := map[string]int{} // user -> UserRetry events, each said as it happens
+	o.Events = func(e Event) {
+		if e.Kind == UserRetry && e.Err != nil && e.Attempt >= 1 {
+			mu.Lock()
+			retries[e.User]++
+			mu.Unlock()
+		}
+	}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +60,9 @@ func TestRetriedNineTimesThenFailed(t *testing.T) {
 	for _, u := range users {
 		if u.RetryCount != store.MaxAttempts-1 || !strings.HasPrefix(u.LastMessage, "failed after 9 attempts: ") || !strings.Contains(u.LastMessage, "calendars") {
 			t.Errorf("%s: %d retries, %q", u.UserID, u.RetryCount, u.LastMessage)
+		}
+		if retries[u.UserID] != store.MaxAttempts-1 {
+			t.Errorf("%s: %d retry events, want %d", u.UserID, retries[u.UserID], store.MaxAttempts-1)
 		}
 	}
 }

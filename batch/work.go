@@ -31,6 +31,9 @@ func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error 
 		Lease:      t.Lease,
 		RetryDelay: t.RetryDelay,
 		Started:    func(j store.Job) { t.Events(Event{Kind: UserStarted, BatchID: j.BatchID, User: j.UserID}) },
+		Retrying: func(j store.Job, err error) {
+			t.Events(Event{Kind: UserRetry, BatchID: j.BatchID, User: j.UserID, Err: err, Attempt: j.Attempt})
+		},
 		Done: func(j store.Job, r store.Result) {
 			if r.State == store.Failed {
 				t.Events(Event{Kind: UserFailed, BatchID: j.BatchID, User: j.UserID, Err: fmt.Errorf("%s", r.LastMessage)})

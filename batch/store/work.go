@@ -79,6 +79,8 @@ type WorkOptions struct {
 	Logger  *slog.Logger      // River's log; default: discarded
 	Started func(Job)         // a user starts
 	Done    func(Job, Result) // a user's outcome is committed
+	// Retrying: an attempt failed and the user is tried again later.
+	Retrying func(Job, error)
 }
 
 func (o WorkOptions) withDefaults() WorkOptions {
@@ -314,6 +316,9 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 		// again at once, to this batch's next Work.
 		return errors.Join(river.JobSnooze(0), s.setState(bg, job, Pending, "interrupted; waiting for the batch to resume"))
 	case err != nil && job.Attempt < job.MaxAttempts && !IsPermanent(err):
+		if w.opts.Retrying != nil {
+			w.opts.Retrying(job, err)
+		}
 		return errors.Join(err, s.setRetry(bg, job, err))
 	case err != nil:
 		res = Result{State: Failed, LastMessage: err.Error()}

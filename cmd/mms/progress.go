@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/store"
 )
 
 // progress renders batch events: a bar on a terminal, plain lines otherwise.
@@ -57,6 +58,11 @@ func (p *progress) Event(e batch.Event) {
 		p.done++
 		p.failed++
 		p.step()
+	case batch.UserRetry: // say it at once: a down relay or server would otherwise look like a hang
+		if p.bar != nil {
+			_ = p.bar.Clear()
+		}
+		fmt.Fprintf(p.w, "mms: %s: attempt %d of %d failed, trying again later: %v\n", e.User, e.Attempt, store.MaxAttempts, e.Err)
 	}
 }
 
