@@ -40,13 +40,13 @@ func TestRules(t *testing.T) {
 		reason string // "" when the change triggers
 	}{
 		{"sip never", anna, input.SIPAddressChanged, def,
-			"sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com"},
+			"sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work"},
 		{"tenant url never", anna, input.TenantMeetingURLChanged, def,
-			"tenant-meeting-url-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com"},
+			"tenant-meeting-url-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work"},
 		{"onprem: manual path only", anna, input.MovedToOnprem, def,
-			"moved-to-onprem is not migrated by mms run: the meetings of a user moved on-premises are migrated only by hand, with mms start --user anna@contoso.com"},
+			"moved-to-onprem is not migrated by mms run: the meetings of a user moved on-premises are migrated only by hand, from an export: mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work"},
 		{"never kinds say so even when the tenant is disabled", anna, input.SIPAddressChanged, tenant(false, true, false),
-			"sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com"},
+			"sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work"},
 		{"unknown kind", anna, "moved", def, `"moved" is not a change kind`},
 
 		{"auto off: move still triggers", anna, input.MovedToOnline, tenant(true, false, false), ""},
@@ -63,7 +63,7 @@ func TestRules(t *testing.T) {
 		{"acp dial-in, replace off", acp, input.DialinEnabled, def,
 			`acp@contoso.com uses the third-party audio-conferencing provider "intercall": dialin-enabled does not trigger (only license-assigned does, with automatically_replace_acp_provider true)`},
 		{"acp sip", acp, input.SIPAddressChanged, tenant(true, true, true),
-			"sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user acp@contoso.com"},
+			"sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user acp@contoso.com --calendar FILE --join-url URL, then mms work"},
 		{"replace on does not matter to microsoft users", anna, input.LicenseRemoved, tenant(true, true, true), ""},
 	}
 	for _, tc := range cases {
@@ -124,8 +124,8 @@ func TestEveryUserOneDecision(t *testing.T) {
 		t.Fatalf("decisions %+v", d)
 	}
 	// Distinct reasons, in file order, joined.
-	want := "sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com; " +
-		"tenant-meeting-url-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com"
+	want := "sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work; " +
+		"tenant-meeting-url-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work"
 	if d[0].Triggered || d[0].Reason != want {
 		t.Errorf("anna: %+v", d[0])
 	}
