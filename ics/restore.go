@@ -2,7 +2,6 @@ package ics
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -76,20 +75,7 @@ func (c *Calendar) restamped(o, k *Component, stamp time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ts := stamp.UTC().Format("20060102T150405Z")
-	if p, ok := o.Prop("SEQUENCE"); ok {
-		c.setValue(p, strconv.Itoa(seq))
-	} else {
-		c.insertBefore(c.tail(o), "SEQUENCE:"+strconv.Itoa(seq))
-	}
-	if p, ok := o.Prop("DTSTAMP"); ok {
-		c.setValue(p, ts)
-	} else {
-		c.insertBefore(c.tail(o), "DTSTAMP:"+ts)
-	}
-	if p, ok := o.Prop("LAST-MODIFIED"); ok {
-		c.setValue(p, ts)
-	}
+	c.bump(o, seq, stamp)
 	return c.unmarkedRaw(o.begin, o.end), nil // c is the parsed original: it has no marks
 }
 
