@@ -28,14 +28,9 @@ func (f FileCalendars) Read(_ context.Context, path string) ([]*Doc, error) {
 	return []*Doc{{Name: path, Cal: cal}}, nil
 }
 
-// Write stores the document as Dir/<its Output>, by default Dir/<its
-// base name>.
+// Write stores the document at its Output.
 func (f FileCalendars) Write(_ context.Context, d *Doc) error {
-	path := f.Output(d.Name)
-	if d.Output != "" {
-		path = filepath.Join(f.Dir, d.Output)
-	}
-	return writeFileAtomic(path, d.Cal.Bytes())
+	return writeFileAtomic(f.Output(d.Name, d.Output), d.Cal.Bytes())
 }
 
 // Reread reads the input file again; a file is never changed under a run,
@@ -48,7 +43,11 @@ func (f FileCalendars) Reread(ctx context.Context, d *Doc) (*Doc, error) {
 	return docs[0], nil
 }
 
-// Output is where the rewrite of the input file path goes.
-func (f FileCalendars) Output(path string) string {
-	return filepath.Join(f.Dir, filepath.Base(path))
+// Output is where the rewrite of the input file path goes: Dir/name, or
+// Dir/<path's base name> when name is "" (see outputNames).
+func (f FileCalendars) Output(path, name string) string {
+	if name == "" {
+		name = filepath.Base(path)
+	}
+	return filepath.Join(f.Dir, name)
 }

@@ -201,7 +201,7 @@ func TestFileCalendars(t *testing.T) {
 				}
 				return p
 			},
-			written: f.Output,
+			written: func(loc string) string { return f.Output(loc, "") },
 			stored: func(t *testing.T, loc string) map[string]string {
 				data, err := os.ReadFile(loc)
 				if err != nil {

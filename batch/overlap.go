@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/report"
@@ -35,7 +36,7 @@ func checkOutputs(o RunOptions, users []input.User) error {
 		}
 	}
 	reports := []string{o.Report}
-	if filepath.Ext(o.Report) != ".xlsx" {
+	if !strings.EqualFold(filepath.Ext(o.Report), ".xlsx") {
 		reports = append(reports, report.MeetingsCSV(o.Report))
 	}
 	for _, r := range reports {
@@ -51,7 +52,7 @@ func checkOutputs(o RunOptions, users []input.User) error {
 		if isURL(u.Calendar) || names[u.Email] == "" {
 			continue
 		}
-		out := filepath.Join(o.Out, "calendars", names[u.Email])
+		out := FileCalendars{Dir: filepath.Join(o.Out, "calendars")}.Output(u.Calendar, names[u.Email])
 		if what := sameAsInput(out, inputs); what != "" {
 			return fmt.Errorf("--out %s: the rewritten calendar %s would replace %s; mms never writes over its inputs, so choose another --out", o.Out, out, what)
 		}

@@ -213,11 +213,7 @@ func (r rollbacker) restore(ctx context.Context, user string) (store.Result, err
 	if isURL(a.Calendar) {
 		return store.Result{}, fmt.Errorf("user %s: %s is a CalDAV calendar; rollback restores only calendars written as files (the originals are kept in the state store, batch %s)", user, a.Calendar, r.of.ID)
 	}
-	name := a.Output
-	if name == "" {
-		name = filepath.Base(a.Calendar)
-	}
-	path := filepath.Join(r.set.Out, "calendars", name)
+	path := FileCalendars{Dir: filepath.Join(r.set.Out, "calendars")}.Output(a.Calendar, a.Output)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return store.Result{}, fmt.Errorf("user %s: calendar %s: %w", user, path, err)
