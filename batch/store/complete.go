@@ -40,26 +40,19 @@ func writeOutcome(ctx context.Context, tx txn, job Job, res Result) error {
 }
 
 // replaceMeetings replaces a user's meeting rows with ms, in ms's order,
-// keeping the crash-safety record (intent, completed, original) of rows
-// with the same UID.
+// keeping the crash-safety record (intent, completed) of rows with the same
+// UID. Originals stay in mms_original, written once.
 func replaceMeetings(ctx context.Context, tx txn, job Job, ms []Meeting) error {
-	kept, err := userMeetings(ctx, tx, job.BatchID, job.UserID)
+	kept, err := journalFlags(ctx, tx, job.BatchID, job.UserID)
 	if err != nil {
 		return err
-	}
-	byUID := map[string]Meeting{}
-	for _, m := range kept {
-		byUID[m.UID] = m
 	}
 	if _, err := tx.exec(ctx, `DELETE FROM mms_meeting WHERE batch_id = ? AND user_id = ?`, job.BatchID, job.UserID); err != nil {
 		return err
 	}
 	for i, m := range ms {
-		if k, ok := byUID[m.UID]; ok {
+		if k, ok := kept[m.UID]; ok {
 			m.Intent, m.Completed = m.Intent || k.Intent, m.Completed || k.Completed
-			if m.Original == nil {
-				m.Original = k.Original
-			}
 		}
 		if err := insertMeeting(ctx, tx, job.BatchID, job.UserID, i, m); err != nil {
 			return err
@@ -68,15 +61,51 @@ func replaceMeetings(ctx context.Context, tx txn, job Job, ms []Meeting) error {
 	return nil
 }
 
+// journalFlags returns the intent and completed flags of a user's meetings
+// by UID.
+func journalFlags(ctx context.Context, q querier, batchID, userID string) (map[string]Meeting, error) {
+	r, err := q.query(ctx, `SELECT uid, intent, completed FROM mms_meeting WHERE batch_id = ? AND user_id = ? AND intent = ?`,
+		batchID, userID, true)
+	if err != nil {
+		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
+	}
+	defer r.Close()
+	out := map[string]Meeting{}
+	for r.Next() {
+		var m Meeting
+		if err := r.Scan(&m.UID, &m.Intent, &m.Completed); err != nil {
+			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
+		}
+		out[m.UID] = m
+	}
+	return out, r.Err()
+}
+
+// insertMeeting writes a meeting row and, when it carries one and none is
+// kept yet, its original.
 func insertMeeting(ctx context.Context, q querier, batchID, userID string, seq int, m Meeting) error {
 	_, err := q.exec(ctx, `INSERT INTO mms_meeting (batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason, provider,
-		old_join_url, new_join_url, intent, completed, original) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		old_join_url, new_join_url, intent, completed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		batchID, userID, seq, m.UID, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider,
-		m.OldJoinURL, m.NewJoinURL, m.Intent, m.Completed, m.Original)
+		m.OldJoinURL, m.NewJoinURL, m.Intent, m.Completed)
+	if err == nil {
+		err = keepOriginal(ctx, q, batchID, userID, m)
+	}
 	if err != nil {
 		return fmt.Errorf("recording meeting %s of %s: %w", m.UID, userID, err)
 	}
 	return nil
+}
+
+// keepOriginal records m's bytes before unless the meeting has some
+// recorded already: the first are the ones to go back to.
+func keepOriginal(ctx context.Context, q querier, batchID, userID string, m Meeting) error {
+	if m.Original == nil {
+		return nil
+	}
+	_, err := q.exec(ctx, `INSERT INTO mms_original (batch_id, user_id, uid, original) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		batchID, userID, m.UID, m.Original)
+	return err
 }
 
 // RecordIntent records, before a meeting is written or its update sent,
@@ -106,11 +135,14 @@ func (s *Store) RecordIntents(ctx context.Context, batchID, userID string, ms []
 
 func recordIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting) error {
 	n, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
-		provider = ?, old_join_url = ?, new_join_url = ?, original = COALESCE(original, ?) WHERE batch_id = ? AND user_id = ? AND uid = ?`,
-		true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL, m.Original,
+		provider = ?, old_join_url = ?, new_join_url = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`,
+		true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL,
 		batchID, userID, m.UID)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		return keepOriginal(ctx, tx, batchID, userID, m)
 	}
 	var seq int
 	if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_meeting WHERE batch_id = ? AND user_id = ?`,
@@ -155,8 +187,10 @@ func (s *Store) UserMeetings(ctx context.Context, batchID, userID string) ([]Mee
 }
 
 func userMeetings(ctx context.Context, q querier, batchID, userID string) ([]Meeting, error) {
-	r, err := q.query(ctx, `SELECT user_id, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url,
-		intent, completed, original FROM mms_meeting WHERE batch_id = ? AND user_id = ? ORDER BY seq`, batchID, userID)
+	r, err := q.query(ctx, `SELECT m.user_id, m.uid, m.summary, m.start, m.attendees, m.outcome, m.reason, m.provider, m.old_join_url,
+		m.new_join_url, m.intent, m.completed, o.original FROM mms_meeting m
+		LEFT JOIN mms_original o ON o.batch_id = m.batch_id AND o.user_id = m.user_id AND o.uid = m.uid
+		WHERE m.batch_id = ? AND m.user_id = ? ORDER BY m.seq`, batchID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 	}

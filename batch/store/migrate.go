@@ -101,6 +101,20 @@ var migrations = []migration{
 	}, postgres: []string{
 		`CREATE UNIQUE INDEX mms_batch_open_fingerprint ON mms_batch (fingerprint) WHERE NOT finished AND fingerprint <> ''`,
 	}},
+	{version: 4, name: "originals in a table of their own", up: []string{
+		// A meeting's bytes before are written once, with its intent; the
+		// meeting rows, rewritten at each completion, no longer carry them.
+		`CREATE TABLE mms_original (
+			batch_id TEXT NOT NULL,
+			user_id TEXT NOT NULL,
+			uid TEXT NOT NULL,
+			original {{bytes}} NOT NULL,
+			PRIMARY KEY (batch_id, user_id, uid))`,
+		`INSERT INTO mms_original (batch_id, user_id, uid, original)
+			SELECT batch_id, user_id, uid, original FROM mms_meeting WHERE original IS NOT NULL
+			ON CONFLICT DO NOTHING`,
+		`ALTER TABLE mms_meeting DROP COLUMN original`,
+	}},
 }
 
 // migrate brings River's schema and ours up to date; concurrent Opens wait

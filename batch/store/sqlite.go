@@ -12,7 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
-	_ "modernc.org/sqlite" // database/sql driver "sqlite", no cgo
+	_ "modernc.org/sqlite" // no cgo; opened through stmtConnector
 )
 
 // sqliteEngine is a SQLite file through modernc.org/sqlite. SQLite allows
@@ -31,17 +31,18 @@ func openSQLite(ctx context.Context, path string) (*sqliteEngine, error) {
 			return nil, err
 		}
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(path))
+	conn, err := newStmtConnector(sqliteDSN(path))
 	if err != nil {
 		return nil, err
 	}
+	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &sqliteEngine{db: db, driver: riversqlite.New(db), sqliteQuerier: sqliteQuerier{q: db, cache: newStmtCache(db)}}, nil
+	return &sqliteEngine{db: db, driver: riversqlite.New(db), sqliteQuerier: sqliteQuerier{q: db}}, nil
 }
 
 // sqliteDSN is a file: URI for path with our pragmas: WAL (readers do not
@@ -53,14 +54,14 @@ func sqliteDSN(path string) string {
 }
 
 func (e *sqliteEngine) dialect() dialect { return sqliteDialect }
-func (e *sqliteEngine) close()           { e.cache.close(); e.db.Close() }
+func (e *sqliteEngine) close()           { e.db.Close() }
 
 func (e *sqliteEngine) begin(ctx context.Context) (txn, error) {
 	tx, err := e.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	return sqliteTx{sqliteQuerier{q: tx, cache: e.cache, tx: tx}, tx}, nil
+	return sqliteTx{sqliteQuerier{q: tx}, tx}, nil
 }
 
 // migrate runs all migrations in one immediate transaction, which holds
@@ -99,20 +100,12 @@ type sqliteQuerier struct {
 		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	}
-	cache *stmtCache
-	tx    *sql.Tx // the transaction q is, nil for the pool
 }
 
 const sqliteTime = "2006-01-02T15:04:05.000000Z07:00"
 
 func (s sqliteQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	var res sql.Result
-	var err error
-	if st := s.cache.get(ctx, s.tx, query); st != nil {
-		res, err = st.ExecContext(ctx, sqliteArgs(args)...)
-	} else {
-		res, err = s.q.ExecContext(ctx, query, sqliteArgs(args)...)
-	}
+	res, err := s.q.ExecContext(ctx, query, sqliteArgs(args)...)
 	if err != nil {
 		return 0, err
 	}
@@ -120,13 +113,7 @@ func (s sqliteQuerier) exec(ctx context.Context, query string, args ...any) (int
 }
 
 func (s sqliteQuerier) query(ctx context.Context, query string, args ...any) (rows, error) {
-	var r *sql.Rows
-	var err error
-	if st := s.cache.get(ctx, s.tx, query); st != nil {
-		r, err = st.QueryContext(ctx, sqliteArgs(args)...)
-	} else {
-		r, err = s.q.QueryContext(ctx, query, sqliteArgs(args)...)
-	}
+	r, err := s.q.QueryContext(ctx, query, sqliteArgs(args)...)
 	if err != nil {
 		return nil, err
 	}

@@ -88,6 +88,7 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"RescueAfterCrash":    testRescueAfterCrash,
 		"BatchesKeepApart":    testBatchesKeepApart,
 		"IntentsSurvive":      testIntents,
+		"OriginalsMoveOut":    testOriginalsMoveOut,
 		"LostJobFailsTheUser": testLostJob,
 		"GoneProcesses":       testGoneProcesses,
 		"ResumableBatches":    testResumableBatches,
@@ -666,6 +667,44 @@ func testIntents(t *testing.T, dsn string) {
 	}
 	if err := s.RecordCompleted(ctx, b.ID, "b@contoso.com", "nope"); err == nil {
 		t.Error("completion without intent accepted")
+	}
+}
+
+// testOriginalsMoveOut: a store of schema 3 kept originals in the meeting
+// rows; opening it moves them to mms_original, where UserMeetings and a
+// rollback find them.
+func testOriginalsMoveOut(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	d := s.eng.dialect()
+	orig := []byte("BEGIN:VEVENT\r\nUID:m1\r\nEND:VEVENT\r\n")
+	for _, q := range []string{ // back to schema 3
+		`DROP TABLE mms_original`,
+		`ALTER TABLE mms_meeting ADD COLUMN original {{bytes}}`,
+		`DELETE FROM mms_migration WHERE version = 4`,
+	} {
+		if _, err := s.eng.exec(ctx, d.ddl(q)); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	if _, err := s.eng.exec(ctx, `INSERT INTO mms_meeting (batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason,
+		provider, old_join_url, new_join_url, intent, completed, original) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		"b1", "a@contoso.com", 0, "m1", "", time.Time{}, 0, "updated", "", "", "", "", true, true, orig); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, dsn)
+	ms, err := s.UserMeetings(ctx, "b1", "a@contoso.com")
+	if err != nil || len(ms) != 1 || string(ms[0].Original) != string(orig) || !ms[0].Completed {
+		t.Fatalf("after the upgrade: %+v, %v", ms, err)
+	}
+	var cols int
+	q := `SELECT COUNT(*) FROM pragma_table_info('mms_meeting') WHERE name = 'original'`
+	if d.name == postgresDialect.name {
+		q = `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'mms_meeting' AND column_name = 'original'`
+	}
+	if err := queryRow(ctx, s.eng, q, nil, &cols); err != nil || cols != 0 {
+		t.Errorf("mms_meeting still has its original column (%d, %v)", cols, err)
 	}
 }
 

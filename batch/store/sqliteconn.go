@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"reflect"
+
+	"modernc.org/sqlite"
+)
+
+// stmtConnector opens modernc SQLite connections that keep their prepared
+// statements: riversqlite and our own queries hand the same SQL text to
+// every call, and parsing it again each time took a sixth of a batch's
+// CPU (River's job-completion query alone is long).
+type stmtConnector struct{ driver.Connector }
+
+func newStmtConnector(dsn string) (driver.Connector, error) {
+	base, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return stmtConnector{base}, nil
+}
+
+func (c stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	base, ok := conn.(sqliteConn)
+	if !ok {
+		return conn, nil // another driver version: run unprepared
+	}
+	return &stmtConn{sqliteConn: base, stmts: map[string]*keptStmt{}}, nil
+}
+
+// sqliteConn is what every modernc connection implements; a wrapper must
+// forward all of it (see sqlite.NewConnector).
+type sqliteConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+
+type ctxStmt interface {
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+}
+
+// stmtConn is a connection with its statements kept by SQL text.
+// database/sql uses a connection from one goroutine at a time, so it needs
+// no lock; a statement whose rows are still open (a query inside another
+// of the same text) is busy and that call prepares its own.
+type stmtConn struct {
+	sqliteConn
+	stmts    map[string]*keptStmt
+	prepares int // statements prepared and kept, for tests
+}
+
+type keptStmt struct {
+	st   ctxStmt
+	busy bool
+}
+
+// maxKept bounds the statements kept per connection; the queries a batch
+// runs are a few dozen texts.
+const maxKept = 512
+
+func (c *stmtConn) Unwrap() driver.Conn { return c.sqliteConn }
+
+// kept returns the kept statement for query, preparing it the first time;
+// nil means run the query unprepared.
+func (c *stmtConn) kept(ctx context.Context, query string) *keptStmt {
+	if k, ok := c.stmts[query]; ok {
+		if k.busy {
+			return nil
+		}
+		return k
+	}
+	if len(c.stmts) >= maxKept {
+		return nil
+	}
+	ds, err := c.sqliteConn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // run unprepared: its error is reported then
+	}
+	st, ok := ds.(ctxStmt)
+	if !ok {
+		ds.Close()
+		return nil
+	}
+	k := &keptStmt{st: st}
+	c.stmts[query] = k
+	c.prepares++
+	return k
+}
+
+func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	k := c.kept(ctx, query)
+	if k == nil {
+		return c.sqliteConn.ExecContext(ctx, query, args)
+	}
+	k.busy = true
+	defer func() { k.busy = false }()
+	return k.st.ExecContext(ctx, args)
+}
+
+func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	k := c.kept(ctx, query)
+	if k == nil {
+		return c.sqliteConn.QueryContext(ctx, query, args)
+	}
+	k.busy = true
+	r, err := k.st.QueryContext(ctx, args)
+	if err != nil {
+		k.busy = false
+		return nil, err
+	}
+	return &keptRows{Rows: r, k: k}, nil
+}
+
+func (c *stmtConn) Close() error {
+	for q, k := range c.stmts {
+		k.st.Close()
+		delete(c.stmts, q)
+	}
+	return c.sqliteConn.Close()
+}
+
+// keptRows frees its statement when closed, and forwards the column
+// types modernc's rows report.
+type keptRows struct {
+	driver.Rows
+	k *keptStmt
+}
+
+func (r *keptRows) Close() error {
+	err := r.Rows.Close()
+	r.k.busy = false
+	return err
+}
+
+func (r *keptRows) ColumnTypeDatabaseTypeName(i int) string {
+	if t, ok := r.Rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		return t.ColumnTypeDatabaseTypeName(i)
+	}
+	return ""
+}
+
+func (r *keptRows) ColumnTypeScanType(i int) reflect.Type {
+	if t, ok := r.Rows.(driver.RowsColumnTypeScanType); ok {
+		return t.ColumnTypeScanType(i)
+	}
+	return reflect.TypeFor[any]()
+}
+
+func (r *keptRows) ColumnTypeNullable(i int) (nullable, ok bool) {
+	if t, ok := r.Rows.(driver.RowsColumnTypeNullable); ok {
+		return t.ColumnTypeNullable(i)
+	}
+	return false, false
+}
