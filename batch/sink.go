@@ -3,6 +3,9 @@ package batch
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -36,12 +39,23 @@ type Outbox struct{ Dir string }
 func (Outbox) Idempotent() bool { return true }
 
 func (o Outbox) Send(_ context.Context, m Message) (Delivery, error) {
-	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
+	buf := mailBuffers.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); mailBuffers.Put(buf) }()
+	if err := m.write(buf); err != nil {
 		return Delivery{}, err
 	}
-	return Delivery{}, writeAtomic(filepath.Join(o.Dir, fileSafe(m.User)+"-"+m.ID()+".eml"), buf.Bytes(), false)
+	path := filepath.Join(o.Dir, fileSafe(m.User)+"-"+m.ID()+".eml")
+	err := writeAtomic(path, buf.Bytes(), false)
+	if errors.Is(err, fs.ErrNotExist) { // the first message: no outbox yet
+		if err = os.MkdirAll(o.Dir, 0o755); err == nil {
+			err = writeAtomic(path, buf.Bytes(), false)
+		}
+	}
+	return Delivery{}, err
 }
+
+// mailBuffers are reused for messages: an update is tens of kilobytes.
+var mailBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._@-]+`)
 

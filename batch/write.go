@@ -10,16 +10,17 @@ import (
 // writeFileAtomic writes data whole or not at all: a temporary file in the
 // same directory, synced to disk, then renamed over the target.
 func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	return writeAtomic(path, data, true)
 }
 
-// writeAtomic is writeFileAtomic with the sync optional: an outbox message
-// can be written again from the state store, so its rename is enough.
+// writeAtomic is writeFileAtomic in a directory that exists, with the sync
+// optional: an outbox message can be written again from the state store,
+// so its rename is enough.
 func writeAtomic(path string, data []byte, sync bool) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
