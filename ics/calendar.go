@@ -21,6 +21,8 @@ type Calendar struct {
 	replace    map[int]string
 	insertions map[int]string // text inserted before a line
 	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
+	edits      []int          // see editIndex
+	editCount  int
 	zones      *tz.Resolver
 	finder     block.Finder // links parsed while finding blocks, shared by the meetings
 }

@@ -1,9 +1,6 @@
 package ics
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // setValue replaces a property's value, keeping its name and parameters
 // exactly as written. The line is written again with CRLF, folded at 75
@@ -98,16 +95,47 @@ func (c *Calendar) growth() int {
 // unmarkedRaw returns the lines begin..end (inclusive) with edits applied,
 // except the marks of SetScheduleAgentClient.
 func (c *Calendar) unmarkedRaw(begin, end int) string {
-	var b strings.Builder
-	for i := begin; i <= end; i++ {
-		b.WriteString(c.insertions[i])
+	return string(c.appendUnmarked(nil, begin, end))
+}
+
+// appendUnmarked is unmarkedRaw appending to dst: the bytes between edited
+// lines are copied in one piece each.
+func (c *Calendar) appendUnmarked(dst []byte, begin, end int) []byte {
+	edits := c.editIndex()
+	k, _ := slices.BinarySearch(edits, begin)
+	prev := c.lines[begin].start
+	for ; k < len(edits) && edits[k] <= end; k++ {
+		i := edits[k]
+		l := c.lines[i]
+		dst = append(dst, c.data[prev:l.start]...)
+		dst = append(dst, c.insertions[i]...)
 		if text, ok := c.unmarked[i]; ok {
-			b.WriteString(text)
+			dst = append(dst, text...)
 		} else if rep, ok := c.replace[i]; ok {
-			b.WriteString(rep)
+			dst = append(dst, rep...)
 		} else {
-			b.WriteString(c.data[c.lines[i].start:c.lines[i].end])
+			dst = append(dst, c.data[l.start:l.end]...)
+		}
+		prev = l.end
+	}
+	return append(dst, c.data[prev:c.lines[end].end]...)
+}
+
+// editIndex returns, in order, the lines replaced, marked or with text
+// inserted before them. Lines are only ever added to those maps, so their
+// sizes tell whether the index kept from the last call still holds.
+func (c *Calendar) editIndex() []int {
+	n := len(c.replace) + len(c.insertions) + len(c.unmarked)
+	if n == c.editCount {
+		return c.edits
+	}
+	idx := make([]int, 0, n)
+	for _, m := range []map[int]string{c.replace, c.insertions, c.unmarked} {
+		for i := range m {
+			idx = append(idx, i)
 		}
 	}
-	return b.String()
+	slices.Sort(idx)
+	c.edits, c.editCount = slices.Compact(idx), n
+	return c.edits
 }

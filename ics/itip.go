@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"bytes"
 	"strings"
 )
 
@@ -12,16 +13,30 @@ const requestHead = "BEGIN:VCALENDAR\r\nPRODID:-//mms//Meeting Migration//EN\r\n
 // as they now stand in the calendar, with CRLF line endings. Attendees and
 // their PARTSTAT and RSVP are carried unchanged.
 func (c *Calendar) Request(changed []*Component) []byte {
-	var b strings.Builder
-	b.WriteString(requestHead)
-	for _, zone := range c.zonesUsed(changed) {
-		b.WriteString(crlf(c.unmarkedRaw(zone.begin, zone.end)))
+	comps := append(c.zonesUsed(changed), changed...)
+	size := len(requestHead) + len(requestTail)
+	for _, comp := range comps {
+		size += c.lines[comp.end].end - c.lines[comp.begin].start
 	}
-	for _, comp := range changed {
-		b.WriteString(crlf(c.unmarkedRaw(comp.begin, comp.end)))
+	b := make([]byte, 0, size+size/8) // room for edits
+	b = append(b, requestHead...)
+	for _, comp := range comps {
+		b = c.appendCRLF(b, comp)
 	}
-	b.WriteString("END:VCALENDAR\r\n")
-	return []byte(b.String())
+	return append(b, requestTail...)
+}
+
+const requestTail = "END:VCALENDAR\r\n"
+
+// appendCRLF appends a component as it now stands, without marks, every
+// line ending in CRLF as iMIP requires.
+func (c *Calendar) appendCRLF(b []byte, comp *Component) []byte {
+	start := len(b)
+	b = c.appendUnmarked(b, comp.begin, comp.end)
+	if text := b[start:]; bytes.Count(text, []byte("\n")) != bytes.Count(text, []byte("\r\n")) {
+		b = append(b[:start], crlf(string(text))...)
+	}
+	return b
 }
 
 // zonesUsed returns the VTIMEZONE components whose TZID the components
@@ -30,6 +45,9 @@ func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 	used := map[string]bool{}
 	for _, comp := range comps {
 		for _, p := range comp.Props {
+			if !mayHaveParam(p.head, "TZID") {
+				continue
+			}
 			if id := p.Param("TZID"); id != "" {
 				used[id] = true
 			}
@@ -42,6 +60,23 @@ func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 		}
 	}
 	return out
+}
+
+// mayHaveParam is a quick test before parsing a head's parameters: false
+// when no ";NAME=" (in any case) is in it.
+func mayHaveParam(head, name string) bool {
+	for i := strings.IndexByte(head, ';'); i >= 0; {
+		rest := head[i+1:]
+		if len(rest) > len(name) && rest[len(name)] == '=' && strings.EqualFold(rest[:len(name)], name) {
+			return true
+		}
+		j := strings.IndexByte(rest, ';')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // crlf gives every line a CRLF ending, as iMIP requires.
