@@ -13,6 +13,10 @@ echo "== reading, deciding and rewriting one 10,000-meeting calendar, beside go-
 go test -run '^$' -bench 'ReadDecideRewrite|GoICalDecode' -benchtime 5x ./ics/
 go test -run '^$' -bench . -benchtime 2000x ./ics/recur/
 
+echo
+echo "== the XLSX report of 2,000 users x 120 meetings"
+go test -run '^$' -bench XLSX -benchtime 3x ./report/ | grep -E 'Benchmark|^(ok|FAIL)'
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rss() { # runs a command quietly and prints its peak resident set, from /proc
