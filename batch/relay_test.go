@@ -251,8 +251,10 @@ func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 	defer s.Close()
 	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileCalendars{Dir: filepath.Join(o.Out, "calendars")},
 		Mailer: SMTPMailer{Sender: s, URL: "smtp://" + r.Addr}, Journal: &Journal{Store: st, BatchID: b.ID}}
-	if n := workAll(t, st, b.ID, w); n != 3 {
-		t.Errorf("%d attempts, want 3 (two deferred)", n)
+	// Updates go out a few at a time: the two deferred ones fail one
+	// attempt, or two when the first failure stops the second's start.
+	if n := workAll(t, st, b.ID, w); n != 2 && n != 3 {
+		t.Errorf("%d attempts, want 2 or 3 (two deferred)", n)
 	}
 	u, _ := st.Users(ctx, store.Filter{BatchID: b.ID})
 	got := r.arrivals()

@@ -269,11 +269,12 @@ func (r rollbacker) restore(ctx context.Context, user string) (store.Result, err
 	for _, ps := range sends {
 		uo.Meetings = append(uo.Meetings, MeetingOutcome{UID: ps.res.UID, Outcome: Restored})
 	}
-	for _, ps := range sends {
-		ps.res.Organizer, ps.res.Attendees = people(ps.comps)
-		if err := w.send(ctx, user, cal, ps, &uo); err != nil {
-			return out, stopError{err}
-		}
+	for i := range sends {
+		sends[i].cal = cal
+		sends[i].res.Organizer, sends[i].res.Attendees = people(sends[i].comps)
+	}
+	if err := w.sendAll(ctx, user, sends, &uo); err != nil {
+		return out, stopError{err}
 	}
 	for _, m := range uo.Meetings {
 		if m.Outcome == Failed {

@@ -208,3 +208,49 @@ func onlyUser(records []store.User, id string) []store.User {
 	}
 	return nil
 }
+
+// concurrencyMailer records how many of its sends overlap.
+type concurrencyMailer struct {
+	mu        sync.Mutex
+	now, peak int
+}
+
+func (m *concurrencyMailer) Send(context.Context, Message) (Delivery, error) {
+	m.mu.Lock()
+	m.now++
+	m.peak = max(m.peak, m.now)
+	m.mu.Unlock()
+	time.Sleep(20 * time.Millisecond) // a slow disk or relay
+	m.mu.Lock()
+	m.now--
+	m.mu.Unlock()
+	return Delivery{}, nil
+}
+
+// TestUpdatesInFlight: one user's updates are delivered a few at a time,
+// never more than sendsInFlight, and every one is counted.
+func TestUpdatesInFlight(t *testing.T) {
+	o := demoOptions(t)
+	users, changes, rowErrs, _ := readInputs(o)
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
+	rec := onlyUser(records, "user00000@contoso.com")
+	if len(rec) != 1 {
+		t.Fatal("the demo has no user00000")
+	}
+	var a Assignment
+	if err := json.Unmarshal(rec[0].Payload, &a); err != nil {
+		t.Fatal(err)
+	}
+	m := &concurrencyMailer{}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileCalendars{Dir: filepath.Join(o.Out, "calendars")}, Mailer: m}
+	out, err := w.Migrate(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Invites < 2 || out.Invites != out.Succeeded() {
+		t.Fatalf("%d updates for %d rewritten meetings", out.Invites, out.Succeeded())
+	}
+	if m.peak < 2 || m.peak > sendsInFlight {
+		t.Errorf("%d updates in flight at most, want 2..%d", m.peak, sendsInFlight)
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/block"
+	"golang.org/x/sync/errgroup"
 )
 
 // Outcome values of a meeting, as the report writes them.
@@ -125,10 +127,8 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 			return UserOutcome{}, err
 		}
 	}
-	for _, ps := range plan.sends {
-		if err := w.send(ctx, a.User, ps.cal, ps, &plan.out); err != nil {
-			return UserOutcome{}, err
-		}
+	if err := w.sendAll(ctx, a.User, plan.sends, &plan.out); err != nil {
+		return UserOutcome{}, err
 	}
 	return plan.out, nil
 }
@@ -301,41 +301,98 @@ type pendingSend struct {
 	server bool // the CalDAV server delivers it (see Doc.ServerDelivers)
 }
 
-// send delivers one meeting's update unless it went out already, and
-// records that it did. A Permanent error fails the meeting; any other
-// fails the attempt, to be retried.
-func (w *Worker) send(ctx context.Context, user string, cal *ics.Calendar, ps pendingSend, out *UserOutcome) error {
-	msg := w.message(user, cal, ps.res, ps.comps)
-	if len(msg.To) == 0 {
-		return w.Journal.completed(ctx, user, ps.res.UID, ps.done) // nobody to tell
+// sendsInFlight bounds the updates of one user handed to the Mailer at
+// once: building an update is CPU, writing or submitting it mostly waits
+// on the disk or the relay, so a few in flight keep the worker busy.
+const sendsInFlight = 4
+
+// sendAll delivers each rewritten meeting's update unless it went out
+// already, and records that it did. Messages are built here in turn (they
+// read the calendar); up to sendsInFlight are delivered at once. A
+// Permanent error fails the meeting; any other fails the attempt, to be
+// retried, and no further update is begun.
+func (w *Worker) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
+	d := &delivery{w: w, user: user, out: out}
+	var g errgroup.Group
+	g.SetLimit(sendsInFlight)
+	for _, ps := range sends {
+		if d.failed() {
+			break
+		}
+		uid := ps.res.UID
+		msg := w.message(user, ps.cal, ps.res, ps.comps)
+		switch {
+		case len(msg.To) == 0: // nobody to tell
+			d.fail(w.Journal.completed(ctx, user, uid, ps.done))
+		case ps.done:
+			d.invited()
+		case ps.server:
+			d.invited()
+			d.fail(w.Journal.completed(ctx, user, uid, false))
+		default:
+			g.Go(func() error { d.fail(d.deliver(ctx, uid, msg)); return nil })
+		}
 	}
-	if ps.done {
-		out.Invites++
-		return nil
-	}
-	if ps.server {
-		out.Invites++
-		return w.Journal.completed(ctx, user, ps.res.UID, false)
-	}
-	got, err := w.Mailer.Send(ctx, msg)
+	g.Wait()
+	return d.err
+}
+
+// delivery is one user's updates in flight; its lock guards the outcome.
+type delivery struct {
+	w    *Worker
+	user string
+	mu   sync.Mutex
+	out  *UserOutcome
+	err  error // the first that fails the attempt
+}
+
+func (d *delivery) deliver(ctx context.Context, uid string, msg Message) error {
+	got, err := d.w.Mailer.Send(ctx, msg)
 	if err != nil {
 		if store.IsPermanent(err) {
-			markFailed(out, ps.res.UID, fmt.Errorf("sending the update: %w", err))
+			d.mu.Lock()
+			markFailed(d.out, uid, fmt.Errorf("sending the update: %w", err))
+			d.mu.Unlock()
 			return nil
 		}
-		return fmt.Errorf("%s: UID %s: sending the update: %w", user, ps.res.UID, err)
+		return fmt.Errorf("%s: UID %s: sending the update: %w", d.user, uid, err)
 	}
 	if len(got.Refused) > 0 {
-		reason := note(out, ps.res.UID, "update not delivered to "+strings.Join(got.Refused, "; "))
-		if err := w.Journal.note(ctx, user, ps.res.UID, reason); err != nil {
+		d.mu.Lock()
+		reason := note(d.out, uid, "update not delivered to "+strings.Join(got.Refused, "; "))
+		d.mu.Unlock()
+		if err := d.w.Journal.note(ctx, d.user, uid, reason); err != nil {
 			return err
 		}
 	}
-	out.Invites++
-	if m, ok := w.Mailer.(idempotent); ok && m.Idempotent() {
+	d.invited()
+	if m, ok := d.w.Mailer.(idempotent); ok && m.Idempotent() {
 		return nil // sent again after a crash, it lands on itself: no need to record each one
 	}
-	return w.Journal.completed(ctx, user, ps.res.UID, false)
+	return d.w.Journal.completed(ctx, d.user, uid, false)
+}
+
+func (d *delivery) invited() {
+	d.mu.Lock()
+	d.out.Invites++
+	d.mu.Unlock()
+}
+
+func (d *delivery) fail(err error) {
+	if err == nil {
+		return
+	}
+	d.mu.Lock()
+	if d.err == nil {
+		d.err = err
+	}
+	d.mu.Unlock()
+}
+
+func (d *delivery) failed() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.err != nil
 }
 
 // idempotent is a Mailer for which sending the same message twice is the

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 )
@@ -22,6 +23,7 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	tuneGC()
 	stopProfile := startProfile(os.Getenv("MMS_CPUPROFILE"))
 	err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args)
 	stopProfile()
@@ -45,6 +47,20 @@ func exitCode(ctx context.Context, err error) int {
 	default:
 		fmt.Fprintln(os.Stderr, "mms:", err)
 		return exitInput
+	}
+}
+
+// tuneGC sets the collector for a batch, unless GOGC or GOMEMLIMIT say
+// otherwise: a worker allocates fast and keeps little (the calendar at
+// hand), so collecting when the heap has grown 4x past what is live, not
+// 1x, saves a tenth of a run's CPU; the soft limit bounds the peak all the
+// same.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(160 << 20)
 	}
 }
 
