@@ -54,7 +54,7 @@ func replaceMeetings(ctx context.Context, tx txn, job Job, ms []Meeting) error {
 		if k, ok := kept[m.UID]; ok {
 			m.Intent, m.Completed = m.Intent || k.Intent, m.Completed || k.Completed
 		}
-		if err := insertMeeting(ctx, tx, job.BatchID, job.UserID, i, m, packOriginal(m.Original)); err != nil {
+		if err := insertMeeting(ctx, tx, job.BatchID, job.UserID, i, m); err != nil {
 			return err
 		}
 	}
@@ -81,15 +81,15 @@ func journalFlags(ctx context.Context, q querier, batchID, userID string) (map[s
 	return out, r.Err()
 }
 
-// insertMeeting writes a meeting row and, when given one (packed) and none
-// is kept yet, its original.
-func insertMeeting(ctx context.Context, q querier, batchID, userID string, seq int, m Meeting, packed []byte) error {
+// insertMeeting writes a meeting row and, when it carries one and none is
+// kept yet, its original.
+func insertMeeting(ctx context.Context, q querier, batchID, userID string, seq int, m Meeting) error {
 	_, err := q.exec(ctx, `INSERT INTO mms_meeting (batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason, provider,
 		old_join_url, new_join_url, intent, completed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		batchID, userID, seq, m.UID, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider,
 		m.OldJoinURL, m.NewJoinURL, m.Intent, m.Completed)
 	if err == nil {
-		err = keepOriginal(ctx, q, batchID, userID, m.UID, packed)
+		err = keepOriginal(ctx, q, batchID, userID, m)
 	}
 	if err != nil {
 		return fmt.Errorf("recording meeting %s of %s: %w", m.UID, userID, err)
@@ -97,14 +97,14 @@ func insertMeeting(ctx context.Context, q querier, batchID, userID string, seq i
 	return nil
 }
 
-// keepOriginal records a meeting's bytes before (packed, see packOriginal)
-// unless it has some recorded already: the first are the ones to go back to.
-func keepOriginal(ctx context.Context, q querier, batchID, userID, uid string, packed []byte) error {
-	if packed == nil {
+// keepOriginal records m's bytes before unless the meeting has some
+// recorded already: the first are the ones to go back to.
+func keepOriginal(ctx context.Context, q querier, batchID, userID string, m Meeting) error {
+	if m.Original == nil {
 		return nil
 	}
 	_, err := q.exec(ctx, `INSERT INTO mms_original (batch_id, user_id, uid, original) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		batchID, userID, uid, packed)
+		batchID, userID, m.UID, m.Original)
 	return err
 }
 
@@ -123,13 +123,9 @@ func (s *Store) RecordIntents(ctx context.Context, batchID, userID string, ms []
 	if len(ms) == 0 {
 		return nil
 	}
-	packed := make([][]byte, len(ms)) // before the transaction: it holds the writer
-	for i, m := range ms {
-		packed[i] = packOriginal(m.Original)
-	}
 	return inTx(ctx, s.eng, func(tx txn) error {
-		for i, m := range ms {
-			if err := recordIntent(ctx, tx, batchID, userID, m, packed[i]); err != nil {
+		for _, m := range ms {
+			if err := recordIntent(ctx, tx, batchID, userID, m); err != nil {
 				return fmt.Errorf("recording the intent for meeting %s of %s: %w", m.UID, userID, err)
 			}
 		}
@@ -137,7 +133,7 @@ func (s *Store) RecordIntents(ctx context.Context, batchID, userID string, ms []
 	})
 }
 
-func recordIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting, packed []byte) error {
+func recordIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting) error {
 	n, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
 		provider = ?, old_join_url = ?, new_join_url = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`,
 		true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL,
@@ -146,7 +142,7 @@ func recordIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting
 		return err
 	}
 	if n > 0 {
-		return keepOriginal(ctx, tx, batchID, userID, m.UID, packed)
+		return keepOriginal(ctx, tx, batchID, userID, m)
 	}
 	var seq int
 	if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_meeting WHERE batch_id = ? AND user_id = ?`,
@@ -154,7 +150,7 @@ func recordIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting
 		return err
 	}
 	m.Intent, m.Completed = true, false
-	return insertMeeting(ctx, tx, batchID, userID, seq, m, packed)
+	return insertMeeting(ctx, tx, batchID, userID, seq, m)
 }
 
 // RecordCompleted records that the meeting RecordIntent announced was
@@ -205,10 +201,6 @@ func userMeetings(ctx context.Context, q querier, batchID, userID string) ([]Mee
 		if err := r.Scan(&m.UserID, &m.UID, &m.Summary, &m.Start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider,
 			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed, &m.Original); err != nil {
 			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
-		}
-		var err error
-		if m.Original, err = unpackOriginal(m.Original); err != nil {
-			return nil, fmt.Errorf("meeting %s of %s: %w", m.UID, userID, err)
 		}
 		out = append(out, m)
 	}
