@@ -50,15 +50,14 @@ func replaceMeetings(ctx context.Context, tx txn, job Job, ms []Meeting) error {
 	if _, err := tx.exec(ctx, `DELETE FROM mms_meeting WHERE batch_id = ? AND user_id = ?`, job.BatchID, job.UserID); err != nil {
 		return err
 	}
+	rows := make([]Meeting, len(ms))
 	for i, m := range ms {
 		if k, ok := kept[m.UID]; ok {
 			m.Intent, m.Completed = m.Intent || k.Intent, m.Completed || k.Completed
 		}
-		if err := insertMeeting(ctx, tx, job.BatchID, job.UserID, i, m); err != nil {
-			return err
-		}
+		rows[i] = m
 	}
-	return nil
+	return insertMeetings(ctx, tx, job.BatchID, job.UserID, 0, rows)
 }
 
 // journalFlags returns the intent and completed flags of a user's meetings
@@ -81,31 +80,43 @@ func journalFlags(ctx context.Context, q querier, batchID, userID string) (map[s
 	return out, r.Err()
 }
 
-// insertMeeting writes a meeting row and, when it carries one and none is
-// kept yet, its original.
-func insertMeeting(ctx context.Context, q querier, batchID, userID string, seq int, m Meeting) error {
-	_, err := q.exec(ctx, `INSERT INTO mms_meeting (batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason, provider,
-		old_join_url, new_join_url, intent, completed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		batchID, userID, seq, m.UID, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider,
-		m.OldJoinURL, m.NewJoinURL, m.Intent, m.Completed)
-	if err == nil {
-		err = keepOriginal(ctx, q, batchID, userID, m)
-	}
-	if err != nil {
-		return fmt.Errorf("recording meeting %s of %s: %w", m.UID, userID, err)
+// rowsPerInsert is how many rows one INSERT writes: a statement per row
+// was most of a completion's time (each is bound, stepped and reset).
+const rowsPerInsert = 50
+
+// insertMeetings writes meeting rows numbered from seq and, for those that
+// carry one and have none kept yet, their originals.
+func insertMeetings(ctx context.Context, q querier, batchID, userID string, seq int, ms []Meeting) error {
+	const cols = `batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url, intent, completed`
+	for len(ms) > 0 {
+		part := ms[:min(len(ms), rowsPerInsert)]
+		args := make([]any, 0, 14*len(part))
+		var originals []any
+		for i, m := range part {
+			args = append(args, batchID, userID, seq+i, m.UID, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider,
+				m.OldJoinURL, m.NewJoinURL, m.Intent, m.Completed)
+			if m.Original != nil {
+				originals = append(originals, batchID, userID, m.UID, m.Original)
+			}
+		}
+		if _, err := q.exec(ctx, `INSERT INTO mms_meeting (`+cols+`) VALUES `+placeholders(len(part), 14), args...); err != nil {
+			return fmt.Errorf("recording meetings of %s: %w", userID, err)
+		}
+		if len(originals) > 0 {
+			if _, err := q.exec(ctx, `INSERT INTO mms_original (batch_id, user_id, uid, original) VALUES `+placeholders(len(originals)/4, 4)+
+				` ON CONFLICT DO NOTHING`, originals...); err != nil {
+				return fmt.Errorf("recording the originals of %s: %w", userID, err)
+			}
+		}
+		ms, seq = ms[len(part):], seq+len(part)
 	}
 	return nil
 }
 
-// keepOriginal records m's bytes before unless the meeting has some
-// recorded already: the first are the ones to go back to.
-func keepOriginal(ctx context.Context, q querier, batchID, userID string, m Meeting) error {
-	if m.Original == nil {
-		return nil
-	}
-	_, err := q.exec(ctx, `INSERT INTO mms_original (batch_id, user_id, uid, original) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		batchID, userID, m.UID, m.Original)
-	return err
+// placeholders is "(?, ?), (?, ?)" for rows of cols values.
+func placeholders(rows, cols int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	return strings.Repeat(row+", ", rows-1) + row
 }
 
 // RecordIntent records, before a meeting is written or its update sent,
@@ -118,14 +129,32 @@ func (s *Store) RecordIntent(ctx context.Context, batchID, userID string, m Meet
 	return s.RecordIntents(ctx, batchID, userID, []Meeting{m})
 }
 
-// RecordIntents is RecordIntent for several meetings, in one transaction.
+// RecordIntents is RecordIntent for several meetings, in one transaction:
+// rows for new UIDs are inserted together, after the user's last.
 func (s *Store) RecordIntents(ctx context.Context, batchID, userID string, ms []Meeting) error {
 	if len(ms) == 0 {
 		return nil
 	}
 	return inTx(ctx, s.eng, func(tx txn) error {
+		known, next, err := meetingUIDs(ctx, tx, batchID, userID)
+		if err != nil {
+			return err
+		}
+		var fresh, again []Meeting
 		for _, m := range ms {
-			if err := recordIntent(ctx, tx, batchID, userID, m); err != nil {
+			m.Intent, m.Completed = true, false
+			if known[m.UID] {
+				again = append(again, m)
+				continue
+			}
+			known[m.UID] = true
+			fresh = append(fresh, m)
+		}
+		if err := insertMeetings(ctx, tx, batchID, userID, next, fresh); err != nil {
+			return err
+		}
+		for _, m := range again {
+			if err := updateIntent(ctx, tx, batchID, userID, m); err != nil {
 				return fmt.Errorf("recording the intent for meeting %s of %s: %w", m.UID, userID, err)
 			}
 		}
@@ -133,24 +162,38 @@ func (s *Store) RecordIntents(ctx context.Context, batchID, userID string, ms []
 	})
 }
 
-func recordIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting) error {
-	n, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
+// meetingUIDs returns the UIDs a user has rows for, and the next seq.
+func meetingUIDs(ctx context.Context, q querier, batchID, userID string) (map[string]bool, int, error) {
+	r, err := q.query(ctx, `SELECT uid, seq FROM mms_meeting WHERE batch_id = ? AND user_id = ?`, batchID, userID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading meetings of %s: %w", userID, err)
+	}
+	defer r.Close()
+	uids, next := map[string]bool{}, 0
+	for r.Next() {
+		var uid string
+		var seq int
+		if err := r.Scan(&uid, &seq); err != nil {
+			return nil, 0, fmt.Errorf("reading meetings of %s: %w", userID, err)
+		}
+		uids[uid], next = true, max(next, seq+1)
+	}
+	return uids, next, r.Err()
+}
+
+// updateIntent marks again the row of a meeting already recorded, keeping
+// its first original.
+func updateIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting) error {
+	_, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
 		provider = ?, old_join_url = ?, new_join_url = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`,
 		true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL,
 		batchID, userID, m.UID)
-	if err != nil {
+	if err != nil || m.Original == nil {
 		return err
 	}
-	if n > 0 {
-		return keepOriginal(ctx, tx, batchID, userID, m)
-	}
-	var seq int
-	if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_meeting WHERE batch_id = ? AND user_id = ?`,
-		[]any{batchID, userID}, &seq); err != nil {
-		return err
-	}
-	m.Intent, m.Completed = true, false
-	return insertMeeting(ctx, tx, batchID, userID, seq, m)
+	_, err = tx.exec(ctx, `INSERT INTO mms_original (batch_id, user_id, uid, original) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		batchID, userID, m.UID, m.Original)
+	return err
 }
 
 // RecordCompleted records that the meeting RecordIntent announced was

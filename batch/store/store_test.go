@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,6 +89,7 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"RescueAfterCrash":    testRescueAfterCrash,
 		"BatchesKeepApart":    testBatchesKeepApart,
 		"IntentsSurvive":      testIntents,
+		"ManyIntents":         testManyIntents,
 		"OriginalsMoveOut":    testOriginalsMoveOut,
 		"LostJobFailsTheUser": testLostJob,
 		"GoneProcesses":       testGoneProcesses,
@@ -705,6 +707,68 @@ func testOriginalsMoveOut(t *testing.T, dsn string) {
 	}
 	if err := queryRow(ctx, s.eng, q, nil, &cols); err != nil || cols != 0 {
 		t.Errorf("mms_meeting still has its original column (%d, %v)", cols, err)
+	}
+}
+
+// testManyIntents: intents over several INSERTs, recorded twice for some
+// UIDs, keep one row per UID in order with the first original; the
+// completion's rows, more than one INSERT holds, keep those flags.
+func testManyIntents(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	b := newBatch(t, s, pending("a@contoso.com")...)
+	meeting := func(i int, orig string) Meeting {
+		return Meeting{UserID: "a@contoso.com", UID: fmt.Sprintf("m%03d", i), Summary: fmt.Sprint("meeting ", i), Outcome: "updated", Original: []byte(orig)}
+	}
+	err := s.Work(ctx, b.ID, fast(1), func(ctx context.Context, j Job) (Result, error) {
+		var first, second []Meeting
+		for i := range 120 {
+			first = append(first, meeting(i, "first"))
+		}
+		for i := 100; i < 130; i++ { // 20 again, 10 new
+			second = append(second, meeting(i, "second"))
+		}
+		if err := s.RecordIntents(ctx, j.BatchID, j.UserID, first); err != nil {
+			return Result{}, err
+		}
+		if err := s.RecordIntents(ctx, j.BatchID, j.UserID, second); err != nil {
+			return Result{}, err
+		}
+		ms, err := s.UserMeetings(ctx, j.BatchID, j.UserID)
+		if err != nil || len(ms) != 130 {
+			t.Fatalf("%d intent rows, %v", len(ms), err)
+		}
+		for i, m := range ms {
+			want := "first"
+			if i >= 120 {
+				want = "second"
+			}
+			if m.UID != fmt.Sprintf("m%03d", i) || !m.Intent || string(m.Original) != want {
+				t.Fatalf("row %d: %s intent=%v original %q, want m%03d %q", i, m.UID, m.Intent, m.Original, i, want)
+			}
+		}
+		if err := s.RecordCompleted(ctx, j.BatchID, j.UserID, "m007"); err != nil {
+			return Result{}, err
+		}
+		res := Result{State: Succeeded, TotalMeeting: 131, SucceededMeeting: 130, SkippedMeeting: 1}
+		res.Meetings = append(res.Meetings, Meeting{UserID: j.UserID, UID: "past", Outcome: "skipped", Reason: "past"})
+		for i := range 130 {
+			res.Meetings = append(res.Meetings, Meeting{UserID: j.UserID, UID: fmt.Sprintf("m%03d", i), Outcome: "updated"})
+		}
+		return res, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.UserMeetings(ctx, b.ID, "a@contoso.com")
+	if err != nil || len(ms) != 131 || ms[0].UID != "past" || ms[0].Intent || ms[130].UID != "m129" {
+		t.Fatalf("%d rows after completion, %v", len(ms), err)
+	}
+	if m := ms[8]; m.UID != "m007" || !m.Intent || !m.Completed || string(m.Original) != "first" {
+		t.Errorf("m007 after completion: %+v", m)
+	}
+	if m := ms[9]; m.UID != "m008" || !m.Intent || m.Completed {
+		t.Errorf("m008 after completion: %+v", m)
 	}
 }
 
