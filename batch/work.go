@@ -291,12 +291,52 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 	return sum, st.FinishBatch(ctx, b.ID)
 }
 
+// writeReport writes the report from the store. The meetings are read by
+// a goroutine of their own, a few hundred rows ahead of the sheet being
+// written: both take a core, and the report is the part of a run no other
+// work overlaps.
 func writeReport(ctx context.Context, st *store.Store, batchID, path string, rows []report.User) error {
 	meetings := func(yield func(report.Meeting) error) error {
-		return st.Meetings(ctx, batchID, func(m store.Meeting) error {
-			return yield(report.Meeting{UserID: m.UserID, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
-				Outcome: m.Outcome, Reason: m.Reason, Provider: m.Provider, OldJoinURL: m.OldJoinURL, NewJoinURL: m.NewJoinURL})
-		})
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		chunks := make(chan []report.Meeting, 4)
+		var readErr error
+		go func() {
+			defer close(chunks)
+			const chunk = 512
+			buf := make([]report.Meeting, 0, chunk)
+			send := func() error {
+				select {
+				case chunks <- buf:
+					buf = make([]report.Meeting, 0, chunk)
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			readErr = st.Meetings(ctx, batchID, func(m store.Meeting) error {
+				buf = append(buf, report.Meeting{UserID: m.UserID, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
+					Outcome: m.Outcome, Reason: m.Reason, Provider: m.Provider, OldJoinURL: m.OldJoinURL, NewJoinURL: m.NewJoinURL})
+				if len(buf) < chunk {
+					return nil
+				}
+				return send()
+			})
+			if readErr == nil && len(buf) > 0 {
+				readErr = send()
+			}
+		}()
+		for ms := range chunks {
+			for _, m := range ms {
+				if err := yield(m); err != nil {
+					cancel()
+					for range chunks { // let the reader end
+					}
+					return err
+				}
+			}
+		}
+		return readErr
 	}
 	return report.WriteStream(path, rows, meetings)
 }

@@ -268,28 +268,63 @@ func (s *Store) Summary(ctx context.Context, batchID string) (map[string]int, er
 }
 
 // Meetings calls fn for each meeting of a batch, in user and file order,
-// without Original. It streams: fn must not use the store (a SQLite store
-// has one connection, held until Meetings returns).
+// without Original. Each user's rows are read by the primary key, so
+// nothing is sorted however large the batch; fn must not use the store (a
+// SQLite store has one connection, held while a user's rows are read).
 func (s *Store) Meetings(ctx context.Context, batchID string, fn func(Meeting) error) error {
-	r, err := s.eng.query(ctx, `SELECT m.user_id, m.uid, m.summary, m.start, m.attendees, m.outcome, m.reason, m.provider,
-		m.old_join_url, m.new_join_url, m.intent, m.completed
-		FROM mms_meeting m JOIN mms_user u ON u.batch_id = m.batch_id AND u.user_id = m.user_id
-		WHERE m.batch_id = ? ORDER BY u.seq, m.seq`, batchID)
+	users, err := s.batchUserIDs(ctx, batchID)
 	if err != nil {
-		return fmt.Errorf("reading meetings of batch %s: %w", batchID, err)
+		return err
+	}
+	var ms []Meeting
+	for _, user := range users {
+		if ms, err = s.meetingRows(ctx, batchID, user, ms[:0]); err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// batchUserIDs lists a batch's users in the users file's order.
+func (s *Store) batchUserIDs(ctx context.Context, batchID string) ([]string, error) {
+	r, err := s.eng.query(ctx, `SELECT user_id FROM mms_user WHERE batch_id = ? ORDER BY seq`, batchID)
+	if err != nil {
+		return nil, fmt.Errorf("reading users of batch %s: %w", batchID, err)
+	}
+	defer r.Close()
+	var out []string
+	for r.Next() {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return nil, fmt.Errorf("reading users of batch %s: %w", batchID, err)
+		}
+		out = append(out, id)
+	}
+	return out, r.Err()
+}
+
+// meetingRows appends a user's meeting rows, without Original, to ms.
+func (s *Store) meetingRows(ctx context.Context, batchID, userID string, ms []Meeting) ([]Meeting, error) {
+	r, err := s.eng.query(ctx, `SELECT user_id, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url,
+		intent, completed FROM mms_meeting WHERE batch_id = ? AND user_id = ? ORDER BY seq`, batchID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 	}
 	defer r.Close()
 	for r.Next() {
 		var m Meeting
 		if err := r.Scan(&m.UserID, &m.UID, &m.Summary, &m.Start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider,
 			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed); err != nil {
-			return fmt.Errorf("reading meetings of batch %s: %w", batchID, err)
+			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 		}
-		if err := fn(m); err != nil {
-			return err
-		}
+		ms = append(ms, m)
 	}
-	return r.Err()
+	return ms, r.Err()
 }
 
 // UnfinishedBatches returns the batches whose report is not written yet,
