@@ -44,7 +44,7 @@ func (c *Calendar) Bytes() []byte {
 	}
 	b := make([]byte, 0, len(c.data)+c.growth())
 	prev := 0
-	for _, i := range c.editedLines() {
+	for _, i := range c.editIndex() { // a marked line is a replaced one too
 		l := c.lines[i]
 		b = append(b, c.data[prev:l.start]...)
 		b = append(b, c.insertions[i]...)
@@ -56,28 +56,6 @@ func (c *Calendar) Bytes() []byte {
 		prev = l.end
 	}
 	return append(b, c.data[prev:]...)
-}
-
-// editedLines returns the indexes of the lines replaced or with text
-// inserted before them, in order.
-func (c *Calendar) editedLines() []int {
-	idx := make([]int, 0, len(c.replace)+len(c.insertions))
-	for i := range c.replace {
-		idx = append(idx, i)
-	}
-	for i := range c.insertions {
-		if _, replaced := c.replace[i]; !replaced {
-			idx = append(idx, i)
-		}
-	}
-	slices.Sort(idx)
-	for len(idx) > 0 && idx[0] < 0 { // never happens: edits are made on lines that exist
-		idx = idx[1:]
-	}
-	for len(idx) > 0 && idx[len(idx)-1] >= len(c.lines) {
-		idx = idx[:len(idx)-1]
-	}
-	return idx
 }
 
 // growth is how many bytes the edits add, at most.
@@ -136,6 +114,13 @@ func (c *Calendar) editIndex() []int {
 		}
 	}
 	slices.Sort(idx)
-	c.edits, c.editCount = slices.Compact(idx), n
+	idx = slices.Compact(idx)
+	for len(idx) > 0 && idx[0] < 0 { // never happens: edits are made on lines that exist
+		idx = idx[1:]
+	}
+	for len(idx) > 0 && idx[len(idx)-1] >= len(c.lines) {
+		idx = idx[:len(idx)-1]
+	}
+	c.edits, c.editCount = idx, n
 	return c.edits
 }
