@@ -23,6 +23,7 @@ import (
 // returned; its users go back to Pending for the next run.
 func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error {
 	t = t.withDefaults()
+	defer collectLoosely(t.Getenv)()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	workers := &workerCache{st: st, t: t, byBatch: map[string]*Worker{}}
@@ -258,30 +259,36 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 			}
 		}
 	}
-	users, err := st.Users(ctx, store.Filter{BatchID: b.ID})
-	if err != nil {
-		return sum, err
-	}
-	var rows []report.User
-	sum.Failed, sum.Updated, sum.Invites, sum.Triggered = 0, 0, 0, 0
-	for _, u := range users {
-		rows = append(rows, report.User{UserID: u.UserID, State: u.State, MigrationType: u.MigrationType, TotalMeeting: u.TotalMeeting,
-			SucceededMeeting: u.SucceededMeeting, FailedMeeting: u.FailedMeeting, SkippedMeeting: u.SkippedMeeting, InvitesUpdate: u.InvitesUpdate,
-			RetryCount: u.RetryCount, LastMessage: u.LastMessage, CreateDate: u.CreatedAt, ModifiedDate: u.ModifiedAt, CorrelationID: u.CorrelationID})
-		if u.State == store.Failed {
-			sum.Failed++
+	// The users are summed as they are read, for the report or, without
+	// one, on their own: a batch's rows are never all held at once.
+	users := func(yield func(report.User) error) error {
+		n := 0
+		sum.Failed, sum.Updated, sum.Invites, sum.Triggered = 0, 0, 0, 0
+		err := st.EachUser(ctx, store.Filter{BatchID: b.ID}, func(u store.User) error {
+			n++
+			if u.State == store.Failed {
+				sum.Failed++
+			}
+			if u.State != store.NotTriggered {
+				sum.Triggered++
+			}
+			sum.Updated += u.SucceededMeeting
+			sum.Invites += u.InvitesUpdate
+			return yield(report.User{UserID: u.UserID, State: u.State, MigrationType: u.MigrationType, TotalMeeting: u.TotalMeeting,
+				SucceededMeeting: u.SucceededMeeting, FailedMeeting: u.FailedMeeting, SkippedMeeting: u.SkippedMeeting, InvitesUpdate: u.InvitesUpdate,
+				RetryCount: u.RetryCount, LastMessage: u.LastMessage, CreateDate: u.CreatedAt, ModifiedDate: u.ModifiedAt, CorrelationID: u.CorrelationID})
+		})
+		if sum.Users == 0 {
+			sum.Users = n
 		}
-		if u.State != store.NotTriggered {
-			sum.Triggered++
+		return err
+	}
+	if set.Report == "" {
+		if err := users(func(report.User) error { return nil }); err != nil {
+			return sum, err
 		}
-		sum.Updated += u.SucceededMeeting
-		sum.Invites += u.InvitesUpdate
-	}
-	if sum.Users == 0 {
-		sum.Users = len(users)
-	}
-	if set.Report != "" {
-		if err := writeReport(ctx, st, b.ID, set.Report, rows); err != nil {
+	} else {
+		if err := writeReport(ctx, st, b.ID, set.Report, users); err != nil {
 			return sum, err
 		}
 		sum.Report = set.Report
@@ -296,8 +303,7 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 // a goroutine of their own, a few hundred rows ahead of the sheet being
 // written: both take a core, and the report is the part of a run no other
 // work overlaps.
-func writeReport(ctx context.Context, st *store.Store, batchID, path string, rows []report.User) error {
-	defer collectTightly()()
+func writeReport(ctx context.Context, st *store.Store, batchID, path string, users report.Users) error {
 	meetings := func(yield func(report.Meeting) error) error {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -340,19 +346,21 @@ func writeReport(ctx context.Context, st *store.Store, batchID, path string, row
 		}
 		return readErr
 	}
-	return report.WriteStream(path, rows, meetings)
+	return report.WriteStream(path, users, meetings)
 }
 
-// collectTightly has the collector run when the heap doubles, not at
-// mms's usual 4x (see cmd/mms), until the returned func restores it; a
-// tighter setting (GOGC) is kept. The report's sheets are buffered in
-// memory by the megabyte as the users grow (excelize keeps up to 16 MB of
-// a sheet), and at 4x those buffers took a 10,000-organiser run's peak
-// memory past a 2,000-organiser one's.
-func collectTightly() func() {
-	was := debug.SetGCPercent(100)
-	if was <= 100 { // tighter already, or off
-		debug.SetGCPercent(was)
+// collectLoosely has the collector run when the heap has grown 4x past
+// what is live, not Go's 1x, until the returned func restores it; unless
+// GOGC says otherwise. A worker allocates fast and keeps little (the
+// calendar at hand): 4x saves a tenth of a run's CPU, and the soft limit
+// cmd/mms sets bounds the peak all the same. Reading the inputs and writing
+// the report keep what grows with the batch (its rows, the report's sheets
+// buffered by excelize), so they stay at 1x: at 4x, a 10,000-organiser
+// batch's inputs took its peak memory past a 2,000-organiser run's.
+func collectLoosely(getenv func(string) string) func() {
+	if getenv("GOGC") != "" {
+		return func() {}
 	}
+	was := debug.SetGCPercent(400)
 	return func() { debug.SetGCPercent(was) }
 }

@@ -50,15 +50,10 @@ func exitCode(ctx context.Context, err error) int {
 	}
 }
 
-// tuneGC sets the collector for a batch, unless GOGC or GOMEMLIMIT say
-// otherwise: a worker allocates fast and keeps little (the calendar at
-// hand), so collecting when the heap has grown 4x past what is live, not
-// 1x, saves a tenth of a run's CPU; the soft limit bounds the peak all the
-// same.
+// tuneGC sets a soft limit on the memory the collector lets the heap
+// grow to, unless GOMEMLIMIT says otherwise; batch.work collects less often
+// than Go's default while users are migrated, and the limit bounds that.
 func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(160 << 20)
 	}
