@@ -49,7 +49,19 @@ func (s *Store) enqueueTx(ctx context.Context, tx txn, client queueClient, batch
 	if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), -1) + 1 FROM mms_user WHERE batch_id = ?`, []any{batchID}, &next); err != nil {
 		return fmt.Errorf("batch %s: %w", batchID, err)
 	}
-	var jobs []river.InsertManyParams
+	// The jobs go in a few hundred at a time: River inserts each lot as
+	// one statement of arrays, which SQLite holds in memory whole.
+	jobs := make([]river.InsertManyParams, 0, min(len(users), jobsPerInsert))
+	queue := func() error {
+		if len(jobs) == 0 {
+			return nil
+		}
+		if err := client.insertMany(ctx, tx, jobs); err != nil {
+			return fmt.Errorf("queueing the users of batch %s: %w", batchID, err)
+		}
+		jobs = jobs[:0]
+		return nil
+	}
 	for i, u := range users {
 		if err := s.insertUser(ctx, tx, batchID, next+i, u, now); err != nil {
 			return err
@@ -60,15 +72,17 @@ func (s *Store) enqueueTx(ctx context.Context, tx txn, client queueClient, batch
 				InsertOpts: &river.InsertOpts{MaxAttempts: MaxAttempts, Queue: QueueName(batchID)},
 			})
 		}
+		if len(jobs) == jobsPerInsert {
+			if err := queue(); err != nil {
+				return err
+			}
+		}
 	}
-	if len(jobs) == 0 {
-		return nil
-	}
-	if err := client.insertMany(ctx, tx, jobs); err != nil {
-		return fmt.Errorf("queueing the users of batch %s: %w", batchID, err)
-	}
-	return nil
+	return queue()
 }
+
+// jobsPerInsert is how many jobs enqueueTx hands River in one insert.
+const jobsPerInsert = 500
 
 func (s *Store) insertUser(ctx context.Context, tx txn, batchID string, seq int, u User, now time.Time) error {
 	if u.UserID == "" {
