@@ -35,7 +35,7 @@ func BenchmarkXLSX(b *testing.B) {
 	}
 	path := filepath.Join(b.TempDir(), "r.xlsx")
 	for b.Loop() {
-		if err := WriteStream(path, users, meetings); err != nil {
+		if err := WriteStream(path, slice(users), meetings); err != nil {
 			b.Fatal(err)
 		}
 	}

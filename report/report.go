@@ -44,22 +44,21 @@ func (m Meeting) cells() []any {
 // Write writes the report; the extension (.xlsx or .csv) chooses the form.
 // Files are written whole or not at all.
 func Write(path string, users []User, meetings []Meeting) error {
-	return WriteStream(path, users, func(yield func(Meeting) error) error {
-		for _, m := range meetings {
-			if err := yield(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return WriteStream(path, slice(users), slice(meetings))
 }
+
+// Users hands every user row to yield, in order. The rows of a batch of
+// any size are read from the state store as the sheet is written, never
+// held all at once.
+type Users func(yield func(User) error) error
 
 // Meetings hands every meeting row to yield, in order; a batch's meetings
 // can be many more than fit comfortably in memory.
 type Meetings func(yield func(Meeting) error) error
 
-// WriteStream is Write with the meetings streamed.
-func WriteStream(path string, users []User, meetings Meetings) error {
+// WriteStream is Write with the rows streamed. Each is called once, users
+// before meetings in a workbook, after them in CSV.
+func WriteStream(path string, users Users, meetings Meetings) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".xlsx":
 		return atomic(path, func(tmp string) error { return writeXLSX(tmp, users, meetings, maxSheetRows) })
@@ -67,7 +66,7 @@ func WriteStream(path string, users []User, meetings Meetings) error {
 		if err := atomic(MeetingsCSV(path), func(tmp string) error { return writeCSV(tmp, meetingColumns, cellsOf(meetings)) }); err != nil {
 			return err
 		}
-		return atomic(path, func(tmp string) error { return writeCSV(tmp, userColumns, cellsOf(slice(users))) })
+		return atomic(path, func(tmp string) error { return writeCSV(tmp, userColumns, cellsOf(users)) })
 	}
 	return fmt.Errorf("report %s: use a name ending in .xlsx or .csv", path)
 }

@@ -12,19 +12,20 @@ var (
 )
 
 // tally counts users per state, meetings per outcome and skipped meetings
-// per reason, as the meetings stream by.
+// per reason, as the rows stream by.
 type tally struct {
 	users, meetings              int
 	byState, byOutcome, byReason map[string]int
 	reasons                      []string
 }
 
-func newTally(users []User) *tally {
-	t := &tally{users: len(users), byState: map[string]int{}, byOutcome: map[string]int{}, byReason: map[string]int{}}
-	for _, u := range users {
-		t.byState[u.State]++
-	}
-	return t
+func newTally() *tally {
+	return &tally{byState: map[string]int{}, byOutcome: map[string]int{}, byReason: map[string]int{}}
+}
+
+func (t *tally) addUser(u User) {
+	t.users++
+	t.byState[u.State]++
 }
 
 func (t *tally) add(m Meeting) {

@@ -18,7 +18,7 @@ const maxSheetRows = 1_048_576
 // for large batches. Text goes in as string cells, never as formulas.
 // Meetings beyond one sheet's rows (limit, header included) continue on
 // sheets named "Meetings (2)", "Meetings (3)", ...
-func writeXLSX(path string, users []User, meetings Meetings, limit int) error {
+func writeXLSX(path string, users Users, meetings Meetings, limit int) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", "Summary"); err != nil {
@@ -28,10 +28,10 @@ func writeXLSX(path string, users []User, meetings Meetings, limit int) error {
 	if err != nil {
 		return err
 	}
-	counts := newTally(users)
+	counts := newTally()
 	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st,
 		widths: []float64{32, 14, 14, 12, 16, 14, 14, 14, 11, 60, 18, 18, 38}}
-	if err := cellsOf(slice(users))(us.add); err != nil {
+	if err := users(func(u User) error { counts.addUser(u); return us.add(u.cells()) }); err != nil {
 		return err
 	}
 	if err := us.close(); err != nil {

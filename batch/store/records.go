@@ -229,21 +229,41 @@ func scanUser(r rows) (User, error) {
 // Users returns the users the filter selects, oldest batch first, each
 // batch in the order its users were enqueued.
 func (s *Store) Users(ctx context.Context, f Filter) ([]User, error) {
+	var out []User
+	err := s.EachUser(ctx, f, func(u User) error { out = append(out, u); return nil })
+	return out, err
+}
+
+// EachUser calls fn for each user the filter selects, in Users' order,
+// holding one row at a time; fn must not use the store (a SQLite store has
+// one connection, held while the rows are read).
+func (s *Store) EachUser(ctx context.Context, f Filter, fn func(User) error) error {
 	where, args := f.where()
-	r, err := s.eng.query(ctx, `SELECT `+userColumns+` FROM mms_user`+where+` ORDER BY created_at, batch_id, seq`, args...)
+	// One batch's users in seq order come from its index unsorted; across
+	// batches, each batch's rows are sorted (a temporary tree of every
+	// row, payload included, in SQLite's memory).
+	order := ` ORDER BY created_at, batch_id, seq`
+	if f.BatchID != "" {
+		order = ` ORDER BY seq`
+	}
+	r, err := s.eng.query(ctx, `SELECT `+userColumns+` FROM mms_user`+where+order, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading users: %w", err)
+		return fmt.Errorf("reading users: %w", err)
 	}
 	defer r.Close()
-	var out []User
 	for r.Next() {
 		u, err := scanUser(r)
 		if err != nil {
-			return nil, fmt.Errorf("reading users: %w", err)
+			return fmt.Errorf("reading users: %w", err)
 		}
-		out = append(out, u)
+		if err := fn(u); err != nil {
+			return err
+		}
 	}
-	return out, r.Err()
+	if err := r.Err(); err != nil {
+		return fmt.Errorf("reading users: %w", err)
+	}
+	return nil
 }
 
 // Summary counts the users of a batch (of all batches when batchID is "")

@@ -94,6 +94,7 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"LostJobFailsTheUser": testLostJob,
 		"GoneProcesses":       testGoneProcesses,
 		"ResumableBatches":    testResumableBatches,
+		"ManyUsers":           testManyUsers,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -325,6 +326,49 @@ func testRetriesThenFails(t *testing.T, dsn string) {
 	assertNoOpenJobs(t, s, b.ID)
 }
 
+// A batch of more users than River is handed at once gets a job for every
+// Pending one, each worked once, and its users back in seq order.
+func testManyUsers(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	var users []User
+	for i := range 2*jobsPerInsert + 3 {
+		users = append(users, pending(fmt.Sprintf("u%04d@contoso.com", i))...)
+		if i%100 == 7 {
+			users = append(users, User{UserID: fmt.Sprintf("n%04d@contoso.com", i), State: NotTriggered, LastMessage: "no change"})
+		}
+	}
+	b := newBatch(t, s, users...)
+	left, err := s.Left(ctx, b.ID)
+	if err != nil || left != 2*jobsPerInsert+3 {
+		t.Fatalf("left %d %v, want %d", left, err, 2*jobsPerInsert+3)
+	}
+	c := &calls{}
+	if err := s.Work(ctx, b.ID, fast(2), func(ctx context.Context, j Job) (Result, error) {
+		c.add(j.UserID)
+		return succeed(j), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = s.EachUser(ctx, Filter{BatchID: b.ID}, func(u User) error {
+		if u.UserID[0] == 'u' && (u.State != Succeeded || c.get(u.UserID) != 1) {
+			t.Errorf("%s: %s after %d calls", u.UserID, u.State, c.get(u.UserID))
+		}
+		got = append(got, u.UserID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, u := range users {
+		if i >= len(got) || got[i] != u.UserID {
+			t.Fatalf("user %d: got %d users, in another order (%v), want %s", i, len(got), got[i:min(i+3, len(got))], u.UserID)
+		}
+	}
+	assertNoOpenJobs(t, s, b.ID)
+}
+
 func testStatusQueries(t *testing.T, dsn string) {
 	ctx := context.Background()
 	s := open(t, dsn)
@@ -384,6 +428,23 @@ func testStatusQueries(t *testing.T, dsn string) {
 	check("until", Filter{BatchID: b.ID, Until: mid}, "n@contoso.com")
 	check("since and until", Filter{Since: mid, Until: mid.Add(time.Hour), State: Succeeded}, "a@contoso.com", "c@contoso.com")
 	check("nothing later", Filter{Since: time.Now().Add(time.Hour)})
+
+	// EachUser hands the same rows one at a time, and stops at fn's error.
+	stop := errors.New("enough")
+	var seen []string
+	err = s.EachUser(ctx, Filter{BatchID: b.ID}, func(u User) error {
+		seen = append(seen, u.UserID)
+		if len(seen) == 2 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || !reflect.DeepEqual(seen, []string{"a@contoso.com", "b@contoso.com"}) {
+		t.Errorf("EachUser stopped at %v with %v, want the first two and its error", seen, err)
+	}
+	if _, err := s.Summary(ctx, b.ID); err != nil { // the rows were closed: the store is usable
+		t.Errorf("after a stopped EachUser: %v", err)
+	}
 }
 
 func testTenant(t *testing.T, dsn string) {
