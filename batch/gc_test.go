@@ -33,3 +33,29 @@ func TestCollectLoosely(t *testing.T) {
 		}
 	}
 }
+
+// The report phase lowers the soft memory limit to its own, unless
+// GOMEMLIMIT is set or the limit is lower already, and restores it.
+func TestBoundMemory(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	const mib = 1 << 20
+	for _, c := range []struct {
+		env            string
+		before, during int64
+	}{{"", 160 * mib, 64 * mib}, {"", 32 * mib, 32 * mib}, {"1GiB", 1 << 30, 1 << 30}} {
+		debug.SetMemoryLimit(c.before)
+		restore := boundMemory(func(k string) string {
+			if k == "GOMEMLIMIT" {
+				return c.env
+			}
+			return ""
+		}, 64*mib)
+		if got := debug.SetMemoryLimit(-1); got != c.during {
+			t.Errorf("GOMEMLIMIT=%q, limit %d: %d while the report is written, want %d", c.env, c.before, got, c.during)
+		}
+		restore()
+		if got := debug.SetMemoryLimit(-1); got != c.before {
+			t.Errorf("GOMEMLIMIT=%q: %d after the report, want %d back", c.env, got, c.before)
+		}
+	}
+}

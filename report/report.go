@@ -56,8 +56,8 @@ type Users func(yield func(User) error) error
 // can be many more than fit comfortably in memory.
 type Meetings func(yield func(Meeting) error) error
 
-// WriteStream is Write with the rows streamed. Each is called once, users
-// before meetings in a workbook, after them in CSV.
+// WriteStream is Write with the rows streamed. Each is called once, the
+// meetings first.
 func WriteStream(path string, users Users, meetings Meetings) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".xlsx":

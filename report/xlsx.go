@@ -29,12 +29,11 @@ func writeXLSX(path string, users Users, meetings Meetings, limit int) error {
 		return err
 	}
 	counts := newTally()
-	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st,
-		widths: []float64{32, 14, 14, 12, 16, 14, 14, 14, 11, 60, 18, 18, 38}}
-	if err := users(func(u User) error { counts.addUser(u); return us.add(u.cells()) }); err != nil {
-		return err
-	}
-	if err := us.close(); err != nil {
+	// The meetings are written before the users, into the sheets made in
+	// the order they show: excelize keeps up to 16 MB of each sheet in
+	// memory, and the Meetings buffer grows to that size best while the
+	// Users one is still empty.
+	if _, err := f.NewSheet("Users"); err != nil {
 		return err
 	}
 	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st,
@@ -43,6 +42,14 @@ func writeXLSX(path string, users Users, meetings Meetings, limit int) error {
 		return err
 	}
 	if err := ms.close(); err != nil {
+		return err
+	}
+	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st,
+		widths: []float64{32, 14, 14, 12, 16, 14, 14, 14, 11, 60, 18, 18, 38}}
+	if err := users(func(u User) error { counts.addUser(u); return us.add(u.cells()) }); err != nil {
+		return err
+	}
+	if err := us.close(); err != nil {
 		return err
 	}
 	if err := summary(f, counts, st.bold); err != nil {
