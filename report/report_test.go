@@ -119,3 +119,25 @@ func TestFailureLeavesNoFile(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 }
+
+// WriteStream reads each stream once, the meetings first: in a workbook
+// their sheet's buffer grows while the Users one is still empty.
+func TestWriteStreamOrder(t *testing.T) {
+	for _, name := range []string{"r.xlsx", "r.csv"} {
+		var calls []string
+		us := func(yield func(User) error) error {
+			calls = append(calls, "users")
+			return slice(users)(yield)
+		}
+		ms := func(yield func(Meeting) error) error {
+			calls = append(calls, "meetings")
+			return slice(meetings)(yield)
+		}
+		if err := WriteStream(filepath.Join(t.TempDir(), name), us, ms); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(calls, ","); got != "meetings,users" {
+			t.Errorf("%s: streams read as %s, want meetings,users", name, got)
+		}
+	}
+}
