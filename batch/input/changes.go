@@ -71,19 +71,7 @@ func ReadChanges(path string, users []User, rejected ...RowError) ([]Change, []R
 	if err != nil {
 		return nil, nil, err
 	}
-	primary := map[string]string{}
-	for _, u := range users {
-		primary[u.Email] = u.Email
-		for _, a := range u.Aliases {
-			primary[a] = u.Email
-		}
-	}
-	failed := map[string]bool{}
-	for _, e := range rejected {
-		if e.User != "" && primary[e.User] == "" {
-			failed[e.User] = true
-		}
-	}
+	primary, failed := addresses(users, rejected)
 	var changes []Change
 	var errs []RowError
 	for _, r := range t.rows {
@@ -98,6 +86,25 @@ func ReadChanges(path string, users []User, rejected ...RowError) ([]Change, []R
 	return changes, errs, nil
 }
 
+// addresses maps every address of the users (primary or alias) to the
+// primary one, and tells the users whose users-file row was rejected.
+func addresses(users []User, rejected []RowError) (primary map[string]string, failed map[string]bool) {
+	primary = map[string]string{}
+	for _, u := range users {
+		primary[u.Email] = u.Email
+		for _, a := range u.Aliases {
+			primary[a] = u.Email
+		}
+	}
+	failed = map[string]bool{}
+	for _, e := range rejected {
+		if e.User != "" && primary[e.User] == "" {
+			failed[e.User] = true
+		}
+	}
+	return primary, failed
+}
+
 var (
 	// phoneNumber is plausible phone characters with at least four digits.
 	phoneNumber = regexp.MustCompile(`^\+?[0-9 ()./-]+$`)
@@ -109,7 +116,7 @@ var (
 func parseChange(file string, r row, primary map[string]string, failed map[string]bool) (Change, []RowError) {
 	re := rowErrors{file: file, line: r.line}
 	c := Change{Line: r.line}
-	user := changeUser(&re, r.get("user"), primary, failed)
+	user := rowUser(&re, "change", r.get("user"), primary, failed)
 	if primary[user] != "" {
 		c.User = primary[user]
 	}
@@ -133,9 +140,10 @@ func parseChange(file string, r row, primary map[string]string, failed map[strin
 	return c, re.owned(user)
 }
 
-// changeUser returns the address the user cell names when it is a known
-// or a failed user, and "" (having reported why) otherwise.
-func changeUser(re *rowErrors, v string, primary map[string]string, failed map[string]bool) string {
+// rowUser returns the address the user cell of a change or meeting row
+// (what) names when it is a known or a failed user, and "" (having
+// reported why) otherwise.
+func rowUser(re *rowErrors, what, v string, primary map[string]string, failed map[string]bool) string {
 	email, ok := address(v)
 	switch {
 	case v == "":
@@ -147,7 +155,7 @@ func changeUser(re *rowErrors, v string, primary map[string]string, failed map[s
 	case failed[email]:
 		return email
 	default:
-		re.add("user", "%s is not in the users file; every change must name a listed user or one of its aliases", email)
+		re.add("user", "%s is not in the users file; every %s must name a listed user or one of its aliases", email, what)
 	}
 	return ""
 }

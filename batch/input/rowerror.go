@@ -27,6 +27,10 @@ type rowErrors struct {
 	errs []RowError
 }
 
+func newRowErrors(file string, r row) rowErrors {
+	return rowErrors{file: file, line: r.line}
+}
+
 func (r *rowErrors) add(col, format string, args ...any) {
 	r.errs = append(r.errs, RowError{File: r.file, Line: r.line, Column: col, Msg: fmt.Sprintf(format, args...)})
 }

@@ -1,12 +1,12 @@
-// Package input reads the users and changes files of a batch, CSV or XLSX,
-// and checks every row.
+// Package input reads the users, changes and meetings files of a batch,
+// CSV or XLSX, and checks every row.
 //
 // A whole-file problem (unreadable file, no header, a required column
 // missing) is an error. A bad row is a RowError naming the file, line,
 // column and what would be accepted, and carrying the user it belongs to
 // when that is known, so that it costs only that user.
 //
-// Both files: the first non-blank row is the header; column names are
+// Every file: the first non-blank row is the header; column names are
 // case-insensitive, trimmed, and spaces or hyphens in them read as
 // underscores ("Toll Number" is toll_number); unknown columns are ignored,
 // a known column named twice is an error. Blank rows are skipped. Line
