@@ -114,7 +114,7 @@ var (
 // parseChange checks every cell of a row. c.User is empty when the row's
 // user failed in the users file.
 func parseChange(file string, r row, primary map[string]string, failed map[string]bool) (Change, []RowError) {
-	re := rowErrors{file: file, line: r.line}
+	re := newRowErrors(file, r, changesSchema.columns())
 	c := Change{Line: r.line}
 	user := rowUser(&re, "change", r.get("user"), primary, failed)
 	if primary[user] != "" {

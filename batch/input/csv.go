@@ -11,29 +11,37 @@ import (
 	"strings"
 )
 
-func readCSV(path string) ([]record, error) {
+func readCSV(path string, add func(record) error) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, openError(path, err)
+		return openError(path, err)
 	}
 	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-		return nil, fmt.Errorf("%s: the file is UTF-16 text; save it as CSV UTF-8", path)
+		return fmt.Errorf("%s: the file is UTF-16 text; save it as CSV UTF-8", path)
 	}
 	text := strings.TrimPrefix(string(data), "\uFEFF")
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
 	r.Comma = delimiter(text)
-	var records []record
 	for {
-		cells, err := r.Read()
+		fields, err := r.Read()
 		if errors.Is(err, io.EOF) {
-			return records, nil
+			return nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w; a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled", path, err, string(r.Comma))
+			return fmt.Errorf("%s: %w; a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled", path, err, string(r.Comma))
 		}
 		line, _ := r.FieldPos(0)
-		records = append(records, record{line: line, cells: cells})
+		rec := record{line: line}
+		for j, v := range fields {
+			if v != "" {
+				rec.cells = append(rec.cells, cell{col: j, value: v})
+			}
+		}
+		if err := add(rec); err != nil {
+			return err
+		}
 	}
 }
 

@@ -108,7 +108,7 @@ func ReadMeetings(path string, users []User, rejected ...RowError) ([]Meeting, [
 // parseMeeting checks every cell of a row. m.User is empty when the row's
 // user is unknown or failed in the users file.
 func parseMeeting(file string, r row, primary map[string]string, failed map[string]bool) (Meeting, []RowError) {
-	re := newRowErrors(file, r)
+	re := newRowErrors(file, r, meetingsSchema.columns())
 	m := Meeting{File: file, Line: r.line}
 	user := rowUser(&re, "meeting", r.get("user"), primary, failed)
 	m.User = primary[user]

@@ -27,8 +27,16 @@ type rowErrors struct {
 	errs []RowError
 }
 
-func newRowErrors(file string, r row) rowErrors {
-	return rowErrors{file: file, line: r.line}
+// newRowErrors starts a row's problems with its unreadable cells, in the
+// order of cols.
+func newRowErrors(file string, r row, cols []string) rowErrors {
+	re := rowErrors{file: file, line: r.line}
+	for _, c := range cols {
+		if msg, ok := r.bad[c]; ok {
+			re.add(c, "%s", msg)
+		}
+	}
+	return re
 }
 
 func (r *rowErrors) add(col, format string, args ...any) {

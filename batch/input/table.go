@@ -35,14 +35,26 @@ func (s schema) expected() string {
 	return strings.Join(s.required, ", ") + "[, " + strings.Join(s.optional, ", ") + "]"
 }
 
+// columns lists the required columns, then the optional ones.
+func (s schema) columns() []string { return append(slices.Clone(s.required), s.optional...) }
+
 func (s schema) known(col string) bool {
 	return slices.Contains(s.required, col) || slices.Contains(s.optional, col)
 }
 
-// row is one data row: its line and its cells by column name.
+// maxRows bounds the rows of a file (Excel's own limit): a CSV line or a
+// sheet row beyond it is an error.
+const maxRows = 1 << 20
+
+// maxFound bounds the header names an error lists.
+const maxFound = 30
+
+// row is one data row: its line, its cells by column name, and the
+// columns whose cell could not be read, with why.
 type row struct {
 	line  int
 	cells map[string]string
+	bad   map[string]string
 }
 
 func (r row) get(col string) string { return strings.TrimSpace(r.cells[col]) }
@@ -53,22 +65,32 @@ type table struct {
 	rows []row
 }
 
-// record is one row of cells as read, and the line it starts on.
+// record is one row as read: the line it starts on and its non-empty
+// cells.
 type record struct {
 	line  int
-	cells []string
+	cells []cell
 }
 
-// readTable reads a CSV or the first sheet of an XLSX file and checks its
-// header against s.
+// cell is one non-empty cell: its column (from 0) and value, or why it
+// has none.
+type cell struct {
+	col     int
+	value   string
+	problem string
+}
+
+// readTable reads a CSV or the first sheet of an XLSX file, row by row,
+// and checks its header against s. Only the header's known columns are
+// kept.
 func readTable(path string, s schema) (*table, error) {
-	var records []record
+	b := &builder{s: s, t: &table{file: path}}
 	var err error
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
-		records, err = readCSV(path)
+		err = readCSV(path, b.add)
 	case ".xlsx":
-		records, err = readXLSX(path)
+		err = readXLSX(path, b.add)
 	case ".xls", ".xlsm", ".ods":
 		return nil, fmt.Errorf("%s: %s files are not read; save it as .xlsx (Excel workbook) or .csv (CSV UTF-8)", path, ext)
 	default:
@@ -77,55 +99,77 @@ func readTable(path string, s schema) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toTable(path, records, s)
-}
-
-// toTable takes the first non-blank record as the header.
-func toTable(path string, records []record, s schema) (*table, error) {
-	at := slices.IndexFunc(records, func(r record) bool { return !blank(r.cells) })
-	if at < 0 {
+	if b.columns == nil {
 		return nil, fmt.Errorf("%s: the file is empty; the first row must name the columns: %s", path, s.expected())
 	}
-	columns, err := header(path, records[at], s)
-	if err != nil {
-		return nil, err
-	}
-	t := &table{file: path}
-	for _, rec := range records[at+1:] {
-		if blank(rec.cells) {
-			continue
-		}
-		r := row{line: rec.line, cells: map[string]string{}}
-		for j, v := range rec.cells {
-			if j < len(columns) && columns[j] != "" {
-				r.cells[columns[j]] = v
-			}
-		}
-		t.rows = append(t.rows, r)
-	}
-	return t, nil
+	return b.t, nil
 }
 
-// header returns the known column at each position ("" for the others),
-// or an error naming what is missing or doubled.
-func header(path string, rec record, s schema) ([]string, error) {
+// builder takes the first non-blank record as the header, and the known
+// columns of every later non-blank one as a row.
+type builder struct {
+	s       schema
+	t       *table
+	columns map[int]string // nil until the header is read
+	n       int            // records read
+}
+
+func (b *builder) add(rec record) error {
+	if b.n++; b.n > maxRows {
+		return fmt.Errorf("%s:%d: more than %d rows; split the file", b.t.file, rec.line, maxRows)
+	}
+	if b.columns == nil {
+		if blank(rec.cells) {
+			return nil
+		}
+		var err error
+		b.columns, err = header(b.t.file, rec, b.s)
+		return err
+	}
+	r := row{line: rec.line, cells: map[string]string{}}
+	for _, c := range rec.cells {
+		name := b.columns[c.col]
+		switch {
+		case name == "":
+		case c.problem != "":
+			if r.bad == nil {
+				r.bad = map[string]string{}
+			}
+			r.bad[name] = c.problem
+		default:
+			r.cells[name] = c.value
+		}
+	}
+	if !blankRow(r) {
+		b.t.rows = append(b.t.rows, r)
+	}
+	return nil
+}
+
+// header returns the known column at each position, or an error naming
+// what is missing or doubled.
+func header(path string, rec record, s schema) (map[int]string, error) {
 	var found []string
-	columns := make([]string, len(rec.cells))
+	columns := map[int]string{}
 	first := map[string]int{}
-	for j, c := range rec.cells {
-		c = columnName(c)
+	for _, cell := range rec.cells {
+		c := columnName(cell.value)
 		if c == "" {
 			continue
 		}
-		found = append(found, c)
+		if len(found) < maxFound {
+			found = append(found, c)
+		} else if len(found) == maxFound {
+			found = append(found, "...")
+		}
 		if !s.known(c) {
 			continue
 		}
 		if k, dup := first[c]; dup {
-			return nil, fmt.Errorf("%s:%d: column %q is named twice (columns %d and %d); keep one", path, rec.line, c, k+1, j+1)
+			return nil, fmt.Errorf("%s:%d: column %q is named twice (columns %d and %d); keep one", path, rec.line, c, k+1, cell.col+1)
 		}
-		first[c] = j
-		columns[j] = c
+		first[c] = cell.col
+		columns[cell.col] = c
 	}
 	for _, c := range s.required {
 		if _, ok := first[c]; !ok {
@@ -141,6 +185,17 @@ func columnName(c string) string {
 	return strings.NewReplacer(" ", "_", "-", "_").Replace(c)
 }
 
-func blank(cells []string) bool {
-	return !slices.ContainsFunc(cells, func(v string) bool { return strings.TrimSpace(v) != "" })
+// blank tells a record of blank cells (or of none).
+func blank(cells []cell) bool {
+	return !slices.ContainsFunc(cells, func(c cell) bool { return c.problem != "" || strings.TrimSpace(c.value) != "" })
+}
+
+// blankRow tells a row whose known cells are all blank.
+func blankRow(r row) bool {
+	for _, v := range r.cells {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return len(r.bad) == 0
 }

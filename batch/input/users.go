@@ -100,7 +100,7 @@ func claim(owners map[string]owner, file string, line int, u User) []RowError {
 // parseUser checks every cell of a row. The returned User has its Email
 // set whenever the user column is valid, even if other cells are not.
 func parseUser(file string, r row) (User, []RowError) {
-	re := rowErrors{file: file, line: r.line}
+	re := newRowErrors(file, r, usersSchema.columns())
 	u := User{Line: r.line, Mailbox: strings.ToLower(r.get("mailbox")), AudioProvider: strings.ToLower(r.get("audio_provider"))}
 	email, ok := address(r.get("user"))
 	switch {

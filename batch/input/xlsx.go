@@ -1,9 +1,14 @@
 package input
 
 import (
+	"archive/zip"
+	"encoding/xml"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -11,94 +16,486 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-func readXLSX(path string) ([]record, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, openError(path, err)
-	}
-	f, err := excelize.OpenFile(path)
+// Limits of a workbook read. A workbook is read straight from its zip, one
+// row at a time, keeping only the header's columns: excelize's own reader
+// pads every row to its last cell (16,384 strings for one stray cell in
+// column XFD) and loads the whole sheet to tell a cell's type and style.
+const (
+	maxXLSXFile = 64 << 20 // bytes of the .xlsx file itself
+	maxXLSXPart = 64 << 20 // bytes of one part (sheet, shared strings, styles) once unzipped
+	maxColumn   = 16384    // Excel's last column, XFD
+)
+
+// xlsxError is a whole-file problem of a workbook.
+func xlsxError(file string, err error) error {
+	return fmt.Errorf("%s: not a readable .xlsx workbook (%w); save it again from Excel as .xlsx, or as CSV UTF-8", file, err)
+}
+
+// readXLSX reads the first sheet of a workbook, handing each row to add.
+func readXLSX(file string, add func(record) error) error {
+	st, err := os.Stat(file)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a readable .xlsx workbook (%w); save it again from Excel as .xlsx, or as CSV UTF-8", path, err)
+		return openError(file, err)
 	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, fmt.Errorf("%s: the workbook has no sheet; the users or changes go on the first sheet", path)
+	if st.Size() > maxXLSXFile {
+		return fmt.Errorf("%s: %d MB; a workbook is read up to %d MB: keep only the columns and rows this batch needs, or save it as CSV UTF-8", file, st.Size()>>20, maxXLSXFile>>20)
 	}
-	shown, err := f.GetRows(sheets[0])
+	z, err := zip.OpenReader(file)
 	if err != nil {
-		return nil, fmt.Errorf("%s: sheet %q: %w", path, sheets[0], err)
+		return xlsxError(file, err)
 	}
-	raw, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+	defer z.Close()
+	wb, err := openWorkbook(file, &z.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("%s: sheet %q: %w", path, sheets[0], err)
+		return err
 	}
-	records := make([]record, len(shown))
-	for i, cells := range shown {
-		for j, v := range cells {
-			if i < len(raw) && j < len(raw[i]) && raw[i][j] != v {
-				cells[j] = numberCell(f, sheets[0], i+1, j+1, v, raw[i][j])
+	sheet, err := wb.part(wb.sheet)
+	if err != nil {
+		return err
+	}
+	defer sheet.Close()
+	return wb.rows(sheet, add)
+}
+
+// book is what reading the first sheet needs of the rest of the file.
+type book struct {
+	file     string
+	parts    map[string]*zip.File // by lower-case name
+	sheet    string               // the first sheet's part
+	strings  []string             // the shared strings
+	formats  []numFmt             // by cell style index
+	date1904 bool
+}
+
+// numFmt is a cell style's number format.
+type numFmt struct {
+	id   int
+	code string // "" for a built-in format
+}
+
+func openWorkbook(file string, z *zip.Reader) (*book, error) {
+	wb := &book{file: file, parts: map[string]*zip.File{}}
+	for _, f := range z.File {
+		wb.parts[strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))] = f
+	}
+	rels, err := wb.relationships()
+	if err != nil {
+		return nil, err
+	}
+	if err := wb.readWorkbook(rels); err != nil {
+		return nil, err
+	}
+	if err := wb.readStrings(rels.target("sharedStrings", "xl/sharedStrings.xml")); err != nil {
+		return nil, err
+	}
+	if err := wb.readStyles(rels.target("styles", "xl/styles.xml")); err != nil {
+		return nil, err
+	}
+	return wb, nil
+}
+
+// part opens a part, unzipping at most maxXLSXPart bytes of it.
+func (wb *book) part(name string) (io.ReadCloser, error) {
+	f := wb.parts[strings.ToLower(name)]
+	if f == nil {
+		return nil, xlsxError(wb.file, fmt.Errorf("no part %s", name))
+	}
+	if f.UncompressedSize64 > maxXLSXPart {
+		return nil, fmt.Errorf("%s: %s unzips to %d MB; a workbook part is read up to %d MB: keep only the columns and rows this batch needs, or save it as CSV UTF-8",
+			wb.file, name, f.UncompressedSize64>>20, maxXLSXPart>>20)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, xlsxError(wb.file, err)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(rc, maxXLSXPart), rc}, nil
+}
+
+// decode unmarshals a small part; a missing optional part leaves v as is.
+func (wb *book) decode(name string, optional bool, v any) error {
+	if optional && wb.parts[strings.ToLower(name)] == nil {
+		return nil
+	}
+	rc, err := wb.part(name)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := xml.NewDecoder(rc).Decode(v); err != nil {
+		return xlsxError(wb.file, fmt.Errorf("%s: %w", name, err))
+	}
+	return nil
+}
+
+// rels are the workbook's relationships.
+type rels struct {
+	Rel []struct {
+		ID     string `xml:"Id,attr"`
+		Type   string `xml:"Type,attr"`
+		Target string `xml:"Target,attr"`
+	} `xml:"Relationship"`
+}
+
+func (wb *book) relationships() (rels, error) {
+	var r rels
+	return r, wb.decode("xl/_rels/workbook.xml.rels", false, &r)
+}
+
+// target is the part of the first relationship of a type ending in
+// "/"+kind, or def.
+func (r rels) target(kind, def string) string {
+	for _, rel := range r.Rel {
+		if strings.HasSuffix(rel.Type, "/"+kind) {
+			return partName(rel.Target)
+		}
+	}
+	return def
+}
+
+// partName resolves a target relative to xl/, or absolute.
+func partName(target string) string {
+	if strings.HasPrefix(target, "/") {
+		return strings.TrimPrefix(path.Clean(target), "/")
+	}
+	return path.Join("xl", target)
+}
+
+func (wb *book) readWorkbook(r rels) error {
+	var doc struct {
+		Pr struct {
+			Date1904 string `xml:"date1904,attr"`
+		} `xml:"workbookPr"`
+		Sheets []struct {
+			ID string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	if err := wb.decode("xl/workbook.xml", false, &doc); err != nil {
+		return err
+	}
+	wb.date1904 = doc.Pr.Date1904 == "1" || doc.Pr.Date1904 == "true"
+	if len(doc.Sheets) == 0 {
+		return fmt.Errorf("%s: the workbook has no sheet; the rows go on the first sheet", wb.file)
+	}
+	for _, rel := range r.Rel {
+		if rel.ID == doc.Sheets[0].ID {
+			wb.sheet = partName(rel.Target)
+			return nil
+		}
+	}
+	return xlsxError(wb.file, fmt.Errorf("the first sheet's relationship %q is missing", doc.Sheets[0].ID))
+}
+
+// readStrings streams the shared strings: each <si>'s text, without its
+// phonetic runs.
+func (wb *book) readStrings(name string) error {
+	if wb.parts[strings.ToLower(name)] == nil {
+		return nil
+	}
+	rc, err := wb.part(name)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	d := xml.NewDecoder(rc)
+	for {
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return xlsxError(wb.file, fmt.Errorf("%s: %w", name, err))
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "si" {
+			s, err := richText(d, "si")
+			if err != nil {
+				return xlsxError(wb.file, fmt.Errorf("%s: %w", name, err))
+			}
+			wb.strings = append(wb.strings, s)
+		}
+	}
+}
+
+// richText reads up to the end of element end: the text of its <t>
+// elements outside phonetic runs (<rPh>).
+func richText(d *xml.Decoder, end string) (string, error) {
+	var b strings.Builder
+	inT, phonetic := false, 0
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "t":
+				inT = true
+			case "rPh":
+				phonetic++
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case end:
+				return b.String(), nil
+			case "t":
+				inT = false
+			case "rPh":
+				phonetic--
+			}
+		case xml.CharData:
+			if inT && phonetic == 0 {
+				b.Write(t)
 			}
 		}
-		records[i] = record{line: i + 1, cells: cells}
 	}
-	return records, nil
 }
 
-// numberCell chooses between a cell's shown and stored value when they
-// differ. For a number, the shown value wins when it is digits (a format
-// like 000000000 keeps leading zeros); otherwise a whole number is given as
-// its digits, so that a conference ID or phone number typed as a number
-// never reads as 5.80849884E+08 or 580,849,884.
-func numberCell(f *excelize.File, sheet string, row, col int, shown, raw string) string {
-	cell, err := excelize.CoordinatesToCellName(col, row)
-	if err != nil {
-		return shown
+func (wb *book) readStyles(name string) error {
+	var doc struct {
+		NumFmts []struct {
+			ID   int    `xml:"numFmtId,attr"`
+			Code string `xml:"formatCode,attr"`
+		} `xml:"numFmts>numFmt"`
+		Xfs []struct {
+			NumFmt int `xml:"numFmtId,attr"`
+		} `xml:"cellXfs>xf"`
 	}
-	if typ, err := f.GetCellType(sheet, cell); err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
-		return shown
+	if err := wb.decode(name, true, &doc); err != nil {
+		return err
 	}
-	if shown != "" && strings.Trim(shown, "0123456789 ") == "" {
-		return shown
+	codes := map[int]string{}
+	for _, f := range doc.NumFmts {
+		codes[f.ID] = f.Code
 	}
-	if t, ok := dateCell(f, sheet, cell, raw); ok {
-		return t
+	for _, xf := range doc.Xfs {
+		wb.formats = append(wb.formats, numFmt{id: xf.NumFmt, code: codes[xf.NumFmt]})
 	}
-	n, err := strconv.ParseFloat(raw, 64)
-	if err != nil || n != math.Trunc(n) || math.Abs(n) >= 1e15 {
-		return shown
-	}
-	return strconv.FormatFloat(n, 'f', -1, 64)
+	return nil
 }
 
-// dateCell reads a cell that Excel shows as a date or time (a serial number
-// with a date format) as RFC 3339. Excel dates carry no zone: they are
-// taken as UTC, as the `at` column's help says.
-func dateCell(f *excelize.File, sheet, cell, raw string) (string, bool) {
-	id, err := f.GetCellStyle(sheet, cell)
-	if err != nil {
-		return "", false
+// rows streams the sheet's rows to add. Line numbers are the sheet's row
+// numbers.
+func (wb *book) rows(sheet io.Reader, add func(record) error) error {
+	d := xml.NewDecoder(sheet)
+	line := 0
+	for {
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return xlsxError(wb.file, fmt.Errorf("%s: %w", wb.sheet, err))
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || se.Name.Local != "row" {
+			continue
+		}
+		line++
+		if n, err := strconv.Atoi(attr(se, "r")); err == nil {
+			line = n
+		}
+		if line < 1 || line > maxRows {
+			return fmt.Errorf("%s: row %d is outside the sheet (rows 1 to %d); save the workbook again from Excel", wb.file, line, maxRows)
+		}
+		rec, err := wb.row(d, line)
+		if err != nil {
+			return err
+		}
+		if err := add(rec); err != nil {
+			return err
+		}
 	}
-	style, err := f.GetStyle(id)
-	if err != nil || style == nil || !isDateFormat(style) {
-		return "", false
+}
+
+// row reads one <row> element's cells.
+func (wb *book) row(d *xml.Decoder, line int) (record, error) {
+	rec := record{line: line}
+	col := 0
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return rec, xlsxError(wb.file, fmt.Errorf("%s row %d: %w", wb.sheet, line, err))
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			if t.Name.Local == "row" {
+				return rec, nil
+			}
+		case xml.StartElement:
+			if t.Name.Local != "c" {
+				continue
+			}
+			col++
+			if ref := attr(t, "r"); ref != "" {
+				col = columnIndex(ref)
+			}
+			if col < 1 || col > maxColumn {
+				return rec, fmt.Errorf("%s:%d: cell %q is outside the sheet (columns A to XFD); save the workbook again from Excel", wb.file, line, attr(t, "r"))
+			}
+			c, err := wb.cell(d, t, col)
+			if err != nil {
+				return rec, xlsxError(wb.file, fmt.Errorf("%s row %d: %w", wb.sheet, line, err))
+			}
+			if c.value != "" || c.problem != "" {
+				rec.cells = append(rec.cells, c)
+			}
+		}
 	}
-	serial, err := strconv.ParseFloat(raw, 64)
-	if err != nil {
-		return "", false
+}
+
+// cell reads a <c> element: its type t, style s, value <v>, formula <f>
+// and inline string <is>.
+func (wb *book) cell(d *xml.Decoder, start xml.StartElement, col int) (cell, error) {
+	var v string
+	var hasV, hasF, hasIS bool
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return cell{}, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "v":
+				hasV = true
+				if v, err = text(d, "v"); err != nil {
+					return cell{}, err
+				}
+			case "is":
+				hasIS = true
+				if v, err = richText(d, "is"); err != nil {
+					return cell{}, err
+				}
+			case "f":
+				hasF = true
+			}
+		case xml.EndElement:
+			if t.Name.Local == "c" {
+				c := cell{col: col - 1}
+				if hasF && !hasV && !hasIS {
+					c.problem = "a formula with no saved value; open the file in Excel and save it again (Excel saves each formula's value), or paste the values in place of the formulas"
+					return c, nil
+				}
+				c.value, c.problem = wb.value(attr(start, "t"), attr(start, "s"), v)
+				return c, nil
+			}
+		}
 	}
-	t, err := excelize.ExcelDateToTime(serial, false)
-	if err != nil {
-		return "", false
+}
+
+// text reads an element's text up to its end.
+func text(d *xml.Decoder, end string) (string, error) {
+	var b strings.Builder
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			b.Write(t)
+		case xml.EndElement:
+			if t.Name.Local == end {
+				return b.String(), nil
+			}
+		}
 	}
-	return t.Round(time.Second).UTC().Format(time.RFC3339), true
+}
+
+// value is a cell's text by its type; problem says why there is none.
+func (wb *book) value(typ, style, v string) (value, problem string) {
+	switch typ {
+	case "s":
+		i, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || i < 0 || i >= len(wb.strings) {
+			return "", fmt.Sprintf("refers to shared text %q, which the workbook does not hold; save it again from Excel", v)
+		}
+		return wb.strings[i], ""
+	case "b":
+		if strings.TrimSpace(v) == "1" {
+			return "TRUE", ""
+		}
+		return "FALSE", ""
+	case "", "n":
+		return wb.number(style, v), ""
+	}
+	return v, "" // str (a formula's text), inlineStr, e (an error like #N/A), d (an ISO date)
+}
+
+// number gives a number cell as its digits when it is whole (a format like
+// 0000000000 keeps its leading zeros), so that a conference ID or phone
+// number typed as a number never reads as 5.80849884E+08 or 580,849,884;
+// a cell shown as a date or time reads as RFC 3339.
+func (wb *book) number(style, v string) string {
+	n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
+		return v
+	}
+	var f numFmt
+	if i, err := strconv.Atoi(style); err == nil && i >= 0 && i < len(wb.formats) {
+		f = wb.formats[i]
+	}
+	if isDateFormat(f) {
+		if t, err := excelize.ExcelDateToTime(n, wb.date1904); err == nil {
+			return t.Round(time.Second).UTC().Format(time.RFC3339)
+		}
+	}
+	if n != math.Trunc(n) || math.Abs(n) >= 1e15 {
+		return strconv.FormatFloat(n, 'G', 15, 64)
+	}
+	digits := strconv.FormatFloat(n, 'f', -1, 64)
+	if f.code != "" && strings.Trim(f.code, "0") == "" && n >= 0 && len(digits) < len(f.code) {
+		digits = strings.Repeat("0", len(f.code)-len(digits)) + digits
+	}
+	return digits
 }
 
 // isDateFormat tells the built-in date and time formats (14-22, 45-47)
-// and custom formats with a day, month, year or hour in them.
-func isDateFormat(s *excelize.Style) bool {
-	if s.CustomNumFmt != nil {
-		f := strings.ToLower(*s.CustomNumFmt)
-		return strings.ContainsAny(f, "dyh") || strings.Contains(f, "mm")
+// and custom formats with a day, month, year or hour in them (text in
+// quotes aside).
+func isDateFormat(f numFmt) bool {
+	if f.code != "" {
+		code := strings.ToLower(f.code)
+		for i := strings.Index(code, `"`); i >= 0; i = strings.Index(code, `"`) {
+			j := strings.Index(code[i+1:], `"`)
+			if j < 0 {
+				break
+			}
+			code = code[:i] + code[i+j+2:]
+		}
+		return strings.ContainsAny(code, "dyh") || strings.Contains(code, "mm")
 	}
-	return (s.NumFmt >= 14 && s.NumFmt <= 22) || (s.NumFmt >= 45 && s.NumFmt <= 47)
+	return (f.id >= 14 && f.id <= 22) || (f.id >= 45 && f.id <= 47)
+}
+
+func attr(se xml.StartElement, name string) string {
+	for _, a := range se.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// columnIndex is the 1-based column of a cell reference like "XFD7", or
+// 0 when it names none (or one beyond maxColumn).
+func columnIndex(ref string) int {
+	col := 0
+	for _, r := range ref {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			col = col*26 + int(r-'A') + 1
+		case r >= 'a' && r <= 'z':
+			col = col*26 + int(r-'a') + 1
+		default:
+			return col
+		}
+		if col > maxColumn {
+			return 0
+		}
+	}
+	return col
 }
