@@ -25,6 +25,9 @@ type rowErrors struct {
 	file string
 	line int
 	errs []RowError
+	// unread are the columns reported unreadable: a check of their
+	// (empty) value adds nothing.
+	unread map[string]string
 }
 
 // newRowErrors starts a row's problems with its unreadable cells, in the
@@ -36,10 +39,14 @@ func newRowErrors(file string, r row, cols []string) rowErrors {
 			re.add(c, "%s", msg)
 		}
 	}
+	re.unread = r.bad
 	return re
 }
 
 func (r *rowErrors) add(col, format string, args ...any) {
+	if _, ok := r.unread[col]; ok {
+		return
+	}
 	r.errs = append(r.errs, RowError{File: r.file, Line: r.line, Column: col, Msg: fmt.Sprintf(format, args...)})
 }
 
