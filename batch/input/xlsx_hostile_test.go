@@ -280,7 +280,9 @@ func TestXLSXFormulaWithoutValue(t *testing.T) {
 	path = handmade(t, filepath.Join(dir, "users2.xlsx"), func(w io.Writer) {
 		io.WriteString(w, inline(1, "user", "calendar"))
 		io.WriteString(w, `<row r="2"><c r="A2" t="str"><f>LOWER("ANNA@contoso.com")</f><v>anna@contoso.com</v></c><c r="B2" t="s"><v>0</v></c></row>`)
-	}, func(w io.Writer) { io.WriteString(w, `<si><r><t>anna</t></r><r><t>.ics</t></r><rPh><t>ignored</t></rPh></si>`) })
+	}, func(w io.Writer) {
+		io.WriteString(w, `<si><r><t>anna</t></r><r><t>.ics</t></r><rPh><t>ignored</t></rPh></si>`)
+	})
 	users, errs, err = ReadUsers(path)
 	if err != nil || len(errs) != 0 || len(users) != 1 || users[0].Email != "anna@contoso.com" || filepath.Base(users[0].Calendar) != "anna.ics" {
 		t.Fatalf("users %+v, errors %q, err %v", users, errorStrings(errs), err)
