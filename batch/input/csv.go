@@ -11,7 +11,13 @@ import (
 	"strings"
 )
 
+// maxCSVFile bounds the bytes of a CSV file.
+const maxCSVFile = 256 << 20
+
 func readCSV(path string, add func(record) error) error {
+	if err := regularFile(path, maxCSVFile); err != nil {
+		return err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return openError(path, err)
@@ -57,6 +63,21 @@ func delimiter(text string) rune {
 		break
 	}
 	return ','
+}
+
+// regularFile checks that path is a regular file of at most max bytes
+// (a pipe or device would block or never end).
+func regularFile(path string, max int64) error {
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return openError(path, err)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("%s: not a regular file (%s); give the file itself", path, st.Mode().Type())
+	case st.Size() > max:
+		return fmt.Errorf("%s: %d MB; a file is read up to %d MB: keep only the columns and rows this batch needs", path, st.Size()>>20, max>>20)
+	}
+	return nil
 }
 
 // openError says what went wrong without repeating the path.

@@ -15,7 +15,16 @@
 // CSV: UTF-8, with or without a byte-order mark. The delimiter is a comma;
 // a header line that holds a semicolon and no comma switches the whole file
 // to semicolons (a spreadsheet saved with a comma decimal locale). XLSX: the
-// first sheet; a number typed into a cell comes through as its digits.
+// first sheet; a number typed into a cell comes through as its digits, a
+// date as RFC 3339; a formula must carry its saved value.
+//
+// Limits, each an error naming the file: a regular file only; a CSV of at
+// most 256 MB; an XLSX of at most 16 MB whose sheet, shared strings and
+// styles each unzip to at most 64 MB (checked before unzipping, and again
+// while unzipping); at most 1,048,576 rows (Excel's own limit) and, in a
+// workbook, cells in columns A to XFD. A workbook is streamed row by row
+// and only the header's known columns are kept, so a stray cell far to
+// the right costs nothing. A row blank in every known column is skipped.
 package input
 
 import (

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -21,7 +20,7 @@ import (
 // pads every row to its last cell (16,384 strings for one stray cell in
 // column XFD) and loads the whole sheet to tell a cell's type and style.
 const (
-	maxXLSXFile = 64 << 20 // bytes of the .xlsx file itself
+	maxXLSXFile = 16 << 20 // bytes of the .xlsx file itself (its zip directory is read whole)
 	maxXLSXPart = 64 << 20 // bytes of one part (sheet, shared strings, styles) once unzipped
 	maxColumn   = 16384    // Excel's last column, XFD
 )
@@ -33,12 +32,8 @@ func xlsxError(file string, err error) error {
 
 // readXLSX reads the first sheet of a workbook, handing each row to add.
 func readXLSX(file string, add func(record) error) error {
-	st, err := os.Stat(file)
-	if err != nil {
-		return openError(file, err)
-	}
-	if st.Size() > maxXLSXFile {
-		return fmt.Errorf("%s: %d MB; a workbook is read up to %d MB: keep only the columns and rows this batch needs, or save it as CSV UTF-8", file, st.Size()>>20, maxXLSXFile>>20)
+	if err := regularFile(file, maxXLSXFile); err != nil {
+		return err
 	}
 	z, err := zip.OpenReader(file)
 	if err != nil {

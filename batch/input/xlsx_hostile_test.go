@@ -239,7 +239,7 @@ func TestTooManyRows(t *testing.T) {
 	t.Run("csv", func(t *testing.T) {
 		path := write(t, dir, "users.csv", "user,calendar\n"+strings.Repeat(",\n", maxRows))
 		_, _, err := ReadUsers(path)
-		if want := path + ": more than 1048576 rows; split the file"; err == nil || !strings.HasPrefix(err.Error(), path+":1048577: more than 1048576 rows; split the file") {
+		if want := path + ":1048577: more than 1048576 rows; split the file"; err == nil || err.Error() != want {
 			t.Fatalf("err = %v\nwant %s", err, want)
 		}
 	})
@@ -286,5 +286,36 @@ func TestXLSXFormulaWithoutValue(t *testing.T) {
 	users, errs, err = ReadUsers(path)
 	if err != nil || len(errs) != 0 || len(users) != 1 || users[0].Email != "anna@contoso.com" || filepath.Base(users[0].Calendar) != "anna.ics" {
 		t.Fatalf("users %+v, errors %q, err %v", users, errorStrings(errs), err)
+	}
+}
+
+// A folder (or pipe) in place of a file is refused before it is read.
+func TestNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"users.csv", "users.xlsx"} {
+		path := filepath.Join(dir, name)
+		if err := os.Mkdir(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := ReadUsers(path)
+		if want := path + ": not a regular file (d---------); give the file itself"; err == nil || err.Error() != want {
+			t.Errorf("err = %v\nwant %s", err, want)
+		}
+	}
+}
+
+// A header of thousands of names is not copied whole into the error.
+func TestLongHeader(t *testing.T) {
+	dir := t.TempDir()
+	path := handmade(t, filepath.Join(dir, "users.xlsx"), func(w io.Writer) {
+		io.WriteString(w, `<row r="1">`)
+		for col := 1; col <= maxColumn; col++ {
+			fmt.Fprintf(w, `<c t="inlineStr"><is><t>c%d</t></is></c>`, col)
+		}
+		io.WriteString(w, `</row>`)
+	}, nil)
+	_, _, err := ReadUsers(path)
+	if err == nil || !strings.Contains(err.Error(), `no "user" column; columns found: c1, c2,`) || !strings.Contains(err.Error(), "c30, .... Expected") || len(err.Error()) > 500 {
+		t.Fatalf("err = %v", err)
 	}
 }
