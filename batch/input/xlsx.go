@@ -164,7 +164,7 @@ func (wb *book) readWorkbook(r rels) error {
 			Date1904 string `xml:"date1904,attr"`
 		} `xml:"workbookPr"`
 		Sheets []struct {
-			ID string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+			ID string `xml:"id,attr"` // r:id, matched by its local name
 		} `xml:"sheets>sheet"`
 	}
 	if err := wb.decode("xl/workbook.xml", false, &doc); err != nil {
