@@ -319,3 +319,32 @@ func TestLongHeader(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Any sheet XML is read without a panic, and every row and cell it yields
+// lies inside the sheet.
+func FuzzSheetRows(f *testing.F) {
+	f.Add(inline(1, "user", "calendar") + `<row r="2"><c r="XFD2" t="s" s="1"><v>0</v></c><c><f>A1</f></c><c t="b"><v>1</v></c></row>`)
+	f.Add(`<row><c r="B7" s="0"><v>46032.5</v></c><c t="inlineStr"><is><r><t>a</t></r><rPh><t>b</t></rPh></is></c></row><row r="1048576"/>`)
+	f.Add(`<row r="0"><c r="ZZZZ1"/></row>`)
+	wb := &book{file: "fuzz.xlsx", sheet: "sheet1.xml", strings: []string{"x"},
+		formats: []numFmt{{id: 0}, {id: 14}, {id: 164, code: "000000"}}}
+	f.Fuzz(func(t *testing.T, sheet string) {
+		err := wb.rows(strings.NewReader("<worksheet><sheetData>"+sheet+"</sheetData></worksheet>"), func(rec record) error {
+			if rec.line < 1 || rec.line > maxRows {
+				t.Fatalf("row %d outside the sheet", rec.line)
+			}
+			for _, c := range rec.cells {
+				if c.col < 0 || c.col >= maxColumn {
+					t.Fatalf("row %d: cell in column %d", rec.line, c.col+1)
+				}
+				if c.value == "" && c.problem == "" {
+					t.Fatalf("row %d: an empty cell was kept", rec.line)
+				}
+			}
+			return nil
+		})
+		if err != nil && !strings.HasPrefix(err.Error(), "fuzz.xlsx") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}
