@@ -16,7 +16,7 @@ func TestXLSXContinuationSheets(t *testing.T) {
 	for i := range 7 {
 		many = append(many, Meeting{UserID: "anna@contoso.com", UID: fmt.Sprintf("u%d", i), Outcome: "updated"})
 	}
-	if err := writeXLSX(path, slice([]User(nil)), cellsSlice(many), 4); err != nil { // 3 data rows a sheet
+	if err := writeXLSX(path, Heading{}, slice([]User(nil)), cellsSlice(many), 4); err != nil { // 3 data rows a sheet
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenFile(path)

@@ -41,7 +41,7 @@ func (t *tally) add(m Meeting) {
 
 // summary writes the counts, with a chart of users per state and one of
 // meetings per outcome.
-func summary(f *excelize.File, t *tally, bold int) error {
+func summary(f *excelize.File, h Heading, t *tally, bold int) error {
 	byState, byOutcome, byReason, reasons := t.byState, t.byOutcome, t.byReason, t.reasons
 	const s = "Summary"
 	put := func(cell string, v any) { _ = f.SetCellValue(s, cell, v) }

@@ -18,7 +18,7 @@ const maxSheetRows = 1_048_576
 // for large batches. Text goes in as string cells, never as formulas.
 // Meetings beyond one sheet's rows (limit, header included) continue on
 // sheets named "Meetings (2)", "Meetings (3)", ...
-func writeXLSX(path string, users Users, meetings Meetings, limit int) error {
+func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", "Summary"); err != nil {
@@ -37,7 +37,7 @@ func writeXLSX(path string, users Users, meetings Meetings, limit int) error {
 		return err
 	}
 	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st,
-		widths: []float64{32, 40, 40, 18, 10, 13, 30, 12, 60, 60}}
+		widths: []float64{32, 40, 40, 22, 22, 30, 11, 13, 20, 50, 50, 10, 60, 60}}
 	if err := meetings(func(m Meeting) error { counts.add(m); return ms.add(m.cells()) }); err != nil {
 		return err
 	}
@@ -45,14 +45,14 @@ func writeXLSX(path string, users Users, meetings Meetings, limit int) error {
 		return err
 	}
 	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st,
-		widths: []float64{32, 14, 14, 12, 16, 14, 14, 14, 11, 60, 18, 18, 38}}
+		widths: []float64{32, 14, 16, 14, 19, 16, 17, 15, 12, 60, 22, 22, 38}}
 	if err := users(func(u User) error { counts.addUser(u); return us.add(u.cells()) }); err != nil {
 		return err
 	}
 	if err := us.close(); err != nil {
 		return err
 	}
-	if err := summary(f, counts, st.bold); err != nil {
+	if err := summary(f, h, counts, st.bold); err != nil {
 		return err
 	}
 	return save(f, path)
@@ -91,7 +91,7 @@ func save(f *excelize.File, path string) error {
 type styles struct{ bold, date int }
 
 func newStyles(f *excelize.File) (styles, error) {
-	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm")})
+	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr(`yyyy-mm-dd hh:mm "UTC"`)})
 	if err != nil {
 		return styles{}, err
 	}
@@ -197,7 +197,7 @@ func xlsxCell(c any, dateStyle int) any {
 		}
 		return excelize.Cell{StyleID: dateStyle, Value: v.UTC()}
 	case string:
-		return excelize.Cell{Value: v}
+		return excelize.Cell{Value: clean(v)}
 	}
 	return c
 }
