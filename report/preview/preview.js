@@ -17,12 +17,12 @@
   if (slot && summary) { slot.parentNode.replaceChild(summary, slot); }
 
   // Columns: [title, index in the row, kind]
-  var mCols = [['User', 0], ['Summary', 2, 'wrap'], ['Start', 3], ['End', 4], ['Recurrence', 5, 'wrap'],
+  var mCols = [['User', 0], ['Summary', 2, 'wrap'], ['Start', 3, 'date'], ['End', 4, 'date'], ['Recurrence', 5, 'wrap'],
     ['Attendees', 6, 'num'], ['Outcome', 7, 'outcome'], ['Reason', 8], ['Provider', 11]];
   var uCols = [['UserId', 0], ['State', 1, 'state'], ['MigrationType', 2], ['TotalMeeting', 3, 'num'],
     ['SucceededMeeting', 4, 'num'], ['FailedMeeting', 5, 'num'], ['SkippedMeeting', 6, 'num'],
     ['InvitesUpdate', 7, 'num'], ['RetryCount', 8, 'num'], ['LastMessage', 9, 'wrap'],
-    ['CreateDate', 10], ['ModifiedDate', 11], ['CorrelationId', 12]];
+    ['CreateDate', 10, 'date'], ['ModifiedDate', 11, 'date'], ['CorrelationId', 12]];
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -115,7 +115,7 @@
   }
 
   function cell(c, v) {
-    var td = el('td', c[2] === 'num' ? 'num' : (c[2] === 'wrap' ? 'wrap' : ''));
+    var td = el('td', c[2] === 'num' || c[2] === 'wrap' || c[2] === 'date' ? c[2] : '');
     if (c[2] === 'outcome' || c[2] === 'state') {
       td.appendChild(el('span', 'badge ' + (c[2] === 'outcome' ? 'o-' : 's-') + v, v));
     } else {
