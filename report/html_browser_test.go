@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/internal/chromium"
 )
@@ -98,4 +99,28 @@ func TestHTMLInChromium(t *testing.T) {
 	shot := filepath.Join(artefacts(), "preview.png")
 	browser.Screenshot(t, page+"#open=u3", shot, chromium.Options{Width: 1280, Height: 1400})
 	t.Logf("screenshot: %s", shot)
+}
+
+// 100,000 meetings stay usable: the page opens on its first 100 rows and
+// a filter runs over them all, within the browser's virtual time.
+func TestHTMLInChromiumLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100,000 meetings in Chromium: not with -short")
+	}
+	browser := chromium.Find(t)
+	path, err := filepath.Abs(filepath.Join(t.TempDir(), "large.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(path, heading, previewUsers(), previewMeetings(100_000)); err != nil {
+		t.Fatal(err)
+	}
+	page := (&url.URL{Scheme: "file", Path: path}).String()
+	dom := browser.DumpDOM(t, page+"#filter=veckomöte 9999", chromium.Options{Budget: 20 * time.Second})
+	if n := len(meetingRow.FindAllString(dom, -1)); n != 11 {
+		t.Errorf("%d rows match 'veckomöte 9999', want 11 (9999, 99990-99999)", n)
+	}
+	if c := countText.FindStringSubmatch(dom); c == nil || c[1] != "1–11 of 11 meetings (filtered from 100000)" {
+		t.Errorf("count %q", c)
+	}
 }

@@ -5,9 +5,13 @@
 package report
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -155,12 +159,10 @@ func atomic(path string, write func(tmp string) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*"+filepath.Ext(path))
+	tmp, err := createTemp(dir, "."+filepath.Base(path)+".mms-tmp-", filepath.Ext(path))
 	if err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
 	}
-	tmp := f.Name()
-	f.Close()
 	defer os.Remove(tmp)
 	if err := write(tmp); err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
@@ -169,6 +171,25 @@ func atomic(path string, write func(tmp string) error) error {
 		return fmt.Errorf("report %s: %w", path, err)
 	}
 	return nil
+}
+
+// createTemp makes an empty file named prefix, random digits, suffix in
+// dir. Unlike os.CreateTemp (always 0600) it is made 0666 less the umask:
+// a report is meant to be shared as the user's other files are.
+func createTemp(dir, prefix, suffix string) (string, error) {
+	var err error
+	for range 100 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36)+suffix)
+		var f *os.File
+		f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if err == nil {
+			return name, f.Close()
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", err
 }
 
 // formulaStart are the characters a spreadsheet may read as the start of a
