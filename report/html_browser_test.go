@@ -96,9 +96,11 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Error("unchanged words marked as changed")
 	}
 
-	shot := filepath.Join(artefacts(), "preview.png")
-	browser.Screenshot(t, page+"#open=u3", shot, chromium.Options{Width: 1280, Height: 1400})
-	t.Logf("screenshot: %s", shot)
+	for name, view := range map[string]string{"preview.png": "#open=u3", "preview-skipped.png": "#outcome=skipped&open=u4"} {
+		shot := filepath.Join(artefacts(), name)
+		browser.Screenshot(t, page+view, shot, chromium.Options{Width: 1280, Height: 1400})
+		t.Logf("screenshot: %s", shot)
+	}
 }
 
 // 100,000 meetings stay usable: the page opens on its first 100 rows and
