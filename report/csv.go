@@ -8,9 +8,13 @@ import (
 	"time"
 )
 
-// writeCSV writes UTF-8 without a byte order mark: the CSV form is for
-// scripts, which would read a mark as part of the first column's name
-// (the XLSX form is the one for Excel).
+// bom is UTF-8's byte order mark. Excel needs it to read a double-clicked
+// CSV as UTF-8 (else "Veckomöte" shows as "VeckomÃ¶te"); Python's
+// utf-8-sig, pandas and Go's csv after a trim read it as scripts should.
+const bom = "\uFEFF"
+
+// writeCSV writes UTF-8 with a byte order mark, text cleaned of control
+// characters and invalid UTF-8, and defused against formulas.
 func writeCSV(path string, header []string, each rows) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -18,6 +22,7 @@ func writeCSV(path string, header []string, each rows) error {
 	}
 	defer f.Close()
 	bw := bufio.NewWriter(f)
+	bw.WriteString(bom)
 	w := csv.NewWriter(bw)
 	w.Write(header)
 	rec := make([]string, len(header))
@@ -43,7 +48,7 @@ func writeCSV(path string, header []string, each rows) error {
 func csvCell(c any) string {
 	switch v := c.(type) {
 	case string:
-		return safeText(v)
+		return safeText(clean(v))
 	case int:
 		return strconv.Itoa(v)
 	case time.Time:

@@ -1,14 +1,20 @@
-// Package report writes the outcome of a batch as a spreadsheet: XLSX with
-// the sheets Summary (with charts), Users and Meetings, or two CSV files.
-// No cell can run as a formula when the file is opened.
+// Package report writes the outcome of a batch: XLSX with the sheets
+// Summary (with charts), Users and Meetings, two CSV files, or one
+// self-contained HTML preview. No cell can run as a formula when the file
+// is opened.
 package report
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // User is one row of the Users sheet.
@@ -26,11 +32,51 @@ type Meeting struct {
 	Start                                             time.Time
 	Attendees                                         int
 	Outcome, Reason, Provider, OldJoinURL, NewJoinURL string
+
+	End        time.Time
+	Recurrence string // the series' RRULE; empty for a single meeting
+	Detail     string // evidence of a skip, or the full error of a failure
+	Changes    string // what changed, old -> new values
+
+	// Shown by the HTML preview only, not columns: the meeting's block
+	// (its description text) before and after, and the text of the mail
+	// its attendees get.
+	OldBlock, NewBlock, MailText string
+}
+
+// Heading says what a report is: it opens the HTML preview and the
+// workbook's Summary sheet.
+type Heading struct {
+	BatchID           string
+	Kind              string    // "dry run", "run" or "rollback"
+	Now               time.Time // the batch's --now
+	Started, Finished time.Time
+	Inputs            []string // the input files
+	Version           string   // mms version
+	Notes             []string // e.g. "TLS certificates not verified for caldav.example.com"
+}
+
+// lines is the heading as label/value pairs, in the order shown.
+func (h Heading) lines() [][2]string {
+	out := [][2]string{{"Kind", h.Kind}, {"Batch", h.BatchID}, {"--now", utc(h.Now)},
+		{"Started", utc(h.Started)}, {"Finished", utc(h.Finished)},
+		{"Inputs", strings.Join(h.Inputs, ", ")}, {"mms version", h.Version}}
+	for _, n := range h.Notes {
+		out = append(out, [2]string{"Note", n})
+	}
+	return out
+}
+
+func utc(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
 }
 
 var (
 	userColumns    = []string{"UserId", "State", "MigrationType", "TotalMeeting", "SucceededMeeting", "FailedMeeting", "SkippedMeeting", "InvitesUpdate", "RetryCount", "LastMessage", "CreateDate", "ModifiedDate", "CorrelationId"}
-	meetingColumns = []string{"UserId", "UID", "Summary", "Start", "Attendees", "Outcome", "Reason", "Provider", "OldJoinUrl", "NewJoinUrl"}
+	meetingColumns = []string{"UserId", "UID", "Summary", "Start", "End", "Recurrence", "Attendees", "Outcome", "Reason", "Detail", "Changes", "Provider", "OldJoinUrl", "NewJoinUrl"}
 )
 
 func (u User) cells() []any {
@@ -38,13 +84,13 @@ func (u User) cells() []any {
 }
 
 func (m Meeting) cells() []any {
-	return []any{m.UserID, m.UID, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL}
+	return []any{m.UserID, m.UID, m.Summary, m.Start, m.End, m.Recurrence, m.Attendees, m.Outcome, m.Reason, m.Detail, m.Changes, m.Provider, m.OldJoinURL, m.NewJoinURL}
 }
 
-// Write writes the report; the extension (.xlsx or .csv) chooses the form.
-// Files are written whole or not at all.
-func Write(path string, users []User, meetings []Meeting) error {
-	return WriteStream(path, slice(users), slice(meetings))
+// Write writes the report; the extension (.xlsx, .csv or .html) chooses
+// the form. Files are written whole or not at all.
+func Write(path string, h Heading, users []User, meetings []Meeting) error {
+	return WriteReport(path, h, slice(users), slice(meetings))
 }
 
 // Users hands every user row to yield, in order. The rows of a batch of
@@ -56,19 +102,27 @@ type Users func(yield func(User) error) error
 // can be many more than fit comfortably in memory.
 type Meetings func(yield func(Meeting) error) error
 
-// WriteStream is Write with the rows streamed. Each is called once, the
-// meetings first.
+// WriteStream is WriteReport without a heading, for callers that do not
+// pass one yet.
 func WriteStream(path string, users Users, meetings Meetings) error {
+	return WriteReport(path, Heading{}, users, meetings)
+}
+
+// WriteReport is Write with the rows streamed. Each is called once, the
+// meetings first.
+func WriteReport(path string, h Heading, users Users, meetings Meetings) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".xlsx":
-		return atomic(path, func(tmp string) error { return writeXLSX(tmp, users, meetings, maxSheetRows) })
+		return atomic(path, func(tmp string) error { return writeXLSX(tmp, h, users, meetings, maxSheetRows) })
+	case ".html":
+		return atomic(path, func(tmp string) error { return writeHTML(tmp, h, users, meetings) })
 	case ".csv":
 		if err := atomic(MeetingsCSV(path), func(tmp string) error { return writeCSV(tmp, meetingColumns, cellsOf(meetings)) }); err != nil {
 			return err
 		}
 		return atomic(path, func(tmp string) error { return writeCSV(tmp, userColumns, cellsOf(users)) })
 	}
-	return fmt.Errorf("report %s: use a name ending in .xlsx or .csv", path)
+	return fmt.Errorf("report %s: use a name ending in .xlsx, .csv or .html", path)
 }
 
 // MeetingsCSV is where the meetings of a CSV report go: FILE.meetings.csv.
@@ -105,12 +159,10 @@ func atomic(path string, write func(tmp string) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*"+filepath.Ext(path))
+	tmp, err := createTemp(dir, "."+filepath.Base(path)+".mms-tmp-", filepath.Ext(path))
 	if err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
 	}
-	tmp := f.Name()
-	f.Close()
 	defer os.Remove(tmp)
 	if err := write(tmp); err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
@@ -119,6 +171,25 @@ func atomic(path string, write func(tmp string) error) error {
 		return fmt.Errorf("report %s: %w", path, err)
 	}
 	return nil
+}
+
+// createTemp makes an empty file named prefix, random digits, suffix in
+// dir. Unlike os.CreateTemp (always 0600) it is made 0666 less the umask:
+// a report is meant to be shared as the user's other files are.
+func createTemp(dir, prefix, suffix string) (string, error) {
+	var err error
+	for range 100 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36)+suffix)
+		var f *os.File
+		f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if err == nil {
+			return name, f.Close()
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
+	return "", err
 }
 
 // formulaStart are the characters a spreadsheet may read as the start of a
@@ -133,6 +204,33 @@ func safeText(s string) string {
 		return s
 	}
 	return "'" + s
+}
+
+// clean makes text safe for any file a report writes: invalid UTF-8
+// becomes U+FFFD and control characters other than tab, line feed and
+// carriage return (NUL, ESC, DEL, ...) are dropped.
+func clean(s string) string {
+	dirty := false
+	for _, r := range s {
+		if r == utf8.RuneError || isControl(r) {
+			dirty = true
+			break
+		}
+	}
+	if !dirty {
+		return s
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || (r >= 0x80 && r < 0xa0)
 }
 
 func isPhone(s string) bool {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -25,7 +26,7 @@ var (
 
 func TestXLSX(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.xlsx")
-	if err := Write(path, users, meetings); err != nil {
+	if err := Write(path, Heading{}, users, meetings); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenFile(path)
@@ -44,7 +45,7 @@ func TestXLSX(t *testing.T) {
 	if strings.Join(mrows[0], ",") != strings.Join(meetingColumns, ",") || mrows[1][2] != meetings[0].Summary {
 		t.Errorf("meetings rows %v", mrows[:2])
 	}
-	for _, c := range []struct{ sheet, cell, want string }{{"Users", "J2", users[0].LastMessage}, {"Meetings", "C3", "+1+1"}, {"Meetings", "C4", "@SUM(A1)"}, {"Meetings", "G4", "-2"}} {
+	for _, c := range []struct{ sheet, cell, want string }{{"Users", "J2", users[0].LastMessage}, {"Meetings", "C3", "+1+1"}, {"Meetings", "C4", "@SUM(A1)"}, {"Meetings", "I4", "-2"}} {
 		if formula, _ := f.GetCellFormula(c.sheet, c.cell); formula != "" {
 			t.Errorf("%s!%s became a formula %q", c.sheet, c.cell, formula)
 		}
@@ -58,7 +59,7 @@ func TestXLSX(t *testing.T) {
 	if panes, _ := f.GetPanes("Meetings"); !panes.Freeze || panes.YSplit != 1 {
 		t.Errorf("header not frozen: %+v", panes)
 	}
-	if v, _ := f.GetCellValue("Summary", "B2"); v != "1" {
+	if v := summaryValue(t, f, "Succeeded"); v != "1" {
 		t.Errorf("Summary succeeded users = %q", v)
 	}
 	z, err := zip.OpenReader(path)
@@ -84,13 +85,21 @@ func TestXLSX(t *testing.T) {
 func TestCSV(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.csv")
-	if err := Write(path, users, meetings); err != nil {
+	if err := Write(path, Heading{}, users, meetings); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := os.ReadFile(path)
 	m, _ := os.ReadFile(filepath.Join(dir, "r.meetings.csv"))
-	if !strings.HasPrefix(string(u), "UserId,State,MigrationType,") {
-		t.Errorf("users csv starts %q", string(u[:40]))
+	// A byte order mark first, so Excel reads UTF-8 when the file is
+	// double-clicked.
+	for name, b := range map[string][]byte{"users": u, "meetings": m} {
+		if !strings.HasPrefix(string(b), "\xef\xbb\xbfUserId,") {
+			t.Errorf("%s csv starts %q", name, string(b[:min(len(b), 40)]))
+		}
+	}
+	if !strings.HasPrefix(string(m), "\xef\xbb\xbfUserId,UID,Summary,Start,End,Recurrence,Attendees,Outcome,Reason,Detail,Changes,Provider,OldJoinUrl,NewJoinUrl\r\n") &&
+		!strings.HasPrefix(string(m), "\xef\xbb\xbfUserId,UID,Summary,Start,End,Recurrence,Attendees,Outcome,Reason,Detail,Changes,Provider,OldJoinUrl,NewJoinUrl\n") {
+		t.Errorf("meetings csv header %q", string(m[:120]))
 	}
 	for _, want := range []string{`"'=HYPERLINK(""http://x"")"`, "2026-01-15T09:00:00Z"} {
 		if !strings.Contains(string(u), want) {
@@ -104,14 +113,39 @@ func TestCSV(t *testing.T) {
 	}
 }
 
+// Control characters and invalid UTF-8 never reach a CSV: NUL, ESC and
+// DEL are dropped, a broken byte becomes U+FFFD, tab and line ends stay.
+func TestCSVCleansText(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	dirty := []Meeting{{UserID: "anna@contoso.com", UID: "u1", Summary: "a\x00b\x1b[31mc\x7fd\xffe\tf\ng\u0085h", Detail: "=\x00cmd"}}
+	if err := Write(path, Heading{}, nil, dirty); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(MeetingsCSV(path))
+	for _, bad := range []string{"\x00", "\x1b", "\x7f", "\xff", "\u0085"} {
+		if strings.Contains(string(b), bad) {
+			t.Errorf("meetings csv holds %q", bad)
+		}
+	}
+	if !utf8.Valid(b) {
+		t.Error("meetings csv is not valid UTF-8")
+	}
+	for _, want := range []string{"\"ab[31mcd\ufffde\tf\ngh\"", ",'=cmd,"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("meetings csv lacks %q:\n%q", want, b)
+		}
+	}
+}
+
 func TestFailureLeavesNoFile(t *testing.T) {
 	dir := t.TempDir()
-	if err := Write(filepath.Join(dir, "r.txt"), users, meetings); err == nil {
+	if err := Write(filepath.Join(dir, "r.txt"), Heading{}, users, meetings); err == nil {
 		t.Fatal("no error for .txt")
 	}
 	blocked := filepath.Join(dir, "file")
 	os.WriteFile(blocked, nil, 0o644)
-	if err := Write(filepath.Join(blocked, "r.xlsx"), users, meetings); err == nil {
+	if err := Write(filepath.Join(blocked, "r.xlsx"), Heading{}, users, meetings); err == nil {
 		t.Fatal("no error for a path under a file")
 	}
 	entries, _ := os.ReadDir(dir)

@@ -8,7 +8,7 @@ import (
 
 var (
 	states   = []string{"Succeeded", "Failed", "Pending", "InProgress", "NotTriggered"}
-	outcomes = []string{"updated", "would-update", "skipped", "failed"}
+	outcomes = []string{"updated", "would-update", "restored", "skipped", "failed"}
 )
 
 // tally counts users per state, meetings per outcome and skipped meetings
@@ -39,51 +39,87 @@ func (t *tally) add(m Meeting) {
 	}
 }
 
-// summary writes the counts, with a chart of users per state and one of
-// meetings per outcome.
-func summary(f *excelize.File, t *tally, bold int) error {
-	byState, byOutcome, byReason, reasons := t.byState, t.byOutcome, t.byReason, t.reasons
+// summary writes the heading, the counts in three tables side by side and
+// a chart of each below them, also side by side.
+func summary(f *excelize.File, h Heading, t *tally, st styles) error {
 	const s = "Summary"
-	put := func(cell string, v any) { _ = f.SetCellValue(s, cell, v) }
-	put("A1", "Users by state")
-	put("B1", "Users")
-	for i, st := range states {
-		put(fmt.Sprintf("A%d", i+2), st)
-		put(fmt.Sprintf("B%d", i+2), byState[st])
+	put := func(col string, row int, v any) {
+		_ = f.SetCellValue(s, fmt.Sprintf("%s%d", col, row), v) // SetCellValue keeps a string a string
 	}
-	put("A8", "Total users")
-	put("B8", t.users)
-	put("D1", "Meetings by outcome")
-	put("E1", "Meetings")
-	for i, o := range outcomes {
-		put(fmt.Sprintf("D%d", i+2), o)
-		put(fmt.Sprintf("E%d", i+2), byOutcome[o])
+	bold := func(col string, row int) {
+		c := fmt.Sprintf("%s%d", col, row)
+		_ = f.SetCellStyle(s, c, c, st.bold)
 	}
-	put("D7", "Total meetings")
-	put("E7", t.meetings)
-	put("G1", "Skipped by reason")
-	put("H1", "Meetings")
-	for i, r := range reasons {
-		put(fmt.Sprintf("G%d", i+2), r) // SetCellValue keeps a string a string
-		put(fmt.Sprintf("H%d", i+2), byReason[r])
+	title := "mms report"
+	if h.Kind != "" {
+		title = "mms " + h.Kind
 	}
-	for _, c := range []string{"A1", "B1", "D1", "E1", "G1", "H1", "A8", "D7"} {
-		_ = f.SetCellStyle(s, c, c, bold)
+	put("A", 1, title)
+	_ = f.SetCellStyle(s, "A1", "A1", st.title)
+	lines := h.lines()
+	for i, l := range lines {
+		put("A", i+2, l[0])
+		put("B", i+2, clean(l[1]))
+		bold("A", i+2)
 	}
-	_ = f.SetColWidth(s, "A", "A", 18)
-	_ = f.SetColWidth(s, "D", "D", 20)
-	_ = f.SetColWidth(s, "G", "G", 22)
-	if err := chart(f, "A10", "Users by state", "$A$2:$A$6", "$B$2:$B$6"); err != nil {
+	top := len(lines) + 3 // the tables' header row
+	table := func(col, valCol, name, unit string, labels []string, counts map[string]int, total string, sum int) {
+		put(col, top, name)
+		put(valCol, top, unit)
+		bold(col, top)
+		bold(valCol, top)
+		for i, l := range labels {
+			put(col, top+1+i, l)
+			put(valCol, top+1+i, counts[l])
+		}
+		if total != "" {
+			put(col, top+1+len(labels), total)
+			put(valCol, top+1+len(labels), sum)
+			bold(col, top+1+len(labels))
+		}
+	}
+	table("A", "B", "Users by state", "Users", states, t.byState, "Total users", t.users)
+	table("D", "E", "Meetings by outcome", "Meetings", outcomes, t.byOutcome, "Total meetings", t.meetings)
+	table("G", "H", "Skipped by reason", "Meetings", t.reasons, t.byReason, "", 0)
+	_ = f.SetColWidth(s, "A", "A", 20)
+	_ = f.SetColWidth(s, "B", "B", 12)
+	_ = f.SetColWidth(s, "D", "D", 22)
+	_ = f.SetColWidth(s, "E", "E", 12)
+	_ = f.SetColWidth(s, "G", "G", 24)
+	_ = f.SetColWidth(s, "H", "H", 12)
+	if err := printSetup(f, s, false); err != nil {
 		return err
 	}
-	return chart(f, "J10", "Meetings by outcome", "$D$2:$D$5", "$E$2:$E$5")
+	// The charts start on one row, at columns A, E and J: with the
+	// widths above each begins right of where the one before ends.
+	row := top + len(outcomes) + 3
+	rng := func(col string, n int) string { return fmt.Sprintf("$%s$%d:$%s$%d", col, top+1, col, top+n) }
+	name := func(col string) string { return fmt.Sprintf("$%s$%d", col, top) }
+	if err := chart(f, fmt.Sprintf("A%d", row), "Users by state", "Users", name("B"), rng("A", len(states)), rng("B", len(states))); err != nil {
+		return err
+	}
+	if err := chart(f, fmt.Sprintf("E%d", row), "Meetings by outcome", "Meetings", name("E"), rng("D", len(outcomes)), rng("E", len(outcomes))); err != nil {
+		return err
+	}
+	if len(t.reasons) == 0 {
+		return nil
+	}
+	return chart(f, fmt.Sprintf("J%d", row), "Skipped by reason", "Meetings", name("H"), rng("G", len(t.reasons)), rng("H", len(t.reasons)))
 }
 
-func chart(f *excelize.File, at, title, cats, vals string) error {
+// chart draws a column chart at the cell with each column's value on it
+// and named axes. Its series is named by a cell (a name is a reference).
+func chart(f *excelize.File, at, title, unit, name, cats, vals string) error {
+	axisFont := excelize.Font{Size: 10, Color: "404040"}
 	return f.AddChart("Summary", at, &excelize.Chart{
-		Type:   excelize.Col,
-		Series: []excelize.ChartSeries{{Name: title, Categories: "Summary!" + cats, Values: "Summary!" + vals}},
-		Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title}}},
-		Legend: excelize.ChartLegend{Position: "none"},
+		Type:      excelize.Col,
+		Dimension: excelize.ChartDimension{Width: 420, Height: 300},
+		Series:    []excelize.ChartSeries{{Name: "Summary!" + name, Categories: "Summary!" + cats, Values: "Summary!" + vals}},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title}}},
+		Legend:    excelize.ChartLegend{Position: "none"},
+		PlotArea:  excelize.ChartPlotArea{ShowVal: true},
+		XAxis:     excelize.ChartAxis{Font: axisFont},
+		YAxis: excelize.ChartAxis{Font: axisFont, MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0"},
+			Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: unit, Font: &excelize.Font{Size: 10}}}}},
 	})
 }

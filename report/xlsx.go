@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -18,7 +19,7 @@ const maxSheetRows = 1_048_576
 // for large batches. Text goes in as string cells, never as formulas.
 // Meetings beyond one sheet's rows (limit, header included) continue on
 // sheets named "Meetings (2)", "Meetings (3)", ...
-func writeXLSX(path string, users Users, meetings Meetings, limit int) error {
+func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", "Summary"); err != nil {
@@ -36,8 +37,8 @@ func writeXLSX(path string, users Users, meetings Meetings, limit int) error {
 	if _, err := f.NewSheet("Users"); err != nil {
 		return err
 	}
-	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st,
-		widths: []float64{32, 40, 40, 18, 10, 13, 30, 12, 60, 60}}
+	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st, links: meetingLinks,
+		widths: []float64{32, 40, 40, 22, 22, 30, 11, 13, 20, 50, 50, 10, 60, 60}}
 	if err := meetings(func(m Meeting) error { counts.add(m); return ms.add(m.cells()) }); err != nil {
 		return err
 	}
@@ -45,14 +46,14 @@ func writeXLSX(path string, users Users, meetings Meetings, limit int) error {
 		return err
 	}
 	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st,
-		widths: []float64{32, 14, 14, 12, 16, 14, 14, 14, 11, 60, 18, 18, 38}}
+		widths: []float64{32, 14, 16, 14, 19, 16, 17, 15, 12, 60, 22, 22, 38}}
 	if err := users(func(u User) error { counts.addUser(u); return us.add(u.cells()) }); err != nil {
 		return err
 	}
 	if err := us.close(); err != nil {
 		return err
 	}
-	if err := summary(f, counts, st.bold); err != nil {
+	if err := summary(f, h, counts, st); err != nil {
 		return err
 	}
 	return save(f, path)
@@ -88,15 +89,52 @@ func save(f *excelize.File, path string) error {
 	return out.Close()
 }
 
-type styles struct{ bold, date int }
+// meetingLinks are the columns of the Meetings sheet that hold join links
+// (0-based): OldJoinUrl and NewJoinUrl.
+var meetingLinks = []int{12, 13}
+
+// maxLinks bounds the clickable links of one sheet. excelize looks
+// through all of a sheet's relationships for each one it adds, so the
+// cost grows with their square (5,000 links: half a second, 20,000: ten);
+// the links beyond stay text, still copyable, and the HTML preview links
+// them all. 5,000 links are a sheet's first 2,500 updated meetings.
+const maxLinks = 5_000
+
+type styles struct{ bold, date, link, title int }
 
 func newStyles(f *excelize.File) (styles, error) {
-	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm")})
-	if err != nil {
-		return styles{}, err
+	var st styles
+	var err error
+	for _, s := range []struct {
+		id    *int
+		style *excelize.Style
+	}{
+		{&st.date, &excelize.Style{CustomNumFmt: ptr(`yyyy-mm-dd hh:mm "UTC"`)}},
+		{&st.bold, &excelize.Style{Font: &excelize.Font{Bold: true}}},
+		{&st.link, &excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}}},
+		{&st.title, &excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
+	} {
+		if *s.id, err = f.NewStyle(s.style); err != nil {
+			return st, err
+		}
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	return styles{bold: bold, date: date}, err
+	return st, nil
+}
+
+// printSetup prints a sheet landscape, fit to the page's width, and with
+// a header row repeated on every page. Its sheet properties must be set
+// before a stream writer starts the sheet.
+func printSetup(f *excelize.File, sheet string, header bool) error {
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+		return err
+	}
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: ptr("landscape"), FitToWidth: ptr(1), FitToHeight: ptr(0)}); err != nil {
+		return err
+	}
+	if !header {
+		return nil
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheet + "'!$1:$1", Scope: sheet})
 }
 
 // sheets streams rows into a sheet with a frozen, filtered header, and into
@@ -106,13 +144,16 @@ type sheets struct {
 	name   string
 	header []string
 	widths []float64
-	limit  int // rows per sheet, header included
+	limit  int   // rows per sheet, header included
+	links  []int // columns whose http(s) text is made a clickable link
 	styles styles
 
-	sw    *excelize.StreamWriter
-	part  int // sheets begun
-	n     int // data rows in the current sheet
-	cells []any
+	sw     *excelize.StreamWriter
+	cur    string // the current sheet's name
+	part   int    // sheets begun
+	n      int    // data rows in the current sheet
+	nlinks int    // links in the current sheet
+	cells  []any
 }
 
 func (s *sheets) add(row []any) error {
@@ -130,8 +171,38 @@ func (s *sheets) add(row []any) error {
 		s.cells[i] = xlsxCell(c, s.styles.date)
 	}
 	s.n++
+	for _, col := range s.links {
+		if err := s.link(col, row[col]); err != nil {
+			return err
+		}
+	}
 	cell, _ := excelize.CoordinatesToCellName(1, s.n+1)
 	return s.sw.SetRow(cell, s.cells)
+}
+
+// link makes a cell of web address text a hyperlink (a relationship of
+// the sheet, not a HYPERLINK formula): the cell's value stays text.
+func (s *sheets) link(col int, v any) error {
+	u, _ := v.(string)
+	if s.nlinks >= maxLinks || !isWebLink(u) {
+		return nil
+	}
+	cell, _ := excelize.CoordinatesToCellName(col+1, s.n+1)
+	if err := s.f.SetCellHyperLink(s.cur, cell, u, "External"); err != nil {
+		return err
+	}
+	s.nlinks++
+	s.cells[col] = excelize.Cell{StyleID: s.styles.link, Value: clean(u)}
+	return nil
+}
+
+// isWebLink accepts http and https addresses of printable characters.
+func isWebLink(u string) bool {
+	lower := strings.ToLower(u)
+	if !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://") || len(u) > 2000 {
+		return false
+	}
+	return strings.IndexFunc(u, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '"' }) < 0
 }
 
 func (s *sheets) open() error {
@@ -143,13 +214,17 @@ func (s *sheets) open() error {
 	if _, err := s.f.NewSheet(name); err != nil {
 		return err
 	}
+	if err := printSetup(s.f, name, true); err != nil {
+		return fmt.Errorf("sheet %s: %w", name, err)
+	}
 	sw, err := s.f.NewStreamWriter(name)
 	if err != nil {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
-	s.sw, s.n, s.cells = sw, 0, make([]any, len(s.header))
+	s.sw, s.cur, s.n, s.nlinks, s.cells = sw, name, 0, 0, make([]any, len(s.header))
 	for i, w := range s.widths {
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+		// wide enough for the header, its bold and its filter button
+		if err := sw.SetColWidth(i+1, i+1, max(w, float64(len(s.header[i]))+4)); err != nil {
 			return err
 		}
 	}
@@ -197,7 +272,7 @@ func xlsxCell(c any, dateStyle int) any {
 		}
 		return excelize.Cell{StyleID: dateStyle, Value: v.UTC()}
 	case string:
-		return excelize.Cell{Value: v}
+		return excelize.Cell{Value: clean(v)}
 	}
 	return c
 }
