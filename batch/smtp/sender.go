@@ -44,6 +44,11 @@ func New(o Options) (*Sender, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
+	c, err := trust(o)
+	if err != nil {
+		return nil, err
+	}
+	o.TLSConfig = c
 	s := &Sender{o: o}
 	s.pool = newPool(o.Sessions, func(ctx context.Context) (*session, error) { return dial(ctx, o) })
 	return s, nil
