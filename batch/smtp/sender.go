@@ -65,6 +65,11 @@ func (s *Sender) Close() error {
 // go-message writes it) from the envelope sender to each recipient.
 // The Result lists who did not get it; on an error it lists the recipients
 // refused so far.
+//
+// Domains go out in IDNA ASCII form. An address whose local part is not
+// ASCII is sent only when the relay offers SMTPUTF8; otherwise that
+// recipient is refused here (code 553, a reason naming the address) while
+// the others get the message, and a non-ASCII sender fails the message.
 func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("smtp %s: %w", s.o.Addr, err)
@@ -75,7 +80,7 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 	if err := check(from, to, msg); err != nil {
 		return Result{}, fmt.Errorf("smtp %s: %w", s.o.Addr, err)
 	}
-	d := &delivery{from: from, msg: msg, pending: unique(to)}
+	d := &delivery{from: envelope(from), msg: msg, pending: unique(envelopes(to))}
 	for n := 0; ; n++ {
 		err := s.attempt(ctx, d)
 		if err == nil && len(d.pending) == 0 {
@@ -172,6 +177,15 @@ func check(from string, to []string, msg []byte) error {
 	return nil
 }
 
+// envelopes puts the domains of the addresses in IDNA ASCII form.
+func envelopes(to []string) []string {
+	out := make([]string, len(to))
+	for i, r := range to {
+		out[i] = envelope(r)
+	}
+	return out
+}
+
 // unique drops repeated recipients, keeping the first spelling.
 func unique(to []string) []string {
 	seen := make(map[string]bool, len(to))
@@ -197,7 +211,8 @@ func ascii(ss ...string) bool {
 	return true
 }
 
-// mailOptions asks for SMTPUTF8 only when an address needs it.
+// mailOptions asks for SMTPUTF8 only when an address needs it (go-smtp
+// adds BODY=8BITMIME itself when the relay offers it).
 func mailOptions(from string, to []string, size int) *gosmtp.MailOptions {
 	return &gosmtp.MailOptions{Size: int64(size), UTF8: !ascii(append([]string{from}, to...)...)}
 }
