@@ -23,7 +23,8 @@
 #   - SMTPUTF8 and 8BITMIME;
 #   - every recipient of every domain delivered into one Maildir,
 #     $MMS_TEST_POSTFIX_MAILDIR (new/ holds one file per recipient per message),
-#     except reject@ANY, refused with 550, and tempfail@ANY, deferred with 450.
+#     except reject@ANY, refused with 550, and tempfail@ANY, deferred with 450;
+#     the Received header says whether TLS was used and who authenticated.
 # It is for tests, never for real mail.
 set -euo pipefail
 
@@ -117,6 +118,7 @@ hostname_() { echo mms-postfix.test; }
 configure() {
 	local port=$1 c=$dir/config
 	mkdir -p "$c" "$dir/queue" "$dir/data" "$dir/mail"
+	chmod 755 "$dir"
 	chown postfix "$dir/data"
 	echo "$port" >"$c/port"
 	certificates
@@ -191,6 +193,8 @@ configure() {
 		smtpd_tls_key_file = $dir/tls/server.key
 		smtpd_tls_auth_only = yes
 		smtpd_tls_loglevel = 0
+		smtpd_tls_received_header = yes
+		smtpd_sasl_authenticated_header = yes
 		smtpd_sasl_auth_enable = yes
 		smtpd_sasl_type = cyrus
 		smtpd_sasl_path = smtpd
@@ -224,6 +228,10 @@ start() {
 		fi
 	done
 	configure "$port"
+	if ! runuser -u postfix -- test -x "$dir/data" 2>/dev/null; then
+		echo "$0: Postfix's daemons (user postfix) cannot reach $dir; make its parent directories searchable (chmod o+x) or set MMS_POSTFIX_DIR elsewhere" >&2
+		exit 1
+	fi
 	if ! postfix -c "$dir/config" start >"$dir/start.log" 2>&1; then
 		echo "$0: Postfix did not start:" >&2
 		cat "$dir/start.log" "$dir/postfix.log" >&2 2>/dev/null || true
