@@ -61,8 +61,18 @@ install() {
 	echo "$0: installing ${missing[*]} (apt-get)" >&2
 	# No questions, and no system mailer: this script runs its own instance.
 	echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
-	apt-get -o DPkg::Lock::Timeout=300 update >&2
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}" >&2
+	# Another apt-get may hold the dpkg lock: wait for it, then try again.
+	local try
+	for try in 1 2 3 4 5; do
+		if apt-get -o DPkg::Lock::Timeout=300 update >&2 &&
+			DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends "${missing[@]}" >&2; then
+			return
+		fi
+		echo "$0: apt-get failed (attempt $try of 5); retrying in 10s" >&2
+		sleep 10
+	done
+	echo "$0: could not install ${missing[*]}" >&2
+	exit 1
 }
 
 port_free() {
