@@ -5,12 +5,16 @@
 // them across messages (RSET between messages), upgrades each with
 // STARTTLS when the relay offers it, and authenticates with AUTH PLAIN when
 // credentials are given, never sending a password unencrypted to another
-// machine. Temporary failures (4xx, 421, dropped connections, timeouts)
+// machine. The relay's certificate is verified against the system roots
+// plus Options.CAFile, for Options.TLSName or the host of the address;
+// Options.TLS TLSSkipVerify turns that off for test relays. Temporary failures (4xx, 421, dropped connections, timeouts)
 // are retried with backoff inside Send, the one retry layer; what Send
 // returns is classified with errors.Is: ErrAuth and ErrTLS stop the run
 // (see Stops), ErrTemporary may be tried again later, anything else fails
 // the one message. Recipients refused at RCPT TO are reported in the Result
-// while the others still get the message.
+// while the others still get the message. Address and SplitRecipients
+// prepare the attendees of an update: IDNA domains, the organiser and its
+// aliases left out, malformed addresses returned with their fault.
 package smtp
 
 import (
