@@ -22,8 +22,15 @@ type delivery struct {
 // is returned only when the transaction as a whole failed, and then every
 // recipient not refused for good stays pending.
 func (d *delivery) transact(c *gosmtp.Client, addr string) error {
-	tried := d.pending
 	d.deferred = map[string]Rejection{}
+	utf8, _ := c.Extension("SMTPUTF8")
+	if !utf8 && !localASCII(d.from) {
+		return fmt.Errorf("smtp %s: %w", addr, noUTF8(d.from))
+	}
+	tried := d.sendable(utf8)
+	if len(tried) == 0 {
+		return nil
+	}
 	if err := c.Mail(d.from, mailOptions(d.from, tried, len(d.msg))); err != nil {
 		return fmt.Errorf("smtp %s: MAIL FROM:<%s>: %w", addr, d.from, err)
 	}
@@ -54,6 +61,31 @@ func (d *delivery) transact(c *gosmtp.Client, addr string) error {
 	}
 	d.pending = d.deferredOf(tried)
 	return nil
+}
+
+// sendable is the pending recipients the relay can take: all when it
+// offers SMTPUTF8, else those with an ASCII local part; the others are
+// refused for good.
+func (d *delivery) sendable(utf8 bool) []string {
+	if utf8 {
+		return d.pending
+	}
+	var out []string
+	for _, r := range d.pending {
+		if localASCII(r) {
+			out = append(out, r)
+			continue
+		}
+		d.rejected = append(d.rejected, Rejection{Recipient: r, Code: 553, Message: noUTF8(r).Error()})
+	}
+	d.pending = out
+	return out
+}
+
+// noUTF8 is why an address with a non-ASCII local part was not sent.
+func noUTF8(addr string) error {
+	return fmt.Errorf("not sent to <%s>: its part before the @ is not ASCII and the relay does not offer SMTPUTF8 (RFC 6531); "+
+		"use a relay that does, or the attendee's ASCII address", addr)
 }
 
 func data(c *gosmtp.Client, msg []byte) error {

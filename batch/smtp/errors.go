@@ -36,7 +36,7 @@ func Stops(err error) bool {
 // TO, or still deferred (or cut off) when Send gave up while others had it.
 type Rejection struct {
 	Recipient string
-	Code      int    // the SMTP reply: 5xx refused, 4xx deferred; 0 when the connection failed
+	Code      int    // the SMTP reply: 5xx refused, 4xx deferred; 0 when the connection failed; 553 also when not sent for want of SMTPUTF8
 	Message   string // the relay's text
 }
 

@@ -31,9 +31,20 @@ type Options struct {
 	Sessions int
 	// TLSConfig is used for STARTTLS; nil verifies the server's
 	// certificate against the host name of Addr with the system roots.
+	// CAFile, TLSName and TLS apply on top of it.
 	TLSConfig *tls.Config
-	Hello     string        // EHLO name; "" means DefaultHello
-	Timeout   time.Duration // for the dial and each command; 0 means DefaultTimeout
+	// CAFile names a PEM bundle of CA certificates trusted for the relay
+	// in addition to the system roots (--smtp-ca, MMS_SMTP_CA).
+	CAFile string
+	// TLSName is the name the relay's certificate must carry, when the
+	// relay is reached by address or by another name (--smtp-tls-name);
+	// "" means the host of Addr.
+	TLSName string
+	// TLS is how the certificate is checked (--smtp-tls); "" means
+	// TLSVerify. TLSSkipVerify is for test relays only.
+	TLS     TLSMode
+	Hello   string        // EHLO name; "" means DefaultHello
+	Timeout time.Duration // for the dial and each command; 0 means DefaultTimeout
 
 	// Retries is how many more attempts a temporarily failed message gets
 	// (4xx, 421, dropped connection, timeout); 0 means DefaultRetries,
@@ -95,7 +106,7 @@ func (o Options) Validate() error {
 	if (o.User == "") != (o.Password == "") {
 		return errors.New("smtp credentials: set both MMS_SMTP_USER and MMS_SMTP_PASSWORD, or neither")
 	}
-	return nil
+	return o.validateTLS()
 }
 
 // withDefaults fills the zero values.
@@ -115,7 +126,6 @@ func (o Options) withDefaults() Options {
 	if o.Hello == "" {
 		o.Hello = DefaultHello
 	}
-	o.TLSConfig = tlsConfig(o.TLSConfig, o.Addr)
 	return o
 }
 

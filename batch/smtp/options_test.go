@@ -66,9 +66,11 @@ func TestValidate(t *testing.T) {
 	if err := (Options{Addr: "relay:25"}).Validate(); err != nil {
 		t.Error(err)
 	}
-	if o := (Options{Addr: "relay:25"}).withDefaults(); o.Sessions != DefaultSessions || o.Retries != DefaultRetries ||
-		o.TLSConfig.InsecureSkipVerify || o.TLSConfig.ServerName != "relay" {
-		t.Errorf("defaults %+v", o)
+	o := (Options{Addr: "relay:25"}).withDefaults()
+	c, err := trust(o)
+	if err != nil || o.Sessions != DefaultSessions || o.Retries != DefaultRetries ||
+		c.InsecureSkipVerify || c.ServerName != "relay" || c.RootCAs != nil {
+		t.Errorf("defaults %+v, TLS %+v, %v", o, c, err)
 	}
 }
 

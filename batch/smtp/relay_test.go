@@ -26,6 +26,8 @@ type arrived struct {
 	Conn int  // 1-based number of the connection it came on
 	TLS  bool // the connection was encrypted
 	User string
+	Body gosmtp.BodyType // BODY= of MAIL FROM
+	UTF8 bool            // MAIL FROM said SMTPUTF8
 }
 
 // relay is go-smtp's server on 127.0.0.1 with a backend that records what
@@ -33,6 +35,7 @@ type arrived struct {
 type relay struct {
 	Addr string
 	TLS  *tls.Config // set before start: offer STARTTLS
+	UTF8 bool        // set before start: offer SMTPUTF8
 	// Users enables AUTH PLAIN with these passwords.
 	Users map[string]string
 	// Hooks; nil accepts. tx counts MAIL commands from 1.
@@ -62,6 +65,7 @@ func (r *relay) start(t testing.TB) *relay {
 	r.srv.Domain = "relay.test"
 	r.srv.AllowInsecureAuth = true // loopback tests; the client decides
 	r.srv.TLSConfig = r.TLS
+	r.srv.EnableSMTPUTF8 = r.UTF8
 	r.srv.ReadTimeout, r.srv.WriteTimeout = 10*time.Second, 10*time.Second
 	go r.srv.Serve(&countingListener{Listener: ln, r: r})
 	t.Cleanup(func() { r.srv.Close() })
@@ -108,6 +112,7 @@ type relaySession struct {
 	from string
 	to   []string
 	user string
+	opts gosmtp.MailOptions
 }
 
 func (s *relaySession) AuthMechanisms() []string {
@@ -127,7 +132,7 @@ func (s *relaySession) Auth(mech string) (sasl.Server, error) {
 	}), nil
 }
 
-func (s *relaySession) Mail(from string, _ *gosmtp.MailOptions) error {
+func (s *relaySession) Mail(from string, o *gosmtp.MailOptions) error {
 	if s.r.Users != nil && s.user == "" {
 		return gosmtp.ErrAuthRequired
 	}
@@ -141,6 +146,9 @@ func (s *relaySession) Mail(from string, _ *gosmtp.MailOptions) error {
 		}
 	}
 	s.from = from
+	if o != nil {
+		s.opts = *o
+	}
 	return nil
 }
 
@@ -172,11 +180,12 @@ func (s *relaySession) Data(rd io.Reader) error {
 	}
 	s.r.arrived = append(s.r.arrived, arrived{
 		From: s.from, To: s.to, Data: b, Conn: connID(s.c.Conn()), TLS: isTLS, User: s.user,
+		Body: s.opts.Body, UTF8: s.opts.UTF8,
 	})
 	return nil
 }
 
-func (s *relaySession) Reset()        { s.from, s.to = "", nil }
+func (s *relaySession) Reset()        { s.from, s.to, s.opts = "", nil, gosmtp.MailOptions{} }
 func (s *relaySession) Logout() error { return nil }
 
 // countingListener numbers connections and tracks how many are open.

@@ -5,12 +5,16 @@
 // them across messages (RSET between messages), upgrades each with
 // STARTTLS when the relay offers it, and authenticates with AUTH PLAIN when
 // credentials are given, never sending a password unencrypted to another
-// machine. Temporary failures (4xx, 421, dropped connections, timeouts)
+// machine. The relay's certificate is verified against the system roots
+// plus Options.CAFile, for Options.TLSName or the host of the address;
+// Options.TLS TLSSkipVerify turns that off for test relays. Temporary failures (4xx, 421, dropped connections, timeouts)
 // are retried with backoff inside Send, the one retry layer; what Send
 // returns is classified with errors.Is: ErrAuth and ErrTLS stop the run
 // (see Stops), ErrTemporary may be tried again later, anything else fails
 // the one message. Recipients refused at RCPT TO are reported in the Result
-// while the others still get the message.
+// while the others still get the message. Address and SplitRecipients
+// prepare the attendees of an update: IDNA domains, the organiser and its
+// aliases left out, malformed addresses returned with their fault.
 package smtp
 
 import (
@@ -44,6 +48,11 @@ func New(o Options) (*Sender, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
+	c, err := trust(o)
+	if err != nil {
+		return nil, err
+	}
+	o.TLSConfig = c
 	s := &Sender{o: o}
 	s.pool = newPool(o.Sessions, func(ctx context.Context) (*session, error) { return dial(ctx, o) })
 	return s, nil
@@ -60,6 +69,11 @@ func (s *Sender) Close() error {
 // go-message writes it) from the envelope sender to each recipient.
 // The Result lists who did not get it; on an error it lists the recipients
 // refused so far.
+//
+// Domains go out in IDNA ASCII form. An address whose local part is not
+// ASCII is sent only when the relay offers SMTPUTF8; otherwise that
+// recipient is refused here (code 553, a reason naming the address) while
+// the others get the message, and a non-ASCII sender fails the message.
 func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("smtp %s: %w", s.o.Addr, err)
@@ -70,7 +84,7 @@ func (s *Sender) Send(ctx context.Context, from string, to []string, msg []byte)
 	if err := check(from, to, msg); err != nil {
 		return Result{}, fmt.Errorf("smtp %s: %w", s.o.Addr, err)
 	}
-	d := &delivery{from: from, msg: msg, pending: unique(to)}
+	d := &delivery{from: envelope(from), msg: msg, pending: unique(envelopes(to))}
 	for n := 0; ; n++ {
 		err := s.attempt(ctx, d)
 		if err == nil && len(d.pending) == 0 {
@@ -167,6 +181,15 @@ func check(from string, to []string, msg []byte) error {
 	return nil
 }
 
+// envelopes puts the domains of the addresses in IDNA ASCII form.
+func envelopes(to []string) []string {
+	out := make([]string, len(to))
+	for i, r := range to {
+		out[i] = envelope(r)
+	}
+	return out
+}
+
 // unique drops repeated recipients, keeping the first spelling.
 func unique(to []string) []string {
 	seen := make(map[string]bool, len(to))
@@ -192,7 +215,8 @@ func ascii(ss ...string) bool {
 	return true
 }
 
-// mailOptions asks for SMTPUTF8 only when an address needs it.
+// mailOptions asks for SMTPUTF8 only when an address needs it (go-smtp
+// adds BODY=8BITMIME itself when the relay offers it).
 func mailOptions(from string, to []string, size int) *gosmtp.MailOptions {
 	return &gosmtp.MailOptions{Size: int64(size), UTF8: !ascii(append([]string{from}, to...)...)}
 }

@@ -103,7 +103,7 @@ func starttls(raw net.Conn, o Options) (net.Conn, bool, error) {
 	}
 	tc := tls.Client(raw, o.TLSConfig)
 	if err := tc.Handshake(); err != nil {
-		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w: %w (set the relay's CA in the system roots)", o.Addr, ErrTLS, err)
+		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w: %w (%s)", o.Addr, ErrTLS, err, trustHint)
 	}
 	return &replayConn{Conn: tc, r: io.MultiReader(strings.NewReader(replay), tc)}, true, nil
 }
@@ -121,6 +121,9 @@ func offers(ehlo, ext string) bool {
 // authenticate sends AUTH PLAIN, never a password in clear text to a
 // server that is not on this machine.
 func authenticate(c *gosmtp.Client, o Options, encrypted bool, remote net.Addr) error {
+	if o.TLS == TLSSkipVerify && !loopback(remote) {
+		return fmt.Errorf("smtp %s: %w: --smtp-tls %s, and the password is not sent to %s, whose certificate was not checked; %s", o.Addr, ErrAuth, TLSSkipVerify, remote, verifyHint)
+	}
 	if !encrypted && !loopback(remote) {
 		return fmt.Errorf("smtp %s: %w: the server offers no STARTTLS, and the password is not sent unencrypted to %s; use a relay with STARTTLS (or one on this machine)", o.Addr, ErrAuth, remote)
 	}
