@@ -37,6 +37,11 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock used for Retry-After dates (default time.Now).
 	Now func() time.Time
+	// AllowPlainHTTP lets credentials go over plain http to a host that
+	// is not this machine (also set by MMS_CALDAV_INSECURE=1, see
+	// LoadCredentials). Without it such a request fails with ErrPlainHTTP
+	// before anything is sent.
+	AllowPlainHTTP bool
 }
 
 // Validate reports options that cannot work, saying what would.
@@ -106,7 +111,8 @@ func New(o Options) (*Client, error) {
 	hc.Transport = &transport{
 		base: base, creds: o.Credentials, limit: o.RequestsPerServer, retries: o.Retries,
 		backoff: o.Backoff, maxWait: o.MaxWait, sleep: o.Sleep, now: o.Now,
-		hosts: map[string]*hostState{},
+		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP,
+		hosts:     map[string]*hostState{},
 	}
 	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now}, nil
 }
@@ -121,7 +127,12 @@ type doer struct {
 func (d doer) Do(req *http.Request) (*http.Response, error) {
 	resp, err := d.c.Do(req)
 	for hops := 0; err == nil && hops < maxRedirects; hops++ {
-		next, ok := redirect(req, resp)
+		next, ok, rerr := redirect(req, resp)
+		if rerr != nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			return nil, rerr
+		}
 		if !ok {
 			break
 		}
@@ -149,28 +160,35 @@ const maxRedirects = 10
 
 // redirect is the request that a 301, 302, 307 or 308 answer points to,
 // with the same method and body: net/http would turn a PROPFIND or REPORT
-// into a GET on 301 and 302. The user name stays when the host does.
-func redirect(req *http.Request, resp *http.Response) (*http.Request, bool) {
+// into a GET on 301 and 302. Only redirects on the same server (scheme,
+// host and port) are followed, with the user name kept; one to another
+// server is an error matching ErrRedirect, since the credentials would go
+// along.
+func redirect(req *http.Request, resp *http.Response) (*http.Request, bool, error) {
 	switch resp.StatusCode {
 	case http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
 	default:
-		return nil, false
+		return nil, false, nil
 	}
 	loc, err := req.URL.Parse(resp.Header.Get("Location"))
 	if err != nil || resp.Header.Get("Location") == "" || (req.Body != nil && req.GetBody == nil) {
-		return nil, false
+		return nil, false, nil
 	}
-	if loc.User == nil && loc.Host == req.URL.Host {
+	if !sameOrigin(req.URL, loc) {
+		return nil, false, fmt.Errorf("%w: %s %s answered %d to %s; not followed, so that the credentials stay with %s (put the new URL in the users file if it is right)",
+			ErrRedirect, req.Method, req.URL.Redacted(), resp.StatusCode, loc.Redacted(), origin(req.URL))
+	}
+	if loc.User == nil {
 		loc.User = req.URL.User
 	}
 	next := req.Clone(req.Context())
 	next.URL, next.Host = loc, ""
 	if req.GetBody != nil {
 		if next.Body, err = req.GetBody(); err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 	}
-	return next, true
+	return next, true, nil
 }
 
 // oneLine squeezes an error body into one short line for a message.

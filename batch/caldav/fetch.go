@@ -39,11 +39,11 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 	)
 	for _, f := range listed {
 		href, err := resolveHref(base, f.href)
-		if err != nil {
-			bad = append(bad, ObjectError{Href: f.href, Err: err})
+		if err == nil && sameCollection(base, href) {
 			continue
 		}
-		if sameCollection(base, href) {
+		if href, err = Inside(collection, f.href); err != nil {
+			bad = append(bad, ObjectError{Href: redact(f.href), Err: err}) // never requested
 			continue
 		}
 		obj, err := c.object(ctx, href, f)

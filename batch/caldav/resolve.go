@@ -61,7 +61,11 @@ func (c *Client) identify(ctx context.Context, u *url.URL) (coll string, princip
 	if err != nil {
 		return "", nil, fmt.Errorf("caldav: %s: bad current-user-principal %q: %w", u.Redacted(), fs[0].principal, err)
 	}
-	return "", at.ResolveReference(p), nil
+	pu := at.ResolveReference(p)
+	if !sameOrigin(at, pu) {
+		return "", nil, fmt.Errorf("%w: %s names its principal on %s; use a URL on that server in the users file", ErrRedirect, at.Redacted(), origin(pu))
+	}
+	return "", pu, nil
 }
 
 func bareHost(u *url.URL) bool { return u.Path == "" || u.Path == "/" }

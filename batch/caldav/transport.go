@@ -24,6 +24,8 @@ type transport struct {
 	maxWait time.Duration // longest wait honoured in place
 	sleep   func(context.Context, time.Duration) error
 	now     func() time.Time
+	// plainHTTP lets credentials go over http to a non-loopback host.
+	plainHTTP bool
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
@@ -48,7 +50,10 @@ func (t *transport) host(name string) *hostState {
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = t.sign(req)
+	req, err := t.sign(req)
+	if err != nil {
+		return nil, err
+	}
 	h := t.host(req.URL.Host)
 	for attempt := 0; ; attempt++ {
 		r, err := rewind(req, attempt)
@@ -78,15 +83,21 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// sign returns a copy of req carrying the credentials for its host.
-func (t *transport) sign(req *http.Request) *http.Request {
+// sign returns a copy of req carrying the credentials for its host; it
+// refuses to send them over plain http to a host that is not this machine
+// unless allowed. Other hosts are never reached with them: objects are
+// confined to their collection (Inside) and redirects to their server.
+func (t *transport) sign(req *http.Request) (*http.Request, error) {
 	login, password, ok := t.creds.For(req.URL.Host, req.URL.User.Username())
 	if !ok {
-		return req
+		return req, nil
+	}
+	if err := plainHTTPRefused(req.URL, t.plainHTTP); err != nil {
+		return nil, err
 	}
 	r := req.Clone(req.Context())
 	r.SetBasicAuth(login, password)
-	return r
+	return r, nil
 }
 
 // rewind gives the request for one attempt, with a fresh body after the first.
