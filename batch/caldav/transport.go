@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -65,6 +66,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp, err := t.base.RoundTrip(r)
 		wait, again := t.verdict(resp, err, attempt)
+		if err != nil && !again && errors.Is(err, io.EOF) && safeToRepeat(req) {
+			wait, again = min(t.backoff<<attempt, t.maxWait), true
+		}
 		if !again || attempt >= t.retries || (req.Body != nil && req.GetBody == nil) {
 			return release(resp, h), err
 		}
@@ -98,6 +102,22 @@ func (t *transport) sign(req *http.Request) (*http.Request, error) {
 	r := req.Clone(req.Context())
 	r.SetBasicAuth(login, password)
 	return r, nil
+}
+
+// safeToRepeat: requests that may be sent again after the server closed
+// the connection without an answer (io.EOF: sogod closes it after every
+// response without saying Connection: close, and a request sent on it
+// meanwhile is lost). Reads are; a PUT or DELETE is when it is
+// conditional: if the first attempt did land, the second gets 412 and
+// the caller reads the object again.
+func safeToRepeat(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, "PROPFIND", "REPORT":
+		return true
+	case http.MethodPut, http.MethodDelete:
+		return req.Header.Get("If-Match") != "" || req.Header.Get("If-None-Match") != ""
+	}
+	return false
 }
 
 // rewind gives the request for one attempt, with a fresh body after the first.
