@@ -2,10 +2,13 @@ package caldav
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 )
@@ -42,6 +45,14 @@ type Options struct {
 	// LoadCredentials). Without it such a request fails with ErrPlainHTTP
 	// before anything is sent.
 	AllowPlainHTTP bool
+	// CAFile names a PEM bundle of CA certificates trusted for CalDAV
+	// servers in addition to the system roots (the batch's --caldav-ca
+	// FILE or MMS_CALDAV_CA).
+	CAFile string
+	// TLSSkipVerify accepts any certificate (--caldav-tls skip-verify),
+	// for tests only. Credentials are then refused to any host that is
+	// not this machine (ErrSkipVerify).
+	TLSSkipVerify bool
 }
 
 // Validate reports options that cannot work, saying what would.
@@ -98,11 +109,9 @@ func New(o Options) (*Client, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
-	base := o.HTTP.Transport
-	if base == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.ResponseHeaderTimeout = 2 * time.Minute // a hung server is a retried timeout
-		base = t
+	base, err := o.baseTransport()
+	if err != nil {
+		return nil, err
 	}
 	hc := *o.HTTP
 	if hc.CheckRedirect == nil {
@@ -111,10 +120,50 @@ func New(o Options) (*Client, error) {
 	hc.Transport = &transport{
 		base: base, creds: o.Credentials, limit: o.RequestsPerServer, retries: o.Retries,
 		backoff: o.Backoff, maxWait: o.MaxWait, sleep: o.Sleep, now: o.Now,
-		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP,
-		hosts:     map[string]*hostState{},
+		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP, skipVerify: o.TLSSkipVerify,
+		hosts: map[string]*hostState{},
 	}
 	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now}, nil
+}
+
+// baseTransport is the caller's transport, or a clone of
+// http.DefaultTransport, with CAFile and TLSSkipVerify applied.
+func (o Options) baseTransport() (http.RoundTripper, error) {
+	base := o.HTTP.Transport
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = 2 * time.Minute // a hung server is a retried timeout
+		base = t
+	}
+	if o.CAFile == "" && !o.TLSSkipVerify {
+		return base, nil
+	}
+	ht, ok := base.(*http.Transport)
+	if !ok {
+		return nil, fmt.Errorf("caldav: CAFile and TLSSkipVerify need an *http.Transport, not %T", base)
+	}
+	ht = ht.Clone()
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if ht.TLSClientConfig != nil {
+		cfg = ht.TLSClientConfig.Clone()
+	}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("caldav: CA bundle for CalDAV servers: %w", err)
+		}
+		roots, err := x509.SystemCertPool()
+		if err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("caldav: CA bundle %s: no PEM certificate in it", o.CAFile)
+		}
+		cfg.RootCAs = roots
+	}
+	cfg.InsecureSkipVerify = o.TLSSkipVerify
+	ht.TLSClientConfig = cfg
+	return ht, nil
 }
 
 // doer is the webdav.HTTPClient handed to go-webdav and used by our own

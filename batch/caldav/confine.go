@@ -22,6 +22,11 @@ var ErrRedirect = errors.New("caldav: redirected to another server")
 // a password over plain http to a host that is not this machine.
 var ErrPlainHTTP = errors.New("caldav: refusing to send the password over plain http")
 
+// ErrSkipVerify matches (errors.Is) a request refused because it would
+// send credentials to a host that is not this machine while certificates
+// are not verified (Options.TLSSkipVerify).
+var ErrSkipVerify = errors.New("caldav: certificate checks are off")
+
 // Inside returns href (absolute, or relative to collection) as an
 // absolute URL when it names something below collection: the same scheme,
 // host and port, and a path under the collection's once percent-escapes

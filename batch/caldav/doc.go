@@ -30,8 +30,20 @@
 //     times. Credentials go with the first request (some servers answer an
 //     unauthenticated PROPFIND with 207, not 401). Redirects keep their
 //     method and body (net/http alone would turn a PROPFIND into a GET).
-//     TLS certificates are verified unless the caller's own http.Client
-//     says otherwise.
+//     TLS certificates are verified, against the system roots plus
+//     Options.CAFile; Options.TLSSkipVerify (tests only) refuses
+//     credentials to any host but this machine (ErrSkipVerify).
+//   - Credentials stay with their server: an object is read or written
+//     only when its URL is inside the collection (Inside; anything else
+//     is an ObjectError matching ErrOutside, never requested), redirects
+//     and principals on another server are refused (ErrRedirect), and a
+//     password never goes over plain http to a host that is not this
+//     machine unless MMS_CALDAV_INSECURE=1 (ErrPlainHTTP). RedactURL
+//     strips a password from a URL before it is stored.
+//   - A conditional PUT, or any read, that went out on a connection the
+//     server closed without answering is sent again. ReadBack checks a
+//     write the server acknowledged and puts the original back when the
+//     server stored something else (ErrReadBack).
 //
 // Errors are classified by behaviour: errors.Is(err, ErrAuth) (401/403:
 // stop that user, not the batch), errors.Is(err, ErrChanged) (412: re-read

@@ -2,7 +2,9 @@ package caldav
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -27,6 +29,9 @@ type transport struct {
 	now     func() time.Time
 	// plainHTTP lets credentials go over http to a non-loopback host.
 	plainHTTP bool
+	// skipVerify: certificates are not checked, so no credentials leave
+	// this machine.
+	skipVerify bool
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
@@ -65,6 +70,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		resp, err := t.base.RoundTrip(r)
+		var cv *tls.CertificateVerificationError
+		if errors.As(err, &cv) {
+			err = fmt.Errorf("%w (trust the server's CA with --caldav-ca FILE or MMS_CALDAV_CA; --caldav-tls skip-verify is for tests only)", err)
+		}
 		wait, again := t.verdict(resp, err, attempt)
 		if err != nil && !again && errors.Is(err, io.EOF) && safeToRepeat(req) {
 			wait, again = min(t.backoff<<attempt, t.maxWait), true
@@ -98,6 +107,9 @@ func (t *transport) sign(req *http.Request) (*http.Request, error) {
 	}
 	if err := plainHTTPRefused(req.URL, t.plainHTTP); err != nil {
 		return nil, err
+	}
+	if t.skipVerify && !loopback(req.URL.Hostname()) {
+		return nil, fmt.Errorf("%w: not sending the password for %s to %s, whose certificate is not checked; trust its CA with --caldav-ca FILE (MMS_CALDAV_CA) instead", ErrSkipVerify, login, req.URL.Redacted())
 	}
 	r := req.Clone(req.Context())
 	r.SetBasicAuth(login, password)
