@@ -92,12 +92,35 @@ func (c *Client) discover(ctx context.Context, principal *url.URL) (string, erro
 		return "", fmt.Errorf("caldav: %s: listing the calendars in %s: %w", principal.Redacted(), home, err)
 	}
 	sort.Slice(cals, func(i, j int) bool { return cals[i].Path < cals[j].Path })
+	schedule := c.scheduleBoxes(ctx, principal)
 	for _, cal := range cals {
+		if schedule[strings.TrimSuffix(cal.Path, "/")] {
+			continue // DAViCal lists its scheduling inbox (.in) as a calendar
+		}
 		if len(cal.SupportedComponentSet) == 0 || slices.ContainsFunc(cal.SupportedComponentSet, isEvent) {
 			return root.ResolveReference(&url.URL{Path: cal.Path}).String(), nil
 		}
 	}
 	return "", fmt.Errorf("caldav: %s: no calendar for events in %s (found %d calendars)", principal.Redacted(), home, len(cals))
+}
+
+// scheduleBoxes lists the paths of a principal's scheduling inbox and
+// outbox (RFC 6638), which some servers (DAViCal: .in and .out) list as
+// calendars. Failing to ask leaves the list empty.
+func (c *Client) scheduleBoxes(ctx context.Context, principal *url.URL) map[string]bool {
+	out := map[string]bool{}
+	fs, at, err := c.propfind(ctx, principal.String(), "0", `<C:schedule-inbox-URL/><C:schedule-outbox-URL/>`)
+	if err != nil {
+		return out
+	}
+	for _, f := range fs {
+		for _, box := range f.schedule {
+			if u, err := url.Parse(box); err == nil {
+				out[strings.TrimSuffix(at.ResolveReference(u).Path, "/")] = true
+			}
+		}
+	}
+	return out
 }
 
 func isEvent(comp string) bool { return strings.EqualFold(comp, "VEVENT") }
