@@ -51,7 +51,7 @@ type found struct {
 	isCalendar   bool
 	isCollection bool
 	schedule     []string // a principal's scheduling inbox and outbox (RFC 6638)
-	principal    string // current-user-principal href
+	principal    string   // current-user-principal href
 }
 
 // decodeMultistatus reads a 207 body, keeping carriage returns in text:
