@@ -1,14 +1,17 @@
 package caldav_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/internal/davserver"
@@ -41,6 +44,23 @@ func fixtures(t *testing.T) []string {
 func base(href string) string { return href[strings.LastIndexByte(href, '/')+1:] }
 
 func lines(data []byte) []string { return strings.Split(string(data), "\r\n") }
+
+// fold folds one content line at 75 octets, never inside a UTF-8
+// character, and ends it with CRLF.
+func fold(line string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range line {
+		w := utf8.RuneLen(r)
+		if n+w > 75 {
+			b.WriteString("\r\n ")
+			n = 1
+		}
+		b.WriteRune(r)
+		n += w
+	}
+	return b.String() + "\r\n"
+}
 
 // unfolded is the content lines of data, folds joined.
 func unfolded(data []byte) []string {
@@ -153,6 +173,47 @@ func conformance(t *testing.T, srv *davserver.Server) {
 		for i := range b {
 			if want := strings.Replace(b[i], old, new, 1); a[i] != want {
 				t.Errorf("line %d: %q, want %q", i+1, a[i], want)
+			}
+		}
+	})
+
+	t.Run("non-BMP characters at every fold position read back whole, or are put back", func(t *testing.T) {
+		cal := srv.MakeCalendar(t, "alice", "emoji")
+		c := serverClient(t, srv, "alice")
+		orig := mustRead(t, "testdata/radicale/future.ics")
+		for k := 0; k < 4; k++ {
+			name := "emoji" + strconv.Itoa(k) + ".ics"
+			uid := "UID:future-" + strconv.Itoa(k) + "@mms.test"
+			href := srv.Put(t, "alice", cal, name, bytes.Replace(orig, []byte("UID:future@mms.test"), []byte(uid), 1))
+			before, err := c.Get(ctx, href)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// the emoji's 4 octets end at, and straddle, the 75-octet fold
+			text := strings.Repeat("x", 75-len("DESCRIPTION:")-4+k) + "🎉 Teams 𝄞 " + strings.Repeat("y", 60) + "😀"
+			edited := strings.Replace(string(before.Data), "SUMMARY:", fold("DESCRIPTION:"+text)+"SUMMARY:", 1)
+			etag, err := c.Put(ctx, href, []byte(edited), before.ETag)
+			if err != nil {
+				t.Errorf("fold offset %d: Put: %v", k, err)
+				continue
+			}
+			_, err = c.ReadBack(ctx, href, etag, before.Data, func(b []byte) error {
+				if !slices.Contains(unfolded(b), "DESCRIPTION:"+text) {
+					return errors.New("the new DESCRIPTION is not there")
+				}
+				return nil
+			})
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, caldav.ErrReadBack) || !srv.StoresNull {
+				t.Errorf("fold offset %d: ReadBack: %v", k, err)
+				continue
+			}
+			t.Logf("fold offset %d: %v", k, err) // SOGo 5.8's "(null)", restored
+			now, err := c.Get(ctx, href)
+			if err != nil || !slices.Equal(unfolded(now.Data), unfolded(before.Data)) {
+				t.Errorf("fold offset %d: not restored: %q %v", k, now.Data, err)
 			}
 		}
 	})

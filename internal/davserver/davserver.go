@@ -48,6 +48,9 @@ type Server struct {
 	// OthersRead: users may read each other's calendars (DAViCal as
 	// scripts/davical.sh makes its users: DAViCal's default privileges).
 	OthersRead bool
+	// StoresNull: the server may acknowledge a write and store "(null)"
+	// (SOGo 5.8, with characters outside the BMP at a fold).
+	StoresNull bool
 	// Reorders: the server re-serialises an object in a different
 	// property order on each store (SOGo): compare lines as a set.
 	Reorders bool
@@ -95,7 +98,7 @@ func newServer(kind, u string) *Server {
 	case "davical":
 		s.OthersRead = true
 	case "sogo":
-		s.HidesOthers, s.Reorders = true, true
+		s.HidesOthers, s.Reorders, s.StoresNull = true, true, true
 	}
 	return s
 }
