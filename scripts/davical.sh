@@ -8,7 +8,7 @@
 # It installs Debian's davical, apache2, mod_php and PostgreSQL with
 # apt-get when missing (root only) and runs a private PostgreSQL cluster
 # and a private Apache under $MMS_DAVICAL_DIR (default:
-# $TMPDIR/mms-davical); the system's own apache2 and postgresql services
+# $TMPDIR/mms-test-davical); the system's own apache2 and postgresql services
 # are neither used nor touched. Both listen on 127.0.0.1 only, on free
 # ports. DAViCal picks its configuration by host name, so this writes
 # /etc/davical/127.0.0.1-conf.php (it only reads the connection string
@@ -19,7 +19,7 @@
 # first install). It is for tests, never for real data.
 set -euo pipefail
 
-dir=${MMS_DAVICAL_DIR:-${TMPDIR:-/tmp}/mms-davical}
+dir=${MMS_DAVICAL_DIR:-${TMPDIR:-/tmp}/mms-test-davical}
 users="alice bob carol dave erin mms"
 adminpw=admin-pw
 

@@ -9,7 +9,7 @@
 # missing (root only) and runs a private PostgreSQL cluster, a private
 # memcached and sogod (as user sogo, its configuration given on the
 # command line, which overrides /etc/sogo/sogo.conf; that file is not
-# touched) under $MMS_SOGO_DIR (default: $TMPDIR/mms-sogo), all on
+# touched) under $MMS_SOGO_DIR (default: $TMPDIR/mms-test-sogo), all on
 # 127.0.0.1 only, on free ports. Users alice, bob, carol, dave, erin and
 # mms, each with password "pw-<user>", come from an SQL table; SOGo makes
 # each one's calendar <URL>/<user>/Calendar/personal/ on first access,
@@ -17,7 +17,7 @@
 # It is for tests, never for real data.
 set -euo pipefail
 
-dir=${MMS_SOGO_DIR:-${TMPDIR:-/tmp}/mms-sogo}
+dir=${MMS_SOGO_DIR:-${TMPDIR:-/tmp}/mms-test-sogo}
 users="alice bob carol dave erin mms"
 
 usage() {

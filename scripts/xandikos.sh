@@ -6,7 +6,7 @@
 #   scripts/xandikos.sh stop                # stops it and removes its files
 #
 # It installs Debian's xandikos with apt-get when missing (root only),
-# keeps its data under $MMS_XANDIKOS_DIR (default: $TMPDIR/mms-xandikos),
+# keeps its data under $MMS_XANDIKOS_DIR (default: $TMPDIR/mms-test-xandikos),
 # and listens on 127.0.0.1 only, on the first free port from
 # $MMS_XANDIKOS_PORT (default 55332). Xandikos has one principal
 # (/user/, calendars under /user/calendars/) and no authentication of
@@ -14,7 +14,7 @@
 # real data.
 set -euo pipefail
 
-dir=${MMS_XANDIKOS_DIR:-${TMPDIR:-/tmp}/mms-xandikos}
+dir=${MMS_XANDIKOS_DIR:-${TMPDIR:-/tmp}/mms-test-xandikos}
 first_port=${MMS_XANDIKOS_PORT:-55332}
 
 usage() {
