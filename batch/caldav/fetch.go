@@ -109,6 +109,9 @@ func (c *Client) list(ctx context.Context, collection string, from time.Time) ([
 func (c *Client) withSeries(ctx context.Context, collection string, listed []found) ([]found, map[string]bool, error) {
 	filter := `<C:comp-filter name="VEVENT"><C:prop-filter name="RRULE"/></C:comp-filter>`
 	series, err := c.query(ctx, collection, filter, true)
+	if spoiled(err) { // one bad object: the hrefs alone, each read on its own
+		series, err = c.query(ctx, collection, filter, false)
+	}
 	if err != nil {
 		if errors.Is(err, ErrAuth) || Temporary(err) || ctx.Err() != nil {
 			return nil, nil, err

@@ -136,3 +136,23 @@ func TestPutCreateWhereIfNoneMatchIsIgnored(t *testing.T) {
 		t.Errorf("create answered 204: %v, want an error saying an object was replaced", err)
 	}
 }
+
+// When one bad object spoils the recurring events' answer, they are
+// listed without data and read one by one: the series is not lost.
+func TestFetchSeriesQuerySpoiled(t *testing.T) {
+	s := newFakeServer(t)
+	s.put(t, workPath+"weekly.ics", series("weekly", "20200106T100000Z", "FREQ=WEEKLY;BYDAY=MO"))
+	s.inject(&fault{method: "REPORT", times: 1, respond: func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusMultiStatus)
+		fmt.Fprint(w, `<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"></D:multistatus>`)
+	}})
+	s.inject(&fault{method: "REPORT", times: 1, respond: answer(http.StatusInternalServerError)})
+	c, _ := testClient(t, Options{Retries: -1})
+	objs, bad, err := c.Fetch(context.Background(), s.url(workPath), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(bad) != 0 || len(objs) != 1 {
+		t.Fatalf("Fetch: %d objects, %v %v; want the series", len(objs), bad, err)
+	}
+	if n := s.count("GET"); n != 1 {
+		t.Errorf("%d GETs, want 1", n)
+	}
+}
