@@ -2,10 +2,13 @@ package caldav
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 )
@@ -37,6 +40,19 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock used for Retry-After dates (default time.Now).
 	Now func() time.Time
+	// AllowPlainHTTP lets credentials go over plain http to a host that
+	// is not this machine (also set by MMS_CALDAV_INSECURE=1, see
+	// LoadCredentials). Without it such a request fails with ErrPlainHTTP
+	// before anything is sent.
+	AllowPlainHTTP bool
+	// CAFile names a PEM bundle of CA certificates trusted for CalDAV
+	// servers in addition to the system roots (the batch's --caldav-ca
+	// FILE or MMS_CALDAV_CA).
+	CAFile string
+	// TLSSkipVerify accepts any certificate (--caldav-tls skip-verify),
+	// for tests only. Credentials are then refused to any host that is
+	// not this machine (ErrSkipVerify).
+	TLSSkipVerify bool
 }
 
 // Validate reports options that cannot work, saying what would.
@@ -93,11 +109,9 @@ func New(o Options) (*Client, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
-	base := o.HTTP.Transport
-	if base == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.ResponseHeaderTimeout = 2 * time.Minute // a hung server is a retried timeout
-		base = t
+	base, err := o.baseTransport()
+	if err != nil {
+		return nil, err
 	}
 	hc := *o.HTTP
 	if hc.CheckRedirect == nil {
@@ -106,9 +120,50 @@ func New(o Options) (*Client, error) {
 	hc.Transport = &transport{
 		base: base, creds: o.Credentials, limit: o.RequestsPerServer, retries: o.Retries,
 		backoff: o.Backoff, maxWait: o.MaxWait, sleep: o.Sleep, now: o.Now,
+		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP, skipVerify: o.TLSSkipVerify,
 		hosts: map[string]*hostState{},
 	}
 	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now}, nil
+}
+
+// baseTransport is the caller's transport, or a clone of
+// http.DefaultTransport, with CAFile and TLSSkipVerify applied.
+func (o Options) baseTransport() (http.RoundTripper, error) {
+	base := o.HTTP.Transport
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.ResponseHeaderTimeout = 2 * time.Minute // a hung server is a retried timeout
+		base = t
+	}
+	if o.CAFile == "" && !o.TLSSkipVerify {
+		return base, nil
+	}
+	ht, ok := base.(*http.Transport)
+	if !ok {
+		return nil, fmt.Errorf("caldav: CAFile and TLSSkipVerify need an *http.Transport, not %T", base)
+	}
+	ht = ht.Clone()
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if ht.TLSClientConfig != nil {
+		cfg = ht.TLSClientConfig.Clone()
+	}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("caldav: CA bundle for CalDAV servers: %w", err)
+		}
+		roots, err := x509.SystemCertPool()
+		if err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("caldav: CA bundle %s: no PEM certificate in it", o.CAFile)
+		}
+		cfg.RootCAs = roots
+	}
+	cfg.InsecureSkipVerify = o.TLSSkipVerify
+	ht.TLSClientConfig = cfg
+	return ht, nil
 }
 
 // doer is the webdav.HTTPClient handed to go-webdav and used by our own
@@ -121,7 +176,12 @@ type doer struct {
 func (d doer) Do(req *http.Request) (*http.Response, error) {
 	resp, err := d.c.Do(req)
 	for hops := 0; err == nil && hops < maxRedirects; hops++ {
-		next, ok := redirect(req, resp)
+		next, ok, rerr := redirect(req, resp)
+		if rerr != nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+			return nil, rerr
+		}
 		if !ok {
 			break
 		}
@@ -149,28 +209,35 @@ const maxRedirects = 10
 
 // redirect is the request that a 301, 302, 307 or 308 answer points to,
 // with the same method and body: net/http would turn a PROPFIND or REPORT
-// into a GET on 301 and 302. The user name stays when the host does.
-func redirect(req *http.Request, resp *http.Response) (*http.Request, bool) {
+// into a GET on 301 and 302. Only redirects on the same server (scheme,
+// host and port) are followed, with the user name kept; one to another
+// server is an error matching ErrRedirect, since the credentials would go
+// along.
+func redirect(req *http.Request, resp *http.Response) (*http.Request, bool, error) {
 	switch resp.StatusCode {
 	case http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
 	default:
-		return nil, false
+		return nil, false, nil
 	}
 	loc, err := req.URL.Parse(resp.Header.Get("Location"))
 	if err != nil || resp.Header.Get("Location") == "" || (req.Body != nil && req.GetBody == nil) {
-		return nil, false
+		return nil, false, nil
 	}
-	if loc.User == nil && loc.Host == req.URL.Host {
+	if !sameOrigin(req.URL, loc) {
+		return nil, false, fmt.Errorf("%w: %s %s answered %d to %s; not followed, so that the credentials stay with %s (put the new URL in the users file if it is right)",
+			ErrRedirect, req.Method, req.URL.Redacted(), resp.StatusCode, loc.Redacted(), origin(req.URL))
+	}
+	if loc.User == nil {
 		loc.User = req.URL.User
 	}
 	next := req.Clone(req.Context())
 	next.URL, next.Host = loc, ""
 	if req.GetBody != nil {
 		if next.Body, err = req.GetBody(); err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 	}
-	return next, true
+	return next, true, nil
 }
 
 // oneLine squeezes an error body into one short line for a message.

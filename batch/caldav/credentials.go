@@ -16,6 +16,9 @@ import (
 type Credentials struct {
 	User, Password string    // MMS_CALDAV_USER / MMS_CALDAV_PASSWORD: every host
 	Netrc          []Machine // from the netrc file, in file order
+	// PlainHTTP (MMS_CALDAV_INSECURE=1) lets them go over plain http to
+	// a host that is not this machine.
+	PlainHTTP bool
 }
 
 // Machine is one netrc entry; Name "" is the `default` entry.
@@ -28,7 +31,7 @@ type Machine struct {
 // $HOME/.netrc. A missing netrc file is no error; an unreadable or
 // malformed one is, naming the file and line.
 func LoadCredentials(getenv func(string) string) (Credentials, error) {
-	c := Credentials{User: getenv("MMS_CALDAV_USER"), Password: getenv("MMS_CALDAV_PASSWORD")}
+	c := Credentials{User: getenv("MMS_CALDAV_USER"), Password: getenv("MMS_CALDAV_PASSWORD"), PlainHTTP: getenv("MMS_CALDAV_INSECURE") == "1"}
 	if (c.User == "") != (c.Password == "") {
 		return Credentials{}, errors.New("caldav: set both MMS_CALDAV_USER and MMS_CALDAV_PASSWORD, or neither (and use a netrc file)")
 	}

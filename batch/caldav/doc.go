@@ -9,6 +9,7 @@
 //	objs, bad, err := c.Fetch(ctx, coll, now)        // events with an occurrence at or after now
 //	etag, err := c.Put(ctx, obj.Href, edited, obj.ETag)
 //	if errors.Is(err, caldav.ErrChanged) { /* re-read with Get, decide again */ }
+//	etag, err = c.ReadBack(ctx, obj.Href, etag, obj.Data, holdsNewBlock) // ErrReadBack: original put back
 //
 // Guarantees:
 //
@@ -30,8 +31,37 @@
 //     times. Credentials go with the first request (some servers answer an
 //     unauthenticated PROPFIND with 207, not 401). Redirects keep their
 //     method and body (net/http alone would turn a PROPFIND into a GET).
-//     TLS certificates are verified unless the caller's own http.Client
-//     says otherwise.
+//     TLS certificates are verified, against the system roots plus
+//     Options.CAFile; Options.TLSSkipVerify (tests only) refuses
+//     credentials to any host but this machine (ErrSkipVerify).
+//   - Credentials stay with their server: an object is read or written
+//     only when its URL is inside the collection (Inside; anything else
+//     is an ObjectError matching ErrOutside, never requested), redirects
+//     and principals on another server are refused (ErrRedirect), and a
+//     password never goes over plain http to a host that is not this
+//     machine unless MMS_CALDAV_INSECURE=1 (ErrPlainHTTP). RedactURL
+//     strips a password from a URL before it is stored.
+//   - A conditional PUT, or any read, that went out on a connection the
+//     server closed without answering is sent again. ReadBack checks a
+//     write the server acknowledged and puts the original back when the
+//     server stored something else (ErrReadBack).
+//
+// Servers differ; these differences are handled (and tested against each
+// server by TestServers, see internal/davserver):
+//
+//   - Xandikos 0.2.8 tests only a series' first instance against a time
+//     range: Fetch also asks for every event with an RRULE and keeps those
+//     that recur at or after the start (package ics/recur decides).
+//   - SOGo sends REPORT data with bare LF (GET has CRLF): such data is
+//     read again with GET. It answers 409 instead of 412 to If-Match on a
+//     missing object or a lower SEQUENCE (ErrChanged all the same), and
+//     ignores If-None-Match: * (a create asks first, and a 204 answer to
+//     it is an error). It closes connections after each answer without
+//     saying so (the lost request is sent again). SOGo 5.8 may store
+//     "(null)" for an acknowledged write (ReadBack).
+//   - DAViCal lists its scheduling inbox and outbox as calendars: they
+//     are skipped in discovery (the principal's schedule-inbox-URL and
+//     schedule-outbox-URL).
 //
 // Errors are classified by behaviour: errors.Is(err, ErrAuth) (401/403:
 // stop that user, not the batch), errors.Is(err, ErrChanged) (412: re-read

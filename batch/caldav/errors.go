@@ -75,7 +75,7 @@ func Temporary(err error) bool {
 	if errors.As(err, &se) {
 		return retryableStatus(se.Code)
 	}
-	return retryableNetError(err)
+	return retryableNetError(err) || errors.Is(err, io.EOF) // connection closed without an answer
 }
 
 // retryableStatus lists the answers that retrying can change.

@@ -34,6 +34,12 @@ type propstat struct {
 			Collection *struct{} `xml:"DAV: collection"`
 			Calendar   *struct{} `xml:"urn:ietf:params:xml:ns:caldav calendar"`
 		} `xml:"DAV: resourcetype"`
+		InboxURL *struct {
+			Href string `xml:"DAV: href"`
+		} `xml:"urn:ietf:params:xml:ns:caldav schedule-inbox-URL"`
+		OutboxURL *struct {
+			Href string `xml:"DAV: href"`
+		} `xml:"urn:ietf:params:xml:ns:caldav schedule-outbox-URL"`
 	} `xml:"DAV: prop"`
 }
 
@@ -44,7 +50,8 @@ type found struct {
 	data         *string
 	isCalendar   bool
 	isCollection bool
-	principal    string // current-user-principal href
+	schedule     []string // a principal's scheduling inbox and outbox (RFC 6638)
+	principal    string   // current-user-principal href
 }
 
 // decodeMultistatus reads a 207 body, keeping carriage returns in text:
@@ -73,6 +80,13 @@ func decodeMultistatus(body []byte) ([]found, error) {
 			}
 			if p := ps.Prop.Principal; p != nil {
 				f.principal = strings.TrimSpace(p.Href)
+			}
+			for _, box := range []*struct {
+				Href string `xml:"DAV: href"`
+			}{ps.Prop.InboxURL, ps.Prop.OutboxURL} {
+				if box != nil && strings.TrimSpace(box.Href) != "" {
+					f.schedule = append(f.schedule, strings.TrimSpace(box.Href))
+				}
 			}
 			if rt := ps.Prop.ResourceType; rt != nil {
 				f.isCalendar = rt.Calendar != nil

@@ -72,11 +72,23 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 	}
 	req.Header.Set("Content-Type", "text/calendar; charset=utf-8")
 	if ifMatch == "" {
+		// SOGo ignores If-None-Match: ask first whether anything is there
+		if _, err := c.etag(ctx, href); !errors.Is(err, errNotFound) {
+			if err == nil {
+				err = &StatusError{Method: http.MethodPut, URL: redact(href), Code: http.StatusPreconditionFailed,
+					Body: "an object is already there (found before creating it)"}
+			}
+			return "", err
+		}
 		req.Header.Set("If-None-Match", "*")
 	} else {
 		req.Header.Set("If-Match", quoteETag(ifMatch))
 	}
 	resp, err := c.http.Do(req)
+	var se *StatusError
+	if errors.As(err, &se) && se.Code == http.StatusConflict && ifMatch != "" {
+		return "", conflictError{se} // SOGo: gone, or its SEQUENCE raised meanwhile
+	}
 	if err != nil {
 		return "", err
 	}
@@ -85,15 +97,37 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 	if resp.StatusCode/100 != 2 {
 		return "", fmt.Errorf("caldav: PUT %s: expected 201 or 204, got %s", redact(href), resp.Status)
 	}
+	if ifMatch == "" && resp.StatusCode == http.StatusNoContent {
+		return "", fmt.Errorf("caldav: PUT %s: asked to create it only if absent, the server answered 204 No Content: it replaced an object made meanwhile (it ignores If-None-Match)", redact(href))
+	}
 	if etag := quoteETag(resp.Header.Get("ETag")); etag != "" {
 		return etag, nil
 	}
 	return c.etag(ctx, href)
 }
 
+// conflictError is a 409 answer to a PUT with If-Match. SOGo gives it
+// instead of 412 when the object is gone, and when the stored SEQUENCE
+// is higher than the one written ("sequences don't match"): either way
+// the object changed since it was read.
+type conflictError struct{ *StatusError }
+
+func (e conflictError) Error() string {
+	return e.StatusError.Error() + " (taken as changed on the server since it was read)"
+}
+func (e conflictError) Is(target error) bool { return target == ErrChanged }
+func (e conflictError) Unwrap() error        { return e.StatusError }
+
+// errNotFound marks a 404 (or 410) from etag: nothing is there.
+var errNotFound = errors.New("caldav: no object there")
+
 // etag asks the server for an object's entity tag (PROPFIND, depth 0).
 func (c *Client) etag(ctx context.Context, href string) (string, error) {
 	fs, _, err := c.propfind(ctx, href, "0", `<D:getetag/>`)
+	var se *StatusError
+	if errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusGone) {
+		return "", fmt.Errorf("%w: %w", errNotFound, err)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -61,7 +61,11 @@ func (c *Client) identify(ctx context.Context, u *url.URL) (coll string, princip
 	if err != nil {
 		return "", nil, fmt.Errorf("caldav: %s: bad current-user-principal %q: %w", u.Redacted(), fs[0].principal, err)
 	}
-	return "", at.ResolveReference(p), nil
+	pu := at.ResolveReference(p)
+	if !sameOrigin(at, pu) {
+		return "", nil, fmt.Errorf("%w: %s names its principal on %s; use a URL on that server in the users file", ErrRedirect, at.Redacted(), origin(pu))
+	}
+	return "", pu, nil
 }
 
 func bareHost(u *url.URL) bool { return u.Path == "" || u.Path == "/" }
@@ -88,12 +92,35 @@ func (c *Client) discover(ctx context.Context, principal *url.URL) (string, erro
 		return "", fmt.Errorf("caldav: %s: listing the calendars in %s: %w", principal.Redacted(), home, err)
 	}
 	sort.Slice(cals, func(i, j int) bool { return cals[i].Path < cals[j].Path })
+	schedule := c.scheduleBoxes(ctx, principal)
 	for _, cal := range cals {
+		if schedule[strings.TrimSuffix(cal.Path, "/")] {
+			continue // DAViCal lists its scheduling inbox (.in) as a calendar
+		}
 		if len(cal.SupportedComponentSet) == 0 || slices.ContainsFunc(cal.SupportedComponentSet, isEvent) {
 			return root.ResolveReference(&url.URL{Path: cal.Path}).String(), nil
 		}
 	}
 	return "", fmt.Errorf("caldav: %s: no calendar for events in %s (found %d calendars)", principal.Redacted(), home, len(cals))
+}
+
+// scheduleBoxes lists the paths of a principal's scheduling inbox and
+// outbox (RFC 6638), which some servers (DAViCal: .in and .out) list as
+// calendars. Failing to ask leaves the list empty.
+func (c *Client) scheduleBoxes(ctx context.Context, principal *url.URL) map[string]bool {
+	out := map[string]bool{}
+	fs, at, err := c.propfind(ctx, principal.String(), "0", `<C:schedule-inbox-URL/><C:schedule-outbox-URL/>`)
+	if err != nil {
+		return out
+	}
+	for _, f := range fs {
+		for _, box := range f.schedule {
+			if u, err := url.Parse(box); err == nil {
+				out[strings.TrimSuffix(at.ResolveReference(u).Path, "/")] = true
+			}
+		}
+	}
+	return out
 }
 
 func isEvent(comp string) bool { return strings.EqualFold(comp, "VEVENT") }

@@ -2,6 +2,9 @@ package caldav
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -24,6 +27,11 @@ type transport struct {
 	maxWait time.Duration // longest wait honoured in place
 	sleep   func(context.Context, time.Duration) error
 	now     func() time.Time
+	// plainHTTP lets credentials go over http to a non-loopback host.
+	plainHTTP bool
+	// skipVerify: certificates are not checked, so no credentials leave
+	// this machine.
+	skipVerify bool
 
 	mu    sync.Mutex
 	hosts map[string]*hostState
@@ -48,7 +56,10 @@ func (t *transport) host(name string) *hostState {
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = t.sign(req)
+	req, err := t.sign(req)
+	if err != nil {
+		return nil, err
+	}
 	h := t.host(req.URL.Host)
 	for attempt := 0; ; attempt++ {
 		r, err := rewind(req, attempt)
@@ -59,7 +70,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		resp, err := t.base.RoundTrip(r)
+		var cv *tls.CertificateVerificationError
+		if errors.As(err, &cv) {
+			err = fmt.Errorf("%w (trust the server's CA with --caldav-ca FILE or MMS_CALDAV_CA; --caldav-tls skip-verify is for tests only)", err)
+		}
 		wait, again := t.verdict(resp, err, attempt)
+		if err != nil && !again && errors.Is(err, io.EOF) && safeToRepeat(req) {
+			wait, again = min(t.backoff<<attempt, t.maxWait), true
+		}
 		if !again || attempt >= t.retries || (req.Body != nil && req.GetBody == nil) {
 			return release(resp, h), err
 		}
@@ -78,15 +96,40 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// sign returns a copy of req carrying the credentials for its host.
-func (t *transport) sign(req *http.Request) *http.Request {
+// sign returns a copy of req carrying the credentials for its host; it
+// refuses to send them over plain http to a host that is not this machine
+// unless allowed. Other hosts are never reached with them: objects are
+// confined to their collection (Inside) and redirects to their server.
+func (t *transport) sign(req *http.Request) (*http.Request, error) {
 	login, password, ok := t.creds.For(req.URL.Host, req.URL.User.Username())
 	if !ok {
-		return req
+		return req, nil
+	}
+	if err := plainHTTPRefused(req.URL, t.plainHTTP); err != nil {
+		return nil, err
+	}
+	if t.skipVerify && !loopback(req.URL.Hostname()) {
+		return nil, fmt.Errorf("%w: not sending the password for %s to %s, whose certificate is not checked; trust its CA with --caldav-ca FILE (MMS_CALDAV_CA) instead", ErrSkipVerify, login, req.URL.Redacted())
 	}
 	r := req.Clone(req.Context())
 	r.SetBasicAuth(login, password)
-	return r
+	return r, nil
+}
+
+// safeToRepeat: requests that may be sent again after the server closed
+// the connection without an answer (io.EOF: sogod closes it after every
+// response without saying Connection: close, and a request sent on it
+// meanwhile is lost). Reads are; a PUT or DELETE is when it is
+// conditional: if the first attempt did land, the second gets 412 and
+// the caller reads the object again.
+func safeToRepeat(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, "PROPFIND", "REPORT":
+		return true
+	case http.MethodPut, http.MethodDelete:
+		return req.Header.Get("If-Match") != "" || req.Header.Get("If-None-Match") != ""
+	}
+	return false
 }
 
 // rewind gives the request for one attempt, with a fresh body after the first.

@@ -1,27 +1,31 @@
 package caldav_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mms-project/mms/batch/caldav"
-	"github.com/mms-project/mms/internal/radicale"
+	"github.com/mms-project/mms/internal/davserver"
 )
 
 // from is the "now" of these tests: fixtures lie on both sides of it.
 var from = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
-func radicaleClient(t *testing.T, srv *radicale.Server, users ...string) *caldav.Client {
+func serverClient(t *testing.T, srv *davserver.Server, users ...string) *caldav.Client {
 	t.Helper()
 	var creds caldav.Credentials
 	for _, u := range users {
-		creds.Netrc = append(creds.Netrc, caldav.Machine{Name: "127.0.0.1", Login: u, Password: radicale.Password(u)})
+		creds.Netrc = append(creds.Netrc, caldav.Machine{Name: "127.0.0.1", Login: u, Password: davserver.Password(u)})
 	}
 	c, err := caldav.New(caldav.Options{Credentials: creds})
 	if err != nil {
@@ -42,14 +46,46 @@ func base(href string) string { return href[strings.LastIndexByte(href, '/')+1:]
 
 func lines(data []byte) []string { return strings.Split(string(data), "\r\n") }
 
-func TestRadicale(t *testing.T) {
-	srv := radicale.Start(t)
+// fold folds one content line at 75 octets, never inside a UTF-8
+// character, and ends it with CRLF.
+func fold(line string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range line {
+		w := utf8.RuneLen(r)
+		if n+w > 75 {
+			b.WriteString("\r\n ")
+			n = 1
+		}
+		b.WriteRune(r)
+		n += w
+	}
+	return b.String() + "\r\n"
+}
+
+// unfolded is the content lines of data, folds joined.
+func unfolded(data []byte) []string {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\n ", ""), "\n\t", "")
+	return strings.Split(s, "\n")
+}
+
+// TestServers is the conformance suite: the same tests against every
+// kind of CalDAV server (internal/davserver), each skipped with a message
+// when its server cannot be had (failed under CI=true).
+func TestServers(t *testing.T) {
+	for _, kind := range davserver.Kinds {
+		t.Run(kind, func(t *testing.T) { conformance(t, davserver.Start(t, kind)) })
+	}
+}
+
+func conformance(t *testing.T, srv *davserver.Server) {
 	ctx := context.Background()
 
 	t.Run("discovery from the server root", func(t *testing.T) {
 		// "0000-" sorts before any calendar other tests may give erin.
 		cal := srv.MakeCalendar(t, "erin", "0000-default")
-		c := radicaleClient(t, srv, "erin")
+		c := serverClient(t, srv, "erin")
 		got, err := c.Resolve(ctx, srv.UserURL("erin"))
 		if err != nil {
 			t.Fatal(err)
@@ -57,8 +93,10 @@ func TestRadicale(t *testing.T) {
 		if got != cal {
 			t.Errorf("Resolve(root) = %s, want %s", got, cal)
 		}
-		if got, err := c.Resolve(ctx, srv.UserURL("erin")+".well-known/caldav"); err != nil || got != cal {
-			t.Errorf("Resolve(/.well-known/caldav) = %s, %v; want %s", got, err, cal)
+		if srv.WellKnown {
+			if got, err := c.Resolve(ctx, srv.UserURL("erin")+".well-known/caldav"); err != nil || got != cal {
+				t.Errorf("Resolve(/.well-known/caldav) = %s, %v; want %s", got, err, cal)
+			}
 		}
 		if got, err := c.Resolve(ctx, cal); err != nil || got != cal {
 			t.Errorf("Resolve(collection) = %s, %v", got, err)
@@ -68,7 +106,7 @@ func TestRadicale(t *testing.T) {
 	t.Run("fetch from now returns whole series begun in the past", func(t *testing.T) {
 		cal := srv.MakeCalendar(t, "alice", "fetch")
 		srv.Load(t, "alice", cal, fixtures(t)...)
-		c := radicaleClient(t, srv, "alice")
+		c := serverClient(t, srv, "alice")
 		objs, bad, err := c.Fetch(ctx, cal, from)
 		if err != nil || len(bad) != 0 {
 			t.Fatalf("Fetch: %v %v", err, bad)
@@ -99,7 +137,7 @@ func TestRadicale(t *testing.T) {
 	t.Run("conditional put keeps the unchanged lines", func(t *testing.T) {
 		cal := srv.MakeCalendar(t, "bob", "put")
 		href := srv.Put(t, "bob", cal, "weekly.ics", mustRead(t, "testdata/radicale/weekly.ics"))
-		c := radicaleClient(t, srv, "bob")
+		c := serverClient(t, srv, "bob")
 		before, err := c.Get(ctx, href)
 		if err != nil {
 			t.Fatal(err)
@@ -121,6 +159,15 @@ func TestRadicale(t *testing.T) {
 			t.Errorf("Put returned %s; before %s, after %s", etag, before.ETag, after.ETag)
 		}
 		b, a := lines(before.Data), lines(after.Data)
+		if srv.Reorders { // the same lines, in another order
+			b, a = unfolded(before.Data), unfolded(after.Data)
+			slices.Sort(b)
+			slices.Sort(a)
+			for i := range b {
+				b[i] = strings.Replace(b[i], old, new, 1)
+			}
+			slices.Sort(b)
+		}
 		if len(a) != len(b) {
 			t.Fatalf("%d lines before, %d after:\n%s", len(b), len(a), after.Data)
 		}
@@ -131,10 +178,75 @@ func TestRadicale(t *testing.T) {
 		}
 	})
 
+	t.Run("non-BMP characters at every fold position read back whole, or are put back", func(t *testing.T) {
+		cal := srv.MakeCalendar(t, "alice", "emoji")
+		c := serverClient(t, srv, "alice")
+		orig := mustRead(t, "testdata/radicale/future.ics")
+		for k := 0; k < 4; k++ {
+			name := "emoji" + strconv.Itoa(k) + ".ics"
+			uid := "UID:future-" + strconv.Itoa(k) + "@mms.test"
+			href := srv.Put(t, "alice", cal, name, bytes.Replace(orig, []byte("UID:future@mms.test"), []byte(uid), 1))
+			before, err := c.Get(ctx, href)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// the emoji's 4 octets end at, and straddle, the 75-octet fold
+			text := strings.Repeat("x", 75-len("DESCRIPTION:")-4+k) + "🎉 Teams 𝄞 " + strings.Repeat("y", 60) + "😀"
+			edited := strings.Replace(string(before.Data), "SUMMARY:", fold("DESCRIPTION:"+text)+"SUMMARY:", 1)
+			etag, err := c.Put(ctx, href, []byte(edited), before.ETag)
+			if err != nil {
+				t.Errorf("fold offset %d: Put: %v", k, err)
+				continue
+			}
+			_, err = c.ReadBack(ctx, href, etag, before.Data, func(b []byte) error {
+				if !slices.Contains(unfolded(b), "DESCRIPTION:"+text) {
+					return errors.New("the new DESCRIPTION is not there")
+				}
+				return nil
+			})
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, caldav.ErrReadBack) || !srv.StoresNull {
+				t.Errorf("fold offset %d: ReadBack: %v", k, err)
+				continue
+			}
+			t.Logf("fold offset %d: %v", k, err) // SOGo 5.8's "(null)", restored
+			now, err := c.Get(ctx, href)
+			if err != nil || !slices.Equal(unfolded(now.Data), unfolded(before.Data)) {
+				t.Errorf("fold offset %d: not restored: %q %v", k, now.Data, err)
+			}
+		}
+	})
+
+	t.Run("repeated writes on kept-alive connections all land", func(t *testing.T) {
+		// sogod closes each connection after its answer without saying so;
+		// the lost request is hit only now and then here (closed_test.go
+		// provokes it every time)
+		cal := srv.MakeCalendar(t, "carol", "repeat")
+		href := srv.Put(t, "carol", cal, "future.ics", mustRead(t, "testdata/radicale/future.ics"))
+		c := serverClient(t, srv, "carol")
+		for i := 0; i < 15; i++ {
+			obj, err := c.Get(ctx, href)
+			if err != nil {
+				t.Fatalf("GET %d: %v", i, err)
+			}
+			summary := "SUMMARY:Planning 2027 (" + strconv.Itoa(i) + ")"
+			edited := regexp.MustCompile(`SUMMARY:[^\r\n]*`).ReplaceAllString(string(obj.Data), summary)
+			if _, err := c.Put(ctx, href, []byte(edited), obj.ETag); err != nil {
+				t.Fatalf("PUT %d: %v", i, err)
+			}
+		}
+		last, err := c.Get(ctx, href)
+		if err != nil || !strings.Contains(string(last.Data), "SUMMARY:Planning 2027 (14)") {
+			t.Errorf("last write not there: %q %v", last.Data, err)
+		}
+	})
+
 	t.Run("a meeting edited meanwhile is not overwritten", func(t *testing.T) {
 		cal := srv.MakeCalendar(t, "carol", "race")
 		href := srv.Put(t, "carol", cal, "future.ics", mustRead(t, "testdata/radicale/future.ics"))
-		c := radicaleClient(t, srv, "carol")
+		c := serverClient(t, srv, "carol")
 		objs, _, err := c.Fetch(ctx, cal, from)
 		if err != nil || len(objs) != 1 {
 			t.Fatalf("Fetch: %v", err)
@@ -153,14 +265,24 @@ func TestRadicale(t *testing.T) {
 	})
 
 	t.Run("wrong password and someone else's calendar are ErrAuth", func(t *testing.T) {
+		if !srv.Auth {
+			t.Skipf("%s has no authentication of its own", srv.Kind)
+		}
 		cal := srv.MakeCalendar(t, "dave", "private")
+		srv.Put(t, "dave", cal, "future.ics", mustRead(t, "testdata/radicale/future.ics"))
 		c, _ := caldav.New(caldav.Options{Credentials: caldav.Credentials{User: "dave", Password: "wrong"}})
 		if _, _, err := c.Fetch(ctx, cal, from); !errors.Is(err, caldav.ErrAuth) || !strings.Contains(err.Error(), "/dave/") {
 			t.Errorf("wrong password: %v, want ErrAuth naming the URL", err)
 		}
-		other := radicaleClient(t, srv, "alice")
-		if _, _, err := other.Fetch(ctx, strings.Replace(cal, "dave@", "alice@", 1), from); !errors.Is(err, caldav.ErrAuth) {
-			t.Errorf("alice reading dave's calendar: %v, want ErrAuth", err)
+		other := serverClient(t, srv, "alice")
+		if srv.OthersRead {
+			return
+		}
+		objs, bad, err := other.Fetch(ctx, strings.Replace(cal, "dave@", "alice@", 1), from)
+		var se *caldav.StatusError
+		hidden := srv.HidesOthers && errors.As(err, &se) && se.Code == 404
+		if !errors.Is(err, caldav.ErrAuth) && !hidden {
+			t.Errorf("alice reading dave's calendar: %d objects, %v, %v; want ErrAuth", len(objs), bad, err)
 		}
 	})
 }

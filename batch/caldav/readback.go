@@ -1,0 +1,78 @@
+package caldav
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/mms-project/mms/ics"
+)
+
+// ErrReadBack matches (errors.Is) a write the server acknowledged but did
+// not keep: what it gives back does not parse as iCalendar, or lacks what
+// was written (SOGo 5.8 answers 204 to some writes and stores "(null)").
+var ErrReadBack = errors.New("caldav: the server acknowledged the write but stores something else")
+
+// ReadBack checks a write that Put reported done: it GETs href and wants
+// an iCalendar object that parses and that check accepts (check gets the
+// stored bytes; it should look for the values written, not for exact
+// lines, since Radicale and SOGo re-serialise what they store). It
+// returns the object's entity tag as read.
+//
+// When the object does not pass, ReadBack puts original (the bytes read
+// before the write) back with If-Match on the entity tag it just read,
+// and returns an error matching ErrReadBack that quotes the start of the
+// server's answer and says whether the original was restored. etag is
+// the tag Put returned, used for the restore when the GET gives none. An
+// error reading the object back is returned as is (wrapped, naming the
+// URL), with nothing restored: what the server holds is unknown.
+func (c *Client) ReadBack(ctx context.Context, href, etag string, original []byte, check func(stored []byte) error) (string, error) {
+	req, err := newRequest(ctx, http.MethodGet, href, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "text/calendar")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("caldav: reading back %s after writing it: %w", redact(href), err)
+	}
+	data, err := readAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		if err == nil {
+			err = fmt.Errorf("expected 200 OK, got %s", resp.Status)
+		}
+		return "", fmt.Errorf("caldav: reading back %s after writing it: %w", redact(href), err)
+	}
+	now := quoteETag(resp.Header.Get("ETag"))
+	var bad error
+	if _, err := ics.Parse("what it returns", data); err != nil {
+		bad = fmt.Errorf("it does not parse: %w", err)
+	} else if err := check(data); err != nil {
+		bad = fmt.Errorf("it lacks what was written: %w", err)
+	}
+	if bad == nil {
+		if now == "" {
+			return c.etag(ctx, href)
+		}
+		return now, nil
+	}
+	if now == "" {
+		now = etag
+	}
+	answer := fmt.Sprintf("the server now returns %q", excerpt(data))
+	if _, err := c.Put(ctx, href, original, now); err != nil {
+		return "", fmt.Errorf("%w: %s: %s; %v; putting the original back failed too: %w", ErrReadBack, redact(href), answer, bad, err)
+	}
+	return "", fmt.Errorf("%w: %s: %s; %v; the original was put back", ErrReadBack, redact(href), answer, bad)
+}
+
+// excerpt is the start of a server's answer for a message.
+func excerpt(data []byte) string {
+	const n = 120
+	if len(data) > n {
+		return oneLine(string(data[:n])) + "…"
+	}
+	return oneLine(string(data))
+}
