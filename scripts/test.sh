@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
-# Everything CI runs (make test): vet, every test (SQLite and PostgreSQL), short fuzzing.
+# Everything CI runs (make test): vet, every test (SQLite and PostgreSQL, every
+# CalDAV server, Postfix, headless Chromium), short fuzzing. Each server is
+# installed with apt-get when missing, started on 127.0.0.1 by its own script
+# below, and stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+servers="postgres radicale xandikos davical sogo cyrus postfix"
+stop_all() {
+	for s in $servers; do scripts/$s.sh stop >/dev/null 2>&1 || true; done
+}
+trap stop_all EXIT
 
 echo "== go vet"
 go vet ./...
 
-echo "== servers: PostgreSQL for the state store suite (installed if missing)"
-scripts/postgres.sh stop >/dev/null 2>&1 || true
-eval "$(scripts/postgres.sh start)"
-trap 'scripts/postgres.sh stop >/dev/null 2>&1 || true; scripts/cyrus.sh stop >/dev/null 2>&1 || true; scripts/radicale.sh stop >/dev/null 2>&1 || true' EXIT
+for s in $servers; do
+	echo "== servers: $s (installed if missing)"
+	scripts/$s.sh stop >/dev/null 2>&1 || true
+	eval "$(scripts/$s.sh start)"
+done
 
-echo "== servers: Radicale for the CalDAV tests (installed if missing)"
-scripts/radicale.sh stop >/dev/null 2>&1 || true
-eval "$(scripts/radicale.sh start)"
-
-echo "== servers: Cyrus IMAP for --send server scheduling (installed if missing)"
-scripts/cyrus.sh stop >/dev/null 2>&1 || true
-eval "$(scripts/cyrus.sh start)"
+echo "== browser: headless Chromium for the HTML preview (installed if missing)"
+eval "$(scripts/chromium.sh)"
 
 echo "== go test"
 go test -count=1 -timeout 12m ./...
