@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/mms-project/mms/internal/davtest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -46,7 +47,7 @@ func BenchmarkDAVRun(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	objs := splitObjects(b, data)
+	objs := davtest.SplitObjects(b, data)
 	names := make([]string, 0, len(objs))
 	for n := range objs {
 		names = append(names, n)
@@ -78,7 +79,7 @@ func BenchmarkDAVRun(b *testing.B) {
 				meter := &waitMeter{base: http.DefaultTransport}
 				o := RunOptions{Users: filepath.Join(dir, "users.csv"), Changes: filepath.Join(dir, "changes.csv"), Out: filepath.Join(dir, "out"),
 					Report: filepath.Join(dir, "r.csv"), Now: demoNow, DB: filepath.Join(dir, "mms.db"), Workers: workers, Send: "none",
-					CalDAVRequests: workers, CalDAVHTTP: &http.Client{Transport: meter}, Getenv: netrcEnv(b, nil, "alice")}
+					CalDAVRequests: workers, CalDAVHTTP: &http.Client{Transport: meter}, Getenv: davtest.NetrcEnv(b, nil, "alice")}
 				b.StartTimer()
 				start := time.Now()
 				sum, err := Run(context.Background(), o)

@@ -3,6 +3,7 @@ package batch
 import (
 	"errors"
 	"fmt"
+	"github.com/mms-project/mms/batch/migrate"
 	"net/http"
 	"net/url"
 	"os"
@@ -41,7 +42,8 @@ type RunOptions struct {
 	Events     func(Event)
 	Clock      func() time.Time // the run's time when Now is zero; time.Now when nil
 
-	// CalDAVRequests, SMTPSessions, CalDAVHTTP and Getenv: see Tuning.
+	// CalDAVRequests, SMTPSessions, CalDAVHTTP, Getenv and Phase: see Tuning.
+	Phase          func(Phase) (end func())
 	CalDAVRequests int
 	SMTPSessions   int
 	CalDAVHTTP     *http.Client
@@ -101,7 +103,7 @@ func (o *RunOptions) validateSend() error {
 // a CalDAV server can schedule the update; a file user would get none.
 // CalDAV credentials that cannot be read are refused too.
 func (o *RunOptions) checkUsers(users []input.User) error {
-	if slices.ContainsFunc(users, func(u input.User) bool { return isURL(u.Calendar) }) {
+	if slices.ContainsFunc(users, func(u input.User) bool { return migrate.IsCalDAV(u.Calendar) }) {
 		if _, err := caldav.LoadCredentials(o.tuning().withDefaults().Getenv); err != nil {
 			return fmt.Errorf("the users file lists CalDAV calendars, but their credentials cannot be read: %w", err)
 		}
@@ -111,7 +113,7 @@ func (o *RunOptions) checkUsers(users []input.User) error {
 	}
 	var files []string
 	for _, u := range users {
-		if !isURL(u.Calendar) {
+		if !migrate.IsCalDAV(u.Calendar) {
 			files = append(files, u.Email)
 		}
 	}
@@ -162,11 +164,37 @@ type Tuning struct {
 	// Getenv reads the credentials (MMS_CALDAV_USER/PASSWORD, NETRC, HOME,
 	// MMS_SMTP_USER/PASSWORD); nil: os.Getenv.
 	Getenv func(string) string
+	// Phase, when set, is called as a phase of the run begins; the func it
+	// returns is called as the phase ends. The command sets the process's
+	// memory policy there (the library never does).
+	Phase func(Phase) (end func())
+}
+
+// Phase is a part of a run with a use of memory of its own (see
+// Tuning.Phase).
+type Phase int
+
+const (
+	// PhaseWork: users are migrated; much garbage, little kept.
+	PhaseWork Phase = iota + 1
+	// PhaseReport: the report is written from the store; large buffers.
+	PhaseReport
+)
+
+// enter begins phase p and returns what ends it.
+func (t Tuning) enter(p Phase) func() {
+	if t.Phase == nil {
+		return func() {}
+	}
+	if end := t.Phase(p); end != nil {
+		return end
+	}
+	return func() {}
 }
 
 func (o RunOptions) tuning() Tuning {
 	return Tuning{Workers: o.Workers, Lease: o.Lease, RetryDelay: o.RetryDelay, Events: o.Events,
-		CalDAVRequests: o.CalDAVRequests, SMTPSessions: o.SMTPSessions, CalDAVHTTP: o.CalDAVHTTP, Getenv: o.Getenv}
+		CalDAVRequests: o.CalDAVRequests, SMTPSessions: o.SMTPSessions, CalDAVHTTP: o.CalDAVHTTP, Getenv: o.Getenv, Phase: o.Phase}
 }
 
 func (t Tuning) withDefaults() Tuning {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/mms-project/mms/batch/migrate"
 	"io"
 	"net"
 	"net/mail"
@@ -31,7 +32,7 @@ type relay struct {
 	Mail  func(tx int) error          // nil accepts every transaction; tx counts from 1
 	mu    sync.Mutex
 	tx    int
-	got   map[string][]string // Message-Id -> recipients, per arrival
+	got   map[string][]string // migrate.Message-Id -> recipients, per arrival
 	count map[string]int
 }
 
@@ -162,13 +163,13 @@ func TestSMTPRefusals(t *testing.T) {
 	noted := 0
 	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
 		switch {
-		case m.UserID == "user00001@contoso.com" && m.Outcome != Skipped:
-			if m.Outcome != Failed || !strings.Contains(m.Reason, "550 mailbox unavailable") {
+		case m.UserID == "user00001@contoso.com" && m.Outcome != migrate.Skipped:
+			if m.Outcome != migrate.Failed || !strings.Contains(m.Reason, "550 mailbox unavailable") {
 				t.Errorf("user00001 %s: %s %q, want failed with the relay's answer", m.UID, m.Outcome, m.Reason)
 			}
-		case m.Outcome == Updated && strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550 no such user"):
+		case m.Outcome == migrate.Updated && strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550 no such user"):
 			noted++
-		case m.Outcome == Failed:
+		case m.Outcome == migrate.Failed:
 			t.Errorf("%s %s failed: %s", m.UserID, m.UID, m.Reason)
 		}
 	}
@@ -192,7 +193,7 @@ func TestSMTPAuthStopsTheRun(t *testing.T) {
 	env := map[string]string{"MMS_SMTP_USER": "mms", "MMS_SMTP_PASSWORD": "wrong"}
 	o.Getenv = func(k string) string { return env[k] }
 	_, err := Run(context.Background(), o)
-	if err == nil || !StopsRun(err) || !strings.Contains(err.Error(), "MMS_SMTP_USER and MMS_SMTP_PASSWORD") || !errors.Is(err, smtp.ErrAuth) {
+	if err == nil || !migrate.StopsRun(err) || !strings.Contains(err.Error(), "MMS_SMTP_USER and MMS_SMTP_PASSWORD") || !errors.Is(err, smtp.ErrAuth) {
 		t.Fatalf("Run with wrong credentials: %v; want the run stopped, naming the credentials", err)
 	}
 	env["MMS_SMTP_PASSWORD"] = "right"
@@ -249,8 +250,8 @@ func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileCalendars{Dir: filepath.Join(o.Out, "calendars")},
-		Mailer: SMTPMailer{Sender: s, URL: "smtp://" + r.Addr}, Journal: &Journal{Store: st, BatchID: b.ID}}
+	w := &migrate.Worker{Now: demoNow, Stamp: demoNow, Calendars: migrate.FileCalendars{Dir: filepath.Join(o.Out, "calendars")},
+		Mailer: migrate.SMTPMailer{Sender: s, URL: "smtp://" + r.Addr}, Journal: &migrate.Journal{Store: st, BatchID: b.ID}}
 	// Updates go out a few at a time: the two deferred ones fail one
 	// attempt, or two when the first failure stops the second's start.
 	if n := workAll(t, st, b.ID, w); n != 2 && n != 3 {
@@ -269,7 +270,7 @@ func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 	// The refusal noted by the first attempt is still in the report.
 	ms, _ := st.UserMeetings(ctx, b.ID, "user00000@contoso.com")
 	for _, m := range ms {
-		if m.Outcome == Updated && !strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550") {
+		if m.Outcome == migrate.Updated && !strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550") {
 			t.Errorf("meeting %s: reason %q, want the refusal of guest001", m.UID, m.Reason)
 		}
 	}

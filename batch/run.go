@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mms-project/mms/batch/migrate"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -55,7 +56,7 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 	if err := work(ctx, st, b.ID, o.tuning()); err != nil {
 		return sum, err
 	}
-	return finish(ctx, st, b, o.Report, workStart, sum)
+	return finish(ctx, st, b, o.Report, workStart, sum, o.tuning())
 }
 
 // Enqueue is the first half of Run: it reads, decides and queues the
@@ -87,9 +88,11 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	set := o.settings()
-	if _, err := newWorker(store.Batch{DryRun: o.DryRun}, set, nil); err != nil { // refuse what no user could do
+	w, err := migrate.New(set.config(store.Batch{DryRun: o.DryRun}, nil, o.tuning().withDefaults()))
+	if err != nil { // refuse what no user could do
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	w.Close()
 	fp, err := fingerprint(set, users)
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
@@ -193,7 +196,7 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 		case problems != "":
 			rec.State, rec.LastMessage = store.Failed, problems
 		case !d.Triggered:
-		case !isURL(d.User.Calendar) && outputs[d.User.Email] == "":
+		case !migrate.IsCalDAV(d.User.Calendar) && outputs[d.User.Email] == "":
 			rec.State = store.Failed
 			rec.LastMessage = fmt.Sprintf("%s: another user's calendar is written as calendars/%s, and its path below the users file's folder is taken too; give each user a calendar file of its own name",
 				d.User.Calendar, filepath.Base(d.User.Calendar))
@@ -228,13 +231,9 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 	return records, sum
 }
 
-func isURL(s string) bool {
-	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
-}
-
-func assignment(d trigger.Decision) Assignment {
+func assignment(d trigger.Decision) migrate.Assignment {
 	m := d.Migration
-	return Assignment{
+	return migrate.Assignment{
 		User: d.User.Email, Aliases: d.User.Aliases, Mailbox: d.User.Mailbox, Calendar: d.User.Calendar,
 		MigrationType: m.MigrationType, Kinds: m.Kinds,
 		Change: ics.Change{

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/internal/davtest"
 	"io"
 	"net/http"
 	"net/url"
@@ -32,7 +34,7 @@ func cyrusMeeting(t *testing.T, srv cyrus.Server, org, att string, clientAgent b
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj := string(splitObjects(t, data)["m00.ics"])
+	obj := string(davtest.SplitObjects(t, data)["m00.ics"])
 	var b [8]byte
 	rand.Read(b[:])
 	uid = "mms-sched-" + hex.EncodeToString(b[:])
@@ -223,7 +225,7 @@ func TestClientSchedulingOnCyrus(t *testing.T) {
 			t.Errorf("%d messages in the outbox, %d invites; want none (the server sent it), 1", len(eml), sum.Invites)
 		}
 		ms := batchMeetings(t, o.DB, sum.BatchID)
-		if len(ms) != 1 || ms[0].Outcome != Updated || !strings.Contains(ms[0].Reason, "update left to the CalDAV server, which scheduled this meeting before") {
+		if len(ms) != 1 || ms[0].Outcome != migrate.Updated || !strings.Contains(ms[0].Reason, "update left to the CalDAV server, which scheduled this meeting before") {
 			t.Errorf("rows %+v; want one updated, saying the server sent the update", ms)
 		}
 	})

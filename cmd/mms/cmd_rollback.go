@@ -34,7 +34,7 @@ func rollbackCommand(out io.Writer) *cli.Command {
 				return err
 			}
 			rb, err := batch.Rollback(ctx, batch.RollbackOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"), User: cmd.String("user"),
-				Now: now, Send: cmd.String("send"), Report: cmd.String("report")})
+				Now: now, Send: cmd.String("send"), Report: cmd.String("report"), Tuning: batch.Tuning{Phase: memoryPhase}})
 			if err != nil {
 				return err
 			}

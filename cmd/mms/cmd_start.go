@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/mms-project/mms/batch/migrate"
 	"io"
 	"time"
 
@@ -43,7 +44,7 @@ func startCommand(out io.Writer) *cli.Command {
 			if cmd.String("user") == "" && cmd.String("users") != "" {
 				return startBatch(ctx, cmd, out)
 			}
-			src, err := batch.ParseSource(cmd.String("source-meeting-type"))
+			src, err := migrate.ParseSource(cmd.String("source-meeting-type"))
 			if err != nil {
 				return err
 			}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 )
@@ -47,15 +46,6 @@ func exitCode(ctx context.Context, err error) int {
 	default:
 		fmt.Fprintln(os.Stderr, "mms:", err)
 		return exitInput
-	}
-}
-
-// tuneGC sets a soft limit on the memory the collector lets the heap
-// grow to, unless GOMEMLIMIT says otherwise; batch.work collects less often
-// than Go's default while users are migrated, and the limit bounds that.
-func tuneGC() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(160 << 20)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 	"io"
 	"os"
 	"path/filepath"
@@ -55,7 +56,7 @@ func fingerprint(s Settings, users []input.User) (string, error) {
 		fmt.Fprintf(h, "%s\x00%s\x00", f, sum)
 	}
 	for _, u := range users { // a calendar exported again makes another batch
-		if isURL(u.Calendar) {
+		if migrate.IsCalDAV(u.Calendar) {
 			continue
 		}
 		if fi, err := os.Stat(u.Calendar); err == nil {
