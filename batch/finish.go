@@ -35,24 +35,16 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 	// The users are summed as they are read, for the report or, without
 	// one, on their own: a batch's rows are never all held at once.
 	users := func(yield func(report.User) error) error {
-		n := 0
-		sum.Failed, sum.Updated, sum.Invites, sum.Triggered = 0, 0, 0, 0
+		var counted Summary
 		err := st.EachUser(ctx, store.Filter{BatchID: b.ID}, func(u store.User) error {
-			n++
-			if u.State == store.Failed {
-				sum.Failed++
-			}
-			if u.State != store.NotTriggered {
-				sum.Triggered++
-			}
-			sum.Updated += u.SucceededMeeting
-			sum.Invites += u.InvitesUpdate
+			counted.add(u)
 			return yield(report.User{UserID: u.UserID, State: u.State, MigrationType: u.MigrationType, TotalMeeting: u.TotalMeeting,
 				SucceededMeeting: u.SucceededMeeting, FailedMeeting: u.FailedMeeting, SkippedMeeting: u.SkippedMeeting, InvitesUpdate: u.InvitesUpdate,
 				RetryCount: u.RetryCount, LastMessage: u.LastMessage, CreateDate: u.CreatedAt, ModifiedDate: u.ModifiedAt, CorrelationID: u.CorrelationID})
 		})
+		sum.Failed, sum.Updated, sum.Invites, sum.Triggered = counted.Failed, counted.Updated, counted.Invites, counted.Triggered
 		if sum.Users == 0 {
-			sum.Users = n
+			sum.Users = counted.Users
 		}
 		return err
 	}

@@ -34,6 +34,20 @@ type Summary struct {
 	RowErrors []string  // rejected rows that belong to no user
 }
 
+// add counts one user's row into the summary; plan and finish both count
+// users here.
+func (s *Summary) add(u store.User) {
+	s.Users++
+	if u.State != store.NotTriggered {
+		s.Triggered++
+	}
+	if u.State == store.Failed {
+		s.Failed++
+	}
+	s.Updated += u.SucceededMeeting
+	s.Invites += u.InvitesUpdate
+}
+
 // ErrInput marks bad input: the run did not start.
 var ErrInput = errors.New("bad input")
 
@@ -220,13 +234,7 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 		records = append(records, store.User{UserID: user, State: store.Failed, LastMessage: strings.Join(failedBy[user], "; ")})
 	}
 	for _, rec := range records {
-		sum.Users++
-		if rec.State != store.NotTriggered {
-			sum.Triggered++
-		}
-		if rec.State == store.Failed {
-			sum.Failed++
-		}
+		sum.add(rec)
 	}
 	return records, sum
 }
