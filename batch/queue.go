@@ -57,9 +57,9 @@ func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error 
 		return migrate.Result(a, out, w.DryRun), nil
 	})
 	if cause := context.Cause(ctx); migrate.StopsRun(cause) {
-		return cause
+		return unavailable(cause)
 	}
-	return err
+	return unavailable(err)
 }
 
 // workerCache makes one Worker per batch, from the batch's settings.

@@ -51,6 +51,34 @@ func (s *Summary) add(u store.User) {
 // ErrInput marks bad input: the run did not start.
 var ErrInput = errors.New("bad input")
 
+// ErrUnavailable marks a run that could not go on: the state store, a
+// server or the mail relay could not be reached or refused us. What was
+// done stands; the same command, started again once it is fixed, resumes.
+var ErrUnavailable = errors.New("could not run")
+
+// unavailable marks err with ErrUnavailable, its message unchanged.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, ErrInput) || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return kindError{kind: ErrUnavailable, err: err}
+}
+
+// kindError is err, which errors.Is also finds to be of kind.
+type kindError struct{ kind, err error }
+
+func (e kindError) Error() string   { return e.err.Error() }
+func (e kindError) Unwrap() []error { return []error{e.kind, e.err} }
+
+// openStore opens the state store; failing that, the run could not run.
+func openStore(ctx context.Context, dsn string) (*store.Store, error) {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return st, nil
+}
+
 // Run is one batch, start to finish: read, decide, queue, work, report.
 // When the state store holds an unfinished batch made from the same inputs
 // and options (the run was killed), Run finishes that batch instead of
@@ -63,7 +91,7 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 	defer st.Close()
 	left, err := st.Left(ctx, b.ID)
 	if err != nil {
-		return sum, err
+		return sum, unavailable(err)
 	}
 	o.Events(Event{Kind: BatchStarted, BatchID: b.ID, Total: left, Resumed: sum.Resumed})
 	workStart := time.Now()
@@ -111,14 +139,14 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	st, err := store.Open(ctx, o.DB)
+	st, err := openStore(ctx, o.DB)
 	if err != nil {
 		return nil, b, Summary{}, err
 	}
 	b, sum, err := planOrResume(ctx, st, *o, set, fp, users, changes, rowErrs)
 	if err != nil {
 		st.Close()
-		return nil, b, sum, err
+		return nil, b, sum, unavailable(err)
 	}
 	return st, b, sum, nil
 }

@@ -81,7 +81,7 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	if err := o.Validate(); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	st, err := store.Open(ctx, o.DB)
+	st, err := openStore(ctx, o.DB)
 	if err != nil {
 		return Started{}, err
 	}

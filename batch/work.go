@@ -20,7 +20,7 @@ type WorkOptions struct {
 // batch with no user left (its report written, when it has one) and sums
 // each up. Other processes may work the same batches at the same time.
 func Work(ctx context.Context, o WorkOptions) ([]Summary, error) {
-	st, err := store.Open(ctx, o.DB)
+	st, err := openStore(ctx, o.DB)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func newApp(out, errOut io.Writer) *cli.Command {
 		Description: "mms reads a users file and a changes file, finds every future meeting each triggered user organises,\n" +
 			"replaces its Skype or Teams join block with the user's new details, sends one update per meeting,\n" +
 			"and writes a report of every outcome. Start with a dry run:\n\n" +
-			"   mms run --users users.csv --changes changes.csv --report report.xlsx --dry-run",
+			"   mms run --users users.csv --changes changes.csv --report report.xlsx --dry-run\n\n" + exitCodesHelp,
 		Writer:         out,
 		ErrWriter:      errOut,
 		ExitErrHandler: func(context.Context, *cli.Command, error) {}, // main maps errors to exit codes
