@@ -50,8 +50,30 @@ type RunOptions struct {
 	Getenv         func(string) string
 }
 
-// Validate checks the options before anything is opened, and fills defaults.
-func (o *RunOptions) Validate() error {
+// WithDefaults is o with every unset option given its default; Validate
+// checks the result.
+func (o RunOptions) WithDefaults() RunOptions {
+	if o.Send == "" {
+		o.Send = "outbox"
+	}
+	if o.Workers == 0 {
+		o.Workers = runtime.NumCPU()
+	}
+	if o.DB == "" {
+		o.DB = "mms.db"
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.Events == nil {
+		o.Events = func(Event) {}
+	}
+	return o
+}
+
+// Validate checks the options before anything is opened; it changes
+// nothing. Run applies WithDefaults first, then Validate, once.
+func (o RunOptions) Validate() error {
 	var problems []string
 	need := func(v, flag, hint string) {
 		if strings.TrimSpace(v) == "" {
@@ -67,7 +89,7 @@ func (o *RunOptions) Validate() error {
 	if r := strings.ToLower(o.Report); o.Report != "" && !strings.HasSuffix(r, ".xlsx") && !strings.HasSuffix(r, ".csv") {
 		problems = append(problems, fmt.Sprintf("--report %s: use a name ending in .xlsx or .csv", o.Report))
 	}
-	if err := o.validateSend(); err != nil {
+	if err := validateSend(o.Send); err != nil {
 		problems = append(problems, err.Error())
 	}
 	if o.Lease < 0 {
@@ -80,23 +102,24 @@ func (o *RunOptions) Validate() error {
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))
 	}
-	o.defaults()
 	return nil
 }
 
-func (o *RunOptions) validateSend() error {
+// validateSend is the one check of a --send value ("" takes the default
+// or the batch's).
+func validateSend(send string) error {
 	switch {
-	case o.Send == "" || o.Send == "outbox" || o.Send == "none" || o.Send == "server":
+	case send == "" || send == "outbox" || send == "none" || send == "server":
 		return nil
-	case strings.HasPrefix(o.Send, "smtp://"):
-		u, err := url.Parse(o.Send)
+	case strings.HasPrefix(send, "smtp://"):
+		u, err := url.Parse(send)
 		if err != nil || u.Host == "" || u.Port() == "" {
-			return fmt.Errorf("--send %s: write smtp://host:port, e.g. smtp://relay.example.com:587", o.Send)
+			return fmt.Errorf("--send %s: write smtp://host:port, e.g. smtp://relay.example.com:587", send)
 		}
-		_, err = smtp.ParseURL(o.Send)
+		_, err = smtp.ParseURL(send)
 		return err
 	}
-	return fmt.Errorf("--send %s: use outbox, none, server or smtp://host:port", o.Send)
+	return fmt.Errorf("--send %s: use outbox, none, server or smtp://host:port", send)
 }
 
 // checkUsers refuses --send server when a user's calendar is a file: only
@@ -125,24 +148,6 @@ func (o *RunOptions) checkUsers(users []input.User) error {
 	}
 	return fmt.Errorf("--send server leaves delivery to the CalDAV server's scheduling, but the calendars of %s are files, whose attendees would get no update; "+
 		"use --send outbox or --send smtp://host:port, or run the CalDAV users (calendar http:// or https://) in a batch of their own", strings.Join(files, ", "))
-}
-
-func (o *RunOptions) defaults() {
-	if o.Send == "" {
-		o.Send = "outbox"
-	}
-	if o.Workers == 0 {
-		o.Workers = runtime.NumCPU()
-	}
-	if o.DB == "" {
-		o.DB = "mms.db"
-	}
-	if o.Clock == nil {
-		o.Clock = time.Now
-	}
-	if o.Events == nil {
-		o.Events = func(Event) {}
-	}
 }
 
 // Tuning is how a process works a queue, whatever the batch.

@@ -116,6 +116,7 @@ func Enqueue(ctx context.Context, o RunOptions) (Summary, error) {
 // and the batch to work.
 func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Summary, error) {
 	var b store.Batch
+	*o = o.WithDefaults()
 	if err := o.Validate(); err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}

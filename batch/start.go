@@ -49,8 +49,9 @@ type Started struct {
 	From    string // the batch whose rows were used; "" when read from files
 }
 
-// Validate checks the options before anything is opened.
-func (o *StartOptions) Validate() error {
+// Validate checks the options before anything is opened; it changes
+// nothing. Start applies WithDefaults first, then Validate, once.
+func (o StartOptions) Validate() error {
 	var problems []string
 	if strings.TrimSpace(o.User) == "" {
 		problems = append(problems, "--user is required (the organiser's e-mail address)")
@@ -63,21 +64,28 @@ func (o *StartOptions) Validate() error {
 	if o.Changes != "" && o.Users == "" {
 		problems = append(problems, "--changes needs --users (the user's row)")
 	}
-	if err := (&RunOptions{Send: o.Send}).validateSend(); err != nil {
+	if err := validateSend(o.Send); err != nil {
 		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))
 	}
+	return nil
+}
+
+// WithDefaults is o with its user's address in lower case and the clock
+// set; Validate checks the result.
+func (o StartOptions) WithDefaults() StartOptions {
 	o.User = strings.ToLower(strings.TrimSpace(o.User))
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	return nil
+	return o
 }
 
 // Start queues one user's migration in a batch of its own.
 func Start(ctx context.Context, o StartOptions) (Started, error) {
+	o = o.WithDefaults()
 	if err := o.Validate(); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
