@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/mms-project/mms/internal/davtest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mms-project/mms/internal/davtest"
 	"github.com/mms-project/mms/internal/radicale"
 )
 

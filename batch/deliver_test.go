@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/mms-project/mms/batch/migrate"
-	"github.com/mms-project/mms/internal/davtest"
 	"io"
 	"net/http"
 	"net/mail"
@@ -18,8 +16,10 @@ import (
 	"time"
 
 	"github.com/mms-project/mms/batch/caldav"
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
+	"github.com/mms-project/mms/internal/davtest"
 	"github.com/mms-project/mms/internal/radicale"
 	"github.com/mms-project/mms/internal/smtpsink"
 )

@@ -3,7 +3,6 @@ package batch
 import (
 	"errors"
 	"fmt"
-	"github.com/mms-project/mms/batch/migrate"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/smtp"
 )
 

@@ -1,10 +1,10 @@
 package batch
 
 import (
-	"github.com/mms-project/mms/batch/migrate"
 	"path/filepath"
 
 	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 )
 
 // outputNames gives each file user's rewritten calendar its name under

@@ -2,12 +2,12 @@ package batch
 
 import (
 	"fmt"
-	"github.com/mms-project/mms/batch/migrate"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/report"
 )
 

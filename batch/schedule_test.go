@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
-	"github.com/mms-project/mms/batch/migrate"
-	"github.com/mms-project/mms/internal/davtest"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/internal/cyrus"
+	"github.com/mms-project/mms/internal/davtest"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
 

@@ -5,12 +5,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/mms-project/mms/batch/input"
-	"github.com/mms-project/mms/batch/migrate"
 	"io"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 )
 
 // Settings are the options a batch keeps in the state store: what its

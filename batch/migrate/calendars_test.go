@@ -3,7 +3,6 @@ package migrate
 import (
 	"context"
 	"errors"
-	"github.com/mms-project/mms/internal/davtest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/internal/davtest"
 	"github.com/mms-project/mms/internal/radicale"
 )
 

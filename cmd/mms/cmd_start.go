@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/mms-project/mms/batch/migrate"
 	"io"
 	"time"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/migrate"
 )
 
 func startCommand(out io.Writer) *cli.Command {
