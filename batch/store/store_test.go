@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
+	"github.com/mms-project/mms/internal/pgtest"
 	"github.com/mms-project/mms/report"
 )
 
@@ -34,48 +32,8 @@ func TestSQLite(t *testing.T) {
 // names (scripts/postgres.sh start prints one), each test in a schema of
 // its own.
 func TestPostgres(t *testing.T) {
-	dsn := os.Getenv("MMS_TEST_POSTGRES")
-	if dsn == "" {
-		msg := `MMS_TEST_POSTGRES is empty; start a server with: eval "$(scripts/postgres.sh start)"`
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	exercise(t, func(t *testing.T) string { return postgresSchema(t, dsn) })
-}
-
-// postgresSchema creates a schema, dropped after the test, and returns dsn
-// with search_path set to it.
-func postgresSchema(t *testing.T, dsn string) string {
-	ctx := context.Background()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "mms_test_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("MMS_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Error(err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
+	dsn := pgtest.Server(t)
+	exercise(t, func(t *testing.T) string { return pgtest.Schema(t, dsn) })
 }
 
 func exercise(t *testing.T, fresh func(t *testing.T) string) {
@@ -993,8 +951,8 @@ func testResumableBatches(t *testing.T, dsn string) {
 func TestOneOpenBatchPerFingerprint(t *testing.T) {
 	ctx := context.Background()
 	engines := map[string]string{"sqlite": filepath.Join(t.TempDir(), "mms.db")}
-	if dsn := os.Getenv("MMS_TEST_POSTGRES"); dsn != "" {
-		engines["postgres"] = postgresSchema(t, dsn)
+	if dsn := pgtest.Optional(t); dsn != "" {
+		engines["postgres"] = dsn
 	}
 	for name, dsn := range engines {
 		s := open(t, dsn)
