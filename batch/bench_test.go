@@ -77,9 +77,8 @@ func BenchmarkDAVRun(b *testing.B) {
 				os.WriteFile(filepath.Join(dir, "users.csv"), ufile.Bytes(), 0o644)
 				os.WriteFile(filepath.Join(dir, "changes.csv"), cfile.Bytes(), 0o644)
 				meter := &waitMeter{base: http.DefaultTransport}
-				o := RunOptions{Users: filepath.Join(dir, "users.csv"), Changes: filepath.Join(dir, "changes.csv"), Out: filepath.Join(dir, "out"),
-					Report: filepath.Join(dir, "r.csv"), Now: demoNow, DB: filepath.Join(dir, "mms.db"), Workers: workers, Send: "none",
-					CalDAVRequests: workers, CalDAVHTTP: &http.Client{Transport: meter}, Getenv: davtest.NetrcEnv(b, nil, "alice")}
+				o := RunOptions{Users: filepath.Join(dir, "users.csv"), Changes: filepath.Join(dir, "changes.csv"), Out: filepath.Join(dir, "out"), Report: filepath.Join(dir, "r.csv"),
+					Now: demoNow, DB: filepath.Join(dir, "mms.db"), Send: "none", Tuning: Tuning{Workers: workers, CalDAVRequests: workers, CalDAVHTTP: &http.Client{Transport: meter}, Getenv: davtest.NetrcEnv(b, nil, "alice")}}
 				b.StartTimer()
 				start := time.Now()
 				sum, err := Run(context.Background(), o)

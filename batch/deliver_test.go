@@ -181,9 +181,7 @@ func TestRunCalDAVAndFiles(t *testing.T) {
 		})
 	}
 	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
-		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 4, Send: "smtp://" + sink.Addr,
-		RetryDelay: func(int) time.Duration { return time.Millisecond },
-		CalDAVHTTP: &http.Client{Transport: h}, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Send: "smtp://" + sink.Addr, Tuning: Tuning{Workers: 4, RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -307,8 +305,7 @@ func TestDAVFaults(t *testing.T) {
 	netrc, _ := os.ReadFile(getenv("NETRC"))
 	os.WriteFile(getenv("NETRC"), append(netrc, "machine 127.0.0.1 login alice password wrong\n"...), 0o600)
 	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
-		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 2, Send: "none",
-		RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: getenv}
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Send: "none", Tuning: Tuning{Workers: 2, RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: getenv}}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -419,8 +416,8 @@ func TestDAVBadObjectAndDryRun(t *testing.T) {
 		return nil
 	}
 	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
-		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 2, Send: "none", DryRun: true,
-		RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Send: "none", DryRun: true,
+		Tuning: Tuning{Workers: 2, RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}}
 	before := b.server(t)
 	sum, err := Run(context.Background(), o)
 	if err != nil {
@@ -473,8 +470,7 @@ func TestDAVKeepsChanging(t *testing.T) {
 		srv.Put(t, "alice", coll, "m02.ics", []byte(strings.Replace(original, "PRIORITY:5", fmt.Sprintf("PRIORITY:%d", edits), 1)))
 	}}
 	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
-		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 2, Send: "none",
-		RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Send: "none", Tuning: Tuning{Workers: 2, RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

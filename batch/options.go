@@ -26,28 +26,15 @@ type RunOptions struct {
 	Now     time.Time // zero: the current time
 	DryRun  bool
 	Send    string // "outbox" (default), "none", "smtp://host:port", "server"
-	Workers int    // zero: number of CPUs
 	DB      string // SQLite file or postgres:// URL
 	// Again makes a new batch even when one of the same inputs and options
 	// finished; without it, that batch's failed users are tried again and
 	// nothing else is redone.
 	Again bool
-	// Lease is how long a worker process on another host may go silent
-	// before the users it was migrating are taken again (a process on this
-	// host that is gone is noticed at once); zero: 30 s.
-	Lease time.Duration
-	// RetryDelay is the wait after failed attempt n; nil: 2^n s, at most
-	// 5 min (store.DefaultRetryDelay).
-	RetryDelay func(attempt int) time.Duration
-	Events     func(Event)
-	Clock      func() time.Time // the run's time when Now is zero; time.Now when nil
-
-	// CalDAVRequests, SMTPSessions, CalDAVHTTP, Getenv and Phase: see Tuning.
-	Phase          func(Phase) (end func())
-	CalDAVRequests int
-	SMTPSessions   int
-	CalDAVHTTP     *http.Client
-	Getenv         func(string) string
+	Clock func() time.Time // the run's time when Now is zero; time.Now when nil
+	// Tuning: how this process works the queue (workers, lease, retries,
+	// limits, credentials, progress and the memory-phase hook).
+	Tuning
 }
 
 // WithDefaults is o with every unset option given its default; Validate
@@ -152,10 +139,15 @@ func (o *RunOptions) checkUsers(users []input.User) error {
 
 // Tuning is how a process works a queue, whatever the batch.
 type Tuning struct {
-	Workers    int                             // users migrated at once; zero: number of CPUs
-	Lease      time.Duration                   // see RunOptions.Lease
-	RetryDelay func(attempt int) time.Duration // nil: store.DefaultRetryDelay
-	Events     func(Event)
+	Workers int // users migrated at once; zero: number of CPUs
+	// Lease is how long a worker process on another host may go silent
+	// before the users it was migrating are taken again (a process on this
+	// host that is gone is noticed at once); zero: 30 s.
+	Lease time.Duration
+	// RetryDelay is the wait after failed attempt n; nil: 2^n s, at most
+	// 5 min (store.DefaultRetryDelay).
+	RetryDelay func(attempt int) time.Duration
+	Events     func(Event) // progress; nil: none
 
 	// CalDAVRequests bounds the requests in flight to one CalDAV server,
 	// across the workers of a batch; zero: caldav's default (4).
@@ -197,10 +189,7 @@ func (t Tuning) enter(p Phase) func() {
 	return func() {}
 }
 
-func (o RunOptions) tuning() Tuning {
-	return Tuning{Workers: o.Workers, Lease: o.Lease, RetryDelay: o.RetryDelay, Events: o.Events,
-		CalDAVRequests: o.CalDAVRequests, SMTPSessions: o.SMTPSessions, CalDAVHTTP: o.CalDAVHTTP, Getenv: o.Getenv, Phase: o.Phase}
-}
+func (o RunOptions) tuning() Tuning { return o.Tuning }
 
 func (t Tuning) withDefaults() Tuning {
 	if t.Workers <= 0 {

@@ -29,7 +29,7 @@ func TestOptionsDefaultsThenValidate(t *testing.T) {
 			t.Errorf("--send %s: run %v; start %v", send, run, start)
 		}
 	}
-	if err := (RunOptions{Workers: -1}).WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), "--workers -1") {
+	if err := (RunOptions{Tuning: Tuning{Workers: -1}}).WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), "--workers -1") {
 		t.Errorf("--workers -1: %v", err)
 	}
 	s := StartOptions{User: " Anna@Contoso.com "}.WithDefaults()

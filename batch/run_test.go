@@ -21,9 +21,8 @@ var demoNow = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
 func demoOptions(t *testing.T) RunOptions {
 	t.Helper()
 	work := t.TempDir()
-	return RunOptions{Users: "../fixtures/demo/users.csv", Changes: "../fixtures/demo/changes.csv", Out: filepath.Join(work, "out"),
-		Report: filepath.Join(work, "r.csv"), Now: demoNow, DB: filepath.Join(work, "mms.db"), Workers: 2,
-		RetryDelay: func(int) time.Duration { return time.Millisecond }}
+	return RunOptions{Users: "../fixtures/demo/users.csv", Changes: "../fixtures/demo/changes.csv", Out: filepath.Join(work, "out"), Report: filepath.Join(work, "r.csv"),
+		Now: demoNow, DB: filepath.Join(work, "mms.db"), Tuning: Tuning{Workers: 2, RetryDelay: func(int) time.Duration { return time.Millisecond }}}
 }
 
 // TestRetriedNineTimesThenFailed: a calendar that cannot be written fails

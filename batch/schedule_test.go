@@ -134,8 +134,7 @@ func cyrusRun(t *testing.T, srv cyrus.Server, org, coll, send, link string) (Sum
 	os.WriteFile(changes, []byte("user,change,target,join_url,conference_id\n"+srv.Address(org)+",moved-to-online,teams,"+link+",500000001\n"), 0o644)
 	env := map[string]string{"MMS_CALDAV_USER": org, "MMS_CALDAV_PASSWORD": srv.Password}
 	o := RunOptions{Users: users, Changes: changes, Out: filepath.Join(dir, "out"), Report: filepath.Join(dir, "r.csv"),
-		DB: filepath.Join(dir, "mms.db"), Workers: 1, Send: send, Getenv: func(k string) string { return env[k] },
-		RetryDelay: func(int) time.Duration { return time.Millisecond }}
+		DB: filepath.Join(dir, "mms.db"), Send: send, Tuning: Tuning{Workers: 1, Getenv: func(k string) string { return env[k] }, RetryDelay: func(int) time.Duration { return time.Millisecond }}}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)

@@ -41,12 +41,10 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 			smtpSessionsFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			o := batch.RunOptions{
-				Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
-				DryRun: cmd.Bool("dry-run"), Again: cmd.Bool("again"), Send: cmd.String("send"), Workers: int(cmd.Int("workers")), DB: cmd.String("db"),
-				Lease: cmd.Duration("rescue-after"), CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")),
-				Phase: memoryPhase,
-			}
+			o := batch.RunOptions{Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
+				DryRun: cmd.Bool("dry-run"), Again: cmd.Bool("again"), Send: cmd.String("send"), DB: cmd.String("db"),
+				Tuning: batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"),
+					CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")), Phase: memoryPhase}}
 			if v := cmd.String("now"); v != "" {
 				t, err := time.Parse(time.RFC3339, v)
 				if err != nil {
