@@ -14,7 +14,7 @@ import (
 	"github.com/mms-project/mms/batch"
 )
 
-func runCommand(out, errOut io.Writer) *cli.Command {
+func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run one batch start to finish: read, decide, rewrite, send, report",
@@ -54,7 +54,7 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 			}
 			p := newProgress(errOut, o.DryRun)
 			o.Events = p.Event
-			sum, err := batch.Run(ctx, o)
+			sum, err := calls.run(ctx, o)
 			p.finish()
 			if err != nil {
 				return err

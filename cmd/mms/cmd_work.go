@@ -12,7 +12,7 @@ import (
 	"github.com/mms-project/mms/batch"
 )
 
-func workCommand(out, errOut io.Writer) *cli.Command {
+func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 	return &cli.Command{
 		Name:  "work",
 		Usage: "migrate queued users until the queue is empty; start it on several machines sharing a postgres:// store",
@@ -38,7 +38,7 @@ func workCommand(out, errOut io.Writer) *cli.Command {
 			events := func(e batch.Event) { mine.add(e); p.Event(e) }
 			tuning.Events = events
 			o := batch.WorkOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"), Tuning: tuning}
-			sums, err := batch.Work(ctx, o)
+			sums, err := calls.work(ctx, o)
 			p.finish()
 			if err != nil {
 				return err

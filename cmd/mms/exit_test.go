@@ -23,6 +23,17 @@ func run(t *testing.T, ctx context.Context, args ...string) result {
 	return result{out.String(), errOut.String(), code}
 }
 
+// runEnv is run with environment variables ("K=V") set for the rest of
+// the test, as the binary would read them: give each its own subtest.
+func runEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	for _, kv := range append([]string{"MMS_DB=", "MMS_SMTP_USER=", "MMS_SMTP_PASSWORD=", "MMS_CALDAV_USER=", "MMS_CALDAV_PASSWORD="}, env...) {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	return run(t, context.Background(), args...)
+}
+
 // Each kind of error has its exit code, whatever wraps it.
 func TestExitCodeOfEachKind(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())

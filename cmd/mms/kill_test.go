@@ -122,8 +122,7 @@ func killArgs(in, dir string) []string {
 // Interrupted (SIGINT), it must stop with status 130 and say how to go on.
 func killAfter(t *testing.T, args []string, d time.Duration, sig os.Signal) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "MMS_DB=")
+	cmd := command(nil, args...)
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
 	if err := cmd.Start(); err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -383,8 +382,7 @@ func TestWorkerKilledOnPostgres(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("start: %s", r.stderr)
 	}
-	victim := exec.Command(bin, "work", "--workers", "1", "--db", dsn)
-	victim.Env = append(os.Environ(), "MMS_DB=")
+	victim := command(nil, "work", "--workers", "1", "--db", dsn)
 	if err := victim.Start(); err != nil {
 		t.Fatal(err)
 	}
