@@ -72,7 +72,7 @@ func TestSMTPAuthStopsTheRun(t *testing.T) {
 	env := map[string]string{"MMS_SMTP_USER": "mms", "MMS_SMTP_PASSWORD": "wrong"}
 	o.Getenv = func(k string) string { return env[k] }
 	_, err := Run(context.Background(), o)
-	if err == nil || !migrate.StopsRun(err) || !strings.Contains(err.Error(), "MMS_SMTP_USER and MMS_SMTP_PASSWORD") || !errors.Is(err, smtp.ErrAuth) {
+	if err == nil || !migrate.StopsRun(err) || !strings.Contains(err.Error(), "MMS_SMTP_USER and MMS_SMTP_PASSWORD") || !errors.Is(err, smtp.ErrAuth) || !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Run with wrong credentials: %v; want the run stopped, naming the credentials", err)
 	}
 	env["MMS_SMTP_PASSWORD"] = "right"
