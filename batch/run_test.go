@@ -198,6 +198,25 @@ func TestInPlaceWriterResumes(t *testing.T) {
 			t.Errorf("UID %s sent %d times", uid, n)
 		}
 	}
+	// The rows of meetings found already current are those journaled
+	// when they were rewritten: the meeting's details, outcome updated.
+	rows, err := st.UserMeetings(ctx, b.ID, "user00000@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, m := range rows {
+		if mail.sent[m.UID] == 0 {
+			continue
+		}
+		checked++
+		if m.Outcome != migrate.Updated || m.Reason != "" || m.Summary == "" || m.NewJoinURL == "" || m.UserID != "user00000@contoso.com" {
+			t.Errorf("row of %s, rewritten by the stopped attempt: %+v", m.UID, m.Meeting)
+		}
+	}
+	if checked != len(mail.sent) {
+		t.Errorf("%d rows of the %d meetings sent", checked, len(mail.sent))
+	}
 }
 
 func onlyUser(records []store.User, id string) []store.User {

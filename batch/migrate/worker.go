@@ -10,7 +10,6 @@ import (
 
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
-	"github.com/mms-project/mms/ics/block"
 	"github.com/mms-project/mms/report"
 	"golang.org/x/sync/errgroup"
 )
@@ -249,8 +248,8 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 	case known && res.Skipped == ics.AlreadyCurrent:
 		// Written in place (CalDAV) by an attempt that stopped: reported as
 		// then, its update sent now unless it went out then.
-		o = w.outcome(user, ics.Result{UID: p.UID, Summary: p.Summary, Start: p.Start, People: p.Attendees,
-			Provider: block.Provider(p.Provider), OldJoinURL: p.OldJoinURL, NewJoinURL: p.NewJoinURL})
+		o = p.Meeting // the row as journaled
+		o.UserID, o.Outcome, o.Reason = user, w.rewritten(), ""
 		if p.Completed {
 			o.Reason = p.Reason
 		}
@@ -438,12 +437,18 @@ func (w *Worker) outcome(user string, res ics.Result) report.Meeting {
 		o.Outcome, o.Reason = Failed, res.Err.Error()
 	case res.Skipped != "":
 		o.Outcome, o.Reason = Skipped, string(res.Skipped)
-	case w.DryRun:
-		o.Outcome = WouldUpdate
 	default:
-		o.Outcome = Updated
+		o.Outcome = w.rewritten()
 	}
 	return o
+}
+
+// rewritten is the outcome of a rewritten meeting.
+func (w *Worker) rewritten() string {
+	if w.DryRun {
+		return WouldUpdate
+	}
+	return Updated
 }
 
 func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component) Message {
