@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +25,14 @@ func TestErrorKinds(t *testing.T) {
 	in := fmt.Errorf("%w: --users is required", ErrInput)
 	if got := unavailable(in); errors.Is(got, ErrUnavailable) {
 		t.Errorf("bad input became unavailable: %v", got)
+	}
+	db := filepath.Join(t.TempDir(), "work.db")
+	_, err = Work(ctx, WorkOptions{DB: db, Tuning: Tuning{Workers: -1, CalDAVRequests: -1}})
+	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "--workers -1") || !strings.Contains(err.Error(), "--caldav-requests -1") {
+		t.Errorf("mms work --workers -1 --caldav-requests -1: %v, want ErrInput naming both", err)
+	}
+	if _, statErr := os.Stat(db); !os.IsNotExist(statErr) {
+		t.Error("mms work with bad options opened the state store")
 	}
 	_, err = Run(ctx, RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.txt", DB: filepath.Join(t.TempDir(), "mms.db")})
 	if !errors.Is(err, ErrInput) || errors.Is(err, ErrUnavailable) {

@@ -192,7 +192,7 @@ func (t Tuning) enter(p Phase) func() {
 func (o RunOptions) tuning() Tuning { return o.Tuning }
 
 func (t Tuning) withDefaults() Tuning {
-	if t.Workers <= 0 {
+	if t.Workers == 0 {
 		t.Workers = runtime.NumCPU()
 	}
 	if t.Events == nil {
@@ -216,8 +216,8 @@ func (t Tuning) validate() []string {
 	return problems
 }
 
-// Validate checks the options of `mms work`.
-func (t Tuning) Validate() error {
+// check checks the tuning of `mms work`, once its defaults are applied.
+func (t Tuning) check() error {
 	problems := t.validate()
 	if t.Workers < 0 {
 		problems = append(problems, fmt.Sprintf("--workers %d: use a positive number (default: %d, the number of CPUs)", t.Workers, runtime.NumCPU()))

@@ -20,12 +20,15 @@ type WorkOptions struct {
 // batch with no user left (its report written, when it has one) and sums
 // each up. Other processes may work the same batches at the same time.
 func Work(ctx context.Context, o WorkOptions) ([]Summary, error) {
+	o.Tuning = o.Tuning.withDefaults()
+	if err := o.Tuning.check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	st, err := openStore(ctx, o.DB)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	o.Tuning = o.Tuning.withDefaults()
 	if o.BatchID != "" {
 		b, err := st.Batch(ctx, o.BatchID)
 		if err != nil {

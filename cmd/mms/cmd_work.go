@@ -30,9 +30,6 @@ func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			tuning := batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"),
 				CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")), Phase: memoryPhase}
-			if err := tuning.Validate(); err != nil {
-				return err
-			}
 			p := newProgress(errOut, false)
 			var mine counter
 			events := func(e batch.Event) { mine.add(e); p.Event(e) }
