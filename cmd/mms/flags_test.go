@@ -31,10 +31,22 @@ func parse(t *testing.T, env map[string]string, args ...string) called {
 	}
 	var c called
 	calls := batchCalls{
-		run:     func(_ context.Context, o batch.RunOptions) (batch.Summary, error) { c.run = &o; return batch.Summary{}, errParsed },
-		enqueue: func(_ context.Context, o batch.RunOptions) (batch.Summary, error) { c.enqueue = &o; return batch.Summary{}, errParsed },
-		start:   func(_ context.Context, o batch.StartOptions) (batch.Started, error) { c.start = &o; return batch.Started{}, errParsed },
-		work:    func(_ context.Context, o batch.WorkOptions) ([]batch.Summary, error) { c.work = &o; return nil, errParsed },
+		run: func(_ context.Context, o batch.RunOptions) (batch.Summary, error) {
+			c.run = &o
+			return batch.Summary{}, errParsed
+		},
+		enqueue: func(_ context.Context, o batch.RunOptions) (batch.Summary, error) {
+			c.enqueue = &o
+			return batch.Summary{}, errParsed
+		},
+		start: func(_ context.Context, o batch.StartOptions) (batch.Started, error) {
+			c.start = &o
+			return batch.Started{}, errParsed
+		},
+		work: func(_ context.Context, o batch.WorkOptions) ([]batch.Summary, error) {
+			c.work = &o
+			return nil, errParsed
+		},
 		rollback: func(_ context.Context, o batch.RollbackOptions) (batch.RolledBack, error) {
 			c.rollback = &o
 			return batch.RolledBack{}, errParsed
