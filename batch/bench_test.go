@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mms-project/mms/internal/davtest"
 	"github.com/mms-project/mms/internal/radicale"
 )
 
@@ -46,7 +47,7 @@ func BenchmarkDAVRun(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	objs := splitObjects(b, data)
+	objs := davtest.SplitObjects(b, data)
 	names := make([]string, 0, len(objs))
 	for n := range objs {
 		names = append(names, n)
@@ -76,9 +77,8 @@ func BenchmarkDAVRun(b *testing.B) {
 				os.WriteFile(filepath.Join(dir, "users.csv"), ufile.Bytes(), 0o644)
 				os.WriteFile(filepath.Join(dir, "changes.csv"), cfile.Bytes(), 0o644)
 				meter := &waitMeter{base: http.DefaultTransport}
-				o := RunOptions{Users: filepath.Join(dir, "users.csv"), Changes: filepath.Join(dir, "changes.csv"), Out: filepath.Join(dir, "out"),
-					Report: filepath.Join(dir, "r.csv"), Now: demoNow, DB: filepath.Join(dir, "mms.db"), Workers: workers, Send: "none",
-					CalDAVRequests: workers, CalDAVHTTP: &http.Client{Transport: meter}, Getenv: netrcEnv(b, nil, "alice")}
+				o := RunOptions{Users: filepath.Join(dir, "users.csv"), Changes: filepath.Join(dir, "changes.csv"), Out: filepath.Join(dir, "out"), Report: filepath.Join(dir, "r.csv"),
+					Now: demoNow, DB: filepath.Join(dir, "mms.db"), Send: "none", Tuning: Tuning{Workers: workers, CalDAVRequests: workers, CalDAVHTTP: &http.Client{Transport: meter}, Getenv: davtest.NetrcEnv(b, nil, "alice")}}
 				b.StartTimer()
 				start := time.Now()
 				sum, err := Run(context.Background(), o)

@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/mms-project/mms/batch/caldav"
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
+	"github.com/mms-project/mms/internal/davtest"
 	"github.com/mms-project/mms/internal/radicale"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
@@ -39,7 +41,7 @@ func newMixedBatch(t *testing.T, srv *radicale.Server) *mixedBatch {
 		davUser: map[string]string{"user00000@contoso.com": "alice", "user00001@contoso.com": "bob"}}
 	for u, login := range b.davUser {
 		// "0000-" sorts first among bob's calendars: his row gives the server root.
-		b.colls[u] = davCalendar(t, srv, login, "0000-mixed", "../fixtures/demo/calendars/"+strings.TrimSuffix(u, "@contoso.com")+".ics")
+		b.colls[u] = davtest.Calendar(t, srv, login, "0000-mixed", "../fixtures/demo/calendars/"+strings.TrimSuffix(u, "@contoso.com")+".ics")
 	}
 	b.users, b.chg = b.write(t, "", nil)
 	return b
@@ -80,7 +82,7 @@ func (b *mixedBatch) write(t *testing.T, suffix string, files map[string]string)
 func (b *mixedBatch) server(t *testing.T) map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for u, coll := range b.colls {
-		out[u] = serverObjects(t, b.srv, b.davUser[u], coll)
+		out[u] = davtest.Objects(t, b.srv, b.davUser[u], coll)
 	}
 	return out
 }
@@ -122,7 +124,7 @@ var rewrittenProps = map[string]bool{"DESCRIPTION": true, "X-ALT-DESC": true, "S
 	"LOCATION": true, "X-MICROSOFT-SKYPETEAMSMEETINGURL": true, "X-MICROSOFT-ONLINEMEETINGEXTERNALLINK": true,
 	"X-MICROSOFT-ONLINEMEETINGCONFLINK": true, "ATTENDEE": true, "ORGANIZER": true}
 
-// messageIDs counts the messages that arrived per Message-ID.
+// messageIDs counts the messages that arrived per migrate.Message-ID.
 func messageIDs(t *testing.T, sink *smtpsink.Sink) map[string]int {
 	t.Helper()
 	out := map[string]int{}
@@ -163,8 +165,8 @@ func TestRunCalDAVAndFiles(t *testing.T) {
 	target := b.colls["user00000@contoso.com"] + "m02.ics"
 	var once sync.Once
 	edited := false
-	h := &hook{base: http.DefaultTransport}
-	h.before = func(req *http.Request) {
+	h := &davtest.Hook{Base: http.DefaultTransport}
+	h.Before = func(req *http.Request) {
 		if req.Method != http.MethodPut || !strings.HasSuffix(req.URL.Path, "/m02.ics") || !strings.Contains(req.URL.Path, "/alice/") {
 			return
 		}
@@ -179,9 +181,7 @@ func TestRunCalDAVAndFiles(t *testing.T) {
 		})
 	}
 	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
-		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 4, Send: "smtp://" + sink.Addr,
-		RetryDelay: func(int) time.Duration { return time.Millisecond },
-		CalDAVHTTP: &http.Client{Transport: h}, Getenv: netrcEnv(t, nil, "alice", "bob")}
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Send: "smtp://" + sink.Addr, Tuning: Tuning{Workers: 4, RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -224,10 +224,10 @@ func TestRunCalDAVAndFiles(t *testing.T) {
 	}
 	updated, noted := 0, 0
 	for _, m := range ms {
-		if m.Outcome == Updated {
+		if m.Outcome == migrate.Updated {
 			updated++
 		}
-		if m.Outcome == Updated && strings.Contains(m.Reason, "changed on the server meanwhile") {
+		if m.Outcome == migrate.Updated && strings.Contains(m.Reason, "changed on the server meanwhile") {
 			noted++
 		}
 	}
@@ -292,21 +292,20 @@ func TestDAVFaults(t *testing.T) {
 	b := newMixedBatch(t, srv)
 	var mu sync.Mutex
 	busyLeft := 5 // the transport's own retries (4) used up once
-	h := &hook{base: http.DefaultTransport, answer: func(req *http.Request) *http.Response {
+	h := &davtest.Hook{Base: http.DefaultTransport, Answer: func(req *http.Request) *http.Response {
 		mu.Lock()
 		defer mu.Unlock()
 		if req.Method == "REPORT" && strings.Contains(req.URL.Path, "/bob/") && busyLeft > 0 {
 			busyLeft--
-			return busy(req)
+			return davtest.Busy(req)
 		}
 		return nil
 	}}
-	getenv := netrcEnv(t, nil, "bob")
+	getenv := davtest.NetrcEnv(t, nil, "bob")
 	netrc, _ := os.ReadFile(getenv("NETRC"))
 	os.WriteFile(getenv("NETRC"), append(netrc, "machine 127.0.0.1 login alice password wrong\n"...), 0o600)
 	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
-		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 2, Send: "none",
-		RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: getenv}
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Send: "none", Tuning: Tuning{Workers: 2, RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: getenv}}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -321,7 +320,7 @@ func TestDAVFaults(t *testing.T) {
 		switch u.UserID {
 		case "user00000@contoso.com":
 			if u.State != store.Failed || u.RetryCount != 0 || !strings.Contains(u.LastMessage, "401") || !strings.Contains(u.LastMessage, "MMS_CALDAV_USER") {
-				t.Errorf("alice's user: %s after %d retries: %s; want Failed at once, naming the credentials", u.State, u.RetryCount, u.LastMessage)
+				t.Errorf("alice's user: %s after %d retries: %s; want migrate.Failed at once, naming the credentials", u.State, u.RetryCount, u.LastMessage)
 			}
 		case "user00001@contoso.com":
 			if u.State != store.Succeeded || u.RetryCount != 1 || u.SucceededMeeting == 0 {
@@ -342,7 +341,7 @@ func TestDAVWrittenByStoppedAttempt(t *testing.T) {
 	srv := radicale.Start(t)
 	ctx := context.Background()
 	o := demoOptions(t)
-	coll := davCalendar(t, srv, "carol", "stopped", "../fixtures/demo/calendars/user00000.ics")
+	coll := davtest.Calendar(t, srv, "carol", "stopped", "../fixtures/demo/calendars/user00000.ics")
 	st, err := store.Open(ctx, o.DB)
 	if err != nil {
 		t.Fatal(err)
@@ -351,7 +350,7 @@ func TestDAVWrittenByStoppedAttempt(t *testing.T) {
 	users, changes, rowErrs, _ := readInputs(o)
 	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
 	rec := onlyUser(records, "user00000@contoso.com")
-	var a Assignment
+	var a migrate.Assignment
 	json.Unmarshal(rec[0].Payload, &a)
 	a.Calendar = coll
 	rec[0].Payload, _ = json.Marshal(a)
@@ -359,13 +358,13 @@ func TestDAVWrittenByStoppedAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := caldav.New(caldav.Options{Credentials: radicaleCreds("carol")})
+	c, err := caldav.New(caldav.Options{Credentials: davtest.Creds("carol")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mail := &flaky{failOn: 1, sent: map[string]int{}}
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: DAVCalendars{Client: c, From: demoNow, ClientScheduling: true}, Mailer: mail,
-		Journal: &Journal{Store: st, BatchID: b.ID}}
+	w := &migrate.Worker{Now: demoNow, Stamp: demoNow, Calendars: migrate.DAVCalendars{Client: c, From: demoNow, ClientScheduling: true}, Mailer: mail,
+		Journal: &migrate.Journal{Store: st, BatchID: b.ID}}
 	if n := workAll(t, st, b.ID, w); n != 2 {
 		t.Errorf("%d attempts, want 2", n)
 	}
@@ -388,8 +387,8 @@ func TestDAVBadObjectAndDryRun(t *testing.T) {
 	b := newMixedBatch(t, srv)
 	var mu sync.Mutex
 	puts := 0
-	h := &hook{base: http.DefaultTransport}
-	h.answer = func(req *http.Request) *http.Response {
+	h := &davtest.Hook{Base: http.DefaultTransport}
+	h.Answer = func(req *http.Request) *http.Response {
 		mu.Lock()
 		defer mu.Unlock()
 		bad := strings.Contains(req.URL.Path, "/alice/")
@@ -417,8 +416,8 @@ func TestDAVBadObjectAndDryRun(t *testing.T) {
 		return nil
 	}
 	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
-		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 2, Send: "none", DryRun: true,
-		RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: netrcEnv(t, nil, "alice", "bob")}
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Send: "none", DryRun: true,
+		Tuning: Tuning{Workers: 2, RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}}
 	before := b.server(t)
 	sum, err := Run(context.Background(), o)
 	if err != nil {
@@ -436,13 +435,13 @@ func TestDAVBadObjectAndDryRun(t *testing.T) {
 	}
 	failed, would := 0, map[string]int{}
 	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
-		if m.Outcome == Failed {
+		if m.Outcome == migrate.Failed {
 			failed++
 			if m.UserID != "user00000@contoso.com" || !strings.Contains(m.Reason, "/m03.ics") {
 				t.Errorf("failed row %s %s: %s; want alice's m03.ics named", m.UserID, m.UID, m.Reason)
 			}
 		}
-		if m.Outcome == WouldUpdate {
+		if m.Outcome == migrate.WouldUpdate {
 			would[m.UserID]++
 		}
 	}
@@ -458,10 +457,10 @@ func TestDAVKeepsChanging(t *testing.T) {
 	srv := radicale.Start(t)
 	b := newMixedBatch(t, srv)
 	coll := b.colls["user00000@contoso.com"]
-	original := serverObjects(t, srv, "alice", coll)["m02.ics"]
+	original := davtest.Objects(t, srv, "alice", coll)["m02.ics"]
 	var mu sync.Mutex
 	edits := 0
-	h := &hook{base: http.DefaultTransport, before: func(req *http.Request) {
+	h := &davtest.Hook{Base: http.DefaultTransport, Before: func(req *http.Request) {
 		if req.Method != http.MethodPut || !strings.Contains(req.URL.Path, "/alice/") || !strings.HasSuffix(req.URL.Path, "/m02.ics") {
 			return
 		}
@@ -471,26 +470,25 @@ func TestDAVKeepsChanging(t *testing.T) {
 		srv.Put(t, "alice", coll, "m02.ics", []byte(strings.Replace(original, "PRIORITY:5", fmt.Sprintf("PRIORITY:%d", edits), 1)))
 	}}
 	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
-		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Workers: 2, Send: "none",
-		RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: netrcEnv(t, nil, "alice", "bob")}
+		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Send: "none", Tuning: Tuning{Workers: 2, RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if edits != maxReads || sum.Failed != 1 {
-		t.Errorf("%d edits meanwhile (want %d), %d users failed (want 1)", edits, maxReads, sum.Failed)
+	if edits != migrate.MaxReads || sum.Failed != 1 {
+		t.Errorf("%d edits meanwhile (want %d), %d users failed (want 1)", edits, migrate.MaxReads, sum.Failed)
 	}
 	var failed []store.Meeting
 	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
-		if m.Outcome == Failed {
+		if m.Outcome == migrate.Failed {
 			failed = append(failed, m)
 		}
 	}
 	if len(failed) != 1 || !strings.Contains(failed[0].Reason, "m02.ics changed on the server each of the 3 times it was read and rewritten") {
 		t.Errorf("failed rows %+v", failed)
 	}
-	got := serverObjects(t, srv, "alice", coll)["m02.ics"]
-	if !strings.Contains(got, fmt.Sprintf("PRIORITY:%d\r\n", maxReads)) || strings.Contains(got, "SEQUENCE:1\r\n") {
+	got := davtest.Objects(t, srv, "alice", coll)["m02.ics"]
+	if !strings.Contains(got, fmt.Sprintf("PRIORITY:%d\r\n", migrate.MaxReads)) || strings.Contains(got, "SEQUENCE:1\r\n") {
 		t.Errorf("the server should hold the last edit and no rewrite:\n%s", got)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/smtp"
 )
 
@@ -25,107 +26,20 @@ type RunOptions struct {
 	Now     time.Time // zero: the current time
 	DryRun  bool
 	Send    string // "outbox" (default), "none", "smtp://host:port", "server"
-	Workers int    // zero: number of CPUs
 	DB      string // SQLite file or postgres:// URL
 	// Again makes a new batch even when one of the same inputs and options
 	// finished; without it, that batch's failed users are tried again and
 	// nothing else is redone.
 	Again bool
-	// Lease is how long a worker process on another host may go silent
-	// before the users it was migrating are taken again (a process on this
-	// host that is gone is noticed at once); zero: 30 s.
-	Lease time.Duration
-	// RetryDelay is the wait after failed attempt n; nil: 2^n s, at most
-	// 5 min (store.DefaultRetryDelay).
-	RetryDelay func(attempt int) time.Duration
-	Events     func(Event)
-	Clock      func() time.Time // the run's time when Now is zero; time.Now when nil
-
-	// CalDAVRequests, SMTPSessions, CalDAVHTTP and Getenv: see Tuning.
-	CalDAVRequests int
-	SMTPSessions   int
-	CalDAVHTTP     *http.Client
-	Getenv         func(string) string
+	Clock func() time.Time // the run's time when Now is zero; time.Now when nil
+	// Tuning: how this process works the queue (workers, lease, retries,
+	// limits, credentials, progress and the memory-phase hook).
+	Tuning
 }
 
-// Validate checks the options before anything is opened, and fills defaults.
-func (o *RunOptions) Validate() error {
-	var problems []string
-	need := func(v, flag, hint string) {
-		if strings.TrimSpace(v) == "" {
-			problems = append(problems, fmt.Sprintf("--%s is required (%s)", flag, hint))
-		}
-	}
-	need(o.Users, "users", "the users file, CSV or XLSX")
-	need(o.Changes, "changes", "the changes file, CSV or XLSX")
-	need(o.Report, "report", "where to write the report, FILE.xlsx or FILE.csv")
-	if !o.DryRun {
-		need(o.Out, "out", "the directory for rewritten calendars and the outbox")
-	}
-	if r := strings.ToLower(o.Report); o.Report != "" && !strings.HasSuffix(r, ".xlsx") && !strings.HasSuffix(r, ".csv") {
-		problems = append(problems, fmt.Sprintf("--report %s: use a name ending in .xlsx or .csv", o.Report))
-	}
-	if err := o.validateSend(); err != nil {
-		problems = append(problems, err.Error())
-	}
-	if o.Lease < 0 {
-		problems = append(problems, fmt.Sprintf("--rescue-after %s: use a positive duration such as 30s", o.Lease))
-	}
-	problems = append(problems, o.tuning().validate()...)
-	if o.Workers < 0 {
-		problems = append(problems, fmt.Sprintf("--workers %d: use a positive number (default: %d, the number of CPUs)", o.Workers, runtime.NumCPU()))
-	}
-	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "\n"))
-	}
-	o.defaults()
-	return nil
-}
-
-func (o *RunOptions) validateSend() error {
-	switch {
-	case o.Send == "" || o.Send == "outbox" || o.Send == "none" || o.Send == "server":
-		return nil
-	case strings.HasPrefix(o.Send, "smtp://"):
-		u, err := url.Parse(o.Send)
-		if err != nil || u.Host == "" || u.Port() == "" {
-			return fmt.Errorf("--send %s: write smtp://host:port, e.g. smtp://relay.example.com:587", o.Send)
-		}
-		_, err = smtp.ParseURL(o.Send)
-		return err
-	}
-	return fmt.Errorf("--send %s: use outbox, none, server or smtp://host:port", o.Send)
-}
-
-// checkUsers refuses --send server when a user's calendar is a file: only
-// a CalDAV server can schedule the update; a file user would get none.
-// CalDAV credentials that cannot be read are refused too.
-func (o *RunOptions) checkUsers(users []input.User) error {
-	if slices.ContainsFunc(users, func(u input.User) bool { return isURL(u.Calendar) }) {
-		if _, err := caldav.LoadCredentials(o.tuning().withDefaults().Getenv); err != nil {
-			return fmt.Errorf("the users file lists CalDAV calendars, but their credentials cannot be read: %w", err)
-		}
-	}
-	if o.Send != "server" {
-		return nil
-	}
-	var files []string
-	for _, u := range users {
-		if !isURL(u.Calendar) {
-			files = append(files, u.Email)
-		}
-	}
-	switch {
-	case len(files) == 0:
-		return nil
-	case len(files) > 3:
-		files = append(files[:3], fmt.Sprintf("and %d more", len(files)-3))
-	}
-	return fmt.Errorf("--send server leaves delivery to the CalDAV server's scheduling, but the calendars of %s are files, whose attendees would get no update; "+
-		"use --send outbox or --send smtp://host:port, or run the CalDAV users (calendar http:// or https://) in a batch of their own", strings.Join(files, ", "))
-}
-
-func (o *RunOptions) defaults() {
+// WithDefaults is o with every unset option given its default; Validate
+// checks the result.
+func (o RunOptions) WithDefaults() RunOptions {
 	if o.Send == "" {
 		o.Send = "outbox"
 	}
@@ -141,14 +55,99 @@ func (o *RunOptions) defaults() {
 	if o.Events == nil {
 		o.Events = func(Event) {}
 	}
+	return o
+}
+
+// Validate checks the options before anything is opened; it changes
+// nothing. Run applies WithDefaults first, then Validate, once.
+func (o RunOptions) Validate() error {
+	var problems []string
+	need := func(v, flag, hint string) {
+		if strings.TrimSpace(v) == "" {
+			problems = append(problems, fmt.Sprintf("--%s is required (%s)", flag, hint))
+		}
+	}
+	need(o.Users, "users", "the users file, CSV or XLSX")
+	need(o.Changes, "changes", "the changes file, CSV or XLSX")
+	need(o.Report, "report", "where to write the report, FILE.xlsx or FILE.csv")
+	if !o.DryRun {
+		need(o.Out, "out", "the directory for rewritten calendars and the outbox")
+	}
+	if r := strings.ToLower(o.Report); o.Report != "" && !strings.HasSuffix(r, ".xlsx") && !strings.HasSuffix(r, ".csv") {
+		problems = append(problems, fmt.Sprintf("--report %s: use a name ending in .xlsx or .csv", o.Report))
+	}
+	if err := validateSend(o.Send); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if o.Lease < 0 {
+		problems = append(problems, fmt.Sprintf("--rescue-after %s: use a positive duration such as 30s", o.Lease))
+	}
+	problems = append(problems, o.tuning().validate()...)
+	if o.Workers < 0 {
+		problems = append(problems, fmt.Sprintf("--workers %d: use a positive number (default: %d, the number of CPUs)", o.Workers, runtime.NumCPU()))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// validateSend is the one check of a --send value ("" takes the default
+// or the batch's).
+func validateSend(send string) error {
+	switch {
+	case send == "" || send == "outbox" || send == "none" || send == "server":
+		return nil
+	case strings.HasPrefix(send, "smtp://"):
+		u, err := url.Parse(send)
+		if err != nil || u.Host == "" || u.Port() == "" {
+			return fmt.Errorf("--send %s: write smtp://host:port, e.g. smtp://relay.example.com:587", send)
+		}
+		_, err = smtp.ParseURL(send)
+		return err
+	}
+	return fmt.Errorf("--send %s: use outbox, none, server or smtp://host:port", send)
+}
+
+// checkUsers refuses --send server when a user's calendar is a file: only
+// a CalDAV server can schedule the update; a file user would get none.
+// CalDAV credentials that cannot be read are refused too.
+func (o *RunOptions) checkUsers(users []input.User) error {
+	if slices.ContainsFunc(users, func(u input.User) bool { return migrate.IsCalDAV(u.Calendar) }) {
+		if _, err := caldav.LoadCredentials(o.tuning().withDefaults().Getenv); err != nil {
+			return fmt.Errorf("the users file lists CalDAV calendars, but their credentials cannot be read: %w", err)
+		}
+	}
+	if o.Send != "server" {
+		return nil
+	}
+	var files []string
+	for _, u := range users {
+		if !migrate.IsCalDAV(u.Calendar) {
+			files = append(files, u.Email)
+		}
+	}
+	switch {
+	case len(files) == 0:
+		return nil
+	case len(files) > 3:
+		files = append(files[:3], fmt.Sprintf("and %d more", len(files)-3))
+	}
+	return fmt.Errorf("--send server leaves delivery to the CalDAV server's scheduling, but the calendars of %s are files, whose attendees would get no update; "+
+		"use --send outbox or --send smtp://host:port, or run the CalDAV users (calendar http:// or https://) in a batch of their own", strings.Join(files, ", "))
 }
 
 // Tuning is how a process works a queue, whatever the batch.
 type Tuning struct {
-	Workers    int                             // users migrated at once; zero: number of CPUs
-	Lease      time.Duration                   // see RunOptions.Lease
-	RetryDelay func(attempt int) time.Duration // nil: store.DefaultRetryDelay
-	Events     func(Event)
+	Workers int // users migrated at once; zero: number of CPUs
+	// Lease is how long a worker process on another host may go silent
+	// before the users it was migrating are taken again (a process on this
+	// host that is gone is noticed at once); zero: 30 s.
+	Lease time.Duration
+	// RetryDelay is the wait after failed attempt n; nil: 2^n s, at most
+	// 5 min (store.DefaultRetryDelay).
+	RetryDelay func(attempt int) time.Duration
+	Events     func(Event) // progress; nil: none
 
 	// CalDAVRequests bounds the requests in flight to one CalDAV server,
 	// across the workers of a batch; zero: caldav's default (4).
@@ -162,15 +161,38 @@ type Tuning struct {
 	// Getenv reads the credentials (MMS_CALDAV_USER/PASSWORD, NETRC, HOME,
 	// MMS_SMTP_USER/PASSWORD); nil: os.Getenv.
 	Getenv func(string) string
+	// Phase, when set, is called as a phase of the run begins; the func it
+	// returns is called as the phase ends. The command sets the process's
+	// memory policy there (the library never does).
+	Phase func(Phase) (end func())
 }
 
-func (o RunOptions) tuning() Tuning {
-	return Tuning{Workers: o.Workers, Lease: o.Lease, RetryDelay: o.RetryDelay, Events: o.Events,
-		CalDAVRequests: o.CalDAVRequests, SMTPSessions: o.SMTPSessions, CalDAVHTTP: o.CalDAVHTTP, Getenv: o.Getenv}
+// Phase is a part of a run with a use of memory of its own (see
+// Tuning.Phase).
+type Phase int
+
+const (
+	// PhaseWork: users are migrated; much garbage, little kept.
+	PhaseWork Phase = iota + 1
+	// PhaseReport: the report is written from the store; large buffers.
+	PhaseReport
+)
+
+// enter begins phase p and returns what ends it.
+func (t Tuning) enter(p Phase) func() {
+	if t.Phase == nil {
+		return func() {}
+	}
+	if end := t.Phase(p); end != nil {
+		return end
+	}
+	return func() {}
 }
+
+func (o RunOptions) tuning() Tuning { return o.Tuning }
 
 func (t Tuning) withDefaults() Tuning {
-	if t.Workers <= 0 {
+	if t.Workers == 0 {
 		t.Workers = runtime.NumCPU()
 	}
 	if t.Events == nil {
@@ -194,8 +216,8 @@ func (t Tuning) validate() []string {
 	return problems
 }
 
-// Validate checks the options of `mms work`.
-func (t Tuning) Validate() error {
+// check checks the tuning of `mms work`, once its defaults are applied.
+func (t Tuning) check() error {
 	problems := t.validate()
 	if t.Workers < 0 {
 		problems = append(problems, fmt.Sprintf("--workers %d: use a positive number (default: %d, the number of CPUs)", t.Workers, runtime.NumCPU()))

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 
 	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 )
 
 // outputNames gives each file user's rewritten calendar its name under
@@ -16,7 +17,7 @@ func outputNames(users []input.User, root string) map[string]string {
 	names := map[string]string{}
 	taken := map[string]bool{}
 	for _, u := range users {
-		if isURL(u.Calendar) {
+		if migrate.IsCalDAV(u.Calendar) {
 			continue
 		}
 		name := filepath.Base(u.Calendar)

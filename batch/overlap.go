@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/report"
 )
 
@@ -31,7 +32,7 @@ func checkOutputs(o RunOptions, users []input.User) error {
 	add(o.Users, "the users file")
 	add(o.Changes, "the changes file")
 	for _, u := range users {
-		if !isURL(u.Calendar) {
+		if !migrate.IsCalDAV(u.Calendar) {
 			add(u.Calendar, "the calendar of "+u.Email)
 		}
 	}
@@ -49,10 +50,10 @@ func checkOutputs(o RunOptions, users []input.User) error {
 	}
 	names := outputNames(users, filepath.Dir(abs(o.Users)))
 	for _, u := range users {
-		if isURL(u.Calendar) || names[u.Email] == "" {
+		if migrate.IsCalDAV(u.Calendar) || names[u.Email] == "" {
 			continue
 		}
-		out := FileCalendars{Dir: filepath.Join(o.Out, "calendars")}.Output(u.Calendar, names[u.Email])
+		out := migrate.FileCalendars{Dir: filepath.Join(o.Out, "calendars")}.Output(u.Calendar, names[u.Email])
 		if what := sameAsInput(out, inputs); what != "" {
 			return fmt.Errorf("--out %s: the rewritten calendar %s would replace %s; mms never writes over its inputs, so choose another --out", o.Out, out, what)
 		}

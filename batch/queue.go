@@ -2,66 +2,115 @@ package batch
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"time"
+	"sync"
 
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 )
 
-// WorkOptions is one `mms work`: migrate the queued users of every batch
-// (or of one) until none is left, on as many machines as share the store.
-type WorkOptions struct {
-	DB      string
-	BatchID string // "" every batch with users left
-	Tuning
+// work runs the queue of one batch (of every batch with users left when
+// batchID is "") with workers whose writers suit each batch's settings:
+// files and the outbox for a real run, recorders for a dry run.
+// A failure that stops the run (see StopsRun) cancels the queue and is
+// returned; its users go back to Pending for the next run.
+func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error {
+	t = t.withDefaults()
+	defer t.enter(PhaseWork)()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	workers := &workerCache{st: st, t: t, byBatch: map[string]*migrate.Worker{}}
+	defer workers.close()
+	opts := store.WorkOptions{
+		Workers:    t.Workers,
+		Lease:      t.Lease,
+		RetryDelay: t.RetryDelay,
+		Started:    func(j store.Job) { t.Events(Event{Kind: UserStarted, BatchID: j.BatchID, User: j.UserID}) },
+		Retrying: func(j store.Job, err error) {
+			t.Events(Event{Kind: UserRetry, BatchID: j.BatchID, User: j.UserID, Err: err, Attempt: j.Attempt})
+		},
+		Done: func(j store.Job, r store.Result) {
+			if r.State == store.Failed {
+				t.Events(Event{Kind: UserFailed, BatchID: j.BatchID, User: j.UserID, Err: fmt.Errorf("%s", r.LastMessage)})
+				return
+			}
+			t.Events(Event{Kind: UserDone, BatchID: j.BatchID, User: j.UserID, Updated: r.SucceededMeeting})
+		},
+	}
+	err := st.Work(ctx, batchID, opts, func(ctx context.Context, j store.Job) (store.Result, error) {
+		var a migrate.Assignment
+		if err := json.Unmarshal(j.Payload, &a); err != nil {
+			return store.Result{}, store.Permanent(fmt.Errorf("user %s: stored assignment unreadable: %w", j.UserID, err))
+		}
+		w, err := workers.get(ctx, j.BatchID)
+		if err != nil {
+			return store.Result{}, err
+		}
+		out, err := w.Migrate(ctx, a)
+		if migrate.StopsRun(err) {
+			cancel(err)
+		}
+		if err != nil {
+			return store.Result{}, err
+		}
+		return migrate.Result(a, out, w.DryRun), nil
+	})
+	if cause := context.Cause(ctx); migrate.StopsRun(cause) {
+		return unavailable(cause)
+	}
+	return unavailable(err)
 }
 
-// Work migrates queued users until the queue is empty, then finishes every
-// batch with no user left (its report written, when it has one) and sums
-// each up. Other processes may work the same batches at the same time.
-func Work(ctx context.Context, o WorkOptions) ([]Summary, error) {
-	st, err := store.Open(ctx, o.DB)
+// workerCache makes one Worker per batch, from the batch's settings.
+type workerCache struct {
+	st      *store.Store
+	t       Tuning
+	mu      sync.Mutex
+	byBatch map[string]*migrate.Worker
+}
+
+// close frees what the workers hold.
+func (c *workerCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range c.byBatch {
+		w.Close()
+	}
+}
+
+func (c *workerCache) get(ctx context.Context, batchID string) (*migrate.Worker, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if w := c.byBatch[batchID]; w != nil {
+		return w, nil
+	}
+	b, err := c.st.Batch(ctx, batchID)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	o.Tuning = o.Tuning.withDefaults()
-	if o.BatchID != "" {
-		b, err := st.Batch(ctx, o.BatchID)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInput, err)
-		}
-		if b.Kind == store.BatchRollback {
-			return nil, fmt.Errorf("%w: batch %s is a rollback; run mms rollback --batch %s again to finish it", ErrInput, b.ID, settingsOf(b).RollbackOf)
-		}
-	}
-	workStart := time.Now()
-	if err := work(ctx, st, o.BatchID, o.Tuning); err != nil {
-		return nil, err
-	}
-	batches, err := st.UnfinishedBatches(ctx)
+	set, err := batchSettings(b)
 	if err != nil {
 		return nil, err
 	}
-	var out []Summary
-	for _, b := range batches {
-		if o.BatchID != "" && b.ID != o.BatchID || b.Kind == store.BatchRollback {
-			continue
-		}
-		left, err := st.Left(ctx, b.ID)
-		if err != nil || left > 0 {
-			continue // another process's users still run; it finishes the batch
-		}
-		sum, err := finish(ctx, st, b, "", workStart, Summary{BatchID: b.ID, Started: b.CreatedAt})
-		if err != nil {
-			return out, err
-		}
-		out = append(out, sum)
+	w, err := migrate.New(set.config(b, c.st, c.t))
+	if err != nil {
+		return nil, store.Permanent(err)
 	}
-	return out, nil
+	c.byBatch[batchID] = w
+	return w, nil
 }
 
-func settingsOf(b store.Batch) Settings {
-	set, _ := batchSettings(b)
-	return set
+func batchSettings(b store.Batch) (Settings, error) {
+	var set Settings
+	if err := json.Unmarshal(b.Options, &set); err != nil {
+		return set, fmt.Errorf("batch %s: stored options unreadable: %w", b.ID, err)
+	}
+	return set, nil
+}
+
+// config is what the worker of batch b is built from.
+func (set Settings) config(b store.Batch, st *store.Store, t Tuning) migrate.Config {
+	return migrate.Config{BatchID: b.ID, Now: b.Now, Stamp: b.Stamp, DryRun: b.DryRun, Out: set.Out, Send: set.Send, Store: st,
+		CalDAVRequests: t.CalDAVRequests, SMTPSessions: t.SMTPSessions, CalDAVHTTP: t.CalDAVHTTP, Getenv: t.Getenv}
 }

@@ -1,152 +1,32 @@
 package batch
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
-	"net"
-	"net/mail"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/emersion/go-sasl"
 	gosmtp "github.com/emersion/go-smtp"
 
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
+	"github.com/mms-project/mms/internal/smtpsink"
 )
-
-// relay is go-smtp's server with a say in each recipient: the relays of
-// these tests refuse, defer or ask for credentials.
-type relay struct {
-	Addr  string
-	Users map[string]string           // AUTH PLAIN required when set
-	Rcpt  func(from, to string) error // nil accepts everyone
-	Mail  func(tx int) error          // nil accepts every transaction; tx counts from 1
-	mu    sync.Mutex
-	tx    int
-	got   map[string][]string // Message-Id -> recipients, per arrival
-	count map[string]int
-}
-
-func startRelay(t *testing.T, r *relay) *relay {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Addr, r.got, r.count = ln.Addr().String(), map[string][]string{}, map[string]int{}
-	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) { return &relaySession{r: r}, nil }))
-	srv.Domain, srv.AllowInsecureAuth = "relay.test", true
-	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return r
-}
-
-// arrivals is how often each message arrived.
-func (r *relay) arrivals() map[string]int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := map[string]int{}
-	for k, v := range r.count {
-		out[k] = v
-	}
-	return out
-}
-
-type relaySession struct {
-	r        *relay
-	user     string
-	from     string
-	to       []string
-	authDone bool
-}
-
-func (s *relaySession) AuthMechanisms() []string {
-	if s.r.Users == nil {
-		return nil
-	}
-	return []string{sasl.Plain}
-}
-
-func (s *relaySession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if want, ok := s.r.Users[user]; !ok || want != pass {
-			return gosmtp.ErrAuthFailed
-		}
-		s.authDone = true
-		return nil
-	}), nil
-}
-
-func (s *relaySession) Mail(from string, _ *gosmtp.MailOptions) error {
-	if s.r.Users != nil && !s.authDone {
-		return gosmtp.ErrAuthRequired
-	}
-	s.r.mu.Lock()
-	s.r.tx++
-	tx := s.r.tx
-	s.r.mu.Unlock()
-	if s.r.Mail != nil {
-		if err := s.r.Mail(tx); err != nil {
-			return err
-		}
-	}
-	s.from = from
-	return nil
-}
-
-func (s *relaySession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
-	if s.r.Rcpt != nil {
-		if err := s.r.Rcpt(s.from, to); err != nil {
-			return err
-		}
-	}
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *relaySession) Data(rd io.Reader) error {
-	b, err := io.ReadAll(rd)
-	if err != nil {
-		return err
-	}
-	msg, err := mail.ReadMessage(bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	id := msg.Header.Get("Message-Id")
-	s.r.mu.Lock()
-	defer s.r.mu.Unlock()
-	s.r.count[id]++
-	s.r.got[id] = append(s.r.got[id], s.to...)
-	return nil
-}
-
-func (s *relaySession) Reset()        { s.from, s.to = "", nil }
-func (s *relaySession) Logout() error { return nil }
-
-func refuse(code int, text string) error {
-	return &gosmtp.SMTPError{Code: code, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: text}
-}
 
 // TestSMTPRefusals: a refused recipient is noted in the meeting's row
 // while the meeting counts as updated; a meeting whose every recipient
 // is refused fails, and so does its user; every other user succeeds.
 func TestSMTPRefusals(t *testing.T) {
-	r := startRelay(t, &relay{Rcpt: func(from, to string) error {
+	r := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{Rcpt: func(from, to string) error {
 		switch {
 		case strings.HasPrefix(from, "user00001@"):
-			return refuse(550, "mailbox unavailable")
+			return smtpsink.Refuse(550, "mailbox unavailable")
 		case to == "guest001@fabrikam.com":
-			return refuse(550, "no such user")
+			return smtpsink.Refuse(550, "no such user")
 		}
 		return nil
 	}})
@@ -162,20 +42,20 @@ func TestSMTPRefusals(t *testing.T) {
 	noted := 0
 	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
 		switch {
-		case m.UserID == "user00001@contoso.com" && m.Outcome != Skipped:
-			if m.Outcome != Failed || !strings.Contains(m.Reason, "550 mailbox unavailable") {
+		case m.UserID == "user00001@contoso.com" && m.Outcome != migrate.Skipped:
+			if m.Outcome != migrate.Failed || !strings.Contains(m.Reason, "550 mailbox unavailable") {
 				t.Errorf("user00001 %s: %s %q, want failed with the relay's answer", m.UID, m.Outcome, m.Reason)
 			}
-		case m.Outcome == Updated && strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550 no such user"):
+		case m.Outcome == migrate.Updated && strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550 no such user"):
 			noted++
-		case m.Outcome == Failed:
+		case m.Outcome == migrate.Failed:
 			t.Errorf("%s %s failed: %s", m.UserID, m.UID, m.Reason)
 		}
 	}
 	if noted == 0 {
 		t.Error("no meeting row says guest001 was refused")
 	}
-	for id, n := range r.arrivals() {
+	for id, n := range r.Arrivals() {
 		if n != 1 {
 			t.Errorf("%s arrived %d times", id, n)
 		}
@@ -186,13 +66,13 @@ func TestSMTPRefusals(t *testing.T) {
 // message; the same run with the right ones resumes and finishes, each
 // update sent once.
 func TestSMTPAuthStopsTheRun(t *testing.T) {
-	r := startRelay(t, &relay{Users: map[string]string{"mms": "right"}})
+	r := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{Users: map[string]string{"mms": "right"}})
 	o := demoOptions(t)
 	o.Send = "smtp://" + r.Addr
 	env := map[string]string{"MMS_SMTP_USER": "mms", "MMS_SMTP_PASSWORD": "wrong"}
 	o.Getenv = func(k string) string { return env[k] }
 	_, err := Run(context.Background(), o)
-	if err == nil || !StopsRun(err) || !strings.Contains(err.Error(), "MMS_SMTP_USER and MMS_SMTP_PASSWORD") || !errors.Is(err, smtp.ErrAuth) {
+	if err == nil || !migrate.StopsRun(err) || !strings.Contains(err.Error(), "MMS_SMTP_USER and MMS_SMTP_PASSWORD") || !errors.Is(err, smtp.ErrAuth) || !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Run with wrong credentials: %v; want the run stopped, naming the credentials", err)
 	}
 	env["MMS_SMTP_PASSWORD"] = "right"
@@ -203,7 +83,7 @@ func TestSMTPAuthStopsTheRun(t *testing.T) {
 	if !sum.Resumed || sum.Failed != 0 || sum.Invites != 20 {
 		t.Errorf("second run: %+v; want the batch resumed, 20 updates, none failed", sum)
 	}
-	if got := r.arrivals(); len(got) != 20 {
+	if got := r.Arrivals(); len(got) != 20 {
 		t.Errorf("%d distinct messages arrived, want 20", len(got))
 	} else {
 		for id, n := range got {
@@ -219,14 +99,14 @@ func TestSMTPAuthStopsTheRun(t *testing.T) {
 // sends what is left, and nothing twice; a refused recipient noted by an
 // earlier attempt stays in the meeting's row.
 func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
-	r := startRelay(t, &relay{Mail: func(tx int) error {
+	r := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{Mail: func(tx int) error {
 		if tx == 2 || tx == 3 {
 			return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try later"}
 		}
 		return nil
 	}, Rcpt: func(_, to string) error {
 		if to == "guest001@fabrikam.com" {
-			return refuse(550, "no such user")
+			return smtpsink.Refuse(550, "no such user")
 		}
 		return nil
 	}})
@@ -249,15 +129,15 @@ func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileCalendars{Dir: filepath.Join(o.Out, "calendars")},
-		Mailer: SMTPMailer{Sender: s, URL: "smtp://" + r.Addr}, Journal: &Journal{Store: st, BatchID: b.ID}}
+	w := &migrate.Worker{Now: demoNow, Stamp: demoNow, Calendars: migrate.FileCalendars{Dir: filepath.Join(o.Out, "calendars")},
+		Mailer: migrate.SMTPMailer{Sender: s, URL: "smtp://" + r.Addr}, Journal: &migrate.Journal{Store: st, BatchID: b.ID}}
 	// Updates go out a few at a time: the two deferred ones fail one
 	// attempt, or two when the first failure stops the second's start.
 	if n := workAll(t, st, b.ID, w); n != 2 && n != 3 {
 		t.Errorf("%d attempts, want 2 or 3 (two deferred)", n)
 	}
 	u, _ := st.Users(ctx, store.Filter{BatchID: b.ID})
-	got := r.arrivals()
+	got := r.Arrivals()
 	if len(u) != 1 || u[0].State != store.Succeeded || u[0].InvitesUpdate != len(got) || len(got) == 0 {
 		t.Fatalf("user %+v; %d messages", u, len(got))
 	}
@@ -269,7 +149,7 @@ func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 	// The refusal noted by the first attempt is still in the report.
 	ms, _ := st.UserMeetings(ctx, b.ID, "user00000@contoso.com")
 	for _, m := range ms {
-		if m.Outcome == Updated && !strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550") {
+		if m.Outcome == migrate.Updated && !strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550") {
 			t.Errorf("meeting %s: reason %q, want the refusal of guest001", m.UID, m.Reason)
 		}
 	}
@@ -282,9 +162,9 @@ func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 func TestRunAgainAfterItFinished(t *testing.T) {
 	var refusing atomic.Bool
 	refusing.Store(true)
-	r := startRelay(t, &relay{Rcpt: func(from, to string) error {
+	r := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{Rcpt: func(from, to string) error {
 		if refusing.Load() && strings.HasPrefix(from, "user00001@") {
-			return refuse(550, "mailbox unavailable")
+			return smtpsink.Refuse(550, "mailbox unavailable")
 		}
 		return nil
 	}})
@@ -302,7 +182,7 @@ func TestRunAgainAfterItFinished(t *testing.T) {
 	if !again.Reopened || again.BatchID != first.BatchID || again.Retried != 1 || again.Failed != 0 {
 		t.Errorf("second run: %+v; want batch %s reopened, 1 user retried, none failed", again, first.BatchID)
 	}
-	got := r.arrivals()
+	got := r.Arrivals()
 	if len(got) != 20 {
 		t.Errorf("%d distinct updates arrived, want 20", len(got))
 	}

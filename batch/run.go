@@ -3,7 +3,6 @@ package batch
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
 	"github.com/mms-project/mms/ics"
@@ -33,8 +33,19 @@ type Summary struct {
 	RowErrors []string  // rejected rows that belong to no user
 }
 
-// ErrInput marks bad input: the run did not start.
-var ErrInput = errors.New("bad input")
+// add counts one user's row into the summary; plan and finish both count
+// users here.
+func (s *Summary) add(u store.User) {
+	s.Users++
+	if u.State != store.NotTriggered {
+		s.Triggered++
+	}
+	if u.State == store.Failed {
+		s.Failed++
+	}
+	s.Updated += u.SucceededMeeting
+	s.Invites += u.InvitesUpdate
+}
 
 // Run is one batch, start to finish: read, decide, queue, work, report.
 // When the state store holds an unfinished batch made from the same inputs
@@ -48,14 +59,14 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 	defer st.Close()
 	left, err := st.Left(ctx, b.ID)
 	if err != nil {
-		return sum, err
+		return sum, unavailable(err)
 	}
 	o.Events(Event{Kind: BatchStarted, BatchID: b.ID, Total: left, Resumed: sum.Resumed})
 	workStart := time.Now()
 	if err := work(ctx, st, b.ID, o.tuning()); err != nil {
 		return sum, err
 	}
-	return finish(ctx, st, b, o.Report, workStart, sum)
+	return finish(ctx, st, b, o.Report, workStart, sum, o.tuning())
 }
 
 // Enqueue is the first half of Run: it reads, decides and queues the
@@ -73,6 +84,7 @@ func Enqueue(ctx context.Context, o RunOptions) (Summary, error) {
 // and the batch to work.
 func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Summary, error) {
 	var b store.Batch
+	*o = o.WithDefaults()
 	if err := o.Validate(); err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
@@ -87,21 +99,23 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	set := o.settings()
-	if _, err := newWorker(store.Batch{DryRun: o.DryRun}, set, nil); err != nil { // refuse what no user could do
+	w, err := migrate.New(set.config(store.Batch{DryRun: o.DryRun}, nil, o.tuning().withDefaults()))
+	if err != nil { // refuse what no user could do
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	w.Close()
 	fp, err := fingerprint(set, users)
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	st, err := store.Open(ctx, o.DB)
+	st, err := openStore(ctx, o.DB)
 	if err != nil {
 		return nil, b, Summary{}, err
 	}
 	b, sum, err := planOrResume(ctx, st, *o, set, fp, users, changes, rowErrs)
 	if err != nil {
 		st.Close()
-		return nil, b, sum, err
+		return nil, b, sum, unavailable(err)
 	}
 	return st, b, sum, nil
 }
@@ -193,7 +207,7 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 		case problems != "":
 			rec.State, rec.LastMessage = store.Failed, problems
 		case !d.Triggered:
-		case !isURL(d.User.Calendar) && outputs[d.User.Email] == "":
+		case !migrate.IsCalDAV(d.User.Calendar) && outputs[d.User.Email] == "":
 			rec.State = store.Failed
 			rec.LastMessage = fmt.Sprintf("%s: another user's calendar is written as calendars/%s, and its path below the users file's folder is taken too; give each user a calendar file of its own name",
 				d.User.Calendar, filepath.Base(d.User.Calendar))
@@ -217,24 +231,14 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 		records = append(records, store.User{UserID: user, State: store.Failed, LastMessage: strings.Join(failedBy[user], "; ")})
 	}
 	for _, rec := range records {
-		sum.Users++
-		if rec.State != store.NotTriggered {
-			sum.Triggered++
-		}
-		if rec.State == store.Failed {
-			sum.Failed++
-		}
+		sum.add(rec)
 	}
 	return records, sum
 }
 
-func isURL(s string) bool {
-	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
-}
-
-func assignment(d trigger.Decision) Assignment {
+func assignment(d trigger.Decision) migrate.Assignment {
 	m := d.Migration
-	return Assignment{
+	return migrate.Assignment{
 		User: d.User.Email, Aliases: d.User.Aliases, Mailbox: d.User.Mailbox, Calendar: d.User.Calendar,
 		MigrationType: m.MigrationType, Kinds: m.Kinds,
 		Change: ics.Change{

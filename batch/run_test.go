@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
 )
@@ -20,13 +21,12 @@ var demoNow = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
 func demoOptions(t *testing.T) RunOptions {
 	t.Helper()
 	work := t.TempDir()
-	return RunOptions{Users: "../fixtures/demo/users.csv", Changes: "../fixtures/demo/changes.csv", Out: filepath.Join(work, "out"),
-		Report: filepath.Join(work, "r.csv"), Now: demoNow, DB: filepath.Join(work, "mms.db"), Workers: 2,
-		RetryDelay: func(int) time.Duration { return time.Millisecond }}
+	return RunOptions{Users: "../fixtures/demo/users.csv", Changes: "../fixtures/demo/changes.csv", Out: filepath.Join(work, "out"), Report: filepath.Join(work, "r.csv"),
+		Now: demoNow, DB: filepath.Join(work, "mms.db"), Tuning: Tuning{Workers: 2, RetryDelay: func(int) time.Duration { return time.Millisecond }}}
 }
 
 // TestRetriedNineTimesThenFailed: a calendar that cannot be written fails
-// each attempt; after the ninth the user is Failed with the error.
+// each attempt; after the ninth the user is migrate.Failed with the error.
 func TestRetriedNineTimesThenFailed(t *testing.T) {
 	o := demoOptions(t)
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
@@ -75,15 +75,15 @@ type flaky struct {
 	sent   map[string]int
 }
 
-func (f *flaky) Send(_ context.Context, m Message) (Delivery, error) {
+func (f *flaky) Send(_ context.Context, m migrate.Message) (migrate.Delivery, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
 	if f.calls == f.failOn {
-		return Delivery{}, errors.New("421 try again later")
+		return migrate.Delivery{}, errors.New("421 try again later")
 	}
 	f.sent[m.UID]++
-	return Delivery{}, nil
+	return migrate.Delivery{}, nil
 }
 
 // TestRetrySendsNothingTwice: an attempt that fails halfway through the
@@ -109,8 +109,8 @@ func TestRetrySendsNothingTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	mail := &flaky{failOn: 3, sent: map[string]int{}}
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileCalendars{Dir: filepath.Join(o.Out, "calendars")}, Mailer: mail,
-		Journal: &Journal{Store: st, BatchID: b.ID}}
+	w := &migrate.Worker{Now: demoNow, Stamp: demoNow, Calendars: migrate.FileCalendars{Dir: filepath.Join(o.Out, "calendars")}, Mailer: mail,
+		Journal: &migrate.Journal{Store: st, BatchID: b.ID}}
 	attempts := workAll(t, st, b.ID, w)
 	if attempts != 2 {
 		t.Errorf("%d attempts, want 2", attempts)
@@ -126,20 +126,20 @@ func TestRetrySendsNothingTwice(t *testing.T) {
 	}
 	ms, _ := st.UserMeetings(ctx, b.ID, "user00000@contoso.com")
 	for _, m := range ms {
-		if m.Outcome == Updated && (!m.Completed || !strings.HasPrefix(string(m.Original), "BEGIN:VEVENT")) {
+		if m.Outcome == migrate.Updated && (!m.Completed || !strings.HasPrefix(string(m.Original), "BEGIN:VEVENT")) {
 			t.Errorf("meeting %s: completed %v, original %.20q", m.UID, m.Completed, m.Original)
 		}
 	}
 }
 
 // workAll works a batch with w and returns the number of attempts.
-func workAll(t *testing.T, st *store.Store, batchID string, w *Worker) int {
+func workAll(t *testing.T, st *store.Store, batchID string, w *migrate.Worker) int {
 	t.Helper()
 	var attempts int
 	err := st.Work(context.Background(), batchID, store.WorkOptions{RetryDelay: func(int) time.Duration { return time.Millisecond }},
 		func(ctx context.Context, j store.Job) (store.Result, error) {
 			attempts++
-			var a Assignment
+			var a migrate.Assignment
 			if err := json.Unmarshal(j.Payload, &a); err != nil {
 				return store.Result{}, err
 			}
@@ -147,7 +147,7 @@ func workAll(t *testing.T, st *store.Store, batchID string, w *Worker) int {
 			if err != nil {
 				return store.Result{}, err
 			}
-			return result(j.UserID, a, out, false), nil
+			return migrate.Result(a, out, false), nil
 		})
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestInPlaceWriterResumes(t *testing.T) {
 	users, changes, rowErrs, _ := readInputs(o)
 	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
 	rec := onlyUser(records, "user00000@contoso.com")
-	var a Assignment
+	var a migrate.Assignment
 	json.Unmarshal(rec[0].Payload, &a)
 	a.Calendar = filepath.Join(dir, "user00000.ics")
 	rec[0].Payload, _ = json.Marshal(a)
@@ -185,7 +185,7 @@ func TestInPlaceWriterResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	mail := &flaky{failOn: 1, sent: map[string]int{}}
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileCalendars{Dir: dir}, Mailer: mail, Journal: &Journal{Store: st, BatchID: b.ID}}
+	w := &migrate.Worker{Now: demoNow, Stamp: demoNow, Calendars: migrate.FileCalendars{Dir: dir}, Mailer: mail, Journal: &migrate.Journal{Store: st, BatchID: b.ID}}
 	if n := workAll(t, st, b.ID, w); n != 2 {
 		t.Errorf("%d attempts, want 2", n)
 	}
@@ -197,6 +197,25 @@ func TestInPlaceWriterResumes(t *testing.T) {
 		if n != 1 {
 			t.Errorf("UID %s sent %d times", uid, n)
 		}
+	}
+	// The rows of meetings found already current are those journaled
+	// when they were rewritten: the meeting's details, outcome updated.
+	rows, err := st.UserMeetings(ctx, b.ID, "user00000@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, m := range rows {
+		if mail.sent[m.UID] == 0 {
+			continue
+		}
+		checked++
+		if m.Outcome != migrate.Updated || m.Reason != "" || m.Summary == "" || m.NewJoinURL == "" || m.UserID != "user00000@contoso.com" {
+			t.Errorf("row of %s, rewritten by the stopped attempt: %+v", m.UID, m.Meeting)
+		}
+	}
+	if checked != len(mail.sent) {
+		t.Errorf("%d rows of the %d meetings sent", checked, len(mail.sent))
 	}
 }
 
@@ -215,7 +234,7 @@ type concurrencyMailer struct {
 	now, peak int
 }
 
-func (m *concurrencyMailer) Send(context.Context, Message) (Delivery, error) {
+func (m *concurrencyMailer) Send(context.Context, migrate.Message) (migrate.Delivery, error) {
 	m.mu.Lock()
 	m.now++
 	m.peak = max(m.peak, m.now)
@@ -224,11 +243,11 @@ func (m *concurrencyMailer) Send(context.Context, Message) (Delivery, error) {
 	m.mu.Lock()
 	m.now--
 	m.mu.Unlock()
-	return Delivery{}, nil
+	return migrate.Delivery{}, nil
 }
 
 // TestUpdatesInFlight: one user's updates are delivered a few at a time,
-// never more than sendsInFlight, and every one is counted.
+// never more than migrate.SendsInFlight, and every one is counted.
 func TestUpdatesInFlight(t *testing.T) {
 	o := demoOptions(t)
 	users, changes, rowErrs, _ := readInputs(o)
@@ -237,20 +256,20 @@ func TestUpdatesInFlight(t *testing.T) {
 	if len(rec) != 1 {
 		t.Fatal("the demo has no user00000")
 	}
-	var a Assignment
+	var a migrate.Assignment
 	if err := json.Unmarshal(rec[0].Payload, &a); err != nil {
 		t.Fatal(err)
 	}
 	m := &concurrencyMailer{}
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: FileCalendars{Dir: filepath.Join(o.Out, "calendars")}, Mailer: m}
+	w := &migrate.Worker{Now: demoNow, Stamp: demoNow, Calendars: migrate.FileCalendars{Dir: filepath.Join(o.Out, "calendars")}, Mailer: m}
 	out, err := w.Migrate(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Invites < 2 || out.Invites != out.Succeeded() {
-		t.Fatalf("%d updates for %d rewritten meetings", out.Invites, out.Succeeded())
+	if ok := migrate.Result(a, out, false).SucceededMeeting; out.Invites < 2 || out.Invites != ok {
+		t.Fatalf("%d updates for %d rewritten meetings", out.Invites, ok)
 	}
-	if m.peak < 2 || m.peak > sendsInFlight {
-		t.Errorf("%d updates in flight at most, want 2..%d", m.peak, sendsInFlight)
+	if m.peak < 2 || m.peak > migrate.SendsInFlight {
+		t.Errorf("%d updates in flight at most, want 2..%d", m.peak, migrate.SendsInFlight)
 	}
 }

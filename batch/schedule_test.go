@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/internal/cyrus"
+	"github.com/mms-project/mms/internal/davtest"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
 
@@ -32,7 +34,7 @@ func cyrusMeeting(t *testing.T, srv cyrus.Server, org, att string, clientAgent b
 	if err != nil {
 		t.Fatal(err)
 	}
-	obj := string(splitObjects(t, data)["m00.ics"])
+	obj := string(davtest.SplitObjects(t, data)["m00.ics"])
 	var b [8]byte
 	rand.Read(b[:])
 	uid = "mms-sched-" + hex.EncodeToString(b[:])
@@ -132,8 +134,7 @@ func cyrusRun(t *testing.T, srv cyrus.Server, org, coll, send, link string) (Sum
 	os.WriteFile(changes, []byte("user,change,target,join_url,conference_id\n"+srv.Address(org)+",moved-to-online,teams,"+link+",500000001\n"), 0o644)
 	env := map[string]string{"MMS_CALDAV_USER": org, "MMS_CALDAV_PASSWORD": srv.Password}
 	o := RunOptions{Users: users, Changes: changes, Out: filepath.Join(dir, "out"), Report: filepath.Join(dir, "r.csv"),
-		DB: filepath.Join(dir, "mms.db"), Workers: 1, Send: send, Getenv: func(k string) string { return env[k] },
-		RetryDelay: func(int) time.Duration { return time.Millisecond }}
+		DB: filepath.Join(dir, "mms.db"), Send: send, Tuning: Tuning{Workers: 1, Getenv: func(k string) string { return env[k] }, RetryDelay: func(int) time.Duration { return time.Millisecond }}}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +224,7 @@ func TestClientSchedulingOnCyrus(t *testing.T) {
 			t.Errorf("%d messages in the outbox, %d invites; want none (the server sent it), 1", len(eml), sum.Invites)
 		}
 		ms := batchMeetings(t, o.DB, sum.BatchID)
-		if len(ms) != 1 || ms[0].Outcome != Updated || !strings.Contains(ms[0].Reason, "update left to the CalDAV server, which scheduled this meeting before") {
+		if len(ms) != 1 || ms[0].Outcome != migrate.Updated || !strings.Contains(ms[0].Reason, "update left to the CalDAV server, which scheduled this meeting before") {
 			t.Errorf("rows %+v; want one updated, saying the server sent the update", ms)
 		}
 	})

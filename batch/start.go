@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
 	"github.com/mms-project/mms/ics/block"
@@ -22,7 +23,7 @@ type StartOptions struct {
 	// Source: which meetings, by the kind of block they hold (sfb, teams,
 	// all). Target: "current" keeps each meeting's kind, "teams" writes a
 	// Teams block; "" keeps what the user's migration says.
-	Source Source
+	Source migrate.Source
 	Target string
 
 	// Users and Changes, when given, are read for the user's rows, and the
@@ -48,8 +49,9 @@ type Started struct {
 	From    string // the batch whose rows were used; "" when read from files
 }
 
-// Validate checks the options before anything is opened.
-func (o *StartOptions) Validate() error {
+// Validate checks the options before anything is opened; it changes
+// nothing. Start applies WithDefaults first, then Validate, once.
+func (o StartOptions) Validate() error {
 	var problems []string
 	if strings.TrimSpace(o.User) == "" {
 		problems = append(problems, "--user is required (the organiser's e-mail address)")
@@ -62,25 +64,32 @@ func (o *StartOptions) Validate() error {
 	if o.Changes != "" && o.Users == "" {
 		problems = append(problems, "--changes needs --users (the user's row)")
 	}
-	if err := (&RunOptions{Send: o.Send}).validateSend(); err != nil {
+	if err := validateSend(o.Send); err != nil {
 		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))
 	}
+	return nil
+}
+
+// WithDefaults is o with its user's address in lower case and the clock
+// set; Validate checks the result.
+func (o StartOptions) WithDefaults() StartOptions {
 	o.User = strings.ToLower(strings.TrimSpace(o.User))
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	return nil
+	return o
 }
 
 // Start queues one user's migration in a batch of its own.
 func Start(ctx context.Context, o StartOptions) (Started, error) {
+	o = o.WithDefaults()
 	if err := o.Validate(); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	st, err := store.Open(ctx, o.DB)
+	st, err := openStore(ctx, o.DB)
 	if err != nil {
 		return Started{}, err
 	}
@@ -120,45 +129,45 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 
 // assignment is the user's migration: from the files given, or from the
 // user's last row in the state store that holds one.
-func (o StartOptions) assignment(ctx context.Context, st *store.Store, t trigger.Tenant) (Assignment, store.Batch, error) {
+func (o StartOptions) assignment(ctx context.Context, st *store.Store, t trigger.Tenant) (migrate.Assignment, store.Batch, error) {
 	if o.Users != "" {
 		a, err := o.fromFiles(t)
 		return a, store.Batch{}, err
 	}
 	users, err := st.Users(ctx, store.Filter{UserID: o.User})
 	if err != nil {
-		return Assignment{}, store.Batch{}, err
+		return migrate.Assignment{}, store.Batch{}, err
 	}
 	for i := len(users) - 1; i >= 0; i-- {
-		var a Assignment
+		var a migrate.Assignment
 		if json.Unmarshal(users[i].Payload, &a) == nil && a.User != "" && a.Calendar != "" {
 			b, err := st.Batch(ctx, users[i].BatchID)
 			return a, b, err
 		}
 	}
 	if o.Calendar != "" {
-		return Assignment{User: o.User, Mailbox: input.Online, MigrationType: "Manual"}, store.Batch{}, nil
+		return migrate.Assignment{User: o.User, Mailbox: input.Online, MigrationType: "Manual"}, store.Batch{}, nil
 	}
-	return Assignment{}, store.Batch{}, fmt.Errorf("user %s: the state store %s holds no migration of this user; give --users FILE [--changes FILE], or --calendar FILE with --join-url", o.User, st)
+	return migrate.Assignment{}, store.Batch{}, fmt.Errorf("user %s: the state store %s holds no migration of this user; give --users FILE [--changes FILE], or --calendar FILE with --join-url", o.User, st)
 }
 
 // fromFiles reads the user's rows and decides as a run would.
-func (o StartOptions) fromFiles(t trigger.Tenant) (Assignment, error) {
+func (o StartOptions) fromFiles(t trigger.Tenant) (migrate.Assignment, error) {
 	users, userErrs, err := input.ReadUsers(o.Users)
 	if err != nil {
-		return Assignment{}, err
+		return migrate.Assignment{}, err
 	}
 	var changes []input.Change
 	if o.Changes != "" {
 		var changeErrs []input.RowError
 		if changes, changeErrs, err = input.ReadChanges(o.Changes, users, userErrs...); err != nil {
-			return Assignment{}, err
+			return migrate.Assignment{}, err
 		}
 		userErrs = append(userErrs, changeErrs...)
 	}
 	for _, e := range userErrs {
 		if e.User == o.User {
-			return Assignment{}, e
+			return migrate.Assignment{}, e
 		}
 	}
 	for _, u := range users {
@@ -173,17 +182,17 @@ func (o StartOptions) fromFiles(t trigger.Tenant) (Assignment, error) {
 		}
 		d := trigger.Decide(u, mine, t)
 		if !d.Triggered {
-			return Assignment{}, fmt.Errorf("user %s is not triggered: %s", o.User, d.Reason)
+			return migrate.Assignment{}, fmt.Errorf("user %s is not triggered: %s", o.User, d.Reason)
 		}
 		a := assignment(d)
 		a.Output = outputNames(users, filepath.Dir(abs(o.Users)))[u.Email]
 		return a, nil
 	}
-	return Assignment{}, fmt.Errorf("%s: user %s is not in the users file", o.Users, o.User)
+	return migrate.Assignment{}, fmt.Errorf("%s: user %s is not in the users file", o.Users, o.User)
 }
 
 // override applies the flags that replace parts of the user's rows.
-func (o StartOptions) override(a *Assignment) {
+func (o StartOptions) override(a *migrate.Assignment) {
 	if o.Calendar != "" {
 		a.Calendar, a.Output = abs(o.Calendar), ""
 	}

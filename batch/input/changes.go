@@ -24,8 +24,11 @@ const (
 	TenantMeetingURLChanged = "tenant-meeting-url-changed"
 )
 
-// Kinds lists every change kind, in the order the contract gives them.
-var Kinds = []string{MovedToOnline, LicenseAssigned, LicenseRemoved, DialinEnabled, DialinDisabled,
+// Kinds lists every change kind, in the order the contract gives them; a
+// copy, which the caller may change.
+func Kinds() []string { return slices.Clone(kinds) }
+
+var kinds = []string{MovedToOnline, LicenseAssigned, LicenseRemoved, DialinEnabled, DialinDisabled,
 	ConferenceIDChanged, ConferenceIDReset, BridgeChanged, BridgeNumberUnassigned,
 	SIPAddressChanged, TenantMeetingURLChanged, MovedToOnprem}
 
@@ -123,9 +126,9 @@ func parseChange(file string, r row, primary map[string]string, failed map[strin
 	c.Kind = kind(r.get("change"))
 	switch {
 	case c.Kind == "":
-		re.add("change", "empty; use one of: %s", strings.Join(Kinds, ", "))
-	case !slices.Contains(Kinds, c.Kind):
-		re.add("change", "%q is not a change kind; use one of: %s", r.get("change"), strings.Join(Kinds, ", "))
+		re.add("change", "empty; use one of: %s", strings.Join(kinds, ", "))
+	case !slices.Contains(kinds, c.Kind):
+		re.add("change", "%q is not a change kind; use one of: %s", r.get("change"), strings.Join(kinds, ", "))
 	}
 	c.Target = strings.ToLower(r.get("target"))
 	if c.Target != "" && c.Target != Teams && c.Target != Skype {

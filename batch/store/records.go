@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/mms-project/mms/report"
 )
 
 // Batch is one run.
@@ -49,12 +50,10 @@ type User struct {
 	Payload json.RawMessage
 }
 
-// Meeting is one meeting's outcome.
+// Meeting is one meeting's outcome: the report's row, and the journal's
+// fields.
 type Meeting struct {
-	UserID, UID, Summary                              string
-	Start                                             time.Time
-	Attendees                                         int
-	Outcome, Reason, Provider, OldJoinURL, NewJoinURL string
+	report.Meeting
 
 	// Crash safety (see RecordIntent): Intent is set before the meeting is
 	// written or sent, Completed once it was; Original holds the meeting's

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +15,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
+	"github.com/mms-project/mms/internal/pgtest"
+	"github.com/mms-project/mms/report"
 )
 
 // One suite for every engine, as River runs riverdrivertest.Exercise
@@ -33,48 +32,8 @@ func TestSQLite(t *testing.T) {
 // names (scripts/postgres.sh start prints one), each test in a schema of
 // its own.
 func TestPostgres(t *testing.T) {
-	dsn := os.Getenv("MMS_TEST_POSTGRES")
-	if dsn == "" {
-		msg := `MMS_TEST_POSTGRES is empty; start a server with: eval "$(scripts/postgres.sh start)"`
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	exercise(t, func(t *testing.T) string { return postgresSchema(t, dsn) })
-}
-
-// postgresSchema creates a schema, dropped after the test, and returns dsn
-// with search_path set to it.
-func postgresSchema(t *testing.T, dsn string) string {
-	ctx := context.Background()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "mms_test_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("MMS_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Error(err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
+	dsn := pgtest.Server(t)
+	exercise(t, func(t *testing.T) string { return pgtest.Schema(t, dsn) })
 }
 
 func exercise(t *testing.T, fresh func(t *testing.T) string) {
@@ -171,8 +130,8 @@ func (c *calls) get(user string) int {
 
 func succeed(j Job) Result {
 	return Result{State: Succeeded, TotalMeeting: 1, SucceededMeeting: 1, InvitesUpdate: 1, LastMessage: "1 meetings rewritten",
-		Meetings: []Meeting{{UserID: j.UserID, UID: "u-" + j.UserID, Summary: "Möte 漢字", Outcome: "updated", Attendees: 3,
-			Start: time.Date(2026, 1, 20, 9, 0, 0, 1500, time.UTC), Provider: "teams", OldJoinURL: "https://old", NewJoinURL: "https://new"}}}
+		Meetings: []Meeting{{Meeting: report.Meeting{UserID: j.UserID, UID: "u-" + j.UserID, Summary: "Möte 漢字", Outcome: "updated", Attendees: 3,
+			Start: time.Date(2026, 1, 20, 9, 0, 0, 1500, time.UTC), Provider: "teams", OldJoinURL: "https://old", NewJoinURL: "https://new"}}}}
 }
 
 func usersByID(t *testing.T, s *Store, f Filter) map[string]User {
@@ -226,7 +185,7 @@ func testEnqueueAndWork(t *testing.T, dsn string) {
 		case "partial@contoso.com":
 			r := succeed(j)
 			r.State, r.FailedMeeting = "", 1
-			r.Meetings = append(r.Meetings, Meeting{UserID: j.UserID, UID: "u2", Outcome: "failed", Reason: "cal.ics: line 40: bad DTSTART"})
+			r.Meetings = append(r.Meetings, Meeting{Meeting: report.Meeting{UserID: j.UserID, UID: "u2", Outcome: "failed", Reason: "cal.ics: line 40: bad DTSTART"}})
 			return r, nil
 		}
 		return succeed(j), nil
@@ -273,8 +232,8 @@ func testEnqueueAndWork(t *testing.T, dsn string) {
 	}
 
 	ms := allMeetings(t, s, b.ID)
-	want := Meeting{UserID: "anna@contoso.com", UID: "u-anna@contoso.com", Summary: "Möte 漢字", Outcome: "updated", Attendees: 3,
-		Start: time.Date(2026, 1, 20, 9, 0, 0, 2000, time.UTC), Provider: "teams", OldJoinURL: "https://old", NewJoinURL: "https://new"}
+	want := Meeting{Meeting: report.Meeting{UserID: "anna@contoso.com", UID: "u-anna@contoso.com", Summary: "Möte 漢字", Outcome: "updated", Attendees: 3,
+		Start: time.Date(2026, 1, 20, 9, 0, 0, 2000, time.UTC), Provider: "teams", OldJoinURL: "https://old", NewJoinURL: "https://new"}}
 	if len(ms) != 4 || !reflect.DeepEqual(ms[0], want) || ms[1].UserID != "bo@contoso.com" || ms[3].UID != "u2" {
 		t.Errorf("meetings in users order: %+v", ms)
 	}
@@ -699,7 +658,7 @@ func testIntents(t *testing.T, dsn string) {
 				t.Errorf("%s: intents before any: %+v", j.UserID, ms)
 			}
 		}
-		if err := s.RecordIntent(ctx, j.BatchID, j.UserID, Meeting{UserID: j.UserID, UID: "m1", Original: orig}); err != nil {
+		if err := s.RecordIntent(ctx, j.BatchID, j.UserID, Meeting{Meeting: report.Meeting{UserID: j.UserID, UID: "m1"}, Original: orig}); err != nil {
 			return Result{}, err
 		}
 		if err := s.RecordCompleted(ctx, j.BatchID, j.UserID, "m1"); err != nil {
@@ -713,8 +672,8 @@ func testIntents(t *testing.T, dsn string) {
 			t.Errorf("intents during the job: %+v %v", ms, err)
 		}
 		return Result{State: Succeeded, TotalMeeting: 2, SucceededMeeting: 1, SkippedMeeting: 1, Meetings: []Meeting{
-			{UserID: j.UserID, UID: "m0", Outcome: "skipped", Reason: "past"},
-			{UserID: j.UserID, UID: "m1", Outcome: "updated"},
+			{Meeting: report.Meeting{UserID: j.UserID, UID: "m0", Outcome: "skipped", Reason: "past"}},
+			{Meeting: report.Meeting{UserID: j.UserID, UID: "m1", Outcome: "updated"}},
 		}}, nil
 	})
 	if err != nil {
@@ -779,7 +738,7 @@ func testManyIntents(t *testing.T, dsn string) {
 	s := open(t, dsn)
 	b := newBatch(t, s, pending("a@contoso.com")...)
 	meeting := func(i int, orig string) Meeting {
-		return Meeting{UserID: "a@contoso.com", UID: fmt.Sprintf("m%03d", i), Summary: fmt.Sprint("meeting ", i), Outcome: "updated", Original: []byte(orig)}
+		return Meeting{Meeting: report.Meeting{UserID: "a@contoso.com", UID: fmt.Sprintf("m%03d", i), Summary: fmt.Sprint("meeting ", i), Outcome: "updated"}, Original: []byte(orig)}
 	}
 	err := s.Work(ctx, b.ID, fast(1), func(ctx context.Context, j Job) (Result, error) {
 		var first, second []Meeting
@@ -812,9 +771,9 @@ func testManyIntents(t *testing.T, dsn string) {
 			return Result{}, err
 		}
 		res := Result{State: Succeeded, TotalMeeting: 131, SucceededMeeting: 130, SkippedMeeting: 1}
-		res.Meetings = append(res.Meetings, Meeting{UserID: j.UserID, UID: "past", Outcome: "skipped", Reason: "past"})
+		res.Meetings = append(res.Meetings, Meeting{Meeting: report.Meeting{UserID: j.UserID, UID: "past", Outcome: "skipped", Reason: "past"}})
 		for i := range 130 {
-			res.Meetings = append(res.Meetings, Meeting{UserID: j.UserID, UID: fmt.Sprintf("m%03d", i), Outcome: "updated"})
+			res.Meetings = append(res.Meetings, Meeting{Meeting: report.Meeting{UserID: j.UserID, UID: fmt.Sprintf("m%03d", i), Outcome: "updated"}})
 		}
 		return res, nil
 	})
@@ -961,7 +920,7 @@ func testResumableBatches(t *testing.T, dsn string) {
 		t.Errorf("left: %d", n)
 	}
 	if err := s.Record(ctx, b.ID, "C@contoso.com", Result{TotalMeeting: 1, SucceededMeeting: 1, LastMessage: "done by hand",
-		Meetings: []Meeting{{UserID: "c@contoso.com", UID: "m1", Outcome: "restored"}}}); err != nil {
+		Meetings: []Meeting{{Meeting: report.Meeting{UserID: "c@contoso.com", UID: "m1", Outcome: "restored"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if u := usersByID(t, s, Filter{BatchID: b.ID})["c@contoso.com"]; u.State != Succeeded || u.LastMessage != "done by hand" {
@@ -992,8 +951,8 @@ func testResumableBatches(t *testing.T, dsn string) {
 func TestOneOpenBatchPerFingerprint(t *testing.T) {
 	ctx := context.Background()
 	engines := map[string]string{"sqlite": filepath.Join(t.TempDir(), "mms.db")}
-	if dsn := os.Getenv("MMS_TEST_POSTGRES"); dsn != "" {
-		engines["postgres"] = postgresSchema(t, dsn)
+	if dsn := pgtest.Optional(t); dsn != "" {
+		engines["postgres"] = dsn
 	}
 	for name, dsn := range engines {
 		s := open(t, dsn)

@@ -8,15 +8,18 @@ import (
 )
 
 // Triggering lists the change kinds that trigger a migration (tenant
-// settings and audio-conferencing providers permitting).
-var Triggering = []string{input.MovedToOnline, input.LicenseAssigned, input.LicenseRemoved,
+// settings and audio-conferencing providers permitting); a copy, which the
+// caller may change.
+func Triggering() []string { return slices.Clone(triggering) }
+
+var triggering = []string{input.MovedToOnline, input.LicenseAssigned, input.LicenseRemoved,
 	input.DialinEnabled, input.DialinDisabled, input.ConferenceIDChanged, input.ConferenceIDReset,
 	input.BridgeChanged, input.BridgeNumberUnassigned}
 
 // IsAudio reports whether a kind is an audio-conferencing change: every
 // triggering kind but moved-to-online.
 func IsAudio(kind string) bool {
-	return kind != input.MovedToOnline && slices.Contains(Triggering, kind)
+	return kind != input.MovedToOnline && slices.Contains(triggering, kind)
 }
 
 // Reasons a change does not trigger, for the report.
@@ -40,7 +43,7 @@ func triggers(u input.User, c input.Change, t Tenant) (bool, string) {
 		return false, fmt.Sprintf(reasonNever, c.Kind, u.Email)
 	case c.Kind == input.MovedToOnprem:
 		return false, fmt.Sprintf(reasonOnprem, u.Email)
-	case !slices.Contains(Triggering, c.Kind):
+	case !slices.Contains(triggering, c.Kind):
 		return false, fmt.Sprintf(reasonUnknown, c.Kind)
 	case !t.MeetingMigrationEnabled:
 		return false, reasonDisabled

@@ -84,7 +84,7 @@ func TestRules(t *testing.T) {
 
 // Every triggering kind under every tenant setting, for a Microsoft user.
 func TestKindsByTenant(t *testing.T) {
-	for _, kind := range Triggering {
+	for _, kind := range Triggering() {
 		for _, tn := range []Tenant{tenant(true, true, false), tenant(true, false, false), tenant(false, true, false), tenant(false, false, true)} {
 			want := ""
 			switch {
@@ -99,11 +99,11 @@ func TestKindsByTenant(t *testing.T) {
 			}
 		}
 	}
-	if len(Triggering) != 9 {
-		t.Errorf("%d triggering kinds, the contract has 9", len(Triggering))
+	if len(Triggering()) != 9 {
+		t.Errorf("%d triggering kinds, the contract has 9", len(Triggering()))
 	}
-	for _, k := range input.Kinds {
-		if IsAudio(k) != (slices.Contains(Triggering, k) && k != input.MovedToOnline) {
+	for _, k := range input.Kinds() {
+		if IsAudio(k) != (slices.Contains(Triggering(), k) && k != input.MovedToOnline) {
 			t.Errorf("IsAudio(%s) = %v", k, IsAudio(k))
 		}
 	}

@@ -8,18 +8,36 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/mms-project/mms/batch"
 	"github.com/mms-project/mms/batch/smtp"
 )
 
+// batchCalls are the batch functions the commands call. A test replaces
+// one to see the options a command line makes without running the batch,
+// as gh's commands take a runF.
+type batchCalls struct {
+	run      func(context.Context, batch.RunOptions) (batch.Summary, error)
+	enqueue  func(context.Context, batch.RunOptions) (batch.Summary, error)
+	start    func(context.Context, batch.StartOptions) (batch.Started, error)
+	work     func(context.Context, batch.WorkOptions) ([]batch.Summary, error)
+	rollback func(context.Context, batch.RollbackOptions) (batch.RolledBack, error)
+}
+
+// batchPackage are the real calls.
+var batchPackage = batchCalls{run: batch.Run, enqueue: batch.Enqueue, start: batch.Start, work: batch.Work, rollback: batch.Rollback}
+
 // newApp builds the command tree; out and errOut are stdout and stderr.
-func newApp(out, errOut io.Writer) *cli.Command {
+func newApp(out, errOut io.Writer) *cli.Command { return newAppWith(out, errOut, batchPackage) }
+
+// newAppWith is newApp calling the batch through calls.
+func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
 	return &cli.Command{
 		Name:  "mms",
 		Usage: "migrate the online-meeting block of future meetings when organisers' conferencing details change",
 		Description: "mms reads a users file and a changes file, finds every future meeting each triggered user organises,\n" +
 			"replaces its Skype or Teams join block with the user's new details, sends one update per meeting,\n" +
 			"and writes a report of every outcome. Start with a dry run:\n\n" +
-			"   mms run --users users.csv --changes changes.csv --report report.xlsx --dry-run",
+			"   mms run --users users.csv --changes changes.csv --report report.xlsx --dry-run\n\n" + exitCodesHelp,
 		Writer:         out,
 		ErrWriter:      errOut,
 		ExitErrHandler: func(context.Context, *cli.Command, error) {}, // main maps errors to exit codes
@@ -29,8 +47,8 @@ func newApp(out, errOut io.Writer) *cli.Command {
 			}
 			return cli.ShowRootCommandHelp(cmd)
 		},
-		Commands: []*cli.Command{runCommand(out, errOut), startCommand(out), workCommand(out, errOut), statusCommand(out),
-			rollbackCommand(out), tenantCommand(out)},
+		Commands: []*cli.Command{runCommand(out, errOut, calls), startCommand(out, calls), workCommand(out, errOut, calls), statusCommand(out),
+			rollbackCommand(out, calls), tenantCommand(out)},
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/mms-project/mms/batch/store"
 )
 
-func rollbackCommand(out io.Writer) *cli.Command {
+func rollbackCommand(out io.Writer, calls batchCalls) *cli.Command {
 	return &cli.Command{
 		Name:  "rollback",
 		Usage: "put back what a batch rewrote, in its output calendars, and send the updates again",
@@ -33,8 +33,8 @@ func rollbackCommand(out io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			rb, err := batch.Rollback(ctx, batch.RollbackOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"), User: cmd.String("user"),
-				Now: now, Send: cmd.String("send"), Report: cmd.String("report")})
+			rb, err := calls.rollback(ctx, batch.RollbackOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"), User: cmd.String("user"),
+				Now: now, Send: cmd.String("send"), Report: cmd.String("report"), Tuning: batch.Tuning{Phase: memoryPhase}})
 			if err != nil {
 				return err
 			}

@@ -14,7 +14,7 @@ import (
 	"github.com/mms-project/mms/batch"
 )
 
-func runCommand(out, errOut io.Writer) *cli.Command {
+func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run one batch start to finish: read, decide, rewrite, send, report",
@@ -41,11 +41,10 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 			smtpSessionsFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			o := batch.RunOptions{
-				Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
-				DryRun: cmd.Bool("dry-run"), Again: cmd.Bool("again"), Send: cmd.String("send"), Workers: int(cmd.Int("workers")), DB: cmd.String("db"),
-				Lease: cmd.Duration("rescue-after"), CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")),
-			}
+			o := batch.RunOptions{Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
+				DryRun: cmd.Bool("dry-run"), Again: cmd.Bool("again"), Send: cmd.String("send"), DB: cmd.String("db"),
+				Tuning: batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"),
+					CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")), Phase: memoryPhase}}
 			if v := cmd.String("now"); v != "" {
 				t, err := time.Parse(time.RFC3339, v)
 				if err != nil {
@@ -55,7 +54,7 @@ func runCommand(out, errOut io.Writer) *cli.Command {
 			}
 			p := newProgress(errOut, o.DryRun)
 			o.Events = p.Event
-			sum, err := batch.Run(ctx, o)
+			sum, err := calls.run(ctx, o)
 			p.finish()
 			if err != nil {
 				return err

@@ -9,9 +9,10 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/migrate"
 )
 
-func startCommand(out io.Writer) *cli.Command {
+func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 	return &cli.Command{
 		Name:  "start",
 		Usage: "queue one user's migration, like Start-CsExMeetingMigration (or, without --user, a whole batch); mms work carries it out",
@@ -41,9 +42,9 @@ func startCommand(out io.Writer) *cli.Command {
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.String("user") == "" && cmd.String("users") != "" {
-				return startBatch(ctx, cmd, out)
+				return startBatch(ctx, cmd, out, calls)
 			}
-			src, err := batch.ParseSource(cmd.String("source-meeting-type"))
+			src, err := migrate.ParseSource(cmd.String("source-meeting-type"))
 			if err != nil {
 				return err
 			}
@@ -56,7 +57,7 @@ func startCommand(out io.Writer) *cli.Command {
 			if o.Now, err = parseNow(cmd.String("now")); err != nil {
 				return err
 			}
-			s, err := batch.Start(ctx, o)
+			s, err := calls.start(ctx, o)
 			if err != nil {
 				return err
 			}
@@ -83,14 +84,14 @@ func parseNow(v string) (time.Time, error) {
 }
 
 // startBatch queues a whole batch, the first half of mms run.
-func startBatch(ctx context.Context, cmd *cli.Command, out io.Writer) error {
+func startBatch(ctx context.Context, cmd *cli.Command, out io.Writer, calls batchCalls) error {
 	o := batch.RunOptions{Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
 		DryRun: cmd.Bool("dry-run"), Send: cmd.String("send"), DB: cmd.String("db")}
 	var err error
 	if o.Now, err = parseNow(cmd.String("now")); err != nil {
 		return err
 	}
-	sum, err := batch.Enqueue(ctx, o)
+	sum, err := calls.enqueue(ctx, o)
 	if err != nil {
 		return err
 	}

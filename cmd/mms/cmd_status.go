@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/mms-project/mms/batch"
 	"github.com/mms-project/mms/batch/store"
 )
 
@@ -41,7 +42,7 @@ func statusCommand(out io.Writer) *cli.Command {
 			if err := storeExists(cmd.String("db")); err != nil {
 				return err
 			}
-			st, err := store.Open(ctx, cmd.String("db"))
+			st, err := openStore(ctx, cmd.String("db"))
 			if err != nil {
 				return err
 			}
@@ -119,6 +120,16 @@ type statusJSON struct {
 	ModifiedDate     string `json:"ModifiedDate"`
 	CorrelationID    string `json:"CorrelationId"`
 	BatchID          string `json:"BatchId"`
+}
+
+// openStore opens the state store; one that cannot be opened is
+// batch.ErrUnavailable (exit 4).
+func openStore(ctx context.Context, dsn string) (*store.Store, error) {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", batch.ErrUnavailable, err)
+	}
+	return st, nil
 }
 
 // storeExists refuses to read a SQLite state store that is not there:

@@ -6,8 +6,6 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v3"
-
-	"github.com/mms-project/mms/batch/store"
 )
 
 func tenantCommand(out io.Writer) *cli.Command {
@@ -20,7 +18,7 @@ func tenantCommand(out io.Writer) *cli.Command {
 				Usage: "print the settings",
 				Flags: []cli.Flag{dbFlag()},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					st, err := store.Open(ctx, cmd.String("db"))
+					st, err := openStore(ctx, cmd.String("db"))
 					if err != nil {
 						return err
 					}
@@ -43,7 +41,7 @@ func tenantCommand(out io.Writer) *cli.Command {
 					if cmd.NArg() != 2 {
 						return fmt.Errorf("usage: mms tenant set NAME true|false")
 					}
-					st, err := store.Open(ctx, cmd.String("db"))
+					st, err := openStore(ctx, cmd.String("db"))
 					if err != nil {
 						return err
 					}

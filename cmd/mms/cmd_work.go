@@ -12,7 +12,7 @@ import (
 	"github.com/mms-project/mms/batch"
 )
 
-func workCommand(out, errOut io.Writer) *cli.Command {
+func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 	return &cli.Command{
 		Name:  "work",
 		Usage: "migrate queued users until the queue is empty; start it on several machines sharing a postgres:// store",
@@ -29,16 +29,13 @@ func workCommand(out, errOut io.Writer) *cli.Command {
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			tuning := batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"),
-				CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions"))}
-			if err := tuning.Validate(); err != nil {
-				return err
-			}
+				CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")), Phase: memoryPhase}
 			p := newProgress(errOut, false)
 			var mine counter
 			events := func(e batch.Event) { mine.add(e); p.Event(e) }
 			tuning.Events = events
 			o := batch.WorkOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"), Tuning: tuning}
-			sums, err := batch.Work(ctx, o)
+			sums, err := calls.work(ctx, o)
 			p.finish()
 			if err != nil {
 				return err

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"errors"
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,24 +11,6 @@ import (
 	"github.com/mms-project/mms/internal/radicale"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
-
-// mmsEnv runs the binary with extra environment variables.
-func mmsEnv(t *testing.T, env []string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	cmd.Env = append(append(os.Environ(), "MMS_DB=", "MMS_SMTP_USER=", "MMS_SMTP_PASSWORD=", "MMS_CALDAV_USER=", "MMS_CALDAV_PASSWORD="), env...)
-	err := cmd.Run()
-	code := 0
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{out.String(), errOut.String(), code}
-}
 
 func TestDeliveryFlagsRefused(t *testing.T) {
 	in := demo(t)
@@ -53,35 +33,39 @@ func TestDeliveryFlagsRefused(t *testing.T) {
 		{nil, []string{"--send", "server"}, "--send server leaves delivery to the CalDAV server's scheduling, but the calendars of user00000@contoso.com"},
 		{nil, []string{"--send", "server", "--dry-run"}, "--send server leaves delivery to the CalDAV server's scheduling"},
 	}
-	for _, tc := range cases {
-		r := mmsEnv(t, tc.env, append(append([]string{}, base...), tc.args...)...)
-		if r.code != 1 || !strings.Contains(r.stderr, tc.want) {
-			t.Errorf("mms run %v (env %v): exit %d, stderr %q; want 1 and %q", tc.args, tc.env, r.code, r.stderr, tc.want)
-		}
+	for _, tc := range cases { // in process: what is checked is the flags and the options they make
+		t.Run(strings.Join(append(tc.env, tc.args...), " "), func(t *testing.T) {
+			r := runEnv(t, tc.env, append(append([]string{}, base...), tc.args...)...)
+			if r.code != 1 || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("mms run %v (env %v): exit %d, stderr %q; want 1 and %q", tc.args, tc.env, r.code, r.stderr, tc.want)
+			}
+		})
 	}
 	if _, err := os.Stat(filepath.Join(work, "out")); !os.IsNotExist(err) {
 		t.Error("a refused run wrote output")
 	}
 	davUsers := filepath.Join(work, "dav.csv")
 	os.WriteFile(davUsers, []byte("user,calendar\nuser00000@contoso.com,https://dav.example.com/\n"), 0o644)
-	r := mmsEnv(t, []string{"MMS_CALDAV_USER=mms"}, "run", "--users", davUsers, "--changes", filepath.Join(in, "changes.csv"),
-		"--out", filepath.Join(work, "out"), "--report", filepath.Join(work, "r.csv"), "--db", filepath.Join(work, "mms.db"))
-	if r.code != 1 || !strings.Contains(r.stderr, "set both MMS_CALDAV_USER and MMS_CALDAV_PASSWORD") {
-		t.Errorf("MMS_CALDAV_USER without a password: exit %d, %q", r.code, r.stderr)
-	}
-	r = mmsEnv(t, nil, "work", "--caldav-requests", "-1", "--db", filepath.Join(work, "mms.db"))
+	t.Run("MMS_CALDAV_USER without a password", func(t *testing.T) {
+		r := runEnv(t, []string{"MMS_CALDAV_USER=mms"}, "run", "--users", davUsers, "--changes", filepath.Join(in, "changes.csv"),
+			"--out", filepath.Join(work, "out"), "--report", filepath.Join(work, "r.csv"), "--db", filepath.Join(work, "mms.db"))
+		if r.code != 1 || !strings.Contains(r.stderr, "set both MMS_CALDAV_USER and MMS_CALDAV_PASSWORD") {
+			t.Errorf("MMS_CALDAV_USER without a password: exit %d, %q", r.code, r.stderr)
+		}
+	})
+	r := run(t, context.Background(), "work", "--caldav-requests", "-1", "--db", filepath.Join(work, "mms.db"))
 	if r.code != 1 || !strings.Contains(r.stderr, "--caldav-requests -1") {
 		t.Errorf("mms work --caldav-requests -1: exit %d, %q", r.code, r.stderr)
 	}
 	for _, verb := range []string{"run", "work"} {
-		help := mmsEnv(t, nil, verb, "--help").stdout
+		help := run(t, context.Background(), verb, "--help").stdout
 		for _, want := range []string{"--caldav-requests", "MMS_CALDAV_REQUESTS", "--smtp-sessions", "MMS_SMTP_SESSIONS"} {
 			if !strings.Contains(help, want) {
 				t.Errorf("mms %s --help lacks %s", verb, want)
 			}
 		}
 	}
-	if help := mmsEnv(t, nil, "run", "--help").stdout; !strings.Contains(help, "smtp://host:port") || !strings.Contains(help, "MMS_CALDAV_USER") {
+	if help := run(t, context.Background(), "run", "--help").stdout; !strings.Contains(help, "smtp://host:port") || !strings.Contains(help, "MMS_CALDAV_USER") {
 		t.Errorf("mms run --help does not explain --send smtp:// and CalDAV credentials:\n%s", help)
 	}
 }

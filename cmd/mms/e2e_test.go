@@ -40,12 +40,30 @@ type result struct {
 	code           int
 }
 
+// The one helper for the binary: command builds it, mms and mmsEnv run it.
+// Tests of what needs no process of its own (flags to options, exit codes
+// of error kinds) run the command in process instead: see run and parse.
+
+// command is the binary with args and a clean environment: no state store
+// or credentials from the caller's, only env.
+func command(env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(append(os.Environ(), "MMS_DB=", "MMS_SMTP_USER=", "MMS_SMTP_PASSWORD=", "MMS_CALDAV_USER=", "MMS_CALDAV_PASSWORD="), env...)
+	return cmd
+}
+
+// mms runs the binary to its end.
 func mms(t *testing.T, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	return mmsEnv(t, nil, args...)
+}
+
+// mmsEnv runs the binary with extra environment variables.
+func mmsEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := command(env, args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	cmd.Env = append(os.Environ(), "MMS_DB=") // flags only, unless a test says otherwise
 	err := cmd.Run()
 	code := 0
 	var exit *exec.ExitError

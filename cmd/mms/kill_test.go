@@ -17,6 +17,7 @@ import (
 
 	"github.com/mms-project/mms/fixtures/gen"
 	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/internal/pgtest"
 )
 
 // TestKillAndResume kills `mms run` with SIGKILL at random points, starts
@@ -55,17 +56,17 @@ func TestKillAndResume(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	killTrials(t, "SQLite", rng, in, took, want, trials, func(dir string) string { return filepath.Join(dir, "mms.db") })
-	if dsn := os.Getenv("MMS_TEST_POSTGRES"); dsn != "" {
+	if dsn := os.Getenv(pgtest.Env); dsn != "" {
 		// PostgreSQL: fewer trials, each in a schema of its own, timed by
 		// an uninterrupted run of its own.
 		pgRef := t.TempDir()
 		start := time.Now()
-		if r := mms(t, append(killArgs(in, pgRef), "--db", postgresSchema(t, dsn))...); r.code != 0 {
+		if r := mms(t, append(killArgs(in, pgRef), "--db", pgtest.Schema(t, dsn))...); r.code != 0 {
 			t.Fatalf("reference run on PostgreSQL: exit %d\n%s", r.code, r.stderr)
 		}
 		pgTook := time.Since(start)
 		outputs(t, pgRef).same(t, "uninterrupted run on PostgreSQL", want)
-		killTrials(t, "PostgreSQL", rng, in, pgTook, want, max(trials/5, 1), func(string) string { return postgresSchema(t, dsn) })
+		killTrials(t, "PostgreSQL", rng, in, pgTook, want, max(trials/5, 1), func(string) string { return pgtest.Schema(t, dsn) })
 	}
 }
 
@@ -121,8 +122,7 @@ func killArgs(in, dir string) []string {
 // Interrupted (SIGINT), it must stop with status 130 and say how to go on.
 func killAfter(t *testing.T, args []string, d time.Duration, sig os.Signal) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "MMS_DB=")
+	cmd := command(nil, args...)
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
 	if err := cmd.Start(); err != nil {

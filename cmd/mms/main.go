@@ -6,20 +6,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+
+	"github.com/mms-project/mms/batch"
 )
 
-// Exit codes.
+// Exit codes, from the kind of error (see exitCode); the root --help
+// lists them (exitCodesHelp).
 const (
 	exitOK          = 0
-	exitInput       = 1 // bad invocation or input
+	exitInput       = 1 // bad invocation or input (batch.ErrInput), or any other error
 	exitUsersFailed = 3 // the batch ran, some users failed
+	exitUnavailable = 4 // could not run: state store, server or relay unreachable (batch.ErrUnavailable)
 	exitInterrupted = 130
 )
+
+// exitCodesHelp documents the exit codes in the root --help.
+const exitCodesHelp = "EXIT STATUS:\n" +
+	"   0    every triggered user succeeded\n" +
+	"   1    bad invocation or input: nothing was started\n" +
+	"   3    the batch ran, and some users failed (see the report or mms status)\n" +
+	"   4    mms could not run: the state store, a CalDAV server or the mail relay was unreachable or refused us;\n" +
+	"        run the same command again once it is fixed: the batch resumes\n" +
+	"   130  interrupted; run the same command again to finish the batch"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -27,35 +40,33 @@ func main() {
 	stopProfile := startProfile(os.Getenv("MMS_CPUPROFILE"))
 	err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args)
 	stopProfile()
-	code := exitCode(ctx, err) // before stop: stop cancels ctx
+	code := exitCode(ctx, err, os.Stderr) // before stop: stop cancels ctx
 	stop()
 	os.Exit(code)
 }
 
-// exitCode maps an error to the process's exit status; only main exits.
-func exitCode(ctx context.Context, err error) int {
+// exitCode maps an error to the process's exit status and says why on
+// errOut; only main exits.
+func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 	var failed usersFailedError
 	switch {
 	case err == nil:
 		return exitOK
 	case ctx.Err() != nil:
-		fmt.Fprintln(os.Stderr, "mms: interrupted; run the same command again to finish the batch")
+		fmt.Fprintln(errOut, "mms: interrupted; run the same command again to finish the batch")
 		return exitInterrupted
 	case errors.As(err, &failed):
-		fmt.Fprintln(os.Stderr, "mms:", err)
+		fmt.Fprintln(errOut, "mms:", err)
 		return exitUsersFailed
-	default:
-		fmt.Fprintln(os.Stderr, "mms:", err)
+	case errors.Is(err, batch.ErrUnavailable):
+		fmt.Fprintln(errOut, "mms:", err)
+		return exitUnavailable
+	case errors.Is(err, batch.ErrInput):
+		fmt.Fprintln(errOut, "mms:", err)
 		return exitInput
-	}
-}
-
-// tuneGC sets a soft limit on the memory the collector lets the heap
-// grow to, unless GOMEMLIMIT says otherwise; batch.work collects less often
-// than Go's default while users are migrated, and the limit bounds that.
-func tuneGC() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(160 << 20)
+	default: // flags the command line parser refused, and the rest
+		fmt.Fprintln(errOut, "mms:", err)
+		return exitInput
 	}
 }
 

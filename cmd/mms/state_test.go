@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,11 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/fixtures/gen"
 	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/internal/pgtest"
 )
 
 var batchIDRe = regexp.MustCompile(`batch ([0-9a-f-]{36})`)
@@ -325,15 +321,7 @@ func readCSVText(t *testing.T, text string) []map[string]string {
 // mms work processes on one PostgreSQL store; every user is migrated by
 // exactly one of them, and the outputs are those of a plain run.
 func TestTwoWorkersOnPostgres(t *testing.T) {
-	dsn := os.Getenv("MMS_TEST_POSTGRES")
-	if dsn == "" {
-		msg := `MMS_TEST_POSTGRES is empty; start a server with: eval "$(scripts/postgres.sh start)"`
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	dsn = postgresSchema(t, dsn)
+	dsn := pgtest.Start(t)
 	in := t.TempDir()
 	ref, _ := time.Parse(time.RFC3339, demoNow)
 	const users = 60
@@ -377,48 +365,11 @@ func TestTwoWorkersOnPostgres(t *testing.T) {
 	t.Logf("users per worker: %s / %s", strings.TrimSpace(results[0].stdout), strings.TrimSpace(results[1].stdout))
 }
 
-// postgresSchema creates a schema, dropped after the test, and returns dsn
-// with search_path set to it.
-func postgresSchema(t *testing.T, dsn string) string {
-	ctx := context.Background()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "mms_e2e_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("MMS_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err == nil {
-			defer conn.Close(ctx)
-			_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-		}
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema
-}
-
 // TestWorkerKilledOnPostgres: of two mms work processes on one PostgreSQL
 // batch, one is killed with SIGKILL while it migrates; the other takes its
 // users at once and finishes the batch as a plain run would.
 func TestWorkerKilledOnPostgres(t *testing.T) {
-	dsn := os.Getenv("MMS_TEST_POSTGRES")
-	if dsn == "" {
-		msg := `MMS_TEST_POSTGRES is empty; start a server with: eval "$(scripts/postgres.sh start)"`
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	dsn = postgresSchema(t, dsn)
+	dsn := pgtest.Start(t)
 	in := t.TempDir()
 	ref, _ := time.Parse(time.RFC3339, demoNow)
 	const users = 300
@@ -431,8 +382,7 @@ func TestWorkerKilledOnPostgres(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("start: %s", r.stderr)
 	}
-	victim := exec.Command(bin, "work", "--workers", "1", "--db", dsn)
-	victim.Env = append(os.Environ(), "MMS_DB=")
+	victim := command(nil, "work", "--workers", "1", "--db", dsn)
 	if err := victim.Start(); err != nil {
 		t.Fatal(err)
 	}

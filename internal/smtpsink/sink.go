@@ -1,15 +1,19 @@
 // Package smtpsink is an SMTP server for tests that records every message
-// that arrives: go-smtp's server on a loopback address, accepting any
-// sender and recipient, without TLS or AUTH.
+// that arrives: go-smtp's server on a loopback address, without TLS. By
+// default it accepts any sender and recipient without AUTH; Hooks give a
+// test a say in each transaction and recipient, and credentials to ask for.
 package smtpsink
 
 import (
+	"bytes"
 	"io"
 	"net"
+	"net/mail"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	gosmtp "github.com/emersion/go-smtp"
 )
 
@@ -20,26 +24,52 @@ type Message struct {
 	Data []byte
 }
 
-// Sink records messages until the test ends.
-type Sink struct {
-	Addr string // host:port it listens on
-	mu   sync.Mutex
-	msgs []Message
+// ID is the message's Message-Id header ("" when it has none).
+func (m Message) ID() string {
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		return ""
+	}
+	return msg.Header.Get("Message-Id")
 }
 
-// Start listens on addr ("127.0.0.1:0" for any free port) and stops when
-// the test ends.
-func Start(t testing.TB, addr string) *Sink {
+// Hooks say how the sink answers. The zero value accepts everything.
+type Hooks struct {
+	// Users, when set, are the AUTH PLAIN logins it requires.
+	Users map[string]string
+	// Mail answers each transaction's MAIL FROM; tx counts from 1. Nil
+	// accepts every transaction.
+	Mail func(tx int) error
+	// Rcpt answers each recipient; nil accepts everyone.
+	Rcpt func(from, to string) error
+}
+
+// Sink records messages until the test ends.
+type Sink struct {
+	Addr  string // host:port it listens on
+	hooks Hooks
+	mu    sync.Mutex
+	tx    int
+	msgs  []Message
+}
+
+// Start listens on addr ("127.0.0.1:0" for any free port), accepting
+// everything, and stops when the test ends.
+func Start(t testing.TB, addr string) *Sink { return StartWith(t, addr, Hooks{}) }
+
+// StartWith is Start with hooks: the relays of tests that refuse, defer
+// or ask for credentials.
+func StartWith(t testing.TB, addr string, h Hooks) *Sink {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatalf("smtp sink: listen on %s: %v", addr, err)
 	}
-	s := &Sink{Addr: ln.Addr().String()}
+	s := &Sink{Addr: ln.Addr().String(), hooks: h}
 	srv := gosmtp.NewServer(gosmtp.BackendFunc(func(*gosmtp.Conn) (gosmtp.Session, error) {
 		return &session{sink: s}, nil
 	}))
-	srv.Domain = "sink.test"
+	srv.Domain, srv.AllowInsecureAuth = "sink.test", true
 	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
@@ -53,22 +83,79 @@ func (s *Sink) Messages() []Message {
 	return append([]Message(nil), s.msgs...)
 }
 
+// Arrivals is how often each message (by Message-Id) arrived.
+func (s *Sink) Arrivals() map[string]int {
+	out := map[string]int{}
+	for _, m := range s.Messages() {
+		out[m.ID()]++
+	}
+	return out
+}
+
 func (s *Sink) add(m Message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgs = append(s.msgs, m)
 }
 
-type session struct {
-	sink *Sink
-	from string
-	to   []string
+// Refuse is an SMTP answer with code (5xx permanent, 4xx temporary).
+func Refuse(code int, text string) error {
+	return &gosmtp.SMTPError{Code: code, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: text}
 }
 
-func (s *session) Mail(from string, _ *gosmtp.MailOptions) error { s.from = from; return nil }
-func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error   { s.to = append(s.to, to); return nil }
-func (s *session) Reset()                                        { s.from, s.to = "", nil }
-func (s *session) Logout() error                                 { return nil }
+type session struct {
+	sink     *Sink
+	from     string
+	to       []string
+	authDone bool
+}
+
+func (s *session) AuthMechanisms() []string {
+	if s.sink.hooks.Users == nil {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (s *session) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if want, ok := s.sink.hooks.Users[user]; !ok || want != pass {
+			return gosmtp.ErrAuthFailed
+		}
+		s.authDone = true
+		return nil
+	}), nil
+}
+
+func (s *session) Mail(from string, _ *gosmtp.MailOptions) error {
+	if s.sink.hooks.Users != nil && !s.authDone {
+		return gosmtp.ErrAuthRequired
+	}
+	s.sink.mu.Lock()
+	s.sink.tx++
+	tx := s.sink.tx
+	s.sink.mu.Unlock()
+	if s.sink.hooks.Mail != nil {
+		if err := s.sink.hooks.Mail(tx); err != nil {
+			return err
+		}
+	}
+	s.from = from
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+	if s.sink.hooks.Rcpt != nil {
+		if err := s.sink.hooks.Rcpt(s.from, to); err != nil {
+			return err
+		}
+	}
+	s.to = append(s.to, to)
+	return nil
+}
+
+func (s *session) Reset()        { s.from, s.to = "", nil }
+func (s *session) Logout() error { return nil }
 
 func (s *session) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/smtp"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/mms-project/mms/internal/smtpsink"
@@ -19,5 +20,34 @@ func TestSinkRecords(t *testing.T) {
 	if len(got) != 1 || got[0].From != "a@example.com" ||
 		!reflect.DeepEqual(got[0].To, []string{"b@example.com", "c@example.com"}) || !bytes.Equal(got[0].Data, body) {
 		t.Fatalf("recorded %+v", got)
+	}
+}
+
+// Hooks refuse what they are told to, and credentials are required when
+// set; what got through is counted by Message-Id.
+func TestSinkHooks(t *testing.T) {
+	s := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{
+		Users: map[string]string{"mms": "right"},
+		Rcpt: func(_, to string) error {
+			if to == "gone@example.com" {
+				return smtpsink.Refuse(550, "no such user")
+			}
+			return nil
+		},
+	})
+	body := []byte("Message-Id: <1@mms.invalid>\r\nSubject: x\r\n\r\nhello\r\n")
+	if err := smtp.SendMail(s.Addr, nil, "a@example.com", []string{"b@example.com"}, body); err == nil {
+		t.Error("sent without the credentials it requires")
+	}
+	auth := smtp.PlainAuth("", "mms", "right", "127.0.0.1")
+	err := smtp.SendMail(s.Addr, auth, "a@example.com", []string{"gone@example.com"}, body)
+	if err == nil || !strings.Contains(err.Error(), "550") {
+		t.Errorf("refused recipient: %v", err)
+	}
+	if err := smtp.SendMail(s.Addr, auth, "a@example.com", []string{"b@example.com"}, body); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Arrivals(); len(got) != 1 || got["<1@mms.invalid>"] != 1 {
+		t.Errorf("arrivals %v", got)
 	}
 }

@@ -1,4 +1,6 @@
-package batch
+// Package davtest helps tests put calendars on a Radicale server and read
+// them back, and act on the requests mms makes.
+package davtest
 
 import (
 	"bytes"
@@ -16,11 +18,11 @@ import (
 	"github.com/mms-project/mms/internal/radicale"
 )
 
-// splitObjects cuts an exported calendar into one calendar per UID, the
+// SplitObjects cuts an exported calendar into one calendar per UID, the
 // way a CalDAV server stores it: the header (time zones included, METHOD
 // left out: RFC 4791 4.1), the events of that UID, END:VCALENDAR. Keys
 // are the object names, m00.ics, m01.ics, ... in file order.
-func splitObjects(t testing.TB, data []byte) map[string][]byte {
+func SplitObjects(t testing.TB, data []byte) map[string][]byte {
 	t.Helper()
 	text := strings.ReplaceAll(string(data), "\r\n", "\n")
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
@@ -72,16 +74,16 @@ func unfoldedValue(lines []string, name string) string {
 	return ""
 }
 
-// davCalendar makes a Radicale calendar for user holding the file's
+// Calendar makes a Radicale calendar for user holding the file's
 // meetings, one object each, and returns its URL.
-func davCalendar(t testing.TB, srv *radicale.Server, user, name, file string) string {
+func Calendar(t testing.TB, srv *radicale.Server, user, name, file string) string {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	coll := srv.MakeCalendar(t, user, name)
-	objs := splitObjects(t, data)
+	objs := SplitObjects(t, data)
 	names := make([]string, 0, len(objs))
 	for n := range objs {
 		names = append(names, n)
@@ -93,9 +95,9 @@ func davCalendar(t testing.TB, srv *radicale.Server, user, name, file string) st
 	return coll
 }
 
-// serverObjects GETs every object of a collection as a plain client
+// Objects GETs every object of a collection as a plain client
 // would: object name -> the server's bytes.
-func serverObjects(t testing.TB, srv *radicale.Server, user, coll string) map[string]string {
+func Objects(t testing.TB, srv *radicale.Server, user, coll string) map[string]string {
 	t.Helper()
 	u, err := url.Parse(coll)
 	if err != nil {
@@ -117,8 +119,8 @@ func serverObjects(t testing.TB, srv *radicale.Server, user, coll string) map[st
 	return out
 }
 
-// radicaleCreds are netrc entries for the test server's users.
-func radicaleCreds(users ...string) caldav.Credentials {
+// Creds are netrc entries for the test server's users.
+func Creds(users ...string) caldav.Credentials {
 	var creds caldav.Credentials
 	for _, u := range users {
 		creds.Netrc = append(creds.Netrc, caldav.Machine{Name: "127.0.0.1", Login: u, Password: radicale.Password(u)})
@@ -126,9 +128,9 @@ func radicaleCreds(users ...string) caldav.Credentials {
 	return creds
 }
 
-// netrcEnv writes a netrc file for the users and returns a Getenv that
+// NetrcEnv writes a netrc file for the users and returns a Getenv that
 // names it, as the command's environment would.
-func netrcEnv(t testing.TB, extra map[string]string, users ...string) func(string) string {
+func NetrcEnv(t testing.TB, extra map[string]string, users ...string) func(string) string {
 	t.Helper()
 	var b bytes.Buffer
 	for _, u := range users {
@@ -146,20 +148,27 @@ func netrcEnv(t testing.TB, extra map[string]string, users ...string) func(strin
 	}
 }
 
-// hook is an http.RoundTripper that runs before(req) ahead of each
+// Hook is an http.RoundTripper that runs before(req) ahead of each
 // request: the test's way to act on the server between mms's read and
 // write, as another client would.
-type hook struct {
-	base   http.RoundTripper
+type Hook struct {
+	Base   http.RoundTripper
 	mu     sync.Mutex
-	before func(req *http.Request)
-	// answer, when it returns an answer, stands in for the server's.
-	answer func(req *http.Request) *http.Response
+	Before func(req *http.Request)
+	// Answer, when it returns an answer, stands in for the server's.
+	Answer func(req *http.Request) *http.Response
 }
 
-func (h *hook) RoundTrip(req *http.Request) (*http.Response, error) {
+// Set replaces the Hook's Before and Answer while requests may be running.
+func (h *Hook) Set(before func(*http.Request), answer func(*http.Request) *http.Response) {
 	h.mu.Lock()
-	f, a := h.before, h.answer
+	h.Before, h.Answer = before, answer
+	h.mu.Unlock()
+}
+
+func (h *Hook) RoundTrip(req *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	f, a := h.Before, h.Answer
 	h.mu.Unlock()
 	if f != nil {
 		f(req)
@@ -169,11 +178,11 @@ func (h *hook) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 	}
-	return h.base.RoundTrip(req)
+	return h.Base.RoundTrip(req)
 }
 
-// busy is a 503 answer asking to come back at once.
-func busy(req *http.Request) *http.Response {
+// Busy is a 503 answer asking to come back at once.
+func Busy(req *http.Request) *http.Response {
 	return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{"Retry-After": {"0"}}, Body: io.NopCloser(strings.NewReader("busy")), Request: req}
+		Header: http.Header{"Retry-After": {"0"}}, Body: io.NopCloser(strings.NewReader("Busy")), Request: req}
 }

@@ -1,4 +1,4 @@
-package batch
+package migrate
 
 import (
 	"context"
@@ -70,7 +70,7 @@ type Router struct {
 }
 
 func (r Router) pick(location string) (Calendars, error) {
-	if !isURL(location) {
+	if !IsCalDAV(location) {
 		return r.Files, nil
 	}
 	if r.DAV == nil {

@@ -1,4 +1,4 @@
-package batch
+package migrate
 
 import (
 	"context"
@@ -9,11 +9,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/internal/davtest"
 	"github.com/mms-project/mms/internal/radicale"
 )
 
@@ -35,7 +37,10 @@ type calendarsEnv struct {
 	missing       string // a location where no calendar is
 }
 
-const suiteFixture = "../fixtures/demo/calendars/user00000.ics"
+const suiteFixture = "../../fixtures/demo/calendars/user00000.ics"
+
+// demoNow is the demo batch's time.
+var demoNow = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
 
 var suiteRules = ics.Rules{Organizer: []string{"user00000@contoso.com", "anna.berg@contoso.com"}, Now: demoNow, Stamp: demoNow}
 
@@ -217,17 +222,17 @@ func TestFileCalendars(t *testing.T) {
 func TestDAVCalendars(t *testing.T) {
 	srv := radicale.Start(t)
 	testCalendars(t, func(t *testing.T) calendarsEnv {
-		c, err := caldav.New(caldav.Options{Credentials: radicaleCreds("alice")})
+		c, err := caldav.New(caldav.Options{Credentials: davtest.Creds("alice")})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return calendarsEnv{
 			cals:    DAVCalendars{Client: c, From: demoNow, ClientScheduling: true},
-			load:    func(t *testing.T, file string) string { return davCalendar(t, srv, "alice", "suite", file) },
+			load:    func(t *testing.T, file string) string { return davtest.Calendar(t, srv, "alice", "suite", file) },
 			written: func(loc string) string { return loc },
 			stored: func(t *testing.T, loc string) map[string]string {
 				out := map[string]string{}
-				for _, obj := range serverObjects(t, srv, "alice", loc) {
+				for _, obj := range davtest.Objects(t, srv, "alice", loc) {
 					for uid, ev := range byUID(obj) {
 						out[uid] += ev
 					}

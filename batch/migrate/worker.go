@@ -1,4 +1,4 @@
-package batch
+package migrate
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
-	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/report"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -36,42 +36,10 @@ type Assignment struct {
 	Output        string     `json:"output,omitempty"` // the rewritten file's name under DIR/calendars; "" the input's name
 }
 
-// MeetingOutcome is one row of the Meetings sheet.
-type MeetingOutcome struct {
-	UID        string
-	Summary    string
-	Start      time.Time
-	Attendees  int
-	Outcome    string
-	Reason     string
-	Provider   string
-	OldJoinURL string
-	NewJoinURL string
-}
-
 // UserOutcome is what one user's migration did.
 type UserOutcome struct {
-	Meetings []MeetingOutcome
-	Invites  int // updates sent (or, in a dry run, that would be sent)
-}
-
-// Failed counts the meetings that failed.
-func (u UserOutcome) Failed() int { return u.count(Failed) }
-
-// Skipped counts the meetings left alone.
-func (u UserOutcome) Skipped() int { return u.count(Skipped) }
-
-// Succeeded counts the meetings rewritten (or that would be).
-func (u UserOutcome) Succeeded() int { return u.count(Updated) + u.count(WouldUpdate) }
-
-func (u UserOutcome) count(outcome string) int {
-	n := 0
-	for _, m := range u.Meetings {
-		if m.Outcome == outcome {
-			n++
-		}
-	}
-	return n
+	Meetings []report.Meeting // one row per meeting, UserID set
+	Invites  int              // updates sent (or, in a dry run, that would be sent)
 }
 
 // Worker migrates one user at a time; it is safe for concurrent use.
@@ -81,7 +49,6 @@ type Worker struct {
 	DryRun    bool
 	Calendars Calendars
 	Mailer    Mailer
-	Events    func(Event)
 
 	// Journal records each rewritten meeting's intent (with its original
 	// bytes) before the calendar is written and the update sent, and its
@@ -92,22 +59,16 @@ type Worker struct {
 	close func() // frees what the worker holds (SMTP sessions); nil: nothing
 }
 
-// Journal is the per-meeting record of one batch in the state store.
-type Journal struct {
-	Store   *store.Store
-	BatchID string
-}
-
-// maxReads bounds how often one document is read and rewritten when it
+// MaxReads bounds how often one document is read and rewritten when it
 // keeps changing on the server between read and write.
-const maxReads = 3
+const MaxReads = 3
 
 // Migrate reads one user's calendar, rewrites every meeting the rules allow,
 // stores each rewritten document and sends one update per rewritten
 // meeting. An error means the attempt failed and may be retried: meetings
 // whose update went out are recorded in the journal and are not sent again.
 func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error) {
-	if _, server := w.Mailer.(ServerScheduling); server && !isURL(a.Calendar) {
+	if _, server := w.Mailer.(ServerScheduling); server && !IsCalDAV(a.Calendar) {
 		return UserOutcome{}, Permanent(fmt.Errorf("%s: --send server leaves the update to a CalDAV server's scheduling, but %s is a file: its attendees would get none; use --send outbox or smtp://host:port", a.User, a.Calendar))
 	}
 	docs, err := w.Calendars.Read(ctx, a.Calendar)
@@ -135,12 +96,12 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 
 // migrateDoc decides one document's meetings, records their intents and
 // stores it. When it changed where it is stored since it was read, it is
-// read again and decided again (at most maxReads times): an edit made
+// read again and decided again (at most MaxReads times): an edit made
 // meanwhile is kept, never overwritten.
 func (w *Worker) migrateDoc(ctx context.Context, a Assignment, d *Doc, prior map[string]store.Meeting, plan *userPlan) error {
 	for read := 1; ; read++ {
 		if d.Err != nil {
-			plan.out.Meetings = append(plan.out.Meetings, MeetingOutcome{Outcome: Failed, Reason: d.Err.Error()})
+			plan.out.Meetings = append(plan.out.Meetings, report.Meeting{UserID: a.User, Outcome: Failed, Reason: d.Err.Error()})
 			return nil
 		}
 		p, err := w.decideAndStore(ctx, a, d, prior)
@@ -179,10 +140,10 @@ func (w *Worker) decideAndStore(ctx context.Context, a Assignment, d *Doc, prior
 }
 
 // reread reads again a document that changed since it was read, unless it
-// was read maxReads times already; what cannot be read fails its meetings.
+// was read MaxReads times already; what cannot be read fails its meetings.
 func (w *Worker) reread(ctx context.Context, d *Doc, reads int, changed error) (*Doc, error) {
-	if reads >= maxReads {
-		return nil, Permanent(fmt.Errorf("%s changed on the server each of the %d times it was read and rewritten; left as the server has it, run the batch again to migrate it: %w", d.Name, maxReads, changed))
+	if reads >= MaxReads {
+		return nil, Permanent(fmt.Errorf("%s changed on the server each of the %d times it was read and rewritten; left as the server has it, run the batch again to migrate it: %w", d.Name, MaxReads, changed))
 	}
 	next, err := w.Calendars.Reread(ctx, d)
 	if err != nil && store.IsPermanent(err) && !stopsUser(err) {
@@ -256,7 +217,7 @@ func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.
 	var plan userPlan
 	for _, m := range cal.Meetings() {
 		if reason := a.Source.excludes(m); reason != "" {
-			plan.out.Meetings = append(plan.out.Meetings, w.outcome(ics.Result{UID: m.UID, Skipped: ics.Reason(reason)}))
+			plan.out.Meetings = append(plan.out.Meetings, w.outcome(a.User, ics.Result{UID: m.UID, Skipped: ics.Reason(reason)}))
 			continue
 		}
 		res := cal.Migrate(m, rules, a.Change)
@@ -266,8 +227,8 @@ func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.
 }
 
 // plan adds what a meeting's result calls for and returns its outcome.
-func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Meeting, res ics.Result, prior map[string]store.Meeting) MeetingOutcome {
-	o := w.outcome(res)
+func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Meeting, res ics.Result, prior map[string]store.Meeting) report.Meeting {
+	o := w.outcome(user, res)
 	p, known := prior[res.UID]
 	switch {
 	case res.Rewritten():
@@ -276,13 +237,13 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		}
 		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: res.Changed, done: known && p.Completed})
 		if !known {
-			plan.intents = append(plan.intents, intent(user, o, cal, res.Changed))
+			plan.intents = append(plan.intents, intent(o, cal, res.Changed))
 		}
 	case known && res.Skipped == ics.AlreadyCurrent:
 		// Written in place (CalDAV) by an attempt that stopped: reported as
 		// then, its update sent now unless it went out then.
-		o = w.outcome(ics.Result{UID: p.UID, Summary: p.Summary, Start: p.Start, People: p.Attendees,
-			Provider: block.Provider(p.Provider), OldJoinURL: p.OldJoinURL, NewJoinURL: p.NewJoinURL})
+		o = p.Meeting // the row as journaled
+		o.UserID, o.Outcome, o.Reason = user, w.rewritten(), ""
 		if p.Completed {
 			o.Reason = p.Reason
 		}
@@ -301,20 +262,31 @@ type pendingSend struct {
 	server bool // the CalDAV server delivers it (see Doc.ServerDelivers)
 }
 
-// sendsInFlight bounds the updates of one user handed to the Mailer at
+// SendsInFlight bounds the updates of one user handed to the Mailer at
 // once: building an update is CPU, writing or submitting it mostly waits
 // on the disk or the relay, so a few in flight keep the worker busy.
-const sendsInFlight = 4
+const SendsInFlight = 4
 
 // sendAll delivers each rewritten meeting's update unless it went out
 // already, and records that it did. Messages are built here in turn (they
-// read the calendar); up to sendsInFlight are delivered at once. A
+// read the calendar); up to SendsInFlight are delivered at once. A
 // Permanent error fails the meeting; any other fails the attempt, to be
 // retried, and no further update is begun.
 func (w *Worker) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
+	return sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal}.sendAll(ctx, user, sends, out)
+}
+
+// sender sends the updates of one batch: the Worker's, or a rollback's.
+type sender struct {
+	stamp   time.Time // the messages' date
+	mailer  Mailer
+	journal *Journal
+}
+
+func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
 	d := &delivery{w: w, user: user, out: out}
 	var g errgroup.Group
-	g.SetLimit(sendsInFlight)
+	g.SetLimit(SendsInFlight)
 	for _, ps := range sends {
 		if d.failed() {
 			break
@@ -323,12 +295,12 @@ func (w *Worker) sendAll(ctx context.Context, user string, sends []pendingSend, 
 		msg := w.message(user, ps.cal, ps.res, ps.comps)
 		switch {
 		case len(msg.To) == 0: // nobody to tell
-			d.fail(w.Journal.completed(ctx, user, uid, ps.done))
+			d.fail(w.journal.completed(ctx, user, uid, ps.done))
 		case ps.done:
 			d.invited()
 		case ps.server:
 			d.invited()
-			d.fail(w.Journal.completed(ctx, user, uid, false))
+			d.fail(w.journal.completed(ctx, user, uid, false))
 		default:
 			g.Go(func() error { d.fail(d.deliver(ctx, uid, msg)); return nil })
 		}
@@ -339,7 +311,7 @@ func (w *Worker) sendAll(ctx context.Context, user string, sends []pendingSend, 
 
 // delivery is one user's updates in flight; its lock guards the outcome.
 type delivery struct {
-	w    *Worker
+	w    sender
 	user string
 	mu   sync.Mutex
 	out  *UserOutcome
@@ -347,7 +319,7 @@ type delivery struct {
 }
 
 func (d *delivery) deliver(ctx context.Context, uid string, msg Message) error {
-	got, err := d.w.Mailer.Send(ctx, msg)
+	got, err := d.w.mailer.Send(ctx, msg)
 	if err != nil {
 		if store.IsPermanent(err) {
 			d.mu.Lock()
@@ -361,15 +333,15 @@ func (d *delivery) deliver(ctx context.Context, uid string, msg Message) error {
 		d.mu.Lock()
 		reason := note(d.out, uid, "update not delivered to "+strings.Join(got.Refused, "; "))
 		d.mu.Unlock()
-		if err := d.w.Journal.note(ctx, d.user, uid, reason); err != nil {
+		if err := d.w.journal.note(ctx, d.user, uid, reason); err != nil {
 			return err
 		}
 	}
 	d.invited()
-	if m, ok := d.w.Mailer.(idempotent); ok && m.Idempotent() {
+	if m, ok := d.w.mailer.(idempotent); ok && m.Idempotent() {
 		return nil // sent again after a crash, it lands on itself: no need to record each one
 	}
-	return d.w.Journal.completed(ctx, d.user, uid, false)
+	return d.w.journal.completed(ctx, d.user, uid, false)
 }
 
 func (d *delivery) invited() {
@@ -399,60 +371,9 @@ func (d *delivery) failed() bool {
 // same as sending it once (the outbox: one file per message id).
 type idempotent interface{ Idempotent() bool }
 
-// intent is the journal row of a meeting about to be written and sent,
-// with the original bytes of its rewritten components.
-func intent(user string, o MeetingOutcome, cal *ics.Calendar, comps []*ics.Component) store.Meeting {
-	var orig []byte
-	for _, c := range comps {
-		orig = append(orig, cal.Original(c)...)
-	}
-	return store.Meeting{UserID: user, UID: o.UID, Summary: o.Summary, Start: o.Start, Attendees: o.Attendees, Outcome: o.Outcome,
-		Reason: o.Reason, Provider: o.Provider, OldJoinURL: o.OldJoinURL, NewJoinURL: o.NewJoinURL, Original: orig}
-}
-
-// prior returns what earlier attempts recorded of the user's meetings.
-func (j *Journal) prior(ctx context.Context, user string) (map[string]store.Meeting, error) {
-	out := map[string]store.Meeting{}
-	if j == nil {
-		return out, nil
-	}
-	ms, err := j.Store.UserMeetings(ctx, j.BatchID, user)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range ms {
-		if m.Intent {
-			out[m.UID] = m
-		}
-	}
-	return out, nil
-}
-
-func (j *Journal) intend(ctx context.Context, user string, ms []store.Meeting) error {
-	if j == nil || len(ms) == 0 {
-		return nil
-	}
-	return j.Store.RecordIntents(ctx, j.BatchID, user, ms)
-}
-
-// note keeps a meeting's Reason with its intent, for later attempts.
-func (j *Journal) note(ctx context.Context, user, uid, reason string) error {
-	if j == nil || reason == "" {
-		return nil
-	}
-	return j.Store.RecordNote(ctx, j.BatchID, user, uid, reason)
-}
-
-func (j *Journal) completed(ctx context.Context, user, uid string, already bool) error {
-	if j == nil || already {
-		return nil
-	}
-	return j.Store.RecordCompleted(ctx, j.BatchID, user, uid)
-}
-
-func (w *Worker) outcome(res ics.Result) MeetingOutcome {
-	o := MeetingOutcome{
-		UID: res.UID, Summary: res.Summary, Start: res.Start, Attendees: res.People,
+func (w *Worker) outcome(user string, res ics.Result) report.Meeting {
+	o := report.Meeting{
+		UserID: user, UID: res.UID, Summary: res.Summary, Start: res.Start, Attendees: res.People,
 		Provider: string(res.Provider), OldJoinURL: res.OldJoinURL, NewJoinURL: res.NewJoinURL,
 	}
 	switch {
@@ -460,15 +381,21 @@ func (w *Worker) outcome(res ics.Result) MeetingOutcome {
 		o.Outcome, o.Reason = Failed, res.Err.Error()
 	case res.Skipped != "":
 		o.Outcome, o.Reason = Skipped, string(res.Skipped)
-	case w.DryRun:
-		o.Outcome = WouldUpdate
 	default:
-		o.Outcome = Updated
+		o.Outcome = w.rewritten()
 	}
 	return o
 }
 
-func (w *Worker) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component) Message {
+// rewritten is the outcome of a rewritten meeting.
+func (w *Worker) rewritten() string {
+	if w.DryRun {
+		return WouldUpdate
+	}
+	return Updated
+}
+
+func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component) Message {
 	return Message{
 		User:     user,
 		UID:      res.UID,
@@ -477,7 +404,7 @@ func (w *Worker) message(user string, cal *ics.Calendar, res ics.Result, comps [
 		Subject:  "Updated: " + res.Summary,
 		Text:     updateText(res.Summary, res.NewJoinURL),
 		Calendar: cal.Request(comps),
-		Date:     w.Stamp,
+		Date:     w.stamp,
 	}
 }
 

@@ -5,11 +5,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/mms-project/mms/batch/input"
 	"io"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/mms-project/mms/batch/input"
+	"github.com/mms-project/mms/batch/migrate"
 )
 
 // Settings are the options a batch keeps in the state store: what its
@@ -55,7 +57,7 @@ func fingerprint(s Settings, users []input.User) (string, error) {
 		fmt.Fprintf(h, "%s\x00%s\x00", f, sum)
 	}
 	for _, u := range users { // a calendar exported again makes another batch
-		if isURL(u.Calendar) {
+		if migrate.IsCalDAV(u.Calendar) {
 			continue
 		}
 		if fi, err := os.Stat(u.Calendar); err == nil {

@@ -1,4 +1,4 @@
-package batch
+package migrate
 
 import (
 	"fmt"
@@ -56,9 +56,9 @@ func syncIf(f *os.File, sync bool) error {
 	return f.Sync()
 }
 
-// removeStaleTemps removes the temporary files a killed process left in
+// RemoveStaleTemps removes the temporary files a killed process left in
 // dir (see writeAtomic) that are older than before.
-func removeStaleTemps(dir string, before time.Time) error {
+func RemoveStaleTemps(dir string, before time.Time) error {
 	names, err := filepath.Glob(filepath.Join(dir, ".*.tmp"))
 	if err != nil {
 		return err

@@ -1,0 +1,39 @@
+package batch
+
+import (
+	"context"
+	"errors"
+
+	"github.com/mms-project/mms/batch/store"
+)
+
+// ErrInput marks bad input: the run did not start.
+var ErrInput = errors.New("bad input")
+
+// ErrUnavailable marks a run that could not go on: the state store, a
+// server or the mail relay could not be reached or refused us. What was
+// done stands; the same command, started again once it is fixed, resumes.
+var ErrUnavailable = errors.New("could not run")
+
+// unavailable marks err with ErrUnavailable, its message unchanged.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, ErrInput) || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return kindError{kind: ErrUnavailable, err: err}
+}
+
+// kindError is err, which errors.Is also finds to be of kind.
+type kindError struct{ kind, err error }
+
+func (e kindError) Error() string   { return e.err.Error() }
+func (e kindError) Unwrap() []error { return []error{e.kind, e.err} }
+
+// openStore opens the state store; failing that, the run could not run.
+func openStore(ctx context.Context, dsn string) (*store.Store, error) {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return st, nil
+}

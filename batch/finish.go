@@ -1,0 +1,115 @@
+package batch
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/report"
+)
+
+// finish writes the report from the state store, when the batch has one,
+// marks the batch finished and sums it up.
+// reportPath, when not "", overrides the batch's own.
+// Temporary files older than workStart were left by a process that was
+// killed; every user of the batch is done, so none is still being written.
+func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath string, workStart time.Time, sum Summary, t Tuning) (Summary, error) {
+	set, err := batchSettings(b)
+	if err != nil {
+		return sum, err
+	}
+	if reportPath != "" {
+		set.Report = reportPath
+	}
+	if set.Out != "" && !b.DryRun {
+		for _, dir := range []string{"calendars", "outbox"} {
+			if err := migrate.RemoveStaleTemps(filepath.Join(set.Out, dir), workStart); err != nil {
+				return sum, fmt.Errorf("batch %s: removing what a stopped run left: %w", b.ID, err)
+			}
+		}
+	}
+	// The users are summed as they are read, for the report or, without
+	// one, on their own: a batch's rows are never all held at once.
+	users := func(yield func(report.User) error) error {
+		var counted Summary
+		err := st.EachUser(ctx, store.Filter{BatchID: b.ID}, func(u store.User) error {
+			counted.add(u)
+			return yield(report.User{UserID: u.UserID, State: u.State, MigrationType: u.MigrationType, TotalMeeting: u.TotalMeeting,
+				SucceededMeeting: u.SucceededMeeting, FailedMeeting: u.FailedMeeting, SkippedMeeting: u.SkippedMeeting, InvitesUpdate: u.InvitesUpdate,
+				RetryCount: u.RetryCount, LastMessage: u.LastMessage, CreateDate: u.CreatedAt, ModifiedDate: u.ModifiedAt, CorrelationID: u.CorrelationID})
+		})
+		sum.Failed, sum.Updated, sum.Invites, sum.Triggered = counted.Failed, counted.Updated, counted.Invites, counted.Triggered
+		if sum.Users == 0 {
+			sum.Users = counted.Users
+		}
+		return err
+	}
+	if set.Report == "" {
+		if err := users(func(report.User) error { return nil }); err != nil {
+			return sum, err
+		}
+	} else {
+		if err := writeReport(ctx, st, b.ID, set.Report, users, t); err != nil {
+			return sum, err
+		}
+		sum.Report = set.Report
+		if strings.HasSuffix(strings.ToLower(set.Report), ".csv") {
+			sum.Report += " and " + report.MeetingsCSV(set.Report)
+		}
+	}
+	return sum, st.FinishBatch(ctx, b.ID)
+}
+
+// writeReport writes the report from the store. The meetings are read by
+// a goroutine of their own, a few hundred rows ahead of the sheet being
+// written: both take a core, and the report is the part of a run no other
+// work overlaps.
+func writeReport(ctx context.Context, st *store.Store, batchID, path string, users report.Users, t Tuning) error {
+	defer t.enter(PhaseReport)()
+	meetings := func(yield func(report.Meeting) error) error {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		chunks := make(chan []report.Meeting, 4)
+		var readErr error
+		go func() {
+			defer close(chunks)
+			const chunk = 512
+			buf := make([]report.Meeting, 0, chunk)
+			send := func() error {
+				select {
+				case chunks <- buf:
+					buf = make([]report.Meeting, 0, chunk)
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			readErr = st.Meetings(ctx, batchID, func(m store.Meeting) error {
+				buf = append(buf, m.Meeting)
+				if len(buf) < chunk {
+					return nil
+				}
+				return send()
+			})
+			if readErr == nil && len(buf) > 0 {
+				readErr = send()
+			}
+		}()
+		for ms := range chunks {
+			for _, m := range ms {
+				if err := yield(m); err != nil {
+					cancel()
+					for range chunks { // let the reader end
+					}
+					return err
+				}
+			}
+		}
+		return readErr
+	}
+	return report.WriteStream(path, users, meetings)
+}

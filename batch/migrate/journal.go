@@ -1,0 +1,65 @@
+package migrate
+
+import (
+	"context"
+
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/report"
+)
+
+// Journal is the per-meeting record of one batch in the state store.
+type Journal struct {
+	Store   *store.Store
+	BatchID string
+}
+
+// intent is the journal row of a meeting about to be written and sent,
+// with the original bytes of its rewritten components.
+func intent(o report.Meeting, cal *ics.Calendar, comps []*ics.Component) store.Meeting {
+	var orig []byte
+	for _, c := range comps {
+		orig = append(orig, cal.Original(c)...)
+	}
+	return store.Meeting{Meeting: o, Original: orig}
+}
+
+// prior returns what earlier attempts recorded of the user's meetings.
+func (j *Journal) prior(ctx context.Context, user string) (map[string]store.Meeting, error) {
+	out := map[string]store.Meeting{}
+	if j == nil {
+		return out, nil
+	}
+	ms, err := j.Store.UserMeetings(ctx, j.BatchID, user)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if m.Intent {
+			out[m.UID] = m
+		}
+	}
+	return out, nil
+}
+
+func (j *Journal) intend(ctx context.Context, user string, ms []store.Meeting) error {
+	if j == nil || len(ms) == 0 {
+		return nil
+	}
+	return j.Store.RecordIntents(ctx, j.BatchID, user, ms)
+}
+
+// note keeps a meeting's Reason with its intent, for later attempts.
+func (j *Journal) note(ctx context.Context, user, uid, reason string) error {
+	if j == nil || reason == "" {
+		return nil
+	}
+	return j.Store.RecordNote(ctx, j.BatchID, user, uid, reason)
+}
+
+func (j *Journal) completed(ctx context.Context, user, uid string, already bool) error {
+	if j == nil || already {
+		return nil
+	}
+	return j.Store.RecordCompleted(ctx, j.BatchID, user, uid)
+}

@@ -1,0 +1,189 @@
+package migrate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/report"
+)
+
+// Restored is the outcome of a meeting put back by a rollback.
+const Restored = "restored"
+
+// Rollback undoes, user by user, what batch Of rewrote in the output
+// calendars under Out: the original bytes of every rewritten component
+// are put back (SEQUENCE one above the rewrite's, DTSTAMP Stamp) and each
+// meeting's update is sent again through Mailer, journaled under BatchID
+// (the rollback's own batch) so that nothing is sent twice.
+type Rollback struct {
+	Store   *store.Store
+	Of      string // the batch undone
+	BatchID string // the rollback's batch
+	Stamp   time.Time
+	Out     string
+	Mailer  Mailer
+}
+
+// Restore restores one user's meetings. A calendar that cannot be read or
+// restored fails the user (the result says why); an error writing,
+// sending or journaling stops the rollback, to be started again.
+func (r Rollback) Restore(ctx context.Context, user string) (store.Result, error) {
+	res, err := r.restore(ctx, user)
+	var stop stopError
+	switch {
+	case errors.As(err, &stop):
+		return res, stop.err
+	case err != nil:
+		return store.Result{State: store.Failed, LastMessage: err.Error(), Meetings: res.Meetings}, nil
+	}
+	return res, nil
+}
+
+// stopError is a failure that another attempt may not meet.
+type stopError struct{ err error }
+
+func (e stopError) Error() string { return e.err.Error() }
+
+func (r Rollback) restore(ctx context.Context, user string) (store.Result, error) {
+	journal := &Journal{Store: r.Store, BatchID: r.BatchID}
+	rows, err := r.Store.Users(ctx, store.Filter{BatchID: r.Of, UserID: user})
+	if err != nil || len(rows) == 0 {
+		return store.Result{}, fmt.Errorf("user %s: not in batch %s (%v)", user, r.Of, err)
+	}
+	var a Assignment
+	if err := json.Unmarshal(rows[0].Payload, &a); err != nil || a.Calendar == "" {
+		return store.Result{}, fmt.Errorf("user %s: the batch's record names no calendar", user)
+	}
+	if IsCalDAV(a.Calendar) {
+		return store.Result{}, fmt.Errorf("user %s: %s is a CalDAV calendar; rollback restores only calendars written as files (the originals are kept in the state store, batch %s)", user, a.Calendar, r.Of)
+	}
+	path := FileCalendars{Dir: filepath.Join(r.Out, "calendars")}.Output(a.Calendar, a.Output)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return store.Result{}, fmt.Errorf("user %s: calendar %s: %w", user, path, err)
+	}
+	cal, err := ics.Parse(path, data)
+	if err != nil {
+		return store.Result{}, err
+	}
+	journaled, err := r.Store.UserMeetings(ctx, r.Of, user)
+	if err != nil {
+		return store.Result{}, err
+	}
+	prior, err := journal.prior(ctx, user)
+	if err != nil {
+		return store.Result{}, err
+	}
+	var out store.Result
+	var sends []pendingSend
+	var intents []store.Meeting
+	for _, m := range journaled {
+		if len(m.Original) == 0 {
+			continue // never rewritten: nothing to take back (one rewritten but not sent is restored if it was written)
+		}
+		row := store.Meeting{Meeting: report.Meeting{UserID: user, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
+			Outcome: Restored, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}}
+		comps, err := cal.Restore(m.UID, m.Original, r.Stamp)
+		p, known := prior[m.UID]
+		switch {
+		case err != nil:
+			row.Outcome, row.Reason = Failed, err.Error()
+		case len(comps) > 0:
+			sends = append(sends, pendingSend{res: ics.Result{UID: m.UID, Summary: m.Summary}, comps: comps})
+			if !known {
+				intents = append(intents, row)
+			}
+		case known: // restored by an attempt that stopped; its update is sent unless it went out then
+			sends = append(sends, pendingSend{res: ics.Result{UID: m.UID, Summary: m.Summary}, comps: instances(cal, m.UID), done: p.Completed})
+		case !known:
+			row.Outcome, row.Reason = Skipped, "already as before the batch"
+		}
+		out.Meetings = append(out.Meetings, row)
+	}
+	if err := journal.intend(ctx, user, intents); err != nil {
+		return out, stopError{err}
+	}
+	if cal.Edited() {
+		if err := writeFileAtomic(path, cal.Bytes()); err != nil {
+			return out, stopError{fmt.Errorf("user %s: %w", user, err)}
+		}
+	}
+	s := sender{stamp: r.Stamp, mailer: r.Mailer, journal: journal}
+	var uo UserOutcome
+	for _, ps := range sends {
+		uo.Meetings = append(uo.Meetings, report.Meeting{UserID: user, UID: ps.res.UID, Outcome: Restored})
+	}
+	for i := range sends {
+		sends[i].cal = cal
+		sends[i].res.Organizer, sends[i].res.Attendees = people(sends[i].comps)
+	}
+	if err := s.sendAll(ctx, user, sends, &uo); err != nil {
+		return out, stopError{err}
+	}
+	for _, m := range uo.Meetings {
+		if m.Outcome == Failed {
+			markRow(&out, m.UID, m.Reason)
+		}
+	}
+	out.InvitesUpdate = uo.Invites
+	restoredCounts(&out)
+	return out, nil
+}
+
+// instances are the calendar's components of one UID.
+func instances(cal *ics.Calendar, uid string) []*ics.Component {
+	var out []*ics.Component
+	for _, m := range cal.Meetings() {
+		if m.UID == uid {
+			out = append(out, m.Components()...)
+		}
+	}
+	return out
+}
+
+// people reads the organiser and attendee addresses of components.
+func people(comps []*ics.Component) (organizer string, attendees []string) {
+	seen := map[string]bool{}
+	for _, c := range comps {
+		if p, ok := c.Prop("ORGANIZER"); ok && organizer == "" {
+			organizer = mailto(p.Value)
+		}
+		for _, p := range c.All("ATTENDEE") {
+			if a := mailto(p.Value); a != "" && !seen[a] && a != organizer {
+				seen[a] = true
+				attendees = append(attendees, a)
+			}
+		}
+	}
+	return organizer, attendees
+}
+
+func mailto(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
+		v = v[7:]
+	}
+	return strings.ToLower(v)
+}
+
+func markRow(out *store.Result, uid, reason string) {
+	for i := range out.Meetings {
+		if out.Meetings[i].UID == uid {
+			out.Meetings[i].Outcome, out.Meetings[i].Reason = Failed, reason
+		}
+	}
+}
+
+func restoredCounts(out *store.Result) {
+	out.State = store.Succeeded
+	count(out)
+	out.LastMessage = fmt.Sprintf("%d meetings restored, %d updates sent, %d failed", out.SucceededMeeting, out.InvitesUpdate, out.FailedMeeting)
+}

@@ -1,0 +1,54 @@
+package migrate
+
+import (
+	"fmt"
+
+	"github.com/mms-project/mms/batch/store"
+)
+
+// Result turns a user's outcome into the rows of the state store.
+func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
+	r := store.Result{State: store.Succeeded, MigrationType: a.MigrationType, InvitesUpdate: out.Invites}
+	var failures []string
+	for _, m := range out.Meetings {
+		r.Meetings = append(r.Meetings, store.Meeting{Meeting: m})
+		if m.Outcome == Failed {
+			failures = append(failures, m.Reason)
+		}
+	}
+	count(&r)
+	if len(failures) > 0 {
+		r.State = store.Failed
+		r.LastMessage = fmt.Sprintf("%d of %d meetings failed; first: %s", len(failures), len(out.Meetings), failures[0])
+	} else {
+		r.LastMessage = fmt.Sprintf("%d meetings %s, %d skipped", r.SucceededMeeting, verb(a, dryRun), r.SkippedMeeting)
+	}
+	return r
+}
+
+// count sets a result's meeting counts from its rows; every count of
+// outcomes is made here. Updated, WouldUpdate and Restored succeeded,
+// Failed failed, anything else was skipped.
+func count(r *store.Result) {
+	r.TotalMeeting, r.SucceededMeeting, r.FailedMeeting, r.SkippedMeeting = len(r.Meetings), 0, 0, 0
+	for _, m := range r.Meetings {
+		switch m.Outcome {
+		case Updated, WouldUpdate, Restored:
+			r.SucceededMeeting++
+		case Failed:
+			r.FailedMeeting++
+		default:
+			r.SkippedMeeting++
+		}
+	}
+}
+
+func verb(a Assignment, dryRun bool) string {
+	if dryRun {
+		return "would be rewritten (dry run: nothing written or sent)"
+	}
+	if a.Mailbox == "onprem" {
+		return "rewritten (onprem: written back as files)"
+	}
+	return "rewritten"
+}

@@ -1,0 +1,33 @@
+package migrate
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/report"
+)
+
+// Result counts every outcome once, in the one place outcomes are
+// counted: rewritten, would-be-rewritten and restored succeed.
+func TestResultCounts(t *testing.T) {
+	rows := func(outcomes ...string) UserOutcome {
+		var out UserOutcome
+		for i, o := range outcomes {
+			out.Meetings = append(out.Meetings, report.Meeting{UserID: "a@contoso.com", UID: string(rune('a' + i)), Outcome: o, Reason: "why " + o})
+		}
+		out.Invites = 2
+		return out
+	}
+	r := Result(Assignment{MigrationType: "ToTeams"}, rows(Updated, WouldUpdate, Restored, Skipped, "not-source-meeting-type"), false)
+	if r.State != store.Succeeded || r.TotalMeeting != 5 || r.SucceededMeeting != 3 || r.SkippedMeeting != 2 || r.FailedMeeting != 0 || r.InvitesUpdate != 2 || r.MigrationType != "ToTeams" {
+		t.Errorf("%+v", r)
+	}
+	if len(r.Meetings) != 5 || r.Meetings[3].UID != "d" || r.Meetings[3].UserID != "a@contoso.com" {
+		t.Errorf("rows %+v", r.Meetings)
+	}
+	r = Result(Assignment{}, rows(Updated, Failed, Failed), false)
+	if r.State != store.Failed || r.FailedMeeting != 2 || r.SucceededMeeting != 1 || !strings.Contains(r.LastMessage, "2 of 3 meetings failed; first: why failed") {
+		t.Errorf("%+v", r)
+	}
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mms-project/mms/batch"
+)
+
+// run runs the command in this process, as main does, and returns what it
+// printed and the exit code main would give.
+func run(t *testing.T, ctx context.Context, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := newApp(&out, &errOut).Run(ctx, append([]string{"mms"}, args...))
+	code := exitCode(ctx, err, &errOut)
+	return result{out.String(), errOut.String(), code}
+}
+
+// runEnv is run with environment variables ("K=V") set for the rest of
+// the test, as the binary would read them: give each its own subtest.
+func runEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	for _, kv := range append([]string{"MMS_DB=", "MMS_SMTP_USER=", "MMS_SMTP_PASSWORD=", "MMS_CALDAV_USER=", "MMS_CALDAV_PASSWORD="}, env...) {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	return run(t, context.Background(), args...)
+}
+
+// Each kind of error has its exit code, whatever wraps it.
+func TestExitCodeOfEachKind(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		err  error
+		want int
+	}{
+		{"nil", context.Background(), nil, 0},
+		{"bad input", context.Background(), fmt.Errorf("run: %w", fmt.Errorf("%w: --users is required", batch.ErrInput)), 1},
+		{"a flag the parser refused", context.Background(), errors.New("flag provided but not defined: -frob"), 1},
+		{"users failed", context.Background(), fmt.Errorf("run: %w", usersFailedError{failed: 1, total: 3}), 3},
+		{"could not run", context.Background(), fmt.Errorf("%w: dial tcp 127.0.0.1:1: connection refused", batch.ErrUnavailable), 4},
+		{"interrupted", cancelled, fmt.Errorf("%w: context canceled", batch.ErrUnavailable), 130},
+	} {
+		var errOut bytes.Buffer
+		if got := exitCode(c.ctx, c.err, &errOut); got != c.want {
+			t.Errorf("%s: exit %d, want %d", c.name, got, c.want)
+		}
+		if (c.err != nil) != (errOut.Len() > 0) {
+			t.Errorf("%s: said %q", c.name, errOut.String())
+		}
+	}
+}
+
+// The codes as the commands give them: bad input 1, a state store that
+// cannot be reached 4 (not 1), some users failed 3, interrupted 130.
+func TestExitCodes(t *testing.T) {
+	t.Setenv("MMS_DB", "")
+	ctx := context.Background()
+	in := demo(t)
+	work := t.TempDir()
+	runArgs := func(db string) []string {
+		return []string{"run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"),
+			"--out", filepath.Join(work, "out"), "--report", filepath.Join(work, "r.csv"), "--now", demoNow, "--db", db}
+	}
+	if r := run(t, ctx, "run", "--changes", "c.csv"); r.code != 1 || !strings.Contains(r.stderr, "--users is required") {
+		t.Errorf("bad input: exit %d, %q", r.code, r.stderr)
+	}
+	if r := run(t, ctx, "run", "--frobnicate"); r.code != 1 {
+		t.Errorf("unknown flag: exit %d, %q", r.code, r.stderr)
+	}
+	unreachable := "postgres://mms:mms@127.0.0.1:1/mms?connect_timeout=2"
+	for _, args := range [][]string{runArgs(unreachable), {"work", "--db", unreachable}, {"status", "--db", unreachable}, {"tenant", "show", "--db", unreachable}} {
+		if r := run(t, ctx, args...); r.code != 4 {
+			t.Errorf("%s with the state store unreachable: exit %d, want 4\n%s", args[0], r.code, r.stderr)
+		}
+	}
+	os.WriteFile(filepath.Join(in, "calendars", "user00003.ics"), []byte("BEGIN:VCALENDAR\r\nVERSION:1.0\r\nEND:VCALENDAR\r\n"), 0o644)
+	if r := run(t, ctx, runArgs(filepath.Join(work, "mms.db"))...); r.code != 3 || !strings.Contains(r.stderr, "triggered users failed") {
+		t.Errorf("a user failed: exit %d, want 3\n%s", r.code, r.stderr)
+	}
+	interrupted, cancel := context.WithCancel(ctx)
+	cancel()
+	if r := run(t, interrupted, runArgs(filepath.Join(work, "other.db"))...); r.code != 130 || !strings.Contains(r.stderr, "interrupted") {
+		t.Errorf("interrupted: exit %d, want 130\n%s", r.code, r.stderr)
+	}
+}
+
+// The root --help documents every exit code.
+func TestHelpListsExitCodes(t *testing.T) {
+	r := run(t, context.Background(), "--help")
+	for _, code := range []int{exitOK, exitInput, exitUsersFailed, exitUnavailable, exitInterrupted} {
+		if !strings.Contains(r.stdout, fmt.Sprintf("\n   %d ", code)) && !strings.Contains(r.stdout, fmt.Sprintf("   %d  ", code)) {
+			t.Errorf("--help does not list exit code %d:\n%s", code, r.stdout)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/migrate"
+)
+
+// called is what a command line had the batch called with.
+type called struct {
+	run, enqueue *batch.RunOptions
+	start        *batch.StartOptions
+	work         *batch.WorkOptions
+	rollback     *batch.RollbackOptions
+}
+
+var errParsed = errors.New("parsed, not run")
+
+// parse runs a command line in process, with env set, the batch calls
+// replaced by recorders (gh's runF): what the flags and MMS_* variables
+// map to, without running anything.
+func parse(t *testing.T, env map[string]string, args ...string) called {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var c called
+	calls := batchCalls{
+		run: func(_ context.Context, o batch.RunOptions) (batch.Summary, error) {
+			c.run = &o
+			return batch.Summary{}, errParsed
+		},
+		enqueue: func(_ context.Context, o batch.RunOptions) (batch.Summary, error) {
+			c.enqueue = &o
+			return batch.Summary{}, errParsed
+		},
+		start: func(_ context.Context, o batch.StartOptions) (batch.Started, error) {
+			c.start = &o
+			return batch.Started{}, errParsed
+		},
+		work: func(_ context.Context, o batch.WorkOptions) ([]batch.Summary, error) {
+			c.work = &o
+			return nil, errParsed
+		},
+		rollback: func(_ context.Context, o batch.RollbackOptions) (batch.RolledBack, error) {
+			c.rollback = &o
+			return batch.RolledBack{}, errParsed
+		},
+	}
+	err := newAppWith(io.Discard, io.Discard, calls).Run(context.Background(), append([]string{"mms"}, args...))
+	if !errors.Is(err, errParsed) {
+		t.Fatalf("mms %v: %v, want the batch called", args, err)
+	}
+	return c
+}
+
+var flagNow = time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+
+// Every flag of mms run lands in its option, and so does its MMS_*
+// variable; the memory policy is the command's.
+func TestRunFlagsToOptions(t *testing.T) {
+	c := parse(t, nil, "run", "--users", "u.csv", "--changes", "c.xlsx", "--out", "o", "--report", "r.xlsx", "--now", "2026-01-15T09:00:00Z",
+		"--dry-run", "--again", "--send", "none", "--workers", "3", "--db", "x.db", "--rescue-after", "45s", "--caldav-requests", "2", "--smtp-sessions", "5")
+	o := c.run
+	if o == nil || o.Users != "u.csv" || o.Changes != "c.xlsx" || o.Out != "o" || o.Report != "r.xlsx" || !o.Now.Equal(flagNow) ||
+		!o.DryRun || !o.Again || o.Send != "none" || o.Workers != 3 || o.DB != "x.db" || o.Lease != 45*time.Second ||
+		o.CalDAVRequests != 2 || o.SMTPSessions != 5 || o.Phase == nil || o.Events == nil {
+		t.Fatalf("mms run flags: %+v", o)
+	}
+	c = parse(t, map[string]string{"MMS_USERS": "eu.csv", "MMS_CHANGES": "ec.csv", "MMS_OUT": "eo", "MMS_REPORT": "er.csv", "MMS_SEND": "smtp://relay:25",
+		"MMS_WORKERS": "7", "MMS_DB": "postgres://h/db", "MMS_DRY_RUN": "true", "MMS_SMTP_SESSIONS": "9", "MMS_CALDAV_REQUESTS": "8"}, "run")
+	o = c.run
+	if o == nil || o.Users != "eu.csv" || o.Changes != "ec.csv" || o.Out != "eo" || o.Report != "er.csv" || o.Send != "smtp://relay:25" ||
+		o.Workers != 7 || o.DB != "postgres://h/db" || !o.DryRun || o.SMTPSessions != 9 || o.CalDAVRequests != 8 {
+		t.Fatalf("mms run from MMS_*: %+v", o)
+	}
+}
+
+func TestStartWorkRollbackFlagsToOptions(t *testing.T) {
+	c := parse(t, nil, "start", "--user", "A@contoso.com", "--source-meeting-type", "sfb", "--target-meeting-type", "teams", "--users", "u.csv",
+		"--changes", "c.csv", "--calendar", "a.ics", "--join-url", "https://j", "--conference-id", "42", "--out", "o", "--report", "r.csv",
+		"--now", "2026-01-15T09:00:00Z", "--dry-run", "--send", "outbox", "--db", "x.db")
+	s := c.start
+	if s == nil || s.User != "A@contoso.com" || s.Source != migrate.SourceSfB || s.Target != "teams" || s.Users != "u.csv" || s.Changes != "c.csv" ||
+		s.Calendar != "a.ics" || s.JoinURL != "https://j" || s.ConferenceID != "42" || s.Out != "o" || s.Report != "r.csv" ||
+		!s.Now.Equal(flagNow) || !s.DryRun || s.Send != "outbox" || s.DB != "x.db" {
+		t.Fatalf("mms start flags: %+v", s)
+	}
+	c = parse(t, nil, "start", "--users", "u.csv", "--changes", "c.csv", "--out", "o", "--report", "r.csv", "--send", "none", "--db", "x.db")
+	if e := c.enqueue; e == nil || c.start != nil || e.Users != "u.csv" || e.Changes != "c.csv" || e.Out != "o" || e.Report != "r.csv" || e.Send != "none" || e.DB != "x.db" {
+		t.Fatalf("mms start without --user queues the batch: %+v", c)
+	}
+	c = parse(t, nil, "work", "--batch", "b1", "--workers", "2", "--rescue-after", "1m", "--caldav-requests", "3", "--smtp-sessions", "1", "--db", "x.db")
+	if w := c.work; w == nil || w.BatchID != "b1" || w.Workers != 2 || w.Lease != time.Minute || w.CalDAVRequests != 3 || w.SMTPSessions != 1 ||
+		w.DB != "x.db" || w.Phase == nil || w.Events == nil {
+		t.Fatalf("mms work flags: %+v", c.work)
+	}
+	c = parse(t, nil, "rollback", "--batch", "b1", "--user", "a@contoso.com", "--now", "2026-01-15T09:00:00Z", "--send", "none", "--report", "rb.csv", "--db", "x.db")
+	if r := c.rollback; r == nil || r.BatchID != "b1" || r.User != "a@contoso.com" || !r.Now.Equal(flagNow) || r.Send != "none" || r.Report != "rb.csv" ||
+		r.DB != "x.db" || r.Phase == nil {
+		t.Fatalf("mms rollback flags: %+v", c.rollback)
+	}
+}
