@@ -218,8 +218,12 @@ func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 		}
 		s.Provider = ch.Provider
 	}
-	if ch.JoinURL != "" {
-		s.JoinURL = strings.ReplaceAll(ch.JoinURL, "{meeting}", meetingID(old, uid))
+	switch {
+	case ch.JoinURL == "":
+	case fitsTemplate(old.JoinURL, ch.JoinURL):
+		s.JoinURL = old.JoinURL // already the template's link: "{meeting}" would nest
+	default:
+		s.JoinURL = strings.ReplaceAll(ch.JoinURL, meetingPlaceholder, meetingID(old, uid))
 	}
 	if s.Provider == old.Provider && sameLink(s.JoinURL, old.JoinURL) {
 		// The meeting keeps its link, and with it the Meeting ID and
@@ -269,6 +273,56 @@ func withConferenceID(link, old, id string) string {
 	q.Set("id", id)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// meetingPlaceholder stands for the meeting's own id in a join_url.
+const meetingPlaceholder = "{meeting}"
+
+// fitsTemplate reports whether a join link already fits a join_url
+// template: the same text around every "{meeting}", each standing for a
+// non-empty id that holds no '/', '?' or '#' (an id written by the template
+// is path-escaped). Links compare as sameLink compares them. A template
+// without "{meeting}" fits only its own link.
+func fitsTemplate(link, template string) bool {
+	if !strings.Contains(template, meetingPlaceholder) {
+		return sameLink(link, template)
+	}
+	if fitsParts(link, strings.Split(template, meetingPlaceholder)) {
+		return true
+	}
+	const sentinel = "MMSMEETINGPLACEHOLDER0"
+	canon := canonicalLink(strings.ReplaceAll(template, meetingPlaceholder, sentinel))
+	canon = strings.TrimSuffix(canon, "?") // a template without a query; the link's may have one
+	l := canonicalLink(link)
+	if !strings.Contains(canon, "?") {
+		l = strings.TrimSuffix(l, "?")
+	}
+	return fitsParts(l, strings.Split(canon, sentinel))
+}
+
+// fitsParts reports whether s is parts joined by non-empty ids.
+func fitsParts(s string, parts []string) bool {
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for i, part := range parts[1:] {
+		last := i == len(parts)-2
+		var k int
+		switch {
+		case last && strings.HasSuffix(s, part):
+			k = len(s) - len(part)
+		case last || part == "":
+			return false
+		default:
+			k = strings.Index(s, part)
+		}
+		if k <= 0 || strings.ContainsAny(s[:k], "/?#") {
+			return false
+		}
+		s = s[k+len(part):]
+	}
+	return true
 }
 
 // teamsEscaper writes a Teams thread id as Teams links do.
