@@ -43,3 +43,22 @@ func TestDenseSeriesNeverHang(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSeriesBounded: whatever a master's RRULE and DTSTART say, the next
+// occurrence is answered or refused within the expansion's bounds.
+func FuzzSeriesBounded(f *testing.F) {
+	for _, s := range []string{"FREQ=SECONDLY", "FREQ=SECONDLY;COUNT=2000000000", "FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30", "FREQ=DAILY;COUNT=999999", "FREQ=HOURLY;INTERVAL=7;BYSETPOS=-1;BYDAY=MO"} {
+		f.Add(s, "16010101T000000Z")
+	}
+	now := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, rule, start string) {
+		c := ical.NewComponent("VEVENT")
+		c.Props.Set(&ical.Prop{Name: "DTSTART", Params: ical.Params{}, Value: start})
+		c.Props.Set(&ical.Prop{Name: "RRULE", Params: ical.Params{}, Value: rule})
+		began := time.Now()
+		_, _, _ = Series{Master: c}.NextAtOrAfter(now, tz.NewResolver(nil), time.UTC)
+		if took := time.Since(began); took > maxTime+3*time.Second {
+			t.Fatalf("RRULE %q from %q: took %s", rule, start, took)
+		}
+	})
+}

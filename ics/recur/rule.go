@@ -8,10 +8,14 @@ import (
 	"github.com/teambition/rrule-go"
 )
 
-// maxSteps bounds how many occurrences before now one rule may walk. Only
-// a rule with COUNT walks from DTSTART (COUNT itself bounds it); others
-// start a period or two before now.
-const maxSteps = 1_000_000
+// maxSteps bounds how many occurrences one rule may walk, and maxTime for
+// how long. Only a rule with COUNT walks from DTSTART; others start a
+// period or two before now, and a meeting's rule finds its next occurrence
+// within a few steps.
+const (
+	maxSteps = 1_000_000
+	maxTime  = 2 * time.Second
+)
 
 // ruleNext returns the rule's first occurrence at or after now that skip
 // does not remove. first is DTSTART in the series' zone, where the rule is
@@ -28,19 +32,18 @@ func ruleNext(value string, first, now time.Time, skip func(time.Time) bool) (ti
 		return time.Time{}, false, err
 	}
 	next := rule.Iterator()
-	for steps := 0; ; steps++ {
+	began := time.Now()
+	for steps := 1; ; steps++ {
 		t, ok := next()
-		if !ok {
+		switch {
+		case !ok:
 			return time.Time{}, false, nil
-		}
-		if t.Before(now) {
-			if steps > maxSteps {
-				return time.Time{}, false, fmt.Errorf("more than %d occurrences between DTSTART %s and now; refusing to expand a series this dense", maxSteps, first.Format("2006-01-02"))
-			}
-			continue
-		}
-		if !skip(t) {
+		case !t.Before(now) && !skip(t):
 			return t, true, nil
+		case steps > maxSteps:
+			return time.Time{}, false, fmt.Errorf("more than %d occurrences from DTSTART %s before one at or after now; refusing to expand a series this dense", maxSteps, first.Format("2006-01-02"))
+		case steps%1024 == 0 && time.Since(began) > maxTime:
+			return time.Time{}, false, fmt.Errorf("expanding it from DTSTART %s took more than %s; refusing a series this dense", first.Format("2006-01-02"), maxTime)
 		}
 	}
 }

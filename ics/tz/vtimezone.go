@@ -27,7 +27,11 @@ func fromVTimezone(name string, def *ical.Component) (*time.Location, error) {
 	footer, eraStart := currentRules(obs)
 	var onsets []onset
 	for _, o := range obs {
-		onsets = append(onsets, o.onsets(eraStart)...)
+		on, err := o.onsets(eraStart)
+		if err != nil {
+			return nil, fmt.Errorf("VTIMEZONE %q: %w", name, err)
+		}
+		onsets = append(onsets, on...)
 	}
 	sort.SliceStable(onsets, func(i, j int) bool { return onsets[i].at < onsets[j].at })
 	return time.LoadLocationFromTZData(name, tzif(obs, onsets, footer))
@@ -95,6 +99,9 @@ func observanceOf(c *ical.Component) (*observance, error) {
 	if p := c.Props.Get(ical.PropRecurrenceRule); p != nil {
 		if o.rule, err = rrule.StrToROptionInLocation(strings.ToUpper(strings.TrimSpace(p.Value)), time.UTC); err != nil {
 			return nil, fmt.Errorf("RRULE %q: %w", p.Value, err)
+		}
+		if o.rule.Freq > rrule.DAILY {
+			return nil, fmt.Errorf("RRULE %q: a time zone changes its offset at most once a day; a rule of FREQ=%s is refused", p.Value, o.rule.Freq)
 		}
 		if !o.rule.Until.IsZero() { // UNTIL is UTC; keep it as a wall time like the rest
 			o.rule.Until = o.rule.Until.Add(time.Duration(o.from) * time.Second)
@@ -187,9 +194,19 @@ func ongoing(o *observance) bool {
 	return o.rule != nil && o.rule.Count == 0 && o.rule.Until.IsZero()
 }
 
+// Bounds of one observance's expansion: a real zone has a few hundred
+// onsets, found in well under a millisecond.
+const (
+	maxOnsets     = 1000    // onsets kept from 1900 to the era start
+	maxOnsetSteps = 200_000 // occurrences walked, kept or not (DAILY from 1601 to 2100: 183,000)
+	maxOnsetTime  = time.Second
+)
+
 // onsets lists the observance's onsets from 1900 up to and including the
-// era start; later ones are the footer's business.
-func (o *observance) onsets(eraStart time.Time) []onset {
+// era start; later ones are the footer's business. A rule that walks more
+// than maxOnsetSteps occurrences, or for longer than maxOnsetTime, is an
+// error.
+func (o *observance) onsets(eraStart time.Time) ([]onset, error) {
 	from := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	var walls []time.Time
 	add := func(t time.Time) {
@@ -219,9 +236,8 @@ func (o *observance) onsets(eraStart time.Time) []onset {
 			opt.Until = eraStart
 		}
 		if r, err := rrule.NewRRule(opt); err == nil {
-			next := r.Iterator()
-			for t, ok := next(); ok && len(walls) < 1000; t, ok = next() {
-				add(t)
+			if err := walk(r.Iterator(), add, func() bool { return len(walls) >= maxOnsets }); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -229,7 +245,25 @@ func (o *observance) onsets(eraStart time.Time) []onset {
 	for i, t := range walls {
 		out[i] = onset{at: t.Unix() - int64(o.from), obs: o}
 	}
-	return out
+	return out, nil
+}
+
+// walk feeds the rule's occurrences to add until the rule ends or enough
+// says so, within maxOnsetSteps and maxOnsetTime.
+func walk(next rrule.Next, add func(time.Time), enough func() bool) error {
+	began := time.Now()
+	steps := 0
+	for t, ok := next(); ok && !enough(); t, ok = next() {
+		add(t)
+		steps++
+		if steps > maxOnsetSteps {
+			return fmt.Errorf("its rule has more than %d onsets; refusing a zone this dense", maxOnsetSteps)
+		}
+		if steps%1024 == 0 && time.Since(began) > maxOnsetTime {
+			return fmt.Errorf("its rule took more than %s to expand; refusing it", maxOnsetTime)
+		}
+	}
+	return nil
 }
 
 // posixZone writes an observance's abbreviation and offset the POSIX way:

@@ -1,0 +1,44 @@
+package ics
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// denseZone is a VTIMEZONE whose observances recur every second, minute or
+// hour since 1601.
+func denseZone(freq string) string {
+	return "BEGIN:VTIMEZONE\r\nTZID:Dense Time\r\nBEGIN:STANDARD\r\nDTSTART:16010101T000000\r\nRRULE:FREQ=" + freq + "\r\n" +
+		"TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:16010101T000001\r\n" +
+		"RRULE:FREQ=" + freq + ";INTERVAL=2\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0100\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+}
+
+// A meeting in a zone whose rule is finer than daily fails fast, naming the
+// TZID; the other meetings of the calendar are migrated.
+func TestDenseZoneFailsOnlyItsMeetings(t *testing.T) {
+	for _, freq := range []string{"SECONDLY", "MINUTELY", "HOURLY"} {
+		dense := future(event{uid: "dense", body: teamsBody(oldJoin)}).String()
+		dense = strings.ReplaceAll(dense, `TZID="W. Europe Standard Time"`, `TZID=Dense Time`)
+		src := calendar(future(event{uid: "fine", body: teamsBody(oldJoin)}))
+		src = strings.Replace(src, "BEGIN:VEVENT", denseZone(freq)+dense+"BEGIN:VEVENT", 1)
+		cal, err := Parse("dense.ics", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		began := time.Now()
+		byUID := map[string]Result{}
+		for _, m := range cal.Meetings() {
+			byUID[m.UID] = cal.Migrate(m, testRules, newTeams)
+		}
+		if took := time.Since(began); took > 2*time.Second {
+			t.Errorf("%s: took %s", freq, took)
+		}
+		if err := byUID["dense"].Err; err == nil || !strings.Contains(err.Error(), `"Dense Time"`) || !strings.Contains(err.Error(), "FREQ="+freq) {
+			t.Errorf("%s: dense meeting: Err = %v, Skipped = %q", freq, err, byUID["dense"].Skipped)
+		}
+		if !byUID["fine"].Rewritten() {
+			t.Errorf("%s: the other meeting: %+v", freq, byUID["fine"])
+		}
+	}
+}

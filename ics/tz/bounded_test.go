@@ -1,0 +1,58 @@
+package tz
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+)
+
+// An observance rule finer than daily, from 1601, is refused at once with
+// an error naming the TZID (it used to walk every second since 1601).
+func TestObservanceFinerThanDailyIsRefused(t *testing.T) {
+	for _, freq := range []string{"SECONDLY", "MINUTELY", "HOURLY"} {
+		z := vtimezone("Dense Time",
+			obs("STANDARD", "16010101T000000", "FREQ="+freq, "+0100", "+0000"),
+			obs("DAYLIGHT", "16010101T000001", "FREQ="+freq+";INTERVAL=2", "+0000", "+0100"))
+		began := time.Now()
+		_, err := NewResolver([]*ical.Component{z}).Location("Dense Time")
+		if took := time.Since(began); took > time.Second {
+			t.Errorf("%s: took %s", freq, took)
+		}
+		if err == nil || !strings.Contains(err.Error(), `"Dense Time"`) || !strings.Contains(err.Error(), "FREQ="+freq) {
+			t.Errorf("%s: err = %v", freq, err)
+		}
+	}
+}
+
+// A daily rule is allowed, and walks a bounded number of onsets.
+func TestDailyObservanceIsBounded(t *testing.T) {
+	z := vtimezone("Daily Time",
+		obs("STANDARD", "16010101T000000", "FREQ=DAILY", "+0100", "+0000"),
+		obs("DAYLIGHT", "16010101T120000", "FREQ=DAILY", "+0000", "+0100"))
+	began := time.Now()
+	_, _ = NewResolver([]*ical.Component{z}).Location("Daily Time")
+	if took := time.Since(began); took > 3*time.Second {
+		t.Errorf("took %s", took)
+	}
+}
+
+// FuzzObservanceRule: no RRULE in a VTIMEZONE observance takes long to
+// resolve, whatever it says.
+func FuzzObservanceRule(f *testing.F) {
+	for _, s := range []string{"FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "FREQ=SECONDLY", "FREQ=DAILY;BYHOUR=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "FREQ=MONTHLY;BYSECOND=0,1,2,3,4,5,6,7,8,9;BYMINUTE=0,1,2,3,4,5,6,7,8,9;BYHOUR=0,1,2,3"} {
+		f.Add(s, "16010101T000000")
+	}
+	f.Fuzz(func(t *testing.T, rule, start string) {
+		z := vtimezone("Fuzz Time", obs("STANDARD", start, rule, "+0100", "+0000"), obs("DAYLIGHT", "19800301T020000", "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "+0000", "+0100"))
+		began := time.Now()
+		loc, err := NewResolver([]*ical.Component{z}).Location("Fuzz Time")
+		if took := time.Since(began); took > 3*time.Second {
+			t.Fatalf("RRULE %q: took %s", rule, took)
+		}
+		if err == nil {
+			time.Date(2026, 1, 1, 0, 0, 0, 0, loc).Zone()
+		}
+	})
+}
