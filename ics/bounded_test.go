@@ -42,3 +42,17 @@ func TestDenseZoneFailsOnlyItsMeetings(t *testing.T) {
 		}
 	}
 }
+
+// A series in years 1-2 (DTSTART 0001-01-01T00:00:00Z, the zero time) is
+// past, and its Start is that DTSTART, never the machine's clock.
+func TestYearOneSeriesIsPast(t *testing.T) {
+	ev := future(event{body: teamsBody(oldJoin), extra: "RRULE:FREQ=DAILY;COUNT=730\r\n"})
+	src := strings.Replace(calendar(ev), `DTSTART;TZID="W. Europe Standard Time":20260120T100000`, "DTSTART:00010101T000000Z", 1)
+	_, res := migrateOne(t, src, testRules, newTeams)
+	if res.Err != nil || res.Skipped != Past {
+		t.Fatalf("Skipped=%q Err=%v, want past", res.Skipped, res.Err)
+	}
+	if !res.HasStart || !res.Start.Equal(time.Time{}) {
+		t.Errorf("Start = %s (HasStart %v), want 0001-01-01T00:00:00Z", res.Start, res.HasStart)
+	}
+}

@@ -45,7 +45,9 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 	}
 	if p, ok := first.Prop("DTSTART"); ok {
 		prop := p.toICal()
-		res.Start, _, _ = recur.DateTime(&prop, c.resolver(), floating(r))
+		var err error
+		res.Start, _, err = recur.DateTime(&prop, c.resolver(), floating(r))
+		res.HasStart = err == nil
 	}
 	res.Attendees, res.Organizer = people(m.Components())
 	res.People = len(res.Attendees)
@@ -59,7 +61,7 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Reason, error) {
 	next, future, err := c.nextOccurrence(m, r)
 	if future {
-		res.Start = next
+		res.Start, res.HasStart = next, true
 	}
 	if !isOrganizer(m.First(), r.Organizer) {
 		return plan{}, NotOrganizer, nil // a series that cannot be expanded is not the user's concern

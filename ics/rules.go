@@ -55,7 +55,8 @@ type Change struct {
 type Result struct {
 	UID        string
 	Summary    string
-	Start      time.Time // the next occurrence at or after Rules.Now; else DTSTART of the master (or first instance); zero if unreadable
+	Start      time.Time // the next occurrence at or after Rules.Now; else DTSTART of the master (or first instance); see HasStart
+	HasStart   bool      // Start was read; false when DTSTART is missing or unreadable (a year-1 DTSTART is the zero time, and set)
 	People     int       // distinct attendees and the organiser
 	Attendees  []string  // attendee addresses, organiser excluded
 	Organizer  string    // organiser address

@@ -21,10 +21,40 @@ const (
 // does not remove. first is DTSTART in the series' zone, where the rule is
 // expanded.
 func ruleNext(value string, first, now time.Time, skip func(time.Time) bool) (time.Time, bool, error) {
-	opt, err := parseRule(value, first.Location())
+	opt, hasUntil, err := parseRuleUntil(value, first.Location())
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	if first.IsZero() || hasUntil && opt.Until.IsZero() {
+		return shiftedNext(opt, hasUntil, first, now, skip)
+	}
+	return expand(opt, first, now, skip)
+}
+
+// cycle is the Gregorian calendar's period: every 400 years the dates fall
+// on the same weekdays again.
+const cycle = 400
+
+// shiftedNext expands a rule whose DTSTART or UNTIL is the zero time
+// (0001-01-01T00:00:00Z), which rrule-go would read as unset (DTSTART as
+// the machine's clock), one Gregorian cycle later, and moves the answer
+// back.
+func shiftedNext(opt *rrule.ROption, hasUntil bool, first, now time.Time, skip func(time.Time) bool) (time.Time, bool, error) {
+	later := func(t time.Time) time.Time { return t.AddDate(cycle, 0, 0) }
+	earlier := func(t time.Time) time.Time { return t.AddDate(-cycle, 0, 0) }
+	if hasUntil {
+		opt.Until = later(opt.Until)
+	}
+	t, ok, err := expand(opt, later(first), later(now), func(t time.Time) bool { return skip(earlier(t)) })
+	if !ok || err != nil {
+		return time.Time{}, ok, err
+	}
+	return earlier(t), true, nil
+}
+
+// expand walks the rule from first to its first occurrence at or after now
+// that skip does not remove.
+func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool) (time.Time, bool, error) {
 	opt.Dtstart = first
 	fastForward(opt, now)
 	rule, err := rrule.NewRRule(*opt)
@@ -52,6 +82,13 @@ func ruleNext(value string, first, now time.Time, skip func(time.Time) bool) (ti
 // semicolons and spaces, X- parts (ignored), and UNTIL as UTC, local or a
 // DATE (which includes that whole day).
 func parseRule(value string, loc *time.Location) (*rrule.ROption, error) {
+	opt, _, err := parseRuleUntil(value, loc)
+	return opt, err
+}
+
+// parseRuleUntil is parseRule that also says whether the rule has an
+// UNTIL: one at the zero time is a value, not the absence of one.
+func parseRuleUntil(value string, loc *time.Location) (*rrule.ROption, bool, error) {
 	var parts []string
 	var until string
 	for _, part := range strings.Split(strings.TrimPrefix(strings.TrimSpace(value), "RRULE:"), ";") {
@@ -67,17 +104,17 @@ func parseRule(value string, loc *time.Location) (*rrule.ROption, error) {
 	}
 	opt, err := rrule.StrToROptionInLocation(strings.Join(parts, ";"), loc)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if until != "" {
 		if opt.Until, err = parseUntil(until, loc); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if opt.Interval < 0 || opt.Count < 0 {
-		return nil, fmt.Errorf("INTERVAL and COUNT must not be negative")
+		return nil, false, fmt.Errorf("INTERVAL and COUNT must not be negative")
 	}
-	return opt, nil
+	return opt, until != "", nil
 }
 
 func parseUntil(v string, loc *time.Location) (time.Time, error) {
