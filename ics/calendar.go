@@ -50,7 +50,10 @@ func Parse(name string, data []byte) (*Calendar, error) {
 	}
 	c.lines = splitLines(c.data, from)
 	c.build()
-	return c, c.check()
+	if crOnly(c.data) {
+		return c, errCROnly(name)
+	}
+	return c, bound(c.check())
 }
 
 // build turns the lines into the component tree. The properties of all
@@ -89,7 +92,7 @@ func (c *Calendar) build() {
 		}
 	}
 	for k, comp := range stack {
-		comp.fail(fmt.Errorf("%s: line %d: BEGIN:%s never ends (the file is truncated)", c.Name, c.lines[comp.begin].num, comp.Name))
+		comp.fail(fmt.Errorf("%s: line %d: BEGIN:%s never ends (the file is truncated)", c.Name, c.lines[comp.begin].num, excerpt(comp.Name)))
 		comp.Props = a.props(k)
 	}
 }
@@ -102,7 +105,7 @@ func (c *Calendar) close(stack []*Component, name string, i int, a *arena) []*Co
 			continue
 		}
 		for j, open := range stack[k+1:] {
-			open.fail(fmt.Errorf("%s: line %d: BEGIN:%s is closed by END:%s at line %d", c.Name, c.lines[open.begin].num, open.Name, name, c.lines[i].num))
+			open.fail(fmt.Errorf("%s: line %d: BEGIN:%s is closed by END:%s at line %d", c.Name, c.lines[open.begin].num, excerpt(open.Name), excerpt(name), c.lines[i].num))
 			open.Props = a.props(k + 1 + j)
 		}
 		stack[k].end = i
@@ -110,7 +113,7 @@ func (c *Calendar) close(stack []*Component, name string, i int, a *arena) []*Co
 		return stack[:k]
 	}
 	if len(stack) > 0 {
-		stack[len(stack)-1].fail(fmt.Errorf("%s: line %d: END:%s without BEGIN:%s", c.Name, c.lines[i].num, name, name))
+		stack[len(stack)-1].fail(fmt.Errorf("%s: line %d: END:%s without BEGIN:%s", c.Name, c.lines[i].num, excerpt(name), excerpt(name)))
 	}
 	return stack
 }
@@ -118,6 +121,7 @@ func (c *Calendar) close(stack []*Component, name string, i int, a *arena) []*Co
 // fail records the first error of a component and of its parents up to,
 // but not including, the VCALENDAR.
 func (comp *Component) fail(err error) {
+	err = bound(err)
 	for x := comp; x != nil && x.Name != "VCALENDAR"; x = x.Parent {
 		if x.Err == nil {
 			x.Err = err
@@ -156,7 +160,7 @@ func (c *Calendar) check() error {
 	if len(c.lines) == 0 {
 		return fmt.Errorf("%s: the file is empty", c.Name)
 	}
-	return fmt.Errorf("%s: line %d: not an iCalendar file (BEGIN:%s where BEGIN:VCALENDAR was expected)", c.Name, c.lines[c.roots[0].begin].num, c.roots[0].Name)
+	return fmt.Errorf("%s: line %d: not an iCalendar file (BEGIN:%s where BEGIN:VCALENDAR was expected)", c.Name, c.lines[c.roots[0].begin].num, excerpt(c.roots[0].Name))
 }
 
 // lastLine returns the number of the file's last physical line.

@@ -14,6 +14,7 @@ import (
 // contract's order; the first that holds is reported.
 func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 	res = c.describe(m, r)
+	defer func() { res.Err = bound(res.Err) }()
 	defer func() {
 		if p := recover(); p != nil { // never let one meeting take the batch down
 			res.Err = fmt.Errorf("%s: UID %s: internal error: %v", c.Name, m.UID, p)

@@ -115,9 +115,9 @@ func nextSequence(comp *Component) (int, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
 	switch {
 	case err != nil && !errors.Is(err, strconv.ErrRange):
-		return 0, fmt.Errorf("SEQUENCE %q is not a number, so an update could not be told newer than it; correct it and run again", p.Value)
+		return 0, fmt.Errorf("SEQUENCE %q is not a number, so an update could not be told newer than it; correct it and run again", excerpt(p.Value))
 	case err != nil || n >= maxSequence:
-		return 0, fmt.Errorf("SEQUENCE %s is at or beyond the largest an iCalendar INTEGER holds (%d), so it cannot go up by one and attendees could not take the update as newer", v, maxSequence)
+		return 0, fmt.Errorf("SEQUENCE %s is at or beyond the largest an iCalendar INTEGER holds (%d), so it cannot go up by one and attendees could not take the update as newer", excerpt(v), maxSequence)
 	}
 	return int(n) + 1, nil
 }

@@ -1,6 +1,7 @@
 package recur
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -104,7 +105,7 @@ func parseRuleUntil(value string, loc *time.Location) (*rrule.ROption, bool, err
 	}
 	opt, err := rrule.StrToROptionInLocation(strings.Join(parts, ";"), loc)
 	if err != nil {
-		return nil, false, err
+		return nil, false, errors.New(excerpt(err.Error())) // rrule-go quotes the rule whole
 	}
 	if until != "" {
 		if opt.Until, err = parseUntil(until, loc); err != nil {
@@ -130,7 +131,7 @@ func parseUntil(v string, loc *time.Location) (time.Time, error) {
 		t, err = time.ParseInLocation("20060102T150405", v, loc)
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("UNTIL %q is not a date or date-time like 20260115T093000Z", v)
+		return time.Time{}, fmt.Errorf("UNTIL %q is not a date or date-time like 20260115T093000Z", excerpt(v))
 	}
 	return t, nil
 }

@@ -84,12 +84,12 @@ func (r *Resolver) resolve(tzid string) (*time.Location, error) {
 		if iana, ok := windowsNumbered(name); ok {
 			return time.LoadLocation(iana)
 		}
-		return nil, fmt.Errorf("time zone %q: %w", tzid, err)
+		return nil, fmt.Errorf("time zone %q: %w", excerpt(tzid), err)
 	}
 	if iana, ok := windowsNumbered(name); ok {
 		return time.LoadLocation(iana)
 	}
-	return nil, fmt.Errorf("unknown time zone %q: not an IANA or Windows name, and the file defines no VTIMEZONE for it", tzid)
+	return nil, fmt.Errorf("unknown time zone %q: not an IANA or Windows name, and the file defines no VTIMEZONE for it", excerpt(tzid))
 }
 
 // ianaLocation loads an IANA name, also when an old exporter prefixed it

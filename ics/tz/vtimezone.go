@@ -22,14 +22,14 @@ import (
 func fromVTimezone(name string, def *ical.Component) (*time.Location, error) {
 	obs, err := observances(def)
 	if err != nil {
-		return nil, fmt.Errorf("VTIMEZONE %q: %w", name, err)
+		return nil, fmt.Errorf("VTIMEZONE %q: %w", excerpt(name), err)
 	}
 	footer, eraStart := currentRules(obs)
 	var onsets []onset
 	for _, o := range obs {
 		on, err := o.onsets(eraStart)
 		if err != nil {
-			return nil, fmt.Errorf("VTIMEZONE %q: %w", name, err)
+			return nil, fmt.Errorf("VTIMEZONE %q: %w", excerpt(name), err)
 		}
 		onsets = append(onsets, on...)
 	}
@@ -94,14 +94,14 @@ func observanceOf(c *ical.Component) (*observance, error) {
 		return nil, fmt.Errorf("no DTSTART")
 	}
 	if o.start, err = wall(start.Value); err != nil {
-		return nil, fmt.Errorf("DTSTART %q: %w", start.Value, err)
+		return nil, fmt.Errorf("DTSTART %q: %w", excerpt(start.Value), err)
 	}
 	if p := c.Props.Get(ical.PropRecurrenceRule); p != nil {
 		if o.rule, err = rrule.StrToROptionInLocation(strings.ToUpper(strings.TrimSpace(p.Value)), time.UTC); err != nil {
-			return nil, fmt.Errorf("RRULE %q: %w", p.Value, err)
+			return nil, fmt.Errorf("RRULE %q: %s", excerpt(p.Value), excerpt(err.Error())) // rrule-go quotes the rule whole
 		}
 		if o.rule.Freq > rrule.DAILY {
-			return nil, fmt.Errorf("RRULE %q: a time zone changes its offset at most once a day; a rule of FREQ=%s is refused", p.Value, o.rule.Freq)
+			return nil, fmt.Errorf("RRULE %q: a time zone changes its offset at most once a day; a rule of FREQ=%s is refused", excerpt(p.Value), o.rule.Freq)
 		}
 		if !o.rule.Until.IsZero() { // UNTIL is UTC; keep it as a wall time like the rest
 			o.rule.Until = o.rule.Until.Add(time.Duration(o.from) * time.Second)
@@ -112,7 +112,7 @@ func observanceOf(c *ical.Component) (*observance, error) {
 			v, _, _ = strings.Cut(strings.TrimSpace(v), "/")
 			t, err := wall(v)
 			if err != nil {
-				return nil, fmt.Errorf("RDATE %q: %w", p.Value, err)
+				return nil, fmt.Errorf("RDATE %q: %w", excerpt(p.Value), err)
 			}
 			o.rdates = append(o.rdates, t)
 		}
@@ -139,7 +139,7 @@ func offset(c *ical.Component, prop string) (int, error) {
 		return 0, fmt.Errorf("no %s", prop)
 	}
 	v := strings.TrimSpace(p.Value)
-	bad := fmt.Errorf("%s %q is not an offset like +0100", prop, p.Value)
+	bad := fmt.Errorf("%s %q is not an offset like +0100", prop, excerpt(p.Value))
 	if len(v) != 5 && len(v) != 7 || v[0] != '+' && v[0] != '-' {
 		return 0, bad
 	}
