@@ -133,7 +133,6 @@ func (p Property) Text() string {
 	return unescapeText(p.Value)
 }
 
-
 // toICal returns the property as a go-ical value, for dates and recurrence
 // (which only read it: a property without parameters gets no map).
 func (p Property) toICal() ical.Prop {
