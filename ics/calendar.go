@@ -21,6 +21,7 @@ type Calendar struct {
 	replace    map[int]string
 	insertions map[int]string // text inserted before a line
 	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
+	lf         bool           // most lines end in a bare LF: edited lines do too
 	edits      []int          // see editIndex
 	editCount  int
 	zones      *tz.Resolver
@@ -49,6 +50,7 @@ func Parse(name string, data []byte) (*Calendar, error) {
 		from = len(bom)
 	}
 	c.lines = splitLines(c.data, from)
+	c.lf = usesLF(c.data)
 	c.build()
 	if crOnly(c.data) {
 		return c, errCROnly(name)

@@ -136,7 +136,8 @@ func TestEscape(t *testing.T) {
 	}
 }
 
-// An edit rewrites only its own line; everything else keeps its bytes.
+// An edit rewrites only its own line, with the file's line ending;
+// everything else keeps its bytes.
 func TestEditTouchesOneLine(t *testing.T) {
 	in := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1\nSUMMARY;LANGUAGE=sv:Möte\n\tmed text\nSEQUENCE:4\nEND:VEVENT\nEND:VCALENDAR\n"
 	cal, err := Parse("t.ics", []byte(in))
@@ -147,8 +148,8 @@ func TestEditTouchesOneLine(t *testing.T) {
 	seq, _ := ev.Prop("SEQUENCE")
 	cal.setValue(seq, "5")
 	cal.insertBefore(ev.end, "X-NEW:"+strings.Repeat("ü", 50))
-	want := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1\nSUMMARY;LANGUAGE=sv:Möte\n\tmed text\nSEQUENCE:5\r\nX-NEW:" +
-		strings.Repeat("ü", 34) + "\r\n " + strings.Repeat("ü", 16) + "\r\nEND:VEVENT\nEND:VCALENDAR\n"
+	want := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1\nSUMMARY;LANGUAGE=sv:Möte\n\tmed text\nSEQUENCE:5\nX-NEW:" +
+		strings.Repeat("ü", 34) + "\n " + strings.Repeat("ü", 16) + "\nEND:VEVENT\nEND:VCALENDAR\n" // the file's own LF endings
 	if got := string(cal.Bytes()); got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
