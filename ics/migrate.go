@@ -64,6 +64,10 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	if future {
 		res.Start, res.HasStart = next, true
 	}
+	if out, kind := c.excludes(m, r.Source); out {
+		res.Provider = kind
+		return plan{}, NotSourceMeetingType, nil
+	}
 	if !isOrganizer(m.First(), r.Organizer) {
 		return plan{}, NotOrganizer, nil // a series that cannot be expanded is not the user's concern
 	}

@@ -7,7 +7,8 @@ import (
 )
 
 // Reason says why a meeting was left alone. The values are the contract's
-// skip reasons, checked in this order.
+// skip reasons, checked in this order, after NotSourceMeetingType (see
+// SourceType), which selects the meetings a migration takes at all.
 //
 // Past means that no occurrence is left at or after now. A cancelled
 // occurrence (STATUS:CANCELLED) is not one left to attend, so a future
@@ -37,6 +38,7 @@ type Rules struct {
 	Now       time.Time      // meetings with no occurrence at or after Now are past
 	Stamp     time.Time      // written to DTSTAMP and LAST-MODIFIED
 	Floating  *time.Location // zone for floating times and dates; UTC when nil
+	Source    SourceType     // which meetings by kind of block; SourceAll takes every one
 }
 
 // Change is what the new block says. Empty fields keep the old block's
