@@ -16,6 +16,8 @@ type plan struct {
 	old     found
 	spec    block.Spec
 	oldLink string // canonicalLink(old.JoinURL), set by rewrite
+	ch      Change // the change, applied to each body's own block where it is kept
+	uid     string
 }
 
 // onlineMeetingProps name the meeting's own join link, where present.
@@ -225,9 +227,10 @@ func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	default:
 		s.JoinURL = strings.ReplaceAll(ch.JoinURL, meetingPlaceholder, meetingID(old, uid))
 	}
-	if s.Provider == old.Provider && sameLink(s.JoinURL, old.JoinURL) {
-		// The meeting keeps its link, and with it the Meeting ID and
-		// passcode that join it by number; a new link has its own.
+	if s.Provider == old.Provider && sameMeeting(s.JoinURL, old.JoinURL) {
+		// The meeting keeps its link (or another link to the same Teams
+		// thread), and with it the Meeting ID and passcode that join it by
+		// number; a new link has its own.
 		s.MeetingNumber, s.Passcode = old.MeetingNumber, old.Passcode
 	}
 	if ch.DropDialIn {

@@ -99,7 +99,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	if sameBlock(old.Block, spec) {
 		return plan{}, AlreadyCurrent, nil
 	}
-	return plan{old: old, spec: spec}, "", nil
+	return plan{old: old, spec: spec, ch: ch, uid: m.UID}, "", nil
 }
 
 // nextOccurrence returns the first occurrence at or after now, if any.

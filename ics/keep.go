@@ -1,0 +1,342 @@
+package ics
+
+import (
+	"html"
+	"slices"
+	"strings"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+// keepText writes the new block as the old block of a plain-text body with
+// only the values the change changes replaced: the join link and the
+// links tied to it, the dial-in link, the conference ID, the Meeting ID and
+// the passcode. Labels, language, order, "Reset PIN", "Learn more" and
+// help links stay as the organiser's client wrote them; "Meeting options"
+// names the old meeting, so it goes when the join link changes.
+//
+// It reports false where a value would have to be added or removed rather
+// than replaced (a move to another service, dial-in dropped or added,
+// numbers added or removed, a Meeting ID with no new one), or where the
+// edited block does not read back as spec says: the caller then renders a
+// whole block in the old block's language.
+func keepText(old string, from block.Block, to block.Spec) (string, bool) {
+	out, ok := keep(old, from, to, false)
+	if !ok {
+		return "", false
+	}
+	got, found := block.FindText(out)
+	return out, found && readsAs(got, to)
+}
+
+// keepHTML is keepText for an HTML body.
+func keepHTML(old string, from block.Block, to block.Spec) (string, bool) {
+	out, ok := keep(old, from, to, true)
+	if !ok {
+		return "", false
+	}
+	got, found := block.FindHTML(out)
+	return out, found && readsAs(got, to)
+}
+
+// replaceable reports whether every change from the old block to spec is
+// a value replaced in place.
+func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
+	same := func(a, b string) bool { return (a == "") == (b == "") }
+	dropsID := !isHTML && from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
+	return from.Provider == to.Provider &&
+		same(from.ConferenceID, to.ConferenceID) && same(from.DialInURL, to.DialInURL) &&
+		(dropsID || same(from.MeetingNumber, to.MeetingNumber) && same(from.Passcode, to.Passcode)) &&
+		slices.Equal(from.TollNumbers, to.TollNumbers) && slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers)
+}
+
+func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, bool) {
+	if !replaceable(from, to, isHTML) {
+		return "", false
+	}
+	esc := func(s string) string { return s }
+	unesc := esc
+	if isHTML {
+		esc, unesc = html.EscapeString, html.UnescapeString
+	}
+	if !sameLink(from.JoinURL, to.JoinURL) {
+		if !sameMeeting(from.JoinURL, to.JoinURL) { // the options name the meeting's thread
+			src = dropMeetingOptions(src, unesc, isHTML)
+		}
+		src = replaceLinks(src, unesc, func(l string) bool { return block.IsJoinLink(l) || sameMeeting(l, from.JoinURL) }, esc(to.JoinURL))
+	}
+	if from.DialInURL != to.DialInURL {
+		src = replaceLinks(src, unesc, func(l string) bool { return sameLink(l, from.DialInURL) }, esc(to.DialInURL))
+	}
+	if from.ConferenceID != to.ConferenceID {
+		src = replaceDigits(src, from.ConferenceID, to.ConferenceID)
+	}
+	if from.MeetingNumber != "" && to.MeetingNumber == "" { // text only: see replaceable
+		src = dropLineWith(src, replaceDigits(src, digitsOnly(from.MeetingNumber), "\x00"))
+		src = dropLineWith(src, replaceWord(src, from.Passcode, "\x00"))
+		return src, true
+	}
+	if from.MeetingNumber != to.MeetingNumber {
+		src = replaceDigits(src, digitsOnly(from.MeetingNumber), to.MeetingNumber)
+	}
+	if from.Passcode != to.Passcode {
+		src = replaceWord(src, esc(from.Passcode), esc(to.Passcode))
+	}
+	return src, true
+}
+
+// readsAs reports whether a block found in an edited body says what spec
+// says.
+func readsAs(b block.Block, s block.Spec) bool {
+	return b.Provider == s.Provider && sameLink(b.JoinURL, s.JoinURL) && b.ConferenceID == s.ConferenceID &&
+		sameLink(b.DialInURL, s.DialInURL) && b.MeetingNumber == s.MeetingNumber && b.Passcode == s.Passcode &&
+		slices.Equal(b.TollNumbers, s.TollNumbers) && slices.Equal(b.TollFreeNumbers, s.TollFreeNumbers)
+}
+
+// linkSpans returns the offsets of every http(s) link written in src.
+func linkSpans(src string) [][2]int {
+	var spans [][2]int
+	for i := 0; i < len(src); {
+		k := strings.Index(src[i:], "http")
+		if k < 0 {
+			break
+		}
+		start := i + k
+		end := start
+		for end < len(src) && !strings.ContainsRune(" \t\r\n<>\"'", rune(src[end])) {
+			end++
+		}
+		if l := src[start:end]; strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
+			spans = append(spans, [2]int{start, end})
+		}
+		i = max(end, start+4)
+	}
+	return spans
+}
+
+// replaceLinks writes link in place of every link of src that match
+// accepts (Safe Links unwrapped, HTML unescaped).
+func replaceLinks(src string, unesc func(string) string, match func(string) bool, link string) string {
+	var b strings.Builder
+	prev := 0
+	for _, s := range linkSpans(src) {
+		if match(block.UnwrapSafeLink(unesc(src[s[0]:s[1]]))) {
+			b.WriteString(src[prev:s[0]])
+			b.WriteString(link)
+			prev = s[1]
+		}
+	}
+	b.WriteString(src[prev:])
+	return b.String()
+}
+
+// isMeetingOptions tells Teams' "Meeting options" link, which names the
+// meeting's thread.
+func isMeetingOptions(l string) bool {
+	return strings.Contains(strings.ToLower(l), "/meetingoptions")
+}
+
+// dropMeetingOptions removes the "Meeting options" link and its label: in
+// text "Meeting options <link>" and the " | " that joins it to the link
+// before it, in HTML the <a> element and that separator.
+func dropMeetingOptions(src string, unesc func(string) string, isHTML bool) string {
+	for from, n := 0, len(linkSpans(src)); n > 0; n-- { // each pass removes one link or moves past it
+		var s [2]int
+		found := false
+		for _, sp := range linkSpans(src[from:]) {
+			if isMeetingOptions(block.UnwrapSafeLink(unesc(src[from+sp[0] : from+sp[1]]))) {
+				s, found = [2]int{from + sp[0], from + sp[1]}, true
+				break
+			}
+		}
+		if !found {
+			return src
+		}
+		start, end := labelledLink(src, s[0], s[1])
+		if isHTML {
+			start, end = anchorAround(src, s[0], s[1])
+		}
+		if start < 0 {
+			from = s[1]
+			continue
+		}
+		start = separatorBefore(src, start)
+		src, from = src[:start]+src[end:], start
+	}
+	return src
+}
+
+// labelledLink returns the span of "Label <link>" in a text line: from
+// after the last '|' (or the line's start) before the link to the '>'
+// after it.
+func labelledLink(src string, s, e int) (int, int) {
+	if e < len(src) && src[e] == '>' {
+		e++
+	}
+	lineStart := strings.LastIndexByte(src[:s], '\n') + 1
+	start := lineStart
+	if k := strings.LastIndexByte(src[lineStart:s], '|'); k >= 0 {
+		start = lineStart + k + 1
+	}
+	return start, e
+}
+
+// anchorAround returns the span of the <a> element whose attribute holds
+// src[s:e], or -1.
+func anchorAround(src string, s, e int) (int, int) {
+	start := strings.LastIndex(strings.ToLower(src[:s]), "<a ")
+	endTag := strings.Index(strings.ToLower(src[e:]), "</a>")
+	if start < 0 || endTag < 0 || strings.Contains(src[start:s], ">") || strings.Contains(strings.ToLower(src[e:e+endTag]), "<a ") {
+		return -1, -1
+	}
+	return start, e + endTag + len("</a>")
+}
+
+// separatorBefore moves start back over a " | " (with any blanks or
+// &nbsp;) that joins the removed link to the one before it.
+func separatorBefore(src string, start int) int {
+	i := start
+	trim := func() {
+		for {
+			switch {
+			case i > 0 && (src[i-1] == ' ' || src[i-1] == '\t'):
+				i--
+			case strings.HasSuffix(src[:i], "&nbsp;"):
+				i -= len("&nbsp;")
+			case strings.HasSuffix(src[:i], "\u00a0"):
+				i -= len("\u00a0")
+			default:
+				return
+			}
+		}
+	}
+	trim()
+	if i > 0 && src[i-1] == '|' {
+		i--
+		trim()
+		return i
+	}
+	return start
+}
+
+// replaceDigits writes repl in place of every run of the digits of old in
+// src, single blanks between them allowed, that no other digit touches.
+// A run written with blanks gets repl grouped by threes (as "580 849 884"),
+// unless repl holds blanks of its own.
+func replaceDigits(src, old, repl string) string {
+	if old == "" {
+		return src
+	}
+	var b strings.Builder
+	prev := 0
+	for i := 0; i < len(src); i++ {
+		if src[i] != old[0] || i > 0 && isDigit(src[i-1]) {
+			continue
+		}
+		end, spaced, ok := digitRun(src, i, old)
+		if !ok {
+			continue
+		}
+		b.WriteString(src[prev:i])
+		switch {
+		case spaced && !strings.Contains(repl, " "):
+			b.WriteString(groupByThree(repl))
+		case !spaced:
+			b.WriteString(digitsOnly(repl))
+		default:
+			b.WriteString(repl)
+		}
+		prev, i = end, end-1
+	}
+	b.WriteString(src[prev:])
+	return b.String()
+}
+
+// digitRun matches the digits of old at src[i:], a blank allowed between
+// any two, and no digit after the last.
+func digitRun(src string, i int, old string) (end int, spaced, ok bool) {
+	j := i
+	for k := 0; k < len(old); k++ {
+		if k > 0 && j < len(src) && src[j] == ' ' {
+			j++
+			spaced = true
+		}
+		if j >= len(src) || src[j] != old[k] {
+			return 0, false, false
+		}
+		j++
+	}
+	if j < len(src) && isDigit(src[j]) {
+		return 0, false, false
+	}
+	return j, spaced, true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isWordByte(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// groupByThree writes digits in groups of three from the right.
+func groupByThree(id string) string {
+	var b strings.Builder
+	for i := range len(id) {
+		if i > 0 && (len(id)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte(id[i])
+	}
+	return b.String()
+}
+
+// replaceWord writes repl in place of every occurrence of old that no
+// letter or digit touches.
+func replaceWord(src, old, repl string) string {
+	if old == "" {
+		return src
+	}
+	var b strings.Builder
+	prev := 0
+	for i := 0; i+len(old) <= len(src); {
+		k := strings.Index(src[i:], old)
+		if k < 0 {
+			break
+		}
+		s, e := i+k, i+k+len(old)
+		if (s == 0 || !isWordByte(src[s-1])) && (e == len(src) || !isWordByte(src[e])) {
+			b.WriteString(src[prev:s])
+			b.WriteString(repl)
+			prev = e
+		}
+		i = e
+	}
+	b.WriteString(src[prev:])
+	return b.String()
+}
+
+func htmlUnescape(s string) string { return html.UnescapeString(s) }
+
+// dropLineWith removes from src the first line that marked (src with a
+// value replaced by NUL) shows the value on: the Meeting ID or passcode
+// line of a meeting whose new link comes without them.
+func dropLineWith(src, marked string) string {
+	k := strings.IndexByte(marked, 0)
+	if k < 0 || strings.IndexByte(src, 0) >= 0 {
+		return src
+	}
+	lines := strings.SplitAfter(marked, "\n")
+	at := 0
+	for _, l := range lines {
+		if strings.IndexByte(l, 0) >= 0 {
+			break
+		}
+		at += len(l)
+	}
+	// the line in src begins at the same offset: marked and src agree before the mark
+	end := strings.IndexByte(src[at:], '\n')
+	if end < 0 {
+		return src[:at]
+	}
+	return src[:at] + src[at+end+1:]
+}
