@@ -205,6 +205,18 @@ func canonicalLink(s string) string {
 // newSpec says what the new block holds: the change's values where given,
 // the old block's otherwise.
 func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
+	ch, own := ch.forMeeting(uid)
+	s, err := changeSpec(old, ch, uid)
+	if err != nil {
+		return s, err
+	}
+	setIf(&s.MeetingNumber, own.MeetingID)
+	setIf(&s.Passcode, own.Passcode)
+	return s, nil
+}
+
+// changeSpec is newSpec for one meeting's change, its own values applied.
+func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	s := block.Spec{
 		Provider:        old.Provider,
 		JoinURL:         old.JoinURL,
@@ -216,7 +228,7 @@ func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	}
 	if ch.Provider != "" && ch.Provider != old.Provider {
 		if ch.JoinURL == "" {
-			return s, fmt.Errorf("the change moves the meeting to %s but gives no join_url", ch.Provider)
+			return s, fmt.Errorf("moving it to %s: %w", ch.Provider, ErrNoJoinLink)
 		}
 		s.Provider = ch.Provider
 	}

@@ -77,7 +77,7 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 		return src, true
 	}
 	if from.MeetingNumber != to.MeetingNumber {
-		src = replaceDigits(src, digitsOnly(from.MeetingNumber), to.MeetingNumber)
+		src = replaceDigitsAs(src, digitsOnly(from.MeetingNumber), to.MeetingNumber)
 	}
 	if from.Passcode != to.Passcode {
 		src = replaceWord(src, esc(from.Passcode), esc(to.Passcode))
@@ -224,6 +224,16 @@ func separatorBefore(src string, start int) int {
 // A run written with blanks gets repl grouped by threes (as "580 849 884"),
 // unless repl holds blanks of its own.
 func replaceDigits(src, old, repl string) string {
+	return replaceRun(src, old, repl, true)
+}
+
+// replaceDigitsAs is replaceDigits writing repl as given: a Meeting ID is
+// shown as the row that gives it writes it.
+func replaceDigitsAs(src, old, repl string) string {
+	return replaceRun(src, old, repl, false)
+}
+
+func replaceRun(src, old, repl string, regroup bool) string {
 	if old == "" {
 		return src
 	}
@@ -239,6 +249,8 @@ func replaceDigits(src, old, repl string) string {
 		}
 		b.WriteString(src[prev:i])
 		switch {
+		case !regroup:
+			b.WriteString(repl)
 		case spaced && !strings.Contains(repl, " "):
 			b.WriteString(groupByThree(repl))
 		case !spaced:

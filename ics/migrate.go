@@ -2,6 +2,7 @@ package ics
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mms-project/mms/ics/block"
@@ -26,6 +27,7 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 		return res
 	}
 	found, reason, err := c.decide(m, r, ch, &res)
+	res.End, res.HasEnd = c.end(m, r, res.Start, res.HasStart)
 	switch {
 	case err != nil:
 		res.Err = err
@@ -50,6 +52,7 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 		res.Start, _, err = recur.DateTime(&prop, c.resolver(), floating(r))
 		res.HasStart = err == nil
 	}
+	res.Recurrence = recurrence(m)
 	res.Attendees, res.Organizer = people(m.Components())
 	res.People = len(res.Attendees)
 	if res.Organizer != "" {
@@ -139,4 +142,53 @@ func floating(r Rules) *time.Location {
 		return time.UTC
 	}
 	return r.Floating
+}
+
+// recurrence describes how a meeting recurs: its master's RRULE values.
+func recurrence(m *Meeting) string {
+	if m.Master == nil {
+		return ""
+	}
+	var rules []string
+	for _, p := range m.Master.All("RRULE") {
+		rules = append(rules, strings.TrimSpace(p.Value))
+	}
+	return strings.Join(rules, "; ")
+}
+
+// end returns start plus the meeting's length: DTEND less DTSTART, or
+// DURATION, of the component that speaks for it; an all-day meeting
+// without either lasts one day.
+func (c *Calendar) end(m *Meeting, r Rules, start time.Time, hasStart bool) (time.Time, bool) {
+	first := m.First()
+	if !hasStart {
+		return time.Time{}, false
+	}
+	dtstart, ok := first.Prop("DTSTART")
+	if !ok {
+		return time.Time{}, false
+	}
+	sp := dtstart.toICal()
+	from, allDay, err := recur.DateTime(&sp, c.resolver(), floating(r))
+	if err != nil {
+		return time.Time{}, false
+	}
+	if p, ok := first.Prop("DTEND"); ok {
+		ep := p.toICal()
+		if to, _, err := recur.DateTime(&ep, c.resolver(), floating(r)); err == nil && !to.Before(from) {
+			return start.Add(to.Sub(from)), true
+		}
+		return time.Time{}, false
+	}
+	if p, ok := first.Prop("DURATION"); ok {
+		dp := p.toICal()
+		if d, err := dp.Duration(); err == nil && d >= 0 {
+			return start.Add(d), true
+		}
+		return time.Time{}, false
+	}
+	if allDay {
+		return start.AddDate(0, 0, 1), true
+	}
+	return start, true
 }

@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"errors"
 	"time"
 
 	"github.com/mms-project/mms/ics/block"
@@ -51,6 +52,53 @@ type Change struct {
 	TollFreeNumbers []string
 	DialInURL       string
 	DropDialIn      bool
+
+	// Meetings holds, by UID, the values of meetings that get an online
+	// meeting of their own (--meetings): they override the fields above
+	// for that meeting.
+	Meetings map[string]MeetingChange
+}
+
+// MeetingChange is one meeting's own new online meeting. Empty fields keep
+// the user's Change. MeetingID and Passcode are what the new block shows
+// as "Meeting ID" and "Passcode".
+type MeetingChange struct {
+	JoinURL         string
+	MeetingID       string
+	Passcode        string
+	ConferenceID    string
+	TollNumbers     []string
+	TollFreeNumbers []string
+	DialInURL       string
+}
+
+// ErrNoJoinLink is why a meeting moved to another service fails when
+// neither its own row nor the change gives a join link: no link is ever
+// made up.
+var ErrNoJoinLink = errors.New("no new join link: add the meeting to --meetings or give join_url in the change")
+
+// forMeeting returns the change for one meeting: the user's, with the
+// meeting's own values over it.
+func (ch Change) forMeeting(uid string) (Change, MeetingChange) {
+	own, ok := ch.Meetings[uid]
+	if !ok {
+		return ch, MeetingChange{}
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&ch.JoinURL, own.JoinURL)
+	set(&ch.ConferenceID, own.ConferenceID)
+	set(&ch.DialInURL, own.DialInURL)
+	if len(own.TollNumbers) > 0 {
+		ch.TollNumbers = own.TollNumbers
+	}
+	if len(own.TollFreeNumbers) > 0 {
+		ch.TollFreeNumbers = own.TollFreeNumbers
+	}
+	return ch, own
 }
 
 // Result is the outcome for one meeting.
@@ -59,6 +107,9 @@ type Result struct {
 	Summary    string
 	Start      time.Time // the next occurrence at or after Rules.Now; else DTSTART of the master (or first instance); see HasStart
 	HasStart   bool      // Start was read; false when DTSTART is missing or unreadable (a year-1 DTSTART is the zero time, and set)
+	End        time.Time // Start plus the meeting's length (DTEND or DURATION less DTSTART); see HasEnd
+	HasEnd     bool
+	Recurrence string    // the master's RRULE (several joined with "; "), "" for a single meeting
 	People     int       // distinct attendees and the organiser
 	Attendees  []string  // attendee addresses, organiser excluded
 	Organizer  string    // organiser address
