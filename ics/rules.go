@@ -109,12 +109,12 @@ type Result struct {
 	HasStart   bool      // Start was read; false when DTSTART is missing or unreadable (a year-1 DTSTART is the zero time, and set)
 	End        time.Time // Start plus the meeting's length (DTEND or DURATION less DTSTART); see HasEnd
 	HasEnd     bool
-	Recurrence string    // the master's RRULE (several joined with "; "), "" for a single meeting
-	People     int       // distinct attendees and the organiser
-	Attendees  []string  // attendee addresses, organiser excluded
-	Organizer  string    // organiser address
-	Skipped    Reason    // "" when the meeting was rewritten (or failed)
-	Err        error     // why the meeting could not be handled
+	Recurrence string   // the master's RRULE (several joined with "; "), "" for a single meeting
+	People     int      // distinct attendees and the organiser
+	Attendees  []string // attendee addresses, organiser excluded
+	Organizer  string   // organiser address
+	Skipped    Reason   // "" when the meeting was rewritten (or failed)
+	Err        error    // why the meeting could not be handled
 	Provider   block.Provider
 	OldJoinURL string
 	NewJoinURL string
