@@ -41,10 +41,16 @@ type Component struct {
 }
 
 // Parse reads an iCalendar file. It fails only when the data is not an
-// iCalendar file at all; problems inside a component are kept on that
-// component (Component.Err) so they cost only what they touch.
+// iCalendar file at all, or is over MaxCalendarBytes or MaxComponents
+// (the calendar returned then is empty); problems inside a component are
+// kept on that component (Component.Err) so they cost only what they
+// touch.
 func Parse(name string, data []byte) (*Calendar, error) {
-	c := &Calendar{Name: name, data: string(data)}
+	c := &Calendar{Name: name}
+	if err := checkLimits(name, data); err != nil {
+		return c, err
+	}
+	c.data = string(data)
 	from := 0
 	if strings.HasPrefix(c.data, bom) {
 		from = len(bom)
