@@ -44,10 +44,13 @@ func keepHTML(old string, from block.Block, to block.Spec) (string, bool) {
 func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
 	same := func(a, b string) bool { return (a == "") == (b == "") }
 	dropsID := !isHTML && from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
+	sameNumbers := slices.Equal(from.TollNumbers, to.TollNumbers) && slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers)
+	numbersInPlace := !isHTML && from.Provider == block.ProviderTeams && len(from.TollNumbers)+len(from.TollFreeNumbers) > 0 &&
+		len(to.TollNumbers)+len(to.TollFreeNumbers) > 0
 	return from.Provider == to.Provider &&
 		same(from.ConferenceID, to.ConferenceID) && same(from.DialInURL, to.DialInURL) &&
 		(dropsID || same(from.MeetingNumber, to.MeetingNumber) && same(from.Passcode, to.Passcode)) &&
-		slices.Equal(from.TollNumbers, to.TollNumbers) && slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers)
+		(sameNumbers || numbersInPlace)
 }
 
 func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, bool) {
@@ -58,6 +61,12 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 	unesc := esc
 	if isHTML {
 		esc, unesc = html.EscapeString, html.UnescapeString
+	}
+	if !slices.Equal(from.TollNumbers, to.TollNumbers) || !slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers) {
+		var ok bool
+		if src, ok = keepNumbers(src, from, to); !ok {
+			return "", false
+		}
 	}
 	if !sameLink(from.JoinURL, to.JoinURL) {
 		if !sameMeeting(from.JoinURL, to.JoinURL) { // the options name the meeting's thread
@@ -351,4 +360,92 @@ func dropLineWith(src, marked string) string {
 		return src[:at]
 	}
 	return src[:at] + src[at+end+1:]
+}
+
+// keepNumbers rewrites the number lines of a Teams plain-text block: a
+// number the spec keeps keeps its line (and label); one it drops loses its
+// line; a new one gets a line made like the first number line, with the
+// label the change gives or "(Toll)". It reports false where the number
+// lines cannot be told apart.
+func keepNumbers(src string, from block.Block, to block.Spec) (string, bool) {
+	lines := strings.SplitAfter(src, "\n")
+	old := append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...)
+	at := make(map[string]int, len(old))
+	first, last := len(lines), -1
+	for _, n := range old {
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, n) })
+		if i < 0 {
+			return "", false
+		}
+		at[n] = i
+		first, last = min(first, i), max(last, i)
+	}
+	sep := numberSeparator(lines, first, last, at)
+	var region []string
+	add := func(n, label string) bool {
+		line, ok := lines[at[n]], true
+		if _, kept := at[n]; !kept {
+			line, ok = numberLine(lines[first], old[0], n, label)
+		}
+		if len(region) > 0 {
+			region = append(region, sep...)
+		}
+		region = append(region, line)
+		return ok
+	}
+	for _, n := range to.TollNumbers {
+		if !add(n, to.TollLabel(n)) {
+			return "", false
+		}
+	}
+	for _, n := range to.TollFreeNumbers {
+		if !add(n, to.TollFreeLabel(n)) {
+			return "", false
+		}
+	}
+	out := append(slices.Clone(lines[:first]), region...)
+	return strings.Join(append(out, lines[last+1:]...), ""), true
+}
+
+// numberSeparator returns the lines between two number lines (blank lines
+// in a double-spaced body): those between the first two, else the blank
+// lines after the only one.
+func numberSeparator(lines []string, first, last int, at map[string]int) []string {
+	next := last + 1
+	for _, i := range at {
+		if i > first && i < next {
+			next = i
+		}
+	}
+	if next <= last {
+		return lines[first+1 : next]
+	}
+	end := first + 1
+	for end < len(lines) && strings.TrimSpace(lines[end]) == "" {
+		end++
+	}
+	return lines[first+1 : end]
+}
+
+// numberLine makes the line of number n from the line of number old: the
+// number and its digits in the tel: link replaced, the label after it
+// (after the link's '>', else after the conference id's '#') replaced.
+func numberLine(template, old, n, label string) (string, bool) {
+	body := strings.TrimRight(template, " \t\r\n")
+	trail := template[len(body):]
+	cut := strings.LastIndexByte(body, '>')
+	if cut < 0 {
+		cut = strings.LastIndexByte(body, '#')
+	}
+	if cut < 0 || !strings.Contains(body[:cut], old) {
+		return "", false
+	}
+	head, rest := body[:cut+1], body[cut+1:]
+	gap := rest[:len(rest)-len(strings.TrimLeft(rest, " \t"))]
+	if gap == "" {
+		gap = "   "
+	}
+	head = strings.ReplaceAll(head, old, n)
+	head = strings.ReplaceAll(head, "+"+digitsOnly(old), "+"+digitsOnly(n))
+	return head + gap + label + trail, true
 }

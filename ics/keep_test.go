@@ -180,3 +180,33 @@ func TestConferenceIDChangeKeepsLabels(t *testing.T) {
 		t.Errorf("DESCRIPTION\n got %q\nwant %q", got, want)
 	}
 }
+
+// A number the change keeps keeps its line and label; a new one gets the
+// label the change gives, or "(Toll)"; a dropped one loses its line.
+func TestNumbersKeepTheirLabels(t *testing.T) {
+	cases := []struct {
+		name    string
+		numbers []string
+		lines   []string // number lines the new block holds, in order
+	}{
+		{"added", []string{"+46 8 505 248 89", "+1 323-555-0100 United States, Seattle", "+44 20 3000 0000"}, []string{
+			"+46 8 505 248 89,,580849884#   Sweden, Stockholm",
+			"+1 323-555-0100,,580849884#   United States, Seattle",
+			"+44 20 3000 0000,,580849884#   (Toll)",
+		}},
+		{"replaced", []string{"+1 323-555-0100"}, []string{"+1 323-555-0100,,580849884#   (Toll)"}},
+	}
+	for _, tc := range cases {
+		cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, Change{TollNumbers: tc.numbers})
+		if !res.Rewritten() {
+			t.Fatalf("%s: %+v", tc.name, res)
+		}
+		out, _ := Parse("out.ics", cal.Bytes())
+		p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+		got := p.Text()
+		want := strings.Replace(teamsBody(oldJoin), "+46 8 505 248 89,,580849884#   Sweden, Stockholm", strings.Join(tc.lines, "\n\n"), 1)
+		if got != want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, want)
+		}
+	}
+}

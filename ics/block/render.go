@@ -71,10 +71,10 @@ func renderTeamsText(s Spec) string {
 	if hasDialIn(s) {
 		b.line("%s", l.callIn)
 		for _, n := range s.TollNumbers {
-			b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), l.toll)
+			b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), s.TollLabel(n))
 		}
 		for _, n := range s.TollFreeNumbers {
-			b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), l.tollFree)
+			b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), s.TollFreeLabel(n))
 		}
 		if s.ConferenceID != "" {
 			b.line("%s %s#", l.phoneConferenceID, groupDigits(s.ConferenceID))
@@ -164,8 +164,8 @@ func renderTeamsHTML(s Spec) string {
 	}
 	if hasDialIn(s) {
 		b.line(`<div style="margin-bottom: 4px; margin-top: 20px;"><span style="font-size: 14px; color:#252424; font-weight: bold;">%s</span></div>`, esc(l.callIn))
-		b.teamsNumbers(s.TollNumbers, s.ConferenceID, l.toll)
-		b.teamsNumbers(s.TollFreeNumbers, s.ConferenceID, l.tollFree)
+		b.teamsNumbers(s.TollNumbers, s.ConferenceID, s.TollLabel)
+		b.teamsNumbers(s.TollFreeNumbers, s.ConferenceID, s.TollFreeLabel)
 		if s.ConferenceID != "" {
 			b.line(`<div style="margin-bottom: 4px;"><span style="font-size: 12px; color:#252424">%s </span><span style="font-size: 14px; color:#252424">%s# </span></div>`, esc(l.phoneConferenceID), groupDigits(s.ConferenceID))
 		}
@@ -179,10 +179,10 @@ func renderTeamsHTML(s Spec) string {
 	return b.String()
 }
 
-func (b *markup) teamsNumbers(numbers []string, conference, label string) {
+func (b *markup) teamsNumbers(numbers []string, conference string, label func(string) string) {
 	for _, n := range numbers {
 		b.line(`<div style="margin-bottom: 4px;"><a class="me-email-link" style="%s" href="tel:%s" target="_blank" rel="noreferrer noopener">%s</a><span style="font-size: 12px;"> &nbsp; %s</span></div>`,
-			teamsLink, esc(dialString(n, ",,", conference)), esc(teamsNumber(n, conference)), esc(label))
+			teamsLink, esc(dialString(n, ",,", conference)), esc(teamsNumber(n, conference)), esc(label(n)))
 	}
 }
 
