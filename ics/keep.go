@@ -43,7 +43,7 @@ func keepHTML(old string, from block.Block, to block.Spec) (string, bool) {
 // a value replaced in place.
 func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
 	same := func(a, b string) bool { return (a == "") == (b == "") }
-	dropsID := !isHTML && from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
+	dropsID := from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
 	sameNumbers := slices.Equal(from.TollNumbers, to.TollNumbers) && slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers)
 	numbersInPlace := !isHTML && from.Provider == block.ProviderTeams && len(from.TollNumbers)+len(from.TollFreeNumbers) > 0 &&
 		len(to.TollNumbers)+len(to.TollFreeNumbers) > 0
@@ -80,9 +80,13 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 	if from.ConferenceID != to.ConferenceID {
 		src = replaceDigits(src, from.ConferenceID, to.ConferenceID)
 	}
-	if from.MeetingNumber != "" && to.MeetingNumber == "" { // text only: see replaceable
-		src = dropLineWith(src, replaceDigits(src, digitsOnly(from.MeetingNumber), "\x00"))
-		src = dropLineWith(src, replaceWord(src, from.Passcode, "\x00"))
+	if from.MeetingNumber != "" && to.MeetingNumber == "" { // the new link comes without them
+		drop := dropLineWith
+		if isHTML {
+			drop = dropElementWith
+		}
+		src = drop(src, replaceDigits(src, digitsOnly(from.MeetingNumber), "\x00"))
+		src = drop(src, replaceWord(src, esc(from.Passcode), "\x00"))
 		return src, true
 	}
 	if from.MeetingNumber != to.MeetingNumber {
@@ -448,4 +452,63 @@ func numberLine(template, old, n, label string) (string, bool) {
 	head = strings.ReplaceAll(head, old, n)
 	head = strings.ReplaceAll(head, "+"+digitsOnly(old), "+"+digitsOnly(n))
 	return head + gap + label + trail, true
+}
+
+// dropElementWith removes from an HTML src the innermost <div>, <p> or
+// <tr> element that holds the first value marked (src with the value
+// replaced by NUL) shows.
+func dropElementWith(src, marked string) string {
+	k := strings.IndexByte(marked, 0)
+	if k < 0 || strings.IndexByte(src, 0) >= 0 {
+		return src
+	}
+	lower := strings.ToLower(src)
+	for _, name := range []string{"div", "p", "tr"} {
+		start, end := enclosing(lower, k, name)
+		if start >= 0 {
+			if name == "div" || name == "tr" || nearer(lower, k, start) {
+				return src[:start] + src[end:]
+			}
+		}
+	}
+	return src
+}
+
+// nearer reports whether no <div> starts between start and k.
+func nearer(lower string, k, start int) bool {
+	return !strings.Contains(lower[start:k], "<div")
+}
+
+// enclosing returns the span of the innermost element of that name, in a
+// lower-cased HTML source, whose start tag is before k and whose end tag is
+// after it; -1 when there is none.
+func enclosing(lower string, k int, name string) (int, int) {
+	open, closing := "<"+name, "</"+name+">"
+	for start := strings.LastIndex(lower[:k], open); start >= 0; start = strings.LastIndex(lower[:start], open) {
+		if after := start + len(open); after < len(lower) && lower[after] != '>' && lower[after] != ' ' && lower[after] != '\t' {
+			continue // <pre>, <param>, <divx>
+		}
+		depth, i := 0, start
+		for i < len(lower) {
+			o := strings.Index(lower[i+1:], open)
+			c := strings.Index(lower[i+1:], closing)
+			if c < 0 {
+				break
+			}
+			if o >= 0 && o < c {
+				depth++
+				i += 1 + o
+				continue
+			}
+			i += 1 + c
+			if depth == 0 {
+				if end := i + len(closing); end > k {
+					return start, end
+				}
+				break
+			}
+			depth--
+		}
+	}
+	return -1, -1
 }
