@@ -1,9 +1,12 @@
 package ics
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mms-project/mms/ics/recur"
 )
 
 // denseZone is a VTIMEZONE whose observances recur every second, minute or
@@ -54,5 +57,20 @@ func TestYearOneSeriesIsPast(t *testing.T) {
 	}
 	if !res.HasStart || !res.Start.Equal(time.Time{}) {
 		t.Errorf("Start = %s (HasStart %v), want 0001-01-01T00:00:00Z", res.Start, res.HasStart)
+	}
+}
+
+// Rules.Cancel stops a long expansion: the meeting fails as cancelled,
+// fast.
+func TestCancelStopsExpansion(t *testing.T) {
+	ev := future(event{start: "20200101T000000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=SECONDLY;COUNT=900000\r\n"})
+	done := make(chan struct{})
+	close(done)
+	r := testRules
+	r.Cancel = done
+	began := time.Now()
+	_, res := migrateOne(t, calendar(ev), r, newTeams)
+	if !errors.Is(res.Err, recur.ErrCancelled) || time.Since(began) > time.Second {
+		t.Fatalf("Err = %v after %s", res.Err, time.Since(began))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/ics/recur"
 	"github.com/mms-project/mms/ics/tz"
 )
 
@@ -25,7 +26,8 @@ type Calendar struct {
 	edits      []int          // see editIndex
 	editCount  int
 	zones      *tz.Resolver
-	finder     block.Finder // links parsed while finding blocks, shared by the meetings
+	budget     *recur.Budget // the recurrence steps left for the calendar's meetings
+	finder     block.Finder  // links parsed while finding blocks, shared by the meetings
 }
 
 // Component is one BEGIN..END block.

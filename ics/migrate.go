@@ -107,7 +107,11 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 
 // nextOccurrence returns the first occurrence at or after now, if any.
 func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (time.Time, bool, error) {
-	s := recur.Series{}
+	if c.budget == nil {
+		c.budget = &recur.Budget{Steps: MaxRecurrenceSteps}
+	}
+	c.budget.Done = r.Cancel
+	s := recur.Series{Budget: c.budget}
 	if m.Master != nil {
 		s.Master = m.Master.toICal()
 	}

@@ -35,12 +35,19 @@ const MaxPeople = 250
 
 // Rules says whose meetings are migrated and when "now" is.
 type Rules struct {
-	Organizer []string       // the user's addresses: primary and aliases
-	Now       time.Time      // meetings with no occurrence at or after Now are past
-	Stamp     time.Time      // written to DTSTAMP and LAST-MODIFIED
-	Floating  *time.Location // zone for floating times and dates; UTC when nil
-	Source    SourceType     // which meetings by kind of block; SourceAll takes every one
+	Organizer []string        // the user's addresses: primary and aliases
+	Now       time.Time       // meetings with no occurrence at or after Now are past
+	Stamp     time.Time       // written to DTSTAMP and LAST-MODIFIED
+	Floating  *time.Location  // zone for floating times and dates; UTC when nil
+	Source    SourceType      // which meetings by kind of block; SourceAll takes every one
+	Cancel    <-chan struct{} // closed when the run is cancelled (ctx.Done()): expanding a recurrence stops, failing the meeting
 }
+
+// MaxRecurrenceSteps bounds the occurrences walked to decide every meeting
+// of one calendar together (a few seconds of work); meetings decided
+// after it is spent fail, naming the reason. Each rule is also bounded on
+// its own.
+const MaxRecurrenceSteps = 20_000_000
 
 // Change is what the new block says. Empty fields keep the old block's
 // values; DropDialIn removes the dial-in part.

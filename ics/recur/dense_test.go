@@ -1,6 +1,7 @@
 package recur
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -61,4 +62,28 @@ func FuzzSeriesBounded(f *testing.F) {
 			t.Fatalf("RRULE %q from %q: took %s", rule, start, took)
 		}
 	})
+}
+
+// A Budget bounds the series of one calendar together, and a closed Done
+// stops an expansion.
+func TestBudgetIsShared(t *testing.T) {
+	now := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	series := func(b *Budget) Series {
+		c := ical.NewComponent("VEVENT")
+		c.Props.Set(&ical.Prop{Name: "DTSTART", Params: ical.Params{}, Value: "20251201T000000Z"})
+		c.Props.Set(&ical.Prop{Name: "RRULE", Params: ical.Params{}, Value: "FREQ=MINUTELY;COUNT=100000"})
+		return Series{Master: c, Budget: b}
+	}
+	b := &Budget{Steps: 100_000}
+	if _, ok, err := series(b).NextAtOrAfter(now, tz.NewResolver(nil), time.UTC); err != nil || !ok {
+		t.Fatalf("first series: ok=%v err=%v", ok, err)
+	}
+	if _, _, err := series(b).NextAtOrAfter(now, tz.NewResolver(nil), time.UTC); err == nil || !strings.Contains(err.Error(), "more steps in all") {
+		t.Fatalf("second series: err=%v, want the calendar's budget spent", err)
+	}
+	done := make(chan struct{})
+	close(done)
+	if _, _, err := series(&Budget{Steps: 1 << 40, Done: done}).NextAtOrAfter(now, tz.NewResolver(nil), time.UTC); !errors.Is(err, ErrCancelled) {
+		t.Fatalf("cancelled: err=%v", err)
+	}
 }

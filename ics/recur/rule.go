@@ -21,15 +21,15 @@ const (
 // ruleNext returns the rule's first occurrence at or after now that skip
 // does not remove. first is DTSTART in the series' zone, where the rule is
 // expanded.
-func ruleNext(value string, first, now time.Time, skip func(time.Time) bool) (time.Time, bool, error) {
+func ruleNext(value string, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
 	opt, hasUntil, err := parseRuleUntil(value, first.Location())
 	if err != nil {
 		return time.Time{}, false, err
 	}
 	if first.IsZero() || hasUntil && opt.Until.IsZero() {
-		return shiftedNext(opt, hasUntil, first, now, skip)
+		return shiftedNext(opt, hasUntil, first, now, skip, b)
 	}
-	return expand(opt, first, now, skip)
+	return expand(opt, first, now, skip, b)
 }
 
 // cycle is the Gregorian calendar's period: every 400 years the dates fall
@@ -40,13 +40,13 @@ const cycle = 400
 // (0001-01-01T00:00:00Z), which rrule-go would read as unset (DTSTART as
 // the machine's clock), one Gregorian cycle later, and moves the answer
 // back.
-func shiftedNext(opt *rrule.ROption, hasUntil bool, first, now time.Time, skip func(time.Time) bool) (time.Time, bool, error) {
+func shiftedNext(opt *rrule.ROption, hasUntil bool, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
 	later := func(t time.Time) time.Time { return t.AddDate(cycle, 0, 0) }
 	earlier := func(t time.Time) time.Time { return t.AddDate(-cycle, 0, 0) }
 	if hasUntil {
 		opt.Until = later(opt.Until)
 	}
-	t, ok, err := expand(opt, later(first), later(now), func(t time.Time) bool { return skip(earlier(t)) })
+	t, ok, err := expand(opt, later(first), later(now), func(t time.Time) bool { return skip(earlier(t)) }, b)
 	if !ok || err != nil {
 		return time.Time{}, ok, err
 	}
@@ -55,7 +55,7 @@ func shiftedNext(opt *rrule.ROption, hasUntil bool, first, now time.Time, skip f
 
 // expand walks the rule from first to its first occurrence at or after now
 // that skip does not remove.
-func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool) (time.Time, bool, error) {
+func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
 	opt.Dtstart = first
 	fastForward(opt, now)
 	rule, err := rrule.NewRRule(*opt)
@@ -66,6 +66,9 @@ func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool)
 	began := time.Now()
 	for steps := 1; ; steps++ {
 		t, ok := next()
+		if err := b.spend(steps); err != nil {
+			return time.Time{}, false, err
+		}
 		switch {
 		case !ok:
 			return time.Time{}, false, nil

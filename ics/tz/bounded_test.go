@@ -56,3 +56,29 @@ func FuzzObservanceRule(f *testing.F) {
 		}
 	})
 }
+
+// The VTIMEZONEs of one calendar share one bound: many daily zones cost
+// at most maxResolverSteps onsets in all, and the rest fail.
+func TestResolverBudgetIsShared(t *testing.T) {
+	var zones []*ical.Component
+	for i := range 15 {
+		name := "Daily " + string(rune('A'+i))
+		zones = append(zones, vtimezone(name,
+			obs("STANDARD", "16010101T000000", "FREQ=DAILY", "+0100", "+0000"),
+			obs("DAYLIGHT", "16010101T120000", "FREQ=DAILY", "+0000", "+0100")))
+	}
+	r := NewResolver(zones)
+	began := time.Now()
+	failed := 0
+	for i := range 15 {
+		if _, err := r.Location("Daily " + string(rune('A'+i))); err != nil {
+			if !strings.Contains(err.Error(), "time zones walk more than") {
+				t.Fatalf("err = %v", err)
+			}
+			failed++
+		}
+	}
+	if failed == 0 || time.Since(began) > 5*time.Second {
+		t.Errorf("%d zones failed in %s", failed, time.Since(began))
+	}
+}

@@ -19,7 +19,7 @@ import (
 // DTSTART after 1900, as Google and Apple export them) become explicit
 // transitions. A zone without yearly rules keeps the offset of its latest
 // onset.
-func fromVTimezone(name string, def *ical.Component) (*time.Location, error) {
+func fromVTimezone(name string, def *ical.Component, budget *int) (*time.Location, error) {
 	obs, err := observances(def)
 	if err != nil {
 		return nil, fmt.Errorf("VTIMEZONE %q: %w", excerpt(name), err)
@@ -27,7 +27,7 @@ func fromVTimezone(name string, def *ical.Component) (*time.Location, error) {
 	footer, eraStart := currentRules(obs)
 	var onsets []onset
 	for _, o := range obs {
-		on, err := o.onsets(eraStart)
+		on, err := o.onsets(eraStart, budget)
 		if err != nil {
 			return nil, fmt.Errorf("VTIMEZONE %q: %w", excerpt(name), err)
 		}
@@ -206,7 +206,7 @@ const (
 // era start; later ones are the footer's business. A rule that walks more
 // than maxOnsetSteps occurrences, or for longer than maxOnsetTime, is an
 // error.
-func (o *observance) onsets(eraStart time.Time) ([]onset, error) {
+func (o *observance) onsets(eraStart time.Time, budget *int) ([]onset, error) {
 	from := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	var walls []time.Time
 	add := func(t time.Time) {
@@ -236,7 +236,7 @@ func (o *observance) onsets(eraStart time.Time) ([]onset, error) {
 			opt.Until = eraStart
 		}
 		if r, err := rrule.NewRRule(opt); err == nil {
-			if err := walk(r.Iterator(), add, func() bool { return len(walls) >= maxOnsets }); err != nil {
+			if err := walk(r.Iterator(), add, func() bool { return len(walls) >= maxOnsets }, budget); err != nil {
 				return nil, err
 			}
 		}
@@ -249,13 +249,17 @@ func (o *observance) onsets(eraStart time.Time) ([]onset, error) {
 }
 
 // walk feeds the rule's occurrences to add until the rule ends or enough
-// says so, within maxOnsetSteps and maxOnsetTime.
-func walk(next rrule.Next, add func(time.Time), enough func() bool) error {
+// says so, within maxOnsetSteps and maxOnsetTime, and the calendar's
+// budget, which it spends.
+func walk(next rrule.Next, add func(time.Time), enough func() bool, budget *int) error {
 	began := time.Now()
 	steps := 0
 	for t, ok := next(); ok && !enough(); t, ok = next() {
 		add(t)
 		steps++
+		if *budget--; *budget < 0 {
+			return fmt.Errorf("the calendar's time zones walk more than %d onsets in all; refusing the rest", maxResolverSteps)
+		}
 		if steps > maxOnsetSteps {
 			return fmt.Errorf("its rule has more than %d onsets; refusing a zone this dense", maxOnsetSteps)
 		}
