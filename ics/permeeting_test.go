@@ -90,3 +90,14 @@ func TestEndAndRecurrence(t *testing.T) {
 		t.Errorf("Recurrence = %q", res.Recurrence)
 	}
 }
+
+func TestUnknownMeetings(t *testing.T) {
+	cal, err := Parse("u.ics", []byte(calendar(future(event{uid: "a"}), future(event{uid: "b"}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := Change{Meetings: map[string]MeetingChange{"b": {}, "z": {}, "c": {}}}
+	if got := ch.UnknownMeetings(cal.Meetings()); strings.Join(got, ",") != "c,z" {
+		t.Errorf("UnknownMeetings = %v", got)
+	}
+}

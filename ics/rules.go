@@ -2,6 +2,7 @@ package ics
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/mms-project/mms/ics/block"
@@ -130,3 +131,21 @@ type Result struct {
 
 // Rewritten reports whether the meeting was changed.
 func (r Result) Rewritten() bool { return r.Err == nil && r.Skipped == "" }
+
+// UnknownMeetings returns, sorted, the UIDs that ch.Meetings names and
+// none of meetings has: rows of the meetings file for meetings that are
+// not in the calendar, to be reported.
+func (ch Change) UnknownMeetings(meetings []*Meeting) []string {
+	known := make(map[string]bool, len(meetings))
+	for _, m := range meetings {
+		known[m.UID] = true
+	}
+	var out []string
+	for uid := range ch.Meetings {
+		if !known[uid] {
+			out = append(out, uid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
