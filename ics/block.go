@@ -418,7 +418,7 @@ func sameBlock(old block.Block, spec block.Spec) bool {
 		sameLink(old.JoinURL, nb.JoinURL) &&
 		old.ConferenceID == nb.ConferenceID &&
 		old.MeetingNumber == nb.MeetingNumber && old.Passcode == nb.Passcode &&
-		old.DialInURL == nb.DialInURL &&
+		(old.DialInURL == nb.DialInURL || old.DialInURL == spec.DialInURL) && // a link the text cannot show reads back as none
 		slices.Equal(old.TollNumbers, nb.TollNumbers) &&
 		slices.Equal(old.TollFreeNumbers, nb.TollFreeNumbers)
 }

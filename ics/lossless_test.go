@@ -246,7 +246,29 @@ func FuzzMigrate(f *testing.F) {
 		if !cal.Edited() && string(cal.Bytes()) != string(data) {
 			t.Fatal("an unedited calendar changed")
 		}
+		if n := bareLF(cal.BytesCRLF()); n > 0 {
+			t.Fatalf("BytesCRLF holds %d bare LF", n)
+		}
+		if mixed(data) == 0 && mixed(cal.Bytes()) > 0 {
+			t.Fatal("an edit mixed the line endings of a calendar that used one")
+		}
+		again, err := Parse("again.ics", cal.Bytes())
+		if err != nil {
+			t.Fatalf("the output does not parse: %v", err)
+		}
+		for _, m := range again.Meetings() {
+			if res := again.Migrate(m, testRules, newTeams); res.Rewritten() {
+				t.Fatalf("UID %q rewritten again over its own output", m.UID)
+			}
+		}
 	})
+}
+
+// mixed returns how many lines end otherwise than most do.
+func mixed(b []byte) int {
+	crlf := bytes.Count(b, []byte("\r\n"))
+	lf := bytes.Count(b, []byte("\n")) - crlf
+	return min(crlf, lf)
 }
 
 // lostLine returns the number of the first line that the edited calendar
