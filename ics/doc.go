@@ -34,7 +34,7 @@
 // and time-zone expansion in steps and time, per rule and per calendar
 // ([MaxRecurrenceSteps], [Rules].Cancel), a calendar in size
 // ([MaxCalendarBytes], [MaxComponents]), and error messages quote at most
-// 40 bytes of input.  a malformed line or a component that never ends
+// 40 bytes of input. A malformed line or a component that never ends
 // fails only the meeting it belongs to, with an error naming the file, the
 // line and the UID. A file that ends before END:VCALENDAR is refused whole
 // (Parse returns an error, and still the calendar, which reads back byte
