@@ -82,3 +82,28 @@ func TestResolverBudgetIsShared(t *testing.T) {
 		t.Errorf("%d zones failed in %s", failed, time.Since(began))
 	}
 }
+
+// An observance from 0001-01-01T00:00:00 (the zero time) is read from
+// then, not from the machine's clock.
+func TestObservanceFromYearOne(t *testing.T) {
+	z := vtimezone("Year One Time",
+		obs("STANDARD", "00010101T030000", "FREQ=YEARLY;INTERVAL=2;BYDAY=-1SU;BYMONTH=10;BYHOUR=3", "+0200", "+0100"),
+		obs("DAYLIGHT", "00010101T000000", "FREQ=YEARLY;INTERVAL=2;BYDAY=-1SU;BYMONTH=3;BYHOUR=2", "+0100", "+0200"))
+	loc, err := NewResolver([]*ical.Component{z}).Location("Year One Time")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		want int
+	}{
+		{time.Date(1991, 1, 15, 12, 0, 0, 0, time.UTC), 3600},
+		{time.Date(1991, 7, 15, 12, 0, 0, 0, time.UTC), 7200}, // every other year, as from year 1
+		{time.Date(1990, 7, 15, 12, 0, 0, 0, time.UTC), 3600},
+		{time.Date(2091, 7, 15, 12, 0, 0, 0, time.UTC), 7200},
+	} {
+		if _, off := c.at.In(loc).Zone(); off != c.want {
+			t.Errorf("%s: offset %d, want %d", c.at, off, c.want)
+		}
+	}
+}

@@ -221,6 +221,13 @@ func (o *observance) onsets(eraStart time.Time, budget *int) ([]onset, error) {
 	if o.rule != nil && o.start.Before(eraStart) {
 		opt := *o.rule
 		opt.Dtstart = o.start
+		if opt.Dtstart.IsZero() {
+			// rrule-go reads a zero DTSTART (0001-01-01T00:00:00) as the
+			// machine's clock; the Gregorian calendar repeats every 400
+			// years, so the onsets from 1900 are those of a start 400 years
+			// later.
+			opt.Dtstart = opt.Dtstart.AddDate(400, 0, 0)
+		}
 		if o.start.Before(from) && opt.Count == 0 && opt.Freq == rrule.YEARLY && opt.Interval <= 1 {
 			// Skip the centuries since 1601: spell out what DTSTART implied.
 			if len(opt.Bymonth) == 0 {
