@@ -107,3 +107,18 @@ func TestObservanceFromYearOne(t *testing.T) {
 		}
 	}
 }
+
+// An observance whose UNTIL is 0001-01-01T00:00:00Z ended at once: it is
+// not a rule without end.
+func TestObservanceUntilYearOne(t *testing.T) {
+	z := vtimezone("Ended Time",
+		obs("STANDARD", "19700101T000000", "", "+0100", "+0100"),
+		obs("DAYLIGHT", "00010101T000000", "FREQ=YEARLY;BYMONTH=6;UNTIL=00010101T000000Z", "+0100", "+0200"))
+	loc, err := NewResolver([]*ical.Component{z}).Location("Ended Time")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, off := time.Date(1960, 6, 15, 12, 0, 0, 0, time.UTC).In(loc).Zone(); off != 3600 {
+		t.Errorf("offset %d in June 1960, want 3600", off)
+	}
+}

@@ -103,7 +103,9 @@ func observanceOf(c *ical.Component) (*observance, error) {
 		if o.rule.Freq > rrule.DAILY {
 			return nil, fmt.Errorf("RRULE %q: a time zone changes its offset at most once a day; a rule of FREQ=%s is refused", excerpt(p.Value), o.rule.Freq)
 		}
-		if !o.rule.Until.IsZero() { // UNTIL is UTC; keep it as a wall time like the rest
+		if o.rule.Until.IsZero() && strings.Contains(strings.ToUpper(p.Value), "UNTIL=") {
+			o.rule = nil // UNTIL 0001-01-01T00:00:00Z: it ended at once (rrule-go would read it as no UNTIL)
+		} else if !o.rule.Until.IsZero() { // UNTIL is UTC; keep it as a wall time like the rest
 			o.rule.Until = o.rule.Until.Add(time.Duration(o.from) * time.Second)
 		}
 	}
