@@ -45,7 +45,7 @@ func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
 	same := func(a, b string) bool { return (a == "") == (b == "") }
 	dropsID := from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
 	sameNumbers := slices.Equal(from.TollNumbers, to.TollNumbers) && slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers)
-	numbersInPlace := !isHTML && from.Provider == block.ProviderTeams && len(from.TollNumbers)+len(from.TollFreeNumbers) > 0 &&
+	numbersInPlace := from.Provider == block.ProviderTeams && len(from.TollNumbers)+len(from.TollFreeNumbers) > 0 &&
 		len(to.TollNumbers)+len(to.TollFreeNumbers) > 0
 	return from.Provider == to.Provider &&
 		same(from.ConferenceID, to.ConferenceID) && same(from.DialInURL, to.DialInURL) &&
@@ -63,8 +63,12 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 		esc, unesc = html.EscapeString, html.UnescapeString
 	}
 	if !slices.Equal(from.TollNumbers, to.TollNumbers) || !slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers) {
+		numbers := keepNumbers
+		if isHTML {
+			numbers = keepNumbersHTML
+		}
 		var ok bool
-		if src, ok = keepNumbers(src, from, to); !ok {
+		if src, ok = numbers(src, from, to); !ok {
 			return "", false
 		}
 	}
@@ -511,4 +515,99 @@ func enclosing(lower string, k int, name string) (int, int) {
 		}
 	}
 	return -1, -1
+}
+
+// keepNumbersHTML is keepNumbers for an HTML block: each number is the
+// innermost <div>, <p> or <tr> that shows it; a new number's element is
+// made like the first number's, with the number, its tel: digits and the
+// label (the first text after the number's link) replaced.
+func keepNumbersHTML(src string, from block.Block, to block.Spec) (string, bool) {
+	lower := strings.ToLower(src)
+	old := append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...)
+	spans := make(map[string][2]int, len(old))
+	first, last := len(src), -1
+	for _, n := range old {
+		k := strings.Index(src, html.EscapeString(n))
+		if k < 0 {
+			return "", false
+		}
+		s, e := numberElement(lower, k)
+		if s < 0 {
+			return "", false
+		}
+		spans[n] = [2]int{s, e}
+		first, last = min(first, s), max(last, e)
+	}
+	sep := ""
+	if len(old) > 1 {
+		a, b := spans[old[0]], spans[old[1]]
+		if a[1] <= b[0] {
+			sep = src[a[1]:b[0]]
+		}
+	}
+	template := src[spans[old[0]][0]:spans[old[0]][1]]
+	var b strings.Builder
+	add := func(n, label string) bool {
+		if b.Len() > 0 {
+			b.WriteString(sep)
+		}
+		if sp, kept := spans[n]; kept {
+			b.WriteString(src[sp[0]:sp[1]])
+			return true
+		}
+		el, ok := numberElementFor(template, old[0], n, label)
+		b.WriteString(el)
+		return ok
+	}
+	for _, n := range to.TollNumbers {
+		if !add(n, to.TollLabel(n)) {
+			return "", false
+		}
+	}
+	for _, n := range to.TollFreeNumbers {
+		if !add(n, to.TollFreeLabel(n)) {
+			return "", false
+		}
+	}
+	return src[:first] + b.String() + src[last:], true
+}
+
+// numberElement returns the innermost <div>, <p> or <tr> around offset k.
+func numberElement(lower string, k int) (int, int) {
+	best := [2]int{-1, -1}
+	for _, name := range []string{"div", "p", "tr"} {
+		if s, e := enclosing(lower, k, name); s >= 0 && s > best[0] {
+			best = [2]int{s, e}
+		}
+	}
+	return best[0], best[1]
+}
+
+// numberElementFor makes the element of number n from that of number old.
+func numberElementFor(template, old, n, label string) (string, bool) {
+	el := strings.ReplaceAll(template, html.EscapeString(old), html.EscapeString(n))
+	el = strings.ReplaceAll(el, "+"+digitsOnly(old), "+"+digitsOnly(n))
+	end := strings.LastIndex(strings.ToLower(el), "</a>")
+	if end < 0 {
+		return "", false
+	}
+	for i := end + len("</a>"); i < len(el); {
+		gt := strings.IndexByte(el[i:], '>')
+		if el[i] != '<' || gt < 0 { // a text node from i
+			j := strings.IndexByte(el[i:], '<')
+			if j < 0 {
+				j = len(el) - i
+			}
+			text := el[i : i+j]
+			if visible := strings.Trim(strings.ReplaceAll(text, "&nbsp;", ""), " \t\r\n\u00a0"); visible != "" {
+				lead := text[:strings.Index(text, visible)]
+				tail := text[strings.Index(text, visible)+len(visible):]
+				return el[:i] + lead + html.EscapeString(label) + tail + el[i+j:], true
+			}
+			i += j
+			continue
+		}
+		i += gt + 1
+	}
+	return "", false
 }

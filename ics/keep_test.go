@@ -214,3 +214,22 @@ func TestNumbersKeepTheirLabels(t *testing.T) {
 		}
 	}
 }
+
+// In HTML too, a kept number keeps its element and label, a new one gets
+// an element like it with the change's label or "(Toll)".
+func TestNumbersKeepTheirLabelsInHTML(t *testing.T) {
+	ch := Change{TollNumbers: []string{"+46 8 505 248 89", "+1 323-555-0100 United States, Seattle", "+44 20 3000 0000"}}
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: altDesc("<p>Hello</p>" + teams2023HTML(oldJoin) + "<p>Bye</p>")})), testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	p, _ := htmlBody(out.Meetings()[0].First())
+	old := `<div><a href="tel:+46850524889,,580849884#">+46 8 505 248 89,,580849884#</a><span> Sweden, Stockholm</span></div>`
+	want := strings.Replace("<p>Hello</p>"+teams2023HTML(oldJoin)+"<p>Bye</p>", old, old+
+		`<div><a href="tel:+13235550100,,580849884#">+1 323-555-0100,,580849884#</a><span> United States, Seattle</span></div>`+
+		`<div><a href="tel:+442030000000,,580849884#">+44 20 3000 0000,,580849884#</a><span> (Toll)</span></div>`, 1)
+	if got := p.Text(); got != want {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", got, want)
+	}
+}
