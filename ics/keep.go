@@ -485,36 +485,41 @@ func nearer(lower string, k, start int) bool {
 
 // enclosing returns the span of the innermost element of that name, in a
 // lower-cased HTML source, whose start tag is before k and whose end tag is
-// after it; -1 when there is none.
+// after it; -1 when there is none. It reads the tags once.
 func enclosing(lower string, k int, name string) (int, int) {
 	open, closing := "<"+name, "</"+name+">"
-	for start := strings.LastIndex(lower[:k], open); start >= 0; start = strings.LastIndex(lower[:start], open) {
-		if after := start + len(open); after < len(lower) && lower[after] != '>' && lower[after] != ' ' && lower[after] != '\t' {
-			continue // <pre>, <param>, <divx>
+	var starts []int // the elements open where the walk is
+	for i := 0; i < len(lower); {
+		j := strings.IndexByte(lower[i:], '<')
+		if j < 0 {
+			break
 		}
-		depth, i := 0, start
-		for i < len(lower) {
-			o := strings.Index(lower[i+1:], open)
-			c := strings.Index(lower[i+1:], closing)
-			if c < 0 {
-				break
-			}
-			if o >= 0 && o < c {
-				depth++
-				i += 1 + o
-				continue
-			}
-			i += 1 + c
-			if depth == 0 {
-				if end := i + len(closing); end > k {
-					return start, end
+		i += j
+		switch {
+		case strings.HasPrefix(lower[i:], closing):
+			if n := len(starts); n > 0 {
+				s := starts[n-1]
+				starts = starts[:n-1]
+				if end := i + len(closing); s < k && end > k {
+					return s, end // the first element around k to close is the innermost
 				}
-				break
 			}
-			depth--
+			i += len(closing)
+		case isStartTag(lower, i, open):
+			starts = append(starts, i)
+			i += len(open)
+		default:
+			i++
 		}
 	}
 	return -1, -1
+}
+
+// isStartTag reports whether lower[i:] starts the tag open ("<div") and
+// not a longer name ("<divx").
+func isStartTag(lower string, i int, open string) bool {
+	after := i + len(open)
+	return strings.HasPrefix(lower[i:], open) && after < len(lower) && strings.ContainsRune("> \t\r\n/", rune(lower[after]))
 }
 
 // keepNumbersHTML is keepNumbers for an HTML block: each number is the

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/ics/block"
 	"github.com/mms-project/mms/internal/corpus"
@@ -231,5 +232,20 @@ func TestNumbersKeepTheirLabelsInHTML(t *testing.T) {
 		`<div><a href="tel:+442030000000,,580849884#">+44 20 3000 0000,,580849884#</a><span> (Toll)</span></div>`, 1)
 	if got := p.Text(); got != want {
 		t.Errorf("X-ALT-DESC\n got %q\nwant %q", got, want)
+	}
+}
+
+// Keeping a block stays linear in the body: many elements around the
+// values cost milliseconds, not minutes (found by fuzzing).
+func TestKeepIsLinear(t *testing.T) {
+	pad := strings.Repeat("<div><p>x</p>", 4000) + strings.Repeat("</div>", 4000)
+	html := strings.Replace(teams2023HTML(oldJoin), `<div><span>Meeting ID: </span>`, pad+`<div><span>Meeting ID: </span>`, 1)
+	began := time.Now()
+	_, res := migrateOne(t, calendar(future(event{body: "Hi", extra: altDesc(html)})), testRules, newTeams)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("took %s", took)
 	}
 }
