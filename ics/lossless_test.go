@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mms-project/mms/internal/corpus"
@@ -237,8 +238,17 @@ func FuzzMigrate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, m := range cal.Meetings() {
-			cal.Migrate(m, testRules, newTeams)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for _, m := range cal.Meetings() {
+				cal.Migrate(m, testRules, newTeams)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Migrate took more than 10 s over %d bytes", len(data))
 		}
 		if n := lostLine(cal); n > 0 {
 			t.Fatalf("line %d not kept byte for byte", n)
