@@ -213,6 +213,9 @@ func TestNumbersKeepTheirLabels(t *testing.T) {
 		if got != want {
 			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, want)
 		}
+		if again := out.Migrate(out.Meetings()[0], testRules, Change{TollNumbers: tc.numbers}); again.Skipped != AlreadyCurrent {
+			t.Errorf("%s: rerun: Skipped=%q Err=%v", tc.name, again.Skipped, again.Err)
+		}
 	}
 }
 
