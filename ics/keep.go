@@ -44,12 +44,13 @@ func keepHTML(old string, from block.Block, to block.Spec) (string, bool) {
 func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
 	same := func(a, b string) bool { return (a == "") == (b == "") }
 	dropsID := from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
+	addsID := from.Provider == block.ProviderTeams && from.MeetingNumber == "" && from.Passcode == "" && to.MeetingNumber != ""
 	sameNumbers := slices.Equal(from.TollNumbers, to.TollNumbers) && slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers)
 	numbersInPlace := from.Provider == block.ProviderTeams && len(from.TollNumbers)+len(from.TollFreeNumbers) > 0 &&
 		len(to.TollNumbers)+len(to.TollFreeNumbers) > 0
 	return from.Provider == to.Provider &&
 		same(from.ConferenceID, to.ConferenceID) && same(from.DialInURL, to.DialInURL) &&
-		(dropsID || same(from.MeetingNumber, to.MeetingNumber) && same(from.Passcode, to.Passcode)) &&
+		(dropsID || addsID || same(from.MeetingNumber, to.MeetingNumber) && same(from.Passcode, to.Passcode)) &&
 		(sameNumbers || numbersInPlace)
 }
 
@@ -83,6 +84,9 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 	}
 	if from.ConferenceID != to.ConferenceID {
 		src = replaceDigits(src, from.ConferenceID, to.ConferenceID)
+	}
+	if from.MeetingNumber == "" && to.MeetingNumber != "" { // a meeting of its own: add them after the join link
+		return addMeetingID(src, to, isHTML)
 	}
 	if from.MeetingNumber != "" && to.MeetingNumber == "" { // the new link comes without them
 		drop := dropLineWith
@@ -615,4 +619,40 @@ func numberElementFor(template, old, n, label string) (string, bool) {
 		i += gt + 1
 	}
 	return "", false
+}
+
+// addMeetingID adds the Meeting ID and passcode after the line (text) or
+// the element (HTML) that holds the join link, spaced as the lines around
+// it are.
+func addMeetingID(src string, to block.Spec, isHTML bool) (string, bool) {
+	k := strings.Index(src, to.JoinURL)
+	if isHTML {
+		k = strings.Index(src, html.EscapeString(to.JoinURL))
+	}
+	if k < 0 {
+		return "", false
+	}
+	if isHTML {
+		_, end := numberElement(strings.ToLower(src), k)
+		if end < 0 {
+			return "", false
+		}
+		return src[:end] + block.MeetingIDHTML(to) + src[end:], true
+	}
+	end := strings.IndexByte(src[k:], '\n')
+	if end < 0 {
+		return "", false
+	}
+	end += k + 1
+	blank := ""
+	if next := strings.IndexByte(src[end:], '\n'); next >= 0 && strings.TrimSpace(src[end:end+next]) == "" {
+		blank = src[end : end+next+1] // a double-spaced block
+	}
+	at := end + len(blank)
+	var b strings.Builder
+	for _, l := range block.MeetingIDText(to) {
+		b.WriteString(l)
+		b.WriteString(blank)
+	}
+	return src[:at] + b.String() + src[at:], true
 }

@@ -101,3 +101,32 @@ func TestUnknownMeetings(t *testing.T) {
 		t.Errorf("UnknownMeetings = %v", got)
 	}
 }
+
+// A block without a Meeting ID gains the row's Meeting ID and passcode
+// after its join link, spaced as its lines are, in text and HTML; the rest
+// stays.
+func TestPerMeetingIDAddedInPlace(t *testing.T) {
+	const link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_ROW%40thread.v2/0"
+	ch := Change{Meetings: map[string]MeetingChange{"uid-1": {JoinURL: link, MeetingID: "311 222 333 444", Passcode: "Xy12Ab"}}}
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(teamsHTML(oldJoin))})), testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(teamsBody(oldJoin), "Click here to join the meeting <"+oldJoin+">\n\n",
+		"Click here to join the meeting <"+link+">\n\nMeeting ID: 311 222 333 444\n\nPasscode: Xy12Ab\n\n", 1)
+	want = strings.Replace(want, " | Meeting options <https://teams.microsoft.com/meetingOptions/>", "", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	b, ok := block.FindHTML(p.Text())
+	added := "Click here to join the meeting</a></div>" + block.MeetingIDHTML(block.Spec{MeetingNumber: "311 222 333 444", Passcode: "Xy12Ab", Lang: "en-US"})
+	if !ok || b.MeetingNumber != "311 222 333 444" || b.Passcode != "Xy12Ab" || !strings.Contains(p.Text(), added) {
+		t.Errorf("HTML block = %+v %v", b, ok)
+	}
+	if again := out.Migrate(out.Meetings()[0], testRules, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}

@@ -216,3 +216,27 @@ func renderSkypeHTML(s Spec) string {
 }
 
 func esc(s string) string { return html.EscapeString(s) }
+
+// MeetingIDText returns the Meeting ID line, and the passcode line where
+// there is a passcode, of a Teams block for a plain-text body, each ending
+// with a line break: what a block that had none gains with a meeting of
+// its own.
+func MeetingIDText(s Spec) []string {
+	l, _ := labelsFor(s.Lang)
+	out := []string{l.meetingID + " " + s.MeetingNumber + "\n"}
+	if s.Passcode != "" {
+		out = append(out, l.passcode+" "+s.Passcode+"\n")
+	}
+	return out
+}
+
+// MeetingIDHTML is MeetingIDText for an HTML body: one element each.
+func MeetingIDHTML(s Spec) string {
+	l, _ := labelsFor(s.Lang)
+	var b markup
+	b.line(`<div style="margin-bottom: 4px;"><span style="font-size: 14px; color:#252424">%s </span><span style="font-size: 16px; color:#252424">%s</span></div>`, esc(l.meetingID), esc(s.MeetingNumber))
+	if s.Passcode != "" {
+		b.line(`<div style="margin-bottom: 20px;"><span style="font-size: 14px; color:#252424">%s </span><span style="font-size: 16px; color:#252424">%s</span></div>`, esc(l.passcode), esc(s.Passcode))
+	}
+	return b.String()
+}
