@@ -16,6 +16,8 @@ type plan struct {
 	old     found
 	spec    block.Spec
 	oldLink string // canonicalLink(old.JoinURL), set by rewrite
+	ch      Change // the change, applied to each body's own block where it is kept
+	uid     string
 }
 
 // onlineMeetingProps name the meeting's own join link, where present.
@@ -203,6 +205,18 @@ func canonicalLink(s string) string {
 // newSpec says what the new block holds: the change's values where given,
 // the old block's otherwise.
 func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
+	ch, own := ch.forMeeting(uid)
+	s, err := changeSpec(old, ch, uid)
+	if err != nil {
+		return s, err
+	}
+	setIf(&s.MeetingNumber, own.MeetingID)
+	setIf(&s.Passcode, own.Passcode)
+	return s, nil
+}
+
+// changeSpec is newSpec for one meeting's change, its own values applied.
+func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	s := block.Spec{
 		Provider:        old.Provider,
 		JoinURL:         old.JoinURL,
@@ -214,16 +228,21 @@ func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	}
 	if ch.Provider != "" && ch.Provider != old.Provider {
 		if ch.JoinURL == "" {
-			return s, fmt.Errorf("the change moves the meeting to %s but gives no join_url", ch.Provider)
+			return s, fmt.Errorf("moving it to %s: %w", ch.Provider, ErrNoJoinLink)
 		}
 		s.Provider = ch.Provider
 	}
-	if ch.JoinURL != "" {
-		s.JoinURL = strings.ReplaceAll(ch.JoinURL, "{meeting}", meetingID(old, uid))
+	switch {
+	case ch.JoinURL == "":
+	case fitsTemplate(old.JoinURL, ch.JoinURL):
+		s.JoinURL = old.JoinURL // already the template's link: "{meeting}" would nest
+	default:
+		s.JoinURL = strings.ReplaceAll(ch.JoinURL, meetingPlaceholder, meetingID(old, uid))
 	}
-	if s.Provider == old.Provider && sameLink(s.JoinURL, old.JoinURL) {
-		// The meeting keeps its link, and with it the Meeting ID and
-		// passcode that join it by number; a new link has its own.
+	if s.Provider == old.Provider && sameMeeting(s.JoinURL, old.JoinURL) {
+		// The meeting keeps its link (or another link to the same Teams
+		// thread), and with it the Meeting ID and passcode that join it by
+		// number; a new link has its own.
 		s.MeetingNumber, s.Passcode = old.MeetingNumber, old.Passcode
 	}
 	if ch.DropDialIn {
@@ -235,12 +254,59 @@ func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	}
 	setIf(&s.DialInURL, ch.DialInURL)
 	if len(ch.TollNumbers) > 0 {
-		s.TollNumbers = ch.TollNumbers
+		s.TollNumbers = labelled(&s, ch.TollNumbers)
 	}
 	if len(ch.TollFreeNumbers) > 0 {
-		s.TollFreeNumbers = ch.TollFreeNumbers
+		s.TollFreeNumbers = labelled(&s, ch.TollFreeNumbers)
 	}
 	return s, nil
+}
+
+// labelled returns the numbers a change gives, each without the label
+// written after it ("+46 8 505 248 89 Sweden, Stockholm"), and records the
+// labels in the spec.
+func labelled(s *block.Spec, given []string) []string {
+	out := make([]string, 0, len(given))
+	for _, g := range given {
+		n, label := splitNumberLabel(g)
+		if n == "" {
+			continue
+		}
+		out = append(out, n)
+		if label != "" {
+			if s.NumberLabels == nil {
+				s.NumberLabels = map[string]string{}
+			}
+			s.NumberLabels[n] = label
+		}
+	}
+	return out
+}
+
+// splitNumberLabel cuts "+1 (425) 555-0100 United States" into the number
+// and the label after it: the number runs while characters are digits,
+// blanks, '+', '-', '.', '(' or ')', and ends at its last digit.
+func splitNumberLabel(s string) (number, label string) {
+	s = strings.TrimSpace(s)
+	lastDigit := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			lastDigit = i
+			continue
+		}
+		if !strings.ContainsRune("+-.() \t", rune(c)) {
+			break
+		}
+	}
+	if lastDigit < 0 {
+		return "", ""
+	}
+	number, label = s[:lastDigit+1], strings.TrimSpace(s[lastDigit+1:])
+	if strings.Count(number, "(") > strings.Count(number, ")") && strings.HasPrefix(label, ")") {
+		number, label = number+")", strings.TrimSpace(label[1:])
+	}
+	return number, label
 }
 
 func setIf(dst *string, v string) {
@@ -269,6 +335,56 @@ func withConferenceID(link, old, id string) string {
 	q.Set("id", id)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// meetingPlaceholder stands for the meeting's own id in a join_url.
+const meetingPlaceholder = "{meeting}"
+
+// fitsTemplate reports whether a join link already fits a join_url
+// template: the same text around every "{meeting}", each standing for a
+// non-empty id that holds no '/', '?' or '#' (an id written by the template
+// is path-escaped). Links compare as sameLink compares them. A template
+// without "{meeting}" fits only its own link.
+func fitsTemplate(link, template string) bool {
+	if !strings.Contains(template, meetingPlaceholder) {
+		return sameLink(link, template)
+	}
+	if fitsParts(link, strings.Split(template, meetingPlaceholder)) {
+		return true
+	}
+	const sentinel = "MMSMEETINGPLACEHOLDER0"
+	canon := canonicalLink(strings.ReplaceAll(template, meetingPlaceholder, sentinel))
+	canon = strings.TrimSuffix(canon, "?") // a template without a query; the link's may have one
+	l := canonicalLink(link)
+	if !strings.Contains(canon, "?") {
+		l = strings.TrimSuffix(l, "?")
+	}
+	return fitsParts(l, strings.Split(canon, sentinel))
+}
+
+// fitsParts reports whether s is parts joined by non-empty ids.
+func fitsParts(s string, parts []string) bool {
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for i, part := range parts[1:] {
+		last := i == len(parts)-2
+		var k int
+		switch {
+		case last && strings.HasSuffix(s, part):
+			k = len(s) - len(part)
+		case last || part == "":
+			return false
+		default:
+			k = strings.Index(s, part)
+		}
+		if k <= 0 || strings.ContainsAny(s[:k], "/?#") {
+			return false
+		}
+		s = s[k+len(part):]
+	}
+	return true
 }
 
 // teamsEscaper writes a Teams thread id as Teams links do.
@@ -302,7 +418,7 @@ func sameBlock(old block.Block, spec block.Spec) bool {
 		sameLink(old.JoinURL, nb.JoinURL) &&
 		old.ConferenceID == nb.ConferenceID &&
 		old.MeetingNumber == nb.MeetingNumber && old.Passcode == nb.Passcode &&
-		old.DialInURL == nb.DialInURL &&
+		(old.DialInURL == nb.DialInURL || old.DialInURL == spec.DialInURL) && // a link the text cannot show reads back as none
 		slices.Equal(old.TollNumbers, nb.TollNumbers) &&
 		slices.Equal(old.TollFreeNumbers, nb.TollFreeNumbers)
 }

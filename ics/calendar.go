@@ -7,6 +7,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/ics/recur"
 	"github.com/mms-project/mms/ics/tz"
 )
 
@@ -21,10 +22,12 @@ type Calendar struct {
 	replace    map[int]string
 	insertions map[int]string // text inserted before a line
 	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
+	lf         bool           // most lines end in a bare LF: edited lines do too
 	edits      []int          // see editIndex
 	editCount  int
 	zones      *tz.Resolver
-	finder     block.Finder // links parsed while finding blocks, shared by the meetings
+	budget     *recur.Budget // the recurrence steps left for the calendar's meetings
+	finder     block.Finder  // links parsed while finding blocks, shared by the meetings
 }
 
 // Component is one BEGIN..END block.
@@ -40,17 +43,27 @@ type Component struct {
 }
 
 // Parse reads an iCalendar file. It fails only when the data is not an
-// iCalendar file at all; problems inside a component are kept on that
-// component (Component.Err) so they cost only what they touch.
+// iCalendar file at all, or is over MaxCalendarBytes or MaxComponents
+// (the calendar returned then is empty); problems inside a component are
+// kept on that component (Component.Err) so they cost only what they
+// touch.
 func Parse(name string, data []byte) (*Calendar, error) {
-	c := &Calendar{Name: name, data: string(data)}
+	c := &Calendar{Name: name}
+	if err := checkLimits(name, data); err != nil {
+		return c, err
+	}
+	c.data = string(data)
 	from := 0
 	if strings.HasPrefix(c.data, bom) {
 		from = len(bom)
 	}
 	c.lines = splitLines(c.data, from)
+	c.lf = usesLF(c.data)
 	c.build()
-	return c, c.check()
+	if crOnly(c.data) {
+		return c, errCROnly(name)
+	}
+	return c, bound(c.check())
 }
 
 // build turns the lines into the component tree. The properties of all
@@ -89,7 +102,7 @@ func (c *Calendar) build() {
 		}
 	}
 	for k, comp := range stack {
-		comp.fail(fmt.Errorf("%s: line %d: BEGIN:%s never ends (the file is truncated)", c.Name, c.lines[comp.begin].num, comp.Name))
+		comp.fail(fmt.Errorf("%s: line %d: BEGIN:%s never ends (the file is truncated)", c.Name, c.lines[comp.begin].num, excerpt(comp.Name)))
 		comp.Props = a.props(k)
 	}
 }
@@ -102,7 +115,7 @@ func (c *Calendar) close(stack []*Component, name string, i int, a *arena) []*Co
 			continue
 		}
 		for j, open := range stack[k+1:] {
-			open.fail(fmt.Errorf("%s: line %d: BEGIN:%s is closed by END:%s at line %d", c.Name, c.lines[open.begin].num, open.Name, name, c.lines[i].num))
+			open.fail(fmt.Errorf("%s: line %d: BEGIN:%s is closed by END:%s at line %d", c.Name, c.lines[open.begin].num, excerpt(open.Name), excerpt(name), c.lines[i].num))
 			open.Props = a.props(k + 1 + j)
 		}
 		stack[k].end = i
@@ -110,7 +123,7 @@ func (c *Calendar) close(stack []*Component, name string, i int, a *arena) []*Co
 		return stack[:k]
 	}
 	if len(stack) > 0 {
-		stack[len(stack)-1].fail(fmt.Errorf("%s: line %d: END:%s without BEGIN:%s", c.Name, c.lines[i].num, name, name))
+		stack[len(stack)-1].fail(fmt.Errorf("%s: line %d: END:%s without BEGIN:%s", c.Name, c.lines[i].num, excerpt(name), excerpt(name)))
 	}
 	return stack
 }
@@ -118,6 +131,7 @@ func (c *Calendar) close(stack []*Component, name string, i int, a *arena) []*Co
 // fail records the first error of a component and of its parents up to,
 // but not including, the VCALENDAR.
 func (comp *Component) fail(err error) {
+	err = bound(err)
 	for x := comp; x != nil && x.Name != "VCALENDAR"; x = x.Parent {
 		if x.Err == nil {
 			x.Err = err
@@ -156,7 +170,7 @@ func (c *Calendar) check() error {
 	if len(c.lines) == 0 {
 		return fmt.Errorf("%s: the file is empty", c.Name)
 	}
-	return fmt.Errorf("%s: line %d: not an iCalendar file (BEGIN:%s where BEGIN:VCALENDAR was expected)", c.Name, c.lines[c.roots[0].begin].num, c.roots[0].Name)
+	return fmt.Errorf("%s: line %d: not an iCalendar file (BEGIN:%s where BEGIN:VCALENDAR was expected)", c.Name, c.lines[c.roots[0].begin].num, excerpt(c.roots[0].Name))
 }
 
 // lastLine returns the number of the file's last physical line.

@@ -1,6 +1,10 @@
 package ics
 
-import "slices"
+import (
+	"bytes"
+	"slices"
+	"strings"
+)
 
 // setValue replaces a property's value, keeping its name and parameters
 // exactly as written. The line is written again with CRLF, folded at 75
@@ -37,7 +41,9 @@ func (c *Calendar) Edited() bool {
 }
 
 // Bytes returns the calendar with its edits; an unedited calendar gives back
-// exactly the bytes it was parsed from.
+// exactly the bytes it was parsed from. Edited lines end as the file's own
+// lines do (LF in a file whose lines mostly end in LF, else CRLF), so a
+// file that used one ending keeps it throughout.
 func (c *Calendar) Bytes() []byte {
 	if !c.Edited() {
 		return []byte(c.data)
@@ -47,9 +53,9 @@ func (c *Calendar) Bytes() []byte {
 	for _, i := range c.editIndex() { // a marked line is a replaced one too
 		l := c.lines[i]
 		b = append(b, c.data[prev:l.start]...)
-		b = append(b, c.insertions[i]...)
+		b = c.appendEnding(b, c.insertions[i])
 		if rep, replaced := c.replace[i]; replaced {
-			b = append(b, rep...)
+			b = c.appendEnding(b, rep)
 		} else {
 			b = append(b, c.data[l.start:l.end]...)
 		}
@@ -123,4 +129,39 @@ func (c *Calendar) editIndex() []int {
 	}
 	c.edits, c.editCount = idx, n
 	return c.edits
+}
+
+// appendEnding appends edited text, written with CRLF, with the file's
+// own line ending.
+func (c *Calendar) appendEnding(b []byte, text string) []byte {
+	if !c.lf {
+		return append(b, text...)
+	}
+	for text != "" {
+		k := strings.Index(text, "\r\n")
+		if k < 0 {
+			return append(b, text...)
+		}
+		b = append(append(b, text[:k]...), '\n')
+		text = text[k+2:]
+	}
+	return b
+}
+
+// BytesCRLF returns the calendar as Bytes does, with every line ending in
+// CRLF as RFC 5545 requires: what a CalDAV server is sent, whatever the
+// ending of the data it served (a REPORT's calendar data arrives LF-only,
+// XML parsing having turned CRLF into LF).
+func (c *Calendar) BytesCRLF() []byte {
+	b := c.Bytes()
+	if bytes.Count(b, []byte("\n")) == bytes.Count(b, []byte("\r\n")) {
+		return b
+	}
+	return []byte(crlf(string(b)))
+}
+
+// usesLF reports whether most lines of data end in a bare LF.
+func usesLF(data string) bool {
+	all := strings.Count(data, "\n")
+	return all > 2*strings.Count(data, "\r\n")
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mms-project/mms/internal/corpus"
@@ -136,7 +137,8 @@ func TestEscape(t *testing.T) {
 	}
 }
 
-// An edit rewrites only its own line; everything else keeps its bytes.
+// An edit rewrites only its own line, with the file's line ending;
+// everything else keeps its bytes.
 func TestEditTouchesOneLine(t *testing.T) {
 	in := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1\nSUMMARY;LANGUAGE=sv:Möte\n\tmed text\nSEQUENCE:4\nEND:VEVENT\nEND:VCALENDAR\n"
 	cal, err := Parse("t.ics", []byte(in))
@@ -147,8 +149,8 @@ func TestEditTouchesOneLine(t *testing.T) {
 	seq, _ := ev.Prop("SEQUENCE")
 	cal.setValue(seq, "5")
 	cal.insertBefore(ev.end, "X-NEW:"+strings.Repeat("ü", 50))
-	want := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1\nSUMMARY;LANGUAGE=sv:Möte\n\tmed text\nSEQUENCE:5\r\nX-NEW:" +
-		strings.Repeat("ü", 34) + "\r\n " + strings.Repeat("ü", 16) + "\r\nEND:VEVENT\nEND:VCALENDAR\n"
+	want := "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:1\nSUMMARY;LANGUAGE=sv:Möte\n\tmed text\nSEQUENCE:5\nX-NEW:" +
+		strings.Repeat("ü", 34) + "\n " + strings.Repeat("ü", 16) + "\nEND:VEVENT\nEND:VCALENDAR\n" // the file's own LF endings
 	if got := string(cal.Bytes()); got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
@@ -236,8 +238,17 @@ func FuzzMigrate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, m := range cal.Meetings() {
-			cal.Migrate(m, testRules, newTeams)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for _, m := range cal.Meetings() {
+				cal.Migrate(m, testRules, newTeams)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Migrate took more than 10 s over %d bytes", len(data))
 		}
 		if n := lostLine(cal); n > 0 {
 			t.Fatalf("line %d not kept byte for byte", n)
@@ -245,7 +256,29 @@ func FuzzMigrate(f *testing.F) {
 		if !cal.Edited() && string(cal.Bytes()) != string(data) {
 			t.Fatal("an unedited calendar changed")
 		}
+		if n := bareLF(cal.BytesCRLF()); n > 0 {
+			t.Fatalf("BytesCRLF holds %d bare LF", n)
+		}
+		if mixed(data) == 0 && mixed(cal.Bytes()) > 0 {
+			t.Fatal("an edit mixed the line endings of a calendar that used one")
+		}
+		again, err := Parse("again.ics", cal.Bytes())
+		if err != nil {
+			t.Fatalf("the output does not parse: %v", err)
+		}
+		for _, m := range again.Meetings() {
+			if res := again.Migrate(m, testRules, newTeams); res.Rewritten() {
+				t.Fatalf("UID %q rewritten again over its own output", m.UID)
+			}
+		}
 	})
+}
+
+// mixed returns how many lines end otherwise than most do.
+func mixed(b []byte) int {
+	crlf := bytes.Count(b, []byte("\r\n"))
+	lf := bytes.Count(b, []byte("\n")) - crlf
+	return min(crlf, lf)
 }
 
 // lostLine returns the number of the first line that the edited calendar

@@ -70,6 +70,7 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 	if m.UID == "" && ev.Err == nil {
 		ev.fail(fmt.Errorf("%s: line %d: VEVENT has no UID", c.Name, c.Line(ev)))
 	}
+	c.checkSingle(ev)
 	for _, p := range ev.Props {
 		if quotedPrintable(p.head) {
 			ev.fail(fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name))
@@ -77,6 +78,19 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 	}
 	if m.Err == nil && ev.Err != nil {
 		m.Err = ev.Err
+	}
+}
+
+// singleTimeProps may appear at most once in a VEVENT (RFC 5545, 3.6.1):
+// with two, which one the meeting starts at is anyone's guess.
+var singleTimeProps = []string{"DTSTART", "DTEND", "DURATION", "RECURRENCE-ID"}
+
+// checkSingle fails a VEVENT that holds one of singleTimeProps twice.
+func (c *Calendar) checkSingle(ev *Component) {
+	for _, name := range singleTimeProps {
+		if all := ev.All(name); len(all) > 1 {
+			ev.fail(fmt.Errorf("%s: line %d: the VEVENT holds %s twice (lines %d and %d); a meeting has one, so which one it means cannot be told; keep the right one and run again", c.Name, c.PropLine(all[1]), name, c.PropLine(all[0]), c.PropLine(all[1])))
+		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package ics
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestQuotedPrintable(t *testing.T) {
 	for head, want := range map[string]bool{
@@ -15,6 +18,32 @@ func TestQuotedPrintable(t *testing.T) {
 	} {
 		if got := quotedPrintable(head); got != want {
 			t.Errorf("quotedPrintable(%q) = %v, want %v", head, got, want)
+		}
+	}
+}
+
+// A VEVENT with two DTSTARTs (or DTENDs, or RECURRENCE-IDs) fails that
+// meeting with a clear reason; the calendar's other meetings go on.
+func TestTwoDTSTARTsFailTheMeeting(t *testing.T) {
+	for _, name := range []string{"DTSTART", "DTEND", "RECURRENCE-ID"} {
+		twice := future(event{uid: "twice", body: teamsBody(oldJoin), extra: name + ";TZID=\"W. Europe Standard Time\":20260121T100000\r\n"})
+		if name == "DTEND" {
+			twice.extra += twice.extra
+		}
+		if name == "RECURRENCE-ID" {
+			twice.recurrenceID = "20260120T100000"
+		}
+		cal, err := Parse("two.ics", []byte(calendar(twice, future(event{uid: "fine", body: teamsBody(oldJoin)}))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := cal.Meetings()
+		bad, good := cal.Migrate(ms[0], testRules, newTeams), cal.Migrate(ms[1], testRules, newTeams)
+		if bad.Err == nil || !strings.Contains(bad.Err.Error(), "holds "+name+" twice") || !strings.Contains(bad.Err.Error(), "two.ics: line ") {
+			t.Errorf("%s twice: Err = %v, Skipped = %q", name, bad.Err, bad.Skipped)
+		}
+		if !good.Rewritten() {
+			t.Errorf("%s twice: the other meeting: %+v", name, good)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package ics
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mms-project/mms/ics/block"
@@ -14,6 +15,7 @@ import (
 // contract's order; the first that holds is reported.
 func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 	res = c.describe(m, r)
+	defer func() { res.Err = bound(res.Err) }()
 	defer func() {
 		if p := recover(); p != nil { // never let one meeting take the batch down
 			res.Err = fmt.Errorf("%s: UID %s: internal error: %v", c.Name, m.UID, p)
@@ -25,6 +27,7 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 		return res
 	}
 	found, reason, err := c.decide(m, r, ch, &res)
+	res.End, res.HasEnd = c.end(m, r, res.Start, res.HasStart)
 	switch {
 	case err != nil:
 		res.Err = err
@@ -45,8 +48,11 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 	}
 	if p, ok := first.Prop("DTSTART"); ok {
 		prop := p.toICal()
-		res.Start, _, _ = recur.DateTime(&prop, c.resolver(), floating(r))
+		var err error
+		res.Start, _, err = recur.DateTime(&prop, c.resolver(), floating(r))
+		res.HasStart = err == nil
 	}
+	res.Recurrence = recurrence(m)
 	res.Attendees, res.Organizer = people(m.Components())
 	res.People = len(res.Attendees)
 	if res.Organizer != "" {
@@ -59,7 +65,11 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Reason, error) {
 	next, future, err := c.nextOccurrence(m, r)
 	if future {
-		res.Start = next
+		res.Start, res.HasStart = next, true
+	}
+	if out, kind := c.excludes(m, r.Source); out {
+		res.Provider = kind
+		return plan{}, NotSourceMeetingType, nil
 	}
 	if !isOrganizer(m.First(), r.Organizer) {
 		return plan{}, NotOrganizer, nil // a series that cannot be expanded is not the user's concern
@@ -92,12 +102,16 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	if sameBlock(old.Block, spec) {
 		return plan{}, AlreadyCurrent, nil
 	}
-	return plan{old: old, spec: spec}, "", nil
+	return plan{old: old, spec: spec, ch: ch, uid: m.UID}, "", nil
 }
 
 // nextOccurrence returns the first occurrence at or after now, if any.
 func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (time.Time, bool, error) {
-	s := recur.Series{}
+	if c.budget == nil {
+		c.budget = &recur.Budget{Steps: MaxRecurrenceSteps}
+	}
+	c.budget.Done = r.Cancel
+	s := recur.Series{Budget: c.budget}
 	if m.Master != nil {
 		s.Master = m.Master.toICal()
 	}
@@ -132,4 +146,53 @@ func floating(r Rules) *time.Location {
 		return time.UTC
 	}
 	return r.Floating
+}
+
+// recurrence describes how a meeting recurs: its master's RRULE values.
+func recurrence(m *Meeting) string {
+	if m.Master == nil {
+		return ""
+	}
+	var rules []string
+	for _, p := range m.Master.All("RRULE") {
+		rules = append(rules, strings.TrimSpace(p.Value))
+	}
+	return strings.Join(rules, "; ")
+}
+
+// end returns start plus the meeting's length: DTEND less DTSTART, or
+// DURATION, of the component that speaks for it; an all-day meeting
+// without either lasts one day.
+func (c *Calendar) end(m *Meeting, r Rules, start time.Time, hasStart bool) (time.Time, bool) {
+	first := m.First()
+	if !hasStart {
+		return time.Time{}, false
+	}
+	dtstart, ok := first.Prop("DTSTART")
+	if !ok {
+		return time.Time{}, false
+	}
+	sp := dtstart.toICal()
+	from, allDay, err := recur.DateTime(&sp, c.resolver(), floating(r))
+	if err != nil {
+		return time.Time{}, false
+	}
+	if p, ok := first.Prop("DTEND"); ok {
+		ep := p.toICal()
+		if to, _, err := recur.DateTime(&ep, c.resolver(), floating(r)); err == nil && !to.Before(from) {
+			return start.Add(to.Sub(from)), true
+		}
+		return time.Time{}, false
+	}
+	if p, ok := first.Prop("DURATION"); ok {
+		dp := p.toICal()
+		if d, err := dp.Duration(); err == nil && d >= 0 {
+			return start.Add(d), true
+		}
+		return time.Time{}, false
+	}
+	if allDay {
+		return start.AddDate(0, 0, 1), true
+	}
+	return start, true
 }

@@ -42,7 +42,7 @@ func (p Property) Param(name string) string {
 func parseProperty(text string) (Property, error) {
 	nameEnd := indexByte2(text, ';', ':')
 	if nameEnd <= 0 {
-		return Property{}, fmt.Errorf("not a content line (no NAME: or NAME;): %q", clip(text, 40))
+		return Property{}, fmt.Errorf("not a content line (no NAME: or NAME;): %q", excerpt(text))
 	}
 	p := Property{Name: strings.ToUpper(text[:nameEnd])}
 	pos := nameEnd
@@ -131,13 +131,6 @@ func indexParamEnd(s string) int {
 // Text returns the value with iCalendar text escapes resolved.
 func (p Property) Text() string {
 	return unescapeText(p.Value)
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 // toICal returns the property as a go-ical value, for dates and recurrence

@@ -38,7 +38,7 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
 	if len(edits) == 0 {
 		return nil, fmt.Errorf("%s: UID %s: no component left to rewrite", c.Name, m.UID)
 	}
-	blocks := &rendered{spec: p.spec}
+	blocks := &rendered{spec: p.spec, ch: p.ch, uid: p.uid, old: p.old.Block}
 	changed := make([]*Component, 0, len(edits))
 	for _, e := range edits {
 		c.applyEdit(e, r, p, blocks)
@@ -89,10 +89,12 @@ func (c *Calendar) planComponent(comp *Component, p plan) (componentEdit, bool, 
 // goes with it.
 func (c *Calendar) applyEdit(e componentEdit, r Rules, p plan, blocks *rendered) {
 	if e.bodies.inText {
-		c.spliceBlock(e.bodies.text, e.bodies.tb, blocks.text())
+		old := e.bodies.text.Text()[e.bodies.tb.Start:e.bodies.tb.End]
+		c.spliceBlock(e.bodies.text, e.bodies.tb, blocks.textFor(old))
 	}
 	if e.bodies.inHTML {
-		c.spliceBlock(e.bodies.html, e.bodies.hb, blocks.html())
+		old := e.bodies.html.Text()[e.bodies.hb.Start:e.bodies.hb.End]
+		c.spliceBlock(e.bodies.html, e.bodies.hb, blocks.htmlFor(old))
 	}
 	c.updateLinks(e.comp, p)
 	c.dropConferenceLinks(e.comp, p)
@@ -115,9 +117,9 @@ func nextSequence(comp *Component) (int, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
 	switch {
 	case err != nil && !errors.Is(err, strconv.ErrRange):
-		return 0, fmt.Errorf("SEQUENCE %q is not a number, so an update could not be told newer than it; correct it and run again", p.Value)
+		return 0, fmt.Errorf("SEQUENCE %q is not a number, so an update could not be told newer than it; correct it and run again", excerpt(p.Value))
 	case err != nil || n >= maxSequence:
-		return 0, fmt.Errorf("SEQUENCE %s is at or beyond the largest an iCalendar INTEGER holds (%d), so it cannot go up by one and attendees could not take the update as newer", v, maxSequence)
+		return 0, fmt.Errorf("SEQUENCE %s is at or beyond the largest an iCalendar INTEGER holds (%d), so it cannot go up by one and attendees could not take the update as newer", excerpt(v), maxSequence)
 	}
 	return int(n) + 1, nil
 }
@@ -156,8 +158,64 @@ func (c *Calendar) bodies(comp *Component, p plan) componentBodies {
 // components, escaped as a TEXT value.
 type rendered struct {
 	spec              block.Spec
+	ch                Change // applied to each body's own block where it is kept
+	uid               string
+	old               block.Block // the block the decision read
 	plain, markup     string
 	hasPlain, hasHTML bool
+}
+
+// textFor returns the new block for a plain-text body whose block is old:
+// old with the changed values replaced where that reads back as the spec
+// (keepText), else the rendered block.
+//
+// The change is applied to the values of that body's own block, so a body
+// that leaves out what the other shows (an HTML body without the dial-in
+// numbers) keeps leaving it out.
+func (r *rendered) textFor(old string) string {
+	if from, ok := block.FindText(old); ok {
+		if spec, err := r.specFor(from); err == nil {
+			if kept, ok := keepText(old, from, spec); ok {
+				return escape(kept)
+			}
+		}
+	}
+	return r.text()
+}
+
+// htmlFor is textFor for an HTML body.
+func (r *rendered) htmlFor(old string) string {
+	if from, ok := block.FindHTML(old); ok {
+		if spec, err := r.specFor(from); err == nil {
+			if kept, ok := keepHTML(old, from, spec); ok {
+				return escape(kept)
+			}
+		}
+	}
+	return r.html()
+}
+
+// specFor is the new spec for one body's own block: the meeting's, where
+// that block's values agree with the decision's join link and service.
+func (r *rendered) specFor(from block.Block) (block.Spec, error) {
+	s, err := newSpec(from, r.ch, r.uid)
+	if err != nil || s.Provider != r.spec.Provider || !sameLink(s.JoinURL, r.spec.JoinURL) {
+		return r.spec, fmt.Errorf("the body's block says another meeting")
+	}
+	// What this body leaves out of the meeting's block stays left out.
+	if from.DialInURL == "" && r.old.DialInURL != "" {
+		s.DialInURL = ""
+	}
+	if from.ConferenceID == "" && r.old.ConferenceID != "" {
+		s.ConferenceID = ""
+	}
+	if len(from.TollNumbers) == 0 && len(r.old.TollNumbers) > 0 {
+		s.TollNumbers = nil
+	}
+	if len(from.TollFreeNumbers) == 0 && len(r.old.TollFreeNumbers) > 0 {
+		s.TollFreeNumbers = nil
+	}
+	return s, nil
 }
 
 func (r *rendered) text() string {

@@ -1,13 +1,16 @@
 package ics
 
 import (
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/mms-project/mms/ics/block"
 )
 
 // Reason says why a meeting was left alone. The values are the contract's
-// skip reasons, checked in this order.
+// skip reasons, checked in this order, after NotSourceMeetingType (see
+// SourceType), which selects the meetings a migration takes at all.
 //
 // Past means that no occurrence is left at or after now. A cancelled
 // occurrence (STATUS:CANCELLED) is not one left to attend, so a future
@@ -33,11 +36,19 @@ const MaxPeople = 250
 
 // Rules says whose meetings are migrated and when "now" is.
 type Rules struct {
-	Organizer []string       // the user's addresses: primary and aliases
-	Now       time.Time      // meetings with no occurrence at or after Now are past
-	Stamp     time.Time      // written to DTSTAMP and LAST-MODIFIED
-	Floating  *time.Location // zone for floating times and dates; UTC when nil
+	Organizer []string        // the user's addresses: primary and aliases
+	Now       time.Time       // meetings with no occurrence at or after Now are past
+	Stamp     time.Time       // written to DTSTAMP and LAST-MODIFIED
+	Floating  *time.Location  // zone for floating times and dates; UTC when nil
+	Source    SourceType      // which meetings by kind of block; SourceAll takes every one
+	Cancel    <-chan struct{} // closed when the run is cancelled (ctx.Done()): expanding a recurrence stops, failing the meeting
 }
+
+// MaxRecurrenceSteps bounds the occurrences walked to decide every meeting
+// of one calendar together (a few seconds of work); meetings decided
+// after it is spent fail, naming the reason. Each rule is also bounded on
+// its own.
+const MaxRecurrenceSteps = 20_000_000
 
 // Change is what the new block says. Empty fields keep the old block's
 // values; DropDialIn removes the dial-in part.
@@ -49,18 +60,69 @@ type Change struct {
 	TollFreeNumbers []string
 	DialInURL       string
 	DropDialIn      bool
+
+	// Meetings holds, by UID, the values of meetings that get an online
+	// meeting of their own (--meetings): they override the fields above
+	// for that meeting.
+	Meetings map[string]MeetingChange
+}
+
+// MeetingChange is one meeting's own new online meeting. Empty fields keep
+// the user's Change. MeetingID and Passcode are what the new block shows
+// as "Meeting ID" and "Passcode".
+type MeetingChange struct {
+	JoinURL         string
+	MeetingID       string
+	Passcode        string
+	ConferenceID    string
+	TollNumbers     []string
+	TollFreeNumbers []string
+	DialInURL       string
+}
+
+// ErrNoJoinLink is why a meeting moved to another service fails when
+// neither its own row nor the change gives a join link: no link is ever
+// made up.
+var ErrNoJoinLink = errors.New("no new join link: add the meeting to --meetings or give join_url in the change")
+
+// forMeeting returns the change for one meeting: the user's, with the
+// meeting's own values over it.
+func (ch Change) forMeeting(uid string) (Change, MeetingChange) {
+	own, ok := ch.Meetings[uid]
+	if !ok {
+		return ch, MeetingChange{}
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&ch.JoinURL, own.JoinURL)
+	set(&ch.ConferenceID, own.ConferenceID)
+	set(&ch.DialInURL, own.DialInURL)
+	if len(own.TollNumbers) > 0 {
+		ch.TollNumbers = own.TollNumbers
+	}
+	if len(own.TollFreeNumbers) > 0 {
+		ch.TollFreeNumbers = own.TollFreeNumbers
+	}
+	return ch, own
 }
 
 // Result is the outcome for one meeting.
 type Result struct {
 	UID        string
 	Summary    string
-	Start      time.Time // the next occurrence at or after Rules.Now; else DTSTART of the master (or first instance); zero if unreadable
-	People     int       // distinct attendees and the organiser
-	Attendees  []string  // attendee addresses, organiser excluded
-	Organizer  string    // organiser address
-	Skipped    Reason    // "" when the meeting was rewritten (or failed)
-	Err        error     // why the meeting could not be handled
+	Start      time.Time // the next occurrence at or after Rules.Now; else DTSTART of the master (or first instance); see HasStart
+	HasStart   bool      // Start was read; false when DTSTART is missing or unreadable (a year-1 DTSTART is the zero time, and set)
+	End        time.Time // Start plus the meeting's length (DTEND or DURATION less DTSTART); see HasEnd
+	HasEnd     bool
+	Recurrence string   // the master's RRULE (several joined with "; "), "" for a single meeting
+	People     int      // distinct attendees and the organiser
+	Attendees  []string // attendee addresses, organiser excluded
+	Organizer  string   // organiser address
+	Skipped    Reason   // "" when the meeting was rewritten (or failed)
+	Err        error    // why the meeting could not be handled
 	Provider   block.Provider
 	OldJoinURL string
 	NewJoinURL string
@@ -69,3 +131,21 @@ type Result struct {
 
 // Rewritten reports whether the meeting was changed.
 func (r Result) Rewritten() bool { return r.Err == nil && r.Skipped == "" }
+
+// UnknownMeetings returns, sorted, the UIDs that ch.Meetings names and
+// none of meetings has: rows of the meetings file for meetings that are
+// not in the calendar, to be reported.
+func (ch Change) UnknownMeetings(meetings []*Meeting) []string {
+	known := make(map[string]bool, len(meetings))
+	for _, m := range meetings {
+		known[m.UID] = true
+	}
+	var out []string
+	for uid := range ch.Meetings {
+		if !known[uid] {
+			out = append(out, uid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -59,6 +59,29 @@ type Spec struct {
 	TollFreeNumbers []string
 	DialInURL       string
 	Lang            string // labels; unknown languages fall back to en-US
+
+	// NumberLabels are the labels of numbers a change gives with them
+	// ("Sweden, Stockholm"); a number without one is labelled "(Toll)" or
+	// "(Toll-free)" in the block's language.
+	NumberLabels map[string]string
+}
+
+// TollLabel returns the label a toll number n gets in a block of spec s.
+func (s Spec) TollLabel(n string) string {
+	if l := s.NumberLabels[n]; l != "" {
+		return l
+	}
+	l, _ := labelsFor(s.Lang)
+	return l.toll
+}
+
+// TollFreeLabel returns the label a toll-free number n gets.
+func (s Spec) TollFreeLabel(n string) string {
+	if l := s.NumberLabels[n]; l != "" {
+		return l
+	}
+	l, _ := labelsFor(s.Lang)
+	return l.tollFree
 }
 
 // FindText finds the block in a plain-text body (an unescaped DESCRIPTION).

@@ -71,10 +71,10 @@ func renderTeamsText(s Spec) string {
 	if hasDialIn(s) {
 		b.line("%s", l.callIn)
 		for _, n := range s.TollNumbers {
-			b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), l.toll)
+			b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), s.TollLabel(n))
 		}
 		for _, n := range s.TollFreeNumbers {
-			b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), l.tollFree)
+			b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), s.TollFreeLabel(n))
 		}
 		if s.ConferenceID != "" {
 			b.line("%s %s#", l.phoneConferenceID, groupDigits(s.ConferenceID))
@@ -164,8 +164,8 @@ func renderTeamsHTML(s Spec) string {
 	}
 	if hasDialIn(s) {
 		b.line(`<div style="margin-bottom: 4px; margin-top: 20px;"><span style="font-size: 14px; color:#252424; font-weight: bold;">%s</span></div>`, esc(l.callIn))
-		b.teamsNumbers(s.TollNumbers, s.ConferenceID, l.toll)
-		b.teamsNumbers(s.TollFreeNumbers, s.ConferenceID, l.tollFree)
+		b.teamsNumbers(s.TollNumbers, s.ConferenceID, s.TollLabel)
+		b.teamsNumbers(s.TollFreeNumbers, s.ConferenceID, s.TollFreeLabel)
 		if s.ConferenceID != "" {
 			b.line(`<div style="margin-bottom: 4px;"><span style="font-size: 12px; color:#252424">%s </span><span style="font-size: 14px; color:#252424">%s# </span></div>`, esc(l.phoneConferenceID), groupDigits(s.ConferenceID))
 		}
@@ -179,10 +179,10 @@ func renderTeamsHTML(s Spec) string {
 	return b.String()
 }
 
-func (b *markup) teamsNumbers(numbers []string, conference, label string) {
+func (b *markup) teamsNumbers(numbers []string, conference string, label func(string) string) {
 	for _, n := range numbers {
 		b.line(`<div style="margin-bottom: 4px;"><a class="me-email-link" style="%s" href="tel:%s" target="_blank" rel="noreferrer noopener">%s</a><span style="font-size: 12px;"> &nbsp; %s</span></div>`,
-			teamsLink, esc(dialString(n, ",,", conference)), esc(teamsNumber(n, conference)), esc(label))
+			teamsLink, esc(dialString(n, ",,", conference)), esc(teamsNumber(n, conference)), esc(label(n)))
 	}
 }
 
@@ -216,3 +216,27 @@ func renderSkypeHTML(s Spec) string {
 }
 
 func esc(s string) string { return html.EscapeString(s) }
+
+// MeetingIDText returns the Meeting ID line, and the passcode line where
+// there is a passcode, of a Teams block for a plain-text body, each ending
+// with a line break: what a block that had none gains with a meeting of
+// its own.
+func MeetingIDText(s Spec) []string {
+	l, _ := labelsFor(s.Lang)
+	out := []string{l.meetingID + " " + s.MeetingNumber + "\n"}
+	if s.Passcode != "" {
+		out = append(out, l.passcode+" "+s.Passcode+"\n")
+	}
+	return out
+}
+
+// MeetingIDHTML is MeetingIDText for an HTML body: one element each.
+func MeetingIDHTML(s Spec) string {
+	l, _ := labelsFor(s.Lang)
+	var b markup
+	b.line(`<div style="margin-bottom: 4px;"><span style="font-size: 14px; color:#252424">%s </span><span style="font-size: 16px; color:#252424">%s</span></div>`, esc(l.meetingID), esc(s.MeetingNumber))
+	if s.Passcode != "" {
+		b.line(`<div style="margin-bottom: 20px;"><span style="font-size: 14px; color:#252424">%s </span><span style="font-size: 16px; color:#252424">%s</span></div>`, esc(l.passcode), esc(s.Passcode))
+	}
+	return b.String()
+}

@@ -45,7 +45,7 @@ func values(p *ical.Prop, r *tz.Resolver, floating *time.Location) ([]time.Time,
 		}
 		t, isDate, err := parse(v, loc, floating, allDay)
 		if err != nil {
-			return nil, false, fmt.Errorf("%s %q: %w", p.Name, p.Value, err)
+			return nil, false, fmt.Errorf("%s %q: %w", p.Name, excerpt(p.Value), err)
 		}
 		allDay = allDay || isDate
 		out = append(out, t)

@@ -1,6 +1,7 @@
 package recur
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -41,5 +42,48 @@ func TestDenseSeriesNeverHang(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("%s: NextAtOrAfter still running after 10 s", tc.rule)
 		}
+	}
+}
+
+// FuzzSeriesBounded: whatever a master's RRULE and DTSTART say, the next
+// occurrence is answered or refused within the expansion's bounds.
+func FuzzSeriesBounded(f *testing.F) {
+	for _, s := range []string{"FREQ=SECONDLY", "FREQ=SECONDLY;COUNT=2000000000", "FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30", "FREQ=DAILY;COUNT=999999", "FREQ=HOURLY;INTERVAL=7;BYSETPOS=-1;BYDAY=MO"} {
+		f.Add(s, "16010101T000000Z")
+	}
+	now := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, rule, start string) {
+		c := ical.NewComponent("VEVENT")
+		c.Props.Set(&ical.Prop{Name: "DTSTART", Params: ical.Params{}, Value: start})
+		c.Props.Set(&ical.Prop{Name: "RRULE", Params: ical.Params{}, Value: rule})
+		began := time.Now()
+		_, _, _ = Series{Master: c}.NextAtOrAfter(now, tz.NewResolver(nil), time.UTC)
+		if took := time.Since(began); took > maxTime+3*time.Second {
+			t.Fatalf("RRULE %q from %q: took %s", rule, start, took)
+		}
+	})
+}
+
+// A Budget bounds the series of one calendar together, and a closed Done
+// stops an expansion.
+func TestBudgetIsShared(t *testing.T) {
+	now := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	series := func(b *Budget) Series {
+		c := ical.NewComponent("VEVENT")
+		c.Props.Set(&ical.Prop{Name: "DTSTART", Params: ical.Params{}, Value: "20251201T000000Z"})
+		c.Props.Set(&ical.Prop{Name: "RRULE", Params: ical.Params{}, Value: "FREQ=MINUTELY;COUNT=100000"})
+		return Series{Master: c, Budget: b}
+	}
+	b := &Budget{Steps: 100_000}
+	if _, ok, err := series(b).NextAtOrAfter(now, tz.NewResolver(nil), time.UTC); err != nil || !ok {
+		t.Fatalf("first series: ok=%v err=%v", ok, err)
+	}
+	if _, _, err := series(b).NextAtOrAfter(now, tz.NewResolver(nil), time.UTC); err == nil || !strings.Contains(err.Error(), "more steps in all") {
+		t.Fatalf("second series: err=%v, want the calendar's budget spent", err)
+	}
+	done := make(chan struct{})
+	close(done)
+	if _, _, err := series(&Budget{Steps: 1 << 40, Done: done}).NextAtOrAfter(now, tz.NewResolver(nil), time.UTC); !errors.Is(err, ErrCancelled) {
+		t.Fatalf("cancelled: err=%v", err)
 	}
 }

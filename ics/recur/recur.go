@@ -12,6 +12,7 @@
 package recur
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -25,7 +26,38 @@ import (
 type Series struct {
 	Master    *ical.Component   // nil when only instances were exported
 	Overrides []*ical.Component // components with RECURRENCE-ID
+	Budget    *Budget           // shared by the series of one calendar; nil: each rule is bounded alone
 }
+
+// Budget bounds the expansion of every series of one calendar together:
+// Steps occurrences in all, and none once Done is closed (a cancelled
+// run). It is not safe for concurrent use.
+type Budget struct {
+	Steps int64
+	Done  <-chan struct{}
+}
+
+// spend takes one step; it says why the expansion must stop, if it must.
+func (b *Budget) spend(steps int) error {
+	if b == nil {
+		return nil
+	}
+	b.Steps--
+	if b.Steps < 0 {
+		return fmt.Errorf("the calendar's recurrences took more steps in all than mms allows one calendar; refusing the rest")
+	}
+	if steps%1024 == 0 && b.Done != nil {
+		select {
+		case <-b.Done:
+			return ErrCancelled
+		default:
+		}
+	}
+	return nil
+}
+
+// ErrCancelled is returned when Budget.Done closed during an expansion.
+var ErrCancelled = errors.New("expanding the recurrence: cancelled")
 
 // NextAtOrAfter returns the series' first occurrence starting at or after
 // now: the master's DTSTART, RRULE and RDATE occurrences less EXDATEs and
@@ -63,7 +95,7 @@ func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Loca
 		next.consider(t, now)
 	}
 	if s.Master != nil && !cancelled(s.Master) {
-		m := master{c: s.Master, first: first, allDay: allDay, replaced: replaced}
+		m := master{c: s.Master, first: first, allDay: allDay, replaced: replaced, budget: s.Budget}
 		t, ok, err := m.next(now, r)
 		if err != nil {
 			return time.Time{}, false, err
@@ -164,6 +196,7 @@ type master struct {
 	first    time.Time // DTSTART, in the series' zone
 	allDay   bool
 	replaced skipSet
+	budget   *Budget
 }
 
 // next returns the master's first occurrence at or after now that is
@@ -194,9 +227,9 @@ func (m master) next(now time.Time, r *tz.Resolver) (time.Time, bool, error) {
 		}
 	}
 	for _, p := range m.c.Props.Values(ical.PropRecurrenceRule) {
-		t, ok, err := ruleNext(p.Value, m.first, now, skip.has)
+		t, ok, err := ruleNext(p.Value, m.first, now, skip.has, m.budget)
 		if err != nil {
-			return time.Time{}, false, fmt.Errorf("RRULE %q: %w", p.Value, err)
+			return time.Time{}, false, fmt.Errorf("RRULE %q: %w", excerpt(p.Value), err)
 		}
 		if ok {
 			next.consider(t, now)

@@ -1,6 +1,7 @@
 package recur
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -8,19 +9,53 @@ import (
 	"github.com/teambition/rrule-go"
 )
 
-// maxSteps bounds how many occurrences before now one rule may walk. Only
-// a rule with COUNT walks from DTSTART (COUNT itself bounds it); others
-// start a period or two before now.
-const maxSteps = 1_000_000
+// maxSteps bounds how many occurrences one rule may walk, and maxTime for
+// how long. Only a rule with COUNT walks from DTSTART; others start a
+// period or two before now, and a meeting's rule finds its next occurrence
+// within a few steps.
+const (
+	maxSteps = 1_000_000
+	maxTime  = 2 * time.Second
+)
 
 // ruleNext returns the rule's first occurrence at or after now that skip
 // does not remove. first is DTSTART in the series' zone, where the rule is
 // expanded.
-func ruleNext(value string, first, now time.Time, skip func(time.Time) bool) (time.Time, bool, error) {
-	opt, err := parseRule(value, first.Location())
+func ruleNext(value string, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
+	opt, hasUntil, err := parseRuleUntil(value, first.Location())
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	if first.IsZero() || hasUntil && opt.Until.IsZero() {
+		return shiftedNext(opt, hasUntil, first, now, skip, b)
+	}
+	return expand(opt, first, now, skip, b)
+}
+
+// cycle is the Gregorian calendar's period: every 400 years the dates fall
+// on the same weekdays again.
+const cycle = 400
+
+// shiftedNext expands a rule whose DTSTART or UNTIL is the zero time
+// (0001-01-01T00:00:00Z), which rrule-go would read as unset (DTSTART as
+// the machine's clock), one Gregorian cycle later, and moves the answer
+// back.
+func shiftedNext(opt *rrule.ROption, hasUntil bool, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
+	later := func(t time.Time) time.Time { return t.AddDate(cycle, 0, 0) }
+	earlier := func(t time.Time) time.Time { return t.AddDate(-cycle, 0, 0) }
+	if hasUntil {
+		opt.Until = later(opt.Until)
+	}
+	t, ok, err := expand(opt, later(first), later(now), func(t time.Time) bool { return skip(earlier(t)) }, b)
+	if !ok || err != nil {
+		return time.Time{}, ok, err
+	}
+	return earlier(t), true, nil
+}
+
+// expand walks the rule from first to its first occurrence at or after now
+// that skip does not remove.
+func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
 	opt.Dtstart = first
 	fastForward(opt, now)
 	rule, err := rrule.NewRRule(*opt)
@@ -28,19 +63,21 @@ func ruleNext(value string, first, now time.Time, skip func(time.Time) bool) (ti
 		return time.Time{}, false, err
 	}
 	next := rule.Iterator()
-	for steps := 0; ; steps++ {
+	began := time.Now()
+	for steps := 1; ; steps++ {
 		t, ok := next()
-		if !ok {
+		if err := b.spend(steps); err != nil {
+			return time.Time{}, false, err
+		}
+		switch {
+		case !ok:
 			return time.Time{}, false, nil
-		}
-		if t.Before(now) {
-			if steps > maxSteps {
-				return time.Time{}, false, fmt.Errorf("more than %d occurrences between DTSTART %s and now; refusing to expand a series this dense", maxSteps, first.Format("2006-01-02"))
-			}
-			continue
-		}
-		if !skip(t) {
+		case !t.Before(now) && !skip(t):
 			return t, true, nil
+		case steps > maxSteps:
+			return time.Time{}, false, fmt.Errorf("more than %d occurrences from DTSTART %s before one at or after now; refusing to expand a series this dense", maxSteps, first.Format("2006-01-02"))
+		case steps%1024 == 0 && time.Since(began) > maxTime:
+			return time.Time{}, false, fmt.Errorf("expanding it from DTSTART %s took more than %s; refusing a series this dense", first.Format("2006-01-02"), maxTime)
 		}
 	}
 }
@@ -49,6 +86,13 @@ func ruleNext(value string, first, now time.Time, skip func(time.Time) bool) (ti
 // semicolons and spaces, X- parts (ignored), and UNTIL as UTC, local or a
 // DATE (which includes that whole day).
 func parseRule(value string, loc *time.Location) (*rrule.ROption, error) {
+	opt, _, err := parseRuleUntil(value, loc)
+	return opt, err
+}
+
+// parseRuleUntil is parseRule that also says whether the rule has an
+// UNTIL: one at the zero time is a value, not the absence of one.
+func parseRuleUntil(value string, loc *time.Location) (*rrule.ROption, bool, error) {
 	var parts []string
 	var until string
 	for _, part := range strings.Split(strings.TrimPrefix(strings.TrimSpace(value), "RRULE:"), ";") {
@@ -64,17 +108,17 @@ func parseRule(value string, loc *time.Location) (*rrule.ROption, error) {
 	}
 	opt, err := rrule.StrToROptionInLocation(strings.Join(parts, ";"), loc)
 	if err != nil {
-		return nil, err
+		return nil, false, errors.New(excerpt(err.Error())) // rrule-go quotes the rule whole
 	}
 	if until != "" {
 		if opt.Until, err = parseUntil(until, loc); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if opt.Interval < 0 || opt.Count < 0 {
-		return nil, fmt.Errorf("INTERVAL and COUNT must not be negative")
+		return nil, false, fmt.Errorf("INTERVAL and COUNT must not be negative")
 	}
-	return opt, nil
+	return opt, until != "", nil
 }
 
 func parseUntil(v string, loc *time.Location) (time.Time, error) {
@@ -90,7 +134,7 @@ func parseUntil(v string, loc *time.Location) (time.Time, error) {
 		t, err = time.ParseInLocation("20060102T150405", v, loc)
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("UNTIL %q is not a date or date-time like 20260115T093000Z", v)
+		return time.Time{}, fmt.Errorf("UNTIL %q is not a date or date-time like 20260115T093000Z", excerpt(v))
 	}
 	return t, nil
 }

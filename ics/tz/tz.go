@@ -29,7 +29,12 @@ type Resolver struct {
 
 	mu    sync.Mutex
 	cache map[string]resolved
+	steps int // onsets the calendar's VTIMEZONEs may still walk, all together
 }
+
+// maxResolverSteps bounds the onsets walked for all the VTIMEZONEs of one
+// calendar: a few hundred zones of real rules walk well under it.
+const maxResolverSteps = 2_000_000
 
 type resolved struct {
 	loc *time.Location
@@ -39,7 +44,7 @@ type resolved struct {
 // NewResolver knows the calendar's own VTIMEZONE definitions. When two
 // share a TZID, the first wins.
 func NewResolver(vtimezones []*ical.Component) *Resolver {
-	r := &Resolver{defs: map[string]*ical.Component{}, cache: map[string]resolved{}}
+	r := &Resolver{defs: map[string]*ical.Component{}, cache: map[string]resolved{}, steps: maxResolverSteps}
 	for _, c := range vtimezones {
 		p := c.Props.Get(ical.PropTimezoneID)
 		if p == nil {
@@ -77,19 +82,19 @@ func (r *Resolver) resolve(tzid string) (*time.Location, error) {
 	}
 	def := r.defs[key(name)]
 	if def != nil {
-		loc, err := fromVTimezone(name, def)
+		loc, err := fromVTimezone(name, def, &r.steps)
 		if err == nil {
 			return loc, nil
 		}
 		if iana, ok := windowsNumbered(name); ok {
 			return time.LoadLocation(iana)
 		}
-		return nil, fmt.Errorf("time zone %q: %w", tzid, err)
+		return nil, fmt.Errorf("time zone %q: %w", excerpt(tzid), err)
 	}
 	if iana, ok := windowsNumbered(name); ok {
 		return time.LoadLocation(iana)
 	}
-	return nil, fmt.Errorf("unknown time zone %q: not an IANA or Windows name, and the file defines no VTIMEZONE for it", tzid)
+	return nil, fmt.Errorf("unknown time zone %q: not an IANA or Windows name, and the file defines no VTIMEZONE for it", excerpt(tzid))
 }
 
 // ianaLocation loads an IANA name, also when an old exporter prefixed it

@@ -19,15 +19,19 @@ import (
 // DTSTART after 1900, as Google and Apple export them) become explicit
 // transitions. A zone without yearly rules keeps the offset of its latest
 // onset.
-func fromVTimezone(name string, def *ical.Component) (*time.Location, error) {
+func fromVTimezone(name string, def *ical.Component, budget *int) (*time.Location, error) {
 	obs, err := observances(def)
 	if err != nil {
-		return nil, fmt.Errorf("VTIMEZONE %q: %w", name, err)
+		return nil, fmt.Errorf("VTIMEZONE %q: %w", excerpt(name), err)
 	}
 	footer, eraStart := currentRules(obs)
 	var onsets []onset
 	for _, o := range obs {
-		onsets = append(onsets, o.onsets(eraStart)...)
+		on, err := o.onsets(eraStart, budget)
+		if err != nil {
+			return nil, fmt.Errorf("VTIMEZONE %q: %w", excerpt(name), err)
+		}
+		onsets = append(onsets, on...)
 	}
 	sort.SliceStable(onsets, func(i, j int) bool { return onsets[i].at < onsets[j].at })
 	return time.LoadLocationFromTZData(name, tzif(obs, onsets, footer))
@@ -90,13 +94,18 @@ func observanceOf(c *ical.Component) (*observance, error) {
 		return nil, fmt.Errorf("no DTSTART")
 	}
 	if o.start, err = wall(start.Value); err != nil {
-		return nil, fmt.Errorf("DTSTART %q: %w", start.Value, err)
+		return nil, fmt.Errorf("DTSTART %q: %w", excerpt(start.Value), err)
 	}
 	if p := c.Props.Get(ical.PropRecurrenceRule); p != nil {
 		if o.rule, err = rrule.StrToROptionInLocation(strings.ToUpper(strings.TrimSpace(p.Value)), time.UTC); err != nil {
-			return nil, fmt.Errorf("RRULE %q: %w", p.Value, err)
+			return nil, fmt.Errorf("RRULE %q: %s", excerpt(p.Value), excerpt(err.Error())) // rrule-go quotes the rule whole
 		}
-		if !o.rule.Until.IsZero() { // UNTIL is UTC; keep it as a wall time like the rest
+		if o.rule.Freq > rrule.DAILY {
+			return nil, fmt.Errorf("RRULE %q: a time zone changes its offset at most once a day; a rule of FREQ=%s is refused", excerpt(p.Value), o.rule.Freq)
+		}
+		if o.rule.Until.IsZero() && strings.Contains(strings.ToUpper(p.Value), "UNTIL=") {
+			o.rule = nil // UNTIL 0001-01-01T00:00:00Z: it ended at once (rrule-go would read it as no UNTIL)
+		} else if !o.rule.Until.IsZero() { // UNTIL is UTC; keep it as a wall time like the rest
 			o.rule.Until = o.rule.Until.Add(time.Duration(o.from) * time.Second)
 		}
 	}
@@ -105,7 +114,7 @@ func observanceOf(c *ical.Component) (*observance, error) {
 			v, _, _ = strings.Cut(strings.TrimSpace(v), "/")
 			t, err := wall(v)
 			if err != nil {
-				return nil, fmt.Errorf("RDATE %q: %w", p.Value, err)
+				return nil, fmt.Errorf("RDATE %q: %w", excerpt(p.Value), err)
 			}
 			o.rdates = append(o.rdates, t)
 		}
@@ -132,7 +141,7 @@ func offset(c *ical.Component, prop string) (int, error) {
 		return 0, fmt.Errorf("no %s", prop)
 	}
 	v := strings.TrimSpace(p.Value)
-	bad := fmt.Errorf("%s %q is not an offset like +0100", prop, p.Value)
+	bad := fmt.Errorf("%s %q is not an offset like +0100", prop, excerpt(p.Value))
 	if len(v) != 5 && len(v) != 7 || v[0] != '+' && v[0] != '-' {
 		return 0, bad
 	}
@@ -187,9 +196,19 @@ func ongoing(o *observance) bool {
 	return o.rule != nil && o.rule.Count == 0 && o.rule.Until.IsZero()
 }
 
+// Bounds of one observance's expansion: a real zone has a few hundred
+// onsets, found in well under a millisecond.
+const (
+	maxOnsets     = 1000    // onsets kept from 1900 to the era start
+	maxOnsetSteps = 200_000 // occurrences walked, kept or not (DAILY from 1601 to 2100: 183,000)
+	maxOnsetTime  = time.Second
+)
+
 // onsets lists the observance's onsets from 1900 up to and including the
-// era start; later ones are the footer's business.
-func (o *observance) onsets(eraStart time.Time) []onset {
+// era start; later ones are the footer's business. A rule that walks more
+// than maxOnsetSteps occurrences, or for longer than maxOnsetTime, is an
+// error.
+func (o *observance) onsets(eraStart time.Time, budget *int) ([]onset, error) {
 	from := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 	var walls []time.Time
 	add := func(t time.Time) {
@@ -204,6 +223,13 @@ func (o *observance) onsets(eraStart time.Time) []onset {
 	if o.rule != nil && o.start.Before(eraStart) {
 		opt := *o.rule
 		opt.Dtstart = o.start
+		if opt.Dtstart.IsZero() {
+			// rrule-go reads a zero DTSTART (0001-01-01T00:00:00) as the
+			// machine's clock; the Gregorian calendar repeats every 400
+			// years, so the onsets from 1900 are those of a start 400 years
+			// later.
+			opt.Dtstart = opt.Dtstart.AddDate(400, 0, 0)
+		}
 		if o.start.Before(from) && opt.Count == 0 && opt.Freq == rrule.YEARLY && opt.Interval <= 1 {
 			// Skip the centuries since 1601: spell out what DTSTART implied.
 			if len(opt.Bymonth) == 0 {
@@ -219,9 +245,8 @@ func (o *observance) onsets(eraStart time.Time) []onset {
 			opt.Until = eraStart
 		}
 		if r, err := rrule.NewRRule(opt); err == nil {
-			next := r.Iterator()
-			for t, ok := next(); ok && len(walls) < 1000; t, ok = next() {
-				add(t)
+			if err := walk(r.Iterator(), add, func() bool { return len(walls) >= maxOnsets }, budget); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -229,7 +254,29 @@ func (o *observance) onsets(eraStart time.Time) []onset {
 	for i, t := range walls {
 		out[i] = onset{at: t.Unix() - int64(o.from), obs: o}
 	}
-	return out
+	return out, nil
+}
+
+// walk feeds the rule's occurrences to add until the rule ends or enough
+// says so, within maxOnsetSteps and maxOnsetTime, and the calendar's
+// budget, which it spends.
+func walk(next rrule.Next, add func(time.Time), enough func() bool, budget *int) error {
+	began := time.Now()
+	steps := 0
+	for t, ok := next(); ok && !enough(); t, ok = next() {
+		add(t)
+		steps++
+		if *budget--; *budget < 0 {
+			return fmt.Errorf("the calendar's time zones walk more than %d onsets in all; refusing the rest", maxResolverSteps)
+		}
+		if steps > maxOnsetSteps {
+			return fmt.Errorf("its rule has more than %d onsets; refusing a zone this dense", maxOnsetSteps)
+		}
+		if steps%1024 == 0 && time.Since(began) > maxOnsetTime {
+			return fmt.Errorf("its rule took more than %s to expand; refusing it", maxOnsetTime)
+		}
+	}
+	return nil
 }
 
 // posixZone writes an observance's abbreviation and offset the POSIX way:

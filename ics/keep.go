@@ -1,0 +1,658 @@
+package ics
+
+import (
+	"html"
+	"slices"
+	"strings"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+// keepText writes the new block as the old block of a plain-text body with
+// only the values the change changes replaced: the join link and the
+// links tied to it, the dial-in link, the conference ID, the Meeting ID and
+// the passcode. Labels, language, order, "Reset PIN", "Learn more" and
+// help links stay as the organiser's client wrote them; "Meeting options"
+// names the old meeting, so it goes when the join link changes.
+//
+// It reports false where a value would have to be added or removed rather
+// than replaced (a move to another service, dial-in dropped or added,
+// numbers added or removed, a Meeting ID with no new one), or where the
+// edited block does not read back as spec says: the caller then renders a
+// whole block in the old block's language.
+func keepText(old string, from block.Block, to block.Spec) (string, bool) {
+	out, ok := keep(old, from, to, false)
+	if !ok {
+		return "", false
+	}
+	got, found := block.FindText(out)
+	return out, found && readsAs(got, to)
+}
+
+// keepHTML is keepText for an HTML body.
+func keepHTML(old string, from block.Block, to block.Spec) (string, bool) {
+	out, ok := keep(old, from, to, true)
+	if !ok {
+		return "", false
+	}
+	got, found := block.FindHTML(out)
+	return out, found && readsAs(got, to)
+}
+
+// replaceable reports whether every change from the old block to spec is
+// a value replaced in place.
+func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
+	same := func(a, b string) bool { return (a == "") == (b == "") }
+	dropsID := from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
+	addsID := from.Provider == block.ProviderTeams && from.MeetingNumber == "" && from.Passcode == "" && to.MeetingNumber != ""
+	sameNumbers := slices.Equal(from.TollNumbers, to.TollNumbers) && slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers)
+	numbersInPlace := from.Provider == block.ProviderTeams && len(from.TollNumbers)+len(from.TollFreeNumbers) > 0 &&
+		len(to.TollNumbers)+len(to.TollFreeNumbers) > 0
+	return from.Provider == to.Provider &&
+		same(from.ConferenceID, to.ConferenceID) && same(from.DialInURL, to.DialInURL) &&
+		(dropsID || addsID || same(from.MeetingNumber, to.MeetingNumber) && same(from.Passcode, to.Passcode)) &&
+		(sameNumbers || numbersInPlace)
+}
+
+func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, bool) {
+	if !replaceable(from, to, isHTML) {
+		return "", false
+	}
+	esc := func(s string) string { return s }
+	unesc := esc
+	if isHTML {
+		esc, unesc = html.EscapeString, html.UnescapeString
+	}
+	if !slices.Equal(from.TollNumbers, to.TollNumbers) || !slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers) {
+		numbers := keepNumbers
+		if isHTML {
+			numbers = keepNumbersHTML
+		}
+		var ok bool
+		if src, ok = numbers(src, from, to); !ok {
+			return "", false
+		}
+	}
+	if !sameLink(from.JoinURL, to.JoinURL) {
+		if !sameMeeting(from.JoinURL, to.JoinURL) { // the options name the meeting's thread
+			src = dropMeetingOptions(src, unesc, isHTML)
+		}
+		src = replaceLinks(src, unesc, func(l string) bool { return block.IsJoinLink(l) || sameMeeting(l, from.JoinURL) }, esc(to.JoinURL))
+	}
+	if from.DialInURL != to.DialInURL {
+		src = replaceLinks(src, unesc, func(l string) bool { return sameLink(l, from.DialInURL) }, esc(to.DialInURL))
+	}
+	if from.ConferenceID != to.ConferenceID {
+		src = replaceDigits(src, from.ConferenceID, to.ConferenceID)
+	}
+	if from.MeetingNumber == "" && to.MeetingNumber != "" { // a meeting of its own: add them after the join link
+		return addMeetingID(src, to, isHTML)
+	}
+	if from.MeetingNumber != "" && to.MeetingNumber == "" { // the new link comes without them
+		drop := dropLineWith
+		if isHTML {
+			drop = dropElementWith
+		}
+		src = drop(src, replaceDigits(src, digitsOnly(from.MeetingNumber), "\x00"))
+		src = drop(src, replaceWord(src, esc(from.Passcode), "\x00"))
+		return src, true
+	}
+	if from.MeetingNumber != to.MeetingNumber {
+		src = replaceDigitsAs(src, digitsOnly(from.MeetingNumber), to.MeetingNumber)
+	}
+	if from.Passcode != to.Passcode {
+		src = replaceWord(src, esc(from.Passcode), esc(to.Passcode))
+	}
+	return src, true
+}
+
+// readsAs reports whether a block found in an edited body says what spec
+// says.
+func readsAs(b block.Block, s block.Spec) bool {
+	return b.Provider == s.Provider && sameLink(b.JoinURL, s.JoinURL) && b.ConferenceID == s.ConferenceID &&
+		sameLink(b.DialInURL, s.DialInURL) && b.MeetingNumber == s.MeetingNumber && b.Passcode == s.Passcode &&
+		slices.Equal(b.TollNumbers, s.TollNumbers) && slices.Equal(b.TollFreeNumbers, s.TollFreeNumbers)
+}
+
+// linkSpans returns the offsets of every http(s) link written in src.
+func linkSpans(src string) [][2]int {
+	var spans [][2]int
+	for i := 0; i < len(src); {
+		k := strings.Index(src[i:], "http")
+		if k < 0 {
+			break
+		}
+		start := i + k
+		end := start
+		for end < len(src) && !strings.ContainsRune(" \t\r\n<>\"'", rune(src[end])) {
+			end++
+		}
+		if l := src[start:end]; strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
+			spans = append(spans, [2]int{start, end})
+		}
+		i = max(end, start+4)
+	}
+	return spans
+}
+
+// replaceLinks writes link in place of every link of src that match
+// accepts (Safe Links unwrapped, HTML unescaped).
+func replaceLinks(src string, unesc func(string) string, match func(string) bool, link string) string {
+	var b strings.Builder
+	prev := 0
+	for _, s := range linkSpans(src) {
+		if match(block.UnwrapSafeLink(unesc(src[s[0]:s[1]]))) {
+			b.WriteString(src[prev:s[0]])
+			b.WriteString(link)
+			prev = s[1]
+		}
+	}
+	b.WriteString(src[prev:])
+	return b.String()
+}
+
+// isMeetingOptions tells Teams' "Meeting options" link, which names the
+// meeting's thread.
+func isMeetingOptions(l string) bool {
+	return strings.Contains(strings.ToLower(l), "/meetingoptions")
+}
+
+// dropMeetingOptions removes the "Meeting options" link and its label: in
+// text "Meeting options <link>" and the " | " that joins it to the link
+// before it, in HTML the <a> element and that separator.
+func dropMeetingOptions(src string, unesc func(string) string, isHTML bool) string {
+	for from, n := 0, len(linkSpans(src)); n > 0; n-- { // each pass removes one link or moves past it
+		var s [2]int
+		found := false
+		for _, sp := range linkSpans(src[from:]) {
+			if isMeetingOptions(block.UnwrapSafeLink(unesc(src[from+sp[0] : from+sp[1]]))) {
+				s, found = [2]int{from + sp[0], from + sp[1]}, true
+				break
+			}
+		}
+		if !found {
+			return src
+		}
+		start, end := labelledLink(src, s[0], s[1])
+		if isHTML {
+			start, end = anchorAround(src, s[0], s[1])
+		}
+		if start < 0 {
+			from = s[1]
+			continue
+		}
+		start = separatorBefore(src, start)
+		src, from = src[:start]+src[end:], start
+	}
+	return src
+}
+
+// labelledLink returns the span of "Label <link>" in a text line: from
+// after the last '|' (or the line's start) before the link to the '>'
+// after it.
+func labelledLink(src string, s, e int) (int, int) {
+	if e < len(src) && src[e] == '>' {
+		e++
+	}
+	lineStart := strings.LastIndexByte(src[:s], '\n') + 1
+	start := lineStart
+	if k := strings.LastIndexByte(src[lineStart:s], '|'); k >= 0 {
+		start = lineStart + k + 1
+	}
+	return start, e
+}
+
+// anchorAround returns the span of the <a> element whose attribute holds
+// src[s:e], or -1.
+func anchorAround(src string, s, e int) (int, int) {
+	start := strings.LastIndex(strings.ToLower(src[:s]), "<a ")
+	endTag := strings.Index(strings.ToLower(src[e:]), "</a>")
+	if start < 0 || endTag < 0 || strings.Contains(src[start:s], ">") || strings.Contains(strings.ToLower(src[e:e+endTag]), "<a ") {
+		return -1, -1
+	}
+	return start, e + endTag + len("</a>")
+}
+
+// separatorBefore moves start back over a " | " (with any blanks or
+// &nbsp;) that joins the removed link to the one before it.
+func separatorBefore(src string, start int) int {
+	i := start
+	trim := func() {
+		for {
+			switch {
+			case i > 0 && (src[i-1] == ' ' || src[i-1] == '\t'):
+				i--
+			case strings.HasSuffix(src[:i], "&nbsp;"):
+				i -= len("&nbsp;")
+			case strings.HasSuffix(src[:i], "\u00a0"):
+				i -= len("\u00a0")
+			default:
+				return
+			}
+		}
+	}
+	trim()
+	if i > 0 && src[i-1] == '|' {
+		i--
+		trim()
+		return i
+	}
+	return start
+}
+
+// replaceDigits writes repl in place of every run of the digits of old in
+// src, single blanks between them allowed, that no other digit touches.
+// A run written with blanks gets repl grouped by threes (as "580 849 884"),
+// unless repl holds blanks of its own.
+func replaceDigits(src, old, repl string) string {
+	return replaceRun(src, old, repl, true)
+}
+
+// replaceDigitsAs is replaceDigits writing repl as given: a Meeting ID is
+// shown as the row that gives it writes it.
+func replaceDigitsAs(src, old, repl string) string {
+	return replaceRun(src, old, repl, false)
+}
+
+func replaceRun(src, old, repl string, regroup bool) string {
+	if old == "" {
+		return src
+	}
+	var b strings.Builder
+	prev := 0
+	for i := 0; i < len(src); i++ {
+		if src[i] != old[0] || i > 0 && isDigit(src[i-1]) {
+			continue
+		}
+		end, spaced, ok := digitRun(src, i, old)
+		if !ok {
+			continue
+		}
+		b.WriteString(src[prev:i])
+		switch {
+		case !regroup:
+			b.WriteString(repl)
+		case spaced && !strings.Contains(repl, " "):
+			b.WriteString(groupByThree(repl))
+		case !spaced:
+			b.WriteString(digitsOnly(repl))
+		default:
+			b.WriteString(repl)
+		}
+		prev, i = end, end-1
+	}
+	b.WriteString(src[prev:])
+	return b.String()
+}
+
+// digitRun matches the digits of old at src[i:], a blank allowed between
+// any two, and no digit after the last.
+func digitRun(src string, i int, old string) (end int, spaced, ok bool) {
+	j := i
+	for k := 0; k < len(old); k++ {
+		if k > 0 && j < len(src) && src[j] == ' ' {
+			j++
+			spaced = true
+		}
+		if j >= len(src) || src[j] != old[k] {
+			return 0, false, false
+		}
+		j++
+	}
+	if j < len(src) && isDigit(src[j]) {
+		return 0, false, false
+	}
+	return j, spaced, true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isWordByte(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// groupByThree writes digits in groups of three from the right.
+func groupByThree(id string) string {
+	var b strings.Builder
+	for i := range len(id) {
+		if i > 0 && (len(id)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte(id[i])
+	}
+	return b.String()
+}
+
+// replaceWord writes repl in place of every occurrence of old that no
+// letter or digit touches.
+func replaceWord(src, old, repl string) string {
+	if old == "" {
+		return src
+	}
+	var b strings.Builder
+	prev := 0
+	for i := 0; i+len(old) <= len(src); {
+		k := strings.Index(src[i:], old)
+		if k < 0 {
+			break
+		}
+		s, e := i+k, i+k+len(old)
+		if (s == 0 || !isWordByte(src[s-1])) && (e == len(src) || !isWordByte(src[e])) {
+			b.WriteString(src[prev:s])
+			b.WriteString(repl)
+			prev = e
+		}
+		i = e
+	}
+	b.WriteString(src[prev:])
+	return b.String()
+}
+
+func htmlUnescape(s string) string { return html.UnescapeString(s) }
+
+// dropLineWith removes from src the first line that marked (src with a
+// value replaced by NUL) shows the value on: the Meeting ID or passcode
+// line of a meeting whose new link comes without them.
+func dropLineWith(src, marked string) string {
+	k := strings.IndexByte(marked, 0)
+	if k < 0 || strings.IndexByte(src, 0) >= 0 {
+		return src
+	}
+	lines := strings.SplitAfter(marked, "\n")
+	at := 0
+	for _, l := range lines {
+		if strings.IndexByte(l, 0) >= 0 {
+			break
+		}
+		at += len(l)
+	}
+	// the line in src begins at the same offset: marked and src agree before the mark
+	end := strings.IndexByte(src[at:], '\n')
+	if end < 0 {
+		return src[:at]
+	}
+	return src[:at] + src[at+end+1:]
+}
+
+// keepNumbers rewrites the number lines of a Teams plain-text block: a
+// number the spec keeps keeps its line (and label); one it drops loses its
+// line; a new one gets a line made like the first number line, with the
+// label the change gives or "(Toll)". It reports false where the number
+// lines cannot be told apart.
+func keepNumbers(src string, from block.Block, to block.Spec) (string, bool) {
+	lines := strings.SplitAfter(src, "\n")
+	old := append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...)
+	at := make(map[string]int, len(old))
+	first, last := len(lines), -1
+	for _, n := range old {
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, n) })
+		if i < 0 {
+			return "", false
+		}
+		at[n] = i
+		first, last = min(first, i), max(last, i)
+	}
+	sep := numberSeparator(lines, first, last, at)
+	var region []string
+	add := func(n, label string) bool {
+		line, ok := lines[at[n]], true
+		if _, kept := at[n]; !kept {
+			line, ok = numberLine(lines[first], old[0], n, label)
+		}
+		if len(region) > 0 {
+			region = append(region, sep...)
+		}
+		region = append(region, line)
+		return ok
+	}
+	for _, n := range to.TollNumbers {
+		if !add(n, to.TollLabel(n)) {
+			return "", false
+		}
+	}
+	for _, n := range to.TollFreeNumbers {
+		if !add(n, to.TollFreeLabel(n)) {
+			return "", false
+		}
+	}
+	out := append(slices.Clone(lines[:first]), region...)
+	return strings.Join(append(out, lines[last+1:]...), ""), true
+}
+
+// numberSeparator returns the lines between two number lines (blank lines
+// in a double-spaced body): those between the first two, else the blank
+// lines after the only one.
+func numberSeparator(lines []string, first, last int, at map[string]int) []string {
+	next := last + 1
+	for _, i := range at {
+		if i > first && i < next {
+			next = i
+		}
+	}
+	if next <= last {
+		return lines[first+1 : next]
+	}
+	end := first + 1
+	for end < len(lines) && strings.TrimSpace(lines[end]) == "" {
+		end++
+	}
+	return lines[first+1 : end]
+}
+
+// numberLine makes the line of number n from the line of number old: the
+// number and its digits in the tel: link replaced, the label after it
+// (after the link's '>', else after the conference id's '#') replaced.
+func numberLine(template, old, n, label string) (string, bool) {
+	body := strings.TrimRight(template, " \t\r\n")
+	trail := template[len(body):]
+	cut := strings.LastIndexByte(body, '>')
+	if cut < 0 {
+		cut = strings.LastIndexByte(body, '#')
+	}
+	if cut < 0 || !strings.Contains(body[:cut], old) {
+		return "", false
+	}
+	head, rest := body[:cut+1], body[cut+1:]
+	gap := rest[:len(rest)-len(strings.TrimLeft(rest, " \t"))]
+	if gap == "" {
+		gap = "   "
+	}
+	head = strings.ReplaceAll(head, old, n)
+	head = strings.ReplaceAll(head, "+"+digitsOnly(old), "+"+digitsOnly(n))
+	return head + gap + label + trail, true
+}
+
+// dropElementWith removes from an HTML src the innermost <div>, <p> or
+// <tr> element that holds the first value marked (src with the value
+// replaced by NUL) shows.
+func dropElementWith(src, marked string) string {
+	k := strings.IndexByte(marked, 0)
+	if k < 0 || strings.IndexByte(src, 0) >= 0 {
+		return src
+	}
+	lower := strings.ToLower(src)
+	for _, name := range []string{"div", "p", "tr"} {
+		start, end := enclosing(lower, k, name)
+		if start >= 0 {
+			if name == "div" || name == "tr" || nearer(lower, k, start) {
+				return src[:start] + src[end:]
+			}
+		}
+	}
+	return src
+}
+
+// nearer reports whether no <div> starts between start and k.
+func nearer(lower string, k, start int) bool {
+	return !strings.Contains(lower[start:k], "<div")
+}
+
+// enclosing returns the span of the innermost element of that name, in a
+// lower-cased HTML source, whose start tag is before k and whose end tag is
+// after it; -1 when there is none. It reads the tags once.
+func enclosing(lower string, k int, name string) (int, int) {
+	open, closing := "<"+name, "</"+name+">"
+	var starts []int // the elements open where the walk is
+	for i := 0; i < len(lower); {
+		j := strings.IndexByte(lower[i:], '<')
+		if j < 0 {
+			break
+		}
+		i += j
+		switch {
+		case strings.HasPrefix(lower[i:], closing):
+			if n := len(starts); n > 0 {
+				s := starts[n-1]
+				starts = starts[:n-1]
+				if end := i + len(closing); s < k && end > k {
+					return s, end // the first element around k to close is the innermost
+				}
+			}
+			i += len(closing)
+		case isStartTag(lower, i, open):
+			starts = append(starts, i)
+			i += len(open)
+		default:
+			i++
+		}
+	}
+	return -1, -1
+}
+
+// isStartTag reports whether lower[i:] starts the tag open ("<div") and
+// not a longer name ("<divx").
+func isStartTag(lower string, i int, open string) bool {
+	after := i + len(open)
+	return strings.HasPrefix(lower[i:], open) && after < len(lower) && strings.ContainsRune("> \t\r\n/", rune(lower[after]))
+}
+
+// keepNumbersHTML is keepNumbers for an HTML block: each number is the
+// innermost <div>, <p> or <tr> that shows it; a new number's element is
+// made like the first number's, with the number, its tel: digits and the
+// label (the first text after the number's link) replaced.
+func keepNumbersHTML(src string, from block.Block, to block.Spec) (string, bool) {
+	lower := strings.ToLower(src)
+	old := append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...)
+	spans := make(map[string][2]int, len(old))
+	first, last := len(src), -1
+	for _, n := range old {
+		k := strings.Index(src, html.EscapeString(n))
+		if k < 0 {
+			return "", false
+		}
+		s, e := numberElement(lower, k)
+		if s < 0 {
+			return "", false
+		}
+		spans[n] = [2]int{s, e}
+		first, last = min(first, s), max(last, e)
+	}
+	sep := ""
+	if len(old) > 1 {
+		a, b := spans[old[0]], spans[old[1]]
+		if a[1] <= b[0] {
+			sep = src[a[1]:b[0]]
+		}
+	}
+	template := src[spans[old[0]][0]:spans[old[0]][1]]
+	var b strings.Builder
+	add := func(n, label string) bool {
+		if b.Len() > 0 {
+			b.WriteString(sep)
+		}
+		if sp, kept := spans[n]; kept {
+			b.WriteString(src[sp[0]:sp[1]])
+			return true
+		}
+		el, ok := numberElementFor(template, old[0], n, label)
+		b.WriteString(el)
+		return ok
+	}
+	for _, n := range to.TollNumbers {
+		if !add(n, to.TollLabel(n)) {
+			return "", false
+		}
+	}
+	for _, n := range to.TollFreeNumbers {
+		if !add(n, to.TollFreeLabel(n)) {
+			return "", false
+		}
+	}
+	return src[:first] + b.String() + src[last:], true
+}
+
+// numberElement returns the innermost <div>, <p> or <tr> around offset k.
+func numberElement(lower string, k int) (int, int) {
+	best := [2]int{-1, -1}
+	for _, name := range []string{"div", "p", "tr"} {
+		if s, e := enclosing(lower, k, name); s >= 0 && s > best[0] {
+			best = [2]int{s, e}
+		}
+	}
+	return best[0], best[1]
+}
+
+// numberElementFor makes the element of number n from that of number old.
+func numberElementFor(template, old, n, label string) (string, bool) {
+	el := strings.ReplaceAll(template, html.EscapeString(old), html.EscapeString(n))
+	el = strings.ReplaceAll(el, "+"+digitsOnly(old), "+"+digitsOnly(n))
+	end := strings.LastIndex(strings.ToLower(el), "</a>")
+	if end < 0 {
+		return "", false
+	}
+	for i := end + len("</a>"); i < len(el); {
+		gt := strings.IndexByte(el[i:], '>')
+		if el[i] != '<' || gt < 0 { // a text node from i
+			j := strings.IndexByte(el[i:], '<')
+			if j < 0 {
+				j = len(el) - i
+			}
+			text := el[i : i+j]
+			if visible := strings.Trim(strings.ReplaceAll(text, "&nbsp;", ""), " \t\r\n\u00a0"); visible != "" {
+				lead := text[:strings.Index(text, visible)]
+				tail := text[strings.Index(text, visible)+len(visible):]
+				return el[:i] + lead + html.EscapeString(label) + tail + el[i+j:], true
+			}
+			i += j
+			continue
+		}
+		i += gt + 1
+	}
+	return "", false
+}
+
+// addMeetingID adds the Meeting ID and passcode after the line (text) or
+// the element (HTML) that holds the join link, spaced as the lines around
+// it are.
+func addMeetingID(src string, to block.Spec, isHTML bool) (string, bool) {
+	k := strings.Index(src, to.JoinURL)
+	if isHTML {
+		k = strings.Index(src, html.EscapeString(to.JoinURL))
+	}
+	if k < 0 {
+		return "", false
+	}
+	if isHTML {
+		_, end := numberElement(strings.ToLower(src), k)
+		if end < 0 {
+			return "", false
+		}
+		return src[:end] + block.MeetingIDHTML(to) + src[end:], true
+	}
+	end := strings.IndexByte(src[k:], '\n')
+	if end < 0 {
+		return "", false
+	}
+	end += k + 1
+	blank := ""
+	if next := strings.IndexByte(src[end:], '\n'); next >= 0 && strings.TrimSpace(src[end:end+next]) == "" {
+		blank = src[end : end+next+1] // a double-spaced block
+	}
+	at := end + len(blank)
+	var b strings.Builder
+	for _, l := range block.MeetingIDText(to) {
+		b.WriteString(l)
+		b.WriteString(blank)
+	}
+	return src[:at] + b.String() + src[at:], true
+}

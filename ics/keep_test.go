@@ -1,0 +1,254 @@
+package ics
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/internal/corpus"
+)
+
+// keepCase is a change and how to blank, in an old and a new block, the
+// values it may change; after blanking the two blocks must be equal.
+type keepCase struct {
+	name      string
+	ch        Change
+	teamsOnly bool // a Teams link in a Skype block is another service's
+	blank     func(b string, f block.Block, isHTML bool) string
+}
+
+func blankDigits(id string) func(string, block.Block, bool) string {
+	return func(b string, f block.Block, _ bool) string { return replaceDigits(b, f.ConferenceID, "0") }
+}
+
+var keepCases = []keepCase{
+	{"conference ID", Change{ConferenceID: "111 222 333"}, false, func(b string, f block.Block, isHTML bool) string {
+		b = blankLinks(b, isHTML, func(l string) bool { return strings.Contains(l, "dialin") })
+		return replaceDigits(b, f.ConferenceID, "0")
+	}},
+	{"dial-in link", Change{DialInURL: "https://dialin.example.com/new"}, false, func(b string, f block.Block, isHTML bool) string {
+		return blankLinks(b, isHTML, func(l string) bool { return sameLink(l, f.DialInURL) || l == "https://dialin.example.com/new" })
+	}},
+	{"join link", Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/NEW-{meeting}"}, true, func(b string, f block.Block, isHTML bool) string {
+		unesc := func(s string) string { return s }
+		if isHTML {
+			unesc = htmlUnescape
+		}
+		b = dropMeetingOptions(b, unesc, isHTML)
+		if f.MeetingNumber != "" { // the new link comes without them
+			drop := dropLineWith
+			if isHTML {
+				drop = dropElementWith
+			}
+			b = drop(b, replaceDigits(b, digitsOnly(f.MeetingNumber), "\x00"))
+			b = drop(b, replaceWord(b, f.Passcode, "\x00"))
+		}
+		return blankLinks(b, isHTML, func(l string) bool { return block.IsJoinLink(l) || sameMeeting(l, f.JoinURL) })
+	}},
+}
+
+func blankLinks(b string, isHTML bool, match func(string) bool) string {
+	unesc := func(s string) string { return s }
+	if isHTML {
+		unesc = htmlUnescape
+	}
+	return replaceLinks(b, unesc, match, "LINK")
+}
+
+// keepFiles are the real calendars of the shared corpus and the demo's.
+func keepFiles(t *testing.T) []string {
+	files := corpus.RealFiles(t)
+	demo, _ := filepath.Glob(filepath.Join("..", "fixtures", "demo", "calendars", "*.ics"))
+	if len(demo) == 0 {
+		t.Fatal("no demo calendars in ../fixtures/demo/calendars")
+	}
+	return append(files, demo...)
+}
+
+// TestNewBlockKeepsWhatTheChangeDoesNotChange: for every meeting of every
+// corpus and demo calendar, the old and the new block differ only in the
+// values the change changes, in the text and in the HTML body: labels,
+// language, order, "Reset PIN", "Learn more" and help links stay.
+func TestNewBlockKeepsWhatTheChangeDoesNotChange(t *testing.T) {
+	checked := 0
+	for _, path := range keepFiles(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, kc := range keepCases {
+			checked += checkKeeps(t, filepath.Base(path), data, kc)
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d blocks checked", checked)
+	}
+}
+
+func checkKeeps(t *testing.T, name string, data []byte, kc keepCase) int {
+	before, err := Parse(name, data)
+	if err != nil {
+		return 0
+	}
+	cal, _ := Parse(name, data)
+	checked := 0
+	for i, m := range cal.Meetings() {
+		org := ""
+		if p, ok := m.First().Prop("ORGANIZER"); ok {
+			org = address(p.Value)
+		}
+		res := cal.Migrate(m, Rules{Organizer: []string{org}, Now: goldenNow, Stamp: goldenStamp}, kc.ch)
+		if !res.Rewritten() || kc.teamsOnly && res.Provider != block.ProviderTeams {
+			continue
+		}
+		old := before.Meetings()[i]
+		for k, comp := range res.Changed {
+			oc := old.Components()[indexOf(m.Components(), comp)]
+			_ = k
+			checked += compareBlocks(t, name+" "+kc.name+" UID "+m.UID, oc, cal, comp, kc)
+		}
+	}
+	return checked
+}
+
+func indexOf(list []*Component, c *Component) int {
+	for i, x := range list {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// compareBlocks checks one component's two bodies; it returns how many
+// blocks it compared.
+func compareBlocks(t *testing.T, where string, oldComp *Component, cal *Calendar, comp *Component, kc keepCase) int {
+	out, err := Parse("out.ics", cal.Bytes())
+	if err != nil {
+		t.Fatalf("%s: output does not parse: %v", where, err)
+	}
+	newComp := findSame(out, comp, cal)
+	n := 0
+	if p, ok := oldComp.Prop("DESCRIPTION"); ok {
+		q, _ := newComp.Prop("DESCRIPTION")
+		ob, ok1 := block.FindText(p.Text())
+		nb, ok2 := block.FindText(q.Text())
+		if ok1 && ok2 {
+			n++
+			o, nw := kc.blank(p.Text()[ob.Start:ob.End], ob, false), kc.blank(q.Text()[nb.Start:nb.End], nb, false)
+			if o != nw {
+				t.Errorf("%s: text block changed beyond the change's values:\nold %q\nnew %q", where, o, nw)
+			}
+		}
+	}
+	if p, ok := htmlBody(oldComp); ok {
+		q, _ := htmlBody(newComp)
+		ob, ok1 := block.FindHTML(p.Text())
+		nb, ok2 := block.FindHTML(q.Text())
+		if ok1 && ok2 {
+			n++
+			o, nw := kc.blank(p.Text()[ob.Start:ob.End], ob, true), kc.blank(q.Text()[nb.Start:nb.End], nb, true)
+			if o != nw {
+				t.Errorf("%s: HTML block changed beyond the change's values:\nold %.600q\nnew %.600q", where, o, nw)
+			}
+		}
+	}
+	return n
+}
+
+// findSame returns the component of out that begins on the line comp
+// begins on in cal (a rewrite adds lines only inside components, so the
+// order of components is kept).
+func findSame(out *Calendar, comp *Component, cal *Calendar) *Component {
+	all, outAll := cal.Components(comp.Name), out.Components(comp.Name)
+	return outAll[indexOf(all, comp)]
+}
+
+// The demo's case: a conference ID change keeps the number's label, "Reset
+// PIN", "Meeting options" and the block's first lines; only the conference
+// ID and the dial-in link that names it change.
+func TestConferenceIDChangeKeepsLabels(t *testing.T) {
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, Change{ConferenceID: "111 222 333"})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, err := Parse("out.ics", cal.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.NewReplacer("580849884", "111222333", "580 849 884", "111 222 333").Replace(teamsBody(oldJoin))
+	if got := p.Text(); got != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", got, want)
+	}
+}
+
+// A number the change keeps keeps its line and label; a new one gets the
+// label the change gives, or "(Toll)"; a dropped one loses its line.
+func TestNumbersKeepTheirLabels(t *testing.T) {
+	cases := []struct {
+		name    string
+		numbers []string
+		lines   []string // number lines the new block holds, in order
+	}{
+		{"added", []string{"+46 8 505 248 89", "+1 323-555-0100 United States, Seattle", "+44 20 3000 0000"}, []string{
+			"+46 8 505 248 89,,580849884#   Sweden, Stockholm",
+			"+1 323-555-0100,,580849884#   United States, Seattle",
+			"+44 20 3000 0000,,580849884#   (Toll)",
+		}},
+		{"replaced", []string{"+1 323-555-0100"}, []string{"+1 323-555-0100,,580849884#   (Toll)"}},
+	}
+	for _, tc := range cases {
+		cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, Change{TollNumbers: tc.numbers})
+		if !res.Rewritten() {
+			t.Fatalf("%s: %+v", tc.name, res)
+		}
+		out, _ := Parse("out.ics", cal.Bytes())
+		p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+		got := p.Text()
+		want := strings.Replace(teamsBody(oldJoin), "+46 8 505 248 89,,580849884#   Sweden, Stockholm", strings.Join(tc.lines, "\n\n"), 1)
+		if got != want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, want)
+		}
+		if again := out.Migrate(out.Meetings()[0], testRules, Change{TollNumbers: tc.numbers}); again.Skipped != AlreadyCurrent {
+			t.Errorf("%s: rerun: Skipped=%q Err=%v", tc.name, again.Skipped, again.Err)
+		}
+	}
+}
+
+// In HTML too, a kept number keeps its element and label, a new one gets
+// an element like it with the change's label or "(Toll)".
+func TestNumbersKeepTheirLabelsInHTML(t *testing.T) {
+	ch := Change{TollNumbers: []string{"+46 8 505 248 89", "+1 323-555-0100 United States, Seattle", "+44 20 3000 0000"}}
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: altDesc("<p>Hello</p>" + teams2023HTML(oldJoin) + "<p>Bye</p>")})), testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	p, _ := htmlBody(out.Meetings()[0].First())
+	old := `<div><a href="tel:+46850524889,,580849884#">+46 8 505 248 89,,580849884#</a><span> Sweden, Stockholm</span></div>`
+	want := strings.Replace("<p>Hello</p>"+teams2023HTML(oldJoin)+"<p>Bye</p>", old, old+
+		`<div><a href="tel:+13235550100,,580849884#">+1 323-555-0100,,580849884#</a><span> United States, Seattle</span></div>`+
+		`<div><a href="tel:+442030000000,,580849884#">+44 20 3000 0000,,580849884#</a><span> (Toll)</span></div>`, 1)
+	if got := p.Text(); got != want {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", got, want)
+	}
+}
+
+// Keeping a block stays linear in the body: many elements around the
+// values cost milliseconds, not minutes (found by fuzzing).
+func TestKeepIsLinear(t *testing.T) {
+	pad := strings.Repeat("<div><p>x</p>", 4000) + strings.Repeat("</div>", 4000)
+	html := strings.Replace(teams2023HTML(oldJoin), `<div><span>Meeting ID: </span>`, pad+`<div><span>Meeting ID: </span>`, 1)
+	began := time.Now()
+	_, res := migrateOne(t, calendar(future(event{body: "Hi", extra: altDesc(html)})), testRules, newTeams)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("took %s", took)
+	}
+}
