@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # make bench: numbers, not pass/fail. Give it its own servers' dirs and
 # ports (MMS_PG_DIR/PORT, MMS_RADICALE_DIR/PORT) when others run theirs. Set SIZES="2000 10000" to choose the
-# organiser counts of the whole-run benchmark (100 meetings each),
+# organiser counts of the whole-run benchmark (100 meetings each; default "200 2000 10000"),
 # QUEUE_USERS the batch of the jobs/s benchmark (default 400) and
 # KILL_TRIALS the kill-and-resume trials (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go build -o bin/mms ./cmd/mms
 go build -o bin/decodeall ./internal/benchtool/decodeall
+go build -o bin/roundtrip ./internal/benchtool/roundtrip
+go build -o bin/iofloor ./internal/benchtool/iofloor
 
 echo "== reading, deciding and rewriting one 10,000-meeting calendar, beside go-ical's Decode"
 go test -run '^$' -bench 'ReadDecideRewrite|GoICalDecode' -benchtime 5x ./ics/
@@ -39,20 +41,38 @@ settle() {
   if [ -w /proc/sys/vm/drop_caches ]; then echo 3 > /proc/sys/vm/drop_caches; else echo "(page cache not dropped: not root)"; fi
   find "$1/calendars" -name '*.ics' -exec cat {} + > /dev/null
 }
-for users in ${SIZES:-2000 10000}; do
+prev=""
+for users in ${SIZES:-200 2000 10000}; do
   echo
-  echo "== whole run: $users organisers x 100 meetings (report included)"
+  echo "== whole run: $users organisers x 100 meetings (report included), beside go-ical and the I/O floor"
   go run ./fixtures/gen/cmd/mmsgen -users "$users" -meetings 100 -out "$work/b$users" -seed 1
   settle "$work/b$users"
   dstart=$(date +%s.%N)
   bin/decodeall "$work/b$users/calendars"
   dend=$(date +%s.%N)
   settle "$work/b$users"
+  rstart=$(date +%s.%N)
+  bin/roundtrip "$work/b$users/calendars" "$work/rt$users"
+  rend=$(date +%s.%N)
+  rm -rf "$work/rt$users"
+  settle "$work/b$users"
   start=$(date +%s.%N)
   rss "$work/err$users" bin/mms run --users "$work/b$users/users.csv" --changes "$work/b$users/changes.csv" --out "$work/out$users" \
     --report "$work/r$users.xlsx" --now 2026-01-15T09:00:00Z --db "$work/mms$users.db"
   end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" -v ds="$dstart" -v de="$dend" 'BEGIN {printf "mms run: %.2f s = %.2fx the go-ical decode\n", e - s, (e - s) / (de - ds)}'
+  msgs=$(find "$work/out$users/outbox" -name '*.eml' | wc -l)
+  avg=$(( $(du -sb "$work/out$users/outbox" | cut -f1) / (msgs > 0 ? msgs : 1) ))
+  rm -rf "$work/out$users" "$work/mms$users.db"* "$work/r$users.xlsx"
+  settle "$work/b$users"
+  bin/iofloor "$work/b$users/calendars" "$work/floor$users" "$msgs" "$avg"
+  rm -rf "$work/floor$users"
+  awk -v s="$start" -v e="$end" -v ds="$dstart" -v de="$dend" -v rs="$rstart" -v re="$rend" -v n="$users" -v p="$prev" 'BEGIN {
+    t = e - s
+    printf "mms run: %.2f s = %.2fx the go-ical round trip on all cores (target 1.5x), %.2fx the single-threaded decode\n", t, t / (re - rs), t / (de - ds)
+    if (p != "") { split(p, q, ":"); printf "growth: %d -> %d organisers cost %.2fx (linear: %.2fx; target at most 5.2x for 2,000 -> 10,000)\n", q[1], n, t / q[2], n / q[1] }
+  }'
+  prev="$users:$(awk -v s="$start" -v e="$end" 'BEGIN {print e - s}')"
+  rm -rf "$work/b$users"
 done
 
 echo
