@@ -13,6 +13,7 @@ import (
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
+	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/block"
 )
 
@@ -23,7 +24,7 @@ type StartOptions struct {
 	// Source: which meetings, by the kind of block they hold (sfb, teams,
 	// all). Target: "current" keeps each meeting's kind, "teams" writes a
 	// Teams block; "" keeps what the user's migration says.
-	Source migrate.Source
+	Source ics.SourceType
 	Target string
 
 	// Users and Changes, when given, are read for the user's rows, and the

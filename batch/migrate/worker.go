@@ -25,15 +25,15 @@ const (
 // Assignment is everything one user's migration needs; it is the payload of
 // the user's job, so a restarted or re-queued job needs nothing else.
 type Assignment struct {
-	User          string     `json:"user"`
-	Aliases       []string   `json:"aliases,omitempty"`
-	Mailbox       string     `json:"mailbox"`
-	Calendar      string     `json:"calendar"` // absolute path or URL
-	Change        ics.Change `json:"change"`
-	MigrationType string     `json:"migration_type"`
-	Kinds         []string   `json:"kinds"`
-	Source        Source     `json:"source,omitempty"` // which blocks to migrate; "" all
-	Output        string     `json:"output,omitempty"` // the rewritten file's name under DIR/calendars; "" the input's name
+	User          string         `json:"user"`
+	Aliases       []string       `json:"aliases,omitempty"`
+	Mailbox       string         `json:"mailbox"`
+	Calendar      string         `json:"calendar"` // absolute path or URL
+	Change        ics.Change     `json:"change"`
+	MigrationType string         `json:"migration_type"`
+	Kinds         []string       `json:"kinds"`
+	Source        ics.SourceType `json:"source,omitempty"` // which blocks to migrate; "" all
+	Output        string         `json:"output,omitempty"` // the rewritten file's name under DIR/calendars; "" the input's name
 }
 
 // UserOutcome is what one user's migration did.
@@ -213,13 +213,9 @@ func (p *userPlan) noteRereads(reads int) {
 
 // decide rewrites every meeting of the calendar the rules allow, in memory.
 func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.Meeting) userPlan {
-	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp}
+	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp, Source: a.Source}
 	var plan userPlan
 	for _, m := range cal.Meetings() {
-		if reason := a.Source.excludes(m); reason != "" {
-			plan.out.Meetings = append(plan.out.Meetings, w.outcome(a.User, ics.Result{UID: m.UID, Skipped: ics.Reason(reason)}))
-			continue
-		}
 		res := cal.Migrate(m, rules, a.Change)
 		plan.out.Meetings = append(plan.out.Meetings, w.plan(&plan, a.User, cal, m, res, prior))
 	}

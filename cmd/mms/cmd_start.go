@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mms-project/mms/batch"
-	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/ics"
 )
 
 func startCommand(out io.Writer, calls batchCalls) *cli.Command {
@@ -44,7 +44,7 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 			if cmd.String("user") == "" && cmd.String("users") != "" {
 				return startBatch(ctx, cmd, out, calls)
 			}
-			src, err := migrate.ParseSource(cmd.String("source-meeting-type"))
+			src, err := ics.ParseSourceType(cmd.String("source-meeting-type"))
 			if err != nil {
 				return err
 			}
