@@ -34,12 +34,19 @@ type Assignment struct {
 	Kinds         []string       `json:"kinds"`
 	Source        ics.SourceType `json:"source,omitempty"` // which blocks to migrate; "" all
 	Output        string         `json:"output,omitempty"` // the rewritten file's name under DIR/calendars; "" the input's name
+	// MeetingRows says, by UID, what to report when the calendar has no
+	// meeting of a UID that Change.Meetings names: the meetings file's row,
+	// as input.Meeting.NotInCalendar words it.
+	MeetingRows map[string]string `json:"meeting_rows,omitempty"`
 }
 
 // UserOutcome is what one user's migration did.
 type UserOutcome struct {
 	Meetings []report.Meeting // one row per meeting, UserID set
 	Invites  int              // updates sent (or, in a dry run, that would be sent)
+	// Rejected are the meetings file's rows for meetings the calendar does
+	// not hold: reported, costing the user nothing.
+	Rejected []string
 }
 
 // Worker migrates one user at a time; it is safe for concurrent use.
@@ -91,7 +98,35 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	if err := w.sendAll(ctx, a.User, plan.sends, &plan.out); err != nil {
 		return UserOutcome{}, err
 	}
+	plan.out.Rejected = unknownMeetings(a, docs, plan.out.Meetings)
 	return plan.out, nil
+}
+
+// unknownMeetings reports the meetings file's rows whose UID none of the
+// user's documents holds (nothing when a document could not be read: its
+// meetings are unknown).
+func unknownMeetings(a Assignment, docs []*Doc, rows []report.Meeting) []string {
+	if len(a.Change.Meetings) == 0 {
+		return nil
+	}
+	for _, d := range docs {
+		if d.Err != nil {
+			return nil
+		}
+	}
+	var ms []*ics.Meeting
+	for _, r := range rows {
+		ms = append(ms, &ics.Meeting{UID: r.UID})
+	}
+	var out []string
+	for _, uid := range a.Change.UnknownMeetings(ms) {
+		row := a.MeetingRows[uid]
+		if row == "" {
+			row = fmt.Sprintf("meetings file: %q is not a meeting in %s's calendar", uid, a.User)
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 // migrateDoc decides one document's meetings, records their intents and
@@ -373,6 +408,8 @@ func (w *Worker) outcome(user string, res ics.Result) report.Meeting {
 		Provider: string(res.Provider), OldJoinURL: res.OldJoinURL, NewJoinURL: res.NewJoinURL,
 	}
 	switch {
+	case errors.Is(res.Err, ics.ErrNoJoinLink):
+		o.Outcome, o.Reason, o.Detail = Failed, ics.ErrNoJoinLink.Error(), res.Err.Error()
 	case res.Err != nil:
 		o.Outcome, o.Reason = Failed, res.Err.Error()
 	case res.Skipped != "":
