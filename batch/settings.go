@@ -26,12 +26,15 @@ type Settings struct {
 	Now      time.Time `json:"now,omitzero"` // as given; zero: the run's time
 	DryRun   bool      `json:"dry_run,omitempty"`
 	Send     string    `json:"send,omitempty"`
+	// Again (--again) sends every update anew, even those an earlier batch
+	// sent (see migrate.AlreadySent).
+	Again bool `json:"again,omitempty"`
 	// RollbackOf is the batch a rollback batch undoes.
 	RollbackOf string `json:"rollback_of,omitempty"`
 }
 
 func (o RunOptions) settings() Settings {
-	return Settings{Users: abs(o.Users), Changes: abs(o.Changes), Meetings: abs(o.Meetings), Out: abs(o.Out), Report: abs(o.Report), Now: o.Now, DryRun: o.DryRun, Send: o.Send}
+	return Settings{Users: abs(o.Users), Changes: abs(o.Changes), Meetings: abs(o.Meetings), Out: abs(o.Out), Report: abs(o.Report), Now: o.Now, DryRun: o.DryRun, Send: o.Send, Again: o.Again}
 }
 
 func abs(p string) string {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/report"
@@ -51,9 +52,13 @@ type UserOutcome struct {
 
 // Worker migrates one user at a time; it is safe for concurrent use.
 type Worker struct {
-	Now       time.Time // meetings before it are past
-	Stamp     time.Time // DTSTAMP, LAST-MODIFIED and message dates
-	DryRun    bool
+	Now    time.Time // meetings before it are past
+	Stamp  time.Time // DTSTAMP, LAST-MODIFIED and message dates
+	DryRun bool
+	// SendAgain sends every update, even one an earlier batch in the
+	// state store already sent (--again); otherwise such a meeting is
+	// skipped as already-sent.
+	SendAgain bool
 	Calendars Calendars
 	Mailer    Mailer
 
@@ -95,7 +100,7 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 			return UserOutcome{}, err
 		}
 	}
-	if err := w.sendAll(ctx, a.User, plan.sends, &plan.out); err != nil {
+	if err := w.sendAll(ctx, a, plan.sends, &plan.out); err != nil {
 		return UserOutcome{}, err
 	}
 	plan.out.Rejected = unknownMeetings(a, docs, plan.out.Meetings)
@@ -303,19 +308,31 @@ const SendsInFlight = 4
 // read the calendar); up to SendsInFlight are delivered at once. A
 // Permanent error fails the meeting; any other fails the attempt, to be
 // retried, and no further update is begun.
-func (w *Worker) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
-	return sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal}.sendAll(ctx, user, sends, out)
+func (w *Worker) sendAll(ctx context.Context, a Assignment, sends []pendingSend, out *UserOutcome) error {
+	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases, skipSent: !w.SendAgain}
+	return s.sendAll(ctx, a.User, sends, out)
 }
+
+// AlreadySent is the skip reason of a rewritten meeting whose update (the
+// same UID, new block and SEQUENCE) an earlier batch in the state store
+// sent: it is not sent again.
+const AlreadySent = "already-sent"
 
 // sender sends the updates of one batch: the Worker's, or a rollback's.
 type sender struct {
-	stamp   time.Time // the messages' date
-	mailer  Mailer
-	journal *Journal
+	stamp    time.Time // the messages' date
+	mailer   Mailer
+	journal  *Journal
+	aliases  []string // the organiser's other addresses: no update to them
+	skipSent bool     // skip the updates an earlier batch sent (see AlreadySent)
 }
 
 func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
 	d := &delivery{w: w, user: user, out: out}
+	before, err := w.sentBefore(ctx, user, sends)
+	if err != nil {
+		return err
+	}
 	var g errgroup.Group
 	g.SetLimit(SendsInFlight)
 	for _, ps := range sends {
@@ -323,21 +340,63 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 			break
 		}
 		uid := ps.res.UID
-		msg := w.message(user, ps.cal, ps.res, ps.comps)
+		msg, malformed := w.message(user, ps.cal, ps.res, ps.comps)
+		d.detail(uid, malformed)
+		sent := store.Sent{UID: uid, Sequence: msg.Sequence, Hash: msg.hash}
+		prior, known := before[uid]
 		switch {
 		case len(msg.To) == 0: // nobody to tell
 			d.fail(w.journal.completed(ctx, user, uid, ps.done))
 		case ps.done:
 			d.invited()
+			d.sent(sent)
 		case ps.server:
 			d.invited()
+			d.sent(sent)
 			d.fail(w.journal.completed(ctx, user, uid, false))
+		case known && prior.Hash == sent.Hash && prior.Sequence == sent.Sequence:
+			d.alreadySent(prior)
 		default:
-			g.Go(func() error { d.fail(d.deliver(ctx, uid, msg)); return nil })
+			g.Go(func() error {
+				ok, err := d.deliver(ctx, uid, msg)
+				if ok {
+					d.sent(sent)
+				}
+				d.fail(err)
+				return nil
+			})
 		}
 	}
 	g.Wait()
+	if err := w.recordSent(ctx, user, d.done); err != nil {
+		d.fail(err)
+	}
 	return d.err
+}
+
+// sentBefore returns, by UID, the last update earlier batches sent for the
+// user's meetings, when any of sends may be one of them.
+func (w sender) sentBefore(ctx context.Context, user string, sends []pendingSend) (map[string]store.Sent, error) {
+	if !w.skipSent || w.journal == nil {
+		return nil, nil
+	}
+	fresh := false
+	for _, ps := range sends {
+		fresh = fresh || !ps.done && !ps.server
+	}
+	if !fresh {
+		return nil, nil
+	}
+	return w.journal.Store.LastSent(ctx, user, w.journal.BatchID)
+}
+
+// recordSent keeps what the batch sent, for later batches (see
+// AlreadySent); --send none sends nothing and records nothing.
+func (w sender) recordSent(ctx context.Context, user string, sent []store.Sent) error {
+	if _, none := w.mailer.(*Recorder); none || w.journal == nil || len(sent) == 0 {
+		return nil
+	}
+	return w.journal.Store.RecordSent(ctx, w.journal.BatchID, user, sent)
 }
 
 // delivery is one user's updates in flight; its lock guards the outcome.
@@ -346,33 +405,76 @@ type delivery struct {
 	user string
 	mu   sync.Mutex
 	out  *UserOutcome
-	err  error // the first that fails the attempt
+	err  error        // the first that fails the attempt
+	done []store.Sent // the updates delivered (or delivered by an earlier attempt)
 }
 
-func (d *delivery) deliver(ctx context.Context, uid string, msg Message) error {
+// sent notes an update delivered.
+func (d *delivery) sent(s store.Sent) {
+	d.mu.Lock()
+	d.done = append(d.done, s)
+	d.mu.Unlock()
+}
+
+// alreadySent skips a meeting whose update an earlier batch sent.
+func (d *delivery) alreadySent(prior store.Sent) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.out.Meetings {
+		m := &d.out.Meetings[i]
+		if m.UID == prior.UID && m.Outcome != Failed {
+			m.Outcome, m.Reason = Skipped, AlreadySent
+			m.Detail = fmt.Sprintf("the same update (SEQUENCE %d) was sent by batch %s at %s", prior.Sequence, prior.BatchID, prior.SentAt.UTC().Format(time.RFC3339))
+		}
+	}
+}
+
+// detail adds remarks to a meeting's Detail.
+func (d *delivery) detail(uid string, remarks []string) {
+	if len(remarks) == 0 {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.out.Meetings {
+		m := &d.out.Meetings[i]
+		if m.UID != uid {
+			continue
+		}
+		all := remarks
+		if m.Detail != "" {
+			all = append([]string{m.Detail}, remarks...)
+		}
+		m.Detail = strings.Join(all, "; ")
+	}
+}
+
+// deliver sends one update and says whether it went out: a Permanent
+// error fails only the meeting; any other fails the attempt.
+func (d *delivery) deliver(ctx context.Context, uid string, msg Message) (bool, error) {
 	got, err := d.w.mailer.Send(ctx, msg)
 	if err != nil {
 		if store.IsPermanent(err) {
 			d.mu.Lock()
 			markFailed(d.out, uid, fmt.Errorf("sending the update: %w", err))
 			d.mu.Unlock()
-			return nil
+			return false, nil
 		}
-		return fmt.Errorf("%s: UID %s: sending the update: %w", d.user, uid, err)
+		return false, fmt.Errorf("%s: UID %s: sending the update: %w", d.user, uid, err)
 	}
 	if len(got.Refused) > 0 {
 		d.mu.Lock()
 		reason := note(d.out, uid, "update not delivered to "+strings.Join(got.Refused, "; "))
 		d.mu.Unlock()
 		if err := d.w.journal.note(ctx, d.user, uid, reason); err != nil {
-			return err
+			return true, err
 		}
 	}
 	d.invited()
 	if m, ok := d.w.mailer.(idempotent); ok && m.Idempotent() {
-		return nil // sent again after a crash, it lands on itself: no need to record each one
+		return true, nil // sent again after a crash, it lands on itself: no need to record each one
 	}
-	return d.w.journal.completed(ctx, d.user, uid, false)
+	return true, d.w.journal.completed(ctx, d.user, uid, false)
 }
 
 func (d *delivery) invited() {
@@ -428,28 +530,45 @@ func (w *Worker) rewritten() string {
 	return Updated
 }
 
-func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component) Message {
+// message builds a meeting's update: its text and HTML parts are the
+// meeting's new DESCRIPTION and X-ALT-DESC, its recipients the attendees
+// but the organiser (under any of its addresses), each once, domains in
+// IDNA. It also returns why each attendee that cannot be mailed was left
+// out, for the meeting's Detail.
+func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component) (Message, []string) {
+	req := cal.Request(comps)
+	up := readUpdate(req)
+	organizer := res.Organizer
+	if organizer == "" {
+		organizer = user
+	}
+	rs := smtp.SplitRecipients(organizer, append([]string{user}, w.aliases...), res.Attendees)
+	var malformed []string
+	for _, bad := range rs.Malformed {
+		malformed = append(malformed, "no update to attendee "+bad.Err.Error())
+	}
+	text := up.text
+	if strings.TrimSpace(text) == "" {
+		text = updateText(res.Summary, res.NewJoinURL)
+	}
+	batch := ""
+	if w.journal != nil {
+		batch = w.journal.BatchID
+	}
 	return Message{
 		User:     user,
+		BatchID:  batch,
 		UID:      res.UID,
+		Sequence: up.sequence,
 		From:     res.Organizer,
-		To:       mailable(res.Attendees),
+		To:       rs.To,
 		Subject:  "Updated: " + res.Summary,
-		Text:     updateText(res.Summary, res.NewJoinURL),
-		Calendar: cal.Request(comps),
+		Text:     text,
+		HTML:     up.html,
+		Calendar: req,
 		Date:     w.stamp,
-	}
-}
-
-// mailable keeps the attendee addresses that mail can reach.
-func mailable(addrs []string) []string {
-	var out []string
-	for _, a := range addrs {
-		if strings.Contains(a, "@") && !strings.ContainsAny(a, " :<>") {
-			out = append(out, a)
-		}
-	}
-	return out
+		hash:     up.hash,
+	}, malformed
 }
 
 // note adds a remark to the Reason of a meeting that did not fail and
