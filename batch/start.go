@@ -248,7 +248,7 @@ func (o StartOptions) settings(from store.Batch) (Settings, error) {
 			return set, err
 		}
 	}
-	set.Users, set.Changes, set.Meetings, set.RollbackOf = abs(o.Users), abs(o.Changes), abs(o.Meetings), ""
+	set.Users, set.Changes, set.Meetings, set.RollbackOf, set.Again = abs(o.Users), abs(o.Changes), abs(o.Meetings), "", false
 	set.Now, set.DryRun = o.Now, o.DryRun
 	if o.Out != "" {
 		set.Out = abs(o.Out)
