@@ -23,7 +23,6 @@ import (
 // Message is one iMIP update (RFC 6047) for the attendees of one meeting.
 type Message struct {
 	User     string // whose batch it belongs to
-	BatchID  string // the batch sending it; "" outside a batch
 	UID      string
 	Sequence int    // the update's SEQUENCE
 	From     string // the organiser
@@ -37,11 +36,12 @@ type Message struct {
 	hash string // names the update (see requestUpdate.hash)
 }
 
-// ID is the message's stable identity: the same batch, meeting and
-// SEQUENCE (and run time) give the same id, so a resumed run overwrites or
-// resends the same message rather than a new one.
+// ID is the message's stable identity: the same meeting, SEQUENCE and
+// batch time (the batch's stamp, the same on every attempt) give the same
+// id, so a resumed run overwrites or resends the same message rather than
+// a new one, and the same inputs and --now give the same outbox.
 func (m Message) ID() string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%s", m.BatchID, m.User, m.UID, m.Sequence, m.Date.UTC().Format(time.RFC3339Nano)))
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%s", m.User, m.UID, m.Sequence, m.Date.UTC().Format(time.RFC3339Nano)))
 	return hex.EncodeToString(sum[:12])
 }
 

@@ -551,13 +551,8 @@ func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []
 	if strings.TrimSpace(text) == "" {
 		text = updateText(res.Summary, res.NewJoinURL)
 	}
-	batch := ""
-	if w.journal != nil {
-		batch = w.journal.BatchID
-	}
 	return Message{
 		User:     user,
-		BatchID:  batch,
 		UID:      res.UID,
 		Sequence: up.sequence,
 		From:     res.Organizer,
