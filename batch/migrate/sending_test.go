@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/block"
 )
@@ -243,5 +244,57 @@ func TestUpdateRecipients(t *testing.T) {
 	}
 	if !found {
 		t.Error("no row for the Skype meeting")
+	}
+}
+
+// TestAlreadySentDetail: a second batch in the same store skips the
+// updates the first sent, naming it in Detail; with SendAgain it sends
+// them.
+func TestAlreadySentDetail(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cal := attendeeCalendar(t)
+	run := func(again bool) (string, UserOutcome, *captured) {
+		t.Helper()
+		now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+		b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := &captured{}
+		w := sendingWorker(t, got)
+		w.Journal, w.SendAgain = &Journal{Store: st, BatchID: b.ID}, again
+		out, err := w.Migrate(ctx, sendingAssignment(cal))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.ID, out, got
+	}
+	first, _, sent := run(false)
+	if len(sent.msgs) == 0 {
+		t.Fatal("the first batch sent nothing")
+	}
+	_, out, resent := run(false)
+	if len(resent.msgs) != 0 || out.Invites != 0 {
+		t.Errorf("the second batch sent %d updates again", len(resent.msgs))
+	}
+	skipped := 0
+	for _, m := range out.Meetings {
+		if m.Reason == AlreadySent {
+			skipped++
+			if m.Outcome != Skipped || !strings.Contains(m.Detail, "sent by batch "+first) {
+				t.Errorf("%s: %s, Detail %q; want skipped naming batch %s", m.UID, m.Outcome, m.Detail, first)
+			}
+		}
+	}
+	if skipped != len(sent.msgs) {
+		t.Errorf("%d meetings already-sent, want %d", skipped, len(sent.msgs))
+	}
+	if _, _, anew := run(true); len(anew.msgs) != len(sent.msgs) {
+		t.Errorf("SendAgain sent %d updates, want %d", len(anew.msgs), len(sent.msgs))
 	}
 }
