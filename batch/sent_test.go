@@ -129,8 +129,9 @@ func fourUsers(t *testing.T, dir, conferenceID string) (string, string) {
 // row; the row is fixed and the batch run again (a new batch, over the
 // same exports): the relay or outbox gets exactly the updates never sent,
 // the other users' meetings are skipped as already-sent, and every
-// calendar is written whole. --again then sends everything anew. On SQLite
-// and PostgreSQL, through the outbox and SMTP.
+// calendar is written whole; a dry run says so beforehand. --again then
+// sends everything anew. On SQLite and PostgreSQL, through the outbox and
+// SMTP.
 func TestFixAndRerunSendsOnlyWhatWasNeverSent(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		for _, send := range []string{"outbox", "smtp"} {
@@ -189,6 +190,28 @@ func testFixAndRerun(t *testing.T, o RunOptions, send string) {
 	}
 
 	o.Users, o.Changes = fourUsers(t, dir, "500007919") // fixed
+	dry := o
+	dry.DryRun, dry.Out = true, ""
+	drySum, err := Run(ctx, dry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dryAlready := 0
+	for _, m := range batchMeetings(t, o.DB, drySum.BatchID) {
+		key := m.UserID + " " + m.UID
+		switch {
+		case sent1[key] == 1 && (m.Outcome != migrate.Skipped || m.Reason != migrate.AlreadySent):
+			t.Errorf("dry run: %s, sent by the first run, is %s %q; want already-sent", key, m.Outcome, m.Reason)
+		case sent1[key] == 1:
+			dryAlready++
+		case m.Outcome == migrate.WouldUpdate && !strings.HasPrefix(key, "user00001@"):
+			t.Errorf("dry run: %s would be updated", key)
+		}
+	}
+	if dryAlready != len(sent1) {
+		t.Errorf("dry run: %d already-sent, want %d", dryAlready, len(sent1))
+	}
+
 	second, sent2 := run("out2")
 	if second.BatchID == first.BatchID || second.Failed != 0 {
 		t.Fatalf("the fixed run: batch %s (first %s), %d failed", second.BatchID, first.BatchID, second.Failed)

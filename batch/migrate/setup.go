@@ -54,6 +54,9 @@ func (c Config) getenv() func(string) string {
 func New(c Config) (*Worker, error) {
 	w := &Worker{Now: c.Now, Stamp: c.Stamp, DryRun: c.DryRun, SendAgain: c.SendAgain}
 	cals := Router{Files: FileCalendars{Dir: filepath.Join(c.Out, "calendars")}, DAV: newDAV(c)}
+	if c.Store != nil && !c.SendAgain {
+		w.History = &Journal{Store: c.Store, BatchID: c.BatchID}
+	}
 	if c.DryRun {
 		rec := &Recorder{}
 		w.Calendars, w.Mailer = DryRun{Calendars: cals, Recorder: rec}, rec

@@ -67,6 +67,10 @@ type Worker struct {
 	// completion once the update is sent, so that a later attempt sends
 	// nothing twice. Nil records nothing (a dry run needs no journal).
 	Journal *Journal
+	// History is where the updates earlier batches sent are looked up
+	// (see AlreadySent): the Journal's store, or in a dry run, which keeps
+	// no journal, the batch's store all the same; nil looks up nothing.
+	History *Journal
 
 	close func() // frees what the worker holds (SMTP sessions); nil: nothing
 }
@@ -309,7 +313,13 @@ const SendsInFlight = 4
 // Permanent error fails the meeting; any other fails the attempt, to be
 // retried, and no further update is begun.
 func (w *Worker) sendAll(ctx context.Context, a Assignment, sends []pendingSend, out *UserOutcome) error {
-	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases, skipSent: !w.SendAgain}
+	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases}
+	if !w.SendAgain {
+		s.history = w.History
+		if s.history == nil {
+			s.history = w.Journal
+		}
+	}
 	return s.sendAll(ctx, a.User, sends, out)
 }
 
@@ -320,11 +330,11 @@ const AlreadySent = "already-sent"
 
 // sender sends the updates of one batch: the Worker's, or a rollback's.
 type sender struct {
-	stamp    time.Time // the messages' date
-	mailer   Mailer
-	journal  *Journal
-	aliases  []string // the organiser's other addresses: no update to them
-	skipSent bool     // skip the updates an earlier batch sent (see AlreadySent)
+	stamp   time.Time // the messages' date
+	mailer  Mailer
+	journal *Journal
+	aliases []string // the organiser's other addresses: no update to them
+	history *Journal // where to find the updates earlier batches sent, to skip them (see AlreadySent); nil sends them
 }
 
 func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
@@ -377,7 +387,7 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 // sentBefore returns, by UID, the last update earlier batches sent for the
 // user's meetings, when any of sends may be one of them.
 func (w sender) sentBefore(ctx context.Context, user string, sends []pendingSend) (map[string]store.Sent, error) {
-	if !w.skipSent || w.journal == nil {
+	if w.history == nil {
 		return nil, nil
 	}
 	fresh := false
@@ -387,7 +397,7 @@ func (w sender) sentBefore(ctx context.Context, user string, sends []pendingSend
 	if !fresh {
 		return nil, nil
 	}
-	return w.journal.Store.LastSent(ctx, user, w.journal.BatchID)
+	return w.history.Store.LastSent(ctx, user, w.history.BatchID)
 }
 
 // recordSent keeps what the batch sent, for later batches (see
