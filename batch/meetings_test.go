@@ -3,6 +3,8 @@ package batch
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -168,5 +170,44 @@ func TestMeetingsFileInFingerprint(t *testing.T) {
 	}
 	if next.BatchID == first.BatchID || next.Reopened {
 		t.Fatalf("a changed meetings file ran batch %s again", first.BatchID)
+	}
+}
+
+// TestStartWithMeetings: mms start --meetings carries the user's rows into
+// the queued assignment; a bad row of the user's refuses the start.
+func TestStartWithMeetings(t *testing.T) {
+	ctx := context.Background()
+	o, _ := meetingsRun(t, ".csv")
+	s, err := Start(ctx, StartOptions{User: "user00001@contoso.com", Users: o.Users, Changes: o.Changes, Meetings: o.Meetings,
+		Out: o.Out, Now: demoNow, DB: o.DB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := st.Users(ctx, store.Filter{BatchID: s.BatchID})
+	st.Close()
+	if err != nil || len(users) != 1 {
+		t.Fatalf("queued: %v %v", users, err)
+	}
+	var a migrate.Assignment
+	if err := json.Unmarshal(users[0].Payload, &a); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Change.Meetings[demoUID(1)]; got.MeetingID != "312 645 978 021" || got.Passcode != "Zq7Hp2" || !strings.Contains(got.JoinURL, "meeting_OWN0") {
+		t.Errorf("queued meeting values: %+v", a.Change.Meetings)
+	}
+	if _, ok := a.Change.Meetings[demoUID(2)]; ok {
+		t.Error("another user's row was queued with this user")
+	}
+	bad := writeTable(t, filepath.Join(t.TempDir(), "bad.csv"), [][]string{
+		{"user", "uid", "join_url"},
+		{"user00001@contoso.com", demoUID(1), "not a link"},
+	})
+	_, err = Start(ctx, StartOptions{User: "user00001@contoso.com", Users: o.Users, Changes: o.Changes, Meetings: bad, Out: o.Out, Now: demoNow, DB: o.DB})
+	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "join_url") {
+		t.Errorf("a bad row of the user's: %v; want an input error naming join_url", err)
 	}
 }
