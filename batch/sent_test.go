@@ -273,3 +273,46 @@ func testFixAndRerun(t *testing.T, o RunOptions, send string) {
 		t.Errorf("--again sent %d updates, want all %d: %v", len(sent3), len(all), got)
 	}
 }
+
+// TestSentAgainAfterRollback: a rollback's updates supersede the batch's,
+// so a later batch over the same exports sends its updates again rather
+// than skipping them as already-sent.
+func TestSentAgainAfterRollback(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	dir := filepath.Dir(o.Report)
+	o.Users, o.Changes = fourUsers(t, dir, "500007919")
+	o.Out = filepath.Join(dir, "out1")
+	first, err := Run(ctx, o)
+	if err != nil || first.Invites == 0 {
+		t.Fatalf("run: %+v %v", first, err)
+	}
+	if _, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: first.BatchID, User: "user00000@contoso.com"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(o.Changes, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("\n") // another changes file: a new batch
+	f.Close()
+	o.Out = filepath.Join(dir, "out2")
+	second, err := Run(ctx, o)
+	if err != nil || second.BatchID == first.BatchID {
+		t.Fatalf("second run: %+v %v", second, err)
+	}
+	sentAgain, already := 0, 0
+	for _, m := range batchMeetings(t, o.DB, second.BatchID) {
+		switch {
+		case m.UserID == "user00000@contoso.com" && m.Reason == migrate.AlreadySent:
+			t.Errorf("%s: already-sent, though the rollback put its old block back", m.UID)
+		case m.UserID == "user00000@contoso.com" && m.Outcome == migrate.Updated:
+			sentAgain++
+		case m.Reason == migrate.AlreadySent:
+			already++
+		}
+	}
+	if sentAgain == 0 || already == 0 {
+		t.Errorf("user00000 sent again: %d; others already-sent: %d", sentAgain, already)
+	}
+}
