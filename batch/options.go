@@ -19,14 +19,15 @@ import (
 
 // RunOptions is one `mms run`.
 type RunOptions struct {
-	Users   string    // users file (CSV or XLSX)
-	Changes string    // changes file (CSV or XLSX)
-	Out     string    // output directory
-	Report  string    // report file (.xlsx or .csv)
-	Now     time.Time // zero: the current time
-	DryRun  bool
-	Send    string // "outbox" (default), "none", "smtp://host:port", "server"
-	DB      string // SQLite file or postgres:// URL
+	Users    string    // users file (CSV or XLSX)
+	Changes  string    // changes file (CSV or XLSX)
+	Meetings string    // meetings file (CSV or XLSX): online meetings of their own; "" none
+	Out      string    // output directory
+	Report   string    // report file (.xlsx or .csv)
+	Now      time.Time // zero: the current time
+	DryRun   bool
+	Send     string // "outbox" (default), "none", "smtp://host:port", "server"
+	DB       string // SQLite file or postgres:// URL
 	// Again makes a new batch even when one of the same inputs and options
 	// finished; without it, that batch's failed users are tried again and
 	// nothing else is redone.

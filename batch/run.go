@@ -92,6 +92,11 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	meetings, meetingErrs, err := readMeetings(o.Meetings, users, rowErrs)
+	if err != nil {
+		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	rowErrs = append(rowErrs, meetingErrs...)
 	if err := checkOutputs(*o, users); err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
@@ -112,7 +117,7 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	if err != nil {
 		return nil, b, Summary{}, err
 	}
-	b, sum, err := planOrResume(ctx, st, *o, set, fp, users, changes, rowErrs)
+	b, sum, err := planOrResume(ctx, st, *o, set, fp, users, changes, rowErrs, meetings)
 	if err != nil {
 		st.Close()
 		return nil, b, sum, unavailable(err)
@@ -121,12 +126,15 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 }
 
 func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settings, fp string,
-	users []input.User, changes []input.Change, rowErrs []input.RowError) (store.Batch, Summary, error) {
+	users []input.User, changes []input.Change, rowErrs []input.RowError, meetings []input.Meeting) (store.Batch, Summary, error) {
 	tenant, err := st.Tenant(ctx)
 	if err != nil {
 		return store.Batch{}, Summary{}, err
 	}
 	records, sum := plan(users, changes, rowErrs, tenant, filepath.Dir(set.Users))
+	if err := withMeetings(records, meetings); err != nil {
+		return store.Batch{}, sum, err
+	}
 	b, resumed, err := st.ResumableBatch(ctx, fp)
 	if err != nil {
 		return b, sum, err

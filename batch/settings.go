@@ -17,19 +17,24 @@ import (
 // Settings are the options a batch keeps in the state store: what its
 // workers need (mms work, on any machine) and what its report is.
 type Settings struct {
-	Users   string    `json:"users,omitempty"`
-	Changes string    `json:"changes,omitempty"`
-	Out     string    `json:"out,omitempty"`
-	Report  string    `json:"report,omitempty"`
-	Now     time.Time `json:"now,omitzero"` // as given; zero: the run's time
-	DryRun  bool      `json:"dry_run,omitempty"`
-	Send    string    `json:"send,omitempty"`
+	Users   string `json:"users,omitempty"`
+	Changes string `json:"changes,omitempty"`
+	// Meetings is the --meetings file: online meetings of their own.
+	Meetings string    `json:"meetings,omitempty"`
+	Out      string    `json:"out,omitempty"`
+	Report   string    `json:"report,omitempty"`
+	Now      time.Time `json:"now,omitzero"` // as given; zero: the run's time
+	DryRun   bool      `json:"dry_run,omitempty"`
+	Send     string    `json:"send,omitempty"`
+	// Again (--again) sends every update anew, even those an earlier batch
+	// sent (see migrate.AlreadySent).
+	Again bool `json:"again,omitempty"`
 	// RollbackOf is the batch a rollback batch undoes.
 	RollbackOf string `json:"rollback_of,omitempty"`
 }
 
 func (o RunOptions) settings() Settings {
-	return Settings{Users: abs(o.Users), Changes: abs(o.Changes), Out: abs(o.Out), Report: abs(o.Report), Now: o.Now, DryRun: o.DryRun, Send: o.Send}
+	return Settings{Users: abs(o.Users), Changes: abs(o.Changes), Meetings: abs(o.Meetings), Out: abs(o.Out), Report: abs(o.Report), Now: o.Now, DryRun: o.DryRun, Send: o.Send, Again: o.Again}
 }
 
 func abs(p string) string {
@@ -43,13 +48,16 @@ func abs(p string) string {
 }
 
 // fingerprint names a run by what decides its effects: the contents of the
-// users and changes files, the output directory, --now, --dry-run and
+// users, changes and meetings files, the output directory, --now, --dry-run and
 // --send. The same command started again, after a kill, has the same
 // fingerprint and resumes its unfinished batch; --workers and --report may
 // differ. Calendars are read when each user is migrated, not here.
 func fingerprint(s Settings, users []input.User) (string, error) {
 	h := sha256.New()
-	for _, f := range []string{s.Users, s.Changes} {
+	for _, f := range []string{s.Users, s.Changes, s.Meetings} {
+		if f == "" {
+			continue // no --meetings
+		}
 		sum, err := fileSum(f)
 		if err != nil {
 			return "", err

@@ -13,6 +13,7 @@ import (
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
+	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/block"
 )
 
@@ -23,7 +24,7 @@ type StartOptions struct {
 	// Source: which meetings, by the kind of block they hold (sfb, teams,
 	// all). Target: "current" keeps each meeting's kind, "teams" writes a
 	// Teams block; "" keeps what the user's migration says.
-	Source migrate.Source
+	Source ics.SourceType
 	Target string
 
 	// Users and Changes, when given, are read for the user's rows, and the
@@ -33,6 +34,9 @@ type StartOptions struct {
 	// Calendar, JoinURL and ConferenceID, when given, replace those of the
 	// rows.
 	Calendar, JoinURL, ConferenceID string
+	// Meetings, when given, is a meetings file: the user's rows give
+	// meetings online meetings of their own (see RunOptions.Meetings).
+	Meetings string
 
 	Out, Report string    // "" takes those of the batch the rows come from
 	Send        string    // "" likewise; else outbox or none
@@ -106,6 +110,9 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	o.override(&a)
+	if err := o.addMeetings(&a); err != nil {
+		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	set, err := o.settings(from)
 	if err != nil {
 		return Started{}, err
@@ -211,6 +218,26 @@ func (o StartOptions) override(a *migrate.Assignment) {
 	a.Source = o.Source
 }
 
+// addMeetings reads the user's rows of the --meetings file into the
+// assignment; a bad row of the user's refuses the start. Other users'
+// rows are not this start's business.
+func (o StartOptions) addMeetings(a *migrate.Assignment) error {
+	if o.Meetings == "" {
+		return nil
+	}
+	rows, errs, err := input.ReadMeetings(o.Meetings, []input.User{{Email: a.User, Aliases: a.Aliases}})
+	if err != nil {
+		return err
+	}
+	for _, e := range errs {
+		if e.User == a.User {
+			return e
+		}
+	}
+	addMeetings(a, rows)
+	return nil
+}
+
 // settings are the new batch's: the flags, else those of the batch the
 // rows came from.
 func (o StartOptions) settings(from store.Batch) (Settings, error) {
@@ -221,7 +248,7 @@ func (o StartOptions) settings(from store.Batch) (Settings, error) {
 			return set, err
 		}
 	}
-	set.Users, set.Changes, set.RollbackOf = abs(o.Users), abs(o.Changes), ""
+	set.Users, set.Changes, set.Meetings, set.RollbackOf, set.Again = abs(o.Users), abs(o.Changes), abs(o.Meetings), "", false
 	set.Now, set.DryRun = o.Now, o.DryRun
 	if o.Out != "" {
 		set.Out = abs(o.Out)

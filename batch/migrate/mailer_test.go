@@ -159,7 +159,8 @@ func messageID(t *testing.T, data []byte) (string, []string) {
 			to = append(to, a.Address)
 		}
 	}
-	return strings.TrimSuffix(strings.TrimPrefix(msg.Header.Get("Message-Id"), "<"), "@mms.invalid>"), to
+	id, _, _ := strings.Cut(strings.TrimPrefix(msg.Header.Get("Message-Id"), "<"), "@")
+	return id, to
 }
 
 func TestOutbox(t *testing.T) {

@@ -23,6 +23,9 @@ func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
 	} else {
 		r.LastMessage = fmt.Sprintf("%d meetings %s, %d skipped", r.SucceededMeeting, verb(a, dryRun), r.SkippedMeeting)
 	}
+	for _, row := range out.Rejected {
+		r.LastMessage += "; rejected row: " + row
+	}
 	return r
 }
 

@@ -20,6 +20,7 @@ type Config struct {
 	BatchID    string    // for messages
 	Now, Stamp time.Time // see Worker
 	DryRun     bool
+	SendAgain  bool   // --again: send even the updates earlier batches sent
 	Out        string // the output directory: DIR/calendars, DIR/outbox
 	Send       string // outbox ("" too), none, server or smtp://host:port
 	// Store keeps the journal of a real run; nil journals nothing.
@@ -51,8 +52,11 @@ func (c Config) getenv() func(string) string {
 // sent as the batch says; recorders in place of every write for a dry run.
 // Close frees what it holds.
 func New(c Config) (*Worker, error) {
-	w := &Worker{Now: c.Now, Stamp: c.Stamp, DryRun: c.DryRun}
+	w := &Worker{Now: c.Now, Stamp: c.Stamp, DryRun: c.DryRun, SendAgain: c.SendAgain}
 	cals := Router{Files: FileCalendars{Dir: filepath.Join(c.Out, "calendars")}, DAV: newDAV(c)}
+	if c.Store != nil && !c.SendAgain {
+		w.History = &Journal{Store: c.Store, BatchID: c.BatchID}
+	}
 	if c.DryRun {
 		rec := &Recorder{}
 		w.Calendars, w.Mailer = DryRun{Calendars: cals, Recorder: rec}, rec

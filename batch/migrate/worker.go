@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/report"
@@ -25,28 +26,39 @@ const (
 // Assignment is everything one user's migration needs; it is the payload of
 // the user's job, so a restarted or re-queued job needs nothing else.
 type Assignment struct {
-	User          string     `json:"user"`
-	Aliases       []string   `json:"aliases,omitempty"`
-	Mailbox       string     `json:"mailbox"`
-	Calendar      string     `json:"calendar"` // absolute path or URL
-	Change        ics.Change `json:"change"`
-	MigrationType string     `json:"migration_type"`
-	Kinds         []string   `json:"kinds"`
-	Source        Source     `json:"source,omitempty"` // which blocks to migrate; "" all
-	Output        string     `json:"output,omitempty"` // the rewritten file's name under DIR/calendars; "" the input's name
+	User          string         `json:"user"`
+	Aliases       []string       `json:"aliases,omitempty"`
+	Mailbox       string         `json:"mailbox"`
+	Calendar      string         `json:"calendar"` // absolute path or URL
+	Change        ics.Change     `json:"change"`
+	MigrationType string         `json:"migration_type"`
+	Kinds         []string       `json:"kinds"`
+	Source        ics.SourceType `json:"source,omitempty"` // which blocks to migrate; "" all
+	Output        string         `json:"output,omitempty"` // the rewritten file's name under DIR/calendars; "" the input's name
+	// MeetingRows says, by UID, what to report when the calendar has no
+	// meeting of a UID that Change.Meetings names: the meetings file's row,
+	// as input.Meeting.NotInCalendar words it.
+	MeetingRows map[string]string `json:"meeting_rows,omitempty"`
 }
 
 // UserOutcome is what one user's migration did.
 type UserOutcome struct {
 	Meetings []report.Meeting // one row per meeting, UserID set
 	Invites  int              // updates sent (or, in a dry run, that would be sent)
+	// Rejected are the meetings file's rows for meetings the calendar does
+	// not hold: reported, costing the user nothing.
+	Rejected []string
 }
 
 // Worker migrates one user at a time; it is safe for concurrent use.
 type Worker struct {
-	Now       time.Time // meetings before it are past
-	Stamp     time.Time // DTSTAMP, LAST-MODIFIED and message dates
-	DryRun    bool
+	Now    time.Time // meetings before it are past
+	Stamp  time.Time // DTSTAMP, LAST-MODIFIED and message dates
+	DryRun bool
+	// SendAgain sends every update, even one an earlier batch in the
+	// state store already sent (--again); otherwise such a meeting is
+	// skipped as already-sent.
+	SendAgain bool
 	Calendars Calendars
 	Mailer    Mailer
 
@@ -55,6 +67,10 @@ type Worker struct {
 	// completion once the update is sent, so that a later attempt sends
 	// nothing twice. Nil records nothing (a dry run needs no journal).
 	Journal *Journal
+	// History is where the updates earlier batches sent are looked up
+	// (see AlreadySent): the Journal's store, or in a dry run, which keeps
+	// no journal, the batch's store all the same; nil looks up nothing.
+	History *Journal
 
 	close func() // frees what the worker holds (SMTP sessions); nil: nothing
 }
@@ -88,10 +104,38 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 			return UserOutcome{}, err
 		}
 	}
-	if err := w.sendAll(ctx, a.User, plan.sends, &plan.out); err != nil {
+	if err := w.sendAll(ctx, a, plan.sends, &plan.out); err != nil {
 		return UserOutcome{}, err
 	}
+	plan.out.Rejected = unknownMeetings(a, docs, plan.out.Meetings)
 	return plan.out, nil
+}
+
+// unknownMeetings reports the meetings file's rows whose UID none of the
+// user's documents holds (nothing when a document could not be read: its
+// meetings are unknown).
+func unknownMeetings(a Assignment, docs []*Doc, rows []report.Meeting) []string {
+	if len(a.Change.Meetings) == 0 {
+		return nil
+	}
+	for _, d := range docs {
+		if d.Err != nil {
+			return nil
+		}
+	}
+	var ms []*ics.Meeting
+	for _, r := range rows {
+		ms = append(ms, &ics.Meeting{UID: r.UID})
+	}
+	var out []string
+	for _, uid := range a.Change.UnknownMeetings(ms) {
+		row := a.MeetingRows[uid]
+		if row == "" {
+			row = fmt.Sprintf("meetings file: %q is not a meeting in %s's calendar", uid, a.User)
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 // migrateDoc decides one document's meetings, records their intents and
@@ -213,13 +257,9 @@ func (p *userPlan) noteRereads(reads int) {
 
 // decide rewrites every meeting of the calendar the rules allow, in memory.
 func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.Meeting) userPlan {
-	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp}
+	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp, Source: a.Source}
 	var plan userPlan
 	for _, m := range cal.Meetings() {
-		if reason := a.Source.excludes(m); reason != "" {
-			plan.out.Meetings = append(plan.out.Meetings, w.outcome(a.User, ics.Result{UID: m.UID, Skipped: ics.Reason(reason)}))
-			continue
-		}
 		res := cal.Migrate(m, rules, a.Change)
 		plan.out.Meetings = append(plan.out.Meetings, w.plan(&plan, a.User, cal, m, res, prior))
 	}
@@ -272,19 +312,37 @@ const SendsInFlight = 4
 // read the calendar); up to SendsInFlight are delivered at once. A
 // Permanent error fails the meeting; any other fails the attempt, to be
 // retried, and no further update is begun.
-func (w *Worker) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
-	return sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal}.sendAll(ctx, user, sends, out)
+func (w *Worker) sendAll(ctx context.Context, a Assignment, sends []pendingSend, out *UserOutcome) error {
+	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases}
+	if !w.SendAgain {
+		s.history = w.History
+		if s.history == nil {
+			s.history = w.Journal
+		}
+	}
+	return s.sendAll(ctx, a.User, sends, out)
 }
+
+// AlreadySent is the skip reason of a rewritten meeting whose update (the
+// same UID, new block and SEQUENCE) an earlier batch in the state store
+// sent: it is not sent again.
+const AlreadySent = "already-sent"
 
 // sender sends the updates of one batch: the Worker's, or a rollback's.
 type sender struct {
 	stamp   time.Time // the messages' date
 	mailer  Mailer
 	journal *Journal
+	aliases []string // the organiser's other addresses: no update to them
+	history *Journal // where to find the updates earlier batches sent, to skip them (see AlreadySent); nil sends them
 }
 
 func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
 	d := &delivery{w: w, user: user, out: out}
+	before, err := w.sentBefore(ctx, user, sends)
+	if err != nil {
+		return err
+	}
 	var g errgroup.Group
 	g.SetLimit(SendsInFlight)
 	for _, ps := range sends {
@@ -292,21 +350,63 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 			break
 		}
 		uid := ps.res.UID
-		msg := w.message(user, ps.cal, ps.res, ps.comps)
+		msg, malformed := w.message(user, ps.cal, ps.res, ps.comps)
+		d.detail(uid, malformed)
+		sent := store.Sent{UID: uid, Sequence: msg.Sequence, Hash: msg.hash}
+		prior, known := before[uid]
 		switch {
 		case len(msg.To) == 0: // nobody to tell
 			d.fail(w.journal.completed(ctx, user, uid, ps.done))
 		case ps.done:
 			d.invited()
+			d.sent(sent)
 		case ps.server:
 			d.invited()
+			d.sent(sent)
 			d.fail(w.journal.completed(ctx, user, uid, false))
+		case known && prior.Hash == sent.Hash && prior.Sequence == sent.Sequence:
+			d.alreadySent(prior)
 		default:
-			g.Go(func() error { d.fail(d.deliver(ctx, uid, msg)); return nil })
+			g.Go(func() error {
+				ok, err := d.deliver(ctx, uid, msg)
+				if ok {
+					d.sent(sent)
+				}
+				d.fail(err)
+				return nil
+			})
 		}
 	}
 	g.Wait()
+	if err := w.recordSent(ctx, user, d.done); err != nil {
+		d.fail(err)
+	}
 	return d.err
+}
+
+// sentBefore returns, by UID, the last update earlier batches sent for the
+// user's meetings, when any of sends may be one of them.
+func (w sender) sentBefore(ctx context.Context, user string, sends []pendingSend) (map[string]store.Sent, error) {
+	if w.history == nil {
+		return nil, nil
+	}
+	fresh := false
+	for _, ps := range sends {
+		fresh = fresh || !ps.done && !ps.server
+	}
+	if !fresh {
+		return nil, nil
+	}
+	return w.history.Store.LastSent(ctx, user, w.history.BatchID)
+}
+
+// recordSent keeps what the batch sent, for later batches (see
+// AlreadySent); --send none sends nothing and records nothing.
+func (w sender) recordSent(ctx context.Context, user string, sent []store.Sent) error {
+	if _, none := w.mailer.(*Recorder); none || w.journal == nil || len(sent) == 0 {
+		return nil
+	}
+	return w.journal.Store.RecordSent(ctx, w.journal.BatchID, user, sent)
 }
 
 // delivery is one user's updates in flight; its lock guards the outcome.
@@ -315,33 +415,76 @@ type delivery struct {
 	user string
 	mu   sync.Mutex
 	out  *UserOutcome
-	err  error // the first that fails the attempt
+	err  error        // the first that fails the attempt
+	done []store.Sent // the updates delivered (or delivered by an earlier attempt)
 }
 
-func (d *delivery) deliver(ctx context.Context, uid string, msg Message) error {
+// sent notes an update delivered.
+func (d *delivery) sent(s store.Sent) {
+	d.mu.Lock()
+	d.done = append(d.done, s)
+	d.mu.Unlock()
+}
+
+// alreadySent skips a meeting whose update an earlier batch sent.
+func (d *delivery) alreadySent(prior store.Sent) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.out.Meetings {
+		m := &d.out.Meetings[i]
+		if m.UID == prior.UID && m.Outcome != Failed {
+			m.Outcome, m.Reason = Skipped, AlreadySent
+			m.Detail = fmt.Sprintf("the same update (SEQUENCE %d) was sent by batch %s at %s", prior.Sequence, prior.BatchID, prior.SentAt.UTC().Format(time.RFC3339))
+		}
+	}
+}
+
+// detail adds remarks to a meeting's Detail.
+func (d *delivery) detail(uid string, remarks []string) {
+	if len(remarks) == 0 {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := range d.out.Meetings {
+		m := &d.out.Meetings[i]
+		if m.UID != uid {
+			continue
+		}
+		all := remarks
+		if m.Detail != "" {
+			all = append([]string{m.Detail}, remarks...)
+		}
+		m.Detail = strings.Join(all, "; ")
+	}
+}
+
+// deliver sends one update and says whether it went out: a Permanent
+// error fails only the meeting; any other fails the attempt.
+func (d *delivery) deliver(ctx context.Context, uid string, msg Message) (bool, error) {
 	got, err := d.w.mailer.Send(ctx, msg)
 	if err != nil {
 		if store.IsPermanent(err) {
 			d.mu.Lock()
 			markFailed(d.out, uid, fmt.Errorf("sending the update: %w", err))
 			d.mu.Unlock()
-			return nil
+			return false, nil
 		}
-		return fmt.Errorf("%s: UID %s: sending the update: %w", d.user, uid, err)
+		return false, fmt.Errorf("%s: UID %s: sending the update: %w", d.user, uid, err)
 	}
 	if len(got.Refused) > 0 {
 		d.mu.Lock()
 		reason := note(d.out, uid, "update not delivered to "+strings.Join(got.Refused, "; "))
 		d.mu.Unlock()
 		if err := d.w.journal.note(ctx, d.user, uid, reason); err != nil {
-			return err
+			return true, err
 		}
 	}
 	d.invited()
 	if m, ok := d.w.mailer.(idempotent); ok && m.Idempotent() {
-		return nil // sent again after a crash, it lands on itself: no need to record each one
+		return true, nil // sent again after a crash, it lands on itself: no need to record each one
 	}
-	return d.w.journal.completed(ctx, d.user, uid, false)
+	return true, d.w.journal.completed(ctx, d.user, uid, false)
 }
 
 func (d *delivery) invited() {
@@ -377,6 +520,8 @@ func (w *Worker) outcome(user string, res ics.Result) report.Meeting {
 		Provider: string(res.Provider), OldJoinURL: res.OldJoinURL, NewJoinURL: res.NewJoinURL,
 	}
 	switch {
+	case errors.Is(res.Err, ics.ErrNoJoinLink):
+		o.Outcome, o.Reason, o.Detail = Failed, ics.ErrNoJoinLink.Error(), res.Err.Error()
 	case res.Err != nil:
 		o.Outcome, o.Reason = Failed, res.Err.Error()
 	case res.Skipped != "":
@@ -395,28 +540,40 @@ func (w *Worker) rewritten() string {
 	return Updated
 }
 
-func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component) Message {
+// message builds a meeting's update: its text and HTML parts are the
+// meeting's new DESCRIPTION and X-ALT-DESC, its recipients the attendees
+// but the organiser (under any of its addresses), each once, domains in
+// IDNA. It also returns why each attendee that cannot be mailed was left
+// out, for the meeting's Detail.
+func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component) (Message, []string) {
+	req := cal.Request(comps)
+	up := readUpdate(req)
+	organizer := res.Organizer
+	if organizer == "" {
+		organizer = user
+	}
+	rs := smtp.SplitRecipients(organizer, append([]string{user}, w.aliases...), res.Attendees)
+	var malformed []string
+	for _, bad := range rs.Malformed {
+		malformed = append(malformed, "no update to attendee "+bad.Err.Error())
+	}
+	text := up.text
+	if strings.TrimSpace(text) == "" {
+		text = updateText(res.Summary, res.NewJoinURL)
+	}
 	return Message{
 		User:     user,
 		UID:      res.UID,
+		Sequence: up.sequence,
 		From:     res.Organizer,
-		To:       mailable(res.Attendees),
+		To:       rs.To,
 		Subject:  "Updated: " + res.Summary,
-		Text:     updateText(res.Summary, res.NewJoinURL),
-		Calendar: cal.Request(comps),
+		Text:     text,
+		HTML:     up.html,
+		Calendar: req,
 		Date:     w.stamp,
-	}
-}
-
-// mailable keeps the attendee addresses that mail can reach.
-func mailable(addrs []string) []string {
-	var out []string
-	for _, a := range addrs {
-		if strings.Contains(a, "@") && !strings.ContainsAny(a, " :<>") {
-			out = append(out, a)
-		}
-	}
-	return out
+		hash:     up.hash,
+	}, malformed
 }
 
 // note adds a remark to the Reason of a meeting that did not fail and

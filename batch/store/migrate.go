@@ -115,6 +115,19 @@ var migrations = []migration{
 			ON CONFLICT DO NOTHING`,
 		`ALTER TABLE mms_meeting DROP COLUMN original`,
 	}},
+	{version: 5, name: "updates sent, by UID, new block and SEQUENCE", up: []string{
+		// One row per meeting whose update a batch sent: what it said (a
+		// hash of its new block text and its SEQUENCE), so that a later
+		// batch does not send the same update again (already-sent).
+		`CREATE TABLE mms_sent (
+			user_id TEXT NOT NULL,
+			uid TEXT NOT NULL,
+			batch_id TEXT NOT NULL,
+			sequence INTEGER NOT NULL,
+			update_hash TEXT NOT NULL,
+			sent_at {{time}} NOT NULL,
+			PRIMARY KEY (user_id, uid, batch_id))`,
+	}},
 }
 
 // migrate brings River's schema and ours up to date; concurrent Opens wait

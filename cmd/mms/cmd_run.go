@@ -27,6 +27,7 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "users", Usage: "users file, CSV or XLSX (columns: user, calendar, mailbox, audio_provider, aliases)", Sources: cli.EnvVars("MMS_USERS")},
 			&cli.StringFlag{Name: "changes", Usage: "changes file, CSV or XLSX (columns: user, change, target, join_url, conference_id, ...)", Sources: cli.EnvVars("MMS_CHANGES")},
+			meetingsFlag(),
 			&cli.StringFlag{Name: "out", Usage: "output directory: rewritten calendars in DIR/calendars, updates in DIR/outbox", Sources: cli.EnvVars("MMS_OUT")},
 			&cli.StringFlag{Name: "report", Usage: "report file: FILE.xlsx, or FILE.csv (users) with FILE.meetings.csv", Sources: cli.EnvVars("MMS_REPORT")},
 			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time as now: meetings before it are past; also written as DTSTAMP (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
@@ -45,6 +46,7 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 				DryRun: cmd.Bool("dry-run"), Again: cmd.Bool("again"), Send: cmd.String("send"), DB: cmd.String("db"),
 				Tuning: batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"),
 					CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")), Phase: memoryPhase}}
+			o.Meetings = cmd.String("meetings")
 			if v := cmd.String("now"); v != "" {
 				t, err := time.Parse(time.RFC3339, v)
 				if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mms-project/mms/batch"
-	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/ics"
 )
 
 func startCommand(out io.Writer, calls batchCalls) *cli.Command {
@@ -30,6 +30,7 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 			&cli.StringFlag{Name: "target-meeting-type", Usage: "current (each meeting keeps its kind) or teams (write Teams blocks); default: as the user's migration says", Sources: cli.EnvVars("MMS_TARGET_MEETING_TYPE")},
 			&cli.StringFlag{Name: "users", Usage: "read the user's row from this users file instead of the state store", Sources: cli.EnvVars("MMS_USERS")},
 			&cli.StringFlag{Name: "changes", Usage: "with --users: the changes file holding the user's changes", Sources: cli.EnvVars("MMS_CHANGES")},
+			meetingsFlag(),
 			&cli.StringFlag{Name: "calendar", Usage: "the user's .ics file, replacing the row's", Sources: cli.EnvVars("MMS_CALENDAR")},
 			&cli.StringFlag{Name: "join-url", Usage: "the new join link ({meeting} stands for the meeting's id), replacing the row's", Sources: cli.EnvVars("MMS_JOIN_URL")},
 			&cli.StringFlag{Name: "conference-id", Usage: "the new conference ID, replacing the row's", Sources: cli.EnvVars("MMS_CONFERENCE_ID")},
@@ -44,7 +45,7 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 			if cmd.String("user") == "" && cmd.String("users") != "" {
 				return startBatch(ctx, cmd, out, calls)
 			}
-			src, err := migrate.ParseSource(cmd.String("source-meeting-type"))
+			src, err := ics.ParseSourceType(cmd.String("source-meeting-type"))
 			if err != nil {
 				return err
 			}
@@ -52,7 +53,8 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 				User: cmd.String("user"), Source: src, Target: cmd.String("target-meeting-type"),
 				Users: cmd.String("users"), Changes: cmd.String("changes"),
 				Calendar: cmd.String("calendar"), JoinURL: cmd.String("join-url"), ConferenceID: cmd.String("conference-id"),
-				Out: cmd.String("out"), Report: cmd.String("report"), Send: cmd.String("send"), DryRun: cmd.Bool("dry-run"), DB: cmd.String("db"),
+				Meetings: cmd.String("meetings"),
+				Out:      cmd.String("out"), Report: cmd.String("report"), Send: cmd.String("send"), DryRun: cmd.Bool("dry-run"), DB: cmd.String("db"),
 			}
 			if o.Now, err = parseNow(cmd.String("now")); err != nil {
 				return err
@@ -87,6 +89,7 @@ func parseNow(v string) (time.Time, error) {
 func startBatch(ctx context.Context, cmd *cli.Command, out io.Writer, calls batchCalls) error {
 	o := batch.RunOptions{Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
 		DryRun: cmd.Bool("dry-run"), Send: cmd.String("send"), DB: cmd.String("db")}
+	o.Meetings = cmd.String("meetings")
 	var err error
 	if o.Now, err = parseNow(cmd.String("now")); err != nil {
 		return err
@@ -104,4 +107,10 @@ func startBatch(ctx context.Context, cmd *cli.Command, out io.Writer, calls batc
 	}
 	fmt.Fprintf(out, "%s batch %s: %d users, %d triggered; run mms work to migrate\n", verb, sum.BatchID, sum.Users, sum.Triggered)
 	return nil
+}
+
+// meetingsFlag is --meetings, on run and start.
+func meetingsFlag() cli.Flag {
+	return &cli.StringFlag{Name: "meetings", Usage: "meetings file, CSV or XLSX: meetings that get an online meeting of their own " +
+		"(columns: user, uid, join_url; optional meeting_id, passcode, conference_id, toll_number, toll_free_number, dialin_url)", Sources: cli.EnvVars("MMS_MEETINGS")}
 }

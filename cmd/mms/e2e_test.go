@@ -238,7 +238,8 @@ func TestRunThenRerunOnItsOutput(t *testing.T) {
 }
 
 // checkMessage parses an outbox message: multipart/alternative with a text
-// part and a text/calendar METHOD:REQUEST part.
+// part, an HTML part where the meeting has one, and a text/calendar
+// METHOD:REQUEST part.
 func checkMessage(t *testing.T, path string) {
 	t.Helper()
 	f, _ := os.Open(path)
@@ -275,7 +276,7 @@ func checkMessage(t *testing.T, path string) {
 			_ = body
 		}
 	}
-	if strings.Join(types, ",") != "text/plain,text/calendar" {
+	if got := strings.Join(types, ","); got != "text/plain,text/calendar" && got != "text/plain,text/html,text/calendar" {
 		t.Errorf("%s: parts %v", path, types)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/mms-project/mms/batch"
-	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/ics"
 )
 
 // called is what a command line had the batch called with.
@@ -86,7 +86,7 @@ func TestStartWorkRollbackFlagsToOptions(t *testing.T) {
 		"--changes", "c.csv", "--calendar", "a.ics", "--join-url", "https://j", "--conference-id", "42", "--out", "o", "--report", "r.csv",
 		"--now", "2026-01-15T09:00:00Z", "--dry-run", "--send", "outbox", "--db", "x.db")
 	s := c.start
-	if s == nil || s.User != "A@contoso.com" || s.Source != migrate.SourceSfB || s.Target != "teams" || s.Users != "u.csv" || s.Changes != "c.csv" ||
+	if s == nil || s.User != "A@contoso.com" || s.Source != ics.SourceSfB || s.Target != "teams" || s.Users != "u.csv" || s.Changes != "c.csv" ||
 		s.Calendar != "a.ics" || s.JoinURL != "https://j" || s.ConferenceID != "42" || s.Out != "o" || s.Report != "r.csv" ||
 		!s.Now.Equal(flagNow) || !s.DryRun || s.Send != "outbox" || s.DB != "x.db" {
 		t.Fatalf("mms start flags: %+v", s)

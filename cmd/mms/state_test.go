@@ -86,13 +86,15 @@ func TestStartAndWork(t *testing.T) {
 		bySFB[m["UID"]] = m
 	}
 	kinds := map[string]int{}
+	// The run before sent these updates already: the starts rewrite the
+	// same meetings and skip sending them (already-sent).
 	for _, m := range all {
-		if m["Outcome"] != "updated" {
+		if m["Outcome"] != "updated" && m["Reason"] != "already-sent" {
 			continue
 		}
 		kinds[m["Provider"]]++
 		switch got := bySFB[m["UID"]]; {
-		case m["Provider"] == "skype" && got["Outcome"] != "updated":
+		case m["Provider"] == "skype" && got["Outcome"] != "updated" && got["Reason"] != "already-sent":
 			t.Errorf("sfb only: the Skype meeting %s was not updated: %v", m["UID"], got)
 		case m["Provider"] == "teams" && got["Reason"] != "not-source-meeting-type":
 			t.Errorf("sfb only: the Teams meeting %s was not left alone: %v", m["UID"], got)

@@ -1,0 +1,300 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/ics/block"
+)
+
+// captured keeps every message sent, as written.
+type captured struct {
+	mu   sync.Mutex
+	msgs []Message
+	data [][]byte
+}
+
+func (c *captured) Send(_ context.Context, m Message) (Delivery, error) {
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		return Delivery{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.msgs = append(c.msgs, m)
+	c.data = append(c.data, buf.Bytes())
+	return Delivery{}, nil
+}
+
+const (
+	skypeUID = "040000008200E00074C5B7101A82E0080000000000000001000000010000000000000000100000001" // user00001's Skype meeting
+	teamsURL = "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=%7b%22Tid%22%3a%22contoso%22%7d"
+)
+
+// attendeeCalendar is the demo's user00001 calendar with attendees added
+// to its Skype meeting: the organiser under an alias, one malformed
+// address and one on a non-ASCII domain.
+func attendeeCalendar(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("../../fixtures/demo/calendars/user00001.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	uid := strings.Index(s, "UID:"+skypeUID[:60])
+	org := strings.LastIndex(s[:uid], "ORGANIZER")
+	eol := org + strings.Index(s[org:], "\r\n") + 2
+	added := "ATTENDEE;CN=Bo;RSVP=TRUE:mailto:bo@contoso.com\r\n" +
+		"ATTENDEE;CN=Broken;RSVP=TRUE:mailto:not an address\r\n" +
+		"ATTENDEE;CN=Åsa;RSVP=TRUE:mailto:asa@exämple.se\r\n"
+	path := filepath.Join(t.TempDir(), "user00001.ics")
+	if err := os.WriteFile(path, []byte(s[:eol]+added+s[eol:]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func sendingWorker(t *testing.T, m Mailer) *Worker {
+	stamp := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	return &Worker{Now: stamp, Stamp: stamp, Calendars: FileCalendars{Dir: t.TempDir()}, Mailer: m}
+}
+
+func sendingAssignment(cal string) Assignment {
+	return Assignment{User: "user00001@contoso.com", Aliases: []string{"bo@contoso.com"}, Mailbox: "online", Calendar: cal,
+		Change: ics.Change{Provider: block.ProviderTeams, JoinURL: teamsURL, ConferenceID: "500007919"}}
+}
+
+// mailParts reads a message's parts back with net/mail and mime/multipart.
+func mailParts(t *testing.T, data []byte) (mail.Header, []string, map[string]string) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("content type %q: %v", mt, err)
+	}
+	var types []string
+	parts := map[string]string{}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		body, _ := io.ReadAll(p)
+		if ct == "text/calendar" {
+			if body, err = base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(body))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		types = append(types, ct)
+		parts[ct] = string(body)
+	}
+	return msg.Header, types, parts
+}
+
+// TestUpdateMailSaysWhatTheMeetingSays: each update's text part is the
+// meeting's new DESCRIPTION, its HTML part the new X-ALT-DESC, its
+// calendar part the request; the Message-ID is on the organiser's domain
+// and the same when the same batch sends it again.
+func TestUpdateMailSaysWhatTheMeetingSays(t *testing.T) {
+	ctx := context.Background()
+	cal := attendeeCalendar(t)
+	got := &captured{}
+	w := sendingWorker(t, got)
+	out, err := w.Migrate(ctx, sendingAssignment(cal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.data) == 0 || out.Invites != len(got.data) {
+		t.Fatalf("%d updates sent, %d invites counted", len(got.data), out.Invites)
+	}
+	written, err := os.ReadFile(filepath.Join(w.Calendars.(FileCalendars).Dir, "user00001.ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewritten, err := ics.Parse("out", written)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byUID := map[string]*ics.Component{}
+	for _, ev := range rewritten.Components("VEVENT") {
+		if p, ok := ev.Prop("UID"); ok {
+			if _, seen := byUID[p.Text()]; !seen {
+				byUID[p.Text()] = ev // the master (or first instance)
+			}
+		}
+	}
+	for i, data := range got.data {
+		h, types, parts := mailParts(t, data)
+		uid := got.msgs[i].UID
+		ev := byUID[uid]
+		if ev == nil {
+			t.Fatalf("update for %s, not in the rewritten calendar", uid)
+		}
+		desc, _ := ev.Prop("DESCRIPTION")
+		alt, hasAlt := ev.Prop("X-ALT-DESC")
+		want := "text/plain,text/calendar"
+		if hasAlt {
+			want = "text/plain,text/html,text/calendar"
+		}
+		if strings.Join(types, ",") != want {
+			t.Errorf("%s: parts %v, want %s", uid, types, want)
+		}
+		crlf := strings.NewReplacer("\r\n", "\n") // a mail's lines end in CRLF
+		if crlf.Replace(parts["text/plain"]) != desc.Text() || !strings.Contains(parts["text/plain"], "teams.microsoft.com") {
+			t.Errorf("%s: the text part is not the new DESCRIPTION:\n%q\nwant\n%q", uid, parts["text/plain"], desc.Text())
+		}
+		if hasAlt && crlf.Replace(parts["text/html"]) != alt.Text() {
+			t.Errorf("%s: the HTML part is not the new X-ALT-DESC", uid)
+		}
+		if !strings.Contains(parts["text/calendar"], "METHOD:REQUEST") || !strings.Contains(strings.ReplaceAll(parts["text/calendar"], "\r\n\t", ""), uid) {
+			t.Errorf("%s: the calendar part is not the request", uid)
+		}
+		if id := h.Get("Message-Id"); !strings.HasSuffix(id, "@contoso.com>") || strings.Contains(id, "mms.invalid") {
+			t.Errorf("%s: Message-ID %s, want one on the organiser's domain", uid, id)
+		}
+	}
+
+	again := &captured{}
+	if _, err := sendingWorker(t, again).Migrate(ctx, sendingAssignment(cal)); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, m := range again.msgs {
+		ids[m.UID] = m.MessageID()
+	}
+	for _, m := range got.msgs {
+		if m.MessageID() != ids[m.UID] {
+			t.Errorf("%s: Message-ID %s, then %s", m.UID, m.MessageID(), ids[m.UID])
+		}
+	}
+	other := got.msgs[0]
+	other.Sequence++
+	if other.MessageID() == got.msgs[0].MessageID() {
+		t.Error("another SEQUENCE has the same Message-ID")
+	}
+}
+
+// TestUpdateRecipients: the organiser under an alias gets no update; a
+// malformed attendee is named in the meeting's Detail; a non-ASCII domain
+// goes into To: in IDNA.
+func TestUpdateRecipients(t *testing.T) {
+	got := &captured{}
+	out, err := sendingWorker(t, got).Migrate(context.Background(), sendingAssignment(attendeeCalendar(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data []byte
+	for i, m := range got.msgs {
+		if m.UID == skypeUID {
+			data = got.data[i]
+		}
+	}
+	if data == nil {
+		t.Fatalf("no update for the Skype meeting; %d sent", len(got.msgs))
+	}
+	h, _, _ := mailParts(t, data)
+	to, err := h.AddressList("To")
+	if err != nil {
+		t.Fatalf("To: %q: %v", h.Get("To"), err)
+	}
+	var addrs []string
+	for _, a := range to {
+		addrs = append(addrs, a.Address)
+	}
+	joined := strings.Join(addrs, ",")
+	if strings.Contains(joined, "bo@contoso.com") || strings.Contains(joined, "user00001@") {
+		t.Errorf("the organiser gets its own update: %s", joined)
+	}
+	if !strings.Contains(joined, "asa@xn--exmple-cua.se") || !strings.Contains(joined, "guest000@fabrikam.com") {
+		t.Errorf("To: %s, want asa@xn--exmple-cua.se and the other guests", joined)
+	}
+	if strings.Contains(joined, "not an address") {
+		t.Errorf("a malformed address in To: %s", joined)
+	}
+	found := false
+	for _, m := range out.Meetings {
+		if m.UID != skypeUID {
+			continue
+		}
+		found = true
+		if m.Outcome != Updated || !strings.Contains(m.Detail, `"not an address"`) || !strings.Contains(m.Detail, "malformed") {
+			t.Errorf("the Skype meeting: %s, Detail %q; want updated, naming the malformed attendee", m.Outcome, m.Detail)
+		}
+	}
+	if !found {
+		t.Error("no row for the Skype meeting")
+	}
+}
+
+// TestAlreadySentDetail: a second batch in the same store skips the
+// updates the first sent, naming it in Detail; with SendAgain it sends
+// them.
+func TestAlreadySentDetail(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cal := attendeeCalendar(t)
+	run := func(again bool) (string, UserOutcome, *captured) {
+		t.Helper()
+		now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+		b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := &captured{}
+		w := sendingWorker(t, got)
+		w.Journal, w.SendAgain = &Journal{Store: st, BatchID: b.ID}, again
+		out, err := w.Migrate(ctx, sendingAssignment(cal))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.ID, out, got
+	}
+	first, _, sent := run(false)
+	if len(sent.msgs) == 0 {
+		t.Fatal("the first batch sent nothing")
+	}
+	_, out, resent := run(false)
+	if len(resent.msgs) != 0 || out.Invites != 0 {
+		t.Errorf("the second batch sent %d updates again", len(resent.msgs))
+	}
+	skipped := 0
+	for _, m := range out.Meetings {
+		if m.Reason == AlreadySent {
+			skipped++
+			if m.Outcome != Skipped || !strings.Contains(m.Detail, "sent by batch "+first) {
+				t.Errorf("%s: %s, Detail %q; want skipped naming batch %s", m.UID, m.Outcome, m.Detail, first)
+			}
+		}
+	}
+	if skipped != len(sent.msgs) {
+		t.Errorf("%d meetings already-sent, want %d", skipped, len(sent.msgs))
+	}
+	if _, _, anew := run(true); len(anew.msgs) != len(sent.msgs) {
+		t.Errorf("SendAgain sent %d updates, want %d", len(anew.msgs), len(sent.msgs))
+	}
+}

@@ -1,0 +1,318 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/internal/pgtest"
+	"github.com/mms-project/mms/internal/smtpsink"
+)
+
+// parsedMail is an update mail read back with net/mail and mime/multipart.
+type parsedMail struct {
+	header          mail.Header
+	types           []string // the parts' media types, in order
+	text, html, ics string   // the parts, decoded
+	uid             string   // the calendar's UID
+}
+
+func parseMail(t *testing.T, data []byte) parsedMail {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm := parsedMail{header: msg.Header}
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("content type %q: %v", mt, err)
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		pm.types = append(pm.types, ct)
+		body, err := io.ReadAll(p) // quoted-printable is decoded by the reader
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch ct {
+		case "text/plain":
+			pm.text = string(body)
+		case "text/html":
+			pm.html = string(body)
+		case "text/calendar":
+			dec, err := base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(body)))
+			if err != nil {
+				t.Fatalf("calendar part: %v", err)
+			}
+			pm.ics = string(dec)
+		}
+	}
+	cal, err := ics.Parse("mail", []byte(pm.ics))
+	if err != nil {
+		t.Fatalf("calendar part: %v", err)
+	}
+	if evs := cal.Components("VEVENT"); len(evs) > 0 {
+		if p, ok := evs[0].Prop("UID"); ok {
+			pm.uid = p.Text()
+		}
+	}
+	return pm
+}
+
+// sentKey names an update by its organiser and the meeting's UID.
+func sentKey(t *testing.T, data []byte) string {
+	pm := parseMail(t, data)
+	from, err := mail.ParseAddress(pm.header.Get("From"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return from.Address + " " + pm.uid
+}
+
+// outboxMails reads the .eml files of an outbox.
+func outboxMails(t *testing.T, dir string) [][]byte {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	var out [][]byte
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+// fourUsers writes a users file of the first four demo users and their
+// changes, user00001's conference ID as given.
+func fourUsers(t *testing.T, dir, conferenceID string) (string, string) {
+	t.Helper()
+	users := "user,mailbox,calendar,audio_provider,aliases\n"
+	for i := range 4 {
+		users += fmt.Sprintf("user%05d@contoso.com,online,%s,microsoft,\n", i, abs(fmt.Sprintf("../fixtures/demo/calendars/user%05d.ics", i)))
+	}
+	demo, err := os.ReadFile("../fixtures/demo/changes.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(demo), "\n")[:5]
+	lines[2] = strings.Replace(lines[2], ",500007919,", ","+conferenceID+",", 1)
+	up, cp := filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
+	os.WriteFile(up, []byte(users), 0o644)
+	os.WriteFile(cp, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	return up, cp
+}
+
+// TestFixAndRerunSendsOnlyWhatWasNeverSent: a user fails on a bad changes
+// row; the row is fixed and the batch run again (a new batch, over the
+// same exports): the relay or outbox gets exactly the updates never sent,
+// the other users' meetings are skipped as already-sent, and every
+// calendar is written whole; a dry run says so beforehand. --again then
+// sends everything anew. On SQLite and PostgreSQL, through the outbox and
+// SMTP.
+func TestFixAndRerunSendsOnlyWhatWasNeverSent(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		for _, send := range []string{"outbox", "smtp"} {
+			t.Run(engine+"/"+send, func(t *testing.T) {
+				o := demoOptions(t)
+				if engine == "postgres" {
+					o.DB = pgtest.Start(t) // skips without a server (fails under CI=true)
+				}
+				testFixAndRerun(t, o, send)
+			})
+		}
+	}
+}
+
+func testFixAndRerun(t *testing.T, o RunOptions, send string) {
+	ctx := context.Background()
+	dir := filepath.Dir(o.Report)
+	var sink *smtpsink.Sink
+	if send == "smtp" {
+		sink = smtpsink.Start(t, "127.0.0.1:0")
+		o.Send = "smtp://" + sink.Addr
+	}
+	seen := 0 // messages of the sink read so far
+	run := func(out string) (Summary, map[string]int) {
+		t.Helper()
+		o.Out = filepath.Join(dir, out)
+		sum, err := Run(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mails [][]byte
+		if sink != nil {
+			all := sink.Messages()
+			for _, m := range all[seen:] {
+				mails = append(mails, m.Data)
+			}
+			seen = len(all)
+		} else {
+			mails = outboxMails(t, filepath.Join(o.Out, "outbox"))
+		}
+		sent := map[string]int{}
+		for _, m := range mails {
+			sent[sentKey(t, m)]++
+		}
+		return sum, sent
+	}
+	o.Users, o.Changes = fourUsers(t, dir, "12ab") // user00001's row is rejected
+	first, sent1 := run("out1")
+	if first.Failed != 1 || len(sent1) == 0 {
+		t.Fatalf("first run: %d failed, %d sent; want user00001 failed, the others sent", first.Failed, len(sent1))
+	}
+	for k := range sent1 {
+		if strings.HasPrefix(k, "user00001@") {
+			t.Fatalf("first run sent %s of the failed user", k)
+		}
+	}
+
+	o.Users, o.Changes = fourUsers(t, dir, "500007919") // fixed
+	dry := o
+	dry.DryRun, dry.Out = true, ""
+	drySum, err := Run(ctx, dry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dryAlready := 0
+	for _, m := range batchMeetings(t, o.DB, drySum.BatchID) {
+		key := m.UserID + " " + m.UID
+		switch {
+		case sent1[key] == 1 && (m.Outcome != migrate.Skipped || m.Reason != migrate.AlreadySent):
+			t.Errorf("dry run: %s, sent by the first run, is %s %q; want already-sent", key, m.Outcome, m.Reason)
+		case sent1[key] == 1:
+			dryAlready++
+		case m.Outcome == migrate.WouldUpdate && !strings.HasPrefix(key, "user00001@"):
+			t.Errorf("dry run: %s would be updated", key)
+		}
+	}
+	if dryAlready != len(sent1) {
+		t.Errorf("dry run: %d already-sent, want %d", dryAlready, len(sent1))
+	}
+
+	second, sent2 := run("out2")
+	if second.BatchID == first.BatchID || second.Failed != 0 {
+		t.Fatalf("the fixed run: batch %s (first %s), %d failed", second.BatchID, first.BatchID, second.Failed)
+	}
+	updated, already := map[string]bool{}, 0
+	for _, m := range batchMeetings(t, o.DB, second.BatchID) {
+		key := m.UserID + " " + m.UID
+		switch {
+		case m.Outcome == migrate.Updated:
+			updated[key] = true
+		case m.Reason == migrate.AlreadySent:
+			if m.Outcome != migrate.Skipped || sent1[key] != 1 {
+				t.Errorf("%s: %s already-sent, but the first run sent it %d times", key, m.Outcome, sent1[key])
+			}
+			already++
+		}
+	}
+	if already != len(sent1) {
+		t.Errorf("%d meetings already-sent, want the %d the first run sent", already, len(sent1))
+	}
+	if len(updated) == 0 || len(sent2) != len(updated) {
+		t.Errorf("the fixed run sent %d updates for %d updated meetings", len(sent2), len(updated))
+	}
+	for k, n := range sent2 {
+		if n != 1 || !updated[k] || sent1[k] != 0 || !strings.HasPrefix(k, "user00001@") {
+			t.Errorf("the fixed run sent %s %d times (updated %v, sent before %d)", k, n, updated[k], sent1[k])
+		}
+	}
+	if second.Updated != len(updated) || second.Invites != len(sent2) {
+		t.Errorf("summary: %d updated, %d invites; want %d and %d", second.Updated, second.Invites, len(updated), len(sent2))
+	}
+	cals, _ := filepath.Glob(filepath.Join(o.Out, "calendars", "*.ics"))
+	for i := range 4 {
+		want, _ := os.ReadFile(filepath.Join(dir, "out1", "calendars", fmt.Sprintf("user%05d.ics", i)))
+		got, err := os.ReadFile(filepath.Join(o.Out, "calendars", fmt.Sprintf("user%05d.ics", i)))
+		if err != nil {
+			t.Fatalf("the fixed run did not write calendar %d (of %d): %v", i, len(cals), err)
+		}
+		if i != 1 && !bytes.Equal(got, want) {
+			t.Errorf("user%05d: the fixed run wrote another calendar than the first", i)
+		}
+	}
+
+	o.Again = true
+	third, sent3 := run("out3")
+	all := map[string]bool{}
+	for k := range sent1 {
+		all[k] = true
+	}
+	for k := range sent2 {
+		all[k] = true
+	}
+	if third.BatchID == second.BatchID || len(sent3) != len(all) {
+		var got []string
+		for k := range sent3 {
+			got = append(got, k)
+		}
+		sort.Strings(got)
+		t.Errorf("--again sent %d updates, want all %d: %v", len(sent3), len(all), got)
+	}
+}
+
+// TestSentAgainAfterRollback: a rollback's updates supersede the batch's,
+// so a later batch over the same exports sends its updates again rather
+// than skipping them as already-sent.
+func TestSentAgainAfterRollback(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	dir := filepath.Dir(o.Report)
+	o.Users, o.Changes = fourUsers(t, dir, "500007919")
+	o.Out = filepath.Join(dir, "out1")
+	first, err := Run(ctx, o)
+	if err != nil || first.Invites == 0 {
+		t.Fatalf("run: %+v %v", first, err)
+	}
+	if _, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: first.BatchID, User: "user00000@contoso.com"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(o.Changes, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("\n") // another changes file: a new batch
+	f.Close()
+	o.Out = filepath.Join(dir, "out2")
+	second, err := Run(ctx, o)
+	if err != nil || second.BatchID == first.BatchID {
+		t.Fatalf("second run: %+v %v", second, err)
+	}
+	sentAgain, already := 0, 0
+	for _, m := range batchMeetings(t, o.DB, second.BatchID) {
+		switch {
+		case m.UserID == "user00000@contoso.com" && m.Reason == migrate.AlreadySent:
+			t.Errorf("%s: already-sent, though the rollback put its old block back", m.UID)
+		case m.UserID == "user00000@contoso.com" && m.Outcome == migrate.Updated:
+			sentAgain++
+		case m.Reason == migrate.AlreadySent:
+			already++
+		}
+	}
+	if sentAgain == 0 || already == 0 {
+		t.Errorf("user00000 sent again: %d; others already-sent: %d", sentAgain, already)
+	}
+}
