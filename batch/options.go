@@ -22,7 +22,7 @@ type RunOptions struct {
 	Users   string    // users file (CSV or XLSX)
 	Changes string    // changes file (CSV or XLSX)
 	Out     string    // output directory
-	Report  string    // report file (.xlsx or .csv)
+	Report  string    // report file (.xlsx, .csv or .html)
 	Now     time.Time // zero: the current time
 	DryRun  bool
 	Send    string // "outbox" (default), "none", "smtp://host:port", "server"
@@ -31,6 +31,7 @@ type RunOptions struct {
 	// finished; without it, that batch's failed users are tried again and
 	// nothing else is redone.
 	Again bool
+	Only  []string // run --user: a pilot of just these users from the files (any case); none: every user
 	Clock func() time.Time // the run's time when Now is zero; time.Now when nil
 	// Tuning: how this process works the queue (workers, lease, retries,
 	// limits, credentials, progress and the memory-phase hook).
@@ -69,12 +70,12 @@ func (o RunOptions) Validate() error {
 	}
 	need(o.Users, "users", "the users file, CSV or XLSX")
 	need(o.Changes, "changes", "the changes file, CSV or XLSX")
-	need(o.Report, "report", "where to write the report, FILE.xlsx or FILE.csv")
+	need(o.Report, "report", "where to write the report, FILE.xlsx, FILE.csv or FILE.html")
 	if !o.DryRun {
 		need(o.Out, "out", "the directory for rewritten calendars and the outbox")
 	}
-	if r := strings.ToLower(o.Report); o.Report != "" && !strings.HasSuffix(r, ".xlsx") && !strings.HasSuffix(r, ".csv") {
-		problems = append(problems, fmt.Sprintf("--report %s: use a name ending in .xlsx or .csv", o.Report))
+	if err := validateReport(o.Report); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if err := validateSend(o.Send); err != nil {
 		problems = append(problems, err.Error())

@@ -26,10 +26,13 @@ type Settings struct {
 	Send    string    `json:"send,omitempty"`
 	// RollbackOf is the batch a rollback batch undoes.
 	RollbackOf string `json:"rollback_of,omitempty"`
+	// Only are the users a pilot runs (run --user); none: every user.
+	Only []string `json:"only,omitempty"`
 }
 
 func (o RunOptions) settings() Settings {
-	return Settings{Users: abs(o.Users), Changes: abs(o.Changes), Out: abs(o.Out), Report: abs(o.Report), Now: o.Now, DryRun: o.DryRun, Send: o.Send}
+	return Settings{Users: abs(o.Users), Changes: abs(o.Changes), Out: abs(o.Out), Report: abs(o.Report), Now: o.Now, DryRun: o.DryRun, Send: o.Send,
+		Only: o.Only}
 }
 
 func abs(p string) string {
@@ -69,7 +72,8 @@ func fingerprint(s Settings, users []input.User) (string, error) {
 		Now    time.Time `json:"now"`
 		DryRun bool      `json:"dry_run"`
 		Send   string    `json:"send"`
-	}{s.Out, s.Now.UTC(), s.DryRun, s.Send})
+		Only   []string  `json:"only,omitempty"`
+	}{s.Out, s.Now.UTC(), s.DryRun, s.Send, s.Only})
 	h.Write(key)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
