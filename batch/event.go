@@ -23,7 +23,7 @@ type Event struct {
 	Total   int // with BatchStarted: the batch's users to migrate, Done of them done before (a resumed batch)
 	Done    int
 	Files   []string // with ReadingInputs and WritingReport
-	Updated int // meetings rewritten (or that would be), with UserDone
+	Updated int      // meetings rewritten (or that would be), with UserDone
 	Err     error
 	Attempt int // with UserRetry: attempts made so far
 }

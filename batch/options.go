@@ -31,7 +31,7 @@ type RunOptions struct {
 	// finished; without it, that batch's failed users are tried again and
 	// nothing else is redone.
 	Again bool
-	Only  []string // run --user: a pilot of just these users from the files (any case); none: every user
+	Only  []string         // run --user: a pilot of just these users from the files (any case); none: every user
 	Clock func() time.Time // the run's time when Now is zero; time.Now when nil
 	// Tuning: how this process works the queue (workers, lease, retries,
 	// limits, credentials, progress and the memory-phase hook).
