@@ -31,8 +31,11 @@ type RunOptions struct {
 	// finished; without it, that batch's failed users are tried again and
 	// nothing else is redone.
 	Again bool
-	Only  []string         // run --user: a pilot of just these users from the files (any case); none: every user
 	Clock func() time.Time // the run's time when Now is zero; time.Now when nil
+
+	// Only are the users of a pilot (run --user, any case, primary address
+	// or alias): a batch of just them from the files; none: every user.
+	Only []string
 	// Tuning: how this process works the queue (workers, lease, retries,
 	// limits, credentials, progress and the memory-phase hook).
 	Tuning
