@@ -21,6 +21,10 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 		return RolledBack{}, err
 	}
 	out := RolledBack{Of: of.ID, DryRun: true}
+	send := set.Send
+	if o.Send != "" {
+		send = o.Send
+	}
 	var rows []report.User
 	var meetings []report.Meeting
 	for _, u := range users {
@@ -42,7 +46,7 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 				Changes: "back as before batch " + of.ID})
 			would.TotalMeeting++
 			would.SucceededMeeting++
-			if m.Completed {
+			if send != "none" { // each restored meeting's attendees get one update
 				would.InvitesUpdate++
 			}
 		}
