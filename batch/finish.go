@@ -120,12 +120,15 @@ func writeReport(ctx context.Context, st *store.Store, h report.Heading, path st
 	return report.WriteReport(path, h, users, meetings)
 }
 
-// meetingCounts counts a batch's meetings as its report is written: all,
-// and those skipped because they end before --now (the run warns when
-// that is every one).
+// meetingCounts counts a batch's meetings as its report is written: those
+// the users organise, and of them those skipped because they end before
+// --now (the run warns when that is every one).
 type meetingCounts struct{ all, past int }
 
 func (c *meetingCounts) add(m report.Meeting) {
+	if m.Outcome == migrate.Skipped && m.Reason == string(ics.NotOrganizer) {
+		return // not the user's meeting: its time does not matter
+	}
 	c.all++
 	if m.Outcome == migrate.Skipped && m.Reason == string(ics.Past) {
 		c.past++

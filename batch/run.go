@@ -30,7 +30,7 @@ type Summary struct {
 	Failed    int       // triggered users that failed
 	Updated   int       // meetings rewritten (or, dry run, that would be)
 	Invites   int       // updates sent (or that would be)
-	Meetings  int       // meetings in the report
+	Meetings  int       // meetings in the report that the users organise
 	Past      int       // of them, skipped as ending before --now
 	RowErrors []string  // rejected rows that belong to no user
 }

@@ -102,6 +102,6 @@ func startBatch(ctx context.Context, cmd *cli.Command, out io.Writer, calls batc
 	if sum.Resumed {
 		verb = "already queued, unfinished:"
 	}
-	fmt.Fprintf(out, "%s batch %s: %d users, %d triggered; run mms work to migrate\n", verb, sum.BatchID, sum.Users, sum.Triggered)
+	fmt.Fprintf(out, "%s batch %s: %s, %d triggered; run mms work to migrate\n", verb, sum.BatchID, counted(sum.Users, "user"), sum.Triggered)
 	return nil
 }
