@@ -59,7 +59,10 @@ func TestConfirmBeforeSending(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			called := false
 			calls := batchCalls{
-				run: func(context.Context, batch.RunOptions) (batch.Summary, error) { called = true; return batch.Summary{}, errParsed },
+				run: func(context.Context, batch.RunOptions) (batch.Summary, error) {
+					called = true
+					return batch.Summary{}, errParsed
+				},
 				rollback: func(context.Context, batch.RollbackOptions) (batch.RolledBack, error) {
 					called = true
 					return batch.RolledBack{}, errParsed
@@ -161,8 +164,8 @@ func TestBatchesCommand(t *testing.T) {
 		t.Fatalf("batches: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	for i, want := range []*regexp.Regexp{
-		regexp.MustCompile(`^` + runID[:8] + `\s+run\s+20\d\d-\d\d-\d\dT[0-9:]+Z\s+2026-12-06T09:00:00Z\s+Failed 1, Succeeded 1, NotTriggered 1\s+3\s+3\s+/in/users.csv /in/changes.csv$`),
-		regexp.MustCompile(`^` + dryID[:8] + `\s+dry run\s+.*Succeeded 2\s+0\s+0\s+/in/users.csv$`),
+		regexp.MustCompile(`^` + runID[:8] + `\s+run\s+20\d\d-\d\d-\d\dT[0-9:]+Z\s+2026-12-06T09:00:00Z\s+Failed 1, Succeeded 1, NotTriggered 1\s+3\s+3\s+users.csv changes.csv$`),
+		regexp.MustCompile(`^` + dryID[:8] + `\s+dry run\s+.*Succeeded 2\s+0\s+0\s+users.csv$`),
 		regexp.MustCompile(`^` + rbID[:8] + `\s+rollback \(unfinished\)\s+.*InProgress 1\s+0\s+0\s+batch ` + runID + `$`),
 	} {
 		if !want.MatchString(lines[i+1]) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -147,7 +148,21 @@ func printBatches(out io.Writer, list []store.BatchInfo, format string) error {
 		if !r.Finished {
 			kind += " (unfinished)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", shortID(r.ID), kind, r.Created, r.Now, states(r.Users), r.Updated, r.Sent, strings.Join(r.Inputs, " "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", shortID(r.ID), kind, r.Created, r.Now, states(r.Users), r.Updated, r.Sent, strings.Join(baseNames(r.Inputs), " "))
 	}
 	return tw.Flush()
+}
+
+// baseNames are the file names of paths, for the table (CSV and JSON keep
+// the paths whole).
+func baseNames(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		if strings.HasPrefix(p, "batch ") {
+			out[i] = p
+			continue
+		}
+		out[i] = filepath.Base(p)
+	}
+	return out
 }
