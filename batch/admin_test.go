@@ -190,3 +190,45 @@ func TestReportNames(t *testing.T) {
 		}
 	}
 }
+
+// TestReportMeetingFields: the report's meeting rows say the rule of a
+// series, what changed, and, for the preview, the block before and after
+// and the mail's text; they come back from the state store.
+func TestReportMeetingFields(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	sum, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ms, err := st.UserMeetings(ctx, sum.BatchID, "user00000@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var series, skype bool
+	for _, m := range ms {
+		if m.Outcome != "updated" {
+			continue
+		}
+		if m.Changes == "" || m.OldBlock == "" || m.NewBlock == "" || m.OldBlock == m.NewBlock || !strings.Contains(m.MailText, m.NewJoinURL) {
+			t.Errorf("meeting %s: changes %q, blocks %q -> %q, mail %q", m.UID, m.Changes, m.OldBlock, m.NewBlock, m.MailText)
+		}
+		series = series || m.Recurrence == "FREQ=WEEKLY;COUNT=8"
+		if strings.HasPrefix(m.Changes, "provider skype -> teams; conference ID 100 000 001 -> 500 000 000;") &&
+			strings.HasSuffix(m.Changes, "join link "+m.OldJoinURL+" -> "+m.NewJoinURL) && strings.Contains(m.OldBlock, "meet.lync.com") {
+			skype = true
+		}
+	}
+	if !series || !skype {
+		t.Errorf("no weekly series (%v) or Skype meeting's changes (%v) among %d meetings", series, skype, len(ms))
+	}
+	rows := read(t, filepath.Join(filepath.Dir(o.Report), "r.meetings.csv"))
+	if !strings.Contains(rows, ",FREQ=WEEKLY;COUNT=8,") || !strings.Contains(rows, "join link kept") {
+		t.Errorf("the CSV report lacks Recurrence or Changes:\n%.2000s", rows)
+	}
+}

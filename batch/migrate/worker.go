@@ -220,8 +220,11 @@ func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.
 			plan.out.Meetings = append(plan.out.Meetings, w.outcome(a.User, ics.Result{UID: m.UID, Skipped: ics.Reason(reason)}))
 			continue
 		}
+		was := readBefore(m) // the report's old block and rule, before the rewrite
 		res := cal.Migrate(m, rules, a.Change)
-		plan.out.Meetings = append(plan.out.Meetings, w.plan(&plan, a.User, cal, m, res, prior))
+		o := w.plan(&plan, a.User, cal, m, res, prior)
+		describe(&o, cal, was, res)
+		plan.out.Meetings = append(plan.out.Meetings, o)
 	}
 	return plan
 }

@@ -1,0 +1,127 @@
+package migrate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/report"
+)
+
+// before is what the report shows of a meeting as it was, read before it
+// is migrated: its body (DESCRIPTION, unescaped) and its recurrence rule.
+type before struct{ text, rrule string }
+
+// readBefore reads m's body and rule; call it before the meeting is
+// migrated, which rewrites its components in place.
+func readBefore(m *ics.Meeting) before {
+	first := m.First()
+	if first == nil {
+		return before{}
+	}
+	var b before
+	if p, ok := first.Prop("DESCRIPTION"); ok {
+		b.text = p.Text()
+	}
+	if p, ok := first.Prop("RRULE"); ok {
+		b.rrule = p.Value
+	}
+	return b
+}
+
+// describe fills the report's Recurrence, Detail, Changes, the blocks
+// before and after and the text of the update mail, from the meeting as
+// it was and the result of migrating it.
+func describe(o *report.Meeting, cal *ics.Calendar, was before, res ics.Result) {
+	o.Recurrence = was.rrule
+	if res.Err != nil {
+		o.Detail = res.Err.Error()
+	}
+	if !res.Rewritten() || len(res.Changed) == 0 {
+		return
+	}
+	o.MailText = updateText(res.Summary, res.NewJoinURL)
+	now := bodyNow(cal, res.Changed[0])
+	old, okOld := block.FindText(was.text)
+	neu, okNew := block.FindText(now)
+	if okOld {
+		o.OldBlock = was.text[old.Start:old.End]
+	}
+	if okNew {
+		o.NewBlock = now[neu.Start:neu.End]
+	}
+	if okOld && okNew {
+		o.Changes = changes(old, neu)
+	}
+}
+
+// bodyNow is the body of a rewritten component: the rewrite edits the
+// calendar's lines, not the parsed properties, so the component is read
+// back from its new text.
+func bodyNow(cal *ics.Calendar, comp *ics.Component) string {
+	again, err := ics.Parse(cal.Name, cal.Request([]*ics.Component{comp}))
+	if err != nil {
+		return ""
+	}
+	for _, m := range again.Meetings() {
+		if first := m.First(); first != nil {
+			if p, ok := first.Prop("DESCRIPTION"); ok {
+				return p.Text()
+			}
+		}
+	}
+	return ""
+}
+
+// changes says what differs between two blocks, old -> new, field by
+// field: "conference ID 111 222 333 -> 987 654 321; join link kept".
+func changes(old, neu block.Block) string {
+	var out []string
+	if old.Provider != neu.Provider {
+		out = append(out, fmt.Sprintf("provider %s -> %s", old.Provider, neu.Provider))
+	}
+	field := func(name, a, b string) {
+		if a != b {
+			out = append(out, fmt.Sprintf("%s %s -> %s", name, orNone(a), orNone(b)))
+		}
+	}
+	field("conference ID", spaced(old.ConferenceID), spaced(neu.ConferenceID))
+	field("meeting ID", old.MeetingNumber, neu.MeetingNumber)
+	field("passcode", old.Passcode, neu.Passcode)
+	field("dial-in link", old.DialInURL, neu.DialInURL)
+	if !slices.Equal(old.TollNumbers, neu.TollNumbers) {
+		field("toll numbers", strings.Join(old.TollNumbers, ", "), strings.Join(neu.TollNumbers, ", "))
+	}
+	if !slices.Equal(old.TollFreeNumbers, neu.TollFreeNumbers) {
+		field("toll-free numbers", strings.Join(old.TollFreeNumbers, ", "), strings.Join(neu.TollFreeNumbers, ", "))
+	}
+	if old.JoinURL != neu.JoinURL {
+		return strings.Join(append(out, fmt.Sprintf("join link %s -> %s", orNone(old.JoinURL), orNone(neu.JoinURL))), "; ")
+	}
+	if len(out) == 0 {
+		out = append(out, "block rewritten")
+	}
+	return strings.Join(append(out, "join link kept"), "; ")
+}
+
+// spaced writes digits in groups of three, as conference IDs are read out:
+// "111222333" -> "111 222 333".
+func spaced(digits string) string {
+	var b strings.Builder
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

@@ -1,0 +1,30 @@
+package migrate
+
+import (
+	"testing"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+// changes says old -> new per field that differs, the join link last.
+func TestChanges(t *testing.T) {
+	for _, tc := range []struct {
+		old, neu block.Block
+		want     string
+	}{
+		{block.Block{Provider: "teams", JoinURL: "https://j", ConferenceID: "111222333"}, block.Block{Provider: "teams", JoinURL: "https://j", ConferenceID: "987654321"},
+			"conference ID 111 222 333 -> 987 654 321; join link kept"},
+		{block.Block{Provider: "skype", JoinURL: "https://old", TollNumbers: []string{"+46 8 1"}}, block.Block{Provider: "teams", JoinURL: "https://new", ConferenceID: "42", TollNumbers: []string{"+46 8 2", "+46 8 3"}},
+			"provider skype -> teams; conference ID (none) -> 42; toll numbers +46 8 1 -> +46 8 2, +46 8 3; join link https://old -> https://new"},
+		{block.Block{Provider: "teams", JoinURL: "https://j"}, block.Block{Provider: "teams", JoinURL: "https://j"}, "block rewritten; join link kept"},
+		{block.Block{MeetingNumber: "1 2", Passcode: "a"}, block.Block{MeetingNumber: "3 4", Passcode: "b", DialInURL: "https://d"},
+			"meeting ID 1 2 -> 3 4; passcode a -> b; dial-in link (none) -> https://d; join link kept"},
+	} {
+		if got := changes(tc.old, tc.neu); got != tc.want {
+			t.Errorf("changes:\n got %s\nwant %s", got, tc.want)
+		}
+	}
+	if spaced("1234567") != "1 234 567" || spaced("") != "" || spaced("123") != "123" {
+		t.Error("spaced")
+	}
+}
