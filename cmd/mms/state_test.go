@@ -222,7 +222,7 @@ func TestRollback(t *testing.T) {
 	if again, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml")); len(again) != len(after) {
 		t.Errorf("the second rollback sent %d messages", len(again)-len(after))
 	}
-	if r := mms(t, "rollback", "--batch", "nope", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "no batch nope") {
+	if r := mms(t, "rollback", "--batch", "nope-nope", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "no batch nope-nope") {
 		t.Errorf("unknown batch: %d %s", r.code, r.stderr)
 	}
 }
