@@ -192,7 +192,7 @@ func TestReportNames(t *testing.T) {
 }
 
 // TestReportMeetingFields: the report's meeting rows say the rule of a
-// series, what changed, and, for the preview, the block before and after
+// series, the evidence of a skip, what changed, and, for the preview, the block before and after
 // and the mail's text; they come back from the state store.
 func TestReportMeetingFields(t *testing.T) {
 	ctx := context.Background()
@@ -228,7 +228,8 @@ func TestReportMeetingFields(t *testing.T) {
 		t.Errorf("no weekly series (%v) or Skype meeting's changes (%v) among %d meetings", series, skype, len(ms))
 	}
 	rows := read(t, filepath.Join(filepath.Dir(o.Report), "r.meetings.csv"))
-	if !strings.Contains(rows, ",FREQ=WEEKLY;COUNT=8,") || !strings.Contains(rows, "join link kept") {
+	if !strings.Contains(rows, ",FREQ=WEEKLY;COUNT=8,") || !strings.Contains(rows, "join link kept") ||
+		!strings.Contains(rows, ",past,no occurrence at or after --now 2026-01-15T09:00:00Z,") {
 		t.Errorf("the CSV report lacks Recurrence or Changes:\n%.2000s", rows)
 	}
 }

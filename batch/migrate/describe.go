@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/block"
@@ -34,23 +35,23 @@ func readBefore(m *ics.Meeting) before {
 // describe fills the report's Recurrence, Detail, Changes, the blocks
 // before and after and the text of the update mail, from the meeting as
 // it was and the result of migrating it.
-func describe(o *report.Meeting, cal *ics.Calendar, was before, res ics.Result) {
+func describe(o *report.Meeting, cal *ics.Calendar, was before, res ics.Result, now time.Time) {
 	o.Recurrence = was.rrule
-	if res.Err != nil {
-		o.Detail = res.Err.Error()
+	if o.Detail == "" {
+		o.Detail = evidence(res, now)
 	}
 	if !res.Rewritten() || len(res.Changed) == 0 {
 		return
 	}
 	o.MailText = updateText(res.Summary, res.NewJoinURL)
-	now := bodyNow(cal, res.Changed[0])
+	body := bodyNow(cal, res.Changed[0])
 	old, okOld := block.FindText(was.text)
-	neu, okNew := block.FindText(now)
+	neu, okNew := block.FindText(body)
 	if okOld {
 		o.OldBlock = was.text[old.Start:old.End]
 	}
 	if okNew {
-		o.NewBlock = now[neu.Start:neu.End]
+		o.NewBlock = body[neu.Start:neu.End]
 	}
 	if okOld && okNew {
 		o.Changes = changes(old, neu)
@@ -71,6 +72,22 @@ func bodyNow(cal *ics.Calendar, comp *ics.Component) string {
 				return p.Text()
 			}
 		}
+	}
+	return ""
+}
+
+// evidence is the Detail of a failed or skipped meeting: the full error,
+// or what the skip rule saw.
+func evidence(res ics.Result, now time.Time) string {
+	switch {
+	case res.Err != nil:
+		return res.Err.Error()
+	case res.Skipped == ics.Past:
+		return "no occurrence at or after --now " + now.UTC().Format(time.RFC3339)
+	case res.Skipped == ics.TooManyAttendees:
+		return fmt.Sprintf("%d people with the organiser; at most %d are migrated", res.People, ics.MaxPeople)
+	case res.Skipped == ics.OtherProvider && res.Provider != "":
+		return "the meeting's block is " + string(res.Provider) + "'s"
 	}
 	return ""
 }

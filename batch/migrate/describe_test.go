@@ -1,8 +1,11 @@
 package migrate
 
 import (
+	"errors"
 	"testing"
+	"time"
 
+	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/block"
 )
 
@@ -26,5 +29,24 @@ func TestChanges(t *testing.T) {
 	}
 	if spaced("1234567") != "1 234 567" || spaced("") != "" || spaced("123") != "123" {
 		t.Error("spaced")
+	}
+}
+
+// The Detail of a skip says what the rule saw; of a failure, the error.
+func TestEvidence(t *testing.T) {
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		res  ics.Result
+		want string
+	}{
+		{ics.Result{Err: errors.New("cal.ics: line 7: bad DTSTART")}, "cal.ics: line 7: bad DTSTART"},
+		{ics.Result{Skipped: ics.Past}, "no occurrence at or after --now 2026-12-06T09:00:00Z"},
+		{ics.Result{Skipped: ics.TooManyAttendees, People: 301}, "301 people with the organiser; at most 250 are migrated"},
+		{ics.Result{Skipped: ics.OtherProvider, Provider: "zoom"}, "the meeting's block is zoom's"},
+		{ics.Result{Skipped: ics.NotOrganizer}, ""},
+	} {
+		if got := evidence(tc.res, now); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.res, got, tc.want)
+		}
 	}
 }

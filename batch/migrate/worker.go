@@ -223,7 +223,7 @@ func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.
 		was := readBefore(m) // the report's old block and rule, before the rewrite
 		res := cal.Migrate(m, rules, a.Change)
 		o := w.plan(&plan, a.User, cal, m, res, prior)
-		describe(&o, cal, was, res)
+		describe(&o, cal, was, res, w.Now)
 		plan.out.Meetings = append(plan.out.Meetings, o)
 	}
 	return plan
