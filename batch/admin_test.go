@@ -41,7 +41,7 @@ func TestReportSaysWhatItIs(t *testing.T) {
 		t.Fatalf("rollback by a prefix of the id: %+v %v", rb, err)
 	}
 	page = read(t, rbReport)
-	for _, want := range []string{rb.BatchID, ">rollback<", "restores what batch " + sum.BatchID, ">restored<"} {
+	for _, want := range []string{rb.BatchID, ">rollback<", "restores what batch " + sum.BatchID, ">restored<", "as before batch " + sum.BatchID} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the rollback's preview lacks %q", want)
 		}

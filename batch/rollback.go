@@ -122,7 +122,7 @@ func rollbackSource(ctx context.Context, st *store.Store, o RollbackOptions) (st
 		return of, set, err
 	}
 	if left > 0 {
-		return of, set, fmt.Errorf("%w: batch %s has %d users not finished; finish it first (run the same mms run again, or mms work), then roll it back", ErrInput, of.ID, left)
+		return of, set, fmt.Errorf("%w: batch %s has %s not finished; finish it first (run the same mms run again, or mms work), then roll it back", ErrInput, of.ID, plural(left, "user"))
 	}
 	return of, set, nil
 }

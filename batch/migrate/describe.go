@@ -142,3 +142,19 @@ func orNone(s string) string {
 	}
 	return s
 }
+
+// counted is n with its noun in the right number: "1 meeting", "2 meetings".
+func counted(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// restoredView fills a restored meeting's report row from the batch's:
+// the same rule, the blocks the other way round.
+func restoredView(row *report.Meeting, was report.Meeting, of string) {
+	row.End, row.Recurrence = was.End, was.Recurrence
+	row.OldBlock, row.NewBlock = was.NewBlock, was.OldBlock
+	row.Changes = "as before batch " + of
+}

@@ -2,11 +2,13 @@ package migrate
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/report"
 )
 
 // changes says old -> new per field that differs, the join link last.
@@ -48,5 +50,24 @@ func TestEvidence(t *testing.T) {
 		if got := evidence(tc.res, now); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.res, got, tc.want)
 		}
+	}
+}
+
+// A user's message says "1 meeting", not "1 meetings".
+func TestLastMessageWording(t *testing.T) {
+	rows := func(outcomes ...string) UserOutcome {
+		var out UserOutcome
+		for i, o := range outcomes {
+			out.Meetings = append(out.Meetings, report.Meeting{UID: string(rune('a' + i)), Outcome: o})
+		}
+		return out
+	}
+	r := Result(Assignment{MigrationType: "ToTeams"}, rows(Updated), false)
+	if !strings.HasPrefix(r.LastMessage, "1 meeting ") {
+		t.Errorf("one meeting: %q", r.LastMessage)
+	}
+	r = Result(Assignment{MigrationType: "ToTeams"}, rows(Updated, Failed), false)
+	if !strings.HasPrefix(r.LastMessage, "1 of 2 meetings failed") {
+		t.Errorf("one of two failed: %q", r.LastMessage)
 	}
 }
