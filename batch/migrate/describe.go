@@ -43,7 +43,7 @@ func describe(o *report.Meeting, cal *ics.Calendar, was before, res ics.Result, 
 	if !res.Rewritten() || len(res.Changed) == 0 {
 		return
 	}
-	o.MailText = updateText(res.Summary, res.NewJoinURL)
+	o.MailText = strings.ReplaceAll(updateText(res.Summary, res.NewJoinURL), "\r\n", "\n") // as a reader sees it
 	body := bodyNow(cal, res.Changed[0])
 	old, okOld := block.FindText(was.text)
 	neu, okNew := block.FindText(body)
