@@ -181,12 +181,21 @@ func TestResumedCountsDone(t *testing.T) {
 
 // TestReportNames: .xlsx, .csv and .html reports; anything else refused.
 func TestReportNames(t *testing.T) {
-	for name, ok := range map[string]bool{"r.xlsx": true, "R.CSV": true, "p.html": true, "r.txt": false, "r": false} {
+	for name, ok := range map[string]bool{"r.xlsx": true, "R.CSV": true, "p.html": true, "r.txt": false, "r": false} { // run, start
 		o := demoOptions(t)
 		o.Report = name
 		err := o.WithDefaults().Validate()
 		if (err == nil) != ok || !ok && !strings.Contains(err.Error(), ".html") {
 			t.Errorf("--report %s: %v", name, err)
+		}
+		err = StartOptions{User: "a@contoso.com", Report: name}.Validate()
+		if (err == nil) != ok {
+			t.Errorf("start --report %s: %v", name, err)
+		}
+		if !ok { // refused before the store is opened
+			if _, err := Rollback(context.Background(), RollbackOptions{BatchID: "last", Report: name, DB: filepath.Join(t.TempDir(), "none.db")}); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), ".html") {
+				t.Errorf("rollback --report %s: %v", name, err)
+			}
 		}
 	}
 }
