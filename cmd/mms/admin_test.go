@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -303,6 +305,28 @@ func TestProgressLines(t *testing.T) {
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("progress lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// make demo (scripts/demo.sh) ends by printing the preview's path next to
+// the workbook's, and writes both.
+func TestDemoScriptPrintsBoth(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo-out")
+	cmd := exec.Command("bash", "../../scripts/demo.sh", bin, out)
+	cmd.Env = append(os.Environ(), "MMS_DB=")
+	data, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo.sh: %v\n%s", err, data)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	want := "Preview: " + filepath.Join(out, "preview.html") + "   Workbook: " + filepath.Join(out, "report.xlsx")
+	if last := lines[len(lines)-1]; last != want {
+		t.Errorf("last line %q, want %q", last, want)
+	}
+	for _, f := range []string{"preview.html", "report.xlsx"} {
+		if fi, err := os.Stat(filepath.Join(out, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s not written: %v", f, err)
 		}
 	}
 }
