@@ -132,6 +132,14 @@ func TestPilot(t *testing.T) {
 		t.Errorf("the pilot's users: %+v %v", users, err)
 	}
 	o = demoOptions(t)
+	o.Only, o.Report = []string{"user00001@contoso.com"}, filepath.Join(t.TempDir(), "pilot.html")
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if page := read(t, o.Report); !strings.Contains(page, "a pilot of only user00001@contoso.com") {
+		t.Error("the pilot's preview does not say it is one")
+	}
+	o = demoOptions(t)
 	o.Only = []string{"nobody@contoso.com"}
 	if _, err := Run(ctx, o); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "--user nobody@contoso.com") {
 		t.Errorf("a user the file lacks: %v", err)
@@ -228,6 +236,9 @@ func TestReportMeetingFields(t *testing.T) {
 			t.Errorf("meeting %s: changes %q, blocks %q -> %q, mail %q", m.UID, m.Changes, m.OldBlock, m.NewBlock, m.MailText)
 		}
 		series = series || m.Recurrence == "FREQ=WEEKLY;COUNT=8"
+		if !m.End.After(m.Start) || m.End.Sub(m.Start) > 24*time.Hour {
+			t.Errorf("meeting %s: %s to %s", m.UID, m.Start, m.End)
+		}
 		if strings.HasPrefix(m.Changes, "provider skype -> teams; conference ID 100 000 001 -> 500 000 000;") &&
 			strings.HasSuffix(m.Changes, "join link "+m.OldJoinURL+" -> "+m.NewJoinURL) && strings.Contains(m.OldBlock, "meet.lync.com") {
 			skype = true

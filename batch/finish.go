@@ -156,8 +156,9 @@ func heading(b store.Batch, set Settings) report.Heading {
 		h.Inputs = append(h.Inputs, "batch "+set.RollbackOf)
 	}
 	if len(set.Only) > 0 {
-		h.Notes = append(h.Notes, "only the users "+strings.Join(set.Only, ", "))
+		h.Notes = append(h.Notes, "a pilot of only "+strings.Join(set.Only, ", "))
 	}
+	h.Notes = append(h.Notes, set.Notes...)
 	return h
 }
 

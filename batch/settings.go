@@ -28,6 +28,9 @@ type Settings struct {
 	RollbackOf string `json:"rollback_of,omitempty"`
 	// Only are the users a pilot runs (run --user); none: every user.
 	Only []string `json:"only,omitempty"`
+	// Notes go into the report's heading as they are (e.g. that TLS
+	// certificates of a host were not verified).
+	Notes []string `json:"notes,omitempty"`
 }
 
 func (o RunOptions) settings() Settings {

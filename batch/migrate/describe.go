@@ -13,7 +13,10 @@ import (
 
 // before is what the report shows of a meeting as it was, read before it
 // is migrated: its body (DESCRIPTION, unescaped) and its recurrence rule.
-type before struct{ text, rrule string }
+type before struct {
+	text, rrule string
+	length      time.Duration // DTEND - DTSTART; 0 when unknown
+}
 
 // readBefore reads m's body and rule; call it before the meeting is
 // migrated, which rewrites its components in place.
@@ -29,7 +32,35 @@ func readBefore(m *ics.Meeting) before {
 	if p, ok := first.Prop("RRULE"); ok {
 		b.rrule = p.Value
 	}
+	b.length = length(first)
 	return b
+}
+
+// length is how long a component's occurrences last: DTEND - DTSTART,
+// read as wall-clock times (both carry the same TZID in practice; a
+// change of UTC offset inside one meeting is not looked at); 0 when either
+// is missing or unreadable, or the end is not after the start.
+func length(c *ics.Component) time.Duration {
+	start, ok1 := c.Prop("DTSTART")
+	end, ok2 := c.Prop("DTEND")
+	if !ok1 || !ok2 {
+		return 0
+	}
+	s, err1 := wallClock(start.Value)
+	e, err2 := wallClock(end.Value)
+	if err1 != nil || err2 != nil || !e.After(s) {
+		return 0
+	}
+	return e.Sub(s)
+}
+
+// wallClock reads a DATE-TIME or DATE value without its zone.
+func wallClock(v string) (time.Time, error) {
+	v = strings.TrimSuffix(strings.TrimSpace(v), "Z")
+	if len(v) == len("20060102") {
+		return time.Parse("20060102", v)
+	}
+	return time.Parse("20060102T150405", v)
 }
 
 // describe fills the report's Recurrence, Detail, Changes, the blocks
@@ -37,6 +68,9 @@ func readBefore(m *ics.Meeting) before {
 // it was and the result of migrating it.
 func describe(o *report.Meeting, cal *ics.Calendar, was before, res ics.Result, now time.Time) {
 	o.Recurrence = was.rrule
+	if !o.Start.IsZero() && was.length > 0 {
+		o.End = o.Start.Add(was.length)
+	}
 	if o.Detail == "" {
 		o.Detail = evidence(res, now)
 	}

@@ -71,3 +71,20 @@ func TestLastMessageWording(t *testing.T) {
 		t.Errorf("one of two failed: %q", r.LastMessage)
 	}
 }
+
+// A meeting's length is DTEND - DTSTART as wall-clock times, 0 when it
+// cannot be read.
+func TestLength(t *testing.T) {
+	cal, err := ics.Parse("t.ics", []byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=\"W. Europe Standard Time\":20260116T190000\r\n"+
+		"DTEND;TZID=\"W. Europe Standard Time\":20260116T203000\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:20260116\r\nDTEND;VALUE=DATE:20260117\r\n"+
+		"END:VEVENT\r\nBEGIN:VEVENT\r\nUID:c\r\nDTSTART:20260116T190000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:d\r\nDTSTART:20260116T190000Z\r\nDTEND:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Duration{"a": 90 * time.Minute, "b": 24 * time.Hour, "c": 0, "d": 0}
+	for _, m := range cal.Meetings() {
+		if got := length(m.First()); got != want[m.UID] {
+			t.Errorf("%s: %s, want %s", m.UID, got, want[m.UID])
+		}
+	}
+}
