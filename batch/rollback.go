@@ -43,7 +43,7 @@ type RolledBack struct {
 // run: started again after a crash, it finishes without sending twice.
 func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 	if strings.TrimSpace(o.BatchID) == "" {
-		return RolledBack{}, fmt.Errorf("%w: --batch is required (the id mms run printed; mms status --all lists them)", ErrInput)
+		return RolledBack{}, fmt.Errorf("%w: --batch is required (the id mms run printed, a unique prefix of it, or last; mms batches lists them)", ErrInput)
 	}
 	if err := validateReport(o.Report); err != nil {
 		return RolledBack{}, fmt.Errorf("%w: %w", ErrInput, err)

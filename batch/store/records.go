@@ -114,7 +114,7 @@ const batchColumns = `id, created_at, now, stamp, dry_run, options, kind, finger
 func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
 	b, err := s.batchWhere(ctx, `id = ?`, id)
 	if errors.Is(err, errNoRows) {
-		return b, fmt.Errorf("no batch %s in the state store %s; mms status --all lists the batches", id, s.dsn)
+		return b, fmt.Errorf("no batch %s in the state store %s; mms batches lists them", id, s.dsn)
 	}
 	if err != nil {
 		return b, fmt.Errorf("batch %s: %w", id, err)
