@@ -9,6 +9,7 @@ import (
 
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/report"
 )
 
@@ -53,9 +54,12 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 			return sum, err
 		}
 	} else {
-		if err := writeReport(ctx, st, b.ID, set.Report, users, t); err != nil {
+		t.withDefaults().Events(Event{Kind: WritingReport, BatchID: b.ID, Files: []string{set.Report}})
+		var counts meetingCounts
+		if err := writeReport(ctx, st, heading(b, set), set.Report, users, &counts, t); err != nil {
 			return sum, err
 		}
+		sum.Meetings, sum.Past = counts.all, counts.past
 		sum.Report = set.Report
 		if strings.HasSuffix(strings.ToLower(set.Report), ".csv") {
 			sum.Report += " and " + report.MeetingsCSV(set.Report)
@@ -68,7 +72,8 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 // a goroutine of their own, a few hundred rows ahead of the sheet being
 // written: both take a core, and the report is the part of a run no other
 // work overlaps.
-func writeReport(ctx context.Context, st *store.Store, batchID, path string, users report.Users, t Tuning) error {
+func writeReport(ctx context.Context, st *store.Store, h report.Heading, path string, users report.Users, counts *meetingCounts, t Tuning) error {
+	batchID := h.BatchID
 	defer t.enter(PhaseReport)()
 	meetings := func(yield func(report.Meeting) error) error {
 		ctx, cancel := context.WithCancel(ctx)
@@ -101,6 +106,7 @@ func writeReport(ctx context.Context, st *store.Store, batchID, path string, use
 		}()
 		for ms := range chunks {
 			for _, m := range ms {
+				counts.add(m)
 				if err := yield(m); err != nil {
 					cancel()
 					for range chunks { // let the reader end
@@ -111,5 +117,60 @@ func writeReport(ctx context.Context, st *store.Store, batchID, path string, use
 		}
 		return readErr
 	}
-	return report.WriteStream(path, users, meetings)
+	return report.WriteReport(path, h, users, meetings)
+}
+
+// meetingCounts counts a batch's meetings as its report is written: those
+// the users organise, and of them those skipped because they end before
+// --now (the run warns when that is every one).
+type meetingCounts struct{ all, past int }
+
+func (c *meetingCounts) add(m report.Meeting) {
+	if m.Outcome == migrate.Skipped && m.Reason == string(ics.NotOrganizer) {
+		return // not the user's meeting: its time does not matter
+	}
+	c.all++
+	if m.Outcome == migrate.Skipped && m.Reason == string(ics.Past) {
+		c.past++
+	}
+}
+
+// heading says what the report is: the batch, its kind, --now, its
+// times, its inputs and the mms that wrote it.
+func heading(b store.Batch, set Settings) report.Heading {
+	h := report.Heading{BatchID: b.ID, Kind: "run", Now: b.Now, Started: b.CreatedAt, Finished: time.Now(), Version: Version()}
+	switch {
+	case b.Kind == store.BatchRollback:
+		h.Kind = "rollback"
+		h.Notes = append(h.Notes, "restores what batch "+set.RollbackOf+" rewrote")
+	case b.DryRun:
+		h.Kind = "dry run"
+		h.Notes = append(h.Notes, "nothing was written or sent")
+	}
+	for _, in := range []string{set.Users, set.Changes} {
+		if in != "" {
+			h.Inputs = append(h.Inputs, in)
+		}
+	}
+	if set.RollbackOf != "" {
+		h.Inputs = append(h.Inputs, "batch "+set.RollbackOf)
+	}
+	if len(set.Only) > 0 {
+		h.Notes = append(h.Notes, "a pilot of only "+strings.Join(set.Only, ", "))
+	}
+	h.Notes = append(h.Notes, set.Notes...)
+	return h
+}
+
+// validateReport checks the name of a report file; "" is checked where a
+// report is required.
+func validateReport(path string) error {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx", ".csv", ".html":
+		return nil
+	}
+	if path == "" {
+		return nil
+	}
+	return fmt.Errorf("--report %s: use a name ending in .xlsx, .csv or .html", path)
 }

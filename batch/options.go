@@ -23,7 +23,7 @@ type RunOptions struct {
 	Changes  string    // changes file (CSV or XLSX)
 	Meetings string    // meetings file (CSV or XLSX): online meetings of their own; "" none
 	Out      string    // output directory
-	Report   string    // report file (.xlsx or .csv)
+	Report   string    // report file (.xlsx, .csv or .html)
 	Now      time.Time // zero: the current time
 	DryRun   bool
 	Send     string // "outbox" (default), "none", "smtp://host:port", "server"
@@ -33,6 +33,10 @@ type RunOptions struct {
 	// nothing else is redone.
 	Again bool
 	Clock func() time.Time // the run's time when Now is zero; time.Now when nil
+
+	// Only are the users of a pilot (run --user, any case, primary address
+	// or alias): a batch of just them from the files; none: every user.
+	Only []string
 	// Tuning: how this process works the queue (workers, lease, retries,
 	// limits, credentials, progress and the memory-phase hook).
 	Tuning
@@ -70,12 +74,12 @@ func (o RunOptions) Validate() error {
 	}
 	need(o.Users, "users", "the users file, CSV or XLSX")
 	need(o.Changes, "changes", "the changes file, CSV or XLSX")
-	need(o.Report, "report", "where to write the report, FILE.xlsx or FILE.csv")
+	need(o.Report, "report", "where to write the report, FILE.xlsx, FILE.csv or FILE.html")
 	if !o.DryRun {
 		need(o.Out, "out", "the directory for rewritten calendars and the outbox")
 	}
-	if r := strings.ToLower(o.Report); o.Report != "" && !strings.HasSuffix(r, ".xlsx") && !strings.HasSuffix(r, ".csv") {
-		problems = append(problems, fmt.Sprintf("--report %s: use a name ending in .xlsx or .csv", o.Report))
+	if err := validateReport(o.Report); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if err := validateSend(o.Send); err != nil {
 		problems = append(problems, err.Error())

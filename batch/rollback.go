@@ -20,7 +20,10 @@ type RollbackOptions struct {
 	Send    string    // "" the batch's; else outbox or none
 	Report  string    // optional report of the rollback
 	Clock   func() time.Time
-	Tuning  // the mail relay's sessions, the credentials, the phase hook
+	// DryRun reports what would be restored, from the batch's journal:
+	// nothing is written, sent or recorded (no rollback batch is made).
+	DryRun bool
+	Tuning // the mail relay's sessions, the credentials, the phase hook
 }
 
 // RolledBack says what a rollback did, per user.
@@ -30,6 +33,7 @@ type RolledBack struct {
 	Resumed bool
 	Users   []store.User
 	Report  string
+	DryRun  bool // nothing was done: Users say what would be
 }
 
 // Rollback puts back, in the output calendars of a batch, the original
@@ -39,7 +43,10 @@ type RolledBack struct {
 // run: started again after a crash, it finishes without sending twice.
 func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 	if strings.TrimSpace(o.BatchID) == "" {
-		return RolledBack{}, fmt.Errorf("%w: --batch is required (the id mms run printed; mms status --all lists them)", ErrInput)
+		return RolledBack{}, fmt.Errorf("%w: --batch is required (the id mms run printed, a unique prefix of it, or last; mms batches lists them)", ErrInput)
+	}
+	if err := validateReport(o.Report); err != nil {
+		return RolledBack{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now
@@ -52,6 +59,9 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 	of, set, err := rollbackSource(ctx, st, o)
 	if err != nil {
 		return RolledBack{}, err
+	}
+	if o.DryRun {
+		return rollbackDryRun(ctx, st, o, of, set)
 	}
 	rb, resumed, err := rollbackBatch(ctx, st, o, of, set)
 	if err != nil {
@@ -92,7 +102,7 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 }
 
 func rollbackSource(ctx context.Context, st *store.Store, o RollbackOptions) (store.Batch, Settings, error) {
-	of, err := st.Batch(ctx, o.BatchID)
+	of, err := st.FindBatch(ctx, o.BatchID) // a unique prefix, or last
 	if err != nil {
 		return of, Settings{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
@@ -112,7 +122,7 @@ func rollbackSource(ctx context.Context, st *store.Store, o RollbackOptions) (st
 		return of, set, err
 	}
 	if left > 0 {
-		return of, set, fmt.Errorf("%w: batch %s has %d users not finished; finish it first (run the same mms run again, or mms work), then roll it back", ErrInput, of.ID, left)
+		return of, set, fmt.Errorf("%w: batch %s has %s not finished; finish it first (run the same mms run again, or mms work), then roll it back", ErrInput, of.ID, plural(left, "user"))
 	}
 	return of, set, nil
 }

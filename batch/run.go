@@ -30,6 +30,8 @@ type Summary struct {
 	Failed    int       // triggered users that failed
 	Updated   int       // meetings rewritten (or, dry run, that would be)
 	Invites   int       // updates sent (or that would be)
+	Meetings  int       // meetings in the report that the users organise
+	Past      int       // of them, skipped as ending before --now
 	RowErrors []string  // rejected rows that belong to no user
 }
 
@@ -57,16 +59,34 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 		return sum, err
 	}
 	defer st.Close()
-	left, err := st.Left(ctx, b.ID)
+	started, err := startedEvent(ctx, st, b.ID, sum.Resumed)
 	if err != nil {
 		return sum, unavailable(err)
 	}
-	o.Events(Event{Kind: BatchStarted, BatchID: b.ID, Total: left, Resumed: sum.Resumed})
+	o.Events(started)
 	workStart := time.Now()
 	if err := work(ctx, st, b.ID, o.tuning()); err != nil {
 		return sum, err
 	}
 	return finish(ctx, st, b, o.Report, workStart, sum, o.tuning())
+}
+
+// startedEvent says how many users the batch has to migrate: those left
+// and, for a resumed batch, those done before (220 of 1500 done, not 0 of
+// 1280).
+func startedEvent(ctx context.Context, st *store.Store, batchID string, resumed bool) (Event, error) {
+	left, err := st.Left(ctx, batchID)
+	if err != nil || !resumed {
+		return Event{Kind: BatchStarted, BatchID: batchID, Total: left}, err
+	}
+	states, err := st.Summary(ctx, batchID)
+	total := 0
+	for state, n := range states {
+		if state != store.NotTriggered {
+			total += n
+		}
+	}
+	return Event{Kind: BatchStarted, BatchID: batchID, Total: total, Done: total - left, Resumed: true}, err
 }
 
 // Enqueue is the first half of Run: it reads, decides and queues the
@@ -88,7 +108,11 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	if err := o.Validate(); err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	o.Events(Event{Kind: ReadingInputs, Files: []string{o.Users, o.Changes}})
 	users, changes, rowErrs, err := readInputs(*o)
+	if err == nil {
+		users, changes, rowErrs, err = pilot(o.Only, users, changes, rowErrs)
+	}
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}

@@ -31,10 +31,16 @@ type Settings struct {
 	Again bool `json:"again,omitempty"`
 	// RollbackOf is the batch a rollback batch undoes.
 	RollbackOf string `json:"rollback_of,omitempty"`
+	// Only are the users a pilot runs (run --user); none: every user.
+	Only []string `json:"only,omitempty"`
+	// Notes go into the report's heading as they are (e.g. that TLS
+	// certificates of a host were not verified).
+	Notes []string `json:"notes,omitempty"`
 }
 
 func (o RunOptions) settings() Settings {
-	return Settings{Users: abs(o.Users), Changes: abs(o.Changes), Meetings: abs(o.Meetings), Out: abs(o.Out), Report: abs(o.Report), Now: o.Now, DryRun: o.DryRun, Send: o.Send, Again: o.Again}
+	return Settings{Users: abs(o.Users), Changes: abs(o.Changes), Meetings: abs(o.Meetings), Out: abs(o.Out), Report: abs(o.Report), Now: o.Now, DryRun: o.DryRun, Send: o.Send, Again: o.Again,
+		Only: o.Only}
 }
 
 func abs(p string) string {
@@ -77,7 +83,8 @@ func fingerprint(s Settings, users []input.User) (string, error) {
 		Now    time.Time `json:"now"`
 		DryRun bool      `json:"dry_run"`
 		Send   string    `json:"send"`
-	}{s.Out, s.Now.UTC(), s.DryRun, s.Send})
+		Only   []string  `json:"only,omitempty"`
+	}{s.Out, s.Now.UTC(), s.DryRun, s.Send, s.Only})
 	h.Write(key)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -71,6 +71,9 @@ func (o StartOptions) Validate() error {
 	if err := validateSend(o.Send); err != nil {
 		problems = append(problems, err.Error())
 	}
+	if err := validateReport(o.Report); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))
 	}

@@ -30,10 +30,11 @@ func Work(ctx context.Context, o WorkOptions) ([]Summary, error) {
 	}
 	defer st.Close()
 	if o.BatchID != "" {
-		b, err := st.Batch(ctx, o.BatchID)
+		b, err := st.FindBatch(ctx, o.BatchID) // a prefix or last
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInput, err)
 		}
+		o.BatchID = b.ID
 		if b.Kind == store.BatchRollback {
 			return nil, fmt.Errorf("%w: batch %s is a rollback; run mms rollback --batch %s again to finish it", ErrInput, b.ID, settingsOf(b).RollbackOf)
 		}

@@ -12,12 +12,14 @@ run() {
   "$bin" run --users fixtures/demo/users.csv --changes fixtures/demo/changes.csv \
     --out "$out" --now "$now" --db "$out/mms.db" "$@"
 }
-echo "== 1. dry run: decide and report, write and send nothing"
-run --report "$out/dry-run.xlsx" --dry-run
+echo "== 1. dry run: decide and report, write and send nothing; preview.html shows each meeting's old and new block and its mail"
+run --report "$out/preview.html" --dry-run
 echo
 echo "== 2. real run: rewrite calendars, write one update per meeting to the outbox"
 run --report "$out/report.xlsx"
 echo
 "$bin" status --summary --db "$out/mms.db"
 echo
-echo "Report: $out/report.xlsx   (dry run: $out/dry-run.xlsx)"
+"$bin" batches --db "$out/mms.db"
+echo
+echo "Preview: $out/preview.html   Workbook: $out/report.xlsx"

@@ -91,6 +91,7 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 		}
 		row := store.Meeting{Meeting: report.Meeting{UserID: user, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
 			Outcome: Restored, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}}
+		restoredView(&row.Meeting, m.Meeting, r.Of)
 		comps, err := cal.Restore(m.UID, m.Original, r.Stamp)
 		p, known := prior[m.UID]
 		switch {
@@ -185,5 +186,5 @@ func markRow(out *store.Result, uid, reason string) {
 func restoredCounts(out *store.Result) {
 	out.State = store.Succeeded
 	count(out)
-	out.LastMessage = fmt.Sprintf("%d meetings restored, %d updates sent, %d failed", out.SucceededMeeting, out.InvitesUpdate, out.FailedMeeting)
+	out.LastMessage = fmt.Sprintf("%s restored, %s sent, %d failed", counted(out.SucceededMeeting, "meeting"), counted(out.InvitesUpdate, "update"), out.FailedMeeting)
 }

@@ -19,9 +19,9 @@ func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
 	count(&r)
 	if len(failures) > 0 {
 		r.State = store.Failed
-		r.LastMessage = fmt.Sprintf("%d of %d meetings failed; first: %s", len(failures), len(out.Meetings), failures[0])
+		r.LastMessage = fmt.Sprintf("%d of %s failed; first: %s", len(failures), counted(len(out.Meetings), "meeting"), failures[0])
 	} else {
-		r.LastMessage = fmt.Sprintf("%d meetings %s, %d skipped", r.SucceededMeeting, verb(a, dryRun), r.SkippedMeeting)
+		r.LastMessage = fmt.Sprintf("%s %s, %d skipped", counted(r.SucceededMeeting, "meeting"), verb(a, dryRun), r.SkippedMeeting)
 	}
 	for _, row := range out.Rejected {
 		r.LastMessage += "; rejected row: " + row

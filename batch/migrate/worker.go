@@ -260,8 +260,11 @@ func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.
 	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp, Source: a.Source}
 	var plan userPlan
 	for _, m := range cal.Meetings() {
+		was := readBefore(m) // the report's old block and rule, before the rewrite
 		res := cal.Migrate(m, rules, a.Change)
-		plan.out.Meetings = append(plan.out.Meetings, w.plan(&plan, a.User, cal, m, res, prior))
+		o := w.plan(&plan, a.User, cal, m, res, prior)
+		describe(&o, cal, was, res, w.Now)
+		plan.out.Meetings = append(plan.out.Meetings, o)
 	}
 	return plan
 }

@@ -87,19 +87,22 @@ const rowsPerInsert = 50
 // insertMeetings writes meeting rows numbered from seq and, for those that
 // carry one and have none kept yet, their originals.
 func insertMeetings(ctx context.Context, q querier, batchID, userID string, seq int, ms []Meeting) error {
-	const cols = `batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url, intent, completed`
+	const cols = `batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url, intent, completed, ` +
+		meetingReportColumns
+	const ncols = 21
 	for len(ms) > 0 {
 		part := ms[:min(len(ms), rowsPerInsert)]
-		args := make([]any, 0, 14*len(part))
+		args := make([]any, 0, ncols*len(part))
 		var originals []any
 		for i, m := range part {
 			args = append(args, batchID, userID, seq+i, m.UID, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider,
 				m.OldJoinURL, m.NewJoinURL, m.Intent, m.Completed)
+			args = append(args, m.reportValues()...)
 			if m.Original != nil {
 				originals = append(originals, batchID, userID, m.UID, m.Original)
 			}
 		}
-		if _, err := q.exec(ctx, `INSERT INTO mms_meeting (`+cols+`) VALUES `+placeholders(len(part), 14), args...); err != nil {
+		if _, err := q.exec(ctx, `INSERT INTO mms_meeting (`+cols+`) VALUES `+placeholders(len(part), ncols), args...); err != nil {
 			return fmt.Errorf("recording meetings of %s: %w", userID, err)
 		}
 		if len(originals) > 0 {
@@ -184,10 +187,12 @@ func meetingUIDs(ctx context.Context, q querier, batchID, userID string) (map[st
 // updateIntent marks again the row of a meeting already recorded, keeping
 // its first original.
 func updateIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting) error {
+	args := append([]any{true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL},
+		m.reportValues()...)
 	_, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
-		provider = ?, old_join_url = ?, new_join_url = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`,
-		true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL,
-		batchID, userID, m.UID)
+		provider = ?, old_join_url = ?, new_join_url = ?, end_time = ?, recurrence = ?, detail = ?, changes = ?, old_block = ?, new_block = ?,
+		mail_text = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`,
+		append(args, batchID, userID, m.UID)...)
 	if err != nil || m.Original == nil {
 		return err
 	}
@@ -231,7 +236,8 @@ func (s *Store) UserMeetings(ctx context.Context, batchID, userID string) ([]Mee
 
 func userMeetings(ctx context.Context, q querier, batchID, userID string) ([]Meeting, error) {
 	r, err := q.query(ctx, `SELECT m.user_id, m.uid, m.summary, m.start, m.attendees, m.outcome, m.reason, m.provider, m.old_join_url,
-		m.new_join_url, m.intent, m.completed, o.original FROM mms_meeting m
+		m.new_join_url, m.intent, m.completed, o.original, m.end_time, m.recurrence, m.detail, m.changes, m.old_block, m.new_block, m.mail_text
+		FROM mms_meeting m
 		LEFT JOIN mms_original o ON o.batch_id = m.batch_id AND o.user_id = m.user_id AND o.uid = m.uid
 		WHERE m.batch_id = ? AND m.user_id = ? ORDER BY m.seq`, batchID, userID)
 	if err != nil {
@@ -242,7 +248,8 @@ func userMeetings(ctx context.Context, q querier, batchID, userID string) ([]Mee
 	for r.Next() {
 		var m Meeting
 		if err := r.Scan(&m.UserID, &m.UID, &m.Summary, &m.Start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider,
-			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed, &m.Original); err != nil {
+			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed, &m.Original, &m.End, &m.Recurrence, &m.Detail, &m.Changes,
+			&m.OldBlock, &m.NewBlock, &m.MailText); err != nil {
 			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 		}
 		out = append(out, m)
@@ -256,4 +263,12 @@ func (s *Store) Record(ctx context.Context, batchID, userID string, res Result) 
 	job := Job{BatchID: batchID, UserID: strings.ToLower(userID), Attempt: 1}
 	res.State = finalState(res)
 	return inTx(ctx, s.eng, func(tx txn) error { return writeOutcome(ctx, tx, job, res) })
+}
+
+// meetingReportColumns are the report's columns of a meeting row beyond
+// the first schema's, in the order of reportValues.
+const meetingReportColumns = `end_time, recurrence, detail, changes, old_block, new_block, mail_text`
+
+func (m Meeting) reportValues() []any {
+	return []any{m.End, m.Recurrence, m.Detail, m.Changes, m.OldBlock, m.NewBlock, m.MailText}
 }

@@ -128,6 +128,21 @@ var migrations = []migration{
 			sent_at {{time}} NOT NULL,
 			PRIMARY KEY (user_id, uid, batch_id))`,
 	}},
+	{version: 6, name: "meeting end, recurrence, detail, changes, blocks and mail text", up: []string{
+		// The report's columns (End, Recurrence, Detail, Changes) and the
+		// HTML preview's (the block before and after, the mail's text).
+		`ALTER TABLE mms_meeting ADD COLUMN recurrence TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE mms_meeting ADD COLUMN detail TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE mms_meeting ADD COLUMN changes TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE mms_meeting ADD COLUMN old_block TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE mms_meeting ADD COLUMN new_block TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE mms_meeting ADD COLUMN mail_text TEXT NOT NULL DEFAULT ''`,
+	}, sqlite: []string{
+		// The zero time: "" in SQLite's text times, year 1 in PostgreSQL's.
+		`ALTER TABLE mms_meeting ADD COLUMN end_time TEXT NOT NULL DEFAULT ''`,
+	}, postgres: []string{
+		`ALTER TABLE mms_meeting ADD COLUMN end_time TIMESTAMPTZ NOT NULL DEFAULT '0001-01-01 00:00:00+00'`,
+	}},
 }
 
 // migrate brings River's schema and ours up to date; concurrent Opens wait

@@ -114,7 +114,7 @@ const batchColumns = `id, created_at, now, stamp, dry_run, options, kind, finger
 func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
 	b, err := s.batchWhere(ctx, `id = ?`, id)
 	if errors.Is(err, errNoRows) {
-		return b, fmt.Errorf("no batch %s in the state store %s; mms status --all lists the batches", id, s.dsn)
+		return b, fmt.Errorf("no batch %s in the state store %s; mms batches lists them", id, s.dsn)
 	}
 	if err != nil {
 		return b, fmt.Errorf("batch %s: %w", id, err)
@@ -330,7 +330,7 @@ func (s *Store) batchUserIDs(ctx context.Context, batchID string) ([]string, err
 // meetingRows appends a user's meeting rows, without Original, to ms.
 func (s *Store) meetingRows(ctx context.Context, batchID, userID string, ms []Meeting) ([]Meeting, error) {
 	r, err := s.eng.query(ctx, `SELECT user_id, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url,
-		intent, completed FROM mms_meeting WHERE batch_id = ? AND user_id = ? ORDER BY seq`, batchID, userID)
+		intent, completed, `+meetingReportColumns+` FROM mms_meeting WHERE batch_id = ? AND user_id = ? ORDER BY seq`, batchID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 	}
@@ -338,7 +338,8 @@ func (s *Store) meetingRows(ctx context.Context, batchID, userID string, ms []Me
 	for r.Next() {
 		var m Meeting
 		if err := r.Scan(&m.UserID, &m.UID, &m.Summary, &m.Start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider,
-			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed); err != nil {
+			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed, &m.End, &m.Recurrence, &m.Detail, &m.Changes,
+			&m.OldBlock, &m.NewBlock, &m.MailText); err != nil {
 			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 		}
 		ms = append(ms, m)

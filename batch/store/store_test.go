@@ -54,6 +54,9 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"GoneProcesses":       testGoneProcesses,
 		"ResumableBatches":    testResumableBatches,
 		"ManyUsers":           testManyUsers,
+		"BatchList":           testBatchList,
+		"NoRealBatch":         testNoRealBatch,
+		"MeetingReportFields": testMeetingReportFields,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -700,12 +703,16 @@ func testOriginalsMoveOut(t *testing.T, dsn string) {
 	s := open(t, dsn)
 	d := s.eng.dialect()
 	orig := []byte("BEGIN:VEVENT\r\nUID:m1\r\nEND:VEVENT\r\n")
-	for _, q := range []string{ // back to schema 3
+	var undo6 []string // the columns of schema 6
+	for _, col := range strings.Split(meetingReportColumns, ", ") {
+		undo6 = append(undo6, `ALTER TABLE mms_meeting DROP COLUMN `+col)
+	}
+	for _, q := range append(undo6, // back to schema 3
 		`DROP TABLE mms_original`,
 		`DROP TABLE mms_sent`, // schema 5
 		`ALTER TABLE mms_meeting ADD COLUMN original {{bytes}}`,
 		`DELETE FROM mms_migration WHERE version >= 4`,
-	} {
+	) {
 		if _, err := s.eng.exec(ctx, d.ddl(q)); err != nil {
 			t.Fatal(q, err)
 		}

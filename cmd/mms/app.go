@@ -21,13 +21,20 @@ type batchCalls struct {
 	start    func(context.Context, batch.StartOptions) (batch.Started, error)
 	work     func(context.Context, batch.WorkOptions) ([]batch.Summary, error)
 	rollback func(context.Context, batch.RollbackOptions) (batch.RolledBack, error)
+	// stdin is where a question before sending mail is answered; the
+	// zero value never asks.
+	stdin terminalIn
 }
 
 // batchPackage are the real calls.
 var batchPackage = batchCalls{run: batch.Run, enqueue: batch.Enqueue, start: batch.Start, work: batch.Work, rollback: batch.Rollback}
 
 // newApp builds the command tree; out and errOut are stdout and stderr.
-func newApp(out, errOut io.Writer) *cli.Command { return newAppWith(out, errOut, batchPackage) }
+func newApp(out, errOut io.Writer) *cli.Command {
+	calls := batchPackage
+	calls.stdin = osStdin()
+	return newAppWith(out, errOut, calls)
+}
 
 // newAppWith is newApp calling the batch through calls.
 func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
@@ -38,17 +45,19 @@ func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			"replaces its Skype or Teams join block with the user's new details, sends one update per meeting,\n" +
 			"and writes a report of every outcome. Start with a dry run:\n\n" +
 			"   mms run --users users.csv --changes changes.csv --report report.xlsx --dry-run\n\n" + exitCodesHelp,
-		Writer:         out,
-		ErrWriter:      errOut,
-		ExitErrHandler: func(context.Context, *cli.Command, error) {}, // main maps errors to exit codes
+		Version:               batch.Version(),
+		EnableShellCompletion: true, // mms completion bash|zsh|fish|pwsh
+		Writer:                out,
+		ErrWriter:             errOut,
+		ExitErrHandler:        func(context.Context, *cli.Command, error) {}, // main maps errors to exit codes
 		Action: func(_ context.Context, cmd *cli.Command) error {
 			if cmd.Args().Present() {
-				return fmt.Errorf("unknown command %q: use run, start, work, status, rollback or tenant (mms --help)", cmd.Args().First())
+				return fmt.Errorf("unknown command %q: use run, start, work, status, batches, rollback or tenant (mms --help)", cmd.Args().First())
 			}
 			return cli.ShowRootCommandHelp(cmd)
 		},
 		Commands: []*cli.Command{runCommand(out, errOut, calls), startCommand(out, calls), workCommand(out, errOut, calls), statusCommand(out),
-			rollbackCommand(out, calls), tenantCommand(out)},
+			batchesCommand(out), rollbackCommand(out, errOut, calls), tenantCommand(out)},
 	}
 }
 

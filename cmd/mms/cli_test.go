@@ -10,7 +10,7 @@ import (
 // points at no output folder it never wrote.
 func TestCommandLineMessages(t *testing.T) {
 	r := mms(t, "frobnicate")
-	if r.code != 1 || !strings.Contains(r.stderr, `unknown command "frobnicate": use run, start, work, status, rollback or tenant`) {
+	if r.code != 1 || !strings.Contains(r.stderr, `unknown command "frobnicate": use run, start, work, status, batches, rollback or tenant`) {
 		t.Errorf("unknown command: exit %d, %q", r.code, r.stderr)
 	}
 	in := demo(t)
@@ -20,5 +20,13 @@ func TestCommandLineMessages(t *testing.T) {
 	r = mms(t, args...) // every meeting is past in 2030
 	if r.code != 0 || !strings.Contains(r.stdout, "0 meetings updated") || strings.Contains(r.stdout, "calendars:") {
 		t.Errorf("a run that rewrote nothing: exit %d\n%s", r.code, r.stdout)
+	}
+	if !strings.Contains(r.stderr, "mms: warning: all 45 meetings end before --now 2030-01-01T00:00:00Z; did you mean an earlier --now?") {
+		t.Errorf("a run whose meetings are all past does not warn:\n%s", r.stderr)
+	}
+	for _, line := range []string{"reading " + filepath.Join(in, "users.csv") + " and ", "migrating 5 users", "writing the report " + filepath.Join(work, "r.csv")} {
+		if !strings.Contains(r.stderr, line) {
+			t.Errorf("progress lacks %q:\n%s", line, r.stderr)
+		}
 	}
 }

@@ -11,21 +11,24 @@ import (
 	"github.com/mms-project/mms/batch/store"
 )
 
-func rollbackCommand(out io.Writer, calls batchCalls) *cli.Command {
+func rollbackCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 	return &cli.Command{
 		Name:  "rollback",
 		Usage: "put back what a batch rewrote, in its output calendars, and send the updates again",
-		UsageText: "mms rollback --batch ID [--user U] [--now TIME] [--send MODE] [--report FILE] [--db DSN]\n\n" +
+		UsageText: "mms rollback --batch ID|PREFIX|last [--user U] [--now TIME] [--send MODE] [--report FILE] [--dry-run] [--yes] [--db DSN]\n\n" +
 			"Every component the batch rewrote gets its original bytes back, except SEQUENCE (one above the rewrite's)\n" +
 			"and DTSTAMP (the rollback's time), and each meeting's attendees get one update. A meeting changed since\n" +
 			"the batch (another UID set, an instance gone) fails with a message and is left as it is. Started again\n" +
-			"after a crash, the rollback finishes without sending anything twice.",
+			"after a crash, the rollback finishes without sending anything twice. --dry-run says what would be restored\n" +
+			"and writes nothing but its report. A rollback that may send mail asks first on a terminal; --yes does not ask.\n\n" + exitCodesHelp,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "batch", Usage: "the batch to roll back (mms status --all lists the batches)", Sources: cli.EnvVars("MMS_BATCH")},
+			&cli.StringFlag{Name: "batch", Usage: "the batch to roll back: its id, a unique prefix of 6+ characters, or last (mms batches lists them)", Sources: cli.EnvVars("MMS_BATCH")},
 			&cli.StringFlag{Name: "user", Usage: "only this user", Sources: cli.EnvVars("MMS_USER")},
 			&cli.StringFlag{Name: "now", Usage: "RFC 3339 time written as DTSTAMP of the restored meetings (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
 			&cli.StringFlag{Name: "send", Usage: "outbox or none (default: as the batch sent)", Sources: cli.EnvVars("MMS_SEND")},
-			&cli.StringFlag{Name: "report", Usage: "also write what was restored as a report, FILE.xlsx or FILE.csv", Sources: cli.EnvVars("MMS_REPORT")},
+			&cli.StringFlag{Name: "report", Usage: "also write what was restored as a report, FILE.xlsx, FILE.csv or FILE.html", Sources: cli.EnvVars("MMS_REPORT")},
+			&cli.BoolFlag{Name: "dry-run", Usage: "say what would be restored; write, send and record nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
+			yesFlag(),
 			dbFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -33,8 +36,17 @@ func rollbackCommand(out io.Writer, calls batchCalls) *cli.Command {
 			if err != nil {
 				return err
 			}
-			rb, err := calls.rollback(ctx, batch.RollbackOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"), User: cmd.String("user"),
-				Now: now, Send: cmd.String("send"), Report: cmd.String("report"), Tuning: batch.Tuning{Phase: memoryPhase}})
+			o := batch.RollbackOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"), User: cmd.String("user"),
+				Now: now, Send: cmd.String("send"), Report: cmd.String("report"), DryRun: cmd.Bool("dry-run"), Tuning: batch.Tuning{Phase: memoryPhase}}
+			if !o.DryRun && mailGoesOut(o.Send) {
+				if err := confirm(calls.stdin, errOut, cmd.Bool("yes"), "This rollback will restore the meetings of batch "+o.BatchID+
+					" and send their updates as the batch did (--send none or outbox sends no mail)"); err != nil {
+					return err
+				}
+			}
+			p := newProgress(errOut, o.DryRun)
+			o.Events = p.Event
+			rb, err := calls.rollback(ctx, o)
 			if err != nil {
 				return err
 			}
@@ -55,8 +67,13 @@ func printRollback(out io.Writer, rb batch.RolledBack) error {
 			failed++
 		}
 	}
-	fmt.Fprintf(out, "rollback %s of batch %s: %d users, %d meetings restored, %d updates sent, %d users failed\n",
-		rb.BatchID, rb.Of, len(rb.Users), restored, sent, failed)
+	if rb.DryRun {
+		fmt.Fprintf(out, "rollback of batch %s, dry run: %s, %s would be restored, %s would be sent; nothing was written or sent\n",
+			rb.Of, counted(len(rb.Users), "user"), counted(restored, "meeting"), counted(sent, "update"))
+	} else {
+		fmt.Fprintf(out, "rollback %s of batch %s: %s, %s restored, %s sent, %s failed\n",
+			rb.BatchID, rb.Of, counted(len(rb.Users), "user"), counted(restored, "meeting"), counted(sent, "update"), counted(failed, "user"))
+	}
 	if rb.Report != "" {
 		fmt.Fprintf(out, "report: %s\n", rb.Report)
 	}

@@ -18,24 +18,27 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run one batch start to finish: read, decide, rewrite, send, report",
-		UsageText: "mms run --users FILE --changes FILE --out DIR --report FILE.xlsx|FILE.csv [--dry-run] [--now TIME] [--send MODE] [--workers N] [--db FILE|URL]\n\n" +
+		UsageText: "mms run --users FILE --changes FILE --out DIR --report FILE.xlsx|FILE.csv|FILE.html [--dry-run] [--now TIME] [--send MODE] [--user U]... [--yes] [--workers N] [--db FILE|URL]\n\n" +
 			"A calendar in the users file is an .ics file (rewritten into DIR/calendars) or a CalDAV URL, a collection or a\n" +
 			"server root (written back in place with If-Match; credentials from MMS_CALDAV_USER/MMS_CALDAV_PASSWORD or netrc).\n\n" +
 			"Killed or interrupted, the same command started again resumes the unfinished batch (same users and changes\n" +
 			"files, --out, --now, --dry-run and --send) and finishes it: nothing written or sent before is written or sent\n" +
-			"again. mms rollback --batch ID undoes a batch.",
+			"again. mms rollback --batch ID undoes a batch.\n\n" +
+			"Sending mail (--send smtp://... or server) from a terminal asks first; --yes does not ask.\n\n" + exitCodesHelp,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "users", Usage: "users file, CSV or XLSX (columns: user, calendar, mailbox, audio_provider, aliases)", Sources: cli.EnvVars("MMS_USERS")},
 			&cli.StringFlag{Name: "changes", Usage: "changes file, CSV or XLSX (columns: user, change, target, join_url, conference_id, ...)", Sources: cli.EnvVars("MMS_CHANGES")},
 			meetingsFlag(),
 			&cli.StringFlag{Name: "out", Usage: "output directory: rewritten calendars in DIR/calendars, updates in DIR/outbox", Sources: cli.EnvVars("MMS_OUT")},
-			&cli.StringFlag{Name: "report", Usage: "report file: FILE.xlsx, or FILE.csv (users) with FILE.meetings.csv", Sources: cli.EnvVars("MMS_REPORT")},
+			&cli.StringFlag{Name: "report", Usage: "report file: FILE.xlsx, FILE.csv (users) with FILE.meetings.csv, or FILE.html (a preview page)", Sources: cli.EnvVars("MMS_REPORT")},
 			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time as now: meetings before it are past; also written as DTSTAMP (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
 			&cli.BoolFlag{Name: "again", Usage: "run the batch anew, rewriting and sending everything again, even when the same inputs and options were run to the end before (by default such a run tries only that batch's failed users again)", Sources: cli.EnvVars("MMS_AGAIN")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox), smtp://host:port (submitted to that relay, " +
 				"STARTTLS when offered, credentials from MMS_SMTP_USER/MMS_SMTP_PASSWORD), server (CalDAV calendars only: the server's own scheduling sends them) or none", Sources: cli.EnvVars("MMS_SEND")},
 			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "users migrated at once (the default is the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
+			&cli.StringSliceFlag{Name: "user", Usage: "a pilot: only this user of the files (repeat for more; primary address or alias)", Sources: cli.EnvVars("MMS_USER")},
+			yesFlag(),
 			dbFlag(),
 			rescueFlag(),
 			caldavRequestsFlag(),
@@ -43,7 +46,7 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			o := batch.RunOptions{Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
-				DryRun: cmd.Bool("dry-run"), Again: cmd.Bool("again"), Send: cmd.String("send"), DB: cmd.String("db"),
+				DryRun: cmd.Bool("dry-run"), Again: cmd.Bool("again"), Send: cmd.String("send"), DB: cmd.String("db"), Only: cmd.StringSlice("user"),
 				Tuning: batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"),
 					CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")), Phase: memoryPhase}}
 			o.Meetings = cmd.String("meetings")
@@ -53,6 +56,11 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 					return fmt.Errorf("--now %q: use an RFC 3339 time such as 2026-01-15T09:00:00Z", v)
 				}
 				o.Now = t
+			}
+			if !o.DryRun && mailGoesOut(o.Send) {
+				if err := confirm(calls.stdin, errOut, cmd.Bool("yes"), "This run will rewrite the meetings of the triggered users and send their updates "+sendsTo(o.Send)); err != nil {
+					return err
+				}
 			}
 			p := newProgress(errOut, o.DryRun)
 			o.Events = p.Event
@@ -83,8 +91,11 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	if o.DryRun {
 		mode = "would be updated (dry run: nothing written or sent)"
 	}
-	fmt.Fprintf(out, "batch %s: %d users, %d triggered, %d failed; %d meetings %s, %d updates %s\n",
-		sum.BatchID, sum.Users, sum.Triggered, sum.Failed, sum.Updated, mode, sum.Invites, sentVerb(o))
+	fmt.Fprintf(out, "batch %s: %s, %d triggered, %d failed; %s %s, %s %s\n",
+		sum.BatchID, counted(sum.Users, "user"), sum.Triggered, sum.Failed, counted(sum.Updated, "meeting"), mode, counted(sum.Invites, "update"), sentVerb(o))
+	if w := pastWarning(o, sum); w != "" {
+		fmt.Fprintln(errOut, "mms: warning:", w)
+	}
 	if !o.DryRun && o.Out != "" && sum.Updated > 0 { // nothing written, nothing to point at
 		fmt.Fprintf(out, "calendars: %s/calendars (CalDAV calendars: in place)", o.Out)
 		if o.Send == "outbox" && sum.Invites > 0 {
@@ -115,4 +126,31 @@ func sentVerb(o batch.RunOptions) string {
 		return "submitted to " + o.Send
 	}
 	return "written to the outbox"
+}
+
+// sendsTo says where --send hands the updates, for the question asked
+// before.
+func sendsTo(send string) string {
+	if send == "server" {
+		return "through the CalDAV server's scheduling (--send server)"
+	}
+	return "to " + send
+}
+
+// pastWarning warns of a run that updated nothing because every meeting
+// it could migrate ends before --now: the --now is likely wrong.
+func pastWarning(o batch.RunOptions, sum batch.Summary) string {
+	if sum.Updated > 0 || sum.Past == 0 {
+		return ""
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = sum.Started
+	}
+	at := now.UTC().Format(time.RFC3339)
+	if sum.Past == sum.Meetings {
+		return fmt.Sprintf("all %s end before --now %s; did you mean an earlier --now?", counted(sum.Past, "meeting"), at)
+	}
+	return fmt.Sprintf("no meeting updated: %d of %s end before --now %s, and the rest were skipped for other reasons; did you mean an earlier --now?",
+		sum.Past, counted(sum.Meetings, "meeting"), at)
 }

@@ -35,7 +35,7 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 			&cli.StringFlag{Name: "join-url", Usage: "the new join link ({meeting} stands for the meeting's id), replacing the row's", Sources: cli.EnvVars("MMS_JOIN_URL")},
 			&cli.StringFlag{Name: "conference-id", Usage: "the new conference ID, replacing the row's", Sources: cli.EnvVars("MMS_CONFERENCE_ID")},
 			&cli.StringFlag{Name: "out", Usage: "output directory (default: the earlier batch's)", Sources: cli.EnvVars("MMS_OUT")},
-			&cli.StringFlag{Name: "report", Usage: "report written when mms work finishes the batch (default: none; see mms status)", Sources: cli.EnvVars("MMS_REPORT")},
+			&cli.StringFlag{Name: "report", Usage: "report written when mms work finishes the batch, FILE.xlsx, FILE.csv or FILE.html (default: none; see mms status)", Sources: cli.EnvVars("MMS_REPORT")},
 			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time as now (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and record what would change; write and send nothing", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			&cli.StringFlag{Name: "send", Usage: "outbox, none, smtp://host:port or server (CalDAV calendars only; default: the earlier batch's, else outbox)", Sources: cli.EnvVars("MMS_SEND")},
@@ -105,7 +105,7 @@ func startBatch(ctx context.Context, cmd *cli.Command, out io.Writer, calls batc
 	if sum.Resumed {
 		verb = "already queued, unfinished:"
 	}
-	fmt.Fprintf(out, "%s batch %s: %d users, %d triggered; run mms work to migrate\n", verb, sum.BatchID, sum.Users, sum.Triggered)
+	fmt.Fprintf(out, "%s batch %s: %s, %d triggered; run mms work to migrate\n", verb, sum.BatchID, counted(sum.Users, "user"), sum.Triggered)
 	return nil
 }
 

@@ -29,8 +29,8 @@ func statusCommand(out io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "state", Usage: "only users in this state: Pending, InProgress, Failed, Succeeded, NotTriggered", Sources: cli.EnvVars("MMS_STATE")},
 			&cli.StringFlag{Name: "since", Usage: "only users modified at or after this RFC 3339 time", Sources: cli.EnvVars("MMS_SINCE")},
 			&cli.StringFlag{Name: "until", Usage: "only users modified before this RFC 3339 time", Sources: cli.EnvVars("MMS_UNTIL")},
-			&cli.StringFlag{Name: "batch", Usage: "only this batch (default: the latest)", Sources: cli.EnvVars("MMS_BATCH")},
-			&cli.BoolFlag{Name: "all", Usage: "every batch, not only the latest", Sources: cli.EnvVars("MMS_ALL")},
+			&cli.StringFlag{Name: "batch", Usage: "this batch: its id, a unique prefix of 6+ characters, or last (default: the latest batch that was neither a dry run nor a rollback)", Sources: cli.EnvVars("MMS_BATCH")},
+			&cli.BoolFlag{Name: "all", Usage: "every batch, each row (and each --summary count) with its batch", Sources: cli.EnvVars("MMS_ALL")},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv or json", Sources: cli.EnvVars("MMS_FORMAT")},
 			dbFlag(),
 		},
@@ -47,8 +47,9 @@ func statusCommand(out io.Writer) *cli.Command {
 				return err
 			}
 			defer st.Close()
-			if f.BatchID == "" && !cmd.Bool("all") {
-				b, err := st.LatestBatch(ctx)
+			all := cmd.Bool("all") && f.BatchID == ""
+			if !all {
+				b, err := statusBatch(ctx, st, f.BatchID)
 				if err != nil {
 					return err
 				}
@@ -59,9 +60,9 @@ func statusCommand(out io.Writer) *cli.Command {
 				return err
 			}
 			if cmd.Bool("summary") {
-				return printSummary(out, users, cmd.String("format"))
+				return printSummary(out, users, cmd.String("format"), all)
 			}
-			return printUsers(out, users, cmd.String("format"))
+			return printUsers(out, users, cmd.String("format"), all)
 		},
 	}
 }
@@ -147,7 +148,29 @@ func storeExists(dsn string) error {
 	return nil
 }
 
-func printUsers(out io.Writer, users []store.User, format string) error {
+// statusBatch is the batch ref names (an id, a prefix or last) or, for "",
+// the latest real batch: dry runs and rollbacks migrate nothing, and are
+// shown only when named.
+func statusBatch(ctx context.Context, st *store.Store, ref string) (store.Batch, error) {
+	if ref != "" {
+		b, err := st.FindBatch(ctx, ref)
+		if err != nil {
+			return b, fmt.Errorf("%w: --batch: %w", batch.ErrInput, err)
+		}
+		return b, nil
+	}
+	b, real, err := st.LatestRealBatch(ctx)
+	switch {
+	case err != nil:
+		return b, err
+	case !real:
+		return b, fmt.Errorf("%w: no batch has migrated meetings yet: the latest, %s, is a %s; mms status --batch %s shows it (mms batches lists them all)",
+			batch.ErrInput, b.ID, kindOf(b), shortID(b.ID))
+	}
+	return b, nil
+}
+
+func printUsers(out io.Writer, users []store.User, format string, all bool) error {
 	switch format {
 	case "json":
 		rows := make([]statusJSON, len(users))
@@ -168,51 +191,111 @@ func printUsers(out io.Writer, users []store.User, format string) error {
 		return w.Error()
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	batches := map[string]bool{}
-	for _, u := range users {
-		batches[u.BatchID] = true
-	}
-	batchCol := func(u store.User) string { return "" }
-	if len(batches) > 1 { // --all: say which batch each row is of
+	batchCol, blank := func(u store.User) string { return "" }, ""
+	if all { // say which batch each row is of
 		fmt.Fprint(tw, "Batch\t")
-		batchCol = func(u store.User) string { return u.BatchID + "\t" }
+		batchCol, blank = func(u store.User) string { return shortID(u.BatchID) + "\t" }, "\t"
 	}
 	fmt.Fprintln(tw, "UserId\tState\tTotal\tSucceeded\tFailed\tSkipped\tInvites\tRetries\tModified\tLastMessage")
 	for _, u := range users {
+		lines := wrap(u.LastMessage, messageWidth)
 		fmt.Fprintf(tw, "%s%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", batchCol(u), u.UserID, u.State, u.TotalMeeting, u.SucceededMeeting, u.FailedMeeting,
-			u.SkippedMeeting, u.InvitesUpdate, u.RetryCount, u.ModifiedAt.Format(time.RFC3339), clip(u.LastMessage, 80))
+			u.SkippedMeeting, u.InvitesUpdate, u.RetryCount, u.ModifiedAt.Format(time.RFC3339), lines[0])
+		for _, l := range lines[1:] { // the message whole, in its column
+			fmt.Fprintf(tw, "%s\t\t\t\t\t\t\t\t\t%s\n", blank, l)
+		}
 	}
 	return tw.Flush()
 }
 
-func printSummary(out io.Writer, users []store.User, format string) error {
-	states := store.States()
-	counts := map[string]int{}
-	for _, s := range states {
-		counts[s] = 0
+// messageWidth is the width LastMessage is wrapped to in the table.
+const messageWidth = 60
+
+// wrap breaks s into lines of at most width characters at spaces (a
+// longer word is cut); always one line at least.
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		for len([]rune(word)) > width {
+			if line != "" {
+				lines, line = append(lines, line), ""
+			}
+			r := []rune(word)
+			lines, word = append(lines, string(r[:width])), string(r[width:])
+		}
+		switch {
+		case line == "":
+			line = word
+		case len([]rune(line))+1+len([]rune(word)) <= width:
+			line += " " + word
+		default:
+			lines, line = append(lines, line), word
+		}
 	}
+	return append(lines, line)
+}
+
+// printSummary counts users per state: of one batch, or with --all per
+// batch, never summed across batches (a dry run's users are not a run's).
+func printSummary(out io.Writer, users []store.User, format string, all bool) error {
+	states := store.States()
+	var order []string
+	counts := map[string]map[string]int{}
 	for _, u := range users {
-		counts[u.State]++
+		key := u.BatchID
+		if !all {
+			key = ""
+		}
+		if counts[key] == nil {
+			order, counts[key] = append(order, key), map[string]int{}
+			for _, s := range states {
+				counts[key][s] = 0
+			}
+		}
+		counts[key][u.State]++
+	}
+	if !all && len(order) == 0 {
+		order, counts[""] = []string{""}, map[string]int{}
+		for _, s := range states {
+			counts[""][s] = 0
+		}
 	}
 	switch format {
 	case "json":
+		if !all {
+			return json.NewEncoder(out).Encode(counts[""])
+		}
 		return json.NewEncoder(out).Encode(counts)
 	case "csv":
+		if all {
+			fmt.Fprint(out, "BatchId,")
+		}
 		fmt.Fprintln(out, "State,Count")
-		for _, s := range states {
-			fmt.Fprintf(out, "%s,%d\n", s, counts[s])
+		for _, b := range order {
+			for _, s := range states {
+				if all {
+					fmt.Fprintf(out, "%s,", b)
+				}
+				fmt.Fprintf(out, "%s,%d\n", s, counts[b][s])
+			}
 		}
 		return nil
 	}
-	for _, s := range states {
-		fmt.Fprintf(out, "%-13s %d\n", s, counts[s])
+	if !all {
+		for _, s := range states {
+			fmt.Fprintf(out, "%-13s %d\n", s, counts[""][s])
+		}
+		return nil
 	}
-	return nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "Batch\t"+strings.Join(states, "\t"))
+	for _, b := range order {
+		fmt.Fprint(tw, shortID(b))
+		for _, s := range states {
+			fmt.Fprintf(tw, "\t%d", counts[b][s])
+		}
+		fmt.Fprintln(tw)
 	}
-	return s[:n-3] + "..."
+	return tw.Flush()
 }

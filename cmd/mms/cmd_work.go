@@ -20,7 +20,7 @@ func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			"Each batch is worked with its own settings (output directory, --send, --now, dry run). When a batch has\n" +
 			"no user left, its report is written (if it has one) and it is summed up here.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "batch", Usage: "only this batch (default: every batch with users left)", Sources: cli.EnvVars("MMS_BATCH")},
+			&cli.StringFlag{Name: "batch", Usage: "only this batch: its id, a unique prefix of 6+ characters, or last (default: every batch with users left)", Sources: cli.EnvVars("MMS_BATCH")},
 			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "users migrated at once by this process (the default is the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
 			dbFlag(),
 			rescueFlag(),
@@ -40,11 +40,11 @@ func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "this process migrated %d users\n", mine.get())
+			fmt.Fprintf(out, "this process migrated %s\n", counted(mine.get(), "user"))
 			failed, triggered := 0, 0
 			for _, s := range sums {
-				fmt.Fprintf(out, "batch %s finished: %d users, %d failed; %d meetings updated, %d updates sent\n",
-					s.BatchID, s.Triggered, s.Failed, s.Updated, s.Invites)
+				fmt.Fprintf(out, "batch %s finished: %s, %d failed; %s updated, %s sent\n",
+					s.BatchID, counted(s.Triggered, "user"), s.Failed, counted(s.Updated, "meeting"), counted(s.Invites, "update"))
 				if s.Report != "" {
 					fmt.Fprintf(out, "report: %s\n", s.Report)
 				}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,12 +22,14 @@ type progress struct {
 	bar      *progressbar.ProgressBar
 	total    int
 	done     int
+	before   int // users done before a resumed batch started again (not counted in the rate)
 	updated  int
 	failed   int
 	started  time.Time
 	lastLine time.Time
 	every    time.Duration
 	verb     string // "updated", or "would update" in a dry run
+	now      func() time.Time
 }
 
 func newProgress(w io.Writer, dryRun bool) *progress {
@@ -34,7 +37,7 @@ func newProgress(w io.Writer, dryRun bool) *progress {
 	if dryRun {
 		verb = "would update"
 	}
-	return &progress{w: w, every: 5 * time.Second, verb: verb}
+	return &progress{w: w, every: 5 * time.Second, verb: verb, now: time.Now}
 }
 
 // isTerminal reports whether w is a terminal.
@@ -49,7 +52,11 @@ func (p *progress) Event(e batch.Event) {
 	defer p.mu.Unlock()
 	switch e.Kind {
 	case batch.BatchStarted:
-		p.start(e.Total)
+		p.start(e)
+	case batch.ReadingInputs:
+		p.say("reading %s", strings.Join(e.Files, " and "))
+	case batch.WritingReport:
+		p.say("writing the report %s", strings.Join(e.Files, " and "))
 	case batch.UserDone:
 		p.done++
 		p.updated += e.Updated
@@ -66,8 +73,23 @@ func (p *progress) Event(e batch.Event) {
 	}
 }
 
-func (p *progress) start(total int) {
-	p.total, p.started, p.lastLine = total, time.Now(), time.Now()
+// say writes one line, with its time, above the bar if there is one.
+func (p *progress) say(format string, args ...any) {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	fmt.Fprintf(p.w, "%s %s\n", p.stamp(), fmt.Sprintf(format, args...))
+}
+
+// stamp is the time a plain line carries.
+func (p *progress) stamp() string { return p.now().UTC().Format("15:04:05Z") }
+
+func (p *progress) start(e batch.Event) {
+	total := e.Total
+	p.total, p.done, p.before, p.started, p.lastLine = total, e.Done, e.Done, p.now(), p.now()
+	if e.Resumed {
+		p.say("resumed batch %s: %d/%s already done", e.BatchID, e.Done, counted(total, "user"))
+	}
 	if isTerminal(p.w) && total > 0 {
 		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(p.w),
@@ -78,19 +100,20 @@ func (p *progress) start(total int) {
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionClearOnFinish(),
 		)
+		_ = p.bar.Set(e.Done)
 		return
 	}
-	fmt.Fprintf(p.w, "migrating %d users\n", total)
+	p.say("migrating %s", counted(total-e.Done, "user"))
 }
 
 func (p *progress) step() {
 	if p.started.IsZero() { // mms work: no total known
-		p.started, p.lastLine = time.Now(), time.Now()
+		p.started, p.lastLine = p.now(), p.now()
 	}
 	if p.total == 0 && p.bar == nil {
-		if time.Since(p.lastLine) >= p.every {
-			p.lastLine = time.Now()
-			fmt.Fprintf(p.w, "%d users done, meetings %s: %d, users failed: %d\n", p.done, p.verb, p.updated, p.failed)
+		if p.now().Sub(p.lastLine) >= p.every {
+			p.lastLine = p.now()
+			p.say("%s done, meetings %s: %d, users failed: %d", counted(p.done, "user"), p.verb, p.updated, p.failed)
 		}
 		return
 	}
@@ -99,11 +122,25 @@ func (p *progress) step() {
 		_ = p.bar.Add(1)
 		return
 	}
-	if p.done == p.total || time.Since(p.lastLine) >= p.every {
-		p.lastLine = time.Now()
-		fmt.Fprintf(p.w, "%d/%d users done, meetings %s: %d, users failed: %d, %.1f users/s\n",
-			p.done, p.total, p.verb, p.updated, p.failed, float64(p.done)/time.Since(p.started).Seconds())
+	if p.done == p.total || p.now().Sub(p.lastLine) >= p.every {
+		p.lastLine = p.now()
+		rate := float64(p.done-p.before) / p.now().Sub(p.started).Seconds()
+		p.say("%d/%s done, meetings %s: %d, users failed: %d, %.1f users/s, %s",
+			p.done, counted(p.total, "user"), p.verb, p.updated, p.failed, rate, p.eta(rate))
 	}
+}
+
+// eta is when the batch should be done at rate users a second.
+func (p *progress) eta(rate float64) string {
+	left := p.total - p.done
+	switch {
+	case left <= 0:
+		return "all done"
+	case rate <= 0:
+		return "ETA unknown"
+	}
+	d := time.Duration(float64(left) / rate * float64(time.Second)).Round(time.Second)
+	return fmt.Sprintf("ETA %s (%s)", p.now().Add(d).UTC().Format("15:04:05Z"), d)
 }
 
 // finish ends the bar.

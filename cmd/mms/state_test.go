@@ -59,7 +59,7 @@ func TestStartAndWork(t *testing.T) {
 		t.Fatalf("status after start:\n%s", s.stdout)
 	}
 	r = mms(t, "work", "--db", db, "--workers", "2")
-	if r.code != 0 || !strings.Contains(r.stdout, "batch "+started+" finished: 1 users, 0 failed") || !strings.Contains(r.stdout, "this process migrated 1 users") {
+	if r.code != 0 || !strings.Contains(r.stdout, "batch "+started+" finished: 1 user, 0 failed") || !strings.Contains(r.stdout, "this process migrated 1 user\n") {
 		t.Fatalf("work: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	want, _ := os.ReadFile(filepath.Join(work, "out", "calendars", "user00000.ics"))
@@ -168,8 +168,16 @@ func TestRollback(t *testing.T) {
 	id := batchID(t, runDemo(t, in, work).stdout)
 	outbox := filepath.Join(work, "out", "outbox")
 	before, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml"))
+	dry := mms(t, "rollback", "--batch", id[:6], "--user", "user00000@contoso.com", "--dry-run", "--db", db)
+	wouldSay := fmt.Sprintf("dry run: 1 user, %s would be restored, %s would be sent; nothing was written or sent", counted(len(before), "meeting"), counted(len(before), "update"))
+	if dry.code != 0 || !strings.Contains(dry.stdout, wouldSay) {
+		t.Fatalf("rollback --dry-run: exit %d\n%s\n%s", dry.code, dry.stdout, dry.stderr)
+	}
+	if again, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml")); len(again) != len(before) {
+		t.Fatalf("rollback --dry-run sent %d messages", len(again)-len(before))
+	}
 	r := mms(t, "rollback", "--batch", id, "--user", "user00000@contoso.com", "--now", "2026-01-16T10:00:00Z", "--report", filepath.Join(work, "rb.csv"), "--db", db)
-	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("1 users, %d meetings restored, %d updates sent, 0 users failed", len(before), len(before))) {
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("1 user, %s restored, %s sent, 0 users failed", counted(len(before), "meeting"), counted(len(before), "update"))) {
 		t.Fatalf("rollback: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	after, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml"))
@@ -216,7 +224,7 @@ func TestRollback(t *testing.T) {
 	if again, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml")); len(again) != len(after) {
 		t.Errorf("the second rollback sent %d messages", len(again)-len(after))
 	}
-	if r := mms(t, "rollback", "--batch", "nope", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "no batch nope") {
+	if r := mms(t, "rollback", "--batch", "nope-nope", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "no batch nope-nope") {
 		t.Errorf("unknown batch: %d %s", r.code, r.stderr)
 	}
 }
@@ -396,7 +404,7 @@ func TestWorkerKilledOnPostgres(t *testing.T) {
 	_ = victim.Process.Kill()
 	_ = victim.Wait()
 	<-done
-	if survivor.code != 0 || !strings.Contains(survivor.stdout, fmt.Sprintf("finished: %d users, 0 failed", users)) {
+	if survivor.code != 0 || !strings.Contains(survivor.stdout, fmt.Sprintf("finished: %s, 0 failed", counted(users, "user"))) {
 		t.Fatalf("the surviving worker: exit %d\n%s\n%s", survivor.code, survivor.stdout, survivor.stderr)
 	}
 	refDir := t.TempDir()

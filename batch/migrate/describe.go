@@ -1,0 +1,203 @@
+package migrate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/report"
+)
+
+// before is what the report shows of a meeting as it was, read before it
+// is migrated: its body (DESCRIPTION, unescaped) and its recurrence rule.
+type before struct {
+	text, rrule string
+	length      time.Duration // DTEND - DTSTART; 0 when unknown
+}
+
+// readBefore reads m's body and rule; call it before the meeting is
+// migrated, which rewrites its components in place.
+func readBefore(m *ics.Meeting) before {
+	first := m.First()
+	if first == nil {
+		return before{}
+	}
+	var b before
+	if p, ok := first.Prop("DESCRIPTION"); ok {
+		b.text = p.Text()
+	}
+	if p, ok := first.Prop("RRULE"); ok {
+		b.rrule = p.Value
+	}
+	b.length = length(first)
+	return b
+}
+
+// length is how long a component's occurrences last: DTEND - DTSTART,
+// read as wall-clock times (both carry the same TZID in practice; a
+// change of UTC offset inside one meeting is not looked at); 0 when either
+// is missing or unreadable, or the end is not after the start.
+func length(c *ics.Component) time.Duration {
+	start, ok1 := c.Prop("DTSTART")
+	end, ok2 := c.Prop("DTEND")
+	if !ok1 || !ok2 {
+		return 0
+	}
+	s, err1 := wallClock(start.Value)
+	e, err2 := wallClock(end.Value)
+	if err1 != nil || err2 != nil || !e.After(s) {
+		return 0
+	}
+	return e.Sub(s)
+}
+
+// wallClock reads a DATE-TIME or DATE value without its zone.
+func wallClock(v string) (time.Time, error) {
+	v = strings.TrimSuffix(strings.TrimSpace(v), "Z")
+	if len(v) == len("20060102") {
+		return time.Parse("20060102", v)
+	}
+	return time.Parse("20060102T150405", v)
+}
+
+// describe fills the report's Recurrence, Detail, Changes, the blocks
+// before and after and the text of the update mail, from the meeting as
+// it was and the result of migrating it.
+func describe(o *report.Meeting, cal *ics.Calendar, was before, res ics.Result, now time.Time) {
+	o.Recurrence = res.Recurrence
+	if o.Recurrence == "" {
+		o.Recurrence = was.rrule
+	}
+	switch {
+	case res.HasEnd:
+		o.End = res.End
+	case !o.Start.IsZero() && was.length > 0:
+		o.End = o.Start.Add(was.length)
+	}
+	if o.Detail == "" {
+		o.Detail = evidence(res, now)
+	}
+	if !res.Rewritten() || len(res.Changed) == 0 {
+		return
+	}
+	body := bodyNow(cal, res.Changed[0])
+	o.MailText = body // the mail's text part is the new DESCRIPTION
+	if body == "" {
+		o.MailText = strings.ReplaceAll(updateText(res.Summary, res.NewJoinURL), "\r\n", "\n") // as a reader sees it
+	}
+	old, okOld := block.FindText(was.text)
+	neu, okNew := block.FindText(body)
+	if okOld {
+		o.OldBlock = was.text[old.Start:old.End]
+	}
+	if okNew {
+		o.NewBlock = body[neu.Start:neu.End]
+	}
+	if okOld && okNew {
+		o.Changes = changes(old, neu)
+	}
+}
+
+// bodyNow is the body of a rewritten component: the rewrite edits the
+// calendar's lines, not the parsed properties, so the component is read
+// back from its new text.
+func bodyNow(cal *ics.Calendar, comp *ics.Component) string {
+	again, err := ics.Parse(cal.Name, cal.Request([]*ics.Component{comp}))
+	if err != nil {
+		return ""
+	}
+	for _, m := range again.Meetings() {
+		if first := m.First(); first != nil {
+			if p, ok := first.Prop("DESCRIPTION"); ok {
+				return p.Text()
+			}
+		}
+	}
+	return ""
+}
+
+// evidence is the Detail of a failed or skipped meeting: the full error,
+// or what the skip rule saw.
+func evidence(res ics.Result, now time.Time) string {
+	switch {
+	case res.Err != nil:
+		return res.Err.Error()
+	case res.Skipped == ics.Past:
+		return "no occurrence at or after --now " + now.UTC().Format(time.RFC3339)
+	case res.Skipped == ics.TooManyAttendees:
+		return fmt.Sprintf("%d people with the organiser; at most %d are migrated", res.People, ics.MaxPeople)
+	case res.Skipped == ics.OtherProvider && res.Provider != "":
+		return "the meeting's block is " + string(res.Provider) + "'s"
+	}
+	return ""
+}
+
+// changes says what differs between two blocks, old -> new, field by
+// field: "conference ID 111 222 333 -> 987 654 321; join link kept".
+func changes(old, neu block.Block) string {
+	var out []string
+	if old.Provider != neu.Provider {
+		out = append(out, fmt.Sprintf("provider %s -> %s", old.Provider, neu.Provider))
+	}
+	field := func(name, a, b string) {
+		if a != b {
+			out = append(out, fmt.Sprintf("%s %s -> %s", name, orNone(a), orNone(b)))
+		}
+	}
+	field("conference ID", spaced(old.ConferenceID), spaced(neu.ConferenceID))
+	field("meeting ID", old.MeetingNumber, neu.MeetingNumber)
+	field("passcode", old.Passcode, neu.Passcode)
+	field("dial-in link", old.DialInURL, neu.DialInURL)
+	if !slices.Equal(old.TollNumbers, neu.TollNumbers) {
+		field("toll numbers", strings.Join(old.TollNumbers, ", "), strings.Join(neu.TollNumbers, ", "))
+	}
+	if !slices.Equal(old.TollFreeNumbers, neu.TollFreeNumbers) {
+		field("toll-free numbers", strings.Join(old.TollFreeNumbers, ", "), strings.Join(neu.TollFreeNumbers, ", "))
+	}
+	if old.JoinURL != neu.JoinURL {
+		return strings.Join(append(out, fmt.Sprintf("join link %s -> %s", orNone(old.JoinURL), orNone(neu.JoinURL))), "; ")
+	}
+	if len(out) == 0 {
+		out = append(out, "block rewritten")
+	}
+	return strings.Join(append(out, "join link kept"), "; ")
+}
+
+// spaced writes digits in groups of three, as conference IDs are read out:
+// "111222333" -> "111 222 333".
+func spaced(digits string) string {
+	var b strings.Builder
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// counted is n with its noun in the right number: "1 meeting", "2 meetings".
+func counted(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// restoredView fills a restored meeting's report row from the batch's:
+// the same rule, the blocks the other way round.
+func restoredView(row *report.Meeting, was report.Meeting, of string) {
+	row.End, row.Recurrence = was.End, was.Recurrence
+	row.OldBlock, row.NewBlock = was.NewBlock, was.OldBlock
+	row.Changes = "as before batch " + of
+}

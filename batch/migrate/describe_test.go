@@ -1,0 +1,90 @@
+package migrate
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/report"
+)
+
+// changes says old -> new per field that differs, the join link last.
+func TestChanges(t *testing.T) {
+	for _, tc := range []struct {
+		old, neu block.Block
+		want     string
+	}{
+		{block.Block{Provider: "teams", JoinURL: "https://j", ConferenceID: "111222333"}, block.Block{Provider: "teams", JoinURL: "https://j", ConferenceID: "987654321"},
+			"conference ID 111 222 333 -> 987 654 321; join link kept"},
+		{block.Block{Provider: "skype", JoinURL: "https://old", TollNumbers: []string{"+46 8 1"}}, block.Block{Provider: "teams", JoinURL: "https://new", ConferenceID: "42", TollNumbers: []string{"+46 8 2", "+46 8 3"}},
+			"provider skype -> teams; conference ID (none) -> 42; toll numbers +46 8 1 -> +46 8 2, +46 8 3; join link https://old -> https://new"},
+		{block.Block{Provider: "teams", JoinURL: "https://j"}, block.Block{Provider: "teams", JoinURL: "https://j"}, "block rewritten; join link kept"},
+		{block.Block{MeetingNumber: "1 2", Passcode: "a"}, block.Block{MeetingNumber: "3 4", Passcode: "b", DialInURL: "https://d"},
+			"meeting ID 1 2 -> 3 4; passcode a -> b; dial-in link (none) -> https://d; join link kept"},
+	} {
+		if got := changes(tc.old, tc.neu); got != tc.want {
+			t.Errorf("changes:\n got %s\nwant %s", got, tc.want)
+		}
+	}
+	if spaced("1234567") != "1 234 567" || spaced("") != "" || spaced("123") != "123" {
+		t.Error("spaced")
+	}
+}
+
+// The Detail of a skip says what the rule saw; of a failure, the error.
+func TestEvidence(t *testing.T) {
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		res  ics.Result
+		want string
+	}{
+		{ics.Result{Err: errors.New("cal.ics: line 7: bad DTSTART")}, "cal.ics: line 7: bad DTSTART"},
+		{ics.Result{Skipped: ics.Past}, "no occurrence at or after --now 2026-12-06T09:00:00Z"},
+		{ics.Result{Skipped: ics.TooManyAttendees, People: 301}, "301 people with the organiser; at most 250 are migrated"},
+		{ics.Result{Skipped: ics.OtherProvider, Provider: "zoom"}, "the meeting's block is zoom's"},
+		{ics.Result{Skipped: ics.NotOrganizer}, ""},
+	} {
+		if got := evidence(tc.res, now); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.res, got, tc.want)
+		}
+	}
+}
+
+// A user's message says "1 meeting", not "1 meetings".
+func TestLastMessageWording(t *testing.T) {
+	rows := func(outcomes ...string) UserOutcome {
+		var out UserOutcome
+		for i, o := range outcomes {
+			out.Meetings = append(out.Meetings, report.Meeting{UID: string(rune('a' + i)), Outcome: o})
+		}
+		return out
+	}
+	r := Result(Assignment{MigrationType: "ToTeams"}, rows(Updated), false)
+	if !strings.HasPrefix(r.LastMessage, "1 meeting ") {
+		t.Errorf("one meeting: %q", r.LastMessage)
+	}
+	r = Result(Assignment{MigrationType: "ToTeams"}, rows(Updated, Failed), false)
+	if !strings.HasPrefix(r.LastMessage, "1 of 2 meetings failed") {
+		t.Errorf("one of two failed: %q", r.LastMessage)
+	}
+}
+
+// A meeting's length is DTEND - DTSTART as wall-clock times, 0 when it
+// cannot be read.
+func TestLength(t *testing.T) {
+	cal, err := ics.Parse("t.ics", []byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=\"W. Europe Standard Time\":20260116T190000\r\n"+
+		"DTEND;TZID=\"W. Europe Standard Time\":20260116T203000\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART;VALUE=DATE:20260116\r\nDTEND;VALUE=DATE:20260117\r\n"+
+		"END:VEVENT\r\nBEGIN:VEVENT\r\nUID:c\r\nDTSTART:20260116T190000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:d\r\nDTSTART:20260116T190000Z\r\nDTEND:garbage\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Duration{"a": 90 * time.Minute, "b": 24 * time.Hour, "c": 0, "d": 0}
+	for _, m := range cal.Meetings() {
+		if got := length(m.First()); got != want[m.UID] {
+			t.Errorf("%s: %s, want %s", m.UID, got, want[m.UID])
+		}
+	}
+}

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/store"
+)
+
+// run --user (repeatable), --yes and rollback --dry-run land in their
+// options.
+func TestPilotYesDryRunFlags(t *testing.T) {
+	c := parse(t, nil, "run", "--users", "u.csv", "--user", "a@contoso.com", "--user", "B@contoso.com", "--yes", "--send", "smtp://relay:25")
+	if o := c.run; o == nil || len(o.Only) != 2 || o.Only[0] != "a@contoso.com" || o.Only[1] != "B@contoso.com" {
+		t.Fatalf("run --user: %+v", c.run)
+	}
+	if c := parse(t, nil, "run", "--users", "u.csv"); len(c.run.Only) != 0 {
+		t.Errorf("run without --user: %v", c.run.Only)
+	}
+	c = parse(t, nil, "rollback", "--batch", "last", "--dry-run", "--report", "would.html")
+	if r := c.rollback; r == nil || !r.DryRun || r.BatchID != "last" || r.Report != "would.html" {
+		t.Fatalf("rollback --dry-run: %+v", c.rollback)
+	}
+}
+
+// A real run or rollback that will send mail asks first when stdin is a
+// terminal: no answer, no batch; y goes on; --yes, a dry run, the outbox
+// or a stdin that is no terminal never ask.
+func TestConfirmBeforeSending(t *testing.T) {
+	cases := []struct {
+		name     string
+		terminal bool
+		answer   string
+		args     []string
+		asked    bool
+		called   bool
+	}{
+		{"no", true, "n\n", []string{"run", "--send", "smtp://relay:25"}, true, false},
+		{"nothing", true, "", []string{"run", "--send", "server"}, true, false},
+		{"yes", true, "y\n", []string{"run", "--send", "smtp://relay:25"}, true, true},
+		{"YES", true, "YES\n", []string{"rollback", "--batch", "abcdef"}, true, true},
+		{"--yes", true, "", []string{"run", "--send", "smtp://relay:25", "--yes"}, false, true},
+		{"dry run", true, "", []string{"run", "--send", "smtp://relay:25", "--dry-run"}, false, true},
+		{"outbox", true, "", []string{"run", "--send", "outbox"}, false, true},
+		{"rollback none", true, "", []string{"rollback", "--batch", "abcdef", "--send", "none"}, false, true},
+		{"rollback dry run", true, "", []string{"rollback", "--batch", "abcdef", "--dry-run"}, false, true},
+		{"no terminal", false, "", []string{"run", "--send", "smtp://relay:25"}, false, true},
+		{"rollback no", true, "no\n", []string{"rollback", "--batch", "abcdef"}, true, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			called := false
+			calls := batchCalls{
+				run: func(context.Context, batch.RunOptions) (batch.Summary, error) {
+					called = true
+					return batch.Summary{}, errParsed
+				},
+				rollback: func(context.Context, batch.RollbackOptions) (batch.RolledBack, error) {
+					called = true
+					return batch.RolledBack{}, errParsed
+				},
+				stdin: terminalIn{r: strings.NewReader(tc.answer), terminal: func() bool { return tc.terminal }},
+			}
+			var errOut bytes.Buffer
+			err := newAppWith(&bytes.Buffer{}, &errOut, calls).Run(context.Background(), append([]string{"mms"}, tc.args...))
+			if asked := strings.Contains(errOut.String(), "Go on? [y/N]"); asked != tc.asked {
+				t.Errorf("asked %v, want %v: %q", asked, tc.asked, errOut.String())
+			}
+			if called != tc.called {
+				t.Errorf("batch called %v, want %v (err %v)", called, tc.called, err)
+			}
+			if !tc.called && (!errors.Is(err, batch.ErrInput) || !strings.Contains(err.Error(), "not confirmed; nothing was written or sent")) {
+				t.Errorf("declined: %v", err)
+			}
+		})
+	}
+}
+
+// mms --version prints the module version and VCS revision.
+func TestVersion(t *testing.T) {
+	r := run(t, context.Background(), "--version")
+	if r.code != 0 || r.stdout != "mms version "+batch.Version()+"\n" || batch.Version() == "" {
+		t.Errorf("--version: exit %d %q", r.code, r.stdout)
+	}
+}
+
+// mms completion prints urfave/cli's completion script for each shell.
+func TestCompletion(t *testing.T) {
+	for shell, want := range map[string]string{"bash": "complete -", "zsh": "compdef _mms mms", "fish": "complete -c mms"} {
+		r := run(t, context.Background(), "completion", shell)
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("completion %s: exit %d, no %q in\n%.300s", shell, r.code, want, r.stdout)
+		}
+	}
+}
+
+// The help of run and rollback lists every exit code too.
+func TestCommandHelpListsExitCodes(t *testing.T) {
+	for _, cmd := range []string{"run", "rollback"} {
+		r := run(t, context.Background(), cmd, "--help")
+		for _, code := range []string{"   0 ", "   1 ", "   3 ", "   4 ", "   130 "} {
+			if !strings.Contains(r.stdout, code) {
+				t.Errorf("mms %s --help lacks exit code %q", cmd, code)
+			}
+		}
+	}
+}
+
+// batchStore makes a state store holding a finished run, then a dry run
+// and a rollback made after it.
+func batchStore(t *testing.T) (db string, runID, dryID, rbID string) {
+	t.Helper()
+	ctx := context.Background()
+	db = filepath.Join(t.TempDir(), "mms.db")
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	mk := func(b store.Batch, opts string, users ...store.User) string {
+		b.Now, b.Stamp, b.Options = now, now, json.RawMessage(opts)
+		b, err := st.NewBatch(ctx, b)
+		if err == nil {
+			err = st.Enqueue(ctx, b.ID, users)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.ID
+	}
+	long := "calendar https://caldav.example.com/dav/a/calendar/ answered 503 Service Unavailable five times; the user is tried again by the next mms run, which resumes the batch"
+	runID = mk(store.Batch{Kind: store.BatchRun, Finished: true}, `{"users": "/in/users.csv", "changes": "/in/changes.csv"}`,
+		store.User{UserID: "a@contoso.com", State: store.InProgress, Payload: json.RawMessage(`{}`)},
+		store.User{UserID: "b@contoso.com", State: store.InProgress, Payload: json.RawMessage(`{}`)},
+		store.User{UserID: "c@contoso.com", State: store.NotTriggered, LastMessage: "no change row"})
+	if err := st.Record(ctx, runID, "a@contoso.com", store.Result{State: store.Succeeded, TotalMeeting: 3, SucceededMeeting: 3, InvitesUpdate: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Record(ctx, runID, "b@contoso.com", store.Result{State: store.Failed, LastMessage: long}); err != nil {
+		t.Fatal(err)
+	}
+	dryID = mk(store.Batch{Kind: store.BatchRun, DryRun: true, Finished: true}, `{"users": "/in/users.csv"}`,
+		store.User{UserID: "a@contoso.com", State: store.Succeeded}, store.User{UserID: "d@contoso.com", State: store.Succeeded})
+	rbID = mk(store.Batch{Kind: store.BatchRollback}, `{"rollback_of": "`+runID+`"}`, store.User{UserID: "a@contoso.com", State: store.InProgress})
+	return db, runID, dryID, rbID
+}
+
+// mms batches lists every batch with its kind, inputs, --now, users per
+// state and meetings updated, as a table, CSV or JSON.
+func TestBatchesCommand(t *testing.T) {
+	db, runID, dryID, rbID := batchStore(t)
+	r := run(t, context.Background(), "batches", "--db", db)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || len(lines) != 4 {
+		t.Fatalf("batches: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for i, want := range []*regexp.Regexp{
+		regexp.MustCompile(`^` + runID[:8] + `\s+run\s+20\d\d-\d\d-\d\dT[0-9:]+Z\s+2026-12-06T09:00:00Z\s+Failed 1, Succeeded 1, NotTriggered 1\s+3\s+3\s+users.csv changes.csv$`),
+		regexp.MustCompile(`^` + dryID[:8] + `\s+dry run\s+.*Succeeded 2\s+0\s+0\s+users.csv$`),
+		regexp.MustCompile(`^` + rbID[:8] + `\s+rollback \(unfinished\)\s+.*InProgress 1\s+0\s+0\s+batch ` + runID + `$`),
+	} {
+		if !want.MatchString(lines[i+1]) {
+			t.Errorf("batches line %d:\n%s\nwant %s", i+1, lines[i+1], want)
+		}
+	}
+	r = run(t, context.Background(), "batches", "--db", db, "--format", "json")
+	var rows []batchRow
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 3 || rows[0].ID != runID || rows[0].Users[store.Failed] != 1 ||
+		rows[0].Updated != 3 || rows[0].Sent != 3 || rows[1].Kind != "dry run" || rows[2].Kind != "rollback" || rows[0].Now != "2026-12-06T09:00:00Z" {
+		t.Errorf("batches --format json: %v\n%s", err, r.stdout)
+	}
+	r = run(t, context.Background(), "batches", "--db", db, "--format", "csv")
+	if csv := readCSVText(t, r.stdout); len(csv) != 3 || csv[1]["BatchId"] != dryID || csv[1]["Kind"] != "dry run" || csv[0]["MeetingsUpdated"] != "3" {
+		t.Errorf("batches --format csv:\n%s", r.stdout)
+	}
+	if r := run(t, context.Background(), "batches", "--db", db, "--format", "xml"); r.code != exitInput {
+		t.Errorf("--format xml: exit %d", r.code)
+	}
+}
+
+// mms status shows the latest real batch, not a later dry run or
+// rollback; --batch takes a prefix or last; --all says each row's batch
+// and counts per batch; LastMessage is shown whole, wrapped.
+func TestStatusOfRealBatches(t *testing.T) {
+	db, runID, dryID, rbID := batchStore(t)
+	r := run(t, context.Background(), "status", "--db", db)
+	if r.code != 0 || !strings.Contains(r.stdout, "b@contoso.com") || strings.Contains(r.stdout, "d@contoso.com") {
+		t.Fatalf("status shows the run, not the later dry run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, part := range []string{"calendar https://caldav.example.com/dav/a/calendar/ answered", "five times;", "which resumes the batch\n"} {
+		if !strings.Contains(r.stdout, part) {
+			t.Errorf("LastMessage not whole, no %q:\n%s", part, r.stdout)
+		}
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if i := strings.Index(line, "calendar https"); i > 0 && len(line)-i > messageWidth {
+			t.Errorf("LastMessage not wrapped: %q", line)
+		}
+	}
+	r = run(t, context.Background(), "status", "--db", db, "--summary", "--format", "csv")
+	if r.stdout != "State,Count\nPending,0\nInProgress,0\nFailed,1\nSucceeded,1\nNotTriggered,1\n" {
+		t.Errorf("status --summary of the run:\n%s", r.stdout)
+	}
+	r = run(t, context.Background(), "status", "--db", db, "--batch", dryID[:6], "--summary", "--format", "json")
+	if !strings.Contains(r.stdout, `"Succeeded":2`) {
+		t.Errorf("status of the dry run by prefix: %s%s", r.stdout, r.stderr)
+	}
+	if r := run(t, context.Background(), "status", "--db", db, "--batch", "last"); !strings.Contains(r.stdout, "a@contoso.com") || strings.Contains(r.stdout, "b@contoso.com") {
+		t.Errorf("status --batch last is the rollback:\n%s", r.stdout)
+	}
+	if r := run(t, context.Background(), "status", "--db", db, "--batch", "abc"); r.code != exitInput || !strings.Contains(r.stderr, "at least 6") {
+		t.Errorf("status --batch abc: exit %d %s", r.code, r.stderr)
+	}
+	r = run(t, context.Background(), "status", "--db", db, "--all", "--summary")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 4 || !regexp.MustCompile(`^Batch\s+Pending\s+InProgress\s+Failed\s+Succeeded\s+NotTriggered$`).MatchString(lines[0]) ||
+		!regexp.MustCompile(`^`+runID[:8]+`\s+0\s+0\s+1\s+1\s+1$`).MatchString(lines[1]) ||
+		!regexp.MustCompile(`^`+dryID[:8]+`\s+0\s+0\s+0\s+2\s+0$`).MatchString(lines[2]) ||
+		!regexp.MustCompile(`^`+rbID[:8]+`\s+0\s+1\s+0\s+0\s+0$`).MatchString(lines[3]) {
+		t.Errorf("status --all --summary, one row per batch:\n%s", r.stdout)
+	}
+	r = run(t, context.Background(), "status", "--db", db, "--all")
+	if !strings.HasPrefix(r.stdout, "Batch ") || !strings.Contains(r.stdout, dryID[:8]+"  d@contoso.com") {
+		t.Errorf("status --all, a batch column:\n%s", r.stdout)
+	}
+}
+
+// With only a dry run, status says there is no real batch and how to see
+// the dry run.
+func TestStatusWithoutRealBatch(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "mms.db")
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.NewBatch(ctx, store.Batch{DryRun: true})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, ctx, "status", "--db", db)
+	if r.code != exitInput || !strings.Contains(r.stderr, "no batch has migrated meetings yet: the latest, "+b.ID+", is a dry run; mms status --batch "+b.ID[:8]) {
+		t.Errorf("status with only a dry run: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// The summary of a run says "1 user", and warns of a run whose meetings
+// all end before --now, naming it.
+func TestSummaryWording(t *testing.T) {
+	var out, errOut bytes.Buffer
+	o := batch.RunOptions{Now: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC), Send: "outbox"}
+	err := summarize(&out, &errOut, o, batch.Summary{BatchID: "b1", Users: 1, Triggered: 1, Meetings: 50, Past: 50, Invites: 1, Report: "r.xlsx"})
+	if err != nil || !strings.Contains(out.String(), "batch b1: 1 user, 1 triggered, 0 failed; 0 meetings updated, 1 update written to the outbox") {
+		t.Errorf("summary: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(errOut.String(), "all 50 meetings end before --now 2026-12-06T09:00:00Z; did you mean an earlier --now?") {
+		t.Errorf("no warning:\n%s", errOut.String())
+	}
+	errOut.Reset()
+	summarize(&out, &errOut, o, batch.Summary{Users: 2, Meetings: 50, Past: 49, Updated: 1})
+	if errOut.Len() > 0 {
+		t.Errorf("a run that updated a meeting warns: %s", errOut.String())
+	}
+	if counted(1, "batch/batches") != "1 batch" || counted(2, "batch/batches") != "2 batches" || counted(0, "user") != "0 users" {
+		t.Error("counted")
+	}
+}
+
+// Progress: a resumed batch says so and counts the users done before;
+// plain lines carry the time and an ETA; reading the inputs and writing
+// the report each say a line.
+func TestProgressLines(t *testing.T) {
+	var w bytes.Buffer
+	p := newProgress(&w, false)
+	clock := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	p.now = func() time.Time { return clock }
+	p.Event(batch.Event{Kind: batch.ReadingInputs, Files: []string{"users.csv", "changes.csv"}})
+	p.Event(batch.Event{Kind: batch.BatchStarted, BatchID: "b1", Total: 1500, Done: 220, Resumed: true})
+	for i := range 20 {
+		if i == 19 { // 20 users in 10 s: 2 users/s, 1260 left: 630 s
+			clock = clock.Add(10 * time.Second)
+		}
+		p.Event(batch.Event{Kind: batch.UserDone, Updated: 1})
+	}
+	p.Event(batch.Event{Kind: batch.WritingReport, Files: []string{"r.xlsx"}})
+	got := w.String()
+	for _, want := range []string{
+		"09:00:00Z reading users.csv and changes.csv\n",
+		"09:00:00Z resumed batch b1: 220/1500 users already done\n",
+		"09:00:00Z migrating 1280 users\n",
+		"09:00:10Z 240/1500 users done, meetings updated: 20, users failed: 0, 2.0 users/s, ETA 09:10:40Z (10m30s)\n",
+		"09:00:10Z writing the report r.xlsx\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// make demo (scripts/demo.sh) ends by printing the preview's path next to
+// the workbook's, and writes both.
+func TestDemoScriptPrintsBoth(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "demo-out")
+	cmd := exec.Command("bash", "../../scripts/demo.sh", bin, out)
+	cmd.Env = append(os.Environ(), "MMS_DB=")
+	data, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo.sh: %v\n%s", err, data)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	want := "Preview: " + filepath.Join(out, "preview.html") + "   Workbook: " + filepath.Join(out, "report.xlsx")
+	if last := lines[len(lines)-1]; last != want {
+		t.Errorf("last line %q, want %q", last, want)
+	}
+	for _, f := range []string{"preview.html", "report.xlsx"} {
+		if fi, err := os.Stat(filepath.Join(out, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+}

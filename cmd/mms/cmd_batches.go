@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/store"
+)
+
+func batchesCommand(out io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "batches",
+		Usage: "list every batch: id, kind, when, inputs, --now, users per state, meetings updated and updates sent",
+		UsageText: "mms batches [--format table|csv|json] [--db DSN]\n\n" +
+			"Kind is run, dry run, start or rollback; only runs and starts migrate meetings (mms status shows the latest\n" +
+			"of them). --batch, wherever it is taken, accepts the id, any unique prefix of 6+ characters, or last.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv or json", Sources: cli.EnvVars("MMS_FORMAT")},
+			dbFlag(),
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			format := cmd.String("format")
+			if format != "table" && format != "csv" && format != "json" {
+				return fmt.Errorf("%w: --format %q: use table, csv or json", batch.ErrInput, format)
+			}
+			if err := storeExists(cmd.String("db")); err != nil {
+				return err
+			}
+			st, err := openStore(ctx, cmd.String("db"))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			list, err := st.Batches(ctx)
+			if err != nil {
+				return fmt.Errorf("%w: %w", batch.ErrUnavailable, err)
+			}
+			return printBatches(out, list, format)
+		},
+	}
+}
+
+// shortID is the first 8 characters of a batch id: enough to name it
+// (--batch takes any unique prefix of 6 or more).
+func shortID(id string) string { return id[:min(len(id), 8)] }
+
+// kindOf is a batch's kind as people say it.
+func kindOf(b store.Batch) string {
+	switch {
+	case b.Kind == store.BatchRollback:
+		return "rollback"
+	case b.DryRun:
+		return "dry run"
+	}
+	return b.Kind
+}
+
+// batchRow is one batch as `mms batches` shows it.
+type batchRow struct {
+	ID       string         `json:"BatchId"`
+	Kind     string         `json:"Kind"`
+	Created  string         `json:"Created"`
+	Inputs   []string       `json:"Inputs"`
+	Now      string         `json:"Now"`
+	Users    map[string]int `json:"Users"`
+	Updated  int            `json:"MeetingsUpdated"`
+	Sent     int            `json:"UpdatesSent"`
+	Finished bool           `json:"Finished"`
+}
+
+func rowOf(b store.BatchInfo) batchRow {
+	var set batch.Settings
+	_ = json.Unmarshal(b.Options, &set) // an unreadable record lists no inputs
+	var inputs []string
+	for _, in := range []string{set.Users, set.Changes} {
+		if in != "" {
+			inputs = append(inputs, in)
+		}
+	}
+	if set.RollbackOf != "" {
+		inputs = append(inputs, "batch "+set.RollbackOf)
+	}
+	return batchRow{ID: b.ID, Kind: kindOf(b.Batch), Created: utcTime(b.CreatedAt), Inputs: inputs, Now: utcTime(b.Now),
+		Users: b.States, Updated: b.Updated, Sent: b.Invites, Finished: b.Finished}
+}
+
+func utcTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// states is a batch's users per state, states with none left out:
+// "Succeeded 3, Failed 1".
+func states(counts map[string]int) string {
+	var parts []string
+	for _, s := range store.States() {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", s, counts[s]))
+		}
+	}
+	if len(parts) == 0 {
+		return "no users"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func printBatches(out io.Writer, list []store.BatchInfo, format string) error {
+	rows := make([]batchRow, len(list))
+	for i, b := range list {
+		rows[i] = rowOf(b)
+	}
+	switch format {
+	case "json":
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	case "csv":
+		w := csv.NewWriter(out)
+		w.Write([]string{"BatchId", "Kind", "Created", "Inputs", "Now", "Users", "MeetingsUpdated", "UpdatesSent", "Finished"})
+		for _, r := range rows {
+			w.Write([]string{r.ID, r.Kind, r.Created, strings.Join(r.Inputs, " "), r.Now, states(r.Users), strconv.Itoa(r.Updated),
+				strconv.Itoa(r.Sent), strconv.FormatBool(r.Finished)})
+		}
+		w.Flush()
+		return w.Error()
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(out, "no batch yet; start one with mms run")
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "Batch\tKind\tCreated\tNow\tUsers\tUpdated\tSent\tInputs")
+	for _, r := range rows {
+		kind := r.Kind
+		if !r.Finished {
+			kind += " (unfinished)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", shortID(r.ID), kind, r.Created, r.Now, states(r.Users), r.Updated, r.Sent, strings.Join(baseNames(r.Inputs), " "))
+	}
+	return tw.Flush()
+}
+
+// baseNames are the file names of paths, for the table (CSV and JSON keep
+// the paths whole).
+func baseNames(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		if strings.HasPrefix(p, "batch ") {
+			out[i] = p
+			continue
+		}
+		out[i] = filepath.Base(p)
+	}
+	return out
+}
