@@ -53,10 +53,28 @@ func (o Outbox) Send(_ context.Context, m Message) (Delivery, error) {
 		if err = os.MkdirAll(o.Dir, 0o755); err == nil {
 			err = writeAtomic(path, buf.Bytes(), false)
 		} else {
-			err = localError(fmt.Errorf("outbox %s: %w", o.Dir, err))
+			err = fmt.Errorf("outbox %s: %w", o.Dir, err)
 		}
 	}
-	return Delivery{}, err
+	return Delivery{}, o.error(err)
+}
+
+// error sorts a failure to write into the outbox. One folder holds every
+// user's messages, so a full disk or an outbox that cannot be written
+// (read-only, a file in its place) stops the run at once, to be resumed
+// once it is fixed, rather than every user being tried for minutes or
+// failed with updates unsent; anything else fails the attempt, to be
+// tried again.
+func (o Outbox) error(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case diskFull(err):
+		return localError(err)
+	case cannotWrite(err):
+		return runStop{fmt.Errorf("%w; the outbox %s cannot be written: fix it and run the same command again to resume", err, o.Dir)}
+	}
+	return err
 }
 
 // mailBuffers are reused for messages: an update is tens of kilobytes.

@@ -249,3 +249,16 @@ func TestOutboxNameLong(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// An outbox that cannot be written (a file in its place) stops the run at
+// once, naming the outbox, instead of failing the attempt to be retried.
+func TestOutboxBlockedStopsTheRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outbox")
+	if err := os.WriteFile(dir, []byte("in the way"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := (Outbox{Dir: dir}).Send(context.Background(), update("m1", "b@contoso.com"))
+	if !StopsRun(err) || store.IsPermanent(err) || !strings.Contains(err.Error(), dir) {
+		t.Errorf("%v, want an error that stops the run naming %s", err, dir)
+	}
+}

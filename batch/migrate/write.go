@@ -24,7 +24,7 @@ func writeFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return localError(fmt.Errorf("write %s: %w", path, err))
 	}
-	return writeAtomic(path, data, true)
+	return localError(writeAtomic(path, data, true))
 }
 
 // writeAtomic is writeFileAtomic in a directory that exists, with the sync
@@ -32,11 +32,10 @@ func writeFileAtomic(path string, data []byte) error {
 // so its rename is enough. The file is made 0666 less the umask: rewritten
 // calendars and messages are meant to be shared as the user's other files
 // are (only the state store is kept private).
-// An error no retry can fix (see localError) is marked Permanent.
 func writeAtomic(path string, data []byte, sync bool) error {
 	tmp, err := createTemp(filepath.Dir(path))
 	if err != nil {
-		return localError(fmt.Errorf("write %s: %w", path, err))
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	renamed := false
 	defer func() {
@@ -46,17 +45,17 @@ func writeAtomic(path string, data []byte, sync bool) error {
 	}()
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return localError(fmt.Errorf("write %s: %w", path, err))
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := syncIf(tmp, sync); err != nil {
 		tmp.Close()
-		return localError(fmt.Errorf("write %s: %w", path, err))
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return localError(fmt.Errorf("write %s: %w", path, err))
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return localError(fmt.Errorf("write %s: %w", path, err))
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	renamed = true
 	return nil
@@ -91,8 +90,8 @@ func syncIf(f *os.File, sync bool) error {
 // TempPrefix..., and nothing else.
 func RemoveStaleTemps(dir string, before time.Time) error {
 	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return nil // no folder: nothing of ours in it
 	}
 	if err != nil {
 		return err
@@ -118,11 +117,20 @@ func RemoveStaleTemps(dir string, before time.Time) error {
 // it): the same command resumes once space is freed.
 func localError(err error) error {
 	switch {
-	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
+	case diskFull(err):
 		return runStop{fmt.Errorf("%w; free some space and run the same command again to resume", err)}
-	case errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.ENOTDIR) ||
-		errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.ELOOP):
+	case cannotWrite(err):
 		return Permanent(err)
 	}
 	return err
+}
+
+func diskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// cannotWrite reports a write error that trying again cannot fix.
+func cannotWrite(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.ENOTDIR) ||
+		errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.ELOOP)
 }

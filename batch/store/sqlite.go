@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +32,14 @@ func openSQLite(ctx context.Context, path string) (*sqliteEngine, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
+	}
+	// A new store is made readable by its owner only, whatever the umask:
+	// it holds the batch's payloads and the original meetings. SQLite
+	// gives its -wal and -shm files the database's mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, err
 	}
 	conn, err := newStmtConnector(sqliteDSN(path))
 	if err != nil {
