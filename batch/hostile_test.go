@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
@@ -284,4 +285,58 @@ func TestOutputsHonourUmask(t *testing.T) {
 
 func reportMeetings(path string) string {
 	return strings.TrimSuffix(path, ".csv") + ".meetings.csv"
+}
+
+// A state store that fills up mid-run stops the run at once with SQLite's
+// message, as ErrUnavailable (exit 4), not silent retries; the same
+// command, once space is freed, resumes and finishes the batch, each
+// update written once.
+func TestStoreFullMidRun(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	var st *store.Store
+	storeOpened = func(s *store.Store) { st = s }
+	defer func() { storeOpened = func(*store.Store) {} }()
+	var retries int
+	o.Events = func(e Event) {
+		switch e.Kind {
+		case BatchStarted: // the batch is planned and stored: the disk fills up now
+			if err := st.LimitGrowth(ctx, 1); err != nil {
+				t.Error(err)
+			}
+		case UserRetry:
+			retries++
+		}
+	}
+	start := time.Now()
+	_, err := Run(ctx, o)
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "database or disk is full") || !strings.Contains(err.Error(), "run the same command again") {
+		t.Fatalf("run on a full store: %v, want ErrUnavailable with SQLite's message", err)
+	}
+	if took := time.Since(start); took > 30*time.Second || retries > 0 {
+		t.Errorf("stopped after %s and %d retries", took, retries)
+	}
+	storeOpened = func(*store.Store) {}
+	o.Events = nil
+	sum, err := Run(ctx, o)
+	if err != nil || !sum.Resumed || sum.Triggered == 0 {
+		t.Fatalf("run again: %+v %v", sum, err)
+	}
+	check, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close()
+	if left, err := check.Left(ctx, sum.BatchID); err != nil || left != 0 {
+		t.Errorf("%d users left, %v", left, err)
+	}
+	users, _ := check.Users(ctx, store.Filter{BatchID: sum.BatchID})
+	sent := 0
+	for _, u := range users {
+		sent += u.InvitesUpdate
+	}
+	eml, _ := filepath.Glob(filepath.Join(o.Out, "outbox", "*.eml"))
+	if sent == 0 || len(eml) != sent {
+		t.Errorf("%d messages in the outbox, %d updates counted", len(eml), sent)
+	}
 }

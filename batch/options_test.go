@@ -50,9 +50,9 @@ func TestTuningRanges(t *testing.T) {
 	}{
 		{Tuning{Workers: 1000000}, "--workers 1000000: use 1 to 256"},
 		{Tuning{Workers: MaxWorkers + 1}, "--workers 257: use 1 to 256"},
-		{Tuning{CalDAVRequests: 1000}, "--caldav-requests 1000: use 1 to 64"},
-		{Tuning{SMTPSessions: -1}, "--smtp-sessions -1: use 1 to 64"},
-		{Tuning{SMTPSessions: 65}, "--smtp-sessions 65: use 1 to 64"},
+		{Tuning{CalDAVRequests: 1000}, "--caldav-requests 1000: use 1 or more requests in flight per CalDAV server (default 4), at most 64"},
+		{Tuning{SMTPSessions: -1}, "--smtp-sessions -1: use 1 or more sessions with the mail relay (default 4), at most 64"},
+		{Tuning{SMTPSessions: 65}, "--smtp-sessions 65: use 1 or more sessions with the mail relay (default 4), at most 64"},
 	} {
 		o := RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.csv", Out: "out", Tuning: c.tuning}
 		if err := o.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), c.want) {

@@ -185,3 +185,23 @@ func (tt textTime) Scan(v any) error {
 	*tt.t = t.UTC()
 	return nil
 }
+
+// LimitGrowth lets a SQLite store grow by at most pages more pages
+// (PRAGMA max_page_count on its one connection), as a disk about to fill
+// up would; a negative pages lifts the limit. Tests stand in a full disk
+// with it. A PostgreSQL store is not limited.
+func (s *Store) LimitGrowth(ctx context.Context, pages int) error {
+	if _, ok := s.eng.(*sqliteEngine); !ok {
+		return nil
+	}
+	limit := 1 << 30 // SQLite's largest
+	if pages >= 0 {
+		var count int
+		if err := queryRow(ctx, s.eng, `PRAGMA page_count`, nil, &count); err != nil {
+			return err
+		}
+		limit = count + pages
+	}
+	_, err := s.eng.exec(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", limit))
+	return err
+}

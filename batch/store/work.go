@@ -141,7 +141,7 @@ func (s *Store) Work(ctx context.Context, batchID string, opts WorkOptions, fn P
 	}
 	ctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
-	w := &worker{store: s, fn: fn, opts: opts, abort: abort}
+	w := &worker{store: s, fn: fn, opts: opts, abort: abort, run: ctx}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
 	qc := map[string]river.QueueConfig{}
@@ -297,6 +297,7 @@ type worker struct {
 	opts     WorkOptions
 	stopping atomic.Bool
 	abort    context.CancelCauseFunc // stops Work with a StoreFailure
+	run      context.Context         // Work's: once done, a failed attempt was stopped, not failed
 }
 
 // StoreFailure is a write or read of the state store that failed while
@@ -352,7 +353,7 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 	res, err := w.call(ctx, job)
 	bg := context.WithoutCancel(ctx) // record the outcome even when stopping; keeps River's client in ctx
 	switch {
-	case err != nil && w.stopping.Load():
+	case err != nil && (w.stopping.Load() || w.run.Err() != nil):
 		// Interrupted: the attempt does not count; the job is available
 		// again at once, to this batch's next Work.
 		return errors.Join(river.JobSnooze(0), s.setState(bg, job, Pending, "interrupted; waiting for the batch to resume"))
