@@ -17,8 +17,10 @@ import (
 type FileCalendars struct{ Dir string }
 
 // MaxCalendarFile bounds the size of a calendar file: a larger one is
-// refused, its user failed, before it is read.
-const MaxCalendarFile = 128 << 20
+// refused, its user failed, before it is read. It is ics's own limit on a
+// calendar (ics.MaxCalendarBytes, 48 MiB), checked here on the open file
+// so that nothing larger is read into memory.
+const MaxCalendarFile = 48 << 20
 
 // Read reads and parses one file. Neither a missing file nor a file that
 // is not iCalendar gets better by trying again.
@@ -75,7 +77,7 @@ func readCalendarFile(path string) ([]byte, error) {
 	case !st.Mode().IsRegular():
 		return nil, fmt.Errorf("not a regular file (%s); give the calendar's .ics file itself", st.Mode().Type())
 	case st.Size() > MaxCalendarFile:
-		return nil, fmt.Errorf("%d bytes, over the limit of %d MiB for a calendar", st.Size(), MaxCalendarFile>>20)
+		return nil, fmt.Errorf("%d bytes, over the limit of %d MiB for a calendar; split the export (for example by year) or export only future meetings", st.Size(), MaxCalendarFile>>20)
 	}
 	data, err := io.ReadAll(io.LimitReader(file, MaxCalendarFile+1))
 	if err != nil {
