@@ -340,3 +340,21 @@ func TestStoreFullMidRun(t *testing.T) {
 		t.Errorf("%d messages in the outbox, %d updates counted", len(eml), sent)
 	}
 }
+
+// mms start refuses a calendar URL with a password before anything is
+// queued: no batch holds it.
+func TestStartRefusesPasswordInURL(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "mms.db")
+	const secret = "s3cret-Pw-4711"
+	_, err := Start(context.Background(), StartOptions{DB: db, User: "anna@contoso.com", Calendar: "https://anna:" + secret + "@dav.contoso.com/cal/anna/",
+		JoinURL: "https://teams.microsoft.com/l/meetup-join/x", Out: t.TempDir()})
+	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "holds a password") || strings.Contains(err.Error(), secret) {
+		t.Fatalf("start: %v, want bad input saying the URL holds a password, without it", err)
+	}
+	for _, name := range []string{db, db + "-wal"} {
+		data, _ := os.ReadFile(name)
+		if bytes.Contains(data, []byte(secret)) {
+			t.Errorf("%s holds the password", name)
+		}
+	}
+}

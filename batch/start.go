@@ -202,6 +202,9 @@ func (o StartOptions) fromFiles(t trigger.Tenant) (migrate.Assignment, error) {
 func (o StartOptions) override(a *migrate.Assignment) {
 	if o.Calendar != "" {
 		a.Calendar, a.Output = abs(o.Calendar), ""
+		if migrate.IsCalDAV(o.Calendar) { // a URL, not a path
+			a.Calendar = o.Calendar
+		}
 	}
 	if o.JoinURL != "" {
 		a.Change.JoinURL = o.JoinURL
