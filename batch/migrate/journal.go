@@ -65,11 +65,15 @@ func (j *Journal) completed(ctx context.Context, user, uid string, already bool)
 	return j.failed(ctx, j.Store.RecordCompleted(ctx, j.BatchID, user, uid))
 }
 
-// failed turns an error of the store into one that stops the run (a full
-// disk: every user would meet it), unless the attempt was being stopped.
+// failed turns a failure of the store into one that stops the run (a full
+// disk: every user would meet it), unless the attempt was being stopped or
+// the store was only busy (see store.Store.Failure).
 func (j *Journal) failed(ctx context.Context, err error) error {
 	if err == nil || ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return runStop{j.Store.Failure("keeping the journal", err)}
+	if err := j.Store.Failure("keeping the journal", err); store.IsStoreFailure(err) {
+		return runStop{err}
+	}
+	return err
 }

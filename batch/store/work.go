@@ -205,8 +205,11 @@ func (s *Store) watch(ctx context.Context, self process, queues []string, opts W
 		case <-tick.C:
 		}
 		if err := s.heartbeat(ctx, self); err != nil && ctx.Err() == nil {
-			abort(s.Failure("writing the heartbeat of this worker process", err))
-			return
+			if err := s.Failure("writing the heartbeat of this worker process", err); IsStoreFailure(err) {
+				abort(err)
+				return
+			}
+			opts.Logger.Warn("heartbeat", "err", err)
 		}
 		if _, err := s.rescueOrphans(ctx, self, queues, opts.Lease); err != nil && ctx.Err() == nil {
 			opts.Logger.Warn("rescuing jobs of gone processes", "err", err)
@@ -313,9 +316,12 @@ func (e StoreFailure) Unwrap() error { return e.err }
 // IsStoreFailure reports whether err is a StoreFailure.
 func IsStoreFailure(err error) bool { return errors.As(err, new(StoreFailure)) }
 
-// Failure is err, a failure of the store while doing what, as a StoreFailure.
+// Failure is err, a failure of the store while doing what, as a
+// StoreFailure; but a SQLite store busy with another process's writes
+// beyond its timeout is not a failure: err comes back as it is, for the
+// attempt to be tried again.
 func (s *Store) Failure(what string, err error) error {
-	if IsStoreFailure(err) {
+	if IsStoreFailure(err) || busy(err) {
 		return err
 	}
 	return StoreFailure{fmt.Errorf("the state store %s failed %s: %w; the run stopped, nothing recorded is lost: fix the store (free disk space) and run the same command again to resume", s, what, err)}
@@ -328,6 +334,9 @@ func (w *worker) storeFailed(ctx context.Context, what string, err error) error 
 		return err
 	}
 	err = w.store.Failure(what, err)
+	if !IsStoreFailure(err) {
+		return err
+	}
 	w.stopping.Store(true)
 	w.abort(err)
 	return err
