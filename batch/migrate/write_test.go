@@ -119,6 +119,13 @@ func TestLocalErrors(t *testing.T) {
 			t.Errorf("a read-only folder: %v, want a Permanent error", err)
 		}
 	}
+	// What the file system answers for a read-only --out (EROFS, or EACCES
+	// for a folder without write permission, which root does not meet).
+	for _, errno := range []syscall.Errno{syscall.EROFS, syscall.EACCES, syscall.EPERM, syscall.ENOTDIR, syscall.EISDIR, syscall.ENAMETOOLONG} {
+		if err := localError(&os.PathError{Op: "open", Path: "x", Err: errno}); !store.IsPermanent(err) || StopsRun(err) {
+			t.Errorf("%v: %v, want a Permanent error", errno, err)
+		}
+	}
 	full := localError(&os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC})
 	if !StopsRun(full) || !errors.Is(full, syscall.ENOSPC) {
 		t.Errorf("a full disk: %v, want it to stop the run", full)
