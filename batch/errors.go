@@ -35,5 +35,9 @@ func openStore(ctx context.Context, dsn string) (*store.Store, error) {
 	if err != nil {
 		return nil, unavailable(err)
 	}
+	storeOpened(st)
 	return st, nil
 }
+
+// storeOpened is called with each store opened; tests set it.
+var storeOpened = func(*store.Store) {}

@@ -209,14 +209,25 @@ func (t Tuning) withDefaults() Tuning {
 	return t
 }
 
+// Upper limits of a Tuning: more gains nothing and costs memory, file
+// handles or the servers' patience.
+const (
+	MaxWorkers        = 256 // --workers
+	MaxCalDAVRequests = 64  // --caldav-requests
+	MaxSMTPSessions   = 64  // --smtp-sessions
+)
+
 // validate checks the limits of a Tuning, with the flags that set them.
 func (t Tuning) validate() []string {
 	var problems []string
-	if t.CalDAVRequests < 0 {
-		problems = append(problems, fmt.Sprintf("--caldav-requests %d: use 1 or more requests in flight per CalDAV server (default 4)", t.CalDAVRequests))
+	if t.CalDAVRequests < 0 || t.CalDAVRequests > MaxCalDAVRequests {
+		problems = append(problems, fmt.Sprintf("--caldav-requests %d: use 1 or more requests in flight per CalDAV server (default 4), at most %d", t.CalDAVRequests, MaxCalDAVRequests))
 	}
-	if t.SMTPSessions < 0 {
-		problems = append(problems, fmt.Sprintf("--smtp-sessions %d: use 1 or more sessions with the mail relay (default %d)", t.SMTPSessions, smtp.DefaultSessions))
+	if t.SMTPSessions < 0 || t.SMTPSessions > MaxSMTPSessions {
+		problems = append(problems, fmt.Sprintf("--smtp-sessions %d: use 1 or more sessions with the mail relay (default %d), at most %d", t.SMTPSessions, smtp.DefaultSessions, MaxSMTPSessions))
+	}
+	if t.Workers > MaxWorkers {
+		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to %d users migrated at once (default: %d, the number of CPUs)", t.Workers, MaxWorkers, runtime.NumCPU()))
 	}
 	return problems
 }

@@ -1,6 +1,9 @@
 package batch
 
 import (
+	"context"
+	"errors"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -35,5 +38,33 @@ func TestOptionsDefaultsThenValidate(t *testing.T) {
 	s := StartOptions{User: " Anna@Contoso.com "}.WithDefaults()
 	if s.User != "anna@contoso.com" || s.Clock == nil || s.Validate() != nil {
 		t.Errorf("start defaults: %+v", s)
+	}
+}
+
+// Tuning numbers out of range are refused with the flag and its range, by
+// run and by work, before River or a server sees them.
+func TestTuningRanges(t *testing.T) {
+	for _, c := range []struct {
+		tuning Tuning
+		want   string
+	}{
+		{Tuning{Workers: 1000000}, "--workers 1000000: use 1 to 256"},
+		{Tuning{Workers: MaxWorkers + 1}, "--workers 257: use 1 to 256"},
+		{Tuning{CalDAVRequests: 1000}, "--caldav-requests 1000: use 1 or more requests in flight per CalDAV server (default 4), at most 64"},
+		{Tuning{SMTPSessions: -1}, "--smtp-sessions -1: use 1 or more sessions with the mail relay (default 4), at most 64"},
+		{Tuning{SMTPSessions: 65}, "--smtp-sessions 65: use 1 or more sessions with the mail relay (default 4), at most 64"},
+	} {
+		o := RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.csv", Out: "out", Tuning: c.tuning}
+		if err := o.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("run with %+v: %v, want %q", c.tuning, err, c.want)
+		}
+		_, err := Work(context.Background(), WorkOptions{DB: filepath.Join(t.TempDir(), "mms.db"), Tuning: c.tuning})
+		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("work with %+v: %v, want bad input saying %q", c.tuning, err, c.want)
+		}
+	}
+	ok := RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.csv", Out: "out", Tuning: Tuning{Workers: MaxWorkers, CalDAVRequests: MaxCalDAVRequests, SMTPSessions: MaxSMTPSessions}}
+	if err := ok.WithDefaults().Validate(); err != nil {
+		t.Errorf("the largest values: %v", err)
 	}
 }

@@ -8,42 +8,31 @@ import (
 
 	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/report"
 )
 
 // checkOutputs refuses a run whose outputs would land on one of its
-// inputs: inputs are never modified. The report (and, for CSV, its
-// meetings file) must not be the users file, the changes file or a
-// calendar; a rewritten calendar must not land on its own input.
+// inputs or on its state store: inputs are never modified, and the store
+// holds the batch history and the rollback journal. The report (and, for
+// CSV, its meetings file) must not be the users file, the changes file, a
+// calendar, or the SQLite store or its -wal, -shm or -journal file; a
+// rewritten calendar must not land on any of them either; the store must
+// not be an input. All this before anything is written.
 func checkOutputs(o RunOptions, users []input.User) error {
-	inputs := inputFiles{byPath: map[string]string{}, byFile: map[any]string{}}
-	add := func(path, what string) {
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return
-		}
-		inputs.byPath[abs] = what
-		if fi, err := os.Stat(abs); err == nil {
-			if key, ok := fileKey(fi); ok {
-				inputs.byFile[key] = what
-			}
-		}
-	}
-	add(o.Users, "the users file")
-	add(o.Changes, "the changes file")
+	inputs := newInputFiles()
+	inputs.add(o.Users, "the users file")
+	inputs.add(o.Changes, "the changes file")
 	for _, u := range users {
 		if !migrate.IsCalDAV(u.Calendar) {
-			add(u.Calendar, "the calendar of "+u.Email)
+			inputs.add(u.Calendar, "the calendar of "+u.Email)
 		}
 	}
-	reports := []string{o.Report}
-	if !strings.EqualFold(filepath.Ext(o.Report), ".xlsx") {
-		reports = append(reports, report.MeetingsCSV(o.Report))
+	if err := inputs.addStore(o.DB); err != nil {
+		return err
 	}
-	for _, r := range reports {
-		if what := sameAsInput(r, inputs); what != "" {
-			return fmt.Errorf("--report %s: %s is %s; mms never writes over its inputs, so choose another report name", o.Report, r, what)
-		}
+	if err := checkReport(o.Report, inputs); err != nil {
+		return err
 	}
 	if o.DryRun || o.Out == "" {
 		return nil
@@ -55,7 +44,7 @@ func checkOutputs(o RunOptions, users []input.User) error {
 		}
 		out := migrate.FileCalendars{Dir: filepath.Join(o.Out, "calendars")}.Output(u.Calendar, names[u.Email])
 		if what := sameAsInput(out, inputs); what != "" {
-			return fmt.Errorf("--out %s: the rewritten calendar %s would replace %s; mms never writes over its inputs, so choose another --out", o.Out, out, what)
+			return fmt.Errorf("--out %s: the rewritten calendar %s would replace %s; mms never writes over its inputs or its state store, so choose another --out", o.Out, out, what)
 		}
 	}
 	return nil
@@ -67,6 +56,61 @@ func checkOutputs(o RunOptions, users []input.User) error {
 type inputFiles struct {
 	byPath map[string]string
 	byFile map[any]string
+}
+
+func newInputFiles() inputFiles {
+	return inputFiles{byPath: map[string]string{}, byFile: map[any]string{}}
+}
+
+// add records path as the input what.
+func (inputs inputFiles) add(path, what string) {
+	if path == "" {
+		return
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return
+	}
+	inputs.byPath[abs] = what
+	if fi, err := os.Stat(abs); err == nil {
+		if key, ok := fileKey(fi); ok {
+			inputs.byFile[key] = what
+		}
+	}
+}
+
+// addStore refuses a SQLite state store that is one of the inputs, then
+// records its files (the database, its -wal, -shm and -journal) as ones
+// no output may replace. A PostgreSQL store has no file here.
+func (inputs inputFiles) addStore(db string) error {
+	if db == "" || store.IsPostgres(db) {
+		return nil
+	}
+	if what := sameAsInput(db, inputs); what != "" {
+		return fmt.Errorf("--db %s is %s; the state store must be a file of its own", db, what)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		inputs.add(db+suffix, "the state store "+db+" (its file "+filepath.Base(db+suffix)+")")
+	}
+	return nil
+}
+
+// checkReport refuses a report (or, for CSV, its meetings file) that is
+// one of inputs.
+func checkReport(reportPath string, inputs inputFiles) error {
+	if reportPath == "" {
+		return nil
+	}
+	reports := []string{reportPath}
+	if !strings.EqualFold(filepath.Ext(reportPath), ".xlsx") {
+		reports = append(reports, report.MeetingsCSV(reportPath))
+	}
+	for _, r := range reports {
+		if what := sameAsInput(r, inputs); what != "" {
+			return fmt.Errorf("--report %s: %s is %s; mms never writes over its inputs or its state store, so choose another report name", reportPath, r, what)
+		}
+	}
+	return nil
 }
 
 // sameAsInput names the input that path is, or "" when it is none.
@@ -86,4 +130,21 @@ func sameAsInput(path string, inputs inputFiles) string {
 		return inputs.byFile[key]
 	}
 	return ""
+}
+
+// checkReportPath refuses a report (of mms start or rollback) that would
+// replace the SQLite state store or one of the input files named (path:
+// what it is; "" paths are skipped).
+func checkReportPath(reportPath, db string, named map[string]string) error {
+	if reportPath == "" {
+		return nil
+	}
+	inputs := newInputFiles()
+	for path, what := range named {
+		inputs.add(path, what)
+	}
+	if err := inputs.addStore(db); err != nil {
+		return err
+	}
+	return checkReport(reportPath, inputs)
 }

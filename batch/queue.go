@@ -47,14 +47,11 @@ func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error 
 		if err != nil {
 			return store.Result{}, err
 		}
-		out, err := w.Migrate(ctx, a)
+		res, err := migrateUser(ctx, w, j, a)
 		if migrate.StopsRun(err) {
 			cancel(err)
 		}
-		if err != nil {
-			return store.Result{}, err
-		}
-		return migrate.Result(a, out, w.DryRun), nil
+		return res, err
 	})
 	if cause := context.Cause(ctx); migrate.StopsRun(cause) {
 		return unavailable(cause)
@@ -113,4 +110,19 @@ func batchSettings(b store.Batch) (Settings, error) {
 func (set Settings) config(b store.Batch, st *store.Store, t Tuning) migrate.Config {
 	return migrate.Config{BatchID: b.ID, Now: b.Now, Stamp: b.Stamp, DryRun: b.DryRun, SendAgain: set.Again, Out: set.Out, Send: set.Send, Store: st,
 		CalDAVRequests: t.CalDAVRequests, SMTPSessions: t.SMTPSessions, CalDAVHTTP: t.CalDAVHTTP, Getenv: t.Getenv}
+}
+
+// migrateUser is one attempt at user j. When it fails for the last time
+// (the last attempt, or a Permanent error) after meetings were journaled,
+// the user's outcome says which of their updates went out (see
+// migrate.Worker.Abandon).
+func migrateUser(ctx context.Context, w *migrate.Worker, j store.Job, a migrate.Assignment) (store.Result, error) {
+	out, err := w.Migrate(ctx, a)
+	if err == nil {
+		return migrate.Result(a, out, w.DryRun), nil
+	}
+	if last := store.IsPermanent(err) || j.Attempt >= j.MaxAttempts; last && ctx.Err() == nil && !migrate.StopsRun(err) {
+		return w.Abandon(ctx, a, err, j.Attempt)
+	}
+	return store.Result{}, err
 }

@@ -51,6 +51,9 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
+	if err := checkReportPath(o.Report, o.DB, nil); err != nil {
+		return RolledBack{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	st, err := openStore(ctx, o.DB)
 	if err != nil {
 		return RolledBack{}, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
@@ -243,8 +244,13 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 			rec.State = store.Failed
 			rec.LastMessage = fmt.Sprintf("%s: another user's calendar is written as calendars/%s, and its path below the users file's folder is taken too; give each user a calendar file of its own name",
 				d.User.Calendar, filepath.Base(d.User.Calendar))
+		case caldav.RedactURL(d.User.Calendar) != d.User.Calendar:
+			// Refused here, so that the password is never stored.
+			rec.State = store.Failed
+			rec.LastMessage = passwordInURL(d.User.Calendar)
 		default:
 			a := assignment(d)
+			a.Calendar = caldav.RedactURL(a.Calendar)
 			a.Output = outputs[d.User.Email]
 			rec.State, rec.MigrationType = store.Pending, d.Migration.MigrationType
 			rec.Payload, _ = json.Marshal(a)
@@ -278,4 +284,10 @@ func assignment(d trigger.Decision) migrate.Assignment {
 			TollNumbers: m.TollNumbers, TollFreeNumbers: m.TollFreeNumbers, DialInURL: m.DialInURL, DropDialIn: m.DropDialIn,
 		},
 	}
+}
+
+// passwordInURL is the refusal of a calendar URL that holds a password,
+// which mms never stores: it names the URL without it.
+func passwordInURL(calendar string) string {
+	return fmt.Sprintf("calendar %s: the URL holds a password, which mms does not keep; put it in the netrc file or MMS_CALDAV_PASSWORD instead", caldav.RedactURL(calendar))
 }

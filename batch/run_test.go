@@ -25,48 +25,6 @@ func demoOptions(t *testing.T) RunOptions {
 		Now: demoNow, DB: filepath.Join(work, "mms.db"), Tuning: Tuning{Workers: 2, RetryDelay: func(int) time.Duration { return time.Millisecond }}}
 }
 
-// TestRetriedNineTimesThenFailed: a calendar that cannot be written fails
-// each attempt; after the ninth the user is migrate.Failed with the error.
-func TestRetriedNineTimesThenFailed(t *testing.T) {
-	o := demoOptions(t)
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(o.Out, "calendars"), []byte("in the way"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	retries := map[string]int{} // user -> UserRetry events, each said as it happens
-	o.Events = func(e Event) {
-		if e.Kind == UserRetry && e.Err != nil && e.Attempt >= 1 {
-			mu.Lock()
-			retries[e.User]++
-			mu.Unlock()
-		}
-	}
-	sum, err := Run(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Failed != sum.Triggered || sum.Triggered == 0 {
-		t.Fatalf("%d of %d failed", sum.Failed, sum.Triggered)
-	}
-	st, err := store.Open(context.Background(), o.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	users, _ := st.Users(context.Background(), store.Filter{BatchID: sum.BatchID, State: store.Failed})
-	for _, u := range users {
-		if u.RetryCount != store.MaxAttempts-1 || !strings.HasPrefix(u.LastMessage, "failed after 9 attempts: ") || !strings.Contains(u.LastMessage, "calendars") {
-			t.Errorf("%s: %d retries, %q", u.UserID, u.RetryCount, u.LastMessage)
-		}
-		if retries[u.UserID] != store.MaxAttempts-1 {
-			t.Errorf("%s: %d retry events, want %d", u.UserID, retries[u.UserID], store.MaxAttempts-1)
-		}
-	}
-}
-
 // flaky fails one send, once, as a busy relay does.
 type flaky struct {
 	mu     sync.Mutex
@@ -143,11 +101,7 @@ func workAll(t *testing.T, st *store.Store, batchID string, w *migrate.Worker) i
 			if err := json.Unmarshal(j.Payload, &a); err != nil {
 				return store.Result{}, err
 			}
-			out, err := w.Migrate(ctx, a)
-			if err != nil {
-				return store.Result{}, err
-			}
-			return migrate.Result(a, out, false), nil
+			return migrateUser(ctx, w, j, a)
 		})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
@@ -96,6 +97,9 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	if err := o.Validate(); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	if err := checkReportPath(o.Report, o.DB, map[string]string{o.Users: "the users file", o.Changes: "the changes file", o.Calendar: "the calendar"}); err != nil {
+		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	st, err := openStore(ctx, o.DB)
 	if err != nil {
 		return Started{}, err
@@ -122,6 +126,9 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	}
 	if set.Out == "" && !o.DryRun {
 		return Started{}, fmt.Errorf("%w: --out is required: the directory for the rewritten calendar and the outbox", ErrInput)
+	}
+	if caldav.RedactURL(a.Calendar) != a.Calendar {
+		return Started{}, fmt.Errorf("%w: user %s: %s", ErrInput, a.User, passwordInURL(a.Calendar))
 	}
 	payload, _ := json.Marshal(a)
 	opts, _ := json.Marshal(set)
@@ -205,6 +212,9 @@ func (o StartOptions) fromFiles(t trigger.Tenant) (migrate.Assignment, error) {
 func (o StartOptions) override(a *migrate.Assignment) {
 	if o.Calendar != "" {
 		a.Calendar, a.Output = abs(o.Calendar), ""
+		if migrate.IsCalDAV(o.Calendar) { // a URL, not a path
+			a.Calendar = o.Calendar
+		}
 	}
 	if o.JoinURL != "" {
 		a.Change.JoinURL = o.JoinURL

@@ -3,8 +3,10 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
@@ -14,10 +16,16 @@ import (
 // file names, each whole or not at all; inputs are never modified.
 type FileCalendars struct{ Dir string }
 
+// MaxCalendarFile bounds the size of a calendar file: a larger one is
+// refused, its user failed, before it is read. It is ics's own limit on a
+// calendar (ics.MaxCalendarBytes, 48 MiB), checked here on the open file
+// so that nothing larger is read into memory.
+const MaxCalendarFile = 48 << 20
+
 // Read reads and parses one file. Neither a missing file nor a file that
 // is not iCalendar gets better by trying again.
 func (f FileCalendars) Read(_ context.Context, path string) ([]*Doc, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCalendarFile(path)
 	if err != nil {
 		return nil, store.Permanent(fmt.Errorf("calendar %s: %w", path, err))
 	}
@@ -50,4 +58,33 @@ func (f FileCalendars) Output(path, name string) string {
 		name = filepath.Base(path)
 	}
 	return filepath.Join(f.Dir, name)
+}
+
+// readCalendarFile reads a regular file of at most MaxCalendarFile bytes.
+// What the path names is checked on the file opened, not before: a FIFO or
+// device put in place of the calendar since the run was started is refused
+// rather than blocking the worker (the open does not wait for a writer).
+func readCalendarFile(path string) ([]byte, error) {
+	file, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	switch {
+	case err != nil:
+		return nil, err
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("not a regular file (%s); give the calendar's .ics file itself", st.Mode().Type())
+	case st.Size() > MaxCalendarFile:
+		return nil, fmt.Errorf("%d bytes, over the limit of %d MiB for a calendar; split the export (for example by year) or export only future meetings", st.Size(), MaxCalendarFile>>20)
+	}
+	data, err := io.ReadAll(io.LimitReader(file, MaxCalendarFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxCalendarFile {
+		return nil, fmt.Errorf("grew over the limit of %d MiB for a calendar while it was read", MaxCalendarFile>>20)
+	}
+	return data, nil
 }

@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"context"
+	"errors"
 
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
@@ -32,7 +33,7 @@ func (j *Journal) prior(ctx context.Context, user string) (map[string]store.Meet
 	}
 	ms, err := j.Store.UserMeetings(ctx, j.BatchID, user)
 	if err != nil {
-		return nil, err
+		return nil, j.failed(ctx, err)
 	}
 	for _, m := range ms {
 		if m.Intent {
@@ -46,7 +47,7 @@ func (j *Journal) intend(ctx context.Context, user string, ms []store.Meeting) e
 	if j == nil || len(ms) == 0 {
 		return nil
 	}
-	return j.Store.RecordIntents(ctx, j.BatchID, user, ms)
+	return j.failed(ctx, j.Store.RecordIntents(ctx, j.BatchID, user, ms))
 }
 
 // note keeps a meeting's Reason with its intent, for later attempts.
@@ -54,12 +55,25 @@ func (j *Journal) note(ctx context.Context, user, uid, reason string) error {
 	if j == nil || reason == "" {
 		return nil
 	}
-	return j.Store.RecordNote(ctx, j.BatchID, user, uid, reason)
+	return j.failed(ctx, j.Store.RecordNote(ctx, j.BatchID, user, uid, reason))
 }
 
 func (j *Journal) completed(ctx context.Context, user, uid string, already bool) error {
 	if j == nil || already {
 		return nil
 	}
-	return j.Store.RecordCompleted(ctx, j.BatchID, user, uid)
+	return j.failed(ctx, j.Store.RecordCompleted(ctx, j.BatchID, user, uid))
+}
+
+// failed turns a failure of the store into one that stops the run (a full
+// disk: every user would meet it), unless the attempt was being stopped or
+// the store was only busy (see store.Store.Failure).
+func (j *Journal) failed(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if err := j.Store.Failure("keeping the journal", err); store.IsStoreFailure(err) {
+		return runStop{err}
+	}
+	return err
 }

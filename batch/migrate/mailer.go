@@ -3,7 +3,10 @@ package migrate
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -44,20 +47,59 @@ func (o Outbox) Send(_ context.Context, m Message) (Delivery, error) {
 	if err := m.write(buf); err != nil {
 		return Delivery{}, err
 	}
-	path := filepath.Join(o.Dir, fileSafe(m.User)+"-"+m.ID()+".eml")
+	path := filepath.Join(o.Dir, OutboxName(m))
 	err := writeAtomic(path, buf.Bytes(), false)
 	if errors.Is(err, fs.ErrNotExist) { // the first message: no outbox yet
 		if err = os.MkdirAll(o.Dir, 0o755); err == nil {
 			err = writeAtomic(path, buf.Bytes(), false)
+		} else {
+			err = fmt.Errorf("outbox %s: %w", o.Dir, err)
 		}
 	}
-	return Delivery{}, err
+	return Delivery{}, o.error(err)
+}
+
+// error sorts a failure to write into the outbox. One folder holds every
+// user's messages, so a full disk or an outbox that cannot be written
+// (read-only, a file in its place) stops the run at once, to be resumed
+// once it is fixed, rather than every user being tried for minutes or
+// failed with updates unsent; anything else fails the attempt, to be
+// tried again.
+func (o Outbox) error(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case diskFull(err):
+		return localError(err)
+	case cannotWrite(err):
+		return runStop{fmt.Errorf("%w; the outbox %s cannot be written: fix it and run the same command again to resume", err, o.Dir)}
+	}
+	return err
 }
 
 // mailBuffers are reused for messages: an update is tens of kilobytes.
 var mailBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._@-]+`)
+
+// MaxOutboxName bounds the length in bytes of an outbox file's name, well
+// within every file system's limit (255 bytes on most).
+const MaxOutboxName = 200
+
+// OutboxName is the file name of message m in the outbox: the user's
+// address made safe for a file name, "-", the message id, ".eml". An
+// address too long for that (a valid one may have 254 characters) keeps a
+// readable prefix and ends with a hash of the whole address, so that two
+// long addresses never share a name.
+func OutboxName(m Message) string {
+	user, tail := fileSafe(m.User), "-"+m.ID()+".eml"
+	if len(user)+len(tail) > MaxOutboxName {
+		sum := sha256.Sum256([]byte(m.User))
+		hash := "~" + hex.EncodeToString(sum[:8])
+		user = user[:MaxOutboxName-len(tail)-len(hash)] + hash
+	}
+	return user + tail
+}
 
 func fileSafe(s string) string {
 	return strings.Trim(unsafeChars.ReplaceAllString(s, "_"), ".")

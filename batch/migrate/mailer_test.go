@@ -223,3 +223,43 @@ func TestRecorder(t *testing.T) {
 func TestServerScheduling(t *testing.T) {
 	testMailer(t, func(t *testing.T) mailerEnv { return mailerEnv{mailer: ServerScheduling{}} })
 }
+
+// Outbox file names stay within MaxOutboxName bytes for any address, even
+// the longest valid one, keep a readable start and differ for addresses
+// that differ only at their end; the message is written.
+func TestOutboxNameLong(t *testing.T) {
+	local := strings.Repeat("a", 64)
+	domain := strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + "." + strings.Repeat("d", 57) + ".se"
+	a, b := update("m1", "x@contoso.com"), update("m1", "x@contoso.com")
+	a.User, b.User = local+"@"+domain, local+"@"+domain[:len(domain)-3]+".de"
+	na, nb := OutboxName(a), OutboxName(b)
+	if len(na) > MaxOutboxName || len(nb) > MaxOutboxName {
+		t.Errorf("names of %d and %d bytes, over %d", len(na), len(nb), MaxOutboxName)
+	}
+	if na == nb || !strings.HasPrefix(na, local+"@bbb") {
+		t.Errorf("names %s and %s", na, nb)
+	}
+	if short := update("m1", "x@contoso.com"); OutboxName(short) != fileSafe(short.User)+"-"+short.ID()+".eml" {
+		t.Errorf("a short address named %s", OutboxName(short))
+	}
+	dir := t.TempDir()
+	if _, err := (Outbox{Dir: dir}).Send(context.Background(), a); err != nil {
+		t.Fatalf("sending for a %d-byte address: %v", len(a.User), err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, na)); err != nil {
+		t.Error(err)
+	}
+}
+
+// An outbox that cannot be written (a file in its place) stops the run at
+// once, naming the outbox, instead of failing the attempt to be retried.
+func TestOutboxBlockedStopsTheRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outbox")
+	if err := os.WriteFile(dir, []byte("in the way"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := (Outbox{Dir: dir}).Send(context.Background(), update("m1", "b@contoso.com"))
+	if !StopsRun(err) || store.IsPermanent(err) || !strings.Contains(err.Error(), dir) {
+		t.Errorf("%v, want an error that stops the run naming %s", err, dir)
+	}
+}

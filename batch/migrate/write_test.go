@@ -1,14 +1,22 @@
 package migrate
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/mms-project/mms/batch/store"
 )
 
-// A new file and a file written again both end whole, readable by their
-// owner only, with no temporary file left beside them.
+// A new file and a file written again both end whole, made 0666 less the
+// umask (outputs are meant to be shared), with no temporary file left
+// beside them.
 func TestWriteAtomic(t *testing.T) {
+	defer syscall.Umask(syscall.Umask(0o027))
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a.eml")
 	for _, content := range []string{"first", "second, longer than the first"} {
@@ -19,7 +27,7 @@ func TestWriteAtomic(t *testing.T) {
 			if got, _ := os.ReadFile(path); string(got) != content {
 				t.Fatalf("file holds %q, want %q", got, content)
 			}
-			if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+			if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o640 {
 				t.Errorf("mode %v, %v", info.Mode(), err)
 			}
 		}
@@ -30,5 +38,99 @@ func TestWriteAtomic(t *testing.T) {
 	}
 	if err := writeAtomic(filepath.Join(dir, "no such dir", "b.eml"), []byte("x"), false); err == nil {
 		t.Error("a file written into a missing directory")
+	}
+}
+
+// Only the temporary files mms made (TempPrefix) are removed as stale; a
+// user's own hidden .foo.tmp, a newer temporary file and a directory of
+// that name stay.
+func TestRemoveStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	old := time.Now().Add(-time.Hour)
+	make := func(name string, mtime time.Time) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	stale := make(TempPrefix+"abc", old)
+	mine := []string{make(".notes.ics.tmp", old), make(".x.123.tmp", old), make("a.ics", old), make(TempPrefix+"new", time.Now().Add(time.Hour))}
+	if err := os.Mkdir(filepath.Join(dir, TempPrefix+"dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := RemoveStaleTemps(dir, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(stale); !os.IsNotExist(err) {
+		t.Errorf("%s left behind (%v)", stale, err)
+	}
+	for _, path := range append(mine, filepath.Join(dir, TempPrefix+"dir")) {
+		if _, err := os.Lstat(path); err != nil {
+			t.Errorf("%s removed: %v", path, err)
+		}
+	}
+	if err := RemoveStaleTemps(filepath.Join(dir, "missing"), time.Now()); err != nil {
+		t.Errorf("a missing folder: %v", err)
+	}
+}
+
+// The temporary file beside an output is named with TempPrefix, so that
+// RemoveStaleTemps knows it for mms's own.
+func TestWriteAtomicTempName(t *testing.T) {
+	dir := t.TempDir()
+	f, err := createTemp(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if base := filepath.Base(f.Name()); !strings.HasPrefix(base, TempPrefix) {
+		t.Errorf("temporary file %s, want the prefix %s", base, TempPrefix)
+	}
+}
+
+// Write errors no retry can fix are Permanent at once; a full disk stops
+// the run; anything else is left to the retries.
+func TestLocalErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(dir, strings.Repeat("a", 300)+".eml")
+	for name, path := range map[string]string{"a file as folder": filepath.Join(file, "x.ics"), "a name too long": long} {
+		err := writeFileAtomic(path, []byte("x"))
+		if err == nil || !store.IsPermanent(err) || StopsRun(err) {
+			t.Errorf("%s: %v, want a Permanent error", name, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: %v does not name %s", name, err, path)
+		}
+	}
+	if os.Getuid() != 0 {
+		ro := filepath.Join(dir, "ro")
+		if err := os.Mkdir(ro, 0o500); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeFileAtomic(filepath.Join(ro, "x.ics"), []byte("x")); err == nil || !store.IsPermanent(err) {
+			t.Errorf("a read-only folder: %v, want a Permanent error", err)
+		}
+	}
+	// What the file system answers for a read-only --out (EROFS, or EACCES
+	// for a folder without write permission, which root does not meet).
+	for _, errno := range []syscall.Errno{syscall.EROFS, syscall.EACCES, syscall.EPERM, syscall.ENOTDIR, syscall.EISDIR, syscall.ENAMETOOLONG} {
+		if err := localError(&os.PathError{Op: "open", Path: "x", Err: errno}); !store.IsPermanent(err) || StopsRun(err) {
+			t.Errorf("%v: %v, want a Permanent error", errno, err)
+		}
+	}
+	full := localError(&os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC})
+	if !StopsRun(full) || !errors.Is(full, syscall.ENOSPC) {
+		t.Errorf("a full disk: %v, want it to stop the run", full)
+	}
+	if other := localError(errors.New("flaky")); store.IsPermanent(other) || StopsRun(other) {
+		t.Errorf("an unknown error: %v marked", other)
 	}
 }

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +32,14 @@ func openSQLite(ctx context.Context, path string) (*sqliteEngine, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
+	}
+	// A new store is made readable by its owner only, whatever the umask:
+	// it holds the batch's payloads and the original meetings. SQLite
+	// gives its -wal and -shm files the database's mode.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, err
 	}
 	conn, err := newStmtConnector(sqliteDSN(path))
 	if err != nil {
@@ -174,4 +184,24 @@ func (tt textTime) Scan(v any) error {
 	}
 	*tt.t = t.UTC()
 	return nil
+}
+
+// LimitGrowth lets a SQLite store grow by at most pages more pages
+// (PRAGMA max_page_count on its one connection), as a disk about to fill
+// up would; a negative pages lifts the limit. Tests stand in a full disk
+// with it. A PostgreSQL store is not limited.
+func (s *Store) LimitGrowth(ctx context.Context, pages int) error {
+	if _, ok := s.eng.(*sqliteEngine); !ok {
+		return nil
+	}
+	limit := 1 << 30 // SQLite's largest
+	if pages >= 0 {
+		var count int
+		if err := queryRow(ctx, s.eng, `PRAGMA page_count`, nil, &count); err != nil {
+			return err
+		}
+		limit = count + pages
+	}
+	_, err := s.eng.exec(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", limit))
+	return err
 }

@@ -139,7 +139,9 @@ func (s *Store) Work(ctx context.Context, batchID string, opts WorkOptions, fn P
 	if err != nil || len(queues) == 0 {
 		return err
 	}
-	w := &worker{store: s, fn: fn, opts: opts}
+	ctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	w := &worker{store: s, fn: fn, opts: opts, abort: abort, run: ctx}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
 	qc := map[string]river.QueueConfig{}
@@ -163,12 +165,15 @@ func (s *Store) Work(ctx context.Context, batchID string, opts WorkOptions, fn P
 	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan struct{})
-	go func() { defer close(watched); s.watch(watchCtx, self, queues, opts) }()
+	go func() { defer close(watched); s.watch(watchCtx, self, queues, opts, abort) }()
 	defer func() { stopWatch(); <-watched }()
 	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting the queue: %w", err)
 	}
 	waitErr := s.waitDone(ctx, client, queues, opts.PollInterval)
+	if cause := context.Cause(ctx); IsStoreFailure(cause) {
+		waitErr = cause
+	}
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	var stopErr error
@@ -188,8 +193,9 @@ func (s *Store) Work(ctx context.Context, batchID string, opts WorkOptions, fn P
 }
 
 // watch keeps this process's heartbeat fresh and takes back the jobs of
-// processes that are gone, until ctx ends.
-func (s *Store) watch(ctx context.Context, self process, queues []string, opts WorkOptions) {
+// processes that are gone, until ctx ends. A heartbeat the store cannot
+// write stops the run (abort): the queue could not record anything either.
+func (s *Store) watch(ctx context.Context, self process, queues []string, opts WorkOptions, abort context.CancelCauseFunc) {
 	tick := time.NewTicker(min(max(opts.Lease/4, 50*time.Millisecond), time.Second))
 	defer tick.Stop()
 	for {
@@ -199,6 +205,10 @@ func (s *Store) watch(ctx context.Context, self process, queues []string, opts W
 		case <-tick.C:
 		}
 		if err := s.heartbeat(ctx, self); err != nil && ctx.Err() == nil {
+			if err := s.Failure("writing the heartbeat of this worker process", err); IsStoreFailure(err) {
+				abort(err)
+				return
+			}
 			opts.Logger.Warn("heartbeat", "err", err)
 		}
 		if _, err := s.rescueOrphans(ctx, self, queues, opts.Lease); err != nil && ctx.Err() == nil {
@@ -289,6 +299,47 @@ type worker struct {
 	fn       ProcessFunc
 	opts     WorkOptions
 	stopping atomic.Bool
+	abort    context.CancelCauseFunc // stops Work with a StoreFailure
+	run      context.Context         // Work's: once done, a failed attempt was stopped, not failed
+}
+
+// StoreFailure is a write or read of the state store that failed while
+// users were migrated (a full disk: "database or disk is full", a lost
+// connection). Work stops at once with it rather than retrying users that
+// could record nothing; what was recorded stands, and the same command
+// resumes once the store is fixed.
+type StoreFailure struct{ err error }
+
+func (e StoreFailure) Error() string { return e.err.Error() }
+func (e StoreFailure) Unwrap() error { return e.err }
+
+// IsStoreFailure reports whether err is a StoreFailure.
+func IsStoreFailure(err error) bool { return errors.As(err, new(StoreFailure)) }
+
+// Failure is err, a failure of the store while doing what, as a
+// StoreFailure; but a SQLite store busy with another process's writes
+// beyond its timeout is not a failure: err comes back as it is, for the
+// attempt to be tried again.
+func (s *Store) Failure(what string, err error) error {
+	if IsStoreFailure(err) || busy(err) {
+		return err
+	}
+	return StoreFailure{fmt.Errorf("the state store %s failed %s: %w; the run stopped, nothing recorded is lost: fix the store (free disk space) and run the same command again to resume", s, what, err)}
+}
+
+// storeFailed stops Work with a failure of the store, unless the run is
+// being stopped anyway (then err is that of the stop).
+func (w *worker) storeFailed(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	err = w.store.Failure(what, err)
+	if !IsStoreFailure(err) {
+		return err
+	}
+	w.stopping.Store(true)
+	w.abort(err)
+	return err
 }
 
 func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
@@ -302,7 +353,7 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 		return river.JobCancel(fmt.Errorf("user %s of batch %s is not in the state store", job.UserID, job.BatchID))
 	}
 	if err != nil {
-		return err
+		return w.storeFailed(ctx, "starting user "+job.UserID, err)
 	}
 	job.Payload = payload
 	if w.opts.Started != nil {
@@ -311,7 +362,7 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 	res, err := w.call(ctx, job)
 	bg := context.WithoutCancel(ctx) // record the outcome even when stopping; keeps River's client in ctx
 	switch {
-	case err != nil && w.stopping.Load():
+	case err != nil && (w.stopping.Load() || w.run.Err() != nil):
 		// Interrupted: the attempt does not count; the job is available
 		// again at once, to this batch's next Work.
 		return errors.Join(river.JobSnooze(0), s.setState(bg, job, Pending, "interrupted; waiting for the batch to resume"))
@@ -319,7 +370,10 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 		if w.opts.Retrying != nil {
 			w.opts.Retrying(job, err)
 		}
-		return errors.Join(err, s.setRetry(bg, job, err))
+		if rerr := s.setRetry(bg, job, err); rerr != nil {
+			return errors.Join(err, w.storeFailed(ctx, "recording a failed attempt of user "+job.UserID, rerr))
+		}
+		return err
 	case err != nil:
 		res = Result{State: Failed, LastMessage: err.Error()}
 		if !IsPermanent(err) {
@@ -328,7 +382,7 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 	}
 	res.State = finalState(res)
 	if err := s.complete(bg, w.client, rj, job, res); err != nil {
-		return fmt.Errorf("recording the outcome of user %s: %w", job.UserID, err)
+		return w.storeFailed(bg, "recording the outcome of user "+job.UserID, err)
 	}
 	if w.opts.Done != nil {
 		w.opts.Done(job, res)

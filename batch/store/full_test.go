@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// limitPages lets the SQLite file of s grow by pages more (negative: no
+// limit), as a disk about to fill up would.
+func limitPages(t *testing.T, s *Store, pages int) {
+	t.Helper()
+	if err := s.LimitGrowth(context.Background(), pages); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A store that fills up while users are migrated stops Work at once with
+// SQLite's message, a StoreFailure, instead of retrying users that could
+// record nothing; once space is freed the same Work finishes the batch,
+// every user migrated.
+func TestStoreFullMidRun(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "mms.db"))
+	ids := make([]string, 20)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("u%02d@contoso.com", i)
+	}
+	b := newBatch(t, s, pending(ids...)...)
+	limitPages(t, s, 2)
+	big := strings.Repeat("x", 32<<10) // each outcome needs new pages
+	var c calls
+	fn := func(ctx context.Context, j Job) (Result, error) {
+		c.add(j.UserID)
+		r := succeed(j)
+		r.Meetings[0].Reason = big
+		return r, nil
+	}
+	start := time.Now()
+	err := s.Work(ctx, b.ID, fast(2), fn)
+	if !IsStoreFailure(err) || !strings.Contains(err.Error(), "full") || !strings.Contains(err.Error(), "run the same command again") {
+		t.Fatalf("Work on a full store: %v, want a StoreFailure saying the store is full", err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("stopped after %s", took)
+	}
+	for _, id := range ids {
+		if n := c.get(id); n > 1 {
+			t.Errorf("%s tried %d times on a full store", id, n)
+		}
+	}
+	limitPages(t, s, -1) // space freed
+	if err := s.Work(ctx, b.ID, fast(2), fn); err != nil {
+		t.Fatalf("resuming: %v", err)
+	}
+	users := usersByID(t, s, Filter{BatchID: b.ID})
+	for _, id := range ids {
+		if u := users[id]; u.State != Succeeded {
+			t.Errorf("%s: %s (%s)", id, u.State, u.LastMessage)
+		}
+	}
+	if ms := allMeetings(t, s, b.ID); len(ms) != len(ids) || ms[0].Reason != big {
+		t.Errorf("%d meeting rows after resuming, want %d", len(ms), len(ids))
+	}
+}
