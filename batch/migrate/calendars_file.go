@@ -20,7 +20,7 @@ type FileCalendars struct{ Dir string }
 // refused, its user failed, before it is read. It is ics's own limit on a
 // calendar (ics.MaxCalendarBytes, 48 MiB), checked here on the open file
 // so that nothing larger is read into memory.
-const MaxCalendarFile = 48 << 20
+const MaxCalendarFile = ics.MaxCalendarBytes
 
 // Read reads and parses one file. Neither a missing file nor a file that
 // is not iCalendar gets better by trying again.
