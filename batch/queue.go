@@ -112,5 +112,6 @@ func batchSettings(b store.Batch) (Settings, error) {
 // config is what the worker of batch b is built from.
 func (set Settings) config(b store.Batch, st *store.Store, t Tuning) migrate.Config {
 	return migrate.Config{BatchID: b.ID, Now: b.Now, Stamp: b.Stamp, DryRun: b.DryRun, Out: set.Out, Send: set.Send, Store: st,
-		CalDAVRequests: t.CalDAVRequests, SMTPSessions: t.SMTPSessions, CalDAVHTTP: t.CalDAVHTTP, Getenv: t.Getenv}
+		CalDAVRequests: t.CalDAVRequests, SMTPSessions: t.SMTPSessions, CalDAVHTTP: t.CalDAVHTTP, Getenv: t.Getenv,
+		Connections: t.Connections}
 }

@@ -27,14 +27,22 @@ func rollbackCommand(out io.Writer, calls batchCalls) *cli.Command {
 			&cli.StringFlag{Name: "send", Usage: "outbox or none (default: as the batch sent)", Sources: cli.EnvVars("MMS_SEND")},
 			&cli.StringFlag{Name: "report", Usage: "also write what was restored as a report, FILE.xlsx or FILE.csv", Sources: cli.EnvVars("MMS_REPORT")},
 			dbFlag(),
+			smtpCAFlag(),
+			smtpTLSNameFlag(),
+			smtpTLSFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			now, err := parseNow(cmd.String("now"))
 			if err != nil {
 				return err
 			}
+			conns, err := smtpConnections(cmd)
+			if err != nil {
+				return err
+			}
+			sayNotes(out, conns)
 			rb, err := calls.rollback(ctx, batch.RollbackOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"), User: cmd.String("user"),
-				Now: now, Send: cmd.String("send"), Report: cmd.String("report"), Tuning: batch.Tuning{Phase: memoryPhase}})
+				Now: now, Send: cmd.String("send"), Report: cmd.String("report"), Tuning: batch.Tuning{Phase: memoryPhase, Connections: conns}})
 			if err != nil {
 				return err
 			}

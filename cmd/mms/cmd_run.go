@@ -39,6 +39,12 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			rescueFlag(),
 			caldavRequestsFlag(),
 			smtpSessionsFlag(),
+			smtpCAFlag(),
+			smtpTLSNameFlag(),
+			smtpTLSFlag(),
+			caldavCAFlag(),
+			caldavTLSFlag(),
+			caldavReadBackFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			o := batch.RunOptions{Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
@@ -52,6 +58,12 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 				}
 				o.Now = t
 			}
+			conns, err := connections(cmd)
+			if err != nil {
+				return err
+			}
+			o.Connections = conns
+			sayNotes(errOut, conns)
 			p := newProgress(errOut, o.DryRun)
 			o.Events = p.Event
 			sum, err := calls.run(ctx, o)
