@@ -32,7 +32,7 @@ func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error 
 		},
 		Done: func(j store.Job, r store.Result) {
 			if r.State == store.Failed {
-				t.Events(Event{Kind: UserFailed, BatchID: j.BatchID, User: j.UserID, Err: fmt.Errorf("%s", r.LastMessage)})
+				t.Events(Event{Kind: UserFailed, BatchID: j.BatchID, User: j.UserID, Err: fmt.Errorf("%s", r.LastMessage), Updated: r.SucceededMeeting})
 				return
 			}
 			t.Events(Event{Kind: UserDone, BatchID: j.BatchID, User: j.UserID, Updated: r.SucceededMeeting})

@@ -61,7 +61,11 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 	if err != nil {
 		return sum, unavailable(err)
 	}
-	o.Events(Event{Kind: BatchStarted, BatchID: b.ID, Total: left, Resumed: sum.Resumed})
+	soFar, err := counted(ctx, st, b.ID)
+	if err != nil {
+		return sum, err
+	}
+	o.Events(Event{Kind: BatchStarted, BatchID: b.ID, Total: left, Resumed: sum.Resumed, Counted: soFar})
 	workStart := time.Now()
 	if err := work(ctx, st, b.ID, o.tuning()); err != nil {
 		return sum, err
