@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,8 +16,8 @@ import (
 	"testing"
 )
 
-// Fake is an in-memory CalDAV server with one calendar collection at
-// /cal/, for the faults no real server shows on demand: hrefs outside the
+// Fake is an in-memory CalDAV server with a calendar collection at
+// /cal/ and those MakeCalendar adds, for the faults no real server shows on demand: hrefs outside the
 // collection in a REPORT, objects stored with LF only, a server that keeps
 // something else than it acknowledged, a connection closed after every
 // answer without a word. It answers PROPFIND, REPORT (every object, with
@@ -24,6 +25,7 @@ import (
 type Fake struct {
 	*httptest.Server
 	mu       sync.Mutex
+	colls    map[string]bool   // collection paths, ending in "/"
 	objects  map[string][]byte // by path
 	etags    map[string]int
 	requests []string
@@ -44,7 +46,7 @@ const CollectionPath = "/cal/"
 // StartFake starts a Fake holding objects (name -> bytes, stored as given).
 func StartFake(t testing.TB, objects map[string][]byte) *Fake {
 	t.Helper()
-	f := &Fake{objects: map[string][]byte{}, etags: map[string]int{}, puts: map[string][][]byte{}}
+	f := &Fake{colls: map[string]bool{CollectionPath: true}, objects: map[string][]byte{}, etags: map[string]int{}, puts: map[string][][]byte{}}
 	for name, data := range objects {
 		f.objects[CollectionPath+name] = data
 		f.etags[CollectionPath+name] = 1
@@ -115,15 +117,15 @@ func (f *Fake) answer(w http.ResponseWriter, r *http.Request, body []byte) {
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
 	switch {
-	case r.Method == "PROPFIND" && strings.TrimSuffix(r.URL.Path, "/")+"/" == CollectionPath:
-		w.Header().Set("Content-Type", "application/xml; charset=utf-8")
-		w.WriteHeader(http.StatusMultiStatus)
-		fmt.Fprint(w, `<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">`+
-			`<D:response><D:href>`+CollectionPath+`</D:href><D:propstat><D:prop><D:resourcetype><D:collection/><C:calendar/></D:resourcetype>`+
-			`<C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set>`+
-			`</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>`)
-	case r.Method == "REPORT":
-		f.report(w, bytes.Contains(body, []byte("calendar-data")))
+	case r.Method == "PROPFIND" && f.colls[strings.TrimSuffix(r.URL.Path, "/")+"/"]:
+		f.propfind(w, strings.TrimSuffix(r.URL.Path, "/")+"/", r.Header.Get("Depth") == "1")
+	case r.Method == "REPORT" && f.colls[r.URL.Path]:
+		f.report(w, r.URL.Path, bytes.Contains(body, []byte("calendar-data")))
+	case r.Method == "MKCALENDAR":
+		f.colls[strings.TrimSuffix(r.URL.Path, "/")+"/"] = true
+		w.WriteHeader(http.StatusCreated)
+	case r.Method == http.MethodDelete:
+		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodGet:
 		data, ok := f.objects[r.URL.Path]
 		if !ok {
@@ -142,14 +144,40 @@ func (f *Fake) answer(w http.ResponseWriter, r *http.Request, body []byte) {
 
 func (f *Fake) etag(path string) string { return fmt.Sprintf(`"e%d"`, f.etags[path]) }
 
-func (f *Fake) report(w http.ResponseWriter, withData bool) {
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">`)
-	paths := make([]string, 0, len(f.objects))
+// in lists the objects of a collection, sorted.
+func (f *Fake) in(coll string) []string {
+	var paths []string
 	for p := range f.objects {
-		paths = append(paths, p)
+		if strings.HasPrefix(p, coll) && !strings.Contains(p[len(coll):], "/") {
+			paths = append(paths, p)
+		}
 	}
 	sort.Strings(paths)
+	return paths
+}
+
+func (f *Fake) propfind(w http.ResponseWriter, coll string, depth1 bool) {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">` +
+		`<D:response><D:href>` + coll + `</D:href><D:propstat><D:prop><D:resourcetype><D:collection/><C:calendar/></D:resourcetype>` +
+		`<C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set>` +
+		`</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>`)
+	if depth1 {
+		for _, p := range f.in(coll) {
+			b.WriteString(`<D:response><D:href>` + p + `</D:href><D:propstat><D:prop><D:resourcetype/><D:getetag>` + f.etag(p) +
+				`</D:getetag></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>`)
+		}
+	}
+	b.WriteString(`</D:multistatus>`)
+	w.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	w.WriteHeader(http.StatusMultiStatus)
+	fmt.Fprint(w, b.String())
+}
+
+func (f *Fake) report(w http.ResponseWriter, coll string, withData bool) {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?><D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">`)
+	paths := f.in(coll)
 	for _, p := range paths {
 		b.WriteString(`<D:response><D:href>` + p + `</D:href><D:propstat><D:prop><D:getetag>` + f.etag(p) + `</D:getetag>`)
 		if withData {
@@ -210,4 +238,68 @@ func BareLF(data []byte) int {
 		}
 	}
 	return n
+}
+
+// MakeCalendar adds a calendar /user/name-N/ and returns its URL with
+// the user name (the Fake checks no password).
+func (f *Fake) MakeCalendar(t testing.TB, user, name string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := fmt.Sprintf("/%s/%s-%d/", user, name, len(f.colls))
+	f.colls[p] = true
+	return strings.Replace(f.URL, "://", "://"+user+"@", 1) + p
+}
+
+// Put stores data as object name of collection, as another client would.
+func (f *Fake) Put(t testing.TB, user, collection, name string, data []byte) string {
+	u, err := url.Parse(collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := strings.TrimSuffix(u.Path, "/") + "/" + name
+	f.objects[p] = data
+	f.etags[p]++
+	return strings.TrimSuffix(collection, "/") + "/" + name
+}
+
+// Do sends one request to the Fake and fails the test on an answer of 400
+// or more; it returns the body.
+func (f *Fake) Do(t testing.TB, user, method, path, depth, contentType string, body []byte) []byte {
+	t.Helper()
+	req, err := http.NewRequest(method, f.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Close = true
+	if depth != "" {
+		req.Header.Set("Depth", depth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("fake: %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 400 {
+		t.Fatalf("fake: %s %s: %s", method, path, resp.Status)
+	}
+	return data
+}
+
+// UserURL is the Fake's root with the user name in it.
+func (f *Fake) UserURL(user string) string {
+	return strings.Replace(f.URL, "://", "://"+user+"@", 1) + "/"
+}
+
+// AllPuts returns every PUT body the Fake received.
+func (f *Fake) AllPuts() [][]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out [][]byte
+	for _, bs := range f.puts {
+		out = append(out, bs...)
+	}
+	return out
 }
