@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
