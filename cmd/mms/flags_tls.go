@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/urfave/cli/v3"
 
@@ -50,7 +51,21 @@ func smtpConnections(cmd *cli.Command) (migrate.Connections, error) {
 	if err != nil {
 		return migrate.Connections{}, err
 	}
-	return migrate.Connections{SMTPCA: cmd.String("smtp-ca"), SMTPTLSName: cmd.String("smtp-tls-name"), SMTPTLS: mode}, nil
+	c := migrate.Connections{SMTPCA: cmd.String("smtp-ca"), SMTPTLSName: cmd.String("smtp-tls-name"), SMTPTLS: mode}
+	return c, readable("--smtp-ca", c.SMTPCA)
+}
+
+// readable checks a CA bundle before anything runs: a missing one would
+// otherwise fail every user, one at a time.
+func readable(flag, file string) error {
+	if file == "" {
+		return nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("%s: %w; give a PEM file of CA certificates", flag, err)
+	}
+	return f.Close()
 }
 
 // connections reads every flag above.
@@ -60,6 +75,9 @@ func connections(cmd *cli.Command) (migrate.Connections, error) {
 		return c, err
 	}
 	c.CalDAVCA, c.NoReadBack = cmd.String("caldav-ca"), !cmd.Bool("caldav-readback")
+	if err := readable("--caldav-ca", c.CalDAVCA); err != nil {
+		return c, err
+	}
 	switch v := cmd.String("caldav-tls"); v {
 	case "", "verify":
 	case "skip-verify":

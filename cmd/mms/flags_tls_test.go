@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,10 +17,14 @@ import (
 // The trust and read-back flags, and their MMS_* variables, land in
 // Tuning.Connections of run, work and rollback.
 func TestTLSFlagsToOptions(t *testing.T) {
-	want := migrate.Connections{SMTPCA: "relay-ca.pem", SMTPTLSName: "relay.contoso.com", SMTPTLS: smtp.TLSSkipVerify,
-		CalDAVCA: "dav-ca.pem", CalDAVSkipVerify: true, NoReadBack: true}
-	flags := []string{"--smtp-ca", "relay-ca.pem", "--smtp-tls-name", "relay.contoso.com", "--smtp-tls", "skip-verify",
-		"--caldav-ca", "dav-ca.pem", "--caldav-tls", "skip-verify", "--caldav-readback=false"}
+	dir := t.TempDir()
+	relayCA, davCA := filepath.Join(dir, "relay-ca.pem"), filepath.Join(dir, "dav-ca.pem")
+	os.WriteFile(relayCA, []byte("pem"), 0o644)
+	os.WriteFile(davCA, []byte("pem"), 0o644)
+	want := migrate.Connections{SMTPCA: relayCA, SMTPTLSName: "relay.contoso.com", SMTPTLS: smtp.TLSSkipVerify,
+		CalDAVCA: davCA, CalDAVSkipVerify: true, NoReadBack: true}
+	flags := []string{"--smtp-ca", relayCA, "--smtp-tls-name", "relay.contoso.com", "--smtp-tls", "skip-verify",
+		"--caldav-ca", davCA, "--caldav-tls", "skip-verify", "--caldav-readback=false"}
 	if c := parse(t, nil, append([]string{"run"}, flags...)...); c.run == nil || c.run.Connections != want {
 		t.Errorf("mms run: %+v, want %+v", c.run, want)
 	}
@@ -29,8 +35,8 @@ func TestTLSFlagsToOptions(t *testing.T) {
 	if c := parse(t, nil, append([]string{"rollback", "--batch", "b"}, flags[:6]...)...); c.rollback == nil || c.rollback.Connections != smtpOnly {
 		t.Errorf("mms rollback: %+v, want %+v", c.rollback, smtpOnly)
 	}
-	env := map[string]string{"MMS_SMTP_CA": "relay-ca.pem", "MMS_SMTP_TLS_NAME": "relay.contoso.com", "MMS_SMTP_TLS": "skip-verify",
-		"MMS_CALDAV_CA": "dav-ca.pem", "MMS_CALDAV_TLS": "skip-verify", "MMS_CALDAV_READBACK": "false"}
+	env := map[string]string{"MMS_SMTP_CA": relayCA, "MMS_SMTP_TLS_NAME": "relay.contoso.com", "MMS_SMTP_TLS": "skip-verify",
+		"MMS_CALDAV_CA": davCA, "MMS_CALDAV_TLS": "skip-verify", "MMS_CALDAV_READBACK": "false"}
 	if c := parse(t, env, "run"); c.run == nil || c.run.Connections != want {
 		t.Errorf("mms run from MMS_*: %+v, want %+v", c.run, want)
 	}
@@ -56,7 +62,8 @@ func TestSkipVerifyIsLoud(t *testing.T) {
 			t.Errorf("output does not name %s:\n%s", flag, errOut.String())
 		}
 	}
-	for _, args := range [][]string{{"run", "--smtp-tls", "off"}, {"run", "--caldav-tls", "none"}} {
+	for _, args := range [][]string{{"run", "--smtp-tls", "off"}, {"run", "--caldav-tls", "none"},
+		{"run", "--smtp-ca", "/nonexistent/ca.pem"}, {"work", "--caldav-ca", "/nonexistent/ca.pem"}, {"rollback", "--smtp-ca", "/nonexistent/ca.pem"}} {
 		err := newAppWith(io.Discard, io.Discard, calls).Run(context.Background(), append([]string{"mms"}, args...))
 		if err == nil || !strings.Contains(err.Error(), args[1]) {
 			t.Errorf("mms %v: %v, want an error naming %s", args, err, args[1])
