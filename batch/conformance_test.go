@@ -128,7 +128,7 @@ func testConformance(t *testing.T, s conformanceServer) {
 			if other == data {
 				t.Errorf("no PRIORITY to edit in m02.ics")
 			}
-			srv.Put(t, "alice", b.colls["user00000@contoso.com"], "m02.ics", []byte(other))
+			srv.Put(inRequest{t}, "alice", b.colls["user00000@contoso.com"], "m02.ics", []byte(other))
 			edited = true
 		})
 	}
@@ -300,6 +300,19 @@ func excerptOf(s string) string {
 	}
 	return s
 }
+
+// inRequest is the test's TB for code run inside one of mms's requests
+// (a Hook): a fatal failure there panics, which fails the user being
+// migrated, instead of ending a goroutine that is not the test's and
+// leaving the run waiting for it forever.
+type inRequest struct{ testing.TB }
+
+func (r inRequest) Fatal(args ...any) { r.Error(args...); panic(fmt.Sprint(args...)) }
+func (r inRequest) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	panic(fmt.Sprintf(format, args...))
+}
+func (r inRequest) FailNow() { r.Fail(); panic("FailNow in a request") }
 
 // crlf gives text CRLF endings throughout, for comparing what servers
 // that store LF give back.
