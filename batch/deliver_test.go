@@ -28,7 +28,8 @@ import (
 // CalDAV (Radicale users alice and bob; alice's row gives her calendar's
 // URL, bob's the server root), user00002 and user00003 as files.
 type mixedBatch struct {
-	srv        *radicale.Server
+	srv        davtest.Server
+	bobRoot    bool // bob's row gives the server root, resolved to his first calendar
 	dir        string
 	colls      map[string]string // user -> collection URL
 	davUser    map[string]string // mms user -> Radicale user
@@ -36,12 +37,28 @@ type mixedBatch struct {
 }
 
 func newMixedBatch(t *testing.T, srv *radicale.Server) *mixedBatch {
+	return newMixedBatchOn(t, srv, true, nil)
+}
+
+// newMixedBatchOn makes the batch on any CalDAV server; extra objects go
+// into alice's calendar besides the demo's.
+func newMixedBatchOn(t *testing.T, srv davtest.Server, bobRoot bool, extra map[string][]byte) *mixedBatch {
 	t.Helper()
-	b := &mixedBatch{srv: srv, dir: t.TempDir(), colls: map[string]string{},
+	b := &mixedBatch{srv: srv, bobRoot: bobRoot, dir: t.TempDir(), colls: map[string]string{},
 		davUser: map[string]string{"user00000@contoso.com": "alice", "user00001@contoso.com": "bob"}}
 	for u, login := range b.davUser {
 		// "0000-" sorts first among bob's calendars: his row gives the server root.
-		b.colls[u] = davtest.Calendar(t, srv, login, "0000-mixed", "../fixtures/demo/calendars/"+strings.TrimSuffix(u, "@contoso.com")+".ics")
+		data, err := os.ReadFile("../fixtures/demo/calendars/" + strings.TrimSuffix(u, "@contoso.com") + ".ics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs := davtest.SplitObjects(t, data)
+		if login == "alice" {
+			for name, o := range extra {
+				objs[name] = o
+			}
+		}
+		b.colls[u] = davtest.CalendarOf(t, srv, login, "0000-mixed", objs)
 	}
 	b.users, b.chg = b.write(t, "", nil)
 	return b
@@ -56,7 +73,7 @@ func (b *mixedBatch) write(t *testing.T, suffix string, files map[string]string)
 	for i := range 4 {
 		u := fmt.Sprintf("user%05d@contoso.com", i)
 		cal := b.colls[u]
-		if u == "user00001@contoso.com" {
+		if u == "user00001@contoso.com" && b.bobRoot {
 			cal = b.srv.UserURL("bob") // resolved to his first calendar
 		}
 		if cal == "" {
@@ -150,138 +167,6 @@ func batchMeetings(t *testing.T, db, batchID string) []store.Meeting {
 		t.Fatal(err)
 	}
 	return ms
-}
-
-// TestRunCalDAVAndFiles is the end-to-end run: half the users on CalDAV,
-// half as files, updates through SMTP; one meeting is edited on the server
-// between mms's read and its write; a rerun changes and sends nothing.
-func TestRunCalDAVAndFiles(t *testing.T) {
-	srv := radicale.Start(t)
-	b := newMixedBatch(t, srv)
-	sink := smtpsink.Start(t, "127.0.0.1:0")
-	before := b.server(t)
-
-	// Someone renames alice's m02.ics just before mms's PUT of it.
-	target := b.colls["user00000@contoso.com"] + "m02.ics"
-	var once sync.Once
-	edited := false
-	h := &davtest.Hook{Base: http.DefaultTransport}
-	h.Before = func(req *http.Request) {
-		if req.Method != http.MethodPut || !strings.HasSuffix(req.URL.Path, "/m02.ics") || !strings.Contains(req.URL.Path, "/alice/") {
-			return
-		}
-		once.Do(func() {
-			data := before["user00000@contoso.com"]["m02.ics"]
-			other := strings.Replace(data, "PRIORITY:5", "PRIORITY:1", 1)
-			if other == data {
-				t.Errorf("no PRIORITY to edit in %s", target)
-			}
-			srv.Put(t, "alice", b.colls["user00000@contoso.com"], "m02.ics", []byte(other))
-			edited = true
-		})
-	}
-	o := RunOptions{Users: b.users, Changes: b.chg, Out: filepath.Join(b.dir, "out"), Report: filepath.Join(b.dir, "r.csv"),
-		Now: demoNow, DB: filepath.Join(b.dir, "mms.db"), Send: "smtp://" + sink.Addr, Tuning: Tuning{Workers: 4, RetryDelay: func(int) time.Duration { return time.Millisecond }, CalDAVHTTP: &http.Client{Transport: h}, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}}
-	sum, err := Run(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !edited {
-		t.Fatal("the edit meanwhile never happened")
-	}
-	if sum.Triggered != 4 || sum.Failed != 0 || sum.Updated == 0 {
-		t.Fatalf("summary %+v", sum)
-	}
-
-	// The server holds the rewrites: only the rewritten lines differ.
-	after := b.server(t)
-	ms := batchMeetings(t, o.DB, sum.BatchID)
-	davUpdated := 0
-	for u, objs := range before {
-		for name, data := range objs {
-			gone, added := changedLines(data, after[u][name])
-			if len(added) == 0 {
-				continue
-			}
-			davUpdated++
-			for _, l := range added {
-				if (propName(l) == "ATTENDEE" || propName(l) == "ORGANIZER") && !strings.Contains(l, ";SCHEDULE-AGENT=CLIENT") {
-					t.Errorf("%s %s: rewritten %s line without SCHEDULE-AGENT=CLIENT: %q", u, name, propName(l), l)
-				}
-			}
-			if !strings.Contains(after[u][name], "SCHEDULE-AGENT=CLIENT") {
-				t.Errorf("%s %s: rewritten without SCHEDULE-AGENT=CLIENT", u, name)
-			}
-			for _, l := range append(gone, added...) {
-				if !rewrittenProps[propName(l)] && !(name == "m02.ics" && u == "user00000@contoso.com" && propName(l) == "PRIORITY") {
-					t.Errorf("%s %s: line %q changed", u, name, l)
-				}
-			}
-		}
-	}
-	if got := after["user00000@contoso.com"]["m02.ics"]; !strings.Contains(got, "PRIORITY:1\r\n") || !strings.Contains(got, "SEQUENCE:1\r\n") {
-		t.Errorf("the meeting edited meanwhile lost the edit or the rewrite:\n%s", got)
-	}
-	updated, noted := 0, 0
-	for _, m := range ms {
-		if m.Outcome == migrate.Updated {
-			updated++
-		}
-		if m.Outcome == migrate.Updated && strings.Contains(m.Reason, "changed on the server meanwhile") {
-			noted++
-		}
-	}
-	if davUpdated == 0 || updated != sum.Updated || noted != 1 {
-		t.Errorf("%d objects rewritten on the server, %d meetings updated (summary %d), %d noted as edited meanwhile (want 1)", davUpdated, updated, sum.Updated, noted)
-	}
-
-	t.Logf("summary %+v; %d objects rewritten on the server; %d messages", sum, davUpdated, len(sink.Messages()))
-	// One update per rewritten meeting arrived.
-	ids := messageIDs(t, sink)
-	if len(ids) != updated || sum.Invites != updated {
-		t.Errorf("%d distinct messages, %d invites, %d meetings updated", len(ids), sum.Invites, updated)
-	}
-	for id, n := range ids {
-		if n != 1 {
-			t.Errorf("message %s arrived %d times", id, n)
-		}
-	}
-
-	// A rerun, file users on the rewritten files, changes and sends nothing.
-	users2, chg2 := b.write(t, "2", map[string]string{
-		"user00002@contoso.com": filepath.Join(o.Out, "calendars", "user00002.ics"),
-		"user00003@contoso.com": filepath.Join(o.Out, "calendars", "user00003.ics")})
-	o2 := o
-	o2.Users, o2.Changes, o2.Out, o2.Report = users2, chg2, filepath.Join(b.dir, "out2"), filepath.Join(b.dir, "r2.csv")
-	sent := len(sink.Messages())
-	sum2, err := Run(context.Background(), o2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum2.Updated != 0 || sum2.Invites != 0 || sum2.Failed != 0 || len(sink.Messages()) != sent {
-		t.Errorf("rerun: %+v, %d more messages", sum2, len(sink.Messages())-sent)
-	}
-	for u, objs := range b.server(t) {
-		for name, data := range objs {
-			if data != after[u][name] {
-				t.Errorf("rerun changed %s %s", u, name)
-			}
-		}
-	}
-	// A rollback restores the files and says it cannot restore CalDAV calendars.
-	rb, err := Rollback(context.Background(), RollbackOptions{DB: o.DB, BatchID: sum.BatchID, Send: "none", Now: demoNow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range rb.Users {
-		_, dav := b.colls[u.UserID]
-		switch {
-		case dav && (u.State != store.Failed || !strings.Contains(u.LastMessage, "is a CalDAV calendar; rollback restores only calendars written as files")):
-			t.Errorf("rollback of %s: %s %q", u.UserID, u.State, u.LastMessage)
-		case !dav && (u.State != store.Succeeded || u.SucceededMeeting == 0):
-			t.Errorf("rollback of %s: %s %q", u.UserID, u.State, u.LastMessage)
-		}
-	}
 }
 
 // TestDAVFaults: refused CalDAV credentials fail that user at once, with

@@ -1,5 +1,11 @@
 package batch
 
+import (
+	"context"
+
+	"github.com/mms-project/mms/batch/store"
+)
+
 // EventKind says what happened.
 type EventKind int
 
@@ -23,7 +29,29 @@ type Event struct {
 	Total   int // with BatchStarted: the batch's users to migrate, Done of them done before (a resumed batch)
 	Done    int
 	Files   []string // with ReadingInputs and WritingReport
-	Updated int      // meetings rewritten (or that would be), with UserDone
+	Updated int      // meetings rewritten (or that would be), with UserDone and UserFailed
+	// Counted, with BatchStarted: the batch's users already finished
+	// (those not queued now), counted as the run's Summary counts them.
+	// Adding each UserDone and UserFailed to it gives the Summary's
+	// Failed and Updated at the end: progress and summary agree.
+	Counted Summary
 	Err     error
 	Attempt int // with UserRetry: attempts made so far
+}
+
+// counted sums the users of a batch that are finished, as Summary.add
+// does: what a progress line starts from when a batch is resumed or run
+// again.
+func counted(ctx context.Context, st *store.Store, batchID string) (Summary, error) {
+	var sum Summary
+	err := st.EachUser(ctx, store.Filter{BatchID: batchID}, func(u store.User) error {
+		if u.State != store.Pending && u.State != store.InProgress {
+			sum.add(u)
+		}
+		return nil
+	})
+	if err != nil {
+		return sum, unavailable(err)
+	}
+	return sum, nil
 }

@@ -56,7 +56,7 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 	} else {
 		t.withDefaults().Events(Event{Kind: WritingReport, BatchID: b.ID, Files: []string{set.Report}})
 		var counts meetingCounts
-		if err := writeReport(ctx, st, heading(b, set), set.Report, users, &counts, t); err != nil {
+		if err := writeReport(ctx, st, heading(b, set, t.Connections.Notes()), set.Report, users, &counts, t); err != nil {
 			return sum, err
 		}
 		sum.Meetings, sum.Past = counts.all, counts.past
@@ -136,8 +136,9 @@ func (c *meetingCounts) add(m report.Meeting) {
 }
 
 // heading says what the report is: the batch, its kind, --now, its
-// times, its inputs and the mms that wrote it.
-func heading(b store.Batch, set Settings) report.Heading {
+// times, its inputs and the mms that wrote it; notes are the run's loud
+// notices (TLS certificates not verified, CalDAV writes not read back).
+func heading(b store.Batch, set Settings, notes []string) report.Heading {
 	h := report.Heading{BatchID: b.ID, Kind: "run", Now: b.Now, Started: b.CreatedAt, Finished: time.Now(), Version: Version()}
 	switch {
 	case b.Kind == store.BatchRollback:
@@ -147,7 +148,7 @@ func heading(b store.Batch, set Settings) report.Heading {
 		h.Kind = "dry run"
 		h.Notes = append(h.Notes, "nothing was written or sent")
 	}
-	for _, in := range []string{set.Users, set.Changes} {
+	for _, in := range []string{set.Users, set.Changes, set.Meetings} {
 		if in != "" {
 			h.Inputs = append(h.Inputs, in)
 		}
@@ -159,6 +160,7 @@ func heading(b store.Batch, set Settings) report.Heading {
 		h.Notes = append(h.Notes, "a pilot of only "+strings.Join(set.Only, ", "))
 	}
 	h.Notes = append(h.Notes, set.Notes...)
+	h.Notes = append(h.Notes, notes...)
 	return h
 }
 

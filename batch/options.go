@@ -166,6 +166,10 @@ type Tuning struct {
 	// Getenv reads the credentials (MMS_CALDAV_USER/PASSWORD, NETRC, HOME,
 	// MMS_SMTP_USER/PASSWORD); nil: os.Getenv.
 	Getenv func(string) string
+	// Connections: the trust of the relay and the CalDAV servers (the
+	// --smtp-ca, --smtp-tls-name, --smtp-tls, --caldav-ca, --caldav-tls
+	// flags) and CalDAV read-back; its Notes belong in the report's heading.
+	Connections migrate.Connections
 	// Phase, when set, is called as a phase of the run begins; the func it
 	// returns is called as the phase ends. The command sets the process's
 	// memory policy there (the library never does).

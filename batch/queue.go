@@ -32,7 +32,7 @@ func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error 
 		},
 		Done: func(j store.Job, r store.Result) {
 			if r.State == store.Failed {
-				t.Events(Event{Kind: UserFailed, BatchID: j.BatchID, User: j.UserID, Err: fmt.Errorf("%s", r.LastMessage)})
+				t.Events(Event{Kind: UserFailed, BatchID: j.BatchID, User: j.UserID, Err: fmt.Errorf("%s", r.LastMessage), Updated: r.SucceededMeeting})
 				return
 			}
 			t.Events(Event{Kind: UserDone, BatchID: j.BatchID, User: j.UserID, Updated: r.SucceededMeeting})
@@ -109,7 +109,8 @@ func batchSettings(b store.Batch) (Settings, error) {
 // config is what the worker of batch b is built from.
 func (set Settings) config(b store.Batch, st *store.Store, t Tuning) migrate.Config {
 	return migrate.Config{BatchID: b.ID, Now: b.Now, Stamp: b.Stamp, DryRun: b.DryRun, SendAgain: set.Again, Out: set.Out, Send: set.Send, Store: st,
-		CalDAVRequests: t.CalDAVRequests, SMTPSessions: t.SMTPSessions, CalDAVHTTP: t.CalDAVHTTP, Getenv: t.Getenv}
+		CalDAVRequests: t.CalDAVRequests, SMTPSessions: t.SMTPSessions, CalDAVHTTP: t.CalDAVHTTP, Getenv: t.Getenv,
+		Connections: t.Connections}
 }
 
 // migrateUser is one attempt at user j. When it fails for the last time

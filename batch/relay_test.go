@@ -197,3 +197,41 @@ func TestRunAgainAfterItFinished(t *testing.T) {
 		t.Errorf("--again: %+v, %v; want a new batch", anew, err)
 	}
 }
+
+// Issue 14: the progress a run reports (its BatchStarted counts plus each
+// user's) and its summary count in one place, on a second run of a
+// finished batch too ("1 failed; 5 meetings updated" against "meetings
+// updated: 0" before).
+func TestProgressCountsAsTheSummary(t *testing.T) {
+	r := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{Rcpt: func(from, to string) error {
+		if strings.HasPrefix(from, "user00001@") {
+			return smtpsink.Refuse(550, "mailbox unavailable")
+		}
+		return nil
+	}})
+	o := demoOptions(t)
+	o.Send = "smtp://" + r.Addr
+	for run := 1; run <= 2; run++ {
+		var updated, failed int
+		o.Events = func(e Event) {
+			switch e.Kind {
+			case BatchStarted:
+				updated, failed = e.Counted.Updated, e.Counted.Failed
+			case UserDone:
+				updated += e.Updated
+			case UserFailed:
+				updated, failed = updated+e.Updated, failed+1
+			}
+		}
+		sum, err := Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Failed != 1 || sum.Updated == 0 || (run == 2) != sum.Reopened {
+			t.Fatalf("run %d: %+v, want user00001 failed, others updated", run, sum)
+		}
+		if updated != sum.Updated || failed != sum.Failed {
+			t.Errorf("run %d: progress counted %d meetings updated and %d users failed, the summary %d and %d", run, updated, failed, sum.Updated, sum.Failed)
+		}
+	}
+}

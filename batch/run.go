@@ -64,6 +64,11 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 	if err != nil {
 		return sum, unavailable(err)
 	}
+	soFar, err := counted(ctx, st, b.ID)
+	if err != nil {
+		return sum, err
+	}
+	started.Counted = soFar
 	o.Events(started)
 	workStart := time.Now()
 	if err := work(ctx, st, b.ID, o.tuning()); err != nil {

@@ -148,13 +148,44 @@ func cyrusRun(t *testing.T, srv cyrus.Server, org, coll, send, link string) (Sum
 // TestSendServerOnCyrus: with --send server the organiser's copy is
 // written as is and Cyrus schedules the update (RFC 6638): the local
 // attendee's copy carries the new link, and nothing went out through mms.
+//
+// As in the conformance suite (TestConformance): only the rewritten lines
+// of the organiser's copy differ, it reads back whole, and a rerun
+// changes and sends nothing.
 func TestSendServerOnCyrus(t *testing.T) {
 	srv := cyrus.Require(t)
-	smtpsink.Start(t, srv.SMTPAddr) // Cyrus mails outside attendees here
+	sink := smtpsink.Start(t, srv.SMTPAddr) // Cyrus mails outside attendees here
 	org, att := srv.Users[0], srv.Users[1]
 	uid, href, coll := cyrusMeeting(t, srv, org, att, false)
+	before := cyrusDo(t, srv, org, http.MethodGet, href, "")
 	link := "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=SERVER-" + uid
 	_, o := cyrusRun(t, srv, org, coll, "server", link)
+	after := cyrusDo(t, srv, org, http.MethodGet, href, "")
+	checkWhole(t, href, before, after)
+	gone, added := changedLines(crlf(before), crlf(after))
+	if len(added) == 0 {
+		t.Errorf("the organiser's copy is unchanged")
+	}
+	for _, l := range append(gone, added...) {
+		if !rewrittenProps[propName(l)] {
+			t.Errorf("line %q changed", l)
+		}
+	}
+	mails := len(sink.Messages())
+	again := o
+	dir := t.TempDir()
+	again.Out, again.Report, again.DB = filepath.Join(dir, "out"), filepath.Join(dir, "r.csv"), filepath.Join(dir, "mms.db")
+	sum2, err := Run(context.Background(), again)
+	if err != nil || sum2.Updated != 0 || sum2.Failed != 0 || sum2.Invites != 0 {
+		t.Errorf("rerun: %+v, %v; want nothing updated or sent", sum2, err)
+	}
+	if now := cyrusDo(t, srv, org, http.MethodGet, href, ""); now != after {
+		t.Errorf("the rerun changed the organiser's copy")
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := len(sink.Messages()); n != mails {
+		t.Errorf("the rerun made Cyrus send %d messages", n-mails)
+	}
 
 	copies := cyrusCopies(t, srv, att, srv.Calendar(att), uid)
 	if len(copies) != 1 || !strings.Contains(copies[0], "SERVER-"+uid) || !strings.Contains(copies[0], "SEQUENCE:1\r\n") {

@@ -102,7 +102,7 @@ for w in 1 2 4; do
 done
 
 echo
-echo "== CalDAV: a whole run of 24 Radicale calendars x 12 meetings with 1, 4 and 16 workers (meetings/s; share of worker time waiting on the server)"
+echo "== CalDAV: a whole run of 24 Radicale calendars x 12 meetings with 1, 4 and 16 workers, each write read back (readback=on, the default) or not (off) (meetings/s; share of worker time waiting on the server)"
 rad_env=$(scripts/radicale.sh start 2>"$work/rad.log") && eval "$rad_env" || echo "(Radicale could not be started; see $work/rad.log)"
 go test -run '^$' -bench 'DAVRun' -benchtime 1x ./batch/ | grep -E 'DAVRun|^(ok|FAIL)'
 scripts/radicale.sh stop >/dev/null 2>&1 || true

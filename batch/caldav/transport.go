@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -75,7 +76,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			err = fmt.Errorf("%w (trust the server's CA with --caldav-ca FILE or MMS_CALDAV_CA; --caldav-tls skip-verify is for tests only)", err)
 		}
 		wait, again := t.verdict(resp, err, attempt)
-		if err != nil && !again && errors.Is(err, io.EOF) && safeToRepeat(req) {
+		if err != nil && !again && closedUnanswered(err) && safeToRepeat(req) {
 			wait, again = min(t.backoff<<attempt, t.maxWait), true
 		}
 		if !again || attempt >= t.retries || (req.Body != nil && req.GetBody == nil) {
@@ -114,6 +115,13 @@ func (t *transport) sign(req *http.Request) (*http.Request, error) {
 	r := req.Clone(req.Context())
 	r.SetBasicAuth(login, password)
 	return r, nil
+}
+
+// closedUnanswered: the server closed the connection and the request got
+// no answer: io.EOF when it was sent, or net/http's "server closed idle
+// connection" (unexported) when the close was seen as it went out.
+func closedUnanswered(err error) bool {
+	return errors.Is(err, io.EOF) || strings.Contains(err.Error(), "server closed idle connection")
 }
 
 // safeToRepeat: requests that may be sent again after the server closed

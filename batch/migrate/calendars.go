@@ -48,6 +48,8 @@ type Doc struct {
 	// Output is the name a file's rewrite gets under its folder ("" the
 	// input's file name); a CalDAV object is written in place.
 	Output string
+
+	dav *davDoc // a CalDAV object's collection and original bytes; nil for files
 }
 
 // DryRun passes reads through and records writes without storing them:

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/report"
 )
 
 // DAVCalendars reads a user's calendar from a CalDAV server (the users
@@ -23,6 +25,19 @@ type DAVCalendars struct {
 	// does not schedule too (mms sends the update itself); false for
 	// --send server, which leaves delivery to the server (RFC 6638).
 	ClientScheduling bool
+	// NoReadBack skips reading each object back after it is written
+	// (--caldav-readback=false). By default a write the server
+	// acknowledged but did not keep (SOGo 5.8 stores "(null)" for some)
+	// is found, the original put back and the meeting failed.
+	NoReadBack bool
+}
+
+// davDoc is what Write needs beyond the Doc: the collection the object
+// was listed in, to check again that its URL lies inside it, and the
+// bytes read, to put back when the server does not keep a write.
+type davDoc struct {
+	collection string
+	original   []byte
 }
 
 // Read resolves location to a calendar collection and fetches its events.
@@ -39,7 +54,7 @@ func (c DAVCalendars) Read(ctx context.Context, location string) ([]*Doc, error)
 	}
 	docs := make([]*Doc, 0, len(objs)+len(bad))
 	for _, o := range objs {
-		docs = append(docs, c.doc(o))
+		docs = append(docs, c.doc(coll, o))
 	}
 	for _, b := range bad {
 		docs = append(docs, &Doc{Name: b.Href, Err: b})
@@ -49,12 +64,13 @@ func (c DAVCalendars) Read(ctx context.Context, location string) ([]*Doc, error)
 
 // doc parses an object. Its updates are the server's to send under --send
 // server, and also when the server scheduled the meeting before (see Write).
-func (c DAVCalendars) doc(o caldav.Object) *Doc {
+func (c DAVCalendars) doc(collection string, o caldav.Object) *Doc {
 	cal, err := ics.Parse(o.Href, o.Data)
 	if err != nil {
 		return &Doc{Name: o.Href, Err: err}
 	}
-	d := &Doc{Name: o.Href, Cal: cal, Version: o.ETag, ServerDelivers: !c.ClientScheduling}
+	d := &Doc{Name: o.Href, Cal: cal, Version: o.ETag, ServerDelivers: !c.ClientScheduling,
+		dav: &davDoc{collection: collection, original: o.Data}}
 	if c.ClientScheduling && serverScheduled(cal.Components("VEVENT")) {
 		d.ServerDelivers = true
 		d.Note = "update left to the CalDAV server, which scheduled this meeting before: marking its attendees SCHEDULE-AGENT=CLIENT would make it send them a cancellation"
@@ -63,6 +79,11 @@ func (c DAVCalendars) doc(o caldav.Object) *Doc {
 }
 
 // Write PUTs the object's bytes with If-Match; the new ETag goes into d.
+// The bytes go with CRLF throughout (RFC 5545), whatever endings the
+// server gave: REPORT data arrives with LF once XML parsing is done, and
+// the rewritten lines have CRLF. The object's URL is checked again to lie
+// inside the collection it was listed in (caldav.Inside) before anything
+// is sent, and, unless NoReadBack, it is read back (see ReadBack).
 //
 // With ClientScheduling, a meeting the server has scheduled before (its
 // attendees carry the SCHEDULE-STATUS the server wrote) is not marked:
@@ -70,27 +91,48 @@ func (c DAVCalendars) doc(o caldav.Object) *Doc {
 // SCHEDULE-AGENT=CLIENT with a cancellation to that attendee. The server
 // then sends the update itself, as Read said in d.ServerDelivers.
 func (c DAVCalendars) Write(ctx context.Context, d *Doc) error {
+	if d.dav == nil {
+		return Permanent(fmt.Errorf("%s: not read from a CalDAV collection, so not written back", d.Name))
+	}
+	href, err := caldav.Inside(d.dav.collection, d.Name)
+	if err != nil {
+		return Permanent(err)
+	}
 	if !d.ServerDelivers {
 		d.Cal.SetScheduleAgentClient(d.Changed)
 	}
-	etag, err := c.Client.Put(ctx, d.Name, d.Cal.Bytes(), d.Version)
+	body := crlfThroughout(d.Cal.Bytes())
+	etag, err := c.Client.Put(ctx, href, body, d.Version)
 	if errors.Is(err, caldav.ErrChanged) {
 		return fmt.Errorf("%w: %w", ErrChanged, err)
 	}
 	if err != nil {
 		return davError(ctx, err)
 	}
+	if !c.NoReadBack {
+		if etag, err = c.Client.ReadBack(ctx, href, etag, crlfThroughout(d.dav.original), keeps(href, body)); err != nil {
+			return davError(ctx, err)
+		}
+	}
 	d.Version = etag
 	return nil
 }
 
 // Reread GETs the object again.
+// Its URL is checked first, as for Write.
 func (c DAVCalendars) Reread(ctx context.Context, d *Doc) (*Doc, error) {
-	o, err := c.Client.Get(ctx, d.Name)
+	if d.dav == nil {
+		return nil, Permanent(fmt.Errorf("%s: not read from a CalDAV collection, so not read again", d.Name))
+	}
+	href, err := caldav.Inside(d.dav.collection, d.Name)
+	if err != nil {
+		return nil, Permanent(err)
+	}
+	o, err := c.Client.Get(ctx, href)
 	if err != nil {
 		return nil, davError(ctx, err)
 	}
-	return c.doc(o), nil
+	return c.doc(d.dav.collection, o), nil
 }
 
 // davError classifies a CalDAV failure: refused credentials stop the
@@ -117,4 +159,109 @@ func serverScheduled(comps []*ics.Component) bool {
 		}
 	}
 	return false
+}
+
+// crlfThroughout ends every line of an object with CRLF, as RFC 5545 and
+// every CalDAV server want: a bare LF becomes CRLF, a CRLF stays. Data with
+// no bare LF comes back as it is.
+func crlfThroughout(b []byte) []byte {
+	bare := 0
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			bare++
+		}
+	}
+	if bare == 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+bare)
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// keeps is the read-back check of an object written as written: what the
+// server stores must hold every event written, each with the same SUMMARY,
+// LOCATION and DESCRIPTION values once unfolded and unescaped. Servers that
+// store objects again in their own form (Radicale, SOGo) reorder
+// parameters and fold elsewhere, so lines are not compared.
+func keeps(href string, written []byte) func(stored []byte) error {
+	return func(stored []byte) error {
+		want, err := ics.Parse(href, written)
+		if err != nil {
+			return nil // nothing to compare with; the stored object parsed
+		}
+		got, err := ics.Parse(href, stored)
+		if err != nil {
+			return err
+		}
+		have := map[string]*ics.Component{}
+		for _, comp := range got.Components("VEVENT") {
+			have[eventKey(comp)] = comp
+		}
+		for _, w := range want.Components("VEVENT") {
+			g, ok := have[eventKey(w)]
+			if !ok {
+				return fmt.Errorf("the event %s is missing", eventKey(w))
+			}
+			for _, name := range []string{"SUMMARY", "LOCATION", "DESCRIPTION"} {
+				if a, b := textValue(w, name), textValue(g, name); a != b {
+					return fmt.Errorf("the event %s has %s %q, not %q as written", eventKey(w), name, excerpt(b), excerpt(a))
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// eventKey names an event of an object: its UID and RECURRENCE-ID.
+func eventKey(comp *ics.Component) string {
+	uid, _ := comp.Prop("UID")
+	key := "UID " + strings.TrimSpace(uid.Value)
+	if rid, ok := comp.Prop("RECURRENCE-ID"); ok {
+		key += " RECURRENCE-ID " + strings.TrimSpace(rid.Value)
+	}
+	return key
+}
+
+// textValue is a text property's value unescaped, with the line breaks
+// servers write differently (\n, \N, CRLF) made one.
+func textValue(comp *ics.Component, name string) string {
+	p, ok := comp.Prop(name)
+	if !ok {
+		return ""
+	}
+	r := strings.NewReplacer(`\n`, "\n", `\N`, "\n", `\,`, ",", `\;`, ";", `\\`, `\`, "\r\n", "\n")
+	return strings.TrimRight(r.Replace(p.Value), " \n")
+}
+
+// excerpt shortens a value for a message.
+func excerpt(s string) string {
+	const n = 80
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// unreadRow is the failed row of a document that could not be read. A
+// CalDAV object gets a short kind as its Reason and its URL with why in
+// Detail: one the server listed outside the collection (another
+// collection, a path climbing out, another host) was never requested.
+func unreadRow(user string, d *Doc) report.Meeting {
+	row := report.Meeting{UserID: user, Outcome: Failed, Reason: d.Err.Error()}
+	var oe caldav.ObjectError
+	if !errors.As(d.Err, &oe) {
+		return row
+	}
+	row.Reason = "CalDAV object could not be read: " + oe.Href
+	if errors.Is(d.Err, caldav.ErrOutside) {
+		row.Reason = "CalDAV object outside the calendar, not touched: " + oe.Href
+	}
+	row.Detail = oe.Href + ": " + oe.Err.Error()
+	return row
 }

@@ -38,6 +38,43 @@ type Config struct {
 	// Getenv reads the credentials (MMS_CALDAV_USER/PASSWORD, NETRC, HOME,
 	// MMS_SMTP_USER/PASSWORD); nil: os.Getenv.
 	Getenv func(string) string
+	// Connections is how the relay and CalDAV servers are trusted, and
+	// whether CalDAV writes are read back.
+	Connections Connections
+}
+
+// Connections is how a process trusts the servers it reaches and checks
+// what it wrote: the --smtp-ca, --smtp-tls-name, --smtp-tls, --caldav-ca,
+// --caldav-tls and --caldav-readback flags. It is the process's, not the
+// batch's: another machine running `mms work` may keep its CA elsewhere.
+type Connections struct {
+	SMTPCA      string       // PEM bundle trusted for the relay, besides the system roots
+	SMTPTLSName string       // the name the relay's certificate must carry ("" the host of --send)
+	SMTPTLS     smtp.TLSMode // "" or smtp.TLSVerify; smtp.TLSSkipVerify for test relays only
+	CalDAVCA    string       // PEM bundle trusted for CalDAV servers, besides the system roots
+	// CalDAVSkipVerify accepts any certificate from CalDAV servers: for
+	// test servers only.
+	CalDAVSkipVerify bool
+	// NoReadBack turns off reading each CalDAV object back after it is
+	// written (caldav.(*Client).ReadBack), which catches a server that
+	// acknowledges a write and stores something else.
+	NoReadBack bool
+}
+
+// Notes are the loud notices a run with these settings owes its output
+// and its report's heading: certificate checks that are off.
+func (c Connections) Notes() []string {
+	var notes []string
+	if c.SMTPTLS == smtp.TLSSkipVerify {
+		notes = append(notes, "WARNING: --smtp-tls skip-verify: the mail relay's certificate is NOT checked; anyone on the path can read and change the updates (for test relays only)")
+	}
+	if c.CalDAVSkipVerify {
+		notes = append(notes, "WARNING: --caldav-tls skip-verify: CalDAV servers' certificates are NOT checked; anyone on the path can read and change the calendars (for test servers only)")
+	}
+	if c.NoReadBack {
+		notes = append(notes, "--caldav-readback=false: CalDAV objects were not read back after each write")
+	}
+	return notes
 }
 
 func (c Config) getenv() func(string) string {
@@ -92,11 +129,12 @@ func newDAV(c Config) Calendars {
 	if err != nil {
 		return unavailable{err}
 	}
-	cl, err := caldav.New(caldav.Options{Credentials: creds, RequestsPerServer: c.CalDAVRequests, HTTP: c.CalDAVHTTP})
+	cl, err := caldav.New(caldav.Options{Credentials: creds, RequestsPerServer: c.CalDAVRequests, HTTP: c.CalDAVHTTP,
+		CAFile: c.Connections.CalDAVCA, TLSSkipVerify: c.Connections.CalDAVSkipVerify})
 	if err != nil {
 		return unavailable{err}
 	}
-	return DAVCalendars{Client: cl, From: c.Now, ClientScheduling: c.Send != "server"}
+	return DAVCalendars{Client: cl, From: c.Now, ClientScheduling: c.Send != "server", NoReadBack: c.Connections.NoReadBack}
 }
 
 // unavailable is a Calendars that cannot work; each user it would serve
@@ -131,7 +169,8 @@ func newSMTP(c Config) (Mailer, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("--send %s: %w", c.Send, err)
 	}
-	s, err := smtp.New(smtp.Options{Addr: addr, User: user, Password: password, Sessions: c.SMTPSessions})
+	s, err := smtp.New(smtp.Options{Addr: addr, User: user, Password: password, Sessions: c.SMTPSessions,
+		CAFile: c.Connections.SMTPCA, TLSName: c.Connections.SMTPTLSName, TLS: c.Connections.SMTPTLS})
 	if err != nil {
 		return nil, nil, fmt.Errorf("--send %s: %w", c.Send, err)
 	}

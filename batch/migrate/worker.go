@@ -145,7 +145,7 @@ func unknownMeetings(a Assignment, docs []*Doc, rows []report.Meeting) []string 
 func (w *Worker) migrateDoc(ctx context.Context, a Assignment, d *Doc, prior map[string]store.Meeting, plan *userPlan) error {
 	for read := 1; ; read++ {
 		if d.Err != nil {
-			plan.out.Meetings = append(plan.out.Meetings, report.Meeting{UserID: a.User, Outcome: Failed, Reason: d.Err.Error()})
+			plan.out.Meetings = append(plan.out.Meetings, unreadRow(a.User, d))
 			return nil
 		}
 		p, err := w.decideAndStore(ctx, a, d, prior)

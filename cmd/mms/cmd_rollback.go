@@ -30,14 +30,22 @@ func rollbackCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			&cli.BoolFlag{Name: "dry-run", Usage: "say what would be restored; write, send and record nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			yesFlag(),
 			dbFlag(),
+			smtpCAFlag(),
+			smtpTLSNameFlag(),
+			smtpTLSFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			now, err := parseNow(cmd.String("now"))
 			if err != nil {
 				return err
 			}
+			conns, err := smtpConnections(cmd)
+			if err != nil {
+				return err
+			}
+			sayNotes(out, conns)
 			o := batch.RollbackOptions{DB: cmd.String("db"), BatchID: cmd.String("batch"), User: cmd.String("user"),
-				Now: now, Send: cmd.String("send"), Report: cmd.String("report"), DryRun: cmd.Bool("dry-run"), Tuning: batch.Tuning{Phase: memoryPhase}}
+				Now: now, Send: cmd.String("send"), Report: cmd.String("report"), DryRun: cmd.Bool("dry-run"), Tuning: batch.Tuning{Phase: memoryPhase, Connections: conns}}
 			if !o.DryRun && mailGoesOut(o.Send) {
 				if err := confirm(calls.stdin, errOut, cmd.Bool("yes"), "This rollback will restore the meetings of batch "+o.BatchID+
 					" and send their updates as the batch did (--send none or outbox sends no mail)"); err != nil {

@@ -43,6 +43,12 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			rescueFlag(),
 			caldavRequestsFlag(),
 			smtpSessionsFlag(),
+			smtpCAFlag(),
+			smtpTLSNameFlag(),
+			smtpTLSFlag(),
+			caldavCAFlag(),
+			caldavTLSFlag(),
+			caldavReadBackFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			o := batch.RunOptions{Users: cmd.String("users"), Changes: cmd.String("changes"), Out: cmd.String("out"), Report: cmd.String("report"),
@@ -57,6 +63,12 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 				}
 				o.Now = t
 			}
+			conns, err := connections(cmd)
+			if err != nil {
+				return err
+			}
+			o.Connections = conns
+			sayNotes(errOut, conns)
 			if !o.DryRun && mailGoesOut(o.Send) {
 				if err := confirm(calls.stdin, errOut, cmd.Bool("yes"), "This run will rewrite the meetings of the triggered users and send their updates "+sendsTo(o.Send)); err != nil {
 					return err

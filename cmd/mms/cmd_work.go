@@ -26,10 +26,22 @@ func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			rescueFlag(),
 			caldavRequestsFlag(),
 			smtpSessionsFlag(),
+			smtpCAFlag(),
+			smtpTLSNameFlag(),
+			smtpTLSFlag(),
+			caldavCAFlag(),
+			caldavTLSFlag(),
+			caldavReadBackFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			tuning := batch.Tuning{Workers: int(cmd.Int("workers")), Lease: cmd.Duration("rescue-after"),
 				CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")), Phase: memoryPhase}
+			conns, err := connections(cmd)
+			if err != nil {
+				return err
+			}
+			tuning.Connections = conns
+			sayNotes(errOut, conns)
 			p := newProgress(errOut, false)
 			var mine counter
 			events := func(e batch.Event) { mine.add(e); p.Event(e) }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mms-project/mms/internal/davserver"
+	"github.com/mms-project/mms/internal/davtest"
 	"github.com/mms-project/mms/internal/radicale"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
@@ -70,12 +72,23 @@ func TestDeliveryFlagsRefused(t *testing.T) {
 	}
 }
 
-// TestRunCalDAVThroughSMTP: the binary on a CalDAV calendar (Radicale,
-// credentials from MMS_CALDAV_USER/MMS_CALDAV_PASSWORD) with --send
+// TestRunCalDAVThroughSMTP: the binary on a CalDAV calendar (each server
+// of internal/davserver, credentials from MMS_CALDAV_USER/MMS_CALDAV_PASSWORD) with --send
 // smtp://: each rewritten meeting's update arrives once, and a second run
 // of a new batch finds everything current and sends nothing.
 func TestRunCalDAVThroughSMTP(t *testing.T) {
-	srv := radicale.Start(t)
+	for _, kind := range davserver.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			if kind == "radicale" {
+				runCalDAVThroughSMTP(t, radicale.Start(t))
+				return
+			}
+			runCalDAVThroughSMTP(t, davserver.Start(t, kind))
+		})
+	}
+}
+
+func runCalDAVThroughSMTP(t *testing.T, srv davtest.Server) {
 	sink := smtpsink.Start(t, "127.0.0.1:0")
 	in := demo(t)
 	work := t.TempDir()
@@ -87,7 +100,7 @@ func TestRunCalDAVThroughSMTP(t *testing.T) {
 	os.WriteFile(filepath.Join(in, "dav-users.csv"), []byte(users), 0o644)
 	changes := strings.Split(string(mustRead(t, filepath.Join(in, "changes.csv"))), "\n")
 	os.WriteFile(filepath.Join(in, "dav-changes.csv"), []byte(changes[0]+"\n"+changes[2]+"\n"), 0o644)
-	env := []string{"MMS_CALDAV_USER=dave", "MMS_CALDAV_PASSWORD=" + radicale.Password("dave"), "MMS_SEND=smtp://" + sink.Addr, "MMS_SMTP_SESSIONS=2"}
+	env := []string{"MMS_CALDAV_USER=dave", "MMS_CALDAV_PASSWORD=" + davserver.Password("dave"), "MMS_SEND=smtp://" + sink.Addr, "MMS_SMTP_SESSIONS=2"}
 	run := func(n int) result {
 		return mmsEnv(t, env, "run", "--users", filepath.Join(in, "dav-users.csv"), "--changes", filepath.Join(in, "dav-changes.csv"),
 			"--out", filepath.Join(work, fmt.Sprint("out", n)), "--report", filepath.Join(work, fmt.Sprint("r", n, ".csv")), "--now", demoNow,

@@ -51,7 +51,8 @@ func (p *progress) Event(e batch.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch e.Kind {
-	case batch.BatchStarted:
+	case batch.BatchStarted: // counts start where the batch is: the summary counts the whole batch
+		p.updated, p.failed = e.Counted.Updated, e.Counted.Failed
 		p.start(e)
 	case batch.ReadingInputs:
 		p.say("reading %s", strings.Join(e.Files, " and "))
@@ -64,6 +65,7 @@ func (p *progress) Event(e batch.Event) {
 	case batch.UserFailed:
 		p.done++
 		p.failed++
+		p.updated += e.Updated
 		p.step()
 	case batch.UserRetry: // say it at once: a down relay or server would otherwise look like a hang
 		if p.bar != nil {

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/internal/radicale"
 )
@@ -228,21 +229,31 @@ func (s *Server) Load(t testing.TB, user, collection string, files ...string) {
 
 // Do sends one request as user to path (absolute on the server) and
 // fails the test on an answer of 400 or more; it returns the body.
+// A request the connection dropped (sogod resets some) is sent again, up
+// to three times: the test's requests are unconditional, so repeating one
+// is harmless.
 func (s *Server) Do(t testing.TB, user, method, path, depth, contentType string, body []byte) []byte {
 	t.Helper()
-	req, err := http.NewRequest(method, s.origin+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	var resp *http.Response
+	var err error
+	for try := 1; try <= 3; try++ {
+		req, rerr := http.NewRequest(method, s.origin+path, bytes.NewReader(body))
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		req.SetBasicAuth(user, Password(user))
+		req.Close = true // sogod closes connections without saying so
+		if depth != "" {
+			req.Header.Set("Depth", depth)
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if resp, err = http.DefaultClient.Do(req); err == nil {
+			break
+		}
+		time.Sleep(time.Duration(try) * 100 * time.Millisecond)
 	}
-	req.SetBasicAuth(user, Password(user))
-	req.Close = true // sogod closes connections without saying so
-	if depth != "" {
-		req.Header.Set("Depth", depth)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s: %s %s: %v", s.Kind, method, path, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -74,16 +75,31 @@ func unfoldedValue(lines []string, name string) string {
 	return ""
 }
 
-// Calendar makes a Radicale calendar for user holding the file's
-// meetings, one object each, and returns its URL.
-func Calendar(t testing.TB, srv *radicale.Server, user, name, file string) string {
+// Server is a CalDAV server a test puts calendars on as another client
+// would: *radicale.Server and *davserver.Server.
+type Server interface {
+	MakeCalendar(t testing.TB, user, name string) string
+	Put(t testing.TB, user, collection, name string, data []byte) string
+	Do(t testing.TB, user, method, path, depth, contentType string, body []byte) []byte
+	UserURL(user string) string
+}
+
+// Calendar makes a calendar for user holding the file's meetings, one
+// object each, and returns its URL.
+func Calendar(t testing.TB, srv Server, user, name, file string) string {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return CalendarOf(t, srv, user, name, SplitObjects(t, data))
+}
+
+// CalendarOf makes a calendar for user holding objs (name -> bytes) and
+// returns its URL.
+func CalendarOf(t testing.TB, srv Server, user, name string, objs map[string][]byte) string {
+	t.Helper()
 	coll := srv.MakeCalendar(t, user, name)
-	objs := SplitObjects(t, data)
 	names := make([]string, 0, len(objs))
 	for n := range objs {
 		names = append(names, n)
@@ -97,7 +113,7 @@ func Calendar(t testing.TB, srv *radicale.Server, user, name, file string) strin
 
 // Objects GETs every object of a collection as a plain client
 // would: object name -> the server's bytes.
-func Objects(t testing.TB, srv *radicale.Server, user, coll string) map[string]string {
+func Objects(t testing.TB, srv Server, user, coll string) map[string]string {
 	t.Helper()
 	u, err := url.Parse(coll)
 	if err != nil {
@@ -105,19 +121,22 @@ func Objects(t testing.TB, srv *radicale.Server, user, coll string) map[string]s
 	}
 	body := srv.Do(t, user, "PROPFIND", u.Path, "1", "application/xml", []byte(`<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>`))
 	out := map[string]string{}
-	for _, part := range strings.Split(string(body), "<") {
-		href, ok := strings.CutPrefix(part, "href>")
-		if !ok {
-			href, ok = strings.CutPrefix(part, "D:href>")
-		}
-		if !ok || !strings.HasSuffix(href, ".ics") {
+	for _, m := range hrefRE.FindAllStringSubmatch(string(body), -1) {
+		href := m[1]
+		if !strings.HasSuffix(href, ".ics") {
 			continue
 		}
-		name := href[strings.LastIndexByte(href, '/')+1:]
+		if h, err := url.Parse(href); err == nil {
+			href = h.EscapedPath()
+		}
+		name, _ := url.PathUnescape(href[strings.LastIndexByte(href, '/')+1:])
 		out[name] = string(srv.Do(t, user, http.MethodGet, href, "", "", nil))
 	}
 	return out
 }
+
+// hrefRE finds the hrefs of a multistatus answer, whatever its prefix.
+var hrefRE = regexp.MustCompile(`<(?:[A-Za-z][A-Za-z0-9]*:)?href(?:\s[^>]*)?>([^<]*)<`)
 
 // Creds are netrc entries for the test server's users.
 func Creds(users ...string) caldav.Credentials {

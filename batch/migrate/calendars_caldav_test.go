@@ -1,0 +1,290 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mms-project/mms/batch/caldav"
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/internal/davtest"
+)
+
+// fakeObjects is the suite's fixture cut into one object per meeting, each
+// with LF endings only, as a REPORT delivers calendar data once XML
+// parsing is done and as some servers store it.
+func fakeObjects(t *testing.T) map[string][]byte {
+	t.Helper()
+	data, err := os.ReadFile(suiteFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := davtest.SplitObjects(t, data)
+	for name, o := range objs {
+		objs[name] = davtest.LFOnly(o)
+	}
+	return objs
+}
+
+func fakeDAV(t *testing.T, noReadBack bool) DAVCalendars {
+	t.Helper()
+	c, err := caldav.New(caldav.Options{Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return DAVCalendars{Client: c, From: demoNow, ClientScheduling: true, NoReadBack: noReadBack}
+}
+
+// The Calendars suite against the in-memory server, whose objects have LF
+// endings only.
+func TestDAVCalendarsFake(t *testing.T) {
+	testCalendars(t, func(t *testing.T) calendarsEnv {
+		f := davtest.StartFake(t, fakeObjects(t))
+		return calendarsEnv{
+			cals:    fakeDAV(t, false),
+			load:    func(*testing.T, string) string { return f.Collection() },
+			written: func(loc string) string { return loc },
+			stored: func(t *testing.T, loc string) map[string]string {
+				out := map[string]string{}
+				for name := range fakeObjects(t) {
+					for uid, ev := range byUID(strings.ReplaceAll(string(f.Object(name)), "\r\n", "\n")) {
+						out[uid] += ev
+					}
+				}
+				return out
+			},
+			editMeanwhile: func(t *testing.T, d *Doc) {
+				name := d.Name[strings.LastIndexByte(d.Name, '/')+1:]
+				data := string(f.Object(name))
+				edited := strings.Replace(data, "SUMMARY;LANGUAGE=sv-se:", "SUMMARY:Edited meanwhile\nX-WAS-SUMMARY;LANGUAGE=sv-se:", 1)
+				if edited == data {
+					t.Fatalf("no SUMMARY to edit in %s", d.Name)
+				}
+				f.Set(name, []byte(edited))
+			},
+			missing: f.URL + "/no-such-calendar/",
+		}
+	})
+}
+
+// Issue 14.1: objects read with LF endings only are written with CRLF
+// throughout, the rewritten lines and the untouched ones alike.
+func TestDAVWriteCRLFThroughout(t *testing.T) {
+	f := davtest.StartFake(t, fakeObjects(t))
+	cals := fakeDAV(t, false)
+	docs, err := cals.Read(context.Background(), f.Collection())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := firstRewrite(t, docs)
+	if err := cals.Write(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	name := d.Name[strings.LastIndexByte(d.Name, '/')+1:]
+	puts := f.Puts(name)
+	if len(puts) != 1 {
+		t.Fatalf("%d PUTs of %s, want 1", len(puts), name)
+	}
+	body := puts[0]
+	if n := davtest.BareLF(body); n != 0 {
+		t.Errorf("the PUT body has %d bare LF endings:\n%s", n, body)
+	}
+	if got, want := bytes.Count(body, []byte("\r\n")), bytes.Count(fakeObjects(t)[name], []byte("\n")); got < want {
+		t.Errorf("%d CRLF lines, want at least the %d lines read", got, want)
+	}
+}
+
+func TestCRLFThroughout(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                     "",
+		"A\r\nB\r\n":           "A\r\nB\r\n",
+		"A\nB\n":               "A\r\nB\r\n",
+		"A\r\nB\nC\r\n D\n":    "A\r\nB\r\nC\r\n D\r\n",
+		"\nA":                  "\r\nA",
+		"SUMMARY:😀 x\n ẞ\r\nZ": "SUMMARY:😀 x\r\n ẞ\r\nZ",
+	} {
+		if got := string(crlfThroughout([]byte(in))); got != want {
+			t.Errorf("crlfThroughout(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// otherHost is a server that must never be reached.
+func otherHost(t *testing.T) (*httptest.Server, func() []string) {
+	var mu sync.Mutex
+	var hits []string
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits = append(hits, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+	}))
+	t.Cleanup(s.Close)
+	return s, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), hits...) }
+}
+
+// Issue 12.1: a REPORT listing objects outside the collection (another
+// collection, a path climbing out, another host): each is a failed meeting
+// naming its href, only the objects inside are written, and the other host
+// never hears from us.
+func TestDAVHostileHrefsFailNamed(t *testing.T) {
+	objs := fakeObjects(t)
+	f := davtest.StartFake(t, objs)
+	other, hits := otherHost(t)
+	f.Hostile = []string{"/victim/cal/x.ics", davtest.CollectionPath + "../../escape/y.ics", other.URL + "/steal/z.ics"}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, false), Mailer: &Recorder{}}
+	out, err := w.Migrate(context.Background(), Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"},
+		Calendar: f.Collection(), Change: suiteChange})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range f.Hostile {
+		found := false
+		for _, m := range out.Meetings {
+			if m.Outcome == Failed && strings.Contains(m.Reason, h) && strings.Contains(m.Detail, h) && strings.Contains(m.Detail, "outside") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no failed meeting names %s: %+v", h, out.Meetings)
+		}
+	}
+	var written []string
+	for _, r := range f.Requests() {
+		if strings.HasPrefix(r, "PUT ") || strings.HasPrefix(r, "GET ") {
+			if !strings.HasPrefix(r[strings.IndexByte(r, ' ')+1:], davtest.CollectionPath) || strings.Contains(r, "..") {
+				t.Errorf("requested %s, outside the collection", r)
+			}
+		}
+		if strings.HasPrefix(r, "PUT ") {
+			written = append(written, r)
+		}
+	}
+	if len(written) == 0 {
+		t.Error("nothing inside the collection was written")
+	}
+	if h := hits(); len(h) != 0 {
+		t.Errorf("the other host was reached: %v", h)
+	}
+	updated := 0
+	for _, m := range out.Meetings {
+		if m.Outcome == Updated {
+			updated++
+		}
+	}
+	if updated != len(written) {
+		t.Errorf("%d meetings updated, %d objects written (%v)", updated, len(written), written)
+	}
+}
+
+// A document whose URL is not inside the collection it came from is never
+// written, whoever made it (a resumed attempt, a journal).
+func TestDAVWriteChecksInside(t *testing.T) {
+	f := davtest.StartFake(t, fakeObjects(t))
+	cals := fakeDAV(t, false)
+	docs, err := cals.Read(context.Background(), f.Collection())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := firstRewrite(t, docs)
+	d.Name = f.URL + "/victim/cal/x.ics"
+	if err := cals.Write(context.Background(), d); !errors.Is(err, caldav.ErrOutside) || !store.IsPermanent(err) {
+		t.Errorf("Write outside the collection: %v, want a permanent ErrOutside", err)
+	}
+	if _, err := cals.Reread(context.Background(), d); !errors.Is(err, caldav.ErrOutside) {
+		t.Errorf("Reread outside the collection: %v, want ErrOutside", err)
+	}
+	for _, r := range f.Requests() {
+		if strings.Contains(r, "/victim/") {
+			t.Errorf("requested %s", r)
+		}
+	}
+}
+
+// Issue 14.3: a server that acknowledges a write and stores "(null)"
+// (SOGo 5.8): the original goes back, the meeting fails quoting the
+// server, and its update is not sent.
+func TestDAVReadBackRestores(t *testing.T) {
+	objs := fakeObjects(t)
+	f := davtest.StartFake(t, objs)
+	f.Store = func(body []byte) []byte { // the rewrite: the original has been read
+		if bytes.Contains(body, []byte("SCHEDULE-AGENT=CLIENT")) {
+			return []byte("(null)")
+		}
+		return body
+	}
+	mailer := &Recorder{}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, false), Mailer: mailer}
+	out, err := w.Migrate(context.Background(), Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"},
+		Calendar: f.Collection(), Change: suiteChange})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for _, m := range out.Meetings {
+		if m.Outcome == Updated {
+			t.Errorf("UID %s updated though the server kept (null)", m.UID)
+		}
+		if m.Outcome == Failed && strings.Contains(m.Reason, "(null)") && strings.Contains(m.Reason, "put back") {
+			failed++
+		}
+	}
+	if failed == 0 {
+		t.Errorf("no meeting failed quoting the server's (null): %+v", out.Meetings)
+	}
+	if out.Invites != 0 || mailer.Messages != 0 {
+		t.Errorf("%d updates sent (%d messages) for writes the server did not keep", out.Invites, mailer.Messages)
+	}
+	names := make([]string, 0, len(objs))
+	for name := range objs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		got := f.Object(name)
+		if bytes.Equal(got, []byte("(null)")) {
+			t.Errorf("%s left as (null)", name)
+			continue
+		}
+		if puts := f.Puts(name); len(puts) > 0 && !bytes.Equal(got, puts[len(puts)-1]) {
+			t.Errorf("%s holds something else than the original put back", name)
+		}
+		if puts := f.Puts(name); len(puts) == 2 && (!bytes.Equal(davtest.LFOnly(puts[1]), objs[name]) || davtest.BareLF(puts[1]) != 0) {
+			t.Errorf("%s: the second PUT is not the original:\n%s", name, puts[1])
+		}
+	}
+}
+
+// --caldav-readback=false: no GET after a PUT.
+func TestDAVNoReadBack(t *testing.T) {
+	f := davtest.StartFake(t, fakeObjects(t))
+	cals := fakeDAV(t, true)
+	docs, err := cals.Read(context.Background(), f.Collection())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := firstRewrite(t, docs)
+	before := len(f.Requests())
+	if err := cals.Write(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Requests()[before:]; len(got) != 1 || !strings.HasPrefix(got[0], "PUT ") {
+		t.Errorf("requests of a write without read-back: %v, want one PUT", got)
+	}
+	cals.NoReadBack = false
+	docs, _ = cals.Read(context.Background(), f.Collection())
+	d, _ = firstRewrite(t, docs)
+	before = len(f.Requests())
+	if err := cals.Write(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Requests()[before:]; len(got) != 2 || !strings.HasPrefix(got[1], "GET ") {
+		t.Errorf("requests of a write with read-back: %v, want PUT then GET", got)
+	}
+}
