@@ -18,7 +18,7 @@ func TestProgressStartsFromTheBatch(t *testing.T) {
 	p.Event(batch.Event{Kind: batch.BatchStarted, Total: 1, Counted: batch.Summary{Updated: 5}})
 	p.Event(batch.Event{Kind: batch.UserFailed, User: "u1", Err: errors.New("refused")})
 	p.finish()
-	if !strings.Contains(out.String(), "1/1 users done, meetings updated: 5, users failed: 1") {
+	if !strings.Contains(out.String(), "1/1 user done, meetings updated: 5, users failed: 1") {
 		t.Errorf("progress:\n%s", out.String())
 	}
 }
