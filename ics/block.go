@@ -226,6 +226,13 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 		DialInURL:       old.DialInURL,
 		Lang:            old.Lang,
 	}
+	if ch.Provider == "" && ch.JoinURL != "" {
+		// No target given: the block keeps its kind, unless the new link
+		// is another service's (a Teams link never goes in a Skype block).
+		if p, ok := block.JoinProvider(strings.ReplaceAll(ch.JoinURL, meetingPlaceholder, "x")); ok && p != old.Provider {
+			ch.Provider = p
+		}
+	}
 	if ch.Provider != "" && ch.Provider != old.Provider {
 		if ch.JoinURL == "" {
 			return s, fmt.Errorf("moving it to %s: %w", ch.Provider, ErrNoJoinLink)

@@ -143,3 +143,16 @@ func pathOf(u string) string {
 	}
 	return ""
 }
+
+// JoinProvider tells which service a join link belongs to: Teams or Skype
+// for Business; false for any other link.
+func JoinProvider(rawURL string) (Provider, bool) {
+	u := newLink(rawURL, 0)
+	switch {
+	case isTeamsJoin(u):
+		return ProviderTeams, true
+	case isSkypeJoin(u):
+		return ProviderSkype, true
+	}
+	return "", false
+}
