@@ -10,7 +10,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 build: ## build bin/mms
-	$(GO) build -o $(BIN) ./cmd/mms
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/mms
 
 demo: build ## dry run, then real run, of the bundled batch (fixtures/demo)
 	@scripts/demo.sh $(BIN) $(DEMO)
