@@ -72,26 +72,32 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 		return plan{}, NotSourceMeetingType, nil
 	}
 	if !isOrganizer(m.First(), r.Organizer) {
+		res.Evidence = notOrganizerEvidence(m)
 		return plan{}, NotOrganizer, nil // a series that cannot be expanded is not the user's concern
 	}
 	if err != nil {
 		return plan{}, "", err
 	}
 	if !future {
+		res.Evidence = c.pastEvidence(m, r)
 		return plan{}, Past, nil
 	}
 	if res.People > MaxPeople {
+		res.Evidence = tooManyEvidence(res.People)
 		return plan{}, TooManyAttendees, nil
 	}
 	old, ok := c.findBlock(m)
 	if !ok {
+		res.Evidence = noBlockEvidence(m)
 		return plan{}, NoMeetingBlock, nil
 	}
 	res.Provider, res.OldJoinURL = old.Provider, old.JoinURL
 	if old.Provider != block.ProviderTeams && old.Provider != block.ProviderSkype {
+		res.Evidence = providerEvidence(old)
 		return plan{}, OtherProvider, nil
 	}
 	if !ownsBlock(m, old, r.Organizer) {
+		res.Evidence = pastedEvidence(m, old, r.Organizer)
 		return plan{}, PastedBlock, nil
 	}
 	spec, err := newSpec(old.Block, ch, m.UID)
