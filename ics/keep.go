@@ -42,6 +42,9 @@ func keepHTML(old string, from block.Block, to block.Spec) (string, bool) {
 // replaceable reports whether every change from the old block to spec is
 // a value replaced in place.
 func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
+	if dropsDialIn(from, to) && from.Provider == block.ProviderTeams {
+		from = withoutDialIn(from) // removed in place first
+	}
 	same := func(a, b string) bool { return (a == "") == (b == "") }
 	dropsID := from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
 	addsID := from.Provider == block.ProviderTeams && from.MeetingNumber == "" && from.Passcode == "" && to.MeetingNumber != ""
@@ -57,6 +60,17 @@ func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
 func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, bool) {
 	if !replaceable(from, to, isHTML) {
 		return "", false
+	}
+	if dropsDialIn(from, to) && from.Provider == block.ProviderTeams {
+		drop := dropDialInText
+		if isHTML {
+			drop = dropDialInHTML
+		}
+		var ok bool
+		if src, ok = drop(src, from); !ok {
+			return "", false
+		}
+		from = withoutDialIn(from)
 	}
 	esc := func(s string) string { return s }
 	unesc := esc
