@@ -1,0 +1,95 @@
+package ics
+
+import (
+	"strings"
+	"testing"
+)
+
+var dropDialIn = Change{DropDialIn: true}
+
+// dialin-disabled removes only the dial-in part of a Teams block, in
+// place: the numbers, the conference ID, the dial-in link and the heading
+// above them; "Reset PIN", "Meeting options", "Learn More", the first
+// lines and the spacing stay byte for byte. A rerun changes nothing.
+func TestDropDialInKeepsTheRestOfTheBlock(t *testing.T) {
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: altDesc("<p>Hello</p>" + teams2023HTML(oldJoin) + "<p>Bye</p>")})), testRules, dropDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(teamsBody(oldJoin), "Or call in (audio only)\n\n+46 8 505 248 89,,580849884#   Sweden, Stockholm\n\n"+
+		"Phone Conference ID: 580 849 884#\n\n"+
+		"Find a local number <https://dialin.teams.microsoft.com/abc?id=580849884> | Reset PIN", "Reset PIN", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	wantHTML := strings.Replace("<p>Hello</p>"+teams2023HTML(oldJoin)+"<p>Bye</p>",
+		`<div><span>Dial in by phone</span></div><div><a href="tel:+46850524889,,580849884#">+46 8 505 248 89,,580849884#</a><span> Sweden, Stockholm</span></div>`+
+			`<div><a href="https://dialin.teams.microsoft.com/abc?id=580849884">Find a local number</a></div>`+
+			`<div><span>Phone conference ID: </span><span>580 849 884#</span></div>`, "", 1)
+	if p.Text() != wantHTML {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
+	}
+	if again := out.Migrate(out.Meetings()[0], testRules, dropDialIn); again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
+// The demo's layout: single-spaced text, Outlook's <p class=MsoNormal>
+// HTML where the dial-in link shares its paragraph with "Learn More".
+func TestDropDialInDemoLayout(t *testing.T) {
+	text := "Hi\n\n" + strings.Repeat("_", 80) + "\nMicrosoft Teams meeting\nJoin on your computer or mobile app\n" +
+		"Click here to join the meeting <" + oldJoin + ">\nOr call in (audio only)\n" +
+		"+46 8 505 248 89,,100000000# <tel:+46850524889,,100000000#>   Sweden, Stockholm\nPhone Conference ID: 100 000 000#\n" +
+		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | Reset PIN <https://mysettings.lync.com/pstnconferencing>\n" +
+		"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/?language=en-US>\n" +
+		strings.Repeat("_", 80) + "\n\nTack!"
+	markup := `<p>Hi</p><div><p class="MsoNormal"><span style="color:#5F5F5F">` + strings.Repeat("_", 80) + `</span></p></div>` +
+		`<div><p class="MsoNormal"><span style="font-size:18.0pt">Microsoft Teams meeting</span></p>` +
+		`<p class="MsoNormal"><a href="` + oldJoin + `"><span>Click here to join the meeting</span></a></p>` +
+		`<p class="MsoNormal"><a href="tel:+46850524889,,100000000#">+46 8 505 248 89,,100000000#</a> Sweden, Stockholm</p>` +
+		`<p class="MsoNormal">Phone Conference ID: 100000000#</p>` +
+		`<p class="MsoNormal"><a href="https://dialin.teams.microsoft.com/contoso?id=100000000">Find a local number</a> | <a href="https://aka.ms/JoinTeamsMeeting">Learn More</a></p></div>` +
+		`<div><p class="MsoNormal"><span style="color:#5F5F5F">` + strings.Repeat("_", 80) + `</span></p></div><p>Tack!</p>`
+	cal, res := migrateOne(t, calendar(future(event{body: text, extra: altDesc(markup)})), testRules, dropDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(text, "Or call in (audio only)\n+46 8 505 248 89,,100000000# <tel:+46850524889,,100000000#>   Sweden, Stockholm\nPhone Conference ID: 100 000 000#\n"+
+		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | ", "", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	wantHTML := strings.Replace(markup, `<p class="MsoNormal"><a href="tel:+46850524889,,100000000#">+46 8 505 248 89,,100000000#</a> Sweden, Stockholm</p>`+
+		`<p class="MsoNormal">Phone Conference ID: 100000000#</p>`+
+		`<p class="MsoNormal"><a href="https://dialin.teams.microsoft.com/contoso?id=100000000">Find a local number</a> | `, `<p class="MsoNormal">`, 1)
+	if p.Text() != wantHTML {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
+	}
+}
+
+// Spacing: the blank lines before a removed run stay, else those after
+// it, so double-spaced stays double-spaced and a section gap stays.
+func TestJoinKeptSpacing(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"a\n\nX\n\nX\n\nb\n", "a\n\nb\n"},
+		{"a\nX\nX\n\nb\n", "a\n\nb\n"},
+		{"a\n\nX\nX\nb\n", "a\n\nb\n"},
+		{"a\nX\nb\n", "a\nb\n"},
+	}
+	for _, tc := range cases {
+		lines := strings.SplitAfter(tc.in, "\n")
+		drop := make([]bool, len(lines))
+		for i, l := range lines {
+			drop[i] = l == "X\n"
+		}
+		if got := joinKept(lines, drop); got != tc.want {
+			t.Errorf("joinKept(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
