@@ -37,22 +37,26 @@ func TestDropDialInKeepsTheRestOfTheBlock(t *testing.T) {
 	}
 }
 
+// demoText and demoHTML are the demo fixtures' block: single-spaced
+// text, Outlook's <p class=MsoNormal> HTML.
+var demoText = "Hi\n\n" + strings.Repeat("_", 80) + "\nMicrosoft Teams meeting\nJoin on your computer or mobile app\n" +
+	"Click here to join the meeting <" + oldJoin + ">\nOr call in (audio only)\n" +
+	"+46 8 505 248 89,,100000000# <tel:+46850524889,,100000000#>   Sweden, Stockholm\nPhone Conference ID: 100 000 000#\n" +
+	"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | Reset PIN <https://mysettings.lync.com/pstnconferencing>\n" +
+	"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/?language=en-US>\n" +
+	strings.Repeat("_", 80) + "\n\nTack!"
+var demoHTML = `<p>Hi</p><div><p class="MsoNormal"><span style="color:#5F5F5F">` + strings.Repeat("_", 80) + `</span></p></div>` +
+	`<div><p class="MsoNormal"><span style="font-size:18.0pt">Microsoft Teams meeting</span></p>` +
+	`<p class="MsoNormal"><a href="` + oldJoin + `"><span>Click here to join the meeting</span></a></p>` +
+	`<p class="MsoNormal"><a href="tel:+46850524889,,100000000#">+46 8 505 248 89,,100000000#</a> Sweden, Stockholm</p>` +
+	`<p class="MsoNormal">Phone Conference ID: 100000000#</p>` +
+	`<p class="MsoNormal"><a href="https://dialin.teams.microsoft.com/contoso?id=100000000">Find a local number</a> | <a href="https://aka.ms/JoinTeamsMeeting">Learn More</a></p></div>` +
+	`<div><p class="MsoNormal"><span style="color:#5F5F5F">` + strings.Repeat("_", 80) + `</span></p></div><p>Tack!</p>`
+
 // The demo's layout: single-spaced text, Outlook's <p class=MsoNormal>
 // HTML where the dial-in link shares its paragraph with "Learn More".
 func TestDropDialInDemoLayout(t *testing.T) {
-	text := "Hi\n\n" + strings.Repeat("_", 80) + "\nMicrosoft Teams meeting\nJoin on your computer or mobile app\n" +
-		"Click here to join the meeting <" + oldJoin + ">\nOr call in (audio only)\n" +
-		"+46 8 505 248 89,,100000000# <tel:+46850524889,,100000000#>   Sweden, Stockholm\nPhone Conference ID: 100 000 000#\n" +
-		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | Reset PIN <https://mysettings.lync.com/pstnconferencing>\n" +
-		"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/?language=en-US>\n" +
-		strings.Repeat("_", 80) + "\n\nTack!"
-	markup := `<p>Hi</p><div><p class="MsoNormal"><span style="color:#5F5F5F">` + strings.Repeat("_", 80) + `</span></p></div>` +
-		`<div><p class="MsoNormal"><span style="font-size:18.0pt">Microsoft Teams meeting</span></p>` +
-		`<p class="MsoNormal"><a href="` + oldJoin + `"><span>Click here to join the meeting</span></a></p>` +
-		`<p class="MsoNormal"><a href="tel:+46850524889,,100000000#">+46 8 505 248 89,,100000000#</a> Sweden, Stockholm</p>` +
-		`<p class="MsoNormal">Phone Conference ID: 100000000#</p>` +
-		`<p class="MsoNormal"><a href="https://dialin.teams.microsoft.com/contoso?id=100000000">Find a local number</a> | <a href="https://aka.ms/JoinTeamsMeeting">Learn More</a></p></div>` +
-		`<div><p class="MsoNormal"><span style="color:#5F5F5F">` + strings.Repeat("_", 80) + `</span></p></div><p>Tack!</p>`
+	text, markup := demoText, demoHTML
 	cal, res := migrateOne(t, calendar(future(event{body: text, extra: altDesc(markup)})), testRules, dropDialIn)
 	if !res.Rewritten() {
 		t.Fatalf("%+v", res)
@@ -91,5 +95,31 @@ func TestJoinKeptSpacing(t *testing.T) {
 		if got := joinKept(lines, drop); got != tc.want {
 			t.Errorf("joinKept(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// A row's Meeting ID and passcode go into the demo's block in place: after
+// the join link, in a paragraph like the join link's; the number's label,
+// "Reset PIN" and the layout stay; "Meeting options" goes with the old
+// meeting.
+func TestRowInDemoLayout(t *testing.T) {
+	const link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_ROW%40thread.v2/0"
+	ch := Change{Meetings: map[string]MeetingChange{"uid-1": {JoinURL: link, MeetingID: "300000000001", Passcode: "Ab12Cd"}}}
+	cal, res := migrateOne(t, calendar(future(event{body: demoText, extra: altDesc(demoHTML)})), testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.NewReplacer("<"+oldJoin+">\n", "<"+link+">\nMeeting ID: 300 000 000 001\nPasscode: Ab12Cd\n",
+		" | Meeting options <https://teams.microsoft.com/meetingOptions/?language=en-US>", "").Replace(demoText)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	wantHTML := strings.Replace(demoHTML, `<a href="`+oldJoin+`"><span>Click here to join the meeting</span></a></p>`,
+		`<a href="`+link+`"><span>Click here to join the meeting</span></a></p><p class="MsoNormal">Meeting ID: 300 000 000 001</p><p class="MsoNormal">Passcode: Ab12Cd</p>`, 1)
+	if p.Text() != wantHTML {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
 	}
 }

@@ -647,11 +647,11 @@ func addMeetingID(src string, to block.Spec, isHTML bool) (string, bool) {
 		return "", false
 	}
 	if isHTML {
-		_, end := numberElement(strings.ToLower(src), k)
+		start, end := numberElement(strings.ToLower(src), k)
 		if end < 0 {
 			return "", false
 		}
-		return src[:end] + block.MeetingIDHTML(to) + src[end:], true
+		return src[:end] + meetingIDElements(src[start:end], to) + src[end:], true
 	}
 	end := strings.IndexByte(src[k:], '\n')
 	if end < 0 {
@@ -669,4 +669,22 @@ func addMeetingID(src string, to block.Spec, isHTML bool) (string, bool) {
 		b.WriteString(blank)
 	}
 	return src[:at] + b.String() + src[at:], true
+}
+
+// meetingIDElements writes the Meeting ID and passcode for an HTML block
+// whose join link is in the element joinEl: in a paragraph like it where
+// the block is written in paragraphs (Outlook's <p class="MsoNormal">),
+// else in the elements Teams writes.
+func meetingIDElements(joinEl string, to block.Spec) string {
+	gt := strings.IndexByte(joinEl, '>')
+	if gt < 0 || !isStartTag(strings.ToLower(joinEl), 0, "<p") {
+		return block.MeetingIDHTML(to)
+	}
+	var b strings.Builder
+	for _, l := range block.MeetingIDText(to) {
+		b.WriteString(joinEl[:gt+1])
+		b.WriteString(html.EscapeString(strings.TrimSuffix(l, "\n")))
+		b.WriteString("</p>")
+	}
+	return b.String()
 }
