@@ -478,27 +478,16 @@ func numberLine(template, old, n, label string) (string, bool) {
 
 // dropElementWith removes from an HTML src the innermost <div>, <p> or
 // <tr> element that holds the first value marked (src with the value
-// replaced by NUL) shows.
+// replaced by NUL) shows: a <p> inside a <div> is the <p>.
 func dropElementWith(src, marked string) string {
 	k := strings.IndexByte(marked, 0)
 	if k < 0 || strings.IndexByte(src, 0) >= 0 {
 		return src
 	}
-	lower := strings.ToLower(src)
-	for _, name := range []string{"div", "p", "tr"} {
-		start, end := enclosing(lower, k, name)
-		if start >= 0 {
-			if name == "div" || name == "tr" || nearer(lower, k, start) {
-				return src[:start] + src[end:]
-			}
-		}
+	if start, end := numberElement(strings.ToLower(src), k); start >= 0 {
+		return src[:start] + src[end:]
 	}
 	return src
-}
-
-// nearer reports whether no <div> starts between start and k.
-func nearer(lower string, k, start int) bool {
-	return !strings.Contains(lower[start:k], "<div")
 }
 
 // enclosing returns the span of the innermost element of that name, in a
