@@ -123,3 +123,30 @@ func TestRowInDemoLayout(t *testing.T) {
 		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
 	}
 }
+
+// A Skype block loses its dial-in part in place too: "Join by phone", the
+// numbers, "Find a local number" and the conference ID go; the join lines
+// and the [!OC] marker stay, in text and HTML.
+func TestDropDialInSkype(t *testing.T) {
+	text := "Agenda\n" + strings.Repeat(".", 137) + "\n--> Join Skype Meeting <https://meet.lync.com/contoso/anna/AB12CD34>\n" +
+		"Trouble Joining? Try Skype Web App <https://meet.lync.com/contoso/anna/AB12CD34?sl=1>\n\nJoin by phone\n\n" +
+		"+46 8 123 456 78 (Stockholm)  English (United States)\n\nFind a local number <https://dialin.lync.com/abc?id=123456>\n\n" +
+		"Conference ID: 123456\n\n[!OC([1033])!]\n" + strings.Repeat(".", 137) + "\n"
+	markup := `<p>Agenda</p><p>` + strings.Repeat(".", 137) + `</p><p><a href="https://meet.lync.com/contoso/anna/AB12CD34">Join Skype Meeting</a></p>` +
+		`<p>Conference ID: 123456</p><p>[!OC([1033])!]</p><p>` + strings.Repeat(".", 137) + `</p>`
+	cal, res := migrateOne(t, calendar(future(event{body: text, extra: altDesc(markup)})), testRules, dropDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(text, "Join by phone\n\n+46 8 123 456 78 (Stockholm)  English (United States)\n\nFind a local number <https://dialin.lync.com/abc?id=123456>\n\n"+
+		"Conference ID: 123456\n\n", "", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	if wantHTML := strings.Replace(markup, `<p>Conference ID: 123456</p>`, "", 1); p.Text() != wantHTML {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
+	}
+}

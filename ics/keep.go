@@ -15,8 +15,9 @@ import (
 // help links stay as the organiser's client wrote them; "Meeting options"
 // names the old meeting, so it goes when the join link changes.
 //
+// Dial-in dropped (dialin-disabled) is removed in place (dropDialInText).
 // It reports false where a value would have to be added or removed rather
-// than replaced (a move to another service, dial-in dropped or added,
+// than replaced (a move to another service, dial-in added,
 // numbers added or removed, a Meeting ID with no new one), or where the
 // edited block does not read back as spec says: the caller then renders a
 // whole block in the old block's language.
@@ -42,7 +43,7 @@ func keepHTML(old string, from block.Block, to block.Spec) (string, bool) {
 // replaceable reports whether every change from the old block to spec is
 // a value replaced in place.
 func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
-	if dropsDialIn(from, to) && from.Provider == block.ProviderTeams {
+	if dropsDialIn(from, to) {
 		from = withoutDialIn(from) // removed in place first
 	}
 	same := func(a, b string) bool { return (a == "") == (b == "") }
@@ -61,7 +62,7 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 	if !replaceable(from, to, isHTML) {
 		return "", false
 	}
-	if dropsDialIn(from, to) && from.Provider == block.ProviderTeams {
+	if dropsDialIn(from, to) {
 		drop := dropDialInText
 		if isHTML {
 			drop = dropDialInHTML

@@ -36,7 +36,7 @@ var keepCases = []keepCase{
 		return blankLinks(b, isHTML, func(l string) bool { return sameLink(l, f.DialInURL) || l == "https://dialin.example.com/new" })
 	}},
 	{name: "join link", ch: Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/NEW-{meeting}"}, teamsOnly: true, blank: blankMeeting},
-	{name: "dialin-disabled", ch: Change{DropDialIn: true}, teamsOnly: true, deletes: true},
+	{name: "dialin-disabled", ch: Change{DropDialIn: true}, deletes: true},
 	{name: "row with Meeting ID and passcode", teamsOnly: true, blank: blankMeeting,
 		row: &MeetingChange{JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_ROW%40thread.v2/0", MeetingID: "300000000001", Passcode: "Ab12Cd"}},
 	{name: "row with a join link only", teamsOnly: true, blank: blankMeeting,
