@@ -84,6 +84,9 @@ func dropDialInLink(lines []string, drop []bool, link string) bool {
 				end = separatorAfter(l, end)
 			}
 			rest := l[:start] + l[end:]
+			if strings.HasSuffix(l, "\n") && !strings.HasSuffix(rest, "\n") {
+				rest += "\n"
+			}
 			if strings.TrimSpace(rest) == "" {
 				drop[i] = true
 			} else {
@@ -101,7 +104,7 @@ func separatorAfter(src string, end int) int {
 	skip := func(i int) int {
 		for {
 			switch {
-			case i < len(src) && (src[i] == ' ' || src[i] == '\t'):
+			case i < len(src) && strings.IndexByte(" \t\r\n", src[i]) >= 0:
 				i++
 			case strings.HasPrefix(src[i:], "&nbsp;"):
 				i += len("&nbsp;")
@@ -206,7 +209,7 @@ func dropDialInHTML(src string, from block.Block) (string, bool) {
 	if id := from.ConferenceID; id != "" {
 		marked := replaceDigitsAs(masked(src, spans), id, "\x00")
 		if k := strings.IndexByte(marked, 0); k >= 0 {
-			if !add(numberElement(lower, k)) {
+			if !add(conferenceIDElement(src, lower, k, from)) {
 				return "", false
 			}
 		} else if len(from.TollNumbers)+len(from.TollFreeNumbers) == 0 {
@@ -338,4 +341,128 @@ func mergeSpans(spans [][2]int) [][2]int {
 		out = append(out, s)
 	}
 	return out
+}
+
+// addsDialIn reports whether the change gives dial-in to a Teams block
+// that shows none.
+func addsDialIn(from block.Block, to block.Spec) bool {
+	return from.Provider == block.ProviderTeams && to.Provider == block.ProviderTeams && !hasDialIn(from) && specHasDialIn(to)
+}
+
+// withDialIn is the block with the dial-in part of to.
+func withDialIn(b block.Block, to block.Spec) block.Block {
+	b.ConferenceID, b.TollNumbers, b.TollFreeNumbers, b.DialInURL = to.ConferenceID, to.TollNumbers, to.TollFreeNumbers, to.DialInURL
+	return b
+}
+
+// addDialInText adds Teams' dial-in lines, in the block's language, after
+// the join link and the Meeting ID and passcode that follow it, spaced as
+// the lines around them are. It reports false where the join link is not
+// found.
+func addDialInText(src string, from block.Block, to block.Spec) (string, bool) {
+	lines := strings.SplitAfter(src, "\n")
+	at := -1
+	for i, l := range lines {
+		if slices.ContainsFunc(linkSpans(l), func(s [2]int) bool { return sameMeeting(block.UnwrapSafeLink(l[s[0]:s[1]]), from.JoinURL) }) {
+			at = i
+			break
+		}
+	}
+	if at < 0 || !strings.HasSuffix(lines[at], "\n") {
+		return "", false
+	}
+	for i := at + 1; i < len(lines) && i <= at+4; i++ {
+		if from.MeetingNumber != "" && replaceDigitsAs(lines[i], digitsOnly(from.MeetingNumber), "\x00") != lines[i] ||
+			from.Passcode != "" && replaceWord(lines[i], from.Passcode, "\x00") != lines[i] {
+			at = i
+		}
+	}
+	blank := ""
+	if at+1 < len(lines) && strings.TrimSpace(lines[at+1]) == "" && strings.HasSuffix(lines[at+1], "\n") {
+		blank = lines[at+1] // a double-spaced block
+	}
+	var b strings.Builder
+	for _, l := range block.DialInText(to) {
+		b.WriteString(l)
+		b.WriteString(blank)
+	}
+	head := strings.Join(lines[:at+1], "") + blank
+	return head + b.String() + src[len(head):], true
+}
+
+// addDialInHTML is addDialInText for an HTML block: after the element of
+// the join link (and of the Meeting ID and passcode after it), in
+// paragraphs like the join link's where the block is written in
+// paragraphs, else in Teams' elements.
+func addDialInHTML(src string, from block.Block, to block.Spec) (string, bool) {
+	lower := strings.ToLower(src)
+	k := -1
+	for _, s := range linkSpans(src) {
+		if sameMeeting(block.UnwrapSafeLink(html.UnescapeString(src[s[0]:s[1]])), from.JoinURL) {
+			k = s[0]
+			break
+		}
+	}
+	if k < 0 {
+		return "", false
+	}
+	start, end := numberElement(lower, k)
+	if start < 0 {
+		return "", false
+	}
+	joinEl := src[start:end]
+	for _, v := range []string{groupedOrAs(src[end:], from.MeetingNumber), html.EscapeString(from.Passcode)} {
+		if v == "" {
+			continue
+		}
+		if i := strings.Index(src[end:], v); i >= 0 && i < 2000 {
+			if _, e := numberElement(lower, end+i); e > end {
+				end = e
+			}
+		}
+	}
+	startTag, endTag := "", ""
+	if gt := strings.IndexByte(joinEl, '>'); gt >= 0 && isStartTag(strings.ToLower(joinEl), 0, "<p") {
+		startTag, endTag = joinEl[:gt+1], "</p>"
+	}
+	return src[:end] + block.DialInHTML(to, startTag, endTag) + src[end:], true
+}
+
+// groupedOrAs returns the Meeting ID as src writes it: as given, else its
+// digits run together; "" when neither is there.
+func groupedOrAs(src, id string) string {
+	switch {
+	case id == "":
+		return ""
+	case strings.Contains(src, id):
+		return id
+	case strings.Contains(src, digitsOnly(id)):
+		return digitsOnly(id)
+	}
+	return ""
+}
+
+// conferenceIDElement returns the element to remove for the conference ID
+// at offset k: its <div>, <p> or <tr> where that holds only dial-in parts
+// and little text, else its <span> with the label <span> before it
+// ("Phone Conference ID:"), as Teams' 2022 markup writes them loose in
+// the block's container.
+func conferenceIDElement(src, lower string, k int, from block.Block) (int, int) {
+	if s, e := numberElement(lower, k); s >= 0 && onlyDialIn(src[s:e], from) && len(visibleText(src[s:e])) <= 100 {
+		return s, e
+	}
+	s, e := enclosing(lower, k, "span")
+	if s < 0 {
+		return -1, -1
+	}
+	i := s
+	for i > 0 && strings.IndexByte(" \t\r\n", src[i-1]) >= 0 {
+		i--
+	}
+	if strings.HasSuffix(lower[:i], "</span>") {
+		if ls, le := enclosing(lower, i-1, "span"); ls >= 0 && le == i && strings.HasSuffix(visibleText(src[ls:le]), ":") {
+			s = ls
+		}
+	}
+	return s, e
 }

@@ -15,9 +15,10 @@ import (
 // help links stay as the organiser's client wrote them; "Meeting options"
 // names the old meeting, so it goes when the join link changes.
 //
-// Dial-in dropped (dialin-disabled) is removed in place (dropDialInText).
-// It reports false where a value would have to be added or removed rather
-// than replaced (a move to another service, dial-in added,
+// Dial-in dropped (dialin-disabled) is removed in place (dropDialInText),
+// and dial-in given to a Teams block without any is added after its join
+// link (addDialInText). It reports false where a value would have to be
+// added or removed rather than replaced (a move to another service,
 // numbers added or removed, a Meeting ID with no new one), or where the
 // edited block does not read back as spec says: the caller then renders a
 // whole block in the old block's language.
@@ -43,8 +44,11 @@ func keepHTML(old string, from block.Block, to block.Spec) (string, bool) {
 // replaceable reports whether every change from the old block to spec is
 // a value replaced in place.
 func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
-	if dropsDialIn(from, to) {
+	switch {
+	case dropsDialIn(from, to):
 		from = withoutDialIn(from) // removed in place first
+	case addsDialIn(from, to):
+		from = withDialIn(from, to) // added in place first
 	}
 	same := func(a, b string) bool { return (a == "") == (b == "") }
 	dropsID := from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
@@ -72,6 +76,17 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 			return "", false
 		}
 		from = withoutDialIn(from)
+	}
+	if addsDialIn(from, to) {
+		add := addDialInText
+		if isHTML {
+			add = addDialInHTML
+		}
+		var ok bool
+		if src, ok = add(src, from, to); !ok {
+			return "", false
+		}
+		from = withDialIn(from, to)
 	}
 	esc := func(s string) string { return s }
 	unesc := esc

@@ -21,6 +21,7 @@ type keepCase struct {
 	blank     func(b string, f block.Block, isHTML bool) string
 	row       *MeetingChange // each meeting's own row (--meetings), if any
 	deletes   bool           // the change only removes (dialin-disabled): see checkDeletion
+	inserts   bool           // the change only adds, to blocks without dial-in (dialin-enabled): checkDeletion from new to old
 }
 
 func blankDigits(id string) func(string, block.Block, bool) string {
@@ -37,6 +38,8 @@ var keepCases = []keepCase{
 	}},
 	{name: "join link", ch: Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/NEW-{meeting}"}, teamsOnly: true, blank: blankMeeting},
 	{name: "dialin-disabled", ch: Change{DropDialIn: true}, deletes: true},
+	{name: "dialin-enabled", ch: Change{ConferenceID: "111 222 333", TollNumbers: []string{"+46 8 505 248 89 Sweden, Stockholm"}, DialInURL: "https://dialin.teams.microsoft.com/x?id=111222333"},
+		teamsOnly: true, inserts: true},
 	{name: "row with Meeting ID and passcode", teamsOnly: true, blank: blankMeeting,
 		row: &MeetingChange{JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_ROW%40thread.v2/0", MeetingID: "300000000001", Passcode: "Ab12Cd"}},
 	{name: "row with a join link only", teamsOnly: true, blank: blankMeeting,
@@ -110,6 +113,9 @@ func TestNewBlockKeepsWhatTheChangeDoesNotChange(t *testing.T) {
 }
 
 func checkKeeps(t *testing.T, name string, data []byte, kc keepCase) int {
+	if kc.inserts { // give dial-in to the blocks dialin-disabled left without
+		data = droppedDialIn(name, data)
+	}
 	before, err := Parse(name, data)
 	if err != nil {
 		return 0
@@ -159,37 +165,44 @@ func compareBlocks(t *testing.T, where string, oldComp *Component, cal *Calendar
 	n := 0
 	if p, ok := oldComp.Prop("DESCRIPTION"); ok {
 		q, _ := newComp.Prop("DESCRIPTION")
-		ob, ok1 := block.FindText(p.Text())
-		nb, ok2 := block.FindText(q.Text())
-		if ok1 && ok2 {
-			n++
-			if kc.deletes {
-				checkDeletion(t, where+" text", p.Text()[ob.Start:ob.End], q.Text()[nb.Start:nb.End], ob, nb, false)
-				return n
-			}
-			o, nw := kc.blank(p.Text()[ob.Start:ob.End], ob, false), kc.blank(q.Text()[nb.Start:nb.End], nb, false)
-			if o != nw {
-				t.Errorf("%s: text block changed beyond the change's values:\nold %q\nnew %q", where, o, nw)
-			}
-		}
+		n += compareBodies(t, where+" text", p.Text(), q.Text(), kc, false)
 	}
 	if p, ok := htmlBody(oldComp); ok {
 		q, _ := htmlBody(newComp)
-		ob, ok1 := block.FindHTML(p.Text())
-		nb, ok2 := block.FindHTML(q.Text())
-		if ok1 && ok2 {
-			n++
-			if kc.deletes {
-				checkDeletion(t, where+" HTML", p.Text()[ob.Start:ob.End], q.Text()[nb.Start:nb.End], ob, nb, true)
-				return n
-			}
-			o, nw := kc.blank(p.Text()[ob.Start:ob.End], ob, true), kc.blank(q.Text()[nb.Start:nb.End], nb, true)
-			if o != nw {
-				t.Errorf("%s: HTML block changed beyond the change's values:\nold %.600q\nnew %.600q", where, o, nw)
-			}
-		}
+		n += compareBodies(t, where+" HTML", p.Text(), q.Text(), kc, true)
 	}
 	return n
+}
+
+// compareBodies checks the blocks of one body before and after; it
+// returns 1 where it compared two blocks.
+func compareBodies(t *testing.T, where, before, after string, kc keepCase, isHTML bool) int {
+	find := block.FindText
+	if isHTML {
+		find = block.FindHTML
+	}
+	ob, ok1 := find(before)
+	nb, ok2 := find(after)
+	if !ok1 || !ok2 {
+		return 0
+	}
+	o, nw := before[ob.Start:ob.End], after[nb.Start:nb.End]
+	switch {
+	case kc.deletes:
+		checkDeletion(t, where, o, nw, ob, nb, isHTML)
+	case kc.inserts && hasDialIn(ob):
+		return 0 // a replacement, checked by the other cases
+	case kc.inserts:
+		if !hasDialIn(nb) {
+			t.Errorf("%s: no dial-in added: %+v", where, nb)
+		}
+		checkDeletion(t, where, nw, o, nb, ob, isHTML)
+	default:
+		if o, nw := kc.blank(o, ob, isHTML), kc.blank(nw, nb, isHTML); o != nw {
+			t.Errorf("%s: block changed beyond the change's values:\nold %.900q\nnew %.900q", where, o, nw)
+		}
+	}
+	return 1
 }
 
 // findSame returns the component of out that begins on the line comp
@@ -373,4 +386,20 @@ func dropLineAndGap(src, marked string) string {
 		return out[:at] + out[at+end+1:]
 	}
 	return out
+}
+
+// droppedDialIn is a calendar after dialin-disabled for every meeting.
+func droppedDialIn(name string, data []byte) []byte {
+	cal, err := Parse(name, data)
+	if err != nil {
+		return data
+	}
+	for _, m := range cal.Meetings() {
+		org := ""
+		if p, ok := m.First().Prop("ORGANIZER"); ok {
+			org = address(p.Value)
+		}
+		cal.Migrate(m, Rules{Organizer: []string{org}, Now: goldenNow, Stamp: goldenStamp}, Change{DropDialIn: true})
+	}
+	return cal.Bytes()
 }
