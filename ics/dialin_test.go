@@ -150,3 +150,61 @@ func TestDropDialInSkype(t *testing.T) {
 		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
 	}
 }
+
+var enableDialIn = Change{ConferenceID: "111 222 333", TollNumbers: []string{"+46 8 505 248 89 Sweden, Stockholm"}, DialInURL: "https://dialin.teams.microsoft.com/abc?id=111222333"}
+
+// dialin-enabled on a Teams block without dial-in adds Teams' dial-in
+// lines after the join link, spaced as the block is, in text; in HTML in
+// paragraphs like the join link's (Outlook's layout) or in Teams'
+// elements; the rest stays, and a rerun is already current.
+func TestAddDialInInPlace(t *testing.T) {
+	noDialText := strings.Replace(demoText, "Or call in (audio only)\n+46 8 505 248 89,,100000000# <tel:+46850524889,,100000000#>   Sweden, Stockholm\nPhone Conference ID: 100 000 000#\n"+
+		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | ", "", 1)
+	noDialHTML := strings.Replace(demoHTML, `<p class="MsoNormal"><a href="tel:+46850524889,,100000000#">+46 8 505 248 89,,100000000#</a> Sweden, Stockholm</p>`+
+		`<p class="MsoNormal">Phone Conference ID: 100000000#</p>`+
+		`<p class="MsoNormal"><a href="https://dialin.teams.microsoft.com/contoso?id=100000000">Find a local number</a> | `, `<p class="MsoNormal">`, 1)
+	cal, res := migrateOne(t, calendar(future(event{body: noDialText, extra: altDesc(noDialHTML)})), testRules, enableDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(noDialText, "<"+oldJoin+">\n", "<"+oldJoin+">\nOr call in (audio only)\n"+
+		"+46 8 505 248 89,,111222333# <tel:+46850524889,,111222333#>   Sweden, Stockholm\nPhone Conference ID: 111 222 333#\n"+
+		"Find a local number <https://dialin.teams.microsoft.com/abc?id=111222333>\n", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	wantHTML := strings.Replace(noDialHTML, `<span>Click here to join the meeting</span></a></p>`, `<span>Click here to join the meeting</span></a></p>`+
+		"<p class=\"MsoNormal\">Or call in (audio only)</p>\n"+
+		"<p class=\"MsoNormal\"><a href=\"tel:+46850524889,,111222333#\">+46 8 505 248 89,,111222333#</a> Sweden, Stockholm</p>\n"+
+		"<p class=\"MsoNormal\">Phone Conference ID: 111 222 333#</p>\n"+
+		"<p class=\"MsoNormal\"><a href=\"https://dialin.teams.microsoft.com/abc?id=111222333\">Find a local number</a></p>\n", 1)
+	if p.Text() != wantHTML {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
+	}
+	if again := out.Migrate(out.Meetings()[0], testRules, enableDialIn); again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
+// In a double-spaced block with a Meeting ID, the dial-in lines go after
+// the passcode, each followed by a blank line.
+func TestAddDialInAfterMeetingID(t *testing.T) {
+	body := "Hi\n\n" + strings.Repeat("_", 80) + "\n\nMicrosoft Teams meeting\n\nJoin on your computer, mobile app or room device\n\n" +
+		"Click here to join the meeting <" + oldJoin + ">\n\nMeeting ID: 244 929 170 838\n\nPasscode: 7ZkQ2u\n\n" +
+		"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/>\n\n" + strings.Repeat("_", 80) + "\n"
+	cal, res := migrateOne(t, calendar(future(event{body: body})), testRules, enableDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(body, "Passcode: 7ZkQ2u\n\n", "Passcode: 7ZkQ2u\n\nOr call in (audio only)\n\n"+
+		"+46 8 505 248 89,,111222333# <tel:+46850524889,,111222333#>   Sweden, Stockholm\n\nPhone Conference ID: 111 222 333#\n\n"+
+		"Find a local number <https://dialin.teams.microsoft.com/abc?id=111222333>\n\n", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+}
