@@ -28,10 +28,15 @@ func TestSkipEvidence(t *testing.T) {
 		{"zoom", event{body: "Join Zoom Meeting\nhttps://us02web.zoom.us/j/85512345678?pwd=abc\n\nMeeting ID: 855 1234 5678\nPasscode: 123456\n"}, OtherProvider, []string{"provider zoom", "https://us02web.zoom.us/j/855"}},
 		{"pasted by property", event{body: teamsBody(oldJoin), extra: fold("X-MICROSOFT-SKYPETEAMSMEETINGURL:" + long)}, PastedBlock, []string{"X-MICROSOFT-SKYPETEAMSMEETINGURL names https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER", "the block's link is https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD"}},
 		{"pasted skype", event{body: skype}, PastedBlock, []string{"user bob", "organiser anna@contoso.com"}},
+		{"already current", event{body: teamsBody(oldJoin)}, AlreadyCurrent, []string{"already shows join link https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, res := migrateOne(t, calendar(future(tc.ev)), testRules, newTeams)
+			ch := newTeams
+			if tc.want == AlreadyCurrent {
+				ch = Change{}
+			}
+			_, res := migrateOne(t, calendar(future(tc.ev)), testRules, ch)
 			if res.Skipped != tc.want {
 				t.Fatalf("Skipped = %q (Err %v), want %q", res.Skipped, res.Err, tc.want)
 			}
@@ -52,5 +57,15 @@ func TestRewrittenHasNoEvidence(t *testing.T) {
 	_, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, newTeams)
 	if !res.Rewritten() || res.Evidence != "" {
 		t.Errorf("Rewritten %v, Evidence %q", res.Rewritten(), res.Evidence)
+	}
+}
+
+// A meeting left out by --source-type names the kind of block it has.
+func TestNotSourceTypeEvidence(t *testing.T) {
+	r := testRules
+	r.Source = SourceSfB
+	_, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), r, newTeams)
+	if res.Skipped != NotSourceMeetingType || !strings.Contains(res.Evidence, "block of teams") {
+		t.Errorf("Skipped %q, Evidence %q", res.Skipped, res.Evidence)
 	}
 }

@@ -69,6 +69,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	}
 	if out, kind := c.excludes(m, r.Source); out {
 		res.Provider = kind
+		res.Evidence = "block of " + string(kind) + ", not of the source type " + string(r.Source)
 		return plan{}, NotSourceMeetingType, nil
 	}
 	if !isOrganizer(m.First(), r.Organizer) {
@@ -106,6 +107,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	}
 	res.NewJoinURL = spec.JoinURL
 	if sameBlock(old.Block, spec) {
+		res.Evidence = boundEvidence("the block already shows join link " + clip(old.JoinURL, evidenceLink))
 		return plan{}, AlreadyCurrent, nil
 	}
 	return plan{old: old, spec: spec, ch: ch, uid: m.UID}, "", nil
