@@ -210,7 +210,7 @@ func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	if err != nil {
 		return s, err
 	}
-	setIf(&s.MeetingNumber, own.MeetingID)
+	setIf(&s.MeetingNumber, teamsMeetingID(own.MeetingID))
 	setIf(&s.Passcode, own.Passcode)
 	return s, nil
 }
@@ -320,6 +320,24 @@ func setIf(dst *string, v string) {
 	if v != "" {
 		*dst = v
 	}
+}
+
+// teamsMeetingID writes a Meeting ID of digits as Teams shows it: in
+// threes from the left ("300 000 000 001", "244 929 170 838 67"). One
+// with anything but digits and blanks is written as given.
+func teamsMeetingID(id string) string {
+	d := digitsOnly(id)
+	if d == "" || strings.Trim(id, "0123456789 \t") != "" {
+		return id
+	}
+	var b strings.Builder
+	for i := range len(d) {
+		if i > 0 && i%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte(d[i])
+	}
+	return b.String()
 }
 
 func digitsOnly(s string) string {

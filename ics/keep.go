@@ -15,8 +15,10 @@ import (
 // help links stay as the organiser's client wrote them; "Meeting options"
 // names the old meeting, so it goes when the join link changes.
 //
-// It reports false where a value would have to be added or removed rather
-// than replaced (a move to another service, dial-in dropped or added,
+// Dial-in dropped (dialin-disabled) is removed in place (dropDialInText),
+// and dial-in given to a Teams block without any is added after its join
+// link (addDialInText). It reports false where a value would have to be
+// added or removed rather than replaced (a move to another service,
 // numbers added or removed, a Meeting ID with no new one), or where the
 // edited block does not read back as spec says: the caller then renders a
 // whole block in the old block's language.
@@ -42,6 +44,12 @@ func keepHTML(old string, from block.Block, to block.Spec) (string, bool) {
 // replaceable reports whether every change from the old block to spec is
 // a value replaced in place.
 func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
+	switch {
+	case dropsDialIn(from, to):
+		from = withoutDialIn(from) // removed in place first
+	case addsDialIn(from, to):
+		from = withDialIn(from, to) // added in place first
+	}
 	same := func(a, b string) bool { return (a == "") == (b == "") }
 	dropsID := from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
 	addsID := from.Provider == block.ProviderTeams && from.MeetingNumber == "" && from.Passcode == "" && to.MeetingNumber != ""
@@ -57,6 +65,28 @@ func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
 func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, bool) {
 	if !replaceable(from, to, isHTML) {
 		return "", false
+	}
+	if dropsDialIn(from, to) {
+		drop := dropDialInText
+		if isHTML {
+			drop = dropDialInHTML
+		}
+		var ok bool
+		if src, ok = drop(src, from); !ok {
+			return "", false
+		}
+		from = withoutDialIn(from)
+	}
+	if addsDialIn(from, to) {
+		add := addDialInText
+		if isHTML {
+			add = addDialInHTML
+		}
+		var ok bool
+		if src, ok = add(src, from, to); !ok {
+			return "", false
+		}
+		from = withDialIn(from, to)
 	}
 	esc := func(s string) string { return s }
 	unesc := esc
@@ -464,27 +494,16 @@ func numberLine(template, old, n, label string) (string, bool) {
 
 // dropElementWith removes from an HTML src the innermost <div>, <p> or
 // <tr> element that holds the first value marked (src with the value
-// replaced by NUL) shows.
+// replaced by NUL) shows: a <p> inside a <div> is the <p>.
 func dropElementWith(src, marked string) string {
 	k := strings.IndexByte(marked, 0)
 	if k < 0 || strings.IndexByte(src, 0) >= 0 {
 		return src
 	}
-	lower := strings.ToLower(src)
-	for _, name := range []string{"div", "p", "tr"} {
-		start, end := enclosing(lower, k, name)
-		if start >= 0 {
-			if name == "div" || name == "tr" || nearer(lower, k, start) {
-				return src[:start] + src[end:]
-			}
-		}
+	if start, end := numberElement(strings.ToLower(src), k); start >= 0 {
+		return src[:start] + src[end:]
 	}
 	return src
-}
-
-// nearer reports whether no <div> starts between start and k.
-func nearer(lower string, k, start int) bool {
-	return !strings.Contains(lower[start:k], "<div")
 }
 
 // enclosing returns the span of the innermost element of that name, in a
@@ -633,11 +652,11 @@ func addMeetingID(src string, to block.Spec, isHTML bool) (string, bool) {
 		return "", false
 	}
 	if isHTML {
-		_, end := numberElement(strings.ToLower(src), k)
+		start, end := numberElement(strings.ToLower(src), k)
 		if end < 0 {
 			return "", false
 		}
-		return src[:end] + block.MeetingIDHTML(to) + src[end:], true
+		return src[:end] + meetingIDElements(src[start:end], to) + src[end:], true
 	}
 	end := strings.IndexByte(src[k:], '\n')
 	if end < 0 {
@@ -655,4 +674,22 @@ func addMeetingID(src string, to block.Spec, isHTML bool) (string, bool) {
 		b.WriteString(blank)
 	}
 	return src[:at] + b.String() + src[at:], true
+}
+
+// meetingIDElements writes the Meeting ID and passcode for an HTML block
+// whose join link is in the element joinEl: in a paragraph like it where
+// the block is written in paragraphs (Outlook's <p class="MsoNormal">),
+// else in the elements Teams writes.
+func meetingIDElements(joinEl string, to block.Spec) string {
+	gt := strings.IndexByte(joinEl, '>')
+	if gt < 0 || !isStartTag(strings.ToLower(joinEl), 0, "<p") {
+		return block.MeetingIDHTML(to)
+	}
+	var b strings.Builder
+	for _, l := range block.MeetingIDText(to) {
+		b.WriteString(joinEl[:gt+1])
+		b.WriteString(html.EscapeString(strings.TrimSuffix(l, "\n")))
+		b.WriteString("</p>")
+	}
+	return b.String()
 }

@@ -3,6 +3,7 @@ package ics
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,9 @@ type keepCase struct {
 	ch        Change
 	teamsOnly bool // a Teams link in a Skype block is another service's
 	blank     func(b string, f block.Block, isHTML bool) string
+	row       *MeetingChange // each meeting's own row (--meetings), if any
+	deletes   bool           // the change only removes (dialin-disabled): see checkDeletion
+	inserts   bool           // the change only adds, to blocks without dial-in (dialin-enabled): checkDeletion from new to old
 }
 
 func blankDigits(id string) func(string, block.Block, bool) string {
@@ -25,29 +29,41 @@ func blankDigits(id string) func(string, block.Block, bool) string {
 }
 
 var keepCases = []keepCase{
-	{"conference ID", Change{ConferenceID: "111 222 333"}, false, func(b string, f block.Block, isHTML bool) string {
+	{name: "conference ID", ch: Change{ConferenceID: "111 222 333"}, blank: func(b string, f block.Block, isHTML bool) string {
 		b = blankLinks(b, isHTML, func(l string) bool { return strings.Contains(l, "dialin") })
 		return replaceDigits(b, f.ConferenceID, "0")
 	}},
-	{"dial-in link", Change{DialInURL: "https://dialin.example.com/new"}, false, func(b string, f block.Block, isHTML bool) string {
+	{name: "dial-in link", ch: Change{DialInURL: "https://dialin.example.com/new"}, blank: func(b string, f block.Block, isHTML bool) string {
 		return blankLinks(b, isHTML, func(l string) bool { return sameLink(l, f.DialInURL) || l == "https://dialin.example.com/new" })
 	}},
-	{"join link", Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/NEW-{meeting}"}, true, func(b string, f block.Block, isHTML bool) string {
-		unesc := func(s string) string { return s }
+	{name: "join link", ch: Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/NEW-{meeting}"}, teamsOnly: true, blank: blankMeeting},
+	{name: "dialin-disabled", ch: Change{DropDialIn: true}, deletes: true},
+	{name: "dialin-enabled", ch: Change{ConferenceID: "111 222 333", TollNumbers: []string{"+46 8 505 248 89 Sweden, Stockholm"}, DialInURL: "https://dialin.teams.microsoft.com/x?id=111222333"},
+		teamsOnly: true, inserts: true},
+	{name: "row with Meeting ID and passcode", teamsOnly: true, blank: blankMeeting,
+		row: &MeetingChange{JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_ROW%40thread.v2/0", MeetingID: "300000000001", Passcode: "Ab12Cd"}},
+	{name: "row with a join link only", teamsOnly: true, blank: blankMeeting,
+		row: &MeetingChange{JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_ROW%40thread.v2/0"}},
+}
+
+// blankMeeting blanks what a new meeting changes: the join links, "Meeting
+// options", and the Meeting ID and passcode lines (dropped where the new
+// link comes without them, added where a row gives them).
+func blankMeeting(b string, f block.Block, isHTML bool) string {
+	unesc := func(s string) string { return s }
+	if isHTML {
+		unesc = htmlUnescape
+	}
+	b = dropMeetingOptions(b, unesc, isHTML)
+	if f.MeetingNumber != "" {
+		drop := dropLineAndGap
 		if isHTML {
-			unesc = htmlUnescape
+			drop = dropElementWith
 		}
-		b = dropMeetingOptions(b, unesc, isHTML)
-		if f.MeetingNumber != "" { // the new link comes without them
-			drop := dropLineWith
-			if isHTML {
-				drop = dropElementWith
-			}
-			b = drop(b, replaceDigits(b, digitsOnly(f.MeetingNumber), "\x00"))
-			b = drop(b, replaceWord(b, f.Passcode, "\x00"))
-		}
-		return blankLinks(b, isHTML, func(l string) bool { return block.IsJoinLink(l) || sameMeeting(l, f.JoinURL) })
-	}},
+		b = drop(b, replaceDigitsAs(b, digitsOnly(f.MeetingNumber), "\x00"))
+		b = drop(b, replaceWord(b, f.Passcode, "\x00"))
+	}
+	return blankLinks(b, isHTML, func(l string) bool { return block.IsJoinLink(l) || sameMeeting(l, f.JoinURL) })
 }
 
 func blankLinks(b string, isHTML bool, match func(string) bool) string {
@@ -73,22 +89,33 @@ func keepFiles(t *testing.T) []string {
 // values the change changes, in the text and in the HTML body: labels,
 // language, order, "Reset PIN", "Learn more" and help links stay.
 func TestNewBlockKeepsWhatTheChangeDoesNotChange(t *testing.T) {
-	checked := 0
+	checked, perCase := 0, map[string]int{}
 	for _, path := range keepFiles(t) {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, kc := range keepCases {
-			checked += checkKeeps(t, filepath.Base(path), data, kc)
+			n := checkKeeps(t, filepath.Base(path), data, kc)
+			perCase[kc.name] += n
+			checked += n
 		}
 	}
 	if checked < 20 {
 		t.Fatalf("only %d blocks checked", checked)
 	}
+	for _, kc := range keepCases {
+		if perCase[kc.name] < 10 {
+			t.Errorf("%s: only %d blocks checked", kc.name, perCase[kc.name])
+		}
+	}
+	t.Logf("blocks checked per change: %v", perCase)
 }
 
 func checkKeeps(t *testing.T, name string, data []byte, kc keepCase) int {
+	if kc.inserts { // give dial-in to the blocks dialin-disabled left without
+		data = droppedDialIn(name, data)
+	}
 	before, err := Parse(name, data)
 	if err != nil {
 		return 0
@@ -100,7 +127,11 @@ func checkKeeps(t *testing.T, name string, data []byte, kc keepCase) int {
 		if p, ok := m.First().Prop("ORGANIZER"); ok {
 			org = address(p.Value)
 		}
-		res := cal.Migrate(m, Rules{Organizer: []string{org}, Now: goldenNow, Stamp: goldenStamp}, kc.ch)
+		ch := kc.ch
+		if kc.row != nil {
+			ch.Meetings = map[string]MeetingChange{m.UID: *kc.row}
+		}
+		res := cal.Migrate(m, Rules{Organizer: []string{org}, Now: goldenNow, Stamp: goldenStamp}, ch)
 		if !res.Rewritten() || kc.teamsOnly && res.Provider != block.ProviderTeams {
 			continue
 		}
@@ -134,29 +165,44 @@ func compareBlocks(t *testing.T, where string, oldComp *Component, cal *Calendar
 	n := 0
 	if p, ok := oldComp.Prop("DESCRIPTION"); ok {
 		q, _ := newComp.Prop("DESCRIPTION")
-		ob, ok1 := block.FindText(p.Text())
-		nb, ok2 := block.FindText(q.Text())
-		if ok1 && ok2 {
-			n++
-			o, nw := kc.blank(p.Text()[ob.Start:ob.End], ob, false), kc.blank(q.Text()[nb.Start:nb.End], nb, false)
-			if o != nw {
-				t.Errorf("%s: text block changed beyond the change's values:\nold %q\nnew %q", where, o, nw)
-			}
-		}
+		n += compareBodies(t, where+" text", p.Text(), q.Text(), kc, false)
 	}
 	if p, ok := htmlBody(oldComp); ok {
 		q, _ := htmlBody(newComp)
-		ob, ok1 := block.FindHTML(p.Text())
-		nb, ok2 := block.FindHTML(q.Text())
-		if ok1 && ok2 {
-			n++
-			o, nw := kc.blank(p.Text()[ob.Start:ob.End], ob, true), kc.blank(q.Text()[nb.Start:nb.End], nb, true)
-			if o != nw {
-				t.Errorf("%s: HTML block changed beyond the change's values:\nold %.600q\nnew %.600q", where, o, nw)
-			}
-		}
+		n += compareBodies(t, where+" HTML", p.Text(), q.Text(), kc, true)
 	}
 	return n
+}
+
+// compareBodies checks the blocks of one body before and after; it
+// returns 1 where it compared two blocks.
+func compareBodies(t *testing.T, where, before, after string, kc keepCase, isHTML bool) int {
+	find := block.FindText
+	if isHTML {
+		find = block.FindHTML
+	}
+	ob, ok1 := find(before)
+	nb, ok2 := find(after)
+	if !ok1 || !ok2 {
+		return 0
+	}
+	o, nw := before[ob.Start:ob.End], after[nb.Start:nb.End]
+	switch {
+	case kc.deletes:
+		checkDeletion(t, where, o, nw, ob, nb, isHTML)
+	case kc.inserts && hasDialIn(ob):
+		return 0 // a replacement, checked by the other cases
+	case kc.inserts:
+		if !hasDialIn(nb) {
+			t.Errorf("%s: no dial-in added: %+v", where, nb)
+		}
+		checkDeletion(t, where, nw, o, nb, ob, isHTML)
+	default:
+		if o, nw := kc.blank(o, ob, isHTML), kc.blank(nw, nb, isHTML); o != nw {
+			t.Errorf("%s: block changed beyond the change's values:\nold %.900q\nnew %.900q", where, o, nw)
+		}
+	}
+	return 1
 }
 
 // findSame returns the component of out that begins on the line comp
@@ -251,4 +297,109 @@ func TestKeepIsLinear(t *testing.T) {
 	if took := time.Since(began); took > 2*time.Second {
 		t.Errorf("took %s", took)
 	}
+}
+
+// checkDeletion checks a change that only removes the dial-in part: the new
+// block is the old one with stretches deleted and nothing written; it has
+// no dial-in part; it keeps every link of the old block but the dial-in
+// link, and (text) every line that shows no dial-in value, whatever
+// heading stood above the numbers aside.
+func checkDeletion(t *testing.T, where, old, nw string, ob, nb block.Block, isHTML bool) {
+	t.Helper()
+	if !isSubsequence(nw, old) {
+		t.Errorf("%s: the new block is not the old one with parts deleted:\nold %.900q\nnew %.900q", where, old, nw)
+		return
+	}
+	if hasDialIn(nb) {
+		t.Errorf("%s: dial-in left: %+v", where, nb)
+	}
+	unesc := func(s string) string { return s }
+	if isHTML {
+		unesc = htmlUnescape
+	}
+	kept := map[string]int{}
+	for _, s := range linkSpans(nw) {
+		kept[unesc(nw[s[0]:s[1]])]++
+	}
+	for _, s := range linkSpans(old) {
+		l := unesc(old[s[0]:s[1]])
+		if sameLink(block.UnwrapSafeLink(l), ob.DialInURL) {
+			continue
+		}
+		if kept[l] == 0 {
+			t.Errorf("%s: link %q lost", where, l)
+		}
+		kept[l]--
+	}
+	if isHTML {
+		return
+	}
+	lines := strings.SplitAfter(nw, "\n")
+	for _, l := range strings.SplitAfter(old, "\n") {
+		if showsDialIn(l, ob) || isHeading(l) || strings.TrimSpace(l) == "" {
+			continue
+		}
+		if !slices.Contains(lines, l) {
+			t.Errorf("%s: line %q lost", where, l)
+		}
+	}
+}
+
+// showsDialIn reports whether a line shows a dial-in value of b.
+func showsDialIn(l string, b block.Block) bool {
+	for _, n := range append(slices.Clone(b.TollNumbers), b.TollFreeNumbers...) {
+		if strings.Contains(l, n) {
+			return true
+		}
+	}
+	if b.ConferenceID != "" && replaceDigitsAs(l, b.ConferenceID, "\x00") != l {
+		return true
+	}
+	return b.DialInURL != "" && strings.Contains(l, b.DialInURL)
+}
+
+// isSubsequence reports whether a can be had from b by deleting bytes.
+func isSubsequence(a, b string) bool {
+	i := 0
+	for j := 0; j < len(b) && i < len(a); j++ {
+		if a[i] == b[j] {
+			i++
+		}
+	}
+	return i == len(a)
+}
+
+// dropLineAndGap is dropLineWith taking, in a double-spaced body, the
+// blank line after the line too.
+func dropLineAndGap(src, marked string) string {
+	out := dropLineWith(src, marked)
+	if out == src {
+		return src
+	}
+	at := 0 // where the dropped line was
+	for at < len(out) && out[at] == src[at] {
+		at++
+	}
+	at = strings.LastIndexByte(out[:at], '\n') + 1
+	prevBlank := at >= 2 && strings.TrimSpace(out[strings.LastIndexByte(out[:at-1], '\n')+1:at]) == ""
+	if end := strings.IndexByte(out[at:], '\n'); prevBlank && end >= 0 && strings.TrimSpace(out[at:at+end]) == "" {
+		return out[:at] + out[at+end+1:]
+	}
+	return out
+}
+
+// droppedDialIn is a calendar after dialin-disabled for every meeting.
+func droppedDialIn(name string, data []byte) []byte {
+	cal, err := Parse(name, data)
+	if err != nil {
+		return data
+	}
+	for _, m := range cal.Meetings() {
+		org := ""
+		if p, ok := m.First().Prop("ORGANIZER"); ok {
+			org = address(p.Value)
+		}
+		cal.Migrate(m, Rules{Organizer: []string{org}, Now: goldenNow, Stamp: goldenStamp}, Change{DropDialIn: true})
+	}
+	return cal.Bytes()
 }

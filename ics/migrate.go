@@ -69,29 +69,36 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	}
 	if out, kind := c.excludes(m, r.Source); out {
 		res.Provider = kind
+		res.Evidence = "block of " + string(kind) + ", not of the source type " + string(r.Source)
 		return plan{}, NotSourceMeetingType, nil
 	}
 	if !isOrganizer(m.First(), r.Organizer) {
+		res.Evidence = notOrganizerEvidence(m)
 		return plan{}, NotOrganizer, nil // a series that cannot be expanded is not the user's concern
 	}
 	if err != nil {
 		return plan{}, "", err
 	}
 	if !future {
+		res.Evidence = c.pastEvidence(m, r)
 		return plan{}, Past, nil
 	}
 	if res.People > MaxPeople {
+		res.Evidence = tooManyEvidence(res.People)
 		return plan{}, TooManyAttendees, nil
 	}
 	old, ok := c.findBlock(m)
 	if !ok {
+		res.Evidence = noBlockEvidence(m)
 		return plan{}, NoMeetingBlock, nil
 	}
 	res.Provider, res.OldJoinURL = old.Provider, old.JoinURL
 	if old.Provider != block.ProviderTeams && old.Provider != block.ProviderSkype {
+		res.Evidence = providerEvidence(old)
 		return plan{}, OtherProvider, nil
 	}
 	if !ownsBlock(m, old, r.Organizer) {
+		res.Evidence = pastedEvidence(m, old, r.Organizer)
 		return plan{}, PastedBlock, nil
 	}
 	spec, err := newSpec(old.Block, ch, m.UID)
@@ -100,6 +107,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	}
 	res.NewJoinURL = spec.JoinURL
 	if sameBlock(old.Block, spec) {
+		res.Evidence = boundEvidence("the block already shows join link " + clip(old.JoinURL, evidenceLink))
 		return plan{}, AlreadyCurrent, nil
 	}
 	return plan{old: old, spec: spec, ch: ch, uid: m.UID}, "", nil

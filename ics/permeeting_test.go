@@ -130,3 +130,31 @@ func TestPerMeetingIDAddedInPlace(t *testing.T) {
 		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
 	}
 }
+
+// A Meeting ID mms writes from a row is grouped in threes from the left,
+// as Teams shows it, whether it is added to the old block or written in a
+// whole new one.
+func TestRowMeetingIDIsGrouped(t *testing.T) {
+	const link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_ROW%40thread.v2/0"
+	ch := Change{Provider: block.ProviderTeams, Meetings: map[string]MeetingChange{"uid-1": {JoinURL: link, MeetingID: "300000000001", Passcode: "Ab12Cd"}}}
+	for name, body := range map[string]string{"added in place": teamsBody(oldJoin), "new block": skypeBody} {
+		cal, res := migrateOne(t, calendar(future(event{body: body, extra: altDesc(teamsHTML(oldJoin))})), testRules, ch)
+		if !res.Rewritten() {
+			t.Fatalf("%s: %+v", name, res)
+		}
+		out, _ := Parse("out.ics", cal.Bytes())
+		desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+		if !strings.Contains(desc.Text(), "Meeting ID: 300 000 000 001\n") {
+			t.Errorf("%s: DESCRIPTION %q", name, desc.Text())
+		}
+		p, _ := htmlBody(out.Meetings()[0].First())
+		if !strings.Contains(p.Text(), ">300 000 000 001<") {
+			t.Errorf("%s: X-ALT-DESC %q", name, p.Text())
+		}
+	}
+	for in, want := range map[string]string{"24492917083867": "244 929 170 838 67", "300 000 000 001": "300 000 000 001", "12-34": "12-34", "1": "1"} {
+		if got := teamsMeetingID(in); got != want {
+			t.Errorf("teamsMeetingID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -122,6 +122,7 @@ type Result struct {
 	Attendees  []string // attendee addresses, organiser excluded
 	Organizer  string   // organiser address
 	Skipped    Reason   // "" when the meeting was rewritten (or failed)
+	Evidence   string   // why Skipped holds, in at most 200 bytes of excerpts: the ORGANIZER, the last occurrence, the count, the bodies searched, the provider, the property that names another link
 	Err        error    // why the meeting could not be handled
 	Provider   block.Provider
 	OldJoinURL string

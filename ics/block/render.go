@@ -69,22 +69,69 @@ func renderTeamsText(s Spec) string {
 		}
 	}
 	if hasDialIn(s) {
-		b.line("%s", l.callIn)
-		for _, n := range s.TollNumbers {
-			b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), s.TollLabel(n))
-		}
-		for _, n := range s.TollFreeNumbers {
-			b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), s.TollFreeLabel(n))
-		}
-		if s.ConferenceID != "" {
-			b.line("%s %s#", l.phoneConferenceID, groupDigits(s.ConferenceID))
-		}
-		if s.DialInURL != "" {
-			b.line("%s <%s>", l.localNumber, s.DialInURL)
-		}
+		b.teamsDialIn(s, l)
 	}
 	b.line("%s <%s>", l.learnMore, learnMoreURL(lang))
 	b.line(teamsRule)
+	return b.String()
+}
+
+func (b *lines) teamsDialIn(s Spec, l labels) {
+	b.line("%s", l.callIn)
+	for _, n := range s.TollNumbers {
+		b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), s.TollLabel(n))
+	}
+	for _, n := range s.TollFreeNumbers {
+		b.line("%s <tel:%s>   %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), s.TollFreeLabel(n))
+	}
+	if s.ConferenceID != "" {
+		b.line("%s %s#", l.phoneConferenceID, groupDigits(s.ConferenceID))
+	}
+	if s.DialInURL != "" {
+		b.line("%s <%s>", l.localNumber, s.DialInURL)
+	}
+}
+
+// DialInText returns the dial-in lines of a Teams block for a plain-text
+// body, each ending with a line break: the heading, the numbers, the
+// conference ID and the "find a local number" link, in s.Lang. A block
+// that had none gains them where a change gives dial-in.
+func DialInText(s Spec) []string {
+	l, _ := labelsFor(s.Lang)
+	var b lines
+	b.teamsDialIn(s, l)
+	out := strings.SplitAfter(b.String(), "\n")
+	return out[:len(out)-1]
+}
+
+// DialInHTML is DialInText for an HTML body: Teams' elements where
+// startTag is "", else one element each opened by startTag (a paragraph,
+// as Outlook writes a block in <p class="MsoNormal">) and closed by
+// endTag.
+func DialInHTML(s Spec, startTag, endTag string) string {
+	l, _ := labelsFor(s.Lang)
+	var b markup
+	if startTag == "" {
+		b.teamsDialIn(s, l)
+		return b.String()
+	}
+	p := func(format string, args ...string) { b.line(startTag+format+endTag, args...) }
+	p("%s", esc(l.callIn))
+	number := func(n, label string) {
+		p(`<a href="tel:%s">%s</a> %s`, esc(dialString(n, ",,", s.ConferenceID)), esc(teamsNumber(n, s.ConferenceID)), esc(label))
+	}
+	for _, n := range s.TollNumbers {
+		number(n, s.TollLabel(n))
+	}
+	for _, n := range s.TollFreeNumbers {
+		number(n, s.TollFreeLabel(n))
+	}
+	if s.ConferenceID != "" {
+		p("%s %s#", esc(l.phoneConferenceID), groupDigits(s.ConferenceID))
+	}
+	if s.DialInURL != "" {
+		p(`<a href="%s">%s</a>`, esc(s.DialInURL), esc(l.localNumber))
+	}
 	return b.String()
 }
 
@@ -163,20 +210,24 @@ func renderTeamsHTML(s Spec) string {
 		}
 	}
 	if hasDialIn(s) {
-		b.line(`<div style="margin-bottom: 4px; margin-top: 20px;"><span style="font-size: 14px; color:#252424; font-weight: bold;">%s</span></div>`, esc(l.callIn))
-		b.teamsNumbers(s.TollNumbers, s.ConferenceID, s.TollLabel)
-		b.teamsNumbers(s.TollFreeNumbers, s.ConferenceID, s.TollFreeLabel)
-		if s.ConferenceID != "" {
-			b.line(`<div style="margin-bottom: 4px;"><span style="font-size: 12px; color:#252424">%s </span><span style="font-size: 14px; color:#252424">%s# </span></div>`, esc(l.phoneConferenceID), groupDigits(s.ConferenceID))
-		}
-		if s.DialInURL != "" {
-			b.line(`<div style="margin-bottom: 4px;"><a class="me-email-link" style="%s" href="%s" target="_blank" rel="noreferrer noopener">%s</a></div>`, teamsLink, esc(s.DialInURL), esc(l.localNumber))
-		}
+		b.teamsDialIn(s, l)
 	}
 	b.line(`<div style="margin-top: 20px;"><a class="me-email-link" style="%s" href="%s" target="_blank" rel="noreferrer noopener">%s</a></div>`, teamsLink, esc(learnMoreURL(lang)), esc(l.learnMore))
 	b.line(`</div>`)
 	b.WriteString(teamsRuleEl)
 	return b.String()
+}
+
+func (b *markup) teamsDialIn(s Spec, l labels) {
+	b.line(`<div style="margin-bottom: 4px; margin-top: 20px;"><span style="font-size: 14px; color:#252424; font-weight: bold;">%s</span></div>`, esc(l.callIn))
+	b.teamsNumbers(s.TollNumbers, s.ConferenceID, s.TollLabel)
+	b.teamsNumbers(s.TollFreeNumbers, s.ConferenceID, s.TollFreeLabel)
+	if s.ConferenceID != "" {
+		b.line(`<div style="margin-bottom: 4px;"><span style="font-size: 12px; color:#252424">%s </span><span style="font-size: 14px; color:#252424">%s# </span></div>`, esc(l.phoneConferenceID), groupDigits(s.ConferenceID))
+	}
+	if s.DialInURL != "" {
+		b.line(`<div style="margin-bottom: 4px;"><a class="me-email-link" style="%s" href="%s" target="_blank" rel="noreferrer noopener">%s</a></div>`, teamsLink, esc(s.DialInURL), esc(l.localNumber))
+	}
 }
 
 func (b *markup) teamsNumbers(numbers []string, conference string, label func(string) string) {

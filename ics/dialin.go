@@ -1,0 +1,468 @@
+package ics
+
+import (
+	"html"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+// hasDialIn reports whether a block shows any dial-in part.
+func hasDialIn(b block.Block) bool {
+	return len(b.TollNumbers)+len(b.TollFreeNumbers) > 0 || b.ConferenceID != "" || b.DialInURL != ""
+}
+
+func specHasDialIn(s block.Spec) bool {
+	return len(s.TollNumbers)+len(s.TollFreeNumbers) > 0 || s.ConferenceID != "" || s.DialInURL != ""
+}
+
+// dropsDialIn reports whether the change removes the dial-in part of a
+// block of the same service.
+func dropsDialIn(from block.Block, to block.Spec) bool {
+	return from.Provider == to.Provider && hasDialIn(from) && !specHasDialIn(to)
+}
+
+// withoutDialIn is the block with its dial-in part gone.
+func withoutDialIn(b block.Block) block.Block {
+	b.ConferenceID, b.TollNumbers, b.TollFreeNumbers, b.DialInURL = "", nil, nil, ""
+	return b
+}
+
+// dropDialInText removes the dial-in part of a plain-text block: the
+// number lines, the conference ID line, the dial-in link with its label
+// (and its line where nothing else is left on it), and the heading above
+// them ("Or call in (audio only)"). Every other line stays as written; the
+// blank lines around the part removed keep the body's spacing. It reports
+// false where a part cannot be found.
+func dropDialInText(src string, from block.Block) (string, bool) {
+	lines := strings.SplitAfter(src, "\n")
+	drop := make([]bool, len(lines))
+	for _, n := range append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...) {
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, n) })
+		if i < 0 {
+			return "", false
+		}
+		drop[i] = true
+	}
+	if from.DialInURL != "" && !dropDialInLink(lines, drop, from.DialInURL) {
+		return "", false
+	}
+	if id := from.ConferenceID; id != "" {
+		found := false
+		for i, l := range lines {
+			if !drop[i] && !strings.Contains(l, "http") && replaceDigitsAs(l, id, "\x00") != l {
+				drop[i], found = true, true
+			}
+		}
+		if !found && len(from.TollNumbers)+len(from.TollFreeNumbers) == 0 {
+			return "", false
+		}
+	}
+	if first := slices.Index(drop, true); first >= 0 {
+		if h := prevNonBlank(lines, first); h >= 0 && isHeading(lines[h]) {
+			drop[h] = true
+		}
+	}
+	return joinKept(lines, drop), true
+}
+
+// dropDialInLink removes the dial-in link and its label from the line
+// that holds it, with the " | " that joins it to another link; a line
+// left with nothing on it is dropped.
+func dropDialInLink(lines []string, drop []bool, link string) bool {
+	for i, l := range lines {
+		for _, s := range linkSpans(l) {
+			if !sameLink(block.UnwrapSafeLink(l[s[0]:s[1]]), link) {
+				continue
+			}
+			start, end := labelledLink(l, s[0], s[1])
+			if sep := separatorBefore(l, start); sep < start {
+				start = sep
+			} else {
+				end = separatorAfter(l, end)
+			}
+			rest := l[:start] + l[end:]
+			if strings.HasSuffix(l, "\n") && !strings.HasSuffix(rest, "\n") {
+				rest += "\n"
+			}
+			if strings.TrimSpace(rest) == "" {
+				drop[i] = true
+			} else {
+				lines[i] = rest
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// separatorAfter moves end over a " | " (with blanks or &nbsp;) that
+// joins the removed link to the one after it.
+func separatorAfter(src string, end int) int {
+	skip := func(i int) int {
+		for {
+			switch {
+			case i < len(src) && strings.IndexByte(" \t\r\n", src[i]) >= 0:
+				i++
+			case strings.HasPrefix(src[i:], "&nbsp;"):
+				i += len("&nbsp;")
+			case strings.HasPrefix(src[i:], "\u00a0"):
+				i += len("\u00a0")
+			default:
+				return i
+			}
+		}
+	}
+	if i := skip(end); i < len(src) && src[i] == '|' {
+		return skip(i + 1)
+	}
+	return end
+}
+
+// isHeading tells a heading line of a dial-in part ("Or call in (audio
+// only)", "Dial in by phone"): short words with no link, digit, colon or
+// rule.
+func isHeading(l string) bool {
+	t := strings.TrimSpace(l)
+	if t == "" || len(t) > 80 || strings.ContainsAny(t, "<>:|@#_") || strings.Contains(t, "http") || strings.Contains(t, "...") {
+		return false
+	}
+	return !strings.ContainsFunc(t, unicode.IsDigit)
+}
+
+func prevNonBlank(lines []string, i int) int {
+	for i--; i >= 0; i-- {
+		if strings.TrimSpace(lines[i]) != "" {
+			return i
+		}
+	}
+	return -1
+}
+
+// joinKept writes the lines not dropped. Each run of dropped lines goes
+// with the blank lines inside it; of the blank lines before and after it,
+// those before stay where there are any, else those after: a double-spaced
+// body stays double-spaced, a section gap stays.
+func joinKept(lines []string, drop []bool) string {
+	blank := func(i int) bool { return strings.TrimSpace(lines[i]) == "" }
+	gone := slices.Clone(drop)
+	for a := 0; a < len(lines); a++ {
+		if !drop[a] {
+			continue
+		}
+		b := a // the run's last dropped line: blank lines may lie between
+		for j := a + 1; j < len(lines) && (drop[j] || blank(j)); j++ {
+			if drop[j] {
+				b = j
+			}
+		}
+		for j := a; j <= b; j++ {
+			gone[j] = true
+		}
+		if a > 0 && blank(a-1) && !gone[a-1] {
+			for j := b + 1; j < len(lines) && blank(j); j++ {
+				gone[j] = true
+			}
+		}
+		a = b
+	}
+	var out strings.Builder
+	for i, l := range lines {
+		if !gone[i] {
+			out.WriteString(l)
+		}
+	}
+	return out.String()
+}
+
+// dropDialInHTML is dropDialInText for an HTML block: the innermost <div>,
+// <p> or <tr> of each number and of the conference ID, the dial-in link's
+// <a> (or its element, where nothing else is in it) and the heading
+// element before the first of them are removed.
+func dropDialInHTML(src string, from block.Block) (string, bool) {
+	var spans [][2]int
+	add := func(s, e int) bool {
+		if s < 0 || !onlyDialIn(src[s:e], from) {
+			return false
+		}
+		spans = append(spans, [2]int{s, e})
+		return true
+	}
+	lower := strings.ToLower(src)
+	for _, n := range append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...) {
+		k := strings.Index(src, html.EscapeString(n))
+		if k < 0 {
+			return "", false
+		}
+		if !add(numberElement(lower, k)) {
+			return "", false
+		}
+	}
+	if from.DialInURL != "" {
+		s, e, ok := dialInAnchor(src, lower, from.DialInURL)
+		if !ok || !add(s, e) {
+			return "", false
+		}
+	}
+	if id := from.ConferenceID; id != "" {
+		marked := replaceDigitsAs(masked(src, spans), id, "\x00")
+		if k := strings.IndexByte(marked, 0); k >= 0 {
+			if !add(conferenceIDElement(src, lower, k, from)) {
+				return "", false
+			}
+		} else if len(from.TollNumbers)+len(from.TollFreeNumbers) == 0 {
+			return "", false
+		}
+	}
+	spans = mergeSpans(spans)
+	if len(spans) > 0 {
+		if s, e := headingBefore(src, lower, spans[0][0]); s >= 0 {
+			spans = mergeSpans(append(spans, [2]int{s, e}))
+		}
+	}
+	var b strings.Builder
+	prev := 0
+	for _, sp := range spans {
+		b.WriteString(src[prev:sp[0]])
+		prev = sp[1]
+	}
+	b.WriteString(src[prev:])
+	return b.String(), true
+}
+
+// masked is src with the spans, and every tag, written over with blanks,
+// so that a value is looked for only in text still kept.
+func masked(src string, spans [][2]int) string {
+	b := []byte(src)
+	for _, sp := range spans {
+		for i := sp[0]; i < sp[1]; i++ {
+			b[i] = ' '
+		}
+	}
+	in := false
+	for i, c := range b {
+		switch {
+		case c == '<':
+			in = true
+		case c == '>':
+			in = false
+			b[i] = ' '
+			continue
+		}
+		if in {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
+
+// onlyDialIn reports whether an element to be removed holds nothing but
+// dial-in parts: no http(s) link other than the dial-in link.
+func onlyDialIn(el string, from block.Block) bool {
+	for _, s := range linkSpans(el) {
+		if !sameLink(block.UnwrapSafeLink(html.UnescapeString(el[s[0]:s[1]])), from.DialInURL) {
+			return false
+		}
+	}
+	return true
+}
+
+// dialInAnchor returns the span to remove for the dial-in link: its
+// element where the <a> is all the element shows, else the <a> and the
+// " | " that joins it to another link.
+func dialInAnchor(src, lower, link string) (int, int, bool) {
+	for _, s := range linkSpans(src) {
+		if !sameLink(block.UnwrapSafeLink(html.UnescapeString(src[s[0]:s[1]])), link) {
+			continue
+		}
+		as, ae := anchorAround(src, s[0], s[1])
+		if as < 0 {
+			return 0, 0, false
+		}
+		if es, ee := numberElement(lower, as); es >= 0 && ee >= ae && visibleText(src[es:as]+src[ae:ee]) == "" {
+			return es, ee, true
+		}
+		if sep := separatorBefore(src, as); sep < as {
+			return sep, ae, true
+		}
+		return as, separatorAfter(src, ae), true
+	}
+	return 0, 0, false
+}
+
+// visibleText is the text an HTML fragment shows, blanks and bars trimmed.
+func visibleText(el string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range el {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>':
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Trim(html.UnescapeString(b.String()), " \t\r\n\u00a0|")
+}
+
+// headingBefore returns the element that ends just before offset at, where
+// it is a heading (see isHeading), else -1.
+func headingBefore(src, lower string, at int) (int, int) {
+	i := at
+	for i > 0 && strings.ContainsRune(" \t\r\n", rune(src[i-1])) {
+		i--
+	}
+	if i == 0 || src[i-1] != '>' {
+		return -1, -1
+	}
+	s, e := numberElement(lower, i-1)
+	if s < 0 || e != i || strings.Contains(lower[s:e], "<a ") {
+		return -1, -1
+	}
+	if t := visibleText(src[s:e]); !isHeading(t) {
+		return -1, -1
+	}
+	return s, e
+}
+
+// mergeSpans sorts spans and joins those that overlap.
+func mergeSpans(spans [][2]int) [][2]int {
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	var out [][2]int
+	for _, s := range spans {
+		if n := len(out); n > 0 && s[0] <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], s[1])
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// addsDialIn reports whether the change gives dial-in to a Teams block
+// that shows none.
+func addsDialIn(from block.Block, to block.Spec) bool {
+	return from.Provider == block.ProviderTeams && to.Provider == block.ProviderTeams && !hasDialIn(from) && specHasDialIn(to)
+}
+
+// withDialIn is the block with the dial-in part of to.
+func withDialIn(b block.Block, to block.Spec) block.Block {
+	b.ConferenceID, b.TollNumbers, b.TollFreeNumbers, b.DialInURL = to.ConferenceID, to.TollNumbers, to.TollFreeNumbers, to.DialInURL
+	return b
+}
+
+// addDialInText adds Teams' dial-in lines, in the block's language, after
+// the join link and the Meeting ID and passcode that follow it, spaced as
+// the lines around them are. It reports false where the join link is not
+// found.
+func addDialInText(src string, from block.Block, to block.Spec) (string, bool) {
+	lines := strings.SplitAfter(src, "\n")
+	at := -1
+	for i, l := range lines {
+		if slices.ContainsFunc(linkSpans(l), func(s [2]int) bool { return sameMeeting(block.UnwrapSafeLink(l[s[0]:s[1]]), from.JoinURL) }) {
+			at = i
+			break
+		}
+	}
+	if at < 0 || !strings.HasSuffix(lines[at], "\n") {
+		return "", false
+	}
+	for i := at + 1; i < len(lines) && i <= at+4; i++ {
+		if from.MeetingNumber != "" && replaceDigitsAs(lines[i], digitsOnly(from.MeetingNumber), "\x00") != lines[i] ||
+			from.Passcode != "" && replaceWord(lines[i], from.Passcode, "\x00") != lines[i] {
+			at = i
+		}
+	}
+	blank := ""
+	if at+1 < len(lines) && strings.TrimSpace(lines[at+1]) == "" && strings.HasSuffix(lines[at+1], "\n") {
+		blank = lines[at+1] // a double-spaced block
+	}
+	var b strings.Builder
+	for _, l := range block.DialInText(to) {
+		b.WriteString(l)
+		b.WriteString(blank)
+	}
+	head := strings.Join(lines[:at+1], "") + blank
+	return head + b.String() + src[len(head):], true
+}
+
+// addDialInHTML is addDialInText for an HTML block: after the element of
+// the join link (and of the Meeting ID and passcode after it), in
+// paragraphs like the join link's where the block is written in
+// paragraphs, else in Teams' elements.
+func addDialInHTML(src string, from block.Block, to block.Spec) (string, bool) {
+	lower := strings.ToLower(src)
+	k := -1
+	for _, s := range linkSpans(src) {
+		if sameMeeting(block.UnwrapSafeLink(html.UnescapeString(src[s[0]:s[1]])), from.JoinURL) {
+			k = s[0]
+			break
+		}
+	}
+	if k < 0 {
+		return "", false
+	}
+	start, end := numberElement(lower, k)
+	if start < 0 {
+		return "", false
+	}
+	joinEl := src[start:end]
+	for _, v := range []string{groupedOrAs(src[end:], from.MeetingNumber), html.EscapeString(from.Passcode)} {
+		if v == "" {
+			continue
+		}
+		if i := strings.Index(src[end:], v); i >= 0 && i < 2000 {
+			if _, e := numberElement(lower, end+i); e > end {
+				end = e
+			}
+		}
+	}
+	startTag, endTag := "", ""
+	if gt := strings.IndexByte(joinEl, '>'); gt >= 0 && isStartTag(strings.ToLower(joinEl), 0, "<p") {
+		startTag, endTag = joinEl[:gt+1], "</p>"
+	}
+	return src[:end] + block.DialInHTML(to, startTag, endTag) + src[end:], true
+}
+
+// groupedOrAs returns the Meeting ID as src writes it: as given, else its
+// digits run together; "" when neither is there.
+func groupedOrAs(src, id string) string {
+	switch {
+	case id == "":
+		return ""
+	case strings.Contains(src, id):
+		return id
+	case strings.Contains(src, digitsOnly(id)):
+		return digitsOnly(id)
+	}
+	return ""
+}
+
+// conferenceIDElement returns the element to remove for the conference ID
+// at offset k: its <div>, <p> or <tr> where that holds only dial-in parts
+// and little text, else its <span> with the label <span> before it
+// ("Phone Conference ID:"), as Teams' 2022 markup writes them loose in
+// the block's container.
+func conferenceIDElement(src, lower string, k int, from block.Block) (int, int) {
+	if s, e := numberElement(lower, k); s >= 0 && onlyDialIn(src[s:e], from) && len(visibleText(src[s:e])) <= 100 {
+		return s, e
+	}
+	s, e := enclosing(lower, k, "span")
+	if s < 0 {
+		return -1, -1
+	}
+	i := s
+	for i > 0 && strings.IndexByte(" \t\r\n", src[i-1]) >= 0 {
+		i--
+	}
+	if strings.HasSuffix(lower[:i], "</span>") {
+		if ls, le := enclosing(lower, i-1, "span"); ls >= 0 && le == i && strings.HasSuffix(visibleText(src[ls:le]), ":") {
+			s = ls
+		}
+	}
+	return s, e
+}

@@ -1,0 +1,210 @@
+package ics
+
+import (
+	"strings"
+	"testing"
+)
+
+var dropDialIn = Change{DropDialIn: true}
+
+// dialin-disabled removes only the dial-in part of a Teams block, in
+// place: the numbers, the conference ID, the dial-in link and the heading
+// above them; "Reset PIN", "Meeting options", "Learn More", the first
+// lines and the spacing stay byte for byte. A rerun changes nothing.
+func TestDropDialInKeepsTheRestOfTheBlock(t *testing.T) {
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: altDesc("<p>Hello</p>" + teams2023HTML(oldJoin) + "<p>Bye</p>")})), testRules, dropDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(teamsBody(oldJoin), "Or call in (audio only)\n\n+46 8 505 248 89,,580849884#   Sweden, Stockholm\n\n"+
+		"Phone Conference ID: 580 849 884#\n\n"+
+		"Find a local number <https://dialin.teams.microsoft.com/abc?id=580849884> | Reset PIN", "Reset PIN", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	wantHTML := strings.Replace("<p>Hello</p>"+teams2023HTML(oldJoin)+"<p>Bye</p>",
+		`<div><span>Dial in by phone</span></div><div><a href="tel:+46850524889,,580849884#">+46 8 505 248 89,,580849884#</a><span> Sweden, Stockholm</span></div>`+
+			`<div><a href="https://dialin.teams.microsoft.com/abc?id=580849884">Find a local number</a></div>`+
+			`<div><span>Phone conference ID: </span><span>580 849 884#</span></div>`, "", 1)
+	if p.Text() != wantHTML {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
+	}
+	if again := out.Migrate(out.Meetings()[0], testRules, dropDialIn); again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
+// demoText and demoHTML are the demo fixtures' block: single-spaced
+// text, Outlook's <p class=MsoNormal> HTML.
+var demoText = "Hi\n\n" + strings.Repeat("_", 80) + "\nMicrosoft Teams meeting\nJoin on your computer or mobile app\n" +
+	"Click here to join the meeting <" + oldJoin + ">\nOr call in (audio only)\n" +
+	"+46 8 505 248 89,,100000000# <tel:+46850524889,,100000000#>   Sweden, Stockholm\nPhone Conference ID: 100 000 000#\n" +
+	"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | Reset PIN <https://mysettings.lync.com/pstnconferencing>\n" +
+	"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/?language=en-US>\n" +
+	strings.Repeat("_", 80) + "\n\nTack!"
+var demoHTML = `<p>Hi</p><div><p class="MsoNormal"><span style="color:#5F5F5F">` + strings.Repeat("_", 80) + `</span></p></div>` +
+	`<div><p class="MsoNormal"><span style="font-size:18.0pt">Microsoft Teams meeting</span></p>` +
+	`<p class="MsoNormal"><a href="` + oldJoin + `"><span>Click here to join the meeting</span></a></p>` +
+	`<p class="MsoNormal"><a href="tel:+46850524889,,100000000#">+46 8 505 248 89,,100000000#</a> Sweden, Stockholm</p>` +
+	`<p class="MsoNormal">Phone Conference ID: 100000000#</p>` +
+	`<p class="MsoNormal"><a href="https://dialin.teams.microsoft.com/contoso?id=100000000">Find a local number</a> | <a href="https://aka.ms/JoinTeamsMeeting">Learn More</a></p></div>` +
+	`<div><p class="MsoNormal"><span style="color:#5F5F5F">` + strings.Repeat("_", 80) + `</span></p></div><p>Tack!</p>`
+
+// The demo's layout: single-spaced text, Outlook's <p class=MsoNormal>
+// HTML where the dial-in link shares its paragraph with "Learn More".
+func TestDropDialInDemoLayout(t *testing.T) {
+	text, markup := demoText, demoHTML
+	cal, res := migrateOne(t, calendar(future(event{body: text, extra: altDesc(markup)})), testRules, dropDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(text, "Or call in (audio only)\n+46 8 505 248 89,,100000000# <tel:+46850524889,,100000000#>   Sweden, Stockholm\nPhone Conference ID: 100 000 000#\n"+
+		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | ", "", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	wantHTML := strings.Replace(markup, `<p class="MsoNormal"><a href="tel:+46850524889,,100000000#">+46 8 505 248 89,,100000000#</a> Sweden, Stockholm</p>`+
+		`<p class="MsoNormal">Phone Conference ID: 100000000#</p>`+
+		`<p class="MsoNormal"><a href="https://dialin.teams.microsoft.com/contoso?id=100000000">Find a local number</a> | `, `<p class="MsoNormal">`, 1)
+	if p.Text() != wantHTML {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
+	}
+}
+
+// Spacing: the blank lines before a removed run stay, else those after
+// it, so double-spaced stays double-spaced and a section gap stays.
+func TestJoinKeptSpacing(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"a\n\nX\n\nX\n\nb\n", "a\n\nb\n"},
+		{"a\nX\nX\n\nb\n", "a\n\nb\n"},
+		{"a\n\nX\nX\nb\n", "a\n\nb\n"},
+		{"a\nX\nb\n", "a\nb\n"},
+	}
+	for _, tc := range cases {
+		lines := strings.SplitAfter(tc.in, "\n")
+		drop := make([]bool, len(lines))
+		for i, l := range lines {
+			drop[i] = l == "X\n"
+		}
+		if got := joinKept(lines, drop); got != tc.want {
+			t.Errorf("joinKept(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// A row's Meeting ID and passcode go into the demo's block in place: after
+// the join link, in a paragraph like the join link's; the number's label,
+// "Reset PIN" and the layout stay; "Meeting options" goes with the old
+// meeting.
+func TestRowInDemoLayout(t *testing.T) {
+	const link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_ROW%40thread.v2/0"
+	ch := Change{Meetings: map[string]MeetingChange{"uid-1": {JoinURL: link, MeetingID: "300000000001", Passcode: "Ab12Cd"}}}
+	cal, res := migrateOne(t, calendar(future(event{body: demoText, extra: altDesc(demoHTML)})), testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.NewReplacer("<"+oldJoin+">\n", "<"+link+">\nMeeting ID: 300 000 000 001\nPasscode: Ab12Cd\n",
+		" | Meeting options <https://teams.microsoft.com/meetingOptions/?language=en-US>", "").Replace(demoText)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	wantHTML := strings.Replace(demoHTML, `<a href="`+oldJoin+`"><span>Click here to join the meeting</span></a></p>`,
+		`<a href="`+link+`"><span>Click here to join the meeting</span></a></p><p class="MsoNormal">Meeting ID: 300 000 000 001</p><p class="MsoNormal">Passcode: Ab12Cd</p>`, 1)
+	if p.Text() != wantHTML {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
+	}
+}
+
+// A Skype block loses its dial-in part in place too: "Join by phone", the
+// numbers, "Find a local number" and the conference ID go; the join lines
+// and the [!OC] marker stay, in text and HTML.
+func TestDropDialInSkype(t *testing.T) {
+	text := "Agenda\n" + strings.Repeat(".", 137) + "\n--> Join Skype Meeting <https://meet.lync.com/contoso/anna/AB12CD34>\n" +
+		"Trouble Joining? Try Skype Web App <https://meet.lync.com/contoso/anna/AB12CD34?sl=1>\n\nJoin by phone\n\n" +
+		"+46 8 123 456 78 (Stockholm)  English (United States)\n\nFind a local number <https://dialin.lync.com/abc?id=123456>\n\n" +
+		"Conference ID: 123456\n\n[!OC([1033])!]\n" + strings.Repeat(".", 137) + "\n"
+	markup := `<p>Agenda</p><p>` + strings.Repeat(".", 137) + `</p><p><a href="https://meet.lync.com/contoso/anna/AB12CD34">Join Skype Meeting</a></p>` +
+		`<p>Conference ID: 123456</p><p>[!OC([1033])!]</p><p>` + strings.Repeat(".", 137) + `</p>`
+	cal, res := migrateOne(t, calendar(future(event{body: text, extra: altDesc(markup)})), testRules, dropDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(text, "Join by phone\n\n+46 8 123 456 78 (Stockholm)  English (United States)\n\nFind a local number <https://dialin.lync.com/abc?id=123456>\n\n"+
+		"Conference ID: 123456\n\n", "", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	if wantHTML := strings.Replace(markup, `<p>Conference ID: 123456</p>`, "", 1); p.Text() != wantHTML {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
+	}
+}
+
+var enableDialIn = Change{ConferenceID: "111 222 333", TollNumbers: []string{"+46 8 505 248 89 Sweden, Stockholm"}, DialInURL: "https://dialin.teams.microsoft.com/abc?id=111222333"}
+
+// dialin-enabled on a Teams block without dial-in adds Teams' dial-in
+// lines after the join link, spaced as the block is, in text; in HTML in
+// paragraphs like the join link's (Outlook's layout) or in Teams'
+// elements; the rest stays, and a rerun is already current.
+func TestAddDialInInPlace(t *testing.T) {
+	noDialText := strings.Replace(demoText, "Or call in (audio only)\n+46 8 505 248 89,,100000000# <tel:+46850524889,,100000000#>   Sweden, Stockholm\nPhone Conference ID: 100 000 000#\n"+
+		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | ", "", 1)
+	noDialHTML := strings.Replace(demoHTML, `<p class="MsoNormal"><a href="tel:+46850524889,,100000000#">+46 8 505 248 89,,100000000#</a> Sweden, Stockholm</p>`+
+		`<p class="MsoNormal">Phone Conference ID: 100000000#</p>`+
+		`<p class="MsoNormal"><a href="https://dialin.teams.microsoft.com/contoso?id=100000000">Find a local number</a> | `, `<p class="MsoNormal">`, 1)
+	cal, res := migrateOne(t, calendar(future(event{body: noDialText, extra: altDesc(noDialHTML)})), testRules, enableDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(noDialText, "<"+oldJoin+">\n", "<"+oldJoin+">\nOr call in (audio only)\n"+
+		"+46 8 505 248 89,,111222333# <tel:+46850524889,,111222333#>   Sweden, Stockholm\nPhone Conference ID: 111 222 333#\n"+
+		"Find a local number <https://dialin.teams.microsoft.com/abc?id=111222333>\n", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	p, _ := htmlBody(out.Meetings()[0].First())
+	wantHTML := strings.Replace(noDialHTML, `<span>Click here to join the meeting</span></a></p>`, `<span>Click here to join the meeting</span></a></p>`+
+		"<p class=\"MsoNormal\">Or call in (audio only)</p>\n"+
+		"<p class=\"MsoNormal\"><a href=\"tel:+46850524889,,111222333#\">+46 8 505 248 89,,111222333#</a> Sweden, Stockholm</p>\n"+
+		"<p class=\"MsoNormal\">Phone Conference ID: 111 222 333#</p>\n"+
+		"<p class=\"MsoNormal\"><a href=\"https://dialin.teams.microsoft.com/abc?id=111222333\">Find a local number</a></p>\n", 1)
+	if p.Text() != wantHTML {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", p.Text(), wantHTML)
+	}
+	if again := out.Migrate(out.Meetings()[0], testRules, enableDialIn); again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
+// In a double-spaced block with a Meeting ID, the dial-in lines go after
+// the passcode, each followed by a blank line.
+func TestAddDialInAfterMeetingID(t *testing.T) {
+	body := "Hi\n\n" + strings.Repeat("_", 80) + "\n\nMicrosoft Teams meeting\n\nJoin on your computer, mobile app or room device\n\n" +
+		"Click here to join the meeting <" + oldJoin + ">\n\nMeeting ID: 244 929 170 838\n\nPasscode: 7ZkQ2u\n\n" +
+		"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/>\n\n" + strings.Repeat("_", 80) + "\n"
+	cal, res := migrateOne(t, calendar(future(event{body: body})), testRules, enableDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(body, "Passcode: 7ZkQ2u\n\n", "Passcode: 7ZkQ2u\n\nOr call in (audio only)\n\n"+
+		"+46 8 505 248 89,,111222333# <tel:+46850524889,,111222333#>   Sweden, Stockholm\n\nPhone Conference ID: 111 222 333#\n\n"+
+		"Find a local number <https://dialin.teams.microsoft.com/abc?id=111222333>\n\n", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+}

@@ -1,0 +1,128 @@
+package recur
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/emersion/go-ical"
+	"github.com/teambition/rrule-go"
+
+	"github.com/mms-project/mms/ics/tz"
+)
+
+// maxLastSteps bounds the occurrences LastBefore walks per rule: it only
+// explains a decision already made, so it gives up early.
+const maxLastSteps = 100_000
+
+// LastBefore returns the series' last occurrence starting before now,
+// taken as NextAtOrAfter takes occurrences (excluded, replaced and
+// cancelled ones left out). ok is false when there is none, or when a
+// rule is too dense to walk to now.
+func (s Series) LastBefore(now time.Time, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t, ok, err = time.Time{}, false, fmt.Errorf("expanding the recurrence: %v", p)
+		}
+	}()
+	var last latest
+	zone := floating
+	var first time.Time
+	var allDay bool
+	if s.Master != nil {
+		if first, allDay, err = start(s.Master, r, floating); err != nil {
+			return time.Time{}, false, err
+		}
+		zone = first.Location()
+	}
+	replaced := skipSet{}
+	for _, o := range s.Overrides {
+		if err := replaced.addRecurrenceID(o, r, zone); err != nil {
+			return time.Time{}, false, err
+		}
+		if cancelled(o) {
+			continue
+		}
+		t, _, err := start(o, r, floating)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		last.consider(t, now)
+	}
+	if s.Master != nil && !cancelled(s.Master) {
+		if err := s.masterLast(&last, first, allDay, replaced, now, r); err != nil {
+			return time.Time{}, false, err
+		}
+	}
+	return last.t, last.ok, nil
+}
+
+// masterLast shows last the master's occurrences before now.
+func (s Series) masterLast(last *latest, first time.Time, allDay bool, skip skipSet, now time.Time, r *tz.Resolver) error {
+	zone := first.Location()
+	for _, p := range s.Master.Props.Values(ical.PropExceptionDates) {
+		ts, dates, err := values(&p, r, zone)
+		if err != nil {
+			return err
+		}
+		skip.add(ts, dates && !allDay) // a date in a timed series skips its day
+	}
+	if !skip.has(first) {
+		last.consider(first, now)
+	}
+	for _, p := range s.Master.Props.Values(ical.PropRecurrenceDates) {
+		ts, _, err := values(&p, r, zone)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if !skip.has(t) {
+				last.consider(t, now)
+			}
+		}
+	}
+	for _, p := range s.Master.Props.Values(ical.PropRecurrenceRule) {
+		if err := ruleLast(last, p.Value, first, now, skip.has, s.Budget); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ruleLast shows last the rule's occurrences before now.
+func ruleLast(last *latest, value string, first, now time.Time, skip func(time.Time) bool, b *Budget) error {
+	opt, hasUntil, err := parseRuleUntil(value, first.Location())
+	if err != nil || first.IsZero() || hasUntil && opt.Until.IsZero() {
+		return err
+	}
+	opt.Dtstart = first
+	rule, err := rrule.NewRRule(*opt)
+	if err != nil {
+		return err
+	}
+	next := rule.Iterator()
+	for steps := 1; steps <= maxLastSteps; steps++ {
+		t, ok := next()
+		if err := b.spend(steps); err != nil {
+			return err
+		}
+		if !ok || !t.Before(now) {
+			return nil
+		}
+		if !skip(t) {
+			last.consider(t, now)
+		}
+	}
+	return fmt.Errorf("more than %d occurrences before now", maxLastSteps)
+}
+
+// latest keeps the latest time before now it is shown.
+type latest struct {
+	t  time.Time
+	ok bool
+}
+
+func (l *latest) consider(t, now time.Time) {
+	if t.Before(now) && (!l.ok || t.After(l.t)) {
+		l.t, l.ok = t, true
+	}
+}
