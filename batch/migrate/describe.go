@@ -125,6 +125,8 @@ func evidence(res ics.Result, now time.Time) string {
 	switch {
 	case res.Err != nil:
 		return res.Err.Error()
+	case res.Evidence != "": // what the rule saw, in ics's words
+		return res.Evidence
 	case res.Skipped == ics.Past:
 		return "no occurrence at or after --now " + now.UTC().Format(time.RFC3339)
 	case res.Skipped == ics.TooManyAttendees:

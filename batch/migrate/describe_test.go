@@ -46,6 +46,8 @@ func TestEvidence(t *testing.T) {
 		{ics.Result{Skipped: ics.TooManyAttendees, People: 301}, "301 people with the organiser; at most 250 are migrated"},
 		{ics.Result{Skipped: ics.OtherProvider, Provider: "zoom"}, "the meeting's block is zoom's"},
 		{ics.Result{Skipped: ics.NotOrganizer}, ""},
+		{ics.Result{Skipped: ics.NotOrganizer, Evidence: "ORGANIZER mailto:boss@contoso.com"}, "ORGANIZER mailto:boss@contoso.com"},
+		{ics.Result{Skipped: ics.Past, Evidence: "last occurrence 2025-01-20 09:00 UTC"}, "last occurrence 2025-01-20 09:00 UTC"},
 	} {
 		if got := evidence(tc.res, now); got != tc.want {
 			t.Errorf("%+v: %q, want %q", tc.res, got, tc.want)
