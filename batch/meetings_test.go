@@ -211,3 +211,39 @@ func TestStartWithMeetings(t *testing.T) {
 		t.Errorf("a bad row of the user's: %v; want an input error naming join_url", err)
 	}
 }
+
+// TestTenantInFingerprint: the same command after a tenant setting changed
+// is a new batch that decides again, not the finished one reopened.
+func TestTenantInFingerprint(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	setTenant := func(v string) {
+		st, err := store.Open(ctx, o.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := st.SetTenant(ctx, "meeting_migration_enabled", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setTenant("false")
+	off, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off.Triggered != 0 {
+		t.Fatalf("migration disabled: %d triggered, want 0", off.Triggered)
+	}
+	setTenant("true")
+	on, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if on.BatchID == off.BatchID || on.Reopened {
+		t.Fatalf("migration enabled: batch %s reopened (%v), want a new batch", on.BatchID, on.Reopened)
+	}
+	if on.Triggered == 0 || on.Updated == 0 {
+		t.Errorf("migration enabled: %d triggered, %d updated; want some", on.Triggered, on.Updated)
+	}
+}

@@ -161,6 +161,7 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 	if err != nil {
 		return store.Batch{}, Summary{}, err
 	}
+	fp = withTenant(fp, tenant)
 	records, sum := plan(users, changes, rowErrs, tenant, filepath.Dir(set.Users))
 	if err := withMeetings(records, meetings); err != nil {
 		return store.Batch{}, sum, err
