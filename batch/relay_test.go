@@ -3,10 +3,12 @@ package batch
 import (
 	"context"
 	"errors"
+	"net"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
 
@@ -233,5 +235,29 @@ func TestProgressCountsAsTheSummary(t *testing.T) {
 		if updated != sum.Updated || failed != sum.Failed {
 			t.Errorf("run %d: progress counted %d meetings updated and %d users failed, the summary %d and %d", run, updated, failed, sum.Updated, sum.Failed)
 		}
+	}
+}
+
+// TestSMTPUnreachableStopsTheRun: a relay that cannot be connected to
+// (a closed port) stops the run once the sender's own retries are spent,
+// as could-not-run, naming the relay and saying the same command resumes;
+// the queue does not try every user again and again.
+func TestSMTPUnreachableStopsTheRun(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	o := demoOptions(t)
+	o.Send = "smtp://" + addr
+	start := time.Now()
+	_, err = Run(context.Background(), o)
+	if err == nil || !migrate.StopsRun(err) || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), o.Send) ||
+		!strings.Contains(err.Error(), "cannot be reached") || !strings.Contains(err.Error(), "same command") {
+		t.Fatalf("Run with a closed relay port: %v; want the run stopped as could-not-run, naming the relay", err)
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("the run took %s to stop", d)
 	}
 }
