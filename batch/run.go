@@ -184,6 +184,9 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 		}
 	}
 	if !resumed {
+		for _, e := range sum.RowErrors { // in the report's heading, not only on stderr
+			set.Notes = append(set.Notes, "rejected row: "+e)
+		}
 		b, err = newRunBatch(ctx, st, o, set, fp, records)
 		if err != nil { // the same command, started at the same time, made it first?
 			var again error

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -120,7 +119,7 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 		return usersFailedError{failed: sum.Failed, total: sum.Triggered}
 	}
 	if len(sum.RowErrors) > 0 {
-		return errors.New("some rows were rejected (see above); every other user was processed")
+		return rowsRejectedError{rows: len(sum.RowErrors)}
 	}
 	return nil
 }

@@ -1,0 +1,99 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mms-project/mms/batch/store"
+)
+
+// TestRejectedRowsInTheReport: a changes row for a user the users file
+// lacks is rejected; every other user runs, and the rejected row is in the
+// report's heading, not only on stderr.
+func TestRejectedRowsInTheReport(t *testing.T) {
+	o := demoOptions(t)
+	o.Report = strings.TrimSuffix(o.Report, ".csv") + ".html" // the CSV files are rows only
+	data, err := os.ReadFile(o.Changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Changes = filepath.Join(t.TempDir(), "changes.csv")
+	data = append(data, "nobody@contoso.com,moved-to-online,teams,https://teams.microsoft.com/l/meetup-join/{meeting}/0,1,,,,2026-01-15T08:00:00Z\n"...)
+	if err := os.WriteFile(o.Changes, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.RowErrors) != 1 || sum.Updated == 0 {
+		t.Fatalf("summary %+v; want one rejected row and the rest updated", sum)
+	}
+	rep, err := os.ReadFile(o.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rep), "rejected row: ") || !strings.Contains(string(rep), "changes.csv:9: column") || !strings.Contains(sum.RowErrors[0], "changes.csv:9") {
+		t.Errorf("the report's heading lacks the rejected row %q:\n%.600s", sum.RowErrors[0], rep)
+	}
+	// The same command again reopens the batch: the row is still noted.
+	again, err := Run(context.Background(), o)
+	if err != nil || !again.Reopened {
+		t.Fatalf("again: %+v %v", again, err)
+	}
+	if rep, _ := os.ReadFile(o.Report); strings.Count(string(rep), "rejected row: ") != 1 {
+		t.Errorf("the reopened batch's report notes the rejected row %d times, want once", strings.Count(string(rep), "rejected row: "))
+	}
+}
+
+// TestReportPathRefusedBeforeRunning: a --report that is a directory, or
+// under a file, is refused before anything runs: no batch is made.
+func TestReportPathRefusedBeforeRunning(t *testing.T) {
+	for name, report := range map[string]func(dir string) string{
+		"directory": func(dir string) string {
+			p := filepath.Join(dir, "rdir.csv")
+			if err := os.Mkdir(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		},
+		"under a file": func(dir string) string {
+			p := filepath.Join(dir, "file")
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(p, "sub", "r.xlsx")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			o := demoOptions(t)
+			o.Report = report(t.TempDir())
+			_, err := Run(context.Background(), o)
+			if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "--report") {
+				t.Fatalf("Run: %v; want an input error naming --report", err)
+			}
+			if _, err := os.Stat(o.Out); err == nil {
+				t.Error("the run wrote its output directory before refusing the report")
+			}
+			if _, err := os.Stat(o.DB); err == nil {
+				st, err := store.Open(context.Background(), o.DB)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				if bs, _ := st.Batches(context.Background()); len(bs) != 0 {
+					t.Errorf("%d batches made before the report was refused", len(bs))
+				}
+			}
+		})
+	}
+	o := demoOptions(t) // a missing directory is made when the report is written
+	o.Report = filepath.Join(t.TempDir(), "new", "r.csv")
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Errorf("a report in a directory yet to be made: %v", err)
+	}
+}
