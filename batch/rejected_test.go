@@ -97,3 +97,57 @@ func TestReportPathRefusedBeforeRunning(t *testing.T) {
 		t.Errorf("a report in a directory yet to be made: %v", err)
 	}
 }
+
+// TestCalendarOnlyOfTriggeredUsers: a user no change triggers is
+// NotTriggered whatever its calendar (here a file that is not there); a
+// triggered user whose calendar is missing fails with the row's problem.
+func TestCalendarOnlyOfTriggeredUsers(t *testing.T) {
+	o := demoOptions(t)
+	dir, err := filepath.Abs("../fixtures/demo/calendars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Users = filepath.Join(t.TempDir(), "users.csv")
+	users := "user,calendar\n" +
+		"user00000@contoso.com," + filepath.Join(dir, "user00000.ics") + "\n" +
+		"user00001@contoso.com,missing-triggered.ics\n" +
+		"idle@contoso.com,missing-idle.ics\n"
+	if err := os.WriteFile(o.Users, []byte(users), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changes := "user,change,target,join_url,conference_id\n" +
+		"user00000@contoso.com,moved-to-online,teams,https://teams.microsoft.com/l/meetup-join/{meeting}/0,500000000\n" +
+		"user00001@contoso.com,moved-to-online,teams,https://teams.microsoft.com/l/meetup-join/{meeting}/0,500007919\n"
+	o.Changes = filepath.Join(t.TempDir(), "changes.csv")
+	if err := os.WriteFile(o.Changes, []byte(changes), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Users != 3 || sum.Triggered != 2 || sum.Failed != 1 || len(sum.RowErrors) != 0 {
+		t.Errorf("summary %+v; want 3 users, 2 triggered, 1 failed, no rejected rows", sum)
+	}
+	st, err := store.Open(context.Background(), o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rows, err := st.Users(context.Background(), store.Filter{BatchID: sum.BatchID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range rows {
+		switch u.UserID {
+		case "idle@contoso.com":
+			if u.State != store.NotTriggered {
+				t.Errorf("idle user: %s %q, want NotTriggered", u.State, u.LastMessage)
+			}
+		case "user00001@contoso.com":
+			if u.State != store.Failed || !strings.Contains(u.LastMessage, `"missing-triggered.ics" not found`) {
+				t.Errorf("triggered user without its calendar: %s %q, want failed naming the file", u.State, u.LastMessage)
+			}
+		}
+	}
+}

@@ -214,7 +214,7 @@ func newRunBatch(ctx context.Context, st *store.Store, o RunOptions, set Setting
 // readInputs reads both files. Rows that belong to no user are reported,
 // not fatal.
 func readInputs(o RunOptions) ([]input.User, []input.Change, []input.RowError, error) {
-	users, userErrs, err := input.ReadUsers(o.Users)
+	users, userErrs, err := input.ReadUsersCalendarLater(o.Users)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -244,10 +244,15 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 	for _, d := range trigger.Plan(users, changes, t) {
 		seen[d.User.Email] = true
 		rec := store.User{UserID: d.User.Email, State: store.NotTriggered, LastMessage: d.Reason}
-		problems := strings.Join(failedBy[d.User.Email], "; ")
+		problems := slices.Clone(failedBy[d.User.Email])
+		if d.Triggered { // a calendar matters only to a user who is migrated
+			for _, e := range d.User.CalendarErrs {
+				problems = append(problems, e.Error())
+			}
+		}
 		switch {
-		case problems != "":
-			rec.State, rec.LastMessage = store.Failed, problems
+		case len(problems) > 0:
+			rec.State, rec.LastMessage = store.Failed, strings.Join(problems, "; ")
 		case !d.Triggered:
 		case !migrate.IsCalDAV(d.User.Calendar) && outputs[d.User.Email] == "":
 			rec.State = store.Failed
