@@ -106,8 +106,8 @@ func TestMeetingsFile(t *testing.T) {
 					}
 					updated++
 				case m.Outcome == migrate.Failed:
-					if m.Reason != ics.ErrNoJoinLink.Error() {
-						t.Errorf("%s: reason %q, want %q", m.UID, m.Reason, ics.ErrNoJoinLink)
+					if m.Reason != migrate.KindNoJoinLink || !strings.Contains(m.Detail, ics.ErrNoJoinLink.Error()) {
+						t.Errorf("%s: reason %q detail %q, want %q with %q", m.UID, m.Reason, m.Detail, migrate.KindNoJoinLink, ics.ErrNoJoinLink)
 					}
 					noLink++
 				case m.Outcome == migrate.Updated:

@@ -45,8 +45,8 @@ func TestSMTPRefusals(t *testing.T) {
 	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
 		switch {
 		case m.UserID == "user00001@contoso.com" && m.Outcome != migrate.Skipped:
-			if m.Outcome != migrate.Failed || !strings.Contains(m.Reason, "550 mailbox unavailable") {
-				t.Errorf("user00001 %s: %s %q, want failed with the relay's answer", m.UID, m.Outcome, m.Reason)
+			if m.Outcome != migrate.Failed || m.Reason != migrate.KindRelayRefused || !strings.Contains(m.Detail, "550 mailbox unavailable") {
+				t.Errorf("user00001 %s: %s %q %q, want relay-refused with the relay's answer", m.UID, m.Outcome, m.Reason, m.Detail)
 			}
 		case m.Outcome == migrate.Updated && strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550 no such user"):
 			noted++

@@ -36,7 +36,7 @@ func (s SMTPMailer) Send(ctx context.Context, m Message) (Delivery, error) {
 	case errors.Is(err, smtp.ErrTemporary) || ctx.Err() != nil:
 		return Delivery{}, err
 	}
-	return Delivery{}, Permanent(err)
+	return Delivery{}, Permanent(relayRefused{err})
 }
 
 func refusals(rs []smtp.Rejection) []string {
