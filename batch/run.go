@@ -34,6 +34,7 @@ type Summary struct {
 	Meetings  int       // meetings in the report that the users organise
 	Past      int       // of them, skipped as ending before --now
 	RowErrors []string  // rejected rows that belong to no user
+	CalDAV    int       // triggered users whose calendar is a CalDAV URL (written in place)
 }
 
 // add counts one user's row into the summary; plan and finish both count
@@ -268,6 +269,9 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 			a.Output = outputs[d.User.Email]
 			rec.State, rec.MigrationType = store.Pending, d.Migration.MigrationType
 			rec.Payload, _ = json.Marshal(a)
+			if migrate.IsCalDAV(a.Calendar) {
+				sum.CalDAV++
+			}
 		}
 		records = append(records, rec)
 	}

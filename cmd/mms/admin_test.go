@@ -273,6 +273,21 @@ func TestSummaryWording(t *testing.T) {
 	if errOut.Len() > 0 {
 		t.Errorf("a run that updated a meeting warns: %s", errOut.String())
 	}
+	out.Reset() // the CalDAV note only when there are CalDAV users
+	summarize(&out, &errOut, batch.RunOptions{Out: "o", Send: "outbox"}, batch.Summary{Users: 1, Triggered: 1, Updated: 1})
+	if strings.Contains(out.String(), "CalDAV") || !strings.Contains(out.String(), "calendars: o/calendars") {
+		t.Errorf("a run without CalDAV users:\n%s", out.String())
+	}
+	out.Reset()
+	summarize(&out, &errOut, batch.RunOptions{Out: "o", Send: "outbox"}, batch.Summary{Users: 1, Triggered: 1, Updated: 1, CalDAV: 1})
+	if !strings.Contains(out.String(), "(CalDAV calendars: in place)") {
+		t.Errorf("a run with CalDAV users:\n%s", out.String())
+	}
+	errOut.Reset() // nothing updated, but only some meetings are past: no warning
+	summarize(&out, &errOut, o, batch.Summary{Users: 7, Triggered: 7, Meetings: 36, Past: 4})
+	if errOut.Len() > 0 {
+		t.Errorf("a run with 4 of 36 meetings past warns: %s", errOut.String())
+	}
 	if counted(1, "batch/batches") != "1 batch" || counted(2, "batch/batches") != "2 batches" || counted(0, "user") != "0 users" {
 		t.Error("counted")
 	}

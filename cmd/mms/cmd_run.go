@@ -108,7 +108,10 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 		fmt.Fprintln(errOut, "mms: warning:", w)
 	}
 	if !o.DryRun && o.Out != "" && sum.Updated > 0 { // nothing written, nothing to point at
-		fmt.Fprintf(out, "calendars: %s/calendars (CalDAV calendars: in place)", o.Out)
+		fmt.Fprintf(out, "calendars: %s/calendars", o.Out)
+		if sum.CalDAV > 0 {
+			fmt.Fprint(out, " (CalDAV calendars: in place)")
+		}
 		if o.Send == "outbox" && sum.Invites > 0 {
 			fmt.Fprintf(out, "  outbox: %s/outbox", o.Out)
 		}
@@ -149,9 +152,11 @@ func sendsTo(send string) string {
 }
 
 // pastWarning warns of a run that updated nothing because every meeting
-// it could migrate ends before --now: the --now is likely wrong.
+// of its triggered users ends before --now: the --now is likely wrong.
+// When only some do, the others were skipped for their own reasons, which
+// the report gives; no warning.
 func pastWarning(o batch.RunOptions, sum batch.Summary) string {
-	if sum.Updated > 0 || sum.Past == 0 {
+	if sum.Updated > 0 || sum.Past == 0 || sum.Past != sum.Meetings {
 		return ""
 	}
 	now := o.Now
@@ -159,9 +164,5 @@ func pastWarning(o batch.RunOptions, sum batch.Summary) string {
 		now = sum.Started
 	}
 	at := now.UTC().Format(time.RFC3339)
-	if sum.Past == sum.Meetings {
-		return fmt.Sprintf("all %s end before --now %s; did you mean an earlier --now?", counted(sum.Past, "meeting"), at)
-	}
-	return fmt.Sprintf("no meeting updated: %d of %s end before --now %s, and the rest were skipped for other reasons; did you mean an earlier --now?",
-		sum.Past, counted(sum.Meetings, "meeting"), at)
+	return fmt.Sprintf("all %s end before --now %s; did you mean an earlier --now?", counted(sum.Past, "meeting"), at)
 }
