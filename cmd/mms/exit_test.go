@@ -122,3 +122,23 @@ func TestRejectedRowExitsThree(t *testing.T) {
 		t.Error("the exit-code help does not say a rejected row exits 3")
 	}
 }
+
+// tenant show refuses a SQLite store that is not there (a mistyped --db)
+// and creates nothing; tenant set creates it, and show then reads it.
+func TestTenantShowMissingStore(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "typo.db")
+	r := run(t, ctx, "tenant", "show", "--db", db)
+	if r.code != 1 || !strings.Contains(r.stderr, db) || !strings.Contains(r.stderr, "mms tenant set creates it") {
+		t.Errorf("tenant show of a missing store: exit %d %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("tenant show created the store")
+	}
+	if r := run(t, ctx, "tenant", "set", "meeting_migration_enabled", "false", "--db", db); r.code != 0 {
+		t.Fatalf("tenant set: exit %d %s", r.code, r.stderr)
+	}
+	if r := run(t, ctx, "tenant", "show", "--db", db); r.code != 0 || !strings.Contains(r.stdout, "meeting_migration_enabled: false") {
+		t.Errorf("tenant show after set: exit %d %s%s", r.code, r.stdout, r.stderr)
+	}
+}
