@@ -35,7 +35,7 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox), smtp://host:port (submitted to that relay, " +
 				"STARTTLS when offered, credentials from MMS_SMTP_USER/MMS_SMTP_PASSWORD), server (CalDAV calendars only: the server's own scheduling sends them) or none", Sources: cli.EnvVars("MMS_SEND")},
-			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "users migrated at once (the default is the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
+			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "users migrated at once, 1 to 256 (0: the default, the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
 			&cli.StringSliceFlag{Name: "user", Usage: "a pilot: only this user of the files (repeat for more; primary address or alias)", Sources: cli.EnvVars("MMS_USER")},
 			yesFlag(),
 			dbFlag(),
