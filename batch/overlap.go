@@ -107,6 +107,9 @@ func checkReport(reportPath string, inputs inputFiles) error {
 	if !strings.EqualFold(filepath.Ext(reportPath), ".xlsx") {
 		reports = append(reports, report.MeetingsCSV(reportPath))
 	}
+	if strings.EqualFold(filepath.Ext(reportPath), ".csv") {
+		reports = append(reports, report.HeadingCSV(reportPath))
+	}
 	for _, r := range reports {
 		if what := sameAsInput(r, inputs); what != "" {
 			return fmt.Errorf("--report %s: %s is %s; mms never writes over its inputs or its state store, so choose another report name", reportPath, r, what)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/report"
 )
 
 // TestRejectedRowsInTheReport: a changes row for a user the users file
@@ -47,6 +48,14 @@ func TestRejectedRowsInTheReport(t *testing.T) {
 	}
 	if rep, _ := os.ReadFile(o.Report); strings.Count(string(rep), "rejected row: ") != 1 {
 		t.Errorf("the reopened batch's report notes the rejected row %d times, want once", strings.Count(string(rep), "rejected row: "))
+	}
+	// A CSV report says it in FILE.heading.csv.
+	o.Report = strings.TrimSuffix(o.Report, ".html") + ".csv"
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := os.ReadFile(report.HeadingCSV(o.Report)); !strings.Contains(string(rep), "Note,\"rejected row: ") || !strings.Contains(string(rep), "changes.csv:9: column") {
+		t.Errorf("the CSV report's heading lacks the rejected row:\n%s", rep)
 	}
 }
 
