@@ -128,7 +128,7 @@ func (o *RunOptions) checkUsers(users []input.User) error {
 	}
 	var files []string
 	for _, u := range users {
-		if !migrate.IsCalDAV(u.Calendar) {
+		if !migrate.IsCalDAV(u.Calendar) && len(u.CalendarErrs) == 0 { // a calendar in error fails its user, if triggered, anyway
 			files = append(files, u.Email)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/report"
 )
@@ -158,5 +159,21 @@ func TestCalendarOnlyOfTriggeredUsers(t *testing.T) {
 				t.Errorf("triggered user without its calendar: %s %q, want failed naming the file", u.State, u.LastMessage)
 			}
 		}
+	}
+}
+
+// --send server refuses file calendars, but not a user whose calendar cell
+// is in error: that user fails only if triggered, and gets no update.
+func TestSendServerIgnoresCalendarInError(t *testing.T) {
+	env := map[string]string{"MMS_CALDAV_USER": "u", "MMS_CALDAV_PASSWORD": "p"}
+	o := RunOptions{Send: "server", Tuning: Tuning{Getenv: func(k string) string { return env[k] }}}
+	users := []input.User{{Email: "dav@contoso.com", Calendar: "https://dav.contoso.com/cal/"},
+		{Email: "idle@contoso.com", CalendarErrs: []input.RowError{{Column: "calendar", Msg: "not found"}}}}
+	if err := o.checkUsers(users); err != nil {
+		t.Errorf("--send server with a calendar in error: %v", err)
+	}
+	users = append(users, input.User{Email: "file@contoso.com", Calendar: "/in/file.ics"})
+	if err := o.checkUsers(users); err == nil || !strings.Contains(err.Error(), "file@contoso.com") {
+		t.Errorf("--send server with a file calendar: %v", err)
 	}
 }
