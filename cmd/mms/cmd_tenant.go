@@ -22,7 +22,7 @@ func tenantCommand(out io.Writer) *cli.Command {
 				Flags: []cli.Flag{dbFlag()},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					if err := storeExists(cmd.String("db")); err != nil {
-						return fmt.Errorf("%w; mms tenant set creates it, as mms run and mms start do", err)
+						return fmt.Errorf("%w; mms tenant set creates it too", err)
 					}
 					st, err := openStore(ctx, cmd.String("db"))
 					if err != nil {

@@ -129,7 +129,7 @@ func TestTenantShowMissingStore(t *testing.T) {
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "typo.db")
 	r := run(t, ctx, "tenant", "show", "--db", db)
-	if r.code != 1 || !strings.Contains(r.stderr, db) || !strings.Contains(r.stderr, "mms tenant set creates it") {
+	if r.code != 1 || !strings.Contains(r.stderr, db) || !strings.Contains(r.stderr, "mms tenant set creates it too") {
 		t.Errorf("tenant show of a missing store: exit %d %q", r.code, r.stderr)
 	}
 	if _, err := os.Stat(db); err == nil {
