@@ -322,8 +322,8 @@ func TestDAVBadObjectAndDryRun(t *testing.T) {
 	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
 		if m.Outcome == migrate.Failed {
 			failed++
-			if m.UserID != "user00000@contoso.com" || !strings.Contains(m.Reason, "/m03.ics") {
-				t.Errorf("failed row %s %s: %s; want alice's m03.ics named", m.UserID, m.UID, m.Reason)
+			if m.UserID != "user00000@contoso.com" || !strings.Contains(m.Detail, "/m03.ics") || m.Reason == "" || strings.Contains(m.Reason, " ") {
+				t.Errorf("failed row %s %s: %s %s; want a short kind and alice's m03.ics named", m.UserID, m.UID, m.Reason, m.Detail)
 			}
 		}
 		if m.Outcome == migrate.WouldUpdate {
@@ -369,7 +369,7 @@ func TestDAVKeepsChanging(t *testing.T) {
 			failed = append(failed, m)
 		}
 	}
-	if len(failed) != 1 || !strings.Contains(failed[0].Reason, "m02.ics changed on the server each of the 3 times it was read and rewritten") {
+	if len(failed) != 1 || failed[0].Reason != migrate.KindCalDAVChanged || !strings.Contains(failed[0].Detail, "m02.ics changed on the server each of the 3 times it was read and rewritten") {
 		t.Errorf("failed rows %+v", failed)
 	}
 	got := davtest.Objects(t, srv, "alice", coll)["m02.ics"]

@@ -62,7 +62,7 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 		sum.Meetings, sum.Past = counts.all, counts.past
 		sum.Report = set.Report
 		if strings.HasSuffix(strings.ToLower(set.Report), ".csv") {
-			sum.Report += " and " + report.MeetingsCSV(set.Report)
+			sum.Report += ", " + report.MeetingsCSV(set.Report) + " and " + report.HeadingCSV(set.Report)
 		}
 	}
 	return sum, st.FinishBatch(ctx, b.ID)

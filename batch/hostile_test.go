@@ -77,8 +77,8 @@ func TestUpdateNeverSentIsNotUpdated(t *testing.T) {
 		switch {
 		case m.UID == mail.uid:
 			failed++
-			if m.Outcome != migrate.Failed || !strings.Contains(m.Reason, "update not sent") || !strings.Contains(m.Reason, "451") {
-				t.Errorf("the meeting never sent: %s %q", m.Outcome, m.Reason)
+			if m.Outcome != migrate.Failed || m.Reason != migrate.KindNotSent || !strings.Contains(m.Detail, "update not sent") || !strings.Contains(m.Detail, "451") {
+				t.Errorf("the meeting never sent: %s %q %q", m.Outcome, m.Reason, m.Detail)
 			}
 		case m.Outcome == migrate.Updated:
 			updated++
@@ -139,6 +139,9 @@ func TestPermanentLocalErrorFailsAtOnce(t *testing.T) {
 			}
 			if m.Outcome == migrate.Failed {
 				failed++
+				if m.Reason != migrate.KindWrite || !strings.Contains(m.Detail, "not a directory") {
+					t.Errorf("%s: meeting %s failed %q %q; want write-error with the system's message in Detail", u.UserID, m.UID, m.Reason, m.Detail)
+				}
 			}
 		}
 		if u.TotalMeeting != len(ms) || u.FailedMeeting != failed || failed == 0 {

@@ -106,8 +106,8 @@ func TestMeetingsFile(t *testing.T) {
 					}
 					updated++
 				case m.Outcome == migrate.Failed:
-					if m.Reason != ics.ErrNoJoinLink.Error() {
-						t.Errorf("%s: reason %q, want %q", m.UID, m.Reason, ics.ErrNoJoinLink)
+					if m.Reason != migrate.KindNoJoinLink || !strings.Contains(m.Detail, ics.ErrNoJoinLink.Error()) {
+						t.Errorf("%s: reason %q detail %q, want %q with %q", m.UID, m.Reason, m.Detail, migrate.KindNoJoinLink, ics.ErrNoJoinLink)
 					}
 					noLink++
 				case m.Outcome == migrate.Updated:
@@ -209,5 +209,41 @@ func TestStartWithMeetings(t *testing.T) {
 	_, err = Start(ctx, StartOptions{User: "user00001@contoso.com", Users: o.Users, Changes: o.Changes, Meetings: bad, Out: o.Out, Now: demoNow, DB: o.DB})
 	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "join_url") {
 		t.Errorf("a bad row of the user's: %v; want an input error naming join_url", err)
+	}
+}
+
+// TestTenantInFingerprint: the same command after a tenant setting changed
+// is a new batch that decides again, not the finished one reopened.
+func TestTenantInFingerprint(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	setTenant := func(v string) {
+		st, err := store.Open(ctx, o.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := st.SetTenant(ctx, "meeting_migration_enabled", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setTenant("false")
+	off, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off.Triggered != 0 {
+		t.Fatalf("migration disabled: %d triggered, want 0", off.Triggered)
+	}
+	setTenant("true")
+	on, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if on.BatchID == off.BatchID || on.Reopened {
+		t.Fatalf("migration enabled: batch %s reopened (%v), want a new batch", on.BatchID, on.Reopened)
+	}
+	if on.Triggered == 0 || on.Updated == 0 {
+		t.Errorf("migration enabled: %d triggered, %d updated; want some", on.Triggered, on.Updated)
 	}
 }

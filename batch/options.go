@@ -89,7 +89,7 @@ func (o RunOptions) Validate() error {
 	}
 	problems = append(problems, o.tuning().validate()...)
 	if o.Workers < 0 {
-		problems = append(problems, fmt.Sprintf("--workers %d: use a positive number (default: %d, the number of CPUs)", o.Workers, runtime.NumCPU()))
+		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to 256 users migrated at once, or 0 or nothing for the default (%d, the number of CPUs)", o.Workers, runtime.NumCPU()))
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))
@@ -128,7 +128,7 @@ func (o *RunOptions) checkUsers(users []input.User) error {
 	}
 	var files []string
 	for _, u := range users {
-		if !migrate.IsCalDAV(u.Calendar) {
+		if !migrate.IsCalDAV(u.Calendar) && len(u.CalendarErrs) == 0 { // a calendar in error fails its user, if triggered, anyway
 			files = append(files, u.Email)
 		}
 	}
@@ -225,13 +225,13 @@ const (
 func (t Tuning) validate() []string {
 	var problems []string
 	if t.CalDAVRequests < 0 || t.CalDAVRequests > MaxCalDAVRequests {
-		problems = append(problems, fmt.Sprintf("--caldav-requests %d: use 1 or more requests in flight per CalDAV server (default 4), at most %d", t.CalDAVRequests, MaxCalDAVRequests))
+		problems = append(problems, fmt.Sprintf("--caldav-requests %d: use 1 or more requests in flight per CalDAV server (0 or nothing: the default, 4), at most %d", t.CalDAVRequests, MaxCalDAVRequests))
 	}
 	if t.SMTPSessions < 0 || t.SMTPSessions > MaxSMTPSessions {
-		problems = append(problems, fmt.Sprintf("--smtp-sessions %d: use 1 or more sessions with the mail relay (default %d), at most %d", t.SMTPSessions, smtp.DefaultSessions, MaxSMTPSessions))
+		problems = append(problems, fmt.Sprintf("--smtp-sessions %d: use 1 or more sessions with the mail relay (0 or nothing: the default, %d), at most %d", t.SMTPSessions, smtp.DefaultSessions, MaxSMTPSessions))
 	}
 	if t.Workers > MaxWorkers {
-		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to %d users migrated at once (default: %d, the number of CPUs)", t.Workers, MaxWorkers, runtime.NumCPU()))
+		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to %d users migrated at once, or 0 or nothing for the default (%d, the number of CPUs)", t.Workers, MaxWorkers, runtime.NumCPU()))
 	}
 	return problems
 }
@@ -240,7 +240,7 @@ func (t Tuning) validate() []string {
 func (t Tuning) check() error {
 	problems := t.validate()
 	if t.Workers < 0 {
-		problems = append(problems, fmt.Sprintf("--workers %d: use a positive number (default: %d, the number of CPUs)", t.Workers, runtime.NumCPU()))
+		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to 256 users migrated at once, or 0 or nothing for the default (%d, the number of CPUs)", t.Workers, runtime.NumCPU()))
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))

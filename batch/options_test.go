@@ -50,9 +50,9 @@ func TestTuningRanges(t *testing.T) {
 	}{
 		{Tuning{Workers: 1000000}, "--workers 1000000: use 1 to 256"},
 		{Tuning{Workers: MaxWorkers + 1}, "--workers 257: use 1 to 256"},
-		{Tuning{CalDAVRequests: 1000}, "--caldav-requests 1000: use 1 or more requests in flight per CalDAV server (default 4), at most 64"},
-		{Tuning{SMTPSessions: -1}, "--smtp-sessions -1: use 1 or more sessions with the mail relay (default 4), at most 64"},
-		{Tuning{SMTPSessions: 65}, "--smtp-sessions 65: use 1 or more sessions with the mail relay (default 4), at most 64"},
+		{Tuning{CalDAVRequests: 1000}, "--caldav-requests 1000: use 1 or more requests in flight per CalDAV server (0 or nothing: the default, 4), at most 64"},
+		{Tuning{SMTPSessions: -1}, "--smtp-sessions -1: use 1 or more sessions with the mail relay (0 or nothing: the default, 4), at most 64"},
+		{Tuning{SMTPSessions: 65}, "--smtp-sessions 65: use 1 or more sessions with the mail relay (0 or nothing: the default, 4), at most 64"},
 	} {
 		o := RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.csv", Out: "out", Tuning: c.tuning}
 		if err := o.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
@@ -66,5 +66,15 @@ func TestTuningRanges(t *testing.T) {
 	ok := RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.csv", Out: "out", Tuning: Tuning{Workers: MaxWorkers, CalDAVRequests: MaxCalDAVRequests, SMTPSessions: MaxSMTPSessions}}
 	if err := ok.WithDefaults().Validate(); err != nil {
 		t.Errorf("the largest values: %v", err)
+	}
+	// 0 is the default, as the README and --help say: the number of CPUs
+	// for --workers, 4 for the others.
+	zero := RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.csv", Out: "out"}.WithDefaults()
+	if err := zero.Validate(); err != nil || zero.Workers != runtime.NumCPU() {
+		t.Errorf("--workers 0: %d workers, %v; want the number of CPUs", zero.Workers, err)
+	}
+	neg := RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.csv", Out: "out", Tuning: Tuning{Workers: -1}}
+	if err := neg.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), "--workers -1") || !strings.Contains(err.Error(), "0 or nothing") {
+		t.Errorf("--workers -1: %v", err)
 	}
 }

@@ -17,7 +17,7 @@ func outputNames(users []input.User, root string) map[string]string {
 	names := map[string]string{}
 	taken := map[string]bool{}
 	for _, u := range users {
-		if migrate.IsCalDAV(u.Calendar) {
+		if migrate.IsCalDAV(u.Calendar) || u.Calendar == "" {
 			continue
 		}
 		name := filepath.Base(u.Calendar)

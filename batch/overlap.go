@@ -1,7 +1,9 @@
 package batch
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,12 +107,42 @@ func checkReport(reportPath string, inputs inputFiles) error {
 	if !strings.EqualFold(filepath.Ext(reportPath), ".xlsx") {
 		reports = append(reports, report.MeetingsCSV(reportPath))
 	}
+	if strings.EqualFold(filepath.Ext(reportPath), ".csv") {
+		reports = append(reports, report.HeadingCSV(reportPath))
+	}
 	for _, r := range reports {
 		if what := sameAsInput(r, inputs); what != "" {
 			return fmt.Errorf("--report %s: %s is %s; mms never writes over its inputs or its state store, so choose another report name", reportPath, r, what)
 		}
+		if err := writable(r); err != nil {
+			return fmt.Errorf("--report %s: %w", reportPath, err)
+		}
 	}
 	return nil
+}
+
+// writable refuses, before anything runs, a report file that could not be
+// written at the end: a directory of that name, or a file where one of its
+// directories should be. Missing directories are made when it is written.
+func writable(path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory; name a file in it, such as %s", path, filepath.Join(path, "report"+filepath.Ext(path)))
+	}
+	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+		fi, err := os.Stat(dir)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory, so %s cannot be written; choose another report name", dir, path)
+			}
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s cannot be written: %w", path, err)
+		}
+		if next := filepath.Dir(dir); next == dir {
+			return nil
+		}
+	}
 }
 
 // sameAsInput names the input that path is, or "" when it is none.

@@ -3,10 +3,12 @@ package batch
 import (
 	"context"
 	"errors"
+	"net"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	gosmtp "github.com/emersion/go-smtp"
 
@@ -43,8 +45,8 @@ func TestSMTPRefusals(t *testing.T) {
 	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
 		switch {
 		case m.UserID == "user00001@contoso.com" && m.Outcome != migrate.Skipped:
-			if m.Outcome != migrate.Failed || !strings.Contains(m.Reason, "550 mailbox unavailable") {
-				t.Errorf("user00001 %s: %s %q, want failed with the relay's answer", m.UID, m.Outcome, m.Reason)
+			if m.Outcome != migrate.Failed || m.Reason != migrate.KindRelayRefused || !strings.Contains(m.Detail, "550 mailbox unavailable") {
+				t.Errorf("user00001 %s: %s %q %q, want relay-refused with the relay's answer", m.UID, m.Outcome, m.Reason, m.Detail)
 			}
 		case m.Outcome == migrate.Updated && strings.Contains(m.Reason, "update not delivered to guest001@fabrikam.com: 550 no such user"):
 			noted++
@@ -233,5 +235,29 @@ func TestProgressCountsAsTheSummary(t *testing.T) {
 		if updated != sum.Updated || failed != sum.Failed {
 			t.Errorf("run %d: progress counted %d meetings updated and %d users failed, the summary %d and %d", run, updated, failed, sum.Updated, sum.Failed)
 		}
+	}
+}
+
+// TestSMTPUnreachableStopsTheRun: a relay that cannot be connected to
+// (a closed port) stops the run once the sender's own retries are spent,
+// as could-not-run, naming the relay and saying the same command resumes;
+// the queue does not try every user again and again.
+func TestSMTPUnreachableStopsTheRun(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	o := demoOptions(t)
+	o.Send = "smtp://" + addr
+	start := time.Now()
+	_, err = Run(context.Background(), o)
+	if err == nil || !migrate.StopsRun(err) || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), o.Send) ||
+		!strings.Contains(err.Error(), "cannot be reached") || !strings.Contains(err.Error(), "same command") {
+		t.Fatalf("Run with a closed relay port: %v; want the run stopped as could-not-run, naming the relay", err)
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("the run took %s to stop", d)
 	}
 }

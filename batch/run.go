@@ -34,6 +34,7 @@ type Summary struct {
 	Meetings  int       // meetings in the report that the users organise
 	Past      int       // of them, skipped as ending before --now
 	RowErrors []string  // rejected rows that belong to no user
+	CalDAV    int       // triggered users whose calendar is a CalDAV URL (written in place)
 }
 
 // add counts one user's row into the summary; plan and finish both count
@@ -161,6 +162,7 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 	if err != nil {
 		return store.Batch{}, Summary{}, err
 	}
+	fp = withTenant(fp, tenant)
 	records, sum := plan(users, changes, rowErrs, tenant, filepath.Dir(set.Users))
 	if err := withMeetings(records, meetings); err != nil {
 		return store.Batch{}, sum, err
@@ -183,6 +185,9 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 		}
 	}
 	if !resumed {
+		for _, e := range sum.RowErrors { // in the report's heading, not only on stderr
+			set.Notes = append(set.Notes, "rejected row: "+e)
+		}
 		b, err = newRunBatch(ctx, st, o, set, fp, records)
 		if err != nil { // the same command, started at the same time, made it first?
 			var again error
@@ -210,7 +215,7 @@ func newRunBatch(ctx context.Context, st *store.Store, o RunOptions, set Setting
 // readInputs reads both files. Rows that belong to no user are reported,
 // not fatal.
 func readInputs(o RunOptions) ([]input.User, []input.Change, []input.RowError, error) {
-	users, userErrs, err := input.ReadUsers(o.Users)
+	users, userErrs, err := input.ReadUsersCalendarLater(o.Users)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -240,10 +245,15 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 	for _, d := range trigger.Plan(users, changes, t) {
 		seen[d.User.Email] = true
 		rec := store.User{UserID: d.User.Email, State: store.NotTriggered, LastMessage: d.Reason}
-		problems := strings.Join(failedBy[d.User.Email], "; ")
+		problems := slices.Clone(failedBy[d.User.Email])
+		if d.Triggered { // a calendar matters only to a user who is migrated
+			for _, e := range d.User.CalendarErrs {
+				problems = append(problems, e.Error())
+			}
+		}
 		switch {
-		case problems != "":
-			rec.State, rec.LastMessage = store.Failed, problems
+		case len(problems) > 0:
+			rec.State, rec.LastMessage = store.Failed, strings.Join(problems, "; ")
 		case !d.Triggered:
 		case !migrate.IsCalDAV(d.User.Calendar) && outputs[d.User.Email] == "":
 			rec.State = store.Failed
@@ -259,6 +269,9 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 			a.Output = outputs[d.User.Email]
 			rec.State, rec.MigrationType = store.Pending, d.Migration.MigrationType
 			rec.Payload, _ = json.Marshal(a)
+			if migrate.IsCalDAV(a.Calendar) {
+				sum.CalDAV++
+			}
 		}
 		records = append(records, rec)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/batch/trigger"
 )
 
 // Settings are the options a batch keeps in the state store: what its
@@ -55,7 +56,7 @@ func abs(p string) string {
 
 // fingerprint names a run by what decides its effects: the contents of the
 // users, changes and meetings files, the output directory, --now, --dry-run and
-// --send. The same command started again, after a kill, has the same
+// --send (and, by withTenant, the tenant settings). The same command started again, after a kill, has the same
 // fingerprint and resumes its unfinished batch; --workers and --report may
 // differ. Calendars are read when each user is migrated, not here.
 func fingerprint(s Settings, users []input.User) (string, error) {
@@ -87,6 +88,16 @@ func fingerprint(s Settings, users []input.User) (string, error) {
 	}{s.Out, s.Now.UTC(), s.DryRun, s.Send, s.Only})
 	h.Write(key)
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// withTenant adds the tenant settings to a fingerprint: they decide who is
+// triggered, so the same command after `mms tenant set` is a new batch that
+// decides again, not the finished one.
+func withTenant(fp string, t trigger.Tenant) string {
+	key, _ := json.Marshal(t)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s", fp, key)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func fileSum(path string) (string, error) {

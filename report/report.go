@@ -120,9 +120,35 @@ func WriteReport(path string, h Heading, users Users, meetings Meetings) error {
 		if err := atomic(MeetingsCSV(path), func(tmp string) error { return writeCSV(tmp, meetingColumns, cellsOf(meetings)) }); err != nil {
 			return err
 		}
+		if !h.empty() { // the rows files stay rows only, for scripts
+			if err := atomic(HeadingCSV(path), func(tmp string) error { return writeCSV(tmp, []string{"Field", "Value"}, h.rows()) }); err != nil {
+				return err
+			}
+		}
 		return atomic(path, func(tmp string) error { return writeCSV(tmp, userColumns, cellsOf(users)) })
 	}
 	return fmt.Errorf("report %s: use a name ending in .xlsx, .csv or .html", path)
+}
+
+// HeadingCSV is where the heading of a CSV report goes (what the report
+// is: batch, kind, --now, times, inputs, version, notes), one Field,Value
+// row each: FILE.heading.csv.
+func HeadingCSV(path string) string {
+	return strings.TrimSuffix(path, filepath.Ext(path)) + ".heading.csv"
+}
+
+func (h Heading) empty() bool { return h.BatchID == "" && h.Kind == "" && len(h.Notes) == 0 }
+
+// rows is the heading for writeCSV.
+func (h Heading) rows() rows {
+	return func(yield func([]any) error) error {
+		for _, l := range h.lines() {
+			if err := yield([]any{l[0], l[1]}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // MeetingsCSV is where the meetings of a CSV report go: FILE.meetings.csv.

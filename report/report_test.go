@@ -175,3 +175,34 @@ func TestWriteStreamOrder(t *testing.T) {
 		}
 	}
 }
+
+// A CSV report says what it is in FILE.heading.csv, one Field,Value row
+// each, notes included and formula-safe; the rows files stay rows only.
+func TestCSVHeading(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	h := Heading{BatchID: "b1", Kind: "run", Inputs: []string{"/in/users.csv"}, Version: "v1",
+		Notes: []string{"rejected row: changes.csv:9: column \"user\": x is not in the users file", "=cmd"}}
+	if err := Write(path, h, users, meetings); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(HeadingCSV(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\xef\xbb\xbfField,Value", "Kind,run", "Batch,b1", "Inputs,/in/users.csv", `Note,"rejected row: changes.csv:9: column ""user""`, "Note,'=cmd"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("heading csv lacks %q:\n%s", want, b)
+		}
+	}
+	if u, _ := os.ReadFile(path); !strings.HasPrefix(string(u), "\xef\xbb\xbfUserId,") {
+		t.Errorf("users csv starts %q", string(u[:min(len(u), 40)]))
+	}
+	empty := filepath.Join(dir, "e.csv") // no heading given: no heading file
+	if err := Write(empty, Heading{}, users, meetings); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(HeadingCSV(empty)); err == nil {
+		t.Error("a heading file for an empty heading")
+	}
+}

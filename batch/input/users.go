@@ -18,6 +18,11 @@ type User struct {
 	Calendar      string   // absolute .ics path, or an http(s) URL
 	AudioProvider string   // "microsoft" or a third-party provider's name, lower case
 	Aliases       []string // lower case, without the primary address
+	// CalendarErrs are the problems of the calendar cell when it is the
+	// row's only problem (a file not found, a folder), read by
+	// ReadUsersCalendarLater: Calendar is then "" and the user fails only
+	// if a change triggers it.
+	CalendarErrs []RowError
 }
 
 // Mailbox kinds.
@@ -44,6 +49,18 @@ var usersSchema = schema{
 // that user. A user listed twice fails: both rows name it, and the second
 // row's error names the first row's line.
 func ReadUsers(path string) ([]User, []RowError, error) {
+	return readUsers(path, false)
+}
+
+// ReadUsersCalendarLater is ReadUsers, except that a row whose only
+// problems are in its calendar cell (a file not found, a folder) keeps its
+// user, with Calendar "" and the problems in CalendarErrs: the calendar
+// matters only if a change triggers the user.
+func ReadUsersCalendarLater(path string) ([]User, []RowError, error) {
+	return readUsers(path, true)
+}
+
+func readUsers(path string, calendarLater bool) ([]User, []RowError, error) {
 	t, err := readTable(path, usersSchema)
 	if err != nil {
 		return nil, nil, err
@@ -58,6 +75,10 @@ func ReadUsers(path string) ([]User, []RowError, error) {
 			continue
 		}
 		rowErrs = append(rowErrs, claim(owners, t.file, r.line, u)...)
+		if calendarLater && len(rowErrs) > 0 && !slices.ContainsFunc(rowErrs, func(e RowError) bool { return e.Column != "calendar" }) {
+			u.Calendar, u.CalendarErrs = "", rowErrs // the user's calendar matters only if it is triggered
+			rowErrs = nil
+		}
 		if len(rowErrs) > 0 {
 			errs = append(errs, rowErrs...)
 			continue

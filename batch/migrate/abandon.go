@@ -37,7 +37,7 @@ func (w *Worker) Abandon(ctx context.Context, a Assignment, cause error, attempt
 			row.Outcome = w.rewritten()
 			out.Invites++
 		} else {
-			row.Outcome, row.Reason = Failed, "update not sent: "+msg
+			row.Outcome, row.Reason, row.Detail = Failed, KindNotSent, "update not sent: "+msg
 		}
 		out.Meetings = append(out.Meetings, row)
 	}

@@ -253,15 +253,16 @@ func excerpt(s string) string {
 // Detail: one the server listed outside the collection (another
 // collection, a path climbing out, another host) was never requested.
 func unreadRow(user string, d *Doc) report.Meeting {
-	row := report.Meeting{UserID: user, Outcome: Failed, Reason: d.Err.Error()}
+	row := report.Meeting{UserID: user}
 	var oe caldav.ObjectError
 	if !errors.As(d.Err, &oe) {
+		fail(&row, d.Err, KindInvalid)
 		return row
 	}
-	row.Reason = "CalDAV object could not be read: " + oe.Href
+	fail(&row, d.Err, KindCalDAV)
+	row.Detail = "CalDAV object could not be read: " + oe.Href + ": " + oe.Err.Error()
 	if errors.Is(d.Err, caldav.ErrOutside) {
-		row.Reason = "CalDAV object outside the calendar, not touched: " + oe.Href
+		row.Detail = "CalDAV object outside the calendar, not touched: " + oe.Href + ": " + oe.Err.Error()
 	}
-	row.Detail = oe.Href + ": " + oe.Err.Error()
 	return row
 }

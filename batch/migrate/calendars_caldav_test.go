@@ -147,7 +147,7 @@ func TestDAVHostileHrefsFailNamed(t *testing.T) {
 	for _, h := range f.Hostile {
 		found := false
 		for _, m := range out.Meetings {
-			if m.Outcome == Failed && strings.Contains(m.Reason, h) && strings.Contains(m.Detail, h) && strings.Contains(m.Detail, "outside") {
+			if m.Outcome == Failed && m.Reason == KindCalDAVOutside && strings.Contains(m.Detail, h) && strings.Contains(m.Detail, "outside") {
 				found = true
 			}
 		}
@@ -231,7 +231,7 @@ func TestDAVReadBackRestores(t *testing.T) {
 		if m.Outcome == Updated {
 			t.Errorf("UID %s updated though the server kept (null)", m.UID)
 		}
-		if m.Outcome == Failed && strings.Contains(m.Reason, "(null)") && strings.Contains(m.Reason, "put back") {
+		if m.Outcome == Failed && m.Reason == KindCalDAVReadBack && strings.Contains(m.Detail, "(null)") && strings.Contains(m.Detail, "put back") {
 			failed++
 		}
 	}

@@ -96,7 +96,7 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 		p, known := prior[m.UID]
 		switch {
 		case err != nil:
-			row.Outcome, row.Reason = Failed, err.Error()
+			fail(&row.Meeting, err, KindInvalid)
 		case len(comps) > 0:
 			sends = append(sends, pendingSend{res: ics.Result{UID: m.UID, Summary: m.Summary}, comps: comps})
 			if !known {

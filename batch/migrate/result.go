@@ -13,7 +13,11 @@ func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
 	for _, m := range out.Meetings {
 		r.Meetings = append(r.Meetings, store.Meeting{Meeting: m})
 		if m.Outcome == Failed {
-			failures = append(failures, m.Reason)
+			why := m.Detail // the whole error; the Reason is its kind
+			if why == "" {
+				why = m.Reason
+			}
+			failures = append(failures, why)
 		}
 	}
 	count(&r)

@@ -523,10 +523,8 @@ func (w *Worker) outcome(user string, res ics.Result) report.Meeting {
 		Provider: string(res.Provider), OldJoinURL: res.OldJoinURL, NewJoinURL: res.NewJoinURL,
 	}
 	switch {
-	case errors.Is(res.Err, ics.ErrNoJoinLink):
-		o.Outcome, o.Reason, o.Detail = Failed, ics.ErrNoJoinLink.Error(), res.Err.Error()
 	case res.Err != nil:
-		o.Outcome, o.Reason = Failed, res.Err.Error()
+		fail(&o, res.Err, KindInvalid)
 	case res.Skipped != "":
 		o.Outcome, o.Reason = Skipped, string(res.Skipped)
 	default:
@@ -600,7 +598,7 @@ func note(out *UserOutcome, uid, remark string) string {
 func markFailed(out *UserOutcome, uid string, err error) {
 	for i := range out.Meetings {
 		if out.Meetings[i].UID == uid {
-			out.Meetings[i].Outcome, out.Meetings[i].Reason = Failed, err.Error()
+			fail(&out.Meetings[i], err, KindError)
 		}
 	}
 }

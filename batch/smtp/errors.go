@@ -32,6 +32,18 @@ func Stops(err error) bool {
 	return errors.Is(err, ErrAuth) || errors.Is(err, ErrTLS)
 }
 
+// Unreachable reports whether err says the relay could not be connected
+// to at all: the connection refused, no route to it, its name not found,
+// or no answer to the dial. Every message would meet the same.
+func Unreachable(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
 // Rejection is a recipient that did not get the message: refused at RCPT
 // TO, or still deferred (or cut off) when Send gave up while others had it.
 type Rejection struct {

@@ -151,7 +151,10 @@ func batchStore(t *testing.T) (db string, runID, dryID, rbID string) {
 		t.Fatal(err)
 	}
 	dryID = mk(store.Batch{Kind: store.BatchRun, DryRun: true, Finished: true}, `{"users": "/in/users.csv"}`,
-		store.User{UserID: "a@contoso.com", State: store.Succeeded}, store.User{UserID: "d@contoso.com", State: store.Succeeded})
+		store.User{UserID: "a@contoso.com", State: store.InProgress, Payload: json.RawMessage(`{}`)}, store.User{UserID: "d@contoso.com", State: store.Succeeded})
+	if err := st.Record(ctx, dryID, "a@contoso.com", store.Result{State: store.Succeeded, TotalMeeting: 2, SucceededMeeting: 2, InvitesUpdate: 2}); err != nil {
+		t.Fatal(err)
+	}
 	rbID = mk(store.Batch{Kind: store.BatchRollback}, `{"rollback_of": "`+runID+`"}`, store.User{UserID: "a@contoso.com", State: store.InProgress})
 	return db, runID, dryID, rbID
 }
@@ -167,7 +170,7 @@ func TestBatchesCommand(t *testing.T) {
 	}
 	for i, want := range []*regexp.Regexp{
 		regexp.MustCompile(`^` + runID[:8] + `\s+run\s+20\d\d-\d\d-\d\dT[0-9:]+Z\s+2026-12-06T09:00:00Z\s+Failed 1, Succeeded 1, NotTriggered 1\s+3\s+3\s+users.csv changes.csv$`),
-		regexp.MustCompile(`^` + dryID[:8] + `\s+dry run\s+.*Succeeded 2\s+0\s+0\s+users.csv$`),
+		regexp.MustCompile(`^` + dryID[:8] + `\s+dry run\s+.*Succeeded 2\s+2 \(would\)\s+2 \(would\)\s+users.csv$`),
 		regexp.MustCompile(`^` + rbID[:8] + `\s+rollback \(unfinished\)\s+.*InProgress 1\s+0\s+0\s+batch ` + runID + `$`),
 	} {
 		if !want.MatchString(lines[i+1]) {
@@ -177,12 +180,17 @@ func TestBatchesCommand(t *testing.T) {
 	r = run(t, context.Background(), "batches", "--db", db, "--format", "json")
 	var rows []batchRow
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 3 || rows[0].ID != runID || rows[0].Users[store.Failed] != 1 ||
-		rows[0].Updated != 3 || rows[0].Sent != 3 || rows[1].Kind != "dry run" || rows[2].Kind != "rollback" || rows[0].Now != "2026-12-06T09:00:00Z" {
+		rows[0].Updated != 3 || rows[0].Sent != 3 || rows[1].Kind != "dry run" || rows[1].Sent != 0 || rows[1].WouldSend != 2 || rows[1].WouldUpdate != 2 || rows[2].Kind != "rollback" || rows[0].Now != "2026-12-06T09:00:00Z" {
 		t.Errorf("batches --format json: %v\n%s", err, r.stdout)
 	}
 	r = run(t, context.Background(), "batches", "--db", db, "--format", "csv")
-	if csv := readCSVText(t, r.stdout); len(csv) != 3 || csv[1]["BatchId"] != dryID || csv[1]["Kind"] != "dry run" || csv[0]["MeetingsUpdated"] != "3" {
+	if csv := readCSVText(t, r.stdout); len(csv) != 3 || csv[1]["BatchId"] != dryID || csv[1]["Kind"] != "dry run" || csv[0]["MeetingsUpdated"] != "3" ||
+		csv[1]["UpdatesSent"] != "0" || csv[1]["WouldSend"] != "2" {
 		t.Errorf("batches --format csv:\n%s", r.stdout)
+	}
+	pilot := store.Batch{Kind: store.BatchRun, Options: json.RawMessage(`{"only": ["a@contoso.com"]}`)}
+	if k := batchKind(pilot); k != "run (pilot)" {
+		t.Errorf("a pilot's kind: %q", k)
 	}
 	if r := run(t, context.Background(), "batches", "--db", db, "--format", "xml"); r.code != exitInput {
 		t.Errorf("--format xml: exit %d", r.code)
@@ -224,10 +232,10 @@ func TestStatusOfRealBatches(t *testing.T) {
 	}
 	r = run(t, context.Background(), "status", "--db", db, "--all", "--summary")
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(lines) != 4 || !regexp.MustCompile(`^Batch\s+Pending\s+InProgress\s+Failed\s+Succeeded\s+NotTriggered$`).MatchString(lines[0]) ||
-		!regexp.MustCompile(`^`+runID[:8]+`\s+0\s+0\s+1\s+1\s+1$`).MatchString(lines[1]) ||
-		!regexp.MustCompile(`^`+dryID[:8]+`\s+0\s+0\s+0\s+2\s+0$`).MatchString(lines[2]) ||
-		!regexp.MustCompile(`^`+rbID[:8]+`\s+0\s+1\s+0\s+0\s+0$`).MatchString(lines[3]) {
+	if len(lines) != 4 || !regexp.MustCompile(`^Batch\s+Kind\s+Pending\s+InProgress\s+Failed\s+Succeeded\s+NotTriggered$`).MatchString(lines[0]) ||
+		!regexp.MustCompile(`^`+runID[:8]+`\s+run\s+0\s+0\s+1\s+1\s+1$`).MatchString(lines[1]) ||
+		!regexp.MustCompile(`^`+dryID[:8]+`\s+dry run\s+0\s+0\s+0\s+2\s+0$`).MatchString(lines[2]) ||
+		!regexp.MustCompile(`^`+rbID[:8]+`\s+rollback\s+0\s+1\s+0\s+0\s+0$`).MatchString(lines[3]) {
 		t.Errorf("status --all --summary, one row per batch:\n%s", r.stdout)
 	}
 	r = run(t, context.Background(), "status", "--db", db, "--all")
@@ -272,6 +280,21 @@ func TestSummaryWording(t *testing.T) {
 	summarize(&out, &errOut, o, batch.Summary{Users: 2, Meetings: 50, Past: 49, Updated: 1})
 	if errOut.Len() > 0 {
 		t.Errorf("a run that updated a meeting warns: %s", errOut.String())
+	}
+	out.Reset() // the CalDAV note only when there are CalDAV users
+	summarize(&out, &errOut, batch.RunOptions{Out: "o", Send: "outbox"}, batch.Summary{Users: 1, Triggered: 1, Updated: 1})
+	if strings.Contains(out.String(), "CalDAV") || !strings.Contains(out.String(), "calendars: o/calendars") {
+		t.Errorf("a run without CalDAV users:\n%s", out.String())
+	}
+	out.Reset()
+	summarize(&out, &errOut, batch.RunOptions{Out: "o", Send: "outbox"}, batch.Summary{Users: 1, Triggered: 1, Updated: 1, CalDAV: 1})
+	if !strings.Contains(out.String(), "(CalDAV calendars: in place)") {
+		t.Errorf("a run with CalDAV users:\n%s", out.String())
+	}
+	errOut.Reset() // nothing updated, but only some meetings are past: no warning
+	summarize(&out, &errOut, o, batch.Summary{Users: 7, Triggered: 7, Meetings: 36, Past: 4})
+	if errOut.Len() > 0 {
+		t.Errorf("a run with 4 of 36 meetings past warns: %s", errOut.String())
 	}
 	if counted(1, "batch/batches") != "1 batch" || counted(2, "batch/batches") != "2 batches" || counted(0, "user") != "0 users" {
 		t.Error("counted")

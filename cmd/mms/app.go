@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -38,7 +39,7 @@ func newApp(out, errOut io.Writer) *cli.Command {
 
 // newAppWith is newApp calling the batch through calls.
 func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
-	return &cli.Command{
+	app := &cli.Command{
 		Name:  "mms",
 		Usage: "migrate the online-meeting block of future meetings when organisers' conferencing details change",
 		Description: "mms reads a users file and a changes file, finds every future meeting each triggered user organises,\n" +
@@ -58,6 +59,24 @@ func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
 		},
 		Commands: []*cli.Command{runCommand(out, errOut, calls), startCommand(out, calls), workCommand(out, errOut, calls), statusCommand(out),
 			batchesCommand(out), rollbackCommand(out, errOut, calls), tenantCommand(out)},
+	}
+	usageErrors(app)
+	return app
+}
+
+// singleDash is a flag as the parser names it (-workers).
+var singleDash = regexp.MustCompile(`(^|\s)-([A-Za-z])`)
+
+// usageErrors makes a flag the parser refuses (unknown, or a bad value)
+// one line, said once by main on stderr with a pointer to the command's
+// help, instead of the whole help on stdout and the error twice.
+func usageErrors(cmd *cli.Command) {
+	cmd.OnUsageError = func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
+		msg := singleDash.ReplaceAllString(err.Error(), "$1--$2") // the flag as it is typed
+		return fmt.Errorf("%s; see %s --help", msg, cmd.FullName())
+	}
+	for _, sub := range cmd.Commands {
+		usageErrors(sub)
 	}
 }
 

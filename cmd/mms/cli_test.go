@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,6 +28,25 @@ func TestCommandLineMessages(t *testing.T) {
 	for _, line := range []string{"reading " + filepath.Join(in, "users.csv") + " and ", "migrating 5 users", "writing the report " + filepath.Join(work, "r.csv")} {
 		if !strings.Contains(r.stderr, line) {
 			t.Errorf("progress lacks %q:\n%s", line, r.stderr)
+		}
+	}
+}
+
+// A flag the parser refuses is one line on stderr, said once, pointing at
+// the command's help; nothing on stdout; exit 1.
+func TestUsageErrorOneLine(t *testing.T) {
+	for _, c := range []struct {
+		args       []string
+		want, help string
+	}{
+		{[]string{"run", "--workers", "abc"}, `invalid value "abc" for flag --workers`, "see mms run --help"},
+		{[]string{"run", "--frobnicate"}, "flag provided but not defined: --frobnicate", "see mms run --help"},
+		{[]string{"tenant", "show", "--x"}, "flag provided but not defined: --x", "see mms tenant show --help"},
+	} {
+		r := run(t, context.Background(), c.args...)
+		if r.code != 1 || r.stdout != "" || strings.Count(r.stderr, c.want) != 1 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 ||
+			!strings.Contains(r.stderr, c.help) {
+			t.Errorf("%v: exit %d\nstdout %q\nstderr %q", c.args, r.code, r.stdout, r.stderr)
 		}
 	}
 }

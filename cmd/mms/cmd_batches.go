@@ -23,7 +23,8 @@ func batchesCommand(out io.Writer) *cli.Command {
 		Name:  "batches",
 		Usage: "list every batch: id, kind, when, inputs, --now, users per state, meetings updated and updates sent",
 		UsageText: "mms batches [--format table|csv|json] [--db DSN]\n\n" +
-			"Kind is run, dry run, start or rollback; only runs and starts migrate meetings (mms status shows the latest\n" +
+			"Kind is run, dry run, start or rollback, with (pilot) for a run --user; a dry run's counts are what it would\n" +
+			"have updated and sent, marked (would). Only runs and starts migrate meetings (mms status shows the latest\n" +
 			"of them). --batch, wherever it is taken, accepts the id, any unique prefix of 6+ characters, or last.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv or json", Sources: cli.EnvVars("MMS_FORMAT")},
@@ -68,15 +69,18 @@ func kindOf(b store.Batch) string {
 
 // batchRow is one batch as `mms batches` shows it.
 type batchRow struct {
-	ID       string         `json:"BatchId"`
-	Kind     string         `json:"Kind"`
-	Created  string         `json:"Created"`
-	Inputs   []string       `json:"Inputs"`
-	Now      string         `json:"Now"`
-	Users    map[string]int `json:"Users"`
-	Updated  int            `json:"MeetingsUpdated"`
-	Sent     int            `json:"UpdatesSent"`
-	Finished bool           `json:"Finished"`
+	ID      string         `json:"BatchId"`
+	Kind    string         `json:"Kind"`
+	Created string         `json:"Created"`
+	Inputs  []string       `json:"Inputs"`
+	Now     string         `json:"Now"`
+	Users   map[string]int `json:"Users"`
+	Updated int            `json:"MeetingsUpdated"`
+	Sent    int            `json:"UpdatesSent"`
+	// A dry run writes and sends nothing: what it would have done.
+	WouldUpdate int  `json:"WouldUpdate"`
+	WouldSend   int  `json:"WouldSend"`
+	Finished    bool `json:"Finished"`
 }
 
 func rowOf(b store.BatchInfo) batchRow {
@@ -91,8 +95,30 @@ func rowOf(b store.BatchInfo) batchRow {
 	if set.RollbackOf != "" {
 		inputs = append(inputs, "batch "+set.RollbackOf)
 	}
-	return batchRow{ID: b.ID, Kind: kindOf(b.Batch), Created: utcTime(b.CreatedAt), Inputs: inputs, Now: utcTime(b.Now),
+	row := batchRow{ID: b.ID, Kind: batchKind(b.Batch), Created: utcTime(b.CreatedAt), Inputs: inputs, Now: utcTime(b.Now),
 		Users: b.States, Updated: b.Updated, Sent: b.Invites, Finished: b.Finished}
+	if b.DryRun {
+		row.Updated, row.Sent, row.WouldUpdate, row.WouldSend = 0, 0, b.Updated, b.Invites
+	}
+	return row
+}
+
+// batchKind is kindOf, a pilot (run --user) said as such: "run (pilot)".
+func batchKind(b store.Batch) string {
+	var set batch.Settings
+	_ = json.Unmarshal(b.Options, &set)
+	if len(set.Only) > 0 && b.Kind != store.BatchRollback {
+		return kindOf(b) + " (pilot)"
+	}
+	return kindOf(b)
+}
+
+// wouldBe is a count of the table: a dry run's says it would be.
+func wouldBe(done, would int) string {
+	if would > 0 {
+		return fmt.Sprintf("%d (would)", would)
+	}
+	return strconv.Itoa(done)
 }
 
 func utcTime(t time.Time) string {
@@ -129,10 +155,10 @@ func printBatches(out io.Writer, list []store.BatchInfo, format string) error {
 		return enc.Encode(rows)
 	case "csv":
 		w := csv.NewWriter(out)
-		w.Write([]string{"BatchId", "Kind", "Created", "Inputs", "Now", "Users", "MeetingsUpdated", "UpdatesSent", "Finished"})
+		w.Write([]string{"BatchId", "Kind", "Created", "Inputs", "Now", "Users", "MeetingsUpdated", "UpdatesSent", "WouldUpdate", "WouldSend", "Finished"})
 		for _, r := range rows {
 			w.Write([]string{r.ID, r.Kind, r.Created, strings.Join(r.Inputs, " "), r.Now, states(r.Users), strconv.Itoa(r.Updated),
-				strconv.Itoa(r.Sent), strconv.FormatBool(r.Finished)})
+				strconv.Itoa(r.Sent), strconv.Itoa(r.WouldUpdate), strconv.Itoa(r.WouldSend), strconv.FormatBool(r.Finished)})
 		}
 		w.Flush()
 		return w.Error()
@@ -148,7 +174,8 @@ func printBatches(out io.Writer, list []store.BatchInfo, format string) error {
 		if !r.Finished {
 			kind += " (unfinished)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", shortID(r.ID), kind, r.Created, r.Now, states(r.Users), r.Updated, r.Sent, strings.Join(baseNames(r.Inputs), " "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shortID(r.ID), kind, r.Created, r.Now, states(r.Users),
+			wouldBe(r.Updated, r.WouldUpdate), wouldBe(r.Sent, r.WouldSend), strings.Join(baseNames(r.Inputs), " "))
 	}
 	return tw.Flush()
 }

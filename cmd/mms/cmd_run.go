@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -36,7 +35,7 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox), smtp://host:port (submitted to that relay, " +
 				"STARTTLS when offered, credentials from MMS_SMTP_USER/MMS_SMTP_PASSWORD), server (CalDAV calendars only: the server's own scheduling sends them) or none", Sources: cli.EnvVars("MMS_SEND")},
-			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "users migrated at once (the default is the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
+			&cli.IntFlag{Name: "workers", Value: runtime.NumCPU(), Usage: "users migrated at once, 1 to 256 (0: the default, the number of CPUs)", Sources: cli.EnvVars("MMS_WORKERS")},
 			&cli.StringSliceFlag{Name: "user", Usage: "a pilot: only this user of the files (repeat for more; primary address or alias)", Sources: cli.EnvVars("MMS_USER")},
 			yesFlag(),
 			dbFlag(),
@@ -109,7 +108,10 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 		fmt.Fprintln(errOut, "mms: warning:", w)
 	}
 	if !o.DryRun && o.Out != "" && sum.Updated > 0 { // nothing written, nothing to point at
-		fmt.Fprintf(out, "calendars: %s/calendars (CalDAV calendars: in place)", o.Out)
+		fmt.Fprintf(out, "calendars: %s/calendars", o.Out)
+		if sum.CalDAV > 0 {
+			fmt.Fprint(out, " (CalDAV calendars: in place)")
+		}
 		if o.Send == "outbox" && sum.Invites > 0 {
 			fmt.Fprintf(out, "  outbox: %s/outbox", o.Out)
 		}
@@ -120,7 +122,7 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 		return usersFailedError{failed: sum.Failed, total: sum.Triggered}
 	}
 	if len(sum.RowErrors) > 0 {
-		return errors.New("some rows were rejected (see above); every other user was processed")
+		return rowsRejectedError{rows: len(sum.RowErrors)}
 	}
 	return nil
 }
@@ -150,9 +152,11 @@ func sendsTo(send string) string {
 }
 
 // pastWarning warns of a run that updated nothing because every meeting
-// it could migrate ends before --now: the --now is likely wrong.
+// of its triggered users ends before --now: the --now is likely wrong.
+// When only some do, the others were skipped for their own reasons, which
+// the report gives; no warning.
 func pastWarning(o batch.RunOptions, sum batch.Summary) string {
-	if sum.Updated > 0 || sum.Past == 0 {
+	if sum.Updated > 0 || sum.Past == 0 || sum.Past != sum.Meetings {
 		return ""
 	}
 	now := o.Now
@@ -160,9 +164,5 @@ func pastWarning(o batch.RunOptions, sum batch.Summary) string {
 		now = sum.Started
 	}
 	at := now.UTC().Format(time.RFC3339)
-	if sum.Past == sum.Meetings {
-		return fmt.Sprintf("all %s end before --now %s; did you mean an earlier --now?", counted(sum.Past, "meeting"), at)
-	}
-	return fmt.Sprintf("no meeting updated: %d of %s end before --now %s, and the rest were skipped for other reasons; did you mean an earlier --now?",
-		sum.Past, counted(sum.Meetings, "meeting"), at)
+	return fmt.Sprintf("all %s end before --now %s; did you mean an earlier --now?", counted(sum.Past, "meeting"), at)
 }

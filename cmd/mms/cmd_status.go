@@ -60,7 +60,18 @@ func statusCommand(out io.Writer) *cli.Command {
 				return err
 			}
 			if cmd.Bool("summary") {
-				return printSummary(out, users, cmd.String("format"), all)
+				var kinds map[string]string
+				if all { // a dry run's counts are not a run's: say which is which
+					list, err := st.Batches(ctx)
+					if err != nil {
+						return fmt.Errorf("%w: %w", batch.ErrUnavailable, err)
+					}
+					kinds = map[string]string{}
+					for _, b := range list {
+						kinds[b.ID] = batchKind(b.Batch)
+					}
+				}
+				return printSummary(out, users, cmd.String("format"), kinds)
 			}
 			return printUsers(out, users, cmd.String("format"), all)
 		},
@@ -238,7 +249,9 @@ func wrap(s string, width int) []string {
 
 // printSummary counts users per state: of one batch, or with --all per
 // batch, never summed across batches (a dry run's users are not a run's).
-func printSummary(out io.Writer, users []store.User, format string, all bool) error {
+// kinds, with --all, names each batch's kind; nil: one batch.
+func printSummary(out io.Writer, users []store.User, format string, kinds map[string]string) error {
+	all := kinds != nil
 	states := store.States()
 	var order []string
 	counts := map[string]map[string]int{}
@@ -269,13 +282,13 @@ func printSummary(out io.Writer, users []store.User, format string, all bool) er
 		return json.NewEncoder(out).Encode(counts)
 	case "csv":
 		if all {
-			fmt.Fprint(out, "BatchId,")
+			fmt.Fprint(out, "BatchId,Kind,")
 		}
 		fmt.Fprintln(out, "State,Count")
 		for _, b := range order {
 			for _, s := range states {
 				if all {
-					fmt.Fprintf(out, "%s,", b)
+					fmt.Fprintf(out, "%s,%s,", b, kinds[b])
 				}
 				fmt.Fprintf(out, "%s,%d\n", s, counts[b][s])
 			}
@@ -289,9 +302,9 @@ func printSummary(out io.Writer, users []store.User, format string, all bool) er
 		return nil
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "Batch\t"+strings.Join(states, "\t"))
+	fmt.Fprintln(tw, "Batch\tKind\t"+strings.Join(states, "\t"))
 	for _, b := range order {
-		fmt.Fprint(tw, shortID(b))
+		fmt.Fprint(tw, shortID(b)+"\t"+kinds[b])
 		for _, s := range states {
 			fmt.Fprintf(tw, "\t%d", counts[b][s])
 		}

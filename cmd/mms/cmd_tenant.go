@@ -16,8 +16,14 @@ func tenantCommand(out io.Writer) *cli.Command {
 			{
 				Name:  "show",
 				Usage: "print the settings",
+				UsageText: "mms tenant show [--db FILE|URL]\n\n" +
+					"Reads an existing state store: a SQLite file that is not there is refused (a mistyped --db would\n" +
+					"otherwise show a new store's defaults). mms tenant set, mms run and mms start create it.",
 				Flags: []cli.Flag{dbFlag()},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
+					if err := storeExists(cmd.String("db")); err != nil {
+						return fmt.Errorf("%w; mms tenant set creates it too", err)
+					}
 					st, err := openStore(ctx, cmd.String("db"))
 					if err != nil {
 						return err
@@ -33,10 +39,11 @@ func tenantCommand(out io.Writer) *cli.Command {
 				},
 			},
 			{
-				Name:      "set",
-				Usage:     "change one setting",
-				UsageText: "mms tenant set NAME true|false   (names: meeting_migration_enabled, automatically_migrate_user_meetings, automatically_replace_acp_provider)",
-				Flags:     []cli.Flag{dbFlag()},
+				Name:  "set",
+				Usage: "change one setting",
+				UsageText: "mms tenant set NAME true|false   (names: meeting_migration_enabled, automatically_migrate_user_meetings, automatically_replace_acp_provider)\n\n" +
+					"Creates the state store (--db) when it is not there yet, so settings can be made before the first run.",
+				Flags: []cli.Flag{dbFlag()},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					if cmd.NArg() != 2 {
 						return fmt.Errorf("usage: mms tenant set NAME true|false")

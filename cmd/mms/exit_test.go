@@ -48,6 +48,7 @@ func TestExitCodeOfEachKind(t *testing.T) {
 		{"bad input", context.Background(), fmt.Errorf("run: %w", fmt.Errorf("%w: --users is required", batch.ErrInput)), 1},
 		{"a flag the parser refused", context.Background(), errors.New("flag provided but not defined: -frob"), 1},
 		{"users failed", context.Background(), fmt.Errorf("run: %w", usersFailedError{failed: 1, total: 3}), 3},
+		{"rows rejected", context.Background(), fmt.Errorf("run: %w", rowsRejectedError{rows: 1}), 3},
 		{"could not run", context.Background(), fmt.Errorf("%w: dial tcp 127.0.0.1:1: connection refused", batch.ErrUnavailable), 4},
 		{"interrupted", cancelled, fmt.Errorf("%w: context canceled", batch.ErrUnavailable), 130},
 	} {
@@ -102,5 +103,42 @@ func TestHelpListsExitCodes(t *testing.T) {
 		if !strings.Contains(r.stdout, fmt.Sprintf("\n   %d ", code)) && !strings.Contains(r.stdout, fmt.Sprintf("   %d  ", code)) {
 			t.Errorf("--help does not list exit code %d:\n%s", code, r.stdout)
 		}
+	}
+}
+
+// A batch that ran with a rejected input row exits 3 (some input was not
+// applied), not 1 (nothing was started), and prints the row once.
+func TestRejectedRowExitsThree(t *testing.T) {
+	var out, errOut bytes.Buffer
+	row := "changes.csv:9: column \"user\": nobody@contoso.com is not in the users file"
+	err := summarize(&out, &errOut, batch.RunOptions{Send: "outbox"}, batch.Summary{BatchID: "b1", Users: 7, Triggered: 7, Updated: 28, RowErrors: []string{row}})
+	if code := exitCode(context.Background(), err, &errOut); code != 3 {
+		t.Errorf("exit %d, want 3", code)
+	}
+	if n := strings.Count(errOut.String(), row); n != 1 {
+		t.Errorf("the rejected row is printed %d times, want once:\n%s", n, errOut.String())
+	}
+	if help := run(t, context.Background(), "run", "--help").stdout; !strings.Contains(help, "rejected and not applied") {
+		t.Error("the exit-code help does not say a rejected row exits 3")
+	}
+}
+
+// tenant show refuses a SQLite store that is not there (a mistyped --db)
+// and creates nothing; tenant set creates it, and show then reads it.
+func TestTenantShowMissingStore(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "typo.db")
+	r := run(t, ctx, "tenant", "show", "--db", db)
+	if r.code != 1 || !strings.Contains(r.stderr, db) || !strings.Contains(r.stderr, "mms tenant set creates it too") {
+		t.Errorf("tenant show of a missing store: exit %d %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("tenant show created the store")
+	}
+	if r := run(t, ctx, "tenant", "set", "meeting_migration_enabled", "false", "--db", db); r.code != 0 {
+		t.Fatalf("tenant set: exit %d %s", r.code, r.stderr)
+	}
+	if r := run(t, ctx, "tenant", "show", "--db", db); r.code != 0 || !strings.Contains(r.stdout, "meeting_migration_enabled: false") {
+		t.Errorf("tenant show after set: exit %d %s%s", r.code, r.stdout, r.stderr)
 	}
 }

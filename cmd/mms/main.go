@@ -20,7 +20,7 @@ import (
 const (
 	exitOK          = 0
 	exitInput       = 1 // bad invocation or input (batch.ErrInput), or any other error
-	exitUsersFailed = 3 // the batch ran, some users failed
+	exitUsersFailed = 3 // the batch ran, some users failed or some input rows were not applied
 	exitUnavailable = 4 // could not run: state store, server or relay unreachable (batch.ErrUnavailable)
 	exitInterrupted = 130
 )
@@ -29,7 +29,8 @@ const (
 const exitCodesHelp = "EXIT STATUS:\n" +
 	"   0    every triggered user succeeded\n" +
 	"   1    bad invocation or input: nothing was started\n" +
-	"   3    the batch ran, and some users failed (see the report or mms status)\n" +
+	"   3    the batch ran, and some users failed or some input rows were rejected and not applied\n" +
+	"        (see the report, whose heading lists the rejected rows, or mms status)\n" +
 	"   4    mms could not run: the state store, a CalDAV server or the mail relay was unreachable or refused us;\n" +
 	"        run the same command again once it is fixed: the batch resumes\n" +
 	"   130  interrupted; run the same command again to finish the batch"
@@ -55,7 +56,7 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 	case ctx.Err() != nil:
 		fmt.Fprintln(errOut, "mms: interrupted; run the same command again to finish the batch")
 		return exitInterrupted
-	case errors.As(err, &failed):
+	case errors.As(err, &failed), errors.As(err, new(rowsRejectedError)):
 		fmt.Fprintln(errOut, "mms:", err)
 		return exitUsersFailed
 	case errors.Is(err, batch.ErrUnavailable):
@@ -93,4 +94,12 @@ type usersFailedError struct{ failed, total int }
 
 func (e usersFailedError) Error() string {
 	return fmt.Sprintf("%d of %d triggered users failed; see the report", e.failed, e.total)
+}
+
+// rowsRejectedError says the batch finished but some input rows were
+// rejected: what they asked for was not done.
+type rowsRejectedError struct{ rows int }
+
+func (e rowsRejectedError) Error() string {
+	return fmt.Sprintf("%s rejected (listed above and in the report's heading) and not applied; every other user was processed", counted(e.rows, "input row"))
 }
