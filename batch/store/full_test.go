@@ -66,3 +66,25 @@ func TestStoreFullMidRun(t *testing.T) {
 		t.Errorf("%d meeting rows after resuming, want %d", len(ms), len(ids))
 	}
 }
+
+// The limit holds on a connection opened after it was set: max_page_count
+// is a per-connection setting, and database/sql may replace a connection.
+func TestLimitGrowthOnNewConnection(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "mms.db"))
+	limitPages(t, s, 2)
+	eng := s.eng.(*sqliteEngine)
+	var want int
+	if err := queryRow(ctx, s.eng, `PRAGMA max_page_count`, nil, &want); err != nil {
+		t.Fatal(err)
+	}
+	eng.db.SetMaxIdleConns(0) // the next query gets a new connection
+	eng.db.SetMaxIdleConns(2)
+	var got int
+	if err := queryRow(ctx, s.eng, `PRAGMA max_page_count`, nil, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got != want || got >= 1<<30 {
+		t.Errorf("max_page_count on a new connection: %d, want %d", got, want)
+	}
+}

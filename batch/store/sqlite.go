@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -22,8 +23,9 @@ import (
 // advises) and every transaction takes the write lock when it begins
 // (_txlock=immediate), waiting up to busy_timeout for another process.
 type sqliteEngine struct {
-	db     *sql.DB
-	driver *riversqlite.Driver
+	db       *sql.DB
+	driver   *riversqlite.Driver
+	maxPages *atomic.Int64 // the connector's: see LimitGrowth
 	sqliteQuerier
 }
 
@@ -52,7 +54,7 @@ func openSQLite(ctx context.Context, path string) (*sqliteEngine, error) {
 		db.Close()
 		return nil, err
 	}
-	return &sqliteEngine{db: db, driver: riversqlite.New(db), sqliteQuerier: sqliteQuerier{q: db}}, nil
+	return &sqliteEngine{db: db, driver: riversqlite.New(db), maxPages: conn.maxPages, sqliteQuerier: sqliteQuerier{q: db}}, nil
 }
 
 // sqliteDSN is a file: URI for path with our pragmas: WAL (readers do not
@@ -191,7 +193,8 @@ func (tt textTime) Scan(v any) error {
 // up would; a negative pages lifts the limit. Tests stand in a full disk
 // with it. A PostgreSQL store is not limited.
 func (s *Store) LimitGrowth(ctx context.Context, pages int) error {
-	if _, ok := s.eng.(*sqliteEngine); !ok {
+	eng, ok := s.eng.(*sqliteEngine)
+	if !ok {
 		return nil
 	}
 	limit := 1 << 30 // SQLite's largest
@@ -202,6 +205,7 @@ func (s *Store) LimitGrowth(ctx context.Context, pages int) error {
 		}
 		limit = count + pages
 	}
+	eng.maxPages.Store(int64(limit)) // for a connection opened later: the pragma is per connection
 	_, err := s.eng.exec(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", limit))
 	return err
 }

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"fmt"
 	"reflect"
+	"sync/atomic"
 
 	"modernc.org/sqlite"
 )
@@ -12,14 +14,19 @@ import (
 // statements: riversqlite and our own queries hand the same SQL text to
 // every call, and parsing it again each time took a sixth of a batch's
 // CPU (River's job-completion query alone is long).
-type stmtConnector struct{ driver.Connector }
+// maxPages, when above zero, is set as PRAGMA max_page_count on every
+// connection it opens (a per-connection setting: see Store.LimitGrowth).
+type stmtConnector struct {
+	driver.Connector
+	maxPages *atomic.Int64
+}
 
-func newStmtConnector(dsn string) (driver.Connector, error) {
+func newStmtConnector(dsn string) (stmtConnector, error) {
 	base, err := sqlite.NewConnector(dsn)
 	if err != nil {
-		return nil, err
+		return stmtConnector{}, err
 	}
-	return stmtConnector{base}, nil
+	return stmtConnector{base, new(atomic.Int64)}, nil
 }
 
 func (c stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -27,11 +34,27 @@ func (c stmtConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n := c.maxPages.Load(); n > 0 {
+		if err := execConn(ctx, conn, fmt.Sprintf("PRAGMA max_page_count = %d", n)); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	base, ok := conn.(sqliteConn)
 	if !ok {
 		return conn, nil // another driver version: run unprepared
 	}
 	return &stmtConn{sqliteConn: base, stmts: map[string]*keptStmt{}}, nil
+}
+
+// execConn runs one statement on a new connection.
+func execConn(ctx context.Context, conn driver.Conn, query string) error {
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		return fmt.Errorf("sqlite connection cannot exec %q", query)
+	}
+	_, err := ex.ExecContext(ctx, query, nil)
+	return err
 }
 
 // sqliteConn is what every modernc connection implements; a wrapper must
