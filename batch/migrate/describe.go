@@ -66,7 +66,7 @@ func wallClock(v string) (time.Time, error) {
 // describe fills the report's Recurrence, Detail, Changes, the blocks
 // before and after and the text of the update mail, from the meeting as
 // it was and the result of migrating it.
-func describe(o *report.Meeting, was before, res ics.Result, up *prepared, now time.Time) {
+func describe(o *report.Meeting, f *block.Finder, was before, res ics.Result, up *prepared, now time.Time) {
 	o.Recurrence = res.Recurrence
 	if o.Recurrence == "" {
 		o.Recurrence = was.rrule
@@ -88,8 +88,8 @@ func describe(o *report.Meeting, was before, res ics.Result, up *prepared, now t
 	if body == "" {
 		o.MailText = strings.ReplaceAll(updateText(res.Summary, res.NewJoinURL), "\r\n", "\n") // as a reader sees it
 	}
-	old, okOld := block.FindText(was.text)
-	neu, okNew := block.FindText(body)
+	old, okOld := f.FindText(was.text)
+	neu, okNew := f.FindText(body)
 	if okOld {
 		o.OldBlock = was.text[old.Start:old.End]
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/ics/block"
 	"github.com/mms-project/mms/report"
 	"golang.org/x/sync/errgroup"
 )
@@ -259,12 +260,13 @@ func (p *userPlan) noteRereads(reads int) {
 func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.Meeting) userPlan {
 	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp, Source: a.Source}
 	var plan userPlan
+	var finder block.Finder // the report's blocks: one organiser's links parsed once
 	for _, m := range cal.Meetings() {
 		was := readBefore(m) // the report's old block and rule, before the rewrite
 		res := cal.Migrate(m, rules, a.Change)
 		up := prepare(cal, res)
 		o := w.plan(&plan, a.User, cal, m, res, prior, up)
-		describe(&o, was, res, up, w.Now)
+		describe(&o, &finder, was, res, up, w.Now)
 		plan.out.Meetings = append(plan.out.Meetings, o)
 	}
 	return plan
