@@ -182,7 +182,8 @@ func meetingLinks(comp *Component) []string {
 // sameLink compares two join links after unwrapping Safe Links and
 // resolving percent-escapes; scheme and host compare without case.
 func sameLink(a, b string) bool {
-	return canonicalLink(a) == canonicalLink(b)
+	return a == b || canonicalLink(a) == canonicalLink(b) // the same text is the same link, without parsing it
+
 }
 
 func canonicalLink(s string) string {

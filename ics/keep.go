@@ -22,22 +22,22 @@ import (
 // numbers added or removed, a Meeting ID with no new one), or where the
 // edited block does not read back as spec says: the caller then renders a
 // whole block in the old block's language.
-func keepText(old string, from block.Block, to block.Spec) (string, bool) {
+func keepText(f *block.Finder, old string, from block.Block, to block.Spec) (string, bool) {
 	out, ok := keep(old, from, to, false)
 	if !ok {
 		return "", false
 	}
-	got, found := block.FindText(out)
+	got, found := f.FindText(out)
 	return out, found && readsAs(got, to)
 }
 
 // keepHTML is keepText for an HTML body.
-func keepHTML(old string, from block.Block, to block.Spec) (string, bool) {
+func keepHTML(f *block.Finder, old string, from block.Block, to block.Spec) (string, bool) {
 	out, ok := keep(old, from, to, true)
 	if !ok {
 		return "", false
 	}
-	got, found := block.FindHTML(out)
+	got, found := f.FindHTML(out)
 	return out, found && readsAs(got, to)
 }
 

@@ -38,7 +38,7 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
 	if len(edits) == 0 {
 		return nil, fmt.Errorf("%s: UID %s: no component left to rewrite", c.Name, m.UID)
 	}
-	blocks := &rendered{spec: p.spec, ch: p.ch, uid: p.uid, old: p.old.Block}
+	blocks := &rendered{spec: p.spec, ch: p.ch, uid: p.uid, old: p.old.Block, finder: &c.finder}
 	changed := make([]*Component, 0, len(edits))
 	for _, e := range edits {
 		c.applyEdit(e, r, p, blocks)
@@ -160,7 +160,8 @@ type rendered struct {
 	spec              block.Spec
 	ch                Change // applied to each body's own block where it is kept
 	uid               string
-	old               block.Block // the block the decision read
+	old               block.Block   // the block the decision read
+	finder            *block.Finder // the calendar's, its links parsed once
 	plain, markup     string
 	hasPlain, hasHTML bool
 }
@@ -173,9 +174,9 @@ type rendered struct {
 // that leaves out what the other shows (an HTML body without the dial-in
 // numbers) keeps leaving it out.
 func (r *rendered) textFor(old string) string {
-	if from, ok := block.FindText(old); ok {
+	if from, ok := r.finder.FindText(old); ok {
 		if spec, err := r.specFor(from); err == nil {
-			if kept, ok := keepText(old, from, spec); ok {
+			if kept, ok := keepText(r.finder, old, from, spec); ok {
 				return escape(kept)
 			}
 		}
@@ -185,9 +186,9 @@ func (r *rendered) textFor(old string) string {
 
 // htmlFor is textFor for an HTML body.
 func (r *rendered) htmlFor(old string) string {
-	if from, ok := block.FindHTML(old); ok {
+	if from, ok := r.finder.FindHTML(old); ok {
 		if spec, err := r.specFor(from); err == nil {
-			if kept, ok := keepHTML(old, from, spec); ok {
+			if kept, ok := keepHTML(r.finder, old, from, spec); ok {
 				return escape(kept)
 			}
 		}

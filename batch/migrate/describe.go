@@ -66,7 +66,7 @@ func wallClock(v string) (time.Time, error) {
 // describe fills the report's Recurrence, Detail, Changes, the blocks
 // before and after and the text of the update mail, from the meeting as
 // it was and the result of migrating it.
-func describe(o *report.Meeting, cal *ics.Calendar, was before, res ics.Result, now time.Time) {
+func describe(o *report.Meeting, f *block.Finder, was before, res ics.Result, up *prepared, now time.Time) {
 	o.Recurrence = res.Recurrence
 	if o.Recurrence == "" {
 		o.Recurrence = was.rrule
@@ -80,16 +80,16 @@ func describe(o *report.Meeting, cal *ics.Calendar, was before, res ics.Result, 
 	if o.Detail == "" {
 		o.Detail = evidence(res, now)
 	}
-	if !res.Rewritten() || len(res.Changed) == 0 {
+	if up == nil {
 		return
 	}
-	body := bodyNow(cal, res.Changed[0])
+	body := up.update.text
 	o.MailText = body // the mail's text part is the new DESCRIPTION
 	if body == "" {
 		o.MailText = strings.ReplaceAll(updateText(res.Summary, res.NewJoinURL), "\r\n", "\n") // as a reader sees it
 	}
-	old, okOld := block.FindText(was.text)
-	neu, okNew := block.FindText(body)
+	old, okOld := f.FindText(was.text)
+	neu, okNew := f.FindText(body)
 	if okOld {
 		o.OldBlock = was.text[old.Start:old.End]
 	}
@@ -101,22 +101,24 @@ func describe(o *report.Meeting, cal *ics.Calendar, was before, res ics.Result, 
 	}
 }
 
-// bodyNow is the body of a rewritten component: the rewrite edits the
-// calendar's lines, not the parsed properties, so the component is read
-// back from its new text.
-func bodyNow(cal *ics.Calendar, comp *ics.Component) string {
-	again, err := ics.Parse(cal.Name, cal.Request([]*ics.Component{comp}))
-	if err != nil {
-		return ""
+// prepared is a rewritten meeting's update, made once when the meeting is
+// decided: its iTIP request and what the request says. The report's mail
+// text and the message sent both come from it.
+type prepared struct {
+	req    []byte
+	update requestUpdate
+}
+
+// prepare makes the update of a rewritten meeting from its components as
+// the rewrite left them (the rewrite edits the calendar's lines, not the
+// parsed properties, so the request is read back); nil when the meeting
+// was not rewritten.
+func prepare(cal *ics.Calendar, res ics.Result) *prepared {
+	if !res.Rewritten() || len(res.Changed) == 0 {
+		return nil
 	}
-	for _, m := range again.Meetings() {
-		if first := m.First(); first != nil {
-			if p, ok := first.Prop("DESCRIPTION"); ok {
-				return p.Text()
-			}
-		}
-	}
-	return ""
+	req := cal.Request(res.Changed)
+	return &prepared{req: req, update: readUpdate(req)}
 }
 
 // evidence is the Detail of a failed or skipped meeting: the full error,

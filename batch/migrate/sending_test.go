@@ -298,3 +298,37 @@ func TestAlreadySentDetail(t *testing.T) {
 		t.Errorf("SendAgain sent %d updates, want %d", len(anew.msgs), len(sent.msgs))
 	}
 }
+
+// TestReportMailTextIsTheMailSent: the report's mail text of each
+// rewritten meeting is the text part of the update sent for it (both come
+// from the one request made when the meeting is decided), and names the
+// new join link; a meeting not rewritten has none.
+func TestReportMailTextIsTheMailSent(t *testing.T) {
+	got := &captured{}
+	w := sendingWorker(t, got)
+	out, err := w.Migrate(context.Background(), sendingAssignment(attendeeCalendar(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]Message{}
+	for _, m := range got.msgs {
+		sent[m.UID] = m
+	}
+	rewritten := 0
+	for _, row := range out.Meetings {
+		m, ok := sent[row.UID]
+		if !ok {
+			if row.MailText != "" {
+				t.Errorf("%s (%s): mail text %q, but no update was sent", row.UID, row.Outcome, row.MailText)
+			}
+			continue
+		}
+		rewritten++
+		if row.MailText == "" || row.MailText != m.Text || !strings.Contains(row.MailText, "teams.microsoft.com") {
+			t.Errorf("%s: report's mail text\n%q\nthe update's text part\n%q", row.UID, row.MailText, m.Text)
+		}
+	}
+	if rewritten == 0 || rewritten != len(got.msgs) {
+		t.Fatalf("%d rows with an update, %d updates sent", rewritten, len(got.msgs))
+	}
+}

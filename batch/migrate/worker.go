@@ -11,6 +11,7 @@ import (
 	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/ics/block"
 	"github.com/mms-project/mms/report"
 	"golang.org/x/sync/errgroup"
 )
@@ -259,18 +260,20 @@ func (p *userPlan) noteRereads(reads int) {
 func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.Meeting) userPlan {
 	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp, Source: a.Source}
 	var plan userPlan
+	var finder block.Finder // the report's blocks: one organiser's links parsed once
 	for _, m := range cal.Meetings() {
 		was := readBefore(m) // the report's old block and rule, before the rewrite
 		res := cal.Migrate(m, rules, a.Change)
-		o := w.plan(&plan, a.User, cal, m, res, prior)
-		describe(&o, cal, was, res, w.Now)
+		up := prepare(cal, res)
+		o := w.plan(&plan, a.User, cal, m, res, prior, up)
+		describe(&o, &finder, was, res, up, w.Now)
 		plan.out.Meetings = append(plan.out.Meetings, o)
 	}
 	return plan
 }
 
 // plan adds what a meeting's result calls for and returns its outcome.
-func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Meeting, res ics.Result, prior map[string]store.Meeting) report.Meeting {
+func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Meeting, res ics.Result, prior map[string]store.Meeting, up *prepared) report.Meeting {
 	o := w.outcome(user, res)
 	p, known := prior[res.UID]
 	switch {
@@ -278,7 +281,7 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		if known && p.Completed {
 			o.Reason = p.Reason // sent by an earlier attempt: reported as then
 		}
-		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: res.Changed, done: known && p.Completed})
+		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: res.Changed, done: known && p.Completed, up: up})
 		if !known {
 			plan.intents = append(plan.intents, intent(o, cal, res.Changed))
 		}
@@ -302,7 +305,8 @@ type pendingSend struct {
 	cal    *ics.Calendar
 	comps  []*ics.Component
 	done   bool
-	server bool // the CalDAV server delivers it (see Doc.ServerDelivers)
+	server bool      // the CalDAV server delivers it (see Doc.ServerDelivers)
+	up     *prepared // the update of comps, made when it was decided; nil: made when sent
 }
 
 // SendsInFlight bounds the updates of one user handed to the Mailer at
@@ -353,7 +357,7 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 			break
 		}
 		uid := ps.res.UID
-		msg, malformed := w.message(user, ps.cal, ps.res, ps.comps)
+		msg, malformed := w.message(user, ps.cal, ps.res, ps.comps, ps.up)
 		d.detail(uid, malformed)
 		sent := store.Sent{UID: uid, Sequence: msg.Sequence, Hash: msg.hash}
 		prior, known := before[uid]
@@ -546,9 +550,12 @@ func (w *Worker) rewritten() string {
 // but the organiser (under any of its addresses), each once, domains in
 // IDNA. It also returns why each attendee that cannot be mailed was left
 // out, for the meeting's Detail.
-func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component) (Message, []string) {
-	req := cal.Request(comps)
-	up := readUpdate(req)
+func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component, pre *prepared) (Message, []string) {
+	if pre == nil {
+		pre = &prepared{req: cal.Request(comps)}
+		pre.update = readUpdate(pre.req)
+	}
+	req, up := pre.req, pre.update
 	organizer := res.Organizer
 	if organizer == "" {
 		organizer = user

@@ -82,13 +82,47 @@ func TestRemoveStaleTemps(t *testing.T) {
 // RemoveStaleTemps knows it for mms's own.
 func TestWriteAtomicTempName(t *testing.T) {
 	dir := t.TempDir()
-	f, err := createTemp(dir)
+	name, fd, err := createTemp(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
-	if base := filepath.Base(f.Name()); !strings.HasPrefix(base, TempPrefix) {
+	flags, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+	if errno != 0 || flags&syscall.FD_CLOEXEC == 0 {
+		t.Errorf("descriptor flags %#x, %v: want close-on-exec", flags, errno)
+	}
+	syscall.Close(fd)
+	if base := filepath.Base(name); !strings.HasPrefix(base, TempPrefix) {
 		t.Errorf("temporary file %s, want the prefix %s", base, TempPrefix)
+	}
+}
+
+// A directory where a file is to be written fails the write as os.Rename
+// says it (the same error as before writeAtomic made its own system calls),
+// leaves the directory and no temporary file; an error names the path.
+func TestWriteAtomicOverDirectory(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.eml")
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(dir, "b")
+	if err := os.WriteFile(tmp, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var want *os.LinkError
+	if !errors.As(os.Rename(tmp, path), &want) {
+		t.Fatal("os.Rename put a file over a directory")
+	}
+	err := writeAtomic(path, []byte("message"), false)
+	if err == nil || !errors.Is(err, want.Err) || !strings.Contains(err.Error(), path) {
+		t.Errorf("writing over a directory: %v; os.Rename says %v", err, want)
+	}
+	if info, err := os.Stat(path); err != nil || !info.IsDir() {
+		t.Errorf("the directory is gone: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("%d entries, want the directory and b: a temporary file left", len(entries))
 	}
 }
 
