@@ -14,14 +14,15 @@ import (
 // records the rewrite in the calendar. Reasons to skip are checked in the
 // contract's order; the first that holds is reported.
 func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
-	res = c.describe(m, r)
 	defer func() { res.Err = bound(res.Err) }()
 	defer func() {
 		if p := recover(); p != nil { // never let one meeting take the batch down
+			res.UID = m.UID
 			res.Err = fmt.Errorf("%s: UID %s: internal error: %v", c.Name, m.UID, p)
 			res.Changed = nil
 		}
 	}()
+	res = c.describe(m, r)
 	if m.Err != nil {
 		res.Err = m.Err
 		return res

@@ -244,10 +244,8 @@ func (o *observance) onsets(eraStart time.Time, budget *int) ([]onset, error) {
 		if opt.Until.IsZero() || opt.Until.After(eraStart) {
 			opt.Until = eraStart
 		}
-		if r, err := rrule.NewRRule(opt); err == nil {
-			if err := walk(r.Iterator(), add, func() bool { return len(walls) >= maxOnsets }, budget); err != nil {
-				return nil, err
-			}
+		if err := expandRule(opt, add, func() bool { return len(walls) >= maxOnsets }, budget); err != nil {
+			return nil, err
 		}
 	}
 	out := make([]onset, len(walls))
@@ -255,6 +253,22 @@ func (o *observance) onsets(eraStart time.Time, budget *int) ([]onset, error) {
 		out[i] = onset{at: t.Unix() - int64(o.from), obs: o}
 	}
 	return out, nil
+}
+
+// expandRule walks the occurrences of opt (see walk). rrule-go panics on
+// some rules a hostile file can hold (an index out of range in its day
+// set): that is an error for the zone, never a crash.
+func expandRule(opt rrule.ROption, add func(time.Time), enough func() bool, budget *int) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("its rule cannot be expanded (%v); refusing it", p)
+		}
+	}()
+	r, err := rrule.NewRRule(opt)
+	if err != nil {
+		return nil // an unusable rule adds no onsets, as before
+	}
+	return walk(r.Iterator(), add, enough, budget)
 }
 
 // walk feeds the rule's occurrences to add until the rule ends or enough
