@@ -25,31 +25,15 @@ func (s Series) LastBefore(now time.Time, r *tz.Resolver, floating *time.Locatio
 		}
 	}()
 	var last latest
-	zone := floating
-	var first time.Time
-	var allDay bool
-	if s.Master != nil {
-		if first, allDay, err = start(s.Master, r, floating); err != nil {
-			return time.Time{}, false, err
-		}
-		zone = first.Location()
+	p, err := s.read(r, floating)
+	if err != nil {
+		return time.Time{}, false, err
 	}
-	replaced := skipSet{}
-	for _, o := range s.Overrides {
-		if err := replaced.addRecurrenceID(o, r, zone); err != nil {
-			return time.Time{}, false, err
-		}
-		if cancelled(o) {
-			continue
-		}
-		t, _, err := start(o, r, floating)
-		if err != nil {
-			return time.Time{}, false, err
-		}
+	for _, t := range p.overrides {
 		last.consider(t, now)
 	}
 	if s.Master != nil && !cancelled(s.Master) {
-		if err := s.masterLast(&last, first, allDay, replaced, now, r); err != nil {
+		if err := s.masterLast(&last, p.first, p.allDay, p.replaced, now, r); err != nil {
 			return time.Time{}, false, err
 		}
 	}

@@ -71,31 +71,15 @@ func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Loca
 		}
 	}()
 	var next earliest
-	zone := floating
-	var first time.Time
-	var allDay bool
-	if s.Master != nil {
-		if first, allDay, err = start(s.Master, r, floating); err != nil {
-			return time.Time{}, false, err
-		}
-		zone = first.Location()
+	p, err := s.read(r, floating)
+	if err != nil {
+		return time.Time{}, false, err
 	}
-	replaced := skipSet{}
-	for _, o := range s.Overrides {
-		if err := replaced.addRecurrenceID(o, r, zone); err != nil {
-			return time.Time{}, false, err
-		}
-		if cancelled(o) {
-			continue
-		}
-		t, _, err := start(o, r, floating)
-		if err != nil {
-			return time.Time{}, false, err
-		}
+	for _, t := range p.overrides {
 		next.consider(t, now)
 	}
 	if s.Master != nil && !cancelled(s.Master) {
-		m := master{c: s.Master, first: first, allDay: allDay, replaced: replaced, budget: s.Budget}
+		m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced, budget: s.Budget}
 		t, ok, err := m.next(now, r)
 		if err != nil {
 			return time.Time{}, false, err
@@ -105,6 +89,41 @@ func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Loca
 		}
 	}
 	return next.t, next.ok, nil
+}
+
+// seriesStarts is what both directions of a walk read first: the master's
+// first start, the occurrences the overrides replace and the starts of
+// the overrides not cancelled.
+type seriesStarts struct {
+	first     time.Time
+	allDay    bool
+	replaced  skipSet
+	overrides []time.Time
+}
+
+func (s Series) read(r *tz.Resolver, floating *time.Location) (p seriesStarts, err error) {
+	zone := floating
+	p.replaced = skipSet{}
+	if s.Master != nil {
+		if p.first, p.allDay, err = start(s.Master, r, floating); err != nil {
+			return p, err
+		}
+		zone = p.first.Location()
+	}
+	for _, o := range s.Overrides {
+		if err := p.replaced.addRecurrenceID(o, r, zone); err != nil {
+			return p, err
+		}
+		if cancelled(o) {
+			continue
+		}
+		t, _, err := start(o, r, floating)
+		if err != nil {
+			return p, err
+		}
+		p.overrides = append(p.overrides, t)
+	}
+	return p, nil
 }
 
 // IsPast reports whether one component (a single event or one overridden
