@@ -31,6 +31,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mms-project/mms/internal/modroot"
 	"github.com/mms-project/mms/internal/radicale"
 )
 
@@ -108,7 +109,7 @@ func newServer(kind, u string) *Server {
 // registers its stop. The directory is outside the test's own temporary
 // one: the servers' users (postgres, www-data, sogo) must reach it.
 func startScript(t testing.TB, kind, env string) (string, error) {
-	root, err := moduleRoot()
+	root, err := modroot.Dir()
 	if err != nil {
 		return "", err
 	}
@@ -141,22 +142,6 @@ func startScript(t testing.TB, kind, env string) (string, error) {
 		return "", fmt.Errorf("unexpected output %q", line)
 	}
 	return u, nil
-}
-
-func moduleRoot() (string, error) {
-	d, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		d = filepath.Dir(d)
-	}
 }
 
 // UserURL is the DAV root with the user name in it

@@ -28,6 +28,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mms-project/mms/internal/modroot"
 )
 
 // Server is a running Postfix relay.
@@ -85,7 +87,7 @@ func fromEnv(getenv func(string) string) (*Server, error) {
 // startScript runs scripts/postfix.sh start in a private directory and
 // registers its stop.
 func startScript(t testing.TB) (*Server, error) {
-	root, err := moduleRoot()
+	root, err := modroot.Dir()
 	if err != nil {
 		return nil, err
 	}
@@ -135,22 +137,6 @@ func parseExports(out []byte) (map[string]string, error) {
 		vars[k] = strings.Trim(v, "'")
 	}
 	return vars, sc.Err()
-}
-
-func moduleRoot() (string, error) {
-	d, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		d = filepath.Dir(d)
-	}
 }
 
 // Tag is a fresh domain for one test's recipients, so that tests sharing

@@ -26,6 +26,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mms-project/mms/internal/modroot"
 )
 
 // Server is a running Radicale.
@@ -57,7 +59,7 @@ func Start(t testing.TB) *Server {
 // startScript runs scripts/radicale.sh start in a private directory and
 // registers its stop.
 func startScript(t testing.TB) (string, error) {
-	root, err := moduleRoot()
+	root, err := modroot.Dir()
 	if err != nil {
 		return "", err
 	}
@@ -83,22 +85,6 @@ func startScript(t testing.TB) (string, error) {
 		return "", fmt.Errorf("unexpected output %q", line)
 	}
 	return u, nil
-}
-
-func moduleRoot() (string, error) {
-	d, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		d = filepath.Dir(d)
-	}
 }
 
 // UserURL is the server root with the user name in it
