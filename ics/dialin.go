@@ -37,6 +37,9 @@ func withoutDialIn(b block.Block) block.Block {
 // blank lines around the part removed keep the body's spacing. It reports
 // false where a part cannot be found.
 func dropDialInText(src string, from block.Block) (string, bool) {
+	if from.Provider == block.ProviderSkype {
+		return dropDialInSkypeText(src, from)
+	}
 	lines := strings.SplitAfter(src, "\n")
 	drop := make([]bool, len(lines))
 	for _, n := range append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...) {
@@ -74,7 +77,7 @@ func dropDialInText(src string, from block.Block) (string, bool) {
 func dropDialInLink(lines []string, drop []bool, link string) bool {
 	for i, l := range lines {
 		for _, s := range linkSpans(l) {
-			if !sameLink(block.UnwrapSafeLink(l[s[0]:s[1]]), link) {
+			if !sameLink(linkAt(l, s, noEscape), link) {
 				continue
 			}
 			start, end := labelledLink(l, s[0], s[1])
@@ -201,9 +204,15 @@ func dropDialInHTML(src string, from block.Block) (string, bool) {
 		}
 	}
 	if from.DialInURL != "" {
-		s, e, ok := dialInAnchor(src, lower, from.DialInURL)
+		s, e, ok := dialInAnchor(src, lower, func(l string) bool { return sameLink(l, from.DialInURL) })
 		if !ok || !add(s, e) {
 			return "", false
+		}
+		if from.Provider == block.ProviderSkype { // "Forgot your dial-in PIN?" links the same page
+			page := withoutQuery(from.DialInURL)
+			if s, e, ok := dialInAnchor(blanked(src, spans), lower, func(l string) bool { return withoutQuery(l) == page }); ok {
+				spans = append(spans, [2]int{s, e})
+			}
 		}
 	}
 	if id := from.ConferenceID; id != "" {
@@ -234,6 +243,17 @@ func dropDialInHTML(src string, from block.Block) (string, bool) {
 
 // masked is src with the spans, and every tag, written over with blanks,
 // so that a value is looked for only in text still kept.
+// blanked is src with the spans written as blanks.
+func blanked(src string, spans [][2]int) string {
+	b := []byte(src)
+	for _, sp := range spans {
+		for i := sp[0]; i < sp[1]; i++ {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
+
 func masked(src string, spans [][2]int) string {
 	b := []byte(src)
 	for _, sp := range spans {
@@ -262,7 +282,7 @@ func masked(src string, spans [][2]int) string {
 // dial-in parts: no http(s) link other than the dial-in link.
 func onlyDialIn(el string, from block.Block) bool {
 	for _, s := range linkSpans(el) {
-		if !sameLink(block.UnwrapSafeLink(html.UnescapeString(el[s[0]:s[1]])), from.DialInURL) {
+		if !sameLink(linkAt(el, s, html.UnescapeString), from.DialInURL) {
 			return false
 		}
 	}
@@ -272,9 +292,9 @@ func onlyDialIn(el string, from block.Block) bool {
 // dialInAnchor returns the span to remove for the dial-in link: its
 // element where the <a> is all the element shows, else the <a> and the
 // " | " that joins it to another link.
-func dialInAnchor(src, lower, link string) (int, int, bool) {
+func dialInAnchor(src, lower string, match func(string) bool) (int, int, bool) {
 	for _, s := range linkSpans(src) {
-		if !sameLink(block.UnwrapSafeLink(html.UnescapeString(src[s[0]:s[1]])), link) {
+		if !match(linkAt(src, s, html.UnescapeString)) {
 			continue
 		}
 		as, ae := anchorAround(src, s[0], s[1])
@@ -363,7 +383,7 @@ func addDialInText(src string, from block.Block, to block.Spec) (string, bool) {
 	lines := strings.SplitAfter(src, "\n")
 	at := -1
 	for i, l := range lines {
-		if slices.ContainsFunc(linkSpans(l), func(s [2]int) bool { return sameMeeting(block.UnwrapSafeLink(l[s[0]:s[1]]), from.JoinURL) }) {
+		if slices.ContainsFunc(linkSpans(l), func(s [2]int) bool { return sameMeeting(linkAt(l, s, noEscape), from.JoinURL) }) {
 			at = i
 			break
 		}
@@ -398,7 +418,7 @@ func addDialInHTML(src string, from block.Block, to block.Spec) (string, bool) {
 	lower := strings.ToLower(src)
 	k := -1
 	for _, s := range linkSpans(src) {
-		if sameMeeting(block.UnwrapSafeLink(html.UnescapeString(src[s[0]:s[1]])), from.JoinURL) {
+		if sameMeeting(linkAt(src, s, html.UnescapeString), from.JoinURL) {
 			k = s[0]
 			break
 		}

@@ -50,11 +50,12 @@ func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
 	case addsDialIn(from, to):
 		from = withDialIn(from, to) // added in place first
 	}
+	from = withParts(from, to)
 	same := func(a, b string) bool { return (a == "") == (b == "") }
 	dropsID := from.MeetingNumber != "" && to.MeetingNumber == "" && to.Passcode == ""
 	addsID := from.Provider == block.ProviderTeams && from.MeetingNumber == "" && from.Passcode == "" && to.MeetingNumber != ""
 	sameNumbers := slices.Equal(from.TollNumbers, to.TollNumbers) && slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers)
-	numbersInPlace := from.Provider == block.ProviderTeams && len(from.TollNumbers)+len(from.TollFreeNumbers) > 0 &&
+	numbersInPlace := (from.Provider == block.ProviderTeams || from.Provider == block.ProviderSkype) && len(from.TollNumbers)+len(from.TollFreeNumbers) > 0 &&
 		len(to.TollNumbers)+len(to.TollFreeNumbers) > 0
 	return from.Provider == to.Provider &&
 		same(from.ConferenceID, to.ConferenceID) && same(from.DialInURL, to.DialInURL) &&
@@ -88,14 +89,30 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 		}
 		from = withDialIn(from, to)
 	}
-	esc := func(s string) string { return s }
+	for addsConferenceID(from, to) || addsDialInURL(from, to) {
+		add := addPartText
+		if isHTML {
+			add = addPartHTML
+		}
+		var ok bool
+		if src, ok = add(src, from, to); !ok {
+			return "", false
+		}
+		from = withPart(from, to)
+	}
+	esc := noEscape
 	unesc := esc
 	if isHTML {
 		esc, unesc = html.EscapeString, html.UnescapeString
 	}
 	if !slices.Equal(from.TollNumbers, to.TollNumbers) || !slices.Equal(from.TollFreeNumbers, to.TollFreeNumbers) {
 		numbers := keepNumbers
-		if isHTML {
+		switch {
+		case from.Provider == block.ProviderSkype && isHTML:
+			numbers = keepNumbersSkypeHTML
+		case from.Provider == block.ProviderSkype:
+			numbers = keepNumbersSkypeText
+		case isHTML:
 			numbers = keepNumbersHTML
 		}
 		var ok bool
@@ -144,7 +161,10 @@ func readsAs(b block.Block, s block.Spec) bool {
 		slices.Equal(b.TollNumbers, s.TollNumbers) && slices.Equal(b.TollFreeNumbers, s.TollFreeNumbers)
 }
 
-// linkSpans returns the offsets of every http(s) link written in src.
+// linkSpans returns the offsets of every http(s) link written in src. A
+// link in angle brackets may run over a line break or two (Outlook's hard
+// wrap of a plain-text body): its span then holds them, and linkAt reads
+// it without them.
 func linkSpans(src string) [][2]int {
 	var spans [][2]int
 	for i := 0; i < len(src); {
@@ -153,6 +173,11 @@ func linkSpans(src string) [][2]int {
 			break
 		}
 		start := i + k
+		if end, ok := wrappedEnd(src, start); ok {
+			spans = append(spans, [2]int{start, end})
+			i = end
+			continue
+		}
 		end := start
 		for end < len(src) && !strings.ContainsRune(" \t\r\n<>\"'", rune(src[end])) {
 			end++
@@ -165,13 +190,40 @@ func linkSpans(src string) [][2]int {
 	return spans
 }
 
+// wrappedEnd returns the end of an angle-bracketed link that starts at
+// src[start] and runs over one or two line breaks, before its '>'.
+func wrappedEnd(src string, start int) (int, bool) {
+	if start == 0 || src[start-1] != '<' {
+		return 0, false
+	}
+	end := strings.IndexAny(src[start:], "<> \t")
+	if end < 0 || src[start+end] != '>' {
+		return 0, false
+	}
+	n := strings.Count(src[start:start+end], "\n")
+	return start + end, n > 0 && n <= 2
+}
+
+// linkAt is the link written at span s of src: line breaks of a wrapped
+// link dropped, HTML unescaped by unesc, Safe Links unwrapped.
+func linkAt(src string, s [2]int, unesc func(string) string) string {
+	l := src[s[0]:s[1]]
+	if strings.ContainsAny(l, "\r\n") {
+		l = strings.NewReplacer("\r", "", "\n", "").Replace(l)
+	}
+	return block.UnwrapSafeLink(unesc(l))
+}
+
+// noEscape is unesc for a plain-text body.
+func noEscape(s string) string { return s }
+
 // replaceLinks writes link in place of every link of src that match
 // accepts (Safe Links unwrapped, HTML unescaped).
 func replaceLinks(src string, unesc func(string) string, match func(string) bool, link string) string {
 	var b strings.Builder
 	prev := 0
 	for _, s := range linkSpans(src) {
-		if match(block.UnwrapSafeLink(unesc(src[s[0]:s[1]]))) {
+		if match(linkAt(src, s, unesc)) {
 			b.WriteString(src[prev:s[0]])
 			b.WriteString(link)
 			prev = s[1]
@@ -195,7 +247,7 @@ func dropMeetingOptions(src string, unesc func(string) string, isHTML bool) stri
 		var s [2]int
 		found := false
 		for _, sp := range linkSpans(src[from:]) {
-			if isMeetingOptions(block.UnwrapSafeLink(unesc(src[from+sp[0] : from+sp[1]]))) {
+			if isMeetingOptions(linkAt(src[from:], sp, unesc)) {
 				s, found = [2]int{from + sp[0], from + sp[1]}, true
 				break
 			}

@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"html"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,6 +39,8 @@ var keepCases = []keepCase{
 	}},
 	{name: "join link", ch: Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/NEW-{meeting}"}, teamsOnly: true, blank: blankMeeting},
 	{name: "dialin-disabled", ch: Change{DropDialIn: true}, deletes: true},
+	{name: "numbers", ch: Change{TollNumbers: []string{"+1 555 0100 United States", "+44 20 3000 0000"}}, blank: blankNumbers},
+	{name: "toll-free numbers", ch: Change{TollFreeNumbers: []string{"+1 800 555 0100"}}, blank: blankNumbers},
 	{name: "dialin-enabled", ch: Change{ConferenceID: "111 222 333", TollNumbers: []string{"+46 8 505 248 89 Sweden, Stockholm"}, DialInURL: "https://dialin.teams.microsoft.com/x?id=111222333"},
 		teamsOnly: true, inserts: true},
 	{name: "row with Meeting ID and passcode", teamsOnly: true, blank: blankMeeting,
@@ -64,6 +67,55 @@ func blankMeeting(b string, f block.Block, isHTML bool) string {
 		b = drop(b, replaceWord(b, f.Passcode, "\x00"))
 	}
 	return blankLinks(b, isHTML, func(l string) bool { return block.IsJoinLink(l) || sameMeeting(l, f.JoinURL) })
+}
+
+// blankNumbers removes the numbers of a block: in HTML their elements, in
+// text their lines (a Skype block's entries), blank lines left collapsed.
+func blankNumbers(b string, f block.Block, isHTML bool) string {
+	numbers := append(slices.Clone(f.TollNumbers), f.TollFreeNumbers...)
+	if isHTML {
+		lower := strings.ToLower(b)
+		var spans [][2]int
+		for _, n := range numbers {
+			if k := strings.Index(b, html.EscapeString(n)); k >= 0 {
+				if s, e := numberElement(lower, k); s >= 0 {
+					spans = append(spans, [2]int{s, e})
+				}
+			}
+		}
+		var out strings.Builder
+		prev := 0
+		for _, sp := range mergeSpans(spans) {
+			out.WriteString(b[prev:sp[0]])
+			prev = sp[1]
+		}
+		return out.String() + b[prev:]
+	}
+	lines := strings.SplitAfter(b, "\n")
+	drop := make([]bool, len(lines))
+	if f.Provider == block.ProviderSkype {
+		entries, _ := skypeTextEntries(lines, f)
+		for _, sp := range entries {
+			for i := sp[0]; i < sp[1]; i++ {
+				drop[i] = true
+			}
+		}
+	} else {
+		for i, l := range lines {
+			drop[i] = slices.ContainsFunc(numbers, func(n string) bool { return strings.Contains(l, n) })
+		}
+	}
+	var out strings.Builder
+	wasBlank := false
+	for i, l := range lines {
+		blank := strings.TrimSpace(l) == ""
+		if drop[i] || blank && wasBlank {
+			continue
+		}
+		out.WriteString(l)
+		wasBlank = blank
+	}
+	return out.String()
 }
 
 func blankLinks(b string, isHTML bool, match func(string) bool) string {
@@ -319,11 +371,14 @@ func checkDeletion(t *testing.T, where, old, nw string, ob, nb block.Block, isHT
 	}
 	kept := map[string]int{}
 	for _, s := range linkSpans(nw) {
-		kept[unesc(nw[s[0]:s[1]])]++
+		kept[linkAt(nw, s, unesc)]++
+	}
+	dialInPage := func(l string) bool { // a Skype block's dial-in links: "Find a local number", "Forgot your dial-in PIN?"
+		return ob.Provider == block.ProviderSkype && withoutQuery(l) == withoutQuery(ob.DialInURL)
 	}
 	for _, s := range linkSpans(old) {
-		l := unesc(old[s[0]:s[1]])
-		if sameLink(block.UnwrapSafeLink(l), ob.DialInURL) {
+		l := linkAt(old, s, unesc)
+		if sameLink(l, ob.DialInURL) || dialInPage(l) {
 			continue
 		}
 		if kept[l] == 0 {
@@ -335,8 +390,26 @@ func checkDeletion(t *testing.T, where, old, nw string, ob, nb block.Block, isHT
 		return
 	}
 	lines := strings.SplitAfter(nw, "\n")
-	for _, l := range strings.SplitAfter(old, "\n") {
-		if showsDialIn(l, ob) || isHeading(l) || strings.TrimSpace(l) == "" {
+	oldLines := strings.SplitAfter(old, "\n")
+	gone := make([]bool, len(oldLines)) // a Skype block's entries, dial-in links and their labels
+	if ob.Provider == block.ProviderSkype {
+		entries, _ := skypeTextEntries(oldLines, ob)
+		for _, sp := range entries {
+			for i := sp[0]; i < sp[1]; i++ {
+				gone[i] = true
+			}
+		}
+		for _, s := range linkSpans(old) {
+			if dialInPage(linkAt(old, s, unesc)) {
+				first, last := strings.Count(old[:s[0]], "\n"), strings.Count(old[:s[1]], "\n")
+				for i := max(first-1, 0); i <= last; i++ {
+					gone[i] = true
+				}
+			}
+		}
+	}
+	for i, l := range oldLines {
+		if gone[i] || showsDialIn(l, ob) || isHeading(l) || strings.TrimSpace(l) == "" {
 			continue
 		}
 		if !slices.Contains(lines, l) {

@@ -210,6 +210,9 @@ func (r *rendered) specFor(from block.Block) (block.Spec, error) {
 	if from.ConferenceID == "" && r.old.ConferenceID != "" {
 		s.ConferenceID = ""
 	}
+	if len(from.TollNumbers)+len(from.TollFreeNumbers) == 0 && len(r.old.TollNumbers)+len(r.old.TollFreeNumbers) > 0 {
+		s.TollNumbers, s.TollFreeNumbers = nil, nil // a body without numbers gets none of either kind
+	}
 	if len(from.TollNumbers) == 0 && len(r.old.TollNumbers) > 0 {
 		s.TollNumbers = nil
 	}

@@ -77,3 +77,11 @@ func dialString(number, sep, conference string) string {
 	}
 	return d
 }
+
+// SkypeNumberKinds returns the words a Skype block of language lang
+// writes before a toll and a toll-free number ("Toll number:",
+// "Toll-free number:").
+func SkypeNumberKinds(lang string) (toll, tollFree string) {
+	l, _ := labelsFor(lang)
+	return l.skypeToll, l.skypeTollFree
+}

@@ -291,3 +291,22 @@ func MeetingIDHTML(s Spec) string {
 	}
 	return b.String()
 }
+
+// ConferenceIDLine is the conference ID line a block of spec s shows, in
+// its service's words and s.Lang, with no line break: "Phone Conference
+// ID: 580 849 884#" (Teams) or "Conference ID: 580849884" (Skype). A
+// block that had dial-in numbers without one gains it.
+func ConferenceIDLine(s Spec) string {
+	l, _ := labelsFor(s.Lang)
+	if s.Provider == ProviderSkype {
+		return l.conferenceID + " " + s.ConferenceID
+	}
+	return l.phoneConferenceID + " " + groupDigits(s.ConferenceID) + "#"
+}
+
+// LocalNumberText is the label of the dial-in link ("Find a local
+// number") in s.Lang.
+func LocalNumberText(s Spec) string {
+	l, _ := labelsFor(s.Lang)
+	return l.localNumber
+}

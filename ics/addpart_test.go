@@ -1,0 +1,158 @@
+package ics
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mms-project/mms/ics/block"
+)
+
+// teamsNoConference is teamsBody with no conference ID anywhere: numbers
+// without one in their dial string, a dial-in link that names none.
+func teamsNoConference(join string) string {
+	return strings.NewReplacer(
+		"+46 8 505 248 89,,580849884#", "+46 8 505 248 89",
+		"Phone Conference ID: 580 849 884#\n\n", "",
+		"?id=580849884", "",
+	).Replace(teamsBody(join))
+}
+
+// A change that gives a part of the dial-in the block lacks adds that
+// one line where Teams writes it, in the block's language; every other
+// line stays, and a rerun finds the meeting current.
+func TestAddsOneDialInPart(t *testing.T) {
+	const newDialIn = "https://dialin.teams.microsoft.com/new?id=111222333"
+	cases := []struct {
+		name       string
+		body, want string
+		ch         Change
+	}{
+		{"conference ID", teamsNoConference(oldJoin),
+			strings.Replace(teamsNoConference(oldJoin), "Sweden, Stockholm\n\n", "Sweden, Stockholm\n\nPhone Conference ID: 111 222 333#\n\n", 1),
+			Change{ConferenceID: "111222333"}},
+		{"dial-in link", strings.Replace(teamsBody(oldJoin), "Find a local number <https://dialin.teams.microsoft.com/abc?id=580849884> | ", "", 1),
+			strings.Replace(teamsBody(oldJoin), "Find a local number <https://dialin.teams.microsoft.com/abc?id=580849884> | ", "Find a local number <"+newDialIn+">\n\n", 1),
+			Change{DialInURL: newDialIn}},
+	}
+	for _, tc := range cases {
+		cal, res := migrateOne(t, calendar(future(event{body: tc.body})), testRules, tc.ch)
+		if !res.Rewritten() {
+			t.Fatalf("%s: %+v", tc.name, res)
+		}
+		out, err := Parse("out.ics", cal.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+		if got := p.Text(); got != tc.want {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
+		}
+		if again := out.Migrate(out.Meetings()[0], testRules, tc.ch); again.Skipped != AlreadyCurrent {
+			t.Errorf("%s: rerun: Skipped=%q Err=%v", tc.name, again.Skipped, again.Err)
+		}
+	}
+}
+
+// In HTML the added part is an element made like the one it follows.
+func TestAddsOneDialInPartInHTML(t *testing.T) {
+	const newDialIn = "https://dialin.teams.microsoft.com/new?id=580849884"
+	link := `<div><a href="https://dialin.teams.microsoft.com/abc?id=580849884">Find a local number</a></div>`
+	conf := `<div><span>Phone conference ID: </span><span>580 849 884#</span></div>`
+	html := strings.Replace(teams2023HTML(oldJoin), link, "", 1)
+	ch := Change{DialInURL: newDialIn}
+	cal, res := migrateOne(t, calendar(future(event{body: "Hi", extra: altDesc("<p>Hello</p>" + html)})), testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	p, _ := htmlBody(out.Meetings()[0].First())
+	want := "<p>Hello</p>" + strings.Replace(html, conf, conf+`<div><a href="`+newDialIn+`">Find a local number</a></div>`, 1)
+	if got := p.Text(); got != want {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", got, want)
+	}
+	if again := out.Migrate(out.Meetings()[0], testRules, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
+// Every Teams and Skype block of the corpus and the demo, in its text and
+// its HTML body, is edited in place for each kind of change that keeps
+// its service: none falls back to a whole new block. (Skype's wrapped
+// links, its number entries over several lines and its "Forgot your
+// dial-in PIN?" link once did.)
+func TestBlocksAreEditedInPlace(t *testing.T) {
+	changes := []struct {
+		name string
+		ch   Change
+	}{
+		{"conference ID", Change{ConferenceID: "111 222 333"}},
+		{"dial-in link", Change{DialInURL: "https://dialin.teams.microsoft.com/new"}},
+		{"a toll number replaced", Change{TollNumbers: []string{"+1 555 0100 United States"}}},
+		{"toll numbers added", Change{TollNumbers: []string{"+1 555 0100", "+44 20 3000 0000 London"}, TollFreeNumbers: []string{"+1 800 555 0100"}}},
+		{"numbers and conference ID", Change{ConferenceID: "111222333", TollNumbers: []string{"+1 555 0100"}}},
+		{"dialin-disabled", Change{DropDialIn: true}},
+	}
+	f := &block.Finder{}
+	edited := map[block.Provider]int{}
+	for _, path := range keepFiles(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cal, err := Parse(filepath.Base(path), data)
+		if err != nil {
+			continue
+		}
+		for _, m := range cal.Meetings() {
+			for _, comp := range m.Components() {
+				text, hasText := comp.Prop("DESCRIPTION")
+				markup, hasHTML := htmlBody(comp)
+				var decision block.Block
+				found := false
+				if hasText {
+					decision, found = f.FindText(text.Text())
+				}
+				if !found && hasHTML {
+					decision, found = f.FindHTML(markup.Text())
+				}
+				if !found || decision.Provider != block.ProviderTeams && decision.Provider != block.ProviderSkype {
+					continue
+				}
+				for _, c := range changes {
+					spec, err := newSpec(decision, c.ch, m.UID)
+					if err != nil || spec.Provider != decision.Provider {
+						continue
+					}
+					r := &rendered{spec: spec, ch: c.ch, uid: m.UID, old: decision, finder: f}
+					check := func(kind, body string, find func(string) (block.Block, bool), keep func(*block.Finder, string, block.Block, block.Spec) (string, bool)) {
+						from, ok := find(body)
+						if !ok {
+							return
+						}
+						s, err := r.specFor(from)
+						if err != nil {
+							return
+						}
+						if _, ok := keep(f, body, from, s); !ok {
+							t.Errorf("%s UID %s, %s body, %s: a whole new block, not an edit", filepath.Base(path), m.UID, kind, c.name)
+							return
+						}
+						edited[from.Provider]++
+					}
+					if hasText {
+						check("text", text.Text(), f.FindText, keepText)
+					}
+					if hasHTML {
+						check("HTML", markup.Text(), f.FindHTML, keepHTML)
+					}
+				}
+			}
+		}
+	}
+	if edited[block.ProviderTeams] < 50 || edited[block.ProviderSkype] < 20 {
+		t.Errorf("too few blocks edited: %v", edited)
+	}
+	t.Logf("bodies edited in place: %v", edited)
+}
