@@ -1,12 +1,14 @@
 package ics
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/internal/corpus"
 )
 
 // teamsNoConference is teamsBody with no conference ID anywhere: numbers
@@ -155,4 +157,44 @@ func TestBlocksAreEditedInPlace(t *testing.T) {
 		t.Errorf("too few blocks edited: %v", edited)
 	}
 	t.Logf("bodies edited in place: %v", edited)
+}
+
+// On a real Outlook 2016 Skype block: a new toll number gets an entry made
+// like the old toll number's (kind, tel: link, languages), its region the
+// label the change gives; the toll-free entry before it stays as it was;
+// the wrapped dial-in link and the conference ID change in place.
+func TestSkypeEntriesEditedInPlace(t *testing.T) {
+	path := filepath.Join(corpus.Dir(t), "real", "outlook16_skype_online_meeting_recurring_PowerShell-RFC_RecurringCommunityCall.ics")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the organiser's address names the Skype user, as it would in a batch of his
+	data = bytes.ReplaceAll(data, []byte("mailto:Joey.Aiello@microsoft.com"), []byte("mailto:jaiello@microsoft.com"))
+	ch := Change{ConferenceID: "5551234", TollNumbers: []string{"+1 (213) 458-7614", "+44 20 1234 5678 London"}}
+	cal, err := Parse(filepath.Base(path), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cal.Meetings()[0]
+	org, _ := m.First().Prop("ORGANIZER")
+	res := cal.Migrate(m, Rules{Organizer: []string{address(org.Value)}, Now: goldenNow, Stamp: goldenStamp}, ch)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	for _, want := range []string{
+		"Toll-free number: +1 (866) 641-7188\n<tel:+1%20(866)%20641-7188,5551234%23>  (Dial-in Number)\nEnglish (United States)  \n" +
+			"Toll number:         +1 (213) 458-7614\n<tel:+1%20(213)%20458-7614,5551234%23>  (Dial-in Number)\nEnglish (United States)  \n" +
+			"Toll number:         +44 20 1234 5678\n<tel:+44%2020%201234%205678,5551234%23>  (London)\nEnglish (United States)  \n \n",
+		"Find a local number\n<https://dialin.lync.com/48b4c613-cc67-4825-8175-29628d9715e5?id=5551234>  \n \nConference ID: 5551234\nForgot your dial-in PIN?\n",
+	} {
+		if !strings.Contains(p.Text(), want) {
+			t.Errorf("DESCRIPTION lacks %q:\n%s", want, p.Text())
+		}
+	}
+	if again := out.Migrate(out.Meetings()[0], Rules{Organizer: []string{address(org.Value)}, Now: goldenNow, Stamp: goldenStamp}, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
 }
