@@ -90,11 +90,11 @@ func (c *Calendar) planComponent(comp *Component, p plan) (componentEdit, bool, 
 func (c *Calendar) applyEdit(e componentEdit, r Rules, p plan, blocks *rendered) {
 	if e.bodies.inText {
 		old := e.bodies.text.Text()[e.bodies.tb.Start:e.bodies.tb.End]
-		c.spliceBlock(e.bodies.text, e.bodies.tb, blocks.textFor(old))
+		c.spliceBlock(e.bodies.text, e.bodies.tb, blocks.textFor(old, e.bodies.tb))
 	}
 	if e.bodies.inHTML {
 		old := e.bodies.html.Text()[e.bodies.hb.Start:e.bodies.hb.End]
-		c.spliceBlock(e.bodies.html, e.bodies.hb, blocks.htmlFor(old))
+		c.spliceBlock(e.bodies.html, e.bodies.hb, blocks.htmlFor(old, e.bodies.hb))
 	}
 	c.updateLinks(e.comp, p)
 	c.dropConferenceLinks(e.comp, p)
@@ -133,8 +133,8 @@ type componentBodies struct {
 	inText, inHTML   bool
 }
 
-// bodies finds the blocks of a component's bodies; the block the decision
-// was made on is not looked for again.
+// bodies finds the blocks of a component's bodies, their values read; the
+// block the decision was made on is not looked for again.
 func (c *Calendar) bodies(comp *Component, p plan) componentBodies {
 	var b componentBodies
 	b.text, b.hasText = comp.Prop("DESCRIPTION")
@@ -143,13 +143,13 @@ func (c *Calendar) bodies(comp *Component, p plan) componentBodies {
 	case comp == p.old.comp && p.old.inText:
 		b.tb, b.inText = p.old.Block, true
 	case b.hasText:
-		b.tb, b.inText = c.finder.SpanText(b.text.Text())
+		b.tb, b.inText = c.finder.FindText(b.text.Text())
 	}
 	switch {
 	case comp == p.old.comp && !p.old.inText:
 		b.hb, b.inHTML = p.old.Block, true
 	case b.hasHTML:
-		b.hb, b.inHTML = c.finder.SpanHTML(b.html.Text())
+		b.hb, b.inHTML = c.finder.FindHTML(b.html.Text())
 	}
 	return b
 }
@@ -166,31 +166,27 @@ type rendered struct {
 	hasPlain, hasHTML bool
 }
 
-// textFor returns the new block for a plain-text body whose block is old:
-// old with the changed values replaced where that reads back as the spec
-// (keepText), else the rendered block.
+// textFor returns the new block for a plain-text body whose block is old,
+// its values from: old with the changed values replaced where that reads
+// back as the spec (keepText), else the rendered block.
 //
 // The change is applied to the values of that body's own block, so a body
 // that leaves out what the other shows (an HTML body without the dial-in
 // numbers) keeps leaving it out.
-func (r *rendered) textFor(old string) string {
-	if from, ok := r.finder.FindText(old); ok {
-		if spec, err := r.specFor(from); err == nil {
-			if kept, ok := keepText(r.finder, old, from, spec); ok {
-				return escape(kept)
-			}
+func (r *rendered) textFor(old string, from block.Block) string {
+	if spec, err := r.specFor(from); err == nil {
+		if kept, ok := keepText(r.finder, old, from, spec); ok {
+			return escape(kept)
 		}
 	}
 	return r.text()
 }
 
 // htmlFor is textFor for an HTML body.
-func (r *rendered) htmlFor(old string) string {
-	if from, ok := r.finder.FindHTML(old); ok {
-		if spec, err := r.specFor(from); err == nil {
-			if kept, ok := keepHTML(r.finder, old, from, spec); ok {
-				return escape(kept)
-			}
+func (r *rendered) htmlFor(old string, from block.Block) string {
+	if spec, err := r.specFor(from); err == nil {
+		if kept, ok := keepHTML(r.finder, old, from, spec); ok {
+			return escape(kept)
 		}
 	}
 	return r.html()
