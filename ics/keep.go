@@ -67,38 +67,29 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 	if !replaceable(from, to, isHTML) {
 		return "", false
 	}
-	if dropsDialIn(from, to) {
-		drop := dropDialInText
+	// Parts removed or added come first, each by its text or HTML edit.
+	step := func(text, markup func(string, block.Block, block.Spec) (string, bool), after block.Block) bool {
+		edit := text
 		if isHTML {
-			drop = dropDialInHTML
+			edit = markup
 		}
 		var ok bool
-		if src, ok = drop(src, from); !ok {
-			return "", false
-		}
-		from = withoutDialIn(from)
+		src, ok = edit(src, from, to)
+		from = after
+		return ok
 	}
-	if addsDialIn(from, to) {
-		add := addDialInText
-		if isHTML {
-			add = addDialInHTML
-		}
-		var ok bool
-		if src, ok = add(src, from, to); !ok {
-			return "", false
-		}
-		from = withDialIn(from, to)
+	dropText := func(src string, from block.Block, _ block.Spec) (string, bool) { return dropDialInText(src, from) }
+	dropHTML := func(src string, from block.Block, _ block.Spec) (string, bool) { return dropDialInHTML(src, from) }
+	if dropsDialIn(from, to) && !step(dropText, dropHTML, withoutDialIn(from)) {
+		return "", false
+	}
+	if addsDialIn(from, to) && !step(addDialInText, addDialInHTML, withDialIn(from, to)) {
+		return "", false
 	}
 	for addsConferenceID(from, to) || addsDialInURL(from, to) {
-		add := addPartText
-		if isHTML {
-			add = addPartHTML
-		}
-		var ok bool
-		if src, ok = add(src, from, to); !ok {
+		if !step(addPartText, addPartHTML, withPart(from, to)) {
 			return "", false
 		}
-		from = withPart(from, to)
 	}
 	esc := noEscape
 	unesc := esc
@@ -602,21 +593,10 @@ func isStartTag(lower string, i int, open string) bool {
 // made like the first number's, with the number, its tel: digits and the
 // label (the first text after the number's link) replaced.
 func keepNumbersHTML(src string, from block.Block, to block.Spec) (string, bool) {
-	lower := strings.ToLower(src)
 	old := append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...)
-	spans := make(map[string][2]int, len(old))
-	first, last := len(src), -1
-	for _, n := range old {
-		k := strings.Index(src, html.EscapeString(n))
-		if k < 0 {
-			return "", false
-		}
-		s, e := numberElement(lower, k)
-		if s < 0 {
-			return "", false
-		}
-		spans[n] = [2]int{s, e}
-		first, last = min(first, s), max(last, e)
+	spans, first, last, ok := numberElements(src, old)
+	if !ok {
+		return "", false
 	}
 	sep := ""
 	if len(old) > 1 {
@@ -650,6 +630,28 @@ func keepNumbersHTML(src string, from block.Block, to block.Spec) (string, bool)
 		}
 	}
 	return src[:first] + b.String() + src[last:], true
+}
+
+// numberElements returns the element of each number in an HTML src (the
+// innermost <div>, <p> or <tr> that shows it) and the span from the first
+// to the last; false where a number is not shown in one.
+func numberElements(src string, numbers []string) (spans map[string][2]int, first, last int, ok bool) {
+	lower := strings.ToLower(src)
+	spans = make(map[string][2]int, len(numbers))
+	first, last = len(src), -1
+	for _, n := range numbers {
+		k := strings.Index(src, html.EscapeString(n))
+		if k < 0 {
+			return nil, 0, 0, false
+		}
+		s, e := numberElement(lower, k)
+		if s < 0 {
+			return nil, 0, 0, false
+		}
+		spans[n] = [2]int{s, e}
+		first, last = min(first, s), max(last, e)
+	}
+	return spans, first, last, true
 }
 
 // numberElement returns the innermost <div>, <p> or <tr> around offset k.

@@ -115,36 +115,23 @@ func goesOn(l string) bool {
 // keepNumbersSkypeHTML is keepNumbersSkypeText for an HTML block: each
 // entry is the paragraph (or <div>, <tr>) that shows the number.
 func keepNumbersSkypeHTML(src string, from block.Block, to block.Spec) (string, bool) {
-	lower := strings.ToLower(src)
 	old := append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...)
+	spans, first, last, ok := numberElements(src, old)
+	if !ok {
+		return "", false
+	}
 	entry := make(map[string]string, len(old))
 	at := make(map[string]int, len(old))
-	first, last := len(src), -1
-	var spans [][2]int
-	for _, n := range old {
-		k := strings.Index(src, html.EscapeString(n))
-		if k < 0 {
-			return "", false
-		}
-		s, e := numberElement(lower, k)
-		if s < 0 {
-			return "", false
-		}
-		for _, sp := range spans {
-			if s < sp[1] && sp[0] < e {
-				return "", false // two numbers in one element
-			}
-		}
-		spans = append(spans, [2]int{s, e})
-		entry[n], at[n] = src[s:e], s
-		first, last = min(first, s), max(last, e)
+	ordered := make([][2]int, 0, len(old))
+	for n, sp := range spans {
+		entry[n], at[n] = src[sp[0]:sp[1]], sp[0]
+		ordered = append(ordered, sp)
 	}
-	if len(old) > 1 { // the entries must be next to each other
-		slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
-		for i := 1; i < len(spans); i++ {
-			if strings.TrimSpace(src[spans[i-1][1]:spans[i][0]]) != "" {
-				return "", false
-			}
+	// one element each, next to each other
+	slices.SortFunc(ordered, func(a, b [2]int) int { return a[0] - b[0] })
+	for i := 1; i < len(ordered); i++ {
+		if ordered[i][0] < ordered[i-1][1] || strings.TrimSpace(src[ordered[i-1][1]:ordered[i][0]]) != "" {
+			return "", false
 		}
 	}
 	region, ok := skypeEntries(entry, from, to, freeFirst(from, at), html.EscapeString)
