@@ -12,6 +12,7 @@ import (
 	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/recur"
+	"github.com/mms-project/mms/ics/tz"
 	"github.com/mms-project/mms/report"
 )
 
@@ -66,6 +67,10 @@ func failureKind(err error, fallback string) string {
 		return KindTooLarge
 	case errors.Is(err, recur.ErrCancelled), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return KindInterrupted
+	case errors.Is(err, tz.ErrZone):
+		return KindTimeZone
+	case errors.Is(err, recur.ErrRecurrence):
+		return KindRecurrence
 	case errors.Is(err, caldav.ErrOutside):
 		return KindCalDAVOutside
 	case errors.Is(err, caldav.ErrChanged), errors.Is(err, ErrChanged):
@@ -86,15 +91,6 @@ func failureKind(err error, fallback string) string {
 		return KindRelayBusy
 	case errors.As(err, &path), errors.As(err, &link), errors.As(err, &errno):
 		return KindWrite
-	}
-	if fallback == KindInvalid { // the calendar's own errors carry no sentinel
-		msg := err.Error()
-		switch {
-		case strings.Contains(msg, "time zone") || strings.Contains(msg, "VTIMEZONE") || strings.Contains(msg, "TZID"):
-			return KindTimeZone
-		case strings.Contains(msg, "RRULE") || strings.Contains(msg, "RDATE") || strings.Contains(msg, "EXDATE") || strings.Contains(msg, "recurrence"):
-			return KindRecurrence
-		}
 	}
 	return fallback
 }

@@ -6,10 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/emersion/go-ical"
 	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/ics/recur"
+	"github.com/mms-project/mms/ics/tz"
 	"github.com/mms-project/mms/report"
 )
 
@@ -17,6 +21,15 @@ import (
 // Detail the whole error.
 func TestFailureKinds(t *testing.T) {
 	_, statErr := os.Stat(filepath.Join(t.TempDir(), "missing"))
+	// a time zone's and a rule's errors as ics's packages give them
+	_, zoneErr := tz.NewResolver(nil).Location("Mars/Olympus")
+	master := ical.NewComponent(ical.CompEvent)
+	master.Props.SetText(ical.PropDateTimeStart, "20260101T100000Z")
+	master.Props.SetText(ical.PropRecurrenceRule, "FREQ=NEVER")
+	_, _, ruleErr := recur.Series{Master: master}.NextAtOrAfter(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), tz.NewResolver(nil), time.UTC)
+	if zoneErr == nil || ruleErr == nil {
+		t.Fatalf("no errors to classify: zone %v, rule %v", zoneErr, ruleErr)
+	}
 	for _, c := range []struct {
 		err      error
 		fallback string
@@ -30,8 +43,9 @@ func TestFailureKinds(t *testing.T) {
 		{caldav.ObjectError{Href: "/victim/x.ics", Err: caldav.ErrOutside}, KindCalDAV, KindCalDAVOutside},
 		{fmt.Errorf("sending the update: %w", relayRefused{errors.New("smtp relay:25: every recipient refused: a@b: 550 no")}), KindError, KindRelayRefused},
 		{fmt.Errorf("sending the update: %w", smtp.ErrMalformed), KindError, KindBadAddress},
-		{errors.New(`cal.ics: line 9: DTSTART: unknown time zone "Mars/Olympus"`), KindInvalid, KindTimeZone},
-		{errors.New(`cal.ics: line 9: RRULE "FREQ=NEVER": bad frequency`), KindInvalid, KindRecurrence},
+		{fmt.Errorf("cal.ics: line 9: %w", zoneErr), KindInvalid, KindTimeZone},
+		{fmt.Errorf("cal.ics: line 9: %w", ruleErr), KindInvalid, KindRecurrence},
+		{errors.New(`cal.ics: line 9: DTSTART: a message that says "time zone" and RRULE is no kind`), KindInvalid, KindInvalid},
 		{errors.New("cal.ics: line 3: VEVENT has no UID"), KindInvalid, KindInvalid},
 		{errors.New("something else"), KindError, KindError},
 	} {

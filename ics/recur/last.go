@@ -21,7 +21,7 @@ const maxLastSteps = 100_000
 func (s Series) LastBefore(now time.Time, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			t, ok, err = time.Time{}, false, fmt.Errorf("expanding the recurrence: %v", p)
+			t, ok, err = time.Time{}, false, asRecurrence(fmt.Errorf("expanding the recurrence: %v", p))
 		}
 	}()
 	var last latest
@@ -34,7 +34,7 @@ func (s Series) LastBefore(now time.Time, r *tz.Resolver, floating *time.Locatio
 	}
 	if s.Master != nil && !cancelled(s.Master) {
 		if err := s.masterLast(&last, p.first, p.allDay, p.replaced, now, r); err != nil {
-			return time.Time{}, false, err
+			return time.Time{}, false, asRecurrence(err)
 		}
 	}
 	return last.t, last.ok, nil

@@ -59,6 +59,27 @@ func (b *Budget) spend(steps int) error {
 // ErrCancelled is returned when Budget.Done closed during an expansion.
 var ErrCancelled = errors.New("expanding the recurrence: cancelled")
 
+// ErrRecurrence is what an error of expanding a series' rules and dates
+// is (errors.Is): an RRULE, RDATE or EXDATE that cannot be read or is too
+// dense to walk. A time zone's error stays tz.ErrZone, a cancelled walk
+// ErrCancelled. The message stays the error's own.
+var ErrRecurrence = errors.New("recurrence")
+
+type recurrenceError struct{ err error }
+
+func (e recurrenceError) Error() string        { return e.err.Error() }
+func (e recurrenceError) Unwrap() error        { return e.err }
+func (e recurrenceError) Is(target error) bool { return target == ErrRecurrence }
+
+// asRecurrence marks err, from expanding a series, as ErrRecurrence,
+// unless it is a time zone's or a cancellation.
+func asRecurrence(err error) error {
+	if err == nil || errors.Is(err, tz.ErrZone) || errors.Is(err, ErrCancelled) {
+		return err
+	}
+	return recurrenceError{err}
+}
+
 // NextAtOrAfter returns the series' first occurrence starting at or after
 // now: the master's DTSTART, RRULE and RDATE occurrences less EXDATEs and
 // those an override replaces, and every override not cancelled, at its own
@@ -67,7 +88,7 @@ var ErrCancelled = errors.New("expanding the recurrence: cancelled")
 func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
 	defer func() { // rrule-go on input nobody tested it with: fail this meeting only
 		if p := recover(); p != nil {
-			t, ok, err = time.Time{}, false, fmt.Errorf("expanding the recurrence: %v", p)
+			t, ok, err = time.Time{}, false, asRecurrence(fmt.Errorf("expanding the recurrence: %v", p))
 		}
 	}()
 	var next earliest
@@ -82,7 +103,7 @@ func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Loca
 		m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced, budget: s.Budget}
 		t, ok, err := m.next(now, r)
 		if err != nil {
-			return time.Time{}, false, err
+			return time.Time{}, false, asRecurrence(err)
 		}
 		if ok {
 			next.consider(t, now)

@@ -13,6 +13,7 @@
 package tz
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -65,9 +66,22 @@ func (r *Resolver) Location(tzid string) (*time.Location, error) {
 		return res.loc, res.err
 	}
 	loc, err := r.resolve(tzid)
+	if err != nil {
+		err = zoneError{err}
+	}
 	r.cache[tzid] = resolved{loc, err}
 	return loc, err
 }
+
+// ErrZone is what every error of Location is (errors.Is): a TZID that
+// names no zone mms can use. The message stays the error's own.
+var ErrZone = errors.New("time zone")
+
+type zoneError struct{ err error }
+
+func (e zoneError) Error() string        { return e.err.Error() }
+func (e zoneError) Unwrap() error        { return e.err }
+func (e zoneError) Is(target error) bool { return target == ErrZone }
 
 func (r *Resolver) resolve(tzid string) (*time.Location, error) {
 	name := strings.TrimSpace(strings.Trim(strings.TrimSpace(tzid), `"`))
