@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/internal/davserver"
 	"github.com/mms-project/mms/internal/davtest"
-	"github.com/mms-project/mms/internal/radicale"
 )
 
 // waitMeter is an http.RoundTripper that adds up the time requests spend
@@ -44,7 +44,7 @@ func (m *waitMeter) RoundTrip(req *http.Request) (*http.Response, error) {
 // meetings rewritten per second and the share of the workers' time spent
 // waiting for the server (summed request time / (elapsed × workers)).
 func BenchmarkDAVRun(b *testing.B) {
-	srv := radicale.Start(b)
+	srv := davserver.Start(b, "radicale")
 	data, err := os.ReadFile("../fixtures/demo/calendars/user00000.ics")
 	if err != nil {
 		b.Fatal(err)
@@ -64,7 +64,7 @@ func BenchmarkDAVRun(b *testing.B) {
 	}
 }
 
-func benchDAVRun(b *testing.B, srv *radicale.Server, names []string, objs map[string][]byte, changeRow string, workers int, readBack bool) {
+func benchDAVRun(b *testing.B, srv *davserver.Server, names []string, objs map[string][]byte, changeRow string, workers int, readBack bool) {
 	const users = 24
 	mode := map[bool]string{true: "on", false: "off"}[readBack]
 	b.Run(fmt.Sprintf("workers=%d/readback=%s", workers, mode), func(b *testing.B) {

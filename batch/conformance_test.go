@@ -17,7 +17,6 @@ import (
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/internal/davserver"
 	"github.com/mms-project/mms/internal/davtest"
-	"github.com/mms-project/mms/internal/radicale"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
 
@@ -43,7 +42,7 @@ func TestConformance(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			var s conformanceServer
 			if kind == "radicale" {
-				s = conformanceServer{srv: radicale.Start(t), bobRoot: true}
+				s = conformanceServer{srv: davserver.Start(t, "radicale"), bobRoot: true}
 			} else {
 				d := davserver.Start(t, kind)
 				s = conformanceServer{srv: d, storesNull: d.StoresNull}

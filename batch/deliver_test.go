@@ -19,8 +19,8 @@ import (
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
+	"github.com/mms-project/mms/internal/davserver"
 	"github.com/mms-project/mms/internal/davtest"
-	"github.com/mms-project/mms/internal/radicale"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
 
@@ -36,7 +36,7 @@ type mixedBatch struct {
 	users, chg string
 }
 
-func newMixedBatch(t *testing.T, srv *radicale.Server) *mixedBatch {
+func newMixedBatch(t *testing.T, srv *davserver.Server) *mixedBatch {
 	return newMixedBatchOn(t, srv, true, nil)
 }
 
@@ -173,7 +173,7 @@ func batchMeetings(t *testing.T, db, batchID string) []store.Meeting {
 // a message that says where credentials come from; a busy server (503)
 // fails the attempt, which the queue tries again; the other users proceed.
 func TestDAVFaults(t *testing.T) {
-	srv := radicale.Start(t)
+	srv := davserver.Start(t, "radicale")
 	b := newMixedBatch(t, srv)
 	var mu sync.Mutex
 	busyLeft := 5 // the transport's own retries (4) used up once
@@ -223,7 +223,7 @@ func TestDAVFaults(t *testing.T) {
 // to the server and stopped before its first send leaves them current;
 // the next attempt reports them updated and sends each update once.
 func TestDAVWrittenByStoppedAttempt(t *testing.T) {
-	srv := radicale.Start(t)
+	srv := davserver.Start(t, "radicale")
 	ctx := context.Background()
 	o := demoOptions(t)
 	coll := davtest.Calendar(t, srv, "carol", "stopped", "../fixtures/demo/calendars/user00000.ics")
@@ -268,7 +268,7 @@ func TestDAVWrittenByStoppedAttempt(t *testing.T) {
 // its own meeting, its row naming the URL; a dry run reads the server and
 // PUTs nothing.
 func TestDAVBadObjectAndDryRun(t *testing.T) {
-	srv := radicale.Start(t)
+	srv := davserver.Start(t, "radicale")
 	b := newMixedBatch(t, srv)
 	var mu sync.Mutex
 	puts := 0
@@ -339,7 +339,7 @@ func TestDAVBadObjectAndDryRun(t *testing.T) {
 // mms's writes is read and decided again three times, then fails with a
 // message saying so; the last edit is on the server, nothing of mms's.
 func TestDAVKeepsChanging(t *testing.T) {
-	srv := radicale.Start(t)
+	srv := davserver.Start(t, "radicale")
 	b := newMixedBatch(t, srv)
 	coll := b.colls["user00000@contoso.com"]
 	original := davtest.Objects(t, srv, "alice", coll)["m02.ics"]

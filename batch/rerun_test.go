@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/internal/davserver"
 	"github.com/mms-project/mms/internal/davtest"
-	"github.com/mms-project/mms/internal/radicale"
 )
 
 // templateShapes are join_url templates with text on either side of
@@ -122,7 +122,7 @@ func TestRerunOverOutputSendsNothing(t *testing.T) {
 // the meetings back to Radicale; the same run again (--again) finds
 // everything there current.
 func TestRerunOverRadicaleSendsNothing(t *testing.T) {
-	srv := radicale.Start(t)
+	srv := davserver.Start(t, "radicale")
 	logins := []string{"alice", "bob", "carol", "dave"}
 	for n, shape := range templateShapes {
 		t.Run(shape.name, func(t *testing.T) {

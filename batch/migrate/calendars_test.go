@@ -15,8 +15,8 @@ import (
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/internal/davserver"
 	"github.com/mms-project/mms/internal/davtest"
-	"github.com/mms-project/mms/internal/radicale"
 )
 
 // calendarsEnv is one Calendars under test and the place its calendars
@@ -220,7 +220,7 @@ func TestFileCalendars(t *testing.T) {
 }
 
 func TestDAVCalendars(t *testing.T) {
-	srv := radicale.Start(t)
+	srv := davserver.Start(t, "radicale")
 	testCalendars(t, func(t *testing.T) calendarsEnv {
 		c, err := caldav.New(caldav.Options{Credentials: davtest.Creds("alice")})
 		if err != nil {

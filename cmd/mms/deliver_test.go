@@ -10,7 +10,6 @@ import (
 
 	"github.com/mms-project/mms/internal/davserver"
 	"github.com/mms-project/mms/internal/davtest"
-	"github.com/mms-project/mms/internal/radicale"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
 
@@ -80,7 +79,7 @@ func TestRunCalDAVThroughSMTP(t *testing.T) {
 	for _, kind := range davserver.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			if kind == "radicale" {
-				runCalDAVThroughSMTP(t, radicale.Start(t))
+				runCalDAVThroughSMTP(t, davserver.Start(t, "radicale"))
 				return
 			}
 			runCalDAVThroughSMTP(t, davserver.Start(t, kind))

@@ -16,7 +16,7 @@ import (
 	"testing"
 
 	"github.com/mms-project/mms/batch/caldav"
-	"github.com/mms-project/mms/internal/radicale"
+	"github.com/mms-project/mms/internal/davserver"
 )
 
 // SplitObjects cuts an exported calendar into one calendar per UID, the
@@ -76,7 +76,7 @@ func unfoldedValue(lines []string, name string) string {
 }
 
 // Server is a CalDAV server a test puts calendars on as another client
-// would: *radicale.Server and *davserver.Server.
+// would: a *davserver.Server of any kind.
 type Server interface {
 	MakeCalendar(t testing.TB, user, name string) string
 	Put(t testing.TB, user, collection, name string, data []byte) string
@@ -142,7 +142,7 @@ var hrefRE = regexp.MustCompile(`<(?:[A-Za-z][A-Za-z0-9]*:)?href(?:\s[^>]*)?>([^
 func Creds(users ...string) caldav.Credentials {
 	var creds caldav.Credentials
 	for _, u := range users {
-		creds.Netrc = append(creds.Netrc, caldav.Machine{Name: "127.0.0.1", Login: u, Password: radicale.Password(u)})
+		creds.Netrc = append(creds.Netrc, caldav.Machine{Name: "127.0.0.1", Login: u, Password: davserver.Password(u)})
 	}
 	return creds
 }
@@ -153,7 +153,7 @@ func NetrcEnv(t testing.TB, extra map[string]string, users ...string) func(strin
 	t.Helper()
 	var b bytes.Buffer
 	for _, u := range users {
-		fmt.Fprintf(&b, "machine 127.0.0.1 login %s password %s\n", u, radicale.Password(u))
+		fmt.Fprintf(&b, "machine 127.0.0.1 login %s password %s\n", u, davserver.Password(u))
 	}
 	path := t.TempDir() + "/netrc"
 	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {

@@ -2,7 +2,7 @@
 // server MMS_TEST_POSTGRES names (scripts/postgres.sh start prints one),
 // a schema per test, dropped when the test ends. Without the variable a
 // test is skipped with a message, or fails under CI=true, as
-// internal/radicale does for its server.
+// internal/davserver does for its servers.
 package pgtest
 
 import (
