@@ -140,7 +140,7 @@ func testConformance(t *testing.T, s conformanceServer) {
 		t.Fatal(err)
 	}
 	if !edited {
-		t.Fatal("the edit meanwhile never happened")
+		t.Fatalf("the edit meanwhile never happened: mms never PUT m02.ics; summary %+v", sum)
 	}
 	ms := batchMeetings(t, o.DB, sum.BatchID)
 	refused := map[string]bool{} // UIDs whose write the server did not keep
