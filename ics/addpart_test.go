@@ -198,3 +198,33 @@ func TestSkypeEntriesEditedInPlace(t *testing.T) {
 		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
 	}
 }
+
+// Entries with anything but blank lines between them are not replaced as
+// one region: the line between stays (here the whole block is rendered
+// anew, which writes the link too).
+func TestSkypeEntriesKeepWhatLiesBetween(t *testing.T) {
+	rule := strings.Repeat(".", 71) + "\n"
+	body := "Hi\n\n" + rule +
+		"--> Join Skype Meeting <https://meet.lync.com/contoso/anna/K000001>\n" +
+		"Join by phone\n" +
+		"+46 8 123 456 78 (Stockholm)  English (United States)\n" +
+		"Find a local number <https://dialin.lync.com/contoso?id=100000001>\n" +
+		"+46 8 999 000 11 (Göteborg)  English (United States)\n" +
+		"Conference ID: 100000001\n" +
+		"[!OC([1033])!]\n" + rule
+	cal, res := migrateOne(t, calendar(future(event{body: body})), testRules, Change{TollNumbers: []string{"+1 555 0100 Seattle"}})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	got := p.Text()
+	for _, want := range []string{"https://dialin.lync.com/contoso?id=100000001", "+1 555 0100", "Conference ID: 100000001"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lost %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "Stockholm") || strings.Contains(got, "Göteborg") {
+		t.Errorf("old numbers left:\n%s", got)
+	}
+}

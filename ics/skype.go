@@ -60,16 +60,44 @@ func keepNumbersSkypeText(src string, from block.Block, to block.Spec) (string, 
 	}
 	entry := make(map[string]string, len(spans))
 	at := make(map[string]int, len(spans))
-	first, last := len(lines), 0
+	ordered := make([][2]int, 0, len(spans))
 	for n, sp := range spans {
 		entry[n], at[n] = strings.Join(lines[sp[0]:sp[1]], ""), sp[0]
-		first, last = min(first, sp[0]), max(last, sp[1])
+		ordered = append(ordered, sp)
 	}
-	region, ok := skypeEntries(entry, from, to, freeFirst(from, at), noEscape)
+	sep, ok := entrySeparator(ordered, func(a, b int) string { return strings.Join(lines[a:b], "") })
 	if !ok {
 		return "", false
 	}
+	region, ok := skypeEntries(entry, from, to, freeFirst(from, at), sep, noEscape)
+	if !ok {
+		return "", false
+	}
+	first, last := ordered[0][0], ordered[len(ordered)-1][1]
 	return strings.Join(lines[:first], "") + region + strings.Join(lines[last:], ""), true
+}
+
+// entrySeparator sorts the spans of a block's number entries and returns
+// what is written between the first two (blank lines in a double-spaced
+// body, else nothing); false where entries overlap or anything but
+// blanks lies between two of them, which replacing the entries would
+// lose.
+func entrySeparator(spans [][2]int, between func(a, b int) string) (string, bool) {
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	sep := ""
+	for i := 1; i < len(spans); i++ {
+		if spans[i][0] < spans[i-1][1] {
+			return "", false
+		}
+		gap := between(spans[i-1][1], spans[i][0])
+		if strings.TrimSpace(gap) != "" {
+			return "", false
+		}
+		if i == 1 {
+			sep = gap
+		}
+	}
+	return sep, true
 }
 
 // skypeTextEntries returns the lines [first, end) of each number's entry
@@ -127,26 +155,26 @@ func keepNumbersSkypeHTML(src string, from block.Block, to block.Spec) (string, 
 		entry[n], at[n] = src[sp[0]:sp[1]], sp[0]
 		ordered = append(ordered, sp)
 	}
-	// one element each, next to each other
-	slices.SortFunc(ordered, func(a, b [2]int) int { return a[0] - b[0] })
-	for i := 1; i < len(ordered); i++ {
-		if ordered[i][0] < ordered[i-1][1] || strings.TrimSpace(src[ordered[i-1][1]:ordered[i][0]]) != "" {
-			return "", false
-		}
+	sep, ok := entrySeparator(ordered, func(a, b int) string { return src[a:b] })
+	if !ok {
+		return "", false
 	}
-	region, ok := skypeEntries(entry, from, to, freeFirst(from, at), html.EscapeString)
+	region, ok := skypeEntries(entry, from, to, freeFirst(from, at), sep, html.EscapeString)
 	if !ok {
 		return "", false
 	}
 	return src[:first] + region + src[last:], true
 }
 
-// skypeEntries writes the entries of spec's numbers: kept ones as they
-// were, new ones made from an old entry.
-func skypeEntries(entry map[string]string, from block.Block, to block.Spec, freeFirst bool, esc func(string) string) (string, bool) {
+// skypeEntries writes the entries of spec's numbers, sep between them:
+// kept ones as they were, new ones made from an old entry.
+func skypeEntries(entry map[string]string, from block.Block, to block.Spec, freeFirst bool, sep string, esc func(string) string) (string, bool) {
 	tollWord, freeWord := block.SkypeNumberKinds(from.Lang)
 	var b strings.Builder
-	for _, sn := range skypeNumbers(to, freeFirst) {
+	for i, sn := range skypeNumbers(to, freeFirst) {
+		if i > 0 {
+			b.WriteString(sep)
+		}
 		if e, kept := entry[sn.n]; kept {
 			b.WriteString(e)
 			continue
@@ -177,6 +205,9 @@ func skypeEntries(entry map[string]string, from block.Block, to block.Spec, free
 // the number, its tel: form and the region in parentheses after the tel:
 // link replaced.
 func skypeEntryFor(tmpl, old string, sn skypeNumber, esc func(string) string) (string, bool) {
+	if !strings.Contains(tmpl, esc(old)) {
+		return "", false
+	}
 	e := strings.ReplaceAll(tmpl, esc(old), esc(sn.n))
 	pct := func(s string) string { return strings.ReplaceAll(s, " ", "%20") }
 	e = strings.ReplaceAll(e, pct(old), pct(sn.n))
