@@ -199,9 +199,9 @@ func TestSkypeEntriesEditedInPlace(t *testing.T) {
 	}
 }
 
-// Entries with anything but blank lines between them are not replaced as
-// one region: the line between stays (here the whole block is rendered
-// anew, which writes the link too).
+// A line between two number entries is not lost when the entries are
+// replaced: it follows the new ones. The block is still edited, not
+// written anew.
 func TestSkypeEntriesKeepWhatLiesBetween(t *testing.T) {
 	rule := strings.Repeat(".", 71) + "\n"
 	body := "Hi\n\n" + rule +
@@ -209,6 +209,7 @@ func TestSkypeEntriesKeepWhatLiesBetween(t *testing.T) {
 		"Join by phone\n" +
 		"+46 8 123 456 78 (Stockholm)  English (United States)\n" +
 		"Find a local number <https://dialin.lync.com/contoso?id=100000001>\n" +
+		"Or from Sweden:\n" +
 		"+46 8 999 000 11 (Göteborg)  English (United States)\n" +
 		"Conference ID: 100000001\n" +
 		"[!OC([1033])!]\n" + rule
@@ -219,12 +220,15 @@ func TestSkypeEntriesKeepWhatLiesBetween(t *testing.T) {
 	out, _ := Parse("out.ics", cal.Bytes())
 	p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
 	got := p.Text()
-	for _, want := range []string{"https://dialin.lync.com/contoso?id=100000001", "+1 555 0100", "Conference ID: 100000001"} {
+	for _, want := range []string{"Or from Sweden:", "https://dialin.lync.com/contoso?id=100000001", "+1 555 0100", "Conference ID: 100000001"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("lost %q:\n%s", want, got)
 		}
 	}
 	if strings.Contains(got, "Stockholm") || strings.Contains(got, "Göteborg") {
 		t.Errorf("old numbers left:\n%s", got)
+	}
+	if want := "+1 555 0100 (Seattle)  English (United States)\nFind a local number <https://dialin.lync.com/contoso?id=100000001>\nOr from Sweden:\n"; !strings.Contains(got, want) {
+		t.Errorf("want the new entry made like the old ones, the line after it:\n%s", got)
 	}
 }

@@ -65,7 +65,7 @@ func keepNumbersSkypeText(src string, from block.Block, to block.Spec) (string, 
 		entry[n], at[n] = strings.Join(lines[sp[0]:sp[1]], ""), sp[0]
 		ordered = append(ordered, sp)
 	}
-	sep, ok := entrySeparator(ordered, func(a, b int) string { return strings.Join(lines[a:b], "") })
+	sep, kept, ok := entryGaps(ordered, func(a, b int) string { return strings.Join(lines[a:b], "") })
 	if !ok {
 		return "", false
 	}
@@ -74,30 +74,34 @@ func keepNumbersSkypeText(src string, from block.Block, to block.Spec) (string, 
 		return "", false
 	}
 	first, last := ordered[0][0], ordered[len(ordered)-1][1]
-	return strings.Join(lines[:first], "") + region + strings.Join(lines[last:], ""), true
+	return strings.Join(lines[:first], "") + region + kept + strings.Join(lines[last:], ""), true
 }
 
-// entrySeparator sorts the spans of a block's number entries and returns
-// what is written between the first two (blank lines in a double-spaced
-// body, else nothing); false where entries overlap or anything but
-// blanks lies between two of them, which replacing the entries would
-// lose.
-func entrySeparator(spans [][2]int, between func(a, b int) string) (string, bool) {
+// entryGaps sorts the spans of a block's number entries and returns what
+// lies between them. Where that is only blank lines (a double-spaced
+// body), sep is the first gap, written again between the new entries, and
+// kept is empty; otherwise sep is empty and kept holds the gaps, written
+// after the new entries so that no line is lost. False where entries
+// overlap.
+func entryGaps(spans [][2]int, between func(a, b int) string) (sep, kept string, ok bool) {
 	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
-	sep := ""
+	var gaps []string
+	blank := true
 	for i := 1; i < len(spans); i++ {
 		if spans[i][0] < spans[i-1][1] {
-			return "", false
+			return "", "", false
 		}
 		gap := between(spans[i-1][1], spans[i][0])
-		if strings.TrimSpace(gap) != "" {
-			return "", false
-		}
-		if i == 1 {
-			sep = gap
-		}
+		gaps = append(gaps, gap)
+		blank = blank && strings.TrimSpace(gap) == ""
 	}
-	return sep, true
+	switch {
+	case len(gaps) == 0:
+		return "", "", true
+	case blank:
+		return gaps[0], "", true
+	}
+	return "", strings.Join(gaps, ""), true
 }
 
 // skypeTextEntries returns the lines [first, end) of each number's entry
@@ -155,7 +159,7 @@ func keepNumbersSkypeHTML(src string, from block.Block, to block.Spec) (string, 
 		entry[n], at[n] = src[sp[0]:sp[1]], sp[0]
 		ordered = append(ordered, sp)
 	}
-	sep, ok := entrySeparator(ordered, func(a, b int) string { return src[a:b] })
+	sep, kept, ok := entryGaps(ordered, func(a, b int) string { return src[a:b] })
 	if !ok {
 		return "", false
 	}
@@ -163,7 +167,7 @@ func keepNumbersSkypeHTML(src string, from block.Block, to block.Spec) (string, 
 	if !ok {
 		return "", false
 	}
-	return src[:first] + region + src[last:], true
+	return src[:first] + region + kept + src[last:], true
 }
 
 // skypeEntries writes the entries of spec's numbers, sep between them:
