@@ -232,3 +232,20 @@ func TestSkypeEntriesKeepWhatLiesBetween(t *testing.T) {
 		t.Errorf("want the new entry made like the old ones, the line after it:\n%s", got)
 	}
 }
+
+// The same in a Teams block: a line between two number lines stays.
+func TestTeamsNumbersKeepWhatLiesBetween(t *testing.T) {
+	body := strings.Replace(teamsBody(oldJoin), "+46 8 505 248 89,,580849884#   Sweden, Stockholm\n\n",
+		"+46 8 505 248 89,,580849884#   Sweden, Stockholm\n\nSwedish speakers only\n\n+1 323-555-0100,,580849884#   United States, Seattle\n\n", 1)
+	cal, res := migrateOne(t, calendar(future(event{body: body})), testRules, Change{TollNumbers: []string{"+44 20 3000 0000 London"}})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(body, "+46 8 505 248 89,,580849884#   Sweden, Stockholm\n\nSwedish speakers only\n\n+1 323-555-0100,,580849884#   United States, Seattle\n\n",
+		"+44 20 3000 0000,,580849884#   London\n\nSwedish speakers only\n\n", 1)
+	if got := p.Text(); got != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", got, want)
+	}
+}

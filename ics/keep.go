@@ -465,7 +465,21 @@ func keepNumbers(src string, from block.Block, to block.Spec) (string, bool) {
 		at[n] = i
 		first, last = min(first, i), max(last, i)
 	}
+	spans := make([][2]int, 0, len(old))
+	for _, i := range at {
+		spans = append(spans, [2]int{i, i + 1})
+	}
+	between, kept, ok := entryGaps(spans, func(a, b int) string { return strings.Join(lines[a:b], "") })
+	if !ok || len(spans) < len(old) {
+		return "", false // two numbers on one line
+	}
 	sep := numberSeparator(lines, first, last, at)
+	if len(old) > 1 && kept == "" {
+		sep = strings.SplitAfter(between, "\n")
+		sep = sep[:len(sep)-1]
+	} else if kept != "" {
+		sep = nil // the lines between the old numbers follow the new ones
+	}
 	var region []string
 	add := func(n, label string) bool {
 		line, ok := lines[at[n]], true
@@ -489,7 +503,23 @@ func keepNumbers(src string, from block.Block, to block.Spec) (string, bool) {
 		}
 	}
 	out := append(slices.Clone(lines[:first]), region...)
-	return strings.Join(append(out, lines[last+1:]...), ""), true
+	rest := strings.Join(lines[last+1:], "")
+	return strings.Join(out, "") + keptBefore(kept, rest) + rest, true
+}
+
+// keptBefore is the lines kept from between old entries, written after
+// the new ones and before rest: their trailing blank lines dropped where
+// rest starts with one, so a double-spaced body stays double-spaced.
+func keptBefore(kept, rest string) string {
+	if !strings.HasPrefix(strings.TrimLeft(rest, " \t\r"), "\n") {
+		return kept
+	}
+	lines := strings.SplitAfter(kept, "\n")
+	end := len(lines)
+	for end > 0 && strings.TrimSpace(lines[end-1]) == "" {
+		end--
+	}
+	return strings.Join(lines[:end], "")
 }
 
 // numberSeparator returns the lines between two number lines (blank lines

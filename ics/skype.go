@@ -74,7 +74,8 @@ func keepNumbersSkypeText(src string, from block.Block, to block.Spec) (string, 
 		return "", false
 	}
 	first, last := ordered[0][0], ordered[len(ordered)-1][1]
-	return strings.Join(lines[:first], "") + region + kept + strings.Join(lines[last:], ""), true
+	rest := strings.Join(lines[last:], "")
+	return strings.Join(lines[:first], "") + region + keptBefore(kept, rest) + rest, true
 }
 
 // entryGaps sorts the spans of a block's number entries and returns what
