@@ -299,54 +299,65 @@ func dropSkypeDialInLinks(src, dialIn string) (string, bool) {
 	page := withoutQuery(dialIn)
 	removed := false
 	for range 8 { // one link a pass; a block has two
-		var at [2]int
-		found := false
-		for _, s := range linkSpans(src) {
-			if withoutQuery(linkAt(src, s, noEscape)) == page {
-				at, found = s, true
-				break
-			}
-		}
+		at, found := firstLink(src, func(l string) bool { return withoutQuery(l) == page })
 		if !found {
 			break
 		}
-		a, b := at[0], at[1]
-		if a > 0 && src[a-1] == '<' {
-			a--
-		}
-		if b < len(src) && src[b] == '>' {
-			b++
-		}
-		lineStart := strings.LastIndexByte(src[:a], '\n') + 1
-		lineEnd := len(src)
-		if k := strings.IndexByte(src[b:], '\n'); k >= 0 {
-			lineEnd = b + k + 1
-		}
-		start := lineStart
-		if pre := src[lineStart:a]; strings.TrimSpace(pre) == "" {
-			if prev := strings.LastIndexByte(src[:max(lineStart-1, 0)], '\n') + 1; lineStart > 0 {
-				label := src[prev:lineStart]
-				if strings.TrimSpace(label) != "" && !strings.Contains(label, "http") && !strings.ContainsAny(label, "<>|") {
-					start = prev
-				}
-			}
-		} else {
-			st, _ := labelledLink(src, at[0], at[1])
-			start = separatorBefore(src, st)
-		}
-		end := b + separatorAfter(src[b:lineEnd], 0)
-		rest := src[end:lineEnd]
-		before := ""
-		if start > lineStart {
-			before = src[lineStart:start]
-		}
-		if strings.TrimSpace(before) == "" && strings.TrimSpace(rest) == "" {
-			end = lineEnd // nothing left on the line
-		}
+		start, end := labelledLinkLines(src, at)
 		src = src[:start] + src[end:]
 		removed = true
 	}
 	return src, removed
+}
+
+// firstLink returns the span of the first link of a plain-text src that
+// match accepts.
+func firstLink(src string, match func(string) bool) ([2]int, bool) {
+	for _, s := range linkSpans(src) {
+		if match(linkAt(src, s, noEscape)) {
+			return s, true
+		}
+	}
+	return [2]int{}, false
+}
+
+// labelledLinkLines returns what to remove for the link at span at of a
+// plain-text src: the link with its angle brackets; its label, the line
+// above where the link starts its line (Skype's layout), else the text
+// before it on its line after any " | "; the " | " joining it to a next
+// link; and the line break, where nothing is left on the line.
+func labelledLinkLines(src string, at [2]int) (start, end int) {
+	a, b := at[0], at[1]
+	if a > 0 && src[a-1] == '<' {
+		a--
+	}
+	if b < len(src) && src[b] == '>' {
+		b++
+	}
+	lineStart := strings.LastIndexByte(src[:a], '\n') + 1
+	lineEnd := len(src)
+	if k := strings.IndexByte(src[b:], '\n'); k >= 0 {
+		lineEnd = b + k + 1
+	}
+	start = lineStart
+	if strings.TrimSpace(src[lineStart:a]) != "" {
+		st, _ := labelledLink(src, at[0], at[1])
+		start = separatorBefore(src, st)
+	} else if lineStart > 0 {
+		prev := strings.LastIndexByte(src[:lineStart-1], '\n') + 1
+		if label := src[prev:lineStart]; strings.TrimSpace(label) != "" && !strings.Contains(label, "http") && !strings.ContainsAny(label, "<>|") {
+			start = prev
+		}
+	}
+	end = b + separatorAfter(src[b:lineEnd], 0)
+	before := ""
+	if start > lineStart {
+		before = src[lineStart:start]
+	}
+	if strings.TrimSpace(before) == "" && strings.TrimSpace(src[end:lineEnd]) == "" {
+		end = lineEnd // nothing left on the line
+	}
+	return start, end
 }
 
 // withoutQuery is a link's canonical form without its query: the dial-in
