@@ -3,7 +3,8 @@
 # ports (MMS_PG_DIR/PORT, MMS_RADICALE_DIR/PORT) when others run theirs. Set SIZES="2000 10000" to choose the
 # organiser counts of the whole-run benchmark (100 meetings each; default "200 2000 10000"),
 # QUEUE_USERS the batch of the jobs/s benchmark (default 400) and
-# KILL_TRIALS the kill-and-resume trials (default 60).
+# KILL_TRIALS the kill-and-resume trials (default 60), and ONLY one or more
+# of the sections (ics xlsx whole queue caldav kill; default all of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go build -o bin/mms ./cmd/mms
@@ -11,13 +12,21 @@ go build -o bin/decodeall ./internal/benchtool/decodeall
 go build -o bin/roundtrip ./internal/benchtool/roundtrip
 go build -o bin/iofloor ./internal/benchtool/iofloor
 
+section() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+if section ics; then
 echo "== reading, deciding and rewriting one 10,000-meeting calendar, beside go-ical's Decode"
 go test -run '^$' -bench 'ReadDecideRewrite|GoICalDecode' -benchtime 5x ./ics/
 go test -run '^$' -bench . -benchtime 2000x ./ics/recur/
-
 echo
+fi
+
+if section xlsx; then
 echo "== the XLSX report of 2,000 users x 120 meetings"
 go test -run '^$' -bench XLSX -benchtime 3x ./report/ | grep -E 'Benchmark|^(ok|FAIL)'
+echo
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -53,13 +62,13 @@ free_gb=$(df -BG --output=avail "${TMPDIR:-/tmp}" | tail -1 | tr -dc 0-9)
 if [ "$free_gb" -lt "$need_gb" ]; then
   echo "(only $free_gb GB free in ${TMPDIR:-/tmp}; the whole-run benchmark keeps about $need_gb GB of outputs: set SIZES lower or TMPDIR elsewhere)"
 fi
-if [ "${BENCH_QUIET:-1}" != 0 ]; then
+if section whole && [ "${BENCH_QUIET:-1}" != 0 ]; then
   echo "(waiting 5 minutes for inodes freed just before the bench to age: BENCH_QUIET=0 skips it)"
   sync; sleep 300
 fi
 prev=""
 for users in ${SIZES:-200 2000 10000}; do
-  echo
+  section whole || break
   echo "== whole run: $users organisers x 100 meetings (report included), beside go-ical and the I/O floor"
   go run ./fixtures/gen/cmd/mmsgen -users "$users" -meetings 100 -out "$work/b$users" -seed 1
   settle "$work/b$users"
@@ -85,9 +94,11 @@ for users in ${SIZES:-200 2000 10000}; do
     if (p != "") { split(p, q, ":"); printf "growth: %d -> %d organisers cost %.2fx (linear: %.2fx; target at most 5.2x for 2,000 -> 10,000)\n", q[1], n, t / q[2], n / q[1] }
   }'
   prev="$users:$(awk -v s="$start" -v e="$end" 'BEGIN {print e - s}')"
+  echo "(load average 1, 5, 15 min: $(load), on $(nproc) cores)"
+  echo
 done
 
-echo
+if section queue; then
 echo "== queue: jobs/s (one job = one organiser, 2 meetings) on SQLite and PostgreSQL with 1, 2 and 4 workers"
 qusers=${QUEUE_USERS:-400}
 go run ./fixtures/gen/cmd/mmsgen -users "$qusers" -meetings 2 -out "$work/q" -seed 2
@@ -114,11 +125,18 @@ for w in 1 2 4; do
 done
 
 echo
+fi
+
+if section caldav; then
 echo "== CalDAV: a whole run of 24 Radicale calendars x 12 meetings with 1, 4 and 16 workers, each write read back (readback=on, the default) or not (off) (meetings/s; share of worker time waiting on the server)"
 rad_env=$(scripts/radicale.sh start 2>"$work/rad.log") && eval "$rad_env" || echo "(Radicale could not be started; see $work/rad.log)"
 go test -run '^$' -bench 'DAVRun' -benchtime 1x ./batch/ | grep -E 'DAVRun|^(ok|FAIL)'
 scripts/radicale.sh stop >/dev/null 2>&1 || true
 
 echo
+fi
+
+if section kill; then
 echo "== kill and resume: ${KILL_TRIALS:-60} trials of SIGKILL at random points, each run again to the end"
 MMS_KILL_TRIALS=${KILL_TRIALS:-60} go test -count=1 -run 'TestKillAndResume$' -v -timeout 60m ./cmd/mms/ | grep -E 'trials|^(ok|FAIL|---)'
+fi
