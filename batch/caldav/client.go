@@ -97,8 +97,9 @@ func (o Options) withDefaults() Options {
 // Client talks CalDAV to any number of servers. It is safe for concurrent
 // use; share one per batch so that the per-server limit holds.
 type Client struct {
-	http doer
-	now  func() time.Time
+	http      doer
+	now       func() time.Time
+	expansion *expansion // what each server's time-range queries were seen to do
 }
 
 // New builds a Client whose every request, go-webdav's included, goes
@@ -123,7 +124,7 @@ func New(o Options) (*Client, error) {
 		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP, skipVerify: o.TLSSkipVerify,
 		hosts: map[string]*hostState{},
 	}
-	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now}, nil
+	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now, expansion: &expansion{state: map[string]expandState{}}}, nil
 }
 
 // baseTransport is the caller's transport, or a clone of
