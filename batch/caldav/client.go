@@ -18,7 +18,8 @@ import (
 type Options struct {
 	// HTTP is the client whose Transport gets wrapped (nil: a new client
 	// on a clone of http.DefaultTransport, certificates verified, 2
-	// minutes at most for an answer to start). Its Timeout, if any,
+	// minutes at most for an answer to start, RequestsPerServer
+	// connections kept open to each server). Its Timeout, if any,
 	// covers a request with all its retries.
 	HTTP *http.Client
 	// Credentials for each server; see LoadCredentials.
@@ -134,6 +135,9 @@ func (o Options) baseTransport() (http.RoundTripper, error) {
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.ResponseHeaderTimeout = 2 * time.Minute // a hung server is a retried timeout
+		// as many connections kept open between requests as may be in
+		// flight (net/http keeps 2 per host and closes the rest)
+		t.MaxIdleConnsPerHost = o.RequestsPerServer
 		base = t
 	}
 	if o.CAFile == "" && !o.TLSSkipVerify {
