@@ -52,17 +52,22 @@ func (e *expansion) set(u *url.URL, s expandState) {
 const probeWindow = time.Minute
 
 // probeExpansion asks the server whether its time-range query expands
-// recurring events, with one series of objs (the events of collection
-// from `from` on, the recurring ones included): a one-minute time range at
-// an occurrence of its rule that none of the object's own components
-// overlaps (neither the series' first instance nor an override). A server
-// that lists the object there expands recurrences, or ignores the range;
-// either way its time-range query leaves no series out, and the Client
-// stops asking it for the recurring events separately. A server that does
-// not list it is asked for them as before, and not probed again. When no
-// object can serve as a probe, or the probe fails, nothing is learnt.
+// recurring events, with one series among objs (events of collection
+// base that occur from `from` on: those of the time-range answer, or
+// those of the recurring events' answer): a one-minute time range at an
+// occurrence of its rule that none of the object's own components
+// overlaps (neither the series' first instance nor an override). A
+// server that lists the object there expands recurrences, or ignores the
+// range; either way its time-range query leaves no series out, and the
+// Client stops asking it for the recurring events separately. A server
+// that does not list it is asked for them as before, and not probed
+// again. When no object can serve as a probe, or the probe fails,
+// nothing is learnt.
 func (c *Client) probeExpansion(ctx context.Context, base *url.URL, objs []Object, from time.Time) {
 	for _, o := range objs {
+		if !bytes.Contains(o.Data, []byte("RRULE")) {
+			continue // not a series: not decoded for nothing
+		}
 		at, ok := expandedOccurrence(o.Data, from)
 		if !ok {
 			continue
@@ -84,16 +89,28 @@ func (c *Client) probeExpansion(ctx context.Context, base *url.URL, objs []Objec
 	}
 }
 
-// sameObject: href (from an answer, maybe relative) names the object at
-// the absolute URL want.
+// listedSeries are the objects of a time-range answer that carry their
+// data and a rule, as probeExpansion takes them.
+func listedSeries(listed []found) []Object {
+	var out []Object
+	for _, f := range listed {
+		if f.data != nil && strings.Contains(*f.data, "RRULE") {
+			out = append(out, Object{Href: f.href, Data: []byte(*f.data)})
+		}
+	}
+	return out
+}
+
+// sameObject: href and want (from answers, maybe relative) name the same
+// object of the collection base.
 func sameObject(base *url.URL, href, want string) bool {
-	ref, err := url.Parse(href)
-	if err != nil {
+	a, err1 := url.Parse(href)
+	b, err2 := url.Parse(want)
+	if err1 != nil || err2 != nil {
 		return false
 	}
-	got := base.ResolveReference(ref)
-	w, err := url.Parse(want)
-	return err == nil && sameOrigin(got, w) && strings.TrimSuffix(got.Path, "/") == strings.TrimSuffix(w.Path, "/")
+	got, w := base.ResolveReference(a), base.ResolveReference(b)
+	return sameOrigin(got, w) && strings.TrimSuffix(got.Path, "/") == strings.TrimSuffix(w.Path, "/")
 }
 
 // maxProbeTries bounds the occurrences expandedOccurrence looks at.

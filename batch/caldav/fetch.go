@@ -25,9 +25,10 @@ import (
 //
 // A server whose time-range query was seen to leave out a series begun
 // in the past (Xandikos 0.2.8), or not yet seen to list one, is also
-// asked for the recurring events (see withSeries); the first time such a
-// series is at hand, the server is probed once (see probeExpansion), and
-// one that lists it is asked the one query from then on.
+// asked for the recurring events (see withSeries). The first time a
+// series is at hand (in the time-range answer, else in the recurring
+// events'), the server is probed once (see probeExpansion), and one that
+// lists it is asked the one query from then on.
 //
 // When the multi-object answer cannot be decoded, or the server fails on
 // it (500), Fetch lists the matching hrefs without their data (failing
@@ -44,6 +45,9 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 	listed, err := c.list(ctx, collection, from)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !from.IsZero() && c.expansion.get(base) == expandUnknown {
+		c.probeExpansion(ctx, base, listedSeries(listed), from)
 	}
 	extra := map[string]bool{}
 	askedSeries := !from.IsZero() && c.expansion.get(base) != expandSeen

@@ -92,27 +92,46 @@ func TestFetchSeriesTheServerLeftOut(t *testing.T) {
 // A server whose time-range query lists a series by an occurrence of its
 // rule alone (the probe's minute at 2026-12-07 10:00) is asked that one
 // query from then on, for every calendar on it: the recurring events'
-// query costs Radicale a parse of every object.
+// query costs Radicale a parse of every object. The probe takes its series
+// from the time-range answer, or else from the recurring events' answer.
 func TestFetchSeriesAskedUntilTheServerShowsItExpands(t *testing.T) {
-	s := newFakeServer(t) // ignores time ranges: lists every event
-	seed(t, s, "a")
-	s.put(t, workPath+"weekly.ics", series("weekly", "20200106T100000Z", "FREQ=WEEKLY;BYDAY=MO"))
-	c, _ := testClient(t, Options{})
-	from := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	for i, wantReports := range []int{3, 1, 1} {
-		before := len(s.log())
-		objs, bad, err := c.Fetch(context.Background(), s.url(workPath), from)
-		if err != nil || len(bad) != 0 || len(objs) != 2 {
-			t.Fatalf("Fetch %d: %d objects, %v %v; want a.ics and weekly.ics", i, len(objs), err, bad)
-		}
-		log := s.log()[before:]
-		if len(log) != wantReports {
-			t.Errorf("Fetch %d: requests %v, want %d REPORTs", i, log, wantReports)
-		}
-	}
-	probe := s.bodies("REPORT")[2]
-	if !strings.Contains(probe, `start="20261207T100000Z" end="20261207T100100Z"`) {
-		t.Errorf("the probe asked %s; want the minute at the occurrence of 2026-12-07", probe)
+	for _, tc := range []struct {
+		name        string
+		missedFirst bool // the first time-range answer lacks the series
+		reports     []int
+	}{
+		{"series in the time-range answer", false, []int{2, 1, 1}},       // time range, probe
+		{"series in the recurring events' answer", true, []int{3, 1, 1}}, // time range, recurring events, probe
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newFakeServer(t) // ignores time ranges: lists every event
+			seed(t, s, "a")
+			s.put(t, workPath+"weekly.ics", series("weekly", "20200106T100000Z", "FREQ=WEEKLY;BYDAY=MO"))
+			if tc.missedFirst {
+				s.inject(&fault{method: "REPORT", times: 1, respond: func(w http.ResponseWriter, r *http.Request) {
+					w.WriteHeader(http.StatusMultiStatus)
+					fmt.Fprint(w, `<?xml version="1.0"?><D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">`+
+						`<D:response><D:href>`+workPath+`a.ics</D:href><D:propstat><D:prop><D:getetag>"1"</D:getetag><C:calendar-data>`+
+						event("a", "Meeting a")+`</C:calendar-data></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>`)
+				}})
+			}
+			c, _ := testClient(t, Options{})
+			from := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+			for i, want := range tc.reports {
+				before := len(s.log())
+				objs, bad, err := c.Fetch(context.Background(), s.url(workPath), from)
+				if err != nil || len(bad) != 0 || len(objs) != 2 {
+					t.Fatalf("Fetch %d: %d objects, %v %v; want a.ics and weekly.ics", i, len(objs), err, bad)
+				}
+				if log := s.log()[before:]; len(log) != want {
+					t.Errorf("Fetch %d: requests %v, want %d REPORTs", i, log, want)
+				}
+			}
+			probe := s.bodies("REPORT")[tc.reports[0]-1]
+			if !strings.Contains(probe, `start="20261207T100000Z" end="20261207T100100Z"`) {
+				t.Errorf("the probe asked %s; want the minute at the occurrence of 2026-12-07", probe)
+			}
+		})
 	}
 }
 
