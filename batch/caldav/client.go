@@ -18,7 +18,8 @@ import (
 type Options struct {
 	// HTTP is the client whose Transport gets wrapped (nil: a new client
 	// on a clone of http.DefaultTransport, certificates verified, 2
-	// minutes at most for an answer to start). Its Timeout, if any,
+	// minutes at most for an answer to start, RequestsPerServer
+	// connections kept open to each server). Its Timeout, if any,
 	// covers a request with all its retries.
 	HTTP *http.Client
 	// Credentials for each server; see LoadCredentials.
@@ -97,8 +98,9 @@ func (o Options) withDefaults() Options {
 // Client talks CalDAV to any number of servers. It is safe for concurrent
 // use; share one per batch so that the per-server limit holds.
 type Client struct {
-	http doer
-	now  func() time.Time
+	http      doer
+	now       func() time.Time
+	expansion *expansion // what each server's time-range queries were seen to do
 }
 
 // New builds a Client whose every request, go-webdav's included, goes
@@ -123,7 +125,7 @@ func New(o Options) (*Client, error) {
 		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP, skipVerify: o.TLSSkipVerify,
 		hosts: map[string]*hostState{},
 	}
-	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now}, nil
+	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now, expansion: &expansion{state: map[string]expandState{}}}, nil
 }
 
 // baseTransport is the caller's transport, or a clone of
@@ -133,6 +135,9 @@ func (o Options) baseTransport() (http.RoundTripper, error) {
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.ResponseHeaderTimeout = 2 * time.Minute // a hung server is a retried timeout
+		// as many connections kept open between requests as may be in
+		// flight (net/http keeps 2 per host and closes the rest)
+		t.MaxIdleConnsPerHost = o.RequestsPerServer
 		base = t
 	}
 	if o.CAFile == "" && !o.TLSSkipVerify {

@@ -51,7 +51,11 @@
 //
 //   - Xandikos 0.2.8 tests only a series' first instance against a time
 //     range: Fetch also asks for every event with an RRULE and keeps those
-//     that recur at or after the start (package ics/recur decides).
+//     that recur at or after the start (package ics/recur decides). A
+//     server that lists a series in a one-minute range at an occurrence
+//     only its rule yields (asked once per server, the first time a series
+//     is at hand) is not asked that second query again: on Radicale it
+//     cost more than the first by far.
 //   - SOGo sends REPORT data with bare LF (GET has CRLF): such data is
 //     read again with GET. It answers 409 instead of 412 to If-Match on a
 //     missing object or a lower SEQUENCE (ErrChanged all the same), and

@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -29,3 +30,16 @@ func skypeMeeting(summary string) string {
 type exampleTB struct{ testing.TB }
 
 func (exampleTB) Fatalf(format string, args ...any) { panic("example fixture: " + format) }
+
+// SeenToExpand reports what c learnt of the time-range queries of the
+// server of collection u: "expands", "does not expand" or "unknown".
+func SeenToExpand(c *Client, u string) string {
+	parsed, _ := url.Parse(u)
+	switch c.expansion.get(parsed) {
+	case expandSeen:
+		return "expands"
+	case expandNotSeen:
+		return "does not expand"
+	}
+	return "unknown"
+}

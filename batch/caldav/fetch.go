@@ -23,6 +23,13 @@ import (
 // from zero returns every event. Objects come sorted by Href with the
 // server's bytes.
 //
+// A server whose time-range query was seen to leave out a series begun
+// in the past (Xandikos 0.2.8), or not yet seen to list one, is also
+// asked for the recurring events (see withSeries). The first time a
+// series is at hand (in the time-range answer, else in the recurring
+// events'), the server is probed once (see probeExpansion), and one that
+// lists it is asked the one query from then on.
+//
 // When the multi-object answer cannot be decoded, or the server fails on
 // it (500), Fetch lists the matching hrefs without their data (failing
 // that, every object of the collection, PROPFIND depth 1) and GETs each
@@ -39,8 +46,12 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 	if err != nil {
 		return nil, nil, err
 	}
+	if !from.IsZero() && c.expansion.get(base) == expandUnknown {
+		c.probeExpansion(ctx, base, listedSeries(listed), from)
+	}
 	extra := map[string]bool{}
-	if !from.IsZero() {
+	askedSeries := !from.IsZero() && c.expansion.get(base) != expandSeen
+	if askedSeries {
 		listed, extra, err = c.withSeries(ctx, collection, listed)
 		if err != nil {
 			return nil, nil, err
@@ -73,6 +84,9 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 		objs = append(objs, obj)
 	}
 	sort.Slice(objs, func(i, j int) bool { return objs[i].Href < objs[j].Href })
+	if askedSeries && c.expansion.get(base) == expandUnknown {
+		c.probeExpansion(ctx, base, objs, from)
+	}
 	return objs, bad, nil
 }
 

@@ -1,12 +1,14 @@
 package caldav
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -28,34 +30,108 @@ END:VCALENDAR
 `, uid, start, start, rrule, uid), "\n", "\r\n")
 }
 
+// firstInstanceOnly makes the fake server answer time-range queries as
+// Xandikos 0.2.8 does: the series begun in the past (weekly.ics,
+// ended.ics) are left out, since only their first instance is tested
+// against the range. The other queries are answered in full.
+func firstInstanceOnly(s *fakeServer) {
+	var timeRange bool
+	s.inject(&fault{method: "REPORT",
+		before: func(r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			timeRange = strings.Contains(string(body), "time-range")
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		},
+		rewrite: func(rec *httptest.ResponseRecorder, _ *http.Request) {
+			if !timeRange {
+				return
+			}
+			body := responseElem.ReplaceAllStringFunc(rec.Body.String(), func(r string) string {
+				if strings.Contains(r, "weekly.ics") || strings.Contains(r, "ended.ics") {
+					return ""
+				}
+				return r
+			})
+			rec.Body = bytes.NewBufferString(body)
+		}})
+}
+
+var responseElem = regexp.MustCompile(`(?s)<(?:[A-Za-z]+:)?response[\s>].*?</(?:[A-Za-z]+:)?response>`)
+
 // A server that tests only a series' first instance against the time
 // range (Xandikos 0.2.8) leaves out a series begun in the past: Fetch
-// asks for the recurring events too and keeps those that still recur.
+// asks for the recurring events too and keeps those that still recur. Its
+// probe (a minute at an occurrence of the weekly rule) lists nothing
+// either, so every later Fetch asks for the recurring events again.
 func TestFetchSeriesTheServerLeftOut(t *testing.T) {
 	s := newFakeServer(t)
 	seed(t, s, "a") // 2027
 	s.put(t, workPath+"weekly.ics", series("weekly", "20200106T100000Z", "FREQ=WEEKLY;BYDAY=MO"))
 	s.put(t, workPath+"ended.ics", series("ended", "20200106T100000Z", "FREQ=WEEKLY;COUNT=3"))
-	s.inject(&fault{method: "REPORT", times: 1, respond: func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusMultiStatus)
-		fmt.Fprint(w, `<?xml version="1.0"?><D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">`+
-			`<D:response><D:href>`+workPath+`a.ics</D:href><D:propstat><D:prop><D:getetag>"1"</D:getetag><C:calendar-data>`+
-			event("a", "Meeting a")+`</C:calendar-data></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>`)
-	}})
+	firstInstanceOnly(s)
 	c, _ := testClient(t, Options{})
-	objs, bad, err := c.Fetch(context.Background(), s.url(workPath), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil || len(bad) != 0 {
-		t.Fatalf("Fetch: %v %v", err, bad)
+	for i, wantReports := range []int{3, 2, 2} { // time range, recurring events (and the probe, once)
+		before := s.count("REPORT")
+		objs, bad, err := c.Fetch(context.Background(), s.url(workPath), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil || len(bad) != 0 {
+			t.Fatalf("Fetch %d: %v %v", i, err, bad)
+		}
+		var names []string
+		for _, o := range objs {
+			names = append(names, o.Href[strings.LastIndexByte(o.Href, '/')+1:])
+		}
+		if fmt.Sprint(names) != "[a.ics weekly.ics]" {
+			t.Errorf("Fetch %d: fetched %v, want [a.ics weekly.ics] (the series that recurs, not the one that ended)", i, names)
+		}
+		if n := s.count("REPORT") - before; n != wantReports {
+			t.Errorf("Fetch %d: %d REPORTs, want %d", i, n, wantReports)
+		}
 	}
-	var names []string
-	for _, o := range objs {
-		names = append(names, o.Href[strings.LastIndexByte(o.Href, '/')+1:])
-	}
-	if fmt.Sprint(names) != "[a.ics weekly.ics]" {
-		t.Errorf("fetched %v, want [a.ics weekly.ics] (the series that recurs, not the one that ended)", names)
-	}
-	if n := s.count("REPORT"); n != 2 {
-		t.Errorf("%d REPORTs, want 2 (time range, then recurring events)", n)
+}
+
+// A server whose time-range query lists a series by an occurrence of its
+// rule alone (the probe's minute at 2026-12-07 10:00) is asked that one
+// query from then on, for every calendar on it: the recurring events'
+// query costs Radicale a parse of every object. The probe takes its series
+// from the time-range answer, or else from the recurring events' answer.
+func TestFetchSeriesAskedUntilTheServerShowsItExpands(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		missedFirst bool // the first time-range answer lacks the series
+		reports     []int
+	}{
+		{"series in the time-range answer", false, []int{2, 1, 1}},       // time range, probe
+		{"series in the recurring events' answer", true, []int{3, 1, 1}}, // time range, recurring events, probe
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newFakeServer(t) // ignores time ranges: lists every event
+			seed(t, s, "a")
+			s.put(t, workPath+"weekly.ics", series("weekly", "20200106T100000Z", "FREQ=WEEKLY;BYDAY=MO"))
+			if tc.missedFirst {
+				s.inject(&fault{method: "REPORT", times: 1, respond: func(w http.ResponseWriter, r *http.Request) {
+					w.WriteHeader(http.StatusMultiStatus)
+					fmt.Fprint(w, `<?xml version="1.0"?><D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">`+
+						`<D:response><D:href>`+workPath+`a.ics</D:href><D:propstat><D:prop><D:getetag>"1"</D:getetag><C:calendar-data>`+
+						event("a", "Meeting a")+`</C:calendar-data></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>`)
+				}})
+			}
+			c, _ := testClient(t, Options{})
+			from := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+			for i, want := range tc.reports {
+				before := len(s.log())
+				objs, bad, err := c.Fetch(context.Background(), s.url(workPath), from)
+				if err != nil || len(bad) != 0 || len(objs) != 2 {
+					t.Fatalf("Fetch %d: %d objects, %v %v; want a.ics and weekly.ics", i, len(objs), err, bad)
+				}
+				if log := s.log()[before:]; len(log) != want {
+					t.Errorf("Fetch %d: requests %v, want %d REPORTs", i, log, want)
+				}
+			}
+			probe := s.bodies("REPORT")[tc.reports[0]-1]
+			if !strings.Contains(probe, `start="20261207T100000Z" end="20261207T100100Z"`) {
+				t.Errorf("the probe asked %s; want the minute at the occurrence of 2026-12-07", probe)
+			}
+		})
 	}
 }
 

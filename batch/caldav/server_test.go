@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -150,6 +151,7 @@ type fakeServer struct {
 	mu       sync.Mutex
 	faults   []*fault
 	requests []string // "METHOD path"
+	sent     []string // their bodies
 	unsigned int      // requests that came without the right credentials
 }
 
@@ -191,6 +193,19 @@ func (s *fakeServer) count(method string) int {
 	return n
 }
 
+// bodies are the bodies of the requests of one method, in order.
+func (s *fakeServer) bodies(method string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, b := range s.sent {
+		if rest, ok := strings.CutPrefix(b, method+" "); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
 // take returns the first fault matching r and uses it up.
 func (s *fakeServer) take(r *http.Request) *fault {
 	s.mu.Lock()
@@ -212,6 +227,11 @@ func (s *fakeServer) take(r *http.Request) *fault {
 
 func (s *fakeServer) serve(h http.Handler, w http.ResponseWriter, r *http.Request) {
 	user, pw, ok := r.BasicAuth()
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	s.mu.Lock()
+	s.sent = append(s.sent, r.Method+" "+string(body))
+	s.mu.Unlock()
 	f := s.take(r)
 	if !ok || user != testUser || pw != testPassword {
 		s.mu.Lock()

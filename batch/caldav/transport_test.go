@@ -258,3 +258,49 @@ func TestTLSVerified(t *testing.T) {
 		t.Errorf("with the server's CA trusted: %s %v", got, err)
 	}
 }
+
+// A Client keeps as many connections to a server open between requests
+// as it lets requests be in flight there: net/http's default of 2 idle
+// connections per host closed and opened one for most requests when 4 or
+// more were in flight.
+func TestConnectionsKeptForRequestsInFlight(t *testing.T) {
+	const inFlight, each = 8, 10
+	var mu sync.Mutex
+	opened := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * time.Millisecond) // the requests overlap
+		w.Header().Set("Content-Type", "text/calendar")
+		w.Header().Set("ETag", `"1"`)
+		io.WriteString(w, event("a", "Meeting a"))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			opened++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := New(Options{RequestsPerServer: inFlight})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range inFlight {
+		wg.Go(func() {
+			for range each {
+				if _, err := c.Get(context.Background(), srv.URL+"/a.ics"); err != nil {
+					t.Error(err)
+					return
+				}
+				time.Sleep(3 * time.Millisecond) // the worker's own work: its connection idles
+			}
+		})
+	}
+	wg.Wait()
+	// a dial that lost the race to a connection handed back may add one
+	if opened > 2*inFlight {
+		t.Errorf("%d connections opened for %d requests, %d at a time; want about %d", opened, inFlight*each, inFlight, inFlight)
+	}
+}
