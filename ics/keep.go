@@ -492,19 +492,28 @@ func keepNumbers(src string, from block.Block, to block.Spec) (string, bool) {
 		region = append(region, line)
 		return ok
 	}
-	for _, n := range to.TollNumbers {
-		if !add(n, to.TollLabel(n)) {
-			return "", false
-		}
-	}
-	for _, n := range to.TollFreeNumbers {
-		if !add(n, to.TollFreeLabel(n)) {
-			return "", false
-		}
+	if !forNumbers(to, add) {
+		return "", false
 	}
 	out := append(slices.Clone(lines[:first]), region...)
 	rest := strings.Join(lines[last+1:], "")
 	return strings.Join(out, "") + keptBefore(kept, rest) + rest, true
+}
+
+// forNumbers calls add with each number of spec and its label, the toll
+// numbers first, and stops at the first false.
+func forNumbers(to block.Spec, add func(n, label string) bool) bool {
+	for _, n := range to.TollNumbers {
+		if !add(n, to.TollLabel(n)) {
+			return false
+		}
+	}
+	for _, n := range to.TollFreeNumbers {
+		if !add(n, to.TollFreeLabel(n)) {
+			return false
+		}
+	}
+	return true
 }
 
 // keptBefore is the lines kept from between old entries, written after
@@ -649,15 +658,8 @@ func keepNumbersHTML(src string, from block.Block, to block.Spec) (string, bool)
 		b.WriteString(el)
 		return ok
 	}
-	for _, n := range to.TollNumbers {
-		if !add(n, to.TollLabel(n)) {
-			return "", false
-		}
-	}
-	for _, n := range to.TollFreeNumbers {
-		if !add(n, to.TollFreeLabel(n)) {
-			return "", false
-		}
+	if !forNumbers(to, add) {
+		return "", false
 	}
 	return src[:first] + b.String() + src[last:], true
 }
