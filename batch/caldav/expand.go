@@ -123,7 +123,7 @@ const maxProbeTries = 4
 // series must start at a definite time (UTC or a TZID), so that the
 // server and we agree on when its occurrences are.
 func expandedOccurrence(data []byte, from time.Time) (time.Time, bool) {
-	cal, err := ical.NewDecoder(bytes.NewReader(data)).Decode()
+	cal, err := decodeObject(data)
 	if err != nil {
 		return time.Time{}, false
 	}

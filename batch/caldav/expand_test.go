@@ -51,3 +51,19 @@ func TestExpandedOccurrence(t *testing.T) {
 		}
 	}
 }
+
+// A server's object that makes go-ical's decoder panic (a parameter list
+// ending in a comma, with no value) is an error for it, not a crash of the
+// run: recursFrom counts it as recurring, the probe passes over it.
+func TestUndecodableObjectIsAnError(t *testing.T) {
+	data := []byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nRRULE:FREQ=DAILY\r\nX;A=b,\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	if _, err := decodeObject(data); err == nil {
+		t.Fatal("no error")
+	}
+	if !recursFrom(data, time.Now()) {
+		t.Error("an object that cannot be judged should count as recurring")
+	}
+	if _, ok := expandedOccurrence(data, time.Now()); ok {
+		t.Error("an undecodable object served as a probe")
+	}
+}

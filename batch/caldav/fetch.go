@@ -146,11 +146,22 @@ func (c *Client) withSeries(ctx context.Context, collection string, listed []fou
 	return listed, extra, nil
 }
 
+// decodeObject decodes a server's calendar object with go-ical, whose
+// decoder panics on some malformed lines: a panic is an error.
+func decodeObject(data []byte) (cal *ical.Calendar, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			cal, err = nil, fmt.Errorf("undecodable calendar object: %v", p)
+		}
+	}()
+	return ical.NewDecoder(bytes.NewReader(data)).Decode()
+}
+
 // recursFrom reports whether a calendar object has an occurrence at or
 // after from; an object we cannot judge counts as recurring, for the
 // caller to decide with its own rules.
 func recursFrom(data []byte, from time.Time) bool {
-	cal, err := ical.NewDecoder(bytes.NewReader(data)).Decode()
+	cal, err := decodeObject(data)
 	if err != nil {
 		return true
 	}
