@@ -125,7 +125,7 @@ func New(o Options) (*Client, error) {
 		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP, skipVerify: o.TLSSkipVerify,
 		hosts: map[string]*hostState{},
 	}
-	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now, expansion: &expansion{state: map[string]expandState{}}}, nil
+	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now, expansion: &expansion{state: map[string]expandState{}, verified: map[string]bool{}}}, nil
 }
 
 // baseTransport is the caller's transport, or a clone of

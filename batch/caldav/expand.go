@@ -18,12 +18,16 @@ import (
 // queries on recurring events (RFC 4791 9.9), by origin: whether they list
 // a series through an occurrence only expanding its rule yields. Until a
 // server has shown it does, Fetch asks it for the recurring events too
-// (withSeries); a server that has, is not asked again. On Radicale that
-// second query costs more than the first by far (it parses every object
-// of the collection), about 2 s for 50 objects.
+// (withSeries); a server that has, and whose answers to both queries
+// were also compared on a calendar with series (verified), is not asked
+// again. A server whose time-range answer was seen to leave out a series
+// that recurs is asked both queries from then on, whatever its probe
+// said. On Radicale that second query costs more than the first by far
+// (it parses every object of the collection), about 2 s for 50 objects.
 type expansion struct {
-	mu    sync.Mutex
-	state map[string]expandState
+	mu       sync.Mutex
+	state    map[string]expandState
+	verified map[string]bool // both answers compared on real series, none missed
 }
 
 type expandState int
@@ -38,6 +42,28 @@ func (e *expansion) get(u *url.URL) expandState {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.state[origin(u)]
+}
+
+// trusted: the server's time-range answer is taken alone.
+func (e *expansion) trusted(u *url.URL) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.state[origin(u)] == expandSeen && e.verified[origin(u)]
+}
+
+// compared records a calendar on which both queries were asked: missed
+// when the time-range answer left out a series that recurs from the
+// range's start (by our reckoning), which settles that the server does not
+// expand; else, where the calendar had series, a verification.
+func (e *expansion) compared(u *url.URL, hadSeries, missed bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case missed:
+		e.state[origin(u)] = expandNotSeen
+	case hadSeries:
+		e.verified[origin(u)] = true
+	}
 }
 
 func (e *expansion) set(u *url.URL, s expandState) {

@@ -23,12 +23,13 @@ import (
 // from zero returns every event. Objects come sorted by Href with the
 // server's bytes.
 //
-// A server whose time-range query was seen to leave out a series begun
-// in the past (Xandikos 0.2.8), or not yet seen to list one, is also
-// asked for the recurring events (see withSeries). The first time a
-// series is at hand (in the time-range answer, else in the recurring
-// events'), the server is probed once (see probeExpansion), and one that
-// lists it is asked the one query from then on.
+// A server whose time-range query was seen to leave out a series that
+// recurs (Xandikos 0.2.8), or not yet seen to list one, is also asked for
+// the recurring events (see withSeries). The first time a series is at
+// hand (in the time-range answer, else in the recurring events'), the
+// server is probed once (see probeExpansion); one that lists it, and
+// whose two answers then agree on a calendar with series, is asked the
+// one query from then on.
 //
 // When the multi-object answer cannot be decoded, or the server fails on
 // it (500), Fetch lists the matching hrefs without their data (failing
@@ -50,12 +51,14 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 		c.probeExpansion(ctx, base, listedSeries(listed), from)
 	}
 	extra := map[string]bool{}
-	askedSeries := !from.IsZero() && c.expansion.get(base) != expandSeen
+	askedSeries := !from.IsZero() && !c.expansion.trusted(base)
+	hadSeries, missed := false, false
 	if askedSeries {
 		listed, extra, err = c.withSeries(ctx, collection, listed)
 		if err != nil {
 			return nil, nil, err
 		}
+		hadSeries = len(extra) > 0 || len(listedSeries(listed)) > 0
 	}
 	var (
 		objs []Object
@@ -78,14 +81,20 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 			bad = append(bad, asObjectError(href, err))
 			continue
 		}
-		if extra[f.href] && !recursFrom(obj.Data, from) {
-			continue // a series the server rightly left out: it ended
+		if extra[f.href] {
+			if !recursFrom(obj.Data, from) {
+				continue // a series the server rightly left out: it ended
+			}
+			missed = true // one it should have listed
 		}
 		objs = append(objs, obj)
 	}
 	sort.Slice(objs, func(i, j int) bool { return objs[i].Href < objs[j].Href })
-	if askedSeries && c.expansion.get(base) == expandUnknown {
-		c.probeExpansion(ctx, base, objs, from)
+	if askedSeries {
+		c.expansion.compared(base, hadSeries, missed)
+		if c.expansion.get(base) == expandUnknown {
+			c.probeExpansion(ctx, base, objs, from)
+		}
 	}
 	return objs, bad, nil
 }
