@@ -120,12 +120,15 @@ func (c *Client) probeExpansion(ctx context.Context, base *url.URL, objs []Objec
 func listedSeries(listed []found) []Object {
 	var out []Object
 	for _, f := range listed {
-		if f.data != nil && strings.Contains(*f.data, "RRULE") {
+		if isSeries(f) {
 			out = append(out, Object{Href: f.href, Data: []byte(*f.data)})
 		}
 	}
 	return out
 }
+
+// isSeries: a listed object carries its data and a rule.
+func isSeries(f found) bool { return f.data != nil && strings.Contains(*f.data, "RRULE") }
 
 // sameObject: href and want (from answers, maybe relative) name the same
 // object of the collection base.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -58,7 +59,7 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 		if err != nil {
 			return nil, nil, err
 		}
-		hadSeries = len(extra) > 0 || len(listedSeries(listed)) > 0
+		hadSeries = len(extra) > 0 || slices.ContainsFunc(listed, isSeries)
 	}
 	var (
 		objs []Object
