@@ -28,12 +28,8 @@ func describe(p Provider, join link, text string, links []link) Block {
 }
 
 var (
-	telConference  = regexp.MustCompile(`,+(\d+)#`)
-	teamsConfLabel = regexp.MustCompile(`(?i)\bID[ \t]*:[ \t]*(\d[\d \t]*\d)[ \t]*#`)
-	skypeConfLabel = regexp.MustCompile(`(?i)\bID[ \t]*:[ \t]*(\d[\d \t]*\d)`)
-	passcodeLine   = regexp.MustCompile(`^[^:<>]{1,40}:[ \t]*([A-Za-z0-9]{4,16})$`)
-	phoneNumber    = regexp.MustCompile(`\+\d[\d \-().]{5,}\d`)
-	angleBracketed = regexp.MustCompile(`<[^<>]*>`)
+	telConference = regexp.MustCompile(`,+(\d+)#`)
+	passcodeLine  = regexp.MustCompile(`^[^:<>]{1,40}:[ \t]*([A-Za-z0-9]{4,16})$`)
 )
 
 // conferenceID reads the conference id from, in order: the dial strings
@@ -51,12 +47,8 @@ func conferenceID(p Provider, text string, links []link) string {
 			}
 		}
 	}
-	label := teamsConfLabel
-	if p == ProviderSkype {
-		label = skypeConfLabel
-	}
-	if m := label.FindStringSubmatch(text); m != nil {
-		return digits(m[1])
+	if id := labelledConferenceID(text, p != ProviderSkype); id != "" {
+		return id
 	}
 	if l, ok := dialInLink(links); ok {
 		return digits(l.param("id"))
@@ -88,7 +80,7 @@ func lineNumber(line string) (string, bool) {
 	if !strings.Contains(line, "+") {
 		return "", false
 	}
-	visible := angleBracketed.ReplaceAllString(line, " ")
+	visible := withoutTags(line)
 	for {
 		k := nextLinkStart(visible, 0)
 		if k < 0 {
@@ -97,12 +89,123 @@ func lineNumber(line string) (string, bool) {
 		end := k + strings.IndexAny(visible[k:]+" ", " \t")
 		visible = visible[:k] + visible[end:]
 	}
-	loc := phoneNumber.FindStringIndex(visible)
+	loc := phoneNumberAt(visible)
 	if loc == nil || len(digits(visible[loc[0]:loc[1]])) < 7 || (loc[0] > 0 && isWordByte(visible[loc[0]-1])) {
 		return "", false
 	}
 	n := strings.Join(strings.Fields(visible[loc[0]:loc[1]]), " ")
 	return n, true
+}
+
+// labelledConferenceID returns the digits of the first "ID: 123 456 789"
+// of text (the label ends in ID, in any case, as a word; the value is
+// digits, spaces and tabs, two digits or more), followed by '#' when
+// hash; "" when there is none. It finds what
+// (?i)\bID[ \t]*:[ \t]*(\d[\d \t]*\d)[ \t]*# (without the last part when
+// !hash) finds, by hand: it runs on every block found.
+func labelledConferenceID(text string, hash bool) string {
+	for from := 0; ; {
+		k := indexFold(text[from:], "id")
+		if k < 0 {
+			return ""
+		}
+		i := from + k
+		from = i + 1
+		if i > 0 && isIDWordByte(text[i-1]) {
+			continue
+		}
+		j := skipBlanks(text, i+2)
+		if j >= len(text) || text[j] != ':' {
+			continue
+		}
+		j = skipBlanks(text, j+1)
+		end := j
+		for end < len(text) && (isDigit(text[end]) || text[end] == ' ' || text[end] == '\t') {
+			end++
+		}
+		if j == end || !isDigit(text[j]) {
+			continue
+		}
+		value := digits(text[j:end])
+		if len(value) < 2 || hash && (end == len(text) || text[end] != '#') {
+			continue
+		}
+		return value
+	}
+}
+
+// indexFold is the index of the first ASCII letter pair in s equal to
+// lower ("id") without regard to case, or -1.
+func indexFold(s, lower string) int {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i]|0x20 == lower[0] && s[i+1]|0x20 == lower[1] {
+			return i
+		}
+	}
+	return -1
+}
+
+func skipBlanks(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// withoutTags replaces each <...> holding no '<' or '>' of line with a
+// space, as regexp <[^<>]*> would.
+func withoutTags(line string) string {
+	if !strings.Contains(line, "<") {
+		return line
+	}
+	var b strings.Builder
+	rest := line
+	for {
+		open := strings.IndexByte(rest, '<')
+		if open < 0 {
+			break
+		}
+		k := strings.IndexAny(rest[open+1:], "<>")
+		if k < 0 {
+			break
+		}
+		if rest[open+1+k] == '<' { // this '<' opens nothing; the next may
+			b.WriteString(rest[:open+1+k])
+			rest = rest[open+1+k:]
+			continue
+		}
+		b.WriteString(rest[:open])
+		b.WriteByte(' ')
+		rest = rest[open+k+2:]
+	}
+	b.WriteString(rest)
+	return b.String()
+}
+
+// phoneNumberAt returns the span of the first phone number of s as
+// regexp \+\d[\d \-().]{5,}\d finds it: '+', a digit, then digits and
+// " -()." up to the last digit, at least seven bytes in all; nil when none.
+func phoneNumberAt(s string) []int {
+	for from := 0; ; {
+		k := strings.IndexByte(s[from:], '+')
+		if k < 0 {
+			return nil
+		}
+		plus := from + k
+		from = plus + 1
+		if plus+1 >= len(s) || !isDigit(s[plus+1]) {
+			continue
+		}
+		last := -1
+		for i := plus + 2; i < len(s) && strings.IndexByte("0123456789 -().", s[i]) >= 0; i++ {
+			if isDigit(s[i]) {
+				last = i
+			}
+		}
+		if last-(plus+2) >= 5 {
+			return []int{plus, last + 1}
+		}
+	}
 }
 
 func isWordByte(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' || c == '%' || c == '=' }

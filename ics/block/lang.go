@@ -52,7 +52,24 @@ func LangOfLCID(id string) string {
 // ("omkt=en-US").
 var langParams = []string{"language", "omkt", "lang"}
 
-var bcp47 = regexp.MustCompile(`^([A-Za-z]{2,3})-([A-Za-z]{2})$`)
+// bcp47 returns a tag of the form "en-US" (two or three letters, '-',
+// two letters) in its usual case, or "".
+func bcp47(s string) string {
+	lang, region, ok := strings.Cut(s, "-")
+	if !ok || len(lang) < 2 || len(lang) > 3 || len(region) != 2 || !letters(lang) || !letters(region) {
+		return ""
+	}
+	return strings.ToLower(lang) + "-" + strings.ToUpper(region)
+}
+
+func letters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isLetter(s[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // language returns the block's language: from its LCID, else from a
 // link's language parameter, else from words only one language's labels
@@ -63,8 +80,8 @@ func language(id, text string, links []link) string {
 	}
 	for _, l := range links {
 		for _, name := range langParams {
-			if m := bcp47.FindStringSubmatch(l.param(name)); m != nil {
-				return strings.ToLower(m[1]) + "-" + strings.ToUpper(m[2])
+			if tag := bcp47(l.param(name)); tag != "" {
+				return tag
 			}
 		}
 	}
