@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -158,4 +159,63 @@ func TestNegativeFilesHaveNoBlock(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestResultCarriesTheBlockItRead: for every meeting of the corpus and the
+// demo that the decision found a block in, Result.OldBlock is what a fresh
+// Finder reads in Result.OldBody, and OldBody is the body of the first
+// component holding a block (the report takes the old block from the
+// Result instead of looking again).
+func TestResultCarriesTheBlockItRead(t *testing.T) {
+	var f block.Finder
+	carried := 0
+	for _, path := range keepFiles(t) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cal, err := Parse(filepath.Base(path), data)
+		if err != nil {
+			continue
+		}
+		for _, m := range cal.Meetings() {
+			var want block.Block
+			var wantBody string
+			var wantInText, found bool
+			for _, comp := range m.Components() {
+				if p, ok := comp.Prop("DESCRIPTION"); ok {
+					if want, found = f.FindText(p.Text()); found {
+						wantBody, wantInText = p.Text(), true
+						break
+					}
+				}
+				if p, ok := htmlBody(comp); ok {
+					if want, found = f.FindHTML(p.Text()); found {
+						wantBody = p.Text()
+						break
+					}
+				}
+			}
+			org := ""
+			if p, ok := m.First().Prop("ORGANIZER"); ok {
+				org = address(p.Value)
+			}
+			early := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // few meetings past
+			res := cal.Migrate(m, Rules{Organizer: []string{org}, Now: early, Stamp: goldenStamp}, goldenChange)
+			if res.OldBody == "" {
+				if res.Rewritten() {
+					t.Errorf("%s: UID %s rewritten without the block it read", path, m.UID)
+				}
+				continue
+			}
+			carried++
+			if !found || res.OldBody != wantBody || res.OldInText != wantInText || !reflect.DeepEqual(res.OldBlock, want) {
+				t.Errorf("%s: UID %s: Result carries %+v (in text: %v), a fresh find reads %+v (in text: %v)", path, m.UID, res.OldBlock, res.OldInText, want, wantInText)
+			}
+		}
+	}
+	if carried < 50 {
+		t.Errorf("only %d meetings carried a block; the corpus and demo have more", carried)
+	}
+	t.Logf("%d meetings carried the block they were decided on", carried)
 }

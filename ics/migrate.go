@@ -94,6 +94,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 		return plan{}, NoMeetingBlock, nil
 	}
 	res.Provider, res.OldJoinURL = old.Provider, old.JoinURL
+	res.OldBlock, res.OldBody, res.OldInText = old.Block, old.body, old.inText
 	if old.Provider != block.ProviderTeams && old.Provider != block.ProviderSkype {
 		res.Evidence = providerEvidence(old)
 		return plan{}, OtherProvider, nil

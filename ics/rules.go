@@ -128,6 +128,13 @@ type Result struct {
 	OldJoinURL string
 	NewJoinURL string
 	Changed    []*Component // components rewritten, master first
+	// OldBlock is the block the decision read, found in OldBody: the
+	// unescaped DESCRIPTION of the first component holding one when
+	// OldInText, else that component's HTML body; OldBody is "" when no
+	// block was read. A caller describing the meeting need not look again.
+	OldBlock  block.Block
+	OldBody   string
+	OldInText bool
 }
 
 // Rewritten reports whether the meeting was changed.

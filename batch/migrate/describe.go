@@ -88,7 +88,10 @@ func describe(o *report.Meeting, f *block.Finder, was before, res ics.Result, up
 	if body == "" {
 		o.MailText = strings.ReplaceAll(updateText(res.Summary, res.NewJoinURL), "\r\n", "\n") // as a reader sees it
 	}
-	old, okOld := f.FindText(was.text)
+	old, okOld := res.OldBlock, true
+	if !res.OldInText || res.OldBody != was.text { // the decision read another body
+		old, okOld = f.FindText(was.text)
+	}
 	neu, okNew := f.FindText(body)
 	if okOld {
 		o.OldBlock = was.text[old.Start:old.End]
