@@ -2,6 +2,8 @@ package migrate
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +89,55 @@ func TestLength(t *testing.T) {
 	for _, m := range cal.Meetings() {
 		if got := length(m.First()); got != want[m.UID] {
 			t.Errorf("%s: %s, want %s", m.UID, got, want[m.UID])
+		}
+	}
+}
+
+// describe takes the old block from the Result when the decision read it
+// in the body the report shows, and looks for it in that body otherwise.
+func TestDescribeTakesTheOldBlockOnlyFromTheBodyShown(t *testing.T) {
+	path := filepath.Join("..", "..", "fixtures", "demo", "calendars", "user00000.ics")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := ics.Parse(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var was string
+	for _, m := range cal.Meetings() {
+		if p, ok := m.First().Prop("DESCRIPTION"); ok && strings.Contains(p.Text(), "meetup-join") {
+			was = p.Text()
+			break
+		}
+	}
+	join := block.TextLinks(was)[0]
+	body := strings.ReplaceAll(was, join, join+"x")
+	var f block.Finder
+	found, ok := f.FindText(was)
+	if !ok {
+		t.Fatal("the test's old body holds no block")
+	}
+	marked := found
+	marked.ConferenceID = "999888777" // only a carried block says this
+	up := &prepared{update: requestUpdate{text: body}}
+	for _, tc := range []struct {
+		name      string
+		res       ics.Result
+		wantMarks bool
+	}{
+		{"same body", ics.Result{OldBlock: marked, OldBody: was, OldInText: true}, true},
+		{"another body", ics.Result{OldBlock: marked, OldBody: "Other\n" + was, OldInText: true}, false},
+		{"read in HTML", ics.Result{OldBlock: marked, OldBody: was}, false},
+	} {
+		var o report.Meeting
+		describe(&o, &f, before{text: was}, tc.res, up, time.Time{})
+		if marks := strings.Contains(o.Changes, "999 888 777"); marks != tc.wantMarks {
+			t.Errorf("%s: Changes %q; carried block used: %v, want %v", tc.name, o.Changes, marks, tc.wantMarks)
+		}
+		if o.OldBlock == "" || !strings.Contains(o.OldBlock, join) {
+			t.Errorf("%s: OldBlock %q", tc.name, o.OldBlock)
 		}
 	}
 }
