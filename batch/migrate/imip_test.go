@@ -3,8 +3,14 @@ package migrate
 import (
 	"bytes"
 	"encoding/base64"
+	"mime/quotedprintable"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 )
 
 // The calendar part's base64 has lines of 76 characters at most, CRLF
@@ -24,4 +30,106 @@ func TestBase64Lines(t *testing.T) {
 			t.Errorf("%d bytes: decodes to %d bytes, %v", n, len(dec), err)
 		}
 	}
+}
+
+// appendQP writes what mime/quotedprintable's Writer writes, byte for byte.
+func TestAppendQPAgreesWithTheStandardLibrary(t *testing.T) {
+	for _, s := range qpSeeds {
+		checkQP(t, s)
+	}
+}
+
+func FuzzAppendQP(f *testing.F) {
+	for _, s := range qpSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkQP)
+}
+
+var qpSeeds = []string{
+	"", "a", "=", " ", "a \r\nb\t\n", "\r", "\r\r\n\n", "\ré\n", "é\r\n",
+	strings.Repeat("x", 75) + "=", strings.Repeat("x", 74) + " ", strings.Repeat("y", 200),
+	strings.Repeat("ab ", 40) + "\n" + strings.Repeat("é", 40),
+	"Hej alla – agendan följer.\n\n___\nClick here <https://teams.microsoft.com/l/meetup-join/x?context=%7b%22Tid%22%7d>\n",
+}
+
+func checkQP(t *testing.T, s string) {
+	var want bytes.Buffer
+	w := quotedprintable.NewWriter(&want)
+	w.Write([]byte(s))
+	w.Close()
+	if got := appendQP([]byte("prefix"), s); string(got) != "prefix"+want.String() {
+		t.Errorf("appendQP(%q) = %q, mime/quotedprintable wrote %q", s, got[len("prefix"):], want.String())
+	}
+}
+
+// A message is byte for byte what go-message's multipart writer and
+// mime/quotedprintable wrote before the parts were written by hand.
+func TestMessageAsGoMessageWroteIt(t *testing.T) {
+	date := time.Date(2026, 1, 15, 9, 0, 0, 0, time.FixedZone("CET", 3600))
+	for _, m := range []Message{
+		{User: "anna@contoso.com", UID: "u1", Sequence: 2, From: "anna@contoso.com", To: []string{"bo@fabrikam.com", "cy@fabrikam.com"},
+			Subject: "Updated: Réunion", Text: "Hej – agendan.\n\nJoin <https://x?a=1>\n", HTML: "<p>Hej &ndash; <b>x</b></p>\r\n",
+			Calendar: []byte("BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"), Date: date},
+		{User: "bo@contoso.com", UID: "u2", From: "not an address", To: []string{"x@y.z"}, Subject: "s", Text: "", Calendar: nil, Date: date.UTC()},
+	} {
+		var got bytes.Buffer
+		if err := m.write(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := goMessageWrite(t, m); got.String() != want {
+			t.Errorf("message %s:\n got %q\nwant %q", m.UID, got.String(), want)
+		}
+	}
+}
+
+// goMessageWrite is how Message.write wrote a message with go-message's
+// writers.
+func goMessageWrite(t *testing.T, m Message) string {
+	var w bytes.Buffer
+	var h mail.Header
+	h.SetDate(m.Date)
+	h.SetAddressList("From", []*mail.Address{{Address: m.From}})
+	h.SetAddressList("To", addressList(m.To))
+	h.SetSubject(m.Subject)
+	h.SetMessageID(m.MessageID())
+	h.Set("MIME-Version", "1.0")
+	boundary := "mms-" + m.ID()
+	h.SetContentType("multipart/alternative", map[string]string{"boundary": boundary})
+	if err := textproto.WriteHeader(&w, h.Header.Header); err != nil {
+		t.Fatal(err)
+	}
+	mw := textproto.NewMultipartWriter(&w)
+	if err := mw.SetBoundary(boundary); err != nil {
+		t.Fatal(err)
+	}
+	part := func(ctype string, params map[string]string, encoding string) *textproto.MultipartWriter {
+		var ph message.Header
+		ph.SetContentType(ctype, params)
+		ph.Set("Content-Transfer-Encoding", encoding)
+		pw, err := mw.CreatePart(ph.Header)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if encoding == "quoted-printable" {
+			qp := quotedprintable.NewWriter(pw)
+			text := m.Text
+			if ctype == "text/html" {
+				text = m.HTML
+			}
+			qp.Write([]byte(text))
+			qp.Close()
+		}
+		return mw
+	}
+	part("text/plain", map[string]string{"charset": "utf-8"}, "quoted-printable")
+	if m.HTML != "" {
+		part("text/html", map[string]string{"charset": "utf-8"}, "quoted-printable")
+	}
+	part("text/calendar", map[string]string{"method": "REQUEST", "charset": "utf-8", "component": "VEVENT"}, "base64")
+	w.Write(base64Lines(w.AvailableBuffer(), m.Calendar))
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return w.String()
 }
