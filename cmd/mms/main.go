@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 
 	"github.com/mms-project/mms/batch"
@@ -39,7 +40,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	tuneGC()
 	stopProfile := startProfile(os.Getenv("MMS_CPUPROFILE"))
+	stopTrace := startTrace(os.Getenv("MMS_TRACE"))
 	err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args)
+	stopTrace()
 	stopProfile()
 	code := exitCode(ctx, err, os.Stderr) // before stop: stop cancels ctx
 	stop()
@@ -87,6 +90,24 @@ func startProfile(path string) func() {
 		return func() { f.Close() }
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// startTrace writes an execution trace to path (MMS_TRACE), for seeing
+// with go tool trace where workers wait.
+func startTrace(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mms: MMS_TRACE:", err)
+		return func() {}
+	}
+	if err := trace.Start(f); err != nil {
+		fmt.Fprintln(os.Stderr, "mms: MMS_TRACE:", err)
+		return func() { f.Close() }
+	}
+	return func() { trace.Stop(); f.Close() }
 }
 
 // usersFailedError says the batch finished but some users failed.
