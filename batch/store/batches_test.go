@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -140,64 +139,5 @@ func testMeetingReportFields(t *testing.T, dsn string) {
 	got := allMeetings(t, s, b.ID)
 	if len(got) != 2 || got[0].Meeting != m || got[1].Meeting != m2 || !got[1].End.IsZero() {
 		t.Errorf("outcome rows:\n got %+v\nwant %+v and %+v", got, m, m2)
-	}
-	// Texts a later outcome no longer carries are gone; of two rows with
-	// one UID, the last one's texts are both rows'.
-	m.OldBlock, m.NewBlock, m.MailText = "", "", ""
-	m2a, m2b := m2, m2
-	m2a.NewBlock, m2b.NewBlock = "first", "second"
-	if err := s.Record(ctx, b.ID, "a@contoso.com", Result{State: Succeeded, Meetings: []Meeting{{Meeting: m}, {Meeting: m2a}, {Meeting: m2b}}}); err != nil {
-		t.Fatal(err)
-	}
-	m2b.OldBlock = ""
-	if got := allMeetings(t, s, b.ID); len(got) != 3 || got[0].Meeting != m || got[1].Meeting != m2b || got[2].Meeting != m2b {
-		t.Errorf("outcome rows after texts changed:\n got %+v\nwant %+v, then %+v twice", got, m, m2b)
-	}
-}
-
-// testTextsMoveOut: a store of schema 6 kept the blocks and mail text in
-// the meeting rows; opening it moves them to mms_meeting_text, where
-// UserMeetings and the report's rows find them.
-func testTextsMoveOut(t *testing.T, dsn string) {
-	ctx := context.Background()
-	s := open(t, dsn)
-	d := s.eng.dialect()
-	for _, q := range []string{ // back to schema 6
-		`DROP TABLE mms_meeting_text`,
-		`ALTER TABLE mms_meeting ADD COLUMN old_block TEXT NOT NULL DEFAULT ''`,
-		`ALTER TABLE mms_meeting ADD COLUMN new_block TEXT NOT NULL DEFAULT ''`,
-		`ALTER TABLE mms_meeting ADD COLUMN mail_text TEXT NOT NULL DEFAULT ''`,
-		`DELETE FROM mms_migration WHERE version >= 7`,
-	} {
-		if _, err := s.eng.exec(ctx, d.ddl(q)); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	b := newBatch(t, s, pending("a@contoso.com")...)
-	for i, texts := range [][3]string{{"old", "new", "mail"}, {"", "", ""}} {
-		if _, err := s.eng.exec(ctx, `INSERT INTO mms_meeting (batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason,
-			provider, old_join_url, new_join_url, intent, completed, old_block, new_block, mail_text)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			b.ID, "a@contoso.com", i, fmt.Sprint("m", i), "", time.Time{}, 0, "updated", "", "", "", "", true, true, texts[0], texts[1], texts[2]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Close()
-	s = open(t, dsn)
-	ms, err := s.UserMeetings(ctx, b.ID, "a@contoso.com")
-	if err != nil || len(ms) != 2 || ms[0].OldBlock != "old" || ms[0].NewBlock != "new" || ms[0].MailText != "mail" || ms[1].NewBlock != "" {
-		t.Fatalf("after the upgrade: %+v, %v", ms, err)
-	}
-	if got := allMeetings(t, s, b.ID); len(got) != 2 || got[0].MailText != "mail" || got[1].MailText != "" {
-		t.Errorf("report rows after the upgrade: %+v", got)
-	}
-	var cols int
-	q := `SELECT COUNT(*) FROM pragma_table_info('mms_meeting') WHERE name IN ('old_block', 'new_block', 'mail_text')`
-	if d.name == postgresDialect.name {
-		q = `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'mms_meeting'
-			AND column_name IN ('old_block', 'new_block', 'mail_text')`
-	}
-	if err := queryRow(ctx, s.eng, q, nil, &cols); err != nil || cols != 0 {
-		t.Errorf("mms_meeting still has %d text columns (%v)", cols, err)
 	}
 }

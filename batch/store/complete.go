@@ -54,9 +54,6 @@ func replaceMeetings(ctx context.Context, tx txn, job Job, ms []Meeting) error {
 	for i, m := range ms {
 		if k, ok := kept[m.UID]; ok {
 			m.Intent, m.Completed = m.Intent || k.Intent, m.Completed || k.Completed
-			if k.Original != nil {
-				m.Original = nil // stored with the intent, and kept
-			}
 		}
 		rows[i] = m
 	}
@@ -64,11 +61,9 @@ func replaceMeetings(ctx context.Context, tx txn, job Job, ms []Meeting) error {
 }
 
 // journalFlags returns the intent and completed flags of a user's meetings
-// by UID; Original is non-nil (and empty) where an original is stored.
+// by UID.
 func journalFlags(ctx context.Context, q querier, batchID, userID string) (map[string]Meeting, error) {
-	r, err := q.query(ctx, `SELECT m.uid, m.intent, m.completed, o.uid IS NOT NULL FROM mms_meeting m
-		LEFT JOIN mms_original o ON o.batch_id = m.batch_id AND o.user_id = m.user_id AND o.uid = m.uid
-		WHERE m.batch_id = ? AND m.user_id = ? AND m.intent = ?`,
+	r, err := q.query(ctx, `SELECT uid, intent, completed FROM mms_meeting WHERE batch_id = ? AND user_id = ? AND intent = ?`,
 		batchID, userID, true)
 	if err != nil {
 		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
@@ -77,12 +72,8 @@ func journalFlags(ctx context.Context, q querier, batchID, userID string) (map[s
 	out := map[string]Meeting{}
 	for r.Next() {
 		var m Meeting
-		var original bool
-		if err := r.Scan(&m.UID, &m.Intent, &m.Completed, &original); err != nil {
+		if err := r.Scan(&m.UID, &m.Intent, &m.Completed); err != nil {
 			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
-		}
-		if original {
-			m.Original = []byte{}
 		}
 		out[m.UID] = m
 	}
@@ -93,19 +84,18 @@ func journalFlags(ctx context.Context, q querier, batchID, userID string) (map[s
 // was most of a completion's time (each is bound, stepped and reset).
 const rowsPerInsert = 50
 
-// insertMeetings writes meeting rows numbered from seq, their texts (see
-// writeTexts) and, for those that carry one and have none kept yet, their
-// originals.
+// insertMeetings writes meeting rows numbered from seq and, for those that
+// carry one and have none kept yet, their originals.
 func insertMeetings(ctx context.Context, q querier, batchID, userID string, seq int, ms []Meeting) error {
 	const cols = `batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url, intent, completed, ` +
 		meetingReportColumns
-	const ncols = 18
-	for rest, at := ms, seq; len(rest) > 0; {
-		part := rest[:min(len(rest), rowsPerInsert)]
+	const ncols = 21
+	for len(ms) > 0 {
+		part := ms[:min(len(ms), rowsPerInsert)]
 		args := make([]any, 0, ncols*len(part))
 		var originals []any
 		for i, m := range part {
-			args = append(args, batchID, userID, at+i, m.UID, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider,
+			args = append(args, batchID, userID, seq+i, m.UID, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider,
 				m.OldJoinURL, m.NewJoinURL, m.Intent, m.Completed)
 			args = append(args, m.reportValues()...)
 			if m.Original != nil {
@@ -121,60 +111,7 @@ func insertMeetings(ctx context.Context, q querier, batchID, userID string, seq 
 				return fmt.Errorf("recording the originals of %s: %w", userID, err)
 			}
 		}
-		rest, at = rest[len(part):], at+len(part)
-	}
-	return writeTexts(ctx, q, batchID, userID, ms)
-}
-
-// writeTexts records the blocks and mail text of meetings by UID, each
-// UID's last in ms: a row saying the same as the one stored is not
-// written again (most of a completion's bytes were these); a meeting with
-// none has its stored texts removed. Two meetings of one user with the
-// same UID share their texts, as they share their original.
-func writeTexts(ctx context.Context, q querier, batchID, userID string, ms []Meeting) error {
-	last := make(map[string]int, len(ms))
-	for i, m := range ms {
-		last[m.UID] = i
-	}
-	var none []any
-	texts := make([]any, 0, 6*len(ms))
-	flush := func() error {
-		if len(texts) == 0 {
-			return nil
-		}
-		_, err := q.exec(ctx, `INSERT INTO mms_meeting_text (batch_id, user_id, uid, old_block, new_block, mail_text) VALUES `+
-			placeholders(len(texts)/6, 6)+` ON CONFLICT (batch_id, user_id, uid) DO UPDATE SET
-			old_block = excluded.old_block, new_block = excluded.new_block, mail_text = excluded.mail_text
-			WHERE mms_meeting_text.old_block <> excluded.old_block OR mms_meeting_text.new_block <> excluded.new_block
-			OR mms_meeting_text.mail_text <> excluded.mail_text`, texts...)
-		texts = texts[:0]
-		return err
-	}
-	for i, m := range ms {
-		if last[m.UID] != i {
-			continue
-		}
-		if m.OldBlock == "" && m.NewBlock == "" && m.MailText == "" {
-			none = append(none, m.UID)
-			continue
-		}
-		texts = append(texts, batchID, userID, m.UID, m.OldBlock, m.NewBlock, m.MailText)
-		if len(texts) == 6*rowsPerInsert {
-			if err := flush(); err != nil {
-				return fmt.Errorf("recording the blocks of %s: %w", userID, err)
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return fmt.Errorf("recording the blocks of %s: %w", userID, err)
-	}
-	for len(none) > 0 {
-		part := none[:min(len(none), 500)]
-		if _, err := q.exec(ctx, `DELETE FROM mms_meeting_text WHERE batch_id = ? AND user_id = ? AND uid IN (`+
-			strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+`)`, append([]any{batchID, userID}, part...)...); err != nil {
-			return fmt.Errorf("recording the blocks of %s: %w", userID, err)
-		}
-		none = none[len(part):]
+		ms, seq = ms[len(part):], seq+len(part)
 	}
 	return nil
 }
@@ -253,12 +190,9 @@ func updateIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting
 	args := append([]any{true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL},
 		m.reportValues()...)
 	_, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
-		provider = ?, old_join_url = ?, new_join_url = ?, end_time = ?, recurrence = ?, detail = ?, changes = ?
-		WHERE batch_id = ? AND user_id = ? AND uid = ?`,
+		provider = ?, old_join_url = ?, new_join_url = ?, end_time = ?, recurrence = ?, detail = ?, changes = ?, old_block = ?, new_block = ?,
+		mail_text = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`,
 		append(args, batchID, userID, m.UID)...)
-	if err == nil {
-		err = writeTexts(ctx, tx, batchID, userID, []Meeting{m})
-	}
 	if err != nil || m.Original == nil {
 		return err
 	}
@@ -302,10 +236,9 @@ func (s *Store) UserMeetings(ctx context.Context, batchID, userID string) ([]Mee
 
 func userMeetings(ctx context.Context, q querier, batchID, userID string) ([]Meeting, error) {
 	r, err := q.query(ctx, `SELECT m.user_id, m.uid, m.summary, m.start, m.attendees, m.outcome, m.reason, m.provider, m.old_join_url,
-		m.new_join_url, m.intent, m.completed, o.original, m.end_time, m.recurrence, m.detail, m.changes, `+meetingTextColumns+`
+		m.new_join_url, m.intent, m.completed, o.original, m.end_time, m.recurrence, m.detail, m.changes, m.old_block, m.new_block, m.mail_text
 		FROM mms_meeting m
 		LEFT JOIN mms_original o ON o.batch_id = m.batch_id AND o.user_id = m.user_id AND o.uid = m.uid
-		`+meetingTextJoin+`
 		WHERE m.batch_id = ? AND m.user_id = ? ORDER BY m.seq`, batchID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
@@ -334,15 +267,8 @@ func (s *Store) Record(ctx context.Context, batchID, userID string, res Result) 
 
 // meetingReportColumns are the report's columns of a meeting row beyond
 // the first schema's, in the order of reportValues.
-const meetingReportColumns = `end_time, recurrence, detail, changes`
+const meetingReportColumns = `end_time, recurrence, detail, changes, old_block, new_block, mail_text`
 
 func (m Meeting) reportValues() []any {
-	return []any{m.End, m.Recurrence, m.Detail, m.Changes}
+	return []any{m.End, m.Recurrence, m.Detail, m.Changes, m.OldBlock, m.NewBlock, m.MailText}
 }
-
-// meetingTextColumns are the texts of a meeting row m, from
-// meetingTextJoin: the blocks before and after, the mail's text.
-const (
-	meetingTextColumns = `COALESCE(t.old_block, ''), COALESCE(t.new_block, ''), COALESCE(t.mail_text, '')`
-	meetingTextJoin    = `LEFT JOIN mms_meeting_text t ON t.batch_id = m.batch_id AND t.user_id = m.user_id AND t.uid = m.uid`
-)

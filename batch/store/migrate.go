@@ -143,27 +143,6 @@ var migrations = []migration{
 	}, postgres: []string{
 		`ALTER TABLE mms_meeting ADD COLUMN end_time TIMESTAMPTZ NOT NULL DEFAULT '0001-01-01 00:00:00+00'`,
 	}},
-	{version: 7, name: "blocks and mail text in a table of their own", up: []string{
-		// The blocks before and after and the mail's text (a few kilobytes a
-		// meeting) are written with the intent and left alone by the
-		// completion when it says the same; the meeting rows, written again
-		// at each completion, no longer carry them.
-		`CREATE TABLE mms_meeting_text (
-			batch_id TEXT NOT NULL,
-			user_id TEXT NOT NULL,
-			uid TEXT NOT NULL,
-			old_block TEXT NOT NULL,
-			new_block TEXT NOT NULL,
-			mail_text TEXT NOT NULL,
-			PRIMARY KEY (batch_id, user_id, uid))`,
-		`INSERT INTO mms_meeting_text (batch_id, user_id, uid, old_block, new_block, mail_text)
-			SELECT batch_id, user_id, uid, old_block, new_block, mail_text FROM mms_meeting
-			WHERE old_block <> '' OR new_block <> '' OR mail_text <> ''
-			ON CONFLICT DO NOTHING`,
-		`ALTER TABLE mms_meeting DROP COLUMN old_block`,
-		`ALTER TABLE mms_meeting DROP COLUMN new_block`,
-		`ALTER TABLE mms_meeting DROP COLUMN mail_text`,
-	}},
 }
 
 // migrate brings River's schema and ours up to date; concurrent Opens wait

@@ -329,10 +329,8 @@ func (s *Store) batchUserIDs(ctx context.Context, batchID string) ([]string, err
 
 // meetingRows appends a user's meeting rows, without Original, to ms.
 func (s *Store) meetingRows(ctx context.Context, batchID, userID string, ms []Meeting) ([]Meeting, error) {
-	r, err := s.eng.query(ctx, `SELECT m.user_id, m.uid, m.summary, m.start, m.attendees, m.outcome, m.reason, m.provider, m.old_join_url,
-		m.new_join_url, m.intent, m.completed, m.end_time, m.recurrence, m.detail, m.changes, `+meetingTextColumns+`
-		FROM mms_meeting m `+meetingTextJoin+`
-		WHERE m.batch_id = ? AND m.user_id = ? ORDER BY m.seq`, batchID, userID)
+	r, err := s.eng.query(ctx, `SELECT user_id, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url,
+		intent, completed, `+meetingReportColumns+` FROM mms_meeting WHERE batch_id = ? AND user_id = ? ORDER BY seq`, batchID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 	}

@@ -50,7 +50,6 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"IntentsSurvive":      testIntents,
 		"ManyIntents":         testManyIntents,
 		"OriginalsMoveOut":    testOriginalsMoveOut,
-		"TextsMoveOut":        testTextsMoveOut,
 		"LostJobFailsTheUser": testLostJob,
 		"GoneProcesses":       testGoneProcesses,
 		"ResumableBatches":    testResumableBatches,
@@ -709,7 +708,6 @@ func testOriginalsMoveOut(t *testing.T, dsn string) {
 		undo6 = append(undo6, `ALTER TABLE mms_meeting DROP COLUMN `+col)
 	}
 	for _, q := range append(undo6, // back to schema 3
-		`DROP TABLE mms_meeting_text`, // schema 7
 		`DROP TABLE mms_original`,
 		`DROP TABLE mms_sent`, // schema 5
 		`ALTER TABLE mms_meeting ADD COLUMN original {{bytes}}`,
