@@ -35,6 +35,56 @@ func (c *Calendar) insertBefore(i int, text string) {
 	c.insertions[i] += fold(text)
 }
 
+// Current returns the first property called name (upper case) of comp as
+// the calendar now stands: as edited, as inserted (a SEQUENCE or DTSTAMP
+// added where missing), or as read; ok is false when comp has none or it
+// was removed.
+func (c *Calendar) Current(comp *Component, name string) (Property, bool) {
+	for _, p := range comp.Props {
+		if p.Name != name {
+			continue
+		}
+		text, replaced := c.replace[p.line]
+		if !replaced {
+			return p, true
+		}
+		if q, ok := editedProperty(text, name); ok {
+			q.line = p.line
+			return q, true
+		}
+	}
+	inserted := c.insertions[c.tail(comp)]
+	for inserted != "" {
+		var line string
+		line, inserted = nextContentLine(inserted)
+		if q, ok := editedProperty(line, name); ok {
+			q.line = -1
+			return q, true
+		}
+	}
+	return Property{}, false
+}
+
+// editedProperty parses an edited or inserted content line (folded, with
+// its ending) when it is a property called name.
+func editedProperty(text, name string) (Property, bool) {
+	if text == "" { // removed
+		return Property{}, false
+	}
+	p, err := parseProperty(unfold(text))
+	return p, err == nil && p.Name == name
+}
+
+// nextContentLine splits folded text at the end of its first content line.
+func nextContentLine(text string) (string, string) {
+	for i := 0; i < len(text); i++ {
+		if text[i] == '\n' && (i+1 == len(text) || text[i+1] != ' ' && text[i+1] != '\t') {
+			return text[:i+1], text[i+1:]
+		}
+	}
+	return text, ""
+}
+
 // Edited reports whether any line was changed.
 func (c *Calendar) Edited() bool {
 	return len(c.replace) > 0 || len(c.insertions) > 0

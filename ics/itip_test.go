@@ -98,3 +98,30 @@ func TestMayHaveParam(t *testing.T) {
 		}
 	}
 }
+
+// Current reads a property as the calendar now stands: edited, removed,
+// inserted where missing, or as read.
+func TestCurrent(t *testing.T) {
+	cal, err := Parse("t.ics", []byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\nLOCATION:Old\r\nX-GONE:x\r\nDESCRIPTION:a long \r\n folded value\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := cal.Components("VEVENT")[0]
+	loc, _ := ev.Prop("LOCATION")
+	gone, _ := ev.Prop("X-GONE")
+	cal.setValue(loc, "New, "+strings.Repeat("x", 80))
+	cal.remove(gone)
+	cal.insertBefore(cal.tail(ev), "SEQUENCE:1")
+	cal.insertBefore(cal.tail(ev), "DTSTAMP:20261206T090000Z")
+	for name, want := range map[string]string{"LOCATION": "New, " + strings.Repeat("x", 80), "DESCRIPTION": "a long folded value", "SEQUENCE": "1",
+		"DTSTAMP": "20261206T090000Z", "UID": "u"} {
+		if p, ok := cal.Current(ev, name); !ok || p.Value != want {
+			t.Errorf("Current %s = %q, %v; want %q", name, p.Value, ok, want)
+		}
+	}
+	for _, name := range []string{"X-GONE", "ACTION", "SUMMARY"} {
+		if p, ok := cal.Current(ev, name); ok {
+			t.Errorf("Current %s = %q, want none", name, p.Value)
+		}
+	}
+}

@@ -121,7 +121,7 @@ func prepare(cal *ics.Calendar, res ics.Result) *prepared {
 		return nil
 	}
 	req := cal.Request(res.Changed)
-	return &prepared{req: req, update: readUpdate(req)}
+	return &prepared{req: req, update: readChanged(cal, res.Changed)}
 }
 
 // evidence is the Detail of a failed or skipped meeting: the full error,

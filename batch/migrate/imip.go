@@ -171,21 +171,33 @@ type requestUpdate struct {
 // readUpdate reads an update from its iTIP request (as ics.Calendar.Request
 // makes it).
 func readUpdate(request []byte) requestUpdate {
-	var u requestUpdate
-	h := sha256.New()
 	cal, err := ics.Parse("update", request)
 	if err != nil { // not expected of our own request: hash it whole
-		h.Write(request)
-		u.hash = hex.EncodeToString(h.Sum(nil))
-		return u
+		sum := sha256.Sum256(request)
+		return requestUpdate{hash: hex.EncodeToString(sum[:])}
 	}
-	for i, c := range cal.Components("VEVENT") {
+	return updateOf(cal.Components("VEVENT"), (*ics.Component).Prop)
+}
+
+// readChanged reads the update of a meeting's changed components from the
+// calendar as the rewrite left it, as readUpdate reads it from their
+// request, without writing and parsing the request again.
+func readChanged(cal *ics.Calendar, changed []*ics.Component) requestUpdate {
+	return updateOf(changed, func(c *ics.Component, name string) (ics.Property, bool) { return cal.Current(c, name) })
+}
+
+// updateOf reads an update from its components, prop giving a
+// component's first property of a name.
+func updateOf(comps []*ics.Component, prop func(*ics.Component, string) (ics.Property, bool)) requestUpdate {
+	var u requestUpdate
+	h := sha256.New()
+	for i, c := range comps {
 		seq := 0
-		if p, ok := c.Prop("SEQUENCE"); ok {
+		if p, ok := prop(c, "SEQUENCE"); ok {
 			seq, _ = strconv.Atoi(strings.TrimSpace(p.Value))
 		}
-		desc, _ := c.Prop("DESCRIPTION")
-		alt, hasAlt := c.Prop("X-ALT-DESC")
+		desc, _ := prop(c, "DESCRIPTION")
+		alt, hasAlt := prop(c, "X-ALT-DESC")
 		if hasAlt && !strings.EqualFold(alt.Param("FMTTYPE"), "text/html") {
 			hasAlt = false
 		}
@@ -196,8 +208,8 @@ func readUpdate(request []byte) requestUpdate {
 			}
 		}
 		for _, name := range []string{"RECURRENCE-ID", "SEQUENCE", "DESCRIPTION", "X-ALT-DESC", "LOCATION"} {
-			p, _ := c.Prop(name)
-			fmt.Fprintf(h, "%s:%s\x00", name, p.Value)
+			p, _ := prop(c, name)
+			h.Write([]byte(name + ":" + p.Value + "\x00"))
 		}
 		h.Write([]byte{0xff}) // between components
 	}
