@@ -145,18 +145,33 @@ func blockLinks(text string) []string {
 // sameMeeting compares two join links as sameLink does; two Teams
 // meetup-join links name the same meeting when their paths (the thread)
 // agree, whatever their ?context= says.
-func sameMeeting(a, b string) bool {
-	if sameLink(a, b) {
-		return true
+func sameMeeting(a, b string) bool { return sameMeetingAs(a)(b) }
+
+// sameMeetingAs is sameMeeting(a, b) for many b: a is read once.
+func sameMeetingAs(a string) func(b string) bool {
+	ca := canonicalLink(a)
+	ta := threadOf(ca)
+	return func(b string) bool {
+		if a == b {
+			return true
+		}
+		cb := canonicalLink(b)
+		return ca == cb || ta != "" && ta == threadOf(cb)
 	}
-	ta, tb := meetupThread(a), meetupThread(b)
-	return ta != "" && ta == tb
+}
+
+// sameLinkAs is sameLink(a, b) for many b: a is read once.
+func sameLinkAs(a string) func(b string) bool {
+	ca := canonicalLink(a)
+	return func(b string) bool { return a == b || canonicalLink(b) == ca }
 }
 
 // meetupThread returns the unescaped, lower-cased path of a Teams
 // meetup-join link, or "".
-func meetupThread(link string) string {
-	c := canonicalLink(link)
+func meetupThread(link string) string { return threadOf(canonicalLink(link)) }
+
+// threadOf is meetupThread of a canonical link.
+func threadOf(c string) string {
 	path, _, _ := strings.Cut(c, "?")
 	if !strings.Contains(path, "/l/meetup-join/") {
 		return ""

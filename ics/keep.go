@@ -115,10 +115,11 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 		if !sameMeeting(from.JoinURL, to.JoinURL) { // the options name the meeting's thread
 			src = dropMeetingOptions(src, unesc, isHTML)
 		}
-		src = replaceLinks(src, unesc, func(l string) bool { return block.IsJoinLink(l) || sameMeeting(l, from.JoinURL) }, esc(to.JoinURL))
+		old := sameMeetingAs(from.JoinURL)
+		src = replaceLinks(src, unesc, func(l string) bool { return block.IsJoinLink(l) || old(l) }, esc(to.JoinURL))
 	}
 	if from.DialInURL != to.DialInURL {
-		src = replaceLinks(src, unesc, func(l string) bool { return sameLink(l, from.DialInURL) }, esc(to.DialInURL))
+		src = replaceLinks(src, unesc, sameLinkAs(from.DialInURL), esc(to.DialInURL))
 	}
 	if from.ConferenceID != to.ConferenceID {
 		src = replaceDigits(src, from.ConferenceID, to.ConferenceID)
