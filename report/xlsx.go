@@ -39,6 +39,7 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	}
 	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st, links: meetingLinks,
 		widths: []float64{32, 40, 40, 22, 22, 30, 11, 13, 20, 50, 50, 10, 60, 60}}
+	defer ms.stop()
 	if err := meetings(func(m Meeting) error { counts.add(m); return ms.add(m.cells()) }); err != nil {
 		return err
 	}
@@ -47,6 +48,7 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	}
 	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st,
 		widths: []float64{32, 14, 16, 14, 19, 16, 17, 15, 12, 60, 22, 22, 38}}
+	defer us.stop()
 	if err := users(func(u User) error { counts.addUser(u); return us.add(u.cells()) }); err != nil {
 		return err
 	}
@@ -154,6 +156,37 @@ type sheets struct {
 	n      int    // data rows in the current sheet
 	nlinks int    // links in the current sheet
 	cells  []any
+	linker *linker // adds the current sheet's links beside its rows
+}
+
+// linker adds a sheet's hyperlinks in a goroutine of its own while the
+// rows are streamed: excelize's cost per link grows with the links before
+// it, and would otherwise stand alone on one core. Only it touches the
+// sheet's hyperlinks and relationships until wait returns; the stream
+// writer writes the rows and, once it returned, the links.
+type linker struct {
+	links chan [2]string // cell, address
+	done  chan error
+}
+
+func newLinker(f *excelize.File, sheet string) *linker {
+	l := &linker{links: make(chan [2]string, 256), done: make(chan error, 1)}
+	go func() {
+		var err error
+		for link := range l.links {
+			if err == nil {
+				err = f.SetCellHyperLink(sheet, link[0], link[1], "External")
+			}
+		}
+		l.done <- err
+	}()
+	return l
+}
+
+// wait ends the links and returns the first error adding one.
+func (l *linker) wait() error {
+	close(l.links)
+	return <-l.done
 }
 
 func (s *sheets) add(row []any) error {
@@ -188,9 +221,7 @@ func (s *sheets) link(col int, v any) error {
 		return nil
 	}
 	cell, _ := excelize.CoordinatesToCellName(col+1, s.n+1)
-	if err := s.f.SetCellHyperLink(s.cur, cell, u, "External"); err != nil {
-		return err
-	}
+	s.linker.links <- [2]string{cell, u}
 	s.nlinks++
 	s.cells[col] = excelize.Cell{StyleID: s.styles.link, Value: clean(u)}
 	return nil
@@ -222,6 +253,7 @@ func (s *sheets) open() error {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
 	s.sw, s.cur, s.n, s.nlinks, s.cells = sw, name, 0, 0, make([]any, len(s.header))
+	s.linker = newLinker(s.f, name)
 	for i, w := range s.widths {
 		// wide enough for the header, its bold and its filter button
 		if err := sw.SetColWidth(i+1, i+1, max(w, float64(len(s.header[i]))+4)); err != nil {
@@ -250,6 +282,11 @@ func (s *sheets) close() error {
 			return err
 		}
 	}
+	err := s.linker.wait()
+	s.linker = nil
+	if err != nil {
+		return fmt.Errorf("sheet %s: %w", s.cur, err)
+	}
 	last, _ := excelize.CoordinatesToCellName(len(s.header), max(s.n+1, 2))
 	name := s.name
 	if s.part > 1 {
@@ -258,9 +295,17 @@ func (s *sheets) close() error {
 	if err := s.sw.AddTable(&excelize.Table{Range: "A1:" + last, Name: name, StyleName: "TableStyleLight1"}); err != nil {
 		return err
 	}
-	err := s.sw.Flush()
+	err = s.sw.Flush()
 	s.sw = nil
 	return err
+}
+
+// stop ends the links of a sheet left unfinished by an error.
+func (s *sheets) stop() {
+	if s.linker != nil {
+		s.linker.wait()
+		s.linker = nil
+	}
 }
 
 // xlsxCell keeps text as text: a string cell is never read as a formula.
