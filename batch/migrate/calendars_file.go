@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 
 	"github.com/mms-project/mms/batch/store"
@@ -79,12 +80,35 @@ func readCalendarFile(path string) ([]byte, error) {
 	case st.Size() > MaxCalendarFile:
 		return nil, fmt.Errorf("%d bytes, over the limit of %d MiB for a calendar; split the export (for example by year) or export only future meetings", st.Size(), MaxCalendarFile>>20)
 	}
-	data, err := io.ReadAll(io.LimitReader(file, MaxCalendarFile+1))
+	// Read into a buffer of the size the file had (io.ReadAll grew its
+	// buffer from 512 bytes, copying a large calendar a dozen times), with
+	// room to see that it grew.
+	data, err := readUpTo(file, int(st.Size())+512, MaxCalendarFile+1)
 	if err != nil {
 		return nil, err
 	}
 	if len(data) > MaxCalendarFile {
 		return nil, fmt.Errorf("grew over the limit of %d MiB for a calendar while it was read", MaxCalendarFile>>20)
+	}
+	return data, nil
+}
+
+// readUpTo reads r to its end or to limit bytes, into a buffer that first
+// holds size bytes.
+func readUpTo(r io.Reader, size, limit int) ([]byte, error) {
+	data := make([]byte, 0, min(size, limit))
+	for len(data) < limit {
+		if len(data) == cap(data) {
+			data = slices.Grow(data, min(max(cap(data), 512), limit-len(data)))
+		}
+		n, err := r.Read(data[len(data):min(cap(data), limit)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
 	}
 	return data, nil
 }

@@ -54,3 +54,21 @@ func TestFileCalendarsTooLarge(t *testing.T) {
 		t.Errorf("%v, want the size limit named", err)
 	}
 }
+
+// readUpTo reads a whole input whatever size it guessed, and no more than
+// its limit.
+func TestReadUpTo(t *testing.T) {
+	src := strings.Repeat("BEGIN:VEVENT\r\n", 1000)
+	for _, tc := range []struct{ size, limit, want int }{
+		{len(src), len(src) + 1, len(src)},       // the size the file had
+		{10, len(src) + 1, len(src)},             // it grew since
+		{len(src) + 512, len(src) + 1, len(src)}, // it shrank
+		{len(src), 100, 100},                     // over the limit: limit bytes, the caller refuses it
+		{0, 5000, 5000},
+	} {
+		got, err := readUpTo(strings.NewReader(src), tc.size, tc.limit)
+		if err != nil || len(got) != tc.want || string(got) != src[:tc.want] {
+			t.Errorf("size %d limit %d: %d bytes, %v; want %d", tc.size, tc.limit, len(got), err, tc.want)
+		}
+	}
+}
