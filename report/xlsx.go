@@ -3,7 +3,6 @@ package report
 import (
 	"archive/zip"
 	"compress/flate"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,7 +40,7 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st, links: meetingLinks,
 		widths: []float64{32, 40, 40, 22, 22, 30, 11, 13, 20, 50, 50, 10, 60, 60}}
 	defer ms.stop()
-	if err := pipe(meetings, counts.add, ms.add); err != nil {
+	if err := meetings(func(m Meeting) error { counts.add(m); return ms.add(m.cells()) }); err != nil {
 		return err
 	}
 	if err := ms.close(); err != nil {
@@ -61,44 +60,6 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	}
 	return save(f, path)
 }
-
-// pipe reads the meetings (from the state store) in a goroutine of its own
-// while add writes their rows: a large batch's report is otherwise on one
-// core from start to end. tally sees each meeting before its row is added.
-// The first error of either side stops both and is returned.
-func pipe(meetings Meetings, tally func(Meeting), add func([]any) error) error {
-	rows := make(chan []any, 256)
-	stop := make(chan struct{})
-	var readErr error
-	go func() {
-		defer close(rows)
-		readErr = meetings(func(m Meeting) error {
-			tally(m)
-			select {
-			case rows <- m.cells():
-				return nil
-			case <-stop:
-				return errStopped
-			}
-		})
-	}()
-	var addErr error
-	for row := range rows {
-		if addErr != nil {
-			continue
-		}
-		if addErr = add(row); addErr != nil {
-			close(stop)
-		}
-	}
-	if addErr != nil {
-		return addErr
-	}
-	return readErr
-}
-
-// errStopped ends a reading whose rows can no longer be written.
-var errStopped = errors.New("report: stopped")
 
 // save writes the workbook's zip straight into the file: excelize's own
 // SaveAs builds the whole file in memory first, which for a batch of a
