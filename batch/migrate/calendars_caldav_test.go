@@ -395,3 +395,68 @@ func TestDAVReadBackOneMultiget(t *testing.T) {
 		t.Errorf("requests %v: %d REPORTs, %d GETs; want the read-back as one REPORT", f.Requests(), reports, gets)
 	}
 }
+
+// checkFails is DAVCalendars whose read-back fails as a whole, as when
+// the server stops answering after the writes.
+type checkFails struct {
+	DAVCalendars
+	err   error
+	first bool // err is the first document's, not the whole check's
+}
+
+func (c checkFails) Check(_ context.Context, docs []*Doc) ([]error, error) {
+	if !c.first {
+		return nil, c.err
+	}
+	errs := make([]error, len(docs))
+	errs[0] = c.err
+	return errs, nil
+}
+
+// A read-back that fails as a whole fails the attempt before any update
+// is sent; one that fails for one document only with an error that is not
+// Permanent (a busy server) does too.
+func TestDAVReadBackFailureSendsNothing(t *testing.T) {
+	busy := &caldav.StatusError{Method: "REPORT", URL: "http://dav/cal/", Code: http.StatusServiceUnavailable}
+	for _, cals := range []Calendars{
+		checkFails{DAVCalendars: fakeDAV(t, false), err: busy},
+		Router{DAV: checkFails{DAVCalendars: fakeDAV(t, false), err: busy}},
+		checkFails{DAVCalendars: fakeDAV(t, false), err: busy, first: true},
+	} {
+		f := davtest.StartFake(t, fakeObjects(t))
+		mailer := &captured{}
+		w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: cals, Mailer: mailer}
+		_, err := w.Migrate(context.Background(), Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"},
+			Calendar: f.Collection(), Change: suiteChange})
+		if !errors.Is(err, busy) || store.IsPermanent(err) {
+			t.Errorf("%T: Migrate: %v, want the busy server's error, not permanent", cals, err)
+		}
+		if len(mailer.msgs) != 0 {
+			t.Errorf("%T: %d updates sent though the read-back failed", cals, len(mailer.msgs))
+		}
+	}
+}
+
+// A dry run writes nothing and reads nothing back: DryRun is no Checker.
+func TestDAVReadBackDryRun(t *testing.T) {
+	f := davtest.StartFake(t, fakeObjects(t))
+	rec := &Recorder{}
+	var cals Calendars = DryRun{Calendars: Router{DAV: fakeDAV(t, false)}, Recorder: rec}
+	if _, ok := cals.(Checker); ok {
+		t.Fatal("DryRun is a Checker")
+	}
+	w := &Worker{Now: demoNow, Stamp: demoNow, DryRun: true, Calendars: cals, Mailer: rec}
+	out, err := w.Migrate(context.Background(), Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"},
+		Calendar: f.Collection(), Change: suiteChange})
+	if err != nil || rec.Calendars == 0 || out.Invites == 0 {
+		t.Fatalf("%v: %d writes recorded, %d invites", err, rec.Calendars, out.Invites)
+	}
+	reads := f.Requests()
+	f2 := davtest.StartFake(t, fakeObjects(t))
+	if _, err := fakeDAV(t, false).Read(context.Background(), f2.Collection()); err != nil {
+		t.Fatal(err)
+	}
+	if len(reads) != len(f2.Requests()) {
+		t.Errorf("dry run requests %v, a Read alone %v", reads, f2.Requests())
+	}
+}
