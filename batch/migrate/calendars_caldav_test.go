@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -458,5 +459,65 @@ func TestDAVReadBackDryRun(t *testing.T) {
 	}
 	if len(reads) != len(f2.Requests()) {
 		t.Errorf("dry run requests %v, a Read alone %v", reads, f2.Requests())
+	}
+}
+
+// An attempt that stops between the writes and their read-back (here the
+// read-back fails as a whole) sends nothing; the next one reads the
+// objects again, finds the rewrites there (the journal has their intents)
+// and sends each update once, writing nothing more.
+func TestDAVReadBackStoppedAttemptSendsOnce(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b, err := st.NewBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := davtest.StartFake(t, fakeObjects(t))
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
+	busy := &caldav.StatusError{Method: "REPORT", URL: f.Collection(), Code: http.StatusServiceUnavailable}
+	first := &captured{}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: checkFails{DAVCalendars: fakeDAV(t, false), err: busy}, Mailer: first,
+		Journal: &Journal{Store: st, BatchID: b.ID}}
+	if _, err := w.Migrate(ctx, a); !errors.Is(err, busy) {
+		t.Fatalf("first attempt: %v", err)
+	}
+	puts := 0
+	for _, r := range f.Requests() {
+		if strings.HasPrefix(r, "PUT ") {
+			puts++
+		}
+	}
+	if puts < 2 || len(first.msgs) != 0 {
+		t.Fatalf("first attempt: %d PUTs, %d updates sent", puts, len(first.msgs))
+	}
+	again := &captured{}
+	w.Calendars, w.Mailer = fakeDAV(t, false), again
+	before := len(f.Requests())
+	out, err := w.Migrate(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range f.Requests()[before:] {
+		if strings.HasPrefix(r, "PUT ") {
+			t.Errorf("second attempt wrote again: %s", r)
+		}
+	}
+	sent := map[string]int{}
+	for _, m := range again.msgs {
+		sent[m.UID]++
+	}
+	updated := 0
+	for _, m := range out.Meetings {
+		if m.Outcome == Updated {
+			updated++
+		}
+	}
+	if updated != puts || out.Invites != len(again.msgs) || len(sent) != len(again.msgs) || len(sent) == 0 {
+		t.Errorf("second attempt: %d updated for %d objects written, %d invites, sent %v", updated, puts, out.Invites, sent)
 	}
 }
