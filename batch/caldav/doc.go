@@ -10,6 +10,7 @@
 //	etag, err := c.Put(ctx, obj.Href, edited, obj.ETag)
 //	if errors.Is(err, caldav.ErrChanged) { /* re-read with Get, decide again */ }
 //	etag, err = c.ReadBack(ctx, obj.Href, etag, obj.Data, holdsNewBlock) // ErrReadBack: original put back
+//	etags, errs, err := c.ReadBackAll(ctx, coll, items) // many writes, one calendar-multiget
 //
 // Guarantees:
 //
@@ -44,7 +45,10 @@
 //   - A conditional PUT, or any read, that went out on a connection the
 //     server closed without answering is sent again. ReadBack checks a
 //     write the server acknowledged and puts the original back when the
-//     server stored something else (ErrReadBack).
+//     server stored something else (ErrReadBack); ReadBackAll does so for
+//     many writes of one collection with one calendar-multiget REPORT,
+//     reading alone (GET) what its answer leaves out, and every object
+//     when the server cannot answer it.
 //
 // Servers differ; these differences are handled (and tested against each
 // server by TestServers, see internal/davserver):

@@ -64,41 +64,49 @@ func decodeMultistatus(body []byte) ([]found, error) {
 	}
 	var out []found
 	for _, r := range ms.Responses {
-		if len(r.Hrefs) == 0 {
-			continue
+		if f, ok := foundOf(r); ok {
+			out = append(out, f)
 		}
-		f := found{href: strings.TrimSpace(r.Hrefs[0])}
-		for _, ps := range r.Propstats {
-			if !okStatus(ps.Status) {
-				continue
-			}
-			if ps.Prop.ETag != nil {
-				f.etag = ps.Prop.ETag
-			}
-			if ps.Prop.CalendarData != nil {
-				f.data = ps.Prop.CalendarData
-			}
-			if p := ps.Prop.Principal; p != nil {
-				f.principal = strings.TrimSpace(p.Href)
-			}
-			for _, box := range []*struct {
-				Href string `xml:"DAV: href"`
-			}{ps.Prop.InboxURL, ps.Prop.OutboxURL} {
-				if box != nil && strings.TrimSpace(box.Href) != "" {
-					f.schedule = append(f.schedule, strings.TrimSpace(box.Href))
-				}
-			}
-			if rt := ps.Prop.ResourceType; rt != nil {
-				f.isCalendar = rt.Calendar != nil
-				f.isCollection = rt.Collection != nil || rt.Calendar != nil
-			}
-		}
-		if r.Status != "" && !okStatus(r.Status) {
-			f.etag, f.data = nil, nil
-		}
-		out = append(out, f)
 	}
 	return out, nil
+}
+
+// foundOf is what one response says with status 200 (2xx); false for a
+// response without an href.
+func foundOf(r response) (found, bool) {
+	if len(r.Hrefs) == 0 {
+		return found{}, false
+	}
+	f := found{href: strings.TrimSpace(r.Hrefs[0])}
+	for _, ps := range r.Propstats {
+		if !okStatus(ps.Status) {
+			continue
+		}
+		if ps.Prop.ETag != nil {
+			f.etag = ps.Prop.ETag
+		}
+		if ps.Prop.CalendarData != nil {
+			f.data = ps.Prop.CalendarData
+		}
+		if p := ps.Prop.Principal; p != nil {
+			f.principal = strings.TrimSpace(p.Href)
+		}
+		for _, box := range []*struct {
+			Href string `xml:"DAV: href"`
+		}{ps.Prop.InboxURL, ps.Prop.OutboxURL} {
+			if box != nil && strings.TrimSpace(box.Href) != "" {
+				f.schedule = append(f.schedule, strings.TrimSpace(box.Href))
+			}
+		}
+		if rt := ps.Prop.ResourceType; rt != nil {
+			f.isCalendar = rt.Calendar != nil
+			f.isCollection = rt.Collection != nil || rt.Calendar != nil
+		}
+	}
+	if r.Status != "" && !okStatus(r.Status) {
+		f.etag, f.data = nil, nil
+	}
+	return f, true
 }
 
 // okStatus reads "HTTP/1.1 200 OK"; an absent status counts as success.

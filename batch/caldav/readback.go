@@ -1,6 +1,7 @@
 package caldav
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,14 +29,30 @@ var ErrReadBack = errors.New("caldav: the server acknowledged the write but stor
 // error reading the object back is returned as is (wrapped, naming the
 // URL), with nothing restored: what the server holds is unknown.
 func (c *Client) ReadBack(ctx context.Context, href, etag string, original []byte, check func(stored []byte) error) (string, error) {
-	req, err := newRequest(ctx, http.MethodGet, href, nil)
+	data, now, err := c.getWritten(ctx, href)
 	if err != nil {
 		return "", err
+	}
+	if err := c.judge(ctx, href, cmp.Or(now, etag), data, original, check); err != nil {
+		return "", err
+	}
+	if now == "" {
+		return c.etag(ctx, href)
+	}
+	return now, nil
+}
+
+// getWritten GETs an object just written, for its read-back: its bytes
+// and the entity tag the answer gives ("" none).
+func (c *Client) getWritten(ctx context.Context, href string) ([]byte, string, error) {
+	req, err := newRequest(ctx, http.MethodGet, href, nil)
+	if err != nil {
+		return nil, "", err
 	}
 	req.Header.Set("Accept", "text/calendar")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("caldav: reading back %s after writing it: %w", redact(href), err)
+		return nil, "", fmt.Errorf("caldav: reading back %s after writing it: %w", redact(href), err)
 	}
 	data, err := readAll(resp.Body)
 	resp.Body.Close()
@@ -43,9 +60,15 @@ func (c *Client) ReadBack(ctx context.Context, href, etag string, original []byt
 		if err == nil {
 			err = fmt.Errorf("expected 200 OK, got %s", resp.Status)
 		}
-		return "", fmt.Errorf("caldav: reading back %s after writing it: %w", redact(href), err)
+		return nil, "", fmt.Errorf("caldav: reading back %s after writing it: %w", redact(href), err)
 	}
-	now := quoteETag(resp.Header.Get("ETag"))
+	return data, quoteETag(resp.Header.Get("ETag")), nil
+}
+
+// judge checks what the server returns for an object just written: it
+// must parse as iCalendar and pass check. When it does not, the original
+// goes back with If-Match on etag and the error matches ErrReadBack.
+func (c *Client) judge(ctx context.Context, href, etag string, data, original []byte, check func(stored []byte) error) error {
 	var bad error
 	if _, err := ics.Parse("what it returns", data); err != nil {
 		bad = fmt.Errorf("it does not parse: %w", err)
@@ -53,19 +76,13 @@ func (c *Client) ReadBack(ctx context.Context, href, etag string, original []byt
 		bad = fmt.Errorf("it lacks what was written: %w", err)
 	}
 	if bad == nil {
-		if now == "" {
-			return c.etag(ctx, href)
-		}
-		return now, nil
-	}
-	if now == "" {
-		now = etag
+		return nil
 	}
 	answer := fmt.Sprintf("the server now returns %q", excerpt(data))
-	if _, err := c.Put(ctx, href, original, now); err != nil {
-		return "", fmt.Errorf("%w: %s: %s; %v; putting the original back failed too: %w", ErrReadBack, redact(href), answer, bad, err)
+	if _, err := c.Put(ctx, href, original, etag); err != nil {
+		return fmt.Errorf("%w: %s: %s; %v; putting the original back failed too: %w", ErrReadBack, redact(href), answer, bad, err)
 	}
-	return "", fmt.Errorf("%w: %s: %s; %v; the original was put back", ErrReadBack, redact(href), answer, bad)
+	return fmt.Errorf("%w: %s: %s; %v; the original was put back", ErrReadBack, redact(href), answer, bad)
 }
 
 // excerpt is the start of a server's answer for a message.

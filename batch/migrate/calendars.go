@@ -26,6 +26,19 @@ type Calendars interface {
 	Reread(ctx context.Context, d *Doc) (*Doc, error)
 }
 
+// Checker is a Calendars that checks what Write stored only once all of
+// a user's documents are written, all together (DAVCalendars reads its
+// objects back with one request per collection). The worker calls Check
+// after the user's writes and before any of their updates is sent; a
+// Write without a Check afterwards leaves what it stored unchecked.
+type Checker interface {
+	// Check returns an error per document: nil, or what fails its
+	// meetings, Permanent as from Write (nothing is sent for them). A
+	// document Write did not store is passed over. An error of its own
+	// fails the attempt (or stops the user), as Write's do.
+	Check(ctx context.Context, docs []*Doc) ([]error, error)
+}
+
 // ErrChanged matches (errors.Is) a Write refused because the document
 // changed where it is stored since it was read.
 var ErrChanged = errors.New("changed since it was read")
@@ -95,6 +108,36 @@ func (r Router) Write(ctx context.Context, d *Doc) error {
 		return err
 	}
 	return c.Write(ctx, d)
+}
+
+// Check passes each document to the Checker its location needs, if that
+// implementation is one (DAV; DryRun is not: a dry run writes nothing).
+func (r Router) Check(ctx context.Context, docs []*Doc) ([]error, error) {
+	errs := make([]error, len(docs))
+	for _, dav := range []bool{false, true} {
+		c, ok := r.Files.(Checker)
+		if dav {
+			c, ok = r.DAV.(Checker)
+		}
+		var mine []*Doc
+		var at []int
+		for i, d := range docs {
+			if ok && IsCalDAV(d.Name) == dav {
+				mine, at = append(mine, d), append(at, i)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		got, err := c.Check(ctx, mine)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range at {
+			errs[i] = got[k]
+		}
+	}
+	return errs, nil
 }
 
 func (r Router) Reread(ctx context.Context, d *Doc) (*Doc, error) {

@@ -38,6 +38,8 @@ type DAVCalendars struct {
 type davDoc struct {
 	collection string
 	original   []byte
+	// readBack is the write Check is to read back; nil when none is due.
+	readBack *caldav.ReadBackItem
 }
 
 // Read resolves location to a calendar collection and fetches its events.
@@ -83,7 +85,9 @@ func (c DAVCalendars) doc(collection string, o caldav.Object) *Doc {
 // server gave: REPORT data arrives with LF once XML parsing is done, and
 // the rewritten lines have CRLF. The object's URL is checked again to lie
 // inside the collection it was listed in (caldav.Inside) before anything
-// is sent, and, unless NoReadBack, it is read back (see ReadBack).
+// is sent. Unless NoReadBack, the write is left for Check to read back,
+// with the user's others: d.Version holds the ETag the PUT returned until
+// then.
 //
 // With ClientScheduling, a meeting the server has scheduled before (its
 // attendees carry the SCHEDULE-STATUS the server wrote) is not marked:
@@ -109,13 +113,56 @@ func (c DAVCalendars) Write(ctx context.Context, d *Doc) error {
 	if err != nil {
 		return davError(ctx, err)
 	}
+	d.Version = etag
 	if !c.NoReadBack {
-		if etag, err = c.Client.ReadBack(ctx, href, etag, crlfThroughout(d.dav.original), keeps(href, body)); err != nil {
-			return davError(ctx, err)
+		d.dav.readBack = &caldav.ReadBackItem{Href: href, ETag: etag, Original: crlfThroughout(d.dav.original), Check: keeps(href, body)}
+	}
+	return nil
+}
+
+// Check reads back the objects Write stored in docs (passing over the
+// others), those of one collection with one request (see
+// caldav.Client.ReadBackAll), and takes each one's ETag as it is now into
+// its Version. An object the server did not keep has its original put
+// back; its error, matching caldav.ErrReadBack and naming its URL, is
+// Permanent, failing only its meetings. A failure to read back that is
+// about the server (busy, unreachable, refused credentials) is the error
+// return, classified as Write's errors are: the attempt fails (or the
+// user stops), and what was stored is left as it is.
+func (c DAVCalendars) Check(ctx context.Context, docs []*Doc) ([]error, error) {
+	errs := make([]error, len(docs))
+	byColl := map[string][]int{}
+	var colls []string
+	for i, d := range docs {
+		if d.dav == nil || d.dav.readBack == nil {
+			continue
+		}
+		if byColl[d.dav.collection] == nil {
+			colls = append(colls, d.dav.collection)
+		}
+		byColl[d.dav.collection] = append(byColl[d.dav.collection], i)
+	}
+	for _, coll := range colls {
+		at := byColl[coll]
+		items := make([]caldav.ReadBackItem, len(at))
+		for k, i := range at {
+			items[k] = *docs[i].dav.readBack
+		}
+		etags, bad, err := c.Client.ReadBackAll(ctx, coll, items)
+		if err != nil {
+			return nil, davError(ctx, err)
+		}
+		for k, i := range at {
+			d := docs[i]
+			d.dav.readBack = nil
+			if bad[k] != nil {
+				errs[i] = davError(ctx, bad[k])
+				continue
+			}
+			d.Version = etags[k]
 		}
 	}
-	d.Version = etag
-	return nil
+	return errs, nil
 }
 
 // Reread GETs the object again.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -261,30 +262,262 @@ func TestDAVReadBackRestores(t *testing.T) {
 	}
 }
 
-// --caldav-readback=false: no GET after a PUT.
+// --caldav-readback=false: nothing but the PUT; by default the write is
+// read back by Check, with one calendar-multiget REPORT, and the ETag it
+// gives goes into the document's Version.
 func TestDAVNoReadBack(t *testing.T) {
+	ctx := context.Background()
 	f := davtest.StartFake(t, fakeObjects(t))
 	cals := fakeDAV(t, true)
-	docs, err := cals.Read(context.Background(), f.Collection())
+	docs, err := cals.Read(ctx, f.Collection())
 	if err != nil {
 		t.Fatal(err)
 	}
 	d, _ := firstRewrite(t, docs)
 	before := len(f.Requests())
-	if err := cals.Write(context.Background(), d); err != nil {
+	if err := cals.Write(ctx, d); err != nil {
 		t.Fatal(err)
+	}
+	if errs, err := cals.Check(ctx, []*Doc{d}); err != nil || len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("Check: %v %v", errs, err)
 	}
 	if got := f.Requests()[before:]; len(got) != 1 || !strings.HasPrefix(got[0], "PUT ") {
 		t.Errorf("requests of a write without read-back: %v, want one PUT", got)
 	}
 	cals.NoReadBack = false
-	docs, _ = cals.Read(context.Background(), f.Collection())
+	docs, _ = cals.Read(ctx, f.Collection())
 	d, _ = firstRewrite(t, docs)
 	before = len(f.Requests())
-	if err := cals.Write(context.Background(), d); err != nil {
+	if err := cals.Write(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.Requests()[before:]; len(got) != 2 || !strings.HasPrefix(got[1], "GET ") {
-		t.Errorf("requests of a write with read-back: %v, want PUT then GET", got)
+	if got := f.Requests()[before:]; len(got) != 1 || !strings.HasPrefix(got[0], "PUT ") {
+		t.Errorf("requests of a write with read-back, before Check: %v, want one PUT", got)
+	}
+	d.Version = `"stale"`
+	if errs, err := cals.Check(ctx, []*Doc{d}); err != nil || len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("Check: %v %v", errs, err)
+	}
+	if got := f.Requests()[before+1:]; len(got) != 1 || got[0] != "REPORT "+davtest.CollectionPath {
+		t.Errorf("requests of the read-back: %v, want one REPORT of the collection", got)
+	}
+	if d.Version != `"e2"` {
+		t.Errorf("Version after the read-back %s, want the stored object's \"e2\"", d.Version)
+	}
+	before = len(f.Requests())
+	if errs, err := cals.Check(ctx, []*Doc{d}); err != nil || errs[0] != nil || len(f.Requests()) != before {
+		t.Errorf("a second Check: %v %v, requests %v; want nothing done", errs, err, f.Requests()[before:])
+	}
+}
+
+// Issue 16.3: a user's written objects are read back with one REPORT
+// before any update is sent; the one the server mangled gets its original
+// back, its meeting fails and no update goes out for it; the others are
+// updated.
+func TestDAVReadBackOneMultiget(t *testing.T) {
+	objs := fakeObjects(t)
+	f := davtest.StartFake(t, objs)
+	var mangled string
+	f.Store = func(body []byte) []byte {
+		// the first rewrite the server gets is mangled: it keeps the
+		// meeting with its old text
+		if mangled == "" && bytes.Contains(body, []byte("SCHEDULE-AGENT=CLIENT")) {
+			mangled = string(body)
+			return bytes.ReplaceAll(body, []byte("teams.microsoft.com"), []byte("example.invalid"))
+		}
+		return body
+	}
+	mailer := &captured{}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: Router{DAV: fakeDAV(t, false)}, Mailer: mailer}
+	out, err := w.Migrate(context.Background(), Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"},
+		Calendar: f.Collection(), Change: suiteChange})
+	if err != nil {
+		t.Fatal(err)
+	}
+	puts, gets, reports, putBack := 0, 0, 0, ""
+	for _, r := range f.Requests() {
+		switch {
+		case strings.HasPrefix(r, "PUT "):
+			puts++
+		case strings.HasPrefix(r, "GET ") && puts > 0: // not the reads of Read (LF only)
+			gets++
+		case strings.HasPrefix(r, "REPORT ") && puts > 0:
+			reports++
+		}
+	}
+	for name := range objs {
+		if p := f.Puts(name); len(p) == 2 {
+			if putBack != "" {
+				t.Errorf("%s and %s both put back", putBack, name)
+			}
+			putBack = name
+			if !bytes.Equal(davtest.LFOnly(p[1]), objs[name]) || !bytes.Equal(f.Object(name), p[1]) {
+				t.Errorf("%s: the second PUT is not the original, or not what is stored", name)
+			}
+		}
+	}
+	if putBack == "" {
+		t.Fatal("no object put back")
+	}
+	failed, updated := "", 0
+	for _, m := range out.Meetings {
+		switch {
+		case m.Outcome == Failed && m.Reason == KindCalDAVReadBack:
+			if failed != "" {
+				t.Errorf("UIDs %s and %s failed", failed, m.UID)
+			}
+			failed = m.UID
+			if !strings.Contains(m.Detail, davtest.CollectionPath+putBack) || !strings.Contains(m.Detail, "put back") {
+				t.Errorf("detail %q names not %s or not the restore", m.Detail, putBack)
+			}
+		case m.Outcome == Updated:
+			updated++
+		case m.Outcome == Failed:
+			t.Errorf("UID %s failed: %s", m.UID, m.Detail)
+		}
+	}
+	if unfolded := strings.NewReplacer("\r\n ", "", "\r\n\t", "").Replace(mangled); failed == "" || !strings.Contains(unfolded, "UID:"+failed) {
+		t.Errorf("failed %q, want the meeting of the mangled object", failed)
+	}
+	written := puts - 1
+	if updated != written-1 || updated < 2 {
+		t.Errorf("%d meetings updated, %d objects written (one mangled)", updated, written)
+	}
+	if len(mailer.msgs) != out.Invites || out.Invites < 2 {
+		t.Errorf("%d messages, %d invites for %d meetings updated", len(mailer.msgs), out.Invites, updated)
+	}
+	for _, m := range mailer.msgs {
+		if m.UID == failed {
+			t.Errorf("an update went out for %s, which the server did not keep", failed)
+		}
+	}
+	// after the writes, one REPORT for the read-back and no GET
+	if reports != 1 || gets > 0 {
+		t.Errorf("requests %v: %d REPORTs, %d GETs; want the read-back as one REPORT", f.Requests(), reports, gets)
+	}
+}
+
+// checkFails is DAVCalendars whose read-back fails as a whole, as when
+// the server stops answering after the writes.
+type checkFails struct {
+	DAVCalendars
+	err   error
+	first bool // err is the first document's, not the whole check's
+}
+
+func (c checkFails) Check(_ context.Context, docs []*Doc) ([]error, error) {
+	if !c.first {
+		return nil, c.err
+	}
+	errs := make([]error, len(docs))
+	errs[0] = c.err
+	return errs, nil
+}
+
+// A read-back that fails as a whole fails the attempt before any update
+// is sent; one that fails for one document only with an error that is not
+// Permanent (a busy server) does too.
+func TestDAVReadBackFailureSendsNothing(t *testing.T) {
+	busy := &caldav.StatusError{Method: "REPORT", URL: "http://dav/cal/", Code: http.StatusServiceUnavailable}
+	for _, cals := range []Calendars{
+		checkFails{DAVCalendars: fakeDAV(t, false), err: busy},
+		Router{DAV: checkFails{DAVCalendars: fakeDAV(t, false), err: busy}},
+		checkFails{DAVCalendars: fakeDAV(t, false), err: busy, first: true},
+	} {
+		f := davtest.StartFake(t, fakeObjects(t))
+		mailer := &captured{}
+		w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: cals, Mailer: mailer}
+		_, err := w.Migrate(context.Background(), Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"},
+			Calendar: f.Collection(), Change: suiteChange})
+		if !errors.Is(err, busy) || store.IsPermanent(err) {
+			t.Errorf("%T: Migrate: %v, want the busy server's error, not permanent", cals, err)
+		}
+		if len(mailer.msgs) != 0 {
+			t.Errorf("%T: %d updates sent though the read-back failed", cals, len(mailer.msgs))
+		}
+	}
+}
+
+// A dry run writes nothing and reads nothing back: DryRun is no Checker.
+func TestDAVReadBackDryRun(t *testing.T) {
+	f := davtest.StartFake(t, fakeObjects(t))
+	rec := &Recorder{}
+	var cals Calendars = DryRun{Calendars: Router{DAV: fakeDAV(t, false)}, Recorder: rec}
+	if _, ok := cals.(Checker); ok {
+		t.Fatal("DryRun is a Checker")
+	}
+	w := &Worker{Now: demoNow, Stamp: demoNow, DryRun: true, Calendars: cals, Mailer: rec}
+	out, err := w.Migrate(context.Background(), Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"},
+		Calendar: f.Collection(), Change: suiteChange})
+	if err != nil || rec.Calendars == 0 || out.Invites == 0 {
+		t.Fatalf("%v: %d writes recorded, %d invites", err, rec.Calendars, out.Invites)
+	}
+	reads := f.Requests()
+	f2 := davtest.StartFake(t, fakeObjects(t))
+	if _, err := fakeDAV(t, false).Read(context.Background(), f2.Collection()); err != nil {
+		t.Fatal(err)
+	}
+	if len(reads) != len(f2.Requests()) {
+		t.Errorf("dry run requests %v, a Read alone %v", reads, f2.Requests())
+	}
+}
+
+// An attempt that stops between the writes and their read-back (here the
+// read-back fails as a whole) sends nothing; the next one reads the
+// objects again, finds the rewrites there (the journal has their intents)
+// and sends each update once, writing nothing more.
+func TestDAVReadBackStoppedAttemptSendsOnce(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b, err := st.NewBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := davtest.StartFake(t, fakeObjects(t))
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
+	busy := &caldav.StatusError{Method: "REPORT", URL: f.Collection(), Code: http.StatusServiceUnavailable}
+	first := &captured{}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: checkFails{DAVCalendars: fakeDAV(t, false), err: busy}, Mailer: first,
+		Journal: &Journal{Store: st, BatchID: b.ID}}
+	if _, err := w.Migrate(ctx, a); !errors.Is(err, busy) {
+		t.Fatalf("first attempt: %v", err)
+	}
+	puts := 0
+	for _, r := range f.Requests() {
+		if strings.HasPrefix(r, "PUT ") {
+			puts++
+		}
+	}
+	if puts < 2 || len(first.msgs) != 0 {
+		t.Fatalf("first attempt: %d PUTs, %d updates sent", puts, len(first.msgs))
+	}
+	again := &captured{}
+	w.Calendars, w.Mailer = fakeDAV(t, false), again
+	before := len(f.Requests())
+	out, err := w.Migrate(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range f.Requests()[before:] {
+		if strings.HasPrefix(r, "PUT ") {
+			t.Errorf("second attempt wrote again: %s", r)
+		}
+	}
+	sent := map[string]int{}
+	for _, m := range again.msgs {
+		sent[m.UID]++
+	}
+	updated := 0
+	for _, m := range out.Meetings {
+		if m.Outcome == Updated {
+			updated++
+		}
+	}
+	if updated != puts || out.Invites != len(again.msgs) || len(sent) != len(again.msgs) || len(sent) == 0 {
+		t.Errorf("second attempt: %d updated for %d objects written, %d invites, sent %v", updated, puts, out.Invites, sent)
 	}
 }

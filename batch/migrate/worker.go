@@ -105,6 +105,9 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 			return UserOutcome{}, err
 		}
 	}
+	if err := w.checkStored(ctx, a.User, &plan); err != nil {
+		return UserOutcome{}, err
+	}
 	if err := w.sendAll(ctx, a, plan.sends, &plan.out); err != nil {
 		return UserOutcome{}, err
 	}
@@ -161,6 +164,7 @@ func (w *Worker) migrateDoc(ctx context.Context, a Assignment, d *Doc, prior map
 		case err == nil:
 			p.noteRereads(read)
 			p.serverDelivers(d)
+			plan.stored = append(plan.stored, d)
 		case stopsUser(err) || !store.IsPermanent(err):
 			return fmt.Errorf("%s: %w", a.User, err)
 		default:
@@ -209,12 +213,56 @@ func (w *Worker) store(ctx context.Context, d *Doc, p *userPlan) error {
 	return w.Calendars.Write(ctx, d)
 }
 
+// checkStored has a Calendars that checks its writes afterwards (a
+// Checker: CalDAV's read-back) check the user's stored documents, before
+// any update is sent. A document found not kept fails its meetings, and
+// nothing is sent for them, as when its Write fails.
+func (w *Worker) checkStored(ctx context.Context, user string, plan *userPlan) error {
+	c, ok := w.Calendars.(Checker)
+	if !ok || len(plan.stored) == 0 {
+		return nil
+	}
+	errs, err := c.Check(ctx, plan.stored)
+	if err == nil && len(errs) != len(plan.stored) {
+		err = fmt.Errorf("checking what was stored: %d answers for %d documents", len(errs), len(plan.stored))
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", user, err)
+	}
+	for _, err := range errs {
+		if err != nil && (stopsUser(err) || !store.IsPermanent(err)) {
+			return fmt.Errorf("%s: %w", user, err)
+		}
+	}
+	for i, d := range plan.stored {
+		if errs[i] != nil {
+			plan.failDoc(d, errs[i])
+		}
+	}
+	return nil
+}
+
 // userPlan is what one attempt does: the outcomes, the updates to send and
 // the intents to record first.
 type userPlan struct {
 	out     UserOutcome
 	sends   []pendingSend
 	intents []store.Meeting
+	stored  []*Doc // the documents decided and stored (or left unedited), for a Checker
+}
+
+// failDoc fails the meetings of one document of the plan, with nothing
+// sent for them.
+func (p *userPlan) failDoc(d *Doc, err error) {
+	kept := p.sends[:0]
+	for _, ps := range p.sends {
+		if ps.cal != d.Cal {
+			kept = append(kept, ps)
+			continue
+		}
+		markFailed(&p.out, ps.res.UID, err)
+	}
+	p.sends = kept
 }
 
 func (p *userPlan) add(q userPlan) {
