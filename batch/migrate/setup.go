@@ -55,8 +55,9 @@ type Connections struct {
 	// CalDAVSkipVerify accepts any certificate from CalDAV servers: for
 	// test servers only.
 	CalDAVSkipVerify bool
-	// NoReadBack turns off reading each CalDAV object back after it is
-	// written (caldav.(*Client).ReadBack), which catches a server that
+	// NoReadBack turns off reading each CalDAV object back after a user's
+	// writes (one calendar-multiget per collection: DAVCalendars.Check,
+	// caldav.(*Client).ReadBackAll), which catches a server that
 	// acknowledges a write and stores something else.
 	NoReadBack bool
 }
