@@ -39,8 +39,8 @@ const exitCodesHelp = "EXIT STATUS:\n" +
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	tuneGC()
-	stopProfile := startProfile(os.Getenv("MMS_CPUPROFILE"))
-	stopTrace := startTrace(os.Getenv("MMS_TRACE"))
+	stopProfile := record("MMS_CPUPROFILE", pprof.StartCPUProfile, pprof.StopCPUProfile)
+	stopTrace := record("MMS_TRACE", trace.Start, trace.Stop)
 	err := newApp(os.Stdout, os.Stderr).Run(ctx, os.Args)
 	stopTrace()
 	stopProfile()
@@ -74,40 +74,25 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 	}
 }
 
-// startProfile writes a CPU profile to path (MMS_CPUPROFILE), for
-// diagnosing slow batches with go tool pprof.
-func startProfile(path string) func() {
+// record starts a diagnostic that writes to the file the environment
+// variable env names (MMS_CPUPROFILE: a CPU profile for go tool pprof;
+// MMS_TRACE: an execution trace for go tool trace, to see where workers
+// wait) and returns what stops it; nothing when env is unset.
+func record(env string, start func(io.Writer) error, stop func()) func() {
+	path := os.Getenv(env)
 	if path == "" {
 		return func() {}
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "mms: MMS_CPUPROFILE:", err)
+		fmt.Fprintln(os.Stderr, "mms: "+env+":", err)
 		return func() {}
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		fmt.Fprintln(os.Stderr, "mms: MMS_CPUPROFILE:", err)
+	if err := start(f); err != nil {
+		fmt.Fprintln(os.Stderr, "mms: "+env+":", err)
 		return func() { f.Close() }
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }
-}
-
-// startTrace writes an execution trace to path (MMS_TRACE), for seeing
-// with go tool trace where workers wait.
-func startTrace(path string) func() {
-	if path == "" {
-		return func() {}
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mms: MMS_TRACE:", err)
-		return func() {}
-	}
-	if err := trace.Start(f); err != nil {
-		fmt.Fprintln(os.Stderr, "mms: MMS_TRACE:", err)
-		return func() { f.Close() }
-	}
-	return func() { trace.Stop(); f.Close() }
+	return func() { stop(); f.Close() }
 }
 
 // usersFailedError says the batch finished but some users failed.
