@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"time"
 
@@ -37,7 +38,7 @@ const (
 // then asks for the time range. An object the multiget leaves out, or
 // answers for with another status than 200, is read with a GET; an href
 // of the listing outside the collection is never requested and becomes
-// an ObjectError. The error return is about the server (ErrAuth, busy,
+// an ObjectError, as is one the multiget's answer names. The error return is about the server (ErrAuth, busy,
 // ctx done), as for Fetch.
 func (c *Client) fetchListed(ctx context.Context, base *url.URL, from time.Time) (objs []Object, bad []ObjectError, ok bool, err error) {
 	collection := base.String()
@@ -59,12 +60,17 @@ func (c *Client) fetchListed(ctx context.Context, base *url.URL, from time.Time)
 		for k, h := range chunk {
 			abs[k] = h.href
 		}
-		answers, err := c.multiget(ctx, collection, abs, min(limit, maxObject))
+		answers, stray, err := c.multiget(ctx, collection, abs, min(limit, maxObject))
 		if err != nil {
 			if ctx.Err() != nil || serverDown(err) {
 				return nil, nil, false, err
 			}
 			return nil, nil, false, nil // refused or unreadable: the time-range query
+		}
+		for _, e := range stray { // named in the answer, outside: never requested
+			if !slices.ContainsFunc(bad, func(b ObjectError) bool { return b.Href == e.Href }) {
+				bad = append(bad, e)
+			}
 		}
 		for k, a := range answers {
 			href := abs[k]

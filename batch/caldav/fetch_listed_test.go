@@ -275,8 +275,9 @@ func TestFetchMultigetLeftOutReadByGET(t *testing.T) {
 	}
 }
 
-// Hrefs of the listing outside the collection are never requested, by
-// the multiget or otherwise: each is an ObjectError matching ErrOutside.
+// Hrefs of the listing, or of the multiget's answer, outside the
+// collection are never requested, by the multiget or otherwise: each is
+// an ObjectError matching ErrOutside (as the time-range answer's are).
 func TestFetchListingOutsideNeverRequested(t *testing.T) {
 	s := newFakeServer(t)
 	seed(t, s, "a")
@@ -288,6 +289,15 @@ func TestFetchListingOutsideNeverRequested(t *testing.T) {
 		entries = append(entries, [2]string{h, ""})
 	}
 	s.inject(&fault{method: "PROPFIND", path: workPath, times: 1, respond: listing(entries...)})
+	stray := "/alice/calendars/other/w.ics"
+	outside = append(outside, stray)
+	s.inject(&fault{method: "REPORT", times: 1, rewrite: func(rec *httptest.ResponseRecorder, _ *http.Request) {
+		body := strings.Replace(rec.Body.String(), "</multistatus>", `<response><href>`+stray+`</href><propstat><prop><getetag>"s"</getetag>`+
+			`<calendar-data xmlns="urn:ietf:params:xml:ns:caldav">`+event("w", "stray")+`</calendar-data></prop>`+
+			`<status>HTTP/1.1 200 OK</status></propstat></response></multistatus>`, 1)
+		rec.Body.Reset()
+		rec.Body.WriteString(body)
+	}})
 	c, _ := testClient(t, Options{})
 	objs, bad, err := c.Fetch(context.Background(), s.url(workPath), listedFrom)
 	if err != nil {
@@ -304,8 +314,11 @@ func TestFetchListingOutsideNeverRequested(t *testing.T) {
 			t.Errorf("%v: want ErrOutside", e)
 		}
 	}
+	if !slices.ContainsFunc(bad, func(e ObjectError) bool { return e.Href == stray }) {
+		t.Errorf("no error names %s, listed in the multiget's answer: %v", stray, bad)
+	}
 	for _, r := range s.log() {
-		if strings.Contains(r, "other") || strings.Contains(r, "y.ics") {
+		if strings.Contains(r, "other") || strings.Contains(r, "y.ics") || strings.Contains(r, "w.ics") {
 			t.Errorf("requested %s", r)
 		}
 	}
