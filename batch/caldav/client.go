@@ -101,6 +101,9 @@ type Client struct {
 	http      doer
 	now       func() time.Time
 	expansion *expansion // what each server's time-range queries were seen to do
+	// timeRangeOnly: Fetch never reads a calendar whole (fetchListed);
+	// for the tests of the time-range query
+	timeRangeOnly bool
 }
 
 // New builds a Client whose every request, go-webdav's included, goes

@@ -43,3 +43,7 @@ func SeenToExpand(c *Client, u string) string {
 	}
 	return "unknown"
 }
+
+// TimeRangeOnly makes c's Fetch ask the time-range query of every
+// calendar, small ones too, as before fetchListed.
+func TimeRangeOnly(c *Client) { c.timeRangeOnly = true }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,10 +20,16 @@ import (
 )
 
 // Fetch returns the events of a calendar collection that have an
-// occurrence at or after from (a time-range calendar-query, RFC 4791 7.8:
-// a series that began earlier but recurs into the range comes back whole);
-// from zero returns every event. Objects come sorted by Href with the
-// server's bytes.
+// occurrence at or after from (a series that began earlier but recurs
+// into the range comes back whole); from zero returns every event.
+// Objects come sorted by Href with the server's bytes.
+//
+// A small calendar (at most 1,000 objects of 32 MiB in all, by a PROPFIND
+// depth 1) is read whole with calendar-multiget and the objects are
+// sorted out here (see fetchListed): no time-range query, whose cost and
+// reading of recurrence rules vary by server. Otherwise, or when the
+// listing or the multiget fails, Fetch asks a time-range calendar-query
+// (RFC 4791 7.8).
 //
 // A server whose time-range query was seen to leave out a series that
 // recurs (Xandikos 0.2.8), or not yet seen to list one, is also asked for
@@ -43,6 +50,12 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 	base, err := url.Parse(collection)
 	if err != nil {
 		return nil, nil, fmt.Errorf("caldav: calendar URL %q: %w", collection, err)
+	}
+	if !from.IsZero() && !c.timeRangeOnly {
+		objs, bad, ok, err := c.fetchListed(ctx, base, from)
+		if ok || err != nil {
+			return objs, bad, err
+		}
 	}
 	listed, err := c.list(ctx, collection, from)
 	if err != nil {
@@ -298,21 +311,37 @@ func (c *Client) multistatus(ctx context.Context, method, href, depth, body stri
 	}
 	req.Header.Set("Content-Type", `application/xml; charset="utf-8"`)
 	req.Header.Set("Depth", depth)
+	data, at, err := c.send(req, maxObject)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs, err := decodeMultistatus(data)
+	if err != nil {
+		return nil, nil, decodeError{fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)}
+	}
+	return fs, at, nil
+}
+
+// send does a WebDAV request expecting a 207 answer of at most limit
+// bytes and returns its body and the URL that answered (after redirects).
+func (c *Client) send(req *http.Request, limit int64) ([]byte, *url.URL, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusMultiStatus {
-		return nil, nil, fmt.Errorf("caldav: %s %s: expected 207 Multi-Status, got %s", method, redact(href), resp.Status)
+		return nil, nil, fmt.Errorf("caldav: %s %s: expected 207 Multi-Status, got %s", req.Method, req.URL.Redacted(), resp.Status)
 	}
-	data, err := readAll(resp.Body)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)
+		return nil, nil, fmt.Errorf("caldav: %s %s: %w", req.Method, req.URL.Redacted(), err)
 	}
-	fs, err := decodeMultistatus(data)
-	if err != nil {
-		return nil, nil, decodeError{fmt.Errorf("caldav: %s %s: %w", method, redact(href), err)}
-	}
-	return fs, resp.Request.URL, nil
+	return data, resp.Request.URL, nil
 }
+
+// errTooLarge: an answer larger than its bound.
+var errTooLarge = errors.New("answer too large")

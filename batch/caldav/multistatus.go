@@ -26,6 +26,7 @@ type propstat struct {
 	Status string `xml:"DAV: status"`
 	Prop   struct {
 		ETag         *string `xml:"DAV: getetag"`
+		Length       *string `xml:"DAV: getcontentlength"`
 		CalendarData *string `xml:"urn:ietf:params:xml:ns:caldav calendar-data"`
 		Principal    *struct {
 			Href string `xml:"DAV: href"`
@@ -48,6 +49,7 @@ type found struct {
 	href         string
 	etag         *string
 	data         *string
+	size         int64 // getcontentlength; -1 when not given or unreadable
 	isCalendar   bool
 	isCollection bool
 	schedule     []string // a principal's scheduling inbox and outbox (RFC 6638)
@@ -77,7 +79,7 @@ func foundOf(r response) (found, bool) {
 	if len(r.Hrefs) == 0 {
 		return found{}, false
 	}
-	f := found{href: strings.TrimSpace(r.Hrefs[0])}
+	f := found{href: strings.TrimSpace(r.Hrefs[0]), size: -1}
 	for _, ps := range r.Propstats {
 		if !okStatus(ps.Status) {
 			continue
@@ -87,6 +89,11 @@ func foundOf(r response) (found, bool) {
 		}
 		if ps.Prop.CalendarData != nil {
 			f.data = ps.Prop.CalendarData
+		}
+		if ps.Prop.Length != nil {
+			if n, err := strconv.ParseInt(strings.TrimSpace(*ps.Prop.Length), 10, 64); err == nil && n >= 0 {
+				f.size = n
+			}
 		}
 		if p := ps.Prop.Principal; p != nil {
 			f.principal = strings.TrimSpace(p.Href)

@@ -98,7 +98,7 @@ func (c *Client) readBackBatch(ctx context.Context, collection string, items []R
 		hrefs[k] = items[i].Href
 		limit += 8 * int64(len(items[i].Original))
 	}
-	answers, err := c.multiget(ctx, collection, hrefs, min(limit, maxObject))
+	answers, _, err := c.multiget(ctx, collection, hrefs, min(limit, maxObject))
 	if err != nil && ctx.Err() != nil {
 		return err
 	}
@@ -151,9 +151,11 @@ type multigetAnswer struct {
 
 // multiget asks collection for the data and entity tags of hrefs
 // (absolute URLs inside it) in one calendar-multiget REPORT and returns
-// the answer for each href, in order. An answer larger than limit bytes,
-// or with more responses than 2*len(hrefs)+64, is an error.
-func (c *Client) multiget(ctx context.Context, collection string, hrefs []string, limit int64) ([]multigetAnswer, error) {
+// the answer for each href, in order, and an ObjectError for each
+// response naming an href outside collection (never requested). An
+// answer larger than limit bytes, or with more responses than
+// 2*len(hrefs)+64, is an error.
+func (c *Client) multiget(ctx context.Context, collection string, hrefs []string, limit int64) ([]multigetAnswer, []ObjectError, error) {
 	index := make(map[string]int, len(hrefs))
 	var body strings.Builder
 	body.WriteString(xmlHeader + `<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">` +
@@ -161,7 +163,7 @@ func (c *Client) multiget(ctx context.Context, collection string, hrefs []string
 	for k, h := range hrefs {
 		u, err := url.Parse(h)
 		if err != nil {
-			return nil, fmt.Errorf("caldav: %s: %w", redact(h), err)
+			return nil, nil, fmt.Errorf("caldav: %s: %w", redact(h), err)
 		}
 		index[u.Path] = k
 		body.WriteString(`<D:href>`)
@@ -171,29 +173,30 @@ func (c *Client) multiget(ctx context.Context, collection string, hrefs []string
 	body.WriteString(`</C:calendar-multiget>`)
 	req, err := newRequest(ctx, "REPORT", collection, []byte(body.String()))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req.Header.Set("Content-Type", `application/xml; charset="utf-8"`)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	fail := func(err error) error {
 		return fmt.Errorf("caldav: calendar-multiget REPORT %s: %w", redact(collection), err)
 	}
 	if resp.StatusCode != http.StatusMultiStatus {
-		return nil, fail(fmt.Errorf("expected 207 Multi-Status, got %s", resp.Status))
+		return nil, nil, fail(fmt.Errorf("expected 207 Multi-Status, got %s", resp.Status))
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fail(err)
+		return nil, nil, fail(err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fail(fmt.Errorf("answer larger than %d bytes for %d objects", limit, len(hrefs)))
+		return nil, nil, fail(fmt.Errorf("answer larger than %d bytes for %d objects", limit, len(hrefs)))
 	}
 	out := make([]multigetAnswer, len(hrefs))
 	seen := make([]int, len(hrefs))
+	var stray []ObjectError
 	n, most := 0, 2*len(hrefs)+64
 	err = eachResponse(data, func(r response) error {
 		if n++; n > most {
@@ -205,6 +208,7 @@ func (c *Client) multiget(ctx context.Context, collection string, hrefs []string
 		}
 		href, err := Inside(collection, f.href)
 		if err != nil {
+			stray = append(stray, ObjectError{Href: redact(f.href), Err: err})
 			return nil // not one asked for; never requested
 		}
 		u, err := url.Parse(href)
@@ -225,14 +229,14 @@ func (c *Client) multiget(ctx context.Context, collection string, hrefs []string
 		return nil
 	})
 	if err != nil {
-		return nil, fail(err)
+		return nil, nil, fail(err)
 	}
 	for k := range out {
 		if seen[k] != 1 {
 			out[k] = multigetAnswer{} // left out or answered twice: read alone
 		}
 	}
-	return out, nil
+	return out, stray, nil
 }
 
 // eachResponse decodes the responses of a 207 body one at a time,
