@@ -10,7 +10,8 @@
 # It installs Debian's radicale with apt-get when missing (root only),
 # keeps config, users and storage under $MMS_RADICALE_DIR (default:
 # $TMPDIR/mms-radicale), listens on 127.0.0.1 only, on the first free
-# port from $MMS_RADICALE_PORT (default 55232). Users (htpasswd, plain):
+# port from $MMS_RADICALE_PORT (default 55232) on, searched from a random
+# offset below 100 (test packages start theirs in parallel). Users (htpasswd, plain):
 # alice, bob, carol, dave, erin, each with password "pw-<user>", who may
 # read and write their own calendars, and the service account mms
 # (password "pw-mms"), who may read and write everyone's. It is for tests,
@@ -101,10 +102,12 @@ start() {
 		echo "export MMS_TEST_RADICALE=$(url)"
 		return
 	fi
-	local port=$first_port
+	# Test packages start their servers in parallel: each begins its search
+	# at a random offset, so that two rarely race for one port.
+	local port=$((first_port + RANDOM % 100))
 	while ! port_free "$port"; do
 		port=$((port + 1))
-		if ((port > first_port + 50)); then
+		if ((port > first_port + 200)); then
 			echo "$0: no free port in $first_port-$port" >&2
 			exit 1
 		fi

@@ -7,8 +7,9 @@
 #
 # It installs Debian's xandikos with apt-get when missing (root only),
 # keeps its data under $MMS_XANDIKOS_DIR (default: $TMPDIR/mms-test-xandikos),
-# and listens on 127.0.0.1 only, on the first free port from
-# $MMS_XANDIKOS_PORT (default 55332). Xandikos has one principal
+# and listens on 127.0.0.1 only, on a free port from
+# $MMS_XANDIKOS_PORT (default 55332) on, searched from a random offset
+# below 100 (test packages start theirs in parallel). Xandikos has one principal
 # (/user/, calendars under /user/calendars/) and no authentication of
 # its own: it ignores the credentials sent. It is for tests, never for
 # real data.
@@ -55,29 +56,40 @@ start() {
 		echo "export MMS_TEST_XANDIKOS=$(url)"
 		return
 	fi
-	local port=$first_port
-	while ! port_free "$port"; do
-		port=$((port + 1))
-		if ((port > first_port + 50)); then
-			echo "$0: no free port in $first_port-$port" >&2
-			exit 1
-		fi
-	done
-	mkdir -p "$dir/data"
-	echo "$port" >"$dir/port"
-	# Debian's own interpreter: a python3 earlier on PATH may lack the modules.
-	setsid /usr/bin/python3 /usr/bin/xandikos --defaults -d "$dir/data" -l 127.0.0.1 -p "$port" \
-		>"$dir/server.log" 2>&1 </dev/null &
-	echo $! >"$dir/pid"
-	for _ in $(seq 100); do
-		if curl -fs -o /dev/null -X PROPFIND -H 'Depth: 0' "http://127.0.0.1:$port/user/calendars/calendar/"; then
-			echo "export MMS_TEST_XANDIKOS=$(url)"
-			return
-		fi
-		if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+	# Test packages start their servers in parallel: each begins its search
+	# at a random offset, and one that loses the port between the check and
+	# the bind tries the next.
+	local port=$((first_port + RANDOM % 100)) pid
+	for _ in 1 2 3 4 5; do
+		while ! port_free "$port"; do
+			port=$((port + 1))
+			if ((port > first_port + 200)); then
+				echo "$0: no free port in $first_port-$port" >&2
+				exit 1
+			fi
+		done
+		mkdir -p "$dir/data"
+		echo "$port" >"$dir/port"
+		# Debian's own interpreter: a python3 earlier on PATH may lack the modules.
+		setsid /usr/bin/python3 /usr/bin/xandikos --defaults -d "$dir/data" -l 127.0.0.1 -p "$port" \
+			>"$dir/server.log" 2>&1 </dev/null &
+		pid=$!
+		echo "$pid" >"$dir/pid"
+		for _ in $(seq 100); do
+			if curl -fs -o /dev/null -X PROPFIND -H 'Depth: 0' "http://127.0.0.1:$port/user/calendars/calendar/" &&
+				sleep 0.3 && kill -0 "$pid" 2>/dev/null; then # ours answered, not another's
+				echo "export MMS_TEST_XANDIKOS=$(url)"
+				return
+			fi
+			if ! kill -0 "$pid" 2>/dev/null; then
+				break
+			fi
+			sleep 0.1
+		done
+		if kill -0 "$pid" 2>/dev/null || ! grep -q "address already in use" "$dir/server.log"; then
 			break
 		fi
-		sleep 0.1
+		port=$((port + 1))
 	done
 	echo "$0: Xandikos did not start on 127.0.0.1:$port:" >&2
 	cat "$dir/server.log" >&2
