@@ -9,7 +9,7 @@
 #
 # It installs Debian's radicale with apt-get when missing (root only),
 # keeps config, users and storage under $MMS_RADICALE_DIR (default:
-# $TMPDIR/mms-radicale), listens on 127.0.0.1 only, on the first free
+# $TMPDIR/mms-radicale), listens on 127.0.0.1 only, on a free
 # port from $MMS_RADICALE_PORT (default 55232) on, searched from a random
 # offset below 100 (test packages start theirs in parallel). Users (htpasswd, plain):
 # alice, bob, carol, dave, erin, each with password "pw-<user>", who may
