@@ -104,6 +104,9 @@ type Client struct {
 	// timeRangeOnly: Fetch never reads a calendar whole (fetchListed);
 	// for the tests of the time-range query
 	timeRangeOnly bool
+	// wholeBudget bounds the data Fetch keeps from the multigets of one
+	// calendar read whole; zero: maxObject. Lowered by tests.
+	wholeBudget int64
 }
 
 // New builds a Client whose every request, go-webdav's included, goes

@@ -46,6 +46,13 @@ func (c *Client) fetchListed(ctx context.Context, base *url.URL, from time.Time)
 	if !ok || err != nil {
 		return nil, nil, false, err
 	}
+	// The answers' data kept, in all, stays within what the time-range
+	// query's one answer may hold (maxObject), whatever sizes the listing
+	// gave or left out: past that, the time-range query.
+	budget := c.wholeBudget
+	if budget == 0 {
+		budget = maxObject
+	}
 	for start := 0; start < len(hrefs); start += multigetObjects {
 		chunk := hrefs[start:min(start+multigetObjects, len(hrefs))]
 		limit := int64(multigetSlack)
@@ -56,11 +63,14 @@ func (c *Client) fetchListed(ctx context.Context, base *url.URL, from time.Time)
 			}
 			limit += 8 * h.size
 		}
+		if limit = min(limit, budget); limit <= 0 {
+			return nil, nil, false, nil
+		}
 		abs := make([]string, len(chunk))
 		for k, h := range chunk {
 			abs[k] = h.href
 		}
-		answers, stray, err := c.multiget(ctx, collection, abs, min(limit, maxObject))
+		answers, stray, err := c.multiget(ctx, collection, abs, limit)
 		if err != nil {
 			if ctx.Err() != nil || serverDown(err) {
 				return nil, nil, false, err
@@ -71,6 +81,9 @@ func (c *Client) fetchListed(ctx context.Context, base *url.URL, from time.Time)
 			if !slices.ContainsFunc(bad, func(b ObjectError) bool { return b.Href == e.Href }) {
 				bad = append(bad, e)
 			}
+		}
+		for _, a := range answers {
+			budget -= int64(len(a.data))
 		}
 		for k, a := range answers {
 			href := abs[k]

@@ -202,6 +202,48 @@ func TestFetchLargeCalendarAsksTimeRange(t *testing.T) {
 	}
 }
 
+// A calendar whose objects, read whole, hold more than the budget (the
+// size a time-range answer may have) is asked for the time range instead,
+// however small the listing said it was or whether it said at all.
+func TestFetchWholeReadBounded(t *testing.T) {
+	for name, size := range map[string]string{"sizes not given": "", "sizes understated": "10"} {
+		t.Run(name, func(t *testing.T) {
+			s := newFakeServer(t)
+			var names []string
+			for i := range multigetObjects + 1 { // two multigets
+				names = append(names, fmt.Sprintf("m%03d", i))
+			}
+			seed(t, s, names...)
+			var entries [][2]string
+			for _, n := range names {
+				entries = append(entries, [2]string{workPath + n + ".ics", size})
+			}
+			s.inject(&fault{method: "PROPFIND", path: workPath, times: 1, respond: listing(entries...)})
+			c, _ := testClient(t, Options{})
+			whole, _, err := c.Fetch(context.Background(), s.url(workPath), listedFrom)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var held int64
+			for _, o := range whole {
+				held += int64(len(o.Data))
+			}
+			s2 := newFakeServer(t)
+			seed(t, s2, names...)
+			s2.inject(&fault{method: "PROPFIND", path: workPath, times: 1, respond: listing(entries...)})
+			c2, _ := testClient(t, Options{})
+			c2.wholeBudget = held / 2 // the first multiget fits, not both
+			objs, bad, err := c2.Fetch(context.Background(), s2.url(workPath), listedFrom)
+			if err != nil || len(bad) != 0 || len(objs) != len(whole) {
+				t.Fatalf("Fetch: %d objects (want %d), %v %v", len(objs), len(whole), bad, err)
+			}
+			if kinds := reportKinds(s2); len(kinds) < 2 || kinds[0] != "multiget" || !slices.Contains(kinds, "time-range") {
+				t.Errorf("REPORTs %v, want a multiget, then the time-range query", kinds)
+			}
+		})
+	}
+}
+
 // A multiget the server refuses, or answers with something unreadable,
 // sends Fetch to the time-range query, with the same result.
 func TestFetchMultigetRefusedAsksTimeRange(t *testing.T) {
