@@ -89,7 +89,7 @@ const rowsPerInsert = 50
 func insertMeetings(ctx context.Context, q querier, batchID, userID string, seq int, ms []Meeting) error {
 	const cols = `batch_id, user_id, seq, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url, intent, completed, ` +
 		meetingReportColumns
-	const ncols = 21
+	const ncols = 19
 	for len(ms) > 0 {
 		part := ms[:min(len(ms), rowsPerInsert)]
 		args := make([]any, 0, ncols*len(part))
@@ -99,14 +99,14 @@ func insertMeetings(ctx context.Context, q querier, batchID, userID string, seq 
 				m.OldJoinURL, m.NewJoinURL, m.Intent, m.Completed)
 			args = append(args, m.reportValues()...)
 			if m.Original != nil {
-				originals = append(originals, batchID, userID, m.UID, m.Original)
+				originals = append(originals, batchID, userID, m.UID, []byte{}, pack(m.Original))
 			}
 		}
 		if _, err := q.exec(ctx, `INSERT INTO mms_meeting (`+cols+`) VALUES `+placeholders(len(part), ncols), args...); err != nil {
 			return fmt.Errorf("recording meetings of %s: %w", userID, err)
 		}
 		if len(originals) > 0 {
-			if _, err := q.exec(ctx, `INSERT INTO mms_original (batch_id, user_id, uid, original) VALUES `+placeholders(len(originals)/4, 4)+
+			if _, err := q.exec(ctx, `INSERT INTO mms_original (batch_id, user_id, uid, original, packed) VALUES `+placeholders(len(originals)/5, 5)+
 				` ON CONFLICT DO NOTHING`, originals...); err != nil {
 				return fmt.Errorf("recording the originals of %s: %w", userID, err)
 			}
@@ -190,14 +190,14 @@ func updateIntent(ctx context.Context, tx txn, batchID, userID string, m Meeting
 	args := append([]any{true, false, m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL},
 		m.reportValues()...)
 	_, err := tx.exec(ctx, `UPDATE mms_meeting SET intent = ?, completed = ?, summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?,
-		provider = ?, old_join_url = ?, new_join_url = ?, end_time = ?, recurrence = ?, detail = ?, changes = ?, old_block = ?, new_block = ?,
-		mail_text = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`,
+		provider = ?, old_join_url = ?, new_join_url = ?, end_time = ?, recurrence = ?, detail = ?, changes = ?, texts = ?, old_block = '',
+		new_block = '', mail_text = '' WHERE batch_id = ? AND user_id = ? AND uid = ?`,
 		append(args, batchID, userID, m.UID)...)
 	if err != nil || m.Original == nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `INSERT INTO mms_original (batch_id, user_id, uid, original) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		batchID, userID, m.UID, m.Original)
+	_, err = tx.exec(ctx, `INSERT INTO mms_original (batch_id, user_id, uid, original, packed) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		batchID, userID, m.UID, []byte{}, pack(m.Original))
 	return err
 }
 
@@ -236,8 +236,8 @@ func (s *Store) UserMeetings(ctx context.Context, batchID, userID string) ([]Mee
 
 func userMeetings(ctx context.Context, q querier, batchID, userID string) ([]Meeting, error) {
 	r, err := q.query(ctx, `SELECT m.user_id, m.uid, m.summary, m.start, m.attendees, m.outcome, m.reason, m.provider, m.old_join_url,
-		m.new_join_url, m.intent, m.completed, o.original, m.end_time, m.recurrence, m.detail, m.changes, m.old_block, m.new_block, m.mail_text
-		FROM mms_meeting m
+		m.new_join_url, m.intent, m.completed, o.original, o.packed, m.end_time, m.recurrence, m.detail, m.changes, m.old_block, m.new_block,
+		m.mail_text, m.texts FROM mms_meeting m
 		LEFT JOIN mms_original o ON o.batch_id = m.batch_id AND o.user_id = m.user_id AND o.uid = m.uid
 		WHERE m.batch_id = ? AND m.user_id = ? ORDER BY m.seq`, batchID, userID)
 	if err != nil {
@@ -247,9 +247,17 @@ func userMeetings(ctx context.Context, q querier, batchID, userID string) ([]Mee
 	var out []Meeting
 	for r.Next() {
 		var m Meeting
+		var original, texts []byte
 		if err := r.Scan(&m.UserID, &m.UID, &m.Summary, &m.Start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider,
-			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed, &m.Original, &m.End, &m.Recurrence, &m.Detail, &m.Changes,
-			&m.OldBlock, &m.NewBlock, &m.MailText); err != nil {
+			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed, &m.Original, &original, &m.End, &m.Recurrence, &m.Detail, &m.Changes,
+			&m.OldBlock, &m.NewBlock, &m.MailText, &texts); err != nil {
+			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
+		}
+		var err error
+		if m.Original, err = unpackOriginal(m.UID, m.Original, original); err != nil {
+			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
+		}
+		if err := m.unpackTexts(texts); err != nil {
 			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 		}
 		out = append(out, m)
@@ -266,9 +274,13 @@ func (s *Store) Record(ctx context.Context, batchID, userID string, res Result) 
 }
 
 // meetingReportColumns are the report's columns of a meeting row beyond
-// the first schema's, in the order of reportValues.
-const meetingReportColumns = `end_time, recurrence, detail, changes, old_block, new_block, mail_text`
+// the first schema's, in the order of reportValues: the texts packed.
+const meetingReportColumns = `end_time, recurrence, detail, changes, texts`
 
 func (m Meeting) reportValues() []any {
-	return []any{m.End, m.Recurrence, m.Detail, m.Changes, m.OldBlock, m.NewBlock, m.MailText}
+	return []any{m.End, m.Recurrence, m.Detail, m.Changes, m.packTexts()}
 }
+
+// meetingReadColumns are those the report reads: the texts packed or, in
+// rows written before schema 7, in their own columns.
+const meetingReadColumns = `end_time, recurrence, detail, changes, old_block, new_block, mail_text, texts`

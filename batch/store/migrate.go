@@ -143,6 +143,13 @@ var migrations = []migration{
 	}, postgres: []string{
 		`ALTER TABLE mms_meeting ADD COLUMN end_time TIMESTAMPTZ NOT NULL DEFAULT '0001-01-01 00:00:00+00'`,
 	}},
+	{version: 7, name: "meeting texts and bytes before packed", up: []string{
+		// The three texts of a meeting row (old_block, new_block, mail_text,
+		// left empty from now on) and an original (original left empty)
+		// packed: see packed.go. Rows written before keep their columns.
+		`ALTER TABLE mms_meeting ADD COLUMN texts {{bytes}}`,
+		`ALTER TABLE mms_original ADD COLUMN packed {{bytes}}`,
+	}},
 }
 
 // migrate brings River's schema and ours up to date; concurrent Opens wait

@@ -330,16 +330,20 @@ func (s *Store) batchUserIDs(ctx context.Context, batchID string) ([]string, err
 // meetingRows appends a user's meeting rows, without Original, to ms.
 func (s *Store) meetingRows(ctx context.Context, batchID, userID string, ms []Meeting) ([]Meeting, error) {
 	r, err := s.eng.query(ctx, `SELECT user_id, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url,
-		intent, completed, `+meetingReportColumns+` FROM mms_meeting WHERE batch_id = ? AND user_id = ? ORDER BY seq`, batchID, userID)
+		intent, completed, `+meetingReadColumns+` FROM mms_meeting WHERE batch_id = ? AND user_id = ? ORDER BY seq`, batchID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 	}
 	defer r.Close()
 	for r.Next() {
 		var m Meeting
+		var texts []byte
 		if err := r.Scan(&m.UserID, &m.UID, &m.Summary, &m.Start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider,
 			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed, &m.End, &m.Recurrence, &m.Detail, &m.Changes,
-			&m.OldBlock, &m.NewBlock, &m.MailText); err != nil {
+			&m.OldBlock, &m.NewBlock, &m.MailText, &texts); err != nil {
+			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
+		}
+		if err := m.unpackTexts(texts); err != nil {
 			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 		}
 		ms = append(ms, m)

@@ -57,6 +57,7 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"BatchList":           testBatchList,
 		"NoRealBatch":         testNoRealBatch,
 		"MeetingReportFields": testMeetingReportFields,
+		"PackedTexts":         testPackedTexts,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -703,11 +704,11 @@ func testOriginalsMoveOut(t *testing.T, dsn string) {
 	s := open(t, dsn)
 	d := s.eng.dialect()
 	orig := []byte("BEGIN:VEVENT\r\nUID:m1\r\nEND:VEVENT\r\n")
-	var undo6 []string // the columns of schema 6
-	for _, col := range strings.Split(meetingReportColumns, ", ") {
-		undo6 = append(undo6, `ALTER TABLE mms_meeting DROP COLUMN `+col)
+	var undo []string // the columns of schemas 6 and 7
+	for _, col := range strings.Split(meetingReadColumns, ", ") {
+		undo = append(undo, `ALTER TABLE mms_meeting DROP COLUMN `+col)
 	}
-	for _, q := range append(undo6, // back to schema 3
+	for _, q := range append(undo, // back to schema 3
 		`DROP TABLE mms_original`,
 		`DROP TABLE mms_sent`, // schema 5
 		`ALTER TABLE mms_meeting ADD COLUMN original {{bytes}}`,
