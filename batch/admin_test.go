@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -34,6 +35,30 @@ func TestReportSaysWhatItIs(t *testing.T) {
 	}
 	if !said(events, ReadingInputs, o.Users) || !said(events, WritingReport, o.Report) {
 		t.Errorf("events lack reading the inputs or writing the report: %+v", events)
+	}
+	// The preview shows each updated meeting's blocks and mail, read back
+	// from the state store, where they are kept packed.
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := st.UserMeetings(ctx, sum.BatchID, "user00000@contoso.com")
+	st.Close()
+	shown := 0
+	for _, m := range ms {
+		if m.Outcome != "updated" {
+			continue
+		}
+		for _, text := range []string{m.OldBlock, m.NewBlock, m.MailText} {
+			j, _ := json.Marshal(text)
+			if text == "" || !strings.Contains(page, string(j)) {
+				t.Errorf("meeting %s: the preview lacks %.60s", m.UID, j)
+			}
+		}
+		shown++
+	}
+	if err != nil || shown == 0 {
+		t.Errorf("no updated meeting of user00000 to look for (%v)", err)
 	}
 	rbReport := filepath.Join(t.TempDir(), "rollback.html")
 	rb, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: sum.BatchID[:8], Report: rbReport})

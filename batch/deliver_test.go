@@ -163,7 +163,7 @@ func batchMeetings(t *testing.T, db, batchID string) []store.Meeting {
 	}
 	defer st.Close()
 	var ms []store.Meeting
-	if err := st.Meetings(context.Background(), batchID, func(m store.Meeting) error { ms = append(ms, m); return nil }); err != nil {
+	if err := st.Meetings(context.Background(), batchID, true, func(m store.Meeting) error { ms = append(ms, m); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return ms

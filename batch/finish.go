@@ -93,7 +93,7 @@ func writeReport(ctx context.Context, st *store.Store, h report.Heading, path st
 					return ctx.Err()
 				}
 			}
-			readErr = st.Meetings(ctx, batchID, func(m store.Meeting) error {
+			readErr = st.Meetings(ctx, batchID, report.ShowsTexts(path), func(m store.Meeting) error {
 				buf = append(buf, m.Meeting)
 				if len(buf) < chunk {
 					return nil

@@ -130,6 +130,11 @@ func WriteReport(path string, h Heading, users Users, meetings Meetings) error {
 	return fmt.Errorf("report %s: use a name ending in .xlsx, .csv or .html", path)
 }
 
+// ShowsTexts reports whether the report at path shows each meeting's block
+// before and after and its mail's text (OldBlock, NewBlock, MailText): the
+// HTML preview does, the workbook and the CSV files do not.
+func ShowsTexts(path string) bool { return strings.ToLower(filepath.Ext(path)) == ".html" }
+
 // HeadingCSV is where the heading of a CSV report goes (what the report
 // is: batch, kind, --now, times, inputs, version, notes), one Field,Value
 // row each: FILE.heading.csv.

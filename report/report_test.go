@@ -206,3 +206,11 @@ func TestCSVHeading(t *testing.T) {
 		t.Error("a heading file for an empty heading")
 	}
 }
+
+func TestShowsTexts(t *testing.T) {
+	for path, want := range map[string]bool{"r.html": true, "R.HTML": true, "r.xlsx": false, "r.csv": false, "html": false} {
+		if got := ShowsTexts(path); got != want {
+			t.Errorf("ShowsTexts(%q) = %v", path, got)
+		}
+	}
+}

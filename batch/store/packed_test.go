@@ -128,6 +128,17 @@ func testPackedTexts(t *testing.T, dsn string) {
 		t.Errorf("the report's rows: %+v", all)
 	}
 
+	// Without texts (the workbook and CSV report), the rest of each row.
+	var bare []Meeting
+	if err := s.Meetings(ctx, b.ID, false, func(m Meeting) error { bare = append(bare, m); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := m
+	want.OldBlock, want.NewBlock, want.MailText = "", "", ""
+	if len(bare) != 2 || bare[0].Meeting != want || bare[1].UID != "old" || bare[1].OldBlock != "" {
+		t.Errorf("rows without texts: %+v", bare)
+	}
+
 	// A damaged packed value is an error naming the meeting, not a panic.
 	if _, err := s.eng.exec(ctx, `UPDATE mms_meeting SET texts = ? WHERE uid = 'm1'`, []byte{packedS2, 0xff}); err != nil {
 		t.Fatal(err)

@@ -287,17 +287,19 @@ func (s *Store) Summary(ctx context.Context, batchID string) (map[string]int, er
 }
 
 // Meetings calls fn for each meeting of a batch, in user and file order,
-// without Original. Each user's rows are read by the primary key, so
-// nothing is sorted however large the batch; fn must not use the store (a
-// SQLite store has one connection, held while a user's rows are read).
-func (s *Store) Meetings(ctx context.Context, batchID string, fn func(Meeting) error) error {
+// without Original, and with the block before and after and the mail's
+// text only when texts is set (only the HTML report shows them). Each
+// user's rows are read by the primary key, so nothing is sorted however
+// large the batch; fn must not use the store (a SQLite store has one
+// connection, held while a user's rows are read).
+func (s *Store) Meetings(ctx context.Context, batchID string, texts bool, fn func(Meeting) error) error {
 	users, err := s.batchUserIDs(ctx, batchID)
 	if err != nil {
 		return err
 	}
 	var ms []Meeting
 	for _, user := range users {
-		if ms, err = s.meetingRows(ctx, batchID, user, ms[:0]); err != nil {
+		if ms, err = s.meetingRows(ctx, batchID, user, texts, ms[:0]); err != nil {
 			return err
 		}
 		for _, m := range ms {
@@ -327,23 +329,31 @@ func (s *Store) batchUserIDs(ctx context.Context, batchID string) ([]string, err
 	return out, r.Err()
 }
 
-// meetingRows appends a user's meeting rows, without Original, to ms.
-func (s *Store) meetingRows(ctx context.Context, batchID, userID string, ms []Meeting) ([]Meeting, error) {
+// meetingRows appends a user's meeting rows, without Original and, unless
+// texts is set, without their texts, to ms.
+func (s *Store) meetingRows(ctx context.Context, batchID, userID string, texts bool, ms []Meeting) ([]Meeting, error) {
+	cols := `end_time, recurrence, detail, changes`
+	if texts {
+		cols = meetingReadColumns
+	}
 	r, err := s.eng.query(ctx, `SELECT user_id, uid, summary, start, attendees, outcome, reason, provider, old_join_url, new_join_url,
-		intent, completed, `+meetingReadColumns+` FROM mms_meeting WHERE batch_id = ? AND user_id = ? ORDER BY seq`, batchID, userID)
+		intent, completed, `+cols+` FROM mms_meeting WHERE batch_id = ? AND user_id = ? ORDER BY seq`, batchID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 	}
 	defer r.Close()
 	for r.Next() {
 		var m Meeting
-		var texts []byte
-		if err := r.Scan(&m.UserID, &m.UID, &m.Summary, &m.Start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider,
-			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed, &m.End, &m.Recurrence, &m.Detail, &m.Changes,
-			&m.OldBlock, &m.NewBlock, &m.MailText, &texts); err != nil {
+		var packed []byte
+		dst := []any{&m.UserID, &m.UID, &m.Summary, &m.Start, &m.Attendees, &m.Outcome, &m.Reason, &m.Provider,
+			&m.OldJoinURL, &m.NewJoinURL, &m.Intent, &m.Completed, &m.End, &m.Recurrence, &m.Detail, &m.Changes}
+		if texts {
+			dst = append(dst, &m.OldBlock, &m.NewBlock, &m.MailText, &packed)
+		}
+		if err := r.Scan(dst...); err != nil {
 			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 		}
-		if err := m.unpackTexts(texts); err != nil {
+		if err := m.unpackTexts(packed); err != nil {
 			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 		}
 		ms = append(ms, m)

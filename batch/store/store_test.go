@@ -154,7 +154,7 @@ func usersByID(t *testing.T, s *Store, f Filter) map[string]User {
 func allMeetings(t *testing.T, s *Store, batchID string) []Meeting {
 	t.Helper()
 	var out []Meeting
-	if err := s.Meetings(context.Background(), batchID, func(m Meeting) error { out = append(out, m); return nil }); err != nil {
+	if err := s.Meetings(context.Background(), batchID, true, func(m Meeting) error { out = append(out, m); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return out
