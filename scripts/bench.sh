@@ -84,13 +84,15 @@ for users in ${SIZES:-200 2000 10000}; do
   rss "$work/err$users" bin/mms run --users "$work/b$users/users.csv" --changes "$work/b$users/changes.csv" --out "$work/out$users" \
     --report "$work/r$users.xlsx" --now 2026-01-15T09:00:00Z --db "$work/mms$users.db"
   end=$(date +%s.%N)
+  store_mb=$(( $(du -cb "$work/mms$users.db"* | tail -1 | cut -f1) / 1000000 ))
   msgs=$(find "$work/out$users/outbox" -name '*.eml' | wc -l)
   avg=$(( $(du -sb "$work/out$users/outbox" | cut -f1) / (msgs > 0 ? msgs : 1) ))
   settle "$work/b$users"
   bin/iofloor "$work/b$users/calendars" "$work/floor$users" "$msgs" "$avg"
-  awk -v s="$start" -v e="$end" -v ds="$dstart" -v de="$dend" -v rs="$rstart" -v re="$rend" -v n="$users" -v p="$prev" 'BEGIN {
+  awk -v s="$start" -v e="$end" -v ds="$dstart" -v de="$dend" -v rs="$rstart" -v re="$rend" -v n="$users" -v p="$prev" -v sm="$store_mb" 'BEGIN {
     t = e - s
     printf "mms run: %.2f s = %.2fx the go-ical round trip on all cores (target 1.5x), %.2fx the single-threaded decode\n", t, t / (re - rs), t / (de - ds)
+    printf "state store after the run: %d MB (the database and any log beside it)\n", sm
     if (p != "") { split(p, q, ":"); printf "growth: %d -> %d organisers cost %.2fx (linear: %.2fx; target at most 5.2x for 2,000 -> 10,000)\n", q[1], n, t / q[2], n / q[1] }
   }'
   prev="$users:$(awk -v s="$start" -v e="$end" 'BEGIN {print e - s}')"
