@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/mms-project/mms/batch/store"
 )
@@ -29,9 +30,16 @@ type kindError struct{ kind, err error }
 func (e kindError) Error() string   { return e.err.Error() }
 func (e kindError) Unwrap() []error { return []error{e.kind, e.err} }
 
+// OpenStore opens the state store for a command: one that cannot be
+// opened is ErrUnavailable (exit 4), one a newer mms wrote ErrInput.
+func OpenStore(ctx context.Context, dsn string) (*store.Store, error) { return openStore(ctx, dsn) }
+
 // openStore opens the state store; failing that, the run could not run.
 func openStore(ctx context.Context, dsn string) (*store.Store, error) {
 	st, err := store.Open(ctx, dsn)
+	if errors.Is(err, store.ErrNewerSchema) { // another mms's store: no retry helps
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	if err != nil {
 		return nil, unavailable(err)
 	}

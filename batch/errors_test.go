@@ -2,12 +2,15 @@ package batch
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mms-project/mms/batch/store"
 )
 
 // A state store that cannot be opened is ErrUnavailable, its message
@@ -37,5 +40,28 @@ func TestErrorKinds(t *testing.T) {
 	_, err = Run(ctx, RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.txt", DB: filepath.Join(t.TempDir(), "mms.db")})
 	if !errors.Is(err, ErrInput) || errors.Is(err, ErrUnavailable) {
 		t.Errorf("bad options: %v, want ErrInput", err)
+	}
+}
+
+// A state store a newer mms wrote is bad input (exit 1), not a store to
+// wait for: the message says which schema it has and what to do.
+func TestNewerStoreIsBadInput(t *testing.T) {
+	o := demoOptions(t)
+	st, err := store.Open(context.Background(), o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO mms_migration (version, name, applied_at) VALUES (?, 'from the future', '2030-01-01T00:00:00Z')`, store.SchemaVersion()+1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Run(context.Background(), o)
+	if !errors.Is(err, ErrInput) || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), o.DB) || !strings.Contains(err.Error(), "use the mms that wrote it") {
+		t.Errorf("run on a newer store: %v, want ErrInput naming the store", err)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -169,6 +170,13 @@ func applyMigrations(ctx context.Context, tx txn, d dialect, ms []migration) err
 	if err := queryRow(ctx, tx, `SELECT COALESCE(MAX(version), 0) FROM mms_migration`, nil, &current); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
 	}
+	// A store a newer mms wrote may keep what this one cannot read (schema
+	// 7 packs the originals a rollback restores): refuse it, rather than
+	// read empty values.
+	if known := ms[len(ms)-1].version; current > known {
+		return fmt.Errorf("%w: its schema is version %d, newer than this mms knows (%d): use the mms that wrote it, or a newer one",
+			ErrNewerSchema, current, known)
+	}
 	for _, m := range ms {
 		if m.version <= current {
 			continue
@@ -191,6 +199,9 @@ func applyMigrations(ctx context.Context, tx txn, d dialect, ms []migration) err
 	}
 	return nil
 }
+
+// ErrNewerSchema: the state store was written by a newer mms.
+var ErrNewerSchema = errors.New("written by a newer mms")
 
 // SchemaVersion is the version of our schema this package writes.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +146,21 @@ func testPackedTexts(t *testing.T, dsn string) {
 	}
 	if _, err := s.UserMeetings(ctx, b.ID, "a@contoso.com"); !errors.Is(err, errPacked) || !strings.Contains(err.Error(), "m1") {
 		t.Errorf("damaged texts: %v", err)
+	}
+}
+
+// testNewerSchemaRefused: a store whose schema is newer than this mms
+// knows (a newer mms wrote it, perhaps packing what this one would read
+// as empty) is refused at Open, naming both versions.
+func testNewerSchemaRefused(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	if _, err := s.eng.exec(ctx, `INSERT INTO mms_migration (version, name, applied_at) VALUES (?, ?, ?)`, SchemaVersion()+1, "from the future", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err := Open(ctx, dsn)
+	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), fmt.Sprintf("version %d, newer than this mms knows (%d)", SchemaVersion()+1, SchemaVersion())) {
+		t.Errorf("a store of a newer schema: %v", err)
 	}
 }

@@ -58,6 +58,7 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"NoRealBatch":         testNoRealBatch,
 		"MeetingReportFields": testMeetingReportFields,
 		"PackedTexts":         testPackedTexts,
+		"NewerSchemaRefused":  testNewerSchemaRefused,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -134,14 +134,11 @@ type statusJSON struct {
 	BatchID          string `json:"BatchId"`
 }
 
-// openStore opens the state store; one that cannot be opened is
-// batch.ErrUnavailable (exit 4).
+// openStore opens the state store as batch.OpenStore does: one that
+// cannot be opened is batch.ErrUnavailable (exit 4), one a newer mms
+// wrote batch.ErrInput (exit 1).
 func openStore(ctx context.Context, dsn string) (*store.Store, error) {
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", batch.ErrUnavailable, err)
-	}
-	return st, nil
+	return batch.OpenStore(ctx, dsn)
 }
 
 // storeExists refuses to read a SQLite state store that is not there:
