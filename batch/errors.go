@@ -32,10 +32,7 @@ func (e kindError) Unwrap() []error { return []error{e.kind, e.err} }
 
 // OpenStore opens the state store for a command: one that cannot be
 // opened is ErrUnavailable (exit 4), one a newer mms wrote ErrInput.
-func OpenStore(ctx context.Context, dsn string) (*store.Store, error) { return openStore(ctx, dsn) }
-
-// openStore opens the state store; failing that, the run could not run.
-func openStore(ctx context.Context, dsn string) (*store.Store, error) {
+func OpenStore(ctx context.Context, dsn string) (*store.Store, error) {
 	st, err := store.Open(ctx, dsn)
 	if errors.Is(err, store.ErrNewerSchema) { // another mms's store: no retry helps
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)

@@ -54,7 +54,7 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 	if err := checkReportPath(o.Report, o.DB, nil); err != nil {
 		return RolledBack{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	st, err := openStore(ctx, o.DB)
+	st, err := OpenStore(ctx, o.DB)
 	if err != nil {
 		return RolledBack{}, err
 	}

@@ -144,7 +144,7 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	st, err := openStore(ctx, o.DB)
+	st, err := OpenStore(ctx, o.DB)
 	if err != nil {
 		return nil, b, Summary{}, err
 	}

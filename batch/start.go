@@ -100,7 +100,7 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	if err := checkReportPath(o.Report, o.DB, map[string]string{o.Users: "the users file", o.Changes: "the changes file", o.Calendar: "the calendar"}); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	st, err := openStore(ctx, o.DB)
+	st, err := OpenStore(ctx, o.DB)
 	if err != nil {
 		return Started{}, err
 	}

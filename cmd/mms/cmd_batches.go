@@ -38,7 +38,7 @@ func batchesCommand(out io.Writer) *cli.Command {
 			if err := storeExists(cmd.String("db")); err != nil {
 				return err
 			}
-			st, err := openStore(ctx, cmd.String("db"))
+			st, err := batch.OpenStore(ctx, cmd.String("db"))
 			if err != nil {
 				return err
 			}

@@ -42,7 +42,7 @@ func statusCommand(out io.Writer) *cli.Command {
 			if err := storeExists(cmd.String("db")); err != nil {
 				return err
 			}
-			st, err := openStore(ctx, cmd.String("db"))
+			st, err := batch.OpenStore(ctx, cmd.String("db"))
 			if err != nil {
 				return err
 			}
@@ -132,13 +132,6 @@ type statusJSON struct {
 	ModifiedDate     string `json:"ModifiedDate"`
 	CorrelationID    string `json:"CorrelationId"`
 	BatchID          string `json:"BatchId"`
-}
-
-// openStore opens the state store as batch.OpenStore does: one that
-// cannot be opened is batch.ErrUnavailable (exit 4), one a newer mms
-// wrote batch.ErrInput (exit 1).
-func openStore(ctx context.Context, dsn string) (*store.Store, error) {
-	return batch.OpenStore(ctx, dsn)
 }
 
 // storeExists refuses to read a SQLite state store that is not there:

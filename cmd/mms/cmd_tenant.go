@@ -6,6 +6,8 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/mms-project/mms/batch"
 )
 
 func tenantCommand(out io.Writer) *cli.Command {
@@ -24,7 +26,7 @@ func tenantCommand(out io.Writer) *cli.Command {
 					if err := storeExists(cmd.String("db")); err != nil {
 						return fmt.Errorf("%w; mms tenant set creates it too", err)
 					}
-					st, err := openStore(ctx, cmd.String("db"))
+					st, err := batch.OpenStore(ctx, cmd.String("db"))
 					if err != nil {
 						return err
 					}
@@ -48,7 +50,7 @@ func tenantCommand(out io.Writer) *cli.Command {
 					if cmd.NArg() != 2 {
 						return fmt.Errorf("usage: mms tenant set NAME true|false")
 					}
-					st, err := openStore(ctx, cmd.String("db"))
+					st, err := batch.OpenStore(ctx, cmd.String("db"))
 					if err != nil {
 						return err
 					}
