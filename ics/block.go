@@ -201,23 +201,6 @@ func sameLink(a, b string) bool {
 
 }
 
-func canonicalLink(s string) string {
-	s = block.UnwrapSafeLink(strings.TrimSpace(s))
-	u, err := url.Parse(s)
-	if err != nil {
-		return s
-	}
-	path, err := url.PathUnescape(u.EscapedPath())
-	if err != nil {
-		path = u.Path
-	}
-	query, err := url.QueryUnescape(u.RawQuery)
-	if err != nil {
-		query = u.RawQuery
-	}
-	return strings.ToLower(u.Scheme+"://"+u.Host) + strings.TrimSuffix(path, "/") + "?" + query
-}
-
 // newSpec says what the new block holds: the change's values where given,
 // the old block's otherwise.
 func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
