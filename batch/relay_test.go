@@ -260,4 +260,23 @@ func TestSMTPUnreachableStopsTheRun(t *testing.T) {
 	if d := time.Since(start); d > time.Minute {
 		t.Errorf("the run took %s to stop", d)
 	}
+	noneInProgress(t, o.DB)
+}
+
+// noneInProgress fails when a stopped run left a user of its store
+// InProgress: every user not finished is Pending, waiting for the resume.
+func noneInProgress(t *testing.T, db string) {
+	t.Helper()
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	users, err := st.Users(context.Background(), store.Filter{State: store.InProgress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		t.Errorf("%s left %s after the run stopped (%q)", u.UserID, u.State, u.LastMessage)
+	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/mms-project/mms/internal/pgtest"
 	"github.com/mms-project/mms/report"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // One suite for every engine, as River runs riverdrivertest.Exercise
@@ -38,27 +40,28 @@ func TestPostgres(t *testing.T) {
 
 func exercise(t *testing.T, fresh func(t *testing.T) string) {
 	tests := map[string]func(t *testing.T, dsn string){
-		"EnqueueAndWork":      testEnqueueAndWork,
-		"RetriesThenFails":    testRetriesThenFails,
-		"StatusQueries":       testStatusQueries,
-		"Tenant":              testTenant,
-		"OpenTwiceMigrates":   testOpenTwice,
-		"ConcurrentWork":      testConcurrentWork,
-		"ResumeAfterCancel":   testResumeAfterCancel,
-		"RescueAfterCrash":    testRescueAfterCrash,
-		"BatchesKeepApart":    testBatchesKeepApart,
-		"IntentsSurvive":      testIntents,
-		"ManyIntents":         testManyIntents,
-		"OriginalsMoveOut":    testOriginalsMoveOut,
-		"LostJobFailsTheUser": testLostJob,
-		"GoneProcesses":       testGoneProcesses,
-		"ResumableBatches":    testResumableBatches,
-		"ManyUsers":           testManyUsers,
-		"BatchList":           testBatchList,
-		"NoRealBatch":         testNoRealBatch,
-		"MeetingReportFields": testMeetingReportFields,
-		"PackedTexts":         testPackedTexts,
-		"NewerSchemaRefused":  testNewerSchemaRefused,
+		"EnqueueAndWork":       testEnqueueAndWork,
+		"RetriesThenFails":     testRetriesThenFails,
+		"StatusQueries":        testStatusQueries,
+		"Tenant":               testTenant,
+		"OpenTwiceMigrates":    testOpenTwice,
+		"ConcurrentWork":       testConcurrentWork,
+		"ResumeAfterCancel":    testResumeAfterCancel,
+		"RescueAfterCrash":     testRescueAfterCrash,
+		"BatchesKeepApart":     testBatchesKeepApart,
+		"IntentsSurvive":       testIntents,
+		"ManyIntents":          testManyIntents,
+		"OriginalsMoveOut":     testOriginalsMoveOut,
+		"LostJobFailsTheUser":  testLostJob,
+		"GoneProcesses":        testGoneProcesses,
+		"ResumableBatches":     testResumableBatches,
+		"ManyUsers":            testManyUsers,
+		"BatchList":            testBatchList,
+		"NoRealBatch":          testNoRealBatch,
+		"MeetingReportFields":  testMeetingReportFields,
+		"PackedTexts":          testPackedTexts,
+		"NewerSchemaRefused":   testNewerSchemaRefused,
+		"StoppedWhileStarting": testStoppedWhileStarting,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -983,5 +986,27 @@ func TestOneOpenBatchPerFingerprint(t *testing.T) {
 		if _, err := s.CreateBatch(ctx, Batch{Fingerprint: "same"}, nil); err != nil {
 			t.Errorf("%s: after the first finished: %v", name, err)
 		}
+	}
+}
+
+// testStoppedWhileStarting: a job whose run was stopped as it began goes
+// back to Pending ("interrupted"), snoozed so the attempt does not count;
+// never InProgress with no process working it.
+func testStoppedWhileStarting(t *testing.T, dsn string) {
+	s := open(t, dsn)
+	b := newBatch(t, s, pending("a@contoso.com")...)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := &worker{store: s, run: ctx, abort: func(error) {}, fn: func(context.Context, Job) (Result, error) {
+		t.Error("the user was migrated after the stop")
+		return Result{}, nil
+	}}
+	rj := &river.Job[userArgs]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: 3}, Args: userArgs{BatchID: b.ID, UserID: "a@contoso.com"}}
+	err := w.Work(ctx, rj)
+	if !errors.As(err, new(*rivertype.JobSnoozeError)) {
+		t.Errorf("Work after the stop returned %v; want a snooze, the attempt not counted", err)
+	}
+	if u := usersByID(t, s, Filter{BatchID: b.ID})["a@contoso.com"]; u.State != Pending || !strings.Contains(u.LastMessage, "interrupted") {
+		t.Errorf("user after the stop: %s %q; want Pending, interrupted", u.State, u.LastMessage)
 	}
 }

@@ -348,11 +348,16 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 		return river.JobSnooze(0)
 	}
 	s := w.store
+	bg := context.WithoutCancel(ctx) // record the outcome even when stopping; keeps River's client in ctx
 	payload, err := s.startUser(ctx, job)
-	if errors.Is(err, errNoRows) { // nothing to record an outcome in
+	switch {
+	case errors.Is(err, errNoRows): // nothing to record an outcome in
 		return river.JobCancel(fmt.Errorf("user %s of batch %s is not in the state store", job.UserID, job.BatchID))
-	}
-	if err != nil {
+	case err != nil && ctx.Err() != nil:
+		// Stopped while starting: SQLite may have written InProgress
+		// and still answered with the cancellation.
+		return w.interrupted(bg, job)
+	case err != nil:
 		return w.storeFailed(ctx, "starting user "+job.UserID, err)
 	}
 	job.Payload = payload
@@ -360,12 +365,9 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 		w.opts.Started(job)
 	}
 	res, err := w.call(ctx, job)
-	bg := context.WithoutCancel(ctx) // record the outcome even when stopping; keeps River's client in ctx
 	switch {
 	case err != nil && (w.stopping.Load() || w.run.Err() != nil):
-		// Interrupted: the attempt does not count; the job is available
-		// again at once, to this batch's next Work.
-		return errors.Join(river.JobSnooze(0), s.setState(bg, job, Pending, "interrupted; waiting for the batch to resume"))
+		return w.interrupted(bg, job)
 	case err != nil && job.Attempt < job.MaxAttempts && !IsPermanent(err):
 		if w.opts.Retrying != nil {
 			w.opts.Retrying(job, err)
@@ -388,6 +390,13 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 		w.opts.Done(job, res)
 	}
 	return nil
+}
+
+// interrupted puts back a user whose attempt a stop cut short: Pending,
+// the attempt not counted, the job available again at once to this
+// batch's next Work.
+func (w *worker) interrupted(ctx context.Context, job Job) error {
+	return errors.Join(river.JobSnooze(0), w.store.setState(ctx, job, Pending, "interrupted; waiting for the batch to resume"))
 }
 
 // call runs the process function; a panic fails the user.
