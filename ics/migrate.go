@@ -2,6 +2,7 @@ package ics
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,11 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 	}
 	res.Recurrence = recurrence(m)
 	res.Attendees, res.Organizer = people(m.Components())
+	if isOrganizer(first, r.Organizer) { // the user's other addresses are the organiser too
+		res.Attendees = slices.DeleteFunc(res.Attendees, func(a string) bool {
+			return slices.ContainsFunc(r.Organizer, func(o string) bool { return address(o) == a })
+		})
+	}
 	res.People = len(res.Attendees)
 	if res.Organizer != "" {
 		res.People++
