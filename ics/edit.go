@@ -10,6 +10,9 @@ import (
 // exactly as written. The line is written again with CRLF, folded at 75
 // octets.
 func (c *Calendar) setValue(p Property, value string) {
+	if _, edited := c.replace[p.line]; !edited && value == p.Value {
+		return // the line stays as written, its folding too
+	}
 	c.setFolded(p, foldPieces(p.head, ":", value))
 }
 

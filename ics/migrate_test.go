@@ -378,3 +378,18 @@ func TestSkypeToTeamsDropsConferenceLink(t *testing.T) {
 		t.Fatalf("Teams to Teams: rewritten=%v, conference link kept=%v", res.Rewritten(), strings.Contains(string(cal.Bytes()), teamsConf))
 	}
 }
+
+// TestKeptLinkPropertyKeepsItsFolding: an online-meeting property naming
+// a join link the change keeps is not written again: its line, folded
+// with a TAB as Outlook folds, stays byte for byte.
+func TestKeptLinkPropertyKeepsItsFolding(t *testing.T) {
+	folded := "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin[:40] + "\r\n\t" + oldJoin[40:] + "\r\n"
+	src := calendar(future(event{body: teamsBody(oldJoin), extra: folded}))
+	cal, res := migrateOne(t, src, testRules, Change{ConferenceID: "999888777"})
+	if !res.Rewritten() {
+		t.Fatalf("not rewritten: %+v", res)
+	}
+	if out := string(cal.Bytes()); !strings.Contains(out, folded) {
+		t.Errorf("the kept link's property was written again:\n%s", out)
+	}
+}
