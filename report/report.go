@@ -228,13 +228,19 @@ func createTemp(dir, prefix, suffix string) (string, error) {
 const formulaStart = "=+-@\t\r"
 
 // safeText defuses a text cell for CSV: a value that a spreadsheet could run
-// as a formula gets a leading apostrophe, which Excel shows as nothing. A
-// phone number such as "+46 8 505 248 89" stays as it is: it cannot run.
+// as a formula, at its start or after leading blanks and line breaks, gets
+// a leading apostrophe, which Excel shows as nothing. A phone number such
+// as "+46 8 505 248 89" stays as it is: it cannot run.
 func safeText(s string) string {
-	if s == "" || !strings.ContainsRune(formulaStart, rune(s[0])) || isPhone(s) {
+	t := strings.TrimLeft(s, " \t\r\n")
+	switch {
+	case s == "":
 		return s
+	case strings.ContainsRune(formulaStart, rune(s[0])) && !isPhone(s),
+		t != "" && t != s && strings.ContainsRune(formulaStart, rune(t[0])):
+		return "'" + s
 	}
-	return "'" + s
+	return s
 }
 
 // clean makes text safe for any file a report writes: invalid UTF-8

@@ -214,3 +214,19 @@ func TestShowsTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestSafeText: what a spreadsheet could run as a formula, at the start or
+// after blanks and line breaks, is defused; phone numbers and plain text
+// stay as they are.
+func TestSafeText(t *testing.T) {
+	for in, want := range map[string]string{
+		"=1+1": "'=1+1", "+1+1": "'+1+1", "-2+3": "'-2+3", "@SUM(A1)": "'@SUM(A1)", "\t=1": "'\t=1", "\r=1": "'\r=1",
+		"\n=cmd": "'\n=cmd", " =cmd": "' =cmd", " \n\t+cmd": "' \n\t+cmd", "  @x": "'  @x",
+		"+46 8 505 248 89": "+46 8 505 248 89", " +46 8 505 248 89": "' +46 8 505 248 89",
+		"Weekly sync": "Weekly sync", " Weekly": " Weekly", "": "", "a=b": "a=b", "   ": "   ",
+	} {
+		if got := safeText(in); got != want {
+			t.Errorf("safeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
