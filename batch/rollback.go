@@ -133,22 +133,16 @@ func rollbackSource(ctx context.Context, st *store.Store, o RollbackOptions) (st
 // rollbackBatch is the unfinished rollback of the same batch and user, or
 // a new one with a row per user to restore.
 func rollbackBatch(ctx context.Context, st *store.Store, o RollbackOptions, of store.Batch, set Settings) (store.Batch, bool, error) {
-	fp := "rollback\x00" + of.ID + "\x00" + strings.ToLower(o.User)
-	if b, ok, err := st.ResumableBatch(ctx, fp); err != nil || ok {
+	if b, ok, err := st.ResumableRollback(ctx, of.ID, o.User); err != nil || ok {
 		return b, ok, err
 	}
-	users, err := st.Users(ctx, store.Filter{BatchID: of.ID, UserID: o.User})
+	users, err := toRollBack(ctx, st, o, of)
 	if err != nil {
 		return store.Batch{}, false, err
 	}
 	var rows []store.User
 	for _, u := range users {
-		if u.State != store.NotTriggered && u.InvitesUpdate+u.SucceededMeeting > 0 {
-			rows = append(rows, store.User{UserID: u.UserID, State: store.Pending, MigrationType: "Rollback", Payload: u.Payload})
-		}
-	}
-	if len(rows) == 0 {
-		return store.Batch{}, false, fmt.Errorf("%w: batch %s rewrote no meeting%s; nothing to roll back", ErrInput, of.ID, forUser(o.User))
+		rows = append(rows, store.User{UserID: u.UserID, State: store.Pending, MigrationType: "Rollback", Payload: u.Payload})
 	}
 	stamp := o.Now
 	if stamp.IsZero() {
@@ -159,11 +153,45 @@ func rollbackBatch(ctx context.Context, st *store.Store, o RollbackOptions, of s
 		rset.Send = o.Send
 	}
 	opts, _ := json.Marshal(rset)
-	b, err := st.NewBatch(ctx, store.Batch{Now: stamp, Stamp: stamp, Options: opts, Kind: store.BatchRollback, Fingerprint: fp})
+	b, err := st.NewBatch(ctx, store.Batch{Now: stamp, Stamp: stamp, Options: opts, Kind: store.BatchRollback, Fingerprint: store.RollbackFingerprint(of.ID, o.User)})
 	if err != nil {
 		return b, false, err
 	}
 	return b, false, st.Enqueue(ctx, b.ID, withoutJobs(rows))
+}
+
+// toRollBack returns the users of batch of (o.User only, if given) that it
+// rewrote meetings of and that no finished rollback restored already; it
+// fails when none is left, naming the rollback that did it.
+func toRollBack(ctx context.Context, st *store.Store, o RollbackOptions, of store.Batch) ([]store.User, error) {
+	users, err := st.Users(ctx, store.Filter{BatchID: of.ID, UserID: o.User})
+	if err != nil {
+		return nil, err
+	}
+	restored, err := st.RestoredUsers(ctx, of.ID)
+	if err != nil {
+		return nil, err
+	}
+	var left []store.User
+	var by *store.Batch
+	for _, u := range users {
+		if u.State == store.NotTriggered || u.InvitesUpdate+u.SucceededMeeting == 0 {
+			continue
+		}
+		if rb, done := restored[u.UserID]; done {
+			by = &rb
+			continue
+		}
+		left = append(left, u)
+	}
+	switch {
+	case len(left) > 0:
+		return left, nil
+	case by != nil:
+		return nil, fmt.Errorf("%w: batch %s%s was rolled back already, by rollback %s on %s; nothing is left to roll back (mms batches lists them)",
+			ErrInput, of.ID, forUser(o.User), by.ID, by.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	return nil, fmt.Errorf("%w: batch %s rewrote no meeting%s; nothing to roll back", ErrInput, of.ID, forUser(o.User))
 }
 
 // withoutJobs records the users InProgress, without River jobs: a rollback

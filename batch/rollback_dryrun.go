@@ -16,7 +16,7 @@ import (
 // when asked for, is a dry run's.
 func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of store.Batch, set Settings) (RolledBack, error) {
 	started := time.Now()
-	users, err := st.Users(ctx, store.Filter{BatchID: of.ID, UserID: o.User})
+	users, err := toRollBack(ctx, st, o, of)
 	if err != nil {
 		return RolledBack{}, err
 	}
@@ -28,9 +28,6 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 	var rows []report.User
 	var meetings []report.Meeting
 	for _, u := range users {
-		if u.State == store.NotTriggered || u.InvitesUpdate+u.SucceededMeeting == 0 {
-			continue
-		}
 		ms, err := st.UserMeetings(ctx, of.ID, u.UserID)
 		if err != nil {
 			return RolledBack{}, err
@@ -55,9 +52,6 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 		rows = append(rows, report.User{UserID: would.UserID, State: would.State, MigrationType: would.MigrationType, TotalMeeting: would.TotalMeeting,
 			SucceededMeeting: would.SucceededMeeting, InvitesUpdate: would.InvitesUpdate, LastMessage: would.LastMessage,
 			CreateDate: started, ModifiedDate: started})
-	}
-	if len(out.Users) == 0 {
-		return out, fmt.Errorf("%w: batch %s rewrote no meeting%s; nothing to roll back", ErrInput, of.ID, forUser(o.User))
 	}
 	if o.Report == "" {
 		return out, nil

@@ -2,11 +2,14 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mms-project/mms/internal/pgtest"
 )
 
 // TestRollbackResumes: a rollback whose updates cannot be sent stops,
@@ -52,5 +55,73 @@ func TestRollbackResumes(t *testing.T) {
 	}
 	if now, _ := os.ReadFile(filepath.Join(o.Out, "calendars", "user00000.ics")); string(now) != string(restored) {
 		t.Error("the resumed rollback changed the calendar again")
+	}
+}
+
+// TestRollbackOnce: on SQLite and PostgreSQL, a batch rolled back for one
+// user, then for all, restores each user once; rolled back whole, a dry
+// run and a rollback of it again are bad input naming the rollback that
+// did it, and nothing more is written, sent or recorded.
+func TestRollbackOnce(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			o := demoOptions(t)
+			if engine == "postgres" {
+				o.DB = pgtest.Start(t) // skips without a server (fails under CI=true)
+			}
+			testRollbackOnce(t, o)
+		})
+	}
+}
+
+func testRollbackOnce(t *testing.T, o RunOptions) {
+	ctx := context.Background()
+	sum, err := Run(ctx, o)
+	if err != nil || sum.Updated == 0 {
+		t.Fatalf("run: %+v %v", sum, err)
+	}
+	one, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: sum.BatchID, User: "user00000@contoso.com"})
+	if err != nil || len(one.Users) != 1 {
+		t.Fatalf("rollback of one user: %+v %v", one, err)
+	}
+	would, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: sum.BatchID, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range would.Users {
+		if u.UserID == "user00000@contoso.com" {
+			t.Errorf("the dry run would restore %s again", u.UserID)
+		}
+	}
+	rest, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: sum.BatchID})
+	if err != nil || len(rest.Users) != len(would.Users) || len(rest.Users) == 0 {
+		t.Fatalf("rollback of the rest: %d users, %v; the dry run said %d", len(rest.Users), err, len(would.Users))
+	}
+	restored := 0
+	for _, rb := range []RolledBack{one, rest} {
+		for _, u := range rb.Users {
+			restored += u.SucceededMeeting
+		}
+	}
+	if restored != sum.Updated {
+		t.Errorf("%d meetings restored in all, the run updated %d", restored, sum.Updated)
+	}
+	outbox := sums(t, o.Out)
+	for _, dry := range []bool{true, false} {
+		_, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: sum.BatchID, DryRun: dry})
+		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "rolled back already") || !strings.Contains(err.Error(), rest.BatchID) {
+			t.Errorf("rollback (dry run %v) of a batch rolled back: %v; want bad input naming rollback %s", dry, err, rest.BatchID)
+		}
+	}
+	if after := sums(t, o.Out); len(after) != len(outbox) {
+		t.Errorf("rolling back again wrote %d files", len(after)-len(outbox))
+	}
+	st, err := OpenStore(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if list, err := st.Batches(ctx); err != nil || len(list) != 3 {
+		t.Errorf("%d batches recorded, want the run and two rollbacks (%v)", len(list), err)
 	}
 }
