@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type RolledBack struct {
 	Users   []store.User
 	Report  string
 	DryRun  bool // nothing was done: Users say what would be
+	// Already is the finished rollback that restored every user asked
+	// for: nothing was done again, no batch made.
+	Already *store.Batch
 }
 
 // Rollback puts back, in the output calendars of a batch, the original
@@ -67,6 +71,9 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 		return rollbackDryRun(ctx, st, o, of, set)
 	}
 	rb, resumed, err := rollbackBatch(ctx, st, o, of, set)
+	if done, ok := already(of, err); ok {
+		return done, nil
+	}
 	if err != nil {
 		return RolledBack{}, err
 	}
@@ -161,8 +168,9 @@ func rollbackBatch(ctx context.Context, st *store.Store, o RollbackOptions, of s
 }
 
 // toRollBack returns the users of batch of (o.User only, if given) that it
-// rewrote meetings of and that no finished rollback restored already; it
-// fails when none is left, naming the rollback that did it.
+// rewrote meetings of and that no finished rollback restored already. When
+// a rollback restored them all, the error is rolledBackAlready; when the
+// batch rewrote nothing, ErrInput.
 func toRollBack(ctx context.Context, st *store.Store, o RollbackOptions, of store.Batch) ([]store.User, error) {
 	users, err := st.Users(ctx, store.Filter{BatchID: of.ID, UserID: o.User})
 	if err != nil {
@@ -188,10 +196,27 @@ func toRollBack(ctx context.Context, st *store.Store, o RollbackOptions, of stor
 	case len(left) > 0:
 		return left, nil
 	case by != nil:
-		return nil, fmt.Errorf("%w: batch %s%s was rolled back already, by rollback %s on %s; nothing is left to roll back (mms batches lists them)",
-			ErrInput, of.ID, forUser(o.User), by.ID, by.CreatedAt.UTC().Format(time.RFC3339))
+		return nil, rolledBackAlready{by: *by}
 	}
 	return nil, fmt.Errorf("%w: batch %s rewrote no meeting%s; nothing to roll back", ErrInput, of.ID, forUser(o.User))
+}
+
+// rolledBackAlready: every user asked for was restored by rollback by.
+// Not a failure: the rollback asked for is done.
+type rolledBackAlready struct{ by store.Batch }
+
+func (e rolledBackAlready) Error() string {
+	return "rolled back already, by rollback " + e.by.ID
+}
+
+// already is what a rollback of batch of says when err is
+// rolledBackAlready: nothing done, and which rollback did it.
+func already(of store.Batch, err error) (RolledBack, bool) {
+	var ra rolledBackAlready
+	if !errors.As(err, &ra) {
+		return RolledBack{}, false
+	}
+	return RolledBack{Of: of.ID, Already: &ra.by}, true
 }
 
 // withoutJobs records the users InProgress, without River jobs: a rollback

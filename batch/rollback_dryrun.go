@@ -17,6 +17,10 @@ import (
 func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of store.Batch, set Settings) (RolledBack, error) {
 	started := time.Now()
 	users, err := toRollBack(ctx, st, o, of)
+	if done, ok := already(of, err); ok {
+		done.DryRun = true
+		return done, nil
+	}
 	if err != nil {
 		return RolledBack{}, err
 	}
@@ -56,7 +60,7 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 	if o.Report == "" {
 		return out, nil
 	}
-	h := report.Heading{BatchID: of.ID, Kind: "dry run", Now: o.Now, Started: started, Finished: time.Now(), Version: Version(),
+	h := report.Heading{BatchID: of.ID, Kind: "rollback (dry run)", Now: o.Now, Started: started, Finished: time.Now(), Version: Version(),
 		Inputs: []string{"batch " + of.ID}, Notes: []string{"rollback of batch " + of.ID + " as a dry run: the meetings marked restored would be; nothing was written or sent"}}
 	if h.Now.IsZero() {
 		h.Now = o.Clock()

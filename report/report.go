@@ -48,7 +48,7 @@ type Meeting struct {
 // workbook's Summary sheet.
 type Heading struct {
 	BatchID           string
-	Kind              string    // "dry run", "run" or "rollback"
+	Kind              string    // "dry run", "run", "rollback" or "rollback (dry run)"
 	Now               time.Time // the batch's --now
 	Started, Finished time.Time
 	Inputs            []string // the input files
@@ -58,7 +58,7 @@ type Heading struct {
 
 // lines is the heading as label/value pairs, in the order shown.
 func (h Heading) lines() [][2]string {
-	out := [][2]string{{"Kind", h.Kind}, {"Batch", h.BatchID}, {"--now", utc(h.Now)},
+	out := [][2]string{{"Kind", h.Kind}, {"Batch", h.BatchID}, {"Now (--now)", utc(h.Now)},
 		{"Started", utc(h.Started)}, {"Finished", utc(h.Finished)},
 		{"Inputs", strings.Join(h.Inputs, ", ")}, {"mms version", h.Version}}
 	for _, n := range h.Notes {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -64,6 +65,11 @@ func rollbackCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 }
 
 func printRollback(out io.Writer, rb batch.RolledBack) error {
+	if rb.Already != nil {
+		fmt.Fprintf(out, "batch %s was rolled back already, by rollback %s on %s: nothing is left to roll back; nothing was written or sent\n",
+			rb.Of, rb.Already.ID, rb.Already.CreatedAt.UTC().Format(time.RFC3339))
+		return nil
+	}
 	if rb.Resumed {
 		fmt.Fprintf(out, "resumed rollback %s: finished what was left; nothing sent again\n", rb.BatchID)
 	}

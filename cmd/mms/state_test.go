@@ -218,7 +218,7 @@ func TestRollback(t *testing.T) {
 		t.Errorf("rollback report: %v", rows)
 	}
 	r = mms(t, "rollback", "--batch", id, "--user", "user00000@contoso.com", "--db", db)
-	if r.code != 0 || !strings.Contains(r.stdout, "0 meetings restored, 0 updates sent") {
+	if r.code != 0 || !strings.Contains(r.stdout, "was rolled back already, by rollback") {
 		t.Fatalf("second rollback: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	if again, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml")); len(again) != len(after) {
