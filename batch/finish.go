@@ -56,7 +56,7 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 	} else {
 		t.withDefaults().Events(Event{Kind: WritingReport, BatchID: b.ID, Files: []string{set.Report}})
 		var counts meetingCounts
-		if err := writeReport(ctx, st, heading(b, set, t.Connections.Notes()), set.Report, users, &counts, t); err != nil {
+		if err := writeReport(ctx, st, heading(b, set, append(t.Connections.Notes(), sum.Warnings...)), set.Report, users, &counts, t); err != nil {
 			return sum, err
 		}
 		sum.Meetings, sum.Past = counts.all, counts.past
@@ -146,7 +146,7 @@ func heading(b store.Batch, set Settings, notes []string) report.Heading {
 		h.Notes = append(h.Notes, "restores what batch "+set.RollbackOf+" rewrote")
 	case b.DryRun:
 		h.Kind = "dry run"
-		h.Notes = append(h.Notes, "nothing was written or sent")
+		h.Notes = append(h.Notes, "nothing was written or sent; a real run would "+deliveryOf(set))
 	}
 	for _, in := range []string{set.Users, set.Changes, set.Meetings} {
 		if in != "" {
@@ -162,6 +162,22 @@ func heading(b store.Batch, set Settings, notes []string) report.Heading {
 	h.Notes = append(h.Notes, set.Notes...)
 	h.Notes = append(h.Notes, notes...)
 	return h
+}
+
+// deliveryOf says what a real run of a batch does with its updates.
+func deliveryOf(set Settings) string {
+	switch {
+	case set.Send == "none":
+		return "send no update (--send none)"
+	case set.Send == "server":
+		return "leave the updates to the CalDAV server's scheduling (--send server)"
+	case strings.HasPrefix(set.Send, "smtp://"):
+		return "submit the updates to " + set.Send
+	}
+	if set.Out == "" {
+		return "write the updates to the outbox under --out"
+	}
+	return "write the updates to " + filepath.Join(set.Out, "outbox")
 }
 
 // validateReport checks the name of a report file; "" is checked where a

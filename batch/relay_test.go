@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -77,6 +78,7 @@ func TestSMTPAuthStopsTheRun(t *testing.T) {
 	if err == nil || !migrate.StopsRun(err) || !strings.Contains(err.Error(), "MMS_SMTP_USER and MMS_SMTP_PASSWORD") || !errors.Is(err, smtp.ErrAuth) || !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Run with wrong credentials: %v; want the run stopped, naming the credentials", err)
 	}
+	nothingWritten(t, o.Out)
 	env["MMS_SMTP_PASSWORD"] = "right"
 	sum, err := Run(context.Background(), o)
 	if err != nil {
@@ -261,6 +263,54 @@ func TestSMTPUnreachableStopsTheRun(t *testing.T) {
 		t.Errorf("the run took %s to stop", d)
 	}
 	noneInProgress(t, o.DB)
+	nothingWritten(t, o.Out)
+}
+
+// nothingWritten fails when a run stopped by its relay wrote a calendar
+// or an update: the relay is tried before any user is migrated.
+func nothingWritten(t *testing.T, out string) {
+	t.Helper()
+	for _, dir := range []string{"calendars", "outbox"} {
+		if files, _ := filepath.Glob(filepath.Join(out, dir, "*")); len(files) > 0 {
+			t.Errorf("the run stopped by its relay wrote %d files in %s", len(files), dir)
+		}
+	}
+}
+
+// TestDryRunTriesTheRelay: a dry run with --send smtp:// connects to the
+// relay, sends nothing, and says loudly, in its summary and its report's
+// heading, when the relay could not be used; the dry run itself goes on.
+// With a relay that works, no warning; no message is submitted either way.
+func TestDryRunTriesTheRelay(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	r := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{})
+	for _, tc := range []struct {
+		addr string
+		warn bool
+	}{{closed, true}, {r.Addr, false}} {
+		o := demoOptions(t)
+		o.DryRun, o.Send = true, "smtp://"+tc.addr
+		sum, err := Run(context.Background(), o)
+		if err != nil || sum.Updated == 0 {
+			t.Fatalf("dry run with relay %s: %+v %v", tc.addr, sum, err)
+		}
+		warned := len(sum.Warnings) == 1 && strings.Contains(sum.Warnings[0], "cannot be reached") && strings.Contains(sum.Warnings[0], tc.addr)
+		if warned != tc.warn {
+			t.Errorf("dry run with relay %s: warnings %q", tc.addr, sum.Warnings)
+		}
+		heading, _ := os.ReadFile(strings.TrimSuffix(o.Report, ".csv") + ".heading.csv")
+		if tc.warn != strings.Contains(string(heading), "cannot be reached") || !strings.Contains(string(heading), "a real run would submit the updates to smtp://"+tc.addr) {
+			t.Errorf("dry run with relay %s: heading\n%s", tc.addr, heading)
+		}
+	}
+	if n := len(r.Arrivals()); n != 0 {
+		t.Errorf("the dry runs submitted %d messages", n)
+	}
 }
 
 // noneInProgress fails when a stopped run left a user of its store

@@ -35,6 +35,9 @@ type Summary struct {
 	Past      int       // of them, skipped as ending before --now
 	RowErrors []string  // rejected rows that belong to no user
 	CalDAV    int       // triggered users whose calendar is a CalDAV URL (written in place)
+	// Warnings are what the command should say loudly, and the report
+	// says in its heading: a dry run's relay that could not be used.
+	Warnings []string
 }
 
 // add counts one user's row into the summary; plan and finish both count
@@ -69,6 +72,9 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	if sum.Warnings, err = checkRelay(ctx, st, b, o.tuning()); err != nil {
+		return sum, err
+	}
 	started.Counted = soFar
 	o.Events(started)
 	workStart := time.Now()
@@ -76,6 +82,28 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 		return sum, err
 	}
 	return finish(ctx, st, b, o.Report, workStart, sum, o.tuning())
+}
+
+// checkRelay connects to the batch's mail relay (--send smtp://) before
+// any user is migrated. A real run whose relay cannot be reached, or
+// refuses the credentials or TLS, stops at once, nothing written: the
+// same command resumes once it is fixed. A dry run goes on and returns
+// the failure as a warning, for its summary and its report.
+func checkRelay(ctx context.Context, st *store.Store, b store.Batch, t Tuning) ([]string, error) {
+	set, err := batchSettings(b)
+	if err != nil {
+		return nil, err
+	}
+	err = migrate.CheckRelay(ctx, set.config(b, st, t.withDefaults()))
+	switch {
+	case err == nil || ctx.Err() != nil:
+		return nil, nil
+	case b.DryRun:
+		return []string{fmt.Sprintf("the mail relay was tried and cannot be used; a real run would stop there: %v", err)}, nil
+	case migrate.StopsRun(err):
+		return nil, unavailable(err)
+	}
+	return nil, nil // busy or refusing one message: each update finds out
 }
 
 // startedEvent says how many users the batch has to migrate: those left

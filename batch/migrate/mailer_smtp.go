@@ -26,17 +26,35 @@ func (s SMTPMailer) Send(ctx context.Context, m Message) (Delivery, error) {
 		return Delivery{}, err
 	}
 	res, err := s.Sender.Send(ctx, m.From, m.To, buf.Bytes())
-	switch {
-	case err == nil:
+	if err == nil {
 		return Delivery{Refused: refusals(res.Rejected)}, nil
-	case smtp.Stops(err):
-		return Delivery{}, runStop{fmt.Errorf("--send %s: %w; fix the relay settings (MMS_SMTP_USER and MMS_SMTP_PASSWORD, the relay's certificate) and run the same command again: the batch resumes where it stopped", s.URL, err)}
-	case smtp.Unreachable(err) && ctx.Err() == nil:
-		return Delivery{}, runStop{fmt.Errorf("--send %s: the mail relay cannot be reached: %w; check the address and that the relay is running, then run the same command again: the batch resumes where it stopped", s.URL, err)}
-	case errors.Is(err, smtp.ErrTemporary) || ctx.Err() != nil:
-		return Delivery{}, err
 	}
-	return Delivery{}, Permanent(relayRefused{err})
+	return Delivery{}, s.classify(ctx, err)
+}
+
+// Check connects to the relay as the first update would, and leaves
+// without sending anything; its error is classified as Send's.
+func (s SMTPMailer) Check(ctx context.Context) error {
+	if err := s.Sender.Check(ctx); err != nil {
+		return s.classify(ctx, err)
+	}
+	return nil
+}
+
+// classify says what a failure of the relay means for the run: refused
+// credentials, an untrusted certificate or a relay that cannot be reached
+// stop it; a relay that stays busy (4xx) fails the attempt; anything else
+// fails the meeting.
+func (s SMTPMailer) classify(ctx context.Context, err error) error {
+	switch {
+	case smtp.Stops(err):
+		return runStop{fmt.Errorf("--send %s: %w; fix the relay settings (MMS_SMTP_USER and MMS_SMTP_PASSWORD, the relay's certificate) and run the same command again: the batch resumes where it stopped", s.URL, err)}
+	case smtp.Unreachable(err) && ctx.Err() == nil:
+		return runStop{fmt.Errorf("--send %s: the mail relay cannot be reached: %w; check the address and that the relay is running, then run the same command again: the batch resumes where it stopped", s.URL, err)}
+	case errors.Is(err, smtp.ErrTemporary) || ctx.Err() != nil:
+		return err
+	}
+	return Permanent(relayRefused{err})
 }
 
 func refusals(rs []smtp.Rejection) []string {

@@ -156,26 +156,46 @@ func NewMailer(c Config) (Mailer, func(), error) {
 	case c.Send == "server":
 		return ServerScheduling{}, nil, nil
 	case strings.HasPrefix(c.Send, "smtp://"):
-		return newSMTP(c)
+		m, closeMailer, err := newSMTP(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		return m, closeMailer, nil
 	}
 	return nil, nil, fmt.Errorf("--send %s: use outbox, none, server or smtp://host:port", c.Send)
 }
 
-func newSMTP(c Config) (Mailer, func(), error) {
+func newSMTP(c Config) (SMTPMailer, func(), error) {
 	addr, err := smtp.ParseURL(c.Send)
 	if err != nil {
-		return nil, nil, err
+		return SMTPMailer{}, nil, err
 	}
 	user, password, err := smtp.CredentialsFromEnv(c.getenv())
 	if err != nil {
-		return nil, nil, fmt.Errorf("--send %s: %w", c.Send, err)
+		return SMTPMailer{}, nil, fmt.Errorf("--send %s: %w", c.Send, err)
 	}
 	s, err := smtp.New(smtp.Options{Addr: addr, User: user, Password: password, Sessions: c.SMTPSessions,
 		CAFile: c.Connections.SMTPCA, TLSName: c.Connections.SMTPTLSName, TLS: c.Connections.SMTPTLS})
 	if err != nil {
-		return nil, nil, fmt.Errorf("--send %s: %w", c.Send, err)
+		return SMTPMailer{}, nil, fmt.Errorf("--send %s: %w", c.Send, err)
 	}
 	return SMTPMailer{Sender: s, URL: c.Send}, func() { s.Close() }, nil
+}
+
+// CheckRelay connects to the mail relay of an smtp:// --send and leaves
+// without sending: a relay that cannot be reached, or that refuses the
+// credentials or fails TLS, is known before any calendar is written.
+// Other --send modes have no relay to check.
+func CheckRelay(ctx context.Context, c Config) error {
+	if !strings.HasPrefix(c.Send, "smtp://") {
+		return nil
+	}
+	m, closeMailer, err := newSMTP(c)
+	if err != nil {
+		return err
+	}
+	defer closeMailer()
+	return m.Check(ctx)
 }
 
 // IsCalDAV says whether a users-file calendar is a CalDAV URL rather than

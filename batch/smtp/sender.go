@@ -58,6 +58,20 @@ func New(o Options) (*Sender, error) {
 	return s, nil
 }
 
+// Check opens one session as Send does (greeting, EHLO, STARTTLS when
+// offered, AUTH when credentials are set) and ends it with QUIT, submitting
+// nothing: a relay that cannot be reached, or that refuses the credentials
+// or fails TLS, is known before anything is sent. Its error is classified
+// as Send's (Stops, Unreachable, ErrTemporary).
+func (s *Sender) Check(ctx context.Context) error {
+	sess, err := dial(ctx, s.o)
+	if err != nil {
+		return err
+	}
+	sess.quit()
+	return nil
+}
+
 // Close ends the idle sessions with QUIT; sessions still sending are closed
 // when their message is done. Send fails after Close.
 func (s *Sender) Close() error {

@@ -104,8 +104,10 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	}
 	fmt.Fprintf(out, "batch %s: %s, %d triggered, %d failed; %s %s, %s %s\n",
 		sum.BatchID, counted(sum.Users, "user"), sum.Triggered, sum.Failed, counted(sum.Updated, "meeting"), mode, counted(sum.Invites, "update"), sentVerb(o))
-	if w := pastWarning(o, sum); w != "" {
-		fmt.Fprintln(errOut, "mms: warning:", w)
+	for _, w := range append(sum.Warnings, pastWarning(o, sum)) {
+		if w != "" {
+			fmt.Fprintln(errOut, "mms: warning:", w)
+		}
 	}
 	if !o.DryRun && o.Out != "" && sum.Updated > 0 { // nothing written, nothing to point at
 		fmt.Fprintf(out, "calendars: %s/calendars", o.Out)
@@ -128,18 +130,19 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 }
 
 func sentVerb(o batch.RunOptions) string {
+	would := ""
 	if o.DryRun {
-		return "would be sent"
+		would = "would be "
 	}
 	switch {
 	case o.Send == "none":
-		return "not sent (--send none)"
+		return would + "not sent (--send none)"
 	case o.Send == "server":
-		return "left to the CalDAV server's scheduling (--send server)"
+		return would + "left to the CalDAV server's scheduling (--send server)"
 	case strings.HasPrefix(o.Send, "smtp://"):
-		return "submitted to " + o.Send
+		return would + "submitted to " + o.Send
 	}
-	return "written to the outbox"
+	return would + "written to the outbox"
 }
 
 // sendsTo says where --send hands the updates, for the question asked
