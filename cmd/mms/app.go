@@ -57,7 +57,7 @@ func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			}
 			return cli.ShowRootCommandHelp(cmd)
 		},
-		Commands: []*cli.Command{runCommand(out, errOut, calls), startCommand(out, calls), workCommand(out, errOut, calls), statusCommand(out),
+		Commands: []*cli.Command{runCommand(out, errOut, calls), startCommand(out, calls), workCommand(out, errOut, calls), statusCommand(out, errOut),
 			batchesCommand(out), rollbackCommand(out, errOut, calls), tenantCommand(out)},
 	}
 	usageErrors(app)

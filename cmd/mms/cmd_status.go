@@ -19,16 +19,16 @@ import (
 	"github.com/mms-project/mms/batch/store"
 )
 
-func statusCommand(out io.Writer) *cli.Command {
+func statusCommand(out, errOut io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "status",
 		Usage: "show users' migration states, like Get-CsMeetingMigrationStatus",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "summary", Usage: "a count of users per state", Sources: cli.EnvVars("MMS_SUMMARY")},
-			&cli.StringFlag{Name: "user", Usage: "only this user", Sources: cli.EnvVars("MMS_USER")},
+			&cli.StringFlag{Name: "user", Usage: "only this user (primary address or alias)", Sources: cli.EnvVars("MMS_USER")},
 			&cli.StringFlag{Name: "state", Usage: "only users in this state: Pending, InProgress, Failed, Succeeded, NotTriggered", Sources: cli.EnvVars("MMS_STATE")},
-			&cli.StringFlag{Name: "since", Usage: "only users modified at or after this RFC 3339 time", Sources: cli.EnvVars("MMS_SINCE")},
-			&cli.StringFlag{Name: "until", Usage: "only users modified before this RFC 3339 time", Sources: cli.EnvVars("MMS_UNTIL")},
+			&cli.StringFlag{Name: "since", Usage: "only users modified at or after this RFC 3339 time, or this date (UTC midnight)", Sources: cli.EnvVars("MMS_SINCE")},
+			&cli.StringFlag{Name: "until", Usage: "only users modified before this RFC 3339 time, or this date (UTC midnight)", Sources: cli.EnvVars("MMS_UNTIL")},
 			&cli.StringFlag{Name: "batch", Usage: "this batch: its id, a unique prefix of 6+ characters, or last (default: the latest batch that was neither a dry run nor a rollback)", Sources: cli.EnvVars("MMS_BATCH")},
 			&cli.BoolFlag{Name: "all", Usage: "every batch, each row (and each --summary count) with its batch", Sources: cli.EnvVars("MMS_ALL")},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv or json", Sources: cli.EnvVars("MMS_FORMAT")},
@@ -54,10 +54,14 @@ func statusCommand(out io.Writer) *cli.Command {
 					return err
 				}
 				f.BatchID = b.ID
+				fmt.Fprintf(errOut, "batch %s (%s, %s)\n", b.ID, batchKind(b), b.CreatedAt.UTC().Format(time.RFC3339))
 			}
-			users, err := st.Users(ctx, f)
+			users, err := usersOf(ctx, st, f)
 			if err != nil {
 				return err
+			}
+			if len(users) == 0 && f.UserID != "" {
+				fmt.Fprintf(errOut, "mms: no user %s%s; --user takes an address of the users file\n", f.UserID, inBatch(f.BatchID))
 			}
 			if cmd.Bool("summary") {
 				var kinds map[string]string
@@ -94,7 +98,10 @@ func statusFilter(cmd *cli.Command) (store.Filter, error) {
 		if v := cmd.String(t.flag); v != "" {
 			parsed, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				return f, fmt.Errorf("--%s %q: use an RFC 3339 time such as 2026-01-15T09:00:00Z", t.flag, v)
+				parsed, err = time.Parse(time.DateOnly, v)
+			}
+			if err != nil {
+				return f, fmt.Errorf("--%s %q: use an RFC 3339 time such as 2026-01-15T09:00:00Z, or a date such as 2026-01-15", t.flag, v)
 			}
 			*t.dst = parsed
 		}
@@ -132,6 +139,35 @@ type statusJSON struct {
 	ModifiedDate     string `json:"ModifiedDate"`
 	CorrelationID    string `json:"CorrelationId"`
 	BatchID          string `json:"BatchId"`
+}
+
+// usersOf is Users, with a --user that names no user of the batch read
+// as an alias of one (as run --user reads it).
+func usersOf(ctx context.Context, st *store.Store, f store.Filter) ([]store.User, error) {
+	users, err := st.Users(ctx, f)
+	if err != nil || len(users) > 0 || f.UserID == "" {
+		return users, err
+	}
+	alias := strings.ToLower(f.UserID)
+	f.UserID = ""
+	var found []store.User
+	err = st.EachUser(ctx, f, func(u store.User) error {
+		var a struct {
+			Aliases []string `json:"aliases"`
+		}
+		if json.Unmarshal(u.Payload, &a) == nil && slices.ContainsFunc(a.Aliases, func(x string) bool { return strings.ToLower(x) == alias }) {
+			found = append(found, u)
+		}
+		return nil
+	})
+	return found, err
+}
+
+func inBatch(id string) string {
+	if id == "" {
+		return " in any batch"
+	}
+	return " in batch " + id
 }
 
 // storeExists refuses to read a SQLite state store that is not there:

@@ -430,3 +430,34 @@ func waitSucceeded(t *testing.T, dsn string, n int) {
 	}
 	t.Fatalf("no %d users succeeded within two minutes", n)
 }
+
+// TestStatusSaysWhichBatchAndUser: status names on stderr the batch it
+// shows; --user takes an alias as run --user does, and a user the batch
+// lacks is said so; --since and --until take a bare date as UTC midnight.
+func TestStatusSaysWhichBatchAndUser(t *testing.T) {
+	in := demo(t)
+	work := t.TempDir()
+	db := filepath.Join(work, "mms.db")
+	id := batchID(t, runDemo(t, in, work).stdout)
+	r := mms(t, "status", "--db", db)
+	if r.code != 0 || !strings.Contains(r.stderr, "batch "+id+" (run, ") {
+		t.Errorf("status: exit %d, stderr %q; want the batch named", r.code, r.stderr)
+	}
+	alias := readCSVText(t, mms(t, "status", "--user", "Anna.Berg@contoso.com", "--format", "csv", "--db", db).stdout)
+	if len(alias) != 1 || alias[0]["UserId"] != "user00000@contoso.com" {
+		t.Errorf("status --user by alias: %v", alias)
+	}
+	r = mms(t, "status", "--user", "nobody@contoso.com", "--db", db)
+	if r.code != 0 || !strings.Contains(r.stderr, "no user nobody@contoso.com in batch "+id) {
+		t.Errorf("status --user of no user: exit %d, stderr %q", r.code, r.stderr)
+	}
+	for since, want := range map[string]int{"2020-01-15": 7, "2999-01-01": 0} {
+		rows := readCSVText(t, mms(t, "status", "--since", since, "--format", "csv", "--db", db).stdout)
+		if len(rows) != want {
+			t.Errorf("status --since %s: %d rows, want %d", since, len(rows), want)
+		}
+	}
+	if r := mms(t, "status", "--until", "2026-13-01", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "or a date such as") {
+		t.Errorf("status --until of no date: exit %d, %s", r.code, r.stderr)
+	}
+}
