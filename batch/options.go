@@ -73,6 +73,9 @@ func (o RunOptions) Validate() error {
 		}
 	}
 	need(o.Users, "users", "the users file, CSV or XLSX")
+	if strings.TrimSpace(o.Users) == "" && len(o.Only) > 0 {
+		problems = append(problems, "  (--user names pilot users of the users file; did you mean --users?)")
+	}
 	need(o.Changes, "changes", "the changes file, CSV or XLSX")
 	need(o.Report, "report", "where to write the report, FILE.xlsx, FILE.csv or FILE.html")
 	if !o.DryRun {

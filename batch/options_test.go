@@ -78,3 +78,12 @@ func TestTuningRanges(t *testing.T) {
 		t.Errorf("--workers -1: %v", err)
 	}
 }
+
+// TestUserForUsersHinted: --user given where --users is missing gets a
+// hint on its own line.
+func TestUserForUsersHinted(t *testing.T) {
+	err := RunOptions{Only: []string{"users.csv"}, Changes: "c.csv", Report: "r.csv", DryRun: true}.WithDefaults().Validate()
+	if err == nil || !strings.Contains(err.Error(), "--users is required") || !strings.Contains(err.Error(), "\n  (--user names pilot users") {
+		t.Errorf("--user without --users: %v", err)
+	}
+}
