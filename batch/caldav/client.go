@@ -37,6 +37,10 @@ type Options struct {
 	// a longer Retry-After is not waited for: the caller gets a
 	// *StatusError carrying RetryAfter.
 	MaxWait time.Duration
+	// RequestTimeout bounds one attempt of a request, its answer's body
+	// read whole included (default 5 minutes): a server that sends its
+	// answer a byte at a time is cut off, and the attempt retried.
+	RequestTimeout time.Duration
 	// Sleep waits d or until ctx is done (default: a timer).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock used for Retry-After dates (default time.Now).
@@ -86,6 +90,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxWait == 0 {
 		o.MaxWait = 2 * time.Minute
 	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 5 * time.Minute
+	}
 	if o.Sleep == nil {
 		o.Sleep = sleepContext
 	}
@@ -127,7 +134,7 @@ func New(o Options) (*Client, error) {
 	}
 	hc.Transport = &transport{
 		base: base, creds: o.Credentials, limit: o.RequestsPerServer, retries: o.Retries,
-		backoff: o.Backoff, maxWait: o.MaxWait, sleep: o.Sleep, now: o.Now,
+		backoff: o.Backoff, maxWait: o.MaxWait, deadline: o.RequestTimeout, sleep: o.Sleep, now: o.Now,
 		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP, skipVerify: o.TLSSkipVerify,
 		hosts: map[string]*hostState{},
 	}

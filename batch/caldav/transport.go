@@ -26,8 +26,11 @@ type transport struct {
 	retries int
 	backoff time.Duration // first backoff; doubles per attempt up to maxWait
 	maxWait time.Duration // longest wait honoured in place
-	sleep   func(context.Context, time.Duration) error
-	now     func() time.Time
+	// deadline bounds one attempt, from sending the request to the end
+	// of its answer's body: a server trickling its answer is cut off.
+	deadline time.Duration
+	sleep    func(context.Context, time.Duration) error
+	now      func() time.Time
 	// plainHTTP lets credentials go over http to a non-loopback host.
 	plainHTTP bool
 	// skipVerify: certificates are not checked, so no credentials leave
@@ -70,7 +73,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err := t.acquire(r.Context(), h); err != nil {
 			return nil, err
 		}
-		resp, err := t.base.RoundTrip(r)
+		ctx, cancel := context.WithTimeoutCause(r.Context(), t.deadline, errSlowAnswer{r.URL.Redacted(), t.deadline})
+		resp, err := t.base.RoundTrip(r.WithContext(ctx))
+		if err != nil && context.Cause(ctx) != nil && r.Context().Err() == nil {
+			err = fmt.Errorf("%w: %w", context.Cause(ctx), err)
+		}
 		var cv *tls.CertificateVerificationError
 		if errors.As(err, &cv) {
 			err = fmt.Errorf("%w (trust the server's CA with --caldav-ca FILE or MMS_CALDAV_CA; --caldav-tls skip-verify is for tests only)", err)
@@ -80,12 +87,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			wait, again = min(t.backoff<<attempt, t.maxWait), true
 		}
 		if !again || attempt >= t.retries || (req.Body != nil && req.GetBody == nil) {
-			return release(resp, h), err
+			return release(resp, h, cancel), err
 		}
 		if resp != nil {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
+		cancel()
 		<-h.slots
 		if resp != nil && resp.Header.Get("Retry-After") != "" {
 			h.pause(t.now().Add(wait)) // every request to the host waits (acquire)
@@ -215,14 +223,30 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 }
 
 // release frees the host slot when the answer's body is closed.
-func release(resp *http.Response, h *hostState) *http.Response {
+func release(resp *http.Response, h *hostState, cancel context.CancelFunc) *http.Response {
 	if resp == nil {
+		cancel()
 		<-h.slots
 		return nil
 	}
-	resp.Body = &slotBody{ReadCloser: resp.Body, free: func() { <-h.slots }}
+	resp.Body = &slotBody{ReadCloser: resp.Body, free: func() { cancel(); <-h.slots }}
 	return resp
 }
+
+// errSlowAnswer: a server took longer than the transport's deadline to
+// send an answer whole (one byte every few seconds never ends a
+// calendar); the request is retried as a timeout.
+type errSlowAnswer struct {
+	url   string
+	limit time.Duration
+}
+
+func (e errSlowAnswer) Error() string {
+	return fmt.Sprintf("%s: no whole answer within %s", e.url, e.limit)
+}
+
+func (errSlowAnswer) Timeout() bool   { return true }
+func (errSlowAnswer) Temporary() bool { return true }
 
 type slotBody struct {
 	io.ReadCloser

@@ -304,3 +304,37 @@ func TestConnectionsKeptForRequestsInFlight(t *testing.T) {
 		t.Errorf("%d connections opened for %d requests, %d at a time; want about %d", opened, inFlight*each, inFlight, inFlight)
 	}
 }
+
+// TestTrickledAnswerCutOff: a server that sends its headers, then its
+// answer a byte at a time, is cut off at RequestTimeout (each attempt),
+// and the request fails as a temporary error naming the URL, instead of
+// hanging the run.
+func TestTrickledAnswerCutOff(t *testing.T) {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusMultiStatus)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-r.Context().Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+				w.Write([]byte(" "))
+				w.(http.Flusher).Flush()
+			}
+		}
+	}))
+	defer srv.Close()
+	defer close(stop)
+	c, _ := testClient(t, Options{RequestTimeout: 300 * time.Millisecond, Retries: 1})
+	start := time.Now()
+	_, _, err := c.Fetch(context.Background(), srv.URL+"/cal/", time.Time{})
+	if err == nil || !Temporary(err) || !strings.Contains(err.Error(), srv.URL) {
+		t.Errorf("Fetch of a trickled answer: %v; want a temporary error naming the URL", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("Fetch took %s", d)
+	}
+}
