@@ -330,3 +330,32 @@ func noneInProgress(t *testing.T, db string) {
 		t.Errorf("%s left %s after the run stopped (%q)", u.UserID, u.State, u.LastMessage)
 	}
 }
+
+// TestCalDAVUnreachableStopsTheRun: a CalDAV server that cannot be
+// connected to (a closed port) stops the run, as the relay does: could not
+// run (exit 4), naming the URL, within seconds rather than after every
+// retry of every user; nothing is written and the same command resumes.
+func TestCalDAVUnreachableStopsTheRun(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String() + "/cal/"
+	l.Close()
+	dir := t.TempDir()
+	cal, _ := os.ReadFile("../fixtures/demo/calendars/user00001.ics")
+	os.WriteFile(filepath.Join(dir, "user00001.ics"), cal, 0o644)
+	os.WriteFile(filepath.Join(dir, "users.csv"), []byte("user,calendar\nuser00000@contoso.com,"+url+"\nuser00001@contoso.com,user00001.ics\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "changes.csv"), []byte("user,change,conference_id\nuser00000@contoso.com,conference-id-changed,555\nuser00001@contoso.com,conference-id-changed,555\n"), 0o644)
+	o := demoOptions(t)
+	o.Users, o.Changes, o.Workers = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv"), 1
+	start := time.Now()
+	_, err = Run(context.Background(), o)
+	if err == nil || !migrate.StopsRun(err) || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), url) || !strings.Contains(err.Error(), "same command") {
+		t.Fatalf("Run with an unreachable CalDAV server: %v; want the run stopped as could-not-run, naming the URL", err)
+	}
+	if d := time.Since(start); d > time.Minute {
+		t.Errorf("the run took %s to stop", d)
+	}
+	noneInProgress(t, o.DB)
+}

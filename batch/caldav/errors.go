@@ -78,6 +78,18 @@ func Temporary(err error) bool {
 	return retryableNetError(err) || errors.Is(err, io.EOF) // connection closed without an answer
 }
 
+// Unreachable reports whether err says the server could not be connected
+// to at all: its name not found, the connection refused, no route to it,
+// no answer to the dial. Every object on it would meet the same.
+func Unreachable(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
 // retryableStatus lists the answers that retrying can change.
 func retryableStatus(code int) bool {
 	switch code {
