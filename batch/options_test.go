@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -85,5 +86,39 @@ func TestUserForUsersHinted(t *testing.T) {
 	err := RunOptions{Only: []string{"users.csv"}, Changes: "c.csv", Report: "r.csv", DryRun: true}.WithDefaults().Validate()
 	if err == nil || !strings.Contains(err.Error(), "--users is required") || !strings.Contains(err.Error(), "\n  (--user names pilot users") {
 		t.Errorf("--user without --users: %v", err)
+	}
+}
+
+// TestRefusedBeforeAnything: an --out that is a file, an --out that is the
+// users file, a relay port out of range and a --db of another database
+// are bad input (exit 1) before any user is migrated or any store made.
+func TestRefusedBeforeAnything(t *testing.T) {
+	for name, tc := range map[string]struct {
+		set  func(o *RunOptions)
+		want string
+	}{
+		"out is a file": {func(o *RunOptions) {
+			f := filepath.Join(t.TempDir(), "out.txt")
+			os.WriteFile(f, []byte("x"), 0o644)
+			o.Out = f
+		}, "is a file, not a directory"},
+		"out is the users file": {func(o *RunOptions) { o.Out = o.Users }, "is a file, not a directory"},
+		"relay port":            {func(o *RunOptions) { o.Send = "smtp://127.0.0.1:99999" }, "port 99999 is not a port number"},
+		"another database":      {func(o *RunOptions) { o.DB = "mysql://mms:secret@db/mms" }, "use a SQLite file path or a postgres:// URL"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			o := demoOptions(t)
+			tc.set(&o)
+			_, err := Run(context.Background(), o)
+			if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "secret") {
+				t.Fatalf("Run: %v; want bad input saying %q", err, tc.want)
+			}
+			if _, err := os.Stat(o.DB); err == nil && !strings.Contains(o.DB, "://") {
+				t.Errorf("a state store was made at %s", o.DB)
+			}
+			if _, err := os.Stat("mysql:"); err == nil {
+				t.Error("a SQLite file was made for a mysql:// --db")
+			}
+		})
 	}
 }

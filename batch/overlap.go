@@ -39,6 +39,9 @@ func checkOutputs(o RunOptions, users []input.User) error {
 	if o.DryRun || o.Out == "" {
 		return nil
 	}
+	if err := outDir(o.Out); err != nil {
+		return err
+	}
 	names := outputNames(users, filepath.Dir(abs(o.Users)))
 	for _, u := range users {
 		if migrate.IsCalDAV(u.Calendar) || names[u.Email] == "" {
@@ -132,7 +135,10 @@ func writable(path string) error {
 		fi, err := os.Stat(dir)
 		if err == nil {
 			if !fi.IsDir() {
-				return fmt.Errorf("%s is not a directory, so %s cannot be written; choose another report name", dir, path)
+				return fmt.Errorf("%s is not a directory, so %s cannot be written; choose another path", dir, path)
+			}
+			if err := canWriteIn(dir); err != nil {
+				return fmt.Errorf("%s cannot be written: %s: %w", path, dir, err)
 			}
 			return nil
 		}
@@ -143,6 +149,18 @@ func writable(path string) error {
 			return nil
 		}
 	}
+}
+
+// outDir refuses an --out that is a file, or where no directory can be
+// made: every user would fail at its first write.
+func outDir(out string) error {
+	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
+		return fmt.Errorf("--out %s is a file, not a directory; name a directory for the rewritten calendars and the outbox", out)
+	}
+	if err := writable(filepath.Join(out, "calendars", "x")); err != nil {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	return nil
 }
 
 // sameAsInput names the input that path is, or "" when it is none.

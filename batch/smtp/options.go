@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -84,6 +85,9 @@ func ParseURL(raw string) (addr string, err error) {
 	port := u.Port()
 	if port == "" {
 		port = "25"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("--send %q: port %s is not a port number (1 to 65535); want smtp://host:port, e.g. smtp://relay.example.com:587", raw, port)
 	}
 	return net.JoinHostPort(u.Hostname(), port), nil
 }
