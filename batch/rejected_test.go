@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,5 +176,42 @@ func TestSendServerIgnoresCalendarInError(t *testing.T) {
 	users = append(users, input.User{Email: "file@contoso.com", Calendar: "/in/file.ics"})
 	if err := o.checkUsers(users); err == nil || !strings.Contains(err.Error(), "file@contoso.com") {
 		t.Errorf("--send server with a file calendar: %v", err)
+	}
+}
+
+// TestManyRejectedRowsCounted: a changes file of many rows for users the
+// users file lacks lists the first maxListed of them and says how many
+// more; it counts them all, and runs every other user.
+func TestManyRejectedRowsCounted(t *testing.T) {
+	o := demoOptions(t)
+	data, err := os.ReadFile(o.Changes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = maxListed + 57
+	for i := range n {
+		data = append(data, fmt.Sprintf("nobody%d@contoso.com,conference-id-changed,,,1,,,,\n", i)...)
+	}
+	o.Changes = filepath.Join(t.TempDir(), "changes.csv")
+	if err := os.WriteFile(o.Changes, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Rejected != n || len(sum.RowErrors) != maxListed+1 || !strings.Contains(sum.RowErrors[maxListed], "and 57 more rejected rows") || sum.Updated == 0 {
+		t.Fatalf("%d rejected, %d listed (last %q), %d updated; want %d, %d listed and the rest updated",
+			sum.Rejected, len(sum.RowErrors), sum.RowErrors[len(sum.RowErrors)-1], sum.Updated, n, maxListed+1)
+	}
+	heading, _ := os.ReadFile(report.HeadingCSV(o.Report))
+	got := 0
+	for _, line := range strings.Split(string(heading), "\n") {
+		if strings.HasPrefix(line, "Note,") && strings.Contains(line, "rejected row: ") {
+			got++
+		}
+	}
+	if got != maxListed+1 {
+		t.Errorf("the heading names %d rejected rows, want %d", got, maxListed+1)
 	}
 }

@@ -33,7 +33,8 @@ type Summary struct {
 	Invites   int       // updates sent (or that would be)
 	Meetings  int       // meetings in the report that the users organise
 	Past      int       // of them, skipped as ending before --now
-	RowErrors []string  // rejected rows that belong to no user
+	RowErrors []string  // rejected rows that belong to no user: the first maxListed, then how many more
+	Rejected  int       // all rejected rows that belong to no user
 	CalDAV    int       // triggered users whose calendar is a CalDAV URL (written in place)
 	// Warnings are what the command should say loudly, and the report
 	// says in its heading: a dry run's relay that could not be used.
@@ -254,6 +255,11 @@ func readInputs(o RunOptions) ([]input.User, []input.Change, []input.RowError, e
 	return users, changes, append(userErrs, changeErrs...), nil
 }
 
+// maxListed bounds the rejected rows a run lists (on stderr, in the
+// report's heading) and the bad rows a user's message quotes: a file of
+// a million bad rows costs their count, not a million lines.
+const maxListed = 100
+
 // plan decides every user and turns the decisions into state rows: Pending
 // (a job), NotTriggered, or Failed by a bad row of their own (a rejected
 // change row leaves what the admin meant unknown).
@@ -262,10 +268,20 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 	failedBy := map[string][]string{}
 	for _, e := range rowErrs {
 		if e.User == "" {
-			sum.RowErrors = append(sum.RowErrors, e.Error())
+			if sum.Rejected++; sum.Rejected <= maxListed {
+				sum.RowErrors = append(sum.RowErrors, e.Error())
+			}
 			continue
 		}
-		failedBy[e.User] = append(failedBy[e.User], e.Error())
+		switch n := len(failedBy[e.User]); {
+		case n < maxListed:
+			failedBy[e.User] = append(failedBy[e.User], e.Error())
+		case n == maxListed:
+			failedBy[e.User] = append(failedBy[e.User], "… and more bad rows, not listed")
+		}
+	}
+	if more := sum.Rejected - maxListed; more > 0 {
+		sum.RowErrors = append(sum.RowErrors, fmt.Sprintf("… and %d more rejected rows, not listed", more))
 	}
 	var records []store.User
 	seen := map[string]bool{}

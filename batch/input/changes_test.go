@@ -143,3 +143,29 @@ func TestChangeToRejectedUser(t *testing.T) {
 		t.Fatalf("errors %q", errorStrings(errs))
 	}
 }
+
+// TestHugeCellFailsItsRow: a cell of a known column longer than maxCell
+// fails its row, naming the file, line and column and the size, and does
+// not reach the change; the other rows are read; an unknown column's long
+// cell is ignored.
+func TestHugeCellFailsItsRow(t *testing.T) {
+	huge := "https://teams.microsoft.com/l/meetup-join/" + strings.Repeat("x", maxCell)
+	path := write(t, t.TempDir(), "changes.csv", "user,change,join_url,note\n"+
+		"anna@contoso.com,moved-to-online,"+huge+",\n"+
+		"bo@contoso.com,dialin-disabled,,"+strings.Repeat("n", 2*maxCell)+"\n")
+	changes, errs, err := ReadChanges(path, listed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 1 || errs[0].Line != 2 || errs[0].Column != "join_url" || errs[0].User != "anna@contoso.com" || !strings.Contains(errs[0].Msg, "more than any value") {
+		t.Errorf("row errors %v; want line 2's join_url named", errs)
+	}
+	for _, c := range changes {
+		if c.User == "anna@contoso.com" {
+			t.Errorf("the huge cell reached a change: %d bytes", len(c.JoinURL))
+		}
+	}
+	if len(changes) != 1 || changes[0].User != "bo@contoso.com" {
+		t.Errorf("changes %+v; want bo's", changes)
+	}
+}

@@ -55,6 +55,11 @@ func (s schema) known(col string) bool {
 // sheet row beyond it is an error.
 const maxRows = 1 << 20
 
+// maxCell bounds a cell of a known column: a join link, a list of
+// numbers or aliases is far shorter; a cell of megabytes would be carried
+// into every meeting of its user.
+const maxCell = 16 << 10
+
 // maxFound bounds the header names an error lists.
 const maxFound = 30
 
@@ -138,6 +143,9 @@ func (b *builder) add(rec record) error {
 	r := row{line: rec.line, cells: map[string]string{}}
 	for _, c := range rec.cells {
 		name := b.columns[c.col]
+		if name != "" && c.problem == "" && len(c.value) > maxCell {
+			c.problem = fmt.Sprintf("%d bytes, more than any value of it can be (at most %d)", len(c.value), maxCell)
+		}
 		switch {
 		case name == "":
 		case c.problem != "":
