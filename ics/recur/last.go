@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
-	"github.com/teambition/rrule-go"
 
 	"github.com/mms-project/mms/ics/tz"
 )
@@ -79,7 +78,7 @@ func ruleLast(last *latest, value string, first, now time.Time, skip func(time.T
 		return err
 	}
 	opt.Dtstart = first
-	rule, err := rrule.NewRRule(*opt)
+	rule, err := newRule(opt)
 	if err != nil {
 		return err
 	}

@@ -182,6 +182,10 @@ func TestNextAtOrAfter(t *testing.T) {
 		{"until passed", Series{Master: event("DTSTART:20260101T100000Z", "RRULE:FREQ=DAILY;UNTIL=20260115T100000Z")}, "2026-01-15T12:00:00Z", ""},
 		{"until as a date includes the day", Series{Master: event(w+"20260101T100000", "RRULE:FREQ=DAILY;UNTIL=20260116")}, "2026-01-15T12:00:00Z", "2026-01-16T09:00:00Z"},
 		{"interval", Series{Master: event("DTSTART:20260101T100000Z", "RRULE:FREQ=DAILY;INTERVAL=10")}, "2026-01-12T00:00:00Z", "2026-01-21T10:00:00Z"},
+		// more than 292 years (a time.Duration) after DTSTART: rrule-go's
+		// own end for a rule without UNTIL
+		{"count beyond 292 years", Series{Master: event("DTSTART:17000101T100000Z", "RRULE:FREQ=YEARLY;COUNT=500")}, "2026-01-15T00:00:00Z", "2027-01-01T10:00:00Z"},
+		{"count beyond 292 years, weekly", Series{Master: event("DTSTART:17000104T100000Z", "RRULE:FREQ=WEEKLY;COUNT=30000")}, "2026-01-15T00:00:00Z", "2026-01-19T10:00:00Z"},
 		{"lower-case rule, stray semicolon", Series{Master: event("DTSTART:20260101T100000Z", "RRULE:freq=daily;interval=10;")}, "2026-01-12T00:00:00Z", "2026-01-21T10:00:00Z"},
 
 		{"weekly keeps local time across DST", Series{Master: event(pst+"20260105T090000", "RRULE:FREQ=WEEKLY;BYDAY=MO")}, "2026-03-10T00:00:00Z", "2026-03-16T16:00:00Z"},

@@ -32,6 +32,20 @@ func ruleNext(value string, first, now time.Time, skip func(time.Time) bool, b *
 	return expand(opt, first, now, skip, b)
 }
 
+// endless stands for "no UNTIL": rrule-go reads a zero Until as DTSTART
+// plus the longest time.Duration, about 292 years, and would end a series
+// begun in 1700 with COUNT=500 in 1992.
+var endless = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// newRule is rrule.NewRRule with a rule without UNTIL left endless.
+func newRule(opt *rrule.ROption) (*rrule.RRule, error) {
+	o := *opt
+	if o.Until.IsZero() {
+		o.Until = endless
+	}
+	return rrule.NewRRule(o)
+}
+
 // cycle is the Gregorian calendar's period: every 400 years the dates fall
 // on the same weekdays again.
 const cycle = 400
@@ -58,7 +72,7 @@ func shiftedNext(opt *rrule.ROption, hasUntil bool, first, now time.Time, skip f
 func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
 	opt.Dtstart = first
 	fastForward(opt, now)
-	rule, err := rrule.NewRRule(*opt)
+	rule, err := newRule(opt)
 	if err != nil {
 		return time.Time{}, false, err
 	}
