@@ -74,6 +74,7 @@ type Worker struct {
 	History *Journal
 
 	close func() // frees what the worker holds (SMTP sessions); nil: nothing
+	mem   memory // the calendar files' memory, shared by the batch's workers
 }
 
 // MaxReads bounds how often one document is read and rewritten when it
@@ -88,6 +89,11 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	if _, server := w.Mailer.(ServerScheduling); server && !IsCalDAV(a.Calendar) {
 		return UserOutcome{}, Permanent(fmt.Errorf("%s: --send server leaves the update to a CalDAV server's scheduling, but %s is a file: its attendees would get none; use --send outbox or smtp://host:port", a.User, a.Calendar))
 	}
+	release, err := w.mem.reserve(ctx, a.Calendar)
+	if err != nil {
+		return UserOutcome{}, err
+	}
+	defer release()
 	docs, err := w.Calendars.Read(ctx, a.Calendar)
 	if err != nil {
 		return UserOutcome{}, err
