@@ -2,6 +2,7 @@ package ics
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-ical"
@@ -75,11 +76,19 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 		if quotedPrintable(p.head) {
 			ev.fail(fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name))
 		}
+		if slices.Contains(unbrokenProps, p.Name) && strings.ContainsAny(p.Value, "\r\n") {
+			ev.fail(fmt.Errorf("%s: line %d: %s runs on into a line that is not an iCalendar line (NAME:value); a raw line break belongs only in text, so what the meeting's %s is cannot be told", c.Name, c.PropLine(p), p.Name, p.Name))
+		}
 	}
 	if m.Err == nil && ev.Err != nil {
 		m.Err = ev.Err
 	}
 }
+
+// unbrokenProps are the properties whose value a raw line break (a line
+// without NAME: after it, taken as part of the value, as some exporters
+// break text) would corrupt: who organises and attends, and when.
+var unbrokenProps = []string{"ORGANIZER", "ATTENDEE", "UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RRULE", "RDATE", "EXDATE", "SEQUENCE"}
 
 // singleTimeProps may appear at most once in a VEVENT (RFC 5545, 3.6.1):
 // with two, which one the meeting starts at is anyone's guess.

@@ -47,3 +47,25 @@ func TestTwoDTSTARTsFailTheMeeting(t *testing.T) {
 		}
 	}
 }
+
+// TestLineWithoutNameFailsItsMeeting: a line that is not an iCalendar
+// line after ORGANIZER (or another property whose value cannot hold a
+// line break) fails that meeting, naming the line, instead of reading it
+// as part of the address; the other meeting goes on, and a raw line break
+// in text (a COMMENT) is still read as text.
+func TestLineWithoutNameFailsItsMeeting(t *testing.T) {
+	broken := future(event{uid: "broken", body: teamsBody(oldJoin)})
+	broken.organizer = "anna@contoso.com\r\nPRIORITY5 no colon here;;;;"
+	cal, err := Parse("broken.ics", []byte(calendar(broken, future(event{uid: "fine", body: teamsBody(oldJoin), extra: "COMMENT:a comment\r\nbroken raw by its exporter\r\n"}))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := cal.Meetings()
+	bad, good := cal.Migrate(ms[0], testRules, newTeams), cal.Migrate(ms[1], testRules, newTeams)
+	if bad.Err == nil || !strings.Contains(bad.Err.Error(), "broken.ics: line ") || !strings.Contains(bad.Err.Error(), "ORGANIZER runs on") {
+		t.Errorf("ORGANIZER run on: Err = %v, Skipped = %q", bad.Err, bad.Skipped)
+	}
+	if !good.Rewritten() {
+		t.Errorf("the other meeting: %+v", good)
+	}
+}
