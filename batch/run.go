@@ -248,6 +248,9 @@ func readInputs(o RunOptions) ([]input.User, []input.Change, []input.RowError, e
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if len(users) == 0 && len(userErrs) == 0 {
+		return nil, nil, nil, fmt.Errorf("%s: no user rows under the header; add one row per organiser (user, calendar)", o.Users)
+	}
 	changes, changeErrs, err := input.ReadChanges(o.Changes, users, userErrs...)
 	if err != nil {
 		return nil, nil, nil, err
