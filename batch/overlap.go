@@ -157,7 +157,7 @@ func outDir(out string) error {
 	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
 		return fmt.Errorf("--out %s is a file, not a directory; name a directory for the rewritten calendars and the outbox", out)
 	}
-	if err := writable(filepath.Join(out, "calendars", "x")); err != nil {
+	if err := writable(filepath.Join(out, "x")); err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
 	return nil
