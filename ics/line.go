@@ -87,7 +87,7 @@ func startsContentLine(text string) bool {
 		switch {
 		case c == ';' || c == ':':
 			return i > 0
-		case c == '-' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+		case c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z': // '_': X-ENTOURAGE_UUID
 		default:
 			return false
 		}

@@ -76,7 +76,7 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 		if quotedPrintable(p.head) {
 			ev.fail(fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name))
 		}
-		if slices.Contains(unbrokenProps, p.Name) && strings.ContainsAny(p.Value, "\r\n") {
+		if slices.Contains(unbrokenProps, p.Name) && strings.Contains(p.Value, "\n") {
 			ev.fail(fmt.Errorf("%s: line %d: %s runs on into a line that is not an iCalendar line (NAME:value); a raw line break belongs only in text, so what the meeting's %s is cannot be told", c.Name, c.PropLine(p), p.Name, p.Name))
 		}
 	}

@@ -69,3 +69,20 @@ func TestLineWithoutNameFailsItsMeeting(t *testing.T) {
 		t.Errorf("the other meeting: %+v", good)
 	}
 }
+
+// TestUnderscoreNamesAreLines: a property whose name holds '_' (Exchange
+// and Outlook for Mac write X-ENTOURAGE_UUID right after UID) is a line of
+// its own, not a raw break in the UID: the meeting is rewritten, its UID
+// is the UID, and the X- line stays byte for byte.
+func TestUnderscoreNamesAreLines(t *testing.T) {
+	entourage := "X-ENTOURAGE_UUID:C9375D3E-8A1B-4D50-9C55-1C0A2B3D4E5F\r\n"
+	src := calendar(future(event{uid: "ent-1", body: teamsBody(oldJoin)}))
+	src = strings.Replace(src, "UID:ent-1\r\n", "UID:ent-1\r\n"+entourage, 1)
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if res.Err != nil || !res.Rewritten() || res.UID != "ent-1" {
+		t.Fatalf("meeting with X-ENTOURAGE_UUID: %+v", res)
+	}
+	if out := string(cal.Bytes()); strings.Count(out, "UID:ent-1\r\n"+entourage) != 1 {
+		t.Errorf("the UID and X-ENTOURAGE_UUID lines changed:\n%s", out)
+	}
+}
