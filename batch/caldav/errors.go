@@ -79,15 +79,26 @@ func Temporary(err error) bool {
 }
 
 // Unreachable reports whether err says the server could not be connected
-// to at all: its name not found, the connection refused, no route to it,
-// no answer to the dial. Every object on it would meet the same.
+// to at all: the connection refused, no route to it, no answer to the
+// dial or to the name lookup. Every object on it would meet the same. A
+// name that does not exist is NoSuchHost instead.
 func Unreachable(err error) bool {
+	if NoSuchHost(err) {
+		return false
+	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) {
 		return true
 	}
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// NoSuchHost reports whether err says the server's name does not exist:
+// a mistyped URL, which only the users file can fix.
+func NoSuchHost(err error) bool {
+	var dns *net.DNSError
+	return errors.As(err, &dns) && dns.IsNotFound
 }
 
 // retryableStatus lists the answers that retrying can change.
@@ -102,7 +113,7 @@ func retryableStatus(code int) bool {
 
 // retryableNetError: timeouts and connections refused, reset or cut short.
 func retryableNetError(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || NoSuchHost(err) {
 		return false
 	}
 	var ne net.Error

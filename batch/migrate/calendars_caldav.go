@@ -183,14 +183,17 @@ func (c DAVCalendars) Reread(ctx context.Context, d *Doc) (*Doc, error) {
 }
 
 // davError classifies a CalDAV failure: refused credentials stop the
-// user (no retry helps), a server that cannot be reached at all (after the
-// transport's retries) stops the run, as the mail relay does (exit 4, the
-// same command resumes), a busy or failing server fails the attempt (it
+// user (no retry helps), a host name that does not exist fails the user
+// (the users file is wrong), a server that cannot be reached at all (after
+// the transport's retries) stops the run, as the mail relay does (exit 4,
+// the same command resumes), a busy or failing server fails the attempt (it
 // is tried again later), anything else is permanent for what it touched.
 func davError(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, caldav.ErrAuth):
 		return stopUser(err)
+	case caldav.NoSuchHost(err):
+		return Permanent(fmt.Errorf("%w; check the host name of the calendar URL in the users file", err))
 	case caldav.Unreachable(err) && ctx.Err() == nil:
 		return runStop{fmt.Errorf("the CalDAV server cannot be reached: %w; check the calendar URL in the users file and that the server is running, then run the same command again: the batch resumes where it stopped", err)}
 	case caldav.Temporary(err) || ctx.Err() != nil:

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/mms-project/mms/batch/caldav"
@@ -519,5 +522,26 @@ func TestDAVReadBackStoppedAttemptSendsOnce(t *testing.T) {
 	}
 	if updated != puts || out.Invites != len(again.msgs) || len(sent) != len(again.msgs) || len(sent) == 0 {
 		t.Errorf("second attempt: %d updated for %d objects written, %d invites, sent %v", updated, puts, out.Invites, sent)
+	}
+}
+
+// TestDAVErrorKinds: a server that refuses the connection stops the run
+// (every user on it would meet the same); a host name that does not exist
+// fails only its user, at once (the users file is wrong), naming the URL.
+func TestDAVErrorKinds(t *testing.T) {
+	ctx := context.Background()
+	dial := func(e error) error {
+		return fmt.Errorf("caldav: PROPFIND https://dav.example.com/cal/: %w", &net.OpError{Op: "dial", Net: "tcp", Err: e})
+	}
+	refused := davError(ctx, dial(syscall.ECONNREFUSED))
+	if !StopsRun(refused) || !strings.Contains(refused.Error(), "https://dav.example.com/cal/") {
+		t.Errorf("connection refused: %v; want the run stopped, naming the URL", refused)
+	}
+	missing := davError(ctx, dial(&net.DNSError{Err: "no such host", Name: "dav.example.com", IsNotFound: true}))
+	if StopsRun(missing) || !store.IsPermanent(missing) || !strings.Contains(missing.Error(), "host name") {
+		t.Errorf("no such host: %v; want the user failed at once, not the run stopped", missing)
+	}
+	if caldav.Temporary(dial(&net.DNSError{Err: "no such host", Name: "x", IsNotFound: true})) {
+		t.Error("a host name that does not exist is retried")
 	}
 }
