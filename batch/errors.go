@@ -34,7 +34,7 @@ func (e kindError) Unwrap() []error { return []error{e.kind, e.err} }
 // OpenStore opens the state store for a command: one that cannot be
 // opened is ErrUnavailable (exit 4), one a newer mms wrote ErrInput.
 func OpenStore(ctx context.Context, dsn string) (*store.Store, error) {
-	if i := strings.Index(dsn, "://"); i > 0 && !store.IsPostgres(dsn) && !strings.ContainsAny(dsn[:i], `/\.`) {
+	if i := strings.Index(dsn, "://"); i > 1 && !store.IsPostgres(dsn) && !strings.ContainsAny(dsn[:i], `/\.`) {
 		return nil, fmt.Errorf("%w: --db %s: use a SQLite file path or a postgres:// URL", ErrInput, dsn[:i+3]+"…")
 	}
 	st, err := store.Open(ctx, dsn)

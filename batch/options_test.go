@@ -134,3 +134,15 @@ func TestUsersFileWithoutRows(t *testing.T) {
 		t.Errorf("Run: %v; want bad input naming the users file", err)
 	}
 }
+
+// TestOutWithFoldersOfItsOwn: an --out that exists and holds folders of
+// its own (one named x, say) is taken as it is.
+func TestOutWithFoldersOfItsOwn(t *testing.T) {
+	o := demoOptions(t)
+	if err := os.MkdirAll(filepath.Join(o.Out, "x", "calendars"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := Run(context.Background(), o); err != nil || sum.Updated == 0 {
+		t.Errorf("Run into an --out with a folder x: %+v %v", sum, err)
+	}
+}

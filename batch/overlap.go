@@ -154,10 +154,16 @@ func writable(path string) error {
 // outDir refuses an --out that is a file, or where no directory can be
 // made: every user would fail at its first write.
 func outDir(out string) error {
-	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
+	fi, err := os.Stat(out)
+	switch {
+	case err == nil && !fi.IsDir():
 		return fmt.Errorf("--out %s is a file, not a directory; name a directory for the rewritten calendars and the outbox", out)
+	case err == nil:
+		err = canWriteIn(out)
+	default:
+		err = writable(out) // its nearest directory, where it will be made
 	}
-	if err := writable(filepath.Join(out, "x")); err != nil {
+	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
 	return nil

@@ -38,7 +38,8 @@ type Options struct {
 	// *StatusError carrying RetryAfter.
 	MaxWait time.Duration
 	// RequestTimeout bounds one attempt of a request, its answer's body
-	// read whole included (default 5 minutes): a server that sends its
+	// read whole included (default 10 minutes: a 64 MiB answer at 110
+	// KB/s): a server that sends its
 	// answer a byte at a time is cut off, and the attempt retried.
 	RequestTimeout time.Duration
 	// Sleep waits d or until ctx is done (default: a timer).
@@ -91,7 +92,7 @@ func (o Options) withDefaults() Options {
 		o.MaxWait = 2 * time.Minute
 	}
 	if o.RequestTimeout <= 0 {
-		o.RequestTimeout = 5 * time.Minute
+		o.RequestTimeout = 10 * time.Minute
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepContext

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -29,7 +30,10 @@ type memory struct {
 // reserve waits until the memory a user's calendar file takes is free and
 // returns the func that frees it. A CalDAV calendar, bounded by its
 // answers, and a file that cannot be read (the read says why) reserve
-// nothing; a file larger than the whole budget reserves all of it.
+// nothing; a file larger than the whole budget reserves all of it. A wait
+// longer than half the attempt's time (many large calendars, many
+// workers) ends without a reservation, so the user is migrated, not
+// failed by its own timeout.
 func (m *memory) reserve(ctx context.Context, location string) (func(), error) {
 	m.once.Do(func() {
 		if m.size == 0 {
@@ -45,8 +49,23 @@ func (m *memory) reserve(ctx context.Context, location string) (func(), error) {
 		return func() {}, nil
 	}
 	n := min(fi.Size()*memoryPerByte, m.size)
-	if err := m.sem.Acquire(ctx, n); err != nil {
-		return nil, err
+	wait, cancel := halfway(ctx)
+	defer cancel()
+	if err := m.sem.Acquire(wait, n); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return func() {}, nil // waited half the attempt's time: go on rather than fail the user
 	}
 	return func() { m.sem.Release(n) }, nil
+}
+
+// halfway is ctx, ending halfway to its deadline if it has one: the wait
+// for memory leaves the attempt time to do its work.
+func halfway(ctx context.Context) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, dl.Add(-time.Until(dl)/2))
 }

@@ -35,9 +35,13 @@ func (s *Store) ResumableRollback(ctx context.Context, of, user string) (Batch, 
 // RestoredUsers returns, for each user of batch of that a finished
 // rollback restored (Succeeded), that rollback: the latest when several.
 func (s *Store) RestoredUsers(ctx context.Context, of string) (map[string]Batch, error) {
+	prints, args := `b.fingerprint LIKE ?`, []any{BatchRollback, true, RollbackFingerprint(of, "") + "%"}
+	if s.eng.dialect().name == sqliteDialect.name { // and as earlier versions wrote it
+		prints, args = `(b.fingerprint LIKE ? OR b.fingerprint LIKE ?)`, append(args, legacyRollbackFingerprint(of, "")+"%")
+	}
 	r, err := s.eng.query(ctx, `SELECT u.user_id, b.id FROM mms_user u JOIN mms_batch b ON b.id = u.batch_id
-		WHERE b.kind = ? AND b.finished = ? AND b.fingerprint LIKE ? AND u.state = ? ORDER BY b.created_at, b.id`,
-		BatchRollback, true, RollbackFingerprint(of, "")+"%", Succeeded)
+		WHERE b.kind = ? AND b.finished = ? AND `+prints+` AND u.state = ? ORDER BY b.created_at, b.id`,
+		append(args, Succeeded)...)
 	if err != nil {
 		return nil, fmt.Errorf("reading the rollbacks of batch %s: %w", of, err)
 	}

@@ -1010,3 +1010,37 @@ func testStoppedWhileStarting(t *testing.T, dsn string) {
 		t.Errorf("user after the stop: %s %q; want Pending, interrupted", u.State, u.LastMessage)
 	}
 }
+
+// TestRestoredUsersReadsBothFingerprints: the users finished rollbacks of a
+// batch restored are found whether the rollback was recorded under this
+// version's fingerprint or an earlier one's (SQLite kept those); users a
+// rollback failed, and rollbacks of other batches, are not.
+func TestRestoredUsersReadsBothFingerprints(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "mms.db"))
+	ctx := context.Background()
+	of := "0b1c2d3e-0000-4000-8000-000000000001"
+	for i, rb := range []struct{ fp, user, state string }{
+		{RollbackFingerprint(of, ""), "a@contoso.com", Succeeded},
+		{legacyRollbackFingerprint(of, "b@contoso.com"), "b@contoso.com", Succeeded},
+		{RollbackFingerprint(of, "c@contoso.com"), "c@contoso.com", Failed},
+		{RollbackFingerprint("0b1c2d3e-0000-4000-8000-000000000002", ""), "d@contoso.com", Succeeded},
+	} {
+		b, err := s.NewBatch(ctx, Batch{Kind: BatchRollback, Fingerprint: rb.fp})
+		if err != nil {
+			t.Fatal(i, err)
+		}
+		if err := s.Enqueue(ctx, b.ID, []User{{UserID: rb.user, State: rb.state}}); err != nil {
+			t.Fatal(i, err)
+		}
+		if err := s.FinishBatch(ctx, b.ID); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	got, err := s.RestoredUsers(ctx, of)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["a@contoso.com"].ID == "" || got["b@contoso.com"].ID == "" {
+		t.Errorf("restored users: %v; want a and b", got)
+	}
+}

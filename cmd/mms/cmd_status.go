@@ -60,7 +60,7 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if len(users) == 0 && f.UserID != "" {
+			if len(users) == 0 && f.UserID != "" && f.State == "" && f.Since.IsZero() && f.Until.IsZero() {
 				fmt.Fprintf(errOut, "mms: no user %s%s; --user takes an address of the users file\n", f.UserID, inBatch(f.BatchID))
 			}
 			if cmd.Bool("summary") {
