@@ -11,7 +11,8 @@ import (
 // TestLargeCalendarsWaitForMemory: a calendar file whose memory would
 // take the batch's budget past its size waits until another's is freed;
 // one larger than the whole budget still runs, alone; CalDAV calendars
-// and unreadable paths reserve nothing.
+// and unreadable paths reserve nothing; a wait ends halfway to the
+// attempt's deadline, and when the attempt is stopped.
 func TestLargeCalendarsWaitForMemory(t *testing.T) {
 	dir := t.TempDir()
 	small, big := filepath.Join(dir, "small.ics"), filepath.Join(dir, "big.ics")
@@ -54,10 +55,22 @@ func TestLargeCalendarsWaitForMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopped, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	// An attempt with a deadline waits half its time, then goes on
+	// without a reservation rather than fail its user; a stopped one
+	// stops waiting.
+	attempt, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
+	began := time.Now()
+	free, err := m.reserve(attempt, small)
+	if waited := time.Since(began); err != nil || waited < 80*time.Millisecond || waited > 190*time.Millisecond {
+		t.Errorf("reserve while the budget is held, in an attempt of 200ms: %v after %s; want to go on after about 100ms", err, waited)
+	} else {
+		free()
+	}
+	stopped, stop := context.WithCancel(ctx)
+	time.AfterFunc(20*time.Millisecond, stop)
 	if _, err := m.reserve(stopped, small); err == nil {
-		t.Error("a calendar got memory while one larger than the budget holds it all")
+		t.Error("a stopped attempt got memory while one larger than the budget holds it all")
 	}
 	all()
 }
