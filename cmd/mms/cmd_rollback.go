@@ -21,12 +21,12 @@ func rollbackCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			"and DTSTAMP (the rollback's time), and each meeting's attendees get one update. A meeting changed since\n" +
 			"the batch (another UID set, an instance gone) fails with a message and is left as it is. Started again\n" +
 			"after a crash, the rollback finishes without sending anything twice. --dry-run says what would be restored\n" +
-			"and writes nothing but its report. A rollback that may send mail asks first on a terminal; --yes does not ask.\n\n" + exitCodesHelp,
+			"and writes nothing but its report. A rollback that may send mail asks first on a terminal; --yes does not ask.\n\n" + rollbackExitHelp,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "batch", Usage: "the batch to roll back: its id, a unique prefix of 6+ characters, or last (mms batches lists them)", Sources: cli.EnvVars("MMS_BATCH")},
 			&cli.StringFlag{Name: "user", Usage: "only this user", Sources: cli.EnvVars("MMS_USER")},
 			&cli.StringFlag{Name: "now", Usage: "RFC 3339 time written as DTSTAMP of the restored meetings (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
-			&cli.StringFlag{Name: "send", Usage: "outbox or none (default: as the batch sent)", Sources: cli.EnvVars("MMS_SEND")},
+			&cli.StringFlag{Name: "send", Usage: "outbox or none (default: as the batch sent: its outbox, or its smtp:// relay, which the --smtp-* flags below configure)", Sources: cli.EnvVars("MMS_SEND")},
 			&cli.StringFlag{Name: "report", Usage: "also write what was restored as a report, FILE.xlsx, FILE.csv or FILE.html", Sources: cli.EnvVars("MMS_REPORT")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "say what would be restored; write, send and record nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			yesFlag(),

@@ -124,7 +124,7 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 		return usersFailedError{failed: sum.Failed, total: sum.Triggered}
 	}
 	if len(sum.RowErrors) > 0 {
-		return rowsRejectedError{rows: sum.Rejected}
+		return rowsRejectedError{rows: max(sum.Rejected, len(sum.RowErrors))}
 	}
 	return nil
 }

@@ -96,13 +96,19 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-// The root --help documents every exit code.
+// The root --help and rollback's document every exit code; rollback's
+// speak of a rollback, which reads no input rows.
 func TestHelpListsExitCodes(t *testing.T) {
-	r := run(t, context.Background(), "--help")
-	for _, code := range []int{exitOK, exitInput, exitUsersFailed, exitUnavailable, exitInterrupted} {
-		if !strings.Contains(r.stdout, fmt.Sprintf("\n   %d ", code)) && !strings.Contains(r.stdout, fmt.Sprintf("   %d  ", code)) {
-			t.Errorf("--help does not list exit code %d:\n%s", code, r.stdout)
+	for _, args := range [][]string{{"--help"}, {"rollback", "--help"}} {
+		r := run(t, context.Background(), args...)
+		for _, code := range []int{exitOK, exitInput, exitUsersFailed, exitUnavailable, exitInterrupted} {
+			if !strings.Contains(r.stdout, fmt.Sprintf("\n   %d ", code)) && !strings.Contains(r.stdout, fmt.Sprintf("   %d  ", code)) {
+				t.Errorf("%v does not list exit code %d:\n%s", args, code, r.stdout)
+			}
 		}
+	}
+	if r := run(t, context.Background(), "rollback", "--help"); strings.Contains(r.stdout, "input rows") || !strings.Contains(r.stdout, "rolled back already") {
+		t.Errorf("rollback --help:\n%s", r.stdout)
 	}
 }
 
@@ -112,8 +118,8 @@ func TestRejectedRowExitsThree(t *testing.T) {
 	var out, errOut bytes.Buffer
 	row := "changes.csv:9: column \"user\": nobody@contoso.com is not in the users file"
 	err := summarize(&out, &errOut, batch.RunOptions{Send: "outbox"}, batch.Summary{BatchID: "b1", Users: 7, Triggered: 7, Updated: 28, RowErrors: []string{row}})
-	if code := exitCode(context.Background(), err, &errOut); code != 3 {
-		t.Errorf("exit %d, want 3", code)
+	if code := exitCode(context.Background(), err, &errOut); code != 3 || !strings.Contains(errOut.String(), "1 input row rejected") {
+		t.Errorf("exit %d, want 3, saying one row was rejected:\n%s", code, errOut.String())
 	}
 	if n := strings.Count(errOut.String(), row); n != 1 {
 		t.Errorf("the rejected row is printed %d times, want once:\n%s", n, errOut.String())

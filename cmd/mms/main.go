@@ -36,6 +36,16 @@ const exitCodesHelp = "EXIT STATUS:\n" +
 	"        run the same command again once it is fixed: the batch resumes\n" +
 	"   130  interrupted; run the same command again to finish the batch"
 
+// rollbackExitHelp is exitCodesHelp for mms rollback, which reads no
+// input rows.
+const rollbackExitHelp = "EXIT STATUS:\n" +
+	"   0    every user was restored (or the batch was rolled back already)\n" +
+	"   1    bad invocation: no such batch, a dry run, a batch not finished, or nothing it rewrote\n" +
+	"   3    the rollback ran, and some users failed (see its report, or mms status --batch ID)\n" +
+	"   4    mms could not run: the state store, the outbox or the mail relay was unreachable or refused us;\n" +
+	"        run the same command again once it is fixed: the rollback resumes, nothing is sent twice\n" +
+	"   130  interrupted; run the same command again to finish the rollback"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	tuneGC()
