@@ -100,11 +100,22 @@ func checkRelay(ctx context.Context, st *store.Store, b store.Batch, t Tuning) (
 	case err == nil || ctx.Err() != nil:
 		return nil, nil
 	case b.DryRun:
-		return []string{fmt.Sprintf("the mail relay was tried and cannot be used; a real run would stop there: %v", err)}, nil
+		return []string{"the mail relay was tried and cannot be used; a real run would stop there: " + withoutResume(err.Error())}, nil
 	case migrate.StopsRun(err):
 		return nil, unavailable(err)
 	}
 	return nil, nil // busy or refusing one message: each update finds out
+}
+
+// withoutResume is a run-stopping message without its advice to run the
+// same command again, which a dry run has no use for.
+func withoutResume(msg string) string {
+	for _, advice := range []string{", then run the same command again", " and run the same command again"} {
+		if i := strings.Index(msg, advice); i >= 0 {
+			return msg[:i]
+		}
+	}
+	return msg
 }
 
 // startedEvent says how many users the batch has to migrate: those left
