@@ -56,6 +56,7 @@ func rollbackCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			p := newProgress(errOut, o.DryRun)
 			o.Events = p.Event
 			rb, err := calls.rollback(ctx, o)
+			p.finish()
 			if err != nil {
 				return err
 			}

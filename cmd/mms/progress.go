@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,11 @@ type progress struct {
 	every    time.Duration
 	verb     string // "updated", or "would update" in a dry run
 	now      func() time.Time
+	// working are the users being migrated, since when; quiet is how long
+	// plain progress stays silent before it says who is still at work.
+	working map[string]time.Time
+	quiet   time.Duration
+	stop    chan struct{} // ends the heartbeat; nil until it starts
 }
 
 func newProgress(w io.Writer, dryRun bool) *progress {
@@ -37,7 +43,7 @@ func newProgress(w io.Writer, dryRun bool) *progress {
 	if dryRun {
 		verb = "would update"
 	}
-	return &progress{w: w, every: 5 * time.Second, verb: verb, now: time.Now}
+	return &progress{w: w, every: 5 * time.Second, verb: verb, now: time.Now, working: map[string]time.Time{}, quiet: 30 * time.Second}
 }
 
 // isTerminal reports whether w is a terminal.
@@ -58,11 +64,15 @@ func (p *progress) Event(e batch.Event) {
 		p.say("reading %s", strings.Join(e.Files, " and "))
 	case batch.WritingReport:
 		p.say("writing the report %s", strings.Join(e.Files, " and "))
+	case batch.UserStarted:
+		p.working[e.User] = p.now()
 	case batch.UserDone:
+		delete(p.working, e.User)
 		p.done++
 		p.updated += e.Updated
 		p.step()
 	case batch.UserFailed:
+		delete(p.working, e.User)
 		p.done++
 		p.failed++
 		p.updated += e.Updated
@@ -106,6 +116,48 @@ func (p *progress) start(e batch.Event) {
 		return
 	}
 	p.say("migrating %s", counted(total-e.Done, "user"))
+	if p.stop == nil {
+		p.stop = make(chan struct{})
+		go p.heartbeat(p.stop)
+	}
+}
+
+// heartbeat says, in plain progress, which users are still being migrated
+// once no line was written for quiet: a user waiting on a slow server
+// would otherwise look like a hang.
+func (p *progress) heartbeat(stop chan struct{}) {
+	tick := time.NewTicker(p.quiet / 2)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+			p.mu.Lock()
+			if len(p.working) > 0 && p.now().Sub(p.lastLine) >= p.quiet {
+				p.lastLine = p.now()
+				p.say("%d/%s done; still at work on %s", p.done, counted(p.total, "user"), p.inProgress())
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+// inProgress names the users being migrated longest, with how long.
+func (p *progress) inProgress() string {
+	users := make([]string, 0, len(p.working))
+	for u := range p.working {
+		users = append(users, u)
+	}
+	slices.SortFunc(users, func(a, b string) int { return p.working[a].Compare(p.working[b]) })
+	var parts []string
+	for _, u := range users[:min(3, len(users))] {
+		parts = append(parts, fmt.Sprintf("%s (for %s)", u, p.now().Sub(p.working[u]).Round(time.Second)))
+	}
+	if more := len(users) - 3; more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", more))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (p *progress) step() {
@@ -145,11 +197,15 @@ func (p *progress) eta(rate float64) string {
 	return fmt.Sprintf("ETA %s (%s)", p.now().Add(d).UTC().Format("15:04:05Z"), d)
 }
 
-// finish ends the bar.
+// finish ends the bar and the heartbeat.
 func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bar != nil {
 		_ = p.bar.Finish()
+	}
+	if p.stop != nil {
+		close(p.stop)
+		p.stop = nil
 	}
 }

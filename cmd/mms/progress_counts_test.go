@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/batch"
 )
@@ -20,5 +22,47 @@ func TestProgressStartsFromTheBatch(t *testing.T) {
 	p.finish()
 	if !strings.Contains(out.String(), "1/1 user done, meetings updated: 5, users failed: 1") {
 		t.Errorf("progress:\n%s", out.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the heartbeat's goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestProgressSaysWhoIsStillAtWork: plain progress that has said nothing
+// for a while names the users still being migrated, longest first, and
+// stops once they are done and the run finishes.
+func TestProgressSaysWhoIsStillAtWork(t *testing.T) {
+	var out lockedBuffer
+	p := newProgress(&out, false)
+	p.quiet = 40 * time.Millisecond
+	p.Event(batch.Event{Kind: batch.BatchStarted, Total: 2})
+	p.Event(batch.Event{Kind: batch.UserStarted, User: "slow@contoso.com"})
+	p.Event(batch.Event{Kind: batch.UserStarted, User: "quick@contoso.com"})
+	p.Event(batch.Event{Kind: batch.UserDone, User: "quick@contoso.com"})
+	time.Sleep(150 * time.Millisecond)
+	said := out.String()
+	if !strings.Contains(said, "1/2 users done; still at work on slow@contoso.com (for ") || strings.Contains(said, "work on quick") {
+		t.Errorf("progress after a quiet while:\n%s", said)
+	}
+	p.Event(batch.Event{Kind: batch.UserDone, User: "slow@contoso.com"})
+	p.finish()
+	time.Sleep(100 * time.Millisecond)
+	if after := out.String(); strings.Count(after, "still at work") != strings.Count(after[:len(said)], "still at work") {
+		t.Errorf("the heartbeat went on after the users were done:\n%s", after)
 	}
 }
