@@ -123,15 +123,22 @@ func TestRefusedBeforeAnything(t *testing.T) {
 	}
 }
 
-// TestUsersFileWithoutRows: a users file with a header and no rows is bad
-// input naming the file, not a run of no one that rejects every change.
-func TestUsersFileWithoutRows(t *testing.T) {
+// TestFilesWithoutRows: a users or changes file with a header and no rows
+// is bad input naming the file, not a run that does nothing.
+func TestFilesWithoutRows(t *testing.T) {
 	o := demoOptions(t)
 	o.Users = filepath.Join(t.TempDir(), "users.csv")
 	os.WriteFile(o.Users, []byte("user,calendar\n\n"), 0o644)
 	_, err := Run(context.Background(), o)
 	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), o.Users+": no user rows") {
 		t.Errorf("Run: %v; want bad input naming the users file", err)
+	}
+	o = demoOptions(t)
+	o.Changes = filepath.Join(t.TempDir(), "changes.csv")
+	os.WriteFile(o.Changes, []byte("user,change\n"), 0o644)
+	_, err = Run(context.Background(), o)
+	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), o.Changes+": no change rows") {
+		t.Errorf("Run: %v; want bad input naming the changes file", err)
 	}
 }
 
