@@ -70,21 +70,21 @@ var changesSchema = schema{
 // A row naming no known user is reported with an empty RowError.User;
 // any other bad row names its user, so the caller can fail just that user.
 func ReadChanges(path string, users []User, rejected ...RowError) ([]Change, []RowError, error) {
-	t, err := readTable(path, changesSchema)
-	if err != nil {
-		return nil, nil, err
-	}
 	primary, failed := addresses(users, rejected)
 	var changes []Change
 	var errs []RowError
-	for _, r := range t.rows {
-		c, rowErrs := parseChange(t.file, r, primary, failed)
+	err := eachRow(path, changesSchema, func(r row) error { // a row at a time: a file of many rows keeps only what they say
+		c, rowErrs := parseChange(path, r, primary, failed)
 		switch {
 		case len(rowErrs) > 0:
 			errs = append(errs, rowErrs...)
 		case c.User != "":
 			changes = append(changes, c)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return changes, errs, nil
 }

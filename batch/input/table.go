@@ -98,7 +98,21 @@ type cell struct {
 // and checks its header against s. Only the header's known columns are
 // kept.
 func readTable(path string, s schema) (*table, error) {
-	b := &builder{s: s, t: &table{file: path}}
+	t := &table{file: path}
+	err := eachRow(path, s, func(r row) error {
+		t.rows = append(t.rows, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// eachRow is readTable one row at a time: fn gets each non-blank data row
+// as it is read, and no row is kept.
+func eachRow(path string, s schema, fn func(row) error) error {
+	b := &builder{s: s, t: &table{file: path}, fn: fn}
 	var err error
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
@@ -106,17 +120,17 @@ func readTable(path string, s schema) (*table, error) {
 	case ".xlsx":
 		err = readXLSX(path, b.add)
 	case ".xls", ".xlsm", ".ods":
-		return nil, fmt.Errorf("%s: %s files are not read; save it as .xlsx (Excel workbook) or .csv (CSV UTF-8)", path, ext)
+		return fmt.Errorf("%s: %s files are not read; save it as .xlsx (Excel workbook) or .csv (CSV UTF-8)", path, ext)
 	default:
-		return nil, fmt.Errorf("%s: unknown file type %q; use a .csv or .xlsx file", path, filepath.Ext(path))
+		return fmt.Errorf("%s: unknown file type %q; use a .csv or .xlsx file", path, filepath.Ext(path))
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if b.columns == nil {
-		return nil, fmt.Errorf("%s: the file is empty; the first row must name the columns: %s", path, s.expected())
+		return fmt.Errorf("%s: the file is empty; the first row must name the columns: %s", path, s.expected())
 	}
-	return b.t, nil
+	return nil
 }
 
 // builder takes the first non-blank record as the header, and the known
@@ -125,6 +139,7 @@ type builder struct {
 	s       schema
 	t       *table
 	columns map[int]string // nil until the header is read
+	fn      func(row) error // each data row
 	n       int            // records read
 }
 
@@ -158,7 +173,7 @@ func (b *builder) add(rec record) error {
 		}
 	}
 	if !blankRow(r) {
-		b.t.rows = append(b.t.rows, r)
+		return b.fn(r)
 	}
 	return nil
 }
