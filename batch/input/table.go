@@ -138,9 +138,9 @@ func eachRow(path string, s schema, fn func(row) error) error {
 type builder struct {
 	s       schema
 	t       *table
-	columns map[int]string // nil until the header is read
+	columns map[int]string  // nil until the header is read
 	fn      func(row) error // each data row
-	n       int            // records read
+	n       int             // records read
 }
 
 func (b *builder) add(rec record) error {
