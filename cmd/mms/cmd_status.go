@@ -55,6 +55,9 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 				}
 				f.BatchID = b.ID
 				fmt.Fprintf(errOut, "batch %s (%s, %s)\n", b.ID, batchKind(b), b.CreatedAt.UTC().Format(time.RFC3339))
+				if err := sayRolledBack(ctx, errOut, st, b); err != nil {
+					return err
+				}
 			}
 			users, err := usersOf(ctx, st, f)
 			if err != nil {
@@ -139,6 +142,26 @@ type statusJSON struct {
 	ModifiedDate     string `json:"ModifiedDate"`
 	CorrelationID    string `json:"CorrelationId"`
 	BatchID          string `json:"BatchId"`
+}
+
+// sayRolledBack notes on errOut the rollbacks that restored users of the
+// batch shown: its states are what it did, not what stands now.
+func sayRolledBack(ctx context.Context, errOut io.Writer, st *store.Store, b store.Batch) error {
+	if b.Kind == store.BatchRollback {
+		return nil
+	}
+	restored, err := st.RestoredUsers(ctx, b.ID)
+	if err != nil {
+		return fmt.Errorf("%w: %w", batch.ErrUnavailable, err)
+	}
+	by := map[string]int{}
+	for _, rb := range restored {
+		by[rb.ID]++
+	}
+	for id, n := range by {
+		fmt.Fprintf(errOut, "rolled back for %s by rollback %s (mms status --batch %s shows it)\n", counted(n, "user"), id, shortID(id))
+	}
+	return nil
 }
 
 // usersOf is Users, with a --user that names no user of the batch read

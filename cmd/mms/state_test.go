@@ -433,7 +433,8 @@ func waitSucceeded(t *testing.T, dsn string, n int) {
 
 // TestStatusSaysWhichBatchAndUser: status names on stderr the batch it
 // shows; --user takes an alias as run --user does, and a user the batch
-// lacks is said so; --since and --until take a bare date as UTC midnight.
+// lacks is said so; --since and --until take a bare date as UTC midnight;
+// a batch rolled back says so.
 func TestStatusSaysWhichBatchAndUser(t *testing.T) {
 	in := demo(t)
 	work := t.TempDir()
@@ -459,5 +460,11 @@ func TestStatusSaysWhichBatchAndUser(t *testing.T) {
 	}
 	if r := mms(t, "status", "--until", "2026-13-01", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "or a date such as") {
 		t.Errorf("status --until of no date: exit %d, %s", r.code, r.stderr)
+	}
+	if r := mms(t, "rollback", "--batch", id, "--user", "user00000@contoso.com", "--db", db); r.code != 0 {
+		t.Fatalf("rollback: exit %d %s", r.code, r.stderr)
+	}
+	if r := mms(t, "status", "--db", db); !strings.Contains(r.stderr, "rolled back for 1 user by rollback ") {
+		t.Errorf("status of a batch rolled back for one user: stderr %q", r.stderr)
 	}
 }
