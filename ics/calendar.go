@@ -210,6 +210,23 @@ func (c *Calendar) PropLine(p Property) int {
 	return c.lines[p.line].num
 }
 
+// brokenLine returns the number of the first physical line that continues
+// p without a fold (a raw line break), or p's own line when there is none.
+func (c *Calendar) brokenLine(p Property) int {
+	l := c.lines[p.line]
+	raw := c.data[l.start:l.end]
+	for n := l.num; ; n++ {
+		i := strings.IndexByte(raw, '\n')
+		if i < 0 || i+1 >= len(raw) {
+			return l.num
+		}
+		raw = raw[i+1:]
+		if raw[0] != ' ' && raw[0] != '\t' {
+			return n + 1
+		}
+	}
+}
+
 // Components returns every component of that name, depth first.
 func (c *Calendar) Components(name string) []*Component {
 	var out []*Component

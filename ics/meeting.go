@@ -77,7 +77,7 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 			ev.fail(fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name))
 		}
 		if slices.Contains(unbrokenProps, p.Name) && strings.Contains(p.Value, "\n") {
-			ev.fail(fmt.Errorf("%s: line %d: %s runs on into a line that is not an iCalendar line (NAME:value); a raw line break belongs only in text, so what the meeting's %s is cannot be told", c.Name, c.PropLine(p), p.Name, p.Name))
+			ev.fail(fmt.Errorf("%s: line %d: this line is not an iCalendar line (NAME:value), and %s (line %d) runs on into it; a raw line break belongs only in text, so what the meeting's %s is cannot be told", c.Name, c.brokenLine(p), p.Name, c.PropLine(p), p.Name))
 		}
 	}
 	if m.Err == nil && ev.Err != nil {

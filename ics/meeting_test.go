@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -62,7 +63,9 @@ func TestLineWithoutNameFailsItsMeeting(t *testing.T) {
 	}
 	ms := cal.Meetings()
 	bad, good := cal.Migrate(ms[0], testRules, newTeams), cal.Migrate(ms[1], testRules, newTeams)
-	if bad.Err == nil || !strings.Contains(bad.Err.Error(), "broken.ics: line ") || !strings.Contains(bad.Err.Error(), "ORGANIZER runs on") {
+	org := strings.Count(calendar(broken)[:strings.Index(calendar(broken), "ORGANIZER")], "\n") + 1
+	if bad.Err == nil || !strings.Contains(bad.Err.Error(), fmt.Sprintf("broken.ics: line %d: this line is not an iCalendar line", org+1)) ||
+		!strings.Contains(bad.Err.Error(), fmt.Sprintf("ORGANIZER (line %d) runs on", org)) {
 		t.Errorf("ORGANIZER run on: Err = %v, Skipped = %q", bad.Err, bad.Skipped)
 	}
 	if !good.Rewritten() {
