@@ -245,16 +245,11 @@ func TestProgressCountsAsTheSummary(t *testing.T) {
 // as could-not-run, naming the relay and saying the same command resumes;
 // the queue does not try every user again and again.
 func TestSMTPUnreachableStopsTheRun(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := closedPort(t)
 	o := demoOptions(t)
 	o.Send = "smtp://" + addr
 	start := time.Now()
-	_, err = Run(context.Background(), o)
+	_, err := Run(context.Background(), o)
 	if err == nil || !migrate.StopsRun(err) || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), o.Send) ||
 		!strings.Contains(err.Error(), "cannot be reached") || !strings.Contains(err.Error(), "same command") {
 		t.Fatalf("Run with a closed relay port: %v; want the run stopped as could-not-run, naming the relay", err)
@@ -282,12 +277,7 @@ func nothingWritten(t *testing.T, out string) {
 // heading, when the relay could not be used; the dry run itself goes on.
 // With a relay that works, no warning; no message is submitted either way.
 func TestDryRunTriesTheRelay(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
+	closed := closedPort(t)
 	r := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{})
 	for _, tc := range []struct {
 		addr string
@@ -337,12 +327,7 @@ func noneInProgress(t *testing.T, db string) {
 // run (exit 4), naming the URL, within seconds rather than after every
 // retry of every user; nothing is written and the same command resumes.
 func TestCalDAVUnreachableStopsTheRun(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String() + "/cal/"
-	l.Close()
+	url := "http://" + closedPort(t) + "/cal/"
 	dir := t.TempDir()
 	cal, _ := os.ReadFile("../fixtures/demo/calendars/user00001.ics")
 	os.WriteFile(filepath.Join(dir, "user00001.ics"), cal, 0o644)
@@ -351,7 +336,7 @@ func TestCalDAVUnreachableStopsTheRun(t *testing.T) {
 	o := demoOptions(t)
 	o.Users, o.Changes, o.Workers = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv"), 1
 	start := time.Now()
-	_, err = Run(context.Background(), o)
+	_, err := Run(context.Background(), o)
 	if err == nil || !migrate.StopsRun(err) || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), url) || !strings.Contains(err.Error(), "same command") {
 		t.Fatalf("Run with an unreachable CalDAV server: %v; want the run stopped as could-not-run, naming the URL", err)
 	}
@@ -359,4 +344,16 @@ func TestCalDAVUnreachableStopsTheRun(t *testing.T) {
 		t.Errorf("the run took %s to stop", d)
 	}
 	noneInProgress(t, o.DB)
+}
+
+// closedPort is an address of this machine where nothing listens: a port
+// just given up.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
