@@ -284,6 +284,10 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 	var sum Summary
 	failedBy := map[string][]string{}
 	for _, e := range rowErrs {
+		if e.User == "" && e.Rows > 0 { // rows past those the file kept, counted
+			sum.Rejected += e.Rows
+			continue
+		}
 		if e.User == "" {
 			if sum.Rejected++; sum.Rejected <= maxListed {
 				sum.RowErrors = append(sum.RowErrors, e.Error())

@@ -73,12 +73,13 @@ func ReadChanges(path string, users []User, rejected ...RowError) ([]Change, []R
 	primary, failed := addresses(users, rejected)
 	var changes []Change
 	var errs []RowError
+	var unowned unownedCap
 	err := eachRow(path, changesSchema, func(r row) error { // a row at a time: a file of many rows keeps only what they say
 		c, rowErrs := parseChange(path, r, primary, failed)
-		switch {
-		case len(rowErrs) > 0:
-			errs = append(errs, rowErrs...)
-		case c.User != "":
+		for _, e := range rowErrs {
+			errs = unowned.add(errs, e)
+		}
+		if len(rowErrs) == 0 && c.User != "" {
 			changes = append(changes, c)
 		}
 		return nil
@@ -86,7 +87,7 @@ func ReadChanges(path string, users []User, rejected ...RowError) ([]Change, []R
 	if err != nil {
 		return nil, nil, err
 	}
-	return changes, errs, nil
+	return changes, unowned.end(path, errs), nil
 }
 
 // addresses maps every address of the users (primary or alias) to the

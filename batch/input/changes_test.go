@@ -1,6 +1,7 @@
 package input
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -167,5 +168,26 @@ func TestHugeCellFailsItsRow(t *testing.T) {
 	}
 	if len(changes) != 1 || changes[0].User != "bo@contoso.com" {
 		t.Errorf("changes %+v; want bo's", changes)
+	}
+}
+
+// TestManyUnknownUsersCounted: past maxUnowned rows naming no user, the
+// errors are counted in one, not kept; rows of known users are all read.
+func TestManyUnknownUsersCounted(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("user,change\n")
+	for i := range maxUnowned + 250 {
+		fmt.Fprintf(&b, "nobody%d@contoso.com,moved-to-online\n", i)
+	}
+	b.WriteString("bo@contoso.com,dialin-disabled\n")
+	changes, errs, err := ReadChanges(write(t, t.TempDir(), "changes.csv", b.String()), listed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 1 || len(errs) != maxUnowned+1 {
+		t.Fatalf("%d changes, %d errors; want bo's change and %d errors", len(changes), len(errs), maxUnowned+1)
+	}
+	if last := errs[maxUnowned]; last.Rows != 250 || last.User != "" || !strings.Contains(last.Msg, "250 more rows") {
+		t.Errorf("last error %+v; want the 250 rows past the first %d counted", last, maxUnowned)
 	}
 }

@@ -9,6 +9,40 @@ type RowError struct {
 	Column string // "" when the problem is the whole row
 	User   string // the user the row belongs to (lower case), "" when unknown
 	Msg    string // what is wrong and what would be accepted
+	// Rows, when not 0, says this error stands for that many rows of no
+	// user past the first maxUnowned, which were counted, not kept.
+	Rows int
+}
+
+// maxUnowned bounds the row errors of no user a file keeps; the rest are
+// counted in one RowError (Rows): a file of a million rows for unknown
+// users costs their count, not a million messages.
+const maxUnowned = 1000
+
+// unownedCap keeps the first maxUnowned errors of no user as they come and
+// counts the others, for one RowError at the end.
+type unownedCap struct {
+	kept, dropped int
+}
+
+// add appends e to errs unless it is one too many of no user.
+func (u *unownedCap) add(errs []RowError, e RowError) []RowError {
+	if e.User == "" {
+		if u.kept == maxUnowned {
+			u.dropped++
+			return errs
+		}
+		u.kept++
+	}
+	return append(errs, e)
+}
+
+// end appends the count of the errors add dropped, if any.
+func (u *unownedCap) end(file string, errs []RowError) []RowError {
+	if u.dropped == 0 {
+		return errs
+	}
+	return append(errs, RowError{File: file, Msg: fmt.Sprintf("%d more rows naming no user of the users file, not listed", u.dropped), Rows: u.dropped})
 }
 
 // Error reads like
