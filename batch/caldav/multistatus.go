@@ -34,7 +34,11 @@ type propstat struct {
 		ResourceType *struct {
 			Collection *struct{} `xml:"DAV: collection"`
 			Calendar   *struct{} `xml:"urn:ietf:params:xml:ns:caldav calendar"`
+			Principal  *struct{} `xml:"DAV: principal"`
 		} `xml:"DAV: resourcetype"`
+		HomeSet *struct {
+			Href string `xml:"DAV: href"`
+		} `xml:"urn:ietf:params:xml:ns:caldav calendar-home-set"`
 		InboxURL *struct {
 			Href string `xml:"DAV: href"`
 		} `xml:"urn:ietf:params:xml:ns:caldav schedule-inbox-URL"`
@@ -52,6 +56,7 @@ type found struct {
 	size         int64 // getcontentlength; -1 when not given or unreadable
 	isCalendar   bool
 	isCollection bool
+	isPrincipal  bool     // a principal: its resource type says so, or it names a calendar home
 	schedule     []string // a principal's scheduling inbox and outbox (RFC 6638)
 	principal    string   // current-user-principal href
 }
@@ -108,6 +113,10 @@ func foundOf(r response) (found, bool) {
 		if rt := ps.Prop.ResourceType; rt != nil {
 			f.isCalendar = rt.Calendar != nil
 			f.isCollection = rt.Collection != nil || rt.Calendar != nil
+			f.isPrincipal = f.isPrincipal || rt.Principal != nil
+		}
+		if h := ps.Prop.HomeSet; h != nil && strings.TrimSpace(h.Href) != "" {
+			f.isPrincipal = true
 		}
 	}
 	if r.Status != "" && !okStatus(r.Status) {

@@ -14,13 +14,15 @@ import (
 )
 
 // Resolve returns the calendar collection to read for u: u itself when it
-// is a calendar collection; otherwise u is taken as a server root (or any
-// resource on it) and the current user's principal, its calendar home set
-// and the first calendar there holding events (by path) are looked up
-// (RFC 4791 6.2.1, RFC 5397). A bare host whose root says nothing of a
-// principal is tried again at /.well-known/caldav (RFC 6764). Redirects
-// are followed with the method kept. The answer is an absolute URL keeping
-// u's user name, so that later requests pick the same credentials.
+// is a calendar collection; the first calendar holding events (by path)
+// in the calendar home of u when u is a principal (/bob/); and for a
+// server root or a calendar home (any other collection), that of the
+// current user's principal: the account mms signs in as (RFC 4791 6.2.1,
+// RFC 5397). An object is refused: reading the signed-in account's
+// calendar instead would touch what the users file does not name. A bare host whose root says nothing of a principal is tried again
+// at /.well-known/caldav (RFC 6764). Redirects are followed with the
+// method kept. The answer is an absolute URL keeping u's user name, so
+// that later requests pick the same credentials.
 func (c *Client) Resolve(ctx context.Context, u string) (string, error) {
 	base, err := url.Parse(u)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
@@ -29,43 +31,56 @@ func (c *Client) Resolve(ctx context.Context, u string) (string, error) {
 	if _, ok := base.User.Password(); ok {
 		return "", fmt.Errorf("caldav: %s: the URL holds a password; put it in the netrc file or MMS_CALDAV_PASSWORD instead", base.Redacted())
 	}
-	coll, principal, err := c.identify(ctx, base)
-	if bareHost(base) && (err == nil && coll == "" && principal == nil || wellKnownMay(err)) {
-		coll, principal, err = c.identify(ctx, base.ResolveReference(&url.URL{Path: "/.well-known/caldav"}))
+	id, err := c.identify(ctx, base)
+	if bareHost(base) && (err == nil && id.coll == "" && id.itself == nil && id.principal == nil || wellKnownMay(err)) {
+		id, err = c.identify(ctx, base.ResolveReference(&url.URL{Path: "/.well-known/caldav"}))
 	}
 	switch {
 	case err != nil:
 		return "", err
-	case coll != "":
-		return coll, nil
-	case principal == nil:
+	case id.coll != "":
+		return id.coll, nil
+	case id.itself != nil:
+		return c.discover(ctx, id.itself)
+	case !id.collection && !bareHost(base):
+		return "", fmt.Errorf("caldav: %s: an object, not a calendar collection; give the URL of the user's calendar collection", base.Redacted())
+	case id.principal == nil:
 		return "", fmt.Errorf("caldav: %s: neither a calendar collection nor a CalDAV server that names the current user's principal", base.Redacted())
 	}
-	return c.discover(ctx, principal)
+	return c.discover(ctx, id.principal)
 }
 
-// identify asks what u is: a calendar collection (coll) or a resource
-// naming the current user's principal (an absolute URL).
-func (c *Client) identify(ctx context.Context, u *url.URL) (coll string, principal *url.URL, err error) {
-	fs, at, err := c.propfind(ctx, u.String(), "0", `<D:resourcetype/><D:current-user-principal/>`)
+// identity is what a URL is to Resolve.
+type identity struct {
+	coll       string   // a calendar collection, the URL as answered
+	itself     *url.URL // a principal: the URL as answered
+	collection bool     // a collection of any kind (a server's root, a calendar home)
+	principal  *url.URL // the current user's principal it names, absolute
+}
+
+// identify asks what u is.
+func (c *Client) identify(ctx context.Context, u *url.URL) (identity, error) {
+	fs, at, err := c.propfind(ctx, u.String(), "0", `<D:resourcetype/><D:current-user-principal/><C:calendar-home-set/>`)
 	if err != nil || len(fs) == 0 {
-		return "", nil, err
+		return identity{}, err
 	}
-	if fs[0].isCalendar {
-		return at.String(), nil, nil
-	}
-	if fs[0].principal == "" {
-		return "", nil, nil
+	switch {
+	case fs[0].isCalendar:
+		return identity{coll: at.String()}, nil
+	case fs[0].isPrincipal:
+		return identity{itself: at}, nil
+	case fs[0].principal == "":
+		return identity{collection: fs[0].isCollection}, nil
 	}
 	p, err := url.Parse(fs[0].principal)
 	if err != nil {
-		return "", nil, fmt.Errorf("caldav: %s: bad current-user-principal %q: %w", u.Redacted(), fs[0].principal, err)
+		return identity{}, fmt.Errorf("caldav: %s: bad current-user-principal %q: %w", u.Redacted(), fs[0].principal, err)
 	}
 	pu := at.ResolveReference(p)
 	if !sameOrigin(at, pu) {
-		return "", nil, fmt.Errorf("%w: %s names its principal on %s; use a URL on that server in the users file", ErrRedirect, at.Redacted(), origin(pu))
+		return identity{}, fmt.Errorf("%w: %s names its principal on %s; use a URL on that server in the users file", ErrRedirect, at.Redacted(), origin(pu))
 	}
-	return "", pu, nil
+	return identity{collection: fs[0].isCollection, principal: pu}, nil
 }
 
 func bareHost(u *url.URL) bool { return u.Path == "" || u.Path == "/" }

@@ -62,3 +62,21 @@ func TestResolveWellKnown(t *testing.T) {
 		t.Errorf("the redirect was not followed as a PROPFIND: %v", s.log())
 	}
 }
+
+// TestResolveRefusesAnObject: an object's URL is not a calendar: Resolve
+// refuses it, naming it, instead of reading the signed-in account's
+// calendar, which the users file does not name; no write-side request is
+// made and nothing beyond the PROPFIND of that URL.
+func TestResolveRefusesAnObject(t *testing.T) {
+	s := newFakeServer(t)
+	seed(t, s, "a")
+	c, _ := testClient(t, Options{})
+	n := len(s.log())
+	_, err := c.Resolve(context.Background(), s.url(workPath+"a.ics"))
+	if err == nil || !strings.Contains(err.Error(), "an object, not a calendar collection") || !strings.Contains(err.Error(), workPath+"a.ics") {
+		t.Errorf("Resolve(object) = %v; want it refused, naming the URL", err)
+	}
+	if got := s.log()[n:]; len(got) != 1 {
+		t.Errorf("requests after the object's PROPFIND: %v", got)
+	}
+}
