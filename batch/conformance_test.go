@@ -261,19 +261,28 @@ func testConformance(t *testing.T, s conformanceServer) {
 }
 
 // checkRollback: a rollback restores the files and says it cannot restore
-// CalDAV calendars.
+// CalDAV calendars; its dry run says the same beforehand.
 func checkRollback(t *testing.T, o RunOptions, sum Summary, b *mixedBatch) {
+	dry, err := Rollback(context.Background(), RollbackOptions{DB: o.DB, BatchID: sum.BatchID, Send: "none", Now: demoNow, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rb, err := Rollback(context.Background(), RollbackOptions{DB: o.DB, BatchID: sum.BatchID, Send: "none", Now: demoNow})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range rb.Users {
-		_, dav := b.colls[u.UserID]
-		switch {
-		case dav && (u.State != store.Failed || !strings.Contains(u.LastMessage, "is a CalDAV calendar; rollback restores only calendars written as files")):
-			t.Errorf("rollback of %s: %s %q", u.UserID, u.State, u.LastMessage)
-		case !dav && (u.State != store.Succeeded || u.SucceededMeeting == 0):
-			t.Errorf("rollback of %s: %s %q", u.UserID, u.State, u.LastMessage)
+	for _, run := range []struct {
+		users []store.User
+		done  string // a file user's state
+	}{{dry.Users, store.Pending}, {rb.Users, store.Succeeded}} {
+		for _, u := range run.users {
+			_, dav := b.colls[u.UserID]
+			switch {
+			case dav && (u.State != store.Failed || !strings.Contains(u.LastMessage, "is a CalDAV calendar; rollback restores only calendars written as files")):
+				t.Errorf("rollback of %s: %s %q", u.UserID, u.State, u.LastMessage)
+			case !dav && (u.State != run.done || u.SucceededMeeting == 0):
+				t.Errorf("rollback of %s: %s %q", u.UserID, u.State, u.LastMessage)
+			}
 		}
 	}
 }

@@ -37,6 +37,10 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 			return RolledBack{}, err
 		}
 		would := store.User{BatchID: of.ID, UserID: u.UserID, State: store.Pending, MigrationType: "Rollback", CreatedAt: started, ModifiedAt: started}
+		if _, err := migrate.Restorable(u.UserID, u.Payload, of.ID); err != nil {
+			ms = nil // the rollback would fail this user, as it says
+			would.State, would.LastMessage = store.Failed, "would fail: "+err.Error()
+		}
 		for _, m := range ms {
 			if len(m.Original) == 0 {
 				continue // never rewritten: nothing to take back
@@ -51,7 +55,9 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 				would.InvitesUpdate++
 			}
 		}
-		would.LastMessage = fmt.Sprintf("would restore %s (dry run)", plural(would.SucceededMeeting, "meeting"))
+		if would.State != store.Failed {
+			would.LastMessage = fmt.Sprintf("would restore %s (dry run)", plural(would.SucceededMeeting, "meeting"))
+		}
 		out.Users = append(out.Users, would)
 		rows = append(rows, report.User{UserID: would.UserID, State: would.State, MigrationType: would.MigrationType, TotalMeeting: would.TotalMeeting,
 			SucceededMeeting: would.SucceededMeeting, InvitesUpdate: would.InvitesUpdate, LastMessage: would.LastMessage,

@@ -52,18 +52,29 @@ type stopError struct{ err error }
 
 func (e stopError) Error() string { return e.err.Error() }
 
+// Restorable returns the assignment of a user of batch of (its record's
+// payload) whose calendar a rollback can restore: a file mms wrote. A
+// CalDAV calendar, or a record naming none, is an error saying so.
+func Restorable(user string, payload []byte, of string) (Assignment, error) {
+	var a Assignment
+	if err := json.Unmarshal(payload, &a); err != nil || a.Calendar == "" {
+		return a, fmt.Errorf("user %s: the batch's record names no calendar", user)
+	}
+	if IsCalDAV(a.Calendar) {
+		return a, fmt.Errorf("user %s: %s is a CalDAV calendar; rollback restores only calendars written as files (the originals are kept in the state store, batch %s)", user, a.Calendar, of)
+	}
+	return a, nil
+}
+
 func (r Rollback) restore(ctx context.Context, user string) (store.Result, error) {
 	journal := &Journal{Store: r.Store, BatchID: r.BatchID}
 	rows, err := r.Store.Users(ctx, store.Filter{BatchID: r.Of, UserID: user})
 	if err != nil || len(rows) == 0 {
 		return store.Result{}, fmt.Errorf("user %s: not in batch %s (%v)", user, r.Of, err)
 	}
-	var a Assignment
-	if err := json.Unmarshal(rows[0].Payload, &a); err != nil || a.Calendar == "" {
-		return store.Result{}, fmt.Errorf("user %s: the batch's record names no calendar", user)
-	}
-	if IsCalDAV(a.Calendar) {
-		return store.Result{}, fmt.Errorf("user %s: %s is a CalDAV calendar; rollback restores only calendars written as files (the originals are kept in the state store, batch %s)", user, a.Calendar, r.Of)
+	a, err := Restorable(user, rows[0].Payload, r.Of)
+	if err != nil {
+		return store.Result{}, err
 	}
 	path := FileCalendars{Dir: filepath.Join(r.Out, "calendars")}.Output(a.Calendar, a.Output)
 	data, err := os.ReadFile(path)

@@ -83,8 +83,11 @@ func printRollback(out io.Writer, rb batch.RolledBack) error {
 		}
 	}
 	if rb.DryRun {
-		fmt.Fprintf(out, "rollback of batch %s, dry run: %s, %s would be restored, %s would be sent; nothing was written or sent\n",
-			rb.Of, counted(len(rb.Users), "user"), counted(restored, "meeting"), counted(sent, "update"))
+		fmt.Fprintf(out, "rollback of batch %s, dry run: %s, %s would be restored, %s would be sent", rb.Of, counted(len(rb.Users), "user"), counted(restored, "meeting"), counted(sent, "update"))
+		if failed > 0 {
+			fmt.Fprintf(out, ", %s would fail", counted(failed, "user"))
+		}
+		fmt.Fprintln(out, "; nothing was written or sent")
 	} else {
 		fmt.Fprintf(out, "rollback %s of batch %s: %s, %s restored, %s sent, %s failed\n",
 			rb.BatchID, rb.Of, counted(len(rb.Users), "user"), counted(restored, "meeting"), counted(sent, "update"), counted(failed, "user"))
