@@ -207,7 +207,7 @@ func testConformance(t *testing.T, s conformanceServer) {
 		if m.Outcome == migrate.Updated {
 			updated++
 		}
-		if m.Outcome == migrate.Updated && strings.Contains(m.Reason, "changed on the server meanwhile") {
+		if m.Outcome == migrate.Updated && m.Reason == "" && strings.Contains(m.Detail, "changed on the server meanwhile") {
 			noted++
 		}
 	}

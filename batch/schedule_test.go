@@ -255,7 +255,7 @@ func TestClientSchedulingOnCyrus(t *testing.T) {
 			t.Errorf("%d messages in the outbox, %d invites; want none (the server sent it), 1", len(eml), sum.Invites)
 		}
 		ms := batchMeetings(t, o.DB, sum.BatchID)
-		if len(ms) != 1 || ms[0].Outcome != migrate.Updated || !strings.Contains(ms[0].Reason, "update left to the CalDAV server, which scheduled this meeting before") {
+		if len(ms) != 1 || ms[0].Outcome != migrate.Updated || ms[0].Reason != "" || !strings.Contains(ms[0].Detail, "update left to the CalDAV server, which scheduled this meeting before") {
 			t.Errorf("rows %+v; want one updated, saying the server sent the update", ms)
 		}
 	})

@@ -50,12 +50,12 @@ func (j *Journal) intend(ctx context.Context, user string, ms []store.Meeting) e
 	return j.failed(ctx, j.Store.RecordIntents(ctx, j.BatchID, user, ms))
 }
 
-// note keeps a meeting's Reason with its intent, for later attempts.
-func (j *Journal) note(ctx context.Context, user, uid, reason string) error {
-	if j == nil || reason == "" {
+// note keeps a meeting's Detail with its intent, for later attempts.
+func (j *Journal) note(ctx context.Context, user, uid, detail string) error {
+	if j == nil || detail == "" {
 		return nil
 	}
-	return j.failed(ctx, j.Store.RecordNote(ctx, j.BatchID, user, uid, reason))
+	return j.failed(ctx, j.Store.RecordNote(ctx, j.BatchID, user, uid, detail))
 }
 
 func (j *Journal) completed(ctx context.Context, user, uid string, already bool) error {

@@ -333,7 +333,7 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 	switch {
 	case res.Rewritten():
 		if known && p.Completed {
-			o.Reason = p.Reason // sent by an earlier attempt: reported as then
+			o.Detail = p.Detail // sent by an earlier attempt: reported as then
 		}
 		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: res.Changed, done: known && p.Completed, up: up})
 		if !known {
@@ -344,8 +344,8 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		// then, its update sent now unless it went out then.
 		o = p.Meeting // the row as journaled
 		o.UserID, o.Outcome, o.Reason = user, w.rewritten(), ""
-		if p.Completed {
-			o.Reason = p.Reason
+		if !p.Completed {
+			o.Detail = "" // its notes come again with this attempt's sending
 		}
 		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: m.Components(), done: p.Completed})
 	}
@@ -535,9 +535,9 @@ func (d *delivery) deliver(ctx context.Context, uid string, msg Message) (bool, 
 	}
 	if len(got.Refused) > 0 {
 		d.mu.Lock()
-		reason := note(d.out, uid, "update not delivered to "+strings.Join(got.Refused, "; "))
+		detail := note(d.out, uid, "update not delivered to "+strings.Join(got.Refused, "; "))
 		d.mu.Unlock()
-		if err := d.w.journal.note(ctx, d.user, uid, reason); err != nil {
+		if err := d.w.journal.note(ctx, d.user, uid, detail); err != nil {
 			return true, err
 		}
 	}
@@ -638,22 +638,22 @@ func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []
 	}, malformed
 }
 
-// note adds a remark to the Reason of a meeting that did not fail and
-// returns the Reason.
+// note adds a remark to the Detail of a meeting that did not fail and
+// returns the Detail; its Reason stays the bare code (none when updated).
 func note(out *UserOutcome, uid, remark string) string {
-	reason := ""
+	detail := ""
 	for i := range out.Meetings {
 		m := &out.Meetings[i]
 		if m.UID != uid || m.Outcome == Failed {
 			continue
 		}
-		if m.Reason != "" {
-			m.Reason += "; "
+		if m.Detail != "" {
+			m.Detail += "; "
 		}
-		m.Reason += remark
-		reason = m.Reason
+		m.Detail += remark
+		detail = m.Detail
 	}
-	return reason
+	return detail
 }
 
 func markFailed(out *UserOutcome, uid string, err error) {

@@ -214,11 +214,11 @@ func (s *Store) RecordCompleted(ctx context.Context, batchID, userID, uid string
 	return nil
 }
 
-// RecordNote sets the Reason of a meeting whose intent is recorded (a
+// RecordNote sets the Detail of a meeting whose intent is recorded (a
 // remark on how it went, such as recipients the relay refused), so that a
 // later attempt reports it too.
 func (s *Store) RecordNote(ctx context.Context, batchID, userID, uid, note string) error {
-	n, err := s.eng.exec(ctx, `UPDATE mms_meeting SET reason = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`, note, batchID, userID, uid)
+	n, err := s.eng.exec(ctx, `UPDATE mms_meeting SET detail = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`, note, batchID, userID, uid)
 	if err == nil && n == 0 {
 		err = errors.New("no intent recorded")
 	}
