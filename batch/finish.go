@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -55,9 +56,12 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 		}
 	} else {
 		t.withDefaults().Events(Event{Kind: WritingReport, BatchID: b.ID, Files: []string{set.Report}})
+		if err := report.RemoveStaleTemps(set.Report, workStart); err != nil {
+			return sum, reportFailed(ctx, err)
+		}
 		var counts meetingCounts
 		if err := writeReport(ctx, st, heading(b, set, append(t.Connections.Notes(), sum.Warnings...)), set.Report, users, &counts, t); err != nil {
-			return sum, err
+			return sum, reportFailed(ctx, err)
 		}
 		sum.Meetings, sum.Past = counts.all, counts.past
 		sum.Report = set.Report
@@ -133,6 +137,15 @@ func (c *meetingCounts) add(m report.Meeting) {
 	if m.Outcome == migrate.Skipped && m.Reason == string(ics.Past) {
 		c.past++
 	}
+}
+
+// reportFailed is a report that could not be written, the batch done: the
+// run could not finish (exit 4), and the same command writes it.
+func reportFailed(ctx context.Context, err error) error {
+	if ctx.Err() != nil || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return unavailable(fmt.Errorf("%w; the batch's work is done and recorded: fix this (free some space) and run the same command again to write its report", err))
 }
 
 // heading says what the report is: the batch, its kind, --now, its

@@ -215,3 +215,29 @@ func TestManyRejectedRowsCounted(t *testing.T) {
 		t.Errorf("the heading names %d rejected rows, want %d", got, maxListed+1)
 	}
 }
+
+// TestReportUnwritableAtTheEnd: a report that cannot be written once the
+// work is done (here a folder put in its place meanwhile; a full disk
+// alike) is could-not-run (exit 4), saying the work is recorded; the same
+// command then writes the report, sending nothing again.
+func TestReportUnwritableAtTheEnd(t *testing.T) {
+	o := demoOptions(t)
+	o.Events = func(e Event) {
+		if e.Kind == WritingReport {
+			os.MkdirAll(filepath.Join(o.Report, "in-the-way"), 0o755)
+		}
+	}
+	_, err := Run(context.Background(), o)
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "run the same command again to write its report") {
+		t.Fatalf("Run with the report's place taken: %v; want could-not-run, saying the same command writes it", err)
+	}
+	os.RemoveAll(o.Report)
+	o.Events = nil
+	sum, err := Run(context.Background(), o)
+	if err != nil || !sum.Resumed || sum.Report == "" {
+		t.Fatalf("the same command again: %+v %v", sum, err)
+	}
+	if _, err := os.Stat(o.Report); err != nil {
+		t.Errorf("the report was not written: %v", err)
+	}
+}

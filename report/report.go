@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -200,6 +201,33 @@ func atomic(path string, write func(tmp string) error) error {
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
+	}
+	return nil
+}
+
+// RemoveStaleTemps removes the temporary files a killed process left
+// beside the report at path (and, for CSV, its other files) that are older
+// than before: regular files named ".<report name>.mms-tmp-...", nothing
+// else.
+func RemoveStaleTemps(path string, before time.Time) error {
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return nil // no folder yet: nothing of ours in it
+	}
+	var prefixes []string
+	for _, p := range []string{path, MeetingsCSV(path), HeadingCSV(path)} {
+		prefixes = append(prefixes, "."+filepath.Base(p)+".mms-tmp-")
+	}
+	for _, e := range entries {
+		if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(e.Name(), p) }) {
+			continue
+		}
+		name := filepath.Join(filepath.Dir(path), e.Name())
+		if info, err := os.Lstat(name); err == nil && info.Mode().IsRegular() && info.ModTime().Before(before) {
+			if err := os.Remove(name); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -230,3 +230,34 @@ func TestSafeText(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoveStaleTemps: the temporary files a killed process left beside
+// a report (and its CSV companions) are removed when older than the run;
+// a fresh one, another report's and a file of the user's stay.
+func TestRemoveStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.csv")
+	old := time.Now().Add(-time.Hour)
+	names := map[string]bool{ // name: removed
+		".r.csv.mms-tmp-abc.csv": true, ".r.meetings.csv.mms-tmp-d.csv": true, ".r.heading.csv.mms-tmp-e.csv": true,
+		".other.csv.mms-tmp-f.csv": false, ".notes.tmp": false, "r.csv": false,
+	}
+	for name := range names {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte("x"), 0o644)
+		os.Chtimes(p, old, old)
+	}
+	fresh := filepath.Join(dir, ".r.csv.mms-tmp-now.csv")
+	os.WriteFile(fresh, []byte("x"), 0o644)
+	if err := RemoveStaleTemps(path, time.Now().Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for name, removed := range names {
+		if _, err := os.Stat(filepath.Join(dir, name)); (err != nil) != removed {
+			t.Errorf("%s: removed %v, want %v", name, err != nil, removed)
+		}
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Error("a temporary file of this run was removed")
+	}
+}

@@ -324,7 +324,7 @@ func (s *Store) Failure(what string, err error) error {
 	if IsStoreFailure(err) || busy(err) {
 		return err
 	}
-	return StoreFailure{fmt.Errorf("the state store %s failed %s: %w; the run stopped, nothing recorded is lost: fix the store (free disk space) and run the same command again to resume", s, what, err)}
+	return StoreFailure{fmt.Errorf("the state store %s failed %s: %w; the run stopped, nothing recorded is lost: fix the store (free disk space, or bring the database server back) and run the same command again to resume", s, what, err)}
 }
 
 // storeFailed stops Work with a failure of the store, unless the run is
