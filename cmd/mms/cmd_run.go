@@ -95,7 +95,7 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 		fmt.Fprintf(out, "batch %s (started %s) already ran to the end with the same inputs and options: %d failed users tried again, nothing else written or sent again (--again runs it anew)\n",
 			sum.BatchID, sum.Started.Format(time.RFC3339), sum.Retried)
 	} else if sum.Resumed {
-		fmt.Fprintf(out, "resumed batch %s (started %s with the same inputs and options): finished what was left; nothing done before was written or sent again\n",
+		fmt.Fprintf(out, "resumed batch %s (started %s with the same inputs and options): finished what was left; no update was sent twice (an outbox file written before may be written again, the same bytes)\n",
 			sum.BatchID, sum.Started.Format(time.RFC3339))
 	}
 	mode := "updated"
