@@ -200,8 +200,21 @@ func calendarURL(v, mailbox string) (cal, msg string) {
 		return "", fmt.Sprintf("%q has no host; give a CalDAV collection URL like https://dav.contoso.com/calendars/anna/", v)
 	case mailbox == Onprem:
 		return "", fmt.Sprintf("an onprem mailbox is migrated from an exported .ics file, not from a URL (%s); give the export's path, or set mailbox to online", v)
+	case dotSegments(u.EscapedPath()):
+		return "", fmt.Sprintf("%q has . or .. in its path, which a server reads as another collection; give the collection's own path", u.Redacted())
 	}
 	return v, ""
+}
+
+// dotSegments reports whether a URL path holds a "." or ".." segment, as
+// written or percent-escaped.
+func dotSegments(path string) bool {
+	for _, seg := range strings.Split(path, "/") {
+		if seg, err := url.PathUnescape(seg); err == nil && (seg == "." || seg == "..") {
+			return true
+		}
+	}
+	return false
 }
 
 // address checks a bare e-mail address ("mailto:" allowed) and lower-cases it.

@@ -107,6 +107,10 @@ func TestUserRowErrors(t *testing.T) {
 			[]string{`column "calendar": "https:///calendars/anna" has no host; give a CalDAV collection URL like https://dav.contoso.com/calendars/anna/`}},
 		{"bad URL", "anna@contoso.com,https://dav contoso.com/%zz,,", "anna@contoso.com",
 			[]string{`column "calendar": "https://dav contoso.com/%zz" is neither an .ics file nor an http(s) URL`}},
+		{"dot segments in the URL", "anna@contoso.com,https://dav.contoso.com/calendars/anna/../bob/,,", "anna@contoso.com",
+			[]string{`column "calendar": "https://dav.contoso.com/calendars/anna/../bob/" has . or .. in its path, which a server reads as another collection; give the collection's own path`}},
+		{"escaped dot segments in the URL", "anna@contoso.com,https://dav.contoso.com/calendars/anna/%2e%2E/bob/,,", "anna@contoso.com",
+			[]string{`column "calendar": "https://dav.contoso.com/calendars/anna/%2e%2E/bob/" has . or .. in its path, which a server reads as another collection; give the collection's own path`}},
 		{"onprem with URL", "anna@contoso.com,https://dav.contoso.com/calendars/anna/,onprem,", "anna@contoso.com",
 			[]string{`column "calendar": an onprem mailbox is migrated from an exported .ics file, not from a URL (https://dav.contoso.com/calendars/anna/); give the export's path, or set mailbox to online`}},
 	}
