@@ -36,6 +36,7 @@ type Summary struct {
 	RowErrors []string  // rejected rows that belong to no user: the first maxListed, then how many more
 	Rejected  int       // all rejected rows that belong to no user
 	CalDAV    int       // triggered users whose calendar is a CalDAV URL (written in place)
+	Send      string    // where the batch's updates go (--send), as its settings say
 	// Warnings are what the command should say loudly, and the report
 	// says in its heading: a dry run's relay that could not be used.
 	Warnings []string

@@ -59,7 +59,8 @@ func TestStartAndWork(t *testing.T) {
 		t.Fatalf("status after start:\n%s", s.stdout)
 	}
 	r = mms(t, "work", "--db", db, "--workers", "2")
-	if r.code != 0 || !strings.Contains(r.stdout, "batch "+started+" finished: 1 user, 0 failed") || !strings.Contains(r.stdout, "this process migrated 1 user\n") {
+	if r.code != 0 || !strings.Contains(r.stdout, "batch "+started+" finished: 1 user, 0 failed") || !strings.Contains(r.stdout, "this process migrated 1 user\n") ||
+		!strings.Contains(r.stdout, "written to the outbox") {
 		t.Fatalf("work: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	want, _ := os.ReadFile(filepath.Join(work, "out", "calendars", "user00000.ics"))
