@@ -112,7 +112,7 @@ func readTable(path string, s schema) (*table, error) {
 // eachRow is readTable one row at a time: fn gets each non-blank data row
 // as it is read, and no row is kept.
 func eachRow(path string, s schema, fn func(row) error) error {
-	b := &builder{s: s, t: &table{file: path}, fn: fn}
+	b := &builder{s: s, file: path, fn: fn}
 	var err error
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
 	case ".csv":
@@ -137,7 +137,7 @@ func eachRow(path string, s schema, fn func(row) error) error {
 // columns of every later non-blank one as a row.
 type builder struct {
 	s       schema
-	t       *table
+	file    string
 	columns map[int]string  // nil until the header is read
 	fn      func(row) error // each data row
 	n       int             // records read
@@ -145,14 +145,14 @@ type builder struct {
 
 func (b *builder) add(rec record) error {
 	if b.n++; b.n > maxRows {
-		return fmt.Errorf("%s:%d: more than %d rows; split the file", b.t.file, rec.line, maxRows)
+		return fmt.Errorf("%s:%d: more than %d rows; split the file", b.file, rec.line, maxRows)
 	}
 	if b.columns == nil {
 		if blank(rec.cells) {
 			return nil
 		}
 		var err error
-		b.columns, err = header(b.t.file, rec, b.s)
+		b.columns, err = header(b.file, rec, b.s)
 		return err
 	}
 	r := row{line: rec.line, cells: map[string]string{}}

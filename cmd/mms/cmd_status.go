@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -158,8 +159,8 @@ func sayRolledBack(ctx context.Context, errOut io.Writer, st *store.Store, b sto
 	for _, rb := range restored {
 		by[rb.ID]++
 	}
-	for id, n := range by {
-		fmt.Fprintf(errOut, "rolled back for %s by rollback %s (mms status --batch %s shows it)\n", counted(n, "user"), id, shortID(id))
+	for _, id := range slices.Sorted(maps.Keys(by)) {
+		fmt.Fprintf(errOut, "rolled back for %s by rollback %s (mms status --batch %s shows it)\n", counted(by[id], "user"), id, shortID(id))
 	}
 	return nil
 }
