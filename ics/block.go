@@ -18,6 +18,9 @@ type plan struct {
 	oldLink string // canonicalLink(old.JoinURL), set by rewrite
 	ch      Change // the change, applied to each body's own block where it is kept
 	uid     string
+	// organizer are the user's addresses: a component another organises
+	// is left alone
+	organizer []string
 }
 
 // onlineMeetingProps name the meeting's own join link, where present.
@@ -106,7 +109,13 @@ func htmlBody(comp *Component) (Property, bool) {
 // shows a short teams.microsoft.com/meet/ link and keeps the meetup-join
 // link the properties name as its "System reference").
 func ownsBlock(m *Meeting, f found, organizer []string) bool {
-	links := meetingLinks(m.First())
+	return ownsBlockIn(m.First(), f, organizer)
+}
+
+// ownsBlockIn is ownsBlock for the online-meeting properties of one
+// component.
+func ownsBlockIn(comp *Component, f found, organizer []string) bool {
+	links := meetingLinks(comp)
 	if len(links) > 0 && !holdsLink(links, f.JoinURL) {
 		inner := blockLinks(f.body[f.Start:f.End])
 		if !slices.ContainsFunc(links, func(l string) bool { return holdsLink(inner, l) }) {

@@ -36,7 +36,7 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 	case reason != "":
 		res.Skipped = reason
 	default:
-		res.Changed, res.Err = c.rewrite(m, r, found)
+		res.Changed, res.Notes, res.Err = c.rewrite(m, r, found)
 	}
 	return res
 }
@@ -118,7 +118,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 		res.Evidence = boundEvidence("the block already shows join link " + clip(old.JoinURL, evidenceLink))
 		return plan{}, AlreadyCurrent, nil
 	}
-	return plan{old: old, spec: spec, ch: ch, uid: m.UID}, "", nil
+	return plan{old: old, spec: spec, ch: ch, uid: m.UID, organizer: r.Organizer}, "", nil
 }
 
 // nextOccurrence returns the first occurrence at or after now, if any.

@@ -11,17 +11,19 @@ import (
 )
 
 // rewrite replaces the block in the master and in every instance that is
-// not past, and records the edits. It returns the components it changed.
-// Every component is checked before any is edited, so a meeting that
-// fails leaves the calendar as it was.
-func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
+// not past, and records the edits. It returns the components it changed
+// and notes on the instances it left alone (see planComponent). Every
+// component is checked before any is edited, so a meeting that fails
+// leaves the calendar as it was.
+func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string, error) {
 	p.oldLink = canonicalLink(p.old.JoinURL)
 	var edits []componentEdit
+	var notes []string
 	for _, comp := range m.Components() {
 		if comp != m.Master {
 			past, err := c.isPast(comp, r)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if past {
 				continue
@@ -29,14 +31,17 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
 		}
 		e, ok, err := c.planComponent(comp, p)
 		if err != nil {
-			return nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(comp), m.UID, err)
+			return nil, nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(comp), m.UID, err)
+		}
+		if e.leftAlone != "" {
+			notes = append(notes, fmt.Sprintf("%s (line %d) left as it is: %s", occurrenceName(comp), c.Line(comp), e.leftAlone))
 		}
 		if ok {
 			edits = append(edits, e)
 		}
 	}
 	if len(edits) == 0 {
-		return nil, fmt.Errorf("%s: UID %s: no component left to rewrite", c.Name, m.UID)
+		return nil, nil, fmt.Errorf("%s: UID %s: no component left to rewrite", c.Name, m.UID)
 	}
 	blocks := &rendered{spec: p.spec, ch: p.ch, uid: p.uid, old: p.old.Block, finder: &c.finder}
 	changed := make([]*Component, 0, len(edits))
@@ -44,7 +49,20 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, error) {
 		c.applyEdit(e, r, p, blocks)
 		changed = append(changed, e.comp)
 	}
-	return changed, nil
+	return changed, notes, nil
+}
+
+// occurrenceName names a component in a note: "the series" for a master
+// with a rule, "the instance of <RECURRENCE-ID>" for an instance, else
+// "the meeting".
+func occurrenceName(comp *Component) string {
+	if p, ok := comp.Prop("RECURRENCE-ID"); ok {
+		return "the instance of " + excerpt(p.Value)
+	}
+	if _, ok := comp.Prop("RRULE"); ok {
+		return "the series"
+	}
+	return "the meeting"
 }
 
 // componentEdit is what the rewrite of one component changes.
@@ -52,6 +70,9 @@ type componentEdit struct {
 	comp     *Component
 	bodies   componentBodies
 	sequence int // the new SEQUENCE
+	// leftAlone says why a component holding a block is not rewritten:
+	// the block is not the one the decision read (see foreignBlock)
+	leftAlone string
 }
 
 // planComponent decides how one component's bodies are rewritten. It
@@ -60,8 +81,16 @@ type componentEdit struct {
 // Where only one body holds a block, that body alone is rewritten, unless
 // the other names the old join link outside a block: a rewrite would then
 // leave the two bodies disagreeing, and the meeting fails instead.
+//
+// An instance whose block is not the meeting's (another service's,
+// another meeting's, or one another organiser's instance holds) is left
+// alone, with a note why: the rules that skip such a meeting hold for
+// that instance.
 func (c *Calendar) planComponent(comp *Component, p plan) (componentEdit, bool, error) {
 	bodies := c.bodies(comp, p)
+	if why := c.foreignBlock(comp, bodies, p); why != "" {
+		return componentEdit{leftAlone: why}, false, nil
+	}
 	switch {
 	case !bodies.inText && !bodies.inHTML:
 		return componentEdit{}, false, nil
@@ -122,6 +151,40 @@ func nextSequence(comp *Component) (int, error) {
 		return 0, fmt.Errorf("SEQUENCE %s is at or beyond the largest an iCalendar INTEGER holds (%d), so it cannot go up by one and attendees could not take the update as newer", excerpt(v), maxSequence)
 	}
 	return int(n) + 1, nil
+}
+
+// foreignBlock says why a component other than the one the decision read
+// holds a block that is not the meeting's, or "": a block of another
+// service, of another meeting (its join link is not the decision's, or the
+// component's online-meeting properties name another), or in a component
+// that names another organiser.
+func (c *Calendar) foreignBlock(comp *Component, b componentBodies, p plan) string {
+	if comp == p.old.comp || !b.inText && !b.inHTML {
+		return ""
+	}
+	if _, ok := comp.Prop("ORGANIZER"); ok && !isOrganizer(comp, p.organizer) {
+		return "its ORGANIZER is not the user"
+	}
+	same := sameMeetingAs(p.old.JoinURL)
+	for _, f := range []struct {
+		in   bool
+		blk  block.Block
+		prop Property
+	}{{b.inText, b.tb, b.text}, {b.inHTML, b.hb, b.html}} {
+		if !f.in {
+			continue
+		}
+		switch {
+		case f.blk.Provider != block.ProviderTeams && f.blk.Provider != block.ProviderSkype:
+			return "it holds a block of " + string(f.blk.Provider)
+		case !same(f.blk.JoinURL):
+			return "its block is of another meeting (join link " + clip(f.blk.JoinURL, evidenceLink) + ")"
+		}
+		if !ownsBlockIn(comp, found{Block: f.blk, comp: comp, body: f.prop.Text()}, p.organizer) {
+			return "its online-meeting properties name another meeting than its block"
+		}
+	}
+	return ""
 }
 
 // componentBodies are a component's two bodies and the spans of their

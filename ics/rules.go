@@ -128,6 +128,7 @@ type Result struct {
 	OldJoinURL string
 	NewJoinURL string
 	Changed    []*Component // components rewritten, master first
+	Notes      []string     // on a rewritten meeting: its instances left alone, and why
 	// OldBlock is the block the decision read, found in OldBody: the
 	// unescaped DESCRIPTION of the first component holding one when
 	// OldInText, else that component's HTML body; OldBody is "" when no

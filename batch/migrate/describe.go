@@ -80,6 +80,11 @@ func describe(o *report.Meeting, f *block.Finder, was before, res ics.Result, up
 	if o.Detail == "" {
 		o.Detail = evidence(res, now)
 	}
+	for _, n := range res.Notes {
+		if !strings.Contains(o.Detail, n) {
+			o.Detail = joinNotes(o.Detail, n)
+		}
+	}
 	if up == nil {
 		return
 	}
@@ -101,7 +106,28 @@ func describe(o *report.Meeting, f *block.Finder, was before, res ics.Result, up
 	}
 	if okOld && okNew {
 		o.Changes = changes(old, neu)
+		return
 	}
+	// The master's plain text has no block: compare the block the
+	// decision read with the same body of the first component rewritten
+	// (an HTML body, or an instance's text).
+	newBody, find := body, f.FindText
+	if !res.OldInText {
+		newBody, find = up.update.html, f.FindHTML
+	}
+	if neu, ok := find(newBody); ok && res.OldBody != "" {
+		old := res.OldBlock
+		o.OldBlock, o.NewBlock = res.OldBody[old.Start:old.End], newBody[neu.Start:neu.End]
+		o.Changes = changes(old, neu)
+	}
+}
+
+// joinNotes adds a note to a Detail.
+func joinNotes(detail, note string) string {
+	if detail == "" {
+		return note
+	}
+	return detail + "; " + note
 }
 
 // prepared is a rewritten meeting's update, made once when the meeting is

@@ -141,3 +141,59 @@ func TestDescribeTakesTheOldBlockOnlyFromTheBodyShown(t *testing.T) {
 		}
 	}
 }
+
+// When the master's plain text holds no block, Changes compares the block
+// the decision read (in an HTML body, or in an instance's text) with the
+// same body of the update: it is never left empty for a rewritten meeting.
+// Notes on instances left alone go to Detail.
+func TestChangesWhenTheMasterTextHasNoBlock(t *testing.T) {
+	path := filepath.Join("..", "..", "fixtures", "demo", "calendars", "user00000.ics")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := ics.Parse(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, markup string
+	for _, m := range cal.Meetings() {
+		p, ok1 := m.First().Prop("DESCRIPTION")
+		h, ok2 := m.First().Prop("X-ALT-DESC")
+		if ok1 && ok2 && strings.Contains(p.Text(), "meetup-join") {
+			text, markup = p.Text(), h.Text()
+			break
+		}
+	}
+	var f block.Finder
+	oldText, ok1 := f.FindText(text)
+	oldHTML, ok2 := f.FindHTML(markup)
+	if !ok1 || !ok2 || oldText.ConferenceID == "" {
+		t.Fatal("the fixture's meeting has no block with a conference ID in both bodies")
+	}
+	id := oldText.ConferenceID
+	newID := "999888777"
+	for _, tc := range []struct {
+		name string
+		res  ics.Result
+		up   requestUpdate
+	}{
+		{"block only in HTML", ics.Result{OldBlock: oldHTML, OldBody: markup},
+			requestUpdate{text: "Agenda only", html: strings.ReplaceAll(markup, id, newID)}},
+		{"block only in an instance", ics.Result{OldBlock: oldText, OldBody: text, OldInText: true},
+			requestUpdate{text: strings.ReplaceAll(text, id, newID)}},
+	} {
+		var o report.Meeting
+		tc.res.Notes = []string{"the instance of 20260202T100000 (line 40) left as it is: it holds a block of zoom"}
+		describe(&o, &f, before{text: "Agenda only"}, tc.res, &prepared{update: tc.up}, time.Time{})
+		if o.Detail != tc.res.Notes[0] {
+			t.Errorf("%s: Detail %q, want the note", tc.name, o.Detail)
+		}
+		if !strings.Contains(o.Changes, "conference ID") || !strings.Contains(o.Changes, "999 888 777") {
+			t.Errorf("%s: Changes %q, want the conference ID's change", tc.name, o.Changes)
+		}
+		if o.OldBlock == "" || o.NewBlock == "" {
+			t.Errorf("%s: OldBlock %q, NewBlock %q", tc.name, o.OldBlock, o.NewBlock)
+		}
+	}
+}

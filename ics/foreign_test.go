@@ -1,0 +1,59 @@
+package ics
+
+import (
+	"strings"
+	"testing"
+)
+
+// A future instance whose block is not the meeting's is left byte for
+// byte, and the meeting's Notes say why: another service's block (a Zoom
+// or Google Meet invitation pasted into one occurrence), another meeting's
+// Teams or Skype block, online-meeting properties naming another meeting,
+// or an instance another organiser holds. The master and the instances
+// with the meeting's own block are rewritten as before.
+func TestInstancesWithAnotherBlockLeftAlone(t *testing.T) {
+	const otherTeams = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d"
+	cases := []struct {
+		name     string
+		instance event
+		note     string
+	}{
+		{"zoom", event{body: "Join Zoom Meeting\nhttps://us02web.zoom.us/j/85512345678?pwd=abc\n\nMeeting ID: 855 1234 5678\nPasscode: 123456\n"},
+			"it holds a block of zoom"},
+		{"google meet", event{body: "Join with Google Meet: https://meet.google.com/que-ahrn-wnj\nJoin by phone\n(US) +1 443-424-4071 PIN: 291472#\n"},
+			"it holds a block of google-meet"},
+		{"another Teams meeting", event{body: teamsBody(otherTeams)}, "its block is of another meeting (join link https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER"},
+		{"another Skype user", event{body: strings.ReplaceAll(skypeBody, "meet.lync.com/contoso/anna/", "meet.lync.com/contoso/bob/")},
+			"its block is of another meeting"},
+		{"properties name another meeting", event{body: teamsBody(oldJoin), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + otherTeams + "\r\n"},
+			"its online-meeting properties name another meeting than its block"},
+		{"another organiser", event{body: teamsBody(oldJoin), organizer: "bob@contoso.com"}, "its ORGANIZER is not the user"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			masterBody := teamsBody(oldJoin)
+			if strings.Contains(tc.name, "Skype") {
+				masterBody = skypeBody
+			}
+			master := future(event{start: "20260105T100000", body: masterBody, extra: "RRULE:FREQ=WEEKLY;COUNT=6\r\nSEQUENCE:0\r\n"})
+			inst := tc.instance
+			inst.start, inst.recurrenceID = "20260203T130000", "20260202T100000"
+			inst.extra += "SEQUENCE:0\r\n"
+			inst = future(inst)
+			src := calendar(master, inst)
+			cal, res := migrateOne(t, src, testRules, Change{ConferenceID: "999888777"})
+			if !res.Rewritten() || len(res.Changed) != 1 {
+				t.Fatalf("Skipped=%q Err=%v, %d components changed, want the master alone", res.Skipped, res.Err, len(res.Changed))
+			}
+			if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "the instance of 20260202T100000") || !strings.Contains(res.Notes[0], tc.note) {
+				t.Errorf("Notes = %q, want one naming the instance and %q", res.Notes, tc.note)
+			}
+			if !strings.Contains(string(cal.Bytes()), inst.String()) {
+				t.Errorf("the instance was not kept byte for byte:\n%s", cal.Bytes())
+			}
+			if _, ok := res.Changed[0].Prop("RRULE"); !ok {
+				t.Errorf("the component rewritten is not the master")
+			}
+		})
+	}
+}
