@@ -283,7 +283,7 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 func labelled(s *block.Spec, given []string) []string {
 	out := make([]string, 0, len(given))
 	for _, g := range given {
-		n, label := splitNumberLabel(g)
+		n, label := block.SplitNumberLabel(g)
 		if n == "" {
 			continue
 		}
@@ -296,32 +296,6 @@ func labelled(s *block.Spec, given []string) []string {
 		}
 	}
 	return out
-}
-
-// splitNumberLabel cuts "+1 (425) 555-0100 United States" into the number
-// and the label after it: the number runs while characters are digits,
-// blanks, '+', '-', '.', '(' or ')', and ends at its last digit.
-func splitNumberLabel(s string) (number, label string) {
-	s = strings.TrimSpace(s)
-	lastDigit := -1
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' {
-			lastDigit = i
-			continue
-		}
-		if !strings.ContainsRune("+-.() \t", rune(c)) {
-			break
-		}
-	}
-	if lastDigit < 0 {
-		return "", ""
-	}
-	number, label = s[:lastDigit+1], strings.TrimSpace(s[lastDigit+1:])
-	if strings.Count(number, "(") > strings.Count(number, ")") && strings.HasPrefix(label, ")") {
-		number, label = number+")", strings.TrimSpace(label[1:])
-	}
-	return number, label
 }
 
 func setIf(dst *string, v string) {

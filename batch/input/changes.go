@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+
+	"github.com/mms-project/mms/ics/block"
 )
 
 // Change kinds.
@@ -201,13 +204,29 @@ func conferenceID(re *rowErrors, v string) string {
 func phoneNumbers(re *rowErrors, col, v string) []string {
 	var out []string
 	for _, n := range splitList(v) {
-		if !phoneNumber.MatchString(n) || !fourDigits.MatchString(n) {
-			re.add(col, "%q is not a phone number like +46 8 505 248 89; separate numbers with ';'", n)
+		number, label := block.SplitNumberLabel(n)
+		if !phoneNumber.MatchString(number) || !fourDigits.MatchString(number) || !numberLabel(label) {
+			re.add(col, "%q is not a phone number like +46 8 505 248 89, with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'", n)
 			continue
 		}
 		out = append(out, n)
 	}
 	return out
+}
+
+// numberLabel accepts the label written after a number: up to 100 bytes
+// of printable text without the angle brackets that delimit a block's
+// links.
+func numberLabel(label string) bool {
+	if len(label) > 100 || strings.ContainsAny(label, "<>") {
+		return false
+	}
+	for _, r := range label {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func at(re *rowErrors, v string) time.Time {

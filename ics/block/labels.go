@@ -85,3 +85,29 @@ func SkypeNumberKinds(lang string) (toll, tollFree string) {
 	l, _ := labelsFor(lang)
 	return l.skypeToll, l.skypeTollFree
 }
+
+// SplitNumberLabel cuts "+1 (425) 555-0100 United States" into the number
+// and the label after it: the number runs while characters are digits,
+// blanks, '+', '-', '.', '(' or ')', and ends at its last digit.
+func SplitNumberLabel(s string) (number, label string) {
+	s = strings.TrimSpace(s)
+	lastDigit := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			lastDigit = i
+			continue
+		}
+		if !strings.ContainsRune("+-.() \t", rune(c)) {
+			break
+		}
+	}
+	if lastDigit < 0 {
+		return "", ""
+	}
+	number, label = s[:lastDigit+1], strings.TrimSpace(s[lastDigit+1:])
+	if strings.Count(number, "(") > strings.Count(number, ")") && strings.HasPrefix(label, ")") {
+		number, label = number+")", strings.TrimSpace(label[1:])
+	}
+	return number, label
+}
