@@ -73,6 +73,35 @@ func people(comps []*Component) (attendees []string, organizer string) {
 	return attendees, organizer
 }
 
+// Recipients returns the distinct attendee addresses of the components an
+// update carries, the organiser excluded: an attendee of an instance the
+// update leaves out (a past one) is not told of it. An attendee marked
+// SCHEDULE-AGENT=NONE gets no scheduling messages (RFC 6638) and is left
+// out too.
+func Recipients(comps []*Component) []string {
+	var out []string
+	var organizer string
+	for _, comp := range comps {
+		if p, ok := comp.Prop("ORGANIZER"); ok && organizer == "" {
+			organizer = address(p.Value)
+		}
+	}
+	for _, comp := range comps {
+		for _, p := range comp.Props {
+			if p.Name != "ATTENDEE" || mayHaveParam(p.head, "SCHEDULE-AGENT") && strings.EqualFold(p.Param("SCHEDULE-AGENT"), "NONE") {
+				continue
+			}
+			if a := address(p.Value); a != "" && a != organizer {
+				out = append(out, a)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return firstOfEach(out)
+}
+
 // firstOfEach drops the repetitions of a list, keeping the first of each in
 // place. Lists without repetitions, the usual case, are checked on a
 // sorted copy instead of a set.

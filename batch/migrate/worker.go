@@ -614,7 +614,7 @@ func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []
 	if organizer == "" {
 		organizer = user
 	}
-	rs := smtp.SplitRecipients(organizer, append([]string{user}, w.aliases...), res.Attendees)
+	rs := smtp.SplitRecipients(organizer, append([]string{user}, w.aliases...), ics.Recipients(comps))
 	var malformed []string
 	for _, bad := range rs.Malformed {
 		malformed = append(malformed, "no update to attendee "+bad.Err.Error())
