@@ -115,6 +115,7 @@ type Client struct {
 	// wholeBudget bounds the data Fetch keeps from the multigets of one
 	// calendar read whole; zero: maxObject. Lowered by tests.
 	wholeBudget int64
+	schedulers  *schedulers // which servers schedule by themselves (see AutoSchedules)
 }
 
 // New builds a Client whose every request, go-webdav's included, goes
@@ -139,7 +140,8 @@ func New(o Options) (*Client, error) {
 		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP, skipVerify: o.TLSSkipVerify,
 		hosts: map[string]*hostState{},
 	}
-	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now, expansion: &expansion{state: map[string]expandState{}, verified: map[string]bool{}}}, nil
+	return &Client{http: doer{c: &hc, now: o.Now}, now: o.Now, expansion: &expansion{state: map[string]expandState{}, verified: map[string]bool{}},
+		schedulers: &schedulers{seen: map[string]bool{}}}, nil
 }
 
 // baseTransport is the caller's transport, or a clone of

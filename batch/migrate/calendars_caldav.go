@@ -56,7 +56,11 @@ func (c DAVCalendars) Read(ctx context.Context, location string) ([]*Doc, error)
 	}
 	docs := make([]*Doc, 0, len(objs)+len(bad))
 	for _, o := range objs {
-		docs = append(docs, c.doc(coll, o))
+		d, err := c.doc(ctx, coll, o)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
 	}
 	for _, b := range bad {
 		docs = append(docs, &Doc{Name: b.Href, Err: b})
@@ -65,19 +69,29 @@ func (c DAVCalendars) Read(ctx context.Context, location string) ([]*Doc, error)
 }
 
 // doc parses an object. Its updates are the server's to send under --send
-// server, and also when the server scheduled the meeting before (see Write).
-func (c DAVCalendars) doc(collection string, o caldav.Object) *Doc {
+// server, and also when the server scheduled the meeting before and says
+// it schedules (see Write and caldav.Client.AutoSchedules): an attendee's
+// SCHEDULE-STATUS alone may come from another server the calendar was
+// imported from, which will not deliver this update. The error return is
+// the server's failure to say whether it schedules.
+func (c DAVCalendars) doc(ctx context.Context, collection string, o caldav.Object) (*Doc, error) {
 	cal, err := ics.Parse(o.Href, o.Data)
 	if err != nil {
-		return &Doc{Name: o.Href, Err: err}
+		return &Doc{Name: o.Href, Err: err}, nil
 	}
 	d := &Doc{Name: o.Href, Cal: cal, Version: o.ETag, ServerDelivers: !c.ClientScheduling,
 		dav: &davDoc{collection: collection, original: o.Data}}
 	if c.ClientScheduling && serverScheduled(cal.Components("VEVENT")) {
-		d.ServerDelivers = true
-		d.Note = "update left to the CalDAV server, which scheduled this meeting before: marking its attendees SCHEDULE-AGENT=CLIENT would make it send them a cancellation"
+		auto, err := c.Client.AutoSchedules(ctx, collection)
+		if err != nil {
+			return nil, davError(ctx, err)
+		}
+		if auto {
+			d.ServerDelivers = true
+			d.Note = "update left to the CalDAV server, which scheduled this meeting before: marking its attendees SCHEDULE-AGENT=CLIENT would make it send them a cancellation"
+		}
 	}
-	return d
+	return d, nil
 }
 
 // Write PUTs the object's bytes with If-Match; the new ETag goes into d.
@@ -179,7 +193,7 @@ func (c DAVCalendars) Reread(ctx context.Context, d *Doc) (*Doc, error) {
 	if err != nil {
 		return nil, davError(ctx, err)
 	}
-	return c.doc(d.dav.collection, o), nil
+	return c.doc(ctx, d.dav.collection, o)
 }
 
 // davError classifies a CalDAV failure: refused credentials stop the

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -543,5 +544,32 @@ func TestDAVErrorKinds(t *testing.T) {
 	}
 	if caldav.Temporary(dial(&net.DNSError{Err: "no such host", Name: "x", IsNotFound: true})) {
 		t.Error("a host name that does not exist is retried")
+	}
+}
+
+// A meeting whose attendees carry SCHEDULE-STATUS (a server delivered to
+// them once, perhaps another server the calendar was imported from) is
+// left to the server only when the server says it schedules (OPTIONS:
+// calendar-auto-schedule); otherwise mms marks it SCHEDULE-AGENT=CLIENT
+// and sends its update itself, so attendees are never left without one.
+func TestServerScheduledOnlyWhereTheServerSchedules(t *testing.T) {
+	obj := []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:sched-1\r\nDTSTART:20260301T100000Z\r\n" +
+		"ORGANIZER:mailto:anna@contoso.com\r\nATTENDEE;SCHEDULE-STATUS=1.2:mailto:bo@fabrikam.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	for _, auto := range []bool{false, true} {
+		f := davtest.StartFake(t, map[string][]byte{"sched-1.ics": obj})
+		f.AutoSchedule = auto
+		docs, err := fakeDAV(t, true).Read(context.Background(), f.Collection())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(docs) != 1 || docs[0].Err != nil {
+			t.Fatalf("auto-schedule %v: docs %+v", auto, docs)
+		}
+		if d := docs[0]; d.ServerDelivers != auto || (d.Note != "") != auto {
+			t.Errorf("auto-schedule %v: ServerDelivers %v, Note %q", auto, d.ServerDelivers, d.Note)
+		}
+		if n := slices.Index(f.Requests(), "OPTIONS "+davtest.CollectionPath); n < 0 {
+			t.Errorf("auto-schedule %v: the server was not asked (%q)", auto, f.Requests())
+		}
 	}
 }

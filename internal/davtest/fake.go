@@ -20,7 +20,7 @@ import (
 // /cal/ and those MakeCalendar adds, for the faults no real server shows on demand: hrefs outside the
 // collection in a REPORT, objects stored with LF only, a server that keeps
 // something else than it acknowledged, a connection closed after every
-// answer without a word. It answers PROPFIND, REPORT (every object, with
+// answer without a word. It answers OPTIONS, PROPFIND, REPORT (every object, with
 // its data), GET and PUT (If-Match honoured); it asks for no credentials.
 type Fake struct {
 	*httptest.Server
@@ -38,6 +38,9 @@ type Fake struct {
 	// CloseEach closes the connection after each answer, without a
 	// Connection: close header (sogod does so).
 	CloseEach bool
+	// AutoSchedule has OPTIONS say the server schedules by itself
+	// (calendar-auto-schedule, RFC 6638); it does not.
+	AutoSchedule bool
 }
 
 // CollectionPath is where the Fake's calendar is.
@@ -121,6 +124,13 @@ func (f *Fake) answer(w http.ResponseWriter, r *http.Request, body []byte) {
 		f.propfind(w, strings.TrimSuffix(r.URL.Path, "/")+"/", r.Header.Get("Depth") == "1")
 	case r.Method == "REPORT" && f.colls[r.URL.Path]:
 		f.report(w, r.URL.Path, bytes.Contains(body, []byte("calendar-data")))
+	case r.Method == http.MethodOptions:
+		dav := "1, 2, 3, calendar-access"
+		if f.AutoSchedule {
+			dav += ", calendar-auto-schedule"
+		}
+		w.Header().Set("DAV", dav)
+		w.WriteHeader(http.StatusOK)
 	case r.Method == "MKCALENDAR":
 		f.colls[strings.TrimSuffix(r.URL.Path, "/")+"/"] = true
 		w.WriteHeader(http.StatusCreated)

@@ -1,0 +1,69 @@
+package caldav
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// schedulers remembers, per server (scheme, host and port), whether it
+// schedules by itself.
+type schedulers struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+// AutoSchedules reports whether the server of a collection delivers
+// scheduling messages itself (RFC 6638 section 2: "calendar-auto-schedule"
+// in the DAV header of its OPTIONS answer). It is asked once per server.
+// An attendee's SCHEDULE-STATUS says a server delivered to them once; only
+// a server that says it schedules will deliver an update too. A server that
+// cannot be asked is an error, so that no meeting is handled on a guess.
+func (c *Client) AutoSchedules(ctx context.Context, collection string) (bool, error) {
+	u, err := url.Parse(collection)
+	if err != nil {
+		return false, fmt.Errorf("caldav: calendar URL %q: %w", redact(collection), err)
+	}
+	key := u.Scheme + "://" + u.Host
+	c.schedulers.mu.Lock()
+	auto, ok := c.schedulers.seen[key]
+	c.schedulers.mu.Unlock()
+	if ok {
+		return auto, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodOptions, u.String(), nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return false, fmt.Errorf("caldav: OPTIONS %s: %s", redact(u.String()), resp.Status)
+	}
+	auto = davClass(resp.Header, "calendar-auto-schedule")
+	c.schedulers.mu.Lock()
+	c.schedulers.seen[key] = auto
+	c.schedulers.mu.Unlock()
+	return auto, nil
+}
+
+// davClass reports whether the DAV headers of an answer name a class
+// (RFC 4918 10.1: a comma-separated list, possibly over several headers).
+func davClass(h http.Header, class string) bool {
+	for _, v := range h.Values("DAV") {
+		for _, c := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(c), class) {
+				return true
+			}
+		}
+	}
+	return false
+}
