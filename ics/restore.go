@@ -142,3 +142,36 @@ func describeInstance(comp *Component) string {
 	}
 	return ""
 }
+
+// Revert undoes the edits of the components' lines, their
+// sub-components' included: Bytes gives them back as they were parsed.
+// It is for a rewritten meeting whose update could not be sent.
+func (c *Calendar) Revert(comps []*Component) {
+	for _, k := range comps {
+		if k.end < 0 {
+			continue
+		}
+		for i := k.begin; i <= k.end; i++ {
+			delete(c.replace, i)
+			delete(c.insertions, i)
+			delete(c.unmarked, i)
+		}
+	}
+	c.editCount = -1 // lines left the maps: the index is made again
+}
+
+// RevertStamped is Revert for a copy that was stored: each component as
+// it was parsed, but with SEQUENCE one above what it was parsed with and
+// DTSTAMP (and LAST-MODIFIED where present) stamp, as the rewrite wrote
+// them, since a server may refuse a lower SEQUENCE than it holds.
+func (c *Calendar) RevertStamped(comps []*Component, stamp time.Time) error {
+	c.Revert(comps)
+	for _, k := range comps {
+		seq, err := nextSequence(k)
+		if err != nil {
+			return err
+		}
+		c.bump(k, seq, stamp)
+	}
+	return nil
+}

@@ -573,3 +573,56 @@ func TestServerScheduledOnlyWhereTheServerSchedules(t *testing.T) {
 		}
 	}
 }
+
+// On CalDAV, a rewritten meeting whose update cannot be sent gets its
+// original back on the server, with the SEQUENCE the rewrite gave it
+// (a server may refuse a lower one) and SCHEDULE-AGENT=CLIENT as the
+// rewrite had, so that a later batch rewrites it
+// and sends the update instead of finding it already current.
+func TestDAVUnsentMeetingPutBack(t *testing.T) {
+	ctx := context.Background()
+	objs := fakeObjects(t)
+	f := davtest.StartFake(t, objs)
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
+	probe := &captured{}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: probe}
+	if _, err := w.Migrate(ctx, a); err != nil || len(probe.msgs) == 0 {
+		t.Fatalf("probe: %v, %d sent", err, len(probe.msgs))
+	}
+	uid := probe.msgs[0].UID
+
+	f = davtest.StartFake(t, objs)
+	a.Calendar = f.Collection()
+	w = &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: &refusing{uid: uid}}
+	out, err := w.Migrate(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range out.Meetings {
+		if m.UID == uid && (m.Outcome != Failed || !strings.Contains(m.Detail, "its calendar copy is left as it was")) {
+			t.Errorf("%s: Detail %q", m.Outcome, m.Detail)
+		}
+	}
+	for name, orig := range objs {
+		if !strings.Contains(strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(string(orig)), "UID:"+uid) {
+			continue
+		}
+		// marked as the rewrite was, so that the server sends nothing
+		unfold := strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "", "\r\n", "\n")
+		stored := strings.ReplaceAll(unfold.Replace(string(f.Object(name))), ";SCHEDULE-AGENT=CLIENT", "")
+		want := unfold.Replace(string(orig))
+		if n := len(f.Puts(name)); n != 2 {
+			t.Errorf("%d PUTs of %s, want the rewrite and the original", n, name)
+		}
+		for _, line := range strings.Split(want, "\n") {
+			if strings.HasPrefix(line, "SEQUENCE:") || strings.HasPrefix(line, "DTSTAMP:") || strings.HasPrefix(line, "LAST-MODIFIED:") {
+				continue
+			}
+			if !strings.Contains(stored, line+"\n") {
+				t.Errorf("%s: line %q not put back", name, line)
+			}
+		}
+		return
+	}
+	t.Fatalf("no object holds UID %s", uid)
+}

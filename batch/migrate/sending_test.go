@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -331,4 +332,69 @@ func TestReportMailTextIsTheMailSent(t *testing.T) {
 	if rewritten == 0 || rewritten != len(got.msgs) {
 		t.Fatalf("%d rows with an update, %d updates sent", rewritten, len(got.msgs))
 	}
+}
+
+// refusing fails, as a relay refusing every recipient does, the update of
+// one meeting, and captures the others.
+type refusing struct {
+	captured
+	uid string
+}
+
+func (r *refusing) Send(ctx context.Context, m Message) (Delivery, error) {
+	if m.UID == r.uid {
+		return Delivery{}, store.Permanent(errors.New("550 5.1.1 every recipient refused"))
+	}
+	return r.captured.Send(ctx, m)
+}
+
+// A rewritten meeting whose update cannot be sent fails, and the written
+// calendar holds it as it was, so that the organiser's copy says what the
+// attendees were told and a later batch over it rewrites and sends it;
+// the other meetings keep their rewrite. Detail says the copy was left.
+func TestUnsentMeetingLeftAsItWasInTheCopy(t *testing.T) {
+	src := attendeeCalendar(t)
+	mailer := &refusing{uid: skypeUID}
+	w := sendingWorker(t, mailer)
+	out, err := w.Migrate(context.Background(), sendingAssignment(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed, updated int
+	rewritten := map[string]bool{}
+	for _, m := range out.Meetings {
+		rewritten[m.UID] = m.Outcome == Updated
+		switch {
+		case m.UID == skypeUID:
+			if m.Outcome != Failed || !strings.Contains(m.Detail, "every recipient refused") || !strings.Contains(m.Detail, "its calendar copy is left as it was") {
+				t.Errorf("the refused meeting: %s, Detail %q", m.Outcome, m.Detail)
+			}
+			failed++
+		case m.Outcome == Updated:
+			updated++
+		}
+	}
+	if failed != 1 || updated == 0 || len(mailer.msgs) != updated {
+		t.Fatalf("%d failed, %d updated, %d sent", failed, updated, len(mailer.msgs))
+	}
+	in, err := ics.Parse(src, mustRead(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := mustRead(t, w.Calendars.(FileCalendars).Output(src, ""))
+	for _, m := range in.Meetings() { // the first component of a rewritten meeting is rewritten
+		orig := string(in.Original(m.First()))
+		if kept := strings.Contains(string(written), orig); kept == rewritten[m.UID] {
+			t.Errorf("UID %s: copy holds it as it was: %v", m.UID, kept)
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

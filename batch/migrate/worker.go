@@ -117,6 +117,9 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	if err := w.sendAll(ctx, a, plan.sends, &plan.out); err != nil {
 		return UserOutcome{}, err
 	}
+	if err := w.revertUnsent(ctx, &plan); err != nil {
+		return UserOutcome{}, err
+	}
 	plan.out.Rejected = unknownMeetings(a, docs, plan.out.Meetings)
 	return plan.out, nil
 }
@@ -350,6 +353,79 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: m.Components(), done: p.Completed})
 	}
 	return o
+}
+
+// revertUnsent stores again, without their rewrite, the documents
+// holding rewritten meetings whose update failed to go out (the relay
+// refused every recipient, say): a failed meeting costs its organiser's
+// copy nothing, and a later batch rewrites it and sends the update. A
+// file is written again with those meetings' lines as they were; a
+// CalDAV object gets their original back with SEQUENCE one higher than
+// stored (as a rollback does: a server may refuse a lower one). Failing
+// that, the meeting's Detail says its copy keeps the new block.
+func (w *Worker) revertUnsent(ctx context.Context, plan *userPlan) error {
+	failed := map[string]bool{}
+	for _, m := range plan.out.Meetings {
+		if m.Outcome == Failed {
+			failed[m.UID] = true
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	unsent := map[*ics.Calendar][]pendingSend{}
+	for _, ps := range plan.sends {
+		if failed[ps.res.UID] && !ps.done && !ps.server && ps.res.Rewritten() {
+			unsent[ps.cal] = append(unsent[ps.cal], ps)
+		}
+	}
+	for _, d := range plan.stored {
+		sends := unsent[d.Cal]
+		if len(sends) == 0 {
+			continue
+		}
+		err := w.unrewrite(ctx, d, sends)
+		if err != nil && (stopsUser(err) || !store.IsPermanent(err)) && !IsCalDAV(d.Name) {
+			return err // the file is written again by the next attempt
+		}
+		remark := "its calendar copy is left as it was"
+		if err != nil {
+			remark = "its calendar copy keeps the new block, so a later batch finds it already current: " + err.Error()
+		}
+		for _, ps := range sends {
+			noteFailed(&plan.out, ps.res.UID, remark)
+		}
+	}
+	return nil
+}
+
+// unrewrite undoes the rewrite of some meetings of a stored document and
+// stores it again (see revertUnsent).
+func (w *Worker) unrewrite(ctx context.Context, d *Doc, sends []pendingSend) error {
+	if !IsCalDAV(d.Name) {
+		for _, ps := range sends {
+			d.Cal.Revert(ps.res.Changed)
+		}
+		return w.Calendars.Write(ctx, d)
+	}
+	d.Changed = d.Changed[:0]
+	for _, ps := range sends {
+		if err := d.Cal.RevertStamped(ps.res.Changed, w.Stamp); err != nil {
+			return Permanent(err)
+		}
+		d.Changed = append(d.Changed, ps.res.Changed...)
+	}
+	return w.Calendars.Write(ctx, d)
+}
+
+// noteFailed adds a remark, once, to the Detail of a failed meeting.
+func noteFailed(out *UserOutcome, uid, remark string) {
+	for i := range out.Meetings {
+		m := &out.Meetings[i]
+		if m.UID == uid && m.Outcome == Failed && !strings.Contains(m.Detail, remark) {
+			m.Detail += "; " + remark
+		}
+	}
 }
 
 // pendingSend is a rewritten meeting whose update is due; done when an
