@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -61,7 +62,39 @@ func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			batchesCommand(out), rollbackCommand(out, errOut, calls), tenantCommand(out)},
 	}
 	usageErrors(app)
+	for _, sub := range app.Commands {
+		noStrayWords(sub)
+	}
 	return app
+}
+
+// noStrayWords refuses, on every command that takes none, words without
+// dashes: "mms run ... dry-run" must not become a real run that sends.
+// A word that is one of the command's flags without its dashes is named
+// as that flag. tenant set takes its NAME and value; the root command
+// (not passed here) says an unknown command itself.
+func noStrayWords(cmd *cli.Command) {
+	for _, sub := range cmd.Commands {
+		noStrayWords(sub)
+	}
+	if cmd.Action == nil || cmd.Name == "set" {
+		return
+	}
+	action := cmd.Action
+	cmd.Action = func(ctx context.Context, cmd *cli.Command) error {
+		if !cmd.Args().Present() {
+			return action(ctx, cmd)
+		}
+		word := cmd.Args().First()
+		for _, f := range cmd.Flags {
+			for _, name := range f.Names() {
+				if name == strings.TrimLeft(word, "-") {
+					return fmt.Errorf("%q is not an option of %s: did you mean --%s? (see %s --help)", word, cmd.FullName(), name, cmd.FullName())
+				}
+			}
+		}
+		return fmt.Errorf("%s takes options only, not %q (see %s --help)", cmd.FullName(), word, cmd.FullName())
+	}
 }
 
 // singleDash is a flag as the parser names it (-workers).

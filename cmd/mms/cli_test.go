@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,5 +49,39 @@ func TestUsageErrorOneLine(t *testing.T) {
 			!strings.Contains(r.stderr, c.help) {
 			t.Errorf("%v: exit %d\nstdout %q\nstderr %q", c.args, r.code, r.stdout, r.stderr)
 		}
+	}
+}
+
+// A word without dashes is refused on every command that takes none
+// (exit 1, nothing done): "mms run ... dry-run" once ran for real. A word
+// that is a flag's name says which flag was meant.
+func TestStrayWordsRefused(t *testing.T) {
+	in := demo(t)
+	work := t.TempDir()
+	db := filepath.Join(work, "mms.db")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"), "--out", filepath.Join(work, "out"),
+			"--report", filepath.Join(work, "r.csv"), "--db", db, "dry-run"}, `"dry-run" is not an option of mms run: did you mean --dry-run?`},
+		{[]string{"status", "--db", db, "anna@contoso.com"}, `mms status takes options only, not "anna@contoso.com"`},
+		{[]string{"batches", "--db", db, "extra"}, `mms batches takes options only, not "extra"`},
+		{[]string{"tenant", "show", "--db", db, "extra"}, `mms tenant show takes options only, not "extra"`},
+		{[]string{"work", "--db", db, "now"}, `mms work takes options only, not "now"`},
+	} {
+		r := mms(t, c.args...)
+		if r.code != 1 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and %q", c.args[:2], r.code, r.stderr, c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(work, "out")); !os.IsNotExist(err) {
+		t.Errorf("the refused run wrote its output folder (%v)", err)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("a refused command made the state store (%v)", err)
+	}
+	if r := mms(t, "tenant", "set", "meeting_migration_enabled", "true", "--db", db); r.code != 0 {
+		t.Errorf("tenant set NAME VALUE: exit %d, %q", r.code, r.stderr)
 	}
 }
