@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -51,6 +52,10 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 			all := cmd.Bool("all") && f.BatchID == ""
 			if !all {
 				b, err := statusBatch(ctx, st, f.BatchID)
+				if errors.Is(err, errNothingMigrated) { // an answer, not a failure: nothing to list
+					fmt.Fprintln(errOut, "mms:", err)
+					return nil
+				}
 				if err != nil {
 					return err
 				}
@@ -225,11 +230,15 @@ func statusBatch(ctx context.Context, st *store.Store, ref string) (store.Batch,
 	case err != nil:
 		return b, err
 	case !real:
-		return b, fmt.Errorf("%w: no batch has migrated meetings yet: the latest, %s, is a %s; mms status --batch %s shows it (mms batches lists them all)",
-			batch.ErrInput, b.ID, kindOf(b), shortID(b.ID))
+		return b, fmt.Errorf("%w yet: the latest batch, %s, is a %s; mms status --batch %s shows it (mms batches lists them all)",
+			errNothingMigrated, b.ID, kindOf(b), shortID(b.ID))
 	}
 	return b, nil
 }
+
+// errNothingMigrated: the state store holds dry runs and rollbacks only;
+// status lists no user and exits 0, as there is nothing wrong.
+var errNothingMigrated = errors.New("no batch has migrated meetings")
 
 func printUsers(out io.Writer, users []store.User, format string, all bool) error {
 	switch format {
