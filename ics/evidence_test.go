@@ -16,25 +16,28 @@ func TestSkipEvidence(t *testing.T) {
 		ev   event
 		want Reason
 		says []string
+		ch   *Change // newTeams when nil
 	}{
-		{"not organiser", event{organizer: "boss@contoso.com", body: teamsBody(oldJoin)}, NotOrganizer, []string{"ORGANIZER ", "mailto:boss@contoso.com"}},
-		{"past single", event{start: "20250301T100000", body: teamsBody(oldJoin)}, Past, []string{"last occurrence 2025-03-01 09:00 UTC"}},
-		{"past series", event{start: "20250106T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\n"}, Past, []string{"last occurrence 2025-01-20 09:00 UTC"}},
-		{"past series, last excluded", event{start: "20250106T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nEXDATE;TZID=\"W. Europe Standard Time\":20250120T100000\r\n"}, Past, []string{"last occurrence 2025-01-13 09:00 UTC"}},
-		{"too many", event{attendees: 260, body: teamsBody(oldJoin)}, TooManyAttendees, []string{"261 people", "250"}},
-		{"no body", event{}, NoMeetingBlock, []string{"no body"}},
-		{"text without block", event{body: "Agenda only"}, NoMeetingBlock, []string{"no block in DESCRIPTION"}},
-		{"text and html without block", event{body: "Agenda only", extra: altDesc("<p>Agenda</p>")}, NoMeetingBlock, []string{"DESCRIPTION or X-ALT-DESC"}},
-		{"zoom", event{body: "Join Zoom Meeting\nhttps://us02web.zoom.us/j/85512345678?pwd=abc\n\nMeeting ID: 855 1234 5678\nPasscode: 123456\n"}, OtherProvider, []string{"provider zoom", "https://us02web.zoom.us/j/855"}},
-		{"pasted by property", event{body: teamsBody(oldJoin), extra: fold("X-MICROSOFT-SKYPETEAMSMEETINGURL:" + long)}, PastedBlock, []string{"X-MICROSOFT-SKYPETEAMSMEETINGURL names https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER", "the block's link is https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD"}},
-		{"pasted skype", event{body: skype}, PastedBlock, []string{"user bob", "organiser anna@contoso.com"}},
-		{"already current", event{body: teamsBody(oldJoin)}, AlreadyCurrent, []string{"already shows join link https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD"}},
+		{"not organiser", event{organizer: "boss@contoso.com", body: teamsBody(oldJoin)}, NotOrganizer, []string{"ORGANIZER ", "mailto:boss@contoso.com"}, nil},
+		{"past single", event{start: "20250301T100000", body: teamsBody(oldJoin)}, Past, []string{"last occurrence 2025-03-01 09:00 UTC"}, nil},
+		{"past series", event{start: "20250106T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\n"}, Past, []string{"last occurrence 2025-01-20 09:00 UTC"}, nil},
+		{"past series, last excluded", event{start: "20250106T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nEXDATE;TZID=\"W. Europe Standard Time\":20250120T100000\r\n"}, Past, []string{"last occurrence 2025-01-13 09:00 UTC"}, nil},
+		{"too many", event{attendees: 260, body: teamsBody(oldJoin)}, TooManyAttendees, []string{"261 people", "250"}, nil},
+		{"no body", event{}, NoMeetingBlock, []string{"no body"}, nil},
+		{"text without block", event{body: "Agenda only"}, NoMeetingBlock, []string{"no block in DESCRIPTION"}, nil},
+		{"text and html without block", event{body: "Agenda only", extra: altDesc("<p>Agenda</p>")}, NoMeetingBlock, []string{"DESCRIPTION or X-ALT-DESC"}, nil},
+		{"zoom", event{body: "Join Zoom Meeting\nhttps://us02web.zoom.us/j/85512345678?pwd=abc\n\nMeeting ID: 855 1234 5678\nPasscode: 123456\n"}, OtherProvider, []string{"provider zoom", "https://us02web.zoom.us/j/855"}, nil},
+		{"pasted by property", event{body: teamsBody(oldJoin), extra: fold("X-MICROSOFT-SKYPETEAMSMEETINGURL:" + long)}, PastedBlock, []string{"X-MICROSOFT-SKYPETEAMSMEETINGURL names https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER", "the block's link is https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD"}, nil},
+		{"pasted skype", event{body: skype}, PastedBlock, []string{"user bob", "organiser anna@contoso.com"}, nil},
+		{"already current", event{body: teamsBody(oldJoin)}, AlreadyCurrent, []string{"already shows join link https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD"},
+			&Change{ConferenceID: "580849884"}},
+		{"change gives nothing", event{body: teamsBody(oldJoin)}, AlreadyCurrent, []string{"the change gives no new value", "nothing is written"}, &Change{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ch := newTeams
-			if tc.want == AlreadyCurrent {
-				ch = Change{}
+			if tc.ch != nil {
+				ch = *tc.ch
 			}
 			_, res := migrateOne(t, calendar(future(tc.ev)), testRules, ch)
 			if res.Skipped != tc.want {

@@ -116,6 +116,9 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	res.NewJoinURL = spec.JoinURL
 	if sameBlock(old.Block, spec) {
 		res.Evidence = boundEvidence("the block already shows join link " + clip(old.JoinURL, evidenceLink))
+		if ch.givesNothing(m.UID) {
+			res.Evidence = "the change gives no new value (target, join_url, conference_id, toll_number, toll_free_number and dialin_url are empty), so nothing is written"
+		}
 		return plan{}, AlreadyCurrent, nil
 	}
 	return plan{old: old, spec: spec, ch: ch, uid: m.UID, organizer: r.Organizer}, "", nil

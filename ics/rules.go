@@ -85,6 +85,14 @@ type MeetingChange struct {
 // made up.
 var ErrNoJoinLink = errors.New("no new join link: add the meeting to --meetings or give join_url in the change")
 
+// givesNothing reports whether the change, for the meeting uid, says
+// nothing to write: no value and no dial-in to drop.
+func (ch Change) givesNothing(uid string) bool {
+	c, own := ch.forMeeting(uid)
+	return c.Provider == "" && c.JoinURL == "" && c.ConferenceID == "" && len(c.TollNumbers)+len(c.TollFreeNumbers) == 0 &&
+		c.DialInURL == "" && !c.DropDialIn && own.MeetingID == "" && own.Passcode == ""
+}
+
 // forMeeting returns the change for one meeting: the user's, with the
 // meeting's own values over it.
 func (ch Change) forMeeting(uid string) (Change, MeetingChange) {
