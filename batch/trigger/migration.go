@@ -34,7 +34,8 @@ type Migration struct {
 // them, in file order. A later non-empty value overrides an earlier one.
 //
 // Dial-in: dialin-disabled and license-removed drop the dial-in details,
-// forgetting numbers given before them; so does bridge-number-unassigned
+// forgetting numbers given before them and ignoring any their own row
+// gives; so does bridge-number-unassigned
 // when its row gives no new numbers (the old number no longer works).
 // dialin-enabled and license-assigned bring dial-in back, keeping what
 // later rows give. For a user of a third-party provider (acp),
@@ -48,6 +49,12 @@ func Coalesce(changes []input.Change, acp bool) Migration {
 			m.Kinds = append(m.Kinds, c.Kind)
 		}
 		m.dialIn(c, acp)
+		if c.Kind == input.DialinDisabled || c.Kind == input.LicenseRemoved {
+			// the row removes the dial-in: numbers, a conference ID or a
+			// dial-in link it gives would leave a block that says "call
+			// in" with nothing to call
+			c.ConferenceID, c.TollNumbers, c.TollFreeNumbers, c.DialInURL = "", nil, nil, ""
+		}
 		m.apply(c)
 	}
 	m.MigrationType = migrationType(m.Target)

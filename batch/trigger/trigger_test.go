@@ -203,6 +203,12 @@ func TestDialIn(t *testing.T) {
 			{Kind: input.BridgeChanged, Line: 2, ConferenceID: "111", TollNumbers: numbers},
 			{Kind: input.DialinDisabled, Line: 3},
 		}, Migration{Kinds: []string{input.BridgeChanged, input.DialinDisabled}, DropDialIn: true, MigrationType: SameType}},
+		{"disabled ignores dial-in values on its own row", false, []input.Change{
+			{Kind: input.DialinDisabled, Line: 2, ConferenceID: "999888777", TollNumbers: numbers, DialInURL: "https://dialin.example/x", JoinURL: "https://j"},
+		}, Migration{Kinds: []string{input.DialinDisabled}, DropDialIn: true, JoinURL: "https://j", MigrationType: SameType}},
+		{"licence removed ignores a conference ID on its own row", false, []input.Change{
+			{Kind: input.LicenseRemoved, Line: 2, ConferenceID: "111222333"},
+		}, Migration{Kinds: []string{input.LicenseRemoved}, DropDialIn: true, MigrationType: SameType}},
 		{"licence removed, then assigned with numbers", false, []input.Change{
 			{Kind: input.LicenseRemoved, Line: 2},
 			{Kind: input.LicenseAssigned, Line: 3, TollNumbers: numbers},
