@@ -3,6 +3,7 @@ package ics
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // A future instance whose block is not the meeting's is left byte for
@@ -55,5 +56,26 @@ func TestInstancesWithAnotherBlockLeftAlone(t *testing.T) {
 				t.Errorf("the component rewritten is not the master")
 			}
 		})
+	}
+}
+
+// A series whose own occurrences are all past, with one instance moved
+// into the future, rewrites that instance alone: the master stays byte
+// for byte, as past instances do. Where only the master holds the block,
+// it is rewritten, as before.
+func TestEndedSeriesWithAMovedInstance(t *testing.T) {
+	r := testRules
+	r.Now = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	for _, instBody := range []string{teamsBody(oldJoin), ""} {
+		master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nSEQUENCE:0\r\n"})
+		inst := future(event{start: "20260401T100000", recurrenceID: "20260112T100000", body: instBody, extra: "SEQUENCE:0\r\n"})
+		cal, res := migrateOne(t, calendar(master, inst), r, Change{ConferenceID: "999888777"})
+		if !res.Rewritten() || len(res.Changed) != 1 {
+			t.Fatalf("instance body %t: Skipped=%q Err=%v, %d changed", instBody != "", res.Skipped, res.Err, len(res.Changed))
+		}
+		_, isInstance := res.Changed[0].Prop("RECURRENCE-ID")
+		if keptMaster := strings.Contains(string(cal.Bytes()), master.String()); isInstance != (instBody != "") || keptMaster != isInstance {
+			t.Errorf("instance body %t: rewrote the instance %v, kept the master %v", instBody != "", isInstance, keptMaster)
+		}
 	}
 }

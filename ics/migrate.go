@@ -126,6 +126,18 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 
 // nextOccurrence returns the first occurrence at or after now, if any.
 func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (time.Time, bool, error) {
+	return c.nextOf(m, r, recur.Series.NextAtOrAfter)
+}
+
+// masterPast reports whether none of the master's own occurrences (those
+// no instance replaces) is at or after now: a series that ended but has
+// an instance moved into the future.
+func (c *Calendar) masterPast(m *Meeting, r Rules) (bool, error) {
+	_, future, err := c.nextOf(m, r, recur.Series.MasterNextAtOrAfter)
+	return !future, err
+}
+
+func (c *Calendar) nextOf(m *Meeting, r Rules, next func(recur.Series, time.Time, *tz.Resolver, *time.Location) (time.Time, bool, error)) (time.Time, bool, error) {
 	if c.budget == nil {
 		c.budget = &recur.Budget{Steps: MaxRecurrenceSteps}
 	}
@@ -137,7 +149,7 @@ func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (time.Time, bool, error) 
 	for _, o := range m.Overrides {
 		s.Overrides = append(s.Overrides, o.toICal())
 	}
-	t, ok, err := s.NextAtOrAfter(r.Now, c.resolver(), floating(r))
+	t, ok, err := next(s, r.Now, c.resolver(), floating(r))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(m.First()), m.UID, err)
 	}

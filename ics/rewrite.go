@@ -11,7 +11,9 @@ import (
 )
 
 // rewrite replaces the block in the master and in every instance that is
-// not past, and records the edits. It returns the components it changed
+// not past, and records the edits. A master none of whose own occurrences
+// is left (a series that ended, with an instance moved into the future)
+// is past too, unless it alone holds the block. It returns the components it changed
 // and notes on the instances it left alone (see planComponent). Every
 // component is checked before any is edited, so a meeting that fails
 // leaves the calendar as it was.
@@ -19,6 +21,14 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 	p.oldLink = canonicalLink(p.old.JoinURL)
 	var edits []componentEdit
 	var notes []string
+	masterPast := false
+	if m.Master != nil && len(m.Overrides) > 0 {
+		var err error
+		if masterPast, err = c.masterPast(m, r); err != nil {
+			return nil, nil, err
+		}
+	}
+	var master componentEdit // a past master's edit, made only when nothing else is
 	for _, comp := range m.Components() {
 		if comp != m.Master {
 			past, err := c.isPast(comp, r)
@@ -36,9 +46,15 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 		if e.leftAlone != "" {
 			notes = append(notes, fmt.Sprintf("%s (line %d) left as it is: %s", occurrenceName(comp), c.Line(comp), e.leftAlone))
 		}
-		if ok {
+		switch {
+		case ok && comp == m.Master && masterPast:
+			master = e
+		case ok:
 			edits = append(edits, e)
 		}
+	}
+	if len(edits) == 0 && master.comp != nil {
+		edits = append(edits, master) // the block is in the master alone
 	}
 	if len(edits) == 0 {
 		return nil, nil, fmt.Errorf("%s: UID %s: no component left to rewrite", c.Name, m.UID)

@@ -86,6 +86,16 @@ func asRecurrence(err error) error {
 // DTSTART. ok is false when no occurrence is left. A master with
 // STATUS:CANCELLED contributes no occurrence.
 func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
+	return s.next(now, r, floating, true)
+}
+
+// MasterNextAtOrAfter is NextAtOrAfter of the master's own occurrences:
+// those the overrides replace and the overrides themselves left out.
+func (s Series) MasterNextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
+	return s.next(now, r, floating, false)
+}
+
+func (s Series) next(now time.Time, r *tz.Resolver, floating *time.Location, overrides bool) (t time.Time, ok bool, err error) {
 	defer func() { // rrule-go on input nobody tested it with: fail this meeting only
 		if p := recover(); p != nil {
 			t, ok, err = time.Time{}, false, asRecurrence(fmt.Errorf("expanding the recurrence: %v", p))
@@ -97,7 +107,9 @@ func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Loca
 		return time.Time{}, false, err
 	}
 	for _, t := range p.overrides {
-		next.consider(t, now)
+		if overrides {
+			next.consider(t, now)
+		}
 	}
 	if s.Master != nil && !cancelled(s.Master) {
 		m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced, budget: s.Budget}
