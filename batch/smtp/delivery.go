@@ -25,7 +25,7 @@ func (d *delivery) transact(c *gosmtp.Client, addr string) error {
 	d.deferred = map[string]Rejection{}
 	utf8, _ := c.Extension("SMTPUTF8")
 	if !utf8 && !localASCII(d.from) {
-		return fmt.Errorf("smtp %s: %w", addr, noUTF8(d.from))
+		return fmt.Errorf("smtp %s: %w", addr, noUTF8(d.from, "organiser"))
 	}
 	tried := d.sendable(utf8)
 	if len(tried) == 0 {
@@ -76,16 +76,21 @@ func (d *delivery) sendable(utf8 bool) []string {
 			out = append(out, r)
 			continue
 		}
-		d.rejected = append(d.rejected, Rejection{Recipient: r, Code: 553, Message: noUTF8(r).Error()})
+		d.rejected = append(d.rejected, Rejection{Recipient: r, Code: 553, Message: noUTF8(r, "attendee").Error()})
 	}
 	d.pending = out
 	return out
 }
 
-// noUTF8 is why an address with a non-ASCII local part was not sent.
-func noUTF8(addr string) error {
-	return fmt.Errorf("not sent to <%s>: its part before the @ is not ASCII and the relay does not offer SMTPUTF8 (RFC 6531); "+
-		"use a relay that does, or the attendee's ASCII address", addr)
+// noUTF8 is why an address with a non-ASCII local part (the organiser's,
+// sending, or an attendee's) could not be used.
+func noUTF8(addr, whose string) error {
+	verb := "not sent to"
+	if whose == "organiser" {
+		verb = "not sent from"
+	}
+	return fmt.Errorf("%s <%s>: its part before the @ is not ASCII and the relay does not offer SMTPUTF8 (RFC 6531); "+
+		"use a relay that does, or the %s's ASCII address", verb, addr, whose)
 }
 
 func data(c *gosmtp.Client, msg []byte) error {
