@@ -84,7 +84,11 @@ func (m Message) write(w *bytes.Buffer) error {
 	id := m.ID()
 	var h mail.Header
 	h.Set("Date", mailDate(m.Date))
-	h.SetAddressList("From", []*mail.Address{{Address: m.From}})
+	from := m.From
+	if a, err := smtp.Address(m.From); err == nil {
+		from = a // its domain in IDNA form, as To's and the envelope's
+	}
+	h.SetAddressList("From", []*mail.Address{{Address: from}})
 	h.SetAddressList("To", addressList(m.To))
 	h.SetSubject(m.Subject)
 	h.SetMessageID(id + "@" + m.domain())

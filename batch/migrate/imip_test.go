@@ -133,3 +133,17 @@ func goMessageWrite(t *testing.T, m Message) string {
 	}
 	return w.String()
 }
+
+// From names an organiser on a non-ASCII domain in IDNA form, as To, the
+// Message-ID and the envelope do: an outbox file carries no SMTPUTF8.
+func TestFromInIDNA(t *testing.T) {
+	var buf bytes.Buffer
+	m := Message{UID: "u", From: "anna@exämple.se", To: []string{"bo@fabrikam.com"}, Subject: "Updated: x", Text: "t", Calendar: []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")}
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(buf.String(), "\r\n\r\n")
+	if !strings.Contains(head, "From: <anna@xn--exmple-cua.se>") {
+		t.Errorf("header:\n%s", head)
+	}
+}
