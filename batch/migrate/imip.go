@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"mime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
@@ -90,7 +92,7 @@ func (m Message) write(w *bytes.Buffer) error {
 	}
 	h.SetAddressList("From", []*mail.Address{{Address: from}})
 	h.SetAddressList("To", addressList(m.To))
-	h.SetSubject(m.Subject)
+	h.Set("Subject", subjectHeader(m.Subject))
 	h.SetMessageID(id + "@" + m.domain())
 	h.Set("MIME-Version", "1.0")
 	boundary := "mms-" + id
@@ -231,4 +233,35 @@ func updateText(summary, joinURL string) string {
 	}
 	b.WriteString("Your calendar program shows the updated meeting.\r\n")
 	return b.String()
+}
+
+// subjectHeader encodes a Subject: line breaks and tabs become spaces (a
+// SUMMARY may hold them), non-ASCII goes into encoded words (RFC 2047).
+// A word too long for a header line (over 900 bytes without a space) is
+// cut into encoded words too: folding it would add a space that is not in
+// the SUMMARY, while the space between encoded words is not text.
+func subjectHeader(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s)
+	long := false
+	for _, w := range strings.Fields(s) {
+		long = long || len(w) > 900
+	}
+	if !long {
+		return mime.QEncoding.Encode("utf-8", s)
+	}
+	var words []string
+	for len(s) > 0 {
+		n := min(len(s), 45)
+		for n < len(s) && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, " ")
 }

@@ -3,7 +3,9 @@ package migrate
 import (
 	"bytes"
 	"encoding/base64"
+	"mime"
 	"mime/quotedprintable"
+	netmail "net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +147,36 @@ func TestFromInIDNA(t *testing.T) {
 	head, _, _ := strings.Cut(buf.String(), "\r\n\r\n")
 	if !strings.Contains(head, "From: <anna@xn--exmple-cua.se>") {
 		t.Errorf("header:\n%s", head)
+	}
+}
+
+// A Subject reads back as the SUMMARY: line breaks become spaces (never a
+// new header line), and a word too long for one header line is cut into
+// encoded words, not folded with a space it does not hold.
+func TestSubjectReadsBackAsTheSummary(t *testing.T) {
+	long := strings.Repeat("X", 1200) + "é" + strings.Repeat("Y", 300)
+	for _, c := range []struct{ summary, want string }{
+		{"Weekly sync", "Weekly sync"},
+		{"Line1\nBcc: eve@example.com", "Line1 Bcc: eve@example.com"},
+		{"Möte 🙂", "Möte 🙂"},
+		{long, long},
+	} {
+		var buf bytes.Buffer
+		m := Message{UID: "u", From: "anna@contoso.com", To: []string{"bo@fabrikam.com"}, Subject: "Updated: " + c.summary, Text: "t",
+			Calendar: []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")}
+		if _, err := m.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		msg, err := netmail.ReadMessage(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Header.Get("Bcc") != "" {
+			t.Errorf("%q: a Bcc header appeared", c.summary)
+		}
+		got, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		if err != nil || got != "Updated: "+c.want {
+			t.Errorf("%.40q: Subject reads back %.80q (%v)", c.summary, got, err)
+		}
 	}
 }
