@@ -162,14 +162,13 @@ func heading(b store.Batch, set Settings, notes []string) report.Heading {
 		h.Kind = "dry run"
 		h.Notes = append(h.Notes, "nothing was written or sent; a real run would "+deliveryOf(set))
 	}
-	for _, in := range []string{set.Users, set.Changes, set.Meetings} {
-		if in != "" {
-			h.Inputs = append(h.Inputs, in)
+	if b.Kind == store.BatchStart { // mms start --user, one user
+		h.Kind = "start"
+		if b.DryRun {
+			h.Kind = "start (dry run)"
 		}
 	}
-	if set.RollbackOf != "" {
-		h.Inputs = append(h.Inputs, "batch "+set.RollbackOf)
-	}
+	h.Inputs = set.Inputs()
 	if len(set.Only) > 0 {
 		h.Notes = append(h.Notes, "a pilot of only "+strings.Join(set.Only, ", "))
 	}

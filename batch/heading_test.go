@@ -24,3 +24,21 @@ func TestHeadingInputsAndNotes(t *testing.T) {
 		t.Errorf("notes %q lack the batch's note or the skip-verify warning", h.Notes)
 	}
 }
+
+// A start's report says it is one (not "run") and, without a users file,
+// which batch's row of the user it took.
+func TestHeadingOfAStart(t *testing.T) {
+	for _, c := range []struct {
+		b    store.Batch
+		want string
+	}{
+		{store.Batch{ID: "b2", Kind: store.BatchStart}, "start"},
+		{store.Batch{ID: "b2", Kind: store.BatchStart, DryRun: true}, "start (dry run)"},
+		{store.Batch{ID: "b3", Kind: store.BatchRun}, "run"},
+	} {
+		h := heading(c.b, Settings{StartedFrom: "b1"}, nil)
+		if h.Kind != c.want || !slices.Equal(h.Inputs, []string{"the user's row of batch b1"}) {
+			t.Errorf("%+v: kind %q inputs %q, want %q", c.b, h.Kind, h.Inputs, c.want)
+		}
+	}
+}

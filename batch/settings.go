@@ -32,11 +32,33 @@ type Settings struct {
 	Again bool `json:"again,omitempty"`
 	// RollbackOf is the batch a rollback batch undoes.
 	RollbackOf string `json:"rollback_of,omitempty"`
+	// StartedFrom is the batch whose row of the user a start took, when
+	// no users file was given.
+	StartedFrom string `json:"started_from,omitempty"`
 	// Only are the users a pilot runs (run --user); none: every user.
 	Only []string `json:"only,omitempty"`
 	// Notes go into the report's heading as they are (e.g. that TLS
 	// certificates of a host were not verified).
 	Notes []string `json:"notes,omitempty"`
+}
+
+// Inputs are what the batch was made from, as its report and mms batches
+// name them: the files given, the batch a rollback undoes, the batch whose
+// row of the user a start took.
+func (set Settings) Inputs() []string {
+	var in []string
+	for _, f := range []string{set.Users, set.Changes, set.Meetings} {
+		if f != "" {
+			in = append(in, f)
+		}
+	}
+	if set.RollbackOf != "" {
+		in = append(in, "batch "+set.RollbackOf)
+	}
+	if set.StartedFrom != "" {
+		in = append(in, "the user's row of batch "+set.StartedFrom)
+	}
+	return in
 }
 
 func (o RunOptions) settings() Settings {

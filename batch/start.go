@@ -262,6 +262,10 @@ func (o StartOptions) settings(from store.Batch) (Settings, error) {
 		}
 	}
 	set.Users, set.Changes, set.Meetings, set.RollbackOf, set.Again = abs(o.Users), abs(o.Changes), abs(o.Meetings), "", false
+	set.StartedFrom = ""
+	if o.Users == "" {
+		set.StartedFrom = from.ID
+	}
 	set.Now, set.DryRun = o.Now, o.DryRun
 	if o.Out != "" {
 		set.Out = abs(o.Out)

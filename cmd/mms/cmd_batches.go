@@ -86,16 +86,7 @@ type batchRow struct {
 func rowOf(b store.BatchInfo) batchRow {
 	var set batch.Settings
 	_ = json.Unmarshal(b.Options, &set) // an unreadable record lists no inputs
-	var inputs []string
-	for _, in := range []string{set.Users, set.Changes} {
-		if in != "" {
-			inputs = append(inputs, in)
-		}
-	}
-	if set.RollbackOf != "" {
-		inputs = append(inputs, "batch "+set.RollbackOf)
-	}
-	row := batchRow{ID: b.ID, Kind: batchKind(b.Batch), Created: utcTime(b.CreatedAt), Inputs: inputs, Now: utcTime(b.Now),
+	row := batchRow{ID: b.ID, Kind: batchKind(b.Batch), Created: utcTime(b.CreatedAt), Inputs: set.Inputs(), Now: utcTime(b.Now),
 		Users: b.States, Updated: b.Updated, Sent: b.Invites, Finished: b.Finished}
 	if b.DryRun {
 		row.Updated, row.Sent, row.WouldUpdate, row.WouldSend = 0, 0, b.Updated, b.Invites
@@ -157,7 +148,7 @@ func printBatches(out io.Writer, list []store.BatchInfo, format string) error {
 		w := csv.NewWriter(out)
 		w.Write([]string{"BatchId", "Kind", "Created", "Inputs", "Now", "Users", "MeetingsUpdated", "UpdatesSent", "WouldUpdate", "WouldSend", "Finished"})
 		for _, r := range rows {
-			w.Write([]string{r.ID, r.Kind, r.Created, strings.Join(r.Inputs, " "), r.Now, states(r.Users), strconv.Itoa(r.Updated),
+			w.Write([]string{r.ID, r.Kind, r.Created, strings.Join(r.Inputs, "; "), r.Now, states(r.Users), strconv.Itoa(r.Updated),
 				strconv.Itoa(r.Sent), strconv.Itoa(r.WouldUpdate), strconv.Itoa(r.WouldSend), strconv.FormatBool(r.Finished)})
 		}
 		w.Flush()
