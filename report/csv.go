@@ -13,8 +13,9 @@ import (
 // utf-8-sig, pandas and Go's csv after a trim read it as scripts should.
 const bom = "\uFEFF"
 
-// writeCSV writes UTF-8 with a byte order mark, text cleaned of control
-// characters and invalid UTF-8, and defused against formulas.
+// writeCSV writes UTF-8 with a byte order mark and CRLF line endings,
+// text cleaned of control characters and invalid UTF-8, and defused
+// against formulas.
 func writeCSV(path string, header []string, each rows) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -24,6 +25,7 @@ func writeCSV(path string, header []string, each rows) error {
 	bw := bufio.NewWriter(f)
 	bw.WriteString(bom)
 	w := csv.NewWriter(bw)
+	w.UseCRLF = true // RFC 4180, as Excel writes CSV
 	w.Write(header)
 	rec := make([]string, len(header))
 	err = each(func(r []any) error {

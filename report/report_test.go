@@ -131,7 +131,7 @@ func TestCSVCleansText(t *testing.T) {
 	if !utf8.Valid(b) {
 		t.Error("meetings csv is not valid UTF-8")
 	}
-	for _, want := range []string{"\"ab[31mcd\ufffde\tf\ngh\"", ",'=cmd,"} {
+	for _, want := range []string{"\"ab[31mcd\ufffde\tf\r\ngh\"", ",'=cmd,"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("meetings csv lacks %q:\n%q", want, b)
 		}
@@ -259,5 +259,19 @@ func TestRemoveStaleTemps(t *testing.T) {
 	}
 	if _, err := os.Stat(fresh); err != nil {
 		t.Error("a temporary file of this run was removed")
+	}
+}
+
+// The CSV files end their lines with CRLF (RFC 4180).
+func TestCSVLinesEndInCRLF(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	if err := Write(path, Heading{BatchID: "b"}, []User{{UserID: "anna@contoso.com"}}, []Meeting{{UserID: "anna@contoso.com", UID: "u1"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, MeetingsCSV(path)} {
+		b, _ := os.ReadFile(p)
+		if n := strings.Count(string(b), "\n"); n < 2 || n != strings.Count(string(b), "\r\n") {
+			t.Errorf("%s: %d lines, %d end in CRLF", p, n, strings.Count(string(b), "\r\n"))
+		}
 	}
 }
