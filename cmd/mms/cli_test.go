@@ -81,7 +81,7 @@ func TestStrayWordsRefused(t *testing.T) {
 	if _, err := os.Stat(db); !os.IsNotExist(err) {
 		t.Errorf("a refused command made the state store (%v)", err)
 	}
-	if r := mms(t, "tenant", "set", "meeting_migration_enabled", "true", "--db", db); r.code != 0 {
-		t.Errorf("tenant set NAME VALUE: exit %d, %q", r.code, r.stderr)
+	if r := mms(t, "tenant", "set", "meeting_migration_enabled", "TRUE", "--db", db); r.code != 0 || r.stdout != "meeting_migration_enabled: true\n" {
+		t.Errorf("tenant set NAME VALUE: exit %d, %q %q; want the value as stored", r.code, r.stdout, r.stderr)
 	}
 }

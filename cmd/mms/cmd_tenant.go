@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"io"
 
 	"github.com/urfave/cli/v3"
@@ -58,7 +59,8 @@ func tenantCommand(out io.Writer) *cli.Command {
 					if err := st.SetTenant(ctx, cmd.Args().Get(0), cmd.Args().Get(1)); err != nil {
 						return err
 					}
-					fmt.Fprintf(out, "%s: %s\n", cmd.Args().Get(0), cmd.Args().Get(1))
+					stored, _ := strconv.ParseBool(cmd.Args().Get(1)) // SetTenant took it: TRUE, 1, t...
+					fmt.Fprintf(out, "%s: %v\n", cmd.Args().Get(0), stored)
 					return nil
 				},
 			},
