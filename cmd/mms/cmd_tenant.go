@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"io"
+	"strconv"
 
 	"github.com/urfave/cli/v3"
 
