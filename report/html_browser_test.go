@@ -60,6 +60,9 @@ func TestHTMLInChromium(t *testing.T) {
 	if strings.Contains(dom, "<b>not bold</b>") {
 		t.Error("a summary became markup")
 	}
+	if n := strings.Count(dom, ">UserId</th>"); n != 2 { // the report's column names, in both tables
+		t.Errorf("%d tables head their first column UserId, want 2", n)
+	}
 	if s, m := strings.Index(dom, `id="summary"`), strings.Index(dom, `id="meetings"`); s < 0 || s > m {
 		t.Errorf("summary at %d, meetings at %d: the summary belongs above", s, m)
 	}

@@ -17,7 +17,7 @@
   if (slot && summary) { slot.parentNode.replaceChild(summary, slot); }
 
   // Columns: [title, index in the row, kind]
-  var mCols = [['User', 0], ['Summary', 2, 'wrap'], ['Start', 3, 'date'], ['End', 4, 'date'], ['Recurrence', 5, 'wrap'],
+  var mCols = [['UserId', 0], ['Summary', 2, 'wrap'], ['Start', 3, 'date'], ['End', 4, 'date'], ['Recurrence', 5, 'wrap'],
     ['Attendees', 6, 'num'], ['Outcome', 7, 'outcome'], ['Reason', 8], ['Detail', 9, 'wrap'], ['Provider', 11]];
   var uCols = [['UserId', 0], ['State', 1, 'state'], ['MigrationType', 2], ['TotalMeeting', 3, 'num'],
     ['SucceededMeeting', 4, 'num'], ['FailedMeeting', 5, 'num'], ['SkippedMeeting', 6, 'num'],
