@@ -70,7 +70,7 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 				return err
 			}
 			if len(users) == 0 && f.UserID != "" && f.State == "" && f.Since.IsZero() && f.Until.IsZero() {
-				fmt.Fprintf(errOut, "mms: no user %s%s; --user takes an address of the users file\n", f.UserID, inBatch(f.BatchID))
+				fmt.Fprintf(errOut, "mms: no user %s%s; %s\n", f.UserID, inBatch(f.BatchID), elsewhere(ctx, st, f))
 			}
 			if cmd.Bool("summary") {
 				var kinds map[string]string
@@ -190,6 +190,26 @@ func usersOf(ctx context.Context, st *store.Store, f store.Filter) ([]store.User
 		return nil
 	})
 	return found, err
+}
+
+// elsewhere says where to look for a user a batch does not hold: the
+// latest other batch that does (a start of one user becomes the latest
+// real batch), or that --user takes an address of the users file.
+func elsewhere(ctx context.Context, st *store.Store, f store.Filter) string {
+	if f.BatchID != "" {
+		all := f
+		all.BatchID = ""
+		if users, err := usersOf(ctx, st, all); err == nil && len(users) > 0 {
+			latest := users[0]
+			for _, u := range users[1:] {
+				if u.CreatedAt.After(latest.CreatedAt) {
+					latest = u
+				}
+			}
+			return fmt.Sprintf("batch %s holds it: mms status --batch %s --user %s", latest.BatchID, shortID(latest.BatchID), f.UserID)
+		}
+	}
+	return "--user takes an address of the users file"
 }
 
 func inBatch(id string) string {

@@ -468,4 +468,13 @@ func TestStatusSaysWhichBatchAndUser(t *testing.T) {
 	if r := mms(t, "status", "--db", db); !strings.Contains(r.stderr, "rolled back for 1 user by rollback ") {
 		t.Errorf("status of a batch rolled back for one user: stderr %q", r.stderr)
 	}
+	// A start of one user is the latest real batch: another user of the
+	// run is pointed at the batch that holds it.
+	if r := mms(t, "start", "--user", "user00001@contoso.com", "--out", filepath.Join(work, "again"), "--db", db); r.code != 0 {
+		t.Fatalf("start: exit %d %s", r.code, r.stderr)
+	}
+	r = mms(t, "status", "--user", "user00002@contoso.com", "--db", db)
+	if want := "batch " + id + " holds it: mms status --batch " + id[:8] + " --user user00002@contoso.com"; r.code != 0 || !strings.Contains(r.stderr, want) {
+		t.Errorf("status --user of a user the start does not hold: exit %d, stderr %q; want %q", r.code, r.stderr, want)
+	}
 }
