@@ -25,7 +25,8 @@ func IsAudio(kind string) bool {
 // Reasons a change does not trigger, for the report.
 const (
 	reasonNoChange    = "no change in this batch"
-	reasonNever       = "%s never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user %s --calendar FILE --join-url URL, then mms work"
+	reasonNever       = "%s never triggers a migration (as with MMS)"
+	reasonNeverHint   = "to rewrite this user's meetings anyway, run mms start --user %s --calendar FILE --join-url URL, then mms work"
 	reasonOnprem      = "moved-to-onprem is not migrated by mms run: the meetings of a user moved on-premises are migrated only by hand, from an export: mms start --user %s --calendar FILE --join-url URL, then mms work"
 	reasonDisabled    = "tenant setting meeting_migration_enabled is false: no meeting migrates"
 	reasonNoAuto      = "tenant setting automatically_migrate_user_meetings is false: audio-conferencing changes do not trigger"
@@ -40,7 +41,7 @@ const (
 func triggers(u input.User, c input.Change, t Tenant) (bool, string) {
 	switch {
 	case c.Kind == input.SIPAddressChanged || c.Kind == input.TenantMeetingURLChanged:
-		return false, fmt.Sprintf(reasonNever, c.Kind, u.Email)
+		return false, fmt.Sprintf(reasonNever, c.Kind)
 	case c.Kind == input.MovedToOnprem:
 		return false, fmt.Sprintf(reasonOnprem, u.Email)
 	case !slices.Contains(triggering, c.Kind):

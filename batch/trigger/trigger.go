@@ -21,6 +21,7 @@
 package trigger
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -67,6 +68,11 @@ func Decide(u input.User, changes []input.Change, t Tenant) Decision {
 		}
 	}
 	if len(triggering) == 0 {
+		if slices.ContainsFunc(changes, func(c input.Change) bool {
+			return c.Kind == input.SIPAddressChanged || c.Kind == input.TenantMeetingURLChanged
+		}) {
+			reasons = append(reasons, fmt.Sprintf(reasonNeverHint, u.Email)) // once, however many such changes
+		}
 		d.Reason = strings.Join(reasons, "; ")
 		return d
 	}

@@ -123,9 +123,10 @@ func TestEveryUserOneDecision(t *testing.T) {
 	if len(d) != 3 || d[0].User.Email != anna.Email || d[1].User.Email != bo.Email || d[2].User.Email != acp.Email {
 		t.Fatalf("decisions %+v", d)
 	}
-	// Distinct reasons, in file order, joined.
-	want := "sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work; " +
-		"tenant-meeting-url-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work"
+	// Distinct reasons, in file order, joined; the hint how to migrate
+	// anyway once.
+	want := "sip-address-changed never triggers a migration (as with MMS); tenant-meeting-url-changed never triggers a migration (as with MMS); " +
+		"to rewrite this user's meetings anyway, run mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work"
 	if d[0].Triggered || d[0].Reason != want {
 		t.Errorf("anna: %+v", d[0])
 	}
