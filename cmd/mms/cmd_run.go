@@ -58,7 +58,7 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			if v := cmd.String("now"); v != "" {
 				t, err := time.Parse(time.RFC3339, v)
 				if err != nil {
-					return fmt.Errorf("--now %q: use an RFC 3339 time such as 2026-01-15T09:00:00Z", v)
+					return fmt.Errorf("--now (or MMS_NOW) %q: use an RFC 3339 time such as 2026-01-15T09:00:00Z", v)
 				}
 				o.Now = t
 			}
