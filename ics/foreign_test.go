@@ -79,3 +79,60 @@ func TestEndedSeriesWithAMovedInstance(t *testing.T) {
 		}
 	}
 }
+
+// When no future occurrence holds the meeting's block (an ended series
+// whose one instance moved into the future holds a Zoom block, or a
+// master without a block whose past instance holds the Teams one), the
+// meeting is skipped with the rule that holds for that instance, the
+// instance named in Evidence, and nothing is rewritten or sent.
+func TestNoFutureOccurrenceWithTheBlock(t *testing.T) {
+	r := testRules
+	r.Now = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	zoom := "Join Zoom Meeting\nhttps://us02web.zoom.us/j/85512345678?pwd=abc\n\nMeeting ID: 855 1234 5678\nPasscode: 123456\n"
+	other := "https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d"
+	for _, c := range []struct {
+		name       string
+		masterBody string
+		past, next event
+		want       Reason
+		provider   string
+	}{
+		{"ended series, moved instance with Zoom", teamsBody(oldJoin), event{}, event{body: zoom}, OtherProvider, "zoom"},
+		{"no block in master, Teams in a past instance, another meeting in the future one", "Agenda",
+			event{start: "20260113T100000", recurrenceID: "20260112T100000", body: teamsBody(oldJoin)},
+			event{body: teamsBody(other)}, PastedBlock, "teams"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			evs := []event{future(event{start: "20260105T100000", body: c.masterBody, extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nSEQUENCE:0\r\n"})}
+			if c.past.recurrenceID != "" {
+				evs = append(evs, future(c.past))
+			}
+			next := c.next
+			next.start, next.recurrenceID = "20260401T100000", "20260119T100000"
+			evs = append(evs, future(next))
+			src := calendar(evs...)
+			cal, res := migrateOne(t, src, r, Change{ConferenceID: "999888777"})
+			if res.Err != nil || res.Skipped != c.want || string(res.Provider) != c.provider {
+				t.Fatalf("Skipped=%q Provider=%q Err=%v, want %q naming %s", res.Skipped, res.Provider, res.Err, c.want, c.provider)
+			}
+			if !strings.Contains(res.Evidence, "the instance of 20260119T100000") || len(res.Changed) != 0 || len(res.Notes) != 0 {
+				t.Errorf("Evidence %q, %d changed, Notes %q", res.Evidence, len(res.Changed), res.Notes)
+			}
+			if string(cal.Bytes()) != src {
+				t.Error("the calendar was edited")
+			}
+		})
+	}
+}
+
+// An instance whose block already carries the new join link (rewritten
+// before, by hand or an earlier run) is the meeting's own, not another's.
+func TestInstanceWithTheNewLinkIsTheMeetings(t *testing.T) {
+	newLink := "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NEW%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d"
+	master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=6\r\nSEQUENCE:0\r\n"})
+	inst := future(event{start: "20260203T130000", recurrenceID: "20260202T100000", body: teamsBody(newLink), extra: "SEQUENCE:0\r\n"})
+	_, res := migrateOne(t, calendar(master, inst), testRules, Change{JoinURL: newLink, ConferenceID: "999888777"})
+	if !res.Rewritten() || len(res.Notes) != 0 || len(res.Changed) != 2 {
+		t.Errorf("Skipped=%q Err=%v Notes=%q, %d changed; want both components rewritten", res.Skipped, res.Err, res.Notes, len(res.Changed))
+	}
+}

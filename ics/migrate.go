@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -37,6 +38,14 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 		res.Skipped = reason
 	default:
 		res.Changed, res.Notes, res.Err = c.rewrite(m, r, found)
+		var foreign foreignSkip
+		if errors.As(res.Err, &foreign) { // no future occurrence holds the meeting's block
+			res.Err, res.Skipped, res.Evidence = nil, foreign.reason, boundEvidence(strings.Join(res.Notes, "; "))
+			if foreign.provider != "" {
+				res.Provider = foreign.provider
+			}
+			res.Notes = nil
+		}
 	}
 	return res
 }

@@ -29,6 +29,7 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 		}
 	}
 	var master componentEdit // a past master's edit, made only when nothing else is
+	var foreign foreignSkip  // why the first instance left alone was
 	for _, comp := range m.Components() {
 		if comp != m.Master {
 			past, err := c.isPast(comp, r)
@@ -45,6 +46,9 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 		}
 		if e.leftAlone != "" {
 			notes = append(notes, fmt.Sprintf("%s (line %d) left as it is: %s", occurrenceName(comp), c.Line(comp), e.leftAlone))
+			if foreign.reason == "" {
+				foreign = e.foreign
+			}
 		}
 		switch {
 		case ok && comp == m.Master && masterPast:
@@ -53,8 +57,11 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 			edits = append(edits, e)
 		}
 	}
-	if len(edits) == 0 && master.comp != nil {
+	if len(edits) == 0 && master.comp != nil && foreign.reason == "" {
 		edits = append(edits, master) // the block is in the master alone
+	}
+	if len(edits) == 0 && foreign.reason != "" {
+		return nil, notes, foreign // every future occurrence holds a block not the meeting's
 	}
 	if len(edits) == 0 {
 		return nil, nil, fmt.Errorf("%s: UID %s: no component left to rewrite", c.Name, m.UID)
@@ -89,7 +96,18 @@ type componentEdit struct {
 	// leftAlone says why a component holding a block is not rewritten:
 	// the block is not the one the decision read (see foreignBlock)
 	leftAlone string
+	foreign   foreignSkip
 }
+
+// foreignSkip is the skip of a meeting none of whose future occurrences
+// holds its block: other-provider (naming the provider) or pasted-block.
+// As an error, rewrite returns it for Migrate to report as a skip.
+type foreignSkip struct {
+	reason   Reason
+	provider block.Provider
+}
+
+func (f foreignSkip) Error() string { return string(f.reason) }
 
 // planComponent decides how one component's bodies are rewritten. It
 // reports whether the component holds a block.
@@ -104,8 +122,8 @@ type componentEdit struct {
 // that instance.
 func (c *Calendar) planComponent(comp *Component, p plan) (componentEdit, bool, error) {
 	bodies := c.bodies(comp, p)
-	if why := c.foreignBlock(comp, bodies, p); why != "" {
-		return componentEdit{leftAlone: why}, false, nil
+	if why, skip := c.foreignBlock(comp, bodies, p); why != "" {
+		return componentEdit{leftAlone: why, foreign: skip}, false, nil
 	}
 	switch {
 	case !bodies.inText && !bodies.inHTML:
@@ -171,17 +189,19 @@ func nextSequence(comp *Component) (int, error) {
 
 // foreignBlock says why a component other than the one the decision read
 // holds a block that is not the meeting's, or "": a block of another
-// service, of another meeting (its join link is not the decision's, or the
-// component's online-meeting properties name another), or in a component
-// that names another organiser.
-func (c *Calendar) foreignBlock(comp *Component, b componentBodies, p plan) string {
+// service, of another meeting (its join link is neither the decision's nor
+// the new one, or the component's online-meeting properties name
+// another), or in a component that names another organiser; and the skip
+// that applies when no future occurrence holds the meeting's block.
+func (c *Calendar) foreignBlock(comp *Component, b componentBodies, p plan) (string, foreignSkip) {
 	if comp == p.old.comp || !b.inText && !b.inHTML {
-		return ""
+		return "", foreignSkip{}
 	}
+	pasted := foreignSkip{reason: PastedBlock}
 	if _, ok := comp.Prop("ORGANIZER"); ok && !isOrganizer(comp, p.organizer) {
-		return "its ORGANIZER is not the user"
+		return "its ORGANIZER is not the user", foreignSkip{reason: NotOrganizer}
 	}
-	same := sameMeetingAs(p.old.JoinURL)
+	same, current := sameMeetingAs(p.old.JoinURL), sameMeetingAs(p.spec.JoinURL)
 	for _, f := range []struct {
 		in   bool
 		blk  block.Block
@@ -192,15 +212,15 @@ func (c *Calendar) foreignBlock(comp *Component, b componentBodies, p plan) stri
 		}
 		switch {
 		case f.blk.Provider != block.ProviderTeams && f.blk.Provider != block.ProviderSkype:
-			return "it holds a block of " + string(f.blk.Provider)
-		case !same(f.blk.JoinURL):
-			return "its block is of another meeting (join link " + clip(f.blk.JoinURL, evidenceLink) + ")"
+			return "it holds a block of " + string(f.blk.Provider), foreignSkip{reason: OtherProvider, provider: f.blk.Provider}
+		case !same(f.blk.JoinURL) && !current(f.blk.JoinURL): // the new link already: the meeting's block, rewritten before
+			return "its block is of another meeting (join link " + clip(f.blk.JoinURL, evidenceLink) + ")", pasted
 		}
 		if !ownsBlockIn(comp, found{Block: f.blk, comp: comp, body: f.prop.Text()}, p.organizer) {
-			return "its online-meeting properties name another meeting than its block"
+			return "its online-meeting properties name another meeting than its block", pasted
 		}
 	}
-	return ""
+	return "", foreignSkip{}
 }
 
 // componentBodies are a component's two bodies and the spans of their
