@@ -609,8 +609,19 @@ func TestDAVUnsentMeetingPutBack(t *testing.T) {
 		}
 		// marked as the rewrite was, so that the server sends nothing
 		unfold := strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "", "\r\n", "\n")
-		stored := strings.ReplaceAll(unfold.Replace(string(f.Object(name))), ";SCHEDULE-AGENT=CLIENT", "")
+		marked := unfold.Replace(string(f.Object(name)))
+		stored := strings.ReplaceAll(marked, ";SCHEDULE-AGENT=CLIENT", "")
 		want := unfold.Replace(string(orig))
+		seq := 0
+		if i := strings.Index(want, "\nSEQUENCE:"); i >= 0 {
+			fmt.Sscanf(want[i+len("\nSEQUENCE:"):], "%d", &seq)
+		}
+		if !strings.Contains(stored, fmt.Sprintf("\nSEQUENCE:%d\n", seq+1)) {
+			t.Errorf("%s: SEQUENCE is not the rewrite's, %d:\n%s", name, seq+1, stored)
+		}
+		if !strings.Contains(marked, "ORGANIZER;CN=\"user00000\";SCHEDULE-AGENT=CLIENT:") {
+			t.Errorf("%s: the original put back is not marked SCHEDULE-AGENT=CLIENT:\n%s", name, marked)
+		}
 		if n := len(f.Puts(name)); n != 2 {
 			t.Errorf("%d PUTs of %s, want the rewrite and the original", n, name)
 		}
@@ -625,4 +636,60 @@ func TestDAVUnsentMeetingPutBack(t *testing.T) {
 		return
 	}
 	t.Fatalf("no object holds UID %s", uid)
+}
+
+// An attempt that stored a rewrite and stopped leaves the server's copy
+// rewritten; when the next attempt's send of that meeting fails, the
+// original comes back from the journal and is put back all the same.
+func TestDAVUnsentAfterAStoppedAttemptPutBack(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b, err := st.NewBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := fakeObjects(t)
+	f := davtest.StartFake(t, objs)
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
+	busy := &caldav.StatusError{Method: "REPORT", URL: f.Collection(), Code: http.StatusServiceUnavailable}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: checkFails{DAVCalendars: fakeDAV(t, false), err: busy}, Mailer: &captured{},
+		Journal: &Journal{Store: st, BatchID: b.ID}}
+	if _, err := w.Migrate(ctx, a); !errors.Is(err, busy) {
+		t.Fatalf("first attempt: %v", err)
+	}
+	var name, uid string
+	for n, orig := range objs {
+		if got := f.Object(n); !bytes.Equal(got, orig) && len(f.Puts(n)) == 1 {
+			name = n
+			uid = strings.TrimSpace(strings.SplitN(strings.SplitN(strings.NewReplacer("\n\t", "", "\n ", "").Replace(string(orig)), "\nUID:", 2)[1], "\n", 2)[0])
+			break
+		}
+	}
+	if name == "" {
+		t.Fatal("the first attempt stored no rewrite")
+	}
+	w.Calendars, w.Mailer = fakeDAV(t, false), &refusing{uid: uid}
+	out, err := w.Migrate(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range out.Meetings {
+		if m.UID == uid && (m.Outcome != Failed || !strings.Contains(m.Detail, "its calendar copy is left as it was")) {
+			t.Errorf("%s: %s, Detail %q", uid, m.Outcome, m.Detail)
+		}
+	}
+	if n := len(f.Puts(name)); n != 2 {
+		t.Fatalf("%d PUTs of %s, want the rewrite and the original", n, name)
+	}
+	unfold := strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "", "\r\n", "\n", ";SCHEDULE-AGENT=CLIENT", "")
+	stored, want := unfold.Replace(string(f.Object(name))), unfold.Replace(string(objs[name]))
+	for _, line := range strings.Split(want, "\n") {
+		if !strings.HasPrefix(line, "SEQUENCE:") && !strings.HasPrefix(line, "DTSTAMP:") && !strings.HasPrefix(line, "LAST-MODIFIED:") && !strings.Contains(stored, line+"\n") {
+			t.Errorf("%s: line %q not put back", name, line)
+		}
+	}
 }

@@ -350,7 +350,7 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		if !p.Completed {
 			o.Detail = "" // its notes come again with this attempt's sending
 		}
-		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: m.Components(), done: p.Completed})
+		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: m.Components(), done: p.Completed, original: p.Original})
 	}
 	return o
 }
@@ -360,9 +360,12 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 // refused every recipient, say): a failed meeting costs its organiser's
 // copy nothing, and a later batch rewrites it and sends the update. A
 // file is written again with those meetings' lines as they were; a
-// CalDAV object gets their original back with SEQUENCE one higher than
-// stored (as a rollback does: a server may refuse a lower one). Failing
-// that, the meeting's Detail says its copy keeps the new block.
+// CalDAV object gets their original back with the SEQUENCE the rewrite
+// gave it (a server may refuse a lower one), read back as any write is,
+// also when an earlier attempt stored the rewrite (the original then
+// comes from the journal). A failure that is about the server, the store
+// or the run fails the attempt, to be retried; one about the document
+// alone is said in the meeting's Detail: its copy keeps the new block.
 func (w *Worker) revertUnsent(ctx context.Context, plan *userPlan) error {
 	failed := map[string]bool{}
 	for _, m := range plan.out.Meetings {
@@ -375,7 +378,7 @@ func (w *Worker) revertUnsent(ctx context.Context, plan *userPlan) error {
 	}
 	unsent := map[*ics.Calendar][]pendingSend{}
 	for _, ps := range plan.sends {
-		if failed[ps.res.UID] && !ps.done && !ps.server && ps.res.Rewritten() {
+		if failed[ps.res.UID] && !ps.done && !ps.server && (ps.res.Rewritten() || ps.original != nil) {
 			unsent[ps.cal] = append(unsent[ps.cal], ps)
 		}
 	}
@@ -385,8 +388,8 @@ func (w *Worker) revertUnsent(ctx context.Context, plan *userPlan) error {
 			continue
 		}
 		err := w.unrewrite(ctx, d, sends)
-		if err != nil && (stopsUser(err) || !store.IsPermanent(err)) && !IsCalDAV(d.Name) {
-			return err // the file is written again by the next attempt
+		if err != nil && (stopsUser(err) || !store.IsPermanent(err)) {
+			return err
 		}
 		remark := "its calendar copy is left as it was"
 		if err != nil {
@@ -399,23 +402,39 @@ func (w *Worker) revertUnsent(ctx context.Context, plan *userPlan) error {
 	return nil
 }
 
-// unrewrite undoes the rewrite of some meetings of a stored document and
-// stores it again (see revertUnsent).
+// unrewrite undoes the rewrite of some meetings of a stored document,
+// stores it again and, where the Calendars check their writes, checks it
+// (see revertUnsent).
 func (w *Worker) unrewrite(ctx context.Context, d *Doc, sends []pendingSend) error {
-	if !IsCalDAV(d.Name) {
-		for _, ps := range sends {
-			d.Cal.Revert(ps.res.Changed)
-		}
-		return w.Calendars.Write(ctx, d)
-	}
 	d.Changed = d.Changed[:0]
 	for _, ps := range sends {
-		if err := d.Cal.RevertStamped(ps.res.Changed, w.Stamp); err != nil {
+		var err error
+		comps := ps.res.Changed
+		switch {
+		case ps.original != nil: // stored by an earlier attempt: the journal has the original
+			comps, err = d.Cal.Restore(ps.res.UID, ps.original, w.Stamp)
+		case IsCalDAV(d.Name):
+			err = d.Cal.RevertStamped(comps, w.Stamp)
+		default:
+			d.Cal.Revert(comps)
+		}
+		if err != nil {
 			return Permanent(err)
 		}
-		d.Changed = append(d.Changed, ps.res.Changed...)
+		d.Changed = append(d.Changed, comps...)
 	}
-	return w.Calendars.Write(ctx, d)
+	if err := w.Calendars.Write(ctx, d); err != nil {
+		return err
+	}
+	c, ok := w.Calendars.(Checker)
+	if !ok {
+		return nil
+	}
+	errs, err := c.Check(ctx, []*Doc{d})
+	if err == nil && len(errs) == 1 {
+		err = errs[0]
+	}
+	return err
 }
 
 // noteFailed adds a remark, once, to the Detail of a failed meeting.
@@ -437,6 +456,9 @@ type pendingSend struct {
 	done   bool
 	server bool      // the CalDAV server delivers it (see Doc.ServerDelivers)
 	up     *prepared // the update of comps, made when it was decided; nil: made when sent
+	// original is, for a meeting an earlier attempt stored rewritten, its
+	// bytes before, from the journal: what a failed send puts back
+	original []byte
 }
 
 // SendsInFlight bounds the updates of one user handed to the Mailer at
