@@ -10,7 +10,8 @@ const scheduleAgentClient = "SCHEDULE-AGENT=CLIENT"
 // given components (a Result's Changed) with SCHEDULE-AGENT=CLIENT, so that
 // a CalDAV server storing the calendar leaves sending the update to us and
 // attendees never get two copies. An existing SCHEDULE-AGENT parameter is
-// replaced (duplicates dropped), the other parameters and the value keep
+// replaced (duplicates dropped), except NONE (no scheduling for that
+// attendee at all, which the server's too), the other parameters and the value keep
 // their bytes; a line that already says SCHEDULE-AGENT=CLIENT is left
 // alone. Marked lines are written again folded at 75 octets, like every
 // edited line; all other lines keep their bytes.
@@ -76,8 +77,8 @@ func withScheduleAgentClient(head string) (string, bool) {
 			agents = append(agents, p)
 		}
 	}
-	if len(agents) == 1 && isClient(agents[0]) {
-		return head, false
+	if len(agents) == 1 && (isAgent(agents[0], "CLIENT") || isAgent(agents[0], "NONE")) {
+		return head, false // NONE: nobody schedules for it, the server no more than we do
 	}
 	var b strings.Builder
 	b.Grow(len(head) + len(scheduleAgentClient) + 1)
@@ -97,12 +98,13 @@ func withScheduleAgentClient(head string) (string, bool) {
 	return b.String(), true
 }
 
-// isClient reports whether a ";SCHEDULE-AGENT=..." parameter says CLIENT
-// (parameter values compare without case, quoted or not).
-func isClient(param string) bool {
+// isAgent reports whether a ";SCHEDULE-AGENT=..." parameter names agent,
+// quoted or not, in any case.
+func isAgent(param, agent string) bool {
 	_, v, _ := strings.Cut(param, "=")
-	return strings.EqualFold(strings.Trim(v, `"`), "CLIENT")
+	return strings.EqualFold(strings.Trim(v, `"`), agent)
 }
+
 
 // headParams cuts a head into its name and its parameters, each with its
 // leading ';', exactly as written. A head that does not parse is all name.

@@ -99,3 +99,19 @@ func TestScheduleAgentFoldsLongLines(t *testing.T) {
 		t.Fatalf("long attendee line not folded as edited lines are:\n%s", out)
 	}
 }
+
+// An attendee marked SCHEDULE-AGENT=NONE keeps its mark: nobody schedules
+// for it, and marking it CLIENT would have the next batch mail it.
+func TestScheduleAgentNoneKept(t *testing.T) {
+	for head, want := range map[string]bool{
+		`ATTENDEE;SCHEDULE-AGENT=NONE`:          false,
+		`ATTENDEE;schedule-agent="none";RSVP=1`: false,
+		`ATTENDEE;SCHEDULE-AGENT=CLIENT`:        false,
+		`ATTENDEE;SCHEDULE-AGENT=SERVER`:        true,
+		`ATTENDEE;RSVP=TRUE`:                    true,
+	} {
+		if got, changed := withScheduleAgentClient(head); changed != want {
+			t.Errorf("%s: changed %v (%s), want %v", head, changed, got, want)
+		}
+	}
+}
