@@ -105,7 +105,6 @@ func isAgent(param, agent string) bool {
 	return strings.EqualFold(strings.Trim(v, `"`), agent)
 }
 
-
 // headParams cuts a head into its name and its parameters, each with its
 // leading ';', exactly as written. A head that does not parse is all name.
 func headParams(head string) []string {
