@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,7 +23,9 @@ type schedulers struct {
 // in the DAV header of its OPTIONS answer). It is asked once per server.
 // An attendee's SCHEDULE-STATUS says a server delivered to them once; only
 // a server that says it schedules will deliver an update too. A server that
-// cannot be asked is an error, so that no meeting is handled on a guess.
+// cannot be asked (unreachable, busy, credentials refused) is an error, so
+// that no meeting is handled on a guess; one that refuses the method
+// (404, 405, 501) does not say it schedules.
 func (c *Client) AutoSchedules(ctx context.Context, collection string) (bool, error) {
 	u, err := url.Parse(collection)
 	if err != nil {
@@ -40,19 +43,27 @@ func (c *Client) AutoSchedules(ctx context.Context, collection string) (bool, er
 		return false, err
 	}
 	resp, err := c.http.Do(req)
-	if err != nil {
+	var status *StatusError
+	switch {
+	case errors.As(err, &status) && refusesOptions(status.Code):
+		auto = false // a server (or proxy) that will not answer OPTIONS says nothing of scheduling
+	case err != nil:
 		return false, err
+	default:
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		auto = davClass(resp.Header, "calendar-auto-schedule")
 	}
-	defer resp.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return false, fmt.Errorf("caldav: OPTIONS %s: %s", redact(u.String()), resp.Status)
-	}
-	auto = davClass(resp.Header, "calendar-auto-schedule")
 	c.schedulers.mu.Lock()
 	c.schedulers.seen[key] = auto
 	c.schedulers.mu.Unlock()
 	return auto, nil
+}
+
+// refusesOptions: answers of a server that does not do OPTIONS on a
+// collection, rather than one that failed.
+func refusesOptions(code int) bool {
+	return code == http.StatusNotFound || code == http.StatusMethodNotAllowed || code == http.StatusNotImplemented
 }
 
 // davClass reports whether the DAV headers of an answer name a class
