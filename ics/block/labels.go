@@ -88,7 +88,7 @@ func SkypeNumberKinds(lang string) (toll, tollFree string) {
 
 // SplitNumberLabel cuts "+1 (425) 555-0100 United States" into the number
 // and the label after it: the number runs while characters are digits,
-// blanks, '+', '-', '.', '(' or ')', and ends at its last digit.
+// blanks, '+', '-', '.', '/', '(' or ')', and ends at its last digit.
 func SplitNumberLabel(s string) (number, label string) {
 	s = strings.TrimSpace(s)
 	lastDigit := -1
@@ -98,7 +98,7 @@ func SplitNumberLabel(s string) (number, label string) {
 			lastDigit = i
 			continue
 		}
-		if !strings.ContainsRune("+-.() \t", rune(c)) {
+		if !strings.ContainsRune("+-.()/ \t", rune(c)) {
 			break
 		}
 	}

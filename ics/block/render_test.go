@@ -112,3 +112,21 @@ func TestRenderIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// A number given with its label splits where the number's last digit is;
+// '/' (German area codes) is part of the number.
+func TestSplitNumberLabel(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"+44 20 3000 0000 London":         {"+44 20 3000 0000", "London"},
+		"+1 (425) 555-0100 United States": {"+1 (425) 555-0100", "United States"},
+		"+49 89/1234 5678 München":        {"+49 89/1234 5678", "München"},
+		"+46 8 505 248 89":                {"+46 8 505 248 89", ""},
+		"+1 206 555 0100 Seattle (WA)":    {"+1 206 555 0100", "Seattle (WA)"},
+		"call me":                         {"", ""},
+	} {
+		n, l := SplitNumberLabel(in)
+		if n != want[0] || l != want[1] {
+			t.Errorf("%q: %q, %q; want %q, %q", in, n, l, want[0], want[1])
+		}
+	}
+}
