@@ -262,6 +262,9 @@ func TestStatusWithoutRealBatch(t *testing.T) {
 	if r.code != exitOK || r.stdout != "" || !strings.Contains(r.stderr, "no batch has migrated meetings yet: the latest batch, "+b.ID+", is a dry run; mms status --batch "+b.ID[:8]) {
 		t.Errorf("status with only a dry run: exit %d %s", r.code, r.stderr)
 	}
+	if r := run(t, ctx, "status", "--format", "json", "--db", db); r.code != exitOK || r.stdout != "[]\n" {
+		t.Errorf("status --format json with only a dry run: exit %d, %q", r.code, r.stdout)
+	}
 }
 
 // The summary of a run says "1 user", and warns of a run whose meetings

@@ -54,6 +54,9 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 				b, err := statusBatch(ctx, st, f.BatchID)
 				if errors.Is(err, errNothingMigrated) { // an answer, not a failure: nothing to list
 					fmt.Fprintln(errOut, "mms:", err)
+					if cmd.String("format") == "json" {
+						fmt.Fprintln(out, "[]")
+					}
 					return nil
 				}
 				if err != nil {
@@ -193,19 +196,20 @@ func usersOf(ctx context.Context, st *store.Store, f store.Filter) ([]store.User
 }
 
 // elsewhere says where to look for a user a batch does not hold: the
-// latest other batch that does (a start of one user becomes the latest
+// latest other real batch that does (a start of one user becomes the latest
 // real batch), or that --user takes an address of the users file.
 func elsewhere(ctx context.Context, st *store.Store, f store.Filter) string {
 	if f.BatchID != "" {
 		all := f
 		all.BatchID = ""
-		if users, err := usersOf(ctx, st, all); err == nil && len(users) > 0 {
-			latest := users[0]
-			for _, u := range users[1:] {
-				if u.CreatedAt.After(latest.CreatedAt) {
-					latest = u
-				}
+		users, err := usersOf(ctx, st, all)
+		var latest *store.User
+		for i, u := range users {
+			if b, berr := st.Batch(ctx, u.BatchID); err == nil && berr == nil && b.Real() && (latest == nil || u.CreatedAt.After(latest.CreatedAt)) {
+				latest = &users[i]
 			}
+		}
+		if latest != nil {
 			return fmt.Sprintf("batch %s holds it: mms status --batch %s --user %s", latest.BatchID, shortID(latest.BatchID), f.UserID)
 		}
 	}
