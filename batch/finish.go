@@ -153,20 +153,12 @@ func reportFailed(ctx context.Context, err error) error {
 // times, its inputs and the mms that wrote it; notes are the run's loud
 // notices (TLS certificates not verified, CalDAV writes not read back).
 func heading(b store.Batch, set Settings, notes []string) report.Heading {
-	h := report.Heading{BatchID: b.ID, Kind: "run", Now: b.Now, Started: b.CreatedAt, Finished: time.Now(), Version: Version()}
+	h := report.Heading{BatchID: b.ID, Kind: b.KindName(), Now: b.Now, Started: b.CreatedAt, Finished: time.Now(), Version: Version()}
 	switch {
 	case b.Kind == store.BatchRollback:
-		h.Kind = "rollback"
 		h.Notes = append(h.Notes, "restores what batch "+set.RollbackOf+" rewrote")
 	case b.DryRun:
-		h.Kind = "dry run"
 		h.Notes = append(h.Notes, "nothing was written or sent; a real run would "+deliveryOf(set))
-	}
-	if b.Kind == store.BatchStart { // mms start --user, one user
-		h.Kind = "start"
-		if b.DryRun {
-			h.Kind = "start (dry run)"
-		}
 	}
 	h.Inputs = set.Inputs()
 	if len(set.Only) > 0 {

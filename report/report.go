@@ -49,7 +49,7 @@ type Meeting struct {
 // workbook's Summary sheet.
 type Heading struct {
 	BatchID           string
-	Kind              string    // "dry run", "run", "rollback" or "rollback (dry run)"
+	Kind              string    // "run", "start", "rollback", "dry run", "start (dry run)" or "rollback (dry run)"
 	Now               time.Time // the batch's --now
 	Started, Finished time.Time
 	Inputs            []string // the input files

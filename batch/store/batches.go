@@ -28,6 +28,22 @@ type BatchInfo struct {
 // rollback. `mms status` shows the latest real batch unless asked.
 func (b Batch) Real() bool { return !b.DryRun && b.Kind != BatchRollback }
 
+// KindName is a batch's kind as its report and mms batches say it: run,
+// start (one user), rollback, dry run or start (dry run).
+func (b Batch) KindName() string {
+	switch {
+	case b.Kind == BatchRollback:
+		return "rollback"
+	case b.DryRun && b.Kind == BatchStart:
+		return "start (dry run)"
+	case b.DryRun:
+		return "dry run"
+	case b.Kind == "":
+		return BatchRun
+	}
+	return b.Kind
+}
+
 // Batches lists every batch, oldest first, with its counts.
 func (s *Store) Batches(ctx context.Context) ([]BatchInfo, error) {
 	r, err := s.eng.query(ctx, `SELECT `+batchColumns+` FROM mms_batch ORDER BY created_at, id`)

@@ -57,15 +57,7 @@ func batchesCommand(out io.Writer) *cli.Command {
 func shortID(id string) string { return id[:min(len(id), 8)] }
 
 // kindOf is a batch's kind as people say it.
-func kindOf(b store.Batch) string {
-	switch {
-	case b.Kind == store.BatchRollback:
-		return "rollback"
-	case b.DryRun:
-		return "dry run"
-	}
-	return b.Kind
-}
+func kindOf(b store.Batch) string { return b.KindName() }
 
 // batchRow is one batch as `mms batches` shows it.
 type batchRow struct {
