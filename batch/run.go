@@ -362,7 +362,7 @@ func assignment(d trigger.Decision) migrate.Assignment {
 	m := d.Migration
 	return migrate.Assignment{
 		User: d.User.Email, Aliases: d.User.Aliases, Mailbox: d.User.Mailbox, Calendar: d.User.Calendar,
-		MigrationType: m.MigrationType, Kinds: m.Kinds,
+		MigrationType: m.MigrationType, Kinds: m.Kinds, Notes: m.Notes,
 		Change: ics.Change{
 			Provider: block.Provider(m.Target), JoinURL: m.JoinURL, ConferenceID: m.ConferenceID,
 			TollNumbers: m.TollNumbers, TollFreeNumbers: m.TollFreeNumbers, DialInURL: m.DialInURL, DropDialIn: m.DropDialIn,

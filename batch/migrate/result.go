@@ -30,6 +30,9 @@ func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
 	for _, row := range out.Rejected {
 		r.LastMessage += "; rejected row: " + row
 	}
+	for _, n := range a.Notes {
+		r.LastMessage += "; " + n
+	}
 	return r
 }
 

@@ -31,3 +31,12 @@ func TestResultCounts(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// What of the user's changes was not taken is said in LastMessage.
+func TestResultSaysTheAssignmentsNotes(t *testing.T) {
+	a := Assignment{User: "anna@contoso.com", Notes: []string{"changes file line 2: dialin-disabled removes the dial-in, so the conference_id, numbers and dialin_url it gives are ignored"}}
+	r := Result(a, UserOutcome{}, false)
+	if !strings.HasSuffix(r.LastMessage, "; "+a.Notes[0]) {
+		t.Errorf("LastMessage %q", r.LastMessage)
+	}
+}

@@ -40,6 +40,9 @@ type Assignment struct {
 	// meeting of a UID that Change.Meetings names: the meetings file's row,
 	// as input.Meeting.NotInCalendar words it.
 	MeetingRows map[string]string `json:"meeting_rows,omitempty"`
+	// Notes say what of the user's changes was not taken (see
+	// trigger.Migration.Notes), for its LastMessage.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // UserOutcome is what one user's migration did.

@@ -1,6 +1,7 @@
 package trigger
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/mms-project/mms/batch/input"
@@ -27,6 +28,9 @@ type Migration struct {
 	// link) go; the values above, if any, are written instead.
 	DropDialIn    bool
 	MigrationType string // ToTeams, ToSkype or SameType
+	// Notes say what of the rows was not taken, for the user's
+	// LastMessage.
+	Notes []string
 }
 
 // Coalesce merges triggering changes into one migration. Changes apply in
@@ -49,10 +53,12 @@ func Coalesce(changes []input.Change, acp bool) Migration {
 			m.Kinds = append(m.Kinds, c.Kind)
 		}
 		m.dialIn(c, acp)
-		if c.Kind == input.DialinDisabled || c.Kind == input.LicenseRemoved {
+		if (c.Kind == input.DialinDisabled || c.Kind == input.LicenseRemoved) &&
+			(c.ConferenceID != "" || len(c.TollNumbers)+len(c.TollFreeNumbers) > 0 || c.DialInURL != "") {
 			// the row removes the dial-in: numbers, a conference ID or a
 			// dial-in link it gives would leave a block that says "call
 			// in" with nothing to call
+			m.Notes = append(m.Notes, fmt.Sprintf("changes file line %d: %s removes the dial-in, so the conference_id, numbers and dialin_url it gives are ignored", c.Line, c.Kind))
 			c.ConferenceID, c.TollNumbers, c.TollFreeNumbers, c.DialInURL = "", nil, nil, ""
 		}
 		m.apply(c)

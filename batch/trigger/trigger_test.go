@@ -206,10 +206,12 @@ func TestDialIn(t *testing.T) {
 		}, Migration{Kinds: []string{input.BridgeChanged, input.DialinDisabled}, DropDialIn: true, MigrationType: SameType}},
 		{"disabled ignores dial-in values on its own row", false, []input.Change{
 			{Kind: input.DialinDisabled, Line: 2, ConferenceID: "999888777", TollNumbers: numbers, DialInURL: "https://dialin.example/x", JoinURL: "https://j"},
-		}, Migration{Kinds: []string{input.DialinDisabled}, DropDialIn: true, JoinURL: "https://j", MigrationType: SameType}},
+		}, Migration{Kinds: []string{input.DialinDisabled}, DropDialIn: true, JoinURL: "https://j", MigrationType: SameType,
+			Notes: []string{"changes file line 2: dialin-disabled removes the dial-in, so the conference_id, numbers and dialin_url it gives are ignored"}}},
 		{"licence removed ignores a conference ID on its own row", false, []input.Change{
 			{Kind: input.LicenseRemoved, Line: 2, ConferenceID: "111222333"},
-		}, Migration{Kinds: []string{input.LicenseRemoved}, DropDialIn: true, MigrationType: SameType}},
+		}, Migration{Kinds: []string{input.LicenseRemoved}, DropDialIn: true, MigrationType: SameType,
+			Notes: []string{"changes file line 2: license-removed removes the dial-in, so the conference_id, numbers and dialin_url it gives are ignored"}}},
 		{"licence removed, then assigned with numbers", false, []input.Change{
 			{Kind: input.LicenseRemoved, Line: 2},
 			{Kind: input.LicenseAssigned, Line: 3, TollNumbers: numbers},
@@ -242,7 +244,7 @@ func TestACPReplacement(t *testing.T) {
 }
 
 func equal(a, b Migration) bool {
-	return slices.Equal(a.Kinds, b.Kinds) && a.Target == b.Target && a.JoinURL == b.JoinURL && a.ConferenceID == b.ConferenceID &&
+	return slices.Equal(a.Kinds, b.Kinds) && slices.Equal(a.Notes, b.Notes) && a.Target == b.Target && a.JoinURL == b.JoinURL && a.ConferenceID == b.ConferenceID &&
 		slices.Equal(a.TollNumbers, b.TollNumbers) && slices.Equal(a.TollFreeNumbers, b.TollFreeNumbers) &&
 		a.DialInURL == b.DialInURL && a.DropDialIn == b.DropDialIn && a.MigrationType == b.MigrationType
 }
