@@ -82,7 +82,7 @@ func describe(o *report.Meeting, f *block.Finder, was before, res ics.Result, up
 	}
 	for _, n := range res.Notes {
 		if !strings.Contains(o.Detail, n) {
-			o.Detail = joinNotes(o.Detail, n)
+			o.Detail = withRemark(o.Detail, n)
 		}
 	}
 	if up == nil {
@@ -120,14 +120,6 @@ func describe(o *report.Meeting, f *block.Finder, was before, res ics.Result, up
 		o.OldBlock, o.NewBlock = res.OldBody[old.Start:old.End], newBody[neu.Start:neu.End]
 		o.Changes = changes(old, neu)
 	}
-}
-
-// joinNotes adds a note to a Detail.
-func joinNotes(detail, note string) string {
-	if detail == "" {
-		return note
-	}
-	return detail + "; " + note
 }
 
 // prepared is a rewritten meeting's update, made once when the meeting is

@@ -442,12 +442,7 @@ func (w *Worker) unrewrite(ctx context.Context, d *Doc, sends []pendingSend) err
 
 // noteFailed adds a remark, once, to the Detail of a failed meeting.
 func noteFailed(out *UserOutcome, uid, remark string) {
-	for i := range out.Meetings {
-		m := &out.Meetings[i]
-		if m.UID == uid && m.Outcome == Failed && !strings.Contains(m.Detail, remark) {
-			m.Detail += "; " + remark
-		}
-	}
+	addRemark(out, uid, remark, func(m *report.Meeting) bool { return m.Outcome == Failed && !strings.Contains(m.Detail, remark) })
 }
 
 // pendingSend is a rewritten meeting whose update is due; done when an
@@ -603,21 +598,10 @@ func (d *delivery) alreadySent(prior store.Sent) {
 
 // detail adds remarks to a meeting's Detail.
 func (d *delivery) detail(uid string, remarks []string) {
-	if len(remarks) == 0 {
-		return
-	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for i := range d.out.Meetings {
-		m := &d.out.Meetings[i]
-		if m.UID != uid {
-			continue
-		}
-		all := remarks
-		if m.Detail != "" {
-			all = append([]string{m.Detail}, remarks...)
-		}
-		m.Detail = strings.Join(all, "; ")
+	for _, r := range remarks {
+		addRemark(d.out, uid, r, func(m *report.Meeting) bool { return true })
 	}
 }
 
@@ -742,19 +726,29 @@ func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []
 // note adds a remark to the Detail of a meeting that did not fail and
 // returns the Detail; its Reason stays the bare code (none when updated).
 func note(out *UserOutcome, uid, remark string) string {
+	return addRemark(out, uid, remark, func(m *report.Meeting) bool { return m.Outcome != Failed })
+}
+
+// addRemark adds a remark to the Detail of the meetings of uid that
+// which accepts, and returns the last Detail it wrote.
+func addRemark(out *UserOutcome, uid, remark string, which func(*report.Meeting) bool) string {
 	detail := ""
 	for i := range out.Meetings {
 		m := &out.Meetings[i]
-		if m.UID != uid || m.Outcome == Failed {
-			continue
+		if m.UID == uid && which(m) {
+			m.Detail = withRemark(m.Detail, remark)
+			detail = m.Detail
 		}
-		if m.Detail != "" {
-			m.Detail += "; "
-		}
-		m.Detail += remark
-		detail = m.Detail
 	}
 	return detail
+}
+
+// withRemark is a Detail with a remark after what it said.
+func withRemark(detail, remark string) string {
+	if detail == "" {
+		return remark
+	}
+	return detail + "; " + remark
 }
 
 func markFailed(out *UserOutcome, uid string, err error) {
