@@ -73,6 +73,17 @@ func people(comps []*Component) (attendees []string, organizer string) {
 	return attendees, organizer
 }
 
+// Organizer returns the organiser's address of the components (the first
+// ORGANIZER), lower case, without "mailto:"; "" when none names one.
+func Organizer(comps []*Component) string {
+	for _, comp := range comps {
+		if p, ok := comp.Prop("ORGANIZER"); ok {
+			return address(p.Value)
+		}
+	}
+	return ""
+}
+
 // Recipients returns the distinct attendee addresses of the components an
 // update carries, the organiser excluded: an attendee of an instance the
 // update leaves out (a past one) is not told of it. An attendee marked
@@ -80,12 +91,7 @@ func people(comps []*Component) (attendees []string, organizer string) {
 // out too.
 func Recipients(comps []*Component) []string {
 	var out []string
-	var organizer string
-	for _, comp := range comps {
-		if p, ok := comp.Prop("ORGANIZER"); ok && organizer == "" {
-			organizer = address(p.Value)
-		}
-	}
+	organizer := Organizer(comps)
 	for _, comp := range comps {
 		for _, p := range comp.Props {
 			if p.Name != "ATTENDEE" || mayHaveParam(p.head, "SCHEDULE-AGENT") && strings.EqualFold(p.Param("SCHEDULE-AGENT"), "NONE") {

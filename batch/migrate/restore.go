@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/mms-project/mms/batch/store"
@@ -135,7 +134,7 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 	}
 	for i := range sends {
 		sends[i].cal = cal
-		sends[i].res.Organizer, sends[i].res.Attendees = people(sends[i].comps)
+		sends[i].res.Organizer = ics.Organizer(sends[i].comps)
 	}
 	if err := s.sendAll(ctx, user, sends, &uo); err != nil {
 		return out, stopError{err}
@@ -159,31 +158,6 @@ func instances(cal *ics.Calendar, uid string) []*ics.Component {
 		}
 	}
 	return out
-}
-
-// people reads the organiser and attendee addresses of components.
-func people(comps []*ics.Component) (organizer string, attendees []string) {
-	seen := map[string]bool{}
-	for _, c := range comps {
-		if p, ok := c.Prop("ORGANIZER"); ok && organizer == "" {
-			organizer = mailto(p.Value)
-		}
-		for _, p := range c.All("ATTENDEE") {
-			if a := mailto(p.Value); a != "" && !seen[a] && a != organizer {
-				seen[a] = true
-				attendees = append(attendees, a)
-			}
-		}
-	}
-	return organizer, attendees
-}
-
-func mailto(v string) string {
-	v = strings.TrimSpace(v)
-	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
-		v = v[7:]
-	}
-	return strings.ToLower(v)
 }
 
 func markRow(out *store.Result, uid, reason string) {
