@@ -21,6 +21,10 @@ type plan struct {
 	// organizer are the user's addresses: a component another organises
 	// is left alone
 	organizer []string
+	// masterPast: none of the master's own occurrences is left (see
+	// Calendar.masterPast); it is rewritten only when it alone holds the
+	// block
+	masterPast bool
 }
 
 // onlineMeetingProps name the meeting's own join link, where present.
@@ -47,6 +51,21 @@ func (c *Calendar) findBlock(m *Meeting) (found, bool) {
 		}
 	}
 	return found{}, false
+}
+
+// findFutureBlock returns the block of the first instance that is not
+// past: for a series whose master is past, the block a rewrite edits.
+func (c *Calendar) findFutureBlock(m *Meeting, r Rules) (found, bool, error) {
+	for _, comp := range m.Overrides {
+		past, err := c.isPast(comp, r)
+		if err != nil {
+			return found{}, false, err
+		}
+		if f, ok := c.componentBlock(comp); ok && !past {
+			return f, true, nil
+		}
+	}
+	return found{}, false, nil
 }
 
 // componentBlock finds the block of one component: in its plain-text body

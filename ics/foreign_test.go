@@ -80,48 +80,68 @@ func TestEndedSeriesWithAMovedInstance(t *testing.T) {
 	}
 }
 
-// When no future occurrence holds the meeting's block (an ended series
-// whose one instance moved into the future holds a Zoom block, or a
-// master without a block whose past instance holds the Teams one), the
-// meeting is skipped with the rule that holds for that instance, the
-// instance named in Evidence, and nothing is rewritten or sent.
+// When no future occurrence holds the meeting's block, the meeting is
+// skipped with the rule that holds for the block a rewrite would edit,
+// and nothing is rewritten or sent: an ended series whose one instance
+// moved into the future holds a Zoom block (other-provider, naming zoom);
+// a series whose master's block is the meeting's has one future instance
+// another organiser holds (not-organizer, naming that instance).
 func TestNoFutureOccurrenceWithTheBlock(t *testing.T) {
 	r := testRules
 	r.Now = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	zoom := "Join Zoom Meeting\nhttps://us02web.zoom.us/j/85512345678?pwd=abc\n\nMeeting ID: 855 1234 5678\nPasscode: 123456\n"
-	other := "https://teams.microsoft.com/l/meetup-join/19%3ameeting_OTHER%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d"
 	for _, c := range []struct {
-		name       string
-		masterBody string
-		past, next event
-		want       Reason
-		provider   string
+		name     string
+		next     event
+		want     Reason
+		provider string
+		evidence string
 	}{
-		{"ended series, moved instance with Zoom", teamsBody(oldJoin), event{}, event{body: zoom}, OtherProvider, "zoom"},
-		{"no block in master, Teams in a past instance, another meeting in the future one", "Agenda",
-			event{start: "20260113T100000", recurrenceID: "20260112T100000", body: teamsBody(oldJoin)},
-			event{body: teamsBody(other)}, PastedBlock, "teams"},
+		{"ended series, moved instance with Zoom", event{body: zoom}, OtherProvider, "zoom", "provider zoom"},
+		{"ended series, moved instance another organiser holds", event{body: teamsBody(oldJoin), organizer: "bob@contoso.com"}, NotOrganizer, "teams",
+			"the instance of 20260119T100000"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			evs := []event{future(event{start: "20260105T100000", body: c.masterBody, extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nSEQUENCE:0\r\n"})}
-			if c.past.recurrenceID != "" {
-				evs = append(evs, future(c.past))
-			}
+			master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nSEQUENCE:0\r\n"})
 			next := c.next
 			next.start, next.recurrenceID = "20260401T100000", "20260119T100000"
-			evs = append(evs, future(next))
-			src := calendar(evs...)
+			src := calendar(master, future(next))
 			cal, res := migrateOne(t, src, r, Change{ConferenceID: "999888777"})
 			if res.Err != nil || res.Skipped != c.want || string(res.Provider) != c.provider {
 				t.Fatalf("Skipped=%q Provider=%q Err=%v, want %q naming %s", res.Skipped, res.Provider, res.Err, c.want, c.provider)
 			}
-			if !strings.Contains(res.Evidence, "the instance of 20260119T100000") || len(res.Changed) != 0 || len(res.Notes) != 0 {
+			if !strings.Contains(res.Evidence, c.evidence) || len(res.Changed) != 0 || len(res.Notes) != 0 {
 				t.Errorf("Evidence %q, %d changed, Notes %q", res.Evidence, len(res.Changed), res.Notes)
 			}
 			if string(cal.Bytes()) != src {
 				t.Error("the calendar was edited")
 			}
 		})
+	}
+}
+
+// A series whose master is past is decided on the block of the future
+// instance the rewrite edits: a run over its own output finds it already
+// current and sends nothing, and an instance that already shows the new
+// values is already current from the start.
+func TestPastMasterDecidedOnTheFutureInstance(t *testing.T) {
+	r := testRules
+	r.Now = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	ch := Change{ConferenceID: "999888777"}
+	master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nSEQUENCE:0\r\n"})
+	inst := future(event{start: "20260401T100000", recurrenceID: "20260119T100000", body: teamsBody(oldJoin), extra: "SEQUENCE:0\r\n"})
+	cal, res := migrateOne(t, calendar(master, inst), r, ch)
+	if !res.Rewritten() || len(res.Changed) != 1 {
+		t.Fatalf("first run: Skipped=%q Err=%v, %d changed", res.Skipped, res.Err, len(res.Changed))
+	}
+	_, again := migrateOne(t, string(cal.Bytes()), r, ch)
+	if again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun over the output: Skipped=%q Err=%v, want already-current", again.Skipped, again.Err)
+	}
+	current := inst
+	current.body = strings.NewReplacer("580849884", "999888777", "580 849 884", "999 888 777").Replace(teamsBody(oldJoin))
+	if _, res := migrateOne(t, calendar(master, current), r, ch); res.Skipped != AlreadyCurrent {
+		t.Errorf("instance already current: Skipped=%q Err=%v", res.Skipped, res.Err)
 	}
 }
 

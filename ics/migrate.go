@@ -103,7 +103,21 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 		res.Evidence = tooManyEvidence(res.People)
 		return plan{}, TooManyAttendees, nil
 	}
-	old, ok := c.findBlock(m)
+	masterPast := false
+	if m.Master != nil && len(m.Overrides) > 0 {
+		if masterPast, err = c.masterPast(m, r); err != nil {
+			return plan{}, "", err
+		}
+	}
+	old, ok := found{}, false
+	if masterPast { // decide on a block the rewrite will edit, so that a rerun finds it current
+		if old, ok, err = c.findFutureBlock(m, r); err != nil {
+			return plan{}, "", err
+		}
+	}
+	if !ok {
+		old, ok = c.findBlock(m)
+	}
 	if !ok {
 		res.Evidence = noBlockEvidence(m)
 		return plan{}, NoMeetingBlock, nil
@@ -130,7 +144,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 		}
 		return plan{}, AlreadyCurrent, nil
 	}
-	return plan{old: old, spec: spec, ch: ch, uid: m.UID, organizer: r.Organizer}, "", nil
+	return plan{old: old, spec: spec, ch: ch, uid: m.UID, organizer: r.Organizer, masterPast: masterPast}, "", nil
 }
 
 // nextOccurrence returns the first occurrence at or after now, if any.

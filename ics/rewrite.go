@@ -21,13 +21,6 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 	p.oldLink = canonicalLink(p.old.JoinURL)
 	var edits []componentEdit
 	var notes []string
-	masterPast := false
-	if m.Master != nil && len(m.Overrides) > 0 {
-		var err error
-		if masterPast, err = c.masterPast(m, r); err != nil {
-			return nil, nil, err
-		}
-	}
 	var master componentEdit // a past master's edit, made only when nothing else is
 	var foreign foreignSkip  // why the first instance left alone was
 	for _, comp := range m.Components() {
@@ -51,7 +44,7 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 			}
 		}
 		switch {
-		case ok && comp == m.Master && masterPast:
+		case ok && comp == m.Master && p.masterPast:
 			master = e
 		case ok:
 			edits = append(edits, e)
@@ -194,13 +187,16 @@ func nextSequence(comp *Component) (int, error) {
 // another), or in a component that names another organiser; and the skip
 // that applies when no future occurrence holds the meeting's block.
 func (c *Calendar) foreignBlock(comp *Component, b componentBodies, p plan) (string, foreignSkip) {
-	if comp == p.old.comp || !b.inText && !b.inHTML {
+	if !b.inText && !b.inHTML {
 		return "", foreignSkip{}
 	}
-	pasted := foreignSkip{reason: PastedBlock}
 	if _, ok := comp.Prop("ORGANIZER"); ok && !isOrganizer(comp, p.organizer) {
 		return "its ORGANIZER is not the user", foreignSkip{reason: NotOrganizer}
 	}
+	if comp == p.old.comp {
+		return "", foreignSkip{}
+	}
+	pasted := foreignSkip{reason: PastedBlock}
 	same, current := sameMeetingAs(p.old.JoinURL), sameMeetingAs(p.spec.JoinURL)
 	for _, f := range []struct {
 		in   bool

@@ -2,7 +2,6 @@ package input
 
 import (
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -112,12 +111,6 @@ func addresses(users []User, rejected []RowError) (primary map[string]string, fa
 	return primary, failed
 }
 
-var (
-	// phoneNumber is plausible phone characters with at least four digits.
-	phoneNumber = regexp.MustCompile(`^\+?[0-9 ()./-]+$`)
-	fourDigits  = regexp.MustCompile(`[0-9](?:[^0-9]*[0-9]){3}`)
-)
-
 // parseChange checks every cell of a row. c.User is empty when the row's
 // user failed in the users file.
 func parseChange(file string, r row, primary map[string]string, failed map[string]bool) (Change, []RowError) {
@@ -201,12 +194,20 @@ func conferenceID(re *rowErrors, v string) string {
 	return digits
 }
 
+// phoneNumbers reads a cell of numbers separated by ';', each in
+// international form and optionally followed by its label. A number of
+// digits alone gets its '+' back (a spreadsheet cell typed +46850524889
+// holds the number 46850524889).
 func phoneNumbers(re *rowErrors, col, v string) []string {
 	var out []string
 	for _, n := range splitList(v) {
+		if len(n) >= 7 && strings.Trim(n, "0123456789") == "" {
+			n = "+" + n
+		}
 		number, label := block.SplitNumberLabel(n)
-		if !phoneNumber.MatchString(number) || !fourDigits.MatchString(number) || !numberLabel(label) {
-			re.add(col, "%q is not a phone number like +46 8 505 248 89, with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'", n)
+		if !block.IsPhoneNumber(number) || !numberLabel(label) {
+			re.add(col, "%q is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), "+
+				"with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'", n)
 			continue
 		}
 		out = append(out, n)

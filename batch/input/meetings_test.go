@@ -184,7 +184,7 @@ func TestReadMeetingsXLSX(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(meetings) != 1 || meetings[0].Line != 2 || meetings[0].MeetingID != "356712499853" || meetings[0].Passcode != "Xc7Rt9" ||
-		meetings[0].JoinURL != teamsLink || !slices.Equal(meetings[0].TollNumbers, []string{"4685052489"}) {
+		meetings[0].JoinURL != teamsLink || !slices.Equal(meetings[0].TollNumbers, []string{"+4685052489"}) {
 		t.Errorf("meetings = %+v", meetings)
 	}
 	want := []string{path + `:4: column "join_url": "teams.microsoft.com/x" is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}`}

@@ -64,7 +64,8 @@ func TestXLSXUsers(t *testing.T) {
 }
 
 // Numbers typed into cells come through as their digits, whatever their
-// style; text keeps its leading zeros.
+// style (a phone number typed +46850524889 is a number of the cell: its
+// '+' comes back); text keeps its leading zeros.
 func TestXLSXNumbers(t *testing.T) {
 	dir := t.TempDir()
 	bold := &excelize.Style{Font: &excelize.Font{Bold: true}}
@@ -73,7 +74,7 @@ func TestXLSXNumbers(t *testing.T) {
 	padded := &excelize.Style{CustomNumFmt: &zeros}
 	path := workbook(t, filepath.Join(dir, "changes.xlsx"), map[int][]any{
 		1: {"user", "change", "conference_id", "toll_number", "toll_free_number"},
-		2: {"anna@contoso.com", "conference-id-changed", 580849884, 4685052489, "0800 123 456"},
+		2: {"anna@contoso.com", "conference-id-changed", 580849884, 4685052489, "+44 800 123 456"},
 		3: {"anna@contoso.com", "conference-id-changed", float64(123456789012), 468505248890, nil},
 		4: {"anna@contoso.com", "conference-id-changed", 580849884, nil, nil},
 		5: {"anna@contoso.com", "conference-id-changed", 580849884, nil, nil},
@@ -88,8 +89,8 @@ func TestXLSXNumbers(t *testing.T) {
 		got = append(got, c.ConferenceID+" "+strings.Join(c.TollNumbers, "|")+" "+strings.Join(c.TollFreeNumbers, "|"))
 	}
 	want := []string{
-		"580849884 4685052489 0800 123 456",
-		"123456789012 468505248890 ",
+		"580849884 +4685052489 +44 800 123 456",
+		"123456789012 +468505248890 ",
 		"580849884  ",
 		"0580849884  ",
 		"0058084  ",

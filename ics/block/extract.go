@@ -208,6 +208,14 @@ func phoneNumberAt(s string) []int {
 	}
 }
 
+// IsPhoneNumber reports whether s is a phone number as a block's numbers
+// are found (see phoneNumberAt), whole: a number written into a block is
+// found there again, so a run over its own output changes nothing.
+func IsPhoneNumber(s string) bool {
+	at := phoneNumberAt(s)
+	return at != nil && at[0] == 0 && at[1] == len(s)
+}
+
 func isWordByte(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' || c == '%' || c == '=' }
 
 // tollFreeWords mark a toll-free number's line, in the languages seen.

@@ -130,3 +130,24 @@ func TestSplitNumberLabel(t *testing.T) {
 		}
 	}
 }
+
+// IsPhoneNumber accepts what a block's numbers are found as, whole: a
+// number given in another form would not be found in the block written,
+// and every run would rewrite it again.
+func TestIsPhoneNumber(t *testing.T) {
+	for s, want := range map[string]bool{
+		"+46 8 505 248 89":  true,
+		"+1 (425) 555-0100": true,
+		"+44.20.3000.0000":  true,
+		"+4685052489":       true,
+		"4685052489":        false, // no '+'
+		"08-505 248 89":     false,
+		"+49 89/1234 5678":  false,
+		"+12":               false,
+		"+46 8 505 248 89 ": false, // the label's blank belongs to no number
+	} {
+		if got := IsPhoneNumber(s); got != want {
+			t.Errorf("IsPhoneNumber(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
