@@ -13,6 +13,8 @@ import (
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/mms-project/mms/ics"
 )
 
 // The calendar part's base64 has lines of 76 characters at most, CRLF
@@ -178,5 +180,22 @@ func TestSubjectReadsBackAsTheSummary(t *testing.T) {
 		if err != nil || got != "Updated: "+c.want {
 			t.Errorf("%.40q: Subject reads back %.80q (%v)", c.summary, got, err)
 		}
+	}
+}
+
+// An update that carries an instance alone is titled with the instance's
+// own SUMMARY; one without any, with the meeting's.
+func TestSummaryOfTheComponentsCarried(t *testing.T) {
+	cal, err := ics.Parse("s.ics", []byte("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\nSUMMARY:Moved instance\r\nRECURRENCE-ID:20260112T100000Z\r\nEND:VEVENT\r\n"+
+		"BEGIN:VEVENT\r\nUID:v\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := cal.Meetings()
+	if got := summaryOf(ms[0].Components(), "Series"); got != "Moved instance" {
+		t.Errorf("instance: %q", got)
+	}
+	if got := summaryOf(ms[1].Components(), "Series"); got != "Series" {
+		t.Errorf("no SUMMARY: %q", got)
 	}
 }

@@ -714,13 +714,25 @@ func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []
 		Sequence: up.sequence,
 		From:     res.Organizer,
 		To:       rs.To,
-		Subject:  "Updated: " + res.Summary,
+		Subject:  "Updated: " + summaryOf(comps, res.Summary),
 		Text:     text,
 		HTML:     up.html,
 		Calendar: req,
 		Date:     w.stamp,
 		hash:     up.hash,
 	}, malformed
+}
+
+// summaryOf is the SUMMARY of the first component an update carries (an
+// instance's own, when the update carries instances alone), else the
+// meeting's.
+func summaryOf(comps []*ics.Component, meeting string) string {
+	if len(comps) > 0 {
+		if p, ok := comps[0].Prop("SUMMARY"); ok {
+			return p.Text()
+		}
+	}
+	return meeting
 }
 
 // note adds a remark to the Detail of a meeting that did not fail and
