@@ -37,7 +37,8 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	if _, err := f.NewSheet("Users"); err != nil {
 		return err
 	}
-	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st, links: meetingLinks,
+	ranges := map[string]string{} // each sheet's cells, for its dimension (see dimensionZip)
+	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st, links: meetingLinks, ranges: ranges,
 		widths: []float64{32, 40, 40, 22, 22, 30, 11, 13, 20, 50, 50, 10, 60, 60}}
 	defer ms.stop()
 	if err := meetings(func(m Meeting) error { counts.add(m); return ms.add(m.cells()) }); err != nil {
@@ -46,7 +47,7 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	if err := ms.close(); err != nil {
 		return err
 	}
-	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st,
+	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st, ranges: ranges,
 		widths: []float64{32, 14, 16, 14, 19, 16, 17, 15, 12, 60, 22, 22, 38}}
 	defer us.stop()
 	if err := users(func(u User) error { counts.addUser(u); return us.add(u.cells()) }); err != nil {
@@ -58,13 +59,34 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	if err := summary(f, h, counts, st); err != nil {
 		return err
 	}
-	return save(f, path)
+	if err := setDimension(f, "Summary"); err != nil {
+		return err
+	}
+	return save(f, path, ranges)
+}
+
+// setDimension sets a sheet written cell by cell to the range its rows
+// hold (excelize leaves it one cell).
+func setDimension(f *excelize.File, sheet string) error {
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		return err
+	}
+	cols := 1
+	for _, r := range rows {
+		cols = max(cols, len(r))
+	}
+	last, err := excelize.CoordinatesToCellName(cols, max(len(rows), 1))
+	if err != nil {
+		return err
+	}
+	return f.SetSheetDimension(sheet, "A1:"+last)
 }
 
 // save writes the workbook's zip straight into the file: excelize's own
 // SaveAs builds the whole file in memory first, which for a batch of a
 // million meetings is a hundred megabytes and more.
-func save(f *excelize.File, path string) error {
+func save(f *excelize.File, path string, ranges map[string]string) error {
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
@@ -80,7 +102,7 @@ func save(f *excelize.File, path string) error {
 		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 			return flate.NewWriter(w, flate.BestSpeed)
 		})
-		return zw
+		return newDimensionZip(zw, f, ranges)
 	})
 	if err := f.Write(io.Discard); err != nil {
 		out.Close()
@@ -151,6 +173,7 @@ type sheets struct {
 	limit  int   // rows per sheet, header included
 	links  []int // columns whose http(s) text is made a clickable link
 	styles styles
+	ranges map[string]string // each sheet's range of cells, set as it closes
 
 	sw     *excelize.StreamWriter
 	cur    string // the current sheet's name
@@ -290,6 +313,10 @@ func (s *sheets) close() error {
 		return fmt.Errorf("sheet %s: %w", s.cur, err)
 	}
 	last, _ := excelize.CoordinatesToCellName(len(s.header), max(s.n+1, 2))
+	if s.ranges != nil {
+		end, _ := excelize.CoordinatesToCellName(len(s.header), s.n+1)
+		s.ranges[s.cur] = "A1:" + end
+	}
 	name := s.name
 	if s.part > 1 {
 		name = fmt.Sprintf("%s%d", s.name, s.part) // table names cannot hold spaces

@@ -1,0 +1,55 @@
+package report
+
+import (
+	"archive/zip"
+	"io"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// Every sheet of the workbook says the range its cells fill, not one
+// cell: a reader that trusts the dimension (openpyxl's read-only mode)
+// sees the rows. Sheets cut in parts say each part's own range.
+func TestSheetDimensions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.xlsx")
+	ms := previewMeetings(7)
+	if err := writeXLSX(path, Heading{BatchID: "b"}, slice(previewUsers()), slice(ms), 5); err != nil { // 4 meetings a sheet
+		t.Fatal(err)
+	}
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	dim := regexp.MustCompile(`<dimension ref="([^"]*)"`)
+	got := map[string]string{}
+	for _, f := range z.File {
+		if m, _ := filepath.Match("xl/worksheets/sheet*.xml", f.Name); !m {
+			continue
+		}
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(r)
+		r.Close()
+		if d := dim.FindSubmatch(data); d != nil {
+			got[f.Name] = string(d[1])
+		}
+	}
+	want := map[string]string{
+		"xl/worksheets/sheet2.xml": "A1:M5", // Users: 7 users, cut at 4 a sheet
+		"xl/worksheets/sheet3.xml": "A1:N5", // Meetings: 4 of 7
+		"xl/worksheets/sheet4.xml": "A1:N4", // Meetings2: 3 of 7
+		"xl/worksheets/sheet5.xml": "A1:M4", // Users2
+	}
+	for name, ref := range want {
+		if got[name] != ref {
+			t.Errorf("%s: dimension %q, want %q (all: %q)", name, got[name], ref, got)
+		}
+	}
+	if s := got["xl/worksheets/sheet1.xml"]; s == "" || s == "A1" {
+		t.Errorf("Summary: dimension %q", s)
+	}
+}
