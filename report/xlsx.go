@@ -37,19 +37,17 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	if _, err := f.NewSheet("Users"); err != nil {
 		return err
 	}
-	ranges := map[string]string{} // each sheet's cells, for its dimension (see dimensionZip)
-	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st, links: meetingLinks, ranges: ranges,
+	extras := map[string]*sheetExtras{} // each streamed sheet's dimension and links (see sheetZip)
+	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st, links: meetingLinks, extras: extras,
 		widths: []float64{32, 40, 40, 22, 22, 30, 11, 13, 20, 50, 50, 10, 60, 60}}
-	defer ms.stop()
 	if err := meetings(func(m Meeting) error { counts.add(m); return ms.add(m.cells()) }); err != nil {
 		return err
 	}
 	if err := ms.close(); err != nil {
 		return err
 	}
-	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st, ranges: ranges,
+	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st, extras: extras,
 		widths: []float64{32, 14, 16, 14, 19, 16, 17, 15, 12, 60, 22, 22, 38}}
-	defer us.stop()
 	if err := users(func(u User) error { counts.addUser(u); return us.add(u.cells()) }); err != nil {
 		return err
 	}
@@ -62,7 +60,7 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	if err := setDimension(f, "Summary"); err != nil {
 		return err
 	}
-	return save(f, path, ranges)
+	return save(f, path, extras)
 }
 
 // setDimension sets a sheet written cell by cell to the range its rows
@@ -86,7 +84,7 @@ func setDimension(f *excelize.File, sheet string) error {
 // save writes the workbook's zip straight into the file: excelize's own
 // SaveAs builds the whole file in memory first, which for a batch of a
 // million meetings is a hundred megabytes and more.
-func save(f *excelize.File, path string, ranges map[string]string) error {
+func save(f *excelize.File, path string, extras map[string]*sheetExtras) error {
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
@@ -102,7 +100,7 @@ func save(f *excelize.File, path string, ranges map[string]string) error {
 		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 			return flate.NewWriter(w, flate.BestSpeed)
 		})
-		return newDimensionZip(zw, f, ranges)
+		return newSheetZip(zw, f, extras)
 	})
 	if err := f.Write(io.Discard); err != nil {
 		out.Close()
@@ -118,13 +116,6 @@ func save(f *excelize.File, path string, ranges map[string]string) error {
 // meetingLinks are the columns of the Meetings sheet that hold join links
 // (0-based): OldJoinUrl and NewJoinUrl.
 var meetingLinks = []int{12, 13}
-
-// maxLinks bounds the clickable links of one sheet. excelize looks
-// through all of a sheet's relationships for each one it adds, so the
-// cost grows with their square (5,000 links: half a second, 20,000: ten);
-// the links beyond stay text, still copyable, and the HTML preview links
-// them all. 5,000 links are a sheet's first 2,500 updated meetings.
-const maxLinks = 5_000
 
 type styles struct{ bold, date, link, title int }
 
@@ -173,45 +164,14 @@ type sheets struct {
 	limit  int   // rows per sheet, header included
 	links  []int // columns whose http(s) text is made a clickable link
 	styles styles
-	ranges map[string]string // each sheet's range of cells, set as it closes
+	extras map[string]*sheetExtras // by sheet name: its range and links, for sheetZip
 
-	sw     *excelize.StreamWriter
-	cur    string // the current sheet's name
-	part   int    // sheets begun
-	n      int    // data rows in the current sheet
-	nlinks int    // links in the current sheet
-	cells  []any
-	linker *linker // adds the current sheet's links beside its rows
-}
-
-// linker adds a sheet's hyperlinks in a goroutine of its own while the
-// rows are streamed: excelize's cost per link grows with the links before
-// it, and would otherwise stand alone on one core. Only it touches the
-// sheet's hyperlinks and relationships until wait returns; the stream
-// writer writes the rows and, once it returned, the links.
-type linker struct {
-	links chan [2]string // cell, address
-	done  chan error
-}
-
-func newLinker(f *excelize.File, sheet string) *linker {
-	l := &linker{links: make(chan [2]string, 256), done: make(chan error, 1)}
-	go func() {
-		var err error
-		for link := range l.links {
-			if err == nil {
-				err = f.SetCellHyperLink(sheet, link[0], link[1], "External")
-			}
-		}
-		l.done <- err
-	}()
-	return l
-}
-
-// wait ends the links and returns the first error adding one.
-func (l *linker) wait() error {
-	close(l.links)
-	return <-l.done
+	sw    *excelize.StreamWriter
+	cur   string       // the current sheet's name
+	part  int          // sheets begun
+	n     int          // data rows in the current sheet
+	extra *sheetExtras // the current sheet's
+	cells []any
 }
 
 func (s *sheets) add(row []any) error {
@@ -242,12 +202,11 @@ func (s *sheets) add(row []any) error {
 // the sheet, not a HYPERLINK formula): the cell's value stays text.
 func (s *sheets) link(col int, v any) error {
 	u, _ := v.(string)
-	if s.nlinks >= maxLinks || !isWebLink(u) {
+	if len(s.extra.links) >= maxLinks || !isWebLink(u) {
 		return nil
 	}
 	cell, _ := excelize.CoordinatesToCellName(col+1, s.n+1)
-	s.linker.links <- [2]string{cell, u}
-	s.nlinks++
+	s.extra.links = append(s.extra.links, sheetLink{cell, u})
 	s.cells[col] = excelize.Cell{StyleID: s.styles.link, Value: clean(u)}
 	return nil
 }
@@ -277,8 +236,11 @@ func (s *sheets) open() error {
 	if err != nil {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
-	s.sw, s.cur, s.n, s.nlinks, s.cells = sw, name, 0, 0, make([]any, len(s.header))
-	s.linker = newLinker(s.f, name)
+	s.sw, s.cur, s.n, s.cells = sw, name, 0, make([]any, len(s.header))
+	s.extra = &sheetExtras{}
+	if s.extras != nil {
+		s.extras[name] = s.extra
+	}
 	for i, w := range s.widths {
 		// wide enough for the header, its bold and its filter button
 		if err := sw.SetColWidth(i+1, i+1, max(w, float64(len(s.header[i]))+4)); err != nil {
@@ -307,16 +269,9 @@ func (s *sheets) close() error {
 			return err
 		}
 	}
-	err := s.linker.wait()
-	s.linker = nil
-	if err != nil {
-		return fmt.Errorf("sheet %s: %w", s.cur, err)
-	}
 	last, _ := excelize.CoordinatesToCellName(len(s.header), max(s.n+1, 2))
-	if s.ranges != nil {
-		end, _ := excelize.CoordinatesToCellName(len(s.header), s.n+1)
-		s.ranges[s.cur] = "A1:" + end
-	}
+	end, _ := excelize.CoordinatesToCellName(len(s.header), s.n+1)
+	s.extra.ref = "A1:" + end
 	name := s.name
 	if s.part > 1 {
 		name = fmt.Sprintf("%s%d", s.name, s.part) // table names cannot hold spaces
@@ -324,17 +279,9 @@ func (s *sheets) close() error {
 	if err := s.sw.AddTable(&excelize.Table{Range: "A1:" + last, Name: name, StyleName: "TableStyleLight1"}); err != nil {
 		return err
 	}
-	err = s.sw.Flush()
+	err := s.sw.Flush()
 	s.sw = nil
 	return err
-}
-
-// stop ends the links of a sheet left unfinished by an error.
-func (s *sheets) stop() {
-	if s.linker != nil {
-		s.linker.wait()
-		s.linker = nil
-	}
 }
 
 // xlsxCell keeps text as text: a string cell is never read as a formula.

@@ -1,0 +1,262 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// sheetExtras is what a streamed sheet gets as the workbook's zip is
+// written, which excelize's stream writer does not give it well:
+//
+//   - its dimension: the stream writer writes <dimension ref="A1"> before
+//     the rows, which are not known yet; readers that trust it (openpyxl's
+//     read-only mode) see an empty sheet;
+//   - its clickable cells: excelize looks through all of a sheet's
+//     relationships for each hyperlink it adds, so its cost grows with
+//     their square (20,000 links: ten seconds); written here, each costs
+//     its bytes.
+type sheetExtras struct {
+	ref   string // the range its cells fill: "A1:N51"
+	links []sheetLink
+}
+
+// sheetLink is a cell whose text is a web address, made a hyperlink (a
+// relationship of the sheet, not a HYPERLINK formula: the cell stays text).
+type sheetLink struct{ cell, url string }
+
+// maxLinks is Excel's bound on the hyperlinks of one worksheet; the links
+// beyond stay text, still copyable, and the HTML preview links them all.
+const maxLinks = 65_529
+
+// sheetZip writes each streamed sheet's extras into its parts as excelize
+// writes the zip: the dimension and the hyperlinks into the sheet's XML,
+// the hyperlinks' relationships into the sheet's relationships part.
+type sheetZip struct {
+	excelize.ZipWriter
+	sheets map[string]*sheetExtras // by part name: xl/worksheets/sheetN.xml
+	rels   map[string]*sheetExtras // by part name: xl/worksheets/_rels/sheetN.xml.rels
+	cur    interface{ done() error }
+}
+
+// newSheetZip maps the extras of sheets, by name, onto their parts.
+func newSheetZip(zw excelize.ZipWriter, f *excelize.File, extras map[string]*sheetExtras) *sheetZip {
+	z := &sheetZip{ZipWriter: zw, sheets: map[string]*sheetExtras{}, rels: map[string]*sheetExtras{}}
+	for id, name := range f.GetSheetMap() {
+		if e, ok := extras[name]; ok {
+			z.sheets[fmt.Sprintf("xl/worksheets/sheet%d.xml", id)] = e
+			if len(e.links) > 0 {
+				z.rels[fmt.Sprintf("xl/worksheets/_rels/sheet%d.xml.rels", id)] = e
+			}
+		}
+	}
+	return z
+}
+
+func (z *sheetZip) Create(name string) (io.Writer, error) {
+	if err := z.flush(); err != nil {
+		return nil, err
+	}
+	w, err := z.ZipWriter.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := z.sheets[name]; ok {
+		sw := &sheetWriter{w: w, e: e}
+		z.cur = sw
+		return sw, nil
+	}
+	if e, ok := z.rels[name]; ok {
+		delete(z.rels, name) // written: Close need not add it
+		rw := &relsWriter{w: w, e: e}
+		z.cur = rw
+		return rw, nil
+	}
+	return w, nil
+}
+
+func (z *sheetZip) AddFS(fsys fs.FS) error {
+	if err := z.flush(); err != nil {
+		return err
+	}
+	return z.ZipWriter.AddFS(fsys)
+}
+
+// Close adds the relationships part of a sheet with links that had none
+// (a sheet without a table), then ends the zip.
+func (z *sheetZip) Close() error {
+	if err := z.flush(); err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(mapKeys(z.rels)) {
+		w, err := z.ZipWriter.Create(name)
+		if err != nil {
+			return err
+		}
+		rw := &relsWriter{w: w, e: z.rels[name]}
+		rw.head = []byte(xml.Header + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>`)
+		if err := rw.done(); err != nil {
+			return err
+		}
+	}
+	return z.ZipWriter.Close()
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func (z *sheetZip) flush() error {
+	if z.cur == nil {
+		return nil
+	}
+	err := z.cur.done()
+	z.cur = nil
+	return err
+}
+
+// sheetWriter passes a sheet's XML on with its dimension written in and
+// its hyperlinks after its rows.
+type sheetWriter struct {
+	w      io.Writer
+	e      *sheetExtras
+	head   []byte // held back until the dimension is in it
+	headed bool   // the dimension is written (or was not where expected)
+	tail   []byte // the end of what passed, where </sheetData> may begin
+	linked bool   // the hyperlinks are written
+}
+
+// dimensionHeadBytes bounds how far into a sheet the dimension is looked
+// for: it follows the XML declaration and the sheet's properties.
+const dimensionHeadBytes = 8 << 10
+
+// oneCell is the dimension excelize writes, as the XML encoder writes it.
+var oneCell = regexp.MustCompile(`<dimension ref="A1"\s*(?:/>|></dimension>)`)
+
+var endOfRows = []byte("</sheetData>")
+
+func (s *sheetWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if !s.headed {
+		s.head = append(s.head, p...)
+		if !s.dimension() && len(s.head) < dimensionHeadBytes {
+			return n, nil
+		}
+		s.headed = true
+		p, s.head = s.head, nil
+	}
+	return n, s.pass(p)
+}
+
+// pass writes on what follows the head, the hyperlinks right after the
+// rows (no other element comes between in a streamed sheet: they are
+// where excelize itself writes them).
+func (s *sheetWriter) pass(p []byte) error {
+	if s.linked || len(s.e.links) == 0 {
+		_, err := s.w.Write(p)
+		return err
+	}
+	data := append(s.tail, p...)
+	i := bytes.Index(data, endOfRows)
+	if i < 0 {
+		keep := min(len(data), len(endOfRows)-1) // a tag cut between two writes
+		_, err := s.w.Write(data[:len(data)-keep])
+		s.tail = append(s.tail[:0:0], data[len(data)-keep:]...)
+		return err
+	}
+	s.linked, s.tail = true, nil
+	end := i + len(endOfRows)
+	if _, err := s.w.Write(data[:end]); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(s.w, hyperlinksXML(s.e.links)); err != nil {
+		return err
+	}
+	_, err := s.w.Write(data[end:])
+	return err
+}
+
+// dimension writes the range into the dimension held back, if it is there.
+func (s *sheetWriter) dimension() bool {
+	at := oneCell.FindIndex(s.head)
+	if at == nil || s.e.ref == "" {
+		return false
+	}
+	s.head = slices.Concat(s.head[:at[0]], []byte(`<dimension ref="`+s.e.ref+`"/>`), s.head[at[1]:])
+	return true
+}
+
+// done writes what is held back of a sheet when its part ends.
+func (s *sheetWriter) done() error {
+	if !s.headed {
+		s.headed = true
+		s.dimension()
+		if err := s.pass(s.head); err != nil {
+			return err
+		}
+	}
+	if len(s.tail) > 0 {
+		_, err := s.w.Write(s.tail)
+		return err
+	}
+	return nil
+}
+
+// relsWriter holds back a sheet's relationships part and writes it with
+// the hyperlinks' relationships added.
+type relsWriter struct {
+	w    io.Writer
+	e    *sheetExtras
+	head []byte
+}
+
+func (r *relsWriter) Write(p []byte) (int, error) {
+	r.head = append(r.head, p...)
+	return len(p), nil
+}
+
+var endOfRels = []byte("</Relationships>")
+
+func (r *relsWriter) done() error {
+	i := bytes.LastIndex(r.head, endOfRels)
+	if i < 0 {
+		_, err := r.w.Write(r.head) // not the part expected: as it was
+		return err
+	}
+	var b bytes.Buffer
+	for k, l := range r.e.links {
+		b.WriteString(`<Relationship Id="` + linkID(k) + `" Target="`)
+		xml.EscapeText(&b, []byte(l.url))
+		b.WriteString(`" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" TargetMode="External"/>`)
+	}
+	_, err := r.w.Write(slices.Concat(r.head[:i], b.Bytes(), r.head[i:]))
+	return err
+}
+
+// linkID names the relationship of a sheet's kth link; excelize's own are
+// rId and a number, so these never meet them.
+func linkID(k int) string { return "rIdLink" + strconv.Itoa(k+1) }
+
+// hyperlinksXML is a sheet's <hyperlinks> element.
+func hyperlinksXML(links []sheetLink) string {
+	var b bytes.Buffer
+	b.WriteString("<hyperlinks>")
+	for k, l := range links {
+		b.WriteString(`<hyperlink ref="` + l.cell + `" r:id="` + linkID(k) + `"/>`)
+	}
+	b.WriteString("</hyperlinks>")
+	return b.String()
+}
