@@ -2,10 +2,13 @@ package report
 
 import (
 	"archive/zip"
+	"fmt"
 	"io"
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // Every sheet of the workbook says the range its cells fill, not one
@@ -51,5 +54,44 @@ func TestSheetDimensions(t *testing.T) {
 	}
 	if s := got["xl/worksheets/sheet1.xml"]; s == "" || s == "A1" {
 		t.Errorf("Summary: dimension %q", s)
+	}
+}
+
+// The links written with the zip read back as excelize reads any
+// workbook's: each OldJoinUrl and NewJoinUrl cell is a hyperlink to its
+// own text, the table and its relationship kept.
+func TestLinksReadBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.xlsx")
+	ms := previewMeetings(30)
+	if err := Write(path, Heading{BatchID: "b"}, previewUsers(), ms); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	links := 0
+	for row := 2; row <= len(ms)+1; row++ {
+		for _, col := range []string{"M", "N"} {
+			cell := fmt.Sprintf("%s%d", col, row)
+			text, _ := f.GetCellValue("Meetings", cell)
+			ok, target, err := f.GetCellHyperLink("Meetings", cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != isWebLink(text) || ok && target != text {
+				t.Errorf("%s %q: link %v to %q", cell, text, ok, target)
+			}
+			if ok {
+				links++
+			}
+		}
+	}
+	if links == 0 {
+		t.Fatal("no cell is a link")
+	}
+	if tables, err := f.GetTables("Meetings"); err != nil || len(tables) != 1 {
+		t.Errorf("tables %v, %v", tables, err)
 	}
 }
