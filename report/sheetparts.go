@@ -169,23 +169,47 @@ func (s *sheetWriter) pass(p []byte) error {
 		_, err := s.w.Write(p)
 		return err
 	}
-	data := append(s.tail, p...)
-	i := bytes.Index(data, endOfRows)
-	if i < 0 {
-		keep := min(len(data), len(endOfRows)-1) // a tag cut between two writes
-		_, err := s.w.Write(data[:len(data)-keep])
-		s.tail = append(s.tail[:0:0], data[len(data)-keep:]...)
+	// The tag may start in the bytes held back from the last write: look
+	// across the seam first, then in p alone, without copying p (a
+	// sheet's XML comes in chunks of megabytes).
+	seam := append(s.tail, p[:min(len(p), len(endOfRows)-1)]...)
+	if i := bytes.Index(seam, endOfRows); i >= 0 {
+		return s.linkAt(seam[:i+len(endOfRows)], p[i+len(endOfRows)-len(s.tail):])
+	}
+	if i := bytes.Index(p, endOfRows); i >= 0 {
+		if _, err := s.w.Write(s.tail); err != nil {
+			return err
+		}
+		return s.linkAt(p[:i+len(endOfRows)], p[i+len(endOfRows):])
+	}
+	keep := min(len(seam), len(endOfRows)-1) // the end of what came: a tag cut between two writes
+	if len(p) >= keep {
+		if _, err := s.w.Write(s.tail); err != nil {
+			return err
+		}
+		if _, err := s.w.Write(p[:len(p)-keep]); err != nil {
+			return err
+		}
+		s.tail = append(s.tail[:0], p[len(p)-keep:]...)
+		return nil
+	}
+	if _, err := s.w.Write(seam[:len(seam)-keep]); err != nil {
 		return err
 	}
+	s.tail = append([]byte(nil), seam[len(seam)-keep:]...)
+	return nil
+}
+
+// linkAt writes the rows up to their end, the hyperlinks, and the rest.
+func (s *sheetWriter) linkAt(rows, rest []byte) error {
 	s.linked, s.tail = true, nil
-	end := i + len(endOfRows)
-	if _, err := s.w.Write(data[:end]); err != nil {
+	if _, err := s.w.Write(rows); err != nil {
 		return err
 	}
 	if _, err := io.WriteString(s.w, hyperlinksXML(s.e.links)); err != nil {
 		return err
 	}
-	_, err := s.w.Write(data[end:])
+	_, err := s.w.Write(rest)
 	return err
 }
 
