@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// Address returns the e-mail address of a CAL-ADDRESS value as mms
+// compares them: lower case, without "mailto:".
+func Address(value string) string { return address(value) }
+
 // address returns the e-mail address of a CAL-ADDRESS value: lower case,
 // without "mailto:".
 func address(value string) string {

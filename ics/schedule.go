@@ -19,10 +19,27 @@ const scheduleAgentClient = "SCHEDULE-AGENT=CLIENT"
 // The mark is for the stored copy only: Request writes marked lines as they
 // were before. It returns how many lines it changed.
 func (c *Calendar) SetScheduleAgentClient(comps []*Component) int {
+	return c.markClient(comps, func(p Property) bool { return p.Name == "ATTENDEE" || p.Name == "ORGANIZER" })
+}
+
+// SetScheduleAgentClientExcept marks, as SetScheduleAgentClient does, the
+// ATTENDEEs of the components but those whose address is in except: the
+// attendees a scheduling server delivers to itself. The ORGANIZER is left
+// as it is, so that the server goes on scheduling for those.
+func (c *Calendar) SetScheduleAgentClientExcept(comps []*Component, except []string) int {
+	skip := map[string]bool{}
+	for _, a := range except {
+		skip[address(a)] = true
+	}
+	return c.markClient(comps, func(p Property) bool { return p.Name == "ATTENDEE" && !skip[address(p.Value)] })
+}
+
+// markClient marks the properties of the components that which accepts.
+func (c *Calendar) markClient(comps []*Component, which func(Property) bool) int {
 	n := 0
 	for _, comp := range comps {
 		for _, p := range comp.Props {
-			if p.Name != "ATTENDEE" && p.Name != "ORGANIZER" {
+			if !which(p) {
 				continue
 			}
 			cur := c.current(p)

@@ -56,6 +56,11 @@ type Doc struct {
 	// sends the update of its meetings to their attendees (RFC 6638
 	// scheduling); nothing more is to be sent for them.
 	ServerDelivers bool
+	// ServerAttendees are, when the server delivers to some attendees and
+	// not to others (their SCHEDULE-STATUS says so: DAViCal delivers to
+	// its own users and marks outside ones 3.7), those it delivers to:
+	// their lines stay unmarked and mms sends the update to the others.
+	ServerAttendees []string
 	// Note is a remark for the rows of its rewritten meetings ("" none).
 	Note string
 	// Output is the name a file's rewrite gets under its folder ("" the

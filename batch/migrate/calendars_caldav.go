@@ -81,14 +81,19 @@ func (c DAVCalendars) doc(ctx context.Context, collection string, o caldav.Objec
 	}
 	d := &Doc{Name: o.Href, Cal: cal, Version: o.ETag, ServerDelivers: !c.ClientScheduling,
 		dav: &davDoc{collection: collection, original: o.Data}}
-	if c.ClientScheduling && serverScheduled(cal.Components("VEVENT")) {
+	delivered, others := serverDelivered(cal.Components("VEVENT"))
+	if c.ClientScheduling && len(delivered) > 0 {
 		auto, err := c.Client.AutoSchedules(ctx, collection)
 		if err != nil {
 			return nil, davError(ctx, err)
 		}
-		if auto {
+		switch {
+		case auto && others == 0:
 			d.ServerDelivers = true
 			d.Note = "update left to the CalDAV server, which scheduled this meeting before: marking its attendees SCHEDULE-AGENT=CLIENT would make it send them a cancellation"
+		case auto:
+			d.ServerAttendees = delivered
+			d.Note = fmt.Sprintf("update to %s left to the CalDAV server, which delivered to them before; sent by mms to the others", strings.Join(delivered, ", "))
 		}
 	}
 	return d, nil
@@ -116,7 +121,10 @@ func (c DAVCalendars) Write(ctx context.Context, d *Doc) error {
 	if err != nil {
 		return Permanent(err)
 	}
-	if !d.ServerDelivers {
+	switch {
+	case len(d.ServerAttendees) > 0:
+		d.Cal.SetScheduleAgentClientExcept(d.Changed, d.ServerAttendees)
+	case !d.ServerDelivers:
 		d.Cal.SetScheduleAgentClient(d.Changed)
 	}
 	body := crlfThroughout(d.Cal.Bytes())
@@ -216,17 +224,41 @@ func davError(ctx context.Context, err error) error {
 	return Permanent(err)
 }
 
-// serverScheduled: some attendee carries a SCHEDULE-STATUS, which only a
-// scheduling server writes (RFC 6638 7.3) after it delivered to them.
-func serverScheduled(comps []*ics.Component) bool {
+// serverDelivered returns the attendees whose SCHEDULE-STATUS says a
+// scheduling server delivered to them (RFC 6638 7.3: a 1.x or 2.x code;
+// 3.x and 5.x say it could not, as DAViCal marks attendees outside its
+// own users), and how many other attendees there are.
+func serverDelivered(comps []*ics.Component) (delivered []string, others int) {
+	seen := map[string]bool{}
 	for _, c := range comps {
 		for _, p := range c.All("ATTENDEE") {
-			if p.Param("SCHEDULE-STATUS") != "" {
-				return true
+			a := ics.Address(p.Value)
+			if seen[a] {
+				continue
+			}
+			seen[a] = true
+			if deliveredStatus(p.Param("SCHEDULE-STATUS")) {
+				delivered = append(delivered, a)
+			} else {
+				others++
 			}
 		}
 	}
-	return false
+	return delivered, others
+}
+
+// deliveredStatus: a SCHEDULE-STATUS (one code or several, comma
+// separated) whose codes say delivered or pending.
+func deliveredStatus(status string) bool {
+	if status == "" {
+		return false
+	}
+	for _, code := range strings.Split(status, ",") {
+		if code = strings.TrimSpace(code); !strings.HasPrefix(code, "1.") && !strings.HasPrefix(code, "2.") {
+			return false
+		}
+	}
+	return true
 }
 
 // crlfThroughout ends every line of an object with CRLF, as RFC 5545 and

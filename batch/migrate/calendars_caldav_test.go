@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -690,6 +691,68 @@ func TestDAVUnsentAfterAStoppedAttemptPutBack(t *testing.T) {
 	for _, line := range strings.Split(want, "\n") {
 		if !strings.HasPrefix(line, "SEQUENCE:") && !strings.HasPrefix(line, "DTSTAMP:") && !strings.HasPrefix(line, "LAST-MODIFIED:") && !strings.Contains(stored, line+"\n") {
 			t.Errorf("%s: line %q not put back", name, line)
+		}
+	}
+}
+
+// On a scheduling server that delivered to some attendees and not to
+// others (DAViCal delivers to its own users, 1.2, and marks outside ones
+// 3.7 "could not deliver"), the server keeps delivering to the first and
+// mms sends the update to the others: only their lines are marked
+// SCHEDULE-AGENT=CLIENT, the organiser's left for the server to go on.
+func TestServerDeliversToSomeAttendees(t *testing.T) {
+	objs := fakeObjects(t)
+	probe := &captured{} // which objects hold a meeting the suite's change rewrites
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Change: suiteChange}
+	a.Calendar = davtest.StartFake(t, objs).Collection()
+	if _, err := (&Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: probe}).Migrate(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	unfold := strings.NewReplacer("\n ", "", "\n\t", "")
+	var name string
+	for _, n := range slices.Sorted(maps.Keys(objs)) {
+		o := unfold.Replace(string(objs[n]))
+		if name == "" && strings.Contains(o, "RSVP=TRUE:mailto:guest000@fabrikam.com") && strings.Contains(o, "RSVP=TRUE:mailto:guest001@fabrikam.com") &&
+			slices.ContainsFunc(probe.msgs, func(m Message) bool { return strings.Contains(o, "UID:"+m.UID+"\n") }) {
+			name = n
+		}
+	}
+	if name == "" {
+		t.Fatal("no rewritten meeting with guest000 and guest001")
+	}
+	objs = map[string][]byte{name: []byte(strings.NewReplacer(
+		"RSVP=TRUE:mailto:guest000@", "RSVP=TRUE;SCHEDULE-STATUS=1.2:mailto:guest000@",
+		"RSVP=TRUE:mailto:guest001@", "RSVP=TRUE;SCHEDULE-STATUS=3.7:mailto:guest001@").Replace(string(objs[name])))}
+	f := davtest.StartFake(t, objs)
+	f.AutoSchedule = true
+	got := &captured{}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: got}
+	a.Calendar = f.Collection()
+	out, err := w.Migrate(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.msgs) != 1 {
+		t.Fatalf("%d updates sent, want 1", len(got.msgs))
+	}
+	to := strings.Join(got.msgs[0].To, ",")
+	if strings.Contains(to, "guest000@") || !strings.Contains(to, "guest001@") {
+		t.Errorf("To %s: want every attendee but guest000, whom the server delivers to", to)
+	}
+	for _, m := range out.Meetings {
+		if m.Outcome == Updated && !strings.Contains(m.Detail, "update to guest000@fabrikam.com left to the CalDAV server") {
+			t.Errorf("Detail %q", m.Detail)
+		}
+	}
+	stored := strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(string(f.Object(name)))
+	for line, marked := range map[string]bool{"guest000@": false, "guest001@": true, "guest002@": true, "ORGANIZER": false} {
+		i := strings.Index(stored, line)
+		if i < 0 {
+			t.Fatalf("no %s in the stored object", line)
+		}
+		start, end := strings.LastIndex(stored[:i], "\n")+1, i+strings.Index(stored[i:], "\n")
+		if got := strings.Contains(stored[start:end], "SCHEDULE-AGENT=CLIENT"); got != marked {
+			t.Errorf("%s: marked %v, want %v: %s", line, got, marked, stored[start:end])
 		}
 	}
 }

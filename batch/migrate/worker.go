@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -294,11 +295,12 @@ func (p *userPlan) fail(err error) {
 // document is written (--send server, or a meeting it scheduled before):
 // none is sent from here.
 func (p *userPlan) serverDelivers(d *Doc) {
-	if !d.ServerDelivers {
+	if !d.ServerDelivers && len(d.ServerAttendees) == 0 {
 		return
 	}
 	for i := range p.sends {
-		p.sends[i].server = true
+		p.sends[i].server = d.ServerDelivers
+		p.sends[i].serverTo = d.ServerAttendees
 		if d.Note != "" {
 			note(&p.out, p.sends[i].res.UID, d.Note)
 		}
@@ -452,8 +454,11 @@ type pendingSend struct {
 	cal    *ics.Calendar
 	comps  []*ics.Component
 	done   bool
-	server bool      // the CalDAV server delivers it (see Doc.ServerDelivers)
-	up     *prepared // the update of comps, made when it was decided; nil: made when sent
+	server bool // the CalDAV server delivers it (see Doc.ServerDelivers)
+	// serverTo are the attendees the CalDAV server delivers to itself
+	// (see Doc.ServerAttendees): the update goes to the others
+	serverTo []string
+	up       *prepared // the update of comps, made when it was decided; nil: made when sent
 	// original is, for a meeting an earlier attempt stored rewritten, its
 	// bytes before, from the journal: what a failed send puts back
 	original []byte
@@ -507,7 +512,7 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 			break
 		}
 		uid := ps.res.UID
-		msg, malformed := w.message(user, ps.cal, ps.res, ps.comps, ps.up)
+		msg, malformed := w.message(user, ps.cal, ps.res, ps.comps, ps.up, ps.serverTo)
 		d.detail(uid, malformed)
 		sent := store.Sent{UID: uid, Sequence: msg.Sequence, Hash: msg.hash}
 		prior, known := before[uid]
@@ -689,7 +694,7 @@ func (w *Worker) rewritten() string {
 // but the organiser (under any of its addresses), each once, domains in
 // IDNA. It also returns why each attendee that cannot be mailed was left
 // out, for the meeting's Detail.
-func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component, pre *prepared) (Message, []string) {
+func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []*ics.Component, pre *prepared, serverTo []string) (Message, []string) {
 	if pre == nil {
 		pre = &prepared{req: cal.Request(comps)}
 		pre.update = readUpdate(pre.req)
@@ -699,7 +704,8 @@ func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []
 	if organizer == "" {
 		organizer = user
 	}
-	rs := smtp.SplitRecipients(organizer, append([]string{user}, w.aliases...), ics.Recipients(comps))
+	to := slices.DeleteFunc(ics.Recipients(comps), func(a string) bool { return slices.Contains(serverTo, a) })
+	rs := smtp.SplitRecipients(organizer, append([]string{user}, w.aliases...), to)
 	var malformed []string
 	for _, bad := range rs.Malformed {
 		malformed = append(malformed, "no update to attendee "+bad.Err.Error())
