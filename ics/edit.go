@@ -132,13 +132,22 @@ func (c *Calendar) growth() int {
 // unmarkedRaw returns the lines begin..end (inclusive) with edits applied,
 // except the marks of SetScheduleAgentClient.
 func (c *Calendar) unmarkedRaw(begin, end int) string {
-	return string(c.appendUnmarked(nil, begin, end))
+	return string(c.appendUnmarked(nil, begin, end, nil))
 }
 
-// appendUnmarked is unmarkedRaw appending to dst: the bytes between edited
-// lines are copied in one piece each.
-func (c *Calendar) appendUnmarked(dst []byte, begin, end int) []byte {
+// appendUnmarked is unmarkedRaw appending to dst, with the lines of
+// override (by line) in their place: the bytes between edited lines are
+// copied in one piece each.
+func (c *Calendar) appendUnmarked(dst []byte, begin, end int, override map[int]string) []byte {
 	edits := c.editIndex()
+	if len(override) > 0 {
+		edits = slices.Clone(edits)
+		for i := range override {
+			edits = append(edits, i)
+		}
+		slices.Sort(edits)
+		edits = slices.Compact(edits)
+	}
 	k, _ := slices.BinarySearch(edits, begin)
 	prev := c.lines[begin].start
 	for ; k < len(edits) && edits[k] <= end; k++ {
@@ -146,7 +155,9 @@ func (c *Calendar) appendUnmarked(dst []byte, begin, end int) []byte {
 		l := c.lines[i]
 		dst = append(dst, c.data[prev:l.start]...)
 		dst = append(dst, c.insertions[i]...)
-		if text, ok := c.unmarked[i]; ok {
+		if text, ok := override[i]; ok {
+			dst = append(dst, text...)
+		} else if text, ok := c.unmarked[i]; ok {
 			dst = append(dst, text...)
 		} else if rep, ok := c.replace[i]; ok {
 			dst = append(dst, rep...)

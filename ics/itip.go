@@ -20,19 +20,57 @@ func (c *Calendar) Request(changed []*Component) []byte {
 	}
 	b := make([]byte, 0, size+size/8) // room for edits
 	b = append(b, requestHead...)
+	stripped := c.withoutSchedulingParams(changed)
 	for _, comp := range comps {
-		b = c.appendCRLF(b, comp)
+		b = c.appendCRLF(b, comp, stripped)
 	}
 	return append(b, requestTail...)
 }
 
+// withoutSchedulingParams returns, by line, the ORGANIZER and ATTENDEE
+// lines of the components that carry SCHEDULE-AGENT or SCHEDULE-STATUS,
+// written again without them: RFC 6638 keeps them to the calendar stored
+// on a server (sections 7.1 and 7.3), an iTIP message carries neither.
+func (c *Calendar) withoutSchedulingParams(comps []*Component) map[int]string {
+	var out map[int]string
+	for _, comp := range comps {
+		for _, p := range comp.Props {
+			if p.Name != "ATTENDEE" && p.Name != "ORGANIZER" {
+				continue
+			}
+			cur := c.current(p)
+			if text, ok := c.unmarked[p.line]; ok { // as it was before mms marked it
+				if u, err := parseProperty(unfold(text)); err == nil {
+					cur = u
+				}
+			}
+			if !mayHaveParam(cur.head, "SCHEDULE-AGENT") && !mayHaveParam(cur.head, "SCHEDULE-STATUS") {
+				continue
+			}
+			params := headParams(cur.head)
+			head := params[0]
+			for _, q := range params[1:] {
+				if name, _, _ := strings.Cut(q[1:], "="); !strings.EqualFold(name, "SCHEDULE-AGENT") && !strings.EqualFold(name, "SCHEDULE-STATUS") {
+					head += q
+				}
+			}
+			if out == nil {
+				out = map[int]string{}
+			}
+			out[p.line] = foldPieces(head, ":", cur.Value)
+		}
+	}
+	return out
+}
+
 const requestTail = "END:VCALENDAR\r\n"
 
-// appendCRLF appends a component as it now stands, without marks, every
-// line ending in CRLF as iMIP requires.
-func (c *Calendar) appendCRLF(b []byte, comp *Component) []byte {
+// appendCRLF appends a component as it now stands, without marks and
+// with the lines of override in their place, every line ending in CRLF
+// as iMIP requires.
+func (c *Calendar) appendCRLF(b []byte, comp *Component, override map[int]string) []byte {
 	start := len(b)
-	b = c.appendUnmarked(b, comp.begin, comp.end)
+	b = c.appendUnmarked(b, comp.begin, comp.end, override)
 	if text := b[start:]; bytes.Count(text, []byte("\n")) != bytes.Count(text, []byte("\r\n")) {
 		b = append(b[:start], crlf(string(text))...)
 	}

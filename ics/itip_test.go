@@ -125,3 +125,37 @@ func TestCurrent(t *testing.T) {
 		}
 	}
 }
+
+// The request carries no scheduling parameter (RFC 6638 keeps
+// SCHEDULE-AGENT and SCHEDULE-STATUS to the stored calendar): neither the
+// input's nor the CLIENT marks mms puts on a CalDAV copy; every other
+// parameter and every attendee stays.
+func TestRequestWithoutSchedulingParams(t *testing.T) {
+	src := strings.NewReplacer(
+		"ORGANIZER;CN=Anna:", "ORGANIZER;CN=Anna;SCHEDULE-AGENT=SERVER:",
+		`ATTENDEE;CN="Person 0";PARTSTAT=ACCEPTED;RSVP=TRUE:`, `ATTENDEE;CN="Person 0";SCHEDULE-STATUS="1.2,3.7";PARTSTAT=ACCEPTED;RSVP=TRUE:`,
+		`ATTENDEE;CN="Person 1";PARTSTAT=ACCEPTED;RSVP=TRUE:`, `ATTENDEE;SCHEDULE-AGENT=NONE;CN="Person 1";PARTSTAT=ACCEPTED;RSVP=TRUE:`,
+	).Replace(calendar(future(event{body: teamsBody(oldJoin)})))
+	if !strings.Contains(src, "SCHEDULE-STATUS") || !strings.Contains(src, "SCHEDULE-AGENT=NONE") {
+		t.Fatal("the test's calendar lacks its scheduling parameters")
+	}
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	cal.SetScheduleAgentClient(res.Changed)
+	req := strings.NewReplacer("\r\n ", "", "\r\n\t", "").Replace(string(cal.Request(res.Changed)))
+	if strings.Contains(req, "SCHEDULE-") {
+		t.Errorf("the request carries a scheduling parameter:\n%s", req)
+	}
+	for _, want := range []string{
+		"ORGANIZER;CN=Anna:mailto:anna@contoso.com\r\n",
+		`ATTENDEE;CN="Person 0";PARTSTAT=ACCEPTED;RSVP=TRUE:mailto:p0@fabrikam.com` + "\r\n",
+		`ATTENDEE;CN="Person 1";PARTSTAT=ACCEPTED;RSVP=TRUE:mailto:p1@fabrikam.com` + "\r\n",
+		`ATTENDEE;CN="Person 2";PARTSTAT=ACCEPTED;RSVP=TRUE:mailto:p2@fabrikam.com` + "\r\n",
+	} {
+		if !strings.Contains(req, want) {
+			t.Errorf("the request lacks %q", want)
+		}
+	}
+	if stored := strings.NewReplacer("\r\n ", "").Replace(string(cal.Bytes())); !strings.Contains(stored, "SCHEDULE-AGENT=NONE") || !strings.Contains(stored, `SCHEDULE-STATUS="1.2,3.7"`) {
+		t.Error("the stored copy lost its scheduling parameters")
+	}
+}
