@@ -271,7 +271,7 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	case fitsTemplate(old.JoinURL, ch.JoinURL):
 		s.JoinURL = old.JoinURL // already the template's link: "{meeting}" would nest
 	default:
-		s.JoinURL = strings.ReplaceAll(ch.JoinURL, meetingPlaceholder, meetingID(old, uid))
+		s.JoinURL = expandMeeting(ch.JoinURL, meetingID(old, uid))
 	}
 	if s.Provider == old.Provider && sameMeeting(s.JoinURL, old.JoinURL) {
 		// The meeting keeps its link (or another link to the same Teams
@@ -361,6 +361,40 @@ func withConferenceID(link, old, id string) string {
 	q.Set("id", id)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// expandMeeting puts the meeting's id in place of {meeting} in a join_url
+// template. A template written around the id's own start or end (copied
+// from a link with only the middle replaced:
+// ".../19%3ameeting_{meeting}%40thread.v2/0") does not get them twice:
+// text around the placeholder that the id itself begins or ends with, six
+// bytes or more, is the id's own.
+func expandMeeting(template, id string) string {
+	parts := strings.Split(template, meetingPlaceholder)
+	var b strings.Builder
+	for i, part := range parts {
+		if i > 0 {
+			b.WriteString(id)
+			part = part[overlap(id, part, false):]
+		}
+		if i < len(parts)-1 {
+			part = part[:len(part)-overlap(id, part, true)]
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
+// overlap is the length of the longest end of text (start, when after
+// is false) of six bytes or more that id begins with (ends with), in any
+// case; 0 when none.
+func overlap(id, text string, before bool) int {
+	for n := min(len(id)-1, len(text)); n >= 6; n-- {
+		if before && strings.EqualFold(text[len(text)-n:], id[:n]) || !before && strings.EqualFold(text[:n], id[len(id)-n:]) {
+			return n
+		}
+	}
+	return 0
 }
 
 // meetingPlaceholder stands for the meeting's own id in a join_url.

@@ -78,3 +78,29 @@ func TestFitsTemplate(t *testing.T) {
 		}
 	}
 }
+
+// A template written around the id's own start and end does not repeat
+// them: a link copied with only the middle of the id replaced by
+// {meeting} gives the meeting's link, and a run over its own output
+// finds it current.
+func TestTemplateAroundTheIDsOwnAffixes(t *testing.T) {
+	id := "19%3ameeting_OLD%40thread.v2"
+	for tmpl, want := range map[string]string{
+		"https://teams.microsoft.com/l/meetup-join/{meeting}/0":                          "https://teams.microsoft.com/l/meetup-join/" + id + "/0",
+		"https://teams.microsoft.com/l/meetup-join/19%3ameeting_{meeting}%40thread.v2/0": "https://teams.microsoft.com/l/meetup-join/" + id + "/0",
+		"https://teams.microsoft.com/l/meetup-join/19%3AMEETING_{meeting}/0":             "https://teams.microsoft.com/l/meetup-join/" + id + "/0",
+		"https://x.example/{meeting}?again={meeting}":                                    "https://x.example/" + id + "?again=" + id,
+	} {
+		if got := expandMeeting(tmpl, id); got != want {
+			t.Errorf("%s:\n got %s\nwant %s", tmpl, got, want)
+		}
+	}
+	ch := Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_{meeting}%40thread.v2/0?context=new"}
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, ch)
+	if !res.Rewritten() || strings.Count(res.NewJoinURL, "meeting_") != 1 {
+		t.Fatalf("Skipped=%q Err=%v NewJoinURL %s", res.Skipped, res.Err, res.NewJoinURL)
+	}
+	if _, again := migrateOne(t, string(cal.Bytes()), testRules, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
