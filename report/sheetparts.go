@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/xml"
 	"fmt"
@@ -206,7 +207,7 @@ func (s *sheetWriter) linkAt(rows, rest []byte) error {
 	if _, err := s.w.Write(rows); err != nil {
 		return err
 	}
-	if _, err := io.WriteString(s.w, hyperlinksXML(s.e.links)); err != nil {
+	if err := writeHyperlinks(s.w, s.e.links); err != nil {
 		return err
 	}
 	_, err := s.w.Write(rest)
@@ -260,27 +261,28 @@ func (r *relsWriter) done() error {
 		_, err := r.w.Write(r.head) // not the part expected: as it was
 		return err
 	}
-	var b bytes.Buffer
+	b := bufio.NewWriterSize(r.w, 64<<10) // tens of thousands of links: written as they go
+	b.Write(r.head[:i])
 	for k, l := range r.e.links {
 		b.WriteString(`<Relationship Id="` + linkID(k) + `" Target="`)
-		xml.EscapeText(&b, []byte(l.url))
+		xml.EscapeText(b, []byte(l.url))
 		b.WriteString(`" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" TargetMode="External"/>`)
 	}
-	_, err := r.w.Write(slices.Concat(r.head[:i], b.Bytes(), r.head[i:]))
-	return err
+	b.Write(r.head[i:])
+	return b.Flush()
 }
 
 // linkID names the relationship of a sheet's kth link; excelize's own are
 // rId and a number, so these never meet them.
 func linkID(k int) string { return "rIdLink" + strconv.Itoa(k+1) }
 
-// hyperlinksXML is a sheet's <hyperlinks> element.
-func hyperlinksXML(links []sheetLink) string {
-	var b bytes.Buffer
+// writeHyperlinks writes a sheet's <hyperlinks> element.
+func writeHyperlinks(w io.Writer, links []sheetLink) error {
+	b := bufio.NewWriterSize(w, 64<<10)
 	b.WriteString("<hyperlinks>")
 	for k, l := range links {
 		b.WriteString(`<hyperlink ref="` + l.cell + `" r:id="` + linkID(k) + `"/>`)
 	}
 	b.WriteString("</hyperlinks>")
-	return b.String()
+	return b.Flush()
 }

@@ -206,7 +206,7 @@ func (s *sheets) link(col int, v any) error {
 		return nil
 	}
 	cell, _ := excelize.CoordinatesToCellName(col+1, s.n+1)
-	s.extra.links = append(s.extra.links, sheetLink{cell, u})
+	s.extra.links = append(s.extra.links, sheetLink{cell, strings.Clone(u)}) // not the row's memory
 	s.cells[col] = excelize.Cell{StyleID: s.styles.link, Value: clean(u)}
 	return nil
 }
