@@ -30,6 +30,17 @@ var stampProps = map[string]bool{"SEQUENCE": true, "DTSTAMP": true, "LAST-MODIFI
 //
 // Restore returns the components it replaced, as Request takes them.
 func (c *Calendar) Restore(uid string, originals []byte, stamp time.Time) ([]*Component, error) {
+	return c.restore(uid, originals, stamp, false)
+}
+
+// RestoreExact is Restore with the original bytes whole, SEQUENCE and
+// DTSTAMP included: for a copy of the calendar that no attendee was told
+// of (a rewrite whose update was never sent), put back as it was read.
+func (c *Calendar) RestoreExact(uid string, originals []byte) ([]*Component, error) {
+	return c.restore(uid, originals, time.Time{}, true)
+}
+
+func (c *Calendar) restore(uid string, originals []byte, stamp time.Time, exact bool) ([]*Component, error) {
 	orig, err := Parse(c.Name+" (original of UID "+uid+")", []byte("BEGIN:VCALENDAR\r\n"+string(originals)+"END:VCALENDAR\r\n"))
 	if err != nil {
 		return nil, err
@@ -55,12 +66,18 @@ func (c *Calendar) Restore(uid string, originals []byte, stamp time.Time) ([]*Co
 		if k.end < 0 || k.Err != nil {
 			return nil, fmt.Errorf("%s: line %d: UID %s: the component to restore is malformed: %v", c.Name, c.Line(k), uid, k.Err)
 		}
-		if sameContent(o, k) {
+		var text string
+		switch {
+		case exact:
+			if text = orig.unmarkedRaw(o.begin, o.end); text == c.unmarkedRaw(k.begin, k.end) {
+				continue
+			}
+		case sameContent(o, k):
 			continue
-		}
-		text, err := orig.restamped(o, k, stamp)
-		if err != nil {
-			return nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(k), uid, err)
+		default:
+			if text, err = orig.restamped(o, k, stamp); err != nil {
+				return nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(k), uid, err)
+			}
 		}
 		c.replaceComponent(k, text)
 		changed = append(changed, k)

@@ -10,8 +10,9 @@ import (
 // Abandon is the outcome of a user whose last attempt (the last allowed,
 // or one that failed for good) ended with cause, after earlier attempts
 // journaled meetings: each meeting whose update went out stays Updated,
-// each other one is Failed, its update not sent (its calendar may have
-// been rewritten), so that the rows and the user's counts agree. attempts
+// each other one is Failed, its update not sent, so that the rows and the
+// user's counts agree; a file user's copy gets those back as they were
+// read (see putBack; a CalDAV copy keeps what was stored). attempts
 // is the number made; more than one says so in the message. Without a
 // journaled meeting, cause comes back, for the queue to record.
 func (w *Worker) Abandon(ctx context.Context, a Assignment, cause error, attempts int) (store.Result, error) {
@@ -27,6 +28,7 @@ func (w *Worker) Abandon(ctx context.Context, a Assignment, cause error, attempt
 		msg = fmt.Sprintf("failed after %d attempts: %v", attempts, cause)
 	}
 	var out UserOutcome
+	unsent := map[string][]byte{}
 	for _, m := range ms {
 		if !m.Intent {
 			continue
@@ -38,13 +40,36 @@ func (w *Worker) Abandon(ctx context.Context, a Assignment, cause error, attempt
 			out.Invites++
 		} else {
 			row.Outcome, row.Reason, row.Detail = Failed, KindNotSent, "update not sent: "+msg
+			if m.Original != nil {
+				unsent[m.UID] = m.Original
+			}
 		}
 		out.Meetings = append(out.Meetings, row)
 	}
 	if len(out.Meetings) == 0 {
 		return store.Result{}, cause
 	}
+	w.putBack(ctx, a, unsent, &out)
 	r := Result(a, out, w.DryRun)
 	r.State, r.LastMessage = store.Failed, msg
 	return r, nil
+}
+
+// putBack writes a file user's copy again with the meetings whose update
+// was never sent as they were read, as a failed send does (see
+// revertUnsent), and says so in their Detail. Not for the outbox, whose
+// writes are not journaled one by one: an update not recorded as sent
+// may be in it. A copy that cannot be written again says why instead.
+func (w *Worker) putBack(ctx context.Context, a Assignment, unsent map[string][]byte, out *UserOutcome) {
+	p, ok := w.Calendars.(putBacker)
+	if m, idem := w.Mailer.(idempotent); !ok || len(unsent) == 0 || IsCalDAV(a.Calendar) || idem && m.Idempotent() {
+		return
+	}
+	remark := "its calendar copy is left as it was"
+	if err := p.PutBack(ctx, a, unsent); err != nil {
+		remark = "its calendar copy keeps the new block: " + err.Error()
+	}
+	for uid := range unsent {
+		noteFailed(out, uid, remark)
+	}
 }

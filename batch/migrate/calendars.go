@@ -89,6 +89,21 @@ type Router struct {
 	DAV   Calendars // nil: a CalDAV calendar fails its user
 }
 
+// PutBack passes a file user's put-back to Files, when it can (see
+// FileCalendars.PutBack); a CalDAV calendar's copy is left as stored.
+func (r Router) PutBack(ctx context.Context, a Assignment, originals map[string][]byte) error {
+	if p, ok := r.Files.(putBacker); ok && !IsCalDAV(a.Calendar) {
+		return p.PutBack(ctx, a, originals)
+	}
+	return nil
+}
+
+// putBacker writes the copy of a user's calendar again with some meetings
+// as they were read.
+type putBacker interface {
+	PutBack(ctx context.Context, a Assignment, originals map[string][]byte) error
+}
+
 func (r Router) pick(location string) (Calendars, error) {
 	if !IsCalDAV(location) {
 		return r.Files, nil

@@ -2,8 +2,11 @@ package migrate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,6 +43,34 @@ func (f FileCalendars) Read(_ context.Context, path string) ([]*Doc, error) {
 // Write stores the document at its Output.
 func (f FileCalendars) Write(_ context.Context, d *Doc) error {
 	return writeFileAtomic(f.Output(d.Name, d.Output), d.Cal.Bytes())
+}
+
+// PutBack writes the copy of a user's calendar file under Dir again with
+// the given meetings (by UID) as they were read, their original bytes
+// whole: rewrites whose updates were never sent (see Worker.Abandon). A
+// copy not written yet is left unwritten.
+func (f FileCalendars) PutBack(_ context.Context, a Assignment, originals map[string][]byte) error {
+	path := f.Output(a.Calendar, a.Output)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cal, err := ics.Parse(path, data)
+	if err != nil {
+		return Permanent(err)
+	}
+	for _, uid := range slices.Sorted(maps.Keys(originals)) {
+		if _, err := cal.RestoreExact(uid, originals[uid]); err != nil {
+			return Permanent(err)
+		}
+	}
+	if !cal.Edited() {
+		return nil
+	}
+	return writeFileAtomic(path, cal.Bytes())
 }
 
 // Reread reads the input file again; a file is never changed under a run,

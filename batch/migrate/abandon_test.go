@@ -1,0 +1,79 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/ics"
+)
+
+// busyFor fails, as a relay answering 451 does, the update of one meeting
+// with an error worth retrying, and captures the others.
+type busyFor struct {
+	captured
+	uid string
+}
+
+func (b *busyFor) Send(ctx context.Context, m Message) (Delivery, error) {
+	if m.UID == b.uid {
+		return Delivery{}, errors.New("451 4.3.0 try again later")
+	}
+	return b.captured.Send(ctx, m)
+}
+
+// A user abandoned after its attempts (the relay kept refusing one
+// meeting's update for a while) reports that meeting failed, not sent,
+// and its calendar copy holds it as it was read; the meetings whose
+// updates went out keep their rewrite.
+func TestAbandonedUserPutsBackWhatWasNotSent(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	b, err := st.NewBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := attendeeCalendar(t)
+	mailer := &busyFor{uid: skypeUID}
+	w := sendingWorker(t, mailer)
+	w.Journal = &Journal{Store: st, BatchID: b.ID}
+	a := sendingAssignment(src)
+	_, cause := w.Migrate(ctx, a)
+	if cause == nil || store.IsPermanent(cause) {
+		t.Fatalf("the attempt: %v, want an error worth retrying", cause)
+	}
+	if len(mailer.msgs) == 0 {
+		t.Fatal("no other update went out")
+	}
+	res, err := w.Abandon(ctx, a, cause, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewritten := map[string]bool{}
+	for _, m := range res.Meetings {
+		rewritten[m.UID] = m.Outcome == Updated
+		if m.UID == skypeUID && (m.Outcome != Failed || m.Reason != KindNotSent || !strings.Contains(m.Detail, "its calendar copy is left as it was")) {
+			t.Errorf("the meeting not sent: %s %s, Detail %q", m.Outcome, m.Reason, m.Detail)
+		}
+	}
+	in, err := ics.Parse(src, mustRead(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := string(mustRead(t, w.Calendars.(FileCalendars).Output(src, "")))
+	for _, m := range in.Meetings() {
+		if _, journaled := rewritten[m.UID]; !journaled {
+			continue
+		}
+		if kept := strings.Contains(written, string(in.Original(m.First()))); kept == rewritten[m.UID] {
+			t.Errorf("UID %s (updated %v): the copy holds it as it was: %v", m.UID, rewritten[m.UID], kept)
+		}
+	}
+}
