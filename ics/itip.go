@@ -2,6 +2,7 @@ package ics
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -27,10 +28,13 @@ func (c *Calendar) Request(changed []*Component) []byte {
 	return append(b, requestTail...)
 }
 
+// schedulingParams are RFC 6638's parameters of a calendar stored on a
+// server (sections 7.1 to 7.3): an iTIP message carries none of them.
+var schedulingParams = []string{"SCHEDULE-AGENT", "SCHEDULE-FORCE-SEND", "SCHEDULE-STATUS"}
+
 // withoutSchedulingParams returns, by line, the ORGANIZER and ATTENDEE
-// lines of the components that carry SCHEDULE-AGENT or SCHEDULE-STATUS,
-// written again without them: RFC 6638 keeps them to the calendar stored
-// on a server (sections 7.1 and 7.3), an iTIP message carries neither.
+// lines of the components that carry a scheduling parameter, written
+// again without them.
 func (c *Calendar) withoutSchedulingParams(comps []*Component) map[int]string {
 	var out map[int]string
 	for _, comp := range comps {
@@ -44,13 +48,13 @@ func (c *Calendar) withoutSchedulingParams(comps []*Component) map[int]string {
 					cur = u
 				}
 			}
-			if !mayHaveParam(cur.head, "SCHEDULE-AGENT") && !mayHaveParam(cur.head, "SCHEDULE-STATUS") {
+			if !slices.ContainsFunc(schedulingParams, func(n string) bool { return mayHaveParam(cur.head, n) }) {
 				continue
 			}
 			params := headParams(cur.head)
 			head := params[0]
 			for _, q := range params[1:] {
-				if name, _, _ := strings.Cut(q[1:], "="); !strings.EqualFold(name, "SCHEDULE-AGENT") && !strings.EqualFold(name, "SCHEDULE-STATUS") {
+				if name, _, _ := strings.Cut(q[1:], "="); !slices.ContainsFunc(schedulingParams, func(n string) bool { return strings.EqualFold(name, n) }) {
 					head += q
 				}
 			}

@@ -135,6 +135,7 @@ func TestRequestWithoutSchedulingParams(t *testing.T) {
 		"ORGANIZER;CN=Anna:", "ORGANIZER;CN=Anna;SCHEDULE-AGENT=SERVER:",
 		`ATTENDEE;CN="Person 0";PARTSTAT=ACCEPTED;RSVP=TRUE:`, `ATTENDEE;CN="Person 0";SCHEDULE-STATUS="1.2,3.7";PARTSTAT=ACCEPTED;RSVP=TRUE:`,
 		`ATTENDEE;CN="Person 1";PARTSTAT=ACCEPTED;RSVP=TRUE:`, `ATTENDEE;SCHEDULE-AGENT=NONE;CN="Person 1";PARTSTAT=ACCEPTED;RSVP=TRUE:`,
+		`ATTENDEE;CN="Person 2";PARTSTAT=ACCEPTED;RSVP=TRUE:`, `ATTENDEE;CN="Person 2";SCHEDULE-FORCE-SEND=REQUEST;PARTSTAT=ACCEPTED;RSVP=TRUE:`,
 	).Replace(calendar(future(event{body: teamsBody(oldJoin)})))
 	if !strings.Contains(src, "SCHEDULE-STATUS") || !strings.Contains(src, "SCHEDULE-AGENT=NONE") {
 		t.Fatal("the test's calendar lacks its scheduling parameters")

@@ -571,7 +571,7 @@ func numberLine(template, old, n, label string) (string, bool) {
 		gap = "   "
 	}
 	head = strings.ReplaceAll(head, old, n)
-	head = strings.ReplaceAll(head, "+"+digitsOnly(old), "+"+digitsOnly(n))
+	head = strings.ReplaceAll(head, "+"+block.DialDigits(old), "+"+block.DialDigits(n))
 	return head + gap + label + trail, true
 }
 

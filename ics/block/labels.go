@@ -68,10 +68,17 @@ func groupDigits(id string) string {
 	return b.String()
 }
 
+// DialDigits are the digits a number is dialled with: "+44 (0)20 3000
+// 0000" is 442030000000, the trunk prefix "(0)" written for callers in the
+// country left out.
+func DialDigits(number string) string {
+	return digits(strings.Replace(number, "(0)", "", 1))
+}
+
 // dialString is the tel: form of a number: '+' and its digits, then the
 // conference id after sep ("," for Skype, ",," for Teams).
 func dialString(number, sep, conference string) string {
-	d := "+" + digits(number)
+	d := "+" + DialDigits(number)
 	if conference != "" {
 		d += sep + conference + "#"
 	}

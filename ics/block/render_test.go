@@ -151,3 +151,17 @@ func TestIsPhoneNumber(t *testing.T) {
 		}
 	}
 }
+
+// A number written with its trunk prefix, "+44 (0)20 3000 0000", is
+// dialled without it: the tel: link holds +442030000000.
+func TestTrunkPrefixNotDialled(t *testing.T) {
+	spec := Spec{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/x", ConferenceID: "123456789",
+		TollNumbers: []string{"+44 (0)20 3000 0000"}}
+	text := RenderText(spec)
+	if !strings.Contains(text, "tel:+442030000000,,123456789#") || strings.Contains(text, "tel:+4402") {
+		t.Errorf("tel: link of a number with its trunk prefix:\n%s", text)
+	}
+	if b, ok := FindText(text); !ok || len(b.TollNumbers) != 1 || b.TollNumbers[0] != "+44 (0)20 3000 0000" {
+		t.Errorf("read back: %+v", b.TollNumbers)
+	}
+}
