@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -93,5 +94,26 @@ func TestLinksReadBack(t *testing.T) {
 	}
 	if tables, err := f.GetTables("Meetings"); err != nil || len(tables) != 1 {
 		t.Errorf("tables %v, %v", tables, err)
+	}
+}
+
+// The workbook's properties name mms and the batch, not excelize's
+// defaults.
+func TestWorkbookProperties(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.xlsx")
+	if err := Write(path, Heading{BatchID: "b-1", Kind: "dry run", Version: "v9"}, previewUsers(), previewMeetings(3)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := f.GetDocProps()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Creator != "mms v9" || p.Title != "mms report of batch b-1" || p.Description != "dry run" || strings.HasPrefix(p.Created, "2006") {
+		t.Errorf("properties %+v", p)
 	}
 }

@@ -60,7 +60,26 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	if err := setDimension(f, "Summary"); err != nil {
 		return err
 	}
+	if err := docProps(f, h); err != nil {
+		return err
+	}
 	return save(f, path, extras)
+}
+
+// docProps says who wrote the workbook and when, in its properties
+// (excelize's own say "xuri", 2006).
+func docProps(f *excelize.File, h Heading) error {
+	at := h.Finished
+	if at.IsZero() {
+		at = time.Now()
+	}
+	stamp := at.UTC().Format(time.RFC3339)
+	title := "mms report"
+	if h.BatchID != "" {
+		title += " of batch " + h.BatchID
+	}
+	return f.SetDocProps(&excelize.DocProperties{Creator: "mms " + h.Version, LastModifiedBy: "mms", Created: stamp, Modified: stamp,
+		Title: title, Description: h.Kind})
 }
 
 // setDimension sets a sheet written cell by cell to the range its rows
