@@ -3,7 +3,6 @@ package migrate
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,19 +30,11 @@ func (b *busyFor) Send(ctx context.Context, m Message) (Delivery, error) {
 // updates went out keep their rewrite.
 func TestAbandonedUserPutsBackWhatWasNotSent(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	b, err := st.NewBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow})
-	if err != nil {
-		t.Fatal(err)
-	}
+	journal := newJournal(t)
 	src := attendeeCalendar(t)
 	mailer := &busyFor{uid: skypeUID}
 	w := sendingWorker(t, mailer)
-	w.Journal = &Journal{Store: st, BatchID: b.ID}
+	w.Journal = journal
 	a := sendingAssignment(src)
 	_, cause := w.Migrate(ctx, a)
 	if cause == nil || store.IsPermanent(cause) {

@@ -473,21 +473,13 @@ func TestDAVReadBackDryRun(t *testing.T) {
 // and sends each update once, writing nothing more.
 func TestDAVReadBackStoppedAttemptSendsOnce(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	b, err := st.NewBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow})
-	if err != nil {
-		t.Fatal(err)
-	}
+	journal := newJournal(t)
 	f := davtest.StartFake(t, fakeObjects(t))
 	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
 	busy := &caldav.StatusError{Method: "REPORT", URL: f.Collection(), Code: http.StatusServiceUnavailable}
 	first := &captured{}
 	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: checkFails{DAVCalendars: fakeDAV(t, false), err: busy}, Mailer: first,
-		Journal: &Journal{Store: st, BatchID: b.ID}}
+		Journal: journal}
 	if _, err := w.Migrate(ctx, a); !errors.Is(err, busy) {
 		t.Fatalf("first attempt: %v", err)
 	}
@@ -644,21 +636,13 @@ func TestDAVUnsentMeetingPutBack(t *testing.T) {
 // original comes back from the journal and is put back all the same.
 func TestDAVUnsentAfterAStoppedAttemptPutBack(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	b, err := st.NewBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow})
-	if err != nil {
-		t.Fatal(err)
-	}
+	journal := newJournal(t)
 	objs := fakeObjects(t)
 	f := davtest.StartFake(t, objs)
 	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
 	busy := &caldav.StatusError{Method: "REPORT", URL: f.Collection(), Code: http.StatusServiceUnavailable}
 	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: checkFails{DAVCalendars: fakeDAV(t, false), err: busy}, Mailer: &captured{},
-		Journal: &Journal{Store: st, BatchID: b.ID}}
+		Journal: journal}
 	if _, err := w.Migrate(ctx, a); !errors.Is(err, busy) {
 		t.Fatalf("first attempt: %v", err)
 	}
@@ -755,4 +739,21 @@ func TestServerDeliversToSomeAttendees(t *testing.T) {
 			t.Errorf("%s: marked %v, want %v: %s", line, got, marked, stored[start:end])
 		}
 	}
+}
+
+// newJournal is a journal of a new batch (at demoNow) in a state store of
+// its own, closed when the test ends.
+func newJournal(t *testing.T) *Journal {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b, err := st.NewBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Journal{Store: st, BatchID: b.ID}
 }
