@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/mms-project/mms/batch/store"
-	"github.com/mms-project/mms/ics"
 )
 
 // busyFor fails, as a relay answering 451 does, the update of one meeting
@@ -54,10 +53,7 @@ func TestAbandonedUserPutsBackWhatWasNotSent(t *testing.T) {
 			t.Errorf("the meeting not sent: %s %s, Detail %q", m.Outcome, m.Reason, m.Detail)
 		}
 	}
-	in, err := ics.Parse(src, mustRead(t, src))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := parseFile(t, src)
 	written := string(mustRead(t, w.Calendars.(FileCalendars).Output(src, "")))
 	for _, m := range in.Meetings() {
 		if _, journaled := rewritten[m.UID]; !journaled {

@@ -2,8 +2,6 @@ package migrate
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -96,15 +94,7 @@ func TestLength(t *testing.T) {
 // describe takes the old block from the Result when the decision read it
 // in the body the report shows, and looks for it in that body otherwise.
 func TestDescribeTakesTheOldBlockOnlyFromTheBodyShown(t *testing.T) {
-	path := filepath.Join("..", "..", "fixtures", "demo", "calendars", "user00000.ics")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, err := ics.Parse(path, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cal := parseFile(t, suiteFixture)
 	var was string
 	for _, m := range cal.Meetings() {
 		if p, ok := m.First().Prop("DESCRIPTION"); ok && strings.Contains(p.Text(), "meetup-join") {
@@ -147,15 +137,7 @@ func TestDescribeTakesTheOldBlockOnlyFromTheBodyShown(t *testing.T) {
 // same body of the update: it is never left empty for a rewritten meeting.
 // Notes on instances left alone go to Detail.
 func TestChangesWhenTheMasterTextHasNoBlock(t *testing.T) {
-	path := filepath.Join("..", "..", "fixtures", "demo", "calendars", "user00000.ics")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, err := ics.Parse(path, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cal := parseFile(t, suiteFixture)
 	var text, markup string
 	for _, m := range cal.Meetings() {
 		p, ok1 := m.First().Prop("DESCRIPTION")
@@ -196,4 +178,14 @@ func TestChangesWhenTheMasterTextHasNoBlock(t *testing.T) {
 			t.Errorf("%s: OldBlock %q, NewBlock %q", tc.name, o.OldBlock, o.NewBlock)
 		}
 	}
+}
+
+// parseFile parses a calendar file of the test data.
+func parseFile(t *testing.T, path string) *ics.Calendar {
+	t.Helper()
+	cal, err := ics.Parse(path, mustRead(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cal
 }

@@ -377,10 +377,7 @@ func TestUnsentMeetingLeftAsItWasInTheCopy(t *testing.T) {
 	if failed != 1 || updated == 0 || len(mailer.msgs) != updated {
 		t.Fatalf("%d failed, %d updated, %d sent", failed, updated, len(mailer.msgs))
 	}
-	in, err := ics.Parse(src, mustRead(t, src))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := parseFile(t, src)
 	written := mustRead(t, w.Calendars.(FileCalendars).Output(src, ""))
 	for _, m := range in.Meetings() { // the first component of a rewritten meeting is rewritten
 		orig := string(in.Original(m.First()))
