@@ -40,7 +40,13 @@ type Summary struct {
 	// Warnings are what the command should say loudly, and the report
 	// says in its heading: a dry run's relay that could not be used.
 	Warnings []string
+	// FailedUsers name the first failedNamed failed users and why (their
+	// LastMessage, cut short), for the command to say without the report.
+	FailedUsers []string
 }
+
+// failedNamed bounds Summary.FailedUsers; the report lists every one.
+const failedNamed = 10
 
 // add counts one user's row into the summary; plan and finish both count
 // users here.
@@ -51,6 +57,13 @@ func (s *Summary) add(u store.User) {
 	}
 	if u.State == store.Failed {
 		s.Failed++
+		if len(s.FailedUsers) < failedNamed {
+			why := u.LastMessage
+			if len(why) > 300 {
+				why = strings.ToValidUTF8(why[:300], "") + "…"
+			}
+			s.FailedUsers = append(s.FailedUsers, u.UserID+": "+why)
+		}
 	}
 	s.Updated += u.SucceededMeeting
 	s.Invites += u.InvitesUpdate

@@ -85,3 +85,25 @@ func TestStrayWordsRefused(t *testing.T) {
 		t.Errorf("tenant set NAME VALUE: exit %d, %q %q; want the value as stored", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A failed user is named on stderr with why, so that a bad row of the
+// changes file for a listed user is seen without opening the report.
+func TestFailedUsersNamed(t *testing.T) {
+	in := demo(t)
+	work := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(in, "changes.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), ",+46 8 505 248 89,", ",08-505 248 89,", 1)
+	changes := filepath.Join(work, "changes.csv")
+	if err := os.WriteFile(changes, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := mms(t, "run", "--users", filepath.Join(in, "users.csv"), "--changes", changes, "--out", filepath.Join(work, "out"),
+		"--report", filepath.Join(work, "r.csv"), "--now", "2026-01-15T09:00:00Z", "--db", filepath.Join(work, "mms.db"), "--dry-run")
+	want := `mms: failed: user00000@contoso.com: ` + changes + `:2: column "toll_number": "08-505 248 89" is not a phone number`
+	if r.code != 3 || !strings.Contains(r.stderr, want) || strings.Count(r.stderr, "mms: failed:") != 1 {
+		t.Errorf("exit %d, stderr:\n%s\nwant a line %q", r.code, r.stderr, want)
+	}
+}

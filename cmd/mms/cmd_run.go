@@ -120,6 +120,7 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 		fmt.Fprintln(out)
 	}
 	fmt.Fprintf(out, "report: %s\n", sum.Report)
+	sayFailed(errOut, sum)
 	if sum.Failed > 0 {
 		return usersFailedError{failed: sum.Failed, total: sum.Triggered}
 	}
@@ -168,4 +169,15 @@ func pastWarning(o batch.RunOptions, sum batch.Summary) string {
 	}
 	at := now.UTC().Format(time.RFC3339)
 	return fmt.Sprintf("all %s end before --now %s; did you mean an earlier --now?", counted(sum.Past, "meeting"), at)
+}
+
+// sayFailed names the first failed users of a batch and why, so that a
+// bad row or calendar is seen without opening the report.
+func sayFailed(errOut io.Writer, sum batch.Summary) {
+	for _, f := range sum.FailedUsers {
+		fmt.Fprintln(errOut, "mms: failed:", f)
+	}
+	if more := sum.Failed - len(sum.FailedUsers); more > 0 && len(sum.FailedUsers) > 0 {
+		fmt.Fprintf(errOut, "mms: and %s more: the report lists every one and why\n", counted(more, "failed user"))
+	}
 }

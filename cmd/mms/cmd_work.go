@@ -60,6 +60,7 @@ func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 				if s.Report != "" {
 					fmt.Fprintf(out, "report: %s\n", s.Report)
 				}
+				sayFailed(errOut, s)
 				failed, triggered = failed+s.Failed, triggered+s.Triggered
 			}
 			if len(sums) == 0 {
