@@ -169,12 +169,23 @@ func webURL(re *rowErrors, col, v string) string {
 	if v == "" {
 		return ""
 	}
-	u, err := url.Parse(strings.ReplaceAll(v, "{meeting}", "x"))
+	bare := strings.ReplaceAll(v, "{meeting}", "x")
+	u, err := url.Parse(bare)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		re.add(col, "%q is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}", v)
 		return ""
 	}
+	if i := strings.IndexFunc(bare, notInURL); i >= 0 {
+		re.add(col, "%q holds %q, which a URL writes escaped (a block's text ends a link at it); escape it, as %s", v, bare[i:i+1], url.QueryEscape(bare[i:i+1]))
+		return ""
+	}
 	return v
+}
+
+// notInURL: a character RFC 3986 leaves out of URLs, which a block's
+// text writes around its links (<...>) or would break them at.
+func notInURL(r rune) bool {
+	return r <= ' ' || r == 0x7f || strings.ContainsRune(`<>"{}|\^`+"`", r)
 }
 
 func conferenceID(re *rowErrors, v string) string {
@@ -201,10 +212,10 @@ func conferenceID(re *rowErrors, v string) string {
 func phoneNumbers(re *rowErrors, col, v string) []string {
 	var out []string
 	for _, n := range splitList(v) {
-		if len(n) >= 7 && strings.Trim(n, "0123456789") == "" {
-			n = "+" + n
-		}
 		number, label := block.SplitNumberLabel(n)
+		if len(number) >= 7 && strings.Trim(number, "0123456789") == "" {
+			n, number = "+"+n, "+"+number
+		}
 		if !block.IsPhoneNumber(number) || !numberLabel(label) {
 			re.add(col, "%q is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), "+
 				"with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'", n)

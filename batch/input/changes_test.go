@@ -17,7 +17,7 @@ var listed = []User{
 func TestReadChanges(t *testing.T) {
 	dir := t.TempDir()
 	path := write(t, dir, "changes.csv", "\uFEFFUser,Change,Target,Join URL,conference_id,Toll-Number,toll_free_number,dialin_url,AT,comment\n"+
-		"A.Berg@contoso.com,Moved_To_Online,Teams,https://teams.microsoft.com/l/meetup-join/{meeting},580 849 884#,+46 8 505 248 89 Stockholm; +1 (425) 555-0100,+1 800 555 0100,https://dialin.teams.microsoft.com/x?id={meeting},2026-01-10T08:00:00+01:00,anything\n"+
+		"A.Berg@contoso.com,Moved_To_Online,Teams,https://teams.microsoft.com/l/meetup-join/{meeting},580 849 884#,+46 8 505 248 89 Stockholm; +1 (425) 555-0100,1800555010 Toll free,https://dialin.teams.microsoft.com/x?id={meeting},2026-01-10T08:00:00+01:00,anything\n"+
 		"\n"+
 		"bo@contoso.com,dialin-disabled,,,,,,,,\n")
 	changes, errs, err := ReadChanges(path, listed)
@@ -31,7 +31,7 @@ func TestReadChanges(t *testing.T) {
 	at := time.Date(2026, 1, 10, 7, 0, 0, 0, time.UTC)
 	if c.Line != 2 || c.User != "anna@contoso.com" || c.Kind != MovedToOnline || c.Target != "teams" ||
 		c.JoinURL != "https://teams.microsoft.com/l/meetup-join/{meeting}" || c.ConferenceID != "580849884" ||
-		!slices.Equal(c.TollNumbers, []string{"+46 8 505 248 89 Stockholm", "+1 (425) 555-0100"}) || !slices.Equal(c.TollFreeNumbers, []string{"+1 800 555 0100"}) ||
+		!slices.Equal(c.TollNumbers, []string{"+46 8 505 248 89 Stockholm", "+1 (425) 555-0100"}) || !slices.Equal(c.TollFreeNumbers, []string{"+1800555010 Toll free"}) ||
 		c.DialInURL != "https://dialin.teams.microsoft.com/x?id={meeting}" || !c.At.Equal(at) {
 		t.Errorf("change = %+v", c)
 	}
@@ -82,6 +82,8 @@ func TestChangeRowErrors(t *testing.T) {
 			[]string{`column "toll_number": "08-505 248 89" is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'`}},
 		{"toll number with a slash", "anna@contoso.com,dialin-enabled,,,,+49 89/1234 5678 München,", "anna@contoso.com",
 			[]string{`column "toll_number": "+49 89/1234 5678 München" is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'`}},
+		{"join URL with a character URLs escape", "anna@contoso.com,license-assigned,,https://teams.microsoft.com/l/meetup-join/{meeting}?a=<x>,,,", "anna@contoso.com",
+			[]string{`column "join_url": "https://teams.microsoft.com/l/meetup-join/{meeting}?a=<x>" holds "<", which a URL writes escaped (a block's text ends a link at it); escape it, as %3C`}},
 		{"date", "anna@contoso.com,bridge-changed,,,,,,yesterday", "anna@contoso.com",
 			[]string{`column "at": "yesterday" is not an RFC 3339 time like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00`}},
 		{"date without zone", "anna@contoso.com,bridge-changed,,,,,,2026-01-15T09:00:00", "anna@contoso.com",
