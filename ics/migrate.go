@@ -79,7 +79,8 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 
 // decide applies the skip rules in order and returns what the rewrite needs.
 func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Reason, error) {
-	next, future, err := c.nextOccurrence(m, r)
+	n, err := c.nextOccurrence(m, r)
+	next, future := n.At, n.OK
 	if future {
 		res.Start, res.HasStart = next, true
 	}
@@ -103,12 +104,9 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 		res.Evidence = tooManyEvidence(res.People)
 		return plan{}, TooManyAttendees, nil
 	}
-	masterPast := false
-	if m.Master != nil && len(m.Overrides) > 0 {
-		if masterPast, err = c.masterPast(m, r); err != nil {
-			return plan{}, "", err
-		}
-	}
+	// none of the master's own occurrences is left: a series that ended,
+	// with an instance moved into the future
+	masterPast := m.Master != nil && len(m.Overrides) > 0 && !n.MasterOK
 	old, ok := found{}, false
 	if masterPast { // decide on a block the rewrite will edit, so that a rerun finds it current
 		if old, ok, err = c.findFutureBlock(m, r); err != nil {
@@ -147,20 +145,9 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 	return plan{old: old, spec: spec, ch: ch, uid: m.UID, organizer: r.Organizer, masterPast: masterPast}, "", nil
 }
 
-// nextOccurrence returns the first occurrence at or after now, if any.
-func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (time.Time, bool, error) {
-	return c.nextOf(m, r, recur.Series.NextAtOrAfter)
-}
-
-// masterPast reports whether none of the master's own occurrences (those
-// no instance replaces) is at or after now: a series that ended but has
-// an instance moved into the future.
-func (c *Calendar) masterPast(m *Meeting, r Rules) (bool, error) {
-	_, future, err := c.nextOf(m, r, recur.Series.MasterNextAtOrAfter)
-	return !future, err
-}
-
-func (c *Calendar) nextOf(m *Meeting, r Rules, next func(recur.Series, time.Time, *tz.Resolver, *time.Location) (time.Time, bool, error)) (time.Time, bool, error) {
+// nextOccurrence returns what a walk of the meeting finds from now on:
+// its first occurrence, if any, and whether its master has one of its own.
+func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
 	if c.budget == nil {
 		c.budget = &recur.Budget{Steps: MaxRecurrenceSteps}
 	}
@@ -172,11 +159,11 @@ func (c *Calendar) nextOf(m *Meeting, r Rules, next func(recur.Series, time.Time
 	for _, o := range m.Overrides {
 		s.Overrides = append(s.Overrides, o.toICal())
 	}
-	t, ok, err := next(s, r.Now, c.resolver(), floating(r))
+	n, err := s.Next(r.Now, c.resolver(), floating(r))
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(m.First()), m.UID, err)
+		return recur.Next{}, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(m.First()), m.UID, err)
 	}
-	return t, ok, nil
+	return n, nil
 }
 
 // isPast reports whether one instance lies before now.

@@ -86,42 +86,48 @@ func asRecurrence(err error) error {
 // DTSTART. ok is false when no occurrence is left. A master with
 // STATUS:CANCELLED contributes no occurrence.
 func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
-	return s.next(now, r, floating, true)
+	n, err := s.Next(now, r, floating)
+	return n.At, n.OK, err
 }
 
-// MasterNextAtOrAfter is NextAtOrAfter of the master's own occurrences:
-// those the overrides replace and the overrides themselves left out.
-func (s Series) MasterNextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
-	return s.next(now, r, floating, false)
+// Next is what one walk of a series finds from now on: its first
+// occurrence (as NextAtOrAfter), and whether the master has one of its
+// own left (not one an override replaces): a series that ended may have
+// an instance moved into the future.
+type Next struct {
+	At       time.Time
+	OK       bool // an occurrence is left: At
+	MasterOK bool // the master has an occurrence of its own left
 }
 
-func (s Series) next(now time.Time, r *tz.Resolver, floating *time.Location, overrides bool) (t time.Time, ok bool, err error) {
+// Next walks the series once for NextAtOrAfter and the master's own.
+func (s Series) Next(now time.Time, r *tz.Resolver, floating *time.Location) (n Next, err error) {
 	defer func() { // rrule-go on input nobody tested it with: fail this meeting only
 		if p := recover(); p != nil {
-			t, ok, err = time.Time{}, false, asRecurrence(fmt.Errorf("expanding the recurrence: %v", p))
+			n, err = Next{}, asRecurrence(fmt.Errorf("expanding the recurrence: %v", p))
 		}
 	}()
 	var next earliest
 	p, err := s.read(r, floating)
 	if err != nil {
-		return time.Time{}, false, err
+		return Next{}, err
 	}
 	for _, t := range p.overrides {
-		if overrides {
-			next.consider(t, now)
-		}
+		next.consider(t, now)
 	}
 	if s.Master != nil && !cancelled(s.Master) {
 		m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced, budget: s.Budget}
 		t, ok, err := m.next(now, r)
 		if err != nil {
-			return time.Time{}, false, asRecurrence(err)
+			return Next{}, asRecurrence(err)
 		}
 		if ok {
 			next.consider(t, now)
+			n.MasterOK = true
 		}
 	}
-	return next.t, next.ok, nil
+	n.At, n.OK = next.t, next.ok
+	return n, nil
 }
 
 // seriesStarts is what both directions of a walk read first: the master's

@@ -263,3 +263,24 @@ func TestNextAtOrAfter(t *testing.T) {
 		})
 	}
 }
+
+// One walk says whether the master has an occurrence of its own left: a
+// weekly series of three in January, its second moved to April, has none
+// in February, though the series has one.
+func TestNextSaysWhetherTheMasterHasItsOwn(t *testing.T) {
+	r := tz.NewResolver(nil)
+	s := Series{
+		Master:    event("DTSTART:20260105T100000Z", "RRULE:FREQ=WEEKLY;COUNT=3"),
+		Overrides: []*ical.Component{event("RECURRENCE-ID:20260112T100000Z", "DTSTART:20260401T100000Z")},
+	}
+	for now, want := range map[string]Next{
+		"2026-01-10T00:00:00Z": {At: at("2026-01-19T10:00:00Z"), OK: true, MasterOK: true},
+		"2026-02-01T00:00:00Z": {At: at("2026-04-01T10:00:00Z"), OK: true, MasterOK: false},
+		"2026-05-01T00:00:00Z": {},
+	} {
+		got, err := s.Next(at(now), r, time.UTC)
+		if err != nil || got.OK != want.OK || got.MasterOK != want.MasterOK || !got.At.Equal(want.At) {
+			t.Errorf("now %s: %+v, %v; want %+v", now, got, err, want)
+		}
+	}
+}
