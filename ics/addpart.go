@@ -115,7 +115,7 @@ func addPartText(src string, from block.Block, to block.Spec) (string, bool) {
 // like the element of the part it follows (its start tag, the line as
 // text or as a link) and put after it.
 func addPartHTML(src string, from block.Block, to block.Spec) (string, bool) {
-	lower := strings.ToLower(src)
+	lower := block.LowerSameLength(src)
 	last := -1 // the end of the last part's element before the new one
 	skype := from.Provider == block.ProviderSkype
 	startOf := -1

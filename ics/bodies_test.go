@@ -156,3 +156,42 @@ func teams2023HTML(join string) string {
 		`<div><a href="https://dialin.teams.microsoft.com/abc?id=580849884">Find a local number</a></div>` +
 		`<div><span>Phone conference ID: </span><span>580 849 884#</span></div></div></div>`
 }
+
+// Letters whose lower case is longer or shorter in UTF-8 (Turkish İ, the
+// Kelvin sign) and bytes that are not UTF-8, before and inside an HTML
+// block, leave every byte outside the block as it was: offsets found in
+// a lower-cased copy are offsets in the body (strings.ToLower moves them).
+func TestHTMLBlockAfterLettersThatChangeLength(t *testing.T) {
+	for _, c := range []struct {
+		lead string
+		ch   Change
+	}{
+		{"İstanbul İZMİR ", Change{ConferenceID: "999888777"}},
+		{"İstanbul İZMİR İİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİ ", Change{DropDialIn: true}},
+		{"İİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİİ ", Change{TollNumbers: []string{"+46 8 505 248 89", "+44 20 3000 0000"}}},
+		{"200 \u212a\u212a\u212a\u212a\u212a\u212a\u212a\u212a\u212a\u212a\u212a\u212a\u212a\u212a\u212a\u212a\u212a ", Change{DropDialIn: true}},
+		{"bad \xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff bytes ", Change{DropDialIn: true}},
+	} {
+		lead := c.lead
+		html := strings.Replace(teamsHTML(oldJoin), "<html>", "<html><p>"+lead+"</p>", 1)
+		html = strings.Replace(html, "Microsoft Teams", "Microsoft Teams "+lead, 1) // inside the block too
+		src := calendar(future(event{body: "Agenda only", extra: altDesc(html), attendees: 2}))
+		cal, res := migrateOne(t, src, testRules, c.ch)
+		if !res.Rewritten() {
+			t.Fatalf("%q: Skipped=%q Err=%v", lead, res.Skipped, res.Err)
+		}
+		out, err := Parse("out.ics", cal.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := htmlBody(out.Meetings()[0].First())
+		got := p.Text()
+		if !strings.Contains(got, "<p>"+strings.ToValidUTF8(lead, "\ufffd")+"</p>") && !strings.Contains(got, "<p>"+lead+"</p>") {
+			t.Errorf("%q: the text before the block changed:\n%s", lead, got)
+		}
+		if b, ok := block.FindHTML(got); !ok || !strings.HasSuffix(got, "<p>Cuộc họp kết thúc.</p></body></html>") ||
+			c.ch.ConferenceID != "" && b.ConferenceID != c.ch.ConferenceID || c.ch.DropDialIn && len(b.TollNumbers) > 0 || len(c.ch.TollNumbers) > 0 && len(b.TollNumbers) != 2 {
+			t.Errorf("%q: block %+v %v after the rewrite:\n%s", lead, b, ok, got)
+		}
+	}
+}

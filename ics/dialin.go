@@ -193,7 +193,7 @@ func dropDialInHTML(src string, from block.Block) (string, bool) {
 		spans = append(spans, [2]int{s, e})
 		return true
 	}
-	lower := strings.ToLower(src)
+	lower := block.LowerSameLength(src)
 	for _, n := range append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...) {
 		k := strings.Index(src, html.EscapeString(n))
 		if k < 0 {
@@ -415,7 +415,7 @@ func addDialInText(src string, from block.Block, to block.Spec) (string, bool) {
 // paragraphs like the join link's where the block is written in
 // paragraphs, else in Teams' elements.
 func addDialInHTML(src string, from block.Block, to block.Spec) (string, bool) {
-	lower := strings.ToLower(src)
+	lower := block.LowerSameLength(src)
 	k := -1
 	for _, s := range linkSpans(src) {
 		if sameMeeting(linkAt(src, s, html.UnescapeString), from.JoinURL) {

@@ -583,7 +583,7 @@ func dropElementWith(src, marked string) string {
 	if k < 0 || strings.IndexByte(src, 0) >= 0 {
 		return src
 	}
-	if start, end := numberElement(strings.ToLower(src), k); start >= 0 {
+	if start, end := numberElement(block.LowerSameLength(src), k); start >= 0 {
 		return src[:start] + src[end:]
 	}
 	return src
@@ -669,7 +669,7 @@ func keepNumbersHTML(src string, from block.Block, to block.Spec) (string, bool)
 // innermost <div>, <p> or <tr> that shows it) and the span from the first
 // to the last; false where a number is not shown in one.
 func numberElements(src string, numbers []string) (spans map[string][2]int, first, last int, ok bool) {
-	lower := strings.ToLower(src)
+	lower := block.LowerSameLength(src)
 	spans = make(map[string][2]int, len(numbers))
 	first, last = len(src), -1
 	for _, n := range numbers {
@@ -702,7 +702,7 @@ func numberElement(lower string, k int) (int, int) {
 func numberElementFor(template, old, n, label string) (string, bool) {
 	el := strings.ReplaceAll(template, html.EscapeString(old), html.EscapeString(n))
 	el = strings.ReplaceAll(el, "+"+digitsOnly(old), "+"+digitsOnly(n))
-	end := strings.LastIndex(strings.ToLower(el), "</a>")
+	end := strings.LastIndex(block.LowerSameLength(el), "</a>")
 	if end < 0 {
 		return "", false
 	}
@@ -739,7 +739,7 @@ func addMeetingID(src string, to block.Spec, isHTML bool) (string, bool) {
 		return "", false
 	}
 	if isHTML {
-		start, end := numberElement(strings.ToLower(src), k)
+		start, end := numberElement(block.LowerSameLength(src), k)
 		if end < 0 {
 			return "", false
 		}

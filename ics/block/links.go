@@ -223,11 +223,7 @@ func anchorTarget(tag string) string {
 // attrValue returns the value of one attribute of a tag: quoted with " or
 // ', or bare.
 func attrValue(tag, name string) string {
-	index := func(from int) int { return indexLowerASCII(tag[from:], name) }
-	if !isASCII(tag) {
-		low := strings.ToLower(tag)
-		index = func(from int) int { return strings.Index(low[from:], name) }
-	}
+	index := func(from int) int { return indexLowerASCII(tag[from:], name) } // names are ASCII: other bytes stay where they are
 	for from := 0; ; {
 		k := index(from)
 		if k < 0 {
@@ -264,15 +260,6 @@ func equalLowerASCII(s, lower string) bool {
 			c += 'a' - 'A'
 		}
 		if c != lower[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
 			return false
 		}
 	}

@@ -1,6 +1,10 @@
 package block
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // tag is one piece of markup in an HTML source: a start or end tag, a
 // comment or declaration, or a raw-text element (style, script, head's
@@ -110,4 +114,32 @@ func isRawText(name string) bool {
 		return true
 	}
 	return false
+}
+
+// LowerSameLength lower-cases s where that keeps its bytes where they
+// are: a rune whose lower case is as long as it is, in UTF-8, is lowered,
+// others (Turkish İ, the Kelvin sign, bytes that are not UTF-8) stay as
+// they are. An offset found in the result is the same offset in s, which
+// strings.ToLower does not promise.
+func LowerSameLength(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return lowerSameLength(s)
+		}
+	}
+	return s
+}
+
+func lowerSameLength(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if l := unicode.ToLower(r); r != utf8.RuneError && utf8.RuneLen(l) == n {
+			b = utf8.AppendRune(b, l)
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return string(b)
 }

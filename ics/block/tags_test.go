@@ -34,3 +34,23 @@ func TestUpperCaseRawTextTags(t *testing.T) {
 		t.Errorf("skipPastEndTag = %d", end)
 	}
 }
+
+// LowerSameLength keeps every byte where it was: İ, the Kelvin sign and
+// bytes that are not UTF-8 stay, other letters are lowered, so an offset
+// found in the result is an offset in the input (not so with
+// strings.ToLower, whose İ is three bytes and whose Kelvin sign is one).
+func TestLowerSameLength(t *testing.T) {
+	for in, want := range map[string]string{
+		"<A HREF=x>":        "<a href=x>",
+		"İstanbul <DIV>":    "İstanbul <div>",
+		"\u212a <P>":        "\u212a <p>",
+		"bad \xff <TR>":     "bad \xff <tr>",
+		"ÅSA Öberg <SPAN>":  "åsa öberg <span>",
+		"already lower <a>": "already lower <a>",
+	} {
+		got := LowerSameLength(in)
+		if got != want || len(got) != len(in) {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
