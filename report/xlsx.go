@@ -37,8 +37,13 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	if _, err := f.NewSheet("Users"); err != nil {
 		return err
 	}
-	extras := map[string]*sheetExtras{} // each streamed sheet's dimension and links (see sheetZip)
-	ms := &sheets{f: f, name: "Meetings", header: meetingColumns, limit: limit, styles: st, links: meetingLinks, extras: extras,
+	extras := map[string]*sheetExtras{} // each streamed sheet's rows, dimension and links (see sheetZip)
+	defer func() {
+		for _, e := range extras {
+			e.rows.remove()
+		}
+	}()
+	ms := &sheets{f: f, workbook: path, name: "Meetings", header: meetingColumns, limit: limit, styles: st, links: meetingLinks, extras: extras,
 		widths: []float64{32, 40, 40, 22, 22, 30, 11, 13, 20, 50, 50, 10, 60, 60}}
 	if err := meetings(func(m Meeting) error { counts.add(m); return ms.add(m.cells()) }); err != nil {
 		return err
@@ -46,7 +51,7 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 	if err := ms.close(); err != nil {
 		return err
 	}
-	us := &sheets{f: f, name: "Users", header: userColumns, limit: limit, styles: st, extras: extras,
+	us := &sheets{f: f, workbook: path, name: "Users", header: userColumns, limit: limit, styles: st, extras: extras,
 		widths: []float64{32, 14, 16, 14, 19, 16, 17, 15, 12, 60, 22, 22, 38}}
 	if err := users(func(u User) error { counts.addUser(u); return us.add(u.cells()) }); err != nil {
 		return err
@@ -185,12 +190,14 @@ type sheets struct {
 	styles styles
 	extras map[string]*sheetExtras // by sheet name: its range and links, for sheetZip
 
-	sw    *excelize.StreamWriter
-	cur   string       // the current sheet's name
-	part  int          // sheets begun
-	n     int          // data rows in the current sheet
-	extra *sheetExtras // the current sheet's
-	cells []any
+	workbook string // the path being written, beside which the rows wait (see rowFile)
+
+	sw    *excelize.StreamWriter // the header, the layout and the table; the rows go to extra.rows
+	cur   string                 // the current sheet's name
+	part  int                    // sheets begun
+	n     int                    // data rows in the current sheet
+	extra *sheetExtras           // the current sheet's
+	cells []cellStyle
 }
 
 func (s *sheets) add(row []any) error {
@@ -205,29 +212,25 @@ func (s *sheets) add(row []any) error {
 		}
 	}
 	for i, c := range row {
-		s.cells[i] = xlsxCell(c, s.styles.date)
+		s.cells[i] = cellStyle{value: c}
 	}
 	s.n++
 	for _, col := range s.links {
-		if err := s.link(col, row[col]); err != nil {
-			return err
-		}
+		s.link(col, row[col])
 	}
-	cell, _ := excelize.CoordinatesToCellName(1, s.n+1)
-	return s.sw.SetRow(cell, s.cells)
+	return s.extra.rows.row(s.n+1, s.cells, s.styles.date)
 }
 
 // link makes a cell of web address text a hyperlink (a relationship of
 // the sheet, not a HYPERLINK formula): the cell's value stays text.
-func (s *sheets) link(col int, v any) error {
+func (s *sheets) link(col int, v any) {
 	u, _ := v.(string)
 	if len(s.extra.links) >= maxLinks || !isWebLink(u) {
-		return nil
+		return
 	}
 	cell, _ := excelize.CoordinatesToCellName(col+1, s.n+1)
 	s.extra.links = append(s.extra.links, sheetLink{cell, strings.Clone(u)}) // not the row's memory
-	s.cells[col] = excelize.Cell{StyleID: s.styles.link, Value: clean(u)}
-	return nil
+	s.cells[col].style = s.styles.link
 }
 
 // isWebLink accepts http and https addresses of printable characters.
@@ -255,11 +258,13 @@ func (s *sheets) open() error {
 	if err != nil {
 		return fmt.Errorf("sheet %s: %w", name, err)
 	}
-	s.sw, s.cur, s.n, s.cells = sw, name, 0, make([]any, len(s.header))
-	s.extra = &sheetExtras{}
-	if s.extras != nil {
-		s.extras[name] = s.extra
+	rows, err := newRowFile(s.workbook)
+	if err != nil {
+		return fmt.Errorf("sheet %s: %w", name, err)
 	}
+	s.sw, s.cur, s.n, s.cells = sw, name, 0, make([]cellStyle, len(s.header))
+	s.extra = &sheetExtras{rows: rows}
+	s.extras[name] = s.extra
 	for i, w := range s.widths {
 		// wide enough for the header, its bold and its filter button
 		if err := sw.SetColWidth(i+1, i+1, max(w, float64(len(s.header[i]))+4)); err != nil {
@@ -301,20 +306,6 @@ func (s *sheets) close() error {
 	err := s.sw.Flush()
 	s.sw = nil
 	return err
-}
-
-// xlsxCell keeps text as text: a string cell is never read as a formula.
-func xlsxCell(c any, dateStyle int) any {
-	switch v := c.(type) {
-	case time.Time:
-		if v.IsZero() {
-			return nil
-		}
-		return excelize.Cell{StyleID: dateStyle, Value: v.UTC()}
-	case string:
-		return excelize.Cell{Value: clean(v)}
-	}
-	return c
 }
 
 func ptr[T any](v T) *T { return &v }
