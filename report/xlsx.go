@@ -30,10 +30,9 @@ func writeXLSX(path string, h Heading, users Users, meetings Meetings, limit int
 		return err
 	}
 	counts := newTally()
-	// The meetings are written before the users, into the sheets made in
-	// the order they show: excelize keeps up to 16 MB of each sheet in
-	// memory, and the Meetings buffer grows to that size best while the
-	// Users one is still empty.
+	// The Users sheet is made first, so that it shows before the
+	// Meetings sheet; the meetings are read first, as the Summary's
+	// counts of them are.
 	if _, err := f.NewSheet("Users"); err != nil {
 		return err
 	}

@@ -27,9 +27,9 @@ func memoryPhase(p batch.Phase) func() {
 	case batch.PhaseWork:
 		return collectLoosely(os.Getenv)
 	case batch.PhaseReport:
-		// What the workers left is handed back first: the report's sheet
-		// buffers are large, and new spans for them on top of the workers'
-		// freed ones were a 10,000-organiser run's peak.
+		// What the workers left is handed back first: new spans for the
+		// report on top of the workers' freed ones were a 10,000-organiser
+		// run's peak.
 		debug.FreeOSMemory()
 		return boundMemory(os.Getenv, reportMemory)
 	}
@@ -37,11 +37,11 @@ func memoryPhase(p batch.Phase) func() {
 }
 
 // reportMemory is the soft limit on the Go memory of writing a report.
-// The report holds little of its own (the rows stream through), but
-// excelize buffers up to 16 MB of each sheet, and the collector, left to
-// its 1x, let the heap grow to twice that: more for the Users sheet of a
-// larger batch. Under this limit it collects sooner instead, so the report
-// of 10,000 organisers takes no more memory than that of 2,000.
+// The report holds little of its own (the rows stream through to a file
+// beside it), but keeps each sheet's links (up to 65,529) until the sheet
+// is written, and the collector, left to its 1x, let the heap grow to
+// twice what is live. Under this limit it collects sooner instead, so the
+// report of 10,000 organisers takes no more memory than that of 2,000.
 const reportMemory = 64 << 20
 
 // boundMemory lowers the soft memory limit to limit, unless GOMEMLIMIT
@@ -60,8 +60,8 @@ func boundMemory(getenv func(string) string, limit int64) func() {
 // GOGC says otherwise. A worker allocates fast and keeps little (the
 // calendar at hand): 4x saves a tenth of a run's CPU, and the soft limit
 // cmd/mms sets bounds the peak all the same. Reading the inputs and writing
-// the report keep what grows with the batch (its rows, the report's sheets
-// buffered by excelize), so they stay at 1x: at 4x, a 10,000-organiser
+// the report keep what grows with the batch (its rows, the report's
+// links), so they stay at 1x: at 4x, a 10,000-organiser
 // batch's inputs took its peak memory past a 2,000-organiser run's.
 func collectLoosely(getenv func(string) string) func() {
 	if getenv("GOGC") != "" {
