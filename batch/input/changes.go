@@ -93,7 +93,9 @@ func ReadChanges(path string, users []User, rejected ...RowError) ([]Change, []R
 }
 
 // addresses maps every address of the users (primary or alias) to the
-// primary one, and tells the users whose users-file row was rejected.
+// primary one, and tells the users whose users-file row was rejected
+// (their addresses map to no one, even when another user gives one as an
+// alias).
 func addresses(users []User, rejected []RowError) (primary map[string]string, failed map[string]bool) {
 	primary = map[string]string{}
 	for _, u := range users {
@@ -104,7 +106,11 @@ func addresses(users []User, rejected []RowError) (primary map[string]string, fa
 	}
 	failed = map[string]bool{}
 	for _, e := range rejected {
-		if e.User != "" && primary[e.User] == "" {
+		if e.User != "" && primary[e.User] != e.User {
+			// A rejected user that is also another user's alias: a row
+			// naming it belongs to the user that failed, never silently
+			// to the other.
+			delete(primary, e.User)
 			failed[e.User] = true
 		}
 	}

@@ -153,6 +153,22 @@ func TestChangeToRejectedUser(t *testing.T) {
 	}
 }
 
+// An address listed as a user after another user gave it as an alias: its
+// row is rejected (an address belongs to one user), and a change naming it
+// belongs to the user that failed, not to the alias's owner.
+func TestChangeOfAnAliasThatFailedAsAUser(t *testing.T) {
+	dir := calendarDir(t)
+	users, userErrs, err := ReadUsers(write(t, dir, "users.csv", "user,calendar,aliases\nanna@contoso.com,anna.ics,bo@contoso.com\nbo@contoso.com,anna.ics,\n"))
+	if err != nil || len(users) != 1 || len(userErrs) != 1 || userErrs[0].User != "bo@contoso.com" {
+		t.Fatalf("users %v, errors %q, err %v", users, errorStrings(userErrs), err)
+	}
+	path := write(t, dir, "changes.csv", "user,change,conference_id\nanna@contoso.com,conference-id-changed,555000111\nbo@contoso.com,conference-id-changed,555000112\n")
+	changes, errs, err := ReadChanges(path, users, userErrs...)
+	if err != nil || len(errs) != 0 || len(changes) != 1 || changes[0].ConferenceID != "555000111" {
+		t.Fatalf("changes %+v, errors %q, err %v", changes, errorStrings(errs), err)
+	}
+}
+
 // TestHugeCellFailsItsRow: a cell of a known column longer than maxCell
 // fails its row, naming the file, line and column and the size, and does
 // not reach the change; the other rows are read; an unknown column's long

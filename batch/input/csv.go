@@ -30,25 +30,92 @@ func readCSV(path string, add func(record) error) error {
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	r.Comma = delimiter(text)
+	lines := lineIndex{text: text}
 	for {
 		fields, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w; a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled", path, err, string(r.Comma))
-		}
-		line, _ := r.FieldPos(0)
-		rec := record{line: line}
-		for j, v := range fields {
-			if v != "" {
-				rec.cells = append(rec.cells, cell{col: j, value: v})
+		var rec record
+		var pe *csv.ParseError
+		switch {
+		case errors.As(err, &pe):
+			// A row the reader cannot split costs only itself: its cells
+			// are read leniently, for the user it belongs to, and it is
+			// rejected as a whole.
+			raw := lines.span(pe.StartLine, pe.Line)
+			rec = lenientRecord(raw, r.Comma)
+			rec.line = pe.StartLine
+			rec.problem = fmt.Sprintf("%s (column %d of line %d); a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled",
+				pe.Err, pe.Column, pe.Line, string(r.Comma))
+			if pe.Line > pe.StartLine {
+				rec.problem += fmt.Sprintf("; lines %d to %d were read as this one row", pe.StartLine, pe.Line)
+			}
+		case err != nil:
+			return fmt.Errorf("%s: %w", path, err)
+		default:
+			line, _ := r.FieldPos(0)
+			rec = record{line: line}
+			for j, v := range fields {
+				if v != "" {
+					rec.cells = append(rec.cells, cell{col: j, value: v})
+				}
 			}
 		}
 		if err := add(rec); err != nil {
 			return err
 		}
 	}
+}
+
+// lenientRecord splits a row the strict reader refused, taking quotes
+// where they stand, for what its cells say (its user).
+func lenientRecord(raw string, comma rune) record {
+	r := csv.NewReader(strings.NewReader(raw))
+	r.FieldsPerRecord, r.LazyQuotes, r.Comma = -1, true, comma
+	var rec record
+	fields, _ := r.Read()
+	for j, v := range fields {
+		if v != "" {
+			rec.cells = append(rec.cells, cell{col: j, value: v})
+		}
+	}
+	return rec
+}
+
+// lineIndex finds the text of numbered lines (from 1), for rows asked
+// for in increasing order: each step starts where the last ended, so a
+// file of many bad rows is still read once.
+type lineIndex struct {
+	text string
+	line int // the line at offset at; 0 before the first call
+	at   int
+}
+
+// span returns lines from to to, inclusive.
+func (x *lineIndex) span(from, to int) string {
+	if x.line == 0 || from < x.line {
+		x.line, x.at = 1, 0
+	}
+	for x.line < from && x.at < len(x.text) {
+		i := strings.IndexByte(x.text[x.at:], '\n')
+		if i < 0 {
+			x.at = len(x.text)
+			break
+		}
+		x.at += i + 1
+		x.line++
+	}
+	end := x.at
+	for n := from; n <= to && end < len(x.text); n++ {
+		i := strings.IndexByte(x.text[end:], '\n')
+		if i < 0 {
+			end = len(x.text)
+			break
+		}
+		end += i + 1
+	}
+	return x.text[x.at:end]
 }
 
 // delimiter is ';' when the first non-blank line holds one and no comma.

@@ -68,6 +68,14 @@ type rowErrors struct {
 // order of cols.
 func newRowErrors(file string, r row, cols []string) rowErrors {
 	re := rowErrors{file: file, line: r.line}
+	if r.broken != "" { // its cells are a guess, read only for whose row it is: not checked
+		re.errs = append(re.errs, RowError{File: file, Line: r.line, Msg: r.broken})
+		re.unread = map[string]string{}
+		for _, c := range cols {
+			re.unread[c] = ""
+		}
+		return re
+	}
 	for _, c := range cols {
 		if msg, ok := r.bad[c]; ok {
 			re.add(c, "%s", msg)

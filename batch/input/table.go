@@ -66,9 +66,10 @@ const maxFound = 30
 // row is one data row: its line, its cells by column name, and the
 // columns whose cell could not be read, with why.
 type row struct {
-	line  int
-	cells map[string]string
-	bad   map[string]string
+	line   int
+	cells  map[string]string
+	bad    map[string]string
+	broken string // why the row could not be read as a whole: it is rejected, its cells read only to say whose it is
 }
 
 func (r row) get(col string) string { return strings.TrimSpace(r.cells[col]) }
@@ -82,8 +83,9 @@ type table struct {
 // record is one row as read: the line it starts on and its non-empty
 // cells.
 type record struct {
-	line  int
-	cells []cell
+	line    int
+	cells   []cell
+	problem string // why the row as a whole could not be read; its cells are a guess
 }
 
 // cell is one non-empty cell: its column (from 0) and value, or why it
@@ -151,11 +153,14 @@ func (b *builder) add(rec record) error {
 		if blank(rec.cells) {
 			return nil
 		}
+		if rec.problem != "" {
+			return fmt.Errorf("%s:%d: the header row: %s", b.file, rec.line, rec.problem)
+		}
 		var err error
 		b.columns, err = header(b.file, rec, b.s)
 		return err
 	}
-	r := row{line: rec.line, cells: map[string]string{}}
+	r := row{line: rec.line, cells: map[string]string{}, broken: rec.problem}
 	for _, c := range rec.cells {
 		name := b.columns[c.col]
 		if name != "" && c.problem == "" && len(c.value) > maxCell {
@@ -172,7 +177,7 @@ func (b *builder) add(rec record) error {
 			r.cells[name] = c.value
 		}
 	}
-	if !blankRow(r) {
+	if r.broken != "" || !blankRow(r) {
 		return b.fn(r)
 	}
 	return nil

@@ -201,8 +201,8 @@ func TestWholeFileErrors(t *testing.T) {
 			`users.xls: .xls files are not read; save it as .xlsx (Excel workbook) or .csv (CSV UTF-8)`},
 		{filepath.Join(dir, "absent.csv"), "absent.csv: no such file or directory; check the path (a relative one starts at the current folder)"},
 		{filepath.Join(dir, "absent.xlsx"), "absent.xlsx: no such file or directory; check the path (a relative one starts at the current folder)"},
-		{write(t, dir, "quote.csv", "user,calendar\n\"anna@contoso.com,anna.ics\n"),
-			`quote.csv: parse error on line 2, column 28: extraneous or missing " in quoted-field; a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`},
+		{write(t, dir, "quote.csv", "user,\"calendar\n"),
+			`quote.csv:1: the header row: extraneous or missing " in quoted-field (column 16 of line 1); a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`},
 		{write(t, dir, "utf16.csv", "\xff\xfeu\x00s\x00"), "utf16.csv: the file is UTF-16 text; save it as CSV UTF-8"},
 		{write(t, dir, "fake.xlsx", "user,calendar\n"), "fake.xlsx: not a readable .xlsx workbook (zip: not a valid zip file); save it again from Excel as .xlsx, or as CSV UTF-8"},
 	}
@@ -211,6 +211,30 @@ func TestWholeFileErrors(t *testing.T) {
 		if err == nil || err.Error() != filepath.Join(dir, tc.want) {
 			t.Errorf("%s:\n got %v\nwant %s", filepath.Base(tc.path), err, filepath.Join(dir, tc.want))
 		}
+	}
+}
+
+// A row the CSV reader cannot split (a stray double quote) is rejected
+// alone, naming its line and the user it belongs to; the rows around it
+// are read. A quote never closed takes the rest of the file into its row,
+// and the error says which lines.
+func TestUnreadableRowCostsOnlyItself(t *testing.T) {
+	dir := calendarDir(t)
+	path := write(t, dir, "users.csv", "user,calendar\nanna@contoso.com,anna.ics\nbo@contoso.com,b\"o.ics\ncy@contoso.com,anna.ics\n")
+	users, errs, err := ReadUsers(path)
+	if err != nil || len(users) != 2 || users[0].Email != "anna@contoso.com" || users[1].Email != "cy@contoso.com" {
+		t.Fatalf("users %+v, errors %q, err %v", users, errorStrings(errs), err)
+	}
+	want := filepath.Join(dir, "users.csv") + `:3: bare " in non-quoted-field (column 17 of line 3); a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`
+	if len(errs) != 1 || errs[0].Error() != want || errs[0].User != "bo@contoso.com" {
+		t.Fatalf("errors %q (user %q), want one: %s", errorStrings(errs), errs[0].User, want)
+	}
+
+	path = write(t, dir, "open.csv", "user,calendar\nanna@contoso.com,anna.ics\nbo@contoso.com,\"bo.ics\ncy@contoso.com,anna.ics\n")
+	users, errs, err = ReadUsers(path)
+	if err != nil || len(users) != 1 || len(errs) != 1 || errs[0].User != "bo@contoso.com" ||
+		!strings.HasSuffix(errs[0].Error(), "; lines 3 to 4 were read as this one row") {
+		t.Fatalf("users %+v, errors %q, err %v", users, errorStrings(errs), err)
 	}
 }
 
