@@ -316,3 +316,43 @@ func TestSentAgainAfterRollback(t *testing.T) {
 		t.Errorf("user00000 sent again: %d; others already-sent: %d", sentAgain, already)
 	}
 }
+
+// A second batch over the same calendars with another change for one user
+// (its conference ID corrected), into the same --out: that user's
+// meetings get a second update of the same SEQUENCE, a message of its own
+// beside the first (another file, another Message-ID: a mail system drops
+// a message whose id it has seen), and the other users' meetings are
+// already-sent.
+func TestCorrectedChangeIsAnotherMessage(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	dir := filepath.Dir(o.Report)
+	o.Users, o.Changes = fourUsers(t, dir, "500007919")
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	first := outboxMails(t, filepath.Join(o.Out, "outbox"))
+	o.Users, o.Changes = fourUsers(t, dir, "500007920")
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	all := outboxMails(t, filepath.Join(o.Out, "outbox"))
+	ids, perMeeting := map[string]bool{}, map[string]int{}
+	for _, m := range all {
+		ids[parseMail(t, m).header.Get("Message-Id")] = true
+		perMeeting[sentKey(t, m)]++
+	}
+	corrected := 0
+	for k, n := range perMeeting {
+		switch {
+		case strings.HasPrefix(k, "user00001@") && n == 2:
+			corrected++
+		case n != 1:
+			t.Errorf("%s: %d messages", k, n)
+		}
+	}
+	if corrected == 0 || len(all) != len(first)+corrected || len(ids) != len(all) {
+		t.Fatalf("%d messages after the first batch, %d after the second (%d meetings corrected), %d distinct Message-IDs",
+			len(first), len(all), corrected, len(ids))
+	}
+}
