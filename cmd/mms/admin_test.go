@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/urfave/cli/v3"
 
 	"github.com/mms-project/mms/batch"
 	"github.com/mms-project/mms/batch/store"
@@ -354,5 +358,39 @@ func TestDemoScriptPrintsBoth(t *testing.T) {
 		if fi, err := os.Stat(filepath.Join(out, f)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s not written: %v", f, err)
 		}
+	}
+}
+
+// Every command listed, subcommands and help itself included, answers
+// --help and -h with its own help and exit 0; "mms help COMMAND" and
+// "mms COMMAND help" show that command's help; an unknown one is named.
+func TestHelpOnEveryCommand(t *testing.T) {
+	var walk func(prefix []string, cmds []*cli.Command)
+	walk = func(prefix []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			if c.Hidden {
+				continue
+			}
+			args := append(slices.Clone(prefix), c.Name)
+			for _, flag := range []string{"--help", "-h"} {
+				r := run(t, context.Background(), append(slices.Clone(args), flag)...)
+				if r.code != 0 || !strings.Contains(r.stdout, "mms "+strings.Join(args, " ")+" - ") {
+					t.Errorf("mms %s %s: exit %d\n%.300s%s", strings.Join(args, " "), flag, r.code, r.stdout, r.stderr)
+				}
+			}
+			if c.Name != "help" && c.Name != "set" && c.Name != "completion" {
+				for _, form := range [][]string{append([]string{"help"}, args...), append(slices.Clone(args), "help")} {
+					r := run(t, context.Background(), form...)
+					if r.code != 0 || !strings.Contains(r.stdout, "mms "+strings.Join(args, " ")+" - ") {
+						t.Errorf("mms %s: exit %d\n%.300s%s", strings.Join(form, " "), r.code, r.stdout, r.stderr)
+					}
+				}
+			}
+			walk(args, c.Commands)
+		}
+	}
+	walk(nil, newApp(io.Discard, io.Discard).Commands)
+	if r := run(t, context.Background(), "help", "nope"); r.code != 1 || !strings.Contains(r.stderr, `no command "nope"`) {
+		t.Errorf("mms help nope: exit %d, %s", r.code, r.stderr)
 	}
 }

@@ -59,13 +59,45 @@ func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			return cli.ShowRootCommandHelp(cmd)
 		},
 		Commands: []*cli.Command{runCommand(out, errOut, calls), startCommand(out, calls), workCommand(out, errOut, calls), statusCommand(out, errOut),
-			batchesCommand(out), rollbackCommand(out, errOut, calls), tenantCommand(out)},
+			batchesCommand(out), rollbackCommand(out, errOut, calls), tenantCommand(out), helpCommand()},
+		HideHelpCommand: true, // ours, helpCommand, is listed instead
 	}
 	usageErrors(app)
 	for _, sub := range app.Commands {
 		noStrayWords(sub)
 	}
 	return app
+}
+
+// helpCommand is "mms help [COMMAND [SUBCOMMAND]]" (and "mms tenant help
+// [SUBCOMMAND]"), as urfave/cli's own help command, which refused its own
+// --help.
+func helpCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "help",
+		Aliases:   []string{"h"},
+		Usage:     "show a list of commands or help for one command",
+		ArgsUsage: "[COMMAND [SUBCOMMAND]]",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			parent, names := cmd.Lineage()[1], cmd.Args().Slice()
+			if len(names) == 0 && parent == cmd.Root() {
+				return cli.ShowRootCommandHelp(parent)
+			}
+			if len(names) == 0 {
+				return cli.ShowSubcommandHelp(parent)
+			}
+			for _, name := range names[:len(names)-1] {
+				if parent = parent.Command(name); parent == nil {
+					return fmt.Errorf("no command %q (mms --help lists them)", strings.Join(names, " "))
+				}
+			}
+			last := names[len(names)-1]
+			if parent.Command(last) == nil {
+				return fmt.Errorf("no command %q (mms --help lists them)", strings.Join(names, " "))
+			}
+			return cli.ShowCommandHelp(ctx, parent, last)
+		},
+	}
 }
 
 // noStrayWords refuses, on every command that takes none, words without
@@ -77,7 +109,7 @@ func noStrayWords(cmd *cli.Command) {
 	for _, sub := range cmd.Commands {
 		noStrayWords(sub)
 	}
-	if cmd.Action == nil || cmd.Name == "set" {
+	if cmd.Action == nil || cmd.Name == "set" || cmd.Name == "help" {
 		return
 	}
 	action := cmd.Action
@@ -86,6 +118,9 @@ func noStrayWords(cmd *cli.Command) {
 			return action(ctx, cmd)
 		}
 		word := cmd.Args().First()
+		if word == "help" && cmd.Args().Len() == 1 { // "mms status help": as --help
+			return cli.ShowSubcommandHelp(cmd)
+		}
 		for _, f := range cmd.Flags {
 			for _, name := range f.Names() {
 				if name == strings.TrimLeft(word, "-") {

@@ -64,6 +64,7 @@ func tenantCommand(out io.Writer) *cli.Command {
 					return nil
 				},
 			},
+			helpCommand(),
 		},
 	}
 }
