@@ -50,7 +50,7 @@ func writeCSV(path string, header []string, each rows) error {
 func csvCell(c any) string {
 	switch v := c.(type) {
 	case string:
-		return safeText(clean(v))
+		return CSVText(v)
 	case int:
 		return strconv.Itoa(v)
 	case time.Time:

@@ -255,6 +255,11 @@ func createTemp(dir, prefix, suffix string) (string, error) {
 // formula.
 const formulaStart = "=+-@\t\r"
 
+// CSVText is text as a CSV cell of a report holds it: cleaned (see
+// clean) and defused (see safeText), for other CSV mms writes (mms status,
+// mms batches).
+func CSVText(s string) string { return safeText(clean(s)) }
+
 // safeText defuses a text cell for CSV: a value that a spreadsheet could run
 // as a formula, at its start or after leading blanks and line breaks, gets
 // a leading apostrophe, which Excel shows as nothing. A phone number such

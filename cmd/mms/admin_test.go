@@ -394,3 +394,35 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		t.Errorf("mms help nope: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// mms status and mms batches write CSV a spreadsheet opens without running
+// anything: a user, a message or an input named like a formula is text.
+func TestStatusCSVRunsNoFormula(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "mms.db")
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	b, err := st.NewBatch(ctx, store.Batch{Kind: store.BatchRun, Finished: true, Now: now, Stamp: now, Options: json.RawMessage(`{"users": "=1+1.csv"}`)})
+	if err == nil {
+		err = st.Enqueue(ctx, b.ID, []store.User{{UserID: "=evil@contoso.com", State: store.NotTriggered, LastMessage: "@SUM(A1) no change row"}})
+	}
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := run(t, ctx, "status", "--db", db, "--format", "csv")
+	batches := run(t, ctx, "batches", "--db", db, "--format", "csv")
+	for _, out := range []string{status.stdout, batches.stdout} {
+		for _, bad := range []string{"\n=evil", ",@SUM", ",=1+1.csv"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%q runs as a formula in:\n%s", bad, out)
+			}
+		}
+	}
+	if !strings.Contains(status.stdout, "'=evil@contoso.com") || !strings.Contains(batches.stdout, "'=1+1.csv") {
+		t.Errorf("defused values missing:\n%s\n%s", status.stdout, batches.stdout)
+	}
+}

@@ -140,8 +140,8 @@ func printBatches(out io.Writer, list []store.BatchInfo, format string) error {
 		w := csv.NewWriter(out)
 		w.Write([]string{"BatchId", "Kind", "Created", "Inputs", "Now", "Users", "MeetingsUpdated", "UpdatesSent", "WouldUpdate", "WouldSend", "Finished"})
 		for _, r := range rows {
-			w.Write([]string{r.ID, r.Kind, r.Created, strings.Join(r.Inputs, "; "), r.Now, states(r.Users), strconv.Itoa(r.Updated),
-				strconv.Itoa(r.Sent), strconv.Itoa(r.WouldUpdate), strconv.Itoa(r.WouldSend), strconv.FormatBool(r.Finished)})
+			w.Write(csvRow([]string{r.ID, r.Kind, r.Created, strings.Join(r.Inputs, "; "), r.Now, states(r.Users), strconv.Itoa(r.Updated),
+				strconv.Itoa(r.Sent), strconv.Itoa(r.WouldUpdate), strconv.Itoa(r.WouldSend), strconv.FormatBool(r.Finished)}))
 		}
 		w.Flush()
 		return w.Error()

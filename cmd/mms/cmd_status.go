@@ -19,6 +19,7 @@ import (
 
 	"github.com/mms-project/mms/batch"
 	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/report"
 )
 
 func statusCommand(out, errOut io.Writer) *cli.Command {
@@ -132,6 +133,15 @@ func statusRow(u store.User) []string {
 	return []string{u.UserID, u.State, u.MigrationType, strconv.Itoa(u.TotalMeeting), strconv.Itoa(u.SucceededMeeting), strconv.Itoa(u.FailedMeeting),
 		strconv.Itoa(u.SkippedMeeting), strconv.Itoa(u.InvitesUpdate), strconv.Itoa(u.RetryCount), u.LastMessage,
 		u.CreatedAt.Format(time.RFC3339), u.ModifiedAt.Format(time.RFC3339), u.CorrelationID, u.BatchID}
+}
+
+// csvRow makes each cell of a CSV row that a spreadsheet could run as a
+// formula (a user or file named "=1+1") text, as the reports do.
+func csvRow(cells []string) []string {
+	for i, c := range cells {
+		cells[i] = report.CSVText(c)
+	}
+	return cells
 }
 
 // statusJSON is one user as `--format json` writes it: the columns of
@@ -279,7 +289,7 @@ func printUsers(out io.Writer, users []store.User, format string, all bool) erro
 		w := csv.NewWriter(out)
 		w.Write(statusColumns)
 		for _, u := range users {
-			w.Write(statusRow(u))
+			w.Write(csvRow(statusRow(u)))
 		}
 		w.Flush()
 		return w.Error()
