@@ -278,3 +278,37 @@ func TestReportMeetingFields(t *testing.T) {
 		t.Errorf("the CSV report lacks Recurrence or Changes:\n%.2000s", rows)
 	}
 }
+
+// A user no change triggered is migrated by hand, as its LastMessage says
+// (mms start --user U --calendar FILE --join-url URL, then mms work),
+// without giving --out again: the batch that listed it gives it.
+func TestStartByHandTakesOutFromTheBatch(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	dir := filepath.Dir(o.Report)
+	o.Users, o.Changes = fourUsers(t, dir, "500007919")
+	changes, _ := os.ReadFile(o.Changes)
+	lines := strings.Split(string(changes), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "user00002@") {
+			f := strings.Split(l, ",")
+			f[1] = "sip-address-changed"
+			lines[i] = strings.Join(f, ",")
+		}
+	}
+	os.WriteFile(o.Changes, []byte(strings.Join(lines, "\n")), 0o644)
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	cal := abs("../fixtures/demo/calendars/user00002.ics")
+	s, err := Start(ctx, StartOptions{User: "user00002@contoso.com", Calendar: cal, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0", Now: demoNow, DB: o.DB})
+	if err != nil {
+		t.Fatalf("start by hand without --out: %v", err)
+	}
+	if _, err := Work(ctx, WorkOptions{DB: o.DB, BatchID: s.BatchID, Tuning: o.Tuning}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(o.Out, "calendars", "user00002.ics")); err != nil {
+		t.Errorf("the calendar rewritten by hand is not in the batch's --out: %v", err)
+	}
+}

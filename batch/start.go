@@ -163,7 +163,15 @@ func (o StartOptions) assignment(ctx context.Context, st *store.Store, t trigger
 		}
 	}
 	if o.Calendar != "" {
-		return migrate.Assignment{User: o.User, Mailbox: input.Online, MigrationType: "Manual"}, store.Batch{}, nil
+		// by hand (a user no change triggered, moved on-premises): the
+		// latest batch that listed the user gives --out and --send
+		var from store.Batch
+		if len(users) > 0 {
+			if from, err = st.Batch(ctx, users[len(users)-1].BatchID); err != nil {
+				return migrate.Assignment{}, store.Batch{}, err
+			}
+		}
+		return migrate.Assignment{User: o.User, Mailbox: input.Online, MigrationType: "Manual"}, from, nil
 	}
 	return migrate.Assignment{}, store.Batch{}, fmt.Errorf("user %s: the state store %s holds no migration of this user; give --users FILE [--changes FILE], or --calendar FILE with --join-url", o.User, st)
 }
