@@ -252,6 +252,11 @@ func at(re *rowErrors, v string) time.Time {
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339, v)
+	for _, layout := range []string{"2006-01-02 15:04:05Z07:00", "2006-01-02"} { // RFC 3339's other forms: a space for T, a full-date (midnight UTC)
+		if err != nil {
+			t, err = time.Parse(layout, v)
+		}
+	}
 	if err != nil {
 		hint := ""
 		if strings.Trim(v, "0123456789.") == "" {

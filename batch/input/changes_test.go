@@ -40,6 +40,23 @@ func TestReadChanges(t *testing.T) {
 	}
 }
 
+// "at" takes RFC 3339's other forms too: a space for the T, and a date
+// alone (midnight UTC).
+func TestChangeAtForms(t *testing.T) {
+	dir := t.TempDir()
+	path := write(t, dir, "changes.csv", "user,change,at\nanna@contoso.com,dialin-enabled,2026-01-10\nbo@contoso.com,dialin-enabled,2026-01-10 08:30:00+01:00\n")
+	changes, errs, err := ReadChanges(path, listed)
+	if err != nil || len(errs) > 0 || len(changes) != 2 {
+		t.Fatalf("changes %+v, errors %q, err %v", changes, errorStrings(errs), err)
+	}
+	if want := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC); !changes[0].At.Equal(want) {
+		t.Errorf("date alone: %v, want %v", changes[0].At, want)
+	}
+	if want := time.Date(2026, 1, 10, 7, 30, 0, 0, time.UTC); !changes[1].At.Equal(want) {
+		t.Errorf("space for T: %v, want %v", changes[1].At, want)
+	}
+}
+
 // Each case is the one data row of a changes file, on line 2.
 func TestChangeRowErrors(t *testing.T) {
 	dir := t.TempDir()
