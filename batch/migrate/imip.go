@@ -35,18 +35,20 @@ type Message struct {
 	Date     time.Time
 
 	hash string // names the update (see requestUpdate.hash)
+	key  string // names the change the update makes (see sender.key): part of ID
 }
 
-// ID is the message's stable identity: the same meeting, SEQUENCE, update
+// ID is the message's stable identity: the same meeting, SEQUENCE, change
 // and batch time (the batch's stamp, the same on every attempt) give the
 // same id, so a resumed run overwrites or resends the same message rather
-// than a new one, and the same inputs and --now give the same outbox. A
-// different update of the same meeting and SEQUENCE (a second batch over
-// the same calendar with another change) is another message: it neither
-// replaces the first in the outbox nor is dropped by a mail system as a
-// copy of it.
+// than a new one (also when it carries more of the series than the first
+// attempt would have: a CalDAV copy found rewritten already), and the same
+// inputs and --now give the same outbox. Another change of the same
+// meeting and SEQUENCE (a second batch over the same export with its
+// conference ID corrected) is another message: it neither replaces the
+// first in the outbox nor is dropped by a mail system as a copy of it.
 func (m Message) ID() string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%s\x00%s", m.User, m.UID, m.Sequence, m.Date.UTC().Format(time.RFC3339Nano), m.hash))
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%s\x00%s", m.User, m.UID, m.Sequence, m.Date.UTC().Format(time.RFC3339Nano), m.key))
 	return hex.EncodeToString(sum[:12])
 }
 

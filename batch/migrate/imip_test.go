@@ -199,3 +199,24 @@ func TestSummaryOfTheComponentsCarried(t *testing.T) {
 		t.Errorf("no SUMMARY: %q", got)
 	}
 }
+
+// An update's id is that of its meeting, SEQUENCE, batch time and change:
+// the same whatever part of the series it carries (an attempt resumed on a
+// CalDAV copy rewritten already carries the whole series), another for
+// another change (a corrected conference ID).
+func TestMessageIDNamesTheChange(t *testing.T) {
+	first := ics.Change{ConferenceID: "555000111"}
+	m := Message{User: "anna@contoso.com", UID: "u1", Sequence: 1, Date: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC), hash: "aa", key: changeKey(first)}
+	more, corrected := m, m
+	more.hash = "bb"
+	corrected.key = changeKey(ics.Change{ConferenceID: "555000112"})
+	if m.ID() != more.ID() {
+		t.Error("the same change carrying more of the series got another id")
+	}
+	if m.ID() == corrected.ID() || OutboxName(m) == OutboxName(corrected) {
+		t.Error("another change got the same id")
+	}
+	if changeKey(first) != changeKey(ics.Change{ConferenceID: "555000111"}) {
+		t.Error("the same change named twice differently")
+	}
+}

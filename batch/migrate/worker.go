@@ -2,6 +2,9 @@ package migrate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -475,7 +478,7 @@ const SendsInFlight = 4
 // Permanent error fails the meeting; any other fails the attempt, to be
 // retried, and no further update is begun.
 func (w *Worker) sendAll(ctx context.Context, a Assignment, sends []pendingSend, out *UserOutcome) error {
-	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases}
+	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases, key: changeKey(a.Change)}
 	if !w.SendAgain {
 		s.history = w.History
 		if s.history == nil {
@@ -496,6 +499,7 @@ type sender struct {
 	mailer  Mailer
 	journal *Journal
 	aliases []string // the organiser's other addresses: no update to them
+	key     string   // names the change the updates make (changeKey), in their ids; "" for a rollback's
 	history *Journal // where to find the updates earlier batches sent, to skip them (see AlreadySent); nil sends them
 }
 
@@ -726,7 +730,17 @@ func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []
 		Calendar: req,
 		Date:     w.stamp,
 		hash:     up.hash,
+		key:      w.key,
 	}, malformed
+}
+
+// changeKey names a user's change (the values it writes, the meetings
+// file's rows) for its updates' ids: the same on every attempt of a batch
+// and in every run of the same inputs.
+func changeKey(c ics.Change) string {
+	b, _ := json.Marshal(c)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // summaryOf is the SUMMARY of the first component an update carries (an
