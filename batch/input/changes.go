@@ -72,12 +72,12 @@ var changesSchema = schema{
 // A row naming no known user is reported with an empty RowError.User;
 // any other bad row names its user, so the caller can fail just that user.
 func ReadChanges(path string, users []User, rejected ...RowError) ([]Change, []RowError, error) {
-	primary, failed := addresses(users, rejected)
+	book := addresses(users, rejected)
 	var changes []Change
 	var errs []RowError
 	var unowned unownedCap
 	err := eachRow(path, changesSchema, func(r row) error { // a row at a time: a file of many rows keeps only what they say
-		c, rowErrs := parseChange(path, r, primary, failed)
+		c, rowErrs := parseChange(path, r, book)
 		for _, e := range rowErrs {
 			errs = unowned.add(errs, e)
 		}
@@ -92,39 +92,46 @@ func ReadChanges(path string, users []User, rejected ...RowError) ([]Change, []R
 	return changes, unowned.end(path, errs), nil
 }
 
-// addresses maps every address of the users (primary or alias) to the
-// primary one, and tells the users whose users-file row was rejected
-// (their addresses map to no one, even when another user gives one as an
-// alias).
-func addresses(users []User, rejected []RowError) (primary map[string]string, failed map[string]bool) {
-	primary = map[string]string{}
+// addressBook resolves the user cell of a change or meeting row.
+type addressBook struct {
+	primary map[string]string // every address of the users (primary or alias) to the primary one
+	failed  map[string]bool   // the users whose users-file row was rejected
+	// contested are the aliases of a user that are also listed, rejected,
+	// as users of their own, each to the alias's owner: a row naming one
+	// may be meant for either, so it fails the owner, saying why.
+	contested map[string]string
+}
+
+// addresses makes the address book of the users and the users file's
+// rejected rows.
+func addresses(users []User, rejected []RowError) addressBook {
+	b := addressBook{primary: map[string]string{}, failed: map[string]bool{}, contested: map[string]string{}}
 	for _, u := range users {
-		primary[u.Email] = u.Email
+		b.primary[u.Email] = u.Email
 		for _, a := range u.Aliases {
-			primary[a] = u.Email
+			b.primary[a] = u.Email
 		}
 	}
-	failed = map[string]bool{}
 	for _, e := range rejected {
-		if e.User != "" && primary[e.User] != e.User {
-			// A rejected user that is also another user's alias: a row
-			// naming it belongs to the user that failed, never silently
-			// to the other.
-			delete(primary, e.User)
-			failed[e.User] = true
+		switch owner := b.primary[e.User]; {
+		case e.User == "" || owner == e.User:
+		case owner != "":
+			b.contested[e.User] = owner
+		default:
+			b.failed[e.User] = true
 		}
 	}
-	return primary, failed
+	return b
 }
 
 // parseChange checks every cell of a row. c.User is empty when the row's
 // user failed in the users file.
-func parseChange(file string, r row, primary map[string]string, failed map[string]bool) (Change, []RowError) {
+func parseChange(file string, r row, book addressBook) (Change, []RowError) {
 	re := newRowErrors(file, r, changesSchema.columns())
 	c := Change{Line: r.line}
-	user := rowUser(&re, "change", r.get("user"), primary, failed)
-	if primary[user] != "" {
-		c.User = primary[user]
+	user := rowUser(&re, "change", r.get("user"), book)
+	if book.primary[user] != "" {
+		c.User = book.primary[user]
 	}
 	c.Kind = kind(r.get("change"))
 	switch {
@@ -147,18 +154,23 @@ func parseChange(file string, r row, primary map[string]string, failed map[strin
 }
 
 // rowUser returns the address the user cell of a change or meeting row
-// (what) names when it is a known or a failed user, and "" (having
-// reported why) otherwise.
-func rowUser(re *rowErrors, what, v string, primary map[string]string, failed map[string]bool) string {
+// (what) names when it is a known or a failed user, the owner of a
+// contested alias (having reported why: the row fails the owner), and ""
+// (having reported why) otherwise.
+func rowUser(re *rowErrors, what, v string, book addressBook) string {
 	email, ok := address(v)
 	switch {
 	case v == "":
 		re.add("user", "empty; give a user of the users file")
 	case !ok:
 		re.add("user", "%q is not an e-mail address like anna@contoso.com", v)
-	case primary[email] != "":
-		return primary[email]
-	case failed[email]:
+	case book.contested[email] != "":
+		owner := book.contested[email]
+		re.add("user", "%s is an alias of %s and also listed as a user of its own (rejected): which one this %s is for is not clear; list the address once in the users file", email, owner, what)
+		return owner
+	case book.primary[email] != "":
+		return book.primary[email]
+	case book.failed[email]:
 		return email
 	default:
 		re.add("user", "%s is not in the users file; every %s must name a listed user or one of its aliases", email, what)
@@ -262,7 +274,7 @@ func at(re *rowErrors, v string) time.Time {
 		if strings.Trim(v, "0123456789.") == "" {
 			hint = " (a spreadsheet date? type it as text, with its offset)"
 		}
-		re.add("at", "%q is not an RFC 3339 time like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00%s", v, hint)
+		re.add("at", "%q is not an RFC 3339 time like 2026-01-15T09:00:00Z, 2026-01-15T10:00:00+01:00 or 2026-01-15 (midnight UTC)%s", v, hint)
 		return time.Time{}
 	}
 	return t

@@ -102,9 +102,9 @@ func TestChangeRowErrors(t *testing.T) {
 		{"join URL with a character URLs escape", "anna@contoso.com,license-assigned,,https://teams.microsoft.com/l/meetup-join/{meeting}?a=<x>,,,", "anna@contoso.com",
 			[]string{`column "join_url": "https://teams.microsoft.com/l/meetup-join/{meeting}?a=<x>" holds "<", which a URL writes escaped (a block's text ends a link at it); escape it, as %3C`}},
 		{"date", "anna@contoso.com,bridge-changed,,,,,,yesterday", "anna@contoso.com",
-			[]string{`column "at": "yesterday" is not an RFC 3339 time like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00`}},
+			[]string{`column "at": "yesterday" is not an RFC 3339 time like 2026-01-15T09:00:00Z, 2026-01-15T10:00:00+01:00 or 2026-01-15 (midnight UTC)`}},
 		{"date without zone", "anna@contoso.com,bridge-changed,,,,,,2026-01-15T09:00:00", "anna@contoso.com",
-			[]string{`column "at": "2026-01-15T09:00:00" is not an RFC 3339 time like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00`}},
+			[]string{`column "at": "2026-01-15T09:00:00" is not an RFC 3339 time like 2026-01-15T09:00:00Z, 2026-01-15T10:00:00+01:00 or 2026-01-15 (midnight UTC)`}},
 		{"every problem of the row", "a.berg@contoso.com,moved,skype4b,,x,,,", "anna@contoso.com",
 			[]string{`column "change": "moved" is not a change kind; use one of: ` + kinds,
 				`column "target": "skype4b" is not a target; use teams, skype, or leave it empty to keep each meeting's kind`,
@@ -170,10 +170,35 @@ func TestChangeToRejectedUser(t *testing.T) {
 	}
 }
 
+// A quote never closed in one user's change runs over the next rows: each
+// of them is rejected naming its own user, so no user's change is lost
+// without a word (bo would otherwise be migrated without its conference
+// ID change).
+func TestUnclosedQuoteRejectsEveryRowItTakes(t *testing.T) {
+	dir := t.TempDir()
+	path := write(t, dir, "changes.csv", "user,change,join_url,conference_id\n"+
+		"bo@contoso.com,dialin-enabled,,\n"+
+		"anna@contoso.com,moved-to-online,\"https://x/{meeting},\n"+
+		"bo@contoso.com,conference-id-changed,,555000111\n"+
+		"anna@contoso.com,dialin-enabled,\"https://y\"x,\n")
+	changes, errs, err := ReadChanges(path, listed)
+	if err != nil || len(changes) != 1 || changes[0].Line != 2 {
+		t.Fatalf("changes %+v, err %v", changes, err)
+	}
+	owners := map[string]bool{}
+	for _, e := range errs {
+		owners[e.User] = true
+	}
+	if !owners["bo@contoso.com"] || !owners["anna@contoso.com"] {
+		t.Fatalf("errors %q: want rows of anna and of bo rejected", errorStrings(errs))
+	}
+}
+
 // An address listed as a user after another user gave it as an alias: its
 // row is rejected (an address belongs to one user), and a change naming it
-// belongs to the user that failed, not to the alias's owner.
-func TestChangeOfAnAliasThatFailedAsAUser(t *testing.T) {
+// may be meant for either: it fails the alias's owner, saying why, rather
+// than silently changing the owner's meetings (or being dropped).
+func TestChangeOfAContestedAlias(t *testing.T) {
 	dir := calendarDir(t)
 	users, userErrs, err := ReadUsers(write(t, dir, "users.csv", "user,calendar,aliases\nanna@contoso.com,anna.ics,bo@contoso.com\nbo@contoso.com,anna.ics,\n"))
 	if err != nil || len(users) != 1 || len(userErrs) != 1 || userErrs[0].User != "bo@contoso.com" {
@@ -181,8 +206,15 @@ func TestChangeOfAnAliasThatFailedAsAUser(t *testing.T) {
 	}
 	path := write(t, dir, "changes.csv", "user,change,conference_id\nanna@contoso.com,conference-id-changed,555000111\nbo@contoso.com,conference-id-changed,555000112\n")
 	changes, errs, err := ReadChanges(path, users, userErrs...)
-	if err != nil || len(errs) != 0 || len(changes) != 1 || changes[0].ConferenceID != "555000111" {
-		t.Fatalf("changes %+v, errors %q, err %v", changes, errorStrings(errs), err)
+	if err != nil || len(changes) != 1 || changes[0].ConferenceID != "555000111" {
+		t.Fatalf("changes %+v, err %v", changes, err)
+	}
+	if len(errs) != 1 || errs[0].User != "anna@contoso.com" || !strings.Contains(errs[0].Error(), "bo@contoso.com is an alias of anna@contoso.com and also listed as a user of its own") {
+		t.Fatalf("errors %q (user %q)", errorStrings(errs), errs[0].User)
+	}
+	meetings, errs, err := ReadMeetings(write(t, dir, "meetings.csv", "user,uid,join_url\nbo@contoso.com,u1,https://teams.microsoft.com/l/meetup-join/x\n"), users, userErrs...)
+	if err != nil || len(meetings) != 0 || len(errs) != 1 || errs[0].User != "anna@contoso.com" {
+		t.Fatalf("meetings %+v, errors %q, err %v", meetings, errorStrings(errs), err)
 	}
 }
 

@@ -36,36 +36,53 @@ func readCSV(path string, add func(record) error) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		var rec record
 		var pe *csv.ParseError
 		switch {
 		case errors.As(err, &pe):
-			// A row the reader cannot split costs only itself: its cells
-			// are read leniently, for the user it belongs to, and it is
-			// rejected as a whole.
-			raw := lines.span(pe.StartLine, pe.Line)
-			rec = lenientRecord(raw, r.Comma)
-			rec.line = pe.StartLine
-			rec.problem = fmt.Sprintf("%s (column %d of line %d); a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled",
-				pe.Err, pe.Column, pe.Line, string(r.Comma))
-			if pe.Line > pe.StartLine {
-				rec.problem += fmt.Sprintf("; lines %d to %d were read as this one row", pe.StartLine, pe.Line)
+			for _, rec := range unreadable(pe, &lines, r.Comma) {
+				if err := add(rec); err != nil {
+					return err
+				}
 			}
+			continue
 		case err != nil:
 			return fmt.Errorf("%s: %w", path, err)
-		default:
-			line, _ := r.FieldPos(0)
-			rec = record{line: line}
-			for j, v := range fields {
-				if v != "" {
-					rec.cells = append(rec.cells, cell{col: j, value: v})
-				}
+		}
+		line, _ := r.FieldPos(0)
+		rec := record{line: line}
+		for j, v := range fields {
+			if v != "" {
+				rec.cells = append(rec.cells, cell{col: j, value: v})
 			}
 		}
 		if err := add(rec); err != nil {
 			return err
 		}
 	}
+}
+
+// unreadable is what the reader could not split, a row a line: each is
+// rejected as a whole (a stray quote costs only the rows it touches), its
+// cells read leniently for the user it names. A quote never closed runs
+// over several lines, the rest of the file at worst: each of those lines
+// fails its own user, so that no row is lost without a word.
+func unreadable(pe *csv.ParseError, lines *lineIndex, comma rune) []record {
+	problem := fmt.Sprintf("%s (at byte %d of line %d); a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled",
+		pe.Err, pe.Column, pe.Line, string(comma))
+	if pe.Line > pe.StartLine {
+		problem += fmt.Sprintf("; lines %d to %d were read as one row, each of them rejected", pe.StartLine, pe.Line)
+	}
+	var out []record
+	n := pe.StartLine
+	for l := range strings.Lines(lines.span(pe.StartLine, pe.Line)) {
+		rec := lenientRecord(l, comma)
+		rec.line, rec.problem = n, problem
+		if len(rec.cells) > 0 || n == pe.StartLine {
+			out = append(out, rec)
+		}
+		n++
+	}
+	return out
 }
 
 // lenientRecord splits a row the strict reader refused, taking quotes

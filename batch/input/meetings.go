@@ -83,12 +83,12 @@ func ReadMeetings(path string, users []User, rejected ...RowError) ([]Meeting, [
 	if err != nil {
 		return nil, nil, err
 	}
-	primary, failed := addresses(users, rejected)
+	book := addresses(users, rejected)
 	var meetings []Meeting
 	var errs []RowError
 	first := map[MeetingKey]int{} // the line each meeting is listed on
 	for _, r := range t.rows {
-		m, rowErrs := parseMeeting(t.file, r, primary, failed)
+		m, rowErrs := parseMeeting(t.file, r, book)
 		if at, dup := first[m.Key()]; dup && m.UID != "" && m.User != "" {
 			rowErrs = append(rowErrs, RowError{File: t.file, Line: r.line, Column: "uid", User: m.User,
 				Msg: fmt.Sprintf("%q of %s is already listed at line %d; list each meeting once", m.UID, m.User, at)})
@@ -107,11 +107,11 @@ func ReadMeetings(path string, users []User, rejected ...RowError) ([]Meeting, [
 
 // parseMeeting checks every cell of a row. m.User is empty when the row's
 // user is unknown or failed in the users file.
-func parseMeeting(file string, r row, primary map[string]string, failed map[string]bool) (Meeting, []RowError) {
+func parseMeeting(file string, r row, book addressBook) (Meeting, []RowError) {
 	re := newRowErrors(file, r, meetingsSchema.columns())
 	m := Meeting{File: file, Line: r.line}
-	user := rowUser(&re, "meeting", r.get("user"), primary, failed)
-	m.User = primary[user]
+	user := rowUser(&re, "meeting", r.get("user"), book)
+	m.User = book.primary[user]
 	m.UID = uid(&re, r.get("uid"))
 	if r.get("join_url") == "" {
 		re.add("join_url", "empty; give the new meeting's own join link, like https://teams.microsoft.com/l/meetup-join/19%%3ameeting_...")

@@ -163,6 +163,9 @@ func (b *builder) add(rec record) error {
 	r := row{line: rec.line, cells: map[string]string{}, broken: rec.problem}
 	for _, c := range rec.cells {
 		name := b.columns[c.col]
+		if r.broken != "" && name != "user" { // a guess: only whose row it is is taken from it
+			continue
+		}
 		if name != "" && c.problem == "" && len(c.value) > maxCell {
 			c.problem = fmt.Sprintf("%d bytes, more than any value of it can be (at most %d)", len(c.value), maxCell)
 		}

@@ -202,7 +202,7 @@ func TestWholeFileErrors(t *testing.T) {
 		{filepath.Join(dir, "absent.csv"), "absent.csv: no such file or directory; check the path (a relative one starts at the current folder)"},
 		{filepath.Join(dir, "absent.xlsx"), "absent.xlsx: no such file or directory; check the path (a relative one starts at the current folder)"},
 		{write(t, dir, "quote.csv", "user,\"calendar\n"),
-			`quote.csv:1: the header row: extraneous or missing " in quoted-field (column 16 of line 1); a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`},
+			`quote.csv:1: the header row: extraneous or missing " in quoted-field (at byte 16 of line 1); a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`},
 		{write(t, dir, "utf16.csv", "\xff\xfeu\x00s\x00"), "utf16.csv: the file is UTF-16 text; save it as CSV UTF-8"},
 		{write(t, dir, "fake.xlsx", "user,calendar\n"), "fake.xlsx: not a readable .xlsx workbook (zip: not a valid zip file); save it again from Excel as .xlsx, or as CSV UTF-8"},
 	}
@@ -215,25 +215,26 @@ func TestWholeFileErrors(t *testing.T) {
 }
 
 // A row the CSV reader cannot split (a stray double quote) is rejected
-// alone, naming its line and the user it belongs to; the rows around it
-// are read. A quote never closed takes the rest of the file into its row,
-// and the error says which lines.
+// alone, naming its line and the user it belongs to, and nothing else of
+// it is taken (not its aliases); the rows around it are read.
 func TestUnreadableRowCostsOnlyItself(t *testing.T) {
 	dir := calendarDir(t)
-	path := write(t, dir, "users.csv", "user,calendar\nanna@contoso.com,anna.ics\nbo@contoso.com,b\"o.ics\ncy@contoso.com,anna.ics\n")
+	path := write(t, dir, "users.csv", "user,calendar,aliases\nbo@contoso.com,b\"o.ics,anna@contoso.com\nanna@contoso.com,anna.ics\ncy@contoso.com,anna.ics\n")
 	users, errs, err := ReadUsers(path)
 	if err != nil || len(users) != 2 || users[0].Email != "anna@contoso.com" || users[1].Email != "cy@contoso.com" {
 		t.Fatalf("users %+v, errors %q, err %v", users, errorStrings(errs), err)
 	}
-	want := filepath.Join(dir, "users.csv") + `:3: bare " in non-quoted-field (column 17 of line 3); a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`
+	want := filepath.Join(dir, "users.csv") + `:2: bare " in non-quoted-field (at byte 17 of line 2); a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`
 	if len(errs) != 1 || errs[0].Error() != want || errs[0].User != "bo@contoso.com" {
 		t.Fatalf("errors %q (user %q), want one: %s", errorStrings(errs), errs[0].User, want)
 	}
 
-	path = write(t, dir, "open.csv", "user,calendar\nanna@contoso.com,anna.ics\nbo@contoso.com,\"bo.ics\ncy@contoso.com,anna.ics\n")
+	// a quote never closed: every line it ran over is rejected, each
+	// naming its own user
+	path = write(t, dir, "open.csv", "user,calendar\nanna@contoso.com,anna.ics\nbo@contoso.com,\"bo.ics\n\ncy@contoso.com,anna.ics\n")
 	users, errs, err = ReadUsers(path)
-	if err != nil || len(users) != 1 || len(errs) != 1 || errs[0].User != "bo@contoso.com" ||
-		!strings.HasSuffix(errs[0].Error(), "; lines 3 to 4 were read as this one row") {
+	if err != nil || len(users) != 1 || len(errs) != 2 || errs[0].User != "bo@contoso.com" || errs[1].User != "cy@contoso.com" || errs[1].Line != 5 ||
+		!strings.HasSuffix(errs[1].Error(), "; lines 3 to 5 were read as one row, each of them rejected") {
 		t.Fatalf("users %+v, errors %q, err %v", users, errorStrings(errs), err)
 	}
 }
