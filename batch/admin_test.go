@@ -281,7 +281,8 @@ func TestReportMeetingFields(t *testing.T) {
 
 // A user no change triggered is migrated by hand, as its LastMessage says
 // (mms start --user U --calendar FILE --join-url URL, then mms work),
-// without giving --out again: the batch that listed it gives it.
+// without giving --out again: the last real batch that listed it gives it
+// (not a later dry run's).
 func TestStartByHandTakesOutFromTheBatch(t *testing.T) {
 	ctx := context.Background()
 	o := demoOptions(t)
@@ -300,10 +301,18 @@ func TestStartByHandTakesOutFromTheBatch(t *testing.T) {
 	if _, err := Run(ctx, o); err != nil {
 		t.Fatal(err)
 	}
+	dry := o // a later dry run, whose settings were never used
+	dry.DryRun, dry.Out, dry.Send = true, filepath.Join(dir, "dry-out"), "none"
+	if _, err := Run(ctx, dry); err != nil {
+		t.Fatal(err)
+	}
 	cal := abs("../fixtures/demo/calendars/user00002.ics")
 	s, err := Start(ctx, StartOptions{User: "user00002@contoso.com", Calendar: cal, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0", Now: demoNow, DB: o.DB})
 	if err != nil {
 		t.Fatalf("start by hand without --out: %v", err)
+	}
+	if s.From != "" {
+		t.Errorf("a start by hand said it took the rows of batch %s", s.From)
 	}
 	if _, err := Work(ctx, WorkOptions{DB: o.DB, BatchID: s.BatchID, Tuning: o.Tuning}); err != nil {
 		t.Fatal(err)

@@ -116,6 +116,7 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	if err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	manual := a.MigrationType == byHand
 	o.override(&a)
 	if err := o.addMeetings(&a); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
@@ -123,6 +124,9 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	set, err := o.settings(from)
 	if err != nil {
 		return Started{}, err
+	}
+	if manual {
+		set.StartedFrom = "" // no row of that batch is migrated: only its --out and --send are taken
 	}
 	if set.Out == "" && !o.DryRun {
 		return Started{}, fmt.Errorf("%w: --out is required: the directory for the rewritten calendar and the outbox", ErrInput)
@@ -141,7 +145,7 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	if err != nil {
 		return Started{}, err
 	}
-	return Started{BatchID: b.ID, User: a.User, From: from.ID}, nil
+	return Started{BatchID: b.ID, User: a.User, From: set.StartedFrom}, nil
 }
 
 // assignment is the user's migration: from the files given, or from the
@@ -164,16 +168,29 @@ func (o StartOptions) assignment(ctx context.Context, st *store.Store, t trigger
 	}
 	if o.Calendar != "" {
 		// by hand (a user no change triggered, moved on-premises): the
-		// latest batch that listed the user gives --out and --send
-		var from store.Batch
-		if len(users) > 0 {
-			if from, err = st.Batch(ctx, users[len(users)-1].BatchID); err != nil {
+		// latest real batch that listed the user gives --out and --send
+		// (a dry run's --send was never used)
+		for i := len(users) - 1; i >= 0; i-- {
+			b, err := st.Batch(ctx, users[i].BatchID)
+			if err != nil {
 				return migrate.Assignment{}, store.Batch{}, err
 			}
+			if !b.DryRun {
+				return byHandOf(o.User), b, nil
+			}
 		}
-		return migrate.Assignment{User: o.User, Mailbox: input.Online, MigrationType: "Manual"}, from, nil
+		return byHandOf(o.User), store.Batch{}, nil
 	}
 	return migrate.Assignment{}, store.Batch{}, fmt.Errorf("user %s: the state store %s holds no migration of this user; give --users FILE [--changes FILE], or --calendar FILE with --join-url", o.User, st)
+}
+
+// byHand is the MigrationType of a user migrated by hand.
+const byHand = "Manual"
+
+// byHandOf is the assignment of a user migrated by hand: --calendar and
+// --join-url say the rest.
+func byHandOf(user string) migrate.Assignment {
+	return migrate.Assignment{User: user, Mailbox: input.Online, MigrationType: byHand}
 }
 
 // fromFiles reads the user's rows and decides as a run would.
