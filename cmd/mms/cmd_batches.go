@@ -27,7 +27,7 @@ func batchesCommand(out io.Writer) *cli.Command {
 			"have updated and sent, marked (would). Only runs and starts migrate meetings (mms status shows the latest\n" +
 			"of them). --batch, wherever it is taken, accepts the id, any unique prefix of 6+ characters, or last.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv or json", Sources: cli.EnvVars("MMS_FORMAT")},
+			&cli.StringFlag{Name: "format", Value: "table", Usage: formatUsage, Sources: cli.EnvVars("MMS_FORMAT")},
 			dbFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {

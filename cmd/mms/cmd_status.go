@@ -34,7 +34,7 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "until", Usage: "only users modified before this RFC 3339 time, or this date (UTC midnight)", Sources: cli.EnvVars("MMS_UNTIL")},
 			&cli.StringFlag{Name: "batch", Usage: "this batch: its id, a unique prefix of 6+ characters, or last (default: the latest batch that was neither a dry run nor a rollback)", Sources: cli.EnvVars("MMS_BATCH")},
 			&cli.BoolFlag{Name: "all", Usage: "every batch, each row (and each --summary count) with its batch", Sources: cli.EnvVars("MMS_ALL")},
-			&cli.StringFlag{Name: "format", Value: "table", Usage: "table, csv or json", Sources: cli.EnvVars("MMS_FORMAT")},
+			&cli.StringFlag{Name: "format", Value: "table", Usage: formatUsage, Sources: cli.EnvVars("MMS_FORMAT")},
 			dbFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -134,6 +134,9 @@ func statusRow(u store.User) []string {
 		strconv.Itoa(u.SkippedMeeting), strconv.Itoa(u.InvitesUpdate), strconv.Itoa(u.RetryCount), u.LastMessage,
 		u.CreatedAt.Format(time.RFC3339), u.ModifiedAt.Format(time.RFC3339), u.CorrelationID, u.BatchID}
 }
+
+// formatUsage is the help of --format of status and batches.
+const formatUsage = "table, csv or json; csv is for spreadsheets: a value one could run as a formula (=, +, -, @ first) starts with ', as in the reports; json is for scripts"
 
 // csvRow makes each cell of a CSV row that a spreadsheet could run as a
 // formula (a user or file named "=1+1") text, as the reports do.
