@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -96,8 +97,8 @@ func appendCell(b []byte, col, n int, c cellStyle, date int) []byte {
 			break
 		}
 		num = serial
-	default:
-		panic("report: a cell of an unexpected type")
+	default: // not one of a report's: written as its text, as excelize writes one
+		text, isText = clean(fmt.Sprint(v)), true
 	}
 	b = append(b, `<c r="`...)
 	b = appendColumn(b, col)

@@ -27,6 +27,7 @@ import (
 //     their square (20,000 links: ten seconds); written here, each costs
 //     its bytes.
 type sheetExtras struct {
+	name  string   // the sheet's
 	rows  *rowFile // its data rows, which go before </sheetData> (the stream writer wrote the header row alone)
 	ref   string   // the range its cells fill: "A1:N51"
 	links []sheetLink
@@ -48,13 +49,20 @@ type sheetZip struct {
 	sheets map[string]*sheetExtras // by part name: xl/worksheets/sheetN.xml
 	rels   map[string]*sheetExtras // by part name: xl/worksheets/_rels/sheetN.xml.rels
 	cur    interface{ done() error }
+	// unwritten are the sheets, by name, whose part has not come yet: Close
+	// fails if one never did (its rows would be lost).
+	unwritten map[string]bool
 }
 
 // newSheetZip maps the extras of sheets, by name, onto their parts.
 func newSheetZip(zw excelize.ZipWriter, f *excelize.File, extras map[string]*sheetExtras) *sheetZip {
-	z := &sheetZip{ZipWriter: zw, sheets: map[string]*sheetExtras{}, rels: map[string]*sheetExtras{}}
+	z := &sheetZip{ZipWriter: zw, sheets: map[string]*sheetExtras{}, rels: map[string]*sheetExtras{}, unwritten: map[string]bool{}}
+	for name := range extras {
+		z.unwritten[name] = true
+	}
 	for id, name := range f.GetSheetMap() {
 		if e, ok := extras[name]; ok {
+			e.name = name
 			z.sheets[fmt.Sprintf("xl/worksheets/sheet%d.xml", id)] = e
 			if len(e.links) > 0 {
 				z.rels[fmt.Sprintf("xl/worksheets/_rels/sheet%d.xml.rels", id)] = e
@@ -73,6 +81,7 @@ func (z *sheetZip) Create(name string) (io.Writer, error) {
 		return nil, err
 	}
 	if e, ok := z.sheets[name]; ok {
+		delete(z.unwritten, e.name)
 		sw := &sheetWriter{w: w, e: e}
 		z.cur = sw
 		return sw, nil
@@ -98,6 +107,9 @@ func (z *sheetZip) AddFS(fsys fs.FS) error {
 func (z *sheetZip) Close() error {
 	if err := z.flush(); err != nil {
 		return err
+	}
+	for _, name := range slices.Sorted(mapKeys(z.unwritten)) {
+		return fmt.Errorf("sheet %s: its part was not written where expected; its rows are not in the workbook", name)
 	}
 	for _, name := range slices.Sorted(mapKeys(z.rels)) {
 		w, err := z.ZipWriter.Create(name)
@@ -179,13 +191,13 @@ func (s *sheetWriter) pass(p []byte) error {
 	// sheet's XML comes in chunks of megabytes).
 	seam := append(s.tail, p[:min(len(p), len(endOfRows)-1)]...)
 	if i := bytes.Index(seam, endOfRows); i >= 0 {
-		return s.linkAt(seam[:i+len(endOfRows)], p[i+len(endOfRows)-len(s.tail):])
+		return s.spliceAt(seam[:i+len(endOfRows)], p[i+len(endOfRows)-len(s.tail):])
 	}
 	if i := bytes.Index(p, endOfRows); i >= 0 {
 		if _, err := s.w.Write(s.tail); err != nil {
 			return err
 		}
-		return s.linkAt(p[:i+len(endOfRows)], p[i+len(endOfRows):])
+		return s.spliceAt(p[:i+len(endOfRows)], p[i+len(endOfRows):])
 	}
 	keep := min(len(seam), len(endOfRows)-1) // the end of what came: a tag cut between two writes
 	if len(p) >= keep {
@@ -205,9 +217,9 @@ func (s *sheetWriter) pass(p []byte) error {
 	return nil
 }
 
-// linkAt writes the sheet up to the end of its sheetData, the data rows,
+// spliceAt writes the sheet up to the end of its sheetData, the data rows,
 // that end, the hyperlinks, and the rest.
-func (s *sheetWriter) linkAt(head, rest []byte) error {
+func (s *sheetWriter) spliceAt(head, rest []byte) error {
 	s.linked, s.tail = true, nil
 	if _, err := s.w.Write(head[:len(head)-len(endOfRows)]); err != nil {
 		return err

@@ -117,3 +117,14 @@ func TestWorkbookProperties(t *testing.T) {
 		t.Errorf("properties %+v", p)
 	}
 }
+
+// A sheet whose part never comes (a workbook laid out otherwise than
+// expected) fails the workbook rather than losing its rows.
+func TestSheetPartNotWrittenIsAnError(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	z := newSheetZip(zip.NewWriter(io.Discard), f, map[string]*sheetExtras{"Meetings": {}})
+	if err := z.Close(); err == nil || !strings.Contains(err.Error(), "sheet Meetings") {
+		t.Fatalf("closed with %v", err)
+	}
+}
