@@ -98,7 +98,11 @@ func (m Message) write(w *bytes.Buffer) error {
 	}
 	h.SetAddressList("From", []*mail.Address{{Address: from}})
 	h.SetAddressList("To", addressList(m.To))
-	h.Set("Subject", subjectHeader(m.Subject))
+	if subject := subjectHeader(m.Subject); strings.Contains(subject, "\r\n") {
+		h.AddRaw([]byte("Subject: " + subject + "\r\n")) // folded already: go-message refuses a value with line breaks
+	} else {
+		h.Set("Subject", subject)
+	}
 	h.SetMessageID(id + "@" + m.domain())
 	h.Set("MIME-Version", "1.0")
 	boundary := "mms-" + id
@@ -242,10 +246,15 @@ func updateText(summary, joinURL string) string {
 }
 
 // subjectHeader encodes a Subject: line breaks and tabs become spaces (a
-// SUMMARY may hold them), non-ASCII goes into encoded words (RFC 2047).
-// A word too long for a header line (over 900 bytes without a space) is
-// cut into encoded words too: folding it would add a space that is not in
-// the SUMMARY, while the space between encoded words is not text.
+// SUMMARY may hold them), non-ASCII goes into encoded words (RFC 2047),
+// each of whole characters and folded onto a line of its own so that no
+// line of the header, "Subject: " included, is longer than 76 characters
+// (go-message folds only between words, and mime's words are up to 75
+// characters, too long for the first line: it then made one line of them
+// all). A word too long for a header line (over 900 bytes without a
+// space) is cut into encoded words too: folding it would add a space that
+// is not in the SUMMARY, while the space between encoded words is not
+// text.
 func subjectHeader(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r == '\r' || r == '\n' || r == '\t' {
@@ -257,17 +266,39 @@ func subjectHeader(s string) string {
 	for _, w := range strings.Fields(s) {
 		long = long || len(w) > 900
 	}
-	if !long {
-		return mime.QEncoding.Encode("utf-8", s)
+	if !long && mime.QEncoding.Encode("utf-8", s) == s {
+		return s // ASCII: go-message folds it between words
 	}
+	const open, end = "=?utf-8?q?", "?="
 	var words []string
-	for len(s) > 0 {
-		n := min(len(s), 45)
-		for n < len(s) && !utf8.RuneStart(s[n]) {
-			n--
+	limit := 76 - len("Subject: ") - len(open) - len(end) // the first line's
+	var word []byte
+	for _, r := range s {
+		var b [utf8.UTFMax]byte
+		n := utf8.EncodeRune(b[:], r)
+		enc := appendQ(nil, b[:n])
+		if len(word)+len(enc) > limit && len(word) > 0 {
+			words = append(words, open+string(word)+end)
+			word, limit = word[:0], 76-len(" ")-len(open)-len(end)
 		}
-		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
-		s = s[n:]
+		word = append(word, enc...)
 	}
-	return strings.Join(words, " ")
+	words = append(words, open+string(word)+end)
+	return strings.Join(words, "\r\n ")
+}
+
+// appendQ appends b in RFC 2047's Q encoding, as mime.QEncoding writes it.
+func appendQ(dst, b []byte) []byte {
+	const hex = "0123456789ABCDEF"
+	for _, c := range b {
+		switch {
+		case c == ' ':
+			dst = append(dst, '_')
+		case c >= '!' && c <= '~' && c != '=' && c != '?' && c != '_':
+			dst = append(dst, c)
+		default:
+			dst = append(dst, '=', hex[c>>4], hex[c&0x0f])
+		}
+	}
+	return dst
 }

@@ -154,20 +154,32 @@ func TestFromInIDNA(t *testing.T) {
 
 // A Subject reads back as the SUMMARY: line breaks become spaces (never a
 // new header line), and a word too long for one header line is cut into
-// encoded words, not folded with a space it does not hold.
+// encoded words, not folded with a space it does not hold; no line of
+// encoded words is longer than 76 characters (RFC 2047).
 func TestSubjectReadsBackAsTheSummary(t *testing.T) {
 	long := strings.Repeat("X", 1200) + "é" + strings.Repeat("Y", 300)
+	french := strings.Repeat("Réunion d'équipe hebdomadaire ", 6) + strings.Repeat("é", 300) + " _=? 🙂"
 	for _, c := range []struct{ summary, want string }{
 		{"Weekly sync", "Weekly sync"},
 		{"Line1\nBcc: eve@example.com", "Line1 Bcc: eve@example.com"},
 		{"Möte 🙂", "Möte 🙂"},
 		{long, long},
+		{french, french},
+		{strings.Repeat("word ", 99) + "end", strings.Repeat("word ", 99) + "end"},
 	} {
 		var buf bytes.Buffer
 		m := Message{UID: "u", From: "anna@contoso.com", To: []string{"bo@fabrikam.com"}, Subject: "Updated: " + c.summary, Text: "t",
 			Calendar: []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")}
 		if _, err := m.WriteTo(&buf); err != nil {
 			t.Fatal(err)
+		}
+		for _, l := range strings.Split(buf.String(), "\r\n") {
+			if l == "" {
+				break // the header's end
+			}
+			if len(l) > 76 && strings.Contains(l, "=?") {
+				t.Errorf("%.40q: a header line of %d characters holds encoded words (at most 76): %.80q", c.summary, len(l), l)
+			}
 		}
 		msg, err := netmail.ReadMessage(&buf)
 		if err != nil {
