@@ -70,7 +70,8 @@ func unreadable(pe *csv.ParseError, lines *lineIndex, comma rune) []record {
 	problem := fmt.Sprintf("%s (at byte %d of line %d); a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled",
 		pe.Err, pe.Column, pe.Line, string(comma))
 	if pe.Line > pe.StartLine {
-		problem += fmt.Sprintf("; lines %d to %d were read as one row, each of them rejected", pe.StartLine, pe.Line)
+		problem = fmt.Sprintf("a double quote opened on line %d is not closed where a field ends (the reader looked for its end up to line %d: %s); lines %d to %d were read as one row, each of them rejected; a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled",
+			pe.StartLine, pe.Line, pe.Err, pe.StartLine, pe.Line, string(comma))
 	}
 	var out []record
 	n := pe.StartLine
@@ -85,10 +86,11 @@ func unreadable(pe *csv.ParseError, lines *lineIndex, comma rune) []record {
 	return out
 }
 
-// lenientRecord splits a row the strict reader refused, taking quotes
-// where they stand, for what its cells say (its user).
+// lenientRecord splits a row the strict reader refused, its quotes
+// dropped (one never closed would take the rest of the line into its
+// field), for what its cells say (its user).
 func lenientRecord(raw string, comma rune) record {
-	r := csv.NewReader(strings.NewReader(raw))
+	r := csv.NewReader(strings.NewReader(strings.ReplaceAll(raw, `"`, "")))
 	r.FieldsPerRecord, r.LazyQuotes, r.Comma = -1, true, comma
 	var rec record
 	fields, _ := r.Read()
