@@ -59,8 +59,8 @@ func (s *Summary) add(u store.User) {
 		s.Failed++
 		if len(s.FailedUsers) < failedNamed {
 			why := u.LastMessage
-			if len(why) > 300 {
-				why = strings.ToValidUTF8(why[:300], "") + "…"
+			if len(why) > 600 { // a change kind's message lists every kind
+				why = strings.ToValidUTF8(why[:600], "") + "…"
 			}
 			s.FailedUsers = append(s.FailedUsers, u.UserID+": "+why)
 		}

@@ -138,7 +138,7 @@ func parseChange(file string, r row, book addressBook) (Change, []RowError) {
 	case c.Kind == "":
 		re.add("change", "empty; use one of: %s", strings.Join(kinds, ", "))
 	case !slices.Contains(kinds, c.Kind):
-		re.add("change", "%q is not a change kind; use one of: %s", r.get("change"), strings.Join(kinds, ", "))
+		re.add("change", "%q is not a change kind%s; use one of: %s", r.get("change"), didYouMean(c.Kind, kinds), strings.Join(kinds, ", "))
 	}
 	c.Target = strings.ToLower(r.get("target"))
 	if c.Target != "" && c.Target != Teams && c.Target != Skype {
@@ -176,6 +176,46 @@ func rowUser(re *rowErrors, what, v string, book addressBook) string {
 		re.add("user", "%s is not in the users file; every %s must name a listed user or one of its aliases", email, what)
 	}
 	return ""
+}
+
+// didYouMean names the word of words closest to v, when a typo or two
+// away: " (did you mean moved-to-online?)"; "" otherwise.
+func didYouMean(v string, words []string) string {
+	best, dist := "", 3
+	for _, w := range words {
+		if d := editDistance(v, w); d < dist {
+			best, dist = w, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean " + best + "?)"
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes; a word
+// of the change kinds' length at most (a cell holds up to 16 KB).
+func editDistance(a, b string) int {
+	if len(a) > 64 {
+		return len(a)
+	}
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // kind folds "Moved_To_Online" and "moved to online" to "moved-to-online".

@@ -75,6 +75,8 @@ func TestChangeRowErrors(t *testing.T) {
 			[]string{`column "user": empty; give a user of the users file`}},
 		{"unknown kind", "anna@contoso.com,moved,,,,,", "anna@contoso.com",
 			[]string{`column "change": "moved" is not a change kind; use one of: ` + kinds}},
+		{"typo in a kind", "anna@contoso.com,Moved-To-Onilne,,,,,", "anna@contoso.com",
+			[]string{`column "change": "Moved-To-Onilne" is not a change kind (did you mean moved-to-online?); use one of: ` + kinds}},
 		{"empty kind", "anna@contoso.com,,,,,,", "anna@contoso.com",
 			[]string{`column "change": empty; use one of: ` + kinds}},
 		{"target", "anna@contoso.com,license-assigned,zoom,,,,", "anna@contoso.com",
