@@ -1,6 +1,7 @@
 package input
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -303,19 +304,36 @@ func at(re *rowErrors, v string) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339, v)
-	for _, layout := range []string{"2006-01-02 15:04:05Z07:00", "2006-01-02"} { // RFC 3339's other forms: a space for T, a full-date (midnight UTC)
-		if err != nil {
-			t, err = time.Parse(layout, v)
-		}
-	}
+	t, err := ParseTime(v)
 	if err != nil {
 		hint := ""
 		if strings.Trim(v, "0123456789.") == "" {
 			hint = " (a spreadsheet date? type it as text, with its offset)"
 		}
-		re.add("at", "%q is not an RFC 3339 time like 2026-01-15T09:00:00Z, 2026-01-15T10:00:00+01:00 or 2026-01-15 (midnight UTC)%s", v, hint)
+		re.add("at", "%q %s%s", v, err, hint)
 		return time.Time{}
 	}
 	return t
+}
+
+// ParseTime reads an RFC 3339 time as a command line or a changes file
+// gives it: 2026-01-15T09:00:00Z, with an offset, a space for the T, or a
+// date alone (midnight UTC). Its error says what would be accepted, and
+// that a time without a zone needs one.
+func ParseTime(v string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, v)
+	for _, layout := range []string{"2006-01-02 15:04:05Z07:00", time.DateOnly} { // a space for the T, a full-date
+		if err != nil {
+			t, err = time.Parse(layout, v)
+		}
+	}
+	if err == nil {
+		return t, nil
+	}
+	for _, local := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04"} {
+		if _, e := time.Parse(local, v); e == nil {
+			return time.Time{}, fmt.Errorf("has no time zone: add Z (UTC) or an offset, like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00")
+		}
+	}
+	return time.Time{}, fmt.Errorf("is not an RFC 3339 time like 2026-01-15T09:00:00Z, 2026-01-15T10:00:00+01:00 or 2026-01-15 (midnight UTC)")
 }

@@ -106,7 +106,7 @@ func TestChangeRowErrors(t *testing.T) {
 		{"date", "anna@contoso.com,bridge-changed,,,,,,yesterday", "anna@contoso.com",
 			[]string{`column "at": "yesterday" is not an RFC 3339 time like 2026-01-15T09:00:00Z, 2026-01-15T10:00:00+01:00 or 2026-01-15 (midnight UTC)`}},
 		{"date without zone", "anna@contoso.com,bridge-changed,,,,,,2026-01-15T09:00:00", "anna@contoso.com",
-			[]string{`column "at": "2026-01-15T09:00:00" is not an RFC 3339 time like 2026-01-15T09:00:00Z, 2026-01-15T10:00:00+01:00 or 2026-01-15 (midnight UTC)`}},
+			[]string{`column "at": "2026-01-15T09:00:00" has no time zone: add Z (UTC) or an offset, like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00`}},
 		{"every problem of the row", "a.berg@contoso.com,moved,skype4b,,x,,,", "anna@contoso.com",
 			[]string{`column "change": "moved" is not a change kind; use one of: ` + kinds,
 				`column "target": "skype4b" is not a target; use teams, skype, or leave it empty to keep each meeting's kind`,

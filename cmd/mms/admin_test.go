@@ -426,3 +426,11 @@ func TestStatusCSVRunsNoFormula(t *testing.T) {
 		t.Errorf("defused values missing:\n%s\n%s", status.stdout, batches.stdout)
 	}
 }
+
+// --now takes a date alone (midnight UTC), as a changes file's at does.
+func TestNowTakesADate(t *testing.T) {
+	c := parse(t, nil, "run", "--users", "u.csv", "--changes", "c.csv", "--out", "o", "--report", "r.csv", "--now", "2026-01-15")
+	if o := c.run; o == nil || !o.Now.Equal(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("run --now 2026-01-15: %+v", c.run)
+	}
+}

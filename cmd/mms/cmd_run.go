@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/input"
 )
 
 func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
@@ -30,7 +31,7 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			meetingsFlag(),
 			&cli.StringFlag{Name: "out", Usage: "output directory: rewritten calendars in DIR/calendars, updates in DIR/outbox", Sources: cli.EnvVars("MMS_OUT")},
 			&cli.StringFlag{Name: "report", Usage: "report file: FILE.xlsx, FILE.csv (users) with FILE.meetings.csv, or FILE.html (a preview page)", Sources: cli.EnvVars("MMS_REPORT")},
-			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time as now: meetings before it are past; also written as DTSTAMP (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
+			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time (2026-01-15T09:00:00Z, or a date alone: midnight UTC) as now: meetings before it are past; also written as DTSTAMP (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
 			&cli.BoolFlag{Name: "again", Usage: "run the batch anew, rewriting and sending everything again, even when the same inputs and options were run to the end before (by default such a run tries only that batch's failed users again)", Sources: cli.EnvVars("MMS_AGAIN")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox), smtp://host:port (submitted to that relay, " +
@@ -56,9 +57,9 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 					CalDAVRequests: int(cmd.Int("caldav-requests")), SMTPSessions: int(cmd.Int("smtp-sessions")), Phase: memoryPhase}}
 			o.Meetings = cmd.String("meetings")
 			if v := cmd.String("now"); v != "" {
-				t, err := time.Parse(time.RFC3339, v)
+				t, err := input.ParseTime(v)
 				if err != nil {
-					return fmt.Errorf("--now (or MMS_NOW) %q: use an RFC 3339 time such as 2026-01-15T09:00:00Z", v)
+					return fmt.Errorf("--now (or MMS_NOW) %q %w", v, err)
 				}
 				o.Now = t
 			}
