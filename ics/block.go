@@ -452,6 +452,21 @@ var teamsEscaper = strings.NewReplacer(":", "%3a", "@", "%40")
 
 // meetingID is the meeting's own id for "{meeting}": the old block's, or one
 // made from the UID.
+// borrowedID is the note of a meeting moved to another service whose new
+// link a join_url template made from the meeting's old id (a Skype
+// conference key in a Teams link): that link opens a meeting only if one
+// was made with that id, which mms cannot know.
+func borrowedID(p plan) string {
+	ch, _ := p.ch.forMeeting(p.uid)
+	if p.old.Provider == p.spec.Provider || !strings.Contains(ch.JoinURL, meetingPlaceholder) ||
+		p.spec.JoinURL != expandMeeting(ch.JoinURL, meetingID(p.old.Block, p.uid)) {
+		return ""
+	}
+	return fmt.Sprintf("moved from %s to %s: the new join link is the join_url template's with this meeting's %s id for {meeting}, "+
+		"and opens a meeting only if one was made with that id; to give the meeting its own, list it in --meetings",
+		p.old.Provider, p.spec.Provider, p.old.Provider)
+}
+
 func meetingID(old block.Block, uid string) string {
 	if old.MeetingID != "" {
 		return teamsEscaper.Replace(url.PathEscape(old.MeetingID))

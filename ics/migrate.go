@@ -38,6 +38,9 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 		res.Skipped = reason
 	default:
 		res.Changed, res.Notes, res.Err = c.rewrite(m, r, found)
+		if note := borrowedID(found); note != "" && res.Err == nil {
+			res.Notes = append(res.Notes, note)
+		}
 		var foreign foreignSkip
 		if errors.As(res.Err, &foreign) { // no future occurrence holds the meeting's block
 			res.Err, res.Skipped, res.Evidence = nil, foreign.reason, boundEvidence(strings.Join(res.Notes, "; "))

@@ -158,3 +158,30 @@ func TestRowMeetingIDIsGrouped(t *testing.T) {
 		}
 	}
 }
+
+// A Skype meeting moved to Teams by a join_url template gets a link made
+// from its Skype id, which opens a meeting only if one was made with it:
+// its Notes say so and point at --meetings. A meeting with a row of its
+// own, and a Teams meeting kept on Teams, get no such note.
+func TestTemplateOverAnotherServicesID(t *testing.T) {
+	const template = "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=%7b%22Tid%22%3a%22contoso%22%7d"
+	const ownLink = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_OWN%40thread.v2/0"
+	ch := Change{Provider: block.ProviderTeams, JoinURL: template, Meetings: map[string]MeetingChange{"own": {JoinURL: ownLink}}}
+	src := calendar(future(event{uid: "skype", body: skypeBody}), future(event{uid: "own", body: skypeBody}), future(event{uid: "teams", body: teamsBody(oldJoin)}))
+	cal, err := Parse("t.ics", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := testRules
+	r.Organizer = append(r.Organizer, "anna@contoso.com")
+	for _, m := range cal.Meetings() {
+		res := cal.Migrate(m, r, ch)
+		if !res.Rewritten() {
+			t.Fatalf("%s: Skipped=%q Err=%v", m.UID, res.Skipped, res.Err)
+		}
+		noted := strings.Contains(strings.Join(res.Notes, "; "), "the new join link is the join_url template's with this meeting's skype id")
+		if noted != (m.UID == "skype") {
+			t.Errorf("%s: Notes %q", m.UID, res.Notes)
+		}
+	}
+}
