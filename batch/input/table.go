@@ -150,11 +150,11 @@ func (b *builder) add(rec record) error {
 		return fmt.Errorf("%s:%d: more than %d rows; split the file", b.file, rec.line, maxRows)
 	}
 	if b.columns == nil {
+		if rec.problem != "" { // even if nothing of it could be read
+			return fmt.Errorf("%s:%d: the header row: %s", b.file, rec.line, rec.problem)
+		}
 		if blank(rec.cells) {
 			return nil
-		}
-		if rec.problem != "" {
-			return fmt.Errorf("%s:%d: the header row: %s", b.file, rec.line, rec.problem)
 		}
 		var err error
 		b.columns, err = header(b.file, rec, b.s)
