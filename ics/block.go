@@ -450,8 +450,6 @@ func fitsParts(s string, parts []string) bool {
 // teamsEscaper writes a Teams thread id as Teams links do.
 var teamsEscaper = strings.NewReplacer(":", "%3a", "@", "%40")
 
-// meetingID is the meeting's own id for "{meeting}": the old block's, or one
-// made from the UID.
 // borrowedID is the note of a meeting moved to another service whose new
 // link a join_url template made from the meeting's old id (a Skype
 // conference key in a Teams link): that link opens a meeting only if one
@@ -467,6 +465,8 @@ func borrowedID(p plan) string {
 		p.old.Provider, p.spec.Provider, p.old.Provider)
 }
 
+// meetingID is the meeting's own id for "{meeting}": the old block's, or one
+// made from the UID.
 func meetingID(old block.Block, uid string) string {
 	if old.MeetingID != "" {
 		return teamsEscaper.Replace(url.PathEscape(old.MeetingID))
