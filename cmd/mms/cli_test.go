@@ -31,6 +31,11 @@ func TestCommandLineMessages(t *testing.T) {
 			t.Errorf("progress lacks %q:\n%s", line, r.stderr)
 		}
 	}
+	// the same command again: its totals are the batch's, said so
+	r = mms(t, args...)
+	if r.code != 0 || !strings.Contains(r.stdout, "already ran to the end") || !strings.Contains(r.stdout, " in all: 7 users") {
+		t.Errorf("the same command again: exit %d\n%s", r.code, r.stdout)
+	}
 }
 
 // A flag the parser refuses is one line on stderr, said once, pointing at

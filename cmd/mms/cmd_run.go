@@ -103,8 +103,12 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	if o.DryRun {
 		mode = "would be updated (dry run: nothing written or sent)"
 	}
-	fmt.Fprintf(out, "batch %s: %s, %d triggered, %d failed; %s %s, %s %s\n",
-		sum.BatchID, counted(sum.Users, "user"), sum.Triggered, sum.Failed, counted(sum.Updated, "meeting"), mode, counted(sum.Invites, "update"), sentVerb(o))
+	inAll := ""
+	if sum.Reopened || sum.Resumed { // the totals count what the runs before did too
+		inAll = " in all"
+	}
+	fmt.Fprintf(out, "batch %s%s: %s, %d triggered, %d failed; %s %s, %s %s\n",
+		sum.BatchID, inAll, counted(sum.Users, "user"), sum.Triggered, sum.Failed, counted(sum.Updated, "meeting"), mode, counted(sum.Invites, "update"), sentVerb(o))
 	for _, w := range append(sum.Warnings, pastWarning(o, sum)) {
 		if w != "" {
 			fmt.Fprintln(errOut, "mms: warning:", w)
