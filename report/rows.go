@@ -210,33 +210,23 @@ func isXMLChar(r rune) bool {
 	return r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }
 
-// escapeBSTR escapes, as excelize does, each "_xHHHH_" (four hex
-// digits), and "_x005F_" itself, by putting "_x005F" before it.
+// escapeBSTR escapes, as Excel reads cells, each "_" that begins an
+// "_xHHHH_" (four hex digits) as "_x005F_", so that the cell shows what it
+// holds. Where such escapes overlap ("_x0000_x0000_": the first one's last
+// "_" begins the second) each is escaped: excelize escaped only the first,
+// and Excel then read the second as a character; where they do not,
+// this writes what excelize wrote.
 func escapeBSTR(s string) string {
 	var out strings.Builder
-	cursor := 0
-	for i := 0; i+7 <= len(s); {
-		if !isBSTR(s[i : i+7]) {
-			i++
-			continue
+	last := 0
+	for i := 0; i+7 <= len(s); i++ {
+		if isBSTR(s[i : i+7]) {
+			out.WriteString(s[last:i])
+			out.WriteString("_x005F_")
+			last = i + 1
 		}
-		out.WriteString(s[cursor:i])
-		sub := s[i : i+7]
-		cursor = i + 7
-		if sub == "_x005F_" {
-			if i+7+6 <= len(s) && isBSTR("_"+s[i+7:i+7+6]) && validUnicodeEscape(s[i+8:i+12]) {
-				out.WriteString(sub + "x005F" + sub)
-			} else {
-				out.WriteString(sub + "x005F_")
-			}
-		} else {
-			// excelize drops one that names no character (a lone
-			// surrogate): kept here, escaped like the others
-			out.WriteString("_x005F" + sub)
-		}
-		i += 7
 	}
-	out.WriteString(s[cursor:])
+	out.WriteString(s[last:])
 	return out.String()
 }
 
@@ -253,12 +243,6 @@ func isBSTR(s string) bool {
 	return true
 }
 
-// validUnicodeEscape is excelize's test of four hex digits: strconv.Unquote
-// of "\uHHHH" succeeds (not a lone surrogate).
-func validUnicodeEscape(hex string) bool {
-	_, err := strconv.Unquote(`"\u` + hex + `"`)
-	return err == nil
-}
 
 // excelTime is t as Excel's serial date (days since 1899-12-30, the
 // fraction the time of day), written as excelize writes it; false before

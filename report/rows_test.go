@@ -3,12 +3,14 @@ package report
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -22,7 +24,7 @@ import (
 func TestRowsAsTheStreamWriterWritesThem(t *testing.T) {
 	long := strings.Repeat("a", maxCellChars-1) + "😀b" // the emoji's two units would cross the limit
 	texts := []string{"", "plain", " lead", "trail\n", "a\tb", `x&y<z>"'`, "line1\nline2", "\r\n", "é 中 😀",
-		"_x0041_", "_x005F_x0041_", "_x005F_", "a_x00e9_b_X0041_", "_x005F_xD800_", "_x12_",
+		"_x0041_", "_x005F_x0041_", "_x005F_", "a_x00e9_b_X0041_", "_x005F_x0041_x0042_", "_x12_",
 		"ctl\x01\x7f\u0085end", "bad\xffutf8", "\uFFFE\uFFFD", long, strings.Repeat("é", 40000)}
 	times := []time.Time{{}, time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC), time.Date(1900, 2, 28, 12, 0, 0, 0, time.UTC),
 		time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC),
@@ -115,12 +117,75 @@ func TestRowsAsTheStreamWriterWritesThem(t *testing.T) {
 }
 
 // "_xHHHH_" naming no character (a lone surrogate) is kept, escaped like
-// any other, where excelize drops it from the cell.
+// any other, where excelize drops it from the cell or, after "_x005F_",
+// leaves it for Excel to read as a lone surrogate; escapes that overlap
+// are each escaped, where excelize left the second for Excel to read as a
+// character.
 func TestRowsKeepAnEscapeOfNoCharacter(t *testing.T) {
-	b := appendEscaped(nil, "a_xD800_b")
-	if string(b) != "a_x005F_xD800_b" {
-		t.Errorf("got %q", b)
+	for in, want := range map[string]string{
+		"a_xD800_b":       "a_x005F_xD800_b",
+		"_x005F_xD800_":   "_x005F_x005F_x005F_xD800_",
+		"_x005F_xdfff_ok": "_x005F_x005F_x005F_xdfff_ok",
+		"_x0000_x0000_":   "_x005F_x0000_x005F_x0000_",
+	} {
+		if got := string(appendEscaped(nil, in)); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+		if got := excelReads(want); got != in {
+			t.Errorf("%q: Excel reads %q back", in, got)
+		}
 	}
+}
+
+// excelReads is a cell's text as Excel reads it: each "_xHHHH_" is the
+// UTF-16 unit HHHH (here only "_x005F_", "_", is expected; any other is
+// kept as a marker a test sees).
+func excelReads(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if i+7 <= len(s) && isBSTR(s[i:i+7]) {
+			if strings.EqualFold(s[i+2:i+6], "005F") {
+				b.WriteByte('_')
+			} else {
+				b.WriteString("<unit " + s[i+2:i+6] + ">")
+			}
+			i += 7
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// Any text, written into a cell, is well-formed XML that Excel reads back
+// as the text (cleaned of what a cell cannot hold, cut at 32,767 units):
+// no "_xHHHH_" in it is read as a character it did not hold.
+func FuzzCellText(f *testing.F) {
+	for _, s := range []string{"", "plain", " lead", "a&b<c>", "_x0041_", "_x005F_x0041_", "_x005F_xD800_", "é😀", "\x01\xff", "_x005F__x0041_"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cell := appendCell(nil, 0, 2, cellStyle{value: s}, 0)
+		var c struct {
+			IS struct {
+				T string `xml:"t"`
+			} `xml:"is"`
+		}
+		if err := xml.Unmarshal(cell, &c); err != nil {
+			t.Fatalf("%q: not XML: %v\n%s", s, err, cell)
+		}
+		want := strings.Map(func(r rune) rune {
+			if r >= utf8.RuneSelf && !isXMLChar(r) {
+				return utf8.RuneError
+			}
+			return r
+		}, truncateUTF16(clean(s), maxCellChars))
+		want = strings.ReplaceAll(want, "\r", "\n") // an XML reader reads a line break as \n, as Excel does
+		if got := strings.ReplaceAll(excelReads(c.IS.T), "\r", "\n"); got != want {
+			t.Fatalf("%q: Excel reads %q", s, got)
+		}
+	})
 }
 
 // A workbook's rows wait in a file beside it, which is gone once the
