@@ -243,7 +243,6 @@ func isBSTR(s string) bool {
 	return true
 }
 
-
 // excelTime is t as Excel's serial date (days since 1899-12-30, the
 // fraction the time of day), written as excelize writes it; false before
 // 1900, which Excel cannot show as a date.
