@@ -196,6 +196,20 @@ func TestUnclosedQuoteRejectsEveryRowItTakes(t *testing.T) {
 	}
 }
 
+// A row with a stray quote whose other fields are quoted as they should be
+// ("Berg, Anna") is still its user's: it fails that user, whose other
+// changes are not applied without it.
+func TestStrayQuoteBesideAQuotedField(t *testing.T) {
+	dir := t.TempDir()
+	path := write(t, dir, "changes.csv", "note,user,change,toll_number\n"+
+		"\"Berg, Anna\",anna@contoso.com,bridge-changed,+46 8 505 248 89 \"Stockholm\"\n"+
+		"x,anna@contoso.com,dialin-enabled,\n")
+	_, errs, err := ReadChanges(path, listed)
+	if err != nil || len(errs) != 1 || errs[0].User != "anna@contoso.com" || errs[0].Line != 2 {
+		t.Fatalf("errors %q (users %v), err %v", errorStrings(errs), errs, err)
+	}
+}
+
 // An address listed as a user after another user gave it as an alias: its
 // row is rejected (an address belongs to one user), and a change naming it
 // may be meant for either: it fails the alias's owner, saying why, rather

@@ -69,16 +69,20 @@ func readCSV(path string, add func(record) error) error {
 func unreadable(pe *csv.ParseError, lines *lineIndex, comma rune) []record {
 	problem := fmt.Sprintf("%s (at byte %d of line %d); a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled",
 		pe.Err, pe.Column, pe.Line, string(comma))
-	if pe.Line > pe.StartLine {
+	switch {
+	case pe.Line > pe.StartLine && errors.Is(pe.Err, csv.ErrQuote):
 		problem = fmt.Sprintf("a double quote opened on line %d is not closed where a field ends (the reader looked for its end up to line %d: %s); lines %d to %d were read as one row, each of them rejected; a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled",
 			pe.StartLine, pe.Line, pe.Err, pe.StartLine, pe.Line, string(comma))
+	case pe.Line > pe.StartLine:
+		problem = fmt.Sprintf("%s (at byte %d of line %d, in the row that begins on line %d); lines %d to %d were read as one row, each of them rejected; a field holding %q, a line break or a double quote must be quoted, and a double quote in it doubled",
+			pe.Err, pe.Column, pe.Line, pe.StartLine, pe.StartLine, pe.Line, string(comma))
 	}
 	var out []record
 	n := pe.StartLine
 	for l := range strings.Lines(lines.span(pe.StartLine, pe.Line)) {
 		rec := lenientRecord(l, comma)
 		rec.line, rec.problem = n, problem
-		if len(rec.cells) > 0 || n == pe.StartLine {
+		if len(rec.cells) > 0 || len(rec.guesses[0]) > 0 || n == pe.StartLine {
 			out = append(out, rec)
 		}
 		n++
@@ -86,20 +90,25 @@ func unreadable(pe *csv.ParseError, lines *lineIndex, comma rune) []record {
 	return out
 }
 
-// lenientRecord splits a row the strict reader refused, its quotes
-// dropped (one never closed would take the rest of the line into its
-// field), for what its cells say (its user).
+// lenientRecord splits a row the strict reader refused, for what its
+// cells say (its user), two ways: quotes taken where they stand, and
+// quotes dropped (one never closed takes the rest of the line into its
+// field; a field quoted for its delimiter is split by dropping them). The
+// builder takes the user from the first that gives one.
 func lenientRecord(raw string, comma rune) record {
-	r := csv.NewReader(strings.NewReader(strings.ReplaceAll(raw, `"`, "")))
-	r.FieldsPerRecord, r.LazyQuotes, r.Comma = -1, true, comma
-	var rec record
-	fields, _ := r.Read()
-	for j, v := range fields {
-		if v != "" {
-			rec.cells = append(rec.cells, cell{col: j, value: v})
+	split := func(text string) []cell {
+		r := csv.NewReader(strings.NewReader(text))
+		r.FieldsPerRecord, r.LazyQuotes, r.Comma = -1, true, comma
+		var cells []cell
+		fields, _ := r.Read()
+		for j, v := range fields {
+			if v != "" {
+				cells = append(cells, cell{col: j, value: v})
+			}
 		}
+		return cells
 	}
-	return rec
+	return record{cells: split(raw), guesses: [][]cell{split(strings.ReplaceAll(raw, `"`, ""))}}
 }
 
 // lineIndex finds the text of numbered lines (from 1), for rows asked

@@ -85,7 +85,8 @@ type table struct {
 type record struct {
 	line    int
 	cells   []cell
-	problem string // why the row as a whole could not be read; its cells are a guess
+	problem string   // why the row as a whole could not be read; its cells are a guess
+	guesses [][]cell // other readings of a row that could not be read (see lenientRecord)
 }
 
 // cell is one non-empty cell: its column (from 0) and value, or why it
@@ -160,12 +161,12 @@ func (b *builder) add(rec record) error {
 		b.columns, err = header(b.file, rec, b.s)
 		return err
 	}
-	r := row{line: rec.line, cells: map[string]string{}, broken: rec.problem}
+	if rec.problem != "" { // rejected as a whole; only whose row it is is taken from it
+		return b.fn(row{line: rec.line, cells: map[string]string{"user": b.userOf(rec)}, broken: rec.problem})
+	}
+	r := row{line: rec.line, cells: map[string]string{}}
 	for _, c := range rec.cells {
 		name := b.columns[c.col]
-		if r.broken != "" && name != "user" { // a guess: only whose row it is is taken from it
-			continue
-		}
 		if name != "" && c.problem == "" && len(c.value) > maxCell {
 			c.problem = fmt.Sprintf("%d bytes, more than any value of it can be (at most %d)", len(c.value), maxCell)
 		}
@@ -180,10 +181,30 @@ func (b *builder) add(rec record) error {
 			r.cells[name] = c.value
 		}
 	}
-	if r.broken != "" || !blankRow(r) {
+	if !blankRow(r) {
 		return b.fn(r)
 	}
 	return nil
+}
+
+// userOf is the user cell of a row that could not be read: from the
+// first of its readings whose cell is an address, else the first's.
+func (b *builder) userOf(rec record) string {
+	first := ""
+	for k, cells := range append([][]cell{rec.cells}, rec.guesses...) {
+		for _, c := range cells {
+			if b.columns[c.col] != "user" || len(c.value) > maxCell {
+				continue
+			}
+			if _, ok := address(strings.TrimSpace(c.value)); ok {
+				return c.value
+			}
+			if k == 0 {
+				first = c.value
+			}
+		}
+	}
+	return first
 }
 
 // header returns the known column at each position, or an error naming
