@@ -142,6 +142,21 @@ func TestFilesWithoutRows(t *testing.T) {
 	}
 }
 
+// A changes file whose rows all belong to users rejected in the users
+// file is not an empty one: the run fails those users, naming why, rather
+// than refusing to start.
+func TestChangesOfRejectedUsersOnly(t *testing.T) {
+	o := demoOptions(t)
+	dir := t.TempDir()
+	o.Users, o.Changes = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
+	os.WriteFile(o.Users, []byte("user,calendar\nanna@contoso.com,missing\"x.ics\n"), 0o644)
+	os.WriteFile(o.Changes, []byte("user,change\nanna@contoso.com,dialin-enabled\n"), 0o644)
+	sum, err := Run(context.Background(), o)
+	if err != nil || sum.Failed != 1 || len(sum.FailedUsers) != 1 || !strings.Contains(sum.FailedUsers[0], "users.csv:2: bare") {
+		t.Fatalf("Run: %+v, %v; want anna failed for its row", sum, err)
+	}
+}
+
 // TestOutWithFoldersOfItsOwn: an --out that exists and holds folders of
 // its own (one named x, say) is taken as it is.
 func TestOutWithFoldersOfItsOwn(t *testing.T) {

@@ -280,7 +280,7 @@ func readInputs(o RunOptions) ([]input.User, []input.Change, []input.RowError, e
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if len(changes) == 0 && len(changeErrs) == 0 {
+	if len(changes) == 0 && len(changeErrs) == 0 && len(userErrs) == 0 { // the changes of users rejected in the users file were left out, not missing
 		return nil, nil, nil, fmt.Errorf("%s: no change rows under the header; add one row per change to a user (user, change)", o.Changes)
 	}
 	return users, changes, append(userErrs, changeErrs...), nil
