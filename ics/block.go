@@ -460,9 +460,13 @@ func borrowedID(p plan) string {
 		p.spec.JoinURL != expandMeeting(ch.JoinURL, meetingID(p.old.Block, p.uid)) {
 		return ""
 	}
-	return fmt.Sprintf("moved from %s to %s: the new join link is the join_url template's with this meeting's %s id for {meeting}, "+
+	id := "this meeting's " + p.old.Provider + " id"
+	if p.old.MeetingID == "" {
+		id = "an id made from the meeting's UID (its block names none)"
+	}
+	return fmt.Sprintf("moved from %s to %s: the new join link is the join_url template's with %s for {meeting}, "+
 		"and opens a meeting only if one was made with that id; to give the meeting its own, list it in --meetings",
-		p.old.Provider, p.spec.Provider, p.old.Provider)
+		p.old.Provider, p.spec.Provider, id)
 }
 
 // meetingID is the meeting's own id for "{meeting}": the old block's, or one

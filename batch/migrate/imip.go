@@ -266,8 +266,8 @@ func subjectHeader(s string) string {
 	for _, w := range strings.Fields(s) {
 		long = long || len(w) > 900
 	}
-	if !long && mime.QEncoding.Encode("utf-8", s) == s {
-		return s // ASCII: go-message folds it between words
+	if !long && !strings.Contains(s, "=?") && mime.QEncoding.Encode("utf-8", s) == s {
+		return s // ASCII: go-message folds it between words ("=?" would be read as an encoded word's start)
 	}
 	const open, end = "=?utf-8?q?", "?="
 	var words []string

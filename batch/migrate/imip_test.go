@@ -166,6 +166,7 @@ func TestSubjectReadsBackAsTheSummary(t *testing.T) {
 		{long, long},
 		{french, french},
 		{strings.Repeat("word ", 99) + "end", strings.Repeat("word ", 99) + "end"},
+		{"=?utf-8?q?Hi?= and =?x", "=?utf-8?q?Hi?= and =?x"}, // looks like encoded words: read back as written
 	} {
 		var buf bytes.Buffer
 		m := Message{UID: "u", From: "anna@contoso.com", To: []string{"bo@fabrikam.com"}, Subject: "Updated: " + c.summary, Text: "t",

@@ -25,7 +25,7 @@ func rollbackCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "batch", Usage: "the batch to roll back: its id, a unique prefix of 6+ characters, or last (mms batches lists them)", Sources: cli.EnvVars("MMS_BATCH")},
 			&cli.StringFlag{Name: "user", Usage: "only this user", Sources: cli.EnvVars("MMS_USER")},
-			&cli.StringFlag{Name: "now", Usage: "RFC 3339 time written as DTSTAMP of the restored meetings (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
+			&cli.StringFlag{Name: "now", Usage: "RFC 3339 time (2026-01-15T09:00:00Z, or a date alone: midnight UTC) written as DTSTAMP of the restored meetings (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
 			&cli.StringFlag{Name: "send", Usage: "outbox or none (default: as the batch sent: its outbox, or its smtp:// relay, which the --smtp-* flags below configure)", Sources: cli.EnvVars("MMS_SEND")},
 			&cli.StringFlag{Name: "report", Usage: "also write what was restored as a report, FILE.xlsx, FILE.csv or FILE.html", Sources: cli.EnvVars("MMS_REPORT")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "say what would be restored; write, send and record nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},

@@ -18,6 +18,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/report"
 )
@@ -109,12 +110,9 @@ func statusFilter(cmd *cli.Command) (store.Filter, error) {
 		dst  *time.Time
 	}{{"since", &f.Since}, {"until", &f.Until}} {
 		if v := cmd.String(t.flag); v != "" {
-			parsed, err := time.Parse(time.RFC3339, v)
+			parsed, err := input.ParseTime(v)
 			if err != nil {
-				parsed, err = time.Parse(time.DateOnly, v)
-			}
-			if err != nil {
-				return f, fmt.Errorf("--%s %q: use an RFC 3339 time such as 2026-01-15T09:00:00Z, or a date such as 2026-01-15", t.flag, v)
+				return f, fmt.Errorf("--%s %q %w", t.flag, v, err)
 			}
 			*t.dst = parsed
 		}

@@ -459,7 +459,7 @@ func TestStatusSaysWhichBatchAndUser(t *testing.T) {
 			t.Errorf("status --since %s: %d rows, want %d", since, len(rows), want)
 		}
 	}
-	if r := mms(t, "status", "--until", "2026-13-01", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "or a date such as") {
+	if r := mms(t, "status", "--until", "2026-13-01", "--db", db); r.code != 1 || !strings.Contains(r.stderr, "or 2026-01-15 (midnight UTC)") {
 		t.Errorf("status --until of no date: exit %d, %s", r.code, r.stderr)
 	}
 	if r := mms(t, "rollback", "--batch", id, "--user", "user00000@contoso.com", "--db", db); r.code != 0 {
