@@ -210,9 +210,10 @@ func (s *Server) Load(t testing.TB, user, collection string, files ...string) {
 
 // Do sends one request as user to path (absolute on the server) and
 // fails the test on an answer of 400 or more; it returns the body.
-// A request the connection dropped (sogod resets some) is sent again, up
-// to three times: the test's requests are unconditional, so repeating one
-// is harmless.
+// A request the connection dropped (sogod resets some) or the server
+// failed (DAViCal answers an odd seeding PUT with 500 "DAViCal Fatal
+// Error") is sent again, up to three times: the test's requests are
+// unconditional, so repeating one is harmless.
 func (s *Server) Do(t testing.TB, user, method, path, depth, contentType string, body []byte) []byte {
 	t.Helper()
 	var resp *http.Response
@@ -230,8 +231,11 @@ func (s *Server) Do(t testing.TB, user, method, path, depth, contentType string,
 		if contentType != "" {
 			req.Header.Set("Content-Type", contentType)
 		}
-		if resp, err = http.DefaultClient.Do(req); err == nil {
+		if resp, err = http.DefaultClient.Do(req); err == nil && (resp.StatusCode < 500 || try == 3) {
 			break
+		}
+		if err == nil {
+			resp.Body.Close()
 		}
 		time.Sleep(time.Duration(try) * 100 * time.Millisecond)
 	}
