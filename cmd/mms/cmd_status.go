@@ -20,7 +20,6 @@ import (
 	"github.com/mms-project/mms/batch"
 	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/store"
-	"github.com/mms-project/mms/report"
 )
 
 func statusCommand(out, errOut io.Writer) *cli.Command {
@@ -131,18 +130,6 @@ func statusRow(u store.User) []string {
 	return []string{u.UserID, u.State, u.MigrationType, strconv.Itoa(u.TotalMeeting), strconv.Itoa(u.SucceededMeeting), strconv.Itoa(u.FailedMeeting),
 		strconv.Itoa(u.SkippedMeeting), strconv.Itoa(u.InvitesUpdate), strconv.Itoa(u.RetryCount), u.LastMessage,
 		u.CreatedAt.Format(time.RFC3339), u.ModifiedAt.Format(time.RFC3339), u.CorrelationID, u.BatchID}
-}
-
-// formatUsage is the help of --format of status and batches.
-const formatUsage = "table, csv or json; csv is for spreadsheets: a value one could run as a formula (=, +, -, @ first) starts with ', as in the reports; json is for scripts"
-
-// csvRow makes each cell of a CSV row that a spreadsheet could run as a
-// formula (a user or file named "=1+1") text, as the reports do.
-func csvRow(cells []string) []string {
-	for i, c := range cells {
-		cells[i] = report.CSVText(c)
-	}
-	return cells
 }
 
 // statusJSON is one user as `--format json` writes it: the columns of
