@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -375,5 +376,53 @@ func TestDAVKeepsChanging(t *testing.T) {
 	got := davtest.Objects(t, srv, "alice", coll)["m02.ics"]
 	if !strings.Contains(got, fmt.Sprintf("PRIORITY:%d\r\n", migrate.MaxReads)) || strings.Contains(got, "SEQUENCE:1\r\n") {
 		t.Errorf("the server should hold the last edit and no rewrite:\n%s", got)
+	}
+}
+
+// TestDAVReportListsWhatAFileWould: a calendar on a CalDAV server (small
+// enough to be read whole) is reported meeting for meeting as the same
+// calendar as a file: its past meetings too, skipped as past, not left
+// out of the report.
+func TestDAVReportListsWhatAFileWould(t *testing.T) {
+	srv := davserver.Start(t, "radicale")
+	b := newMixedBatch(t, srv)
+	files := map[string]string{}
+	for u := range b.davUser {
+		files[u] = abs("../fixtures/demo/calendars/" + strings.TrimSuffix(u, "@contoso.com") + ".ics")
+	}
+	fileUsers, fileChanges := b.write(t, "-files", files)
+	decisions := func(users, changes, name string) map[string][]string {
+		o := RunOptions{Users: users, Changes: changes, Out: filepath.Join(b.dir, "out-"+name), Report: filepath.Join(b.dir, name+".csv"),
+			Now: demoNow, DB: filepath.Join(b.dir, name+".db"), Send: "none", DryRun: true,
+			Tuning: Tuning{Workers: 2, RetryDelay: func(int) time.Duration { return time.Millisecond }, Getenv: davtest.NetrcEnv(t, nil, "alice", "bob")}}
+		sum, err := Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][]string{}
+		for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
+			if _, dav := b.davUser[m.UserID]; dav {
+				out[m.UserID] = append(out[m.UserID], m.UID+" "+m.Start.UTC().Format(time.RFC3339)+" "+string(m.Outcome)+" "+m.Reason)
+			}
+		}
+		for _, d := range out {
+			slices.Sort(d)
+		}
+		return out
+	}
+	dav, file := decisions(b.users, b.chg, "dav"), decisions(fileUsers, fileChanges, "files")
+	past := 0
+	for u, want := range file {
+		if got := dav[u]; !slices.Equal(got, want) {
+			t.Errorf("%s on CalDAV:\n%s\nas a file:\n%s", u, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		for _, d := range want {
+			if strings.HasSuffix(d, " skipped past") {
+				past++
+			}
+		}
+	}
+	if past == 0 || len(file) != 2 {
+		t.Errorf("the demo's CalDAV users have %d past meetings as files (%d users): the test proves nothing", past, len(file))
 	}
 }

@@ -6,7 +6,7 @@
 //	creds, err := caldav.LoadCredentials(os.Getenv) // MMS_CALDAV_USER/PASSWORD or netrc
 //	c, err := caldav.New(caldav.Options{Credentials: creds})
 //	coll, err := c.Resolve(ctx, userCalendarURL)     // collection URL, or server root -> default calendar
-//	objs, bad, err := c.Fetch(ctx, coll, now)        // events with an occurrence at or after now
+//	objs, bad, err := c.Fetch(ctx, coll, now)        // events with an occurrence at or after now (others of a small calendar marked Past)
 //	etag, err := c.Put(ctx, obj.Href, edited, obj.ETag)
 //	if errors.Is(err, caldav.ErrChanged) { /* re-read with Get, decide again */ }
 //	etag, err = c.ReadBack(ctx, obj.Href, etag, obj.Data, holdsNewBlock) // ErrReadBack: original put back

@@ -21,7 +21,8 @@ import (
 
 // Fetch returns the events of a calendar collection that have an
 // occurrence at or after from (a series that began earlier but recurs
-// into the range comes back whole); from zero returns every event.
+// into the range comes back whole); from zero returns every event. A
+// calendar read whole (below) gives its other events too, marked Past.
 // Objects come sorted by Href with the server's bytes.
 //
 // A small calendar (at most 1,000 objects of 32 MiB in all, by a PROPFIND

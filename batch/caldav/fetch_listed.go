@@ -26,10 +26,10 @@ const (
 	listedAnswerBytes = 4 << 10
 )
 
-// fetchListed reads a small calendar whole and keeps the objects that
-// have an occurrence at or after from (see keepFrom), deciding itself, so
-// that the server's reading of a time range, and of recurrence rules,
-// does not matter. Radicale answers a calendar-multiget of 50 objects
+// fetchListed reads a small calendar whole and marks the objects that
+// have no occurrence at or after from Past (see keepFrom), deciding
+// itself, so that the server's reading of a time range, and of recurrence
+// rules, does not matter; the past ones come too, for the report. Radicale answers a calendar-multiget of 50 objects
 // in a twentieth of the time of a time-range query on them.
 //
 // ok is false when the calendar is not read so: the listing (PROPFIND
@@ -89,9 +89,6 @@ func (c *Client) fetchListed(ctx context.Context, base *url.URL, from time.Time)
 			href := abs[k]
 			f := found{href: href, size: -1}
 			if a.ok {
-				if !keepFrom(a.data, from) {
-					continue
-				}
 				data := string(a.data)
 				f.data = &data
 				if a.etag != "" {
@@ -106,9 +103,7 @@ func (c *Client) fetchListed(ctx context.Context, base *url.URL, from time.Time)
 				bad = append(bad, asObjectError(href, err))
 				continue
 			}
-			if !a.ok && !keepFrom(obj.Data, from) {
-				continue
-			}
+			obj.Past = !keepFrom(obj.Data, from)
 			objs = append(objs, obj)
 		}
 	}

@@ -39,6 +39,20 @@ func names(objs []Object) []string {
 	return out
 }
 
+// split names the objects with an occurrence at or after Fetch's from,
+// then those marked Past.
+func split(objs []Object) (current, past []string) {
+	for _, o := range objs {
+		n := o.Href[strings.LastIndexByte(o.Href, '/')+1:]
+		if o.Past {
+			past = append(past, n)
+		} else {
+			current = append(current, n)
+		}
+	}
+	return current, past
+}
+
 // reportKinds says of each REPORT sent whether it was a multiget
 // ("multiget") or a time-range query ("time-range"), else "other".
 func reportKinds(s *fakeServer) []string {
@@ -72,13 +86,17 @@ func mixed(t *testing.T, s *fakeServer) {
 	s.put(t, workPath+"moved.ics", moved)
 }
 
-var mixedWant = []string{"a.ics", "moved.ics", "ongoing.ics", "weekly.ics"}
+var (
+	mixedWant = []string{"a.ics", "moved.ics", "ongoing.ics", "weekly.ics"}
+	mixedPast = []string{"ended.ics", "past.ics"}
+)
 
 // A small calendar is read with one PROPFIND and one calendar-multiget,
 // no time-range query, and sorted out here: the series begun in the past
 // that recurs, the event going on and the override moved into the range
-// are kept, the past event and the ended series left out; the server's
-// reading of time ranges (here: first instances only) does not matter.
+// are current, the past event and the ended series come marked Past (for
+// the report); the server's reading of time ranges (here: first instances
+// only) does not matter.
 func TestFetchSmallCalendarReadWhole(t *testing.T) {
 	s := newFakeServer(t)
 	mixed(t, s)
@@ -88,8 +106,8 @@ func TestFetchSmallCalendarReadWhole(t *testing.T) {
 	if err != nil || len(bad) != 0 {
 		t.Fatalf("Fetch: %v %v", err, bad)
 	}
-	if got := names(objs); !slices.Equal(got, mixedWant) {
-		t.Errorf("fetched %v, want %v", got, mixedWant)
+	if current, past := split(objs); !slices.Equal(current, mixedWant) || !slices.Equal(past, mixedPast) {
+		t.Errorf("fetched %v and past %v, want %v and past %v", current, past, mixedWant, mixedPast)
 	}
 	if log := s.log(); !slices.Equal(log, []string{"PROPFIND " + workPath, "REPORT " + workPath}) {
 		t.Errorf("requests %v, want one PROPFIND and one REPORT", log)
@@ -277,7 +295,7 @@ func TestFetchMultigetRefusedAsksTimeRange(t *testing.T) {
 }
 
 // An object the multiget leaves out, or answers 404 for, is read with a
-// GET; one past by its GET is left out too.
+// GET; one past by its GET is marked Past too.
 func TestFetchMultigetLeftOutReadByGET(t *testing.T) {
 	s := newFakeServer(t)
 	mixed(t, s)
@@ -299,8 +317,8 @@ func TestFetchMultigetLeftOutReadByGET(t *testing.T) {
 	if err != nil || len(bad) != 0 {
 		t.Fatalf("Fetch: %v %v", err, bad)
 	}
-	if got := names(objs); !slices.Equal(got, mixedWant) {
-		t.Errorf("fetched %v, want %v", got, mixedWant)
+	if current, past := split(objs); !slices.Equal(current, mixedWant) || !slices.Equal(past, mixedPast) {
+		t.Errorf("fetched %v and past %v, want %v and past %v", current, past, mixedWant, mixedPast)
 	}
 	var gets []string
 	for _, r := range s.log() {

@@ -23,6 +23,11 @@ type Object struct {
 	Href string // absolute URL (user name kept, never a password)
 	ETag string // entity tag as on the wire, quotes included ("abc"); a bare one from the server gets quotes
 	Data []byte // the server's bytes, never re-encoded
+	// Past: the object has no occurrence at or after Fetch's from (see
+	// keepFrom). Only a calendar read whole gives such objects, so that
+	// its report lists its past meetings as a file's does; a time-range
+	// answer leaves them out.
+	Past bool
 }
 
 // Get reads one object; href is an absolute URL, as in Object.Href.

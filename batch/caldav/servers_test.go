@@ -113,9 +113,13 @@ func conformance(t *testing.T, srv *davserver.Server) {
 		if err != nil || len(bad) != 0 {
 			t.Fatalf("Fetch: %v %v", err, bad)
 		}
-		var names []string
+		var names, past []string
 		for _, o := range objs {
-			names = append(names, base(o.Href))
+			if o.Past {
+				past = append(past, base(o.Href))
+			} else {
+				names = append(names, base(o.Href))
+			}
 			got, err := c.Get(ctx, o.Href)
 			if err != nil {
 				t.Fatal(err)
@@ -129,6 +133,9 @@ func conformance(t *testing.T, srv *davserver.Server) {
 		}
 		if want := []string{"future.ics", "weekly.ics"}; !slices.Equal(names, want) {
 			t.Errorf("fetched %v, want %v (not the past event, the ended series or the task)", names, want)
+		}
+		if want := []string{"ended.ics", "past.ics", "task.ics"}; !slices.Equal(past, want) {
+			t.Errorf("fetched %v marked past, want %v (a small calendar is read whole)", past, want)
 		}
 		all, _, err := c.Fetch(ctx, cal, time.Time{})
 		if err != nil || len(all) != 4 {
