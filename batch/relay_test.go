@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -94,6 +95,50 @@ func TestSMTPAuthStopsTheRun(t *testing.T) {
 			if n != 1 {
 				t.Errorf("%s arrived %d times", id, n)
 			}
+		}
+	}
+}
+
+// TestStopWhileTheRelayTakesAMessage: a run stopped (SIGINT) while the
+// relay is taking a message waits for the relay's answer and records the
+// message sent; the same run resumed sends every other update, and that
+// one not again.
+func TestStopWhileTheRelayTakesAMessage(t *testing.T) {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var once sync.Once
+	answered := make(chan struct{})
+	r := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{Taken: func(smtpsink.Message) {
+		once.Do(func() {
+			defer close(answered)
+			stop()                             // the interrupt, with the message in the relay's hands
+			time.Sleep(100 * time.Millisecond) // before the relay's 250
+		})
+	}})
+	o := demoOptions(t)
+	o.Send = "smtp://" + r.Addr
+	if _, err := Run(ctx, o); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the stopped run: %v, want it interrupted", err)
+	}
+	<-answered
+	time.Sleep(50 * time.Millisecond) // the sink keeps what it took, whatever became of the connection
+	if n := len(r.Messages()); n == 0 || n == 20 {
+		t.Fatalf("%d messages arrived before the stop took effect; want some, not all", n)
+	}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Resumed || sum.Failed != 0 || sum.Invites != 20 {
+		t.Errorf("resumed run: %+v; want the batch resumed, 20 updates, none failed", sum)
+	}
+	got := r.Arrivals()
+	if len(got) != 20 {
+		t.Errorf("%d distinct messages arrived, want 20", len(got))
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("%s arrived %d times", id, n)
 		}
 	}
 }

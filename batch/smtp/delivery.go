@@ -21,7 +21,8 @@ type delivery struct {
 // Permanent refusals go to rejected, temporary ones stay pending; an error
 // is returned only when the transaction as a whole failed, and then every
 // recipient not refused for good stays pending.
-func (d *delivery) transact(c *gosmtp.Client, addr string) error {
+func (d *delivery) transact(sess *session, addr string) error {
+	c := sess.c
 	d.deferred = map[string]Rejection{}
 	utf8, _ := c.Extension("SMTPUTF8")
 	if !utf8 && !localASCII(d.from) {
@@ -53,6 +54,8 @@ func (d *delivery) transact(c *gosmtp.Client, addr string) error {
 		}
 	}
 	if accepted > 0 {
+		sess.committing.Store(true)
+		defer sess.committing.Store(false)
 		if err := data(c, d.msg); err != nil {
 			d.pending = d.notRejected(tried)
 			return fmt.Errorf("smtp %s: DATA: %w", addr, err)

@@ -57,7 +57,17 @@ type Options struct {
 	// OnRetry, when set, is told of each temporary failure before the wait
 	// that precedes the next attempt (for progress events and RetryCount).
 	OnRetry func(err error, wait time.Duration)
+	// StopGrace is how long a transaction whose message is already going
+	// to the relay (DATA sent) may still take when the context of Send is
+	// done: cut then, the relay may keep the message while mms counts it
+	// unsent and sends it again on resume. 0 means DefaultStopGrace, at
+	// most Timeout.
+	StopGrace time.Duration
 }
+
+// DefaultStopGrace bounds the wait for a relay's answer to a message
+// already sent when a run is stopped (Options.StopGrace).
+const DefaultStopGrace = 10 * time.Second
 
 // CredentialsFromEnv reads MMS_SMTP_USER and MMS_SMTP_PASSWORD through
 // getenv (os.Getenv in the command). Both or neither must be set.
@@ -126,6 +136,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.StopGrace <= 0 {
+		o.StopGrace = min(DefaultStopGrace, o.Timeout)
 	}
 	if o.Hello == "" {
 		o.Hello = DefaultHello

@@ -130,11 +130,36 @@ func (s *Sender) attempt(ctx context.Context, d *delivery) error {
 		}
 		return err
 	}
-	stop := context.AfterFunc(ctx, sess.kill)
-	err = d.transact(sess.c, s.o.Addr)
-	aborted := !stop()
-	s.pool.put(sess, !aborted && reusable(err))
-	if aborted {
+	// A stop cuts the transaction at once, unless its message is already
+	// going to the relay: then the relay's answer is awaited, at most
+	// StopGrace, so that a message the relay took is counted sent and
+	// not sent again on resume.
+	var (
+		mu       sync.Mutex
+		finished bool
+		grace    *time.Timer
+	)
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case finished:
+		case sess.committing.Load():
+			grace = time.AfterFunc(s.o.StopGrace, sess.kill)
+		default:
+			sess.kill()
+		}
+	})
+	err = d.transact(sess, s.o.Addr)
+	mu.Lock()
+	finished = true
+	if grace != nil {
+		grace.Stop()
+	}
+	mu.Unlock()
+	stopped := !stop()
+	s.pool.put(sess, !stopped && reusable(err))
+	if stopped && err != nil {
 		return fmt.Errorf("smtp %s: %w", s.o.Addr, ctx.Err())
 	}
 	return err

@@ -465,3 +465,64 @@ func TestSilentRelayTimesOutAsTemporary(t *testing.T) {
 		t.Fatalf("err = %v, want ErrTemporary naming the greeting", err)
 	}
 }
+
+// A stop while the relay is taking the message (DATA sent) waits for its
+// answer: the message it took is reported sent, not cut off and sent
+// again on resume.
+func TestStopDuringDataWaitsForTheAnswer(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := (&relay{OnData: func(int, *gosmtp.Conn) error {
+		cancel() // the run is stopped while the relay holds the whole message
+		time.Sleep(100 * time.Millisecond)
+		return nil
+	}}).start(t)
+	s := newSender(t, smtp.Options{Addr: r.Addr, Sleep: (&sleeps{}).Sleep})
+	res, err := s.Send(ctx, from, []string{"a@example.com"}, msg)
+	if err != nil || len(res.Rejected) != 0 {
+		t.Fatalf("Send = %+v, %v; want the message the relay took reported sent", res, err)
+	}
+	if got := r.Arrived(); len(got) != 1 {
+		t.Fatalf("%d messages arrived", len(got))
+	}
+	if _, err := s.Send(ctx, from, []string{"b@example.com"}, msg); !errors.Is(err, context.Canceled) {
+		t.Errorf("a Send after the stop: %v, want context.Canceled", err)
+	}
+}
+
+// A stop before DATA cuts the transaction at once; one during DATA whose
+// relay never answers is cut after StopGrace.
+func TestStopCutsTransactionsBeforeDataAtOnce(t *testing.T) {
+	t.Run("before DATA", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		release := make(chan struct{})
+		defer close(release)
+		r := (&relay{OnRcpt: func(int, string) error {
+			cancel()
+			<-release // a relay slow to answer RCPT
+			return nil
+		}}).start(t)
+		s := newSender(t, smtp.Options{Addr: r.Addr, StopGrace: time.Hour, Sleep: (&sleeps{}).Sleep})
+		start := time.Now()
+		_, err := s.Send(ctx, from, []string{"a@example.com"}, msg)
+		if !errors.Is(err, context.Canceled) || time.Since(start) > 10*time.Second {
+			t.Errorf("Send = %v after %v; want context.Canceled at once", err, time.Since(start))
+		}
+	})
+	t.Run("relay silent after DATA", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		release := make(chan struct{})
+		defer close(release)
+		r := (&relay{OnData: func(int, *gosmtp.Conn) error {
+			cancel()
+			<-release
+			return nil
+		}}).start(t)
+		s := newSender(t, smtp.Options{Addr: r.Addr, StopGrace: 200 * time.Millisecond, Sleep: (&sleeps{}).Sleep})
+		start := time.Now()
+		_, err := s.Send(ctx, from, []string{"a@example.com"}, msg)
+		if took := time.Since(start); !errors.Is(err, context.Canceled) || took < 200*time.Millisecond || took > 10*time.Second {
+			t.Errorf("Send = %v after %v; want context.Canceled after the 200ms grace", err, took)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/textproto"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -19,6 +20,10 @@ import (
 type session struct {
 	c   *gosmtp.Client
 	raw net.Conn // the TCP connection under any TLS, closed to abort
+	// committing is set once a transaction's DATA is under way: from
+	// then on the relay may take the message, so a stop waits for its
+	// answer (Options.StopGrace) instead of cutting it.
+	committing atomic.Bool
 }
 
 func (s *session) kill() { s.raw.Close() }

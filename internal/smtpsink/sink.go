@@ -42,6 +42,10 @@ type Hooks struct {
 	Mail func(tx int) error
 	// Rcpt answers each recipient; nil accepts everyone.
 	Rcpt func(from, to string) error
+	// Taken is told of each message the sink has read whole, before it
+	// keeps it and answers 250 (it keeps it whatever happens to the
+	// connection after, as a relay does); nil does nothing.
+	Taken func(m Message)
 }
 
 // Sink records messages until the test ends.
@@ -162,6 +166,10 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	s.sink.add(Message{From: s.from, To: s.to, Data: b})
+	m := Message{From: s.from, To: s.to, Data: b}
+	if s.sink.hooks.Taken != nil {
+		s.sink.hooks.Taken(m)
+	}
+	s.sink.add(m)
 	return nil
 }
