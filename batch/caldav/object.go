@@ -26,7 +26,9 @@ type Object struct {
 	// Past: the object has no occurrence at or after Fetch's from (see
 	// keepFrom). Only a calendar read whole gives such objects, so that
 	// its report lists its past meetings as a file's does; a time-range
-	// answer leaves them out.
+	// answer leaves them out. A past object is for reading only: its
+	// Data may have the LF endings of a REPORT and its ETag may be empty,
+	// where the objects to write were read again with GET.
 	Past bool
 }
 

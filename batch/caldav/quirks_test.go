@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +166,37 @@ func TestFetchLFOnlyReportDataIsReadAgain(t *testing.T) {
 	}
 	if n := s.count("GET"); n != 2 {
 		t.Errorf("%d GETs, want 2", n)
+	}
+}
+
+// A past object of a calendar read whole is only reported, never
+// written: its LF-only REPORT data is taken as it is, without a GET.
+func TestFetchPastObjectNotReadAgain(t *testing.T) {
+	s := newFakeServer(t)
+	mixed(t, s)
+	s.inject(&fault{method: "REPORT", rewrite: func(rec *httptest.ResponseRecorder, _ *http.Request) {
+		body := strings.ReplaceAll(rec.Body.String(), "\r\n", "\n")
+		body = strings.ReplaceAll(body, "&#xD;", "")
+		body = strings.ReplaceAll(body, "&#13;", "")
+		rec.Body.Reset()
+		rec.Body.WriteString(body)
+	}})
+	c, _ := testClient(t, Options{})
+	objs, bad, err := c.Fetch(context.Background(), s.url(workPath), listedFrom)
+	if err != nil || len(bad) != 0 {
+		t.Fatalf("Fetch: %v %v", err, bad)
+	}
+	if current, past := split(objs); !slices.Equal(current, mixedWant) || !slices.Equal(past, mixedPast) {
+		t.Errorf("fetched %v and past %v, want %v and past %v", current, past, mixedWant, mixedPast)
+	}
+	var gets []string
+	for _, r := range s.log() {
+		if p, ok := strings.CutPrefix(r, "GET "); ok {
+			gets = append(gets, p[strings.LastIndexByte(p, '/')+1:])
+		}
+	}
+	if !slices.Equal(gets, mixedWant) {
+		t.Errorf("GETs of %v, want only the current objects %v", gets, mixedWant)
 	}
 }
 

@@ -115,11 +115,11 @@ func conformance(t *testing.T, srv *davserver.Server) {
 		}
 		var names, past []string
 		for _, o := range objs {
-			if o.Past {
+			if o.Past { // for the report only: the REPORT's data as it came (SOGo's has LF endings)
 				past = append(past, base(o.Href))
-			} else {
-				names = append(names, base(o.Href))
+				continue
 			}
+			names = append(names, base(o.Href))
 			got, err := c.Get(ctx, o.Href)
 			if err != nil {
 				t.Fatal(err)

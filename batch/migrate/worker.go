@@ -630,7 +630,8 @@ func (d *delivery) deliver(ctx context.Context, uid string, msg Message) (bool, 
 	// Sent: recorded even when the run is being stopped (a relay's answer
 	// to a message already going out is awaited through a stop), so that
 	// a resumed run does not send it again.
-	ctx = context.WithoutCancel(ctx)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	if len(got.Refused) > 0 {
 		d.mu.Lock()
 		detail := note(d.out, uid, "update not delivered to "+strings.Join(got.Refused, "; "))

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/internal/davserver"
 	"github.com/mms-project/mms/internal/davtest"
@@ -159,4 +162,70 @@ func perUID(data []byte) [][]byte {
 		out = append(out, []byte(header+events[uid]+"END:VCALENDAR\r\n"))
 	}
 	return out
+}
+
+// TestSecondInterruptStopsAtOnce: the first Ctrl-C waits for a relay
+// taking a message (it may keep it); a second ends mms at once, and the
+// same command then finishes the batch, each update arriving once.
+func TestSecondInterruptStopsAtOnce(t *testing.T) {
+	taken := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var hold atomic.Bool
+	hold.Store(true)
+	sink := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{Taken: func(smtpsink.Message) {
+		if hold.Load() {
+			select {
+			case taken <- struct{}{}:
+			default:
+			}
+			<-release // a relay that never answers the message it holds
+		}
+	}})
+	defer close(release)
+	in := demo(t)
+	work := t.TempDir()
+	args := []string{"run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"),
+		"--out", filepath.Join(work, "out"), "--report", filepath.Join(work, "r.csv"), "--now", demoNow,
+		"--db", filepath.Join(work, "mms.db"), "--send", "smtp://" + sink.Addr}
+	cmd := command(nil, args...)
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-taken:
+	case err := <-done:
+		t.Fatalf("mms ended before the relay took a message: %v\n%s", err, errOut.String())
+	case <-time.After(time.Minute):
+		t.Fatal("no message reached the relay in a minute")
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-done:
+		t.Fatalf("the first Ctrl-C did not wait for the relay's answer: %v\n%s", err, errOut.String())
+	case <-time.After(time.Second):
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the second Ctrl-C did not stop mms at once\n%s", errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "press Ctrl-C again to stop at once") {
+		t.Errorf("the first Ctrl-C said nothing of the second:\n%s", errOut.String())
+	}
+	hold.Store(false)
+	r := mms(t, args...)
+	if r.code != 0 || !strings.Contains(r.stdout, "resumed batch") {
+		t.Fatalf("the same command after the stop: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for id, n := range sink.Arrivals() {
+		if n != 1 && id != "" {
+			t.Errorf("%s arrived %d times", id, n)
+		}
+	}
 }

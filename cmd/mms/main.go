@@ -47,7 +47,7 @@ const rollbackExitHelp = "EXIT STATUS:\n" +
 	"   130  interrupted; run the same command again to finish the rollback"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(os.Stderr)
 	tuneGC()
 	stopProfile := record("MMS_CPUPROFILE", pprof.StartCPUProfile, pprof.StopCPUProfile)
 	stopTrace := record("MMS_TRACE", trace.Start, trace.Stop)
@@ -57,6 +57,27 @@ func main() {
 	code := exitCode(ctx, err, os.Stderr) // before stop: stop cancels ctx
 	stop()
 	os.Exit(code)
+}
+
+// interruptible is a context that the first SIGINT or SIGTERM cancels:
+// mms then stops taking work and finishes what is in flight (a message
+// the relay is taking, a user's outcome). The signal after that ends the
+// process at once, as a kill would; the batch resumes either way.
+func interruptible(errOut io.Writer) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sigs:
+			fmt.Fprintln(errOut, "mms: stopping: finishing what is in flight; press Ctrl-C again to stop at once")
+			signal.Stop(sigs) // the next one ends the process
+			cancel()
+		case <-ctx.Done():
+			signal.Stop(sigs)
+		}
+	}()
+	return ctx, cancel
 }
 
 // exitCode maps an error to the process's exit status and says why on
