@@ -23,7 +23,7 @@ var (
 	//go:embed preview/preview.js
 	previewJS string
 
-	page = template.Must(template.New("page").Parse(pageTemplate))
+	page = template.Must(template.New("page").Funcs(template.FuncMap{"minute": minute}).Parse(pageTemplate))
 )
 
 // writeHTML writes the preview. Each row is written as it comes; memory
@@ -40,7 +40,8 @@ func writeHTML(path string, h Heading, users Users, meetings Meetings) error {
 		return err
 	}
 	io.WriteString(bw, `<script type="application/json" id="meetings-data">[`)
-	if err := jsonRows(bw, meetings, func(m Meeting) []any { counts.add(m); return m.record() }); err != nil {
+	var static staticView
+	if err := jsonRows(bw, meetings, func(m Meeting) []any { counts.add(m); static.add(m); return m.record() }); err != nil {
 		return err
 	}
 	io.WriteString(bw, "]</script>\n"+`<script type="application/json" id="users-data">[`)
@@ -48,6 +49,9 @@ func writeHTML(path string, h Heading, users Users, meetings Meetings) error {
 		return err
 	}
 	io.WriteString(bw, "]</script>\n")
+	if err := page.ExecuteTemplate(bw, "static", static); err != nil {
+		return err
+	}
 	if err := page.ExecuteTemplate(bw, "tail", tailView{Charts: charts(counts), JS: template.JS(previewJS)}); err != nil {
 		return err
 	}
@@ -95,6 +99,32 @@ func minute(t time.Time) string {
 	}
 	return t.UTC().Format("2006-01-02 15:04") + " UTC"
 }
+
+// staticMeetings bounds the meetings the page shows without JavaScript.
+const staticMeetings = 1000
+
+// staticView is what the page shows without JavaScript: the first
+// staticMeetings meetings whose block changes, old and new side by side,
+// and how many there are in all.
+type staticView struct {
+	Rows  []Meeting
+	Total int
+}
+
+func (v *staticView) add(m Meeting) {
+	if m.NewBlock == "" {
+		return
+	}
+	v.Total++
+	if len(v.Rows) < staticMeetings {
+		v.Rows = append(v.Rows, Meeting{UserID: clean(m.UserID), UID: clean(m.UID), Summary: clean(m.Summary), Start: m.Start,
+			Outcome: clean(m.Outcome), Changes: clean(m.Changes), OldBlock: clean(m.OldBlock), NewBlock: clean(m.NewBlock)})
+	}
+}
+
+// More says whether some meetings are left out of the page without
+// JavaScript.
+func (v staticView) More() bool { return v.Total > len(v.Rows) }
 
 type headView struct {
 	Heading

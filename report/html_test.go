@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 )
 
 var heading = Heading{BatchID: "b-7f3a9c21", Kind: "dry run", Now: when, Started: when.Add(time.Minute), Finished: when.Add(2 * time.Minute),
@@ -104,7 +106,8 @@ func TestHTMLEscapes(t *testing.T) {
 }
 
 // The file grows with the meetings, linearly: twice the meetings, twice
-// the size (give or take the fixed page around them).
+// the size (give or take the fixed page around them, and the bounded
+// list for readers without JavaScript).
 func TestHTMLSizeLinear(t *testing.T) {
 	dir := t.TempDir()
 	size := func(n int) float64 {
@@ -112,8 +115,7 @@ func TestHTMLSizeLinear(t *testing.T) {
 		if err := Write(path, Heading{}, previewUsers(), previewMeetings(n)); err != nil {
 			t.Fatal(err)
 		}
-		st, _ := os.Stat(path)
-		return float64(st.Size())
+		return float64(streamedSize(t, path))
 	}
 	small, big := size(10_000), size(20_000)
 	if r := big / small; r < 1.9 || r > 2.05 {
@@ -150,8 +152,131 @@ func TestHTMLStreams(t *testing.T) {
 	if err := WriteReport(path, heading, slice(previewUsers()), each); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := os.Stat(path)
-	if midway < st.Size()/2 {
-		t.Errorf("%d bytes written after 2,000 of 3,000 meetings, of %d", midway, st.Size())
+	if size := streamedSize(t, path); midway < size/2 {
+		t.Errorf("%d bytes written after 2,000 of 3,000 meetings, of %d", midway, size)
 	}
+}
+
+// Without JavaScript the page still shows the meetings whose block
+// changes, old and new block side by side in one row, escaped; past
+// staticMeetings it says how many it leaves to the script.
+func TestHTMLWithoutScript(t *testing.T) {
+	dir := t.TempDir()
+	ms := previewMeetings(10)
+	ms[3].Summary = "</noscript><b>not bold</b>"
+	path := filepath.Join(dir, "r.html")
+	if err := Write(path, heading, previewUsers(), ms); err != nil {
+		t.Fatal(err)
+	}
+	page := string(mustReadFile(t, path))
+	i, j := strings.Index(page, `<noscript><section id="static">`), strings.Index(page, `</section></noscript>`)
+	if i < 0 || j < i {
+		t.Fatalf("no section for readers without JavaScript:\n%s", page)
+	}
+	static := page[i:j]
+	rows := strings.Split(static, "<tr>")[2:] // after the head's
+	if len(rows) != 4 {
+		t.Fatalf("%d rows without JavaScript, want the 4 meetings whose block changes:\n%s", len(rows), static)
+	}
+	for k, row := range rows {
+		m := ms[3*k]
+		for _, want := range []string{">" + m.UID + "<", "<pre class=\"block\">Join on your computer\nhttps://teams.microsoft.com/l/meetup-join/old\nConference ID: 111 222 333#</pre>",
+			"<pre class=\"block\">Join on your computer\nhttps://teams.microsoft.com/l/meetup-join/new\nConference ID: 987 654 321#</pre>", "conference ID 111 222 333 -&gt; 987 654 321"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("row %d lacks %q:\n%s", k, want, row)
+			}
+		}
+	}
+	if !strings.Contains(static, "&lt;/noscript&gt;&lt;b&gt;not bold&lt;/b&gt;") || strings.Contains(static, "<b>not bold") {
+		t.Errorf("a summary became markup:\n%s", static)
+	}
+	// As a browser without JavaScript reads it (HTML5 parsing, scripting
+	// off): one table row a meeting, its old and new block side by side.
+	doc, err := html.ParseWithOptions(strings.NewReader(page), html.ParseOptionEnableScripting(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen [][]string // each row's cells, as text
+	var walk func(n *html.Node, in bool)
+	walk = func(n *html.Node, in bool) {
+		if n.Type == html.ElementNode && n.Data == "section" && attr(n, "id") == "static" {
+			in = true
+		}
+		if in && n.Type == html.ElementNode && n.Data == "tr" && n.Parent.Data == "tbody" {
+			var cells []string
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				if c.Type == html.ElementNode && c.Data == "td" {
+					cells = append(cells, text(c))
+				}
+			}
+			seen = append(seen, cells)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, in)
+		}
+	}
+	walk(doc, false)
+	if len(seen) != 4 {
+		t.Fatalf("a browser without JavaScript sees %d rows, want 4", len(seen))
+	}
+	for k, cells := range seen {
+		m := ms[3*k]
+		if len(cells) != 8 || cells[1] != m.UID || cells[2] != m.Summary || cells[6] != m.OldBlock || cells[7] != m.NewBlock {
+			t.Errorf("row %d as a browser without JavaScript sees it: %q", k, cells)
+		}
+	}
+	if strings.Contains(static, "the first") {
+		t.Error("says meetings are left out when none are")
+	}
+
+	ms = previewMeetings(3100) // 1,034 change
+	if err := Write(path, heading, previewUsers(), ms); err != nil {
+		t.Fatal(err)
+	}
+	page = string(mustReadFile(t, path))
+	if n := strings.Count(page, `<pre class="block">`); n != 2*staticMeetings || !strings.Contains(page, "the first 1000 of 1034 (JavaScript shows them all)") {
+		t.Errorf("%d blocks shown without JavaScript, want %d, and a word on the other 34", n, 2*staticMeetings)
+	}
+}
+
+func mustReadFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// streamedSize is the size of the page less its list for readers without
+// JavaScript (at most staticMeetings, written after the stream).
+func streamedSize(t *testing.T, path string) int64 {
+	t.Helper()
+	page := string(mustReadFile(t, path))
+	i, j := strings.Index(page, `<noscript><section id="static">`), strings.Index(page, `</section></noscript>`)
+	if i < 0 || j < i {
+		t.Fatalf("%s: no list for readers without JavaScript", path)
+	}
+	return int64(len(page) - (j - i))
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// text is the text of n and all below it.
+func text(n *html.Node) string {
+	if n.Type == html.TextNode {
+		return n.Data
+	}
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		b.WriteString(text(c))
+	}
+	return b.String()
 }
