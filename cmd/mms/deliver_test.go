@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -210,7 +212,11 @@ func TestSecondInterruptStopsAtOnce(t *testing.T) {
 	}
 	cmd.Process.Signal(os.Interrupt)
 	select {
-	case <-done:
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
+			t.Errorf("the second Ctrl-C: %v, want exit %d", err, exitInterrupted)
+		}
 	case <-time.After(3 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("the second Ctrl-C did not stop mms at once\n%s", errOut.String())

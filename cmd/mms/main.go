@@ -62,20 +62,24 @@ func main() {
 // interruptible is a context that the first SIGINT or SIGTERM cancels:
 // mms then stops taking work and finishes what is in flight (a message
 // the relay is taking, a user's outcome). The signal after that ends the
-// process at once, as a kill would; the batch resumes either way.
+// process at once (exit 130), as a kill would; the batch resumes either
+// way.
 func interruptible(errOut io.Writer) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 1)
+	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		select {
 		case <-sigs:
 			fmt.Fprintln(errOut, "mms: stopping: finishing what is in flight; press Ctrl-C again to stop at once")
-			signal.Stop(sigs) // the next one ends the process
 			cancel()
 		case <-ctx.Done():
 			signal.Stop(sigs)
+			return
 		}
+		<-sigs
+		fmt.Fprintln(errOut, "mms: stopped at once; run the same command again to finish the batch")
+		os.Exit(exitInterrupted)
 	}()
 	return ctx, cancel
 }
