@@ -45,7 +45,7 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 				SucceededMeeting: u.SucceededMeeting, FailedMeeting: u.FailedMeeting, SkippedMeeting: u.SkippedMeeting, InvitesUpdate: u.InvitesUpdate,
 				RetryCount: u.RetryCount, LastMessage: u.LastMessage, CreateDate: u.CreatedAt, ModifiedDate: u.ModifiedAt, CorrelationID: u.CorrelationID})
 		})
-		sum.Failed, sum.Updated, sum.Invites, sum.Triggered = counted.Failed, counted.Updated, counted.Invites, counted.Triggered
+		sum.Failed, sum.Updated, sum.Invites, sum.ServerInvites, sum.Triggered = counted.Failed, counted.Updated, counted.Invites, counted.ServerInvites, counted.Triggered
 		sum.FailedUsers = counted.FailedUsers
 		if sum.Users == 0 {
 			sum.Users = counted.Users

@@ -31,6 +31,9 @@ type Summary struct {
 	Failed    int       // triggered users that failed
 	Updated   int       // meetings rewritten (or, dry run, that would be)
 	Invites   int       // updates sent (or that would be)
+	// ServerInvites are those of Invites left to a CalDAV server's own
+	// scheduling (it sent them, not mms).
+	ServerInvites int
 	Meetings  int       // meetings in the report that the users organise
 	Past      int       // of them, skipped as ending before --now
 	RowErrors []string  // rejected rows that belong to no user: the first maxListed, then how many more
@@ -67,6 +70,7 @@ func (s *Summary) add(u store.User) {
 	}
 	s.Updated += u.SucceededMeeting
 	s.Invites += u.InvitesUpdate
+	s.ServerInvites += u.ServerInvites
 }
 
 // Run is one batch, start to finish: read, decide, queue, work, report.

@@ -8,7 +8,7 @@ import (
 
 // Result turns a user's outcome into the rows of the state store.
 func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
-	r := store.Result{State: store.Succeeded, MigrationType: a.MigrationType, InvitesUpdate: out.Invites}
+	r := store.Result{State: store.Succeeded, MigrationType: a.MigrationType, InvitesUpdate: out.Invites, ServerInvites: out.ServerInvites}
 	var failures []string
 	for _, m := range out.Meetings {
 		r.Meetings = append(r.Meetings, store.Meeting{Meeting: m})

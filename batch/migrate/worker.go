@@ -53,6 +53,9 @@ type Assignment struct {
 type UserOutcome struct {
 	Meetings []report.Meeting // one row per meeting, UserID set
 	Invites  int              // updates sent (or, in a dry run, that would be sent)
+	// ServerInvites are those of Invites left to the CalDAV server's own
+	// scheduling (see Doc.ServerDelivers): sent by it, not by mms.
+	ServerInvites int
 	// Rejected are the meetings file's rows for meetings the calendar does
 	// not hold: reported, costing the user nothing.
 	Rejected []string
@@ -524,10 +527,10 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 		case len(msg.To) == 0: // nobody to tell
 			d.fail(w.journal.completed(ctx, user, uid, ps.done))
 		case ps.done:
-			d.invited()
+			d.invited(ps.server)
 			d.sent(sent)
 		case ps.server:
-			d.invited()
+			d.invited(true)
 			d.sent(sent)
 			d.fail(w.journal.completed(ctx, user, uid, false))
 		case known && prior.Hash == sent.Hash && prior.Sequence == sent.Sequence:
@@ -640,16 +643,20 @@ func (d *delivery) deliver(ctx context.Context, uid string, msg Message) (bool, 
 			return true, err
 		}
 	}
-	d.invited()
+	d.invited(false)
 	if m, ok := d.w.mailer.(idempotent); ok && m.Idempotent() {
 		return true, nil // sent again after a crash, it lands on itself: no need to record each one
 	}
 	return true, d.w.journal.completed(ctx, d.user, uid, false)
 }
 
-func (d *delivery) invited() {
+// invited counts an update sent, by mms or, server, by the CalDAV server.
+func (d *delivery) invited(server bool) {
 	d.mu.Lock()
 	d.out.Invites++
+	if server {
+		d.out.ServerInvites++
+	}
 	d.mu.Unlock()
 }
 

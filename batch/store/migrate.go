@@ -151,6 +151,9 @@ var migrations = []migration{
 		`ALTER TABLE mms_meeting ADD COLUMN texts {{bytes}}`,
 		`ALTER TABLE mms_original ADD COLUMN packed {{bytes}}`,
 	}},
+	{version: 8, name: "updates left to the CalDAV server, per user", up: []string{
+		`ALTER TABLE mms_user ADD COLUMN server_invites INTEGER NOT NULL DEFAULT 0`,
+	}},
 }
 
 // migrate brings River's schema and ours up to date; concurrent Opens wait

@@ -41,6 +41,7 @@ const (
 type User struct {
 	BatchID, UserID, State, MigrationType                                                    string
 	TotalMeeting, SucceededMeeting, FailedMeeting, SkippedMeeting, InvitesUpdate, RetryCount int
+	ServerInvites                                                                            int // of InvitesUpdate, left to the CalDAV server
 	LastMessage                                                                              string
 	CreatedAt, ModifiedAt                                                                    time.Time
 	CorrelationID                                                                            string
@@ -214,13 +215,13 @@ func (f Filter) where() (string, []any) {
 }
 
 const userColumns = `batch_id, user_id, state, migration_type, total_meeting, succeeded_meeting, failed_meeting, skipped_meeting,
-	invites_update, retry_count, last_message, created_at, modified_at, correlation_id, payload`
+	invites_update, retry_count, last_message, created_at, modified_at, correlation_id, payload, server_invites`
 
 func scanUser(r rows) (User, error) {
 	var u User
 	var payload string
 	err := r.Scan(&u.BatchID, &u.UserID, &u.State, &u.MigrationType, &u.TotalMeeting, &u.SucceededMeeting, &u.FailedMeeting,
-		&u.SkippedMeeting, &u.InvitesUpdate, &u.RetryCount, &u.LastMessage, &u.CreatedAt, &u.ModifiedAt, &u.CorrelationID, &payload)
+		&u.SkippedMeeting, &u.InvitesUpdate, &u.RetryCount, &u.LastMessage, &u.CreatedAt, &u.ModifiedAt, &u.CorrelationID, &payload, &u.ServerInvites)
 	u.Payload = json.RawMessage(payload)
 	return u, err
 }

@@ -31,6 +31,7 @@ type Result struct {
 	MigrationType                                                 string // "" keeps the enqueued one
 	TotalMeeting, SucceededMeeting, FailedMeeting, SkippedMeeting int
 	InvitesUpdate                                                 int
+	ServerInvites                                                 int // of InvitesUpdate, left to the CalDAV server
 	LastMessage                                                   string
 	Meetings                                                      []Meeting // replace the user's meeting rows when not empty
 }

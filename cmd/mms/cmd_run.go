@@ -107,8 +107,16 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	if sum.Reopened || sum.Resumed { // the totals count what the runs before did too
 		inAll = " in all"
 	}
-	fmt.Fprintf(out, "batch %s%s: %s, %d triggered, %d failed; %s %s, %s %s\n",
-		sum.BatchID, inAll, counted(sum.Users, "user"), sum.Triggered, sum.Failed, counted(sum.Updated, "meeting"), mode, counted(sum.Invites, "update"), sentVerb(o))
+	sent := counted(sum.Invites, "update") + " " + sentVerb(o)
+	if server := sum.ServerInvites; server > 0 && o.Send != "server" {
+		left := "left to the CalDAV server's scheduling (it scheduled those meetings before)"
+		if o.DryRun {
+			left = "would be " + left
+		}
+		sent = fmt.Sprintf("%s %s, %d %s", counted(sum.Invites-server, "update"), sentVerb(o), server, left)
+	}
+	fmt.Fprintf(out, "batch %s%s: %s, %d triggered, %d failed; %s %s, %s\n",
+		sum.BatchID, inAll, counted(sum.Users, "user"), sum.Triggered, sum.Failed, counted(sum.Updated, "meeting"), mode, sent)
 	for _, w := range append(sum.Warnings, pastWarning(o, sum)) {
 		if w != "" {
 			fmt.Fprintln(errOut, "mms: warning:", w)

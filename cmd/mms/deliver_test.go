@@ -235,3 +235,51 @@ func TestSecondInterruptStopsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarySaysWhatTheServerSends: a CalDAV meeting the server
+// scheduled before (its attendees carry SCHEDULE-STATUS 1.2, the server
+// says it schedules) is left to the server; the run's summary counts it
+// apart from the updates mms writes to the outbox, dry run and run alike.
+func TestSummarySaysWhatTheServerSends(t *testing.T) {
+	in := demo(t)
+	objs := davtest.SplitObjects(t, mustRead(t, filepath.Join(in, "calendars", "user00001.ics")))
+	scheduled := 0
+	for name, o := range objs { // the first meeting, which is updated
+		if bytes.Contains(o, []byte("UID:040000008200E00074C5B7101A82E008000000000000000100000000000000000000000")) {
+			objs[name] = bytes.ReplaceAll(o, []byte("ATTENDEE;"), []byte("ATTENDEE;SCHEDULE-STATUS=1.2;"))
+			scheduled++
+		}
+	}
+	if scheduled != 1 {
+		t.Fatalf("%d objects hold the first meeting", scheduled)
+	}
+	f := davtest.StartFake(t, objs)
+	f.AutoSchedule = true
+	os.WriteFile(filepath.Join(in, "dav-users.csv"), []byte("user,calendar\r\nuser00001@contoso.com,"+f.Collection()+"\r\n"), 0o644)
+	changes := strings.Split(string(mustRead(t, filepath.Join(in, "changes.csv"))), "\n")
+	os.WriteFile(filepath.Join(in, "dav-changes.csv"), []byte(changes[0]+"\n"+changes[2]+"\n"), 0o644)
+	work := t.TempDir()
+	for _, dry := range []bool{true, false} {
+		args := []string{"run", "--users", filepath.Join(in, "dav-users.csv"), "--changes", filepath.Join(in, "dav-changes.csv"),
+			"--out", filepath.Join(work, "out"), "--report", filepath.Join(work, "r.csv"), "--now", demoNow, "--db", filepath.Join(work, "mms.db")}
+		would := ""
+		if dry {
+			args, would = append(args, "--dry-run"), "would be "
+		}
+		r := runEnv(t, nil, args...)
+		if r.code != 0 {
+			t.Fatalf("dry run %v: exit %d\n%s\n%s", dry, r.code, r.stdout, r.stderr)
+		}
+		updated := count(readCSV(t, filepath.Join(work, "r.meetings.csv")), "Outcome", map[bool]string{true: "would-update", false: "updated"}[dry])
+		want := fmt.Sprintf("%d updates %swritten to the outbox, 1 %sleft to the CalDAV server's scheduling", updated-1, would, would)
+		if updated < 2 || !strings.Contains(r.stdout, want) {
+			t.Errorf("dry run %v: %d meetings updated; stdout lacks %q:\n%s", dry, updated, want, r.stdout)
+			for _, row := range readCSV(t, filepath.Join(work, "r.meetings.csv")) {
+				t.Logf("%v", row)
+			}
+		}
+	}
+	if n, err := os.ReadDir(filepath.Join(work, "out", "outbox")); err != nil || len(n) == 0 {
+		t.Errorf("outbox: %d files, %v", len(n), err)
+	}
+}
