@@ -34,12 +34,12 @@ type Summary struct {
 	// ServerInvites are those of Invites left to a CalDAV server's own
 	// scheduling (it sent them, not mms).
 	ServerInvites int
-	Meetings  int       // meetings in the report that the users organise
-	Past      int       // of them, skipped as ending before --now
-	RowErrors []string  // rejected rows that belong to no user: the first maxListed, then how many more
-	Rejected  int       // all rejected rows that belong to no user
-	CalDAV    int       // triggered users whose calendar is a CalDAV URL (written in place)
-	Send      string    // where the batch's updates go (--send), as its settings say
+	Meetings      int      // meetings in the report that the users organise
+	Past          int      // of them, skipped as ending before --now
+	RowErrors     []string // rejected rows that belong to no user: the first maxListed, then how many more
+	Rejected      int      // all rejected rows that belong to no user
+	CalDAV        int      // triggered users whose calendar is a CalDAV URL (written in place)
+	Send          string   // where the batch's updates go (--send), as its settings say
 	// Warnings are what the command should say loudly, and the report
 	// says in its heading: a dry run's relay that could not be used.
 	Warnings []string

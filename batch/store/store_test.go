@@ -714,7 +714,7 @@ func testOriginalsMoveOut(t *testing.T, dsn string) {
 	}
 	for _, q := range append(undo, // back to schema 3
 		`DROP TABLE mms_original`,
-		`DROP TABLE mms_sent`, // schema 5
+		`DROP TABLE mms_sent`,                             // schema 5
 		`ALTER TABLE mms_user DROP COLUMN server_invites`, // schema 8
 		`ALTER TABLE mms_meeting ADD COLUMN original {{bytes}}`,
 		`DELETE FROM mms_migration WHERE version >= 4`,
