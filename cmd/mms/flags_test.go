@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -78,6 +79,20 @@ func TestRunFlagsToOptions(t *testing.T) {
 	if o == nil || o.Users != "eu.csv" || o.Changes != "ec.csv" || o.Out != "eo" || o.Report != "er.csv" || o.Send != "smtp://relay:25" ||
 		o.Workers != 7 || o.DB != "postgres://h/db" || !o.DryRun || o.SMTPSessions != 9 || o.CalDAVRequests != 8 {
 		t.Fatalf("mms run from MMS_*: %+v", o)
+	}
+	// MMS_USER, set to look a user up with mms status, never makes a run a
+	// pilot; MMS_PILOT does.
+	c = parse(t, map[string]string{"MMS_USER": "anna@contoso.com"}, "run", "--users", "u.csv")
+	if o = c.run; o == nil || len(o.Only) != 0 {
+		t.Fatalf("MMS_USER narrowed mms run: %+v", o)
+	}
+	c = parse(t, map[string]string{"MMS_PILOT": "anna@contoso.com,bo@contoso.com"}, "run", "--users", "u.csv")
+	if o = c.run; o == nil || !slices.Equal(o.Only, []string{"anna@contoso.com", "bo@contoso.com"}) {
+		t.Fatalf("MMS_PILOT: %+v", o)
+	}
+	c = parse(t, map[string]string{"MMS_USER": "anna@contoso.com"}, "rollback", "--batch", "b1")
+	if r := c.rollback; r == nil || r.User != "" {
+		t.Fatalf("MMS_USER narrowed mms rollback: %+v", r)
 	}
 }
 
