@@ -38,7 +38,7 @@ func OpenStore(ctx context.Context, dsn string) (*store.Store, error) {
 		return nil, fmt.Errorf("%w: --db %s: use a SQLite file path or a postgres:// URL", ErrInput, dsn[:i+3]+"…")
 	}
 	st, err := store.Open(ctx, dsn)
-	if errors.Is(err, store.ErrNewerSchema) { // another mms's store: no retry helps
+	if errors.Is(err, store.ErrNewerSchema) || errors.Is(err, store.ErrNotAStore) { // no retry helps
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	if err != nil {

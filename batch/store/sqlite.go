@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -42,6 +43,8 @@ func openSQLite(ctx context.Context, path string) (*sqliteEngine, error) {
 		f.Close()
 	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, err
+	} else if err := isSQLite(path); err != nil {
+		return nil, err
 	}
 	conn, err := newStmtConnector(sqliteDSN(path))
 	if err != nil {
@@ -55,6 +58,33 @@ func openSQLite(ctx context.Context, path string) (*sqliteEngine, error) {
 		return nil, err
 	}
 	return &sqliteEngine{db: db, driver: riversqlite.New(db), maxPages: conn.maxPages, sqliteQuerier: sqliteQuerier{q: db}}, nil
+}
+
+// ErrNotAStore is a --db that names something other than a state store: a
+// folder, or a file that is not a SQLite database. No retry helps.
+var ErrNotAStore = errors.New("not an mms state store")
+
+// sqliteHeader begins every SQLite database file.
+const sqliteHeader = "SQLite format 3\x00"
+
+// isSQLite says why the existing path cannot be a state store: a folder,
+// or a file that neither is empty (a store not yet written) nor begins as
+// a SQLite database does.
+func isSQLite(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return fmt.Errorf("%w: it is a folder; give a file, e.g. %s", ErrNotAStore, filepath.Join(path, "mms.db"))
+	}
+	head := make([]byte, len(sqliteHeader))
+	n, _ := io.ReadFull(f, head)
+	if n == 0 || string(head[:n]) == sqliteHeader {
+		return nil
+	}
+	return fmt.Errorf("%w: the file is not a SQLite database (mms makes one where --db names no file)", ErrNotAStore)
 }
 
 // sqliteDSN is a file: URI for path with our pragmas: WAL (readers do not

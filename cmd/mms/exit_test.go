@@ -148,3 +148,26 @@ func TestTenantShowMissingStore(t *testing.T) {
 		t.Errorf("tenant show after set: exit %d %s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A --db that names a folder or a file that is not a SQLite database is
+// bad input (exit 1, saying what --db should be), not an unreachable
+// store to try again (exit 4); the file is left as it was.
+func TestDBThatIsNoStore(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "users.csv")
+	os.WriteFile(notDB, []byte("user,calendar\r\n"), 0o644)
+	for db, want := range map[string]string{dir: "not an mms state store: it is a folder", notDB: "not an mms state store: the file is not a SQLite database"} {
+		for _, args := range [][]string{{"status"}, {"batches"}, {"tenant", "show"}} {
+			r := run(t, context.Background(), append(args, "--db", db)...)
+			if r.code != exitInput || !strings.Contains(r.stderr, want) {
+				t.Errorf("mms %v --db %s: exit %d, %q; want 1 and %q", args, db, r.code, r.stderr, want)
+			}
+		}
+	}
+	if got, _ := os.ReadFile(notDB); string(got) != "user,calendar\r\n" {
+		t.Errorf("the file given as --db was changed: %q", got)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files left beside it: %v", entries)
+	}
+}
