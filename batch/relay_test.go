@@ -67,8 +67,8 @@ func TestSMTPRefusals(t *testing.T) {
 }
 
 // TestSMTPAuthStopsTheRun: refused credentials stop the run with a clear
-// message; the same run with the right ones resumes and finishes, each
-// update sent once.
+// message, before its batch is made (none is left for mms work); the same
+// run with the right ones runs the batch, each update sent once.
 func TestSMTPAuthStopsTheRun(t *testing.T) {
 	r := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{Users: map[string]string{"mms": "right"}})
 	o := demoOptions(t)
@@ -80,13 +80,16 @@ func TestSMTPAuthStopsTheRun(t *testing.T) {
 		t.Fatalf("Run with wrong credentials: %v; want the run stopped, naming the credentials", err)
 	}
 	nothingWritten(t, o.Out)
+	if n := batchCount(t, o.DB); n != 0 {
+		t.Errorf("the stopped run left %d batches", n)
+	}
 	env["MMS_SMTP_PASSWORD"] = "right"
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sum.Resumed || sum.Failed != 0 || sum.Invites != 20 {
-		t.Errorf("second run: %+v; want the batch resumed, 20 updates, none failed", sum)
+	if sum.Failed != 0 || sum.Invites != 20 || batchCount(t, o.DB) != 1 {
+		t.Errorf("second run: %+v; want one batch, 20 updates, none failed", sum)
 	}
 	if got := r.Arrivals(); len(got) != 20 {
 		t.Errorf("%d distinct messages arrived, want 20", len(got))
@@ -304,6 +307,24 @@ func TestSMTPUnreachableStopsTheRun(t *testing.T) {
 	}
 	noneInProgress(t, o.DB)
 	nothingWritten(t, o.Out)
+	if n := batchCount(t, o.DB); n != 0 {
+		t.Errorf("the stopped run left %d batches for mms work to take up", n)
+	}
+}
+
+// batchCount is how many batches the store at db holds.
+func batchCount(t *testing.T, db string) int {
+	t.Helper()
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	bs, err := st.Batches(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(bs)
 }
 
 // nothingWritten fails when a run stopped by its relay wrote a calendar

@@ -91,8 +91,10 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	if sum.Warnings, err = checkRelay(ctx, st, b, o.tuning()); err != nil {
-		return sum, err
+	if !o.relayChecked {
+		if sum.Warnings, err = checkRelay(ctx, st, b, o.tuning()); err != nil {
+			return sum, err
+		}
 	}
 	started.Counted = soFar
 	o.Events(started)
@@ -198,6 +200,16 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	w.Close()
+	// A real run's relay is tried before its batch is made: one that
+	// cannot be used stops the run with nothing queued, so no batch is
+	// left behind for mms work to take up once the command is corrected.
+	if !o.DryRun {
+		err := migrate.CheckRelay(ctx, set.config(store.Batch{}, nil, o.tuning().withDefaults()))
+		if err != nil && ctx.Err() == nil && migrate.StopsRun(err) {
+			return nil, b, Summary{}, unavailable(err)
+		}
+		o.relayChecked = true
+	}
 	fp, err := fingerprint(set, users)
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
