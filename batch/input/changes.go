@@ -182,16 +182,23 @@ func rowUser(re *rowErrors, what, v string, book addressBook) string {
 // didYouMean names the word of words closest to v, when a typo or two
 // away: " (did you mean moved-to-online?)"; "" otherwise.
 func didYouMean(v string, words []string) string {
+	best := Closest(v, words)
+	if best == "" {
+		return ""
+	}
+	return " (did you mean " + best + "?)"
+}
+
+// Closest is the word of words closest to v when a typo or two away (an
+// edit distance of at most 2), else "".
+func Closest(v string, words []string) string {
 	best, dist := "", 3
 	for _, w := range words {
 		if d := editDistance(v, w); d < dist {
 			best, dist = w, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return " (did you mean " + best + "?)"
+	return best
 }
 
 // editDistance is the Levenshtein distance of a and b, in bytes; a word
@@ -322,7 +329,8 @@ func at(re *rowErrors, v string) time.Time {
 // that a time without a zone needs one.
 func ParseTime(v string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, v)
-	for _, layout := range []string{"2006-01-02 15:04:05Z07:00", time.DateOnly} { // a space for the T, a full-date
+	// A space for the T, minutes without seconds, a full-date.
+	for _, layout := range []string{"2006-01-02 15:04:05Z07:00", "2006-01-02T15:04Z07:00", "2006-01-02 15:04Z07:00", time.DateOnly} {
 		if err != nil {
 			t, err = time.Parse(layout, v)
 		}
@@ -330,7 +338,7 @@ func ParseTime(v string) (time.Time, error) {
 	if err == nil {
 		return t, nil
 	}
-	for _, local := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04"} {
+	for _, local := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04"} {
 		if _, e := time.Parse(local, v); e == nil {
 			return time.Time{}, fmt.Errorf("has no time zone: add Z (UTC) or an offset, like 2026-01-15T09:00:00Z or 2026-01-15T10:00:00+01:00")
 		}

@@ -280,3 +280,24 @@ func TestManyUnknownUsersCounted(t *testing.T) {
 		t.Errorf("last error %+v; want the 250 rows past the first %d counted", last, maxUnowned)
 	}
 }
+
+// The times a consultant types: RFC 3339, a space for the T, minutes
+// without seconds (once told to add a zone), a date alone; without a zone
+// they are refused with the way to add one, and what that says is taken.
+func TestParseTimeAsTyped(t *testing.T) {
+	want := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	for _, v := range []string{"2026-01-15T09:00:00Z", "2026-01-15 09:00:00Z", "2026-01-15T09:00Z", "2026-01-15 09:00Z", "2026-01-15T10:00+01:00"} {
+		if got, err := ParseTime(v); err != nil || !got.Equal(want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", v, got, err, want)
+		}
+	}
+	for _, v := range []string{"2026-01-15T09:00", "2026-01-15 09:00", "2026-01-15T09:00:00"} {
+		_, err := ParseTime(v)
+		if err == nil || !strings.Contains(err.Error(), "add Z (UTC) or an offset") {
+			t.Errorf("ParseTime(%q): %v; want told to add a zone", v, err)
+		}
+		if _, err := ParseTime(v + "Z"); err != nil {
+			t.Errorf("ParseTime(%q), as the hint says: %v", v+"Z", err)
+		}
+	}
+}

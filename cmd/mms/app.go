@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/smtp"
 )
 
@@ -141,6 +142,15 @@ var singleDash = regexp.MustCompile(`(^|\s)-([A-Za-z])`)
 func usageErrors(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
 		msg := singleDash.ReplaceAllString(err.Error(), "$1--$2") // the flag as it is typed
+		if typed, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+			var names []string
+			for _, f := range cmd.Flags {
+				names = append(names, f.Names()...)
+			}
+			if s := input.Closest(strings.TrimLeft(typed, "-"), names); s != "" {
+				return fmt.Errorf("%s: did you mean --%s? (see %s --help)", msg, s, cmd.FullName())
+			}
+		}
 		return fmt.Errorf("%s; see %s --help", msg, cmd.FullName())
 	}
 	for _, sub := range cmd.Commands {

@@ -48,6 +48,8 @@ func TestUsageErrorOneLine(t *testing.T) {
 		{[]string{"run", "--workers", "abc"}, `invalid value "abc" for flag --workers`, "see mms run --help"},
 		{[]string{"run", "--frobnicate"}, "flag provided but not defined: --frobnicate", "see mms run --help"},
 		{[]string{"tenant", "show", "--x"}, "flag provided but not defined: --x", "see mms tenant show --help"},
+		{[]string{"run", "--dryrun"}, "flag provided but not defined: --dryrun: did you mean --dry-run?", "see mms run --help"},
+		{[]string{"status", "--usr", "a@contoso.com"}, "did you mean --user?", "see mms status --help"},
 	} {
 		r := run(t, context.Background(), c.args...)
 		if r.code != 1 || r.stdout != "" || strings.Count(r.stderr, c.want) != 1 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 ||
