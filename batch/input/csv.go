@@ -49,7 +49,7 @@ func readCSV(path string, add func(record) error) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		line, _ := r.FieldPos(0)
-		rec := record{line: line}
+		rec := record{line: line, fields: len(fields)}
 		for j, v := range fields {
 			if v != "" {
 				rec.cells = append(rec.cells, cell{col: j, value: v})

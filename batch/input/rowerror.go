@@ -62,12 +62,13 @@ type rowErrors struct {
 	// unread are the columns reported unreadable: a check of their
 	// (empty) value adds nothing.
 	unread map[string]string
+	shape  string // see row.shape: said with the row's first problem
 }
 
 // newRowErrors starts a row's problems with its unreadable cells, in the
 // order of cols.
 func newRowErrors(file string, r row, cols []string) rowErrors {
-	re := rowErrors{file: file, line: r.line}
+	re := rowErrors{file: file, line: r.line, shape: r.shape}
 	if r.broken != "" { // its cells are a guess, read only for whose row it is: not checked
 		re.errs = append(re.errs, RowError{File: file, Line: r.line, Msg: r.broken})
 		re.unread = map[string]string{}
@@ -96,6 +97,9 @@ func (r *rowErrors) add(col, format string, args ...any) {
 func (r *rowErrors) owned(user string) []RowError {
 	for i := range r.errs {
 		r.errs[i].User = user
+		if i == 0 && r.shape != "" { // once: the likely cause of them all
+			r.errs[i].Msg += " (" + r.shape + ")"
+		}
 	}
 	return r.errs
 }

@@ -70,6 +70,9 @@ type row struct {
 	cells  map[string]string
 	bad    map[string]string
 	broken string // why the row could not be read as a whole: it is rejected, its cells read only to say whose it is
+	// shape says that a CSV row has more fields than the header: the
+	// likely cause of whatever is wrong with it.
+	shape string
 }
 
 func (r row) get(col string) string { return strings.TrimSpace(r.cells[col]) }
@@ -84,6 +87,7 @@ type table struct {
 // cells.
 type record struct {
 	line    int
+	fields  int // the fields of a CSV line, empty ones included; 0 for a sheet row
 	cells   []cell
 	problem string   // why the row as a whole could not be read; its cells are a guess
 	guesses [][]cell // other readings of a row that could not be read (see lenientRecord)
@@ -142,6 +146,7 @@ type builder struct {
 	s       schema
 	file    string
 	columns map[int]string  // nil until the header is read
+	width   int             // the header's fields (CSV)
 	fn      func(row) error // each data row
 	n       int             // records read
 }
@@ -159,12 +164,16 @@ func (b *builder) add(rec record) error {
 		}
 		var err error
 		b.columns, err = header(b.file, rec, b.s)
+		b.width = rec.fields
 		return err
 	}
 	if rec.problem != "" { // rejected as a whole; only whose row it is is taken from it
 		return b.fn(row{line: rec.line, cells: map[string]string{"user": b.userOf(rec)}, broken: rec.problem})
 	}
 	r := row{line: rec.line, cells: map[string]string{}}
+	if b.width != 0 && rec.fields > b.width { // fewer is common: trailing empty fields left out
+		r.shape = fmt.Sprintf("the row has %d fields, the header %d: is a value holding a comma not quoted?", rec.fields, b.width)
+	}
 	for _, c := range rec.cells {
 		name := b.columns[c.col]
 		if name != "" && c.problem == "" && len(c.value) > maxCell {

@@ -260,3 +260,30 @@ func TestCSVLineNumbers(t *testing.T) {
 		t.Fatalf("errors %v, err %v", errs, err)
 	}
 }
+
+// A CSV row with more fields than the header (a value holding a comma,
+// not quoted) says so with its first problem, the likely cause of it.
+func TestRowOfAnotherWidthSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.ics"), []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.ics"), []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), 0o644)
+	path := filepath.Join(dir, "users.csv")
+	os.WriteFile(path, []byte("user,mailbox,calendar,audio_provider,aliases\r\nanna@contoso.com,online,a.ics,microsoft,\r\n"+
+		"bo@contoso.com,online,b.ics,Contoso, Inc.,bo.b@contoso.com\r\n"), 0o644)
+	users, errs, err := ReadUsers(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 || len(errs) == 0 {
+		t.Fatalf("users %v, errors %v; want anna read and bo's row rejected", users, errs)
+	}
+	const shape = "(the row has 6 fields, the header 5: is a value holding a comma not quoted?)"
+	if !strings.HasSuffix(errs[0].Error(), shape) || errs[0].Line != 3 {
+		t.Errorf("first error %q; want line 3 saying %s", errs[0].Error(), shape)
+	}
+	for _, e := range errs[1:] {
+		if strings.Contains(e.Error(), "fields, the header") {
+			t.Errorf("said again: %q", e.Error())
+		}
+	}
+}
