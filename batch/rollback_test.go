@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/internal/pgtest"
 )
 
@@ -123,4 +125,110 @@ func testRollbackOnce(t *testing.T, o RunOptions) {
 	if list, err := st.Batches(ctx); err != nil || len(list) != 3 {
 		t.Errorf("%d batches recorded, want the run and two rollbacks (%v)", len(list), err)
 	}
+}
+
+// TestMigrateAgainAfterRollback: after a batch is rolled back, the same
+// run says so and changes nothing; with --again it migrates anew, each
+// update's SEQUENCE above the one the rollback sent (attendees would take
+// a lower one as stale), under a Message-ID of its own, its Detail saying
+// why the SEQUENCE went further up.
+func TestMigrateAgainAfterRollback(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	first, err := Run(ctx, o)
+	if err != nil || first.Updated == 0 {
+		t.Fatalf("run: %+v %v", first, err)
+	}
+	firstIDs := outboxIDs(t, o.Out)
+	rb, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: first.BatchID})
+	if err != nil || len(rb.Users) == 0 {
+		t.Fatalf("rollback: %+v %v", rb, err)
+	}
+	rollbackSeq := map[string]int{} // by Message-ID's file: the SEQUENCE each update of the rollback carried
+	for name, seq := range outboxSequences(t, o.Out) {
+		if !firstIDs[name] {
+			rollbackSeq[name] = seq
+		}
+	}
+	if len(rollbackSeq) != first.Updated {
+		t.Fatalf("the rollback wrote %d updates, the run %d", len(rollbackSeq), first.Updated)
+	}
+
+	same, err := Run(ctx, o)
+	if err != nil || !same.Reopened || len(same.Warnings) != 1 || !strings.Contains(same.Warnings[0], "was rolled back") || !strings.Contains(same.Warnings[0], "--again") {
+		t.Fatalf("the same run after the rollback: %+v %v; want it to say the batch was rolled back and how to migrate again", same, err)
+	}
+	if n := len(outboxSequences(t, o.Out)); n != 2*first.Updated {
+		t.Errorf("the same run after the rollback wrote %d more updates", n-2*first.Updated)
+	}
+
+	o.Again = true
+	again, err := Run(ctx, o)
+	if err != nil || again.Updated != first.Updated || again.Invites != first.Invites {
+		t.Fatalf("--again after the rollback: %+v %v", again, err)
+	}
+	maxRollback := 0
+	for _, s := range rollbackSeq {
+		maxRollback = max(maxRollback, s)
+	}
+	fresh := 0
+	for name, seq := range outboxSequences(t, o.Out) {
+		if firstIDs[name] || rollbackSeq[name] != 0 {
+			continue
+		}
+		fresh++
+		if seq < 3 {
+			t.Errorf("%s: SEQUENCE %d, not above the rollback's (%d at most)", name, seq, maxRollback)
+		}
+	}
+	if fresh != again.Invites {
+		t.Errorf("%d new outbox files (Message-IDs of their own), %d updates sent", fresh, again.Invites)
+	}
+	noted := 0
+	for _, m := range batchMeetings(t, o.DB, again.BatchID) {
+		if m.Outcome == migrate.Updated && strings.Contains(m.Detail, "SEQUENCE raised above the 2 of the update rollback ") {
+			noted++
+		}
+	}
+	if noted != again.Updated {
+		t.Errorf("%d of %d updated meetings say why their SEQUENCE went further up", noted, again.Updated)
+	}
+}
+
+// outboxIDs names the outbox's files.
+func outboxIDs(t *testing.T, out string) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	for name := range outboxSequences(t, out) {
+		ids[name] = true
+	}
+	return ids
+}
+
+// outboxSequences is each outbox message's SEQUENCE (its first), by file.
+func outboxSequences(t *testing.T, out string) map[string]int {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(out, "outbox", "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seqs := map[string]int{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cal := parseMail(t, data).ics
+		i := strings.Index(cal, "\r\nSEQUENCE:")
+		if i < 0 {
+			t.Fatalf("%s: no SEQUENCE", f)
+		}
+		rest := cal[i+len("\r\nSEQUENCE:"):]
+		n, err := strconv.Atoi(rest[:strings.Index(rest, "\r\n")])
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs[filepath.Base(f)] = n
+	}
+	return seqs
 }

@@ -92,9 +92,11 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 		return sum, err
 	}
 	if !o.relayChecked {
-		if sum.Warnings, err = checkRelay(ctx, st, b, o.tuning()); err != nil {
+		warnings, err := checkRelay(ctx, st, b, o.tuning())
+		if err != nil {
 			return sum, err
 		}
+		sum.Warnings = append(sum.Warnings, warnings...)
 	}
 	started.Counted = soFar
 	o.Events(started)
@@ -252,6 +254,15 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 				return b, sum, err
 			}
 			b, resumed, sum.Reopened = done, true, true
+			restored, err := st.RestoredUsers(ctx, done.ID)
+			if err != nil {
+				return b, sum, err
+			}
+			if len(restored) > 0 {
+				sum.Warnings = append(sum.Warnings, fmt.Sprintf("batch %s was rolled back for %d of its users (mms batches lists the rollback): "+
+					"what it wrote for them was undone, and this run changes nothing; its report shows what the batch did before. "+
+					"To migrate them again, run with --again: their updates go above the rollback's SEQUENCE", done.ID[:min(len(done.ID), 8)], len(restored)))
+			}
 		}
 	}
 	if !resumed {

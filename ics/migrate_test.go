@@ -393,3 +393,30 @@ func TestKeptLinkPropertyKeepsItsFolding(t *testing.T) {
 		t.Errorf("the kept link's property was written again:\n%s", out)
 	}
 }
+
+// A meeting another batch sent a higher SEQUENCE for (a rollback) gets
+// one above it, said in a note; one that sent the same or a lower keeps
+// the SEQUENCE one above the calendar's.
+func TestSequenceAboveWhatWasSent(t *testing.T) {
+	src := calendar(future(event{body: teamsBody(oldJoin), extra: "SEQUENCE:0\r\n"}))
+	probe, _ := Parse("test.ics", []byte(src))
+	uid := probe.Meetings()[0].UID
+	for _, c := range []struct {
+		sent, want int
+		noted      bool
+	}{{5, 6, true}, {1, 1, false}, {0, 1, false}} {
+		r := testRules
+		r.Sent = map[string]Sent{uid: {Sequence: c.sent, By: "rollback 1a2b3c4d"}}
+		cal, res := migrateOne(t, src, r, newTeams)
+		if !res.Rewritten() {
+			t.Fatalf("sent %d: %+v", c.sent, res)
+		}
+		if got := string(cal.Bytes()); !strings.Contains(got, fmt.Sprintf("\r\nSEQUENCE:%d\r\n", c.want)) {
+			t.Errorf("sent %d: want SEQUENCE:%d in\n%s", c.sent, c.want, got)
+		}
+		noted := strings.Contains(strings.Join(res.Notes, "; "), fmt.Sprintf("SEQUENCE raised above the %d of the update rollback 1a2b3c4d sent", c.sent))
+		if noted != c.noted {
+			t.Errorf("sent %d: notes %q", c.sent, res.Notes)
+		}
+	}
+}

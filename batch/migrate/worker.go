@@ -47,6 +47,9 @@ type Assignment struct {
 	// Notes say what of the user's changes was not taken (see
 	// trigger.Migration.Notes), for its LastMessage.
 	Notes []string `json:"notes,omitempty"`
+
+	sent     map[string]ics.Sent   // see Worker.sentBefore; looked up for each attempt
+	lastSent map[string]store.Sent // the same, as the store has it; nil: not looked up
 }
 
 // UserOutcome is what one user's migration did.
@@ -115,6 +118,10 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	if err != nil {
 		return UserOutcome{}, err
 	}
+	if a.lastSent, err = w.lastSent(ctx, a.User); err != nil {
+		return UserOutcome{}, err
+	}
+	a.sent = sequencesSent(a.lastSent)
 	var plan userPlan
 	for _, d := range docs {
 		if err := w.migrateDoc(ctx, a, d, prior, &plan); err != nil {
@@ -326,7 +333,7 @@ func (p *userPlan) noteRereads(reads int) {
 
 // decide rewrites every meeting of the calendar the rules allow, in memory.
 func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.Meeting) userPlan {
-	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp, Source: a.Source}
+	rules := ics.Rules{Organizer: append([]string{a.User}, a.Aliases...), Now: w.Now, Stamp: w.Stamp, Source: a.Source, Sent: a.sent}
 	var plan userPlan
 	var finder block.Finder // the report's blocks: one organiser's links parsed once
 	for _, m := range cal.Meetings() {
@@ -487,9 +494,49 @@ func (w *Worker) sendAll(ctx context.Context, a Assignment, sends []pendingSend,
 		if s.history == nil {
 			s.history = w.Journal
 		}
+		s.last = a.lastSent
 	}
 	return s.sendAll(ctx, a.User, sends, out)
 }
+
+// lastSent is, by UID, the last update other batches of the store sent
+// for the user's meetings (a rollback's, say), whose SEQUENCE a rewrite
+// must go above (see sequencesSent), and which the same update is not
+// sent again after: looked up with --again too, which sends everything
+// anew but never below what attendees have. Nil without a store.
+func (w *Worker) lastSent(ctx context.Context, user string) (map[string]store.Sent, error) {
+	h := w.History
+	if h == nil {
+		h = w.Journal
+	}
+	if h == nil {
+		return nil, nil
+	}
+	last, err := h.Store.LastSent(ctx, user, h.BatchID)
+	if last == nil && err == nil {
+		last = map[string]store.Sent{}
+	}
+	return last, err
+}
+
+// sequencesSent is what the rules need of lastSent's updates.
+func sequencesSent(last map[string]store.Sent) map[string]ics.Sent {
+	if len(last) == 0 {
+		return nil
+	}
+	out := make(map[string]ics.Sent, len(last))
+	for uid, s := range last {
+		by := "batch " + shortBatch(s.BatchID)
+		if s.Kind != "" && s.Kind != "run" {
+			by = s.Kind + " " + shortBatch(s.BatchID)
+		}
+		out[uid] = ics.Sent{Sequence: s.Sequence, By: by}
+	}
+	return out
+}
+
+// shortBatch is a batch id as mms batches shows it.
+func shortBatch(id string) string { return id[:min(len(id), 8)] }
 
 // AlreadySent is the skip reason of a rewritten meeting whose update (the
 // same UID, new block and SEQUENCE) an earlier batch in the state store
@@ -504,6 +551,9 @@ type sender struct {
 	aliases []string // the organiser's other addresses: no update to them
 	key     string   // names the change the updates make (changeKey), in their ids; "" for a rollback's
 	history *Journal // where to find the updates earlier batches sent, to skip them (see AlreadySent); nil sends them
+	// last is what history holds for the user when it was looked up
+	// already (Worker.lastSent); nil looks it up.
+	last map[string]store.Sent
 }
 
 func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
@@ -565,6 +615,9 @@ func (w sender) sentBefore(ctx context.Context, user string, sends []pendingSend
 	}
 	if !fresh {
 		return nil, nil
+	}
+	if w.last != nil {
+		return w.last, nil
 	}
 	return w.history.Store.LastSent(ctx, user, w.history.BatchID)
 }

@@ -15,6 +15,7 @@ type Sent struct {
 	Sequence int
 	Hash     string
 	SentAt   time.Time
+	Kind     string // the sending batch's kind (LastSent): run, rollback, ...
 }
 
 // RecordSent records the updates a batch sent for a user's meetings; a
@@ -49,7 +50,7 @@ func (s *Store) RecordSent(ctx context.Context, batchID, userID string, sent []S
 // update a later batch superseded (a rollback's, say) counts as sent no
 // more.
 func (s *Store) LastSent(ctx context.Context, userID, except string) (map[string]Sent, error) {
-	r, err := s.eng.query(ctx, `SELECT s.uid, s.batch_id, s.sequence, s.update_hash, s.sent_at FROM mms_sent s
+	r, err := s.eng.query(ctx, `SELECT s.uid, s.batch_id, s.sequence, s.update_hash, s.sent_at, b.kind FROM mms_sent s
 		JOIN mms_batch b ON b.id = s.batch_id
 		WHERE s.user_id = ? AND s.batch_id <> ? ORDER BY b.created_at, s.batch_id`, strings.ToLower(userID), except)
 	if err != nil {
@@ -59,7 +60,7 @@ func (s *Store) LastSent(ctx context.Context, userID, except string) (map[string
 	out := map[string]Sent{}
 	for r.Next() {
 		var m Sent
-		if err := r.Scan(&m.UID, &m.BatchID, &m.Sequence, &m.Hash, &m.SentAt); err != nil {
+		if err := r.Scan(&m.UID, &m.BatchID, &m.Sequence, &m.Hash, &m.SentAt, &m.Kind); err != nil {
 			return nil, fmt.Errorf("reading the updates sent to the attendees of %s: %w", userID, err)
 		}
 		out[m.UID] = m
