@@ -239,6 +239,10 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 	if err := withMeetings(records, meetings); err != nil {
 		return store.Batch{}, sum, err
 	}
+	if !tenant.MeetingMigrationEnabled {
+		sum.Warnings = append(sum.Warnings, "the tenant setting meeting_migration_enabled is false: no user is migrated "+
+			"(mms tenant set meeting_migration_enabled true turns it on)")
+	}
 	b, resumed, err := st.ResumableBatch(ctx, fp)
 	if err != nil {
 		return b, sum, err

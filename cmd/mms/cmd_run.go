@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -122,7 +124,7 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 			fmt.Fprintln(errOut, "mms: warning:", w)
 		}
 	}
-	if !o.DryRun && o.Out != "" && sum.Updated > 0 { // nothing written, nothing to point at
+	if !o.DryRun && o.Out != "" && (sum.Updated > 0 || exists(filepath.Join(o.Out, "calendars"))) { // nothing written, nothing to point at
 		fmt.Fprintf(out, "calendars: %s/calendars", o.Out)
 		if sum.CalDAV > 0 {
 			fmt.Fprint(out, " (CalDAV calendars: in place)")
@@ -193,4 +195,10 @@ func sayFailed(errOut io.Writer, sum batch.Summary) {
 	if more := sum.Failed - len(sum.FailedUsers); more > 0 && len(sum.FailedUsers) > 0 {
 		fmt.Fprintf(errOut, "mms: and %s more: the report lists every one and why\n", counted(more, "failed user"))
 	}
+}
+
+// exists reports whether path is there.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -147,6 +147,14 @@ func TestTenantShowMissingStore(t *testing.T) {
 	if r := run(t, ctx, "tenant", "show", "--db", db); r.code != 0 || !strings.Contains(r.stdout, "meeting_migration_enabled: false") {
 		t.Errorf("tenant show after set: exit %d %s%s", r.code, r.stdout, r.stderr)
 	}
+	// A run with migration switched off says why nothing was migrated.
+	in, work := demo(t), t.TempDir()
+	r = run(t, ctx, "run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"), "--out", filepath.Join(work, "out"),
+		"--report", filepath.Join(work, "r.csv"), "--now", demoNow, "--db", db, "--dry-run")
+	if r.code != 0 || !strings.Contains(r.stdout, "0 triggered") ||
+		!strings.Contains(r.stderr, "mms: warning: the tenant setting meeting_migration_enabled is false: no user is migrated (mms tenant set meeting_migration_enabled true turns it on)") {
+		t.Errorf("a run with migration off: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // A --db that names a folder or a file that is not a SQLite database is
@@ -169,5 +177,23 @@ func TestDBThatIsNoStore(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("files left beside it: %v", entries)
+	}
+}
+
+// A run whose updates all went out before (already-sent) still writes
+// its calendars, and says where.
+func TestAlreadySentRunPointsAtItsCalendars(t *testing.T) {
+	ctx := context.Background()
+	in, work := demo(t), t.TempDir()
+	db := filepath.Join(work, "mms.db")
+	for _, out := range []string{"out1", "out2"} {
+		r := run(t, ctx, "run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"), "--out", filepath.Join(work, out),
+			"--report", filepath.Join(work, out+".csv"), "--now", demoNow, "--db", db)
+		if r.code != 0 || !strings.Contains(r.stdout, "calendars: "+filepath.Join(work, out, "calendars")) {
+			t.Errorf("run into %s: exit %d\n%s\n%s", out, r.code, r.stdout, r.stderr)
+		}
+		if out == "out2" && !strings.Contains(r.stdout, "0 meetings updated") {
+			t.Errorf("the second run updated meetings the first sent:\n%s", r.stdout)
+		}
 	}
 }
