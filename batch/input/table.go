@@ -29,6 +29,7 @@ package input
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -129,6 +130,9 @@ func eachRow(path string, s schema, fn func(row) error) error {
 	case ".xls", ".xlsm", ".ods":
 		return fmt.Errorf("%s: %s files are not read; save it as .xlsx (Excel workbook) or .csv (CSV UTF-8)", path, ext)
 	default:
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			return fmt.Errorf("%s: a folder; give the file itself, a .csv or .xlsx file", path)
+		}
 		return fmt.Errorf("%s: unknown file type %q; use a .csv or .xlsx file", path, filepath.Ext(path))
 	}
 	if err != nil {

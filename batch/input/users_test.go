@@ -200,6 +200,7 @@ func TestWholeFileErrors(t *testing.T) {
 		{write(t, dir, "users.xls", "user,calendar\n"),
 			`users.xls: .xls files are not read; save it as .xlsx (Excel workbook) or .csv (CSV UTF-8)`},
 		{filepath.Join(dir, "absent.csv"), "absent.csv: no such file or directory; check the path (a relative one starts at the current folder)"},
+		{mkdir(t, filepath.Join(dir, "exports")), "exports: a folder; give the file itself, a .csv or .xlsx file"},
 		{filepath.Join(dir, "absent.xlsx"), "absent.xlsx: no such file or directory; check the path (a relative one starts at the current folder)"},
 		{write(t, dir, "quote.csv", "user,\"calendar\n"),
 			`quote.csv:1: the header row: extraneous or missing " in quoted-field (at byte 16 of line 1); a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`},
@@ -286,4 +287,12 @@ func TestRowOfAnotherWidthSaysSo(t *testing.T) {
 			t.Errorf("said again: %q", e.Error())
 		}
 	}
+}
+
+func mkdir(t *testing.T, dir string) string {
+	t.Helper()
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
