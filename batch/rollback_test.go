@@ -128,10 +128,12 @@ func testRollbackOnce(t *testing.T, o RunOptions) {
 }
 
 // TestMigrateAgainAfterRollback: after a batch is rolled back, the same
-// run says so and changes nothing; with --again it migrates anew, each
-// update's SEQUENCE above the one the rollback sent (attendees would take
-// a lower one as stale), under a Message-ID of its own, its Detail saying
-// why the SEQUENCE went further up.
+// run says so and sends nothing; --again over the exports from before
+// fails each meeting as stale (the rollback's update has a higher
+// SEQUENCE: attendees would ignore the new one), sending nothing; a run
+// over the calendars the rollback wrote migrates them anew, one above the
+// rollback's SEQUENCE, each update under a Message-ID of its own; the
+// same run again sends nothing (already-sent).
 func TestMigrateAgainAfterRollback(t *testing.T) {
 	ctx := context.Background()
 	o := demoOptions(t)
@@ -144,54 +146,55 @@ func TestMigrateAgainAfterRollback(t *testing.T) {
 	if err != nil || len(rb.Users) == 0 {
 		t.Fatalf("rollback: %+v %v", rb, err)
 	}
-	rollbackSeq := map[string]int{} // by Message-ID's file: the SEQUENCE each update of the rollback carried
-	for name, seq := range outboxSequences(t, o.Out) {
-		if !firstIDs[name] {
-			rollbackSeq[name] = seq
-		}
-	}
-	if len(rollbackSeq) != first.Updated {
-		t.Fatalf("the rollback wrote %d updates, the run %d", len(rollbackSeq), first.Updated)
+	sent := outboxIDs(t, o.Out)
+	if len(sent) != 2*first.Updated {
+		t.Fatalf("the rollback wrote %d updates, the run %d", len(sent)-len(firstIDs), first.Updated)
 	}
 
 	same, err := Run(ctx, o)
-	if err != nil || !same.Reopened || len(same.Warnings) != 1 || !strings.Contains(same.Warnings[0], "was rolled back") || !strings.Contains(same.Warnings[0], "--again") {
+	if err != nil || !same.Reopened || len(same.Warnings) != 1 || !strings.Contains(same.Warnings[0], "was rolled back") || !strings.Contains(same.Warnings[0], "fresh export") {
 		t.Fatalf("the same run after the rollback: %+v %v; want it to say the batch was rolled back and how to migrate again", same, err)
 	}
-	if n := len(outboxSequences(t, o.Out)); n != 2*first.Updated {
-		t.Errorf("the same run after the rollback wrote %d more updates", n-2*first.Updated)
+
+	again := o
+	again.Again = true
+	sum, err := Run(ctx, again)
+	if err != nil || sum.Invites != 0 || sum.Failed != first.Triggered {
+		t.Fatalf("--again over the old exports: %+v %v; want every triggered user failed, nothing sent", sum, err)
+	}
+	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
+		if m.Outcome == migrate.Failed && (m.Reason != migrate.KindStale || !strings.Contains(m.Detail, "the rollback "+rb.BatchID[:8]+" sent its attendees an update of SEQUENCE")) {
+			t.Errorf("%s: %s %s", m.UID, m.Reason, m.Detail)
+		}
+		if m.Outcome == migrate.Updated {
+			t.Errorf("%s updated from a calendar older than the rollback's update", m.UID)
+		}
+	}
+	if n := len(outboxIDs(t, o.Out)); n != len(sent) {
+		t.Errorf("--again over the old exports wrote %d updates", n-len(sent))
 	}
 
-	o.Again = true
-	again, err := Run(ctx, o)
-	if err != nil || again.Updated != first.Updated || again.Invites != first.Invites {
-		t.Fatalf("--again after the rollback: %+v %v", again, err)
+	// The calendars the rollback wrote, as the next batch's input.
+	users := filepath.Join(o.Out, "users.csv")
+	data, err := os.ReadFile(o.Users)
+	if err != nil {
+		t.Fatal(err)
 	}
-	maxRollback := 0
-	for _, s := range rollbackSeq {
-		maxRollback = max(maxRollback, s)
+	os.WriteFile(users, data, 0o644) // its calendars/ paths now name the rollback's files
+	next := o
+	next.Users, next.Out, next.Report = users, filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "r.csv")
+	sum, err = Run(ctx, next)
+	if err != nil || sum.Failed != 0 || sum.Updated != first.Updated {
+		t.Fatalf("a run over the rollback's calendars: %+v %v", sum, err)
 	}
-	fresh := 0
-	for name, seq := range outboxSequences(t, o.Out) {
-		if firstIDs[name] || rollbackSeq[name] != 0 {
-			continue
-		}
-		fresh++
-		if seq < 3 {
-			t.Errorf("%s: SEQUENCE %d, not above the rollback's (%d at most)", name, seq, maxRollback)
-		}
-	}
-	if fresh != again.Invites {
-		t.Errorf("%d new outbox files (Message-IDs of their own), %d updates sent", fresh, again.Invites)
-	}
-	noted := 0
-	for _, m := range batchMeetings(t, o.DB, again.BatchID) {
-		if m.Outcome == migrate.Updated && strings.Contains(m.Detail, "SEQUENCE raised above the 2 of the update rollback ") {
-			noted++
+	for name, seq := range outboxSequences(t, next.Out) {
+		if seq < 3 || sent[name] {
+			t.Errorf("%s: SEQUENCE %d (the rollback's was 2), a Message-ID sent before: %v", name, seq, sent[name])
 		}
 	}
-	if noted != again.Updated {
-		t.Errorf("%d of %d updated meetings say why their SEQUENCE went further up", noted, again.Updated)
+	next.Out = filepath.Join(t.TempDir(), "out")
+	if sum, err = Run(ctx, next); err != nil || sum.Invites != 0 || sum.Failed != 0 {
+		t.Errorf("the same run again: %+v %v; want nothing sent (already-sent)", sum, err)
 	}
 }
 
@@ -231,4 +234,38 @@ func outboxSequences(t *testing.T, out string) map[string]int {
 		seqs[filepath.Base(f)] = n
 	}
 	return seqs
+}
+
+// TestSeriesOfMixedSequencesSentOnce: a series whose master has SEQUENCE 3
+// and whose future instance has none is sent once: the same inputs in a
+// new batch of the same store find it already sent, not stale (the
+// instance's lower SEQUENCE is its own, not below what was sent for it).
+func TestSeriesOfMixedSequencesSentOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := copyDemo(t)
+	path := filepath.Join(dir, "calendars", "user00000.ics")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := string(data)
+	master := strings.Index(cal, "RRULE:FREQ=WEEKLY;COUNT=8\r\nSEQUENCE:0\r\n")
+	future := strings.Index(cal, "RECURRENCE-ID;TZID=\"W. Europe Standard Time\":20260122T100000\r\nSEQUENCE:0\r\n")
+	if master < 0 || future < 0 {
+		t.Fatal("the demo's series changed")
+	}
+	cal = strings.Replace(cal, "RECURRENCE-ID;TZID=\"W. Europe Standard Time\":20260122T100000\r\nSEQUENCE:0\r\n", "RECURRENCE-ID;TZID=\"W. Europe Standard Time\":20260122T100000\r\n", 1)
+	cal = strings.Replace(cal, "RRULE:FREQ=WEEKLY;COUNT=8\r\nSEQUENCE:0\r\n", "RRULE:FREQ=WEEKLY;COUNT=8\r\nSEQUENCE:3\r\n", 1)
+	os.WriteFile(path, []byte(cal), 0o644)
+	o := demoOptions(t)
+	o.Users, o.Changes = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
+	first, err := Run(ctx, o)
+	if err != nil || first.Failed != 0 || first.Invites == 0 {
+		t.Fatalf("first run: %+v %v", first, err)
+	}
+	o.Out = filepath.Join(t.TempDir(), "out")
+	second, err := Run(ctx, o)
+	if err != nil || second.Failed != 0 || second.Invites != 0 {
+		t.Errorf("the same inputs in a new batch: %+v %v; want nothing failed, nothing sent", second, err)
+	}
 }

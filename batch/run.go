@@ -264,8 +264,9 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 			}
 			if len(restored) > 0 {
 				sum.Warnings = append(sum.Warnings, fmt.Sprintf("batch %s was rolled back for %d of its users (mms batches lists the rollback): "+
-					"what it wrote for them was undone, and this run changes nothing; its report shows what the batch did before. "+
-					"To migrate them again, run with --again: their updates go above the rollback's SEQUENCE", done.ID[:min(len(done.ID), 8)], len(restored)))
+					"what it wrote for them was undone, and this run rewrites and sends nothing for them; its report shows what the batch did before. "+
+					"To migrate them again, run on their calendars as they are now (a fresh export, or the calendars the rollback wrote): "+
+					"the exports from before are older than the rollback's updates", done.ID[:min(len(done.ID), 8)], len(restored)))
 			}
 		}
 	}

@@ -274,10 +274,12 @@ func testFixAndRerun(t *testing.T, o RunOptions, send string) {
 	}
 }
 
-// TestSentAgainAfterRollback: a rollback's updates supersede the batch's,
-// so a later batch over the same exports sends its updates again rather
-// than skipping them as already-sent.
-func TestSentAgainAfterRollback(t *testing.T) {
+// TestStaleAfterRollback: a rollback's updates supersede the batch's, so
+// a later batch over the same exports neither skips them as already-sent
+// nor sends updates older than the rollback's (attendees would ignore
+// them): the rolled-back user's meetings fail as stale, saying what to
+// run on; the others are already-sent.
+func TestStaleAfterRollback(t *testing.T) {
 	ctx := context.Background()
 	o := demoOptions(t)
 	dir := filepath.Dir(o.Report)
@@ -301,19 +303,21 @@ func TestSentAgainAfterRollback(t *testing.T) {
 	if err != nil || second.BatchID == first.BatchID {
 		t.Fatalf("second run: %+v %v", second, err)
 	}
-	sentAgain, already := 0, 0
+	stale, already := 0, 0
 	for _, m := range batchMeetings(t, o.DB, second.BatchID) {
 		switch {
 		case m.UserID == "user00000@contoso.com" && m.Reason == migrate.AlreadySent:
 			t.Errorf("%s: already-sent, though the rollback put its old block back", m.UID)
 		case m.UserID == "user00000@contoso.com" && m.Outcome == migrate.Updated:
-			sentAgain++
+			t.Errorf("%s: sent below the rollback's SEQUENCE", m.UID)
+		case m.UserID == "user00000@contoso.com" && m.Reason == migrate.KindStale && strings.Contains(m.Detail, "a fresh export"):
+			stale++
 		case m.Reason == migrate.AlreadySent:
 			already++
 		}
 	}
-	if sentAgain == 0 || already == 0 {
-		t.Errorf("user00000 sent again: %d; others already-sent: %d", sentAgain, already)
+	if stale == 0 || already == 0 || second.Invites != 0 {
+		t.Errorf("user00000 stale: %d; others already-sent: %d; %d sent", stale, already, second.Invites)
 	}
 }
 

@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -394,29 +395,27 @@ func TestKeptLinkPropertyKeepsItsFolding(t *testing.T) {
 	}
 }
 
-// A meeting another batch sent a higher SEQUENCE for (a rollback) gets
-// one above it, said in a note; one that sent the same or a lower keeps
-// the SEQUENCE one above the calendar's.
-func TestSequenceAboveWhatWasSent(t *testing.T) {
+// A meeting another batch sent a newer update for (a rollback's, of a
+// higher SEQUENCE than the rewrite's) fails as stale, nothing rewritten:
+// attendees would ignore the update. One sent the same or a lower
+// SEQUENCE is rewritten as ever, one above the calendar's.
+func TestStaleCalendarFails(t *testing.T) {
 	src := calendar(future(event{body: teamsBody(oldJoin), extra: "SEQUENCE:0\r\n"}))
 	probe, _ := Parse("test.ics", []byte(src))
 	uid := probe.Meetings()[0].UID
-	for _, c := range []struct {
-		sent, want int
-		noted      bool
-	}{{5, 6, true}, {1, 1, false}, {0, 1, false}} {
+	for _, sent := range []int{5, 1, 0} {
 		r := testRules
-		r.Sent = map[string]Sent{uid: {Sequence: c.sent, By: "rollback 1a2b3c4d"}}
+		r.Sent = map[string]Sent{uid: {Sequence: sent, By: "rollback 1a2b3c4d"}}
 		cal, res := migrateOne(t, src, r, newTeams)
-		if !res.Rewritten() {
-			t.Fatalf("sent %d: %+v", c.sent, res)
+		if sent > 1 {
+			if !errors.Is(res.Err, ErrStale) || res.Rewritten() || string(cal.Bytes()) != src ||
+				!strings.Contains(res.Err.Error(), "the rollback 1a2b3c4d sent its attendees an update of SEQUENCE 5, newer than this rewrite's 1") {
+				t.Errorf("sent %d: %+v", sent, res)
+			}
+			continue
 		}
-		if got := string(cal.Bytes()); !strings.Contains(got, fmt.Sprintf("\r\nSEQUENCE:%d\r\n", c.want)) {
-			t.Errorf("sent %d: want SEQUENCE:%d in\n%s", c.sent, c.want, got)
-		}
-		noted := strings.Contains(strings.Join(res.Notes, "; "), fmt.Sprintf("SEQUENCE raised above the %d of the update rollback 1a2b3c4d sent", c.sent))
-		if noted != c.noted {
-			t.Errorf("sent %d: notes %q", c.sent, res.Notes)
+		if !res.Rewritten() || !strings.Contains(string(cal.Bytes()), "\r\nSEQUENCE:1\r\n") {
+			t.Errorf("sent %d: %+v", sent, res)
 		}
 	}
 }

@@ -61,16 +61,10 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 	}
 	blocks := &rendered{spec: p.spec, ch: p.ch, uid: p.uid, old: p.old.Block, finder: &c.finder}
 	changed := make([]*Component, 0, len(edits))
-	if sent, ok := r.Sent[m.UID]; ok {
-		raised := false
-		for i := range edits {
-			if sent.Sequence > edits[i].sequence && sent.Sequence < maxSequence {
-				edits[i].sequence, raised = sent.Sequence+1, true
-			}
-		}
-		if raised {
-			notes = append(notes, fmt.Sprintf("SEQUENCE raised above the %d of the update %s sent, so that attendees take this one as newer", sent.Sequence, sent.By))
-		}
+	if sent, ok := r.Sent[m.UID]; ok && sent.Sequence > edits[0].sequence {
+		return nil, nil, fmt.Errorf("%s: UID %s: %w: the %s sent its attendees an update of SEQUENCE %d, newer than this rewrite's %d: they would ignore this one. "+
+			"Run on the calendar as it is now (a fresh export, or what that batch wrote), whose SEQUENCE is past it",
+			c.Name, m.UID, ErrStale, sent.By, sent.Sequence, edits[0].sequence)
 	}
 	for _, e := range edits {
 		c.applyEdit(e, r, p, blocks)

@@ -42,19 +42,23 @@ type Rules struct {
 	Floating  *time.Location  // zone for floating times and dates; UTC when nil
 	Source    SourceType      // which meetings by kind of block; SourceAll takes every one
 	Cancel    <-chan struct{} // closed when the run is cancelled (ctx.Done()): expanding a recurrence stops, failing the meeting
-	// Sent is, by UID, the SEQUENCE of the last update another batch sent
-	// for the meeting (a rollback's, say). A rewrite whose SEQUENCE would
-	// be below it goes one above instead, so that attendees take the
-	// update as newer than the one they have.
+	// Sent is, by UID, the last update another batch sent for the meeting
+	// (a rollback's, say). A rewrite whose SEQUENCE would be below that
+	// one's fails (ErrStale): attendees would ignore it as older than the
+	// update they have.
 	Sent map[string]Sent
 }
 
-// Sent is an update sent before for a meeting: its SEQUENCE and what sent
-// it, for the note that says why a SEQUENCE went further up.
+// Sent is an update sent before for a meeting: its SEQUENCE (its first
+// component's) and what sent it ("rollback 1a2b3c4d"), for the error.
 type Sent struct {
 	Sequence int
 	By       string
 }
+
+// ErrStale marks a rewrite older than an update the meeting's attendees
+// already have (see Rules.Sent).
+var ErrStale = errors.New("calendar older than the last update sent")
 
 // MaxRecurrenceSteps bounds the occurrences walked to decide every meeting
 // of one calendar together (a few seconds of work); meetings decided

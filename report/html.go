@@ -27,7 +27,8 @@ var (
 )
 
 // writeHTML writes the preview. Each row is written as it comes; memory
-// holds one row and the counts.
+// holds one row, the counts, and the first staticMeetings changed
+// meetings' blocks for readers without JavaScript.
 func writeHTML(path string, h Heading, users Users, meetings Meetings) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -115,6 +116,8 @@ func (v *staticView) add(m Meeting) {
 	if m.NewBlock == "" {
 		return
 	}
+	// A block is at most a few KB; a body's (and so a block's) size is
+	// bounded where it is read, so these rows stay within a few MB.
 	v.Total++
 	if len(v.Rows) < staticMeetings {
 		v.Rows = append(v.Rows, Meeting{UserID: clean(m.UserID), UID: clean(m.UID), Summary: clean(m.Summary), Start: m.Start,

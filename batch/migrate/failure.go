@@ -34,6 +34,7 @@ const (
 	KindRelayRefused   = "relay-refused"
 	KindRelayBusy      = "relay-busy"
 	KindBadAddress     = "bad-address"
+	KindStale          = "stale-calendar"
 	KindNotSent        = "not-sent"
 	KindInterrupted    = "interrupted"
 	KindError          = "error"
@@ -65,6 +66,8 @@ func failureKind(err error, fallback string) string {
 		return KindNoJoinLink
 	case errors.Is(err, ics.ErrCalendarTooLarge):
 		return KindTooLarge
+	case errors.Is(err, ics.ErrStale):
+		return KindStale
 	case errors.Is(err, recur.ErrCancelled), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return KindInterrupted
 	case errors.Is(err, tz.ErrZone):

@@ -500,10 +500,11 @@ func (w *Worker) sendAll(ctx context.Context, a Assignment, sends []pendingSend,
 }
 
 // lastSent is, by UID, the last update other batches of the store sent
-// for the user's meetings (a rollback's, say), whose SEQUENCE a rewrite
-// must go above (see sequencesSent), and which the same update is not
-// sent again after: looked up with --again too, which sends everything
-// anew but never below what attendees have. Nil without a store.
+// for the user's meetings (a rollback's, say): a rewrite below its
+// SEQUENCE fails (ics.ErrStale), and the same update is not sent again
+// (AlreadySent). Looked up with --again too, which sends everything anew
+// but never an update older than what attendees have. Nil without a
+// store.
 func (w *Worker) lastSent(ctx context.Context, user string) (map[string]store.Sent, error) {
 	h := w.History
 	if h == nil {

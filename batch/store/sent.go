@@ -46,13 +46,13 @@ func (s *Store) RecordSent(ctx context.Context, batchID, userID string, sent []S
 }
 
 // LastSent returns, by UID, the last update sent for each of a user's
-// meetings by a batch other than except: the latest batch's, so that an
-// update a later batch superseded (a rollback's, say) counts as sent no
-// more.
+// meetings by a batch other than except: the one sent last (a reopened
+// older batch's may come after a newer batch's), so that an update a
+// later one superseded (a rollback's, say) counts as sent no more.
 func (s *Store) LastSent(ctx context.Context, userID, except string) (map[string]Sent, error) {
 	r, err := s.eng.query(ctx, `SELECT s.uid, s.batch_id, s.sequence, s.update_hash, s.sent_at, b.kind FROM mms_sent s
 		JOIN mms_batch b ON b.id = s.batch_id
-		WHERE s.user_id = ? AND s.batch_id <> ? ORDER BY b.created_at, s.batch_id`, strings.ToLower(userID), except)
+		WHERE s.user_id = ? AND s.batch_id <> ? ORDER BY s.sent_at, b.created_at, s.batch_id`, strings.ToLower(userID), except)
 	if err != nil {
 		return nil, fmt.Errorf("reading the updates sent to the attendees of %s: %w", userID, err)
 	}

@@ -147,7 +147,7 @@ func usageErrors(cmd *cli.Command) {
 			for _, f := range cmd.Flags {
 				names = append(names, f.Names()...)
 			}
-			if s := input.Closest(strings.TrimLeft(typed, "-"), names); s != "" {
+			if s := input.Closest(strings.TrimLeft(typed, "-"), names); s != "" && len(strings.TrimLeft(typed, "-")) > 2 {
 				return fmt.Errorf("%s: did you mean --%s? (see %s --help)", msg, s, cmd.FullName())
 			}
 		}
