@@ -57,8 +57,12 @@ func (p *progress) Event(e batch.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch e.Kind {
-	case batch.BatchStarted: // counts start where the batch is: the summary counts the whole batch
+	case batch.BatchStarted: // a resumed batch's counts start where it is: the summary counts the whole batch
 		p.updated, p.failed = e.Counted.Updated, e.Counted.Failed
+		if !e.Resumed && e.Counted.Failed > 0 { // failed on their input rows, never queued: said once, apart
+			p.say("%s failed on their input rows (the report says why); the others are migrated", counted(e.Counted.Failed, "user"))
+			p.failed = 0
+		}
 		p.start(e)
 	case batch.ReadingInputs:
 		p.say("reading %s", strings.Join(e.Files, " and "))

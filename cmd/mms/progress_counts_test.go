@@ -25,6 +25,21 @@ func TestProgressStartsFromTheBatch(t *testing.T) {
 	}
 }
 
+// A new batch's users that failed on their input rows (never queued) are
+// said once, apart: the progress line counts the users migrated ("1/1
+// user done, ... users failed: 0"), not "1/1 done, 2 failed".
+func TestProgressSaysInputFailuresApart(t *testing.T) {
+	var out bytes.Buffer
+	p := newProgress(&out, false)
+	p.Event(batch.Event{Kind: batch.BatchStarted, Total: 1, Counted: batch.Summary{Failed: 1}})
+	p.Event(batch.Event{Kind: batch.UserDone, User: "u1", Updated: 3})
+	p.finish()
+	got := out.String()
+	if !strings.Contains(got, "1 user failed on their input rows (the report says why)") || !strings.Contains(got, "1/1 user done, meetings updated: 3, users failed: 0") {
+		t.Errorf("progress:\n%s", got)
+	}
+}
+
 // lockedBuffer is a bytes.Buffer safe for the heartbeat's goroutine.
 type lockedBuffer struct {
 	mu sync.Mutex
