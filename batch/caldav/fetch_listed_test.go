@@ -53,6 +53,26 @@ func split(objs []Object) (current, past []string) {
 	return current, past
 }
 
+// checkMixed fails unless objs are the mixed calendar's: mixedWant
+// current, mixedPast marked Past.
+func checkMixed(t *testing.T, objs []Object) {
+	t.Helper()
+	if current, past := split(objs); !slices.Equal(current, mixedWant) || !slices.Equal(past, mixedPast) {
+		t.Errorf("fetched %v and past %v, want %v and past %v", current, past, mixedWant, mixedPast)
+	}
+}
+
+// gets are the paths s was sent a GET for, in order.
+func gets(s *fakeServer) []string {
+	var out []string
+	for _, r := range s.log() {
+		if p, ok := strings.CutPrefix(r, "GET "); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // reportKinds says of each REPORT sent whether it was a multiget
 // ("multiget") or a time-range query ("time-range"), else "other".
 func reportKinds(s *fakeServer) []string {
@@ -106,9 +126,7 @@ func TestFetchSmallCalendarReadWhole(t *testing.T) {
 	if err != nil || len(bad) != 0 {
 		t.Fatalf("Fetch: %v %v", err, bad)
 	}
-	if current, past := split(objs); !slices.Equal(current, mixedWant) || !slices.Equal(past, mixedPast) {
-		t.Errorf("fetched %v and past %v, want %v and past %v", current, past, mixedWant, mixedPast)
-	}
+	checkMixed(t, objs)
 	if log := s.log(); !slices.Equal(log, []string{"PROPFIND " + workPath, "REPORT " + workPath}) {
 		t.Errorf("requests %v, want one PROPFIND and one REPORT", log)
 	}
@@ -317,18 +335,11 @@ func TestFetchMultigetLeftOutReadByGET(t *testing.T) {
 	if err != nil || len(bad) != 0 {
 		t.Fatalf("Fetch: %v %v", err, bad)
 	}
-	if current, past := split(objs); !slices.Equal(current, mixedWant) || !slices.Equal(past, mixedPast) {
-		t.Errorf("fetched %v and past %v, want %v and past %v", current, past, mixedWant, mixedPast)
-	}
-	var gets []string
-	for _, r := range s.log() {
-		if p, ok := strings.CutPrefix(r, "GET "); ok {
-			gets = append(gets, p)
-		}
-	}
-	slices.Sort(gets)
-	if want := []string{workPath + "a.ics", workPath + "past.ics", workPath + "weekly.ics"}; !slices.Equal(gets, want) {
-		t.Errorf("GETs %v, want %v", gets, want)
+	checkMixed(t, objs)
+	got := gets(s)
+	slices.Sort(got)
+	if want := []string{workPath + "a.ics", workPath + "past.ics", workPath + "weekly.ics"}; !slices.Equal(got, want) {
+		t.Errorf("GETs %v, want %v", got, want)
 	}
 	if kinds := reportKinds(s); !slices.Equal(kinds, []string{"multiget"}) {
 		t.Errorf("REPORTs %v, want one multiget", kinds)

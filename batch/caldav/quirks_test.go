@@ -142,11 +142,9 @@ func TestFetchSeriesAskedUntilTheServerShowsItExpands(t *testing.T) {
 	}
 }
 
-// REPORT data with bare line feeds only (SOGo) is not the object's bytes:
-// the object is read with GET, which gives them.
-func TestFetchLFOnlyReportDataIsReadAgain(t *testing.T) {
-	s := newFakeServer(t)
-	seed(t, s, "a", "b")
+// lfOnlyReports makes s answer every REPORT with bare line feeds, as
+// SOGo does.
+func lfOnlyReports(s *fakeServer) {
 	s.inject(&fault{method: "REPORT", rewrite: func(rec *httptest.ResponseRecorder, _ *http.Request) {
 		body := strings.ReplaceAll(rec.Body.String(), "\r\n", "\n")
 		body = strings.ReplaceAll(body, "&#xD;", "")
@@ -154,6 +152,14 @@ func TestFetchLFOnlyReportDataIsReadAgain(t *testing.T) {
 		rec.Body.Reset()
 		rec.Body.WriteString(body)
 	}})
+}
+
+// REPORT data with bare line feeds only (SOGo) is not the object's bytes:
+// the object is read with GET, which gives them.
+func TestFetchLFOnlyReportDataIsReadAgain(t *testing.T) {
+	s := newFakeServer(t)
+	seed(t, s, "a", "b")
+	lfOnlyReports(s)
 	c, _ := testClient(t, Options{})
 	objs, bad, err := c.Fetch(context.Background(), s.url(workPath), time.Time{})
 	if err != nil || len(bad) != 0 || len(objs) != 2 {
@@ -174,29 +180,19 @@ func TestFetchLFOnlyReportDataIsReadAgain(t *testing.T) {
 func TestFetchPastObjectNotReadAgain(t *testing.T) {
 	s := newFakeServer(t)
 	mixed(t, s)
-	s.inject(&fault{method: "REPORT", rewrite: func(rec *httptest.ResponseRecorder, _ *http.Request) {
-		body := strings.ReplaceAll(rec.Body.String(), "\r\n", "\n")
-		body = strings.ReplaceAll(body, "&#xD;", "")
-		body = strings.ReplaceAll(body, "&#13;", "")
-		rec.Body.Reset()
-		rec.Body.WriteString(body)
-	}})
+	lfOnlyReports(s)
 	c, _ := testClient(t, Options{})
 	objs, bad, err := c.Fetch(context.Background(), s.url(workPath), listedFrom)
 	if err != nil || len(bad) != 0 {
 		t.Fatalf("Fetch: %v %v", err, bad)
 	}
-	if current, past := split(objs); !slices.Equal(current, mixedWant) || !slices.Equal(past, mixedPast) {
-		t.Errorf("fetched %v and past %v, want %v and past %v", current, past, mixedWant, mixedPast)
+	checkMixed(t, objs)
+	var got []string
+	for _, p := range gets(s) {
+		got = append(got, p[strings.LastIndexByte(p, '/')+1:])
 	}
-	var gets []string
-	for _, r := range s.log() {
-		if p, ok := strings.CutPrefix(r, "GET "); ok {
-			gets = append(gets, p[strings.LastIndexByte(p, '/')+1:])
-		}
-	}
-	if !slices.Equal(gets, mixedWant) {
-		t.Errorf("GETs of %v, want only the current objects %v", gets, mixedWant)
+	if !slices.Equal(got, mixedWant) {
+		t.Errorf("GETs of %v, want only the current objects %v", got, mixedWant)
 	}
 }
 
