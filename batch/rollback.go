@@ -35,6 +35,9 @@ type RolledBack struct {
 	Users   []store.User
 	Report  string
 	DryRun  bool // nothing was done: Users say what would be
+	// Out and Send are where the restored calendars went (Out/calendars)
+	// and how their updates went out (--send, as for a run).
+	Out, Send string
 	// Already is the finished rollback that restored every user asked
 	// for: nothing was done again, no batch made.
 	Already *store.Batch
@@ -108,7 +111,7 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 		return RolledBack{}, err
 	}
 	users, err = st.Users(ctx, store.Filter{BatchID: rb.ID})
-	return RolledBack{BatchID: rb.ID, Of: of.ID, Resumed: resumed, Users: users, Report: sum.Report}, err
+	return RolledBack{BatchID: rb.ID, Of: of.ID, Resumed: resumed, Users: users, Report: sum.Report, Out: rset.Out, Send: rset.Send}, err
 }
 
 func rollbackSource(ctx context.Context, st *store.Store, o RollbackOptions) (store.Batch, Settings, error) {

@@ -20,17 +20,20 @@ import (
 
 // Summary is what a finished run tells the command.
 type Summary struct {
-	BatchID   string
-	Resumed   bool      // an unfinished batch of the same inputs and options was finished
-	Reopened  bool      // a finished batch of the same inputs and options: only its failed users were tried again
-	Retried   int       // with Reopened: how many
-	Started   time.Time // when the batch was made
-	Report    string    // the report's path (and, for CSV, the meetings file beside it); "" without one
-	Users     int       // users in the users file (in the batch, for mms work)
-	Triggered int       // users a change triggered
-	Failed    int       // triggered users that failed
-	Updated   int       // meetings rewritten (or, dry run, that would be)
-	Invites   int       // updates sent (or that would be)
+	BatchID  string
+	Resumed  bool // an unfinished batch of the same inputs and options was finished
+	Reopened bool // a finished batch of the same inputs and options: only its failed users were tried again
+	Retried  int  // with Reopened: how many
+	// RolledBack: with Reopened, how many of the batch's users a rollback
+	// restored since; its counts say what it did before.
+	RolledBack int
+	Started    time.Time // when the batch was made
+	Report     string    // the report's path (and, for CSV, the meetings file beside it); "" without one
+	Users      int       // users in the users file (in the batch, for mms work)
+	Triggered  int       // users a change triggered
+	Failed     int       // triggered users that failed
+	Updated    int       // meetings rewritten (or, dry run, that would be)
+	Invites    int       // updates sent (or that would be)
 	// ServerInvites are those of Invites left to a CalDAV server's own
 	// scheduling (it sent them, not mms).
 	ServerInvites int
@@ -262,6 +265,7 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 			if err != nil {
 				return b, sum, err
 			}
+			sum.RolledBack = len(restored)
 			if len(restored) > 0 {
 				sum.Warnings = append(sum.Warnings, fmt.Sprintf("batch %s was rolled back for %d of its users (mms batches lists the rollback): "+
 					"what it wrote for them was undone, and this run rewrites and sends nothing for them; its report shows what the batch did before. "+

@@ -97,6 +97,9 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	if sum.Reopened {
 		fmt.Fprintf(out, "batch %s (started %s) already ran to the end with the same inputs and options: %d failed users tried again, nothing else written or sent again (--again runs it anew)\n",
 			sum.BatchID, sum.Started.Format(time.RFC3339), sum.Retried)
+		if sum.RolledBack > 0 {
+			fmt.Fprintf(out, "%s of it rolled back since: the counts below are what the batch did before; the calendars hold what the rollback wrote\n", counted(sum.RolledBack, "user"))
+		}
 	} else if sum.Resumed {
 		fmt.Fprintf(out, "resumed batch %s (started %s with the same inputs and options): finished what was left; no update was sent twice (an outbox file written before may be written again, the same bytes)\n",
 			sum.BatchID, sum.Started.Format(time.RFC3339))

@@ -178,7 +178,8 @@ func TestRollback(t *testing.T) {
 		t.Fatalf("rollback --dry-run sent %d messages", len(again)-len(before))
 	}
 	r := mms(t, "rollback", "--batch", id, "--user", "user00000@contoso.com", "--now", "2026-01-16T10:00:00Z", "--report", filepath.Join(work, "rb.csv"), "--db", db)
-	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("1 user, %s restored, %s sent, 0 users failed", counted(len(before), "meeting"), counted(len(before), "update"))) {
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("1 user, %s restored, %s written to the outbox, 0 users failed", counted(len(before), "meeting"), counted(len(before), "update"))) ||
+		!strings.Contains(r.stdout, "calendars: "+filepath.Join(work, "out")+"/calendars (restored in place)  outbox: "+filepath.Join(work, "out")+"/outbox") {
 		t.Fatalf("rollback: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	after, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml"))
