@@ -152,7 +152,7 @@ func TestMigrateAgainAfterRollback(t *testing.T) {
 	}
 
 	same, err := Run(ctx, o)
-	if err != nil || !same.Reopened || len(same.Warnings) != 1 || !strings.Contains(same.Warnings[0], "was rolled back") || !strings.Contains(same.Warnings[0], "fresh export") {
+	if err != nil || !same.Reopened || same.RolledBack != len(rb.Users) || len(same.Warnings) != 1 || !strings.Contains(same.Warnings[0], "was rolled back") || !strings.Contains(same.Warnings[0], "fresh export") {
 		t.Fatalf("the same run after the rollback: %+v %v; want it to say the batch was rolled back and how to migrate again", same, err)
 	}
 
