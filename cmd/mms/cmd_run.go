@@ -112,6 +112,9 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	if sum.Reopened || sum.Resumed { // the totals count what the runs before did too
 		inAll = " in all"
 	}
+	if len(o.Only) > 0 {
+		inAll += " (a pilot: only the users --user named)"
+	}
 	sent := counted(sum.Invites, "update") + " " + sentVerb(o)
 	if server := sum.ServerInvites; server > 0 && o.Send != "server" {
 		left := "left to the CalDAV server's scheduling (it scheduled those meetings before)"

@@ -197,3 +197,14 @@ func TestAlreadySentRunPointsAtItsCalendars(t *testing.T) {
 		}
 	}
 }
+
+// A pilot's summary says it is one.
+func TestPilotSaysSo(t *testing.T) {
+	ctx := context.Background()
+	in, work := demo(t), t.TempDir()
+	r := run(t, ctx, "run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"), "--out", filepath.Join(work, "out"),
+		"--report", filepath.Join(work, "r.csv"), "--now", demoNow, "--db", filepath.Join(work, "mms.db"), "--dry-run", "--user", "user00001@contoso.com")
+	if r.code != 0 || !strings.Contains(r.stdout, "(a pilot: only the users --user named): 1 user, 1 triggered") {
+		t.Errorf("pilot: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
