@@ -50,6 +50,16 @@ func (c DAVCalendars) Read(ctx context.Context, location string) ([]*Doc, error)
 	if err != nil {
 		return nil, davError(ctx, err)
 	}
+	if !c.ClientScheduling { // --send server: only a server that schedules sends anything
+		auto, err := c.Client.AutoSchedules(ctx, coll)
+		if err != nil {
+			return nil, davError(ctx, err)
+		}
+		if !auto {
+			return nil, Permanent(fmt.Errorf("--send server leaves the updates to the CalDAV server's scheduling, but the server of %s does not say it schedules "+
+				"(no calendar-auto-schedule in its answer to OPTIONS, RFC 6638): its attendees would get no update. Use --send outbox or smtp://host:port", coll))
+		}
+	}
 	objs, bad, err := c.Client.Fetch(ctx, coll, c.From)
 	if err != nil {
 		return nil, davError(ctx, err)

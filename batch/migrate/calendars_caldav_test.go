@@ -757,3 +757,31 @@ func newJournal(t *testing.T) *Journal {
 	}
 	return &Journal{Store: st, BatchID: b.ID}
 }
+
+// --send server on a server that does not say it schedules (Radicale:
+// no calendar-auto-schedule in OPTIONS) fails the user at once, before
+// anything is read or written: its attendees would get no update. On one
+// that schedules, the calendar is read as ever.
+func TestSendServerNeedsAServerThatSchedules(t *testing.T) {
+	for _, auto := range []bool{false, true} {
+		f := davtest.StartFake(t, fakeObjects(t))
+		f.AutoSchedule = auto
+		cals := fakeDAV(t, true)
+		cals.ClientScheduling = false // --send server
+		docs, err := cals.Read(context.Background(), f.Collection())
+		if auto {
+			if err != nil || len(docs) == 0 {
+				t.Errorf("a server that schedules: %d documents, %v", len(docs), err)
+			}
+			continue
+		}
+		if !store.IsPermanent(err) || !strings.Contains(err.Error(), "does not say it schedules") || !strings.Contains(err.Error(), "--send outbox") {
+			t.Errorf("a server that does not schedule: %v; want the user failed, saying why and what to use", err)
+		}
+		for _, r := range f.Requests() {
+			if strings.HasPrefix(r, "REPORT") || strings.HasPrefix(r, "PUT") {
+				t.Errorf("asked %s of a server that does not schedule", r)
+			}
+		}
+	}
+}
