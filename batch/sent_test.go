@@ -360,3 +360,37 @@ func TestCorrectedChangeIsAnotherMessage(t *testing.T) {
 			len(first), len(all), corrected, len(ids))
 	}
 }
+
+// TestRetriedUserFilesNothingAgain: a user that failed on one meeting (a
+// Skype meeting moved to Teams with no join link to give it) while its
+// other updates went to the outbox is tried again by the same command;
+// the updates filed before are not filed again (a reader of the outbox
+// may have taken them away), the failed meeting fails again.
+func TestRetriedUserFilesNothingAgain(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	dir := filepath.Dir(o.Report)
+	o.Users, o.Changes = fourUsers(t, dir, "500007919")
+	data, _ := os.ReadFile(o.Changes)
+	lines := strings.Split(string(data), "\n")
+	lines[2] = strings.Replace(lines[2], "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=%7b%22Tid%22%3a%22contoso%22%7d", "", 1)
+	os.WriteFile(o.Changes, []byte(strings.Join(lines, "\n")), 0o644)
+	first, err := Run(ctx, o)
+	if err != nil || first.Failed != 1 {
+		t.Fatalf("run: %+v %v; want user00001 failed", first, err)
+	}
+	filed, _ := filepath.Glob(filepath.Join(o.Out, "outbox", "user00001*.eml"))
+	if len(filed) == 0 {
+		t.Fatal("user00001 filed no update besides its failed meeting")
+	}
+	for _, f := range filed { // taken away by whatever reads the outbox
+		os.Remove(f)
+	}
+	again, err := Run(ctx, o)
+	if err != nil || !again.Reopened || again.Retried != 1 || again.Failed != 1 {
+		t.Fatalf("the same run again: %+v %v", again, err)
+	}
+	if refiled, _ := filepath.Glob(filepath.Join(o.Out, "outbox", "user00001*.eml")); len(refiled) != 0 {
+		t.Errorf("the retried user filed %d updates again", len(refiled))
+	}
+}

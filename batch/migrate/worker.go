@@ -598,6 +598,10 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 		}
 	}
 	g.Wait()
+	// The outbox's files, recorded at once: a user tried again (failed on
+	// another meeting) writes none of them again, which a reader of the
+	// outbox may have taken away meanwhile.
+	d.fail(w.journal.completedAll(context.WithoutCancel(ctx), user, d.filed))
 	if err := w.recordSent(ctx, user, d.done); err != nil {
 		d.fail(err)
 	}
@@ -640,6 +644,9 @@ type delivery struct {
 	out  *UserOutcome
 	err  error        // the first that fails the attempt
 	done []store.Sent // the updates delivered (or delivered by an earlier attempt)
+	// filed are the meetings whose update an idempotent mailer (the
+	// outbox) took: recorded completed together once all are filed.
+	filed []string
 }
 
 // sent notes an update delivered.
@@ -699,7 +706,12 @@ func (d *delivery) deliver(ctx context.Context, uid string, msg Message) (bool, 
 	}
 	d.invited(false)
 	if m, ok := d.w.mailer.(idempotent); ok && m.Idempotent() {
-		return true, nil // sent again after a crash, it lands on itself: no need to record each one
+		// Sent again after a crash, it lands on itself: recorded with the
+		// user's others (see sendAll), not one statement each.
+		d.mu.Lock()
+		d.filed = append(d.filed, uid)
+		d.mu.Unlock()
+		return true, nil
 	}
 	return true, d.w.journal.completed(ctx, d.user, uid, false)
 }
