@@ -65,15 +65,6 @@ func (j *Journal) completed(ctx context.Context, user, uid string, already bool)
 	return j.failed(ctx, j.Store.RecordCompleted(ctx, j.BatchID, user, uid))
 }
 
-// completedAll records that the updates of uids went out, in one
-// statement per hundred.
-func (j *Journal) completedAll(ctx context.Context, user string, uids []string) error {
-	if j == nil || len(uids) == 0 {
-		return nil
-	}
-	return j.failed(ctx, j.Store.RecordCompletedAll(ctx, j.BatchID, user, uids))
-}
-
 // failed turns a failure of the store into one that stops the run (a full
 // disk: every user would meet it), unless the attempt was being stopped or
 // the store was only busy (see store.Store.Failure).

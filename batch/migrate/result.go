@@ -10,8 +10,12 @@ import (
 func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
 	r := store.Result{State: store.Succeeded, MigrationType: a.MigrationType, InvitesUpdate: out.Invites, ServerInvites: out.ServerInvites}
 	var failures []string
+	filed := make(map[string]bool, len(out.Filed))
+	for _, uid := range out.Filed {
+		filed[uid] = true
+	}
 	for _, m := range out.Meetings {
-		r.Meetings = append(r.Meetings, store.Meeting{Meeting: m})
+		r.Meetings = append(r.Meetings, store.Meeting{Meeting: m, Completed: filed[m.UID]})
 		if m.Outcome == Failed {
 			why := m.Detail // the whole error; the Reason is its kind
 			if why == "" {

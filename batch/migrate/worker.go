@@ -59,6 +59,10 @@ type UserOutcome struct {
 	// ServerInvites are those of Invites left to the CalDAV server's own
 	// scheduling (see Doc.ServerDelivers): sent by it, not by mms.
 	ServerInvites int
+	// Filed are the meetings whose update the outbox took in this attempt,
+	// recorded completed with the outcome (one statement per user, not
+	// one per message): a crash before it files them again, the same bytes.
+	Filed []string
 	// Rejected are the meetings file's rows for meetings the calendar does
 	// not hold: reported, costing the user nothing.
 	Rejected []string
@@ -598,10 +602,10 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 		}
 	}
 	g.Wait()
-	// The outbox's files, recorded at once: a user tried again (failed on
-	// another meeting) writes none of them again, which a reader of the
-	// outbox may have taken away meanwhile.
-	d.fail(w.journal.completedAll(context.WithoutCancel(ctx), user, d.filed))
+	// The outbox's files are recorded completed with the user's outcome
+	// (see Result): a user tried again (failed on another meeting) files
+	// none of them again, which a reader of the outbox may have taken away.
+	out.Filed = append(out.Filed, d.filed...)
 	if err := w.recordSent(ctx, user, d.done); err != nil {
 		d.fail(err)
 	}
@@ -645,7 +649,7 @@ type delivery struct {
 	err  error        // the first that fails the attempt
 	done []store.Sent // the updates delivered (or delivered by an earlier attempt)
 	// filed are the meetings whose update an idempotent mailer (the
-	// outbox) took: recorded completed together once all are filed.
+	// outbox) took (see UserOutcome.Filed).
 	filed []string
 }
 

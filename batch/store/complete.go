@@ -214,24 +214,6 @@ func (s *Store) RecordCompleted(ctx context.Context, batchID, userID, uid string
 	return nil
 }
 
-// RecordCompletedAll is RecordCompleted for several meetings of a user,
-// a hundred a statement.
-func (s *Store) RecordCompletedAll(ctx context.Context, batchID, userID string, uids []string) error {
-	for len(uids) > 0 {
-		n := min(len(uids), 100)
-		args := []any{true, batchID, userID}
-		for _, u := range uids[:n] {
-			args = append(args, u)
-		}
-		marks := strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-		if _, err := s.eng.exec(ctx, `UPDATE mms_meeting SET completed = ? WHERE batch_id = ? AND user_id = ? AND uid IN (`+marks+`)`, args...); err != nil {
-			return fmt.Errorf("meetings of %s: %w", userID, err)
-		}
-		uids = uids[n:]
-	}
-	return nil
-}
-
 // RecordNote sets the Detail of a meeting whose intent is recorded (a
 // remark on how it went, such as recipients the relay refused), so that a
 // later attempt reports it too.
