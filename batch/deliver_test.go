@@ -323,7 +323,7 @@ func TestDAVBadObjectAndDryRun(t *testing.T) {
 	for _, m := range batchMeetings(t, o.DB, sum.BatchID) {
 		if m.Outcome == migrate.Failed {
 			failed++
-			if m.UserID != "user00000@contoso.com" || !strings.Contains(m.Detail, "/m03.ics") || m.Reason == "" || strings.Contains(m.Reason, " ") {
+			if m.UserID != "user00000@contoso.com" || !strings.Contains(m.Detail, "/m03.ics") || m.Reason != migrate.KindInvalid || strings.Count(m.Detail, "/m03.ics") != 1 {
 				t.Errorf("failed row %s %s: %s %s; want a short kind and alice's m03.ics named", m.UserID, m.UID, m.Reason, m.Detail)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -63,7 +64,12 @@ type ObjectError struct {
 	Err  error
 }
 
-func (e ObjectError) Error() string { return fmt.Sprintf("caldav: %s: %v", e.Href, e.Err) }
+func (e ObjectError) Error() string {
+	if msg := e.Err.Error(); strings.HasPrefix(msg, e.Href+":") { // named already (ics.Parse's errors)
+		return "caldav: " + msg
+	}
+	return fmt.Sprintf("caldav: %s: %v", e.Href, e.Err)
+}
 func (e ObjectError) Unwrap() error { return e.Err }
 
 // Temporary reports whether err may go away by itself: the server was

@@ -162,6 +162,8 @@ func TestFetchSmallCalendarUnparseableAsBefore(t *testing.T) {
 		}
 		if got := names(objs); !slices.Equal(got, []string{"a.ics"}) || len(bad) != 1 || bad[0].Href != s.url(workPath+"b.ics") {
 			t.Errorf("time range %v: fetched %v, errors %v; want a.ics and an error naming %s", timeRange, got, bad, s.url(workPath+"b.ics"))
+		} else if !errors.Is(bad[0], ErrNotICalendar) || strings.Count(bad[0].Error(), s.url(workPath+"b.ics")) != 1 {
+			t.Errorf("time range %v: %q; want it not iCalendar, naming its URL once", timeRange, bad[0].Error())
 		}
 		want := "multiget"
 		if timeRange {

@@ -160,13 +160,25 @@ func quoteETag(s string) string {
 // inside one event are left to package ics, which keeps them on that event).
 func check(o Object) error {
 	if len(bytes.TrimSpace(o.Data)) == 0 {
-		return ObjectError{Href: redact(o.Href), Err: errors.New("empty calendar object")}
+		return ObjectError{Href: redact(o.Href), Err: fmt.Errorf("%w: empty calendar object", ErrNotICalendar)}
 	}
 	if _, err := ics.Parse(redact(o.Href), o.Data); err != nil {
-		return ObjectError{Href: redact(o.Href), Err: err}
+		return ObjectError{Href: redact(o.Href), Err: notICalendar{err}}
 	}
 	return nil
 }
+
+// ErrNotICalendar marks an object whose data is not a calendar mms can
+// read: its meeting fails as an invalid calendar, not a server's fault.
+var ErrNotICalendar = errors.New("not an iCalendar object")
+
+// notICalendar is ics.Parse's error (which names the object), as
+// ErrNotICalendar.
+type notICalendar struct{ err error }
+
+func (e notICalendar) Error() string        { return e.err.Error() }
+func (e notICalendar) Unwrap() error        { return e.err }
+func (e notICalendar) Is(target error) bool { return target == ErrNotICalendar }
 
 func newRequest(ctx context.Context, method, href string, body []byte) (*http.Request, error) {
 	var r io.Reader

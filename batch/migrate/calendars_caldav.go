@@ -379,7 +379,11 @@ func unreadRow(user string, d *Doc) report.Meeting {
 		return row
 	}
 	fail(&row, d.Err, KindCalDAV)
-	row.Detail = "CalDAV object could not be read: " + oe.Href + ": " + oe.Err.Error()
+	why := oe.Err.Error()
+	if !strings.HasPrefix(why, oe.Href+":") { // ics.Parse's errors name the object already
+		why = oe.Href + ": " + why
+	}
+	row.Detail = "CalDAV object could not be read: " + why
 	if errors.Is(d.Err, caldav.ErrOutside) {
 		row.Detail = "CalDAV object outside the calendar, not touched: " + oe.Href + ": " + oe.Err.Error()
 	}

@@ -68,6 +68,8 @@ func failureKind(err error, fallback string) string {
 		return KindTooLarge
 	case errors.Is(err, ics.ErrStale):
 		return KindStale
+	case errors.Is(err, caldav.ErrNotICalendar):
+		return KindInvalid
 	case errors.Is(err, recur.ErrCancelled), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return KindInterrupted
 	case errors.Is(err, tz.ErrZone):
