@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -34,6 +35,7 @@ type progress struct {
 	// working are the users being migrated, since when; quiet is how long
 	// plain progress stays silent before it says who is still at work.
 	working map[string]time.Time
+	waiting map[string]int // users whose attempt failed, by the attempt: their next waits its turn
 	quiet   time.Duration
 	stop    chan struct{} // ends the heartbeat; nil until it starts
 }
@@ -43,7 +45,7 @@ func newProgress(w io.Writer, dryRun bool) *progress {
 	if dryRun {
 		verb = "would update"
 	}
-	return &progress{w: w, every: 5 * time.Second, verb: verb, now: time.Now, working: map[string]time.Time{}, quiet: 30 * time.Second}
+	return &progress{w: w, every: 5 * time.Second, verb: verb, now: time.Now, working: map[string]time.Time{}, waiting: map[string]int{}, quiet: 30 * time.Second}
 }
 
 // isTerminal reports whether w is a terminal.
@@ -70,13 +72,16 @@ func (p *progress) Event(e batch.Event) {
 		p.say("writing the report %s", strings.Join(e.Files, " and "))
 	case batch.UserStarted:
 		p.working[e.User] = p.now()
+		delete(p.waiting, e.User)
 	case batch.UserDone:
 		delete(p.working, e.User)
+		delete(p.waiting, e.User)
 		p.done++
 		p.updated += e.Updated
 		p.step()
 	case batch.UserFailed:
 		delete(p.working, e.User)
+		delete(p.waiting, e.User)
 		p.done++
 		p.failed++
 		p.updated += e.Updated
@@ -86,6 +91,8 @@ func (p *progress) Event(e batch.Event) {
 			_ = p.bar.Clear()
 		}
 		fmt.Fprintf(p.w, "mms: %s: attempt %d of %d failed, trying again later: %v\n", e.User, e.Attempt, store.MaxAttempts, e.Err)
+		delete(p.working, e.User) // not at work while it waits for its next attempt
+		p.waiting[e.User] = e.Attempt
 	}
 }
 
@@ -138,9 +145,9 @@ func (p *progress) heartbeat(stop chan struct{}) {
 			return
 		case <-tick.C:
 			p.mu.Lock()
-			if len(p.working) > 0 && p.now().Sub(p.lastLine) >= p.quiet {
+			if len(p.working)+len(p.waiting) > 0 && p.now().Sub(p.lastLine) >= p.quiet {
 				p.lastLine = p.now()
-				p.say("%d/%s done; still at work on %s", p.done, counted(p.total, "user"), p.inProgress())
+				p.say("%d/%s done; %s", p.done, counted(p.total, "user"), p.inProgress())
 			}
 			p.mu.Unlock()
 		}
@@ -149,6 +156,26 @@ func (p *progress) heartbeat(stop chan struct{}) {
 
 // inProgress names the users being migrated longest, with how long.
 func (p *progress) inProgress() string {
+	var said []string
+	if len(p.working) > 0 {
+		said = append(said, "still at work on "+p.atWork())
+	}
+	if len(p.waiting) > 0 {
+		users := slices.Sorted(maps.Keys(p.waiting))
+		var parts []string
+		for _, u := range users[:min(3, len(users))] {
+			parts = append(parts, fmt.Sprintf("%s (after attempt %d of %d)", u, p.waiting[u], store.MaxAttempts))
+		}
+		if more := len(users) - 3; more > 0 {
+			parts = append(parts, fmt.Sprintf("and %d more", more))
+		}
+		said = append(said, "waiting to try again: "+strings.Join(parts, ", "))
+	}
+	return strings.Join(said, "; ")
+}
+
+// atWork names the users being migrated longest, with how long.
+func (p *progress) atWork() string {
 	users := make([]string, 0, len(p.working))
 	for u := range p.working {
 		users = append(users, u)

@@ -81,3 +81,20 @@ func TestProgressSaysWhoIsStillAtWork(t *testing.T) {
 		t.Errorf("the heartbeat went on after the users were done:\n%s", after)
 	}
 }
+
+// A user whose attempt failed is not "still at work" while it waits for
+// its next attempt: the heartbeat says it is waiting to try again.
+func TestProgressSaysWhoWaitsToTryAgain(t *testing.T) {
+	var out lockedBuffer
+	p := newProgress(&out, false)
+	p.quiet = 40 * time.Millisecond
+	p.Event(batch.Event{Kind: batch.BatchStarted, Total: 1})
+	p.Event(batch.Event{Kind: batch.UserStarted, User: "busy@contoso.com"})
+	p.Event(batch.Event{Kind: batch.UserRetry, User: "busy@contoso.com", Attempt: 2, Err: errors.New("503 Service Unavailable")})
+	time.Sleep(150 * time.Millisecond)
+	p.finish()
+	said := out.String()
+	if !strings.Contains(said, "0/1 user done; waiting to try again: busy@contoso.com (after attempt 2 of 9)") || strings.Contains(said, "still at work") {
+		t.Errorf("progress while a user waits for its next attempt:\n%s", said)
+	}
+}
