@@ -48,7 +48,7 @@ type Assignment struct {
 	// trigger.Migration.Notes), for its LastMessage.
 	Notes []string `json:"notes,omitempty"`
 
-	sent     map[string]ics.Sent   // see Worker.sentBefore; looked up for each attempt
+	sent     map[string]ics.Sent   // see Worker.lastSent and sequencesSent; looked up for each attempt
 	lastSent map[string]store.Sent // the same, as the store has it; nil: not looked up
 }
 
@@ -60,8 +60,8 @@ type UserOutcome struct {
 	// scheduling (see Doc.ServerDelivers): sent by it, not by mms.
 	ServerInvites int
 	// Filed are the meetings whose update the outbox took in this attempt,
-	// recorded completed with the outcome (one statement per user, not
-	// one per message): a crash before it files them again, the same bytes.
+	// recorded completed in the user's outcome (see Result), not by a
+	// statement each: a crash before it files them again, the same bytes.
 	Filed []string
 	// Rejected are the meetings file's rows for meetings the calendar does
 	// not hold: reported, costing the user nothing.
