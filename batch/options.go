@@ -40,8 +40,6 @@ type RunOptions struct {
 	// Tuning: how this process works the queue (workers, lease, retries,
 	// limits, credentials, progress and the memory-phase hook).
 	Tuning
-
-	relayChecked bool // enqueue tried the relay of a real run before making its batch
 }
 
 // WithDefaults is o with every unset option given its default; Validate

@@ -94,13 +94,6 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	if !o.relayChecked {
-		warnings, err := checkRelay(ctx, st, b, o.tuning())
-		if err != nil {
-			return sum, err
-		}
-		sum.Warnings = append(sum.Warnings, warnings...)
-	}
 	started.Counted = soFar
 	o.Events(started)
 	workStart := time.Now()
@@ -108,28 +101,6 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 		return sum, err
 	}
 	return finish(ctx, st, b, o.Report, workStart, sum, o.tuning())
-}
-
-// checkRelay connects to the batch's mail relay (--send smtp://) before
-// any user is migrated. A real run whose relay cannot be reached, or
-// refuses the credentials or TLS, stops at once, nothing written: the
-// same command resumes once it is fixed. A dry run goes on and returns
-// the failure as a warning, for its summary and its report.
-func checkRelay(ctx context.Context, st *store.Store, b store.Batch, t Tuning) ([]string, error) {
-	set, err := batchSettings(b)
-	if err != nil {
-		return nil, err
-	}
-	err = migrate.CheckRelay(ctx, set.config(b, st, t.withDefaults()))
-	switch {
-	case err == nil || ctx.Err() != nil:
-		return nil, nil
-	case b.DryRun:
-		return []string{"the mail relay was tried and cannot be used; a real run would stop there: " + withoutResume(err.Error())}, nil
-	case migrate.StopsRun(err):
-		return nil, unavailable(err)
-	}
-	return nil, nil // busy or refusing one message: each update finds out
 }
 
 // withoutResume is a run-stopping message without its advice to run the
@@ -205,15 +176,18 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	w.Close()
-	// A real run's relay is tried before its batch is made: one that
-	// cannot be used stops the run with nothing queued, so no batch is
-	// left behind for mms work to take up once the command is corrected.
-	if !o.DryRun {
-		err := migrate.CheckRelay(ctx, set.config(store.Batch{}, nil, o.tuning().withDefaults()))
-		if err != nil && ctx.Err() == nil && migrate.StopsRun(err) {
-			return nil, b, Summary{}, unavailable(err)
-		}
-		o.relayChecked = true
+	// The mail relay (--send smtp://) is tried before the batch is made.
+	// A real run whose relay cannot be reached, or refuses the credentials
+	// or TLS, stops at once, nothing queued or written (no batch is left
+	// for mms work to take up once the command is corrected); a dry run
+	// goes on and says so in its summary and its report. A relay busy or
+	// refusing one message: each update finds out.
+	relayErr := migrate.CheckRelay(ctx, set.config(store.Batch{DryRun: o.DryRun}, nil, o.tuning().withDefaults()))
+	if ctx.Err() != nil {
+		relayErr = nil
+	}
+	if relayErr != nil && !o.DryRun && migrate.StopsRun(relayErr) {
+		return nil, b, Summary{}, unavailable(relayErr)
 	}
 	fp, err := fingerprint(set, users)
 	if err != nil {
@@ -227,6 +201,9 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	if err != nil {
 		st.Close()
 		return nil, b, sum, unavailable(err)
+	}
+	if relayErr != nil && o.DryRun {
+		sum.Warnings = append(sum.Warnings, "the mail relay was tried and cannot be used; a real run would stop there: "+withoutResume(relayErr.Error()))
 	}
 	return st, b, sum, nil
 }
