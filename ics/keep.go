@@ -360,8 +360,13 @@ func replaceRun(src, old, repl string, regroup bool) string {
 }
 
 // digitRun matches the digits of old at src[i:], a blank allowed between
-// any two, and no digit after the last.
+// any two, and no digit after the last. A run that a blank joins to more
+// digits on either side is part of a longer number ("123 456 789" in the
+// Meeting ID "123 456 789 012"), not old.
 func digitRun(src string, i int, old string) (end int, spaced, ok bool) {
+	if i >= 2 && src[i-1] == ' ' && isDigit(src[i-2]) {
+		return 0, false, false
+	}
 	j := i
 	for k := 0; k < len(old); k++ {
 		if k > 0 && j < len(src) && src[j] == ' ' {
@@ -373,7 +378,7 @@ func digitRun(src string, i int, old string) (end int, spaced, ok bool) {
 		}
 		j++
 	}
-	if j < len(src) && isDigit(src[j]) {
+	if j < len(src) && isDigit(src[j]) || j+1 < len(src) && src[j] == ' ' && isDigit(src[j+1]) {
 		return 0, false, false
 	}
 	return j, spaced, true

@@ -284,6 +284,29 @@ func TestConferenceIDChangeKeepsLabels(t *testing.T) {
 	}
 }
 
+// A Meeting ID that begins or ends with the conference ID's digits is
+// another number: a conference ID change leaves it alone and keeps the
+// block in place (found by an audit: the Meeting ID was rewritten with the
+// new conference ID's digits, or the block written anew in English).
+func TestConferenceIDInsideTheMeetingID(t *testing.T) {
+	for _, id := range []string{"580 849 884 012", "999 580 849 884"} {
+		body := strings.Replace(teamsBody(oldJoin), "Or call in", "Meeting ID: "+id+"\nPasscode: abc123\n\nOr call in", 1)
+		cal, res := migrateOne(t, calendar(future(event{body: body})), testRules, Change{ConferenceID: "111 222 333"})
+		if !res.Rewritten() {
+			t.Fatalf("%s: %+v", id, res)
+		}
+		out, err := Parse("out.ics", cal.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+		want := strings.NewReplacer("580849884#", "111222333#", "id=580849884", "id=111222333", "ID: 580 849 884#", "ID: 111 222 333#").Replace(body)
+		if got := p.Text(); got != want {
+			t.Errorf("Meeting ID %s: DESCRIPTION\n got %q\nwant %q", id, got, want)
+		}
+	}
+}
+
 // A number the change keeps keeps its line and label; a new one gets the
 // label the change gives, or "(Toll)"; a dropped one loses its line.
 func TestNumbersKeepTheirLabels(t *testing.T) {
