@@ -2,6 +2,7 @@ package ics
 
 import (
 	"html"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -577,7 +578,43 @@ func numberLine(template, old, n, label string) (string, bool) {
 	}
 	head = strings.ReplaceAll(head, old, n)
 	head = strings.ReplaceAll(head, "+"+block.DialDigits(old), "+"+block.DialDigits(n))
-	return head + gap + label + trail, true
+	return retel(head, old, n) + gap + label + trail, true
+}
+
+// retel points every tel: link in s that dials old at n, written "+" and
+// its digits: a link may write the number as it is shown, its blanks
+// escaped ("tel:+1%20323-849-4874,,123#"), which replacing the shown
+// number or its digits does not reach.
+func retel(s, old, n string) string {
+	want := block.DialDigits(old)
+	var b strings.Builder
+	for {
+		k := strings.Index(s, "tel:")
+		if k < 0 {
+			break
+		}
+		start := k + len("tel:")
+		end := start
+		for end < len(s) && !strings.ContainsRune(",;#<>\"' \t\r\n", rune(s[end])) {
+			end++
+		}
+		number := s[start:end]
+		if u, err := url.PathUnescape(number); err == nil {
+			number = u
+		}
+		b.WriteString(s[:start])
+		if block.DialDigits(number) == want {
+			b.WriteString("+" + block.DialDigits(n))
+		} else {
+			b.WriteString(s[start:end])
+		}
+		s = s[end:]
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	b.WriteString(s)
+	return b.String()
 }
 
 // dropElementWith removes from an HTML src the innermost <div>, <p> or
@@ -706,7 +743,7 @@ func numberElement(lower string, k int) (int, int) {
 // numberElementFor makes the element of number n from that of number old.
 func numberElementFor(template, old, n, label string) (string, bool) {
 	el := strings.ReplaceAll(template, html.EscapeString(old), html.EscapeString(n))
-	el = strings.ReplaceAll(el, "+"+digitsOnly(old), "+"+digitsOnly(n))
+	el = retel(strings.ReplaceAll(el, "+"+digitsOnly(old), "+"+digitsOnly(n)), old, n)
 	end := strings.LastIndex(block.LowerSameLength(el), "</a>")
 	if end < 0 {
 		return "", false

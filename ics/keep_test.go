@@ -340,6 +340,38 @@ func TestNumbersKeepTheirLabels(t *testing.T) {
 	}
 }
 
+// A tel: link that writes the number as shown, its blanks escaped (Outlook's
+// 2018 Teams block: "<tel:+1%20323-849-4874,,50343176#>"), dials the new
+// number after a change, in text and in HTML (found by an audit: the shown
+// number changed, the link kept dialling the old one).
+func TestNumberChangeReachesEscapedTelLinks(t *testing.T) {
+	const oldLine = "+46 8 505 248 89,,580849884#   Sweden, Stockholm"
+	text := strings.Replace(teamsBody(oldJoin), oldLine, "+46 8 505 248 89 <tel:+46%208%20505%20248%2089,,580849884#>   Sweden, Stockholm", 1)
+	const oldEl = `<div><a href="tel:+46850524889,,580849884#">+46 8 505 248 89,,580849884#</a><span> Sweden, Stockholm</span></div>`
+	markup := strings.Replace(teams2023HTML(oldJoin), oldEl, `<div><a href="tel:+46%208%20505%20248%2089,,580849884#">+46 8 505 248 89,,580849884#</a><span> Sweden, Stockholm</span></div>`, 1)
+	if markup == teams2023HTML(oldJoin) {
+		t.Fatal("the test's HTML block has no number element to change")
+	}
+	cal, res := migrateOne(t, calendar(future(event{body: text, extra: altDesc(markup)})), testRules, Change{TollNumbers: []string{"+44 20 3000 0000"}})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	if want := "+44 20 3000 0000 <tel:+442030000000,,580849884#>   (Toll)"; !strings.Contains(p.Text(), want) {
+		t.Errorf("DESCRIPTION lacks %q:\n%s", want, p.Text())
+	}
+	h, _ := htmlBody(out.Meetings()[0].First())
+	if want := `<a href="tel:+442030000000,,580849884#">+44 20 3000 0000,,580849884#</a>`; !strings.Contains(h.Text(), want) {
+		t.Errorf("X-ALT-DESC lacks %q:\n%s", want, h.Text())
+	}
+	for _, body := range []string{p.Text(), h.Text()} {
+		if strings.Contains(body, "%2089") {
+			t.Errorf("a link still dials the old number:\n%s", body)
+		}
+	}
+}
+
 // In HTML too, a kept number keeps its element and label, a new one gets
 // an element like it with the change's label or "(Toll)".
 func TestNumbersKeepTheirLabelsInHTML(t *testing.T) {
