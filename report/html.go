@@ -120,8 +120,10 @@ func (v *staticView) add(m Meeting) {
 	// bounded where it is read, so these rows stay within a few MB.
 	v.Total++
 	if len(v.Rows) < staticMeetings {
-		v.Rows = append(v.Rows, Meeting{UserID: clean(m.UserID), UID: clean(m.UID), Summary: clean(m.Summary), Start: m.Start,
-			Outcome: clean(m.Outcome), Changes: clean(m.Changes), OldBlock: clean(m.OldBlock), NewBlock: clean(m.NewBlock)})
+		v.Rows = append(v.Rows, Meeting{UserID: clean(m.UserID), UID: clean(m.UID), Summary: clean(m.Summary), Start: m.Start, End: m.End,
+			Recurrence: clean(m.Recurrence), Attendees: m.Attendees, Outcome: clean(m.Outcome), Reason: clean(m.Reason),
+			Detail: clean(m.Detail), Changes: clean(m.Changes), Provider: clean(m.Provider), OldJoinURL: clean(m.OldJoinURL),
+			NewJoinURL: clean(m.NewJoinURL), OldBlock: clean(m.OldBlock), NewBlock: clean(m.NewBlock)})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ var (
 	meetingRow = regexp.MustCompile(`<tr class="row[ "]`)
 	countText  = regexp.MustCompile(`<span class="count">([^<]*)</span>`)
 	noscript   = regexp.MustCompile(`(?s)<noscript>.*?</noscript>`)
+	headCell   = regexp.MustCompile(`<th[^>]*>([^<]*)</th>`)
 )
 
 // The preview as Chromium shows it: the heading, the summary above the
@@ -64,6 +66,21 @@ func TestHTMLInChromium(t *testing.T) {
 	if n := strings.Count(noscript.ReplaceAllString(dom, ""), ">UserId</th>"); n != 2 { // the report's column names, in both tables
 		t.Errorf("%d tables head their first column UserId, want 2", n)
 	}
+	// The meetings table's columns are the report's, named and ordered as
+	// in the workbook and the CSV.
+	if i := strings.Index(dom, `<table id="m-table"><thead><tr>`); i < 0 {
+		t.Error("no meetings table")
+	} else {
+		head := dom[i:]
+		head = head[:strings.Index(head, "</tr>")]
+		var got []string
+		for _, m := range headCell.FindAllStringSubmatch(head, -1) {
+			got = append(got, m[1])
+		}
+		if !slices.Equal(got, meetingColumns) {
+			t.Errorf("meetings table columns\n got %q\nwant %q", got, meetingColumns)
+		}
+	}
 	if s, m := strings.Index(dom, `id="summary"`), strings.Index(dom, `id="meetings"`); s < 0 || s > m {
 		t.Errorf("summary at %d, meetings at %d: the summary belongs above", s, m)
 	}
@@ -82,7 +99,7 @@ func TestHTMLInChromium(t *testing.T) {
 
 	dom = browser.DumpDOM(t, page+"#outcome=skipped&sort=-3&open=u241", chromium.Options{})
 	first := meetingRow.FindStringIndex(dom)
-	if first == nil || !strings.HasPrefix(dom[first[0]:], `<tr class="row"><td>user002@contoso.com</td><td class="wrap">Veckomöte 247</td>`) {
+	if first == nil || !strings.HasPrefix(dom[first[0]:], `<tr class="row"><td>user002@contoso.com</td><td class="id">u247</td><td class="wrap">Veckomöte 247</td>`) {
 		t.Errorf("sort by Start, descending, does not start with the last skipped meeting, 247:\n%.300s", dom[first[0]:])
 	}
 	if !strings.Contains(dom, "last occurrence 2025-12-01 09:00 UTC") {

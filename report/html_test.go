@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -197,10 +198,14 @@ func TestHTMLWithoutScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seen [][]string // each row's cells, as text
+	var head []string
 	var walk func(n *html.Node, in bool)
 	walk = func(n *html.Node, in bool) {
 		if n.Type == html.ElementNode && n.Data == "section" && attr(n, "id") == "static" {
 			in = true
+		}
+		if in && n.Type == html.ElementNode && n.Data == "th" {
+			head = append(head, text(n))
 		}
 		if in && n.Type == html.ElementNode && n.Data == "tr" && n.Parent.Data == "tbody" {
 			var cells []string
@@ -219,9 +224,15 @@ func TestHTMLWithoutScript(t *testing.T) {
 	if len(seen) != 4 {
 		t.Fatalf("a browser without JavaScript sees %d rows, want 4", len(seen))
 	}
+	// The report's columns, named and ordered as in the workbook and the
+	// CSV, then the blocks.
+	if want := append(slices.Clone(meetingColumns), "Old block", "New block"); !slices.Equal(head, want) {
+		t.Errorf("columns without JavaScript\n got %q\nwant %q", head, want)
+	}
 	for k, cells := range seen {
 		m := ms[3*k]
-		if len(cells) != 8 || cells[1] != m.UID || cells[2] != m.Summary || cells[6] != m.OldBlock || cells[7] != m.NewBlock {
+		if len(cells) != 16 || cells[1] != m.UID || cells[2] != m.Summary || cells[7] != m.Outcome || cells[10] != m.Changes ||
+			cells[12] != m.OldJoinURL || cells[13] != m.NewJoinURL || cells[14] != m.OldBlock || cells[15] != m.NewBlock {
 			t.Errorf("row %d as a browser without JavaScript sees it: %q", k, cells)
 		}
 	}
