@@ -60,7 +60,7 @@ func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			return cli.ShowRootCommandHelp(cmd)
 		},
 		Commands: []*cli.Command{runCommand(out, errOut, calls), startCommand(out, calls), workCommand(out, errOut, calls), statusCommand(out, errOut),
-			batchesCommand(out), rollbackCommand(out, errOut, calls), tenantCommand(out), helpCommand()},
+			batchesCommand(out), rollbackCommand(out, errOut, calls), tenantCommand(out, errOut), helpCommand()},
 		HideHelpCommand: true, // ours, helpCommand, is listed instead
 	}
 	usageErrors(app)

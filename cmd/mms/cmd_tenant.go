@@ -9,9 +9,10 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/trigger"
 )
 
-func tenantCommand(out io.Writer) *cli.Command {
+func tenantCommand(out, errOut io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "tenant",
 		Usage: "show or change the tenant's meeting-migration settings",
@@ -20,21 +21,22 @@ func tenantCommand(out io.Writer) *cli.Command {
 				Name:  "show",
 				Usage: "print the settings",
 				UsageText: "mms tenant show [--db FILE|URL]\n\n" +
-					"Reads an existing state store: a SQLite file that is not there is refused (a mistyped --db would\n" +
-					"otherwise show a new store's defaults). mms tenant set, mms run and mms start create it.",
+					"Where the SQLite file --db names is not there yet, shows the defaults a new store starts with,\n" +
+					"says so on stderr (a mistyped --db?) and creates nothing: mms tenant set, mms run and mms start create it.",
 				Flags: []cli.Flag{dbFlag()},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
+					t := trigger.DefaultTenant()
 					if err := storeExists(cmd.String("db")); err != nil {
-						return fmt.Errorf("%w; mms tenant set creates it too", err)
-					}
-					st, err := batch.OpenStore(ctx, cmd.String("db"))
-					if err != nil {
-						return err
-					}
-					defer st.Close()
-					t, err := st.Tenant(ctx)
-					if err != nil {
-						return err
+						fmt.Fprintf(errOut, "mms: no state store at %s yet: these are the defaults it starts with (mms tenant set, mms run and mms start create it; is --db right?)\n", cmd.String("db"))
+					} else {
+						st, err := batch.OpenStore(ctx, cmd.String("db"))
+						if err != nil {
+							return err
+						}
+						defer st.Close()
+						if t, err = st.Tenant(ctx); err != nil {
+							return err
+						}
 					}
 					fmt.Fprintf(out, "meeting_migration_enabled: %v\nautomatically_migrate_user_meetings: %v\nautomatically_replace_acp_provider: %v\n",
 						t.MeetingMigrationEnabled, t.AutomaticallyMigrateUserMeetings, t.AutomaticallyReplaceACPProvider)
