@@ -263,13 +263,14 @@ func CSVText(s string) string { return safeText(clean(s)) }
 // safeText defuses a text cell for CSV: a value that a spreadsheet could run
 // as a formula, at its start or after leading blanks and line breaks, gets
 // a leading apostrophe, which Excel shows as nothing. A phone number such
-// as "+46 8 505 248 89" stays as it is: it cannot run.
+// as "+46 8 505 248 89" is one too: Excel reads it as a sum whose blanks
+// are its intersection operator, and shows an error instead.
 func safeText(s string) string {
 	t := strings.TrimLeft(s, " \t\r\n")
 	switch {
 	case s == "":
 		return s
-	case strings.ContainsRune(formulaStart, rune(s[0])) && !isPhone(s),
+	case strings.ContainsRune(formulaStart, rune(s[0])),
 		t != "" && t != s && strings.ContainsRune(formulaStart, rune(t[0])):
 		return "'" + s
 	}
@@ -301,11 +302,4 @@ func clean(s string) string {
 
 func isControl(r rune) bool {
 	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || (r >= 0x80 && r < 0xa0)
-}
-
-func isPhone(s string) bool {
-	if s[0] != '+' || len(s) < 4 {
-		return false
-	}
-	return strings.Trim(s[1:], "0123456789 ()-.;,") == ""
 }
