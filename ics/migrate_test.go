@@ -380,6 +380,34 @@ func TestSkypeToTeamsDropsConferenceLink(t *testing.T) {
 	}
 }
 
+// A meeting that becomes another Teams meeting (a meetings file's row)
+// loses the conference link that named the old one, and its Teams
+// properties name the new meeting's thread; a join link that keeps the
+// thread (a template's {meeting}) keeps both (found by an audit: both
+// still named the old meeting).
+func TestNewTeamsMeetingUpdatesItsProperties(t *testing.T) {
+	conf := "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:anna@contoso.com\\;gruu\\;opaque=app:conf:focus:id:teams:2:0!19:meeting_OLD-thread.v2!1!2\r\n"
+	props := "X-MICROSOFT-SKYPETEAMSPROPERTIES:{\"cid\":\"19:meeting_OLD@thread.v2\"\\,\"private\":true\\,\"type\":0}\r\n"
+	src := calendar(future(event{body: teamsBody(oldJoin), extra: conf + props}))
+	row := Change{Meetings: map[string]MeetingChange{"uid-1": {JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NEW%40thread.v2/0?context=%7b%7d"}}}
+	cal, res := migrateOne(t, src, testRules, row)
+	if !res.Rewritten() {
+		t.Fatalf("Skipped=%q Err=%v", res.Skipped, res.Err)
+	}
+	out := string(cal.Bytes())
+	if strings.Contains(out, "ONLINEMEETINGCONFLINK") {
+		t.Error("the old meeting's conference link is still there")
+	}
+	if got, want := propText(t, out, "X-MICROSOFT-SKYPETEAMSPROPERTIES"), `{"cid":"19:meeting_NEW@thread.v2","private":true,"type":0}`; got != want {
+		t.Errorf("Teams properties %q, want %q", got, want)
+	}
+	// The same thread under another tenant's context: the same meeting.
+	cal, res = migrateOne(t, src, testRules, Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=%7b%22Tid%22%3a%22new%22%7d"})
+	if out := string(cal.Bytes()); !res.Rewritten() || !strings.Contains(out, conf) || !strings.Contains(out, props) {
+		t.Errorf("a join link keeping the thread: rewritten=%v, conference link or Teams properties changed:\n%s", res.Rewritten(), out)
+	}
+}
+
 // TestKeptLinkPropertyKeepsItsFolding: an online-meeting property naming
 // a join link the change keeps is not written again: its line, folded
 // with a TAB as Outlook folds, stays byte for byte.

@@ -3,6 +3,7 @@ package ics
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -159,6 +160,7 @@ func (c *Calendar) applyEdit(e componentEdit, r Rules, p plan, blocks *rendered)
 	}
 	c.updateLinks(e.comp, p)
 	c.dropConferenceLinks(e.comp, p)
+	c.updateTeamsProperties(e.comp, p)
 	c.updateLocation(e.comp, p)
 	c.bump(e.comp, e.sequence, r.Stamp)
 }
@@ -352,13 +354,13 @@ func (c *Calendar) updateLinks(comp *Component, p plan) {
 }
 
 // dropConferenceLinks removes the X-MICROSOFT-ONLINEMEETINGCONFLINK that
-// names the old service's conference ("conf:sip:...;gruu;opaque=app:conf:
-// focus:id:<key>") when the meeting moves to another service: Outlook
-// offers to join what it names, and nothing of the change says what the
-// new service's would be (a Teams one names the organiser's and tenant's
-// ids).
+// names the old conference ("conf:sip:...;gruu;opaque=app:conf:focus:id:
+// <key>") when the meeting moves to another service or becomes another
+// Teams meeting (a meetings file's row): Outlook offers to join what it
+// names, and nothing of the change says what the new one's would be (a
+// Teams one names the organiser's and tenant's ids).
 func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
-	if p.old.Provider == p.spec.Provider {
+	if p.old.Provider == p.spec.Provider && (p.old.Provider != block.ProviderTeams || sameTeamsMeeting(p.old.JoinURL, p.spec.JoinURL)) {
 		return
 	}
 	for _, prop := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
@@ -366,6 +368,55 @@ func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
 			c.remove(prop)
 		}
 	}
+}
+
+// updateTeamsProperties points X-MICROSOFT-SKYPETEAMSPROPERTIES, whose
+// "cid" names the Teams meeting's thread (its chat), at the new meeting's
+// when the meeting becomes another Teams meeting, or removes it where the
+// new link names no thread or the meeting leaves Teams.
+func (c *Calendar) updateTeamsProperties(comp *Component, p plan) {
+	if p.old.Provider != block.ProviderTeams || p.spec.Provider == block.ProviderTeams && sameTeamsMeeting(p.old.JoinURL, p.spec.JoinURL) {
+		return
+	}
+	from, to := teamsThreadID(p.old.JoinURL), teamsThreadID(p.spec.JoinURL)
+	for _, prop := range comp.All("X-MICROSOFT-SKYPETEAMSPROPERTIES") {
+		switch {
+		case from == "" || !strings.Contains(prop.Value, from):
+		case to == "" || p.spec.Provider != block.ProviderTeams:
+			c.remove(prop)
+		default:
+			c.setValue(prop, strings.ReplaceAll(prop.Value, from, to))
+		}
+	}
+}
+
+// sameTeamsMeeting reports whether two join links name one Teams meeting:
+// the same link, or links naming the same thread (a join_url template's
+// {meeting} keeps it).
+func sameTeamsMeeting(a, b string) bool {
+	if sameMeeting(a, b) {
+		return true
+	}
+	t := teamsThreadID(a)
+	return t != "" && strings.EqualFold(t, teamsThreadID(b))
+}
+
+// teamsThreadID is the thread a Teams meetup-join link names, as
+// X-MICROSOFT-SKYPETEAMSPROPERTIES writes it ("19:meeting_...@thread.v2"),
+// or "". Only an id of the characters such ids are made of is taken.
+func teamsThreadID(link string) string {
+	const marker = "/l/meetup-join/"
+	k := strings.Index(strings.ToLower(link), marker)
+	if k < 0 {
+		return ""
+	}
+	id, _, _ := strings.Cut(link[k+len(marker):], "/")
+	id, _, _ = strings.Cut(id, "?")
+	id, err := url.PathUnescape(id)
+	if err != nil || !strings.HasPrefix(id, "19:") || strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:@._-") != "" {
+		return ""
+	}
+	return id
 }
 
 // bump writes the new SEQUENCE (adding it where missing) and sets DTSTAMP
