@@ -159,7 +159,7 @@ func blockLinks(text string) []string {
 		}
 		start := i + k
 		end := start
-		for end < len(text) && !strings.ContainsRune(" \t\r\n<>\"'", rune(text[end])) {
+		for end < len(text) && !isLinkEnd(text[end]) {
 			end++
 		}
 		if l := html.UnescapeString(text[start:end]); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
@@ -168,6 +168,16 @@ func blockLinks(text string) []string {
 		i = max(end, start+4)
 	}
 	return links
+}
+
+// isLinkEnd tells the bytes that end a link written in a body: white
+// space, angle brackets and quotes.
+func isLinkEnd(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', '<', '>', '"', '\'':
+		return true
+	}
+	return false
 }
 
 // sameMeeting compares two join links as sameLink does; two Teams
@@ -354,10 +364,13 @@ func digitsOnly(s string) string {
 // (Teams writes "?id=<conference id>") at the new one.
 func withConferenceID(link, old, id string) string {
 	u, err := url.Parse(link)
-	if err != nil || old == "" || u.Query().Get("id") != old {
+	if err != nil || old == "" {
 		return link
 	}
 	q := u.Query()
+	if q.Get("id") != old {
+		return link
+	}
 	q.Set("id", id)
 	u.RawQuery = q.Encode()
 	return u.String()

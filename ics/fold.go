@@ -21,7 +21,7 @@ func fold(text string) string {
 // as fold does, without joining them first.
 func foldPieces(pieces ...string) string {
 	for i, p := range pieces {
-		if strings.ContainsAny(p, "\r\n") { // rare: copy, never edit the caller's slice
+		if strings.IndexByte(p, '\n') >= 0 || strings.IndexByte(p, '\r') >= 0 { // rare: copy, never edit the caller's slice
 			pieces = slices.Clone(pieces)
 			for j := i; j < len(pieces); j++ {
 				pieces[j] = rawBreaks.Replace(pieces[j])

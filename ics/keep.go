@@ -172,7 +172,7 @@ func linkSpans(src string) [][2]int {
 			continue
 		}
 		end := start
-		for end < len(src) && !strings.ContainsRune(" \t\r\n<>\"'", rune(src[end])) {
+		for end < len(src) && !isLinkEnd(src[end]) {
 			end++
 		}
 		if l := src[start:end]; strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {

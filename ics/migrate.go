@@ -69,9 +69,11 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 	res.Recurrence = recurrence(m)
 	res.Attendees, res.Organizer = people(m.Components())
 	if isOrganizer(first, r.Organizer) { // the user's other addresses are the organiser too
-		res.Attendees = slices.DeleteFunc(res.Attendees, func(a string) bool {
-			return slices.ContainsFunc(r.Organizer, func(o string) bool { return address(o) == a })
-		})
+		own := make([]string, len(r.Organizer))
+		for i, o := range r.Organizer {
+			own[i] = address(o)
+		}
+		res.Attendees = slices.DeleteFunc(res.Attendees, func(a string) bool { return slices.Contains(own, a) })
 	}
 	res.People = len(res.Attendees)
 	if res.Organizer != "" {

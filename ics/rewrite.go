@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 	var notes []string
 	var master componentEdit // a past master's edit, made only when nothing else is
 	var foreign foreignSkip  // why the first instance left alone was
+	var prev componentBodies // the last component's: an instance most often repeats its series' bodies
 	for _, comp := range m.Components() {
 		if comp != m.Master {
 			past, err := c.isPast(comp, r)
@@ -34,7 +36,8 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 				continue
 			}
 		}
-		e, ok, err := c.planComponent(comp, p)
+		prev = c.bodies(comp, p, prev)
+		e, ok, err := c.planComponent(comp, prev, p)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(comp), m.UID, err)
 		}
@@ -119,8 +122,7 @@ func (f foreignSkip) Error() string { return string(f.reason) }
 // another meeting's, or one another organiser's instance holds) is left
 // alone, with a note why: the rules that skip such a meeting hold for
 // that instance.
-func (c *Calendar) planComponent(comp *Component, p plan) (componentEdit, bool, error) {
-	bodies := c.bodies(comp, p)
+func (c *Calendar) planComponent(comp *Component, bodies componentBodies, p plan) (componentEdit, bool, error) {
 	if why, skip := c.foreignBlock(comp, bodies, p); why != "" {
 		return componentEdit{leftAlone: why, foreign: skip}, false, nil
 	}
@@ -236,20 +238,26 @@ type componentBodies struct {
 }
 
 // bodies finds the blocks of a component's bodies, their values read; the
-// block the decision was made on is not looked for again.
-func (c *Calendar) bodies(comp *Component, p plan) componentBodies {
+// block the decision was made on is not looked for again, nor those of a
+// body written as in prev, the component before (an instance repeating its
+// series' bodies).
+func (c *Calendar) bodies(comp *Component, p plan, prev componentBodies) componentBodies {
 	var b componentBodies
 	b.text, b.hasText = comp.Prop("DESCRIPTION")
 	b.html, b.hasHTML = htmlBody(comp)
 	switch {
 	case comp == p.old.comp && p.old.inText:
 		b.tb, b.inText = p.old.Block, true
+	case b.hasText && prev.hasText && b.text.Value == prev.text.Value:
+		b.tb, b.inText = prev.tb, prev.inText
 	case b.hasText:
 		b.tb, b.inText = c.finder.FindText(b.text.Text())
 	}
 	switch {
 	case comp == p.old.comp && !p.old.inText:
 		b.hb, b.inHTML = p.old.Block, true
+	case b.hasHTML && prev.hasHTML && b.html.Value == prev.html.Value:
+		b.hb, b.inHTML = prev.hb, prev.inHTML
 	case b.hasHTML:
 		b.hb, b.inHTML = c.finder.FindHTML(b.html.Text())
 	}
@@ -266,6 +274,22 @@ type rendered struct {
 	finder            *block.Finder // the calendar's, its links parsed once
 	plain, markup     string
 	hasPlain, hasHTML bool
+	// the last new block of each kind: an instance repeating its
+	// series' block gets the same
+	lastText, lastHTML newBlock
+}
+
+// newBlock is the new block written for an old one.
+type newBlock struct {
+	old     string
+	from    block.Block
+	escaped string
+	set     bool
+}
+
+// repeats reports whether n was written for the same old block.
+func (n newBlock) repeats(old string, from block.Block) bool {
+	return n.set && n.old == old && sameValues(n.from, from)
 }
 
 // textFor returns the new block for a plain-text body whose block is old,
@@ -276,6 +300,13 @@ type rendered struct {
 // that leaves out what the other shows (an HTML body without the dial-in
 // numbers) keeps leaving it out.
 func (r *rendered) textFor(old string, from block.Block) string {
+	if !r.lastText.repeats(old, from) {
+		r.lastText = newBlock{old: old, from: from, escaped: r.newText(old, from), set: true}
+	}
+	return r.lastText.escaped
+}
+
+func (r *rendered) newText(old string, from block.Block) string {
 	if spec, err := r.specFor(from); err == nil {
 		if kept, ok := keepText(r.finder, old, from, spec); ok {
 			return escape(kept)
@@ -286,6 +317,13 @@ func (r *rendered) textFor(old string, from block.Block) string {
 
 // htmlFor is textFor for an HTML body.
 func (r *rendered) htmlFor(old string, from block.Block) string {
+	if !r.lastHTML.repeats(old, from) {
+		r.lastHTML = newBlock{old: old, from: from, escaped: r.newHTML(old, from), set: true}
+	}
+	return r.lastHTML.escaped
+}
+
+func (r *rendered) newHTML(old string, from block.Block) string {
 	if spec, err := r.specFor(from); err == nil {
 		if kept, ok := keepHTML(r.finder, old, from, spec); ok {
 			return escape(kept)
@@ -296,7 +334,12 @@ func (r *rendered) htmlFor(old string, from block.Block) string {
 
 // specFor is the new spec for one body's own block: the meeting's, where
 // that block's values agree with the decision's join link and service.
+// A block that says what the decision's says gets the meeting's spec as
+// it is: newSpec of the same values.
 func (r *rendered) specFor(from block.Block) (block.Spec, error) {
+	if sameValues(from, r.old) {
+		return r.spec, nil
+	}
 	s, err := newSpec(from, r.ch, r.uid)
 	if err != nil || s.Provider != r.spec.Provider || !sameLink(s.JoinURL, r.spec.JoinURL) {
 		return r.spec, fmt.Errorf("the body's block says another meeting")
@@ -332,6 +375,13 @@ func (r *rendered) html() string {
 		r.markup, r.hasHTML = escape(block.RenderHTML(r.spec)), true
 	}
 	return r.markup
+}
+
+// sameValues reports whether two blocks say the same, wherever in their
+// bodies they stand.
+func sameValues(a, b block.Block) bool {
+	a.Start, a.End, b.Start, b.End = 0, 0, 0, 0
+	return reflect.DeepEqual(a, b)
 }
 
 // spliceBlock writes a property again with its block replaced by an

@@ -27,10 +27,7 @@ func describe(p Provider, join link, text string, links []link) Block {
 	return b
 }
 
-var (
-	telConference = regexp.MustCompile(`,+(\d+)#`)
-	passcodeLine  = regexp.MustCompile(`^[^:<>]{1,40}:[ \t]*([A-Za-z0-9]{4,16})$`)
-)
+var passcodeLine = regexp.MustCompile(`^[^:<>]{1,40}:[ \t]*([A-Za-z0-9]{4,16})$`)
 
 // conferenceID reads the conference id from, in order: the dial strings
 // of tel: links (",,123456789#"), the visible label ("ID: 123 456 789#";
@@ -42,8 +39,8 @@ func conferenceID(p Provider, text string, links []link) string {
 			if err != nil {
 				dial = l.url
 			}
-			if m := telConference.FindStringSubmatch(dial); m != nil {
-				return m[1]
+			if id := telConference(dial); id != "" {
+				return id
 			}
 		}
 	}
@@ -52,6 +49,31 @@ func conferenceID(p Provider, text string, links []link) string {
 	}
 	if l, ok := dialInLink(links); ok {
 		return digits(l.param("id"))
+	}
+	return ""
+}
+
+// telConference returns the conference id of a dial string: the digits of
+// its first ",,123456789#" (commas, digits, '#'), as regexp ,+(\d+)#
+// finds them; "" when there is none. By hand: it runs on every tel: link
+// of every block found.
+func telConference(dial string) string {
+	for i := 0; i < len(dial); i++ {
+		if dial[i] != ',' {
+			continue
+		}
+		j := i
+		for j < len(dial) && dial[j] == ',' {
+			j++
+		}
+		k := j
+		for k < len(dial) && isDigit(dial[k]) {
+			k++
+		}
+		if k > j && k < len(dial) && dial[k] == '#' {
+			return dial[j:k]
+		}
+		i = k - 1 // no match starts before the next comma
 	}
 	return ""
 }

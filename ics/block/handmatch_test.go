@@ -15,6 +15,7 @@ var (
 	phoneNumberRE    = regexp.MustCompile(`\+\d[\d \-().]{5,}\d`)
 	angleBracketedRE = regexp.MustCompile(`<[^<>]*>`)
 	bcp47RE          = regexp.MustCompile(`^([A-Za-z]{2,3})-([A-Za-z]{2})$`)
+	telConferenceRE  = regexp.MustCompile(`,+(\d+)#`)
 )
 
 var handMatchSeeds = []string{
@@ -36,6 +37,7 @@ var handMatchSeeds = []string{
 	"+1234567",
 	"++1 (425) 555.0100)",
 	"en-US", "EN-us", "eng-GB", "e-US", "en-USA", "en_US", "én-US", "",
+	"tel:+14255550100,,123456#", "tel:+1,2,,34#", ",#,,#,1,#", "+1,,12,,34#", ",,,", ",9", "1#", ",١#,5#",
 }
 
 func TestHandMatchersAgreeWithTheRegexps(t *testing.T) {
@@ -66,6 +68,13 @@ func checkHandMatchers(t *testing.T, s string) {
 	}
 	if got, want := withoutTags(s), angleBracketedRE.ReplaceAllString(s, " "); got != want {
 		t.Errorf("withoutTags(%q) = %q, the regexp gave %q", s, got, want)
+	}
+	var tel string
+	if m := telConferenceRE.FindStringSubmatch(s); m != nil {
+		tel = m[1]
+	}
+	if got := telConference(s); got != tel {
+		t.Errorf("telConference(%q) = %q, the regexp found %q", s, got, tel)
 	}
 	var want string
 	if m := bcp47RE.FindStringSubmatch(s); m != nil {

@@ -81,12 +81,22 @@ func scanTextLinks(text string, base int, visit func(u string, pos int)) {
 			continue
 		}
 		end := k
-		for end < len(text) && !strings.ContainsRune(" \t\r\n<>\"'", rune(text[end])) {
+		for end < len(text) && !isLinkEnd(text[end]) {
 			end++
 		}
 		visit(trimURL(text[k:end]), base+k)
 		i = end
 	}
+}
+
+// isLinkEnd tells the bytes that end a bare url: white space, angle
+// brackets and quotes.
+func isLinkEnd(c byte) bool {
+	switch c {
+	case ' ', '\t', '\r', '\n', '<', '>', '"', '\'':
+		return true
+	}
+	return false
 }
 
 // angleLink reads "<url>" whose url starts at text[k]; line breaks inside
