@@ -63,6 +63,12 @@ func Coalesce(changes []input.Change, acp bool) Migration {
 		}
 		m.apply(c)
 	}
+	if m.DropDialIn && len(m.TollNumbers)+len(m.TollFreeNumbers) == 0 && (m.ConferenceID != "" || m.DialInURL != "") {
+		// a later row's conference ID or dial-in link, with the dial-in
+		// removed and no numbers given since: nothing to call
+		m.Notes = append(m.Notes, "the dial-in is removed and no row gives new numbers, so the conference_id and dialin_url of later rows are ignored")
+		m.ConferenceID, m.DialInURL = "", ""
+	}
 	m.MigrationType = migrationType(m.Target)
 	return m
 }

@@ -216,6 +216,15 @@ func TestDialIn(t *testing.T) {
 			{Kind: input.LicenseRemoved, Line: 2},
 			{Kind: input.LicenseAssigned, Line: 3, TollNumbers: numbers},
 		}, Migration{Kinds: []string{input.LicenseRemoved, input.LicenseAssigned}, TollNumbers: numbers, MigrationType: SameType}},
+		{"disabled, then a conference ID on a later row: nothing to call", false, []input.Change{
+			{Kind: input.DialinDisabled, Line: 2},
+			{Kind: input.ConferenceIDChanged, Line: 3, ConferenceID: "333333333", DialInURL: "https://dialin.example/x?id=333333333"},
+		}, Migration{Kinds: []string{input.DialinDisabled, input.ConferenceIDChanged}, DropDialIn: true, MigrationType: SameType,
+			Notes: []string{"the dial-in is removed and no row gives new numbers, so the conference_id and dialin_url of later rows are ignored"}}},
+		{"disabled, then new numbers and a conference ID: dial-in anew", false, []input.Change{
+			{Kind: input.DialinDisabled, Line: 2},
+			{Kind: input.BridgeChanged, Line: 3, ConferenceID: "333333333", TollNumbers: numbers},
+		}, Migration{Kinds: []string{input.DialinDisabled, input.BridgeChanged}, DropDialIn: true, ConferenceID: "333333333", TollNumbers: numbers, MigrationType: SameType}},
 		{"bridge number unassigned without new numbers drops", false, []input.Change{
 			{Kind: input.BridgeNumberUnassigned, Line: 2},
 		}, Migration{Kinds: []string{input.BridgeNumberUnassigned}, DropDialIn: true, MigrationType: SameType}},
