@@ -88,16 +88,13 @@ func isSQLite(path string) error {
 }
 
 // sqliteDSN is a file: URI for path with our pragmas: WAL (readers do not
-// wait for the writer), a 10 s busy timeout, NORMAL sync (safe with WAL),
-// and temporary storage in memory: a statement that changes many rows
-// inside a transaction (a user's 50-row INSERT, its DELETE) keeps the
-// pages it may have to undo in a statement journal, which otherwise spills
-// past 64 KB into a file of its own (a tenth of the bytes a run wrote at
-// 200 organisers). SQLite's sorter spills to files either way.
+// wait for the writer), a 10 s busy timeout, NORMAL sync (safe with WAL).
+// Write transactions keep their statement journals in memory (see
+// stmtConn.BeginTx).
 func sqliteDSN(path string) string {
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	return "file:" + esc + "?_txlock=immediate" +
-		"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(on)&_pragma=temp_store(memory)"
+		"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(on)"
 }
 
 func (e *sqliteEngine) dialect() dialect { return sqliteDialect }
