@@ -408,6 +408,41 @@ func TestNewTeamsMeetingUpdatesItsProperties(t *testing.T) {
 	}
 }
 
+// A 2025 block (a short meet/ link to join, the meetup-join link as its
+// "System reference", which the properties name) given a meeting of its
+// own: the properties follow the new meeting, and a run over the output
+// finds it current, not pasted (found by a review).
+func TestNewTeamsMeetingUpdates2025Properties(t *testing.T) {
+	props := "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n" +
+		"X-MICROSOFT-SKYPETEAMSPROPERTIES:{\"cid\":\"19:meeting_OLD@thread.v2\"\\,\"private\":true}\r\n" +
+		"X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:anna@contoso.com\\;gruu\\;opaque=app:conf:focus:id:teams:2:0!19:meeting_OLD-thread.v2!1!2\r\n"
+	src := calendar(future(event{body: teams2025Body, extra: props}))
+	newLink := "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NEW%40thread.v2/0?context=%7b%7d"
+	row := Change{Meetings: map[string]MeetingChange{"uid-1": {JoinURL: newLink, MeetingID: "311 222 333 444", Passcode: "Xy12Ab"}}}
+	cal, res := migrateOne(t, src, testRules, row)
+	if !res.Rewritten() {
+		t.Fatalf("Skipped=%q Err=%v", res.Skipped, res.Err)
+	}
+	out := string(cal.Bytes())
+	if got := propText(t, out, "X-MICROSOFT-SKYPETEAMSMEETINGURL"); got != newLink {
+		t.Errorf("X-MICROSOFT-SKYPETEAMSMEETINGURL %q, want %q", got, newLink)
+	}
+	if got, want := propText(t, out, "X-MICROSOFT-SKYPETEAMSPROPERTIES"), `{"cid":"19:meeting_NEW@thread.v2","private":true}`; got != want {
+		t.Errorf("Teams properties %q, want %q", got, want)
+	}
+	if strings.Contains(out, "ONLINEMEETINGCONFLINK") {
+		t.Error("the old meeting's conference link is still there")
+	}
+	if _, again := migrateOne(t, out, testRules, row); again.Skipped != AlreadyCurrent {
+		t.Errorf("a run over the output: Skipped=%q Err=%v, want already-current", again.Skipped, again.Err)
+	}
+	// A change that keeps the join link leaves the properties as they are.
+	cal, res = migrateOne(t, src, testRules, Change{ConferenceID: "111 222 333", TollNumbers: []string{"+46 8 505 248 89"}})
+	if out := string(cal.Bytes()); !res.Rewritten() || !strings.Contains(out, props) {
+		t.Errorf("a change keeping the join link: rewritten=%v (%v), properties changed:\n%s", res.Rewritten(), res.Err, out)
+	}
+}
+
 // TestKeptLinkPropertyKeepsItsFolding: an online-meeting property naming
 // a join link the change keeps is not written again: its line, folded
 // with a TAB as Outlook folds, stays byte for byte.

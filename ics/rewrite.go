@@ -392,15 +392,62 @@ func (c *Calendar) spliceBlock(p Property, b block.Block, escaped string) {
 }
 
 // updateLinks points the online-meeting properties that named the old join
-// link at the new one.
+// link at the new one, or another join link of the old block (a 2025
+// Teams block joins by a short meet/ link; its properties name the
+// meetup-join link it shows as its "System reference").
 func (c *Calendar) updateLinks(comp *Component, p plan) {
+	var links []string // the old block's, read when first needed
+	read := false
 	for _, name := range onlineMeetingProps {
 		for _, prop := range comp.All(name) {
-			if canonicalLink(prop.Text()) == p.oldLink {
-				c.setValue(prop, escape(p.spec.JoinURL))
+			v := prop.Text()
+			if canonicalLink(v) != p.oldLink {
+				if sameLink(p.old.JoinURL, p.spec.JoinURL) || !block.IsJoinLink(v) {
+					continue // a kept join link keeps the others too
+				}
+				if !read {
+					links, read = p.oldBlockLinks(), true
+				}
+				if !holdsLink(links, v) {
+					continue
+				}
 			}
+			c.setValue(prop, escape(p.spec.JoinURL))
 		}
 	}
+}
+
+// oldBlockLinks returns the http(s) links the old block writes.
+func (p plan) oldBlockLinks() []string {
+	if p.old.End <= p.old.Start || p.old.End > len(p.old.body) {
+		return nil
+	}
+	return blockLinks(p.old.body[p.old.Start:p.old.End])
+}
+
+// oldThread is the Teams thread the old block names: its join link's, or
+// that of a meetup-join link it writes beside a short one; "" for none.
+func (p plan) oldThread() string {
+	if t := teamsThreadID(p.old.JoinURL); t != "" || p.old.Provider != block.ProviderTeams {
+		return t
+	}
+	for _, l := range p.oldBlockLinks() {
+		if t := teamsThreadID(l); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// keepsTeamsMeeting reports whether the new block's join link names the
+// old block's Teams meeting: the same link, or the same thread (a
+// join_url template's {meeting} keeps it).
+func (p plan) keepsTeamsMeeting() bool {
+	if sameMeeting(p.old.JoinURL, p.spec.JoinURL) {
+		return true
+	}
+	t := p.oldThread()
+	return t != "" && strings.EqualFold(t, teamsThreadID(p.spec.JoinURL))
 }
 
 // dropConferenceLinks removes the X-MICROSOFT-ONLINEMEETINGCONFLINK that
@@ -410,7 +457,7 @@ func (c *Calendar) updateLinks(comp *Component, p plan) {
 // names, and nothing of the change says what the new one's would be (a
 // Teams one names the organiser's and tenant's ids).
 func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
-	if p.old.Provider == p.spec.Provider && (p.old.Provider != block.ProviderTeams || sameTeamsMeeting(p.old.JoinURL, p.spec.JoinURL)) {
+	if p.old.Provider == p.spec.Provider && (p.old.Provider != block.ProviderTeams || p.keepsTeamsMeeting()) {
 		return
 	}
 	for _, prop := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
@@ -425,10 +472,10 @@ func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
 // when the meeting becomes another Teams meeting, or removes it where the
 // new link names no thread or the meeting leaves Teams.
 func (c *Calendar) updateTeamsProperties(comp *Component, p plan) {
-	if p.old.Provider != block.ProviderTeams || p.spec.Provider == block.ProviderTeams && sameTeamsMeeting(p.old.JoinURL, p.spec.JoinURL) {
+	if p.old.Provider != block.ProviderTeams || p.spec.Provider == block.ProviderTeams && p.keepsTeamsMeeting() {
 		return
 	}
-	from, to := teamsThreadID(p.old.JoinURL), teamsThreadID(p.spec.JoinURL)
+	from, to := p.oldThread(), teamsThreadID(p.spec.JoinURL)
 	for _, prop := range comp.All("X-MICROSOFT-SKYPETEAMSPROPERTIES") {
 		switch {
 		case from == "" || !strings.Contains(prop.Value, from):
@@ -438,17 +485,6 @@ func (c *Calendar) updateTeamsProperties(comp *Component, p plan) {
 			c.setValue(prop, strings.ReplaceAll(prop.Value, from, to))
 		}
 	}
-}
-
-// sameTeamsMeeting reports whether two join links name one Teams meeting:
-// the same link, or links naming the same thread (a join_url template's
-// {meeting} keeps it).
-func sameTeamsMeeting(a, b string) bool {
-	if sameMeeting(a, b) {
-		return true
-	}
-	t := teamsThreadID(a)
-	return t != "" && strings.EqualFold(t, teamsThreadID(b))
 }
 
 // teamsThreadID is the thread a Teams meetup-join link names, as
