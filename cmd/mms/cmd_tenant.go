@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 
 	"github.com/urfave/cli/v3"
@@ -26,9 +28,13 @@ func tenantCommand(out, errOut io.Writer) *cli.Command {
 				Flags: []cli.Flag{dbFlag()},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					t := trigger.DefaultTenant()
-					if err := storeExists(cmd.String("db")); err != nil {
+					err := storeExists(cmd.String("db"))
+					switch {
+					case err != nil && !errors.Is(err, fs.ErrNotExist):
+						return err // there, but not to be read: not the defaults
+					case err != nil:
 						fmt.Fprintf(errOut, "mms: no state store at %s yet: these are the defaults it starts with (mms tenant set, mms run and mms start create it; is --db right?)\n", cmd.String("db"))
-					} else {
+					default:
 						st, err := batch.OpenStore(ctx, cmd.String("db"))
 						if err != nil {
 							return err

@@ -143,6 +143,15 @@ func TestTenantShowMissingStore(t *testing.T) {
 	if _, err := os.Stat(db); err == nil {
 		t.Error("tenant show created the store")
 	}
+	// A store that cannot be looked at (here: under a file, not a folder)
+	// is an error, not the defaults.
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, ctx, "tenant", "show", "--db", filepath.Join(file, "mms.db")); r.code == 0 || r.stdout != "" {
+		t.Errorf("tenant show of a store that cannot be looked at: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
 	if r := run(t, ctx, "tenant", "set", "meeting_migration_enabled", "false", "--db", db); r.code != 0 {
 		t.Fatalf("tenant set: exit %d %s", r.code, r.stderr)
 	}
