@@ -48,11 +48,17 @@ func Coalesce(changes []input.Change, acp bool) Migration {
 	changes = slices.Clone(changes)
 	slices.SortStableFunc(changes, byTime)
 	var m Migration
+	late := false // a row after the last that removed the dial-in gives a conference ID or dial-in link
 	for _, c := range changes {
 		if !slices.Contains(m.Kinds, c.Kind) {
 			m.Kinds = append(m.Kinds, c.Kind)
 		}
-		m.dialIn(c, acp)
+		dropped := m.dialIn(c, acp)
+		if dropped {
+			late = false
+		} else if m.DropDialIn && (c.ConferenceID != "" || c.DialInURL != "") {
+			late = true
+		}
 		if (c.Kind == input.DialinDisabled || c.Kind == input.LicenseRemoved) &&
 			(c.ConferenceID != "" || len(c.TollNumbers)+len(c.TollFreeNumbers) > 0 || c.DialInURL != "") {
 			// the row removes the dial-in: numbers, a conference ID or a
@@ -63,7 +69,7 @@ func Coalesce(changes []input.Change, acp bool) Migration {
 		}
 		m.apply(c)
 	}
-	if m.DropDialIn && len(m.TollNumbers)+len(m.TollFreeNumbers) == 0 && (m.ConferenceID != "" || m.DialInURL != "") {
+	if late && m.DropDialIn && len(m.TollNumbers)+len(m.TollFreeNumbers) == 0 && (m.ConferenceID != "" || m.DialInURL != "") {
 		// a later row's conference ID or dial-in link, with the dial-in
 		// removed and no numbers given since: nothing to call
 		m.Notes = append(m.Notes, "the dial-in is removed and no row gives new numbers, so the conference_id and dialin_url of later rows are ignored")
@@ -73,24 +79,28 @@ func Coalesce(changes []input.Change, acp bool) Migration {
 	return m
 }
 
-// dialIn applies what a change's kind says about dial-in.
-func (m *Migration) dialIn(c input.Change, acp bool) {
+// dialIn applies what a change's kind says about dial-in, and reports
+// whether it removed it.
+func (m *Migration) dialIn(c input.Change, acp bool) bool {
 	switch c.Kind {
 	case input.DialinDisabled, input.LicenseRemoved:
 		m.drop()
+		return true
 	case input.BridgeNumberUnassigned:
 		if len(c.TollNumbers)+len(c.TollFreeNumbers) == 0 {
 			m.drop()
+			return true
 		}
 	case input.LicenseAssigned:
 		if acp {
 			m.drop()
-		} else {
-			m.DropDialIn = false
+			return true
 		}
+		m.DropDialIn = false
 	case input.DialinEnabled:
 		m.DropDialIn = false
 	}
+	return false
 }
 
 func (m *Migration) drop() {

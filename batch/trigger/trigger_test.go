@@ -225,6 +225,9 @@ func TestDialIn(t *testing.T) {
 			{Kind: input.DialinDisabled, Line: 2},
 			{Kind: input.BridgeChanged, Line: 3, ConferenceID: "333333333", TollNumbers: numbers},
 		}, Migration{Kinds: []string{input.DialinDisabled, input.BridgeChanged}, DropDialIn: true, ConferenceID: "333333333", TollNumbers: numbers, MigrationType: SameType}},
+		{"ACP replaced by a row with a conference ID and no numbers: its own values stay", true, []input.Change{
+			{Kind: input.LicenseAssigned, Line: 2, ConferenceID: "424242", DialInURL: "https://dialin.example/x?id=424242"},
+		}, Migration{Kinds: []string{input.LicenseAssigned}, ConferenceID: "424242", DialInURL: "https://dialin.example/x?id=424242", DropDialIn: true, MigrationType: SameType}},
 		{"bridge number unassigned without new numbers drops", false, []input.Change{
 			{Kind: input.BridgeNumberUnassigned, Line: 2},
 		}, Migration{Kinds: []string{input.BridgeNumberUnassigned}, DropDialIn: true, MigrationType: SameType}},
