@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -16,7 +17,9 @@ type line struct {
 // splitLines cuts data into content lines. A physical line that starts with
 // a space or TAB continues the previous content line (a fold). A physical
 // line that cannot start a content line (no NAME followed by ';' or ':')
-// also continues it: some exporters write raw line breaks inside a value.
+// also continues it where that line's value is text (see mayRunOn): some
+// exporters write raw line breaks inside a text value. Anywhere else it is
+// a line of its own, which the component it stands in fails on.
 func splitLines(data string, from int) []line {
 	lines := make([]line, 0, lineStarts(data[from:]))
 	num := 1
@@ -26,7 +29,8 @@ func splitLines(data string, from int) []line {
 		switch {
 		case isBlank(text):
 			lines = append(lines, line{start: pos, end: end, num: num, blank: true})
-		case len(lines) > 0 && !lines[len(lines)-1].blank && continues(text):
+		case len(lines) > 0 && !lines[len(lines)-1].blank && continues(text) &&
+			(text[0] == ' ' || text[0] == '\t' || mayRunOn(data[lines[len(lines)-1].start:])):
 			lines[len(lines)-1].end = end
 			lines[len(lines)-1].folded = true
 		default:
@@ -78,6 +82,25 @@ func isBlank(text string) bool {
 func continues(text string) bool {
 	return text[0] == ' ' || text[0] == '\t' || !startsContentLine(text)
 }
+
+// mayRunOn reports whether the content line that starts src may take a
+// raw line break: a text value (DESCRIPTION, SUMMARY, LOCATION, COMMENT,
+// CATEGORIES, RESOURCES, CONTACT, an X- property), or one whose meeting
+// then fails saying what ran on into what (unbrokenProps). A line that
+// cannot start a content line after BEGIN:VEVENT, CLASS or PRIORITY is no
+// part of them: taken as one, it hid a whole meeting (found by an audit).
+func mayRunOn(src string) bool {
+	end := strings.IndexAny(src, ";:\n")
+	if end < 0 {
+		return false
+	}
+	name := strings.ToUpper(src[:end])
+	return strings.HasPrefix(name, "X-") || slices.Contains(textProps, name) || slices.Contains(unbrokenProps, name)
+}
+
+// textProps are the properties of text values that a raw line break may
+// run on in.
+var textProps = []string{"DESCRIPTION", "SUMMARY", "LOCATION", "COMMENT", "CATEGORIES", "RESOURCES", "CONTACT"}
 
 // startsContentLine reports whether text begins with a property name
 // followed by ';' or ':'.

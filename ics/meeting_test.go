@@ -73,6 +73,38 @@ func TestLineWithoutNameFailsItsMeeting(t *testing.T) {
 	}
 }
 
+// A line that is not an iCalendar line right after BEGIN:VEVENT, or after
+// a property whose value is not text (CLASS, TRANSP), fails that meeting
+// naming the line; it is not read as part of that line, which after
+// BEGIN:VEVENT hid the whole meeting from the run and its report (found by
+// an audit).
+func TestLineWithoutNameAfterBeginFailsItsMeeting(t *testing.T) {
+	for _, after := range []string{"BEGIN:VEVENT", "CLASS:PUBLIC", "TRANSP:OPAQUE"} {
+		e := future(event{uid: "broken", body: teamsBody(oldJoin)})
+		src := calendar(e, future(event{uid: "fine", body: teamsBody(oldJoin)}))
+		if after != "BEGIN:VEVENT" {
+			src = strings.Replace(src, "BEGIN:VEVENT\r\n", "BEGIN:VEVENT\r\n"+after+"\r\n", 1)
+		}
+		src = strings.Replace(src, after+"\r\n", after+"\r\nTHIS LINE HAS NO COLON\r\n", 1)
+		garbage := strings.Count(src[:strings.Index(src, "THIS LINE")], "\n") + 1
+		cal, err := Parse("broken.ics", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := cal.Meetings()
+		if len(ms) != 2 {
+			t.Fatalf("after %s: %d meetings, want 2", after, len(ms))
+		}
+		bad, good := cal.Migrate(ms[0], testRules, newTeams), cal.Migrate(ms[1], testRules, newTeams)
+		if want := fmt.Sprintf("broken.ics: line %d: this line is not an iCalendar line (NAME:value): \"THIS LINE HAS NO COLON\"", garbage); bad.Err == nil || !strings.Contains(bad.Err.Error(), want) {
+			t.Errorf("after %s: Err = %v, want %q", after, bad.Err, want)
+		}
+		if !good.Rewritten() {
+			t.Errorf("after %s: the other meeting: %+v", after, good)
+		}
+	}
+}
+
 // TestUnderscoreNamesAreLines: a property whose name holds '_' (Exchange
 // and Outlook for Mac write X-ENTOURAGE_UUID right after UID) is a line of
 // its own, not a raw break in the UID: the meeting is rewritten, its UID

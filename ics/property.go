@@ -42,7 +42,7 @@ func (p Property) Param(name string) string {
 func parseProperty(text string) (Property, error) {
 	nameEnd := indexByte2(text, ';', ':')
 	if nameEnd <= 0 {
-		return Property{}, fmt.Errorf("not a content line (no NAME: or NAME;): %q", excerpt(text))
+		return Property{}, fmt.Errorf("this line is not an iCalendar line (NAME:value): %q", excerpt(text))
 	}
 	p := Property{Name: strings.ToUpper(text[:nameEnd])}
 	pos := nameEnd
