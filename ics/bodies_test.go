@@ -3,6 +3,7 @@ package ics
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mms-project/mms/ics/block"
 )
@@ -158,9 +159,10 @@ func teams2023HTML(join string) string {
 }
 
 // Letters whose lower case is longer or shorter in UTF-8 (Turkish İ, the
-// Kelvin sign) and bytes that are not UTF-8, before and inside an HTML
-// block, leave every byte outside the block as it was: offsets found in
-// a lower-cased copy are offsets in the body (strings.ToLower moves them).
+// Kelvin sign), before and inside an HTML block, leave every byte outside
+// the block as it was: offsets found in a lower-cased copy are offsets in
+// the body (strings.ToLower moves them). Bytes that are not UTF-8 fail the
+// meeting, naming their line: its update would carry them to attendees.
 func TestHTMLBlockAfterLettersThatChangeLength(t *testing.T) {
 	for _, c := range []struct {
 		lead string
@@ -177,6 +179,12 @@ func TestHTMLBlockAfterLettersThatChangeLength(t *testing.T) {
 		html = strings.Replace(html, "Microsoft Teams", "Microsoft Teams "+lead, 1) // inside the block too
 		src := calendar(future(event{body: "Agenda only", extra: altDesc(html), attendees: 2}))
 		cal, res := migrateOne(t, src, testRules, c.ch)
+		if !utf8.ValidString(lead) {
+			if res.Err == nil || !strings.Contains(res.Err.Error(), "a byte that is not UTF-8 (0xFF)") || res.Changed != nil {
+				t.Errorf("%q: Skipped=%q Err=%v, want the meeting failed for its bytes", lead, res.Skipped, res.Err)
+			}
+			continue
+		}
 		if !res.Rewritten() {
 			t.Fatalf("%q: Skipped=%q Err=%v", lead, res.Skipped, res.Err)
 		}

@@ -37,6 +37,9 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 	case reason != "":
 		res.Skipped = reason
 	default:
+		if res.Err = c.checkText(m); res.Err != nil {
+			break
+		}
 		res.Changed, res.Notes, res.Err = c.rewrite(m, r, found)
 		if note := borrowedID(found); note != "" && res.Err == nil {
 			res.Notes = append(res.Notes, note)

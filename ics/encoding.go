@@ -1,0 +1,52 @@
+package ics
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// checkText refuses a meeting whose lines hold bytes an iCalendar file
+// cannot: invalid UTF-8 (a Latin-1 export, say) or a control character
+// other than TAB and the line endings (RFC 5545, 3.1 and 3.3.11). Its
+// update would carry them to every attendee under "charset=utf-8"; the
+// meeting fails instead, naming the line. Only a meeting about to be
+// rewritten is read: one left alone is not sent.
+func (c *Calendar) checkText(m *Meeting) error {
+	for _, comp := range m.Components() {
+		if comp.end < comp.begin {
+			continue
+		}
+		for i := comp.begin; i <= comp.end; i++ {
+			l := c.lines[i]
+			raw := c.data[l.start:l.end]
+			if k, what := badByte(raw); k >= 0 {
+				return fmt.Errorf("%s: line %d: UID %s: %s; an iCalendar file is UTF-8 text without control characters, so export the calendar again as UTF-8",
+					c.Name, l.num+strings.Count(raw[:k], "\n"), m.UID, what)
+			}
+		}
+	}
+	return nil
+}
+
+// badByte returns the offset of the first byte of s that is not UTF-8 or
+// is a control character other than TAB, CR and LF, and what it is; -1
+// when there is none.
+func badByte(s string) (int, string) {
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b < 0x20 && b != '\t' && b != '\r' && b != '\n' || b == 0x7f {
+				return i, fmt.Sprintf("a control character (byte 0x%02X)", b)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i, fmt.Sprintf("a byte that is not UTF-8 (0x%02X)", b)
+		}
+		i += size
+	}
+	return -1, ""
+}

@@ -1,0 +1,47 @@
+package ics
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// A meeting about to be rewritten whose lines hold a control character or
+// bytes that are not UTF-8 fails, naming the line: its update would carry
+// them to every attendee (found by an audit: a NUL in SUMMARY went into
+// the mail). A TAB is text; a past meeting with such bytes is left alone,
+// as any past meeting is.
+func TestBytesAnUpdateCannotCarry(t *testing.T) {
+	cases := []struct {
+		summary, want string
+	}{
+		{"A\x00B", "a control character (byte 0x00)"},
+		{"Möte \xf6 Latin-1", "a byte that is not UTF-8 (0xF6)"},
+		{"Weekly\x1b[31m sync", "a control character (byte 0x1B)"},
+		{"Weekly\tsync", ""},
+	}
+	for _, c := range cases {
+		e := future(event{body: teamsBody(oldJoin)})
+		src := strings.Replace(calendar(e), "BEGIN:VEVENT\r\n", "BEGIN:VEVENT\r\nSUMMARY:"+c.summary+"\r\n", 1)
+		line := strings.Count(src[:strings.Index(src, "SUMMARY:")], "\n") + 1
+		cal, res := migrateOne(t, src, testRules, newTeams)
+		if c.want == "" {
+			if !res.Rewritten() {
+				t.Errorf("%q: Skipped=%q Err=%v, want rewritten", c.summary, res.Skipped, res.Err)
+			}
+			continue
+		}
+		want := fmt.Sprintf("test.ics: line %d: UID uid-1: %s", line, c.want)
+		if res.Err == nil || !strings.Contains(res.Err.Error(), want) || res.Changed != nil {
+			t.Errorf("%q: Err=%v, want %q", c.summary, res.Err, want)
+		}
+		if string(cal.Bytes()) != src {
+			t.Errorf("%q: the calendar changed", c.summary)
+		}
+		past := event{body: teamsBody(oldJoin), start: "20250120T100000"}
+		src = strings.Replace(calendar(future(past)), "BEGIN:VEVENT\r\n", "BEGIN:VEVENT\r\nSUMMARY:"+c.summary+"\r\n", 1)
+		if _, res := migrateOne(t, src, testRules, newTeams); res.Skipped != Past || res.Err != nil {
+			t.Errorf("%q in a past meeting: Skipped=%q Err=%v, want past", c.summary, res.Skipped, res.Err)
+		}
+	}
+}
