@@ -4,12 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/internal/pgtest"
 )
 
@@ -56,6 +58,28 @@ func TestRollbackResumes(t *testing.T) {
 	}
 	if now, _ := os.ReadFile(filepath.Join(o.Out, "calendars", "user00000.ics")); string(now) != string(restored) {
 		t.Error("the resumed rollback changed the calendar again")
+	}
+	// Its updates carry what it restored, as an uninterrupted rollback's
+	// would: not the series' past instance it left as it was (found by an
+	// audit: each carried it, with its old SEQUENCE and DTSTAMP).
+	for _, f := range all {
+		if slices.Contains(sent, f) {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, err := ics.Parse(f, []byte(parseMail(t, data).ics))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range req.Components("VEVENT") {
+			if p, _ := ev.Prop("DTSTAMP"); p.Value != "20260116T090000Z" {
+				rid, _ := ev.Prop("RECURRENCE-ID")
+				t.Errorf("%s: the resumed rollback's update carries a component it did not restore (RECURRENCE-ID %q, DTSTAMP %q)", filepath.Base(f), rid.Value, p.Value)
+			}
+		}
 	}
 }
 

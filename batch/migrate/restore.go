@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mms-project/mms/batch/store"
@@ -113,7 +114,7 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 				intents = append(intents, row)
 			}
 		case known: // restored by an attempt that stopped; its update is sent unless it went out then
-			sends = append(sends, pendingSend{res: ics.Result{UID: m.UID, Summary: m.Summary}, comps: instances(cal, m.UID), done: p.Completed})
+			sends = append(sends, pendingSend{res: ics.Result{UID: m.UID, Summary: m.Summary}, comps: restoredBy(cal, m.UID, r.Stamp), done: p.Completed})
 		case !known:
 			row.Outcome, row.Reason = Skipped, "already as before the batch"
 		}
@@ -150,6 +151,26 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 }
 
 // instances are the calendar's components of one UID.
+// restoredBy returns the components of a meeting that a rollback stamped
+// stamp put back: an attempt that stopped restored them, and its update
+// carries them as the uninterrupted attempt's would. An instance it left
+// as it was (a past one, never rewritten) keeps its own DTSTAMP and is not
+// sent. Where none carries the stamp, all go, as before.
+func restoredBy(cal *ics.Calendar, uid string, stamp time.Time) []*ics.Component {
+	all := instances(cal, uid)
+	ts := stamp.UTC().Format("20060102T150405Z")
+	var out []*ics.Component
+	for _, comp := range all {
+		if p, ok := comp.Prop("DTSTAMP"); ok && strings.TrimSpace(p.Value) == ts {
+			out = append(out, comp)
+		}
+	}
+	if len(out) == 0 {
+		return all
+	}
+	return out
+}
+
 func instances(cal *ics.Calendar, uid string) []*ics.Component {
 	var out []*ics.Component
 	for _, m := range cal.Meetings() {
