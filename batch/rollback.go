@@ -123,6 +123,11 @@ func rollbackSource(ctx context.Context, st *store.Store, o RollbackOptions) (st
 	switch {
 	case err != nil:
 		return of, set, err
+	case of.Kind == store.BatchRollback && !of.Finished && set.RollbackOf != "" && set.RollbackOf != o.BatchID:
+		// an unfinished rollback (--batch last after one was stopped):
+		// the same command goes on with the batch it rolls back
+		o.BatchID = set.RollbackOf
+		return rollbackSource(ctx, st, o)
 	case of.Kind == store.BatchRollback:
 		return of, set, fmt.Errorf("%w: batch %s is itself a rollback; run the batch again instead", ErrInput, of.ID)
 	case of.DryRun:
