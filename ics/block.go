@@ -297,24 +297,32 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 		s.ConferenceID = id
 	}
 	setIf(&s.DialInURL, ch.DialInURL)
+	shown := slices.Concat(old.TollNumbers, old.TollFreeNumbers)
 	if len(ch.TollNumbers) > 0 {
-		s.TollNumbers = labelled(&s, ch.TollNumbers)
+		s.TollNumbers = labelled(&s, ch.TollNumbers, shown)
 	}
 	if len(ch.TollFreeNumbers) > 0 {
-		s.TollFreeNumbers = labelled(&s, ch.TollFreeNumbers)
+		s.TollFreeNumbers = labelled(&s, ch.TollFreeNumbers, shown)
 	}
 	return s, nil
 }
 
 // labelled returns the numbers a change gives, each without the label
 // written after it ("+46 8 505 248 89 Sweden, Stockholm"), and records the
-// labels in the spec.
-func labelled(s *block.Spec, given []string) []string {
+// labels in the spec. A number the block shows already, written another
+// way ("+46850524889", as a workbook keeps a number typed without blanks),
+// is the block's, as shown: its line and label stay.
+func labelled(s *block.Spec, given, shown []string) []string {
 	out := make([]string, 0, len(given))
 	for _, g := range given {
 		n, label := block.SplitNumberLabel(g)
 		if n == "" {
 			continue
+		}
+		if !slices.Contains(shown, n) {
+			if k := slices.IndexFunc(shown, func(o string) bool { return block.DialDigits(o) == block.DialDigits(n) }); k >= 0 {
+				n = shown[k]
+			}
 		}
 		out = append(out, n)
 		if label != "" {

@@ -372,6 +372,26 @@ func TestNumberChangeReachesEscapedTelLinks(t *testing.T) {
 	}
 }
 
+// A number the block shows, given by the change written another way
+// ("+46850524889", as a workbook keeps a number typed without blanks), is
+// the same number: its line keeps its label and its writing (found by an
+// audit: it became "+46850524889 ... (Toll)"); given alone, it changes
+// nothing.
+func TestSameNumberWrittenAnotherWay(t *testing.T) {
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, Change{ConferenceID: "111 222 333", TollNumbers: []string{"+46850524889"}})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	if want := "+46 8 505 248 89,,111222333#   Sweden, Stockholm"; !strings.Contains(p.Text(), want) {
+		t.Errorf("DESCRIPTION lacks %q:\n%s", want, p.Text())
+	}
+	if _, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, Change{TollNumbers: []string{"+46 (0)8 505 248 89"}}); res.Skipped != AlreadyCurrent {
+		t.Errorf("the same number alone: Skipped=%q Err=%v, want already-current", res.Skipped, res.Err)
+	}
+}
+
 // In HTML too, a kept number keeps its element and label, a new one gets
 // an element like it with the change's label or "(Toll)".
 func TestNumbersKeepTheirLabelsInHTML(t *testing.T) {
