@@ -25,6 +25,12 @@ func readCSV(path string, add func(record) error) error {
 	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
 		return fmt.Errorf("%s: the file is UTF-16 text; save it as CSV UTF-8", path)
 	}
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		return fmt.Errorf("%s: the file is a zip archive (an Excel workbook?), not CSV text; name a workbook .xlsx, or save it as CSV UTF-8", path)
+	}
+	if bytes.IndexByte(data[:min(len(data), 8192)], 0) >= 0 {
+		return fmt.Errorf("%s: the file is binary (it holds NUL bytes), not CSV text; save it as CSV UTF-8", path)
+	}
 	text := strings.TrimPrefix(string(data), "\uFEFF")
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1
