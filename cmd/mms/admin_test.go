@@ -269,6 +269,15 @@ func TestStatusWithoutRealBatch(t *testing.T) {
 	if r := run(t, ctx, "status", "--format", "json", "--db", db); r.code != exitOK || r.stdout != "[]\n" {
 		t.Errorf("status --format json with only a dry run: exit %d, %q", r.code, r.stdout)
 	}
+	// A summary is the same shape as ever, zero in every state (found by
+	// an audit: --summary --format json printed [], a list, not counts).
+	if r := run(t, ctx, "status", "--summary", "--format", "json", "--db", db); r.code != exitOK ||
+		r.stdout != `{"Failed":0,"InProgress":0,"NotTriggered":0,"Pending":0,"Succeeded":0}`+"\n" {
+		t.Errorf("status --summary --format json with only a dry run: exit %d, %q", r.code, r.stdout)
+	}
+	if r := run(t, ctx, "status", "--format", "csv", "--db", db); r.code != exitOK || !strings.HasPrefix(r.stdout, "UserId,State,") || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("status --format csv with only a dry run: exit %d, %q", r.code, r.stdout)
+	}
 }
 
 // The summary of a run says "1 user", and warns of a run whose meetings

@@ -55,8 +55,11 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 				b, err := statusBatch(ctx, st, f.BatchID)
 				if errors.Is(err, errNothingMigrated) { // an answer, not a failure: nothing to list
 					fmt.Fprintln(errOut, "mms:", err)
-					if cmd.String("format") == "json" {
-						fmt.Fprintln(out, "[]")
+					switch format := cmd.String("format"); {
+					case cmd.Bool("summary"): // zero in every state, in the shape a script reads
+						return printSummary(out, nil, format, nil)
+					case format == "json" || format == "csv":
+						return printUsers(out, nil, format, false)
 					}
 					return nil
 				}
