@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -51,6 +52,9 @@ func Parse(name string, data []byte) (*Calendar, error) {
 	c := &Calendar{Name: name}
 	if err := checkLimits(name, data); err != nil {
 		return c, err
+	}
+	if utf16(data) {
+		return c, fmt.Errorf("%s: the file is UTF-16 text; export the calendar again as UTF-8 (iCalendar files are UTF-8)", name)
 	}
 	c.data = string(data)
 	from := 0
@@ -241,4 +245,11 @@ func (c *Calendar) Components(name string) []*Component {
 	}
 	walk(c.roots)
 	return out
+}
+
+// utf16 reports whether data starts as UTF-16 text: a byte order mark, or
+// "BEGIN" with a NUL after or before each letter.
+func utf16(data []byte) bool {
+	return bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) ||
+		bytes.HasPrefix(data, []byte("B\x00E\x00G\x00")) || bytes.HasPrefix(data, []byte("\x00B\x00E\x00G"))
 }

@@ -161,6 +161,8 @@ func TestParseErrors(t *testing.T) {
 		{"empty", "", "t.ics: the file is empty"},
 		{"not ical", "hello world\n", "t.ics: line 1: not an iCalendar file"},
 		{"vcard", "BEGIN:VCARD\r\nEND:VCARD\r\n", "BEGIN:VCARD where BEGIN:VCALENDAR was expected"},
+		{"utf-16 with a byte order mark", "\xff\xfeB\x00E\x00G\x00I\x00N\x00", "t.ics: the file is UTF-16 text; export the calendar again as UTF-8"},
+		{"utf-16 without one", "\x00B\x00E\x00G\x00I\x00N", "t.ics: the file is UTF-16 text"},
 		{"vcal 1.0", "BEGIN:VCALENDAR\r\nVERSION:1.0\r\nEND:VCALENDAR\r\n", "t.ics: line 2: this is a vCalendar 1.0 file"},
 		// A file cut short loses the meetings after the cut: refused whole,
 		// even where the cut falls between two events.
