@@ -53,9 +53,6 @@ func Parse(name string, data []byte) (*Calendar, error) {
 	if err := checkLimits(name, data); err != nil {
 		return c, err
 	}
-	if utf16(data) {
-		return c, fmt.Errorf("%s: the file is UTF-16 text; export the calendar again as UTF-8 (iCalendar files are UTF-8)", name)
-	}
 	c.data = string(data)
 	from := 0
 	if strings.HasPrefix(c.data, bom) {
@@ -66,6 +63,9 @@ func Parse(name string, data []byte) (*Calendar, error) {
 	c.build()
 	if crOnly(c.data) {
 		return c, errCROnly(name)
+	}
+	if utf16(data) {
+		return c, fmt.Errorf("%s: the file is UTF-16 text; export the calendar again as UTF-8 (iCalendar files are UTF-8)", name)
 	}
 	return c, bound(c.check())
 }
