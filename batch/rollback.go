@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +69,9 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 	defer st.Close()
 	of, set, err := rollbackSource(ctx, st, o)
 	if err != nil {
+		return RolledBack{}, err
+	}
+	if o.User, err = userOrAlias(ctx, st, of.ID, o.User); err != nil {
 		return RolledBack{}, err
 	}
 	if o.DryRun {
@@ -241,4 +245,28 @@ func forUser(u string) string {
 		return ""
 	}
 	return " of " + u
+}
+
+// userOrAlias returns the user of batch of that --user names: the user
+// itself or, where it names none, the one user of whom it is an alias (as
+// mms run --user and mms status --user read it).
+func userOrAlias(ctx context.Context, st *store.Store, of, user string) (string, error) {
+	if user == "" {
+		return "", nil
+	}
+	if users, err := st.Users(ctx, store.Filter{BatchID: of, UserID: user}); err != nil || len(users) > 0 {
+		return user, err
+	}
+	var found []string
+	err := st.EachUser(ctx, store.Filter{BatchID: of}, func(u store.User) error {
+		var a migrate.Assignment
+		if json.Unmarshal(u.Payload, &a) == nil && slices.ContainsFunc(a.Aliases, func(x string) bool { return strings.EqualFold(x, user) }) {
+			found = append(found, u.UserID)
+		}
+		return nil
+	})
+	if err != nil || len(found) != 1 {
+		return user, err // none, or several: the user as given, which names none
+	}
+	return found[0], nil
 }

@@ -296,3 +296,19 @@ func TestSeriesOfMixedSequencesSentOnce(t *testing.T) {
 		t.Errorf("the same inputs in a new batch: %+v %v; want nothing failed, nothing sent", second, err)
 	}
 }
+
+// A rollback's --user may name a user by an alias of the users file, as
+// run --user and status --user may (found by an audit: it said the batch
+// rewrote no meeting for it).
+func TestRollbackUserByAlias(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	sum, err := Run(ctx, o)
+	if err != nil || sum.Updated == 0 {
+		t.Fatalf("run: %+v %v", sum, err)
+	}
+	rb, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: sum.BatchID, User: "Anna.Berg@contoso.com", Now: time.Date(2026, 1, 16, 9, 0, 0, 0, time.UTC)})
+	if err != nil || len(rb.Users) != 1 || rb.Users[0].UserID != "user00000@contoso.com" || rb.Users[0].SucceededMeeting == 0 {
+		t.Fatalf("rollback of an alias: %+v %v", rb, err)
+	}
+}
