@@ -19,7 +19,7 @@
   // Columns: [title, index in the row, kind]
   // The report's columns, as the workbook and the CSV name and order them.
   var mCols = [['UserId', 0], ['UID', 1, 'id'], ['Summary', 2, 'wrap'], ['Start', 3, 'date'], ['End', 4, 'date'],
-    ['Recurrence', 5, 'wrap'], ['Attendees', 6, 'num'], ['Outcome', 7, 'outcome'], ['Reason', 8], ['Detail', 9, 'wrap'],
+    ['Recurrence', 5, 'wrap'], ['Attendees', 6, 'num'], ['Outcome', 7, 'outcome'], ['Reason', 8, 'code'], ['Detail', 9, 'wrap'],
     ['Changes', 10, 'wrap'], ['Provider', 11], ['OldJoinUrl', 12, 'link'], ['NewJoinUrl', 13, 'link']];
   var uCols = [['UserId', 0], ['State', 1, 'state'], ['MigrationType', 2], ['TotalMeeting', 3, 'num'],
     ['SucceededMeeting', 4, 'num'], ['FailedMeeting', 5, 'num'], ['SkippedMeeting', 6, 'num'],
@@ -117,13 +117,19 @@
   }
 
   function cell(c, v) {
-    var td = el('td', c[2] === 'num' || c[2] === 'wrap' || c[2] === 'date' || c[2] === 'id' || c[2] === 'link' ? c[2] : '');
+    var td = el('td', ['num', 'wrap', 'date', 'id', 'link', 'code'].indexOf(c[2]) >= 0 ? c[2] : '');
     if (c[2] === 'outcome' || c[2] === 'state') {
       td.appendChild(el('span', 'badge ' + (c[2] === 'outcome' ? 'o-' : 's-') + v, v));
     } else if (c[2] === 'link' && v) {
       td.appendChild(link(String(v)));
+      td.title = String(v);
+    } else if (c[2] === 'wrap' && v) {
+      var clamp = el('div', 'clamp', String(v)); // at most a few lines: the open meeting shows the rest
+      clamp.title = String(v);
+      td.appendChild(clamp);
     } else {
       td.textContent = v === undefined || v === null ? '' : String(v);
+      if (c[2] === 'id') { td.title = td.textContent; }
     }
     return td;
   }
