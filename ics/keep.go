@@ -184,7 +184,8 @@ func linkSpans(src string) [][2]int {
 }
 
 // wrappedEnd returns the end of an angle-bracketed link that starts at
-// src[start] and runs over one or two line breaks, before its '>'.
+// src[start] and runs over one to block.MaxLinkBreaks line breaks, before
+// its '>'.
 func wrappedEnd(src string, start int) (int, bool) {
 	if start == 0 || src[start-1] != '<' {
 		return 0, false
@@ -194,7 +195,7 @@ func wrappedEnd(src string, start int) (int, bool) {
 		return 0, false
 	}
 	n := strings.Count(src[start:start+end], "\n")
-	return start + end, n > 0 && n <= 2
+	return start + end, n > 0 && n <= block.MaxLinkBreaks
 }
 
 // linkAt is the link written at span s of src: line breaks of a wrapped

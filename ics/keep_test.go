@@ -392,6 +392,43 @@ func TestSameNumberWrittenAnotherWay(t *testing.T) {
 	}
 }
 
+// A plain-text join link that Outlook's hard wrap spreads over four lines
+// (a Teams link is some 230 characters) is read whole: the block is
+// edited in place in both bodies, the HTML's link left whole (found by an
+// audit: only its first line was read, so the meeting was called pasted,
+// or its HTML block written anew with the link cut short).
+func TestJoinLinkWrappedOverFourLines(t *testing.T) {
+	join := "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NzA4ZjE3YmYtZDlhZC00ZjJlLWI4YjQtMGFjYTdmNTJmOWE2%40thread.v2/0?context=%7b%22Tid%22%3a%2272f988bf-86f1-41af-91ab-2d7cd011db47%22%2c%22Oid%22%3a%22a1b2c3d4-e5f6-4789-abcd-ef0123456789%22%7d"
+	var wrapped strings.Builder
+	for rest := join; rest != ""; {
+		n := min(len(rest), 76)
+		wrapped.WriteString(rest[:n])
+		if rest = rest[n:]; rest != "" {
+			wrapped.WriteString("\n")
+		}
+	}
+	if strings.Count(wrapped.String(), "\n") < 3 {
+		t.Fatalf("the link spans %d lines, want 4 or more", strings.Count(wrapped.String(), "\n")+1)
+	}
+	text := strings.Replace(teamsBody(join), join, wrapped.String(), 1)
+	markup := teams2023HTML(join)
+	src := calendar(future(event{body: text, extra: altDesc(markup) + "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + join + "\r\n"}))
+	cal, res := migrateOne(t, src, testRules, Change{ConferenceID: "111 222 333"})
+	if !res.Rewritten() {
+		t.Fatalf("Skipped=%q Err=%v Evidence=%q", res.Skipped, res.Err, res.Evidence)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	h, _ := htmlBody(out.Meetings()[0].First())
+	want := strings.NewReplacer("580849884", "111222333", "580 849 884", "111 222 333").Replace(markup)
+	if h.Text() != want {
+		t.Errorf("X-ALT-DESC\n got %q\nwant %q", h.Text(), want)
+	}
+	p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	if !strings.Contains(p.Text(), wrapped.String()) || !strings.Contains(p.Text(), "Phone Conference ID: 111 222 333#") {
+		t.Errorf("DESCRIPTION:\n%s", p.Text())
+	}
+}
+
 // In HTML too, a kept number keeps its element and label, a new one gets
 // an element like it with the change's label or "(Toll)".
 func TestNumbersKeepTheirLabelsInHTML(t *testing.T) {

@@ -99,18 +99,27 @@ func isLinkEnd(c byte) bool {
 	return false
 }
 
+// MaxLinkBreaks bounds the line breaks Outlook's hard wrap (at 76
+// columns) puts inside one "<url>" of a plain-text body: a Teams join link
+// of some 230 characters takes four lines, one wrapped in Safe Links
+// seven or eight.
+const MaxLinkBreaks = 12
+
+// maxAngleLink bounds the bytes read for one "<url>".
+const maxAngleLink = 4096
+
 // angleLink reads "<url>" whose url starts at text[k]; line breaks inside
 // it are Outlook's hard wrap and are dropped.
 func angleLink(text string, k int) (string, int, bool) {
 	if k == 0 || text[k-1] != '<' {
 		return "", 0, false
 	}
-	end := strings.IndexAny(text[k:], "<> \t")
+	end := strings.IndexAny(text[k:min(len(text), k+maxAngleLink)], "<> \t")
 	if end < 0 || text[k+end] != '>' {
 		return "", 0, false
 	}
 	u := text[k : k+end]
-	if strings.Count(u, "\n") > 2 {
+	if strings.Count(u, "\n") > MaxLinkBreaks {
 		return "", 0, false
 	}
 	return dropLineBreaks(u), k + end + 1, true
