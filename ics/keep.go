@@ -281,9 +281,10 @@ func labelledLink(src string, s, e int) (int, int) {
 // anchorAround returns the span of the <a> element whose attribute holds
 // src[s:e], or -1.
 func anchorAround(src string, s, e int) (int, int) {
-	start := strings.LastIndex(strings.ToLower(src[:s]), "<a ")
-	endTag := strings.Index(strings.ToLower(src[e:]), "</a>")
-	if start < 0 || endTag < 0 || strings.Contains(src[start:s], ">") || strings.Contains(strings.ToLower(src[e:e+endTag]), "<a ") {
+	lower := block.LowerSameLength(src) // offsets in it are offsets in src (strings.ToLower moves them: "İ")
+	start := strings.LastIndex(lower[:s], "<a ")
+	endTag := strings.Index(lower[e:], "</a>")
+	if start < 0 || endTag < 0 || strings.Contains(src[start:s], ">") || strings.Contains(lower[e:e+endTag], "<a ") {
 		return -1, -1
 	}
 	return start, e + endTag + len("</a>")

@@ -588,3 +588,19 @@ func droppedDialIn(name string, data []byte) []byte {
 	}
 	return cal.Bytes()
 }
+
+// anchorAround finds the <a> element around a link after letters whose
+// lower case is longer in UTF-8 (Turkish İ): the offsets are the body's
+// (found by an audit: with strings.ToLower they were a byte off, and a
+// Turkish block's dial-in removal wrote its whole HTML block anew).
+func TestAnchorAroundAfterDottedI(t *testing.T) {
+	for _, lead := range []string{"İstanbul İİ ", "Istanbul "} {
+		src := "<p>" + lead + `<A HREF="https://dialin.teams.microsoft.com/x?id=1">Yerel numaralar</A> | PIN</p>`
+		s := strings.Index(src, "https://")
+		e := s + len("https://dialin.teams.microsoft.com/x?id=1")
+		start, end := anchorAround(src, s, e)
+		if start < 0 || src[start:end] != `<A HREF="https://dialin.teams.microsoft.com/x?id=1">Yerel numaralar</A>` {
+			t.Errorf("%q: anchorAround = %d, %d", lead, start, end)
+		}
+	}
+}

@@ -492,7 +492,7 @@ func (c *Calendar) updateTeamsProperties(comp *Component, p plan) {
 // or "". Only an id of the characters such ids are made of is taken.
 func teamsThreadID(link string) string {
 	const marker = "/l/meetup-join/"
-	k := strings.Index(strings.ToLower(link), marker)
+	k := strings.Index(block.LowerSameLength(link), marker)
 	if k < 0 {
 		return ""
 	}

@@ -219,11 +219,11 @@ func skypeEntryFor(tmpl, old string, sn skypeNumber, esc func(string) string) (s
 	e = strings.ReplaceAll(e, "+"+digitsOnly(old), "+"+digitsOnly(sn.n))
 	// the region follows the tel: link (its '>', or its </a> in HTML), else the number
 	after := strings.Index(e, esc(sn.n)) + len(esc(sn.n))
-	if tel := strings.Index(strings.ToLower(e), "tel:"); tel >= 0 {
+	if tel := strings.Index(block.LowerSameLength(e), "tel:"); tel >= 0 {
 		if gt := strings.IndexByte(e[tel:], '>'); gt >= 0 {
 			after = max(after, tel+gt)
 		}
-		if a := strings.Index(strings.ToLower(e[after:]), "</a>"); a >= 0 {
+		if a := strings.Index(block.LowerSameLength(e[after:]), "</a>"); a >= 0 {
 			after += a
 		}
 	}
