@@ -364,13 +364,47 @@ func meetingIDValue(line string) string {
 	if len(v) < 6 || !isDigit(v[0]) || !isDigit(v[len(v)-1]) || strings.Trim(v, "0123456789 \t") != "" {
 		return ""
 	}
-	label := strings.TrimRight(line[:colon], " \t")
-	n := len(label)
-	if n < 2 || !strings.EqualFold(label[n-2:], "id") || n > 2 && isIDWordByte(label[n-3]) {
+	if !meetingIDLabel(strings.TrimRight(line[:colon], " \t")) {
 		return ""
 	}
 	return strings.Join(strings.Fields(v), " ")
 }
+
+// meetingIDLabel reports whether a label names a Teams meeting's ID: "ID"
+// as the last word ("Meeting ID", "Besprechungs-ID", "Møde-id") or the
+// first ("ID de la réunion", "Id. de reunión", "ID riunione", "ID cuộc
+// họp"), or a language's own word for it ("Kokouksen tunnus",
+// "Identyfikator spotkania", "Toplantı Kimliği"); never a conference's
+// ("Phone Conference ID", "Video Conference ID": a dial-in or VTC number).
+func meetingIDLabel(label string) bool {
+	n := len(label)
+	if n < 2 {
+		return false
+	}
+	low := strings.ToLower(label)
+	for _, w := range notMeetingIDWords {
+		if strings.Contains(low, w) {
+			return false
+		}
+	}
+	if strings.EqualFold(label[n-2:], "id") && (n == 2 || !isIDWordByte(label[n-3])) ||
+		strings.EqualFold(label[:2], "id") && (n == 2 || !isIDWordByte(label[2])) {
+		return true
+	}
+	for _, w := range meetingIDWords {
+		if strings.Contains(low, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// meetingIDWords are words for "ID" in Meeting ID labels that do not write
+// "ID"; notMeetingIDWords mark the labels of other numbers of a block.
+var (
+	meetingIDWords    = []string{"tunnus", "identyfikator", "идентификатор", "kimliği", "azonosító", "identificator", "αναγνωριστικό", "معرف", "מזהה"}
+	notMeetingIDWords = []string{"conf", "video", "vidéo", "vtc", "phone", "telefon", "téléphon", "telefoon", "puhelin"}
+)
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 

@@ -33,3 +33,30 @@ func TestMeetingIDLineAgreesWithTheRegexp(t *testing.T) {
 		}
 	}
 }
+
+// A Meeting ID is read in the languages whose label does not end in "ID"
+// (found by an audit: a meetings file's row on a French block kept the old
+// Meeting ID and added an English one), and never from the number of a
+// phone or video conference.
+func TestMeetingIDInManyLanguages(t *testing.T) {
+	for _, c := range []struct{ text, number, passcode string }{
+		{"ID de la réunion : 244 929 170 838\nCode secret : 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"Id. de reunión: 244 929 170 838\nCódigo de acceso: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"ID riunione: 244 929 170 838\nPasscode: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"ID da Reunião: 244 929 170 838\nSenha: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"ID cuộc họp: 244 929 170 838\nMật mã: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"Kokouksen tunnus: 244 929 170 838\nPääsykoodi: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"Identyfikator spotkania: 244 929 170 838\nKod dostępu: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"Идентификатор собрания: 244 929 170 838\nСекретный код: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"Toplantı Kimliği: 244 929 170 838\nGeçiş Kodu: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"Besprechungs-ID: 244 929 170 838\nKennung: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"Video Conference ID: 112 567 894 0\nAlternate VTC instructions\n", "", ""},
+		{"ID de conférence vidéo : 112 567 894 0\n", "", ""},
+		{"Telefonkonferenz-ID: 482 615 937\n", "", ""},
+		{"Identity: 244 929 170 838\n", "", ""},
+	} {
+		if n, p := meetingNumber(c.text); n != c.number || p != c.passcode {
+			t.Errorf("%q: %q, %q; want %q, %q", c.text, n, p, c.number, c.passcode)
+		}
+	}
+}
