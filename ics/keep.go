@@ -252,15 +252,59 @@ func dropMeetingOptions(src string, unesc func(string) string, isHTML bool) stri
 		start, end := labelledLink(src, s[0], s[1])
 		if isHTML {
 			start, end = anchorAround(src, s[0], s[1])
+		} else {
+			start = afterSectionLabel(src, start, s[0])
 		}
 		if start < 0 {
 			from = s[1]
 			continue
 		}
-		start = separatorBefore(src, start)
+		if before := separatorBefore(src, start); before != start {
+			start = before
+		} else {
+			// the first of a line's links: "For organizers: Meeting options | Reset dial-in PIN"
+			if after := separatorAfter(src, end); after != end || !isHTML {
+				end = after
+			} else {
+				end = separatorElementAfter(src, end)
+			}
+		}
 		src, from = src[:start]+src[end:], start
 	}
 	return src
+}
+
+// afterSectionLabel moves the start of a text line's "Label <link>" past a
+// label of the line's own that ends in ": " ("For organizers: Meeting
+// options <...> | Reset dial-in PIN <...>"), which stays.
+func afterSectionLabel(src string, start, link int) int {
+	if k := strings.Index(src[start:link], ": "); k >= 0 {
+		return start + k + len(": ")
+	}
+	return start
+}
+
+// separatorElementAfter moves end over an HTML element of its own that
+// holds only a " | " ("<span style=...> | </span>") joining the removed
+// link to the one after it.
+func separatorElementAfter(src string, end int) int {
+	i := end
+	for i < len(src) && (src[i] == ' ' || src[i] == '\t' || src[i] == '\r' || src[i] == '\n') {
+		i++
+	}
+	if !strings.HasPrefix(block.LowerSameLength(src[i:min(len(src), i+6)]), "<span") {
+		return end
+	}
+	gt := strings.IndexByte(src[i:], '>')
+	closing := strings.Index(block.LowerSameLength(src[i:]), "</span>")
+	if gt < 0 || closing < gt {
+		return end
+	}
+	inner := strings.NewReplacer("&nbsp;", " ", "\u00a0", " ").Replace(src[i+gt+1 : i+closing])
+	if strings.TrimSpace(inner) != "|" {
+		return end
+	}
+	return i + closing + len("</span>")
 }
 
 // labelledLink returns the span of "Label <link>" in a text line: from

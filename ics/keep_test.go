@@ -604,3 +604,24 @@ func TestAnchorAroundAfterDottedI(t *testing.T) {
 		}
 	}
 }
+
+// "Meeting options", the first link of a line that a section label opens
+// (Teams 2024: "For organizers: Meeting options | Reset dial-in PIN"),
+// goes with the separator after it; the label stays (found by an audit:
+// the text kept " | Reset dial-in PIN", the HTML "For organizers:  | ").
+func TestMeetingOptionsFirstAfterALabel(t *testing.T) {
+	const opts = "https://teams.microsoft.com/meetingOptions/?organizerId=1&threadId=19_meeting_X@thread.v2"
+	text := "Need help?\nFor organizers: Meeting options <" + opts + "> | Reset dial-in PIN <https://dialin.teams.microsoft.com/usp/pstnconferencing>\nEnd"
+	if got, want := dropMeetingOptions(text, noEscape, false), "Need help?\nFor organizers: Reset dial-in PIN <https://dialin.teams.microsoft.com/usp/pstnconferencing>\nEnd"; got != want {
+		t.Errorf("text\n got %q\nwant %q", got, want)
+	}
+	markup := `<div><span style="color: #616161;">For organizers: </span><a href="` + opts + `">Meeting options</a><span style="color: #616161;"> | </span><a href="https://dialin.teams.microsoft.com/usp/pstnconferencing">Reset dial-in PIN</a></div>`
+	want := `<div><span style="color: #616161;">For organizers: </span><a href="https://dialin.teams.microsoft.com/usp/pstnconferencing">Reset dial-in PIN</a></div>`
+	if got := dropMeetingOptions(markup, htmlUnescape, true); got != want {
+		t.Errorf("HTML\n got %q\nwant %q", got, want)
+	}
+	// As before: after another link, the separator before it goes.
+	if got, want := dropMeetingOptions("Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <"+opts+">\n", noEscape, false), "Learn More <https://aka.ms/JoinTeamsMeeting>\n"; got != want {
+		t.Errorf("text after another link\n got %q\nwant %q", got, want)
+	}
+}
