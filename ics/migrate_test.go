@@ -443,6 +443,31 @@ func TestNewTeamsMeetingUpdates2025Properties(t *testing.T) {
 	}
 }
 
+// A Skype block moved to Teams is written anew in the Skype block's
+// language: German and French as English and Swedish are (found by an
+// audit: every other language's came out in English).
+func TestMovedBlockKeepsItsLanguage(t *testing.T) {
+	for lang, words := range map[string][]string{
+		"de-DE": {"Microsoft Teams-Besprechung", "Klicken Sie hier, um an der Besprechung teilzunehmen", "Telefonkonferenz-ID: 123 456#", "omkt=de-DE"},
+		"fr-FR": {"Réunion Microsoft Teams", "Cliquez ici pour participer à la réunion", "ID de conférence téléphonique : 123 456#", "omkt=fr-FR"},
+	} {
+		skype := block.RenderText(block.Spec{Provider: block.ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/AB12CD34", ConferenceID: "123456",
+			TollNumbers: []string{"+49 69 1234567"}, Lang: lang})
+		cal, res := migrateOne(t, calendar(future(event{body: "Agenda\n" + skype})), testRules,
+			Change{Provider: block.ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0"})
+		if !res.Rewritten() {
+			t.Fatalf("%s: Skipped=%q Err=%v", lang, res.Skipped, res.Err)
+		}
+		out, _ := Parse("out.ics", cal.Bytes())
+		p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+		for _, w := range words {
+			if !strings.Contains(p.Text(), w) {
+				t.Errorf("%s: the new block lacks %q:\n%s", lang, w, p.Text())
+			}
+		}
+	}
+}
+
 // TestKeptLinkPropertyKeepsItsFolding: an online-meeting property naming
 // a join link the change keeps is not written again: its line, folded
 // with a TAB as Outlook folds, stays byte for byte.

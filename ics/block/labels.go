@@ -36,19 +36,43 @@ var labelsByLang = map[string]labels{
 		skypeToll: "Avgiftsbelagt nummer:", skypeTollFree: "Avgiftsfritt nummer:", conferenceID: "Konferens-ID:",
 		localNumber: "Hitta ett lokalt nummer", learnMore: "Läs mer",
 	},
+	"de-DE": {
+		lcid:        "1031",
+		teamsHeader: "Microsoft Teams-Besprechung", teamsJoin: "Nehmen Sie von Ihrem Computer, Ihrer mobilen App oder Ihrem Raumgerät aus teil",
+		teamsClick: "Klicken Sie hier, um an der Besprechung teilzunehmen", callIn: "Oder rufen Sie an (nur Audio)",
+		meetingID: "Besprechungs-ID:", passcode: "Kennung:",
+		phoneConferenceID: "Telefonkonferenz-ID:", toll: "(gebührenpflichtig)", tollFree: "(gebührenfrei)",
+		skypeJoin: "An Skype-Besprechung teilnehmen", skypePhone: "Per Telefon teilnehmen",
+		skypeToll: "Gebührenpflichtige Nummer:", skypeTollFree: "Gebührenfreie Nummer:", conferenceID: "Konferenz-ID:",
+		localNumber: "Ortsnummer suchen", learnMore: "Weitere Informationen",
+	},
+	"fr-FR": {
+		lcid:        "1036",
+		teamsHeader: "Réunion Microsoft Teams", teamsJoin: "Rejoindre sur votre ordinateur, application mobile ou appareil de salle",
+		teamsClick: "Cliquez ici pour participer à la réunion", callIn: "Ou appelez (audio uniquement)",
+		meetingID: "ID de la réunion :", passcode: "Code secret :",
+		phoneConferenceID: "ID de conférence téléphonique :", toll: "(payant)", tollFree: "(gratuit)",
+		skypeJoin: "Rejoindre la réunion Skype", skypePhone: "Participer par téléphone",
+		skypeToll: "Numéro payant :", skypeTollFree: "Numéro gratuit :", conferenceID: "ID de conférence :",
+		localNumber: "Trouver un numéro local", learnMore: "En savoir plus",
+	},
 }
+
+// renderedLangs are the languages a block is written in anew, in order;
+// a block of any other language is written in en-US.
+var renderedLangs = []string{"en-US", "sv-SE", "de-DE", "fr-FR"}
 
 // labelsFor returns the labels of a language and its canonical tag; a tag
 // is matched without case, then by its language subtag ("sv" is sv-SE);
 // unknown languages fall back to en-US.
 func labelsFor(lang string) (labels, string) {
-	for _, tag := range []string{"en-US", "sv-SE"} {
+	for _, tag := range renderedLangs {
 		if strings.EqualFold(tag, lang) {
 			return labelsByLang[tag], tag
 		}
 	}
 	primary, _, _ := strings.Cut(lang, "-")
-	for _, tag := range []string{"en-US", "sv-SE"} {
+	for _, tag := range renderedLangs {
 		if p, _, _ := strings.Cut(tag, "-"); strings.EqualFold(p, primary) {
 			return labelsByLang[tag], tag
 		}

@@ -21,6 +21,16 @@ var specs = map[string]Spec{
 	"skype":                   {Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/AB12CD34", ConferenceID: "123456", TollNumbers: []string{"+46 8 123 456"}, DialInURL: "https://dialin.lync.com/abc", Lang: "en-US"},
 	"skype swedish":           {Provider: ProviderSkype, JoinURL: "https://meet.contoso.se/åsa/XY99", ConferenceID: "98765", TollFreeNumbers: []string{"+46 20 79 00 00"}, Lang: "sv-SE"},
 	"skype bare":              {Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/bo/Q1", Lang: "en-US"},
+	"teams german": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_D%40thread.v2/0", MeetingNumber: "244 929 170 838",
+		Passcode: "7ZkQ2u", ConferenceID: "580849884", TollNumbers: []string{"+49 69 365051234"}, TollFreeNumbers: []string{"+49 800 5550100"},
+		DialInURL: "https://dialin.teams.microsoft.com/abc?id=580849884", Lang: "de-DE"},
+	"teams french": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_F%40thread.v2/0", MeetingNumber: "244 929 170 838",
+		Passcode: "7ZkQ2u", ConferenceID: "580849884", TollNumbers: []string{"+33 1 70 37 57 13"}, TollFreeNumbers: []string{"+33 800 555 010"},
+		DialInURL: "https://dialin.teams.microsoft.com/abc?id=580849884", Lang: "fr-FR"},
+	"skype german": {Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/AB12", ConferenceID: "123456", TollNumbers: []string{"+49 69 1234567"},
+		TollFreeNumbers: []string{"+49 800 1234567"}, DialInURL: "https://dialin.lync.com/abc", Lang: "de-DE"},
+	"skype french": {Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/FR12", ConferenceID: "654321", TollNumbers: []string{"+33 1 23 45 67 89"},
+		TollFreeNumbers: []string{"+33 800 123 456"}, DialInURL: "https://dialin.lync.com/fr", Lang: "fr-FR"},
 }
 
 // A rendered block is found again, whole, with the fields it was made
