@@ -364,7 +364,7 @@ func meetingIDValue(line string) string {
 	if len(v) < 6 || !isDigit(v[0]) || !isDigit(v[len(v)-1]) || strings.Trim(v, "0123456789 \t") != "" {
 		return ""
 	}
-	if !meetingIDLabel(strings.TrimRight(line[:colon], " \t")) {
+	if !meetingIDLabel(strings.TrimSpace(line[:colon])) {
 		return ""
 	}
 	return strings.Join(strings.Fields(v), " ")

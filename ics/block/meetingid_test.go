@@ -41,6 +41,7 @@ func TestMeetingIDLineAgreesWithTheRegexp(t *testing.T) {
 func TestMeetingIDInManyLanguages(t *testing.T) {
 	for _, c := range []struct{ text, number, passcode string }{
 		{"ID de la réunion : 244 929 170 838\nCode secret : 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"   \u00a0ID de la réunion : 244 929 170 838\n  Code secret : 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"}, // as an HTML body reads
 		{"Id. de reunión: 244 929 170 838\nCódigo de acceso: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
 		{"ID riunione: 244 929 170 838\nPasscode: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
 		{"ID da Reunião: 244 929 170 838\nSenha: 7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
