@@ -252,26 +252,53 @@ func dropMeetingOptions(src string, unesc func(string) string, isHTML bool) stri
 		start, end := labelledLink(src, s[0], s[1])
 		if isHTML {
 			start, end = anchorAround(src, s[0], s[1])
-		} else {
-			start = afterSectionLabel(src, start, s[0])
 		}
 		if start < 0 {
 			from = s[1]
 			continue
 		}
-		if before := separatorBefore(src, start); before != start {
+		// The first of a line's links ("For organizers: Meeting options |
+		// Reset dial-in PIN") goes with the separator after it, a label of
+		// the line's own staying; alone on its line, it goes with the line.
+		after := separatorAfter(src, end)
+		switch before := separatorBefore(src, start); {
+		case before != start:
 			start = before
-		} else {
-			// the first of a line's links: "For organizers: Meeting options | Reset dial-in PIN"
-			if after := separatorAfter(src, end); after != end || !isHTML {
-				end = after
-			} else {
-				end = separatorElementAfter(src, end)
-			}
+		case isHTML && after == end:
+			end = separatorElementAfter(src, end)
+		case isHTML:
+			end = after
+		case after != end:
+			start, end = afterSectionLabel(src, start, s[0]), after
 		}
 		src, from = src[:start]+src[end:], start
+		if isHTML {
+			src, from = dropBareLabel(src, start)
+		}
 	}
 	return src
+}
+
+// dropBareLabel removes the innermost <div> or <p> around offset k of an
+// HTML src when all it shows is a label ("For organizers:"), its links
+// removed, and returns where the removal leaves k.
+func dropBareLabel(src string, k int) (string, int) {
+	lower := block.LowerSameLength(src)
+	for _, name := range []string{"div", "p"} {
+		s, e := enclosing(lower, k, name)
+		if s < 0 {
+			continue
+		}
+		inner := src[s:e]
+		if strings.Contains(lower[s:e], "<a ") || strings.Contains(lower[s+1:e], "<"+name) {
+			return src, k
+		}
+		if t := visibleText(inner); t != "" && len(t) <= 60 && strings.HasSuffix(t, ":") {
+			return src[:s] + src[e:], s
+		}
+		return src, k
+	}
+	return src, k
 }
 
 // afterSectionLabel moves the start of a text line's "Label <link>" past a
@@ -309,12 +336,24 @@ func separatorElementAfter(src string, end int) int {
 
 // labelledLink returns the span of "Label <link>" in a text line: from
 // after the last '|' (or the line's start) before the link to the '>'
-// after it.
+// after it. A link that Outlook's hard wrap moved to a line of its own
+// ("Learn More <...> | Meeting options" then "<https://...>") takes its
+// label, and the line break, from the line before.
 func labelledLink(src string, s, e int) (int, int) {
 	if e < len(src) && src[e] == '>' {
 		e++
 	}
 	lineStart := strings.LastIndexByte(src[:s], '\n') + 1
+	if lineStart > 0 && strings.TrimSpace(src[lineStart:s]) == "<" {
+		prevStart := strings.LastIndexByte(src[:lineStart-1], '\n') + 1
+		label := src[prevStart : lineStart-1]
+		if k := strings.LastIndexByte(label, '|'); k >= 0 {
+			label, prevStart = label[k+1:], prevStart+k+1
+		}
+		if t := strings.TrimSpace(label); t != "" && !strings.ContainsAny(t, "<>") {
+			return prevStart, e
+		}
+	}
 	start := lineStart
 	if k := strings.LastIndexByte(src[lineStart:s], '|'); k >= 0 {
 		start = lineStart + k + 1

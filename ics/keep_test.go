@@ -620,6 +620,21 @@ func TestMeetingOptionsFirstAfterALabel(t *testing.T) {
 	if got := dropMeetingOptions(markup, htmlUnescape, true); got != want {
 		t.Errorf("HTML\n got %q\nwant %q", got, want)
 	}
+	// Alone after its label, it goes with its line.
+	if got, want := dropMeetingOptions("Need help?\nFor organizers: Meeting options <"+opts+">\nEnd", noEscape, false), "Need help?\n\nEnd"; got != want {
+		t.Errorf("text, alone after its label\n got %q\nwant %q", got, want)
+	}
+	// Moved to a line of its own by Outlook's hard wrap: its label on the
+	// line before goes too.
+	wrapped := "Learn More <https://aka.ms/JoinTeamsMeeting>  | Meeting options\n<" + opts[:60] + "\n" + opts[60:] + ">  \n____"
+	if got, want := dropMeetingOptions(wrapped, noEscape, false), "Learn More <https://aka.ms/JoinTeamsMeeting>  \n____"; got != want {
+		t.Errorf("text, hard-wrapped\n got %q\nwant %q", got, want)
+	}
+	// In HTML too: an element left showing only its label goes.
+	alone := `<div>Need help?</div><div><span style="color: #616161;">For organizers: </span><a href="` + opts + `">Meeting options</a></div><div>End</div>`
+	if got, want := dropMeetingOptions(alone, htmlUnescape, true), `<div>Need help?</div><div>End</div>`; got != want {
+		t.Errorf("HTML, alone after its label\n got %q\nwant %q", got, want)
+	}
 	// As before: after another link, the separator before it goes.
 	if got, want := dropMeetingOptions("Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <"+opts+">\n", noEscape, false), "Learn More <https://aka.ms/JoinTeamsMeeting>\n"; got != want {
 		t.Errorf("text after another link\n got %q\nwant %q", got, want)
