@@ -47,6 +47,9 @@ func conferenceID(p Provider, text string, links []link) string {
 	if id := labelledConferenceID(text, p != ProviderSkype); id != "" {
 		return id
 	}
+	if id := labelledConferenceIDFirst(text, p != ProviderSkype); id != "" {
+		return id
+	}
 	if l, ok := dialInLink(links); ok {
 		return digits(l.param("id"))
 	}
@@ -126,6 +129,25 @@ func lineNumber(line string) (string, bool) {
 // (?i)\bID[ \t]*:[ \t]*(\d[\d \t]*\d)[ \t]*# (without the last part when
 // !hash) finds, by hand: it runs on every block found.
 func labelledConferenceID(text string, hash bool) string {
+	return conferenceIDAfter(text, hash, func(i int) int {
+		if j := skipBlanks(text, i+2); j < len(text) && text[j] == ':' {
+			return j
+		}
+		return -1
+	})
+}
+
+// labelledConferenceIDFirst is labelledConferenceID for the languages that
+// write "ID" first and the conference after it, before the colon: "ID de
+// conférence téléphonique : 580 849 884#", "ID de conférence : 123456".
+func labelledConferenceIDFirst(text string, hash bool) string {
+	return conferenceIDAfter(text, hash, func(i int) int { return conferenceLabelEnd(text, i) })
+}
+
+// conferenceIDAfter returns the digits after the first label that colon
+// ends: colon(i) is the offset of the colon of a label whose "ID" (a word)
+// is at text[i], or -1.
+func conferenceIDAfter(text string, hash bool, colon func(i int) int) string {
 	for from := 0; ; {
 		k := indexFold(text[from:], "id")
 		if k < 0 {
@@ -136,8 +158,8 @@ func labelledConferenceID(text string, hash bool) string {
 		if i > 0 && isIDWordByte(text[i-1]) {
 			continue
 		}
-		j := skipBlanks(text, i+2)
-		if j >= len(text) || text[j] != ':' {
+		j := colon(i)
+		if j < 0 {
 			continue
 		}
 		j = skipBlanks(text, j+1)
@@ -154,6 +176,19 @@ func labelledConferenceID(text string, hash bool) string {
 		}
 		return value
 	}
+}
+
+// conferenceLabelEnd returns the offset of the colon that ends a label
+// which starts with "ID" at text[i] and names a conference, on one line
+// ("ID de conférence téléphonique : 580 849 884#", "ID conferenza
+// telefonica:"), or -1.
+func conferenceLabelEnd(text string, i int) int {
+	label := text[i:min(len(text), i+64)]
+	c := strings.IndexByte(label, ':')
+	if c < 0 || strings.IndexByte(label[:c], '\n') >= 0 || !strings.Contains(strings.ToLower(label[:c]), "conf") {
+		return -1
+	}
+	return i + c
 }
 
 // indexFold is the index of the first ASCII letter pair in s equal to

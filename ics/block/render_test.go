@@ -29,6 +29,9 @@ var specs = map[string]Spec{
 		DialInURL: "https://dialin.teams.microsoft.com/abc?id=580849884", Lang: "fr-FR"},
 	"skype german": {Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/AB12", ConferenceID: "123456", TollNumbers: []string{"+49 69 1234567"},
 		TollFreeNumbers: []string{"+49 800 1234567"}, DialInURL: "https://dialin.lync.com/abc", Lang: "de-DE"},
+	"teams french without numbers": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_F%40thread.v2/0", ConferenceID: "580849884",
+		DialInURL: "https://dialin.teams.microsoft.com/abc?id=1", Lang: "fr-FR"},
+	"skype french without numbers": {Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/FR13", ConferenceID: "654321", Lang: "fr-FR"},
 	"skype french": {Provider: ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/FR12", ConferenceID: "654321", TollNumbers: []string{"+33 1 23 45 67 89"},
 		TollFreeNumbers: []string{"+33 800 123 456"}, DialInURL: "https://dialin.lync.com/fr", Lang: "fr-FR"},
 }
