@@ -468,6 +468,24 @@ func TestMovedBlockKeepsItsLanguage(t *testing.T) {
 	}
 }
 
+// A French block given a conference ID reads back as current: the line it
+// gains ("ID de conférence téléphonique : 111 222 333#") is read (found by
+// a review: every run rewrote it again).
+func TestFrenchConferenceIDReadsBack(t *testing.T) {
+	src := calendar(future(event{body: "Ordre du jour\n" + block.RenderText(block.Spec{Provider: block.ProviderTeams, JoinURL: oldJoin, Lang: "fr-FR"})}))
+	ch := Change{ConferenceID: "111 222 333", TollNumbers: []string{"+33 1 70 37 42 42"}}
+	cal, res := migrateOne(t, src, testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("Skipped=%q Err=%v", res.Skipped, res.Err)
+	}
+	if _, again := migrateOne(t, string(cal.Bytes()), testRules, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("a run over the output: Skipped=%q Err=%v, want already-current", again.Skipped, again.Err)
+	}
+	if _, again := migrateOne(t, string(cal.Bytes()), testRules, Change{ConferenceID: "111 222 333"}); again.Skipped != AlreadyCurrent {
+		t.Errorf("the conference ID alone over the output: Skipped=%q Err=%v, want already-current", again.Skipped, again.Err)
+	}
+}
+
 // TestKeptLinkPropertyKeepsItsFolding: an online-meeting property naming
 // a join link the change keeps is not written again: its line, folded
 // with a TAB as Outlook folds, stays byte for byte.
