@@ -438,7 +438,9 @@ func meetingIDLabel(label string) bool {
 // "ID"; notMeetingIDWords mark the labels of other numbers of a block.
 var (
 	meetingIDWords    = []string{"tunnus", "identyfikator", "идентификатор", "kimliği", "azonosító", "identificator", "αναγνωριστικό", "معرف", "מזהה"}
-	notMeetingIDWords = []string{"conf", "video", "vidéo", "vtc", "phone", "telefon", "téléphon", "telefoon", "puhelin"}
+	notMeetingIDWords = []string{"conf", "video", "vidéo", "vtc", "phone", "telefon", "téléphon", "telefoon", "puhelin",
+		"видео", "конференц", "телефон", "wideo", "konferencj", "βίντεο", "διάσκεψ", "τηλεδιάσκεψ", "truyền hình", "hội nghị", "điện thoại",
+		"วิดีโอ", "فيديو", "مؤتمر", "هاتف", "וידאו", "ועידה", "טלפון", "ビデオ", "電話", "视频", "电话", "會議電話", "視訊", "화상", "전화"}
 )
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

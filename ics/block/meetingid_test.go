@@ -55,6 +55,10 @@ func TestMeetingIDInManyLanguages(t *testing.T) {
 		{"ID de conférence vidéo : 112 567 894 0\n", "", ""},
 		{"Telefonkonferenz-ID: 482 615 937\n", "", ""},
 		{"Identity: 244 929 170 838\n", "", ""},
+		{"Идентификатор видеоконференции: 112 567 894 0\n", "", ""},
+		{"Identyfikator konferencji wideo: 112 567 894 0\n", "", ""},
+		{"Αναγνωριστικό βιντεοδιάσκεψης: 112 567 894 0\n", "", ""},
+		{"ID hội nghị truyền hình: 112 567 894 0\n", "", ""},
 	} {
 		if n, p := meetingNumber(c.text); n != c.number || p != c.passcode {
 			t.Errorf("%q: %q, %q; want %q, %q", c.text, n, p, c.number, c.passcode)
