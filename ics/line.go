@@ -17,9 +17,9 @@ type line struct {
 // splitLines cuts data into content lines. A physical line that starts with
 // a space or TAB continues the previous content line (a fold). A physical
 // line that cannot start a content line (no NAME followed by ';' or ':')
-// also continues it where that line's value is text (see mayRunOn): some
-// exporters write raw line breaks inside a text value. Anywhere else it is
-// a line of its own, which the component it stands in fails on.
+// also continues it (see mayRunOn): some exporters write raw line breaks
+// inside a text value. After BEGIN, END or a property whose value is a
+// code or a time it is a line of its own, which its component fails on.
 func splitLines(data string, from int) []line {
 	lines := make([]line, 0, lineStarts(data[from:]))
 	num := 1
@@ -84,23 +84,24 @@ func continues(text string) bool {
 }
 
 // mayRunOn reports whether the content line that starts src may take a
-// raw line break: a text value (DESCRIPTION, SUMMARY, LOCATION, COMMENT,
-// CATEGORIES, RESOURCES, CONTACT, an X- property), or one whose meeting
-// then fails saying what ran on into what (unbrokenProps). A line that
-// cannot start a content line after BEGIN:VEVENT, CLASS or PRIORITY is no
-// part of them: taken as one, it hid a whole meeting (found by an audit).
+// raw line break: any but BEGIN and END and the properties whose values
+// are codes or times (CLASS, TRANSP, STATUS, PRIORITY, DTSTAMP, CREATED,
+// LAST-MODIFIED), where a line that cannot start a content line is no
+// part of them: taken as one, after BEGIN:VEVENT it hid a whole meeting
+// (found by an audit). Text runs on, and so does a name a raw-broken text
+// made up ("Agenda:" in a DESCRIPTION broken raw by its exporter); after
+// ORGANIZER, a date or a rule the meeting then fails saying what ran on
+// into what (unbrokenProps).
 func mayRunOn(src string) bool {
 	end := strings.IndexAny(src, ";:\n")
 	if end < 0 {
 		return false
 	}
-	name := strings.ToUpper(src[:end])
-	return strings.HasPrefix(name, "X-") || slices.Contains(textProps, name) || slices.Contains(unbrokenProps, name)
+	return !slices.Contains(codeProps, strings.ToUpper(src[:end]))
 }
 
-// textProps are the properties of text values that a raw line break may
-// run on in.
-var textProps = []string{"DESCRIPTION", "SUMMARY", "LOCATION", "COMMENT", "CATEGORIES", "RESOURCES", "CONTACT"}
+// codeProps are the properties no raw line break runs on in.
+var codeProps = []string{"BEGIN", "END", "CLASS", "TRANSP", "STATUS", "PRIORITY", "DTSTAMP", "CREATED", "LAST-MODIFIED"}
 
 // startsContentLine reports whether text begins with a property name
 // followed by ';' or ':'.

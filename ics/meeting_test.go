@@ -105,6 +105,18 @@ func TestLineWithoutNameAfterBeginFailsItsMeeting(t *testing.T) {
 	}
 }
 
+// A DESCRIPTION broken raw by its exporter, holding a line that looks like
+// a property ("Agenda:") and lines after it, is read as before: the lines
+// run on, the meeting is rewritten (found by a review: the line after
+// "Agenda:" failed the meeting).
+func TestRawBrokenTextWithANameLikeLine(t *testing.T) {
+	e := future(event{body: teamsBody(oldJoin)})
+	src := strings.Replace(calendar(e), "BEGIN:VEVENT\r\n", "BEGIN:VEVENT\r\nCOMMENT:Notes\r\nAgenda:\r\n- item one\r\n- item two\r\n", 1)
+	if _, res := migrateOne(t, src, testRules, newTeams); !res.Rewritten() {
+		t.Errorf("Skipped=%q Err=%v, want rewritten", res.Skipped, res.Err)
+	}
+}
+
 // TestUnderscoreNamesAreLines: a property whose name holds '_' (Exchange
 // and Outlook for Mac write X-ENTOURAGE_UUID right after UID) is a line of
 // its own, not a raw break in the UID: the meeting is rewritten, its UID
