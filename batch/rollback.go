@@ -128,8 +128,12 @@ func rollbackSource(ctx context.Context, st *store.Store, o RollbackOptions) (st
 	case err != nil:
 		return of, set, err
 	case of.Kind == store.BatchRollback && !of.Finished && set.RollbackOf != "" && set.RollbackOf != o.BatchID:
-		// an unfinished rollback (--batch last after one was stopped):
-		// the same command goes on with the batch it rolls back
+		// an unfinished rollback (--batch last after one was stopped): the
+		// same command goes on with the batch it rolls back; another
+		// --user would start another rollback beside it, so it is refused
+		if err := sameRollback(ctx, st, of, set.RollbackOf, o.User); err != nil {
+			return of, set, err
+		}
 		o.BatchID = set.RollbackOf
 		return rollbackSource(ctx, st, o)
 	case of.Kind == store.BatchRollback:
@@ -269,4 +273,31 @@ func userOrAlias(ctx context.Context, st *store.Store, of, user string) (string,
 		return user, err // none, or several: the user as given, which names none
 	}
 	return found[0], nil
+}
+
+// sameRollback refuses to go on with the unfinished rollback rb of batch
+// of unless it is the rollback --user (user) asks for: it names the
+// command that finishes it.
+func sameRollback(ctx context.Context, st *store.Store, rb store.Batch, of, user string) error {
+	user, err := userOrAlias(ctx, st, of, user)
+	if err != nil {
+		return err
+	}
+	if b, ok, err := st.ResumableRollback(ctx, of, user); err != nil || ok && b.ID == rb.ID {
+		return err
+	}
+	finish := "mms rollback --batch " + of
+	if b, ok, err := st.ResumableRollback(ctx, of, ""); err == nil && !(ok && b.ID == rb.ID) {
+		users, err := st.Users(ctx, store.Filter{BatchID: rb.ID})
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if b, ok, err := st.ResumableRollback(ctx, of, u.UserID); err == nil && ok && b.ID == rb.ID {
+				finish += " --user " + u.UserID
+				break
+			}
+		}
+	}
+	return fmt.Errorf("%w: the latest batch, %s, is a rollback of batch %s that did not finish, for other users than asked; %s finishes it, then roll back the rest", ErrInput, rb.ID, of, finish)
 }

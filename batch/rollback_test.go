@@ -312,3 +312,40 @@ func TestRollbackUserByAlias(t *testing.T) {
 		t.Fatalf("rollback of an alias: %+v %v", rb, err)
 	}
 }
+
+// --batch last after a rollback of one user stopped, asked for every
+// user, is refused naming the command that finishes the stopped one; it
+// does not start another beside it (found by a review: the user's
+// restored meetings were then never mailed).
+func TestRollbackLastOfAnotherUser(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	sum, err := Run(ctx, o)
+	if err != nil || sum.Updated == 0 {
+		t.Fatalf("run: %+v %v", sum, err)
+	}
+	outbox := filepath.Join(o.Out, "outbox")
+	if err := os.Rename(outbox, outbox+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(outbox, []byte("in the way"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ro := RollbackOptions{DB: o.DB, BatchID: "last", User: "user00000@contoso.com", Now: time.Date(2026, 1, 16, 9, 0, 0, 0, time.UTC)}
+	if _, err := Rollback(ctx, ro); err == nil {
+		t.Fatal("the rollback with the outbox blocked did not stop")
+	}
+	os.Remove(outbox)
+	if err := os.Rename(outbox+".away", outbox); err != nil {
+		t.Fatal(err)
+	}
+	ro.User = ""
+	_, err = Rollback(ctx, ro)
+	if err == nil || !strings.Contains(err.Error(), "mms rollback --batch "+sum.BatchID+" --user user00000@contoso.com finishes it") {
+		t.Fatalf("rollback of every user after one user's stopped: %v", err)
+	}
+	ro.User = "user00000@contoso.com"
+	if again, err := Rollback(ctx, ro); err != nil || !again.Resumed {
+		t.Errorf("the stopped rollback, asked for again: %+v %v", again, err)
+	}
+}
