@@ -10,8 +10,8 @@ import (
 // cannot: invalid UTF-8 (a Latin-1 export, say) or a control character
 // other than TAB and the line endings (RFC 5545, 3.1 and 3.3.11). Its
 // update would carry them to every attendee under "charset=utf-8"; the
-// meeting fails instead, naming the line. Only a meeting about to be
-// rewritten is read: one left alone is not sent.
+// meeting fails instead, naming the line, and its rewrite is undone. Only
+// a meeting rewritten is read: one left alone is not sent.
 func (c *Calendar) checkText(m *Meeting) error {
 	for _, comp := range m.Components() {
 		if comp.end < comp.begin {

@@ -37,9 +37,6 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 	case reason != "":
 		res.Skipped = reason
 	default:
-		if res.Err = c.checkText(m); res.Err != nil {
-			break
-		}
 		res.Changed, res.Notes, res.Err = c.rewrite(m, r, found)
 		if note := borrowedID(found); note != "" && res.Err == nil {
 			res.Notes = append(res.Notes, note)
@@ -51,6 +48,12 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 				res.Provider = foreign.provider
 			}
 			res.Notes = nil
+		}
+		if res.Err == nil && len(res.Changed) > 0 {
+			if err := c.checkText(m); err != nil { // its update cannot carry what it holds
+				c.Revert(res.Changed)
+				res.Changed, res.Notes, res.Err = nil, nil, err
+			}
 		}
 	}
 	return res

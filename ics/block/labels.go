@@ -40,7 +40,7 @@ var labelsByLang = map[string]labels{
 		lcid:        "1031",
 		teamsHeader: "Microsoft Teams-Besprechung", teamsJoin: "Nehmen Sie von Ihrem Computer, Ihrer mobilen App oder Ihrem Raumgerät aus teil",
 		teamsClick: "Klicken Sie hier, um an der Besprechung teilzunehmen", callIn: "Oder rufen Sie an (nur Audio)",
-		meetingID: "Besprechungs-ID:", passcode: "Kennung:",
+		meetingID: "Besprechungs-ID:", passcode: "Kenncode:",
 		phoneConferenceID: "Telefonkonferenz-ID:", toll: "(gebührenpflichtig)", tollFree: "(gebührenfrei)",
 		skypeJoin: "An Skype-Besprechung teilnehmen", skypePhone: "Per Telefon teilnehmen",
 		skypeToll: "Gebührenpflichtige Nummer:", skypeTollFree: "Gebührenfreie Nummer:", conferenceID: "Konferenz-ID:",
