@@ -127,9 +127,13 @@
       var clamp = el('div', 'clamp', String(v)); // at most a few lines: the open meeting shows the rest
       clamp.title = String(v);
       td.appendChild(clamp);
+    } else if (c[2] === 'id' && v) {
+      // Outlook's UIDs share their first 40 characters: their end tells them apart
+      var id = String(v);
+      td.textContent = id.length > 18 ? '\u2026' + id.slice(-16) : id;
+      td.title = id;
     } else {
       td.textContent = v === undefined || v === null ? '' : String(v);
-      if (c[2] === 'id') { td.title = td.textContent; }
     }
     return td;
   }
