@@ -27,12 +27,7 @@ func TestRollbackResumes(t *testing.T) {
 	}
 	outbox := filepath.Join(o.Out, "outbox")
 	sent, _ := filepath.Glob(filepath.Join(outbox, "user00000*.eml"))
-	if err := os.Rename(outbox, outbox+".away"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(outbox, []byte("in the way"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	unblock := blockOutbox(t, outbox)
 	// --batch last, both times: the second time the latest batch is the
 	// stopped rollback, which the same command finishes (found by an
 	// audit: it was refused as "itself a rollback").
@@ -42,10 +37,7 @@ func TestRollbackResumes(t *testing.T) {
 		t.Fatalf("rollback with the outbox blocked: %v", err)
 	}
 	restored, _ := os.ReadFile(filepath.Join(o.Out, "calendars", "user00000.ics"))
-	os.Remove(outbox)
-	if err := os.Rename(outbox+".away", outbox); err != nil {
-		t.Fatal(err)
-	}
+	unblock()
 	ro.Now = time.Time{} // started again later: the batch's own stamp is kept
 	again, err := Rollback(ctx, ro)
 	if err != nil || !again.Resumed || again.BatchID != first.BatchID || len(again.Users) != 1 {
@@ -324,21 +316,12 @@ func TestRollbackLastOfAnotherUser(t *testing.T) {
 	if err != nil || sum.Updated == 0 {
 		t.Fatalf("run: %+v %v", sum, err)
 	}
-	outbox := filepath.Join(o.Out, "outbox")
-	if err := os.Rename(outbox, outbox+".away"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(outbox, []byte("in the way"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	unblock := blockOutbox(t, filepath.Join(o.Out, "outbox"))
 	ro := RollbackOptions{DB: o.DB, BatchID: "last", User: "user00000@contoso.com", Now: time.Date(2026, 1, 16, 9, 0, 0, 0, time.UTC)}
 	if _, err := Rollback(ctx, ro); err == nil {
 		t.Fatal("the rollback with the outbox blocked did not stop")
 	}
-	os.Remove(outbox)
-	if err := os.Rename(outbox+".away", outbox); err != nil {
-		t.Fatal(err)
-	}
+	unblock()
 	ro.User = ""
 	_, err = Rollback(ctx, ro)
 	if err == nil || !strings.Contains(err.Error(), "mms rollback --batch "+sum.BatchID+" --user user00000@contoso.com finishes it") {
@@ -347,5 +330,23 @@ func TestRollbackLastOfAnotherUser(t *testing.T) {
 	ro.User = "user00000@contoso.com"
 	if again, err := Rollback(ctx, ro); err != nil || !again.Resumed {
 		t.Errorf("the stopped rollback, asked for again: %+v %v", again, err)
+	}
+}
+
+// blockOutbox puts a file where the outbox folder is, so that nothing can
+// be written to it, and returns what puts the folder back.
+func blockOutbox(t *testing.T, outbox string) func() {
+	t.Helper()
+	if err := os.Rename(outbox, outbox+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(outbox, []byte("in the way"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		os.Remove(outbox)
+		if err := os.Rename(outbox+".away", outbox); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
