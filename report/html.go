@@ -23,7 +23,7 @@ var (
 	//go:embed preview/preview.js
 	previewJS string
 
-	page = template.Must(template.New("page").Funcs(template.FuncMap{"minute": minute, "tail": tail}).Parse(pageTemplate))
+	page = template.Must(template.New("page").Funcs(template.FuncMap{"minute": minute}).Parse(pageTemplate))
 )
 
 // writeHTML writes the preview. Each row is written as it comes; memory
@@ -179,14 +179,4 @@ func chartOf(title, key string, labels []string, counts map[string]int, total in
 	}
 	c.Height = max(len(labels)*26, 26)
 	return c
-}
-
-// tail shows a long UID by its end, which tells Outlook's apart (they
-// share their first 40 characters); the cell's title holds it whole.
-func tail(uid string) string {
-	r := []rune(uid)
-	if len(r) <= 18 {
-		return uid
-	}
-	return "\u2026" + string(r[len(r)-16:])
 }

@@ -128,10 +128,8 @@
       clamp.title = String(v);
       td.appendChild(clamp);
     } else if (c[2] === 'id' && v) {
-      // Outlook's UIDs share their first 40 characters: their end tells them apart
-      var id = String(v);
-      td.textContent = id.length > 18 ? '\u2026' + id.slice(-16) : id;
-      td.title = id;
+      td.textContent = String(v); // cut short by its cell; whole in its title and in the open meeting
+      td.title = String(v);
     } else {
       td.textContent = v === undefined || v === null ? '' : String(v);
     }
@@ -215,6 +213,9 @@
   function detail(r) {
     var td = el('td', 'detail');
     td.colSpan = mCols.length;
+    // the open meeting stays as wide as the table's visible part, however far it scrolls
+    var box = document.querySelector('#meetings .scroll');
+    var width = box ? box.clientWidth - 48 : 0;
     var dl = el('dl', 'facts');
     function fact(k, v) {
       if (!v) { return; }
@@ -223,6 +224,7 @@
       if (typeof v === 'string') { dd.textContent = v; } else { dd.appendChild(v); }
       dl.appendChild(dd);
     }
+    if (width > 0) { dl.style.maxWidth = width + 'px'; }
     fact('UID', r[1]);
     fact('Reason', r[8]);
     fact('Detail', r[9]);
@@ -245,12 +247,14 @@
       }
       sides.appendChild(oldSide);
       sides.appendChild(newSide);
+      if (width > 0) { sides.style.maxWidth = width + 'px'; }
       td.appendChild(sides);
     }
     if (r[16]) {
       var mail = el('div', 'mail');
       mail.appendChild(el('h4', '', 'Mail to attendees'));
       mail.appendChild(el('pre', '', r[16]));
+      if (width > 0) { mail.style.maxWidth = width + 'px'; }
       td.appendChild(mail);
     }
     return td;
