@@ -55,7 +55,11 @@ func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
 		ExitErrHandler:        func(context.Context, *cli.Command, error) {}, // main maps errors to exit codes
 		Action: func(_ context.Context, cmd *cli.Command) error {
 			if cmd.Args().Present() {
-				return fmt.Errorf("unknown command %q: use run, start, work, status, batches, rollback or tenant (mms --help)", cmd.Args().First())
+				word := cmd.Args().First()
+				if c := input.Closest(strings.ToLower(word), []string{"run", "start", "work", "status", "batches", "rollback", "tenant", "help"}); c != "" && len(word) > 2 {
+					return fmt.Errorf("unknown command %q: did you mean %s? (mms --help lists run, start, work, status, batches, rollback and tenant)", word, c)
+				}
+				return fmt.Errorf("unknown command %q: use run, start, work, status, batches, rollback or tenant (mms --help)", word)
 			}
 			return cli.ShowRootCommandHelp(cmd)
 		},

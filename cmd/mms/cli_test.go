@@ -15,6 +15,11 @@ func TestCommandLineMessages(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, `unknown command "frobnicate": use run, start, work, status, batches, rollback or tenant`) {
 		t.Errorf("unknown command: exit %d, %q", r.code, r.stderr)
 	}
+	// A typo is named (found by a newcomer: flags got a suggestion,
+	// commands none).
+	if r := mms(t, "runn"); r.code != 1 || !strings.Contains(r.stderr, `unknown command "runn": did you mean run?`) {
+		t.Errorf("mms runn: exit %d, %q", r.code, r.stderr)
+	}
 	in := demo(t)
 	work := t.TempDir()
 	args := []string{"run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"),

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"slices"
@@ -233,11 +234,25 @@ func storeExists(dsn string) error {
 	if store.IsPostgres(dsn) {
 		return nil
 	}
-	if _, err := os.Stat(dsn); err != nil {
+	if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
+		return missingStore{dsn, err}
+	} else if err != nil {
 		return fmt.Errorf("state store %s: %w; mms run (or mms start) creates it, or give --db the one they used", dsn, err)
 	}
 	return nil
 }
+
+// missingStore is a SQLite state store that is not there.
+type missingStore struct {
+	path string
+	err  error
+}
+
+func (e missingStore) Error() string {
+	return fmt.Sprintf("no state store at %s; mms run (or mms start) creates it, or give --db the one they used (make demo's is demo-out/mms.db)", e.path)
+}
+
+func (e missingStore) Unwrap() error { return e.err }
 
 // statusBatch is the batch ref names (an id, a prefix or last) or, for "",
 // the latest real batch: dry runs and rollbacks migrate nothing, and are

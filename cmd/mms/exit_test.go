@@ -143,6 +143,12 @@ func TestTenantShowMissingStore(t *testing.T) {
 	if _, err := os.Stat(db); err == nil {
 		t.Error("tenant show created the store")
 	}
+	// status and batches say there is no store, not the system's stat error.
+	for _, cmd := range []string{"status", "batches"} {
+		if r := run(t, ctx, cmd, "--db", db); r.code != 1 || !strings.Contains(r.stderr, "no state store at "+db+"; mms run (or mms start) creates it") || strings.Contains(r.stderr, "stat ") {
+			t.Errorf("%s of a missing store: exit %d %q", cmd, r.code, r.stderr)
+		}
+	}
 	// A store that cannot be looked at (here: under a file, not a folder)
 	// is an error, not the defaults.
 	file := filepath.Join(t.TempDir(), "file")
