@@ -444,12 +444,15 @@ func TestNewTeamsMeetingUpdates2025Properties(t *testing.T) {
 }
 
 // A Skype block moved to Teams is written anew in the Skype block's
-// language: German and French as English and Swedish are (found by an
-// audit: every other language's came out in English).
+// language: German, French, Spanish, Portuguese ... as English and
+// Swedish are (found by an audit: every other language's came out in
+// English).
 func TestMovedBlockKeepsItsLanguage(t *testing.T) {
 	for lang, words := range map[string][]string{
 		"de-DE": {"Microsoft Teams-Besprechung", "Klicken Sie hier, um an der Besprechung teilzunehmen", "Telefonkonferenz-ID: 123 456#", "omkt=de-DE"},
 		"fr-FR": {"Réunion Microsoft Teams", "Cliquez ici pour participer à la réunion", "ID de conférence téléphonique : 123 456#", "omkt=fr-FR"},
+		"es-ES": {"Reunión de Microsoft Teams", "Haga clic aquí para unirse a la reunión", "Id. de conferencia telefónica: 123 456#", "omkt=es-ES"},
+		"pt-BR": {"Reunião do Microsoft Teams", "Clique aqui para ingressar na reunião", "ID de Conferência por Telefone: 123 456#", "omkt=pt-BR"},
 	} {
 		skype := block.RenderText(block.Spec{Provider: block.ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/AB12CD34", ConferenceID: "123456",
 			TollNumbers: []string{"+49 69 1234567"}, Lang: lang})

@@ -278,7 +278,7 @@ func isWordByte(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' || c =
 // tollFreeWords mark a toll-free number's line, in the languages seen.
 var tollFreeWords = []string{
 	"toll free", "toll-free", "tollfree", "avgiftsfri", "gratuit", "gebührenfrei", "kostenlos", "kostenfrei",
-	"gratis", "maksuton", "miễn phí", "フリーダイヤル", "免费", "무료",
+	"gratis", "maksuton", "miễn phí", "フリーダイヤル", "免费", "무료", "numero verde",
 }
 
 func isTollFree(line string) bool {

@@ -56,11 +56,51 @@ var labelsByLang = map[string]labels{
 		skypeToll: "Numéro payant :", skypeTollFree: "Numéro gratuit :", conferenceID: "ID de conférence :",
 		localNumber: "Trouver un numéro local", learnMore: "En savoir plus",
 	},
+	"es-ES": {
+		lcid:        "3082",
+		teamsHeader: "Reunión de Microsoft Teams", teamsJoin: "Unirse desde el equipo, la aplicación móvil o el dispositivo de la sala",
+		teamsClick: "Haga clic aquí para unirse a la reunión", callIn: "O llame (solo audio)",
+		meetingID: "Id. de reunión:", passcode: "Código de acceso:",
+		phoneConferenceID: "Id. de conferencia telefónica:", toll: "(de pago)", tollFree: "(gratuito)",
+		skypeJoin: "Unirse a la reunión de Skype", skypePhone: "Unirse por teléfono",
+		skypeToll: "Número de pago:", skypeTollFree: "Número gratuito:", conferenceID: "Id. de conferencia:",
+		localNumber: "Buscar un número local", learnMore: "Más información",
+	},
+	"it-IT": {
+		lcid:        "1040",
+		teamsHeader: "Riunione di Microsoft Teams", teamsJoin: "Partecipa da computer, app per dispositivi mobili o dispositivo della sala",
+		teamsClick: "Fai clic qui per partecipare alla riunione", callIn: "Oppure chiama (solo audio)",
+		meetingID: "ID riunione:", passcode: "Passcode:",
+		phoneConferenceID: "ID conferenza telefonica:", toll: "(a pagamento)", tollFree: "(numero verde)",
+		skypeJoin: "Partecipa alla riunione di Skype", skypePhone: "Partecipa per telefono",
+		skypeToll: "Numero a pagamento:", skypeTollFree: "Numero verde:", conferenceID: "ID conferenza:",
+		localNumber: "Trova un numero locale", learnMore: "Altre informazioni",
+	},
+	"nl-NL": {
+		lcid:        "1043",
+		teamsHeader: "Microsoft Teams-vergadering", teamsJoin: "Deelnemen op uw computer, mobiele app of ruimteapparaat",
+		teamsClick: "Klik hier om deel te nemen aan de vergadering", callIn: "Of bel in (alleen audio)",
+		meetingID: "Vergadering-id:", passcode: "Wachtwoordcode:",
+		phoneConferenceID: "Telefonische vergadering-id:", toll: "(betaald)", tollFree: "(gratis)",
+		skypeJoin: "Deelnemen aan Skype-vergadering", skypePhone: "Deelnemen via telefoon",
+		skypeToll: "Betaald nummer:", skypeTollFree: "Gratis nummer:", conferenceID: "Conferentie-id:",
+		localNumber: "Een lokaal nummer zoeken", learnMore: "Meer informatie",
+	},
+	"pt-BR": {
+		lcid:        "1046",
+		teamsHeader: "Reunião do Microsoft Teams", teamsJoin: "Ingressar no seu computador, aplicativo móvel ou dispositivo de sala",
+		teamsClick: "Clique aqui para ingressar na reunião", callIn: "Ou ligue para (somente áudio)",
+		meetingID: "ID da Reunião:", passcode: "Senha:",
+		phoneConferenceID: "ID de Conferência por Telefone:", toll: "(tarifado)", tollFree: "(gratuito)",
+		skypeJoin: "Ingressar na Reunião do Skype", skypePhone: "Ingressar por telefone",
+		skypeToll: "Número tarifado:", skypeTollFree: "Número gratuito:", conferenceID: "ID da Conferência:",
+		localNumber: "Localizar um número local", learnMore: "Saiba mais",
+	},
 }
 
 // renderedLangs are the languages a block is written in anew, in order;
 // a block of any other language is written in en-US.
-var renderedLangs = []string{"en-US", "sv-SE", "de-DE", "fr-FR"}
+var renderedLangs = []string{"en-US", "sv-SE", "de-DE", "fr-FR", "es-ES", "it-IT", "nl-NL", "pt-BR"}
 
 // labelsFor returns the labels of a language and its canonical tag; a tag
 // is matched without case, then by its language subtag ("sv" is sv-SE);

@@ -104,6 +104,8 @@ var labelHints = []struct{ word, lang string }{
 	{"Réunion Microsoft Teams", "fr-FR"}, {"Participer à la réunion", "fr-FR"}, {"Rejoindre", "fr-FR"},
 	{"Microsoft Teams-vergadering", "nl-NL"}, {"Deelnemen", "nl-NL"},
 	{"Reunión de Microsoft Teams", "es-ES"}, {"Unirse", "es-ES"},
+	{"Riunione di Microsoft Teams", "it-IT"}, {"Partecipa", "it-IT"},
+	{"Reunião do Microsoft Teams", "pt-BR"}, {"Ingressar", "pt-BR"},
 	{"Teams-kokous", "fi-FI"}, {"Liity", "fi-FI"},
 	{"Tham gia", "vi-VN"}, {"cuộc họp", "vi-VN"},
 	{"会議に参加", "ja-JP"},
