@@ -23,6 +23,15 @@ type line struct {
 func splitLines(data string, from int) []line {
 	lines := make([]line, 0, lineStarts(data[from:]))
 	num := 1
+	// whether the last content line takes raw line breaks, read once for
+	// it: a hostile file's many raw lines do not each read its first again
+	runOnLine, runOn := -1, false
+	takesRaw := func() bool {
+		if last := len(lines) - 1; runOnLine != last {
+			runOnLine, runOn = last, mayRunOn(data[lines[last].start:])
+		}
+		return runOn
+	}
 	for pos := from; pos < len(data); {
 		end := physicalEnd(data, pos)
 		text := data[pos:end]
@@ -30,7 +39,7 @@ func splitLines(data string, from int) []line {
 		case isBlank(text):
 			lines = append(lines, line{start: pos, end: end, num: num, blank: true})
 		case len(lines) > 0 && !lines[len(lines)-1].blank && continues(text) &&
-			(text[0] == ' ' || text[0] == '\t' || mayRunOn(data[lines[len(lines)-1].start:])):
+			(text[0] == ' ' || text[0] == '\t' || takesRaw()):
 			lines[len(lines)-1].end = end
 			lines[len(lines)-1].folded = true
 		default:

@@ -377,3 +377,28 @@ func TestEscapedOffsetsAgreeWithAWalk(t *testing.T) {
 		}
 	}
 }
+
+// Raw lines after a long one are cut in time linear in the file: whether
+// a content line takes raw line breaks is read once for it, not again for
+// each raw line after it (a hostile file of a 1 MB line and 20,000 raw
+// lines took seconds).
+func TestManyRawLinesAfterALongOne(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nCLASS:PUBLIC\r\n")
+	b.WriteString(strings.Repeat("x", 1<<20) + "\r\n")
+	for range 20000 {
+		b.WriteString("raw line\r\n")
+	}
+	b.WriteString("END:VEVENT\r\nEND:VCALENDAR\r\n")
+	began := time.Now()
+	cal, err := Parse("t.ics", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("parsing took %v", took)
+	}
+	if ms := cal.Meetings(); len(ms) != 1 || ms[0].Err == nil {
+		t.Errorf("the meeting with a line that is no iCalendar line after CLASS: %d meetings", len(ms))
+	}
+}
