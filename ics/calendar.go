@@ -23,7 +23,7 @@ type Calendar struct {
 	replace    map[int]string
 	insertions map[int]string // text inserted before a line
 	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
-	lf         bool           // most lines end in a bare LF: edited lines do too
+	lf         bool           // most lines end in a bare LF: an edited last line without an ending does too
 	edits      []int          // see editIndex
 	editCount  int
 	zones      *tz.Resolver

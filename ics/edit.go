@@ -94,9 +94,10 @@ func (c *Calendar) Edited() bool {
 }
 
 // Bytes returns the calendar with its edits; an unedited calendar gives back
-// exactly the bytes it was parsed from. Edited lines end as the file's own
-// lines do (LF in a file whose lines mostly end in LF, else CRLF), so a
-// file that used one ending keeps it throughout.
+// exactly the bytes it was parsed from. An edited line ends as the line it
+// replaces (or is inserted before) did, so a file that used one ending
+// keeps it throughout, and a file whose parts were written with different
+// endings keeps each part's.
 func (c *Calendar) Bytes() []byte {
 	if !c.Edited() {
 		return []byte(c.data)
@@ -106,9 +107,10 @@ func (c *Calendar) Bytes() []byte {
 	for _, i := range c.editIndex() { // a marked line is a replaced one too
 		l := c.lines[i]
 		b = append(b, c.data[prev:l.start]...)
-		b = c.appendEnding(b, c.insertions[i])
+		lf := c.endsInLF(i)
+		b = appendEnding(b, c.insertions[i], lf)
 		if rep, replaced := c.replace[i]; replaced {
-			b = c.appendEnding(b, rep)
+			b = appendEnding(b, rep, lf)
 		} else {
 			b = append(b, c.data[l.start:l.end]...)
 		}
@@ -195,10 +197,23 @@ func (c *Calendar) editIndex() []int {
 	return c.edits
 }
 
-// appendEnding appends edited text, written with CRLF, with the file's
-// own line ending.
-func (c *Calendar) appendEnding(b []byte, text string) []byte {
-	if !c.lf {
+// endsInLF reports whether line i ends in a bare LF; a last line without
+// an ending goes with most of the file's lines.
+func (c *Calendar) endsInLF(i int) bool {
+	l := c.lines[i]
+	switch line := c.data[l.start:l.end]; {
+	case strings.HasSuffix(line, "\r\n"):
+		return false
+	case strings.HasSuffix(line, "\n"):
+		return true
+	}
+	return c.lf
+}
+
+// appendEnding appends edited text, written with CRLF, ending its lines in
+// a bare LF when lf is set.
+func appendEnding(b []byte, text string, lf bool) []byte {
+	if !lf {
 		return append(b, text...)
 	}
 	for text != "" {

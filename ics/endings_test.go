@@ -109,3 +109,43 @@ func TestRewriteFoldsEmojiWhole(t *testing.T) {
 		}
 	}
 }
+
+// A file whose parts were written with different endings (events appended
+// with LF to a CRLF file) keeps each part's: a changed line ends as the line
+// it replaces, even where most of the file's lines end otherwise.
+func TestMixedEndingsKeepEachLines(t *testing.T) {
+	ev := func(uid string) event {
+		return future(event{uid: uid, body: teamsBody(oldJoin), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"})
+	}
+	// The CRLF event first, then two events appended with LF: most lines
+	// end in LF.
+	all := calendar(ev("crlf@x"), ev("lf1@x"), ev("lf2@x"))
+	k := strings.Index(all, "END:VEVENT\r\n") + len("END:VEVENT\r\n")
+	src := all[:k] + strings.ReplaceAll(all[k:], "\r\n", "\n")
+	if !usesLF(src) {
+		t.Fatal("the test file should have more LF lines than CRLF ones")
+	}
+	cal, err := Parse("mixed.ics", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range cal.Meetings() {
+		if res := cal.Migrate(m, testRules, newTeams); !res.Rewritten() {
+			t.Fatalf("%s: %+v", m.UID, res)
+		}
+	}
+	out := string(cal.Bytes())
+	first, rest, ok := strings.Cut(out, "END:VEVENT\r\n")
+	if !ok {
+		t.Fatalf("the CRLF event's end lost its CRLF:\n%s", out)
+	}
+	if n := bareLF([]byte(first)); n != 0 {
+		t.Errorf("the CRLF event has %d lines ending in a bare LF", n)
+	}
+	if body, _, _ := strings.Cut(rest, "END:VCALENDAR"); strings.Contains(body, "\r") {
+		t.Errorf("the LF events have CR: %q", body)
+	}
+	if strings.Count(out, "SEQUENCE:1") != 3 {
+		t.Errorf("not every event was rewritten:\n%s", out)
+	}
+}
