@@ -19,6 +19,32 @@ func address(value string) string {
 	return strings.ToLower(strings.TrimSpace(v))
 }
 
+// UserAddress returns the e-mail address of a calendar user property
+// (ORGANIZER, ATTENDEE) as mms compares and mails them; see userAddress.
+func UserAddress(p Property) string { return userAddress(p) }
+
+// userAddress returns the e-mail address of a calendar user property: its
+// mailto: value, or, where the value is of another kind (urn:uuid:, a
+// server's principal path, as Apple's exports write), the address its
+// EMAIL parameter gives (RFC 7986, section 6.2).
+func userAddress(p Property) string {
+	a := address(p.Value)
+	if isMailAddress(a) || !mayHaveParam(p.head, "EMAIL") {
+		return a
+	}
+	if e := address(p.Param("EMAIL")); isMailAddress(e) {
+		return e
+	}
+	return a
+}
+
+// isMailAddress reports whether a value without "mailto:" reads as a mail
+// address rather than another kind of URI.
+func isMailAddress(a string) bool {
+	at := strings.IndexByte(a, '@')
+	return at > 0 && !strings.Contains(a[:at], ":") && !strings.Contains(a, "/")
+}
+
 // localPart returns what stands before the '@'.
 func localPart(addr string) string {
 	if i := strings.IndexByte(addr, '@'); i >= 0 {
@@ -33,9 +59,12 @@ func isOrganizer(comp *Component, addrs []string) bool {
 	if !ok {
 		return false
 	}
-	org := address(p.Value)
+	org, email := address(p.Value), ""
+	if mayHaveParam(p.head, "EMAIL") { // Apple's ORGANIZER;EMAIL=anna@contoso.com:mailto:2_...@imip.me.com
+		email = address(p.Param("EMAIL"))
+	}
 	for _, a := range addrs {
-		if address(a) == org {
+		if a := address(a); a == org || a == email && email != "" {
 			return true
 		}
 	}
@@ -48,7 +77,7 @@ func people(comps []*Component) (attendees []string, organizer string) {
 	n := 0
 	for _, comp := range comps {
 		if p, ok := comp.Prop("ORGANIZER"); ok && organizer == "" {
-			organizer = address(p.Value)
+			organizer = userAddress(p)
 		}
 		for _, p := range comp.Props {
 			if p.Name == "ATTENDEE" {
@@ -65,7 +94,7 @@ func people(comps []*Component) (attendees []string, organizer string) {
 			if p.Name != "ATTENDEE" {
 				continue
 			}
-			if a := address(p.Value); a != "" && a != organizer {
+			if a := userAddress(p); a != "" && a != organizer {
 				attendees = append(attendees, a)
 			}
 		}
@@ -78,11 +107,12 @@ func people(comps []*Component) (attendees []string, organizer string) {
 }
 
 // Organizer returns the organiser's address of the components (the first
-// ORGANIZER), lower case, without "mailto:"; "" when none names one.
+// ORGANIZER), lower case, without "mailto:" (see userAddress); "" when none
+// names one.
 func Organizer(comps []*Component) string {
 	for _, comp := range comps {
 		if p, ok := comp.Prop("ORGANIZER"); ok {
-			return address(p.Value)
+			return userAddress(p)
 		}
 	}
 	return ""
@@ -101,7 +131,7 @@ func Recipients(comps []*Component) []string {
 			if p.Name != "ATTENDEE" || mayHaveParam(p.head, "SCHEDULE-AGENT") && strings.EqualFold(p.Param("SCHEDULE-AGENT"), "NONE") {
 				continue
 			}
-			if a := address(p.Value); a != "" && a != organizer {
+			if a := userAddress(p); a != "" && a != organizer {
 				out = append(out, a)
 			}
 		}

@@ -2,6 +2,7 @@ package ics
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +42,31 @@ func TestRecipients(t *testing.T) {
 	got := Recipients([]*Component{comps[0], comps[2]})
 	if want := []string{"bo@fabrikam.com", "client@fabrikam.com", "later@fabrikam.com"}; !slices.Equal(got, want) {
 		t.Errorf("Recipients = %q, want %q", got, want)
+	}
+}
+
+// Apple's exports name some calendar users by a urn:uuid: or a principal
+// path, and the organiser by an opaque iMIP address, each with its mail
+// address in an EMAIL parameter (RFC 7986): the organiser is the user, and
+// the update goes to those addresses.
+func TestEmailParameter(t *testing.T) {
+	ev := future(event{body: teamsBody(oldJoin), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n" +
+		"ATTENDEE;CN=Carl;EMAIL=\"Carl@Contoso.com\";PARTSTAT=NEEDS-ACTION:urn:uuid:7a1c4a3e-1f4e-4b7e-9a39-2b1f5b0c6d11\r\n" +
+		"ATTENDEE;CN=Dora;EMAIL=dora@fabrikam.com:/1234567890/principal/\r\n" +
+		"ATTENDEE;CN=Bob:mailto:bob@fabrikam.com\r\n" +
+		"ATTENDEE;CN=Anna;EMAIL=anna@contoso.com:mailto:2_gezdgnbvgy3tqojq@imip.me.com\r\n" +
+		"ATTENDEE;CN=Eve;EMAIL=other@fabrikam.com:mailto:eve@fabrikam.com\r\n"})
+	src := strings.Replace(calendar(ev), "ORGANIZER;CN=Anna:mailto:anna@contoso.com",
+		"ORGANIZER;CN=Anna;EMAIL=anna@contoso.com:mailto:2_gezdgnbvgy3tqojq@imip.me.com", 1)
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("the user's meeting, organised under Apple's iMIP address, was not rewritten: %+v", res)
+	}
+	got := Recipients(res.Changed)
+	if want := []string{"p0@fabrikam.com", "p1@fabrikam.com", "p2@fabrikam.com", "carl@contoso.com", "dora@fabrikam.com", "bob@fabrikam.com", "eve@fabrikam.com"}; !slices.Equal(got, want) {
+		t.Errorf("Recipients = %q, want %q", got, want)
+	}
+	if !strings.Contains(string(cal.Bytes()), "urn:uuid:7a1c4a3e-1f4e-4b7e-9a39-2b1f5b0c6d11\r\n") {
+		t.Error("an attendee's value changed")
 	}
 }

@@ -31,7 +31,7 @@ func (c *Calendar) SetScheduleAgentClientExcept(comps []*Component, except []str
 	for _, a := range except {
 		skip[address(a)] = true
 	}
-	return c.markClient(comps, func(p Property) bool { return p.Name == "ATTENDEE" && !skip[address(p.Value)] })
+	return c.markClient(comps, func(p Property) bool { return p.Name == "ATTENDEE" && !skip[userAddress(p)] })
 }
 
 // markClient marks the properties of the components that which accepts.

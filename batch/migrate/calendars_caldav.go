@@ -251,7 +251,7 @@ func serverDelivered(comps []*ics.Component) (delivered []string, others int) {
 	seen := map[string]bool{}
 	for _, c := range comps {
 		for _, p := range c.All("ATTENDEE") {
-			a := ics.Address(p.Value)
+			a := ics.UserAddress(p)
 			if seen[a] {
 				continue
 			}
