@@ -82,7 +82,10 @@ func (c *Calendar) appendCRLF(b []byte, comp *Component, override map[int]string
 }
 
 // zonesUsed returns the VTIMEZONE components whose TZID the components
-// name, in file order.
+// name, in file order, one for each TZID: a file of several VCALENDARs
+// (exports joined together) defines a zone once in each. The one kept is
+// the last defined before the components (their own VCALENDAR's), else
+// the first after them.
 func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 	used := map[string]bool{}
 	for _, comp := range comps {
@@ -95,9 +98,23 @@ func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 			}
 		}
 	}
+	if len(used) == 0 {
+		return nil
+	}
+	first := comps[0].begin
+	chosen := map[string]*Component{}
+	for _, zone := range c.Components("VTIMEZONE") {
+		id, ok := zone.Prop("TZID")
+		if !ok || !used[id.Value] || zone.end < 0 || zone.Err != nil {
+			continue
+		}
+		if had := chosen[id.Value]; had == nil || zone.begin < first {
+			chosen[id.Value] = zone
+		}
+	}
 	var out []*Component
 	for _, zone := range c.Components("VTIMEZONE") {
-		if id, ok := zone.Prop("TZID"); ok && used[id.Value] && zone.end >= 0 && zone.Err == nil {
+		if id, ok := zone.Prop("TZID"); ok && chosen[id.Value] == zone {
 			out = append(out, zone)
 		}
 	}

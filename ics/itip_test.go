@@ -160,3 +160,34 @@ func TestRequestWithoutSchedulingParams(t *testing.T) {
 		t.Error("the stored copy lost its scheduling parameters")
 	}
 }
+
+// A file of several VCALENDARs (exports joined together) defines a zone in
+// each: an update carries it once, as the meeting's own VCALENDAR defines it.
+func TestRequestCarriesEachZoneOnce(t *testing.T) {
+	one := calendar(future(event{uid: "first@x", body: teamsBody(oldJoin)}))
+	own := strings.Replace(wEurope, "TZID:W. Europe Standard Time\r\n", "TZID:W. Europe Standard Time\r\nX-LIC-LOCATION:Europe/Berlin\r\n", 1)
+	two := strings.Replace(calendar(future(event{uid: "second@x", body: teamsBody(oldJoin)})), wEurope, own, 1)
+	src := one + two + one
+	cal, err := Parse("joined.ics", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range cal.Meetings() {
+		if m.UID != "second@x" {
+			continue
+		}
+		res := cal.Migrate(m, testRules, newTeams)
+		if !res.Rewritten() {
+			t.Fatalf("%+v", res)
+		}
+		req := string(cal.Request(res.Changed))
+		if n := strings.Count(req, "BEGIN:VTIMEZONE"); n != 1 {
+			t.Errorf("the update carries %d VTIMEZONEs, want 1", n)
+		}
+		if !strings.Contains(req, "X-LIC-LOCATION:Europe/Berlin") {
+			t.Error("the zone carried is not the meeting's own VCALENDAR's")
+		}
+		return
+	}
+	t.Fatal("no meeting second@x")
+}
