@@ -395,3 +395,46 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+// A meeting rewritten with no attendee but the organiser sends nothing and
+// says so in its Detail, rather than an updated row that looks sent.
+func TestNoAttendeeSaysNothingSent(t *testing.T) {
+	data, err := os.ReadFile("../../fixtures/demo/calendars/user00001.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src strings.Builder
+	attendee := false // within an ATTENDEE line and its folds
+	for _, l := range strings.SplitAfter(string(data), "\r\n") {
+		if !strings.HasPrefix(l, " ") {
+			attendee = strings.HasPrefix(l, "ATTENDEE")
+		}
+		if !attendee {
+			src.WriteString(l)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "user00001.ics")
+	if err := os.WriteFile(path, []byte(src.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := &captured{}
+	out, err := sendingWorker(t, got).Migrate(context.Background(), sendingAssignment(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.msgs) != 0 {
+		t.Errorf("%d updates sent to nobody", len(got.msgs))
+	}
+	updated := 0
+	for _, m := range out.Meetings {
+		if m.Outcome == Updated {
+			updated++
+			if !strings.Contains(m.Detail, noAttendees) {
+				t.Errorf("%s: Detail %q, want it to say %q", m.UID, m.Detail, noAttendees)
+			}
+		}
+	}
+	if updated == 0 || out.Invites != 0 {
+		t.Errorf("%d meetings updated, %d invites; want some updated, none sent", updated, out.Invites)
+	}
+}

@@ -561,6 +561,10 @@ type sender struct {
 	last map[string]store.Sent
 }
 
+// noAttendees is the Detail of a meeting rewritten whose update goes to
+// nobody: it has no attendee but the organiser.
+const noAttendees = "no attendee but the organiser: no update to send"
+
 func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
 	d := &delivery{w: w, user: user, out: out}
 	before, err := w.sentBefore(ctx, user, sends)
@@ -580,6 +584,9 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 		prior, known := before[uid]
 		switch {
 		case len(msg.To) == 0: // nobody to tell
+			if len(ps.serverTo) == 0 && len(malformed) == 0 {
+				d.detail(uid, []string{noAttendees})
+			}
 			d.fail(w.journal.completed(ctx, user, uid, ps.done))
 		case ps.done:
 			d.invited(ps.server)
