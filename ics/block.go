@@ -88,7 +88,7 @@ func (c *Calendar) componentBlock(comp *Component) (found, bool) {
 	}
 	markup := p.Text()
 	b, ok := c.finder.FindHTML(markup)
-	if !ok || hasText && pastesOtherMeeting(plain, blockLinks(markup[b.Start:b.End])) {
+	if !ok || hasText && !isDescription(p) && pastesOtherMeeting(plain, blockLinks(markup[b.Start:b.End])) {
 		return found{}, false
 	}
 	return found{Block: b, comp: comp, body: markup}, true
@@ -111,15 +111,25 @@ func holdsLink(links []string, join string) bool {
 	return slices.ContainsFunc(links, func(l string) bool { return sameMeeting(l, join) })
 }
 
-// htmlBody returns the X-ALT-DESC that holds HTML.
+// htmlBody returns the X-ALT-DESC that holds HTML or, where there is
+// none, a DESCRIPTION written in HTML (Google Calendar exports a
+// description with formatting as its HTML source): the component's one
+// body then, read as HTML.
 func htmlBody(comp *Component) (Property, bool) {
 	for _, p := range comp.All("X-ALT-DESC") {
 		if ft := p.Param("FMTTYPE"); ft == "" || strings.EqualFold(ft, "text/html") {
 			return p, true
 		}
 	}
+	if p, ok := comp.Prop("DESCRIPTION"); ok && strings.IndexByte(p.Value, '<') >= 0 && block.IsMarkup(p.Text()) {
+		return p, true
+	}
 	return Property{}, false
 }
+
+// isDescription reports whether p is the component's DESCRIPTION: an HTML
+// body that is not an X-ALT-DESC.
+func isDescription(p Property) bool { return p.Name == "DESCRIPTION" }
 
 // ownsBlock reports whether the block belongs to this meeting: it matches
 // the meeting's online-meeting properties where they name a join link, and

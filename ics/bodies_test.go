@@ -203,3 +203,37 @@ func TestHTMLBlockAfterLettersThatChangeLength(t *testing.T) {
 		}
 	}
 }
+
+// Google Calendar exports a description written with formatting as HTML
+// in DESCRIPTION, with no X-ALT-DESC: its block is found and rewritten as
+// HTML, the text around it kept; a second run finds it current. A plain
+// text block is still read as text, even beside some markup.
+func TestHTMLDescription(t *testing.T) {
+	src := calendar(future(event{body: teamsHTML(oldJoin)}))
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("Skipped %q, Err %v", res.Skipped, res.Err)
+	}
+	out := string(cal.Bytes())
+	desc := propText(t, out, "DESCRIPTION")
+	if strings.Contains(desc, "thread.v2/0?context") || !strings.Contains(desc, `thread.v2/new" target=`) {
+		t.Errorf("DESCRIPTION not rewritten as HTML: %q", desc)
+	}
+	if !strings.HasPrefix(desc, "<html><body><p>Hej allihop – 漢字 🙂</p>") || !strings.HasSuffix(desc, "<p>Cuộc họp kết thúc.</p></body></html>") {
+		t.Errorf("text around the HTML block changed: %q", desc)
+	}
+	assertOnlyChanged(t, src, out, map[string]bool{"SEQUENCE": true, "DTSTAMP": true, "DESCRIPTION": true})
+	if _, again := migrateOne(t, out, testRules, newTeams); again.Skipped != AlreadyCurrent {
+		t.Errorf("second run: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+
+	// A plain-text block with a <b> in the text before it stays text.
+	src = calendar(future(event{body: "Bring <b>slides</b>\n\n" + teamsBody(oldJoin)}))
+	cal, res = migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() || !res.OldInText {
+		t.Fatalf("text block beside markup: Skipped %q, Err %v, in text %v", res.Skipped, res.Err, res.OldInText)
+	}
+	if desc := propText(t, string(cal.Bytes()), "DESCRIPTION"); !strings.HasPrefix(desc, "Bring <b>slides</b>\n\n") || strings.Contains(desc, "<a ") {
+		t.Errorf("text block beside markup rewritten as HTML: %q", desc)
+	}
+}

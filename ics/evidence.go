@@ -59,7 +59,7 @@ func noBlockEvidence(m *Meeting) string {
 		if _, ok := comp.Prop("DESCRIPTION"); ok && !slices.Contains(bodies, "DESCRIPTION") {
 			bodies = append(bodies, "DESCRIPTION")
 		}
-		if _, ok := htmlBody(comp); ok && !slices.Contains(bodies, "X-ALT-DESC") {
+		if p, ok := htmlBody(comp); ok && !isDescription(p) && !slices.Contains(bodies, "X-ALT-DESC") {
 			bodies = append(bodies, "X-ALT-DESC")
 		}
 	}

@@ -258,8 +258,13 @@ func (c *Calendar) bodies(comp *Component, p plan, prev componentBodies) compone
 		b.hb, b.inHTML = p.old.Block, true
 	case b.hasHTML && prev.hasHTML && b.html.Value == prev.html.Value:
 		b.hb, b.inHTML = prev.hb, prev.inHTML
+	case b.hasHTML && isDescription(b.html) && b.inText: // a plain-text block in a DESCRIPTION with some markup
+		b.hasHTML = false
 	case b.hasHTML:
 		b.hb, b.inHTML = c.finder.FindHTML(b.html.Text())
+	}
+	if b.hasHTML && isDescription(b.html) && !b.inText {
+		b.hasText = false // the DESCRIPTION is the HTML body, read as such
 	}
 	return b
 }

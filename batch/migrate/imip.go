@@ -19,6 +19,7 @@ import (
 
 	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/ics"
+	"github.com/mms-project/mms/ics/block"
 )
 
 // Message is one iMIP update (RFC 6047) for the attendees of one meeting.
@@ -219,8 +220,11 @@ func updateOf(comps []*ics.Component, prop func(*ics.Component, string) (ics.Pro
 		}
 		if i == 0 {
 			u.text, u.sequence = desc.Text(), seq
-			if hasAlt {
+			switch {
+			case hasAlt:
 				u.html = alt.Text()
+			case strings.IndexByte(u.text, '<') >= 0 && block.IsMarkup(u.text): // an HTML description (Google's): the mail's HTML part
+				u.html, u.text = u.text, block.HTMLText(u.text)
 			}
 		}
 		for _, name := range []string{"RECURRENCE-ID", "SEQUENCE", "DESCRIPTION", "X-ALT-DESC", "LOCATION"} {

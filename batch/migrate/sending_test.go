@@ -438,3 +438,56 @@ func TestNoAttendeeSaysNothingSent(t *testing.T) {
 		t.Errorf("%d meetings updated, %d invites; want some updated, none sent", updated, out.Invites)
 	}
 }
+
+// A meeting whose only body is an HTML DESCRIPTION (Google's export) is
+// mailed with that HTML as its HTML part and its visible text, links
+// after their texts, as its plain part.
+func TestHTMLDescriptionMail(t *testing.T) {
+	data, err := os.ReadFile("../../fixtures/demo/calendars/user00001.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := ics.Parse("user00001.ics", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var html, uid string
+	for _, m := range cal.Meetings() {
+		if p, ok := m.First().Prop("X-ALT-DESC"); ok && strings.Contains(p.Text(), "meetup-join") {
+			html, uid = p.Text(), m.UID
+			break
+		}
+	}
+	if html == "" {
+		t.Fatal("no Teams meeting with an HTML body in the demo calendar")
+	}
+	ev := "BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTART:20260301T100000Z\r\nDTEND:20260301T110000Z\r\nDTSTAMP:20260101T000000Z\r\n" +
+		"ORGANIZER:mailto:user00001@contoso.com\r\nATTENDEE:mailto:guest@fabrikam.com\r\nSUMMARY:Review\r\n" +
+		"DESCRIPTION:" + strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`).Replace(html) + "\r\nEND:VEVENT\r\n"
+	path := filepath.Join(t.TempDir(), "user00001.ics")
+	if err := os.WriteFile(path, []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"+ev+"END:VCALENDAR\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := &captured{}
+	a := sendingAssignment(path)
+	a.Change.Provider = ""
+	out, err := sendingWorker(t, got).Migrate(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.msgs) != 1 {
+		t.Fatalf("%d updates sent; meetings %+v", len(got.msgs), out.Meetings)
+	}
+	_, types, parts := mailParts(t, got.data[0])
+	if strings.Join(types, ",") != "text/plain,text/html,text/calendar" {
+		t.Fatalf("parts %q", types)
+	}
+	plain := parts["text/plain"]
+	if strings.Contains(plain, "<div") || strings.Contains(plain, "<span") || !strings.Contains(plain, "Conference ID: 500007919") ||
+		!strings.Contains(plain, "<https://teams.microsoft.com/l/meetup-join/") {
+		t.Errorf("plain part is not the HTML's text with its links: %q", plain)
+	}
+	if !strings.Contains(parts["text/html"], "<a ") {
+		t.Errorf("HTML part: %q", parts["text/html"])
+	}
+}
