@@ -49,9 +49,10 @@ func dropDialInText(src string, from block.Block) (string, bool) {
 		}
 		drop[i] = true
 	}
-	if from.DialInURL != "" && !dropDialInLink(lines, drop, from.DialInURL) {
+	if from.DialInURL != "" && !dropDialInLink(lines, drop, func(l string) bool { return sameLink(l, from.DialInURL) }) {
 		return "", false
 	}
+	dropDialInLink(lines, drop, isPINLink) // "Reset PIN", where the block shows it
 	if id := from.ConferenceID; id != "" {
 		found := false
 		for i, l := range lines {
@@ -71,13 +72,25 @@ func dropDialInText(src string, from block.Block) (string, bool) {
 	return joinKept(lines, drop), true
 }
 
-// dropDialInLink removes the dial-in link and its label from the line
-// that holds it, with the " | " that joins it to another link; a line
-// left with nothing on it is dropped.
-func dropDialInLink(lines []string, drop []bool, link string) bool {
+// isPINLink tells the link of a dial-in PIN's page (Teams' "Reset PIN",
+// https://dialin.teams.microsoft.com/usp/pstnconferencing): it goes with
+// the dial-in part.
+func isPINLink(l string) bool {
+	u := strings.ToLower(l)
+	return strings.HasPrefix(u, "https://dialin.") && strings.Contains(u, "/pstnconferencing")
+}
+
+// dropDialInLink removes the first link match accepts (the dial-in link)
+// and its label from the line that holds it, with the " | " that joins it
+// to another link; a line left with nothing on it is dropped. It reports
+// whether there was one.
+func dropDialInLink(lines []string, drop []bool, match func(string) bool) bool {
 	for i, l := range lines {
+		if drop[i] {
+			continue
+		}
 		for _, s := range linkSpans(l) {
-			if !sameLink(linkAt(l, s, noEscape), link) {
+			if !match(linkAt(l, s, noEscape)) {
 				continue
 			}
 			start, end := labelledLink(l, s[0], s[1])
@@ -208,12 +221,15 @@ func dropDialInHTML(src string, from block.Block) (string, bool) {
 		if !ok || !add(s, e) {
 			return "", false
 		}
-		if from.Provider == block.ProviderSkype { // "Forgot your dial-in PIN?" links the same page
-			page := withoutQuery(from.DialInURL)
-			if s, e, ok := dialInAnchor(blanked(src, spans), lower, func(l string) bool { return withoutQuery(l) == page }); ok {
-				spans = append(spans, [2]int{s, e})
-			}
-		}
+	}
+	// The PIN's page: Teams' "Reset PIN"; Skype's "Forgot your dial-in
+	// PIN?" links the dial-in page itself.
+	page := withoutQuery(from.DialInURL)
+	pin := func(l string) bool {
+		return isPINLink(l) || from.Provider == block.ProviderSkype && page != "" && withoutQuery(l) == page
+	}
+	if s, e, ok := dialInAnchor(blanked(src, spans), lower, pin); ok {
+		spans = append(spans, [2]int{s, e})
 	}
 	if id := from.ConferenceID; id != "" {
 		marked := replaceDigitsAs(masked(src, spans), id, "\x00")
