@@ -237,3 +237,55 @@ func TestHTMLDescription(t *testing.T) {
 		t.Errorf("text block beside markup rewritten as HTML: %q", desc)
 	}
 }
+
+// Thunderbird keeps a meeting's HTML body in the DESCRIPTION's ALTREP, as
+// a percent-encoded data: URI: its block is rewritten with the text's,
+// only the new block encoded anew, every other byte of the parameter as
+// written; the update carries it.
+func TestAltrepHTMLBody(t *testing.T) {
+	html := teamsHTML(oldJoin)
+	head := `DESCRIPTION;LANGUAGE=fr;ALTREP="data:text/html,` + percentEncode(html) + `"`
+	ev := future(event{extra: fold(head + ":" + escape(teamsBody(oldJoin)))})
+	src := calendar(ev)
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("Skipped %q, Err %v", res.Skipped, res.Err)
+	}
+	out, err := Parse("out.ics", cal.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	got, ok := AltrepHTML(desc)
+	if !ok {
+		t.Fatalf("no ALTREP HTML left: %q", desc.head)
+	}
+	if strings.Contains(got, "thread.v2/0?context") || !strings.Contains(got, `thread.v2/new"`) || !strings.Contains(got, "111 222 333") {
+		t.Errorf("ALTREP HTML not rewritten: %q", got)
+	}
+	if strings.Contains(desc.Text(), "thread.v2/0?context") {
+		t.Errorf("text not rewritten: %q", desc.Text())
+	}
+	// Outside the block the encoded HTML is as written.
+	oldBlock, _ := block.FindHTML(html)
+	newBlock, _ := block.FindHTML(got)
+	if got[:newBlock.Start] != html[:oldBlock.Start] || got[newBlock.End:] != html[oldBlock.End:] ||
+		!strings.HasPrefix(desc.head, `DESCRIPTION;LANGUAGE=fr;ALTREP="data:text/html,`+percentEncode(html[:oldBlock.Start])) {
+		t.Error("the HTML around the block changed")
+	}
+	if _, again := migrateOne(t, string(cal.Bytes()), testRules, newTeams); again.Skipped != AlreadyCurrent {
+		t.Errorf("second run: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
+func TestPercentDecode(t *testing.T) {
+	for in, want := range map[string]string{"%3Cp%3E%C3%A5": "<p>å", "a%2": "", "%zz": "", "plain": "plain"} {
+		got, at, ok := percentDecode(in)
+		if got != want || ok != (want != "") || ok && at[len(got)] != len(in) {
+			t.Errorf("percentDecode(%q) = %q %v %v", in, got, at, ok)
+		}
+	}
+	if s := "<a href=\"x\">å – 'ok' (1)!</a>"; percentEncode(s) != "%3Ca%20href%3D%22x%22%3E%C3%A5%20%E2%80%93%20'ok'%20(1)!%3C%2Fa%3E" {
+		t.Errorf("percentEncode(%q) = %q", s, percentEncode(s))
+	}
+}

@@ -133,6 +133,10 @@ func (c *Calendar) planComponent(comp *Component, bodies componentBodies, p plan
 		if holdsLink(block.HTMLLinks(bodies.html.Text()), p.old.JoinURL) {
 			return componentEdit{}, false, fmt.Errorf("the block in DESCRIPTION has no counterpart in X-ALT-DESC; left alone so the two bodies do not disagree (X-ALT-DESC holds the block's join link, but no block around it could be delimited)")
 		}
+	case bodies.inText && bodies.hasAlt && !bodies.inAlt:
+		if holdsLink(block.HTMLLinks(bodies.alt.html), p.old.JoinURL) {
+			return componentEdit{}, false, fmt.Errorf("the block in DESCRIPTION has no counterpart in the HTML of its ALTREP parameter; left alone so the two bodies do not disagree (the HTML holds the block's join link, but no block around it could be delimited)")
+		}
 	case bodies.inHTML && bodies.hasText && !bodies.inText:
 		plain := bodies.text.Text()
 		if pastesOtherMeeting(plain, blockLinks(bodies.html.Text()[bodies.hb.Start:bodies.hb.End])) {
@@ -159,6 +163,12 @@ func (c *Calendar) applyEdit(e componentEdit, r Rules, p plan, blocks *rendered)
 	if e.bodies.inHTML {
 		old := e.bodies.html.Text()[e.bodies.hb.Start:e.bodies.hb.End]
 		c.spliceBlock(e.bodies.html, e.bodies.hb, blocks.htmlFor(old, e.bodies.hb))
+	}
+	if e.bodies.inText && e.bodies.inAlt {
+		a, ab := e.bodies.alt, e.bodies.ab
+		html := unescapeText(blocks.htmlFor(a.html[ab.Start:ab.End], ab))
+		cur := c.current(e.bodies.text) // its value rewritten above
+		c.setFolded(e.bodies.text, foldPieces(a.spliced(ab, html), ":", cur.Value))
 	}
 	c.updateLinks(e.comp, p)
 	c.dropConferenceLinks(e.comp, p)
@@ -235,6 +245,12 @@ type componentBodies struct {
 	hasText, hasHTML bool
 	tb, hb           block.Block
 	inText, inHTML   bool
+
+	// Where there is no X-ALT-DESC, the HTML in the DESCRIPTION's ALTREP
+	// (Thunderbird's), and its block.
+	alt           altrep
+	hasAlt, inAlt bool
+	ab            block.Block
 }
 
 // bodies finds the blocks of a component's bodies, their values read; the
@@ -265,6 +281,12 @@ func (c *Calendar) bodies(comp *Component, p plan, prev componentBodies) compone
 	}
 	if b.hasHTML && isDescription(b.html) && !b.inText {
 		b.hasText = false // the DESCRIPTION is the HTML body, read as such
+	}
+	if b.hasText && !b.hasHTML {
+		if a, ok := readAltrep(b.text); ok { // Thunderbird's HTML body
+			b.alt, b.hasAlt = a, true
+			b.ab, b.inAlt = c.finder.FindHTML(a.html)
+		}
 	}
 	return b
 }

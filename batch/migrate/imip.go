@@ -225,6 +225,8 @@ func updateOf(comps []*ics.Component, prop func(*ics.Component, string) (ics.Pro
 				u.html = alt.Text()
 			case strings.IndexByte(u.text, '<') >= 0 && block.IsMarkup(u.text): // an HTML description (Google's): the mail's HTML part
 				u.html, u.text = u.text, block.HTMLText(u.text)
+			default:
+				u.html, _ = ics.AltrepHTML(desc) // Thunderbird's HTML body
 			}
 		}
 		for _, name := range []string{"RECURRENCE-ID", "SEQUENCE", "DESCRIPTION", "X-ALT-DESC", "LOCATION"} {

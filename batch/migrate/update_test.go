@@ -79,3 +79,24 @@ func compareUpdates(t *testing.T, path string, data []byte, ch ics.Change, now, 
 	}
 	return compared, inserted
 }
+
+// An update's HTML part is the meeting's HTML body wherever the calendar
+// keeps it: X-ALT-DESC, an HTML DESCRIPTION (Google), or the DESCRIPTION's
+// ALTREP data: URI (Thunderbird).
+func TestUpdateHTMLFromEachBody(t *testing.T) {
+	const html = "<p>Hej <a href=\"https://teams.microsoft.com/l/meetup-join/x\">join</a></p>"
+	for name, desc := range map[string]string{
+		"X-ALT-DESC":  "DESCRIPTION:Hej join\r\nX-ALT-DESC;FMTTYPE=text/html:" + strings.ReplaceAll(html, ";", `\;`) + "\r\n",
+		"DESCRIPTION": "DESCRIPTION:" + html + "\r\n",
+		"ALTREP":      `DESCRIPTION;ALTREP="data:text/html,%3Cp%3EHej%20%3Ca%20href%3D%22https%3A%2F%2Fteams.microsoft.com%2Fl%2Fmeetup-join%2Fx%22%3Ejoin%3C%2Fa%3E%3C%2Fp%3E":Hej join` + "\r\n",
+	} {
+		req := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:u\r\nSEQUENCE:1\r\n" + desc + "END:VEVENT\r\nEND:VCALENDAR\r\n"
+		u := readUpdate([]byte(req))
+		if u.html != html {
+			t.Errorf("%s: html %q, want %q", name, u.html, html)
+		}
+		if strings.Contains(u.text, "<p>") || !strings.Contains(u.text, "join") {
+			t.Errorf("%s: text %q", name, u.text)
+		}
+	}
+}
