@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -51,6 +52,7 @@ func (c *Calendar) updateLocation(comp *Component, p plan) {
 	v := strings.TrimSpace(loc.Text())
 	if v != "" && p.old.JoinURL != p.spec.JoinURL && canonicalLink(v) == p.oldLink {
 		c.setValue(loc, escape(p.spec.JoinURL))
+		c.renameLocations(comp, v, p.spec.JoinURL)
 		return
 	}
 	if p.old.Provider == p.spec.Provider {
@@ -58,5 +60,77 @@ func (c *Calendar) updateLocation(comp *Component, p plan) {
 	}
 	if name, ok := renamedLocation(v, p.old.Provider, p.spec.Provider); ok {
 		c.setValue(loc, escape(name))
+		c.renameLocations(comp, v, name)
 	}
+}
+
+// renameLocations renames, in Outlook's X-MICROSOFT-LOCATIONS (a JSON
+// list of the meeting's locations), a location whose DisplayName was the
+// LOCATION renamed from old to name. Every other byte stays as written.
+func (c *Calendar) renameLocations(comp *Component, old, name string) {
+	for _, prop := range comp.All("X-MICROSOFT-LOCATIONS") {
+		text := prop.Text()
+		s, e, ok := displayName(text, old)
+		if !ok {
+			continue
+		}
+		quoted, err := json.Marshal(name)
+		if err != nil {
+			continue
+		}
+		before, after := spliceParts(prop.Value, s, e)
+		c.setFolded(prop, foldPieces(prop.head, ":", before, escape(string(quoted)), after))
+	}
+}
+
+// displayName finds, in a JSON list of locations, the string value of a
+// "DisplayName" that is old (blanks around it aside), and returns its span
+// with its quotes.
+func displayName(text, old string) (int, int, bool) {
+	const key = `"DisplayName"`
+	for from := 0; from < len(text); {
+		k := strings.Index(text[from:], key)
+		if k < 0 {
+			return 0, 0, false
+		}
+		i := from + k + len(key)
+		from = i
+		for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
+			i++
+		}
+		if i >= len(text) || text[i] != ':' {
+			continue
+		}
+		i++
+		for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
+			i++
+		}
+		if i >= len(text) || text[i] != '"' {
+			continue
+		}
+		end := jsonStringEnd(text, i)
+		if end < 0 {
+			return 0, 0, false
+		}
+		var v string
+		if json.Unmarshal([]byte(text[i:end]), &v) == nil && strings.TrimSpace(v) == old {
+			return i, end, true
+		}
+		from = end
+	}
+	return 0, 0, false
+}
+
+// jsonStringEnd returns the offset past the JSON string that starts at
+// text[i] (a '"'), or -1.
+func jsonStringEnd(text string, i int) int {
+	for j := i + 1; j < len(text); j++ {
+		switch text[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
 }

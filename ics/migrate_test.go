@@ -261,7 +261,8 @@ func TestSkypeToTeamsRenamesLocation(t *testing.T) {
 		"Find a local number <https://dialin.lync.com/abc?id=123456>\n\nConference ID: 123456\n\n[!OC([1033])!]\n" +
 		"..............................................................................................................................................\n"
 	ev := future(event{body: "Agenda" + skype})
-	src := strings.Replace(calendar(ev), "LOCATION:Microsoft Teams Meeting", "LOCATION:Skype Meeting", 1)
+	locations := `X-MICROSOFT-LOCATIONS:[ { "DisplayName" : "Skype Meeting"\, "LocationAnnotation" : ""\, "LocationUri" : "" }\, { "DisplayName" : "Room 4; Skype Meeting" } ]`
+	src := strings.Replace(calendar(ev), "LOCATION:Microsoft Teams Meeting\r\n", "LOCATION:Skype Meeting\r\n"+fold(locations), 1)
 	cal, res := migrateOne(t, src, testRules, Change{Provider: block.ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}"})
 	if !res.Rewritten() {
 		t.Fatalf("%+v", res)
@@ -269,6 +270,11 @@ func TestSkypeToTeamsRenamesLocation(t *testing.T) {
 	out := string(cal.Bytes())
 	if !strings.Contains(out, "LOCATION:Microsoft Teams Meeting\r\n") {
 		t.Error("LOCATION not renamed")
+	}
+	// Outlook's list of locations names the meeting's location too: renamed
+	// with it, every other byte as written.
+	if want := `X-MICROSOFT-LOCATIONS:[ { "DisplayName" : "Microsoft Teams Meeting"\, "LocationAnnotation" : ""\, "LocationUri" : "" }\, { "DisplayName" : "Room 4; Skype Meeting" } ]`; !strings.Contains(unfold(out), want) {
+		t.Errorf("X-MICROSOFT-LOCATIONS not renamed:\n%s", out)
 	}
 	if res.NewJoinURL != "https://teams.microsoft.com/l/meetup-join/AB12CD34" {
 		t.Errorf("NewJoinURL = %q", res.NewJoinURL)
