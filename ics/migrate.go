@@ -160,7 +160,7 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 // its first occurrence, if any, and whether its master has one of its own.
 func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
 	if c.budget == nil {
-		c.budget = &recur.Budget{Steps: MaxRecurrenceSteps}
+		c.budget = &recur.Budget{Steps: MaxRecurrenceSteps, Time: MaxRecurrenceTime}
 	}
 	c.budget.Done = r.Cancel
 	s := recur.Series{Budget: c.budget}

@@ -151,24 +151,45 @@ func TestSkipReasons(t *testing.T) {
 
 // A start a few minutes either side of now, in a Windows zone, on the day
 // daylight saving time ends (W. Europe: UTC+2 until 01:00 UTC, then UTC+1).
+// A local time of the hour that happens twice (02:00 to 03:00) is its
+// first occurrence, in summer time (RFC 5545, section 3.3.5).
 func TestPastBoundaryAcrossDST(t *testing.T) {
-	now := time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC) // 02:30 CET after the change
 	cases := []struct {
+		now   time.Time
 		start string
 		want  Reason
 	}{
-		{"20261025T022500", Past}, // 01:25 UTC
-		{"20261025T023000", ""},   // 01:30 UTC: at now counts as future
-		{"20261025T023500", ""},
-		{"20261025T015500", Past}, // 23:55 UTC the day before (CEST)
+		{time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), "20261025T022500", Past}, // 00:25 UTC
+		{time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), "20261025T023000", ""},   // 00:30 UTC: at now counts as future
+		{time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), "20261025T023500", ""},
+		{time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), "20261025T015500", Past}, // 23:55 UTC the day before
+		{time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), "20261025T023000", Past}, // not 01:30 UTC, the second 02:30
+		{time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), "20261025T030000", ""},   // 02:00 UTC
 	}
 	for _, tc := range cases {
 		r := testRules
-		r.Now = now
+		r.Now = tc.now
 		_, res := migrateOne(t, calendar(future(event{start: tc.start, body: teamsBody(oldJoin)})), r, newTeams)
 		if res.Err != nil || res.Skipped != tc.want {
-			t.Errorf("start %s: Skipped=%q Err=%v, want %q", tc.start, res.Skipped, res.Err, tc.want)
+			t.Errorf("now %s, start %s: Skipped=%q Err=%v, want %q", tc.now.Format(time.RFC3339), tc.start, res.Skipped, res.Err, tc.want)
 		}
+	}
+}
+
+// A weekly series at 02:30 in a zone whose clocks go back at 03:00: the
+// occurrence on that day is the first 02:30 too, as its DTSTART would be,
+// and an EXDATE written for it removes it.
+func TestSeriesInTheRepeatedHour(t *testing.T) {
+	r := testRules
+	r.Now = time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC) // after the first 02:30 (00:30 UTC), before the second
+	series := future(event{start: "20261018T023000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=2\r\n"})
+	if _, res := migrateOne(t, calendar(series), r, newTeams); res.Skipped != Past {
+		t.Errorf("series ending on the repeated 02:30: Skipped=%q Err=%v, want past", res.Skipped, res.Err)
+	}
+	r.Now = time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC)
+	series.extra += "EXDATE;TZID=\"W. Europe Standard Time\":20261025T023000\r\n"
+	if _, res := migrateOne(t, calendar(series), r, newTeams); res.Skipped != Past {
+		t.Errorf("its last occurrence excluded: Skipped=%q Err=%v, want past", res.Skipped, res.Err)
 	}
 }
 

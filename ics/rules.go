@@ -66,6 +66,10 @@ var ErrStale = errors.New("calendar older than the last update sent")
 // its own.
 const MaxRecurrenceSteps = 20_000_000
 
+// MaxRecurrenceTime bounds the time those walks take together: a rule
+// that can never match costs milliseconds without walking a step.
+const MaxRecurrenceTime = 20 * time.Second
+
 // Change is what the new block says. Empty fields keep the old block's
 // values; DropDialIn removes the dial-in part.
 type Change struct {

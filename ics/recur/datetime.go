@@ -76,7 +76,7 @@ func parse(v string, loc, floating *time.Location, wantDate bool) (time.Time, bo
 		if err != nil {
 			return t, false, fmt.Errorf("not a date or date-time like 20260115T093000")
 		}
-		return t, false, nil
+		return firstOccurrence(t), false, nil
 	}
 }
 
@@ -91,4 +91,36 @@ func start(c *ical.Component, r *tz.Resolver, floating *time.Location) (time.Tim
 		return time.Time{}, false, fmt.Errorf("%s has no DTSTART", c.Name)
 	}
 	return DateTime(p, r, floating)
+}
+
+// firstOccurrence returns the first instant that shows t's wall clock in t's
+// zone. In the hour a clock is turned back a local time happens twice, and
+// RFC 5545 (section 3.3.5) means the first; Go's time.Date picks either,
+// depending on the side of UTC the zone lies. Every local time mms reads,
+// and every occurrence a rule yields, goes through it, so that they stay
+// comparable.
+func firstOccurrence(t time.Time) time.Time {
+	if t.Location() == time.UTC {
+		return t
+	}
+	_, off := t.Zone()
+	for _, probe := range [2]time.Time{t.Add(-26 * time.Hour), t.Add(26 * time.Hour)} {
+		_, o := probe.Zone()
+		if o <= off {
+			continue
+		}
+		c := t.Add(time.Duration(off-o) * time.Second) // the same wall clock at the larger offset
+		if c.Before(t) && sameWall(c, t) {
+			return c
+		}
+	}
+	return t
+}
+
+func sameWall(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	ah, ami, as := a.Clock()
+	bh, bmi, bs := b.Clock()
+	return ay == by && am == bm && ad == bd && ah == bh && ami == bmi && as == bs
 }

@@ -87,3 +87,33 @@ func TestBudgetIsShared(t *testing.T) {
 		t.Fatalf("cancelled: err=%v", err)
 	}
 }
+
+// A rule that can never match (February 30th, every minute) is answered
+// at once: each cost about half a second, walking to the year 9999 in one
+// step of rrule-go's iterator, and a calendar of a hundred took a minute.
+// Other rules that never meet are bounded by the budget's time: once
+// spent, the budget refuses the rest.
+func TestNeverMatchingRulesWithinTheBudget(t *testing.T) {
+	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	series := func(rule string, b *Budget) Series {
+		c := ical.NewComponent("VEVENT")
+		c.Props.Set(&ical.Prop{Name: "DTSTART", Params: ical.Params{}, Value: "20260101T100000Z"})
+		c.Props.Set(&ical.Prop{Name: "RRULE", Params: ical.Params{}, Value: rule})
+		return Series{Master: c, Budget: b}
+	}
+	b := &Budget{Steps: 20_000_000, Time: 5 * time.Second}
+	for i, rule := range []string{"FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30", "FREQ=SECONDLY;BYMONTH=4,6;BYMONTHDAY=-31", "FREQ=DAILY;BYMONTHDAY=32"} {
+		for range 100 {
+			_, ok, err := series(rule, b).NextAtOrAfter(now, tz.NewResolver(nil), time.UTC)
+			if ok || err != nil && !strings.Contains(err.Error(), "BYMONTHDAY") {
+				t.Fatalf("rule %d %s: ok=%v err=%v, want no occurrence from now on", i, rule, ok, err)
+			}
+		}
+	}
+	// A rule that does meet, but never again: the walk is bounded by time.
+	b = &Budget{Steps: 20_000_000, Time: time.Nanosecond}
+	b.took(time.Millisecond)
+	if _, _, err := series("FREQ=YEARLY;BYWEEKNO=53;BYMONTH=6", b).NextAtOrAfter(now, tz.NewResolver(nil), time.UTC); err == nil || !strings.Contains(err.Error(), "in all to expand") {
+		t.Errorf("a spent budget: err=%v", err)
+	}
+}

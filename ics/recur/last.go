@@ -77,15 +77,27 @@ func ruleLast(last *latest, value string, first, now time.Time, skip func(time.T
 	if err != nil || first.IsZero() || hasUntil && opt.Until.IsZero() {
 		return err
 	}
+	if err := b.overTime(0); err != nil || noSuchDay(opt) {
+		return err
+	}
 	opt.Dtstart = first
+	if opt.Until.IsZero() || opt.Until.After(now) {
+		opt.Until = now // only occurrences before now count
+	}
 	rule, err := newRule(opt)
 	if err != nil {
 		return err
 	}
 	next := rule.Iterator()
+	began := time.Now()
+	defer func() { b.took(time.Since(began)) }()
 	for steps := 1; steps <= maxLastSteps; steps++ {
 		t, ok := next()
+		t = firstOccurrence(t)
 		if err := b.spend(steps); err != nil {
+			return err
+		}
+		if err := b.overTime(time.Since(began)); err != nil {
 			return err
 		}
 		if !ok || !t.Before(now) {

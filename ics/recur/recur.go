@@ -35,6 +35,26 @@ type Series struct {
 type Budget struct {
 	Steps int64
 	Done  <-chan struct{}
+	// Time bounds the time the expansions take together (0: no bound):
+	// one step of rrule-go's iterator can walk centuries.
+	Time  time.Duration
+	spent time.Duration
+}
+
+// overTime says why the expansions must stop once they took, with the
+// one under way for running, longer than Time in all.
+func (b *Budget) overTime(running time.Duration) error {
+	if b == nil || b.Time == 0 || b.spent+running <= b.Time {
+		return nil
+	}
+	return fmt.Errorf("the calendar's recurrences took more than %s in all to expand; refusing the rest", b.Time)
+}
+
+// took adds an expansion's time to what the budget spent.
+func (b *Budget) took(d time.Duration) {
+	if b != nil {
+		b.spent += d
+	}
 }
 
 // spend takes one step; it says why the expansion must stop, if it must.

@@ -69,7 +69,19 @@ func shiftedNext(opt *rrule.ROption, hasUntil bool, first, now time.Time, skip f
 
 // expand walks the rule from first to its first occurrence at or after now
 // that skip does not remove.
+//
+// rrule-go walks a rule whose parts never meet to the year 9999 inside one
+// step of its iterator, whatever its UNTIL (a minute at a time for
+// FREQ=MINUTELY: half a second): a day of the month no month of the rule
+// has is answered at once, and the budget's time is checked before each
+// walk as well as at each step.
 func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
+	if err := b.overTime(0); err != nil {
+		return time.Time{}, false, err
+	}
+	if noSuchDay(opt) {
+		return time.Time{}, false, nil
+	}
 	opt.Dtstart = first
 	fastForward(opt, now)
 	rule, err := newRule(opt)
@@ -78,8 +90,10 @@ func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool,
 	}
 	next := rule.Iterator()
 	began := time.Now()
+	defer func() { b.took(time.Since(began)) }()
 	for steps := 1; ; steps++ {
 		t, ok := next()
+		t = firstOccurrence(t)
 		if err := b.spend(steps); err != nil {
 			return time.Time{}, false, err
 		}
@@ -90,8 +104,11 @@ func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool,
 			return t, true, nil
 		case steps > maxSteps:
 			return time.Time{}, false, fmt.Errorf("more than %d occurrences from DTSTART %s before one at or after now; refusing to expand a series this dense", maxSteps, first.Format("2006-01-02"))
-		case steps%1024 == 0 && time.Since(began) > maxTime:
+		case time.Since(began) > maxTime: // each step: one can be slow
 			return time.Time{}, false, fmt.Errorf("expanding it from DTSTART %s took more than %s; refusing a series this dense", first.Format("2006-01-02"), maxTime)
+		}
+		if err := b.overTime(time.Since(began)); err != nil {
+			return time.Time{}, false, err
 		}
 	}
 }
@@ -150,7 +167,7 @@ func parseUntil(v string, loc *time.Location) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("UNTIL %q is not a date or date-time like 20260115T093000Z", excerpt(v))
 	}
-	return t, nil
+	return firstOccurrence(t), nil
 }
 
 // fastForward moves the start of a rule without COUNT to the beginning of
@@ -240,4 +257,31 @@ func gcd(a, b int) int {
 		a, b = b, a%b
 	}
 	return a
+}
+
+// noSuchDay reports whether a rule's days of the month fall in none of
+// its months (February 30th): it has no occurrence but its DTSTART.
+func noSuchDay(opt *rrule.ROption) bool {
+	if len(opt.Bymonthday) == 0 {
+		return false
+	}
+	months := opt.Bymonth
+	if len(months) == 0 {
+		months = []int{1, 3} // 31 days and 29 at most cover every other month
+	}
+	for _, m := range months {
+		days := 31
+		switch m {
+		case 2:
+			days = 29
+		case 4, 6, 9, 11:
+			days = 30
+		}
+		for _, d := range opt.Bymonthday {
+			if d != 0 && d >= -days && d <= days {
+				return false
+			}
+		}
+	}
+	return true
 }
