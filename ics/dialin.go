@@ -73,11 +73,12 @@ func dropDialInText(src string, from block.Block) (string, bool) {
 }
 
 // isPINLink tells the link of a dial-in PIN's page (Teams' "Reset PIN",
-// https://dialin.teams.microsoft.com/usp/pstnconferencing): it goes with
-// the dial-in part.
+// https://dialin.teams.microsoft.com/usp/pstnconferencing, before 2020
+// https://mysettings.lync.com/pstnconferencing): it goes with the dial-in
+// part.
 func isPINLink(l string) bool {
 	u := strings.ToLower(l)
-	return strings.HasPrefix(u, "https://dialin.") && strings.Contains(u, "/pstnconferencing")
+	return (strings.HasPrefix(u, "https://dialin.") || strings.HasPrefix(u, "https://mysettings.lync.com/")) && strings.Contains(u, "/pstnconferencing")
 }
 
 // dropDialInLink removes the first link match accepts (the dial-in link)

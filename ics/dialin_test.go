@@ -8,9 +8,10 @@ import (
 var dropDialIn = Change{DropDialIn: true}
 
 // dialin-disabled removes only the dial-in part of a Teams block, in
-// place: the numbers, the conference ID, the dial-in link and the heading
-// above them; "Reset PIN", "Meeting options", "Learn More", the first
-// lines and the spacing stay byte for byte. A rerun changes nothing.
+// place: the numbers, the conference ID, the dial-in link, "Reset PIN"
+// (the PIN's page) and the heading above them; "Meeting options", "Learn
+// More", the first lines and the spacing stay byte for byte. A rerun
+// changes nothing.
 func TestDropDialInKeepsTheRestOfTheBlock(t *testing.T) {
 	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: altDesc("<p>Hello</p>" + teams2023HTML(oldJoin) + "<p>Bye</p>")})), testRules, dropDialIn)
 	if !res.Rewritten() {
@@ -20,7 +21,7 @@ func TestDropDialInKeepsTheRestOfTheBlock(t *testing.T) {
 	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
 	want := strings.Replace(teamsBody(oldJoin), "Or call in (audio only)\n\n+46 8 505 248 89,,580849884#   Sweden, Stockholm\n\n"+
 		"Phone Conference ID: 580 849 884#\n\n"+
-		"Find a local number <https://dialin.teams.microsoft.com/abc?id=580849884> | Reset PIN", "Reset PIN", 1)
+		"Find a local number <https://dialin.teams.microsoft.com/abc?id=580849884> | Reset PIN <https://mysettings.lync.com/pstnconferencing>\n\n", "", 1)
 	if desc.Text() != want {
 		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
 	}
@@ -64,7 +65,7 @@ func TestDropDialInDemoLayout(t *testing.T) {
 	out, _ := Parse("out.ics", cal.Bytes())
 	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
 	want := strings.Replace(text, "Or call in (audio only)\n+46 8 505 248 89,,100000000# <tel:+46850524889,,100000000#>   Sweden, Stockholm\nPhone Conference ID: 100 000 000#\n"+
-		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | ", "", 1)
+		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | Reset PIN <https://mysettings.lync.com/pstnconferencing>\n", "", 1)
 	if desc.Text() != want {
 		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
 	}
@@ -159,7 +160,7 @@ var enableDialIn = Change{ConferenceID: "111 222 333", TollNumbers: []string{"+4
 // elements; the rest stays, and a rerun is already current.
 func TestAddDialInInPlace(t *testing.T) {
 	noDialText := strings.Replace(demoText, "Or call in (audio only)\n+46 8 505 248 89,,100000000# <tel:+46850524889,,100000000#>   Sweden, Stockholm\nPhone Conference ID: 100 000 000#\n"+
-		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | ", "", 1)
+		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | Reset PIN <https://mysettings.lync.com/pstnconferencing>\n", "", 1)
 	noDialHTML := strings.Replace(demoHTML, `<p class="MsoNormal"><a href="tel:+46850524889,,100000000#">+46 8 505 248 89,,100000000#</a> Sweden, Stockholm</p>`+
 		`<p class="MsoNormal">Phone Conference ID: 100000000#</p>`+
 		`<p class="MsoNormal"><a href="https://dialin.teams.microsoft.com/contoso?id=100000000">Find a local number</a> | `, `<p class="MsoNormal">`, 1)
