@@ -98,6 +98,14 @@ func obs(kind, start, rule, from, to string) *ical.Component {
 	return c
 }
 
+// withRDates adds RDATE lines to an observance.
+func withRDates(c *ical.Component, values ...string) *ical.Component {
+	for _, v := range values {
+		c.Props.Add(&ical.Prop{Name: "RDATE", Params: ical.Params{}, Value: v})
+	}
+	return c
+}
+
 func vtimezone(name string, children ...*ical.Component) *ical.Component {
 	z := ical.NewComponent("VTIMEZONE")
 	z.Props.SetText("TZID", name)
@@ -180,6 +188,14 @@ func TestVTimezoneRules(t *testing.T) {
 			obs("DAYLIGHT", "20070311T020000", "FREQ=YEARLY;BYMONTH=3;BYDAY=2SU", "-0500", "-0400"),
 			obs("STANDARD", "20071104T020000", "FREQ=YEARLY;BYMONTH=11;BYDAY=1SU", "-0400", "-0500")),
 			"America/New_York", 1990, 2035},
+		{"onsets listed by RDATE after the latest DTSTART", vtimezone("Adatum Time",
+			withRDates(obs("STANDARD", "20251026T030000", "", "+0200", "+0100"), "20261025T030000", "20271031T030000,20281029T030000"),
+			withRDates(obs("DAYLIGHT", "20260329T020000", "", "+0100", "+0200"), "20270328T020000", "20280326T020000")),
+			"Europe/Berlin", 2026, 2028},
+		{"both rules ending in the future", vtimezone("Proseware Time",
+			obs("STANDARD", "20201025T030000", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10;UNTIL=20301027T010000Z", "+0200", "+0100"),
+			obs("DAYLIGHT", "20210328T020000", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3;UNTIL=20300331T010000Z", "+0100", "+0200")),
+			"Europe/Berlin", 2021, 2030},
 		{"only STANDARD: fixed", vtimezone("Northwind Time",
 			obs("STANDARD", "19700101T000000", "", "+0530", "+0530")),
 			"Asia/Kolkata", 1990, 2030},

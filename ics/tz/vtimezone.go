@@ -3,6 +3,7 @@ package tz
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,7 +25,7 @@ func fromVTimezone(name string, def *ical.Component, budget *int) (*time.Locatio
 	if err != nil {
 		return nil, fmt.Errorf("VTIMEZONE %q: %w", excerpt(name), err)
 	}
-	footer, eraStart := currentRules(obs)
+	footer, eraStart, explicit := currentRules(obs)
 	var onsets []onset
 	for _, o := range obs {
 		on, err := o.onsets(eraStart, budget)
@@ -34,6 +35,9 @@ func fromVTimezone(name string, def *ical.Component, budget *int) (*time.Locatio
 		onsets = append(onsets, on...)
 	}
 	sort.SliceStable(onsets, func(i, j int) bool { return onsets[i].at < onsets[j].at })
+	if explicit && len(onsets) > 0 {
+		footer = posixZone(onsets[len(onsets)-1].obs)
+	}
 	return time.LoadLocationFromTZData(name, tzif(obs, onsets, footer))
 }
 
@@ -165,8 +169,12 @@ func offset(c *ical.Component, prop string) (int, error) {
 
 // currentRules returns the POSIX TZ string of the zone's rules in force at
 // the latest onset, and the wall time from which that string alone
-// describes the zone (explicit transitions cover what came before).
-func currentRules(obs []*observance) (footer string, eraStart time.Time) {
+// describes the zone (explicit transitions cover what came before). A
+// zone whose rules all end (onsets listed by RDATE, rules with UNTIL) is
+// explicit: its onsets are listed up to 2100, and the offset of the last
+// one holds after it (the footer is then the latest observance's, until
+// the onsets are known).
+func currentRules(obs []*observance) (footer string, eraStart time.Time, explicit bool) {
 	latest := obs[0]
 	var std, dst *observance
 	for _, o := range obs {
@@ -181,14 +189,18 @@ func currentRules(obs []*observance) (footer string, eraStart time.Time) {
 		toDST, ok1 := posixRule(dst)
 		toSTD, ok2 := posixRule(std)
 		if ok1 && ok2 {
-			return posixZone(std) + posixZone(dst) + "," + toDST + "," + toSTD, latest.start
+			return posixZone(std) + posixZone(dst) + "," + toDST + "," + toSTD, latest.start, false
 		}
 	}
+	listed := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 	if latest.rule != nil && ongoing(latest) {
 		// Yearly rules POSIX cannot say: list every onset up to 2100.
-		return "", time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+		return "", listed, false
 	}
-	return posixZone(latest), latest.start
+	if !slices.ContainsFunc(obs, ongoing) {
+		return posixZone(latest), listed, true
+	}
+	return posixZone(latest), latest.start, false
 }
 
 // ongoing reports whether an observance recurs without end.
