@@ -117,7 +117,7 @@ func holdsLink(links []string, join string) bool {
 // body then, read as HTML.
 func htmlBody(comp *Component) (Property, bool) {
 	for _, p := range comp.All("X-ALT-DESC") {
-		if ft := p.Param("FMTTYPE"); ft == "" || strings.EqualFold(ft, "text/html") {
+		if IsHTMLBody(p.Param("FMTTYPE")) {
 			return p, true
 		}
 	}
@@ -126,6 +126,21 @@ func htmlBody(comp *Component) (Property, bool) {
 	}
 	return Property{}, false
 }
+
+// IsHTMLDescription reports whether a DESCRIPTION's text is read as HTML
+// where no X-ALT-DESC is beside it: written in HTML, and holding no block
+// read as plain text (a plain-text block wins, as a rewrite reads it).
+func IsHTMLDescription(text string) bool {
+	if strings.IndexByte(text, '<') < 0 || !block.IsMarkup(text) {
+		return false
+	}
+	_, inText := block.FindText(text)
+	return !inText
+}
+
+// IsHTMLBody reports whether an X-ALT-DESC's FMTTYPE (empty when it has
+// none) says it holds HTML, as mms reads it.
+func IsHTMLBody(fmttype string) bool { return fmttype == "" || strings.EqualFold(fmttype, "text/html") }
 
 // isDescription reports whether p is the component's DESCRIPTION: an HTML
 // body that is not an X-ALT-DESC.

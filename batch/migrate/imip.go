@@ -215,18 +215,18 @@ func updateOf(comps []*ics.Component, prop func(*ics.Component, string) (ics.Pro
 		}
 		desc, _ := prop(c, "DESCRIPTION")
 		alt, hasAlt := prop(c, "X-ALT-DESC")
-		if hasAlt && !strings.EqualFold(alt.Param("FMTTYPE"), "text/html") {
+		if hasAlt && !ics.IsHTMLBody(alt.Param("FMTTYPE")) {
 			hasAlt = false
 		}
 		if i == 0 {
 			u.text, u.sequence = desc.Text(), seq
-			switch {
+			switch { // the HTML body as a rewrite reads it (see ics.htmlBody)
 			case hasAlt:
 				u.html = alt.Text()
-			case strings.IndexByte(u.text, '<') >= 0 && block.IsMarkup(u.text): // an HTML description (Google's): the mail's HTML part
+			case ics.IsHTMLDescription(u.text): // Google's: the text part is what it shows
 				u.html, u.text = u.text, block.HTMLText(u.text)
 			default:
-				u.html, _ = ics.AltrepHTML(desc) // Thunderbird's HTML body
+				u.html, _ = ics.AltrepHTML(desc) // Thunderbird's
 			}
 		}
 		for _, name := range []string{"RECURRENCE-ID", "SEQUENCE", "DESCRIPTION", "X-ALT-DESC", "LOCATION"} {

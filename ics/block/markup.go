@@ -11,7 +11,7 @@ func IsMarkup(text string) bool {
 	for i := strings.IndexByte(text, '<'); i >= 0 && i < len(text); {
 		next := i + 1
 		if t, ok := tagAt(text, i); ok {
-			if bodyElement(t.name) {
+			if bodyElement(t.name) && tagNameEnds(text, i, t) {
 				return true
 			}
 			next = max(t.end, next) // a tag is read once: the scan stays linear
@@ -23,6 +23,16 @@ func IsMarkup(text string) bool {
 		i = next + j
 	}
 	return false
+}
+
+// tagNameEnds reports whether the name of the tag at text[i] ends as a
+// tag's does (a blank, '/' or '>'), not as "<p.jones@contoso.com>" does.
+func tagNameEnds(text string, i int, t tag) bool {
+	k := i + 1 + len(t.name)
+	if t.closing {
+		k++
+	}
+	return k < len(text) && strings.IndexByte(" \t\r\n/>", text[k]) >= 0
 }
 
 // bodyElement tells the elements an HTML body is written with.

@@ -28,8 +28,11 @@ func tagAt(src string, i int) (tag, bool) {
 	case c == '!' || c == '?':
 		return tag{start: i, end: skipPast(src, i+2, ">"), void: true}, true
 	case c == '/':
+		if i+2 >= len(src) || !isLetter(src[i+2]) {
+			return tag{}, false // "</" and no name: text, read without scanning on (each '<' of "</ </ ..." would scan to the end)
+		}
 		name, end := tagName(src, i+2)
-		return tag{name: name, start: i, end: end, closing: true}, name != ""
+		return tag{name: name, start: i, end: end, closing: true}, true
 	case isLetter(c):
 		name, end := tagName(src, i+1)
 		t := tag{name: name, start: i, end: end, void: isVoid(name) || strings.HasSuffix(src[i:end], "/>")}
