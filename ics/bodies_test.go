@@ -289,3 +289,18 @@ func TestPercentDecode(t *testing.T) {
 		t.Errorf("percentEncode(%q) = %q", s, percentEncode(s))
 	}
 }
+
+// A rich editor keeps Outlook's plain-text invitation as HTML text, its
+// links between &lt; and &gt;: the new join link keeps its &gt;.
+func TestEscapedAngleLinksInHTML(t *testing.T) {
+	esc := strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(teamsBody(oldJoin))
+	html := "<b>Agenda</b><br>" + strings.ReplaceAll(esc, "\n", "<br>")
+	cal, res := migrateOne(t, calendar(future(event{body: "Agenda only", extra: altDesc(html)})), testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("Skipped %q, Err %v", res.Skipped, res.Err)
+	}
+	out := propText(t, string(cal.Bytes()), "X-ALT-DESC")
+	if !strings.Contains(out, "Click here to join the meeting &lt;https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD%40thread.v2/new&gt;<br>") {
+		t.Errorf("the join link lost its &gt;: %q", out)
+	}
+}

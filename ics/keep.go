@@ -172,7 +172,7 @@ func linkSpans(src string) [][2]int {
 			continue
 		}
 		end := start
-		for end < len(src) && !isLinkEnd(src[end]) {
+		for end < len(src) && !isLinkEnd(src[end]) && !bracketEntityAt(src, end) {
 			end++
 		}
 		if l := src[start:end]; strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
@@ -181,6 +181,22 @@ func linkSpans(src string) [][2]int {
 		i = max(end, start+4)
 	}
 	return spans
+}
+
+// bracketEntityAt reports whether src[i:] starts an HTML entity that ends
+// a bare link: an angle bracket, a quote or a no-break space written as an
+// entity ("&lt;https://...&gt;" in an HTML body), which a link's own '&'
+// never is.
+func bracketEntityAt(src string, i int) bool {
+	if src[i] != '&' {
+		return false
+	}
+	for _, e := range [...]string{"&gt;", "&lt;", "&quot;", "&nbsp;", "&#62;", "&#60;", "&#160;", "&GT;", "&LT;"} {
+		if strings.HasPrefix(src[i:], e) {
+			return true
+		}
+	}
+	return false
 }
 
 // wrappedEnd returns the end of an angle-bracketed link that starts at
