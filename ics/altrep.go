@@ -12,15 +12,13 @@ import (
 //
 //	DESCRIPTION;ALTREP="data:text/html,%3Cp%3EAgenda%3C%2Fp%3E...":Agenda...
 //
-// The HTML is percent-encoded; at maps it back to the encoding, so that a
-// rewrite encodes only the new block and keeps every other byte as
-// written. A base64 data URI is not read (it could not be edited in
-// place).
+// The HTML is percent-encoded; a rewrite encodes only the new block and
+// keeps every other byte as written. A base64 data URI, or an ALTREP of
+// several URIs, is not read (it could not be edited in place).
 type altrep struct {
 	head       string // the DESCRIPTION's head
 	start, end int    // head[start:end] is the encoded HTML
 	html       string // decoded
-	at         []int  // at[i] is where html[i] was encoded, relative to start; at[len(html)] is the end
 }
 
 // readAltrep reads the HTML of a DESCRIPTION's ALTREP data: URI.
@@ -40,6 +38,9 @@ func readAltrep(p Property) (altrep, bool) {
 			return altrep{}, false
 		}
 		v = v[1 : len(v)-1]
+		if strings.IndexByte(v, '"') >= 0 { // "data:...","cid:..."
+			return altrep{}, false
+		}
 		comma := strings.IndexByte(v, ',')
 		if comma < 0 {
 			return altrep{}, false
@@ -50,7 +51,7 @@ func readAltrep(p Property) (altrep, bool) {
 		}
 		a := altrep{head: p.head, end: pos - 1}
 		a.start = a.end - (len(v) - comma - 1)
-		if a.html, a.at, ok = percentDecode(p.head[a.start:a.end]); !ok || !utf8.ValidString(a.html) {
+		if a.html, ok = percentDecode(p.head[a.start:a.end]); !ok || !utf8.ValidString(a.html) {
 			return altrep{}, false
 		}
 		return a, true
@@ -69,29 +70,43 @@ func AltrepHTML(p Property) (string, bool) {
 // replacement, encoded as encodeURIComponent does; the rest keeps its
 // encoding.
 func (a altrep) spliced(b block.Block, replacement string) string {
-	return a.head[:a.start+a.at[b.Start]] + percentEncode(replacement) + a.head[a.start+a.at[b.End]:]
+	enc := a.head[a.start:a.end]
+	s, e := encodedOffset(enc, b.Start), encodedOffset(enc, b.End)
+	return a.head[:a.start+s] + percentEncode(replacement) + a.head[a.start+e:]
 }
 
-// percentDecode decodes %XX escapes; at gives where each decoded byte was
-// written. A '%' not followed by two hex digits fails it.
-func percentDecode(s string) (string, []int, bool) {
+// encodedOffset returns where the byte at offset i of the decoded text
+// was written in the percent-encoded s (len(s) past its end).
+func encodedOffset(s string, i int) int {
+	k := 0
+	for ; i > 0 && k < len(s); i-- {
+		if s[k] == '%' {
+			k += 3
+		} else {
+			k++
+		}
+	}
+	return min(k, len(s))
+}
+
+// percentDecode decodes %XX escapes. A '%' not followed by two hex digits
+// fails it.
+func percentDecode(s string) (string, bool) {
 	var b strings.Builder
 	b.Grow(len(s))
-	at := make([]int, 0, len(s)+1)
 	for i := 0; i < len(s); {
-		at = append(at, i)
 		if s[i] != '%' {
 			b.WriteByte(s[i])
 			i++
 			continue
 		}
 		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-			return "", nil, false
+			return "", false
 		}
 		b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
 		i += 3
 	}
-	return b.String(), append(at, len(s)), true
+	return b.String(), true
 }
 
 // percentEncode escapes what encodeURIComponent escapes: all but ASCII

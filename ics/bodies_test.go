@@ -280,10 +280,13 @@ func TestAltrepHTMLBody(t *testing.T) {
 
 func TestPercentDecode(t *testing.T) {
 	for in, want := range map[string]string{"%3Cp%3E%C3%A5": "<p>å", "a%2": "", "%zz": "", "plain": "plain"} {
-		got, at, ok := percentDecode(in)
-		if got != want || ok != (want != "") || ok && at[len(got)] != len(in) {
-			t.Errorf("percentDecode(%q) = %q %v %v", in, got, at, ok)
+		got, ok := percentDecode(in)
+		if got != want || ok != (want != "") || ok && encodedOffset(in, len(got)) != len(in) {
+			t.Errorf("percentDecode(%q) = %q %v", in, got, ok)
 		}
+	}
+	if k := encodedOffset("%3Cp%3Ex", 2); k != 4 {
+		t.Errorf("encodedOffset = %d, want 4", k)
 	}
 	if s := "<a href=\"x\">å – 'ok' (1)!</a>"; percentEncode(s) != "%3Ca%20href%3D%22x%22%3E%C3%A5%20%E2%80%93%20'ok'%20(1)!%3C%2Fa%3E" {
 		t.Errorf("percentEncode(%q) = %q", s, percentEncode(s))
@@ -302,5 +305,39 @@ func TestEscapedAngleLinksInHTML(t *testing.T) {
 	out := propText(t, string(cal.Bytes()), "X-ALT-DESC")
 	if !strings.Contains(out, "Click here to join the meeting &lt;https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD%40thread.v2/new&gt;<br>") {
 		t.Errorf("the join link lost its &gt;: %q", out)
+	}
+}
+
+// An ALTREP's HTML holding another meeting's block is left alone, and so is
+// an ALTREP of several URIs; an HTML body that is the block alone, from
+// its first byte to its last, is rewritten whole.
+func TestAltrepEdges(t *testing.T) {
+	migrate := func(html, quoted string) (string, Result) {
+		t.Helper()
+		head := `DESCRIPTION;ALTREP="data:text/html,` + percentEncode(html) + `"` + quoted
+		cal, res := migrateOne(t, calendar(future(event{extra: fold(head + ":" + escape(teamsBody(oldJoin)))})), testRules, newTeams)
+		if !res.Rewritten() {
+			t.Fatalf("Skipped %q, Err %v", res.Skipped, res.Err)
+		}
+		out, err := Parse("out.ics", cal.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+		return desc.head, res
+	}
+	other := teamsHTML(otherJoin)
+	if head, _ := migrate(other, ""); head != `DESCRIPTION;ALTREP="data:text/html,`+percentEncode(other)+`"` {
+		t.Errorf("another meeting's HTML block rewritten: %q", head)
+	}
+	if head, _ := migrate(teamsHTML(oldJoin), `,"cid:part1@x"`); !strings.Contains(head, percentEncode(teamsHTML(oldJoin))) {
+		t.Errorf("an ALTREP of two URIs changed: %.200q", head)
+	}
+	whole, _ := block.FindHTML(teamsHTML(oldJoin))
+	only := teamsHTML(oldJoin)[whole.Start:whole.End]
+	head, _ := migrate(only, "")
+	got, ok := AltrepHTML(Property{Name: "DESCRIPTION", head: head})
+	if !ok || strings.Contains(got, "thread.v2/0?context") || !strings.Contains(got, "thread.v2/new") {
+		t.Errorf("the block alone not rewritten: %v %.300q", ok, got)
 	}
 }

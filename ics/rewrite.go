@@ -286,6 +286,9 @@ func (c *Calendar) bodies(comp *Component, p plan, prev componentBodies) compone
 		if a, ok := readAltrep(b.text); ok { // Thunderbird's HTML body
 			b.alt, b.hasAlt = a, true
 			b.ab, b.inAlt = c.finder.FindHTML(a.html)
+			// It says what the text says: a block of another meeting in it
+			// is left alone.
+			b.inAlt = b.inAlt && b.inText && sameMeeting(b.ab.JoinURL, b.tb.JoinURL)
 		}
 	}
 	return b
