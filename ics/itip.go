@@ -84,8 +84,8 @@ func (c *Calendar) appendCRLF(b []byte, comp *Component, override map[int]string
 // zonesUsed returns the VTIMEZONE components whose TZID the components
 // name, in file order, one for each TZID: a file of several VCALENDARs
 // (exports joined together) defines a zone once in each. The one kept is
-// the last defined before the components (their own VCALENDAR's), else
-// the first after them.
+// the components' own VCALENDAR's, else the last defined before them,
+// else the first after them.
 func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 	used := map[string]bool{}
 	for _, comp := range comps {
@@ -101,14 +101,17 @@ func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 	if len(used) == 0 {
 		return nil
 	}
-	first := comps[0].begin
+	first, own := comps[0].begin, comps[0].Parent
 	chosen := map[string]*Component{}
 	for _, zone := range c.Components("VTIMEZONE") {
 		id, ok := zone.Prop("TZID")
 		if !ok || !used[id.Value] || zone.end < 0 || zone.Err != nil {
 			continue
 		}
-		if had := chosen[id.Value]; had == nil || zone.begin < first {
+		had := chosen[id.Value]
+		switch {
+		case had != nil && had.Parent == own && own != nil: // the meeting's own VCALENDAR's: kept
+		case had == nil, zone.Parent == own && own != nil, zone.begin < first:
 			chosen[id.Value] = zone
 		}
 	}

@@ -187,6 +187,21 @@ func TestRequestCarriesEachZoneOnce(t *testing.T) {
 		if !strings.Contains(req, "X-LIC-LOCATION:Europe/Berlin") {
 			t.Error("the zone carried is not the meeting's own VCALENDAR's")
 		}
+		// Its VCALENDAR defines the zone after the event.
+		k := strings.Index(two, "BEGIN:VEVENT")
+		after := strings.Replace(two[:k], own, "", 1) + strings.Replace(two[k:], "END:VCALENDAR", own+"END:VCALENDAR", 1)
+		cal, err := Parse("joined.ics", []byte(one+after+one))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range cal.Meetings() {
+			if m.UID == "second@x" {
+				res := cal.Migrate(m, testRules, newTeams)
+				if req := string(cal.Request(res.Changed)); strings.Count(req, "BEGIN:VTIMEZONE") != 1 || !strings.Contains(req, "X-LIC-LOCATION:Europe/Berlin") {
+					t.Errorf("zone defined after the event: the update carries another VCALENDAR's:\n%s", req)
+				}
+			}
+		}
 		return
 	}
 	t.Fatal("no meeting second@x")
