@@ -23,19 +23,18 @@ func address(value string) string {
 // (ORGANIZER, ATTENDEE) as mms compares and mails them; see userAddress.
 func UserAddress(p Property) string { return userAddress(p) }
 
-// userAddress returns the e-mail address of a calendar user property: its
-// mailto: value, or, where the value is of another kind (urn:uuid:, a
-// server's principal path, as Apple's exports write), the address its
-// EMAIL parameter gives (RFC 7986, section 6.2).
+// userAddress returns the e-mail address of a calendar user property:
+// the one its EMAIL parameter gives (RFC 7986, section 6.2: the address
+// to mail the user at; Apple's exports name users by urn:uuid:, a server's
+// principal path or an iMIP relay address, with the user's own address
+// there), else its mailto: value.
 func userAddress(p Property) string {
-	a := address(p.Value)
-	if isMailAddress(a) || !mayHaveParam(p.head, "EMAIL") {
-		return a
+	if mayHaveParam(p.head, "EMAIL") {
+		if e := address(p.Param("EMAIL")); isMailAddress(e) {
+			return e
+		}
 	}
-	if e := address(p.Param("EMAIL")); isMailAddress(e) {
-		return e
-	}
-	return a
+	return address(p.Value)
 }
 
 // isMailAddress reports whether a value without "mailto:" reads as a mail

@@ -63,8 +63,11 @@ func TestEmailParameter(t *testing.T) {
 		t.Fatalf("the user's meeting, organised under Apple's iMIP address, was not rewritten: %+v", res)
 	}
 	got := Recipients(res.Changed)
-	if want := []string{"p0@fabrikam.com", "p1@fabrikam.com", "p2@fabrikam.com", "carl@contoso.com", "dora@fabrikam.com", "bob@fabrikam.com", "eve@fabrikam.com"}; !slices.Equal(got, want) {
+	if want := []string{"p0@fabrikam.com", "p1@fabrikam.com", "p2@fabrikam.com", "carl@contoso.com", "dora@fabrikam.com", "bob@fabrikam.com", "other@fabrikam.com"}; !slices.Equal(got, want) {
 		t.Errorf("Recipients = %q, want %q", got, want)
+	}
+	if res.Organizer != "anna@contoso.com" {
+		t.Errorf("Organizer = %q, want the user's address, not Apple's iMIP relay's (the update's From)", res.Organizer)
 	}
 	if !strings.Contains(string(cal.Bytes()), "urn:uuid:7a1c4a3e-1f4e-4b7e-9a39-2b1f5b0c6d11\r\n") {
 		t.Error("an attendee's value changed")

@@ -562,8 +562,9 @@ type sender struct {
 }
 
 // noAttendees is the Detail of a meeting rewritten whose update goes to
-// nobody: it has no attendee but the organiser.
-const noAttendees = "no attendee but the organiser: no update to send"
+// nobody: it has no attendee but the organiser (under any of its
+// addresses), or none that takes scheduling mail (SCHEDULE-AGENT=NONE).
+const noAttendees = "no attendee to send the update to"
 
 func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
 	d := &delivery{w: w, user: user, out: out}
