@@ -21,6 +21,11 @@ const evidenceLink = 60
 // last one, apart from the budget of the decisions.
 const maxEvidenceSteps = 100_000
 
+// maxEvidenceTime bounds the time that walk takes, for rules whose parts
+// never meet (one step of rrule-go's iterator can take most of a second);
+// the steps bound the rest in less.
+const maxEvidenceTime = time.Second
+
 // notOrganizerEvidence names the ORGANIZER the meeting has.
 func notOrganizerEvidence(m *Meeting) string {
 	p, ok := m.First().Prop("ORGANIZER")
@@ -32,7 +37,7 @@ func notOrganizerEvidence(m *Meeting) string {
 
 // pastEvidence names the meeting's last occurrence before now.
 func (c *Calendar) pastEvidence(m *Meeting, r Rules) string {
-	s := recur.Series{Budget: &recur.Budget{Steps: 4 * maxEvidenceSteps, Done: r.Cancel}}
+	s := recur.Series{Budget: &recur.Budget{Steps: 4 * maxEvidenceSteps, Done: r.Cancel, Time: maxEvidenceTime}}
 	if m.Master != nil {
 		s.Master = m.Master.toICal()
 	}

@@ -67,8 +67,9 @@ var ErrStale = errors.New("calendar older than the last update sent")
 const MaxRecurrenceSteps = 20_000_000
 
 // MaxRecurrenceTime bounds the time those walks take together: a rule
-// that can never match costs milliseconds without walking a step.
-const MaxRecurrenceTime = 20 * time.Second
+// whose parts never meet can cost most of a second in one step. An
+// ordinary calendar's walks take milliseconds.
+const MaxRecurrenceTime = 30 * time.Second
 
 // Change is what the new block says. Empty fields keep the old block's
 // values; DropDialIn removes the dial-in part.

@@ -62,7 +62,7 @@ func parse(v string, loc, floating *time.Location, wantDate bool) (time.Time, bo
 		if err != nil {
 			return t, true, fmt.Errorf("not a date like 20260115")
 		}
-		return t, true, nil
+		return firstOccurrence(t), true, nil
 	case wantDate:
 		return time.Time{}, true, fmt.Errorf("VALUE=DATE but not a date like 20260115")
 	case strings.HasSuffix(v, "Z") || strings.HasSuffix(v, "z"):
@@ -111,6 +111,26 @@ func firstOccurrence(t time.Time) time.Time {
 		}
 		c := t.Add(time.Duration(off-o) * time.Second) // the same wall clock at the larger offset
 		if c.Before(t) && sameWall(c, t) {
+			return c
+		}
+	}
+	return t
+}
+
+// lastOccurrence is firstOccurrence's mirror: the last instant that
+// shows t's wall clock in t's zone.
+func lastOccurrence(t time.Time) time.Time {
+	if t.Location() == time.UTC {
+		return t
+	}
+	_, off := t.Zone()
+	for _, probe := range [2]time.Time{t.Add(-26 * time.Hour), t.Add(26 * time.Hour)} {
+		_, o := probe.Zone()
+		if o >= off {
+			continue
+		}
+		c := t.Add(time.Duration(off-o) * time.Second) // the same wall clock at the smaller offset
+		if c.After(t) && sameWall(c, t) {
 			return c
 		}
 	}

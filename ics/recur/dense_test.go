@@ -117,3 +117,33 @@ func TestNeverMatchingRulesWithinTheBudget(t *testing.T) {
 		t.Errorf("a spent budget: err=%v", err)
 	}
 }
+
+// A series whose UNTIL (local, or in UTC) names the first 02:30 of the
+// night clocks go back still has that occurrence, at its first instant,
+// from both directions of a walk (rrule-go compares UNTIL with the second
+// 02:30, as Go's time.Date reads it east of UTC).
+func TestUntilInTheRepeatedHour(t *testing.T) {
+	r := tz.NewResolver(nil)
+	want := time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC) // 02:30 CEST
+	for _, until := range []string{"20261025T023000", "20261025T003000Z"} {
+		c := ical.NewComponent("VEVENT")
+		c.Props.Set(&ical.Prop{Name: "DTSTART", Params: ical.Params{"TZID": {"Europe/Berlin"}}, Value: "20261024T023000"})
+		c.Props.Set(&ical.Prop{Name: "RRULE", Params: ical.Params{}, Value: "FREQ=DAILY;UNTIL=" + until})
+		s := Series{Master: c}
+		got, ok, err := s.NextAtOrAfter(time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC), r, time.UTC)
+		if err != nil || !ok || !got.Equal(want) {
+			t.Errorf("UNTIL=%s: next %v %v %v, want %v", until, got.UTC(), ok, err, want)
+		}
+		last, ok, err := s.LastBefore(time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC), r, time.UTC)
+		if err != nil || !ok || !last.Equal(want) {
+			t.Errorf("UNTIL=%s: last %v %v %v, want %v", until, last.UTC(), ok, err, want)
+		}
+	}
+	// A day no month has is an error, as it was, not a series that never meets.
+	c := ical.NewComponent("VEVENT")
+	c.Props.Set(&ical.Prop{Name: "DTSTART", Params: ical.Params{}, Value: "20200101T100000Z"})
+	c.Props.Set(&ical.Prop{Name: "RRULE", Params: ical.Params{}, Value: "FREQ=MONTHLY;BYMONTHDAY=32"})
+	if _, _, err := (Series{Master: c}).NextAtOrAfter(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), r, time.UTC); err == nil {
+		t.Error("BYMONTHDAY=32 read as a series that never meets")
+	}
+}

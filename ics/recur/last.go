@@ -81,8 +81,11 @@ func ruleLast(last *latest, value string, first, now time.Time, skip func(time.T
 		return err
 	}
 	opt.Dtstart = first
-	if opt.Until.IsZero() || opt.Until.After(now) {
-		opt.Until = now // only occurrences before now count
+	until := untilForRRule(opt)
+	// Only occurrences before now count; rrule-go may read one a repeated
+	// hour before now as after it.
+	if end := now.Add(26 * time.Hour); opt.Until.IsZero() || opt.Until.After(end) {
+		opt.Until = end
 	}
 	rule, err := newRule(opt)
 	if err != nil {
@@ -100,7 +103,7 @@ func ruleLast(last *latest, value string, first, now time.Time, skip func(time.T
 		if err := b.overTime(time.Since(began)); err != nil {
 			return err
 		}
-		if !ok || !t.Before(now) {
+		if !ok || !t.Before(now) || !until.IsZero() && t.After(until) {
 			return nil
 		}
 		if !skip(t) {

@@ -3,6 +3,7 @@ package recur
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,6 +85,7 @@ func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool,
 	}
 	opt.Dtstart = first
 	fastForward(opt, now)
+	until := untilForRRule(opt)
 	rule, err := newRule(opt)
 	if err != nil {
 		return time.Time{}, false, err
@@ -98,7 +100,7 @@ func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool,
 			return time.Time{}, false, err
 		}
 		switch {
-		case !ok:
+		case !ok || !until.IsZero() && t.After(until):
 			return time.Time{}, false, nil
 		case !t.Before(now) && !skip(t):
 			return t, true, nil
@@ -259,10 +261,24 @@ func gcd(a, b int) int {
 	return a
 }
 
+// untilForRRule gives rrule-go, which compares UNTIL with local times as
+// time.Date reads them (the second of a repeated hour, east of UTC), the
+// last instant showing UNTIL's wall clock in the series' zone, and returns
+// UNTIL as read (a repeated hour's first, RFC 5545 3.3.5), which the walk
+// then holds the occurrences to. opt.Dtstart must be set.
+func untilForRRule(opt *rrule.ROption) time.Time {
+	until := opt.Until
+	if !until.IsZero() {
+		opt.Until = lastOccurrence(until.In(opt.Dtstart.Location())) // UNTIL is often in UTC
+	}
+	return until
+}
+
 // noSuchDay reports whether a rule's days of the month fall in none of
-// its months (February 30th): it has no occurrence but its DTSTART.
+// its months (February 30th): it has no occurrence but its DTSTART. A day
+// no month has at all (0, 32) is left for rrule-go to refuse.
 func noSuchDay(opt *rrule.ROption) bool {
-	if len(opt.Bymonthday) == 0 {
+	if len(opt.Bymonthday) == 0 || slices.ContainsFunc(opt.Bymonthday, func(d int) bool { return d == 0 || d > 31 || d < -31 }) {
 		return false
 	}
 	months := opt.Bymonth

@@ -34,7 +34,14 @@ func fromVTimezone(name string, def *ical.Component, budget *int) (*time.Locatio
 		}
 		onsets = append(onsets, on...)
 	}
-	sort.SliceStable(onsets, func(i, j int) bool { return onsets[i].at < onsets[j].at })
+	// At one instant, STANDARD last: it holds (a fixed zone exported with
+	// both observances starting together keeps its standard offset).
+	sort.SliceStable(onsets, func(i, j int) bool {
+		if onsets[i].at != onsets[j].at {
+			return onsets[i].at < onsets[j].at
+		}
+		return onsets[i].obs.dst && !onsets[j].obs.dst
+	})
 	if explicit && len(onsets) > 0 {
 		footer = posixZone(onsets[len(onsets)-1].obs)
 	}
