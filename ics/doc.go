@@ -32,7 +32,7 @@
 //
 // Bad input never panics, and every loop over it is bounded: recurrence
 // and time-zone expansion in steps and time, per rule and per calendar
-// ([MaxRecurrenceSteps], [Rules].Cancel), a calendar in size
+// ([MaxRecurrenceSteps], [MaxRecurrenceTime], [Rules].Cancel), a calendar in size
 // ([MaxCalendarBytes], [MaxComponents]), and error messages quote at most
 // 40 bytes of input. A malformed line or a component that never ends
 // fails only the meeting it belongs to, with an error naming the file, the
