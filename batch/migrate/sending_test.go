@@ -443,24 +443,7 @@ func TestNoAttendeeSaysNothingSent(t *testing.T) {
 // mailed with that HTML as its HTML part and its visible text, links
 // after their texts, as its plain part.
 func TestHTMLDescriptionMail(t *testing.T) {
-	data, err := os.ReadFile("../../fixtures/demo/calendars/user00001.ics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, err := ics.Parse("user00001.ics", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var html, uid string
-	for _, m := range cal.Meetings() {
-		if p, ok := m.First().Prop("X-ALT-DESC"); ok && strings.Contains(p.Text(), "meetup-join") {
-			html, uid = p.Text(), m.UID
-			break
-		}
-	}
-	if html == "" {
-		t.Fatal("no Teams meeting with an HTML body in the demo calendar")
-	}
+	uid, html := demoTeamsBody(t, "X-ALT-DESC")
 	ev := "BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTART:20260301T100000Z\r\nDTEND:20260301T110000Z\r\nDTSTAMP:20260101T000000Z\r\n" +
 		"ORGANIZER:mailto:user00001@contoso.com\r\nATTENDEE:mailto:guest@fabrikam.com\r\nSUMMARY:Review\r\n" +
 		"DESCRIPTION:" + strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`).Replace(html) + "\r\nEND:VEVENT\r\n"
@@ -490,4 +473,25 @@ func TestHTMLDescriptionMail(t *testing.T) {
 	if !strings.Contains(parts["text/html"], "<a ") {
 		t.Errorf("HTML part: %q", parts["text/html"])
 	}
+}
+
+// demoTeamsBody returns the UID and the body named prop (DESCRIPTION or
+// X-ALT-DESC) of the first Teams meeting of the demo's user00001.
+func demoTeamsBody(t *testing.T, prop string) (uid, body string) {
+	t.Helper()
+	data, err := os.ReadFile("../../fixtures/demo/calendars/user00001.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := ics.Parse("user00001.ics", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range cal.Meetings() {
+		if p, ok := m.First().Prop(prop); ok && strings.Contains(p.Text(), "meetup-join") {
+			return m.UID, p.Text()
+		}
+	}
+	t.Fatalf("no Teams meeting with a %s in the demo calendar", prop)
+	return "", ""
 }

@@ -105,24 +105,7 @@ func TestUpdateHTMLFromEachBody(t *testing.T) {
 // address in <...>) beside its block is mailed as text, as the rewrite
 // reads it: no HTML part, nothing of it lost.
 func TestPlainTextWithTagsMailedAsText(t *testing.T) {
-	data, err := os.ReadFile("../../fixtures/demo/calendars/user00001.ics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, err := ics.Parse("user00001.ics", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var text string
-	for _, m := range cal.Meetings() {
-		if p, ok := m.First().Prop("DESCRIPTION"); ok && strings.Contains(p.Text(), "meetup-join") {
-			text = p.Text()
-			break
-		}
-	}
-	if text == "" {
-		t.Fatal("no Teams meeting in the demo calendar")
-	}
+	_, text := demoTeamsBody(t, "DESCRIPTION")
 	text = "Bring <b>slides</b>. Host: Peter Jones <p.jones@contoso.com>\n\n" + text
 	req := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:u\r\nSEQUENCE:1\r\nDESCRIPTION:" +
 		strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\n", `\n`).Replace(text) + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"

@@ -99,38 +99,26 @@ func start(c *ical.Component, r *tz.Resolver, floating *time.Location) (time.Tim
 // depending on the side of UTC the zone lies. Every local time mms reads,
 // and every occurrence a rule yields, goes through it, so that they stay
 // comparable.
-func firstOccurrence(t time.Time) time.Time {
-	if t.Location() == time.UTC {
-		return t
-	}
-	_, off := t.Zone()
-	for _, probe := range [2]time.Time{t.Add(-26 * time.Hour), t.Add(26 * time.Hour)} {
-		_, o := probe.Zone()
-		if o <= off {
-			continue
-		}
-		c := t.Add(time.Duration(off-o) * time.Second) // the same wall clock at the larger offset
-		if c.Before(t) && sameWall(c, t) {
-			return c
-		}
-	}
-	return t
-}
+func firstOccurrence(t time.Time) time.Time { return repeated(t, false) }
 
 // lastOccurrence is firstOccurrence's mirror: the last instant that
 // shows t's wall clock in t's zone.
-func lastOccurrence(t time.Time) time.Time {
+func lastOccurrence(t time.Time) time.Time { return repeated(t, true) }
+
+// repeated returns the other instant that shows t's wall clock in t's
+// zone, the later one or the earlier one as later says; t where there is
+// none such.
+func repeated(t time.Time, later bool) time.Time {
 	if t.Location() == time.UTC {
 		return t
 	}
 	_, off := t.Zone()
 	for _, probe := range [2]time.Time{t.Add(-26 * time.Hour), t.Add(26 * time.Hour)} {
 		_, o := probe.Zone()
-		if o >= off {
-			continue
+		if o == off || o < off != later {
+			continue // the other offset moves the wall clock the other way
 		}
-		c := t.Add(time.Duration(off-o) * time.Second) // the same wall clock at the smaller offset
-		if c.After(t) && sameWall(c, t) {
+		if c := t.Add(time.Duration(off-o) * time.Second); sameWall(c, t) {
 			return c
 		}
 	}
