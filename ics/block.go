@@ -121,7 +121,7 @@ func htmlBody(comp *Component) (Property, bool) {
 			return p, true
 		}
 	}
-	if p, ok := comp.Prop("DESCRIPTION"); ok && strings.IndexByte(p.Value, '<') >= 0 && block.IsMarkup(p.Text()) {
+	if p, ok := comp.Prop("DESCRIPTION"); ok && strings.IndexByte(p.Value, '<') >= 0 && writtenInHTML(p.Text()) {
 		return p, true
 	}
 	return Property{}, false
@@ -131,11 +131,16 @@ func htmlBody(comp *Component) (Property, bool) {
 // where no X-ALT-DESC is beside it: written in HTML, and holding no block
 // read as plain text (a plain-text block wins, as a rewrite reads it).
 func IsHTMLDescription(text string) bool {
-	if strings.IndexByte(text, '<') < 0 || !block.IsMarkup(text) {
+	if !writtenInHTML(text) {
 		return false
 	}
 	_, inText := block.FindText(text)
 	return !inText
+}
+
+// writtenInHTML reports whether a body's text is HTML source.
+func writtenInHTML(text string) bool {
+	return strings.IndexByte(text, '<') >= 0 && block.IsMarkup(text)
 }
 
 // IsHTMLBody reports whether an X-ALT-DESC's FMTTYPE (empty when it has
