@@ -273,6 +273,15 @@ func sameLink(a, b string) bool {
 // the old block's otherwise.
 func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	ch, own := ch.forMeeting(uid)
+	if ch.Provider == "" && own.JoinURL == "" && ch.JoinURL != "" {
+		// No target given: the block keeps its kind (SPEC), and a link of
+		// another service cannot go in it. A meeting's own row gives it a
+		// new online meeting, of the service its link names.
+		if p, ok := block.JoinProvider(strings.ReplaceAll(ch.JoinURL, meetingPlaceholder, "x")); ok && p != old.Provider {
+			return block.Spec{}, fmt.Errorf("the change's join_url is a %s link and this meeting's block is %s's; with no target a meeting keeps its kind: %w",
+				p, old.Provider, ErrOtherServiceLink)
+		}
+	}
 	s, err := changeSpec(old, ch, uid)
 	if err != nil {
 		return s, err
@@ -294,8 +303,8 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 		Lang:            old.Lang,
 	}
 	if ch.Provider == "" && ch.JoinURL != "" {
-		// No target given: the block keeps its kind, unless the new link
-		// is another service's (a Teams link never goes in a Skype block).
+		// No target given, a meeting's own row naming another service's
+		// link: the row gives it a new online meeting of that service.
 		if p, ok := block.JoinProvider(strings.ReplaceAll(ch.JoinURL, meetingPlaceholder, "x")); ok && p != old.Provider {
 			ch.Provider = p
 		}

@@ -81,11 +81,38 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 		}
 		res.Attendees = slices.DeleteFunc(res.Attendees, func(a string) bool { return slices.Contains(own, a) })
 	}
-	res.People = len(res.Attendees)
+	res.People = len(res.Attendees) - rooms(m.Components(), res.Attendees)
 	if res.Organizer != "" {
 		res.People++
 	}
 	return res
+}
+
+// rooms counts the attendees (of those listed) that are rooms or other
+// resources (CUTYPE=ROOM or RESOURCE, RFC 5545 3.2.3) wherever they are
+// named: they get the update, but they are not people.
+func rooms(comps []*Component, attendees []string) int {
+	var found map[string]bool
+	for _, comp := range comps {
+		for _, p := range comp.Props {
+			if p.Name != "ATTENDEE" {
+				continue
+			}
+			if t := p.Param("CUTYPE"); strings.EqualFold(t, "ROOM") || strings.EqualFold(t, "RESOURCE") {
+				if found == nil {
+					found = map[string]bool{}
+				}
+				found[userAddress(p)] = true
+			}
+		}
+	}
+	n := 0
+	for _, a := range attendees {
+		if found[a] {
+			n++
+		}
+	}
+	return n
 }
 
 // decide applies the skip rules in order and returns what the rewrite needs.

@@ -125,6 +125,9 @@ func TestSkipReasons(t *testing.T) {
 		{"251 people", event{attendees: 250, body: teamsBody(oldJoin)}, newTeams, TooManyAttendees},
 		{"250 people, the organiser's alias attending", event{attendees: 249, body: teamsBody(oldJoin), extra: "ATTENDEE;PARTSTAT=ACCEPTED:mailto:A.Berg@contoso.com\r\n"}, newTeams, ""},
 		{"250 people, the alias organising, the address attending", event{organizer: "a.berg@contoso.com", attendees: 249, body: teamsBody(oldJoin), extra: "ATTENDEE:mailto:anna@contoso.com\r\n"}, newTeams, ""},
+		{"250 people, a room and a resource beside them", event{attendees: 249, body: teamsBody(oldJoin),
+			extra: "ATTENDEE;CUTYPE=ROOM:mailto:room.1@contoso.com\r\nATTENDEE;CUTYPE=resource:mailto:projector@contoso.com\r\n"}, newTeams, ""},
+		{"251 people, a room beside them", event{attendees: 250, body: teamsBody(oldJoin), extra: "ATTENDEE;CUTYPE=ROOM:mailto:room.1@contoso.com\r\n"}, newTeams, TooManyAttendees},
 		{"251 people, an alias among them", event{attendees: 250, body: teamsBody(oldJoin), extra: "ATTENDEE:mailto:a.berg@contoso.com\r\n"}, newTeams, TooManyAttendees},
 		{"no body", event{}, newTeams, NoMeetingBlock},
 		{"pasted link only", event{body: "Join here: " + oldJoin}, newTeams, NoMeetingBlock},
@@ -304,6 +307,35 @@ func TestSkypeToTeamsRenamesLocation(t *testing.T) {
 	other := strings.Replace(src, "contoso/anna/", "contoso/bertil/", -1)
 	if _, res := migrateOne(t, other, testRules, Change{Provider: block.ProviderTeams, JoinURL: "https://x/{meeting}"}); res.Skipped != PastedBlock {
 		t.Errorf("Skipped = %q, want pasted-block", res.Skipped)
+	}
+}
+
+// With no target a meeting keeps its kind (SPEC, target): a change whose
+// join link is another service's fails the meeting, saying how to move
+// it; target, or the meeting's own row, moves it.
+func TestNoTargetKeepsTheKind(t *testing.T) {
+	skype := "\n..............................................................................................................................................\n" +
+		"--> Join Skype Meeting <https://meet.lync.com/contoso/anna/AB12CD34>\n\nConference ID: 123456\n\n[!OC([1033])!]\n" +
+		"..............................................................................................................................................\n"
+	src := calendar(future(event{body: "Agenda" + skype}))
+	teams := "https://teams.microsoft.com/l/meetup-join/{meeting}"
+	cal, res := migrateOne(t, src, testRules, Change{JoinURL: teams, ConferenceID: "987654"})
+	if !errors.Is(res.Err, ErrOtherServiceLink) || !strings.Contains(res.Err.Error(), "target") {
+		t.Errorf("no target, a Teams link for a Skype meeting: Err = %v, want ErrOtherServiceLink", res.Err)
+	}
+	if string(cal.Bytes()) != src {
+		t.Error("the failed meeting was changed")
+	}
+	if _, res := migrateOne(t, src, testRules, Change{JoinURL: "https://meet.lync.com/contoso/anna/{meeting}", ConferenceID: "987654"}); !res.Rewritten() || res.Provider != block.ProviderSkype {
+		t.Errorf("no target, a Skype link: %+v", res)
+	}
+	if _, res := migrateOne(t, src, testRules, Change{Provider: block.ProviderTeams, JoinURL: teams}); !res.Rewritten() ||
+		res.NewJoinURL != "https://teams.microsoft.com/l/meetup-join/AB12CD34" {
+		t.Errorf("target teams: %+v", res)
+	}
+	row := Change{ConferenceID: "987654", Meetings: map[string]MeetingChange{"uid-1": {JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NEW%40thread.v2/0"}}}
+	if _, res := migrateOne(t, src, testRules, row); !res.Rewritten() || !strings.Contains(res.NewJoinURL, "meeting_NEW") {
+		t.Errorf("no target, the meeting's own row with a Teams link: %+v", res)
 	}
 }
 

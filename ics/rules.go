@@ -106,6 +106,11 @@ type MeetingChange struct {
 // made up.
 var ErrNoJoinLink = errors.New("no new join link: add the meeting to --meetings or give join_url in the change")
 
+// ErrOtherServiceLink is why a meeting fails when its user's change names
+// no target and gives a join link of another service than the meeting's:
+// the meeting keeps its kind unless target says otherwise.
+var ErrOtherServiceLink = errors.New("give target (teams or skype) to move it, or a join_url of its own service")
+
 // givesNothing reports whether the change, for the meeting uid, says
 // nothing to write: no value and no dial-in to drop.
 func (ch Change) givesNothing(uid string) bool {
@@ -147,7 +152,7 @@ type Result struct {
 	End        time.Time // Start plus the meeting's length (DTEND or DURATION less DTSTART); see HasEnd
 	HasEnd     bool
 	Recurrence string   // the master's RRULE (several joined with "; "), "" for a single meeting
-	People     int      // distinct attendees and the organiser
+	People     int      // distinct attendees and the organiser, rooms and resources not counted
 	Attendees  []string // attendee addresses, organiser excluded
 	Organizer  string   // organiser address
 	Skipped    Reason   // "" when the meeting was rewritten (or failed)

@@ -20,6 +20,7 @@ import (
 // Detail holds the full error).
 const (
 	KindNoJoinLink     = "no-join-link"
+	KindOtherService   = "other-service-link"
 	KindTooLarge       = "too-large"
 	KindInvalid        = "invalid-calendar"
 	KindTimeZone       = "time-zone"
@@ -64,6 +65,8 @@ func failureKind(err error, fallback string) string {
 	switch {
 	case errors.Is(err, ics.ErrNoJoinLink):
 		return KindNoJoinLink
+	case errors.Is(err, ics.ErrOtherServiceLink):
+		return KindOtherService
 	case errors.Is(err, ics.ErrCalendarTooLarge):
 		return KindTooLarge
 	case errors.Is(err, ics.ErrStale):
