@@ -15,7 +15,9 @@
 //     (every triggering kind but moved-to-online, ACP replacement included)
 //     do not trigger; moves still do.
 //
-// A user triggers when at least one of its changes does; changes that do
+// A user whose last move (in the changes' time order) is moved-to-onprem
+// is left to the manual path, whatever else changed: its mailbox is
+// on-premises now. Otherwise a user triggers when at least one of its changes does; changes that do
 // not trigger are then ignored. A user none of whose changes trigger gets
 // the distinct reasons, joined with "; ".
 package trigger
@@ -58,6 +60,10 @@ func Decide(u input.User, changes []input.Change, t Tenant) Decision {
 		d.Reason = reasonNoChange
 		return d
 	}
+	if onprem(changes) {
+		d.Reason = fmt.Sprintf(reasonOnprem, u.Email)
+		return d
+	}
 	var triggering []input.Change
 	var reasons []string
 	for _, c := range changes {
@@ -78,4 +84,19 @@ func Decide(u input.User, changes []input.Change, t Tenant) Decision {
 	}
 	d.Triggered, d.Migration = true, Coalesce(triggering, u.IsACP())
 	return d
+}
+
+// onprem reports whether the last of the changes that move a user
+// (moved-to-online, moved-to-onprem), in time order, moves it on-premises.
+func onprem(changes []input.Change) bool {
+	var last *input.Change
+	for i, c := range changes {
+		if c.Kind != input.MovedToOnprem && c.Kind != input.MovedToOnline {
+			continue
+		}
+		if last == nil || byTime(*last, c) < 0 {
+			last = &changes[i]
+		}
+	}
+	return last != nil && last.Kind == input.MovedToOnprem
 }

@@ -177,6 +177,27 @@ func TestCoalesce(t *testing.T) {
 	}
 }
 
+// A user whose last move is on-premises is left to the manual path, with
+// the reason, whatever else changed; moved online again later, it triggers.
+func TestMovedOnpremLast(t *testing.T) {
+	t0 := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	id := input.Change{User: anna.Email, Kind: input.ConferenceIDChanged, Line: 2, ConferenceID: "222", At: t0}
+	onprem := input.Change{User: anna.Email, Kind: input.MovedToOnprem, Line: 3, At: t0.Add(48 * time.Hour)}
+	online := input.Change{User: anna.Email, Kind: input.MovedToOnline, Line: 4, Target: "teams", JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}", At: t0.Add(72 * time.Hour)}
+	d := Decide(anna, []input.Change{id, onprem}, DefaultTenant())
+	if d.Triggered || !strings.Contains(d.Reason, "moved-to-onprem") || !strings.Contains(d.Reason, "mms start --user") {
+		t.Errorf("conference ID changed, then moved on-premises: %+v", d)
+	}
+	if d := Decide(anna, []input.Change{online, id, onprem}, DefaultTenant()); !d.Triggered {
+		t.Errorf("moved on-premises, then online again: %+v", d)
+	}
+	noTime := onprem
+	noTime.At = time.Time{} // a change without a time comes after those with one
+	if d := Decide(anna, []input.Change{noTime, online}, DefaultTenant()); d.Triggered {
+		t.Errorf("moved online, then on-premises (no time): %+v", d)
+	}
+}
+
 // Equal times keep file order; target and numbers: the later non-empty wins.
 func TestCoalesceTies(t *testing.T) {
 	t0 := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
