@@ -32,10 +32,11 @@ func readCSV(path string, add func(record) error) error {
 		return fmt.Errorf("%s: the file is binary (it holds NUL bytes), not CSV text; save it as CSV UTF-8", path)
 	}
 	text := strings.TrimPrefix(string(data), "\uFEFF")
+	comma, text := delimiter(text)
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
-	r.Comma = delimiter(text)
+	r.Comma = comma
 	lines := lineIndex{text: text}
 	for {
 		fields, err := r.Read()
@@ -152,18 +153,30 @@ func (x *lineIndex) span(from, to int) string {
 	return x.text[x.at:end]
 }
 
-// delimiter is ';' when the first non-blank line holds one and no comma.
-func delimiter(text string) rune {
+// delimiter is the file's delimiter, and its text to read: Excel's
+// "sep=X" first line names it (the line reads as blank, so that line
+// numbers hold); otherwise ';' or a tab when the first non-blank line
+// holds one and no comma (a spreadsheet saved with a comma decimal locale,
+// or as tab-separated text), else ','.
+func delimiter(text string) (rune, string) {
+	first, rest, _ := strings.Cut(text, "\n")
+	if sep := strings.TrimSuffix(first, "\r"); len(sep) == 5 && strings.EqualFold(sep[:4], "sep=") && strings.IndexByte(",;\t|", sep[4]) >= 0 {
+		return rune(sep[4]), "\n" + rest
+	}
 	for line := range strings.Lines(text) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		if !strings.Contains(line, ",") && strings.Contains(line, ";") {
-			return ';'
+		switch {
+		case strings.Contains(line, ","):
+		case strings.Contains(line, ";"):
+			return ';', text
+		case strings.Contains(line, "\t"):
+			return '\t', text
 		}
 		break
 	}
-	return ','
+	return ',', text
 }
 
 // regularFile checks that path is a regular file of at most max bytes

@@ -34,6 +34,20 @@ const (
 // Microsoft is the AudioProvider of users without a third-party provider.
 const Microsoft = "microsoft"
 
+// noACP reports whether an audio_provider cell (lower case) names no
+// third-party provider: empty, Microsoft's own ("microsoft", "Microsoft
+// Teams", "teams") or a placeholder for none ("none", "n/a", "-"). A typo
+// there must not quietly stop a user's migration (only license-assigned
+// triggers for a third-party provider's user).
+func noACP(v string) bool {
+	v = strings.Join(strings.Fields(v), " ")
+	switch v {
+	case "", "-", "--", "none", "no", "n/a", "na", "null", "nil", "teams", "ms", "msft":
+		return true
+	}
+	return v == Microsoft || strings.HasPrefix(v, Microsoft+" ")
+}
+
 // IsACP reports whether a third-party audio-conferencing provider serves
 // the user.
 func (u User) IsACP() bool { return u.AudioProvider != Microsoft }
@@ -138,7 +152,7 @@ func parseUser(file string, r row) (User, []RowError) {
 	if u.Mailbox != Online && u.Mailbox != Onprem {
 		re.add("mailbox", "%q is not a mailbox kind; use online or onprem", r.get("mailbox"))
 	}
-	if u.AudioProvider == "" {
+	if noACP(u.AudioProvider) {
 		u.AudioProvider = Microsoft
 	}
 	for _, a := range splitList(r.get("aliases")) {

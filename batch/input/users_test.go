@@ -1,6 +1,7 @@
 package input
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -254,6 +255,22 @@ func TestSemicolonCSV(t *testing.T) {
 	}
 }
 
+// Excel's "sep=" first line names the delimiter; a tab-separated file
+// is read by its tabs. Line numbers are the file's.
+func TestSepLineAndTabs(t *testing.T) {
+	dir := calendarDir(t)
+	for name, text := range map[string]string{
+		"sep.csv":      "\uFEFFsep=;\r\nuser;calendar;aliases\r\nanna@contoso.com;anna.ics;a@contoso.com\r\n",
+		"sepcomma.csv": "SEP=,\nuser,calendar,aliases\nanna@contoso.com,anna.ics,a@contoso.com\n",
+		"tabs.csv":     "\nuser\tcalendar\taliases\nanna@contoso.com\tanna.ics\ta@contoso.com\n",
+	} {
+		users, errs, err := ReadUsers(write(t, dir, name, text))
+		if err != nil || len(errs) > 0 || len(users) != 1 || users[0].Line != 3 || !slices.Equal(users[0].Aliases, []string{"a@contoso.com"}) {
+			t.Errorf("%s: users %+v, errors %v, err %v", name, users, errs, err)
+		}
+	}
+}
+
 // A quoted field spanning lines: the row's line is the one it starts on.
 func TestCSVLineNumbers(t *testing.T) {
 	dir := calendarDir(t)
@@ -297,4 +314,24 @@ func mkdir(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// An audio_provider cell naming Microsoft's own service or a placeholder
+// for none is no third-party provider; a provider's name is one.
+func TestAudioProviderPlaceholders(t *testing.T) {
+	dir := calendarDir(t)
+	rows := "user,calendar,audio_provider\n"
+	cells := []string{"none", "N/A", "-", "Microsoft Teams", " MICROSOFT ", "teams", "", "InterCall", "BT MeetMe", "Microsoftish"}
+	for i, c := range cells {
+		rows += fmt.Sprintf("u%d@contoso.com,anna.ics,%s\n", i, c)
+	}
+	users, errs, err := ReadUsers(write(t, dir, "users.csv", rows))
+	if err != nil || len(errs) > 0 || len(users) != len(cells) {
+		t.Fatalf("err %v, row errors %v, %d users", err, errs, len(users))
+	}
+	for i, u := range users {
+		if want := i >= 7; u.IsACP() != want {
+			t.Errorf("audio_provider %q: IsACP %v, want %v (AudioProvider %q)", cells[i], u.IsACP(), want, u.AudioProvider)
+		}
+	}
 }
