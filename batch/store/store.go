@@ -99,6 +99,27 @@ func (s *Store) open(ctx context.Context, dsn string) error {
 	return nil
 }
 
+// Unavailable reports whether err is the state store refusing work that
+// no change of the command's input helps: a SQLite store that is
+// read-only, locked by another process, full, or failing to read or write
+// its files (SQLite's primary result codes PERM, BUSY, LOCKED, READONLY,
+// IOERR, FULL, CANTOPEN), or a failure the store already reported as
+// such. Commands exit 4 for it, not 1.
+func Unavailable(err error) bool {
+	if IsStoreFailure(err) {
+		return true
+	}
+	var se interface{ Code() int }
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case 3, 5, 6, 8, 10, 13, 14:
+		return true
+	}
+	return false
+}
+
 // busy reports a SQLite "database is locked" (SQLITE_BUSY, code 5 and its
 // extended codes).
 func busy(err error) bool {

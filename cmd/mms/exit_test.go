@@ -51,6 +51,10 @@ func TestExitCodeOfEachKind(t *testing.T) {
 		{"rows rejected", context.Background(), fmt.Errorf("run: %w", rowsRejectedError{rows: 1}), 3},
 		{"could not run", context.Background(), fmt.Errorf("%w: dial tcp 127.0.0.1:1: connection refused", batch.ErrUnavailable), 4},
 		{"interrupted", cancelled, fmt.Errorf("%w: context canceled", batch.ErrUnavailable), 130},
+		{"the store read-only", context.Background(), fmt.Errorf("recording batch: %w", sqliteCode(8)), 4},
+		{"the store locked by another process", context.Background(), fmt.Errorf("tenant: %w", sqliteCode(5)), 4},
+		{"the store's disk full", context.Background(), fmt.Errorf("rollback: %w", sqliteCode(13|3<<8)), 4},
+		{"a constraint the store refused", context.Background(), fmt.Errorf("tenant: %w", sqliteCode(19)), 1},
 	} {
 		var errOut bytes.Buffer
 		if got := exitCode(c.ctx, c.err, &errOut); got != c.want {
@@ -61,6 +65,13 @@ func TestExitCodeOfEachKind(t *testing.T) {
 		}
 	}
 }
+
+// sqliteCode is an error as modernc's SQLite driver gives them, with its
+// result code.
+type sqliteCode int
+
+func (c sqliteCode) Error() string { return fmt.Sprintf("SQLite error (%d)", int(c)) }
+func (c sqliteCode) Code() int     { return int(c) }
 
 // The codes as the commands give them: bad input 1, a state store that
 // cannot be reached 4 (not 1), some users failed 3, interrupted 130.

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/store"
 )
 
 // Exit codes, from the kind of error (see exitCode); the root --help
@@ -99,6 +100,9 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 		return exitUsersFailed
 	case errors.Is(err, batch.ErrUnavailable):
 		fmt.Fprintln(errOut, "mms:", err)
+		return exitUnavailable
+	case store.Unavailable(err): // a command's own write to the store (start, rollback, tenant set)
+		fmt.Fprintf(errOut, "mms: the state store refused it: %v; check --db names a store this user can write, that no other process holds it, and that its disk has room, then run the same command again\n", err)
 		return exitUnavailable
 	case errors.Is(err, batch.ErrInput):
 		fmt.Fprintln(errOut, "mms:", err)
