@@ -27,7 +27,7 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 	if reportPath != "" {
 		set.Report = reportPath
 	}
-	sum.Send = set.Send
+	sum.Send, sum.DryRun = set.Send, b.DryRun
 	if set.Out != "" && !b.DryRun {
 		for _, dir := range []string{"calendars", "outbox"} {
 			if err := migrate.RemoveStaleTemps(filepath.Join(set.Out, dir), workStart); err != nil {

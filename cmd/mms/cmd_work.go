@@ -55,8 +55,12 @@ func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			fmt.Fprintf(out, "this process migrated %s\n", counted(mine.get(), "user"))
 			failed, triggered := 0, 0
 			for _, s := range sums {
-				fmt.Fprintf(out, "batch %s finished: %s, %d failed; %s updated, %s %s\n",
-					s.BatchID, counted(s.Triggered, "user"), s.Failed, counted(s.Updated, "meeting"), counted(s.Invites, "update"), sentVerb(batch.RunOptions{Send: s.Send}))
+				updated := "updated"
+				if s.DryRun {
+					updated = "would be updated (dry run: nothing written or sent)"
+				}
+				fmt.Fprintf(out, "batch %s finished: %s, %d failed; %s %s, %s %s\n", s.BatchID, counted(s.Triggered, "user"), s.Failed,
+					counted(s.Updated, "meeting"), updated, counted(s.Invites, "update"), sentVerb(batch.RunOptions{Send: s.Send, DryRun: s.DryRun}))
 				if s.Report != "" {
 					fmt.Fprintf(out, "report: %s\n", s.Report)
 				}

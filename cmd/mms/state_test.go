@@ -41,6 +41,26 @@ func runDemo(t *testing.T, in, work string, extra ...string) result {
 	return r
 }
 
+// mms work finishing a dry run's batch says what would be done, as mms
+// run --dry-run does: nothing was written or sent.
+func TestWorkOfADryRunSaysWould(t *testing.T) {
+	in := demo(t)
+	work := t.TempDir()
+	db, out := filepath.Join(work, "mms.db"), filepath.Join(work, "out")
+	r := mms(t, "start", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "changes.csv"), "--out", out,
+		"--report", filepath.Join(work, "r.csv"), "--now", demoNow, "--dry-run", "--db", db)
+	if r.code != 0 {
+		t.Fatalf("start: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = mms(t, "work", "--db", db)
+	if r.code != 0 || !strings.Contains(r.stdout, "meetings would be updated (dry run") || !strings.Contains(r.stdout, "updates would be written to the outbox") {
+		t.Fatalf("work: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if exists(out) {
+		t.Error("a dry run wrote --out")
+	}
+}
+
 // TestStartAndWork: mms start queues one user from its last rows in the
 // store; mms work migrates it to the same output a run writes; the source
 // meeting type leaves the other kind of meeting alone.
