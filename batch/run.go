@@ -1,9 +1,11 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,6 +45,7 @@ type Summary struct {
 	Rejected      int      // all rejected rows that belong to no user
 	CalDAV        int      // triggered users whose calendar is a CalDAV URL (written in place)
 	Send          string   // where the batch's updates go (--send), as its settings say
+	DryRun        bool     // a dry run's batch: Updated and Invites say what would be
 	// Warnings are what the command should say loudly, and the report
 	// says in its heading: a dry run's relay that could not be used.
 	Warnings []string
@@ -215,7 +218,7 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 		return store.Batch{}, Summary{}, err
 	}
 	fp = withTenant(fp, tenant)
-	records, sum := plan(users, changes, rowErrs, tenant, filepath.Dir(set.Users))
+	records, sum := plan(users, changes, rowErrs, tenant, set.Users)
 	if err := withMeetings(records, meetings); err != nil {
 		return store.Batch{}, sum, err
 	}
@@ -307,10 +310,19 @@ const maxListed = 100
 // plan decides every user and turns the decisions into state rows: Pending
 // (a job), NotTriggered, or Failed by a bad row of their own (a rejected
 // change row leaves what the admin meant unknown).
-func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, t trigger.Tenant, root string) ([]store.User, Summary) {
+//
+// Users keep the users file's order (usersFile, an absolute path), those
+// whose own row there was rejected included, at that row's line.
+func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, t trigger.Tenant, usersFile string) ([]store.User, Summary) {
 	var sum Summary
 	failedBy := map[string][]string{}
+	rowAt := map[string]int{} // the line of a user's first rejected row in the users file
 	for _, e := range rowErrs {
+		if abs, err := filepath.Abs(e.File); e.User != "" && err == nil && abs == usersFile {
+			if l, ok := rowAt[e.User]; !ok || e.Line < l {
+				rowAt[e.User] = e.Line
+			}
+		}
 		if e.User == "" && e.Rows > 0 { // rows past those the file kept, counted
 			sum.Rejected += e.Rows
 			continue
@@ -332,10 +344,12 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 		sum.RowErrors = append(sum.RowErrors, fmt.Sprintf("… and %d more rejected rows, not listed", more))
 	}
 	var records []store.User
+	var lines []int // each record's line in the users file
 	seen := map[string]bool{}
-	outputs := outputNames(users, root)
+	outputs := outputNames(users, filepath.Dir(usersFile))
 	for _, d := range trigger.Plan(users, changes, t) {
 		seen[d.User.Email] = true
+		lines = append(lines, d.User.Line)
 		rec := store.User{UserID: d.User.Email, State: store.NotTriggered, LastMessage: d.Reason}
 		problems := slices.Clone(failedBy[d.User.Email])
 		if d.Triggered { // a calendar matters only to a user who is migrated
@@ -377,7 +391,22 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 	slices.Sort(rejected)
 	for _, user := range rejected {
 		records = append(records, store.User{UserID: user, State: store.Failed, LastMessage: strings.Join(failedBy[user], "; ")})
+		l, ok := rowAt[user]
+		if !ok {
+			l = math.MaxInt // no row of its own: after those that have one
+		}
+		lines = append(lines, l)
 	}
+	order := make([]int, len(records))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(lines[a], lines[b]) })
+	sorted := make([]store.User, len(records))
+	for i, k := range order {
+		sorted[i] = records[k]
+	}
+	records = sorted
 	for _, rec := range records {
 		sum.add(rec)
 	}
