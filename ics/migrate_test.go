@@ -413,7 +413,8 @@ func TestSkypeToTeamsDropsConferenceLink(t *testing.T) {
 	skype := "\n.........................................................................................................................................\n" +
 		"--> Join Skype Meeting <https://meet.lync.com/contoso/anna/AB12CD34>\n\nConference ID: 123456\n\n[!OC([1033])!]\n" +
 		".........................................................................................................................................\n"
-	confLink := "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:anna@contoso.com\\;gruu\\;o\r\n paque=app:conf:focus:id:AB12CD34\r\n"
+	confLink := "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:anna@contoso.com\\;gruu\\;o\r\n paque=app:conf:focus:id:AB12CD34\r\n" +
+		"X-MICROSOFT-ONLINEMEETINGINFORMATION:{\"OnlineMeetingChannelId\":null\\,\"OnlineMeetingProvider\":1}\r\n"
 	src := calendar(future(event{body: "Agenda" + skype, extra: confLink +
 		"X-MICROSOFT-ONLINEMEETINGEXTERNALLINK:https://meet.lync.com/contoso/anna/AB12CD34\r\nX-MICROSOFT-CDO-BUSYSTATUS:BUSY\r\n"}))
 	cal, res := migrateOne(t, src, testRules, Change{Provider: block.ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0"})
@@ -423,6 +424,9 @@ func TestSkypeToTeamsDropsConferenceLink(t *testing.T) {
 	out := string(cal.Bytes())
 	if strings.Contains(out, "ONLINEMEETINGCONFLINK") || strings.Contains(string(cal.Request(res.Changed)), "ONLINEMEETINGCONFLINK") {
 		t.Fatal("the Skype conference link is still there")
+	}
+	if strings.Contains(out, "ONLINEMEETINGINFORMATION") {
+		t.Fatal("the Skype meeting's information (its provider) is still there")
 	}
 	if got := propText(t, out, "X-MICROSOFT-ONLINEMEETINGEXTERNALLINK"); got != "https://teams.microsoft.com/l/meetup-join/AB12CD34/0" {
 		t.Errorf("external link = %q", got)

@@ -486,7 +486,16 @@ func (p plan) keepsTeamsMeeting() bool {
 // Teams meeting (a meetings file's row): Outlook offers to join what it
 // names, and nothing of the change says what the new one's would be (a
 // Teams one names the organiser's and tenant's ids).
+//
+// Moved to another service, the meeting also loses Outlook's
+// X-MICROSOFT-ONLINEMEETINGINFORMATION, whose OnlineMeetingProvider names
+// the old service (and the rest its old meeting).
 func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
+	if p.old.Provider != p.spec.Provider {
+		for _, prop := range comp.All("X-MICROSOFT-ONLINEMEETINGINFORMATION") {
+			c.remove(prop)
+		}
+	}
 	if p.old.Provider == p.spec.Provider && (p.old.Provider != block.ProviderTeams || p.keepsTeamsMeeting()) {
 		return
 	}
