@@ -171,12 +171,52 @@ func ownsBlockIn(comp *Component, f found, organizer []string) bool {
 			return false
 		}
 	}
+	if f.Provider == block.ProviderSkype && otherConference(comp, f.JoinURL) != "" {
+		return false
+	}
 	if f.Provider == block.ProviderSkype && f.SkypeUser != "" {
 		return slices.ContainsFunc(organizer, func(a string) bool {
 			return strings.EqualFold(localPart(address(a)), f.SkypeUser)
 		})
 	}
 	return true
+}
+
+// otherConference returns the Skype conference key a component's
+// X-MICROSOFT-ONLINEMEETINGCONFLINK names ("conf:sip:anna@contoso.com;
+// gruu;opaque=app:conf:focus:id:AB12CD34") where it is not the key that
+// ends the Skype join link (https://meet.lync.com/contoso/anna/AB12CD34):
+// the block was pasted from another meeting. "" when they agree, or no
+// such property names a Skype conference (a Teams one names "teams:...").
+func otherConference(comp *Component, joinURL string) string {
+	path, _, _ := strings.Cut(joinURL, "?")
+	own := path[strings.LastIndexByte(path, '/')+1:]
+	for _, p := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
+		key := conferenceKey(p.Text())
+		if key != "" && !strings.EqualFold(key, own) {
+			return key
+		}
+	}
+	return ""
+}
+
+// conferenceKey is the focus id of a Skype conference link, "" for
+// anything else (a Teams conference's id begins "teams:").
+func conferenceKey(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) < 9 || !strings.EqualFold(v[:9], "conf:sip:") {
+		return ""
+	}
+	const focus = "opaque=app:conf:focus:id:"
+	i := strings.Index(strings.ToLower(v), focus)
+	if i < 0 {
+		return ""
+	}
+	key, _, _ := strings.Cut(v[i+len(focus):], ";")
+	if key = strings.TrimSpace(key); strings.HasPrefix(strings.ToLower(key), "teams:") {
+		return ""
+	}
+	return key
 }
 
 // blockLinks returns the http(s) links written in a block, text or HTML.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mms-project/mms/ics/block"
 	"github.com/mms-project/mms/ics/recur"
 )
 
@@ -88,6 +89,11 @@ func pastedEvidence(m *Meeting, f found, organizer []string) string {
 			if isHTTP(v) && !holdsLink(blockLinks(f.body[f.Start:f.End]), v) {
 				return boundEvidence(name + " names " + clip(v, evidenceLink) + "; the block's link is " + clip(f.JoinURL, evidenceLink))
 			}
+		}
+	}
+	if f.Provider == block.ProviderSkype {
+		if key := otherConference(m.First(), f.JoinURL); key != "" {
+			return boundEvidence("X-MICROSOFT-ONLINEMEETINGCONFLINK names the Skype conference " + excerpt(key) + "; the block's link is " + clip(f.JoinURL, evidenceLink))
 		}
 	}
 	org := ""

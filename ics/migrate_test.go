@@ -405,6 +405,31 @@ func TestUnquotedTZIDIsRead(t *testing.T) {
 	}
 }
 
+// A Skype block whose conference key is not the one the meeting's
+// conference link names was pasted from another meeting; the same key in
+// another case, or a Teams conference link, is no such evidence.
+func TestConferenceLinkNamesAnotherMeeting(t *testing.T) {
+	skype := "\n.........................................................................................................................................\n" +
+		"--> Join Skype Meeting <https://meet.lync.com/contoso/anna/AB12CD34>\n\nConference ID: 123456\n\n[!OC([1033])!]\n" +
+		".........................................................................................................................................\n"
+	conf := func(id string) string {
+		return "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:anna@contoso.com\\;gruu\\;opaque=app:conf:focus:id:" + id + "\r\n"
+	}
+	for _, c := range []struct {
+		id   string
+		want Reason
+	}{{"OTHERKEY", PastedBlock}, {"ab12cd34", ""}, {"teams:2:0!19:meeting_X-thread.v2!1!2", ""}} {
+		src := calendar(future(event{body: "Agenda" + skype, extra: conf(c.id)}))
+		_, res := migrateOne(t, src, testRules, Change{ConferenceID: "987654"})
+		if res.Skipped != c.want || res.Err != nil {
+			t.Errorf("conference %s: Skipped=%q Err=%v, want %q", c.id, res.Skipped, res.Err, c.want)
+		}
+		if c.want == PastedBlock && !strings.Contains(res.Evidence, "OTHERKEY") {
+			t.Errorf("evidence %q does not name the conference", res.Evidence)
+		}
+	}
+}
+
 // Moving a Skype meeting to Teams removes the Skype conference link the
 // properties name (there is no Teams one to write), keeps every other line
 // byte for byte, and leaves it out of the request; a Teams meeting that
