@@ -2,6 +2,8 @@ package batch
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/migrate"
@@ -57,7 +59,11 @@ func withMeetings(records []store.User, rows []input.Meeting) error {
 	for i := range records {
 		r := &records[i]
 		mine := byUser[r.UserID]
-		if r.State != store.Pending || len(mine) == 0 {
+		if len(mine) == 0 {
+			continue
+		}
+		if r.State != store.Pending {
+			r.LastMessage = strings.TrimPrefix(r.LastMessage+"; "+unusedRows(mine), "; ")
 			continue
 		}
 		var a migrate.Assignment
@@ -72,4 +78,21 @@ func withMeetings(records []store.User, rows []input.Meeting) error {
 		r.Payload = payload
 	}
 	return nil
+}
+
+// unusedRows says that a user who is not migrated leaves its meetings
+// rows unused, naming them.
+func unusedRows(rows []input.Meeting) string {
+	at := make([]string, 0, len(rows))
+	for _, m := range rows[:min(len(rows), maxListed)] {
+		at = append(at, fmt.Sprintf("%s:%d", m.File, m.Line))
+	}
+	if len(rows) > maxListed {
+		at = append(at, fmt.Sprintf("and %d more", len(rows)-maxListed))
+	}
+	rowsWord := "rows"
+	if len(rows) == 1 {
+		rowsWord = "row"
+	}
+	return fmt.Sprintf("its %s in the meetings file not used, as the user is not migrated: %s", rowsWord, strings.Join(at, ", "))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
@@ -245,5 +246,18 @@ func TestTenantInFingerprint(t *testing.T) {
 	}
 	if on.Triggered == 0 || on.Updated == 0 {
 		t.Errorf("migration enabled: %d triggered, %d updated; want some", on.Triggered, on.Updated)
+	}
+}
+
+// A meetings row of a user who is not migrated is not used, and its user's
+// message says so, naming the row.
+func TestMeetingsRowOfUserNotMigrated(t *testing.T) {
+	records := []store.User{{UserID: "bo@contoso.com", State: store.NotTriggered, LastMessage: "no change in this batch"}}
+	rows := []input.Meeting{{File: "meetings.csv", Line: 3, User: "bo@contoso.com", UID: "uid-1", JoinURL: "https://teams.microsoft.com/l/meetup-join/x"}}
+	if err := withMeetings(records, rows); err != nil {
+		t.Fatal(err)
+	}
+	if msg := records[0].LastMessage; !strings.HasPrefix(msg, "no change in this batch; ") || !strings.Contains(msg, "meetings.csv:3") {
+		t.Errorf("LastMessage %q", msg)
 	}
 }
