@@ -120,6 +120,10 @@ func Unavailable(err error) bool {
 	return false
 }
 
+// Locked reports whether err is a SQLite store held by another process
+// beyond the busy timeout.
+func Locked(err error) bool { return busy(err) }
+
 // busy reports a SQLite "database is locked" (SQLITE_BUSY, code 5 and its
 // extended codes).
 func busy(err error) bool {

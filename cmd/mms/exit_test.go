@@ -53,6 +53,7 @@ func TestExitCodeOfEachKind(t *testing.T) {
 		{"interrupted", cancelled, fmt.Errorf("%w: context canceled", batch.ErrUnavailable), 130},
 		{"the store read-only", context.Background(), fmt.Errorf("recording batch: %w", sqliteCode(8)), 4},
 		{"the store locked by another process", context.Background(), fmt.Errorf("tenant: %w", sqliteCode(5)), 4},
+		{"a run's store locked by another process", context.Background(), fmt.Errorf("%w: state store s.db: %w", batch.ErrUnavailable, sqliteCode(5)), 4},
 		{"the store's disk full", context.Background(), fmt.Errorf("rollback: %w", sqliteCode(13|3<<8)), 4},
 		{"a constraint the store refused", context.Background(), fmt.Errorf("tenant: %w", sqliteCode(19)), 1},
 	} {
@@ -61,6 +62,9 @@ func TestExitCodeOfEachKind(t *testing.T) {
 			t.Errorf("%s: exit %d, want %d", c.name, got, c.want)
 		}
 		if (c.err != nil) != (errOut.Len() > 0) {
+			t.Errorf("%s: said %q", c.name, errOut.String())
+		}
+		if locked := strings.Contains(errOut.String(), "another process holds the state store"); locked != strings.Contains(c.name, "locked") {
 			t.Errorf("%s: said %q", c.name, errOut.String())
 		}
 	}

@@ -100,9 +100,11 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 		return exitUsersFailed
 	case errors.Is(err, batch.ErrUnavailable):
 		fmt.Fprintln(errOut, "mms:", err)
+		sayLocked(errOut, err)
 		return exitUnavailable
 	case store.Unavailable(err): // a command's own write to the store (start, rollback, tenant set)
 		fmt.Fprintf(errOut, "mms: the state store refused it: %v; check --db names a store this user can write, that no other process holds it, and that its disk has room, then run the same command again\n", err)
+		sayLocked(errOut, err)
 		return exitUnavailable
 	case errors.Is(err, batch.ErrInput):
 		fmt.Fprintln(errOut, "mms:", err)
@@ -110,6 +112,14 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 	default: // flags the command line parser refused, and the rest
 		fmt.Fprintln(errOut, "mms:", err)
 		return exitInput
+	}
+}
+
+// sayLocked explains a SQLite store another process held for longer than
+// mms waits.
+func sayLocked(errOut io.Writer, err error) {
+	if store.Locked(err) {
+		fmt.Fprintln(errOut, "mms: another process holds the state store (another mms on the same --db, or a program that opened it, such as sqlite3): run the same command again once it is done; nothing recorded is lost")
 	}
 }
 
