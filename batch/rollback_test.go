@@ -117,6 +117,11 @@ func testRollbackOnce(t *testing.T, o RunOptions) {
 	if err != nil || len(rest.Users) != len(would.Users) || len(rest.Users) == 0 {
 		t.Fatalf("rollback of the rest: %d users, %v; the dry run said %d", len(rest.Users), err, len(would.Users))
 	}
+	for _, m := range batchMeetings(t, o.DB, rest.BatchID) {
+		if m.Outcome == migrate.Restored && (!strings.HasPrefix(m.Changes, "as before batch "+sum.BatchID+": ") || !strings.Contains(m.Changes, " -> ")) {
+			t.Errorf("%s restored, Changes %q: want what it changed back, old -> new", m.UID, m.Changes)
+		}
+	}
 	restored := 0
 	for _, rb := range []RolledBack{one, rest} {
 		for _, u := range rb.Users {

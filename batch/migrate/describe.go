@@ -225,4 +225,43 @@ func restoredView(row *report.Meeting, was report.Meeting, of string) {
 	row.End, row.Recurrence = was.End, was.Recurrence
 	row.OldBlock, row.NewBlock = was.NewBlock, was.OldBlock
 	row.Changes = "as before batch " + of
+	if back := reversed(was.Changes); back != "" {
+		row.Changes += ": " + back
+	}
+}
+
+// reversed turns what a batch changed ("conference ID 1 -> 2; join link
+// kept") into what undoing it changes ("conference ID 2 -> 1; join link
+// kept"); "" when a part does not read as changes does.
+func reversed(changes string) string {
+	if changes == "" {
+		return ""
+	}
+	parts := strings.Split(changes, "; ")
+	for i, p := range parts {
+		if p == "join link kept" || p == "block rewritten" {
+			continue
+		}
+		k := strings.Index(p, " -> ")
+		if k < 0 || strings.Contains(p[k+4:], " -> ") {
+			return ""
+		}
+		name, from, ok := changedField(p[:k])
+		if !ok {
+			return ""
+		}
+		parts[i] = name + " " + p[k+4:] + " -> " + from
+	}
+	return strings.Join(parts, "; ")
+}
+
+// changedField splits "conference ID 111 222 333" into the field's
+// name and its value, by the names changes writes.
+func changedField(s string) (name, value string, ok bool) {
+	for _, n := range []string{"provider", "conference ID", "meeting ID", "passcode", "dial-in link", "toll numbers", "toll-free numbers", "join link"} {
+		if v, found := strings.CutPrefix(s, n+" "); found {
+			return n, v, true
+		}
+	}
+	return "", "", false
 }

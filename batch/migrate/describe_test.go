@@ -189,3 +189,22 @@ func parseFile(t *testing.T, path string) *ics.Calendar {
 	}
 	return cal
 }
+
+// What a rollback's report says it changed is the batch's change the
+// other way round: reversed(changes(a, b)) is changes(b, a).
+func TestReversedChanges(t *testing.T) {
+	teams := block.Block{Provider: block.ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_A%40thread.v2/0",
+		ConferenceID: "111222333", TollNumbers: []string{"+46 8 505 248 89", "+1 555 0100"}, DialInURL: "https://dialin.teams.microsoft.com/x?id=111222333"}
+	newID := teams
+	newID.ConferenceID, newID.TollFreeNumbers, newID.DialInURL = "987654", []string{"+1 800 555 0100"}, ""
+	skype := block.Block{Provider: block.ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/AB12", ConferenceID: "4455"}
+	for _, pair := range [][2]block.Block{{teams, newID}, {skype, teams}, {teams, teams}} {
+		got, want := reversed(changes(pair[0], pair[1])), changes(pair[1], pair[0])
+		if got != want {
+			t.Errorf("reversed(%q)\n got %q\nwant %q", changes(pair[0], pair[1]), got, want)
+		}
+	}
+	if got := reversed("something else"); got != "" {
+		t.Errorf("reversed of an unknown text = %q", got)
+	}
+}
