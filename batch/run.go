@@ -346,6 +346,7 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 	var records []store.User
 	var lines []int // each record's line in the users file
 	seen := map[string]bool{}
+	calendarOf := map[string]string{} // a calendar file's first migrated user
 	outputs := outputNames(users, filepath.Dir(usersFile))
 	for _, d := range trigger.Plan(users, changes, t) {
 		seen[d.User.Email] = true
@@ -357,10 +358,20 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 				problems = append(problems, e.Error())
 			}
 		}
+		shared := ""
+		if d.Triggered && len(problems) == 0 && d.User.Calendar != "" && !migrate.IsCalDAV(d.User.Calendar) {
+			if shared = calendarOf[d.User.Calendar]; shared == "" {
+				calendarOf[d.User.Calendar] = d.User.Email
+			}
+		}
 		switch {
 		case len(problems) > 0:
 			rec.State, rec.LastMessage = store.Failed, strings.Join(problems, "; ")
 		case !d.Triggered:
+		case shared != "":
+			rec.State = store.Failed
+			rec.LastMessage = fmt.Sprintf("%s is also %s's calendar, listed before: each user's meetings are rewritten into a copy of their own calendar, so two users of one file would each get a copy missing the other's changes; give each user a calendar file of their own (an export of their mailbox)",
+				d.User.Calendar, shared)
 		case !migrate.IsCalDAV(d.User.Calendar) && outputs[d.User.Email] == "":
 			rec.State = store.Failed
 			rec.LastMessage = fmt.Sprintf("%s: another user's calendar is written as calendars/%s, and its path below the users file's folder is taken too; give each user a calendar file of its own name",

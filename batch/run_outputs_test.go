@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mms-project/mms/batch/store"
 )
 
 // copyDemo copies the demo batch (users, changes, calendars) into a new
@@ -181,5 +183,53 @@ func TestSameFileNames(t *testing.T) {
 		if want := map[string]string{"Calendar.ics": "u1@", "u2/Calendar.ics": "u2@", "u3/Calendar.ics": "u3@"}[name]; !strings.Contains(string(data), "mailto:"+want+"contoso.com") {
 			t.Errorf("%s is not the calendar of %s", name, want)
 		}
+	}
+}
+
+// One calendar file named for two users fails the later user, naming the
+// first: each would get a copy missing the other's changes. Two files of
+// one name go to a folder of their own, and the user's message says where.
+func TestCalendarsSharedOrOfOneName(t *testing.T) {
+	dir := copyDemo(t)
+	os.MkdirAll(filepath.Join(dir, "bo"), 0o755)
+	data, _ := os.ReadFile(filepath.Join(dir, "calendars", "user00003.ics"))
+	os.WriteFile(filepath.Join(dir, "bo", "user00001.ics"), data, 0o644)
+	users := writeTable(t, filepath.Join(dir, "users2.csv"), [][]string{
+		{"user", "calendar"},
+		{"user00000@contoso.com", "calendars/user00000.ics"},
+		{"user00001@contoso.com", "calendars/user00000.ics"},
+		{"user00002@contoso.com", "calendars/user00001.ics"},
+		{"user00003@contoso.com", "bo/user00001.ics"},
+	})
+	o := demoOptions(t)
+	o.Users, o.Changes = users, filepath.Join(dir, "changes.csv")
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rows, err := st.Users(context.Background(), store.Filter{BatchID: sum.BatchID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]store.User{}
+	for _, u := range rows {
+		by[u.UserID] = u
+	}
+	if u := by["user00001@contoso.com"]; u.State != store.Failed || !strings.Contains(u.LastMessage, "also user00000@contoso.com's calendar") {
+		t.Errorf("the second user of one file: %s %q", u.State, u.LastMessage)
+	}
+	if u := by["user00000@contoso.com"]; u.State != store.Succeeded {
+		t.Errorf("the first user of one file: %s %q", u.State, u.LastMessage)
+	}
+	if u := by["user00003@contoso.com"]; u.State != store.Succeeded || !strings.Contains(u.LastMessage, "written as calendars/bo/user00001.ics") {
+		t.Errorf("a second file of one name: %s %q", u.State, u.LastMessage)
+	}
+	if _, err := os.Stat(filepath.Join(o.Out, "calendars", "bo", "user00001.ics")); err != nil {
+		t.Error(err)
 	}
 }

@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/mms-project/mms/batch/store"
 )
@@ -30,6 +31,9 @@ func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
 		r.LastMessage = fmt.Sprintf("%d of %s failed; first: %s", len(failures), counted(len(out.Meetings), "meeting"), failures[0])
 	} else {
 		r.LastMessage = fmt.Sprintf("%s %s, %d skipped", counted(r.SucceededMeeting, "meeting"), verb(a, dryRun), r.SkippedMeeting)
+	}
+	if a.Output != "" && a.Output != filepath.Base(a.Calendar) && !dryRun && r.SucceededMeeting > 0 {
+		r.LastMessage += "; its calendar is written as calendars/" + filepath.ToSlash(a.Output) + " (another user's calendar has its name)"
 	}
 	for _, row := range out.Rejected {
 		r.LastMessage += "; rejected row: " + row
