@@ -353,7 +353,9 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 		if ch.JoinURL == "" {
 			return s, fmt.Errorf("moving it to %s: %w", ch.Provider, ErrNoJoinLink)
 		}
-		s.Provider = ch.Provider
+		// The old service's "find a local number" page does not know the
+		// new meeting: the new block shows the change's, or none.
+		s.Provider, s.DialInURL = ch.Provider, ""
 	}
 	switch {
 	case ch.JoinURL == "":

@@ -303,6 +303,15 @@ func TestSkypeToTeamsRenamesLocation(t *testing.T) {
 	if res.NewJoinURL != "https://teams.microsoft.com/l/meetup-join/AB12CD34" {
 		t.Errorf("NewJoinURL = %q", res.NewJoinURL)
 	}
+	// Skype's "find a local number" page does not know the Teams meeting:
+	// the block shows the change's, or none.
+	if strings.Contains(out, "dialin.lync.com") {
+		t.Errorf("the Teams block links Skype's dial-in page:\n%s", out)
+	}
+	withPage := Change{Provider: block.ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}", DialInURL: "https://dialin.teams.microsoft.com/contoso?id=123456"}
+	if cal, _ := migrateOne(t, src, testRules, withPage); !strings.Contains(unfold(string(cal.Bytes())), "https://dialin.teams.microsoft.com/contoso?id=123456") {
+		t.Error("the change's dial-in page is not in the block")
+	}
 	// A Skype link whose user is not the organiser is a pasted block.
 	other := strings.Replace(src, "contoso/anna/", "contoso/bertil/", -1)
 	if _, res := migrateOne(t, other, testRules, Change{Provider: block.ProviderTeams, JoinURL: "https://x/{meeting}"}); res.Skipped != PastedBlock {
