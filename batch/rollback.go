@@ -251,9 +251,9 @@ func forUser(u string) string {
 	return " of " + u
 }
 
-// userOrAlias returns the user of batch of that --user names: the user
-// itself or, where it names none, the one user of whom it is an alias (as
-// mms run --user and mms status --user read it).
+// userOrAlias returns the user of batch of (of every batch when of is "")
+// that --user names: the user itself or, where it names none, the one user
+// of whom it is an alias (as mms run --user and mms status --user read it).
 func userOrAlias(ctx context.Context, st *store.Store, of, user string) (string, error) {
 	if user == "" {
 		return "", nil
@@ -264,7 +264,8 @@ func userOrAlias(ctx context.Context, st *store.Store, of, user string) (string,
 	var found []string
 	err := st.EachUser(ctx, store.Filter{BatchID: of}, func(u store.User) error {
 		var a migrate.Assignment
-		if json.Unmarshal(u.Payload, &a) == nil && slices.ContainsFunc(a.Aliases, func(x string) bool { return strings.EqualFold(x, user) }) {
+		if json.Unmarshal(u.Payload, &a) == nil && slices.ContainsFunc(a.Aliases, func(x string) bool { return strings.EqualFold(x, user) }) &&
+			!slices.Contains(found, u.UserID) { // a user has a row in each batch that lists it
 			found = append(found, u.UserID)
 		}
 		return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,12 +150,18 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 }
 
 // assignment is the user's migration: from the files given, or from the
-// user's last row in the state store that holds one.
+// user's last row in the state store that holds one (--user may name the
+// user by an alias, as for status and rollback).
 func (o StartOptions) assignment(ctx context.Context, st *store.Store, t trigger.Tenant) (migrate.Assignment, store.Batch, error) {
 	if o.Users != "" {
 		a, err := o.fromFiles(t)
 		return a, store.Batch{}, err
 	}
+	user, err := userOrAlias(ctx, st, "", o.User)
+	if err != nil {
+		return migrate.Assignment{}, store.Batch{}, err
+	}
+	o.User = user
 	users, err := st.Users(ctx, store.Filter{UserID: o.User})
 	if err != nil {
 		return migrate.Assignment{}, store.Batch{}, err
@@ -206,6 +213,9 @@ func (o StartOptions) fromFiles(t trigger.Tenant) (migrate.Assignment, error) {
 			return migrate.Assignment{}, err
 		}
 		userErrs = append(userErrs, changeErrs...)
+	}
+	if only, _, _, err := pilot([]string{o.User}, slices.Clone(users), nil, nil); err == nil {
+		o.User = only[0].Email // an alias names its user, as for run --user
 	}
 	for _, e := range userErrs {
 		if e.User == o.User {

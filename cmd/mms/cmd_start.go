@@ -26,7 +26,7 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 			"Without --user, mms start --users F --changes F --out DIR --report FILE queues the whole batch as mms run\n" +
 			"would, without working it: start mms work on one or more machines sharing the --db.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "user", Usage: "the organiser's e-mail address", Sources: cli.EnvVars("MMS_USER")},
+			&cli.StringFlag{Name: "user", Usage: "the organiser's e-mail address (primary address or alias)", Sources: cli.EnvVars("MMS_USER")},
 			&cli.StringFlag{Name: "source-meeting-type", Value: "all", Usage: "which meetings: sfb (Skype for Business blocks), teams, or all", Sources: cli.EnvVars("MMS_SOURCE_MEETING_TYPE")},
 			&cli.StringFlag{Name: "target-meeting-type", Usage: "current (each meeting keeps its kind) or teams (write Teams blocks); default: as the user's migration says", Sources: cli.EnvVars("MMS_TARGET_MEETING_TYPE")},
 			&cli.StringFlag{Name: "users", Usage: "read the user's row from this users file instead of the state store", Sources: cli.EnvVars("MMS_USERS")},
