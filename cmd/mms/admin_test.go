@@ -163,6 +163,28 @@ func batchStore(t *testing.T) (db string, runID, dryID, rbID string) {
 	return db, runID, dryID, rbID
 }
 
+// The listing's short ids tell every batch listed apart: ids sharing their
+// first 8 characters are shown as far as they differ, so --batch takes
+// what is shown (found by an audit: both showed "3f2a9c1b", ambiguous).
+func TestShortIDsOfASharedPrefix(t *testing.T) {
+	ids := []string{
+		"3f2a9c1b-77aa-4c1e-9d0e-000000000001",
+		"0a1b2c3d-0000-4000-8000-000000000000",
+		"3f2a9c1b-7700-4c1e-9d0e-000000000002",
+		"3f2a9c1c-0000-4000-8000-000000000000",
+		"short",
+	}
+	want := []string{"3f2a9c1b-77a", "0a1b2c3d", "3f2a9c1b-770", "3f2a9c1c", "short"}
+	if got := shortIDs(ids); !slices.Equal(got, want) {
+		t.Errorf("shortIDs(%q) = %q, want %q", ids, got, want)
+	}
+	var out strings.Builder
+	list := []store.BatchInfo{{Batch: store.Batch{ID: ids[0], Kind: store.BatchRun}}, {Batch: store.Batch{ID: ids[2], Kind: store.BatchRun}}}
+	if err := printBatches(&out, list, "table"); err != nil || !strings.Contains(out.String(), "\n"+want[0]+" ") || !strings.Contains(out.String(), "\n"+want[2]+" ") {
+		t.Errorf("the table of two batches sharing 8 characters (%v):\n%s", err, out.String())
+	}
+}
+
 // mms batches lists every batch with its kind, inputs, --now, users per
 // state and meetings updated, as a table, CSV or JSON.
 func TestBatchesCommand(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -52,9 +53,37 @@ func batchesCommand(out io.Writer) *cli.Command {
 	}
 }
 
-// shortID is the first 8 characters of a batch id: enough to name it
-// (--batch takes any unique prefix of 6 or more).
+// shortID is the first 8 characters of a batch id: almost always enough to
+// name it (--batch takes any unique prefix of 6 or more); the listing of
+// every batch lengthens those that are not (shortIDs).
 func shortID(id string) string { return id[:min(len(id), 8)] }
+
+// shortIDs are ids as the listing shows them: each its first 8
+// characters, or as many more as it takes to tell it from every other id
+// listed (a prefix two batches share is refused by --batch as ambiguous).
+func shortIDs(ids []string) []string {
+	sorted := slices.Sorted(slices.Values(ids))
+	need := map[string]int{}
+	for i := 1; i < len(sorted); i++ {
+		n := commonPrefix(sorted[i-1], sorted[i]) + 1
+		need[sorted[i-1]] = max(need[sorted[i-1]], n)
+		need[sorted[i]] = max(need[sorted[i]], n)
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id[:min(len(id), max(8, need[id]))]
+	}
+	return out
+}
+
+// commonPrefix is the length of the longest prefix a and b share.
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
 
 // kindOf is a batch's kind as people say it.
 func kindOf(b store.Batch) string { return b.KindName() }
@@ -150,14 +179,19 @@ func printBatches(out io.Writer, list []store.BatchInfo, format string) error {
 		fmt.Fprintln(out, "no batch yet; start one with mms run")
 		return nil
 	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	short := shortIDs(ids)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Batch\tKind\tCreated\tNow\tUsers\tUpdated\tSent\tInputs")
-	for _, r := range rows {
+	for i, r := range rows {
 		kind := r.Kind
 		if !r.Finished {
 			kind += " (unfinished)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", shortID(r.ID), kind, r.Created, r.Now, states(r.Users),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short[i], kind, r.Created, r.Now, states(r.Users),
 			wouldBe(r.Updated, r.WouldUpdate), wouldBe(r.Sent, r.WouldSend), strings.Join(baseNames(r.Inputs), " "))
 	}
 	return tw.Flush()
