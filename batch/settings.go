@@ -35,6 +35,10 @@ type Settings struct {
 	// StartedFrom is the batch whose row of the user a start took, when
 	// no users file was given.
 	StartedFrom string `json:"started_from,omitempty"`
+	// Flags are the values a start's flags gave in place of the rows'
+	// ("--calendar /abs/u.ics", "--join-url URL"): all a start by hand is
+	// made from.
+	Flags []string `json:"flags,omitempty"`
 	// Only are the users a pilot runs (run --user); none: every user.
 	Only []string `json:"only,omitempty"`
 	// Notes go into the report's heading as they are (e.g. that TLS
@@ -44,7 +48,7 @@ type Settings struct {
 
 // Inputs are what the batch was made from, as its report and mms batches
 // name them: the files given, the batch a rollback undoes, the batch whose
-// row of the user a start took.
+// row of the user a start took, the values a start's flags gave.
 func (set Settings) Inputs() []string {
 	var in []string
 	for _, f := range []string{set.Users, set.Changes, set.Meetings} {
@@ -58,7 +62,7 @@ func (set Settings) Inputs() []string {
 	if set.StartedFrom != "" {
 		in = append(in, "the user's row of batch "+set.StartedFrom)
 	}
-	return in
+	return append(in, set.Flags...)
 }
 
 func (o RunOptions) settings() Settings {

@@ -246,10 +246,7 @@ func (o StartOptions) fromFiles(t trigger.Tenant) (migrate.Assignment, error) {
 // override applies the flags that replace parts of the user's rows.
 func (o StartOptions) override(a *migrate.Assignment) {
 	if o.Calendar != "" {
-		a.Calendar, a.Output = abs(o.Calendar), ""
-		if migrate.IsCalDAV(o.Calendar) { // a URL, not a path
-			a.Calendar = o.Calendar
-		}
+		a.Calendar, a.Output = o.calendar(), ""
 	}
 	if o.JoinURL != "" {
 		a.Change.JoinURL = o.JoinURL
@@ -264,6 +261,28 @@ func (o StartOptions) override(a *migrate.Assignment) {
 		a.Change.Provider, a.MigrationType = "", trigger.SameType
 	}
 	a.Source = o.Source
+}
+
+// calendar is --calendar: a file's absolute path, or a CalDAV URL.
+func (o StartOptions) calendar() string {
+	if migrate.IsCalDAV(o.Calendar) { // a URL, not a path
+		return o.Calendar
+	}
+	return abs(o.Calendar)
+}
+
+// flags are the values the flags give in place of the rows', as the
+// batch's inputs name them.
+func (o StartOptions) flags() []string {
+	var in []string
+	for _, f := range []struct{ name, value string }{
+		{"--calendar", o.calendar()}, {"--join-url", o.JoinURL}, {"--conference-id", o.ConferenceID}, {"--target-meeting-type", o.Target},
+	} {
+		if f.value != "" {
+			in = append(in, f.name+" "+f.value)
+		}
+	}
+	return in
 }
 
 // addMeetings reads the user's rows of the --meetings file into the
@@ -301,6 +320,7 @@ func (o StartOptions) settings(from store.Batch) (Settings, error) {
 	if o.Users == "" {
 		set.StartedFrom = from.ID
 	}
+	set.Flags = o.flags()
 	set.Now, set.DryRun = o.Now, o.DryRun
 	if o.Out != "" {
 		set.Out = abs(o.Out)

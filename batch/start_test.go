@@ -2,7 +2,12 @@ package batch
 
 import (
 	"context"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/mms-project/mms/batch/store"
 )
 
 // A start's --user may name a user by an alias of the users file, any
@@ -25,5 +30,41 @@ func TestStartUserByAlias(t *testing.T) {
 	s, err := Start(ctx, StartOptions{User: "ANNA.BERG@contoso.com", Users: o.Users, Changes: o.Changes, Out: o.Out, Now: demoNow, DB: o.DB})
 	if err != nil || s.User != "user00000@contoso.com" {
 		t.Fatalf("start of an alias from the files: %+v %v", s, err)
+	}
+}
+
+// A start by hand (--calendar, --join-url, --conference-id; no users file
+// and no row of the user's) is made from its flags, and its report and mms
+// batches name them as its inputs (found by an audit: they named nothing).
+func TestStartByHandNamesItsFlags(t *testing.T) {
+	ctx := context.Background()
+	work := t.TempDir()
+	cal := "../fixtures/demo/calendars/user00002.ics"
+	join := "https://teams.microsoft.com/l/meetup-join/{meeting}/0"
+	o := StartOptions{User: "user00002@contoso.com", Calendar: cal, JoinURL: join, ConferenceID: "123", Out: filepath.Join(work, "out"),
+		Report: filepath.Join(work, "s.csv"), Now: demoNow, DB: filepath.Join(work, "mms.db")}
+	s, err := Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.Batch(ctx, s.BatchID)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := batchSettings(b)
+	want := []string{"--calendar " + abs(cal), "--join-url " + join, "--conference-id 123"}
+	if err != nil || !slices.Equal(set.Inputs(), want) {
+		t.Fatalf("the start's inputs: %q %v; want %q", set.Inputs(), err, want)
+	}
+	if _, err := Work(ctx, WorkOptions{DB: o.DB, BatchID: s.BatchID}); err != nil {
+		t.Fatal(err)
+	}
+	if heading := read(t, filepath.Join(work, "s.heading.csv")); !strings.Contains(heading, strings.Join(want, ", ")) {
+		t.Errorf("the report's heading does not name the flags %q:\n%s", want, heading)
 	}
 }

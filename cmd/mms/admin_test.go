@@ -214,6 +214,12 @@ func TestBatchesCommand(t *testing.T) {
 		csv[1]["UpdatesSent"] != "0" || csv[1]["WouldSend"] != "2" {
 		t.Errorf("batches --format csv:\n%s", r.stdout)
 	}
+	// a start by hand's inputs are its flags: the table names --calendar's file
+	inputs := []string{"/in/users.csv", "batch " + runID, "--calendar /in/cal/u.ics", "--calendar https://dav.contoso.com/cal/u/", "--join-url https://j/{meeting}/0", "--conference-id 123"}
+	want := []string{"users.csv", "batch " + runID, "--calendar u.ics", "--calendar https://dav.contoso.com/cal/u/", "--join-url https://j/{meeting}/0", "--conference-id 123"}
+	if got := baseNames(inputs); !slices.Equal(got, want) {
+		t.Errorf("baseNames(%q) = %q, want %q", inputs, got, want)
+	}
 	pilot := store.Batch{Kind: store.BatchRun, Options: json.RawMessage(`{"only": ["a@contoso.com"]}`)}
 	if k := batchKind(pilot); k != "run (pilot)" {
 		t.Errorf("a pilot's kind: %q", k)

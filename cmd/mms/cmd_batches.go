@@ -198,15 +198,19 @@ func printBatches(out io.Writer, list []store.BatchInfo, format string) error {
 }
 
 // baseNames are the file names of paths, for the table (CSV and JSON keep
-// the paths whole).
+// the paths whole); a start's flags are kept, --calendar's file by its name.
 func baseNames(paths []string) []string {
 	out := make([]string, len(paths))
 	for i, p := range paths {
-		if strings.HasPrefix(p, "batch ") {
+		flag, value, _ := strings.Cut(p, " ")
+		switch {
+		case strings.HasPrefix(p, "batch "), strings.HasPrefix(p, "--") && (flag != "--calendar" || strings.Contains(value, "://")):
 			out[i] = p
-			continue
+		case flag == "--calendar":
+			out[i] = flag + " " + filepath.Base(value)
+		default:
+			out[i] = filepath.Base(p)
 		}
-		out[i] = filepath.Base(p)
 	}
 	return out
 }

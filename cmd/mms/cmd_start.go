@@ -65,8 +65,11 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 				return err
 			}
 			from := "from the rows of the files given"
-			if s.From != "" {
+			switch {
+			case s.From != "":
 				from = "from the rows of batch " + s.From
+			case o.Users == "":
+				from = "from the flags given" // by hand: --calendar and --join-url
 			}
 			fmt.Fprintf(out, "queued %s in batch %s (%s); run mms work to migrate\n", s.User, s.BatchID, from)
 			return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,5 +120,29 @@ func TestStartWorkRollbackFlagsToOptions(t *testing.T) {
 	if r := c.rollback; r == nil || r.BatchID != "b1" || r.User != "a@contoso.com" || !r.Now.Equal(flagNow) || r.Send != "none" || r.Report != "rb.csv" ||
 		r.DB != "x.db" || r.Phase == nil {
 		t.Fatalf("mms rollback flags: %+v", c.rollback)
+	}
+}
+
+// mms start says what the queued batch was made from: the rows of an
+// earlier batch, of the files given, or (by hand) the flags (found by an
+// audit: a start by hand said it came from the rows of the files given).
+func TestStartSaysWhatTheBatchIsMadeFrom(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		from string
+		want string
+	}{
+		{[]string{"--calendar", "a.ics", "--join-url", "https://j"}, "", "(from the flags given)"},
+		{[]string{"--users", "u.csv", "--changes", "c.csv", "--out", "o"}, "", "(from the rows of the files given)"},
+		{nil, "b0", "(from the rows of batch b0)"},
+	} {
+		var out strings.Builder
+		calls := batchCalls{start: func(context.Context, batch.StartOptions) (batch.Started, error) {
+			return batch.Started{BatchID: "b1", User: "a@contoso.com", From: c.from}, nil
+		}}
+		args := append([]string{"mms", "start", "--user", "a@contoso.com", "--db", "x.db"}, c.args...)
+		if err := newAppWith(&out, io.Discard, calls).Run(context.Background(), args); err != nil || !strings.Contains(out.String(), c.want) {
+			t.Errorf("mms %v: %v\n%s\nwant %s", args, err, out.String(), c.want)
+		}
 	}
 }
