@@ -117,7 +117,7 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	if err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	manual := a.MigrationType == byHand
+	manual := a.MigrationType == byHand && a.Calendar == "" // byHandOf: no row of the user's (an earlier start by hand's has one)
 	o.override(&a)
 	if err := o.addMeetings(&a); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)

@@ -68,3 +68,21 @@ func TestStartByHandNamesItsFlags(t *testing.T) {
 		t.Errorf("the report's heading does not name the flags %q:\n%s", want, heading)
 	}
 }
+
+// A start of a user an earlier start queued by hand takes that start's row
+// of the user and names its batch, as a start from any earlier row does: it
+// named no input (found with the audit of starts by hand).
+func TestStartAfterAStartByHandNamesItsBatch(t *testing.T) {
+	ctx := context.Background()
+	work := t.TempDir()
+	o := StartOptions{User: "user00002@contoso.com", Calendar: "../fixtures/demo/calendars/user00002.ics", JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0",
+		Out: filepath.Join(work, "out"), Now: demoNow, DB: filepath.Join(work, "mms.db")}
+	first, err := Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Start(ctx, StartOptions{User: o.User, Now: demoNow, DB: o.DB})
+	if err != nil || again.From != first.BatchID {
+		t.Fatalf("a start after a start by hand: %+v %v; want the rows of batch %s", again, err, first.BatchID)
+	}
+}
