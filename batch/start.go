@@ -272,11 +272,13 @@ func (o StartOptions) calendar() string {
 }
 
 // flags are the values the flags give in place of the rows', as the
-// batch's inputs name them.
+// batch's inputs name them: "calendar /in/u.ics", "join_url https://...",
+// named as the files' columns are (a name beginning "-" would be quoted
+// as a formula in a CSV report).
 func (o StartOptions) flags() []string {
 	var in []string
 	for _, f := range []struct{ name, value string }{
-		{"--calendar", o.calendar()}, {"--join-url", o.JoinURL}, {"--conference-id", o.ConferenceID}, {"--target-meeting-type", o.Target},
+		{"calendar", o.calendar()}, {"join_url", o.JoinURL}, {"conference_id", o.ConferenceID}, {"target", o.Target},
 	} {
 		if f.value != "" {
 			in = append(in, f.name+" "+f.value)

@@ -57,7 +57,7 @@ func TestStartByHandNamesItsFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	set, err := batchSettings(b)
-	want := []string{"--calendar " + abs(cal), "--join-url " + join, "--conference-id 123"}
+	want := []string{"calendar " + abs(cal), "join_url " + join, "conference_id 123"}
 	if err != nil || !slices.Equal(set.Inputs(), want) {
 		t.Fatalf("the start's inputs: %q %v; want %q", set.Inputs(), err, want)
 	}

@@ -215,8 +215,8 @@ func TestBatchesCommand(t *testing.T) {
 		t.Errorf("batches --format csv:\n%s", r.stdout)
 	}
 	// a start by hand's inputs are its flags: the table names --calendar's file
-	inputs := []string{"/in/users.csv", "batch " + runID, "--calendar /in/cal/u.ics", "--calendar https://dav.contoso.com/cal/u/", "--join-url https://j/{meeting}/0", "--conference-id 123"}
-	want := []string{"users.csv", "batch " + runID, "--calendar u.ics", "--calendar https://dav.contoso.com/cal/u/", "--join-url https://j/{meeting}/0", "--conference-id 123"}
+	inputs := []string{"/in/users.csv", "batch " + runID, "calendar /in/cal/u.ics", "calendar https://dav.contoso.com/cal/u/", "join_url https://j/{meeting}/0", "conference_id 123"}
+	want := []string{"users.csv", "batch " + runID, "calendar u.ics", "calendar https://dav.contoso.com/cal/u/", "join_url https://j/{meeting}/0", "conference_id 123"}
 	if got := baseNames(inputs); !slices.Equal(got, want) {
 		t.Errorf("baseNames(%q) = %q, want %q", inputs, got, want)
 	}

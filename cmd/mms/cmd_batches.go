@@ -198,16 +198,16 @@ func printBatches(out io.Writer, list []store.BatchInfo, format string) error {
 }
 
 // baseNames are the file names of paths, for the table (CSV and JSON keep
-// the paths whole); a start's flags are kept, --calendar's file by its name.
+// the paths whole); a start's flags are kept, its calendar file by its name.
 func baseNames(paths []string) []string {
 	out := make([]string, len(paths))
 	for i, p := range paths {
-		flag, value, _ := strings.Cut(p, " ")
+		name, value, _ := strings.Cut(p, " ")
 		switch {
-		case strings.HasPrefix(p, "batch "), strings.HasPrefix(p, "--") && (flag != "--calendar" || strings.Contains(value, "://")):
+		case name == "calendar" && !strings.Contains(value, "://"):
+			out[i] = name + " " + filepath.Base(value)
+		case name == "batch" || name == "calendar" || name == "join_url" || name == "conference_id" || name == "target":
 			out[i] = p
-		case flag == "--calendar":
-			out[i] = flag + " " + filepath.Base(value)
 		default:
 			out[i] = filepath.Base(p)
 		}
