@@ -49,7 +49,7 @@ func (o RunOptions) WithDefaults() RunOptions {
 		o.Send = "outbox"
 	}
 	if o.Workers == 0 {
-		o.Workers = runtime.NumCPU()
+		o.Workers = DefaultWorkers()
 	}
 	if o.DB == "" {
 		o.DB = "mms.db"
@@ -92,7 +92,7 @@ func (o RunOptions) Validate() error {
 	}
 	problems = append(problems, o.tuning().validate()...)
 	if o.Workers < 0 {
-		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to 256 users migrated at once, or 0 or nothing for the default (%d, the number of CPUs)", o.Workers, runtime.NumCPU()))
+		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to 256 users migrated at once, or 0 or nothing for the default (%d, one more than the CPUs)", o.Workers, DefaultWorkers()))
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))
@@ -147,7 +147,7 @@ func (o *RunOptions) checkUsers(users []input.User) error {
 
 // Tuning is how a process works a queue, whatever the batch.
 type Tuning struct {
-	Workers int // users migrated at once; zero: number of CPUs
+	Workers int // users migrated at once; zero: DefaultWorkers
 	// Lease is how long a worker process on another host may go silent
 	// before the users it was migrating are taken again (a process on this
 	// host that is gone is noticed at once); zero: 30 s.
@@ -205,7 +205,7 @@ func (o RunOptions) tuning() Tuning { return o.Tuning }
 
 func (t Tuning) withDefaults() Tuning {
 	if t.Workers == 0 {
-		t.Workers = runtime.NumCPU()
+		t.Workers = DefaultWorkers()
 	}
 	if t.Events == nil {
 		t.Events = func(Event) {}
@@ -234,7 +234,7 @@ func (t Tuning) validate() []string {
 		problems = append(problems, fmt.Sprintf("--smtp-sessions %d: use 1 or more sessions with the mail relay (0 or nothing: the default, %d), at most %d", t.SMTPSessions, smtp.DefaultSessions, MaxSMTPSessions))
 	}
 	if t.Workers > MaxWorkers {
-		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to %d users migrated at once, or 0 or nothing for the default (%d, the number of CPUs)", t.Workers, MaxWorkers, runtime.NumCPU()))
+		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to %d users migrated at once, or 0 or nothing for the default (%d, one more than the CPUs)", t.Workers, MaxWorkers, DefaultWorkers()))
 	}
 	return problems
 }
@@ -243,10 +243,16 @@ func (t Tuning) validate() []string {
 func (t Tuning) check() error {
 	problems := t.validate()
 	if t.Workers < 0 {
-		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to 256 users migrated at once, or 0 or nothing for the default (%d, the number of CPUs)", t.Workers, runtime.NumCPU()))
+		problems = append(problems, fmt.Sprintf("--workers %d: use 1 to 256 users migrated at once, or 0 or nothing for the default (%d, one more than the CPUs)", t.Workers, DefaultWorkers()))
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))
 	}
 	return nil
 }
+
+// DefaultWorkers is --workers left out: one user more than the CPUs. A
+// worker waits now and then (for the state store, which one writer holds
+// at a time, and for the disk), and with one per CPU a core idled then:
+// at 2,000 organisers one more worker took 8% less time (README, Speed).
+func DefaultWorkers() int { return runtime.NumCPU() + 1 }

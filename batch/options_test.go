@@ -16,7 +16,7 @@ import (
 func TestOptionsDefaultsThenValidate(t *testing.T) {
 	o := RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.xlsx", Out: "out"}
 	d := o.WithDefaults()
-	if d.Send != "outbox" || d.Workers != runtime.NumCPU() || d.DB != "mms.db" || d.Clock == nil || d.Events == nil {
+	if d.Send != "outbox" || d.Workers != runtime.NumCPU()+1 || d.DB != "mms.db" || d.Clock == nil || d.Events == nil {
 		t.Errorf("defaults: %+v", d)
 	}
 	if o.Send != "" || o.Workers != 0 || o.DB != "" {
@@ -68,11 +68,11 @@ func TestTuningRanges(t *testing.T) {
 	if err := ok.WithDefaults().Validate(); err != nil {
 		t.Errorf("the largest values: %v", err)
 	}
-	// 0 is the default, as the README and --help say: the number of CPUs
-	// for --workers, 4 for the others.
+	// 0 is the default, as the README and --help say: one more than the
+	// CPUs for --workers, 4 for the others.
 	zero := RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.csv", Out: "out"}.WithDefaults()
-	if err := zero.Validate(); err != nil || zero.Workers != runtime.NumCPU() {
-		t.Errorf("--workers 0: %d workers, %v; want the number of CPUs", zero.Workers, err)
+	if err := zero.Validate(); err != nil || zero.Workers != runtime.NumCPU()+1 {
+		t.Errorf("--workers 0: %d workers, %v; want one more than the CPUs", zero.Workers, err)
 	}
 	neg := RunOptions{Users: "u.csv", Changes: "c.csv", Report: "r.csv", Out: "out", Tuning: Tuning{Workers: -1}}
 	if err := neg.WithDefaults().Validate(); err == nil || !strings.Contains(err.Error(), "--workers -1") || !strings.Contains(err.Error(), "0 or nothing") {
