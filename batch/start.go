@@ -25,7 +25,8 @@ type StartOptions struct {
 	User string
 	// Source: which meetings, by the kind of block they hold (sfb, teams,
 	// all). Target: "current" keeps each meeting's kind, "teams" writes a
-	// Teams block; "" keeps what the user's migration says.
+	// Teams block, "skype" a Skype one (a user moved on-premises); ""
+	// keeps what the user's migration says.
 	Source ics.SourceType
 	Target string
 
@@ -63,9 +64,9 @@ func (o StartOptions) Validate() error {
 		problems = append(problems, "--user is required (the organiser's e-mail address)")
 	}
 	switch o.Target {
-	case "", "current", "teams":
+	case "", "current", "teams", "skype":
 	default:
-		problems = append(problems, fmt.Sprintf("--target-meeting-type %q: use current or teams", o.Target))
+		problems = append(problems, fmt.Sprintf("--target-meeting-type %q: use current, teams or skype", o.Target))
 	}
 	if o.Changes != "" && o.Users == "" {
 		problems = append(problems, "--changes needs --users (the user's row)")
@@ -257,6 +258,8 @@ func (o StartOptions) override(a *migrate.Assignment) {
 	switch o.Target {
 	case "teams":
 		a.Change.Provider, a.MigrationType = block.ProviderTeams, trigger.ToTeams
+	case "skype": // a user moved on-premises: Skype Server blocks
+		a.Change.Provider, a.MigrationType = block.ProviderSkype, trigger.ToSkype
 	case "current":
 		a.Change.Provider, a.MigrationType = "", trigger.SameType
 	}

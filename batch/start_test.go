@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
 )
 
@@ -84,5 +85,37 @@ func TestStartAfterAStartByHandNamesItsBatch(t *testing.T) {
 	again, err := Start(ctx, StartOptions{User: o.User, Now: demoNow, DB: o.DB})
 	if err != nil || again.From != first.BatchID {
 		t.Fatalf("a start after a start by hand: %+v %v; want the rows of batch %s", again, err, first.BatchID)
+	}
+}
+
+// A user moved on-premises is migrated by hand with its Skype Server link
+// and --target-meeting-type skype, as the reason its run gives says;
+// without a target its Teams meetings keep their kind and fail, saying so
+// (its Skype ones take the link).
+func TestStartByHandOnPremises(t *testing.T) {
+	ctx := context.Background()
+	for _, target := range []string{"skype", ""} {
+		work := t.TempDir()
+		o := StartOptions{User: "user00000@contoso.com", Calendar: "../fixtures/demo/calendars/user00000.ics", JoinURL: "https://meet.contoso.com/user00000/{meeting}",
+			Target: target, Out: filepath.Join(work, "out"), Now: demoNow, DB: filepath.Join(work, "mms.db")}
+		s, err := Start(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Work(ctx, WorkOptions{DB: o.DB, BatchID: s.BatchID}); err != nil {
+			t.Fatal(err)
+		}
+		updated, other := 0, 0
+		for _, m := range batchMeetings(t, o.DB, s.BatchID) {
+			switch {
+			case m.Outcome == migrate.Updated && strings.HasPrefix(m.NewJoinURL, "https://meet.contoso.com/user00000/"):
+				updated++
+			case m.Outcome == migrate.Failed && m.Reason == migrate.KindOtherService:
+				other++
+			}
+		}
+		if target == "skype" && (updated < 2 || other > 0) || target == "" && other == 0 {
+			t.Errorf("target %q: %d moved to Skype Server, %d failed for another service's link", target, updated, other)
+		}
 	}
 }

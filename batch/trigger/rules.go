@@ -27,7 +27,7 @@ const (
 	reasonNoChange    = "no change in this batch"
 	reasonNever       = "%s never triggers a migration (as with MMS)"
 	reasonNeverHint   = "to rewrite this user's meetings anyway, run mms start --user %s --calendar FILE --join-url URL, then mms work"
-	reasonOnprem      = "moved-to-onprem is not migrated by mms run: the meetings of a user moved on-premises are migrated only by hand, from an export: mms start --user %s --calendar FILE --join-url URL, then mms work"
+	reasonOnprem      = "moved-to-onprem is not migrated by mms run: the meetings of a user moved on-premises are migrated only by hand, from an export: mms start --user %s --calendar FILE --join-url URL --target-meeting-type skype, then mms work"
 	reasonDisabled    = "tenant setting meeting_migration_enabled is false: no meeting migrates"
 	reasonNoAuto      = "tenant setting automatically_migrate_user_meetings is false: audio-conferencing changes do not trigger"
 	reasonACPNoSwitch = "%s uses the third-party audio-conferencing provider %q and tenant setting automatically_replace_acp_provider is false: license-assigned does not trigger"

@@ -44,7 +44,7 @@ func TestRules(t *testing.T) {
 		{"tenant url never", anna, input.TenantMeetingURLChanged, def,
 			"tenant-meeting-url-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work"},
 		{"onprem: manual path only", anna, input.MovedToOnprem, def,
-			"moved-to-onprem is not migrated by mms run: the meetings of a user moved on-premises are migrated only by hand, from an export: mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work"},
+			"moved-to-onprem is not migrated by mms run: the meetings of a user moved on-premises are migrated only by hand, from an export: mms start --user anna@contoso.com --calendar FILE --join-url URL --target-meeting-type skype, then mms work"},
 		{"never kinds say so even when the tenant is disabled", anna, input.SIPAddressChanged, tenant(false, true, false),
 			"sip-address-changed never triggers a migration (as with MMS); to rewrite this user's meetings anyway, run mms start --user anna@contoso.com --calendar FILE --join-url URL, then mms work"},
 		{"unknown kind", anna, "moved", def, `"moved" is not a change kind`},

@@ -17,7 +17,7 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 	return &cli.Command{
 		Name:  "start",
 		Usage: "queue one user's migration, like Start-CsExMeetingMigration (or, without --user, a whole batch); mms work carries it out",
-		UsageText: "mms start --user U [--source-meeting-type sfb|teams|all] [--target-meeting-type current|teams]\n" +
+		UsageText: "mms start --user U [--source-meeting-type sfb|teams|all] [--target-meeting-type current|teams|skype]\n" +
 			"          [--users FILE [--changes FILE]] [--calendar FILE] [--join-url URL] [--conference-id ID]\n" +
 			"          [--out DIR] [--report FILE] [--now TIME] [--dry-run] [--send MODE] [--db DSN]\n\n" +
 			"The user's rows are the last ones the state store holds (from an earlier run), or those of --users and\n" +
@@ -28,7 +28,7 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "user", Usage: "the organiser's e-mail address (primary address or alias)", Sources: cli.EnvVars("MMS_USER")},
 			&cli.StringFlag{Name: "source-meeting-type", Value: "all", Usage: "which meetings: sfb (Skype for Business blocks), teams, or all", Sources: cli.EnvVars("MMS_SOURCE_MEETING_TYPE")},
-			&cli.StringFlag{Name: "target-meeting-type", Usage: "current (each meeting keeps its kind) or teams (write Teams blocks); default: as the user's migration says", Sources: cli.EnvVars("MMS_TARGET_MEETING_TYPE")},
+			&cli.StringFlag{Name: "target-meeting-type", Usage: "current (each meeting keeps its kind), teams (write Teams blocks) or skype (Skype blocks, for a user moved on-premises); default: as the user's migration says", Sources: cli.EnvVars("MMS_TARGET_MEETING_TYPE")},
 			&cli.StringFlag{Name: "users", Usage: "read the user's row from this users file instead of the state store", Sources: cli.EnvVars("MMS_USERS")},
 			&cli.StringFlag{Name: "changes", Usage: "with --users: the changes file holding the user's changes", Sources: cli.EnvVars("MMS_CHANGES")},
 			meetingsFlag(),

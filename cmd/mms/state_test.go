@@ -131,7 +131,7 @@ func TestStartAndWork(t *testing.T) {
 		{[]string{"start", "--db", db}, "--user is required"},
 		{[]string{"start", "--user", "nobody@contoso.com", "--db", db}, "holds no migration of this user"},
 		{[]string{"start", "--user", "user00000@contoso.com", "--source-meeting-type", "zoom", "--db", db}, `--source-meeting-type "zoom": use sfb, teams or all`},
-		{[]string{"start", "--user", "user00000@contoso.com", "--target-meeting-type", "skype", "--db", db}, `--target-meeting-type "skype": use current or teams`},
+		{[]string{"start", "--user", "user00000@contoso.com", "--target-meeting-type", "zoom", "--db", db}, `--target-meeting-type "zoom": use current, teams or skype`},
 	}
 	for _, tc := range bad {
 		if r := mms(t, tc.args...); r.code != 1 || !strings.Contains(r.stderr, tc.want) {
