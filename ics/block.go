@@ -171,7 +171,7 @@ func ownsBlockIn(comp *Component, f found, organizer []string) bool {
 			return false
 		}
 	}
-	if f.Provider == block.ProviderSkype && otherConference(comp, f.JoinURL) != "" {
+	if f.Provider == block.ProviderSkype && otherConference(comp, f.MeetingID) != "" {
 		return false
 	}
 	if f.Provider == block.ProviderSkype && f.SkypeUser != "" {
@@ -184,17 +184,15 @@ func ownsBlockIn(comp *Component, f found, organizer []string) bool {
 
 // otherConference returns the Skype conference key a component's
 // X-MICROSOFT-ONLINEMEETINGCONFLINK names ("conf:sip:anna@contoso.com;
-// gruu;opaque=app:conf:focus:id:AB12CD34") where it is not the key that
-// ends the Skype join link (https://meet.lync.com/contoso/anna/AB12CD34):
-// the block was pasted from another meeting. "" when they agree, or no
-// such property names a Skype conference (a Teams one names "teams:...").
-func otherConference(comp *Component, joinURL string) string {
-	path, _, _ := strings.Cut(joinURL, "?")
-	own := path[strings.LastIndexByte(path, '/')+1:]
+// gruu;opaque=app:conf:focus:id:AB12CD34") where it is not key, the one
+// the Skype join link ends with (https://meet.lync.com/contoso/anna/
+// AB12CD34): the block was pasted from another meeting. "" when they
+// agree, or no such property names a Skype conference (a Teams one names
+// "teams:...").
+func otherConference(comp *Component, key string) string {
 	for _, p := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
-		key := conferenceKey(p.Text())
-		if key != "" && !strings.EqualFold(key, own) {
-			return key
+		if k := conferenceKey(p.Text()); k != "" && !strings.EqualFold(k, key) {
+			return k
 		}
 	}
 	return ""

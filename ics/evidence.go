@@ -92,7 +92,7 @@ func pastedEvidence(m *Meeting, f found, organizer []string) string {
 		}
 	}
 	if f.Provider == block.ProviderSkype {
-		if key := otherConference(m.First(), f.JoinURL); key != "" {
+		if key := otherConference(m.First(), f.MeetingID); key != "" {
 			return boundEvidence("X-MICROSOFT-ONLINEMEETINGCONFLINK names the Skype conference " + excerpt(key) + "; the block's link is " + clip(f.JoinURL, evidenceLink))
 		}
 	}

@@ -437,6 +437,22 @@ func TestConferenceLinkNamesAnotherMeeting(t *testing.T) {
 			t.Errorf("evidence %q does not name the conference", res.Evidence)
 		}
 	}
+	// A link written with a slash after its key names the same conference.
+	slashed := strings.Replace(skype, "anna/AB12CD34>", "anna/AB12CD34/>", 1)
+	if _, res := migrateOne(t, calendar(future(event{body: "Agenda" + slashed, extra: conf("AB12CD34")})), testRules, Change{ConferenceID: "987654"}); res.Skipped != "" || res.Err != nil {
+		t.Errorf("a link ending in a slash: Skipped=%q Err=%v", res.Skipped, res.Err)
+	}
+	// Given a new conference, the meeting loses the link to its old one,
+	// and the next run finds it current, not pasted.
+	src := calendar(future(event{body: "Agenda" + skype, extra: conf("AB12CD34")}))
+	newKey := Change{JoinURL: "https://meet.lync.com/contoso/anna/NEWKEY1"}
+	cal, res := migrateOne(t, src, testRules, newKey)
+	if !res.Rewritten() || strings.Contains(string(cal.Bytes()), "ONLINEMEETINGCONFLINK") {
+		t.Fatalf("a new conference: %+v, the old conference link kept: %v", res, strings.Contains(string(cal.Bytes()), "ONLINEMEETINGCONFLINK"))
+	}
+	if _, again := migrateOne(t, string(cal.Bytes()), testRules, newKey); again.Skipped != AlreadyCurrent {
+		t.Errorf("the run again: Skipped=%q Err=%v, want already-current", again.Skipped, again.Err)
+	}
 }
 
 // Moving a Skype meeting to Teams removes the Skype conference link the

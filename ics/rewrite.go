@@ -496,6 +496,19 @@ func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
 			c.remove(prop)
 		}
 	}
+	if p.old.Provider == block.ProviderSkype && p.spec.Provider == block.ProviderSkype {
+		// A Skype meeting given another conference (a new link's key)
+		// loses the link that names its old one, which would also read as
+		// another meeting's on the next run (see otherConference).
+		if key := block.JoinMeetingID(p.spec.JoinURL); key != "" {
+			for _, prop := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
+				if k := conferenceKey(prop.Text()); k != "" && !strings.EqualFold(k, key) {
+					c.remove(prop)
+				}
+			}
+		}
+		return
+	}
 	if p.old.Provider == p.spec.Provider && (p.old.Provider != block.ProviderTeams || p.keepsTeamsMeeting()) {
 		return
 	}

@@ -144,6 +144,17 @@ func pathOf(u string) string {
 	return ""
 }
 
+// JoinMeetingID is the meeting's own id a Teams or Skype join link names
+// (a Block's MeetingID: Teams' thread, Skype's conference key), "" for
+// another link.
+func JoinMeetingID(rawURL string) string {
+	p, ok := JoinProvider(rawURL)
+	if !ok {
+		return ""
+	}
+	return meetingID(p, newLink(rawURL, 0), "")
+}
+
 // JoinProvider tells which service a join link belongs to: Teams or Skype
 // for Business; false for any other link.
 func JoinProvider(rawURL string) (Provider, bool) {
