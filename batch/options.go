@@ -255,4 +255,4 @@ func (t Tuning) check() error {
 // worker waits now and then (for the state store, which one writer holds
 // at a time, and for the disk), and with one per CPU a core idled then:
 // at 2,000 organisers one more worker took 8% less time (README, Speed).
-func DefaultWorkers() int { return runtime.NumCPU() + 1 }
+func DefaultWorkers() int { return min(runtime.NumCPU()+1, MaxWorkers) }

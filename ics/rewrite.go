@@ -489,7 +489,7 @@ func (p plan) keepsTeamsMeeting() bool {
 //
 // Moved to another service, the meeting also loses Outlook's
 // X-MICROSOFT-ONLINEMEETINGINFORMATION, whose OnlineMeetingProvider names
-// the old service (and the rest its old meeting).
+// the old service.
 func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
 	if p.old.Provider != p.spec.Provider {
 		for _, prop := range comp.All("X-MICROSOFT-ONLINEMEETINGINFORMATION") {

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 )
 
@@ -103,11 +104,22 @@ func (s *Store) open(ctx context.Context, dsn string) error {
 // no change of the command's input helps: a SQLite store that is
 // read-only, locked by another process, full, or failing to read or write
 // its files (SQLite's primary result codes PERM, BUSY, LOCKED, READONLY,
-// IOERR, FULL, CANTOPEN), or a failure the store already reported as
-// such. Commands exit 4 for it, not 1.
+// IOERR, FULL, CANTOPEN) or a PostgreSQL one refusing as such (see
+// below), or a failure the store already reported as such. Commands exit 4 for it, not 1.
 func Unavailable(err error) bool {
 	if IsStoreFailure(err) {
 		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// PostgreSQL: a read-only server or transaction (class 25), out of
+		// disk or memory (53), shut down (57), the connection lost (08), or
+		// no right to write (42501).
+		switch c := pe.Code; {
+		case c == "42501", len(c) == 5 && (c[:2] == "25" || c[:2] == "53" || c[:2] == "57" || c[:2] == "08"):
+			return true
+		}
+		return false
 	}
 	var se interface{ Code() int }
 	if !errors.As(err, &se) {

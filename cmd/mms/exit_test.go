@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mms-project/mms/batch"
 )
 
@@ -56,6 +57,9 @@ func TestExitCodeOfEachKind(t *testing.T) {
 		{"a run's store locked by another process", context.Background(), fmt.Errorf("%w: state store s.db: %w", batch.ErrUnavailable, sqliteCode(5)), 4},
 		{"the store's disk full", context.Background(), fmt.Errorf("rollback: %w", sqliteCode(13|3<<8)), 4},
 		{"a constraint the store refused", context.Background(), fmt.Errorf("tenant: %w", sqliteCode(19)), 1},
+		{"a PostgreSQL store read-only", context.Background(), fmt.Errorf("recording batch: %w", &pgconn.PgError{Code: "25006"}), 4},
+		{"a PostgreSQL store out of disk", context.Background(), fmt.Errorf("rollback: %w", &pgconn.PgError{Code: "53100"}), 4},
+		{"a PostgreSQL constraint", context.Background(), fmt.Errorf("tenant: %w", &pgconn.PgError{Code: "23505"}), 1},
 	} {
 		var errOut bytes.Buffer
 		if got := exitCode(c.ctx, c.err, &errOut); got != c.want {
