@@ -109,7 +109,7 @@ var ErrNoJoinLink = errors.New("no new join link: add the meeting to --meetings 
 // ErrOtherServiceLink is why a meeting fails when its user's change names
 // no target and gives a join link of another service than the meeting's:
 // the meeting keeps its kind unless target says otherwise.
-var ErrOtherServiceLink = errors.New("give target (teams or skype) to move it, or a join_url of its own service")
+var ErrOtherServiceLink = errors.New("give the change a target, teams or skype (mms start: --target-meeting-type), to move it, or a join_url of its own service")
 
 // givesNothing reports whether the change, for the meeting uid, says
 // nothing to write: no value and no dial-in to drop.
