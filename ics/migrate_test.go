@@ -445,13 +445,15 @@ func TestConferenceLinkNamesAnotherMeeting(t *testing.T) {
 	// Given a new conference, the meeting loses the link to its old one,
 	// and the next run finds it current, not pasted.
 	src := calendar(future(event{body: "Agenda" + skype, extra: conf("AB12CD34")}))
-	newKey := Change{JoinURL: "https://meet.lync.com/contoso/anna/NEWKEY1"}
-	cal, res := migrateOne(t, src, testRules, newKey)
-	if !res.Rewritten() || strings.Contains(string(cal.Bytes()), "ONLINEMEETINGCONFLINK") {
-		t.Fatalf("a new conference: %+v, the old conference link kept: %v", res, strings.Contains(string(cal.Bytes()), "ONLINEMEETINGCONFLINK"))
-	}
-	if _, again := migrateOne(t, string(cal.Bytes()), testRules, newKey); again.Skipped != AlreadyCurrent {
-		t.Errorf("the run again: Skipped=%q Err=%v, want already-current", again.Skipped, again.Err)
+	for _, link := range []string{"https://meet.lync.com/contoso/anna/NEWKEY1", "https://lync.contoso.com/anna/NEWKEY2"} {
+		newKey := Change{JoinURL: link}
+		cal, res := migrateOne(t, src, testRules, newKey)
+		if !res.Rewritten() || strings.Contains(string(cal.Bytes()), "ONLINEMEETINGCONFLINK") {
+			t.Fatalf("a new conference at %s: %+v, the old conference link kept: %v", link, res, strings.Contains(string(cal.Bytes()), "ONLINEMEETINGCONFLINK"))
+		}
+		if _, again := migrateOne(t, string(cal.Bytes()), testRules, newKey); again.Skipped != AlreadyCurrent {
+			t.Errorf("%s, the run again: Skipped=%q Err=%v, want already-current", link, again.Skipped, again.Err)
+		}
 	}
 }
 

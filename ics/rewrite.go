@@ -500,11 +500,10 @@ func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
 		// A Skype meeting given another conference (a new link's key)
 		// loses the link that names its old one, which would also read as
 		// another meeting's on the next run (see otherConference).
-		if key := block.JoinMeetingID(p.spec.JoinURL); key != "" {
-			for _, prop := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
-				if k := conferenceKey(prop.Text()); k != "" && !strings.EqualFold(k, key) {
-					c.remove(prop)
-				}
+		key := block.SkypeKey(p.spec.JoinURL) // as the next run reads the new block
+		for _, prop := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
+			if k := conferenceKey(prop.Text()); k != "" && (key == "" || !strings.EqualFold(k, key)) {
+				c.remove(prop)
 			}
 		}
 		return

@@ -144,15 +144,11 @@ func pathOf(u string) string {
 	return ""
 }
 
-// JoinMeetingID is the meeting's own id a Teams or Skype join link names
-// (a Block's MeetingID: Teams' thread, Skype's conference key), "" for
-// another link.
-func JoinMeetingID(rawURL string) string {
-	p, ok := JoinProvider(rawURL)
-	if !ok {
-		return ""
-	}
-	return meetingID(p, newLink(rawURL, 0), "")
+// SkypeKey is the conference key a Skype block whose join link is rawURL
+// is read with (its MeetingID: the link's last path segment), whatever
+// the link's host; "" when the link has no path.
+func SkypeKey(rawURL string) string {
+	return meetingID(ProviderSkype, newLink(rawURL, 0), "")
 }
 
 // JoinProvider tells which service a join link belongs to: Teams or Skype
