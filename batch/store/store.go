@@ -16,6 +16,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -112,14 +114,20 @@ func Unavailable(err error) bool {
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		// PostgreSQL: a read-only server or transaction (class 25), out of
-		// disk or memory (53), shut down (57), the connection lost (08), or
-		// no right to write (42501).
+		// PostgreSQL: a read-only server or transaction (25006), a session
+		// ended as idle (25P03), a lock not had (55P03), out of disk or
+		// memory (class 53), shut down (57), the connection lost (08), no
+		// right to write (42501).
 		switch c := pe.Code; {
-		case c == "42501", len(c) == 5 && (c[:2] == "25" || c[:2] == "53" || c[:2] == "57" || c[:2] == "08"):
+		case c == "25006", c == "25P03", c == "55P03", c == "42501",
+			len(c) == 5 && (c[:2] == "53" || c[:2] == "57" || c[:2] == "08"):
 			return true
 		}
 		return false
+	}
+	var ne net.Error
+	if errors.As(err, new(*pgconn.ConnectError)) || pgconn.Timeout(err) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true // a PostgreSQL server that went away mid-command
 	}
 	var se interface{ Code() int }
 	if !errors.As(err, &se) {

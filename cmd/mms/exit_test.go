@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,8 @@ func TestExitCodeOfEachKind(t *testing.T) {
 		{"a PostgreSQL store read-only", context.Background(), fmt.Errorf("recording batch: %w", &pgconn.PgError{Code: "25006"}), 4},
 		{"a PostgreSQL store out of disk", context.Background(), fmt.Errorf("rollback: %w", &pgconn.PgError{Code: "53100"}), 4},
 		{"a PostgreSQL constraint", context.Background(), fmt.Errorf("tenant: %w", &pgconn.PgError{Code: "23505"}), 1},
+		{"a PostgreSQL transaction misused", context.Background(), fmt.Errorf("tenant: %w", &pgconn.PgError{Code: "25001"}), 1},
+		{"a PostgreSQL server gone mid-command", context.Background(), fmt.Errorf("rollback: %w", io.ErrUnexpectedEOF), 4},
 	} {
 		var errOut bytes.Buffer
 		if got := exitCode(c.ctx, c.err, &errOut); got != c.want {
