@@ -215,6 +215,12 @@ func (o StartOptions) fromFiles(t trigger.Tenant) (migrate.Assignment, error) {
 		}
 		userErrs = append(userErrs, changeErrs...)
 	}
+	given := strings.ToLower(strings.TrimSpace(o.User))
+	for _, e := range userErrs { // a rejected row of the address as given: its error, not another user's alias
+		if e.User == given {
+			return migrate.Assignment{}, e
+		}
+	}
 	if only, _, _, err := pilot([]string{o.User}, slices.Clone(users), nil, nil); err == nil {
 		o.User = only[0].Email // an alias names its user, as for run --user
 	}

@@ -119,3 +119,19 @@ func TestStartByHandOnPremises(t *testing.T) {
 		}
 	}
 }
+
+// An address whose own users-file row was rejected (it is another user's
+// alias there) is refused with that row's error, not started as the user
+// whose alias it is.
+func TestStartOfAContestedAddress(t *testing.T) {
+	work := t.TempDir()
+	users := writeTable(t, filepath.Join(work, "users.csv"), [][]string{
+		{"user", "calendar", "aliases"},
+		{"user00000@contoso.com", abs("../fixtures/demo/calendars/user00000.ics"), "bo@contoso.com"},
+		{"bo@contoso.com", abs("../fixtures/demo/calendars/user00001.ics"), ""},
+	})
+	_, err := Start(context.Background(), StartOptions{User: "bo@contoso.com", Users: users, Out: filepath.Join(work, "out"), Now: demoNow, DB: filepath.Join(work, "mms.db")})
+	if err == nil || !strings.Contains(err.Error(), "users.csv:3") {
+		t.Errorf("start of an address another user has as alias: %v, want its row's error", err)
+	}
+}
