@@ -120,6 +120,11 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	}
 	manual := a.MigrationType == byHand && a.Calendar == "" // byHandOf: no row of the user's (an earlier start by hand's has one)
 	o.override(&a)
+	if p, ok := block.JoinProvider(strings.ReplaceAll(a.Change.JoinURL, "{meeting}", "x")); ok && a.Change.Provider != "" && p != a.Change.Provider {
+		// a Skype block around a Teams link reads back as Teams: rewritten and sent again on every run
+		return Started{}, fmt.Errorf("%w: the join link %s is a %s link, and the target is %s: give a %s link, or --target-meeting-type %s",
+			ErrInput, a.Change.JoinURL, p, a.Change.Provider, a.Change.Provider, p)
+	}
 	if err := o.addMeetings(&a); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}

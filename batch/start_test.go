@@ -135,3 +135,15 @@ func TestStartOfAContestedAddress(t *testing.T) {
 		t.Errorf("start of an address another user has as alias: %v, want its row's error", err)
 	}
 }
+
+// A start whose target and join link name two services is refused: a
+// Skype block around a Teams link reads back as Teams, and every later
+// run would rewrite and send it again.
+func TestStartTargetAndLinkAgree(t *testing.T) {
+	work := t.TempDir()
+	_, err := Start(context.Background(), StartOptions{User: "user00000@contoso.com", Calendar: "../fixtures/demo/calendars/user00000.ics",
+		JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0", Target: "skype", Out: filepath.Join(work, "out"), Now: demoNow, DB: filepath.Join(work, "mms.db")})
+	if err == nil || !strings.Contains(err.Error(), "--target-meeting-type teams") {
+		t.Errorf("target skype with a Teams link: %v", err)
+	}
+}
