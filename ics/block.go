@@ -352,8 +352,16 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 			return s, fmt.Errorf("moving it to %s: %w", ch.Provider, ErrNoJoinLink)
 		}
 		// The old service's "find a local number" page does not know the
-		// new meeting: the new block shows the change's, or none.
+		// new meeting: the new block shows the change's, or none. Its
+		// numbers keep their regions (a number the change gives again
+		// takes the change's label, below).
 		s.Provider, s.DialInURL = ch.Provider, ""
+		for n, label := range old.NumberLabels {
+			if s.NumberLabels == nil {
+				s.NumberLabels = map[string]string{}
+			}
+			s.NumberLabels[n] = label
+		}
 	}
 	switch {
 	case ch.JoinURL == "":

@@ -303,6 +303,10 @@ func TestSkypeToTeamsRenamesLocation(t *testing.T) {
 	if res.NewJoinURL != "https://teams.microsoft.com/l/meetup-join/AB12CD34" {
 		t.Errorf("NewJoinURL = %q", res.NewJoinURL)
 	}
+	// The number keeps its region, as Teams writes one: "   Sweden".
+	if u := unfold(out); !strings.Contains(u, "123456#>   Sweden\\n") || strings.Contains(u, "(Toll)") {
+		t.Errorf("the number's region is not its label in the Teams block:\n%s", u)
+	}
 	// Skype's "find a local number" page does not know the Teams meeting:
 	// the block shows the change's, or none.
 	if strings.Contains(out, "dialin.lync.com") {

@@ -46,6 +46,10 @@ type Block struct {
 	DialInURL       string
 	LCID            string // as written: "1033" or "041d"
 	Lang            string // BCP 47, "" when unknown
+	// NumberLabels are the regions a Skype block writes after its numbers
+	// ("+46 8 123 456 78 (Stockholm)" gives "Stockholm"), by number: the
+	// labels a block made anew of another kind keeps.
+	NumberLabels map[string]string
 }
 
 // Spec is what a new block says.

@@ -1,6 +1,7 @@
 package block
 
 import (
+	"html"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,6 +15,7 @@ func describe(p Provider, join link, text string, links []link) Block {
 	}
 	if p == ProviderSkype {
 		b.SkypeUser = skypeUser(join)
+		b.NumberLabels = skypeLabels(text)
 	} else {
 		b.MeetingNumber, b.Passcode = meetingNumber(text)
 	}
@@ -99,11 +101,57 @@ func numbers(text string) (toll, free []string) {
 	return toll, free
 }
 
+// skypeLabels returns the region a Skype block writes in brackets after
+// each number ("+46 8 123 456 78 (Stockholm)  English (United States)"),
+// by number; a generic label is no region (see genericLabel).
+func skypeLabels(text string) map[string]string {
+	var out map[string]string
+	for line := range strings.SplitSeq(text, "\n") {
+		n, rest, ok := numberAndRest(line)
+		if !ok {
+			continue
+		}
+		if strings.IndexByte(rest, '&') >= 0 { // an HTML body's &nbsp;
+			rest = html.UnescapeString(rest)
+		}
+		rest = strings.TrimLeft(rest, " \t\u00a0")
+		if !strings.HasPrefix(rest, "(") {
+			continue
+		}
+		end := strings.IndexByte(rest, ')')
+		if end < 0 {
+			continue
+		}
+		label := strings.Join(strings.Fields(rest[1:end]), " ")
+		if label == "" || len(label) > 80 || genericLabel(label) {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[n] = label
+	}
+	return out
+}
+
+// genericLabel reports a number's label that names no region: Skype
+// Online's "(Dial-in Number)", "(Toll)", "(Toll-free)".
+func genericLabel(label string) bool {
+	l := strings.ToLower(label)
+	return strings.Contains(l, "toll") || strings.Contains(l, "dial") || strings.Contains(l, "number")
+}
+
 // lineNumber returns the phone number written on a line outside links,
 // with its white space collapsed.
 func lineNumber(line string) (string, bool) {
+	n, _, ok := numberAndRest(line)
+	return n, ok
+}
+
+// numberAndRest is lineNumber, and the visible text after the number.
+func numberAndRest(line string) (string, string, bool) {
 	if !strings.Contains(line, "+") {
-		return "", false
+		return "", "", false
 	}
 	visible := withoutTags(line)
 	for {
@@ -116,10 +164,10 @@ func lineNumber(line string) (string, bool) {
 	}
 	loc := phoneNumberAt(visible)
 	if loc == nil || len(digits(visible[loc[0]:loc[1]])) < 7 || (loc[0] > 0 && isWordByte(visible[loc[0]-1])) {
-		return "", false
+		return "", "", false
 	}
 	n := strings.Join(strings.Fields(visible[loc[0]:loc[1]]), " ")
-	return n, true
+	return n, visible[loc[1]:], true
 }
 
 // labelledConferenceID returns the digits of the first "ID: 123 456 789"
