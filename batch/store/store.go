@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -125,8 +124,7 @@ func Unavailable(err error) bool {
 		}
 		return false
 	}
-	var ne net.Error
-	if errors.As(err, new(*pgconn.ConnectError)) || pgconn.Timeout(err) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) {
+	if errors.As(err, new(*pgconn.ConnectError)) || pgconn.Timeout(err) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true // a PostgreSQL server that went away mid-command
 	}
 	var se interface{ Code() int }

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -63,6 +65,8 @@ func TestExitCodeOfEachKind(t *testing.T) {
 		{"a PostgreSQL constraint", context.Background(), fmt.Errorf("tenant: %w", &pgconn.PgError{Code: "23505"}), 1},
 		{"a PostgreSQL transaction misused", context.Background(), fmt.Errorf("tenant: %w", &pgconn.PgError{Code: "25001"}), 1},
 		{"a PostgreSQL server gone mid-command", context.Background(), fmt.Errorf("rollback: %w", io.ErrUnexpectedEOF), 4},
+		{"a file not there", context.Background(), fmt.Errorf("tenant: %w", &fs.PathError{Op: "open", Path: "x.csv", Err: syscall.ENOENT}), 1},
+		{"bad input wrapping a store's code", context.Background(), fmt.Errorf("%w: %w", batch.ErrInput, sqliteCode(8)), 1},
 	} {
 		var errOut bytes.Buffer
 		if got := exitCode(c.ctx, c.err, &errOut); got != c.want {

@@ -102,13 +102,13 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 		fmt.Fprintln(errOut, "mms:", err)
 		sayLocked(errOut, err)
 		return exitUnavailable
+	case errors.Is(err, batch.ErrInput):
+		fmt.Fprintln(errOut, "mms:", err)
+		return exitInput
 	case store.Unavailable(err): // a command's own write to the store (start, rollback, tenant set)
 		fmt.Fprintf(errOut, "mms: the state store refused it: %v; check --db names a store this user can write, that no other process holds it, and that its disk has room, then run the same command again\n", err)
 		sayLocked(errOut, err)
 		return exitUnavailable
-	case errors.Is(err, batch.ErrInput):
-		fmt.Fprintln(errOut, "mms:", err)
-		return exitInput
 	default: // flags the command line parser refused, and the rest
 		fmt.Fprintln(errOut, "mms:", err)
 		return exitInput
