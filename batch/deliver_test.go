@@ -156,6 +156,21 @@ func messageIDs(t *testing.T, sink *smtpsink.Sink) map[string]int {
 	return out
 }
 
+// batchUsers returns the users' rows the filter selects in the store db.
+func batchUsers(t *testing.T, db string, f store.Filter) []store.User {
+	t.Helper()
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	users, err := st.Users(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return users
+}
+
 func batchMeetings(t *testing.T, db, batchID string) []store.Meeting {
 	t.Helper()
 	st, err := store.Open(context.Background(), db)
@@ -196,13 +211,7 @@ func TestDAVFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), o.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	users, _ := st.Users(context.Background(), store.Filter{BatchID: sum.BatchID})
-	for _, u := range users {
+	for _, u := range batchUsers(t, o.DB, store.Filter{BatchID: sum.BatchID}) {
 		switch u.UserID {
 		case "user00000@contoso.com":
 			if u.State != store.Failed || u.RetryCount != 0 || !strings.Contains(u.LastMessage, "401") || !strings.Contains(u.LastMessage, "MMS_CALDAV_USER") {

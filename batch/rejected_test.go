@@ -140,16 +140,7 @@ func TestCalendarOnlyOfTriggeredUsers(t *testing.T) {
 	if sum.Users != 3 || sum.Triggered != 2 || sum.Failed != 1 || len(sum.RowErrors) != 0 {
 		t.Errorf("summary %+v; want 3 users, 2 triggered, 1 failed, no rejected rows", sum)
 	}
-	st, err := store.Open(context.Background(), o.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	rows, err := st.Users(context.Background(), store.Filter{BatchID: sum.BatchID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range rows {
+	for _, u := range batchUsers(t, o.DB, store.Filter{BatchID: sum.BatchID}) {
 		switch u.UserID {
 		case "idle@contoso.com":
 			if u.State != store.NotTriggered {

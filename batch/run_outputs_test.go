@@ -207,17 +207,8 @@ func TestCalendarsSharedOrOfOneName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), o.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	rows, err := st.Users(context.Background(), store.Filter{BatchID: sum.BatchID})
-	if err != nil {
-		t.Fatal(err)
-	}
 	by := map[string]store.User{}
-	for _, u := range rows {
+	for _, u := range batchUsers(t, o.DB, store.Filter{BatchID: sum.BatchID}) {
 		by[u.UserID] = u
 	}
 	if u := by["user00001@contoso.com"]; u.State != store.Failed || !strings.Contains(u.LastMessage, "also user00000@contoso.com's calendar") {
