@@ -310,6 +310,24 @@ func TestRollbackUserByAlias(t *testing.T) {
 	}
 }
 
+// A rollback with --send none says its updates were not sent, as the
+// command does (found by an audit: "4 updates sent").
+func TestRollbackSendNoneSaysNotSent(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	sum, err := Run(ctx, o)
+	if err != nil || sum.Updated == 0 {
+		t.Fatalf("run: %+v %v", sum, err)
+	}
+	rb, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: sum.BatchID, User: "user00000@contoso.com", Send: "none", Now: time.Date(2026, 1, 16, 9, 0, 0, 0, time.UTC)})
+	if err != nil || len(rb.Users) != 1 {
+		t.Fatalf("rollback: %+v %v", rb, err)
+	}
+	if msg := rb.Users[0].LastMessage; !strings.Contains(msg, "not sent (--send none)") {
+		t.Errorf("LastMessage %q", msg)
+	}
+}
+
 // --batch last after a rollback of one user stopped, asked for every
 // user, is refused naming the command that finishes the stopped one; it
 // does not start another beside it (found by a review: the user's

@@ -146,7 +146,8 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 		}
 	}
 	out.InvitesUpdate = uo.Invites
-	restoredCounts(&out)
+	_, none := r.Mailer.(*Recorder) // --send none
+	restoredCounts(&out, none)
 	return out, nil
 }
 
@@ -189,8 +190,14 @@ func markRow(out *store.Result, uid, reason string) {
 	}
 }
 
-func restoredCounts(out *store.Result) {
+// restoredCounts sets a restored user's state and message; notSent: the
+// updates went nowhere (--send none).
+func restoredCounts(out *store.Result, notSent bool) {
 	out.State = store.Succeeded
 	count(out)
-	out.LastMessage = fmt.Sprintf("%s restored, %s sent, %d failed", counted(out.SucceededMeeting, "meeting"), counted(out.InvitesUpdate, "update"), out.FailedMeeting)
+	sent := "sent"
+	if notSent {
+		sent = "not sent (--send none)"
+	}
+	out.LastMessage = fmt.Sprintf("%s restored, %s %s, %d failed", counted(out.SucceededMeeting, "meeting"), counted(out.InvitesUpdate, "update"), sent, out.FailedMeeting)
 }
