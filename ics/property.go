@@ -29,9 +29,10 @@ func (p Property) Params() ical.Params {
 	return params
 }
 
-// Param returns the first value of one parameter.
+// Param returns the first value of one parameter. Heads without it (most
+// of them, for most names) are not parsed.
 func (p Property) Param(name string) string {
-	if !strings.ContainsRune(p.head, ';') {
+	if !mayHaveParam(p.head, name) {
 		return ""
 	}
 	return p.Params().Get(name)
