@@ -51,7 +51,7 @@ func plainCanonicalLink(s string) (string, bool) {
 		end = len(rest)
 	}
 	host := rest[:end]
-	if host == "" || !allBytes(host, isHostByte) || !allBytes(rest[end:], isPlainURLByte) {
+	if host == "" || !allBytes(host, &hostBytes) || !allBytes(rest[end:], &plainURLBytes) {
 		return "", false
 	}
 	rawPath, rawQuery, _ := strings.Cut(rest[end:], "?")
@@ -76,9 +76,20 @@ func cutScheme(s string) (string, bool) {
 	return "", false
 }
 
-func allBytes(s string, ok func(byte) bool) bool {
+// hostBytes and plainURLBytes are isHostByte and isPlainURLByte as tables:
+// a join link is checked byte by byte several times per meeting.
+var hostBytes, plainURLBytes = byteTable(isHostByte), byteTable(isPlainURLByte)
+
+func byteTable(ok func(byte) bool) (t [256]bool) {
+	for c := range 256 {
+		t[c] = ok(byte(c))
+	}
+	return t
+}
+
+func allBytes(s string, ok *[256]bool) bool {
 	for i := range len(s) {
-		if !ok(s[i]) {
+		if !ok[s[i]] {
 			return false
 		}
 	}
