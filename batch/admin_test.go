@@ -123,8 +123,12 @@ func TestRollbackDryRun(t *testing.T) {
 			}
 		}
 	}
-	if page := read(t, filepath.Join(filepath.Dir(report), "would.meetings.csv")); strings.Count(page, ",restored,") != restored {
-		t.Errorf("the dry run's report lists %d restored meetings, want %d:\n%s", strings.Count(page, ",restored,"), restored, page)
+	page := read(t, filepath.Join(filepath.Dir(report), "would.meetings.csv"))
+	if n := strings.Count(page, ",would-update,"); n != restored || strings.Contains(page, ",restored,") {
+		t.Errorf("the dry run's report lists %d meetings that would be restored, want %d, none said restored:\n%s", n, restored, page)
+	}
+	if n := strings.Count(page, "as before batch "+sum.BatchID+": "); n != restored || !strings.Contains(page, " -> ") {
+		t.Errorf("the dry run's Changes say what would change back (old -> new) in %d rows, want %d:\n%s", n, restored, page)
 	}
 	st, err := store.Open(ctx, o.DB)
 	if err != nil {

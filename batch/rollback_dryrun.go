@@ -45,10 +45,10 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 			if len(m.Original) == 0 {
 				continue // never rewritten: nothing to take back
 			}
-			meetings = append(meetings, report.Meeting{UserID: u.UserID, UID: m.UID, Summary: m.Summary, Start: m.Start, End: m.End,
-				Recurrence: m.Recurrence, Attendees: m.Attendees, Outcome: migrate.Restored, Provider: m.Provider,
-				OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL, OldBlock: m.NewBlock, NewBlock: m.OldBlock,
-				Changes: "back as before batch " + of.ID})
+			row := report.Meeting{UserID: u.UserID, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
+				Outcome: migrate.WouldUpdate, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}
+			migrate.RestoredView(&row, m.Meeting, of.ID) // as the rollback's own row will say
+			meetings = append(meetings, row)
 			would.TotalMeeting++
 			would.SucceededMeeting++
 			if send != "none" { // each restored meeting's attendees get one update
@@ -67,7 +67,7 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 		return out, nil
 	}
 	h := report.Heading{BatchID: of.ID, Kind: "rollback (dry run)", Now: o.Now, Started: started, Finished: time.Now(), Version: Version(),
-		Inputs: []string{"batch " + of.ID}, Notes: []string{"rollback of batch " + of.ID + " as a dry run: the meetings marked restored would be; nothing was written or sent"}}
+		Inputs: []string{"batch " + of.ID}, Notes: []string{"rollback of batch " + of.ID + " as a dry run: the meetings marked would-update would be restored; nothing was written or sent"}}
 	if h.Now.IsZero() {
 		h.Now = o.Clock()
 	}

@@ -219,9 +219,10 @@ func counted(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// restoredView fills a restored meeting's report row from the batch's:
+// RestoredView fills a restored meeting's report row from the batch's (a
+// rollback's, and what its dry run says it would be):
 // the same rule, the blocks the other way round.
-func restoredView(row *report.Meeting, was report.Meeting, of string) {
+func RestoredView(row *report.Meeting, was report.Meeting, of string) {
 	row.End, row.Recurrence = was.End, was.Recurrence
 	row.OldBlock, row.NewBlock = was.NewBlock, was.OldBlock
 	row.Changes = "as before batch " + of

@@ -102,7 +102,7 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 		}
 		row := store.Meeting{Meeting: report.Meeting{UserID: user, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
 			Outcome: Restored, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}}
-		restoredView(&row.Meeting, m.Meeting, r.Of)
+		RestoredView(&row.Meeting, m.Meeting, r.Of)
 		comps, err := cal.Restore(m.UID, m.Original, r.Stamp)
 		p, known := prior[m.UID]
 		switch {
