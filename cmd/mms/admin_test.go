@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -183,6 +184,100 @@ func TestShortIDsOfASharedPrefix(t *testing.T) {
 	if err := printBatches(&out, list, "table"); err != nil || !strings.Contains(out.String(), "\n"+want[0]+" ") || !strings.Contains(out.String(), "\n"+want[2]+" ") {
 		t.Errorf("the table of two batches sharing 8 characters (%v):\n%s", err, out.String())
 	}
+}
+
+// Where two batches share their first 8 characters, mms status names
+// them as mms batches does, in its hints and with --all, so that --batch
+// takes what it shows (found by an audit: the hints gave 8 characters,
+// which --batch refused as ambiguous).
+func TestStatusHintsTellBatchesApart(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "mms.db")
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	// mk makes a batch of one user, its state Succeeded, under the id given.
+	mk := func(b store.Batch, id, user string) {
+		b.Now, b.Stamp = now, now
+		b, err := st.NewBatch(ctx, b)
+		if err == nil {
+			err = st.Enqueue(ctx, b.ID, []store.User{{UserID: user, State: store.InProgress, Payload: json.RawMessage(`{}`)}})
+		}
+		if err == nil {
+			err = st.Record(ctx, b.ID, user, store.Result{State: store.Succeeded})
+		}
+		if err == nil {
+			err = renameBatch(db, b.ID, id)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	older, runID, rb := "3f2a9c1b-0000-4000-8000-000000000000", "3f2a9c1b-77aa-4c1e-9d0e-000000000001", "3f2a9c1b-7700-4c1e-9d0e-000000000002"
+	mk(store.Batch{Kind: store.BatchRun, Finished: true}, older, "b@contoso.com")
+	mk(store.Batch{Kind: store.BatchRun, Finished: true}, runID, "a@contoso.com")
+	mk(store.Batch{Kind: store.BatchRollback, Finished: true, Fingerprint: store.RollbackFingerprint(runID, "a@contoso.com")}, rb, "a@contoso.com")
+	shown := map[string]string{older: "3f2a9c1b-0", runID: "3f2a9c1b-77a", rb: "3f2a9c1b-770"}
+
+	r := run(t, ctx, "status", "--user", "b@contoso.com", "--db", db)
+	for _, want := range []string{"by rollback " + rb + " (mms status --batch " + shown[rb] + " shows it)",
+		"batch " + older + " holds it: mms status --batch " + shown[older] + " --user b@contoso.com"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("status: stderr %q\nwant %q", r.stderr, want)
+		}
+	}
+	for _, args := range [][]string{{"--all"}, {"--all", "--summary"}} {
+		r := run(t, ctx, append([]string{"status", "--db", db}, args...)...)
+		for id, short := range shown {
+			if !regexp.MustCompile(`(?m)^` + short + `\s`).MatchString(r.stdout) {
+				t.Errorf("status %v: no row of batch %s shown as %s:\n%s", args, id, short, r.stdout)
+			}
+		}
+	}
+	for id, short := range shown {
+		if r := run(t, ctx, "status", "--batch", short, "--db", db); r.code != 0 || !strings.Contains(r.stderr, "batch "+id+" (") {
+			t.Errorf("status --batch %s: exit %d, %s", short, r.code, r.stderr)
+		}
+	}
+
+	// a store of dry runs alone points at the latest as mms batches shows it
+	dry := filepath.Join(t.TempDir(), "mms.db")
+	st2, err := store.Open(ctx, dry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	for _, id := range []string{runID, rb} {
+		b, err := st2.NewBatch(ctx, store.Batch{Kind: store.BatchRun, DryRun: true, Finished: true, Now: now, Stamp: now})
+		if err == nil {
+			err = renameBatch(dry, b.ID, id)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := run(t, ctx, "status", "--db", dry); !strings.Contains(r.stderr, "mms status --batch "+shown[rb]+" shows it") {
+		t.Errorf("status of dry runs alone: stderr %q; want --batch %s", r.stderr, shown[rb])
+	}
+}
+
+// renameBatch gives a batch of the SQLite store db another id, for a test
+// of ids alike (a store makes them at random).
+func renameBatch(db, from, to string) error {
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, q := range []string{`UPDATE mms_batch SET id = ? WHERE id = ?`, `UPDATE mms_user SET batch_id = ? WHERE batch_id = ?`, `UPDATE mms_meeting SET batch_id = ? WHERE batch_id = ?`} {
+		if _, err := conn.Exec(q, to, from); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // mms batches lists every batch with its kind, inputs, --now, users per

@@ -53,13 +53,9 @@ func batchesCommand(out io.Writer) *cli.Command {
 	}
 }
 
-// shortID is the first 8 characters of a batch id: almost always enough to
-// name it (--batch takes any unique prefix of 6 or more); the listing of
-// every batch lengthens those that are not (shortIDs).
-func shortID(id string) string { return id[:min(len(id), 8)] }
-
 // shortIDs are ids as the listing shows them: each its first 8
-// characters, or as many more as it takes to tell it from every other id
+// characters (almost always enough: --batch takes any unique prefix of 6
+// or more), or as many more as it takes to tell it from every other id
 // listed (a prefix two batches share is refused by --batch as ambiguous).
 func shortIDs(ids []string) []string {
 	sorted := slices.Sorted(slices.Values(ids))
@@ -74,6 +70,35 @@ func shortIDs(ids []string) []string {
 		out[i] = id[:min(len(id), max(8, need[id]))]
 	}
 	return out
+}
+
+// shortIDsOf maps each id of the batches listed to its short id as mms
+// batches shows it (shortIDs).
+func shortIDsOf(list []store.BatchInfo) map[string]string {
+	ids := make([]string, len(list))
+	for i, b := range list {
+		ids[i] = b.ID
+	}
+	short := make(map[string]string, len(ids))
+	for i, s := range shortIDs(ids) {
+		short[ids[i]] = s
+	}
+	return short
+}
+
+// typedID is id as mms batches shows it, for a hint to give --batch: what
+// --batch takes back, though another batch shares its first 8 characters
+// (its first 8 alone would be ambiguous); the whole id where the store cannot
+// list its batches.
+func typedID(ctx context.Context, st *store.Store, id string) string {
+	list, err := st.Batches(ctx)
+	if err != nil {
+		return id
+	}
+	if short := shortIDsOf(list)[id]; short != "" {
+		return short
+	}
+	return id
 }
 
 // commonPrefix is the length of the longest prefix a and b share.
@@ -179,19 +204,15 @@ func printBatches(out io.Writer, list []store.BatchInfo, format string) error {
 		fmt.Fprintln(out, "no batch yet; start one with mms run")
 		return nil
 	}
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	short := shortIDs(ids)
+	short := shortIDsOf(list)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Batch\tKind\tCreated\tNow\tUsers\tUpdated\tSent\tInputs")
-	for i, r := range rows {
+	for _, r := range rows {
 		kind := r.Kind
 		if !r.Finished {
 			kind += " (unfinished)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short[i], kind, r.Created, r.Now, states(r.Users),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short[r.ID], kind, r.Created, r.Now, states(r.Users),
 			wouldBe(r.Updated, r.WouldUpdate), wouldBe(r.Sent, r.WouldSend), strings.Join(baseNames(r.Inputs), " "))
 	}
 	return tw.Flush()

@@ -58,9 +58,9 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 					fmt.Fprintln(errOut, "mms:", err)
 					switch format := cmd.String("format"); {
 					case cmd.Bool("summary"): // zero in every state, in the shape a script reads
-						return printSummary(out, nil, format, nil)
+						return printSummary(out, nil, format, nil, nil)
 					case format == "json" || format == "csv":
-						return printUsers(out, nil, format, false)
+						return printUsers(out, nil, format, nil)
 					}
 					return nil
 				}
@@ -80,21 +80,21 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 			if len(users) == 0 && f.UserID != "" && f.State == "" && f.Since.IsZero() && f.Until.IsZero() {
 				fmt.Fprintf(errOut, "mms: no user %s%s; %s\n", f.UserID, inBatch(f.BatchID), elsewhere(ctx, st, f))
 			}
-			if cmd.Bool("summary") {
-				var kinds map[string]string
-				if all { // a dry run's counts are not a run's: say which is which
-					list, err := st.Batches(ctx)
-					if err != nil {
-						return fmt.Errorf("%w: %w", batch.ErrUnavailable, err)
-					}
-					kinds = map[string]string{}
-					for _, b := range list {
-						kinds[b.ID] = batchKind(b.Batch)
-					}
+			var kinds, short map[string]string
+			if all { // say which batch each row is of, as mms batches does (a dry run's counts are not a run's)
+				list, err := st.Batches(ctx)
+				if err != nil {
+					return fmt.Errorf("%w: %w", batch.ErrUnavailable, err)
 				}
-				return printSummary(out, users, cmd.String("format"), kinds)
+				kinds, short = map[string]string{}, shortIDsOf(list)
+				for _, b := range list {
+					kinds[b.ID] = batchKind(b.Batch)
+				}
 			}
-			return printUsers(out, users, cmd.String("format"), all)
+			if cmd.Bool("summary") {
+				return printSummary(out, users, cmd.String("format"), kinds, short)
+			}
+			return printUsers(out, users, cmd.String("format"), short)
 		},
 	}
 }
@@ -170,7 +170,7 @@ func sayRolledBack(ctx context.Context, errOut io.Writer, st *store.Store, b sto
 		by[rb.ID]++
 	}
 	for _, id := range slices.Sorted(maps.Keys(by)) {
-		fmt.Fprintf(errOut, "rolled back for %s by rollback %s (mms status --batch %s shows it)\n", counted(by[id], "user"), id, shortID(id))
+		fmt.Fprintf(errOut, "rolled back for %s by rollback %s (mms status --batch %s shows it)\n", counted(by[id], "user"), id, typedID(ctx, st, id))
 	}
 	return nil
 }
@@ -212,7 +212,7 @@ func elsewhere(ctx context.Context, st *store.Store, f store.Filter) string {
 			}
 		}
 		if latest != nil {
-			return fmt.Sprintf("batch %s holds it: mms status --batch %s --user %s", latest.BatchID, shortID(latest.BatchID), f.UserID)
+			return fmt.Sprintf("batch %s holds it: mms status --batch %s --user %s", latest.BatchID, typedID(ctx, st, latest.BatchID), f.UserID)
 		}
 	}
 	return "--user takes an address of the users file"
@@ -271,7 +271,7 @@ func statusBatch(ctx context.Context, st *store.Store, ref string) (store.Batch,
 		return b, err
 	case !real:
 		return b, fmt.Errorf("%w yet: the latest batch, %s, is a %s; mms status --batch %s shows it (mms batches lists them all)",
-			errNothingMigrated, b.ID, kindOf(b), shortID(b.ID))
+			errNothingMigrated, b.ID, kindOf(b), typedID(ctx, st, b.ID))
 	}
 	return b, nil
 }
@@ -280,7 +280,9 @@ func statusBatch(ctx context.Context, st *store.Store, ref string) (store.Batch,
 // status lists no user and exits 0, as there is nothing wrong.
 var errNothingMigrated = errors.New("no batch has migrated meetings")
 
-func printUsers(out io.Writer, users []store.User, format string, all bool) error {
+// printUsers lists users; short, with --all, gives each batch's id as
+// the row shows it (shortIDsOf); nil: one batch.
+func printUsers(out io.Writer, users []store.User, format string, short map[string]string) error {
 	switch format {
 	case "json":
 		rows := make([]statusJSON, len(users))
@@ -302,9 +304,9 @@ func printUsers(out io.Writer, users []store.User, format string, all bool) erro
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	batchCol, blank := func(u store.User) string { return "" }, ""
-	if all { // say which batch each row is of
+	if short != nil { // say which batch each row is of
 		fmt.Fprint(tw, "Batch\t")
-		batchCol, blank = func(u store.User) string { return shortID(u.BatchID) + "\t" }, "\t"
+		batchCol, blank = func(u store.User) string { return short[u.BatchID] + "\t" }, "\t"
 	}
 	fmt.Fprintln(tw, "UserId\tState\tTotal\tSucceeded\tFailed\tSkipped\tInvites\tRetries\tModified\tLastMessage")
 	for _, u := range users {
@@ -348,8 +350,9 @@ func wrap(s string, width int) []string {
 
 // printSummary counts users per state: of one batch, or with --all per
 // batch, never summed across batches (a dry run's users are not a run's).
-// kinds, with --all, names each batch's kind; nil: one batch.
-func printSummary(out io.Writer, users []store.User, format string, kinds map[string]string) error {
+// kinds and short, with --all, give each batch's kind and its id as the
+// table shows it (shortIDsOf); nil: one batch.
+func printSummary(out io.Writer, users []store.User, format string, kinds, short map[string]string) error {
 	all := kinds != nil
 	states := store.States()
 	var order []string
@@ -403,7 +406,7 @@ func printSummary(out io.Writer, users []store.User, format string, kinds map[st
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "Batch\tKind\t"+strings.Join(states, "\t"))
 	for _, b := range order {
-		fmt.Fprint(tw, shortID(b)+"\t"+kinds[b])
+		fmt.Fprint(tw, short[b]+"\t"+kinds[b])
 		for _, s := range states {
 			fmt.Fprintf(tw, "\t%d", counts[b][s])
 		}
