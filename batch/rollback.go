@@ -254,6 +254,8 @@ func forUser(u string) string {
 // userOrAlias returns the user of batch of (of every batch when of is "")
 // that --user names: the user itself or, where it names none, the one user
 // of whom it is an alias (as mms run --user and mms status --user read it).
+// An alias of several users (batches apart may list it for different
+// users) names none of them: it is refused, naming them.
 func userOrAlias(ctx context.Context, st *store.Store, of, user string) (string, error) {
 	if user == "" {
 		return "", nil
@@ -270,8 +272,12 @@ func userOrAlias(ctx context.Context, st *store.Store, of, user string) (string,
 		}
 		return nil
 	})
-	if err != nil || len(found) != 1 {
-		return user, err // none, or several: the user as given, which names none
+	switch {
+	case err != nil || len(found) == 0:
+		return user, err // none: the user as given, which names none
+	case len(found) > 1:
+		slices.Sort(found)
+		return "", fmt.Errorf("--user %s is an alias of %d users: %s; give the address of the one meant", user, len(found), strings.Join(found, ", "))
 	}
 	return found[0], nil
 }

@@ -2,6 +2,8 @@ package batch
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,6 +33,38 @@ func TestStartUserByAlias(t *testing.T) {
 	s, err := Start(ctx, StartOptions{User: "ANNA.BERG@contoso.com", Users: o.Users, Changes: o.Changes, Out: o.Out, Now: demoNow, DB: o.DB})
 	if err != nil || s.User != "user00000@contoso.com" {
 		t.Fatalf("start of an alias from the files: %+v %v", s, err)
+	}
+}
+
+// An alias two batches give to different users names neither: a start of
+// it is refused naming both, also by hand (found by an audit: it took one
+// of them, or started the alias as a user of its own).
+func TestStartOfAnAliasOfTwoUsers(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "mms.db")
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, user := range []string{"user00001@contoso.com", "user00000@contoso.com"} {
+		a, _ := json.Marshal(migrate.Assignment{User: user, Aliases: []string{"desk@contoso.com"}, Calendar: abs("../fixtures/demo/calendars/user00000.ics")})
+		b, err := st.NewBatch(ctx, store.Batch{Kind: store.BatchRun, Now: demoNow, Stamp: demoNow, Options: json.RawMessage(`{"out": "/tmp/out"}`)})
+		if err == nil {
+			err = st.Enqueue(ctx, b.ID, []store.User{{UserID: user, State: store.NotTriggered, Payload: a}})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	for _, o := range []StartOptions{
+		{User: "Desk@contoso.com", Now: demoNow, DB: db},
+		{User: "desk@contoso.com", Calendar: "../fixtures/demo/calendars/user00002.ics", JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0", Out: filepath.Join(t.TempDir(), "out"), Now: demoNow, DB: db},
+	} {
+		s, err := Start(ctx, o)
+		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "alias of 2 users: user00000@contoso.com, user00001@contoso.com") {
+			t.Errorf("start of an alias of two users (calendar %q): %+v %v; want it refused naming both", o.Calendar, s, err)
+		}
 	}
 }
 
