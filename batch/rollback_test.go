@@ -311,7 +311,7 @@ func TestRollbackUserByAlias(t *testing.T) {
 }
 
 // A rollback with --send none says its updates were not sent, as the
-// command does (found by an audit: "4 updates sent").
+// command does (found by an audit: "4 updates sent"), and counts none sent.
 func TestRollbackSendNoneSaysNotSent(t *testing.T) {
 	ctx := context.Background()
 	o := demoOptions(t)
@@ -325,6 +325,9 @@ func TestRollbackSendNoneSaysNotSent(t *testing.T) {
 	}
 	if msg := rb.Users[0].LastMessage; !strings.Contains(msg, "not sent (--send none)") {
 		t.Errorf("LastMessage %q", msg)
+	}
+	if n := rb.Users[0].InvitesUpdate; n != 0 {
+		t.Errorf("InvitesUpdate %d: an update that went nowhere counted sent", n)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"mime"
@@ -11,11 +12,13 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/internal/pgtest"
 	"github.com/mms-project/mms/internal/smtpsink"
@@ -392,5 +395,52 @@ func TestRetriedUserFilesNothingAgain(t *testing.T) {
 	}
 	if refiled, _ := filepath.Glob(filepath.Join(o.Out, "outbox", "user00001*.eml")); len(refiled) != 0 {
 		t.Errorf("the retried user filed %d updates again", len(refiled))
+	}
+}
+
+// --send none sends nothing, so it counts nothing sent: no user's
+// InvitesUpdate, in the store and the report, nor the batch's updates sent
+// (mms batches); and, nothing recorded sent, a later run sends every
+// update (found by an audit: the counts said the updates went out).
+func TestSendNoneCountsNothingSent(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	o.Send = "none"
+	none, err := Run(ctx, o)
+	if err != nil || none.Updated == 0 || none.Invites != 0 {
+		t.Fatalf("run --send none: %+v %v; want meetings updated, no update counted sent", none, err)
+	}
+	for _, u := range batchUsers(t, o.DB, store.Filter{BatchID: none.BatchID}) {
+		if u.InvitesUpdate != 0 {
+			t.Errorf("%s: InvitesUpdate %d with --send none", u.UserID, u.InvitesUpdate)
+		}
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(read(t, o.Report), "\uFEFF"))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("report: %v %q", err, rows)
+	}
+	col := slices.Index(rows[0], "InvitesUpdate")
+	for _, r := range rows[1:] {
+		if col < 0 || r[col] != "0" {
+			t.Errorf("report row %q: InvitesUpdate not 0 with --send none", r)
+		}
+	}
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := st.Batches(ctx)
+	st.Close()
+	if err != nil || len(list) != 1 || list[0].Invites != 0 {
+		t.Errorf("batches: %+v %v; want the batch with no update sent", list, err)
+	}
+
+	o.Send, o.Out, o.Report = "outbox", filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "r.csv")
+	sent, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mails := outboxMails(t, filepath.Join(o.Out, "outbox")); sent.Updated != none.Updated || sent.Invites == 0 || len(mails) != sent.Invites {
+		t.Errorf("the run after: %d updated, %d sent, %d mails; want the %d meetings updated and their updates sent", sent.Updated, sent.Invites, len(mails), none.Updated)
 	}
 }

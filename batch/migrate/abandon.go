@@ -37,7 +37,9 @@ func (w *Worker) Abandon(ctx context.Context, a Assignment, cause error, attempt
 		row.UserID = a.User
 		if m.Completed {
 			row.Outcome = w.rewritten()
-			out.Invites++
+			if !w.sendsNone() {
+				out.Invites++
+			}
 		} else {
 			row.Outcome, row.Reason, row.Detail = Failed, KindNotSent, "update not sent: "+msg
 			if m.Original != nil {

@@ -128,7 +128,8 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 			return out, stopError{fmt.Errorf("user %s: %w", user, err)}
 		}
 	}
-	s := sender{stamp: r.Stamp, mailer: r.Mailer, journal: journal}
+	_, none := r.Mailer.(*Recorder) // --send none
+	s := sender{stamp: r.Stamp, mailer: r.Mailer, journal: journal, unsent: none}
 	var uo UserOutcome
 	for _, ps := range sends {
 		uo.Meetings = append(uo.Meetings, report.Meeting{UserID: user, UID: ps.res.UID, Outcome: Restored})
@@ -146,7 +147,6 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 		}
 	}
 	out.InvitesUpdate = uo.Invites
-	_, none := r.Mailer.(*Recorder) // --send none
 	restoredCounts(&out, none)
 	return out, nil
 }
@@ -191,13 +191,13 @@ func markRow(out *store.Result, uid, reason string) {
 }
 
 // restoredCounts sets a restored user's state and message; notSent: the
-// updates went nowhere (--send none).
+// updates went nowhere (--send none), and none is counted.
 func restoredCounts(out *store.Result, notSent bool) {
 	out.State = store.Succeeded
 	count(out)
-	sent := "sent"
+	sent := counted(out.InvitesUpdate, "update") + " sent"
 	if notSent {
-		sent = "not sent (--send none)"
+		sent = "updates not sent (--send none)"
 	}
-	out.LastMessage = fmt.Sprintf("%s restored, %s %s, %d failed", counted(out.SucceededMeeting, "meeting"), counted(out.InvitesUpdate, "update"), sent, out.FailedMeeting)
+	out.LastMessage = fmt.Sprintf("%s restored, %s, %d failed", counted(out.SucceededMeeting, "meeting"), sent, out.FailedMeeting)
 }

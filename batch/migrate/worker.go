@@ -492,7 +492,7 @@ const SendsInFlight = 4
 // Permanent error fails the meeting; any other fails the attempt, to be
 // retried, and no further update is begun.
 func (w *Worker) sendAll(ctx context.Context, a Assignment, sends []pendingSend, out *UserOutcome) error {
-	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases, key: changeKey(a.Change)}
+	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases, key: changeKey(a.Change), unsent: w.sendsNone()}
 	if !w.SendAgain {
 		s.history = w.History
 		if s.history == nil {
@@ -559,6 +559,9 @@ type sender struct {
 	// last is what history holds for the user when it was looked up
 	// already (Worker.lastSent); nil looks it up.
 	last map[string]store.Sent
+	// unsent: the updates mms sends go nowhere (--send none), and are not
+	// counted; those a CalDAV server delivers itself still are.
+	unsent bool
 }
 
 // noAttendees is the Detail of a meeting rewritten whose update goes to
@@ -728,8 +731,12 @@ func (d *delivery) deliver(ctx context.Context, uid string, msg Message) (bool, 
 	return true, d.w.journal.completed(ctx, d.user, uid, false)
 }
 
-// invited counts an update sent, by mms or, server, by the CalDAV server.
+// invited counts an update sent, by mms or, server, by the CalDAV server;
+// one mms sent with --send none went nowhere, and is not counted.
 func (d *delivery) invited(server bool) {
+	if d.w.unsent && !server {
+		return
+	}
 	d.mu.Lock()
 	d.out.Invites++
 	if server {
@@ -776,6 +783,14 @@ func (w *Worker) outcome(user string, res ics.Result) report.Meeting {
 }
 
 // rewritten is the outcome of a rewritten meeting.
+// sendsNone reports whether the worker's updates go nowhere (--send
+// none): the recorder of a dry run counts what would be sent, this one
+// nothing.
+func (w *Worker) sendsNone() bool {
+	_, none := w.Mailer.(*Recorder)
+	return none && !w.DryRun
+}
+
 func (w *Worker) rewritten() string {
 	if w.DryRun {
 		return WouldUpdate
