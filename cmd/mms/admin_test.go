@@ -430,6 +430,11 @@ func TestSummaryWording(t *testing.T) {
 	if !strings.Contains(out.String(), "(CalDAV calendars: in place)") {
 		t.Errorf("a run with CalDAV users:\n%s", out.String())
 	}
+	out.Reset() // --send none counts no update sent: the line says none went out, not "0 updates"
+	summarize(&out, &errOut, batch.RunOptions{Send: "none"}, batch.Summary{BatchID: "b1", Users: 1, Triggered: 1, Updated: 4})
+	if !strings.Contains(out.String(), "4 meetings updated, updates not sent (--send none)\n") {
+		t.Errorf("a run with --send none:\n%s", out.String())
+	}
 	errOut.Reset() // nothing updated, but only some meetings are past: no warning
 	summarize(&out, &errOut, o, batch.Summary{Users: 7, Triggered: 7, Meetings: 36, Past: 4})
 	if errOut.Len() > 0 {

@@ -89,8 +89,8 @@ func printRollback(out io.Writer, rb batch.RolledBack) error {
 		}
 		fmt.Fprintln(out, "; nothing was written or sent")
 	} else {
-		fmt.Fprintf(out, "rollback %s of batch %s: %s, %s restored, %s %s, %s failed\n",
-			rb.BatchID, rb.Of, counted(len(rb.Users), "user"), counted(restored, "meeting"), counted(sent, "update"), sentVerb(batch.RunOptions{Send: rb.Send}), counted(failed, "user"))
+		fmt.Fprintf(out, "rollback %s of batch %s: %s, %s restored, %s, %s failed\n",
+			rb.BatchID, rb.Of, counted(len(rb.Users), "user"), counted(restored, "meeting"), sentCount(sent, batch.RunOptions{Send: rb.Send}), counted(failed, "user"))
 		if restored > 0 && rb.Out != "" {
 			fmt.Fprintf(out, "calendars: %s/calendars (restored in place)", rb.Out)
 			if rb.Send == "outbox" && sent > 0 {

@@ -114,13 +114,13 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	if len(o.Only) > 0 {
 		inAll += " (a pilot: only the users --user named)"
 	}
-	sent := counted(sum.Invites, "update") + " " + sentVerb(o)
+	sent := sentCount(sum.Invites, o)
 	if server := sum.ServerInvites; server > 0 && o.Send != "server" {
 		left := "left to the CalDAV server's scheduling (it scheduled those meetings before)"
 		if o.DryRun {
 			left = "would be " + left
 		}
-		sent = fmt.Sprintf("%s %s, %d %s", counted(sum.Invites-server, "update"), sentVerb(o), server, left)
+		sent = fmt.Sprintf("%s, %d %s", sentCount(sum.Invites-server, o), server, left)
 	}
 	fmt.Fprintf(out, "batch %s%s: %s, %d triggered, %d failed; %s %s, %s\n",
 		sum.BatchID, inAll, counted(sum.Users, "user"), sum.Triggered, sum.Failed, counted(sum.Updated, "meeting"), mode, sent)
@@ -148,6 +148,15 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 		return rowsRejectedError{rows: max(sum.Rejected, len(sum.RowErrors))}
 	}
 	return nil
+}
+
+// sentCount is how many updates went where --send hands them; with
+// --send none they went nowhere, and none is counted.
+func sentCount(n int, o batch.RunOptions) string {
+	if o.Send == "none" && !o.DryRun {
+		return "updates " + sentVerb(o)
+	}
+	return counted(n, "update") + " " + sentVerb(o)
 }
 
 func sentVerb(o batch.RunOptions) string {
