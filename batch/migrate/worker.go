@@ -782,7 +782,6 @@ func (w *Worker) outcome(user string, res ics.Result) report.Meeting {
 	return o
 }
 
-// rewritten is the outcome of a rewritten meeting.
 // sendsNone reports whether the worker's updates go nowhere (--send
 // none): the recorder of a dry run counts what would be sent, this one
 // nothing.
@@ -791,6 +790,7 @@ func (w *Worker) sendsNone() bool {
 	return none && !w.DryRun
 }
 
+// rewritten is the outcome of a rewritten meeting.
 func (w *Worker) rewritten() string {
 	if w.DryRun {
 		return WouldUpdate
