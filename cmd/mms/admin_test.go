@@ -435,6 +435,11 @@ func TestSummaryWording(t *testing.T) {
 	if !strings.Contains(out.String(), "4 meetings updated, updates not sent (--send none)\n") {
 		t.Errorf("a run with --send none:\n%s", out.String())
 	}
+	out.Reset()
+	summarize(&out, &errOut, batch.RunOptions{Send: "none", DryRun: true}, batch.Summary{BatchID: "b1", Users: 1, Triggered: 1, Updated: 4, DryRun: true})
+	if !strings.Contains(out.String(), "(dry run: nothing written or sent), no update would be sent (--send none)\n") {
+		t.Errorf("a dry run with --send none:\n%s", out.String())
+	}
 	errOut.Reset() // nothing updated, but only some meetings are past: no warning
 	summarize(&out, &errOut, o, batch.Summary{Users: 7, Triggered: 7, Meetings: 36, Past: 4})
 	if errOut.Len() > 0 {

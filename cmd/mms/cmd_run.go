@@ -153,7 +153,10 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 // sentCount is how many updates went where --send hands them; with
 // --send none they went nowhere, and none is counted.
 func sentCount(n int, o batch.RunOptions) string {
-	if o.Send == "none" && !o.DryRun {
+	switch {
+	case o.Send == "none" && o.DryRun:
+		return "no update would be sent (--send none)"
+	case o.Send == "none":
 		return "updates " + sentVerb(o)
 	}
 	return counted(n, "update") + " " + sentVerb(o)
