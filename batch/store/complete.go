@@ -54,28 +54,40 @@ func replaceMeetings(ctx context.Context, tx txn, job Job, ms []Meeting) error {
 	for i, m := range ms {
 		if k, ok := kept[m.UID]; ok {
 			m.Intent, m.Completed = m.Intent || k.Intent, m.Completed || k.Completed
+			if k.original {
+				m.Original = nil // written with the intent: not packed and offered again
+			}
 		}
 		rows[i] = m
 	}
 	return insertMeetings(ctx, tx, job.BatchID, job.UserID, 0, rows)
 }
 
-// journalFlags returns the intent and completed flags of a user's meetings
-// by UID.
-func journalFlags(ctx context.Context, q querier, batchID, userID string) (map[string]Meeting, error) {
-	r, err := q.query(ctx, `SELECT uid, intent, completed FROM mms_meeting WHERE batch_id = ? AND user_id = ? AND intent = ?`,
+// journalFlag is what the journal holds of one meeting: its intent and
+// completed flags, and whether its original is kept.
+type journalFlag struct {
+	Intent, Completed, original bool
+}
+
+// journalFlags returns the journal flags of a user's meetings with an
+// intent, by UID.
+func journalFlags(ctx context.Context, q querier, batchID, userID string) (map[string]journalFlag, error) {
+	r, err := q.query(ctx, `SELECT m.uid, m.intent, m.completed, o.uid IS NOT NULL FROM mms_meeting m
+		LEFT JOIN mms_original o ON o.batch_id = m.batch_id AND o.user_id = m.user_id AND o.uid = m.uid
+		WHERE m.batch_id = ? AND m.user_id = ? AND m.intent = ?`,
 		batchID, userID, true)
 	if err != nil {
 		return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 	}
 	defer r.Close()
-	out := map[string]Meeting{}
+	out := map[string]journalFlag{}
 	for r.Next() {
-		var m Meeting
-		if err := r.Scan(&m.UID, &m.Intent, &m.Completed); err != nil {
+		var uid string
+		var f journalFlag
+		if err := r.Scan(&uid, &f.Intent, &f.Completed, &f.original); err != nil {
 			return nil, fmt.Errorf("reading meetings of %s: %w", userID, err)
 		}
-		out[m.UID] = m
+		out[uid] = f
 	}
 	return out, r.Err()
 }
