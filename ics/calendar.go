@@ -23,7 +23,6 @@ type Calendar struct {
 	replace    map[int]string
 	insertions map[int]string // text inserted before a line
 	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
-	lf         bool           // most lines end in a bare LF: an edited last line without an ending does too
 	edits      []int          // see editIndex
 	editCount  int
 	zones      *tz.Resolver
@@ -59,7 +58,6 @@ func Parse(name string, data []byte) (*Calendar, error) {
 		from = len(bom)
 	}
 	c.lines = splitLines(c.data, from)
-	c.lf = usesLF(c.data)
 	c.build()
 	if crOnly(c.data) {
 		return c, errCROnly(name)

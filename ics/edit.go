@@ -3,7 +3,6 @@ package ics
 import (
 	"bytes"
 	"slices"
-	"strings"
 )
 
 // setValue replaces a property's value, keeping its name and parameters
@@ -94,10 +93,9 @@ func (c *Calendar) Edited() bool {
 }
 
 // Bytes returns the calendar with its edits; an unedited calendar gives back
-// exactly the bytes it was parsed from. An edited line ends as the line it
-// replaces (or is inserted before) did, so a file that used one ending
-// keeps it throughout, and a file whose parts were written with different
-// endings keeps each part's.
+// exactly the bytes it was parsed from. Every line not edited keeps its
+// bytes, its ending included; an edited or inserted line ends in CRLF, as
+// SPEC and RFC 5545 say, also in a file whose other lines end in LF alone.
 func (c *Calendar) Bytes() []byte {
 	if !c.Edited() {
 		return []byte(c.data)
@@ -107,10 +105,9 @@ func (c *Calendar) Bytes() []byte {
 	for _, i := range c.editIndex() { // a marked line is a replaced one too
 		l := c.lines[i]
 		b = append(b, c.data[prev:l.start]...)
-		lf := c.endsInLF(i)
-		b = appendEnding(b, c.insertions[i], lf)
+		b = append(b, c.insertions[i]...)
 		if rep, replaced := c.replace[i]; replaced {
-			b = appendEnding(b, rep, lf)
+			b = append(b, rep...)
 		} else {
 			b = append(b, c.data[l.start:l.end]...)
 		}
@@ -197,36 +194,6 @@ func (c *Calendar) editIndex() []int {
 	return c.edits
 }
 
-// endsInLF reports whether line i ends in a bare LF; a last line without
-// an ending goes with most of the file's lines.
-func (c *Calendar) endsInLF(i int) bool {
-	l := c.lines[i]
-	switch line := c.data[l.start:l.end]; {
-	case strings.HasSuffix(line, "\r\n"):
-		return false
-	case strings.HasSuffix(line, "\n"):
-		return true
-	}
-	return c.lf
-}
-
-// appendEnding appends edited text, written with CRLF, ending its lines in
-// a bare LF when lf is set.
-func appendEnding(b []byte, text string, lf bool) []byte {
-	if !lf {
-		return append(b, text...)
-	}
-	for text != "" {
-		k := strings.Index(text, "\r\n")
-		if k < 0 {
-			return append(b, text...)
-		}
-		b = append(append(b, text[:k]...), '\n')
-		text = text[k+2:]
-	}
-	return b
-}
-
 // BytesCRLF returns the calendar as Bytes does, with every line ending in
 // CRLF as RFC 5545 requires: what a CalDAV server is sent, whatever the
 // ending of the data it served (a REPORT's calendar data arrives LF-only,
@@ -237,10 +204,4 @@ func (c *Calendar) BytesCRLF() []byte {
 		return b
 	}
 	return []byte(crlf(string(b)))
-}
-
-// usesLF reports whether most lines of data end in a bare LF.
-func usesLF(data string) bool {
-	all := strings.Count(data, "\n")
-	return all > 2*strings.Count(data, "\r\n")
 }

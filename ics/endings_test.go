@@ -12,10 +12,12 @@ func bareLF(b []byte) int {
 	return bytes.Count(b, []byte("\n")) - bytes.Count(b, []byte("\r\n"))
 }
 
-// A file keeps the ending its own lines use, changed lines included; a
-// CalDAV object (BytesCRLF) is CRLF throughout, whatever the data it was
-// read from (a REPORT's data arrives LF-only).
-func TestLineEndingsNeverMix(t *testing.T) {
+// Changed lines end in CRLF (SPEC: "changed lines are folded at 75
+// octets ..., with CRLF endings"), in a CRLF file and in a file whose lines
+// end in LF alone, whose unchanged lines keep their LF; a CalDAV object
+// (BytesCRLF) is CRLF throughout, whatever the data it was read from (a
+// REPORT's data arrives LF-only).
+func TestChangedLinesEndInCRLF(t *testing.T) {
 	crlfSrc := calendar(future(event{body: teamsBody(oldJoin), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"}))
 	lfSrc := strings.ReplaceAll(crlfSrc, "\r\n", "\n")
 	for name, src := range map[string]string{"CRLF": crlfSrc, "LF": lfSrc} {
@@ -24,15 +26,26 @@ func TestLineEndingsNeverMix(t *testing.T) {
 			t.Fatalf("%s: %+v", name, res)
 		}
 		file, dav := cal.Bytes(), cal.BytesCRLF()
-		switch name {
-		case "LF":
-			if bytes.Contains(file, []byte("\r")) {
-				t.Errorf("LF file: output holds CR: %d of %d lines", bytes.Count(file, []byte("\r\n")), bytes.Count(file, []byte("\n")))
+		in := strings.SplitAfter(src, "\n")
+		kept := map[string]bool{}
+		for _, l := range in {
+			kept[l] = true
+		}
+		changed := 0
+		for _, l := range strings.SplitAfter(string(file), "\n") {
+			switch {
+			case kept[l]: // an unchanged line, its ending as it was
+			case strings.HasSuffix(l, "\r\n"):
+				changed++
+			default:
+				t.Errorf("%s: changed line %q does not end in CRLF", name, l)
 			}
-		case "CRLF":
-			if n := bareLF(file); n != 0 {
-				t.Errorf("CRLF file: %d bare LF", n)
-			}
+		}
+		if changed == 0 {
+			t.Errorf("%s: no changed line found", name)
+		}
+		if name == "LF" && !bytes.Contains(file, []byte("\nBEGIN:VEVENT\n")) {
+			t.Errorf("LF file: an unchanged line lost its LF ending")
 		}
 		if n := bareLF(dav); n != 0 {
 			t.Errorf("%s: BytesCRLF has %d bare LF", name, n)
@@ -111,20 +124,15 @@ func TestRewriteFoldsEmojiWhole(t *testing.T) {
 }
 
 // A file whose parts were written with different endings (events appended
-// with LF to a CRLF file) keeps each part's: a changed line ends as the line
-// it replaces, even where most of the file's lines end otherwise.
+// with LF to a CRLF file) keeps each unchanged line's ending; every changed
+// line ends in CRLF.
 func TestMixedEndingsKeepEachLines(t *testing.T) {
 	ev := func(uid string) event {
 		return future(event{uid: uid, body: teamsBody(oldJoin), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"})
 	}
-	// The CRLF event first, then two events appended with LF: most lines
-	// end in LF.
 	all := calendar(ev("crlf@x"), ev("lf1@x"), ev("lf2@x"))
 	k := strings.Index(all, "END:VEVENT\r\n") + len("END:VEVENT\r\n")
 	src := all[:k] + strings.ReplaceAll(all[k:], "\r\n", "\n")
-	if !usesLF(src) {
-		t.Fatal("the test file should have more LF lines than CRLF ones")
-	}
 	cal, err := Parse("mixed.ics", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -142,8 +150,13 @@ func TestMixedEndingsKeepEachLines(t *testing.T) {
 	if n := bareLF([]byte(first)); n != 0 {
 		t.Errorf("the CRLF event has %d lines ending in a bare LF", n)
 	}
-	if body, _, _ := strings.Cut(rest, "END:VCALENDAR"); strings.Contains(body, "\r") {
-		t.Errorf("the LF events have CR: %q", body)
+	for _, line := range []string{"END:VEVENT\n", "UID:lf1@x\n", "UID:lf2@x\n", "END:VCALENDAR\n"} {
+		if !strings.Contains(rest, line) {
+			t.Errorf("the LF events lost %q", line)
+		}
+	}
+	if n := strings.Count(rest, "SEQUENCE:1\r\n"); n != 2 {
+		t.Errorf("the LF events' changed SEQUENCE lines end in CRLF %d times, want 2:\n%s", n, rest)
 	}
 	if strings.Count(out, "SEQUENCE:1") != 3 {
 		t.Errorf("not every event was rewritten:\n%s", out)
