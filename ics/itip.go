@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/mms-project/mms/ics/tz"
 )
 
 // requestHead opens every iTIP request mms sends.
@@ -14,18 +17,78 @@ const requestHead = "BEGIN:VCALENDAR\r\nPRODID:-//mms//Meeting Migration//EN\r\n
 // as they now stand in the calendar, with CRLF line endings. Attendees and
 // their PARTSTAT and RSVP are carried unchanged.
 func (c *Calendar) Request(changed []*Component) []byte {
-	comps := append(c.zonesUsed(changed), changed...)
+	zones := c.zonesUsed(changed)
+	made := c.zonesMade(changed, zones)
+	comps := append(zones, changed...)
 	size := len(requestHead) + len(requestTail)
 	for _, comp := range comps {
 		size += c.lines[comp.end].end - c.lines[comp.begin].start
 	}
+	for _, z := range made {
+		size += len(z)
+	}
 	b := make([]byte, 0, size+size/8) // room for edits
 	b = append(b, requestHead...)
 	stripped := c.withoutSchedulingParams(changed)
-	for _, comp := range comps {
+	for _, comp := range zones {
+		b = c.appendCRLF(b, comp, stripped)
+	}
+	for _, z := range made {
+		b = append(b, z...)
+	}
+	for _, comp := range changed {
 		b = c.appendCRLF(b, comp, stripped)
 	}
 	return append(b, requestTail...)
+}
+
+// zonesMade returns a VTIMEZONE (tz.Define) for each TZID the components
+// name that the calendar does not define (have holds those it does) and
+// mms resolves, a Windows or IANA name: RFC 5545 wants every TZID of an
+// iCalendar object defined in it, and a recipient reads the update's
+// times from the definition. The rules are those of the year of the
+// components' DTSTAMP (the run's time).
+func (c *Calendar) zonesMade(comps, have []*Component) []string {
+	defined := map[string]bool{}
+	for _, zone := range have {
+		if id, ok := zone.Prop("TZID"); ok {
+			defined[id.Value] = true
+		}
+	}
+	year := 0
+	var out []string
+	for _, comp := range comps {
+		for _, p := range comp.Props {
+			id := p.Param("TZID")
+			if id == "" || defined[id] {
+				continue
+			}
+			defined[id] = true
+			loc, err := c.resolver().Location(id)
+			if err != nil || loc == time.UTC {
+				continue
+			}
+			if year == 0 {
+				year = stampYear(comps)
+			}
+			if z, ok := tz.Define(id, loc, year); ok {
+				out = append(out, z)
+			}
+		}
+	}
+	return out
+}
+
+// stampYear is the year of the first DTSTAMP of comps, else this year.
+func stampYear(comps []*Component) int {
+	for _, comp := range comps {
+		if p, ok := comp.Prop("DTSTAMP"); ok {
+			if t, err := time.Parse("20060102T150405Z", strings.TrimSpace(p.Value)); err == nil {
+				return t.Year()
+			}
+		}
+	}
+	return time.Now().Year()
 }
 
 // schedulingParams are RFC 6638's parameters of a calendar stored on a

@@ -5,7 +5,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/emersion/go-ical"
+
+	"github.com/mms-project/mms/ics/tz"
 	"github.com/mms-project/mms/internal/corpus"
 )
 
@@ -205,4 +209,68 @@ func TestRequestCarriesEachZoneOnce(t *testing.T) {
 		return
 	}
 	t.Fatal("no meeting second@x")
+}
+
+// A TZID the calendar does not define (Outlook's Windows names, exported
+// without their VTIMEZONE) is defined in the update from the zone mms
+// resolved it to, once, before the event; one the file defines is carried
+// as the file has it; UTC needs none.
+func TestRequestDefinesZonesTheFileLacks(t *testing.T) {
+	src := strings.Replace(calendar(future(event{body: teamsBody(oldJoin)})), wEurope, "", 1)
+	src = strings.ReplaceAll(src, `TZID="W. Europe Standard Time"`, `TZID="Pacific Standard Time"`)
+	if strings.Contains(src, "BEGIN:VTIMEZONE") {
+		t.Fatal("the test calendar should define no zone")
+	}
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	req := string(cal.Request(res.Changed))
+	if n := strings.Count(req, "BEGIN:VTIMEZONE\r\nTZID:Pacific Standard Time\r\n"); n != 1 || strings.Index(req, "BEGIN:VTIMEZONE") > strings.Index(req, "BEGIN:VEVENT") {
+		t.Fatalf("the update defines Pacific Standard Time %d times, want once before the event:\n%s", n, req)
+	}
+	parsed, err := ical.NewDecoder(strings.NewReader(req)).Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zones []*ical.Component
+	for _, child := range parsed.Children {
+		if child.Name == ical.CompTimezone {
+			zones = append(zones, child)
+		}
+	}
+	def, err := tz.NewResolver(zones).Location("Zone Read From The Update")
+	if err == nil {
+		t.Fatalf("an unknown TZID resolved: %v", def)
+	}
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	// Read as a zone of the file's own (a name neither IANA nor Windows knows).
+	renamed := strings.ReplaceAll(req, "Pacific Standard Time", "Zone Read From The Update")
+	parsed, err = ical.NewDecoder(strings.NewReader(renamed)).Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := tz.NewResolver(parsed.Children).Location("Zone Read From The Update")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []string{"2026-01-20T18:00:00Z", "2026-03-08T09:59:59Z", "2026-03-08T10:00:00Z", "2026-07-01T12:00:00Z", "2026-11-01T09:00:00Z"} {
+		instant, _ := time.Parse(time.RFC3339, at)
+		_, want := instant.In(la).Zone()
+		if _, got := instant.In(back).Zone(); got != want {
+			t.Errorf("at %s the update's zone is %d s from UTC, Los Angeles %d s", at, got, want)
+		}
+	}
+	// A zone the file defines is not defined again.
+	cal, res = migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, newTeams)
+	if req := string(cal.Request(res.Changed)); strings.Count(req, "BEGIN:VTIMEZONE") != 1 {
+		t.Errorf("a zone the file defines: %d VTIMEZONEs in the update, want 1", strings.Count(req, "BEGIN:VTIMEZONE"))
+	}
+	// UTC needs no definition.
+	utc := strings.ReplaceAll(src, `DTSTART;TZID="Pacific Standard Time":20260120T100000`, `DTSTART:20260120T100000Z`)
+	utc = strings.ReplaceAll(utc, `TZID="Pacific Standard Time"`, `TZID=UTC`)
+	cal, res = migrateOne(t, utc, testRules, newTeams)
+	if req := string(cal.Request(res.Changed)); strings.Contains(req, "BEGIN:VTIMEZONE") {
+		t.Errorf("a UTC meeting's update defines a zone:\n%s", req)
+	}
 }
