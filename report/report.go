@@ -118,7 +118,8 @@ func WriteReport(path string, h Heading, users Users, meetings Meetings) error {
 	case ".html":
 		return atomic(path, func(tmp string) error { return writeHTML(tmp, h, users, meetings) })
 	case ".csv":
-		if err := atomic(MeetingsCSV(path), func(tmp string) error { return writeCSV(tmp, meetingColumns, cellsOf(meetings)) }); err != nil {
+		header, each := h.withBatch(meetingColumns, cellsOf(meetings))
+		if err := atomic(MeetingsCSV(path), func(tmp string) error { return writeCSV(tmp, header, each) }); err != nil {
 			return err
 		}
 		if !h.empty() { // the rows files stay rows only, for scripts
@@ -126,7 +127,8 @@ func WriteReport(path string, h Heading, users Users, meetings Meetings) error {
 				return err
 			}
 		}
-		return atomic(path, func(tmp string) error { return writeCSV(tmp, userColumns, cellsOf(users)) })
+		header, each = h.withBatch(userColumns, cellsOf(users))
+		return atomic(path, func(tmp string) error { return writeCSV(tmp, header, each) })
 	}
 	return fmt.Errorf("report %s: use a name ending in .xlsx, .csv or .html", path)
 }
@@ -144,6 +146,20 @@ func HeadingCSV(path string) string {
 }
 
 func (h Heading) empty() bool { return h.BatchID == "" && h.Kind == "" && len(h.Notes) == 0 }
+
+// withBatch adds BatchId and BatchKind to every row of a CSV file, so that
+// each of a report's CSV files says which batch it is of and what kind of
+// run wrote it, also read apart from FILE.heading.csv (which holds the
+// rest: --now, times, inputs, version, notes). A report without a heading
+// keeps its columns.
+func (h Heading) withBatch(header []string, each rows) ([]string, rows) {
+	if h.BatchID == "" && h.Kind == "" {
+		return header, each
+	}
+	return append(slices.Clip(header), "BatchId", "BatchKind"), func(yield func([]any) error) error {
+		return each(func(r []any) error { return yield(append(r, h.BatchID, h.Kind)) })
+	}
+}
 
 // rows is the heading for writeCSV.
 func (h Heading) rows() rows {

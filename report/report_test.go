@@ -2,6 +2,7 @@ package report
 
 import (
 	"archive/zip"
+	"encoding/csv"
 	"io"
 	"os"
 	"path/filepath"
@@ -197,6 +198,27 @@ func TestCSVHeading(t *testing.T) {
 	}
 	if u, _ := os.ReadFile(path); !strings.HasPrefix(string(u), "\xef\xbb\xbfUserId,") {
 		t.Errorf("users csv starts %q", string(u[:min(len(u), 40)]))
+	}
+	// Each rows file says which batch it is of and its kind, in every row.
+	for _, file := range []string{path, MeetingsCSV(path)} {
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil || len(recs) < 2 {
+			t.Fatalf("%s: %d records, %v", file, len(recs), err)
+		}
+		head := recs[0]
+		if len(head) < 2 || head[len(head)-2] != "BatchId" || head[len(head)-1] != "BatchKind" {
+			t.Errorf("%s: header %q lacks BatchId, BatchKind at its end", file, head)
+		}
+		for _, r := range recs[1:] {
+			if r[len(r)-2] != "b1" || r[len(r)-1] != "run" {
+				t.Errorf("%s: row %q does not say batch b1, run", file, r)
+			}
+		}
 	}
 	empty := filepath.Join(dir, "e.csv") // no heading given: no heading file
 	if err := Write(empty, Heading{}, users, meetings); err != nil {
