@@ -23,8 +23,7 @@ type Calendar struct {
 	replace    map[int]string
 	insertions map[int]string // text inserted before a line
 	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
-	edits      []int          // see editIndex
-	editCount  int
+	touched    []bool         // by line: replaced, marked or with text inserted before it, maybe (see touch)
 	zones      *tz.Resolver
 	budget     *recur.Budget // the recurrence steps left for the calendar's meetings
 	finder     block.Finder  // links parsed while finding blocks, shared by the meetings

@@ -2,7 +2,6 @@ package ics
 
 import (
 	"bytes"
-	"slices"
 )
 
 // setValue replaces a property's value, keeping its name and parameters
@@ -21,6 +20,20 @@ func (c *Calendar) setFolded(p Property, folded string) {
 		c.replace = map[int]string{}
 	}
 	c.replace[p.line] = folded
+	c.touch(p.line)
+}
+
+// touch notes that line i may have an edit (a replacement, an insertion
+// before it, a mark). An edit taken back leaves the note: a line noted but
+// in none of the maps is written as read.
+func (c *Calendar) touch(i int) {
+	if i < 0 || i >= len(c.lines) {
+		return
+	}
+	if c.touched == nil {
+		c.touched = make([]bool, len(c.lines))
+	}
+	c.touched[i] = true
 }
 
 // remove takes a property's line out of the calendar, continuation lines
@@ -35,6 +48,7 @@ func (c *Calendar) insertBefore(i int, text string) {
 		c.insertions = map[int]string{}
 	}
 	c.insertions[i] += fold(text)
+	c.touch(i)
 }
 
 // Current returns the first property called name (upper case) of comp as
@@ -138,23 +152,16 @@ func (c *Calendar) unmarkedRaw(begin, end int) string {
 // override (by line) in their place: the bytes between edited lines are
 // copied in one piece each.
 func (c *Calendar) appendUnmarked(dst []byte, begin, end int, override map[int]string) []byte {
-	edits := c.editIndex()
-	if len(override) > 0 {
-		edits = slices.Clone(edits)
-		for i := range override {
-			edits = append(edits, i)
-		}
-		slices.Sort(edits)
-		edits = slices.Compact(edits)
-	}
-	k, _ := slices.BinarySearch(edits, begin)
 	prev := c.lines[begin].start
-	for ; k < len(edits) && edits[k] <= end; k++ {
-		i := edits[k]
+	for i := begin; i <= end; i++ {
+		text, over := override[i]
+		if !over && (c.touched == nil || !c.touched[i]) {
+			continue
+		}
 		l := c.lines[i]
 		dst = append(dst, c.data[prev:l.start]...)
 		dst = append(dst, c.insertions[i]...)
-		if text, ok := override[i]; ok {
+		if over {
 			dst = append(dst, text...)
 		} else if text, ok := c.unmarked[i]; ok {
 			dst = append(dst, text...)
@@ -169,29 +176,16 @@ func (c *Calendar) appendUnmarked(dst []byte, begin, end int, override map[int]s
 }
 
 // editIndex returns, in order, the lines replaced, marked or with text
-// inserted before them. Lines are only ever added to those maps, so their
-// sizes tell whether the index kept from the last call still holds.
+// inserted before them (and maybe lines whose edits were taken back): one
+// pass over the lines, however many meetings were edited.
 func (c *Calendar) editIndex() []int {
-	n := len(c.replace) + len(c.insertions) + len(c.unmarked)
-	if n == c.editCount {
-		return c.edits
-	}
-	idx := make([]int, 0, n)
-	for _, m := range []map[int]string{c.replace, c.insertions, c.unmarked} {
-		for i := range m {
+	var idx []int
+	for i, t := range c.touched {
+		if t {
 			idx = append(idx, i)
 		}
 	}
-	slices.Sort(idx)
-	idx = slices.Compact(idx)
-	for len(idx) > 0 && idx[0] < 0 { // never happens: edits are made on lines that exist
-		idx = idx[1:]
-	}
-	for len(idx) > 0 && idx[len(idx)-1] >= len(c.lines) {
-		idx = idx[:len(idx)-1]
-	}
-	c.edits, c.editCount = idx, n
-	return c.edits
+	return idx
 }
 
 // BytesCRLF returns the calendar as Bytes does, with every line ending in

@@ -102,8 +102,10 @@ func (c *Calendar) replaceComponent(k *Component, text string) {
 		c.replace = map[int]string{}
 	}
 	c.replace[k.begin] = text
+	c.touch(k.begin)
 	for i := k.begin + 1; i <= k.end; i++ {
 		c.replace[i] = ""
+		c.touch(i)
 		delete(c.insertions, i)
 	}
 	delete(c.insertions, k.begin)
@@ -174,7 +176,6 @@ func (c *Calendar) Revert(comps []*Component) {
 			delete(c.unmarked, i)
 		}
 	}
-	c.editCount = -1 // lines left the maps: the index is made again
 }
 
 // RevertStamped is Revert for a copy that was stored: each component as

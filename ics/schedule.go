@@ -82,6 +82,7 @@ func (c *Calendar) keepUnmarked(i int) {
 		text = c.data[c.lines[i].start:c.lines[i].end]
 	}
 	c.unmarked[i] = text
+	c.touch(i)
 }
 
 // withScheduleAgentClient returns a head (name and parameters) with its

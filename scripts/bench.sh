@@ -16,8 +16,8 @@ section() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 if section ics; then
-echo "== reading, deciding and rewriting one 10,000-meeting calendar, beside go-ical's Decode"
-go test -run '^$' -bench 'ReadDecideRewrite|GoICalDecode' -benchtime 5x ./ics/
+echo "== reading, deciding and rewriting one 10,000-meeting calendar (and each update written as a worker does), beside go-ical's Decode"
+go test -run '^$' -bench 'ReadDecideRewrite|GoICalDecode|RewriteAndRequestEach' -benchtime 5x ./ics/
 go test -run '^$' -bench . -benchtime 2000x ./ics/recur/
 echo
 fi
