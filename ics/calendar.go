@@ -24,6 +24,8 @@ type Calendar struct {
 	insertions map[int]string // text inserted before a line
 	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
 	touched    []bool         // by line: replaced, marked or with text inserted before it, maybe (see touch)
+	vtimezones []*Component   // see zoneComponents
+	zonesRead  bool
 	zones      *tz.Resolver
 	budget     *recur.Budget // the recurrence steps left for the calendar's meetings
 	finder     block.Finder  // links parsed while finding blocks, shared by the meetings
@@ -242,6 +244,15 @@ func (c *Calendar) Components(name string) []*Component {
 	}
 	walk(c.roots)
 	return out
+}
+
+// zoneComponents is Components("VTIMEZONE"), walked once: every update
+// looks its zones up.
+func (c *Calendar) zoneComponents() []*Component {
+	if !c.zonesRead {
+		c.vtimezones, c.zonesRead = c.Components("VTIMEZONE"), true
+	}
+	return c.vtimezones
 }
 
 // utf16 reports whether data starts as UTF-16 text: a byte order mark, or

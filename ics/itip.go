@@ -166,7 +166,7 @@ func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 	}
 	first, own := comps[0].begin, comps[0].Parent
 	chosen := map[string]*Component{}
-	for _, zone := range c.Components("VTIMEZONE") {
+	for _, zone := range c.zoneComponents() {
 		id, ok := zone.Prop("TZID")
 		if !ok || !used[id.Value] || zone.end < 0 || zone.Err != nil {
 			continue
@@ -179,7 +179,7 @@ func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 		}
 	}
 	var out []*Component
-	for _, zone := range c.Components("VTIMEZONE") {
+	for _, zone := range c.zoneComponents() {
 		if id, ok := zone.Prop("TZID"); ok && chosen[id.Value] == zone {
 			out = append(out, zone)
 		}

@@ -178,7 +178,7 @@ func (comp *Component) toICal() *ical.Component {
 // timezones returns the calendar's VTIMEZONE components as go-ical values.
 func (c *Calendar) timezones() []*ical.Component {
 	var out []*ical.Component
-	for _, tz := range c.Components("VTIMEZONE") {
+	for _, tz := range c.zoneComponents() {
 		if tz.Err == nil {
 			out = append(out, tz.toICal())
 		}
