@@ -435,6 +435,11 @@ func TestSummaryWording(t *testing.T) {
 	if !strings.Contains(out.String(), "4 meetings updated, updates not sent (--send none)\n") {
 		t.Errorf("a run with --send none:\n%s", out.String())
 	}
+	out.Reset() // a batch run to the end before: its failed users are tried again
+	summarize(&out, &errOut, batch.RunOptions{}, batch.Summary{BatchID: "b1", Users: 1, Triggered: 1, Reopened: true, Retried: 1})
+	if !strings.Contains(out.String(), ": 1 failed user tried again, nothing else") {
+		t.Errorf("a batch reopened for one failed user:\n%s", out.String())
+	}
 	out.Reset()
 	summarize(&out, &errOut, batch.RunOptions{Send: "none", DryRun: true}, batch.Summary{BatchID: "b1", Users: 1, Triggered: 1, Updated: 4, DryRun: true})
 	if !strings.Contains(out.String(), "(dry run: nothing written or sent), no update would be sent (--send none)\n") {

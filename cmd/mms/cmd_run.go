@@ -94,8 +94,8 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 		fmt.Fprintln(errOut, "mms: rejected row:", e)
 	}
 	if sum.Reopened {
-		fmt.Fprintf(out, "batch %s (started %s) already ran to the end with the same inputs and options: %d failed users tried again, nothing else written or sent again (--again runs it anew)\n",
-			sum.BatchID, sum.Started.Format(time.RFC3339), sum.Retried)
+		fmt.Fprintf(out, "batch %s (started %s) already ran to the end with the same inputs and options: %s tried again, nothing else written or sent again (--again runs it anew)\n",
+			sum.BatchID, sum.Started.Format(time.RFC3339), counted(sum.Retried, "failed user"))
 		if sum.RolledBack > 0 {
 			fmt.Fprintf(out, "%s of it rolled back since: the counts below are what the batch did before; the calendars hold what the rollback wrote\n", counted(sum.RolledBack, "user"))
 		}
