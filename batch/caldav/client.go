@@ -233,7 +233,9 @@ const maxRedirects = 10
 // into a GET on 301 and 302. Only redirects on the same server (scheme,
 // host and port) are followed, with the user name kept; one to another
 // server is an error matching ErrRedirect, since the credentials would go
-// along.
+// along. So is a redirect of a PUT (the object would be written where it
+// was not read), and one out of the calendar collection a request is
+// confined to (see confined): only objects inside it are read or written.
 func redirect(req *http.Request, resp *http.Response) (*http.Request, bool, error) {
 	switch resp.StatusCode {
 	case http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
@@ -247,6 +249,14 @@ func redirect(req *http.Request, resp *http.Response) (*http.Request, bool, erro
 	if !sameOrigin(req.URL, loc) {
 		return nil, false, fmt.Errorf("%w: %s %s answered %d to %s; not followed, so that the credentials stay with %s (put the new URL in the users file if it is right)",
 			ErrRedirect, req.Method, req.URL.Redacted(), resp.StatusCode, loc.Redacted(), origin(req.URL))
+	}
+	if req.Method == http.MethodPut || req.Method == http.MethodDelete {
+		return nil, false, fmt.Errorf("%w: %s %s answered %d to %s; not followed: mms writes an object only at the URL it read it from",
+			ErrRedirect, req.Method, req.URL.Redacted(), resp.StatusCode, loc.Redacted())
+	}
+	if collection, out := leaves(req, loc); out {
+		return nil, false, fmt.Errorf("%w: %s %s answered %d to %s, outside the calendar collection %s; not followed: only objects inside it are read or written (put the new URL in the users file if it is right)",
+			ErrRedirect, req.Method, req.URL.Redacted(), resp.StatusCode, loc.Redacted(), redact(collection))
 	}
 	if loc.User == nil {
 		loc.User = req.URL.User

@@ -1,9 +1,11 @@
 package caldav
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -14,9 +16,40 @@ import (
 // never requested, and no credentials go to it.
 var ErrOutside = errors.New("caldav: the object's URL is outside the calendar collection")
 
-// ErrRedirect matches (errors.Is) a redirect to another server (scheme,
-// host or port), which is never followed: the credentials would go along.
-var ErrRedirect = errors.New("caldav: redirected to another server")
+// ErrRedirect matches (errors.Is) a redirect that is never followed: to
+// another server (scheme, host or port), since the credentials would go
+// along; out of the calendar collection a request was about, since only
+// objects inside it are read or written; and any redirect of a write (PUT),
+// since the object would be written where it was not read.
+var ErrRedirect = errors.New("caldav: redirect not followed")
+
+type confineKey struct{}
+
+// confined returns ctx whose requests follow no redirect that leaves
+// collection (an absolute URL): only one to the collection itself or to
+// something below it (see Inside).
+func confined(ctx context.Context, collection string) context.Context {
+	return context.WithValue(ctx, confineKey{}, collection)
+}
+
+// leaves reports whether a redirect to loc leaves the collection the
+// request's context is confined to; false when it is confined to none
+// (finding a calendar from a server's root or well-known URL).
+func leaves(req *http.Request, loc *url.URL) (string, bool) {
+	collection, ok := req.Context().Value(confineKey{}).(string)
+	if !ok {
+		return "", false
+	}
+	base, err := url.Parse(collection)
+	if err != nil {
+		return collection, true
+	}
+	if sameOrigin(base, loc) && strings.TrimSuffix(loc.Path, "/") == strings.TrimSuffix(base.Path, "/") && loc.RawPath == "" {
+		return collection, false // the collection itself, with or without its slash
+	}
+	_, err = Inside(collection, loc.String())
+	return collection, err != nil
+}
 
 // ErrPlainHTTP matches (errors.Is) a request refused because it would send
 // a password over plain http to a host that is not this machine.

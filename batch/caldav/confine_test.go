@@ -223,3 +223,52 @@ func TestPlainHTTPToRemoteHostRefused(t *testing.T) {
 		t.Error("LoadCredentials ignores MMS_CALDAV_INSECURE=1")
 	}
 }
+
+// A redirect on the same server that leaves the calendar collection is
+// not followed either: not for finding it (the users file names it: its
+// server does not move it elsewhere), nor reading it (PROPFIND, REPORT,
+// GET), and no
+// PUT is sent again anywhere, even inside it (the object would be written
+// where it was not read). The server's other paths are never requested.
+// A GET redirected to another object of the same collection is followed.
+func TestRedirectOutOfTheCollectionRefused(t *testing.T) {
+	s := newFakeServer(t)
+	s.put(t, workPath+"a.ics", event("a", "A"))
+	s.put(t, workPath+"b.ics", event("b", "B"))
+	s.put(t, workPath+"d.ics", event("d", "D"))
+	to := func(p string) func(http.ResponseWriter, *http.Request) {
+		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, p, http.StatusTemporaryRedirect) }
+	}
+	for _, m := range []string{"PROPFIND", "REPORT"} {
+		s.inject(&fault{method: m, path: workPath, respond: to("/other" + workPath)})
+	}
+	s.inject(&fault{method: "GET", path: workPath + "a.ics", respond: to("/other" + workPath + "a.ics")})
+	s.inject(&fault{method: "PUT", path: workPath + "a.ics", respond: to("/other" + workPath + "a.ics")})
+	s.inject(&fault{method: "PUT", path: workPath + "b.ics", respond: to(workPath + "c.ics")}) // inside, but a write
+	s.inject(&fault{method: "GET", path: workPath + "b.ics", respond: to(workPath + "d.ics")}) // inside: followed
+	c, _ := testClient(t, Options{})
+	ctx := context.Background()
+	_, errResolve := c.Resolve(ctx, s.url(workPath))
+	_, _, errFetch := c.Fetch(ctx, s.url(workPath), time.Time{})
+	_, _, errFetchFrom := c.Fetch(ctx, s.url(workPath), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	_, errGet := c.Get(ctx, s.url(workPath+"a.ics"))
+	_, errPut := c.Put(ctx, s.url(workPath+"a.ics"), []byte(event("a", "A2")), `"1"`)
+	_, errPutInside := c.Put(ctx, s.url(workPath+"b.ics"), []byte(event("b", "B2")), `"1"`)
+	for name, err := range map[string]error{"Resolve": errResolve, "Fetch": errFetch, "Fetch from a time": errFetchFrom, "GET": errGet, "PUT": errPut, "PUT inside": errPutInside} {
+		if !errors.Is(err, ErrRedirect) {
+			t.Errorf("%s: %v, want ErrRedirect", name, err)
+		}
+	}
+	if err := errGet; err != nil && !strings.Contains(err.Error(), "outside the calendar collection") {
+		t.Errorf("GET: %v; want it to say it left the collection", err)
+	}
+	for _, r := range s.log() {
+		if strings.Contains(r, "/other/") || strings.HasSuffix(r, "/c.ics") {
+			t.Errorf("requested %s", r)
+		}
+	}
+	obj, err := c.Get(ctx, s.url(workPath+"b.ics"))
+	if err != nil || !strings.Contains(string(obj.Data), "UID:d") {
+		t.Errorf("GET redirected inside the collection: %v %q", err, obj.Data)
+	}
+}

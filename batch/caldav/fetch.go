@@ -52,6 +52,7 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 	if err != nil {
 		return nil, nil, fmt.Errorf("caldav: calendar URL %q: %w", collection, err)
 	}
+	ctx = confined(ctx, collection)
 	if !from.IsZero() && !c.timeRangeOnly {
 		objs, bad, ok, err := c.fetchListed(ctx, base, from)
 		if ok || err != nil {

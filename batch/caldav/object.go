@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/mms-project/mms/ics"
@@ -34,6 +35,13 @@ type Object struct {
 
 // Get reads one object; href is an absolute URL, as in Object.Href.
 func (c *Client) Get(ctx context.Context, href string) (Object, error) {
+	if _, ok := ctx.Value(confineKey{}).(string); !ok { // a redirect stays in the object's own collection
+		if u, err := url.Parse(href); err == nil {
+			dir := *u
+			dir.Path, dir.RawPath, dir.RawQuery, dir.Fragment = path.Dir(strings.TrimSuffix(u.Path, "/"))+"/", "", "", ""
+			ctx = confined(ctx, dir.String())
+		}
+	}
 	req, err := newRequest(ctx, http.MethodGet, href, nil)
 	if err != nil {
 		return Object{}, err

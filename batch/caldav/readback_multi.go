@@ -57,6 +57,7 @@ const (
 // checked yet are then left as they are, as ReadBack leaves one whose GET
 // fails.
 func (c *Client) ReadBackAll(ctx context.Context, collection string, items []ReadBackItem) ([]string, []error, error) {
+	ctx = confined(ctx, collection)
 	etags, errs := make([]string, len(items)), make([]error, len(items))
 	items = slices.Clone(items) // their Hrefs made absolute
 	var batch []int

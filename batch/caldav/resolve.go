@@ -21,7 +21,9 @@ import (
 // RFC 5397). An object is refused: reading the signed-in account's
 // calendar instead would touch what the users file does not name. A bare host whose root says nothing of a principal is tried again
 // at /.well-known/caldav (RFC 6764). Redirects are followed with the
-// method kept. The answer is an absolute URL keeping u's user name, so
+// method kept, on the same server; one of a URL that is not a server's root
+// or its /.well-known/caldav only to that URL or below it (a calendar named in the users file is not
+// moved elsewhere by its server). The answer is an absolute URL keeping u's user name, so
 // that later requests pick the same credentials.
 func (c *Client) Resolve(ctx context.Context, u string) (string, error) {
 	base, err := url.Parse(u)
@@ -31,7 +33,11 @@ func (c *Client) Resolve(ctx context.Context, u string) (string, error) {
 	if _, ok := base.User.Password(); ok {
 		return "", fmt.Errorf("caldav: %s: the URL holds a password; put it in the netrc file or MMS_CALDAV_PASSWORD instead", base.Redacted())
 	}
-	id, err := c.identify(ctx, base)
+	named := ctx
+	if !bareHost(base) && !isWellKnown(base) { // a redirect of the URL named keeps to it and what is below it
+		named = confined(ctx, base.String())
+	}
+	id, err := c.identify(named, base)
 	if bareHost(base) && (err == nil && id.coll == "" && id.itself == nil && id.principal == nil || wellKnownMay(err)) {
 		id, err = c.identify(ctx, base.ResolveReference(&url.URL{Path: "/.well-known/caldav"}))
 	}
@@ -84,6 +90,10 @@ func (c *Client) identify(ctx context.Context, u *url.URL) (identity, error) {
 }
 
 func bareHost(u *url.URL) bool { return u.Path == "" || u.Path == "/" }
+
+// isWellKnown: RFC 6764's /.well-known/caldav, which redirects to wherever
+// the server keeps its CalDAV root.
+func isWellKnown(u *url.URL) bool { return strings.TrimSuffix(u.Path, "/") == "/.well-known/caldav" }
 
 // wellKnownMay: answers after which /.well-known/caldav is worth a try.
 func wellKnownMay(err error) bool {
