@@ -23,7 +23,9 @@
 //   - One bad object costs only itself: when a multi-object answer cannot
 //     be decoded or the server fails on it, Fetch lists the hrefs and GETs
 //     each object, and reports the ones that fail as ObjectError with
-//     their URL.
+//     their URL. An answer nested deeper than any multi-status answer is
+//     (no response, 200,000 levels of elements) cannot be decoded: it is
+//     never taken for an empty calendar.
 //   - One retry and throttle layer (an http.RoundTripper under everything,
 //     go-webdav included): at most Options.RequestsPerServer requests in
 //     flight per host, 429/503 Retry-After (seconds or HTTP date) honoured

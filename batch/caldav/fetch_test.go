@@ -3,9 +3,11 @@ package caldav
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -177,6 +179,41 @@ func TestFetchServerErrorFallsBackToPROPFIND(t *testing.T) {
 	}
 	if len(clock.slept()) != 2 {
 		t.Errorf("each REPORT retried once: slept %v", clock.slept())
+	}
+}
+
+// A REPORT answer that holds no response but elements nested 200,000
+// deep (a hostile server) cannot be read: it is not taken for an empty
+// calendar. The multiget (too large) gives way to the time-range query,
+// its two forms to the PROPFIND listing, and each listed object is read
+// with a GET; so too when the calendar is asked for a time range only.
+func TestFetchDeeplyNestedAnswerReadByGET(t *testing.T) {
+	const depth = 200_000
+	deep := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusMultiStatus)
+		w.Write([]byte(`<?xml version="1.0"?><D:multistatus xmlns:D="DAV:">` +
+			strings.Repeat("<D:x>", depth) + strings.Repeat("</D:x>", depth) + `</D:multistatus>`))
+	}
+	for _, timeRange := range []bool{false, true} {
+		s := newFakeServer(t)
+		seed(t, s, "a", "b", "c")
+		s.inject(&fault{method: "REPORT", respond: deep})
+		size := fmt.Sprint(len(event("a", "Meeting a"))) // the multiget's answer may take 1 MiB more
+		s.inject(&fault{method: "PROPFIND", respond: listing(
+			[2]string{workPath + "a.ics", size}, [2]string{workPath + "b.ics", size}, [2]string{workPath + "c.ics", size})})
+		c, _ := testClient(t, Options{})
+		c.timeRangeOnly = timeRange
+		objs, bad, err := c.Fetch(context.Background(), s.url(workPath), time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC))
+		if err != nil || len(bad) != 0 {
+			t.Fatalf("time range %v: Fetch: %v %v", timeRange, err, bad)
+		}
+		if got := names(objs); !slices.Equal(got, []string{"a.ics", "b.ics", "c.ics"}) {
+			t.Errorf("time range %v: fetched %v, want every listed object; requests %v", timeRange, got, s.log())
+		}
+		if got := s.count("GET"); got != 3 {
+			t.Errorf("time range %v: %d GETs, want one per listed object", timeRange, got)
+		}
 	}
 }
 

@@ -3,19 +3,17 @@ package caldav
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
 
-// multistatus is the part of a WebDAV 207 answer (RFC 4918, 14.16) that
-// this package reads. We decode it ourselves because go-webdav decodes
-// calendar-data into go-ical values, and re-encoding them would not give
-// the server's bytes back.
-type multistatus struct {
-	Responses []response `xml:"DAV: response"`
-}
-
+// response is the part of one response of a WebDAV 207 answer (RFC 4918,
+// 14.24) that this package reads. We decode answers ourselves because
+// go-webdav decodes calendar-data into go-ical values, and re-encoding them
+// would not give the server's bytes back.
 type response struct {
 	Hrefs     []string   `xml:"DAV: href"`
 	Status    string     `xml:"DAV: status"`
@@ -65,17 +63,85 @@ type found struct {
 // an XML parser turns every CR LF into LF (XML 1.0, 2.11), so the CRs are
 // turned into character references first.
 func decodeMultistatus(body []byte) ([]found, error) {
-	var ms multistatus
-	if err := xml.Unmarshal(protectCR(body), &ms); err != nil {
-		return nil, fmt.Errorf("multi-status answer: %w", err)
-	}
 	var out []found
-	for _, r := range ms.Responses {
+	err := eachResponse(body, func(r response) error {
 		if f, ok := foundOf(r); ok {
 			out = append(out, f)
 		}
+		return nil
+	})
+	return out, err
+}
+
+// maxSkipDepth bounds how deep an element of a multi-status answer other
+// than a response may nest (RFC 4918 has none deeper than two: a
+// responsedescription's text, a sync-token). An answer nested deeper
+// (200,000 levels and no response: a hostile or broken server) cannot be
+// read, so that the caller's fallback reads the objects one by one rather
+// than taking it for an empty calendar.
+const maxSkipDepth = 64
+
+// eachResponse decodes the responses of a 207 body one at a time,
+// keeping carriage returns in text as decodeMultistatus does.
+func eachResponse(body []byte, fn func(response) error) error {
+	dec := xml.NewDecoder(bytes.NewReader(protectCR(body)))
+	root := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			if !root {
+				return errors.New("multi-status answer: no multistatus element")
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("multi-status answer: %w", err)
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch {
+		case !root:
+			if start.Name.Space != "DAV:" || start.Name.Local != "multistatus" {
+				return fmt.Errorf("multi-status answer: root element %s, not DAV: multistatus", start.Name.Local)
+			}
+			root = true
+		case start.Name.Space == "DAV:" && start.Name.Local == "response":
+			var r response
+			if err := dec.DecodeElement(&r, &start); err != nil {
+				return fmt.Errorf("multi-status answer: %w", err)
+			}
+			if err := fn(r); err != nil {
+				return err
+			}
+		default:
+			if err := skip(dec, start); err != nil {
+				return fmt.Errorf("multi-status answer: %w", err)
+			}
+		}
 	}
-	return out, nil
+}
+
+// skip reads up to the end of the element start opened, as
+// xml.Decoder.Skip does, failing once elements nest deeper than
+// maxSkipDepth inside it.
+func skip(dec *xml.Decoder, start xml.StartElement) error {
+	for depth := 1; depth > 0; {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			if depth++; depth > maxSkipDepth {
+				return fmt.Errorf("%s holds elements nested more than %d deep", start.Name.Local, maxSkipDepth)
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return nil
 }
 
 // foundOf is what one response says with status 200 (2xx); false for a

@@ -1,7 +1,6 @@
 package caldav
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/xml"
@@ -238,46 +237,4 @@ func (c *Client) multiget(ctx context.Context, collection string, hrefs []string
 		}
 	}
 	return out, stray, nil
-}
-
-// eachResponse decodes the responses of a 207 body one at a time,
-// keeping carriage returns in text as decodeMultistatus does.
-func eachResponse(body []byte, fn func(response) error) error {
-	dec := xml.NewDecoder(bytes.NewReader(protectCR(body)))
-	root := false
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			if !root {
-				return errors.New("multi-status answer: no multistatus element")
-			}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("multi-status answer: %w", err)
-		}
-		start, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		switch {
-		case !root:
-			if start.Name.Space != "DAV:" || start.Name.Local != "multistatus" {
-				return fmt.Errorf("multi-status answer: root element %s, not DAV: multistatus", start.Name.Local)
-			}
-			root = true
-		case start.Name.Space == "DAV:" && start.Name.Local == "response":
-			var r response
-			if err := dec.DecodeElement(&r, &start); err != nil {
-				return fmt.Errorf("multi-status answer: %w", err)
-			}
-			if err := fn(r); err != nil {
-				return err
-			}
-		default:
-			if err := dec.Skip(); err != nil {
-				return fmt.Errorf("multi-status answer: %w", err)
-			}
-		}
-	}
 }
