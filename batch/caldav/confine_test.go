@@ -176,6 +176,36 @@ func TestResolvePrincipalOnAnotherServer(t *testing.T) {
 	}
 }
 
+// A principal whose calendar home is on another server: Resolve refuses
+// it, naming both URLs, rather than taking the home's path on the
+// principal's server (which holds one, to be read and written) or going
+// to the other server.
+func TestResolveHomeOnAnotherServer(t *testing.T) {
+	s := newFakeServer(t)
+	other := newOtherHost(t)
+	home := other.URL + homePath
+	s.inject(&fault{method: "PROPFIND", path: "/alice/", respond: func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusMultiStatus)
+		fmt.Fprint(w, `<?xml version="1.0"?><D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:response><D:href>/alice/</D:href><D:propstat><D:prop>`+
+			`<D:resourcetype><D:collection/><D:principal/></D:resourcetype><C:calendar-home-set><D:href>`+home+`</D:href></C:calendar-home-set>`+
+			`</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>`)
+	}})
+	c, _ := testClient(t, Options{})
+	got, err := c.Resolve(context.Background(), s.url("/alice/"))
+	if !errors.Is(err, ErrRedirect) || !strings.Contains(err.Error(), s.url("/alice/")) || !strings.Contains(err.Error(), home) {
+		t.Errorf("Resolve = %q, %v; want ErrRedirect naming %s and %s", got, err, s.url("/alice/"), home)
+	}
+	for _, r := range s.log() {
+		if r != "PROPFIND /alice/" {
+			t.Errorf("requested beyond the principal: %v", s.log())
+			break
+		}
+	}
+	if hits := other.requests(); len(hits) != 0 {
+		t.Errorf("the other host was reached: %v", hits)
+	}
+}
+
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

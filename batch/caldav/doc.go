@@ -40,7 +40,8 @@
 //   - Credentials stay with their server: an object is read or written
 //     only when its URL is inside the collection (Inside; anything else
 //     is an ObjectError matching ErrOutside, never requested), redirects
-//     and principals on another server are refused (ErrRedirect), and a
+//     and principals or calendar homes on another server are refused
+//     (ErrRedirect), and a
 //     password never goes over plain http to a host that is not this
 //     machine unless MMS_CALDAV_INSECURE=1 (ErrPlainHTTP). RedactURL
 //     strips a password from a URL before it is stored.

@@ -57,6 +57,7 @@ type found struct {
 	isPrincipal  bool     // a principal: its resource type says so, or it names a calendar home
 	schedule     []string // a principal's scheduling inbox and outbox (RFC 6638)
 	principal    string   // current-user-principal href
+	homeSet      string   // calendar-home-set href
 }
 
 // decodeMultistatus reads a 207 body, keeping carriage returns in text:
@@ -183,6 +184,7 @@ func foundOf(r response) (found, bool) {
 		}
 		if h := ps.Prop.HomeSet; h != nil && strings.TrimSpace(h.Href) != "" {
 			f.isPrincipal = true
+			f.homeSet = strings.TrimSpace(h.Href)
 		}
 	}
 	if r.Status != "" && !okStatus(r.Status) {

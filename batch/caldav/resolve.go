@@ -101,16 +101,17 @@ func wellKnownMay(err error) bool {
 	return errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusMethodNotAllowed || se.Code == http.StatusNotImplemented)
 }
 
-// discover walks principal -> calendar-home-set -> calendars with go-webdav.
+// discover walks principal -> calendar-home-set -> calendars, the
+// calendars with go-webdav.
 func (c *Client) discover(ctx context.Context, principal *url.URL) (string, error) {
 	root := &url.URL{Scheme: principal.Scheme, User: principal.User, Host: principal.Host, Path: "/"}
 	dav, err := caldav.NewClient(c.http, root.String())
 	if err != nil {
 		return "", fmt.Errorf("caldav: %s: %w", root.Redacted(), err)
 	}
-	home, err := dav.FindCalendarHomeSet(ctx, principal.Path)
+	home, err := c.homeSet(ctx, principal)
 	if err != nil {
-		return "", fmt.Errorf("caldav: %s: finding the calendar home: %w", principal.Redacted(), err)
+		return "", err
 	}
 	cals, err := dav.FindCalendars(ctx, home)
 	if err != nil {
@@ -127,6 +128,32 @@ func (c *Client) discover(ctx context.Context, principal *url.URL) (string, erro
 		}
 	}
 	return "", fmt.Errorf("caldav: %s: no calendar for events in %s (found %d calendars)", principal.Redacted(), home, len(cals))
+}
+
+// homeSet asks a principal for its calendar home (RFC 4791 6.2.1) and
+// returns its path. A home on another server (scheme, host or port) is
+// refused with an error matching ErrRedirect that names both URLs: taking
+// its path on the principal's server (as go-webdav does) would read and
+// write a collection nobody named, and following it would send the
+// credentials there.
+func (c *Client) homeSet(ctx context.Context, principal *url.URL) (string, error) {
+	fs, at, err := c.propfind(ctx, principal.String(), "0", `<C:calendar-home-set/>`)
+	if err != nil {
+		return "", fmt.Errorf("caldav: %s: finding the calendar home: %w", principal.Redacted(), err)
+	}
+	if len(fs) == 0 || fs[0].homeSet == "" {
+		return "", fmt.Errorf("caldav: %s: finding the calendar home: the principal names none", principal.Redacted())
+	}
+	ref, err := url.Parse(fs[0].homeSet)
+	if err != nil {
+		return "", fmt.Errorf("caldav: %s: bad calendar-home-set %q: %w", principal.Redacted(), redact(fs[0].homeSet), err)
+	}
+	home := at.ResolveReference(ref)
+	if !sameOrigin(at, home) {
+		return "", fmt.Errorf("%w: the principal %s names its calendar home on another server, %s; use the URL of the calendar collection in the users file",
+			ErrRedirect, at.Redacted(), home.Redacted())
+	}
+	return home.Path, nil
 }
 
 // scheduleBoxes lists the paths of a principal's scheduling inbox and
