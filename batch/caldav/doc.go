@@ -19,7 +19,9 @@
 //     into bare line feeds); Put sends exactly the bytes it is given.
 //   - Writes are conditional: Put always sends If-Match (or If-None-Match: *
 //     to create), so an object edited on the server since it was read is
-//     never overwritten; the server's 412 is ErrChanged.
+//     never overwritten; the server's 412 is ErrChanged. A 412 to a weak
+//     entity tag, which If-Match never matches, is ErrWeakETag unless the
+//     server gives the object a strong one of the same value (then used).
 //   - One bad object costs only itself: when a multi-object answer cannot
 //     be decoded or the server fails on it, Fetch lists the hrefs and GETs
 //     each object, and reports the ones that fail as ObjectError with

@@ -100,6 +100,9 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 		req.Header.Set("If-Match", quoteETag(ifMatch))
 	}
 	resp, err := c.http.Do(req)
+	if errors.Is(err, ErrChanged) && weakETag(ifMatch) {
+		return c.putWeak(ctx, href, data, quoteETag(ifMatch), err)
+	}
 	var se *StatusError
 	if errors.As(err, &se) && se.Code == http.StatusConflict && ifMatch != "" {
 		return "", conflictError{se} // SOGo: gone, or its SEQUENCE raised meanwhile
@@ -119,6 +122,44 @@ func (c *Client) Put(ctx context.Context, href string, data []byte, ifMatch stri
 		return etag, nil
 	}
 	return c.etag(ctx, href)
+}
+
+// putWeak follows a 412 answer (changed) to a PUT whose If-Match was a
+// weak entity tag (W/"…"), which a server following RFC 9110 (13.1.1:
+// If-Match compares strongly) never matches, however often the object is
+// read again. The object's entity tag is asked for (PROPFIND): a strong
+// one with the same opaque value (a proxy such as nginx's gzip weakens the
+// ETag of a GET, not the getetag of the server) is the same version, and
+// the PUT is sent again with it. A weak one with the same value fails the
+// object, naming its URL and that tag: it cannot be written conditionally,
+// and is never written otherwise. Any other tag: it changed since it was
+// read, and changed (412) is the answer.
+func (c *Client) putWeak(ctx context.Context, href string, data []byte, weak string, changed error) (string, error) {
+	now, err := c.etag(ctx, href)
+	switch {
+	case err != nil:
+		return "", err
+	case opaqueETag(now) != opaqueETag(weak):
+		return "", changed
+	case !weakETag(now):
+		return c.Put(ctx, href, data, now)
+	}
+	return "", ObjectError{Href: redact(href), Err: fmt.Errorf("%w: the server gives the object only the weak ETag %s and refused it in If-Match (412), "+
+		"as RFC 9110 has it: a weak ETag never matches; nothing was written", ErrWeakETag, weak)}
+}
+
+// ErrWeakETag matches (errors.Is) an object that cannot be written because
+// the server gives it only a weak entity tag and refuses that in If-Match.
+// It is not ErrChanged: reading the object again would not help.
+var ErrWeakETag = errors.New("caldav: only a weak ETag, which If-Match cannot use")
+
+// weakETag: an entity tag marked weak (W/"…").
+func weakETag(tag string) bool { return strings.HasPrefix(strings.TrimSpace(tag), "W/") }
+
+// opaqueETag is an entity tag without its weakness mark, quoted, for the
+// weak comparison of RFC 9110 8.8.3.2.
+func opaqueETag(tag string) string {
+	return quoteETag(strings.TrimPrefix(strings.TrimSpace(tag), "W/"))
 }
 
 // conflictError is a 409 answer to a PUT with If-Match. SOGo gives it

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +142,88 @@ func TestMissingETagWithOneSlot(t *testing.T) {
 	}
 	if _, err := c.Put(ctx, obj.Href, []byte(event("a", "b")), obj.ETag); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// strictServer holds one object and compares If-Match strongly, as RFC
+// 9110 (13.1.1) has it: a weak entity tag never matches. getTag is the
+// ETag its GET gives, davTag the getetag of its PROPFIND, stored the
+// entity tag If-Match must equal.
+type strictServer struct {
+	*httptest.Server
+	getTag, davTag, stored string
+	data                   string
+	ifMatch                []string // of each PUT
+}
+
+func newStrictServer(t *testing.T, getTag, davTag, stored string) *strictServer {
+	s := &strictServer{getTag: getTag, davTag: davTag, stored: stored, data: event("a", "Theirs")}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet:
+			w.Header().Set("Content-Type", "text/calendar")
+			w.Header().Set("ETag", s.getTag)
+			io.WriteString(w, s.data)
+		case "PROPFIND":
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusMultiStatus)
+			io.WriteString(w, `<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"><D:response><D:href>`+r.URL.Path+
+				`</D:href><D:propstat><D:prop><D:getetag>`+s.davTag+`</D:getetag></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>`)
+		case http.MethodPut:
+			s.ifMatch = append(s.ifMatch, r.Header.Get("If-Match"))
+			if strings.HasPrefix(s.stored, "W/") || r.Header.Get("If-Match") != s.stored {
+				http.Error(w, "precondition failed", http.StatusPreconditionFailed)
+				return
+			}
+			body, _ := io.ReadAll(r.Body)
+			s.data, s.stored, s.getTag, s.davTag = string(body), `"v2"`, `"v2"`, `"v2"`
+			w.Header().Set("ETag", s.stored)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// A weak ETag in If-Match never matches on a server that compares
+// strongly: Put does not report that as changed (the caller would read the
+// object again and again, to the same 412), but asks the server for the
+// object's entity tag. A strong one of the same value (a proxy weakened
+// the GET's) is the same version: the PUT goes again with it. A weak one
+// fails the object, naming its URL and the weak ETag, with nothing
+// written. Another value: changed.
+func TestPutWeakETag(t *testing.T) {
+	ctx := context.Background()
+	ours := event("a", "Ours")
+	for _, tc := range []struct {
+		name                   string
+		getTag, davTag, stored string
+		want                   error // nil: written
+		ifMatch                []string
+	}{
+		{"proxy weakened the GET's", `W/"v1"`, `"v1"`, `"v1"`, nil, []string{`W/"v1"`, `"v1"`}},
+		{"only weak ones", `W/"v1"`, `W/"v1"`, `W/"v1"`, ErrWeakETag, []string{`W/"v1"`}},
+		{"changed meanwhile", `W/"v1"`, `W/"v3"`, `W/"v3"`, ErrChanged, []string{`W/"v1"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStrictServer(t, tc.getTag, tc.davTag, tc.stored)
+			c, _ := New(Options{Retries: -1})
+			obj, err := c.Get(ctx, s.URL+"/cal/a.ics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Put(ctx, obj.Href, []byte(ours), obj.ETag)
+			switch {
+			case tc.want == nil && (err != nil || s.data != ours):
+				t.Errorf("Put: %v; stored %q", err, s.data)
+			case tc.want != nil && (!errors.Is(err, tc.want) || s.data == ours):
+				t.Errorf("Put: %v, want %v and nothing written", err, tc.want)
+			case tc.want == ErrWeakETag && (errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), obj.Href) || !strings.Contains(err.Error(), tc.getTag)):
+				t.Errorf("Put: %q; want it not ErrChanged, naming %s and %s", err, obj.Href, tc.getTag)
+			}
+			if !slices.Equal(s.ifMatch, tc.ifMatch) {
+				t.Errorf("PUTs with If-Match %q, want %q", s.ifMatch, tc.ifMatch)
+			}
+		})
 	}
 }
