@@ -371,8 +371,14 @@ func excerpt(s string) string {
 // CalDAV object gets a short kind as its Reason and its URL with why in
 // Detail: one the server listed outside the collection (another
 // collection, a path climbing out, another host) was never requested.
+// One failed for a UID another document holds too (see sharedUIDs) has
+// that UID.
 func unreadRow(user string, d *Doc) report.Meeting {
 	row := report.Meeting{UserID: user}
+	var shared sharedUIDError
+	if errors.As(d.Err, &shared) {
+		row.UID = shared.uid
+	}
 	var oe caldav.ObjectError
 	if !errors.As(d.Err, &oe) {
 		fail(&row, d.Err, KindInvalid)

@@ -785,3 +785,83 @@ func TestSendServerNeedsAServerThatSchedules(t *testing.T) {
 		}
 	}
 }
+
+// Two objects of one collection holding the same UID (RFC 4791 4.1 wants
+// it unique): which copy is current cannot be told, so each fails as a
+// meeting of that UID naming the other's URL; neither is written and no
+// update is sent for the UID, while the calendar's other meetings are
+// rewritten and sent as usual. The summary claims no send that did not
+// happen.
+func TestDAVSameUIDTwiceFailsBoth(t *testing.T) {
+	ctx := context.Background()
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Change: suiteChange}
+	plain := davtest.StartFake(t, fakeObjects(t))
+	a.Calendar = plain.Collection()
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, false), Mailer: &captured{}}
+	out, err := w.Migrate(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uid string
+	for _, m := range out.Meetings {
+		if m.Outcome == Updated {
+			uid = m.UID
+			break
+		}
+	}
+	objs := fakeObjects(t)
+	var name string
+	for n, o := range objs {
+		if _, ok := byUID(string(o))[uid]; ok {
+			name = n
+		}
+	}
+	if uid == "" || name == "" {
+		t.Fatalf("no object of an updated meeting (UID %q) in %v", uid, slices.Collect(maps.Keys(objs)))
+	}
+	objs["zz-copy.ics"] = objs[name]
+	f := davtest.StartFake(t, objs)
+	a.Calendar = f.Collection()
+	mailer := &captured{}
+	w = &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, false), Mailer: mailer}
+	dup, err := w.Migrate(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	for _, m := range dup.Meetings {
+		if m.UID != uid {
+			continue
+		}
+		if m.Outcome != Failed || m.Reason != KindInvalid || !strings.Contains(m.Detail, "also at") {
+			t.Errorf("row of the shared UID: %s %s %q; want failed, %s, naming the other copy", m.Outcome, m.Reason, m.Detail, KindInvalid)
+		}
+		failed = append(failed, m.Detail)
+	}
+	copyURL, origURL := f.Collection()+"zz-copy.ics", f.Collection()+name
+	if len(failed) != 2 || !slices.ContainsFunc(failed, func(d string) bool { return strings.Contains(d, "also at "+copyURL) }) ||
+		!slices.ContainsFunc(failed, func(d string) bool { return strings.Contains(d, "also at "+origURL) }) {
+		t.Errorf("rows of UID %s: %q; want two, each naming the other copy (%s, %s)", uid, failed, origURL, copyURL)
+	}
+	for _, r := range f.Requests() {
+		if strings.HasPrefix(r, "PUT ") && (strings.HasSuffix(r, "/"+name) || strings.HasSuffix(r, "/zz-copy.ics")) {
+			t.Errorf("a copy was written: %s", r)
+		}
+	}
+	sent := map[string]bool{}
+	for _, m := range mailer.msgs {
+		if m.UID == uid {
+			t.Errorf("an update of the shared UID was sent")
+		}
+		sent[m.UID] = true
+	}
+	updated := 0
+	for _, m := range dup.Meetings {
+		if m.Outcome == Updated {
+			updated++
+		}
+	}
+	if updated != out.Invites-1 || dup.Invites != updated || len(sent) != updated {
+		t.Errorf("%d updated, %d invites counted, %d UIDs sent; want %d of each", updated, dup.Invites, len(sent), out.Invites-1)
+	}
+}

@@ -118,6 +118,7 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	for _, d := range docs {
 		d.Output = a.Output
 	}
+	sharedUIDs(docs)
 	prior, err := w.Journal.prior(ctx, a.User)
 	if err != nil {
 		return UserOutcome{}, err
