@@ -11,7 +11,9 @@ import (
 // or one that failed for good) ended with cause, after earlier attempts
 // journaled meetings: each meeting whose update went out stays Updated,
 // each other one is Failed, its update not sent, so that the rows and the
-// user's counts agree; a file user's copy gets those back as they were
+// user's counts agree, and each it decided to leave (skipped, failed)
+// is reported as decided, so that the user's rows are all its meetings;
+// a file user's copy gets the unsent ones back as they were
 // read (see putBack; a CalDAV copy keeps what was stored). attempts
 // is the number made; more than one says so in the message. Without a
 // journaled meeting, cause comes back, for the queue to record.
@@ -30,17 +32,20 @@ func (w *Worker) Abandon(ctx context.Context, a Assignment, cause error, attempt
 	var out UserOutcome
 	unsent := map[string][]byte{}
 	for _, m := range ms {
-		if !m.Intent {
-			continue
-		}
 		row := m.Meeting
 		row.UserID = a.User
-		if m.Completed {
+		switch {
+		case !m.Intent: // decided and left (skipped, failed): reported as decided
+			if row.Outcome == Skipped || row.Outcome == Failed {
+				out.Meetings = append(out.Meetings, row)
+			}
+			continue
+		case m.Completed:
 			row.Outcome = w.rewritten()
 			if !w.sendsNone() {
 				out.Invites++
 			}
-		} else {
+		default:
 			row.Outcome, row.Reason, row.Detail = Failed, KindNotSent, "update not sent: "+msg
 			if m.Original != nil {
 				unsent[m.UID] = m.Original

@@ -64,3 +64,45 @@ func TestAbandonedUserPutsBackWhatWasNotSent(t *testing.T) {
 		}
 	}
 }
+
+// A user abandoned after its attempts reports every meeting of its
+// calendar, not only those it meant to rewrite: the ones it decided to
+// leave keep their skip reason, and the counts add up to them all.
+func TestAbandonedUserReportsEveryMeeting(t *testing.T) {
+	ctx := context.Background()
+	src := attendeeCalendar(t)
+	mailer := &busyFor{uid: skypeUID}
+	w := sendingWorker(t, mailer)
+	w.Journal = newJournal(t)
+	a := sendingAssignment(src)
+	if _, cause := w.Migrate(ctx, a); cause == nil {
+		t.Fatal("the attempt succeeded; want it to fail on one update")
+	} else {
+		res, err := w.Abandon(ctx, a, cause, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := parseFile(t, src)
+		got := map[string]string{}
+		for _, m := range res.Meetings {
+			got[m.UID] = m.Outcome
+		}
+		skipped := 0
+		for _, m := range in.Meetings() {
+			switch o, ok := got[m.UID]; {
+			case !ok:
+				t.Errorf("meeting %s is not in the abandoned user's rows", m.UID)
+			case o == Skipped:
+				skipped++
+			}
+		}
+		if skipped == 0 {
+			t.Error("no skipped meeting reported; the calendar has some")
+		}
+		if res.TotalMeeting != len(in.Meetings()) || res.SkippedMeeting != skipped ||
+			res.SucceededMeeting+res.FailedMeeting+res.SkippedMeeting != res.TotalMeeting {
+			t.Errorf("counts: total %d (calendar %d), succeeded %d, failed %d, skipped %d (rows %d)",
+				res.TotalMeeting, len(in.Meetings()), res.SucceededMeeting, res.FailedMeeting, res.SkippedMeeting, skipped)
+		}
+	}
+}

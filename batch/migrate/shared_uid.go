@@ -13,6 +13,9 @@ import (
 // file name, its SEQUENCE), and which copy is current cannot be told, so
 // every copy fails, naming the others, and none is rewritten or sent.
 func sharedUIDs(docs []*Doc) {
+	if len(docs) < 2 { // a file: its components of one UID are one meeting
+		return
+	}
 	holders := map[string][]*Doc{}
 	for _, d := range docs {
 		if d.Err != nil || d.Cal == nil {

@@ -210,7 +210,7 @@ func (w *Worker) migrateDoc(ctx context.Context, a Assignment, d *Doc, prior map
 // those rewritten and stores the document.
 func (w *Worker) decideAndStore(ctx context.Context, a Assignment, d *Doc, prior map[string]store.Meeting) (userPlan, error) {
 	p := w.decide(d.Cal, a, prior)
-	if err := w.Journal.intend(ctx, a.User, p.intents); err != nil {
+	if err := w.Journal.record(ctx, a.User, &p); err != nil {
 		return p, err
 	}
 	for _, m := range p.intents {

@@ -147,7 +147,21 @@ func (s *Store) RecordIntent(ctx context.Context, batchID, userID string, m Meet
 // RecordIntents is RecordIntent for several meetings, in one transaction:
 // rows for new UIDs are inserted together, after the user's last.
 func (s *Store) RecordIntents(ctx context.Context, batchID, userID string, ms []Meeting) error {
-	if len(ms) == 0 {
+	rows := make([]Meeting, len(ms))
+	for i, m := range ms {
+		m.Intent = true
+		rows[i] = m
+	}
+	return s.RecordPlan(ctx, batchID, userID, rows)
+}
+
+// RecordPlan is RecordIntents for the rows with Intent set, in one
+// transaction with the others: the meetings an attempt decided to leave
+// (skipped, failed), recorded as decided unless a row of their UID is
+// already kept, so that a user given up on later still reports them
+// (see migrate's Abandon). Rows for new UIDs are inserted in rows' order.
+func (s *Store) RecordPlan(ctx context.Context, batchID, userID string, rows []Meeting) error {
+	if len(rows) == 0 {
 		return nil
 	}
 	return inTx(ctx, s.eng, func(tx txn) error {
@@ -156,10 +170,13 @@ func (s *Store) RecordIntents(ctx context.Context, batchID, userID string, ms []
 			return err
 		}
 		var fresh, again []Meeting
-		for _, m := range ms {
-			m.Intent, m.Completed = true, false
-			if known[m.UID] {
+		for _, m := range rows {
+			m.Completed = false
+			switch {
+			case known[m.UID] && m.Intent:
 				again = append(again, m)
+				continue
+			case known[m.UID]: // kept as it is
 				continue
 			}
 			known[m.UID] = true
