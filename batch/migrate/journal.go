@@ -50,34 +50,23 @@ func (j *Journal) intend(ctx context.Context, user string, ms []store.Meeting) e
 	return j.failed(ctx, j.Store.RecordIntents(ctx, j.BatchID, user, ms))
 }
 
-// record is intend for a plan's rows: its intents and, with them, the
-// meetings it decided to leave (see store.RecordPlan). A plan without an
-// intent records nothing: nothing of it is written or sent.
-func (j *Journal) record(ctx context.Context, user string, p *userPlan) error {
-	if j == nil || len(p.intents) == 0 {
-		return nil
+// decided records the meetings an attempt that failed decided to leave
+// (skipped, failed), unless a row of their UID is kept already, so that a
+// user given up on later still reports them (see Abandon). Best effort:
+// the attempt's own error is what counts.
+func (j *Journal) decided(ctx context.Context, user string, rows []report.Meeting) {
+	if j == nil {
+		return
 	}
-	intents := make(map[string]store.Meeting, len(p.intents))
-	for _, m := range p.intents {
-		intents[m.UID] = m
-	}
-	rows := make([]store.Meeting, 0, len(p.out.Meetings))
-	for _, o := range p.out.Meetings {
-		if m, ok := intents[o.UID]; ok {
-			m.Intent = true
-			rows = append(rows, m)
-			delete(intents, o.UID)
-		} else if o.Outcome == Skipped || o.Outcome == Failed {
-			rows = append(rows, store.Meeting{Meeting: o})
+	var ms []store.Meeting
+	for _, o := range rows {
+		if o.Outcome == Skipped || o.Outcome == Failed {
+			ms = append(ms, store.Meeting{Meeting: o})
 		}
 	}
-	for _, m := range p.intents { // none left out: one without its row goes last
-		if _, ok := intents[m.UID]; ok {
-			m.Intent = true
-			rows = append(rows, m)
-		}
+	if len(ms) > 0 {
+		j.Store.RecordPlan(ctx, j.BatchID, user, ms)
 	}
-	return j.failed(ctx, j.Store.RecordPlan(ctx, j.BatchID, user, rows))
 }
 
 // note keeps a meeting's Detail with its intent, for later attempts.

@@ -128,22 +128,30 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	}
 	a.sent = sequencesSent(a.lastSent)
 	var plan userPlan
-	for _, d := range docs {
-		if err := w.migrateDoc(ctx, a, d, prior, &plan); err != nil {
-			return UserOutcome{}, err
-		}
-	}
-	if err := w.checkStored(ctx, a.User, &plan); err != nil {
-		return UserOutcome{}, err
-	}
-	if err := w.sendAll(ctx, a, plan.sends, &plan.out); err != nil {
-		return UserOutcome{}, err
-	}
-	if err := w.revertUnsent(ctx, &plan); err != nil {
+	if err := w.carryOut(ctx, a, docs, prior, &plan); err != nil {
+		// A user given up on after this attempt reports these too (see
+		// Abandon); recorded as well as the store lets, the error stays.
+		w.Journal.decided(ctx, a.User, plan.out.Meetings)
 		return UserOutcome{}, err
 	}
 	plan.out.Rejected = unknownMeetings(a, docs, plan.out.Meetings)
 	return plan.out, nil
+}
+
+// carryOut decides, stores and sends what the user's documents call for.
+func (w *Worker) carryOut(ctx context.Context, a Assignment, docs []*Doc, prior map[string]store.Meeting, plan *userPlan) error {
+	for _, d := range docs {
+		if err := w.migrateDoc(ctx, a, d, prior, plan); err != nil {
+			return err
+		}
+	}
+	if err := w.checkStored(ctx, a.User, plan); err != nil {
+		return err
+	}
+	if err := w.sendAll(ctx, a, plan.sends, &plan.out); err != nil {
+		return err
+	}
+	return w.revertUnsent(ctx, plan)
 }
 
 // unknownMeetings reports the meetings file's rows whose UID none of the
@@ -210,7 +218,7 @@ func (w *Worker) migrateDoc(ctx context.Context, a Assignment, d *Doc, prior map
 // those rewritten and stores the document.
 func (w *Worker) decideAndStore(ctx context.Context, a Assignment, d *Doc, prior map[string]store.Meeting) (userPlan, error) {
 	p := w.decide(d.Cal, a, prior)
-	if err := w.Journal.record(ctx, a.User, &p); err != nil {
+	if err := w.Journal.intend(ctx, a.User, p.intents); err != nil {
 		return p, err
 	}
 	for _, m := range p.intents {
