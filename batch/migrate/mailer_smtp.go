@@ -42,11 +42,13 @@ func (s SMTPMailer) Check(ctx context.Context) error {
 }
 
 // classify says what a failure of the relay means for the run: refused
-// credentials, an untrusted certificate or a relay that cannot be reached
-// stop it; a relay that stays busy (4xx) fails the attempt; anything else
+// credentials, an untrusted certificate, a relay that cannot be reached
+// or does not behave as one stop it; a relay that stays busy (4xx) fails the attempt; anything else
 // fails the meeting.
 func (s SMTPMailer) classify(ctx context.Context, err error) error {
 	switch {
+	case errors.Is(err, smtp.ErrUnusable): // says what to check itself
+		return runStop{fmt.Errorf("--send %s: %w, then run the same command again: the batch resumes where it stopped", s.URL, err)}
 	case smtp.Stops(err):
 		return runStop{fmt.Errorf("--send %s: %w; fix the relay settings (MMS_SMTP_USER and MMS_SMTP_PASSWORD, the relay's certificate) and run the same command again: the batch resumes where it stopped", s.URL, err)}
 	case smtp.Unreachable(err) && ctx.Err() == nil:

@@ -21,6 +21,9 @@ var (
 	ErrAuth = errors.New("smtp authentication failed")
 	// ErrTLS: the relay's certificate could not be verified. Stop the run.
 	ErrTLS = errors.New("smtp TLS failed")
+	// ErrUnusable: the relay does not behave as an SMTP relay (a reply
+	// that never ends). Every message would meet the same: stop the run.
+	ErrUnusable = errors.New("the mail relay cannot be used")
 	// ErrTemporary: 4xx, 421, a dropped connection or a timeout that
 	// outlived the retries. The message may be tried again later.
 	ErrTemporary = errors.New("temporary smtp failure")
@@ -29,7 +32,7 @@ var (
 // Stops reports whether err should stop the whole run rather than fail
 // one message.
 func Stops(err error) bool {
-	return errors.Is(err, ErrAuth) || errors.Is(err, ErrTLS)
+	return errors.Is(err, ErrAuth) || errors.Is(err, ErrTLS) || errors.Is(err, ErrUnusable)
 }
 
 // Unreachable reports whether err says the relay could not be connected
@@ -62,7 +65,7 @@ func temporary(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false // the caller gave up; not the relay
 	}
-	if tlsFailure(err) {
+	if tlsFailure(err) || errors.Is(err, ErrUnusable) {
 		return false
 	}
 	var ne net.Error

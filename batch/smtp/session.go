@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -18,8 +19,9 @@ import (
 
 // session is one open SMTP connection, greeted and authenticated.
 type session struct {
-	c   *gosmtp.Client
-	raw net.Conn // the TCP connection under any TLS, closed to abort
+	c    *gosmtp.Client
+	raw  net.Conn // the TCP connection under any TLS, closed to abort
+	wire *wire    // raw as read and written, under any TLS
 	// committing is set once a transaction's DATA is under way: from
 	// then on the relay may take the message, so a stop waits for its
 	// answer (Options.StopGrace) instead of cutting it.
@@ -44,7 +46,7 @@ func dial(ctx context.Context, o Options) (*session, error) {
 	}
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
 	defer stop()
-	s, err := open(raw, o)
+	s, err := open(&wire{Conn: raw}, raw, o)
 	if err != nil {
 		raw.Close()
 		if ctx.Err() != nil {
@@ -55,8 +57,9 @@ func dial(ctx context.Context, o Options) (*session, error) {
 	return s, nil
 }
 
-func open(raw net.Conn, o Options) (*session, error) {
-	conn, encrypted, err := starttls(raw, o)
+// open runs a session on w, the connection raw with the bound on replies.
+func open(w *wire, raw net.Conn, o Options) (*session, error) {
+	conn, encrypted, err := starttls(w, o)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +68,7 @@ func open(raw net.Conn, o Options) (*session, error) {
 	if err := c.Hello(o.Hello); err != nil {
 		return nil, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, err)
 	}
-	s := &session{c: c, raw: raw}
+	s := &session{c: c, raw: raw, wire: w}
 	if o.User == "" {
 		return s, nil
 	}
@@ -93,6 +96,9 @@ func starttls(raw net.Conn, o Options) (net.Conn, bool, error) {
 		return nil, false, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, err)
 	}
 	_, ext, err := tp.ReadResponse(250)
+	if errors.Is(err, ErrUnusable) {
+		return nil, false, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, err)
+	}
 	if err != nil || !offers(ext, "STARTTLS") {
 		// No EHLO (go-smtp falls back to HELO) or no STARTTLS: stay plain.
 		return &replayConn{Conn: raw, r: io.MultiReader(strings.NewReader(replay), br)}, false, nil

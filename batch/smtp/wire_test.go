@@ -1,0 +1,71 @@
+package smtp_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mms-project/mms/batch/smtp"
+)
+
+// fakeRelay accepts connections on 127.0.0.1 and hands each to serve;
+// every connection is closed when the test ends.
+func fakeRelay(t *testing.T, serve func(c net.Conn, r *bufio.Reader)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-done; c.Close() }()
+			go serve(c, bufio.NewReader(c))
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// endlessEHLO greets, then answers EHLO with continuation lines until the
+// connection is closed.
+func endlessEHLO(c net.Conn, r *bufio.Reader) {
+	c.Write([]byte("220 relay.test ESMTP\r\n"))
+	if _, err := r.ReadString('\n'); err != nil {
+		return
+	}
+	line := []byte("250-" + strings.Repeat("X", 998) + "\r\n")
+	for {
+		if _, err := c.Write(line); err != nil {
+			return
+		}
+	}
+}
+
+// A relay whose EHLO answer never ends is cut off after MaxReply bytes,
+// as unusable (the run stops), in the pre-run check and in Send alike,
+// long before the command timeout.
+func TestEndlessReplyIsCutOff(t *testing.T) {
+	addr := fakeRelay(t, endlessEHLO)
+	s := newSender(t, smtp.Options{Addr: addr, Timeout: 3 * time.Second, Retries: -1})
+	start := time.Now()
+	err := s.Check(context.Background())
+	if !errors.Is(err, smtp.ErrUnusable) || !smtp.Stops(err) || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "64 KiB") {
+		t.Fatalf("Check: %v; want ErrUnusable naming the relay and the bound", err)
+	}
+	_, err = s.Send(context.Background(), from, []string{"a@example.com"}, msg)
+	if !errors.Is(err, smtp.ErrUnusable) || !smtp.Stops(err) {
+		t.Fatalf("Send: %v; want ErrUnusable", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %s: cut off by the timeout, not by the bound", d)
+	}
+}
