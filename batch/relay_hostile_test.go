@@ -7,8 +7,10 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/batch/migrate"
+	"github.com/mms-project/mms/batch/smtp"
 )
 
 // hostileRelay accepts connections on 127.0.0.1 and hands each to serve,
@@ -71,4 +73,23 @@ func TestEndlessRelayReplyStopsTheRun(t *testing.T) {
 	o.Send = "smtp://" + addr
 	_, err := Run(context.Background(), o)
 	stoppedBeforeTheBatch(t, o, err, "64 KiB", "cannot be used")
+}
+
+// TestSilentRelayStopsTheRun: a relay that takes the connection and never
+// greets fails the pre-run check once smtp.DefaultCheckTimeout has run
+// out: the run stops before its batch is made, saying what the relay did
+// not do, and without advice that a batch resumes.
+func TestSilentRelayStopsTheRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits smtp.DefaultCheckTimeout")
+	}
+	addr := hostileRelay(t, func(net.Conn, *bufio.Reader) {})
+	o := demoOptions(t)
+	o.Send = "smtp://" + addr
+	start := time.Now()
+	_, err := Run(context.Background(), o)
+	stoppedBeforeTheBatch(t, o, err, "sent no greeting", "cannot be used")
+	if d := time.Since(start); d > smtp.DefaultCheckTimeout+15*time.Second {
+		t.Errorf("the run took %s to stop", d)
+	}
 }

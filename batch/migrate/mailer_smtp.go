@@ -47,8 +47,8 @@ func (s SMTPMailer) Check(ctx context.Context) error {
 // fails the meeting.
 func (s SMTPMailer) classify(ctx context.Context, err error) error {
 	switch {
-	case errors.Is(err, smtp.ErrUnusable): // says what to check itself
-		return runStop{fmt.Errorf("--send %s: %w, then run the same command again: the batch resumes where it stopped", s.URL, err)}
+	case errors.Is(err, smtp.ErrUnusable):
+		return runStop{fmt.Errorf("--send %s: %w; check that it is an SMTP relay and that it is working, then run the same command again: the batch resumes where it stopped", s.URL, err)}
 	case smtp.Stops(err):
 		return runStop{fmt.Errorf("--send %s: %w; fix the relay settings (MMS_SMTP_USER and MMS_SMTP_PASSWORD, the relay's certificate) and run the same command again: the batch resumes where it stopped", s.URL, err)}
 	case smtp.Unreachable(err) && ctx.Err() == nil:

@@ -22,7 +22,8 @@ var (
 	// ErrTLS: the relay's certificate could not be verified. Stop the run.
 	ErrTLS = errors.New("smtp TLS failed")
 	// ErrUnusable: the relay does not behave as an SMTP relay (a reply
-	// that never ends). Every message would meet the same: stop the run.
+	// that never ends; in Check, no greeting or no answer to EHLO in
+	// time). Every message would meet the same: stop the run.
 	ErrUnusable = errors.New("the mail relay cannot be used")
 	// ErrTemporary: 4xx, 421, a dropped connection or a timeout that
 	// outlived the retries. The message may be tried again later.

@@ -16,9 +16,12 @@ const (
 	DefaultSessions = 4
 	DefaultRetries  = 3
 	DefaultTimeout  = time.Minute
-	DefaultHello    = "localhost"
-	firstBackoff    = time.Second
-	maxBackoff      = time.Minute
+	// DefaultCheckTimeout bounds each wait of the pre-run check (Check):
+	// a relay that does not greet or answer EHLO within it is unusable.
+	DefaultCheckTimeout = 30 * time.Second
+	DefaultHello        = "localhost"
+	firstBackoff        = time.Second
+	maxBackoff          = time.Minute
 )
 
 // Options configure a Sender. Credentials come from the environment
@@ -46,6 +49,9 @@ type Options struct {
 	TLS     TLSMode
 	Hello   string        // EHLO name; "" means DefaultHello
 	Timeout time.Duration // for the dial and each command; 0 means DefaultTimeout
+	// CheckTimeout is Timeout for Check, the pre-run check; 0 means
+	// DefaultCheckTimeout, at most Timeout.
+	CheckTimeout time.Duration
 
 	// Retries is how many more attempts a temporarily failed message gets
 	// (4xx, 421, dropped connection, timeout); 0 means DefaultRetries,
@@ -137,6 +143,10 @@ func (o Options) withDefaults() Options {
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
 	}
+	if o.CheckTimeout <= 0 {
+		o.CheckTimeout = DefaultCheckTimeout
+	}
+	o.CheckTimeout = min(o.CheckTimeout, o.Timeout)
 	if o.StopGrace <= 0 {
 		o.StopGrace = min(DefaultStopGrace, o.Timeout)
 	}

@@ -61,10 +61,17 @@ func New(o Options) (*Sender, error) {
 // Check opens one session as Send does (greeting, EHLO, STARTTLS when
 // offered, AUTH when credentials are set) and ends it with QUIT, submitting
 // nothing: a relay that cannot be reached, or that refuses the credentials
-// or fails TLS, is known before anything is sent. Its error is classified
-// as Send's (Stops, Unreachable, ErrTemporary).
+// or fails TLS, is known before anything is sent. Each wait is bounded by
+// Options.CheckTimeout, and a relay that lets one run out (no greeting, no
+// answer to EHLO) is ErrUnusable. Its error is classified as Send's
+// (Stops, Unreachable, ErrTemporary).
 func (s *Sender) Check(ctx context.Context) error {
-	sess, err := dial(ctx, s.o)
+	o := s.o
+	o.Timeout = o.CheckTimeout
+	sess, err := dial(ctx, o)
+	if errors.As(err, new(*noAnswer)) && ctx.Err() == nil {
+		return fmt.Errorf("%w: %w", ErrUnusable, err)
+	}
 	if err != nil {
 		return err
 	}

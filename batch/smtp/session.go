@@ -66,7 +66,7 @@ func open(w *wire, raw net.Conn, o Options) (*session, error) {
 	c := gosmtp.NewClient(conn)
 	c.CommandTimeout, c.SubmissionTimeout = o.Timeout, 2*o.Timeout
 	if err := c.Hello(o.Hello); err != nil {
-		return nil, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, err)
+		return nil, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, silent(err, "did not answer EHLO", o.Timeout))
 	}
 	s := &session{c: c, raw: raw, wire: w}
 	if o.User == "" {
@@ -89,15 +89,15 @@ func starttls(raw net.Conn, o Options) (net.Conn, bool, error) {
 	tp := textproto.NewReader(br)
 	_, greeting, err := tp.ReadResponse(220)
 	if err != nil {
-		return nil, false, fmt.Errorf("smtp %s: greeting: %w", o.Addr, protoErr(err))
+		return nil, false, fmt.Errorf("smtp %s: greeting: %w", o.Addr, silent(protoErr(err), "accepted the connection but sent no greeting", o.Timeout))
 	}
 	replay := "220 " + strings.ReplaceAll(greeting, "\n", " ") + "\r\n"
 	if _, err := fmt.Fprintf(raw, "EHLO %s\r\n", o.Hello); err != nil {
 		return nil, false, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, err)
 	}
 	_, ext, err := tp.ReadResponse(250)
-	if errors.Is(err, ErrUnusable) {
-		return nil, false, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, err)
+	if errors.Is(err, ErrUnusable) || timeout(err) {
+		return nil, false, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, silent(err, "did not answer EHLO", o.Timeout))
 	}
 	if err != nil || !offers(ext, "STARTTLS") {
 		// No EHLO (go-smtp falls back to HELO) or no STARTTLS: stay plain.
@@ -107,7 +107,7 @@ func starttls(raw net.Conn, o Options) (net.Conn, bool, error) {
 		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w", o.Addr, err)
 	}
 	if _, _, err := tp.ReadResponse(220); err != nil {
-		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w", o.Addr, protoErr(err))
+		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w", o.Addr, silent(protoErr(err), "did not answer STARTTLS", o.Timeout))
 	}
 	if br.Buffered() > 0 {
 		return nil, false, fmt.Errorf("smtp %s: STARTTLS: the server sent data before the TLS handshake", o.Addr)

@@ -25,7 +25,7 @@ type wire struct {
 func (w *wire) Read(p []byte) (int, error) {
 	left := MaxReply - w.read.Load()
 	if left <= 0 {
-		return 0, fmt.Errorf("%w: it sent more than %d KiB without waiting for mms (a reply that never ends); check that it is an SMTP relay and working", ErrUnusable, MaxReply>>10)
+		return 0, fmt.Errorf("%w: it sent more than %d KiB without waiting for mms (a reply that never ends)", ErrUnusable, MaxReply>>10)
 	}
 	if int64(len(p)) > left {
 		p = p[:left]

@@ -69,3 +69,36 @@ func TestEndlessReplyIsCutOff(t *testing.T) {
 		t.Errorf("took %s: cut off by the timeout, not by the bound", d)
 	}
 }
+
+// neverGreets accepts the connection and says nothing.
+func neverGreets(net.Conn, *bufio.Reader) {}
+
+// neverAnswersEHLO greets and then says nothing.
+func neverAnswersEHLO(c net.Conn, _ *bufio.Reader) { c.Write([]byte("220 relay.test ESMTP\r\n")) }
+
+// The pre-run check waits CheckTimeout, not Timeout, for the greeting and
+// for the answer to EHLO; a relay that lets it run out is unusable (the
+// run stops), and the error says what it did not do.
+func TestCheckGivesUpOnASilentRelay(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		serve func(net.Conn, *bufio.Reader)
+		want  string
+	}{
+		{"no greeting", neverGreets, "sent no greeting"},
+		{"no EHLO answer", neverAnswersEHLO, "did not answer EHLO"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := fakeRelay(t, tc.serve)
+			s := newSender(t, smtp.Options{Addr: addr, Timeout: time.Minute, CheckTimeout: 200 * time.Millisecond})
+			start := time.Now()
+			err := s.Check(context.Background())
+			if !errors.Is(err, smtp.ErrUnusable) || !smtp.Stops(err) || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Check: %v; want ErrUnusable naming the relay and saying it %s", err, tc.want)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("Check took %s, want about CheckTimeout", d)
+			}
+		})
+	}
+}
