@@ -5,12 +5,19 @@ import (
 	"context"
 	"errors"
 	"net"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	gosmtp "github.com/emersion/go-smtp"
+
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/smtp"
+	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/batch/trigger"
+	"github.com/mms-project/mms/internal/smtpsink"
 )
 
 // hostileRelay accepts connections on 127.0.0.1 and hands each to serve,
@@ -91,5 +98,73 @@ func TestSilentRelayStopsTheRun(t *testing.T) {
 	stoppedBeforeTheBatch(t, o, err, "sent no greeting", "cannot be used")
 	if d := time.Since(start); d > smtp.DefaultCheckTimeout+15*time.Second {
 		t.Errorf("the run took %s to stop", d)
+	}
+}
+
+// TestUnansweredUpdateIsNotSentAgain: the relay keeps the first message
+// but never answers its final dot; another update is deferred (451), so
+// the queue tries the user again. The unanswered update is not sent again,
+// neither by the sender nor by the later attempt: its meeting fails, saying
+// it may have been delivered, and every message arrives once.
+func TestUnansweredUpdateIsNotSentAgain(t *testing.T) {
+	var firstTaken atomic.Bool
+	r := smtpsink.StartWith(t, "127.0.0.1:0", smtpsink.Hooks{
+		Mail: func(tx int) error {
+			if tx == 2 {
+				return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+			}
+			return nil
+		},
+		Taken: func(m smtpsink.Message) {
+			if firstTaken.CompareAndSwap(false, true) {
+				time.Sleep(3 * time.Second) // kept, but the answer comes after mms gave up
+			}
+		},
+	})
+	ctx := context.Background()
+	o := demoOptions(t)
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	users, changes, rowErrs, _ := readInputs(o)
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
+	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow}, onlyUser(records, "user00000@contoso.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := smtp.New(smtp.Options{Addr: r.Addr, Retries: -1, Timeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w := &migrate.Worker{Now: demoNow, Stamp: demoNow, Calendars: migrate.FileCalendars{Dir: filepath.Join(o.Out, "calendars")},
+		Mailer: migrate.SMTPMailer{Sender: s, URL: "smtp://" + r.Addr}, Journal: &migrate.Journal{Store: st, BatchID: b.ID}}
+	if n := workAll(t, st, b.ID, w); n < 2 {
+		t.Fatalf("%d attempts, want the user tried again", n)
+	}
+	time.Sleep(3 * time.Second) // the kept message's session ends
+	got := r.Arrivals()
+	if len(got) == 0 {
+		t.Fatal("nothing arrived")
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("%s arrived %d times", id, n)
+		}
+	}
+	ms, _ := st.UserMeetings(ctx, b.ID, "user00000@contoso.com")
+	var lost int
+	for _, m := range ms {
+		if m.Reason == migrate.KindRelayNoAnswer {
+			lost++
+			if m.Outcome != migrate.Failed || !strings.Contains(m.Detail, "may have been delivered") {
+				t.Errorf("meeting %s: %s %q", m.UID, m.Outcome, m.Detail)
+			}
+		}
+	}
+	if lost != 1 {
+		t.Errorf("%d meetings failed with %s, want 1", lost, migrate.KindRelayNoAnswer)
 	}
 }

@@ -34,6 +34,7 @@ const (
 	KindCalDAV         = "caldav-error"
 	KindRelayRefused   = "relay-refused"
 	KindRelayBusy      = "relay-busy"
+	KindRelayNoAnswer  = "relay-no-answer" // the whole update sent, no reply: it may have been delivered
 	KindBadAddress     = "bad-address"
 	KindStale          = "stale-calendar"
 	KindNotSent        = "not-sent"
@@ -93,6 +94,8 @@ func failureKind(err error, fallback string) string {
 		return KindCalDAV
 	case errors.Is(err, smtp.ErrMalformed):
 		return KindBadAddress
+	case errors.Is(err, smtp.ErrUnanswered):
+		return KindRelayNoAnswer
 	case errors.As(err, &refused):
 		return KindRelayRefused
 	case errors.Is(err, smtp.ErrTemporary):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/report"
@@ -76,6 +77,27 @@ func (j *Journal) note(ctx context.Context, user, uid, detail string) error {
 	}
 	return j.failed(ctx, j.Store.RecordNote(ctx, j.BatchID, user, uid, detail))
 }
+
+// unanswered keeps that a meeting's update went to the relay whole and got
+// no answer (see smtp.ErrUnanswered): later attempts fail it again, unsent.
+func (j *Journal) unanswered(ctx context.Context, user, uid string, err error) error {
+	if j == nil {
+		return nil
+	}
+	return j.failed(ctx, j.Store.RecordFailed(ctx, j.BatchID, user, uid, KindRelayNoAnswer, err.Error()))
+}
+
+// unansweredBefore reports whether an earlier attempt recorded m so.
+func unansweredBefore(m store.Meeting) bool {
+	return m.Outcome == Failed && m.Reason == KindRelayNoAnswer
+}
+
+// lostUpdate is an update an earlier attempt sent without an answer, as
+// that attempt said it (Detail).
+type lostUpdate struct{ detail string }
+
+func (e lostUpdate) Error() string { return e.detail }
+func (e lostUpdate) Unwrap() error { return smtp.ErrUnanswered }
 
 func (j *Journal) completed(ctx context.Context, user, uid string, already bool) error {
 	if j == nil || already {

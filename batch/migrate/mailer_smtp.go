@@ -55,6 +55,8 @@ func (s SMTPMailer) classify(ctx context.Context, err error) error {
 		return runStop{fmt.Errorf("--send %s: the mail relay cannot be reached: %w; check the address and that the relay is running, then run the same command again: the batch resumes where it stopped", s.URL, err)}
 	case errors.Is(err, smtp.ErrTemporary) || ctx.Err() != nil:
 		return err
+	case errors.Is(err, smtp.ErrUnanswered): // may be delivered: never sent again unasked
+		return Permanent(err)
 	}
 	return Permanent(relayRefused{err})
 }

@@ -369,7 +369,7 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		if known && p.Completed {
 			o.Detail = p.Detail // sent by an earlier attempt: reported as then
 		}
-		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: res.Changed, done: known && p.Completed, up: up})
+		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: res.Changed, done: known && p.Completed, up: up, lost: lost(known, p)})
 		if !known {
 			plan.intents = append(plan.intents, intent(o, cal, res.Changed))
 		}
@@ -381,9 +381,18 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		if !p.Completed {
 			o.Detail = "" // its notes come again with this attempt's sending
 		}
-		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: m.Components(), done: p.Completed, original: p.Original})
+		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: m.Components(), done: p.Completed, original: p.Original, lost: lost(known, p)})
 	}
 	return o
+}
+
+// lost is the Detail of a meeting whose update an earlier attempt sent
+// without an answer from the relay, "" for any other.
+func lost(known bool, p store.Meeting) string {
+	if !known || !unansweredBefore(p) {
+		return ""
+	}
+	return p.Detail
 }
 
 // revertUnsent stores again, without their rewrite, the documents
@@ -488,6 +497,10 @@ type pendingSend struct {
 	// original is, for a meeting an earlier attempt stored rewritten, its
 	// bytes before, from the journal: what a failed send puts back
 	original []byte
+	// lost is the Detail of an update an earlier attempt of the batch
+	// sent whole without an answer from the relay: it may have been
+	// delivered, so it fails again, not sent ("": none)
+	lost string
 }
 
 // SendsInFlight bounds the updates of one user handed to the Mailer at
@@ -596,6 +609,8 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 		sent := store.Sent{UID: uid, Sequence: msg.Sequence, Hash: msg.hash}
 		prior, known := before[uid]
 		switch {
+		case ps.lost != "":
+			d.failWith(uid, lostUpdate{ps.lost})
 		case len(msg.To) == 0: // nobody to tell
 			if len(ps.serverTo) == 0 && len(malformed) == 0 {
 				d.detail(uid, []string{noAttendees})
@@ -708,9 +723,11 @@ func (d *delivery) deliver(ctx context.Context, uid string, msg Message) (bool, 
 	got, err := d.w.mailer.Send(ctx, msg)
 	if err != nil {
 		if store.IsPermanent(err) {
-			d.mu.Lock()
-			markFailed(d.out, uid, fmt.Errorf("sending the update: %w", err))
-			d.mu.Unlock()
+			err = fmt.Errorf("sending the update: %w", err)
+			d.failWith(uid, err)
+			if errors.Is(err, smtp.ErrUnanswered) {
+				return false, d.w.journal.unanswered(context.WithoutCancel(ctx), d.user, uid, err)
+			}
 			return false, nil
 		}
 		return false, fmt.Errorf("%s: UID %s: sending the update: %w", d.user, uid, err)
@@ -738,6 +755,13 @@ func (d *delivery) deliver(ctx context.Context, uid string, msg Message) (bool, 
 		return true, nil
 	}
 	return true, d.w.journal.completed(ctx, d.user, uid, false)
+}
+
+// failWith fails a meeting, nothing sent for it.
+func (d *delivery) failWith(uid string, err error) {
+	d.mu.Lock()
+	markFailed(d.out, uid, err)
+	d.mu.Unlock()
 }
 
 // invited counts an update sent, by mms or, server, by the CalDAV server;

@@ -1,6 +1,7 @@
 package smtp
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -56,7 +57,7 @@ func (d *delivery) transact(sess *session, addr string) error {
 	if accepted > 0 {
 		sess.committing.Store(true)
 		defer sess.committing.Store(false)
-		if err := data(c, d.msg); err != nil {
+		if err := data(c, sess.wire, d.msg); err != nil {
 			d.pending = d.notRejected(tried)
 			return fmt.Errorf("smtp %s: DATA: %w", addr, err)
 		}
@@ -96,7 +97,9 @@ func noUTF8(addr, whose string) error {
 		"use a relay that does, or the %s's ASCII address", verb, addr, whose)
 }
 
-func data(c *gosmtp.Client, msg []byte) error {
+// data sends msg after DATA. When its end (the final dot) went out whole
+// and no reply came, the error is ErrUnanswered.
+func data(c *gosmtp.Client, conn *wire, msg []byte) error {
 	w, err := c.Data()
 	if err != nil {
 		return err
@@ -105,7 +108,12 @@ func data(c *gosmtp.Client, msg []byte) error {
 		w.Close()
 		return err
 	}
-	return w.Close()
+	err = w.Close() // writes the rest and the dot, then reads the reply
+	var reply *gosmtp.SMTPError
+	if err != nil && !errors.As(err, &reply) && conn.wrote.Load() {
+		return fmt.Errorf("%w: %w", ErrUnanswered, err)
+	}
+	return err
 }
 
 // notRejected is tried less the recipients refused for good.

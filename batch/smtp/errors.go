@@ -25,6 +25,11 @@ var (
 	// that never ends; in Check, no greeting or no answer to EHLO in
 	// time). Every message would meet the same: stop the run.
 	ErrUnusable = errors.New("the mail relay cannot be used")
+	// ErrUnanswered: the whole message, its final dot included, went to
+	// the relay and no answer came (a timeout, a dropped connection). The
+	// relay may have taken it: sent again, attendees may get it twice
+	// (RFC 5321 §6.1). Fail the message; never send it again unasked.
+	ErrUnanswered = errors.New("the relay did not answer after the whole message was sent; it may have been delivered: check the relay's log before sending it again")
 	// ErrTemporary: 4xx, 421, a dropped connection or a timeout that
 	// outlived the retries. The message may be tried again later.
 	ErrTemporary = errors.New("temporary smtp failure")
@@ -66,7 +71,7 @@ func temporary(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false // the caller gave up; not the relay
 	}
-	if tlsFailure(err) || errors.Is(err, ErrUnusable) {
+	if tlsFailure(err) || errors.Is(err, ErrUnusable) || errors.Is(err, ErrUnanswered) {
 		return false
 	}
 	var ne net.Error

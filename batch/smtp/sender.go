@@ -11,7 +11,8 @@
 // are retried with backoff inside Send, the one retry layer; what Send
 // returns is classified with errors.Is: ErrAuth and ErrTLS stop the run
 // (see Stops), ErrTemporary may be tried again later, anything else fails
-// the one message. Recipients refused at RCPT TO are reported in the Result
+// the one message; ErrUnanswered (sent whole, no reply) is never retried,
+// since the relay may have taken it. Recipients refused at RCPT TO are reported in the Result
 // while the others still get the message. Address and SplitRecipients
 // prepare the attendees of an update: IDNA domains, the organiser and its
 // aliases left out, malformed addresses returned with their fault.

@@ -297,19 +297,38 @@ func TestReconnectAfter421MidSession(t *testing.T) {
 	}
 }
 
-func TestDroppedConnectionDuringDataIsRetried(t *testing.T) {
-	r := (&relay{OnData: func(tx int, c *gosmtp.Conn) error {
-		if tx == 1 {
-			c.Conn().Close()
-			return errors.New("dropped")
-		}
-		return nil
-	}}).start(t)
-	sl := &sleeps{}
-	s := newSender(t, smtp.Options{Addr: r.Addr, Sleep: sl.Sleep})
-	send(t, s, "a@example.com")
-	if got := r.Arrived(); len(got) != 1 || got[0].Conn != 2 {
-		t.Fatalf("arrived %+v, want once on connection 2", got)
+// A relay that took the whole message, final dot included, and then gave
+// no answer (dropped the connection, or let the wait run out) may have
+// queued it: it is not sent again (RFC 5321 §6.1), and the error says so.
+func TestUnansweredMessageIsNotSentAgain(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hang func(c *gosmtp.Conn)
+	}{
+		{"dropped", func(c *gosmtp.Conn) { c.Conn().Close() }},
+		{"silent", func(*gosmtp.Conn) { time.Sleep(time.Second) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := (&relay{OnData: func(tx int, c *gosmtp.Conn) error {
+				if tx == 1 {
+					tc.hang(c)
+					return errors.New("no answer")
+				}
+				return nil
+			}}).start(t)
+			sl := &sleeps{}
+			s := newSender(t, smtp.Options{Addr: r.Addr, Sleep: sl.Sleep, Timeout: 200 * time.Millisecond})
+			_, err := s.Send(context.Background(), from, []string{"a@example.com"}, msg)
+			if !errors.Is(err, smtp.ErrUnanswered) || errors.Is(err, smtp.ErrTemporary) || smtp.Stops(err) {
+				t.Fatalf("Send: %v; want ErrUnanswered, neither temporary nor stopping the run", err)
+			}
+			if !strings.Contains(err.Error(), "may have been delivered") {
+				t.Errorf("Send: %v; want it to say the message may have been delivered", err)
+			}
+			if len(sl.Got()) != 0 {
+				t.Errorf("waits %v: the message was tried again", sl.Got())
+			}
+		})
 	}
 }
 

@@ -257,6 +257,21 @@ func (s *Store) RecordNote(ctx context.Context, batchID, userID, uid, note strin
 	return nil
 }
 
+// RecordFailed marks a meeting whose intent is recorded failed, with its
+// Reason and Detail, so that later attempts of the batch know it (an
+// update that may have gone out is not sent again).
+func (s *Store) RecordFailed(ctx context.Context, batchID, userID, uid, reason, detail string) error {
+	n, err := s.eng.exec(ctx, `UPDATE mms_meeting SET outcome = 'failed', reason = ?, detail = ? WHERE batch_id = ? AND user_id = ? AND uid = ?`,
+		reason, detail, batchID, userID, uid)
+	if err == nil && n == 0 {
+		err = errors.New("no intent recorded")
+	}
+	if err != nil {
+		return fmt.Errorf("meeting %s of %s: %w", uid, userID, err)
+	}
+	return nil
+}
+
 // UserMeetings returns a user's meeting rows with Original: while the job
 // runs, the intents recorded so far; once it completed, its outcome.
 func (s *Store) UserMeetings(ctx context.Context, batchID, userID string) ([]Meeting, error) {
