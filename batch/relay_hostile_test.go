@@ -44,11 +44,15 @@ func hostileRelay(t *testing.T, serve func(c net.Conn, r *bufio.Reader)) string 
 }
 
 // stoppedBeforeTheBatch fails unless err stopped the run as could-not-run
-// (exit 4), naming the relay and the words of want, with no batch made.
+// (exit 4), naming the relay and the words of want, with no batch made
+// and no word of one resuming.
 func stoppedBeforeTheBatch(t *testing.T, o RunOptions, err error, want ...string) {
 	t.Helper()
 	if err == nil || !migrate.StopsRun(err) || !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), o.Send) {
 		t.Fatalf("Run: %v; want the run stopped as could-not-run, naming the relay", err)
+	}
+	if strings.Contains(err.Error(), "batch resumes") {
+		t.Errorf("Run: %v; no batch was made, so none resumes", err)
 	}
 	for _, w := range want {
 		if !strings.Contains(err.Error(), w) {

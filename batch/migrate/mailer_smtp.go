@@ -29,30 +29,35 @@ func (s SMTPMailer) Send(ctx context.Context, m Message) (Delivery, error) {
 	if err == nil {
 		return Delivery{Refused: refusals(res.Rejected)}, nil
 	}
-	return Delivery{}, s.classify(ctx, err)
+	return Delivery{}, s.classify(ctx, err, resumes)
 }
 
 // Check connects to the relay as the first update would, and leaves
-// without sending anything; its error is classified as Send's.
+// without sending anything; its error is classified as Send's, its advice
+// for before any batch exists.
 func (s SMTPMailer) Check(ctx context.Context) error {
 	if err := s.Sender.Check(ctx); err != nil {
-		return s.classify(ctx, err)
+		return s.classify(ctx, err, "")
 	}
 	return nil
 }
 
 // classify says what a failure of the relay means for the run: refused
 // credentials, an untrusted certificate, a relay that cannot be reached
-// or does not behave as one stop it; a relay that stays busy (4xx) fails the attempt; anything else
-// fails the meeting.
-func (s SMTPMailer) classify(ctx context.Context, err error) error {
+// or does not behave as one stop it; a relay that stays busy (4xx) fails
+// the attempt; anything else (a message the relay gave no answer for
+// included) fails the meeting. after ends the advice of a stop: resumes
+// once a batch exists.
+func (s SMTPMailer) classify(ctx context.Context, err error, after string) error {
 	switch {
 	case errors.Is(err, smtp.ErrUnusable):
-		return runStop{fmt.Errorf("--send %s: %w; check that it is an SMTP relay and that it is working, then run the same command again: the batch resumes where it stopped", s.URL, err)}
-	case smtp.Stops(err):
-		return runStop{fmt.Errorf("--send %s: %w; fix the relay settings (MMS_SMTP_USER and MMS_SMTP_PASSWORD, the relay's certificate) and run the same command again: the batch resumes where it stopped", s.URL, err)}
+		return runStop{fmt.Errorf("--send %s: %w; check that it is an SMTP relay and that it is working, then run the same command again%s", s.URL, err, after)}
+	case errors.Is(err, smtp.ErrAuth):
+		return runStop{fmt.Errorf("--send %s: %w; fix MMS_SMTP_USER and MMS_SMTP_PASSWORD or the relay's settings and run the same command again%s", s.URL, err, after)}
+	case smtp.Stops(err): // TLS: the error says what to fix
+		return runStop{fmt.Errorf("--send %s: %w; fix it and run the same command again%s", s.URL, err, after)}
 	case smtp.Unreachable(err) && ctx.Err() == nil:
-		return runStop{fmt.Errorf("--send %s: the mail relay cannot be reached: %w; check the address and that the relay is running, then run the same command again: the batch resumes where it stopped", s.URL, err)}
+		return runStop{fmt.Errorf("--send %s: the mail relay cannot be reached: %w; check the address and that the relay is running, then run the same command again%s", s.URL, err, after)}
 	case errors.Is(err, smtp.ErrTemporary) || ctx.Err() != nil:
 		return err
 	case errors.Is(err, smtp.ErrUnanswered): // may be delivered: never sent again unasked
@@ -60,6 +65,9 @@ func (s SMTPMailer) classify(ctx context.Context, err error) error {
 	}
 	return Permanent(relayRefused{err})
 }
+
+// resumes is the end of a stop's advice once the batch exists.
+const resumes = ": the batch resumes where it stopped"
 
 func refusals(rs []smtp.Rejection) []string {
 	var out []string

@@ -114,9 +114,18 @@ func starttls(raw net.Conn, o Options) (net.Conn, bool, error) {
 	}
 	tc := tls.Client(raw, o.TLSConfig)
 	if err := tc.Handshake(); err != nil {
-		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w: %w (%s)", o.Addr, ErrTLS, err, trustHint)
+		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w", o.Addr, handshakeError(err))
 	}
 	return &replayConn{Conn: tc, r: io.MultiReader(strings.NewReader(replay), tc)}, true, nil
+}
+
+// handshakeError is a failed TLS handshake with advice for its cause: a
+// certificate mms cannot check, or a relay that broke off the handshake.
+func handshakeError(err error) error {
+	if tlsFailure(err) {
+		return fmt.Errorf("%w: %w (%s)", ErrTLS, err, trustHint)
+	}
+	return fmt.Errorf("%w: the relay broke off the TLS handshake: %w (its TLS setup is broken or does not accept mms's TLS 1.2 or later; see the relay's log)", ErrTLS, err)
 }
 
 // offers reports whether an EHLO answer lists the extension.

@@ -102,3 +102,22 @@ func TestCheckGivesUpOnASilentRelay(t *testing.T) {
 		})
 	}
 }
+
+// A relay that offers STARTTLS and then cuts the connection instead of the
+// TLS handshake is said to have broken it off, without the advice about
+// its CA meant for a certificate mms cannot check.
+func TestStartTLSCutOffAdvice(t *testing.T) {
+	addr := fakeRelay(t, func(c net.Conn, r *bufio.Reader) {
+		c.Write([]byte("220 relay.test ESMTP\r\n"))
+		r.ReadString('\n')
+		c.Write([]byte("250-relay.test\r\n250 STARTTLS\r\n"))
+		r.ReadString('\n')
+		c.Write([]byte("220 go ahead\r\n"))
+		c.Close()
+	})
+	s := newSender(t, smtp.Options{Addr: addr})
+	err := s.Check(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "broke off the TLS handshake") || strings.Contains(err.Error(), "--smtp-ca") {
+		t.Fatalf("Check: %v; want it to say the relay broke off the handshake, without CA advice", err)
+	}
+}
