@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
+	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
 
@@ -159,16 +161,44 @@ func TestUnansweredUpdateIsNotSentAgain(t *testing.T) {
 		}
 	}
 	ms, _ := st.UserMeetings(ctx, b.ID, "user00000@contoso.com")
-	var lost int
+	var lost []string
 	for _, m := range ms {
 		if m.Reason == migrate.KindRelayNoAnswer {
-			lost++
+			lost = append(lost, m.UID)
 			if m.Outcome != migrate.Failed || !strings.Contains(m.Detail, "may have been delivered") {
 				t.Errorf("meeting %s: %s %q", m.UID, m.Outcome, m.Detail)
 			}
 		}
 	}
-	if lost != 1 {
-		t.Errorf("%d meetings failed with %s, want 1", lost, migrate.KindRelayNoAnswer)
+	if len(lost) != 1 {
+		t.Fatalf("%d meetings failed with %s, want 1", len(lost), migrate.KindRelayNoAnswer)
+	}
+	// Its calendar copy keeps the rewrite its attendees most likely got.
+	data, err := os.ReadFile(filepath.Join(o.Out, "calendars", "user00000.ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := ics.Parse("user00000.ics", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range cal.Meetings() {
+		if m.UID != lost[0] {
+			continue
+		}
+		if p, ok := m.First().Prop("DTSTAMP"); !ok || p.Value != demoNow.Format("20060102T150405Z") {
+			t.Errorf("the meeting that may have been delivered was put back in its calendar copy (DTSTAMP %q)", p.Value)
+		}
+	}
+	// Given up on, the user still says so of it, not "not sent".
+	res, err := w.Abandon(ctx, migrate.Assignment{User: "user00000@contoso.com", Calendar: filepath.Join(filepath.Dir(o.Users), "calendars", "user00000.ics")},
+		errors.New("451 try later"), store.MaxAttempts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range res.Meetings {
+		if m.UID == lost[0] && (m.Reason != migrate.KindRelayNoAnswer || !strings.Contains(m.Detail, "may have been delivered")) {
+			t.Errorf("given up on, the unanswered meeting reads %s %q %q", m.Outcome, m.Reason, m.Detail)
+		}
 	}
 }

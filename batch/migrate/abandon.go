@@ -40,6 +40,7 @@ func (w *Worker) Abandon(ctx context.Context, a Assignment, cause error, attempt
 				out.Meetings = append(out.Meetings, row)
 			}
 			continue
+		case unansweredBefore(m): // may have been delivered: said so, its copy keeps the rewrite
 		case m.Completed:
 			row.Outcome = w.rewritten()
 			if !w.sendsNone() {

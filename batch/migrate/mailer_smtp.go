@@ -50,6 +50,8 @@ func (s SMTPMailer) Check(ctx context.Context) error {
 // once a batch exists.
 func (s SMTPMailer) classify(ctx context.Context, err error, after string) error {
 	switch {
+	case errors.Is(err, smtp.ErrUnanswered): // may be delivered: never sent again unasked, also after a stop
+		return Permanent(err)
 	case errors.Is(err, smtp.ErrUnusable):
 		return runStop{fmt.Errorf("--send %s: %w; check that it is an SMTP relay and that it is working, then run the same command again%s", s.URL, err, after)}
 	case errors.Is(err, smtp.ErrAuth):
@@ -60,8 +62,6 @@ func (s SMTPMailer) classify(ctx context.Context, err error, after string) error
 		return runStop{fmt.Errorf("--send %s: the mail relay cannot be reached: %w; check the address and that the relay is running, then run the same command again%s", s.URL, err, after)}
 	case errors.Is(err, smtp.ErrTemporary) || ctx.Err() != nil:
 		return err
-	case errors.Is(err, smtp.ErrUnanswered): // may be delivered: never sent again unasked
-		return Permanent(err)
 	}
 	return Permanent(relayRefused{err})
 }

@@ -263,3 +263,25 @@ func TestOutboxBlockedStopsTheRun(t *testing.T) {
 		t.Errorf("%v, want an error that stops the run naming %s", err, dir)
 	}
 }
+
+// A message the relay got whole but never answered fails its meeting for
+// good (it may have been delivered: never sent again unasked), also when
+// the run was stopped meanwhile, and even when the relay is unusable.
+func TestUnansweredIsPermanentAlsoWhenStopped(t *testing.T) {
+	m := SMTPMailer{URL: "smtp://relay.example:25"}
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	unanswered := fmt.Errorf("smtp relay.example:25: %w", smtp.ErrUnanswered)
+	for name, c := range map[string]struct {
+		ctx context.Context
+		err error
+	}{
+		"running":  {context.Background(), unanswered},
+		"stopped":  {stopped, fmt.Errorf("%w (stopped: %w)", unanswered, context.Canceled)},
+		"unusable": {context.Background(), fmt.Errorf("%w: %w", unanswered, smtp.ErrUnusable)},
+	} {
+		if err := m.classify(c.ctx, c.err, ""); !store.IsPermanent(err) {
+			t.Errorf("%s: classify = %v; want a permanent failure of the meeting", name, err)
+		}
+	}
+}

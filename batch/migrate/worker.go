@@ -409,7 +409,7 @@ func lost(known bool, p store.Meeting) string {
 func (w *Worker) revertUnsent(ctx context.Context, plan *userPlan) error {
 	failed := map[string]bool{}
 	for _, m := range plan.out.Meetings {
-		if m.Outcome == Failed {
+		if m.Outcome == Failed && m.Reason != KindRelayNoAnswer { // one that may have been delivered keeps its rewrite
 			failed[m.UID] = true
 		}
 	}

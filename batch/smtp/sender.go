@@ -168,6 +168,9 @@ func (s *Sender) attempt(ctx context.Context, d *delivery) error {
 	stopped := !stop()
 	s.pool.put(sess, !stopped && reusable(err))
 	if stopped && err != nil {
+		if errors.Is(err, ErrUnanswered) { // the message went whole: it may be delivered, and must not go again
+			return fmt.Errorf("%w (stopped: %w)", err, ctx.Err())
+		}
 		return fmt.Errorf("smtp %s: %w", s.o.Addr, ctx.Err())
 	}
 	return err

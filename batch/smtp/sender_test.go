@@ -332,6 +332,25 @@ func TestUnansweredMessageIsNotSentAgain(t *testing.T) {
 	}
 }
 
+// A run stopped while the relay owes the answer to a whole message keeps
+// the message unanswered (it may have been delivered), not a plain stop
+// that a resumed run would send again.
+func TestStopAfterTheWholeMessageKeepsItUnanswered(t *testing.T) {
+	got := make(chan struct{})
+	r := (&relay{OnData: func(tx int, c *gosmtp.Conn) error {
+		close(got)
+		time.Sleep(2 * time.Second)
+		return errors.New("no answer")
+	}}).start(t)
+	s := newSender(t, smtp.Options{Addr: r.Addr, Timeout: 10 * time.Second, StopGrace: 100 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-got; cancel() }()
+	_, err := s.Send(ctx, from, []string{"a@example.com"}, msg)
+	if !errors.Is(err, smtp.ErrUnanswered) {
+		t.Fatalf("Send stopped after the whole message: %v; want ErrUnanswered", err)
+	}
+}
+
 func TestIdleSessionDroppedByRelayIsRedialled(t *testing.T) {
 	r := (&relay{}).start(t)
 	sl := &sleeps{}
