@@ -44,8 +44,8 @@ func leaves(req *http.Request, loc *url.URL) (string, bool) {
 	if err != nil {
 		return collection, true
 	}
-	if sameOrigin(base, loc) && strings.TrimSuffix(loc.Path, "/") == strings.TrimSuffix(base.Path, "/") && loc.RawPath == "" {
-		return collection, false // the collection itself, with or without its slash
+	if sameOrigin(base, loc) && strings.TrimSuffix(loc.Path, "/") == strings.TrimSuffix(base.Path, "/") && !escapedSlash(loc.RawPath) {
+		return collection, false // the collection itself, with or without its slash, its escapes as the server spells them
 	}
 	_, err = Inside(collection, loc.String())
 	return collection, err != nil
@@ -86,8 +86,7 @@ func Inside(collection, href string) (string, error) {
 	if !sameOrigin(base, u) {
 		return "", outside("another server")
 	}
-	if strings.Contains(u.RawPath, "%2f") || strings.Contains(u.RawPath, "%2F") ||
-		strings.Contains(u.RawPath, "%5c") || strings.Contains(u.RawPath, "%5C") {
+	if escapedSlash(u.RawPath) {
 		return "", outside("an escaped slash or backslash in the path")
 	}
 	if strings.ContainsAny(u.Path, "\\\x00") {
@@ -148,4 +147,10 @@ func plainHTTPRefused(u *url.URL, allow bool) error {
 		return nil
 	}
 	return fmt.Errorf("%w to %s, which is not this machine: use https, or set MMS_CALDAV_INSECURE=1 if the network is trusted", ErrPlainHTTP, u.Redacted())
+}
+
+// escapedSlash reports whether a raw path holds an escaped slash or
+// backslash, which servers may read as a separator or not.
+func escapedSlash(raw string) bool {
+	return strings.Contains(raw, "%2f") || strings.Contains(raw, "%2F") || strings.Contains(raw, "%5c") || strings.Contains(raw, "%5C")
 }

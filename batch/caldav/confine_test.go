@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -300,5 +301,32 @@ func TestRedirectOutOfTheCollectionRefused(t *testing.T) {
 	obj, err := c.Get(ctx, s.url(workPath+"b.ics"))
 	if err != nil || !strings.Contains(string(obj.Data), "UID:d") {
 		t.Errorf("GET redirected inside the collection: %v %q", err, obj.Data)
+	}
+}
+
+// A redirect to the collection itself, spelled with a slash added or
+// with escapes the server prefers (an address in the path as %40), is
+// followed; one with an escaped slash is not.
+func TestRedirectToTheCollectionItselfFollowed(t *testing.T) {
+	for _, c := range []struct {
+		collection, loc string
+		leaves          bool
+	}{
+		{"http://h/alice%40ex.com/cal", "http://h/alice%40ex.com/cal/", false},
+		{"http://h/alice@ex.com/cal", "http://h/alice%40ex.com/cal/", false},
+		{"http://h/cal", "http://h/cal/", false},
+		{"http://h/cal/", "http://h/cal/x.ics", false},
+		{"http://h/cal/", "http://h/cal%2F", true},
+		{"http://h/cal/", "http://h/other/cal/", true},
+		{"http://h/cal/", "http://h/", true},
+	} {
+		req, _ := http.NewRequestWithContext(confined(context.Background(), c.collection), "PROPFIND", c.collection, nil)
+		loc, err := url.Parse(c.loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, got := leaves(req, loc); got != c.leaves {
+			t.Errorf("collection %s, redirect to %s: leaves %v, want %v", c.collection, c.loc, got, c.leaves)
+		}
 	}
 }
