@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -22,12 +23,14 @@ func sharedUIDs(docs []*Doc) {
 			continue
 		}
 		for _, m := range d.Cal.Meetings() {
-			if m.UID != "" && !slices.Contains(holders[m.UID], d) {
-				holders[m.UID] = append(holders[m.UID], d)
+			if m.UID != "" && !slices.ContainsFunc(holders[m.UID], func(o *Doc) bool { return o == d || o.Name == d.Name }) {
+				holders[m.UID] = append(holders[m.UID], d) // one object listed twice is one holder
 			}
 		}
 	}
-	for uid, ds := range holders {
+	uids := slices.Sorted(maps.Keys(holders)) // the same inputs, the same error for a document of two shared UIDs
+	for _, uid := range uids {
+		ds := holders[uid]
 		if len(ds) < 2 {
 			continue
 		}
