@@ -169,18 +169,27 @@ func (s *Store) RecordPlan(ctx context.Context, batchID, userID string, rows []M
 		if err != nil {
 			return err
 		}
-		var fresh, again []Meeting
+		var fresh, again, redecided []Meeting
 		for _, m := range rows {
 			m.Completed = false
 			switch {
 			case known[m.UID] && m.Intent:
 				again = append(again, m)
 				continue
-			case known[m.UID]: // kept as it is
+			case known[m.UID]: // an intent is kept as it is; an earlier decision gives way to this one
+				redecided = append(redecided, m)
 				continue
 			}
 			known[m.UID] = true
 			fresh = append(fresh, m)
+		}
+		for _, m := range redecided {
+			args := append([]any{m.Summary, m.Start, m.Attendees, m.Outcome, m.Reason, m.Provider, m.OldJoinURL, m.NewJoinURL}, m.reportValues()...)
+			if _, err := tx.exec(ctx, `UPDATE mms_meeting SET summary = ?, start = ?, attendees = ?, outcome = ?, reason = ?, provider = ?,
+				old_join_url = ?, new_join_url = ?, end_time = ?, recurrence = ?, detail = ?, changes = ?, texts = ?
+				WHERE batch_id = ? AND user_id = ? AND uid = ? AND intent = ?`, append(args, batchID, userID, m.UID, false)...); err != nil {
+				return fmt.Errorf("recording the decision on meeting %s of %s: %w", m.UID, userID, err)
+			}
 		}
 		if err := insertMeetings(ctx, tx, batchID, userID, next, fresh); err != nil {
 			return err

@@ -51,6 +51,7 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"BatchesKeepApart":     testBatchesKeepApart,
 		"IntentsSurvive":       testIntents,
 		"ManyIntents":          testManyIntents,
+		"PlanDecisions":        testPlanDecisions,
 		"OriginalsMoveOut":     testOriginalsMoveOut,
 		"LostJobFailsTheUser":  testLostJob,
 		"GoneProcesses":        testGoneProcesses,
@@ -741,6 +742,41 @@ func testOriginalsMoveOut(t *testing.T, dsn string) {
 	}
 	if err := queryRow(ctx, s.eng, q, nil, &cols); err != nil || cols != 0 {
 		t.Errorf("mms_meeting still has its original column (%d, %v)", cols, err)
+	}
+}
+
+// testPlanDecisions: a plan's decided rows are kept beside its intents,
+// a later attempt's decision replaces an earlier one, and never an intent.
+func testPlanDecisions(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	b := newBatch(t, s, pending("a@contoso.com")...)
+	row := func(uid, outcome, reason string, intent bool) Meeting {
+		return Meeting{Meeting: report.Meeting{UserID: "a@contoso.com", UID: uid, Outcome: outcome, Reason: reason}, Intent: intent}
+	}
+	err := s.Work(ctx, b.ID, fast(1), func(ctx context.Context, j Job) (Result, error) {
+		if err := s.RecordPlan(ctx, j.BatchID, j.UserID, []Meeting{row("u1", "updated", "", true), row("s1", "failed", "time-zone", false)}); err != nil {
+			return Result{}, err
+		}
+		if err := s.RecordPlan(ctx, j.BatchID, j.UserID, []Meeting{row("s1", "skipped", "past", false), row("u1", "skipped", "past", false)}); err != nil {
+			return Result{}, err
+		}
+		ms, err := s.UserMeetings(ctx, j.BatchID, j.UserID)
+		if err != nil || len(ms) != 2 {
+			t.Fatalf("%d rows, %v", len(ms), err)
+		}
+		for _, m := range ms {
+			switch {
+			case m.UID == "u1" && (!m.Intent || m.Outcome != "updated"):
+				t.Errorf("the intent became %+v", m)
+			case m.UID == "s1" && (m.Intent || m.Outcome != "skipped" || m.Reason != "past"):
+				t.Errorf("the later decision did not replace the earlier: %s %s %q", m.UID, m.Outcome, m.Reason)
+			}
+		}
+		return Result{State: Succeeded}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
