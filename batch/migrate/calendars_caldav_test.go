@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -863,5 +864,58 @@ func TestDAVSameUIDTwiceFailsBoth(t *testing.T) {
 	}
 	if updated != out.Invites-1 || dup.Invites != updated || len(sent) != updated {
 		t.Errorf("%d updated, %d invites counted, %d UIDs sent; want %d of each", updated, dup.Invites, len(sent), out.Invites-1)
+	}
+}
+
+// A user stopped at its first write (the server refuses the credentials
+// for PUT) reports every meeting of its calendar when given up on: the
+// objects it had not reached as they would have been decided, those it
+// would have rewritten failed, their update not sent.
+func TestDAVStoppedUserReportsEveryMeeting(t *testing.T) {
+	ctx := context.Background()
+	f := davtest.StartFake(t, fakeObjects(t))
+	hook := &davtest.Hook{Base: http.DefaultTransport, Answer: func(req *http.Request) *http.Response {
+		if req.Method != http.MethodPut {
+			return nil
+		}
+		return &http.Response{StatusCode: http.StatusUnauthorized, Status: "401 Unauthorized", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{}, Body: io.NopCloser(strings.NewReader("no")), Request: req}
+	}}
+	c, err := caldav.New(caldav.Options{Retries: -1, HTTP: &http.Client{Transport: hook}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Change: suiteChange, Calendar: f.Collection()}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: DAVCalendars{Client: c, From: demoNow, ClientScheduling: true}, Mailer: &captured{},
+		Journal: newJournal(t)}
+	_, cause := w.Migrate(ctx, a)
+	if cause == nil {
+		t.Fatal("the attempt succeeded; want the refused PUT to stop it")
+	}
+	res, err := w.Abandon(ctx, a, cause, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]bool{}
+	for _, o := range fakeObjects(t) {
+		for uid := range byUID(string(o)) {
+			all[uid] = true
+		}
+	}
+	got := map[string]string{}
+	for _, m := range res.Meetings {
+		got[m.UID] = m.Outcome
+	}
+	skipped := 0
+	for uid := range all {
+		switch o, ok := got[uid]; {
+		case !ok:
+			t.Errorf("meeting %s is not in the stopped user's rows", uid)
+		case o == Skipped:
+			skipped++
+		}
+	}
+	if skipped == 0 || res.TotalMeeting != len(all) {
+		t.Errorf("%d skipped, total %d of %d meetings", skipped, res.TotalMeeting, len(all))
 	}
 }

@@ -128,30 +128,53 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	}
 	a.sent = sequencesSent(a.lastSent)
 	var plan userPlan
-	if err := w.carryOut(ctx, a, docs, prior, &plan); err != nil {
+	if done, err := w.carryOut(ctx, a, docs, prior, &plan); err != nil {
 		// A user given up on after this attempt reports these too (see
-		// Abandon); recorded as well as the store lets, the error stays.
-		w.Journal.decided(ctx, a.User, plan.out.Meetings)
+		// Abandon), and the documents it did not reach as they would have
+		// been decided; recorded as well as the store lets, the error stays.
+		rows := plan.out.Meetings
+		for _, d := range docs[done:] {
+			rows = append(rows, w.unreached(a, d, prior, err)...)
+		}
+		w.Journal.decided(ctx, a.User, rows)
 		return UserOutcome{}, err
 	}
 	plan.out.Rejected = unknownMeetings(a, docs, plan.out.Meetings)
 	return plan.out, nil
 }
 
-// carryOut decides, stores and sends what the user's documents call for.
-func (w *Worker) carryOut(ctx context.Context, a Assignment, docs []*Doc, prior map[string]store.Meeting, plan *userPlan) error {
-	for _, d := range docs {
-		if err := w.migrateDoc(ctx, a, d, prior, plan); err != nil {
-			return err
+// unreached is what an attempt that stopped at err reports of a document
+// it did not finish: its meetings decided, those it would have rewritten
+// failed, their update not sent; nothing is written.
+func (w *Worker) unreached(a Assignment, d *Doc, prior map[string]store.Meeting, err error) []report.Meeting {
+	if d.Err != nil || d.Cal == nil {
+		return []report.Meeting{unreadRow(a.User, d)}
+	}
+	p := w.decide(d.Cal, a, prior)
+	for i, o := range p.out.Meetings {
+		if o.Outcome == Updated || o.Outcome == WouldUpdate {
+			p.out.Meetings[i].Outcome, p.out.Meetings[i].Reason, p.out.Meetings[i].Detail = Failed, KindNotSent, "update not sent: "+err.Error()
 		}
 	}
+	return p.out.Meetings
+}
+
+// carryOut decides, stores and sends what the user's documents call for;
+// done is how many documents it finished.
+func (w *Worker) carryOut(ctx context.Context, a Assignment, docs []*Doc, prior map[string]store.Meeting, plan *userPlan) (done int, err error) {
+	for i, d := range docs {
+		if err := w.migrateDoc(ctx, a, d, prior, plan); err != nil {
+			return i, err
+		}
+	}
+	done = len(docs)
 	if err := w.checkStored(ctx, a.User, plan); err != nil {
-		return err
+		return done, err
 	}
 	if err := w.sendAll(ctx, a, plan.sends, &plan.out); err != nil {
-		return err
+		return done, err
 	}
-	return w.revertUnsent(ctx, plan)
+	return done, w.revertUnsent(ctx, plan)
 }
 
 // unknownMeetings reports the meetings file's rows whose UID none of the
