@@ -22,29 +22,6 @@ import (
 	"github.com/mms-project/mms/internal/smtpsink"
 )
 
-// hostileRelay accepts connections on 127.0.0.1 and hands each to serve,
-// closing them all when the test ends.
-func hostileRelay(t *testing.T, serve func(c net.Conn, r *bufio.Reader)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-done; c.Close() }()
-			go serve(c, bufio.NewReader(c))
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // stoppedBeforeTheBatch fails unless err stopped the run as could-not-run
 // (exit 4), naming the relay and the words of want, with no batch made
 // and no word of one resuming.
@@ -70,7 +47,7 @@ func stoppedBeforeTheBatch(t *testing.T, o RunOptions, err error, want ...string
 // TestEndlessRelayReplyStopsTheRun: a relay whose EHLO answer never ends
 // fails the pre-run check: the run stops before its batch is made.
 func TestEndlessRelayReplyStopsTheRun(t *testing.T) {
-	addr := hostileRelay(t, func(c net.Conn, r *bufio.Reader) {
+	addr := smtpsink.Raw(t, func(c net.Conn, r *bufio.Reader) {
 		c.Write([]byte("220 relay.test ESMTP\r\n"))
 		if _, err := r.ReadString('\n'); err != nil {
 			return
@@ -96,7 +73,7 @@ func TestSilentRelayStopsTheRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits smtp.DefaultCheckTimeout")
 	}
-	addr := hostileRelay(t, func(net.Conn, *bufio.Reader) {})
+	addr := smtpsink.Raw(t, func(net.Conn, *bufio.Reader) {})
 	o := demoOptions(t)
 	o.Send = "smtp://" + addr
 	start := time.Now()

@@ -10,30 +10,8 @@ import (
 	"time"
 
 	"github.com/mms-project/mms/batch/smtp"
+	"github.com/mms-project/mms/internal/smtpsink"
 )
-
-// fakeRelay accepts connections on 127.0.0.1 and hands each to serve;
-// every connection is closed when the test ends.
-func fakeRelay(t *testing.T, serve func(c net.Conn, r *bufio.Reader)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-done; c.Close() }()
-			go serve(c, bufio.NewReader(c))
-		}
-	}()
-	return ln.Addr().String()
-}
 
 // endlessEHLO greets, then answers EHLO with continuation lines until the
 // connection is closed.
@@ -54,7 +32,7 @@ func endlessEHLO(c net.Conn, r *bufio.Reader) {
 // as unusable (the run stops), in the pre-run check and in Send alike,
 // long before the command timeout.
 func TestEndlessReplyIsCutOff(t *testing.T) {
-	addr := fakeRelay(t, endlessEHLO)
+	addr := smtpsink.Raw(t, endlessEHLO)
 	s := newSender(t, smtp.Options{Addr: addr, Timeout: 3 * time.Second, Retries: -1})
 	start := time.Now()
 	err := s.Check(context.Background())
@@ -89,7 +67,7 @@ func TestCheckGivesUpOnASilentRelay(t *testing.T) {
 		{"no EHLO answer", neverAnswersEHLO, "did not answer EHLO"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := fakeRelay(t, tc.serve)
+			addr := smtpsink.Raw(t, tc.serve)
 			s := newSender(t, smtp.Options{Addr: addr, Timeout: time.Minute, CheckTimeout: 200 * time.Millisecond})
 			start := time.Now()
 			err := s.Check(context.Background())
@@ -107,7 +85,7 @@ func TestCheckGivesUpOnASilentRelay(t *testing.T) {
 // TLS handshake is said to have broken it off, without the advice about
 // its CA meant for a certificate mms cannot check.
 func TestStartTLSCutOffAdvice(t *testing.T) {
-	addr := fakeRelay(t, func(c net.Conn, r *bufio.Reader) {
+	addr := smtpsink.Raw(t, func(c net.Conn, r *bufio.Reader) {
 		c.Write([]byte("220 relay.test ESMTP\r\n"))
 		r.ReadString('\n')
 		c.Write([]byte("250-relay.test\r\n250 STARTTLS\r\n"))

@@ -5,6 +5,7 @@
 package smtpsink
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"net"
@@ -172,4 +173,28 @@ func (s *session) Data(r io.Reader) error {
 	}
 	s.sink.add(m)
 	return nil
+}
+
+// Raw accepts connections on 127.0.0.1 and hands each to serve, to play a
+// relay that does not behave as one (silent, endless, cut off); every
+// connection is closed when the test ends. It returns the address.
+func Raw(t testing.TB, serve func(c net.Conn, r *bufio.Reader)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-done; c.Close() }()
+			go serve(c, bufio.NewReader(c))
+		}
+	}()
+	return ln.Addr().String()
 }
