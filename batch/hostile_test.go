@@ -15,7 +15,6 @@ import (
 
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
-	"github.com/mms-project/mms/batch/trigger"
 )
 
 // stuck never gets one meeting's update out (a relay that keeps deferring
@@ -47,20 +46,7 @@ func (s *stuck) Send(_ context.Context, m migrate.Message) (migrate.Delivery, er
 func TestUpdateNeverSentIsNotUpdated(t *testing.T) {
 	ctx := context.Background()
 	o := demoOptions(t)
-	st, err := store.Open(ctx, o.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	users, changes, rowErrs, err := readInputs(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
-	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow}, onlyUser(records, "user00000@contoso.com"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, b := demoBatchOf(t, o, "user00000@contoso.com")
 	mail := &stuck{sent: map[string]int{}}
 	w := &migrate.Worker{Now: demoNow, Stamp: demoNow, Calendars: migrate.FileCalendars{Dir: filepath.Join(o.Out, "calendars")}, Mailer: mail,
 		Journal: &migrate.Journal{Store: st, BatchID: b.ID}}

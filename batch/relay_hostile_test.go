@@ -17,7 +17,6 @@ import (
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
-	"github.com/mms-project/mms/batch/trigger"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
@@ -106,17 +105,7 @@ func TestUnansweredUpdateIsNotSentAgain(t *testing.T) {
 	})
 	ctx := context.Background()
 	o := demoOptions(t)
-	st, err := store.Open(ctx, o.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	users, changes, rowErrs, _ := readInputs(o)
-	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
-	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow}, onlyUser(records, "user00000@contoso.com"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, b := demoBatchOf(t, o, "user00000@contoso.com")
 	s, err := smtp.New(smtp.Options{Addr: r.Addr, Retries: -1, Timeout: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,6 @@ import (
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
-	"github.com/mms-project/mms/batch/trigger"
 	"github.com/mms-project/mms/internal/smtpsink"
 )
 
@@ -164,17 +163,7 @@ func TestSMTPDeferredRetriedByTheQueue(t *testing.T) {
 	}})
 	ctx := context.Background()
 	o := demoOptions(t)
-	st, err := store.Open(ctx, o.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	users, changes, rowErrs, _ := readInputs(o)
-	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
-	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow}, onlyUser(records, "user00000@contoso.com"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, b := demoBatchOf(t, o, "user00000@contoso.com")
 	// One attempt, no waits: every deferral fails the attempt at once.
 	s, err := smtp.New(smtp.Options{Addr: r.Addr, Retries: -1})
 	if err != nil {

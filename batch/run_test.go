@@ -182,6 +182,29 @@ func onlyUser(records []store.User, id string) []store.User {
 	return nil
 }
 
+// demoBatchOf opens o's state store and makes in it a batch of the demo
+// files' user alone, at demoNow, for a test to work with a Worker of its
+// own; the store is closed when the test ends.
+func demoBatchOf(t *testing.T, o RunOptions, user string) (*store.Store, store.Batch) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	users, changes, rowErrs, err := readInputs(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, _ := plan(users, changes, rowErrs, trigger.DefaultTenant(), "")
+	b, err := st.CreateBatch(ctx, store.Batch{Now: demoNow, Stamp: demoNow}, onlyUser(records, user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, b
+}
+
 // concurrencyMailer records how many of its sends overlap.
 type concurrencyMailer struct {
 	mu        sync.Mutex
