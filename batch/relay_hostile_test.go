@@ -46,18 +46,7 @@ func stoppedBeforeTheBatch(t *testing.T, o RunOptions, err error, want ...string
 // TestEndlessRelayReplyStopsTheRun: a relay whose EHLO answer never ends
 // fails the pre-run check: the run stops before its batch is made.
 func TestEndlessRelayReplyStopsTheRun(t *testing.T) {
-	addr := smtpsink.Raw(t, func(c net.Conn, r *bufio.Reader) {
-		c.Write([]byte("220 relay.test ESMTP\r\n"))
-		if _, err := r.ReadString('\n'); err != nil {
-			return
-		}
-		line := []byte("250-" + strings.Repeat("X", 998) + "\r\n")
-		for {
-			if _, err := c.Write(line); err != nil {
-				return
-			}
-		}
-	})
+	addr := smtpsink.Raw(t, smtpsink.EndlessEHLO)
 	o := demoOptions(t)
 	o.Send = "smtp://" + addr
 	_, err := Run(context.Background(), o)

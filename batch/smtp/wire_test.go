@@ -13,26 +13,11 @@ import (
 	"github.com/mms-project/mms/internal/smtpsink"
 )
 
-// endlessEHLO greets, then answers EHLO with continuation lines until the
-// connection is closed.
-func endlessEHLO(c net.Conn, r *bufio.Reader) {
-	c.Write([]byte("220 relay.test ESMTP\r\n"))
-	if _, err := r.ReadString('\n'); err != nil {
-		return
-	}
-	line := []byte("250-" + strings.Repeat("X", 998) + "\r\n")
-	for {
-		if _, err := c.Write(line); err != nil {
-			return
-		}
-	}
-}
-
 // A relay whose EHLO answer never ends is cut off after MaxReply bytes,
 // as unusable (the run stops), in the pre-run check and in Send alike,
 // long before the command timeout.
 func TestEndlessReplyIsCutOff(t *testing.T) {
-	addr := smtpsink.Raw(t, endlessEHLO)
+	addr := smtpsink.Raw(t, smtpsink.EndlessEHLO)
 	s := newSender(t, smtp.Options{Addr: addr, Timeout: 3 * time.Second, Retries: -1})
 	start := time.Now()
 	err := s.Check(context.Background())

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/mail"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -197,4 +198,19 @@ func Raw(t testing.TB, serve func(c net.Conn, r *bufio.Reader)) string {
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// EndlessEHLO, served by Raw, greets, then answers EHLO with continuation
+// lines until the connection is closed: a relay whose reply never ends.
+func EndlessEHLO(c net.Conn, r *bufio.Reader) {
+	c.Write([]byte("220 relay.test ESMTP\r\n"))
+	if _, err := r.ReadString('\n'); err != nil {
+		return
+	}
+	line := []byte("250-" + strings.Repeat("X", 998) + "\r\n")
+	for {
+		if _, err := c.Write(line); err != nil {
+			return
+		}
+	}
 }
