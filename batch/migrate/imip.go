@@ -49,7 +49,12 @@ type Message struct {
 // conference ID corrected) is another message: it neither replaces the
 // first in the outbox nor is dropped by a mail system as a copy of it.
 func (m Message) ID() string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%s\x00%s", m.User, m.UID, m.Sequence, m.Date.UTC().Format(time.RFC3339Nano), m.key))
+	b := make([]byte, 0, len(m.User)+len(m.UID)+len(m.key)+64)
+	b = append(append(b, m.User...), 0)
+	b = append(append(b, m.UID...), 0)
+	b = append(strconv.AppendInt(b, int64(m.Sequence), 10), 0)
+	b = append(m.Date.UTC().AppendFormat(b, time.RFC3339Nano), 0)
+	sum := sha256.Sum256(append(b, m.key...))
 	return hex.EncodeToString(sum[:12])
 }
 

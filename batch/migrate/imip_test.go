@@ -2,7 +2,10 @@ package migrate
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"fmt"
 	"mime"
 	"mime/quotedprintable"
 	netmail "net/mail"
@@ -231,5 +234,15 @@ func TestMessageIDNamesTheChange(t *testing.T) {
 	}
 	if changeKey(first) != changeKey(ics.Change{ConferenceID: "555000111"}) {
 		t.Error("the same change named twice differently")
+	}
+}
+
+// ID is the message's identity as ever (the outbox of an earlier version
+// keeps its names): a hash of user, UID, SEQUENCE, batch time and change.
+func TestIDAsEver(t *testing.T) {
+	m := Message{User: "ana@contoso.com", UID: "uid-1", Sequence: 3, Date: time.Date(2026, 1, 15, 9, 0, 0, 5, time.FixedZone("x", 3600)), key: "abc"}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%s\x00%s", m.User, m.UID, m.Sequence, m.Date.UTC().Format(time.RFC3339Nano), m.key))
+	if want := hex.EncodeToString(sum[:12]); m.ID() != want {
+		t.Errorf("ID %s, want %s", m.ID(), want)
 	}
 }
