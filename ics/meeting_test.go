@@ -133,3 +133,32 @@ func TestUnderscoreNamesAreLines(t *testing.T) {
 		t.Errorf("the UID and X-ENTOURAGE_UUID lines changed:\n%s", out)
 	}
 }
+
+// TestValueErrorNamesItsLine: a meeting failed for one property's value (a
+// DTSTART that is no date, an RRULE of no frequency, an unknown TZID, an
+// EXDATE of an override that is no date) names that property's line, not
+// the line its VEVENT begins at.
+func TestValueErrorNamesItsLine(t *testing.T) {
+	for _, c := range []struct{ name, extra, want string }{
+		{"RRULE", "RRULE:FREQ=SOMETIMES\r\n", `RRULE "FREQ=SOMETIMES"`},
+		{"EXDATE", "RRULE:FREQ=WEEKLY\r\nEXDATE:2026-02-01\r\n", `EXDATE "2026-02-01"`},
+		{"TZID", "RDATE;TZID=Nowhere/Atlantis:20260301T100000\r\n", `unknown time zone "Nowhere/Atlantis"`},
+	} {
+		e := future(event{uid: "bad", body: teamsBody(oldJoin), extra: c.extra})
+		text := calendar(future(event{uid: "fine", body: teamsBody(oldJoin)}), e)
+		cal, err := Parse("bad.ics", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := 0
+		for i, l := range strings.Split(text, "\r\n") {
+			if strings.HasPrefix(l, strings.TrimSuffix(strings.SplitAfter(c.extra, "\r\n")[strings.Count(c.extra, "\r\n")-1], "\r\n")) {
+				line = i + 1
+			}
+		}
+		bad := cal.Migrate(cal.Meetings()[1], testRules, newTeams)
+		if want := fmt.Sprintf("bad.ics: line %d: ", line); bad.Err == nil || !strings.Contains(bad.Err.Error(), want) || !strings.Contains(bad.Err.Error(), c.want) {
+			t.Errorf("%s: Err = %v, want %q and %q", c.name, bad.Err, want, c.want)
+		}
+	}
+}

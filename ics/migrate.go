@@ -199,7 +199,7 @@ func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
 	}
 	n, err := s.Next(r.Now, c.resolver(), floating(r))
 	if err != nil {
-		return recur.Next{}, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(m.First()), m.UID, err)
+		return recur.Next{}, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.lineOf(err, m.Components()...), m.UID, err)
 	}
 	return n, nil
 }
@@ -208,9 +208,27 @@ func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
 func (c *Calendar) isPast(comp *Component, r Rules) (bool, error) {
 	past, err := recur.IsPast(comp.toICal(), r.Now, c.resolver(), floating(r))
 	if err != nil {
-		return false, fmt.Errorf("%s: line %d: %w", c.Name, c.Line(comp), err)
+		return false, fmt.Errorf("%s: line %d: %w", c.Name, c.lineOf(err, comp), err)
 	}
 	return past, nil
+}
+
+// lineOf is the line an error about comps names: that of the property
+// whose value it is about (a recur.PropError), else the first component's.
+func (c *Calendar) lineOf(err error, comps ...*Component) int {
+	var pe *recur.PropError
+	if errors.As(err, &pe) {
+		for _, exact := range []bool{true, false} {
+			for _, comp := range comps {
+				for _, p := range comp.Props {
+					if p.Name == pe.Name && (!exact || p.Value == pe.Value) {
+						return c.PropLine(p)
+					}
+				}
+			}
+		}
+	}
+	return c.Line(comps[0])
 }
 
 func (c *Calendar) resolver() *tz.Resolver {

@@ -31,7 +31,7 @@ func values(p *ical.Prop, r *tz.Resolver, floating *time.Location) ([]time.Time,
 	if id := p.Params.Get(ical.ParamTimezoneID); id != "" {
 		l, err := r.Location(id)
 		if err != nil {
-			return nil, false, fmt.Errorf("%s: %w", p.Name, err)
+			return nil, false, propError(p, fmt.Errorf("%s: %w", p.Name, err))
 		}
 		loc = l
 	}
@@ -45,7 +45,7 @@ func values(p *ical.Prop, r *tz.Resolver, floating *time.Location) ([]time.Time,
 		}
 		t, isDate, err := parse(v, loc, floating, allDay)
 		if err != nil {
-			return nil, false, fmt.Errorf("%s %q: %w", p.Name, excerpt(p.Value), err)
+			return nil, false, propError(p, fmt.Errorf("%s %q: %w", p.Name, excerpt(p.Value), err))
 		}
 		allDay = allDay || isDate
 		out = append(out, t)
@@ -131,4 +131,18 @@ func sameWall(a, b time.Time) bool {
 	ah, ami, as := a.Clock()
 	bh, bmi, bs := b.Clock()
 	return ay == by && am == bm && ad == bd && ah == bh && ami == bmi && as == bs
+}
+
+// PropError is an error in the value of one property, Name and Value as
+// read: the caller, which knows where the property stands, names its line.
+type PropError struct {
+	Name, Value string
+	err         error // the message, wrapping the cause
+}
+
+func (e *PropError) Error() string { return e.err.Error() }
+func (e *PropError) Unwrap() error { return e.err }
+
+func propError(p *ical.Prop, err error) error {
+	return &PropError{Name: p.Name, Value: p.Value, err: err}
 }

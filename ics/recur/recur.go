@@ -307,7 +307,7 @@ func (m master) next(now time.Time, r *tz.Resolver) (time.Time, bool, error) {
 	for _, p := range m.c.Props.Values(ical.PropRecurrenceRule) {
 		t, ok, err := ruleNext(p.Value, m.first, now, skip.has, m.budget)
 		if err != nil {
-			return time.Time{}, false, fmt.Errorf("RRULE %q: %w", excerpt(p.Value), err)
+			return time.Time{}, false, propError(&p, fmt.Errorf("RRULE %q: %w", excerpt(p.Value), err))
 		}
 		if ok {
 			next.consider(t, now)
