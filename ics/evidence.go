@@ -100,7 +100,8 @@ func pastedEvidence(m *Meeting, f found, organizer []string) string {
 	if len(organizer) > 0 {
 		org = address(organizer[0])
 	}
-	return boundEvidence("the Skype link's user " + excerpt(f.SkypeUser) + " is not the organiser " + excerpt(org))
+	return boundEvidence("the Skype link's user " + excerpt(f.SkypeUser) + " is not the organiser " + excerpt(org) +
+		"; if it is the user's SIP address, give that in the users file's aliases")
 }
 
 func isHTTP(v string) bool {

@@ -318,8 +318,9 @@ func TestSkypeToTeamsRenamesLocation(t *testing.T) {
 	}
 	// A Skype link whose user is not the organiser is a pasted block.
 	other := strings.Replace(src, "contoso/anna/", "contoso/bertil/", -1)
-	if _, res := migrateOne(t, other, testRules, Change{Provider: block.ProviderTeams, JoinURL: "https://x/{meeting}"}); res.Skipped != PastedBlock {
-		t.Errorf("Skipped = %q, want pasted-block", res.Skipped)
+	if _, res := migrateOne(t, other, testRules, Change{Provider: block.ProviderTeams, JoinURL: "https://x/{meeting}"}); res.Skipped != PastedBlock ||
+		!strings.Contains(res.Evidence, "bertil is not the organiser") || !strings.Contains(res.Evidence, "SIP address, give that in the users file's aliases") {
+		t.Errorf("Skipped = %q (%s), want pasted-block saying how to claim the link", res.Skipped, res.Evidence)
 	}
 }
 
