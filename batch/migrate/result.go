@@ -36,7 +36,9 @@ func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
 		r.LastMessage += "; its calendar is written as calendars/" + filepath.ToSlash(a.Output) + " (another user's calendar has its name)"
 	}
 	for _, row := range out.Rejected {
-		r.LastMessage += "; rejected row: " + row
+		// Not "rejected row", which names a row of no user (exit 3):
+		// this user ran, and says what of its rows found nothing.
+		r.LastMessage += "; row not applied: " + row
 	}
 	for _, n := range a.Notes {
 		r.LastMessage += "; " + n
