@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/mms-project/mms/batch/store"
@@ -46,6 +48,22 @@ func OpenStore(ctx context.Context, dsn string) (*store.Store, error) {
 	}
 	storeOpened(st)
 	return st, nil
+}
+
+// OpenExistingStore is OpenStore for a command that works on batches a
+// store holds already (mms work, mms rollback): a SQLite file that is not
+// there is ErrInput, and none is made (an empty one would have nothing to
+// work on, and a mistyped --db would say so only by doing nothing).
+func OpenExistingStore(ctx context.Context, dsn string) (*store.Store, error) {
+	if dsn == "" {
+		dsn = store.DefaultDSN
+	}
+	if !store.IsPostgres(dsn) && !strings.Contains(dsn, "://") {
+		if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: no state store at %s; mms run (or mms start) creates it, or give --db the one they used (make demo's is demo-out/mms.db)", ErrInput, dsn)
+		}
+	}
+	return OpenStore(ctx, dsn)
 }
 
 // storeOpened is called with each store opened; tests set it.

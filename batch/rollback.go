@@ -62,7 +62,7 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 	if err := checkReportPath(o.Report, o.DB, nil); err != nil {
 		return RolledBack{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	st, err := OpenStore(ctx, o.DB)
+	st, err := OpenExistingStore(ctx, o.DB)
 	if err != nil {
 		return RolledBack{}, err
 	}

@@ -24,7 +24,7 @@ func Work(ctx context.Context, o WorkOptions) ([]Summary, error) {
 	if err := o.Tuning.check(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	st, err := OpenStore(ctx, o.DB)
+	st, err := OpenExistingStore(ctx, o.DB)
 	if err != nil {
 		return nil, err
 	}

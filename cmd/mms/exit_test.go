@@ -169,10 +169,15 @@ func TestTenantShowMissingStore(t *testing.T) {
 	if _, err := os.Stat(db); err == nil {
 		t.Error("tenant show created the store")
 	}
-	// status and batches say there is no store, not the system's stat error.
-	for _, cmd := range []string{"status", "batches"} {
-		if r := run(t, ctx, cmd, "--db", db); r.code != 1 || !strings.Contains(r.stderr, "no state store at "+db+"; mms run (or mms start) creates it") || strings.Contains(r.stderr, "stat ") {
+	// status, batches, work and rollback say there is no store, not the
+	// system's stat error, and make none (work would "migrate" nobody in
+	// an empty one).
+	for _, cmd := range [][]string{{"status"}, {"batches"}, {"work"}, {"rollback", "--batch", "last", "--yes"}} {
+		if r := run(t, ctx, append(cmd, "--db", db)...); r.code != 1 || !strings.Contains(r.stderr, "no state store at "+db+"; mms run (or mms start) creates it") || strings.Contains(r.stderr, "stat ") {
 			t.Errorf("%s of a missing store: exit %d %q", cmd, r.code, r.stderr)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Fatalf("%s created the store", cmd)
 		}
 	}
 	// A store that cannot be looked at (here: under a file, not a folder)
