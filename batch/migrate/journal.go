@@ -70,15 +70,6 @@ func (j *Journal) decided(ctx context.Context, user string, rows []report.Meetin
 	}
 }
 
-// sent keeps the updates an attempt that failed after sending them sent,
-// for later batches (see AlreadySent). Best effort, as decided.
-func (j *Journal) sent(ctx context.Context, user string, sent []store.Sent) {
-	if j == nil || len(sent) == 0 {
-		return
-	}
-	j.Store.RecordSent(ctx, j.BatchID, user, sent)
-}
-
 // note keeps a meeting's Detail with its intent, for later attempts.
 func (j *Journal) note(ctx context.Context, user, uid, detail string) error {
 	if j == nil || detail == "" {

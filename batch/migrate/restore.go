@@ -147,7 +147,6 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 		}
 	}
 	out.InvitesUpdate = uo.Invites
-	out.Sent = uo.Sent // kept with the outcome (see store.Result.Sent)
 	restoredCounts(&out, none)
 	return out, nil
 }

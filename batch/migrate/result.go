@@ -9,7 +9,7 @@ import (
 
 // Result turns a user's outcome into the rows of the state store.
 func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
-	r := store.Result{State: store.Succeeded, MigrationType: a.MigrationType, InvitesUpdate: out.Invites, ServerInvites: out.ServerInvites, Sent: out.Sent}
+	r := store.Result{State: store.Succeeded, MigrationType: a.MigrationType, InvitesUpdate: out.Invites, ServerInvites: out.ServerInvites}
 	var failures []string
 	filed := make(map[string]bool, len(out.Filed))
 	for _, uid := range out.Filed {

@@ -269,14 +269,8 @@ func TestAlreadySentDetail(t *testing.T) {
 		got := &captured{}
 		w := sendingWorker(t, got)
 		w.Journal, w.SendAgain = &Journal{Store: st, BatchID: b.ID}, again
-		a := sendingAssignment(cal)
-		out, err := w.Migrate(ctx, a)
+		out, err := w.Migrate(ctx, sendingAssignment(cal))
 		if err != nil {
-			t.Fatal(err)
-		}
-		// What the queue does with the outcome: the updates sent are
-		// kept with it.
-		if err := st.RecordSent(ctx, b.ID, a.User, Result(a, out, false).Sent); err != nil {
 			t.Fatal(err)
 		}
 		return b.ID, out, got
@@ -500,59 +494,4 @@ func demoTeamsBody(t *testing.T, prop string) (uid, body string) {
 	}
 	t.Fatalf("no Teams meeting with a %s in the demo calendar", prop)
 	return "", ""
-}
-
-// secondWriteFails is FileCalendars whose writes after the first fail,
-// as a disk that fills up would: not a Permanent error.
-type secondWriteFails struct {
-	FileCalendars
-	writes int
-}
-
-func (c *secondWriteFails) Write(ctx context.Context, d *Doc) error {
-	if c.writes++; c.writes > 1 {
-		return errors.New("no space left on device")
-	}
-	return c.FileCalendars.Write(ctx, d)
-}
-
-// An attempt that fails after its updates went out (the copy of a meeting
-// whose update was refused cannot be written back) keeps the updates it
-// sent at once, as no outcome follows it to keep them: a later batch does
-// not send them again.
-func TestFailedAttemptKeepsWhatItSent(t *testing.T) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
-	b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mailer := &refusing{uid: skypeUID}
-	w := sendingWorker(t, mailer)
-	w.Calendars = &secondWriteFails{FileCalendars: w.Calendars.(FileCalendars)}
-	w.Journal = &Journal{Store: st, BatchID: b.ID}
-	a := sendingAssignment(attendeeCalendar(t))
-	if _, err := w.Migrate(ctx, a); err == nil || !strings.Contains(err.Error(), "no space left") {
-		t.Fatalf("the attempt: %v, want the failed write", err)
-	}
-	if len(mailer.msgs) == 0 {
-		t.Fatal("nothing sent before the write failed")
-	}
-	kept, err := st.LastSent(ctx, a.User, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(kept) != len(mailer.msgs) {
-		t.Errorf("%d updates kept of the %d sent", len(kept), len(mailer.msgs))
-	}
-	for _, m := range mailer.msgs {
-		if k := kept[m.UID]; k.BatchID != b.ID || k.Sequence != m.Sequence {
-			t.Errorf("%s: kept %+v, want SEQUENCE %d of batch %s", m.UID, k, m.Sequence, b.ID)
-		}
-	}
 }

@@ -66,10 +66,6 @@ type UserOutcome struct {
 	// Rejected are the meetings file's rows for meetings the calendar does
 	// not hold: reported, costing the user nothing.
 	Rejected []string
-	// Sent are the updates this attempt sent, to be kept for later batches
-	// with the user's outcome (see store.Result.Sent); an attempt that
-	// fails keeps them itself.
-	Sent []store.Sent
 }
 
 // Worker migrates one user at a time; it is safe for concurrent use.
@@ -141,7 +137,6 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 			rows = append(rows, w.unreached(a, d, prior, err)...)
 		}
 		w.Journal.decided(ctx, a.User, rows)
-		w.Journal.sent(ctx, a.User, plan.out.Sent) // sent before the error: kept now, as no outcome follows
 		return UserOutcome{}, err
 	}
 	plan.out.Rejected = unknownMeetings(a, docs, plan.out.Meetings)
@@ -669,16 +664,10 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 	// (see Result): a user tried again (failed on another meeting) files
 	// none of them again, which a reader of the outbox may have taken away.
 	out.Filed = append(out.Filed, d.filed...)
-	sent := w.toRecord(d.done)
-	if d.err != nil {
-		// Recorded now: no outcome follows an attempt that fails.
-		if err := w.recordSent(ctx, user, sent); err != nil {
-			d.fail(err)
-		}
-		return d.err
+	if err := w.recordSent(ctx, user, d.done); err != nil {
+		d.fail(err)
 	}
-	out.Sent = append(out.Sent, sent...)
-	return nil
+	return d.err
 }
 
 // sentBefore returns, by UID, the last update earlier batches sent for the
@@ -700,19 +689,10 @@ func (w sender) sentBefore(ctx context.Context, user string, sends []pendingSend
 	return w.history.Store.LastSent(ctx, user, w.history.BatchID)
 }
 
-// toRecord is what of sent the batch keeps for later batches (see
-// AlreadySent): nothing for --send none, which sends nothing, or without
-// a journal.
-func (w sender) toRecord(sent []store.Sent) []store.Sent {
-	if _, none := w.mailer.(*Recorder); none || w.journal == nil {
-		return nil
-	}
-	return sent
-}
-
-// recordSent keeps sent (see toRecord) in a transaction of its own.
+// recordSent keeps what the batch sent, for later batches (see
+// AlreadySent); --send none sends nothing and records nothing.
 func (w sender) recordSent(ctx context.Context, user string, sent []store.Sent) error {
-	if w.journal == nil || len(sent) == 0 {
+	if _, none := w.mailer.(*Recorder); none || w.journal == nil || len(sent) == 0 {
 		return nil
 	}
 	return w.journal.Store.RecordSent(ctx, w.journal.BatchID, user, sent)

@@ -28,9 +28,6 @@ func writeOutcome(ctx context.Context, tx txn, job Job, res Result) error {
 			return err
 		}
 	}
-	if err := recordSent(ctx, tx, job.BatchID, job.UserID, res.Sent); err != nil {
-		return err
-	}
 	q := `UPDATE mms_user SET state = ?, total_meeting = ?, succeeded_meeting = ?, failed_meeting = ?, skipped_meeting = ?,
 		invites_update = ?, server_invites = ?, retry_count = ?, last_message = ?, modified_at = ?`
 	args := []any{res.State, res.TotalMeeting, res.SucceededMeeting, res.FailedMeeting, res.SkippedMeeting,

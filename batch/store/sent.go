@@ -21,10 +21,6 @@ type Sent struct {
 // RecordSent records the updates a batch sent for a user's meetings; a
 // meeting recorded before for the same batch is overwritten.
 func (s *Store) RecordSent(ctx context.Context, batchID, userID string, sent []Sent) error {
-	return recordSent(ctx, s.eng, batchID, userID, sent)
-}
-
-func recordSent(ctx context.Context, q querier, batchID, userID string, sent []Sent) error {
 	if len(sent) == 0 {
 		return nil
 	}
@@ -38,7 +34,7 @@ func recordSent(ctx context.Context, q querier, batchID, userID string, sent []S
 		for _, m := range sent[:n] {
 			args = append(args, userID, m.UID, batchID, m.Sequence, m.Hash, now)
 		}
-		_, err := q.exec(ctx, `INSERT INTO mms_sent (user_id, uid, batch_id, sequence, update_hash, sent_at) VALUES `+
+		_, err := s.eng.exec(ctx, `INSERT INTO mms_sent (user_id, uid, batch_id, sequence, update_hash, sent_at) VALUES `+
 			placeholders(n, cols)+` ON CONFLICT (user_id, uid, batch_id) DO UPDATE SET sequence = excluded.sequence,
 			update_hash = excluded.update_hash, sent_at = excluded.sent_at`, args...)
 		if err != nil {

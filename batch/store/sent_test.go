@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"testing"
 
@@ -53,42 +52,5 @@ func testSent(t *testing.T, dsn string) {
 	}
 	if other, err := s.LastSent(ctx, "b@contoso.com", ""); err != nil || len(other) != 0 {
 		t.Errorf("another user: %v %v", other, err)
-	}
-}
-
-func TestSentWithOutcomeSQLite(t *testing.T) {
-	testSentWithOutcome(t, filepath.Join(t.TempDir(), "mms.db"))
-}
-
-func TestSentWithOutcomePostgres(t *testing.T) {
-	testSentWithOutcome(t, pgtest.Start(t))
-}
-
-// testSentWithOutcome: the updates a user's result says were sent are kept
-// with its outcome (one transaction, not one of their own); those of an
-// attempt that failed are not kept by it.
-func testSentWithOutcome(t *testing.T, dsn string) {
-	ctx := context.Background()
-	s := open(t, dsn)
-	b := newBatch(t, s, pending("a@contoso.com", "b@contoso.com")...)
-	err := s.Work(ctx, b.ID, fast(2), func(ctx context.Context, j Job) (Result, error) {
-		if j.UserID == "b@contoso.com" && j.Attempt == 1 {
-			return Result{Sent: []Sent{{UID: "lost", Sequence: 9, Hash: "x"}}}, errors.New("relay busy")
-		}
-		r := succeed(j)
-		r.Sent = []Sent{{UID: j.UserID + "-1", Sequence: 1, Hash: "h1"}, {UID: j.UserID + "-2", Sequence: 2, Hash: "h2"}}
-		return r, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range []string{"a@contoso.com", "b@contoso.com"} {
-		got, err := s.LastSent(ctx, u, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != 2 || got[u+"-1"].Hash != "h1" || got[u+"-2"].Sequence != 2 || got[u+"-2"].BatchID != b.ID {
-			t.Errorf("%s: kept %+v, want its two updates of batch %s", u, got, b.ID)
-		}
 	}
 }

@@ -34,11 +34,6 @@ type Result struct {
 	ServerInvites                                                 int // of InvitesUpdate, left to the CalDAV server
 	LastMessage                                                   string
 	Meetings                                                      []Meeting // replace the user's meeting rows when not empty
-	// Sent are the updates the attempt sent, recorded with the outcome
-	// (see RecordSent): one transaction less per user. An attempt that
-	// fails records its own at once; a crash before the outcome loses
-	// nothing, as the next attempt finds them sent in the journal.
-	Sent []Sent
 }
 
 // ProcessFunc migrates one user. An error means the attempt failed: it is
