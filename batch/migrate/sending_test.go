@@ -495,3 +495,80 @@ func demoTeamsBody(t *testing.T, prop string) (uid, body string) {
 	t.Fatalf("no Teams meeting with a %s in the demo calendar", prop)
 	return "", ""
 }
+
+// secondWriteFails is FileCalendars whose writes after the first fail,
+// as a disk that fills up would: not a Permanent error.
+type secondWriteFails struct {
+	FileCalendars
+	writes int
+}
+
+func (c *secondWriteFails) Write(ctx context.Context, d *Doc) error {
+	if c.writes++; c.writes > 1 {
+		return errors.New("no space left on device")
+	}
+	return c.FileCalendars.Write(ctx, d)
+}
+
+// stopsWhileSending captures updates and stops the run while the last of
+// them is going out, as a SIGINT during a relay's answer does.
+type stopsWhileSending struct {
+	captured
+	stop func()
+}
+
+func (s *stopsWhileSending) Send(ctx context.Context, m Message) (Delivery, error) {
+	s.stop()
+	return s.captured.Send(ctx, m)
+}
+
+// The updates an attempt sent are kept for later batches (AlreadySent)
+// when the attempt fails after they went out (the copy of a meeting whose
+// update was refused cannot be written back) and when the run is stopped
+// while they go out: a later batch does not send them again.
+func TestSentUpdatesKeptWhateverFollows(t *testing.T) {
+	for _, c := range []string{"a failed attempt", "a stop"} {
+		t.Run(c, func(t *testing.T) {
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mms.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+			b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got *captured
+			var w *Worker
+			if c == "a stop" {
+				m := &stopsWhileSending{stop: stop}
+				got, w = &m.captured, sendingWorker(t, m)
+			} else {
+				m := &refusing{uid: skypeUID}
+				got, w = &m.captured, sendingWorker(t, m)
+				w.Calendars = &secondWriteFails{FileCalendars: w.Calendars.(FileCalendars)}
+			}
+			w.Journal = &Journal{Store: st, BatchID: b.ID}
+			a := sendingAssignment(attendeeCalendar(t))
+			w.Migrate(ctx, a)
+			if len(got.msgs) == 0 {
+				t.Fatal("nothing sent")
+			}
+			kept, err := st.LastSent(context.Background(), a.User, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(kept) != len(got.msgs) {
+				t.Errorf("%d updates kept of the %d sent", len(kept), len(got.msgs))
+			}
+			for _, m := range got.msgs {
+				if k := kept[m.UID]; k.BatchID != b.ID || k.Sequence != m.Sequence {
+					t.Errorf("%s: kept %+v, want SEQUENCE %d of batch %s", m.UID, k, m.Sequence, b.ID)
+				}
+			}
+		})
+	}
+}

@@ -664,7 +664,11 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 	// (see Result): a user tried again (failed on another meeting) files
 	// none of them again, which a reader of the outbox may have taken away.
 	out.Filed = append(out.Filed, d.filed...)
-	if err := w.recordSent(ctx, user, d.done); err != nil {
+	// Kept also when the run is being stopped: they went out, and a later
+	// batch must not send them again.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if err := w.recordSent(rctx, user, d.done); err != nil {
 		d.fail(err)
 	}
 	return d.err
