@@ -162,3 +162,28 @@ func TestValueErrorNamesItsLine(t *testing.T) {
 		}
 	}
 }
+
+// TestOverrideValueErrorNamesItsLine: an override whose DTSTART reads as
+// its master's does, but in an unknown time zone, is named by its own
+// line, not the master's.
+func TestOverrideValueErrorNamesItsLine(t *testing.T) {
+	body := "DESCRIPTION:" + escape(teamsBody(oldJoin)) + "\r\n"
+	text := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n" +
+		"BEGIN:VEVENT\r\nUID:series\r\nDTSTAMP:20250101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20260105T090000\r\nRRULE:FREQ=WEEKLY\r\nORGANIZER:mailto:anna@contoso.com\r\n" + body + "END:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:series\r\nDTSTAMP:20250101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260112T090000\r\nDTSTART;TZID=Bogus/Zone:20260105T090000\r\nORGANIZER:mailto:anna@contoso.com\r\n" + body + "END:VEVENT\r\n" +
+		"END:VCALENDAR\r\n"
+	cal, err := Parse("series.ics", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for i, l := range strings.Split(text, "\r\n") {
+		if strings.HasPrefix(l, "DTSTART;TZID=Bogus") {
+			line = i + 1
+		}
+	}
+	res := cal.Migrate(cal.Meetings()[0], testRules, newTeams)
+	if want := fmt.Sprintf("series.ics: line %d: ", line); res.Err == nil || !strings.Contains(res.Err.Error(), want) {
+		t.Errorf("Err = %v, want %q", res.Err, want)
+	}
+}

@@ -220,6 +220,9 @@ func (c *Calendar) lineOf(err error, comps ...*Component) int {
 	if errors.As(err, &pe) {
 		for _, exact := range []bool{true, false} {
 			for _, comp := range comps {
+				if pe.Comp != nil && comp.toICal() != pe.Comp {
+					continue // the same property of another instance
+				}
 				for _, p := range comp.Props {
 					if p.Name == pe.Name && (!exact || p.Value == pe.Value) {
 						return c.PropLine(p)

@@ -1,6 +1,7 @@
 package recur
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -134,9 +135,11 @@ func sameWall(a, b time.Time) bool {
 }
 
 // PropError is an error in the value of one property, Name and Value as
-// read: the caller, which knows where the property stands, names its line.
+// read, of the component Comp (nil where unknown): the caller, which
+// knows where the property stands, names its line.
 type PropError struct {
 	Name, Value string
+	Comp        *ical.Component
 	err         error // the message, wrapping the cause
 }
 
@@ -145,4 +148,13 @@ func (e *PropError) Unwrap() error { return e.err }
 
 func propError(p *ical.Prop, err error) error {
 	return &PropError{Name: p.Name, Value: p.Value, err: err}
+}
+
+// inComponent notes in a PropError the component its property is of.
+func inComponent(c *ical.Component, err error) error {
+	var pe *PropError
+	if errors.As(err, &pe) && pe.Comp == nil {
+		pe.Comp = c
+	}
+	return err
 }

@@ -139,7 +139,7 @@ func (s Series) Next(now time.Time, r *tz.Resolver, floating *time.Location) (n 
 		m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced, budget: s.Budget}
 		t, ok, err := m.next(now, r)
 		if err != nil {
-			return Next{}, asRecurrence(err)
+			return Next{}, asRecurrence(inComponent(s.Master, err))
 		}
 		if ok {
 			next.consider(t, now)
@@ -165,20 +165,20 @@ func (s Series) read(r *tz.Resolver, floating *time.Location) (p seriesStarts, e
 	p.replaced = skipSet{}
 	if s.Master != nil {
 		if p.first, p.allDay, err = start(s.Master, r, floating); err != nil {
-			return p, err
+			return p, inComponent(s.Master, err)
 		}
 		zone = p.first.Location()
 	}
 	for _, o := range s.Overrides {
 		if err := p.replaced.addRecurrenceID(o, r, zone); err != nil {
-			return p, err
+			return p, inComponent(o, err)
 		}
 		if cancelled(o) {
 			continue
 		}
 		t, _, err := start(o, r, floating)
 		if err != nil {
-			return p, err
+			return p, inComponent(o, err)
 		}
 		p.overrides = append(p.overrides, t)
 	}
@@ -191,7 +191,7 @@ func (s Series) read(r *tz.Resolver, floating *time.Location) (p seriesStarts, e
 func IsPast(c *ical.Component, now time.Time, r *tz.Resolver, floating *time.Location) (bool, error) {
 	t, _, err := start(c, r, floating)
 	if err != nil {
-		return false, err
+		return false, inComponent(c, err)
 	}
 	return t.Before(now), nil
 }
