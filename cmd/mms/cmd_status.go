@@ -231,8 +231,8 @@ func storeExists(dsn string) error {
 	if dsn == "" {
 		dsn = store.DefaultDSN
 	}
-	if store.IsPostgres(dsn) {
-		return nil
+	if store.IsPostgres(dsn) || strings.Contains(dsn, "://") {
+		return nil // a URL: opening it says what it is (another database's is refused)
 	}
 	if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
 		return missingStore{dsn, err}

@@ -256,3 +256,16 @@ func TestPilotSaysSo(t *testing.T) {
 		t.Errorf("pilot: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestStoreOfAnotherDatabase: every command given the URL of another
+// database as --db says what it takes, as mms run does, not that no store
+// is there.
+func TestStoreOfAnotherDatabase(t *testing.T) {
+	ctx := context.Background()
+	for _, cmd := range [][]string{{"status"}, {"batches"}, {"work"}, {"rollback", "--batch", "last", "--yes"}} {
+		r := run(t, ctx, append(cmd, "--db", "mysql://db.example.com/mms")...)
+		if r.code != 1 || !strings.Contains(r.stderr, "use a SQLite file path or a postgres:// URL") || strings.Contains(r.stderr, "no state store") {
+			t.Errorf("%s --db mysql://…: exit %d %q", cmd, r.code, r.stderr)
+		}
+	}
+}
