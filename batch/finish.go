@@ -41,7 +41,7 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 		var counted Summary
 		err := st.EachUser(ctx, store.Filter{BatchID: b.ID}, func(u store.User) error {
 			counted.add(u)
-			return yield(report.User{UserID: u.UserID, State: u.State, MigrationType: u.MigrationType, TotalMeeting: u.TotalMeeting,
+			return yield(report.User{UserID: u.Shown(), State: u.State, MigrationType: u.MigrationType, TotalMeeting: u.TotalMeeting,
 				SucceededMeeting: u.SucceededMeeting, FailedMeeting: u.FailedMeeting, SkippedMeeting: u.SkippedMeeting, InvitesUpdate: u.InvitesUpdate,
 				RetryCount: u.RetryCount, LastMessage: u.LastMessage, CreateDate: u.CreatedAt, ModifiedDate: u.ModifiedAt, CorrelationID: u.CorrelationID})
 		})
@@ -81,6 +81,10 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 func writeReport(ctx context.Context, st *store.Store, h report.Heading, path string, users report.Users, counts *meetingCounts, t Tuning) error {
 	batchID := h.BatchID
 	defer t.enter(PhaseReport)()
+	shown, err := st.Displays(ctx, batchID) // users the users file spells otherwise than in lower case
+	if err != nil {
+		return err
+	}
 	meetings := func(yield func(report.Meeting) error) error {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -100,6 +104,9 @@ func writeReport(ctx context.Context, st *store.Store, h report.Heading, path st
 				}
 			}
 			readErr = st.Meetings(ctx, batchID, report.ShowsTexts(path), func(m store.Meeting) error {
+				if d, ok := shown[m.UserID]; ok {
+					m.UserID = d
+				}
 				buf = append(buf, m.Meeting)
 				if len(buf) < chunk {
 					return nil

@@ -165,7 +165,7 @@ func rollbackBatch(ctx context.Context, st *store.Store, o RollbackOptions, of s
 	}
 	var rows []store.User
 	for _, u := range users {
-		rows = append(rows, store.User{UserID: u.UserID, State: store.Pending, MigrationType: "Rollback", Payload: u.Payload})
+		rows = append(rows, store.User{UserID: u.UserID, Display: u.Display, State: store.Pending, MigrationType: "Rollback", Payload: u.Payload})
 	}
 	stamp := o.Now
 	if stamp.IsZero() {

@@ -36,7 +36,7 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 		if err != nil {
 			return RolledBack{}, err
 		}
-		would := store.User{BatchID: of.ID, UserID: u.UserID, State: store.Pending, MigrationType: "Rollback", CreatedAt: started, ModifiedAt: started}
+		would := store.User{BatchID: of.ID, UserID: u.UserID, Display: u.Display, State: store.Pending, MigrationType: "Rollback", CreatedAt: started, ModifiedAt: started}
 		if _, err := migrate.Restorable(u.UserID, u.Payload, of.ID); err != nil {
 			ms = nil // the rollback would fail this user, as it says
 			would.State, would.LastMessage = store.Failed, "would fail: "+err.Error()
@@ -45,7 +45,7 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 			if len(m.Original) == 0 {
 				continue // never rewritten: nothing to take back
 			}
-			row := report.Meeting{UserID: u.UserID, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
+			row := report.Meeting{UserID: u.Shown(), UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
 				Outcome: migrate.WouldUpdate, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}
 			migrate.RestoredView(&row, m.Meeting, of.ID) // as the rollback's own row will say
 			meetings = append(meetings, row)
@@ -59,7 +59,7 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 			would.LastMessage = fmt.Sprintf("would restore %s (dry run)", plural(would.SucceededMeeting, "meeting"))
 		}
 		out.Users = append(out.Users, would)
-		rows = append(rows, report.User{UserID: would.UserID, State: would.State, MigrationType: would.MigrationType, TotalMeeting: would.TotalMeeting,
+		rows = append(rows, report.User{UserID: would.Shown(), State: would.State, MigrationType: would.MigrationType, TotalMeeting: would.TotalMeeting,
 			SucceededMeeting: would.SucceededMeeting, InvitesUpdate: would.InvitesUpdate, LastMessage: would.LastMessage,
 			CreateDate: started, ModifiedDate: started})
 	}

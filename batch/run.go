@@ -71,7 +71,7 @@ func (s *Summary) add(u store.User) {
 			if len(why) > 600 { // a change kind's message lists every kind
 				why = strings.ToValidUTF8(why[:600], "") + "…"
 			}
-			s.FailedUsers = append(s.FailedUsers, u.UserID+": "+why)
+			s.FailedUsers = append(s.FailedUsers, u.Shown()+": "+why)
 		}
 	}
 	s.Updated += u.SucceededMeeting
@@ -351,7 +351,7 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 	for _, d := range trigger.Plan(users, changes, t) {
 		seen[d.User.Email] = true
 		lines = append(lines, d.User.Line)
-		rec := store.User{UserID: d.User.Email, State: store.NotTriggered, LastMessage: d.Reason}
+		rec := store.User{UserID: d.User.Email, Display: d.User.Given, State: store.NotTriggered, LastMessage: d.Reason}
 		problems := slices.Clone(failedBy[d.User.Email])
 		if d.Triggered { // a calendar matters only to a user who is migrated
 			for _, e := range d.User.CalendarErrs {

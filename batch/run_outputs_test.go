@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/report"
 )
 
 // copyDemo copies the demo batch (users, changes, calendars) into a new
@@ -223,4 +225,76 @@ func TestCalendarsSharedOrOfOneName(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(o.Out, "calendars", "bo", "user00001.ics")); err != nil {
 		t.Error(err)
 	}
+}
+
+// A user the users file spells otherwise than in lower case is reported
+// (users and meetings), and shown by mms status, as the file spells it,
+// so that a reader finds the rows of the address they gave; it is matched
+// (changes file, aliases, status --user) in any case.
+func TestReportsSpellUsersAsTheUsersFile(t *testing.T) {
+	dir := copyDemo(t)
+	users := filepath.Join(dir, "users.csv")
+	data, err := os.ReadFile(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const given = "User00000@Contoso.com"
+	if err := os.WriteFile(users, []byte(strings.Replace(string(data), "\nuser00000@contoso.com,", "\n"+given+",", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := RunOptions{Users: users, Changes: filepath.Join(dir, "changes.csv"), Out: filepath.Join(t.TempDir(), "out"), Report: filepath.Join(t.TempDir(), "r.csv"),
+		Now: demoNow, DB: filepath.Join(t.TempDir(), "mms.db")}
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{o.Report, report.MeetingsCSV(o.Report)} {
+		rows := readCSVFile(t, file)
+		found := 0
+		for _, r := range rows {
+			switch r["UserId"] {
+			case given:
+				found++
+			case "user00000@contoso.com":
+				t.Errorf("%s: a row says %s in lower case", filepath.Base(file), given)
+			}
+		}
+		if found == 0 {
+			t.Errorf("%s: no row of %s", filepath.Base(file), given)
+		}
+	}
+	st, err := store.Open(context.Background(), o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	us, err := st.Users(context.Background(), store.Filter{BatchID: sum.BatchID, UserID: given})
+	if err != nil || len(us) != 1 || us[0].Shown() != given || us[0].UserID != "user00000@contoso.com" || us[0].State != store.Succeeded {
+		t.Errorf("the store's user: %+v, %v; want %s shown, its key in lower case, succeeded", us, err, given)
+	}
+}
+
+// readCSVFile reads a report's CSV (byte order mark and all) as rows by
+// column name.
+func readCSVFile(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), "\uFEFF"))).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []map[string]string
+	for _, rec := range recs[1:] {
+		row := map[string]string{}
+		for i, name := range recs[0] {
+			if i < len(rec) {
+				row[name] = rec[i]
+			}
+		}
+		out = append(out, row)
+	}
+	return out
 }

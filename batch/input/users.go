@@ -14,6 +14,7 @@ import (
 type User struct {
 	Line          int      // line (CSV) or row (XLSX) in the users file
 	Email         string   // lower case
+	Given         string   // the address as the row writes it (no "mailto:"), where that is not Email
 	Mailbox       string   // "online" or "onprem"
 	Calendar      string   // absolute .ics path, or an http(s) URL
 	AudioProvider string   // "microsoft" or a third-party provider's name, lower case
@@ -145,6 +146,9 @@ func parseUser(file string, r row) (User, []RowError) {
 		re.add("user", "%q is not an e-mail address like anna@contoso.com", r.get("user"))
 	default:
 		u.Email = email
+		if given := withoutMailto(r.get("user")); given != email {
+			u.Given = given
+		}
 	}
 	if u.Mailbox == "" {
 		u.Mailbox = Online
@@ -233,10 +237,7 @@ func dotSegments(path string) bool {
 
 // address checks a bare e-mail address ("mailto:" allowed) and lower-cases it.
 func address(v string) (string, bool) {
-	v = strings.TrimSpace(v)
-	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
-		v = v[7:]
-	}
+	v = withoutMailto(v)
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v {
 		return "", false
@@ -252,4 +253,13 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// withoutMailto is a cell's address trimmed, without a "mailto:".
+func withoutMailto(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
+		v = v[7:]
+	}
+	return v
 }

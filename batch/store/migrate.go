@@ -154,6 +154,9 @@ var migrations = []migration{
 	{version: 8, name: "updates left to the CalDAV server, per user", up: []string{
 		`ALTER TABLE mms_user ADD COLUMN server_invites INTEGER NOT NULL DEFAULT 0`,
 	}},
+	{version: 9, name: "users' addresses as the users file writes them", up: []string{
+		`ALTER TABLE mms_user ADD COLUMN display TEXT NOT NULL DEFAULT ''`,
+	}},
 }
 
 // migrate brings River's schema and ours up to date; concurrent Opens wait

@@ -100,9 +100,13 @@ func (s *Store) insertUser(ctx context.Context, tx txn, batchID string, seq int,
 	if !json.Valid(payload) {
 		return fmt.Errorf("user %s: payload is not JSON", u.UserID)
 	}
+	display := u.Display
+	if display == strings.ToLower(u.UserID) || !strings.EqualFold(display, u.UserID) {
+		display = "" // only ever a spelling of the same address
+	}
 	_, err := tx.exec(ctx, `INSERT INTO mms_user (batch_id, user_id, seq, state, migration_type, last_message,
-		created_at, modified_at, correlation_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		batchID, strings.ToLower(u.UserID), seq, u.State, u.MigrationType, u.LastMessage, now, now, uuid.NewString(), string(payload))
+		created_at, modified_at, correlation_id, payload, display) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		batchID, strings.ToLower(u.UserID), seq, u.State, u.MigrationType, u.LastMessage, now, now, uuid.NewString(), string(payload), display)
 	if err != nil {
 		return fmt.Errorf("recording user %s of batch %s: %w", u.UserID, batchID, err)
 	}

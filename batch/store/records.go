@@ -45,6 +45,10 @@ type User struct {
 	LastMessage                                                                              string
 	CreatedAt, ModifiedAt                                                                    time.Time
 	CorrelationID                                                                            string
+	// Display is the user's address as the users file writes it, where
+	// that differs from UserID (the address in lower case, its key): the
+	// reports and mms status show it (see Shown).
+	Display string
 	// Payload is the user's input row and coalesced migration, as the
 	// caller gave it to Enqueue (JSON); a job gets it back, so that a user
 	// can be run again from the last known rows.
@@ -215,13 +219,14 @@ func (f Filter) where() (string, []any) {
 }
 
 const userColumns = `batch_id, user_id, state, migration_type, total_meeting, succeeded_meeting, failed_meeting, skipped_meeting,
-	invites_update, retry_count, last_message, created_at, modified_at, correlation_id, payload, server_invites`
+	invites_update, retry_count, last_message, created_at, modified_at, correlation_id, payload, server_invites, display`
 
 func scanUser(r rows) (User, error) {
 	var u User
 	var payload string
 	err := r.Scan(&u.BatchID, &u.UserID, &u.State, &u.MigrationType, &u.TotalMeeting, &u.SucceededMeeting, &u.FailedMeeting,
-		&u.SkippedMeeting, &u.InvitesUpdate, &u.RetryCount, &u.LastMessage, &u.CreatedAt, &u.ModifiedAt, &u.CorrelationID, &payload, &u.ServerInvites)
+		&u.SkippedMeeting, &u.InvitesUpdate, &u.RetryCount, &u.LastMessage, &u.CreatedAt, &u.ModifiedAt, &u.CorrelationID, &payload, &u.ServerInvites,
+		&u.Display)
 	u.Payload = json.RawMessage(payload)
 	return u, err
 }
@@ -379,6 +384,34 @@ func (s *Store) UnfinishedBatches(ctx context.Context) ([]Batch, error) {
 		}
 		b.Options = json.RawMessage(opts)
 		out = append(out, b)
+	}
+	return out, r.Err()
+}
+
+// Shown is the user's address as reports and mms status show it: as the
+// users file writes it.
+func (u User) Shown() string {
+	if u.Display != "" {
+		return u.Display
+	}
+	return u.UserID
+}
+
+// Displays returns, by user id, the users of a batch whose address the
+// users file writes otherwise than in lower case (see User.Display).
+func (s *Store) Displays(ctx context.Context, batchID string) (map[string]string, error) {
+	r, err := s.eng.query(ctx, `SELECT user_id, display FROM mms_user WHERE batch_id = ? AND display <> ''`, batchID)
+	if err != nil {
+		return nil, fmt.Errorf("reading the users of batch %s: %w", batchID, err)
+	}
+	defer r.Close()
+	out := map[string]string{}
+	for r.Next() {
+		var id, display string
+		if err := r.Scan(&id, &display); err != nil {
+			return nil, fmt.Errorf("reading the users of batch %s: %w", batchID, err)
+		}
+		out[id] = display
 	}
 	return out, r.Err()
 }

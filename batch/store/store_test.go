@@ -717,6 +717,7 @@ func testOriginalsMoveOut(t *testing.T, dsn string) {
 		`DROP TABLE mms_original`,
 		`DROP TABLE mms_sent`,                             // schema 5
 		`ALTER TABLE mms_user DROP COLUMN server_invites`, // schema 8
+		`ALTER TABLE mms_user DROP COLUMN display`,        // schema 9
 		`ALTER TABLE mms_meeting ADD COLUMN original {{bytes}}`,
 		`DELETE FROM mms_migration WHERE version >= 4`,
 	) {

@@ -131,7 +131,7 @@ func statusFilter(cmd *cli.Command) (store.Filter, error) {
 var statusColumns = []string{"UserId", "State", "MigrationType", "TotalMeeting", "SucceededMeeting", "FailedMeeting", "SkippedMeeting", "InvitesUpdate", "RetryCount", "LastMessage", "CreateDate", "ModifiedDate", "CorrelationId", "BatchId"}
 
 func statusRow(u store.User) []string {
-	return []string{u.UserID, u.State, u.MigrationType, strconv.Itoa(u.TotalMeeting), strconv.Itoa(u.SucceededMeeting), strconv.Itoa(u.FailedMeeting),
+	return []string{u.Shown(), u.State, u.MigrationType, strconv.Itoa(u.TotalMeeting), strconv.Itoa(u.SucceededMeeting), strconv.Itoa(u.FailedMeeting),
 		strconv.Itoa(u.SkippedMeeting), strconv.Itoa(u.InvitesUpdate), strconv.Itoa(u.RetryCount), u.LastMessage,
 		u.CreatedAt.Format(time.RFC3339), u.ModifiedAt.Format(time.RFC3339), u.CorrelationID, u.BatchID}
 }
@@ -287,7 +287,7 @@ func printUsers(out io.Writer, users []store.User, format string, short map[stri
 	case "json":
 		rows := make([]statusJSON, len(users))
 		for i, u := range users {
-			rows[i] = statusJSON{u.UserID, u.State, u.MigrationType, u.TotalMeeting, u.SucceededMeeting, u.FailedMeeting, u.SkippedMeeting,
+			rows[i] = statusJSON{u.Shown(), u.State, u.MigrationType, u.TotalMeeting, u.SucceededMeeting, u.FailedMeeting, u.SkippedMeeting,
 				u.InvitesUpdate, u.RetryCount, u.LastMessage, u.CreatedAt.Format(time.RFC3339), u.ModifiedAt.Format(time.RFC3339), u.CorrelationID, u.BatchID}
 		}
 		enc := json.NewEncoder(out)
@@ -311,7 +311,7 @@ func printUsers(out io.Writer, users []store.User, format string, short map[stri
 	fmt.Fprintln(tw, "UserId\tState\tTotal\tSucceeded\tFailed\tSkipped\tInvites\tRetries\tModified\tLastMessage")
 	for _, u := range users {
 		lines := wrap(u.LastMessage, messageWidth)
-		fmt.Fprintf(tw, "%s%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", batchCol(u), u.UserID, u.State, u.TotalMeeting, u.SucceededMeeting, u.FailedMeeting,
+		fmt.Fprintf(tw, "%s%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", batchCol(u), u.Shown(), u.State, u.TotalMeeting, u.SucceededMeeting, u.FailedMeeting,
 			u.SkippedMeeting, u.InvitesUpdate, u.RetryCount, u.ModifiedAt.Format(time.RFC3339), lines[0])
 		for _, l := range lines[1:] { // the message whole, in its column
 			fmt.Fprintf(tw, "%s\t\t\t\t\t\t\t\t\t%s\n", blank, l)

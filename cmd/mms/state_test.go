@@ -499,3 +499,23 @@ func TestStatusSaysWhichBatchAndUser(t *testing.T) {
 		t.Errorf("status --user of a user the start does not hold: exit %d, stderr %q; want %q", r.code, r.stderr, want)
 	}
 }
+
+// mms status shows a user as the users file spells it, found by --user in
+// any case.
+func TestStatusSpellsUsersAsTheUsersFile(t *testing.T) {
+	in := demo(t)
+	users := filepath.Join(in, "users.csv")
+	data, err := os.ReadFile(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(users, []byte(strings.Replace(string(data), "\nuser00001@contoso.com,", "\nUser00001@Contoso.COM,", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	runDemo(t, in, work)
+	rows := readCSVText(t, mms(t, "status", "--user", "user00001@CONTOSO.com", "--format", "csv", "--db", filepath.Join(work, "mms.db")).stdout)
+	if len(rows) != 1 || rows[0]["UserId"] != "User00001@Contoso.COM" {
+		t.Errorf("status --user: %v, want User00001@Contoso.COM", rows)
+	}
+}
