@@ -52,19 +52,46 @@ func OpenStore(ctx context.Context, dsn string) (*store.Store, error) {
 
 // OpenExistingStore is OpenStore for a command that works on batches a
 // store holds already (mms work, mms rollback): a SQLite file that is not
-// there is ErrInput, and none is made (an empty one would have nothing to
-// work on, and a mistyped --db would say so only by doing nothing).
+// there is refused (see StoreExists), and none is made (an empty one would
+// have nothing to work on, and a mistyped --db would say so only by doing
+// nothing).
 func OpenExistingStore(ctx context.Context, dsn string) (*store.Store, error) {
-	if dsn == "" {
-		dsn = store.DefaultDSN
-	}
-	if !store.IsPostgres(dsn) && !strings.Contains(dsn, "://") {
-		if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: no state store at %s; mms run (or mms start) creates it, or give --db the one they used (make demo's is demo-out/mms.db)", ErrInput, dsn)
-		}
+	if err := StoreExists(dsn); err != nil {
+		return nil, err
 	}
 	return OpenStore(ctx, dsn)
 }
+
+// StoreExists refuses a SQLite state store that is not there (ErrInput
+// and fs.ErrNotExist), for a command that reads one: opening it would
+// create an empty one. A URL is left to OpenStore, which says what --db
+// takes.
+func StoreExists(dsn string) error {
+	if dsn == "" {
+		dsn = store.DefaultDSN
+	}
+	if store.IsPostgres(dsn) || strings.Contains(dsn, "://") {
+		return nil
+	}
+	if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
+		return kindError{kind: ErrInput, err: missingStore{dsn, err}}
+	} else if err != nil {
+		return fmt.Errorf("%w: state store %s: %w; mms run (or mms start) creates it, or give --db the one they used", ErrInput, dsn, err)
+	}
+	return nil
+}
+
+// missingStore is a SQLite state store that is not there.
+type missingStore struct {
+	path string
+	err  error
+}
+
+func (e missingStore) Error() string {
+	return fmt.Sprintf("no state store at %s; mms run (or mms start) creates it, or give --db the one they used (make demo's is demo-out/mms.db)", e.path)
+}
+
+func (e missingStore) Unwrap() error { return e.err }
 
 // storeOpened is called with each store opened; tests set it.
 var storeOpened = func(*store.Store) {}

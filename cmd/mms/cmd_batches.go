@@ -36,7 +36,7 @@ func batchesCommand(out io.Writer) *cli.Command {
 			if format != "table" && format != "csv" && format != "json" {
 				return fmt.Errorf("%w: --format %q: use table, csv or json", batch.ErrInput, format)
 			}
-			if err := storeExists(cmd.String("db")); err != nil {
+			if err := batch.StoreExists(cmd.String("db")); err != nil {
 				return err
 			}
 			st, err := batch.OpenStore(ctx, cmd.String("db"))

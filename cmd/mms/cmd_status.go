@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +41,7 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			if err := storeExists(cmd.String("db")); err != nil {
+			if err := batch.StoreExists(cmd.String("db")); err != nil {
 				return err
 			}
 			st, err := batch.OpenStore(ctx, cmd.String("db"))
@@ -224,35 +222,6 @@ func inBatch(id string) string {
 	}
 	return " in batch " + id
 }
-
-// storeExists refuses to read a SQLite state store that is not there:
-// opening it would create an empty one.
-func storeExists(dsn string) error {
-	if dsn == "" {
-		dsn = store.DefaultDSN
-	}
-	if store.IsPostgres(dsn) || strings.Contains(dsn, "://") {
-		return nil // a URL: opening it says what it is (another database's is refused)
-	}
-	if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
-		return missingStore{dsn, err}
-	} else if err != nil {
-		return fmt.Errorf("state store %s: %w; mms run (or mms start) creates it, or give --db the one they used", dsn, err)
-	}
-	return nil
-}
-
-// missingStore is a SQLite state store that is not there.
-type missingStore struct {
-	path string
-	err  error
-}
-
-func (e missingStore) Error() string {
-	return fmt.Sprintf("no state store at %s; mms run (or mms start) creates it, or give --db the one they used (make demo's is demo-out/mms.db)", e.path)
-}
-
-func (e missingStore) Unwrap() error { return e.err }
 
 // statusBatch is the batch ref names (an id, a prefix or last) or, for "",
 // the latest real batch: dry runs and rollbacks migrate nothing, and are

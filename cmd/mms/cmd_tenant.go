@@ -28,7 +28,7 @@ func tenantCommand(out, errOut io.Writer) *cli.Command {
 				Flags: []cli.Flag{dbFlag()},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					t := trigger.DefaultTenant()
-					err := storeExists(cmd.String("db"))
+					err := batch.StoreExists(cmd.String("db"))
 					switch {
 					case err != nil && !errors.Is(err, fs.ErrNotExist):
 						return err // there, but not to be read: not the defaults
