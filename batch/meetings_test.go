@@ -261,3 +261,48 @@ func TestMeetingsRowOfUserNotMigrated(t *testing.T) {
 		t.Errorf("LastMessage %q", msg)
 	}
 }
+
+// TestMeetingsRowsRerunSendsNothing: rows with the shortest and longest
+// values the meetings file accepts (a Meeting ID of 6 characters, a
+// passcode of 4 and of 16, a toll number of 7 digits) are written so that
+// they are read back: a run over the output finds every meeting
+// already-current and sends nothing, where a value the block could not
+// show as given was written again by every run.
+func TestMeetingsRowsRerunSendsNothing(t *testing.T) {
+	o := demoOptions(t)
+	dir := filepath.Dir(o.Report)
+	users := func(name, calendar string) string {
+		return writeTable(t, filepath.Join(dir, name), [][]string{{"user", "calendar"}, {"user00001@contoso.com", calendar}})
+	}
+	o.Users = users("users.csv", abs("../fixtures/demo/calendars/user00001.ics"))
+	o.Changes = writeTable(t, filepath.Join(dir, "changes.csv"), [][]string{
+		{"user", "change", "target", "join_url"},
+		{"user00001@contoso.com", "moved-to-online", "teams", "https://teams.microsoft.com/l/meetup-join/{meeting}"},
+	})
+	o.Meetings = writeTable(t, filepath.Join(dir, "meetings.csv"), [][]string{
+		{"user", "uid", "join_url", "meeting_id", "passcode", "conference_id", "toll_number"},
+		{"user00001@contoso.com", demoUID(1), "https://teams.microsoft.com/l/meetup-join/19%3ameeting_SHORT%40thread.v2/0", "123456", "abcd", "12", "+46 8 505 2"},
+		{"user00001@contoso.com", demoUID(2), "https://teams.microsoft.com/l/meetup-join/19%3ameeting_LONG%40thread.v2/0", "1 2 3 4 5 6", "PassWord1234567X", "", ""},
+	})
+	o.Out = filepath.Join(dir, "out1")
+	first, err := Run(context.Background(), o)
+	if err != nil || first.Failed != 0 || len(first.RowErrors) != 0 {
+		t.Fatalf("first run: %+v, %v", first, err)
+	}
+	rows := 0
+	for _, m := range batchMeetings(t, o.DB, first.BatchID) {
+		if (m.UID == demoUID(1) || m.UID == demoUID(2)) && m.Outcome == migrate.Updated {
+			rows++
+		}
+	}
+	if rows != 2 {
+		t.Fatalf("%d of the 2 listed meetings updated", rows)
+	}
+	o.Users = users("users-rerun.csv", filepath.Join(dir, "out1", "calendars", "user00001.ics"))
+	o.Out, o.Again = filepath.Join(dir, "out2"), true
+	rerun, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkQuietRerun(t, o, first, rerun)
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/mms-project/mms/ics/block"
 )
 
 // Meeting is one accepted row of the meetings file: the new online meeting
@@ -61,11 +63,8 @@ var meetingsSchema = schema{
 	optional: []string{"meeting_id", "passcode", "conference_id", "toll_number", "toll_free_number", "dialin_url"},
 }
 
-// Limits of a meetings row's cells.
-const (
-	maxUID      = 1024 // characters of a UID
-	maxPasscode = 64   // characters of a passcode
-)
+// maxUID bounds a meetings row's UID, in characters.
+const maxUID = 1024
 
 // ReadMeetings reads the meetings file (CSV or XLSX, read as the changes
 // file is) against the accepted users. A row may name a user by one of its
@@ -120,6 +119,9 @@ func parseMeeting(file string, r row, book addressBook) (Meeting, []RowError) {
 	m.DialInURL = meetingURL(&re, "dialin_url", r.get("dialin_url"))
 	m.MeetingID = meetingID(&re, r.get("meeting_id"))
 	m.Passcode = passcode(&re, r.get("passcode"))
+	if m.Passcode != "" && r.get("meeting_id") == "" {
+		re.add("passcode", "given without a meeting_id; a block shows the passcode under the Meeting ID: give both, or neither")
+	}
 	m.ConferenceID = conferenceID(&re, r.get("conference_id"))
 	m.TollNumbers = phoneNumbers(&re, "toll_number", r.get("toll_number"))
 	m.TollFreeNumbers = phoneNumbers(&re, "toll_free_number", r.get("toll_free_number"))
@@ -150,28 +152,25 @@ func meetingURL(re *rowErrors, col, v string) string {
 	return webURL(re, col, v)
 }
 
-// meetingID accepts digits with spaces, like "356 712 499 853".
+// meetingID accepts what a block shows as a Meeting ID and mms reads
+// back: digits with spaces, like "356 712 499 853", 6 characters or more.
 func meetingID(re *rowErrors, v string) string {
 	if v == "" {
 		return ""
 	}
-	if strings.Trim(v, "0123456789 ") != "" || strings.Trim(v, " ") == "" {
-		re.add("meeting_id", "%q is not a Meeting ID; use digits (spaces allowed), like 356 712 499 853", v)
+	if !block.IsMeetingID(v) {
+		re.add("meeting_id", "%q is not a Meeting ID mms can write and read back; use digits (spaces allowed, 6 characters or more), like 356 712 499 853", v)
 		return ""
 	}
 	return v
 }
 
-// passcode accepts printable characters without spaces, like "Xc7Rt9".
+// passcode accepts what a Teams block shows as one and mms reads back:
+// 4 to 16 letters and digits, like "Xc7Rt9".
 func passcode(re *rowErrors, v string) string {
-	switch {
-	case v == "":
-	case len(v) > maxPasscode:
-		re.add("passcode", "%d characters; a passcode has at most %d", len(v), maxPasscode)
-	case strings.ContainsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }):
-		re.add("passcode", "%q holds a space or an unprintable character; give the passcode as the meeting shows it, like Xc7Rt9", v)
-	default:
+	if v == "" || block.IsPasscode(v) {
 		return v
 	}
+	re.add("passcode", "%q is not a passcode mms can write and read back; give 4 to 16 letters and digits, as the meeting shows it, like Xc7Rt9", v)
 	return ""
 }

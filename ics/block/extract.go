@@ -29,7 +29,18 @@ func describe(p Provider, join link, text string, links []link) Block {
 	return b
 }
 
-var passcodeLine = regexp.MustCompile(`^[^:<>]{1,40}:[ \t]*([A-Za-z0-9]{4,16})$`)
+// A passcode, as Teams shows one and as mms writes and reads one back: 4
+// to 16 ASCII letters and digits ("7ZkQ2u").
+const passcodePattern = `[A-Za-z0-9]{4,16}`
+
+var (
+	passcodeLine = regexp.MustCompile(`^[^:<>]{1,40}:[ \t]*(` + passcodePattern + `)$`)
+	passcodeOnly = regexp.MustCompile(`^` + passcodePattern + `$`)
+)
+
+// IsPasscode reports whether s is a passcode a block can show and be read
+// back with: 4 to 16 ASCII letters and digits.
+func IsPasscode(s string) bool { return passcodeOnly.MatchString(s) }
 
 // conferenceID reads the conference id from, in order: the dial strings
 // of tel: links (",,123456789#"), the visible label ("ID: 123 456 789#";
@@ -163,7 +174,7 @@ func numberAndRest(line string) (string, string, bool) {
 		visible = visible[:k] + visible[end:]
 	}
 	loc := phoneNumberAt(visible)
-	if loc == nil || len(digits(visible[loc[0]:loc[1]])) < 7 || (loc[0] > 0 && isWordByte(visible[loc[0]-1])) {
+	if loc == nil || len(digits(visible[loc[0]:loc[1]])) < minNumberDigits || (loc[0] > 0 && isWordByte(visible[loc[0]-1])) {
 		return "", "", false
 	}
 	n := strings.Join(strings.Fields(visible[loc[0]:loc[1]]), " ")
@@ -318,8 +329,17 @@ func phoneNumberAt(s string) []int {
 // found there again, so a run over its own output changes nothing.
 func IsPhoneNumber(s string) bool {
 	at := phoneNumberAt(s)
-	return at != nil && at[0] == 0 && at[1] == len(s)
+	return at != nil && at[0] == 0 && at[1] == len(s) && len(digits(s)) >= minNumberDigits
 }
+
+// minNumberDigits is the fewest digits a block's phone number has: fewer
+// are read as some other number of the block.
+const minNumberDigits = 7
+
+// IsMeetingID reports whether s is a Meeting ID as a block's is found
+// (digits and spaces, 6 characters or more, a digit at each end): one
+// written into a block is found there again.
+func IsMeetingID(s string) bool { return meetingIDValue("Meeting ID: "+s) != "" }
 
 func isWordByte(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' || c == '%' || c == '=' }
 

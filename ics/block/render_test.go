@@ -14,6 +14,11 @@ var specs = map[string]Spec{
 		Passcode: "7ZkQ2u", ConferenceID: "111222333", TollNumbers: []string{"+46 8 505 248 89"}, Lang: "en-US"},
 	"teams swedish meeting id and passcode": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/24492917083867?p=7ZkQ", MeetingNumber: "244 929 170 838 67",
 		Passcode: "Ab1Cd2", Lang: "sv-SE"},
+	// the least and the most IsMeetingID, IsPasscode and IsPhoneNumber accept
+	"teams shortest values": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/7?p=8", MeetingNumber: "123456",
+		Passcode: "abcd", ConferenceID: "12", TollNumbers: []string{"+46 8 505 2"}, TollFreeNumbers: []string{"+1 800 5550"}, Lang: "en-US"},
+	"teams longest passcode": {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/7?p=9", MeetingNumber: "1 2 3 4 5 6",
+		Passcode: "PassWord1234567X", Lang: "en-US"},
 	"teams meeting id only":   {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/2?p=3", MeetingNumber: "231 244 578 937", Lang: "en-US"},
 	"teams swedish":           {Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/x/0", ConferenceID: "580849884", TollNumbers: []string{"+46 8 505 248 89"}, TollFreeNumbers: []string{"+46 20 12 34 56"}, Lang: "sv-SE"},
 	"teams odd link":          {Provider: ProviderTeams, JoinURL: `https://join.contoso.example/m/42?a=1&b="2"`, ConferenceID: "4242", Lang: "en-US"},
@@ -177,6 +182,8 @@ func TestIsPhoneNumber(t *testing.T) {
 		"08-505 248 89":     false,
 		"+49 89/1234 5678":  false,
 		"+12":               false,
+		"+46 8 505":         false, // six digits: too few to be read as a number
+		"+46 8 505 2":       true,
 		"+46 8 505 248 89 ": false, // the label's blank belongs to no number
 	} {
 		if got := IsPhoneNumber(s); got != want {
