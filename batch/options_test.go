@@ -168,3 +168,17 @@ func TestOutWithFoldersOfItsOwn(t *testing.T) {
 		t.Errorf("Run into an --out with a folder x: %+v %v", sum, err)
 	}
 }
+
+// mms start's --join-url and --conference-id are checked as the changes
+// file's cells are, before anything is opened.
+func TestStartFlagValues(t *testing.T) {
+	err := StartOptions{User: "a@contoso.com", JoinURL: "ftp://x", ConferenceID: "abc"}.WithDefaults().Validate()
+	if err == nil || !strings.Contains(err.Error(), `--join-url "ftp://x" is not an http(s) URL`) ||
+		!strings.Contains(err.Error(), `--conference-id "abc" is not a conference ID`) {
+		t.Errorf("bad flag values: %v", err)
+	}
+	ok := StartOptions{User: "a@contoso.com", JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}", ConferenceID: "555 000 111"}
+	if err := ok.WithDefaults().Validate(); err != nil {
+		t.Errorf("good flag values: %v", err)
+	}
+}

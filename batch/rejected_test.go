@@ -25,7 +25,7 @@ func TestRejectedRowsInTheReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.Changes = filepath.Join(t.TempDir(), "changes.csv")
-	data = append(data, "nobody@contoso.com,moved-to-online,teams,https://teams.microsoft.com/l/meetup-join/{meeting}/0,1,,,,2026-01-15T08:00:00Z\n"...)
+	data = append(data, "nobody@contoso.com,moved-to-online,teams,https://teams.microsoft.com/l/meetup-join/{meeting}/0,12,,,,2026-01-15T08:00:00Z\n"...)
 	if err := os.WriteFile(o.Changes, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestManyRejectedRowsCounted(t *testing.T) {
 	}
 	const n = maxListed + 57
 	for i := range n {
-		data = append(data, fmt.Sprintf("nobody%d@contoso.com,conference-id-changed,,,1,,,,\n", i)...)
+		data = append(data, fmt.Sprintf("nobody%d@contoso.com,conference-id-changed,,,12,,,,\n", i)...)
 	}
 	o.Changes = filepath.Join(t.TempDir(), "changes.csv")
 	if err := os.WriteFile(o.Changes, data, 0o644); err != nil {

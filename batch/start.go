@@ -71,6 +71,7 @@ func (o StartOptions) Validate() error {
 	if o.Changes != "" && o.Users == "" {
 		problems = append(problems, "--changes needs --users (the user's row)")
 	}
+	problems = append(problems, input.CheckChangeFlags(o.JoinURL, o.ConferenceID)...)
 	if err := validateSend(o.Send); err != nil {
 		problems = append(problems, err.Error())
 	}
@@ -101,6 +102,11 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	}
 	if err := checkReportPath(o.Report, o.DB, map[string]string{o.Users: "the users file", o.Changes: "the changes file", o.Calendar: "the calendar"}); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	if o.Users == "" && o.Calendar == "" { // the user's row must come from the store: make none
+		if err := StoreExists(o.DB); err != nil {
+			return Started{}, err
+		}
 	}
 	st, err := OpenStore(ctx, o.DB)
 	if err != nil {
@@ -264,7 +270,7 @@ func (o StartOptions) override(a *migrate.Assignment) {
 		a.Change.JoinURL = o.JoinURL
 	}
 	if o.ConferenceID != "" {
-		a.Change.ConferenceID = o.ConferenceID
+		a.Change.ConferenceID = input.ConferenceIDOf(o.ConferenceID)
 	}
 	switch o.Target {
 	case "teams":

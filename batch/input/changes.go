@@ -264,8 +264,8 @@ func conferenceID(re *rowErrors, v string) string {
 		}
 		return -1
 	}, v)
-	if digits == "" || strings.Trim(v, "0123456789 #") != "" {
-		re.add("conference_id", "%q is not a conference ID; use digits (spaces allowed)", v)
+	if !block.IsConferenceID(digits) || strings.Trim(v, "0123456789 #") != "" {
+		re.add("conference_id", "%q is not a conference ID; use 2 digits or more (spaces allowed)", v)
 		return ""
 	}
 	return digits

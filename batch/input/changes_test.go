@@ -88,9 +88,11 @@ func TestChangeRowErrors(t *testing.T) {
 		{"dial-in URL", "anna@contoso.com,license-assigned,,,,,mailto:x@y", "anna@contoso.com",
 			[]string{`column "dialin_url": "mailto:x@y" is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}`}},
 		{"conference id letters", "anna@contoso.com,conference-id-changed,,,12a,,", "anna@contoso.com",
-			[]string{`column "conference_id": "12a" is not a conference ID; use digits (spaces allowed)`}},
+			[]string{`column "conference_id": "12a" is not a conference ID; use 2 digits or more (spaces allowed)`}},
 		{"conference id no digits", "anna@contoso.com,conference-id-changed,,,#,,", "anna@contoso.com",
-			[]string{`column "conference_id": "#" is not a conference ID; use digits (spaces allowed)`}},
+			[]string{`column "conference_id": "#" is not a conference ID; use 2 digits or more (spaces allowed)`}},
+		{"one-digit conference id", "anna@contoso.com,conference-id-changed,,,5,,,", "anna@contoso.com",
+			[]string{`column "conference_id": "5" is not a conference ID; use 2 digits or more (spaces allowed)`}},
 		{"toll number", "anna@contoso.com,dialin-enabled,,,,+1 555 0100;call me,", "anna@contoso.com",
 			[]string{`column "toll_number": "call me" is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'`}},
 		{"toll number too short", "anna@contoso.com,dialin-enabled,,,,+12,", "anna@contoso.com",
@@ -110,7 +112,7 @@ func TestChangeRowErrors(t *testing.T) {
 		{"every problem of the row", "a.berg@contoso.com,moved,skype4b,,x,,,", "anna@contoso.com",
 			[]string{`column "change": "moved" is not a change kind; use one of: ` + kinds,
 				`column "target": "skype4b" is not a target; use teams, skype, or leave it empty to keep each meeting's kind`,
-				`column "conference_id": "x" is not a conference ID; use digits (spaces allowed)`}},
+				`column "conference_id": "x" is not a conference ID; use 2 digits or more (spaces allowed)`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,7 +164,7 @@ func TestChangeToRejectedUser(t *testing.T) {
 	if err != nil || len(changes) != 1 || changes[0].User != "anna@contoso.com" {
 		t.Fatalf("changes %+v, err %v", changes, err)
 	}
-	if got := errorStrings(errs); len(got) != 1 || got[0] != path+`:3: column "conference_id": "x" is not a conference ID; use digits (spaces allowed)` || errs[0].User != "cy@contoso.com" {
+	if got := errorStrings(errs); len(got) != 1 || got[0] != path+`:3: column "conference_id": "x" is not a conference ID; use 2 digits or more (spaces allowed)` || errs[0].User != "cy@contoso.com" {
 		t.Fatalf("errors %q (user %q)", got, errs[0].User)
 	}
 

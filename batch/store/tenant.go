@@ -37,15 +37,25 @@ func (s *Store) Tenant(ctx context.Context) (trigger.Tenant, error) {
 	return t, r.Err()
 }
 
-// SetTenant changes one tenant setting; value is true or false.
-func (s *Store) SetTenant(ctx context.Context, key, value string) error {
+// ParseTenant checks one tenant setting, before any store is opened:
+// key one of TenantKeys, value true or false (as strconv.ParseBool reads).
+func ParseTenant(key, value string) (bool, error) {
 	var t trigger.Tenant
 	if tenantField(&t, key) == nil {
-		return fmt.Errorf("unknown tenant setting %q; use one of %s", key, strings.Join(tenantKeys, ", "))
+		return false, fmt.Errorf("unknown tenant setting %q; use one of %s", key, strings.Join(tenantKeys, ", "))
 	}
 	b, err := strconv.ParseBool(value)
 	if err != nil {
-		return fmt.Errorf("tenant setting %s: %q is not true or false", key, value)
+		return false, fmt.Errorf("tenant setting %s: %q is not true or false", key, value)
+	}
+	return b, nil
+}
+
+// SetTenant changes one tenant setting; value is true or false.
+func (s *Store) SetTenant(ctx context.Context, key, value string) error {
+	b, err := ParseTenant(key, value)
+	if err != nil {
+		return err
 	}
 	_, err = s.eng.exec(ctx, `INSERT INTO mms_tenant (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 		key, strconv.FormatBool(b))

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"strconv"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/mms-project/mms/batch"
+	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/batch/trigger"
 )
 
@@ -59,6 +59,10 @@ func tenantCommand(out, errOut io.Writer) *cli.Command {
 					if cmd.NArg() != 2 {
 						return fmt.Errorf("usage: mms tenant set NAME true|false")
 					}
+					stored, err := store.ParseTenant(cmd.Args().Get(0), cmd.Args().Get(1)) // before the store is made
+					if err != nil {
+						return err
+					}
 					st, err := batch.OpenStore(ctx, cmd.String("db"))
 					if err != nil {
 						return err
@@ -67,7 +71,6 @@ func tenantCommand(out, errOut io.Writer) *cli.Command {
 					if err := st.SetTenant(ctx, cmd.Args().Get(0), cmd.Args().Get(1)); err != nil {
 						return err
 					}
-					stored, _ := strconv.ParseBool(cmd.Args().Get(1)) // SetTenant took it: TRUE, 1, t...
 					fmt.Fprintf(out, "%s: %v\n", cmd.Args().Get(0), stored)
 					return nil
 				},

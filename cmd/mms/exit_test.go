@@ -172,12 +172,21 @@ func TestTenantShowMissingStore(t *testing.T) {
 	// status, batches, work and rollback say there is no store, not the
 	// system's stat error, and make none (work would "migrate" nobody in
 	// an empty one).
-	for _, cmd := range [][]string{{"status"}, {"batches"}, {"work"}, {"rollback", "--batch", "last", "--yes"}} {
+	for _, cmd := range [][]string{{"status"}, {"batches"}, {"work"}, {"rollback", "--batch", "last", "--yes"}, {"start", "--user", "ann@contoso.com"}} {
 		if r := run(t, ctx, append(cmd, "--db", db)...); r.code != 1 || !strings.Contains(r.stderr, "no state store at "+db+"; mms run (or mms start) creates it") || strings.Contains(r.stderr, "stat ") {
 			t.Errorf("%s of a missing store: exit %d %q", cmd, r.code, r.stderr)
 		}
 		if _, err := os.Stat(db); err == nil {
 			t.Fatalf("%s created the store", cmd)
+		}
+	}
+	// A bad setting is refused before the store is made.
+	for _, args := range [][]string{{"meeting_migration_enabled", "maybe"}, {"bogus", "true"}} {
+		if r := run(t, ctx, append([]string{"tenant", "set"}, append(args, "--db", db)...)...); r.code != 1 || !strings.Contains(r.stderr, args[0]) {
+			t.Errorf("tenant set %s: exit %d %q", args, r.code, r.stderr)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Fatalf("tenant set %s created the store", args)
 		}
 	}
 	// A store that cannot be looked at (here: under a file, not a folder)
@@ -262,7 +271,7 @@ func TestPilotSaysSo(t *testing.T) {
 // is there.
 func TestStoreOfAnotherDatabase(t *testing.T) {
 	ctx := context.Background()
-	for _, cmd := range [][]string{{"status"}, {"batches"}, {"work"}, {"rollback", "--batch", "last", "--yes"}} {
+	for _, cmd := range [][]string{{"status"}, {"batches"}, {"work"}, {"rollback", "--batch", "last", "--yes"}, {"start", "--user", "ann@contoso.com"}} {
 		r := run(t, ctx, append(cmd, "--db", "mysql://db.example.com/mms")...)
 		if r.code != 1 || !strings.Contains(r.stderr, "use a SQLite file path or a postgres:// URL") || strings.Contains(r.stderr, "no state store") {
 			t.Errorf("%s --db mysql://…: exit %d %q", cmd, r.code, r.stderr)

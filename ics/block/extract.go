@@ -69,6 +69,12 @@ func conferenceID(p Provider, text string, links []link) string {
 	return ""
 }
 
+// IsConferenceID reports whether digits is a conference ID as a block's
+// label shows it and mms reads it back: 2 digits or more.
+func IsConferenceID(digits string) bool {
+	return digits != "" && labelledConferenceID("Phone Conference ID: "+digits+"#", true) == digits
+}
+
 // telConference returns the conference id of a dial string: the digits of
 // its first ",,123456789#" (commas, digits, '#'), as regexp ,+(\d+)#
 // finds them; "" when there is none. By hand: it runs on every tel: link
