@@ -143,6 +143,11 @@ func TestValueErrorNamesItsLine(t *testing.T) {
 		{"RRULE", "RRULE:FREQ=SOMETIMES\r\n", `RRULE "FREQ=SOMETIMES"`},
 		{"EXDATE", "RRULE:FREQ=WEEKLY\r\nEXDATE:2026-02-01\r\n", `EXDATE "2026-02-01"`},
 		{"TZID", "RDATE;TZID=Nowhere/Atlantis:20260301T100000\r\n", `unknown time zone "Nowhere/Atlantis"`},
+		// what the update would carry to attendees (found by an audit: sent as it was)
+		{"DTEND", "DTEND:garbage\r\n", `DTEND "garbage"`},
+		{"DURATION", "DURATION:an hour\r\n", `DURATION "an hour" is not a duration`},
+		{"SEQUENCE twice", "SEQUENCE:3\r\nSEQUENCE:5\r\n", "the VEVENT holds SEQUENCE twice"},
+		{"DTSTAMP twice", "DTSTAMP:20250102T000000Z\r\n", "the VEVENT holds DTSTAMP twice"},
 	} {
 		e := future(event{uid: "bad", body: teamsBody(oldJoin), extra: c.extra})
 		text := calendar(future(event{uid: "fine", body: teamsBody(oldJoin)}), e)
@@ -159,6 +164,18 @@ func TestValueErrorNamesItsLine(t *testing.T) {
 		bad := cal.Migrate(cal.Meetings()[1], testRules, newTeams)
 		if want := fmt.Sprintf("bad.ics: line %d: ", line); bad.Err == nil || !strings.Contains(bad.Err.Error(), want) || !strings.Contains(bad.Err.Error(), c.want) {
 			t.Errorf("%s: Err = %v, want %q and %q", c.name, bad.Err, want, c.want)
+		}
+		if len(bad.Changed) != 0 || string(cal.Bytes()) != text {
+			t.Errorf("%s: the failed meeting was changed", c.name)
+		}
+		// A meeting mms leaves alone is skipped for its reason, whatever else it holds.
+		e.organizer = "someone@fabrikam.com"
+		cal, err = Parse("bad.ics", []byte(calendar(e)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := cal.Migrate(cal.Meetings()[0], testRules, newTeams); res.Err != nil || res.Skipped != NotOrganizer {
+			t.Errorf("%s: another's meeting: %q %v, want skipped %s", c.name, res.Skipped, res.Err, NotOrganizer)
 		}
 	}
 }

@@ -50,7 +50,11 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 			res.Notes = nil
 		}
 		if res.Err == nil && len(res.Changed) > 0 {
-			if err := c.checkText(m); err != nil { // its update cannot carry what it holds
+			err := c.checkText(m)
+			if err == nil {
+				err = c.checkUpdatable(m, r)
+			}
+			if err != nil { // its update cannot carry what it holds
 				c.Revert(res.Changed)
 				res.Changed, res.Notes, res.Err = nil, nil, err
 			}
