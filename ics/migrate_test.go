@@ -279,6 +279,35 @@ func TestSeriesLeavesPastInstancesAlone(t *testing.T) {
 	}
 }
 
+// TestSeriesCarriesItsMovedInstances: a future instance without a block
+// of its own (Outlook exports a moved occurrence without its body) goes
+// with the series' update, its SEQUENCE and DTSTAMP set and its lines
+// otherwise as they were: left out, attendees' clients would set it back
+// to the series' time (found by an audit). A past one stays as it was.
+func TestSeriesCarriesItsMovedInstances(t *testing.T) {
+	master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=6\r\nSEQUENCE:2\r\n"})
+	past := future(event{start: "20260112T110000", recurrenceID: "20260112T100000", extra: "SEQUENCE:2\r\n"})
+	moved := future(event{start: "20260126T120000", recurrenceID: "20260126T100000", extra: "SEQUENCE:2\r\n"})
+	src := calendar(master, past, moved)
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() || len(res.Changed) != 2 {
+		t.Fatalf("rewritten=%v changed=%d err=%v", res.Rewritten(), len(res.Changed), res.Err)
+	}
+	out := string(cal.Bytes())
+	if !strings.Contains(out, past.String()) {
+		t.Fatal("the past instance changed")
+	}
+	want := strings.Replace(strings.Replace(moved.String(), "SEQUENCE:2", "SEQUENCE:3", 1), "DTSTAMP:20250101T000000Z", "DTSTAMP:"+testRules.Stamp.UTC().Format("20060102T150405Z"), 1)
+	if !strings.Contains(out, want) {
+		t.Fatalf("the moved instance is not as it was with its SEQUENCE and DTSTAMP set:\n%s", out)
+	}
+	req := string(cal.Request(res.Changed))
+	if !strings.Contains(req, "RECURRENCE-ID;TZID=\"W. Europe Standard Time\":20260126T100000") || strings.Count(req, "BEGIN:VEVENT") != 2 ||
+		strings.Contains(req, "20260112T100000") {
+		t.Errorf("the request does not carry the series and its future moved instance alone:\n%s", req)
+	}
+}
+
 func TestSkypeToTeamsRenamesLocation(t *testing.T) {
 	skype := "\n..............................................................................................................................................\n" +
 		"--> Join Skype Meeting <https://meet.lync.com/contoso/anna/AB12CD34>\n\nJoin by phone\n\n+46 8 123 456 (Sweden)\n\n" +

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,9 +24,10 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 	p.oldLink = canonicalLink(p.old.JoinURL)
 	var edits []componentEdit
 	var notes []string
-	var master componentEdit // a past master's edit, made only when nothing else is
-	var foreign foreignSkip  // why the first instance left alone was
-	var prev componentBodies // the last component's: an instance most often repeats its series' bodies
+	var master componentEdit    // a past master's edit, made only when nothing else is
+	var foreign foreignSkip     // why the first instance left alone was
+	var prev componentBodies    // the last component's: an instance most often repeats its series' bodies
+	var carried []componentEdit // future instances without a block, sent with the series
 	for _, comp := range m.Components() {
 		if comp != m.Master {
 			past, err := c.isPast(comp, r)
@@ -52,6 +54,12 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 			master = e
 		case ok:
 			edits = append(edits, e)
+		case e.leftAlone == "" && comp != m.Master:
+			if e.sequence, err = nextSequence(comp); err != nil {
+				return nil, nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(comp), m.UID, err)
+			}
+			e.comp = comp
+			carried = append(carried, e)
 		}
 	}
 	if len(edits) == 0 && master.comp != nil && foreign.reason == "" {
@@ -70,11 +78,30 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 			"Run on the calendar as it is now (a fresh export, or what that batch wrote), whose SEQUENCE is past it",
 			c.Name, m.UID, ErrStale, sent.By, sent.Sequence, edits[0].sequence)
 	}
-	for _, e := range edits {
+	for _, e := range inOrder(m, edits, carried) {
 		c.applyEdit(e, r, p, blocks)
 		changed = append(changed, e.comp)
 	}
 	return changed, notes, nil
+}
+
+// inOrder returns the edits of a meeting's blocks and those of the future
+// instances without one, in the order of the meeting's components. An
+// instance moved or otherwise changed that the update left out would be
+// set back to the series' pattern by attendees' clients (a series' REQUEST
+// stands for the whole of it, RFC 5546 section 3.2.2), so each goes with
+// it: its SEQUENCE and DTSTAMP set as the others', its body as it is.
+func inOrder(m *Meeting, edits, carried []componentEdit) []componentEdit {
+	if len(carried) == 0 {
+		return edits
+	}
+	all := append(slices.Clone(edits), carried...)
+	at := map[*Component]int{}
+	for i, comp := range m.Components() {
+		at[comp] = i
+	}
+	slices.SortFunc(all, func(a, b componentEdit) int { return at[a.comp] - at[b.comp] })
+	return all
 }
 
 // occurrenceName names a component in a note: "the series" for a master
