@@ -52,7 +52,7 @@ func (c *Calendar) zonesMade(comps, have []*Component) []string {
 	defined := map[string]bool{}
 	for _, zone := range have {
 		if id, ok := zone.Prop("TZID"); ok {
-			defined[id.Value] = true
+			defined[id.Text()] = true // a TEXT value: "\," is a comma, as the parameter writes it
 		}
 	}
 	year := 0

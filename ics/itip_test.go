@@ -274,3 +274,35 @@ func TestRequestDefinesZonesTheFileLacks(t *testing.T) {
 		t.Errorf("a UTC meeting's update defines a zone:\n%s", req)
 	}
 }
+
+// A TZID with commas, a Windows display name as some exporters write it,
+// with no VTIMEZONE in the file: the meeting is read in its zone and the
+// update defines it, its TZID escaped as TEXT (it failed time-zone, and
+// then went undefined).
+func TestRequestDefinesADisplayNameZone(t *testing.T) {
+	const name = "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna"
+	src := strings.Replace(calendar(future(event{body: teamsBody(oldJoin)})), wEurope, "", 1)
+	src = strings.ReplaceAll(src, `TZID="W. Europe Standard Time"`, `TZID="`+name+`"`)
+	if strings.Contains(src, "BEGIN:VTIMEZONE") {
+		t.Fatal("the test calendar should define no zone")
+	}
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() || res.Start.UTC().Format(time.RFC3339) != "2026-01-20T09:00:00Z" {
+		t.Fatalf("rewritten %v, start %v, err %v", res.Rewritten(), res.Start, res.Err)
+	}
+	req := string(cal.Request(res.Changed))
+	if !strings.Contains(strings.ReplaceAll(req, "\r\n ", ""), `BEGIN:VTIMEZONE`+"\r\n"+`TZID:(UTC+01:00) Amsterdam\, Berlin\, Bern\, Rome\, Stockholm\, Vienna`+"\r\n") {
+		t.Fatalf("the update does not define the zone:\n%s", req)
+	}
+	parsed, err := ical.NewDecoder(strings.NewReader(req)).Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, child := range parsed.Children {
+		if child.Name == ical.CompTimezone {
+			if id, err := child.Props.Get(ical.PropTimezoneID).Text(); err != nil || id != name {
+				t.Errorf("the VTIMEZONE's TZID reads as %q, %v; want %q", id, err, name)
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Define writes a VTIMEZONE for tzid from loc's rules as they stand in
@@ -14,10 +15,11 @@ import (
 // same months at the same times, gets two yearly rules (BYMONTH, BYDAY)
 // from 1970 on; one that does not change keeps its offset; any other
 // lists its changes of those two years as they are, its offset before
-// them holding since 1970. It reports false for a TZID a TEXT value cannot
-// hold as written.
+// them holding since 1970. The TZID is written as the TEXT value it is
+// ("(UTC+01:00) Amsterdam\, Berlin"); Define reports false for one no
+// TZID parameter can hold (a quote or a line break).
 func Define(tzid string, loc *time.Location, year int) (string, bool) {
-	if tzid == "" || strings.ContainsAny(tzid, ",;\\\"\r\n") || loc == nil {
+	if tzid == "" || strings.ContainsAny(tzid, "\"\r\n") || loc == nil {
 		return "", false
 	}
 	start := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -25,7 +27,7 @@ func Define(tzid string, loc *time.Location, year int) (string, bool) {
 	next := transitions(loc, start.AddDate(1, 0, 0), start.AddDate(2, 0, 0))
 	since1970 := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 	var b strings.Builder
-	b.WriteString("BEGIN:VTIMEZONE\r\nTZID:" + tzid + "\r\n")
+	b.WriteString("BEGIN:VTIMEZONE\r\n" + folded("TZID:"+textEscaper.Replace(tzid)))
 	before := start.In(loc)
 	switch {
 	case len(changes) == 0 && len(next) == 0:
@@ -47,6 +49,25 @@ func Define(tzid string, loc *time.Location, year int) (string, bool) {
 	}
 	b.WriteString("END:VTIMEZONE\r\n")
 	return b.String(), true
+}
+
+// textEscaper writes a TEXT value (RFC 5545, section 3.3.11).
+var textEscaper = strings.NewReplacer(`\`, `\\`, ",", `\,`, ";", `\;`)
+
+// folded is a content line folded at 75 octets, never inside a UTF-8
+// character, with CRLF endings.
+func folded(line string) string {
+	var b strings.Builder
+	for width := 75; len(line) > width; width = 74 { // a continuation's blank counts
+		cut := width
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		b.WriteString(line[:cut] + "\r\n ")
+		line = line[cut:]
+	}
+	b.WriteString(line + "\r\n")
+	return b.String()
 }
 
 // yearlyRule is when in its year a change happens: the nth (-1: last)

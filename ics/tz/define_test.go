@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-ical"
 )
@@ -64,8 +65,39 @@ func TestDefineReadsBackAsTheZone(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := Define("a;b", time.UTC, year); ok {
-		t.Error("a TZID a TEXT value cannot hold as written was defined")
+	if _, ok := Define(`a"b`, time.UTC, year); ok {
+		t.Error("a TZID no parameter can hold was defined")
+	}
+}
+
+// A TZID with commas (a Windows display name, as some exporters write
+// it) is written as the TEXT value it is, folded, and read back as the
+// same zone by the name its parameters give (it was left undefined).
+func TestDefineDisplayName(t *testing.T) {
+	const id = "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna; Wien \\ Zürich"
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	text, ok := Define(id, loc, 2026)
+	if !ok || !strings.Contains(strings.ReplaceAll(text, "\r\n ", ""), `TZID:(UTC+01:00) Amsterdam\, Berlin\, Bern\, Rome\, Stockholm\, Vienna\; Wien \\ Zürich`+"\r\n") {
+		t.Fatalf("defined %v:\n%s", ok, text)
+	}
+	for _, line := range strings.Split(text, "\r\n") {
+		if len(line) > 75 || !utf8.ValidString(line) {
+			t.Errorf("line of %d octets or split inside a character: %q", len(line), line)
+		}
+	}
+	cal, err := ical.NewDecoder(strings.NewReader("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\n" + text + "END:VCALENDAR\r\n")).Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := windowsExact(id); ok {
+		t.Fatal("the test's TZID must be one only the file defines")
+	}
+	back, err := NewResolver(cal.Children).Location(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, off := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC).In(back).Zone(); off != 7200 {
+		t.Errorf("read back with offset %d in July, want 7200", off)
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package tz turns an iCalendar TZID into a *time.Location: IANA names,
-// Windows names (quoted, numbered, cased or spelled as exporters write them)
-// through CLDR's windowsZones table, and zones the file defines only in its
-// own VTIMEZONE.
+// Windows names (quoted, numbered, cased or spelled as exporters write them,
+// or their display names) through CLDR's windowsZones table, and zones the
+// file defines only in its own VTIMEZONE.
 //
 // Precedence: a TZID that is an IANA name or exactly a Windows name (up to
 // case, spaces, dots and quotes) resolves through IANA, which knows the
@@ -51,7 +51,11 @@ func NewResolver(vtimezones []*ical.Component) *Resolver {
 		if p == nil {
 			continue
 		}
-		if k := key(p.Value); k != "" && r.defs[k] == nil {
+		id, err := p.Text() // a TEXT value: "\," is a comma, as a TZID parameter writes it
+		if err != nil {
+			id = p.Value
+		}
+		if k := key(id); k != "" && r.defs[k] == nil {
 			r.defs[k] = c
 		}
 	}
@@ -137,13 +141,19 @@ func ianaLocation(name string) (*time.Location, bool) {
 	return nil, false
 }
 
-// windowsExact maps a Windows zone name, old or current, to IANA,
-// tolerating case, quotes, doubled spaces, missing dots and "Daylight"
-// for "Standard".
+// windowsExact maps a Windows zone name, old or current, or its display
+// name ("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna";
+// older Windows wrote "(GMT+01:00) ..."), to IANA, tolerating case,
+// quotes, doubled spaces, missing dots and "Daylight" for "Standard".
 func windowsExact(name string) (string, bool) {
 	k := key(name)
 	if iana, ok := windowsByKey[k]; ok {
 		return iana, true
+	}
+	if rest, ok := strings.CutPrefix(k, "(gmt"); ok {
+		if iana, ok := windowsByKey["(utc"+rest]; ok {
+			return iana, true
+		}
 	}
 	if base, ok := strings.CutSuffix(k, " daylight time"); ok {
 		iana, ok := windowsByKey[base+" standard time"]
@@ -190,7 +200,7 @@ var windowsAliases = map[string]string{
 // once and only read.
 var windowsByKey = func() map[string]string {
 	m := make(map[string]string, len(windowsZones)+len(windowsAliases))
-	for _, table := range []map[string]string{windowsAliases, windowsZones} {
+	for _, table := range []map[string]string{windowsAliases, windowsZones, windowsDisplayNames} {
 		for name, iana := range table {
 			m[key(name)] = iana
 		}

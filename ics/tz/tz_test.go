@@ -9,7 +9,7 @@ import (
 )
 
 func TestEveryWindowsZoneLoads(t *testing.T) {
-	for _, table := range []map[string]string{windowsZones, windowsAliases} {
+	for _, table := range []map[string]string{windowsZones, windowsAliases, windowsDisplayNames} {
 		for win, iana := range table {
 			if _, err := time.LoadLocation(iana); err != nil {
 				t.Errorf("%s -> %s: %v", win, iana, err)
@@ -23,8 +23,8 @@ func TestEveryWindowsZoneLoads(t *testing.T) {
 			}
 		}
 	}
-	if len(windowsZones) < 139 {
-		t.Errorf("only %d Windows zones; CLDR lists about 140", len(windowsZones))
+	if len(windowsZones) < 139 || len(windowsDisplayNames) != len(windowsZones) {
+		t.Errorf("%d Windows zones, %d display names; CLDR lists about 140 of each", len(windowsZones), len(windowsDisplayNames))
 	}
 }
 
@@ -55,6 +55,12 @@ func TestNames(t *testing.T) {
 		"/Europe/London":                           "Europe/London",
 		"/mozilla.org/20050126_1/America/New_York": "America/New_York",
 		"tzone://Microsoft/Utc":                    "UTC",
+		// display names, as some exporters write TZIDs (found by an audit: failed time-zone)
+		"(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna": "Europe/Berlin",
+		`"(UTC-05:00) Eastern Time (US & Canada)"`:                     "America/New_York",
+		"(GMT+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna": "Europe/Berlin",
+		"(UTC) Coordinated Universal Time":                             "Etc/UTC",
+		"(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi":              "Asia/Calcutta",
 	} {
 		loc, err := NewResolver(nil).Location(in)
 		if err != nil || loc.String() != want {
