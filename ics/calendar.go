@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/emersion/go-ical"
 
@@ -27,6 +28,8 @@ type Calendar struct {
 	vtimezones []*Component   // see zoneComponents
 	zonesRead  bool
 	zones      *tz.Resolver
+	floatZone  *time.Location // X-WR-TIMEZONE's; see floating
+	floatRead  bool
 	budget     *recur.Budget // the recurrence steps left for the calendar's meetings
 	finder     block.Finder  // links parsed while finding blocks, shared by the meetings
 }

@@ -677,3 +677,21 @@ func TestStaleCalendarFails(t *testing.T) {
 		}
 	}
 }
+
+// TestFloatingTimesInTheCalendarsZone: a floating start (no TZID, no Z) is
+// read in the zone the calendar's X-WR-TIMEZONE names, where Google and
+// Apple export their calendars' zone; without one, in UTC. 08:00 in New
+// York is 13:00 UTC, after --now; 08:00 UTC is before it.
+func TestFloatingTimesInTheCalendarsZone(t *testing.T) {
+	r := testRules
+	r.Now = time.Date(2026, 1, 20, 10, 0, 0, 0, time.UTC)
+	e := future(event{body: teamsBody(oldJoin)})
+	src := strings.Replace(calendar(e), `DTSTART;TZID="W. Europe Standard Time":20260120T100000`, "DTSTART:20260120T080000", 1)
+	for zone, want := range map[string]string{"": "2026-01-20T08:00:00Z", "X-WR-TIMEZONE:America/New_York\r\n": "2026-01-20T13:00:00Z"} {
+		text := strings.Replace(src, "VERSION:2.0\r\n", "VERSION:2.0\r\n"+zone, 1)
+		_, res := migrateOne(t, text, r, newTeams)
+		if got := res.Start.UTC().Format(time.RFC3339); got != want || res.Rewritten() != (zone != "") || (zone == "") != (res.Skipped == Past) {
+			t.Errorf("X-WR-TIMEZONE %q: start %s, rewritten %v, skipped %q; want start %s", zone, got, res.Rewritten(), res.Skipped, want)
+		}
+	}
+}

@@ -35,7 +35,7 @@ func (c *Calendar) checkUpdatable(m *Meeting, r Rules) error {
 func (c *Calendar) badEnd(comp *Component, r Rules) (Property, error) {
 	if p, ok := comp.Prop("DTEND"); ok {
 		ep := p.toICal()
-		_, _, err := recur.DateTime(&ep, c.resolver(), floating(r))
+		_, _, err := recur.DateTime(&ep, c.resolver(), c.floating(r))
 		return p, err
 	}
 	if p, ok := comp.Prop("DURATION"); ok {
