@@ -52,7 +52,7 @@ func (c *Calendar) zonesMade(comps, have []*Component) []string {
 	defined := map[string]bool{}
 	for _, zone := range have {
 		if id, ok := zone.Prop("TZID"); ok {
-			defined[id.Text()] = true // a TEXT value: "\," is a comma, as the parameter writes it
+			defined[id.Value], defined[id.Text()] = true, true // "Contoso\, HQ" defines "Contoso, HQ" too
 		}
 	}
 	year := 0
@@ -167,24 +167,40 @@ func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 	first, own := comps[0].begin, comps[0].Parent
 	chosen := map[string]*Component{}
 	for _, zone := range c.zoneComponents() {
-		id, ok := zone.Prop("TZID")
-		if !ok || !used[id.Value] || zone.end < 0 || zone.Err != nil {
+		id, ok := usedID(zone, used)
+		if !ok || zone.end < 0 || zone.Err != nil {
 			continue
 		}
-		had := chosen[id.Value]
+		had := chosen[id]
 		switch {
 		case had != nil && had.Parent == own && own != nil: // the meeting's own VCALENDAR's: kept
 		case had == nil, zone.Parent == own && own != nil, zone.begin < first:
-			chosen[id.Value] = zone
+			chosen[id] = zone
 		}
 	}
 	var out []*Component
 	for _, zone := range c.zoneComponents() {
-		if id, ok := zone.Prop("TZID"); ok && chosen[id.Value] == zone {
+		if id, ok := usedID(zone, used); ok && chosen[id] == zone {
 			out = append(out, zone)
 		}
 	}
 	return out
+}
+
+// usedID returns the TZID a VTIMEZONE defines as the components' TZID
+// parameters write it: as its value is written, or as the TEXT it is
+// ("Contoso\, HQ" is the "Contoso, HQ" of a parameter), if one is used.
+func usedID(zone *Component, used map[string]bool) (string, bool) {
+	id, ok := zone.Prop("TZID")
+	switch {
+	case !ok:
+		return "", false
+	case used[id.Value]:
+		return id.Value, true
+	case used[id.Text()]:
+		return id.Text(), true
+	}
+	return "", false
 }
 
 // mayHaveParam is a quick test before parsing a head's parameters: false

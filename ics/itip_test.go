@@ -306,3 +306,22 @@ func TestRequestDefinesADisplayNameZone(t *testing.T) {
 		}
 	}
 }
+
+// A file's VTIMEZONE whose TZID escapes its comma (TEXT) is the zone of a
+// parameter that writes the comma plainly, or writes the same escaped
+// bytes: the meeting is read in it and the update carries it as it is
+// (found by a review: refused, or replaced by a zone made by mms).
+func TestEscapedTZIDOfTheFile(t *testing.T) {
+	custom := "BEGIN:VTIMEZONE\r\nTZID:Contoso\\, HQ\r\nBEGIN:STANDARD\r\nDTSTART:16010101T000000\r\nTZOFFSETFROM:+0130\r\nTZOFFSETTO:+0130\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+	for _, param := range []string{`TZID="Contoso, HQ"`, `TZID="Contoso\, HQ"`} {
+		src := strings.Replace(calendar(future(event{body: teamsBody(oldJoin)})), wEurope, custom, 1)
+		src = strings.ReplaceAll(src, `TZID="W. Europe Standard Time"`, param)
+		cal, res := migrateOne(t, src, testRules, newTeams)
+		if !res.Rewritten() || res.Start.UTC().Format(time.RFC3339) != "2026-01-20T08:30:00Z" {
+			t.Fatalf("%s: rewritten %v, start %v, %v", param, res.Rewritten(), res.Start, res.Err)
+		}
+		if req := string(cal.Request(res.Changed)); !strings.Contains(req, custom) || strings.Count(req, "BEGIN:VTIMEZONE") != 1 {
+			t.Errorf("%s: the update does not carry the file's own VTIMEZONE alone:\n%s", param, req)
+		}
+	}
+}

@@ -52,7 +52,7 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 		if res.Err == nil && len(res.Changed) > 0 {
 			err := c.checkText(m)
 			if err == nil {
-				err = c.checkUpdatable(m, r)
+				err = c.checkUpdatable(m, res.Changed, r)
 			}
 			if err != nil { // its update cannot carry what it holds
 				c.Revert(res.Changed)

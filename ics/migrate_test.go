@@ -695,3 +695,63 @@ func TestFloatingTimesInTheCalendarsZone(t *testing.T) {
 		}
 	}
 }
+
+// TestCarriedInstancesAreTheUsers: a future instance without a block that
+// another organiser holds stays as it is and out of the update (found by a
+// review: carried and mailed by this user).
+func TestCarriedInstancesAreTheUsers(t *testing.T) {
+	master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=6\r\nSEQUENCE:2\r\n"})
+	other := future(event{start: "20260126T120000", recurrenceID: "20260126T100000", organizer: "boss@contoso.com", extra: "SEQUENCE:7\r\n"})
+	cal, res := migrateOne(t, calendar(master, other), testRules, newTeams)
+	if !res.Rewritten() || len(res.Changed) != 1 {
+		t.Fatalf("rewritten %v, %d changed, err %v; want the master alone", res.Rewritten(), len(res.Changed), res.Err)
+	}
+	if !strings.Contains(string(cal.Bytes()), other.String()) || strings.Contains(string(cal.Request(res.Changed)), "boss@contoso.com") {
+		t.Error("the instance another organiser holds was changed or sent")
+	}
+}
+
+// TestCarriedInstancesFollowTheBlocks: where the update rewrites instances
+// and not the master (an ended series with instances moved into the
+// future), an instance without a block is not carried, and the update's
+// first component, whose text and SEQUENCE the mail and the record of
+// updates sent take, is one with the new block; a later change over that
+// output is not refused as stale (found by a review: the block-less
+// instance came first).
+func TestCarriedInstancesFollowTheBlocks(t *testing.T) {
+	r := testRules
+	r.Now = time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=3\r\nSEQUENCE:0\r\n"})
+	bare := future(event{start: "20260301T100000", recurrenceID: "20260105T100000", body: "Agenda: budget", extra: "SEQUENCE:9\r\n"})
+	withBlock := future(event{start: "20260401T100000", recurrenceID: "20260112T100000", body: teamsBody(oldJoin), extra: "SEQUENCE:0\r\n"})
+	cal, res := migrateOne(t, calendar(master, bare, withBlock), r, Change{ConferenceID: "999888777"})
+	if !res.Rewritten() || len(res.Changed) != 1 {
+		t.Fatalf("rewritten %v, %d changed, err %v; want the instance with the block alone", res.Rewritten(), len(res.Changed), res.Err)
+	}
+	desc, _ := cal.Current(res.Changed[0], "DESCRIPTION")
+	seq, _ := cal.Current(res.Changed[0], "SEQUENCE")
+	if !strings.Contains(desc.Text(), "999 888 777") || seq.Value != "1" {
+		t.Fatalf("the first changed component: SEQUENCE %s, text %q", seq.Value, desc.Text())
+	}
+	r.Sent = map[string]Sent{"uid-1": {Sequence: 1, By: "batch 1"}}
+	if _, again := migrateOne(t, string(cal.Bytes()), r, Change{ConferenceID: "555444333"}); again.Err != nil || !again.Rewritten() {
+		t.Errorf("a second change over the output: %v", again.Err)
+	}
+}
+
+// TestUpdatableLooksAtWhatIsSent: what a meeting keeps as it was and does
+// not send (a past instance with DTSTAMP twice) does not fail it, and every
+// end form RFC 5545 allows is read (found by a review).
+func TestUpdatableLooksAtWhatIsSent(t *testing.T) {
+	master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=6\r\n"})
+	past := future(event{start: "20260112T110000", recurrenceID: "20260112T100000", extra: "DTSTAMP:20250101T000000Z\r\nDTEND:garbage\r\n"})
+	if _, res := migrateOne(t, calendar(master, past), testRules, newTeams); res.Err != nil || !res.Rewritten() {
+		t.Errorf("a past instance not sent failed the meeting: %v", res.Err)
+	}
+	for _, extra := range []string{"DTEND;VALUE=DATE:20260121\r\n", "DURATION:P1D\r\n", "DURATION:-PT0S\r\n", "DURATION:P1W\r\n", "DURATION:+PT1H\r\n",
+		"DTEND;TZID=\"W. Europe Standard Time\":20260120T110000\r\n", "DURATION:P1DT2H\r\n"} {
+		if _, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: extra})), testRules, newTeams); res.Err != nil {
+			t.Errorf("%q: %v", extra, res.Err)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 			master = e
 		case ok:
 			edits = append(edits, e)
-		case e.leftAlone == "" && comp != m.Master:
+		case e.leftAlone == "" && comp != m.Master && ownedBy(comp, p.organizer):
 			if e.sequence, err = nextSequence(comp); err != nil {
 				return nil, nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(comp), m.UID, err)
 			}
@@ -78,30 +78,34 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 			"Run on the calendar as it is now (a fresh export, or what that batch wrote), whose SEQUENCE is past it",
 			c.Name, m.UID, ErrStale, sent.By, sent.Sequence, edits[0].sequence)
 	}
-	for _, e := range inOrder(m, edits, carried) {
+	for _, e := range withCarried(m, edits, carried) {
 		c.applyEdit(e, r, p, blocks)
 		changed = append(changed, e.comp)
 	}
 	return changed, notes, nil
 }
 
-// inOrder returns the edits of a meeting's blocks and those of the future
-// instances without one, in the order of the meeting's components. An
-// instance moved or otherwise changed that the update left out would be
-// set back to the series' pattern by attendees' clients (a series' REQUEST
-// stands for the whole of it, RFC 5546 section 3.2.2), so each goes with
-// it: its SEQUENCE and DTSTAMP set as the others', its body as it is.
-func inOrder(m *Meeting, edits, carried []componentEdit) []componentEdit {
-	if len(carried) == 0 {
+// withCarried returns the edits of a meeting's blocks, then, where they
+// rewrite its series (the master), those of its future instances without a
+// block: an instance moved or otherwise changed that the series' update
+// left out would be set back to the series' pattern by attendees' clients
+// (a REQUEST of the master stands for the whole series, RFC 5546 section
+// 3.2.2), so each goes with it, its SEQUENCE and DTSTAMP set as the
+// others', its body as it is. An update of instances alone leaves the rest
+// of the series as it is, and carries none. The edits stay first: the
+// update's text and SEQUENCE are the first component's.
+func withCarried(m *Meeting, edits, carried []componentEdit) []componentEdit {
+	if len(carried) == 0 || !slices.ContainsFunc(edits, func(e componentEdit) bool { return e.comp == m.Master }) {
 		return edits
 	}
-	all := append(slices.Clone(edits), carried...)
-	at := map[*Component]int{}
-	for i, comp := range m.Components() {
-		at[comp] = i
-	}
-	slices.SortFunc(all, func(a, b componentEdit) int { return at[a.comp] - at[b.comp] })
-	return all
+	return append(slices.Clone(edits), carried...)
+}
+
+// ownedBy reports whether a component is the user's to send: it names no
+// ORGANIZER of its own, or names the user.
+func ownedBy(comp *Component, organizer []string) bool {
+	_, ok := comp.Prop("ORGANIZER")
+	return !ok || isOrganizer(comp, organizer)
 }
 
 // occurrenceName names a component in a note: "the series" for a master

@@ -2,6 +2,8 @@ package ics
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/mms-project/mms/ics/recur"
 )
@@ -12,15 +14,16 @@ import (
 var editedOnce = []string{"SEQUENCE", "DTSTAMP", "LAST-MODIFIED"}
 
 // checkUpdatable fails a meeting about to be sent whose update would carry
-// what its attendees cannot read: a property the rewrite sets held twice
-// by one component, or an end (DTEND, DURATION) that is not one. The
-// start and the recurrence were read when the meeting was decided.
-func (c *Calendar) checkUpdatable(m *Meeting, r Rules) error {
-	for _, comp := range m.Components() {
+// what its attendees cannot read: in a component it changed (and sends),
+// a property the rewrite sets held more than once, or an end (DTEND,
+// DURATION) that is not one. The start and the recurrence were read when
+// the meeting was decided; the components left as they were are not sent.
+func (c *Calendar) checkUpdatable(m *Meeting, changed []*Component, r Rules) error {
+	for _, comp := range changed {
 		for _, name := range editedOnce {
 			if all := comp.All(name); len(all) > 1 {
-				return fmt.Errorf("%s: line %d: UID %s: the %s holds %s twice (lines %d and %d); it has one, so which one its update should set cannot be told; keep the right one and run again",
-					c.Name, c.PropLine(all[1]), m.UID, comp.Name, name, c.PropLine(all[0]), c.PropLine(all[1]))
+				return fmt.Errorf("%s: line %d: UID %s: the %s holds %s %d times (lines %s); it should hold one, so which one its update should set cannot be told; keep the right one and run again",
+					c.Name, c.PropLine(all[1]), m.UID, comp.Name, name, len(all), c.lineList(all))
 			}
 		}
 		if p, err := c.badEnd(comp, r); err != nil {
@@ -45,4 +48,17 @@ func (c *Calendar) badEnd(comp *Component, r Rules) (Property, error) {
 		}
 	}
 	return Property{}, nil
+}
+
+// lineList lists the lines of props, the first three of them: "12, 15
+// and 20", "12, 15, 20 and 4 more".
+func (c *Calendar) lineList(props []Property) string {
+	var lines []string
+	for _, p := range props[:min(3, len(props))] {
+		lines = append(lines, strconv.Itoa(c.PropLine(p)))
+	}
+	if more := len(props) - len(lines); more > 0 {
+		return strings.Join(lines, ", ") + fmt.Sprintf(" and %d more", more)
+	}
+	return strings.Join(lines[:len(lines)-1], ", ") + " and " + lines[len(lines)-1]
 }

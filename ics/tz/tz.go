@@ -51,12 +51,14 @@ func NewResolver(vtimezones []*ical.Component) *Resolver {
 		if p == nil {
 			continue
 		}
-		id, err := p.Text() // a TEXT value: "\," is a comma, as a TZID parameter writes it
-		if err != nil {
-			id = p.Value
+		ids := []string{p.Value} // as written, as some files write their parameters too
+		if text, err := p.Text(); err == nil && text != p.Value {
+			ids = append(ids, text) // the TEXT it is: "Contoso\, HQ" is a parameter's "Contoso, HQ"
 		}
-		if k := key(id); k != "" && r.defs[k] == nil {
-			r.defs[k] = c
+		for _, id := range ids {
+			if k := key(id); k != "" && r.defs[k] == nil {
+				r.defs[k] = c
+			}
 		}
 	}
 	return r
