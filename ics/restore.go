@@ -85,6 +85,32 @@ func (c *Calendar) restore(uid string, originals []byte, stamp time.Time, exact 
 	return changed, nil
 }
 
+// Rewritten returns the calendar's components of a meeting that originals
+// (what Original returned for each component a rewrite changed) name, by
+// UID and RECURRENCE-ID: what the rewrite's update carries, found again
+// after it was written (a CalDAV object stored by an attempt that stopped
+// before sending).
+func (c *Calendar) Rewritten(uid string, originals []byte) ([]*Component, error) {
+	orig, err := Parse(c.Name+" (original of UID "+uid+")", []byte("BEGIN:VCALENDAR\r\n"+string(originals)+"END:VCALENDAR\r\n"))
+	if err != nil {
+		return nil, err
+	}
+	named := map[string]bool{}
+	for _, o := range orig.Components("VEVENT") {
+		named[instanceKey(o)] = true
+	}
+	var out []*Component
+	for _, comp := range c.Components("VEVENT") {
+		if componentUID(comp) == uid && named[instanceKey(comp)] {
+			out = append(out, comp)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: UID %s: none of the components its rewrite changed is in the calendar", c.Name, uid)
+	}
+	return out, nil
+}
+
 // restamped is the original component o with SEQUENCE one above the
 // current component k's, and DTSTAMP (LAST-MODIFIED where present) stamp.
 func (c *Calendar) restamped(o, k *Component, stamp time.Time) (string, error) {

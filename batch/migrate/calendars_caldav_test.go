@@ -520,6 +520,77 @@ func TestDAVReadBackStoppedAttemptSendsOnce(t *testing.T) {
 	}
 }
 
+// seriesWithPastInstance turns the fake's meeting of 2026-01-16 into a
+// weekly series begun a week earlier, whose first, past instance is
+// overridden and has an attendee of its own.
+func seriesWithPastInstance(t *testing.T, objs map[string][]byte) string {
+	t.Helper()
+	const start = `DTSTART;TZID="W. Europe Standard Time":20260116T190000`
+	for name, obj := range objs {
+		text := string(obj)
+		if !strings.Contains(text, start) {
+			continue
+		}
+		from, to := strings.Index(text, "BEGIN:VEVENT\n"), strings.Index(text, "END:VEVENT\n")+len("END:VEVENT\n")
+		ev := strings.NewReplacer("20260116T190000", "20260109T190000", "20260116T200000", "20260109T200000").Replace(text[from:to])
+		master := strings.Replace(ev, "BEGIN:VEVENT\n", "BEGIN:VEVENT\nRRULE:FREQ=WEEKLY;COUNT=4\n", 1)
+		past := strings.Replace(ev, "BEGIN:VEVENT\n", "BEGIN:VEVENT\nRECURRENCE-ID;TZID=\"W. Europe Standard Time\":20260109T190000\nATTENDEE:mailto:pastonly@fabrikam.com\n", 1)
+		objs[name] = []byte(text[:from] + master + past + text[to:])
+		return name
+	}
+	t.Fatal("no meeting of 2026-01-16 in the fixture")
+	return ""
+}
+
+// An attempt that stopped after writing a series in place sends, the next
+// time, what a run that did not stop sends: the series, without its past
+// instance (found by a review: the update carried the whole meeting, and
+// went to an attendee of the past instance alone).
+func TestDAVStoppedAttemptSendsWhatWasRewritten(t *testing.T) {
+	ctx := context.Background()
+	a := func(f *davtest.Fake) Assignment {
+		return Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
+	}
+	objs := fakeObjects(t)
+	seriesWithPastInstance(t, objs)
+	straight := &captured{}
+	f1 := davtest.StartFake(t, objs)
+	if _, err := (&Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, false), Mailer: straight, Journal: newJournal(t)}).Migrate(ctx, a(f1)); err != nil {
+		t.Fatal(err)
+	}
+	f2 := davtest.StartFake(t, objs)
+	busy := &caldav.StatusError{Method: "REPORT", URL: f2.Collection(), Code: http.StatusServiceUnavailable}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: checkFails{DAVCalendars: fakeDAV(t, false), err: busy}, Mailer: &captured{}, Journal: newJournal(t)}
+	if _, err := w.Migrate(ctx, a(f2)); !errors.Is(err, busy) {
+		t.Fatalf("first attempt: %v", err)
+	}
+	resumed := &captured{}
+	w.Calendars, w.Mailer = fakeDAV(t, false), resumed
+	if _, err := w.Migrate(ctx, a(f2)); err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]Message{}
+	for _, m := range straight.msgs {
+		sent[m.UID] = m
+	}
+	series := 0
+	for _, m := range resumed.msgs {
+		want, ok := sent[m.UID]
+		if !ok || !bytes.Equal(m.Calendar, want.Calendar) || !slices.Equal(m.To, want.To) {
+			t.Errorf("UID %s: the resumed update differs from the one sent straight away:\n%s\nwant\n%s", m.UID, m.Calendar, want.Calendar)
+		}
+		if strings.Contains(string(m.Calendar), "RRULE:FREQ=WEEKLY;COUNT=4") {
+			series++
+			if strings.Contains(string(m.Calendar), "pastonly@") || slices.Contains(m.To, "pastonly@fabrikam.com") {
+				t.Errorf("the series' update carries its past instance")
+			}
+		}
+	}
+	if series != 1 || len(resumed.msgs) != len(straight.msgs) {
+		t.Errorf("%d updates resumed (%d of the series), %d sent straight away", len(resumed.msgs), series, len(straight.msgs))
+	}
+}
+
 // TestDAVErrorKinds: a server that refuses the connection stops the run
 // (every user on it would meet the same); a host name that does not exist
 // fails only its user, at once (the users file is wrong), naming the URL.

@@ -404,9 +404,22 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		if !p.Completed {
 			o.Detail = "" // its notes come again with this attempt's sending
 		}
-		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: m.Components(), done: p.Completed, original: p.Original, lost: lost(known, p)})
+		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: rewrittenOf(cal, m, p), done: p.Completed, original: p.Original, lost: lost(known, p)})
 	}
 	return o
+}
+
+// rewrittenOf returns the components of a meeting an earlier attempt
+// rewrote in place, as its journaled originals name them: the update
+// carries those, not the meeting's past instances. A journal without
+// them (an older mms's) gives the meeting whole.
+func rewrittenOf(cal *ics.Calendar, m *ics.Meeting, p store.Meeting) []*ics.Component {
+	if len(p.Original) > 0 {
+		if comps, err := cal.Rewritten(m.UID, p.Original); err == nil {
+			return comps
+		}
+	}
+	return m.Components()
 }
 
 // lost is the Detail of a meeting whose update an earlier attempt sent
