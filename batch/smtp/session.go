@@ -2,6 +2,7 @@ package smtp
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -99,9 +100,16 @@ func starttls(raw net.Conn, o Options) (net.Conn, bool, error) {
 	if errors.Is(err, ErrUnusable) || timeout(err) {
 		return nil, false, fmt.Errorf("smtp %s: EHLO: %w", o.Addr, silent(err, "did not answer EHLO", o.Timeout))
 	}
-	if err != nil || !offers(ext, "STARTTLS") {
-		// No EHLO (go-smtp falls back to HELO) or no STARTTLS: stay plain.
+	if err != nil {
+		// No EHLO: go-smtp says it again, then falls back to HELO.
 		return &replayConn{Conn: raw, r: io.MultiReader(strings.NewReader(replay), br)}, false, nil
+	}
+	if !offers(ext, "STARTTLS") {
+		// Plain: go-smtp reads the greeting and this EHLO's answer again, and
+		// its own EHLO goes nowhere, so that the relay hears one: some refuse
+		// a second (Python's smtpd: "503 Duplicate HELO/EHLO").
+		replay += ehloReply(ext)
+		return &replayConn{Conn: raw, r: io.MultiReader(strings.NewReader(replay), br), swallow: "EHLO "}, false, nil
 	}
 	if _, err := fmt.Fprintf(raw, "STARTTLS\r\n"); err != nil {
 		return nil, false, fmt.Errorf("smtp %s: STARTTLS: %w", o.Addr, err)
@@ -179,9 +187,60 @@ func protoErr(err error) error {
 type replayConn struct {
 	net.Conn
 	r io.Reader
+	// swallow, when set, starts the command line the client's first is
+	// expected to be, which is not sent: its answer is in r already.
+	swallow string
+	first   []byte // the first line, while it is incomplete
 }
 
 func (c *replayConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// Write sends p, but the client's first command line when it is the one
+// to swallow; any other first line is sent as it is.
+func (c *replayConn) Write(p []byte) (int, error) {
+	if c.swallow == "" {
+		return c.Conn.Write(p)
+	}
+	c.first = append(c.first, p...)
+	end := bytes.Index(c.first, []byte("\r\n"))
+	if end < 0 && len(c.first) < maxCommandLine {
+		return len(p), nil
+	}
+	line, rest := c.first, []byte(nil)
+	if end >= 0 {
+		line, rest = c.first[:end+2], c.first[end+2:]
+	}
+	swallow := end >= 0 && len(line) >= len(c.swallow) && strings.EqualFold(string(line[:len(c.swallow)]), c.swallow)
+	c.swallow, c.first = "", nil
+	if !swallow {
+		rest = append(line, rest...)
+	}
+	if len(rest) > 0 {
+		if _, err := c.Conn.Write(rest); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// maxCommandLine bounds a command line kept back by replayConn: RFC 5321
+// allows 512 octets.
+const maxCommandLine = 512
+
+// ehloReply writes an EHLO answer again as a relay sent it: its lines as
+// textproto read them, code 250.
+func ehloReply(msg string) string {
+	lines := strings.Split(msg, "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		sep := "-"
+		if i == len(lines)-1 {
+			sep = " "
+		}
+		b.WriteString("250" + sep + l + "\r\n")
+	}
+	return b.String()
+}
 
 // reset sends RSET, aborting it when ctx is done.
 func (s *session) reset(ctx context.Context) error {

@@ -84,3 +84,72 @@ func TestStartTLSCutOffAdvice(t *testing.T) {
 		t.Fatalf("Check: %v; want it to say the relay broke off the handshake, without CA advice", err)
 	}
 }
+
+// oneEHLO plays a relay without STARTTLS that answers a second EHLO of a
+// session "503 Duplicate HELO/EHLO", as Python's smtpd does, and takes
+// mail otherwise; each session's commands go to said.
+func oneEHLO(said chan<- []string) func(net.Conn, *bufio.Reader) {
+	return func(c net.Conn, r *bufio.Reader) {
+		defer c.Close()
+		c.Write([]byte("220 relay.test ESMTP\r\n"))
+		var cmds []string
+		defer func() { said <- cmds }()
+		greeted, data := false, false
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if data {
+				if line == ".\r\n" {
+					data = false
+					c.Write([]byte("250 OK\r\n"))
+				}
+				continue
+			}
+			verb := strings.ToUpper(strings.Fields(line + " x")[0])
+			cmds = append(cmds, verb)
+			switch {
+			case verb == "EHLO" && greeted:
+				c.Write([]byte("503 Duplicate HELO/EHLO\r\n"))
+			case verb == "EHLO":
+				greeted = true
+				c.Write([]byte("250-relay.test\r\n250-8BITMIME\r\n250 SIZE 1000000\r\n"))
+			case verb == "DATA":
+				data = true
+				c.Write([]byte("354 go on\r\n"))
+			case verb == "QUIT":
+				c.Write([]byte("221 bye\r\n"))
+				return
+			default:
+				c.Write([]byte("250 OK\r\n"))
+			}
+		}
+	}
+}
+
+// A relay without STARTTLS hears EHLO once a session, and mail goes
+// through one that refuses a second (found by an audit: every update was
+// refused by Python's smtpd, after mms's EHLO and go-smtp's).
+func TestOneEHLOASession(t *testing.T) {
+	said := make(chan []string, 8)
+	addr := smtpsink.Raw(t, oneEHLO(said))
+	s := newSender(t, smtp.Options{Addr: addr, Retries: -1})
+	if err := s.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Send(context.Background(), from, []string{"a@example.com"}, msg); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	s.Close()
+	for range 2 {
+		select {
+		case cmds := <-said:
+			if n := strings.Count(strings.Join(cmds, " "), "EHLO"); n != 1 {
+				t.Errorf("a session said %v: %d EHLOs", cmds, n)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a session did not end")
+		}
+	}
+}
