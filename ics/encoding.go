@@ -20,7 +20,11 @@ func (c *Calendar) checkText(m *Meeting) error {
 		for i := comp.begin; i <= comp.end; i++ {
 			l := c.lines[i]
 			raw := c.data[l.start:l.end]
-			if k, what := badByte(raw); k >= 0 {
+			k, what := badByte(raw)
+			if k >= 0 && l.folded {
+				k, what = badUnfolded(raw) // a fold may fall inside a character (RFC 5545, 3.1)
+			}
+			if k >= 0 {
 				return fmt.Errorf("%s: line %d: UID %s: %s; an iCalendar file is UTF-8 text without control characters, so export the calendar again as UTF-8",
 					c.Name, l.num+strings.Count(raw[:k], "\n"), m.UID, what)
 			}
@@ -49,4 +53,40 @@ func badByte(s string) (int, string) {
 		i += size
 	}
 	return -1, ""
+}
+
+// badUnfolded is badByte of a folded content line read unfolded, as RFC
+// 5545 (3.1) reads it, "restoring the original sequence of octets": a
+// fold inside a multi-octet character is no fault. The offset is raw's.
+func badUnfolded(raw string) (int, string) {
+	text := make([]byte, 0, len(raw))
+	at := make([]int, 0, len(raw)) // raw's offset of each byte of text
+	for i := 0; i < len(raw); i++ {
+		if n := foldAt(raw, i); n > 0 {
+			i += n - 1
+			continue
+		}
+		text = append(text, raw[i])
+		at = append(at, i)
+	}
+	k, what := badByte(string(text))
+	if k < 0 {
+		return -1, ""
+	}
+	return at[k], what
+}
+
+// foldAt is the length of the fold (a line break and one blank) at raw[i],
+// or 0.
+func foldAt(raw string, i int) int {
+	n := 0
+	if strings.HasPrefix(raw[i:], "\r\n") {
+		n = 2
+	} else if raw[i] == '\n' {
+		n = 1
+	}
+	if n > 0 && i+n < len(raw) && (raw[i+n] == ' ' || raw[i+n] == '\t') {
+		return n + 1
+	}
+	return 0
 }

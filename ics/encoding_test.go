@@ -19,6 +19,9 @@ func TestBytesAnUpdateCannotCarry(t *testing.T) {
 		{"Möte \xf6 Latin-1", "a byte that is not UTF-8 (0xF6)"},
 		{"Weekly\x1b[31m sync", "a control character (byte 0x1B)"},
 		{"Weekly\tsync", ""},
+		// a fold inside a character is read unfolded (RFC 5545, 3.1; found by an audit: failed)
+		{"M\xc3\r\n \xb6te \xe4\xbc\r\n\t\x9a", ""},
+		{"M\xc3\r\n x", "a byte that is not UTF-8 (0xC3)"},
 	}
 	for _, c := range cases {
 		e := future(event{body: teamsBody(oldJoin)})
