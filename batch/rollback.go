@@ -93,7 +93,7 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 	if closeMailer != nil {
 		defer closeMailer()
 	}
-	r := migrate.Rollback{Store: st, Of: of.ID, BatchID: rb.ID, Stamp: rb.Stamp, Out: rset.Out, Mailer: mailer}
+	r := migrate.Rollback{Store: st, Of: of.ID, BatchID: rb.ID, Stamp: rb.Stamp, Out: rset.Out, Mailer: mailer, OfStamp: of.Stamp, OfCreated: of.CreatedAt}
 	users, err := st.Users(ctx, store.Filter{BatchID: rb.ID})
 	if err != nil {
 		return RolledBack{}, err

@@ -376,3 +376,89 @@ func blockOutbox(t *testing.T, outbox string) func() {
 		}
 	}
 }
+
+// TestRollbackLeavesWhatCameAfter: a rollback leaves as it is, failing it
+// with a message, a meeting a later batch sent an update of (a run over
+// the batch's output, as README says to migrate again), and one edited in
+// the output calendar since the batch; it restores the others and sends
+// nothing for the ones it leaves (found by an audit: it undid both, the
+// later batch's update with the same SEQUENCE as its own).
+func TestRollbackLeavesWhatCameAfter(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	first, err := Run(ctx, o)
+	if err != nil || first.Updated < 3 {
+		t.Fatalf("run: %+v %v", first, err)
+	}
+	// The next batch: user00001's calendar as the first wrote it, a new conference ID.
+	dir := t.TempDir()
+	later := o
+	later.Users = filepath.Join(dir, "users.csv")
+	later.Changes = filepath.Join(dir, "changes.csv")
+	os.WriteFile(later.Users, []byte("user,calendar\nuser00001@contoso.com,"+filepath.Join(o.Out, "calendars", "user00001.ics")+"\n"), 0o644)
+	os.WriteFile(later.Changes, []byte("user,change,conference_id\nuser00001@contoso.com,conference-id-changed,777000111\n"), 0o644)
+	later.Out, later.Report = filepath.Join(dir, "out"), filepath.Join(dir, "r.csv")
+	second, err := Run(ctx, later)
+	if err != nil || second.Updated == 0 {
+		t.Fatalf("the later run: %+v %v", second, err)
+	}
+	// An edit of user00000's first rewritten meeting in the output calendar.
+	path := filepath.Join(o.Out, "calendars", "user00000.ics")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var edited string
+	for _, m := range batchMeetings(t, o.DB, first.BatchID) {
+		if m.UserID == "user00000@contoso.com" && m.Outcome == migrate.Updated {
+			edited = m.UID
+			break
+		}
+	}
+	at := strings.Index(string(data), "UID:"+edited[:40])
+	begin := strings.LastIndex(string(data[:at]), "BEGIN:VEVENT")
+	seq := begin + strings.Index(string(data[begin:]), "SEQUENCE:")
+	if at < 0 || begin < 0 || seq < begin || seq > at+strings.Index(string(data[at:]), "END:VEVENT") {
+		t.Fatalf("no SEQUENCE in the meeting %s", edited)
+	}
+	end := seq + strings.Index(string(data[seq:]), "\r\n")
+	data = append(append(append([]byte{}, data[:seq]...), "SEQUENCE:9"...), data[end:]...)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := len(outboxIDs(t, o.Out))
+	rb, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: first.BatchID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, restored := map[string]string{}, 0
+	for _, m := range batchMeetings(t, o.DB, rb.BatchID) {
+		switch m.Outcome {
+		case migrate.Failed:
+			left[m.UserID+" "+m.UID] = m.Reason + ": " + m.Detail
+		case migrate.Restored:
+			restored++
+		}
+	}
+	for _, m := range batchMeetings(t, o.DB, second.BatchID) {
+		if m.Outcome != migrate.Updated {
+			continue
+		}
+		if why := left[m.UserID+" "+m.UID]; !strings.HasPrefix(why, migrate.KindStale+": ") || !strings.Contains(why, "batch "+second.BatchID[:8]+" sent its attendees a later update") {
+			t.Errorf("%s, updated by the later batch: %q; want it left, stale", m.UID, why)
+		}
+	}
+	if why := left["user00000@contoso.com "+edited]; !strings.HasPrefix(why, migrate.KindChangedSince+": ") || !strings.Contains(why, "its SEQUENCE is 9, the batch wrote") {
+		t.Errorf("the meeting edited since: %q; want it left, changed since the batch", why)
+	}
+	if want := first.Updated - len(left); restored != want || len(left) != second.Updated+1 {
+		t.Errorf("%d restored, %d left; want %d restored, %d left", restored, len(left), want, second.Updated+1)
+	}
+	if sent := len(outboxIDs(t, o.Out)) - before; sent != restored {
+		t.Errorf("the rollback sent %d updates for %d meetings restored", sent, restored)
+	}
+	after, _ := os.ReadFile(path)
+	if !strings.Contains(string(after), "SEQUENCE:9") {
+		t.Error("the edited meeting was not left as it was")
+	}
+}

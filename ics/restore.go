@@ -1,7 +1,9 @@
 package ics
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,17 +32,47 @@ var stampProps = map[string]bool{"SEQUENCE": true, "DTSTAMP": true, "LAST-MODIFI
 //
 // Restore returns the components it replaced, as Request takes them.
 func (c *Calendar) Restore(uid string, originals []byte, stamp time.Time) ([]*Component, error) {
-	return c.restore(uid, originals, stamp, false)
+	return c.restore(uid, originals, stamp, false, time.Time{})
+}
+
+// RestoreAsWritten is Restore of what a batch stamped wrote: a component
+// that is neither restored already nor as the batch left it (SEQUENCE one
+// above the original's, DTSTAMP wrote) was changed since, and the meeting
+// fails with ErrChangedSince, left as it is: a rollback must not undo
+// what came after the batch.
+func (c *Calendar) RestoreAsWritten(uid string, originals []byte, wrote, stamp time.Time) ([]*Component, error) {
+	return c.restore(uid, originals, stamp, false, wrote)
+}
+
+// ErrChangedSince marks a meeting changed since the batch a rollback undoes.
+var ErrChangedSince = errors.New("changed since the batch")
+
+// asWritten says how k, the component a rewrite of o stamped wrote made,
+// differs from what that rewrite wrote, or nil.
+func (c *Calendar) asWritten(o, k *Component, wrote time.Time) error {
+	want, err := nextSequence(o)
+	if err != nil {
+		return err
+	}
+	seq, _ := k.Prop("SEQUENCE")
+	if got := strings.TrimSpace(seq.Value); got != strconv.Itoa(want) {
+		return fmt.Errorf("%w: its SEQUENCE is %s, the batch wrote %d; roll back what changed it first, or leave it", ErrChangedSince, excerpt(got), want)
+	}
+	stamp, _ := k.Prop("DTSTAMP")
+	if got, ts := strings.TrimSpace(stamp.Value), wrote.UTC().Format("20060102T150405Z"); got != ts {
+		return fmt.Errorf("%w: its DTSTAMP is %s, the batch wrote %s; roll back what changed it first, or leave it", ErrChangedSince, excerpt(got), ts)
+	}
+	return nil
 }
 
 // RestoreExact is Restore with the original bytes whole, SEQUENCE and
 // DTSTAMP included: for a copy of the calendar that no attendee was told
 // of (a rewrite whose update was never sent), put back as it was read.
 func (c *Calendar) RestoreExact(uid string, originals []byte) ([]*Component, error) {
-	return c.restore(uid, originals, time.Time{}, true)
+	return c.restore(uid, originals, time.Time{}, true, time.Time{})
 }
 
-func (c *Calendar) restore(uid string, originals []byte, stamp time.Time, exact bool) ([]*Component, error) {
+func (c *Calendar) restore(uid string, originals []byte, stamp time.Time, exact bool, wrote time.Time) ([]*Component, error) {
 	orig, err := Parse(c.Name+" (original of UID "+uid+")", []byte("BEGIN:VCALENDAR\r\n"+string(originals)+"END:VCALENDAR\r\n"))
 	if err != nil {
 		return nil, err
@@ -51,7 +83,11 @@ func (c *Calendar) restore(uid string, originals []byte, stamp time.Time, exact 
 			current[instanceKey(comp)] = comp
 		}
 	}
-	var changed []*Component
+	type replacement struct {
+		k    *Component
+		text string
+	}
+	var todo []replacement // made once every component is checked: a meeting is restored whole or not at all
 	for _, o := range orig.Components("VEVENT") {
 		if o.Err != nil {
 			return nil, o.Err
@@ -75,12 +111,21 @@ func (c *Calendar) restore(uid string, originals []byte, stamp time.Time, exact 
 		case sameContent(o, k):
 			continue
 		default:
+			if !wrote.IsZero() {
+				if err := orig.asWritten(o, k, wrote); err != nil {
+					return nil, fmt.Errorf("%s: line %d: UID %s%s: %w", c.Name, c.Line(k), uid, describeInstance(k), err)
+				}
+			}
 			if text, err = orig.restamped(o, k, stamp); err != nil {
 				return nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(k), uid, err)
 			}
 		}
-		c.replaceComponent(k, text)
-		changed = append(changed, k)
+		todo = append(todo, replacement{k, text})
+	}
+	var changed []*Component
+	for _, r := range todo {
+		c.replaceComponent(r.k, r.text)
+		changed = append(changed, r.k)
 	}
 	return changed, nil
 }

@@ -37,6 +37,7 @@ const (
 	KindRelayNoAnswer  = "relay-no-answer" // the whole update sent, no reply: it may have been delivered
 	KindBadAddress     = "bad-address"
 	KindStale          = "stale-calendar"
+	KindChangedSince   = "changed-since-batch" // a rollback's: the meeting changed after the batch it undoes
 	KindNotSent        = "not-sent"
 	KindInterrupted    = "interrupted"
 	KindError          = "error"
@@ -72,6 +73,8 @@ func failureKind(err error, fallback string) string {
 		return KindTooLarge
 	case errors.Is(err, ics.ErrStale):
 		return KindStale
+	case errors.Is(err, ics.ErrChangedSince):
+		return KindChangedSince
 	case errors.Is(err, caldav.ErrNotICalendar):
 		return KindInvalid
 	case errors.Is(err, recur.ErrCancelled), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -30,6 +30,10 @@ type Rollback struct {
 	Stamp   time.Time
 	Out     string
 	Mailer  Mailer
+	// OfStamp is the undone batch's stamp (the DTSTAMP it wrote), OfCreated
+	// when it was made: a meeting changed since, in the calendar or by a
+	// later batch's update, is left as it is.
+	OfStamp, OfCreated time.Time
 }
 
 // Restore restores one user's meetings. A calendar that cannot be read or
@@ -93,6 +97,10 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 	if err != nil {
 		return store.Result{}, err
 	}
+	later, err := r.Store.LastSent(ctx, user, r.BatchID)
+	if err != nil {
+		return store.Result{}, err
+	}
 	var out store.Result
 	var sends []pendingSend
 	var intents []store.Meeting
@@ -103,8 +111,12 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 		row := store.Meeting{Meeting: report.Meeting{UserID: user, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
 			Outcome: Restored, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}}
 		RestoredView(&row.Meeting, m.Meeting, r.Of)
-		comps, err := cal.Restore(m.UID, m.Original, r.Stamp)
 		p, known := prior[m.UID]
+		err := r.superseded(later[m.UID])
+		var comps []*ics.Component
+		if err == nil {
+			comps, err = cal.RestoreAsWritten(m.UID, m.Original, r.OfStamp, r.Stamp)
+		}
 		switch {
 		case err != nil:
 			fail(&row.Meeting, err, KindInvalid)
@@ -149,6 +161,21 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 	out.InvitesUpdate = uo.Invites
 	restoredCounts(&out, none)
 	return out, nil
+}
+
+// superseded is an error when a batch other than the one undone sent the
+// meeting's attendees an update after it (a later run over its output):
+// the rollback's would undo that one too, with its SEQUENCE.
+func (r Rollback) superseded(last store.Sent) error {
+	if last.BatchID == "" || last.BatchID == r.Of || !last.SentAt.After(r.OfCreated) {
+		return nil
+	}
+	by := "batch " + shortBatch(last.BatchID)
+	if last.Kind != "" && last.Kind != "run" {
+		by = last.Kind + " " + shortBatch(last.BatchID)
+	}
+	return fmt.Errorf("%w: %s sent its attendees a later update of it (SEQUENCE %d) after batch %s; roll that one back first, or leave this meeting",
+		ics.ErrStale, by, last.Sequence, shortBatch(r.Of))
 }
 
 // instances are the calendar's components of one UID.

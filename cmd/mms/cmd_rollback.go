@@ -19,7 +19,8 @@ func rollbackCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 		UsageText: "mms rollback --batch ID|PREFIX|last [--user U] [--now TIME] [--send MODE] [--report FILE] [--dry-run] [--yes] [--db DSN]\n\n" +
 			"Every component the batch rewrote gets its original bytes back, except SEQUENCE (one above the rewrite's)\n" +
 			"and DTSTAMP (the rollback's time), and each meeting's attendees get one update. A meeting changed since\n" +
-			"the batch (another UID set, an instance gone) fails with a message and is left as it is. Started again\n" +
+			"the batch (edited: its SEQUENCE or DTSTAMP not the batch's; an instance gone; or updated by a later batch)\n" +
+			"fails with a message and is left as it is. Started again\n" +
 			"after a crash, the rollback finishes without sending anything twice. --dry-run says what would be restored\n" +
 			"and writes nothing but its report. A rollback that may send mail asks first on a terminal; --yes does not ask.\n\n" + rollbackExitHelp,
 		Flags: []cli.Flag{
