@@ -462,3 +462,53 @@ func TestRollbackLeavesWhatCameAfter(t *testing.T) {
 		t.Error("the edited meeting was not left as it was")
 	}
 }
+
+// TestRollbackUpdatesAsTheRunsAre: a rollback's updates go to whom the
+// run's went, not to the organiser's alias listed as an attendee, nor to
+// an attendee marked SCHEDULE-AGENT=NONE, and carry no scheduling
+// parameter (found by an audit: the rollback mailed the alias, and sent
+// the parameters of the restored lines).
+func TestRollbackUpdatesAsTheRunsAre(t *testing.T) {
+	ctx := context.Background()
+	dir := copyDemo(t)
+	path := filepath.Join(dir, "calendars", "user00000.ics")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := strings.ReplaceAll(string(data), `ATTENDEE;CN="Deltagare 0";RSVP=TRUE:mailto:guest000@fabrikam.com`,
+		`ATTENDEE;CN="Deltagare 0";SCHEDULE-AGENT=NONE;RSVP=TRUE:mailto:guest000@fabrikam.com`+"\r\nATTENDEE;CN=Anna:mailto:Anna.Berg@contoso.com")
+	os.WriteFile(path, []byte(cal), 0o644)
+	o := demoOptions(t)
+	o.Users, o.Changes = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
+	first, err := Run(ctx, o)
+	if err != nil || first.Failed != 0 || first.Invites == 0 {
+		t.Fatalf("run: %+v %v", first, err)
+	}
+	ran := outboxIDs(t, o.Out)
+	if _, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: first.BatchID}); err != nil {
+		t.Fatal(err)
+	}
+	checked := map[bool]int{} // by: sent by the rollback
+	for name := range outboxIDs(t, o.Out) {
+		if !strings.HasPrefix(name, "user00000@") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(o.Out, "outbox", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := parseMail(t, data)
+		if !strings.Contains(m.ics, "guest000@fabrikam.com") {
+			continue
+		}
+		checked[!ran[name]]++
+		to := strings.ToLower(m.header.Get("To"))
+		if strings.Contains(to, "anna.berg@") || strings.Contains(to, "guest000@") || strings.Contains(m.ics, "SCHEDULE-AGENT") {
+			t.Errorf("%s (rollback %v): To %q; request with SCHEDULE-AGENT: %v", name, !ran[name], to, strings.Contains(m.ics, "SCHEDULE-AGENT"))
+		}
+	}
+	if checked[false] == 0 || checked[true] != checked[false] {
+		t.Errorf("updates checked: %d of the run, %d of the rollback", checked[false], checked[true])
+	}
+}

@@ -156,6 +156,24 @@ func (c *Calendar) Rewritten(uid string, originals []byte) ([]*Component, error)
 	return out, nil
 }
 
+// Same returns the components of c with the UID and RECURRENCE-ID of
+// comps, components of another parse of the same calendar: after Restore
+// replaced components whole, the calendar parsed again from its bytes
+// holds them as they now read, properties and parameters included.
+func (c *Calendar) Same(comps []*Component) []*Component {
+	want := map[string]bool{}
+	for _, comp := range comps {
+		want[componentUID(comp)+"\x00"+instanceKey(comp)] = true
+	}
+	var out []*Component
+	for _, comp := range c.Components("VEVENT") {
+		if want[componentUID(comp)+"\x00"+instanceKey(comp)] {
+			out = append(out, comp)
+		}
+	}
+	return out
+}
+
 // restamped is the original component o with SEQUENCE one above the
 // current component k's, and DTSTAMP (LAST-MODIFIED where present) stamp.
 func (c *Calendar) restamped(o, k *Component, stamp time.Time) (string, error) {

@@ -139,9 +139,19 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 		if err := writeFileAtomic(path, cal.Bytes()); err != nil {
 			return out, stopError{fmt.Errorf("user %s: %w", user, err)}
 		}
+		// The updates carry the components as restored, read again: their
+		// attendees and parameters are the originals', not the rewrite's.
+		restored, err := ics.Parse(path, cal.Bytes())
+		if err != nil {
+			return out, stopError{fmt.Errorf("user %s: %w", user, err)}
+		}
+		for i := range sends {
+			sends[i].comps = restored.Same(sends[i].comps)
+		}
+		cal = restored
 	}
 	_, none := r.Mailer.(*Recorder) // --send none
-	s := sender{stamp: r.Stamp, mailer: r.Mailer, journal: journal, unsent: none}
+	s := sender{stamp: r.Stamp, mailer: r.Mailer, journal: journal, aliases: a.Aliases, unsent: none}
 	var uo UserOutcome
 	for _, ps := range sends {
 		uo.Meetings = append(uo.Meetings, report.Meeting{UserID: user, UID: ps.res.UID, Outcome: Restored})
