@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -10,13 +11,24 @@ import (
 func Address(value string) string { return address(value) }
 
 // address returns the e-mail address of a CAL-ADDRESS value: lower case,
-// without "mailto:".
-func address(value string) string {
+// without "mailto:" (see mailAddress).
+func address(value string) string { return strings.ToLower(mailAddress(value)) }
+
+// mailAddress returns the e-mail address of a CAL-ADDRESS value as it is
+// written, without "mailto:", its percent-escapes decoded (RFC 6068:
+// "mailto:bob%2Btag@fabrikam.com" is bob+tag@fabrikam.com): the case of
+// its local part is the mailbox's own (RFC 5321, 2.4).
+func mailAddress(value string) string {
 	v := strings.TrimSpace(value)
 	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
 		v = v[7:]
 	}
-	return strings.ToLower(strings.TrimSpace(v))
+	if strings.IndexByte(v, '%') >= 0 {
+		if d, err := url.PathUnescape(v); err == nil {
+			v = d
+		}
+	}
+	return strings.TrimSpace(v)
 }
 
 // UserAddress returns the e-mail address of a calendar user property
@@ -28,13 +40,16 @@ func UserAddress(p Property) string { return userAddress(p) }
 // to mail the user at; Apple's exports name users by urn:uuid:, a server's
 // principal path or an iMIP relay address, with the user's own address
 // there), else its mailto: value.
-func userAddress(p Property) string {
+func userAddress(p Property) string { return strings.ToLower(userMailAddress(p)) }
+
+// userMailAddress is userAddress as written, to mail it (see mailAddress).
+func userMailAddress(p Property) string {
 	if mayHaveParam(p.head, "EMAIL") {
-		if e := address(p.Param("EMAIL")); isMailAddress(e) {
+		if e := mailAddress(p.Param("EMAIL")); isMailAddress(e) {
 			return e
 		}
 	}
-	return address(p.Value)
+	return mailAddress(p.Value)
 }
 
 // isMailAddress reports whether a value without "mailto:" reads as a mail
@@ -130,7 +145,7 @@ func Recipients(comps []*Component) []string {
 			if p.Name != "ATTENDEE" || mayHaveParam(p.head, "SCHEDULE-AGENT") && strings.EqualFold(p.Param("SCHEDULE-AGENT"), "NONE") {
 				continue
 			}
-			if a := userAddress(p); a != "" && a != organizer {
+			if a := userMailAddress(p); a != "" && !strings.EqualFold(a, organizer) {
 				out = append(out, a)
 			}
 		}
@@ -138,7 +153,19 @@ func Recipients(comps []*Component) []string {
 	if len(out) == 0 {
 		return nil
 	}
-	return firstOfEach(out)
+	return firstOfEachFold(out)
+}
+
+// firstOfEachFold is firstOfEach of addresses told apart in any case: the
+// first spelling of each is kept.
+func firstOfEachFold(list []string) []string {
+	seen := make(map[string]bool, len(list))
+	return slices.DeleteFunc(list, func(a string) bool {
+		k := strings.ToLower(a)
+		dup := seen[k]
+		seen[k] = true
+		return dup
+	})
 }
 
 // firstOfEach drops the repetitions of a list, keeping the first of each in

@@ -886,7 +886,9 @@ func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []
 	if organizer == "" {
 		organizer = user
 	}
-	to := slices.DeleteFunc(ics.Recipients(comps), func(a string) bool { return slices.Contains(serverTo, a) })
+	to := slices.DeleteFunc(ics.Recipients(comps), func(a string) bool {
+		return slices.ContainsFunc(serverTo, func(s string) bool { return strings.EqualFold(s, a) })
+	})
 	rs := smtp.SplitRecipients(organizer, append([]string{user}, w.aliases...), to)
 	var malformed []string
 	for _, bad := range rs.Malformed {
