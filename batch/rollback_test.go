@@ -512,3 +512,45 @@ func TestRollbackUpdatesAsTheRunsAre(t *testing.T) {
 		t.Errorf("updates checked: %d of the run, %d of the rollback", checked[false], checked[true])
 	}
 }
+
+// A rollback's row says what sending its update said, as the run's does:
+// here that the meeting has no attendee to send it to (found by an audit:
+// the Detail was empty).
+func TestRollbackRowSaysNoAttendee(t *testing.T) {
+	ctx := context.Background()
+	dir := copyDemo(t)
+	path := filepath.Join(dir, "calendars", "user00000.ics")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(data), "\r\n") {
+		if !strings.HasPrefix(line, "ATTENDEE") {
+			kept = append(kept, line)
+		}
+	}
+	os.WriteFile(path, []byte(strings.Join(kept, "")), 0o644)
+	o := demoOptions(t)
+	o.Users, o.Changes = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
+	first, err := Run(ctx, o)
+	if err != nil || first.Failed != 0 {
+		t.Fatalf("run: %+v %v", first, err)
+	}
+	rb, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: first.BatchID, User: "user00000@contoso.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range batchMeetings(t, o.DB, rb.BatchID) {
+		if m.Outcome == migrate.Restored {
+			n++
+			if !strings.Contains(m.Detail, "no attendee") {
+				t.Errorf("%s: Detail %q", m.UID, m.Detail)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("nothing restored")
+	}
+}

@@ -164,9 +164,7 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 		return out, stopError{err}
 	}
 	for _, m := range uo.Meetings {
-		if m.Outcome == Failed {
-			markRow(&out, m.UID, m.Reason)
-		}
+		markRow(&out, m)
 	}
 	out.InvitesUpdate = uo.Invites
 	restoredCounts(&out, none)
@@ -219,10 +217,19 @@ func instances(cal *ics.Calendar, uid string) []*ics.Component {
 	return out
 }
 
-func markRow(out *store.Result, uid, reason string) {
+// markRow gives a restored meeting's row what sending its update said: a
+// failure, and the notes (an attendee not mailed, no attendee at all).
+func markRow(out *store.Result, sent report.Meeting) {
 	for i := range out.Meetings {
-		if out.Meetings[i].UID == uid {
-			out.Meetings[i].Outcome, out.Meetings[i].Reason = Failed, reason
+		row := &out.Meetings[i]
+		if row.UID != sent.UID {
+			continue
+		}
+		if sent.Outcome == Failed {
+			row.Outcome, row.Reason = Failed, sent.Reason
+		}
+		if sent.Detail != "" && !strings.Contains(row.Detail, sent.Detail) {
+			row.Detail = strings.TrimPrefix(row.Detail+"; "+sent.Detail, "; ")
 		}
 	}
 }
