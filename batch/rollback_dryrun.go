@@ -10,10 +10,11 @@ import (
 	"github.com/mms-project/mms/report"
 )
 
-// rollbackDryRun says, from the journal of batch of, what a rollback would
-// restore: every meeting whose bytes before the batch are kept, and the
-// update each would send. Nothing is written, sent or recorded; the report,
-// when asked for, is a dry run's.
+// rollbackDryRun says what a rollback of batch of would do, from the same
+// checks of the output calendars as they are now (migrate.Rollback's
+// Preview): every meeting it would restore and the update each would send,
+// and those it would leave, and why. Nothing is written, sent or recorded;
+// the report, when asked for, is a dry run's.
 func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of store.Batch, set Settings) (RolledBack, error) {
 	started := time.Now()
 	users, err := toRollBack(ctx, st, o, of)
@@ -29,39 +30,45 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 	if o.Send != "" {
 		send = o.Send
 	}
+	stamp := o.Now
+	if stamp.IsZero() {
+		stamp = o.Clock()
+	}
+	r := migrate.Rollback{Store: st, Of: of.ID, Stamp: stamp, Out: set.Out, OfStamp: of.Stamp, OfCreated: of.CreatedAt}
 	var rows []report.User
 	var meetings []report.Meeting
 	for _, u := range users {
-		ms, err := st.UserMeetings(ctx, of.ID, u.UserID)
-		if err != nil {
-			return RolledBack{}, err
-		}
+		res := r.Preview(ctx, u.UserID) // the rollback's own checks of the calendar as it is now
 		would := store.User{BatchID: of.ID, UserID: u.UserID, Display: u.Display, State: store.Pending, MigrationType: "Rollback", CreatedAt: started, ModifiedAt: started}
-		if _, err := migrate.Restorable(u.UserID, u.Payload, of.ID); err != nil {
-			ms = nil // the rollback would fail this user, as it says
-			would.State, would.LastMessage = store.Failed, "would fail: "+err.Error()
-		}
-		for _, m := range ms {
-			if len(m.Original) == 0 {
-				continue // never rewritten: nothing to take back
-			}
-			row := report.Meeting{UserID: u.Shown(), UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
-				Outcome: migrate.WouldUpdate, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}
-			migrate.RestoredView(&row, m.Meeting, of.ID) // as the rollback's own row will say
-			meetings = append(meetings, row)
+		for _, m := range res.Meetings {
+			m.UserID = u.Shown()
+			meetings = append(meetings, m.Meeting)
 			would.TotalMeeting++
-			would.SucceededMeeting++
-			if send != "none" { // each restored meeting's attendees get one update
-				would.InvitesUpdate++
+			switch m.Outcome {
+			case migrate.WouldUpdate:
+				would.SucceededMeeting++
+				if send != "none" { // each restored meeting's attendees get one update
+					would.InvitesUpdate++
+				}
+			case migrate.Failed:
+				would.FailedMeeting++
+			default:
+				would.SkippedMeeting++
 			}
 		}
-		if would.State != store.Failed {
+		switch {
+		case res.State == store.Failed:
+			would.State, would.LastMessage = store.Failed, res.LastMessage
+		case would.FailedMeeting > 0:
+			would.State = store.Failed
+			would.LastMessage = fmt.Sprintf("would restore %s; %s would fail (dry run)", plural(would.SucceededMeeting, "meeting"), plural(would.FailedMeeting, "meeting"))
+		default:
 			would.LastMessage = fmt.Sprintf("would restore %s (dry run)", plural(would.SucceededMeeting, "meeting"))
 		}
 		out.Users = append(out.Users, would)
 		rows = append(rows, report.User{UserID: would.Shown(), State: would.State, MigrationType: would.MigrationType, TotalMeeting: would.TotalMeeting,
-			SucceededMeeting: would.SucceededMeeting, InvitesUpdate: would.InvitesUpdate, LastMessage: would.LastMessage,
-			CreateDate: started, ModifiedDate: started})
+			SucceededMeeting: would.SucceededMeeting, FailedMeeting: would.FailedMeeting, SkippedMeeting: would.SkippedMeeting,
+			InvitesUpdate: would.InvitesUpdate, LastMessage: would.LastMessage, CreateDate: started, ModifiedDate: started})
 	}
 	if o.Report == "" {
 		return out, nil

@@ -427,9 +427,29 @@ func TestRollbackLeavesWhatCameAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := len(outboxIDs(t, o.Out))
+	report := filepath.Join(t.TempDir(), "would.csv")
+	if _, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: first.BatchID, DryRun: true, Report: report}); err != nil {
+		t.Fatal(err)
+	}
 	rb, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: first.BatchID})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The dry run said so first, meeting by meeting.
+	would := map[string]string{}
+	for _, row := range readCSVFile(t, strings.TrimSuffix(report, ".csv")+".meetings.csv") {
+		would[row["UID"]] = row["Outcome"] + " " + row["Reason"]
+	}
+	for _, m := range batchMeetings(t, o.DB, rb.BatchID) {
+		want := migrate.WouldUpdate + " "
+		if m.Outcome != migrate.Restored {
+			want = m.Outcome + " " + m.Reason
+		}
+		if m.UserID == "user00000@contoso.com" || m.UserID == "user00001@contoso.com" {
+			if got := would[m.UID]; got != want {
+				t.Errorf("%s: the dry run said %q, the rollback did %q", m.UID, got, want)
+			}
+		}
 	}
 	left, restored := map[string]string{}, 0
 	for _, m := range batchMeetings(t, o.DB, rb.BatchID) {

@@ -70,78 +70,118 @@ func Restorable(user string, payload []byte, of string) (Assignment, error) {
 	return a, nil
 }
 
-func (r Rollback) restore(ctx context.Context, user string) (store.Result, error) {
+// rollbackPlan is what a rollback of one user will do: its rows, the
+// updates to send, the intents to journal, the calendar restored in memory.
+type rollbackPlan struct {
+	a       Assignment
+	path    string
+	cal     *ics.Calendar
+	out     store.Result
+	sends   []pendingSend
+	intents []store.Meeting
+}
+
+// plan reads a user's output calendar and the batch's journal and restores
+// the calendar in memory: every check the rollback makes, nothing written.
+func (r Rollback) plan(ctx context.Context, user string) (rollbackPlan, error) {
+	var p rollbackPlan
 	journal := &Journal{Store: r.Store, BatchID: r.BatchID}
 	rows, err := r.Store.Users(ctx, store.Filter{BatchID: r.Of, UserID: user})
 	if err != nil || len(rows) == 0 {
-		return store.Result{}, fmt.Errorf("user %s: not in batch %s (%v)", user, r.Of, err)
+		return p, fmt.Errorf("user %s: not in batch %s (%v)", user, r.Of, err)
 	}
-	a, err := Restorable(user, rows[0].Payload, r.Of)
-	if err != nil {
-		return store.Result{}, err
+	if p.a, err = Restorable(user, rows[0].Payload, r.Of); err != nil {
+		return p, err
 	}
-	path := FileCalendars{Dir: filepath.Join(r.Out, "calendars")}.Output(a.Calendar, a.Output)
-	data, err := os.ReadFile(path)
+	p.path = FileCalendars{Dir: filepath.Join(r.Out, "calendars")}.Output(p.a.Calendar, p.a.Output)
+	data, err := os.ReadFile(p.path)
 	if err != nil {
-		return store.Result{}, fmt.Errorf("user %s: calendar %s: %w", user, path, err)
+		return p, fmt.Errorf("user %s: calendar %s: %w", user, p.path, err)
 	}
-	cal, err := ics.Parse(path, data)
-	if err != nil {
-		return store.Result{}, err
+	if p.cal, err = ics.Parse(p.path, data); err != nil {
+		return p, err
 	}
 	journaled, err := r.Store.UserMeetings(ctx, r.Of, user)
 	if err != nil {
-		return store.Result{}, err
+		return p, err
 	}
 	prior, err := journal.prior(ctx, user)
 	if err != nil {
-		return store.Result{}, err
+		return p, err
 	}
 	later, err := r.Store.LastSent(ctx, user, r.BatchID)
 	if err != nil {
-		return store.Result{}, err
+		return p, err
 	}
-	var out store.Result
-	var sends []pendingSend
-	var intents []store.Meeting
 	for _, m := range journaled {
 		if len(m.Original) == 0 {
 			continue // never rewritten: nothing to take back (one rewritten but not sent is restored if it was written)
 		}
-		row := store.Meeting{Meeting: report.Meeting{UserID: user, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
-			Outcome: Restored, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}}
-		RestoredView(&row.Meeting, m.Meeting, r.Of)
-		p, known := prior[m.UID]
-		err := r.superseded(later[m.UID])
-		var comps []*ics.Component
-		if err == nil {
-			comps, err = cal.RestoreAsWritten(m.UID, m.Original, r.OfStamp, r.Stamp)
-		}
-		switch {
-		case err != nil:
-			fail(&row.Meeting, err, KindInvalid)
-		case len(comps) > 0:
-			sends = append(sends, pendingSend{res: ics.Result{UID: m.UID, Summary: m.Summary}, comps: comps})
-			if !known {
-				intents = append(intents, row)
-			}
-		case known: // restored by an attempt that stopped; its update is sent unless it went out then
-			sends = append(sends, pendingSend{res: ics.Result{UID: m.UID, Summary: m.Summary}, comps: restoredBy(cal, m.UID, r.Stamp), done: p.Completed})
-		case !known:
-			row.Outcome, row.Reason = Skipped, "already as before the batch"
-		}
-		out.Meetings = append(out.Meetings, row)
+		p.meeting(r, user, m, prior, later)
 	}
-	if err := journal.intend(ctx, user, intents); err != nil {
+	return p, nil
+}
+
+// meeting plans the restore of one journaled meeting.
+func (p *rollbackPlan) meeting(r Rollback, user string, m store.Meeting, prior map[string]store.Meeting, later map[string]store.Sent) {
+	row := store.Meeting{Meeting: report.Meeting{UserID: user, UID: m.UID, Summary: m.Summary, Start: m.Start, Attendees: m.Attendees,
+		Outcome: Restored, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}}
+	RestoredView(&row.Meeting, m.Meeting, r.Of)
+	before, known := prior[m.UID]
+	err := r.superseded(later[m.UID])
+	var comps []*ics.Component
+	if err == nil {
+		comps, err = p.cal.RestoreAsWritten(m.UID, m.Original, r.OfStamp, r.Stamp)
+	}
+	switch {
+	case err != nil:
+		fail(&row.Meeting, err, KindInvalid)
+	case len(comps) > 0:
+		p.sends = append(p.sends, pendingSend{res: ics.Result{UID: m.UID, Summary: m.Summary}, comps: comps})
+		if !known {
+			p.intents = append(p.intents, row)
+		}
+	case known: // restored by an attempt that stopped; its update is sent unless it went out then
+		p.sends = append(p.sends, pendingSend{res: ics.Result{UID: m.UID, Summary: m.Summary}, comps: restoredBy(p.cal, m.UID, r.Stamp), done: before.Completed})
+	case !known:
+		row.Outcome, row.Reason = Skipped, "already as before the batch"
+	}
+	p.out.Meetings = append(p.out.Meetings, row)
+}
+
+// Preview says what Restore would do for a user, from the same checks of
+// the same calendar, writing, sending and journaling nothing: the rows it
+// would restore are WouldUpdate.
+func (r Rollback) Preview(ctx context.Context, user string) store.Result {
+	p, err := r.plan(ctx, user)
+	if err != nil {
+		return store.Result{State: store.Failed, LastMessage: "would fail: " + err.Error()}
+	}
+	for i := range p.out.Meetings {
+		if p.out.Meetings[i].Outcome == Restored {
+			p.out.Meetings[i].Outcome = WouldUpdate
+		}
+	}
+	return p.out
+}
+
+func (r Rollback) restore(ctx context.Context, user string) (store.Result, error) {
+	p, err := r.plan(ctx, user)
+	if err != nil {
+		return store.Result{}, err
+	}
+	journal := &Journal{Store: r.Store, BatchID: r.BatchID}
+	out, sends, cal := p.out, p.sends, p.cal
+	if err := journal.intend(ctx, user, p.intents); err != nil {
 		return out, stopError{err}
 	}
 	if cal.Edited() {
-		if err := writeFileAtomic(path, cal.Bytes()); err != nil {
+		if err := writeFileAtomic(p.path, cal.Bytes()); err != nil {
 			return out, stopError{fmt.Errorf("user %s: %w", user, err)}
 		}
 		// The updates carry the components as restored, read again: their
 		// attendees and parameters are the originals', not the rewrite's.
-		restored, err := ics.Parse(path, cal.Bytes())
+		restored, err := ics.Parse(p.path, cal.Bytes())
 		if err != nil {
 			return out, stopError{fmt.Errorf("user %s: %w", user, err)}
 		}
@@ -151,7 +191,7 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 		cal = restored
 	}
 	_, none := r.Mailer.(*Recorder) // --send none
-	s := sender{stamp: r.Stamp, mailer: r.Mailer, journal: journal, aliases: a.Aliases, unsent: none}
+	s := sender{stamp: r.Stamp, mailer: r.Mailer, journal: journal, aliases: p.a.Aliases, unsent: none}
 	var uo UserOutcome
 	for _, ps := range sends {
 		uo.Meetings = append(uo.Meetings, report.Meeting{UserID: user, UID: ps.res.UID, Outcome: Restored})
