@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // Address returns the e-mail address of a CAL-ADDRESS value as mms
@@ -15,16 +16,19 @@ func Address(value string) string { return address(value) }
 func address(value string) string { return strings.ToLower(mailAddress(value)) }
 
 // mailAddress returns the e-mail address of a CAL-ADDRESS value as it is
-// written, without "mailto:", its percent-escapes decoded (RFC 6068:
-// "mailto:bob%2Btag@fabrikam.com" is bob+tag@fabrikam.com): the case of
-// its local part is the mailbox's own (RFC 5321, 2.4).
+// written, without "mailto:", the percent-escapes of a mailto: URI decoded
+// (RFC 6068: "mailto:bob%2Btag@fabrikam.com" is bob+tag@fabrikam.com)
+// unless they make a control character: the case of its local part is the
+// mailbox's own (RFC 5321, 2.4). A plain address (an EMAIL parameter's) is
+// taken as it is.
 func mailAddress(value string) string {
 	v := strings.TrimSpace(value)
-	if len(v) >= 7 && strings.EqualFold(v[:7], "mailto:") {
-		v = v[7:]
+	if len(v) < 7 || !strings.EqualFold(v[:7], "mailto:") {
+		return v
 	}
+	v = v[7:]
 	if strings.IndexByte(v, '%') >= 0 {
-		if d, err := url.PathUnescape(v); err == nil {
+		if d, err := url.PathUnescape(v); err == nil && !strings.ContainsFunc(d, unicode.IsControl) {
 			v = d
 		}
 	}

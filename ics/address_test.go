@@ -33,7 +33,7 @@ func TestRecipients(t *testing.T) {
 		"BEGIN:VEVENT\r\nUID:s\r\nRECURRENCE-ID:20260112T100000Z\r\nDTSTART:20260112T100000Z\r\nORGANIZER:mailto:anna@contoso.com\r\n" +
 		"ATTENDEE:mailto:pastonly@fabrikam.com\r\nEND:VEVENT\r\n" +
 		"BEGIN:VEVENT\r\nUID:s\r\nRECURRENCE-ID:20260302T100000Z\r\nDTSTART:20260302T100000Z\r\nORGANIZER:mailto:anna@contoso.com\r\n" +
-		"ATTENDEE:mailto:bo@fabrikam.com\r\nATTENDEE:mailto:later@fabrikam.com\r\nATTENDEE:MAILTO:bob%2Btag@fabrikam.com\r\nATTENDEE:mailto:Anna@Contoso.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		"ATTENDEE:mailto:bo@fabrikam.com\r\nATTENDEE:mailto:later@fabrikam.com\r\nATTENDEE:MAILTO:bob%2Btag@fabrikam.com\r\nATTENDEE:mailto:Anna@Contoso.com\r\nATTENDEE:mailto:cr%0D%0Alf@fabrikam.com\r\nATTENDEE;EMAIL=pct%41@fabrikam.com:urn:uuid:1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 	cal, err := Parse("r.ics", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestRecipients(t *testing.T) {
 		t.Fatalf("%d components", len(comps))
 	}
 	got := Recipients([]*Component{comps[0], comps[2]})
-	if want := []string{"Bo@Fabrikam.com", "client@fabrikam.com", "later@fabrikam.com", "bob+tag@fabrikam.com"}; !slices.Equal(got, want) {
+	if want := []string{"Bo@Fabrikam.com", "client@fabrikam.com", "later@fabrikam.com", "bob+tag@fabrikam.com", "cr%0D%0Alf@fabrikam.com", "pct%41@fabrikam.com"}; !slices.Equal(got, want) {
 		t.Errorf("Recipients = %q, want %q", got, want)
 	}
 }

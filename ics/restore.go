@@ -32,47 +32,82 @@ var stampProps = map[string]bool{"SEQUENCE": true, "DTSTAMP": true, "LAST-MODIFI
 //
 // Restore returns the components it replaced, as Request takes them.
 func (c *Calendar) Restore(uid string, originals []byte, stamp time.Time) ([]*Component, error) {
-	return c.restore(uid, originals, stamp, false, time.Time{})
+	return c.restore(uid, originals, restoring{stamp: stamp})
 }
 
-// RestoreAsWritten is Restore of what a batch stamped wrote: a component
-// that is neither restored already nor as the batch left it (SEQUENCE one
-// above the original's, DTSTAMP wrote) was changed since, and the meeting
-// fails with ErrChangedSince, left as it is: a rollback must not undo
-// what came after the batch.
-func (c *Calendar) RestoreAsWritten(uid string, originals []byte, wrote, stamp time.Time) ([]*Component, error) {
-	return c.restore(uid, originals, stamp, false, wrote)
+// Written is what a batch wrote of the meetings a rollback restores.
+type Written struct {
+	Stamp time.Time // the batch's DTSTAMP
+	// MinSequence, when above 0, is the least SEQUENCE the restore may
+	// write: one above the last update the attendees were sent (a later
+	// batch's rollback's, say), or they would ignore it as older.
+	MinSequence int
+}
+
+// RestoreAsWritten is Restore of what a batch wrote: a component that is
+// neither restored already nor as the batch left it (SEQUENCE one above
+// the original's, DTSTAMP the batch's) was changed since, and the meeting
+// fails with ErrChangedSince, left as it is: a rollback must not undo what
+// came after the batch. A component whose content the batch did not
+// change (an instance carried with its series' update) is restored and
+// sent too, its SEQUENCE and DTSTAMP put back.
+func (c *Calendar) RestoreAsWritten(uid string, originals []byte, w Written, stamp time.Time) ([]*Component, error) {
+	return c.restore(uid, originals, restoring{stamp: stamp, wrote: &w})
 }
 
 // ErrChangedSince marks a meeting changed since the batch a rollback undoes.
 var ErrChangedSince = errors.New("changed since the batch")
 
-// asWritten says how k, the component a rewrite of o stamped wrote made,
-// differs from what that rewrite wrote, or nil.
-func (c *Calendar) asWritten(o, k *Component, wrote time.Time) error {
+// asWritten says how k, the component a rewrite of o made, differs from
+// what that rewrite wrote, or nil.
+func (c *Calendar) asWritten(o, k *Component, w Written) error {
 	want, err := nextSequence(o)
 	if err != nil {
 		return err
 	}
-	seq, _ := k.Prop("SEQUENCE")
-	if got := strings.TrimSpace(seq.Value); got != strconv.Itoa(want) {
+	if got := sequenceText(k); got != strconv.Itoa(want) {
 		return fmt.Errorf("%w: its SEQUENCE is %s, the batch wrote %d; roll back what changed it first, or leave it", ErrChangedSince, excerpt(got), want)
 	}
 	stamp, _ := k.Prop("DTSTAMP")
-	if got, ts := strings.TrimSpace(stamp.Value), wrote.UTC().Format("20060102T150405Z"); got != ts {
+	if got, ts := strings.TrimSpace(stamp.Value), w.Stamp.UTC().Format("20060102T150405Z"); got != ts {
 		return fmt.Errorf("%w: its DTSTAMP is %s, the batch wrote %s; roll back what changed it first, or leave it", ErrChangedSince, excerpt(got), ts)
 	}
 	return nil
+}
+
+// sequenceText is a component's SEQUENCE as written, "" when it has none.
+func sequenceText(comp *Component) string {
+	seq, _ := comp.Prop("SEQUENCE")
+	return strings.TrimSpace(seq.Value)
 }
 
 // RestoreExact is Restore with the original bytes whole, SEQUENCE and
 // DTSTAMP included: for a copy of the calendar that no attendee was told
 // of (a rewrite whose update was never sent), put back as it was read.
 func (c *Calendar) RestoreExact(uid string, originals []byte) ([]*Component, error) {
-	return c.restore(uid, originals, time.Time{}, true, time.Time{})
+	return c.restore(uid, originals, restoring{exact: true})
 }
 
-func (c *Calendar) restore(uid string, originals []byte, stamp time.Time, exact bool, wrote time.Time) ([]*Component, error) {
+// restoring says how restore puts a meeting back.
+type restoring struct {
+	stamp time.Time // DTSTAMP of what it restores
+	exact bool      // the original bytes whole (RestoreExact)
+	wrote *Written  // what the batch undone wrote (RestoreAsWritten)
+}
+
+// done reports whether k, holding what o says but for the lines a restore
+// writes anew, is restored already: not a component the batch undone left
+// so (its content unchanged, its SEQUENCE the batch's), which is restored
+// too.
+func (r restoring) done(o, k *Component) bool {
+	if r.wrote == nil {
+		return true
+	}
+	want, err := nextSequence(o)
+	return err != nil || sequenceText(k) != strconv.Itoa(want)
+}
+
+func (c *Calendar) restore(uid string, originals []byte, how restoring) ([]*Component, error) {
 	orig, err := Parse(c.Name+" (original of UID "+uid+")", []byte("BEGIN:VCALENDAR\r\n"+string(originals)+"END:VCALENDAR\r\n"))
 	if err != nil {
 		return nil, err
@@ -104,19 +139,19 @@ func (c *Calendar) restore(uid string, originals []byte, stamp time.Time, exact 
 		}
 		var text string
 		switch {
-		case exact:
+		case how.exact:
 			if text = orig.unmarkedRaw(o.begin, o.end); text == c.unmarkedRaw(k.begin, k.end) {
 				continue
 			}
-		case sameContent(o, k):
+		case sameContent(o, k) && how.done(o, k):
 			continue
 		default:
-			if !wrote.IsZero() {
-				if err := orig.asWritten(o, k, wrote); err != nil {
+			if how.wrote != nil {
+				if err := orig.asWritten(o, k, *how.wrote); err != nil {
 					return nil, fmt.Errorf("%s: line %d: UID %s%s: %w", c.Name, c.Line(k), uid, describeInstance(k), err)
 				}
 			}
-			if text, err = orig.restamped(o, k, stamp); err != nil {
+			if text, err = orig.restamped(o, k, how); err != nil {
 				return nil, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.Line(k), uid, err)
 			}
 		}
@@ -160,28 +195,34 @@ func (c *Calendar) Rewritten(uid string, originals []byte) ([]*Component, error)
 // comps, components of another parse of the same calendar: after Restore
 // replaced components whole, the calendar parsed again from its bytes
 // holds them as they now read, properties and parameters included.
+// They come in the order of comps: an update's first component is the one
+// its text, SEQUENCE and message id are taken from.
 func (c *Calendar) Same(comps []*Component) []*Component {
-	want := map[string]bool{}
-	for _, comp := range comps {
-		want[componentUID(comp)+"\x00"+instanceKey(comp)] = true
+	here := map[string]*Component{}
+	for _, comp := range c.Components("VEVENT") {
+		here[componentUID(comp)+"\x00"+instanceKey(comp)] = comp
 	}
 	var out []*Component
-	for _, comp := range c.Components("VEVENT") {
-		if want[componentUID(comp)+"\x00"+instanceKey(comp)] {
-			out = append(out, comp)
+	for _, comp := range comps {
+		if k := here[componentUID(comp)+"\x00"+instanceKey(comp)]; k != nil {
+			out = append(out, k)
 		}
 	}
 	return out
 }
 
 // restamped is the original component o with SEQUENCE one above the
-// current component k's, and DTSTAMP (LAST-MODIFIED where present) stamp.
-func (c *Calendar) restamped(o, k *Component, stamp time.Time) (string, error) {
+// current component k's (or the least how allows), and DTSTAMP
+// (LAST-MODIFIED where present) how's stamp.
+func (c *Calendar) restamped(o, k *Component, how restoring) (string, error) {
 	seq, err := nextSequence(k)
 	if err != nil {
 		return "", err
 	}
-	c.bump(o, seq, stamp)
+	if how.wrote != nil {
+		seq = max(seq, how.wrote.MinSequence)
+	}
+	c.bump(o, seq, how.stamp)
 	return c.unmarkedRaw(o.begin, o.end), nil // c is the parsed original: it has no marks
 }
 

@@ -128,10 +128,15 @@ func (p *rollbackPlan) meeting(r Rollback, user string, m store.Meeting, prior m
 		Outcome: Restored, Provider: m.Provider, OldJoinURL: m.NewJoinURL, NewJoinURL: m.OldJoinURL}}
 	RestoredView(&row.Meeting, m.Meeting, r.Of)
 	before, known := prior[m.UID]
-	err := r.superseded(later[m.UID])
+	last := later[m.UID]
+	err := r.superseded(last)
 	var comps []*ics.Component
 	if err == nil {
-		comps, err = p.cal.RestoreAsWritten(m.UID, m.Original, r.OfStamp, r.Stamp)
+		w := ics.Written{Stamp: r.OfStamp}
+		if last.BatchID != "" {
+			w.MinSequence = last.Sequence + 1 // the attendees' last update, whichever batch's, is older
+		}
+		comps, err = p.cal.RestoreAsWritten(m.UID, m.Original, w, r.Stamp)
 	}
 	switch {
 	case err != nil:
@@ -211,11 +216,14 @@ func (r Rollback) restore(ctx context.Context, user string) (store.Result, error
 	return out, nil
 }
 
-// superseded is an error when a batch other than the one undone sent the
-// meeting's attendees an update after it (a later run over its output):
-// the rollback's would undo that one too, with its SEQUENCE.
+// superseded is an error when a batch other than the one undone, and not a
+// rollback, sent the meeting's attendees an update after it (a later run
+// over its output): the rollback's would undo that one too. A rollback's
+// update (of this batch, by an attempt before; of a later batch, which put
+// back what this one wrote) supersedes nothing the rollback must keep: it
+// is sent a SEQUENCE above it.
 func (r Rollback) superseded(last store.Sent) error {
-	if last.BatchID == "" || last.BatchID == r.Of || !last.SentAt.After(r.OfCreated) {
+	if last.BatchID == "" || last.BatchID == r.Of || last.Kind == store.BatchRollback || !last.SentAt.After(r.OfCreated) {
 		return nil
 	}
 	by := "batch " + shortBatch(last.BatchID)
