@@ -357,6 +357,7 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 			for _, e := range d.User.CalendarErrs {
 				problems = append(problems, e.Error())
 			}
+			problems = append(problems, d.Problems...)
 		}
 		shared := ""
 		if d.Triggered && len(problems) == 0 && d.User.Calendar != "" && !migrate.IsCalDAV(d.User.Calendar) {

@@ -379,7 +379,9 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	if ch.DropDialIn {
 		s.ConferenceID, s.TollNumbers, s.TollFreeNumbers, s.DialInURL = "", nil, nil, ""
 	}
-	if id := digitsOnly(ch.ConferenceID); id != "" && id != s.ConferenceID {
+	// A block without dial-in gets no conference ID alone: it would say
+	// "call in" with nothing to call.
+	if id := digitsOnly(ch.ConferenceID); id != "" && id != s.ConferenceID && (hasDialIn(old) || givesDialIn(ch)) {
 		s.DialInURL = withConferenceID(s.DialInURL, s.ConferenceID, id)
 		s.ConferenceID = id
 	}
@@ -392,6 +394,12 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 		s.TollFreeNumbers = labelled(&s, ch.TollFreeNumbers, shown)
 	}
 	return s, nil
+}
+
+// givesDialIn reports whether a change gives a way to call in: numbers, or
+// the page that lists them.
+func givesDialIn(ch Change) bool {
+	return len(ch.TollNumbers)+len(ch.TollFreeNumbers) > 0 || ch.DialInURL != ""
 }
 
 // labelled returns the numbers a change gives, each without the label

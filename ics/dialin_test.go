@@ -209,3 +209,22 @@ func TestAddDialInAfterMeetingID(t *testing.T) {
 		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
 	}
 }
+
+// A conference ID alone is not added to a block without dial-in: it would
+// say "call in" with nothing to call (found by an audit); the meeting is
+// current, and with numbers the conference ID comes with them.
+func TestConferenceIDAloneAddsNoDialIn(t *testing.T) {
+	body := "Hi\n\n" + strings.Repeat("_", 80) + "\n\nMicrosoft Teams meeting\n\nJoin on your computer, mobile app or room device\n\n" +
+		"Click here to join the meeting <" + oldJoin + ">\n\n" +
+		"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/>\n\n" + strings.Repeat("_", 80) + "\n"
+	src := calendar(future(event{body: body}))
+	cal, res := migrateOne(t, src, testRules, Change{ConferenceID: "444444444"})
+	if res.Skipped != AlreadyCurrent || string(cal.Bytes()) != src {
+		t.Errorf("a conference ID alone: Skipped=%q Err=%v, changed %v", res.Skipped, res.Err, string(cal.Bytes()) != src)
+	}
+	cal, res = migrateOne(t, src, testRules, Change{ConferenceID: "444444444", TollNumbers: []string{"+46 8 505 248 89"}})
+	desc, _ := cal.Current(cal.Meetings()[0].First(), "DESCRIPTION")
+	if !res.Rewritten() || !strings.Contains(desc.Text(), "Phone Conference ID: 444 444 444#") {
+		t.Errorf("with a number: rewritten %v, %v:\n%s", res.Rewritten(), res.Err, desc.Text())
+	}
+}

@@ -39,8 +39,8 @@ type Migration struct {
 //
 // Dial-in: dialin-disabled and license-removed drop the dial-in details,
 // forgetting numbers given before them and ignoring any their own row
-// gives; so does bridge-number-unassigned
-// when its row gives no new numbers (the old number no longer works).
+// gives. A bridge change (bridge-changed, bridge-number-unassigned) gives
+// the new numbers; the user keeps its dial-in and conference ID.
 // dialin-enabled and license-assigned bring dial-in back, keeping what
 // later rows give. For a user of a third-party provider (acp),
 // license-assigned replaces the provider: its details are dropped.
@@ -86,11 +86,6 @@ func (m *Migration) dialIn(c input.Change, acp bool) bool {
 	case input.DialinDisabled, input.LicenseRemoved:
 		m.drop()
 		return true
-	case input.BridgeNumberUnassigned:
-		if len(c.TollNumbers)+len(c.TollFreeNumbers) == 0 {
-			m.drop()
-			return true
-		}
 	case input.LicenseAssigned:
 		if acp {
 			m.drop()

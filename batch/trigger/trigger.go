@@ -17,9 +17,13 @@
 //
 // A user whose last move (in the changes' time order) is moved-to-onprem
 // is left to the manual path, whatever else changed: its mailbox is
-// on-premises now. Otherwise a user triggers when at least one of its changes does; changes that do
-// not trigger are then ignored. A user none of whose changes trigger gets
-// the distinct reasons, joined with "; ".
+// on-premises now. Otherwise a user triggers when at least one of its
+// changes does; then every change of a triggering kind applies (each says
+// the user's details now), and the others are ignored, with a note where
+// they give values. A user none of whose changes trigger gets the
+// distinct reasons, joined with "; ". A migration that needs a value no
+// row gives (a conference-id change's new ID, a bridge change's numbers,
+// an ACP user's new numbers) has Problems: the user fails.
 package trigger
 
 import (
@@ -36,6 +40,10 @@ type Decision struct {
 	Triggered bool
 	Reason    string    // why not, when not triggered
 	Migration Migration // when triggered
+	// Problems say why a triggered migration cannot be made as the
+	// changes say: a value it needs that no row gives. The user fails
+	// with them, nothing rewritten.
+	Problems []string
 }
 
 // Plan decides every user, in the order given: each gets exactly one
@@ -64,16 +72,16 @@ func Decide(u input.User, changes []input.Change, t Tenant) Decision {
 		d.Reason = fmt.Sprintf(reasonOnprem, u.Email)
 		return d
 	}
-	var triggering []input.Change
+	var fired []input.Change
 	var reasons []string
 	for _, c := range changes {
 		if ok, why := triggers(u, c, t); ok {
-			triggering = append(triggering, c)
+			fired = append(fired, c)
 		} else if !slices.Contains(reasons, why) {
 			reasons = append(reasons, why)
 		}
 	}
-	if len(triggering) == 0 {
+	if len(fired) == 0 {
 		if slices.ContainsFunc(changes, func(c input.Change) bool {
 			return c.Kind == input.SIPAddressChanged || c.Kind == input.TenantMeetingURLChanged
 		}) {
@@ -82,10 +90,56 @@ func Decide(u input.User, changes []input.Change, t Tenant) Decision {
 		d.Reason = strings.Join(reasons, "; ")
 		return d
 	}
-	d.Triggered, d.Migration = true, Coalesce(triggering, u.IsACP())
+	// Once a user is migrated, every row of a triggering kind says its
+	// details now, also one a setting kept from triggering on its own
+	// (an audio change with automatically_migrate_user_meetings false, a
+	// change after an ACP user's licence): the meetings get them all.
+	var applied []input.Change
+	var notes []string
+	for _, c := range changes {
+		switch {
+		case slices.Contains(triggering, c.Kind):
+			applied = append(applied, c)
+		case givesValues(c):
+			notes = append(notes, fmt.Sprintf("changes file line %d: %s does not trigger, so the values it gives are not used", c.Line, c.Kind))
+		}
+	}
+	d.Triggered, d.Migration = true, Coalesce(applied, u.IsACP())
+	d.Migration.Notes = append(notes, d.Migration.Notes...)
+	d.Problems = lacking(u, applied, d.Migration)
 	return d
 }
 
+// givesValues reports whether a change row gives any new value.
+func givesValues(c input.Change) bool {
+	return c.Target != "" || c.JoinURL != "" || c.ConferenceID != "" || len(c.TollNumbers)+len(c.TollFreeNumbers) > 0 || c.DialInURL != ""
+}
+
+// lacking says what a migration needs that none of the user's rows gives:
+// the new conference ID of a conference-id change, the new numbers of a
+// bridge change, and those of an ACP user's licence, which replace the
+// provider's. mms never makes them up, and without them the meetings
+// would keep the old ones, or lose their dial-in, while the user is
+// reported migrated.
+func lacking(u input.User, changes []input.Change, m Migration) []string {
+	numbers := len(m.TollNumbers)+len(m.TollFreeNumbers) > 0
+	gone := m.DropDialIn && !numbers && !u.IsACP() // the dial-in goes: nothing of it is needed
+	var out []string
+	for _, c := range changes {
+		switch {
+		case c.Kind == input.LicenseAssigned && u.IsACP():
+			if !numbers {
+				out = append(out, fmt.Sprintf("changes file line %d: license-assigned replaces the dial-in of %s's provider %q with Microsoft's, and no row of the user gives its numbers (toll_number, toll_free_number): give them, with the conference_id, or every meeting would lose its dial-in", c.Line, u.Email, u.AudioProvider))
+			}
+		case gone:
+		case (c.Kind == input.ConferenceIDChanged || c.Kind == input.ConferenceIDReset) && m.ConferenceID == "":
+			out = append(out, fmt.Sprintf("changes file line %d: %s gives no conference_id, and no row of %s does: give the user's new conference ID (mms makes none up)", c.Line, c.Kind, u.Email))
+		case (c.Kind == input.BridgeChanged || c.Kind == input.BridgeNumberUnassigned) && !numbers:
+			out = append(out, fmt.Sprintf("changes file line %d: %s gives no toll_number or toll_free_number, and no row of %s does: give the user's numbers on the new bridge (mms makes none up)", c.Line, c.Kind, u.Email))
+		}
+	}
+	return out
+}
 // onprem reports whether the last of the changes that move a user
 // (moved-to-online, moved-to-onprem), in time order, moves it on-premises.
 func onprem(changes []input.Change) bool {

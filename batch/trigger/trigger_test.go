@@ -249,9 +249,9 @@ func TestDialIn(t *testing.T) {
 		{"ACP replaced by a row with a conference ID and no numbers: its own values stay", true, []input.Change{
 			{Kind: input.LicenseAssigned, Line: 2, ConferenceID: "424242", DialInURL: "https://dialin.example/x?id=424242"},
 		}, Migration{Kinds: []string{input.LicenseAssigned}, ConferenceID: "424242", DialInURL: "https://dialin.example/x?id=424242", DropDialIn: true, MigrationType: SameType}},
-		{"bridge number unassigned without new numbers drops", false, []input.Change{
+		{"bridge number unassigned without new numbers keeps the dial-in (the user fails: TestLacking)", false, []input.Change{
 			{Kind: input.BridgeNumberUnassigned, Line: 2},
-		}, Migration{Kinds: []string{input.BridgeNumberUnassigned}, DropDialIn: true, MigrationType: SameType}},
+		}, Migration{Kinds: []string{input.BridgeNumberUnassigned}, MigrationType: SameType}},
 		{"bridge number unassigned with new numbers replaces", false, []input.Change{
 			{Kind: input.BridgeNumberUnassigned, Line: 2, TollNumbers: numbers},
 		}, Migration{Kinds: []string{input.BridgeNumberUnassigned}, TollNumbers: numbers, MigrationType: SameType}},
@@ -280,4 +280,64 @@ func equal(a, b Migration) bool {
 	return slices.Equal(a.Kinds, b.Kinds) && slices.Equal(a.Notes, b.Notes) && a.Target == b.Target && a.JoinURL == b.JoinURL && a.ConferenceID == b.ConferenceID &&
 		slices.Equal(a.TollNumbers, b.TollNumbers) && slices.Equal(a.TollFreeNumbers, b.TollFreeNumbers) &&
 		a.DialInURL == b.DialInURL && a.DropDialIn == b.DropDialIn && a.MigrationType == b.MigrationType
+}
+
+// TestLacking: a migration that needs a value no row of the user gives
+// fails the user, naming the row: a conference-id change without the new
+// ID, a bridge change without the new numbers, an ACP user's licence
+// without Microsoft's numbers (found by an audit: reported migrated, the
+// meetings left as they were or without dial-in); a row that removes the
+// dial-in needs none, and a later row can give what an earlier lacks.
+func TestLacking(t *testing.T) {
+	anna := input.User{Email: "anna@contoso.com", AudioProvider: "microsoft"}
+	acp := input.User{Email: "acp@contoso.com", AudioProvider: "BT MeetMe"}
+	replace := DefaultTenant()
+	replace.AutomaticallyReplaceACPProvider = true
+	for _, tc := range []struct {
+		name    string
+		u       input.User
+		changes []input.Change
+		want    []string // the lines named, in order
+	}{
+		{"conference ID reset without an ID", anna, []input.Change{{Kind: input.ConferenceIDReset, Line: 2}}, []string{"line 2: conference-id-reset gives no conference_id"}},
+		{"conference ID changed, the ID on a later row", anna, []input.Change{{Kind: input.ConferenceIDChanged, Line: 2}, {Kind: input.ConferenceIDChanged, Line: 3, ConferenceID: "123456"}}, nil},
+		{"bridge changed without numbers", anna, []input.Change{{Kind: input.BridgeChanged, Line: 4}}, []string{"line 4: bridge-changed gives no toll_number or toll_free_number"}},
+		{"bridge number unassigned without numbers", anna, []input.Change{{Kind: input.BridgeNumberUnassigned, Line: 5}}, []string{"line 5: bridge-number-unassigned gives no toll_number"}},
+		{"dial-in removed after", anna, []input.Change{{Kind: input.ConferenceIDReset, Line: 2}, {Kind: input.DialinDisabled, Line: 3}}, nil},
+		{"ACP licence without numbers", acp, []input.Change{{Kind: input.LicenseAssigned, Line: 6, ConferenceID: "424242"}}, []string{"line 6: license-assigned replaces the dial-in of acp@contoso.com's provider \"BT MeetMe\""}},
+		{"ACP licence with numbers", acp, []input.Change{{Kind: input.LicenseAssigned, Line: 6, TollNumbers: []string{"+46 8 505 248 89"}}}, nil},
+		{"licence of a user of Microsoft's", anna, []input.Change{{Kind: input.LicenseAssigned, Line: 7}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Decide(tc.u, tc.changes, replace)
+			if !d.Triggered || len(d.Problems) != len(tc.want) {
+				t.Fatalf("triggered %v, problems %q; want %d", d.Triggered, d.Problems, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(d.Problems[i], w) {
+					t.Errorf("problem %q, want %q", d.Problems[i], w)
+				}
+			}
+		})
+	}
+}
+
+// TestTriggeredTakesEveryRow: once a user is migrated, a row of a
+// triggering kind a setting kept from triggering on its own still gives
+// its values (the user's details now), and a row that never triggers but
+// gives values is named in a note (found by an audit: dropped silently).
+func TestTriggeredTakesEveryRow(t *testing.T) {
+	noAuto := DefaultTenant()
+	noAuto.AutomaticallyMigrateUserMeetings = false
+	d := Decide(input.User{Email: "anna@contoso.com", AudioProvider: "microsoft"}, []input.Change{
+		{Kind: input.MovedToOnline, Line: 2, Target: input.Teams, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}"},
+		{Kind: input.ConferenceIDChanged, Line: 3, ConferenceID: "700000000"},
+		{Kind: input.SIPAddressChanged, Line: 4, ConferenceID: "1234"},
+	}, noAuto)
+	if !d.Triggered || d.Migration.ConferenceID != "700000000" || len(d.Problems) != 0 {
+		t.Fatalf("triggered %v, conference ID %q, problems %q; want the later row's ID", d.Triggered, d.Migration.ConferenceID, d.Problems)
+	}
+	if len(d.Migration.Notes) != 1 || !strings.Contains(d.Migration.Notes[0], "line 4: sip-address-changed does not trigger") {
+		t.Errorf("notes %q", d.Migration.Notes)
+	}
 }
