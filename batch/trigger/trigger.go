@@ -140,6 +140,7 @@ func lacking(u input.User, changes []input.Change, m Migration) []string {
 	}
 	return out
 }
+
 // onprem reports whether the last of the changes that move a user
 // (moved-to-online, moved-to-onprem), in time order, moves it on-premises.
 func onprem(changes []input.Change) bool {
