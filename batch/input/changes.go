@@ -238,7 +238,11 @@ func webURL(re *rowErrors, col, v string) string {
 	bare := strings.ReplaceAll(v, "{meeting}", "x")
 	u, err := url.Parse(bare)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		re.add(col, "%q is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}", v)
+		example := "https://teams.microsoft.com/l/meetup-join/{meeting}"
+		if col == "dialin_url" {
+			example = "https://dialin.teams.microsoft.com/contoso?id=580849884"
+		}
+		re.add(col, "%q is not an http(s) URL like %s", v, example)
 		return ""
 	}
 	if i := strings.IndexFunc(bare, notInURL); i >= 0 {

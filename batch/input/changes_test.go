@@ -86,7 +86,7 @@ func TestChangeRowErrors(t *testing.T) {
 		{"join URL without host", "anna@contoso.com,license-assigned,,https:///x,,,", "anna@contoso.com",
 			[]string{`column "join_url": "https:///x" is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}`}},
 		{"dial-in URL", "anna@contoso.com,license-assigned,,,,,mailto:x@y", "anna@contoso.com",
-			[]string{`column "dialin_url": "mailto:x@y" is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}`}},
+			[]string{`column "dialin_url": "mailto:x@y" is not an http(s) URL like https://dialin.teams.microsoft.com/contoso?id=580849884`}},
 		{"conference id letters", "anna@contoso.com,conference-id-changed,,,12a,,", "anna@contoso.com",
 			[]string{`column "conference_id": "12a" is not a conference ID; use 2 digits or more (spaces allowed)`}},
 		{"conference id no digits", "anna@contoso.com,conference-id-changed,,,#,,", "anna@contoso.com",

@@ -91,7 +91,7 @@ func TestMeetingRowErrors(t *testing.T) {
 		{"passcode without a meeting id", "anna@contoso.com,u1," + teamsLink + ",,Xc7Rt9,", "anna@contoso.com",
 			[]string{`column "passcode": given without a meeting_id; a block shows the passcode under the Meeting ID: give both, or neither`}},
 		{"dial-in URL", "anna@contoso.com,u1," + teamsLink + ",,,mailto:x@y", "anna@contoso.com",
-			[]string{`column "dialin_url": "mailto:x@y" is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}`}},
+			[]string{`column "dialin_url": "mailto:x@y" is not an http(s) URL like https://dialin.teams.microsoft.com/contoso?id=580849884`}},
 		{"every problem of the row", "a.berg@contoso.com,,,12a,,", "anna@contoso.com",
 			[]string{`column "uid": empty; give the meeting's UID, as the meetings report of a dry run lists it`,
 				`column "join_url": empty; give the new meeting's own join link, like https://teams.microsoft.com/l/meetup-join/19%3ameeting_...`,
