@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mms-project/mms/batch/migrate"
@@ -17,7 +18,28 @@ import (
 // the report, when asked for, is a dry run's.
 func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of store.Batch, set Settings) (RolledBack, error) {
 	started := time.Now()
+	stamp := o.Now
+	if stamp.IsZero() {
+		stamp = o.Clock()
+	}
+	r := migrate.Rollback{Store: st, Of: of.ID, Stamp: stamp, Out: set.Out, OfStamp: of.Stamp, OfCreated: of.CreatedAt}
+	send := set.Send
+	if o.Send != "" {
+		send = o.Send
+	}
 	users, err := toRollBack(ctx, st, o, of)
+	if rb, ok, rerr := st.ResumableRollback(ctx, of.ID, o.User); rerr != nil {
+		return RolledBack{}, rerr
+	} else if ok {
+		// A rollback that stopped goes on: the dry run says what the same
+		// command would do, from where it stopped (its journal, its time,
+		// its --send, the users it has not finished).
+		users, err = unfinished(ctx, st, rb)
+		r.BatchID, r.Stamp = rb.ID, rb.Stamp
+		if rset, serr := batchSettings(rb); serr == nil && rset.Send != "" {
+			send = rset.Send
+		}
+	}
 	if done, ok := already(of, err); ok {
 		done.DryRun = true
 		return done, nil
@@ -26,15 +48,6 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 		return RolledBack{}, err
 	}
 	out := RolledBack{Of: of.ID, DryRun: true}
-	send := set.Send
-	if o.Send != "" {
-		send = o.Send
-	}
-	stamp := o.Now
-	if stamp.IsZero() {
-		stamp = o.Clock()
-	}
-	r := migrate.Rollback{Store: st, Of: of.ID, Stamp: stamp, Out: set.Out, OfStamp: of.Stamp, OfCreated: of.CreatedAt}
 	var rows []report.User
 	var meetings []report.Meeting
 	for _, u := range users {
@@ -92,4 +105,10 @@ func plural(n int, noun string) string {
 		return fmt.Sprintf("%d %s", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// unfinished returns the users a stopped rollback has not finished.
+func unfinished(ctx context.Context, st *store.Store, rb store.Batch) ([]store.User, error) {
+	users, err := st.Users(ctx, store.Filter{BatchID: rb.ID})
+	return slices.DeleteFunc(users, func(u store.User) bool { return u.State == store.Succeeded || u.State == store.Failed }), err
 }

@@ -685,3 +685,36 @@ func TestRollbackAgainAfterTheEditIsUndone(t *testing.T) {
 		t.Errorf("the rollback again: %s %q; want the one meeting left before restored, the others as they are", u.State, u.LastMessage)
 	}
 }
+
+// A dry run after a rollback that stopped (calendar restored, updates not
+// sent) says what the same command will do from there: send those
+// updates (found by a review: it said nothing would be restored).
+func TestRollbackDryRunAfterAStop(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	sum, err := Run(ctx, o)
+	if err != nil || sum.Updated == 0 {
+		t.Fatalf("run: %+v %v", sum, err)
+	}
+	outbox := filepath.Join(o.Out, "outbox")
+	unblock := blockOutbox(t, outbox)
+	ro := RollbackOptions{DB: o.DB, BatchID: sum.BatchID, User: "user00000@contoso.com", Now: time.Date(2026, 1, 16, 9, 0, 0, 0, time.UTC)}
+	if _, err := Rollback(ctx, ro); err == nil {
+		t.Fatal("the rollback did not stop")
+	}
+	unblock()
+	dry := ro
+	dry.DryRun = true
+	would, err := Rollback(ctx, dry)
+	if err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	again, err := Rollback(ctx, ro)
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if len(would.Users) != 1 || len(again.Users) != 1 || would.Users[0].SucceededMeeting == 0 ||
+		would.Users[0].SucceededMeeting != again.Users[0].SucceededMeeting || would.Users[0].InvitesUpdate != again.Users[0].InvitesUpdate {
+		t.Errorf("the dry run said %+v; the rollback did %+v", would.Users, again.Users)
+	}
+}

@@ -379,9 +379,12 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	if ch.DropDialIn {
 		s.ConferenceID, s.TollNumbers, s.TollFreeNumbers, s.DialInURL = "", nil, nil, ""
 	}
-	// A block without dial-in gets no conference ID alone: it would say
-	// "call in" with nothing to call.
-	if id := digitsOnly(ch.ConferenceID); id != "" && id != s.ConferenceID && (hasDialIn(old) || givesDialIn(ch)) {
+	// A conference ID goes where the block can be called (numbers or the
+	// page that lists them, kept or given), or replaces one the block of
+	// the same service shows: alone it would say "call in" with nothing
+	// to call.
+	canCall := len(s.TollNumbers)+len(s.TollFreeNumbers) > 0 || s.DialInURL != "" || givesDialIn(ch)
+	if id := digitsOnly(ch.ConferenceID); id != "" && id != s.ConferenceID && (canCall || s.ConferenceID != "" && s.Provider == old.Provider) {
 		s.DialInURL = withConferenceID(s.DialInURL, s.ConferenceID, id)
 		s.ConferenceID = id
 	}
@@ -392,6 +395,9 @@ func changeSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	}
 	if len(ch.TollFreeNumbers) > 0 {
 		s.TollFreeNumbers = labelled(&s, ch.TollFreeNumbers, shown)
+	}
+	if s.Provider != old.Provider && len(s.TollNumbers)+len(s.TollFreeNumbers) == 0 && s.DialInURL == "" {
+		s.ConferenceID = "" // a new block of another service gets no conference ID with nothing to call
 	}
 	return s, nil
 }

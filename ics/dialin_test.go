@@ -227,4 +227,12 @@ func TestConferenceIDAloneAddsNoDialIn(t *testing.T) {
 	if !res.Rewritten() || !strings.Contains(desc.Text(), "Phone Conference ID: 444 444 444#") {
 		t.Errorf("with a number: rewritten %v, %v:\n%s", res.Rewritten(), res.Err, desc.Text())
 	}
+	// The dial-in removed, a conference ID given all the same (a meetings
+	// file's row): none is written (found by a review: the rule looked at
+	// the old block).
+	cal, res = migrateOne(t, calendar(future(event{body: demoText})), testRules, Change{DropDialIn: true, ConferenceID: "777777777"})
+	desc, _ = cal.Current(cal.Meetings()[0].First(), "DESCRIPTION")
+	if !res.Rewritten() || strings.Contains(desc.Text(), "Conference ID") || strings.Contains(desc.Text(), "call in") {
+		t.Errorf("dial-in removed: rewritten %v, %v:\n%s", res.Rewritten(), res.Err, desc.Text())
+	}
 }

@@ -16,7 +16,7 @@ import (
 func TestPerMeetingValues(t *testing.T) {
 	const ownLink = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_OWN%40thread.v2/0"
 	ch := Change{Provider: block.ProviderTeams, Meetings: map[string]MeetingChange{
-		"own": {JoinURL: ownLink, MeetingID: "311 222 333 444", Passcode: "Xy12Ab", ConferenceID: "777888999"},
+		"own": {JoinURL: ownLink, MeetingID: "311 222 333 444", Passcode: "Xy12Ab", ConferenceID: "777888999", TollNumbers: []string{"+46 8 505 248 89"}},
 	}}
 	src := calendar(future(event{uid: "own", body: skypeBody}), future(event{uid: "none", body: skypeBody}))
 	cal, err := Parse("per.ics", []byte(src))
@@ -45,7 +45,7 @@ func TestPerMeetingValues(t *testing.T) {
 	}
 	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
 	b, ok := block.FindText(desc.Text())
-	if !ok || b.Provider != block.ProviderTeams || b.MeetingNumber != "311 222 333 444" || b.Passcode != "Xy12Ab" || b.ConferenceID != "777888999" {
+	if !ok || b.Provider != block.ProviderTeams || b.MeetingNumber != "311 222 333 444" || b.Passcode != "Xy12Ab" || b.ConferenceID != "777888999" || len(b.TollNumbers) != 1 {
 		t.Errorf("new block = %+v, %v", b, ok)
 	}
 	if !strings.Contains(desc.Text(), "Agenda\n") {

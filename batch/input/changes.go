@@ -43,6 +43,7 @@ const (
 
 // Change is one accepted row of the changes file.
 type Change struct {
+	File            string // the changes file, as given
 	Line            int
 	User            string // the user's primary address, even when the row names an alias
 	Kind            string // one of Kinds
@@ -53,6 +54,14 @@ type Change struct {
 	TollFreeNumbers []string
 	DialInURL       string
 	At              time.Time // zero when absent
+}
+
+// Where names the row: "changes.csv:7" (just "line 7" without a file).
+func (c Change) Where() string {
+	if c.File == "" {
+		return fmt.Sprintf("line %d", c.Line)
+	}
+	return fmt.Sprintf("%s:%d", c.File, c.Line)
 }
 
 var changesSchema = schema{
@@ -129,7 +138,7 @@ func addresses(users []User, rejected []RowError) addressBook {
 // user failed in the users file.
 func parseChange(file string, r row, book addressBook) (Change, []RowError) {
 	re := newRowErrors(file, r, changesSchema.columns())
-	c := Change{Line: r.line}
+	c := Change{File: file, Line: r.line}
 	user := rowUser(&re, "change", r.get("user"), book)
 	if book.primary[user] != "" {
 		c.User = book.primary[user]

@@ -26,7 +26,10 @@ type Migration struct {
 	DialInURL       string
 	// DropDialIn: the old dial-in details (conference ID, numbers, dial-in
 	// link) go; the values above, if any, are written instead.
-	DropDialIn    bool
+	DropDialIn bool
+	// Removed: the last row that says so removes the dial-in
+	// (dialin-disabled, license-removed), not an ACP licence replacing it.
+	Removed       bool
 	MigrationType string // ToTeams, ToSkype or SameType
 	// Notes say what of the rows was not taken, for the user's
 	// LastMessage.
@@ -64,7 +67,7 @@ func Coalesce(changes []input.Change, acp bool) Migration {
 			// the row removes the dial-in: numbers, a conference ID or a
 			// dial-in link it gives would leave a block that says "call
 			// in" with nothing to call
-			m.Notes = append(m.Notes, fmt.Sprintf("changes file line %d: %s removes the dial-in, so the conference_id, numbers and dialin_url it gives are ignored", c.Line, c.Kind))
+			m.Notes = append(m.Notes, fmt.Sprintf("%s: %s removes the dial-in, so the conference_id, numbers and dialin_url it gives are ignored", c.Where(), c.Kind))
 			c.ConferenceID, c.TollNumbers, c.TollFreeNumbers, c.DialInURL = "", nil, nil, ""
 		}
 		m.apply(c)
@@ -85,15 +88,17 @@ func (m *Migration) dialIn(c input.Change, acp bool) bool {
 	switch c.Kind {
 	case input.DialinDisabled, input.LicenseRemoved:
 		m.drop()
+		m.Removed = true
 		return true
 	case input.LicenseAssigned:
+		m.Removed = false
 		if acp {
 			m.drop()
 			return true
 		}
 		m.DropDialIn = false
 	case input.DialinEnabled:
-		m.DropDialIn = false
+		m.DropDialIn, m.Removed = false, false
 	}
 	return false
 }

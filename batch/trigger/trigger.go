@@ -90,24 +90,46 @@ func Decide(u input.User, changes []input.Change, t Tenant) Decision {
 		d.Reason = strings.Join(reasons, "; ")
 		return d
 	}
-	// Once a user is migrated, every row of a triggering kind says its
-	// details now, also one a setting kept from triggering on its own
-	// (an audio change with automatically_migrate_user_meetings false, a
-	// change after an ACP user's licence): the meetings get them all.
+	applied, notes := toApply(u, changes, fired)
+	d.Triggered, d.Migration = true, Coalesce(applied, u.IsACP())
+	problems, more := lacking(u, fired, applied, d.Migration)
+	d.Problems = problems
+	d.Migration.Notes = slices.Concat(notes, more, d.Migration.Notes)
+	return d
+}
+
+// toApply returns the rows a migrated user's meetings get the values of:
+// every row of a triggering kind, also one a setting kept from triggering
+// on its own (an audio change with automatically_migrate_user_meetings
+// false): each says the user's details now. An ACP user's rows before the
+// licence that triggered are the provider's, and are left. The notes say
+// what is left that gives values.
+func toApply(u input.User, changes, fired []input.Change) ([]input.Change, []string) {
+	var licence *input.Change // an ACP user's first licence that triggered, in time order
+	if u.IsACP() {
+		for i := range fired {
+			if licence == nil || byTime(fired[i], *licence) < 0 {
+				licence = &fired[i]
+			}
+		}
+	}
 	var applied []input.Change
 	var notes []string
 	for _, c := range changes {
 		switch {
-		case slices.Contains(triggering, c.Kind):
+		case !slices.Contains(triggering, c.Kind):
+			if givesValues(c) {
+				notes = append(notes, fmt.Sprintf("%s: %s does not trigger, so the values it gives are not used", c.Where(), c.Kind))
+			}
+		case licence != nil && byTime(c, *licence) < 0:
+			if givesValues(c) {
+				notes = append(notes, fmt.Sprintf("%s: %s comes before the licence (%s) that replaces %s's provider %q, so its values, the provider's, are not used", c.Where(), c.Kind, licence.Where(), u.Email, u.AudioProvider))
+			}
+		default:
 			applied = append(applied, c)
-		case givesValues(c):
-			notes = append(notes, fmt.Sprintf("changes file line %d: %s does not trigger, so the values it gives are not used", c.Line, c.Kind))
 		}
 	}
-	d.Triggered, d.Migration = true, Coalesce(applied, u.IsACP())
-	d.Migration.Notes = append(notes, d.Migration.Notes...)
-	d.Problems = lacking(u, applied, d.Migration)
-	return d
+	return applied, notes
 }
 
 // givesValues reports whether a change row gives any new value.
@@ -117,28 +139,40 @@ func givesValues(c input.Change) bool {
 
 // lacking says what a migration needs that none of the user's rows gives:
 // the new conference ID of a conference-id change, the new numbers of a
-// bridge change, and those of an ACP user's licence, which replace the
-// provider's. mms never makes them up, and without them the meetings
-// would keep the old ones, or lose their dial-in, while the user is
-// reported migrated.
-func lacking(u input.User, changes []input.Change, m Migration) []string {
+// bridge change, the numbers and conference ID of an ACP user's licence,
+// which replace the provider's. mms never makes them up. A row that
+// triggered and lacks one fails the user (the meetings would keep the old
+// values, or lose their dial-in, while it is reported migrated); one that
+// did not trigger on its own (a setting kept it) gets a note: the change
+// that triggered goes on. Nothing is needed where the dial-in is removed.
+func lacking(u input.User, fired, applied []input.Change, m Migration) (problems, notes []string) {
 	numbers := len(m.TollNumbers)+len(m.TollFreeNumbers) > 0
-	gone := m.DropDialIn && !numbers && !u.IsACP() // the dial-in goes: nothing of it is needed
-	var out []string
-	for _, c := range changes {
+	if m.Removed && !numbers {
+		return nil, nil // the dial-in goes: nothing of it is needed
+	}
+	for _, c := range applied {
+		why := ""
 		switch {
-		case c.Kind == input.LicenseAssigned && u.IsACP():
-			if !numbers {
-				out = append(out, fmt.Sprintf("changes file line %d: license-assigned replaces the dial-in of %s's provider %q with Microsoft's, and no row of the user gives its numbers (toll_number, toll_free_number): give them, with the conference_id, or every meeting would lose its dial-in", c.Line, u.Email, u.AudioProvider))
-			}
-		case gone:
+		case c.Kind == input.LicenseAssigned && u.IsACP() && !numbers:
+			why = fmt.Sprintf("license-assigned replaces the dial-in of %s's provider %q with Microsoft's, and no row of the user gives its numbers (toll_number, toll_free_number): give them, with the conference_id, or every meeting would lose its dial-in", u.Email, u.AudioProvider)
+		case c.Kind == input.LicenseAssigned && u.IsACP() && m.ConferenceID == "":
+			why = fmt.Sprintf("license-assigned replaces the dial-in of %s's provider %q with Microsoft's, and no row of the user gives its conference_id: give it, or the meetings would show numbers no one can join by", u.Email, u.AudioProvider)
+		case (c.Kind == input.ConferenceIDChanged || c.Kind == input.ConferenceIDReset) && m.ConferenceID == "" && c.ConferenceID != "":
+			why = fmt.Sprintf("%s's conference_id was removed with the dial-in by a later row, and no row that brings it back gives one: give it on that row", c.Kind)
 		case (c.Kind == input.ConferenceIDChanged || c.Kind == input.ConferenceIDReset) && m.ConferenceID == "":
-			out = append(out, fmt.Sprintf("changes file line %d: %s gives no conference_id, and no row of %s does: give the user's new conference ID (mms makes none up)", c.Line, c.Kind, u.Email))
+			why = fmt.Sprintf("%s gives no conference_id, and no row of %s does: give the user's new conference ID (mms makes none up)", c.Kind, u.Email)
 		case (c.Kind == input.BridgeChanged || c.Kind == input.BridgeNumberUnassigned) && !numbers:
-			out = append(out, fmt.Sprintf("changes file line %d: %s gives no toll_number or toll_free_number, and no row of %s does: give the user's numbers on the new bridge (mms makes none up)", c.Line, c.Kind, u.Email))
+			why = fmt.Sprintf("%s gives no toll_number or toll_free_number, and no row of %s does: give the user's numbers on the new bridge (mms makes none up)", c.Kind, u.Email)
+		}
+		switch {
+		case why == "":
+		case slices.ContainsFunc(fired, func(f input.Change) bool { return f.Line == c.Line && f.File == c.File }):
+			problems = append(problems, c.Where()+": "+why)
+		default:
+			notes = append(notes, c.Where()+": "+why+" (the row did not trigger on its own: the meetings keep what they say of it)")
 		}
 	}
-	return out
+	return problems, notes
 }
 
 // onprem reports whether the last of the changes that move a user

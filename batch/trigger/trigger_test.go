@@ -228,11 +228,11 @@ func TestDialIn(t *testing.T) {
 		{"disabled ignores dial-in values on its own row", false, []input.Change{
 			{Kind: input.DialinDisabled, Line: 2, ConferenceID: "999888777", TollNumbers: numbers, DialInURL: "https://dialin.example/x", JoinURL: "https://j"},
 		}, Migration{Kinds: []string{input.DialinDisabled}, DropDialIn: true, JoinURL: "https://j", MigrationType: SameType,
-			Notes: []string{"changes file line 2: dialin-disabled removes the dial-in, so the conference_id, numbers and dialin_url it gives are ignored"}}},
+			Notes: []string{"line 2: dialin-disabled removes the dial-in, so the conference_id, numbers and dialin_url it gives are ignored"}}},
 		{"licence removed ignores a conference ID on its own row", false, []input.Change{
 			{Kind: input.LicenseRemoved, Line: 2, ConferenceID: "111222333"},
 		}, Migration{Kinds: []string{input.LicenseRemoved}, DropDialIn: true, MigrationType: SameType,
-			Notes: []string{"changes file line 2: license-removed removes the dial-in, so the conference_id, numbers and dialin_url it gives are ignored"}}},
+			Notes: []string{"line 2: license-removed removes the dial-in, so the conference_id, numbers and dialin_url it gives are ignored"}}},
 		{"licence removed, then assigned with numbers", false, []input.Change{
 			{Kind: input.LicenseRemoved, Line: 2},
 			{Kind: input.LicenseAssigned, Line: 3, TollNumbers: numbers},
@@ -305,7 +305,16 @@ func TestLacking(t *testing.T) {
 		{"bridge number unassigned without numbers", anna, []input.Change{{Kind: input.BridgeNumberUnassigned, Line: 5}}, []string{"line 5: bridge-number-unassigned gives no toll_number"}},
 		{"dial-in removed after", anna, []input.Change{{Kind: input.ConferenceIDReset, Line: 2}, {Kind: input.DialinDisabled, Line: 3}}, nil},
 		{"ACP licence without numbers", acp, []input.Change{{Kind: input.LicenseAssigned, Line: 6, ConferenceID: "424242"}}, []string{"line 6: license-assigned replaces the dial-in of acp@contoso.com's provider \"BT MeetMe\""}},
-		{"ACP licence with numbers", acp, []input.Change{{Kind: input.LicenseAssigned, Line: 6, TollNumbers: []string{"+46 8 505 248 89"}}}, nil},
+		{"ACP licence with numbers and a conference ID", acp, []input.Change{{Kind: input.LicenseAssigned, Line: 6, TollNumbers: []string{"+46 8 505 248 89"}, ConferenceID: "123456"}}, nil},
+		{"ACP licence with numbers, no conference ID", acp, []input.Change{{Kind: input.LicenseAssigned, Line: 6, TollNumbers: []string{"+46 8 505 248 89"}}}, []string{"line 6: license-assigned replaces the dial-in of acp@contoso.com's provider \"BT MeetMe\" with Microsoft's, and no row of the user gives its conference_id"}},
+		// found by a review: each of these failed the user
+		{"ACP licence, then the dial-in removed", acp, []input.Change{{Kind: input.LicenseAssigned, Line: 2, TollNumbers: []string{"+46 8 505 248 89"}, ConferenceID: "123456"}, {Kind: input.DialinDisabled, Line: 3}}, nil},
+		{"ACP: the provider's reset before the licence", acp, []input.Change{
+			{Kind: input.ConferenceIDReset, Line: 2, At: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)},
+			{Kind: input.LicenseAssigned, Line: 3, At: time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), TollNumbers: []string{"+46 8 505 248 89"}, ConferenceID: "123456"}}, nil},
+		{"conference ID changed, removed with the dial-in, back without one", anna, []input.Change{
+			{Kind: input.ConferenceIDChanged, Line: 2, ConferenceID: "123456"}, {Kind: input.DialinDisabled, Line: 3}, {Kind: input.DialinEnabled, Line: 4, TollNumbers: []string{"+46 8 505 248 89"}}},
+			[]string{"line 2: conference-id-changed's conference_id was removed with the dial-in by a later row"}},
 		{"licence of a user of Microsoft's", anna, []input.Change{{Kind: input.LicenseAssigned, Line: 7}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -339,5 +348,24 @@ func TestTriggeredTakesEveryRow(t *testing.T) {
 	}
 	if len(d.Migration.Notes) != 1 || !strings.Contains(d.Migration.Notes[0], "line 4: sip-address-changed does not trigger") {
 		t.Errorf("notes %q", d.Migration.Notes)
+	}
+	// A row that did not trigger on its own and lacks its value is noted;
+	// the move that triggered goes on (found by a review: it failed).
+	d = Decide(input.User{Email: "anna@contoso.com", AudioProvider: "microsoft"}, []input.Change{
+		{Kind: input.MovedToOnline, Line: 2, Target: input.Teams, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}"},
+		{Kind: input.ConferenceIDReset, Line: 3},
+	}, noAuto)
+	if !d.Triggered || len(d.Problems) != 0 || len(d.Migration.Notes) != 1 || !strings.Contains(d.Migration.Notes[0], "line 3: conference-id-reset gives no conference_id") {
+		t.Errorf("a move with an audio row lacking its value: triggered %v, problems %q, notes %q", d.Triggered, d.Problems, d.Migration.Notes)
+	}
+	// An ACP user's rows before the licence are the provider's: not applied.
+	replace := DefaultTenant()
+	replace.AutomaticallyReplaceACPProvider = true
+	d = Decide(input.User{Email: "acp@contoso.com", AudioProvider: "BT MeetMe"}, []input.Change{
+		{Kind: input.ConferenceIDChanged, Line: 2, ConferenceID: "999999"},
+		{Kind: input.LicenseAssigned, Line: 3, TollNumbers: []string{"+46 8 505 248 89"}, ConferenceID: "123456"},
+	}, replace)
+	if !d.Triggered || d.Migration.ConferenceID != "123456" || len(d.Problems) != 0 {
+		t.Errorf("an ACP row before the licence: conference ID %q, problems %q; want the licence's", d.Migration.ConferenceID, d.Problems)
 	}
 }

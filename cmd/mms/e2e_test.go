@@ -392,7 +392,7 @@ func TestStatusAndTenant(t *testing.T) {
 	if r := mms(t, "tenant", "show", "--db", db); !strings.Contains(r.stdout, "automatically_replace_acp_provider: true") {
 		t.Fatalf("tenant show: %s", r.stdout)
 	}
-	os.WriteFile(filepath.Join(in, "acp.csv"), []byte("user,change,target,join_url,toll_number\nuser00004@contoso.com,license-assigned,teams,https://teams.microsoft.com/l/meetup-join/{meeting}/1,+46 8 505 248 89\n"), 0o644)
+	os.WriteFile(filepath.Join(in, "acp.csv"), []byte("user,change,target,join_url,toll_number,conference_id\nuser00004@contoso.com,license-assigned,teams,https://teams.microsoft.com/l/meetup-join/{meeting}/1,+46 8 505 248 89,123456789\n"), 0o644)
 	r := mms(t, "run", "--users", filepath.Join(in, "users.csv"), "--changes", filepath.Join(in, "acp.csv"), "--out", filepath.Join(work, "o"),
 		"--report", filepath.Join(work, "r.csv"), "--now", demoNow, "--db", db)
 	if r.code != 0 {
