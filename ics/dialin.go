@@ -231,6 +231,9 @@ func dropDialInHTML(src string, from block.Block) (string, bool) {
 	}
 	if s, e, ok := dialInAnchor(blanked(src, spans), lower, pin); ok {
 		spans = append(spans, [2]int{s, e})
+		if k := barAfter(src, e); k >= 0 { // Word's "|" in an element of its own, before "Help"
+			spans = append(spans, [2]int{k, k + 1})
+		}
 	}
 	if id := from.ConferenceID; id != "" {
 		marked := replaceDigitsAs(masked(src, spans), id, "\x00")
@@ -242,7 +245,7 @@ func dropDialInHTML(src string, from block.Block) (string, bool) {
 			return "", false
 		}
 	}
-	spans = mergeSpans(spans)
+	spans = joinBlankGaps(src, mergeSpans(spans))
 	if len(spans) > 0 {
 		if s, e := headingBefore(src, lower, spans[0][0]); s >= 0 {
 			spans = mergeSpans(append(spans, [2]int{s, e}))
@@ -347,23 +350,113 @@ func visibleText(el string) string {
 }
 
 // headingBefore returns the element that ends just before offset at, where
-// it is a heading (see isHeading), else -1.
+// it is a heading (see isHeading), with the blank elements between it and
+// at (Word's spacer paragraphs), else -1.
 func headingBefore(src, lower string, at int) (int, int) {
-	i := at
-	for i > 0 && strings.ContainsRune(" \t\r\n", rune(src[i-1])) {
-		i--
+	end := at
+	for range maxSpacers + 1 {
+		i := end
+		for i > 0 && strings.ContainsRune(" \t\r\n", rune(src[i-1])) {
+			i--
+		}
+		if i == 0 || src[i-1] != '>' {
+			return -1, -1
+		}
+		s, e := numberElement(lower, i-1)
+		if s < 0 || e != i || strings.Contains(lower[s:e], "<a ") {
+			return -1, -1
+		}
+		switch t := visibleText(src[s:e]); {
+		case isHeading(t):
+			return s, at
+		case t != "":
+			return -1, -1
+		}
+		end = s // a blank element: look before it
 	}
-	if i == 0 || src[i-1] != '>' {
-		return -1, -1
+	return -1, -1
+}
+
+// maxSpacers bounds the blank elements looked past for a heading.
+const maxSpacers = 4
+
+// joinBlankGaps joins spans whose gap shows nothing (Word's spacer
+// paragraphs between the dial-in lines) and holds whole elements only, so
+// that removing it keeps the markup balanced.
+func joinBlankGaps(src string, spans [][2]int) [][2]int {
+	var out [][2]int
+	for _, sp := range spans {
+		if n := len(out); n > 0 {
+			gap := src[out[n-1][1]:sp[0]]
+			if visibleText(gap) == "" && !strings.Contains(gap, "<a ") && !strings.Contains(gap, "<img") && balanced(gap) {
+				out[n-1][1] = sp[1]
+				continue
+			}
+		}
+		out = append(out, sp)
 	}
-	s, e := numberElement(lower, i-1)
-	if s < 0 || e != i || strings.Contains(lower[s:e], "<a ") {
-		return -1, -1
+	return out
+}
+
+// balanced reports whether every element an HTML fragment opens it also
+// closes, in order, and it closes none it did not open.
+func balanced(frag string) bool {
+	var open []string
+	for i := 0; i < len(frag); i++ {
+		if frag[i] != '<' {
+			continue
+		}
+		end := strings.IndexByte(frag[i:], '>')
+		if end < 0 {
+			return false
+		}
+		tag := frag[i+1 : i+end]
+		i += end
+		closing := strings.HasPrefix(tag, "/")
+		name := strings.ToLower(strings.TrimPrefix(tag, "/"))
+		if k := strings.IndexAny(name, " \t\r\n/"); k >= 0 {
+			name = name[:k]
+		}
+		switch {
+		case name == "" || strings.HasPrefix(name, "!"):
+			return false // not an element this reads
+		case strings.HasSuffix(tag, "/") || name == "br" || name == "img" || name == "meta" || name == "hr":
+		case closing:
+			if len(open) == 0 || open[len(open)-1] != name {
+				return false
+			}
+			open = open[:len(open)-1]
+		default:
+			open = append(open, name)
+		}
 	}
-	if t := visibleText(src[s:e]); !isHeading(t) {
-		return -1, -1
+	return len(open) == 0
+}
+
+// barAfter returns the offset of a "|" that is the next text shown after
+// offset i (past tags, blanks and no-break spaces), else -1.
+func barAfter(src string, i int) int {
+	for i < len(src) {
+		switch {
+		case src[i] == '<':
+			end := strings.IndexByte(src[i:], '>')
+			if end < 0 {
+				return -1
+			}
+			i += end + 1
+		case strings.IndexByte(" \t\r\n", src[i]) >= 0:
+			i++
+		case strings.HasPrefix(src[i:], "&nbsp;"):
+			i += len("&nbsp;")
+		case strings.HasPrefix(src[i:], "\u00a0"):
+			i += len("\u00a0")
+		case src[i] == '|':
+			return i
+		default:
+			return -1
+		}
 	}
-	return s, e
+	return -1
 }
 
 // mergeSpans sorts spans and joins those that overlap.

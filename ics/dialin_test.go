@@ -1,8 +1,13 @@
 package ics
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mms-project/mms/internal/corpus"
 )
 
 var dropDialIn = Change{DropDialIn: true}
@@ -235,4 +240,55 @@ func TestConferenceIDAloneAddsNoDialIn(t *testing.T) {
 	if !res.Rewritten() || strings.Contains(desc.Text(), "Conference ID") || strings.Contains(desc.Text(), "call in") {
 		t.Errorf("dial-in removed: rewritten %v, %v:\n%s", res.Rewritten(), res.Err, desc.Text())
 	}
+}
+
+// Dial-in removed from the corpus's Outlook 2016 Skype block, whose HTML
+// is Word's: the "Join by phone" heading goes with the spacer paragraphs
+// between the dial-in lines, and the "|" that joined "Forgot your dial-in
+// PIN?" to "Help", in an element of its own, goes with the PIN's link
+// (found by an audit: the heading stayed with nothing under it, and
+// " |Help" showed); the text body says the same, and the rest is kept.
+func TestSkypeWordDialInRemoved(t *testing.T) {
+	path := filepath.Join(corpus.Dir(t), "real", "outlook16_skype_online_meeting_dialin_DscResources_CommunityCall030117.ics")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := testRules
+	r.Now = time.Date(2017, 2, 1, 0, 0, 0, 0, time.UTC)
+	r.Organizer = []string{"katie.keim@microsoft.com", "kakeim@microsoft.com"} // the link names the SIP address
+	cal, err := Parse("skype.ics", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cal.Meetings()[0]
+	if res := cal.Migrate(m, r, Change{DropDialIn: true}); !res.Rewritten() {
+		t.Fatalf("not rewritten: %q %v", res.Skipped, res.Err)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	p, _ := htmlBody(out.Meetings()[0].First())
+	shown := visibleText(p.Text())
+	for _, gone := range []string{"Join by phone", "Conference ID", "Forgot your dial-in PIN", "|"} {
+		if strings.Contains(shown, gone) {
+			t.Errorf("the HTML still shows %q", gone)
+		}
+	}
+	for _, kept := range []string{"Join Skype Meeting", "Trouble Joining?", "Help", "Welcome to Skype for Business"} {
+		if !strings.Contains(shown, kept) {
+			t.Errorf("the HTML lost %q", kept)
+		}
+	}
+	before, _ := htmlBody(cal.Meetings()[0].First())
+	if opened(p.Text()) != opened(before.Text()) {
+		t.Errorf("%d elements left open, %d before", opened(p.Text()), opened(before.Text()))
+	}
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	if strings.Contains(desc.Text(), "Join by phone") || !strings.Contains(desc.Text(), "Help") {
+		t.Errorf("the text body:\n%s", desc.Text())
+	}
+}
+
+// opened counts the elements an HTML text opens less those it closes.
+func opened(html string) int {
+	return strings.Count(html, "<") - 2*strings.Count(html, "</") - strings.Count(html, "/>")
 }
