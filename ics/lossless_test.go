@@ -273,6 +273,18 @@ func FuzzMigrate(f *testing.F) {
 				t.Fatalf("UID %q rewritten again over its own output", m.UID)
 			}
 		}
+		// The dial-in removed: another path through the HTML.
+		dropped, _ := Parse("fuzz.ics", data)
+		start := time.Now()
+		for _, m := range dropped.Meetings() {
+			dropped.Migrate(m, testRules, dropDialIn)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("Migrate without dial-in took %s over %d bytes", d, len(data))
+		}
+		if n := lostLine(dropped); n > 0 {
+			t.Fatalf("line %d not kept byte for byte when the dial-in is removed", n)
+		}
 	})
 }
 
