@@ -491,17 +491,10 @@ func TestRollbackLeavesWhatCameAfter(t *testing.T) {
 // the parameters of the restored lines).
 func TestRollbackUpdatesAsTheRunsAre(t *testing.T) {
 	ctx := context.Background()
-	dir := copyDemo(t)
-	path := filepath.Join(dir, "calendars", "user00000.ics")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal := strings.ReplaceAll(string(data), `ATTENDEE;CN="Deltagare 0";RSVP=TRUE:mailto:guest000@fabrikam.com`,
-		`ATTENDEE;CN="Deltagare 0";SCHEDULE-AGENT=NONE;RSVP=TRUE:mailto:guest000@fabrikam.com`+"\r\nATTENDEE;CN=Anna:mailto:Anna.Berg@contoso.com")
-	os.WriteFile(path, []byte(cal), 0o644)
-	o := demoOptions(t)
-	o.Users, o.Changes = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
+	o := demoEdited(t, func(cal string) string {
+		return strings.ReplaceAll(cal, `ATTENDEE;CN="Deltagare 0";RSVP=TRUE:mailto:guest000@fabrikam.com`,
+			`ATTENDEE;CN="Deltagare 0";SCHEDULE-AGENT=NONE;RSVP=TRUE:mailto:guest000@fabrikam.com`+"\r\nATTENDEE;CN=Anna:mailto:Anna.Berg@contoso.com")
+	})
 	first, err := Run(ctx, o)
 	if err != nil || first.Failed != 0 || first.Invites == 0 {
 		t.Fatalf("run: %+v %v", first, err)
@@ -539,21 +532,15 @@ func TestRollbackUpdatesAsTheRunsAre(t *testing.T) {
 // the Detail was empty).
 func TestRollbackRowSaysNoAttendee(t *testing.T) {
 	ctx := context.Background()
-	dir := copyDemo(t)
-	path := filepath.Join(dir, "calendars", "user00000.ics")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kept []string
-	for _, line := range strings.SplitAfter(string(data), "\r\n") {
-		if !strings.HasPrefix(line, "ATTENDEE") {
-			kept = append(kept, line)
+	o := demoEdited(t, func(cal string) string {
+		var kept []string
+		for _, line := range strings.SplitAfter(cal, "\r\n") {
+			if !strings.HasPrefix(line, "ATTENDEE") {
+				kept = append(kept, line)
+			}
 		}
-	}
-	os.WriteFile(path, []byte(strings.Join(kept, "")), 0o644)
-	o := demoOptions(t)
-	o.Users, o.Changes = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
+		return strings.Join(kept, "")
+	})
 	first, err := Run(ctx, o)
 	if err != nil || first.Failed != 0 {
 		t.Fatalf("run: %+v %v", first, err)
@@ -717,4 +704,22 @@ func TestRollbackDryRunAfterAStop(t *testing.T) {
 		would.Users[0].SucceededMeeting != again.Users[0].SucceededMeeting || would.Users[0].InvitesUpdate != again.Users[0].InvitesUpdate {
 		t.Errorf("the dry run said %+v; the rollback did %+v", would.Users, again.Users)
 	}
+}
+
+// demoEdited returns the demo's run options over a copy of its fixtures
+// whose first user's calendar edit has rewritten.
+func demoEdited(t *testing.T, edit func(string) string) RunOptions {
+	t.Helper()
+	dir := copyDemo(t)
+	path := filepath.Join(dir, "calendars", "user00000.ics")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(edit(string(data))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := demoOptions(t)
+	o.Users, o.Changes = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
+	return o
 }
