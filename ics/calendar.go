@@ -28,10 +28,9 @@ type Calendar struct {
 	vtimezones []*Component   // see zoneComponents
 	zonesRead  bool
 	zones      *tz.Resolver
-	floatZone  *time.Location // X-WR-TIMEZONE's; see floating
-	floatRead  bool
-	budget     *recur.Budget // the recurrence steps left for the calendar's meetings
-	finder     block.Finder  // links parsed while finding blocks, shared by the meetings
+	floatZones map[*Component]*time.Location // by VCALENDAR: see floating
+	budget     *recur.Budget                 // the recurrence steps left for the calendar's meetings
+	finder     block.Finder                  // links parsed while finding blocks, shared by the meetings
 }
 
 // Component is one BEGIN..END block.

@@ -73,7 +73,7 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 	if p, ok := first.Prop("DTSTART"); ok {
 		prop := p.toICal()
 		var err error
-		res.Start, _, err = recur.DateTime(&prop, c.resolver(), c.floating(r))
+		res.Start, _, err = recur.DateTime(&prop, c.resolver(), c.floating(first, r))
 		res.HasStart = err == nil
 	}
 	res.Recurrence = recurrence(m)
@@ -201,7 +201,7 @@ func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
 	for _, o := range m.Overrides {
 		s.Overrides = append(s.Overrides, o.toICal())
 	}
-	n, err := s.Next(r.Now, c.resolver(), c.floating(r))
+	n, err := s.Next(r.Now, c.resolver(), c.floating(m.First(), r))
 	if err != nil {
 		return recur.Next{}, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.lineOf(err, m.Components()...), m.UID, err)
 	}
@@ -210,7 +210,7 @@ func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
 
 // isPast reports whether one instance lies before now.
 func (c *Calendar) isPast(comp *Component, r Rules) (bool, error) {
-	past, err := recur.IsPast(comp.toICal(), r.Now, c.resolver(), c.floating(r))
+	past, err := recur.IsPast(comp.toICal(), r.Now, c.resolver(), c.floating(comp, r))
 	if err != nil {
 		return false, fmt.Errorf("%s: line %d: %w", c.Name, c.lineOf(err, comp), err)
 	}
@@ -245,28 +245,35 @@ func (c *Calendar) resolver() *tz.Resolver {
 	return c.zones
 }
 
-// floating is the zone floating times and dates are read in: the rules',
-// else the one the calendar's X-WR-TIMEZONE names (Google's and Apple's
-// exports say so the zone their calendar is kept in), else UTC.
-func (c *Calendar) floating(r Rules) *time.Location {
+// floating is the zone a component's floating times and dates are read
+// in: the rules', else the one its own VCALENDAR's X-WR-TIMEZONE names
+// (Google's and Apple's exports say so the zone their calendar is kept
+// in; a file may join several calendars), else UTC.
+func (c *Calendar) floating(comp *Component, r Rules) *time.Location {
 	if r.Floating != nil {
 		return r.Floating
 	}
-	if !c.floatRead {
-		c.floatRead = true
-		for _, root := range c.roots {
-			if p, ok := root.Prop("X-WR-TIMEZONE"); ok {
-				if loc, err := c.resolver().Location(p.Text()); err == nil {
-					c.floatZone = loc
-				}
-				break
+	root := comp
+	for root != nil && root.Parent != nil {
+		root = root.Parent
+	}
+	if root == nil {
+		return time.UTC
+	}
+	if c.floatZones == nil {
+		c.floatZones = map[*Component]*time.Location{}
+	}
+	loc, ok := c.floatZones[root]
+	if !ok {
+		loc = time.UTC
+		if p, ok := root.Prop("X-WR-TIMEZONE"); ok {
+			if l, err := c.resolver().Location(p.Text()); err == nil {
+				loc = l
 			}
 		}
+		c.floatZones[root] = loc
 	}
-	if c.floatZone != nil {
-		return c.floatZone
-	}
-	return time.UTC
+	return loc
 }
 
 // recurrence describes how a meeting recurs: its master's RRULE values.
@@ -294,13 +301,13 @@ func (c *Calendar) end(m *Meeting, r Rules, start time.Time, hasStart bool) (tim
 		return time.Time{}, false
 	}
 	sp := dtstart.toICal()
-	from, allDay, err := recur.DateTime(&sp, c.resolver(), c.floating(r))
+	from, allDay, err := recur.DateTime(&sp, c.resolver(), c.floating(first, r))
 	if err != nil {
 		return time.Time{}, false
 	}
 	if p, ok := first.Prop("DTEND"); ok {
 		ep := p.toICal()
-		if to, _, err := recur.DateTime(&ep, c.resolver(), c.floating(r)); err == nil && !to.Before(from) {
+		if to, _, err := recur.DateTime(&ep, c.resolver(), c.floating(first, r)); err == nil && !to.Before(from) {
 			return start.Add(to.Sub(from)), true
 		}
 		return time.Time{}, false

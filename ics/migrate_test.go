@@ -694,6 +694,20 @@ func TestFloatingTimesInTheCalendarsZone(t *testing.T) {
 			t.Errorf("X-WR-TIMEZONE %q: start %s, rewritten %v, skipped %q; want start %s", zone, got, res.Rewritten(), res.Skipped, want)
 		}
 	}
+	// A file of two calendars: each meeting is read in its own calendar's
+	// zone, none in the other's (found by an audit).
+	second := strings.Replace(src, "UID:uid-1", "UID:uid-2", 1)
+	joined := strings.Replace(src, "VERSION:2.0\r\n", "VERSION:2.0\r\nX-WR-TIMEZONE:America/New_York\r\n", 1) + second
+	cal, err := Parse("two.ics", []byte(joined))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range cal.Meetings() {
+		want := map[string]string{"uid-1": "2026-01-20T13:00:00Z", "uid-2": "2026-01-20T08:00:00Z"}[m.UID]
+		if res := cal.Migrate(m, r, newTeams); res.Start.UTC().Format(time.RFC3339) != want {
+			t.Errorf("%s: start %s, want %s", m.UID, res.Start.UTC().Format(time.RFC3339), want)
+		}
+	}
 }
 
 // TestCarriedInstancesAreTheUsers: a future instance without a block that

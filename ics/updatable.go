@@ -38,7 +38,7 @@ func (c *Calendar) checkUpdatable(m *Meeting, changed []*Component, r Rules) err
 func (c *Calendar) badEnd(comp *Component, r Rules) (Property, error) {
 	if p, ok := comp.Prop("DTEND"); ok {
 		ep := p.toICal()
-		_, _, err := recur.DateTime(&ep, c.resolver(), c.floating(r))
+		_, _, err := recur.DateTime(&ep, c.resolver(), c.floating(comp, r))
 		return p, err
 	}
 	if p, ok := comp.Prop("DURATION"); ok {
