@@ -769,3 +769,18 @@ func TestUpdatableLooksAtWhatIsSent(t *testing.T) {
 		}
 	}
 }
+
+// Two overrides of one instance (the same RECURRENCE-ID, here written once
+// in the series' zone and once in UTC) fail the meeting, naming both
+// lines: an update carries one component per instance (found by an
+// audit: both were bumped and sent).
+func TestInstanceOverriddenTwice(t *testing.T) {
+	master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=6\r\n"})
+	one := future(event{start: "20260126T110000", recurrenceID: "20260126T100000", body: teamsBody(oldJoin), extra: "SEQUENCE:0\r\n"})
+	other := future(event{start: "20260126T120000", body: teamsBody(oldJoin), extra: "RECURRENCE-ID:20260126T090000Z\r\nSEQUENCE:3\r\n"})
+	src := calendar(master, one, other)
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "is overridden twice") || res.Changed != nil || string(cal.Bytes()) != src {
+		t.Fatalf("Err = %v, %d changed; want the meeting failed, left as it was", res.Err, len(res.Changed))
+	}
+}

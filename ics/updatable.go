@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mms-project/mms/ics/recur"
 )
@@ -19,6 +20,9 @@ var editedOnce = []string{"SEQUENCE", "DTSTAMP", "LAST-MODIFIED"}
 // DURATION) that is not one. The start and the recurrence were read when
 // the meeting was decided; the components left as they were are not sent.
 func (c *Calendar) checkUpdatable(m *Meeting, changed []*Component, r Rules) error {
+	if err := c.oneOfEachInstance(m, changed, r); err != nil {
+		return err
+	}
 	for _, comp := range changed {
 		for _, name := range editedOnce {
 			if all := comp.All(name); len(all) > 1 {
@@ -61,4 +65,28 @@ func (c *Calendar) lineList(props []Property) string {
 		return strings.Join(lines, ", ") + fmt.Sprintf(" and %d more", more)
 	}
 	return strings.Join(lines[:len(lines)-1], ", ") + " and " + lines[len(lines)-1]
+}
+
+// oneOfEachInstance fails an update that would carry two components of the
+// same instance (two overrides of one RECURRENCE-ID, however written):
+// which one stands cannot be told, and an iTIP message holds one.
+func (c *Calendar) oneOfEachInstance(m *Meeting, changed []*Component, r Rules) error {
+	seen := map[time.Time]Property{}
+	for _, comp := range changed {
+		p, ok := comp.Prop("RECURRENCE-ID")
+		if !ok {
+			continue
+		}
+		ip := p.toICal()
+		at, _, err := recur.DateTime(&ip, c.resolver(), c.floating(comp, r))
+		if err != nil {
+			continue // read when the meeting was decided
+		}
+		if first, dup := seen[at.UTC()]; dup {
+			return fmt.Errorf("%s: line %d: UID %s: the instance of %s is overridden twice (lines %d and %d); an update carries one component for it, so which one stands cannot be told; keep the right one and run again",
+				c.Name, c.PropLine(p), m.UID, excerpt(p.Value), c.PropLine(first), c.PropLine(p))
+		}
+		seen[at.UTC()] = p
+	}
+	return nil
 }
