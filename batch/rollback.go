@@ -123,6 +123,16 @@ func rollbackSource(ctx context.Context, st *store.Store, o RollbackOptions) (st
 	if err != nil {
 		return of, Settings{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	if strings.EqualFold(strings.TrimSpace(o.BatchID), store.LastBatch) && (of.DryRun || of.Kind == store.BatchRollback && of.Finished) {
+		// last is the latest batch a rollback can undo, as mms status
+		// reads it: not a dry run, nor a rollback done (one that stopped
+		// goes on, below)
+		if real, ok, err := st.LatestRealBatch(ctx); err != nil {
+			return of, Settings{}, err
+		} else if ok {
+			of = real
+		}
+	}
 	set, err := batchSettings(of)
 	switch {
 	case err != nil:

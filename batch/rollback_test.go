@@ -723,3 +723,28 @@ func demoEdited(t *testing.T, edit func(string) string) RunOptions {
 	o.Users, o.Changes = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
 	return o
 }
+
+// --batch last is the latest batch a rollback can undo: not a dry run made
+// after it, nor a rollback done (found by an audit: refused as "itself a
+// rollback", telling to run the batch again).
+func TestRollbackLastIsTheLatestReal(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	first, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dry := o
+	dry.DryRun, dry.Out = true, filepath.Join(t.TempDir(), "dry")
+	if _, err := Run(ctx, dry); err != nil {
+		t.Fatal(err)
+	}
+	rb, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: "last", User: "user00000@contoso.com"})
+	if err != nil || rb.Of != first.BatchID || len(rb.Users) != 1 {
+		t.Fatalf("rollback --batch last after a dry run: %+v %v; want batch %s", rb, err, first.BatchID)
+	}
+	again, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: "last"})
+	if err != nil || again.Of != first.BatchID || len(again.Users) == 0 {
+		t.Fatalf("rollback --batch last after a rollback: %+v %v; want the rest of batch %s", again, err, first.BatchID)
+	}
+}

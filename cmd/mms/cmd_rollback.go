@@ -24,7 +24,7 @@ func rollbackCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			"after a crash, the rollback finishes without sending anything twice. --dry-run says what would be restored\n" +
 			"and writes nothing but its report. A rollback that may send mail asks first on a terminal; --yes does not ask.\n\n" + rollbackExitHelp,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "batch", Usage: "the batch to roll back: its id, a unique prefix of 6+ characters, or last (mms batches lists them)", Sources: cli.EnvVars("MMS_BATCH")},
+			&cli.StringFlag{Name: "batch", Usage: "the batch to roll back: its id, a unique prefix of 6+ characters, or last (the latest that is not a dry run or a rollback done; mms batches lists them)", Sources: cli.EnvVars("MMS_BATCH")},
 			&cli.StringFlag{Name: "user", Usage: "only this user (its variable is MMS_ROLLBACK_USER, not MMS_USER, which mms status and start read)", Sources: cli.EnvVars("MMS_ROLLBACK_USER")},
 			&cli.StringFlag{Name: "now", Usage: "RFC 3339 time (2026-01-15T09:00:00Z, or a date alone: midnight UTC) written as DTSTAMP of the restored meetings (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
 			&cli.StringFlag{Name: "send", Usage: "outbox or none (default: as the batch sent: its outbox, or its smtp:// relay, which the --smtp-* flags below configure)", Sources: cli.EnvVars("MMS_SEND")},
