@@ -175,7 +175,7 @@ func TestPilot(t *testing.T) {
 	}
 }
 
-// TestAllPast: a run whose meetings all end before --now counts them, for
+// TestAllPast: a run whose meetings are all past counts them, for
 // the command's warning; meetings of other organisers are not counted.
 func TestAllPast(t *testing.T) {
 	o := demoOptions(t)

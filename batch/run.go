@@ -40,7 +40,7 @@ type Summary struct {
 	// scheduling (it sent them, not mms).
 	ServerInvites int
 	Meetings      int      // meetings in the report that the users organise
-	Past          int      // of them, skipped as ending before --now
+	Past          int      // of them, skipped as past (no occurrence at or after --now)
 	RowErrors     []string // rejected rows that belong to no user: the first maxListed, then how many more
 	Rejected      int      // all rejected rows that belong to no user
 	CalDAV        int      // triggered users whose calendar is a CalDAV URL (written in place)

@@ -404,7 +404,7 @@ func TestStatusWithoutRealBatch(t *testing.T) {
 }
 
 // The summary of a run says "1 user", and warns of a run whose meetings
-// all end before --now, naming it.
+// all start before --now, naming it.
 func TestSummaryWording(t *testing.T) {
 	var out, errOut bytes.Buffer
 	o := batch.RunOptions{Now: time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC), Send: "outbox"}
@@ -412,7 +412,7 @@ func TestSummaryWording(t *testing.T) {
 	if err != nil || !strings.Contains(out.String(), "batch b1: 1 user, 1 triggered, 0 failed; 0 meetings updated, 1 update written to the outbox") {
 		t.Errorf("summary: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(errOut.String(), "all 50 meetings end before --now 2026-12-06T09:00:00Z; did you mean an earlier --now?") {
+	if !strings.Contains(errOut.String(), "all 50 meetings start before --now 2026-12-06T09:00:00Z (past: none has an occurrence at or after it); did you mean an earlier --now?") {
 		t.Errorf("no warning:\n%s", errOut.String())
 	}
 	errOut.Reset()

@@ -28,7 +28,7 @@ func TestCommandLineMessages(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "0 meetings updated") || strings.Contains(r.stdout, "calendars:") {
 		t.Errorf("a run that rewrote nothing: exit %d\n%s", r.code, r.stdout)
 	}
-	if !strings.Contains(r.stderr, "mms: warning: all 45 meetings end before --now 2030-01-01T00:00:00Z; did you mean an earlier --now?") {
+	if !strings.Contains(r.stderr, "mms: warning: all 45 meetings start before --now 2030-01-01T00:00:00Z (past: none has an occurrence at or after it); did you mean an earlier --now?") {
 		t.Errorf("a run whose meetings are all past does not warn:\n%s", r.stderr)
 	}
 	for _, line := range []string{"reading " + filepath.Join(in, "users.csv") + " and ", "migrating 5 users", "writing the report " + filepath.Join(work, "r.csv")} {

@@ -188,7 +188,7 @@ func sendsTo(send string) string {
 }
 
 // pastWarning warns of a run that updated nothing because every meeting
-// of its triggered users ends before --now: the --now is likely wrong.
+// of its triggered users starts before --now (past): the --now is likely wrong.
 // When only some do, the others were skipped for their own reasons, which
 // the report gives; no warning.
 func pastWarning(o batch.RunOptions, sum batch.Summary) string {
@@ -200,7 +200,7 @@ func pastWarning(o batch.RunOptions, sum batch.Summary) string {
 		now = sum.Started
 	}
 	at := now.UTC().Format(time.RFC3339)
-	return fmt.Sprintf("all %s end before --now %s; did you mean an earlier --now?", counted(sum.Past, "meeting"), at)
+	return fmt.Sprintf("all %s start before --now %s (past: none has an occurrence at or after it); did you mean an earlier --now?", counted(sum.Past, "meeting"), at)
 }
 
 // sayFailed names the first failed users of a batch and why, so that a
