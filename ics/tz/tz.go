@@ -210,11 +210,12 @@ var windowsByKey = func() map[string]string {
 	return m
 }()
 
-var keyReplacer = strings.NewReplacer(`"`, " ", ".", " ", "(", " (", ")", ") ", "\t", " ")
+var keyReplacer = strings.NewReplacer(`\,`, ",", `\;`, ";", `^'`, " ", `"`, " ", ".", " ", "(", " (", ")", ") ", "\t", " ")
 
 // key normalizes a zone name for lookups: lower case, no quotes or dots,
 // single spaces ("W.Europe  standard time" and "W. Europe Standard Time"
-// share a key).
+// share a key), a comma or semicolon escaped as TEXT writes it ("\,") or
+// a quote as RFC 6868 writes one in a parameter ("^'") read as itself.
 func key(name string) string {
 	return strings.Join(strings.Fields(keyReplacer.Replace(strings.ToLower(name))), " ")
 }

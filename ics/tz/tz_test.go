@@ -56,11 +56,12 @@ func TestNames(t *testing.T) {
 		"/mozilla.org/20050126_1/America/New_York": "America/New_York",
 		"tzone://Microsoft/Utc":                    "UTC",
 		// display names, as some exporters write TZIDs (found by an audit: failed time-zone)
-		"(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna": "Europe/Berlin",
-		`"(UTC-05:00) Eastern Time (US & Canada)"`:                     "America/New_York",
-		"(GMT+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna": "Europe/Berlin",
-		"(UTC) Coordinated Universal Time":                             "Etc/UTC",
-		"(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi":              "Asia/Calcutta",
+		"(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna":      "Europe/Berlin",
+		`"(UTC-05:00) Eastern Time (US & Canada)"`:                          "America/New_York",
+		"(GMT+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna":      "Europe/Berlin",
+		"(UTC) Coordinated Universal Time":                                  "Etc/UTC",
+		"(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi":                   "Asia/Calcutta",
+		`(UTC+01:00) Amsterdam\, Berlin\, Bern\, Rome\, Stockholm\, Vienna`: "Europe/Berlin", // escaped as TEXT (found by an audit)
 	} {
 		loc, err := NewResolver(nil).Location(in)
 		if err != nil || loc.String() != want {
@@ -259,5 +260,29 @@ func TestBadVTimezone(t *testing.T) {
 	_, err := NewResolver([]*ical.Component{z}).Location("Broken Time")
 	if err == nil || !strings.Contains(err.Error(), "Broken Time") || !strings.Contains(err.Error(), `TZOFFSETTO "one hour"`) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A TZID parameter that writes a quote as RFC 6868 does ("^'"), or escapes
+// a comma as TEXT does, names the file's VTIMEZONE that writes it plainly
+// (found by an audit: unknown time zone).
+func TestEscapedNamesFindTheFilesZone(t *testing.T) {
+	cal, err := ical.NewDecoder(strings.NewReader("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\n" +
+		"BEGIN:VTIMEZONE\r\nTZID:My \"Zone\"\r\nBEGIN:STANDARD\r\nDTSTART:16010101T000000\r\nTZOFFSETFROM:+0130\r\nTZOFFSETTO:+0130\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n" +
+		"BEGIN:VTIMEZONE\r\nTZID:Custom, Zone\r\nBEGIN:STANDARD\r\nDTSTART:16010101T000000\r\nTZOFFSETFROM:+0230\r\nTZOFFSETTO:+0230\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n" +
+		"END:VCALENDAR\r\n")).Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewResolver(cal.Children)
+	for name, want := range map[string]int{`My ^'Zone^'`: 5400, `Custom\, Zone`: 9000} {
+		loc, err := r.Location(name)
+		if err != nil {
+			t.Errorf("%q: %v", name, err)
+			continue
+		}
+		if _, off := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).In(loc).Zone(); off != want {
+			t.Errorf("%q: offset %d, want %d", name, off, want)
+		}
 	}
 }
