@@ -22,6 +22,7 @@ import (
 	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/internal/davtest"
+	"github.com/mms-project/mms/report"
 )
 
 // fakeObjects is the suite's fixture cut into one object per meeting, each
@@ -555,7 +556,8 @@ func TestDAVStoppedAttemptSendsWhatWasRewritten(t *testing.T) {
 	seriesWithPastInstance(t, objs)
 	straight := &captured{}
 	f1 := davtest.StartFake(t, objs)
-	if _, err := (&Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, false), Mailer: straight, Journal: newJournal(t)}).Migrate(ctx, a(f1)); err != nil {
+	first, err := (&Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, false), Mailer: straight, Journal: newJournal(t)}).Migrate(ctx, a(f1))
+	if err != nil {
 		t.Fatal(err)
 	}
 	f2 := davtest.StartFake(t, objs)
@@ -566,8 +568,21 @@ func TestDAVStoppedAttemptSendsWhatWasRewritten(t *testing.T) {
 	}
 	resumed := &captured{}
 	w.Calendars, w.Mailer = fakeDAV(t, false), resumed
-	if _, err := w.Migrate(ctx, a(f2)); err != nil {
+	out, err := w.Migrate(ctx, a(f2))
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The report says what the rewrite changed, as the straight run's does
+	// (found by an audit: Changes empty, Detail "the block already shows").
+	rows := map[string]report.Meeting{}
+	for _, r := range first.Meetings {
+		rows[r.UID] = r
+	}
+	for _, r := range out.Meetings {
+		want := rows[r.UID]
+		if r.Outcome == Updated && (r.Changes != want.Changes || strings.Contains(r.Detail, "already shows") || r.NewBlock != want.NewBlock || r.OldBlock != want.OldBlock || r.Changes == "") {
+			t.Errorf("%s resumed: Changes %q Detail %q; the straight run's: %q %q", r.UID, r.Changes, r.Detail, want.Changes, want.Detail)
+		}
 	}
 	sent := map[string]Message{}
 	for _, m := range straight.msgs {

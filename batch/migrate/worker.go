@@ -377,6 +377,9 @@ func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.
 		res := cal.Migrate(m, rules, a.Change)
 		up := prepare(cal, res)
 		o := w.plan(&plan, a.User, cal, m, res, prior, up)
+		if p, known := prior[res.UID]; known && res.Skipped == ics.AlreadyCurrent {
+			was, res, up = resumedView(cal, m, p, res)
+		}
 		describe(&o, &finder, was, res, up, w.Now)
 		plan.out.Meetings = append(plan.out.Meetings, o)
 	}
@@ -407,6 +410,19 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: rewrittenOf(cal, m, p), done: p.Completed, original: p.Original, lost: lost(known, p)})
 	}
 	return o
+}
+
+// resumedView is how a meeting an attempt that stopped wrote in place is
+// described: as the rewrite it was, from its bytes before (the journal's)
+// to what the calendar holds now, not as a meeting found current.
+func resumedView(cal *ics.Calendar, m *ics.Meeting, p store.Meeting, res ics.Result) (before, ics.Result, *prepared) {
+	orig, err := ics.Parse(cal.Name, []byte("BEGIN:VCALENDAR\r\n"+string(p.Original)+"END:VCALENDAR\r\n"))
+	if err != nil || len(orig.Meetings()) == 0 {
+		return readBefore(m), res, nil
+	}
+	res.Skipped, res.Evidence = "", ""
+	res.Changed = rewrittenOf(cal, m, p)
+	return readBefore(orig.Meetings()[0]), res, prepare(cal, res)
 }
 
 // rewrittenOf returns the components of a meeting an earlier attempt
