@@ -223,6 +223,13 @@ func recursFrom(data []byte, from time.Time) bool {
 	return false
 }
 
+// floatingMargin widens the time from which objects are fetched: an
+// event's floating time (no zone) is read by the server and by the listing
+// here as UTC, but by mms in its calendar's zone (X-WR-TIMEZONE), which
+// may be up to 12 hours behind UTC; a meeting fetched that is past after
+// all is decided so by mms, as any is.
+const floatingMargin = 14 * time.Hour
+
 // spoiled: a multi-object answer that a single object may have broken.
 func spoiled(err error) bool {
 	var se *StatusError
@@ -275,7 +282,8 @@ func isDecodeError(err error) bool {
 func (c *Client) report(ctx context.Context, collection string, from time.Time, withData bool) ([]found, error) {
 	filter := `<C:comp-filter name="VEVENT"/>`
 	if !from.IsZero() {
-		filter = `<C:comp-filter name="VEVENT"><C:time-range start="` + from.UTC().Format("20060102T150405Z") + `"/></C:comp-filter>`
+		start := from.Add(-floatingMargin).UTC().Format("20060102T150405Z") // a floating time is the server's UTC
+		filter = `<C:comp-filter name="VEVENT"><C:time-range start="` + start + `"/></C:comp-filter>`
 	}
 	return c.query(ctx, collection, filter, withData)
 }

@@ -229,5 +229,5 @@ func keepFrom(data []byte, from time.Time) bool {
 		}
 		longest = max(longest, end.Sub(start))
 	}
-	return recursFrom(data, from.Add(-longest))
+	return recursFrom(data, from.Add(-longest-floatingMargin))
 }

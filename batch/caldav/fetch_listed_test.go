@@ -433,3 +433,21 @@ func TestFetchListingErrors(t *testing.T) {
 		}
 	}
 }
+
+// An event at a floating time (no zone) that is past read as UTC but not
+// in its calendar's X-WR-TIMEZONE, New York here, is kept: mms decides it
+// in that zone, and it must be able to write it back (found by an audit:
+// read for the report only, its rewrite then refused).
+func TestKeepFromFloatingTimes(t *testing.T) {
+	from := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	obj := func(start, end string) []byte {
+		return []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-TIMEZONE:America/New_York\r\nBEGIN:VEVENT\r\nUID:f\r\nDTSTART:" + start +
+			"\r\nDTEND:" + end + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	}
+	if !keepFrom(obj("20260115T060000", "20260115T070000"), from) { // 11:00 UTC in New York's zone
+		t.Error("a floating meeting still to come in its calendar's zone was left out")
+	}
+	if keepFrom(obj("20260110T060000", "20260110T070000"), from) {
+		t.Error("a meeting days past was kept")
+	}
+}
