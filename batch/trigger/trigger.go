@@ -93,9 +93,21 @@ func Decide(u input.User, changes []input.Change, t Tenant) Decision {
 	applied, notes := toApply(u, changes, fired)
 	d.Triggered, d.Migration = true, Coalesce(applied, u.IsACP())
 	problems, more := lacking(u, fired, applied, d.Migration)
-	d.Problems = problems
-	d.Migration.Notes = slices.Concat(notes, more, d.Migration.Notes)
+	d.Problems = bounded(problems)
+	d.Migration.Notes = bounded(slices.Concat(notes, more, d.Migration.Notes))
 	return d
+}
+
+// maxSaid bounds the problems and notes said of one user: a file of a
+// million rows for one user costs their count, not a million lines.
+const maxSaid = 100
+
+// bounded returns the first maxSaid of list and, past them, how many more.
+func bounded(list []string) []string {
+	if len(list) <= maxSaid {
+		return list
+	}
+	return append(list[:maxSaid:maxSaid], fmt.Sprintf("… and %d more, not listed", len(list)-maxSaid))
 }
 
 // toApply returns the rows a migrated user's meetings get the values of:
@@ -150,6 +162,14 @@ func lacking(u input.User, fired, applied []input.Change, m Migration) (problems
 	if m.Removed && !numbers {
 		return nil, nil // the dial-in goes: nothing of it is needed
 	}
+	type row struct {
+		file string
+		line int
+	}
+	triggered := make(map[row]bool, len(fired))
+	for _, f := range fired {
+		triggered[row{f.File, f.Line}] = true
+	}
 	for _, c := range applied {
 		why := ""
 		switch {
@@ -166,7 +186,7 @@ func lacking(u input.User, fired, applied []input.Change, m Migration) (problems
 		}
 		switch {
 		case why == "":
-		case slices.ContainsFunc(fired, func(f input.Change) bool { return f.Line == c.Line && f.File == c.File }):
+		case triggered[row{c.File, c.Line}]:
 			problems = append(problems, c.Where()+": "+why)
 		default:
 			notes = append(notes, c.Where()+": "+why+" (the row did not trigger on its own: the meetings keep what they say of it)")

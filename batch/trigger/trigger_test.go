@@ -369,3 +369,17 @@ func TestTriggeredTakesEveryRow(t *testing.T) {
 		t.Errorf("an ACP row before the licence: conference ID %q, problems %q; want the licence's", d.Migration.ConferenceID, d.Problems)
 	}
 }
+
+// A file of many rows for one user, each lacking its value, is decided in
+// time and said in a bounded list (review: the rows were matched pair by
+// pair and every one listed).
+func TestManyLackingRowsBounded(t *testing.T) {
+	var changes []input.Change
+	for i := range 200_000 {
+		changes = append(changes, input.Change{Kind: input.ConferenceIDReset, Line: i + 2, File: "c.csv"})
+	}
+	d := Decide(input.User{Email: "anna@contoso.com", AudioProvider: "microsoft"}, changes, DefaultTenant())
+	if len(d.Problems) != maxSaid+1 || !strings.Contains(d.Problems[maxSaid], "and 199900 more") {
+		t.Fatalf("%d problems, the last %q", len(d.Problems), d.Problems[len(d.Problems)-1])
+	}
+}
