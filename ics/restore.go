@@ -108,7 +108,7 @@ func (r restoring) done(o, k *Component) bool {
 }
 
 func (c *Calendar) restore(uid string, originals []byte, how restoring) ([]*Component, error) {
-	orig, err := Parse(c.Name+" (original of UID "+uid+")", []byte("BEGIN:VCALENDAR\r\n"+string(originals)+"END:VCALENDAR\r\n"))
+	orig, err := ParseOriginals(c.Name, uid, originals)
 	if err != nil {
 		return nil, err
 	}
@@ -165,26 +165,24 @@ func (c *Calendar) restore(uid string, originals []byte, how restoring) ([]*Comp
 	return changed, nil
 }
 
+// ParseOriginals reads what Original returned for each component of one
+// meeting a rewrite changed, one after the other, as a calendar named
+// after the calendar they were read from.
+func ParseOriginals(name, uid string, originals []byte) (*Calendar, error) {
+	return Parse(name+" (original of UID "+uid+")", []byte("BEGIN:VCALENDAR\r\n"+string(originals)+"END:VCALENDAR\r\n"))
+}
+
 // Rewritten returns the calendar's components of a meeting that originals
 // (what Original returned for each component a rewrite changed) name, by
 // UID and RECURRENCE-ID: what the rewrite's update carries, found again
 // after it was written (a CalDAV object stored by an attempt that stopped
 // before sending).
 func (c *Calendar) Rewritten(uid string, originals []byte) ([]*Component, error) {
-	orig, err := Parse(c.Name+" (original of UID "+uid+")", []byte("BEGIN:VCALENDAR\r\n"+string(originals)+"END:VCALENDAR\r\n"))
+	orig, err := ParseOriginals(c.Name, uid, originals)
 	if err != nil {
 		return nil, err
 	}
-	named := map[string]bool{}
-	for _, o := range orig.Components("VEVENT") {
-		named[instanceKey(o)] = true
-	}
-	var out []*Component
-	for _, comp := range c.Components("VEVENT") {
-		if componentUID(comp) == uid && named[instanceKey(comp)] {
-			out = append(out, comp)
-		}
-	}
+	out := c.Same(orig.Components("VEVENT"))
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: UID %s: none of the components its rewrite changed is in the calendar", c.Name, uid)
 	}

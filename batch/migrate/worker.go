@@ -416,7 +416,7 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 // described: as the rewrite it was, from its bytes before (the journal's)
 // to what the calendar holds now, not as a meeting found current.
 func resumedView(cal *ics.Calendar, m *ics.Meeting, p store.Meeting, res ics.Result) (before, ics.Result, *prepared) {
-	orig, err := ics.Parse(cal.Name, []byte("BEGIN:VCALENDAR\r\n"+string(p.Original)+"END:VCALENDAR\r\n"))
+	orig, err := ics.ParseOriginals(cal.Name, m.UID, p.Original)
 	if err != nil || len(orig.Meetings()) == 0 {
 		return readBefore(m), res, nil
 	}
