@@ -10,7 +10,10 @@
 # are missing (root only), keeps everything under $MMS_CYRUS_DIR (default:
 # $TMPDIR/mms-cyrus) with its own imapd.conf and cyrus.conf, and uses
 # 127.0.0.1 only: IMAP, HTTP (CalDAV) and the iMIP SMTP port are the first
-# three free ports from $MMS_CYRUS_PORT (default 58143) in steps of three.
+# three free ports from $MMS_CYRUS_PORT (default 28143) in steps of three.
+# The SMTP port is listened on by the tests, not by this script, so the
+# default lies below Linux's ephemeral range (32768-60999): a port in that
+# range can be taken in between as the local end of any outgoing connection.
 # Give each checkout its own MMS_CYRUS_DIR and MMS_CYRUS_PORT, as for
 # postgres.sh. Users (sasldb, one password for all,
 # made up at start) are the admin `admin` and the calendar users alice, bob,
@@ -23,7 +26,7 @@
 set -euo pipefail
 
 dir=${MMS_CYRUS_DIR:-${TMPDIR:-/tmp}/mms-cyrus}
-first_port=${MMS_CYRUS_PORT:-58143}
+first_port=${MMS_CYRUS_PORT:-28143}
 domain=example.com
 users=(alice bob carol dave)
 libexec=/usr/lib/cyrus/bin

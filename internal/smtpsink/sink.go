@@ -7,11 +7,13 @@ package smtpsink
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"net/mail"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,7 +69,7 @@ func Start(t testing.TB, addr string) *Sink { return StartWith(t, addr, Hooks{})
 // or ask for credentials.
 func StartWith(t testing.TB, addr string, h Hooks) *Sink {
 	t.Helper()
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr, 10*time.Second)
 	if err != nil {
 		t.Fatalf("smtp sink: listen on %s: %v", addr, err)
 	}
@@ -80,6 +82,20 @@ func StartWith(t testing.TB, addr string, h Hooks) *Sink {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return s
+}
+
+// listen listens on addr, trying again for up to wait while its port is in
+// use: a fixed port (the one a server was configured to submit to) can be
+// held for a moment as the local end of another program's connection.
+func listen(addr string, wait time.Duration) (net.Listener, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+			return ln, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // Messages returns what arrived so far, oldest first.

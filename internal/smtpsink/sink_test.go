@@ -2,10 +2,12 @@ package smtpsink_test
 
 import (
 	"bytes"
+	"net"
 	"net/smtp"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/internal/smtpsink"
 )
@@ -49,5 +51,29 @@ func TestSinkHooks(t *testing.T) {
 	}
 	if got := s.Arrivals(); len(got) != 1 || got["<1@mms.invalid>"] != 1 {
 		t.Errorf("arrivals %v", got)
+	}
+}
+
+// A fixed port held for a moment by something else (the local end of
+// another program's connection, in CI) is waited for, not failed on.
+func TestSinkWaitsForAHeldPort(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := held.Addr().String()
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		held.Close()
+	}()
+	s := smtpsink.Start(t, addr)
+	if s.Addr != addr {
+		t.Fatalf("listening on %s, want %s", s.Addr, addr)
+	}
+	if err := smtp.SendMail(s.Addr, nil, "a@example.com", []string{"b@example.com"}, []byte("Subject: x\r\n\r\nhi\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Messages()); n != 1 {
+		t.Fatalf("%d messages arrived, want 1", n)
 	}
 }
