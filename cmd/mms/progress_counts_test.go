@@ -40,6 +40,16 @@ func TestProgressSaysInputFailuresApart(t *testing.T) {
 	}
 }
 
+// waitFor returns what out holds once it says want, or after 10 s: the
+// heartbeat's ticks come late on a loaded machine.
+func waitFor(out *lockedBuffer, want string) string {
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), want) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return out.String()
+}
+
 // lockedBuffer is a bytes.Buffer safe for the heartbeat's goroutine.
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -69,8 +79,7 @@ func TestProgressSaysWhoIsStillAtWork(t *testing.T) {
 	p.Event(batch.Event{Kind: batch.UserStarted, User: "slow@contoso.com"})
 	p.Event(batch.Event{Kind: batch.UserStarted, User: "quick@contoso.com"})
 	p.Event(batch.Event{Kind: batch.UserDone, User: "quick@contoso.com"})
-	time.Sleep(150 * time.Millisecond)
-	said := out.String()
+	said := waitFor(&out, "still at work on slow@contoso.com")
 	if !strings.Contains(said, "1/2 users done; still at work on slow@contoso.com (for ") || strings.Contains(said, "work on quick") {
 		t.Errorf("progress after a quiet while:\n%s", said)
 	}
@@ -91,7 +100,7 @@ func TestProgressSaysWhoWaitsToTryAgain(t *testing.T) {
 	p.Event(batch.Event{Kind: batch.BatchStarted, Total: 1})
 	p.Event(batch.Event{Kind: batch.UserStarted, User: "busy@contoso.com"})
 	p.Event(batch.Event{Kind: batch.UserRetry, User: "busy@contoso.com", Attempt: 2, Err: errors.New("503 Service Unavailable")})
-	time.Sleep(150 * time.Millisecond)
+	waitFor(&out, "waiting to try again")
 	p.finish()
 	said := out.String()
 	if !strings.Contains(said, "0/1 user done; waiting to try again: busy@contoso.com (after attempt 2 of 9)") || strings.Contains(said, "still at work") {
