@@ -210,7 +210,10 @@ func conferenceKey(v string) string {
 	if i < 0 {
 		return ""
 	}
-	key, _, _ := strings.Cut(v[i+len(focus):], ";")
+	key := v[i+len(focus):]
+	if end := strings.IndexAny(key, ";?"); end >= 0 { // Exchange adds ?conversation-id=...
+		key = key[:end]
+	}
 	if key = strings.TrimSpace(key); strings.HasPrefix(strings.ToLower(key), "teams:") {
 		return ""
 	}

@@ -461,7 +461,9 @@ func TestConferenceLinkNamesAnotherMeeting(t *testing.T) {
 	for _, c := range []struct {
 		id   string
 		want Reason
-	}{{"OTHERKEY", PastedBlock}, {"ab12cd34", ""}, {"teams:2:0!19:meeting_X-thread.v2!1!2", ""}} {
+	}{{"OTHERKEY", PastedBlock}, {"ab12cd34", ""}, {"teams:2:0!19:meeting_X-thread.v2!1!2", ""},
+		// Exchange writes the conversation after the key.
+		{"AB12CD34?conversation-id=E2KM0wvqb7", ""}, {"OTHERKEY?conversation-id=E2KM0wvqb7", PastedBlock}} {
 		src := calendar(future(event{body: "Agenda" + skype, extra: conf(c.id)}))
 		_, res := migrateOne(t, src, testRules, Change{ConferenceID: "987654"})
 		if res.Skipped != c.want || res.Err != nil {
