@@ -786,3 +786,35 @@ func TestInstanceOverriddenTwice(t *testing.T) {
 		t.Fatalf("Err = %v, %d changed; want the meeting failed, left as it was", res.Err, len(res.Changed))
 	}
 }
+
+// Outlook's X-MICROSOFT-CONFERENCETELURI (the number and conference ID a
+// phone dials) follows the block: kept while the block keeps its number
+// and ID, pointed at the new ones where they change, removed with the
+// dial-in.
+func TestConferenceTelFollowsTheBlock(t *testing.T) {
+	const prop = "X-MICROSOFT-CONFERENCETELURI:tel:+46850524889\\,\\,580849884\r\n"
+	src := calendar(future(event{body: teamsBody(oldJoin), extra: prop}))
+	for _, c := range []struct {
+		name string
+		ch   Change
+		want string // the property's line after, "" for none
+	}{
+		{"new link, same dial-in", Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NEW%40thread.v2/0"}, prop},
+		{"new conference ID", Change{ConferenceID: "111222333"}, "X-MICROSOFT-CONFERENCETELURI:tel:+46850524889\\,\\,111222333\r\n"},
+		{"new bridge", Change{TollNumbers: []string{"+1 323-849-4874"}}, "X-MICROSOFT-CONFERENCETELURI:tel:+13238494874\\,\\,580849884\r\n"},
+		{"dial-in dropped", Change{DropDialIn: true}, ""},
+	} {
+		cal, res := migrateOne(t, src, testRules, c.ch)
+		if !res.Rewritten() {
+			t.Fatalf("%s: %+v", c.name, res)
+		}
+		out := string(cal.Bytes())
+		got := ""
+		if i := strings.Index(out, "X-MICROSOFT-CONFERENCETELURI"); i >= 0 {
+			got = out[i : i+strings.Index(out[i:], "\r\n")+2]
+		}
+		if got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

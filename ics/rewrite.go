@@ -204,6 +204,7 @@ func (c *Calendar) applyEdit(e componentEdit, r Rules, p plan, blocks *rendered)
 	c.updateLinks(e.comp, p)
 	c.dropConferenceLinks(e.comp, p)
 	c.updateTeamsProperties(e.comp, p)
+	c.updateConferenceTel(e.comp, p)
 	c.updateLocation(e.comp, p)
 	c.bump(e.comp, e.sequence, r.Stamp)
 }
@@ -567,6 +568,45 @@ func (c *Calendar) updateTeamsProperties(comp *Component, p plan) {
 			c.setValue(prop, strings.ReplaceAll(prop.Value, from, to))
 		}
 	}
+}
+
+// updateConferenceTel keeps Outlook's X-MICROSOFT-CONFERENCETELURI (the
+// number and conference ID a phone dials: "tel:+4619123456,,68138") in
+// step with the new block: left as it is while the block still has its
+// number and conference ID, else pointed at the block's (its first toll
+// number, else toll-free) or removed where the block has nothing to call.
+func (c *Calendar) updateConferenceTel(comp *Component, p plan) {
+	props := comp.All("X-MICROSOFT-CONFERENCETELURI")
+	if len(props) == 0 {
+		return
+	}
+	numbers := append(append([]string(nil), p.spec.TollNumbers...), p.spec.TollFreeNumbers...)
+	want := ""
+	if len(numbers) > 0 && p.spec.ConferenceID != "" {
+		want = "tel:+" + block.DialDigits(numbers[0]) + ",," + p.spec.ConferenceID
+	}
+	for _, prop := range props {
+		number, conference := splitConferenceTel(prop.Text())
+		if conference == p.spec.ConferenceID && conference != "" && slices.ContainsFunc(numbers, func(n string) bool { return block.DialDigits(n) == number }) {
+			continue
+		}
+		if want == "" {
+			c.remove(prop)
+		} else {
+			c.setValue(prop, escape(want))
+		}
+	}
+}
+
+// splitConferenceTel reads "tel:+4619123456,,68138#" as the number's
+// digits and the conference ID's.
+func splitConferenceTel(v string) (number, conference string) {
+	v = strings.TrimSpace(v)
+	if len(v) >= 4 && strings.EqualFold(v[:4], "tel:") {
+		v = v[4:]
+	}
+	n, conf, _ := strings.Cut(v, ",")
+	return block.DialDigits(n), block.DialDigits(strings.TrimLeft(conf, ","))
 }
 
 // teamsThreadID is the thread a Teams meetup-join link names, as
