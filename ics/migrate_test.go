@@ -538,7 +538,8 @@ func TestSkypeToTeamsDropsConferenceLink(t *testing.T) {
 // still named the old meeting).
 func TestNewTeamsMeetingUpdatesItsProperties(t *testing.T) {
 	conf := "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:anna@contoso.com\\;gruu\\;opaque=app:conf:focus:id:teams:2:0!19:meeting_OLD-thread.v2!1!2\r\n"
-	props := "X-MICROSOFT-SKYPETEAMSPROPERTIES:{\"cid\":\"19:meeting_OLD@thread.v2\"\\,\"private\":true\\,\"type\":0}\r\n"
+	props := "X-MICROSOFT-SKYPETEAMSPROPERTIES:{\"cid\":\"19:meeting_OLD@thread.v2\"\\,\"private\":true\\,\"type\":0}\r\n" +
+		"X-MICROSOFT-SCHEDULINGSERVICEUPDATEURL:https://api.scheduler.teams.microsoft.com/teams/t/o/19_meeting_OLD@thread.v2/0\r\n"
 	src := calendar(future(event{body: teamsBody(oldJoin), extra: conf + props}))
 	row := Change{Meetings: map[string]MeetingChange{"uid-1": {JoinURL: "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NEW%40thread.v2/0?context=%7b%7d"}}}
 	cal, res := migrateOne(t, src, testRules, row)
@@ -546,8 +547,8 @@ func TestNewTeamsMeetingUpdatesItsProperties(t *testing.T) {
 		t.Fatalf("Skipped=%q Err=%v", res.Skipped, res.Err)
 	}
 	out := string(cal.Bytes())
-	if strings.Contains(out, "ONLINEMEETINGCONFLINK") {
-		t.Error("the old meeting's conference link is still there")
+	if strings.Contains(out, "ONLINEMEETINGCONFLINK") || strings.Contains(out, "SCHEDULINGSERVICEUPDATEURL") {
+		t.Error("the old meeting's conference link or scheduling URL is still there")
 	}
 	if got, want := propText(t, out, "X-MICROSOFT-SKYPETEAMSPROPERTIES"), `{"cid":"19:meeting_NEW@thread.v2","private":true,"type":0}`; got != want {
 		t.Errorf("Teams properties %q, want %q", got, want)

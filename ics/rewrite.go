@@ -553,12 +553,22 @@ func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
 // updateTeamsProperties points X-MICROSOFT-SKYPETEAMSPROPERTIES, whose
 // "cid" names the Teams meeting's thread (its chat), at the new meeting's
 // when the meeting becomes another Teams meeting, or removes it where the
-// new link names no thread or the meeting leaves Teams.
+// new link names no thread or the meeting leaves Teams; it removes the
+// X-MICROSOFT-SCHEDULINGSERVICEUPDATEURL that names the old thread.
 func (c *Calendar) updateTeamsProperties(comp *Component, p plan) {
 	if p.old.Provider != block.ProviderTeams || p.spec.Provider == block.ProviderTeams && p.keepsTeamsMeeting() {
 		return
 	}
 	from, to := p.oldThread(), teamsThreadID(p.spec.JoinURL)
+	// Teams' scheduling service URL names the old meeting's thread (its
+	// colon written '_') with the organiser's and tenant's ids, none of
+	// which the change gives for the new one.
+	for _, prop := range comp.All("X-MICROSOFT-SCHEDULINGSERVICEUPDATEURL") {
+		v := prop.Text()
+		if from != "" && (strings.Contains(v, from) || strings.Contains(v, strings.Replace(from, ":", "_", 1))) {
+			c.remove(prop)
+		}
+	}
 	for _, prop := range comp.All("X-MICROSOFT-SKYPETEAMSPROPERTIES") {
 		switch {
 		case from == "" || !strings.Contains(prop.Value, from):
