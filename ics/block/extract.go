@@ -352,7 +352,9 @@ func isWordByte(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' || c =
 // tollFreeWords mark a toll-free number's line, in the languages seen.
 var tollFreeWords = []string{
 	"toll free", "toll-free", "tollfree", "avgiftsfri", "gratuit", "gebührenfrei", "kostenlos", "kostenfrei",
-	"gratis", "maksuton", "miễn phí", "フリーダイヤル", "免费", "무료", "numero verde",
+	"gratis", "maksuton", "miễn phí", "フリーダイヤル", "無料", "免费", "免費", "무료", "수신자 부담", "numero verde",
+	"бесплатн", "безкоштовн", "bezpłatn", "bezplatn", "ücretsiz", "díjmentes", "δωρεάν", "χωρίς χρέωση",
+	"مجاني", "ללא תשלום", "חינם", "bebas pulsa", "โทรฟรี",
 }
 
 func isTollFree(line string) bool {

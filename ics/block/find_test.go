@@ -351,3 +351,20 @@ func TestRulesJoinOnlyWrappedDots(t *testing.T) {
 		t.Fatalf("rules %+v", rules)
 	}
 }
+
+// A toll-free number is known by its label in the languages Teams writes
+// (found by an audit: Russian, Polish, Korean, Arabic, Hebrew and
+// Japanese ones were read as toll numbers, and a bridge change dropped
+// them).
+func TestTollFreeLabels(t *testing.T) {
+	for _, label := range []string{"(Toll-free)", "(бесплатный)", "Бесплатный номер:", "(bezpłatny)", "Numer bezpłatny:", "(수신자 부담)", "(مجاني)", "(ללא תשלום)", "(通話料無料)", "(免費)", "(ücretsiz)", "(zdarma, bezplatné)"} {
+		if !isTollFree("+1 833-827-1234,,580849884#   " + label) {
+			t.Errorf("%s not read as toll-free", label)
+		}
+	}
+	for _, label := range []string{"(Toll)", "(платный)", "(płatny)", "(유료)", "(通話料有料)", "United States, Los Angeles"} {
+		if isTollFree("+1 323-849-4874,,580849884#   " + label) {
+			t.Errorf("%s read as toll-free", label)
+		}
+	}
+}
