@@ -22,11 +22,16 @@ type Provider string
 
 // The providers a block can belong to.
 const (
-	ProviderTeams      Provider = "teams"
-	ProviderSkype      Provider = "skype"
-	ProviderZoom       Provider = "zoom"
-	ProviderWebex      Provider = "webex"
-	ProviderGoogleMeet Provider = "google-meet"
+	ProviderTeams       Provider = "teams"
+	ProviderSkype       Provider = "skype"
+	ProviderZoom        Provider = "zoom"
+	ProviderWebex       Provider = "webex"
+	ProviderGoogleMeet  Provider = "google-meet"
+	ProviderGoTo        Provider = "gotomeeting"
+	ProviderBlueJeans   Provider = "bluejeans"
+	ProviderChime       Provider = "chime"
+	ProviderRingCentral Provider = "ringcentral"
+	ProviderJitsi       Provider = "jitsi"
 )
 
 // Block is an online-meeting block found in a body. Start and End are byte

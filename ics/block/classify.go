@@ -86,8 +86,9 @@ func classify(links []link, text string) (Provider, link) {
 	return classifyOther(links)
 }
 
-// classifyOther names a Zoom, Webex or Google Meet link, the first of
-// them in the body.
+// classifyOther names the first link of another service in the body:
+// Zoom, Webex, Google Meet, GoTo Meeting, BlueJeans, Amazon Chime,
+// RingCentral or Jitsi.
 func classifyOther(links []link) (Provider, link) {
 	for _, l := range links {
 		switch {
@@ -98,8 +99,22 @@ func classifyOther(links []link) (Provider, link) {
 		case isWebex(l):
 			return ProviderWebex, l
 		}
+		if p := otherHosts[l.host]; p != "" && len(l.segs) >= 1 {
+			return p, l
+		}
 	}
 	return "", link{parts: &parts{}}
+}
+
+// otherHosts are the hosts of the join links of services whose links have
+// no other mark: a link to one with a path is that service's meeting.
+var otherHosts = map[string]Provider{
+	"global.gotomeeting.com": ProviderGoTo, "www.gotomeeting.com": ProviderGoTo, "gotomeeting.com": ProviderGoTo,
+	"app.gotomeeting.com": ProviderGoTo, "meet.goto.com": ProviderGoTo, "gotomeet.me": ProviderGoTo,
+	"bluejeans.com": ProviderBlueJeans, "www.bluejeans.com": ProviderBlueJeans,
+	"chime.aws": ProviderChime, "app.chime.aws": ProviderChime,
+	"meetings.ringcentral.com": ProviderRingCentral, "v.ringcentral.com": ProviderRingCentral, "video.ringcentral.com": ProviderRingCentral,
+	"meet.jit.si": ProviderJitsi,
 }
 
 // firstLink returns the first link that is, if any. A link with an empty

@@ -223,6 +223,7 @@ Or dial: (SE) +46 8 123 456 78 PIN: 997942461#
 Please do not edit this section.
 -::~:~::~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~::~:~::-
 `, want: Block{Provider: ProviderGoogleMeet, JoinURL: "https://meet.google.com/abc-defg-hij", MeetingID: "abc-defg-hij"}},
+
 }
 
 // teams2023HTML is the HTML block Teams has written since 2023: no rule
@@ -365,6 +366,34 @@ func TestTollFreeLabels(t *testing.T) {
 	for _, label := range []string{"(Toll)", "(платный)", "(płatny)", "(유료)", "(通話料有料)", "United States, Los Angeles"} {
 		if isTollFree("+1 323-849-4874,,580849884#   " + label) {
 			t.Errorf("%s read as toll-free", label)
+		}
+	}
+}
+
+// Other services' invitations are known by their join links' hosts
+// (found by an audit: GoTo, BlueJeans, Chime and RingCentral ones were
+// reported as no-meeting-block, their provider unnamed).
+func TestFindOtherServices(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		want Provider
+		join string
+	}{
+		{"Please join my meeting from your computer, tablet or smartphone.\nhttps://meet.goto.com/123456789\n\nAccess Code: 123-456-789\n", ProviderGoTo, "https://meet.goto.com/123456789"},
+		{"Join: https://global.gotomeeting.com/join/123456789\n", ProviderGoTo, "https://global.gotomeeting.com/join/123456789"},
+		{"To join the Meeting:\nhttps://bluejeans.com/123456789/4321\n", ProviderBlueJeans, "https://bluejeans.com/123456789/4321"},
+		{"Click to join the meeting: https://chime.aws/1234567890\nMeeting ID: 1234 56 7890\n", ProviderChime, "https://chime.aws/1234567890"},
+		{"Join the meeting: https://v.ringcentral.com/join/123456789\n", ProviderRingCentral, "https://v.ringcentral.com/join/123456789"},
+		{"Room: https://meet.jit.si/WeeklySync\n", ProviderJitsi, "https://meet.jit.si/WeeklySync"},
+	} {
+		got, ok := FindText("Agenda\n\n" + c.body + "\nThanks\n")
+		if !ok || got.Provider != c.want || got.JoinURL != c.join {
+			t.Errorf("%q: found=%v %q %q, want %q %q", c.body, ok, got.Provider, got.JoinURL, c.want, c.join)
+		}
+	}
+	for _, body := range []string{"See https://bluejeans.com/ for more\n", "https://www.gotomeeting.com\n"} {
+		if got, ok := FindText(body); ok {
+			t.Errorf("%q: found %+v, want none", body, got)
 		}
 	}
 }
