@@ -223,7 +223,6 @@ Or dial: (SE) +46 8 123 456 78 PIN: 997942461#
 Please do not edit this section.
 -::~:~::~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~:~::~:~::-
 `, want: Block{Provider: ProviderGoogleMeet, JoinURL: "https://meet.google.com/abc-defg-hij", MeetingID: "abc-defg-hij"}},
-
 }
 
 // teams2023HTML is the HTML block Teams has written since 2023: no rule
