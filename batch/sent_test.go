@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/batch/migrate"
 	"github.com/mms-project/mms/batch/store"
@@ -442,5 +443,57 @@ func TestSendNoneCountsNothingSent(t *testing.T) {
 	}
 	if mails := outboxMails(t, filepath.Join(o.Out, "outbox")); sent.Updated != none.Updated || sent.Invites == 0 || len(mails) != sent.Invites {
 		t.Errorf("the run after: %d updated, %d sent, %d mails; want the %d meetings updated and their updates sent", sent.Updated, sent.Invites, len(mails), none.Updated)
+	}
+}
+
+// TestSeriesUpdateNotSentAgainOnceAnInstancePassed: a batch sends a
+// series' update (master and a moved instance); the same inputs run again
+// the next day, once the moved instance is past, carry the master alone,
+// which the first update already carried as it is: already-sent, nothing
+// sent (found by an audit: it went to every attendee again).
+func TestSeriesUpdateNotSentAgainOnceAnInstancePassed(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	body := "DESCRIPTION:Agenda\\n\\n________________________________________________________________________________\\n" +
+		"Microsoft Teams meeting\\nJoin on your computer or mobile app\\n" +
+		"Click here to join the meeting <https://teams.microsoft.com/l/meetup-join/19%3ameeting_Ms1%40thread.v2/0?context=%7b%22Tid%22%3a%22contoso%22%7d>\\n" +
+		"Or call in (audio only)\\n+46 8 505 248 89\\,\\,100000000# <tel:+46850524889\\,\\,100000000#>   Sweden\\, Stockholm\\n" +
+		"Phone Conference ID: 100 000 000#\\n" +
+		"Find a local number <https://dialin.teams.microsoft.com/contoso?id=100000000> | Reset PIN <https://mysettings.lync.com/pstnconferencing>\\n" +
+		"________________________________________________________________________________\\n\r\n"
+	people := "ORGANIZER:mailto:anna@contoso.com\r\nATTENDEE;RSVP=TRUE:mailto:g0@fabrikam.com\r\nATTENDEE;RSVP=TRUE:mailto:g1@fabrikam.com\r\n"
+	cal := "BEGIN:VCALENDAR\r\nPRODID:-//test//EN\r\nVERSION:2.0\r\n" +
+		"BEGIN:VEVENT\r\nUID:s1\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20260302T090000Z\r\nDTEND:20260302T100000Z\r\nRRULE:FREQ=DAILY;COUNT=30\r\nSEQUENCE:0\r\nSUMMARY:daily\r\n" + people + body + "END:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:s1\r\nDTSTAMP:20250101T000000Z\r\nRECURRENCE-ID:20260311T090000Z\r\nDTSTART:20260311T100000Z\r\nDTEND:20260311T110000Z\r\nSEQUENCE:0\r\nSUMMARY:daily moved\r\n" + people + body + "END:VEVENT\r\n" +
+		"END:VCALENDAR\r\n"
+	for name, data := range map[string]string{
+		"cal.ics":     cal,
+		"users.csv":   "user,calendar\nanna@contoso.com,cal.ics\n",
+		"changes.csv": "user,change,conference_id,toll_number\nanna@contoso.com,conference-id-changed,500000000,+46 8 505 248 89\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := RunOptions{Users: filepath.Join(dir, "users.csv"), Changes: filepath.Join(dir, "changes.csv"), Out: filepath.Join(dir, "o1"),
+		Report: filepath.Join(dir, "r1.csv"), Now: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC), DB: filepath.Join(dir, "mms.db")}
+	first, err := Run(ctx, o)
+	if err != nil || first.Updated != 1 {
+		t.Fatalf("first batch: %+v, %v", first, err)
+	}
+	if mails := outboxMails(t, filepath.Join(o.Out, "outbox")); len(mails) != 1 || strings.Count(parseMail(t, mails[0]).ics, "BEGIN:VEVENT") != 2 {
+		t.Fatalf("first batch: %d mails, want 1 with the master and the moved instance", len(mails))
+	}
+	o.Out, o.Report, o.Now = filepath.Join(dir, "o2"), filepath.Join(dir, "r2.csv"), time.Date(2026, 3, 11, 12, 0, 0, 0, time.UTC)
+	second, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := batchMeetings(t, o.DB, second.BatchID)
+	if len(ms) != 1 || ms[0].Reason != migrate.AlreadySent {
+		t.Errorf("second batch: %+v, want s1 already-sent", ms)
+	}
+	if mails := outboxMails(t, filepath.Join(o.Out, "outbox")); len(mails) != 0 {
+		t.Errorf("second batch sent %d updates again", len(mails))
 	}
 }

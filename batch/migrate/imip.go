@@ -181,9 +181,9 @@ func addressList(addrs []string) []*mail.Address {
 
 // requestUpdate is what one meeting's update says, read back from its iTIP
 // request: the master's (or first instance's) new bodies, its SEQUENCE,
-// and a hash of every component's new block text and SEQUENCE that names
-// the update (see store.Sent): DTSTAMP and LAST-MODIFIED, which each batch
-// writes anew, are not in it.
+// and a hash of each component's new block text and SEQUENCE that names
+// the update (see store.Sent and coveredBy): DTSTAMP and LAST-MODIFIED,
+// which each batch writes anew, are not in it.
 type requestUpdate struct {
 	text, html string
 	sequence   int
@@ -212,8 +212,9 @@ func readChanged(cal *ics.Calendar, changed []*ics.Component) requestUpdate {
 // component's first property of a name.
 func updateOf(comps []*ics.Component, prop func(*ics.Component, string) (ics.Property, bool)) requestUpdate {
 	var u requestUpdate
-	h := sha256.New()
+	hash := []byte(componentHashes)
 	for i, c := range comps {
+		h := sha256.New()
 		seq := 0
 		if p, ok := prop(c, "SEQUENCE"); ok {
 			seq, _ = strconv.Atoi(strings.TrimSpace(p.Value))
@@ -238,10 +239,45 @@ func updateOf(comps []*ics.Component, prop func(*ics.Component, string) (ics.Pro
 			p, _ := prop(c, name)
 			h.Write([]byte(name + ":" + p.Value + "\x00"))
 		}
-		h.Write([]byte{0xff}) // between components
+		hash = hex.AppendEncode(hash, h.Sum(nil)[:componentHashSize])
 	}
-	u.hash = hex.EncodeToString(h.Sum(nil))
+	u.hash = string(hash)
 	return u
+}
+
+// componentHashes starts the hash of an update made of a hash of each
+// component it carries, componentHashSize bytes each (in hex): an update
+// whose components an earlier one all carried, as they are, says nothing
+// new (see coveredBy).
+const (
+	componentHashes    = "c1:"
+	componentHashSize  = 12
+	componentHashWidth = 2 * componentHashSize
+)
+
+// coveredBy reports whether the update hashed as hash says nothing that
+// the one hashed as prior did not: the same hash, or each of its
+// components' hashes among prior's (a series update sent again once one
+// of its instances is past carries fewer of them).
+func coveredBy(hash, prior string) bool {
+	if hash == prior {
+		return true
+	}
+	rest, ok := strings.CutPrefix(hash, componentHashes)
+	before, ok2 := strings.CutPrefix(prior, componentHashes)
+	if !ok || !ok2 || len(rest)%componentHashWidth != 0 || len(before)%componentHashWidth != 0 {
+		return false
+	}
+	had := make(map[string]bool, len(before)/componentHashWidth)
+	for i := 0; i < len(before); i += componentHashWidth {
+		had[before[i:i+componentHashWidth]] = true
+	}
+	for i := 0; i < len(rest); i += componentHashWidth {
+		if !had[rest[i:i+componentHashWidth]] {
+			return false
+		}
+	}
+	return rest != ""
 }
 
 // updateText is the readable part of an update whose meeting has no

@@ -675,7 +675,7 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 			d.invited(true)
 			d.sent(sent)
 			d.fail(w.journal.completed(ctx, user, uid, false))
-		case known && prior.Hash == sent.Hash && prior.Sequence == sent.Sequence:
+		case known && prior.Sequence == sent.Sequence && coveredBy(sent.Hash, prior.Hash):
 			d.alreadySent(prior)
 		default:
 			g.Go(func() error {
