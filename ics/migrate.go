@@ -177,14 +177,61 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 		return plan{}, "", fmt.Errorf("%s: UID %s: %w", c.Name, m.UID, err)
 	}
 	res.NewJoinURL = spec.JoinURL
+	p := plan{old: old, spec: spec, ch: ch, uid: m.UID, organizer: r.Organizer, masterPast: masterPast}
 	if sameBlock(old.Block, spec) {
+		stale, err := c.staleInstance(m, r, p)
+		if err != nil {
+			return plan{}, "", err
+		}
+		if stale != nil {
+			return p, "", nil
+		}
 		res.Evidence = boundEvidence("the block already shows join link " + clip(old.JoinURL, evidenceLink))
 		if ch.givesNothing(m.UID) {
 			res.Evidence = "the change gives no new value (target, join_url, conference_id, toll_number, toll_free_number and dialin_url are empty), so nothing is written"
 		}
 		return plan{}, AlreadyCurrent, nil
 	}
-	return plan{old: old, spec: spec, ch: ch, uid: m.UID, organizer: r.Organizer, masterPast: masterPast}, "", nil
+	return p, "", nil
+}
+
+// staleInstance returns a future instance of a meeting whose block is the
+// meeting's but does not yet say what p writes, where the block the
+// decision read already does: Outlook leaves an instance's own body alone
+// when the series' is edited, so a series updated by hand (or by another
+// tool) can keep an instance with the old block; the meeting is then not
+// current. Nil when there is none.
+func (c *Calendar) staleInstance(m *Meeting, r Rules, p plan) (*Component, error) {
+	for _, comp := range m.Overrides {
+		if comp == p.old.comp {
+			continue
+		}
+		b := c.bodies(comp, p, componentBodies{})
+		if !b.inText && !b.inHTML {
+			continue
+		}
+		if why, _ := c.foreignBlock(comp, b, p); why != "" {
+			continue
+		}
+		if past, err := c.isPast(comp, r); err != nil || past {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for _, f := range []struct {
+			in  bool
+			blk block.Block
+		}{{b.inText, b.tb}, {b.inHTML, b.hb}} {
+			if !f.in {
+				continue
+			}
+			if spec, err := newSpec(f.blk, p.ch, m.UID); err == nil && !sameBlock(f.blk, spec) {
+				return comp, nil
+			}
+		}
+	}
+	return nil, nil
 }
 
 // nextOccurrence returns what a walk of the meeting finds from now on:

@@ -819,3 +819,42 @@ func TestConferenceTelFollowsTheBlock(t *testing.T) {
 		}
 	}
 }
+
+// A series whose master already shows the new block but whose future
+// instance keeps the old one (Outlook leaves an instance's body alone when
+// the series' is edited) is not current: the instance is rewritten and
+// sent with the series. A past instance with the old block is no reason
+// (found by an audit: it was already-current for good).
+func TestStaleInstanceUnderCurrentSeries(t *testing.T) {
+	ch := Change{ConferenceID: "111222333"}
+	done, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	current, _ := done.Current(done.Components("VEVENT")[0], "DESCRIPTION")
+	series := future(event{body: current.Text(), extra: "RRULE:FREQ=DAILY;COUNT=10\r\n"})
+	for _, c := range []struct {
+		name, when string
+		want       Reason
+	}{{"future instance", "20260122T100000", ""}, {"past instance", "20250122T100000", AlreadyCurrent}} {
+		inst := future(event{body: teamsBody(oldJoin), recurrenceID: c.when, start: c.when})
+		if c.want == AlreadyCurrent {
+			series.extra = "RRULE:FREQ=DAILY;COUNT=1000\r\n"
+			series.start = "20250120T100000"
+		}
+		cal, res := migrateOne(t, calendar(series, inst), testRules, ch)
+		if res.Skipped != c.want || res.Err != nil {
+			t.Fatalf("%s: Skipped=%q Err=%v, want %q", c.name, res.Skipped, res.Err, c.want)
+		}
+		if c.want != "" {
+			continue
+		}
+		out := string(cal.Bytes())
+		if strings.Contains(out, "580 849 884") || len(res.Changed) != 2 {
+			t.Errorf("%s: %d components changed, the old conference ID left:\n%s", c.name, len(res.Changed), out)
+		}
+		if _, again := migrateOne(t, out, testRules, ch); again.Skipped != AlreadyCurrent {
+			t.Errorf("%s: the run again: Skipped=%q Err=%v", c.name, again.Skipped, again.Err)
+		}
+	}
+}
