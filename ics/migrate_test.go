@@ -197,7 +197,7 @@ func TestSeriesInTheRepeatedHour(t *testing.T) {
 }
 
 func TestRewriteChangesOnlyWhatItMust(t *testing.T) {
-	src := calendar(future(event{body: teamsBody(oldJoin), extra: "SEQUENCE:3\r\nLAST-MODIFIED:20250101T000000Z\r\nX-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"}))
+	src := calendar(future(event{body: teamsBody(oldJoin), extra: "SEQUENCE:3\r\nLAST-MODIFIED:20250101T000000Z\r\nX-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\nX-MICROSOFT-CDO-APPT-SEQUENCE:3\r\n"}))
 	cal, res := migrateOne(t, src, testRules, newTeams)
 	if !res.Rewritten() {
 		t.Fatalf("not rewritten: %+v", res)
@@ -210,12 +210,12 @@ func TestRewriteChangesOnlyWhatItMust(t *testing.T) {
 	if got := propText(t, out, "X-MICROSOFT-SKYPETEAMSMEETINGURL"); got != wantJoin {
 		t.Errorf("X-MICROSOFT-SKYPETEAMSMEETINGURL = %q", got)
 	}
-	for _, want := range []string{"SEQUENCE:4\r\n", "DTSTAMP:20260115T093000Z\r\n", "LAST-MODIFIED:20260115T093000Z\r\n"} {
+	for _, want := range []string{"\nSEQUENCE:4\r\n", "DTSTAMP:20260115T093000Z\r\n", "LAST-MODIFIED:20260115T093000Z\r\n", "X-MICROSOFT-CDO-APPT-SEQUENCE:4\r\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	changed := map[string]bool{"DESCRIPTION": true, "SEQUENCE": true, "DTSTAMP": true, "LAST-MODIFIED": true, "X-MICROSOFT-SKYPETEAMSMEETINGURL": true}
+	changed := map[string]bool{"DESCRIPTION": true, "SEQUENCE": true, "DTSTAMP": true, "LAST-MODIFIED": true, "X-MICROSOFT-SKYPETEAMSMEETINGURL": true, "X-MICROSOFT-CDO-APPT-SEQUENCE": true}
 	assertOnlyChanged(t, src, out, changed)
 	desc := propText(t, out, "DESCRIPTION")
 	if !strings.HasPrefix(desc, "Hej allihop – agenda följer 漢字 🙂\n\n") || !strings.HasSuffix(desc, "\n\nCuộc họp kết thúc lúc 10 giờ.") {

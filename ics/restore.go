@@ -18,7 +18,7 @@ func (c *Calendar) Original(comp *Component) []byte {
 }
 
 // stampProps are the lines a restore writes anew rather than puts back.
-var stampProps = map[string]bool{"SEQUENCE": true, "DTSTAMP": true, "LAST-MODIFIED": true}
+var stampProps = map[string]bool{"SEQUENCE": true, "DTSTAMP": true, "LAST-MODIFIED": true, cdoSequence: true}
 
 // Restore puts back the original bytes of one meeting's components.
 // originals is what Original returned for each rewritten component, one

@@ -637,8 +637,9 @@ func teamsThreadID(link string) string {
 	return id
 }
 
-// bump writes the new SEQUENCE (adding it where missing) and sets DTSTAMP
-// and LAST-MODIFIED (where present) to the run's time.
+// bump writes the new SEQUENCE (adding it where missing, and to
+// X-MICROSOFT-CDO-APPT-SEQUENCE where present) and sets DTSTAMP and
+// LAST-MODIFIED (where present) to the run's time.
 func (c *Calendar) bump(comp *Component, sequence int, stamp time.Time) {
 	ts := stamp.UTC().Format("20060102T150405Z")
 	if seq, ok := comp.Prop("SEQUENCE"); ok {
@@ -654,7 +655,15 @@ func (c *Calendar) bump(comp *Component, sequence int, stamp time.Time) {
 	if p, ok := comp.Prop("LAST-MODIFIED"); ok {
 		c.setValue(p, ts)
 	}
+	// Exchange's own copy of the sequence, which Outlook reads before
+	// SEQUENCE ([MS-OXCICAL] 2.1.3.1.1.20.22): left behind, an update
+	// would look no newer than what attendees hold.
+	if p, ok := comp.Prop(cdoSequence); ok {
+		c.setValue(p, strconv.Itoa(sequence))
+	}
 }
+
+const cdoSequence = "X-MICROSOFT-CDO-APPT-SEQUENCE"
 
 // tail returns where new properties of a component go: before its first
 // sub-component, or before its END line.
