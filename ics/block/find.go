@@ -16,9 +16,13 @@ func find(v view, full bool) (Block, region, bool) {
 	return findOther(v, full)
 }
 
-// findRuled finds the first block between rules.
+// findRuled finds the first Teams or Skype block between rules, else the
+// first block of another service: a Zoom invitation boxed above the
+// meeting's own Teams block does not hide it.
 func findRuled(v view, full bool) (Block, region, bool) {
 	rules := findRules(v.text)
+	var other Block
+	var otherAt region
 	for i, open := range rules {
 		if !open.outer() {
 			continue
@@ -28,11 +32,16 @@ func findRuled(v view, full bool) (Block, region, bool) {
 			continue
 		}
 		r := region{open.start, rules[j].end}
-		if b, ok := readBlock(v, r, full); ok {
+		b, ok := readBlock(v, r, full)
+		switch {
+		case !ok:
+		case b.Provider == ProviderTeams || b.Provider == ProviderSkype:
 			return b, r, true
+		case other.Provider == "":
+			other, otherAt = b, r
 		}
 	}
-	return Block{}, region{}, false
+	return other, otherAt, other.Provider != ""
 }
 
 // readBlock reads the block of a region between rules, if it holds one.

@@ -396,3 +396,20 @@ func TestFindOtherServices(t *testing.T) {
 		}
 	}
 }
+
+// A Zoom invitation boxed in rules above the meeting's Teams block does
+// not hide it (found by an audit: the meeting was skipped as
+// other-provider); alone, it is found.
+func TestFindTeamsBelowZoomBox(t *testing.T) {
+	zoom := "──────────\nAnna is inviting you to a scheduled Zoom meeting.\nJoin Zoom Meeting\nhttps://zoom.us/j/91234567890\n──────────\n\n"
+	teams := "________________________________________________________________________________\nMicrosoft Teams meeting\n" +
+		"Join on your computer, mobile app or room device\nClick here to join the meeting <https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0>\n" +
+		"Meeting ID: 212 345 678 901\nPasscode: aB3xYz\n________________________________________________________________________________\n"
+	b, ok := FindText("Agenda\n\n" + zoom + teams)
+	if !ok || b.Provider != ProviderTeams || b.Start != len("Agenda\n\n"+zoom) {
+		t.Errorf("found %v %+v, want the Teams block", ok, b)
+	}
+	if b, ok := FindText("Agenda\n\n" + zoom); !ok || b.Provider != ProviderZoom {
+		t.Errorf("Zoom alone: found %v %+v", ok, b)
+	}
+}
