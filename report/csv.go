@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"os"
 	"strconv"
@@ -13,9 +14,11 @@ import (
 // utf-8-sig, pandas and Go's csv after a trim read it as scripts should.
 const bom = "\uFEFF"
 
-// writeCSV writes UTF-8 with a byte order mark and CRLF line endings,
+// writeCSV writes UTF-8 with a byte order mark and CRLF record endings,
 // text cleaned of control characters and invalid UTF-8, and defused
-// against formulas.
+// against formulas. A line break inside a cell is written as it is (Go's
+// csv writer with UseCRLF would turn each "\n" in a cell into "\r\n",
+// so a summary read back would not be the calendar's).
 func writeCSV(path string, header []string, each rows) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -24,21 +27,33 @@ func writeCSV(path string, header []string, each rows) error {
 	defer f.Close()
 	bw := bufio.NewWriter(f)
 	bw.WriteString(bom)
-	w := csv.NewWriter(bw)
-	w.UseCRLF = true // RFC 4180, as Excel writes CSV
-	w.Write(header)
+	var line bytes.Buffer
+	w := csv.NewWriter(&line)
+	write := func(rec []string) error {
+		line.Reset()
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return err
+		}
+		b := bytes.TrimSuffix(line.Bytes(), []byte("\n"))
+		bw.Write(b)
+		_, err := bw.WriteString("\r\n") // RFC 4180, as Excel writes CSV
+		return err
+	}
+	if err := write(header); err != nil {
+		return err
+	}
 	rec := make([]string, len(header))
 	err = each(func(r []any) error {
 		for i, c := range r {
 			rec[i] = csvCell(c)
 		}
-		return w.Write(rec)
+		return write(rec)
 	})
 	if err != nil {
-		return err
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {

@@ -3,6 +3,7 @@ package report
 import (
 	"archive/zip"
 	"encoding/csv"
+	"slices"
 	"io"
 	"os"
 	"path/filepath"
@@ -132,7 +133,7 @@ func TestCSVCleansText(t *testing.T) {
 	if !utf8.Valid(b) {
 		t.Error("meetings csv is not valid UTF-8")
 	}
-	for _, want := range []string{"\"ab[31mcd\ufffde\tf\r\ngh\"", ",'=cmd,"} {
+	for _, want := range []string{"\"ab[31mcd\ufffde\tf\ngh\"", ",'=cmd,"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("meetings csv lacks %q:\n%q", want, b)
 		}
@@ -296,5 +297,34 @@ func TestCSVLinesEndInCRLF(t *testing.T) {
 		if n := strings.Count(string(b), "\n"); n < 2 || n != strings.Count(string(b), "\r\n") {
 			t.Errorf("%s: %d lines, %d end in CRLF", p, n, strings.Count(string(b), "\r\n"))
 		}
+	}
+}
+
+// A line break inside a cell is read back as it was written in the
+// calendar: "\n", not "\r\n" (found by an audit: Go's csv writer with CRLF
+// endings turned one into the other).
+func TestCSVKeepsLineBreaksInCells(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.csv")
+	summary := "a, \"b\" 'c'\nline2"
+	if err := Write(path, Heading{BatchID: "b"}, []User{{UserID: "anna@contoso.com"}}, []Meeting{{UserID: "anna@contoso.com", UID: "u1", Summary: summary}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(MeetingsCSV(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%d rows, %v", len(rows), err)
+	}
+	col := slices.Index(rows[0], "Summary")
+	if col < 0 || rows[1][col] != summary {
+		t.Errorf("summary read back as %q, want %q", rows[1][max(col, 0)], summary)
+	}
+	// Go's reader drops a CR before LF in a cell; Python's keeps it.
+	if b, _ := os.ReadFile(MeetingsCSV(path)); !strings.Contains(string(b), "'c'\nline2\"") {
+		t.Errorf("the cell's line break is not \\n:\n%q", b)
 	}
 }
