@@ -3,10 +3,10 @@ package report
 import (
 	"archive/zip"
 	"encoding/csv"
-	"slices"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
