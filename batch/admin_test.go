@@ -28,7 +28,7 @@ func TestReportSaysWhatItIs(t *testing.T) {
 	}
 	page := read(t, o.Report)
 	users, _ := filepath.Abs(o.Users)
-	for _, want := range []string{sum.BatchID, ">run<", "2026-01-15 09:00:00 UTC", users, Version()} {
+	for _, want := range []string{sum.BatchID, ">run<", "2026-01-15T09:00:00Z", users, Version()} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the run's preview lacks %q", want)
 		}

@@ -59,8 +59,8 @@ type Heading struct {
 
 // lines is the heading as label/value pairs, in the order shown.
 func (h Heading) lines() [][2]string {
-	out := [][2]string{{"Kind", h.Kind}, {"Batch", h.BatchID}, {"Now (--now)", utc(h.Now)},
-		{"Started", utc(h.Started)}, {"Finished", utc(h.Finished)},
+	out := [][2]string{{"Kind", h.Kind}, {"Batch", h.BatchID}, {"Now (--now)", rfc3339(h.Now, time.RFC3339Nano)},
+		{"Started", rfc3339(h.Started, time.RFC3339)}, {"Finished", rfc3339(h.Finished, time.RFC3339)},
 		{"Inputs", strings.Join(h.Inputs, ", ")}, {"mms version", h.Version}}
 	for _, n := range h.Notes {
 		out = append(out, [2]string{"Note", n})
@@ -68,11 +68,14 @@ func (h Heading) lines() [][2]string {
 	return out
 }
 
-func utc(t time.Time) string {
+// rfc3339 writes a heading's time in UTC as --now takes it
+// ("2026-01-15T09:00:00Z"; --now to the fraction of a second it was
+// given, which the rules used).
+func rfc3339(t time.Time, layout string) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
+	return t.UTC().Format(layout)
 }
 
 var (

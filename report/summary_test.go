@@ -69,7 +69,7 @@ func TestXLSXSummary(t *testing.T) {
 	if v, _ := f.GetCellValue("Summary", "A1"); v != "mms dry run" {
 		t.Errorf("Summary A1 = %q", v)
 	}
-	for label, want := range map[string]string{"Batch": "b-7f3a9c21", "Now (--now)": "2026-01-15 09:00:00 UTC", "Inputs": "users.xlsx, changes.xlsx",
+	for label, want := range map[string]string{"Batch": "b-7f3a9c21", "Now (--now)": "2026-01-15T09:00:00Z", "Inputs": "users.xlsx, changes.xlsx",
 		"mms version": "v1.4.0", "Note": heading.Notes[0], "restored": "2", "would-update": "1", "Total meetings": "9", "Failed": "1", "past": "3"} {
 		if v := summaryValue(t, f, label); v != want {
 			t.Errorf("Summary %s = %q, want %q", label, v, want)
