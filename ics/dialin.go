@@ -47,7 +47,9 @@ func dropDialInText(src string, from block.Block) (string, bool) {
 		if i < 0 {
 			return "", false
 		}
-		drop[i] = true
+		for j := i; j < numberEnd(lines, i); j++ {
+			drop[j] = true
+		}
 	}
 	if from.DialInURL != "" && !dropDialInLink(lines, drop, func(l string) bool { return sameLink(l, from.DialInURL) }) {
 		return "", false
@@ -83,24 +85,35 @@ func isPINLink(l string) bool {
 
 // dropDialInLink removes the first link match accepts (the dial-in link)
 // and its label from the line that holds it, with the " | " that joins it
-// to another link; a line left with nothing on it is dropped. It reports
-// whether there was one.
+// to another link; a line left with nothing on it is dropped. A link that
+// Outlook's hard wrap moved to a line of its own takes its label from the
+// line above (see labelledLink). It reports whether there was one.
 func dropDialInLink(lines []string, drop []bool, match func(string) bool) bool {
 	for i, l := range lines {
 		if drop[i] {
 			continue
 		}
+		above := ""
+		if i > 0 && !drop[i-1] {
+			above = lines[i-1]
+		}
+		src := above + l
 		for _, s := range linkSpans(l) {
 			if !match(linkAt(l, s, noEscape)) {
 				continue
 			}
-			start, end := labelledLink(l, s[0], s[1])
-			if sep := separatorBefore(l, start); sep < start {
+			start, end := labelledLink(src, len(above)+s[0], len(above)+s[1])
+			if sep := separatorBefore(src, start); sep < start {
 				start = sep
 			} else {
-				end = separatorAfter(l, end)
+				end = separatorAfter(src, end)
 			}
-			rest := l[:start] + l[end:]
+			rest := src[:start] + src[end:]
+			if start >= len(above) {
+				rest = rest[len(above):]
+			} else if above != "" {
+				drop[i-1] = true // the label's line: what is left of it is in rest
+			}
 			if strings.HasSuffix(l, "\n") && !strings.HasSuffix(rest, "\n") {
 				rest += "\n"
 			}
@@ -113,6 +126,17 @@ func dropDialInLink(lines []string, drop []bool, match func(string) bool) bool {
 		}
 	}
 	return false
+}
+
+// numberEnd returns the end of the number line at i: past the line after
+// it where that starts with the number's tel: link (Outlook's hard wrap
+// moves "<tel:...>   United States, Los Angeles" to a line of its own).
+func numberEnd(lines []string, i int) int {
+	if i+1 < len(lines) && !strings.Contains(strings.ToLower(lines[i]), "tel:") &&
+		strings.HasPrefix(strings.ToLower(strings.TrimSpace(lines[i+1])), "<tel:") {
+		return i + 2
+	}
+	return i + 1
 }
 
 // separatorAfter moves end over a " | " (with blanks or &nbsp;) that

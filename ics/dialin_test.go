@@ -292,3 +292,33 @@ func TestSkypeWordDialInRemoved(t *testing.T) {
 func opened(html string) int {
 	return strings.Count(html, "<") - 2*strings.Count(html, "</") - strings.Count(html, "/>")
 }
+
+// wrappedText is a Teams block as Outlook's hard wrap writes it: each
+// number's tel: link and each link on a line of its own, under its label.
+var wrappedText = "Hi all\n\n" + strings.Repeat("_", 80) + "\nMicrosoft Teams meeting\nJoin on your computer or mobile app\n" +
+	"Click here to join the meeting\n<" + oldJoin + ">\nOr call in (audio only)\n" +
+	"+1 323-849-4874,,580849884#\n<tel:+13238494874,,580849884#>   United States, Los Angeles\nPhone Conference ID: 580 849 884#\n" +
+	"Find a local number\n<https://dialin.teams.microsoft.com/abc?id=580849884> | Reset PIN\n<https://mysettings.lync.com/pstnconferencing>\n" +
+	"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options\n<https://teams.microsoft.com/meetingOptions/?language=en-US>\n" +
+	strings.Repeat("_", 80) + "\n\nThanks"
+
+// Dial-in removed from a wrapped block takes each link's label from the
+// line above with it: "Find a local number" and "Reset PIN" go with their
+// links, the number with its tel: line (found by an audit: both labels
+// were left with nothing to link).
+func TestDropDialInWrappedLinks(t *testing.T) {
+	cal, res := migrateOne(t, calendar(future(event{body: wrappedText})), testRules, dropDialIn)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(wrappedText, "Or call in (audio only)\n+1 323-849-4874,,580849884#\n<tel:+13238494874,,580849884#>   United States, Los Angeles\n"+
+		"Phone Conference ID: 580 849 884#\nFind a local number\n<https://dialin.teams.microsoft.com/abc?id=580849884> | Reset PIN\n<https://mysettings.lync.com/pstnconferencing>\n", "", 1)
+	if desc.Text() != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	}
+	if again := out.Migrate(out.Meetings()[0], testRules, dropDialIn); again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}

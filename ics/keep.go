@@ -558,41 +558,46 @@ func dropLineWith(src, marked string) string {
 // keepNumbers rewrites the number lines of a Teams plain-text block: a
 // number the spec keeps keeps its line (and label); one it drops loses its
 // line; a new one gets a line made like the first number line, with the
-// label the change gives or "(Toll)". It reports false where the number
-// lines cannot be told apart.
+// label the change gives or "(Toll)". A number's line goes on with the
+// line of its tel: link where Outlook's hard wrap put that on its own
+// (see numberEnd). It reports false where the number lines cannot be told
+// apart.
 func keepNumbers(src string, from block.Block, to block.Spec) (string, bool) {
 	lines := strings.SplitAfter(src, "\n")
 	old := append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...)
-	at := make(map[string]int, len(old))
+	at := make(map[string][2]int, len(old))
 	first, last := len(lines), -1
 	for _, n := range old {
 		i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, n) })
 		if i < 0 {
 			return "", false
 		}
-		at[n] = i
-		first, last = min(first, i), max(last, i)
+		at[n] = [2]int{i, numberEnd(lines, i)}
+		first, last = min(first, i), max(last, at[n][1])
 	}
 	spans := make([][2]int, 0, len(old))
-	for _, i := range at {
-		spans = append(spans, [2]int{i, i + 1})
+	for _, sp := range at {
+		spans = append(spans, sp)
 	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
 	between, kept, ok := entryGaps(spans, func(a, b int) string { return strings.Join(lines[a:b], "") })
 	if !ok || len(spans) < len(old) {
 		return "", false // two numbers on one line
 	}
-	sep := numberSeparator(lines, first, last, at)
+	sep := numberSeparator(lines, spans)
 	if len(old) > 1 && kept == "" {
 		sep = strings.SplitAfter(between, "\n")
 		sep = sep[:len(sep)-1]
 	} else if kept != "" {
 		sep = nil // the lines between the old numbers follow the new ones
 	}
+	entry := func(sp [2]int) string { return strings.Join(lines[sp[0]:sp[1]], "") }
 	var region []string
 	add := func(n, label string) bool {
-		line, ok := lines[at[n]], true
-		if _, kept := at[n]; !kept {
-			line, ok = numberLine(lines[first], old[0], n, label)
+		sp, kept := at[n]
+		line, ok := entry(sp), true
+		if !kept {
+			line, ok = numberLine(entry(spans[0]), old[0], n, label)
 		}
 		if len(region) > 0 {
 			region = append(region, sep...)
@@ -604,7 +609,7 @@ func keepNumbers(src string, from block.Block, to block.Spec) (string, bool) {
 		return "", false
 	}
 	out := append(slices.Clone(lines[:first]), region...)
-	rest := strings.Join(lines[last+1:], "")
+	rest := strings.Join(lines[last:], "")
 	return strings.Join(out, "") + keptBefore(kept, rest) + rest, true
 }
 
@@ -639,24 +644,18 @@ func keptBefore(kept, rest string) string {
 	return strings.Join(lines[:end], "")
 }
 
-// numberSeparator returns the lines between two number lines (blank lines
-// in a double-spaced body): those between the first two, else the blank
-// lines after the only one.
-func numberSeparator(lines []string, first, last int, at map[string]int) []string {
-	next := last + 1
-	for _, i := range at {
-		if i > first && i < next {
-			next = i
-		}
+// numberSeparator returns the lines between two number entries (blank
+// lines in a double-spaced body), their spans sorted: those between the
+// first two, else the blank lines after the only one.
+func numberSeparator(lines []string, spans [][2]int) []string {
+	if len(spans) > 1 {
+		return lines[spans[0][1]:spans[1][0]]
 	}
-	if next <= last {
-		return lines[first+1 : next]
-	}
-	end := first + 1
+	end := spans[0][1]
 	for end < len(lines) && strings.TrimSpace(lines[end]) == "" {
 		end++
 	}
-	return lines[first+1 : end]
+	return lines[spans[0][1]:end]
 }
 
 // numberLine makes the line of number n from the line of number old: the

@@ -340,6 +340,28 @@ func TestNumbersKeepTheirLabels(t *testing.T) {
 	}
 }
 
+// A number whose tel: link Outlook's hard wrap moved to a line of its own
+// is its two lines: a new number gets two lines made like them, the old
+// tel: line goes with its number (found by an audit: it stayed, dialling
+// the old number, and the new line had no tel: link).
+func TestNumberChangeInAWrappedBlock(t *testing.T) {
+	ch := Change{TollNumbers: []string{"+44 20 3000 0000"}}
+	cal, res := migrateOne(t, calendar(future(event{body: wrappedText})), testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	out, _ := Parse("out.ics", cal.Bytes())
+	p, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	want := strings.Replace(wrappedText, "+1 323-849-4874,,580849884#\n<tel:+13238494874,,580849884#>   United States, Los Angeles\n",
+		"+44 20 3000 0000,,580849884#\n<tel:+442030000000,,580849884#>   (Toll)\n", 1)
+	if got := p.Text(); got != want {
+		t.Errorf("DESCRIPTION\n got %q\nwant %q", got, want)
+	}
+	if again := out.Migrate(out.Meetings()[0], testRules, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
 // A tel: link that writes the number as shown, its blanks escaped (Outlook's
 // 2018 Teams block: "<tel:+1%20323-849-4874,,50343176#>"), dials the new
 // number after a change, in text and in HTML (found by an audit: the shown
