@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mms-project/mms/ics/block"
 	"github.com/mms-project/mms/internal/corpus"
 )
 
@@ -320,5 +321,73 @@ func TestDropDialInWrappedLinks(t *testing.T) {
 	}
 	if again := out.Migrate(out.Meetings()[0], testRules, dropDialIn); again.Skipped != AlreadyCurrent {
 		t.Errorf("rerun: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
+// brHTML is a Teams block whose lines are ended by <br> in one <div>, as
+// some clients write X-ALT-DESC (and Google Calendar an HTML DESCRIPTION);
+// brText is its plain text.
+var brHTML = `<html><body><div>Hi team<br><br>` + strings.Repeat("_", 80) + `<br><b>Microsoft Teams meeting</b><br>` +
+	`<b>Join on your computer, mobile app or room device</b><br><a href="` + oldJoin + `">Click here to join the meeting</a><br>` +
+	`Meeting ID: 212 345 678 901<br>Passcode: aB3xYz<br>` +
+	`<a href="https://www.microsoft.com/en-us/microsoft-teams/download-app">Download Teams</a> | <a href="https://www.microsoft.com/microsoft-teams/join-a-meeting">Join on the web</a><br>` +
+	brDialIn + `<a href="https://aka.ms/JoinTeamsMeeting">Learn More</a>` + brOptions + `<br>` + strings.Repeat("_", 80) + `<br><br>Bye</div></body></html>`
+
+const (
+	brDialIn = `<b>Or call in (audio only)</b><br><a href="tel:+13238494874,,580849884#">+1 323-849-4874,,580849884#</a>   United States, Los Angeles<br>` +
+		`Phone Conference ID: 580 849 884#<br><a href="https://dialin.teams.microsoft.com/abc?id=580849884">Find a local number</a> | ` +
+		`<a href="https://dialin.teams.microsoft.com/usp/pstnconferencing">Reset PIN</a><br>`
+	brOptions = ` | <a href="https://teams.microsoft.com/meetingOptions/?language=en-US">Meeting options</a>`
+)
+
+var brText = "Hi team\n\n" + strings.Repeat("_", 80) + "\nMicrosoft Teams meeting\nJoin on your computer, mobile app or room device\n" +
+	"Click here to join the meeting <" + oldJoin + ">\nMeeting ID: 212 345 678 901\nPasscode: aB3xYz\n" +
+	"Download Teams <https://www.microsoft.com/en-us/microsoft-teams/download-app> | Join on the web <https://www.microsoft.com/microsoft-teams/join-a-meeting>\n" +
+	brTextDialIn + "Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/?language=en-US>\n" +
+	strings.Repeat("_", 80) + "\n\nBye"
+
+const brTextDialIn = "Or call in (audio only)\n+1 323-849-4874,,580849884# <tel:+13238494874,,580849884#>   United States, Los Angeles\n" +
+	"Phone Conference ID: 580 849 884#\nFind a local number <https://dialin.teams.microsoft.com/abc?id=580849884> | Reset PIN <https://dialin.teams.microsoft.com/usp/pstnconferencing>\n"
+
+// A block laid out with <br> is edited line by line, as its text is: the
+// dial-in lines go, or the Meeting ID, passcode and "Meeting options" of a
+// meeting moved to a link of its own; "Download Teams | Join on the web"
+// and the rest stay, in X-ALT-DESC and in an HTML DESCRIPTION (found by an
+// audit: the whole block was written anew in Teams' markup, losing them,
+// so the text and the HTML disagreed).
+func TestBrLayoutEditedInPlace(t *testing.T) {
+	const link = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NEW%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d"
+	moved := Change{Provider: block.ProviderTeams, JoinURL: link}
+	cases := []struct {
+		name       string
+		ch         Change
+		html, text string // the new bodies
+		descIsHTML bool
+	}{
+		{"dial-in off", dropDialIn, strings.Replace(brHTML, brDialIn, "", 1), strings.Replace(brText, brTextDialIn, "", 1), false},
+		{"moved", moved, strings.NewReplacer(oldJoin, link, "Meeting ID: 212 345 678 901<br>Passcode: aB3xYz<br>", "", brOptions, "").Replace(brHTML),
+			strings.NewReplacer(oldJoin, link, "Meeting ID: 212 345 678 901\nPasscode: aB3xYz\n", "", " | Meeting options <https://teams.microsoft.com/meetingOptions/?language=en-US>", "").Replace(brText), false},
+		{"dial-in off, HTML DESCRIPTION", dropDialIn, strings.Replace(brHTML, brDialIn, "", 1), "", true},
+	}
+	for _, tc := range cases {
+		e := event{body: brText, extra: altDesc(brHTML)}
+		if tc.descIsHTML {
+			e = event{body: brHTML}
+		}
+		cal, res := migrateOne(t, calendar(future(e)), testRules, tc.ch)
+		if !res.Rewritten() {
+			t.Fatalf("%s: %+v", tc.name, res)
+		}
+		out, _ := Parse("out.ics", cal.Bytes())
+		p, _ := htmlBody(out.Meetings()[0].First())
+		if p.Text() != tc.html {
+			t.Errorf("%s: HTML\n got %q\nwant %q", tc.name, p.Text(), tc.html)
+		}
+		if desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION"); !tc.descIsHTML && desc.Text() != tc.text {
+			t.Errorf("%s: DESCRIPTION\n got %q\nwant %q", tc.name, desc.Text(), tc.text)
+		}
+		if again := out.Migrate(out.Meetings()[0], testRules, tc.ch); again.Skipped != AlreadyCurrent {
+			t.Errorf("%s: rerun: Skipped=%q Err=%v", tc.name, again.Skipped, again.Err)
+		}
 	}
 }

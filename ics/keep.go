@@ -763,6 +763,20 @@ func enclosing(lower string, k int, name string) (int, int) {
 	return -1, -1
 }
 
+// hasStartTag reports whether a lower-cased HTML fragment holds the
+// start tag open ("<div").
+func hasStartTag(lower, open string) bool {
+	for i := 0; ; i++ {
+		k := strings.Index(lower[i:], open)
+		if k < 0 {
+			return false
+		}
+		if i += k; isStartTag(lower, i, open) {
+			return true
+		}
+	}
+}
+
 // isStartTag reports whether lower[i:] starts the tag open ("<div") and
 // not a longer name ("<divx").
 func isStartTag(lower string, i int, open string) bool {
@@ -829,7 +843,9 @@ func numberElements(src string, numbers []string) (spans map[string][2]int, firs
 	return spans, first, last, true
 }
 
-// numberElement returns the innermost <div>, <p> or <tr> around offset k.
+// numberElement returns the innermost <div>, <p> or <tr> around offset k;
+// where that element (or a body with none) writes its lines with <br>,
+// the line around k with the <br> that ends it (see brLine).
 func numberElement(lower string, k int) (int, int) {
 	best := [2]int{-1, -1}
 	for _, name := range []string{"div", "p", "tr"} {
@@ -837,7 +853,50 @@ func numberElement(lower string, k int) (int, int) {
 			best = [2]int{s, e}
 		}
 	}
+	if s, e := brLine(lower, k, best[0], best[1]); s >= 0 {
+		return s, e
+	}
 	return best[0], best[1]
+}
+
+// brLine returns the line around offset k of the element lower[s:e] (the
+// whole of lower where s < 0) whose lines are ended by <br>: from the end
+// of the <br> before k to the end of the one after it (or the element's
+// end tag). It returns -1 where the element holds no <br>, where the line
+// is all the element shows, holds an element of its own (a <div>, <p> or
+// <tr>: Teams' markup, whose elements are its lines), or does not close
+// every element it opens.
+func brLine(lower string, k, s, e int) (int, int) {
+	cs, ce := 0, len(lower)
+	if s >= 0 {
+		cs, ce = s+strings.IndexByte(lower[s:e], '>')+1, s+strings.LastIndex(lower[s:e], "</")
+	}
+	start, end, found := cs, ce, false
+	for i := cs; i < ce; {
+		j := strings.Index(lower[i:ce], "<br")
+		if j < 0 {
+			break
+		}
+		i += j
+		gt := strings.IndexByte(lower[i:ce], '>')
+		if gt < 0 || !isStartTag(lower, i, "<br") {
+			i += len("<br")
+			continue
+		}
+		found, i = true, i+gt+1
+		if i <= k {
+			start = i
+			continue
+		}
+		end = i
+		break
+	}
+	line := lower[start:end]
+	if !found || k < start || k >= end || !balanced(line) || visibleText(lower[cs:start]+lower[end:ce]) == "" ||
+		slices.ContainsFunc([]string{"<div", "<p", "<tr"}, func(open string) bool { return hasStartTag(line, open) }) {
+		return -1, -1
+	}
+	return start, end
 }
 
 // numberElementFor makes the element of number n from that of number old.
