@@ -509,45 +509,85 @@ func withDialIn(b block.Block, to block.Spec) block.Block {
 	return b
 }
 
-// addDialInText adds Teams' dial-in lines, in the block's language, after
-// the join link and the Meeting ID and passcode that follow it, spaced as
-// the lines around them are. It reports false where the join link is not
-// found.
+// addDialInText adds Teams' dial-in lines, in the block's language, where
+// Teams writes them: after the join link, the Meeting ID and passcode
+// that follow it and the "Download Teams | Join on the web" line (the 2022
+// block); in the 2024 block, after the short rule under them, in that
+// block's words. A block double-spaced from its join link gets a blank
+// line after each. It reports false where the join link is not found.
 func addDialInText(src string, from block.Block, to block.Spec) (string, bool) {
 	lines := strings.SplitAfter(src, "\n")
-	at := -1
+	join := -1
 	for i, l := range lines {
 		if slices.ContainsFunc(linkSpans(l), func(s [2]int) bool { return sameMeeting(linkAt(l, s, noEscape), from.JoinURL) }) {
-			at = i
+			join = i
 			break
 		}
 	}
-	if at < 0 || !strings.HasSuffix(lines[at], "\n") {
+	if join < 0 || !strings.HasSuffix(lines[join], "\n") {
 		return "", false
 	}
-	for i := at + 1; i < len(lines) && i <= at+4; i++ {
+	at := join
+	for i := join + 1; i < len(lines) && i <= join+4; i++ {
 		if from.MeetingNumber != "" && replaceDigitsAs(lines[i], digitsOnly(from.MeetingNumber), "\x00") != lines[i] ||
 			from.Passcode != "" && replaceWord(lines[i], from.Passcode, "\x00") != lines[i] {
 			at = i
 		}
 	}
+	next := func(is func(string) bool) bool {
+		i := at + 1
+		for i < len(lines) && i <= at+2 && strings.TrimSpace(lines[i]) == "" {
+			i++
+		}
+		if i < len(lines) && strings.HasSuffix(lines[i], "\n") && is(lines[i]) {
+			at = i
+			return true
+		}
+		return false
+	}
+	next(func(l string) bool {
+		return slices.ContainsFunc(linkSpans(l), func(s [2]int) bool { return isAppLink(linkAt(l, s, noEscape)) })
+	})
+	dialIn := block.DialInText
+	if next(isShortRule) {
+		dialIn = block.DialInText2024
+	}
 	blank := ""
-	if at+1 < len(lines) && strings.TrimSpace(lines[at+1]) == "" && strings.HasSuffix(lines[at+1], "\n") {
-		blank = lines[at+1] // a double-spaced block
+	if join+1 < len(lines) && strings.TrimSpace(lines[join+1]) == "" && strings.HasSuffix(lines[join+1], "\n") {
+		blank = lines[join+1] // a double-spaced block
 	}
 	var b strings.Builder
-	for _, l := range block.DialInText(to) {
+	for _, l := range dialIn(to) {
 		b.WriteString(l)
 		b.WriteString(blank)
 	}
-	head := strings.Join(lines[:at+1], "") + blank
+	head := strings.Join(lines[:at+1], "")
+	if at+1 < len(lines) && blank != "" && lines[at+1] == blank {
+		head += blank
+	}
 	return head + b.String() + src[len(head):], true
 }
 
+// isAppLink tells the links of Teams' 2022 "Download Teams | Join on the
+// web" line, which the dial-in part follows.
+func isAppLink(l string) bool {
+	u := strings.ToLower(l)
+	return strings.Contains(u, "microsoft.com/") && !strings.Contains(u, "?vtc") &&
+		(strings.Contains(u, "/microsoft-teams/download-app") || strings.Contains(u, "/microsoft-teams/join-a-meeting"))
+}
+
+// isShortRule tells the short rule of the 2024 block under the passcode
+// ("________________________________"), not the block's own rules.
+func isShortRule(l string) bool {
+	t := strings.TrimSpace(l)
+	return len(t) >= 16 && len(t) < 60 && strings.Trim(t, "_") == ""
+}
+
 // addDialInHTML is addDialInText for an HTML block: after the element of
-// the join link (and of the Meeting ID and passcode after it), in
-// paragraphs like the join link's where the block is written in
-// paragraphs, else in Teams' elements.
+// the join link (and of the Meeting ID, the passcode and the app links
+// after it), in paragraphs like the join link's where the block is written
+// in paragraphs, else in Teams' elements; in the 2024 block after the
+// empty element of its short rule, in that block's elements.
 func addDialInHTML(src string, from block.Block, to block.Spec) (string, bool) {
 	lower := block.LowerSameLength(src)
 	k := -1
@@ -575,11 +615,41 @@ func addDialInHTML(src string, from block.Block, to block.Spec) (string, bool) {
 			}
 		}
 	}
+	for _, s := range linkSpans(src[end:min(len(src), end+2000)]) {
+		if isAppLink(linkAt(src[end:], s, html.UnescapeString)) {
+			if es, ee := numberElement(lower, end+s[0]); es >= end && visibleText(src[end:es]) == "" {
+				end = ee
+			}
+			break
+		}
+	}
+	if e := emptyElementAfter(lower, end); e > end {
+		return src[:e] + block.DialInHTML2024(to) + src[e:], true
+	}
 	startTag, endTag := "", ""
 	if gt := strings.IndexByte(joinEl, '>'); gt >= 0 && isStartTag(strings.ToLower(joinEl), 0, "<p") {
 		startTag, endTag = joinEl[:gt+1], "</p>"
 	}
 	return src[:end] + block.DialInHTML(to, startTag, endTag) + src[end:], true
+}
+
+// emptyElementAfter returns the end of a <div> that follows offset i
+// (past blanks) and holds nothing, as the 2024 block's short rule is
+// written; else i.
+func emptyElementAfter(lower string, i int) int {
+	j := i
+	for j < len(lower) && strings.IndexByte(" \t\r\n", lower[j]) >= 0 {
+		j++
+	}
+	if !isStartTag(lower, j, "<div") {
+		return i
+	}
+	gt := strings.IndexByte(lower[j:], '>')
+	if gt < 0 || !strings.HasPrefix(strings.TrimLeft(lower[j+gt+1:], " \t\r\n"), "</div>") {
+		return i
+	}
+	close := strings.Index(lower[j:], "</div>")
+	return j + close + len("</div>")
 }
 
 // groupedOrAs returns the Meeting ID as src writes it: as given, else its

@@ -391,3 +391,70 @@ func TestBrLayoutEditedInPlace(t *testing.T) {
 		}
 	}
 }
+
+// dialOn is dial-in given to a block without it.
+var dialOn = Change{ConferenceID: "123456789", TollNumbers: []string{"+46 8 505 248 89"}, DialInURL: "https://dialin.teams.microsoft.com/contoso?id=123456789"}
+
+// Dial-in added goes where Teams writes it, in text and HTML alike: in
+// the 2022 block after "Download Teams | Join on the web" (found by an
+// audit: the text had it before that line, the HTML after it); in the
+// 2024 block ("Join the meeting now") after the short rule under the
+// passcode, single-spaced and in that block's words, "Dial in by phone"
+// and "Phone conference ID:" after "Find a local number" (the audit found
+// 2022's words, a blank line after each).
+func TestAddDialInWhereTeamsWritesIt(t *testing.T) {
+	const apps = `<a href="https://www.microsoft.com/en-us/microsoft-teams/download-app">Download Teams</a> | <a href="https://www.microsoft.com/microsoft-teams/join-a-meeting">Join on the web</a>`
+	text22 := "Hi\n\n" + strings.Repeat("_", 80) + "\nMicrosoft Teams meeting\nJoin on your computer, mobile app or room device\n" +
+		"Click here to join the meeting <" + oldJoin + ">\nMeeting ID: 212 345 678 901\nPasscode: aB3xYz\n" +
+		"Download Teams <https://www.microsoft.com/en-us/microsoft-teams/download-app> | Join on the web <https://www.microsoft.com/microsoft-teams/join-a-meeting>\n" +
+		"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/>\n" + strings.Repeat("_", 80) + "\n\nBye"
+	html22 := `<p>Hi</p><div class="me-email-text" lang="en-US"><div><span>Microsoft Teams meeting</span></div>` +
+		`<div><div><span>Join on your computer, mobile app or room device</span></div><a class="me-email-headline" href="` + oldJoin + `">Click here to join the meeting</a></div>` +
+		`<div><a href="https://aka.ms/JoinTeamsMeeting">Learn More</a> | <a href="https://teams.microsoft.com/meetingOptions/">Meeting options</a></div></div>`
+	html22 = strings.Replace(html22, `<div><a href="https://aka.ms`, `<div><span>Meeting ID: 212 345 678 901</span></div><div><span>Passcode: aB3xYz</span></div><div>`+apps+`</div><div><a href="https://aka.ms`, 1)
+	text24 := "Hi\n\n" + strings.Repeat("_", 80) + "\nMicrosoft Teams Need help? <https://aka.ms/JoinTeamsMeeting?omkt=en-US>\n\n" +
+		"Join the meeting now <" + oldJoin + ">\nMeeting ID: 212 345 678 901\nPasscode: aB3xYz\n\n" + strings.Repeat("_", 32) + "\n" +
+		"For organizers: Meeting options <https://teams.microsoft.com/meetingOptions/>\n" + strings.Repeat("_", 80) + "\n\nBye"
+	const rule24 = `<div style="margin-bottom: 24px; max-width: 532px; width: 36%; height: 1px; background-color: #e0e0e0;"></div>`
+	html24 := `<p>Hi</p><div class="me-email-container"><div><span>Microsoft Teams</span> <a href="https://aka.ms/JoinTeamsMeeting?omkt=en-US">Need help?</a></div>` +
+		`<div><a class="me-email-headline" href="` + oldJoin + `">Join the meeting now</a></div>` +
+		`<div><span>Meeting ID: </span><span>212 345 678 901</span></div><div><span>Passcode: </span><span>aB3xYz</span></div>` + rule24 +
+		`<div><span>For organizers: </span><a href="https://teams.microsoft.com/meetingOptions/">Meeting options</a></div></div>`
+	const link24 = `<a class="me-email-link" style="font-size: 14px; font-family: 'Segoe UI Semibold','Segoe UI',sans-serif; text-decoration: underline; color: #5b5fc7;" target="_blank" rel="noreferrer noopener" href="`
+	cases := []struct {
+		name, text, html, textAfter, textAdded, htmlAfter, htmlAdded string
+	}{
+		{"2022", text22, html22, "Join on the web <https://www.microsoft.com/microsoft-teams/join-a-meeting>\n",
+			"Or call in (audio only)\n+46 8 505 248 89,,123456789# <tel:+46850524889,,123456789#>   (Toll)\nPhone Conference ID: 123 456 789#\n" +
+				"Find a local number <https://dialin.teams.microsoft.com/contoso?id=123456789>\n",
+			apps + `</div>`, `<div style="margin-bottom: 4px; margin-top: 20px;"><span style="font-size: 14px; color:#252424; font-weight: bold;">Or call in (audio only)</span></div>` + "\n" +
+				`<div style="margin-bottom: 4px;"><a class="me-email-link" style="font-size: 14px;text-decoration: underline;color: #6264a7;font-family:'Segoe UI','Helvetica Neue',Helvetica,Arial,sans-serif;" href="tel:+46850524889,,123456789#" target="_blank" rel="noreferrer noopener">+46 8 505 248 89,,123456789#</a><span style="font-size: 12px;"> &nbsp; (Toll)</span></div>` + "\n" +
+				`<div style="margin-bottom: 4px;"><span style="font-size: 12px; color:#252424">Phone Conference ID: </span><span style="font-size: 14px; color:#252424">123 456 789# </span></div>` + "\n" +
+				`<div style="margin-bottom: 4px;"><a class="me-email-link" style="font-size: 14px;text-decoration: underline;color: #6264a7;font-family:'Segoe UI','Helvetica Neue',Helvetica,Arial,sans-serif;" href="https://dialin.teams.microsoft.com/contoso?id=123456789" target="_blank" rel="noreferrer noopener">Find a local number</a></div>` + "\n"},
+		{"2024", text24, html24, "\n\n" + strings.Repeat("_", 32) + "\n",
+			"Dial in by phone\n+46 8 505 248 89,,123456789# <tel:+46850524889,,123456789#> (Toll)\n" +
+				"Find a local number <https://dialin.teams.microsoft.com/contoso?id=123456789>\nPhone conference ID: 123 456 789#\n",
+			rule24, `<div style="font-size: 14px; margin-bottom: 4px; font-weight: 600;">Dial in by phone</div>` + "\n" +
+				`<div style="margin-bottom: 4px;">` + link24 + `tel:+46850524889,,123456789#">+46 8 505 248 89,,123456789#</a><span style="font-size: 14px; color: #242424;"> (Toll)</span></div>` + "\n" +
+				`<div style="margin-bottom: 4px;">` + link24 + `https://dialin.teams.microsoft.com/contoso?id=123456789">Find a local number</a></div>` + "\n" +
+				`<div style="margin-bottom: 24px;"><span class="me-email-text-secondary" style="font-size: 14px; color: #242424;">Phone conference ID: </span><span class="me-email-text" style="font-size: 14px; color: #242424;">123 456 789#</span></div>` + "\n"},
+	}
+	for _, tc := range cases {
+		cal, res := migrateOne(t, calendar(future(event{body: tc.text, extra: altDesc(tc.html)})), testRules, dialOn)
+		if !res.Rewritten() {
+			t.Fatalf("%s: %+v", tc.name, res)
+		}
+		out, _ := Parse("out.ics", cal.Bytes())
+		desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+		if want := strings.Replace(tc.text, tc.textAfter, tc.textAfter+tc.textAdded, 1); desc.Text() != want {
+			t.Errorf("%s: DESCRIPTION\n got %q\nwant %q", tc.name, desc.Text(), want)
+		}
+		p, _ := htmlBody(out.Meetings()[0].First())
+		if want := strings.Replace(tc.html, tc.htmlAfter, tc.htmlAfter+tc.htmlAdded, 1); p.Text() != want {
+			t.Errorf("%s: X-ALT-DESC\n got %q\nwant %q", tc.name, p.Text(), want)
+		}
+		if again := out.Migrate(out.Meetings()[0], testRules, dialOn); again.Skipped != AlreadyCurrent {
+			t.Errorf("%s: rerun: Skipped=%q Err=%v", tc.name, again.Skipped, again.Err)
+		}
+	}
+}

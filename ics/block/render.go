@@ -135,6 +135,77 @@ func DialInHTML(s Spec, startTag, endTag string) string {
 	return b.String()
 }
 
+// dialIn2024 holds the words of the 2024 block's dial-in part ("Join the
+// meeting now"), by language: those known from blocks seen.
+var dialIn2024 = map[string]struct{ heading, conferenceID string }{
+	"en-US": {"Dial in by phone", "Phone conference ID:"},
+}
+
+// DialInText2024 is DialInText for the 2024 block: "Dial in by phone",
+// the numbers, the "find a local number" link, then "Phone conference
+// ID:". A language whose 2024 words are not known gets DialInText.
+func DialInText2024(s Spec) []string {
+	l, lang := labelsFor(s.Lang)
+	w, ok := dialIn2024[lang]
+	if !ok {
+		return DialInText(s)
+	}
+	var b lines
+	b.line("%s", w.heading)
+	number := func(n, label string) {
+		b.line("%s <tel:%s> %s", teamsNumber(n, s.ConferenceID), dialString(n, ",,", s.ConferenceID), label)
+	}
+	forNumbers(s, number)
+	if s.DialInURL != "" {
+		b.line("%s <%s>", l.localNumber, s.DialInURL)
+	}
+	if s.ConferenceID != "" {
+		b.line("%s %s#", w.conferenceID, groupDigits(s.ConferenceID))
+	}
+	out := strings.SplitAfter(b.String(), "\n")
+	return out[:len(out)-1]
+}
+
+// teams2024Link opens a link of the 2024 block's markup.
+const teams2024Link = `<a class="me-email-link" style="font-size: 14px; font-family: 'Segoe UI Semibold','Segoe UI',sans-serif; text-decoration: underline; color: #5b5fc7;" target="_blank" rel="noreferrer noopener" href="%s">`
+
+// DialInHTML2024 is DialInText2024 for an HTML body, in the 2024 block's
+// elements. A language whose 2024 words are not known gets Teams'
+// elements of DialInHTML.
+func DialInHTML2024(s Spec) string {
+	l, lang := labelsFor(s.Lang)
+	w, ok := dialIn2024[lang]
+	if !ok {
+		return DialInHTML(s, "", "")
+	}
+	var b markup
+	b.line(`<div style="font-size: 14px; margin-bottom: 4px; font-weight: 600;">%s</div>`, esc(w.heading))
+	number := func(n, label string) {
+		b.line(`<div style="margin-bottom: 4px;">`+teams2024Link+`%s</a><span style="font-size: 14px; color: #242424;"> %s</span></div>`,
+			esc("tel:"+dialString(n, ",,", s.ConferenceID)), esc(teamsNumber(n, s.ConferenceID)), esc(label))
+	}
+	forNumbers(s, number)
+	if s.DialInURL != "" {
+		b.line(`<div style="margin-bottom: 4px;">`+teams2024Link+`%s</a></div>`, esc(s.DialInURL), esc(l.localNumber))
+	}
+	if s.ConferenceID != "" {
+		b.line(`<div style="margin-bottom: 24px;"><span class="me-email-text-secondary" style="font-size: 14px; color: #242424;">%s </span>`+
+			`<span class="me-email-text" style="font-size: 14px; color: #242424;">%s#</span></div>`, esc(w.conferenceID), groupDigits(s.ConferenceID))
+	}
+	return b.String()
+}
+
+// forNumbers calls add with each number of s and its label, the toll
+// numbers first.
+func forNumbers(s Spec, add func(n, label string)) {
+	for _, n := range s.TollNumbers {
+		add(n, s.TollLabel(n))
+	}
+	for _, n := range s.TollFreeNumbers {
+		add(n, s.TollFreeLabel(n))
+	}
+}
+
 func renderSkypeText(s Spec) string {
 	l, _ := labelsFor(s.Lang)
 	var b lines
