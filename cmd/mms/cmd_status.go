@@ -31,7 +31,7 @@ func statusCommand(out, errOut io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "state", Usage: "only users in this state: Pending, InProgress, Failed, Succeeded, NotTriggered", Sources: cli.EnvVars("MMS_STATE")},
 			&cli.StringFlag{Name: "since", Usage: "only users modified at or after this RFC 3339 time, or this date (UTC midnight)", Sources: cli.EnvVars("MMS_SINCE")},
 			&cli.StringFlag{Name: "until", Usage: "only users modified before this RFC 3339 time, or this date (UTC midnight)", Sources: cli.EnvVars("MMS_UNTIL")},
-			&cli.StringFlag{Name: "batch", Usage: "this batch: its id, a unique prefix of 6+ characters, or last (default: the latest batch that was neither a dry run nor a rollback)", Sources: cli.EnvVars("MMS_BATCH")},
+			&cli.StringFlag{Name: "batch", Usage: "this batch: its id or a unique prefix of 6+ characters (default, and last: the latest batch that was neither a dry run nor a rollback)", Sources: cli.EnvVars("MMS_BATCH")},
 			&cli.BoolFlag{Name: "all", Usage: "every batch, each row (and each --summary count) with its batch", Sources: cli.EnvVars("MMS_ALL")},
 			&cli.StringFlag{Name: "format", Value: "table", Usage: formatUsage, Sources: cli.EnvVars("MMS_FORMAT")},
 			dbFlag(),
@@ -223,10 +223,18 @@ func inBatch(id string) string {
 	return " in batch " + id
 }
 
-// statusBatch is the batch ref names (an id, a prefix or last) or, for "",
-// the latest real batch: dry runs and rollbacks migrate nothing, and are
-// shown only when named.
+// statusBatch is the batch ref names (an id or a prefix) or, for "" and
+// last, the latest real batch: dry runs and rollbacks migrate nothing, and
+// are shown only when named by id (last is the latest batch of any kind
+// only in a store that holds no real one).
 func statusBatch(ctx context.Context, st *store.Store, ref string) (store.Batch, error) {
+	if strings.EqualFold(strings.TrimSpace(ref), store.LastBatch) {
+		b, _, err := st.LatestRealBatch(ctx)
+		if err != nil {
+			return b, fmt.Errorf("%w: --batch: %w", batch.ErrInput, err)
+		}
+		return b, nil
+	}
 	if ref != "" {
 		b, err := st.FindBatch(ctx, ref)
 		if err != nil {
