@@ -29,6 +29,13 @@ func Work(ctx context.Context, o WorkOptions) ([]Summary, error) {
 		return nil, err
 	}
 	defer st.Close()
+	tenant, err := st.Tenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !tenant.MeetingMigrationEnabled { // nothing migrates: the queued users wait
+		return nil, fmt.Errorf("%w: meeting migration is disabled for the tenant, so the queued users wait; enable it with: mms tenant set meeting_migration_enabled true", ErrInput)
+	}
 	if o.BatchID != "" {
 		b, err := st.FindBatch(ctx, o.BatchID) // a prefix or last
 		if err != nil {

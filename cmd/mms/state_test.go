@@ -78,6 +78,16 @@ func TestStartAndWork(t *testing.T) {
 	if s := mms(t, "status", "--batch", started, "--summary", "--format", "csv", "--db", db); !strings.Contains(s.stdout, "Pending,1") {
 		t.Fatalf("status after start:\n%s", s.stdout)
 	}
+	// Switched off after the start, migration waits (found by an audit:
+	// work migrated and sent).
+	mms(t, "tenant", "set", "meeting_migration_enabled", "false", "--db", db)
+	if r := mms(t, "work", "--db", db); r.code != exitInput || !strings.Contains(r.stderr, "meeting migration is disabled") {
+		t.Fatalf("work while migration is disabled: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if s := mms(t, "status", "--batch", started, "--summary", "--format", "csv", "--db", db); !strings.Contains(s.stdout, "Pending,1") {
+		t.Fatalf("status after work while disabled:\n%s", s.stdout)
+	}
+	mms(t, "tenant", "set", "meeting_migration_enabled", "true", "--db", db)
 	r = mms(t, "work", "--db", db, "--workers", "2")
 	if r.code != 0 || !strings.Contains(r.stdout, "batch "+started+" finished: 1 user, 0 failed") || !strings.Contains(r.stdout, "this process migrated 1 user\n") ||
 		!strings.Contains(r.stdout, "written to the outbox") {
