@@ -162,8 +162,9 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 }
 
 // assignment is the user's migration: from the files given, or from the
-// user's last row in the state store that holds one (--user may name the
-// user by an alias, as for status and rollback).
+// user's last row in the state store that holds one, a real batch's before
+// any dry run's or rollback's (--user may name the user by an alias, as
+// for status and rollback).
 func (o StartOptions) assignment(ctx context.Context, st *store.Store, t trigger.Tenant) (migrate.Assignment, store.Batch, error) {
 	if o.Users != "" {
 		a, err := o.fromFiles(t)
@@ -178,12 +179,28 @@ func (o StartOptions) assignment(ctx context.Context, st *store.Store, t trigger
 	if err != nil {
 		return migrate.Assignment{}, store.Batch{}, err
 	}
+	// The latest real batch's row (a dry run's --out and --send were never
+	// used, a rollback's row undoes), else the latest row of any batch.
+	var fallback migrate.Assignment
+	var fallbackOf store.Batch
 	for i := len(users) - 1; i >= 0; i-- {
 		var a migrate.Assignment
-		if json.Unmarshal(users[i].Payload, &a) == nil && a.User != "" && a.Calendar != "" {
-			b, err := st.Batch(ctx, users[i].BatchID)
+		if json.Unmarshal(users[i].Payload, &a) != nil || a.User == "" || a.Calendar == "" {
+			continue
+		}
+		b, err := st.Batch(ctx, users[i].BatchID)
+		if err != nil {
 			return a, b, err
 		}
+		if b.Real() {
+			return a, b, nil
+		}
+		if fallback.User == "" {
+			fallback, fallbackOf = a, b
+		}
+	}
+	if fallback.User != "" {
+		return fallback, fallbackOf, nil
 	}
 	if o.Calendar != "" {
 		// by hand (a user no change triggered, moved on-premises): the

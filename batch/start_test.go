@@ -181,3 +181,22 @@ func TestStartTargetAndLinkAgree(t *testing.T) {
 		t.Errorf("target skype with a Teams link: %v", err)
 	}
 }
+
+// A start takes the user's rows, --out and --send from the latest real
+// batch, not from a dry run made after it (found by an audit: it said
+// --out is required, the dry run having none).
+func TestStartAfterADryRunTakesTheRun(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	if sum, err := Run(ctx, o); err != nil || sum.Updated == 0 {
+		t.Fatalf("run: %+v %v", sum, err)
+	}
+	run, err := Run(ctx, RunOptions{Users: o.Users, Changes: o.Changes, Report: filepath.Join(t.TempDir(), "dry.csv"), Now: o.Now, DB: o.DB, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(ctx, StartOptions{User: "user00000@contoso.com", Now: demoNow, DB: o.DB})
+	if err != nil || s.From == "" || s.From == run.BatchID {
+		t.Fatalf("start after a dry run: %+v %v (the dry run was %s)", s, err, run.BatchID)
+	}
+}
