@@ -8,16 +8,21 @@ import (
 
 // Version is mms's module version and VCS revision, from the build
 // information the Go toolchain records: "v1.2.0 (revision 1a2b3c4d5e6f,
-// 2026-12-01T10:00:00Z, modified)", or "(devel)" with what is known.
+// 2026-12-01T10:00:00Z, modified)"; built from a checkout, which the
+// toolchain calls "(devel)", release with "-devel" and what is known
+// ("v0.32.0-devel (revision ...)", or alone where VCS stamping is off).
 func Version() string { return versionOf(debug.ReadBuildInfo()) }
+
+// release is the version this source tree is, or leads to.
+const release = "v0.32.0"
 
 func versionOf(info *debug.BuildInfo, ok bool) string {
 	if !ok {
 		return "unknown (built without module support)"
 	}
 	v := info.Main.Version
-	if v == "" {
-		v = "(devel)"
+	if v == "" || v == "(devel)" { // built from a checkout: go build, go run
+		v = release + "-devel"
 	}
 	var rev []string
 	var modified bool
