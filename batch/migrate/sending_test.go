@@ -295,8 +295,19 @@ func TestAlreadySentDetail(t *testing.T) {
 	if skipped != len(sent.msgs) {
 		t.Errorf("%d meetings already-sent, want %d", skipped, len(sent.msgs))
 	}
-	if _, _, anew := run(true); len(anew.msgs) != len(sent.msgs) {
+	_, _, anew := run(true)
+	if len(anew.msgs) != len(sent.msgs) {
 		t.Errorf("SendAgain sent %d updates, want %d", len(anew.msgs), len(sent.msgs))
+	}
+	// Each sent anew is a message of its own: another Message-ID, another
+	// outbox file (found by an audit: --again wrote the first batch's
+	// files over, adding none).
+	ids := map[string]bool{}
+	for _, m := range append(sent.msgs, anew.msgs...) {
+		ids[m.ID()] = true
+	}
+	if len(ids) != len(sent.msgs)+len(anew.msgs) {
+		t.Errorf("%d distinct message ids for %d messages", len(ids), len(sent.msgs)+len(anew.msgs))
 	}
 }
 

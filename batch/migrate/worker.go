@@ -567,6 +567,12 @@ const SendsInFlight = 4
 // retried, and no further update is begun.
 func (w *Worker) sendAll(ctx context.Context, a Assignment, sends []pendingSend, out *UserOutcome) error {
 	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases, key: changeKey(a.Change), unsent: w.sendsNone()}
+	if w.SendAgain && w.Journal != nil {
+		// sent anew, each is a message of its own (a file of its own in
+		// the outbox, not the earlier batch's written over), the same
+		// again when this batch resumes
+		s.key += "\x00again " + w.Journal.BatchID
+	}
 	if !w.SendAgain {
 		s.history = w.History
 		if s.history == nil {
