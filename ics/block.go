@@ -57,7 +57,7 @@ func (c *Calendar) findBlock(m *Meeting) (found, bool) {
 // past: for a series whose master is past, the block a rewrite edits.
 func (c *Calendar) findFutureBlock(m *Meeting, r Rules) (found, bool, error) {
 	for _, comp := range m.Overrides {
-		past, err := c.isPast(comp, r)
+		past, err := c.isPast(m, comp, r)
 		if err != nil {
 			return found{}, false, err
 		}

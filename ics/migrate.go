@@ -213,7 +213,7 @@ func (c *Calendar) staleInstance(m *Meeting, r Rules, p plan) (*Component, error
 		if why, _ := c.foreignBlock(comp, b, p); why != "" {
 			continue
 		}
-		if past, err := c.isPast(comp, r); err != nil || past {
+		if past, err := c.isPast(m, comp, r); err != nil || past {
 			if err != nil {
 				return nil, err
 			}
@@ -237,6 +237,15 @@ func (c *Calendar) staleInstance(m *Meeting, r Rules, p plan) (*Component, error
 // nextOccurrence returns what a walk of the meeting finds from now on:
 // its first occurrence, if any, and whether its master has one of its own.
 func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
+	n, err := c.series(m, r).Next(r.Now, c.resolver(), c.floating(m.First(), r))
+	if err != nil {
+		return recur.Next{}, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.lineOf(err, m.Components()...), m.UID, err)
+	}
+	return n, nil
+}
+
+// series is the meeting as recur walks it, within the calendar's budget.
+func (c *Calendar) series(m *Meeting, r Rules) recur.Series {
 	if c.budget == nil {
 		c.budget = &recur.Budget{Steps: MaxRecurrenceSteps, Time: MaxRecurrenceTime}
 	}
@@ -248,16 +257,27 @@ func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
 	for _, o := range m.Overrides {
 		s.Overrides = append(s.Overrides, o.toICal())
 	}
-	n, err := s.Next(r.Now, c.resolver(), c.floating(m.First(), r))
-	if err != nil {
-		return recur.Next{}, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.lineOf(err, m.Components()...), m.UID, err)
-	}
-	return n, nil
+	return s
 }
 
-// isPast reports whether one instance lies before now.
-func (c *Calendar) isPast(comp *Component, r Rules) (bool, error) {
-	past, err := recur.IsPast(comp.toICal(), r.Now, c.resolver(), c.floating(comp, r))
+// isPast reports whether one instance of a meeting lies before now.
+//
+// An instance with RANGE=THISANDFUTURE is more than itself: its offset
+// and its properties, its body with the block among them, hold for the
+// series' later occurrences too (RFC 5545 3.2.13), up to the next such
+// instance's. It is past only when they all are: while one is left, the
+// rewrite gives it the new block and the series' update carries it,
+// though its own start is past (left out, attendees would keep the old
+// block and lose the move for those occurrences). Once they are all
+// past, it stays as it was, as every past instance does.
+func (c *Calendar) isPast(m *Meeting, comp *Component, r Rules) (bool, error) {
+	var past bool
+	var err error
+	if id, ok := comp.Prop("RECURRENCE-ID"); ok && m.Master != nil && strings.EqualFold(strings.TrimSpace(id.Param("RANGE")), "THISANDFUTURE") {
+		past, err = c.series(m, r).InstancePast(comp.toICal(), r.Now, c.resolver(), c.floating(comp, r))
+	} else {
+		past, err = recur.IsPast(comp.toICal(), r.Now, c.resolver(), c.floating(comp, r))
+	}
 	if err != nil {
 		return false, fmt.Errorf("%s: line %d: %w", c.Name, c.lineOf(err, comp), err)
 	}

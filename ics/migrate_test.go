@@ -858,3 +858,40 @@ func TestStaleInstanceUnderCurrentSeries(t *testing.T) {
 		}
 	}
 }
+
+// TestThisAndFutureOverride: an instance with RANGE=THISANDFUTURE moves
+// its occurrence and every later one (RFC 5545 3.2.13): a series moved
+// from 10:00 to 16:00 still meets after --now on its last day, and its
+// update carries that instance, its start past, with the new block (it
+// stands for the later occurrences too); moved to 04:00, the series is
+// past (found by an audit: both were read at 10:00).
+func TestThisAndFutureOverride(t *testing.T) {
+	master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=6\r\nSEQUENCE:0\r\n"})
+	for _, tc := range []struct {
+		moved, now string
+		past       bool
+		evidence   string
+	}{
+		{"20260119T160000", "2026-02-09T12:00:00Z", false, ""},
+		{"20260119T040000", "2026-02-09T06:00:00Z", true, "last occurrence 2026-02-09 03:00 UTC"},
+	} {
+		range_ := future(event{start: tc.moved, recurrenceID: "20260119T100000", body: teamsBody(oldJoin), extra: "SEQUENCE:0\r\n"})
+		src := strings.Replace(calendar(master, range_), "RECURRENCE-ID;", "RECURRENCE-ID;RANGE=THISANDFUTURE;", 1)
+		r := testRules
+		r.Now, _ = time.Parse(time.RFC3339, tc.now)
+		cal, res := migrateOne(t, src, r, newTeams)
+		if tc.past {
+			if res.Skipped != Past || res.Evidence != tc.evidence {
+				t.Errorf("moved to %s: skipped %q (%s), err %v; want past (%s)", tc.moved, res.Skipped, res.Evidence, res.Err, tc.evidence)
+			}
+			continue
+		}
+		if !res.Rewritten() || len(res.Changed) != 2 || res.Start.UTC().Format(time.RFC3339) != "2026-02-09T15:00:00Z" {
+			t.Fatalf("moved to %s: rewritten %v, %d changed, start %s, skipped %q, err %v; want both rewritten from 2026-02-09T15:00:00Z",
+				tc.moved, res.Rewritten(), len(res.Changed), res.Start.UTC(), res.Skipped, res.Err)
+		}
+		if req := string(cal.Request(res.Changed)); !strings.Contains(req, "RECURRENCE-ID;RANGE=THISANDFUTURE;") || strings.Contains(req, "580 849 884") {
+			t.Errorf("the update does not carry the instance with the new block:\n%s", req)
+		}
+	}
+}

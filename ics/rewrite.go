@@ -30,7 +30,7 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 	var carried []componentEdit // future instances without a block, sent with the series
 	for _, comp := range m.Components() {
 		if comp != m.Master {
-			past, err := c.isPast(comp, r)
+			past, err := c.isPast(m, comp, r)
 			if err != nil {
 				return nil, nil, err
 			}

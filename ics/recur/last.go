@@ -32,47 +32,36 @@ func (s Series) LastBefore(now time.Time, r *tz.Resolver, floating *time.Locatio
 		last.consider(t, now)
 	}
 	if s.Master != nil && !cancelled(s.Master) {
-		if err := s.masterLast(&last, p.first, p.allDay, p.replaced, now, r); err != nil {
+		if err := s.masterLast(&last, p, now, r); err != nil {
 			return time.Time{}, false, asRecurrence(err)
 		}
 	}
 	return last.t, last.ok, nil
 }
 
-// masterLast shows last the master's occurrences before now.
-func (s Series) masterLast(last *latest, first time.Time, allDay bool, skip skipSet, now time.Time, r *tz.Resolver) error {
-	zone := first.Location()
-	for _, p := range s.Master.Props.Values(ical.PropExceptionDates) {
-		ts, dates, err := values(&p, r, zone)
-		if err != nil {
-			return err
-		}
-		skip.add(ts, dates && !allDay) // a date in a timed series skips its day
+// masterLast shows last the master's occurrences that take place before
+// now, moved as THISANDFUTURE overrides move them.
+func (s Series) masterLast(last *latest, p seriesStarts, now time.Time, r *tz.Resolver) error {
+	m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced}
+	skip, dates, err := m.read(r)
+	if err != nil {
+		return err
 	}
-	if !skip.has(first) {
-		last.consider(first, now)
-	}
-	for _, p := range s.Master.Props.Values(ical.PropRecurrenceDates) {
-		ts, _, err := values(&p, r, zone)
-		if err != nil {
-			return err
-		}
-		for _, t := range ts {
-			if !skip.has(t) {
-				last.consider(t, now)
-			}
+	for _, t := range dates {
+		if !skip.has(t) {
+			last.consider(p.shifts.move(t), now)
 		}
 	}
-	for _, p := range s.Master.Props.Values(ical.PropRecurrenceRule) {
-		if err := ruleLast(last, p.Value, first, now, skip.has, s.Budget); err != nil {
+	for _, rule := range s.Master.Props.Values(ical.PropRecurrenceRule) {
+		if err := ruleLast(last, rule.Value, p.first, now, skip.has, s.Budget, p.shifts); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// ruleLast shows last the rule's occurrences before now.
-func ruleLast(last *latest, value string, first, now time.Time, skip func(time.Time) bool, b *Budget) error {
+// ruleLast shows last the rule's occurrences that take place before now.
+func ruleLast(last *latest, value string, first, now time.Time, skip func(time.Time) bool, b *Budget, moves shifts) error {
 	opt, hasUntil, err := parseRuleUntil(value, first.Location())
 	if err != nil || first.IsZero() || hasUntil && opt.Until.IsZero() {
 		return err
@@ -82,9 +71,11 @@ func ruleLast(last *latest, value string, first, now time.Time, skip func(time.T
 	}
 	opt.Dtstart = first
 	until := untilForRRule(opt)
-	// Only occurrences before now count; rrule-go may read one a repeated
-	// hour before now as after it.
-	if end := now.Add(26 * time.Hour); opt.Until.IsZero() || opt.Until.After(end) {
+	// Only occurrences before now count, and those a THISANDFUTURE
+	// override moves back before it; rrule-go may read one a repeated
+	// hour before that as after it.
+	limit := now.Add(moves.back())
+	if end := limit.Add(26 * time.Hour); opt.Until.IsZero() || opt.Until.After(end) {
 		opt.Until = end
 	}
 	rule, err := newRule(opt)
@@ -103,11 +94,11 @@ func ruleLast(last *latest, value string, first, now time.Time, skip func(time.T
 		if err := b.overTime(time.Since(began)); err != nil {
 			return err
 		}
-		if !ok || !t.Before(now) || !until.IsZero() && t.After(until) {
+		if !ok || !t.Before(limit) || !until.IsZero() && t.After(until) {
 			return nil
 		}
 		if !skip(t) {
-			last.consider(t, now)
+			last.consider(moves.move(t), now)
 		}
 	}
 	return fmt.Errorf("more than %d occurrences before now", maxLastSteps)

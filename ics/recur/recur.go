@@ -2,7 +2,8 @@
 // any occurrence start at or after now? It expands RRULE (rrule-go), RDATE
 // and EXDATE in the event's own zone, so a 09:00 meeting stays at 09:00
 // local time across DST changes, and lets overridden instances replace the
-// occurrences they stand for.
+// occurrences they stand for (with RANGE=THISANDFUTURE, moving the later
+// ones too).
 //
 // Times: a TZID is resolved by a tz.Resolver (Windows names, the file's
 // VTIMEZONEs); floating times and all-day dates are read in the floating
@@ -103,7 +104,8 @@ func asRecurrence(err error) error {
 // NextAtOrAfter returns the series' first occurrence starting at or after
 // now: the master's DTSTART, RRULE and RDATE occurrences less EXDATEs and
 // those an override replaces, and every override not cancelled, at its own
-// DTSTART. ok is false when no occurrence is left. A master with
+// DTSTART; an override with RANGE=THISANDFUTURE moves the later ones too.
+// ok is false when no occurrence is left. A master with
 // STATUS:CANCELLED contributes no occurrence.
 func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
 	n, err := s.Next(now, r, floating)
@@ -136,7 +138,7 @@ func (s Series) Next(now time.Time, r *tz.Resolver, floating *time.Location) (n 
 		next.consider(t, now)
 	}
 	if s.Master != nil && !cancelled(s.Master) {
-		m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced, budget: s.Budget}
+		m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced, shifts: p.shifts, budget: s.Budget}
 		t, ok, err := m.next(now, r)
 		if err != nil {
 			return Next{}, asRecurrence(inComponent(s.Master, err))
@@ -157,6 +159,7 @@ type seriesStarts struct {
 	first     time.Time
 	allDay    bool
 	replaced  skipSet
+	shifts    shifts
 	overrides []time.Time
 }
 
@@ -170,8 +173,14 @@ func (s Series) read(r *tz.Resolver, floating *time.Location) (p seriesStarts, e
 		zone = p.first.Location()
 	}
 	for _, o := range s.Overrides {
-		if err := p.replaced.addRecurrenceID(o, r, zone); err != nil {
+		id, ok, err := p.replaced.addRecurrenceID(o, r, zone)
+		if err != nil {
 			return p, inComponent(o, err)
+		}
+		if ok && thisAndFuture(o) {
+			if err := p.shifts.add(o, id, r, floating); err != nil {
+				return p, inComponent(o, err)
+			}
 		}
 		if cancelled(o) {
 			continue
@@ -194,6 +203,39 @@ func IsPast(c *ical.Component, now time.Time, r *tz.Resolver, floating *time.Loc
 		return false, inComponent(c, err)
 	}
 	return t.Before(now), nil
+}
+
+// InstancePast reports whether one override of the series lies before
+// now: it starts before now and, with RANGE=THISANDFUTURE, so does every
+// occurrence of the master it moves (those up to the next such
+// override's), which it stands for.
+func (s Series) InstancePast(o *ical.Component, now time.Time, r *tz.Resolver, floating *time.Location) (past bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			past, err = false, asRecurrence(fmt.Errorf("expanding the recurrence: %v", p))
+		}
+	}()
+	past, err = IsPast(o, now, r, floating)
+	if err != nil || !past || s.Master == nil || cancelled(s.Master) || !thisAndFuture(o) {
+		return past, err
+	}
+	p, err := s.read(r, floating)
+	if err != nil {
+		return false, err
+	}
+	g, ok := p.shifts.of(o)
+	if !ok {
+		return true, nil
+	}
+	m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced, shifts: p.shifts, budget: s.Budget}
+	skip, dates, err := m.read(r)
+	if err == nil {
+		_, ok, err = m.nextIn(g, skip, dates, now)
+	}
+	if err != nil {
+		return false, asRecurrence(inComponent(s.Master, err))
+	}
+	return !ok, nil
 }
 
 func cancelled(c *ical.Component) bool {
@@ -243,17 +285,19 @@ func (s *skipSet) add(ts []time.Time, allDay bool) {
 	}
 }
 
-func (s *skipSet) addRecurrenceID(o *ical.Component, r *tz.Resolver, zone *time.Location) error {
+// addRecurrenceID skips the occurrence an override replaces, and returns
+// it.
+func (s *skipSet) addRecurrenceID(o *ical.Component, r *tz.Resolver, zone *time.Location) (time.Time, bool, error) {
 	p := o.Props.Get(ical.PropRecurrenceID)
 	if p == nil {
-		return nil
+		return time.Time{}, false, nil
 	}
 	ts, allDay, err := values(p, r, zone)
 	if err != nil {
-		return err
+		return time.Time{}, false, err
 	}
 	s.add(ts[:1], allDay)
-	return nil
+	return ts[0], true, nil
 }
 
 // has reports whether t, an occurrence in the series' zone, is skipped.
@@ -274,43 +318,77 @@ type master struct {
 	first    time.Time // DTSTART, in the series' zone
 	allDay   bool
 	replaced skipSet
+	shifts   shifts // its THISANDFUTURE overrides
 	budget   *Budget
 }
 
 // next returns the master's first occurrence at or after now that is
-// neither excluded nor replaced.
+// neither excluded nor replaced, where it takes place.
 func (m master) next(now time.Time, r *tz.Resolver) (time.Time, bool, error) {
+	skip, dates, err := m.read(r)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var next earliest
+	for _, g := range m.shifts.segments() {
+		t, ok, err := m.nextIn(g, skip, dates, now)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		if ok {
+			next.consider(t, now)
+		}
+	}
+	return next.t, next.ok, nil
+}
+
+// read returns the occurrences the master skips (EXDATE, and those
+// overrides replace) and its dates: DTSTART, always its first occurrence
+// (RFC 5545 3.8.5.3), and every RDATE.
+func (m master) read(r *tz.Resolver) (skipSet, []time.Time, error) {
 	zone := m.first.Location()
 	skip := m.replaced
 	for _, p := range m.c.Props.Values(ical.PropExceptionDates) {
 		ts, allDay, err := values(&p, r, zone)
 		if err != nil {
-			return time.Time{}, false, err
+			return skip, nil, err
 		}
 		skip.add(ts, allDay && !m.allDay) // a date in a timed series skips its day
 	}
-	var next earliest
-	if !skip.has(m.first) { // DTSTART is always the first occurrence (RFC 5545 3.8.5.3)
-		next.consider(m.first, now)
-	}
+	dates := []time.Time{m.first}
 	for _, p := range m.c.Props.Values(ical.PropRecurrenceDates) {
 		ts, _, err := values(&p, r, zone)
 		if err != nil {
-			return time.Time{}, false, err
+			return skip, nil, err
 		}
-		for _, t := range ts {
-			if !skip.has(t) {
-				next.consider(t, now)
-			}
+		dates = append(dates, ts...)
+	}
+	return skip, dates, nil
+}
+
+// nextIn returns the first occurrence of those g holds that takes place
+// at or after now, moved as g moves them.
+func (m master) nextIn(g segment, skip skipSet, dates []time.Time, now time.Time) (time.Time, bool, error) {
+	var next earliest
+	for _, t := range dates {
+		if g.holds(t) && !skip.has(t) {
+			next.consider(t.Add(g.by), now)
 		}
 	}
+	from := now.Add(-g.by)
+	if from.Before(g.from) {
+		from = g.from
+	}
+	if !g.to.IsZero() && !from.Before(g.to) {
+		return next.t, next.ok, nil
+	}
 	for _, p := range m.c.Props.Values(ical.PropRecurrenceRule) {
-		t, ok, err := ruleNext(p.Value, m.first, now, skip.has, m.budget)
+		t, ok, err := ruleNext(p.Value, m.first, from, skip.has, m.budget)
 		if err != nil {
 			return time.Time{}, false, propError(&p, fmt.Errorf("RRULE %q: %w", excerpt(p.Value), err))
 		}
-		if ok {
-			next.consider(t, now)
+		if ok && g.holds(t) {
+			next.consider(t.Add(g.by), now)
 		}
 	}
 	return next.t, next.ok, nil

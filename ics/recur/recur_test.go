@@ -284,3 +284,69 @@ func TestNextSaysWhetherTheMasterHasItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// An override with RANGE=THISANDFUTURE moves its own occurrence and every
+// later one of the master by as much as its DTSTART moves its
+// RECURRENCE-ID (RFC 5545 3.2.13, 3.8.4.4): a weekly series at 09:00Z
+// moved from February 23rd on to 15:00Z still meets on March 9th at
+// 15:00Z; moved to 03:00Z, it met that day before 06:00Z (found by an
+// audit: both were read at 09:00Z).
+func TestThisAndFutureMovesLaterOccurrences(t *testing.T) {
+	series := func(moved string) Series {
+		return Series{
+			Master:    event("DTSTART:20260202T090000Z", "RRULE:FREQ=WEEKLY;COUNT=6"),
+			Overrides: overrides(event("RECURRENCE-ID;RANGE=THISANDFUTURE:20260223T090000Z", "DTSTART:"+moved)),
+		}
+	}
+	r := tz.NewResolver(nil)
+	cases := []struct {
+		name, moved, now string
+		next, last       string // "": none
+	}{
+		{"later", "20260223T150000Z", "2026-03-09T12:00:00Z", "2026-03-09T15:00:00Z", "2026-03-02T15:00:00Z"},
+		{"earlier", "20260223T030000Z", "2026-03-09T06:00:00Z", "", "2026-03-09T03:00:00Z"},
+		{"before its range", "20260223T150000Z", "2026-02-10T00:00:00Z", "2026-02-16T09:00:00Z", "2026-02-09T09:00:00Z"},
+		{"its own occurrence", "20260223T150000Z", "2026-02-23T12:00:00Z", "2026-02-23T15:00:00Z", "2026-02-16T09:00:00Z"},
+	}
+	for _, tc := range cases {
+		s := series(tc.moved)
+		n, err := s.Next(at(tc.now), r, time.UTC)
+		if err != nil || n.OK != (tc.next != "") || n.OK && !n.At.Equal(at(tc.next)) {
+			t.Errorf("%s: next %s (%v), %v; want %q", tc.name, n.At.UTC(), n.OK, err, tc.next)
+		}
+		if tc.next != "" && tc.next != "2026-02-23T15:00:00Z" && !n.MasterOK {
+			t.Errorf("%s: a moved occurrence is the master's own", tc.name)
+		}
+		last, ok, err := s.LastBefore(at(tc.now), r, time.UTC)
+		if err != nil || ok != (tc.last != "") || ok && !last.Equal(at(tc.last)) {
+			t.Errorf("%s: last %s (%v), %v; want %q", tc.name, last.UTC(), ok, err, tc.last)
+		}
+	}
+}
+
+// An override with RANGE=THISANDFUTURE is past only when its own start
+// and every later occurrence it moves are: it stands for them (up to the
+// next such override's).
+func TestThisAndFutureOverrideIsPastWithItsRange(t *testing.T) {
+	taf := event("RECURRENCE-ID;RANGE=THISANDFUTURE:20260223T090000Z", "DTSTART:20260223T150000Z")
+	next := event("RECURRENCE-ID;RANGE=THISANDFUTURE:20260309T090000Z", "DTSTART:20260309T100000Z")
+	plain := event("RECURRENCE-ID:20260216T090000Z", "DTSTART:20260216T100000Z")
+	s := Series{Master: event("DTSTART:20260202T090000Z", "RRULE:FREQ=WEEKLY;COUNT=6"), Overrides: overrides(plain, taf, next)}
+	r := tz.NewResolver(nil)
+	for _, tc := range []struct {
+		c    *ical.Component
+		now  string
+		want bool
+	}{
+		{taf, "2026-02-25T00:00:00Z", false}, // March 2nd at 15:00Z is its
+		{taf, "2026-03-03T00:00:00Z", true},  // March 9th is the next one's
+		{next, "2026-03-09T09:30:00Z", false},
+		{next, "2026-03-09T10:30:00Z", true},
+		{plain, "2026-02-17T00:00:00Z", true},
+	} {
+		got, err := s.InstancePast(tc.c, at(tc.now), r, time.UTC)
+		if err != nil || got != tc.want {
+			t.Errorf("%s at %s: past %v, %v; want %v", tc.c.Props.Get(ical.PropRecurrenceID).Value, tc.now, got, err, tc.want)
+		}
+	}
+}
