@@ -17,20 +17,23 @@ const bom = "\xEF\xBB\xBF"
 
 // Calendar is a parsed iCalendar file that remembers its exact bytes.
 type Calendar struct {
-	Name       string // file name or URL, used in errors
-	data       string
-	lines      []line
-	roots      []*Component // top-level components (usually one VCALENDAR)
-	replace    map[int]string
-	insertions map[int]string // text inserted before a line
-	unmarked   map[int]string // lines before SetScheduleAgentClient marked them
-	touched    []bool         // by line: replaced, marked or with text inserted before it, maybe (see touch)
-	vtimezones []*Component   // see zoneComponents
-	zonesRead  bool
-	zones      *tz.Resolver
-	floatZones map[*Component]*time.Location // by VCALENDAR: see floating
-	budget     *recur.Budget                 // the recurrence steps left for the calendar's meetings
-	finder     block.Finder                  // links parsed while finding blocks, shared by the meetings
+	Name          string // file name or URL, used in errors
+	data          string
+	lines         []line
+	roots         []*Component // top-level components (usually one VCALENDAR)
+	replace       map[int]string
+	insertions    map[int]string // text inserted before a line
+	unmarked      map[int]string // lines before SetScheduleAgentClient marked them
+	touched       []bool         // by line: replaced, marked or with text inserted before it, maybe (see touch)
+	vtimezones    []*Component   // see zoneComponents
+	zonesRead     bool
+	zones         *tz.Resolver
+	calendarZones map[*Component]*tz.Resolver   // by VCALENDAR: see resolver
+	zoneVariants  map[string]*tz.Resolver       // by what a VCALENDAR's own definitions say
+	firstZones    map[string]string             // by TZID, what the file's first definition says
+	floatZones    map[*Component]*time.Location // by VCALENDAR: see floating
+	budget        *recur.Budget                 // the recurrence steps left for the calendar's meetings
+	finder        block.Finder                  // links parsed while finding blocks, shared by the meetings
 }
 
 // Component is one BEGIN..END block.

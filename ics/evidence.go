@@ -45,7 +45,7 @@ func (c *Calendar) pastEvidence(m *Meeting, r Rules) string {
 	for _, o := range m.Overrides {
 		s.Overrides = append(s.Overrides, o.toICal())
 	}
-	t, ok, err := s.LastBefore(r.Now, c.resolver(), c.floating(m.First(), r))
+	t, ok, err := s.LastBefore(r.Now, c.resolver(m.First()), c.floating(m.First(), r))
 	if err != nil || !ok {
 		return "no occurrence at or after " + stamp(r.Now) + " (cancelled or excluded)"
 	}

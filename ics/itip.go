@@ -64,7 +64,7 @@ func (c *Calendar) zonesMade(comps, have []*Component) []string {
 				continue
 			}
 			defined[id] = true
-			loc, err := c.resolver().Location(id)
+			loc, err := c.resolver(comp).Location(id)
 			if err != nil || loc == time.UTC {
 				continue
 			}
@@ -147,8 +147,8 @@ func (c *Calendar) appendCRLF(b []byte, comp *Component, override map[int]string
 // zonesUsed returns the VTIMEZONE components whose TZID the components
 // name, in file order, one for each TZID: a file of several VCALENDARs
 // (exports joined together) defines a zone once in each. The one kept is
-// the components' own VCALENDAR's, else the last defined before them,
-// else the first after them.
+// the one their times were read in (see Calendar.resolver): the
+// components' own VCALENDAR's, else the file's first.
 func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 	used := map[string]bool{}
 	for _, comp := range comps {
@@ -164,7 +164,7 @@ func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 	if len(used) == 0 {
 		return nil
 	}
-	first, own := comps[0].begin, comps[0].Parent
+	own := comps[0].Parent
 	chosen := map[string]*Component{}
 	for _, zone := range c.zoneComponents() {
 		id, ok := usedID(zone, used)
@@ -174,7 +174,7 @@ func (c *Calendar) zonesUsed(comps []*Component) []*Component {
 		had := chosen[id]
 		switch {
 		case had != nil && had.Parent == own && own != nil: // the meeting's own VCALENDAR's: kept
-		case had == nil, zone.Parent == own && own != nil, zone.begin < first:
+		case had == nil, zone.Parent == own && own != nil:
 			chosen[id] = zone
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-ical"
+
 	"github.com/mms-project/mms/ics/block"
 	"github.com/mms-project/mms/ics/recur"
 	"github.com/mms-project/mms/ics/tz"
@@ -73,7 +75,7 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 	if p, ok := first.Prop("DTSTART"); ok {
 		prop := p.toICal()
 		var err error
-		res.Start, _, err = recur.DateTime(&prop, c.resolver(), c.floating(first, r))
+		res.Start, _, err = recur.DateTime(&prop, c.resolver(first), c.floating(first, r))
 		res.HasStart = err == nil
 	}
 	res.Recurrence = recurrence(m)
@@ -237,7 +239,7 @@ func (c *Calendar) staleInstance(m *Meeting, r Rules, p plan) (*Component, error
 // nextOccurrence returns what a walk of the meeting finds from now on:
 // its first occurrence, if any, and whether its master has one of its own.
 func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
-	n, err := c.series(m, r).Next(r.Now, c.resolver(), c.floating(m.First(), r))
+	n, err := c.series(m, r).Next(r.Now, c.resolver(m.First()), c.floating(m.First(), r))
 	if err != nil {
 		return recur.Next{}, fmt.Errorf("%s: line %d: UID %s: %w", c.Name, c.lineOf(err, m.Components()...), m.UID, err)
 	}
@@ -274,9 +276,9 @@ func (c *Calendar) isPast(m *Meeting, comp *Component, r Rules) (bool, error) {
 	var past bool
 	var err error
 	if id, ok := comp.Prop("RECURRENCE-ID"); ok && m.Master != nil && strings.EqualFold(strings.TrimSpace(id.Param("RANGE")), "THISANDFUTURE") {
-		past, err = c.series(m, r).InstancePast(comp.toICal(), r.Now, c.resolver(), c.floating(comp, r))
+		past, err = c.series(m, r).InstancePast(comp.toICal(), r.Now, c.resolver(comp), c.floating(comp, r))
 	} else {
-		past, err = recur.IsPast(comp.toICal(), r.Now, c.resolver(), c.floating(comp, r))
+		past, err = recur.IsPast(comp.toICal(), r.Now, c.resolver(comp), c.floating(comp, r))
 	}
 	if err != nil {
 		return false, fmt.Errorf("%s: line %d: %w", c.Name, c.lineOf(err, comp), err)
@@ -305,11 +307,90 @@ func (c *Calendar) lineOf(err error, comps ...*Component) int {
 	return c.Line(comps[0])
 }
 
-func (c *Calendar) resolver() *tz.Resolver {
+// resolver returns the zones comp's times are read in: those its own
+// VCALENDAR defines, then the file's (the first definition of each TZID).
+// A file that joins several VCALENDARs (exports put together) may define
+// one TZID otherwise in each, and each is read as its own calendar says,
+// as its update carries it (see zonesUsed). A VCALENDAR whose definitions
+// say what the file's first do reads them with the file's resolver, and
+// those whose definitions say the same otherwise share one.
+func (c *Calendar) resolver(comp *Component) *tz.Resolver {
 	if c.zones == nil {
 		c.zones = tz.NewResolver(c.timezones())
 	}
-	return c.zones
+	root := comp.root()
+	if root == nil || len(c.roots) < 2 {
+		return c.zones
+	}
+	if r, ok := c.calendarZones[root]; ok {
+		return r
+	}
+	if c.calendarZones == nil {
+		c.calendarZones, c.zoneVariants = map[*Component]*tz.Resolver{}, map[string]*tz.Resolver{}
+	}
+	r := c.zones
+	if own, says := c.ownZones(root); len(own) > 0 {
+		if r = c.zoneVariants[says]; r == nil {
+			r = c.zones.Within(own)
+			c.zoneVariants[says] = r
+		}
+	}
+	c.calendarZones[root] = r
+	return r
+}
+
+// ownZones returns the VTIMEZONEs of one VCALENDAR that say otherwise
+// than the file's first definition of their TZID, and what they say.
+func (c *Calendar) ownZones(root *Component) ([]*ical.Component, string) {
+	if c.firstZones == nil {
+		c.firstZones = map[string]string{}
+		for _, z := range c.zoneComponents() {
+			if id, ok := z.Prop("TZID"); ok && z.Err == nil {
+				if _, seen := c.firstZones[id.Value]; !seen {
+					c.firstZones[id.Value] = zoneRules(z)
+				}
+			}
+		}
+	}
+	var own []*ical.Component
+	var says strings.Builder
+	for _, z := range root.Children {
+		id, ok := z.Prop("TZID")
+		if z.Name != "VTIMEZONE" || z.Err != nil || !ok {
+			continue
+		}
+		if rules := zoneRules(z); rules != c.firstZones[id.Value] {
+			own = append(own, z.toICal())
+			says.WriteString(rules)
+		}
+	}
+	return own, says.String()
+}
+
+// zoneRules is what a VTIMEZONE says of time: its TZID and each
+// observance's onsets and offsets, as written.
+func zoneRules(z *Component) string {
+	var b strings.Builder
+	b.WriteString("BEGIN:" + z.Name + "\n")
+	for _, p := range z.Props {
+		if isTimeProp(p.Name) {
+			b.WriteString(p.head + ":" + p.Value + "\n")
+		}
+	}
+	for _, child := range z.Children {
+		b.WriteString(zoneRules(child))
+	}
+	b.WriteString("END\n")
+	return b.String()
+}
+
+// root is the top-level component comp is in: its VCALENDAR.
+func (comp *Component) root() *Component {
+	root := comp
+	for root != nil && root.Parent != nil {
+		root = root.Parent
+	}
+	return root
 }
 
 // floating is the zone a component's floating times and dates are read
@@ -320,10 +401,7 @@ func (c *Calendar) floating(comp *Component, r Rules) *time.Location {
 	if r.Floating != nil {
 		return r.Floating
 	}
-	root := comp
-	for root != nil && root.Parent != nil {
-		root = root.Parent
-	}
+	root := comp.root()
 	if root == nil {
 		return time.UTC
 	}
@@ -334,7 +412,7 @@ func (c *Calendar) floating(comp *Component, r Rules) *time.Location {
 	if !ok {
 		loc = time.UTC
 		if p, ok := root.Prop("X-WR-TIMEZONE"); ok {
-			if l, err := c.resolver().Location(p.Text()); err == nil {
+			if l, err := c.resolver(root).Location(p.Text()); err == nil {
 				loc = l
 			}
 		}
@@ -368,13 +446,13 @@ func (c *Calendar) end(m *Meeting, r Rules, start time.Time, hasStart bool) (tim
 		return time.Time{}, false
 	}
 	sp := dtstart.toICal()
-	from, allDay, err := recur.DateTime(&sp, c.resolver(), c.floating(first, r))
+	from, allDay, err := recur.DateTime(&sp, c.resolver(first), c.floating(first, r))
 	if err != nil {
 		return time.Time{}, false
 	}
 	if p, ok := first.Prop("DTEND"); ok {
 		ep := p.toICal()
-		if to, _, err := recur.DateTime(&ep, c.resolver(), c.floating(first, r)); err == nil && !to.Before(from) {
+		if to, _, err := recur.DateTime(&ep, c.resolver(first), c.floating(first, r)); err == nil && !to.Before(from) {
 			return start.Add(to.Sub(from)), true
 		}
 		return time.Time{}, false

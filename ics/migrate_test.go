@@ -895,3 +895,41 @@ func TestThisAndFutureOverride(t *testing.T) {
 		}
 	}
 }
+
+// TestZonesOfEachCalendar: a file of two VCALENDARs (exports joined
+// together) defining one TZID differently: each meeting is read in its
+// own VCALENDAR's definition, and its update carries that one (found by
+// an audit: the second meeting was read in the first's zone, 10:00 at
+// UTC+10 for 10:00 at UTC-5, and skipped as past).
+func TestZonesOfEachCalendar(t *testing.T) {
+	zone := func(offset string) string {
+		return "BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone\r\nBEGIN:STANDARD\r\nDTSTART:16010101T000000\r\n" +
+			"TZOFFSETFROM:" + offset + "\r\nTZOFFSETTO:" + offset + "\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+	}
+	one := func(uid, offset string) string {
+		src := calendar(future(event{uid: uid, body: teamsBody(oldJoin)}))
+		return strings.NewReplacer(wEurope, zone(offset), `TZID="W. Europe Standard Time"`, "TZID=Customized Time Zone").Replace(src)
+	}
+	cal, err := Parse("joined.ics", []byte(one("east", "+1000")+one("west", "-0500")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := testRules
+	r.Now = time.Date(2026, 1, 20, 12, 0, 0, 0, time.UTC)
+	for _, m := range cal.Meetings() {
+		res := cal.Migrate(m, r, newTeams)
+		switch m.UID {
+		case "east":
+			if res.Skipped != Past {
+				t.Errorf("east: skipped %q, start %s; want past (00:00 UTC)", res.Skipped, res.Start.UTC())
+			}
+		case "west":
+			if !res.Rewritten() || !res.Start.Equal(time.Date(2026, 1, 20, 15, 0, 0, 0, time.UTC)) {
+				t.Fatalf("west: skipped %q, start %s, err %v; want rewritten from 15:00 UTC", res.Skipped, res.Start.UTC(), res.Err)
+			}
+			if req := string(cal.Request(res.Changed)); !strings.Contains(req, "TZOFFSETTO:-0500") || strings.Contains(req, "+1000") {
+				t.Errorf("the update does not carry its own VCALENDAR's zone:\n%s", req)
+			}
+		}
+	}
+}

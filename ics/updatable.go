@@ -42,7 +42,7 @@ func (c *Calendar) checkUpdatable(m *Meeting, changed []*Component, r Rules) err
 func (c *Calendar) badEnd(comp *Component, r Rules) (Property, error) {
 	if p, ok := comp.Prop("DTEND"); ok {
 		ep := p.toICal()
-		_, _, err := recur.DateTime(&ep, c.resolver(), c.floating(comp, r))
+		_, _, err := recur.DateTime(&ep, c.resolver(comp), c.floating(comp, r))
 		return p, err
 	}
 	if p, ok := comp.Prop("DURATION"); ok {
@@ -78,7 +78,7 @@ func (c *Calendar) oneOfEachInstance(m *Meeting, changed []*Component, r Rules) 
 			continue
 		}
 		ip := p.toICal()
-		at, _, err := recur.DateTime(&ip, c.resolver(), c.floating(comp, r))
+		at, _, err := recur.DateTime(&ip, c.resolver(comp), c.floating(comp, r))
 		if err != nil {
 			continue // read when the meeting was decided
 		}

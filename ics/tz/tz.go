@@ -26,11 +26,19 @@ import (
 // Resolver finds locations for the TZIDs of one calendar. It is safe for
 // concurrent use and remembers every answer.
 type Resolver struct {
-	defs map[string]*ical.Component // VTIMEZONE by normalized TZID
+	defs   map[string]*ical.Component // VTIMEZONE by normalized TZID
+	parent *Resolver                  // Within's: reads the TZIDs defs lacks
 
 	mu    sync.Mutex
 	cache map[string]resolved
-	steps int // onsets the calendar's VTIMEZONEs may still walk, all together
+	steps *onsetBudget // shared with the resolvers Within makes
+}
+
+// onsetBudget is the onsets the VTIMEZONEs of one file may still walk,
+// all together.
+type onsetBudget struct {
+	mu   sync.Mutex
+	left int
 }
 
 // maxResolverSteps bounds the onsets walked for all the VTIMEZONEs of one
@@ -45,7 +53,23 @@ type resolved struct {
 // NewResolver knows the calendar's own VTIMEZONE definitions. When two
 // share a TZID, the first wins.
 func NewResolver(vtimezones []*ical.Component) *Resolver {
-	r := &Resolver{defs: map[string]*ical.Component{}, cache: map[string]resolved{}, steps: maxResolverSteps}
+	r := &Resolver{defs: map[string]*ical.Component{}, cache: map[string]resolved{}, steps: &onsetBudget{left: maxResolverSteps}}
+	r.define(vtimezones)
+	return r
+}
+
+// Within returns a resolver for one VCALENDAR of a file that joins
+// several, each with its own definitions: a TZID one of own defines is
+// read from it (the first, as NewResolver's), any other as r reads it.
+// It spends r's bound on the onsets walked.
+func (r *Resolver) Within(own []*ical.Component) *Resolver {
+	in := &Resolver{defs: map[string]*ical.Component{}, parent: r, cache: map[string]resolved{}, steps: r.steps}
+	in.define(own)
+	return in
+}
+
+// define knows the definitions of vtimezones, the first of each TZID.
+func (r *Resolver) define(vtimezones []*ical.Component) {
 	for _, c := range vtimezones {
 		p := c.Props.Get(ical.PropTimezoneID)
 		if p == nil {
@@ -61,11 +85,13 @@ func NewResolver(vtimezones []*ical.Component) *Resolver {
 			}
 		}
 	}
-	return r
 }
 
 // Location returns the zone a TZID names, or an error naming the TZID.
 func (r *Resolver) Location(tzid string) (*time.Location, error) {
+	if r.parent != nil && r.defs[key(trimName(tzid))] == nil {
+		return r.parent.Location(tzid)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if res, ok := r.cache[tzid]; ok {
@@ -90,7 +116,7 @@ func (e zoneError) Unwrap() error        { return e.err }
 func (e zoneError) Is(target error) bool { return target == ErrZone }
 
 func (r *Resolver) resolve(tzid string) (*time.Location, error) {
-	name := strings.TrimSpace(strings.Trim(strings.TrimSpace(tzid), `"`))
+	name := trimName(tzid)
 	if name == "" {
 		return nil, fmt.Errorf("empty TZID")
 	}
@@ -102,7 +128,9 @@ func (r *Resolver) resolve(tzid string) (*time.Location, error) {
 	}
 	def := r.defs[key(name)]
 	if def != nil {
-		loc, err := fromVTimezone(name, def, &r.steps)
+		r.steps.mu.Lock()
+		loc, err := fromVTimezone(name, def, &r.steps.left)
+		r.steps.mu.Unlock()
 		if err == nil {
 			return loc, nil
 		}
@@ -115,6 +143,11 @@ func (r *Resolver) resolve(tzid string) (*time.Location, error) {
 		return time.LoadLocation(iana)
 	}
 	return nil, fmt.Errorf("unknown time zone %q: not an IANA or Windows name, and the file defines no VTIMEZONE for it", excerpt(tzid))
+}
+
+// trimName is a TZID without the spaces and quotes around it.
+func trimName(tzid string) string {
+	return strings.TrimSpace(strings.Trim(strings.TrimSpace(tzid), `"`))
 }
 
 // ianaLocation loads an IANA name, also when an old exporter prefixed it

@@ -286,3 +286,26 @@ func TestEscapedNamesFindTheFilesZone(t *testing.T) {
 		}
 	}
 }
+
+// TestWithin: one VCALENDAR of a joined file reads a TZID it defines
+// from its own definition, another from the file's.
+func TestWithin(t *testing.T) {
+	fixed := func(name, offset string) *ical.Component {
+		return vtimezone(name, obs("STANDARD", "16010101T000000", "", offset, offset))
+	}
+	file := NewResolver([]*ical.Component{fixed("Customized Time Zone", "+1000"), fixed("Other", "+0300")})
+	own := file.Within([]*ical.Component{fixed("Customized Time Zone", "-0500")})
+	for _, tc := range []struct {
+		r      *Resolver
+		id     string
+		offset int
+	}{{file, "Customized Time Zone", 10}, {own, "Customized Time Zone", -5}, {own, "Other", 3}} {
+		loc, err := tc.r.Location(tc.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, off := time.Date(2026, 1, 20, 0, 0, 0, 0, loc).Zone(); off != tc.offset*3600 {
+			t.Errorf("%s: offset %d s, want %d h", tc.id, off, tc.offset)
+		}
+	}
+}
