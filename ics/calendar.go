@@ -33,6 +33,7 @@ type Calendar struct {
 	firstZones    map[string]string             // by TZID, what the file's first definition says
 	floatZones    map[*Component]*time.Location // by VCALENDAR: see floating
 	budget        *recur.Budget                 // the recurrence steps left for the calendar's meetings
+	asIs          map[*Component]bool           // components updates carry unchanged: see withKept
 	finder        block.Finder                  // links parsed while finding blocks, shared by the meetings
 }
 

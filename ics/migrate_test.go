@@ -933,3 +933,27 @@ func TestZonesOfEachCalendar(t *testing.T) {
 		}
 	}
 }
+
+// TestSeriesCarriesInstancesMovedIntoThePast: an instance of a future
+// occurrence moved into the past goes with the series' update as it is,
+// its stored lines left byte for byte (it is past): left out, attendees'
+// clients would have the master's rule give them the occurrence back at
+// its old time (found by an audit). Marking the stored copy for a
+// CalDAV server leaves it alone too.
+func TestSeriesCarriesInstancesMovedIntoThePast(t *testing.T) {
+	master := future(event{start: "20260105T100000", body: teamsBody(oldJoin), extra: "RRULE:FREQ=WEEKLY;COUNT=6\r\nSEQUENCE:2\r\n"})
+	moved := future(event{start: "20260112T140000", recurrenceID: "20260126T100000", body: teamsBody(oldJoin), extra: "SEQUENCE:2\r\n"})
+	past := future(event{start: "20260112T110000", recurrenceID: "20260112T100000", body: teamsBody(oldJoin), extra: "SEQUENCE:2\r\n"})
+	cal, res := migrateOne(t, calendar(master, moved, past), testRules, newTeams)
+	if !res.Rewritten() || len(res.Changed) != 2 {
+		t.Fatalf("rewritten %v, %d changed, err %v; want the series and the moved instance", res.Rewritten(), len(res.Changed), res.Err)
+	}
+	req := string(cal.Request(res.Changed))
+	if !strings.Contains(req, "RECURRENCE-ID;TZID=\"W. Europe Standard Time\":20260126T100000") || strings.Contains(req, "20260112T100000") {
+		t.Errorf("the update does not carry the series and the moved instance alone:\n%s", req)
+	}
+	cal.SetScheduleAgentClient(res.Changed)
+	if out := string(cal.Bytes()); !strings.Contains(out, moved.String()) || !strings.Contains(out, past.String()) {
+		t.Errorf("a past instance changed:\n%s", out)
+	}
+}

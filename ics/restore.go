@@ -3,6 +3,7 @@ package ics
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -295,6 +296,7 @@ func describeInstance(comp *Component) string {
 // It is for a rewritten meeting whose update could not be sent.
 func (c *Calendar) Revert(comps []*Component) {
 	for _, k := range comps {
+		delete(c.asIs, k)
 		if k.end < 0 {
 			continue
 		}
@@ -311,8 +313,12 @@ func (c *Calendar) Revert(comps []*Component) {
 // DTSTAMP (and LAST-MODIFIED where present) stamp, as the rewrite wrote
 // them, since a server may refuse a lower SEQUENCE than it holds.
 func (c *Calendar) RevertStamped(comps []*Component, stamp time.Time) error {
+	asIs := slices.DeleteFunc(slices.Clone(comps), func(k *Component) bool { return !c.asIs[k] })
 	c.Revert(comps)
 	for _, k := range comps {
+		if slices.Contains(asIs, k) {
+			continue // carried as it was, and stored so
+		}
 		seq, err := nextSequence(k)
 		if err != nil {
 			return err

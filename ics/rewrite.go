@@ -11,13 +11,15 @@ import (
 	"time"
 
 	"github.com/mms-project/mms/ics/block"
+	"github.com/mms-project/mms/ics/recur"
 )
 
 // rewrite replaces the block in the master and in every instance that is
 // not past, and records the edits. A master none of whose own occurrences
 // is left (a series that ended, with an instance moved into the future)
-// is past too, unless it alone holds the block. It returns the components it changed
-// and notes on the instances it left alone (see planComponent). Every
+// is past too, unless it alone holds the block. It returns the components
+// its update carries (those it changed, then those withKept adds as they
+// are) and notes on the instances it left alone (see planComponent). Every
 // component is checked before any is edited, so a meeting that fails
 // leaves the calendar as it was.
 func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string, error) {
@@ -28,6 +30,7 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 	var foreign foreignSkip     // why the first instance left alone was
 	var prev componentBodies    // the last component's: an instance most often repeats its series' bodies
 	var carried []componentEdit // future instances without a block, sent with the series
+	var kept []*Component       // past instances of future occurrences: see withKept
 	for _, comp := range m.Components() {
 		if comp != m.Master {
 			past, err := c.isPast(m, comp, r)
@@ -35,6 +38,13 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 				return nil, nil, err
 			}
 			if past {
+				keep, err := c.movedIntoPast(m, comp, r)
+				if err != nil {
+					return nil, nil, err
+				}
+				if keep && ownedBy(comp, p.organizer) {
+					kept = append(kept, comp)
+				}
 				continue
 			}
 		}
@@ -82,7 +92,45 @@ func (c *Calendar) rewrite(m *Meeting, r Rules, p plan) ([]*Component, []string,
 		c.applyEdit(e, r, p, blocks)
 		changed = append(changed, e.comp)
 	}
-	return changed, notes, nil
+	return c.withKept(m, changed, kept), notes, nil
+}
+
+// withKept returns the components a meeting's update carries: those
+// changed, then, where they rewrite its series, its instances of
+// occurrences at or after now that were moved before it, as they are.
+//
+// Such an instance is past, and stays byte for byte as it was (the
+// contract keeps past instances so; its SEQUENCE does not go up, and a
+// CalDAV copy does not get it marked, see asIs). But its occurrence, as
+// the master's rule gives it, is still to come: a series' update left
+// without it would have attendees' clients set the occurrence back at its
+// old time, as for the instances withCarried carries. So it goes with the
+// update as the attendees already hold it.
+func (c *Calendar) withKept(m *Meeting, changed, kept []*Component) []*Component {
+	if len(kept) == 0 || !slices.Contains(changed, m.Master) {
+		return changed
+	}
+	if c.asIs == nil {
+		c.asIs = map[*Component]bool{}
+	}
+	for _, k := range kept {
+		c.asIs[k] = true
+	}
+	return append(changed, kept...)
+}
+
+// movedIntoPast reports whether a past instance stands for an occurrence
+// at or after now: its RECURRENCE-ID is, its DTSTART is not.
+func (c *Calendar) movedIntoPast(m *Meeting, comp *Component, r Rules) (bool, error) {
+	var s recur.Series // the master alone reads a RECURRENCE-ID
+	if m.Master != nil {
+		s.Master = m.Master.toICal()
+	}
+	at, ok, err := s.Replaced(comp.toICal(), c.resolver(m.First()), c.floating(m.First(), r))
+	if err != nil {
+		return false, fmt.Errorf("%s: line %d: %w", c.Name, c.lineOf(err, comp), err)
+	}
+	return ok && !at.Before(r.Now), nil
 }
 
 // withCarried returns the edits of a meeting's blocks, then, where they

@@ -161,7 +161,7 @@ type Result struct {
 	Provider   block.Provider
 	OldJoinURL string
 	NewJoinURL string
-	Changed    []*Component // components rewritten, master first
+	Changed    []*Component // components rewritten, master first, then any its update carries as they are (see withKept)
 	Notes      []string     // on a rewritten meeting: its instances left alone, and why
 	// OldBlock is the block the decision read, found in OldBody: the
 	// unescaped DESCRIPTION of the first component holding one when

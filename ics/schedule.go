@@ -38,6 +38,9 @@ func (c *Calendar) SetScheduleAgentClientExcept(comps []*Component, except []str
 func (c *Calendar) markClient(comps []*Component, which func(Property) bool) int {
 	n := 0
 	for _, comp := range comps {
+		if c.asIs[comp] {
+			continue // carried as it was: the server has nothing new of it to schedule
+		}
 		for _, p := range comp.Props {
 			if !which(p) {
 				continue

@@ -25,6 +25,9 @@ func (c *Calendar) checkUpdatable(m *Meeting, changed []*Component, r Rules) err
 	}
 	for _, comp := range changed {
 		for _, name := range editedOnce {
+			if c.asIs[comp] {
+				break // carried as it is: none is set
+			}
 			if all := comp.All(name); len(all) > 1 {
 				return fmt.Errorf("%s: line %d: UID %s: the %s holds %s %d times (lines %s); it should hold one, so which one its update should set cannot be told; keep the right one and run again",
 					c.Name, c.PropLine(all[1]), m.UID, comp.Name, name, len(all), c.lineList(all))

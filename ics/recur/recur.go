@@ -194,6 +194,23 @@ func (s Series) read(r *tz.Resolver, floating *time.Location) (p seriesStarts, e
 	return p, nil
 }
 
+// Replaced returns the occurrence an override of the series stands for,
+// its RECURRENCE-ID, read as the walk reads it (floating, in the zone of
+// the master's DTSTART); ok is false for a component without one.
+func (s Series) Replaced(o *ical.Component, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
+	zone := floating
+	if s.Master != nil {
+		first, _, err := start(s.Master, r, floating)
+		if err != nil {
+			return time.Time{}, false, inComponent(s.Master, err)
+		}
+		zone = first.Location()
+	}
+	var skip skipSet
+	t, ok, err = skip.addRecurrenceID(o, r, zone)
+	return t, ok, inComponent(o, err)
+}
+
 // IsPast reports whether one component (a single event or one overridden
 // instance) starts before now. An all-day date starts at midnight in
 // floating.
