@@ -7,10 +7,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/report"
 )
 
@@ -297,4 +299,48 @@ func readCSVFile(t *testing.T, path string) []map[string]string {
 		out = append(out, row)
 	}
 	return out
+}
+
+// A meeting's Attendees is how many people it invites: each ATTENDEE
+// address once, the organiser's not (found by an audit: the organiser was
+// counted, 8 for a meeting of 7 attendees).
+func TestAttendeesColumnCountsTheInvited(t *testing.T) {
+	o := demoOptions(t)
+	if _, err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("../fixtures/demo/calendars/user00000.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := ics.Parse("user00000.ics", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	invited := map[string]map[string]bool{}
+	for _, ev := range cal.Components("VEVENT") {
+		uid, _ := ev.Prop("UID")
+		org, _ := ev.Prop("ORGANIZER")
+		for _, a := range ev.All("ATTENDEE") {
+			if addr := strings.ToLower(a.Value); addr != strings.ToLower(org.Value) {
+				if invited[uid.Value] == nil {
+					invited[uid.Value] = map[string]bool{}
+				}
+				invited[uid.Value][addr] = true
+			}
+		}
+	}
+	checked := 0
+	for _, m := range readCSVFile(t, strings.TrimSuffix(o.Report, ".csv")+".meetings.csv") {
+		if m["UserId"] != "user00000@contoso.com" {
+			continue
+		}
+		if want := strconv.Itoa(len(invited[m["UID"]])); m["Attendees"] != want {
+			t.Errorf("%s: Attendees %s, want %s", m["UID"], m["Attendees"], want)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no meeting of user00000 in the report")
+	}
 }

@@ -31,7 +31,7 @@ type User struct {
 type Meeting struct {
 	UserID, UID, Summary                              string
 	Start                                             time.Time
-	Attendees                                         int
+	Attendees                                         int // the people invited: distinct ATTENDEE addresses, not the organiser's
 	Outcome, Reason, Provider, OldJoinURL, NewJoinURL string
 
 	End        time.Time

@@ -863,7 +863,7 @@ type idempotent interface{ Idempotent() bool }
 
 func (w *Worker) outcome(user string, res ics.Result) report.Meeting {
 	o := report.Meeting{
-		UserID: user, UID: res.UID, Summary: res.Summary, Start: res.Start, Attendees: res.People,
+		UserID: user, UID: res.UID, Summary: res.Summary, Start: res.Start, Attendees: len(res.Attendees),
 		Provider: string(res.Provider), OldJoinURL: res.OldJoinURL, NewJoinURL: res.NewJoinURL,
 	}
 	switch {
