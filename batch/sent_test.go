@@ -397,6 +397,19 @@ func TestRetriedUserFilesNothingAgain(t *testing.T) {
 	if refiled, _ := filepath.Glob(filepath.Join(o.Out, "outbox", "user00001*.eml")); len(refiled) != 0 {
 		t.Errorf("the retried user filed %d updates again", len(refiled))
 	}
+	// Each time it is tried again, its RetryCount goes up (found by an
+	// audit: a fresh job counted from 0 again).
+	for want := 1; want <= 2; want++ {
+		if want == 2 {
+			if _, err := Run(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		us := batchUsers(t, o.DB, store.Filter{BatchID: first.BatchID, UserID: "user00001@contoso.com"})
+		if len(us) != 1 || us[0].RetryCount != want {
+			t.Errorf("after %d runs again: %+v, want RetryCount %d", want, us, want)
+		}
+	}
 }
 
 // --send none sends nothing, so it counts nothing sent: no user's

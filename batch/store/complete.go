@@ -31,7 +31,7 @@ func writeOutcome(ctx context.Context, tx txn, job Job, res Result) error {
 	q := `UPDATE mms_user SET state = ?, total_meeting = ?, succeeded_meeting = ?, failed_meeting = ?, skipped_meeting = ?,
 		invites_update = ?, server_invites = ?, retry_count = ?, last_message = ?, modified_at = ?`
 	args := []any{res.State, res.TotalMeeting, res.SucceededMeeting, res.FailedMeeting, res.SkippedMeeting,
-		res.InvitesUpdate, res.ServerInvites, job.Attempt - 1, res.LastMessage, time.Now()}
+		res.InvitesUpdate, res.ServerInvites, job.retries(), res.LastMessage, time.Now()}
 	if res.MigrationType != "" {
 		q, args = q+`, migration_type = ?`, append(args, res.MigrationType)
 	}

@@ -24,6 +24,10 @@ const JobKind = "mms_user"
 type userArgs struct {
 	BatchID string `json:"batch_id"`
 	UserID  string `json:"user_id"`
+	// Retried is how many attempts the user had in the batch before this
+	// job (a failed user queued again: see Reopen), so that its
+	// RetryCount goes on counting.
+	Retried int `json:"retried,omitempty"`
 }
 
 func (userArgs) Kind() string { return JobKind }

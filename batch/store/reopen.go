@@ -38,19 +38,22 @@ func (s *Store) Reopen(ctx context.Context, batchID string) (int, error) {
 	}
 	n := 0
 	err = inTx(ctx, s.eng, func(tx txn) error {
-		r, err := tx.query(ctx, `SELECT user_id, payload FROM mms_user WHERE batch_id = ? AND state = ?`, batchID, Failed)
+		r, err := tx.query(ctx, `SELECT user_id, payload, retry_count FROM mms_user WHERE batch_id = ? AND state = ?`, batchID, Failed)
 		if err != nil {
 			return err
 		}
 		var ids []string
+		retried := map[string]int{}
 		for r.Next() {
 			var id, payload string
-			if err := r.Scan(&id, &payload); err != nil {
+			var count int
+			if err := r.Scan(&id, &payload, &count); err != nil {
 				r.Close()
 				return err
 			}
 			if p := strings.TrimSpace(payload); p != "" && p != "{}" {
 				ids = append(ids, id)
+				retried[id] = count + 1 // its attempts so far: the retries and the first
 			}
 		}
 		r.Close()
@@ -64,7 +67,7 @@ func (s *Store) Reopen(ctx context.Context, batchID string) (int, error) {
 				return err
 			}
 			jobs = append(jobs, river.InsertManyParams{
-				Args:       userArgs{BatchID: batchID, UserID: id},
+				Args:       userArgs{BatchID: batchID, UserID: id, Retried: retried[id]},
 				InsertOpts: &river.InsertOpts{MaxAttempts: MaxAttempts, Queue: QueueName(batchID)},
 			})
 		}

@@ -19,6 +19,7 @@ type Job struct {
 	UserID      string
 	Attempt     int // 1 on the first try
 	MaxAttempts int
+	Retried     int // attempts of the user's earlier jobs in the batch (see Reopen)
 	Payload     json.RawMessage // as given to Enqueue
 }
 
@@ -344,7 +345,7 @@ func (w *worker) storeFailed(ctx context.Context, what string, err error) error 
 }
 
 func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
-	job := Job{BatchID: rj.Args.BatchID, UserID: rj.Args.UserID, Attempt: rj.Attempt, MaxAttempts: rj.MaxAttempts}
+	job := Job{BatchID: rj.Args.BatchID, UserID: rj.Args.UserID, Attempt: rj.Attempt, MaxAttempts: rj.MaxAttempts, Retried: max(rj.Args.Retried, 0)}
 	if w.stopping.Load() {
 		return river.JobSnooze(0)
 	}
@@ -440,9 +441,13 @@ func (s *Store) setState(ctx context.Context, job Job, state, msg string) error 
 	return err
 }
 
+// retries is how often the user was tried again before this attempt: the
+// RetryCount of its row.
+func (j Job) retries() int { return j.Retried + j.Attempt - 1 }
+
 // setRetry records a failed attempt that will be retried.
 func (s *Store) setRetry(ctx context.Context, job Job, cause error) error {
 	_, err := s.eng.exec(ctx, `UPDATE mms_user SET state = ?, retry_count = ?, last_message = ?, modified_at = ? WHERE batch_id = ? AND user_id = ?`,
-		Pending, job.Attempt, cause.Error(), time.Now(), job.BatchID, job.UserID)
+		Pending, job.retries()+1, cause.Error(), time.Now(), job.BatchID, job.UserID)
 	return err
 }
