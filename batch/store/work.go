@@ -19,7 +19,7 @@ type Job struct {
 	UserID      string
 	Attempt     int // 1 on the first try
 	MaxAttempts int
-	Retried     int // attempts of the user's earlier jobs in the batch (see Reopen)
+	Retried     int             // attempts of the user's earlier jobs in the batch (see Reopen)
 	Payload     json.RawMessage // as given to Enqueue
 }
 
