@@ -46,7 +46,7 @@ func writeHTML(path string, h Heading, users Users, meetings Meetings) error {
 		return err
 	}
 	io.WriteString(bw, "]</script>\n"+`<script type="application/json" id="users-data">[`)
-	if err := jsonRows(bw, users, func(u User) []any { counts.addUser(u); return u.record() }); err != nil {
+	if err := jsonRows(bw, users, func(u User) []any { counts.addUser(u); static.addUser(u); return u.record() }); err != nil {
 		return err
 	}
 	io.WriteString(bw, "]</script>\n")
@@ -101,35 +101,63 @@ func minute(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04") + " UTC"
 }
 
-// staticMeetings bounds the meetings the page shows without JavaScript.
+// staticMeetings bounds the meetings of each table, and the users, the
+// page shows without JavaScript.
 const staticMeetings = 1000
 
-// staticView is what the page shows without JavaScript: the first
-// staticMeetings meetings whose block changes, old and new side by side,
-// and how many there are in all.
+// staticView is what the page shows without JavaScript (and what a reader
+// of the page's HTML finds in tables): the first staticMeetings meetings
+// whose block changes, old and new side by side, the first of the others
+// (skipped, failed), the first users, and how many there are of each.
 type staticView struct {
-	Rows  []Meeting
-	Total int
+	Rows   []Meeting
+	Total  int
+	Others []Meeting
+	// OthersTotal counts the meetings whose block does not change.
+	OthersTotal int
+	Users       []User
+	UsersTotal  int
 }
 
 func (v *staticView) add(m Meeting) {
+	row := func() Meeting {
+		return Meeting{UserID: clean(m.UserID), UID: clean(m.UID), Summary: clean(m.Summary), Start: m.Start, End: m.End,
+			Recurrence: clean(m.Recurrence), Attendees: m.Attendees, Outcome: clean(m.Outcome), Reason: clean(m.Reason),
+			Detail: clean(m.Detail), Changes: clean(m.Changes), Provider: clean(m.Provider), OldJoinURL: clean(m.OldJoinURL),
+			NewJoinURL: clean(m.NewJoinURL)}
+	}
 	if m.NewBlock == "" {
+		v.OthersTotal++
+		if len(v.Others) < staticMeetings {
+			v.Others = append(v.Others, row())
+		}
 		return
 	}
 	// A block is at most a few KB; a body's (and so a block's) size is
 	// bounded where it is read, so these rows stay within a few MB.
 	v.Total++
 	if len(v.Rows) < staticMeetings {
-		v.Rows = append(v.Rows, Meeting{UserID: clean(m.UserID), UID: clean(m.UID), Summary: clean(m.Summary), Start: m.Start, End: m.End,
-			Recurrence: clean(m.Recurrence), Attendees: m.Attendees, Outcome: clean(m.Outcome), Reason: clean(m.Reason),
-			Detail: clean(m.Detail), Changes: clean(m.Changes), Provider: clean(m.Provider), OldJoinURL: clean(m.OldJoinURL),
-			NewJoinURL: clean(m.NewJoinURL), OldBlock: clean(m.OldBlock), NewBlock: clean(m.NewBlock)})
+		r := row()
+		r.OldBlock, r.NewBlock = clean(m.OldBlock), clean(m.NewBlock)
+		v.Rows = append(v.Rows, r)
 	}
 }
 
-// More says whether some meetings are left out of the page without
-// JavaScript.
-func (v staticView) More() bool { return v.Total > len(v.Rows) }
+func (v *staticView) addUser(u User) {
+	v.UsersTotal++
+	if len(v.Users) < staticMeetings {
+		v.Users = append(v.Users, User{UserID: clean(u.UserID), State: clean(u.State), MigrationType: clean(u.MigrationType),
+			TotalMeeting: u.TotalMeeting, SucceededMeeting: u.SucceededMeeting, FailedMeeting: u.FailedMeeting, SkippedMeeting: u.SkippedMeeting,
+			InvitesUpdate: u.InvitesUpdate, RetryCount: u.RetryCount, LastMessage: clean(u.LastMessage), CreateDate: u.CreateDate,
+			ModifiedDate: u.ModifiedDate, CorrelationID: clean(u.CorrelationID)})
+	}
+}
+
+// More says whether some meetings whose block changes are left out of the
+// page without JavaScript; MoreOthers and MoreUsers, of the other tables.
+func (v staticView) More() bool       { return v.Total > len(v.Rows) }
+func (v staticView) MoreOthers() bool { return v.OthersTotal > len(v.Others) }
+func (v staticView) MoreUsers() bool  { return v.UsersTotal > len(v.Users) }
 
 type headView struct {
 	Heading

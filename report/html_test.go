@@ -175,7 +175,8 @@ func TestHTMLWithoutScript(t *testing.T) {
 		t.Fatalf("no section for readers without JavaScript:\n%s", page)
 	}
 	static := page[i:j]
-	rows := strings.Split(static, "<tr>")[2:] // after the head's
+	changed := static[:strings.Index(static, "<h2>Other meetings")]
+	rows := strings.Split(changed, "<tr>")[2:] // after the head's
 	if len(rows) != 4 {
 		t.Fatalf("%d rows without JavaScript, want the 4 meetings whose block changes:\n%s", len(rows), static)
 	}
@@ -197,30 +198,39 @@ func TestHTMLWithoutScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seen [][]string // each row's cells, as text
-	var head []string
-	var walk func(n *html.Node, in bool)
-	walk = func(n *html.Node, in bool) {
-		if n.Type == html.ElementNode && n.Data == "section" && attr(n, "id") == "static" {
-			in = true
+	heads, rowsOf := map[string][]string{}, map[string][][]string{} // by table id: the column names, each row's cells as text
+	var walk func(n *html.Node, table string)
+	walk = func(n *html.Node, table string) {
+		if n.Type == html.ElementNode && n.Data == "table" && strings.HasPrefix(attr(n, "id"), "static-") {
+			table = attr(n, "id")
 		}
-		if in && n.Type == html.ElementNode && n.Data == "th" {
-			head = append(head, text(n))
+		if table != "" && n.Type == html.ElementNode && n.Data == "th" {
+			heads[table] = append(heads[table], text(n))
 		}
-		if in && n.Type == html.ElementNode && n.Data == "tr" && n.Parent.Data == "tbody" {
+		if table != "" && n.Type == html.ElementNode && n.Data == "tr" && n.Parent.Data == "tbody" {
 			var cells []string
 			for c := n.FirstChild; c != nil; c = c.NextSibling {
 				if c.Type == html.ElementNode && c.Data == "td" {
 					cells = append(cells, text(c))
 				}
 			}
-			seen = append(seen, cells)
+			rowsOf[table] = append(rowsOf[table], cells)
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, in)
+			walk(c, table)
 		}
 	}
-	walk(doc, false)
+	walk(doc, "")
+	seen, head := rowsOf["static-changed"], heads["static-changed"]
+	// The other meetings and the users are there too, in the report's
+	// columns (found by an audit: a reader of the HTML without a script
+	// found no user, no skipped or failed meeting).
+	if others := rowsOf["static-others"]; len(others) != 6 || !slices.Equal(heads["static-others"], meetingColumns) || others[0][1] != ms[1].UID || others[0][7] != ms[1].Outcome {
+		t.Errorf("other meetings without JavaScript: %q %q", heads["static-others"], others)
+	}
+	if us := rowsOf["static-users"]; len(us) != len(previewUsers()) || !slices.Equal(heads["static-users"], userColumns) || us[0][0] != previewUsers()[0].UserID {
+		t.Errorf("users without JavaScript: %q %q", heads["static-users"], us)
+	}
 	if len(seen) != 4 {
 		t.Fatalf("a browser without JavaScript sees %d rows, want 4", len(seen))
 	}
