@@ -15,6 +15,11 @@ import (
 // was written (SOGo 5.8 answers 204 to some writes and stores "(null)").
 var ErrReadBack = errors.New("caldav: the server acknowledged the write but stores something else")
 
+// ErrChangedAfterWrite matches (errors.Is) an object another client
+// changed between mms's write and its read-back: it is left as that client
+// wrote it. It also matches ErrReadBack.
+var ErrChangedAfterWrite = fmt.Errorf("%w: changed on the server by another client after mms wrote it", ErrReadBack)
+
 // ReadBack checks a write that Put reported done: it GETs href and wants
 // an iCalendar object that parses and that check accepts (check gets the
 // stored bytes; it should look for the values written, not for exact
@@ -33,7 +38,7 @@ func (c *Client) ReadBack(ctx context.Context, href, etag string, original []byt
 	if err != nil {
 		return "", err
 	}
-	if err := c.judge(ctx, href, cmp.Or(now, etag), data, original, check); err != nil {
+	if err := c.judge(ctx, href, etag, now, data, original, check); err != nil {
 		return "", err
 	}
 	if now == "" {
@@ -67,8 +72,13 @@ func (c *Client) getWritten(ctx context.Context, href string) ([]byte, string, e
 
 // judge checks what the server returns for an object just written: it
 // must parse as iCalendar and pass check. When it does not, the original
-// goes back with If-Match on etag and the error matches ErrReadBack.
-func (c *Client) judge(ctx context.Context, href, etag string, data, original []byte, check func(stored []byte) error) error {
+// goes back with If-Match on now (else written) and the error matches
+// ErrReadBack; but when the object's entity tag is no longer the one the
+// write got (written, now: both known), another client changed it since,
+// and it is left as that client wrote it (ErrChangedAfterWrite): putting
+// the original back would undo that client's edit.
+func (c *Client) judge(ctx context.Context, href, written, now string, data, original []byte, check func(stored []byte) error) error {
+	etag := cmp.Or(now, written)
 	var bad error
 	if _, err := ics.Parse("what it returns", data); err != nil {
 		bad = fmt.Errorf("it does not parse: %w", err)
@@ -79,6 +89,9 @@ func (c *Client) judge(ctx context.Context, href, etag string, data, original []
 		return nil
 	}
 	answer := fmt.Sprintf("the server now returns %q", excerpt(data))
+	if written != "" && now != "" && now != written {
+		return fmt.Errorf("%w: %s: its entity tag is %s, the write got %s: %s; %v; left as the server has it, its update not sent: run the batch again to migrate it", ErrChangedAfterWrite, redact(href), now, written, answer, bad)
+	}
 	if _, err := c.Put(ctx, href, original, etag); err != nil {
 		return fmt.Errorf("%w: %s: %s; %v; putting the original back failed too: %w", ErrReadBack, redact(href), answer, bad, err)
 	}

@@ -126,7 +126,7 @@ func (c *Client) readBackBatch(ctx context.Context, collection string, items []R
 // kept judges an object from its multiget answer (see judge) and returns
 // its entity tag: the answer's, else the one Put returned, else asked for.
 func (c *Client) kept(ctx context.Context, it ReadBackItem, a multigetAnswer) (string, error) {
-	if err := c.judge(ctx, it.Href, cmp.Or(a.etag, it.ETag), a.data, it.Original, it.Check); err != nil {
+	if err := c.judge(ctx, it.Href, it.ETag, a.etag, a.data, it.Original, it.Check); err != nil {
 		return "", err
 	}
 	if tag := cmp.Or(a.etag, it.ETag); tag != "" {

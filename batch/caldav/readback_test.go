@@ -124,4 +124,26 @@ func TestReadBack(t *testing.T) {
 		}
 	})
 
+	// Found by an audit: the original was put back over another client's
+	// edit made between the write and its read-back.
+	t.Run("changed by another client since the write: left as it is", func(t *testing.T) {
+		s := newNullServer(t, orig)
+		c, _ := testClient(t, Options{})
+		href := s.URL + workPath + "a.ics"
+		etag, err := c.Put(ctx, href, []byte(event("a", "Planning on Teams")), `"gcs00000001"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := event("a", "Planning [edited elsewhere]")
+		s.mu.Lock()
+		s.data, s.tag = other, s.tag+1
+		s.mu.Unlock()
+		_, err = c.ReadBack(ctx, href, etag, []byte(orig), holds("on Teams"))
+		if !errors.Is(err, ErrChangedAfterWrite) || !errors.Is(err, ErrReadBack) || !strings.Contains(err.Error(), "left as the server has it") {
+			t.Fatalf("ReadBack: %v; want ErrChangedAfterWrite", err)
+		}
+		if len(s.puts) != 1 || s.data != other {
+			t.Errorf("PUTs %v, server holds %q; want the other client's edit kept", s.puts, s.data)
+		}
+	})
 }
