@@ -1005,3 +1005,60 @@ func TestDAVStoppedUserReportsEveryMeeting(t *testing.T) {
 		t.Errorf("%d skipped, total %d of %d meetings", skipped, res.TotalMeeting, len(all))
 	}
 }
+
+// editingRefuser changes the stored object of the meeting it refuses
+// before refusing it, as the organiser editing it meanwhile would.
+type editingRefuser struct {
+	refusing
+	edit func()
+}
+
+func (r *editingRefuser) Send(ctx context.Context, m Message) (Delivery, error) {
+	if m.UID == r.uid {
+		r.edit()
+	}
+	return r.refusing.Send(ctx, m)
+}
+
+// A meeting whose update cannot be sent is put back only over what mms
+// wrote: one edited on the server since is left as the server has it,
+// and not tried again (found by an audit: the put back got 412, the
+// attempt was retried, and the retry put the original over the edit).
+func TestDAVUnsentMeetingEditedMeanwhileKept(t *testing.T) {
+	ctx := context.Background()
+	objs := fakeObjects(t)
+	f := davtest.StartFake(t, objs)
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
+	probe := &captured{}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: probe}
+	if _, err := w.Migrate(ctx, a); err != nil || len(probe.msgs) == 0 {
+		t.Fatalf("probe: %v, %d sent", err, len(probe.msgs))
+	}
+	uid := probe.msgs[0].UID
+	f = davtest.StartFake(t, objs)
+	a.Calendar = f.Collection()
+	var name string
+	for n, orig := range objs {
+		if strings.Contains(strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(string(orig)), "UID:"+uid) {
+			name = n
+		}
+	}
+	var edited []byte
+	refuser := &editingRefuser{refusing: refusing{uid: uid}, edit: func() {
+		edited = bytes.Replace(f.Object(name), []byte("SUMMARY"), []byte("SUMMARY;X-EDITED=1"), 1)
+		f.Set(name, edited)
+	}}
+	w = &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: refuser}
+	out, err := w.Migrate(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range out.Meetings {
+		if m.UID == uid && (m.Outcome != Failed || !strings.Contains(m.Detail, "changed on the server since mms wrote it")) {
+			t.Errorf("%s: Detail %q", m.Outcome, m.Detail)
+		}
+	}
+	if got := f.Object(name); !bytes.Equal(got, edited) {
+		t.Errorf("the edit made meanwhile was not kept:\n%s", got)
+	}
+}

@@ -480,11 +480,15 @@ func (w *Worker) revertUnsent(ctx context.Context, plan *userPlan) error {
 			continue
 		}
 		err := w.unrewrite(ctx, d, sends)
-		if err != nil && (stopsUser(err) || !store.IsPermanent(err)) {
+		changed := errors.Is(err, ErrChanged)
+		if err != nil && !changed && (stopsUser(err) || !store.IsPermanent(err)) {
 			return err
 		}
 		remark := "its calendar copy is left as it was"
-		if err != nil {
+		switch {
+		case changed: // never put back over another's edit, nor tried again (which would)
+			remark = "its calendar copy was changed on the server since mms wrote it, and is left as the server has it: " + err.Error()
+		case err != nil:
 			remark = "its calendar copy keeps the new block, so a later batch finds it already current: " + err.Error()
 		}
 		for _, ps := range sends {
