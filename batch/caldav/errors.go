@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// ErrAuth matches (errors.Is) a *StatusError with code 401 or 403: the
+// ErrAuth matches (errors.Is) a *StatusError with code 401, or 403 to
+// anything but a PUT (one object's write refused): the
 // server refused the credentials for that URL. Retrying does not help; it
 // stops the user whose calendar it is, not the batch.
 var ErrAuth = errors.New("caldav: not authorised")
@@ -38,6 +39,8 @@ func (e *StatusError) Error() string {
 		msg += ": " + e.Body
 	}
 	switch {
+	case e.Code == http.StatusForbidden && e.Method == http.MethodPut:
+		msg += " (the server refuses to store this object: it may be read-only to this user, or the server refuses what it holds)"
 	case e.Code == http.StatusUnauthorized || e.Code == http.StatusForbidden:
 		msg += " (credentials come from MMS_CALDAV_USER/MMS_CALDAV_PASSWORD or the netrc file, $NETRC or ~/.netrc)"
 	case e.RetryAfter > 0:
@@ -49,8 +52,8 @@ func (e *StatusError) Error() string {
 // Is makes errors.Is(err, ErrAuth) and errors.Is(err, ErrChanged) work.
 func (e *StatusError) Is(target error) bool {
 	switch target {
-	case ErrAuth:
-		return e.Code == http.StatusUnauthorized || e.Code == http.StatusForbidden
+	case ErrAuth: // a PUT refused (403) is about that object: the credentials were good enough to read it
+		return e.Code == http.StatusUnauthorized || e.Code == http.StatusForbidden && e.Method != http.MethodPut
 	case ErrChanged:
 		return e.Code == http.StatusPreconditionFailed
 	}

@@ -625,6 +625,18 @@ func TestDAVErrorKinds(t *testing.T) {
 	if caldav.Temporary(dial(&net.DNSError{Err: "no such host", Name: "x", IsNotFound: true})) {
 		t.Error("a host name that does not exist is retried")
 	}
+	// A PUT refused (403) fails that object's meetings only; a 403 to
+	// reading stops the user, as refused credentials do (found by an
+	// audit: one read-only object failed its user, and the meetings
+	// written before it were never sent).
+	put := davError(ctx, fmt.Errorf("writing: %w", &caldav.StatusError{Method: "PUT", URL: "https://dav.example.com/cal/m.ics", Code: 403}))
+	if stopsUser(put) || !store.IsPermanent(put) || strings.Contains(put.Error(), "credentials") {
+		t.Errorf("PUT 403: %v; want the meeting failed, the user going on", put)
+	}
+	read := davError(ctx, &caldav.StatusError{Method: "PROPFIND", URL: "https://dav.example.com/cal/", Code: 403})
+	if !stopsUser(read) || !strings.Contains(read.Error(), "credentials") {
+		t.Errorf("PROPFIND 403: %v; want the user stopped, naming the credentials", read)
+	}
 }
 
 // A meeting whose attendees carry SCHEDULE-STATUS (a server delivered to
