@@ -54,10 +54,11 @@ type found struct {
 	size         int64 // getcontentlength; -1 when not given or unreadable
 	isCalendar   bool
 	isCollection bool
-	isPrincipal  bool     // a principal: its resource type says so, or it names a calendar home
-	schedule     []string // a principal's scheduling inbox and outbox (RFC 6638)
-	principal    string   // current-user-principal href
-	homeSet      string   // calendar-home-set href
+	isPrincipal  bool   // a principal: its resource type says so, or it names a calendar home
+	inbox        string // a principal's scheduling inbox (RFC 6638), "" none
+	outbox       string // and outbox
+	principal    string // current-user-principal href
+	homeSet      string // calendar-home-set href
 }
 
 // decodeMultistatus reads a 207 body, keeping carriage returns in text:
@@ -170,12 +171,11 @@ func foundOf(r response) (found, bool) {
 		if p := ps.Prop.Principal; p != nil {
 			f.principal = strings.TrimSpace(p.Href)
 		}
-		for _, box := range []*struct {
-			Href string `xml:"DAV: href"`
-		}{ps.Prop.InboxURL, ps.Prop.OutboxURL} {
-			if box != nil && strings.TrimSpace(box.Href) != "" {
-				f.schedule = append(f.schedule, strings.TrimSpace(box.Href))
-			}
+		if box := ps.Prop.InboxURL; box != nil {
+			f.inbox = strings.TrimSpace(box.Href)
+		}
+		if box := ps.Prop.OutboxURL; box != nil {
+			f.outbox = strings.TrimSpace(box.Href)
 		}
 		if rt := ps.Prop.ResourceType; rt != nil {
 			f.isCalendar = rt.Calendar != nil

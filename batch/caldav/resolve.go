@@ -1,6 +1,7 @@
 package caldav
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,14 +119,24 @@ func (c *Client) discover(ctx context.Context, principal *url.URL) (string, erro
 		return "", fmt.Errorf("caldav: %s: listing the calendars in %s: %w", principal.Redacted(), home, err)
 	}
 	sort.Slice(cals, func(i, j int) bool { return cals[i].Path < cals[j].Path })
-	schedule := c.scheduleBoxes(ctx, principal)
+	inbox, outbox := c.scheduleBoxes(ctx, principal)
+	var outboxCal string
 	for _, cal := range cals {
-		if schedule[strings.TrimSuffix(cal.Path, "/")] {
-			continue // DAViCal lists its scheduling inbox (.in) as a calendar
+		if len(cal.SupportedComponentSet) > 0 && !slices.ContainsFunc(cal.SupportedComponentSet, isEvent) {
+			continue
 		}
-		if len(cal.SupportedComponentSet) == 0 || slices.ContainsFunc(cal.SupportedComponentSet, isEvent) {
+		switch p := strings.TrimSuffix(cal.Path, "/"); {
+		case p == inbox: // DAViCal lists its scheduling inbox (.in) as a calendar
+		case p == outbox && outboxCal == "":
+			// SOGo names the user's own calendar as its outbox: taken
+			// when it is the only calendar for events
+			outboxCal = cal.Path
+		case p != outbox:
 			return root.ResolveReference(&url.URL{Path: cal.Path}).String(), nil
 		}
+	}
+	if outboxCal != "" {
+		return root.ResolveReference(&url.URL{Path: outboxCal}).String(), nil
 	}
 	return "", fmt.Errorf("caldav: %s: no calendar for events in %s (found %d calendars)", principal.Redacted(), home, len(cals))
 }
@@ -159,20 +170,21 @@ func (c *Client) homeSet(ctx context.Context, principal *url.URL) (string, error
 // scheduleBoxes lists the paths of a principal's scheduling inbox and
 // outbox (RFC 6638), which some servers (DAViCal: .in and .out) list as
 // calendars. Failing to ask leaves the list empty.
-func (c *Client) scheduleBoxes(ctx context.Context, principal *url.URL) map[string]bool {
-	out := map[string]bool{}
+func (c *Client) scheduleBoxes(ctx context.Context, principal *url.URL) (inbox, outbox string) {
 	fs, at, err := c.propfind(ctx, principal.String(), "0", `<C:schedule-inbox-URL/><C:schedule-outbox-URL/>`)
 	if err != nil {
-		return out
+		return "", ""
+	}
+	path := func(box string) string {
+		if u, err := url.Parse(box); err == nil && box != "" {
+			return strings.TrimSuffix(at.ResolveReference(u).Path, "/")
+		}
+		return ""
 	}
 	for _, f := range fs {
-		for _, box := range f.schedule {
-			if u, err := url.Parse(box); err == nil {
-				out[strings.TrimSuffix(at.ResolveReference(u).Path, "/")] = true
-			}
-		}
+		inbox, outbox = cmp.Or(inbox, path(f.inbox)), cmp.Or(outbox, path(f.outbox))
 	}
-	return out
+	return inbox, outbox
 }
 
 func isEvent(comp string) bool { return strings.EqualFold(comp, "VEVENT") }

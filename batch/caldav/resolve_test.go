@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -78,5 +79,36 @@ func TestResolveRefusesAnObject(t *testing.T) {
 	}
 	if got := s.log()[n:]; len(got) != 1 {
 		t.Errorf("requests after the object's PROPFIND: %v", got)
+	}
+}
+
+// The scheduling inbox a server lists among the calendars (DAViCal) is
+// never taken; the outbox, only when it is the one calendar for events
+// (SOGo names the user's own calendar as its outbox; found by an audit: a
+// principal's URL found no calendar on SOGo).
+func TestResolvePassesOverTheSchedulingInbox(t *testing.T) {
+	principal := func(inbox, outbox string) func(w http.ResponseWriter, r *http.Request) {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusMultiStatus)
+			fmt.Fprint(w, `<?xml version="1.0"?><D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:response><D:href>/alice/</D:href><D:propstat><D:prop>`+
+				`<D:resourcetype><D:collection/><D:principal/></D:resourcetype><C:calendar-home-set><D:href>`+homePath+`</D:href></C:calendar-home-set>`+
+				`<C:schedule-inbox-URL><D:href>`+inbox+`</D:href></C:schedule-inbox-URL><C:schedule-outbox-URL><D:href>`+outbox+`</D:href></C:schedule-outbox-URL>`+
+				`</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>`)
+		}
+	}
+	ctx := context.Background()
+
+	s := newFakeServer(t)
+	s.inject(&fault{method: "PROPFIND", path: "/alice/", respond: principal("/alice/inbox/", workPath)})
+	c, _ := testClient(t, Options{})
+	if got, err := c.Resolve(ctx, s.url("/alice/")); err != nil || got != s.url(workPath) {
+		t.Errorf("the outbox the one calendar for events: %s %v, want %s", got, err, s.url(workPath))
+	}
+
+	s = newFakeServer(t)
+	s.inject(&fault{method: "PROPFIND", path: "/alice/", respond: principal(workPath, "/alice/outbox/")})
+	c, _ = testClient(t, Options{})
+	if got, err := c.Resolve(ctx, s.url("/alice/")); err == nil || !strings.Contains(err.Error(), "no calendar for events") {
+		t.Errorf("the inbox the one calendar for events: %s %v, want none found", got, err)
 	}
 }
