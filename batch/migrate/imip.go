@@ -35,8 +35,9 @@ type Message struct {
 	Calendar []byte // the iTIP METHOD:REQUEST
 	Date     time.Time
 
-	hash string // names the update (see requestUpdate.hash)
-	key  string // names the change the update makes (see sender.key): part of ID
+	hash   string // names the update (see requestUpdate.hash)
+	legacy string // as a store of v0.31 or before named it (requestUpdate.legacy)
+	key    string // names the change the update makes (see sender.key): part of ID
 }
 
 // ID is the message's stable identity: the same meeting, SEQUENCE, change
@@ -188,6 +189,9 @@ type requestUpdate struct {
 	text, html string
 	sequence   int
 	hash       string
+	// legacy is the hash a store written before component hashes (v0.31)
+	// holds of the same update: one sha256 of every component's lines
+	legacy string
 }
 
 // readUpdate reads an update from its iTIP request (as ics.Calendar.Request
@@ -213,6 +217,7 @@ func readChanged(cal *ics.Calendar, changed []*ics.Component) requestUpdate {
 func updateOf(comps []*ics.Component, prop func(*ics.Component, string) (ics.Property, bool)) requestUpdate {
 	var u requestUpdate
 	hash := []byte(componentHashes)
+	whole := sha256.New()
 	for i, c := range comps {
 		h := sha256.New()
 		seq := 0
@@ -237,11 +242,14 @@ func updateOf(comps []*ics.Component, prop func(*ics.Component, string) (ics.Pro
 		}
 		for _, name := range []string{"RECURRENCE-ID", "SEQUENCE", "DESCRIPTION", "X-ALT-DESC", "LOCATION"} {
 			p, _ := prop(c, name)
-			h.Write([]byte(name + ":" + p.Value + "\x00"))
+			line := []byte(name + ":" + p.Value + "\x00")
+			h.Write(line)
+			whole.Write(line)
 		}
+		whole.Write([]byte{0xff}) // between components
 		hash = hex.AppendEncode(hash, h.Sum(nil)[:componentHashSize])
 	}
-	u.hash = string(hash)
+	u.hash, u.legacy = string(hash), hex.EncodeToString(whole.Sum(nil))
 	return u
 }
 

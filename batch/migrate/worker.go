@@ -685,7 +685,7 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 			d.invited(true)
 			d.sent(sent)
 			d.fail(w.journal.completed(ctx, user, uid, false))
-		case known && prior.Sequence == sent.Sequence && coveredBy(sent.Hash, prior.Hash):
+		case known && prior.Sequence == sent.Sequence && (coveredBy(sent.Hash, prior.Hash) || prior.Hash == msg.legacy):
 			d.alreadySent(prior)
 		default:
 			g.Go(func() error {
@@ -936,6 +936,7 @@ func (w sender) message(user string, cal *ics.Calendar, res ics.Result, comps []
 		Calendar: req,
 		Date:     w.stamp,
 		hash:     up.hash,
+		legacy:   up.legacy,
 		key:      w.key,
 	}, malformed
 }
