@@ -707,7 +707,11 @@ func (c *Calendar) bump(comp *Component, sequence int, stamp time.Time) {
 	// SEQUENCE ([MS-OXCICAL] 2.1.3.1.1.20.22): left behind, an update
 	// would look no newer than what attendees hold.
 	if p, ok := comp.Prop(cdoSequence); ok {
-		c.setValue(p, strconv.Itoa(sequence))
+		cdo := sequence
+		if n, err := strconv.Atoi(strings.TrimSpace(p.Value)); err == nil && n < maxSequence {
+			cdo = max(cdo, n+1) // never below what attendees may hold
+		}
+		c.setValue(p, strconv.Itoa(cdo))
 	}
 }
 
