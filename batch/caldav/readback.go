@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/mms-project/mms/ics"
 )
@@ -89,7 +90,7 @@ func (c *Client) judge(ctx context.Context, href, written, now string, data, ori
 		return nil
 	}
 	answer := fmt.Sprintf("the server now returns %q", excerpt(data))
-	if written != "" && now != "" && now != written {
+	if written != "" && now != "" && !sameVersion(now, written) {
 		return fmt.Errorf("%w: %s: its entity tag is %s, the write got %s: %s; %v; left as the server has it, its update not sent: run the batch again to migrate it", ErrChangedAfterWrite, redact(href), now, written, answer, bad)
 	}
 	if _, err := c.Put(ctx, href, original, etag); err != nil {
@@ -105,4 +106,19 @@ func excerpt(data []byte) string {
 		return oneLine(string(data[:n])) + "…"
 	}
 	return oneLine(string(data))
+}
+
+// sameVersion reports whether two entity tags of one object name the same
+// version: equal once a weakness mark is dropped and the suffix Apache's
+// compression adds ("-gzip", "-br") is taken off, as a GET's tag may differ
+// from the PUT's that way.
+func sameVersion(a, b string) bool {
+	norm := func(t string) string {
+		t = strings.Trim(opaqueETag(t), `"`)
+		for _, suffix := range []string{"-gzip", "-br", "-deflate", "-zstd"} {
+			t = strings.TrimSuffix(t, suffix)
+		}
+		return t
+	}
+	return norm(a) == norm(b)
 }
