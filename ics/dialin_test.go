@@ -458,3 +458,26 @@ func TestAddDialInWhereTeamsWritesIt(t *testing.T) {
 		}
 	}
 }
+
+// A toll-free number of a wrapped block is known by the label on its tel:
+// line: kept by a bridge change giving toll numbers only, and one added
+// beside a kept number is edited in, the block not written anew (found
+// by a review).
+func TestWrappedTollFree(t *testing.T) {
+	w := strings.Replace(wrappedText, "United States, Los Angeles\n", "United States, Los Angeles\n+1 800-555-0100,,580849884#\n<tel:+18005550100,,580849884#>   United States (Toll-free)\n", 1)
+	cal, res := migrateOne(t, calendar(future(event{body: w})), testRules, Change{TollNumbers: []string{"+46 8 505 248 89"}})
+	if desc := propText(t, string(cal.Bytes()), "DESCRIPTION"); !res.Rewritten() || !strings.Contains(desc, "+1 800-555-0100,,580849884#\n<tel:+18005550100,,580849884#>   United States (Toll-free)\n") {
+		t.Errorf("a bridge change dropped the wrapped toll-free number:\n%s", desc)
+	}
+	ch := Change{TollNumbers: []string{"+1 323-849-4874"}, TollFreeNumbers: []string{"+1 800-555-0100"}}
+	cal, res = migrateOne(t, calendar(future(event{body: wrappedText})), testRules, ch)
+	desc := propText(t, string(cal.Bytes()), "DESCRIPTION")
+	for _, want := range []string{"Join on your computer or mobile app\n", "United States, Los Angeles\n", "Reset PIN\n", "Meeting options\n", "800-555-0100"} {
+		if !res.Rewritten() || !strings.Contains(desc, want) {
+			t.Errorf("a toll-free number added to a wrapped block: no %q:\n%s", want, desc)
+		}
+	}
+	if _, again := migrateOne(t, string(cal.Bytes()), testRules, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("the run again: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}

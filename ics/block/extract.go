@@ -103,11 +103,20 @@ func telConference(dial string) string {
 // numbers returns the dial-in numbers of a block as written, one per line,
 // without the conference id Teams appends (",,123456789#"), split into toll
 // and toll-free by the words of their line.
+//
+// Where Outlook hard-wrapped the block, the number's tel: link and its
+// label stand on the next line ("+1 800-555-0100,,580849884#", then
+// "<tel:+18005550100,,580849884#>   United States (Toll-free)"): that
+// line's words count as the number's.
 func numbers(text string) (toll, free []string) {
-	for line := range strings.SplitSeq(text, "\n") {
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
 		n, ok := lineNumber(line)
 		if !ok {
 			continue
+		}
+		if i+1 < len(lines) && hasPrefixFold(strings.TrimLeft(lines[i+1], " \t"), "<tel:") {
+			line += " " + lines[i+1]
 		}
 		if isTollFree(line) {
 			free = append(free, n)
