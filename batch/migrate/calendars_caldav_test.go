@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -1072,5 +1073,49 @@ func TestDAVUnsentMeetingEditedMeanwhileKept(t *testing.T) {
 	}
 	if got := f.Object(name); !bytes.Equal(got, edited) {
 		t.Errorf("the edit made meanwhile was not kept:\n%s", got)
+	}
+}
+
+// An attempt stored a rewrite and stopped; another client then edited the
+// meeting (a new DTSTAMP); the next attempt's send of it fails: the
+// journal's original is not put back over the edit (found by a review).
+func TestDAVUnsentAfterAStoppedAttemptKeepsAnEdit(t *testing.T) {
+	ctx := context.Background()
+	journal := newJournal(t)
+	objs := fakeObjects(t)
+	f := davtest.StartFake(t, objs)
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
+	busy := &caldav.StatusError{Method: "REPORT", URL: f.Collection(), Code: http.StatusServiceUnavailable}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: checkFails{DAVCalendars: fakeDAV(t, false), err: busy}, Mailer: &captured{},
+		Journal: journal}
+	if _, err := w.Migrate(ctx, a); !errors.Is(err, busy) {
+		t.Fatalf("first attempt: %v", err)
+	}
+	var name, uid string
+	for n, orig := range objs {
+		if got := f.Object(n); !bytes.Equal(got, orig) && len(f.Puts(n)) == 1 {
+			name = n
+			uid = strings.TrimSpace(strings.SplitN(strings.SplitN(strings.NewReplacer("\n\t", "", "\n ", "").Replace(string(orig)), "\nUID:", 2)[1], "\n", 2)[0])
+			break
+		}
+	}
+	if name == "" {
+		t.Fatal("the first attempt stored no rewrite")
+	}
+	stamp := regexp.MustCompile(`(?m)^DTSTAMP:\S+`)
+	edited := stamp.ReplaceAll(f.Object(name), []byte("DTSTAMP:20260116T080000Z"))
+	f.Set(name, edited)
+	w.Calendars, w.Mailer = fakeDAV(t, false), &refusing{uid: uid}
+	out, err := w.Migrate(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range out.Meetings {
+		if m.UID == uid && (m.Outcome != Failed || !strings.Contains(m.Detail, "changed on the server since mms wrote it")) {
+			t.Errorf("%s: %s, Detail %q", uid, m.Outcome, m.Detail)
+		}
+	}
+	if got := f.Object(name); !bytes.Equal(got, edited) {
+		t.Errorf("the edit was not kept:\n%s", got)
 	}
 }

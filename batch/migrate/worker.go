@@ -507,6 +507,14 @@ func (w *Worker) unrewrite(ctx context.Context, d *Doc, sends []pendingSend) err
 		var err error
 		comps := ps.res.Changed
 		switch {
+		case ps.original != nil && IsCalDAV(d.Name):
+			// stored by an earlier attempt: the journal has the original,
+			// put back only over what that attempt wrote (SEQUENCE and
+			// DTSTAMP its own), never over an edit made since
+			comps, err = d.Cal.RestoreAsWritten(ps.res.UID, ps.original, ics.Written{Stamp: w.Stamp}, w.Stamp)
+			if errors.Is(err, ics.ErrChangedSince) {
+				return fmt.Errorf("%w: %w", ErrChanged, err)
+			}
 		case ps.original != nil: // stored by an earlier attempt: the journal has the original
 			comps, err = d.Cal.Restore(ps.res.UID, ps.original, w.Stamp)
 		case IsCalDAV(d.Name):
