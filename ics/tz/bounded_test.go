@@ -72,7 +72,9 @@ func TestResolverBudgetIsShared(t *testing.T) {
 	failed := 0
 	for i := range 15 {
 		if _, err := r.Location("Daily " + string(rune('A'+i))); err != nil {
-			if !strings.Contains(err.Error(), "time zones walk more than") {
+			// the shared step bound, or on a loaded machine the time
+			// bound of one rule: both bound the file's cost
+			if !strings.Contains(err.Error(), "time zones walk more than") && !strings.Contains(err.Error(), "to expand") {
 				t.Fatalf("err = %v", err)
 			}
 			failed++
