@@ -150,17 +150,18 @@ func HeadingCSV(path string) string {
 
 func (h Heading) empty() bool { return h.BatchID == "" && h.Kind == "" && len(h.Notes) == 0 }
 
-// withBatch adds BatchId and BatchKind to every row of a CSV file, so that
-// each of a report's CSV files says which batch it is of and what kind of
-// run wrote it, also read apart from FILE.heading.csv (which holds the
-// rest: --now, times, inputs, version, notes). A report without a heading
-// keeps its columns.
+// withBatch adds BatchId, BatchKind, BatchNow (--now) and MmsVersion to
+// every row of a CSV file, so that each of a report's CSV files says which
+// batch it is of, what kind of run wrote it, for which --now and with
+// which mms, also read apart from FILE.heading.csv (which holds the rest:
+// times, inputs, notes). A report without a heading keeps its columns.
 func (h Heading) withBatch(header []string, each rows) ([]string, rows) {
 	if h.BatchID == "" && h.Kind == "" {
 		return header, each
 	}
-	return append(slices.Clip(header), "BatchId", "BatchKind"), func(yield func([]any) error) error {
-		return each(func(r []any) error { return yield(append(r, h.BatchID, h.Kind)) })
+	now := rfc3339(h.Now, time.RFC3339Nano)
+	return append(slices.Clip(header), "BatchId", "BatchKind", "BatchNow", "MmsVersion"), func(yield func([]any) error) error {
+		return each(func(r []any) error { return yield(append(r, h.BatchID, h.Kind, now, h.Version)) })
 	}
 }
 

@@ -183,7 +183,7 @@ func TestWriteStreamOrder(t *testing.T) {
 func TestCSVHeading(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.csv")
-	h := Heading{BatchID: "b1", Kind: "run", Inputs: []string{"/in/users.csv"}, Version: "v1",
+	h := Heading{BatchID: "b1", Kind: "run", Now: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC), Inputs: []string{"/in/users.csv"}, Version: "v1",
 		Notes: []string{"rejected row: changes.csv:9: column \"user\": x is not in the users file", "=cmd"}}
 	if err := Write(path, h, users, meetings); err != nil {
 		t.Fatal(err)
@@ -212,12 +212,12 @@ func TestCSVHeading(t *testing.T) {
 			t.Fatalf("%s: %d records, %v", file, len(recs), err)
 		}
 		head := recs[0]
-		if len(head) < 2 || head[len(head)-2] != "BatchId" || head[len(head)-1] != "BatchKind" {
-			t.Errorf("%s: header %q lacks BatchId, BatchKind at its end", file, head)
+		if len(head) < 4 || !slices.Equal(head[len(head)-4:], []string{"BatchId", "BatchKind", "BatchNow", "MmsVersion"}) {
+			t.Errorf("%s: header %q lacks BatchId, BatchKind, BatchNow, MmsVersion at its end", file, head)
 		}
 		for _, r := range recs[1:] {
-			if r[len(r)-2] != "b1" || r[len(r)-1] != "run" {
-				t.Errorf("%s: row %q does not say batch b1, run", file, r)
+			if !slices.Equal(r[len(r)-4:], []string{"b1", "run", "2026-01-15T09:00:00Z", "v1"}) {
+				t.Errorf("%s: row %q does not say batch b1, run, its --now and version", file, r)
 			}
 		}
 	}
