@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"time"
 	"unicode"
 
@@ -255,7 +256,8 @@ func webURL(re *rowErrors, col, v string) string {
 		return ""
 	}
 	if i := strings.IndexFunc(bare, notInURL); i >= 0 {
-		re.add(col, "%q holds %q, which a URL writes escaped (a block's text ends a link at it); escape it, as %s", v, bare[i:i+1], url.QueryEscape(bare[i:i+1]))
+		r, _ := utf8.DecodeRuneInString(bare[i:])
+		re.add(col, "%q holds %q, which a URL writes escaped (a block's text ends a link at it, or it shows as nothing); escape it, as %s", v, string(r), url.QueryEscape(string(r)))
 		return ""
 	}
 	return v
@@ -264,7 +266,8 @@ func webURL(re *rowErrors, col, v string) string {
 // notInURL: a character RFC 3986 leaves out of URLs, which a block's
 // text writes around its links (<...>) or would break them at.
 func notInURL(r rune) bool {
-	return r <= ' ' || r == 0x7f || strings.ContainsRune(`<>"{}|\^`+"`", r)
+	return r <= ' ' || r == 0x7f || strings.ContainsRune(`<>"{}|\^`+"`", r) ||
+		unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) // a no-break space, a zero-width space, a soft hyphen
 }
 
 func conferenceID(re *rowErrors, v string) string {

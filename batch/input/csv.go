@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxCSVFile bounds the bytes of a CSV file.
@@ -32,6 +33,18 @@ func readCSV(path string, add func(record) error) error {
 		return fmt.Errorf("%s: the file is binary (it holds NUL bytes), not CSV text; save it as CSV UTF-8", path)
 	}
 	text := strings.TrimPrefix(string(data), "\uFEFF")
+	if !utf8.ValidString(text) {
+		bad := 0
+		for i := 0; i < len(text); {
+			r, n := utf8.DecodeRuneInString(text[i:])
+			if r == utf8.RuneError && n == 1 {
+				bad = i
+				break
+			}
+			i += n
+		}
+		return fmt.Errorf("%s:%d: the file is not UTF-8 text (Excel's \"CSV (Comma delimited)\" writes the system's code page, which turns \"ö\" into another byte); save it as \"CSV UTF-8\"", path, 1+strings.Count(text[:bad], "\n"))
+	}
 	comma, text := delimiter(text)
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1

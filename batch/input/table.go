@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // schema names a file's columns.
@@ -76,7 +77,15 @@ type row struct {
 	shape string
 }
 
-func (r row) get(col string) string { return strings.TrimSpace(r.cells[col]) }
+func (r row) get(col string) string { return trimInvisible(r.cells[col]) }
+
+// trimInvisible trims what a cell shows as nothing at its ends: white
+// space of any script (a no-break space) and format characters (a
+// zero-width space, a soft hyphen, a byte order mark), which a copy from a
+// web page or a document brings along.
+func trimInvisible(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) })
+}
 
 // table is a file's rows, keyed by the known columns.
 type table struct {
@@ -253,11 +262,35 @@ func header(path string, rec record, s schema) (map[int]string, error) {
 	return columns, nil
 }
 
-// columnName folds a header cell: "  Toll-Number " is "toll_number".
+// columnName folds a header cell: "  Toll-Number " is "toll_number", and
+// so are "Toll Number" with a no-break space, "Toll\nNumber" (a wrapped
+// header) and "TollNumber" (PowerShell's export): a name of a known column
+// however its words are run together or apart.
 func columnName(c string) string {
-	c = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(c, "\uFEFF")))
+	c = strings.ToLower(trimInvisible(c))
+	var key strings.Builder
+	for _, r := range c {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			key.WriteRune(r)
+		}
+	}
+	if name, ok := knownColumns[key.String()]; ok {
+		return name
+	}
 	return strings.NewReplacer(" ", "_", "-", "_").Replace(c)
 }
+
+// knownColumns are the columns of every input file, by their letters and
+// digits alone.
+var knownColumns = func() map[string]string {
+	out := map[string]string{}
+	for _, s := range []schema{usersSchema, changesSchema, meetingsSchema} {
+		for _, c := range s.columns() {
+			out[strings.ReplaceAll(c, "_", "")] = c
+		}
+	}
+	return out
+}()
 
 // blank tells a record of blank cells (or of none).
 func blank(cells []cell) bool {

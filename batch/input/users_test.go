@@ -208,6 +208,9 @@ func TestWholeFileErrors(t *testing.T) {
 		{write(t, dir, "quoteonly.csv", "\"\nuser,calendar\n"),
 			`quoteonly.csv:1: the header row: a double quote opened on line 1 is not closed where a field ends (the reader looked for its end up to line 2: extraneous or missing " in quoted-field); lines 1 to 2 were read as one row, each of them rejected; a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`},
 		{write(t, dir, "utf16.csv", "\xff\xfeu\x00s\x00"), "utf16.csv: the file is UTF-16 text; save it as CSV UTF-8"},
+		// Excel's "CSV (Comma delimited)" in the system's code page (found by an audit: "Malmö" became "Malm\uFFFD")
+		{write(t, dir, "cp1252.csv", "user;calendar\nanna@contoso.com;anna.ics\nbo@contoso.com;j\xf6rgen.ics\n"),
+			`cp1252.csv:3: the file is not UTF-8 text (Excel's "CSV (Comma delimited)" writes the system's code page, which turns "ö" into another byte); save it as "CSV UTF-8"`},
 		{write(t, dir, "workbook.csv", "PK\x03\x04\x14\x00\x06\x00docProps/app.xml"), "workbook.csv: the file is a zip archive (an Excel workbook?), not CSV text; name a workbook .xlsx, or save it as CSV UTF-8"},
 		{write(t, dir, "binary.csv", "user,calendar\n\x00\x01\x02"), "binary.csv: the file is binary (it holds NUL bytes), not CSV text; save it as CSV UTF-8"},
 		{write(t, dir, "fake.xlsx", "user,calendar\n"), "fake.xlsx: not a readable .xlsx workbook (zip: not a valid zip file); save it again from Excel as .xlsx, or as CSV UTF-8"},

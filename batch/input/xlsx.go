@@ -234,7 +234,7 @@ func richText(d *xml.Decoder, end string) (string, error) {
 		case xml.EndElement:
 			switch t.Name.Local {
 			case end:
-				return b.String(), nil
+				return unescapeOOXML(b.String()), nil
 			case "t":
 				inT = false
 			case "rPh":
@@ -416,8 +416,12 @@ func (wb *book) value(typ, style, v string) (value, problem string) {
 		return "FALSE", ""
 	case "", "n":
 		return wb.number(style, v), ""
+	case "e": // a formula that failed: its value is no value
+		return "", fmt.Sprintf("holds Excel's error %s (a formula that found nothing?), not a value", strings.TrimSpace(v))
+	case "str":
+		return unescapeOOXML(v), ""
 	}
-	return v, "" // str (a formula's text), inlineStr, e (an error like #N/A), d (an ISO date)
+	return v, "" // inlineStr (read with its escapes decoded), d (an ISO date)
 }
 
 // number gives a number cell as its digits when it is whole (a format like
@@ -454,6 +458,24 @@ func (wb *book) number(style, v string) string {
 func isDateFormat(f numFmt) bool {
 	if f.code != "" {
 		code := strings.ToLower(f.code)
+		// [Red], [Color10], [>=100], [$-409] say nothing of dates;
+		// elapsed time ([h], [mm], [ss]) does
+		for i := strings.IndexByte(code, '['); i >= 0; {
+			j := strings.IndexByte(code[i:], ']')
+			if j < 0 {
+				break
+			}
+			if inner := code[i+1 : i+j]; strings.Trim(inner, "hms") != "" {
+				code = code[:i] + code[i+j+1:]
+			} else {
+				i += j + 1
+			}
+			k := strings.IndexByte(code[i:], '[')
+			if k < 0 {
+				break
+			}
+			i += k
+		}
 		for i := strings.Index(code, `"`); i >= 0; i = strings.Index(code, `"`) {
 			j := strings.Index(code[i+1:], `"`)
 			if j < 0 {
@@ -493,4 +515,26 @@ func columnIndex(ref string) int {
 		}
 	}
 	return col
+}
+
+// unescapeOOXML decodes the _xHHHH_ escapes Excel writes in a cell's text
+// for characters XML cannot hold or it chose to escape (a carriage return
+// is _x000D_, an underscore before such a sequence _x005F_).
+func unescapeOOXML(s string) string {
+	if !strings.Contains(s, "_x") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if i+7 <= len(s) && s[i] == '_' && s[i+1] == 'x' && s[i+6] == '_' {
+			if n, err := strconv.ParseUint(s[i+2:i+6], 16, 16); err == nil {
+				b.WriteRune(rune(n))
+				i += 7
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
 }

@@ -138,3 +138,35 @@ func TestXLSXNoHeader(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Workbooks as admins make them (found by an audit): headers written with
+// a no-break space, wrapped, or run together as PowerShell exports them;
+// cells with invisible characters at their ends; Excel's _xHHHH_ escapes;
+// a colour number format, which is no date; a formula's error is no value.
+func TestXLSXAsAdminsWriteThem(t *testing.T) {
+	dir := t.TempDir()
+	red := &excelize.Style{CustomNumFmt: ptr("0;[Red]-0")}
+	path := workbook(t, filepath.Join(dir, "changes.xlsx"), map[int][]any{
+		1: {"User", "Change", "Conference\u00a0ID", "TollNumber", "Join\nURL"},
+		2: {"anna@contoso.com\u200b", "conference-id-changed", 580849884, "+46 8 505 248 89\u00a0", nil},
+		3: {"anna@contoso.com", "moved-to-online", nil, nil, "https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0_x000D_"},
+		4: {"anna@contoso.com", "conference-id-changed", 500000001, nil, nil},
+		5: {"anna@contoso.com", "moved-to-online", nil, nil, "https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40\u200bthread.v2/0"},
+	}, map[string]*excelize.Style{"C4": red})
+	changes, errs, err := ReadChanges(path, listed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The join link ends in a carriage return once decoded: trimmed as
+	// white space, never written with "_x000D_" in it.
+	if len(errs) != 1 || errs[0].Line != 5 || !strings.Contains(errs[0].Error(), `"\u200b"`) {
+		t.Errorf("errors %q, want row 5's zero-width space in its link refused", errorStrings(errs))
+	}
+	if len(changes) != 3 || changes[0].ConferenceID != "580849884" || !slices.Equal(changes[0].TollNumbers, []string{"+46 8 505 248 89"}) ||
+		changes[1].JoinURL != "https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0" || changes[2].ConferenceID != "500000001" {
+		t.Errorf("changes %+v, errors %q", changes, errorStrings(errs))
+	}
+	if got := unescapeOOXML("T_x0065_ams_x000D_ a_x005F_x000D_"); got != "Teams\r a_x000D_" {
+		t.Errorf("unescapeOOXML: %q", got)
+	}
+}
