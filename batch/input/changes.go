@@ -5,9 +5,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mms-project/mms/ics/block"
 )
