@@ -295,8 +295,12 @@ func phoneNumbers(re *rowErrors, col, v string) []string {
 	var out []string
 	for _, n := range splitList(v) {
 		number, label := block.SplitNumberLabel(n)
-		if len(number) >= 7 && strings.Trim(number, "0123456789") == "" {
+		if len(number) >= 7 && strings.Trim(number, "0123456789") == "" && number[0] != '0' { // 08... is national: no '+' to give back
 			n, number = "+"+n, "+"+number
+		}
+		if block.IsPhoneNumber(number) && holdsNumber(label) {
+			re.add(col, "%q holds a second number after the first (%q); separate numbers with ';'", n, label)
+			continue
 		}
 		if !block.IsPhoneNumber(number) || !numberLabel(label) {
 			re.add(col, "%q is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), "+
@@ -306,6 +310,24 @@ func phoneNumbers(re *rowErrors, col, v string) []string {
 		out = append(out, n)
 	}
 	return out
+}
+
+// holdsNumber tells a label that holds a run of 7 digits or more, with
+// the blanks and dashes numbers are written with: another number.
+func holdsNumber(label string) bool {
+	run := 0
+	for _, r := range label {
+		switch {
+		case r >= '0' && r <= '9':
+			if run++; run >= 7 {
+				return true
+			}
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '/':
+		default:
+			run = 0
+		}
+	}
+	return false
 }
 
 // numberLabel accepts the label written after a number: up to 100 bytes

@@ -101,6 +101,11 @@ func TestChangeRowErrors(t *testing.T) {
 			[]string{`column "toll_number": "+1 555 0100 <b>Seattle</b>" is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'`}},
 		{"toll number in national form", "anna@contoso.com,dialin-enabled,,,,08-505 248 89,", "anna@contoso.com",
 			[]string{`column "toll_number": "08-505 248 89" is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'`}},
+		// found by an audit: written +0850524889, and the second number as the first's label
+		{"toll number of digits in national form", "anna@contoso.com,dialin-enabled,,,,0850524889,", "anna@contoso.com",
+			[]string{`column "toll_number": "0850524889" is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'`}},
+		{"two numbers with a comma", `anna@contoso.com,dialin-enabled,,,,"+46 8 505 248 89, +44 20 3000 0000",`, "anna@contoso.com",
+			[]string{`column "toll_number": "+46 8 505 248 89, +44 20 3000 0000" holds a second number after the first (", +44 20 3000 0000"); separate numbers with ';'`}},
 		{"toll number with a slash", "anna@contoso.com,dialin-enabled,,,,+49 89/1234 5678 München,", "anna@contoso.com",
 			[]string{`column "toll_number": "+49 89/1234 5678 München" is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'`}},
 		{"join URL with a character URLs escape", "anna@contoso.com,license-assigned,,https://teams.microsoft.com/l/meetup-join/{meeting}?a=<x>,,,", "anna@contoso.com",
@@ -301,5 +306,15 @@ func TestParseTimeAsTyped(t *testing.T) {
 		if _, err := ParseTime(v + "Z"); err != nil {
 			t.Errorf("ParseTime(%q), as the hint says: %v", v+"Z", err)
 		}
+	}
+}
+
+// A line break in a cell (Alt+Enter) separates numbers as ';' does.
+func TestNumbersOnLinesOfACell(t *testing.T) {
+	dir := t.TempDir()
+	path := write(t, dir, "changes.csv", "user,change,toll_number\nanna@contoso.com,bridge-changed,\"+46 8 505 248 89 Stockholm\r\n+44 20 3000 0000\"\n")
+	changes, errs, err := ReadChanges(path, listed)
+	if err != nil || len(errs) != 0 || len(changes) != 1 || !slices.Equal(changes[0].TollNumbers, []string{"+46 8 505 248 89 Stockholm", "+44 20 3000 0000"}) {
+		t.Errorf("changes %+v, errors %q, %v", changes, errorStrings(errs), err)
 	}
 }

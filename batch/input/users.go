@@ -247,8 +247,9 @@ func address(v string) (string, bool) {
 
 func splitList(v string) []string {
 	var out []string
-	for s := range strings.SplitSeq(v, ";") {
-		if s = strings.TrimSpace(s); s != "" {
+	// ';', or a line break in the cell (Alt+Enter in Excel)
+	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == '\n' || r == '\r' }) {
+		if s = trimInvisible(s); s != "" {
 			out = append(out, s)
 		}
 	}
