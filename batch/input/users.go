@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // User is one accepted row of the users file.
@@ -41,12 +42,30 @@ const Microsoft = "microsoft"
 // there must not quietly stop a user's migration (only license-assigned
 // triggers for a third-party provider's user).
 func noACP(v string) bool {
-	v = strings.Join(strings.Fields(v), " ")
+	words := strings.Fields(v)
+	v = strings.Join(words, " ")
 	switch v {
 	case "", "-", "--", "none", "no", "n/a", "na", "null", "nil", "teams", "ms", "msft":
 		return true
 	}
-	return v == Microsoft || strings.HasPrefix(v, Microsoft+" ")
+	return slices.Contains(words, Microsoft) || slices.Contains(words, "teams") // "MS Teams", "Office 365 (Microsoft)"
+}
+
+// acpProblem says why an audio_provider cell (lower case) that is not
+// Microsoft's names no provider either, or "": an Excel error value
+// (#N/A from a lookup that found nothing), a number, or a near miss of
+// "microsoft" (a typo), any of which would quietly stop the user's
+// migration if taken for a third-party provider.
+func acpProblem(v string) string {
+	switch {
+	case strings.HasPrefix(v, "#"):
+		return "is an Excel error value, not a provider's name (a lookup that found nothing?)"
+	case !strings.ContainsFunc(v, unicode.IsLetter):
+		return "is not a provider's name"
+	case editDistance(strings.ReplaceAll(v, " ", ""), Microsoft) <= 2:
+		return "is not a provider's name (did you mean microsoft?)"
+	}
+	return ""
 }
 
 // IsACP reports whether a third-party audio-conferencing provider serves
@@ -158,6 +177,8 @@ func parseUser(file string, r row) (User, []RowError) {
 	}
 	if noACP(u.AudioProvider) {
 		u.AudioProvider = Microsoft
+	} else if why := acpProblem(u.AudioProvider); why != "" {
+		re.add("audio_provider", "%q %s; leave it empty or write microsoft for Microsoft's own audio conferencing, or the third-party provider's name", r.get("audio_provider"), why)
 	}
 	for _, a := range splitList(r.get("aliases")) {
 		alias, ok := address(a)

@@ -338,3 +338,23 @@ func TestAudioProviderPlaceholders(t *testing.T) {
 		}
 	}
 }
+
+// An audio_provider cell that names no provider at all (an Excel error, a
+// number, a typo of microsoft) fails its user naming the cell, and "MS
+// Teams" is Microsoft's: none quietly stops a user's migration as a
+// third-party provider's would (found by an audit).
+func TestAudioProviderJunk(t *testing.T) {
+	dir := calendarDir(t)
+	rows := "user,calendar,audio_provider\nu0@contoso.com,anna.ics,#N/A\nu1@contoso.com,anna.ics,0\nu2@contoso.com,anna.ics,Microsft\nu3@contoso.com,anna.ics,MS Teams\n"
+	users, errs, err := ReadUsers(write(t, dir, "users.csv", rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 || users[0].Email != "u3@contoso.com" || users[0].IsACP() {
+		t.Errorf("users %+v", users)
+	}
+	got := errorStrings(errs)
+	if len(got) != 3 || !strings.Contains(got[0], "Excel error") || !strings.Contains(got[1], `"0" is not a provider's name`) || !strings.Contains(got[2], "did you mean microsoft?") {
+		t.Errorf("errors %q", got)
+	}
+}
