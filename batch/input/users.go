@@ -200,13 +200,19 @@ func parseUser(file string, r row) (User, []RowError) {
 // calendar resolves the calendar cell: an http(s) URL, or an .ics file
 // relative to the users file's folder. A non-empty msg says what is wrong.
 func calendar(dir, v, mailbox string) (cal, msg string) {
+	path := windowsPath(v)
 	switch {
 	case v == "":
 		return "", "empty; give an .ics file (relative to the users file's folder) or a CalDAV collection URL (http:// or https://)"
+	case len(v) > 7 && strings.EqualFold(v[:7], "file://"):
+		u, err := url.Parse(v)
+		if err != nil || u.Host != "" && u.Host != "localhost" {
+			return "", fmt.Sprintf("%q is a file URL of another machine, or unreadable; give the file's path", v)
+		}
+		path = u.Path
 	case strings.Contains(v, "://"):
 		return calendarURL(v, mailbox)
 	}
-	path := v
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
@@ -228,6 +234,19 @@ func calendar(dir, v, mailbox string) (cal, msg string) {
 		return "", fmt.Sprintf("cannot resolve %q: %v", v, err)
 	}
 	return abs, ""
+}
+
+// windowsPath reads a calendar path as Windows writes it: without the
+// quotes Explorer's "Copy as path" puts around it, and with '/' for '\'
+// (calendars\anna.ics) where '\' is not this system's separator.
+func windowsPath(v string) string {
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	if filepath.Separator != '\\' {
+		v = strings.ReplaceAll(v, `\`, "/")
+	}
+	return v
 }
 
 func calendarURL(v, mailbox string) (cal, msg string) {

@@ -358,3 +358,32 @@ func TestAudioProviderJunk(t *testing.T) {
 		t.Errorf("errors %q", got)
 	}
 }
+
+// A calendar path as Windows writes it: '\' between folders, in the
+// quotes of Explorer's "Copy as path", or as a file:// URL (found by an
+// audit: each failed its user).
+func TestCalendarPathsAsWindowsWritesThem(t *testing.T) {
+	dir := calendarDir(t)
+	write(t, filepath.Join(dir, "cals"), "bo.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+	abs := filepath.Join(dir, "anna.ics")
+	rows := "user,calendar\n" +
+		"u0@contoso.com,cals\\bo.ics\n" +
+		"u1@contoso.com,\"\"\"cals\\bo.ics\"\"\"\n" +
+		"u2@contoso.com,file://" + abs + "\n" +
+		"u3@contoso.com,file://otherhost/share/anna.ics\n"
+	users, errs, err := ReadUsers(write(t, dir, "users.csv", rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "cals", "bo.ics"), filepath.Join(dir, "cals", "bo.ics"), abs}
+	var got []string
+	for _, u := range users {
+		got = append(got, u.Calendar)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("calendars %q, want %q (errors %q)", got, want, errorStrings(errs))
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "another machine") {
+		t.Errorf("errors %q, want the other machine's file refused", errorStrings(errs))
+	}
+}
