@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,12 +45,116 @@ func readXLSX(file string, add func(record) error) error {
 	if err != nil {
 		return err
 	}
+	merged, err := wb.mergedCells()
+	if err != nil {
+		return err
+	}
 	sheet, err := wb.part(wb.sheet)
 	if err != nil {
 		return err
 	}
 	defer sheet.Close()
-	return wb.rows(sheet, add)
+	return wb.rows(sheet, merged.fill(add))
+}
+
+// A merged cell shows its value in every cell it covers, as the rows of a
+// changes file with one user cell merged over them show that user: the
+// covered cells are read with the value of the merge's first cell. Only
+// merges of up to maxMergeWidth columns are filled, up to maxMergedCells
+// cells in all; the rest are read as Excel stores them (empty).
+const (
+	maxMergeWidth  = 64
+	maxMergedCells = 1 << 20
+)
+
+type mergedCell struct{ r1, c1, r2, c2 int }
+
+// merges are a sheet's merged cells by each row they cover.
+type merges map[int][]*mergedCell
+
+// mergedCells reads the sheet's <mergeCell ref="A3:A4"/> elements, which
+// follow its rows: a pass over the part of its own.
+func (wb *book) mergedCells() (merges, error) {
+	sheet, err := wb.part(wb.sheet)
+	if err != nil {
+		return nil, err
+	}
+	defer sheet.Close()
+	out := merges{}
+	cells := 0
+	d := xml.NewDecoder(sheet)
+	for {
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, xlsxError(wb.file, fmt.Errorf("%s: %w", wb.sheet, err))
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || se.Name.Local != "mergeCell" {
+			continue
+		}
+		from, to, ok := strings.Cut(attr(se, "ref"), ":")
+		if !ok {
+			continue
+		}
+		m := &mergedCell{r1: rowIndex(from), c1: columnIndex(from), r2: rowIndex(to), c2: columnIndex(to)}
+		if m.r1 < 1 || m.c1 < 1 || m.r2 < m.r1 || m.c2 < m.c1 || m.c2-m.c1 >= maxMergeWidth || m.r2 > maxRows {
+			continue
+		}
+		if cells += (m.r2 - m.r1 + 1) * (m.c2 - m.c1 + 1); cells > maxMergedCells {
+			return out, nil
+		}
+		for r := m.r1; r <= m.r2; r++ {
+			out[r] = append(out[r], m)
+		}
+	}
+}
+
+// fill hands add each record with the cells merges cover given their
+// merge's value.
+func (ms merges) fill(add func(record) error) func(record) error {
+	if len(ms) == 0 {
+		return add
+	}
+	first := map[*mergedCell]cell{}
+	return func(rec record) error {
+		for _, m := range ms[rec.line] {
+			if rec.line == m.r1 {
+				for _, c := range rec.cells {
+					if c.col == m.c1-1 {
+						first[m] = c
+					}
+				}
+			}
+			v, ok := first[m]
+			if !ok {
+				continue
+			}
+			for col := m.c1 - 1; col < m.c2; col++ {
+				if (rec.line != m.r1 || col != m.c1-1) && !slices.ContainsFunc(rec.cells, func(c cell) bool { return c.col == col }) {
+					v.col = col
+					rec.cells = append(rec.cells, v)
+				}
+			}
+		}
+		slices.SortFunc(rec.cells, func(a, b cell) int { return a.col - b.col })
+		return add(rec)
+	}
+}
+
+// rowIndex is the row of a cell reference like "XFD7", or 0.
+func rowIndex(ref string) int {
+	i := strings.IndexFunc(ref, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i < 0 {
+		return 0
+	}
+	n, err := strconv.Atoi(ref[i:])
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // book is what reading the first sheet needs of the rest of the file.

@@ -170,3 +170,31 @@ func TestXLSXAsAdminsWriteThem(t *testing.T) {
 		t.Errorf("unescapeOOXML: %q", got)
 	}
 }
+
+// A user cell merged over two rows gives both rows that user, as the
+// sheet shows it (found by an audit: the second row was nobody's, and the
+// user went on with the first row's conference ID only).
+func TestXLSXMergedCells(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "changes.xlsx")
+	f := excelize.NewFile()
+	for i, row := range [][]any{
+		{"user", "change", "conference_id", "at"},
+		{"anna@contoso.com", "conference-id-changed", "500000001", "2026-01-10T08:00:00Z"},
+		{nil, "conference-id-changed", "599999999", "2026-01-11T08:00:00Z"},
+	} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		f.SetSheetRow("Sheet1", cell, &row)
+	}
+	if err := f.MergeCell("Sheet1", "A2", "A3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	changes, errs, err := ReadChanges(path, listed)
+	if err != nil || len(errs) != 0 || len(changes) != 2 || changes[1].User != "anna@contoso.com" || changes[1].ConferenceID != "599999999" {
+		t.Errorf("changes %+v, errors %q, %v", changes, errorStrings(errs), err)
+	}
+}
