@@ -260,3 +260,26 @@ func TestClientSchedulingOnCyrus(t *testing.T) {
 		}
 	})
 }
+
+// TestSendServerClearsClientMarks: a meeting whose attendees carry
+// SCHEDULE-AGENT=CLIENT (imported from elsewhere, or stored by an earlier
+// --send outbox run) is delivered by the server with --send server: the
+// marks are taken off the rewritten copy (found by an audit: the server
+// sent nothing while the run said it had left the update to it).
+func TestSendServerClearsClientMarks(t *testing.T) {
+	srv := cyrus.Require(t)
+	smtpsink.Start(t, srv.SMTPAddr)
+	org, att := srv.Users[0], srv.Users[1]
+	uid, href, coll := cyrusMeeting(t, srv, org, att, true)
+	if copies := cyrusCopies(t, srv, att, srv.Calendar(att), uid); len(copies) != 0 {
+		t.Fatalf("the server delivered %s despite SCHEDULE-AGENT=CLIENT", uid)
+	}
+	cyrusRun(t, srv, org, coll, "server", "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=MARKED-"+uid)
+	if stored := cyrusDo(t, srv, org, http.MethodGet, href, ""); strings.Contains(stored, "SCHEDULE-AGENT=CLIENT") || !strings.Contains(strings.NewReplacer("\r\n ", "", "\r\n\t", "").Replace(stored), "MARKED-"+uid) {
+		t.Errorf("the organiser's copy after --send server:\n%s", stored)
+	}
+	copies := cyrusCopies(t, srv, att, srv.Calendar(att), uid)
+	if len(copies) != 1 || !strings.Contains(strings.NewReplacer("\r\n ", "", "\r\n\t", "").Replace(copies[0]), "MARKED-"+uid) {
+		t.Errorf("%s's copy after --send server: %q; want the server's delivery of the new link", att, copies)
+	}
+}

@@ -88,6 +88,43 @@ func (c *Calendar) keepUnmarked(i int) {
 	c.touch(i)
 }
 
+// ClearScheduleAgentClient takes SCHEDULE-AGENT=CLIENT off the ATTENDEE
+// and ORGANIZER lines of the components, so that a scheduling server
+// delivers their update itself (--send server): a mark an earlier run's
+// outbox or another client left would have it deliver nothing. It
+// returns how many lines it changed.
+func (c *Calendar) ClearScheduleAgentClient(comps []*Component) int {
+	n := 0
+	for _, comp := range comps {
+		if c.asIs[comp] {
+			continue
+		}
+		for _, p := range comp.Props {
+			if p.Name != "ATTENDEE" && p.Name != "ORGANIZER" {
+				continue
+			}
+			cur := c.current(p)
+			params := headParams(cur.head)
+			var b strings.Builder
+			b.WriteString(params[0])
+			cleared := false
+			for _, q := range params[1:] {
+				if name, _, _ := strings.Cut(q[1:], "="); strings.EqualFold(name, "SCHEDULE-AGENT") && isAgent(q, "CLIENT") {
+					cleared = true
+					continue
+				}
+				b.WriteString(q)
+			}
+			if !cleared {
+				continue
+			}
+			c.setFolded(p, foldPieces(b.String(), ":", cur.Value))
+			n++
+		}
+	}
+	return n
+}
+
 // withScheduleAgentClient returns a head (name and parameters) with its
 // SCHEDULE-AGENT parameter set to CLIENT, and whether that changed it.
 func withScheduleAgentClient(head string) (string, bool) {

@@ -132,6 +132,8 @@ func (c DAVCalendars) doc(ctx context.Context, collection string, o caldav.Objec
 // a scheduling server (Cyrus) answers an attendee's move to
 // SCHEDULE-AGENT=CLIENT with a cancellation to that attendee. The server
 // then sends the update itself, as Read said in d.ServerDelivers.
+// Without ClientScheduling (--send server), SCHEDULE-AGENT=CLIENT is
+// taken off the meeting's lines instead, so that the server delivers it.
 func (c DAVCalendars) Write(ctx context.Context, d *Doc) error {
 	if d.dav == nil {
 		return Permanent(fmt.Errorf("%s: not read from a CalDAV collection, so not written back", d.Name))
@@ -141,6 +143,8 @@ func (c DAVCalendars) Write(ctx context.Context, d *Doc) error {
 		return Permanent(err)
 	}
 	switch {
+	case !c.ClientScheduling: // --send server: the server delivers to every attendee
+		d.Cal.ClearScheduleAgentClient(d.Changed)
 	case len(d.ServerAttendees) > 0:
 		d.Cal.SetScheduleAgentClientExcept(d.Changed, d.ServerAttendees)
 	case !d.ServerDelivers:
