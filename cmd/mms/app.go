@@ -55,11 +55,7 @@ func newAppWith(out, errOut io.Writer, calls batchCalls) *cli.Command {
 		ExitErrHandler:        func(context.Context, *cli.Command, error) {}, // main maps errors to exit codes
 		Action: func(_ context.Context, cmd *cli.Command) error {
 			if cmd.Args().Present() {
-				word := cmd.Args().First()
-				if c := input.Closest(strings.ToLower(word), []string{"run", "start", "work", "status", "batches", "rollback", "tenant", "help"}); c != "" && len(word) > 2 {
-					return fmt.Errorf("unknown command %q: did you mean %s? (mms --help lists run, start, work, status, batches, rollback and tenant)", word, c)
-				}
-				return fmt.Errorf("unknown command %q: use run, start, work, status, batches, rollback or tenant (mms --help)", word)
+				return unknownCommand(cmd.Args().First())
 			}
 			return cli.ShowRootCommandHelp(cmd)
 		},
@@ -145,6 +141,9 @@ var singleDash = regexp.MustCompile(`(^|\s)-([A-Za-z])`)
 // help, instead of the whole help on stdout and the error twice.
 func usageErrors(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
+		if cmd.Root() == cmd && cmd.Args().Present() { // "mms statsu --db x": the word, not its flag, is wrong
+			return unknownCommand(cmd.Args().First())
+		}
 		msg := singleDash.ReplaceAllString(err.Error(), "$1--$2") // the flag as it is typed
 		if typed, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 			var names []string
@@ -187,4 +186,12 @@ func smtpSessionsFlag() cli.Flag {
 	return &cli.IntFlag{Name: "smtp-sessions", Value: smtp.DefaultSessions,
 		Usage:   "SMTP sessions open at once with the relay of --send smtp://host:port, shared by all workers",
 		Sources: cli.EnvVars("MMS_SMTP_SESSIONS")}
+}
+
+// unknownCommand is the error of a first word that names no command.
+func unknownCommand(word string) error {
+	if c := input.Closest(strings.ToLower(word), []string{"run", "start", "work", "status", "batches", "rollback", "tenant", "help"}); c != "" && len(word) > 2 {
+		return fmt.Errorf("unknown command %q: did you mean %s? (mms --help lists run, start, work, status, batches, rollback and tenant)", word, c)
+	}
+	return fmt.Errorf("unknown command %q: use run, start, work, status, batches, rollback or tenant (mms --help)", word)
 }

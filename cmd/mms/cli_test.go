@@ -17,6 +17,11 @@ func TestCommandLineMessages(t *testing.T) {
 	}
 	// A typo is named (found by a newcomer: flags got a suggestion,
 	// commands none).
+	// with the command's flags after it, the word is what is wrong, not
+	// the flag (found by a newcomer trial: "flag provided but not defined")
+	if r := mms(t, "statsu", "--db", "x.db"); r.code != 1 || !strings.Contains(r.stderr, `unknown command "statsu": did you mean status?`) {
+		t.Errorf("a misspelt command with flags: exit %d, %q", r.code, r.stderr)
+	}
 	if r := mms(t, "runn"); r.code != 1 || !strings.Contains(r.stderr, `unknown command "runn": did you mean run?`) {
 		t.Errorf("mms runn: exit %d, %q", r.code, r.stderr)
 	}
