@@ -36,7 +36,7 @@ func checkOutputs(o RunOptions, users []input.User) error {
 	if err := checkReport(o.Report, inputs); err != nil {
 		return err
 	}
-	if o.DryRun || o.Out == "" {
+	if o.Out == "" { // a dry run's --out is checked as the real run's would be, writing nothing
 		return nil
 	}
 	if err := outDir(o.Out); err != nil {
