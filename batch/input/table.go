@@ -268,16 +268,15 @@ func header(path string, rec record, s schema) (map[int]string, error) {
 // however its words are run together or apart.
 func columnName(c string) string {
 	c = strings.ToLower(trimInvisible(c))
-	var key strings.Builder
-	for _, r := range c {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			key.WriteRune(r)
+	// words apart by blanks of any kind, line breaks, '-' or '_'
+	words := strings.FieldsFunc(c, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || r == '-' || r == '_' })
+	name := strings.Join(words, "_")
+	if !strings.ContainsFunc(name, func(r rune) bool { return r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if known, ok := knownColumns[strings.Join(words, "")]; ok { // words alone: "ConferenceId"
+			return known
 		}
 	}
-	if name, ok := knownColumns[key.String()]; ok {
-		return name
-	}
-	return strings.NewReplacer(" ", "_", "-", "_").Replace(c)
+	return name // another sign ("Change #", "Join URL (old)"): another column
 }
 
 // knownColumns are the columns of every input file, by their letters and

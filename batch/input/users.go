@@ -42,13 +42,19 @@ const Microsoft = "microsoft"
 // there must not quietly stop a user's migration (only license-assigned
 // triggers for a third-party provider's user).
 func noACP(v string) bool {
-	words := strings.Fields(v)
-	v = strings.Join(words, " ")
+	v = strings.Join(strings.Fields(v), " ")
 	switch v {
 	case "", "-", "--", "none", "no", "n/a", "na", "null", "nil", "teams", "ms", "msft":
 		return true
 	}
-	return slices.Contains(words, Microsoft) || slices.Contains(words, "teams") // "MS Teams", "Office 365 (Microsoft)"
+	switch v {
+	case "ms teams", "microsoft's", "skype", "skype for business", "sfb", "lync":
+		return true
+	}
+	// "Microsoft Teams", "Microsoft Audio Conferencing"; a provider's
+	// own name with Microsoft in it ("BT MeetMe for Microsoft Teams") is
+	// that provider's
+	return v == Microsoft || strings.HasPrefix(v, Microsoft+" ")
 }
 
 // acpProblem says why an audio_provider cell (lower case) that is not
@@ -200,7 +206,7 @@ func parseUser(file string, r row) (User, []RowError) {
 // calendar resolves the calendar cell: an http(s) URL, or an .ics file
 // relative to the users file's folder. A non-empty msg says what is wrong.
 func calendar(dir, v, mailbox string) (cal, msg string) {
-	path := windowsPath(v)
+	path := windowsPath(dir, v)
 	switch {
 	case v == "":
 		return "", "empty; give an .ics file (relative to the users file's folder) or a CalDAV collection URL (http:// or https://)"
@@ -238,13 +244,20 @@ func calendar(dir, v, mailbox string) (cal, msg string) {
 
 // windowsPath reads a calendar path as Windows writes it: without the
 // quotes Explorer's "Copy as path" puts around it, and with '/' for '\'
-// (calendars\anna.ics) where '\' is not this system's separator.
-func windowsPath(v string) string {
+// (calendars\anna.ics) where '\' is not this system's separator and no
+// file is named so as written (relative to dir).
+func windowsPath(dir, v string) string {
 	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 		v = v[1 : len(v)-1]
 	}
-	if filepath.Separator != '\\' {
-		v = strings.ReplaceAll(v, `\`, "/")
+	if filepath.Separator != '\\' && strings.Contains(v, `\`) {
+		asWritten := v
+		if !filepath.IsAbs(asWritten) {
+			asWritten = filepath.Join(dir, asWritten)
+		}
+		if _, err := os.Stat(asWritten); err != nil { // a file named with a '\' is taken as it is
+			v = strings.ReplaceAll(v, `\`, "/")
+		}
 	}
 	return v
 }

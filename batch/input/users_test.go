@@ -387,3 +387,24 @@ func TestCalendarPathsAsWindowsWritesThem(t *testing.T) {
 		t.Errorf("errors %q, want the other machine's file refused", errorStrings(errs))
 	}
 }
+
+// Found by an audit of the folding and provider rules: a third-party
+// provider's name holding "Microsoft Teams" is that provider's, Skype for
+// Business is Microsoft's; an extra column "Change #" is another column,
+// not a second "change"; a file whose name holds a '\' is read as named.
+func TestFoldingStopsWhereNamesDiffer(t *testing.T) {
+	dir := calendarDir(t)
+	write(t, dir, `odd\name.ics`, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+	rows := "user,calendar,audio_provider\nu0@contoso.com,anna.ics,BT MeetMe for Microsoft Teams\nu1@contoso.com,anna.ics,Skype for Business\nu2@contoso.com,odd\\name.ics,\n"
+	users, errs, err := ReadUsers(write(t, dir, "users.csv", rows))
+	if err != nil || len(errs) != 0 || len(users) != 3 {
+		t.Fatalf("users %+v, errors %q, %v", users, errorStrings(errs), err)
+	}
+	if !users[0].IsACP() || users[1].IsACP() || users[2].Calendar != filepath.Join(dir, `odd\name.ics`) {
+		t.Errorf("users %+v", users)
+	}
+	changes, errs, err := ReadChanges(write(t, dir, "changes.csv", "user,change,Change #\nanna@contoso.com,moved-to-online,CHG0042\n"), listed)
+	if err != nil || len(errs) != 0 || len(changes) != 1 || changes[0].Kind != "moved-to-online" {
+		t.Errorf("changes %+v, errors %q, %v", changes, errorStrings(errs), err)
+	}
+}

@@ -57,15 +57,14 @@ func readXLSX(file string, add func(record) error) error {
 	return wb.rows(sheet, merged.fill(add))
 }
 
-// A merged cell shows its value in every cell it covers, as the rows of a
-// changes file with one user cell merged over them show that user: the
-// covered cells are read with the value of the merge's first cell. Only
-// merges of up to maxMergeWidth columns are filled, up to maxMergedCells
-// cells in all; the rest are read as Excel stores them (empty).
-const (
-	maxMergeWidth  = 64
-	maxMergedCells = 1 << 20
-)
+// A cell merged down over rows shows its value in each of them, as the
+// rows of a changes file with one user cell merged over them show that
+// user: the rows below are read with the value of the merge's first cell,
+// in its column only. A merge across columns (a long link widened to show
+// whole) gives nothing to the columns beside it, and one that begins on
+// the header row (a header two rows high) nothing to the rows below: as
+// Excel stores them, empty. At most maxMergedCells cells are filled.
+const maxMergedCells = 1 << 20
 
 type mergedCell struct{ r1, c1, r2, c2 int }
 
@@ -100,10 +99,10 @@ func (wb *book) mergedCells() (merges, error) {
 			continue
 		}
 		m := &mergedCell{r1: rowIndex(from), c1: columnIndex(from), r2: rowIndex(to), c2: columnIndex(to)}
-		if m.r1 < 1 || m.c1 < 1 || m.r2 < m.r1 || m.c2 < m.c1 || m.c2-m.c1 >= maxMergeWidth || m.r2 > maxRows {
+		if m.r1 < 1 || m.c1 < 1 || m.r2 <= m.r1 || m.c2 < m.c1 || m.r2 > maxRows {
 			continue
 		}
-		if cells += (m.r2 - m.r1 + 1) * (m.c2 - m.c1 + 1); cells > maxMergedCells {
+		if cells += m.r2 - m.r1 + 1; cells > maxMergedCells {
 			return out, nil
 		}
 		for r := m.r1; r <= m.r2; r++ {
@@ -119,24 +118,26 @@ func (ms merges) fill(add func(record) error) func(record) error {
 		return add
 	}
 	first := map[*mergedCell]cell{}
+	header := 0 // the line of the first row with a cell: the header's
 	return func(rec record) error {
+		if header == 0 && len(rec.cells) > 0 {
+			header = rec.line
+		}
 		for _, m := range ms[rec.line] {
+			if m.r1 <= header && header != 0 {
+				continue
+			}
 			if rec.line == m.r1 {
 				for _, c := range rec.cells {
 					if c.col == m.c1-1 {
 						first[m] = c
 					}
 				}
-			}
-			v, ok := first[m]
-			if !ok {
 				continue
 			}
-			for col := m.c1 - 1; col < m.c2; col++ {
-				if (rec.line != m.r1 || col != m.c1-1) && !slices.ContainsFunc(rec.cells, func(c cell) bool { return c.col == col }) {
-					v.col = col
-					rec.cells = append(rec.cells, v)
-				}
+			v, ok := first[m]
+			if ok && !slices.ContainsFunc(rec.cells, func(c cell) bool { return c.col == v.col }) {
+				rec.cells = append(rec.cells, v)
 			}
 		}
 		slices.SortFunc(rec.cells, func(a, b cell) int { return a.col - b.col })

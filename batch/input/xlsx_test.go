@@ -198,3 +198,35 @@ func TestXLSXMergedCells(t *testing.T) {
 		t.Errorf("changes %+v, errors %q, %v", changes, errorStrings(errs), err)
 	}
 }
+
+// A merge across columns (a long link widened to show whole) gives nothing
+// to the column beside it, and a header two rows high gives nothing to the
+// row below it (found by an audit: the join link became the dial-in link,
+// and the header's second row a row of data).
+func TestXLSXMergesNotFilledAcross(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "changes.xlsx")
+	f := excelize.NewFile()
+	join := "https://teams.microsoft.com/l/meetup-join/{meeting}/0"
+	for i, row := range [][]any{
+		{"user", "change", "join_url", "dialin_url"},
+		{nil, nil, nil, nil},
+		{"anna@contoso.com", "moved-to-online", join, nil},
+	} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		f.SetSheetRow("Sheet1", cell, &row)
+	}
+	for _, m := range [][2]string{{"A1", "A2"}, {"B1", "B2"}, {"C1", "C2"}, {"D1", "D2"}, {"C3", "D3"}} {
+		if err := f.MergeCell("Sheet1", m[0], m[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	changes, errs, err := ReadChanges(path, listed)
+	if err != nil || len(errs) != 0 || len(changes) != 1 || changes[0].JoinURL != join || changes[0].DialInURL != "" {
+		t.Errorf("changes %+v, errors %q, %v", changes, errorStrings(errs), err)
+	}
+}
