@@ -105,8 +105,8 @@ func TestRefusedBeforeAnything(t *testing.T) {
 		"out is the users file": {func(o *RunOptions) { o.Out = o.Users }, "is a file, not a directory"},
 		// found by a newcomer trial: the dry run took it, the real run refused it
 		"dry run, out is a file": {func(o *RunOptions) { o.Out, o.DryRun = o.Users, true }, "is a file, not a directory"},
-		"relay port":            {func(o *RunOptions) { o.Send = "smtp://127.0.0.1:99999" }, "port 99999 is not a port number"},
-		"another database":      {func(o *RunOptions) { o.DB = "mysql://mms:secret@db/mms" }, "use a SQLite file path or a postgres:// URL"},
+		"relay port":             {func(o *RunOptions) { o.Send = "smtp://127.0.0.1:99999" }, "port 99999 is not a port number"},
+		"another database":       {func(o *RunOptions) { o.DB = "mysql://mms:secret@db/mms" }, "use a SQLite file path or a postgres:// URL"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			o := demoOptions(t)
