@@ -961,9 +961,11 @@ func TestSeriesCarriesInstancesMovedIntoThePast(t *testing.T) {
 // Exchange's copy of the sequence ahead of SEQUENCE goes up from itself,
 // never down to the new SEQUENCE (found by a review).
 func TestCDOSequenceNeverGoesDown(t *testing.T) {
-	src := calendar(future(event{body: teamsBody(oldJoin), extra: "SEQUENCE:0\r\nX-MICROSOFT-CDO-APPT-SEQUENCE:3\r\n"}))
-	cal, res := migrateOne(t, src, testRules, newTeams)
-	if out := string(cal.Bytes()); !res.Rewritten() || !strings.Contains(out, "\nSEQUENCE:1\r\n") || !strings.Contains(out, "X-MICROSOFT-CDO-APPT-SEQUENCE:4\r\n") {
-		t.Errorf("SEQUENCE 0 and CDO 3 became:\n%s", out)
+	for cdo, want := range map[string]string{"3": "4", "2147483647": "2147483647"} {
+		src := calendar(future(event{body: teamsBody(oldJoin), extra: "SEQUENCE:0\r\nX-MICROSOFT-CDO-APPT-SEQUENCE:" + cdo + "\r\n"}))
+		cal, res := migrateOne(t, src, testRules, newTeams)
+		if out := string(cal.Bytes()); !res.Rewritten() || !strings.Contains(out, "\nSEQUENCE:1\r\n") || !strings.Contains(out, "X-MICROSOFT-CDO-APPT-SEQUENCE:"+want+"\r\n") {
+			t.Errorf("SEQUENCE 0 and CDO %s became:\n%s", cdo, out)
+		}
 	}
 }

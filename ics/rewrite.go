@@ -708,8 +708,8 @@ func (c *Calendar) bump(comp *Component, sequence int, stamp time.Time) {
 	// would look no newer than what attendees hold.
 	if p, ok := comp.Prop(cdoSequence); ok {
 		cdo := sequence
-		if n, err := strconv.Atoi(strings.TrimSpace(p.Value)); err == nil && n < maxSequence {
-			cdo = max(cdo, n+1) // never below what attendees may hold
+		if n, err := strconv.Atoi(strings.TrimSpace(p.Value)); err == nil {
+			cdo = max(cdo, min(n, maxSequence-1)+1) // never below what attendees may hold
 		}
 		c.setValue(p, strconv.Itoa(cdo))
 	}

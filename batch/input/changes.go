@@ -255,6 +255,10 @@ func webURL(re *rowErrors, col, v string) string {
 		re.add(col, "%q is not an http(s) URL like %s", v, example)
 		return ""
 	}
+	if col == "dialin_url" && (strings.Contains(v, "{meeting}") || block.IsJoinLink(bare)) {
+		re.add(col, "%q is a meeting's join link, not a dial-in page (\"find a local number\") like https://dialin.teams.microsoft.com/contoso?id=580849884; is it in the wrong column?", v)
+		return ""
+	}
 	if i := strings.IndexFunc(bare, notInURL); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(bare[i:])
 		re.add(col, "%q holds %q, which a URL writes escaped (a block's text ends a link at it, or it shows as nothing); escape it, as %s", v, string(r), url.QueryEscape(string(r)))
@@ -301,6 +305,9 @@ func phoneNumbers(re *rowErrors, col, v string) []string {
 		if block.IsPhoneNumber(number) && holdsNumber(label) {
 			re.add(col, "%q holds a second number after the first (%q); separate numbers with ';'", n, label)
 			continue
+		}
+		if l := strings.TrimLeft(label, ", "); l != label { // "+44 20 7946 0000, London": the comma is no part of the label
+			label, n = l, strings.TrimSpace(number+" "+l)
 		}
 		if !block.IsPhoneNumber(number) || !numberLabel(label) {
 			re.add(col, "%q is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), "+

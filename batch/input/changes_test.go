@@ -17,7 +17,7 @@ var listed = []User{
 func TestReadChanges(t *testing.T) {
 	dir := t.TempDir()
 	path := write(t, dir, "changes.csv", "\uFEFFUser,Change,Target,Join URL,conference_id,Toll-Number,toll_free_number,dialin_url,AT,comment\n"+
-		"A.Berg@contoso.com,Moved_To_Online,Teams,https://teams.microsoft.com/l/meetup-join/{meeting},580 849 884#,+46 8 505 248 89 Stockholm; +1 (425) 555-0100,1800555010 Toll free,https://dialin.teams.microsoft.com/x?id={meeting},2026-01-10T08:00:00+01:00,anything\n"+
+		"A.Berg@contoso.com,Moved_To_Online,Teams,https://teams.microsoft.com/l/meetup-join/{meeting},580 849 884#,+46 8 505 248 89 Stockholm; +1 (425) 555-0100,1800555010 Toll free,https://dialin.teams.microsoft.com/x?id=580849884,2026-01-10T08:00:00+01:00,anything\n"+
 		"\n"+
 		"bo@contoso.com,dialin-disabled,,,,,,,,\n")
 	changes, errs, err := ReadChanges(path, listed)
@@ -32,7 +32,7 @@ func TestReadChanges(t *testing.T) {
 	if c.Line != 2 || c.User != "anna@contoso.com" || c.Kind != MovedToOnline || c.Target != "teams" ||
 		c.JoinURL != "https://teams.microsoft.com/l/meetup-join/{meeting}" || c.ConferenceID != "580849884" ||
 		!slices.Equal(c.TollNumbers, []string{"+46 8 505 248 89 Stockholm", "+1 (425) 555-0100"}) || !slices.Equal(c.TollFreeNumbers, []string{"+1800555010 Toll free"}) ||
-		c.DialInURL != "https://dialin.teams.microsoft.com/x?id={meeting}" || !c.At.Equal(at) {
+		c.DialInURL != "https://dialin.teams.microsoft.com/x?id=580849884" || !c.At.Equal(at) {
 		t.Errorf("change = %+v", c)
 	}
 	if c := changes[1]; c.Line != 4 || c.User != "bo@contoso.com" || c.Kind != DialinDisabled || !c.At.IsZero() || c.Target != "" {
@@ -108,6 +108,9 @@ func TestChangeRowErrors(t *testing.T) {
 			[]string{`column "toll_number": "+46 8 505 248 89, +44 20 3000 0000" holds a second number after the first (", +44 20 3000 0000"); separate numbers with ';'`}},
 		{"toll number with a slash", "anna@contoso.com,dialin-enabled,,,,+49 89/1234 5678 München,", "anna@contoso.com",
 			[]string{`column "toll_number": "+49 89/1234 5678 München" is not a phone number in international form like +46 8 505 248 89 (digits, spaces, '-', '.', '(' and ')' after the '+'), with or without a label after it (+44 20 3000 0000 London); separate numbers with ';'`}},
+		// found by an audit: written as the block's dial-in link, {meeting} and all
+		{"dial-in URL that is a join link", "anna@contoso.com,license-assigned,,,,,https://teams.microsoft.com/l/meetup-join/{meeting}/0", "anna@contoso.com",
+			[]string{`column "dialin_url": "https://teams.microsoft.com/l/meetup-join/{meeting}/0" is a meeting's join link, not a dial-in page ("find a local number") like https://dialin.teams.microsoft.com/contoso?id=580849884; is it in the wrong column?`}},
 		{"join URL with a character URLs escape", "anna@contoso.com,license-assigned,,https://teams.microsoft.com/l/meetup-join/{meeting}?a=<x>,,,", "anna@contoso.com",
 			[]string{`column "join_url": "https://teams.microsoft.com/l/meetup-join/{meeting}?a=<x>" holds "<", which a URL writes escaped (a block's text ends a link at it, or it shows as nothing); escape it, as %3C`}},
 		{"date", "anna@contoso.com,bridge-changed,,,,,,yesterday", "anna@contoso.com",
@@ -312,9 +315,9 @@ func TestParseTimeAsTyped(t *testing.T) {
 // A line break in a cell (Alt+Enter) separates numbers as ';' does.
 func TestNumbersOnLinesOfACell(t *testing.T) {
 	dir := t.TempDir()
-	path := write(t, dir, "changes.csv", "user,change,toll_number\nanna@contoso.com,bridge-changed,\"+46 8 505 248 89 Stockholm\r\n+44 20 3000 0000\"\n")
+	path := write(t, dir, "changes.csv", "user,change,toll_number\nanna@contoso.com,bridge-changed,\"+46 8 505 248 89 Stockholm\r\n+44 20 3000 0000, London 2\"\n")
 	changes, errs, err := ReadChanges(path, listed)
-	if err != nil || len(errs) != 0 || len(changes) != 1 || !slices.Equal(changes[0].TollNumbers, []string{"+46 8 505 248 89 Stockholm", "+44 20 3000 0000"}) {
+	if err != nil || len(errs) != 0 || len(changes) != 1 || !slices.Equal(changes[0].TollNumbers, []string{"+46 8 505 248 89 Stockholm", "+44 20 3000 0000 London 2"}) {
 		t.Errorf("changes %+v, errors %q, %v", changes, errorStrings(errs), err)
 	}
 }
