@@ -736,27 +736,7 @@ func TestDAVUnsentMeetingPutBack(t *testing.T) {
 // original comes back from the journal and is put back all the same.
 func TestDAVUnsentAfterAStoppedAttemptPutBack(t *testing.T) {
 	ctx := context.Background()
-	journal := newJournal(t)
-	objs := fakeObjects(t)
-	f := davtest.StartFake(t, objs)
-	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
-	busy := &caldav.StatusError{Method: "REPORT", URL: f.Collection(), Code: http.StatusServiceUnavailable}
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: checkFails{DAVCalendars: fakeDAV(t, false), err: busy}, Mailer: &captured{},
-		Journal: journal}
-	if _, err := w.Migrate(ctx, a); !errors.Is(err, busy) {
-		t.Fatalf("first attempt: %v", err)
-	}
-	var name, uid string
-	for n, orig := range objs {
-		if got := f.Object(n); !bytes.Equal(got, orig) && len(f.Puts(n)) == 1 {
-			name = n
-			uid = strings.TrimSpace(strings.SplitN(strings.SplitN(strings.NewReplacer("\n\t", "", "\n ", "").Replace(string(orig)), "\nUID:", 2)[1], "\n", 2)[0])
-			break
-		}
-	}
-	if name == "" {
-		t.Fatal("the first attempt stored no rewrite")
-	}
+	f, w, a, objs, name, uid := stoppedAfterWriting(t)
 	w.Calendars, w.Mailer = fakeDAV(t, false), &refusing{uid: uid}
 	out, err := w.Migrate(ctx, a)
 	if err != nil {
@@ -1081,6 +1061,32 @@ func TestDAVUnsentMeetingEditedMeanwhileKept(t *testing.T) {
 // journal's original is not put back over the edit (found by a review).
 func TestDAVUnsentAfterAStoppedAttemptKeepsAnEdit(t *testing.T) {
 	ctx := context.Background()
+	f, w, a, _, name, uid := stoppedAfterWriting(t)
+	stamp := regexp.MustCompile(`(?m)^DTSTAMP:\S+`)
+	edited := stamp.ReplaceAll(f.Object(name), []byte("DTSTAMP:20260116T080000Z"))
+	f.Set(name, edited)
+	w.Calendars, w.Mailer = fakeDAV(t, false), &refusing{uid: uid}
+	out, err := w.Migrate(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range out.Meetings {
+		if m.UID == uid && (m.Outcome != Failed || !strings.Contains(m.Detail, "changed on the server since mms wrote it")) {
+			t.Errorf("%s: %s, Detail %q", uid, m.Outcome, m.Detail)
+		}
+	}
+	if got := f.Object(name); !bytes.Equal(got, edited) {
+		t.Errorf("the edit was not kept:\n%s", got)
+	}
+}
+
+// stoppedAfterWriting runs an attempt that stores a rewrite on a fake
+// server and stops before reading it back (the server busy): the worker
+// and its journal, the objects as they were, and the name and UID of an
+// object the attempt wrote.
+func stoppedAfterWriting(t *testing.T) (*davtest.Fake, *Worker, Assignment, map[string][]byte, string, string) {
+	t.Helper()
+	ctx := context.Background()
 	journal := newJournal(t)
 	objs := fakeObjects(t)
 	f := davtest.StartFake(t, objs)
@@ -1102,20 +1108,5 @@ func TestDAVUnsentAfterAStoppedAttemptKeepsAnEdit(t *testing.T) {
 	if name == "" {
 		t.Fatal("the first attempt stored no rewrite")
 	}
-	stamp := regexp.MustCompile(`(?m)^DTSTAMP:\S+`)
-	edited := stamp.ReplaceAll(f.Object(name), []byte("DTSTAMP:20260116T080000Z"))
-	f.Set(name, edited)
-	w.Calendars, w.Mailer = fakeDAV(t, false), &refusing{uid: uid}
-	out, err := w.Migrate(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range out.Meetings {
-		if m.UID == uid && (m.Outcome != Failed || !strings.Contains(m.Detail, "changed on the server since mms wrote it")) {
-			t.Errorf("%s: %s, Detail %q", uid, m.Outcome, m.Detail)
-		}
-	}
-	if got := f.Object(name); !bytes.Equal(got, edited) {
-		t.Errorf("the edit was not kept:\n%s", got)
-	}
+	return f, w, a, objs, name, uid
 }

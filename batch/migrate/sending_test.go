@@ -258,23 +258,7 @@ func TestAlreadySentDetail(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	cal := attendeeCalendar(t)
-	run := func(again bool) (string, UserOutcome, *captured) {
-		t.Helper()
-		now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
-		b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := &captured{}
-		w := sendingWorker(t, got)
-		w.Journal, w.SendAgain = &Journal{Store: st, BatchID: b.ID}, again
-		out, err := w.Migrate(ctx, sendingAssignment(cal))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b.ID, out, got
-	}
+	run := batchesOf(t, st, attendeeCalendar(t))
 	first, _, sent := run(false)
 	if len(sent.msgs) == 0 {
 		t.Fatal("the first batch sent nothing")
@@ -594,24 +578,8 @@ func TestAlreadySentByAnEarlierVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	cal := attendeeCalendar(t)
-	run := func() (string, UserOutcome, *captured) {
-		t.Helper()
-		now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
-		b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := &captured{}
-		w := sendingWorker(t, got)
-		w.Journal = &Journal{Store: st, BatchID: b.ID}
-		out, err := w.Migrate(ctx, sendingAssignment(cal))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b.ID, out, got
-	}
-	first, _, sent := run()
+	run := batchesOf(t, st, attendeeCalendar(t))
+	first, _, sent := run(false)
 	if len(sent.msgs) == 0 {
 		t.Fatal("the first batch sent nothing")
 	}
@@ -625,7 +593,30 @@ func TestAlreadySentByAnEarlierVersion(t *testing.T) {
 	if err := st.RecordSent(ctx, first, "user00001@contoso.com", old); err != nil {
 		t.Fatal(err)
 	}
-	if _, out, again := run(); len(again.msgs) != 0 || out.Invites != 0 {
+	if _, out, again := run(false); len(again.msgs) != 0 || out.Invites != 0 {
 		t.Errorf("after an upgrade, %d updates sent again", len(again.msgs))
+	}
+}
+
+// batchesOf runs each time a new batch of the store over the calendar's
+// user (with SendAgain when again): the batch, the user's outcome and the
+// messages sent.
+func batchesOf(t *testing.T, st *store.Store, cal string) func(again bool) (string, UserOutcome, *captured) {
+	return func(again bool) (string, UserOutcome, *captured) {
+		t.Helper()
+		ctx := context.Background()
+		now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+		b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := &captured{}
+		w := sendingWorker(t, got)
+		w.Journal, w.SendAgain = &Journal{Store: st, BatchID: b.ID}, again
+		out, err := w.Migrate(ctx, sendingAssignment(cal))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.ID, out, got
 	}
 }
