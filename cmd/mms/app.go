@@ -133,6 +133,9 @@ func noStrayWords(cmd *cli.Command) {
 	}
 }
 
+// goParseError is Go's own wording of a number that does not parse.
+var goParseError = regexp.MustCompile(`strconv\.Parse(Int|Uint|Float): parsing "[^"]*": (invalid syntax|value out of range)`)
+
 // singleDash is a flag as the parser names it (-workers).
 var singleDash = regexp.MustCompile(`(^|\s)-([A-Za-z])`)
 
@@ -145,6 +148,7 @@ func usageErrors(cmd *cli.Command) {
 			return unknownCommand(cmd.Args().First())
 		}
 		msg := singleDash.ReplaceAllString(err.Error(), "$1--$2") // the flag as it is typed
+		msg = goParseError.ReplaceAllString(msg, "not a whole number")
 		if typed, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
 			var names []string
 			for _, f := range cmd.Flags {

@@ -55,7 +55,8 @@ func TestUsageErrorOneLine(t *testing.T) {
 		args       []string
 		want, help string
 	}{
-		{[]string{"run", "--workers", "abc"}, `invalid value "abc" for flag --workers`, "see mms run --help"},
+		{[]string{"run", "--workers", "abc"}, `invalid value "abc" for flag --workers: not a whole number`, "see mms run --help"},
+		{[]string{"run", "--workers", "0.5"}, `invalid value "0.5" for flag --workers: not a whole number; see mms run --help`, "see mms run --help"},
 		{[]string{"run", "--frobnicate"}, "flag provided but not defined: --frobnicate", "see mms run --help"},
 		{[]string{"tenant", "show", "--x"}, "flag provided but not defined: --x", "see mms tenant show --help"},
 		{[]string{"run", "--dryrun"}, "flag provided but not defined: --dryrun: did you mean --dry-run?", "see mms run --help"},
