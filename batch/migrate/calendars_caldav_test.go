@@ -19,6 +19,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/store"
@@ -1109,4 +1110,49 @@ func stoppedAfterWriting(t *testing.T) (*davtest.Fake, *Worker, Assignment, map[
 		t.Fatal("the first attempt stored no rewrite")
 	}
 	return f, w, a, objs, name, uid
+}
+
+// A batch that wrote meetings in place and ended without sending their
+// updates (its user given up on, say): the next batch over the same store
+// finds those meetings current on the server, and sends their updates
+// (found by a re-check of the audits: attendees never got them), once: a
+// third batch sends nothing. While the first is unfinished (it resumes,
+// and may have sent what it did not record), the next sends nothing of it.
+func TestStrandedUpdatesSentByTheNextBatch(t *testing.T) {
+	ctx := context.Background()
+	probe := &captured{}
+	objs := fakeObjects(t)
+	pf := davtest.StartFake(t, objs)
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: pf.Collection(), Change: suiteChange}
+	if _, err := (&Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: probe}).Migrate(ctx, a); err != nil || len(probe.msgs) == 0 {
+		t.Fatalf("probe: %v, %d sent", err, len(probe.msgs))
+	}
+
+	_, w, a, _, _, uid := stoppedAfterWriting(t)
+	later := demoNow.Add(time.Hour)
+	for round, want := range []int{0, len(probe.msgs), 0} {
+		if round == 1 {
+			if err := w.Journal.Store.FinishBatch(ctx, w.Journal.BatchID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, err := w.Journal.Store.NewBatch(ctx, store.Batch{Now: later, Stamp: later})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := &captured{}
+		next := &Worker{Now: later, Stamp: later, Calendars: fakeDAV(t, false), Mailer: got, Journal: &Journal{Store: w.Journal.Store, BatchID: b.ID}}
+		out, err := next.Migrate(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.msgs) != want {
+			t.Errorf("batch %d after the stopped one: %d updates sent, want %d", round+2, len(got.msgs), want)
+		}
+		for _, m := range out.Meetings {
+			if round == 1 && m.UID == uid && (m.Outcome != Updated || !strings.Contains(m.Detail, "which did not send its update: sent now")) {
+				t.Errorf("the stranded meeting: %s %q", m.Outcome, m.Detail)
+			}
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mms-project/mms/batch/caldav"
 	"github.com/mms-project/mms/batch/smtp"
+	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
 	"github.com/mms-project/mms/ics/recur"
 	"github.com/mms-project/mms/ics/tz"
@@ -34,7 +35,7 @@ const (
 	KindCalDAV         = "caldav-error"
 	KindRelayRefused   = "relay-refused"
 	KindRelayBusy      = "relay-busy"
-	KindRelayNoAnswer  = "relay-no-answer" // the whole update sent, no reply: it may have been delivered
+	KindRelayNoAnswer  = store.ReasonRelayNoAnswer // the whole update sent, no reply: it may have been delivered
 	KindBadAddress     = "bad-address"
 	KindStale          = "stale-calendar"
 	KindChangedSince   = "changed-since-batch" // a rollback's: the meeting changed after the batch it undoes

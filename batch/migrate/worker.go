@@ -50,6 +50,9 @@ type Assignment struct {
 
 	sent     map[string]ics.Sent   // see Worker.lastSent and sequencesSent; looked up for each attempt
 	lastSent map[string]store.Sent // the same, as the store has it; nil: not looked up
+	// stranded are the meetings of a CalDAV calendar an earlier batch
+	// wrote in place and never sent the update of (see strandedOf)
+	stranded map[string]store.Stranded
 }
 
 // UserOutcome is what one user's migration did.
@@ -127,6 +130,9 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 		return UserOutcome{}, err
 	}
 	a.sent = sequencesSent(a.lastSent)
+	if a.stranded, err = w.strandedOf(ctx, a); err != nil {
+		return UserOutcome{}, err
+	}
 	var plan userPlan
 	if done, err := w.carryOut(ctx, a, docs, prior, &plan); err != nil {
 		// A user given up on after this attempt reports these too (see
@@ -376,12 +382,22 @@ func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.
 		was := readBefore(m) // the report's old block and rule, before the rewrite
 		res := cal.Migrate(m, rules, a.Change)
 		up := prepare(cal, res)
+		stranded, isStranded := a.stranded[res.UID]
+		if _, known := prior[res.UID]; known || res.Skipped != ics.AlreadyCurrent {
+			isStranded = false
+		}
 		o := w.plan(&plan, a.User, cal, m, res, prior, up)
 		if p, known := prior[res.UID]; known && res.Skipped == ics.AlreadyCurrent {
 			was, res, up = resumedView(cal, m, p, res)
 		}
+		if isStranded {
+			o, was, res, up = w.planStranded(&plan, a.User, cal, m, res, stranded, o)
+		}
 		describe(&o, &finder, was, res, up, w.Now)
 		plan.out.Meetings = append(plan.out.Meetings, o)
+		if isStranded {
+			note(&plan.out, res.UID, fmt.Sprintf("written to the server by batch %s, which did not send its update: sent now", shortBatch(stranded.BatchID)))
+		}
 	}
 	return plan
 }
@@ -410,6 +426,20 @@ func (w *Worker) plan(plan *userPlan, user string, cal *ics.Calendar, m *ics.Mee
 		plan.sends = append(plan.sends, pendingSend{res: res, cal: cal, comps: rewrittenOf(cal, m, p), done: p.Completed, original: p.Original, lost: lost(known, p)})
 	}
 	return o
+}
+
+// planStranded plans the update of a meeting an earlier batch wrote in
+// place and never sent (see strandedOf): described as that rewrite, from
+// its journaled original to what the server holds, sent as the meeting
+// now stands (no rewrite, no new SEQUENCE: attendees have neither), and
+// journaled in this batch with that original.
+func (w *Worker) planStranded(plan *userPlan, user string, cal *ics.Calendar, m *ics.Meeting, res ics.Result, s store.Stranded, o report.Meeting) (report.Meeting, before, ics.Result, *prepared) {
+	p := store.Meeting{Intent: true, Original: s.Original}
+	was, view, up := resumedView(cal, m, p, res)
+	o.Outcome, o.Reason, o.Detail = w.rewritten(), "", ""
+	plan.sends = append(plan.sends, pendingSend{res: view, cal: cal, comps: view.Changed, up: up, original: s.Original})
+	plan.intents = append(plan.intents, store.Meeting{Meeting: o, Original: s.Original})
+	return o, was, view, up
 }
 
 // resumedView is how a meeting an attempt that stopped wrote in place is
@@ -614,6 +644,33 @@ func (w *Worker) lastSent(ctx context.Context, user string) (map[string]store.Se
 		last = map[string]store.Sent{}
 	}
 	return last, err
+}
+
+// strandedOf is, by UID, the meetings of the user's CalDAV calendar that
+// an earlier batch of the store wrote in place and whose update it never
+// sent, none having gone out since (a.lastSent): their copy holds the new
+// block, so this batch finds them current, and sends that update (see
+// plan). Another client's edit after the write, or an object that failed
+// the user, leaves a meeting so. Nil for a file calendar: its next run
+// rewrites it from the export anew.
+func (w *Worker) strandedOf(ctx context.Context, a Assignment) (map[string]store.Stranded, error) {
+	h := w.History
+	if h == nil {
+		h = w.Journal
+	}
+	if h == nil || !IsCalDAV(a.Calendar) {
+		return nil, nil
+	}
+	stranded, err := h.Store.StrandedMeetings(ctx, a.User, h.BatchID)
+	if err != nil {
+		return nil, err
+	}
+	for uid, s := range stranded {
+		if sent, ok := a.lastSent[uid]; ok && !sent.SentAt.Before(s.CreatedAt) {
+			delete(stranded, uid)
+		}
+	}
+	return stranded, nil
 }
 
 // sequencesSent is what the rules need of lastSent's updates.

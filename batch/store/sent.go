@@ -67,3 +67,57 @@ func (s *Store) LastSent(ctx context.Context, userID, except string) (map[string
 	}
 	return out, r.Err()
 }
+
+// Stranded is a meeting an earlier batch wrote (its intent recorded, its
+// original kept) whose update that batch never sent.
+type Stranded struct {
+	Meeting
+	BatchID   string
+	CreatedAt time.Time // the batch's
+}
+
+// StrandedMeetings returns, by UID, the user's meetings that the latest
+// real batch (neither a dry run nor a rollback) other than except to have
+// written each recorded as intended and, having run to the end, never
+// completed (nor left with a send the relay did not answer): a CalDAV copy
+// that batch rewrote in place and left so (another client's edit after
+// the write, an object that failed the user) holds a block whose update
+// its attendees never got.
+func (s *Store) StrandedMeetings(ctx context.Context, userID, except string) (map[string]Stranded, error) {
+	r, err := s.eng.query(ctx, `SELECT m.uid, m.batch_id, b.created_at, m.completed, b.finished, m.outcome, m.reason, o.original, o.packed FROM mms_meeting m
+		JOIN mms_batch b ON b.id = m.batch_id
+		LEFT JOIN mms_original o ON o.batch_id = m.batch_id AND o.user_id = m.user_id AND o.uid = m.uid
+		WHERE m.user_id = ? AND m.batch_id <> ? AND m.intent = ? AND b.dry_run = ? AND b.kind <> ?
+		ORDER BY b.created_at, m.batch_id`, strings.ToLower(userID), except, true, false, BatchRollback)
+	if err != nil {
+		return nil, fmt.Errorf("reading the meetings earlier batches wrote for %s: %w", userID, err)
+	}
+	defer r.Close()
+	out := map[string]Stranded{}
+	for r.Next() {
+		var m Stranded
+		var original []byte
+		var finished bool
+		if err := r.Scan(&m.UID, &m.BatchID, &m.CreatedAt, &m.Completed, &finished, &m.Outcome, &m.Reason, &m.Original, &original); err != nil {
+			return nil, fmt.Errorf("reading the meetings earlier batches wrote for %s: %w", userID, err)
+		}
+		// Only what a batch that ran to the end left unsent is known
+		// unsent: an unfinished one resumes (and may have sent what it did
+		// not record yet), and an update the relay did not answer may
+		// have gone out.
+		if m.Completed || !finished || m.Reason == ReasonRelayNoAnswer {
+			delete(out, m.UID) // a later batch's intent supersedes an earlier one's
+			continue
+		}
+		if m.Original, err = unpackOriginal(m.UID, m.Original, original); err != nil {
+			return nil, fmt.Errorf("reading the meetings earlier batches wrote for %s: %w", userID, err)
+		}
+		m.Intent = true
+		out[m.UID] = m
+	}
+	return out, r.Err()
+}
+
+// ReasonRelayNoAnswer is the Reason of a meeting whose update was sent
+// without an answer from the relay (migrate.KindRelayNoAnswer).
+const ReasonRelayNoAnswer = "relay-no-answer"
