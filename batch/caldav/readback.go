@@ -91,7 +91,7 @@ func (c *Client) judge(ctx context.Context, href, written, now string, data, ori
 	}
 	answer := fmt.Sprintf("the server now returns %q", excerpt(data))
 	if written != "" && now != "" && !sameVersion(now, written) {
-		return fmt.Errorf("%w: %s: its entity tag is %s, the write got %s: %s; %v; left as the server has it and its update not sent (a later batch finds the meeting current if that copy kept mms's new block: tell its attendees by hand)", ErrChangedAfterWrite, redact(href), now, written, answer, bad)
+		return fmt.Errorf("%w: %s: its entity tag is %s, the write got %s: %s; %v; left as the server has it and its update not sent (a later batch sends it if that copy kept mms's new block)", ErrChangedAfterWrite, redact(href), now, written, answer, bad)
 	}
 	if _, err := c.Put(ctx, href, original, etag); err != nil {
 		return fmt.Errorf("%w: %s: %s; %v; putting the original back failed too: %w", ErrReadBack, redact(href), answer, bad, err)

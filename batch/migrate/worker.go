@@ -517,7 +517,7 @@ func (w *Worker) revertUnsent(ctx context.Context, plan *userPlan) error {
 		remark := "its calendar copy is left as it was"
 		switch {
 		case changed: // never put back over another's edit, nor tried again (which would)
-			remark = "its calendar copy was changed on the server since mms wrote it, and is left as the server has it (a later batch finds it current if that copy kept mms's new block: tell its attendees by hand): " + err.Error()
+			remark = "its calendar copy was changed on the server since mms wrote it, and is left as the server has it (a later batch sends its update if that copy kept mms's new block): " + err.Error()
 		case err != nil:
 			remark = "its calendar copy keeps the new block, so a later batch finds it already current: " + err.Error()
 		}
