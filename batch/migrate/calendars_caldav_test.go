@@ -675,19 +675,11 @@ func TestServerScheduledOnlyWhereTheServerSchedules(t *testing.T) {
 // and sends the update instead of finding it already current.
 func TestDAVUnsentMeetingPutBack(t *testing.T) {
 	ctx := context.Background()
-	objs := fakeObjects(t)
+	objs, a, probe := probeSent(t)
+	uid := probe[0].UID
 	f := davtest.StartFake(t, objs)
-	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
-	probe := &captured{}
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: probe}
-	if _, err := w.Migrate(ctx, a); err != nil || len(probe.msgs) == 0 {
-		t.Fatalf("probe: %v, %d sent", err, len(probe.msgs))
-	}
-	uid := probe.msgs[0].UID
-
-	f = davtest.StartFake(t, objs)
 	a.Calendar = f.Collection()
-	w = &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: &refusing{uid: uid}}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: &refusing{uid: uid}}
 	out, err := w.Migrate(ctx, a)
 	if err != nil {
 		t.Fatal(err)
@@ -1020,16 +1012,9 @@ func (r *editingRefuser) Send(ctx context.Context, m Message) (Delivery, error) 
 // attempt was retried, and the retry put the original over the edit).
 func TestDAVUnsentMeetingEditedMeanwhileKept(t *testing.T) {
 	ctx := context.Background()
-	objs := fakeObjects(t)
+	objs, a, probe := probeSent(t)
+	uid := probe[0].UID
 	f := davtest.StartFake(t, objs)
-	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
-	probe := &captured{}
-	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: probe}
-	if _, err := w.Migrate(ctx, a); err != nil || len(probe.msgs) == 0 {
-		t.Fatalf("probe: %v, %d sent", err, len(probe.msgs))
-	}
-	uid := probe.msgs[0].UID
-	f = davtest.StartFake(t, objs)
 	a.Calendar = f.Collection()
 	var name string
 	for n, orig := range objs {
@@ -1042,7 +1027,7 @@ func TestDAVUnsentMeetingEditedMeanwhileKept(t *testing.T) {
 		edited = bytes.Replace(f.Object(name), []byte("SUMMARY"), []byte("SUMMARY;X-EDITED=1"), 1)
 		f.Set(name, edited)
 	}}
-	w = &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: refuser}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: refuser}
 	out, err := w.Migrate(ctx, a)
 	if err != nil {
 		t.Fatal(err)
@@ -1120,17 +1105,11 @@ func stoppedAfterWriting(t *testing.T) (*davtest.Fake, *Worker, Assignment, map[
 // and may have sent what it did not record), the next sends nothing of it.
 func TestStrandedUpdatesSentByTheNextBatch(t *testing.T) {
 	ctx := context.Background()
-	probe := &captured{}
-	objs := fakeObjects(t)
-	pf := davtest.StartFake(t, objs)
-	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: pf.Collection(), Change: suiteChange}
-	if _, err := (&Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: probe}).Migrate(ctx, a); err != nil || len(probe.msgs) == 0 {
-		t.Fatalf("probe: %v, %d sent", err, len(probe.msgs))
-	}
+	_, _, probe := probeSent(t)
 
 	_, w, a, _, _, uid := stoppedAfterWriting(t)
 	later := demoNow.Add(time.Hour)
-	for round, want := range []int{0, len(probe.msgs), 0} {
+	for round, want := range []int{0, len(probe), 0} {
 		if round == 1 {
 			if err := w.Journal.Store.FinishBatch(ctx, w.Journal.BatchID); err != nil {
 				t.Fatal(err)
@@ -1155,4 +1134,20 @@ func TestStrandedUpdatesSentByTheNextBatch(t *testing.T) {
 			}
 		}
 	}
+}
+
+// probeSent migrates the fake objects' user once, on a server of its own:
+// the objects, the user's assignment and the updates sent (whose UIDs
+// name the meetings a migration rewrites).
+func probeSent(t *testing.T) (map[string][]byte, Assignment, []Message) {
+	t.Helper()
+	objs := fakeObjects(t)
+	f := davtest.StartFake(t, objs)
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Calendar: f.Collection(), Change: suiteChange}
+	probe := &captured{}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: probe}
+	if _, err := w.Migrate(context.Background(), a); err != nil || len(probe.msgs) == 0 {
+		t.Fatalf("probe: %v, %d sent", err, len(probe.msgs))
+	}
+	return objs, a, probe.msgs
 }
