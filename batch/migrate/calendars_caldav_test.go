@@ -1097,42 +1097,93 @@ func stoppedAfterWriting(t *testing.T) (*davtest.Fake, *Worker, Assignment, map[
 	return f, w, a, objs, name, uid
 }
 
-// A batch that wrote meetings in place and ended without sending their
-// updates (its user given up on, say): the next batch over the same store
-// finds those meetings current on the server, and sends their updates
-// (found by a re-check of the audits: attendees never got them), once: a
-// third batch sends nothing. While the first is unfinished (it resumes,
-// and may have sent what it did not record), the next sends nothing of it.
+// editedBeforeCheck is a CalDAV calendar on which another client edits an
+// object between mms's write and its read-back.
+type editedBeforeCheck struct {
+	DAVCalendars
+	edit func()
+}
+
+func (c editedBeforeCheck) Check(ctx context.Context, docs []*Doc) ([]error, error) {
+	c.edit()
+	return c.DAVCalendars.Check(ctx, docs)
+}
+
+// A batch ran to the end, one meeting's update not sent: another client
+// edited it right after mms's write, keeping the new block (the read-back
+// left it as that client wrote it). The next batch over the same store
+// finds it current on the server, and sends that update (found by a
+// re-check of the audits: attendees never got it), once: a third batch
+// sends nothing; the others, sent by the first batch, are not sent again.
+// While the first batch is unfinished, or under --send server (nothing is
+// written, so the server would deliver nothing), none is sent.
 func TestStrandedUpdatesSentByTheNextBatch(t *testing.T) {
 	ctx := context.Background()
-	_, _, probe := probeSent(t)
-
-	_, w, a, _, _, uid := stoppedAfterWriting(t)
+	objs, a, probe := probeSent(t)
+	uid := probe[0].UID
+	f := davtest.StartFake(t, objs)
+	a.Calendar = f.Collection()
+	var name string
+	for n, orig := range objs {
+		if strings.Contains(strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(string(orig)), "UID:"+uid) {
+			name = n
+		}
+	}
+	journal := newJournal(t)
+	st := journal.Store
+	edit := editedBeforeCheck{DAVCalendars: fakeDAV(t, false), edit: func() {
+		f.Set(name, regexp.MustCompile(`(?m)^(SUMMARY[^:\r\n]*:)`).ReplaceAll(f.Object(name), []byte("${1}[edited] ")))
+	}}
+	first := &captured{}
+	w := &Worker{Now: demoNow, Stamp: demoNow, Calendars: edit, Mailer: first, Journal: journal}
+	out, err := w.Migrate(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.msgs) != len(probe)-1 {
+		t.Fatalf("the first batch sent %d updates, want all but the edited one's (%d)", len(first.msgs), len(probe)-1)
+	}
+	if err := st.Record(ctx, journal.BatchID, a.User, Result(a, out, false)); err != nil {
+		t.Fatal(err)
+	}
 	later := demoNow.Add(time.Hour)
-	for round, want := range []int{0, len(probe), 0} {
-		if round == 1 {
-			if err := w.Journal.Store.FinishBatch(ctx, w.Journal.BatchID); err != nil {
+	for round, c := range []struct {
+		finished, server bool
+		want             int
+	}{{false, false, 0}, {true, true, 0}, {true, false, 1}, {true, false, 0}} {
+		if c.finished {
+			if err := st.FinishBatch(ctx, journal.BatchID); err != nil {
 				t.Fatal(err)
 			}
 		}
-		b, err := w.Journal.Store.NewBatch(ctx, store.Batch{Now: later, Stamp: later})
+		b, err := st.NewBatch(ctx, store.Batch{Now: later, Stamp: later})
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := &captured{}
-		next := &Worker{Now: later, Stamp: later, Calendars: fakeDAV(t, false), Mailer: got, Journal: &Journal{Store: w.Journal.Store, BatchID: b.ID}}
+		next := &Worker{Now: later, Stamp: later, Calendars: fakeDAV(t, false), Mailer: got, Journal: &Journal{Store: st, BatchID: b.ID}}
+		if c.server {
+			dav := fakeDAV(t, false)
+			dav.ClientScheduling = false
+			next.Calendars, next.Mailer = dav, ServerScheduling{}
+		}
+		f.AutoSchedule = c.server
 		out, err := next.Migrate(ctx, a)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got.msgs) != want {
-			t.Errorf("batch %d after the stopped one: %d updates sent, want %d", round+2, len(got.msgs), want)
+		if len(got.msgs) != c.want || c.want == 1 && got.msgs[0].UID != uid || c.server && out.Invites != 0 {
+			t.Errorf("round %d (%+v): %d updates sent (%d invites), want %d of %s", round, c, len(got.msgs), out.Invites, c.want, uid)
 		}
 		for _, m := range out.Meetings {
-			if round == 1 && m.UID == uid && (m.Outcome != Updated || !strings.Contains(m.Detail, "which did not send its update: sent now")) {
+			if c.want == 1 && m.UID == uid && (m.Outcome != Updated || !strings.Contains(m.Detail, "which did not send its update: sent now")) {
 				t.Errorf("the stranded meeting: %s %q", m.Outcome, m.Detail)
 			}
 		}
+		if err := st.Record(ctx, b.ID, a.User, Result(a, out, false)); err != nil {
+			t.Fatal(err)
+		}
+		st.FinishBatch(ctx, b.ID)
 	}
 }
 

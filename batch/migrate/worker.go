@@ -396,7 +396,11 @@ func (w *Worker) decide(cal *ics.Calendar, a Assignment, prior map[string]store.
 		describe(&o, &finder, was, res, up, w.Now)
 		plan.out.Meetings = append(plan.out.Meetings, o)
 		if isStranded {
-			note(&plan.out, res.UID, fmt.Sprintf("written to the server by batch %s, which did not send its update: sent now", shortBatch(stranded.BatchID)))
+			now := "sent now"
+			if w.DryRun {
+				now = "it would be sent now"
+			}
+			note(&plan.out, res.UID, fmt.Sprintf("written to the server by batch %s, which did not send its update: %s", shortBatch(stranded.BatchID), now))
 		}
 	}
 	return plan
@@ -658,10 +662,10 @@ func (w *Worker) strandedOf(ctx context.Context, a Assignment) (map[string]store
 	if h == nil {
 		h = w.Journal
 	}
-	if h == nil || !IsCalDAV(a.Calendar) {
-		return nil, nil
+	if _, server := w.Mailer.(ServerScheduling); h == nil || server || !IsCalDAV(a.Calendar) {
+		return nil, nil // --send server: the object is not written again, so the server would deliver nothing
 	}
-	stranded, err := h.Store.StrandedMeetings(ctx, a.User, h.BatchID)
+	stranded, err := h.Store.StrandedMeetings(ctx, a.User, h.BatchID, []string{KindNotSent, KindRelayRefused, KindCalDAVReadBack})
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -83,8 +85,14 @@ type Stranded struct {
 // that batch rewrote in place and left so (another client's edit after
 // the write, an object that failed the user) holds a block whose update
 // its attendees never got.
-func (s *Store) StrandedMeetings(ctx context.Context, userID, except string) (map[string]Stranded, error) {
-	r, err := s.eng.query(ctx, `SELECT m.uid, m.batch_id, b.created_at, m.completed, b.finished, m.outcome, m.reason, o.original, o.packed FROM mms_meeting m
+//
+// Only meetings whose final row failed for one of unsent (reasons that
+// say the update did not go out: not sent at all, refused by the relay, the
+// write found changed after it) count, and none of a batch that left
+// delivery to the server (--send server: the server delivered on the
+// write).
+func (s *Store) StrandedMeetings(ctx context.Context, userID, except string, unsent []string) (map[string]Stranded, error) {
+	r, err := s.eng.query(ctx, `SELECT m.uid, m.batch_id, b.created_at, m.completed, b.finished, b.options, m.outcome, m.reason, o.original, o.packed FROM mms_meeting m
 		JOIN mms_batch b ON b.id = m.batch_id
 		LEFT JOIN mms_original o ON o.batch_id = m.batch_id AND o.user_id = m.user_id AND o.uid = m.uid
 		WHERE m.user_id = ? AND m.batch_id <> ? AND m.intent = ? AND b.dry_run = ? AND b.kind <> ?
@@ -98,14 +106,20 @@ func (s *Store) StrandedMeetings(ctx context.Context, userID, except string) (ma
 		var m Stranded
 		var original []byte
 		var finished bool
-		if err := r.Scan(&m.UID, &m.BatchID, &m.CreatedAt, &m.Completed, &finished, &m.Outcome, &m.Reason, &m.Original, &original); err != nil {
+		var options string
+		if err := r.Scan(&m.UID, &m.BatchID, &m.CreatedAt, &m.Completed, &finished, &options, &m.Outcome, &m.Reason, &m.Original, &original); err != nil {
 			return nil, fmt.Errorf("reading the meetings earlier batches wrote for %s: %w", userID, err)
 		}
+		var opts struct {
+			Send string `json:"send"`
+		}
+		json.Unmarshal([]byte(options), &opts)
 		// Only what a batch that ran to the end left unsent is known
 		// unsent: an unfinished one resumes (and may have sent what it did
-		// not record yet), and an update the relay did not answer may
-		// have gone out.
-		if m.Completed || !finished || m.Reason == ReasonRelayNoAnswer {
+		// not record yet); an update the relay did not answer, or that an
+		// attempt sent before a later one failed the meeting otherwise,
+		// may have gone out.
+		if m.Completed || !finished || opts.Send == "server" || !slices.Contains(unsent, m.Reason) {
 			delete(out, m.UID) // a later batch's intent supersedes an earlier one's
 			continue
 		}
