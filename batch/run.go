@@ -258,6 +258,9 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 		for _, e := range sum.RowErrors { // in the report's heading, not only on stderr
 			set.Notes = append(set.Notes, "rejected row: "+e)
 		}
+		if err := warnUnfinished(ctx, st, set, &sum); err != nil {
+			return b, sum, err
+		}
 		b, err = newRunBatch(ctx, st, o, set, fp, records)
 		if err != nil { // the same command, started at the same time, made it first?
 			var again error
@@ -268,6 +271,35 @@ func planOrResume(ctx context.Context, st *store.Store, o RunOptions, set Settin
 	}
 	sum.BatchID, sum.Resumed, sum.Started = b.ID, resumed, b.CreatedAt
 	return b, sum, nil
+}
+
+// warnUnfinished warns of an unfinished real batch (other inputs or
+// options, another --now) that writes the same --out or --report as the
+// new one: finished later (its own command again, or mms work), it would
+// write its calendars, outbox and report over this run's.
+func warnUnfinished(ctx context.Context, st *store.Store, set Settings, sum *Summary) error {
+	unfinished, err := st.UnfinishedBatches(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range unfinished {
+		if b.DryRun || b.Kind == store.BatchRollback {
+			continue
+		}
+		other := settingsOf(b)
+		var same []string
+		if set.Out != "" && other.Out == set.Out {
+			same = append(same, "--out "+set.Out)
+		}
+		if set.Report != "" && other.Report == set.Report {
+			same = append(same, "--report "+set.Report)
+		}
+		if len(same) > 0 {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("batch %s (started %s, --now %s) is unfinished and writes the same %s: finished later (its own command again, or mms work), it would write over this run's; finish it first, or give this run another --out and --report",
+				b.ID[:min(len(b.ID), 8)], b.CreatedAt.UTC().Format(time.RFC3339), b.Now.UTC().Format(time.RFC3339), strings.Join(same, " and ")))
+		}
+	}
+	return nil
 }
 
 func newRunBatch(ctx context.Context, st *store.Store, o RunOptions, set Settings, fp string, records []store.User) (store.Batch, error) {

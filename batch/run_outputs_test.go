@@ -7,9 +7,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mms-project/mms/batch/store"
 	"github.com/mms-project/mms/ics"
@@ -342,5 +344,34 @@ func TestAttendeesColumnCountsTheInvited(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no meeting of user00000 in the report")
+	}
+}
+
+// A new batch writing the same --out and --report as an unfinished one
+// (started with another --now, say, and left) is warned of: that batch,
+// finished later, would write over this one's files (found by a newcomer
+// trial: mms work finished it and replaced the newer report).
+func TestRunWarnsOfAnUnfinishedBatchWritingTheSameFiles(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	left, err := Enqueue(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Now = o.Now.Add(time.Second)
+	sum, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "batch " + left.BatchID[:8] + " (started "
+	if !slices.ContainsFunc(sum.Warnings, func(w string) bool {
+		return strings.Contains(w, want) && strings.Contains(w, "is unfinished and writes the same --out "+o.Out+" and --report "+o.Report)
+	}) {
+		t.Errorf("warnings %q, want one naming batch %s", sum.Warnings, left.BatchID)
+	}
+	o.Now = o.Now.Add(time.Second)
+	o.Out, o.Report = filepath.Join(t.TempDir(), "out"), filepath.Join(t.TempDir(), "r.csv")
+	if sum, err := Run(ctx, o); err != nil || len(sum.Warnings) != 0 {
+		t.Errorf("other files: warnings %q, %v", sum.Warnings, err)
 	}
 }
