@@ -41,7 +41,7 @@ func caldavTLSFlag() cli.Flag {
 }
 
 func caldavReadBackFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "caldav-readback", Value: true, Usage: "read each CalDAV object back after writing it; when the server kept something else, put the original back and fail the meeting (--caldav-readback=false: one request less per write)",
+	return &cli.BoolFlag{Name: "caldav-readback", Value: true, Usage: "read each CalDAV object back after writing it (on by default); when the server kept something else, put the original back and fail the meeting (--caldav-readback=false: one request less per write)",
 		Sources: cli.EnvVars("MMS_CALDAV_READBACK")}
 }
 
