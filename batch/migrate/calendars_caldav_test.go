@@ -1013,15 +1013,7 @@ func (r *editingRefuser) Send(ctx context.Context, m Message) (Delivery, error) 
 func TestDAVUnsentMeetingEditedMeanwhileKept(t *testing.T) {
 	ctx := context.Background()
 	objs, a, probe := probeSent(t)
-	uid := probe[0].UID
-	f := davtest.StartFake(t, objs)
-	a.Calendar = f.Collection()
-	var name string
-	for n, orig := range objs {
-		if strings.Contains(strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(string(orig)), "UID:"+uid) {
-			name = n
-		}
-	}
+	f, a, uid, name := afreshWithOneRewritten(t, objs, a, probe)
 	var edited []byte
 	refuser := &editingRefuser{refusing: refusing{uid: uid}, edit: func() {
 		edited = bytes.Replace(f.Object(name), []byte("SUMMARY"), []byte("SUMMARY;X-EDITED=1"), 1)
@@ -1120,15 +1112,7 @@ func (c editedBeforeCheck) Check(ctx context.Context, docs []*Doc) ([]error, err
 func TestStrandedUpdatesSentByTheNextBatch(t *testing.T) {
 	ctx := context.Background()
 	objs, a, probe := probeSent(t)
-	uid := probe[0].UID
-	f := davtest.StartFake(t, objs)
-	a.Calendar = f.Collection()
-	var name string
-	for n, orig := range objs {
-		if strings.Contains(strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(string(orig)), "UID:"+uid) {
-			name = n
-		}
-	}
+	f, a, uid, name := afreshWithOneRewritten(t, objs, a, probe)
 	journal := newJournal(t)
 	st := journal.Store
 	edit := editedBeforeCheck{DAVCalendars: fakeDAV(t, false), edit: func() {
@@ -1201,4 +1185,20 @@ func probeSent(t *testing.T) (map[string][]byte, Assignment, []Message) {
 		t.Fatalf("probe: %v, %d sent", err, len(probe.msgs))
 	}
 	return objs, a, probe.msgs
+}
+
+// afreshWithOneRewritten starts a new fake server with objs for a, and
+// names a meeting the probe rewrote and the object that holds it.
+func afreshWithOneRewritten(t *testing.T, objs map[string][]byte, a Assignment, probe []Message) (*davtest.Fake, Assignment, string, string) {
+	t.Helper()
+	uid := probe[0].UID
+	f := davtest.StartFake(t, objs)
+	a.Calendar = f.Collection()
+	for n, orig := range objs {
+		if strings.Contains(strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(string(orig)), "UID:"+uid) {
+			return f, a, uid, n
+		}
+	}
+	t.Fatalf("no object holds UID %s", uid)
+	return nil, a, "", ""
 }
