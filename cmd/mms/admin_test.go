@@ -391,6 +391,12 @@ func TestStatusWithoutRealBatch(t *testing.T) {
 	if r.code != exitOK || r.stdout != "" || !strings.Contains(r.stderr, "no batch has migrated meetings yet: the latest batch, "+b.ID+", is a dry run; mms status --batch "+b.ID[:8]) {
 		t.Errorf("status with only a dry run: exit %d %s", r.code, r.stderr)
 	}
+	// --batch last is the latest real batch too: none here (an audit
+	// found it fell back to the dry run's users and counts).
+	if last := run(t, ctx, "status", "--batch", "last", "--summary", "--db", db); last.code != exitOK || last.stdout != run(t, ctx, "status", "--summary", "--db", db).stdout ||
+		!strings.Contains(last.stderr, "no batch has migrated meetings yet") {
+		t.Errorf("status --batch last with only a dry run: exit %d\n%s%s", last.code, last.stdout, last.stderr)
+	}
 	if r := run(t, ctx, "status", "--format", "json", "--db", db); r.code != exitOK || r.stdout != "[]\n" {
 		t.Errorf("status --format json with only a dry run: exit %d, %q", r.code, r.stdout)
 	}

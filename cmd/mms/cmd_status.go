@@ -225,17 +225,10 @@ func inBatch(id string) string {
 
 // statusBatch is the batch ref names (an id or a prefix) or, for "" and
 // last, the latest real batch: dry runs and rollbacks migrate nothing, and
-// are shown only when named by id (last is the latest batch of any kind
-// only in a store that holds no real one).
+// are shown only when named by id (a store holding no real batch shows
+// none, last or not).
 func statusBatch(ctx context.Context, st *store.Store, ref string) (store.Batch, error) {
-	if strings.EqualFold(strings.TrimSpace(ref), store.LastBatch) {
-		b, _, err := st.LatestRealBatch(ctx)
-		if err != nil {
-			return b, fmt.Errorf("%w: --batch: %w", batch.ErrInput, err)
-		}
-		return b, nil
-	}
-	if ref != "" {
+	if ref != "" && !strings.EqualFold(strings.TrimSpace(ref), store.LastBatch) {
 		b, err := st.FindBatch(ctx, ref)
 		if err != nil {
 			return b, fmt.Errorf("%w: --batch: %w", batch.ErrInput, err)
