@@ -341,3 +341,54 @@ func TestAltrepEdges(t *testing.T) {
 		t.Errorf("the block alone not rewritten: %v %.300q", ok, got)
 	}
 }
+
+// A meeting whose one body already shows the new block and whose other
+// body keeps the old one is not current: the stale body is rewritten (the
+// current one left byte for byte) and the update sent; the run again finds
+// it current. Found by an audit: a stale X-ALT-DESC beside a current
+// DESCRIPTION was already-current, the HTML attendees see kept the old
+// conference ID.
+func TestOneBodyStale(t *testing.T) {
+	ch := Change{ConferenceID: "111222333"}
+	done, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(teamsHTML(oldJoin))})), testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	comp := done.Components("VEVENT")[0]
+	text, _ := done.Current(comp, "DESCRIPTION")
+	html, _ := done.Current(comp, "X-ALT-DESC")
+	for _, tc := range []struct {
+		name, stale string
+		ev          event
+	}{
+		{"html stale", "X-ALT-DESC", event{body: text.Text(), extra: altDesc(teamsHTML(oldJoin))}},
+		{"text stale", "DESCRIPTION", event{body: teamsBody(oldJoin), extra: altDesc(html.Text())}},
+	} {
+		src := calendar(future(tc.ev))
+		cal, res := migrateOne(t, src, testRules, ch)
+		if !res.Rewritten() {
+			t.Fatalf("%s: Skipped=%q (%s) Err=%v, want rewritten", tc.name, res.Skipped, res.Evidence, res.Err)
+		}
+		out := string(cal.Bytes())
+		if strings.Contains(out, "580849884") || strings.Contains(out, "580 849 884") {
+			t.Errorf("%s: the old conference ID is left:\n%s", tc.name, out)
+		}
+		for _, name := range []string{"DESCRIPTION", "X-ALT-DESC"} {
+			if name == tc.stale {
+				continue
+			}
+			in, err := Parse("in.ics", []byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, _ := in.Current(in.Components("VEVENT")[0], name)
+			after, _ := cal.Current(cal.Components("VEVENT")[0], name)
+			if before.Text() != after.Text() {
+				t.Errorf("%s: the current %s was changed", tc.name, name)
+			}
+		}
+		if _, again := migrateOne(t, out, testRules, ch); again.Skipped != AlreadyCurrent {
+			t.Errorf("%s: the run again: Skipped=%q Err=%v", tc.name, again.Skipped, again.Err)
+		}
+	}
+}

@@ -204,8 +204,12 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 // tool) can keep an instance with the old block; the meeting is then not
 // current. Nil when there is none.
 func (c *Calendar) staleInstance(m *Meeting, r Rules, p plan) (*Component, error) {
-	for _, comp := range m.Overrides {
-		if comp == p.old.comp {
+	// The decision's own component first: its other body (an HTML body
+	// left with the old block beside a current text, or the other way
+	// round) is stale as well.
+	comps := append([]*Component{p.old.comp}, m.Overrides...)
+	for i, comp := range comps {
+		if i > 0 && comp == p.old.comp {
 			continue
 		}
 		b := c.bodies(comp, p, componentBodies{})
@@ -215,7 +219,10 @@ func (c *Calendar) staleInstance(m *Meeting, r Rules, p plan) (*Component, error
 		if why, _ := c.foreignBlock(comp, b, p); why != "" {
 			continue
 		}
-		if past, err := c.isPast(m, comp, r); err != nil || past {
+		if comp == m.Master {
+			// the decision's block: the master has an occurrence to
+			// come (else the decision reads a future instance's)
+		} else if past, err := c.isPast(m, comp, r); err != nil || past {
 			if err != nil {
 				return nil, err
 			}
