@@ -104,7 +104,7 @@ func (m Message) write(w *bytes.Buffer) error {
 		from = a // its domain in IDNA form, as To's and the envelope's
 	}
 	h.SetAddressList("From", []*mail.Address{{Address: from}})
-	h.SetAddressList("To", addressList(m.To))
+	h.AddRaw([]byte("To: " + toHeader(m.To) + "\r\n"))
 	if subject := subjectHeader(m.Subject); strings.Contains(subject, "\r\n") {
 		h.AddRaw([]byte("Subject: " + subject + "\r\n")) // folded already: go-message refuses a value with line breaks
 	} else {
@@ -170,6 +170,39 @@ func base64Lines(dst, src []byte) []byte {
 		}
 	}
 	return dst
+}
+
+// toHeader is the To field's value: the addresses as go-message writes
+// them, folded between addresses so that a line holds at most 76
+// characters (RFC 5322's 78, as go-message folds), an address longer than
+// that alone on its line. go-message folds only at 76 or at 998, so a list
+// of long addresses made lines of 900 characters.
+func toHeader(addrs []string) string {
+	const width = 76
+	var b strings.Builder
+	n := len("To: ")
+	for i, a := range addrs {
+		s := (&mail.Address{Address: a}).String()
+		need := len(s)
+		if i < len(addrs)-1 {
+			need++ // its comma
+		}
+		switch {
+		case i == 0:
+			n += need
+		case n+1+need <= width:
+			b.WriteByte(' ')
+			n += 1 + need
+		default:
+			b.WriteString("\r\n ")
+			n = 1 + need
+		}
+		b.WriteString(s)
+		if i < len(addrs)-1 {
+			b.WriteByte(',')
+		}
+	}
+	return b.String()
 }
 
 func addressList(addrs []string) []*mail.Address {
