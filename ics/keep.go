@@ -117,7 +117,12 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 			src = dropMeetingOptions(src, unesc, isHTML)
 		}
 		old := sameMeetingAs(from.JoinURL)
-		src = replaceLinks(src, unesc, func(l string) bool { return block.IsJoinLink(l) || old(l) }, esc(to.JoinURL))
+		src = replaceLinksWith(src, unesc, func(l string) (string, bool) {
+			if !block.IsJoinLink(l) && !old(l) {
+				return "", false
+			}
+			return esc(webAppLink(l, from.JoinURL, to.JoinURL)), true
+		})
 	}
 	if from.DialInURL != to.DialInURL {
 		src = replaceLinks(src, unesc, sameLinkAs(from.DialInURL), esc(to.DialInURL))
@@ -230,10 +235,16 @@ func noEscape(s string) string { return s }
 // replaceLinks writes link in place of every link of src that match
 // accepts (Safe Links unwrapped, HTML unescaped).
 func replaceLinks(src string, unesc func(string) string, match func(string) bool, link string) string {
+	return replaceLinksWith(src, unesc, func(l string) (string, bool) { return link, match(l) })
+}
+
+// replaceLinksWith is replaceLinks where the new link depends on the old:
+// with returns it and whether l is replaced.
+func replaceLinksWith(src string, unesc func(string) string, with func(l string) (string, bool)) string {
 	var b strings.Builder
 	prev := 0
 	for _, s := range linkSpans(src) {
-		if match(linkAt(src, s, unesc)) {
+		if link, ok := with(linkAt(src, s, unesc)); ok {
 			b.WriteString(src[prev:s[0]])
 			b.WriteString(link)
 			prev = s[1]
@@ -241,6 +252,24 @@ func replaceLinks(src string, unesc func(string) string, match func(string) bool
 	}
 	b.WriteString(src[prev:])
 	return b.String()
+}
+
+func isSkype(link string) bool {
+	p, ok := block.JoinProvider(link)
+	return ok && p == block.ProviderSkype
+}
+
+// webAppLink is the link that replaces l, a link to the old meeting:
+// the new join link, but for Skype's "Try Skype Web App" link (the join
+// link with ?sl=1, which opens the meeting in the browser), which stays
+// that link of the new meeting.
+func webAppLink(l, oldJoin, newJoin string) string {
+	const webApp = "?sl=1"
+	if len(l) > len(webApp) && strings.EqualFold(l[len(l)-len(webApp):], webApp) && !strings.Contains(oldJoin, "?") && !strings.Contains(newJoin, "?") &&
+		isSkype(newJoin) {
+		return newJoin + l[len(l)-len(webApp):]
+	}
+	return newJoin
 }
 
 // isMeetingOptions tells Teams' "Meeting options" link, which names the

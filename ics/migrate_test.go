@@ -969,3 +969,30 @@ func TestCDOSequenceNeverGoesDown(t *testing.T) {
 		}
 	}
 }
+
+// A Skype block's "Try Skype Web App" link (the join link with ?sl=1)
+// becomes the new meeting's, ?sl=1 kept, in the text and in the HTML; the
+// run again finds the meeting current. Found by an audit: it became the
+// plain join link.
+func TestSkypeWebAppLinkKept(t *testing.T) {
+	const old, join = "https://meet.lync.com/contoso/anna/AB12CD34", "https://meet.lync.com/fabrikam/anna/AB12CD34"
+	dots := strings.Repeat(".", 137)
+	text := "Agenda\n" + dots + "\n--> Join Skype Meeting <" + old + ">\nTrouble Joining? Try Skype Web App <" + old + "?sl=1>\n\nConference ID: 123456\n\n[!OC([1033])!]\n" + dots + "\n"
+	html := `<p>Agenda</p><p>` + dots + `</p><p><a href="` + old + `">Join Skype Meeting</a></p><p>Trouble Joining? <a href="` + old +
+		`?sl=1">Try Skype Web App</a></p><p>Conference ID: 123456</p><p>[!OC([1033])!]</p><p>` + dots + `</p>`
+	src := calendar(future(event{body: text, extra: altDesc(html)}))
+	ch := Change{JoinURL: "https://meet.lync.com/fabrikam/anna/{meeting}", ConferenceID: "987654"}
+	cal, res := migrateOne(t, src, testRules, ch)
+	if !res.Rewritten() || res.NewJoinURL != join {
+		t.Fatalf("%+v", res)
+	}
+	out := unfold(string(cal.Bytes()))
+	for _, want := range []string{"Try Skype Web App <" + join + "?sl=1>", `<a href="` + join + `?sl=1">Try Skype Web App`, "Join Skype Meeting <" + join + ">"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if _, again := migrateOne(t, string(cal.Bytes()), testRules, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("the run again: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
