@@ -188,7 +188,9 @@ func TestSkypeEntriesEditedInPlace(t *testing.T) {
 		"Toll-free number: +1 (866) 641-7188\n<tel:+1%20(866)%20641-7188,5551234%23>  (Dial-in Number)\nEnglish (United States)  \n" +
 			"Toll number:         +1 (213) 458-7614\n<tel:+1%20(213)%20458-7614,5551234%23>  (Dial-in Number)\nEnglish (United States)  \n" +
 			"Toll number:         +44 20 1234 5678\n<tel:+44%2020%201234%205678,5551234%23>  (London)\nEnglish (United States)  \n \n",
-		"Find a local number\n<https://dialin.lync.com/48b4c613-cc67-4825-8175-29628d9715e5?id=5551234>  \n \nConference ID: 5551234\nForgot your dial-in PIN?\n",
+		// Outlook's hard wrap before the link's '>' stays (an audit found
+		// it dropped)
+		"Find a local number\n<https://dialin.lync.com/48b4c613-cc67-4825-8175-29628d9715e5?id=5551234\n>  \n \nConference ID: 5551234\nForgot your dial-in PIN?\n",
 	} {
 		if !strings.Contains(p.Text(), want) {
 			t.Errorf("DESCRIPTION lacks %q:\n%s", want, p.Text())

@@ -247,6 +247,13 @@ func replaceLinksWith(src string, unesc func(string) string, with func(l string)
 		if link, ok := with(linkAt(src, s, unesc)); ok {
 			b.WriteString(src[prev:s[0]])
 			b.WriteString(link)
+			// Outlook's hard wrap at the link's end ("<...?id=4334578\n>")
+			// stays; one inside it cannot keep its place in another link.
+			if old := src[s[0]:s[1]]; strings.HasSuffix(old, "\r\n") {
+				b.WriteString("\r\n")
+			} else if strings.HasSuffix(old, "\n") {
+				b.WriteString("\n")
+			}
 			prev = s[1]
 		}
 	}
