@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/mms-project/mms/batch/store"
+	"github.com/mms-project/mms/report"
 )
 
 // Result turns a user's outcome into the rows of the state store.
@@ -31,6 +32,11 @@ func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
 		r.LastMessage = fmt.Sprintf("%d of %s failed; first: %s", len(failures), counted(len(out.Meetings), "meeting"), failures[0])
 	} else {
 		r.LastMessage = fmt.Sprintf("%s %s, %d skipped", counted(r.SucceededMeeting, "meeting"), verb(a, dryRun), r.SkippedMeeting)
+		if sent := alreadySent(out.Meetings); sent > 0 {
+			// rewritten again in the calendar, not sent: "0 meetings
+			// rewritten" beside rewritten calendars read as nothing done
+			r.LastMessage += fmt.Sprintf(" (%d already sent by an earlier batch, not sent again)", sent)
+		}
 	}
 	if a.Output != "" && a.Output != filepath.Base(a.Calendar) && !dryRun && r.SucceededMeeting > 0 {
 		r.LastMessage += "; its calendar is written as calendars/" + filepath.ToSlash(a.Output) + " (another user's calendar has its name)"
@@ -61,6 +67,16 @@ func count(r *store.Result) {
 			r.SkippedMeeting++
 		}
 	}
+}
+
+func alreadySent(ms []report.Meeting) int {
+	n := 0
+	for _, m := range ms {
+		if m.Reason == AlreadySent {
+			n++
+		}
+	}
+	return n
 }
 
 func verb(a Assignment, dryRun bool) string {

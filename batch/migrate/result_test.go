@@ -40,3 +40,19 @@ func TestResultSaysTheAssignmentsNotes(t *testing.T) {
 		t.Errorf("LastMessage %q", r.LastMessage)
 	}
 }
+
+// A user whose meetings were all sent by an earlier batch says so: "0
+// meetings rewritten" beside its rewritten calendar read as nothing done
+// (an audit).
+func TestResultSaysAlreadySent(t *testing.T) {
+	out := UserOutcome{Meetings: []report.Meeting{
+		{UID: "a", Outcome: Skipped, Reason: AlreadySent}, {UID: "b", Outcome: Skipped, Reason: AlreadySent}, {UID: "c", Outcome: Skipped, Reason: "past"},
+	}}
+	if r := Result(Assignment{}, out, false); r.LastMessage != "0 meetings rewritten, 3 skipped (2 already sent by an earlier batch, not sent again)" {
+		t.Errorf("LastMessage %q", r.LastMessage)
+	}
+	out.Meetings = out.Meetings[2:]
+	if r := Result(Assignment{}, out, false); r.LastMessage != "0 meetings rewritten, 1 skipped" {
+		t.Errorf("LastMessage %q", r.LastMessage)
+	}
+}
