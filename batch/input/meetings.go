@@ -77,6 +77,12 @@ const maxUID = 1024
 //
 // A row naming no known user is reported with an empty RowError.User; any
 // other bad row names its user, so the caller can fail just that user.
+// MaxMeetingRowsPerUser bounds a user's rows in a meetings file: a
+// calendar holds at most ics.MaxComponents components, so no more of its
+// meetings than that; rows past it are refused (a file of a million rows
+// for one user took a minute and gigabytes to carry into the batch).
+const MaxMeetingRowsPerUser = 100_000
+
 func ReadMeetings(path string, users []User, rejected ...RowError) ([]Meeting, []RowError, error) {
 	t, err := readTable(path, meetingsSchema)
 	if err != nil {
@@ -86,8 +92,18 @@ func ReadMeetings(path string, users []User, rejected ...RowError) ([]Meeting, [
 	var meetings []Meeting
 	var errs []RowError
 	first := map[MeetingKey]int{} // the line each meeting is listed on
+	perUser := map[string]int{}
+	var over []RowError // per user, its first row past MaxMeetingRowsPerUser
 	for _, r := range t.rows {
 		m, rowErrs := parseMeeting(t.file, r, book)
+		if m.User != "" {
+			if perUser[m.User]++; perUser[m.User] > MaxMeetingRowsPerUser {
+				if perUser[m.User] == MaxMeetingRowsPerUser+1 {
+					over = append(over, RowError{File: t.file, Line: r.line, Column: "user", User: m.User})
+				}
+				continue
+			}
+		}
 		if at, dup := first[m.Key()]; dup && m.UID != "" && m.User != "" {
 			rowErrs = append(rowErrs, RowError{File: t.file, Line: r.line, Column: "uid", User: m.User,
 				Msg: fmt.Sprintf("%q of %s is already listed at line %d; list each meeting once", m.UID, m.User, at)})
@@ -100,6 +116,11 @@ func ReadMeetings(path string, users []User, rejected ...RowError) ([]Meeting, [
 		case m.User != "":
 			meetings = append(meetings, m)
 		}
+	}
+	for _, e := range over {
+		e.Msg = fmt.Sprintf("more than %d rows for %s (%d from this one on, left out), more than a calendar holds meetings; list only the meetings that get a meeting of their own",
+			MaxMeetingRowsPerUser, e.User, perUser[e.User]-MaxMeetingRowsPerUser)
+		errs = append(errs, e)
 	}
 	return meetings, errs, nil
 }

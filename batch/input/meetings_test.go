@@ -1,6 +1,7 @@
 package input
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -198,5 +199,32 @@ func TestReadMeetingsXLSX(t *testing.T) {
 	want := []string{path + `:4: column "join_url": "teams.microsoft.com/x" is not an http(s) URL like https://teams.microsoft.com/l/meetup-join/{meeting}`}
 	if got := errorStrings(errs); !slices.Equal(got, want) || errs[0].User != "bo@contoso.com" {
 		t.Errorf("errors:\n got %q\nwant %q", got, want)
+	}
+}
+
+// A user's rows past MaxMeetingRowsPerUser (more than a calendar holds
+// meetings) are left out with one error naming the first and counting
+// them; another user's rows go on. Found by an audit: a million rows for
+// one user took minutes and gigabytes.
+func TestMeetingRowsPerUserBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("user,uid,join_url\n")
+	for i := range MaxMeetingRowsPerUser + 3 {
+		fmt.Fprintf(&b, "anna@contoso.com,uid-%d,%s\n", i, teamsLink)
+		if i == 5 {
+			fmt.Fprintf(&b, "bo@contoso.com,uid-b,%s\n", teamsLink)
+		}
+	}
+	path := write(t, t.TempDir(), "meetings.csv", b.String())
+	meetings, errs, err := ReadMeetings(path, listed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(meetings) != MaxMeetingRowsPerUser+1 || meetings[6].User != "bo@contoso.com" {
+		t.Errorf("%d meetings, want %d", len(meetings), MaxMeetingRowsPerUser+1)
+	}
+	want := fmt.Sprintf("meetings.csv:%d: column \"user\": more than %d rows for anna@contoso.com (3 from this one on, left out)", MaxMeetingRowsPerUser+3, MaxMeetingRowsPerUser)
+	if len(errs) != 1 || errs[0].User != "anna@contoso.com" || !strings.Contains(errs[0].Error(), want) {
+		t.Errorf("row errors %q, want one saying %q", errorStrings(errs), want)
 	}
 }

@@ -41,9 +41,15 @@ func Result(a Assignment, out UserOutcome, dryRun bool) store.Result {
 	if a.Output != "" && a.Output != filepath.Base(a.Calendar) && !dryRun && r.SucceededMeeting > 0 {
 		r.LastMessage += "; its calendar is written as calendars/" + filepath.ToSlash(a.Output) + " (another user's calendar has its name)"
 	}
-	for _, row := range out.Rejected {
+	for i, row := range out.Rejected {
 		// Not "rejected row", which names a row of no user (exit 3):
-		// this user ran, and says what of its rows found nothing.
+		// this user ran, and says what of its rows found nothing; the
+		// first few (a meetings file of a million rows for no meeting
+		// made a message of megabytes, built in quadratic time).
+		if i == maxNotApplied {
+			r.LastMessage += fmt.Sprintf("; and %d more rows not applied", len(out.Rejected)-i)
+			break
+		}
 		r.LastMessage += "; row not applied: " + row
 	}
 	for _, n := range a.Notes {
@@ -68,6 +74,10 @@ func count(r *store.Result) {
 		}
 	}
 }
+
+// maxNotApplied is how many meetings-file rows not applied a user's
+// LastMessage names.
+const maxNotApplied = 10
 
 func alreadySent(ms []report.Meeting) int {
 	n := 0

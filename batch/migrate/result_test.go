@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -53,6 +54,20 @@ func TestResultSaysAlreadySent(t *testing.T) {
 	}
 	out.Meetings = out.Meetings[2:]
 	if r := Result(Assignment{}, out, false); r.LastMessage != "0 meetings rewritten, 1 skipped" {
+		t.Errorf("LastMessage %q", r.LastMessage)
+	}
+}
+
+// The meetings-file rows not applied are named up to maxNotApplied, then
+// counted (an audit: a million made a message of megabytes, in quadratic
+// time).
+func TestResultBoundsRowsNotApplied(t *testing.T) {
+	var out UserOutcome
+	for i := range maxNotApplied + 5 {
+		out.Rejected = append(out.Rejected, fmt.Sprintf("meetings.csv:%d: not in the calendar", i+2))
+	}
+	r := Result(Assignment{}, out, false)
+	if strings.Count(r.LastMessage, "row not applied") != maxNotApplied || !strings.HasSuffix(r.LastMessage, "; and 5 more rows not applied") {
 		t.Errorf("LastMessage %q", r.LastMessage)
 	}
 }
