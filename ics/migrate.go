@@ -235,7 +235,9 @@ func (c *Calendar) staleInstance(m *Meeting, r Rules, p plan) (*Component, error
 			if !f.in {
 				continue
 			}
-			if spec, err := newSpec(f.blk, p.ch, m.UID); err == nil && !sameBlock(f.blk, spec) {
+			// as the rewrite writes this body: what it leaves out of the
+			// meeting's block stays out
+			if spec, err := bodySpec(f.blk, p.old.Block, p.spec, p.ch, m.UID); err == nil && !sameBlock(f.blk, spec) {
 				return comp, nil
 			}
 		}

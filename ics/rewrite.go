@@ -447,27 +447,33 @@ func (r *rendered) newHTML(old string, from block.Block) string {
 // A block that says what the decision's says gets the meeting's spec as
 // it is: newSpec of the same values.
 func (r *rendered) specFor(from block.Block) (block.Spec, error) {
-	if sameValues(from, r.old) {
-		return r.spec, nil
+	return bodySpec(from, r.old, r.spec, r.ch, r.uid)
+}
+
+// bodySpec is specFor of a meeting whose decision read the block old and
+// writes spec.
+func bodySpec(from, old block.Block, spec block.Spec, ch Change, uid string) (block.Spec, error) {
+	if sameValues(from, old) {
+		return spec, nil
 	}
-	s, err := newSpec(from, r.ch, r.uid)
-	if err != nil || s.Provider != r.spec.Provider || !sameLink(s.JoinURL, r.spec.JoinURL) {
-		return r.spec, fmt.Errorf("the body's block says another meeting")
+	s, err := newSpec(from, ch, uid)
+	if err != nil || s.Provider != spec.Provider || !sameLink(s.JoinURL, spec.JoinURL) {
+		return spec, fmt.Errorf("the body's block says another meeting")
 	}
 	// What this body leaves out of the meeting's block stays left out.
-	if from.DialInURL == "" && r.old.DialInURL != "" {
+	if from.DialInURL == "" && old.DialInURL != "" {
 		s.DialInURL = ""
 	}
-	if from.ConferenceID == "" && r.old.ConferenceID != "" {
+	if from.ConferenceID == "" && old.ConferenceID != "" {
 		s.ConferenceID = ""
 	}
-	if len(from.TollNumbers)+len(from.TollFreeNumbers) == 0 && len(r.old.TollNumbers)+len(r.old.TollFreeNumbers) > 0 {
+	if len(from.TollNumbers)+len(from.TollFreeNumbers) == 0 && len(old.TollNumbers)+len(old.TollFreeNumbers) > 0 {
 		s.TollNumbers, s.TollFreeNumbers = nil, nil // a body without numbers gets none of either kind
 	}
-	if len(from.TollNumbers) == 0 && len(r.old.TollNumbers) > 0 {
+	if len(from.TollNumbers) == 0 && len(old.TollNumbers) > 0 {
 		s.TollNumbers = nil
 	}
-	if len(from.TollFreeNumbers) == 0 && len(r.old.TollFreeNumbers) > 0 {
+	if len(from.TollFreeNumbers) == 0 && len(old.TollFreeNumbers) > 0 {
 		s.TollFreeNumbers = nil
 	}
 	return s, nil
@@ -497,6 +503,9 @@ func sameValues(a, b block.Block) bool {
 // spliceBlock writes a property again with its block replaced by an
 // escaped replacement; every byte outside the block keeps its escaping.
 func (c *Calendar) spliceBlock(p Property, b block.Block, escaped string) {
+	if p.Text()[b.Start:b.End] == unescapeText(escaped) {
+		return // the body says this already: its line stays byte for byte, folding and all
+	}
 	before, after := spliceParts(p.Value, b.Start, b.End)
 	c.setFolded(p, foldPieces(p.head, ":", before, escaped, after))
 }
