@@ -476,7 +476,7 @@ func replaceRun(src, old, repl string, regroup bool) string {
 		if src[i] != old[0] || i > 0 && isDigit(src[i-1]) {
 			continue
 		}
-		end, spaced, ok := digitRun(src, i, old)
+		end, sep, ok := digitRun(src, i, old)
 		if !ok {
 			continue
 		}
@@ -484,12 +484,12 @@ func replaceRun(src, old, repl string, regroup bool) string {
 		switch {
 		case !regroup:
 			b.WriteString(repl)
-		case spaced && !strings.Contains(repl, " "):
-			b.WriteString(groupByThree(repl))
-		case !spaced:
+		case sep != "" && !strings.Contains(repl, " "):
+			b.WriteString(strings.ReplaceAll(groupByThree(repl), " ", sep))
+		case sep == "":
 			b.WriteString(digitsOnly(repl))
 		default:
-			b.WriteString(repl)
+			b.WriteString(strings.ReplaceAll(repl, " ", sep))
 		}
 		prev, i = end, end-1
 	}
@@ -498,28 +498,68 @@ func replaceRun(src, old, repl string, regroup bool) string {
 }
 
 // digitRun matches the digits of old at src[i:], a blank allowed between
-// any two, and no digit after the last. A run that a blank joins to more
-// digits on either side is part of a longer number ("123 456 789" in the
-// Meeting ID "123 456 789 012"), not old.
-func digitRun(src string, i int, old string) (end int, spaced, ok bool) {
-	if i >= 2 && src[i-1] == ' ' && isDigit(src[i-2]) {
-		return 0, false, false
+// any two, and no digit after the last; sep is the first blank, "" when
+// none. A blank is a space or a no-break space, also as HTML writes it
+// (&nbsp;, as Outlook groups a conference ID). A run that a blank joins to
+// more digits on either side is part of a longer number ("123 456 789" in
+// the Meeting ID "123 456 789 012"), not old.
+func digitRun(src string, i int, old string) (end int, sep string, ok bool) {
+	if n := blankBefore(src, i); n > 0 && i-n >= 1 && isDigit(src[i-n-1]) {
+		return 0, "", false
 	}
 	j := i
 	for k := 0; k < len(old); k++ {
-		if k > 0 && j < len(src) && src[j] == ' ' {
-			j++
-			spaced = true
+		if n := blankAt(src, j); k > 0 && n > 0 {
+			if sep == "" {
+				sep = src[j : j+n]
+			}
+			j += n
 		}
 		if j >= len(src) || src[j] != old[k] {
-			return 0, false, false
+			return 0, "", false
 		}
 		j++
 	}
-	if j < len(src) && isDigit(src[j]) || j+1 < len(src) && src[j] == ' ' && isDigit(src[j+1]) {
-		return 0, false, false
+	if j < len(src) && isDigit(src[j]) {
+		return 0, "", false
 	}
-	return j, spaced, true
+	if n := blankAt(src, j); n > 0 && j+n < len(src) && isDigit(src[j+n]) {
+		return 0, "", false
+	}
+	return j, sep, true
+}
+
+// blanks are what may stand between a number's digits: a space, a
+// no-break space, and HTML's no-break space entities.
+var blanks = []string{" ", "\u00a0", "&nbsp;", "&#160;", "&#xa0;", "&#xA0;"}
+
+// blankAt is the length of the blank at src[j:], 0 when there is none.
+func blankAt(src string, j int) int {
+	if j >= len(src) {
+		return 0
+	}
+	switch src[j] {
+	case ' ':
+		return 1
+	case 0xc2, '&':
+		for _, b := range blanks[1:] {
+			if strings.HasPrefix(src[j:], b) {
+				return len(b)
+			}
+		}
+	}
+	return 0
+}
+
+// blankBefore is the length of the blank that ends at src[:i], 0 when
+// there is none.
+func blankBefore(src string, i int) int {
+	for _, b := range blanks {
+		if strings.HasSuffix(src[:i], b) {
+			return len(b)
+		}
+	}
+	return 0
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

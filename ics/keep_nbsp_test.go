@@ -1,0 +1,37 @@
+package ics
+
+import (
+	"strings"
+	"testing"
+)
+
+// A conference ID grouped with no-break spaces (Outlook's HTML writes
+// &nbsp;; some write U+00A0) is replaced, grouped the same way, and
+// removed with the dial-in; the run again finds the meeting current. Found
+// by an audit: the HTML kept the old ID, and a rerun found it current.
+func TestConferenceIDGroupedWithNoBreakSpaces(t *testing.T) {
+	for _, sep := range []string{"&nbsp;", "\u00a0", "&#160;"} {
+		markup := strings.ReplaceAll(teamsHTML(oldJoin), "580 849 884#", "580"+sep+"849"+sep+"884#")
+		if !strings.Contains(markup, "580"+sep+"849"+sep+"884#") {
+			t.Fatalf("no conference ID grouped by spaces in:\n%s", teamsHTML(oldJoin))
+		}
+		src := calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(markup)}))
+		ch := Change{ConferenceID: "111222333"}
+		cal, res := migrateOne(t, src, testRules, ch)
+		if !res.Rewritten() {
+			t.Fatalf("%q: %+v", sep, res)
+		}
+		html, _ := cal.Current(cal.Components("VEVENT")[0], "X-ALT-DESC")
+		if strings.Contains(html.Text(), "580"+sep+"849") || !strings.Contains(html.Text(), "111"+sep+"222"+sep+"333") {
+			t.Errorf("%q: the HTML's conference ID:\n%s", sep, html.Text())
+		}
+		if _, again := migrateOne(t, string(cal.Bytes()), testRules, ch); again.Skipped != AlreadyCurrent {
+			t.Errorf("%q: the run again: Skipped=%q Err=%v", sep, again.Skipped, again.Err)
+		}
+		cal, res = migrateOne(t, src, testRules, Change{DropDialIn: true})
+		html, _ = cal.Current(cal.Components("VEVENT")[0], "X-ALT-DESC")
+		if !res.Rewritten() || strings.Contains(html.Text(), "580"+sep+"849") || strings.Contains(html.Text(), "Conference ID") {
+			t.Errorf("%q: dial-in dropped, the HTML keeps the conference ID (%v):\n%s", sep, res.Err, html.Text())
+		}
+	}
+}
