@@ -165,8 +165,15 @@ func readsAs(b block.Block, s block.Spec) bool {
 // it without them.
 func linkSpans(src string) [][2]int {
 	var spans [][2]int
+	broken := brokenScheme(src, 0) // the next, found once per stretch
 	for i := 0; i < len(src); {
 		k := strings.Index(src[i:], "http")
+		if broken >= 0 && broken < i {
+			broken = brokenScheme(src, i)
+		}
+		if broken >= 0 && (k < 0 || broken < i+k) {
+			k = broken - i
+		}
 		if k < 0 {
 			break
 		}
@@ -186,6 +193,25 @@ func linkSpans(src string) [][2]int {
 		i = max(end, start+4)
 	}
 	return spans
+}
+
+// brokenScheme is the offset of the first link from src[i:] on that a
+// hard wrap breaks within its scheme ("<ht\ntps://...>", as Outlook wraps
+// a text body at its width), which a search for "http" misses; -1 when
+// there is none.
+func brokenScheme(src string, i int) int {
+	for {
+		k := strings.Index(src[i:], "<h")
+		if k < 0 {
+			return -1
+		}
+		start := i + k + 1
+		head := src[start:min(len(src), start+10)]
+		if strings.IndexByte(head, '\n') >= 0 && strings.HasPrefix(strings.NewReplacer("\r", "", "\n", "").Replace(head), "http") {
+			return start
+		}
+		i = start
+	}
 }
 
 // bracketEntityAt reports whether src[i:] starts an HTML entity that ends

@@ -35,3 +35,27 @@ func TestConferenceIDGroupedWithNoBreakSpaces(t *testing.T) {
 		}
 	}
 }
+
+// A link a hard wrap breaks within its scheme ("<ht\ntps://...>", Outlook
+// wrapping a text body at its width) is a link: the old meeting's
+// "Meeting options" goes when the join link changes. Found by an audit:
+// a German block kept the old meeting's options link.
+func TestLinkBrokenInItsScheme(t *testing.T) {
+	body := teamsBody(oldJoin)
+	const options = "<https://teams.microsoft.com/meetingOptions/"
+	if !strings.Contains(body, options) {
+		t.Fatalf("no options link in:\n%s", body)
+	}
+	body = strings.Replace(body, options, "<ht\ntps://teams.microsoft.com/meetingOptions/", 1)
+	if got := linkSpans("a <ht\ntps://x.example/y> b <https://z.example/>"); len(got) != 2 || got[0] != [2]int{3, 23} {
+		t.Errorf("linkSpans = %v", got)
+	}
+	cal, res := migrateOne(t, calendar(future(event{body: body})), testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	desc, _ := cal.Current(cal.Components("VEVENT")[0], "DESCRIPTION")
+	if strings.Contains(strings.ReplaceAll(desc.Text(), "\n", ""), "meetingOptions") {
+		t.Errorf("the old meeting's options link is left:\n%s", desc.Text())
+	}
+}
