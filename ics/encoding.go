@@ -33,6 +33,36 @@ func (c *Calendar) checkText(m *Meeting) error {
 	return nil
 }
 
+// checkBareCR fails a meeting whose lines hold a CR without a LF after
+// it: a file mixing line endings, whose bare CR ends a line for some
+// readers and not for others, so that what mms reads (an ORGANIZER running
+// on into the next property, say) is not what the organiser's client
+// showed. Decided on, the meeting would be skipped or rewritten for the
+// wrong reason.
+func (c *Calendar) checkBareCR(m *Meeting) error {
+	for _, comp := range m.Components() {
+		if comp.end < comp.begin {
+			continue
+		}
+		for n := comp.begin; n <= comp.end; n++ {
+			l := c.lines[n]
+			raw := c.data[l.start:l.end]
+			for i := 0; ; i++ {
+				k := strings.IndexByte(raw[i:], '\r')
+				if k < 0 {
+					break
+				}
+				if i += k; i+1 < len(raw) && raw[i+1] == '\n' || i+1 == len(raw) && (l.end == len(c.data) || c.data[l.end] == '\n') {
+					continue
+				}
+				return fmt.Errorf("%s: line %d: UID %s: a carriage return (CR) without a line feed after it: the file mixes line endings, so its lines cannot be told apart; save it with CRLF line endings and run again",
+					c.Name, l.num+strings.Count(raw[:i], "\n"), excerpt(m.UID)) // a UID a CR ran on into the next line
+			}
+		}
+	}
+	return nil
+}
+
 // badByte returns the offset of the first byte of s that is not UTF-8 or
 // is a control character other than TAB, CR and LF, and what it is; -1
 // when there is none.

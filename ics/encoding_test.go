@@ -48,3 +48,41 @@ func TestBytesAnUpdateCannotCarry(t *testing.T) {
 		}
 	}
 }
+
+// A CR without a LF inside a meeting's lines (a file mixing line endings)
+// fails that meeting, naming the line, whatever the rules would have
+// said: an ORGANIZER running on into the next property read as another
+// organiser (not-organizer), a CR in the text rewritten away. The other
+// meetings go on; a message quotes a stray CR as \r. Found by an audit.
+func TestBareCRFailsTheMeeting(t *testing.T) {
+	good := future(event{uid: "good", body: teamsBody(oldJoin)})
+	for name, edit := range map[string]func(string) string{
+		"organizer runs on": func(s string) string {
+			return strings.Replace(s, "ORGANIZER;CN=Anna:mailto:anna@contoso.com\r\n", "ORGANIZER;CN=Anna:mailto:anna@contoso.com\rPRIORITY:5\r\n", 1)
+		},
+		"in the text": func(s string) string { return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hej\ralla ", 1) },
+	} {
+		bad := edit(future(event{uid: "bad", body: teamsBody(oldJoin)}).String())
+		src := strings.Replace(calendar(good), "END:VCALENDAR", bad+"END:VCALENDAR", 1)
+		cal, err := Parse("mixed.ics", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range cal.Meetings() {
+			res := cal.Migrate(m, testRules, newTeams)
+			switch m.UID {
+			case "good":
+				if !res.Rewritten() {
+					t.Errorf("%s: the other meeting: %+v", name, res)
+				}
+			case "bad":
+				if res.Err == nil || !strings.Contains(res.Err.Error(), "mixed.ics: line ") || !strings.Contains(res.Err.Error(), "carriage return (CR) without a line feed") {
+					t.Errorf("%s: Skipped=%q Err=%v, want a failure naming the line and the CR", name, res.Skipped, res.Err)
+				}
+			}
+		}
+	}
+	if got := excerpt("END:VEVENT\rBEGIN:VEVENT\x00"); got != `END:VEVENT\rBEGIN:VEVENT\x00` {
+		t.Errorf("excerpt = %q", got)
+	}
+}

@@ -17,7 +17,32 @@ const (
 // excerpt returns at most maxExcerpt bytes of s, cut at a character
 // boundary, with "..." where it was cut.
 func excerpt(s string) string {
-	return clip(s, maxExcerpt)
+	return visible(clip(s, maxExcerpt))
+}
+
+// visible writes the control characters of s other than TAB as Go writes
+// them in a string ("\r", "\x00"): a file's stray CR quoted raw in a
+// message sent the terminal's cursor back over it.
+func visible(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f })
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for _, r := range s[i:] {
+		switch {
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r < 0x20 && r != '\t' || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // clip returns at most n bytes of s, cut at a character boundary, with

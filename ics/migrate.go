@@ -31,6 +31,10 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 		res.Err = m.Err
 		return res
 	}
+	if err := c.checkBareCR(m); err != nil {
+		res.Err = err
+		return res
+	}
 	found, reason, err := c.decide(m, r, ch, &res)
 	res.End, res.HasEnd = c.end(m, r, res.Start, res.HasStart)
 	switch {
