@@ -82,6 +82,15 @@ func TestBareCRFailsTheMeeting(t *testing.T) {
 			}
 		}
 	}
+	// a past meeting is left as it is
+	past := strings.Replace(event{uid: "old", start: "20200120T100000", organizer: "anna@contoso.com", attendees: 3, body: teamsBody(oldJoin)}.String(), "DESCRIPTION:", "DESCRIPTION:Hej\ralla ", 1)
+	cal, err := Parse("past.ics", []byte(strings.Replace(calendar(), "END:VCALENDAR", past+"END:VCALENDAR", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := cal.Migrate(cal.Meetings()[0], testRules, newTeams); res.Skipped != Past || res.Err != nil {
+		t.Errorf("a past meeting with a bare CR: Skipped=%q Err=%v, want past", res.Skipped, res.Err)
+	}
 	if got := excerpt("END:VEVENT\rBEGIN:VEVENT\x00"); got != `END:VEVENT\rBEGIN:VEVENT\x00` {
 		t.Errorf("excerpt = %q", got)
 	}

@@ -31,12 +31,15 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 		res.Err = m.Err
 		return res
 	}
-	if err := c.checkBareCR(m); err != nil {
-		res.Err = err
-		return res
-	}
 	found, reason, err := c.decide(m, r, ch, &res)
 	res.End, res.HasEnd = c.end(m, r, res.Start, res.HasStart)
+	if reason != Past {
+		// a past meeting is left as it is, as one with other bytes an
+		// update could not carry (checkText)
+		if crErr := c.checkBareCR(m); crErr != nil {
+			err, reason, res.Evidence = crErr, "", ""
+		}
+	}
 	switch {
 	case err != nil:
 		res.Err = err
