@@ -204,3 +204,15 @@ func checkReportPath(reportPath, db string, named map[string]string) error {
 	}
 	return checkReport(reportPath, inputs)
 }
+
+// sameFileKey names the file at path: its device and inode where the
+// system has them (a symbolic or hard link to a file, another path to it,
+// names the same file), else its cleaned path.
+func sameFileKey(path string) string {
+	if fi, err := os.Stat(path); err == nil {
+		if key, ok := fileKey(fi); ok {
+			return fmt.Sprint(key)
+		}
+	}
+	return filepath.Clean(path)
+}

@@ -393,8 +393,9 @@ func plan(users []input.User, changes []input.Change, rowErrs []input.RowError, 
 		}
 		shared := ""
 		if d.Triggered && len(problems) == 0 && d.User.Calendar != "" && !migrate.IsCalDAV(d.User.Calendar) {
-			if shared = calendarOf[d.User.Calendar]; shared == "" {
-				calendarOf[d.User.Calendar] = d.User.Email
+			key := sameFileKey(d.User.Calendar) // a link to a file is the file
+			if shared = calendarOf[key]; shared == "" {
+				calendarOf[key] = d.User.Email
 			}
 		}
 		switch {

@@ -375,3 +375,41 @@ func TestRunWarnsOfAnUnfinishedBatchWritingTheSameFiles(t *testing.T) {
 		t.Errorf("other files: warnings %q, %v", sum.Warnings, err)
 	}
 }
+
+// A calendar file reached by a symbolic or a hard link is the file: a
+// second user of it fails as one naming the same path does. Found by an
+// audit: each user's copy went out missing the other's changes.
+func TestCalendarSharedThroughALink(t *testing.T) {
+	dir := copyDemo(t)
+	if err := os.Symlink(filepath.Join(dir, "calendars", "user00000.ics"), filepath.Join(dir, "sym.ics")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := os.Link(filepath.Join(dir, "calendars", "user00002.ics"), filepath.Join(dir, "hard.ics")); err != nil {
+		t.Skip("no hard links here:", err)
+	}
+	users := writeTable(t, filepath.Join(dir, "users2.csv"), [][]string{
+		{"user", "calendar"},
+		{"user00000@contoso.com", "calendars/user00000.ics"},
+		{"user00001@contoso.com", "sym.ics"},
+		{"user00002@contoso.com", "calendars/user00002.ics"},
+		{"user00003@contoso.com", "hard.ics"},
+	})
+	o := demoOptions(t)
+	o.Users, o.Changes = users, filepath.Join(dir, "changes.csv")
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]store.User{}
+	for _, u := range batchUsers(t, o.DB, store.Filter{BatchID: sum.BatchID}) {
+		by[u.UserID] = u
+	}
+	for user, first := range map[string]string{"user00001@contoso.com": "user00000@contoso.com", "user00003@contoso.com": "user00002@contoso.com"} {
+		if u := by[user]; u.State != store.Failed || !strings.Contains(u.LastMessage, "also "+first+"'s calendar") {
+			t.Errorf("%s, a link to %s's calendar: %s %q", user, first, u.State, u.LastMessage)
+		}
+		if u := by[first]; u.State != store.Succeeded {
+			t.Errorf("%s: %s %q", first, u.State, u.LastMessage)
+		}
+	}
+}
