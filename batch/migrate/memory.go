@@ -16,9 +16,12 @@ const calendarMemory = 640 << 20
 
 // memoryPerByte is the memory one byte of calendar file takes while its
 // user is migrated (the bytes, the lines, the parsed components, the
-// rewritten copy): about five and a half times the file, measured on a
-// 46 MB calendar (250 MB).
-const memoryPerByte = 6
+// rewritten lines, the updates and the intents of its rewritten meetings):
+// five and a half times the file for a 46 MB calendar of 10,000 meetings
+// (250 MB), fourteen times for a 49 MB calendar of 42,000 small meetings,
+// nearly all rewritten (692 MB; an audit found two of them at once took
+// 1.4 GB with the factor six of the first).
+const memoryPerByte = 14
 
 // memory is the batch's calendarMemory, shared by its workers.
 type memory struct {
