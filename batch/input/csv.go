@@ -29,8 +29,8 @@ func readCSV(path string, add func(record) error) error {
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		return fmt.Errorf("%s: the file is a zip archive (an Excel workbook?), not CSV text; name a workbook .xlsx, or save it as CSV UTF-8", path)
 	}
-	if bytes.IndexByte(data[:min(len(data), 8192)], 0) >= 0 {
-		return fmt.Errorf("%s: the file is binary (it holds NUL bytes), not CSV text; save it as CSV UTF-8", path)
+	if k := bytes.IndexByte(data[:min(len(data), 8192)], 0); k >= 0 {
+		return fmt.Errorf("%s:%d: the file is binary (it holds NUL bytes, the first on this line), not CSV text; save it as CSV UTF-8", path, 1+bytes.Count(data[:k], []byte("\n")))
 	}
 	text := strings.TrimPrefix(string(data), "\uFEFF")
 	if !utf8.ValidString(text) {
@@ -44,6 +44,9 @@ func readCSV(path string, add func(record) error) error {
 			i += n
 		}
 		return fmt.Errorf("%s:%d: the file is not UTF-8 text (Excel's \"CSV (Comma delimited)\" writes the system's code page, which turns \"ö\" into another byte); save it as \"CSV UTF-8\"", path, 1+strings.Count(text[:bad], "\n"))
+	}
+	if strings.IndexByte(text, '\r') >= 0 && strings.IndexByte(text, '\n') < 0 {
+		return fmt.Errorf("%s: line endings are CR only (classic Mac OS), so the file reads as one line; save it as CSV UTF-8 with CRLF or LF line endings", path)
 	}
 	comma, text := delimiter(text)
 	r := csv.NewReader(strings.NewReader(text))

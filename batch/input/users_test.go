@@ -212,7 +212,9 @@ func TestWholeFileErrors(t *testing.T) {
 		{write(t, dir, "cp1252.csv", "user;calendar\nanna@contoso.com;anna.ics\nbo@contoso.com;j\xf6rgen.ics\n"),
 			`cp1252.csv:3: the file is not UTF-8 text (Excel's "CSV (Comma delimited)" writes the system's code page, which turns "ö" into another byte); save it as "CSV UTF-8"`},
 		{write(t, dir, "workbook.csv", "PK\x03\x04\x14\x00\x06\x00docProps/app.xml"), "workbook.csv: the file is a zip archive (an Excel workbook?), not CSV text; name a workbook .xlsx, or save it as CSV UTF-8"},
-		{write(t, dir, "binary.csv", "user,calendar\n\x00\x01\x02"), "binary.csv: the file is binary (it holds NUL bytes), not CSV text; save it as CSV UTF-8"},
+		{write(t, dir, "binary.csv", "user,calendar\n\x00\x01\x02"), "binary.csv:2: the file is binary (it holds NUL bytes, the first on this line), not CSV text; save it as CSV UTF-8"},
+		// found by an audit: "no rows under the header", the file read as one line
+		{write(t, dir, "mac.csv", "user,calendar\ranna@contoso.com,anna.ics\r"), "mac.csv: line endings are CR only (classic Mac OS), so the file reads as one line; save it as CSV UTF-8 with CRLF or LF line endings"},
 		{write(t, dir, "fake.xlsx", "user,calendar\n"), "fake.xlsx: not a readable .xlsx workbook (zip: not a valid zip file); save it again from Excel as .xlsx, or as CSV UTF-8"},
 	}
 	for _, tc := range cases {
