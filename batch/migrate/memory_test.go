@@ -16,7 +16,7 @@ import (
 func TestLargeCalendarsWaitForMemory(t *testing.T) {
 	dir := t.TempDir()
 	small, big := filepath.Join(dir, "small.ics"), filepath.Join(dir, "big.ics")
-	os.WriteFile(small, make([]byte, 5), 0o644) // 70 of 100
+	os.WriteFile(small, make([]byte, 5), 0o644)  // 70 of 100
 	os.WriteFile(big, make([]byte, 1000), 0o644) // more than all of it
 	m := &memory{size: 100}
 	ctx := context.Background()
