@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -125,6 +126,10 @@ func parseRule(value string, loc *time.Location) (*rrule.ROption, error) {
 
 // parseRuleUntil is parseRule that also says whether the rule has an
 // UNTIL: one at the zero time is a value, not the absence of one.
+// maxRulePart bounds a rule's INTERVAL and COUNT: an iCalendar INTEGER
+// (RFC 5545, section 3.3.8), more than any calendar writes.
+const maxRulePart = 1<<31 - 1
+
 func parseRuleUntil(value string, loc *time.Location) (*rrule.ROption, bool, error) {
 	var parts []string
 	var until string
@@ -135,6 +140,11 @@ func parseRuleUntil(value string, loc *time.Location) (*rrule.ROption, bool, err
 		case k == "" || strings.HasPrefix(k, "X-"):
 		case k == "UNTIL":
 			until = v
+		case k == "INTERVAL" || k == "COUNT":
+			if n, err := strconv.Atoi(v); err != nil || n > maxRulePart {
+				return nil, false, fmt.Errorf("%s=%s is not a whole number up to %d", k, excerpt(v), maxRulePart)
+			}
+			parts = append(parts, k+"="+v)
 		default:
 			parts = append(parts, k+"="+v)
 		}

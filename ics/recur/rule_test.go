@@ -79,8 +79,11 @@ func TestParseRule(t *testing.T) {
 		"INTERVAL=2":              "FREQ is required",
 		"FREQ=DAILY;COUNT=-1":     "must not be negative",
 		"FREQ=DAILY;BYWHATEVER=1": "BYWHATEVER",
+		// said without Go's strconv wording (an audit)
+		"FREQ=SECONDLY;INTERVAL=99999999999999999999": "INTERVAL=99999999999999999999 is not a whole number up to 2147483647",
+		"FREQ=DAILY;COUNT=ten":                        "COUNT=TEN is not a whole number",
 	} {
-		if _, err := parseRule(value, ny); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := parseRule(value, ny); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "strconv") {
 			t.Errorf("%s: err = %v, want it to mention %s", value, err, want)
 		}
 	}
