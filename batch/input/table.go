@@ -172,6 +172,11 @@ func (b *builder) add(rec record) error {
 		if rec.problem != "" { // even if nothing of it could be read
 			return fmt.Errorf("%s:%d: the header row: %s", b.file, rec.line, rec.problem)
 		}
+		for _, c := range rec.cells {
+			if c.problem != "" { // a header cell that could not be read: not "no such column"
+				return fmt.Errorf("%s:%d: the header row, column %d: %s", b.file, rec.line, c.col+1, c.problem)
+			}
+		}
 		if blank(rec.cells) {
 			return nil
 		}

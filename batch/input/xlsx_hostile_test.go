@@ -348,3 +348,23 @@ func FuzzSheetRows(f *testing.F) {
 		}
 	})
 }
+
+// A header cell that names shared text the workbook does not hold (its
+// shared strings missing, or an index past them) is said to be so, not
+// read as a missing column. Found by an audit: `no "user" column;
+// columns found: .`
+func TestXLSXHeaderSharedTextMissing(t *testing.T) {
+	sheet := func(w io.Writer) {
+		io.WriteString(w, `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>`+inline(2, "anna@contoso.com", "anna.ics"))
+	}
+	for name, sst := range map[string]func(w io.Writer){
+		"no shared strings": nil,
+		"one of two":        func(w io.Writer) { io.WriteString(w, `<si><t>user</t></si>`) },
+	} {
+		path := handmade(t, filepath.Join(t.TempDir(), "users.xlsx"), sheet, sst)
+		_, _, err := ReadUsers(path)
+		if err == nil || !strings.Contains(err.Error(), "users.xlsx:1: the header row, column ") || !strings.Contains(err.Error(), "which the workbook does not hold") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
