@@ -59,3 +59,28 @@ func TestLinkBrokenInItsScheme(t *testing.T) {
 		t.Errorf("the old meeting's options link is left:\n%s", desc.Text())
 	}
 }
+
+// A phone number spaced with no-break spaces in the HTML body (&nbsp; or
+// U+00A0) is read as a number: a bridge change replaces it, dial-in
+// removal removes it, and the run again finds the meeting current. Found
+// by an audit: with U+00A0 the number was not read, and the old bridge
+// stayed in the HTML.
+func TestNumberSpacedWithNoBreakSpaces(t *testing.T) {
+	for _, sep := range []string{"&nbsp;", "\u00a0"} {
+		markup := strings.ReplaceAll(teamsHTML(oldJoin), "+46 8 505 248 89", strings.ReplaceAll("+46 8 505 248 89", " ", sep))
+		src := calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(markup)}))
+		for _, ch := range []Change{{TollNumbers: []string{"+44 20 3000 0000"}}, {DropDialIn: true}} {
+			cal, res := migrateOne(t, src, testRules, ch)
+			if !res.Rewritten() {
+				t.Fatalf("%q %+v: %+v", sep, ch, res)
+			}
+			html, _ := cal.Current(cal.Components("VEVENT")[0], "X-ALT-DESC")
+			if strings.Contains(html.Text(), "505"+sep+"248") || len(ch.TollNumbers) > 0 && !strings.Contains(html.Text(), "+44 20 3000 0000") {
+				t.Errorf("%q %+v: the HTML's numbers:\n%s", sep, ch.TollNumbers, html.Text())
+			}
+			if _, again := migrateOne(t, string(cal.Bytes()), testRules, ch); again.Skipped != AlreadyCurrent {
+				t.Errorf("%q %+v: the run again: Skipped=%q Err=%v", sep, ch.TollNumbers, again.Skipped, again.Err)
+			}
+		}
+	}
+}

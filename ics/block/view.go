@@ -146,6 +146,9 @@ func renderHTML(src string, withOffsets bool) (string, offsets) {
 		case c == '\r' || c == '\n' || c == '\t':
 			emit(" ", i, true)
 			i++
+		case c == 0xc2 && i+1 < len(src) && src[i+1] == 0xa0:
+			emit(" ", i, false) // a no-break space, as &nbsp; is read
+			i += 2
 		default: // a run of plain text, each byte standing for itself
 			j := i + 1
 			for j < len(src) && !isMarkupByte(src[j]) {
@@ -163,7 +166,7 @@ func renderHTML(src string, withOffsets bool) (string, offsets) {
 
 // isMarkupByte tells the bytes renderHTML does not copy as they are.
 func isMarkupByte(c byte) bool {
-	return c == '<' || c == '&' || c == '\r' || c == '\n' || c == '\t'
+	return c == '<' || c == '&' || c == '\r' || c == '\n' || c == '\t' || c == 0xc2
 }
 
 // entityAt decodes the character reference at src[i] ("&nbsp;" is a space)
