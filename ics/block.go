@@ -594,6 +594,31 @@ func borrowedID(p plan) string {
 		p.old.Provider, p.spec.Provider, id)
 }
 
+// templateBlock is the block a join_url template reads the meeting's id
+// from: the old one, but where a Teams block joins by a short meet/ link
+// (Teams' 2025 block) and the template writes meetup-join links, with the
+// thread its "System reference" link names as its id: the short link's
+// number is no thread, and a link made of it opens nothing. A block that
+// names no thread fails the meeting (no link is made up).
+func templateBlock(old found, ch Change, uid string) (block.Block, error) {
+	b := old.Block
+	ch, own := ch.forMeeting(uid)
+	if own.JoinURL != "" || !strings.Contains(ch.JoinURL, meetingPlaceholder) || b.Provider != block.ProviderTeams ||
+		teamsThreadID(b.JoinURL) != "" || !strings.Contains(block.LowerSameLength(ch.JoinURL), "/l/meetup-join/") || fitsTemplate(b.JoinURL, ch.JoinURL) {
+		return b, nil
+	}
+	if old.Start < old.End && old.End <= len(old.body) {
+		for _, l := range blockLinks(old.body[old.Start:old.End]) {
+			if t := teamsThreadID(l); t != "" {
+				b.MeetingID = t
+				return b, nil
+			}
+		}
+	}
+	return b, fmt.Errorf("its block joins by a short link (%s) and names no meetup-join thread for the join_url template's {meeting}: %w",
+		clip(b.JoinURL, evidenceLink), ErrNoJoinLink)
+}
+
 // meetingID is the meeting's own id for "{meeting}": the old block's, or one
 // made from the UID.
 func meetingID(old block.Block, uid string) string {

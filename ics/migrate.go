@@ -181,7 +181,11 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 		res.Evidence = pastedEvidence(m, old, r.Organizer)
 		return plan{}, PastedBlock, nil
 	}
-	spec, err := newSpec(old.Block, ch, m.UID)
+	blk, err := templateBlock(old, ch, m.UID)
+	if err != nil {
+		return plan{}, "", fmt.Errorf("%s: UID %s: %w", c.Name, m.UID, err)
+	}
+	spec, err := newSpec(blk, ch, m.UID)
 	if err != nil {
 		return plan{}, "", fmt.Errorf("%s: UID %s: %w", c.Name, m.UID, err)
 	}

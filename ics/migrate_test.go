@@ -996,3 +996,24 @@ func TestSkypeWebAppLinkKept(t *testing.T) {
 		t.Errorf("the run again: Skipped=%q Err=%v", again.Skipped, again.Err)
 	}
 }
+
+// A join_url template of meetup-join links fills {meeting} of a 2025
+// block (a short meet/ link) with the thread its "System reference" names,
+// not the short link's number, which is no thread (found by an audit: the
+// link made opened nothing); a short block naming no thread fails with
+// no-join-link, as no link is made up.
+func TestTemplateThreadOfAShortLink(t *testing.T) {
+	ch := Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=%7b%22Tid%22%3a%22new%22%7d"}
+	cal, res := migrateOne(t, calendar(future(event{body: teams2025Body})), testRules, ch)
+	want := "https://teams.microsoft.com/l/meetup-join/" + teamsEscaper.Replace(teamsThreadID(oldJoin)) + "/0?context=%7b%22Tid%22%3a%22new%22%7d"
+	if !res.Rewritten() || res.NewJoinURL != want {
+		t.Fatalf("NewJoinURL %q (%v %q), want %q", res.NewJoinURL, res.Err, res.Skipped, want)
+	}
+	if _, again := migrateOne(t, string(cal.Bytes()), testRules, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("the run again: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+	noRef := strings.Replace(teams2025Body, " | System reference<"+oldJoin+">", "", 1)
+	if _, res := migrateOne(t, calendar(future(event{body: noRef})), testRules, ch); !errors.Is(res.Err, ErrNoJoinLink) {
+		t.Errorf("a short block naming no thread: %+v, want ErrNoJoinLink", res)
+	}
+}
