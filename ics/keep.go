@@ -178,6 +178,9 @@ func linkSpans(src string) [][2]int {
 			break
 		}
 		start := i + k
+		if start >= 2 && src[start-1] == '\n' && (src[start-2] == '<' || start >= 3 && src[start-2] == '\r' && src[start-3] == '<') {
+			start = strings.LastIndexByte(src[:start], '<') + 1 // wrapped right after its '<'
+		}
 		if end, ok := wrappedEnd(src, start); ok {
 			spans = append(spans, [2]int{start, end})
 			i = end

@@ -46,17 +46,23 @@ func TestLinkBrokenInItsScheme(t *testing.T) {
 	if !strings.Contains(body, options) {
 		t.Fatalf("no options link in:\n%s", body)
 	}
-	body = strings.Replace(body, options, "<ht\ntps://teams.microsoft.com/meetingOptions/", 1)
 	if got := linkSpans("a <ht\ntps://x.example/y> b <https://z.example/>"); len(got) != 2 || got[0] != [2]int{3, 23} {
 		t.Errorf("linkSpans = %v", got)
 	}
-	cal, res := migrateOne(t, calendar(future(event{body: body})), testRules, newTeams)
-	if !res.Rewritten() {
-		t.Fatalf("%+v", res)
+	if got := linkSpans("a <\nhttps://x.example/\ny> b"); len(got) != 1 || got[0] != [2]int{3, 24} {
+		t.Errorf("linkSpans of a link wrapped after its '<' = %v", got)
 	}
-	desc, _ := cal.Current(cal.Components("VEVENT")[0], "DESCRIPTION")
-	if strings.Contains(strings.ReplaceAll(desc.Text(), "\n", ""), "meetingOptions") {
-		t.Errorf("the old meeting's options link is left:\n%s", desc.Text())
+	// broken in its scheme, and right after its '<' (then twice more)
+	for _, wrapped := range []string{"<ht\ntps://teams.microsoft.com/meetingOptions/", "<\nhttps://teams.microsoft.com/meeting\nOptions/"} {
+		body := strings.Replace(body, options, wrapped, 1)
+		cal, res := migrateOne(t, calendar(future(event{body: body})), testRules, newTeams)
+		if !res.Rewritten() {
+			t.Fatalf("%+v", res)
+		}
+		desc, _ := cal.Current(cal.Components("VEVENT")[0], "DESCRIPTION")
+		if strings.Contains(strings.ReplaceAll(desc.Text(), "\n", ""), "meetingOptions") {
+			t.Errorf("%q: the old meeting's options link is left:\n%s", wrapped, desc.Text())
+		}
 	}
 }
 
