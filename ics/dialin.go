@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mms-project/mms/ics/block"
 )
@@ -40,7 +41,7 @@ func dropDialInText(src string, from block.Block) (string, bool) {
 	if from.Provider == block.ProviderSkype {
 		return dropDialInSkypeText(src, from)
 	}
-	lines := strings.SplitAfter(src, "\n")
+	lines := unwrappedLines(src)
 	drop := make([]bool, len(lines))
 	for _, n := range append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...) {
 		i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, n) })
@@ -49,6 +50,9 @@ func dropDialInText(src string, from block.Block) (string, bool) {
 		}
 		for j := i; j < numberEnd(lines, i); j++ {
 			drop[j] = true
+		}
+		if j := numberEnd(lines, i); wrappedTail(lines, j-1, j) {
+			drop[j] = true // the end of its label, hard-wrapped ("Los A" / "ngeles")
 		}
 	}
 	if from.DialInURL != "" && !dropDialInLink(lines, drop, func(l string) bool { return sameLink(l, from.DialInURL) }) {
@@ -72,6 +76,50 @@ func dropDialInText(src string, from block.Block) (string, bool) {
 		}
 	}
 	return joinKept(lines, drop), true
+}
+
+// unwrappedLines splits a text block into its lines, each with its "\n",
+// a link that Outlook's hard wrap broke over lines ("Reset dial-in
+// PIN<https://dialin.team" / "s.microsoft.com/usp/pstnconferencing>")
+// kept in one: a line whose last '<' opens a link not closed on it takes
+// the lines up to its '>' (at most block.MaxLinkBreaks).
+func unwrappedLines(src string) []string {
+	phys := strings.SplitAfter(src, "\n")
+	var lines []string
+	for i := 0; i < len(phys); i++ {
+		l := phys[i]
+		for n := 0; n < block.MaxLinkBreaks && i+1 < len(phys) && opensLink(l); n++ {
+			i++
+			l += phys[i]
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// opensLink reports whether the last line of l opens a link ("<http" or
+// a '<' at its end) that it does not close.
+func opensLink(l string) bool {
+	last := l[strings.LastIndexByte(strings.TrimSuffix(l, "\n"), '\n')+1:]
+	k := strings.LastIndexByte(last, '<')
+	if k < 0 || strings.IndexByte(last[k:], '>') >= 0 {
+		return false
+	}
+	rest := strings.ToLower(strings.TrimRight(last[k+1:], "\r\n"))
+	return strings.HasPrefix(rest, "http") || strings.HasPrefix("https", rest) // "", or broken in its scheme
+}
+
+// wrappedTail reports whether lines[j] is the rest of lines[i] that a hard
+// wrap at Outlook's width (76 columns or so) moved: lines[i] reaches that
+// width, and lines[j] is a short piece of text with no number, link or
+// label of its own ("ngeles" of "Los Angeles").
+func wrappedTail(lines []string, i, j int) bool {
+	if i < 0 || j >= len(lines) {
+		return false
+	}
+	cur, next := strings.TrimRight(lines[i], "\r\n"), strings.TrimSpace(lines[j])
+	return utf8.RuneCountInString(cur) >= 72 && next != "" && utf8.RuneCountInString(next) < 30 &&
+		!strings.ContainsAny(next, "0123456789<>:|") && !strings.HasSuffix(strings.TrimRight(cur, " "), ",")
 }
 
 // isPINLink tells the link of a dial-in PIN's page (Teams' "Reset PIN",

@@ -90,3 +90,40 @@ func TestNumberSpacedWithNoBreakSpaces(t *testing.T) {
 		}
 	}
 }
+
+// teams2024Wrapped is a Teams 2024 block as Outlook hard-wraps a text body
+// at 76 columns: a number's region ("Los" / " Angeles") and the Reset PIN
+// link broken over lines.
+const teams2024Wrapped = "Hej alla\n\n____________________________________________________________________________\n____\n" +
+	"Microsoft Teams Need help?<https://aka.ms/JoinTeamsMeeting?omkt=en-US>\n" +
+	"Join the meeting now<https://teams.microsoft.com/l/meetup-join/19%3ameeting_\nHBND0000000000000476%40thread.v2/0?context=%7b%22Tid%22%3a%22contoso%22%2c%2\n2Oid%22%3a%22oid1%22%7d>\n" +
+	"Meeting ID: 276 123 456 789 1\nPasscode: Ab76Cd\n________________________________\nDial in by phone\n" +
+	"+46 8 505 248 89,,600000476#<tel:+46850524889,,600000476#> Sweden, Stockholm\n" +
+	"+1 323-849-4874,,600000476#<tel:+13238494874,,600000476#> United States, Los\n Angeles\n" +
+	"Find a local number<https://dialin.teams.microsoft.com/contoso?id=600000476>\nPhone conference ID: 600 000 476#\n" +
+	"For organizers: Meeting options<https://teams.microsoft.com/meetingOptions/?\norganizerId=oid1&tenantId=contoso&threadId=19_meeting_HBND0000000000000476@t\n" +
+	"hread.v2&messageId=0&language=en-US> | Reset dial-in PIN<https://dialin.team\ns.microsoft.com/usp/pstnconferencing>\n" +
+	"____________________________________________________________________________\n____\n\nTack!"
+
+// Dial-in dropped from a hard-wrapped 2024 block takes the wrapped end of
+// a number's region and the wrapped Reset PIN link with it, and leaves
+// the rest. Found by an audit: "Angeles" and the PIN link stayed.
+func TestDropDialInHardWrapped(t *testing.T) {
+	ev := event{body: teams2024Wrapped, extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/19%3ameeting_HBND0000000000000476%40thread.v2/0?context=%7b%22Tid%22%3a%22contoso%22%2c%22Oid%22%3a%22oid1%22%7d\r\n"}
+	cal, res := migrateOne(t, calendar(future(ev)), testRules, Change{DropDialIn: true})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	desc, _ := cal.Current(cal.Components("VEVENT")[0], "DESCRIPTION")
+	text := desc.Text()
+	for _, gone := range []string{"Angeles", "pstnconferencing", "Reset dial-in PIN", "600000476", "600 000 476", "Dial in by phone"} {
+		if strings.Contains(strings.ReplaceAll(text, "\n", ""), gone) {
+			t.Errorf("%q is left:\n%s", gone, text)
+		}
+	}
+	for _, kept := range []string{"For organizers: Meeting options<https://teams.microsoft.com/meetingOptions/?\norganizerId=", "Passcode: Ab76Cd\n", "Tack!"} {
+		if !strings.Contains(text, kept) {
+			t.Errorf("%q is gone:\n%s", kept, text)
+		}
+	}
+}
