@@ -51,9 +51,6 @@ func dropDialInText(src string, from block.Block) (string, bool) {
 		for j := i; j < numberEnd(lines, i); j++ {
 			drop[j] = true
 		}
-		if j := numberEnd(lines, i); wrappedTail(lines, j-1, j) {
-			drop[j] = true // the end of its label, hard-wrapped ("Los A" / "ngeles")
-		}
 	}
 	if from.DialInURL != "" && !dropDialInLink(lines, drop, func(l string) bool { return sameLink(l, from.DialInURL) }) {
 		return "", false
@@ -180,11 +177,15 @@ func dropDialInLink(lines []string, drop []bool, match func(string) bool) bool {
 // it where that starts with the number's tel: link (Outlook's hard wrap
 // moves "<tel:...>   United States, Los Angeles" to a line of its own).
 func numberEnd(lines []string, i int) int {
+	end := i + 1
 	if i+1 < len(lines) && !strings.Contains(strings.ToLower(lines[i]), "tel:") &&
 		strings.HasPrefix(strings.ToLower(strings.TrimSpace(lines[i+1])), "<tel:") {
-		return i + 2
+		end = i + 2
 	}
-	return i + 1
+	if wrappedTail(lines, end-1, end) {
+		end++ // the end of its label, hard-wrapped ("Los" / " Angeles")
+	}
+	return end
 }
 
 // separatorAfter moves end over a " | " (with blanks or &nbsp;) that

@@ -127,3 +127,22 @@ func TestDropDialInHardWrapped(t *testing.T) {
 		}
 	}
 }
+
+// A bridge change replaces a hard-wrapped number's entry whole (its
+// region's wrapped end with it) and keeps a kept one whole.
+func TestBridgeChangeHardWrapped(t *testing.T) {
+	ev := event{body: teams2024Wrapped, extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/19%3ameeting_HBND0000000000000476%40thread.v2/0?context=%7b%22Tid%22%3a%22contoso%22%2c%22Oid%22%3a%22oid1%22%7d\r\n"}
+	for _, tc := range []struct {
+		numbers []string
+		angeles bool
+	}{{[]string{"+44 20 3000 0000"}, false}, {[]string{"+1 323-849-4874", "+44 20 3000 0000"}, true}} {
+		cal, res := migrateOne(t, calendar(future(ev)), testRules, Change{TollNumbers: tc.numbers})
+		if !res.Rewritten() {
+			t.Fatalf("%+v", res)
+		}
+		desc, _ := cal.Current(cal.Components("VEVENT")[0], "DESCRIPTION")
+		if got := strings.Contains(desc.Text(), "United States, Los\n Angeles\n"); got != tc.angeles || strings.Count(desc.Text(), "Angeles") != strings.Count(desc.Text(), "Los\n Angeles") {
+			t.Errorf("%v: the wrapped region kept %v, want %v:\n%s", tc.numbers, got, tc.angeles, desc.Text())
+		}
+	}
+}
