@@ -15,6 +15,7 @@ import (
 // is migrated: its body (DESCRIPTION, unescaped) and its recurrence rule.
 type before struct {
 	text, rrule string
+	html        ics.Property // the X-ALT-DESC, read only when the text's block did not change
 	length      time.Duration // DTEND - DTSTART; 0 when unknown
 }
 
@@ -32,6 +33,7 @@ func readBefore(m *ics.Meeting) before {
 	if p, ok := first.Prop("RRULE"); ok {
 		b.rrule = p.Value
 	}
+	b.html, _ = first.Prop("X-ALT-DESC")
 	b.length = length(first)
 	return b
 }
@@ -106,6 +108,15 @@ func describe(o *report.Meeting, f *block.Finder, was before, res ics.Result, up
 	}
 	if okOld && okNew {
 		o.Changes = changes(old, neu)
+		if o.Changes == "block rewritten; join link kept" && up.update.html != "" && was.html.Value != "" {
+			// the text said the new block already: what changed is the
+			// HTML's (a stale body beside a current one)
+			if oh, ok := f.FindHTML(was.html.Text()); ok {
+				if nh, ok := f.FindHTML(up.update.html); ok {
+					o.Changes = changes(oh, nh)
+				}
+			}
+		}
 		return
 	}
 	// The master's plain text has no block: compare the block the

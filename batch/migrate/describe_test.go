@@ -208,3 +208,34 @@ func TestReversedChanges(t *testing.T) {
 		t.Errorf("reversed of an unknown text = %q", got)
 	}
 }
+
+// A meeting whose text already showed the new block and whose HTML body
+// did not says in Changes what changed in the HTML, not "block
+// rewritten" (found by an audit).
+func TestChangesOfAStaleHTMLBody(t *testing.T) {
+	cal := parseFile(t, suiteFixture)
+	var text string
+	var html ics.Property
+	for _, m := range cal.Meetings() {
+		p, ok1 := m.First().Prop("DESCRIPTION")
+		h, ok2 := m.First().Prop("X-ALT-DESC")
+		if ok1 && ok2 && strings.Contains(p.Text(), "meetup-join") {
+			text, html = p.Text(), h
+			break
+		}
+	}
+	var f block.Finder
+	oldText, ok := f.FindText(text)
+	if !ok || oldText.ConferenceID == "" {
+		t.Fatal("the fixture's meeting has no block with a conference ID")
+	}
+	id, newID := oldText.ConferenceID, "999888777"
+	current := strings.ReplaceAll(text, id, newID) // the text said it already
+	up := &prepared{update: requestUpdate{text: current, html: strings.ReplaceAll(html.Text(), id, newID)}}
+	done, _ := f.FindText(current)
+	var o report.Meeting
+	describe(&o, &f, before{text: current, html: html}, ics.Result{OldBlock: done, OldBody: current, OldInText: true}, up, time.Time{})
+	if !strings.Contains(o.Changes, "conference ID") || !strings.Contains(o.Changes, "999 888 777") {
+		t.Errorf("Changes %q, want the HTML's conference ID change", o.Changes)
+	}
+}
