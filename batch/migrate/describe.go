@@ -15,7 +15,7 @@ import (
 // is migrated: its body (DESCRIPTION, unescaped) and its recurrence rule.
 type before struct {
 	text, rrule string
-	html        ics.Property // the X-ALT-DESC, read only when the text's block did not change
+	html        ics.Property  // the X-ALT-DESC, read only when the text's block did not change
 	length      time.Duration // DTEND - DTSTART; 0 when unknown
 }
 
