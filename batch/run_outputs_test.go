@@ -200,23 +200,12 @@ func TestCalendarsSharedOrOfOneName(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "bo"), 0o755)
 	data, _ := os.ReadFile(filepath.Join(dir, "calendars", "user00003.ics"))
 	os.WriteFile(filepath.Join(dir, "bo", "user00001.ics"), data, 0o644)
-	users := writeTable(t, filepath.Join(dir, "users2.csv"), [][]string{
-		{"user", "calendar"},
+	o, by := runCalendars(t, dir, [][]string{
 		{"user00000@contoso.com", "calendars/user00000.ics"},
 		{"user00001@contoso.com", "calendars/user00000.ics"},
 		{"user00002@contoso.com", "calendars/user00001.ics"},
 		{"user00003@contoso.com", "bo/user00001.ics"},
 	})
-	o := demoOptions(t)
-	o.Users, o.Changes = users, filepath.Join(dir, "changes.csv")
-	sum, err := Run(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	by := map[string]store.User{}
-	for _, u := range batchUsers(t, o.DB, store.Filter{BatchID: sum.BatchID}) {
-		by[u.UserID] = u
-	}
 	if u := by["user00001@contoso.com"]; u.State != store.Failed || !strings.Contains(u.LastMessage, "also user00000@contoso.com's calendar") {
 		t.Errorf("the second user of one file: %s %q", u.State, u.LastMessage)
 	}
@@ -387,23 +376,12 @@ func TestCalendarSharedThroughALink(t *testing.T) {
 	if err := os.Link(filepath.Join(dir, "calendars", "user00002.ics"), filepath.Join(dir, "hard.ics")); err != nil {
 		t.Skip("no hard links here:", err)
 	}
-	users := writeTable(t, filepath.Join(dir, "users2.csv"), [][]string{
-		{"user", "calendar"},
+	_, by := runCalendars(t, dir, [][]string{
 		{"user00000@contoso.com", "calendars/user00000.ics"},
 		{"user00001@contoso.com", "sym.ics"},
 		{"user00002@contoso.com", "calendars/user00002.ics"},
 		{"user00003@contoso.com", "hard.ics"},
 	})
-	o := demoOptions(t)
-	o.Users, o.Changes = users, filepath.Join(dir, "changes.csv")
-	sum, err := Run(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	by := map[string]store.User{}
-	for _, u := range batchUsers(t, o.DB, store.Filter{BatchID: sum.BatchID}) {
-		by[u.UserID] = u
-	}
 	for user, first := range map[string]string{"user00001@contoso.com": "user00000@contoso.com", "user00003@contoso.com": "user00002@contoso.com"} {
 		if u := by[user]; u.State != store.Failed || !strings.Contains(u.LastMessage, "also "+first+"'s calendar") {
 			t.Errorf("%s, a link to %s's calendar: %s %q", user, first, u.State, u.LastMessage)
@@ -412,4 +390,23 @@ func TestCalendarSharedThroughALink(t *testing.T) {
 			t.Errorf("%s: %s %q", first, u.State, u.LastMessage)
 		}
 	}
+}
+
+// runCalendars runs the demo's changes for users given their calendars
+// (rows of user, calendar in the demo copy dir) and returns the options
+// and the batch's users by address.
+func runCalendars(t *testing.T, dir string, rows [][]string) (RunOptions, map[string]store.User) {
+	t.Helper()
+	o := demoOptions(t)
+	o.Users = writeTable(t, filepath.Join(dir, "users2.csv"), append([][]string{{"user", "calendar"}}, rows...))
+	o.Changes = filepath.Join(dir, "changes.csv")
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]store.User{}
+	for _, u := range batchUsers(t, o.DB, store.Filter{BatchID: sum.BatchID}) {
+		by[u.UserID] = u
+	}
+	return o, by
 }
