@@ -13,24 +13,17 @@ import (
 // meeting fails instead, naming the line, and its rewrite is undone. Only
 // a meeting rewritten is read: one left alone is not sent.
 func (c *Calendar) checkText(m *Meeting) error {
-	for _, comp := range m.Components() {
-		if comp.end < comp.begin {
-			continue
+	return c.eachLine(m, func(l line, raw string) error {
+		k, what := badByte(raw)
+		if k >= 0 && l.folded {
+			k, what = badUnfolded(raw) // a fold may fall inside a character (RFC 5545, 3.1)
 		}
-		for i := comp.begin; i <= comp.end; i++ {
-			l := c.lines[i]
-			raw := c.data[l.start:l.end]
-			k, what := badByte(raw)
-			if k >= 0 && l.folded {
-				k, what = badUnfolded(raw) // a fold may fall inside a character (RFC 5545, 3.1)
-			}
-			if k >= 0 {
-				return fmt.Errorf("%s: line %d: UID %s: %s; an iCalendar file is UTF-8 text without control characters, so export the calendar again as UTF-8",
-					c.Name, l.num+strings.Count(raw[:k], "\n"), m.UID, what)
-			}
+		if k >= 0 {
+			return fmt.Errorf("%s: line %d: UID %s: %s; an iCalendar file is UTF-8 text without control characters, so export the calendar again as UTF-8",
+				c.Name, l.num+strings.Count(raw[:k], "\n"), m.UID, what)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // checkBareCR fails a meeting whose lines hold a CR without a LF after
@@ -40,23 +33,29 @@ func (c *Calendar) checkText(m *Meeting) error {
 // showed. Decided on, the meeting would be skipped or rewritten for the
 // wrong reason.
 func (c *Calendar) checkBareCR(m *Meeting) error {
-	for _, comp := range m.Components() {
-		if comp.end < comp.begin {
-			continue
+	return c.eachLine(m, func(l line, raw string) error {
+		for i := 0; ; i++ {
+			k := strings.IndexByte(raw[i:], '\r')
+			if k < 0 {
+				return nil
+			}
+			if i += k; i+1 < len(raw) && raw[i+1] == '\n' || i+1 == len(raw) && (l.end == len(c.data) || c.data[l.end] == '\n') {
+				continue
+			}
+			return fmt.Errorf("%s: line %d: UID %s: a carriage return (CR) without a line feed after it: the file mixes line endings, so its lines cannot be told apart; save it with CRLF line endings and run again",
+				c.Name, l.num+strings.Count(raw[:i], "\n"), excerpt(m.UID)) // a UID a CR ran on into the next line
 		}
-		for n := comp.begin; n <= comp.end; n++ {
-			l := c.lines[n]
-			raw := c.data[l.start:l.end]
-			for i := 0; ; i++ {
-				k := strings.IndexByte(raw[i:], '\r')
-				if k < 0 {
-					break
-				}
-				if i += k; i+1 < len(raw) && raw[i+1] == '\n' || i+1 == len(raw) && (l.end == len(c.data) || c.data[l.end] == '\n') {
-					continue
-				}
-				return fmt.Errorf("%s: line %d: UID %s: a carriage return (CR) without a line feed after it: the file mixes line endings, so its lines cannot be told apart; save it with CRLF line endings and run again",
-					c.Name, l.num+strings.Count(raw[:i], "\n"), excerpt(m.UID)) // a UID a CR ran on into the next line
+	})
+}
+
+// eachLine calls fn with each content line of m's components, raw (folds
+// included), and stops at its first error.
+func (c *Calendar) eachLine(m *Meeting, fn func(l line, raw string) error) error {
+	for _, comp := range m.Components() {
+		for i := comp.begin; i <= comp.end; i++ { // none where end < begin
+			l := c.lines[i]
+			if err := fn(l, c.data[l.start:l.end]); err != nil {
+				return err
 			}
 		}
 	}
