@@ -1010,7 +1010,7 @@ func numberElementFor(template, old, n, label string) (string, bool) {
 	el = retel(strings.ReplaceAll(el, "+"+digitsOnly(old), "+"+digitsOnly(n)), old, n)
 	end := strings.LastIndex(block.LowerSameLength(el), "</a>")
 	if end < 0 {
-		return "", false
+		return plainNumberElement(el, n, label)
 	}
 	for i := end + len("</a>"); i < len(el); {
 		gt := strings.IndexByte(el[i:], '>')
@@ -1031,6 +1031,42 @@ func numberElementFor(template, old, n, label string) (string, bool) {
 		i += gt + 1
 	}
 	return "", false
+}
+
+// plainNumberElement is numberElementFor of an element that shows its
+// number as text, not as a tel: link ("+46 8 505 248 89,,222333444#
+// Sweden, Stockholm"): el with the number n already in place gets label in
+// place of the text after it (and after the conference ID it dials).
+func plainNumberElement(el, n, label string) (string, bool) {
+	k := strings.Index(el, html.EscapeString(n))
+	if k < 0 {
+		return "", false
+	}
+	i := k + len(html.EscapeString(n))
+	if strings.HasPrefix(el[i:], ",,") { // the conference ID it dials
+		j := i + 2
+		for j < len(el) && isDigit(el[j]) {
+			j++
+		}
+		if j < len(el) && el[j] == '#' {
+			i = j + 1
+		}
+	}
+	j := strings.IndexByte(el[i:], '<')
+	if j < 0 {
+		j = len(el) - i
+	}
+	text := el[i : i+j]
+	visible := strings.Trim(strings.ReplaceAll(text, "&nbsp;", " "), " \t\r\n\u00a0")
+	if visible == "" || label == "" {
+		return el, true
+	}
+	at := strings.Index(text, visible)
+	if at < 0 { // &nbsp; inside the label: put the new one after the blanks
+		at = len(text) - len(strings.TrimLeft(text, " \t\r\n\u00a0"))
+		return el[:i] + text[:at] + html.EscapeString(label) + el[i+j:], true
+	}
+	return el[:i] + text[:at] + html.EscapeString(label) + text[at+len(visible):] + el[i+j:], true
 }
 
 // addMeetingID adds the Meeting ID and passcode after the line (text) or

@@ -146,3 +146,26 @@ func TestBridgeChangeHardWrapped(t *testing.T) {
 		}
 	}
 }
+
+// An HTML body that shows its numbers as text, not tel: links, keeps its
+// block when the numbers change: the new number's element is made like
+// the old one's, labelled as the change says. Found by an audit: the
+// HTML was written anew, its Reset PIN and Meeting options lost.
+func TestPlainNumbersInHTML(t *testing.T) {
+	markup := `<p>Agenda</p><p>________________________________________________________________________________</p><p>Microsoft Teams meeting</p>` +
+		`<p><a href="` + oldJoin + `">Click here to join the meeting</a></p><p>Or call in (audio only)</p>` +
+		`<p>+46 8 505 248 89,,580849884#   Sweden, Stockholm</p><p>Phone Conference ID: 580 849 884#</p>` +
+		`<p><a href="https://dialin.teams.microsoft.com/abc?id=580849884">Find a local number</a> | <a href="https://mysettings.lync.com/pstnconferencing">Reset PIN</a></p>` +
+		`<p><a href="https://aka.ms/JoinTeamsMeeting">Learn More</a> | <a href="https://teams.microsoft.com/meetingOptions/">Meeting options</a></p>` +
+		`<p>________________________________________________________________________________</p>`
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(markup)})), testRules,
+		Change{TollNumbers: []string{"+44 20 3000 0000"}})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	html, _ := cal.Current(cal.Components("VEVENT")[0], "X-ALT-DESC")
+	if want := "<p>+44 20 3000 0000,,580849884#   (Toll)</p>"; !strings.Contains(html.Text(), want) || strings.Contains(html.Text(), "505 248") ||
+		!strings.Contains(html.Text(), "Reset PIN") || !strings.Contains(html.Text(), "Meeting options") {
+		t.Errorf("want %q, the rest kept:\n%s", want, html.Text())
+	}
+}
