@@ -537,10 +537,13 @@ func digitRun(src string, i int, old string) (end int, sep string, ok bool) {
 		return 0, "", false
 	}
 	j := i
+	wrapped := false // a line break between digits: a blank, never written as one
 	for k := 0; k < len(old); k++ {
 		if n := blankAt(src, j); k > 0 && n > 0 {
-			if sep == "" {
-				sep = src[j : j+n]
+			if b := src[j : j+n]; b[n-1] == '\n' {
+				wrapped = true
+			} else if sep == "" {
+				sep = b
 			}
 			j += n
 		}
@@ -555,12 +558,16 @@ func digitRun(src string, i int, old string) (end int, sep string, ok bool) {
 	if n := blankAt(src, j); n > 0 && j+n < len(src) && isDigit(src[j+n]) {
 		return 0, "", false
 	}
+	if wrapped && sep == "" {
+		sep = " "
+	}
 	return j, sep, true
 }
 
 // blanks are what may stand between a number's digits: a space, a
-// no-break space, and HTML's no-break space entities.
-var blanks = []string{" ", "\u00a0", "&nbsp;", "&#160;", "&#xa0;", "&#xA0;"}
+// no-break space, HTML's no-break space entities, and a line break (where
+// Outlook wraps a text body, or the source of its HTML, at a space).
+var blanks = []string{" ", "\u00a0", "&nbsp;", "&#160;", "&#xa0;", "&#xA0;", "\r\n", "\n"}
 
 // blankAt is the length of the blank at src[j:], 0 when there is none.
 func blankAt(src string, j int) int {
@@ -568,9 +575,9 @@ func blankAt(src string, j int) int {
 		return 0
 	}
 	switch src[j] {
-	case ' ':
+	case ' ', '\n':
 		return 1
-	case 0xc2, '&':
+	case 0xc2, '&', '\r':
 		for _, b := range blanks[1:] {
 			if strings.HasPrefix(src[j:], b) {
 				return len(b)

@@ -169,3 +169,25 @@ func TestPlainNumbersInHTML(t *testing.T) {
 		t.Errorf("want %q, the rest kept:\n%s", want, html.Text())
 	}
 }
+
+// A conference ID a line break splits where a space stood (Outlook wraps
+// a text body, and the source of its HTML, at spaces) is replaced, and
+// written on one line. Found by an audit: the old ID stayed beside tel:
+// links with the new one.
+func TestConferenceIDSplitByALineBreak(t *testing.T) {
+	markup := strings.Replace(teamsHTML(oldJoin), "580 849 884#", "580 849\n884#", 1)
+	text := strings.Replace(teamsBody(oldJoin), "580 849 884#", "580 849\n884#", 1)
+	if !strings.Contains(markup, "849\n884") || !strings.Contains(text, "849\n884") {
+		t.Fatal("no conference ID to split in the test's bodies")
+	}
+	cal, res := migrateOne(t, calendar(future(event{body: text, extra: altDesc(markup)})), testRules, Change{ConferenceID: "111222333"})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	for _, name := range []string{"DESCRIPTION", "X-ALT-DESC"} {
+		p, _ := cal.Current(cal.Components("VEVENT")[0], name)
+		if strings.Contains(p.Text(), "849\n884") || !strings.Contains(p.Text(), "111 222 333#") {
+			t.Errorf("%s:\n%s", name, p.Text())
+		}
+	}
+}
