@@ -220,23 +220,19 @@ func conferenceKey(v string) string {
 	return key
 }
 
-// blockLinks returns the http(s) links written in a block, text or HTML.
+// blockLinks returns the http(s) links written in a block, text or HTML,
+// HTML unescaped; a link Outlook's hard wrap broke over lines is read
+// whole (see linkSpans).
 func blockLinks(text string) []string {
 	var links []string
-	for i := 0; i < len(text); {
-		k := strings.Index(text[i:], "http")
-		if k < 0 {
-			break
+	for _, s := range linkSpans(text) {
+		l := text[s[0]:s[1]]
+		if strings.ContainsAny(l, "\r\n") {
+			l = strings.NewReplacer("\r", "", "\n", "").Replace(l)
 		}
-		start := i + k
-		end := start
-		for end < len(text) && !isLinkEnd(text[end]) {
-			end++
-		}
-		if l := html.UnescapeString(text[start:end]); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
+		if l = html.UnescapeString(l); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
 			links = append(links, l)
 		}
-		i = max(end, start+4)
 	}
 	return links
 }

@@ -191,3 +191,24 @@ func TestConferenceIDSplitByALineBreak(t *testing.T) {
 		}
 	}
 }
+
+// A 2025 block whose "System reference" link Outlook's hard wrap broke
+// over lines is read whole: the meeting's property naming that link owns
+// the block (not pasted-block), and a meetup-join template gets the whole
+// thread. Found by an audit: the thread was cut at the break, and the
+// link made of it opened nothing.
+func TestWrappedSystemReference(t *testing.T) {
+	wrapped := strings.Replace(teams2025Body, "System reference<"+oldJoin[:50], "System\nreference<"+oldJoin[:50]+"\n", 1)
+	if wrapped == teams2025Body {
+		t.Fatal("nothing wrapped")
+	}
+	ev := event{body: wrapped, extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"}
+	if _, res := migrateOne(t, calendar(future(ev)), testRules, Change{ConferenceID: "111222333", TollNumbers: []string{"+46 8 505 248 89"}}); !res.Rewritten() {
+		t.Errorf("a change of its dial-in: Skipped=%q (%s) Err=%v, want rewritten", res.Skipped, res.Evidence, res.Err)
+	}
+	ch := Change{JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0?context=%7b%7d"}
+	want := "https://teams.microsoft.com/l/meetup-join/" + teamsEscaper.Replace(teamsThreadID(oldJoin)) + "/0?context=%7b%7d"
+	if _, res := migrateOne(t, calendar(future(event{body: wrapped})), testRules, ch); res.NewJoinURL != want {
+		t.Errorf("NewJoinURL %q (%v %q), want %q", res.NewJoinURL, res.Err, res.Skipped, want)
+	}
+}
