@@ -35,6 +35,11 @@ func keepText(f *block.Finder, old string, from block.Block, to block.Spec) (str
 // keepHTML is keepText for an HTML body.
 func keepHTML(f *block.Finder, old string, from block.Block, to block.Spec) (string, bool) {
 	out, ok := keep(old, from, to, true)
+	if !ok && strings.IndexByte(old, '\n') >= 0 {
+		// Outlook wraps its HTML's source at blanks ("<a\nhref", "+1\n323-849-4874"):
+		// a line break there is a blank, and the block's edits read it as one
+		out, ok = keep(strings.NewReplacer("\r\n", " ", "\n", " ").Replace(old), from, to, true)
+	}
 	if !ok {
 		return "", false
 	}
@@ -446,12 +451,28 @@ func labelledLink(src string, s, e int) (int, int) {
 // src[s:e], or -1.
 func anchorAround(src string, s, e int) (int, int) {
 	lower := block.LowerSameLength(src) // offsets in it are offsets in src (strings.ToLower moves them: "İ")
-	start := strings.LastIndex(lower[:s], "<a ")
+	start := lastAnchorOpen(lower[:s])
 	endTag := strings.Index(lower[e:], "</a>")
-	if start < 0 || endTag < 0 || strings.Contains(src[start:s], ">") || strings.Contains(lower[e:e+endTag], "<a ") {
+	if start < 0 || endTag < 0 || strings.Contains(src[start:s], ">") || lastAnchorOpen(lower[e:e+endTag]) >= 0 {
 		return -1, -1
 	}
 	return start, e + endTag + len("</a>")
+}
+
+// lastAnchorOpen is the offset of the last "<a" followed by white space
+// in lower ("<a href", or "<a\nhref" where Outlook wrapped its HTML's
+// source), -1 when there is none.
+func lastAnchorOpen(lower string) int {
+	for end := len(lower); ; {
+		k := strings.LastIndex(lower[:end], "<a")
+		if k < 0 {
+			return -1
+		}
+		if k+2 < len(lower) && strings.IndexByte(" \t\r\n", lower[k+2]) >= 0 {
+			return k
+		}
+		end = k
+	}
 }
 
 // separatorBefore moves start back over a " | " (with any blanks or

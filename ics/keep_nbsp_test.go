@@ -212,3 +212,37 @@ func TestWrappedSystemReference(t *testing.T) {
 		t.Errorf("NewJoinURL %q (%v %q), want %q", res.NewJoinURL, res.Err, res.Skipped, want)
 	}
 }
+
+// wrappedHTML is a Teams block in HTML whose source Outlook wrapped at
+// blanks: "<a\nhref", a number and a region broken over lines.
+func wrappedHTML(join string) string {
+	line := "________________________________________________________________________________"
+	return `<p>Agenda</p><p>` + line + `</p><p>Microsoft Teams meeting</p><p><a` + "\n" + `href="` + join + `">Click here to join the meeting</a></p>` +
+		`<p>Or call in (audio only)</p><p><a` + "\n" + `href="tel:+46850524889,,580849884#">+46` + "\n" + `8 505 248 89,,580849884#</a>&nbsp;Sweden,` + "\n" + `Stockholm</p>` +
+		`<p>Phone Conference ID: 580 849` + "\n" + `884#</p>` +
+		`<p><a` + "\n" + `href="https://dialin.teams.microsoft.com/abc?id=580849884">Find a local number</a> | <a` + "\n" + `href="https://mysettings.lync.com/pstnconferencing">Reset PIN</a></p>` +
+		`<p><a` + "\n" + `href="https://aka.ms/JoinTeamsMeeting">Learn More</a> | <a` + "\n" + `href="https://teams.microsoft.com/meetingOptions/?threadId=19_meeting_OLD@thread.v2">Meeting options</a></p>` +
+		`<p>` + line + `</p>`
+}
+
+// An HTML body whose source Outlook wrapped is edited in place: a move
+// drops the old meeting's options link, a dial-in removal removes the
+// dial-in and keeps the rest. Found by an audit: the options link stayed,
+// and the dial-in removal wrote the HTML anew, its options lost.
+func TestWrappedHTMLSource(t *testing.T) {
+	src := calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(wrappedHTML(oldJoin))}))
+	html := func(cal *Calendar) string {
+		p, _ := cal.Current(cal.Components("VEVENT")[0], "X-ALT-DESC")
+		return strings.ReplaceAll(p.Text(), "\n", " ")
+	}
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() || strings.Contains(html(cal), "meetingOptions") || !strings.Contains(html(cal), "Learn More") {
+		t.Errorf("moved: %v\n%s", res.Err, html(cal))
+	}
+	cal, res = migrateOne(t, src, testRules, Change{DropDialIn: true})
+	got := html(cal)
+	if !res.Rewritten() || strings.Contains(got, "580") || strings.Contains(got, "505 248") || strings.Contains(got, "Reset PIN") ||
+		!strings.Contains(got, "Meeting options") || !strings.Contains(got, "Learn More") {
+		t.Errorf("dial-in dropped: %v\n%s", res.Err, got)
+	}
+}
