@@ -128,7 +128,8 @@ func addPartHTML(src string, from block.Block, to block.Spec) (string, bool) {
 		}
 	}
 	for _, n := range append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...) {
-		consider(strings.Index(src, html.EscapeString(n)))
+		k, _ := indexNumber(src, n)
+		consider(k)
 	}
 	conference := func() {
 		if id := from.ConferenceID; id != "" {

@@ -282,7 +282,7 @@ func dropDialInHTML(src string, from block.Block) (string, bool) {
 	}
 	lower := block.LowerSameLength(src)
 	for _, n := range append(slices.Clone(from.TollNumbers), from.TollFreeNumbers...) {
-		k := strings.Index(src, html.EscapeString(n))
+		k, _ := indexNumber(src, n)
 		if k < 0 {
 			return "", false
 		}

@@ -962,7 +962,7 @@ func numberElements(src string, numbers []string) (spans map[string][2]int, firs
 	spans = make(map[string][2]int, len(numbers))
 	first, last = len(src), -1
 	for _, n := range numbers {
-		k := strings.Index(src, html.EscapeString(n))
+		k, _ := indexNumber(src, n)
 		if k < 0 {
 			return nil, 0, 0, false
 		}
@@ -1034,7 +1034,10 @@ func brLine(lower string, k, s, e int) (int, int) {
 
 // numberElementFor makes the element of number n from that of number old.
 func numberElementFor(template, old, n, label string) (string, bool) {
-	el := strings.ReplaceAll(template, html.EscapeString(old), html.EscapeString(n))
+	el := template
+	if s, e := indexNumber(template, old); s >= 0 {
+		el = template[:s] + html.EscapeString(n) + template[e:]
+	}
 	el = retel(strings.ReplaceAll(el, "+"+digitsOnly(old), "+"+digitsOnly(n)), old, n)
 	end := strings.LastIndex(block.LowerSameLength(el), "</a>")
 	if end < 0 {
@@ -1059,6 +1062,41 @@ func numberElementFor(template, old, n, label string) (string, bool) {
 		i += gt + 1
 	}
 	return "", false
+}
+
+// indexNumber finds the number n (as a block reads it, spaced) in an HTML
+// src, each of its spaces written there as any blank (&nbsp;, a no-break
+// space, a line break of Outlook's wrap): its start and end, -1 when it
+// is not there.
+func indexNumber(src, n string) (int, int) {
+	esc := html.EscapeString(n)
+	if k := strings.Index(src, esc); k >= 0 {
+		return k, k + len(esc)
+	}
+	parts := strings.Split(esc, " ")
+	if len(parts) < 2 || parts[0] == "" {
+		return -1, -1
+	}
+	for from := 0; from < len(src); {
+		k := strings.Index(src[from:], parts[0])
+		if k < 0 {
+			return -1, -1
+		}
+		start, j, ok := from+k, from+k+len(parts[0]), true
+		for _, p := range parts[1:] {
+			b := blankAt(src, j)
+			if b == 0 || !strings.HasPrefix(src[j+b:], p) {
+				ok = false
+				break
+			}
+			j += b + len(p)
+		}
+		if ok {
+			return start, j
+		}
+		from = start + 1
+	}
+	return -1, -1
 }
 
 // plainNumberElement is numberElementFor of an element that shows its

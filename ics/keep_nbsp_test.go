@@ -246,3 +246,28 @@ func TestWrappedHTMLSource(t *testing.T) {
 		t.Errorf("dial-in dropped: %v\n%s", res.Err, got)
 	}
 }
+
+// An HTML block spacing its numbers with &nbsp; gets number changes and
+// dial-in removal in place: the kept number's element and region stay,
+// and so do Reset PIN and Meeting options. Found by an audit: the HTML
+// was written anew in another layout.
+func TestNumbersSpacedWithNbspEditedInPlace(t *testing.T) {
+	markup := strings.ReplaceAll(wrappedHTML(oldJoin), "\n", " ")
+	markup = strings.Replace(markup, "+46 8 505 248 89", "+46&nbsp;8&nbsp;505&nbsp;248&nbsp;89", 1)
+	src := calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(markup)}))
+	html := func(cal *Calendar) string {
+		p, _ := cal.Current(cal.Components("VEVENT")[0], "X-ALT-DESC")
+		return p.Text()
+	}
+	cal, res := migrateOne(t, src, testRules, Change{TollNumbers: []string{"+46 8 505 248 89", "+44 20 3000 0000"}})
+	got := html(cal)
+	if !res.Rewritten() || !strings.Contains(got, "+46&nbsp;8&nbsp;505&nbsp;248&nbsp;89,,580849884#</a>&nbsp;Sweden, Stockholm") ||
+		!strings.Contains(got, "+44 20 3000 0000") || !strings.Contains(got, "Meeting options") || !strings.Contains(got, "Reset PIN") {
+		t.Errorf("a number added: %v\n%s", res.Err, got)
+	}
+	cal, res = migrateOne(t, src, testRules, Change{DropDialIn: true})
+	got = html(cal)
+	if !res.Rewritten() || strings.Contains(got, "505") || strings.Contains(got, "Reset PIN") || !strings.Contains(got, "Meeting options") {
+		t.Errorf("dial-in dropped: %v\n%s", res.Err, got)
+	}
+}
