@@ -586,9 +586,10 @@ func digitRun(src string, i int, old string) (end int, sep string, ok bool) {
 }
 
 // blanks are what may stand between a number's digits: a space, a
-// no-break space, HTML's no-break space entities, and a line break (where
+// no-break space (also the narrow one French writes, U+202F), HTML's
+// entities for them, and a line break (where
 // Outlook wraps a text body, or the source of its HTML, at a space).
-var blanks = []string{" ", "\u00a0", "&nbsp;", "&#160;", "&#xa0;", "&#xA0;", "\r\n", "\n"}
+var blanks = []string{" ", "\u00a0", "&nbsp;", "&#160;", "&#xa0;", "&#xA0;", "\u202f", "&#8239;", "&#x202f;", "&#x202F;", "\r\n", "\n"}
 
 // blankAt is the length of the blank at src[j:], 0 when there is none.
 func blankAt(src string, j int) int {
@@ -598,7 +599,7 @@ func blankAt(src string, j int) int {
 	switch src[j] {
 	case ' ', '\n':
 		return 1
-	case 0xc2, '&', '\r':
+	case 0xc2, 0xe2, '&', '\r':
 		for _, b := range blanks[1:] {
 			if strings.HasPrefix(src[j:], b) {
 				return len(b)

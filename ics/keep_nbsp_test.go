@@ -10,7 +10,7 @@ import (
 // removed with the dial-in; the run again finds the meeting current. Found
 // by an audit: the HTML kept the old ID, and a rerun found it current.
 func TestConferenceIDGroupedWithNoBreakSpaces(t *testing.T) {
-	for _, sep := range []string{"&nbsp;", "\u00a0", "&#160;"} {
+	for _, sep := range []string{"&nbsp;", "\u00a0", "&#160;", "\u202f"} {
 		markup := strings.ReplaceAll(teamsHTML(oldJoin), "580 849 884#", "580"+sep+"849"+sep+"884#")
 		if !strings.Contains(markup, "580"+sep+"849"+sep+"884#") {
 			t.Fatalf("no conference ID grouped by spaces in:\n%s", teamsHTML(oldJoin))
