@@ -1052,9 +1052,7 @@ func numberElementFor(template, old, n, label string) (string, bool) {
 				j = len(el) - i
 			}
 			text := el[i : i+j]
-			if visible := strings.Trim(strings.ReplaceAll(text, "&nbsp;", ""), " \t\r\n\u00a0"); visible != "" {
-				lead := text[:strings.Index(text, visible)]
-				tail := text[strings.Index(text, visible)+len(visible):]
+			if lead, visible, tail := trimBlanks(text); visible != "" {
 				return el[:i] + lead + html.EscapeString(label) + tail + el[i+j:], true
 			}
 			i += j
@@ -1123,17 +1121,48 @@ func plainNumberElement(el, n, label string) (string, bool) {
 	if j < 0 {
 		j = len(el) - i
 	}
-	text := el[i : i+j]
-	visible := strings.Trim(strings.ReplaceAll(text, "&nbsp;", " "), " \t\r\n\u00a0")
+	lead, visible, tail := trimBlanks(el[i : i+j])
 	if visible == "" || label == "" {
 		return el, true
 	}
-	at := strings.Index(text, visible)
-	if at < 0 { // &nbsp; inside the label: put the new one after the blanks
-		at = len(text) - len(strings.TrimLeft(text, " \t\r\n\u00a0"))
-		return el[:i] + text[:at] + html.EscapeString(label) + el[i+j:], true
+	return el[:i] + lead + html.EscapeString(label) + tail + el[i+j:], true
+}
+
+// trimBlanks splits an HTML text node into its leading blanks, what it
+// shows between them and its trailing blanks (spaces, line breaks,
+// no-break spaces and &nbsp;); visible may hold blanks of its own
+// ("Sweden,&nbsp;Stockholm").
+func trimBlanks(text string) (lead, visible, tail string) {
+	start, end := 0, len(text)
+	for start < end {
+		if n := blankOrTab(text, start); n > 0 {
+			start += n
+			continue
+		}
+		break
 	}
-	return el[:i] + text[:at] + html.EscapeString(label) + text[at+len(visible):] + el[i+j:], true
+	for end > start {
+		if n := blankOrTabBefore(text[:end]); n > 0 {
+			end -= n
+			continue
+		}
+		break
+	}
+	return text[:start], text[start:end], text[end:]
+}
+
+func blankOrTab(s string, i int) int {
+	if s[i] == '\t' || s[i] == '\r' {
+		return 1
+	}
+	return blankAt(s, i)
+}
+
+func blankOrTabBefore(s string) int {
+	if c := s[len(s)-1]; c == '\t' || c == '\r' {
+		return 1
+	}
+	return blankBefore(s, len(s))
 }
 
 // addMeetingID adds the Meeting ID and passcode after the line (text) or

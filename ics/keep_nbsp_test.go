@@ -270,4 +270,11 @@ func TestNumbersSpacedWithNbspEditedInPlace(t *testing.T) {
 	if !res.Rewritten() || strings.Contains(got, "505") || strings.Contains(got, "Reset PIN") || !strings.Contains(got, "Meeting options") {
 		t.Errorf("dial-in dropped: %v\n%s", res.Err, got)
 	}
+	// a region spaced with &nbsp; too (a later audit: the label's text
+	// was looked up without its &nbsp;, and the slice panicked)
+	spaced := calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(strings.Replace(markup, "Sweden, Stockholm", "Sweden,&nbsp;Stockholm", 1))}))
+	cal, res = migrateOne(t, spaced, testRules, Change{TollNumbers: []string{"+44 20 3000 0000"}})
+	if got := html(cal); !res.Rewritten() || !strings.Contains(got, "+44 20 3000 0000,,580849884#</a>&nbsp;(Toll)") {
+		t.Errorf("a number of a region spaced with &nbsp; replaced: %v\n%s", res.Err, got)
+	}
 }

@@ -24,6 +24,7 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 			res.UID = m.UID
 			res.Err = fmt.Errorf("%s: UID %s: internal error: %v", c.Name, m.UID, p)
 			res.Changed = nil
+			c.Revert(m.Components()) // nor leave it half rewritten, its update unsent
 		}
 	}()
 	res = c.describe(m, r)
