@@ -115,8 +115,12 @@ func wrappedTail(lines []string, i, j int) bool {
 		return false
 	}
 	cur, next := strings.TrimRight(lines[i], "\r\n"), strings.TrimSpace(lines[j])
-	return utf8.RuneCountInString(cur) >= 72 && next != "" && utf8.RuneCountInString(next) < 30 &&
-		!strings.ContainsAny(next, "0123456789<>:|") && !strings.HasSuffix(strings.TrimRight(cur, " "), ",")
+	width := 72 // a break within a word: the line reaches the wrap's width
+	if strings.HasSuffix(strings.TrimRight(cur, " "), ",") {
+		width = 40 // "Sweden," / "Stockholm": a word wrapped whole, the line shorter
+	}
+	return utf8.RuneCountInString(cur) >= width && next != "" && utf8.RuneCountInString(next) < 30 &&
+		!strings.ContainsAny(next, "0123456789<>:|")
 }
 
 // isPINLink tells the link of a dial-in PIN's page (Teams' "Reset PIN",

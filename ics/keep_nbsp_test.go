@@ -136,6 +136,9 @@ func TestBridgeChangeHardWrapped(t *testing.T) {
 		numbers []string
 		angeles bool
 	}{{[]string{"+44 20 3000 0000"}, false}, {[]string{"+1 323-849-4874", "+44 20 3000 0000"}, true}} {
+		// Sweden's region wrapped at its comma, a word wrapped whole
+		ev := ev
+		ev.body = strings.Replace(ev.body, "Sweden, Stockholm\n", "Sweden,\nStockholm\n", 1)
 		cal, res := migrateOne(t, calendar(future(ev)), testRules, Change{TollNumbers: tc.numbers})
 		if !res.Rewritten() {
 			t.Fatalf("%+v", res)
@@ -143,6 +146,9 @@ func TestBridgeChangeHardWrapped(t *testing.T) {
 		desc, _ := cal.Current(cal.Components("VEVENT")[0], "DESCRIPTION")
 		if got := strings.Contains(desc.Text(), "United States, Los\n Angeles\n"); got != tc.angeles || strings.Count(desc.Text(), "Angeles") != strings.Count(desc.Text(), "Los\n Angeles") {
 			t.Errorf("%v: the wrapped region kept %v, want %v:\n%s", tc.numbers, got, tc.angeles, desc.Text())
+		}
+		if strings.Contains(desc.Text(), "Stockholm") {
+			t.Errorf("%v: Sweden's wrapped region is left:\n%s", tc.numbers, desc.Text())
 		}
 	}
 }
