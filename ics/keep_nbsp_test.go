@@ -284,3 +284,20 @@ func TestNumbersSpacedWithNbspEditedInPlace(t *testing.T) {
 		t.Errorf("a number of a region spaced with &nbsp; replaced: %v\n%s", res.Err, got)
 	}
 }
+
+// An HTML body that is the text invitation inside <pre> (its line breaks
+// are lines) keeps the organiser's text around the block when the block
+// changes. Found by an audit: the block was read as one line from the
+// first word to the last, and the whole body written anew.
+func TestPreBodyKeepsTextAroundTheBlock(t *testing.T) {
+	markup := "<html><body><pre>" + strings.ReplaceAll(teamsBody(oldJoin), "<", "&lt;") + "\nTack, vi ses!</pre></body></html>"
+	cal, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(markup)})), testRules, Change{TollNumbers: []string{"+44 20 3000 0000"}})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	p, _ := cal.Current(cal.Components("VEVENT")[0], "X-ALT-DESC")
+	intro := teamsBody(oldJoin)[:strings.Index(teamsBody(oldJoin), "\n")]
+	if got := p.Text(); !strings.HasPrefix(got, "<html><body><pre>"+intro) || !strings.Contains(got, "Tack, vi ses!</pre>") || strings.Contains(got, "505 248") {
+		t.Errorf("the text around the block:\n%s", got)
+	}
+}

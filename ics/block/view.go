@@ -130,10 +130,16 @@ func renderHTML(src string, withOffsets bool) (string, offsets) {
 		}
 		b.WriteString(s)
 	}
+	pre := 0 // inside <pre>, where a line break is one
 	for i := 0; i < len(src); {
 		if t, ok := tagAt(src, i); ok {
 			if isBlockTag(t.name) {
 				emit("\n", i, false)
+			}
+			if t.name == "pre" && t.closing {
+				pre = max(pre-1, 0)
+			} else if t.name == "pre" && !t.void {
+				pre++
 			}
 			i = t.end
 			continue
@@ -143,6 +149,9 @@ func renderHTML(src string, withOffsets bool) (string, offsets) {
 			s, n := entityAt(src, i)
 			emit(s, i, false)
 			i += n
+		case c == '\n' && pre > 0:
+			emit("\n", i, true)
+			i++
 		case c == '\r' || c == '\n' || c == '\t':
 			emit(" ", i, true)
 			i++
