@@ -1,6 +1,7 @@
 package ics
 
 import (
+	"github.com/mms-project/mms/ics/block"
 	"strings"
 	"testing"
 )
@@ -299,5 +300,26 @@ func TestPreBodyKeepsTextAroundTheBlock(t *testing.T) {
 	intro := teamsBody(oldJoin)[:strings.Index(teamsBody(oldJoin), "\n")]
 	if got := p.Text(); !strings.HasPrefix(got, "<html><body><pre>"+intro) || !strings.Contains(got, "Tack, vi ses!</pre>") || strings.Contains(got, "505 248") {
 		t.Errorf("the text around the block:\n%s", got)
+	}
+}
+
+// A rule Outlook's hard wrap broke over two lines (80 underscores at 76
+// columns) ends the block where its last piece ends: a block written anew
+// leaves no stray "____" behind. Found by an audit.
+func TestWrappedRuleEndsTheBlock(t *testing.T) {
+	rule := strings.Repeat("_", 80)
+	body := strings.ReplaceAll(teamsBody(oldJoin), rule, rule[:76]+"\n"+rule[76:])
+	if body == teamsBody(oldJoin) {
+		t.Fatal("no rule to wrap")
+	}
+	cal, res := migrateOne(t, calendar(future(event{body: body})), testRules, Change{Provider: block.ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/{meeting}"})
+	if !res.Rewritten() {
+		t.Fatalf("%+v", res)
+	}
+	p, _ := cal.Current(cal.Components("VEVENT")[0], "DESCRIPTION")
+	for _, line := range strings.Split(p.Text(), "\n") {
+		if line == "____" {
+			t.Errorf("a stray end of the old rule:\n%s", p.Text())
+		}
 	}
 }

@@ -62,6 +62,11 @@ func findRules(text string) []rule {
 				rules = append(rules, r)
 			}
 			joinable = true
+		case joinable && trimmed != "" && len(rules) > 0 && rules[len(rules)-1].kind == underscores && strings.Trim(trimmed, "_") == "" &&
+			rules[len(rules)-1].end == pos-1 && rules[len(rules)-1].length+len(trimmed) <= maxWrappedUnderscores:
+			// the end of a rule Outlook's hard wrap moved to a line of its own
+			last := &rules[len(rules)-1]
+			last.end, last.length = pos+strings.Index(line, trimmed)+len(trimmed), last.length+len(trimmed)
 		case trimmed != "":
 			joinable = false
 		}
@@ -69,6 +74,10 @@ func findRules(text string) []rule {
 	}
 	return rules
 }
+
+// maxWrappedUnderscores bounds a rule of underscores read over two lines
+// (Teams writes 80; a text body wrapped at 76 moves the last four on).
+const maxWrappedUnderscores = 100
 
 // ruleLine tells whether a trimmed line is a rule, of which kind and how
 // many characters long.
