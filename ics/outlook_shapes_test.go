@@ -1,10 +1,15 @@
 package ics
 
 import (
-	"github.com/mms-project/mms/ics/block"
 	"strings"
 	"testing"
+
+	"github.com/mms-project/mms/ics/block"
 )
+
+// The shapes Outlook and Teams write that the audits of this file found
+// mishandled: no-break spaces, hard-wrapped text, HTML source wrapped at
+// blanks, the 2025 block.
 
 // A conference ID grouped with no-break spaces (Outlook's HTML writes
 // &nbsp;; some write U+00A0) is replaced, grouped the same way, and
