@@ -558,12 +558,12 @@ func digitRun(src string, i int, old string) (end int, sep string, ok bool) {
 		return 0, "", false
 	}
 	j := i
-	wrapped := false // a line break between digits: a blank, never written as one
 	for k := 0; k < len(old); k++ {
 		if n := blankAt(src, j); k > 0 && n > 0 {
-			if b := src[j : j+n]; b[n-1] == '\n' {
-				wrapped = true
-			} else if sep == "" {
+			// a line break between digits is a blank, never written as
+			// one: a run broken only by it is not spaced, and is written
+			// whole ("tel:...,,600000\n410#")
+			if b := src[j : j+n]; b[n-1] != '\n' && sep == "" {
 				sep = b
 			}
 			j += n
@@ -578,9 +578,6 @@ func digitRun(src string, i int, old string) (end int, sep string, ok bool) {
 	}
 	if n := blankAt(src, j); n > 0 && j+n < len(src) && isDigit(src[j+n]) {
 		return 0, "", false
-	}
-	if wrapped && sep == "" {
-		sep = " "
 	}
 	return j, sep, true
 }

@@ -202,6 +202,17 @@ func TestConferenceIDSplitByALineBreak(t *testing.T) {
 			t.Errorf("%s:\n%s", name, p.Text())
 		}
 	}
+	// broken only by the wrap, inside a tel: link: written whole, no
+	// blank in the link (a later audit: "tel:...,,111 222 333#")
+	tel := strings.Replace(teamsBody(oldJoin), ",,580849884#", ",,580849\n884#", 1)
+	if tel == teamsBody(oldJoin) {
+		t.Fatal("no tel: link to wrap")
+	}
+	cal, _ = migrateOne(t, calendar(future(event{body: tel})), testRules, Change{ConferenceID: "111222333"})
+	p, _ := cal.Current(cal.Components("VEVENT")[0], "DESCRIPTION")
+	if strings.Contains(p.Text(), ",,580") || !strings.Contains(p.Text(), ",,111222333#") {
+		t.Errorf("the tel: link:\n%s", p.Text())
+	}
 }
 
 // A 2025 block whose "System reference" link Outlook's hard wrap broke
