@@ -106,6 +106,10 @@ func opensLink(l string) bool {
 	return strings.HasPrefix(rest, "http") || strings.HasPrefix("https", rest) // "", or broken in its scheme
 }
 
+// maxWrapWidth is the widest line a hard wrap leaves (Outlook wraps text
+// at 76 columns, some clients at 78 or 80): a longer line was not wrapped.
+const maxWrapWidth = 80
+
 // wrappedTail reports whether lines[j] is the rest of lines[i] that a hard
 // wrap at Outlook's width (76 columns or so) moved: lines[i] reaches that
 // width, and lines[j] is a short piece of text with no number, link or
@@ -116,10 +120,11 @@ func wrappedTail(lines []string, i, j int) bool {
 	}
 	cur, next := strings.TrimRight(lines[i], "\r\n"), strings.TrimSpace(lines[j])
 	width := 72 // a break within a word: the line reaches the wrap's width
-	if strings.HasSuffix(strings.TrimRight(cur, " "), ",") {
+	if c := strings.TrimRight(cur, " "); strings.HasSuffix(c, ",") || strings.HasSuffix(c, "、") || strings.HasSuffix(c, "，") {
 		width = 40 // "Sweden," / "Stockholm": a word wrapped whole, the line shorter
 	}
-	return utf8.RuneCountInString(cur) >= width && next != "" && utf8.RuneCountInString(next) < 30 &&
+	n := utf8.RuneCountInString(cur)
+	return n >= width && n <= maxWrapWidth && next != "" && utf8.RuneCountInString(next) < 30 &&
 		!strings.ContainsAny(next, "0123456789<>:|")
 }
 

@@ -338,4 +338,30 @@ func TestWrappedRuleEndsTheBlock(t *testing.T) {
 			t.Errorf("a stray end of the old rule:\n%s", p.Text())
 		}
 	}
+	// a whole rule, then the organiser's own short line of underscores:
+	// not one rule (a later audit: the organiser's line went with the block)
+	signed := strings.Replace(teamsBody(oldJoin), rule+"\n\nCuộc", rule+"\n____\nCuộc", 1)
+	if signed == teamsBody(oldJoin) {
+		t.Fatal("no closing rule to sign under")
+	}
+	cal, _ = migrateOne(t, calendar(future(event{body: signed})), testRules, Change{Provider: block.ProviderSkype, JoinURL: "https://meet.lync.com/contoso/anna/{meeting}"})
+	p, _ = cal.Current(cal.Components("VEVENT")[0], "DESCRIPTION")
+	if !strings.Contains(p.Text(), "\n____\nCuộc") {
+		t.Errorf("the organiser's line of underscores is gone:\n%s", p.Text())
+	}
+}
+
+// A line after a number that is not its region stays when the number
+// goes: a line longer than a wrap leaves, ending in a comma, was not
+// wrapped (a later audit: "Join" went with it); an ideographic comma
+// ends a wrapped region as a comma does.
+func TestWrappedTailBounds(t *testing.T) {
+	long := []string{"+1 323-849-4874,,580849884# <tel:+13238494874,,580849884#>   United States, Los Angeles, California,", "Join"}
+	if wrappedTail(append(long[:1:1], long[1]), 0, 1) {
+		t.Errorf("a line of %d characters took the next as its tail", len(long[0]))
+	}
+	ja := []string{"+46 8 505 248 89,,580849884# <tel:+46850524889,,580849884#>   スウェーデン、\n", "ストックホルム\n"}
+	if !wrappedTail(ja, 0, 1) {
+		t.Error("a region wrapped at an ideographic comma is not its number's tail")
+	}
 }

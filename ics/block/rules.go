@@ -63,7 +63,8 @@ func findRules(text string) []rule {
 			}
 			joinable = true
 		case joinable && trimmed != "" && len(rules) > 0 && rules[len(rules)-1].kind == underscores && strings.Trim(trimmed, "_") == "" &&
-			rules[len(rules)-1].end == pos-1 && rules[len(rules)-1].length+len(trimmed) <= maxWrappedUnderscores:
+			rules[len(rules)-1].end == pos-1 && rules[len(rules)-1].length >= minWrappedUnderscores &&
+			rules[len(rules)-1].length+len(trimmed) <= maxWrappedUnderscores:
 			// the end of a rule Outlook's hard wrap moved to a line of its own
 			last := &rules[len(rules)-1]
 			last.end, last.length = pos+strings.Index(line, trimmed)+len(trimmed), last.length+len(trimmed)
@@ -75,9 +76,14 @@ func findRules(text string) []rule {
 	return rules
 }
 
-// maxWrappedUnderscores bounds a rule of underscores read over two lines
-// (Teams writes 80; a text body wrapped at 76 moves the last four on).
-const maxWrappedUnderscores = 100
+// A rule of underscores is read over two lines where a hard wrap broke
+// it: Teams writes 80, and a text body wrapped at 72 to 76 moves the last
+// few on. A whole rule followed by a short line of underscores (an
+// organiser's signature line) is not one.
+const (
+	minWrappedUnderscores = 60
+	maxWrappedUnderscores = 80
+)
 
 // ruleLine tells whether a trimmed line is a rule, of which kind and how
 // many characters long.
