@@ -605,7 +605,7 @@ func templateBlock(old found, ch Change, uid string) (block.Block, error) {
 	}
 	if old.Start < old.End && old.End <= len(old.body) {
 		for _, l := range blockLinks(old.body[old.Start:old.End]) {
-			if t := teamsThreadID(l); t != "" {
+			if t := teamsThreadID(block.UnwrapSafeLink(l)); t != "" {
 				b.MeetingID = t
 				return b, nil
 			}

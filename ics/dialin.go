@@ -123,6 +123,9 @@ func wrappedTail(lines []string, i, j int) bool {
 	if c := strings.TrimRight(cur, " "); strings.HasSuffix(c, ",") || strings.HasSuffix(c, "、") || strings.HasSuffix(c, "，") {
 		width = 40 // "Sweden," / "Stockholm": a word wrapped whole, the line shorter
 	}
+	if j+1 < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[j+1]), "<") {
+		return false // the label of the link on the line after it ("Find a local number" / "<https://...>")
+	}
 	n := utf8.RuneCountInString(cur)
 	return n >= width && n <= maxWrapWidth && next != "" && utf8.RuneCountInString(next) < 30 &&
 		!strings.ContainsAny(next, "0123456789<>:|")

@@ -44,6 +44,13 @@ func keepHTML(f *block.Finder, old string, from block.Block, to block.Spec) (str
 		return "", false
 	}
 	got, found := f.FindHTML(out)
+	if !found && !strings.Contains(out, "<pre") {
+		// a block inside <pre> (an HTML body that is the text
+		// invitation) reads only as there, its line breaks lines
+		if _, alone := f.FindHTML(old); !alone {
+			got, found = f.FindHTML("<pre>" + out + "</pre>")
+		}
+	}
 	return out, found && readsAs(got, to)
 }
 

@@ -317,6 +317,14 @@ func TestPreBodyKeepsTextAroundTheBlock(t *testing.T) {
 	if got := p.Text(); !strings.HasPrefix(got, "<html><body><pre>"+intro) || !strings.Contains(got, "Tack, vi ses!</pre>") || strings.Contains(got, "505 248") {
 		t.Errorf("the text around the block:\n%s", got)
 	}
+	// a change edited in place keeps the block's own lines (a review: the
+	// edit's check read the block outside its <pre>, failed, and the
+	// block was written anew as HTML)
+	cal, _ = migrateOne(t, calendar(future(event{body: teamsBody(oldJoin), extra: altDesc(markup)})), testRules, Change{ConferenceID: "111222333"})
+	p, _ = cal.Current(cal.Components("VEVENT")[0], "X-ALT-DESC")
+	if got := p.Text(); !strings.Contains(got, "Reset PIN") || !strings.Contains(got, "111 222 333") || strings.Contains(got, "<div") {
+		t.Errorf("a conference ID changed in a <pre>:\n%s", got)
+	}
 }
 
 // A rule Outlook's hard wrap broke over two lines (80 underscores at 76
@@ -359,6 +367,10 @@ func TestWrappedTailBounds(t *testing.T) {
 	long := []string{"+1 323-849-4874,,580849884# <tel:+13238494874,,580849884#>   United States, Los Angeles, California,", "Join"}
 	if wrappedTail(append(long[:1:1], long[1]), 0, 1) {
 		t.Errorf("a line of %d characters took the next as its tail", len(long[0]))
+	}
+	label := []string{"+1 323-849-4874,,580849884# <tel:+13238494874,,580849884#> United States\n", "Find a local number\n", "<https://dialin.teams.microsoft.com/x?id=580849884>\n"}
+	if wrappedTail(label, 0, 1) {
+		t.Error("the label of the link on the line after it was taken for a number's tail (a review)")
 	}
 	ja := []string{"+46 8 505 248 89,,580849884# <tel:+46850524889,,580849884#>   スウェーデン、\n", "ストックホルム\n"}
 	if !wrappedTail(ja, 0, 1) {
