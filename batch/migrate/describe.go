@@ -108,7 +108,7 @@ func describe(o *report.Meeting, f *block.Finder, was before, res ics.Result, up
 	}
 	if okOld && okNew {
 		o.Changes = changes(old, neu)
-		if o.Changes == "block rewritten; join link kept" && up.update.html != "" && was.html.Value != "" {
+		if o.Changes == nothingChanged && up.update.html != "" && was.html.Value != "" {
 			// the text said the new block already: what changed is the
 			// HTML's (a stale body beside a current one)
 			if oh, ok := f.FindHTML(was.html.Text()); ok {
@@ -170,6 +170,9 @@ func evidence(res ics.Result, now time.Time) string {
 	}
 	return ""
 }
+
+// nothingChanged is what changes says of two blocks that say the same.
+const nothingChanged = "block rewritten; join link kept"
 
 // changes says what differs between two blocks, old -> new, field by
 // field: "conference ID 111 222 333 -> 987 654 321; join link kept".
