@@ -51,6 +51,7 @@ func FuzzSeriesBounded(f *testing.F) {
 	for _, s := range []string{"FREQ=SECONDLY", "FREQ=SECONDLY;COUNT=2000000000", "FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30", "FREQ=DAILY;COUNT=999999", "FREQ=HOURLY;INTERVAL=7;BYSETPOS=-1;BYDAY=MO"} {
 		f.Add(s, "16010101T000000Z")
 	}
+	f.Add("FREQ=HOURLY;INTERVAL=0;BYSETPOS=5", "00000101") // found by the fuzzer: 6 s in one step of rrule-go
 	now := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, rule, start string) {
 		c := ical.NewComponent("VEVENT")

@@ -28,10 +28,48 @@ func ruleNext(value string, first, now time.Time, skip func(time.Time) bool, b *
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	if picksNone(opt) {
+		return time.Time{}, false, nil
+	}
 	if first.IsZero() || hasUntil && opt.Until.IsZero() {
 		return shiftedNext(opt, hasUntil, first, now, skip, b)
 	}
 	return expand(opt, first, now, skip, b)
+}
+
+// picksNone reports whether a rule's BYSETPOS can pick no occurrence: a
+// period of a daily or finer FREQ without a finer BY part holds one
+// occurrence at most, which no position but 1 or -1 names. rrule-go
+// would walk every period to the year 9999 in one step, seconds that no
+// bound between steps can cut (found by fuzzing: FREQ=HOURLY;BYSETPOS=5
+// from the year 0).
+func picksNone(o *rrule.ROption) bool {
+	if len(o.Bysetpos) == 0 {
+		return false
+	}
+	switch o.Freq {
+	case rrule.SECONDLY:
+	case rrule.MINUTELY:
+		if len(o.Bysecond) > 0 {
+			return false
+		}
+	case rrule.HOURLY:
+		if len(o.Byminute)+len(o.Bysecond) > 0 {
+			return false
+		}
+	case rrule.DAILY:
+		if len(o.Byhour)+len(o.Byminute)+len(o.Bysecond) > 0 {
+			return false
+		}
+	default:
+		return false
+	}
+	for _, p := range o.Bysetpos {
+		if p == 1 || p == -1 {
+			return false
+		}
+	}
+	return true
 }
 
 // endless stands for "no UNTIL": rrule-go reads a zero Until as DTSTART
