@@ -228,7 +228,7 @@ func blockLinks(text string) []string {
 	for _, s := range linkSpans(text) {
 		l := text[s[0]:s[1]]
 		if strings.ContainsAny(l, "\r\n") {
-			l = strings.NewReplacer("\r", "", "\n", "").Replace(l)
+			l = lineBreaks.Replace(l)
 		}
 		if l = html.UnescapeString(l); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
 			links = append(links, l)

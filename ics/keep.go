@@ -222,7 +222,7 @@ func brokenScheme(src string, i int) int {
 		}
 		start := i + k + 1
 		head := src[start:min(len(src), start+10)]
-		if strings.IndexByte(head, '\n') >= 0 && strings.HasPrefix(strings.NewReplacer("\r", "", "\n", "").Replace(head), "http") {
+		if strings.IndexByte(head, '\n') >= 0 && strings.HasPrefix(lineBreaks.Replace(head), "http") {
 			return start
 		}
 		i = start
@@ -260,12 +260,15 @@ func wrappedEnd(src string, start int) (int, bool) {
 	return start + end, n > 0 && n <= block.MaxLinkBreaks
 }
 
+// lineBreaks drops the line breaks a hard wrap put into a link.
+var lineBreaks = strings.NewReplacer("\r", "", "\n", "")
+
 // linkAt is the link written at span s of src: line breaks of a wrapped
 // link dropped, HTML unescaped by unesc, Safe Links unwrapped.
 func linkAt(src string, s [2]int, unesc func(string) string) string {
 	l := src[s[0]:s[1]]
 	if strings.ContainsAny(l, "\r\n") {
-		l = strings.NewReplacer("\r", "", "\n", "").Replace(l)
+		l = lineBreaks.Replace(l)
 	}
 	return block.UnwrapSafeLink(unesc(l))
 }
