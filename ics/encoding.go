@@ -31,8 +31,11 @@ func (c *Calendar) checkText(m *Meeting) error {
 // readers and not for others, so that what mms reads (an ORGANIZER running
 // on into the next property, say) is not what the organiser's client
 // showed. Decided on, the meeting would be skipped or rewritten for the
-// wrong reason.
-func (c *Calendar) checkBareCR(m *Meeting) error {
+// wrong reason. A meeting to be skipped (anyHides false) fails only where
+// a bare CR may hide a line, the text after it reading like a property
+// ("ORGANIZER:", "X-ALT-DESC;"): a stray CR inside a text changes no
+// reason to leave a meeting alone, and the meeting is not written.
+func (c *Calendar) checkBareCR(m *Meeting, anyHides bool) error {
 	return c.eachLine(m, func(l line, raw string) error {
 		for i := 0; ; i++ {
 			k := strings.IndexByte(raw[i:], '\r')
@@ -42,10 +45,23 @@ func (c *Calendar) checkBareCR(m *Meeting) error {
 			if i += k; i+1 < len(raw) && raw[i+1] == '\n' || i+1 == len(raw) && (l.end == len(c.data) || c.data[l.end] == '\n') {
 				continue
 			}
+			if !anyHides && !startsProperty(raw[i+1:]) {
+				continue
+			}
 			return fmt.Errorf("%s: line %d: UID %s: a carriage return (CR) without a line feed after it: the file mixes line endings, so its lines cannot be told apart; save it with CRLF line endings and run again",
 				c.Name, l.num+strings.Count(raw[:i], "\n"), excerpt(m.UID)) // a UID a CR ran on into the next line
 		}
 	})
+}
+
+// startsProperty reports whether s begins as a content line a generator
+// writes: an upper-case name, then ':' or ';'.
+func startsProperty(s string) bool {
+	n := 0
+	for n < len(s) && (s[n] >= 'A' && s[n] <= 'Z' || n > 0 && (s[n] >= '0' && s[n] <= '9' || s[n] == '-')) {
+		n++
+	}
+	return n > 0 && n < len(s) && (s[n] == ':' || s[n] == ';')
 }
 
 // eachLine calls fn with each content line of m's components, raw (folds

@@ -91,6 +91,35 @@ func TestBareCRFailsTheMeeting(t *testing.T) {
 	if res := cal.Migrate(cal.Meetings()[0], testRules, newTeams); res.Skipped != Past || res.Err != nil {
 		t.Errorf("a past meeting with a bare CR: Skipped=%q Err=%v, want past", res.Skipped, res.Err)
 	}
+	// A meeting skipped for a reason its lines leave no doubt about keeps
+	// it: a bare CR inside text hides no line. One that may hide a line
+	// (an ORGANIZER run on into the SUMMARY) still fails.
+	for name, tc := range map[string]struct {
+		ev   event
+		edit func(string) string
+		want Reason
+	}{
+		"another's meeting": {event{uid: "x", organizer: "bob@contoso.com", attendees: 3, body: teamsBody(oldJoin)},
+			func(s string) string { return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rWorld ", 1) }, NotOrganizer},
+		"no block": {event{uid: "x", body: "Agenda: budget"},
+			func(s string) string { return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rWorld\\, room 4 ", 1) }, NoMeetingBlock},
+		"a line hidden": {event{uid: "x", organizer: "bob@contoso.com", attendees: 3, body: teamsBody(oldJoin)},
+			func(s string) string { return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rORGANIZER:mailto:anna@contoso.com\rX-A:", 1) }, ""},
+	} {
+		src := tc.edit(future(tc.ev).String())
+		cal, err := Parse("mixed.ics", []byte(strings.Replace(calendar(), "END:VCALENDAR", src+"END:VCALENDAR", 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := cal.Migrate(cal.Meetings()[0], testRules, newTeams)
+		if tc.want == "" {
+			if res.Err == nil || !strings.Contains(res.Err.Error(), "carriage return (CR) without a line feed") {
+				t.Errorf("%s: Skipped=%q Err=%v, want the CR named", name, res.Skipped, res.Err)
+			}
+		} else if res.Skipped != tc.want || res.Err != nil {
+			t.Errorf("%s: Skipped=%q Err=%v, want %s", name, res.Skipped, res.Err, tc.want)
+		}
+	}
 	if got := excerpt("END:VEVENT\rBEGIN:VEVENT\x00"); got != `END:VEVENT\rBEGIN:VEVENT\x00` {
 		t.Errorf("excerpt = %q", got)
 	}

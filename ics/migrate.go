@@ -37,7 +37,7 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 	if reason != Past {
 		// a past meeting is left as it is, as one with other bytes an
 		// update could not carry (checkText)
-		if crErr := c.checkBareCR(m); crErr != nil {
+		if crErr := c.checkBareCR(m, reason == ""); crErr != nil {
 			err, reason, res.Evidence = crErr, "", ""
 		}
 	}
