@@ -102,9 +102,13 @@ func TestBareCRFailsTheMeeting(t *testing.T) {
 		"another's meeting": {event{uid: "x", organizer: "bob@contoso.com", attendees: 3, body: teamsBody(oldJoin)},
 			func(s string) string { return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rWorld ", 1) }, NotOrganizer},
 		"no block": {event{uid: "x", body: "Agenda: budget"},
-			func(s string) string { return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rWorld\\, room 4 ", 1) }, NoMeetingBlock},
+			func(s string) string {
+				return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rWorld\\, room 4 ", 1)
+			}, NoMeetingBlock},
 		"a line hidden": {event{uid: "x", organizer: "bob@contoso.com", attendees: 3, body: teamsBody(oldJoin)},
-			func(s string) string { return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rORGANIZER:mailto:anna@contoso.com\rX-A:", 1) }, ""},
+			func(s string) string {
+				return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rORGANIZER:mailto:anna@contoso.com\rX-A:", 1)
+			}, ""},
 	} {
 		src := tc.edit(future(tc.ev).String())
 		cal, err := Parse("mixed.ics", []byte(strings.Replace(calendar(), "END:VCALENDAR", src+"END:VCALENDAR", 1)))
