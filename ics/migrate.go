@@ -234,6 +234,8 @@ func (c *Calendar) staleInstance(m *Meeting, r Rules, p plan) (*Component, error
 		if comp == m.Master {
 			// the decision's block: the master has an occurrence to
 			// come (else the decision reads a future instance's)
+		} else if i > 0 && cancelledComp(comp) {
+			continue // no occurrence to tell its attendees of
 		} else if past, err := c.isPast(m, comp, r); err != nil || past {
 			if err != nil {
 				return nil, err
@@ -255,6 +257,13 @@ func (c *Calendar) staleInstance(m *Meeting, r Rules, p plan) (*Component, error
 		}
 	}
 	return nil, nil
+}
+
+// cancelledComp reports whether comp is a cancelled meeting or instance
+// (STATUS:CANCELLED).
+func cancelledComp(comp *Component) bool {
+	p, ok := comp.Prop("STATUS")
+	return ok && strings.EqualFold(strings.TrimSpace(p.Value), "CANCELLED")
 }
 
 // nextOccurrence returns what a walk of the meeting finds from now on:

@@ -824,7 +824,8 @@ func TestConferenceTelFollowsTheBlock(t *testing.T) {
 // instance keeps the old one (Outlook leaves an instance's body alone when
 // the series' is edited) is not current: the instance is rewritten and
 // sent with the series. A past instance with the old block is no reason
-// (found by an audit: it was already-current for good).
+// (found by an audit: it was already-current for good), nor a cancelled
+// one (an audit: the series was sent again for it).
 func TestStaleInstanceUnderCurrentSeries(t *testing.T) {
 	ch := Change{ConferenceID: "111222333"}
 	done, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), testRules, ch)
@@ -836,9 +837,11 @@ func TestStaleInstanceUnderCurrentSeries(t *testing.T) {
 	for _, c := range []struct {
 		name, when string
 		want       Reason
-	}{{"future instance", "20260122T100000", ""}, {"past instance", "20250122T100000", AlreadyCurrent}} {
+	}{{"future instance", "20260122T100000", ""}, {"past instance", "20250122T100000", AlreadyCurrent}, {"cancelled instance", "20260122T100000", AlreadyCurrent}} {
 		inst := future(event{body: teamsBody(oldJoin), recurrenceID: c.when, start: c.when})
-		if c.want == AlreadyCurrent {
+		if c.name == "cancelled instance" { // no occurrence: nothing to tell its attendees
+			inst.extra = "STATUS:CANCELLED\r\n"
+		} else if c.want == AlreadyCurrent {
 			series.extra = "RRULE:FREQ=DAILY;COUNT=1000\r\n"
 			series.start = "20250120T100000"
 		}
