@@ -66,10 +66,13 @@ func ruleLast(last *latest, value string, first, now time.Time, skip func(time.T
 	if err != nil || first.IsZero() || hasUntil && opt.Until.IsZero() {
 		return err
 	}
-	if err := b.overTime(0); err != nil || noSuchDay(opt) {
+	if err := b.overTime(0); err != nil || noSuchDay(opt) || picksNone(opt) {
 		return err
 	}
 	opt.Dtstart = first
+	if none, err := countDTSTART(opt); none || err != nil {
+		return err
+	}
 	until := untilForRRule(opt)
 	// Only occurrences before now count, and those a THISANDFUTURE
 	// override moves back before it; rrule-go may read one a repeated

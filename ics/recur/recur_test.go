@@ -198,6 +198,11 @@ func TestNextAtOrAfter(t *testing.T) {
 		{"WKST=MO", Series{Master: event("DTSTART:19970805T090000Z", "RRULE:FREQ=WEEKLY;INTERVAL=2;COUNT=4;BYDAY=TU,SU;WKST=MO")}, "1997-08-11T00:00:00Z", "1997-08-19T09:00:00Z"},
 		{"WKST=SU", Series{Master: event("DTSTART:19970805T090000Z", "RRULE:FREQ=WEEKLY;INTERVAL=2;COUNT=4;BYDAY=TU,SU;WKST=SU")}, "1997-08-11T00:00:00Z", "1997-08-17T09:00:00Z"},
 		{"DTSTART off the rule still occurs", Series{Master: event("DTSTART:20260120T100000Z", "RRULE:FREQ=MONTHLY;BYMONTHDAY=1")}, "2026-01-15T00:00:00Z", "2026-01-20T10:00:00Z"},
+		// RFC 5545 3.3.10: DTSTART "always counts as the first occurrence"
+		{"DTSTART off the rule is the first of its COUNT", Series{Master: event("DTSTART:20260305T100000Z", "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=1")}, "2026-03-06T00:00:00Z", ""},
+		{"DTSTART off the rule, COUNT=2", Series{Master: event("DTSTART:20260305T100000Z", "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=2")}, "2026-03-06T00:00:00Z", "2026-03-10T10:00:00Z"},
+		{"DTSTART off the rule, COUNT=2, over", Series{Master: event("DTSTART:20260305T100000Z", "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=2")}, "2026-03-11T00:00:00Z", ""},
+		{"DTSTART on the rule, COUNT=2", Series{Master: event("DTSTART:20260303T100000Z", "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=2")}, "2026-03-04T00:00:00Z", "2026-03-10T10:00:00Z"},
 
 		{"exdate removes the only future one", Series{Master: event("DTSTART:20260101T100000Z", "RRULE:FREQ=WEEKLY;COUNT=3", "EXDATE:20260115T100000Z")}, "2026-01-10T00:00:00Z", ""},
 		{"exdate list with commas", Series{Master: event("DTSTART:20260101T100000Z", "RRULE:FREQ=WEEKLY;COUNT=4", "EXDATE:20260108T100000Z,20260115T100000Z")}, "2026-01-02T00:00:00Z", "2026-01-22T10:00:00Z"},
@@ -261,6 +266,24 @@ func TestNextAtOrAfter(t *testing.T) {
 				t.Fatalf("got %s (%v), want %s", got.UTC(), ok, tc.want)
 			}
 		})
+	}
+}
+
+// A DTSTART the rule does not yield is the first of its COUNT (RFC 5545
+// 3.3.10): FREQ=WEEKLY;BYDAY=TU;COUNT=2 from a Thursday meets that
+// Thursday and the next Tuesday, no more (found by an audit: it met a
+// Tuesday more, so a series over was taken for one to come).
+func TestCountIncludesAnOffRuleDTSTART(t *testing.T) {
+	s := Series{Master: event("DTSTART:20260305T100000Z", "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=2")}
+	r := tz.NewResolver(nil)
+	last, ok, err := s.LastBefore(at("2026-04-01T00:00:00Z"), r, time.UTC)
+	if err != nil || !ok || !last.Equal(at("2026-03-10T10:00:00Z")) {
+		t.Errorf("last %s (%v), %v; want 2026-03-10T10:00:00Z", last.UTC(), ok, err)
+	}
+	s.Master = event("DTSTART:20260305T100000Z", "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=1")
+	last, ok, err = s.LastBefore(at("2026-04-01T00:00:00Z"), r, time.UTC)
+	if err != nil || !ok || !last.Equal(at("2026-03-05T10:00:00Z")) {
+		t.Errorf("COUNT=1: last %s (%v), %v; want DTSTART, 2026-03-05T10:00:00Z", last.UTC(), ok, err)
 	}
 }
 

@@ -72,6 +72,27 @@ func picksNone(o *rrule.ROption) bool {
 	return true
 }
 
+// countDTSTART counts DTSTART in the rule's COUNT where the rule does not
+// yield it: it "always counts as the first occurrence" (RFC 5545 3.3.10),
+// and occurs all the same (3.8.5.3), so the rule yields one fewer. A rule
+// of COUNT=1 then yields none (none: rrule-go reads COUNT=0 as no COUNT).
+func countDTSTART(opt *rrule.ROption) (none bool, err error) {
+	if opt.Count <= 0 {
+		return false, nil
+	}
+	probe := *opt
+	probe.Until = opt.Dtstart // one step: whether the rule yields DTSTART, not where it next meets
+	rule, err := rrule.NewRRule(probe)
+	if err != nil {
+		return false, err
+	}
+	if t, ok := rule.Iterator()(); ok && firstOccurrence(t).Equal(opt.Dtstart) {
+		return false, nil
+	}
+	opt.Count--
+	return opt.Count == 0, nil
+}
+
 // endless stands for "no UNTIL": rrule-go reads a zero Until as DTSTART
 // plus the longest time.Duration, about 292 years, and would end a series
 // begun in 1700 with COUNT=500 in 1992.
@@ -123,6 +144,9 @@ func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool,
 		return time.Time{}, false, nil
 	}
 	opt.Dtstart = first
+	if none, err := countDTSTART(opt); none || err != nil {
+		return time.Time{}, false, err
+	}
 	fastForward(opt, now)
 	until := untilForRRule(opt)
 	rule, err := newRule(opt)
