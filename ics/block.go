@@ -174,6 +174,9 @@ func ownsBlockIn(comp *Component, f found, organizer []string) bool {
 	if f.Provider == block.ProviderSkype && otherConference(comp, f.MeetingID) != "" {
 		return false
 	}
+	if f.Provider == block.ProviderTeams && otherTeamsConference(comp, f) != "" {
+		return false
+	}
 	if f.Provider == block.ProviderSkype && f.SkypeUser != "" {
 		return slices.ContainsFunc(organizer, func(a string) bool {
 			return strings.EqualFold(localPart(address(a)), f.SkypeUser)
@@ -194,6 +197,61 @@ func otherConference(comp *Component, key string) string {
 		if k := conferenceKey(p.Text()); k != "" && !strings.EqualFold(k, key) {
 			return k
 		}
+	}
+	return ""
+}
+
+// otherTeamsConference returns the Teams meeting ("19:meeting_...@
+// thread.v2") a component's X-MICROSOFT-ONLINEMEETINGCONFLINK names
+// ("conf:sip:anna@contoso.com;gruu;opaque=app:conf:focus:id:teams:2:0!
+// 19:meeting_...-thread.v2!tenant!organiser", as Exchange writes it) where
+// the block's links name another: the block was pasted from another
+// meeting. "" when they agree, or when either names none (a 2025 block
+// showing only its short link).
+func otherTeamsConference(comp *Component, f found) string {
+	var threads []string
+	for _, p := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
+		if t := teamsConferenceThread(p.Text()); t != "" {
+			threads = append(threads, t)
+		}
+	}
+	if len(threads) == 0 {
+		return ""
+	}
+	own := []string{teamsThreadID(f.JoinURL)}
+	if f.End > f.Start && f.End <= len(f.body) {
+		for _, l := range blockLinks(f.body[f.Start:f.End]) {
+			own = append(own, teamsThreadID(l))
+		}
+	}
+	if own = slices.DeleteFunc(own, func(t string) bool { return t == "" }); len(own) == 0 {
+		return ""
+	}
+	for _, t := range threads {
+		if !slices.Contains(own, t) {
+			return t
+		}
+	}
+	return ""
+}
+
+// teamsConferenceThread is the Teams meeting a conference link names, as
+// a meetup-join link's thread reads ("19:meeting_...@thread.v2"); "" for
+// a Skype conference or anything else.
+func teamsConferenceThread(v string) string {
+	const focus = "opaque=app:conf:focus:id:teams:"
+	i := strings.Index(strings.ToLower(v), focus)
+	if i < 0 {
+		return ""
+	}
+	rest, _, _ := strings.Cut(v[i+len(focus):], ";")
+	for _, part := range strings.Split(rest, "!") {
+		part = strings.TrimSpace(part)
+		k := strings.LastIndex(part, "-thread.")
+		if !strings.HasPrefix(part, "19:") || k < 0 {
+			continue
+		}
+		return part[:k] + "@" + part[k+1:]
 	}
 	return ""
 }

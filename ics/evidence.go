@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mms-project/mms/ics/block"
 	"github.com/mms-project/mms/ics/recur"
@@ -87,7 +88,8 @@ func pastedEvidence(m *Meeting, f found, organizer []string) string {
 		for _, p := range m.First().All(name) {
 			v := strings.TrimSpace(p.Text())
 			if isHTTP(v) && !holdsLink(blockLinks(f.body[f.Start:f.End]), v) {
-				return boundEvidence(name + " names " + clip(v, evidenceLink) + "; the block's link is " + clip(f.JoinURL, evidenceLink))
+				named, own := clipApart(v, f.JoinURL, evidenceLink)
+				return boundEvidence(name + " names " + named + "; the block's link is " + own)
 			}
 		}
 	}
@@ -96,12 +98,42 @@ func pastedEvidence(m *Meeting, f found, organizer []string) string {
 			return boundEvidence("X-MICROSOFT-ONLINEMEETINGCONFLINK names the Skype conference " + excerpt(key) + "; the block's link is " + clip(f.JoinURL, evidenceLink))
 		}
 	}
+	if f.Provider == block.ProviderTeams {
+		if t := otherTeamsConference(m.First(), f); t != "" {
+			return boundEvidence("X-MICROSOFT-ONLINEMEETINGCONFLINK names the Teams meeting " + excerpt(t) + "; the block's link is " + clip(f.JoinURL, evidenceLink))
+		}
+	}
 	org := ""
 	if len(organizer) > 0 {
 		org = address(organizer[0])
 	}
 	return boundEvidence("the Skype link's user " + excerpt(f.SkypeUser) + " is not the organiser " + excerpt(org) +
 		"; if it is the user's SIP address, give that in the users file's aliases")
+}
+
+// clipApart clips two links to about n bytes each so that they still
+// differ: links alike past their first n-12 bytes (two Teams meetings'
+// links share 57) are quoted by their host, then from a little before
+// their first difference.
+func clipApart(a, b string, n int) (string, string) {
+	d := 0
+	for d < len(a) && d < len(b) && a[d] == b[d] {
+		d++
+	}
+	if d+12 <= n {
+		return clip(a, n), clip(b, n)
+	}
+	head := 0
+	if i := strings.Index(a, "://"); i >= 0 && i+3 < d {
+		if j := strings.IndexByte(a[i+3:d], '/'); j >= 0 {
+			head = i + 3 + j + 1
+		}
+	}
+	from := max(d-12, head)
+	for from > head && !utf8.RuneStart(a[from]) {
+		from--
+	}
+	return a[:head] + "..." + clip(a[from:], n-head), a[:head] + "..." + clip(b[from:], n-head)
 }
 
 func isHTTP(v string) bool {

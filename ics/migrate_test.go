@@ -493,6 +493,43 @@ func TestConferenceLinkNamesAnotherMeeting(t *testing.T) {
 	}
 }
 
+// A Teams block whose meeting is not the one the conference link names
+// (Exchange's "teams:2:0!19:meeting_...-thread.v2!tenant!organiser") was
+// pasted from another meeting, as one the join-link properties name is
+// (found by an audit: a Teams conference link was never compared). A
+// block whose thread cannot be read (a 2025 short link alone) is taken.
+func TestTeamsConferenceLinkNamesAnotherMeeting(t *testing.T) {
+	conf := func(thread string) string {
+		return "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:anna@contoso.com\\;gruu\\;opaque=app:conf:focus:id:teams:2:0!19:" + thread + "-thread.v2!56474ffc!dcf23acb\r\n"
+	}
+	for _, c := range []struct {
+		name, body, thread string
+		want               Reason
+	}{
+		{"another meeting", teamsBody(oldJoin), "meeting_OTHER", PastedBlock},
+		{"the same meeting", teamsBody(oldJoin), "meeting_OLD", ""},
+		{"a 2025 block naming another", teams2025Body, "meeting_OTHER", PastedBlock},
+		{"a 2025 block naming its own", teams2025Body, "meeting_OLD", ""},
+	} {
+		_, res := migrateOne(t, calendar(future(event{body: c.body, extra: conf(c.thread)})), testRules, newTeams)
+		if res.Skipped != c.want || res.Err != nil {
+			t.Errorf("%s: Skipped=%q Err=%v, want %q", c.name, res.Skipped, res.Err, c.want)
+		}
+		if c.want == PastedBlock && !strings.Contains(res.Evidence, "19:meeting_OTHER@thread.v2") {
+			t.Errorf("%s: evidence %q does not name the conference's meeting", c.name, res.Evidence)
+		}
+	}
+	// Links alike for longer than the evidence quotes of each are quoted
+	// where they differ (they were quoted as the same 60 bytes).
+	link := func(n string) string {
+		return "https://teams.microsoft.com/l/meetup-join/19%3ameeting_000000000000000" + n + "%40thread.v2/0?context=%7b%22Tid%22%3a%22t%22%7d"
+	}
+	_, res := migrateOne(t, calendar(future(event{body: teamsBody(link("1")), extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + link("2") + "\r\n"})), testRules, newTeams)
+	if res.Skipped != PastedBlock || !strings.Contains(res.Evidence, "0002%40thread") || !strings.Contains(res.Evidence, "0001%40thread") {
+		t.Errorf("links alike: Skipped=%q, evidence %q does not tell them apart", res.Skipped, res.Evidence)
+	}
+}
+
 // Moving a Skype meeting to Teams removes the Skype conference link the
 // properties name (there is no Teams one to write), keeps every other line
 // byte for byte, and leaves it out of the request; a Teams meeting that
