@@ -87,19 +87,50 @@ func (c *Calendar) describe(m *Meeting, r Rules) Result {
 		res.HasStart = err == nil
 	}
 	res.Recurrence = recurrence(m)
-	res.Attendees, res.Organizer = people(m.Components())
+	res.Attendees, res.Organizer, res.People = countPeople(m.Components(), first, r)
+	return res
+}
+
+// countPeople returns the attendees of comps, their organiser and how
+// many people they are: the attendees but the organiser's own addresses
+// and rooms, and the organiser.
+func countPeople(comps []*Component, first *Component, r Rules) (attendees []string, organizer string, n int) {
+	attendees, organizer = people(comps)
 	if isOrganizer(first, r.Organizer) { // the user's other addresses are the organiser too
 		own := make([]string, len(r.Organizer))
 		for i, o := range r.Organizer {
 			own[i] = address(o)
 		}
-		res.Attendees = slices.DeleteFunc(res.Attendees, func(a string) bool { return slices.Contains(own, a) })
+		attendees = slices.DeleteFunc(attendees, func(a string) bool { return slices.Contains(own, a) })
 	}
-	res.People = len(res.Attendees) - rooms(m.Components(), res.Attendees)
-	if res.Organizer != "" {
-		res.People++
+	n = len(attendees) - rooms(comps, attendees)
+	if organizer != "" {
+		n++
 	}
-	return res
+	return attendees, organizer, n
+}
+
+// peopleToCome is countPeople of the components an update carries: the
+// master and the instances not past.
+func (c *Calendar) peopleToCome(m *Meeting, r Rules) (int, error) {
+	var comps []*Component
+	if m.Master != nil {
+		comps = append(comps, m.Master)
+	}
+	for _, o := range m.Overrides {
+		past, err := c.isPast(m, o, r)
+		if err != nil {
+			return 0, err
+		}
+		if !past {
+			comps = append(comps, o)
+		}
+	}
+	if len(comps) == 0 {
+		return 0, nil
+	}
+	_, _, n := countPeople(comps, m.First(), r)
+	return n, nil
 }
 
 // rooms counts the attendees (of those listed) that are rooms or other
@@ -153,8 +184,15 @@ func (c *Calendar) decide(m *Meeting, r Rules, ch Change, res *Result) (plan, Re
 		return plan{}, Past, nil
 	}
 	if res.People > MaxPeople {
-		res.Evidence = tooManyEvidence(res.People)
-		return plan{}, TooManyAttendees, nil
+		// counted again without those invited only to instances past,
+		// which the update leaves out
+		if res.People, err = c.peopleToCome(m, r); err != nil {
+			return plan{}, "", err
+		}
+		if res.People > MaxPeople {
+			res.Evidence = tooManyEvidence(res.People)
+			return plan{}, TooManyAttendees, nil
+		}
 	}
 	// none of the master's own occurrences is left: a series that ended,
 	// with an instance moved into the future

@@ -493,6 +493,28 @@ func TestConferenceLinkNamesAnotherMeeting(t *testing.T) {
 	}
 }
 
+// The 250 people a meeting may have are those its update goes to: one
+// invited only to a past instance, which the update leaves out, is not
+// counted; one invited to an instance to come is (found by an audit: a
+// past instance's 60 guests made a series of 201 too large).
+func TestPeopleOfInstancesPastAreNotCounted(t *testing.T) {
+	series := future(event{attendees: 200, body: teamsBody(oldJoin), start: "20250105T100000", extra: "RRULE:FREQ=WEEKLY;COUNT=100\r\n"})
+	guests := ""
+	for i := range 60 {
+		guests += fmt.Sprintf("ATTENDEE:mailto:guest%d@fabrikam.com\r\n", i)
+	}
+	for _, c := range []struct {
+		when string
+		want Reason
+	}{{"20250112T100000", ""}, {"20260412T100000", TooManyAttendees}} {
+		inst := future(event{attendees: 200, body: teamsBody(oldJoin), recurrenceID: c.when, start: c.when, extra: guests})
+		_, res := migrateOne(t, calendar(series, inst), testRules, newTeams)
+		if res.Skipped != c.want || res.Err != nil {
+			t.Errorf("guests on the instance of %s: Skipped=%q (%s) Err=%v, want %q", c.when, res.Skipped, res.Evidence, res.Err, c.want)
+		}
+	}
+}
+
 // A Teams block whose meeting is not the one the conference link names
 // (Exchange's "teams:2:0!19:meeting_...-thread.v2!tenant!organiser") was
 // pasted from another meeting, as one the join-link properties name is
