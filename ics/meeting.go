@@ -65,7 +65,7 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 	case m.Master == nil:
 		m.Master = ev
 	default:
-		ev.fail(fmt.Errorf("%s: line %d: a second VEVENT without RECURRENCE-ID for UID %s (the first is at line %d)", c.Name, c.Line(ev), m.UID, c.Line(m.Master)))
+		ev.fail(readable{fmt.Errorf("%s: line %d: a second VEVENT without RECURRENCE-ID for UID %s (the first is at line %d)", c.Name, c.Line(ev), m.UID, c.Line(m.Master))})
 		m.Overrides = append(m.Overrides, ev)
 	}
 	if m.UID == "" && ev.Err == nil {
@@ -74,7 +74,7 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 	c.checkSingle(ev)
 	for _, p := range ev.Props {
 		if quotedPrintable(p.head) {
-			ev.fail(fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name))
+			ev.fail(readable{fmt.Errorf("%s: line %d: %s is QUOTED-PRINTABLE encoded (vCalendar 1.0); export the calendar again as iCalendar 2.0", c.Name, c.PropLine(p), p.Name)})
 		}
 		if slices.Contains(unbrokenProps, p.Name) && strings.Contains(p.Value, "\n") {
 			ev.fail(fmt.Errorf("%s: line %d: this line is not an iCalendar line (NAME:value), and %s (line %d) runs on into it; a raw line break belongs only in text, so what the meeting's %s is cannot be told", c.Name, c.brokenLine(p), p.Name, c.PropLine(p), p.Name))
@@ -84,6 +84,14 @@ func (c *Calendar) addToMeeting(m *Meeting, ev *Component) {
 		m.Err = ev.Err
 	}
 }
+
+// readable marks a fault of a VEVENT that leaves who organises it and
+// when it takes place as readable as ever (a copy of the meeting, an
+// X- property in QUOTED-PRINTABLE): a meeting that is not the user's, or
+// past, in every copy is skipped as such, not failed.
+type readable struct{ error }
+
+func (e readable) Unwrap() error { return e.error }
 
 // unbrokenProps are the properties whose value a raw line break (a line
 // without NAME: after it, taken as part of the value, as some exporters

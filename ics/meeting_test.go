@@ -204,3 +204,38 @@ func TestOverrideValueErrorNamesItsLine(t *testing.T) {
 		t.Errorf("Err = %v, want %q", res.Err, want)
 	}
 }
+
+// A meeting whose fault leaves its organiser and times readable (a second
+// copy of it, as exports joined together hold; a QUOTED-PRINTABLE
+// property) is skipped for what every copy of it says, not failed: it is
+// another's, or past. The user's own meeting to come still fails, and a
+// fault that hides who organises it (an ORGANIZER broken over lines)
+// fails it whoever that is (found by an audit: such meetings failed the
+// user).
+func TestReadableFaultsStillSkip(t *testing.T) {
+	twice := func(e event) string { return e.String() + e.String() }
+	for _, c := range []struct {
+		name, src string
+		want      Reason
+		fails     string
+	}{
+		{"another's, twice", twice(future(event{uid: "x", organizer: "bob@contoso.com", attendees: 2, body: teamsBody(oldJoin)})), NotOrganizer, ""},
+		{"past, twice", twice(event{uid: "x", start: "20200120T100000", organizer: "anna@contoso.com", attendees: 2, body: teamsBody(oldJoin)}), Past, ""},
+		{"another's, quoted-printable", future(event{uid: "x", organizer: "bob@contoso.com", attendees: 2, body: teamsBody(oldJoin), extra: "X-NOTE;ENCODING=QUOTED-PRINTABLE:caf=C3=A9\r\n"}).String(), NotOrganizer, ""},
+		{"own, twice", twice(future(event{uid: "x", body: teamsBody(oldJoin)})), "", "a second VEVENT without RECURRENCE-ID"},
+		{"own series to come, twice", twice(event{uid: "x", start: "20200120T100000", organizer: "anna@contoso.com", attendees: 2, body: teamsBody(oldJoin), extra: "RRULE:FREQ=YEARLY\r\n"}), "", "a second VEVENT without RECURRENCE-ID"},
+		{"another's, organiser broken", strings.Replace(twice(future(event{uid: "x", organizer: "bob@contoso.com", attendees: 2, body: teamsBody(oldJoin)})), "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\n", "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\nand anna\r\n", 1), "", "runs on into it"},
+	} {
+		cal, err := Parse("joined.ics", []byte(strings.Replace(calendar(), "END:VCALENDAR", c.src+"END:VCALENDAR", 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := cal.Migrate(cal.Meetings()[0], testRules, newTeams)
+		switch {
+		case c.want != "" && (res.Skipped != c.want || res.Err != nil):
+			t.Errorf("%s: Skipped=%q Err=%v, want %s", c.name, res.Skipped, res.Err, c.want)
+		case c.want == "" && (res.Err == nil || !strings.Contains(res.Err.Error(), c.fails)):
+			t.Errorf("%s: Skipped=%q Err=%v, want it failed: %s", c.name, res.Skipped, res.Err, c.fails)
+		}
+	}
+}

@@ -29,6 +29,10 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 	}()
 	res = c.describe(m, r)
 	if m.Err != nil {
+		if reason, evidence := c.skipFaulty(m, r); reason != "" {
+			res.Skipped, res.Evidence = reason, evidence
+			return res
+		}
 		res.Err = m.Err
 		return res
 	}
@@ -71,6 +75,46 @@ func (c *Calendar) Migrate(m *Meeting, r Rules, ch Change) (res Result) {
 		}
 	}
 	return res
+}
+
+// skipFaulty is the reason to leave alone a meeting whose faults are all
+// readable ones, where each of its components gives it: another's meeting
+// in every copy (one ORGANIZER each, not the user), or every copy past.
+// "" for any other: the meeting fails with its fault.
+func (c *Calendar) skipFaulty(m *Meeting, r Rules) (Reason, string) {
+	comps := m.Components()
+	for _, comp := range comps {
+		var ok readable
+		if comp.Err != nil && !errors.As(comp.Err, &ok) {
+			return "", ""
+		}
+	}
+	others := true
+	for _, comp := range comps {
+		if orgs := comp.All("ORGANIZER"); len(orgs) != 1 || isOrganizer(comp, r.Organizer) {
+			others = false
+		}
+	}
+	if others {
+		return NotOrganizer, notOrganizerEvidence(m)
+	}
+	var last time.Time
+	for _, comp := range comps {
+		if id, ok := comp.Prop("RECURRENCE-ID"); ok && strings.EqualFold(strings.TrimSpace(id.Param("RANGE")), "THISANDFUTURE") {
+			return "", ""
+		}
+		s := recur.Series{Master: comp.toICal(), Budget: &recur.Budget{Steps: maxEvidenceSteps, Done: r.Cancel, Time: maxEvidenceTime}}
+		if _, future, err := s.NextAtOrAfter(r.Now, c.resolver(comp), c.floating(comp, r)); err != nil || future {
+			return "", ""
+		}
+		if t, ok, err := s.LastBefore(r.Now, c.resolver(comp), c.floating(comp, r)); err == nil && ok && t.After(last) {
+			last = t
+		}
+	}
+	if last.IsZero() {
+		return Past, "no occurrence at or after " + stamp(r.Now) + " in any copy of it"
+	}
+	return Past, "last occurrence " + stamp(last) + ", in every copy of it"
 }
 
 // describe fills what the report says of any meeting.
