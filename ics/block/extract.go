@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // describe reads a block's fields from its visible text and links.
@@ -34,8 +35,9 @@ func describe(p Provider, join link, text string, links []link) Block {
 const passcodePattern = `[A-Za-z0-9]{4,16}`
 
 var (
-	passcodeLine = regexp.MustCompile(`^[^:<>]{1,40}:[ \t]*(` + passcodePattern + `)$`)
-	passcodeOnly = regexp.MustCompile(`^` + passcodePattern + `$`)
+	passcodeLine  = regexp.MustCompile(`^[^:：<>]{1,40}[:：][ \t\x{00A0}\x{202F}]*(` + passcodePattern + `)$`)
+	passcodeLabel = regexp.MustCompile(`^[^:：<>]{1,40}[:：]$`) // its value on the next line
+	passcodeOnly  = regexp.MustCompile(`^` + passcodePattern + `$`)
 )
 
 // IsPasscode reports whether s is a passcode a block can show and be read
@@ -354,7 +356,10 @@ const minNumberDigits = 7
 // IsMeetingID reports whether s is a Meeting ID as a block's is found
 // (digits and spaces, 6 characters or more, a digit at each end): one
 // written into a block is found there again.
-func IsMeetingID(s string) bool { return meetingIDValue("Meeting ID: "+s) != "" }
+func IsMeetingID(s string) bool {
+	n, _ := meetingIDValue("Meeting ID: " + s)
+	return n != "" && strings.Trim(s, "0123456789 \t") == ""
+}
 
 func isWordByte(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' || c == '%' || c == '=' }
 
@@ -422,15 +427,23 @@ func meetingNumber(text string) (string, string) {
 		return "", ""
 	}
 	rest := text[end:]
+	label := false // the line before was the passcode's label alone
 	for line := range strings.SplitSeq(rest, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
+		line = strings.TrimFunc(dropMarks(line), unicode.IsSpace)
+		switch {
+		case line == "":
 			continue
+		case label && passcodeOnly.MatchString(line):
+			return number, line
+		case label:
+			return number, ""
 		}
 		if m := passcodeLine.FindStringSubmatch(line); m != nil {
 			return number, m[1]
 		}
-		break
+		if label = passcodeLabel.MatchString(line); !label {
+			break
+		}
 	}
 	return number, ""
 }
@@ -462,32 +475,92 @@ func digits(s string) string {
 // it runs on every block found.
 func meetingIDLine(text string) (string, int) {
 	for start := 0; start < len(text); {
-		end, next := len(text), len(text)
-		if nl := strings.IndexByte(text[start:], '\n'); nl >= 0 {
-			end, next = start+nl, start+nl+1
-		}
-		if n := meetingIDValue(text[start:end]); n != "" {
+		end, next := lineAt(text, start)
+		n, labelOnly := meetingIDValue(text[start:end])
+		if n != "" {
 			return n, end
+		}
+		if labelOnly { // the value on the next line that is not blank
+			for s := next; s < len(text); {
+				e, after := lineAt(text, s)
+				if v := idDigits(dropMarks(text[s:e])); v != "" {
+					return v, e
+				}
+				if strings.TrimFunc(dropMarks(text[s:e]), unicode.IsSpace) != "" {
+					break
+				}
+				s = after
+			}
 		}
 		start = next
 	}
 	return "", 0
 }
 
-func meetingIDValue(line string) string {
-	line = strings.TrimRight(line, " \t\r")
-	colon := strings.LastIndexByte(line, ':')
+// lineAt returns the end of the line that starts at start and where the
+// next one starts.
+func lineAt(text string, start int) (end, next int) {
+	if nl := strings.IndexByte(text[start:], '\n'); nl >= 0 {
+		return start + nl, start + nl + 1
+	}
+	return len(text), len(text)
+}
+
+// meetingIDValue reads a line "<label>: 244 929 170 838" (a full-width
+// colon, no-break spaces and the direction marks of right-to-left text
+// too); labelOnly says the line is a Meeting ID label with nothing after
+// its colon.
+func meetingIDValue(line string) (number string, labelOnly bool) {
+	if strings.IndexByte(line, ':') < 0 && !strings.Contains(line, "：") {
+		return "", false
+	}
+	line = strings.TrimRightFunc(dropMarks(line), unicode.IsSpace)
+	colon, width := strings.LastIndexByte(line, ':'), 1
+	if k := strings.LastIndex(line, "："); k > colon {
+		colon, width = k, len("：")
+	}
 	if colon < 2 {
+		return "", false
+	}
+	v := line[colon+width:]
+	n := idDigits(v)
+	if n == "" && strings.TrimFunc(v, unicode.IsSpace) != "" {
+		return "", false
+	}
+	if !meetingIDLabel(strings.TrimFunc(line[:colon], unicode.IsSpace)) {
+		return "", false
+	}
+	return n, n == ""
+}
+
+// idDigits is a Meeting ID's value, digits and white space only, six or
+// more, with single spaces; "" for anything else.
+func idDigits(v string) string {
+	v = strings.TrimFunc(v, unicode.IsSpace)
+	if len(v) < 6 || !isDigit(v[0]) || !isDigit(v[len(v)-1]) {
 		return ""
 	}
-	v := strings.Trim(line[colon+1:], " \t")
-	if len(v) < 6 || !isDigit(v[0]) || !isDigit(v[len(v)-1]) || strings.Trim(v, "0123456789 \t") != "" {
-		return ""
-	}
-	if !meetingIDLabel(strings.TrimSpace(line[:colon])) {
-		return ""
+	for _, r := range v {
+		if !(r >= '0' && r <= '9') && !unicode.IsSpace(r) {
+			return ""
+		}
 	}
 	return strings.Join(strings.Fields(v), " ")
+}
+
+// dropMarks removes the invisible direction marks right-to-left text
+// writes around numbers (U+200E, U+200F, U+202A to U+202E, U+2066 to
+// U+2069).
+func dropMarks(s string) string {
+	if !strings.Contains(s, "\u200e") && !strings.Contains(s, "\u200f") && !strings.ContainsAny(s, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // meetingIDLabel reports whether a label names a Teams meeting's ID: "ID"
@@ -522,7 +595,7 @@ func meetingIDLabel(label string) bool {
 // meetingIDWords are words for "ID" in Meeting ID labels that do not write
 // "ID"; notMeetingIDWords mark the labels of other numbers of a block.
 var (
-	meetingIDWords    = []string{"tunnus", "identyfikator", "идентификатор", "kimliği", "azonosító", "identificator", "αναγνωριστικό", "معرف", "מזהה"}
+	meetingIDWords    = []string{"tunnus", "identyfikator", "идентификатор", "ідентифікатор", "identificador", "kimliği", "azonosító", "identificator", "αναγνωριστικό", "معرف", "מזהה"}
 	notMeetingIDWords = []string{"conf", "video", "vidéo", "vtc", "phone", "telefon", "téléphon", "telefoon", "puhelin",
 		"видео", "конференц", "телефон", "wideo", "konferencj", "βίντεο", "διάσκεψ", "τηλεδιάσκεψ", "truyền hình", "hội nghị", "điện thoại",
 		"วิดีโอ", "فيديو", "مؤتمر", "هاتف", "וידאו", "ועידה", "טלפון", "ビデオ", "電話", "视频", "电话", "會議電話", "視訊", "화상", "전화"}

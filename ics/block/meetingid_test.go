@@ -59,6 +59,18 @@ func TestMeetingIDInManyLanguages(t *testing.T) {
 		{"Identyfikator konferencji wideo: 112 567 894 0\n", "", ""},
 		{"Αναγνωριστικό βιντεοδιάσκεψης: 112 567 894 0\n", "", ""},
 		{"ID hội nghị truyền hình: 112 567 894 0\n", "", ""},
+		// found by an audit: a right-to-left block's direction mark, a
+		// no-break space, a full-width colon, a value on the next line
+		// hid the Meeting ID, and a new link kept the old meeting's
+		{"מזהה פגישה: \u200e312 440 523 644 \nקוד סיסמה: \u200eQz040Wx \n", "312 440 523 644", "Qz040Wx"},
+		{"معرف الاجتماع: \u200f312 440 523 644\u200f\nرمز المرور: Qz040Wx\n", "312 440 523 644", "Qz040Wx"},
+		{"Meeting ID:\u00a0312\u00a0440\u00a0523\u00a0644\nPasscode:\u00a0Qz040Wx\n", "312 440 523 644", "Qz040Wx"},
+		{"会議 ID：312 440 523 644 \nパスコード：Qz040Wx \n", "312 440 523 644", "Qz040Wx"},
+		{"会议 ID：\n312 440 523 644\n密码：\nQz040Wx\n", "312 440 523 644", "Qz040Wx"},
+		{"Ідентифікатор наради: 312 440 523 644\nСекретний код: Qz040Wx\n", "312 440 523 644", "Qz040Wx"},
+		{"Identificador de la reunió: 312 440 523 644\nCodi d'accés: Qz040Wx\n", "312 440 523 644", "Qz040Wx"},
+		{"電話会議 ID：700 040 520\n", "", ""},
+		{"Meeting ID:\nsee below\n312 440 523 644\n", "", ""},
 	} {
 		if n, p := meetingNumber(c.text); n != c.number || p != c.passcode {
 			t.Errorf("%q: %q, %q; want %q, %q", c.text, n, p, c.number, c.passcode)
