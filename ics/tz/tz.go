@@ -172,9 +172,26 @@ func ianaLocation(name string) (*time.Location, bool) {
 		if loc, err := time.LoadLocation(c); err == nil {
 			return loc, true
 		}
+		if iana, ok := ianaByLower[strings.ToLower(c)]; ok { // "europe/berlin"
+			if loc, err := time.LoadLocation(iana); err == nil {
+				return loc, true
+			}
+		}
 	}
 	return nil, false
 }
+
+// ianaByLower indexes the IANA zones the Windows tables name by their
+// lower-cased names, for exporters that write "europe/berlin".
+var ianaByLower = func() map[string]string {
+	m := map[string]string{}
+	for _, table := range []map[string]string{windowsAliases, windowsZones, windowsDisplayNames} {
+		for _, iana := range table {
+			m[strings.ToLower(iana)] = iana
+		}
+	}
+	return m
+}()
 
 // windowsExact maps a Windows zone name, old or current, or its display
 // name ("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna";
@@ -188,6 +205,14 @@ func windowsExact(name string) (string, bool) {
 	if rest, ok := strings.CutPrefix(k, "(gmt"); ok {
 		if iana, ok := windowsByKey["(utc"+rest]; ok {
 			return iana, true
+		}
+		// Outlook 2003: "(GMT+01.00) Amsterdam / Berlin / Bern / Rome /
+		// Stockholm / Vienna"
+		if len(rest) > 7 && rest[3] == ' ' && rest[6] == ')' {
+			old := "(utc" + rest[:3] + ":" + strings.ReplaceAll(rest[4:], " / ", ", ")
+			if iana, ok := windowsByKey[old]; ok {
+				return iana, true
+			}
 		}
 	}
 	if base, ok := strings.CutSuffix(k, " daylight time"); ok {

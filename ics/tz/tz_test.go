@@ -62,6 +62,11 @@ func TestNames(t *testing.T) {
 		"(UTC) Coordinated Universal Time":                                  "Etc/UTC",
 		"(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi":                   "Asia/Calcutta",
 		`(UTC+01:00) Amsterdam\, Berlin\, Bern\, Rome\, Stockholm\, Vienna`: "Europe/Berlin", // escaped as TEXT (found by an audit)
+		// found by an audit: failed time-zone without a VTIMEZONE
+		"(GMT+01.00) Amsterdam / Berlin / Bern / Rome / Stockholm / Vienna": "Europe/Berlin", // Outlook 2003
+		"europe/berlin":                            "Europe/Berlin",
+		"america/los_angeles":                      "America/Los_Angeles",
+		"/mozilla.org/20050126_1/america/new_york": "America/New_York",
 	} {
 		loc, err := NewResolver(nil).Location(in)
 		if err != nil || loc.String() != want {
