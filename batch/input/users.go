@@ -187,6 +187,9 @@ func parseUser(file string, r row) (User, []RowError) {
 		re.add("audio_provider", "%q %s; leave it empty or write microsoft for Microsoft's own audio conferencing, or the third-party provider's name", r.get("audio_provider"), why)
 	}
 	for _, a := range splitList(r.get("aliases")) {
+		if len(a) > 4 && strings.EqualFold(a[:4], "sip:") { // a SIP address, as Skype's admin pages write it
+			a = a[4:]
+		}
 		alias, ok := address(a)
 		switch {
 		case !ok:

@@ -41,7 +41,7 @@ func errorStrings(errs []RowError) []string {
 func TestReadUsers(t *testing.T) {
 	dir := calendarDir(t)
 	path := write(t, dir, "users.csv", "\uFEFF User ,CALENDAR,Notes,Mailbox,Audio Provider,aliases\n"+
-		"Anna@Contoso.com,anna.ics,first,,,a.berg@contoso.com; ANNA@fabrikam.com;anna@contoso.com\n"+
+		"Anna@Contoso.com,anna.ics,first,,,a.berg@contoso.com; ANNA@fabrikam.com;anna@contoso.com;SIP:jaiello@contoso.com\n"+
 		"\n"+
 		",,,,,\n"+
 		"mailto:bo@contoso.com,https://dav.contoso.com/calendars/bo/,,ONLINE,InterCall,\n"+
@@ -51,7 +51,7 @@ func TestReadUsers(t *testing.T) {
 		t.Fatalf("err %v, row errors %v", err, errs)
 	}
 	want := []User{
-		{Line: 2, Email: "anna@contoso.com", Mailbox: "online", Calendar: filepath.Join(dir, "anna.ics"), AudioProvider: "microsoft", Aliases: []string{"a.berg@contoso.com", "anna@fabrikam.com"}},
+		{Line: 2, Email: "anna@contoso.com", Mailbox: "online", Calendar: filepath.Join(dir, "anna.ics"), AudioProvider: "microsoft", Aliases: []string{"a.berg@contoso.com", "anna@fabrikam.com", "jaiello@contoso.com"}}, // a SIP address as written in Skype's admin center
 		{Line: 5, Email: "bo@contoso.com", Mailbox: "online", Calendar: "https://dav.contoso.com/calendars/bo/", AudioProvider: "intercall"},
 		{Line: 6, Email: "cy@contoso.com", Mailbox: "onprem", Calendar: filepath.Join(dir, "anna.ics"), AudioProvider: "microsoft"},
 	}
