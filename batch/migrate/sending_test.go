@@ -271,8 +271,10 @@ func TestAlreadySentDetail(t *testing.T) {
 	for _, m := range out.Meetings {
 		if m.Reason == AlreadySent {
 			skipped++
-			if m.Outcome != Skipped || !strings.Contains(m.Detail, "sent by batch "+first) {
-				t.Errorf("%s: %s, Detail %q; want skipped naming batch %s", m.UID, m.Outcome, m.Detail, first)
+			// and that the calendar copy has the new block all the same
+			// (found by an audit: "skipped" read as left as it was)
+			if m.Outcome != Skipped || !strings.Contains(m.Detail, "sent by batch "+first) || !strings.Contains(m.Detail, "calendar copy written with its new block") {
+				t.Errorf("%s: %s, Detail %q; want skipped naming batch %s and the copy written", m.UID, m.Outcome, m.Detail, first)
 			}
 		}
 	}

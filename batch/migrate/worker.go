@@ -838,7 +838,7 @@ func (d *delivery) alreadySent(prior store.Sent) {
 		m := &d.out.Meetings[i]
 		if m.UID == prior.UID && m.Outcome != Failed {
 			m.Outcome, m.Reason = Skipped, AlreadySent
-			m.Detail = fmt.Sprintf("the same update (SEQUENCE %d) was sent by batch %s at %s", prior.Sequence, prior.BatchID, prior.SentAt.UTC().Format(time.RFC3339))
+			m.Detail = fmt.Sprintf("the same update (SEQUENCE %d) was sent by batch %s at %s; not sent again, the calendar copy written with its new block", prior.Sequence, prior.BatchID, prior.SentAt.UTC().Format(time.RFC3339))
 		}
 	}
 }
