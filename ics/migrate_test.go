@@ -590,6 +590,32 @@ func TestSkypeToTeamsDropsConferenceLink(t *testing.T) {
 	}
 }
 
+// A Skype meeting whose only online-meeting property was its conference
+// link names its new Teams meeting once moved (SPEC: the properties are
+// updated to match; found by an audit: none was left), and a run over the
+// output finds it current.
+func TestSkypeToTeamsNamesTheTeamsMeeting(t *testing.T) {
+	skype := "\n.........................................................................................................................................\n" +
+		"--> Join Skype Meeting <https://meet.lync.com/contoso/anna/AB12CD34>\n\nConference ID: 123456\n\n[!OC([1033])!]\n" +
+		".........................................................................................................................................\n"
+	src := calendar(future(event{body: "Agenda" + skype, extra: "X-MICROSOFT-ONLINEMEETINGCONFLINK:conf:sip:anna@contoso.com\\;gruu\\;opaque=app:conf:focus:id:AB12CD34\r\n"}))
+	ch := Change{Provider: block.ProviderTeams, JoinURL: "https://teams.microsoft.com/l/meetup-join/{meeting}/0"}
+	cal, res := migrateOne(t, src, testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("Skipped=%q Err=%v", res.Skipped, res.Err)
+	}
+	out := string(cal.Bytes())
+	if got := propText(t, out, "X-MICROSOFT-SKYPETEAMSMEETINGURL"); got != "https://teams.microsoft.com/l/meetup-join/AB12CD34/0" {
+		t.Errorf("X-MICROSOFT-SKYPETEAMSMEETINGURL = %q", got)
+	}
+	if !strings.Contains(string(cal.Request(res.Changed)), "X-MICROSOFT-SKYPETEAMSMEETINGURL:") {
+		t.Error("the update does not name the Teams meeting")
+	}
+	if _, again := migrateOne(t, out, testRules, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("the run again: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
 // A meeting that becomes another Teams meeting (a meetings file's row)
 // loses the conference link that named the old one, and its Teams
 // properties name the new meeting's thread; a join link that keeps the

@@ -600,11 +600,30 @@ func (c *Calendar) dropConferenceLinks(comp *Component, p plan) {
 	if p.old.Provider == p.spec.Provider && (p.old.Provider != block.ProviderTeams || p.keepsTeamsMeeting()) {
 		return
 	}
+	dropped := false
 	for _, prop := range comp.All("X-MICROSOFT-ONLINEMEETINGCONFLINK") {
 		if v := strings.TrimSpace(prop.Text()); len(v) >= 5 && strings.EqualFold(v[:5], "conf:") {
 			c.remove(prop)
+			dropped = true
 		}
 	}
+	// A Skype meeting moved to Teams whose conference link was the only
+	// property naming its online meeting names the Teams one instead, as
+	// Outlook's Teams meetings do (found by an audit: none was left).
+	if dropped && p.old.Provider == block.ProviderSkype && p.spec.Provider == block.ProviderTeams && !c.hasOnlineMeetingProp(comp) {
+		c.insertBefore(c.tail(comp), "X-MICROSOFT-SKYPETEAMSMEETINGURL:"+escape(p.spec.JoinURL))
+	}
+}
+
+// hasOnlineMeetingProp reports whether comp, as it now stands, has a
+// property naming its online meeting.
+func (c *Calendar) hasOnlineMeetingProp(comp *Component) bool {
+	for _, name := range onlineMeetingProps {
+		if _, ok := c.Current(comp, name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // updateTeamsProperties points X-MICROSOFT-SKYPETEAMSPROPERTIES, whose
