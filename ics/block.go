@@ -381,6 +381,7 @@ func newSpec(old block.Block, ch Change, uid string) (block.Spec, error) {
 	if err != nil {
 		return s, err
 	}
+	s.NewDialIn = ch.DropDialIn && specHasDialIn(s) && hasDialIn(old)
 	setIf(&s.MeetingNumber, teamsMeetingID(own.MeetingID))
 	setIf(&s.Passcode, own.Passcode)
 	return s, nil

@@ -25,6 +25,13 @@ func dropsDialIn(from block.Block, to block.Spec) bool {
 	return from.Provider == to.Provider && hasDialIn(from) && !specHasDialIn(to)
 }
 
+// replacesDialIn reports whether the change writes a new dial-in part in
+// place of a Teams block's (see block.Spec.NewDialIn): it is removed,
+// then added as dial-in is to a block without.
+func replacesDialIn(from block.Block, to block.Spec) bool {
+	return to.NewDialIn && from.Provider == block.ProviderTeams && to.Provider == block.ProviderTeams && hasDialIn(from) && specHasDialIn(to)
+}
+
 // withoutDialIn is the block with its dial-in part gone.
 func withoutDialIn(b block.Block) block.Block {
 	b.ConferenceID, b.TollNumbers, b.TollFreeNumbers, b.DialInURL = "", nil, nil, ""

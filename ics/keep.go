@@ -58,6 +58,8 @@ func keepHTML(f *block.Finder, old string, from block.Block, to block.Spec) (str
 // a value replaced in place.
 func replaceable(from block.Block, to block.Spec, isHTML bool) bool {
 	switch {
+	case replacesDialIn(from, to):
+		from = withDialIn(withoutDialIn(from), to) // removed, then added, in place first
 	case dropsDialIn(from, to):
 		from = withoutDialIn(from) // removed in place first
 	case addsDialIn(from, to):
@@ -93,6 +95,9 @@ func keep(src string, from block.Block, to block.Spec, isHTML bool) (string, boo
 	}
 	dropText := func(src string, from block.Block, _ block.Spec) (string, bool) { return dropDialInText(src, from) }
 	dropHTML := func(src string, from block.Block, _ block.Spec) (string, bool) { return dropDialInHTML(src, from) }
+	if replacesDialIn(from, to) && !step(dropText, dropHTML, withoutDialIn(from)) {
+		return "", false
+	}
 	if dropsDialIn(from, to) && !step(dropText, dropHTML, withoutDialIn(from)) {
 		return "", false
 	}

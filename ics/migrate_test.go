@@ -616,6 +616,39 @@ func TestSkypeToTeamsNamesTheTeamsMeeting(t *testing.T) {
 	}
 }
 
+// A third-party provider's dial-in replaced by Microsoft's (an ACP user's
+// licence, automatically_replace_acp_provider): the provider's line goes
+// whole and Teams' dial-in lines are added where Teams writes them; the
+// rest of the block stays as written, "Meeting options" with it (found by
+// an audit: the whole block was written anew).
+func TestThirdPartyDialInReplacedInPlace(t *testing.T) {
+	body := "Agenda\n\n________________________________________________________________________________\n" +
+		"Microsoft Teams meeting\nJoin on your computer or mobile app\n" +
+		"Click here to join the meeting <" + oldJoin + ">\n" +
+		"Or call in (audio only)\nInterCall: +1 866-555-0101 Participant code: 7654321\n" +
+		"Learn More <https://aka.ms/JoinTeamsMeeting> | Meeting options <https://teams.microsoft.com/meetingOptions/?language=en-US>\n" +
+		"________________________________________________________________________________\n\nThanks"
+	ch := Change{DropDialIn: true, ConferenceID: "246813579", TollNumbers: []string{"+1 206-555-0900"}, TollFreeNumbers: []string{"+1 800-555-0900"},
+		DialInURL: "https://dialin.teams.microsoft.com/c?id=246813579"}
+	cal, res := migrateOne(t, calendar(future(event{body: body})), testRules, ch)
+	if !res.Rewritten() {
+		t.Fatalf("Skipped=%q Err=%v", res.Skipped, res.Err)
+	}
+	text := propText(t, string(cal.Bytes()), "DESCRIPTION")
+	for _, want := range []string{"Join on your computer or mobile app\n", "| Meeting options <https://teams.microsoft.com/meetingOptions/?language=en-US>",
+		"+1 206-555-0900,,246813579#", "+1 800-555-0900,,246813579#", "Phone Conference ID: 246 813 579#"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the block lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "InterCall") || strings.Contains(text, "7654321") || strings.Contains(text, "866-555-0101") {
+		t.Errorf("the provider's dial-in is still there:\n%s", text)
+	}
+	if _, again := migrateOne(t, string(cal.Bytes()), testRules, ch); again.Skipped != AlreadyCurrent {
+		t.Errorf("the run again: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}
+
 // A meeting that becomes another Teams meeting (a meetings file's row)
 // loses the conference link that named the old one, and its Teams
 // properties name the new meeting's thread; a join link that keeps the

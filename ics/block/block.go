@@ -69,6 +69,11 @@ type Spec struct {
 	DialInURL       string
 	Lang            string // labels; unknown languages fall back to en-US
 
+	// NewDialIn: the old block's dial-in part goes whole and this one's is
+	// written instead, not its values replaced one by one (a third-party
+	// provider's numbers and participant code, replaced by Microsoft's).
+	NewDialIn bool
+
 	// NumberLabels are the labels of numbers a change gives with them
 	// ("Sweden, Stockholm"); a number without one is labelled "(Toll)" or
 	// "(Toll-free)" in the block's language.
