@@ -14,8 +14,9 @@ import (
 // schedulers remembers, per server (scheme, host and port), whether it
 // schedules by itself.
 type schedulers struct {
-	mu   sync.Mutex
-	seen map[string]bool
+	mu     sync.Mutex
+	seen   map[string]bool
+	partly map[string]bool // see SchedulesPartly
 }
 
 // AutoSchedules reports whether the server of a collection delivers
@@ -53,11 +54,36 @@ func (c *Client) AutoSchedules(ctx context.Context, collection string) (bool, er
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
 		auto = davClass(resp.Header, "calendar-auto-schedule")
+		if auto && resp.Header.Get("X-DAViCal-Version") != "" {
+			c.schedulers.mu.Lock()
+			if c.schedulers.partly == nil {
+				c.schedulers.partly = map[string]bool{}
+			}
+			c.schedulers.partly[key] = true
+			c.schedulers.mu.Unlock()
+		}
 	}
 	c.schedulers.mu.Lock()
 	c.schedulers.seen[key] = auto
 	c.schedulers.mu.Unlock()
 	return auto, nil
+}
+
+// SchedulesPartly reports whether the server of a collection, asked by
+// AutoSchedules, is one whose scheduling carries only part of an update
+// to the attendees it delivers to: DAViCal copies a fixed list of
+// properties (SUMMARY, DESCRIPTION, times, ...) into an attendee's copy and
+// inbox, not X-ALT-DESC, so its users would keep the old block in the HTML
+// body. It delivers nothing to an attendee marked SCHEDULE-AGENT=CLIENT,
+// and sends no cancellation for one so marked (caldav-PUT-functions.php).
+func (c *Client) SchedulesPartly(collection string) bool {
+	u, err := url.Parse(collection)
+	if err != nil {
+		return false
+	}
+	c.schedulers.mu.Lock()
+	defer c.schedulers.mu.Unlock()
+	return c.schedulers.partly[u.Scheme+"://"+u.Host]
 }
 
 // refusesOptions: answers of a server that does not do OPTIONS on a

@@ -106,6 +106,13 @@ func (c DAVCalendars) doc(ctx context.Context, collection string, o caldav.Objec
 		if err != nil {
 			return nil, davError(ctx, err)
 		}
+		if auto && c.Client.SchedulesPartly(collection) {
+			// DAViCal: its update to its own users would keep the old
+			// block in their HTML body; marked CLIENT, they are mailed
+			// the whole update, with no cancellation from the server
+			auto = false
+			d.Note = fmt.Sprintf("update mailed by mms to %s too, whom the CalDAV server (DAViCal) delivered to before: its scheduling would carry the new text but not the new HTML body", strings.Join(delivered, ", "))
+		}
 		switch {
 		case auto && others == 0:
 			d.ServerDelivers = true

@@ -814,6 +814,60 @@ func TestServerDeliversToSomeAttendees(t *testing.T) {
 	}
 }
 
+// On DAViCal, whose scheduling copies an update's text but not its HTML
+// body to its own users, those are marked SCHEDULE-AGENT=CLIENT and mailed
+// the update like everyone else (found by an audit: they kept the old
+// block in the HTML body); the row says so.
+func TestDAViCalUsersMailedToo(t *testing.T) {
+	objs := fakeObjects(t)
+	probe := &captured{}
+	a := Assignment{User: "user00000@contoso.com", Aliases: []string{"anna.berg@contoso.com"}, Change: suiteChange}
+	a.Calendar = davtest.StartFake(t, objs).Collection()
+	if _, err := (&Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: probe}).Migrate(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	unfold := strings.NewReplacer("\n ", "", "\n\t", "")
+	var name string
+	for _, n := range slices.Sorted(maps.Keys(objs)) {
+		o := unfold.Replace(string(objs[n]))
+		if name == "" && strings.Contains(o, "RSVP=TRUE:mailto:guest000@fabrikam.com") && strings.Contains(o, "RSVP=TRUE:mailto:guest001@fabrikam.com") &&
+			slices.ContainsFunc(probe.msgs, func(m Message) bool { return strings.Contains(o, "UID:"+m.UID+"\n") }) {
+			name = n
+		}
+	}
+	if name == "" {
+		t.Fatal("no rewritten meeting with guest000 and guest001")
+	}
+	objs = map[string][]byte{name: []byte(strings.NewReplacer(
+		"RSVP=TRUE:mailto:guest000@", "RSVP=TRUE;SCHEDULE-STATUS=1.2:mailto:guest000@",
+		"RSVP=TRUE:mailto:guest001@", "RSVP=TRUE;SCHEDULE-STATUS=3.7:mailto:guest001@").Replace(string(objs[name])))}
+	f := davtest.StartFake(t, objs)
+	f.AutoSchedule = true
+	f.Header = http.Header{"X-Davical-Version": {"DAViCal/1.1.12; DB/1.3.5"}}
+	got := &captured{}
+	a.Calendar = f.Collection()
+	out, err := (&Worker{Now: demoNow, Stamp: demoNow, Calendars: fakeDAV(t, true), Mailer: got}).Migrate(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.msgs) != 1 || !strings.Contains(strings.Join(got.msgs[0].To, ","), "guest000@") || !strings.Contains(strings.Join(got.msgs[0].To, ","), "guest001@") {
+		t.Fatalf("%d updates sent, want 1 to guest000 and guest001: %v", len(got.msgs), got.msgs)
+	}
+	for _, m := range out.Meetings {
+		if m.Outcome == Updated && !strings.Contains(m.Detail, "mailed by mms to guest000@fabrikam.com too") {
+			t.Errorf("Detail %q", m.Detail)
+		}
+	}
+	stored := strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(string(f.Object(name)))
+	for _, line := range []string{"guest000@", "guest001@", "ORGANIZER"} {
+		i := strings.Index(stored, line)
+		start, end := strings.LastIndex(stored[:i], "\n")+1, i+strings.Index(stored[i:], "\n")
+		if !strings.Contains(stored[start:end], "SCHEDULE-AGENT=CLIENT") {
+			t.Errorf("%s: not marked: %s", line, stored[start:end])
+		}
+	}
+}
+
 // newJournal is a journal of a new batch (at demoNow) in a state store of
 // its own, closed when the test ends.
 func newJournal(t *testing.T) *Journal {

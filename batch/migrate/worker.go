@@ -350,7 +350,7 @@ func (p *userPlan) fail(err error) {
 // document is written (--send server, or a meeting it scheduled before):
 // none is sent from here.
 func (p *userPlan) serverDelivers(d *Doc) {
-	if !d.ServerDelivers && len(d.ServerAttendees) == 0 {
+	if !d.ServerDelivers && len(d.ServerAttendees) == 0 && d.Note == "" {
 		return
 	}
 	for i := range p.sends {

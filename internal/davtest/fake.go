@@ -41,6 +41,8 @@ type Fake struct {
 	// AutoSchedule has OPTIONS say the server schedules by itself
 	// (calendar-auto-schedule, RFC 6638); it does not.
 	AutoSchedule bool
+	// Header is set on every answer (X-DAViCal-Version, say).
+	Header http.Header
 }
 
 // CollectionPath is where the Fake's calendar is.
@@ -119,6 +121,9 @@ func (f *Fake) answer(w http.ResponseWriter, r *http.Request, body []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
+	for k, v := range f.Header {
+		w.Header()[k] = v
+	}
 	switch {
 	case r.Method == "PROPFIND" && f.colls[strings.TrimSuffix(r.URL.Path, "/")+"/"]:
 		f.propfind(w, strings.TrimSuffix(r.URL.Path, "/")+"/", r.Header.Get("Depth") == "1")
