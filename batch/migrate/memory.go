@@ -72,3 +72,31 @@ func halfway(ctx context.Context) (context.Context, context.CancelFunc) {
 	}
 	return context.WithDeadline(ctx, dl.Add(-time.Until(dl)/2))
 }
+
+// slots bounds how many users of a batch do something at once: a
+// semaphore made on first use.
+type slots struct {
+	once sync.Once
+	sem  *semaphore.Weighted
+}
+
+// take waits for one of n slots (n <= 0: no bound) and returns the func
+// that frees it, which may be called more than once. As reserve, a wait
+// longer than half the attempt's time ends without a slot, so that the
+// user is migrated, not failed by its own timeout.
+func (s *slots) take(ctx context.Context, n int) (func(), error) {
+	if n <= 0 {
+		return func() {}, nil
+	}
+	s.once.Do(func() { s.sem = semaphore.NewWeighted(int64(n)) })
+	wait, cancel := halfway(ctx)
+	defer cancel()
+	if err := s.sem.Acquire(wait, 1); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return func() {}, nil
+	}
+	var once sync.Once
+	return func() { once.Do(func() { s.sem.Release(1) }) }, nil
+}

@@ -41,6 +41,9 @@ type Config struct {
 	// Connections is how the relay and CalDAV servers are trusted, and
 	// whether CalDAV writes are read back.
 	Connections Connections
+	// Deciders bounds the users decided at once (see Worker.Deciders);
+	// zero: no bound.
+	Deciders int
 }
 
 // Connections is how a process trusts the servers it reaches and checks
@@ -90,7 +93,7 @@ func (c Config) getenv() func(string) string {
 // sent as the batch says; recorders in place of every write for a dry run.
 // Close frees what it holds.
 func New(c Config) (*Worker, error) {
-	w := &Worker{Now: c.Now, Stamp: c.Stamp, DryRun: c.DryRun, SendAgain: c.SendAgain}
+	w := &Worker{Now: c.Now, Stamp: c.Stamp, DryRun: c.DryRun, SendAgain: c.SendAgain, Deciders: c.Deciders}
 	cals := Router{Files: FileCalendars{Dir: filepath.Join(c.Out, "calendars")}, DAV: newDAV(c)}
 	if c.Store != nil && !c.SendAgain {
 		w.History = &Journal{Store: c.Store, BatchID: c.BatchID}

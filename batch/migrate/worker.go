@@ -93,8 +93,16 @@ type Worker struct {
 	// no journal, the batch's store all the same; nil looks up nothing.
 	History *Journal
 
-	close func() // frees what the worker holds (SMTP sessions); nil: nothing
-	mem   memory // the calendar files' memory, shared by the batch's workers
+	// Deciders bounds the users whose calendars are read, decided and
+	// stored at once (--workers); zero: no bound. A user whose updates are
+	// being sent no longer counts: the batch takes more users than this
+	// (see batch's work), so that one user's updates go out while the
+	// next is decided, not while the CPUs wait for the disk or the relay.
+	Deciders int
+
+	close    func() // frees what the worker holds (SMTP sessions); nil: nothing
+	mem      memory // the calendar files' memory, shared by the batch's workers
+	deciding slots  // Deciders, shared by the batch's workers
 }
 
 // MaxReads bounds how often one document is read and rewritten when it
@@ -109,6 +117,11 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	if _, server := w.Mailer.(ServerScheduling); server && !IsCalDAV(a.Calendar) {
 		return UserOutcome{}, Permanent(fmt.Errorf("%s: --send server leaves the update to a CalDAV server's scheduling, but %s is a file: its attendees would get none; use --send outbox or smtp://host:port", a.User, a.Calendar))
 	}
+	decided, err := w.deciding.take(ctx, w.Deciders)
+	if err != nil {
+		return UserOutcome{}, err
+	}
+	defer decided()
 	release, err := w.mem.reserve(ctx, a.Calendar)
 	if err != nil {
 		return UserOutcome{}, err
@@ -133,7 +146,7 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	if a.stranded, err = w.strandedOf(ctx, a); err != nil {
 		return UserOutcome{}, err
 	}
-	var plan userPlan
+	plan := userPlan{decided: decided}
 	if done, err := w.carryOut(ctx, a, docs, prior, &plan); err != nil {
 		// A user given up on after this attempt reports these too (see
 		// Abandon), and the documents it did not reach as they would have
@@ -176,6 +189,9 @@ func (w *Worker) carryOut(ctx context.Context, a Assignment, docs []*Doc, prior 
 	done = len(docs)
 	if err := w.checkStored(ctx, a.User, plan); err != nil {
 		return done, err
+	}
+	if plan.decided != nil {
+		plan.decided() // the next user may be decided while these go out
 	}
 	if err := w.sendAll(ctx, a, plan.sends, &plan.out); err != nil {
 		return done, err
@@ -317,6 +333,7 @@ type userPlan struct {
 	sends   []pendingSend
 	intents []store.Meeting
 	stored  []*Doc // the documents decided and stored (or left unedited), for a Checker
+	decided func() // frees the user's place among the Deciders; nil: none
 }
 
 // failDoc fails the meetings of one document of the plan, with nothing

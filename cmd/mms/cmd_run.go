@@ -37,7 +37,7 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox), smtp://host:port (submitted to that relay, " +
 				"STARTTLS when offered, credentials from MMS_SMTP_USER/MMS_SMTP_PASSWORD), server (CalDAV calendars only: the server's own scheduling sends them) or none", Sources: cli.EnvVars("MMS_SEND")},
-			&cli.IntFlag{Name: "workers", Value: batch.DefaultWorkers(), Usage: "users migrated at once, 1 to 256; the default is one more than the CPUs (0 asks for it too)", Sources: cli.EnvVars("MMS_WORKERS")},
+			&cli.IntFlag{Name: "workers", Value: batch.DefaultWorkers(), Usage: "users migrated at once (their calendars read and rewritten; as many more may be sending their updates meanwhile), 1 to 256; the default is one more than the CPUs (0 asks for it too)", Sources: cli.EnvVars("MMS_WORKERS")},
 			&cli.StringSliceFlag{Name: "user", Usage: "a pilot: only this user of the files (repeat for more; primary address or alias). Its variable is MMS_PILOT (comma-separated), not MMS_USER: a MMS_USER set for mms status never narrows a run", Sources: cli.EnvVars("MMS_PILOT")},
 			yesFlag(),
 			dbFlag(),

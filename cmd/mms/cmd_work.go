@@ -20,7 +20,7 @@ func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			"no user left, its report is written (if it has one) and it is summed up here.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "batch", Usage: "only this batch: its id, a unique prefix of 6+ characters, or last (default: every batch with users left)", Sources: cli.EnvVars("MMS_BATCH")},
-			&cli.IntFlag{Name: "workers", Value: batch.DefaultWorkers(), Usage: "users migrated at once by this process, 1 to 256; the default is one more than the CPUs (0 asks for it too)", Sources: cli.EnvVars("MMS_WORKERS")},
+			&cli.IntFlag{Name: "workers", Value: batch.DefaultWorkers(), Usage: "users migrated at once by this process (their calendars read and rewritten; as many more may be sending their updates meanwhile), 1 to 256; the default is one more than the CPUs (0 asks for it too)", Sources: cli.EnvVars("MMS_WORKERS")},
 			dbFlag(),
 			rescueFlag(),
 			caldavRequestsFlag(),
