@@ -150,20 +150,25 @@ func HeadingCSV(path string) string {
 
 func (h Heading) empty() bool { return h.BatchID == "" && h.Kind == "" && len(h.Notes) == 0 }
 
-// withBatch adds BatchId, BatchKind, BatchNow (--now) and MmsVersion to
-// every row of a CSV file, so that each of a report's CSV files says which
-// batch it is of, what kind of run wrote it, for which --now and with
-// which mms, also read apart from FILE.heading.csv (which holds the rest:
-// times, inputs, notes). A report without a heading keeps its columns.
+// withBatch adds BatchId, BatchKind, BatchNow (--now), BatchStarted,
+// BatchFinished, BatchInputs and MmsVersion to every row of a CSV file, so
+// that each of a report's CSV files says what it is (SPEC: batch id, kind,
+// --now, times, inputs, version), also read apart from FILE.heading.csv
+// (which says it once, with the notes). A report without a heading keeps
+// its columns.
 func (h Heading) withBatch(header []string, each rows) ([]string, rows) {
 	if h.BatchID == "" && h.Kind == "" {
 		return header, each
 	}
-	now := rfc3339(h.Now, time.RFC3339Nano)
-	return append(slices.Clip(header), "BatchId", "BatchKind", "BatchNow", "MmsVersion"), func(yield func([]any) error) error {
-		return each(func(r []any) error { return yield(append(r, h.BatchID, h.Kind, now, h.Version)) })
+	batch := []any{h.BatchID, h.Kind, rfc3339(h.Now, time.RFC3339Nano), rfc3339(h.Started, time.RFC3339), rfc3339(h.Finished, time.RFC3339),
+		strings.Join(h.Inputs, ", "), h.Version}
+	return append(slices.Clip(header), batchColumns...), func(yield func([]any) error) error {
+		return each(func(r []any) error { return yield(append(r, batch...)) })
 	}
 }
+
+// batchColumns are the columns withBatch adds.
+var batchColumns = []string{"BatchId", "BatchKind", "BatchNow", "BatchStarted", "BatchFinished", "BatchInputs", "MmsVersion"}
 
 // rows is the heading for writeCSV.
 func (h Heading) rows() rows {

@@ -184,6 +184,7 @@ func TestCSVHeading(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.csv")
 	h := Heading{BatchID: "b1", Kind: "run", Now: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC), Inputs: []string{"/in/users.csv"}, Version: "v1",
+		Started: time.Date(2026, 1, 15, 9, 0, 1, 0, time.UTC), Finished: time.Date(2026, 1, 15, 9, 5, 0, 0, time.UTC),
 		Notes: []string{"rejected row: changes.csv:9: column \"user\": x is not in the users file", "=cmd"}}
 	if err := Write(path, h, users, meetings); err != nil {
 		t.Fatal(err)
@@ -211,13 +212,16 @@ func TestCSVHeading(t *testing.T) {
 		if err != nil || len(recs) < 2 {
 			t.Fatalf("%s: %d records, %v", file, len(recs), err)
 		}
+		// and its times and inputs (found by an audit: those were in
+		// FILE.heading.csv alone, which SPEC does not name)
 		head := recs[0]
-		if len(head) < 4 || !slices.Equal(head[len(head)-4:], []string{"BatchId", "BatchKind", "BatchNow", "MmsVersion"}) {
-			t.Errorf("%s: header %q lacks BatchId, BatchKind, BatchNow, MmsVersion at its end", file, head)
+		want := []string{"BatchId", "BatchKind", "BatchNow", "BatchStarted", "BatchFinished", "BatchInputs", "MmsVersion"}
+		if len(head) < len(want) || !slices.Equal(head[len(head)-len(want):], want) {
+			t.Errorf("%s: header %q lacks %q at its end", file, head, want)
 		}
 		for _, r := range recs[1:] {
-			if !slices.Equal(r[len(r)-4:], []string{"b1", "run", "2026-01-15T09:00:00Z", "v1"}) {
-				t.Errorf("%s: row %q does not say batch b1, run, its --now and version", file, r)
+			if !slices.Equal(r[len(r)-len(want):], []string{"b1", "run", "2026-01-15T09:00:00Z", "2026-01-15T09:00:01Z", "2026-01-15T09:05:00Z", "/in/users.csv", "v1"}) {
+				t.Errorf("%s: row %q does not say batch b1, run, its --now, times, inputs and version", file, r)
 			}
 		}
 	}
