@@ -61,9 +61,9 @@ var ErrPlainHTTP = errors.New("caldav: refusing to send the password over plain 
 var ErrSkipVerify = errors.New("caldav: certificate checks are off")
 
 // Inside returns href (absolute, or relative to collection) as an
-// absolute URL when it names something below collection: the same scheme,
-// host and port, and a path under the collection's once percent-escapes
-// are decoded. A path with "." or ".." segments, an escaped slash or a
+// absolute URL when it names a member of collection: the same scheme,
+// host and port, and a path one segment under the collection's once
+// percent-escapes are decoded. A path with "." or ".." segments, an escaped slash or a
 // backslash, which servers may read differently, is refused. The result
 // carries collection's user name, so that the same credentials are used.
 // Otherwise the error matches ErrOutside and names both URLs.
@@ -103,6 +103,11 @@ func Inside(collection, href string) (string, error) {
 	}
 	if !strings.HasPrefix(u.Path, dir) || len(u.Path) == len(dir) {
 		return "", outside("not below " + dir)
+	}
+	if strings.Contains(strings.TrimSuffix(u.Path[len(dir):], "/"), "/") {
+		// a calendar collection holds calendar objects, no collection
+		// of them (RFC 4791 4.2): what lies deeper is not the calendar's
+		return "", outside("not a member of " + dir + " but below one of its members")
 	}
 	if ref.User != nil && ref.User.String() != base.User.String() {
 		return "", outside("another user")

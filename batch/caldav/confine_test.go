@@ -20,7 +20,7 @@ func TestInside(t *testing.T) {
 		{"a.ics", "https://alice@cal.example.com/alice/work/a.ics"},
 		{"https://cal.example.com/alice/work/a%20b.ics", "https://alice@cal.example.com/alice/work/a%20b.ics"},
 		{"https://CAL.example.com:443/alice/work/b.ics", "https://alice@CAL.example.com:443/alice/work/b.ics"},
-		{"/alice/work/sub/c.ics", "https://alice@cal.example.com/alice/work/sub/c.ics"},
+		{"/alice/work/sub/", "https://alice@cal.example.com/alice/work/sub/"}, // a member, itself a collection
 	} {
 		got, err := Inside(coll, c.href)
 		if err != nil || got != c.want {
@@ -44,6 +44,10 @@ func TestInside(t *testing.T) {
 		"//other-host/alice/work/x.ics",
 		"https://mallory@cal.example.com/alice/work/x.ics",
 		"mailto:alice@example.com",
+		// deeper than a member: no object of the calendar (found by an
+		// audit: a listing naming one had it read and written)
+		"/alice/work/sub/c.ics",
+		"/alice/work/a/b/",
 	} {
 		got, err := Inside(coll, href)
 		if !errors.Is(err, ErrOutside) {
