@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"testing"
+
+	"github.com/mms-project/mms/batch"
 )
 
 // The work phase collects at 4x unless GOGC is set, and gives back the
@@ -71,5 +73,23 @@ func TestBoundMemory(t *testing.T) {
 		if got := debug.SetMemoryLimit(-1); got != c.before {
 			t.Errorf("GOMEMLIMIT=%q: %d after the report, want %d back", c.env, got, c.before)
 		}
+	}
+}
+
+// Migrating users lowers the soft memory limit to workMemory and gives
+// back what it found (found by issue 16's bench: twice --workers users in
+// flight took a 10,000-organiser run past 128 MB).
+func TestWorkPhaseBoundsMemory(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(160 << 20))
+	restore := memoryPhase(batch.PhaseWork)
+	if got := debug.SetMemoryLimit(-1); got != workMemory {
+		t.Errorf("limit %d while users are migrated, want %d", got, workMemory)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != 160<<20 {
+		t.Errorf("limit %d after, want 160 MiB back", got)
 	}
 }
