@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // describe reads a block's fields from its visible text and links.
@@ -35,9 +36,8 @@ func describe(p Provider, join link, text string, links []link) Block {
 const passcodePattern = `[A-Za-z0-9]{4,16}`
 
 var (
-	passcodeLine  = regexp.MustCompile(`^[^:：<>]{1,40}[:：][ \t\x{00A0}\x{202F}]*(` + passcodePattern + `)$`)
-	passcodeLabel = regexp.MustCompile(`^[^:：<>]{1,40}[:：]$`) // its value on the next line
-	passcodeOnly  = regexp.MustCompile(`^` + passcodePattern + `$`)
+	passcodeLine = regexp.MustCompile(`^[^:：<>]{1,40}[:：][ \t\x{00A0}\x{202F}\x{200E}\x{200F}]*(` + passcodePattern + `)$`)
+	passcodeOnly = regexp.MustCompile(`^` + passcodePattern + `$`)
 )
 
 // IsPasscode reports whether s is a passcode a block can show and be read
@@ -357,8 +357,7 @@ const minNumberDigits = 7
 // (digits and spaces, 6 characters or more, a digit at each end): one
 // written into a block is found there again.
 func IsMeetingID(s string) bool {
-	n, _ := meetingIDValue("Meeting ID: " + s)
-	return n != "" && strings.Trim(s, "0123456789 \t") == ""
+	return meetingIDValue("Meeting ID: "+s) != "" && strings.Trim(s, "0123456789 \t") == ""
 }
 
 func isWordByte(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' || c == '%' || c == '=' }
@@ -427,23 +426,15 @@ func meetingNumber(text string) (string, string) {
 		return "", ""
 	}
 	rest := text[end:]
-	label := false // the line before was the passcode's label alone
 	for line := range strings.SplitSeq(rest, "\n") {
-		line = strings.TrimFunc(dropMarks(line), unicode.IsSpace)
-		switch {
-		case line == "":
+		line = strings.TrimFunc(line, blankOrMark)
+		if line == "" {
 			continue
-		case label && passcodeOnly.MatchString(line):
-			return number, line
-		case label:
-			return number, ""
 		}
 		if m := passcodeLine.FindStringSubmatch(line); m != nil {
 			return number, m[1]
 		}
-		if label = passcodeLabel.MatchString(line); !label {
-			break
-		}
+		break
 	}
 	return number, ""
 }
@@ -475,92 +466,63 @@ func digits(s string) string {
 // it runs on every block found.
 func meetingIDLine(text string) (string, int) {
 	for start := 0; start < len(text); {
-		end, next := lineAt(text, start)
-		n, labelOnly := meetingIDValue(text[start:end])
-		if n != "" {
-			return n, end
+		end, next := len(text), len(text)
+		if nl := strings.IndexByte(text[start:], '\n'); nl >= 0 {
+			end, next = start+nl, start+nl+1
 		}
-		if labelOnly { // the value on the next line that is not blank
-			for s := next; s < len(text); {
-				e, after := lineAt(text, s)
-				if v := idDigits(dropMarks(text[s:e])); v != "" {
-					return v, e
-				}
-				if strings.TrimFunc(dropMarks(text[s:e]), unicode.IsSpace) != "" {
-					break
-				}
-				s = after
-			}
+		if n := meetingIDValue(text[start:end]); n != "" {
+			return n, end
 		}
 		start = next
 	}
 	return "", 0
 }
 
-// lineAt returns the end of the line that starts at start and where the
-// next one starts.
-func lineAt(text string, start int) (end, next int) {
-	if nl := strings.IndexByte(text[start:], '\n'); nl >= 0 {
-		return start + nl, start + nl + 1
-	}
-	return len(text), len(text)
-}
-
-// meetingIDValue reads a line "<label>: 244 929 170 838" (a full-width
-// colon, no-break spaces and the direction marks of right-to-left text
-// too); labelOnly says the line is a Meeting ID label with nothing after
-// its colon.
-func meetingIDValue(line string) (number string, labelOnly bool) {
+// meetingIDValue reads a line "<label>: 244 929 170 838": a full-width
+// colon, no-break spaces and the direction marks right-to-left text
+// writes around a number too.
+func meetingIDValue(line string) string {
 	if strings.IndexByte(line, ':') < 0 && !strings.Contains(line, "：") {
-		return "", false
+		return ""
 	}
-	line = strings.TrimRightFunc(dropMarks(line), unicode.IsSpace)
+	line = strings.TrimRightFunc(line, blankOrMark)
 	colon, width := strings.LastIndexByte(line, ':'), 1
 	if k := strings.LastIndex(line, "："); k > colon {
 		colon, width = k, len("：")
 	}
 	if colon < 2 {
-		return "", false
+		return ""
 	}
-	v := line[colon+width:]
-	n := idDigits(v)
-	if n == "" && strings.TrimFunc(v, unicode.IsSpace) != "" {
-		return "", false
+	n := idDigits(strings.TrimFunc(line[colon+width:], blankOrMark))
+	if n == "" || !meetingIDLabel(strings.TrimFunc(line[:colon], blankOrMark)) {
+		return ""
 	}
-	if !meetingIDLabel(strings.TrimFunc(line[:colon], unicode.IsSpace)) {
-		return "", false
-	}
-	return n, n == ""
+	return n
 }
 
-// idDigits is a Meeting ID's value, digits and white space only, six or
-// more, with single spaces; "" for anything else.
+// idDigits is a Meeting ID's value, digits and blanks only (spaces,
+// tabs, no-break and thin spaces), six characters or more, a digit at each
+// end, with single spaces; "" for anything else.
 func idDigits(v string) string {
-	v = strings.TrimFunc(v, unicode.IsSpace)
-	if len(v) < 6 || !isDigit(v[0]) || !isDigit(v[len(v)-1]) {
+	if utf8.RuneCountInString(v) < 6 || !isDigit(v[0]) || !isDigit(v[len(v)-1]) {
 		return ""
 	}
 	for _, r := range v {
-		if !(r >= '0' && r <= '9') && !unicode.IsSpace(r) {
+		if !(r >= '0' && r <= '9') && !idBlank(r) {
 			return ""
 		}
 	}
-	return strings.Join(strings.Fields(v), " ")
+	return strings.Join(strings.FieldsFunc(v, idBlank), " ")
 }
 
-// dropMarks removes the invisible direction marks right-to-left text
-// writes around numbers (U+200E, U+200F, U+202A to U+202E, U+2066 to
-// U+2069).
-func dropMarks(s string) string {
-	if !strings.Contains(s, "\u200e") && !strings.Contains(s, "\u200f") && !strings.ContainsAny(s, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
-			return -1
-		}
-		return r
-	}, s)
+// idBlank is a blank between a Meeting ID's digits.
+func idBlank(r rune) bool { return r == ' ' || r == '\t' || r == 0xa0 || r == 0x202f || r == 0x2009 }
+
+// blankOrMark is white space, or one of the invisible direction marks
+// right-to-left text writes around numbers (U+200E, U+200F, U+202A to
+// U+202E, U+2066 to U+2069).
+func blankOrMark(r rune) bool {
+	return unicode.IsSpace(r) || r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
 
 // meetingIDLabel reports whether a label names a Teams meeting's ID: "ID"

@@ -66,11 +66,17 @@ func TestMeetingIDInManyLanguages(t *testing.T) {
 		{"معرف الاجتماع: \u200f312 440 523 644\u200f\nرمز المرور: Qz040Wx\n", "312 440 523 644", "Qz040Wx"},
 		{"Meeting ID:\u00a0312\u00a0440\u00a0523\u00a0644\nPasscode:\u00a0Qz040Wx\n", "312 440 523 644", "Qz040Wx"},
 		{"会議 ID：312 440 523 644 \nパスコード：Qz040Wx \n", "312 440 523 644", "Qz040Wx"},
-		{"会议 ID：\n312 440 523 644\n密码：\nQz040Wx\n", "312 440 523 644", "Qz040Wx"},
 		{"Ідентифікатор наради: 312 440 523 644\nСекретний код: Qz040Wx\n", "312 440 523 644", "Qz040Wx"},
 		{"Identificador de la reunió: 312 440 523 644\nCodi d'accés: Qz040Wx\n", "312 440 523 644", "Qz040Wx"},
 		{"電話会議 ID：700 040 520\n", "", ""},
 		{"Meeting ID:\nsee below\n312 440 523 644\n", "", ""},
+		// found by a review of the above: a label alone on its line is not
+		// a passcode's (a provider's code under it was deleted), nor are
+		// a value cut by a CR or too short for its bytes
+		{"Meeting ID: 244 929 170 838\nAudio conference (InterCall):\n86655501\n", "244 929 170 838", ""},
+		{"会议 ID：\n312 440 523 644\n", "", ""},
+		{"ID:0\u00a0000\n", "", ""},
+		{"Meeting ID: 000\r00\n", "", ""},
 	} {
 		if n, p := meetingNumber(c.text); n != c.number || p != c.passcode {
 			t.Errorf("%q: %q, %q; want %q, %q", c.text, n, p, c.number, c.passcode)
