@@ -240,7 +240,7 @@ func otherTeamsConference(comp *Component, f found) string {
 // a Skype conference or anything else.
 func teamsConferenceThread(v string) string {
 	const focus = "opaque=app:conf:focus:id:teams:"
-	i := strings.Index(strings.ToLower(v), focus)
+	i := strings.Index(block.LowerSameLength(v), focus) // an offset into v
 	if i < 0 {
 		return ""
 	}

@@ -123,9 +123,9 @@ func clipApart(a, b string, n int) (string, string) {
 	if d+12 <= n {
 		return clip(a, n), clip(b, n)
 	}
-	head := 0
+	head := 0 // the scheme and host, where they leave room for the rest
 	if i := strings.Index(a, "://"); i >= 0 && i+3 < d {
-		if j := strings.IndexByte(a[i+3:d], '/'); j >= 0 {
+		if j := strings.IndexByte(a[i+3:d], '/'); j >= 0 && i+3+j+1 <= n/2 {
 			head = i + 3 + j + 1
 		}
 	}

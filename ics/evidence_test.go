@@ -3,6 +3,7 @@ package ics
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Each skip says its evidence: the ORGANIZER, the last occurrence, the
@@ -70,5 +71,28 @@ func TestNotSourceTypeEvidence(t *testing.T) {
 	_, res := migrateOne(t, calendar(future(event{body: teamsBody(oldJoin)})), r, newTeams)
 	if res.Skipped != NotSourceMeetingType || !strings.Contains(res.Evidence, "block of teams") {
 		t.Errorf("Skipped %q, Evidence %q", res.Skipped, res.Evidence)
+	}
+}
+
+// Two links alike past a long host (Skype on-premises) are quoted apart
+// without a panic, and a conference link with non-ASCII text before its
+// marker is read (found by a review: both sliced past their end).
+func TestEvidenceOfLongAndNonASCIILinks(t *testing.T) {
+	host := "meet." + strings.Repeat("communications-", 4) + "contoso.com"
+	a, b := clipApart("https://"+host+"/bob/AB12CD34", "https://"+host+"/anna/ZZ99YY88", evidenceLink)
+	if a == b || !utf8.ValidString(a) || !utf8.ValidString(b) {
+		t.Errorf("clipApart: %q, %q", a, b)
+	}
+	a, b = clipApart("https://x/"+strings.Repeat("é", 40)+"1", "https://x/"+strings.Repeat("é", 40)+"2", evidenceLink)
+	if a == b || !utf8.ValidString(a) || !utf8.ValidString(b) {
+		t.Errorf("clipApart, two-byte characters: %q, %q", a, b)
+	}
+	for _, v := range []string{
+		"conf:sip:" + strings.Repeat("Ⱥ", 40) + "@contoso.com;gruu;opaque=app:conf:focus:id:teams:2:0!19:meeting_X-thread.v2!t!o",
+		"\xc8OPAQUE=APP:CONF:FOCUS:ID:TEAMS:2:0!19:meeting_X-thread.v2!t!o",
+	} {
+		if got := teamsConferenceThread(v); got != "19:meeting_X@thread.v2" {
+			t.Errorf("teamsConferenceThread(%q) = %q", v, got)
+		}
 	}
 }
