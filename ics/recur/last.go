@@ -70,7 +70,7 @@ func ruleLast(last *latest, value string, first, now time.Time, skip func(time.T
 		return err
 	}
 	opt.Dtstart = first
-	if none, err := countDTSTART(opt); none || err != nil {
+	if none, err := countDTSTART(opt, b); none || err != nil {
 		return err
 	}
 	until := untilForRRule(opt)

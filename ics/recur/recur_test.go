@@ -285,6 +285,13 @@ func TestCountIncludesAnOffRuleDTSTART(t *testing.T) {
 	if err != nil || !ok || !last.Equal(at("2026-03-05T10:00:00Z")) {
 		t.Errorf("COUNT=1: last %s (%v), %v; want DTSTART, 2026-03-05T10:00:00Z", last.UTC(), ok, err)
 	}
+	// a DTSTART the rule yields, in the hour summer time repeats, is no
+	// DTSTART off the rule (found by a review: the series lost its last)
+	s.Master = event("DTSTART;TZID=Europe/Berlin:20261025T023000", "RRULE:FREQ=DAILY;COUNT=2")
+	last, ok, err = s.LastBefore(at("2026-11-01T00:00:00Z"), r, time.UTC)
+	if err != nil || !ok || !last.Equal(at("2026-10-26T01:30:00Z")) {
+		t.Errorf("DTSTART in the repeated hour: last %s (%v), %v; want 2026-10-26T01:30:00Z", last.UTC(), ok, err)
+	}
 }
 
 // One walk says whether the master has an occurrence of its own left: a

@@ -76,21 +76,26 @@ func picksNone(o *rrule.ROption) bool {
 // yield it: it "always counts as the first occurrence" (RFC 5545 3.3.10),
 // and occurs all the same (3.8.5.3), so the rule yields one fewer. A rule
 // of COUNT=1 then yields none (none: rrule-go reads COUNT=0 as no COUNT).
-func countDTSTART(opt *rrule.ROption) (none bool, err error) {
+func countDTSTART(opt *rrule.ROption, b *Budget) (none bool, err error) {
 	if opt.Count <= 0 {
 		return false, nil
 	}
+	began := time.Now()
+	defer func() { b.took(time.Since(began)) }()
 	probe := *opt
-	probe.Until = opt.Dtstart // one step: whether the rule yields DTSTART, not where it next meets
+	// whether the rule yields DTSTART, not where it next meets: up to two
+	// hours on, as DTSTART in a repeated hour (the end of summer time) may
+	// come out of rrule-go as the later of its two instants
+	probe.Until = opt.Dtstart.Add(2 * time.Hour)
 	rule, err := rrule.NewRRule(probe)
 	if err != nil {
 		return false, err
 	}
-	if t, ok := rule.Iterator()(); ok && firstOccurrence(t).Equal(opt.Dtstart) {
+	if t, ok := rule.Iterator()(); ok && firstOccurrence(t).Equal(firstOccurrence(opt.Dtstart)) {
 		return false, nil
 	}
 	opt.Count--
-	return opt.Count == 0, nil
+	return opt.Count == 0, b.overTime(time.Since(began))
 }
 
 // endless stands for "no UNTIL": rrule-go reads a zero Until as DTSTART
@@ -144,7 +149,7 @@ func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool,
 		return time.Time{}, false, nil
 	}
 	opt.Dtstart = first
-	if none, err := countDTSTART(opt); none || err != nil {
+	if none, err := countDTSTART(opt, b); none || err != nil {
 		return time.Time{}, false, err
 	}
 	fastForward(opt, now)
