@@ -214,6 +214,7 @@ func TestOverrideValueErrorNamesItsLine(t *testing.T) {
 // user).
 func TestReadableFaultsStillSkip(t *testing.T) {
 	twice := func(e event) string { return e.String() + e.String() }
+	bobs := future(event{uid: "x", organizer: "bob@contoso.com", attendees: 2, body: teamsBody(oldJoin)}).String()
 	for _, c := range []struct {
 		name, src string
 		want      Reason
@@ -224,6 +225,9 @@ func TestReadableFaultsStillSkip(t *testing.T) {
 		{"another's, quoted-printable", future(event{uid: "x", organizer: "bob@contoso.com", attendees: 2, body: teamsBody(oldJoin), extra: "X-NOTE;ENCODING=QUOTED-PRINTABLE:caf=C3=A9\r\n"}).String(), NotOrganizer, ""},
 		{"own, twice", twice(future(event{uid: "x", body: teamsBody(oldJoin)})), "", "a second VEVENT without RECURRENCE-ID"},
 		{"own series to come, twice", twice(event{uid: "x", start: "20200120T100000", organizer: "anna@contoso.com", attendees: 2, body: teamsBody(oldJoin), extra: "RRULE:FREQ=YEARLY\r\n"}), "", "a second VEVENT without RECURRENCE-ID"},
+		// found by a review: a readable fault first hid a later one
+		{"another's twice, the second copy's organiser broken", bobs + strings.Replace(bobs, "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\n", "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\nand anna\r\n", 1), "", "a second VEVENT"},
+		{"another's, quoted-printable before a broken organiser", strings.Replace(future(event{uid: "x", organizer: "bob@contoso.com", attendees: 2, body: teamsBody(oldJoin)}).String(), "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\n", "X-NOTE;ENCODING=QUOTED-PRINTABLE:caf=C3=A9\r\nORGANIZER;CN=Anna:mailto:bob@contoso.com\r\nand anna\r\n", 1), "", "QUOTED-PRINTABLE"},
 		{"another's, organiser broken", strings.Replace(twice(future(event{uid: "x", organizer: "bob@contoso.com", attendees: 2, body: teamsBody(oldJoin)})), "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\n", "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\nand anna\r\n", 1), "", "runs on into it"},
 	} {
 		cal, err := Parse("joined.ics", []byte(strings.Replace(calendar(), "END:VCALENDAR", c.src+"END:VCALENDAR", 1)))

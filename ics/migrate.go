@@ -85,8 +85,8 @@ func (c *Calendar) skipFaulty(m *Meeting, r Rules) (Reason, string) {
 	comps := m.Components()
 	for _, comp := range comps {
 		var ok readable
-		if comp.Err != nil && !errors.As(comp.Err, &ok) {
-			return "", ""
+		if comp.Err != nil && !errors.As(comp.Err, &ok) || !whoAndWhenReadable(comp) {
+			return "", "" // a component keeps its first fault only: the others are looked for again
 		}
 	}
 	others := true
@@ -115,6 +115,23 @@ func (c *Calendar) skipFaulty(m *Meeting, r Rules) (Reason, string) {
 		return Past, "no occurrence at or after " + stamp(r.Now) + " in any copy of it"
 	}
 	return Past, "last occurrence " + stamp(last) + ", in every copy of it"
+}
+
+// whoAndWhenReadable reports whether none of comp's organiser, attendees
+// and times runs on into a raw line break, and none of its times is given
+// twice: the faults a readable one may hide (see addToMeeting).
+func whoAndWhenReadable(comp *Component) bool {
+	for _, p := range comp.Props {
+		if slices.Contains(unbrokenProps, p.Name) && strings.Contains(p.Value, "\n") {
+			return false
+		}
+	}
+	for _, name := range singleTimeProps {
+		if len(comp.All(name)) > 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // describe fills what the report says of any meeting.
