@@ -45,7 +45,7 @@ func (c *Calendar) checkBareCR(m *Meeting, anyHides bool) error {
 			if i += k; i+1 < len(raw) && raw[i+1] == '\n' || i+1 == len(raw) && (l.end == len(c.data) || c.data[l.end] == '\n') {
 				continue
 			}
-			if !anyHides && !startsProperty(raw[i+1:]) {
+			if !anyHides && !startsProperty(unfoldHead(raw[i+1:])) {
 				continue
 			}
 			return fmt.Errorf("%s: line %d: UID %s: a carriage return (CR) without a line feed after it: the file mixes line endings, so its lines cannot be told apart; save it with CRLF line endings and run again",
@@ -54,14 +54,27 @@ func (c *Calendar) checkBareCR(m *Meeting, anyHides bool) error {
 	})
 }
 
-// startsProperty reports whether s begins as a content line a generator
-// writes: an upper-case name, then ':' or ';'.
+// startsProperty reports whether s begins as a content line does: a
+// name (letters, digits and '-', in any case: names are case-insensitive),
+// then ':' or ';'.
 func startsProperty(s string) bool {
 	n := 0
-	for n < len(s) && (s[n] >= 'A' && s[n] <= 'Z' || n > 0 && (s[n] >= '0' && s[n] <= '9' || s[n] == '-')) {
+	for n < len(s) && (isLetter(s[n]) || n > 0 && (s[n] >= '0' && s[n] <= '9' || s[n] == '-')) {
 		n++
 	}
 	return n > 0 && n < len(s) && (s[n] == ':' || s[n] == ';')
+}
+
+func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
+
+// unfoldHead is the start of s, enough for a property's name, with the
+// folds in it taken out ("ORGA\r\n NIZER:").
+func unfoldHead(s string) string {
+	s = s[:min(len(s), 200)]
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	return strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(s)
 }
 
 // eachLine calls fn with each content line of m's components, raw (folds

@@ -105,6 +105,16 @@ func TestBareCRFailsTheMeeting(t *testing.T) {
 			func(s string) string {
 				return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rWorld\\, room 4 ", 1)
 			}, NoMeetingBlock},
+		// found by a review: names are case-insensitive, and a fold may
+		// split one
+		"a line hidden, lower case": {event{uid: "x", organizer: "bob@contoso.com", attendees: 3, body: teamsBody(oldJoin)},
+			func(s string) string {
+				return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rorganizer:mailto:anna@contoso.com ", 1)
+			}, ""},
+		"a line hidden, folded": {event{uid: "x", organizer: "bob@contoso.com", attendees: 3, body: teamsBody(oldJoin)},
+			func(s string) string {
+				return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rORGA\r\n NIZER:mailto:anna@contoso.com ", 1)
+			}, ""},
 		"a line hidden": {event{uid: "x", organizer: "bob@contoso.com", attendees: 3, body: teamsBody(oldJoin)},
 			func(s string) string {
 				return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rORGANIZER:mailto:anna@contoso.com\rX-A:", 1)
