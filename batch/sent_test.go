@@ -206,6 +206,9 @@ func testFixAndRerun(t *testing.T, o RunOptions, send string) {
 		switch {
 		case sent1[key] == 1 && (m.Outcome != migrate.Skipped || m.Reason != migrate.AlreadySent):
 			t.Errorf("dry run: %s, sent by the first run, is %s %q; want already-sent", key, m.Outcome, m.Reason)
+		case sent1[key] == 1 && strings.Contains(m.Detail, "calendar copy written"):
+			// a dry run writes nothing (found by a review: it said so)
+			t.Errorf("dry run: %s: Detail %q says the copy was written", key, m.Detail)
 		case sent1[key] == 1:
 			dryAlready++
 		case m.Outcome == migrate.WouldUpdate && !strings.HasPrefix(key, "user00001@"):

@@ -629,7 +629,7 @@ const SendsInFlight = 4
 // Permanent error fails the meeting; any other fails the attempt, to be
 // retried, and no further update is begun.
 func (w *Worker) sendAll(ctx context.Context, a Assignment, sends []pendingSend, out *UserOutcome) error {
-	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases, key: changeKey(a.Change), unsent: w.sendsNone()}
+	s := sender{stamp: w.Stamp, mailer: w.Mailer, journal: w.Journal, aliases: a.Aliases, key: changeKey(a.Change), unsent: w.sendsNone(), dryRun: w.DryRun}
 	if w.SendAgain && w.Journal != nil {
 		// sent anew, each is a message of its own (a file of its own in
 		// the outbox, not the earlier batch's written over), the same
@@ -732,6 +732,7 @@ type sender struct {
 	// unsent: the updates mms sends go nowhere (--send none), and are not
 	// counted; those a CalDAV server delivers itself still are.
 	unsent bool
+	dryRun bool // nothing is written or sent: the rows say what a run would do
 }
 
 // noAttendees is the Detail of a meeting rewritten whose update goes to
@@ -855,7 +856,11 @@ func (d *delivery) alreadySent(prior store.Sent) {
 		m := &d.out.Meetings[i]
 		if m.UID == prior.UID && m.Outcome != Failed {
 			m.Outcome, m.Reason = Skipped, AlreadySent
-			m.Detail = fmt.Sprintf("the same update (SEQUENCE %d) was sent by batch %s at %s; not sent again, the calendar copy written with its new block", prior.Sequence, prior.BatchID, prior.SentAt.UTC().Format(time.RFC3339))
+			copy := "not sent again, the calendar copy written with its new block"
+			if d.w.dryRun {
+				copy = "a run would not send it again, and would write the calendar copy with its new block"
+			}
+			m.Detail = fmt.Sprintf("the same update (SEQUENCE %d) was sent by batch %s at %s; %s", prior.Sequence, prior.BatchID, prior.SentAt.UTC().Format(time.RFC3339), copy)
 		}
 	}
 }
