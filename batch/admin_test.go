@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +22,8 @@ func TestReportSaysWhatItIs(t *testing.T) {
 	o := demoOptions(t)
 	o.Report = filepath.Join(t.TempDir(), "preview.html")
 	var events []Event
-	o.Events = func(e Event) { events = append(events, e) }
+	var mu sync.Mutex // Events comes from the workers, at once
+	o.Events = func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() }
 	sum, err := Run(ctx, o)
 	if err != nil || sum.Updated == 0 || sum.Report != o.Report {
 		t.Fatalf("run: %+v %v", sum, err)

@@ -290,7 +290,10 @@ func TestStoreFullMidRun(t *testing.T) {
 	storeOpened = func(s *store.Store) { st = s }
 	defer func() { storeOpened = func(*store.Store) {} }()
 	var retries int
+	var mu sync.Mutex // Events comes from the workers, at once
 	o.Events = func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
 		switch e.Kind {
 		case BatchStarted: // the batch is planned and stored: the disk fills up now
 			if err := st.LimitGrowth(ctx, 1); err != nil {

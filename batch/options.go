@@ -155,7 +155,7 @@ type Tuning struct {
 	// RetryDelay is the wait after failed attempt n; nil: 2^n s, at most
 	// 5 min (store.DefaultRetryDelay).
 	RetryDelay func(attempt int) time.Duration
-	Events     func(Event) // progress; nil: none
+	Events     func(Event) // progress, called from the workers at once (it must be safe for that); nil: none
 
 	// CalDAVRequests bounds the requests in flight to one CalDAV server,
 	// across the workers of a batch; zero: caldav's default (4).

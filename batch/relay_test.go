@@ -254,7 +254,10 @@ func TestProgressCountsAsTheSummary(t *testing.T) {
 	o.Send = "smtp://" + r.Addr
 	for run := 1; run <= 2; run++ {
 		var updated, failed int
+		var mu sync.Mutex // Events comes from the workers, at once
 		o.Events = func(e Event) {
+			mu.Lock()
+			defer mu.Unlock()
 			switch e.Kind {
 			case BatchStarted:
 				updated, failed = e.Counted.Updated, e.Counted.Failed
