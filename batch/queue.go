@@ -70,10 +70,11 @@ func usersInFlight(workers int) int { return 2 * workers }
 
 // workerCache makes one Worker per batch, from the batch's settings.
 type workerCache struct {
-	st      *store.Store
-	t       Tuning
-	mu      sync.Mutex
-	byBatch map[string]*migrate.Worker
+	st       *store.Store
+	t        Tuning
+	deciding migrate.Slots // the process's --workers, whichever batch its users are of
+	mu       sync.Mutex
+	byBatch  map[string]*migrate.Worker
 }
 
 // close frees what the workers hold.
@@ -99,7 +100,9 @@ func (c *workerCache) get(ctx context.Context, batchID string) (*migrate.Worker,
 	if err != nil {
 		return nil, err
 	}
-	w, err := migrate.New(set.config(b, c.st, c.t))
+	cfg := set.config(b, c.st, c.t)
+	cfg.Deciding = &c.deciding
+	w, err := migrate.New(cfg)
 	if err != nil {
 		return nil, store.Permanent(err)
 	}

@@ -85,7 +85,7 @@ func TestNextUserDecidedWhileUpdatesGoOut(t *testing.T) {
 // slots: n at once; a wait past half the attempt's time goes on without
 // one; a slot freed twice is freed once.
 func TestSlots(t *testing.T) {
-	var s slots
+	var s Slots
 	free, err := s.take(context.Background(), 1)
 	if err != nil {
 		t.Fatal(err)
@@ -102,5 +102,51 @@ func TestSlots(t *testing.T) {
 	free()
 	if !s.sem.TryAcquire(1) || s.sem.TryAcquire(1) {
 		t.Fatal("the slot freed twice counts twice")
+	}
+}
+
+// blockingCalendars holds each Read until release is closed, telling each.
+type blockingCalendars struct {
+	FileCalendars
+	reads   chan string
+	release chan struct{}
+}
+
+func (b blockingCalendars) Read(ctx context.Context, location string) ([]*Doc, error) {
+	b.reads <- location
+	<-b.release
+	return b.FileCalendars.Read(ctx, location)
+}
+
+// Workers of two batches given the process's Slots (mms work takes users
+// of several) decide one user at a time between them, not one each (found
+// by a review: the bound was each batch's).
+func TestDecidersSharedAcrossBatches(t *testing.T) {
+	shared := &Slots{}
+	reads, release := make(chan string, 2), make(chan struct{})
+	worker := func() *Worker {
+		w, err := New(Config{Now: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC), Stamp: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC), Send: "none", Out: t.TempDir(), Deciders: 1, Deciding: shared})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Calendars = blockingCalendars{FileCalendars: FileCalendars{Dir: t.TempDir()}, reads: reads, release: release}
+		return w
+	}
+	first, second := attendeeCalendar(t), attendeeCalendar(t)
+	w1, w2 := worker(), worker()
+	errs := make(chan error, 2)
+	go func() { _, err := w1.Migrate(context.Background(), sendingAssignment(first)); errs <- err }()
+	<-reads
+	go func() { _, err := w2.Migrate(context.Background(), sendingAssignment(second)); errs <- err }()
+	select {
+	case got := <-reads:
+		t.Fatalf("%s read while the other batch's user is being decided", got)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

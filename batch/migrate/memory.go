@@ -73,9 +73,9 @@ func halfway(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithDeadline(ctx, dl.Add(-time.Until(dl)/2))
 }
 
-// slots bounds how many users of a batch do something at once: a
-// semaphore made on first use.
-type slots struct {
+// Slots bounds how many users do something at once: a semaphore made on
+// first use. Its zero value is ready.
+type Slots struct {
 	once sync.Once
 	sem  *semaphore.Weighted
 }
@@ -84,7 +84,7 @@ type slots struct {
 // that frees it, which may be called more than once. As reserve, a wait
 // longer than half the attempt's time ends without a slot, so that the
 // user is migrated, not failed by its own timeout.
-func (s *slots) take(ctx context.Context, n int) (func(), error) {
+func (s *Slots) take(ctx context.Context, n int) (func(), error) {
 	if n <= 0 {
 		return func() {}, nil
 	}

@@ -42,8 +42,10 @@ type Config struct {
 	// whether CalDAV writes are read back.
 	Connections Connections
 	// Deciders bounds the users decided at once (see Worker.Deciders);
-	// zero: no bound.
+	// zero: no bound. Deciding, when set, holds them for every batch of
+	// the process (mms work takes users of several); nil: the batch's own.
 	Deciders int
+	Deciding *Slots
 }
 
 // Connections is how a process trusts the servers it reaches and checks
@@ -93,7 +95,7 @@ func (c Config) getenv() func(string) string {
 // sent as the batch says; recorders in place of every write for a dry run.
 // Close frees what it holds.
 func New(c Config) (*Worker, error) {
-	w := &Worker{Now: c.Now, Stamp: c.Stamp, DryRun: c.DryRun, SendAgain: c.SendAgain, Deciders: c.Deciders}
+	w := &Worker{Now: c.Now, Stamp: c.Stamp, DryRun: c.DryRun, SendAgain: c.SendAgain, Deciders: c.Deciders, deciding: c.Deciding}
 	cals := Router{Files: FileCalendars{Dir: filepath.Join(c.Out, "calendars")}, DAV: newDAV(c)}
 	if c.Store != nil && !c.SendAgain {
 		w.History = &Journal{Store: c.Store, BatchID: c.BatchID}

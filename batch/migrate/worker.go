@@ -100,9 +100,10 @@ type Worker struct {
 	// next is decided, not while the CPUs wait for the disk or the relay.
 	Deciders int
 
-	close    func() // frees what the worker holds (SMTP sessions); nil: nothing
-	mem      memory // the calendar files' memory, shared by the batch's workers
-	deciding slots  // Deciders, shared by the batch's workers
+	close        func() // frees what the worker holds (SMTP sessions); nil: nothing
+	mem          memory // the calendar files' memory, shared by the batch's workers
+	deciding     *Slots // Deciders: the process's (Config.Deciding), or the worker's own
+	decidingOnce sync.Once
 }
 
 // MaxReads bounds how often one document is read and rewritten when it
@@ -117,6 +118,11 @@ func (w *Worker) Migrate(ctx context.Context, a Assignment) (UserOutcome, error)
 	if _, server := w.Mailer.(ServerScheduling); server && !IsCalDAV(a.Calendar) {
 		return UserOutcome{}, Permanent(fmt.Errorf("%s: --send server leaves the update to a CalDAV server's scheduling, but %s is a file: its attendees would get none; use --send outbox or smtp://host:port", a.User, a.Calendar))
 	}
+	w.decidingOnce.Do(func() {
+		if w.deciding == nil {
+			w.deciding = &Slots{}
+		}
+	})
 	decided, err := w.deciding.take(ctx, w.Deciders)
 	if err != nil {
 		return UserOutcome{}, err
