@@ -264,7 +264,7 @@ func conferenceKey(v string) string {
 		return ""
 	}
 	const focus = "opaque=app:conf:focus:id:"
-	i := strings.Index(strings.ToLower(v), focus)
+	i := strings.Index(block.LowerSameLength(v), focus) // an offset into v
 	if i < 0 {
 		return ""
 	}

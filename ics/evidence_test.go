@@ -95,4 +95,10 @@ func TestEvidenceOfLongAndNonASCIILinks(t *testing.T) {
 			t.Errorf("teamsConferenceThread(%q) = %q", v, got)
 		}
 	}
+	// and a Skype one (a second review: ":AB12CD34", or a panic)
+	for _, v := range []string{"conf:sip:İlker@contoso.com;gruu;opaque=app:conf:focus:id:AB12CD34", "conf:sip:" + strings.Repeat("Ⱥ", 20) + "@contoso.com;gruu;opaque=app:conf:focus:id:AB12CD34"} {
+		if got := conferenceKey(v); got != "AB12CD34" {
+			t.Errorf("conferenceKey(%q) = %q", v, got)
+		}
+	}
 }
