@@ -431,12 +431,26 @@ func meetingNumber(text string) (string, string) {
 		if line == "" {
 			continue
 		}
-		if m := passcodeLine.FindStringSubmatch(line); m != nil {
+		if m := passcodeLine.FindStringSubmatch(line); m != nil && passcodeLabel(m[1], line) {
 			return number, m[1]
 		}
 		break
 	}
 	return number, ""
+}
+
+// passcodeLabel reports whether the label before a passcode-like word of
+// a line is no other number's: not a conference's, a phone's, a video's,
+// an audio provider's or a date ("Audio conference (InterCall):
+// 86655501", "Phone Conference ID: 285387578").
+func passcodeLabel(word, line string) bool {
+	label := strings.ToLower(line[:strings.LastIndex(line, word)])
+	for _, w := range append(notMeetingIDWords, "audio", "date", "datum", "fecha") {
+		if strings.Contains(label, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // skypeUser is the user part of meet.lync.com/<tenant>/<user>/<key> or
@@ -473,9 +487,31 @@ func meetingIDLine(text string) (string, int) {
 		if n := meetingIDValue(text[start:end]); n != "" {
 			return n, end
 		}
+		// a label alone, its number on the next line ("Meeting ID:" /
+		// "244 929 170 838 67", as a block read out of HTML may be)
+		if next < len(text) && meetingIDLabelAlone(text[start:end]) {
+			e := len(text)
+			if nl := strings.IndexByte(text[next:], '\n'); nl >= 0 {
+				e = next + nl
+			}
+			if n := idDigits(strings.TrimFunc(text[next:e], blankOrMark)); n != "" {
+				return n, e
+			}
+		}
 		start = next
 	}
 	return "", 0
+}
+
+// meetingIDLabelAlone reports whether a line is a Meeting ID's label and
+// its colon, nothing after it.
+func meetingIDLabelAlone(line string) bool {
+	line = strings.TrimRightFunc(line, blankOrMark)
+	label, ok := strings.CutSuffix(line, ":")
+	if !ok {
+		label, ok = strings.CutSuffix(line, "：")
+	}
+	return ok && len(label) >= 2 && meetingIDLabel(strings.TrimFunc(label, blankOrMark))
 }
 
 // meetingIDValue reads a line "<label>: 244 929 170 838": a full-width

@@ -74,7 +74,11 @@ func TestMeetingIDInManyLanguages(t *testing.T) {
 		// a passcode's (a provider's code under it was deleted), nor are
 		// a value cut by a CR or too short for its bytes
 		{"Meeting ID: 244 929 170 838\nAudio conference (InterCall):\n86655501\n", "244 929 170 838", ""},
-		{"会议 ID：\n312 440 523 644\n", "", ""},
+		{"会议 ID：\n312 440 523 644\n", "312 440 523 644", ""},
+		{"Meeting ID:\n244 929 170 838 67\nPasscode: 7ZkQ2u\n", "244 929 170 838 67", "7ZkQ2u"}, // a second review: the old ID stayed
+		{"Meeting ID: 244 929 170 838\nAudio conference (InterCall): 86655501\n", "244 929 170 838", ""},
+		{"Meeting ID: 244 929 170 838\nPhone Conference ID: 285387578\n", "244 929 170 838", ""},
+		{"Meeting ID: 244 929 170 838\nDate: 20260115\n", "244 929 170 838", ""},
 		{"ID:0\u00a0000\n", "", ""},
 		{"Meeting ID: 000\r00\n", "", ""},
 	} {
