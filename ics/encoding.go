@@ -2,6 +2,7 @@ package ics
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -54,16 +55,28 @@ func (c *Calendar) checkBareCR(m *Meeting, anyHides bool) error {
 	})
 }
 
-// startsProperty reports whether s begins as a content line does: a
-// name (letters, digits and '-', in any case: names are case-insensitive),
-// then ':' or ';'.
+// startsProperty reports whether s begins as a content line of a meeting
+// does: the name of a property a meeting holds or an X- one, in any case
+// (names are case-insensitive), then ':' or ';'. Text ("Note: bring",
+// "https://") does not.
 func startsProperty(s string) bool {
 	n := 0
 	for n < len(s) && (isLetter(s[n]) || n > 0 && (s[n] >= '0' && s[n] <= '9' || s[n] == '-')) {
 		n++
 	}
-	return n > 0 && n < len(s) && (s[n] == ':' || s[n] == ';')
+	if n == 0 || n >= len(s) || s[n] != ':' && s[n] != ';' {
+		return false
+	}
+	name := strings.ToUpper(s[:n])
+	return strings.HasPrefix(name, "X-") || slices.Contains(meetingProps, name)
 }
+
+// meetingProps are the properties of RFC 5545's VEVENT and the component
+// lines around it.
+var meetingProps = []string{"BEGIN", "END", "UID", "DTSTAMP", "DTSTART", "DTEND", "DURATION", "ORGANIZER", "ATTENDEE",
+	"RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "SEQUENCE", "SUMMARY", "DESCRIPTION", "LOCATION", "STATUS", "CLASS",
+	"TRANSP", "PRIORITY", "CREATED", "LAST-MODIFIED", "CATEGORIES", "COMMENT", "CONTACT", "GEO", "RESOURCES", "URL",
+	"ATTACH", "RELATED-TO", "REQUEST-STATUS", "CONFERENCE", "TZID"}
 
 func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
 

@@ -101,6 +101,11 @@ func TestBareCRFailsTheMeeting(t *testing.T) {
 	}{
 		"another's meeting": {event{uid: "x", organizer: "bob@contoso.com", attendees: 3, body: teamsBody(oldJoin)},
 			func(s string) string { return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rWorld ", 1) }, NotOrganizer},
+		// a second review: text that merely reads "Word:" hides no line
+		"another's, a note after the CR": {event{uid: "x", organizer: "bob@contoso.com", attendees: 3, body: teamsBody(oldJoin)},
+			func(s string) string {
+				return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rNote: bring laptops ", 1)
+			}, NotOrganizer},
 		"no block": {event{uid: "x", body: "Agenda: budget"},
 			func(s string) string {
 				return strings.Replace(s, "DESCRIPTION:", "DESCRIPTION:Hello\rWorld\\, room 4 ", 1)
