@@ -228,6 +228,7 @@ func TestReadableFaultsStillSkip(t *testing.T) {
 		// found by a review: a readable fault first hid a later one
 		{"another's twice, the second copy's organiser broken", bobs + strings.Replace(bobs, "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\n", "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\nand anna\r\n", 1), "", "a second VEVENT"},
 		{"another's, quoted-printable before a broken organiser", strings.Replace(future(event{uid: "x", organizer: "bob@contoso.com", attendees: 2, body: teamsBody(oldJoin)}).String(), "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\n", "X-NOTE;ENCODING=QUOTED-PRINTABLE:caf=C3=A9\r\nORGANIZER;CN=Anna:mailto:bob@contoso.com\r\nand anna\r\n", 1), "", "QUOTED-PRINTABLE"},
+		{"another's twice, a line hidden by a bare CR", strings.Replace(twice(future(event{uid: "x", organizer: "bob@contoso.com", attendees: 2, body: teamsBody(oldJoin)})), "DESCRIPTION:", "DESCRIPTION:Hello\rORGANIZER:mailto:anna@contoso.com ", 1), "", "a second VEVENT"},
 		{"another's, organiser broken", strings.Replace(twice(future(event{uid: "x", organizer: "bob@contoso.com", attendees: 2, body: teamsBody(oldJoin)})), "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\n", "ORGANIZER;CN=Anna:mailto:bob@contoso.com\r\nand anna\r\n", 1), "", "runs on into it"},
 	} {
 		cal, err := Parse("joined.ics", []byte(strings.Replace(calendar(), "END:VCALENDAR", c.src+"END:VCALENDAR", 1)))

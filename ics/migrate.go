@@ -89,6 +89,9 @@ func (c *Calendar) skipFaulty(m *Meeting, r Rules) (Reason, string) {
 			return "", "" // a component keeps its first fault only: the others are looked for again
 		}
 	}
+	if c.checkBareCR(m, false) != nil {
+		return "", "" // a line hidden
+	}
 	others := true
 	for _, comp := range comps {
 		if orgs := comp.All("ORGANIZER"); len(orgs) != 1 || isOrganizer(comp, r.Organizer) {
