@@ -87,8 +87,11 @@ func unfoldHead(s string) string {
 	if !strings.Contains(s, "\n") {
 		return s
 	}
-	return strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "").Replace(s)
+	return folds.Replace(s)
 }
+
+// folds are a content line's folds (CRLF or LF, then a blank).
+var folds = strings.NewReplacer("\r\n ", "", "\r\n\t", "", "\n ", "", "\n\t", "")
 
 // eachLine calls fn with each content line of m's components, raw (folds
 // included), and stops at its first error.

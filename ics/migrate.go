@@ -101,15 +101,19 @@ func (c *Calendar) skipFaulty(m *Meeting, r Rules) (Reason, string) {
 	if others {
 		return NotOrganizer, notOrganizerEvidence(m)
 	}
+	// the copies walked within the calendar's bound, as every meeting's
+	// are; the evidence within one meeting's, as pastEvidence's
 	var last time.Time
+	evidence := &recur.Budget{Steps: 4 * maxEvidenceSteps, Done: r.Cancel, Time: maxEvidenceTime}
 	for _, comp := range comps {
 		if id, ok := comp.Prop("RECURRENCE-ID"); ok && strings.EqualFold(strings.TrimSpace(id.Param("RANGE")), "THISANDFUTURE") {
 			return "", ""
 		}
-		s := recur.Series{Master: comp.toICal(), Budget: &recur.Budget{Steps: maxEvidenceSteps, Done: r.Cancel, Time: maxEvidenceTime}}
+		s := recur.Series{Master: comp.toICal(), Budget: c.recurBudget(r)}
 		if _, future, err := s.NextAtOrAfter(r.Now, c.resolver(comp), c.floating(comp, r)); err != nil || future {
 			return "", ""
 		}
+		s.Budget = evidence
 		if t, ok, err := s.LastBefore(r.Now, c.resolver(comp), c.floating(comp, r)); err == nil && ok && t.After(last) {
 			last = t
 		}
@@ -368,6 +372,15 @@ func cancelledComp(comp *Component) bool {
 	return ok && strings.EqualFold(strings.TrimSpace(p.Value), "CANCELLED")
 }
 
+// recurBudget is the bound of every walk of the calendar's recurrences.
+func (c *Calendar) recurBudget(r Rules) *recur.Budget {
+	if c.budget == nil {
+		c.budget = &recur.Budget{Steps: MaxRecurrenceSteps, Time: MaxRecurrenceTime}
+	}
+	c.budget.Done = r.Cancel
+	return c.budget
+}
+
 // nextOccurrence returns what a walk of the meeting finds from now on:
 // its first occurrence, if any, and whether its master has one of its own.
 func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
@@ -380,11 +393,7 @@ func (c *Calendar) nextOccurrence(m *Meeting, r Rules) (recur.Next, error) {
 
 // series is the meeting as recur walks it, within the calendar's budget.
 func (c *Calendar) series(m *Meeting, r Rules) recur.Series {
-	if c.budget == nil {
-		c.budget = &recur.Budget{Steps: MaxRecurrenceSteps, Time: MaxRecurrenceTime}
-	}
-	c.budget.Done = r.Cancel
-	s := recur.Series{Budget: c.budget}
+	s := recur.Series{Budget: c.recurBudget(r)}
 	if m.Master != nil {
 		s.Master = m.Master.toICal()
 	}

@@ -4,6 +4,7 @@ import (
 	"html"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -445,7 +446,7 @@ func meetingNumber(text string) (string, string) {
 // 86655501", "Phone Conference ID: 285387578").
 func passcodeLabel(word, line string) bool {
 	label := strings.ToLower(line[:strings.LastIndex(line, word)])
-	for _, w := range append(notMeetingIDWords, "audio", "date", "datum", "fecha") {
+	for _, w := range notPasscodeWords {
 		if strings.Contains(label, w) {
 			return false
 		}
@@ -598,6 +599,10 @@ var (
 		"видео", "конференц", "телефон", "wideo", "konferencj", "βίντεο", "διάσκεψ", "τηλεδιάσκεψ", "truyền hình", "hội nghị", "điện thoại",
 		"วิดีโอ", "فيديو", "مؤتمر", "هاتف", "וידאו", "ועידה", "טלפון", "ビデオ", "電話", "视频", "电话", "會議電話", "視訊", "화상", "전화"}
 )
+
+// notPasscodeWords mark the labels of numbers of a block other than its
+// passcode.
+var notPasscodeWords = append(slices.Clip(notMeetingIDWords), "audio", "date", "datum", "fecha")
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
