@@ -1138,3 +1138,39 @@ func TestTemplateThreadOfAShortLink(t *testing.T) {
 		t.Errorf("a short block naming no thread: %+v, want ErrNoJoinLink", res)
 	}
 }
+
+// An invitation that repeats its join details (a reminder below, a
+// forwarded copy quoted) has every copy of the meeting's block replaced,
+// in both bodies: a copy left alone would keep the old conference ID in
+// front of the attendees. Another meeting's block after them stays.
+func TestRepeatedBlockReplacedEverywhere(t *testing.T) {
+	text := teamsBody(oldJoin) + "\n\nThe same details again:\n\n" + teamsBody(oldJoin) + "\n\nLast week's:\n\n" + teamsBody(otherJoin)
+	html := strings.Replace(teamsHTML(oldJoin), "</body>", "<p>Again:</p>"+strings.TrimSuffix(strings.TrimPrefix(teamsHTML(oldJoin), "<html><body>"), "</body></html>")+
+		"<p>Last week's:</p>"+strings.TrimSuffix(strings.TrimPrefix(teamsHTML(otherJoin), "<html><body>"), "</body></html>")+"</body>", 1)
+	src := calendar(future(event{body: text, extra: altDesc(html)}))
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("not rewritten: %+v", res)
+	}
+	out := string(cal.Bytes())
+	for _, name := range []string{"DESCRIPTION", "X-ALT-DESC"} {
+		body := propText(t, out, name)
+		if n := strings.Count(body, "meeting_OLD"); n != 2 {
+			t.Errorf("%s: the meeting's link %d times, want 2 (both copies, the new link keeps the thread)", name, n)
+		}
+		if n := strings.Count(body, "111222333") + strings.Count(body, "111 222 333"); n < 4 {
+			t.Errorf("%s: the new conference ID %d times, want it in both copies:\n%s", name, n, body)
+		}
+		if !strings.Contains(body, otherJoin) || !strings.Contains(body, "580849884") && !strings.Contains(body, "580 849 884") {
+			t.Errorf("%s: the other meeting's block changed:\n%s", name, body)
+		}
+		if strings.Count(body, "580849884")+strings.Count(body, "580 849 884") > strings.Count(teamsBody(otherJoin), "580849884")+strings.Count(teamsBody(otherJoin), "580 849 884")+
+			strings.Count(teamsHTML(otherJoin), "580849884") {
+			t.Errorf("%s: the old conference ID left in a copy of the meeting's block:\n%s", name, body)
+		}
+	}
+	_, again := migrateOne(t, out, testRules, newTeams)
+	if again.Skipped != AlreadyCurrent {
+		t.Fatalf("second run: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}

@@ -236,12 +236,10 @@ func (c *Calendar) planComponent(comp *Component, bodies componentBodies, p plan
 // goes with it.
 func (c *Calendar) applyEdit(e componentEdit, r Rules, p plan, blocks *rendered) {
 	if e.bodies.inText {
-		old := e.bodies.text.Text()[e.bodies.tb.Start:e.bodies.tb.End]
-		c.spliceBlock(e.bodies.text, e.bodies.tb, blocks.textFor(old, e.bodies.tb))
+		c.spliceCopies(e.bodies.text, e.bodies.tb, c.finder.FindText, blocks.textFor)
 	}
 	if e.bodies.inHTML {
-		old := e.bodies.html.Text()[e.bodies.hb.Start:e.bodies.hb.End]
-		c.spliceBlock(e.bodies.html, e.bodies.hb, blocks.htmlFor(old, e.bodies.hb))
+		c.spliceCopies(e.bodies.html, e.bodies.hb, c.finder.FindHTML, blocks.htmlFor)
 	}
 	if e.bodies.inText && e.bodies.inAlt {
 		a, ab := e.bodies.alt, e.bodies.ab
@@ -508,6 +506,44 @@ func (c *Calendar) spliceBlock(p Property, b block.Block, escaped string) {
 	}
 	before, after := spliceParts(p.Value, b.Start, b.End)
 	c.setFolded(p, foldPieces(p.head, ":", before, escaped, after))
+}
+
+// maxBlockCopies bounds the copies of one meeting's block a body may
+// repeat (an invitation that gives its join details twice, a forwarded
+// copy quoted below it) that a rewrite replaces after the first.
+const maxBlockCopies = 20
+
+// spliceCopies replaces the block b of a body, and after it every copy of
+// the same meeting's block the body repeats, each with its own new block
+// (newFor of its old text and values): a copy left as it was would keep
+// the old join link, conference ID or numbers in front of the attendees.
+// A block of another meeting is stepped over and left alone.
+func (c *Calendar) spliceCopies(p Property, b block.Block, find func(string) (block.Block, bool), newFor func(old string, from block.Block) string) {
+	first := b
+	same := sameMeetingAs(first.JoinURL)
+	for range maxBlockCopies + 1 {
+		escaped := newFor(p.Text()[b.Start:b.End], b)
+		c.spliceBlock(p, b, escaped)
+		p = c.current(p)
+		text := p.Text()
+		at := b.Start + len(unescapeText(escaped))
+		for {
+			next, ok := find(text[at:])
+			if !ok {
+				return
+			}
+			if next.End == 0 {
+				return // cannot be: a block is not empty; a guard against a loop
+			}
+			next.Start, next.End = next.Start+at, next.End+at
+			if next.Provider == first.Provider && (first.JoinURL != "" && same(next.JoinURL) ||
+				first.JoinURL == "" && next.JoinURL == "" && first.ConferenceID != "" && next.ConferenceID == first.ConferenceID) {
+				b = next
+				break
+			}
+			at = next.End // another meeting's block: left alone
+		}
+	}
 }
 
 // updateLinks points the online-meeting properties that named the old join
