@@ -180,7 +180,8 @@ func offset(c *ical.Component, prop string) (int, error) {
 // zone whose rules all end (onsets listed by RDATE, rules with UNTIL) is
 // explicit: its onsets are listed up to 2100, and the offset of the last
 // one holds after it (the footer is then the latest observance's, until
-// the onsets are known).
+// the onsets are known). So are those of a zone whose rules POSIX cannot
+// say, or that lists onsets beside a rule without end.
 func currentRules(obs []*observance) (footer string, eraStart time.Time, explicit bool) {
 	latest := obs[0]
 	var std, dst *observance
@@ -200,14 +201,14 @@ func currentRules(obs []*observance) (footer string, eraStart time.Time, explici
 		}
 	}
 	listed := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
-	if latest.rule != nil && ongoing(latest) {
-		// Yearly rules POSIX cannot say: list every onset up to 2100.
+	if slices.ContainsFunc(obs, ongoing) {
+		// Yearly rules POSIX cannot say, or a rule without end beside
+		// onsets another observance lists (RFC 5545, section 3.6.5: an
+		// observance's onsets are its DTSTART, RRULE and RDATE together,
+		// whichever observance began last): list every onset up to 2100.
 		return "", listed, false
 	}
-	if !slices.ContainsFunc(obs, ongoing) {
-		return posixZone(latest), listed, true
-	}
-	return posixZone(latest), latest.start, false
+	return posixZone(latest), listed, true
 }
 
 // ongoing reports whether an observance recurs without end.
