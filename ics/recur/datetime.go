@@ -59,11 +59,11 @@ func values(p *ical.Prop, r *tz.Resolver, floating *time.Location) ([]time.Time,
 func parse(v string, loc, floating *time.Location, wantDate bool) (time.Time, bool, error) {
 	switch {
 	case len(v) == 8:
-		t, err := time.ParseInLocation("20060102", v, floating)
+		w, err := time.Parse("20060102", v)
 		if err != nil {
-			return t, true, fmt.Errorf("not a date like 20260115")
+			return w, true, fmt.Errorf("not a date like 20260115")
 		}
-		return firstOccurrence(t), true, nil
+		return inZone(w, floating), true, nil
 	case wantDate:
 		return time.Time{}, true, fmt.Errorf("VALUE=DATE but not a date like 20260115")
 	case strings.HasSuffix(v, "Z") || strings.HasSuffix(v, "z"):
@@ -73,12 +73,28 @@ func parse(v string, loc, floating *time.Location, wantDate bool) (time.Time, bo
 		}
 		return t, false, nil
 	default:
-		t, err := time.ParseInLocation("20060102T150405", v, loc)
+		w, err := time.Parse("20060102T150405", v)
 		if err != nil {
-			return t, false, fmt.Errorf("not a date or date-time like 20260115T093000")
+			return w, false, fmt.Errorf("not a date or date-time like 20260115T093000")
 		}
-		return firstOccurrence(t), false, nil
+		return inZone(w, loc), false, nil
 	}
+}
+
+// inZone returns the instant the local time w (its clock read as UTC's)
+// stands for in loc: where the clock is turned back, the first of the two
+// instants that show it (firstOccurrence); in the hour the clock skips
+// (the start of summer time), the instant at the offset before the gap,
+// which shows an hour later (RFC 5545, section 3.3.5: 02:30 in New York on
+// the day summer time begins is 07:30 UTC, 03:30 EDT). Go's time.Date puts
+// a skipped time there east of UTC, but an hour early west of it.
+func inZone(w time.Time, loc *time.Location) time.Time {
+	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+	if sameWall(t, w) {
+		return firstOccurrence(t)
+	}
+	_, before := t.Add(-26 * time.Hour).Zone()
+	return w.Add(-time.Duration(before) * time.Second).In(loc)
 }
 
 // start reads a component's DTSTART; an instance without one starts at its

@@ -53,7 +53,7 @@ func (s Series) masterLast(last *latest, p seriesStarts, now time.Time, r *tz.Re
 		}
 	}
 	for _, rule := range s.Master.Props.Values(ical.PropRecurrenceRule) {
-		if err := ruleLast(last, rule.Value, p.first, now, skip.has, s.Budget, p.shifts); err != nil {
+		if err := ruleLast(last, rule.Value, p.first, p.clock, now, skip.has, s.Budget, p.shifts); err != nil {
 			return err
 		}
 	}
@@ -61,11 +61,12 @@ func (s Series) masterLast(last *latest, p seriesStarts, now time.Time, r *tz.Re
 }
 
 // ruleLast shows last the rule's occurrences that take place before now.
-func ruleLast(last *latest, value string, first, now time.Time, skip func(time.Time) bool, b *Budget, moves shifts) error {
+func ruleLast(last *latest, value string, first time.Time, clock wallClock, now time.Time, skip func(time.Time) bool, b *Budget, moves shifts) error {
 	opt, hasUntil, err := parseRuleUntil(value, first.Location())
 	if err != nil || first.IsZero() || hasUntil && opt.Until.IsZero() {
 		return err
 	}
+	clock.apply(opt)
 	if err := b.overTime(0); err != nil || noSuchDay(opt) || picksNone(opt) {
 		return err
 	}
@@ -90,7 +91,7 @@ func ruleLast(last *latest, value string, first, now time.Time, skip func(time.T
 	defer func() { b.took(time.Since(began)) }()
 	for steps := 1; steps <= maxLastSteps; steps++ {
 		t, ok := next()
-		t = firstOccurrence(t)
+		t = afterGap(firstOccurrence(t), opt)
 		if err := b.spend(steps); err != nil {
 			return err
 		}

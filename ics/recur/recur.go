@@ -138,7 +138,7 @@ func (s Series) Next(now time.Time, r *tz.Resolver, floating *time.Location) (n 
 		next.consider(t, now)
 	}
 	if s.Master != nil && !cancelled(s.Master) {
-		m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced, shifts: p.shifts, budget: s.Budget}
+		m := master{c: s.Master, first: p.first, clock: p.clock, allDay: p.allDay, replaced: p.replaced, shifts: p.shifts, budget: s.Budget}
 		t, ok, err := m.next(now, r)
 		if err != nil {
 			return Next{}, asRecurrence(inComponent(s.Master, err))
@@ -157,6 +157,7 @@ func (s Series) Next(now time.Time, r *tz.Resolver, floating *time.Location) (n 
 // the overrides not cancelled.
 type seriesStarts struct {
 	first     time.Time
+	clock     wallClock // DTSTART's written clock, where first shows another
 	allDay    bool
 	replaced  skipSet
 	shifts    shifts
@@ -170,6 +171,7 @@ func (s Series) read(r *tz.Resolver, floating *time.Location) (p seriesStarts, e
 		if p.first, p.allDay, err = start(s.Master, r, floating); err != nil {
 			return p, inComponent(s.Master, err)
 		}
+		p.clock = writtenClock(s.Master, p.first)
 		zone = p.first.Location()
 	}
 	for _, o := range s.Overrides {
@@ -244,7 +246,7 @@ func (s Series) InstancePast(o *ical.Component, now time.Time, r *tz.Resolver, f
 	if !ok {
 		return true, nil
 	}
-	m := master{c: s.Master, first: p.first, allDay: p.allDay, replaced: p.replaced, shifts: p.shifts, budget: s.Budget}
+	m := master{c: s.Master, first: p.first, clock: p.clock, allDay: p.allDay, replaced: p.replaced, shifts: p.shifts, budget: s.Budget}
 	skip, dates, err := m.read(r)
 	if err == nil {
 		_, ok, err = m.nextIn(g, skip, dates, now)
@@ -333,6 +335,7 @@ func (s *skipSet) has(t time.Time) bool {
 type master struct {
 	c        *ical.Component
 	first    time.Time // DTSTART, in the series' zone
+	clock    wallClock // DTSTART's written clock, where first shows another
 	allDay   bool
 	replaced skipSet
 	shifts   shifts // its THISANDFUTURE overrides
@@ -400,7 +403,7 @@ func (m master) nextIn(g segment, skip skipSet, dates []time.Time, now time.Time
 		return next.t, next.ok, nil
 	}
 	for _, p := range m.c.Props.Values(ical.PropRecurrenceRule) {
-		t, ok, err := ruleNext(p.Value, m.first, from, skip.has, m.budget)
+		t, ok, err := ruleNext(p.Value, m.first, m.clock, from, skip.has, m.budget)
 		if err != nil {
 			return time.Time{}, false, propError(&p, fmt.Errorf("RRULE %q: %w", excerpt(p.Value), err))
 		}

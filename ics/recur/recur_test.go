@@ -380,3 +380,55 @@ func TestThisAndFutureOverrideIsPastWithItsRange(t *testing.T) {
 		}
 	}
 }
+
+// A local time the clock skips (the hour summer time begins) is read at
+// the offset before the gap (RFC 5545, section 3.3.5), west of UTC as east
+// of it, whether written (DTSTART, EXDATE, a DATE in a zone whose gap is
+// at midnight) or made by a rule; and a series whose DTSTART is such a
+// time keeps its written clock on the other days.
+func TestTimesTheClockSkips(t *testing.T) {
+	r := tz.NewResolver(nil)
+	havana := mustLoad("America/Havana")
+	for line, want := range map[string]string{
+		"DTSTART;TZID=America/New_York:20260308T023000":      "2026-03-08T07:30:00Z", // 03:30 EDT, not 01:30 EST
+		"DTSTART;TZID=Pacific Standard Time:20260308T023000": "2026-03-08T10:30:00Z",
+		"DTSTART;TZID=Europe/Berlin:20260329T023000":         "2026-03-29T01:30:00Z",
+		"DTSTART;VALUE=DATE:20260308":                        "2026-03-08T05:00:00Z", // Havana's clock skips midnight
+	} {
+		p := event(line).Props.Get("DTSTART")
+		got, _, err := DateTime(p, r, havana)
+		if err != nil || !got.Equal(at(want)) {
+			t.Errorf("%s: %s %v, want %s", line, got.UTC().Format(time.RFC3339), err, want)
+		}
+	}
+	const ny = "DTSTART;TZID=America/New_York:"
+	cases := []struct {
+		name      string
+		series    Series
+		now, next string // next "" : none left
+		last      string
+	}{
+		{"a daily rule's occurrence in the gap, west of UTC", Series{Master: event(ny+"20260301T023000", "RRULE:FREQ=DAILY")},
+			"2026-03-08T07:00:00Z", "2026-03-08T07:30:00Z", "2026-03-07T07:30:00Z"},
+		{"the same, excluded by EXDATE", Series{Master: event(ny+"20260301T023000", "RRULE:FREQ=DAILY", "EXDATE;TZID=America/New_York:20260308T023000")},
+			"2026-03-08T07:00:00Z", "2026-03-09T06:30:00Z", "2026-03-07T07:30:00Z"},
+		{"the same, fast-forwarded from a year before", Series{Master: event(ny+"20250301T023000", "RRULE:FREQ=WEEKLY;BYDAY=SU")},
+			"2026-03-08T07:00:00Z", "2026-03-08T07:30:00Z", "2026-03-01T07:30:00Z"},
+		{"DTSTART in the gap, east of UTC: 02:30 on the other days", Series{Master: event("DTSTART;TZID=Europe/Berlin:20260329T023000", "RRULE:FREQ=DAILY;COUNT=3")},
+			"2026-03-30T00:15:00Z", "2026-03-30T00:30:00Z", "2026-03-29T01:30:00Z"},
+		{"the same, its last occurrence", Series{Master: event("DTSTART;TZID=Europe/Berlin:20260329T023000", "RRULE:FREQ=DAILY;COUNT=3")},
+			"2026-03-31T00:45:00Z", "", "2026-03-31T00:30:00Z"},
+		{"DTSTART in the gap, west of UTC", Series{Master: event(ny+"20260308T023000", "RRULE:FREQ=DAILY;COUNT=3")},
+			"2026-03-09T06:00:00Z", "2026-03-09T06:30:00Z", "2026-03-08T07:30:00Z"},
+	}
+	for _, tc := range cases {
+		n, ok, err := tc.series.NextAtOrAfter(at(tc.now), r, time.UTC)
+		if err != nil || ok != (tc.next != "") || ok && !n.Equal(at(tc.next)) {
+			t.Errorf("%s: next %s %v %v, want %q", tc.name, n.UTC().Format(time.RFC3339), ok, err, tc.next)
+		}
+		l, ok, err := tc.series.LastBefore(at(tc.now), r, time.UTC)
+		if err != nil || !ok || !l.Equal(at(tc.last)) {
+			t.Errorf("%s: last %s %v %v, want %s", tc.name, l.UTC().Format(time.RFC3339), ok, err, tc.last)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-ical"
 	"github.com/teambition/rrule-go"
 )
 
@@ -23,11 +24,12 @@ const (
 // ruleNext returns the rule's first occurrence at or after now that skip
 // does not remove. first is DTSTART in the series' zone, where the rule is
 // expanded.
-func ruleNext(value string, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
+func ruleNext(value string, first time.Time, clock wallClock, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
 	opt, hasUntil, err := parseRuleUntil(value, first.Location())
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	clock.apply(opt)
 	if picksNone(opt) {
 		return time.Time{}, false, nil
 	}
@@ -91,7 +93,7 @@ func countDTSTART(opt *rrule.ROption, b *Budget) (none bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if t, ok := rule.Iterator()(); ok && firstOccurrence(t).Equal(firstOccurrence(opt.Dtstart)) {
+	if t, ok := rule.Iterator()(); ok && afterGap(firstOccurrence(t), &probe).Equal(firstOccurrence(opt.Dtstart)) {
 		return false, nil
 	}
 	opt.Count--
@@ -133,6 +135,52 @@ func shiftedNext(opt *rrule.ROption, hasUntil bool, first, now time.Time, skip f
 	return earlier(t), true, nil
 }
 
+// wallClock is the clock a series' DTSTART is written with where the
+// instant it stands for shows another (a time the clock skips, read at the
+// offset before the gap: 02:30 shows 03:30): a daily or coarser rule makes
+// its occurrences at the written clock on other days, as DTSTART's time is
+// its default BYHOUR, BYMINUTE and BYSECOND (RFC 5545, section 3.3.10).
+type wallClock struct {
+	h, m, s int
+	set     bool
+}
+
+// writtenClock is the wallClock of a master's DTSTART, read as first; not
+// set where first shows the clock written.
+func writtenClock(master *ical.Component, first time.Time) wallClock {
+	p := master.Props.Get(ical.PropDateTimeStart)
+	if p == nil {
+		return wallClock{}
+	}
+	v := strings.TrimSpace(p.Value)
+	if len(v) != len("20060102T150405") { // a DATE, or UTC: no gap
+		return wallClock{}
+	}
+	w, err := time.Parse("20060102T150405", v)
+	if err != nil || sameWall(first, w) {
+		return wallClock{}
+	}
+	h, m, s := w.Clock()
+	return wallClock{h: h, m: m, s: s, set: true}
+}
+
+// apply gives a daily or coarser rule the written clock for the parts of
+// its time of day it does not set.
+func (c wallClock) apply(opt *rrule.ROption) {
+	if !c.set || opt.Freq > rrule.DAILY {
+		return
+	}
+	if len(opt.Byhour) == 0 {
+		opt.Byhour = []int{c.h}
+	}
+	if len(opt.Byminute) == 0 {
+		opt.Byminute = []int{c.m}
+	}
+	if len(opt.Bysecond) == 0 {
+		opt.Bysecond = []int{c.s}
+	}
+}
+
 // expand walks the rule from first to its first occurrence at or after now
 // that skip does not remove.
 //
@@ -163,7 +211,7 @@ func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool,
 	defer func() { b.took(time.Since(began)) }()
 	for steps := 1; ; steps++ {
 		t, ok := next()
-		t = firstOccurrence(t)
+		t = afterGap(firstOccurrence(t), opt)
 		if err := b.spend(steps); err != nil {
 			return time.Time{}, false, err
 		}
@@ -181,6 +229,48 @@ func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool,
 			return time.Time{}, false, err
 		}
 	}
+}
+
+// afterGap moves an occurrence rrule-go made of a local time the clock
+// skips (the hour summer time begins) to where RFC 5545 (section 3.3.5)
+// puts such a time, as inZone reads DTSTART, EXDATE and RECURRENCE-ID: at
+// the offset before the gap. rrule-go makes its times with Go's
+// time.Date, which puts them there east of UTC but an hour early west of
+// it, showing a clock the rule does not make (01:30 for a rule of 02:30),
+// in the hour before the gap. Rules finer than daily make every clock and
+// are left as they are.
+func afterGap(t time.Time, opt *rrule.ROption) time.Time {
+	if opt.Freq > rrule.DAILY {
+		return t
+	}
+	_, end := t.ZoneBounds()
+	if end.IsZero() {
+		return t
+	}
+	_, off := t.Zone()
+	_, next := end.Zone()
+	gap := time.Duration(next-off) * time.Second
+	if gap <= 0 || end.Sub(t) > gap {
+		return t // not in the hour before a gap
+	}
+	h, m, s := t.Clock()
+	w := time.Date(t.Year(), t.Month(), t.Day(), h, m, s, 0, time.UTC).Add(gap)
+	if makesClock(opt, h, m, s) || !makesClock(opt, w.Hour(), w.Minute(), w.Second()) {
+		return t
+	}
+	return t.Add(gap)
+}
+
+// makesClock reports whether a daily or coarser rule makes occurrences at
+// the clock h:m:s: its BYHOUR, BYMINUTE and BYSECOND, or DTSTART's.
+func makesClock(opt *rrule.ROption, h, m, s int) bool {
+	in := func(list []int, v, dtstart int) bool {
+		if len(list) == 0 {
+			return v == dtstart
+		}
+		return slices.Contains(list, v)
+	}
+	return in(opt.Byhour, h, opt.Dtstart.Hour()) && in(opt.Byminute, m, opt.Dtstart.Minute()) && in(opt.Bysecond, s, opt.Dtstart.Second())
 }
 
 // parseRule reads an RRULE value as exporters write it: any case, stray
@@ -241,7 +331,9 @@ func parseUntil(v string, loc *time.Location) (time.Time, error) {
 	case strings.HasSuffix(v, "Z"):
 		t, err = time.Parse("20060102T150405Z", v)
 	default:
-		t, err = time.ParseInLocation("20060102T150405", v, loc)
+		if t, err = time.Parse("20060102T150405", v); err == nil {
+			t = inZone(t, loc) // a skipped time as DTSTART reads it
+		}
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("UNTIL %q is not a date or date-time like 20260115T093000Z", excerpt(v))

@@ -56,7 +56,7 @@ func TestFastForwardKeepsOccurrences(t *testing.T) {
 				if i < len(all) {
 					want = all[i]
 				}
-				got, ok, err := ruleNext(value, first, now, never, nil)
+				got, ok, err := ruleNext(value, first, wallClock{}, now, never, nil)
 				if err != nil || ok != !want.IsZero() || ok && !got.Equal(want) {
 					t.Errorf("%s from %s, now %s: got %s %v %v, want %s", value, first, now, got, ok, err, want)
 				}
