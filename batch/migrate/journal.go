@@ -3,6 +3,8 @@ package migrate
 import (
 	"context"
 	"errors"
+	"strconv"
+	"sync"
 
 	"github.com/mms-project/mms/batch/smtp"
 	"github.com/mms-project/mms/batch/store"
@@ -14,6 +16,53 @@ import (
 type Journal struct {
 	Store   *store.Store
 	BatchID string
+
+	// unrecorded are the updates this process delivered whose completion
+	// the store did not take (locked, failing), by user, UID, SEQUENCE
+	// and hash: a later attempt of the user in this process records them,
+	// and does not send them again.
+	mu         sync.Mutex
+	unrecorded map[string]bool
+}
+
+func unrecordedKey(user string, s store.Sent) string {
+	return user + "\x00" + s.UID + "\x00" + strconv.Itoa(s.Sequence) + "\x00" + s.Hash
+}
+
+// sentUnrecorded keeps that an update went out whose completion could not
+// be recorded.
+func (j *Journal) sentUnrecorded(user string, s store.Sent) {
+	if j == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.unrecorded == nil {
+		j.unrecorded = map[string]bool{}
+	}
+	j.unrecorded[unrecordedKey(user, s)] = true
+}
+
+// sentBefore reports whether this process sent the update already, an
+// earlier attempt failing to record it.
+func (j *Journal) sentBefore(user string, s store.Sent) bool {
+	if j == nil {
+		return false
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.unrecorded[unrecordedKey(user, s)]
+}
+
+// nowRecorded forgets an update sentUnrecorded kept, its completion
+// recorded at last.
+func (j *Journal) nowRecorded(user string, s store.Sent) {
+	if j == nil {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	delete(j.unrecorded, unrecordedKey(user, s))
 }
 
 // intent is the journal row of a meeting about to be written and sent,

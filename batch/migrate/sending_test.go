@@ -622,3 +622,77 @@ func batchesOf(t *testing.T, st *store.Store, cal string) func(again bool) (stri
 		return b.ID, out, got
 	}
 }
+
+// closesStore delivers each update, and closes the store after the first:
+// its completion cannot be recorded (a store locked or failing after the
+// relay took the update).
+type closesStore struct {
+	captured
+	st   *store.Store
+	once sync.Once
+}
+
+func (c *closesStore) Send(ctx context.Context, m Message) (Delivery, error) {
+	d, err := c.captured.Send(ctx, m)
+	c.once.Do(func() { c.st.Close() })
+	return d, err
+}
+
+// An update that went out but whose record the store did not take is not
+// sent again by a later attempt of the same process: it is recorded then.
+// The attempt that could not record it says so.
+func TestSentButUnrecordedNotSentAgain(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mms.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailer := &closesStore{st: st}
+	w := sendingWorker(t, mailer)
+	w.Journal = &Journal{Store: st, BatchID: b.ID}
+	cal := attendeeCalendar(t)
+	if _, err := w.Migrate(ctx, sendingAssignment(cal)); err == nil || !strings.Contains(err.Error(), "went out, but the state store did not record it") {
+		t.Fatalf("first attempt: %v, want it to say an update went out unrecorded", err)
+	}
+	first := len(mailer.msgs)
+	if first == 0 {
+		t.Fatal("nothing sent")
+	}
+	st2, err := store.Open(ctx, path) // the store back
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	w.Journal.Store = st2
+	out, err := w.Migrate(ctx, sendingAssignment(cal))
+	if err != nil {
+		t.Fatalf("second attempt: %v", err)
+	}
+	seen := map[string]int{}
+	for _, m := range mailer.msgs {
+		seen[m.UID]++
+	}
+	for uid, n := range seen {
+		if n > 1 {
+			t.Errorf("%s sent %d times", uid, n)
+		}
+	}
+	if out.Invites != len(seen) {
+		t.Errorf("the second attempt counts %d updates, %d meetings were sent one each", out.Invites, len(seen))
+	}
+	ms, err := st2.UserMeetings(ctx, b.ID, "user00001@contoso.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if seen[m.UID] > 0 && !m.Completed {
+			t.Errorf("%s: sent, not recorded completed", m.UID)
+		}
+	}
+}

@@ -774,6 +774,16 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 		case ps.done:
 			d.invited(ps.server)
 			d.sent(sent)
+		case w.journal.sentBefore(user, sent):
+			// An earlier attempt sent it, and the store did not take its
+			// completion (locked, failing): recorded now, not sent again.
+			d.invited(false)
+			d.sent(sent)
+			if err := w.journal.completed(ctx, user, uid, false); err != nil {
+				d.fail(unrecorded(user, uid, err))
+			} else {
+				w.journal.nowRecorded(user, sent)
+			}
 		case ps.server:
 			d.invited(true)
 			d.sent(sent)
@@ -785,6 +795,10 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 				ok, err := d.deliver(ctx, uid, msg)
 				if ok {
 					d.sent(sent)
+				}
+				if ok && err != nil {
+					w.journal.sentUnrecorded(user, sent)
+					err = unrecorded(user, uid, err)
 				}
 				d.fail(err)
 				return nil
@@ -804,6 +818,13 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 		d.fail(err)
 	}
 	return d.err
+}
+
+// unrecorded says of an update that went out that the store did not take
+// its record (err): this process sends it no more, but a run stopped
+// before it is recorded sends it again when resumed.
+func unrecorded(user, uid string, err error) error {
+	return fmt.Errorf("%s: UID %s: its update went out, but the state store did not record it (a run stopped before it is recorded sends it again when resumed): %w", user, uid, err)
 }
 
 // sentBefore returns, by UID, the last update earlier batches sent for the
