@@ -39,6 +39,9 @@ func OpenStore(ctx context.Context, dsn string) (*store.Store, error) {
 	if i := strings.Index(dsn, "://"); i > 1 && !store.IsPostgres(dsn) && !strings.ContainsAny(dsn[:i], `/\.`) {
 		return nil, fmt.Errorf("%w: --db %s: use a SQLite file path or a postgres:// URL", ErrInput, dsn[:i+3]+"…")
 	}
+	if err := store.CheckDSN(dsn); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	st, err := store.Open(ctx, dsn)
 	if errors.Is(err, store.ErrNewerSchema) || errors.Is(err, store.ErrNotAStore) { // no retry helps
 		return nil, fmt.Errorf("%w: %w", ErrInput, err)
@@ -72,6 +75,9 @@ func StoreExists(dsn string) error {
 	}
 	if store.IsPostgres(dsn) || strings.Contains(dsn, "://") {
 		return nil
+	}
+	if err := store.CheckDSN(dsn); err != nil {
+		return fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	if _, err := os.Stat(dsn); errors.Is(err, fs.ErrNotExist) {
 		return kindError{kind: ErrInput, err: missingStore{dsn, err}}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -65,6 +66,9 @@ type engine interface {
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	if dsn == "" {
 		dsn = DefaultDSN
+	}
+	if err := CheckDSN(dsn); err != nil {
+		return nil, err
 	}
 	s := &Store{dsn: redact(dsn)}
 	err := s.open(ctx, dsn)
@@ -163,8 +167,13 @@ func (s *Store) Close() error {
 // String names the store, without a password.
 func (s *Store) String() string { return s.dsn }
 
-// redact hides the password of a URL.
+// redact hides the passwords of a URL: in its user part, and its
+// password and sslpassword parameters, which pgx reads too; and those of
+// a keyword string (see CheckDSN).
 func redact(dsn string) string {
+	if keywordDSN(dsn) {
+		return keywordPassword.ReplaceAllString(dsn, "${1}xxxxx")
+	}
 	if !IsPostgres(dsn) {
 		return dsn
 	}
@@ -172,11 +181,54 @@ func redact(dsn string) string {
 	if err != nil {
 		return "postgres://(unreadable URL)"
 	}
-	if u.User == nil {
-		return dsn
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if q := u.Query(); q.Has("password") || q.Has("sslpassword") {
+		for _, k := range []string{"password", "sslpassword"} {
+			if q.Has(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// keywordPassword is a password in a keyword string, its value quoted or
+// not.
+var keywordPassword = regexp.MustCompile(`((?:^|\s)(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+
+// quotedValue is a keyword string's quoted value, which may hold spaces.
+var quotedValue = regexp.MustCompile(`'(?:[^'\\]|\\.)*'`)
+
+// keywordDSN reports whether dsn is a libpq keyword string ("host=db
+// user=mms password=..."): every word a key=value, one of them a
+// connection's key.
+func keywordDSN(dsn string) bool {
+	words := strings.Fields(quotedValue.ReplaceAllString(dsn, "''"))
+	known := false
+	for _, w := range words {
+		k, _, ok := strings.Cut(w, "=")
+		if !ok {
+			return false
+		}
+		switch strings.TrimSpace(k) {
+		case "host", "hostaddr", "port", "dbname", "user", "password", "sslmode", "sslpassword":
+			known = true
+		}
+	}
+	return known && len(words) > 0
+}
+
+// CheckDSN refuses a --db that is neither a file nor a postgres:// URL:
+// a libpq keyword string would otherwise name a SQLite file, its password
+// in the file's name.
+func CheckDSN(dsn string) error {
+	if keywordDSN(dsn) {
+		return fmt.Errorf("--db %q is a PostgreSQL keyword string; give the database as a URL, postgres://user@host:port/dbname (the password in PGPASSWORD or ~/.pgpass)", redact(dsn))
+	}
+	return nil
 }

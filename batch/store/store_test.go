@@ -869,16 +869,33 @@ func testLostJob(t *testing.T, dsn string) {
 	}
 }
 
+// A password is never shown: neither in a URL's user part nor in its
+// password parameters, nor in a keyword string, which Open refuses
+// rather than take for a file's name.
 func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
-		"mms.db":                              "mms.db",
-		"postgres://mms:s3cret@db:5432/mms":   "postgres://mms:xxxxx@db:5432/mms",
-		"postgresql://mms@db/mms?sslmode=off": "postgresql://mms@db/mms?sslmode=off",
-		"postgres://mms:s3cret@db:port/mms":   "postgres://(unreadable URL)",
+		"mms.db":                                                     "mms.db",
+		"postgres://mms:s3cret@db:5432/mms":                          "postgres://mms:xxxxx@db:5432/mms",
+		"postgresql://mms@db/mms?sslmode=off":                        "postgresql://mms@db/mms?sslmode=off",
+		"postgres://mms:s3cret@db:port/mms":                          "postgres://(unreadable URL)",
+		"postgres://db/mms?user=mms&password=s3cret&sslmode=disable": "postgres://db/mms?password=xxxxx&sslmode=disable&user=mms",
+		"postgres://mms:a@db/mms?sslpassword=s3cret":                 "postgres://mms:xxxxx@db/mms?sslpassword=xxxxx",
+		"host=db user=mms password=s3cret dbname=mms":                "host=db user=mms password=xxxxx dbname=mms",
+		"host=db password='s3 cret' dbname=mms":                      "host=db password=xxxxx dbname=mms",
+		"calendars/mms=1.db":                                         "calendars/mms=1.db",
 	} {
 		if got := redact(in); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
 		}
+	}
+	dir := t.TempDir()
+	dsn := "host=db user=mms password=s3cret dbname=" + dir + "/x"
+	_, err := Open(context.Background(), dsn)
+	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "postgres://") {
+		t.Errorf("Open(keyword string): %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("Open(keyword string) made %d files", len(entries))
 	}
 }
 
