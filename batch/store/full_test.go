@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -111,5 +113,75 @@ func TestStatementJournalInMemory(t *testing.T) {
 		}
 		eng.db.SetMaxIdleConns(0) // the next query gets a new connection
 		eng.db.SetMaxIdleConns(2)
+	}
+}
+
+// A SQLite store whose file is removed while Work uses it stops Work with
+// a StoreFailure that says so, rather than record every outcome into a
+// file nobody can open again and end as if all were kept.
+func TestStoreRemovedMidRun(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mms.db")
+	s := open(t, path)
+	ids := make([]string, 6)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("u%02d@contoso.com", i)
+	}
+	b := newBatch(t, s, pending(ids...)...)
+	var once sync.Once
+	fn := func(ctx context.Context, j Job) (Result, error) {
+		once.Do(func() {
+			for _, f := range []string{path, path + "-wal", path + "-shm"} {
+				os.Remove(f)
+			}
+		})
+		return succeed(j), nil
+	}
+	err := s.Work(ctx, b.ID, fast(1), fn)
+	if !IsStoreFailure(err) || !strings.Contains(err.Error(), "was put back") || !strings.Contains(err.Error(), "run the same command again") {
+		t.Fatalf("Work on a removed store: %v, want a StoreFailure saying the file was put back", err)
+	}
+	s.Close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the store put back: %v %v", fi, err)
+	}
+	again := open(t, path) // the same command again: the batch resumes
+	// the command runs in a new process: the jobs this one left running
+	// are a gone process's, taken back at once
+	if _, err := again.eng.exec(ctx, `DELETE FROM mms_process`); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Work(ctx, b.ID, fast(1), func(ctx context.Context, j Job) (Result, error) { return succeed(j), nil }); err != nil {
+		t.Fatalf("resuming: %v", err)
+	}
+	users := usersByID(t, again, Filter{BatchID: b.ID})
+	for _, id := range ids {
+		if users[id].State != Succeeded {
+			t.Errorf("%s: %s after resuming", id, users[id].State)
+		}
+	}
+}
+
+// A store file replaced by another while Work uses it is not written
+// over: Work stops, saying what the same command would do.
+func TestStoreReplacedMidRun(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mms.db")
+	s := open(t, path)
+	b := newBatch(t, s, pending("a@contoso.com", "b@contoso.com")...)
+	var once sync.Once
+	fn := func(ctx context.Context, j Job) (Result, error) {
+		once.Do(func() {
+			os.Rename(path, path+".old")
+			os.WriteFile(path, nil, 0o600)
+		})
+		return succeed(j), nil
+	}
+	err := s.Work(ctx, b.ID, fast(1), fn)
+	if !IsStoreFailure(err) || !strings.Contains(err.Error(), "was replaced") || !strings.Contains(err.Error(), "sends every update again") {
+		t.Fatalf("Work on a replaced store: %v, want a StoreFailure saying the file is gone", err)
+	}
+	if fi, _ := os.Stat(path); fi == nil || fi.Size() != 0 {
+		t.Errorf("the file put in its place was written: %v", fi)
 	}
 }

@@ -28,6 +28,8 @@ type sqliteEngine struct {
 	driver   *riversqlite.Driver
 	maxPages *atomic.Int64 // the connector's: see LimitGrowth
 	sqliteQuerier
+	path string      // the database file
+	file os.FileInfo // what path named when it was opened
 }
 
 func openSQLite(ctx context.Context, path string) (*sqliteEngine, error) {
@@ -57,7 +59,42 @@ func openSQLite(ctx context.Context, path string) (*sqliteEngine, error) {
 		db.Close()
 		return nil, err
 	}
-	return &sqliteEngine{db: db, driver: riversqlite.New(db), maxPages: conn.maxPages, sqliteQuerier: sqliteQuerier{q: db}}, nil
+	file, err := os.Stat(path)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &sqliteEngine{db: db, driver: riversqlite.New(db), maxPages: conn.maxPages, sqliteQuerier: sqliteQuerier{q: db}, path: path, file: file}, nil
+}
+
+// present says whether the store's file is still the one opened: SQLite
+// writes on into a file removed or replaced under it without a word, and
+// what it records then is lost with the file.
+func (e *sqliteEngine) present() error {
+	fi, err := os.Stat(e.path)
+	switch {
+	case err == nil && os.SameFile(fi, e.file):
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		return errStoreRemoved
+	}
+	return errStoreGone
+}
+
+// restore puts a removed store's file back from the one still open
+// (VACUUM INTO), made first as a new store is, readable by its owner
+// only.
+func (e *sqliteEngine) restore(ctx context.Context) error {
+	f, err := os.OpenFile(e.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	if _, err := e.db.ExecContext(ctx, `VACUUM INTO ?`, e.path); err != nil {
+		os.Remove(e.path)
+		return err
+	}
+	return nil
 }
 
 // ErrNotAStore is a --db that names something other than a state store: a

@@ -189,6 +189,12 @@ func (s *Store) Work(ctx context.Context, batchID string, opts WorkOptions, fn P
 		stopErr = fmt.Errorf("stopping the queue: %w", stopErr)
 	}
 	if waitErr == nil && stopErr == nil {
+		waitErr = s.present()
+	}
+	if waitErr != nil {
+		waitErr = s.restoreRemoved(stopCtx, waitErr)
+	}
+	if waitErr == nil && stopErr == nil {
 		return s.reconcile(ctx, client, queues)
 	}
 	return errors.Join(waitErr, stopErr)
@@ -205,6 +211,10 @@ func (s *Store) watch(ctx context.Context, self process, queues []string, opts W
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		if err := s.present(); err != nil {
+			abort(err)
+			return
 		}
 		if err := s.heartbeat(ctx, self); err != nil && ctx.Err() == nil {
 			if err := s.Failure("writing the heartbeat of this worker process", err); IsStoreFailure(err) {
@@ -315,6 +325,46 @@ type StoreFailure struct{ err error }
 func (e StoreFailure) Error() string { return e.err.Error() }
 func (e StoreFailure) Unwrap() error { return e.err }
 
+// errStoreGone is a SQLite store whose file was replaced while open,
+// errStoreRemoved one whose file was removed (see sqliteEngine.present).
+var (
+	errStoreGone    = errors.New("its file was replaced while this run used it")
+	errStoreRemoved = errors.New("its file was removed while this run used it")
+)
+
+// present is a StoreFailure where the store's file is no longer the one
+// opened: the run stops rather than record into a file nobody can read
+// again (a removed one is put back once the run has stopped: see
+// restoreRemoved).
+func (s *Store) present() error {
+	e, ok := s.eng.(*sqliteEngine)
+	if !ok {
+		return nil
+	}
+	if err := e.present(); err != nil {
+		return StoreFailure{fmt.Errorf("the state store %s: %w", s, err)}
+	}
+	return nil
+}
+
+// restoreRemoved puts back the file of a store removed during the run
+// (err, what stopped it), from the file still open, now that nothing more
+// is recorded, and says what the same command does then.
+func (s *Store) restoreRemoved(ctx context.Context, err error) error {
+	e, ok := s.eng.(*sqliteEngine)
+	switch {
+	case !ok || !errors.Is(err, errStoreGone) && !errors.Is(err, errStoreRemoved):
+		return err
+	case errors.Is(err, errStoreRemoved):
+		if rerr := e.restore(ctx); rerr == nil {
+			return StoreFailure{fmt.Errorf("the state store %s: %w, and was put back from the copy the run still had open; the run stopped: run the same command again to resume the batch", s, errStoreRemoved)}
+		} else {
+			err = fmt.Errorf("%w, and could not be put back (%w)", err, rerr)
+		}
+	}
+	return StoreFailure{fmt.Errorf("%w; the run stopped, what it recorded went with the file: put the file back (and its -wal file) and run the same command again to resume; without them that command starts the batch anew and sends every update again", err)}
+}
+
 // IsStoreFailure reports whether err is a StoreFailure.
 func IsStoreFailure(err error) bool { return errors.As(err, new(StoreFailure)) }
 
@@ -385,6 +435,9 @@ func (w *worker) Work(ctx context.Context, rj *river.Job[userArgs]) error {
 		}
 	}
 	res.State = finalState(res)
+	if err := s.present(); err != nil {
+		return w.storeFailed(bg, "recording the outcome of user "+job.UserID, err)
+	}
 	if err := s.complete(bg, w.client, rj, job, res); err != nil {
 		return w.storeFailed(bg, "recording the outcome of user "+job.UserID, err)
 	}
