@@ -1,8 +1,11 @@
 package migrate
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 
@@ -19,10 +22,78 @@ type Journal struct {
 
 	// unrecorded are the updates this process delivered whose completion
 	// the store did not take (locked, failing), by user, UID, SEQUENCE
-	// and hash: a later attempt of the user in this process records them,
-	// and does not send them again.
+	// and hash: a later attempt of the user records them, and does not
+	// send them again.
 	mu         sync.Mutex
 	unrecorded map[string]bool
+	// Spill, where set, keeps them in a file too (one line each, written
+	// and synced as each is found), for the process that resumes the
+	// batch after a store's failure stopped this one (see LoadSpill).
+	Spill string
+}
+
+// SpillName is the file in the output directory that keeps, for batch id,
+// the updates sent whose record the state store refused (Journal.Spill).
+func SpillName(out, id string) string {
+	return filepath.Join(out, ".mms-unrecorded-"+id)
+}
+
+// maxSpill bounds the lines read back from a spill file: a store failing
+// stops the run, so a few updates at most are in flight then.
+const maxSpill = 100_000
+
+// LoadSpill reads back what an earlier process kept in the Spill file.
+// A file that cannot be read keeps nothing: those updates may go out
+// again, as without it.
+func (j *Journal) LoadSpill() {
+	if j == nil || j.Spill == "" {
+		return
+	}
+	f, err := os.Open(j.Spill)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	sc := bufio.NewScanner(f)
+	for n := 0; sc.Scan() && n < maxSpill; n++ {
+		if j.unrecorded == nil {
+			j.unrecorded = map[string]bool{}
+		}
+		if key, err := strconv.Unquote(sc.Text()); err == nil {
+			j.unrecorded[key] = true
+		}
+	}
+}
+
+// spill appends key to the Spill file, synced: best effort (the store is
+// failing already; the attempt's error says the update went out).
+func (j *Journal) spill(key string) {
+	if j.Spill == "" {
+		return
+	}
+	f, err := os.OpenFile(j.Spill, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if _, err := f.WriteString(strconv.Quote(key) + "\n"); err == nil {
+		f.Sync()
+	}
+}
+
+// CloseSpill removes the Spill file once every update it kept has been
+// recorded in the store.
+func (j *Journal) CloseSpill() {
+	if j == nil || j.Spill == "" {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.unrecorded) == 0 {
+		os.Remove(j.Spill)
+	}
 }
 
 func unrecordedKey(user string, s store.Sent) string {
@@ -40,7 +111,9 @@ func (j *Journal) sentUnrecorded(user string, s store.Sent) {
 	if j.unrecorded == nil {
 		j.unrecorded = map[string]bool{}
 	}
-	j.unrecorded[unrecordedKey(user, s)] = true
+	key := unrecordedKey(user, s)
+	j.unrecorded[key] = true
+	j.spill(key)
 }
 
 // sentBefore reports whether this process sent the update already, an

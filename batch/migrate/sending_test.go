@@ -696,3 +696,63 @@ func TestSentButUnrecordedNotSentAgain(t *testing.T) {
 		}
 	}
 }
+
+// The same across processes: the updates sent whose record the store
+// refused are kept in the spill file, which the process that resumes the
+// batch reads back, and removes once they are recorded.
+func TestSentButUnrecordedKeptForTheNextProcess(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mms.db")
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	b, err := st.NewBatch(ctx, store.Batch{Now: now, Stamp: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spill := SpillName(dir, b.ID)
+	mailer := &closesStore{st: st}
+	w := sendingWorker(t, mailer)
+	w.Journal = &Journal{Store: st, BatchID: b.ID, Spill: spill}
+	cal := attendeeCalendar(t)
+	if _, err := w.Migrate(ctx, sendingAssignment(cal)); err == nil {
+		t.Fatal("first attempt: no error")
+	}
+	w.Close()
+	if _, err := os.Stat(spill); err != nil {
+		t.Fatalf("no spill file after updates went out unrecorded: %v", err)
+	}
+	st2, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	next := &captured{} // the next process
+	w2 := sendingWorker(t, next)
+	w2.Journal = &Journal{Store: st2, BatchID: b.ID, Spill: spill}
+	w2.Journal.LoadSpill()
+	out, err := w2.Migrate(ctx, sendingAssignment(cal))
+	if err != nil {
+		t.Fatalf("resumed: %v", err)
+	}
+	sent := map[string]bool{}
+	for _, m := range mailer.msgs {
+		sent[m.UID] = true
+	}
+	for _, m := range next.msgs {
+		if sent[m.UID] {
+			t.Errorf("%s sent again by the next process", m.UID)
+		}
+		sent[m.UID] = true
+	}
+	if out.Invites != len(sent) {
+		t.Errorf("the resumed attempt counts %d updates, %d meetings were sent", out.Invites, len(sent))
+	}
+	w2.Close()
+	if _, err := os.Stat(spill); !os.IsNotExist(err) {
+		t.Errorf("spill file left after everything was recorded: %v", err)
+	}
+}

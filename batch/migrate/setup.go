@@ -109,7 +109,8 @@ func New(c Config) (*Worker, error) {
 		return nil, fmt.Errorf("batch %s has no output directory; start it again with --out DIR", c.BatchID)
 	}
 	if c.Store != nil {
-		w.Journal = &Journal{Store: c.Store, BatchID: c.BatchID}
+		w.Journal = &Journal{Store: c.Store, BatchID: c.BatchID, Spill: SpillName(c.Out, c.BatchID)}
+		w.Journal.LoadSpill()
 	}
 	w.Calendars = cals
 	m, closeMailer, err := NewMailer(c)
@@ -120,11 +121,13 @@ func New(c Config) (*Worker, error) {
 	return w, nil
 }
 
-// Close frees what the worker holds (SMTP sessions).
+// Close frees what the worker holds (SMTP sessions), and the journal's
+// spill file once nothing in it is left unrecorded.
 func (w *Worker) Close() {
 	if w.close != nil {
 		w.close()
 	}
+	w.Journal.CloseSpill()
 }
 
 // newDAV is the CalDAV side of a batch: one client, so that the limit of

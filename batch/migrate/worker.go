@@ -774,13 +774,14 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 		case ps.done:
 			d.invited(ps.server)
 			d.sent(sent)
+			w.journal.nowRecorded(user, sent) // its record taken after all
 		case w.journal.sentBefore(user, sent):
 			// An earlier attempt sent it, and the store did not take its
 			// completion (locked, failing): recorded now, not sent again.
 			d.invited(false)
 			d.sent(sent)
 			if err := w.journal.completed(ctx, user, uid, false); err != nil {
-				d.fail(unrecorded(user, uid, err))
+				d.fail(w.journal.unrecordedError(user, uid, err))
 			} else {
 				w.journal.nowRecorded(user, sent)
 			}
@@ -798,7 +799,7 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 				}
 				if ok && err != nil {
 					w.journal.sentUnrecorded(user, sent)
-					err = unrecorded(user, uid, err)
+					err = w.journal.unrecordedError(user, uid, err)
 				}
 				d.fail(err)
 				return nil
@@ -821,10 +822,14 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 }
 
 // unrecorded says of an update that went out that the store did not take
-// its record (err): this process sends it no more, but a run stopped
-// before it is recorded sends it again when resumed.
-func unrecorded(user, uid string, err error) error {
-	return fmt.Errorf("%s: UID %s: its update went out, but the state store did not record it (a run stopped before it is recorded sends it again when resumed): %w", user, uid, err)
+// its record (err): it is not sent again, by this process nor, where the
+// journal keeps a spill file, by the one that resumes the batch.
+func (j *Journal) unrecordedError(user, uid string, err error) error {
+	kept := "a run stopped before it is recorded sends it again when resumed"
+	if j != nil && j.Spill != "" {
+		kept = "kept in " + j.Spill + ": the run that resumes the batch records it, not sending it again"
+	}
+	return fmt.Errorf("%s: UID %s: its update went out, but the state store did not record it (%s): %w", user, uid, kept, err)
 }
 
 // sentBefore returns, by UID, the last update earlier batches sent for the

@@ -100,7 +100,7 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 			fmt.Fprintf(out, "%s of it rolled back since: the counts below are what the batch did before; the calendars hold what the rollback wrote\n", counted(sum.RolledBack, "user"))
 		}
 	} else if sum.Resumed {
-		fmt.Fprintf(out, "resumed batch %s (started %s with the same inputs and options): finished what was left, sending no update recorded as sent (one whose sending a kill cut short, or whose record a failing state store refused, may go out again: an outbox file is written again, the same bytes; the relay gets it again)\n",
+		fmt.Fprintf(out, "resumed batch %s (started %s with the same inputs and options): finished what was left, sending no update recorded as sent (one whose sending a kill cut short, before it was recorded, may go out again: an outbox file is written again, the same bytes; the relay gets it again)\n",
 			sum.BatchID, sum.Started.Format(time.RFC3339))
 	}
 	mode := "updated"
