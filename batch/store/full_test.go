@@ -185,3 +185,18 @@ func TestStoreReplacedMidRun(t *testing.T) {
 		t.Errorf("the file put in its place was written: %v", fi)
 	}
 }
+
+// A store that fills up as the batch is recorded says which store, and
+// that the same command resumes once space is freed.
+func TestStoreFullWhileRecordingTheBatch(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "mms.db"))
+	limitPages(t, s, 0)
+	now := time.Date(2026, 1, 19, 8, 0, 0, 0, time.UTC)
+	users := pending("a@contoso.com")
+	users[0].Payload = []byte(`{"user":"` + strings.Repeat("x", 64<<10) + `"}`)
+	_, err := s.CreateBatch(ctx, Batch{Now: now, Stamp: now}, users)
+	if !IsStoreFailure(err) || !strings.Contains(err.Error(), s.String()) || !strings.Contains(err.Error(), "run the same command again") {
+		t.Fatalf("CreateBatch on a full store: %v, want a StoreFailure naming the store", err)
+	}
+}

@@ -74,6 +74,9 @@ func (s *Store) NewBatch(ctx context.Context, b Batch) (Batch, error) {
 		b, err = insertBatch(ctx, tx, b)
 		return err
 	})
+	if err != nil && ctx.Err() == nil {
+		err = s.Failure("recording the batch", err)
+	}
 	return b, err
 }
 
@@ -90,6 +93,9 @@ func (s *Store) CreateBatch(ctx context.Context, b Batch, users []User) (Batch, 
 		}
 		return s.enqueueTx(ctx, tx, client, b.ID, users)
 	})
+	if err != nil && ctx.Err() == nil {
+		err = s.Failure("recording the batch", err)
+	}
 	return b, err
 }
 
