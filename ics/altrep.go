@@ -66,13 +66,25 @@ func AltrepHTML(p Property) (string, bool) {
 	return a.html, ok
 }
 
-// spliced returns the head with html[b.Start:b.End] replaced by
-// replacement, encoded as encodeURIComponent does; the rest keeps its
-// encoding.
-func (a altrep) spliced(b block.Block, replacement string) string {
+// spliced returns the head with each span of html (in order, apart)
+// replaced by replacement, encoded as encodeURIComponent does; the rest
+// keeps its encoding.
+func (a altrep) spliced(spans []block.Block, replacement string) string {
 	enc := a.head[a.start:a.end]
-	s, e := encodedOffset(enc, b.Start), encodedOffset(enc, b.End)
-	return a.head[:a.start+s] + percentEncode(replacement) + a.head[a.start+e:]
+	rep := percentEncode(replacement)
+	var b strings.Builder
+	b.WriteString(a.head[:a.start])
+	k, u := 0, 0 // offsets in enc and in the decoded HTML, in step
+	for _, sp := range spans {
+		s := k + encodedOffset(enc[k:], sp.Start-u)
+		e := s + encodedOffset(enc[s:], sp.End-sp.Start)
+		b.WriteString(enc[k:s])
+		b.WriteString(rep)
+		k, u = e, sp.End
+	}
+	b.WriteString(enc[k:])
+	b.WriteString(a.head[a.end:])
+	return b.String()
 }
 
 // encodedOffset returns where the byte at offset i of the decoded text

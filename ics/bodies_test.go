@@ -424,3 +424,38 @@ func TestBodyWithoutNumbersIsCurrent(t *testing.T) {
 		}
 	}
 }
+
+// A body that repeats its block byte for byte has every repeat replaced,
+// in the text and in Thunderbird's ALTREP HTML alike, however many there
+// are; what stands between them stays as written.
+func TestRepeatedBlocksInAltrep(t *testing.T) {
+	inner := strings.TrimSuffix(strings.TrimPrefix(teamsHTML(oldJoin), "<html><body>"), "</body></html>")
+	html := "<html><body>" + strings.Repeat(inner+"<p>again – 漢字</p>", 30) + "</body></html>"
+	text := strings.Repeat(teamsBody(oldJoin)+"\n\n", 30)
+	head := `DESCRIPTION;ALTREP="data:text/html,` + percentEncode(html) + `"`
+	src := calendar(future(event{extra: fold(head + ":" + escape(text))}))
+	cal, res := migrateOne(t, src, testRules, newTeams)
+	if !res.Rewritten() {
+		t.Fatalf("Skipped %q, Err %v", res.Skipped, res.Err)
+	}
+	out, err := Parse("out.ics", cal.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+	got, _ := AltrepHTML(desc)
+	for name, body := range map[string]string{"text": desc.Text(), "ALTREP HTML": got} {
+		if n := strings.Count(body, "thread.v2/0?context"); n != 0 {
+			t.Errorf("%s: the old link left %d times", name, n)
+		}
+		if n := strings.Count(body, "thread.v2/new"); n != 30 {
+			t.Errorf("%s: the new link %d times, want 30", name, n)
+		}
+	}
+	if n := strings.Count(got, "<p>again – 漢字</p>"); n != 30 {
+		t.Errorf("the HTML between the blocks: %d of 30 left", n)
+	}
+	if _, again := migrateOne(t, string(cal.Bytes()), testRules, newTeams); again.Skipped != AlreadyCurrent {
+		t.Errorf("second run: Skipped=%q Err=%v", again.Skipped, again.Err)
+	}
+}

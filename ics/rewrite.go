@@ -236,16 +236,17 @@ func (c *Calendar) planComponent(comp *Component, bodies componentBodies, p plan
 // goes with it.
 func (c *Calendar) applyEdit(e componentEdit, r Rules, p plan, blocks *rendered) {
 	if e.bodies.inText {
-		c.spliceCopies(e.bodies.text, e.bodies.tb, c.finder.FindText, blocks.textFor)
+		c.spliceCopies(e.bodies.text, e.bodies.tb, blocks.textFor)
 	}
 	if e.bodies.inHTML {
-		c.spliceCopies(e.bodies.html, e.bodies.hb, c.finder.FindHTML, blocks.htmlFor)
+		c.spliceCopies(e.bodies.html, e.bodies.hb, blocks.htmlFor)
 	}
 	if e.bodies.inText && e.bodies.inAlt {
 		a, ab := e.bodies.alt, e.bodies.ab
 		html := unescapeText(blocks.htmlFor(a.html[ab.Start:ab.End], ab))
 		cur := c.current(e.bodies.text) // its value rewritten above
-		c.setFolded(e.bodies.text, foldPieces(a.spliced(ab, html), ":", cur.Value))
+		spans := append([]block.Block{ab}, repeats(a.html, ab)...)
+		c.setFolded(e.bodies.text, foldPieces(a.spliced(spans, html), ":", cur.Value))
 	}
 	c.updateLinks(e.comp, p)
 	c.dropConferenceLinks(e.comp, p)
@@ -508,41 +509,47 @@ func (c *Calendar) spliceBlock(p Property, b block.Block, escaped string) {
 	c.setFolded(p, foldPieces(p.head, ":", before, escaped, after))
 }
 
-// maxBlockCopies bounds the copies of one meeting's block a body may
-// repeat (an invitation that gives its join details twice, a forwarded
-// copy quoted below it) that a rewrite replaces after the first.
-const maxBlockCopies = 20
-
-// spliceCopies replaces the block b of a body, and after it every copy of
-// the same meeting's block the body repeats, each with its own new block
-// (newFor of its old text and values): a copy left as it was would keep
+// spliceCopies replaces the block b of a body, and after it every exact
+// repeat of its old text the body holds (an invitation that gives its
+// join details twice, a reminder below): a copy left as it was would keep
 // the old join link, conference ID or numbers in front of the attendees.
-// A block of another meeting is stepped over and left alone.
-func (c *Calendar) spliceCopies(p Property, b block.Block, find func(string) (block.Block, bool), newFor func(old string, from block.Block) string) {
-	first := b
-	same := sameMeetingAs(first.JoinURL)
-	for range maxBlockCopies + 1 {
-		escaped := newFor(p.Text()[b.Start:b.End], b)
+// Only byte-for-byte repeats are taken: a copy written otherwise (a
+// forwarded one, reflowed or quoted) is not told apart from its
+// surroundings safely, and stays as it is.
+func (c *Calendar) spliceCopies(p Property, b block.Block, newFor func(old string, from block.Block) string) {
+	text := p.Text()
+	old := text[b.Start:b.End]
+	escaped := newFor(old, b)
+	spans := append([]block.Block{b}, repeats(text, b)...)
+	if len(spans) == 1 {
 		c.spliceBlock(p, b, escaped)
-		p = c.current(p)
-		text := p.Text()
-		at := b.Start + len(unescapeText(escaped))
-		for {
-			next, ok := find(text[at:])
-			if !ok {
-				return
-			}
-			if next.End == 0 {
-				return // cannot be: a block is not empty; a guard against a loop
-			}
-			next.Start, next.End = next.Start+at, next.End+at
-			if next.Provider == first.Provider && (first.JoinURL != "" && same(next.JoinURL) ||
-				first.JoinURL == "" && next.JoinURL == "" && first.ConferenceID != "" && next.ConferenceID == first.ConferenceID) {
-				b = next
-				break
-			}
-			at = next.End // another meeting's block: left alone
+		return
+	}
+	pieces := []string{p.head, ":"}
+	value, u := p.Value, 0 // the value's rest, and where it starts in the text
+	for _, sp := range spans {
+		s, e := escapedOffsets(value, sp.Start-u, sp.End-u)
+		pieces = append(pieces, value[:s], escaped)
+		value, u = value[e:], sp.End
+	}
+	c.setFolded(p, foldPieces(append(pieces, value)...))
+}
+
+// repeats are the spans of the exact repeats of b's text after it in
+// text, in order, apart.
+func repeats(text string, b block.Block) []block.Block {
+	old := text[b.Start:b.End]
+	if old == "" {
+		return nil
+	}
+	var out []block.Block
+	for at := b.End; ; {
+		i := strings.Index(text[at:], old)
+		if i < 0 {
+			return out
 		}
+		out = append(out, block.Block{Start: at + i, End: at + i + len(old)})
+		at += i + len(old)
 	}
 }
 
