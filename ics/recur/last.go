@@ -60,26 +60,29 @@ func (s Series) masterLast(last *latest, p seriesStarts, now time.Time, r *tz.Re
 	return nil
 }
 
-// ruleLast shows last the rule's occurrences that take place before now.
+// ruleLast shows last the rule's occurrences that take place before now,
+// expanded on the zone's wall clock as ruleNext expands them.
 func ruleLast(last *latest, value string, first time.Time, clock wallClock, now time.Time, skip func(time.Time) bool, b *Budget, moves shifts) error {
-	opt, hasUntil, err := parseRuleUntil(value, first.Location())
+	z := zone{first.Location()}
+	opt, hasUntil, err := parseRuleUntil(value, z.loc)
 	if err != nil || first.IsZero() || hasUntil && opt.Until.IsZero() {
 		return err
 	}
-	clock.apply(opt)
 	if err := b.overTime(0); err != nil || noSuchDay(opt) || picksNone(opt) {
 		return err
 	}
-	opt.Dtstart = first
+	opt.Dtstart = z.start(first, clock)
+	if hasUntil {
+		opt.Until = z.wall(opt.Until)
+	}
 	if none, err := countDTSTART(opt, b); none || err != nil {
 		return err
 	}
-	until := untilForRRule(opt)
+	until := opt.Until
 	// Only occurrences before now count, and those a THISANDFUTURE
-	// override moves back before it; rrule-go may read one a repeated
-	// hour before that as after it.
+	// override moves back before it.
 	limit := now.Add(moves.back())
-	if end := limit.Add(26 * time.Hour); opt.Until.IsZero() || opt.Until.After(end) {
+	if end := z.wall(limit.Add(26 * time.Hour)); opt.Until.IsZero() || opt.Until.After(end) {
 		opt.Until = end
 	}
 	rule, err := newRule(opt)
@@ -90,15 +93,15 @@ func ruleLast(last *latest, value string, first time.Time, clock wallClock, now 
 	began := time.Now()
 	defer func() { b.took(time.Since(began)) }()
 	for steps := 1; steps <= maxLastSteps; steps++ {
-		t, ok := next()
-		t = afterGap(firstOccurrence(t), opt)
+		w, ok := next()
+		t := z.instant(w)
 		if err := b.spend(steps); err != nil {
 			return err
 		}
 		if err := b.overTime(time.Since(began)); err != nil {
 			return err
 		}
-		if !ok || !t.Before(limit) || !until.IsZero() && t.After(until) {
+		if !ok || !t.Before(limit) || !until.IsZero() && w.After(until) {
 			return nil
 		}
 		if !skip(t) {

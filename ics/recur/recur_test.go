@@ -420,13 +420,23 @@ func TestTimesTheClockSkips(t *testing.T) {
 			"2026-03-31T00:45:00Z", "", "2026-03-31T00:30:00Z"},
 		{"DTSTART in the gap, west of UTC", Series{Master: event(ny+"20260308T023000", "RRULE:FREQ=DAILY;COUNT=3")},
 			"2026-03-09T06:00:00Z", "2026-03-09T06:30:00Z", "2026-03-08T07:30:00Z"},
+		{"a BYHOUR list with the hour before the gap", Series{Master: event(ny+"20260307T013000", "RRULE:FREQ=DAILY;BYHOUR=1,2;BYMINUTE=30;UNTIL=20260308T073000Z")},
+			"2026-03-08T07:00:00Z", "2026-03-08T07:30:00Z", "2026-03-08T06:30:00Z"},
+		{"HOURLY in steps of two from DTSTART in the gap", Series{Master: event(ny+"20260308T023000", "RRULE:FREQ=HOURLY;INTERVAL=2;COUNT=2")},
+			"2026-03-08T08:45:00Z", "", "2026-03-08T08:30:00Z"},
+		{"a day whose midnight the clock skips (Havana): its occurrence on that day", Series{Master: event("DTSTART;TZID=America/Havana:20260305T090000", "RRULE:FREQ=DAILY;COUNT=4")},
+			"2026-03-08T12:00:00Z", "2026-03-08T13:00:00Z", "2026-03-07T14:00:00Z"},
+		{"the same, fast-forwarded every other day", Series{Master: event("DTSTART;TZID=America/Havana:20260302T090000", "RRULE:FREQ=DAILY;INTERVAL=2")},
+			"2026-03-10T12:00:00Z", "2026-03-10T13:00:00Z", "2026-03-08T13:00:00Z"},
+		{"an all-day series from that day, at midnight on the others", Series{Master: event("DTSTART;VALUE=DATE:20260308", "RRULE:FREQ=DAILY;COUNT=5")},
+			"2026-03-12T04:30:00Z", "", "2026-03-12T04:00:00Z"},
 	}
 	for _, tc := range cases {
-		n, ok, err := tc.series.NextAtOrAfter(at(tc.now), r, time.UTC)
+		n, ok, err := tc.series.NextAtOrAfter(at(tc.now), r, havana)
 		if err != nil || ok != (tc.next != "") || ok && !n.Equal(at(tc.next)) {
 			t.Errorf("%s: next %s %v %v, want %q", tc.name, n.UTC().Format(time.RFC3339), ok, err, tc.next)
 		}
-		l, ok, err := tc.series.LastBefore(at(tc.now), r, time.UTC)
+		l, ok, err := tc.series.LastBefore(at(tc.now), r, havana)
 		if err != nil || !ok || !l.Equal(at(tc.last)) {
 			t.Errorf("%s: last %s %v %v, want %s", tc.name, l.UTC().Format(time.RFC3339), ok, err, tc.last)
 		}

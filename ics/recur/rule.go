@@ -22,21 +22,56 @@ const (
 )
 
 // ruleNext returns the rule's first occurrence at or after now that skip
-// does not remove. first is DTSTART in the series' zone, where the rule is
-// expanded.
+// does not remove. first is DTSTART in the series' zone, clock the time
+// it is written with where that differs; the rule is expanded on the
+// zone's wall clock (see zone).
 func ruleNext(value string, first time.Time, clock wallClock, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
-	opt, hasUntil, err := parseRuleUntil(value, first.Location())
+	z := zone{first.Location()}
+	opt, hasUntil, err := parseRuleUntil(value, z.loc)
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	clock.apply(opt)
 	if picksNone(opt) {
 		return time.Time{}, false, nil
 	}
-	if first.IsZero() || hasUntil && opt.Until.IsZero() {
-		return shiftedNext(opt, hasUntil, first, now, skip, b)
+	shifted := first.IsZero() || hasUntil && opt.Until.IsZero()
+	start := z.start(first, clock)
+	if hasUntil {
+		opt.Until = z.wall(opt.Until)
 	}
-	return expand(opt, first, now, skip, b)
+	if shifted {
+		return shiftedNext(opt, hasUntil, start, now, skip, b, z)
+	}
+	return expand(opt, start, now, skip, b, z)
+}
+
+// zone is where a series' rule is expanded: on the wall clock of its zone,
+// read as UTC, each occurrence then put at its instant (inZone). rrule-go
+// makes its days and times with time.Date in the zone it is given, which
+// west of UTC puts a time the clock skips an hour early, and a day whose
+// midnight the clock skips (Santiago, Havana, Cairo) on the day before;
+// on the wall clock every day and hour is there.
+type zone struct{ loc *time.Location }
+
+// wall is the clock reading of t in the zone, as UTC.
+func (z zone) wall(t time.Time) time.Time {
+	t = t.In(z.loc)
+	y, m, d := t.Date()
+	h, mi, s := t.Clock()
+	return time.Date(y, m, d, h, mi, s, t.Nanosecond(), time.UTC)
+}
+
+// instant is the instant a wall clock reading stands for.
+func (z zone) instant(w time.Time) time.Time { return inZone(w, z.loc) }
+
+// start is DTSTART on the wall clock: as written, where the clock skips
+// the time written (02:30 shows 03:30) and the rule's days keep it.
+func (z zone) start(first time.Time, clock wallClock) time.Time {
+	w := z.wall(first)
+	if clock.set {
+		w = time.Date(w.Year(), w.Month(), w.Day(), clock.h, clock.m, clock.s, 0, time.UTC)
+	}
+	return w
 }
 
 // picksNone reports whether a rule's BYSETPOS can pick no occurrence: a
@@ -93,7 +128,7 @@ func countDTSTART(opt *rrule.ROption, b *Budget) (none bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if t, ok := rule.Iterator()(); ok && afterGap(firstOccurrence(t), &probe).Equal(firstOccurrence(opt.Dtstart)) {
+	if t, ok := rule.Iterator()(); ok && t.Equal(opt.Dtstart) { // on the wall clock: no repeated hour
 		return false, nil
 	}
 	opt.Count--
@@ -122,13 +157,13 @@ const cycle = 400
 // (0001-01-01T00:00:00Z), which rrule-go would read as unset (DTSTART as
 // the machine's clock), one Gregorian cycle later, and moves the answer
 // back.
-func shiftedNext(opt *rrule.ROption, hasUntil bool, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
+func shiftedNext(opt *rrule.ROption, hasUntil bool, start, now time.Time, skip func(time.Time) bool, b *Budget, z zone) (time.Time, bool, error) {
 	later := func(t time.Time) time.Time { return t.AddDate(cycle, 0, 0) }
 	earlier := func(t time.Time) time.Time { return t.AddDate(-cycle, 0, 0) }
 	if hasUntil {
 		opt.Until = later(opt.Until)
 	}
-	t, ok, err := expand(opt, later(first), later(now), func(t time.Time) bool { return skip(earlier(t)) }, b)
+	t, ok, err := expand(opt, later(start), later(now), func(t time.Time) bool { return skip(earlier(t)) }, b, z)
 	if !ok || err != nil {
 		return time.Time{}, ok, err
 	}
@@ -137,26 +172,31 @@ func shiftedNext(opt *rrule.ROption, hasUntil bool, first, now time.Time, skip f
 
 // wallClock is the clock a series' DTSTART is written with where the
 // instant it stands for shows another (a time the clock skips, read at the
-// offset before the gap: 02:30 shows 03:30): a daily or coarser rule makes
-// its occurrences at the written clock on other days, as DTSTART's time is
-// its default BYHOUR, BYMINUTE and BYSECOND (RFC 5545, section 3.3.10).
+// offset before the gap: 02:30 shows 03:30): its rule makes its
+// occurrences from the written time, as DTSTART's time is its default
+// BYHOUR, BYMINUTE and BYSECOND (RFC 5545, section 3.3.10).
 type wallClock struct {
 	h, m, s int
 	set     bool
 }
 
 // writtenClock is the wallClock of a master's DTSTART, read as first; not
-// set where first shows the clock written.
+// set where first shows the clock written. A DATE is written at midnight,
+// which a zone may skip too (Santiago, Havana).
 func writtenClock(master *ical.Component, first time.Time) wallClock {
 	p := master.Props.Get(ical.PropDateTimeStart)
 	if p == nil {
 		return wallClock{}
 	}
 	v := strings.TrimSpace(p.Value)
-	if len(v) != len("20060102T150405") { // a DATE, or UTC: no gap
+	layout := "20060102T150405"
+	if len(v) == len("20060102") {
+		layout = "20060102"
+	}
+	if len(v) != len(layout) { // UTC: no gap
 		return wallClock{}
 	}
-	w, err := time.Parse("20060102T150405", v)
+	w, err := time.Parse(layout, v)
 	if err != nil || sameWall(first, w) {
 		return wallClock{}
 	}
@@ -164,44 +204,28 @@ func writtenClock(master *ical.Component, first time.Time) wallClock {
 	return wallClock{h: h, m: m, s: s, set: true}
 }
 
-// apply gives a daily or coarser rule the written clock for the parts of
-// its time of day it does not set.
-func (c wallClock) apply(opt *rrule.ROption) {
-	if !c.set || opt.Freq > rrule.DAILY {
-		return
-	}
-	if len(opt.Byhour) == 0 {
-		opt.Byhour = []int{c.h}
-	}
-	if len(opt.Byminute) == 0 {
-		opt.Byminute = []int{c.m}
-	}
-	if len(opt.Bysecond) == 0 {
-		opt.Bysecond = []int{c.s}
-	}
-}
-
-// expand walks the rule from first to its first occurrence at or after now
-// that skip does not remove.
+// expand walks the rule from start (on the zone's wall clock) to its
+// first occurrence at or after now that skip does not remove, and returns
+// its instant.
 //
 // rrule-go walks a rule whose parts never meet to the year 9999 inside one
 // step of its iterator, whatever its UNTIL (a minute at a time for
 // FREQ=MINUTELY: half a second): a day of the month no month of the rule
 // has is answered at once, and the budget's time is checked before each
 // walk as well as at each step.
-func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool, b *Budget) (time.Time, bool, error) {
+func expand(opt *rrule.ROption, start, now time.Time, skip func(time.Time) bool, b *Budget, z zone) (time.Time, bool, error) {
 	if err := b.overTime(0); err != nil {
 		return time.Time{}, false, err
 	}
 	if noSuchDay(opt) {
 		return time.Time{}, false, nil
 	}
-	opt.Dtstart = first
+	opt.Dtstart = start
 	if none, err := countDTSTART(opt, b); none || err != nil {
 		return time.Time{}, false, err
 	}
-	fastForward(opt, now)
-	until := untilForRRule(opt)
+	fastForward(opt, z.wall(now))
+	until := opt.Until
 	rule, err := newRule(opt)
 	if err != nil {
 		return time.Time{}, false, err
@@ -210,67 +234,25 @@ func expand(opt *rrule.ROption, first, now time.Time, skip func(time.Time) bool,
 	began := time.Now()
 	defer func() { b.took(time.Since(began)) }()
 	for steps := 1; ; steps++ {
-		t, ok := next()
-		t = afterGap(firstOccurrence(t), opt)
+		w, ok := next()
+		t := z.instant(w)
 		if err := b.spend(steps); err != nil {
 			return time.Time{}, false, err
 		}
 		switch {
-		case !ok || !until.IsZero() && t.After(until):
+		case !ok || !until.IsZero() && w.After(until):
 			return time.Time{}, false, nil
 		case !t.Before(now) && !skip(t):
 			return t, true, nil
 		case steps > maxSteps:
-			return time.Time{}, false, fmt.Errorf("more than %d occurrences from DTSTART %s before one at or after now; refusing to expand a series this dense", maxSteps, first.Format("2006-01-02"))
+			return time.Time{}, false, fmt.Errorf("more than %d occurrences from DTSTART %s before one at or after now; refusing to expand a series this dense", maxSteps, start.Format("2006-01-02"))
 		case time.Since(began) > maxTime: // each step: one can be slow
-			return time.Time{}, false, fmt.Errorf("expanding it from DTSTART %s took more than %s; refusing a series this dense", first.Format("2006-01-02"), maxTime)
+			return time.Time{}, false, fmt.Errorf("expanding it from DTSTART %s took more than %s; refusing a series this dense", start.Format("2006-01-02"), maxTime)
 		}
 		if err := b.overTime(time.Since(began)); err != nil {
 			return time.Time{}, false, err
 		}
 	}
-}
-
-// afterGap moves an occurrence rrule-go made of a local time the clock
-// skips (the hour summer time begins) to where RFC 5545 (section 3.3.5)
-// puts such a time, as inZone reads DTSTART, EXDATE and RECURRENCE-ID: at
-// the offset before the gap. rrule-go makes its times with Go's
-// time.Date, which puts them there east of UTC but an hour early west of
-// it, showing a clock the rule does not make (01:30 for a rule of 02:30),
-// in the hour before the gap. Rules finer than daily make every clock and
-// are left as they are.
-func afterGap(t time.Time, opt *rrule.ROption) time.Time {
-	if opt.Freq > rrule.DAILY {
-		return t
-	}
-	_, end := t.ZoneBounds()
-	if end.IsZero() {
-		return t
-	}
-	_, off := t.Zone()
-	_, next := end.Zone()
-	gap := time.Duration(next-off) * time.Second
-	if gap <= 0 || end.Sub(t) > gap {
-		return t // not in the hour before a gap
-	}
-	h, m, s := t.Clock()
-	w := time.Date(t.Year(), t.Month(), t.Day(), h, m, s, 0, time.UTC).Add(gap)
-	if makesClock(opt, h, m, s) || !makesClock(opt, w.Hour(), w.Minute(), w.Second()) {
-		return t
-	}
-	return t.Add(gap)
-}
-
-// makesClock reports whether a daily or coarser rule makes occurrences at
-// the clock h:m:s: its BYHOUR, BYMINUTE and BYSECOND, or DTSTART's.
-func makesClock(opt *rrule.ROption, h, m, s int) bool {
-	in := func(list []int, v, dtstart int) bool {
-		if len(list) == 0 {
-			return v == dtstart
-		}
-		return slices.Contains(list, v)
-	}
-	return in(opt.Byhour, h, opt.Dtstart.Hour()) && in(opt.Byminute, m, opt.Dtstart.Minute()) && in(opt.Bysecond, s, opt.Dtstart.Second())
 }
 
 // parseRule reads an RRULE value as exporters write it: any case, stray
@@ -428,19 +410,6 @@ func gcd(a, b int) int {
 		a, b = b, a%b
 	}
 	return a
-}
-
-// untilForRRule gives rrule-go, which compares UNTIL with local times as
-// time.Date reads them (the second of a repeated hour, east of UTC), the
-// last instant showing UNTIL's wall clock in the series' zone, and returns
-// UNTIL as read (a repeated hour's first, RFC 5545 3.3.5), which the walk
-// then holds the occurrences to. opt.Dtstart must be set.
-func untilForRRule(opt *rrule.ROption) time.Time {
-	until := opt.Until
-	if !until.IsZero() {
-		opt.Until = lastOccurrence(until.In(opt.Dtstart.Location())) // UNTIL is often in UTC
-	}
-	return until
 }
 
 // noSuchDay reports whether a rule's days of the month fall in none of
