@@ -65,24 +65,22 @@ func (s Series) masterLast(last *latest, p seriesStarts, now time.Time, r *tz.Re
 func ruleLast(last *latest, value string, first time.Time, clock wallClock, now time.Time, skip func(time.Time) bool, b *Budget, moves shifts) error {
 	z := zone{first.Location()}
 	opt, hasUntil, err := parseRuleUntil(value, z.loc)
-	if err != nil || first.IsZero() || hasUntil && opt.Until.IsZero() {
-		return err
+	start := z.start(first, clock)
+	if err != nil || start.IsZero() || hasUntil && opt.Until.IsZero() {
+		return err // (a DTSTART or UNTIL at the zero time explains nothing)
 	}
 	if err := b.overTime(0); err != nil || noSuchDay(opt) || picksNone(opt) {
 		return err
 	}
-	opt.Dtstart = z.start(first, clock)
-	if hasUntil {
-		opt.Until = z.wall(opt.Until)
-	}
+	opt.Dtstart = start
+	until := z.until(opt, hasUntil)
 	if none, err := countDTSTART(opt, b); none || err != nil {
 		return err
 	}
-	until := opt.Until
 	// Only occurrences before now count, and those a THISANDFUTURE
 	// override moves back before it.
 	limit := now.Add(moves.back())
-	if end := z.wall(limit.Add(26 * time.Hour)); opt.Until.IsZero() || opt.Until.After(end) {
+	if end := z.wall(limit.Add(26 * time.Hour)); !hasUntil || opt.Until.After(end) {
 		opt.Until = end
 	}
 	rule, err := newRule(opt)
@@ -101,7 +99,7 @@ func ruleLast(last *latest, value string, first time.Time, clock wallClock, now 
 		if err := b.overTime(time.Since(began)); err != nil {
 			return err
 		}
-		if !ok || !t.Before(limit) || !until.IsZero() && w.After(until) {
+		if !ok || !t.Before(limit) || until.after(t) {
 			return nil
 		}
 		if !skip(t) {

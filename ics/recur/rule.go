@@ -34,15 +34,39 @@ func ruleNext(value string, first time.Time, clock wallClock, now time.Time, ski
 	if picksNone(opt) {
 		return time.Time{}, false, nil
 	}
-	shifted := first.IsZero() || hasUntil && opt.Until.IsZero()
 	start := z.start(first, clock)
-	if hasUntil {
-		opt.Until = z.wall(opt.Until)
+	until := z.until(opt, hasUntil)
+	if start.IsZero() {
+		return shiftedNext(opt, until, start, now, skip, b, z)
 	}
-	if shifted {
-		return shiftedNext(opt, hasUntil, start, now, skip, b, z)
+	return expand(opt, start, until, now, skip, b, z)
+}
+
+// bound is a rule's UNTIL, an instant (a local one read as DTSTART is),
+// where it has one.
+type bound struct {
+	at  time.Time
+	set bool
+}
+
+// after reports whether t is past the bound.
+func (u bound) after(t time.Time) bool { return u.set && t.After(u.at) }
+
+// untilSlack is more than any clock change: rrule-go, walking the wall
+// clock, stops that long after UNTIL's wall time, and the walk compares
+// each occurrence's instant with UNTIL itself (near a clock change the
+// wall clock's order is not time's).
+const untilSlack = 3 * time.Hour
+
+// until returns the rule's UNTIL as a bound, and gives rrule-go its wall
+// time with untilSlack.
+func (z zone) until(opt *rrule.ROption, hasUntil bool) bound {
+	if !hasUntil {
+		return bound{}
 	}
-	return expand(opt, start, now, skip, b, z)
+	u := bound{at: opt.Until, set: true}
+	opt.Until = z.wall(opt.Until).Add(untilSlack)
+	return u
 }
 
 // zone is where a series' rule is expanded: on the wall clock of its zone,
@@ -153,17 +177,16 @@ func newRule(opt *rrule.ROption) (*rrule.RRule, error) {
 // on the same weekdays again.
 const cycle = 400
 
-// shiftedNext expands a rule whose DTSTART or UNTIL is the zero time
-// (0001-01-01T00:00:00Z), which rrule-go would read as unset (DTSTART as
-// the machine's clock), one Gregorian cycle later, and moves the answer
-// back.
-func shiftedNext(opt *rrule.ROption, hasUntil bool, start, now time.Time, skip func(time.Time) bool, b *Budget, z zone) (time.Time, bool, error) {
+// shiftedNext expands a rule whose DTSTART on the wall clock is the zero
+// time (0001-01-01T00:00:00), which rrule-go would read as unset (as the
+// machine's clock), one Gregorian cycle later, and moves the answer back.
+func shiftedNext(opt *rrule.ROption, until bound, start, now time.Time, skip func(time.Time) bool, b *Budget, z zone) (time.Time, bool, error) {
 	later := func(t time.Time) time.Time { return t.AddDate(cycle, 0, 0) }
 	earlier := func(t time.Time) time.Time { return t.AddDate(-cycle, 0, 0) }
-	if hasUntil {
-		opt.Until = later(opt.Until)
+	if until.set {
+		opt.Until, until.at = later(opt.Until), later(until.at)
 	}
-	t, ok, err := expand(opt, later(start), later(now), func(t time.Time) bool { return skip(earlier(t)) }, b, z)
+	t, ok, err := expand(opt, later(start), until, later(now), func(t time.Time) bool { return skip(earlier(t)) }, b, z)
 	if !ok || err != nil {
 		return time.Time{}, ok, err
 	}
@@ -213,7 +236,7 @@ func writtenClock(master *ical.Component, first time.Time) wallClock {
 // FREQ=MINUTELY: half a second): a day of the month no month of the rule
 // has is answered at once, and the budget's time is checked before each
 // walk as well as at each step.
-func expand(opt *rrule.ROption, start, now time.Time, skip func(time.Time) bool, b *Budget, z zone) (time.Time, bool, error) {
+func expand(opt *rrule.ROption, start time.Time, until bound, now time.Time, skip func(time.Time) bool, b *Budget, z zone) (time.Time, bool, error) {
 	if err := b.overTime(0); err != nil {
 		return time.Time{}, false, err
 	}
@@ -225,7 +248,6 @@ func expand(opt *rrule.ROption, start, now time.Time, skip func(time.Time) bool,
 		return time.Time{}, false, err
 	}
 	fastForward(opt, z.wall(now))
-	until := opt.Until
 	rule, err := newRule(opt)
 	if err != nil {
 		return time.Time{}, false, err
@@ -240,7 +262,7 @@ func expand(opt *rrule.ROption, start, now time.Time, skip func(time.Time) bool,
 			return time.Time{}, false, err
 		}
 		switch {
-		case !ok || !until.IsZero() && w.After(until):
+		case !ok || until.after(t):
 			return time.Time{}, false, nil
 		case !t.Before(now) && !skip(t):
 			return t, true, nil
