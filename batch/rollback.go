@@ -104,7 +104,7 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 		}
 		res, err := r.Restore(ctx, u.UserID)
 		if err != nil {
-			return RolledBack{BatchID: rb.ID, Of: of.ID, Resumed: resumed}, unavailable(fmt.Errorf("rollback %s stopped: %w; run the same mms rollback again to finish it (nothing is sent twice)", rb.ID, err))
+			return RolledBack{BatchID: rb.ID, Of: of.ID, Resumed: resumed}, unavailable(fmt.Errorf("rollback %s stopped: %w; run the same mms rollback again to finish it (no update recorded as sent is sent again)", rb.ID, err))
 		}
 		if err := st.Record(ctx, rb.ID, u.UserID, res); err != nil {
 			return RolledBack{}, err

@@ -200,3 +200,24 @@ func TestStoreFullWhileRecordingTheBatch(t *testing.T) {
 		t.Fatalf("CreateBatch on a full store: %v, want a StoreFailure naming the store", err)
 	}
 }
+
+// The same with the store's folder removed: the folder is made again.
+func TestStoreFolderRemovedMidRun(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "state")
+	path := filepath.Join(dir, "mms.db")
+	s := open(t, path)
+	b := newBatch(t, s, pending("a@contoso.com", "b@contoso.com")...)
+	var once sync.Once
+	fn := func(ctx context.Context, j Job) (Result, error) {
+		once.Do(func() { os.RemoveAll(dir) })
+		return succeed(j), nil
+	}
+	err := s.Work(ctx, b.ID, fast(1), fn)
+	if !IsStoreFailure(err) || !strings.Contains(err.Error(), "was put back") {
+		t.Fatalf("Work on a store whose folder was removed: %v, want it put back", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the store put back: %v %v", fi, err)
+	}
+}

@@ -85,6 +85,9 @@ func (e *sqliteEngine) present() error {
 // (VACUUM INTO), made first as a new store is, readable by its owner
 // only.
 func (e *sqliteEngine) restore(ctx context.Context) error {
+	if err := os.MkdirAll(filepath.Dir(e.path), 0o755); err != nil { // its folder removed with it
+		return err
+	}
 	f, err := os.OpenFile(e.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err

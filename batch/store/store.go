@@ -186,20 +186,22 @@ func redact(dsn string) string {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 		}
 	}
-	if q := u.Query(); q.Has("password") || q.Has("sslpassword") {
-		for _, k := range []string{"password", "sslpassword"} {
-			if q.Has(k) {
-				q.Set(k, "xxxxx")
-			}
-		}
-		u.RawQuery = q.Encode()
-	}
+	u.RawQuery = queryPassword.ReplaceAllString(u.RawQuery, "${1}xxxxx")
 	return u.String()
 }
 
+// queryPassword is a password parameter of a URL's query, as written (a
+// value url.ParseQuery cannot decode is hidden too), in any case, after
+// & or ; (pgx splits on both).
+var queryPassword = regexp.MustCompile(`(?i)((?:^|[&;])(?:ssl)?password=)[^&;]*`)
+
 // keywordPassword is a password in a keyword string, its value quoted or
 // not.
-var keywordPassword = regexp.MustCompile(`((?:^|\s)(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+var keywordPassword = regexp.MustCompile(`(?i)((?:^|\s)(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+
+// keywordEquals is a keyword string's = with the spaces libpq allows
+// around it.
+var keywordEquals = regexp.MustCompile(`\s*=\s*`)
 
 // quotedValue is a keyword string's quoted value, which may hold spaces.
 var quotedValue = regexp.MustCompile(`'(?:[^'\\]|\\.)*'`)
@@ -208,7 +210,10 @@ var quotedValue = regexp.MustCompile(`'(?:[^'\\]|\\.)*'`)
 // user=mms password=..."): every word a key=value, one of them a
 // connection's key.
 func keywordDSN(dsn string) bool {
-	words := strings.Fields(quotedValue.ReplaceAllString(dsn, "''"))
+	if strings.HasPrefix(dsn, "./") || strings.HasPrefix(dsn, "/") || strings.HasPrefix(dsn, ".\\") {
+		return false // a path, whatever its name holds
+	}
+	words := strings.Fields(keywordEquals.ReplaceAllString(quotedValue.ReplaceAllString(dsn, "''"), "="))
 	known := false
 	for _, w := range words {
 		k, _, ok := strings.Cut(w, "=")
@@ -228,7 +233,7 @@ func keywordDSN(dsn string) bool {
 // in the file's name.
 func CheckDSN(dsn string) error {
 	if keywordDSN(dsn) {
-		return fmt.Errorf("--db %q is a PostgreSQL keyword string; give the database as a URL, postgres://user@host:port/dbname (the password in PGPASSWORD or ~/.pgpass)", redact(dsn))
+		return fmt.Errorf("--db %q is a PostgreSQL keyword string; give the database as a URL, postgres://user@host:port/dbname (the password in PGPASSWORD or ~/.pgpass); a SQLite file whose name holds = is given as ./NAME", redact(dsn))
 	}
 	return nil
 }

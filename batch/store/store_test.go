@@ -878,11 +878,14 @@ func TestRedact(t *testing.T) {
 		"postgres://mms:s3cret@db:5432/mms":                          "postgres://mms:xxxxx@db:5432/mms",
 		"postgresql://mms@db/mms?sslmode=off":                        "postgresql://mms@db/mms?sslmode=off",
 		"postgres://mms:s3cret@db:port/mms":                          "postgres://(unreadable URL)",
-		"postgres://db/mms?user=mms&password=s3cret&sslmode=disable": "postgres://db/mms?password=xxxxx&sslmode=disable&user=mms",
+		"postgres://db/mms?user=mms&password=s3cret&sslmode=disable": "postgres://db/mms?user=mms&password=xxxxx&sslmode=disable",
 		"postgres://mms:a@db/mms?sslpassword=s3cret":                 "postgres://mms:xxxxx@db/mms?sslpassword=xxxxx",
 		"host=db user=mms password=s3cret dbname=mms":                "host=db user=mms password=xxxxx dbname=mms",
 		"host=db password='s3 cret' dbname=mms":                      "host=db password=xxxxx dbname=mms",
 		"calendars/mms=1.db":                                         "calendars/mms=1.db",
+		"postgres://db/mms?sslmode=disable&password=S3cret%PW":       "postgres://db/mms?sslmode=disable&password=xxxxx",
+		"postgres://db/mms?sslmode=disable;Password=s3cret":          "postgres://db/mms?sslmode=disable;Password=xxxxx",
+		"host = db user = mms password = s3cret":                     "host = db user = mms password = xxxxx",
 	} {
 		if got := redact(in); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
@@ -896,6 +899,12 @@ func TestRedact(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 		t.Errorf("Open(keyword string) made %d files", len(entries))
+	}
+	if err := CheckDSN("host = db password= s3cret"); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("CheckDSN(spaced keyword string): %v", err)
+	}
+	if err := CheckDSN("./user=bob.db"); err != nil {
+		t.Errorf("CheckDSN(a path holding =): %v", err)
 	}
 }
 

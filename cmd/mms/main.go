@@ -44,7 +44,7 @@ const rollbackExitHelp = "EXIT STATUS:\n" +
 	"   1    bad invocation: no such batch, a dry run, a batch not finished, or nothing it rewrote\n" +
 	"   3    the rollback ran, and some users failed (see its report, or mms status --batch ID)\n" +
 	"   4    mms could not run: the state store, the outbox or the mail relay was unreachable or refused us;\n" +
-	"        run the same command again once it is fixed: the rollback resumes, nothing is sent twice\n" +
+	"        run the same command again once it is fixed: the rollback resumes, no update recorded as sent is sent again\n" +
 	"   130  interrupted; run the same command again to finish the rollback"
 
 func main() {
