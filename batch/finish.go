@@ -71,6 +71,12 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 			sum.Report += ", " + report.MeetingsCSV(set.Report) + " and " + report.HeadingCSV(set.Report)
 		}
 	}
+	if err := st.Present(ctx); err != nil { // removed while the report was written
+		return sum, unavailable(err)
+	}
+	if set.Out != "" && !b.DryRun {
+		migrate.RemoveSpills(set.Out, b.ID) // every update of the batch recorded
+	}
 	return sum, st.FinishBatch(ctx, b.ID)
 }
 

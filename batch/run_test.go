@@ -250,3 +250,34 @@ func TestUpdatesInFlight(t *testing.T) {
 		t.Errorf("%d updates in flight at most, want 2..%d", m.peak, migrate.SendsInFlight)
 	}
 }
+
+// A SQLite store removed while the report is written: the run stops with
+// exit 4 (ErrUnavailable), the store put back from the file still open;
+// the same command finishes the batch, writing the report, nothing sent
+// or written again.
+func TestStoreRemovedWhileReporting(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	o.Tuning.Events = func(e Event) {
+		if e.Kind == WritingReport {
+			for _, f := range []string{o.DB, o.DB + "-wal", o.DB + "-shm"} {
+				os.Remove(f)
+			}
+		}
+	}
+	_, err := Run(ctx, o)
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "put back") {
+		t.Fatalf("run with its store removed while reporting: %v", err)
+	}
+	outbox := filepath.Join(o.Out, "outbox")
+	before, _ := os.ReadDir(outbox)
+	o.Tuning.Events = nil
+	sum, err := Run(ctx, o)
+	if err != nil {
+		t.Fatalf("the same command again: %v", err)
+	}
+	after, _ := os.ReadDir(outbox)
+	if !sum.Resumed || len(after) != len(before) || len(before) == 0 {
+		t.Errorf("resumed %v; outbox %d files, then %d", sum.Resumed, len(before), len(after))
+	}
+}

@@ -1,12 +1,14 @@
 package migrate
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/mms-project/mms/batch/smtp"
@@ -20,79 +22,158 @@ type Journal struct {
 	Store   *store.Store
 	BatchID string
 
-	// unrecorded are the updates this process delivered whose completion
-	// the store did not take (locked, failing), by user, UID, SEQUENCE
-	// and hash: a later attempt of the user records them, and does not
-	// send them again.
+	// unrecorded are the updates delivered whose completion the store did
+	// not take (locked, failing), by user, UID, SEQUENCE and hash: a later
+	// attempt of the user records them, and does not send them again.
 	mu         sync.Mutex
 	unrecorded map[string]bool
-	// Spill, where set, keeps them in a file too (one line each, written
-	// and synced as each is found), for the process that resumes the
-	// batch after a store's failure stopped this one (see LoadSpill).
-	Spill string
+	// Spill, where set, names the batch's spill files (SpillName): each
+	// process keeps what it adds to unrecorded in a file of its own, a
+	// line each, written and synced as it happens, and reads every file
+	// of the batch as each user's updates are about to be sent, so that
+	// the process that resumes the batch after a store's failure, or
+	// another working on it, does not send them again.
+	Spill   string
+	own     string           // this process's spill file
+	ownKeys map[string]bool  // its lines not yet recorded
+	read    map[string]int64 // bytes read of each spill file
 }
 
-// SpillName is the file in the output directory that keeps, for batch id,
-// the updates sent whose record the state store refused (Journal.Spill).
+// SpillName is the prefix, in the output directory, of the files that
+// keep the updates of batch id sent whose record the state store refused
+// (Journal.Spill).
 func SpillName(out, id string) string {
 	return filepath.Join(out, ".mms-unrecorded-"+id)
 }
 
-// maxSpill bounds the lines read back from a spill file: a store failing
-// stops the run, so a few updates at most are in flight then.
-const maxSpill = 100_000
+// RemoveSpills removes the batch's spill files: every update of it is
+// recorded (the batch is finished).
+func RemoveSpills(out, id string) {
+	prefix := filepath.Base(SpillName(out, id))
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) && e.Type().IsRegular() {
+			os.Remove(filepath.Join(out, e.Name()))
+		}
+	}
+}
 
-// LoadSpill reads back what an earlier process kept in the Spill file.
-// A file that cannot be read keeps nothing: those updates may go out
-// again, as without it.
+// Bounds of the spill files read back: a store failing stops the run, so
+// a few updates at most are in flight then.
+const (
+	maxSpill      = 100_000 // entries
+	maxSpillBytes = 16 << 20
+)
+
+// LoadSpill reads what the batch's spill files hold.
 func (j *Journal) LoadSpill() {
 	if j == nil || j.Spill == "" {
 		return
 	}
-	f, err := os.Open(j.Spill)
-	if err != nil {
-		return
-	}
-	defer f.Close()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	sc := bufio.NewScanner(f)
-	for n := 0; sc.Scan() && n < maxSpill; n++ {
-		if j.unrecorded == nil {
-			j.unrecorded = map[string]bool{}
-		}
-		if key, err := strconv.Unquote(sc.Text()); err == nil {
-			j.unrecorded[key] = true
-		}
-	}
+	j.readSpills()
 }
 
-// spill appends key to the Spill file, synced: best effort (the store is
-// failing already; the attempt's error says the update went out).
-func (j *Journal) spill(key string) {
-	if j.Spill == "" {
-		return
-	}
-	f, err := os.OpenFile(j.Spill, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+// readSpills reads what the batch's spill files gained since last read:
+// whole lines only, each a quoted key, others (a line a full disk cut
+// short) skipped. A file that cannot be read keeps nothing: those updates
+// may go out again, as without it. j.mu is held.
+func (j *Journal) readSpills() {
+	dir, prefix := filepath.Dir(j.Spill), filepath.Base(j.Spill)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
-	defer f.Close()
-	if _, err := f.WriteString(strconv.Quote(key) + "\n"); err == nil {
-		f.Sync()
+	if j.read == nil {
+		j.read = map[string]int64{}
+	}
+	for _, e := range entries {
+		name := filepath.Join(dir, e.Name())
+		if !strings.HasPrefix(e.Name(), prefix) || !e.Type().IsRegular() || name == j.own {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.Size() <= j.read[name] || j.read[name] >= maxSpillBytes {
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			continue
+		}
+		buf := make([]byte, min(info.Size(), maxSpillBytes)-j.read[name])
+		n, _ := f.ReadAt(buf, j.read[name])
+		f.Close()
+		buf = buf[:n]
+		end := bytes.LastIndexByte(buf, '\n')
+		if end < 0 {
+			continue
+		}
+		j.read[name] += int64(end + 1)
+		for _, line := range bytes.Split(buf[:end], []byte("\n")) {
+			if key, err := strconv.Unquote(string(bytes.TrimSpace(line))); err == nil && len(j.unrecorded) < maxSpill {
+				if j.unrecorded == nil {
+					j.unrecorded = map[string]bool{}
+				}
+				j.unrecorded[key] = true
+			}
+		}
 	}
 }
 
-// CloseSpill removes the Spill file once every update it kept has been
-// recorded in the store.
-func (j *Journal) CloseSpill() {
+// refreshSpill reads the batch's spill files again, before a user's
+// updates are sent: another process may have added to them.
+func (j *Journal) refreshSpill() {
 	if j == nil || j.Spill == "" {
 		return
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	if len(j.unrecorded) == 0 {
-		os.Remove(j.Spill)
+	j.readSpills()
+}
+
+// spill appends key to this process's spill file, synced, and says
+// whether it is kept there. Each line begins with a line break too, so
+// that one a full disk cut short ends there, not in the next.
+func (j *Journal) spill(key string) bool {
+	if j.Spill == "" {
+		return false
+	}
+	if j.own == "" {
+		host, _ := os.Hostname()
+		j.own = fmt.Sprintf("%s-%s-%d", j.Spill, strings.Map(func(r rune) rune {
+			if r == '/' || r == '\\' || r < ' ' {
+				return '_'
+			}
+			return r
+		}, host), os.Getpid())
+	}
+	f, err := os.OpenFile(j.own, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if _, err := f.WriteString("\n" + strconv.Quote(key) + "\n"); err != nil || f.Sync() != nil {
+		return false
+	}
+	if j.ownKeys == nil {
+		j.ownKeys = map[string]bool{}
+	}
+	j.ownKeys[key] = true
+	return true
+}
+
+// CloseSpill removes this process's spill file once every update it kept
+// has been recorded; the files of other processes stay until the batch is
+// finished (RemoveSpills).
+func (j *Journal) CloseSpill() {
+	if j == nil || j.own == "" {
+		return
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.ownKeys) == 0 {
+		os.Remove(j.own)
 	}
 }
 
@@ -101,10 +182,10 @@ func unrecordedKey(user string, s store.Sent) string {
 }
 
 // sentUnrecorded keeps that an update went out whose completion could not
-// be recorded.
-func (j *Journal) sentUnrecorded(user string, s store.Sent) {
+// be recorded, and says whether a spill file keeps it too.
+func (j *Journal) sentUnrecorded(user string, s store.Sent) bool {
 	if j == nil {
-		return
+		return false
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -113,7 +194,7 @@ func (j *Journal) sentUnrecorded(user string, s store.Sent) {
 	}
 	key := unrecordedKey(user, s)
 	j.unrecorded[key] = true
-	j.spill(key)
+	return j.spill(key)
 }
 
 // sentBefore reports whether this process sent the update already, an
@@ -127,6 +208,16 @@ func (j *Journal) sentBefore(user string, s store.Sent) bool {
 	return j.unrecorded[unrecordedKey(user, s)]
 }
 
+// spilled reports whether this process's spill file keeps the update.
+func (j *Journal) spilled(user string, s store.Sent) bool {
+	if j == nil {
+		return false
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.ownKeys[unrecordedKey(user, s)]
+}
+
 // nowRecorded forgets an update sentUnrecorded kept, its completion
 // recorded at last.
 func (j *Journal) nowRecorded(user string, s store.Sent) {
@@ -135,7 +226,9 @@ func (j *Journal) nowRecorded(user string, s store.Sent) {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	delete(j.unrecorded, unrecordedKey(user, s))
+	key := unrecordedKey(user, s)
+	delete(j.unrecorded, key)
+	delete(j.ownKeys, key)
 }
 
 // intent is the journal row of a meeting about to be written and sent,

@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -722,8 +723,9 @@ func TestSentButUnrecordedKeptForTheNextProcess(t *testing.T) {
 		t.Fatal("first attempt: no error")
 	}
 	w.Close()
-	if _, err := os.Stat(spill); err != nil {
-		t.Fatalf("no spill file after updates went out unrecorded: %v", err)
+	files, _ := filepath.Glob(spill + "-*")
+	if len(files) != 1 {
+		t.Fatalf("spill files after updates went out unrecorded: %v", files)
 	}
 	st2, err := store.Open(ctx, path)
 	if err != nil {
@@ -752,7 +754,35 @@ func TestSentButUnrecordedKeptForTheNextProcess(t *testing.T) {
 		t.Errorf("the resumed attempt counts %d updates, %d meetings were sent", out.Invites, len(sent))
 	}
 	w2.Close()
-	if _, err := os.Stat(spill); !os.IsNotExist(err) {
-		t.Errorf("spill file left after everything was recorded: %v", err)
+	if _, err := os.Stat(files[0]); err != nil {
+		t.Errorf("another process's spill file removed before the batch is finished: %v", err)
+	}
+	RemoveSpills(dir, b.ID) // the batch finished
+	if left, _ := filepath.Glob(spill + "*"); len(left) > 0 {
+		t.Errorf("spill files left after the batch finished: %v", left)
+	}
+}
+
+// A spill line a full disk cut short does not take the next with it, and
+// a process reads what another adds to its file later.
+func TestSpillLinesCutShort(t *testing.T) {
+	dir := t.TempDir()
+	spill := SpillName(dir, "b")
+	other := spill + "-otherhost-1"
+	a, b := store.Sent{UID: "a", Sequence: 1, Hash: "x"}, store.Sent{UID: "b", Sequence: 1, Hash: "y"}
+	if err := os.WriteFile(other, []byte("\n"+strconv.Quote(unrecordedKey("u", a))[:9]), 0o600); err != nil { // cut short
+		t.Fatal(err)
+	}
+	j := &Journal{Spill: spill}
+	j.LoadSpill()
+	f, err := os.OpenFile(other, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("\n" + strconv.Quote(unrecordedKey("u", b)) + "\n" + strings.Repeat("z", 70<<10) + "\n")
+	f.Close()
+	j.refreshSpill()
+	if j.sentBefore("u", a) || !j.sentBefore("u", b) {
+		t.Errorf("after a line cut short: a %v (want false), b %v (want true)", j.sentBefore("u", a), j.sentBefore("u", b))
 	}
 }

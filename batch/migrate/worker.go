@@ -748,6 +748,7 @@ const noAttendees = "no attendee to send the update to"
 
 func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
 	d := &delivery{w: w, user: user, out: out}
+	w.journal.refreshSpill() // what another process sent and could not record
 	before, err := w.sentBefore(ctx, user, sends)
 	if err != nil {
 		return err
@@ -781,7 +782,7 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 			d.invited(false)
 			d.sent(sent)
 			if err := w.journal.completed(ctx, user, uid, false); err != nil {
-				d.fail(w.journal.unrecordedError(user, uid, err))
+				d.fail(w.journal.unrecordedError(user, uid, w.journal.spilled(user, sent), err))
 			} else {
 				w.journal.nowRecorded(user, sent)
 			}
@@ -798,8 +799,7 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 					d.sent(sent)
 				}
 				if ok && err != nil {
-					w.journal.sentUnrecorded(user, sent)
-					err = w.journal.unrecordedError(user, uid, err)
+					err = w.journal.unrecordedError(user, uid, w.journal.sentUnrecorded(user, sent), err)
 				}
 				d.fail(err)
 				return nil
@@ -824,10 +824,10 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 // unrecorded says of an update that went out that the store did not take
 // its record (err): it is not sent again, by this process nor, where the
 // journal keeps a spill file, by the one that resumes the batch.
-func (j *Journal) unrecordedError(user, uid string, err error) error {
+func (j *Journal) unrecordedError(user, uid string, spilled bool, err error) error {
 	kept := "a run stopped before it is recorded sends it again when resumed"
-	if j != nil && j.Spill != "" {
-		kept = "kept in " + j.Spill + ": the run that resumes the batch records it, not sending it again"
+	if spilled {
+		kept = "kept in " + j.own + ": the run that resumes the batch records it, not sending it again"
 	}
 	return fmt.Errorf("%s: UID %s: its update went out, but the state store did not record it (%s): %w", user, uid, kept, err)
 }

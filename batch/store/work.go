@@ -347,6 +347,17 @@ func (s *Store) present() error {
 	return nil
 }
 
+// Present checks, once a batch's work is done, that a SQLite store's file
+// is still the one opened: a removed one is put back from the file still
+// open and a StoreFailure says to run the same command again (it finds
+// the work done and finishes the batch); a replaced one is a StoreFailure.
+func (s *Store) Present(ctx context.Context) error {
+	if err := s.present(); err != nil {
+		return s.restoreRemoved(ctx, err)
+	}
+	return nil
+}
+
 // restoreRemoved puts back the file of a store removed during the run
 // (err, what stopped it), from the file still open, now that nothing more
 // is recorded, and says what the same command does then.
