@@ -65,7 +65,9 @@ const (
 	maxSpillBytes = 16 << 20
 )
 
-// LoadSpill reads what the batch's spill files hold.
+// LoadSpill reads what the batch's spill files gained since last read: as
+// the worker is made, and again before each user's updates go out (another
+// process may have added to them).
 func (j *Journal) LoadSpill() {
 	if j == nil || j.Spill == "" {
 		return
@@ -119,17 +121,6 @@ func (j *Journal) readSpills() {
 			}
 		}
 	}
-}
-
-// refreshSpill reads the batch's spill files again, before a user's
-// updates are sent: another process may have added to them.
-func (j *Journal) refreshSpill() {
-	if j == nil || j.Spill == "" {
-		return
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.readSpills()
 }
 
 // spill appends key to this process's spill file, synced, and says

@@ -781,7 +781,7 @@ func TestSpillLinesCutShort(t *testing.T) {
 	}
 	f.WriteString("\n" + strconv.Quote(unrecordedKey("u", b)) + "\n" + strings.Repeat("z", 70<<10) + "\n")
 	f.Close()
-	j.refreshSpill()
+	j.LoadSpill()
 	if j.sentBefore("u", a) || !j.sentBefore("u", b) {
 		t.Errorf("after a line cut short: a %v (want false), b %v (want true)", j.sentBefore("u", a), j.sentBefore("u", b))
 	}

@@ -748,7 +748,7 @@ const noAttendees = "no attendee to send the update to"
 
 func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, out *UserOutcome) error {
 	d := &delivery{w: w, user: user, out: out}
-	w.journal.refreshSpill() // what another process sent and could not record
+	w.journal.LoadSpill() // what another process sent and could not record
 	before, err := w.sentBefore(ctx, user, sends)
 	if err != nil {
 		return err
