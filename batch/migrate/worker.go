@@ -821,7 +821,7 @@ func (w sender) sendAll(ctx context.Context, user string, sends []pendingSend, o
 	return d.err
 }
 
-// unrecorded says of an update that went out that the store did not take
+// unrecordedError says of an update that went out that the store did not take
 // its record (err): it is not sent again, by this process nor, where the
 // journal keeps a spill file, by the one that resumes the batch.
 func (j *Journal) unrecordedError(user, uid string, spilled bool, err error) error {
