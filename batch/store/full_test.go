@@ -221,3 +221,24 @@ func TestStoreFolderRemovedMidRun(t *testing.T) {
 		t.Fatalf("the store put back: %v %v", fi, err)
 	}
 }
+
+// coded is an error with SQLite's result code.
+type coded int
+
+func (c coded) Error() string { return fmt.Sprintf("sqlite error (%d)", int(c)) }
+func (c coded) Code() int     { return int(c) }
+
+// A store whose file is damaged under the run (written over in place)
+// stops it without claiming that nothing recorded is lost.
+func TestDamagedStoreSaysWhatIsLost(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "mms.db"))
+	for _, code := range []int{11, 26} {
+		err := s.Failure("recording", coded(code))
+		if !IsStoreFailure(err) || strings.Contains(err.Error(), "nothing recorded is lost") || !strings.Contains(err.Error(), "damaged") {
+			t.Errorf("code %d: %v", code, err)
+		}
+	}
+	if err := s.Failure("recording", coded(13)); !strings.Contains(err.Error(), "nothing recorded is lost") {
+		t.Errorf("a full disk: %v", err)
+	}
+}

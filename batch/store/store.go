@@ -153,6 +153,13 @@ func busy(err error) bool {
 	return errors.As(err, &se) && se.Code()&0xff == 5
 }
 
+// damaged reports a SQLite store whose file is no sound database any more
+// (SQLITE_CORRUPT, SQLITE_NOTADB): written over or broken under the run.
+func damaged(err error) bool {
+	var se interface{ Code() int }
+	return errors.As(err, &se) && (se.Code()&0xff == 11 || se.Code()&0xff == 26)
+}
+
 // IsPostgres reports whether dsn names a PostgreSQL database.
 func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")

@@ -387,6 +387,9 @@ func (s *Store) Failure(what string, err error) error {
 	if IsStoreFailure(err) || busy(err) {
 		return err
 	}
+	if damaged(err) {
+		return StoreFailure{fmt.Errorf("the state store %s failed %s: %w; the run stopped: the file is damaged (written over or broken while the run used it) and what it recorded may be lost: put back a copy of it if there is one and run the same command again; on a new store that command starts the batch anew and sends every update again", s, what, err)}
+	}
 	return StoreFailure{fmt.Errorf("the state store %s failed %s: %w; the run stopped, nothing recorded is lost: fix the store (free disk space, or bring the database server back) and run the same command again to resume", s, what, err)}
 }
 
