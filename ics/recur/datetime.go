@@ -114,13 +114,9 @@ func start(c *ical.Component, r *tz.Resolver, floating *time.Location) (time.Tim
 // zone. In the hour a clock is turned back a local time happens twice, and
 // RFC 5545 (section 3.3.5) means the first; Go's time.Date picks either,
 // depending on the side of UTC the zone lies. Every local time mms reads,
-// and every occurrence a rule yields, goes through it, so that they stay
-// comparable.
+// and every occurrence a rule yields, goes through it (inZone), so that
+// they stay comparable.
 func firstOccurrence(t time.Time) time.Time { return repeated(t, false) }
-
-// lastOccurrence is firstOccurrence's mirror: the last instant that
-// shows t's wall clock in t's zone.
-func lastOccurrence(t time.Time) time.Time { return repeated(t, true) }
 
 // repeated returns the other instant that shows t's wall clock in t's
 // zone, the later one or the earlier one as later says; t where there is
