@@ -294,13 +294,17 @@ const maxRulePart = 1<<31 - 1
 func parseRuleUntil(value string, loc *time.Location) (*rrule.ROption, bool, error) {
 	var parts []string
 	var until string
+	hasUntil := false
 	for _, part := range strings.Split(strings.TrimPrefix(strings.TrimSpace(value), "RRULE:"), ";") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		k, v = strings.ToUpper(strings.TrimSpace(k)), strings.ToUpper(strings.TrimSpace(v))
 		switch {
 		case k == "" || strings.HasPrefix(k, "X-"):
 		case k == "UNTIL":
-			until = v
+			if v == "" { // not the absence of an end: a series may have ended
+				return nil, false, errors.New("UNTIL= has no value (a date or date-time like 20260115T093000Z)")
+			}
+			until, hasUntil = v, true
 		case k == "INTERVAL" || k == "COUNT":
 			if n, err := strconv.Atoi(v); err != nil || n > maxRulePart {
 				return nil, false, fmt.Errorf("%s=%s is not a whole number up to %d", k, excerpt(v), maxRulePart)
@@ -314,7 +318,7 @@ func parseRuleUntil(value string, loc *time.Location) (*rrule.ROption, bool, err
 	if err != nil {
 		return nil, false, errors.New(excerpt(err.Error())) // rrule-go quotes the rule whole
 	}
-	if until != "" {
+	if hasUntil {
 		if opt.Until, err = parseUntil(until, loc); err != nil {
 			return nil, false, err
 		}
@@ -322,7 +326,7 @@ func parseRuleUntil(value string, loc *time.Location) (*rrule.ROption, bool, err
 	if opt.Interval < 0 || opt.Count < 0 {
 		return nil, false, fmt.Errorf("INTERVAL and COUNT must not be negative")
 	}
-	return opt, until != "", nil
+	return opt, hasUntil, nil
 }
 
 func parseUntil(v string, loc *time.Location) (time.Time, error) {

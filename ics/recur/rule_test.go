@@ -82,6 +82,9 @@ func TestParseRule(t *testing.T) {
 		// said without Go's strconv wording (an audit)
 		"FREQ=SECONDLY;INTERVAL=99999999999999999999": "INTERVAL=99999999999999999999 is not a whole number up to 2147483647",
 		"FREQ=DAILY;COUNT=ten":                        "COUNT=TEN is not a whole number",
+		// an empty UNTIL is not an endless series: it may have ended (left at stop 35)
+		"FREQ=DAILY;UNTIL=":   "UNTIL= has no value",
+		"FREQ=DAILY;UNTIL= ;": "UNTIL= has no value",
 	} {
 		if _, err := parseRule(value, ny); err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "strconv") {
 			t.Errorf("%s: err = %v, want it to mention %s", value, err, want)
