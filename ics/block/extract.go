@@ -39,6 +39,9 @@ const passcodePattern = `[A-Za-z0-9]{4,16}`
 var (
 	passcodeLine = regexp.MustCompile(`^[^:：<>]{1,40}[:：][ \t\x{00A0}\x{202F}\x{200E}\x{200F}]*(` + passcodePattern + `)$`)
 	passcodeOnly = regexp.MustCompile(`^` + passcodePattern + `$`)
+	// "Passcode:" alone on its line, as a block read out of HTML may show
+	// it, its passcode on the next
+	passcodeLabelAlone = regexp.MustCompile(`^[^:：<>]{1,40}[:：]$`)
 )
 
 // IsPasscode reports whether s is a passcode a block can show and be read
@@ -426,14 +429,23 @@ func meetingNumber(text string) (string, string) {
 	if number == "" {
 		return "", ""
 	}
-	rest := text[end:]
-	for line := range strings.SplitSeq(rest, "\n") {
+	label := "" // a passcode's label alone, its passcode on the next line
+	for line := range strings.SplitSeq(text[end:], "\n") {
 		line = strings.TrimFunc(line, blankOrMark)
-		if line == "" {
+		switch {
+		case line == "":
 			continue
-		}
-		if m := passcodeLine.FindStringSubmatch(line); m != nil && passcodeLabel(m[1], line) {
-			return number, m[1]
+		case label != "":
+			if passcodeOnly.MatchString(line) && passcodeLabel(line, label+line) {
+				return number, line
+			}
+		case passcodeLabelAlone.MatchString(line):
+			label = line
+			continue
+		default:
+			if m := passcodeLine.FindStringSubmatch(line); m != nil && passcodeLabel(m[1], line) {
+				return number, m[1]
+			}
 		}
 		break
 	}

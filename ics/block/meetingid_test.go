@@ -79,6 +79,15 @@ func TestMeetingIDInManyLanguages(t *testing.T) {
 		{"Meeting ID: 244 929 170 838\nAudio conference (InterCall): 86655501\n", "244 929 170 838", ""},
 		{"Meeting ID: 244 929 170 838\nPhone Conference ID: 285387578\n", "244 929 170 838", ""},
 		{"Meeting ID: 244 929 170 838\nDate: 20260115\n", "244 929 170 838", ""},
+		// a passcode alone on the line under its label, as the Meeting ID
+		// may be (left at stop 35): read, unless the label is another
+		// number's or the line is not a passcode
+		{"Meeting ID:\n244 929 170 838 67\nPasscode:\n7ZkQ2u\n", "244 929 170 838 67", "7ZkQ2u"},
+		{"Meeting ID: 244 929 170 838\n\u00a0Kenncode:\u00a0\n\n  7ZkQ2u\n", "244 929 170 838", "7ZkQ2u"},
+		{"会議 ID：312 440 523 644\nパスコード：\nQz040Wx\n", "312 440 523 644", "Qz040Wx"},
+		{"Meeting ID: 244 929 170 838\nPhone conference ID:\n285387578\n", "244 929 170 838", ""},
+		{"Meeting ID: 244 929 170 838\nPasscode:\nsee the invitation\n", "244 929 170 838", ""},
+		{"Meeting ID: 244 929 170 838\nPasscode:\n", "244 929 170 838", ""},
 		{"ID:0\u00a0000\n", "", ""},
 		{"Meeting ID: 000\r00\n", "", ""},
 	} {
