@@ -15,6 +15,9 @@ trap stop_all EXIT
 echo "== go vet"
 go vet ./...
 
+echo "== builds for Windows and macOS (consultants run mms there too)"
+for os in windows darwin; do GOOS=$os GOARCH=amd64 go build ./...; done
+
 for s in $servers; do
 	echo "== servers: $s (installed if missing)"
 	scripts/$s.sh stop >/dev/null 2>&1 || true
