@@ -28,4 +28,4 @@ bench: ## benchmarks: reading, deciding and rewriting; a whole run at scale
 	@scripts/bench.sh
 
 clean: ## remove build and demo output
-	rm -rf bin $(DEMO) mms.db
+	rm -rf bin $(DEMO)

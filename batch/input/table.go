@@ -259,12 +259,58 @@ func header(path string, rec record, s schema) (map[int]string, error) {
 		first[c] = cell.col
 		columns[cell.col] = c
 	}
+	for _, cell := range rec.cells {
+		c := columnName(cell.value)
+		if k := s.nearMiss(c); k != "" && !s.known(c) {
+			if _, ok := first[k]; !ok {
+				return nil, fmt.Errorf("%s:%d: column %q (column %d) is not one mms reads, and reading on without it would leave every %s unset: did you mean %q? Rename it; or, if it holds something else, give it a name further from %q",
+					path, rec.line, strings.TrimSpace(cell.value), cell.col+1, k, k, k)
+			}
+		}
+	}
 	for _, c := range s.required {
 		if _, ok := first[c]; !ok {
 			return nil, fmt.Errorf("%s: no %q column; columns found: %s. Expected: %s", path, c, strings.Join(found, ", "), s.expected())
 		}
 	}
 	return columns, nil
+}
+
+// nearMiss returns the known column an unknown column c is most likely
+// meant to be, else "": a typo or two away from a name of six letters or
+// more ("confernce_id", "join_ulr", "calender"), the same words shortened
+// ("conf_id", "toll_num"), or one with "new" added ("new_conference_id").
+// Other unknown columns are ignored, as they should be: a column the
+// users' own sheet keeps ("department", "notes").
+func (s schema) nearMiss(c string) string {
+	if c == "" || s.known(c) {
+		return ""
+	}
+	words := strings.Split(c, "_")
+	for _, k := range s.columns() {
+		kw := strings.Split(k, "_")
+		bare, kbare := strings.Join(words, ""), strings.Join(kw, "")
+		switch {
+		case len(kbare) >= 6 && editDistance(bare, kbare) <= 2:
+			return k
+		case len(words) >= 2 && len(words) == len(kw) && shortened(words, kw):
+			return k
+		case len(words) == len(kw)+1 && words[0] == "new" && slices.Equal(words[1:], kw):
+			return k
+		}
+	}
+	return ""
+}
+
+// shortened reports whether each of words is the word of kw in its place
+// or its start, of three letters at least.
+func shortened(words, kw []string) bool {
+	for i, w := range words {
+		if w != kw[i] && (len(w) < 3 || !strings.HasPrefix(kw[i], w)) {
+			return false
+		}
+	}
+	return true
 }
 
 // columnName folds a header cell: "  Toll-Number " is "toll_number", and

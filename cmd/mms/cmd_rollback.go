@@ -26,9 +26,9 @@ func rollbackCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "batch", Usage: "the batch to roll back: its id, a unique prefix of 6+ characters, or last (the latest that is not a dry run or a rollback done; mms batches lists them)", Sources: cli.EnvVars("MMS_BATCH")},
 			&cli.StringFlag{Name: "user", Usage: "only this user (its variable is MMS_ROLLBACK_USER, not MMS_USER, which mms status and start read)", Sources: cli.EnvVars("MMS_ROLLBACK_USER")},
-			&cli.StringFlag{Name: "now", Usage: "RFC 3339 time (2026-01-15T09:00:00Z, or a date alone: midnight UTC) written as DTSTAMP of the restored meetings (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
+			&cli.StringFlag{Name: "now", Usage: "RFC 3339 time (2026-01-15T09:00:00Z, or a date alone: midnight UTC) written as DTSTAMP of the restored meetings (default: the current time; its variable is MMS_ROLLBACK_NOW, not the run's MMS_NOW)", Sources: cli.EnvVars("MMS_ROLLBACK_NOW")},
 			&cli.StringFlag{Name: "send", Usage: "outbox or none (default: as the batch sent: its outbox, or its smtp:// relay, which the --smtp-* flags below configure)", Sources: cli.EnvVars("MMS_SEND")},
-			&cli.StringFlag{Name: "report", Usage: "also write what was restored as a report, FILE.xlsx, FILE.csv or FILE.html", Sources: cli.EnvVars("MMS_REPORT")},
+			&cli.StringFlag{Name: "report", Usage: "also write what was restored as a report, FILE.xlsx, FILE.csv or FILE.html (its variable is MMS_ROLLBACK_REPORT: the run's MMS_REPORT would be written over)", Sources: cli.EnvVars("MMS_ROLLBACK_REPORT")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "say what would be restored; write, send and record nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			yesFlag(),
 			dbFlag(),
@@ -37,7 +37,7 @@ func rollbackCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			smtpTLSFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			now, err := parseNow(cmd.String("now"))
+			now, err := parseNowFrom(cmd.String("now"), "MMS_ROLLBACK_NOW")
 			if err != nil {
 				return err
 			}

@@ -78,13 +78,16 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 }
 
 // parseNow reads --now; "" is the zero time (the current time).
-func parseNow(v string) (time.Time, error) {
+func parseNow(v string) (time.Time, error) { return parseNowFrom(v, "MMS_NOW") }
+
+// parseNowFrom is parseNow of a command whose --now is read from env.
+func parseNowFrom(v, env string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
 	t, err := input.ParseTime(v)
 	if err != nil {
-		return t, fmt.Errorf("--now (or MMS_NOW) %q %w", v, err)
+		return t, fmt.Errorf("--now (or %s) %q %w", env, v, err)
 	}
 	return t, nil
 }

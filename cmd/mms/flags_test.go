@@ -95,6 +95,17 @@ func TestRunFlagsToOptions(t *testing.T) {
 	if r := c.rollback; r == nil || r.User != "" {
 		t.Fatalf("MMS_USER narrowed mms rollback: %+v", r)
 	}
+	// a run's MMS_REPORT and MMS_NOW, still exported, do not write a
+	// rollback's report over the run's, nor stamp it with the run's --now
+	// (a newcomer's report was written over); its own variables do
+	c = parse(t, map[string]string{"MMS_REPORT": "run.xlsx", "MMS_NOW": "2026-01-15T09:00:00Z"}, "rollback", "--batch", "b1")
+	if r := c.rollback; r == nil || r.Report != "" || !r.Now.IsZero() {
+		t.Fatalf("the run's MMS_REPORT or MMS_NOW read by mms rollback: %+v", r)
+	}
+	c = parse(t, map[string]string{"MMS_ROLLBACK_REPORT": "rb.xlsx", "MMS_ROLLBACK_NOW": "2026-01-15T09:00:00Z"}, "rollback", "--batch", "b1")
+	if r := c.rollback; r == nil || r.Report != "rb.xlsx" || !r.Now.Equal(flagNow) {
+		t.Fatalf("MMS_ROLLBACK_REPORT, MMS_ROLLBACK_NOW: %+v", r)
+	}
 }
 
 func TestStartWorkRollbackFlagsToOptions(t *testing.T) {
