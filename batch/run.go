@@ -41,6 +41,10 @@ type Summary struct {
 	ServerInvites int
 	Meetings      int      // meetings in the report that the users organise
 	Past          int      // of them, skipped as past (no occurrence at or after --now)
+	// Skipped, AlreadySent and FailedMeetings count the others of them, as
+	// the report is written: skipped (of those, already sent by an
+	// earlier batch) and failed.
+	Skipped, AlreadySent, FailedMeetings int
 	RowErrors     []string // rejected rows that belong to no user: the first maxListed, then how many more
 	Rejected      int      // all rejected rows that belong to no user
 	CalDAV        int      // triggered users whose calendar is a CalDAV URL (written in place)

@@ -122,8 +122,8 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 		}
 		sent = fmt.Sprintf("%s, %d %s", sentCount(sum.Invites-server, o), server, left)
 	}
-	fmt.Fprintf(out, "batch %s%s: %s, %d triggered, %d failed; %s %s, %s\n",
-		sum.BatchID, inAll, counted(sum.Users, "user"), sum.Triggered, sum.Failed, counted(sum.Updated, "meeting"), mode, sent)
+	fmt.Fprintf(out, "batch %s%s: %s, %d triggered, %d failed; %s %s, %s%s\n",
+		sum.BatchID, inAll, counted(sum.Users, "user"), sum.Triggered, sum.Failed, counted(sum.Updated, "meeting"), mode, sent, leftAlone(sum))
 	for _, w := range append(sum.Warnings, pastWarning(o, sum)) {
 		if w != "" {
 			fmt.Fprintln(errOut, "mms: warning:", w)
@@ -218,4 +218,25 @@ func sayFailed(errOut io.Writer, sum batch.Summary) {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// leftAlone says how many of the users' meetings a batch did not update,
+// which the summary would otherwise hide: "; not updated: 16 skipped (12
+// already sent), 1 failed: see the report". "" when none.
+func leftAlone(sum batch.Summary) string {
+	var parts []string
+	if sum.Skipped > 0 {
+		s := fmt.Sprintf("%d skipped", sum.Skipped)
+		if sum.AlreadySent > 0 {
+			s += fmt.Sprintf(" (%d already sent)", sum.AlreadySent)
+		}
+		parts = append(parts, s)
+	}
+	if sum.FailedMeetings > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", sum.FailedMeetings))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; not updated: " + strings.Join(parts, ", ") + ": see the report"
 }

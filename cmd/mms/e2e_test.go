@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -173,6 +174,17 @@ func TestDryRunWritesOnlyTheReport(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "20 meetings would be updated (dry run: nothing written or sent)") {
 		t.Errorf("stdout: %s", r.stdout)
+	}
+	// the meetings left alone are counted too, not hidden (a newcomer's
+	// walkthrough): the user's own, not those they were invited to
+	skipped := 0
+	for _, m := range meetings {
+		if m["Outcome"] == "skipped" && m["Reason"] != "not-organizer" {
+			skipped++
+		}
+	}
+	if want := fmt.Sprintf("; not updated: %d skipped: see the report\n", skipped); skipped == 0 || !strings.Contains(r.stdout, want) {
+		t.Errorf("stdout: %s\nwant %q", r.stdout, want)
 	}
 	if after := snapshot(t, in); len(after) != len(before) {
 		t.Fatal("inputs changed")

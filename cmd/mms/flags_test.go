@@ -157,3 +157,21 @@ func TestStartSaysWhatTheBatchIsMadeFrom(t *testing.T) {
 		}
 	}
 }
+
+// The summary's last clause counts what was not updated, and why where an
+// earlier batch sent it.
+func TestLeftAlone(t *testing.T) {
+	for _, c := range []struct {
+		sum  batch.Summary
+		want string
+	}{
+		{batch.Summary{}, ""},
+		{batch.Summary{Skipped: 16, AlreadySent: 12, FailedMeetings: 1}, "; not updated: 16 skipped (12 already sent), 1 failed: see the report"},
+		{batch.Summary{FailedMeetings: 2}, "; not updated: 2 failed: see the report"},
+		{batch.Summary{Skipped: 3}, "; not updated: 3 skipped: see the report"},
+	} {
+		if got := leftAlone(c.sum); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.sum, got, c.want)
+		}
+	}
+}
