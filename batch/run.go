@@ -39,17 +39,17 @@ type Summary struct {
 	// ServerInvites are those of Invites left to a CalDAV server's own
 	// scheduling (it sent them, not mms).
 	ServerInvites int
-	Meetings      int      // meetings in the report that the users organise
-	Past          int      // of them, skipped as past (no occurrence at or after --now)
+	Meetings      int // meetings in the report that the users organise
+	Past          int // of them, skipped as past (no occurrence at or after --now)
 	// Skipped, AlreadySent and FailedMeetings count the others of them, as
 	// the report is written: skipped (of those, already sent by an
 	// earlier batch) and failed.
 	Skipped, AlreadySent, FailedMeetings int
-	RowErrors     []string // rejected rows that belong to no user: the first maxListed, then how many more
-	Rejected      int      // all rejected rows that belong to no user
-	CalDAV        int      // triggered users whose calendar is a CalDAV URL (written in place)
-	Send          string   // where the batch's updates go (--send), as its settings say
-	DryRun        bool     // a dry run's batch: Updated and Invites say what would be
+	RowErrors                            []string // rejected rows that belong to no user: the first maxListed, then how many more
+	Rejected                             int      // all rejected rows that belong to no user
+	CalDAV                               int      // triggered users whose calendar is a CalDAV URL (written in place)
+	Send                                 string   // where the batch's updates go (--send), as its settings say
+	DryRun                               bool     // a dry run's batch: Updated and Invites say what would be
 	// Warnings are what the command should say loudly, and the report
 	// says in its heading: a dry run's relay that could not be used.
 	Warnings []string
