@@ -67,6 +67,7 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 		}
 		sum.Meetings, sum.Past = counts.all, counts.past
 		sum.Skipped, sum.AlreadySent, sum.FailedMeetings = counts.skipped, counts.alreadySent, counts.failed
+		sum.Borrowed = counts.borrowed
 		sum.Report = set.Report
 		if strings.HasSuffix(strings.ToLower(set.Report), ".csv") {
 			sum.Report += ", " + report.MeetingsCSV(set.Report) + " and " + report.HeadingCSV(set.Report)
@@ -143,13 +144,16 @@ func writeReport(ctx context.Context, st *store.Store, h report.Heading, path st
 // meetingCounts counts a batch's meetings as its report is written: those
 // the users organise, and of them those skipped because they end before
 // --now (the run warns when that is every one).
-type meetingCounts struct{ all, past, skipped, alreadySent, failed int }
+type meetingCounts struct{ all, past, skipped, alreadySent, failed, borrowed int }
 
 func (c *meetingCounts) add(m report.Meeting) {
 	if m.Outcome == migrate.Skipped && m.Reason == string(ics.NotOrganizer) {
 		return // not the user's meeting: its time does not matter
 	}
 	c.all++
+	if m.Outcome != migrate.Skipped && m.Outcome != migrate.Failed && strings.Contains(m.Detail, ics.BorrowedIDNote) {
+		c.borrowed++
+	}
 	switch {
 	case m.Outcome == migrate.Failed:
 		c.failed++

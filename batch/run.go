@@ -45,17 +45,33 @@ type Summary struct {
 	// the report is written: skipped (of those, already sent by an
 	// earlier batch) and failed.
 	Skipped, AlreadySent, FailedMeetings int
-	RowErrors                            []string // rejected rows that belong to no user: the first maxListed, then how many more
-	Rejected                             int      // all rejected rows that belong to no user
-	CalDAV                               int      // triggered users whose calendar is a CalDAV URL (written in place)
-	Send                                 string   // where the batch's updates go (--send), as its settings say
-	DryRun                               bool     // a dry run's batch: Updated and Invites say what would be
+	// Borrowed counts the meetings updated (or that would be) moved to
+	// another service whose new link a join_url template made from their
+	// old id (see ics.BorrowedIDNote).
+	Borrowed  int
+	RowErrors []string // rejected rows that belong to no user: the first maxListed, then how many more
+	Rejected  int      // all rejected rows that belong to no user
+	CalDAV    int      // triggered users whose calendar is a CalDAV URL (written in place)
+	Send      string   // where the batch's updates go (--send), as its settings say
+	DryRun    bool     // a dry run's batch: Updated and Invites say what would be
 	// Warnings are what the command should say loudly, and the report
 	// says in its heading: a dry run's relay that could not be used.
 	Warnings []string
 	// FailedUsers name the first failedNamed failed users and why (their
 	// LastMessage, cut short), for the command to say without the report.
 	FailedUsers []string
+}
+
+// BorrowedWarning says how many meetings moved to another service got a
+// link made from their old id, which opens a meeting only if one was made
+// with it: the report's Detail says so of each, the run once. "" when
+// none did.
+func (s Summary) BorrowedWarning() string {
+	if s.Borrowed == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s moved to another service got a join link made from the join_url template and the old service's id (Detail names them): it %s, which mms cannot know; give each its own link with --meetings",
+		plural(s.Borrowed, "meeting"), ics.BorrowedIDNote)
 }
 
 // failedNamed bounds Summary.FailedUsers; the report lists every one.

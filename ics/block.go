@@ -645,9 +645,14 @@ func borrowedID(p plan) string {
 		id = "an id made from the meeting's UID (its block names none)"
 	}
 	return fmt.Sprintf("moved from %s to %s: the new join link is the join_url template's with %s for {meeting}, "+
-		"and opens a meeting only if one was made with that id; to give the meeting its own, list it in --meetings",
+		"and "+BorrowedIDNote+"; to give the meeting its own, list it in --meetings",
 		p.old.Provider, p.spec.Provider, id)
 }
+
+// BorrowedIDNote is what the Evidence of a meeting whose new link was
+// made from its old service's id says (see borrowedID), for a summary to
+// count them.
+const BorrowedIDNote = "opens a meeting only if one was made with that id"
 
 // templateBlock is the block a join_url template reads the meeting's id
 // from: the old one, but where a Teams block joins by a short meet/ link

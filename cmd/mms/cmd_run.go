@@ -124,7 +124,7 @@ func summarize(out, errOut io.Writer, o batch.RunOptions, sum batch.Summary) err
 	}
 	fmt.Fprintf(out, "batch %s%s: %s, %d triggered, %d failed; %s %s, %s%s\n",
 		sum.BatchID, inAll, counted(sum.Users, "user"), sum.Triggered, sum.Failed, counted(sum.Updated, "meeting"), mode, sent, leftAlone(sum))
-	for _, w := range append(sum.Warnings, pastWarning(o, sum)) {
+	for _, w := range append(sum.Warnings, pastWarning(o, sum), sum.BorrowedWarning()) {
 		if w != "" {
 			fmt.Fprintln(errOut, "mms: warning:", w)
 		}

@@ -186,6 +186,18 @@ func TestDryRunWritesOnlyTheReport(t *testing.T) {
 	if want := fmt.Sprintf("; not updated: %d skipped: see the report\n", skipped); skipped == 0 || !strings.Contains(r.stdout, want) {
 		t.Errorf("stdout: %s\nwant %q", r.stdout, want)
 	}
+	// the demo's Skype meetings moved to Teams by a join_url template get
+	// a link made of their Skype id: said once on stderr, not only in each
+	// Detail (a newcomer sent them unawares)
+	borrowed := 0
+	for _, m := range meetings {
+		if strings.Contains(m["Detail"], "opens a meeting only if one was made with that id") {
+			borrowed++
+		}
+	}
+	if want := fmt.Sprintf("mms: warning: %d meetings moved to another service got a join link made from the join_url template", borrowed); borrowed == 0 || !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr: %s\nwant %q", r.stderr, want)
+	}
 	if after := snapshot(t, in); len(after) != len(before) {
 		t.Fatal("inputs changed")
 	} else {
