@@ -48,7 +48,8 @@ func work(ctx context.Context, st *store.Store, batchID string, t Tuning) error 
 			return store.Result{}, err
 		}
 		res, err := migrateUser(ctx, w, j, a)
-		if migrate.StopsRun(err) {
+		if migrate.StopsRun(err) { // said with the user it met, whose calendar or relay to check
+			err = fmt.Errorf("user %s: %w", a.User, err)
 			cancel(err)
 		}
 		return res, err

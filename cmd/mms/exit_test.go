@@ -278,3 +278,26 @@ func TestStoreOfAnotherDatabase(t *testing.T) {
 		}
 	}
 }
+
+// A CalDAV server that cannot be reached stops the run (exit 4), naming
+// the user whose calendar it is, so that the right row of the users file
+// is checked (a newcomer's walkthrough: only the URL was named).
+func TestUnreachableCalDAVNamesTheUser(t *testing.T) {
+	t.Setenv("MMS_DB", "")
+	in := demo(t)
+	work := t.TempDir()
+	users := filepath.Join(in, "users.csv")
+	data, err := os.ReadFile(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "calendars/user00001.ics", "http://127.0.0.1:9/cal/", 1))
+	if err := os.WriteFile(users, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, context.Background(), "run", "--users", users, "--changes", filepath.Join(in, "changes.csv"),
+		"--out", filepath.Join(work, "out"), "--report", filepath.Join(work, "r.csv"), "--now", demoNow, "--db", filepath.Join(work, "mms.db"))
+	if r.code != 4 || !strings.Contains(r.stderr, "user user00001@contoso.com: the CalDAV server cannot be reached") {
+		t.Errorf("exit %d, want 4 naming the user\n%s", r.code, r.stderr)
+	}
+}
