@@ -218,11 +218,11 @@ func deliveryOf(set Settings) string {
 // report is required.
 func validateReport(path string) error {
 	switch strings.ToLower(filepath.Ext(path)) {
-	case ".xlsx", ".csv", ".html":
+	case ".xlsx", ".csv", ".html", ".htm":
 		return nil
 	}
 	if path == "" {
 		return nil
 	}
-	return fmt.Errorf("--report %s: use a name ending in .xlsx, .csv or .html", path)
+	return fmt.Errorf("--report %s: use a name ending in .xlsx, .csv or .html (.htm)", path)
 }

@@ -65,7 +65,7 @@ func TestOutputsNeverReplaceInputs(t *testing.T) {
 		{"report is the changes file", t.TempDir(), filepath.Join(dir, "changes.csv"), true, "is the changes file"},
 		{"report is the users file", t.TempDir(), filepath.Join(dir, "users.csv"), true, "is the users file"},
 		{"meetings CSV is the changes file", t.TempDir(), filepath.Join(dir, "changes-x.csv"), true, "is the changes file"},
-		{"report is a calendar", t.TempDir(), filepath.Join(dir, "calendars", "user00001.ics"), false, "use a name ending in .xlsx, .csv or .html"},
+		{"report is a calendar", t.TempDir(), filepath.Join(dir, "calendars", "user00001.ics"), false, "use a name ending in .xlsx, .csv or .html (.htm)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := sums(t, dir)

@@ -305,3 +305,16 @@ func text(n *html.Node) string {
 	}
 	return b.String()
 }
+
+// A name ending in .htm, as Windows users write one, is the HTML preview
+// too, with the blocks' texts (it was refused).
+func TestHTMLAsHtm(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.HTM")
+	if err := Write(path, heading, previewUsers(), previewMeetings(2)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(b), "<!DOCTYPE html>") || !ShowsTexts(path) {
+		t.Fatalf("r.HTM: %v, ShowsTexts %v, starts %q", err, ShowsTexts(path), b[:min(len(b), 40)])
+	}
+}

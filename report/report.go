@@ -118,7 +118,7 @@ func WriteReport(path string, h Heading, users Users, meetings Meetings) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".xlsx":
 		return atomic(path, func(tmp string) error { return writeXLSX(tmp, h, users, meetings, maxSheetRows) })
-	case ".html":
+	case ".html", ".htm":
 		return atomic(path, func(tmp string) error { return writeHTML(tmp, h, users, meetings) })
 	case ".csv":
 		header, each := h.withBatch(meetingColumns, cellsOf(meetings))
@@ -133,13 +133,16 @@ func WriteReport(path string, h Heading, users Users, meetings Meetings) error {
 		header, each = h.withBatch(userColumns, cellsOf(users))
 		return atomic(path, func(tmp string) error { return writeCSV(tmp, header, each) })
 	}
-	return fmt.Errorf("report %s: use a name ending in .xlsx, .csv or .html", path)
+	return fmt.Errorf("report %s: use a name ending in .xlsx, .csv or .html (.htm)", path)
 }
 
 // ShowsTexts reports whether the report at path shows each meeting's block
 // before and after and its mail's text (OldBlock, NewBlock, MailText): the
 // HTML preview does, the workbook and the CSV files do not.
-func ShowsTexts(path string) bool { return strings.ToLower(filepath.Ext(path)) == ".html" }
+func ShowsTexts(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".html" || ext == ".htm"
+}
 
 // HeadingCSV is where the heading of a CSV report goes (what the report
 // is: batch, kind, --now, times, inputs, version, notes), one Field,Value

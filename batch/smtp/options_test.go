@@ -20,7 +20,8 @@ func TestParseURL(t *testing.T) {
 	}
 	for in, hint := range map[string]string{
 		"relay.example.com:25":           "smtp://host:port",
-		"smtps://relay.example.com":      "smtp://host:port",
+		"smtps://relay.example.com":      "implicit TLS (smtps://, port 465) is not spoken; give its submission port, smtp://relay.example.com:587",
+		"SMTPS://u:p@relay.example.com":  "smtp://relay.example.com:587",
 		"smtp://u:p@relay.example.com":   "MMS_SMTP_PASSWORD",
 		"smtp://relay.example.com/x?y=z": "without path",
 	} {

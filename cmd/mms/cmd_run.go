@@ -31,7 +31,7 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			&cli.StringFlag{Name: "changes", Usage: "changes file, CSV or XLSX (columns: user, change, target, join_url, conference_id, ...)", Sources: cli.EnvVars("MMS_CHANGES")},
 			meetingsFlag(),
 			&cli.StringFlag{Name: "out", Usage: "output directory: rewritten calendars in DIR/calendars, updates in DIR/outbox", Sources: cli.EnvVars("MMS_OUT")},
-			&cli.StringFlag{Name: "report", Usage: "report file: FILE.xlsx, FILE.csv (users) with FILE.meetings.csv, or FILE.html (a preview page)", Sources: cli.EnvVars("MMS_REPORT")},
+			&cli.StringFlag{Name: "report", Usage: "report file: FILE.xlsx, FILE.csv (users) with FILE.meetings.csv and FILE.heading.csv, or FILE.html (a preview page)", Sources: cli.EnvVars("MMS_REPORT")},
 			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time (2026-01-15T09:00:00Z, or a date alone: midnight UTC) as now: meetings before it are past; also written as DTSTAMP (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
 			&cli.BoolFlag{Name: "again", Usage: "run the batch anew, rewriting and sending everything again, even when the same inputs and options were run to the end before (by default such a run tries only that batch's failed users again)", Sources: cli.EnvVars("MMS_AGAIN")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},

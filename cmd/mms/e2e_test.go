@@ -389,7 +389,7 @@ func TestInvocationErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"run"}, "--users is required (the users file, CSV or XLSX)"},
-		{[]string{"run", "--users", "u.csv", "--changes", "c.csv", "--out", "o", "--report", "r.pdf"}, "--report r.pdf: use a name ending in .xlsx, .csv or .html"},
+		{[]string{"run", "--users", "u.csv", "--changes", "c.csv", "--out", "o", "--report", "r.pdf"}, "--report r.pdf: use a name ending in .xlsx, .csv or .html (.htm)"},
 		{[]string{"run", "--users", filepath.Join(work, "none.csv"), "--changes", "c.csv", "--out", "o", "--report", "r.csv"}, "none.csv: no such file or directory"},
 		{[]string{"run", "--users", "u.csv", "--changes", "c.csv", "--out", "o", "--report", "r.csv", "--now", "tomorrow"}, `--now (or MMS_NOW) "tomorrow" is not an RFC 3339 time like 2026-01-15T09:00:00Z`},
 		{[]string{"run", "--users", "u.csv", "--changes", "c.csv", "--out", "o", "--report", "r.csv", "--now", "2026-01-15T09:00:00"}, `--now (or MMS_NOW) "2026-01-15T09:00:00" has no time zone: add Z (UTC) or an offset`},
