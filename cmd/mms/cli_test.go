@@ -70,6 +70,25 @@ func TestUsageErrorOneLine(t *testing.T) {
 	}
 }
 
+// An MMS_* variable whose value its flag cannot take is said as a flag's
+// bad value is, naming the variable, not in strconv's words (a newcomer's
+// MMS_WORKERS=abc read "strconv.ParseInt: parsing ...").
+func TestEnvValueErrorOneLine(t *testing.T) {
+	for _, c := range []struct{ env, value, args, want string }{
+		{"MMS_WORKERS", "abc", "work", `MMS_WORKERS="abc" (the variable of --workers): not a whole number`},
+		{"MMS_DRY_RUN", "yes", "run", `MMS_DRY_RUN="yes" (the variable of --dry-run): not true or false (also 1 or 0)`},
+		{"MMS_RESCUE_AFTER", "soon", "work", `MMS_RESCUE_AFTER="soon" (the variable of --rescue-after): not a duration like 90s or 10m`},
+	} {
+		t.Run(c.env, func(t *testing.T) {
+			t.Setenv(c.env, c.value)
+			r := run(t, context.Background(), strings.Fields(c.args)...)
+			if r.code != 1 || !strings.Contains(r.stderr, c.want) || strings.Contains(r.stderr, "strconv") || strings.Contains(r.stderr, "could not parse") {
+				t.Errorf("exit %d\nstderr %q\nwant %q", r.code, r.stderr, c.want)
+			}
+		})
+	}
+}
+
 // A word without dashes is refused on every command that takes none
 // (exit 1, nothing done): "mms run ... dry-run" once ran for real. A word
 // that is a flag's name says which flag was meant.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/pprof"
 	"runtime/trace"
 	"syscall"
@@ -110,9 +111,32 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 		sayLocked(errOut, err)
 		return exitUnavailable
 	default: // flags the command line parser refused, and the rest
-		fmt.Fprintln(errOut, "mms:", err)
+		fmt.Fprintln(errOut, "mms:", envValueError(err.Error()))
 		return exitInput
 	}
+}
+
+// envParseError is the parser's wording of an MMS_* variable whose value
+// its flag cannot take.
+var envParseError = regexp.MustCompile(`^could not parse "(.*)" as ([\w.]+) value from environment variable "(\w+)" for flag ([\w-]+): .*$`)
+
+// envValueError says an MMS_* variable's bad value as a flag's is said
+// ("not a whole number"), not in strconv's words.
+func envValueError(msg string) string {
+	m := envParseError.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	want := "not a value of " + m[2]
+	switch m[2] {
+	case "int", "int64", "uint", "uint64":
+		want = "not a whole number"
+	case "bool":
+		want = "not true or false (also 1 or 0)"
+	case "duration", "time.Duration":
+		want = "not a duration like 90s or 10m"
+	}
+	return fmt.Sprintf("%s=%q (the variable of --%s): %s; unset it or see mms --help", m[3], m[1], m[4], want)
 }
 
 // sayLocked explains a SQLite store another process held for longer than
