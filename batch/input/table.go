@@ -28,6 +28,7 @@
 package input
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,6 +36,11 @@ import (
 	"strings"
 	"unicode"
 )
+
+// missingColumn is a header without a required column.
+type missingColumn struct{ error }
+
+func (e missingColumn) Unwrap() error { return e.error }
 
 // schema names a file's columns.
 type schema struct {
@@ -136,6 +142,13 @@ func eachRow(path string, s schema, fn func(row) error) error {
 		err = readCSV(path, b.add)
 	case ".xlsx":
 		err = readXLSX(path, b.add)
+		if errors.As(err, new(missingColumn)) || err == nil && b.columns == nil {
+			if note := otherSheets(path); note != "" && err != nil {
+				return fmt.Errorf("%w (%s)", err, note)
+			} else if note != "" {
+				return fmt.Errorf("%s: the first sheet is empty; the first row must name the columns: %s (%s)", path, s.expected(), note)
+			}
+		}
 	case ".xls", ".xlsm", ".ods":
 		return fmt.Errorf("%s: %s files are not read; save it as .xlsx (Excel workbook) or .csv (CSV UTF-8)", path, ext)
 	default:
@@ -246,7 +259,7 @@ func header(path string, rec record, s schema) (map[int]string, error) {
 			continue
 		}
 		if len(found) < maxFound {
-			found = append(found, c)
+			found = append(found, strings.Join(strings.Fields(trimInvisible(cell.value)), " ")) // as typed
 		} else if len(found) == maxFound {
 			found = append(found, "...")
 		}
@@ -270,7 +283,7 @@ func header(path string, rec record, s schema) (map[int]string, error) {
 	}
 	for _, c := range s.required {
 		if _, ok := first[c]; !ok {
-			return nil, fmt.Errorf("%s: no %q column; columns found: %s. Expected: %s", path, c, strings.Join(found, ", "), s.expected())
+			return nil, missingColumn{fmt.Errorf("%s: no %q column; columns found: %s. Expected: %s", path, c, strings.Join(found, ", "), s.expected())}
 		}
 	}
 	return columns, nil

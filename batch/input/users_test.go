@@ -191,7 +191,7 @@ func TestWholeFileErrors(t *testing.T) {
 		{write(t, dir, "nocal.csv", "user,mailbox\nanna@contoso.com,online\n"),
 			`nocal.csv: no "calendar" column; columns found: user, mailbox. Expected: user, calendar[, mailbox, audio_provider, aliases]`},
 		{write(t, dir, "gap.csv", "user,,Calendar Path\n"),
-			`gap.csv: no "calendar" column; columns found: user, calendar_path. Expected: user, calendar[, mailbox, audio_provider, aliases]`},
+			`gap.csv: no "calendar" column; columns found: user, Calendar Path. Expected: user, calendar[, mailbox, audio_provider, aliases]`},
 		{write(t, dir, "empty.csv", "\uFEFF\n\n"),
 			`empty.csv: the file is empty; the first row must name the columns: user, calendar[, mailbox, audio_provider, aliases]`},
 		{write(t, dir, "twice.csv", "user,calendar,User\n"),

@@ -163,6 +163,7 @@ type book struct {
 	file     string
 	parts    map[string]*zip.File // by lower-case name
 	sheet    string               // the first sheet's part
+	names    []string             // the sheets' names, in order (the first maxFound)
 	strings  []string             // the shared strings
 	formats  []numFmt             // by cell style index
 	date1904 bool
@@ -270,7 +271,8 @@ func (wb *book) readWorkbook(r rels) error {
 			Date1904 string `xml:"date1904,attr"`
 		} `xml:"workbookPr"`
 		Sheets []struct {
-			ID string `xml:"id,attr"` // r:id, matched by its local name
+			ID   string `xml:"id,attr"` // r:id, matched by its local name
+			Name string `xml:"name,attr"`
 		} `xml:"sheets>sheet"`
 	}
 	if err := wb.decode("xl/workbook.xml", false, &doc); err != nil {
@@ -279,6 +281,9 @@ func (wb *book) readWorkbook(r rels) error {
 	wb.date1904 = doc.Pr.Date1904 == "1" || doc.Pr.Date1904 == "true"
 	if len(doc.Sheets) == 0 {
 		return fmt.Errorf("%s: the workbook has no sheet; the rows go on the first sheet", wb.file)
+	}
+	for _, sh := range doc.Sheets[:min(len(doc.Sheets), maxFound)] {
+		wb.names = append(wb.names, sh.Name)
 	}
 	for _, rel := range r.Rel {
 		if rel.ID == doc.Sheets[0].ID {
@@ -643,4 +648,26 @@ func unescapeOOXML(s string) string {
 		i++
 	}
 	return b.String()
+}
+
+// otherSheets says which sheet was read and which others the workbook
+// has, where it has others: a header without a required column, or an
+// empty first sheet, may be a workbook whose rows are on another sheet
+// ("the first sheet, "Readme", was read; the workbook's others: "Users";
+// put the rows on the first sheet"). "" for a workbook of one sheet.
+func otherSheets(file string) string {
+	z, err := zip.OpenReader(file)
+	if err != nil {
+		return ""
+	}
+	defer z.Close()
+	wb, err := openWorkbook(file, &z.Reader)
+	if err != nil || len(wb.names) < 2 {
+		return ""
+	}
+	quoted := make([]string, len(wb.names)-1)
+	for i, n := range wb.names[1:] {
+		quoted[i] = strconv.Quote(n)
+	}
+	return fmt.Sprintf("mms reads the first sheet, %q; the workbook's others: %s; put the rows on the first sheet (drag its tab first) or save that sheet as .csv", wb.names[0], strings.Join(quoted, ", "))
 }

@@ -134,8 +134,22 @@ func TestXLSXNoHeader(t *testing.T) {
 	dir := t.TempDir()
 	path := workbook(t, filepath.Join(dir, "users.xlsx"), map[int][]any{}, nil)
 	_, _, err := ReadUsers(path)
-	if err == nil || err.Error() != path+": the file is empty; the first row must name the columns: user, calendar[, mailbox, audio_provider, aliases]" {
+	if err == nil || err.Error() != path+`: the first sheet is empty; the first row must name the columns: user, calendar[, mailbox, audio_provider, aliases] (mms reads the first sheet, "Sheet1"; the workbook's others: "Other"; put the rows on the first sheet (drag its tab first) or save that sheet as .csv)` {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A workbook whose rows are on its second sheet, behind a first that
+// explains it, says which sheet was read and which others there are, and
+// the header's cells as typed (a newcomer read "columns found:
+// fill_in_the_users_sheet").
+func TestXLSXRowsOnAnotherSheet(t *testing.T) {
+	dir := t.TempDir()
+	path := workbook(t, filepath.Join(dir, "users.xlsx"), map[int][]any{1: {"Fill in the Users sheet"}}, nil)
+	_, _, err := ReadUsers(path)
+	want := path + `: no "user" column; columns found: Fill in the Users sheet. Expected: user, calendar[, mailbox, audio_provider, aliases] (mms reads the first sheet, "Sheet1"; the workbook's others: "Other"`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("err = %v\nwant %s", err, want)
 	}
 }
 
