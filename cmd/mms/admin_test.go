@@ -494,6 +494,20 @@ func TestProgressLines(t *testing.T) {
 	}
 }
 
+// A finished batch run again says it is finished, not resumed, and draws
+// no "migrating 0 users" (a newcomer read both beside stdout's "already
+// ran to the end").
+func TestProgressFinishedBatch(t *testing.T) {
+	var w bytes.Buffer
+	p := newProgress(&w, false)
+	p.now = func() time.Time { return time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC) }
+	p.Event(batch.Event{Kind: batch.BatchStarted, BatchID: "b1", Total: 5, Done: 5, Resumed: true})
+	p.finish()
+	if got := w.String(); got != "09:00:00Z batch b1 already finished: 5/5 users done\n" {
+		t.Errorf("progress %q", got)
+	}
+}
+
 // make demo (scripts/demo.sh) ends by printing the preview's path next to
 // the workbook's, and writes both.
 func TestDemoScriptPrintsBoth(t *testing.T) {
