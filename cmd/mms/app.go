@@ -110,7 +110,7 @@ func noStrayWords(cmd *cli.Command) {
 	for _, sub := range cmd.Commands {
 		noStrayWords(sub)
 	}
-	if cmd.Action == nil || cmd.Name == "set" || cmd.Name == "help" {
+	if cmd.Action == nil || cmd.Name == "set" || cmd.Name == "help" || len(cmd.Commands) > 0 { // mms tenant says its own
 		return
 	}
 	action := cmd.Action
@@ -146,6 +146,9 @@ func usageErrors(cmd *cli.Command) {
 	cmd.OnUsageError = func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
 		if cmd.Root() == cmd && cmd.Args().Present() { // "mms statsu --db x": the word, not its flag, is wrong
 			return unknownCommand(cmd.Args().First())
+		}
+		if len(cmd.Commands) > 0 && cmd.Args().Present() { // "mms tenant get --db x": the same, one level down
+			return unknownSubcommand(cmd, cmd.Args().First())
 		}
 		msg := singleDash.ReplaceAllString(err.Error(), "$1--$2") // the flag as it is typed
 		msg = goParseError.ReplaceAllString(msg, "not a whole number")
@@ -193,6 +196,18 @@ func smtpSessionsFlag() cli.Flag {
 }
 
 // unknownCommand is the error of a first word that names no command.
+// unknownSubcommand is a word after a command of subcommands (mms tenant)
+// that names none of them.
+func unknownSubcommand(cmd *cli.Command, word string) error {
+	var names []string
+	for _, c := range cmd.Commands {
+		if c.Name != "help" {
+			names = append(names, c.Name)
+		}
+	}
+	return fmt.Errorf("unknown command %q: use %s %s (see %s --help)", cmd.FullName()+" "+word, cmd.FullName(), strings.Join(names, " or "), cmd.FullName())
+}
+
 func unknownCommand(word string) error {
 	if c := input.Closest(strings.ToLower(word), []string{"run", "start", "work", "status", "batches", "rollback", "tenant", "help"}); c != "" && len(word) > 2 {
 		return fmt.Errorf("unknown command %q: did you mean %s? (mms --help lists run, start, work, status, batches, rollback and tenant)", word, c)

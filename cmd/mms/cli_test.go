@@ -144,3 +144,16 @@ func TestFailedUsersNamed(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s\nwant a line %q", r.code, r.stderr, want)
 	}
 }
+
+// A word after mms tenant that is none of its commands is said as such,
+// with or without a flag after it (a newcomer's "mms tenant get --db x"
+// read "flag provided but not defined: --db", and without the flag "No
+// help topic for 'get'").
+func TestTenantUnknownSubcommand(t *testing.T) {
+	for _, args := range [][]string{{"tenant", "get"}, {"tenant", "get", "--db", "x.db"}} {
+		r := run(t, context.Background(), args...)
+		if want := `unknown command "mms tenant get": use mms tenant show or set`; r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("%v: exit %d\nstderr %q\nwant %q", args, r.code, r.stderr, want)
+		}
+	}
+}

@@ -18,6 +18,12 @@ func tenantCommand(out, errOut io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "tenant",
 		Usage: "show or change the tenant's meeting-migration settings",
+		Action: func(_ context.Context, cmd *cli.Command) error {
+			if cmd.Args().Present() { // "mms tenant get": not "No help topic for 'get'"
+				return unknownSubcommand(cmd, cmd.Args().First())
+			}
+			return cli.ShowSubcommandHelp(cmd)
+		},
 		Commands: []*cli.Command{
 			{
 				Name:  "show",
