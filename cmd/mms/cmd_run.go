@@ -36,7 +36,8 @@ func runCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 			&cli.BoolFlag{Name: "again", Usage: "run the batch anew, rewriting and sending everything again, even when the same inputs and options were run to the end before (by default such a run tries only that batch's failed users again)", Sources: cli.EnvVars("MMS_AGAIN")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and report what would change; write and send nothing but the report", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			&cli.StringFlag{Name: "send", Value: "outbox", Usage: "how updates go out: outbox (.eml files under DIR/outbox), smtp://host:port (submitted to that relay, " +
-				"STARTTLS when offered, credentials from MMS_SMTP_USER/MMS_SMTP_PASSWORD), server (CalDAV calendars only: the server's own scheduling sends them) or none", Sources: cli.EnvVars("MMS_SEND")},
+				"STARTTLS when offered, credentials from MMS_SMTP_USER/MMS_SMTP_PASSWORD), server (CalDAV calendars only: the server's own scheduling sends them) or none (calendars rewritten, no update sent " +
+				"by anyone: attendees keep the old block, and a later batch finds those meetings current and sends nothing)", Sources: cli.EnvVars("MMS_SEND")},
 			&cli.IntFlag{Name: "workers", Value: batch.DefaultWorkers(), Usage: "users migrated at once (their calendars read and rewritten; as many more may be sending their updates meanwhile), 1 to 256; the default is one more than the CPUs (0 asks for it too)", Sources: cli.EnvVars("MMS_WORKERS")},
 			&cli.StringSliceFlag{Name: "user", Usage: "a pilot: only this user of the files (repeat for more; primary address or alias). Its variable is MMS_PILOT (comma-separated), not MMS_USER: a MMS_USER set for mms status never narrows a run", Sources: cli.EnvVars("MMS_PILOT")},
 			yesFlag(),
