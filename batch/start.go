@@ -54,6 +54,11 @@ type Started struct {
 	BatchID string
 	User    string
 	From    string // the batch whose rows were used; "" when read from files
+	// Now is the batch's --now (the current time when none was given);
+	// FromNow that of the batch it took rows, --out or --send from, if
+	// any, for the command to say where they differ.
+	Now, FromNow time.Time
+	Out          string // where its calendars and outbox go; "" in a dry run without one
 }
 
 // Validate checks the options before anything is opened; it changes
@@ -158,7 +163,7 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	if err != nil {
 		return Started{}, err
 	}
-	return Started{BatchID: b.ID, User: a.User, From: set.StartedFrom}, nil
+	return Started{BatchID: b.ID, User: a.User, From: set.StartedFrom, Now: now, FromNow: from.Now, Out: set.Out}, nil
 }
 
 // assignment is the user's migration: from the files given, or from the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -72,8 +73,30 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 				from = "from the flags given" // by hand: --calendar and --join-url
 			}
 			fmt.Fprintf(out, "queued %s in batch %s (%s); run mms work to migrate\n", s.User, s.BatchID, from)
+			sayStarted(out, s, o.Now.IsZero())
 			return nil
 		},
+	}
+}
+
+// sayStarted says what a queued user's migration will take as now, where
+// that is not the time of the batch its rows or --out came from (a
+// newcomer's mms start on the demo's rows read every meeting as past, with
+// no word why), and where its outputs go.
+func sayStarted(out io.Writer, s batch.Started, clock bool) {
+	at := s.Now.UTC().Format(time.RFC3339)
+	if clock {
+		at += " (the current time)"
+	}
+	switch {
+	case !s.FromNow.IsZero() && !s.FromNow.Equal(s.Now):
+		fmt.Fprintf(out, "--now: %s; the earlier batch's was %s (give --now %s to decide as it did: meetings before --now are past)\n",
+			at, s.FromNow.UTC().Format(time.RFC3339), s.FromNow.UTC().Format(time.RFC3339))
+	default:
+		fmt.Fprintf(out, "--now: %s\n", at)
+	}
+	if s.Out != "" {
+		fmt.Fprintf(out, "calendars: %s  outbox (with --send outbox): %s\n", filepath.Join(s.Out, "calendars"), filepath.Join(s.Out, "outbox"))
 	}
 }
 

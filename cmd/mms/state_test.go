@@ -61,6 +61,18 @@ func TestWorkOfADryRunSaysWould(t *testing.T) {
 	}
 }
 
+// mms start without --now says it takes the current time where the batch
+// its rows come from had another.
+func TestStartSaysItsNow(t *testing.T) {
+	in := demo(t)
+	work := t.TempDir()
+	runDemo(t, in, work)
+	r := mms(t, "start", "--user", "user00001@contoso.com", "--out", filepath.Join(work, "out3"), "--dry-run", "--db", filepath.Join(work, "mms.db"))
+	if r.code != 0 || !strings.Contains(r.stdout, "(the current time); the earlier batch's was "+demoNow+" (give --now "+demoNow+" to decide as it did") {
+		t.Errorf("start without --now said\n%s\n%s", r.stdout, r.stderr)
+	}
+}
+
 // TestStartAndWork: mms start queues one user from its last rows in the
 // store; mms work migrates it to the same output a run writes; the source
 // meeting type leaves the other kind of meeting alone.
@@ -73,6 +85,11 @@ func TestStartAndWork(t *testing.T) {
 	r := mms(t, "start", "--user", "USER00000@contoso.com", "--out", out2, "--now", demoNow, "--report", filepath.Join(work, "start.csv"), "--db", db)
 	if r.code != 0 || !strings.Contains(r.stdout, "queued user00000@contoso.com in batch") {
 		t.Fatalf("start: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	// it says its --now and where its outputs go (a newcomer's start took
+	// the clock as --now, every demo meeting past, without a word)
+	if want := "--now: " + demoNow + "\ncalendars: " + filepath.Join(out2, "calendars"); !strings.Contains(r.stdout, want) {
+		t.Errorf("start said\n%s\nwant %q", r.stdout, want)
 	}
 	started := batchID(t, r.stdout)
 	if s := mms(t, "status", "--batch", started, "--summary", "--format", "csv", "--db", db); !strings.Contains(s.stdout, "Pending,1") {
