@@ -216,14 +216,31 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
+	if StoreExists(o.DB) != nil { // a SQLite store not there yet holds no batch: say so before it is made
+		if _, err := checkOutStore(ctx, nil, *o); err != nil && !o.DryRun {
+			return nil, b, Summary{}, err
+		}
+	}
 	st, err := OpenStore(ctx, o.DB)
 	if err != nil {
+		return nil, b, Summary{}, err
+	}
+	outWarning, err := checkOutStore(ctx, st, *o)
+	if err != nil {
+		st.Close()
 		return nil, b, Summary{}, err
 	}
 	b, sum, err := planOrResume(ctx, st, *o, set, fp, users, changes, rowErrs, meetings)
 	if err != nil {
 		st.Close()
 		return nil, b, sum, unavailable(err)
+	}
+	if err := markOutStore(st, *o, b.ID); err != nil {
+		st.Close()
+		return nil, b, sum, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	if outWarning != "" {
+		sum.Warnings = append(sum.Warnings, outWarning)
 	}
 	if relayErr != nil && o.DryRun {
 		sum.Warnings = append(sum.Warnings, "the mail relay was tried and cannot be used; a real run would stop there: "+withoutResume(relayErr.Error()))

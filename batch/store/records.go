@@ -121,6 +121,19 @@ func insertBatch(ctx context.Context, tx txn, b Batch) (Batch, error) {
 
 const batchColumns = `id, created_at, now, stamp, dry_run, options, kind, fingerprint, finished`
 
+// HasBatch reports whether the store holds the batch of that id.
+func (s *Store) HasBatch(ctx context.Context, id string) (bool, error) {
+	_, err := s.batchWhere(ctx, `id = ?`, id)
+	if errors.Is(err, errNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Shown is how messages name the store: its path or URL, any password
+// hidden.
+func (s *Store) Shown() string { return s.dsn }
+
 // Batch returns one batch.
 func (s *Store) Batch(ctx context.Context, id string) (Batch, error) {
 	b, err := s.batchWhere(ctx, `id = ?`, id)
