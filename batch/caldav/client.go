@@ -42,6 +42,12 @@ type Options struct {
 	// KB/s): a server that sends its
 	// answer a byte at a time is cut off, and the attempt retried.
 	RequestTimeout time.Duration
+	// MinRate is the slowest an answer's body may come, in bytes a
+	// second on average from its first RateGrace on (defaults 512 and
+	// one minute): a server trickling its answer (a byte a second) is cut
+	// off then, with ErrTrickle, not after RequestTimeout each attempt.
+	MinRate   int
+	RateGrace time.Duration
 	// Sleep waits d or until ctx is done (default: a timer).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock used for Retry-After dates (default time.Now).
@@ -94,6 +100,12 @@ func (o Options) withDefaults() Options {
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 10 * time.Minute
 	}
+	if o.MinRate <= 0 {
+		o.MinRate = 512
+	}
+	if o.RateGrace <= 0 {
+		o.RateGrace = time.Minute
+	}
 	if o.Sleep == nil {
 		o.Sleep = sleepContext
 	}
@@ -136,7 +148,7 @@ func New(o Options) (*Client, error) {
 	}
 	hc.Transport = &transport{
 		base: base, creds: o.Credentials, limit: o.RequestsPerServer, retries: o.Retries,
-		backoff: o.Backoff, maxWait: o.MaxWait, deadline: o.RequestTimeout, sleep: o.Sleep, now: o.Now,
+		backoff: o.Backoff, maxWait: o.MaxWait, deadline: o.RequestTimeout, minRate: o.MinRate, rateGrace: o.RateGrace, sleep: o.Sleep, now: o.Now,
 		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP, skipVerify: o.TLSSkipVerify,
 		hosts: map[string]*hostState{},
 	}

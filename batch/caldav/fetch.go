@@ -90,7 +90,7 @@ func (c *Client) Fetch(ctx context.Context, collection string, from time.Time) (
 			continue
 		}
 		obj, err := c.object(ctx, href, f)
-		if err != nil && (errors.Is(err, ErrAuth) || Temporary(err) || ctx.Err() != nil) {
+		if err != nil && (errors.Is(err, ErrAuth) || errors.Is(err, ErrTrickle) || Temporary(err) || ctx.Err() != nil) {
 			return nil, nil, err // about the server, not this object
 		}
 		if err != nil {
@@ -152,7 +152,7 @@ func (c *Client) withSeries(ctx context.Context, collection string, listed []fou
 		series, err = c.query(ctx, collection, filter, false)
 	}
 	if err != nil {
-		if errors.Is(err, ErrAuth) || Temporary(err) || ctx.Err() != nil {
+		if errors.Is(err, ErrAuth) || errors.Is(err, ErrTrickle) || Temporary(err) || ctx.Err() != nil {
 			return nil, nil, err
 		}
 		return listed, nil, nil
@@ -233,7 +233,7 @@ const floatingMargin = 14 * time.Hour
 // spoiled: a multi-object answer that a single object may have broken.
 func spoiled(err error) bool {
 	var se *StatusError
-	return isDecodeError(err) || errors.As(err, &se) && se.Code == http.StatusInternalServerError
+	return !errors.Is(err, ErrTrickle) && (isDecodeError(err) || errors.As(err, &se) && se.Code == http.StatusInternalServerError)
 }
 
 // object takes one response's data when it is usable, else GETs the object.

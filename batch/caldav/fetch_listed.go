@@ -196,7 +196,7 @@ func serverDown(err error) bool {
 	if errors.As(err, &se) && se.Code == http.StatusInternalServerError {
 		return false
 	}
-	return Temporary(err)
+	return Temporary(err) || errors.Is(err, ErrTrickle) // asking otherwise would trickle again
 }
 
 // keepFrom reports whether a calendar object is one a time-range query

@@ -138,7 +138,7 @@ func (c *Client) kept(ctx context.Context, it ReadBackItem, a multigetAnswer) (s
 // aboutServer: an error that says nothing of one object but of the
 // server (refused credentials, busy, unreachable) or the caller (ctx).
 func aboutServer(ctx context.Context, err error) bool {
-	return errors.Is(err, ErrAuth) || Temporary(err) || ctx.Err() != nil
+	return errors.Is(err, ErrAuth) || errors.Is(err, ErrTrickle) || Temporary(err) || ctx.Err() != nil
 }
 
 // multigetAnswer is what a calendar-multiget says of one object: ok when

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,8 +30,12 @@ type transport struct {
 	// deadline bounds one attempt, from sending the request to the end
 	// of its answer's body: a server trickling its answer is cut off.
 	deadline time.Duration
-	sleep    func(context.Context, time.Duration) error
-	now      func() time.Time
+	// minRate and rateGrace: an answer's body slower than minRate bytes
+	// a second on average, from rateGrace on, is cut off (ErrTrickle).
+	minRate   int
+	rateGrace time.Duration
+	sleep     func(context.Context, time.Duration) error
+	now       func() time.Time
 	// plainHTTP lets credentials go over http to a non-loopback host.
 	plainHTTP bool
 	// skipVerify: certificates are not checked, so no credentials leave
@@ -73,7 +78,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err := t.acquire(r.Context(), h); err != nil {
 			return nil, err
 		}
-		ctx, cancel := context.WithTimeoutCause(r.Context(), t.deadline, errSlowAnswer{r.URL.Redacted(), t.deadline})
+		timed, cancelTimed := context.WithTimeoutCause(r.Context(), t.deadline, errSlowAnswer{r.URL.Redacted(), t.deadline})
+		ctx, cancelCause := context.WithCancelCause(timed)
+		cancel := func() { cancelCause(nil); cancelTimed() }
 		resp, err := t.base.RoundTrip(r.WithContext(ctx))
 		if err != nil && context.Cause(ctx) != nil && r.Context().Err() == nil {
 			err = fmt.Errorf("%w: %w", context.Cause(ctx), err)
@@ -87,7 +94,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			wait, again = min(t.backoff<<attempt, t.maxWait), true
 		}
 		if !again || attempt >= t.retries || (req.Body != nil && req.GetBody == nil) {
-			return release(resp, h, cancel), err
+			return t.watchRate(release(resp, h, cancel), ctx, cancelCause, r.URL.Redacted()), err
 		}
 		if resp != nil {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -231,6 +238,79 @@ func release(resp *http.Response, h *hostState, cancel context.CancelFunc) *http
 	}
 	resp.Body = &slotBody{ReadCloser: resp.Body, free: func() { cancel(); <-h.slots }}
 	return resp
+}
+
+// ErrTrickle: a server sent an answer's body slower than any calendar
+// server does (a byte at a time): the request is cut off, not retried,
+// and what it was for fails.
+var ErrTrickle = errors.New("the server sends its answer too slowly")
+
+// watchRate cuts resp's body off once it comes slower than t.minRate
+// bytes a second on average, checked from t.rateGrace after the answer
+// began, every tenth of it after: cancel's cause is then ErrTrickle, and
+// reading the body says so.
+func (t *transport) watchRate(resp *http.Response, ctx context.Context, cancel context.CancelCauseFunc, url string) *http.Response {
+	if resp == nil || t.minRate <= 0 {
+		return resp
+	}
+	b := &rateBody{ReadCloser: resp.Body, ctx: ctx}
+	began := time.Now()
+	var check func()
+	var timer *time.Timer
+	var mu sync.Mutex
+	check = func() {
+		elapsed := time.Since(began)
+		got := b.read.Load()
+		if float64(got) < float64(t.minRate)*elapsed.Seconds() {
+			cancel(fmt.Errorf("%w: %s: %d bytes of its answer in %s (at least %d a second expected)", ErrTrickle, url, got, elapsed.Round(time.Second), t.minRate))
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !b.closed {
+			timer.Reset(t.rateGrace / 10)
+		}
+	}
+	mu.Lock()
+	timer = time.AfterFunc(t.rateGrace, check)
+	mu.Unlock()
+	b.stop = func() {
+		mu.Lock()
+		b.closed = true
+		timer.Stop()
+		mu.Unlock()
+	}
+	resp.Body = b
+	return resp
+}
+
+// rateBody counts what is read of an answer's body for watchRate, and
+// says ErrTrickle where watchRate cut it off.
+type rateBody struct {
+	io.ReadCloser
+	ctx    context.Context
+	read   atomic.Int64
+	stop   func()
+	closed bool // under watchRate's lock
+}
+
+func (b *rateBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.read.Add(int64(n))
+	if err == io.EOF {
+		b.stop() // whole: nothing left to watch
+	}
+	if err != nil && err != io.EOF {
+		if cause := context.Cause(b.ctx); errors.Is(cause, ErrTrickle) {
+			err = cause
+		}
+	}
+	return n, err
+}
+
+func (b *rateBody) Close() error {
+	b.stop()
+	return b.ReadCloser.Close()
 }
 
 // errSlowAnswer: a server took longer than the transport's deadline to

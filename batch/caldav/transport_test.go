@@ -338,3 +338,64 @@ func TestTrickledAnswerCutOff(t *testing.T) {
 		t.Errorf("Fetch took %s", d)
 	}
 }
+
+// A server that trickles its answer is cut off once it comes slower than
+// MinRate from RateGrace on, with ErrTrickle, which is not retried: a
+// hostile server held a user for RequestTimeout at each of its attempts
+// (nine times ten minutes). An answer that comes steadily, however long,
+// is read whole.
+func TestTrickleCutOffByRate(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		every, chunk := 20*time.Millisecond, []byte(" ") // 50 bytes a second
+		if r.URL.Path == "/steady" {
+			chunk = make([]byte, 400) // 20 KB a second, for 0.8 s
+		}
+		status := http.StatusOK
+		if r.Method != http.MethodGet {
+			w.Header().Set("Content-Type", "application/xml")
+			status = http.StatusMultiStatus
+		}
+		w.WriteHeader(status)
+		for i := 0; r.URL.Path != "/steady" || i < 40; i++ {
+			select {
+			case <-stop:
+				return
+			case <-r.Context().Done():
+				return
+			case <-time.After(every):
+				w.Write(chunk)
+				w.(http.Flusher).Flush()
+			}
+		}
+	}))
+	defer srv.Close()
+	c, _ := testClient(t, Options{RequestTimeout: time.Minute, MinRate: 1000, RateGrace: 200 * time.Millisecond, Retries: 1})
+	start := time.Now()
+	resp, err := c.http.c.Get(srv.URL + "/trickle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !errors.Is(err, ErrTrickle) || Temporary(err) || !strings.Contains(err.Error(), srv.URL+"/trickle") {
+		t.Errorf("a trickled answer: %v; want ErrTrickle naming the URL, not temporary", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("cut off after %s", d)
+	}
+	// through go-webdav's reading of a multistatus too
+	if _, _, err := c.Fetch(context.Background(), srv.URL+"/trickle/", time.Time{}); !errors.Is(err, ErrTrickle) || Temporary(err) {
+		t.Errorf("Fetch of a trickled answer: %v; want ErrTrickle", err)
+	}
+	resp, err = c.http.c.Get(srv.URL + "/steady")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || len(body) != 40*400 {
+		t.Errorf("a steady answer: %d bytes, %v", len(body), err)
+	}
+}

@@ -1242,3 +1242,13 @@ func afreshWithOneRewritten(t *testing.T, objs map[string][]byte, a Assignment, 
 	t.Fatalf("no object holds UID %s", uid)
 	return nil, a, "", ""
 }
+
+// A server cut off for trickling its answer fails what it was asked for at
+// once: its user is not tried again nine times over (each attempt held a
+// minute or more).
+func TestTrickleIsPermanent(t *testing.T) {
+	err := davError(context.Background(), fmt.Errorf("caldav: PROPFIND: %w", fmt.Errorf("%w: https://dav.example/cal/: 12 bytes of its answer in 1m0s", caldav.ErrTrickle)))
+	if !store.IsPermanent(err) || StopsRun(err) || !errors.Is(err, caldav.ErrTrickle) {
+		t.Errorf("davError = %v (permanent %v, stops the run %v)", err, store.IsPermanent(err), StopsRun(err))
+	}
+}
