@@ -436,10 +436,10 @@ func meetingNumber(text string) (string, string) {
 		case line == "":
 			continue
 		case label != "":
-			if passcodeOnly.MatchString(line) && passcodeLabel(line, label+line) {
+			if passcodeOnly.MatchString(line) && strings.ContainsAny(line, "0123456789") {
 				return number, line
 			}
-		case passcodeLabelAlone.MatchString(line):
+		case passcodeLabelAlone.MatchString(line) && knownPasscodeLabel(line):
 			label = line
 			continue
 		default:
@@ -450,6 +450,21 @@ func meetingNumber(text string) (string, string) {
 		break
 	}
 	return number, ""
+}
+
+// passcodeLabels are the passcode's label in the languages Teams writes
+// (lower case, without the colon): where a label stands alone on its line,
+// only these say the next line is the passcode, which must then hold a
+// digit ("Room:" / "B1204", "Organizer:" / "Anna" are not; a review).
+var passcodeLabels = []string{"passcode", "password", "kenncode", "kennung", "lösenord", "code secret", "código de acceso", "código de acesso",
+	"wachtwoordcode", "senha", "mật mã", "pääsykoodi", "kod dostępu", "секретный код", "секретний код", "geçiş kodu", "קוד סיסמה",
+	"رمز المرور", "パスコード", "codi d'accés", "密码", "密碼", "암호", "adgangskode", "passord", "heslo", "jelszó", "parolă", "κωδικός πρόσβασης", "adgangskode"}
+
+// knownPasscodeLabel reports whether a line ("Passcode:", "Kenncode :")
+// is a passcode's label alone.
+func knownPasscodeLabel(line string) bool {
+	label := strings.ToLower(strings.TrimFunc(strings.TrimRight(strings.TrimFunc(line, blankOrMark), ":："), blankOrMark))
+	return slices.Contains(passcodeLabels, label)
 }
 
 // passcodeLabel reports whether the label before a passcode-like word of
@@ -614,7 +629,7 @@ var (
 
 // notPasscodeWords mark the labels of numbers of a block other than its
 // passcode.
-var notPasscodeWords = append(slices.Clip(notMeetingIDWords), "audio", "date", "datum", "fecha")
+var notPasscodeWords = append(slices.Clip(notMeetingIDWords), "audio", "date", "datum", "fecha", "host", "room", "organi", "moderat", "pin")
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
