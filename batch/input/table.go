@@ -273,10 +273,12 @@ func header(path string, rec record, s schema) (map[int]string, error) {
 		columns[cell.col] = c
 	}
 	for _, cell := range rec.cells {
-		c := columnName(cell.value)
-		if k := s.nearMiss(c); k != "" && !s.known(c) {
+		if c := columnName(cell.value); c == "" || s.known(c) {
+			continue
+		}
+		if k := s.nearMiss(cell.value); k != "" {
 			if _, ok := first[k]; !ok {
-				return nil, fmt.Errorf("%s:%d: column %q (column %d) is not one mms reads, and reading on without it would leave every %s unset: did you mean %q? Rename it; or, if it holds something else, give it a name further from %q",
+				return nil, fmt.Errorf("%s:%d: column %q (column %d) is not one mms reads, and without it no %s would be read from this file: did you mean %q? Rename it; or, if it holds something else, give it a name further from %q",
 					path, rec.line, strings.TrimSpace(cell.value), cell.col+1, k, k, k)
 			}
 		}
@@ -289,41 +291,103 @@ func header(path string, rec record, s schema) (map[int]string, error) {
 	return columns, nil
 }
 
-// nearMiss returns the known column an unknown column c is most likely
-// meant to be, else "": a typo or two away from a name of six letters or
-// more ("confernce_id", "join_ulr", "calender"), the same words shortened
-// ("conf_id", "toll_num"), or one with "new" added ("new_conference_id").
-// Other unknown columns are ignored, as they should be: a column the
-// users' own sheet keeps ("department", "notes").
-func (s schema) nearMiss(c string) string {
-	if c == "" || s.known(c) {
+// valueColumns are the optional columns whose values go into the new
+// block: one misspelt leaves them all as they were, and a run would go on
+// (a newcomer's "conf_id" kept every old conference ID).
+var valueColumns = []string{"join_url", "conference_id", "toll_number", "toll_free_number", "dialin_url", "meeting_id", "passcode"}
+
+// nearMiss returns the value column an unknown header cell is most likely
+// meant to be, else "": the same name once "new" and plurals are dropped
+// and the usual other words read as mms's ("Conference ID (new)",
+// "NewConferenceId", "ConfID", "Toll No", "Toll Free", "Dial-in Link",
+// "Password"), or one typo away ("confernce_id", "join_ulr"). Any other
+// unknown column is ignored, as it should be: a column the admin's own
+// sheet keeps ("Alias", "Meeting", "Conference", "Old Conference ID").
+func (s schema) nearMiss(cell string) string {
+	n := normalizedColumn(cell)
+	if n == "" {
 		return ""
 	}
-	words := strings.Split(c, "_")
-	for _, k := range s.columns() {
-		kw := strings.Split(k, "_")
-		bare, kbare := strings.Join(words, ""), strings.Join(kw, "")
-		switch {
-		case len(kbare) >= 6 && editDistance(bare, kbare) <= 2:
-			return k
-		case len(words) >= 2 && len(words) == len(kw) && shortened(words, kw):
-			return k
-		case len(words) == len(kw)+1 && words[0] == "new" && slices.Equal(words[1:], kw):
+	for _, k := range s.optional {
+		if !slices.Contains(valueColumns, k) {
+			continue
+		}
+		kb := strings.ReplaceAll(k, "_", "")
+		if n == kb || n+"number" == kb || len(kb) >= 7 && osaDistance(n, kb) <= 1 {
 			return k
 		}
 	}
 	return ""
 }
 
-// shortened reports whether each of words is the word of kw in its place
-// or its start, of three letters at least.
-func shortened(words, kw []string) bool {
-	for i, w := range words {
-		if w != kw[i] && (len(w) < 3 || !strings.HasPrefix(kw[i], w)) {
-			return false
+// columnWords are the other words headers use for mms's.
+var columnWords = map[string]string{"link": "url", "links": "url", "urls": "url", "password": "passcode", "pwd": "passcode",
+	"no": "number", "nr": "number", "num": "number", "nbr": "number", "numbers": "number", "conf": "conference", "ids": "id"}
+
+// normalizedColumn is a header cell in lower-case letters and digits,
+// "new" and plurals dropped and columnWords read: "Conference ID (new)"
+// is "conferenceid", "Dial-in Link" "dialinurl".
+func normalizedColumn(cell string) string {
+	words := strings.FieldsFunc(strings.ToLower(cell), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	var kept []string
+	for _, w := range words {
+		if w == "new" || w == "s" {
+			continue
+		}
+		if o, ok := columnWords[w]; ok {
+			w = o
+		}
+		kept = append(kept, w)
+	}
+	n := strings.Join(kept, "")
+	if rest, ok := strings.CutPrefix(n, "new"); ok && len(rest) >= 6 { // "NewConferenceId"
+		n = rest
+	}
+	if rest, ok := strings.CutSuffix(n, "new"); ok && len(rest) >= 6 {
+		n = rest
+	}
+	if rest, ok := strings.CutPrefix(n, "confid"); ok { // "ConfID"
+		n = "conferenceid" + rest
+	}
+	for from, to := range map[string]string{"link": "url", "password": "passcode"} { // run together: "JoinLink"
+		if rest, ok := strings.CutSuffix(n, from); ok {
+			n = rest + to
 		}
 	}
-	return true
+	if strings.HasSuffix(n, "s") && !strings.HasSuffix(n, "ss") {
+		n = n[:len(n)-1]
+	}
+	return n
+}
+
+// osaDistance is the edit distance of a and b counting a swap of two
+// neighbours as one edit (optimal string alignment), in bytes; headers
+// are short.
+func osaDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return max(len(a), len(b))
+	}
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 // columnName folds a header cell: "  Toll-Number " is "toll_number", and
