@@ -106,13 +106,21 @@ func validateSend(send string) error {
 	switch {
 	case send == "" || send == "outbox" || send == "none" || send == "server":
 		return nil
-	case strings.HasPrefix(send, "smtp://"):
+	case strings.Contains(send, "://"):
 		u, err := url.Parse(send)
-		if err != nil || u.Host == "" || u.Port() == "" {
-			return fmt.Errorf("--send %s: write smtp://host:port, e.g. smtp://relay.example.com:587", send)
+		if err != nil {
+			return fmt.Errorf("--send: write smtp://host:port, e.g. smtp://relay.example.com:587 (the value given is not a URL)")
 		}
-		_, err = smtp.ParseURL(send)
-		return err
+		if scheme := strings.ToLower(u.Scheme); scheme != "smtp" && scheme != "smtps" {
+			return fmt.Errorf("--send %s: use outbox, none, server or smtp://host:port", u.Redacted())
+		}
+		if _, err := smtp.ParseURL(send); err != nil { // says what is wrong, the password hidden
+			return err
+		}
+		if u.Port() == "" {
+			return fmt.Errorf("--send %s: write smtp://host:port, e.g. smtp://relay.example.com:587", u.Redacted())
+		}
+		return nil
 	}
 	return fmt.Errorf("--send %s: use outbox, none, server or smtp://host:port", send)
 }

@@ -90,7 +90,7 @@ func CredentialsFromEnv(getenv func(string) string) (user, password string, err 
 func ParseURL(raw string) (addr string, err error) {
 	u, err := url.Parse(raw)
 	if err == nil && strings.EqualFold(u.Scheme, "smtps") {
-		return "", fmt.Errorf("--send %q: a relay's implicit TLS (smtps://, port 465) is not spoken; give its submission port, smtp://%s:587, where mms uses STARTTLS", u.Redacted(), u.Hostname())
+		return "", fmt.Errorf("--send %q: a relay's implicit TLS (smtps://, port 465) is not spoken; give its submission port, smtp://%s, where mms uses STARTTLS", u.Redacted(), net.JoinHostPort(u.Hostname(), "587"))
 	}
 	if err != nil || u.Scheme != "smtp" || u.Hostname() == "" || u.Opaque != "" {
 		return "", fmt.Errorf("--send %q: want smtp://host:port, e.g. smtp://relay.example.com:587", raw)
