@@ -37,7 +37,7 @@ func startCommand(out io.Writer, calls batchCalls) *cli.Command {
 			&cli.StringFlag{Name: "join-url", Usage: "the new join link ({meeting} stands for the meeting's id), replacing the row's", Sources: cli.EnvVars("MMS_JOIN_URL")},
 			&cli.StringFlag{Name: "conference-id", Usage: "the new conference ID, replacing the row's", Sources: cli.EnvVars("MMS_CONFERENCE_ID")},
 			&cli.StringFlag{Name: "out", Usage: "output directory (default: the earlier batch's)", Sources: cli.EnvVars("MMS_OUT")},
-			&cli.StringFlag{Name: "report", Usage: "report written when mms work finishes the batch, FILE.xlsx, FILE.csv or FILE.html (default: none; see mms status)", Sources: cli.EnvVars("MMS_REPORT")},
+			&cli.StringFlag{Name: "report", Usage: "report written when mms work finishes the batch, FILE.xlsx, FILE.csv or FILE.html (default: none; see mms status; its variable is MMS_START_REPORT: the run's MMS_REPORT would be written over)", Sources: cli.EnvVars("MMS_START_REPORT")},
 			&cli.StringFlag{Name: "now", Usage: "treat this RFC 3339 time (2026-01-15T09:00:00Z, or a date alone: midnight UTC) as now (default: the current time)", Sources: cli.EnvVars("MMS_NOW")},
 			&cli.BoolFlag{Name: "dry-run", Usage: "decide and record what would change; write and send nothing", Sources: cli.EnvVars("MMS_DRY_RUN")},
 			&cli.StringFlag{Name: "send", Usage: "outbox, none, smtp://host:port or server (CalDAV calendars only; default: the earlier batch's, else outbox)", Sources: cli.EnvVars("MMS_SEND")},

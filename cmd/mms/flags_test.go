@@ -102,6 +102,14 @@ func TestRunFlagsToOptions(t *testing.T) {
 	if r := c.rollback; r == nil || r.Report != "" || !r.Now.IsZero() {
 		t.Fatalf("the run's MMS_REPORT or MMS_NOW read by mms rollback: %+v", r)
 	}
+	c = parse(t, map[string]string{"MMS_REPORT": "run.xlsx"}, "start", "--user", "a@contoso.com")
+	if s := c.start; s == nil || s.Report != "" {
+		t.Fatalf("the run's MMS_REPORT read by mms start (a review: mms work wrote the start's report over the run's): %+v", s)
+	}
+	c = parse(t, map[string]string{"MMS_START_REPORT": "st.xlsx"}, "start", "--user", "a@contoso.com")
+	if s := c.start; s == nil || s.Report != "st.xlsx" {
+		t.Fatalf("MMS_START_REPORT: %+v", s)
+	}
 	c = parse(t, map[string]string{"MMS_ROLLBACK_REPORT": "rb.xlsx", "MMS_ROLLBACK_NOW": "2026-01-15T09:00:00Z"}, "rollback", "--batch", "b1")
 	if r := c.rollback; r == nil || r.Report != "rb.xlsx" || !r.Now.Equal(flagNow) {
 		t.Fatalf("MMS_ROLLBACK_REPORT, MMS_ROLLBACK_NOW: %+v", r)
