@@ -157,3 +157,17 @@ func TestTenantUnknownSubcommand(t *testing.T) {
 		}
 	}
 }
+
+// The value is quoted once, as typed (a review found the parser's quoting
+// quoted again), newlines too.
+func TestEnvValueQuotedOnce(t *testing.T) {
+	for value, want := range map[string]string{`a"b`: `MMS_WORKERS="a\"b" `, "a\nb": `MMS_WORKERS="a\nb" `} {
+		t.Run(strings.ReplaceAll(value, "\n", "NL"), func(t *testing.T) {
+			t.Setenv("MMS_WORKERS", value)
+			r := run(t, context.Background(), "work")
+			if r.code != 1 || !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr %q, want %q", r.stderr, want)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"runtime/pprof"
 	"runtime/trace"
+	"strconv"
 	"syscall"
 
 	"github.com/mms-project/mms/batch"
@@ -118,7 +119,7 @@ func exitCode(ctx context.Context, err error, errOut io.Writer) int {
 
 // envParseError is the parser's wording of an MMS_* variable whose value
 // its flag cannot take.
-var envParseError = regexp.MustCompile(`^could not parse "(.*)" as ([\w.]+) value from environment variable "(\w+)" for flag ([\w-]+): .*$`)
+var envParseError = regexp.MustCompile(`(?s)^could not parse "(.*)" as ([\w.]+) value from environment variable "(\w+)" for flag ([\w-]+): .*$`)
 
 // envValueError says an MMS_* variable's bad value as a flag's is said
 // ("not a whole number"), not in strconv's words.
@@ -136,7 +137,11 @@ func envValueError(msg string) string {
 	case "duration", "time.Duration":
 		want = "not a duration like 90s or 10m"
 	}
-	return fmt.Sprintf("%s=%q (the variable of --%s): %s; unset it or see mms --help", m[3], m[1], m[4], want)
+	value := m[1] // as the parser quoted it
+	if v, err := strconv.Unquote(`"` + value + `"`); err == nil {
+		value = v
+	}
+	return fmt.Sprintf("%s=%q (the variable of --%s): %s; unset it or see mms --help", m[3], value, m[4], want)
 }
 
 // sayLocked explains a SQLite store another process held for longer than
