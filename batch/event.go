@@ -25,11 +25,14 @@ type Event struct {
 	Kind    EventKind
 	BatchID string
 	Resumed bool // with BatchStarted: an unfinished batch is being finished
-	User    string
-	Total   int // with BatchStarted: the batch's users to migrate, Done of them done before (a resumed batch)
-	Done    int
-	Files   []string // with ReadingInputs and WritingReport
-	Updated int      // meetings rewritten (or that would be), with UserDone and UserFailed
+	// Reopened, with Resumed: the batch had finished (its report written);
+	// only its failed users, if any, are tried again.
+	Reopened bool
+	User     string
+	Total    int // with BatchStarted: the batch's users to migrate, Done of them done before (a resumed batch)
+	Done     int
+	Files    []string // with ReadingInputs and WritingReport
+	Updated  int      // meetings rewritten (or that would be), with UserDone and UserFailed
 	// Counted, with BatchStarted: the batch's users already finished
 	// (those not queued now), counted as the run's Summary counts them.
 	// Adding each UserDone and UserFailed to it gives the Summary's

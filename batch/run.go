@@ -113,6 +113,7 @@ func Run(ctx context.Context, o RunOptions) (Summary, error) {
 	if err != nil {
 		return sum, unavailable(err)
 	}
+	started.Reopened = sum.Reopened
 	soFar, err := counted(ctx, st, b.ID)
 	if err != nil {
 		return sum, err

@@ -501,9 +501,19 @@ func TestProgressFinishedBatch(t *testing.T) {
 	var w bytes.Buffer
 	p := newProgress(&w, false)
 	p.now = func() time.Time { return time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC) }
-	p.Event(batch.Event{Kind: batch.BatchStarted, BatchID: "b1", Total: 5, Done: 5, Resumed: true})
+	p.Event(batch.Event{Kind: batch.BatchStarted, BatchID: "b1", Total: 5, Done: 5, Resumed: true, Reopened: true})
 	p.finish()
 	if got := w.String(); got != "09:00:00Z batch b1 already finished: 5/5 users done\n" {
+		t.Errorf("progress %q", got)
+	}
+	// killed after its last user, before its report: resumed, not finished
+	// (a review found the two said together)
+	w.Reset()
+	p = newProgress(&w, false)
+	p.now = func() time.Time { return time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC) }
+	p.Event(batch.Event{Kind: batch.BatchStarted, BatchID: "b1", Total: 5, Done: 5, Resumed: true})
+	p.finish()
+	if got := w.String(); !strings.Contains(got, "resumed batch b1: 5/5 users already done") || strings.Contains(got, "already finished") {
 		t.Errorf("progress %q", got)
 	}
 }

@@ -110,7 +110,7 @@ func (p *progress) stamp() string { return p.now().UTC().Format("15:04:05Z") }
 func (p *progress) start(e batch.Event) {
 	total := e.Total
 	p.total, p.done, p.before, p.started, p.lastLine = total, e.Done, e.Done, p.now(), p.now()
-	if e.Resumed && e.Done == total { // a finished batch run again: nothing to migrate, nothing to draw
+	if e.Reopened && e.Done == total { // a finished batch run again: nothing to migrate, nothing to draw
 		p.say("batch %s already finished: %d/%s done", e.BatchID, e.Done, counted(total, "user"))
 		return
 	}
