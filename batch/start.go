@@ -59,6 +59,8 @@ type Started struct {
 	// any, for the command to say where they differ.
 	Now, FromNow time.Time
 	Out          string // where its calendars and outbox go; "" in a dry run without one
+	Send         string // where its updates go (--send)
+	DryRun       bool
 }
 
 // Validate checks the options before anything is opened; it changes
@@ -163,7 +165,7 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	if err != nil {
 		return Started{}, err
 	}
-	return Started{BatchID: b.ID, User: a.User, From: set.StartedFrom, Now: now, FromNow: from.Now, Out: set.Out}, nil
+	return Started{BatchID: b.ID, User: a.User, From: set.StartedFrom, Now: now, FromNow: from.Now, Out: set.Out, Send: set.Send, DryRun: o.DryRun}, nil
 }
 
 // assignment is the user's migration: from the files given, or from the

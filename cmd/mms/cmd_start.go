@@ -95,8 +95,12 @@ func sayStarted(out io.Writer, s batch.Started, clock bool) {
 	default:
 		fmt.Fprintf(out, "--now: %s\n", at)
 	}
-	if s.Out != "" {
-		fmt.Fprintf(out, "calendars: %s  outbox (with --send outbox): %s\n", filepath.Join(s.Out, "calendars"), filepath.Join(s.Out, "outbox"))
+	switch {
+	case s.DryRun || s.Out == "": // a dry run writes nothing
+	case s.Send == "outbox" || s.Send == "":
+		fmt.Fprintf(out, "calendars: %s  outbox: %s\n", filepath.Join(s.Out, "calendars"), filepath.Join(s.Out, "outbox"))
+	default:
+		fmt.Fprintf(out, "calendars: %s\n", filepath.Join(s.Out, "calendars"))
 	}
 }
 

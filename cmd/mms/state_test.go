@@ -71,6 +71,9 @@ func TestStartSaysItsNow(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "(the current time); the earlier batch's was "+demoNow+" (give --now "+demoNow+" to decide as it did") {
 		t.Errorf("start without --now said\n%s\n%s", r.stdout, r.stderr)
 	}
+	if strings.Contains(r.stdout, "calendars:") { // a dry run writes nothing (a review)
+		t.Errorf("a dry run's start names outputs:\n%s", r.stdout)
+	}
 }
 
 // TestStartAndWork: mms start queues one user from its last rows in the
