@@ -148,7 +148,8 @@ type meetingCounts struct{ all, past, skipped, alreadySent, failed, borrowed int
 
 func (c *meetingCounts) add(m report.Meeting) {
 	if m.Outcome == migrate.Skipped && m.Reason == string(ics.NotOrganizer) {
-		return // not the user's meeting: its time does not matter
+		c.skipped++ // counted as the report's SkippedMeeting counts it
+		return      // not the user's meeting: its time does not matter
 	}
 	c.all++
 	if m.Outcome != migrate.Skipped && m.Outcome != migrate.Failed && strings.Contains(m.Detail, ics.BorrowedIDNote) {

@@ -70,8 +70,12 @@ func (s Summary) BorrowedWarning() string {
 	if s.Borrowed == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s moved to another service got a join link made from the join_url template and the old service's id (Detail names them): it %s, which mms cannot know; give each its own link with --meetings",
-		plural(s.Borrowed, "meeting"), ics.BorrowedIDNote)
+	each := "each"
+	if s.Borrowed == 1 {
+		each = "it"
+	}
+	return fmt.Sprintf("%s moved to another service got a join link made from the join_url template and the old service's id (Detail names them): %s %s, which mms cannot know; give each its own link with --meetings",
+		plural(s.Borrowed, "meeting"), each, ics.BorrowedIDNote)
 }
 
 // failedNamed bounds Summary.FailedUsers; the report lists every one.

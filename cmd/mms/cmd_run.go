@@ -239,5 +239,8 @@ func leftAlone(sum batch.Summary) string {
 	if len(parts) == 0 {
 		return ""
 	}
+	if sum.DryRun {
+		return "; would not be updated: " + strings.Join(parts, ", ") + ": see the report"
+	}
 	return "; not updated: " + strings.Join(parts, ", ") + ": see the report"
 }
