@@ -66,7 +66,7 @@ func localError(err error) error {
 }
 
 func diskFull(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || osDiskFull(err)
 }
 
 // cannotWrite reports a write error that trying again cannot fix.
