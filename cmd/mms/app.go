@@ -195,7 +195,6 @@ func smtpSessionsFlag() cli.Flag {
 		Sources: cli.EnvVars("MMS_SMTP_SESSIONS")}
 }
 
-// unknownCommand is the error of a first word that names no command.
 // unknownSubcommand is a word after a command of subcommands (mms tenant)
 // that names none of them.
 func unknownSubcommand(cmd *cli.Command, word string) error {
@@ -208,6 +207,7 @@ func unknownSubcommand(cmd *cli.Command, word string) error {
 	return fmt.Errorf("unknown command %q: use %s %s (see %s --help)", cmd.FullName()+" "+word, cmd.FullName(), strings.Join(names, " or "), cmd.FullName())
 }
 
+// unknownCommand is the error of a first word that names no command.
 func unknownCommand(word string) error {
 	if c := input.Closest(strings.ToLower(word), []string{"run", "start", "work", "status", "batches", "rollback", "tenant", "help"}); c != "" && len(word) > 2 {
 		return fmt.Errorf("unknown command %q: did you mean %s? (mms --help lists run, start, work, status, batches, rollback and tenant)", word, c)
