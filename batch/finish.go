@@ -27,7 +27,7 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 	if reportPath != "" {
 		set.Report = reportPath
 	}
-	sum.Send, sum.DryRun = set.Send, b.DryRun
+	sum.Send, sum.DryRun, sum.Now = set.Send, b.DryRun, b.Now
 	if set.Out != "" && !b.DryRun {
 		for _, dir := range []string{"calendars", "outbox"} {
 			if err := migrate.RemoveStaleTemps(filepath.Join(set.Out, dir), workStart); err != nil {
@@ -56,6 +56,11 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 		if err := users(func(report.User) error { return nil }); err != nil {
 			return sum, err
 		}
+		var counts meetingCounts // what the summary says of them, without a report to count them as it is written
+		if err := st.Meetings(ctx, b.ID, false, func(m store.Meeting) error { counts.add(m.Meeting); return nil }); err != nil {
+			return sum, unavailable(err)
+		}
+		counts.to(&sum)
 	} else {
 		t.withDefaults().Events(Event{Kind: WritingReport, BatchID: b.ID, Files: []string{set.Report}})
 		if err := report.RemoveStaleTemps(set.Report, workStart); err != nil {
@@ -65,9 +70,7 @@ func finish(ctx context.Context, st *store.Store, b store.Batch, reportPath stri
 		if err := writeReport(ctx, st, heading(b, set, append(t.Connections.Notes(), sum.Warnings...)), set.Report, users, &counts, t); err != nil {
 			return sum, reportFailed(ctx, err)
 		}
-		sum.Meetings, sum.Past = counts.all, counts.past
-		sum.Skipped, sum.AlreadySent, sum.FailedMeetings = counts.skipped, counts.alreadySent, counts.failed
-		sum.Borrowed = counts.borrowed
+		counts.to(&sum)
 		sum.Report = set.Report
 		if strings.HasSuffix(strings.ToLower(set.Report), ".csv") {
 			sum.Report += ", " + report.MeetingsCSV(set.Report) + " and " + report.HeadingCSV(set.Report)
@@ -145,6 +148,13 @@ func writeReport(ctx context.Context, st *store.Store, h report.Heading, path st
 // the users organise, and of them those skipped because they end before
 // --now (the run warns when that is every one).
 type meetingCounts struct{ all, past, skipped, alreadySent, failed, borrowed int }
+
+// to puts the counts in a summary.
+func (c meetingCounts) to(sum *Summary) {
+	sum.Meetings, sum.Past = c.all, c.past
+	sum.Skipped, sum.AlreadySent, sum.FailedMeetings = c.skipped, c.alreadySent, c.failed
+	sum.Borrowed = c.borrowed
+}
 
 func (c *meetingCounts) add(m report.Meeting) {
 	if m.Outcome == migrate.Skipped && m.Reason == string(ics.NotOrganizer) {

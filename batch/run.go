@@ -30,6 +30,7 @@ type Summary struct {
 	// restored since; its counts say what it did before.
 	RolledBack int
 	Started    time.Time // when the batch was made
+	Now        time.Time // its --now
 	Report     string    // the report's path (and, for CSV, the meetings file beside it); "" without one
 	Users      int       // users in the users file (in the batch, for mms work)
 	Triggered  int       // users a change triggered

@@ -198,6 +198,9 @@ func pastWarning(o batch.RunOptions, sum batch.Summary) string {
 	}
 	now := o.Now
 	if now.IsZero() {
+		now = sum.Now
+	}
+	if now.IsZero() {
 		now = sum.Started
 	}
 	at := now.UTC().Format(time.RFC3339)

@@ -63,6 +63,11 @@ func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 				if s.Report != "" {
 					fmt.Fprintf(out, "report: %s\n", s.Report)
 				}
+				for _, w := range append(s.Warnings, pastWarning(batch.RunOptions{}, s), s.BorrowedWarning()) {
+					if w != "" {
+						fmt.Fprintln(errOut, "mms: warning:", w)
+					}
+				}
 				sayFailed(errOut, s)
 				failed, triggered = failed+s.Failed, triggered+s.Triggered
 			}

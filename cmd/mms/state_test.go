@@ -74,6 +74,12 @@ func TestStartSaysItsNow(t *testing.T) {
 	if strings.Contains(r.stdout, "calendars:") { // a dry run writes nothing (a review)
 		t.Errorf("a dry run's start names outputs:\n%s", r.stdout)
 	}
+	// mms work of that batch, which has no report, counts what it left
+	// and warns that every meeting is past, as mms run does (a review)
+	w := mms(t, "work", "--db", filepath.Join(work, "mms.db"))
+	if w.code != 0 || !regexp.MustCompile(`would not be updated: \d+ skipped`).MatchString(w.stdout) || !strings.Contains(w.stderr, "start before --now") {
+		t.Errorf("work: exit %d\n%s\n%s", w.code, w.stdout, w.stderr)
+	}
 }
 
 // TestStartAndWork: mms start queues one user from its last rows in the
