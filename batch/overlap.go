@@ -25,6 +25,7 @@ func checkOutputs(o RunOptions, users []input.User) error {
 	inputs := newInputFiles()
 	inputs.add(o.Users, "the users file")
 	inputs.add(o.Changes, "the changes file")
+	inputs.add(o.Meetings, "the meetings file")
 	for _, u := range users {
 		if !migrate.IsCalDAV(u.Calendar) {
 			inputs.add(u.Calendar, "the calendar of "+u.Email)

@@ -71,6 +71,12 @@ func Rollback(ctx context.Context, o RollbackOptions) (RolledBack, error) {
 	if err != nil {
 		return RolledBack{}, err
 	}
+	// nor over the inputs of the batch it rolls back (an audit: its
+	// users file was written over)
+	named := map[string]string{set.Users: "the users file of batch " + of.ID, set.Changes: "the changes file of batch " + of.ID, set.Meetings: "the meetings file of batch " + of.ID}
+	if err := checkReportPath(o.Report, o.DB, named); err != nil {
+		return RolledBack{}, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	if o.User, err = userOrAlias(ctx, st, of.ID, o.User); err != nil {
 		return RolledBack{}, err
 	}

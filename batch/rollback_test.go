@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -746,5 +747,29 @@ func TestRollbackLastIsTheLatestReal(t *testing.T) {
 	again, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: "last"})
 	if err != nil || again.Of != first.BatchID || len(again.Users) == 0 {
 		t.Fatalf("rollback --batch last after a rollback: %+v %v; want the rest of batch %s", again, err, first.BatchID)
+	}
+}
+
+// A rollback's report never replaces an input of the batch it rolls back
+// (an audit: its users file was written over).
+func TestRollbackReportNeverReplacesTheBatchsInputs(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	sum, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(o.Users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, report := range []string{o.Users, o.Changes} {
+		_, err := Rollback(ctx, RollbackOptions{DB: o.DB, BatchID: sum.BatchID, Report: report, DryRun: true})
+		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "of batch "+sum.BatchID) {
+			t.Errorf("rollback --report %s: %v", report, err)
+		}
+	}
+	if after, _ := os.ReadFile(o.Users); string(after) != string(before) {
+		t.Error("the users file changed")
 	}
 }

@@ -66,11 +66,27 @@ func TestOutputsNeverReplaceInputs(t *testing.T) {
 		{"report is the users file", t.TempDir(), filepath.Join(dir, "users.csv"), true, "is the users file"},
 		{"meetings CSV is the changes file", t.TempDir(), filepath.Join(dir, "changes-x.csv"), true, "is the changes file"},
 		{"report is a calendar", t.TempDir(), filepath.Join(dir, "calendars", "user00001.ics"), false, "use a name ending in .xlsx, .csv or .html (.htm)"},
+		// an audit: the meetings file was written over
+		{"report is the meetings file", t.TempDir(), filepath.Join(dir, "meetings.csv"), true, "is the meetings file"},
+		{"report's meetings CSV is the meetings file", t.TempDir(), filepath.Join(dir, "meetings.csv"), true, "is the meetings file"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			before := sums(t, dir)
 			o := RunOptions{Users: filepath.Join(dir, "users.csv"), Changes: filepath.Join(dir, "changes.csv"), Out: c.out, Report: c.report,
 				Now: demoNow, DryRun: c.dryRun, DB: filepath.Join(t.TempDir(), "mms.db")}
+			switch c.name {
+			case "report is the meetings file":
+				o.Meetings = filepath.Join(dir, "meetings.csv")
+			case "report's meetings CSV is the meetings file":
+				o.Meetings, o.Report = filepath.Join(dir, "r.meetings.csv"), filepath.Join(dir, "r.csv")
+			}
+			if o.Meetings != "" {
+				if err := os.WriteFile(o.Meetings, []byte("user,uid,join_url\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				defer os.Remove(o.Meetings)
+				before = sums(t, dir)
+			}
 			if c.name == "meetings CSV is the changes file" { // FILE.csv writes FILE.meetings.csv beside it
 				o.Changes = filepath.Join(dir, "changes-x.meetings.csv")
 				if err := os.Rename(filepath.Join(dir, "changes.csv"), o.Changes); err != nil {

@@ -107,7 +107,7 @@ func Start(ctx context.Context, o StartOptions) (Started, error) {
 	if err := o.Validate(); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	if err := checkReportPath(o.Report, o.DB, map[string]string{o.Users: "the users file", o.Changes: "the changes file", o.Calendar: "the calendar"}); err != nil {
+	if err := checkReportPath(o.Report, o.DB, map[string]string{o.Users: "the users file", o.Changes: "the changes file", o.Meetings: "the meetings file", o.Calendar: "the calendar"}); err != nil {
 		return Started{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	if o.Users == "" && o.Calendar == "" { // the user's row must come from the store: make none
