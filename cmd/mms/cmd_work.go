@@ -58,8 +58,8 @@ func workCommand(out, errOut io.Writer, calls batchCalls) *cli.Command {
 				if s.DryRun {
 					updated = "would be updated (dry run: nothing written or sent)"
 				}
-				fmt.Fprintf(out, "batch %s finished: %s, %d failed; %s %s, %s %s%s\n", s.BatchID, counted(s.Triggered, "user"), s.Failed,
-					counted(s.Updated, "meeting"), updated, counted(s.Invites, "update"), sentVerb(batch.RunOptions{Send: s.Send, DryRun: s.DryRun}), leftAlone(s))
+				fmt.Fprintf(out, "batch %s finished: %s, %d failed; %s %s, %s%s\n", s.BatchID, counted(s.Triggered, "user"), s.Failed,
+					counted(s.Updated, "meeting"), updated, sentCount(s.Invites, batch.RunOptions{Send: s.Send, DryRun: s.DryRun}), leftAlone(s))
 				if s.Report != "" {
 					fmt.Fprintf(out, "report: %s\n", s.Report)
 				}
