@@ -17,11 +17,12 @@ import (
 
 // OutStoreFile, in a real run's --out, names the last batch that wrote
 // there and its state store. A later real run into the same --out whose
-// store does not hold that batch stops before anything is queued: the
-// updates the earlier batch sent are recorded in the other store, so this
-// one would send them all again (a run from another folder makes a new
-// mms.db there; a mistyped --db, a new one). Removing the file goes on
-// knowingly.
+// store does not hold that batch, and that sends (--send smtp:// or
+// server), stops before anything is queued: the updates the earlier batch
+// sent are recorded in the other store, so this one would send them all
+// again (a run from another folder makes a new mms.db there; a mistyped
+// --db, a new one). Removing the file goes on knowingly. One that writes
+// the outbox is warned: its files are written again in place.
 const OutStoreFile = ".mms-store"
 
 // maxOutStoreFile bounds what is read of the file: two short lines.
@@ -55,7 +56,13 @@ func checkOutStore(ctx context.Context, st *store.Store, o RunOptions) (warning 
 		return "", nil
 	case o.DryRun:
 		return fmt.Sprintf("--out %s was written by batch %s, whose state store was %s; this run's, %s, does not hold it: "+
-			"what this dry run says would be sent, that batch may have sent, and a real run with this store stops", o.Out, id, where, shown), nil
+			"what this dry run says would be sent, that batch may have sent, and a real run with this store stops (with --send smtp:// or server)", o.Out, id, where, shown), nil
+	case o.Send == "" || o.Send == "outbox" || o.Send == "none":
+		// the outbox's files are written again in place, under the same
+		// names and with the same bytes: nothing reaches attendees twice
+		// unless a pickup took the first away
+		return fmt.Sprintf("--out %s was written by batch %s, whose state store was %s; this run's, %s, does not hold it: "+
+			"updates that batch wrote to the outbox are written there again, under the same names (a pickup that took them away delivers them twice); give --db %s next time", o.Out, id, where, shown, where), nil
 	}
 	return "", fmt.Errorf("%w: --out %s was written by batch %s, whose state store was %s; this run's, %s, does not hold it, "+
 		"so the updates that batch sent would all go out again: give --db %s, or another --out; "+

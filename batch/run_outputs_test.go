@@ -426,3 +426,38 @@ func runCalendars(t *testing.T, dir string, rows [][]string) (RunOptions, map[st
 	}
 	return o, by
 }
+
+// A run that sends (here over SMTP) into an --out that a batch of another
+// state store wrote stops before its store is even made, naming the store
+// that batch used; with the marker removed it would go on.
+func TestOutStoreRefusesSending(t *testing.T) {
+	ctx := context.Background()
+	o := demoOptions(t)
+	sum, err := Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(o.DB)
+	other := filepath.Join(t.TempDir(), "new", "mms.db")
+	send := o
+	send.DB, send.Send = other, "smtp://127.0.0.1:2525"
+	_, err = checkOutStore(ctx, nil, send)
+	want := "was written by batch " + sum.BatchID + ", whose state store was " + abs + "; this run's, " + other + ", does not hold it, so the updates that batch sent would all go out again"
+	if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+	st, err := OpenStore(ctx, o.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if w, err := checkOutStore(ctx, st, send); w != "" || err != nil { // the store that wrote it
+		t.Errorf("the same store: %q, %v", w, err)
+	}
+	if err := os.Remove(filepath.Join(o.Out, OutStoreFile)); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := checkOutStore(ctx, nil, send); w != "" || err != nil {
+		t.Errorf("the marker removed: %q, %v", w, err)
+	}
+}
