@@ -57,42 +57,31 @@ func TestPerMeetingValues(t *testing.T) {
 	}
 }
 
-// A row's Meeting ID and passcode replace the old block's in place.
+// A row's Meeting ID and passcode replace the old block's in place; so
+// where they stand alone on the line under their labels, as a block read
+// out of HTML may show them (left at stop 35: the old passcode stayed, the
+// new one added under it).
 func TestPerMeetingIDReplacesInPlace(t *testing.T) {
-	ch := Change{Meetings: map[string]MeetingChange{"uid-1": {JoinURL: "https://teams.microsoft.com/meet/99999999999?p=NEWPASS", MeetingID: "999 999 999 99", Passcode: "NEWP12"}}}
-	cal, res := migrateOne(t, calendar(future(event{body: teams2025Body, extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"})), testRules, ch)
-	if !res.Rewritten() {
-		t.Fatalf("%+v", res)
-	}
-	out, _ := Parse("out.ics", cal.Bytes())
-	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
-	want := strings.NewReplacer(
-		"https://teams.microsoft.com/meet/24492917083867?p=7ZkQ2u4XyZaB1cDe", "https://teams.microsoft.com/meet/99999999999?p=NEWPASS",
-		oldJoin, "https://teams.microsoft.com/meet/99999999999?p=NEWPASS",
-		"244 929 170 838 67", "999 999 999 99", "7ZkQ2u\n", "NEWP12\n").Replace(teams2025Body)
-	if desc.Text() != want {
-		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
-	}
-}
-
-// The same where the Meeting ID and the passcode stand alone on the line
-// under their labels, as a block read out of HTML may show them (left at
-// stop 35: the old passcode stayed, the new one added under it).
-func TestPerMeetingIDReplacesInPlaceLabelsAlone(t *testing.T) {
-	body := strings.NewReplacer("Meeting ID: ", "Meeting ID:\n", "Passcode: ", "Passcode:\n").Replace(teams2025Body)
-	ch := Change{Meetings: map[string]MeetingChange{"uid-1": {JoinURL: "https://teams.microsoft.com/meet/99999999999?p=NEWPASS", MeetingID: "999 999 999 99", Passcode: "NEWP12"}}}
-	cal, res := migrateOne(t, calendar(future(event{body: body, extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"})), testRules, ch)
-	if !res.Rewritten() {
-		t.Fatalf("%+v", res)
-	}
-	out, _ := Parse("out.ics", cal.Bytes())
-	desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
-	want := strings.NewReplacer(
-		"https://teams.microsoft.com/meet/24492917083867?p=7ZkQ2u4XyZaB1cDe", "https://teams.microsoft.com/meet/99999999999?p=NEWPASS",
-		oldJoin, "https://teams.microsoft.com/meet/99999999999?p=NEWPASS",
-		"244 929 170 838 67", "999 999 999 99", "7ZkQ2u\n", "NEWP12\n").Replace(body)
-	if desc.Text() != want {
-		t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+	for name, body := range map[string]string{
+		"after their labels": teams2025Body,
+		"under their labels": strings.NewReplacer("Meeting ID: ", "Meeting ID:\n", "Passcode: ", "Passcode:\n").Replace(teams2025Body),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ch := Change{Meetings: map[string]MeetingChange{"uid-1": {JoinURL: "https://teams.microsoft.com/meet/99999999999?p=NEWPASS", MeetingID: "999 999 999 99", Passcode: "NEWP12"}}}
+			cal, res := migrateOne(t, calendar(future(event{body: body, extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"})), testRules, ch)
+			if !res.Rewritten() {
+				t.Fatalf("%+v", res)
+			}
+			out, _ := Parse("out.ics", cal.Bytes())
+			desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+			want := strings.NewReplacer(
+				"https://teams.microsoft.com/meet/24492917083867?p=7ZkQ2u4XyZaB1cDe", "https://teams.microsoft.com/meet/99999999999?p=NEWPASS",
+				oldJoin, "https://teams.microsoft.com/meet/99999999999?p=NEWPASS",
+				"244 929 170 838 67", "999 999 999 99", "7ZkQ2u\n", "NEWP12\n").Replace(body)
+			if desc.Text() != want {
+				t.Errorf("DESCRIPTION\n got %q\nwant %q", desc.Text(), want)
+			}
+		})
 	}
 }
 
