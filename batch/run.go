@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"path/filepath"
 	"slices"
@@ -222,7 +224,7 @@ func enqueue(ctx context.Context, o *RunOptions) (*store.Store, store.Batch, Sum
 	if err != nil {
 		return nil, b, Summary{}, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	if StoreExists(o.DB) != nil { // a SQLite store not there yet holds no batch: say so before it is made
+	if errors.Is(StoreExists(o.DB), fs.ErrNotExist) { // a SQLite store not there yet holds no batch: say so before it is made
 		if _, err := checkOutStore(ctx, nil, *o); err != nil && !o.DryRun {
 			return nil, b, Summary{}, err
 		}
