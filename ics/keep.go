@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/mms-project/mms/ics/block"
 )
@@ -694,11 +695,20 @@ func dropLineWith(src, marked string) string {
 		at += len(l)
 	}
 	// the line in src begins at the same offset: marked and src agree before the mark
-	end := strings.IndexByte(src[at:], '\n')
-	if end < 0 {
-		return src[:at]
+	end := len(src)
+	if e := strings.IndexByte(src[at:], '\n'); e >= 0 {
+		end = at + e + 1
 	}
-	return src[:at] + src[at+end+1:]
+	// a label alone on the line above ("Meeting ID:" / "244 929 170 838")
+	// goes with its value (a review: "Meeting ID:" and "Passcode:" were
+	// left with nothing under them)
+	if above := strings.LastIndexByte(strings.TrimSuffix(src[:at], "\n"), '\n') + 1; at > 0 && above < at {
+		label := strings.TrimFunc(src[above:at], func(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' })
+		if (strings.HasSuffix(label, ":") || strings.HasSuffix(label, "：")) && len(label) <= 40 && !strings.Contains(label, "http") {
+			at = above
+		}
+	}
+	return src[:at] + src[end:]
 }
 
 // keepNumbers rewrites the number lines of a Teams plain-text block: a

@@ -195,3 +195,34 @@ func TestTemplateOverAnotherServicesID(t *testing.T) {
 		}
 	}
 }
+
+// A new join link without a Meeting ID drops the old Meeting ID and
+// passcode, their labels with them where they stand alone above them (a
+// review: "Meeting ID:" and "Passcode:" were left with nothing under
+// them).
+func TestMeetingIDDroppedWithItsLabel(t *testing.T) {
+	newLink := "https://teams.microsoft.com/l/meetup-join/19%3ameeting_NEW%40thread.v2/0?context=%7b%7d"
+	for name, body := range map[string]string{
+		"after their labels": teams2025Body,
+		"under their labels": strings.NewReplacer("Meeting ID: ", "Meeting ID:\n", "Passcode: ", "Passcode:\n").Replace(teams2025Body),
+	} {
+		t.Run(name, func(t *testing.T) {
+			row := Change{Meetings: map[string]MeetingChange{"uid-1": {JoinURL: newLink}}}
+			cal, res := migrateOne(t, calendar(future(event{body: body, extra: "X-MICROSOFT-SKYPETEAMSMEETINGURL:" + oldJoin + "\r\n"})), testRules, row)
+			if !res.Rewritten() {
+				t.Fatalf("%+v", res)
+			}
+			out, _ := Parse("out.ics", cal.Bytes())
+			desc, _ := out.Meetings()[0].First().Prop("DESCRIPTION")
+			text := desc.Text()
+			for _, gone := range []string{"Meeting ID", "Passcode", "244 929 170 838 67", "7ZkQ2u"} {
+				if strings.Contains(text, gone) {
+					t.Errorf("%q left in\n%s", gone, text)
+				}
+			}
+			if !strings.Contains(text, newLink) || !strings.Contains(text, "Microsoft Teams meeting\n") {
+				t.Errorf("DESCRIPTION\n%s", text)
+			}
+		})
+	}
+}
