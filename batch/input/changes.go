@@ -211,31 +211,6 @@ func Closest(v string, words []string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance of a and b, in bytes; a word
-// of the change kinds' length at most (a cell holds up to 16 KB).
-func editDistance(a, b string) int {
-	if len(a) > 64 {
-		return len(a)
-	}
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}
-
 // kind folds "Moved_To_Online" and "moved to online" to "moved-to-online".
 func kind(v string) string {
 	return strings.NewReplacer("_", "-", " ", "-").Replace(strings.ToLower(v))

@@ -313,7 +313,7 @@ func (s schema) nearMiss(cell string) string {
 			continue
 		}
 		kb := strings.ReplaceAll(k, "_", "")
-		if n == kb || n+"number" == kb || len(kb) >= 7 && osaDistance(n, kb) <= 1 {
+		if n == kb || n+"number" == kb || len(kb) >= 7 && editDistance(n, kb) <= 1 {
 			return k
 		}
 	}
@@ -360,10 +360,11 @@ func normalizedColumn(cell string) string {
 	return n
 }
 
-// osaDistance is the edit distance of a and b counting a swap of two
-// neighbours as one edit (optimal string alignment), in bytes; headers
-// are short.
-func osaDistance(a, b string) int {
+// editDistance is the edit distance of a and b counting a swap of two
+// neighbours as one edit (optimal string alignment: "join_ulr" is one
+// from "join_url"), in bytes; of words short enough only (a cell holds up
+// to 16 KB): a longer one is as far as its length.
+func editDistance(a, b string) int {
 	if len(a) > 64 || len(b) > 64 {
 		return max(len(a), len(b))
 	}
