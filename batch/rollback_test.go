@@ -755,6 +755,8 @@ func TestRollbackLastIsTheLatestReal(t *testing.T) {
 func TestRollbackReportNeverReplacesTheBatchsInputs(t *testing.T) {
 	ctx := context.Background()
 	o := demoOptions(t)
+	dir := copyDemo(t) // the inputs it might write over: a copy, never fixtures/demo
+	o.Users, o.Changes = filepath.Join(dir, "users.csv"), filepath.Join(dir, "changes.csv")
 	sum, err := Run(ctx, o)
 	if err != nil {
 		t.Fatal(err)
