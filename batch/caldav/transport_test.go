@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -347,7 +348,11 @@ func TestTrickledAnswerCutOff(t *testing.T) {
 func TestTrickleCutOffByRate(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
+	var asked atomic.Int32 // requests for the collection
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/trickle/" {
+			asked.Add(1)
+		}
 		every, chunk := 20*time.Millisecond, []byte(" ") // 50 bytes a second
 		if r.URL.Path == "/steady" {
 			chunk = make([]byte, 400) // 20 KB a second, for 0.8 s
@@ -386,8 +391,14 @@ func TestTrickleCutOffByRate(t *testing.T) {
 		t.Errorf("cut off after %s", d)
 	}
 	// through go-webdav's reading of a multistatus too
-	if _, _, err := c.Fetch(context.Background(), srv.URL+"/trickle/", time.Time{}); !errors.Is(err, ErrTrickle) || Temporary(err) {
-		t.Errorf("Fetch of a trickled answer: %v; want ErrTrickle", err)
+	for _, from := range []time.Time{{}, time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)} { // a query of its own; a listing first
+		asked.Store(0)
+		if _, _, err := c.Fetch(context.Background(), srv.URL+"/trickle/", from); !errors.Is(err, ErrTrickle) || Temporary(err) {
+			t.Errorf("Fetch from %s of a trickled answer: %v; want ErrTrickle", from, err)
+		}
+		if n := asked.Load(); n != 1 { // no other way of asking tried: it would trickle again
+			t.Errorf("Fetch from %s asked the trickling server %d times, want 1", from, n)
+		}
 	}
 	resp, err = c.http.c.Get(srv.URL + "/steady")
 	if err != nil {
