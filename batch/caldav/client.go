@@ -17,9 +17,8 @@ import (
 // client of its own with TLS verified, 4 requests per server, 4 retries.
 type Options struct {
 	// HTTP is the client whose Transport gets wrapped (nil: a new client
-	// on a clone of http.DefaultTransport, certificates verified, 2
-	// minutes at most for an answer to start, RequestsPerServer
-	// connections kept open to each server). Its Timeout, if any,
+	// on a clone of http.DefaultTransport, certificates verified,
+	// RequestsPerServer connections kept open to each server). Its Timeout, if any,
 	// covers a request with all its retries.
 	HTTP *http.Client
 	// Credentials for each server; see LoadCredentials.
@@ -42,6 +41,11 @@ type Options struct {
 	// KB/s): a server that sends its
 	// answer a byte at a time is cut off, and the attempt retried.
 	RequestTimeout time.Duration
+	// HeaderTimeout bounds the wait for an answer to start, each attempt
+	// (default 2 minutes): a server that takes requests and never
+	// answers them is cut off, and when no attempt of a request got an
+	// answer the server counts as unreachable (Unreachable).
+	HeaderTimeout time.Duration
 	// MinRate is the slowest an answer's body may come, in bytes a
 	// second on average from its first RateGrace on (defaults 512 and
 	// one minute): a server trickling its answer (a byte a second) is cut
@@ -100,6 +104,9 @@ func (o Options) withDefaults() Options {
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 10 * time.Minute
 	}
+	if o.HeaderTimeout <= 0 {
+		o.HeaderTimeout = 2 * time.Minute
+	}
 	if o.MinRate <= 0 {
 		o.MinRate = 512
 	}
@@ -148,7 +155,7 @@ func New(o Options) (*Client, error) {
 	}
 	hc.Transport = &transport{
 		base: base, creds: o.Credentials, limit: o.RequestsPerServer, retries: o.Retries,
-		backoff: o.Backoff, maxWait: o.MaxWait, deadline: o.RequestTimeout, minRate: o.MinRate, rateGrace: o.RateGrace, sleep: o.Sleep, now: o.Now,
+		backoff: o.Backoff, maxWait: o.MaxWait, deadline: o.RequestTimeout, headerWait: o.HeaderTimeout, minRate: o.MinRate, rateGrace: o.RateGrace, sleep: o.Sleep, now: o.Now,
 		plainHTTP: o.AllowPlainHTTP || o.Credentials.PlainHTTP, skipVerify: o.TLSSkipVerify,
 		hosts: map[string]*hostState{},
 	}
@@ -162,7 +169,6 @@ func (o Options) baseTransport() (http.RoundTripper, error) {
 	base := o.HTTP.Transport
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.ResponseHeaderTimeout = 2 * time.Minute // a hung server is a retried timeout
 		// as many connections kept open between requests as may be in
 		// flight (net/http keeps 2 per host and closes the rest)
 		t.MaxIdleConnsPerHost = o.RequestsPerServer

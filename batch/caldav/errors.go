@@ -89,14 +89,15 @@ func Temporary(err error) bool {
 
 // Unreachable reports whether err says the server could not be connected
 // to at all: the connection refused, no route to it, no answer to the
-// dial or to the name lookup. Every object on it would meet the same. A
-// name that does not exist is NoSuchHost instead.
+// dial or to the name lookup, or a server that took a request and sent
+// no answer to any of its attempts. Every object on it would meet the
+// same. A name that does not exist is NoSuchHost instead.
 func Unreachable(err error) bool {
 	if NoSuchHost(err) {
 		return false
 	}
 	var dns *net.DNSError
-	if errors.As(err, &dns) {
+	if errors.As(err, &dns) || errors.As(err, new(silentServer)) {
 		return true
 	}
 	var op *net.OpError
@@ -122,6 +123,9 @@ func retryableStatus(code int) bool {
 
 // retryableNetError: timeouts and connections refused, reset or cut short.
 func retryableNetError(err error) bool {
+	if errors.As(err, new(errNoAnswer)) {
+		return true // cut off by the transport, not by the caller
+	}
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || NoSuchHost(err) {
 		return false
 	}

@@ -30,6 +30,9 @@ type transport struct {
 	// deadline bounds one attempt, from sending the request to the end
 	// of its answer's body: a server trickling its answer is cut off.
 	deadline time.Duration
+	// headerWait bounds the wait for an answer's headers: a server that
+	// takes the request and never answers is cut off then (errNoAnswer).
+	headerWait time.Duration
 	// minRate and rateGrace: an answer's body slower than minRate bytes
 	// a second on average, from rateGrace on, is cut off (ErrTrickle).
 	minRate   int
@@ -70,6 +73,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	h := t.host(req.URL.Host)
+	unanswered := 0 // attempts that got no answer at all (errNoAnswer)
 	for attempt := 0; ; attempt++ {
 		r, err := rewind(req, attempt)
 		if err != nil {
@@ -81,9 +85,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		timed, cancelTimed := context.WithTimeoutCause(r.Context(), t.deadline, errSlowAnswer{r.URL.Redacted(), t.deadline})
 		ctx, cancelCause := context.WithCancelCause(timed)
 		cancel := func() { cancelCause(nil); cancelTimed() }
+		headers := t.awaitHeaders(cancelCause, r.URL.Redacted())
 		resp, err := t.base.RoundTrip(r.WithContext(ctx))
-		if err != nil && context.Cause(ctx) != nil && r.Context().Err() == nil {
-			err = fmt.Errorf("%w: %w", context.Cause(ctx), err)
+		if !headers.stop() && err == nil {
+			resp.Body.Close() // came as the wait ran out: its body is cut off
+			resp, err = nil, context.Cause(ctx)
+		}
+		if cause := context.Cause(ctx); err != nil && cause != nil && r.Context().Err() == nil && !errors.Is(err, cause) {
+			err = fmt.Errorf("%w: %w", cause, err)
+		}
+		if errors.As(err, new(errNoAnswer)) {
+			unanswered++
 		}
 		var cv *tls.CertificateVerificationError
 		if errors.As(err, &cv) {
@@ -94,6 +106,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			wait, again = min(t.backoff<<attempt, t.maxWait), true
 		}
 		if !again || attempt >= t.retries || (req.Body != nil && req.GetBody == nil) {
+			if unanswered > 1 && unanswered == attempt+1 {
+				err = silentServer{err, unanswered}
+			}
 			return t.watchRate(release(resp, h, cancel), ctx, cancelCause, r.URL.Redacted()), err
 		}
 		if resp != nil {
@@ -327,6 +342,65 @@ func (e errSlowAnswer) Error() string {
 
 func (errSlowAnswer) Timeout() bool   { return true }
 func (errSlowAnswer) Temporary() bool { return true }
+
+// errNoAnswer: a server took the request and sent no answer's headers
+// within the transport's headerWait; the request is retried as a timeout.
+type errNoAnswer struct {
+	url   string
+	limit time.Duration
+}
+
+func (e errNoAnswer) Error() string {
+	return fmt.Sprintf("%s: no answer within %s", e.url, e.limit)
+}
+
+func (errNoAnswer) Timeout() bool   { return true }
+func (errNoAnswer) Temporary() bool { return true }
+
+// silentServer: every attempt of a request got no answer at all: the
+// server takes connections but does not serve them, which every request
+// to it would meet (Unreachable).
+type silentServer struct {
+	err      error
+	attempts int
+}
+
+func (e silentServer) Error() string {
+	return fmt.Sprintf("%v (%d attempts, none answered)", e.err, e.attempts)
+}
+func (e silentServer) Unwrap() error { return e.err }
+
+// headerWatch cuts off an attempt whose answer does not start in time.
+type headerWatch struct {
+	mu       sync.Mutex
+	answered bool
+	fired    bool
+	timer    *time.Timer
+}
+
+// awaitHeaders cancels the attempt, with errNoAnswer as its cause, unless
+// stop is called first.
+func (t *transport) awaitHeaders(cancel context.CancelCauseFunc, url string) *headerWatch {
+	w := &headerWatch{}
+	w.timer = time.AfterFunc(t.headerWait, func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !w.answered {
+			w.fired = true
+			cancel(errNoAnswer{url, t.headerWait})
+		}
+	})
+	return w
+}
+
+// stop ends the wait; false when it ran out first.
+func (w *headerWatch) stop() bool {
+	w.timer.Stop()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.answered = true
+	return !w.fired
+}
 
 type slotBody struct {
 	io.ReadCloser

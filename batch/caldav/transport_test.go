@@ -410,3 +410,54 @@ func TestTrickleCutOffByRate(t *testing.T) {
 		t.Errorf("a steady answer: %d bytes, %v", len(body), err)
 	}
 }
+
+// A server that takes requests and never answers them is cut off after
+// HeaderTimeout at each attempt, and once no attempt got an answer it
+// counts as unreachable (the run stops, exit 4, and resumes when run
+// again) instead of holding each of its users for hours: five attempts of
+// two minutes at each of a user's nine.
+func TestSilentServerUnreachable(t *testing.T) {
+	stop := make(chan struct{})
+	var asked atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		if r.URL.Path == "/slow" && asked.Load() > 1 {
+			w.Write([]byte("BEGIN:VCALENDAR\r\n")) // answers a second attempt
+			return
+		}
+		select {
+		case <-stop:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(stop) // first: a handler that has not read its request's body sees no hang-up
+	c, _ := testClient(t, Options{HeaderTimeout: 100 * time.Millisecond, Retries: 2})
+	start := time.Now()
+	_, err := c.Get(context.Background(), srv.URL+"/cal/a.ics")
+	if !Unreachable(err) || !strings.Contains(err.Error(), srv.URL+"/cal/a.ics") || !strings.Contains(err.Error(), "no answer within 100ms") {
+		t.Errorf("Get from a silent server: %v; want it unreachable, naming the URL and the wait", err)
+	}
+	if n := asked.Load(); n != 3 {
+		t.Errorf("asked %d times, want 3 (two retries)", n)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("gave up after %s", d)
+	}
+	// the calendar's listing and query, through go-webdav
+	if _, _, err := c.Fetch(context.Background(), srv.URL+"/cal/", time.Time{}); !Unreachable(err) {
+		t.Errorf("Fetch from a silent server: %v; want it unreachable", err)
+	}
+	// an answer on a later attempt is read, and the server is not
+	// unreachable for one attempt that went unanswered
+	asked.Store(0)
+	resp, err := c.http.c.Get(srv.URL + "/slow")
+	if err != nil {
+		t.Fatalf("a server answering the second attempt: %v", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || string(body) != "BEGIN:VCALENDAR\r\n" {
+		t.Errorf("the second attempt's answer: %q, %v", body, err)
+	}
+}
