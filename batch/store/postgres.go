@@ -114,12 +114,13 @@ func (p pgQuerier) query(ctx context.Context, query string, args ...any) (rows, 
 }
 
 // pgArgs rounds times to the microsecond as PostgreSQL stores them, so that
-// a time written compares equal to the time read back.
+// a time written compares equal to the time read back, within the years
+// the SQLite engine keeps (storable).
 func pgArgs(args []any) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
 		if t, ok := a.(time.Time); ok {
-			a = t.Round(time.Microsecond)
+			a = storable(t)
 		}
 		out[i] = a
 	}

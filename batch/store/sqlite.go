@@ -188,6 +188,30 @@ type sqliteQuerier struct {
 
 const sqliteTime = "2006-01-02T15:04:05.000000Z07:00"
 
+// The times a state store keeps: years 1 to 9999, which RFC 3339 writes
+// and both engines read back. A meeting set on .NET's last day,
+// 9999-12-31, in a zone west of UTC starts in year 10000: it keeps the
+// last time of year 9999 (the report's Excel shows no later date).
+var (
+	firstTime = time.Date(1, 1, 1, 0, 0, 0, 1000, time.UTC)
+	lastTime  = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+)
+
+// storable is t as a store keeps it: to the microsecond, within the
+// years it keeps; the zero time stays zero.
+func storable(t time.Time) time.Time {
+	t = t.Round(time.Microsecond)
+	switch {
+	case t.IsZero():
+		return t
+	case t.Before(firstTime):
+		return firstTime
+	case t.After(lastTime):
+		return lastTime
+	}
+	return t
+}
+
 func (s sqliteQuerier) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	res, err := s.q.ExecContext(ctx, query, sqliteArgs(args)...)
 	if err != nil {
@@ -210,7 +234,7 @@ func sqliteArgs(args []any) []any {
 		if t, ok := a.(time.Time); ok {
 			a = ""
 			if !t.IsZero() {
-				a = t.Round(time.Microsecond).UTC().Format(sqliteTime)
+				a = storable(t).UTC().Format(sqliteTime)
 			}
 		}
 		out[i] = a

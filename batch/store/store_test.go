@@ -63,6 +63,7 @@ func exercise(t *testing.T, fresh func(t *testing.T) string) {
 		"PackedTexts":          testPackedTexts,
 		"NewerSchemaRefused":   testNewerSchemaRefused,
 		"StoppedWhileStarting": testStoppedWhileStarting,
+		"TimesOutOfRange":      testTimesOutOfRange,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -1106,5 +1107,45 @@ func TestRestoredUsersReadsBothFingerprints(t *testing.T) {
 	}
 	if len(got) != 2 || got["a@contoso.com"].ID == "" || got["b@contoso.com"].ID == "" {
 		t.Errorf("restored users: %v; want a and b", got)
+	}
+}
+
+// testTimesOutOfRange: a meeting on .NET's last day, 9999-12-31, in a zone
+// west of UTC starts in year 10000, and one on 0001-01-01 east of it in
+// year 0: both are kept as the nearest time of years 1 to 9999 and read
+// back; no report could be written for the batch once one was stored.
+func testTimesOutOfRange(t *testing.T, dsn string) {
+	ctx := context.Background()
+	s := open(t, dsn)
+	b := newBatch(t, s, pending("a@contoso.com")...)
+	pst := time.FixedZone("PST", -8*3600)
+	late := time.Date(9999, 12, 31, 20, 0, 0, 0, pst)
+	early := time.Date(1, 1, 1, 0, 30, 0, 0, time.FixedZone("CET", 3600))
+	normal := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	err := s.Work(ctx, b.ID, fast(1), func(ctx context.Context, j Job) (Result, error) {
+		row := func(uid string, start, end time.Time) Meeting {
+			return Meeting{Meeting: report.Meeting{UserID: j.UserID, UID: uid, Start: start, End: end, Outcome: "skipped", Reason: "no-meeting-block"}}
+		}
+		if err := s.RecordPlan(ctx, j.BatchID, j.UserID, []Meeting{row("late", late, late.Add(time.Hour)), row("early", early, early), row("normal", normal, normal.Add(time.Hour))}); err != nil {
+			return Result{}, err
+		}
+		return Result{State: Succeeded}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]time.Time{
+		"late":   {lastTime, lastTime},
+		"early":  {firstTime, firstTime},
+		"normal": {normal, normal.Add(time.Hour)},
+	}
+	ms := allMeetings(t, s, b.ID)
+	if len(ms) != 3 {
+		t.Fatalf("%d meetings read back, want 3", len(ms))
+	}
+	for _, m := range ms {
+		if w := want[m.UID]; !m.Start.Equal(w[0]) || !m.End.Equal(w[1]) {
+			t.Errorf("%s: %s to %s read back, want %s to %s", m.UID, m.Start, m.End, w[0], w[1])
+		}
 	}
 }
