@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/mms-project/mms/batch/caldav"
 )
 
 // User is one accepted row of the users file.
@@ -216,7 +218,7 @@ func calendar(dir, v, mailbox string) (cal, msg string) {
 	case len(v) > 7 && strings.EqualFold(v[:7], "file://"):
 		u, err := url.Parse(v)
 		if err != nil || u.Host != "" && u.Host != "localhost" {
-			return "", fmt.Sprintf("%q is a file URL of another machine, or unreadable; give the file's path", v)
+			return "", fmt.Sprintf("%q is a file URL of another machine, or unreadable; give the file's path", caldav.RedactURL(v))
 		}
 		path = u.Path
 	case strings.Contains(v, "://"):
@@ -267,15 +269,16 @@ func windowsPath(dir, v string) string {
 
 func calendarURL(v, mailbox string) (cal, msg string) {
 	u, err := url.Parse(v)
+	shown := caldav.RedactURL(v) // no password in a message
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https"):
-		return "", fmt.Sprintf("%q is neither an .ics file nor an http(s) URL", v)
+		return "", fmt.Sprintf("%q is neither an .ics file nor an http(s) URL", shown)
 	case u.Host == "":
-		return "", fmt.Sprintf("%q has no host; give a CalDAV collection URL like https://dav.contoso.com/calendars/anna/", v)
+		return "", fmt.Sprintf("%q has no host; give a CalDAV collection URL like https://dav.contoso.com/calendars/anna/", shown)
 	case mailbox == Onprem:
-		return "", fmt.Sprintf("an onprem mailbox is migrated from an exported .ics file, not from a URL (%s); give the export's path, or set mailbox to online", v)
+		return "", fmt.Sprintf("an onprem mailbox is migrated from an exported .ics file, not from a URL (%s); give the export's path, or set mailbox to online", shown)
 	case dotSegments(u.EscapedPath()):
-		return "", fmt.Sprintf("%q has . or .. in its path, which a server reads as another collection; give the collection's own path", u.Redacted())
+		return "", fmt.Sprintf("%q has . or .. in its path, which a server reads as another collection; give the collection's own path", shown)
 	}
 	return v, ""
 }
