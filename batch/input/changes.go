@@ -1,6 +1,7 @@
 package input
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"slices"
@@ -174,7 +175,10 @@ func rowUser(re *rowErrors, what, v string, book addressBook) string {
 	case v == "":
 		re.add("user", "empty; give a user of the users file")
 	case !ok:
-		re.add("user", "%q is not an e-mail address like anna@contoso.com", v)
+		re.add("user", "%q is not an e-mail address like anna@contoso.com%s", v, aloneHint(v))
+		if a, shown := displayed(v); shown && (book.primary[a] != "" || book.failed[a]) {
+			return cmp.Or(book.primary[a], a) // the row fails that user, not no one
+		}
 	case book.contested[email] != "":
 		owner := book.contested[email]
 		re.add("user", "%s is an alias of %s and also listed as a user of its own (rejected): which one this %s is for is not clear; list the address once in the users file", email, owner, what)

@@ -67,6 +67,12 @@ func TestChangeRowErrors(t *testing.T) {
 		user      string
 		want      []string
 	}{
+		{"display name of a user: the row fails that user", `"Anna Berg <Anna@contoso.com>",moved-to-online,,,,,`, "anna@contoso.com",
+			[]string{`column "user": "Anna Berg <Anna@contoso.com>" is not an e-mail address like anna@contoso.com; give the address alone: anna@contoso.com`}},
+		{"display name of an alias", `"Anna Berg <a.berg@contoso.com>",moved-to-online,,,,,`, "anna@contoso.com",
+			[]string{`column "user": "Anna Berg <a.berg@contoso.com>" is not an e-mail address like anna@contoso.com; give the address alone: a.berg@contoso.com`}},
+		{"display name of no user", `"Zed <zed@contoso.com>",moved-to-online,,,,,`, "",
+			[]string{`column "user": "Zed <zed@contoso.com>" is not an e-mail address like anna@contoso.com; give the address alone: zed@contoso.com`}},
 		{"unknown user", "zed@contoso.com,moved-to-online,,,,,", "",
 			[]string{`column "user": zed@contoso.com is not in the users file; every change must name a listed user or one of its aliases`}},
 		{"bad user", "zed,moved-to-online,,,,,", "",

@@ -170,7 +170,8 @@ func parseUser(file string, r row) (User, []RowError) {
 	case r.get("user") == "":
 		re.add("user", "empty; give the organiser's e-mail address, like anna@contoso.com")
 	case !ok:
-		re.add("user", "%q is not an e-mail address like anna@contoso.com", r.get("user"))
+		re.add("user", "%q is not an e-mail address like anna@contoso.com%s", r.get("user"), aloneHint(r.get("user")))
+		u.Email, _ = displayed(r.get("user")) // the row fails that user, not no one
 	default:
 		u.Email = email
 		if given := withoutMailto(r.get("user")); given != email {
@@ -302,6 +303,25 @@ func address(v string) (string, bool) {
 		return "", false
 	}
 	return strings.ToLower(a.Address), true
+}
+
+// displayed reads the address of "Anna Berg <anna@contoso.com>", as an
+// address is copied from a mail client, lower-cased.
+func displayed(v string) (string, bool) {
+	a, err := mail.ParseAddress(withoutMailto(v))
+	if err != nil || a.Address == v {
+		return "", false
+	}
+	return strings.ToLower(a.Address), true
+}
+
+// aloneHint is "; give the address alone: anna@contoso.com" for a cell
+// that names one with a display name, "" otherwise.
+func aloneHint(v string) string {
+	if a, ok := displayed(v); ok {
+		return "; give the address alone: " + a
+	}
+	return ""
 }
 
 func splitList(v string) []string {

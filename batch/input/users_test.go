@@ -81,8 +81,8 @@ func TestUserRowErrors(t *testing.T) {
 	}{
 		{"bad address", "bad-address,anna.ics,,", "",
 			[]string{`column "user": "bad-address" is not an e-mail address like anna@contoso.com`}},
-		{"display name", "Anna <anna@contoso.com>,anna.ics,,", "",
-			[]string{`column "user": "Anna <anna@contoso.com>" is not an e-mail address like anna@contoso.com`}},
+		{"display name: the row fails that user", "Anna <Anna@contoso.com>,anna.ics,,", "anna@contoso.com",
+			[]string{`column "user": "Anna <Anna@contoso.com>" is not an e-mail address like anna@contoso.com; give the address alone: anna@contoso.com`}},
 		{"empty user", ",anna.ics,,", "",
 			[]string{`column "user": empty; give the organiser's e-mail address, like anna@contoso.com`}},
 		{"bad user and bad mailbox: both said", "bad,anna.ics,hybrid,", "",
