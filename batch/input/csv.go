@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -23,8 +24,11 @@ func readCSV(path string, add func(record) error) error {
 	if err != nil {
 		return openError(path, err)
 	}
-	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-		return fmt.Errorf("%s: the file is UTF-16 text; save it as CSV UTF-8", path)
+	if le := bytes.HasPrefix(data, []byte{0xFF, 0xFE}); le || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		// Excel's "Unicode Text" (tab-separated), PowerShell's Export-Csv -Encoding Unicode
+		if data, err = fromUTF16(data[2:], le); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		return fmt.Errorf("%s: the file is a zip archive (an Excel workbook?), not CSV text; name a workbook .xlsx, or save it as CSV UTF-8", path)
@@ -47,6 +51,11 @@ func readCSV(path string, add func(record) error) error {
 	}
 	if strings.IndexByte(text, '\r') >= 0 && strings.IndexByte(text, '\n') < 0 {
 		return fmt.Errorf("%s: line endings are CR only (classic Mac OS), so the file reads as one line; save it as CSV UTF-8 with CRLF or LF line endings", path)
+	}
+	if first, rest, ok := strings.Cut(text, "\n"); ok && strings.HasPrefix(first, "#TYPE ") {
+		// Windows PowerShell's Export-Csv without -NoTypeInformation
+		// names the objects' type first: a blank line to the reader
+		text = "\n" + rest
 	}
 	comma, text := delimiter(text)
 	r := csv.NewReader(strings.NewReader(text))
@@ -193,6 +202,35 @@ func delimiter(text string) (rune, string) {
 		break
 	}
 	return ',', text
+}
+
+// fromUTF16 is UTF-16 text (its byte-order mark gone) as UTF-8; an
+// unpaired surrogate reads as U+FFFD.
+func fromUTF16(data []byte, littleEndian bool) ([]byte, error) {
+	if len(data)%2 != 0 {
+		return nil, errors.New("the file is UTF-16 text cut short (an odd number of bytes); save it again, as CSV UTF-8")
+	}
+	unit := func(i int) rune {
+		if littleEndian {
+			return rune(data[i]) | rune(data[i+1])<<8
+		}
+		return rune(data[i])<<8 | rune(data[i+1])
+	}
+	out := make([]byte, 0, len(data)/2+len(data)/8)
+	for i := 0; i < len(data); i += 2 {
+		r := unit(i)
+		if utf16.IsSurrogate(r) && i+2 < len(data) {
+			if pair := utf16.DecodeRune(r, unit(i+2)); pair != utf8.RuneError {
+				r = pair
+				i += 2
+			}
+		}
+		if utf16.IsSurrogate(r) {
+			r = utf8.RuneError
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out, nil
 }
 
 // regularFile checks that path is a regular file of at most max bytes

@@ -1,12 +1,14 @@
 package input
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 func write(t *testing.T, dir, name, body string) string {
@@ -219,7 +221,7 @@ func TestWholeFileErrors(t *testing.T) {
 			`quote.csv:1: the header row: extraneous or missing " in quoted-field (at byte 16 of line 1); a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`},
 		{write(t, dir, "quoteonly.csv", "\"\nuser,calendar\n"),
 			`quoteonly.csv:1: the header row: a double quote opened on line 1 is not closed where a field ends (the reader looked for its end up to line 2: extraneous or missing " in quoted-field); lines 1 to 2 were read as one row, each of them rejected; a field holding ",", a line break or a double quote must be quoted, and a double quote in it doubled`},
-		{write(t, dir, "utf16.csv", "\xff\xfeu\x00s\x00"), "utf16.csv: the file is UTF-16 text; save it as CSV UTF-8"},
+		{write(t, dir, "utf16.csv", "\xff\xfeu\x00s\x00e"), "utf16.csv: the file is UTF-16 text cut short (an odd number of bytes); save it again, as CSV UTF-8"},
 		// Excel's "CSV (Comma delimited)" in the system's code page (found by an audit: "Malmö" became "Malm\uFFFD")
 		{write(t, dir, "cp1252.csv", "user;calendar\nanna@contoso.com;anna.ics\nbo@contoso.com;j\xf6rgen.ics\n"),
 			`cp1252.csv:3: the file is not UTF-8 text (Excel's "CSV (Comma delimited)" writes the system's code page, which turns "ö" into another byte); save it as "CSV UTF-8"`},
@@ -280,11 +282,39 @@ func TestSepLineAndTabs(t *testing.T) {
 		"sep.csv":      "\uFEFFsep=;\r\nuser;calendar;aliases\r\nanna@contoso.com;anna.ics;a@contoso.com\r\n",
 		"sepcomma.csv": "SEP=,\nuser,calendar,aliases\nanna@contoso.com,anna.ics,a@contoso.com\n",
 		"tabs.csv":     "\nuser\tcalendar\taliases\nanna@contoso.com\tanna.ics\ta@contoso.com\n",
+		// Windows PowerShell's Export-Csv -Delimiter ';' without -NoTypeInformation
+		"type.csv": "#TYPE System.Management.Automation.PSCustomObject\r\n\"user\";\"calendar\";\"aliases\"\r\n\"anna@contoso.com\";\"anna.ics\";\"a@contoso.com\"\r\n",
+		// Excel's "Unicode Text", both byte orders
+		"unicode.csv":   utf16Text(binary.LittleEndian, "\uFEFF\r\nuser\tcalendar\taliases\r\nanna@contoso.com\tanna.ics\ta@contoso.com\r\n"),
+		"unicodebe.csv": utf16Text(binary.BigEndian, "\uFEFF\nuser,calendar,aliases\nanna@contoso.com,anna.ics,a@contoso.com\n"),
 	} {
 		users, errs, err := ReadUsers(write(t, dir, name, text))
 		if err != nil || len(errs) > 0 || len(users) != 1 || users[0].Line != 3 || !slices.Equal(users[0].Aliases, []string{"a@contoso.com"}) {
 			t.Errorf("%s: users %+v, errors %v, err %v", name, users, errs, err)
 		}
+	}
+}
+
+// utf16Text is s in UTF-16 of the byte order given.
+func utf16Text(order binary.AppendByteOrder, s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = order.AppendUint16(b, u)
+	}
+	return string(b)
+}
+
+// UTF-16 text reads as the text it is: a non-BMP character (a pair of
+// surrogates) and an e-mail address with "ö" in an ignored column.
+func TestUTF16Text(t *testing.T) {
+	dir := calendarDir(t)
+	path := write(t, dir, "users.csv", utf16Text(binary.LittleEndian, "\uFEFFuser\tcalendar\tnotes\r\nanna@contoso.com\tanna.ics\tBjörk 🙂\r\n"))
+	users, errs, err := ReadUsers(path)
+	if err != nil || len(errs) > 0 || len(users) != 1 || users[0].Email != "anna@contoso.com" || users[0].Line != 2 {
+		t.Fatalf("users %+v, errors %v, err %v", users, errs, err)
+	}
+	if got, err := fromUTF16([]byte(utf16Text(binary.LittleEndian, "a🙂b"))[:4], true); err != nil || string(got) != "a\uFFFD" {
+		t.Errorf("a lone surrogate: %q, %v; want U+FFFD", got, err)
 	}
 }
 
