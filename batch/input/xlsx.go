@@ -160,13 +160,14 @@ func rowIndex(ref string) int {
 
 // book is what reading the first sheet needs of the rest of the file.
 type book struct {
-	file     string
-	parts    map[string]*zip.File // by lower-case name
-	sheet    string               // the first sheet's part
-	names    []string             // the sheets' names, in order (the first maxFound)
-	strings  []string             // the shared strings
-	formats  []numFmt             // by cell style index
-	date1904 bool
+	file        string
+	parts       map[string]*zip.File // by lower-case name
+	sheet       string               // the first sheet's part
+	names       []string             // the sheets' names, in order (the first maxFound)
+	firstHidden bool                 // the first sheet is hidden: the one read, not shown
+	strings     []string             // the shared strings
+	formats     []numFmt             // by cell style index
+	date1904    bool
 }
 
 // numFmt is a cell style's number format.
@@ -271,8 +272,9 @@ func (wb *book) readWorkbook(r rels) error {
 			Date1904 string `xml:"date1904,attr"`
 		} `xml:"workbookPr"`
 		Sheets []struct {
-			ID   string `xml:"id,attr"` // r:id, matched by its local name
-			Name string `xml:"name,attr"`
+			ID    string `xml:"id,attr"` // r:id, matched by its local name
+			Name  string `xml:"name,attr"`
+			State string `xml:"state,attr"` // hidden, veryHidden
 		} `xml:"sheets>sheet"`
 	}
 	if err := wb.decode("xl/workbook.xml", false, &doc); err != nil {
@@ -285,6 +287,7 @@ func (wb *book) readWorkbook(r rels) error {
 	for _, sh := range doc.Sheets[:min(len(doc.Sheets), maxFound)] {
 		wb.names = append(wb.names, sh.Name)
 	}
+	wb.firstHidden = doc.Sheets[0].State != "" && doc.Sheets[0].State != "visible"
 	for _, rel := range r.Rel {
 		if rel.ID == doc.Sheets[0].ID {
 			wb.sheet = partName(rel.Target)
@@ -669,5 +672,9 @@ func otherSheets(file string) string {
 	for i, n := range wb.names[1:] {
 		quoted[i] = strconv.Quote(n)
 	}
-	return fmt.Sprintf("mms reads the first sheet, %q; the workbook's others: %s; put the rows on the first sheet (drag its tab first) or save that sheet as .csv", wb.names[0], strings.Join(quoted, ", "))
+	hidden := ""
+	if wb.firstHidden {
+		hidden = ", which is hidden (Excel shows it again with Unhide on a tab's menu)"
+	}
+	return fmt.Sprintf("mms reads the first sheet, %q%s; the workbook's others: %s; put the rows on the first sheet (drag its tab first) or save that sheet as .csv", wb.names[0], hidden, strings.Join(quoted, ", "))
 }

@@ -153,6 +153,29 @@ func TestXLSXRowsOnAnotherSheet(t *testing.T) {
 	}
 }
 
+// A hidden first sheet is the one read: the message says it is hidden,
+// or the admin looks for a tab Excel does not show.
+func TestXLSXHiddenFirstSheet(t *testing.T) {
+	dir := t.TempDir()
+	path := workbook(t, filepath.Join(dir, "users.xlsx"), map[int][]any{1: {"lookup"}}, nil)
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetVisible("Sheet1", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, _, err = ReadUsers(path)
+	want := `(mms reads the first sheet, "Sheet1", which is hidden (Excel shows it again with Unhide on a tab's menu); the workbook's others: "Other"`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v\nwant it to say %s", err, want)
+	}
+}
+
 // Workbooks as admins make them (found by an audit): headers written with
 // a no-break space, wrapped, or run together as PowerShell exports them;
 // cells with invisible characters at their ends; Excel's _xHHHH_ escapes;
