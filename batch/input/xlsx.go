@@ -165,7 +165,7 @@ type book struct {
 	sheet       string               // the first sheet's part
 	names       []string             // the sheets' names, in order (the first maxFound)
 	firstHidden bool                 // the first sheet is hidden: the one read, not shown
-	strings     []string             // the shared strings
+	strings     stringTable          // the shared strings
 	formats     []numFmt             // by cell style index
 	date1904    bool
 }
@@ -322,9 +322,33 @@ func (wb *book) readStrings(name string) error {
 			if err != nil {
 				return xlsxError(wb.file, fmt.Errorf("%s: %w", name, err))
 			}
-			wb.strings = append(wb.strings, s)
+			wb.strings.add(s)
 		}
 	}
+}
+
+// stringTable holds a workbook's shared strings end to end, 4 bytes a
+// string besides its text: a part of millions of empty <si/> (a few MB
+// zipped) took a string header of 16 bytes each, twice over as the slice
+// grew, 445 MB for 13 million.
+type stringTable struct {
+	text []byte
+	ends []uint32 // where each string ends in text, which is at most maxXLSXPart bytes
+}
+
+func (t *stringTable) add(s string) {
+	t.text = append(t.text, s...)
+	t.ends = append(t.ends, uint32(len(t.text)))
+}
+
+func (t *stringTable) len() int { return len(t.ends) }
+
+func (t *stringTable) get(i int) string {
+	start := uint32(0)
+	if i > 0 {
+		start = t.ends[i-1]
+	}
+	return string(t.text[start:t.ends[i]])
 }
 
 // richText reads up to the end of element end: the text of its <t>
@@ -519,10 +543,10 @@ func (wb *book) value(typ, style, v string) (value, problem string) {
 	switch typ {
 	case "s":
 		i, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || i < 0 || i >= len(wb.strings) {
+		if err != nil || i < 0 || i >= wb.strings.len() {
 			return "", fmt.Sprintf("refers to shared text %q, which the workbook does not hold; save it again from Excel", v)
 		}
-		return wb.strings[i], ""
+		return wb.strings.get(i), ""
 	case "b":
 		if strings.TrimSpace(v) == "1" {
 			return "TRUE", ""

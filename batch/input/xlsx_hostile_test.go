@@ -326,7 +326,7 @@ func FuzzSheetRows(f *testing.F) {
 	f.Add(inline(1, "user", "calendar") + `<row r="2"><c r="XFD2" t="s" s="1"><v>0</v></c><c><f>A1</f></c><c t="b"><v>1</v></c></row>`)
 	f.Add(`<row><c r="B7" s="0"><v>46032.5</v></c><c t="inlineStr"><is><r><t>a</t></r><rPh><t>b</t></rPh></is></c></row><row r="1048576"/>`)
 	f.Add(`<row r="0"><c r="ZZZZ1"/></row>`)
-	wb := &book{file: "fuzz.xlsx", sheet: "sheet1.xml", strings: []string{"x"},
+	wb := &book{file: "fuzz.xlsx", sheet: "sheet1.xml", strings: stringTable{text: []byte("x"), ends: []uint32{1}},
 		formats: []numFmt{{id: 0}, {id: 14}, {id: 164, code: "000000"}}}
 	f.Fuzz(func(t *testing.T, sheet string) {
 		err := wb.rows(strings.NewReader("<worksheet><sheetData>"+sheet+"</sheetData></worksheet>"), func(rec record) error {
@@ -366,5 +366,48 @@ func TestXLSXHeaderSharedTextMissing(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "users.xlsx:1: the header row, column ") || !strings.Contains(err.Error(), "which the workbook does not hold") {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// Millions of empty shared strings (a part of a few MB zipped) are held
+// in 4 bytes each besides their text, and the strings after them are
+// read: a slice of Go strings held 16 bytes each, grown twice over (a
+// 100 KB workbook of 13 million took 445 MB).
+func TestXLSXManyEmptySharedStrings(t *testing.T) {
+	const empty = 4_000_000
+	dir := calendarDir(t)
+	path := handmade(t, filepath.Join(dir, "users.xlsx"), func(w io.Writer) {
+		fmt.Fprintf(w, `<row r="1"><c r="A1" t="s"><v>%d</v></c><c r="B1" t="s"><v>%d</v></c></row>`, empty, empty+1)
+		fmt.Fprintf(w, `<row r="2"><c r="A2" t="s"><v>%d</v></c><c r="B2" t="s"><v>%d</v></c></row>`, empty+2, empty+3)
+	}, func(w io.Writer) {
+		io.WriteString(w, strings.Repeat("<si/>", empty))
+		io.WriteString(w, "<si><t>user</t></si><si><t>calendar</t></si><si><t>anna@contoso.com</t></si><si><t>anna.ics</t></si>")
+	})
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	wb, err := openWorkbook(path, &z.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("%d shared strings: %d MB held", wb.strings.len(), held>>20)
+	if wb.strings.len() != empty+4 || wb.strings.get(empty-1) != "" || wb.strings.get(empty+2) != "anna@contoso.com" {
+		t.Fatalf("%d strings, %q, %q", wb.strings.len(), wb.strings.get(empty-1), wb.strings.get(empty+2))
+	}
+	if held > 40<<20 {
+		t.Errorf("%d shared strings held %d MB", empty+4, held>>20)
+	}
+	runtime.KeepAlive(wb)
+	users, errs, err := ReadUsers(path)
+	if err != nil || len(errs) != 0 || len(users) != 1 || users[0].Email != "anna@contoso.com" {
+		t.Fatalf("users %+v, errors %q, err %v", users, errorStrings(errs), err)
 	}
 }
