@@ -2,6 +2,7 @@ package batch
 
 import (
 	"path/filepath"
+	"strings"
 
 	"github.com/mms-project/mms/batch/input"
 	"github.com/mms-project/mms/batch/migrate"
@@ -11,8 +12,10 @@ import (
 // DIR/calendars: the input's file name, as the contract says; where an
 // earlier user of the users file already has that name (Outlook exports
 // are all Calendar.ics), the path below root, the users file's folder
-// (u2/Calendar.ics). A user left without a name ("") cannot be told apart
-// and fails. CalDAV users have none.
+// (u2/Calendar.ics), or for a file outside it the folders above it, as
+// few as tell it apart (/exports/bo/Calendar.ics: bo/Calendar.ics). A
+// user left without a name ("") cannot be told apart and fails. CalDAV
+// users have none.
 func outputNames(users []input.User, root string) map[string]string {
 	names := map[string]string{}
 	taken := map[string]bool{}
@@ -23,8 +26,12 @@ func outputNames(users []input.User, root string) map[string]string {
 		name := filepath.Base(u.Calendar)
 		if taken[name] {
 			name = ""
-			if rel, err := filepath.Rel(root, u.Calendar); err == nil && filepath.IsLocal(rel) && !taken[rel] {
-				name = rel
+			if rel, err := filepath.Rel(root, u.Calendar); err == nil && filepath.IsLocal(rel) {
+				if !taken[rel] {
+					name = rel
+				}
+			} else {
+				name = shortestFree(u.Calendar, taken)
 			}
 		}
 		if name != "" {
@@ -33,4 +40,17 @@ func outputNames(users []input.User, root string) map[string]string {
 		names[u.Email] = name
 	}
 	return names
+}
+
+// shortestFree is the last folders of path with its file name, as few as
+// are not taken; "" when even the whole path is.
+func shortestFree(path string, taken map[string]bool) string {
+	parts := strings.Split(filepath.ToSlash(filepath.Clean(path)), "/")
+	for k := 2; k <= len(parts); k++ {
+		name := filepath.Join(parts[len(parts)-k:]...)
+		if name != "" && filepath.IsLocal(name) && !taken[name] {
+			return name
+		}
+	}
+	return ""
 }

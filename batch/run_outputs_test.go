@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -204,6 +205,50 @@ func TestSameFileNames(t *testing.T) {
 		}
 		if want := map[string]string{"Calendar.ics": "u1@", "u2/Calendar.ics": "u2@", "u3/Calendar.ics": "u3@"}[name]; !strings.Contains(string(data), "mailto:"+want+"contoso.com") {
 			t.Errorf("%s is not the calendar of %s", name, want)
+		}
+	}
+}
+
+// Exports named Calendar.ics outside the users file's folder are told
+// apart by the folders above them, as few as it takes: the second user
+// failed ("give each user a calendar file of its own name").
+func TestSameFileNamesOutside(t *testing.T) {
+	dir := t.TempDir()
+	demo, err := os.ReadFile("../fixtures/demo/calendars/user00001.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "lists"), 0o755)
+	var users, changes strings.Builder
+	users.WriteString("user,calendar\n")
+	changes.WriteString("user,change,target,join_url\n")
+	want := map[string]string{}
+	for i, folder := range []string{"exports/u1", "exports/u2", "old/u2", "exports/u3"} {
+		u := fmt.Sprintf("u%d", i+1)
+		path := filepath.Join(dir, folder, "Calendar.ics")
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(demo), "user00001@", u+"@")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		users.WriteString(u + "@contoso.com," + path + "\n")
+		changes.WriteString(u + "@contoso.com,moved-to-online,teams,https://teams.microsoft.com/l/meetup-join/{meeting}/0\n")
+		want[u] = []string{"Calendar.ics", "u2/Calendar.ics", "old/u2/Calendar.ics", "u3/Calendar.ics"}[i]
+	}
+	os.WriteFile(filepath.Join(dir, "lists", "users.csv"), []byte(users.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "lists", "changes.csv"), []byte(changes.String()), 0o644)
+	o := demoOptions(t)
+	o.Users, o.Changes = filepath.Join(dir, "lists", "users.csv"), filepath.Join(dir, "lists", "changes.csv")
+	sum, err := Run(context.Background(), o)
+	if err != nil || sum.Failed != 0 || sum.Updated == 0 {
+		t.Fatalf("run: %+v, %v", sum, err)
+	}
+	for u, name := range want {
+		data, err := os.ReadFile(filepath.Join(o.Out, "calendars", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "mailto:"+u+"@contoso.com") {
+			t.Errorf("%s is not the calendar of %s", name, u)
 		}
 	}
 }
