@@ -48,7 +48,7 @@ func (s Series) masterLast(last *latest, p seriesStarts, now time.Time, r *tz.Re
 		return err
 	}
 	for _, t := range dates {
-		if !skip.has(t) {
+		if !skip.has(t) && !p.shifts.cancels(t) {
 			last.consider(p.shifts.move(t), now)
 		}
 	}
@@ -102,7 +102,7 @@ func ruleLast(last *latest, value string, first time.Time, clock wallClock, now 
 		if !ok || !t.Before(limit) || until.after(t) {
 			return nil
 		}
-		if !skip(t) {
+		if !skip(t) && !moves.cancels(t) {
 			last.consider(moves.move(t), now)
 		}
 	}

@@ -104,8 +104,8 @@ func asRecurrence(err error) error {
 // NextAtOrAfter returns the series' first occurrence starting at or after
 // now: the master's DTSTART, RRULE and RDATE occurrences less EXDATEs and
 // those an override replaces, and every override not cancelled, at its own
-// DTSTART; an override with RANGE=THISANDFUTURE moves the later ones too.
-// ok is false when no occurrence is left. A master with
+// DTSTART; an override with RANGE=THISANDFUTURE moves the later ones too,
+// and cancelled, cancels them. ok is false when no occurrence is left. A master with
 // STATUS:CANCELLED contributes no occurrence.
 func (s Series) NextAtOrAfter(now time.Time, r *tz.Resolver, floating *time.Location) (t time.Time, ok bool, err error) {
 	n, err := s.Next(now, r, floating)
@@ -243,7 +243,7 @@ func (s Series) InstancePast(o *ical.Component, now time.Time, r *tz.Resolver, f
 		return false, err
 	}
 	g, ok := p.shifts.of(o)
-	if !ok {
+	if !ok || g.cancelled {
 		return true, nil
 	}
 	m := master{c: s.Master, first: p.first, clock: p.clock, allDay: p.allDay, replaced: p.replaced, shifts: p.shifts, budget: s.Budget}
@@ -351,6 +351,9 @@ func (m master) next(now time.Time, r *tz.Resolver) (time.Time, bool, error) {
 	}
 	var next earliest
 	for _, g := range m.shifts.segments() {
+		if g.cancelled {
+			continue
+		}
 		t, ok, err := m.nextIn(g, skip, dates, now)
 		if err != nil {
 			return time.Time{}, false, err

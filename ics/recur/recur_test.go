@@ -381,6 +381,40 @@ func TestThisAndFutureOverrideIsPastWithItsRange(t *testing.T) {
 	}
 }
 
+// A cancelled override with RANGE=THISANDFUTURE cancels the occurrences
+// it stands for, up to the next such override's (found by an audit
+// against ical.js: the series was taken for not past).
+func TestThisAndFutureCancelled(t *testing.T) {
+	cancel := event("RECURRENCE-ID;RANGE=THISANDFUTURE:20260223T090000Z", "DTSTART:20260223T090000Z", "STATUS:CANCELLED")
+	again := event("RECURRENCE-ID;RANGE=THISANDFUTURE:20260309T090000Z", "DTSTART:20260309T100000Z")
+	r := tz.NewResolver(nil)
+	for _, tc := range []struct {
+		name       string
+		overrides  []*ical.Component
+		now        string
+		next, last string // "": none
+		past       bool   // InstancePast of cancel
+	}{
+		{"the rest cancelled", overrides(cancel), "2026-02-20T00:00:00Z", "", "2026-02-16T09:00:00Z", true},
+		{"before it", overrides(cancel), "2026-02-16T08:00:00Z", "2026-02-16T09:00:00Z", "2026-02-09T09:00:00Z", true},
+		{"up to the next", overrides(cancel, again), "2026-02-20T00:00:00Z", "2026-03-09T10:00:00Z", "2026-02-16T09:00:00Z", true},
+		{"after the next", overrides(cancel, again), "2026-03-20T00:00:00Z", "", "2026-03-09T10:00:00Z", true},
+	} {
+		s := Series{Master: event("DTSTART:20260202T090000Z", "RRULE:FREQ=WEEKLY;COUNT=6"), Overrides: tc.overrides}
+		n, err := s.Next(at(tc.now), r, time.UTC)
+		if err != nil || n.OK != (tc.next != "") || n.OK && !n.At.Equal(at(tc.next)) {
+			t.Errorf("%s: next %s (%v), %v; want %q", tc.name, n.At.UTC(), n.OK, err, tc.next)
+		}
+		last, ok, err := s.LastBefore(at(tc.now), r, time.UTC)
+		if err != nil || ok != (tc.last != "") || ok && !last.Equal(at(tc.last)) {
+			t.Errorf("%s: last %s (%v), %v; want %q", tc.name, last.UTC(), ok, err, tc.last)
+		}
+		if past, err := s.InstancePast(cancel, at("2026-02-24T00:00:00Z"), r, time.UTC); err != nil || past != tc.past {
+			t.Errorf("%s: the cancelled override past %v, %v; want %v", tc.name, past, err, tc.past)
+		}
+	}
+}
+
 // A local time the clock skips (the hour summer time begins) is read at
 // the offset before the gap (RFC 5545, section 3.3.5), west of UTC as east
 // of it, whether written (DTSTART, EXDATE, a DATE in a zone whose gap is

@@ -16,9 +16,10 @@ import (
 // to the next such override's. The offset is an instant's: an occurrence
 // moves by that much time.
 type shift struct {
-	from time.Time     // the RECURRENCE-ID
-	by   time.Duration // DTSTART less RECURRENCE-ID
-	o    *ical.Component
+	from      time.Time     // the RECURRENCE-ID
+	by        time.Duration // DTSTART less RECURRENCE-ID
+	cancelled bool          // STATUS:CANCELLED: the occurrences it moves are cancelled too
+	o         *ical.Component
 }
 
 // shifts are a series' THISANDFUTURE overrides by RECURRENCE-ID.
@@ -43,15 +44,16 @@ func (s *shifts) add(o *ical.Component, from time.Time, r *tz.Resolver, floating
 		by = to.Sub(from)
 	}
 	i, _ := slices.BinarySearchFunc(*s, from, func(x shift, t time.Time) int { return x.from.Compare(t) })
-	*s = slices.Insert(*s, i, shift{from: from, by: by, o: o})
+	*s = slices.Insert(*s, i, shift{from: from, by: by, cancelled: cancelled(o), o: o})
 	return nil
 }
 
 // segment is a span of the master's occurrences one offset moves: from
 // (zero: the series' start) up to to (zero: its end).
 type segment struct {
-	from, to time.Time
-	by       time.Duration
+	from, to  time.Time
+	by        time.Duration
+	cancelled bool // the occurrences it holds are cancelled
 }
 
 func (g segment) holds(t time.Time) bool {
@@ -65,7 +67,7 @@ func (s shifts) segments() []segment {
 	out = append(out, segment{})
 	for _, x := range s {
 		out[len(out)-1].to = x.from
-		out = append(out, segment{from: x.from, by: x.by})
+		out = append(out, segment{from: x.from, by: x.by, cancelled: x.cancelled})
 	}
 	return out
 }
@@ -76,7 +78,7 @@ func (s shifts) of(o *ical.Component) (segment, bool) {
 		if x.o != o {
 			continue
 		}
-		g := segment{from: x.from, by: x.by}
+		g := segment{from: x.from, by: x.by, cancelled: x.cancelled}
 		if i+1 < len(s) {
 			g.to = s[i+1].from
 		}
@@ -93,6 +95,17 @@ func (s shifts) move(t time.Time) time.Time {
 		}
 	}
 	return t
+}
+
+// cancels reports whether an occurrence of the master is cancelled by
+// the THISANDFUTURE override it falls under.
+func (s shifts) cancels(t time.Time) bool {
+	for i := len(s) - 1; i >= 0; i-- {
+		if !t.Before(s[i].from) {
+			return s[i].cancelled
+		}
+	}
+	return false
 }
 
 // back is the largest move back (0 for none): an occurrence up to
