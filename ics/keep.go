@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mms-project/mms/ics/block"
 )
@@ -372,6 +373,8 @@ func dropMeetingOptions(src string, unesc func(string) string, isHTML bool) stri
 			end = after
 		case after != end:
 			start, end = afterSectionLabel(src, start, s[0]), after
+		case !isHTML:
+			start, end = lineWithLabel(src, start, end)
 		}
 		src, from = src[:start]+src[end:], start
 		if isHTML {
@@ -401,6 +404,29 @@ func dropBareLabel(src string, k int) (string, int) {
 		return src, k
 	}
 	return src, k
+}
+
+// lineWithLabel widens a text line's "Meeting options: <link>", alone on
+// its line from start, to the line and its line break, and to a section's
+// label alone on the line above ("For organisers"), which heads nothing
+// once the link is gone.
+func lineWithLabel(src string, start, end int) (int, int) {
+	lineEnd := len(src)
+	if k := strings.IndexByte(src[end:], '\n'); k >= 0 {
+		lineEnd = end + k + 1
+	}
+	if strings.TrimSpace(src[end:lineEnd]) != "" || start > 0 && src[start-1] != '\n' {
+		return start, end
+	}
+	if start > 0 {
+		above := strings.LastIndexByte(src[:start-1], '\n') + 1
+		label := strings.TrimSpace(src[above:start])
+		if label != "" && utf8.RuneCountInString(label) <= 40 && !strings.ContainsAny(label, "0123456789<>/|?!.") &&
+			!strings.ContainsAny(strings.TrimRight(label, ":："), ":：") {
+			start = above
+		}
+	}
+	return start, lineEnd
 }
 
 // afterSectionLabel moves the start of a text line's "Label <link>" past a

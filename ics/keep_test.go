@@ -646,8 +646,13 @@ func TestMeetingOptionsFirstAfterALabel(t *testing.T) {
 		t.Errorf("HTML\n got %q\nwant %q", got, want)
 	}
 	// Alone after its label, it goes with its line.
-	if got, want := dropMeetingOptions("Need help?\nFor organizers: Meeting options <"+opts+">\nEnd", noEscape, false), "Need help?\n\nEnd"; got != want {
+	if got, want := dropMeetingOptions("Need help?\nFor organizers: Meeting options <"+opts+">\nEnd", noEscape, false), "Need help?\nEnd"; got != want {
 		t.Errorf("text, alone after its label\n got %q\nwant %q", got, want)
+	}
+	// Under a section's label of its own line (Teams 2025: "For organisers"
+	// / "Meeting options: https://..."), the label goes too.
+	if got, want := dropMeetingOptions("Help: x\n____\nFor organisers\nMeeting options: "+opts+"\n", noEscape, false), "Help: x\n____\n"; got != want {
+		t.Errorf("text, under its section's label\n got %q\nwant %q", got, want)
 	}
 	// Moved to a line of its own by Outlook's hard wrap: its label on the
 	// line before goes too.

@@ -5,12 +5,20 @@ import "strings"
 // region is a stretch of a view's visible text: [start, end).
 type region struct{ start, end int }
 
-// find returns the first block of a view and the stretch of visible text
-// it covers. Between rules, any provider's block is found; outside rules,
-// only a Zoom, Webex or Google Meet invitation, whose text has no rules.
+// find returns the first block of a plain-text view and the stretch of
+// text it covers. Between rules, any provider's block is found; outside
+// rules, a Teams or Skype block from its join link (findAnchoredText),
+// else a Zoom, Webex or Google Meet invitation, whose text has no rules.
 // Unless full is set, only the block's Provider is read.
 func find(v view, full bool) (Block, region, bool) {
-	if b, r, ok := findRuled(v, full); ok {
+	b, r, ok := findRuled(v, full)
+	if ok && (b.Provider == ProviderTeams || b.Provider == ProviderSkype) {
+		return b, r, true
+	}
+	if b, r, ok := findAnchoredText(v, full); ok {
+		return b, r, true
+	}
+	if ok {
 		return b, r, true
 	}
 	return findOther(v, full)

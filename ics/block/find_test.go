@@ -23,6 +23,28 @@ type findCase struct {
 }
 
 var findCases = []findCase{
+	// without outer rules (found in a university's Exchange feed): from the
+	// join link, its heading above, down to "Meeting options"
+	{name: "teams 2025 text, no outer rules", block: `Microsoft Teams meeting
+Join: https://teams.microsoft.com/meet/367303551350901?p=L3BRp5lNJX38hqTIJa
+Meeting ID: 367 303 551 350 901
+Passcode: i7mG96rz
+Help: https://aka.ms/JoinTeamsMeeting?omkt=en-GB
+System reference: https://teams.microsoft.com/l/meetup-join/19%3ameeting_NGRi%40thread.v2/0
+________________________________
+
+________________________________
+________________________________
+For organisers
+Meeting options: https://teams.microsoft.com/meetingOptions/?organizerId=5df&threadId=19_meeting_NGRi@thread.v2&language=en-GB
+`, want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/367303551350901?p=L3BRp5lNJX38hqTIJa",
+		MeetingID: "367303551350901", MeetingNumber: "367 303 551 350 901", Passcode: "i7mG96rz", Lang: "en-GB"}},
+	// Teams (free), no rules: the heading naming Teams two lines up
+	{name: "teams free text, no rules", block: `You're invited to join a Microsoft Teams meeting
+
+Join on your computer or mobile app
+Click here to join the meeting<https://teams.live.com/meet/9477691496180>
+`, want: Block{Provider: ProviderTeams, JoinURL: "https://teams.live.com/meet/9477691496180", MeetingID: "9477691496180", Lang: "en-US"}},
 	{name: "teams 2018 conference id", block: `________________________________________________________________________________
 Join Microsoft Teams Meeting <https://teams.microsoft.com/l/meetup-join/19%3ameeting_AAA%40thread.v2/0?context=%7b%7d>
 +1 323-849-4874 <tel:+1%20323-849-4874,,50343176#>    United States, Los Angeles (Toll)
@@ -274,9 +296,12 @@ func TestFind(t *testing.T) {
 
 func TestFindNone(t *testing.T) {
 	for name, body := range map[string]string{
-		"empty":                 "",
-		"pasted teams link":     "Click here to join the meeting in Teams: https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0\n",
-		"live event link":       "Join our Teams live event at https://aka.ms/JoinPSCall\n",
+		"empty":             "",
+		"pasted teams link": "Click here to join the meeting in Teams: https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0\n",
+		"live event link":   "Join our Teams live event at https://aka.ms/JoinPSCall\n",
+		"pasted link under a sentence naming Teams": "We meet on Microsoft Teams, as always.\nhttps://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0\n",
+		"pasted link, help far below": "Join: https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0\n" +
+			"The agenda is in the shared folder; bring the figures for the third quarter, please.\nHelp: https://aka.ms/JoinTeamsMeeting\n",
 		"live event in rules":   "__________________________________________________\nJoin the live event <https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0?IsBroadcastMeeting=true>\n__________________________________________________\n",
 		"rules without a link":  "________________________________________________\nAgenda\n________________________________________________\n",
 		"only an opening rule":  "________________________________________________\nClick here <https://teams.microsoft.com/l/meetup-join/19%3ameeting_X%40thread.v2/0>\n",
