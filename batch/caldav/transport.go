@@ -86,7 +86,15 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ctx, cancelCause := context.WithCancelCause(timed)
 		cancel := func() { cancelCause(nil); cancelTimed() }
 		headers := t.awaitHeaders(cancelCause, r.URL.Redacted())
-		resp, err := t.base.RoundTrip(r.WithContext(ctx))
+		r = r.WithContext(ctx)
+		if r.Body != nil && r.Body != http.NoBody {
+			// the wait starts once the request is sent, as net/http's
+			// ResponseHeaderTimeout does: a slow upload is not a silent server
+			r.Body = &sentBody{ReadCloser: r.Body, sent: headers.start}
+		} else {
+			headers.start()
+		}
+		resp, err := t.base.RoundTrip(r)
 		if !headers.stop() && err == nil {
 			resp.Body.Close() // came as the wait ran out: its body is cut off
 			resp, err = nil, context.Cause(ctx)
@@ -370,19 +378,22 @@ func (e silentServer) Error() string {
 }
 func (e silentServer) Unwrap() error { return e.err }
 
-// headerWatch cuts off an attempt whose answer does not start in time.
+// headerWatch cuts off an attempt whose answer does not start in time
+// once its request is sent.
 type headerWatch struct {
 	mu       sync.Mutex
+	started  bool
 	answered bool
 	fired    bool
 	timer    *time.Timer
+	wait     time.Duration
 }
 
-// awaitHeaders cancels the attempt, with errNoAnswer as its cause, unless
-// stop is called first.
+// awaitHeaders returns the watch of one attempt: once started, it cancels
+// the attempt, with errNoAnswer as its cause, unless stop is called first.
 func (t *transport) awaitHeaders(cancel context.CancelCauseFunc, url string) *headerWatch {
-	w := &headerWatch{}
-	w.timer = time.AfterFunc(t.headerWait, func() {
+	w := &headerWatch{wait: t.headerWait}
+	w.timer = time.AfterFunc(time.Hour, func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		if !w.answered {
@@ -390,7 +401,18 @@ func (t *transport) awaitHeaders(cancel context.CancelCauseFunc, url string) *he
 			cancel(errNoAnswer{url, t.headerWait})
 		}
 	})
+	w.timer.Stop()
 	return w
+}
+
+// start begins the wait, once.
+func (w *headerWatch) start() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.started && !w.answered {
+		w.started = true
+		w.timer.Reset(w.wait)
+	}
 }
 
 // stop ends the wait; false when it ran out first.
@@ -400,6 +422,20 @@ func (w *headerWatch) stop() bool {
 	defer w.mu.Unlock()
 	w.answered = true
 	return !w.fired
+}
+
+// sentBody is a request's body that says when it has been read whole.
+type sentBody struct {
+	io.ReadCloser
+	sent func()
+}
+
+func (b *sentBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.sent()
+	}
+	return n, err
 }
 
 type slotBody struct {

@@ -461,3 +461,35 @@ func TestSilentServerUnreachable(t *testing.T) {
 		t.Errorf("the second attempt's answer: %q, %v", body, err)
 	}
 }
+
+// The wait for an answer starts once the request is sent: an upload
+// slower than HeaderTimeout is not a silent server.
+func TestSlowUploadNotCutOff(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	c, _ := testClient(t, Options{HeaderTimeout: 100 * time.Millisecond, Retries: 1})
+	body := io.MultiReader(strings.NewReader("BEGIN:VCALENDAR\r\n"), slowReader{300 * time.Millisecond}, strings.NewReader("END:VCALENDAR\r\n"))
+	req, err := http.NewRequest(http.MethodPut, srv.URL+"/cal/a.ics", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.http.c.Do(req)
+	if err != nil {
+		t.Fatalf("a slow upload: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Errorf("status %d", resp.StatusCode)
+	}
+}
+
+// slowReader gives nothing for a while, then ends.
+type slowReader struct{ d time.Duration }
+
+func (r slowReader) Read([]byte) (int, error) {
+	time.Sleep(r.d)
+	return 0, io.EOF
+}
