@@ -112,6 +112,9 @@ func TestRollbackDryRun(t *testing.T) {
 	restored, sent := 0, 0
 	for _, u := range rb.Users {
 		restored, sent = restored+u.SucceededMeeting, sent+u.InvitesUpdate
+		if u.State != store.Succeeded { // as a run's dry run says them
+			t.Errorf("%s would be restored: %s, want Succeeded", u.UserID, u.State)
+		}
 	}
 	if restored != sum.Updated || sent != sum.Invites {
 		t.Errorf("would restore %d meetings and send %d updates; the run updated %d and sent %d", restored, sent, sum.Updated, sum.Invites)

@@ -52,7 +52,8 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 	var meetings []report.Meeting
 	for _, u := range users {
 		res := r.Preview(ctx, u.UserID) // the rollback's own checks of the calendar as it is now
-		would := store.User{BatchID: of.ID, UserID: u.UserID, Display: u.Display, State: store.Pending, MigrationType: "Rollback", CreatedAt: started, ModifiedAt: started}
+		// Succeeded, as a run's dry run reports a user it would migrate
+		would := store.User{BatchID: of.ID, UserID: u.UserID, Display: u.Display, State: store.Succeeded, MigrationType: "Rollback", CreatedAt: started, ModifiedAt: started}
 		for _, m := range res.Meetings {
 			m.UserID = u.Shown()
 			meetings = append(meetings, m.Meeting)
@@ -86,11 +87,8 @@ func rollbackDryRun(ctx context.Context, st *store.Store, o RollbackOptions, of 
 	if o.Report == "" {
 		return out, nil
 	}
-	h := report.Heading{BatchID: of.ID, Kind: "rollback (dry run)", Now: o.Now, Started: started, Finished: time.Now(), Version: Version(),
+	h := report.Heading{BatchID: of.ID, Kind: "rollback (dry run)", Now: r.Stamp, Started: started, Finished: time.Now(), Version: Version(),
 		Inputs: []string{"batch " + of.ID}, Notes: []string{"rollback of batch " + of.ID + " as a dry run: the meetings marked would-update would be restored; nothing was written or sent"}}
-	if h.Now.IsZero() {
-		h.Now = o.Clock()
-	}
 	o.Tuning.withDefaults().Events(Event{Kind: WritingReport, Files: []string{o.Report}})
 	if err := report.Write(o.Report, h, rows, meetings); err != nil {
 		return out, err
