@@ -633,7 +633,11 @@ func addDialInText(src string, from block.Block, to block.Spec) (string, bool) {
 	if at+1 < len(lines) && blank != "" && lines[at+1] == blank {
 		head += blank
 	}
-	return head + b.String() + src[len(head):], true
+	rest := src[len(head):]
+	if !strings.HasSuffix(head, "\n") { // the block ends the body: its last line has no line break
+		head += "\n"
+	}
+	return head + b.String() + rest, true
 }
 
 // isAppLink tells the links of Teams' 2022 "Download Teams | Join on the
