@@ -131,6 +131,8 @@ func (v view) lineKind(start, end int, line string) lineKind {
 	switch {
 	case helper || meetingIDValue(line) != "" || meetingIDLabelAlone(line):
 		return evidenceLine
+	case other && len(links) == 1 && strings.Trim(line, "<> ") == links[0].url:
+		return shortLine // a link alone on its line: the logo Outlook copies into a block
 	case other:
 		return otherLine
 	case join || isPhoneLine(line) || knownPasscodeLabel(line):

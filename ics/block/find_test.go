@@ -294,6 +294,30 @@ func TestFind(t *testing.T) {
 	}
 }
 
+// A block whose closing rule is gone (a French Outlook text, found by an
+// audit) is found from its join link, over the logo Outlook copies into it
+// on a line of its own, down to its help and options line; the opening
+// rule and the organiser's text above stay outside.
+func TestFindWithoutClosingRule(t *testing.T) {
+	const opts = "https://teams.microsoft.com/meetingOptions/?organizerId=28&threadId=19_meeting_NTIw@thread.v2&messageId=0&language=fr-FR"
+	blk := "Vous êtes invité à participer à une réunion Microsoft Teams \nNous rejoindre sur votre ordinateur ou votre appareil mobile \n" +
+		"Cliquez ici pour participer à la réunion <https://teams.microsoft.com/l/meetup-join/19%3ameeting_NTIw%40thread.v2/0?context=%7b%7d>  \n" +
+		" <https://oasys.fr/wp-content/uploads/logo-oasys.png> \n" +
+		"Pour en savoir plus <https://aka.ms/JoinTeamsMeeting>  | Options de réunion <" + opts + ">  \n"
+	before := "Objet:\tCréneau libre\n\n" + strings.Repeat("_", 80) + " \n"
+	body := before + blk + "\n"
+	b, ok := FindText(body)
+	if !ok {
+		t.Fatalf("no block found in:\n%s", body)
+	}
+	if body[b.Start:b.End] != blk {
+		t.Errorf("span %q,\nwant %q", body[b.Start:b.End], blk)
+	}
+	if b.Provider != ProviderTeams || b.Lang != "fr-FR" || b.MeetingID != "19:meeting_NTIw@thread.v2" {
+		t.Errorf("found %+v", b)
+	}
+}
+
 func TestFindNone(t *testing.T) {
 	for name, body := range map[string]string{
 		"empty":             "",
