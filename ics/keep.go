@@ -407,9 +407,10 @@ func dropBareLabel(src string, k int) (string, int) {
 }
 
 // lineWithLabel widens a text line's "Meeting options: <link>", alone on
-// its line from start, to the line and its line break, and to a section's
-// label alone on the line above ("For organisers"), which heads nothing
-// once the link is gone.
+// its line from start, to the line and its line break, and to the label
+// of the organisers' section alone on the line above ("For organisers",
+// "Voor organisatoren") where it heads nothing else: the line below is
+// blank, a rule or the end.
 func lineWithLabel(src string, start, end int) (int, int) {
 	lineEnd := len(src)
 	if k := strings.IndexByte(src[end:], '\n'); k >= 0 {
@@ -418,11 +419,14 @@ func lineWithLabel(src string, start, end int) (int, int) {
 	if strings.TrimSpace(src[end:lineEnd]) != "" || start > 0 && src[start-1] != '\n' {
 		return start, end
 	}
-	if start > 0 {
+	below := src[lineEnd:]
+	if k := strings.IndexByte(below, '\n'); k >= 0 {
+		below = below[:k]
+	}
+	if below = strings.TrimSpace(below); start > 0 && (below == "" || strings.Trim(below, "_-") == "") {
 		above := strings.LastIndexByte(src[:start-1], '\n') + 1
 		label := strings.TrimSpace(src[above:start])
-		if label != "" && utf8.RuneCountInString(label) <= 40 && !strings.ContainsAny(label, "0123456789<>/|?!.") &&
-			!strings.ContainsAny(strings.TrimRight(label, ":："), ":：") {
+		if utf8.RuneCountInString(label) <= 40 && strings.Contains(strings.ToLower(label), "organi") && !strings.ContainsAny(label, "0123456789<>/|") {
 			start = above
 		}
 	}
@@ -1117,6 +1121,20 @@ func numberElementFor(template, old, n, label string) (string, bool) {
 // is not there.
 func indexNumber(src, n string) (int, int) {
 	esc := html.EscapeString(n)
+	if !strings.HasPrefix(esc, "+") {
+		return indexEscapedNumber(src, esc)
+	}
+	// Teams' 2019 HTML writes the '+' as a character reference
+	for _, plus := range []string{"+", "&#43;", "&#x2B;", "&#x2b;", "&plus;"} {
+		if s, e := indexEscapedNumber(src, plus+esc[1:]); s >= 0 {
+			return s, e
+		}
+	}
+	return -1, -1
+}
+
+// indexEscapedNumber is indexNumber of a number written as esc.
+func indexEscapedNumber(src, esc string) (int, int) {
 	if k := strings.Index(src, esc); k >= 0 {
 		return k, k + len(esc)
 	}

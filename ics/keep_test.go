@@ -649,10 +649,18 @@ func TestMeetingOptionsFirstAfterALabel(t *testing.T) {
 	if got, want := dropMeetingOptions("Need help?\nFor organizers: Meeting options <"+opts+">\nEnd", noEscape, false), "Need help?\nEnd"; got != want {
 		t.Errorf("text, alone after its label\n got %q\nwant %q", got, want)
 	}
-	// Under a section's label of its own line (Teams 2025: "For organisers"
-	// / "Meeting options: https://..."), the label goes too.
-	if got, want := dropMeetingOptions("Help: x\n____\nFor organisers\nMeeting options: "+opts+"\n", noEscape, false), "Help: x\n____\n"; got != want {
-		t.Errorf("text, under its section's label\n got %q\nwant %q", got, want)
+	// Under the organisers' label on a line of its own (Teams 2025: "For
+	// organisers" / "Meeting options: https://..."), the label goes too,
+	// where it heads nothing else; an organiser's line above stays (a
+	// review: "Please mute when not speaking" went).
+	for in, want := range map[string]string{
+		"Help: x\n____\nFor organisers\nMeeting options: " + opts + "\n":                         "Help: x\n____\n",
+		"Help: x\nFor organisers\nMeeting options: " + opts + "\nReset dial-in PIN: https://x\n": "Help: x\nFor organisers\nReset dial-in PIN: https://x\n",
+		"Passcode: x7Yz9a\nPlease mute when not speaking\nMeeting options: " + opts + "\n":       "Passcode: x7Yz9a\nPlease mute when not speaking\n",
+	} {
+		if got := dropMeetingOptions(in, noEscape, false); got != want {
+			t.Errorf("text %q\n got %q\nwant %q", in, got, want)
+		}
 	}
 	// Moved to a line of its own by Outlook's hard wrap: its label on the
 	// line before goes too.
