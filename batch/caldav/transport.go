@@ -114,7 +114,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			wait, again = min(t.backoff<<attempt, t.maxWait), true
 		}
 		if !again || attempt >= t.retries || (req.Body != nil && req.GetBody == nil) {
-			if unanswered > 1 && unanswered == attempt+1 {
+			if unanswered > 1 && unanswered == attempt+1 && !t.answers(req) {
 				err = silentServer{err, unanswered}
 			}
 			return t.watchRate(release(resp, h, cancel), ctx, cancelCause, r.URL.Redacted()), err
@@ -350,6 +350,27 @@ func (e errSlowAnswer) Error() string {
 
 func (errSlowAnswer) Timeout() bool   { return true }
 func (errSlowAnswer) Temporary() bool { return true }
+
+// answers reports whether the server of a request that got no answer
+// answers a light one (OPTIONS of the same URL) in time: one heavy query
+// it computes before answering does not make it unreachable.
+func (t *transport) answers(req *http.Request) bool {
+	ctx, cancel := context.WithTimeout(req.Context(), t.headerWait)
+	defer cancel()
+	probe, err := http.NewRequestWithContext(ctx, http.MethodOptions, req.URL.String(), nil)
+	if err != nil {
+		return false
+	}
+	if probe, err = t.sign(probe); err != nil {
+		return false
+	}
+	resp, err := t.base.RoundTrip(probe)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return true
+}
 
 // errNoAnswer: a server took the request and sent no answer's headers
 // within the transport's headerWait; the request is retried as a timeout.

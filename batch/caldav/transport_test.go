@@ -420,7 +420,9 @@ func TestSilentServerUnreachable(t *testing.T) {
 	stop := make(chan struct{})
 	var asked atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		asked.Add(1)
+		if r.Method != http.MethodOptions { // the probe of a live server
+			asked.Add(1)
+		}
 		if r.URL.Path == "/slow" && asked.Load() > 1 {
 			w.Write([]byte("BEGIN:VCALENDAR\r\n")) // answers a second attempt
 			return
@@ -459,6 +461,31 @@ func TestSilentServerUnreachable(t *testing.T) {
 	resp.Body.Close()
 	if err != nil || string(body) != "BEGIN:VCALENDAR\r\n" {
 		t.Errorf("the second attempt's answer: %q, %v", body, err)
+	}
+}
+
+// One request a live server takes longer to answer than HeaderTimeout
+// (a heavy query it computes first) fails as a timeout, to be tried
+// again, and does not make the server unreachable, which would stop the
+// run each time it is resumed (a review): a light request is answered.
+func TestSlowRequestOnLiveServer(t *testing.T) {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodOptions {
+			select {
+			case <-stop:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	defer close(stop)
+	c, _ := testClient(t, Options{HeaderTimeout: 100 * time.Millisecond, Retries: 2})
+	_, err := c.Get(context.Background(), srv.URL+"/cal/big.ics")
+	if err == nil || Unreachable(err) || !Temporary(err) {
+		t.Errorf("a heavy request on a live server: %v; want a temporary error, not unreachable", err)
 	}
 }
 
