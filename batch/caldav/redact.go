@@ -31,7 +31,9 @@ func RedactURL(u string) string {
 	if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
 		return scheme + "://" + rest[at+1:]
 	}
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 && strings.Contains(rest[:at], ":") && !strings.Contains(rest[:at], "/") {
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 && strings.Contains(rest[:at], ":") {
+		// a password holding '/' ("anna:Pa/ss@dav…"): a URL that does not
+		// parse loses all up to its last '@', the path's too if need be
 		return scheme + "://" + rest[at+1:]
 	}
 	return u

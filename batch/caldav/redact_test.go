@@ -17,6 +17,8 @@ func TestRedactURL(t *testing.T) {
 		{"", ""},
 		{"https://alice:s3cret%zz@cal.example.com/alice/", "https://cal.example.com/alice/"}, // does not parse
 		{"https://alice:s3cret@cal.example.com/%zz", "https://cal.example.com/%zz"},          // does not parse
+		{"https://alice:s3/cret!@cal.example.com/alice/", "https://cal.example.com/alice/"},  // a '/' in the password: does not parse (a review)
+		{"https://alice:s3/cret@cal.example.com/alice@example.com/", "https://example.com/"}, // and an '@' in the path: all up to it goes
 	} {
 		got := RedactURL(c.in)
 		if got != c.want {
