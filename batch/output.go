@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -12,8 +13,9 @@ import (
 // DIR/calendars: the input's file name, as the contract says; where an
 // earlier user of the users file already has that name (Outlook exports
 // are all Calendar.ics), the path below root, the users file's folder
-// (u2/Calendar.ics), or for a file outside it the folders above it, as
-// few as tell it apart (/exports/bo/Calendar.ics: bo/Calendar.ics). A
+// (u2/Calendar.ics), else (a file outside it, or that path taken by a
+// file outside) the folders above it, as few as tell it apart
+// (/exports/bo/Calendar.ics: bo/Calendar.ics), else its name numbered. A
 // user left without a name ("") cannot be told apart and fails. CalDAV
 // users have none.
 func outputNames(users []input.User, root string) map[string]string {
@@ -25,13 +27,9 @@ func outputNames(users []input.User, root string) map[string]string {
 		}
 		name := filepath.Base(u.Calendar)
 		if taken[name] {
-			name = ""
-			if rel, err := filepath.Rel(root, u.Calendar); err == nil && filepath.IsLocal(rel) {
-				if !taken[rel] {
-					name = rel
-				}
-			} else {
-				name = shortestFree(u.Calendar, taken)
+			name = shortestFree(u.Calendar, taken)
+			if rel, err := filepath.Rel(root, u.Calendar); err == nil && filepath.IsLocal(rel) && !taken[rel] {
+				name = rel
 			}
 		}
 		if name != "" {
@@ -43,7 +41,8 @@ func outputNames(users []input.User, root string) map[string]string {
 }
 
 // shortestFree is the last folders of path with its file name, as few as
-// are not taken; "" when even the whole path is.
+// are not taken, else the file name numbered (Calendar-2.ics); "" when
+// none of those is free.
 func shortestFree(path string, taken map[string]bool) string {
 	parts := strings.Split(filepath.ToSlash(filepath.Clean(path)), "/")
 	for k := 2; k <= len(parts); k++ {
@@ -52,5 +51,15 @@ func shortestFree(path string, taken map[string]bool) string {
 			return name
 		}
 	}
+	base := filepath.Base(path)
+	ext := filepath.Ext(base)
+	for n := 2; n <= maxNumbered; n++ {
+		if name := fmt.Sprintf("%s-%d%s", strings.TrimSuffix(base, ext), n, ext); !taken[name] {
+			return name
+		}
+	}
 	return ""
 }
+
+// maxNumbered bounds the numbers tried after a file name.
+const maxNumbered = 1000
