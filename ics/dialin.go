@@ -614,7 +614,7 @@ func addDialInText(src string, from block.Block, to block.Spec) (string, bool) {
 		return false
 	}
 	next(func(l string) bool {
-		return slices.ContainsFunc(linkSpans(l), func(s [2]int) bool { return isAppLink(linkAt(l, s, noEscape)) })
+		return slices.ContainsFunc(linkSpans(l), func(s [2]int) bool { return block.IsAppLink(linkAt(l, s, noEscape)) })
 	})
 	dialIn := block.DialInText
 	if next(isShortRule) {
@@ -638,14 +638,6 @@ func addDialInText(src string, from block.Block, to block.Spec) (string, bool) {
 		head += "\n"
 	}
 	return head + b.String() + rest, true
-}
-
-// isAppLink tells the links of Teams' 2022 "Download Teams | Join on the
-// web" line, which the dial-in part follows.
-func isAppLink(l string) bool {
-	u := strings.ToLower(l)
-	return strings.Contains(u, "microsoft.com/") && !strings.Contains(u, "?vtc") &&
-		(strings.Contains(u, "/microsoft-teams/download-app") || strings.Contains(u, "/microsoft-teams/join-a-meeting"))
 }
 
 // isShortRule tells the short rule of the 2024 block under the passcode
@@ -688,7 +680,7 @@ func addDialInHTML(src string, from block.Block, to block.Spec) (string, bool) {
 		}
 	}
 	for _, s := range linkSpans(src[end:min(len(src), end+2000)]) {
-		if isAppLink(linkAt(src[end:], s, html.UnescapeString)) {
+		if block.IsAppLink(linkAt(src[end:], s, html.UnescapeString)) {
 			if es, ee := numberElement(lower, end+s[0]); es >= end && visibleText(src[end:es]) == "" {
 				end = ee
 			}

@@ -193,7 +193,7 @@ func (s *scan) kind(start, end int) lineKind {
 		switch {
 		case isHelperLink(l) && !hasPrefixFold(l.url, "tel:") && l.host != "go.microsoft.com":
 			evidence = true
-		case hasPrefixFold(l.url, "tel:") || l.host == "go.microsoft.com" || isAppLink(l):
+		case hasPrefixFold(l.url, "tel:") || l.host == "go.microsoft.com" || IsAppLink(l.url):
 			block = true
 		case isTeamsJoin(l) && !s.reference && s.join.segs[0] == "meet" && s.last == lineEvidence && s.blank == 0 && s.short == 0 &&
 			utf8.RuneCountInString(s.v.text[start:s.v.textPos(l.pos)]) <= maxShortLength:
@@ -233,11 +233,11 @@ func (s *scan) kind(start, end int) lineKind {
 	return lineOther
 }
 
-// isAppLink tells the links of Teams' 2022 "Download Teams | Join on the
-// web" line.
-func isAppLink(l link) bool {
-	u := strings.ToLower(l.url)
-	return strings.HasSuffix(l.host, "microsoft.com") &&
+// IsAppLink tells the links of Teams' 2022 "Download Teams | Join on the
+// web" line, which the dial-in part follows.
+func IsAppLink(u string) bool {
+	u = strings.ToLower(u)
+	return strings.Contains(u, "microsoft.com/") && !strings.Contains(u, "?vtc") &&
 		(strings.Contains(u, "/microsoft-teams/download-app") || strings.Contains(u, "/microsoft-teams/join-a-meeting"))
 }
 
