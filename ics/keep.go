@@ -1088,8 +1088,16 @@ func brLine(lower string, k, s, e int) (int, int) {
 // numberElementFor makes the element of number n from that of number old.
 func numberElementFor(template, old, n, label string) (string, bool) {
 	el := template
-	if s, e := indexNumber(template, old); s >= 0 {
-		el = template[:s] + html.EscapeString(n) + template[e:]
+	// each place the number is written: its text, and a tel: link that
+	// writes it as shown (Teams' 2019 HTML: "tel:&#43;1 323-886-7531,,…")
+	for from := 0; from < len(el); {
+		s, e := indexNumber(el[from:], old)
+		if s < 0 {
+			break
+		}
+		repl := html.EscapeString(n)
+		el = el[:from+s] + repl + el[from+e:]
+		from += s + len(repl)
 	}
 	el = retel(strings.ReplaceAll(el, "+"+digitsOnly(old), "+"+digitsOnly(n)), old, n)
 	end := strings.LastIndex(block.LowerSameLength(el), "</a>")

@@ -678,3 +678,20 @@ func TestMeetingOptionsFirstAfterALabel(t *testing.T) {
 		t.Errorf("text after another link\n got %q\nwant %q", got, want)
 	}
 }
+
+// Teams' 2019 HTML writes a number's '+' as "&#43;", in its text and in
+// its tel: link, which writes it as shown (found by an audit of Graph's
+// bodies: the block was written anew, "Reset PIN" and its layout lost).
+// Both are replaced; the rest of the element stays.
+func TestNumbersWrittenWithCharacterReferences(t *testing.T) {
+	el := `<div><a class="me-email-link" href="tel:&#43;1 323-886-7531,,291633251# " style="font-size:14px">&#43;1 323-886-7531</a>` + "\n" +
+		`<span style="font-size:12px">&nbsp; United States, Los Angeles (Toll) </span></div>`
+	from := block.Block{Provider: block.ProviderTeams, ConferenceID: "291633251", TollNumbers: []string{"+1 323-886-7531"}}
+	to := block.Spec{Provider: block.ProviderTeams, ConferenceID: "291633251", TollNumbers: []string{"+1 555 0100 1234"}}
+	got, ok := keepNumbersHTML("<div>"+el+"</div>", from, to)
+	want := `<div><div><a class="me-email-link" href="tel:+1 555 0100 1234,,291633251# " style="font-size:14px">+1 555 0100 1234</a>` + "\n" +
+		`<span style="font-size:12px">&nbsp; (Toll) </span></div></div>`
+	if !ok || got != want {
+		t.Errorf("keepNumbersHTML = %v\n got %q\nwant %q", ok, got, want)
+	}
+}
