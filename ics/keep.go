@@ -426,7 +426,10 @@ func lineWithLabel(src string, start, end int) (int, int) {
 	if below = strings.TrimSpace(below); start > 0 && (below == "" || strings.Trim(below, "_-") == "") {
 		above := strings.LastIndexByte(src[:start-1], '\n') + 1
 		label := strings.TrimSpace(src[above:start])
-		if utf8.RuneCountInString(label) <= 40 && strings.Contains(strings.ToLower(label), "organi") && !strings.ContainsAny(label, "0123456789<>/|") {
+		// "For organisers", "Für Organisatoren", "Dla organizatorów": a word
+		// or two before the organisers ("Organiser notes" is the organiser's)
+		lower := strings.ToLower(strings.TrimRight(label, ":： "))
+		if k := strings.Index(lower, "organi"); k > 0 && len(strings.Fields(lower)) <= 4 && utf8.RuneCountInString(label) <= 40 && !strings.ContainsAny(label, "0123456789<>/|") {
 			start = above
 		}
 	}

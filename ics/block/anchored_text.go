@@ -1,72 +1,129 @@
 package block
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
 
-// A plain-text Teams block may come without its outer rules: Teams' 2025
-// text ("Microsoft Teams meeting" / "Join: <link>" / Meeting ID, Passcode,
-// "Help:", "System reference:", only short inner rules around "For
-// organisers"), a Teams (free) invitation, an export that dropped them, a
-// block whose closing rule is gone. As in HTML (findAnchored), such a
-// block is found from its join link: the lines around it that a block
-// writes, and nothing of the organiser's own, which a rewrite could
-// replace or delete.
+// A plain-text Teams or Skype block may come without its outer rules:
+// Teams' 2025 text ("Microsoft Teams meeting" / "Join: <link>" / Meeting
+// ID, Passcode, "Help:", "System reference:", only short inner rules
+// around "For organisers"), a Teams (free) invitation, an export that
+// dropped them, a block whose closing rule is gone. As in HTML
+// (findAnchored), such a block is found from its join link, and its
+// region holds only what a block writes: a rewrite may replace the region
+// whole (a move to another service), so no line of the organiser's may be
+// in it.
 
 const (
-	maxHeadingLines  = 3  // lines above the join link, up to the heading naming the service
-	maxHeadingLength = 80 // runes of such a line
-	maxNameLength    = 60 // runes of the heading that names the service
-	maxJoinLabel     = 60 // runes before the join link on its line
-	maxGapLines      = 10 // blank lines and rules between two lines of the block
-	maxShortLines    = 5  // short lines of text between them ("For organisers", "Dial in by phone")
-	maxShortLength   = 60 // runes of such a line
+	maxJoinLabel  = 60  // runes before the join link on its line
+	maxLineLength = 200 // runes of a line the walk takes, a number line padded by Skype included
+	maxShortText  = 60  // runes of a short line of text ("For organisers", "Dial in by phone")
+	maxTextRun    = 3   // short lines of text in a row
+	maxPending    = 14  // lines waiting for a line only a block writes to take them in
+	minMeetingID  = 10  // digits of a Teams Meeting ID (12 in 2022, 15 in 2025)
 )
 
 // findAnchoredText finds a Teams or Skype block of a plain-text body
-// without outer rules. Its region runs from the heading above the join
-// link that names the service ("Microsoft Teams meeting") to the last
-// line below it that only a block writes: a help, dial-in or options
-// link, a Meeting ID, the passcode under it, a dial string, a tel: link,
-// Teams' app links; between such lines only blank lines, rules and a few
-// short lines ("For organisers", "Dial in by phone"). The join link ends
+// without outer rules, from each join link in turn (one the organiser
+// wrote earlier in the body does not hide the block). The join link ends
 // its line, after a short label ("Join:", "Click here to join the
-// meeting"). Besides the join link, the region must hold a help, dial-in
-// or options link or a Meeting ID, or, for a Teams (free) link, a heading:
-// a join link the organiser pasted is no block.
+// meeting"). Right under it, the Meeting ID and the passcode under that
+// belong to the block; below, lines are taken up to the last that only a
+// block writes (a help, dial-in, options or PIN link, Teams' app links,
+// Skype's web-app link, 2025's "System reference"), with what lies between
+// it and the lines taken before: blank lines, rules, number and ID lines,
+// a link alone after a short label, and a few short lines of text at a
+// time ("For organisers", "Dial in by phone"). A quoted line ("> ") or a
+// line of another link ends the walk. The block needs, besides its join
+// link, such a line or a Meeting ID, or for a Teams (free) link a heading
+// naming Teams right above it: a join link the organiser pasted is no
+// block.
 func findAnchoredText(v view, full bool) (Block, region, bool) {
-	join, ok := firstLink(v.links, isAnchorJoin)
-	if !ok {
-		return Block{}, region{}, false
+	for _, join := range v.links {
+		if !isAnchorJoin(join) && !isSkypeJoin(join) {
+			continue
+		}
+		if b, r, ok := anchoredAt(v, join, full); ok {
+			return b, r, true
+		}
 	}
+	return Block{}, region{}, false
+}
+
+// anchoredAt is findAnchoredText from one join link.
+func anchoredAt(v view, join link, full bool) (Block, region, bool) {
+	text := v.text
 	at := v.textPos(join.pos)
-	lineStart := lineOf(v.text, at)
-	end := endOfLine(v.text, linkEnd(v.text, at))
-	if utf8.RuneCountInString(v.text[lineStart:at]) > maxJoinLabel || strings.TrimSpace(strings.TrimLeft(v.text[linkEnd(v.text, at):end], ">")) != "" {
+	start := lineOf(text, at)
+	after := linkEnd(text, at)
+	end := endOfLine(text, after)
+	if utf8.RuneCountInString(text[start:at]) > maxJoinLabel || strings.TrimSpace(strings.TrimLeft(text[after:end], ">")) != "" {
 		return Block{}, region{}, false // a link in the organiser's sentence
 	}
-	start, headed := headingStart(v, lineStart)
-	evidence := headed && join.host == "teams.live.com"
-	s := scan{v: v, join: join, last: lineJoin}
-	for next := lineAfter(v.text, end); next < len(v.text) && s.blank <= maxGapLines && s.short <= maxShortLines; {
-		lineEnd := endOfLine(v.text, next)
-		kind := s.kind(next, lineEnd)
-		if kind == lineJoin || kind == lineWrapped {
-			lineEnd = endOfLine(v.text, linkEnd(v.text, lastLinkStart(v, next, lineEnd)))
+	evidence := join.host == "teams.live.com" && teamsHeadingAbove(text, start)
+	if above := lineBefore(text, start); above >= 0 && isTeamsHeading(strings.TrimSpace(text[above:start])) {
+		start = above // "Microsoft Teams meeting" right above: a block written anew replaces it too
+	}
+	next := lineAfter(text, end)
+	// the Meeting ID right under the join link, the passcode under it
+	if line, e, ok := nextLine(text, next, 1); ok && isTeamsMeetingID(line) {
+		end, next, evidence = e, lineAfter(text, e), true
+		if line, e, ok := nextLine(text, next, 1); ok && isPasscodeLine(line) {
+			end, next = e, lineAfter(text, e)
 		}
-		switch kind {
-		case lineEvidence, lineBlock, lineJoin, lineMeetingID, lineWrapped:
-			end, s.blank, s.short, s.last = lineEnd, 0, 0, kind
-			evidence = evidence || kind == lineEvidence || kind == lineMeetingID
-		case lineBlank:
-			s.blank++
-		case lineShort:
-			s.short++
+	}
+	text0, pending := 0, 0 // short text lines in a row; lines since the last taken
+	ids := conferenceIDs(v.linksIn(region{start, end}), text[start:end])
+	dialed := map[string]bool{} // those the dial strings below show
+	var waiting []int           // the ends of the lines since the last taken that show one of them
+	for next < len(text) && pending < maxPending {
+		lineEnd := endOfLine(text, next)
+		line := strings.TrimSpace(text[next:lineEnd])
+		switch kind := walkKind(v, join, next, lineEnd, line); kind {
+		case walkBlock:
+			if k := strings.LastIndexByte(line, '<'); k >= 0 && !strings.Contains(line[k:], ">") {
+				lineEnd = endOfLine(text, linkEnd(text, next+strings.LastIndexByte(text[next:lineEnd], '<')+1))
+			}
+			for id := range conferenceIDs(v.linksIn(region{end, lineEnd}), text[end:lineEnd]) {
+				ids[id] = true
+			}
+			end, evidence, text0, pending, waiting = lineEnd, true, 0, 0, nil
+			next = lineAfter(text, lineEnd)
+			continue
+		case walkText:
+			if text0++; text0 > maxTextRun {
+				pending = maxPending
+			}
+			pending++
+		case walkBetween:
+			text0 = 0
+			pending++
 		default:
-			s.blank = maxGapLines + 1
+			pending = maxPending
 		}
-		next = lineAfter(v.text, lineEnd)
+		if pending > 0 && pending < maxPending {
+			// a dial string with its tel: link, as Teams writes it,
+			// says the ID line after it ("Phone Conference ID: 111 222
+			// 333#"); another service's, without, does not
+			links := v.linksIn(region{next, lineEnd})
+			if slices.ContainsFunc(links, func(l link) bool { return hasPrefixFold(l.url, "tel:") }) {
+				for id := range conferenceIDs(nil, line) {
+					dialed[id] = true
+				}
+			}
+			if id := lineID(line); id != "" && (ids[id] || dialed[id] && strings.HasSuffix(line, "#")) {
+				waiting = append(waiting, lineEnd)
+			}
+		}
+		next = lineAfter(text, lineEnd)
+	}
+	if len(waiting) > 0 {
+		// the block's last lines: its conference ID, as its dial-in link
+		// or a dial string says it ("Conference ID: 12345678" under "Find
+		// a local number")
+		end = waiting[len(waiting)-1]
 	}
 	if !evidence {
 		return Block{}, region{}, false
@@ -79,57 +136,221 @@ func findAnchoredText(v view, full bool) (Block, region, bool) {
 	return b, r, true
 }
 
-// headingStart returns where the block begins above its join link's line:
-// at the nearest of the few lines right above it (blank lines between
-// them aside) that names the service as a heading does ("Microsoft Teams
-// meeting", "You're invited to join a Microsoft Teams meeting", "Microsoft
-// Teams Need help? <help link>"), the lines between included ("Join on
-// your computer, mobile app or room device"); and whether there is one.
-// A long line or one with another link ends the search.
-func headingStart(v view, joinLine int) (int, bool) {
-	text := v.text
-	k, seen, blanks := joinLine, 0, 0
-	for k > 0 && seen < maxHeadingLines {
-		prev := strings.LastIndexByte(text[:k-1], '\n') + 1
-		lineEnd := k - 1
-		line := strings.TrimSpace(text[prev:lineEnd])
-		k = prev
-		if line == "" {
-			if blanks++; blanks > 2 {
-				break
-			}
-			continue
-		}
-		seen++
-		helper := false
-		for _, l := range v.linksIn(region{prev, lineEnd}) {
-			if !isHelperLink(l) {
-				return joinLine, false
-			}
-			helper = true
-		}
-		if utf8.RuneCountInString(line) > maxHeadingLength {
-			break
-		}
-		if namesService(line, helper) {
-			return lineOf(text, prev), true
+type walkLine int
+
+const (
+	walkStop    walkLine = iota
+	walkBetween          // blank, a rule, a number or ID line, a link after a short label
+	walkText             // a short line of text
+	walkBlock            // a line only a block writes
+)
+
+// walkKind says what a line below the join link is to the walk.
+func walkKind(v view, join link, start, end int, line string) walkLine {
+	if strings.HasPrefix(line, ">") || utf8.RuneCountInString(withoutLinks(line)) > maxLineLength {
+		return walkStop // a quoted reply, a paragraph
+	}
+	links := v.linksIn(region{start, end})
+	block, neutral, other := false, 0, 0
+	for _, l := range links {
+		switch {
+		case isHelperLink(l) && !hasPrefixFold(l.url, "tel:") && l.host != "go.microsoft.com", IsAppLink(l.url), sameJoin(l, join):
+			block = true
+		case hasPrefixFold(l.url, "tel:") || strings.HasSuffix(l.host, ".microsoft.com"):
+			neutral++ // a number's tel: link; help and "learn more" pages
+		case isTeamsJoin(l) && join.segs[0] == "meet":
+			neutral++ // 2025's "System reference", the thread of the meeting a short link joins
+		default:
+			other++
 		}
 	}
-	return joinLine, false
+	label := line
+	if i := strings.IndexByte(line, '<'); i >= 0 {
+		label = line[:i]
+	} else if i := strings.Index(line, "http"); i >= 0 {
+		label = line[:i]
+	}
+	switch {
+	case block && other == 0:
+		return walkBlock
+	case other == 1 && len(links) == 1 && utf8.RuneCountInString(label) <= 40:
+		return walkBetween // "Alternate VTC instructions <…>", a logo: taken only before a block's line
+	case other > 0 || block:
+		return walkStop
+	case neutral > 0 && utf8.RuneCountInString(label) <= maxShortText:
+		return walkBetween
+	case line == "" || isNumberLine(line) || isIDLine(line):
+		return walkBetween
+	}
+	if kind, _ := ruleLine(line); kind != 0 || strings.Trim(line, "_-=*.") == "" {
+		return walkBetween
+	}
+	if n := utf8.RuneCountInString(line); n <= maxShortText || mentionsService(line) {
+		return walkText
+	}
+	return walkStop
 }
 
-// namesService reports whether a heading line names Teams or Skype as a
-// block's heading does: short, no sentence ("Skype retirement planning."
-// is the organiser's; a question only beside a help link: "Need help?").
-func namesService(line string, helper bool) bool {
+// withoutLinks is a line's text without its links ("<https://…>" and
+// bare "https://…").
+func withoutLinks(line string) string {
+	var b strings.Builder
+	for line != "" {
+		i := strings.IndexAny(line, "<h")
+		if i < 0 {
+			b.WriteString(line)
+			break
+		}
+		b.WriteString(line[:i])
+		line = line[i:]
+		switch {
+		case line[0] == '<' && strings.IndexByte(line, '>') > 0:
+			line = line[strings.IndexByte(line, '>')+1:]
+		case strings.HasPrefix(line, "http://") || strings.HasPrefix(line, "https://"):
+			k := strings.IndexAny(line, " \t")
+			if k < 0 {
+				k = len(line)
+			}
+			line = line[k:]
+		default:
+			b.WriteByte(line[0])
+			line = line[1:]
+		}
+	}
+	return b.String()
+}
+
+// conferenceIDs are the conference IDs a stretch of a block shows by its
+// links and dial strings: the id= of a dial-in link, the digits after ",,"
+// of a number ("+1 323-849-4874,,580849884#").
+func conferenceIDs(links []link, text string) map[string]bool {
+	ids := map[string]bool{}
+	for _, l := range links {
+		if id := l.param("id"); isSkypeMarker(l) || isTeamsMarker(l) {
+			if id = digits(id); len(id) >= 4 {
+				ids[id] = true
+			}
+		}
+	}
+	for _, part := range strings.Split(text, ",,")[1:] {
+		end := strings.IndexFunc(part, func(r rune) bool { return r < '0' || r > '9' })
+		if end < 0 {
+			end = len(part)
+		}
+		if end >= 4 {
+			ids[part[:end]] = true
+		}
+	}
+	return ids
+}
+
+// lineID is the digits of an ID line ("Conference ID: 12345678"), "" for
+// another line.
+func lineID(line string) string {
+	if !isIDLine(line) {
+		return ""
+	}
+	_, value, _ := strings.Cut(line, ":")
+	return digits(value)
+}
+
+// sameJoin reports whether l is the join link again, in another form
+// (Skype's web app: the link with "?sl=1").
+func sameJoin(l, join link) bool {
+	base := func(u string) string {
+		u, _, _ = strings.Cut(u, "?")
+		return strings.TrimSuffix(strings.ToLower(u), "/")
+	}
+	return l.pos != join.pos && base(l.url) == base(join.url)
+}
+
+// mentionsService: Skype's sentence under its join link ("This is an
+// online meeting for Skype for Business…").
+func mentionsService(line string) bool {
 	lower := strings.ToLower(line)
-	if !strings.Contains(lower, "microsoft teams") && !strings.Contains(lower, "skype") {
-		return false
+	return strings.Contains(lower, "skype") || strings.Contains(lower, "lync") || strings.Contains(lower, "microsoft teams")
+}
+
+// teamsHeadingAbove reports whether the line right above the join link's
+// (a blank line and one line between allowed) names Microsoft Teams as
+// its heading does ("You're invited to join a Microsoft Teams meeting").
+func teamsHeadingAbove(text string, joinLine int) bool {
+	k := joinLine
+	for i := 0; i < 3 && k > 0; i++ {
+		prev := strings.LastIndexByte(text[:k-1], '\n') + 1
+		line := strings.TrimSpace(text[prev : k-1])
+		k = prev
+		if strings.Contains(strings.ToLower(line), "microsoft teams") {
+			return utf8.RuneCountInString(line) <= maxShortText && !strings.ContainsAny(line, ":.,;!?<")
+		}
 	}
-	if i := strings.IndexAny(line, "<"); i >= 0 && helper {
-		line = line[:i]
+	return false
+}
+
+// lineBefore returns the start of the line before the one starting at
+// start, past its leading blanks; -1 for the first line.
+func lineBefore(text string, start int) int {
+	if start == 0 {
+		return -1
 	}
-	return utf8.RuneCountInString(line) <= maxNameLength && !strings.ContainsAny(line, ".,;!") && (helper || !strings.Contains(line, "?"))
+	return lineOf(text, strings.LastIndexByte(text[:start-1], '\n')+1)
+}
+
+// isTeamsHeading: a block's heading alone on its line, "Microsoft Teams
+// meeting" in any language ("Microsoft Teams-Besprechung", "Réunion
+// Microsoft Teams"): a few words, no punctuation ("Where: Microsoft Teams
+// Meeting" is the organiser's).
+func isTeamsHeading(line string) bool {
+	return strings.Contains(strings.ToLower(line), "microsoft teams") && len(strings.Fields(line)) <= 4 &&
+		utf8.RuneCountInString(line) <= 40 && !strings.ContainsAny(line, ":.,;!?<>")
+}
+
+// nextLine returns the next line that is not blank from start, and its
+// end, over at most blanks blank lines.
+func nextLine(text string, start, blanks int) (string, int, bool) {
+	for i := 0; i <= blanks && start < len(text); i++ {
+		end := endOfLine(text, start)
+		if line := strings.TrimSpace(text[start:end]); line != "" {
+			return line, end, true
+		}
+		start = lineAfter(text, end)
+	}
+	return "", 0, false
+}
+
+// isTeamsMeetingID: "Meeting ID: 367 303 551 350 901" in any language,
+// as many digits as a Teams Meeting ID has ("Project ID: 204512" is not).
+func isTeamsMeetingID(line string) bool {
+	n := meetingIDValue(line)
+	return len(digits(n)) >= minMeetingID
+}
+
+// isPasscodeLine: "Passcode: i7mG96rz" under a label Teams writes
+// ("Parking code: 4711" is not).
+func isPasscodeLine(line string) bool {
+	label, _, ok := strings.Cut(line, ":")
+	if !ok {
+		label, _, ok = strings.Cut(line, "：")
+	}
+	return ok && passcodeLineOf(line) && knownPasscodeLabel(label+":")
+}
+
+// isNumberLine: a dial-in number ("+1 (425) 555-0100 (Seattle)", "+1
+// 323-849-4874,,580849884# United States"), after a short label or none.
+func isNumberLine(line string) bool {
+	if i := strings.IndexByte(line, '+'); i >= 0 && i <= maxShortText/2 {
+		number, _ := SplitNumberLabel(line[i:])
+		return len(digits(number)) >= 6
+	}
+	return false
+}
+
+// isIDLine: "Conference ID: 12345678", "Phone conference ID: 111 222
+// 333#", "Video ID: 119 111 222 3": a short label and digits.
+func isIDLine(line string) bool {
+	label, value, ok := strings.Cut(line, ":")
+	value = strings.TrimRight(strings.TrimFunc(value, blankOrMark), "#")
+	return ok && utf8.RuneCountInString(label) <= 40 && idDigits(strings.TrimSpace(value)) != ""
 }
 
 // lineAfter returns the start of the line after the one ending at end.
@@ -153,108 +374,12 @@ func linkEnd(text string, i int) int {
 	return end
 }
 
-// lastLinkStart returns where the last link of a line begins.
-func lastLinkStart(v view, start, end int) int {
-	last := start
-	for _, l := range v.linksIn(region{start, end}) {
-		last = v.textPos(l.pos)
-	}
-	return last
-}
-
-type lineKind int
-
-const (
-	lineOther     lineKind = iota
-	lineBlank              // blank, a rule
-	lineShort              // a short line of text, no link; a link alone on its line (Outlook's logo)
-	lineBlock              // a line the block writes: a tel: link, a dial string, the passcode, app links
-	lineMeetingID          // the Meeting ID (or a phone conference or video ID): the passcode may follow
-	lineEvidence           // a line only a block writes: a help, dial-in or options link
-	lineJoin               // the 2025 block's "System reference:" link, right under its help line
-	lineWrapped            // a lineEvidence whose last link runs on over Outlook's hard wrap
-)
-
-// scan is the walk down a block from its join link.
-type scan struct {
-	v            view
-	join         link
-	last         lineKind // the kind of the block's last line
-	blank, short int      // lines since the block's last: blank or rules, short text
-	reference    bool     // a System reference link was taken
-}
-
-// kind says what the line text[start:end] is to the block.
-func (s *scan) kind(start, end int) lineKind {
-	line := strings.TrimSpace(s.v.text[start:end])
-	links := s.v.linksIn(region{start, end})
-	evidence, block, other := false, false, 0
-	for _, l := range links {
-		switch {
-		case isHelperLink(l) && !hasPrefixFold(l.url, "tel:") && l.host != "go.microsoft.com":
-			evidence = true
-		case hasPrefixFold(l.url, "tel:") || l.host == "go.microsoft.com" || IsAppLink(l.url):
-			block = true
-		case isTeamsJoin(l) && !s.reference && s.join.segs[0] == "meet" && s.last == lineEvidence && s.blank == 0 && s.short == 0 &&
-			utf8.RuneCountInString(s.v.text[start:s.v.textPos(l.pos)]) <= maxShortLength:
-			// Teams 2025: "System reference: <meetup-join link>", the
-			// thread of the meeting its short link joins, right under "Help:"
-			s.reference = true
-			return lineJoin
-		default:
-			other++
-		}
-	}
-	switch {
-	case other == 1 && len(links) == 1 && strings.Trim(line, "<> ") == links[0].url:
-		return lineShort // a link alone on its line: the logo Outlook copies into a block
-	case other > 0:
-		return lineOther
-	case evidence:
-		if k := strings.LastIndexByte(line, '<'); k >= 0 && !strings.Contains(line[k:], ">") {
-			return lineWrapped
-		}
-		return lineEvidence
-	case meetingIDValue(line) != "" || meetingIDLabelAlone(line) || isConferenceIDLine(line):
-		return lineMeetingID
-	case block || isDialString(line) || knownPasscodeLabel(line):
-		return lineBlock
-	case s.last == lineMeetingID && s.blank <= 2 && s.short == 0 && passcodeLineOf(line):
-		return lineBlock // the passcode under the Meeting ID
-	case line == "":
-		return lineBlank
-	}
-	if kind, _ := ruleLine(line); kind != 0 || strings.Trim(line, "_-=*") == "" {
-		return lineBlank
-	}
-	if utf8.RuneCountInString(line) <= maxShortLength {
-		return lineShort
-	}
-	return lineOther
-}
-
 // IsAppLink tells the links of Teams' 2022 "Download Teams | Join on the
 // web" line, which the dial-in part follows.
 func IsAppLink(u string) bool {
 	u = strings.ToLower(u)
 	return strings.Contains(u, "microsoft.com/") && !strings.Contains(u, "?vtc") &&
 		(strings.Contains(u, "/microsoft-teams/download-app") || strings.Contains(u, "/microsoft-teams/join-a-meeting"))
-}
-
-// isDialString: a dial-in number as Teams writes it in text, with the
-// conference ID it dials ("+1 323-849-4874,,580849884# United States").
-// A phone number alone (a signature's) is not one.
-func isDialString(line string) bool {
-	number, _ := SplitNumberLabel(line)
-	return strings.HasPrefix(line, "+") && len(digits(number)) >= 6 && strings.Contains(line, ",,")
-}
-
-// isConferenceIDLine: "Phone Conference ID: 111 222 333#", the '#' the
-// phone's keypad ends it with.
-func isConferenceIDLine(line string) bool {
-	label, value, ok := strings.Cut(line, ":")
-	value = strings.TrimFunc(value, blankOrMark)
-	return ok && utf8.RuneCountInString(label) <= 40 && strings.HasSuffix(value, "#") && idDigits(strings.TrimRight(value, "# ")) != ""
 }
 
 // passcodeLineOf reports whether a line is "<label>: <passcode>" of a

@@ -24,9 +24,9 @@ type findCase struct {
 
 var findCases = []findCase{
 	// without outer rules (found in a university's Exchange feed): from the
-	// join link, its heading above, down to "Meeting options"
-	{name: "teams 2025 text, no outer rules", block: `Microsoft Teams meeting
-Join: https://teams.microsoft.com/meet/367303551350901?p=L3BRp5lNJX38hqTIJa
+	// join link down to "Meeting options"; its heading, "Microsoft Teams
+	// meeting", stays outside as the organiser's text would
+	{name: "teams 2025 text, no outer rules", block: `Join: https://teams.microsoft.com/meet/367303551350901?p=L3BRp5lNJX38hqTIJa
 Meeting ID: 367 303 551 350 901
 Passcode: i7mG96rz
 Help: https://aka.ms/JoinTeamsMeeting?omkt=en-GB
@@ -39,12 +39,6 @@ For organisers
 Meeting options: https://teams.microsoft.com/meetingOptions/?organizerId=5df&threadId=19_meeting_NGRi@thread.v2&language=en-GB
 `, want: Block{Provider: ProviderTeams, JoinURL: "https://teams.microsoft.com/meet/367303551350901?p=L3BRp5lNJX38hqTIJa",
 		MeetingID: "367303551350901", MeetingNumber: "367 303 551 350 901", Passcode: "i7mG96rz", Lang: "en-GB"}},
-	// Teams (free), no rules: the heading naming Teams two lines up
-	{name: "teams free text, no rules", block: `You're invited to join a Microsoft Teams meeting
-
-Join on your computer or mobile app
-Click here to join the meeting<https://teams.live.com/meet/9477691496180>
-`, want: Block{Provider: ProviderTeams, JoinURL: "https://teams.live.com/meet/9477691496180", MeetingID: "9477691496180", Lang: "en-US"}},
 	{name: "teams 2018 conference id", block: `________________________________________________________________________________
 Join Microsoft Teams Meeting <https://teams.microsoft.com/l/meetup-join/19%3ameeting_AAA%40thread.v2/0?context=%7b%7d>
 +1 323-849-4874 <tel:+1%20323-849-4874,,50343176#>    United States, Los Angeles (Toll)
@@ -300,11 +294,11 @@ func TestFind(t *testing.T) {
 // rule and the organiser's text above stay outside.
 func TestFindWithoutClosingRule(t *testing.T) {
 	const opts = "https://teams.microsoft.com/meetingOptions/?organizerId=28&threadId=19_meeting_NTIw@thread.v2&messageId=0&language=fr-FR"
-	blk := "Vous êtes invité à participer à une réunion Microsoft Teams \nNous rejoindre sur votre ordinateur ou votre appareil mobile \n" +
-		"Cliquez ici pour participer à la réunion <https://teams.microsoft.com/l/meetup-join/19%3ameeting_NTIw%40thread.v2/0?context=%7b%7d>  \n" +
+	blk := "Cliquez ici pour participer à la réunion <https://teams.microsoft.com/l/meetup-join/19%3ameeting_NTIw%40thread.v2/0?context=%7b%7d>  \n" +
 		" <https://oasys.fr/wp-content/uploads/logo-oasys.png> \n" +
 		"Pour en savoir plus <https://aka.ms/JoinTeamsMeeting>  | Options de réunion <" + opts + ">  \n"
-	before := "Objet:\tCréneau libre\n\n" + strings.Repeat("_", 80) + " \n"
+	before := "Objet:\tCréneau libre\n\n" + strings.Repeat("_", 80) + " \n" +
+		"Vous êtes invité à participer à une réunion Microsoft Teams \nNous rejoindre sur votre ordinateur ou votre appareil mobile \n"
 	body := before + blk + "\n"
 	b, ok := FindText(body)
 	if !ok {
@@ -315,6 +309,21 @@ func TestFindWithoutClosingRule(t *testing.T) {
 	}
 	if b.Provider != ProviderTeams || b.Lang != "fr-FR" || b.MeetingID != "19:meeting_NTIw@thread.v2" {
 		t.Errorf("found %+v", b)
+	}
+}
+
+// A Teams (free) invitation without rules is found from its link, which
+// a heading naming Teams stands above, out of the block's region.
+func TestFindTeamsFreeText(t *testing.T) {
+	before := "Hi\n\nYou're invited to join a Microsoft Teams meeting\n\nJoin on your computer or mobile app\n"
+	blk := "Click here to join the meeting<https://teams.live.com/meet/9477691496180>\n"
+	body := before + blk + "\nBye\n"
+	b, ok := FindText(body)
+	if !ok || body[b.Start:b.End] != blk || b.JoinURL != "https://teams.live.com/meet/9477691496180" {
+		t.Fatalf("found %v %+v in:\n%s", ok, b, body)
+	}
+	if _, ok := FindText("Hi\n\n" + blk); ok {
+		t.Errorf("a Teams (free) link without a heading is a block")
 	}
 }
 
