@@ -54,6 +54,28 @@ type hostState struct {
 	slots chan struct{}
 	mu    sync.Mutex
 	until time.Time // no request before this (Retry-After)
+	// silent counts the requests in a row that no attempt got an answer
+	// to, though the server answered a light one: one is a slow query,
+	// maxSilent a server that takes queries and never answers them
+	silent int
+}
+
+// maxSilent is how many requests in a row to one server may go
+// unanswered before it counts as unreachable, a light request answered or
+// not.
+const maxSilent = 3
+
+// unanswered records whether a request got an answer, and reports whether
+// the server has now left maxSilent requests in a row without one.
+func (h *hostState) unanswered(none bool) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !none {
+		h.silent = 0
+		return false
+	}
+	h.silent++
+	return h.silent >= maxSilent
 }
 
 func (t *transport) host(name string) *hostState {
@@ -114,7 +136,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			wait, again = min(t.backoff<<attempt, t.maxWait), true
 		}
 		if !again || attempt >= t.retries || (req.Body != nil && req.GetBody == nil) {
-			if unanswered > 1 && unanswered == attempt+1 && !t.answers(req) {
+			none := unanswered > 1 && unanswered == attempt+1
+			if h.unanswered(none) || none && !t.answers(req) {
 				err = silentServer{err, unanswered}
 			}
 			return t.watchRate(release(resp, h, cancel), ctx, cancelCause, r.URL.Redacted()), err

@@ -487,6 +487,14 @@ func TestSlowRequestOnLiveServer(t *testing.T) {
 	if err == nil || Unreachable(err) || !Temporary(err) {
 		t.Errorf("a heavy request on a live server: %v; want a temporary error, not unreachable", err)
 	}
+	// a server that answers a light request but none of the queries, a
+	// few in a row, is unreachable: each user would wait for it in turn
+	for i := 2; i <= maxSilent; i++ {
+		_, err = c.Get(context.Background(), srv.URL+"/cal/big.ics")
+	}
+	if !Unreachable(err) {
+		t.Errorf("request %d in a row unanswered: %v; want the server unreachable", maxSilent, err)
+	}
 }
 
 // The wait for an answer starts once the request is sent: an upload
