@@ -274,7 +274,7 @@ func checkRollback(t *testing.T, o RunOptions, sum Summary, b *mixedBatch) {
 	for _, run := range []struct {
 		users []store.User
 		done  string // a file user's state
-	}{{dry.Users, store.Pending}, {rb.Users, store.Succeeded}} {
+	}{{dry.Users, store.Succeeded}, {rb.Users, store.Succeeded}} {
 		for _, u := range run.users {
 			_, dav := b.colls[u.UserID]
 			switch {
