@@ -6,189 +6,253 @@ import (
 	"unicode/utf8"
 )
 
-// A plain-text Teams or Skype block may come without its outer rules:
-// Teams' 2025 text ("Microsoft Teams meeting" / "Join: <link>" / Meeting
-// ID, Passcode, "Help:", "System reference:", only short inner rules
-// around "For organisers"), a Teams (free) invitation, an export that
-// dropped them, a block whose closing rule is gone. As in HTML
-// (findAnchored), such a block is found from its join link, and its
-// region holds only what a block writes: a rewrite may replace the region
-// whole (a move to another service), so no line of the organiser's may be
-// in it.
+// A plain-text Teams block may come without its outer rules. Three
+// shapes of it are found, each by what only Teams writes so; a region
+// holds nothing of the organiser's, since a rewrite may replace it whole
+// (three reviews found looser rules taking in signatures, agendas, other
+// bridges and notes with a help link). Any other block without its rules
+// is no-meeting-block, as before.
+//
+//   - Teams' 2025 text: "Join: <meet/ link>" (a short label and a colon),
+//     the Meeting ID and the passcode on the lines right under it, then,
+//     each right under the last, "Help: <help link>", "System reference:
+//     <meetup-join link>", "Meeting options: <options link>", rules and the
+//     blank lines between them, and the organisers' label above the
+//     options ("For organisers"). The heading right above the join link
+//     ("Microsoft Teams meeting") goes with it.
+//   - A Teams (free) invitation: its teams.live.com link alone, under a
+//     heading naming Microsoft Teams.
+//   - A block that lost only its closing rule: an outer rule, then the
+//     block down to the body's end (trailing blanks aside), holding a join
+//     link and no paragraph, its last line a help or options link's.
 
 const (
-	maxJoinLabel  = 60  // runes before the join link on its line
-	maxLineLength = 200 // runes of a line the walk takes, a number line padded by Skype included
-	maxShortText  = 60  // runes of a short line of text ("For organisers", "Dial in by phone")
-	maxTextRun    = 3   // short lines of text in a row
-	maxPending    = 14  // lines waiting for a line only a block writes to take them in
-	minMeetingID  = 10  // digits of a Teams Meeting ID (12 in 2022, 15 in 2025)
+	maxLabel     = 40 // runes of a label before a link or a value
+	minMeetingID = 10 // digits of a Teams Meeting ID (12 in 2022, 15 in 2025)
+	maxTailLines = 40 // lines of a block that lost its closing rule
+	maxTailLine  = 80 // runes of such a line, its links aside
 )
 
-// findAnchoredText finds a Teams or Skype block of a plain-text body
-// without outer rules, from each join link in turn (one the organiser
-// wrote earlier in the body does not hide the block). The join link ends
-// its line, after a short label ("Join:", "Click here to join the
-// meeting"). Right under it, the Meeting ID and the passcode under that
-// belong to the block; below, lines are taken up to the last that only a
-// block writes (a help, dial-in, options or PIN link, Teams' app links,
-// Skype's web-app link, 2025's "System reference"), with what lies between
-// it and the lines taken before: blank lines, rules, number and ID lines,
-// a link alone after a short label, and a few short lines of text at a
-// time ("For organisers", "Dial in by phone"). A quoted line ("> ") or a
-// line of another link ends the walk. The block needs, besides its join
-// link, such a line or a Meeting ID, or for a Teams (free) link a heading
-// naming Teams right above it: a join link the organiser pasted is no
-// block.
+// findAnchoredText finds a Teams block of a plain-text body without its
+// outer rules, in one of the shapes above.
 func findAnchoredText(v view, full bool) (Block, region, bool) {
-	for _, join := range v.links {
-		if !isAnchorJoin(join) && !isSkypeJoin(join) {
+	for _, l := range v.links {
+		var r region
+		var ok bool
+		switch {
+		case l.host == "teams.live.com" && isTeamsJoin(l):
+			r, ok = teamsFree(v, l)
+		case isTeamsJoin(l) && l.segs[0] == "meet":
+			r, ok = teams2025(v, l)
+		}
+		if !ok {
 			continue
 		}
-		if b, r, ok := anchoredAt(v, join, full); ok {
+		if b, ok := readBlock(v, r, full); ok && b.Provider == ProviderTeams {
 			return b, r, true
 		}
 	}
-	return Block{}, region{}, false
+	return findUnclosed(v, full)
 }
 
-// anchoredAt is findAnchoredText from one join link.
-func anchoredAt(v view, join link, full bool) (Block, region, bool) {
+// teams2025 is the region of Teams' 2025 text block whose join link is join.
+func teams2025(v view, join link) (region, bool) {
 	text := v.text
 	at := v.textPos(join.pos)
 	start := lineOf(text, at)
-	after := linkEnd(text, at)
-	end := endOfLine(text, after)
-	if utf8.RuneCountInString(text[start:at]) > maxJoinLabel || strings.TrimSpace(strings.TrimLeft(text[after:end], ">")) != "" {
-		return Block{}, region{}, false // a link in the organiser's sentence
+	end := endOfLine(text, linkEnd(text, at))
+	if !labelled(text, start, at, end) {
+		return region{}, false
 	}
-	evidence := join.host == "teams.live.com" && teamsHeadingAbove(text, start)
+	next := lineAfter(text, end)
+	id, e, ok := lineAt(text, next)
+	if !ok || len(digits(meetingIDValue(id))) < minMeetingID {
+		return region{}, false
+	}
+	end, next = e, lineAfter(text, e)
+	if code, e, ok := lineAt(text, next); ok && isPasscodeLine(code) {
+		end, next = e, lineAfter(text, e)
+	}
+	// the tail, each line right under the last; blank lines only between rules
+	organisers, rule, blank, reference := false, false, false, false
+	for next < len(text) {
+		line, e, _ := lineAt(text, next)
+		links := v.linksIn(region{next, e})
+		switch {
+		case line == "" && rule:
+			blank = true
+		case isRule(line):
+			end, rule, blank = e, true, false
+		case blank:
+			next = len(text)
+			continue
+		case len(links) == 1 && labelled(text, next, v.textPos(links[0].pos), e) && isTeamsMarker(links[0]):
+			end, organisers, rule = e, false, false
+		case len(links) == 1 && labelled(text, next, v.textPos(links[0].pos), e) && !organisers && !reference &&
+			isTeamsJoin(links[0]) && links[0].segs[0] == "l":
+			end, rule, reference = e, false, true // "System reference: <the meeting's meetup-join link>"
+		case len(links) == 0 && isOrganisersLabel(line) && !organisers:
+			organisers, rule = true, false
+		default:
+			next = len(text)
+			continue
+		}
+		next = lineAfter(text, e)
+	}
 	if above := lineBefore(text, start); above >= 0 && isTeamsHeading(strings.TrimSpace(text[above:start])) {
 		start = above // "Microsoft Teams meeting" right above: a block written anew replaces it too
 	}
-	next := lineAfter(text, end)
-	// the Meeting ID right under the join link, the passcode under it
-	if line, e, ok := nextLine(text, next, 1); ok && isTeamsMeetingID(line) {
-		end, next, evidence = e, lineAfter(text, e), true
-		if line, e, ok := nextLine(text, next, 1); ok && isPasscodeLine(line) {
-			end, next = e, lineAfter(text, e)
-		}
+	return region{start, end}, true
+}
+
+// teamsFree is the region of a Teams (free) invitation's join link: its
+// line alone, under a heading naming Microsoft Teams (a blank line and
+// one line between: "You're invited to join a Microsoft Teams meeting" /
+// "" / "Join on your computer or mobile app").
+func teamsFree(v view, join link) (region, bool) {
+	text := v.text
+	at := v.textPos(join.pos)
+	start := lineOf(text, at)
+	end := endOfLine(text, linkEnd(text, at))
+	if !shortLabel(labelBefore(text, start, at)) || strings.TrimSpace(text[linkEnd(text, at):end]) != "" {
+		return region{}, false
 	}
-	text0, pending := 0, 0 // short text lines in a row; lines since the last taken
-	ids := conferenceIDs(v.linksIn(region{start, end}), text[start:end])
-	dialed := map[string]bool{} // those the dial strings below show
-	var waiting []int           // the ends of the lines since the last taken that show one of them
-	for next < len(text) && pending < maxPending {
-		lineEnd := endOfLine(text, next)
-		line := strings.TrimSpace(text[next:lineEnd])
-		switch kind := walkKind(v, join, next, lineEnd, line); kind {
-		case walkBlock:
-			if k := strings.LastIndexByte(line, '<'); k >= 0 && !strings.Contains(line[k:], ">") {
-				lineEnd = endOfLine(text, linkEnd(text, next+strings.LastIndexByte(text[next:lineEnd], '<')+1))
-			}
-			for id := range conferenceIDs(v.linksIn(region{end, lineEnd}), text[end:lineEnd]) {
-				ids[id] = true
-			}
-			end, evidence, text0, pending, waiting = lineEnd, true, 0, 0, nil
-			next = lineAfter(text, lineEnd)
-			continue
-		case walkText:
-			if text0++; text0 > maxTextRun {
-				pending = maxPending
-			}
-			pending++
-		case walkBetween:
-			text0 = 0
-			pending++
-		default:
-			pending = maxPending
+	k := start
+	for range 3 {
+		above := lineBefore(text, k)
+		if above < 0 {
+			break
 		}
-		if pending > 0 && pending < maxPending {
-			// a dial string with its tel: link, as Teams writes it,
-			// says the ID line after it ("Phone Conference ID: 111 222
-			// 333#"); another service's, without, does not
-			links := v.linksIn(region{next, lineEnd})
-			if slices.ContainsFunc(links, func(l link) bool { return hasPrefixFold(l.url, "tel:") }) {
-				for id := range conferenceIDs(nil, line) {
-					dialed[id] = true
-				}
-			}
-			if id := lineID(line); id != "" && (ids[id] || dialed[id] && strings.HasSuffix(line, "#")) {
-				waiting = append(waiting, lineEnd)
-			}
+		line := strings.TrimSpace(text[above:k])
+		if strings.Contains(strings.ToLower(line), "microsoft teams") {
+			return region{start, end}, utf8.RuneCountInString(line) <= 60 && !strings.ContainsAny(line, ":.,;!?<")
 		}
-		next = lineAfter(text, lineEnd)
+		k = above
 	}
-	if len(waiting) > 0 {
-		// the block's last lines: its conference ID, as its dial-in link
-		// or a dial string says it ("Conference ID: 12345678" under "Find
-		// a local number")
-		end = waiting[len(waiting)-1]
-	}
-	if !evidence {
+	return region{}, false
+}
+
+// findUnclosed finds a block whose closing rule is gone: from its last
+// outer rule, a Teams join link and a help or options link below it, and
+// nothing after them but blank lines; no line of it a paragraph, a quote
+// or another service's link.
+func findUnclosed(v view, full bool) (Block, region, bool) {
+	rules := findRules(v.text)
+	if len(rules) == 0 || !rules[len(rules)-1].outer() {
 		return Block{}, region{}, false
 	}
-	r := region{start, end}
+	open := rules[len(rules)-1]
+	end := len(strings.TrimRight(v.text, " \t\r\n"))
+	if end <= open.end || strings.Count(v.text[open.end:end], "\n") > maxTailLines {
+		return Block{}, region{}, false
+	}
+	join, helper := false, false
+	for _, l := range v.linksIn(region{open.end, end}) {
+		switch {
+		case isTeamsJoin(l):
+			join = true
+		case isTeamsMarker(l):
+			helper = true
+		case strings.HasSuffix(l.host, "microsoft.com"), isImage(l):
+		default:
+			return Block{}, region{}, false
+		}
+	}
+	for line := range strings.Lines(v.text[open.end:end]) {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, ">") || utf8.RuneCountInString(withoutLinks(line)) > maxTailLine {
+			return Block{}, region{}, false
+		}
+	}
+	last := lineOf(v.text, strings.LastIndexByte(v.text[:end], '\n')+1)
+	if !join || !helper || !slices.ContainsFunc(v.linksIn(region{last, end}), isTeamsMarker) {
+		return Block{}, region{}, false // the body ends with the block's help or options line
+	}
+	r := region{open.start, end}
 	b, ok := readBlock(v, r, full)
-	if !ok || b.Provider != ProviderTeams && b.Provider != ProviderSkype {
+	if !ok || b.Provider != ProviderTeams {
 		return Block{}, region{}, false
 	}
 	return b, r, true
 }
 
-type walkLine int
+// isImage: a picture Outlook copies into a block (a logo).
+func isImage(l link) bool {
+	p := strings.ToLower(pathOf(l.url))
+	return strings.HasSuffix(p, ".png") || strings.HasSuffix(p, ".jpg") || strings.HasSuffix(p, ".gif")
+}
 
-const (
-	walkStop    walkLine = iota
-	walkBetween          // blank, a rule, a number or ID line, a link after a short label
-	walkText             // a short line of text
-	walkBlock            // a line only a block writes
-)
+// shortLabel: the label before a block's link or value ("Join:",
+// "Dołącz:", "Click here to join the meeting").
+func shortLabel(label string) bool {
+	return utf8.RuneCountInString(label) <= maxLabel && !strings.ContainsAny(label, ".!?<>")
+}
 
-// walkKind says what a line below the join link is to the walk.
-func walkKind(v view, join link, start, end int, line string) walkLine {
-	if strings.HasPrefix(line, ">") || utf8.RuneCountInString(withoutLinks(line)) > maxLineLength {
-		return walkStop // a quoted reply, a paragraph
+// labelled reports whether the line text[start:end] is a short label
+// ending in a colon ("Join:", "Rejoindre :", "Help:") and the link at at,
+// nothing after it.
+func labelled(text string, start, at, end int) bool {
+	after := linkEnd(text, at)
+	label := labelBefore(text, start, at)
+	return shortLabel(label) && (strings.HasSuffix(label, ":") || strings.HasSuffix(label, "：")) &&
+		after <= end && strings.TrimSpace(text[after:end]) == ""
+}
+
+// labelBefore is the text of a line before its link at at, without the
+// '<' of a link in angle brackets.
+func labelBefore(text string, start, at int) string {
+	return strings.TrimSpace(strings.TrimSuffix(text[start:at], "<"))
+}
+
+// isOrganisersLabel: "For organisers", "Für Organisatoren", "Dla
+// organizatorów": a word or two before the organisers.
+func isOrganisersLabel(line string) bool {
+	lower := strings.ToLower(strings.TrimRight(line, ":： "))
+	k := strings.Index(lower, "organi")
+	return k > 0 && len(strings.Fields(lower)) <= 4 && utf8.RuneCountInString(line) <= maxLabel && !strings.ContainsAny(line, "0123456789<>/|")
+}
+
+// isRule: a short line of underscores (Teams 2025's inner rules).
+func isRule(line string) bool {
+	return len(line) >= 16 && len(line) < 60 && strings.Trim(line, "_") == "" // not an outer rule: another block's
+}
+
+// lineAt returns the line at start, trimmed, and its end.
+func lineAt(text string, start int) (string, int, bool) {
+	if start >= len(text) {
+		return "", start, false
 	}
-	links := v.linksIn(region{start, end})
-	block, neutral, other := false, 0, 0
-	for _, l := range links {
-		switch {
-		case isHelperLink(l) && !hasPrefixFold(l.url, "tel:") && l.host != "go.microsoft.com", IsAppLink(l.url), sameJoin(l, join):
-			block = true
-		case hasPrefixFold(l.url, "tel:") || strings.HasSuffix(l.host, ".microsoft.com"):
-			neutral++ // a number's tel: link; help and "learn more" pages
-		case isTeamsJoin(l) && join.segs[0] == "meet":
-			neutral++ // 2025's "System reference", the thread of the meeting a short link joins
-		default:
-			other++
-		}
+	end := endOfLine(text, start)
+	return strings.TrimSpace(text[start:end]), end, true
+}
+
+// lineBefore returns the start of the line before the one starting at
+// start, past its leading blanks; -1 for the first line.
+func lineBefore(text string, start int) int {
+	if start == 0 {
+		return -1
 	}
-	label := line
-	if i := strings.IndexByte(line, '<'); i >= 0 {
-		label = line[:i]
-	} else if i := strings.Index(line, "http"); i >= 0 {
-		label = line[:i]
+	return lineOf(text, strings.LastIndexByte(text[:start-1], '\n')+1)
+}
+
+// isTeamsHeading: a block's heading alone on its line, "Microsoft Teams
+// meeting" in any language ("Microsoft Teams-Besprechung", "Réunion
+// Microsoft Teams"): a few words, no punctuation ("Where: Microsoft Teams
+// Meeting" is the organiser's).
+func isTeamsHeading(line string) bool {
+	return strings.Contains(strings.ToLower(line), "microsoft teams") && len(strings.Fields(line)) <= 4 &&
+		utf8.RuneCountInString(line) <= 40 && !strings.ContainsAny(line, ":.,;!?<>")
+}
+
+// isPasscodeLine: "Passcode: i7mG96rz" under a label Teams writes
+// ("Parking code: 4711" is not).
+func isPasscodeLine(line string) bool {
+	label, _, ok := strings.Cut(line, ":")
+	if !ok {
+		label, _, ok = strings.Cut(line, "：")
 	}
-	switch {
-	case block && other == 0:
-		return walkBlock
-	case other == 1 && len(links) == 1 && utf8.RuneCountInString(label) <= 40:
-		return walkBetween // "Alternate VTC instructions <…>", a logo: taken only before a block's line
-	case other > 0 || block:
-		return walkStop
-	case neutral > 0 && utf8.RuneCountInString(label) <= maxShortText:
-		return walkBetween
-	case line == "" || isNumberLine(line) || isIDLine(line):
-		return walkBetween
-	}
-	if kind, _ := ruleLine(line); kind != 0 || strings.Trim(line, "_-=*.") == "" {
-		return walkBetween
-	}
-	if n := utf8.RuneCountInString(line); n <= maxShortText || mentionsService(line) {
-		return walkText
-	}
-	return walkStop
+	m := passcodeLine.FindStringSubmatch(line)
+	return ok && m != nil && passcodeLabel(m[1], line) && knownPasscodeLabel(label+":")
 }
 
 // withoutLinks is a line's text without its links ("<https://…>" and
@@ -220,139 +284,6 @@ func withoutLinks(line string) string {
 	return b.String()
 }
 
-// conferenceIDs are the conference IDs a stretch of a block shows by its
-// links and dial strings: the id= of a dial-in link, the digits after ",,"
-// of a number ("+1 323-849-4874,,580849884#").
-func conferenceIDs(links []link, text string) map[string]bool {
-	ids := map[string]bool{}
-	for _, l := range links {
-		if id := l.param("id"); isSkypeMarker(l) || isTeamsMarker(l) {
-			if id = digits(id); len(id) >= 4 {
-				ids[id] = true
-			}
-		}
-	}
-	for _, part := range strings.Split(text, ",,")[1:] {
-		end := strings.IndexFunc(part, func(r rune) bool { return r < '0' || r > '9' })
-		if end < 0 {
-			end = len(part)
-		}
-		if end >= 4 {
-			ids[part[:end]] = true
-		}
-	}
-	return ids
-}
-
-// lineID is the digits of an ID line ("Conference ID: 12345678"), "" for
-// another line.
-func lineID(line string) string {
-	if !isIDLine(line) {
-		return ""
-	}
-	_, value, _ := strings.Cut(line, ":")
-	return digits(value)
-}
-
-// sameJoin reports whether l is the join link again, in another form
-// (Skype's web app: the link with "?sl=1").
-func sameJoin(l, join link) bool {
-	base := func(u string) string {
-		u, _, _ = strings.Cut(u, "?")
-		return strings.TrimSuffix(strings.ToLower(u), "/")
-	}
-	return l.pos != join.pos && base(l.url) == base(join.url)
-}
-
-// mentionsService: Skype's sentence under its join link ("This is an
-// online meeting for Skype for Business…").
-func mentionsService(line string) bool {
-	lower := strings.ToLower(line)
-	return strings.Contains(lower, "skype") || strings.Contains(lower, "lync") || strings.Contains(lower, "microsoft teams")
-}
-
-// teamsHeadingAbove reports whether the line right above the join link's
-// (a blank line and one line between allowed) names Microsoft Teams as
-// its heading does ("You're invited to join a Microsoft Teams meeting").
-func teamsHeadingAbove(text string, joinLine int) bool {
-	k := joinLine
-	for i := 0; i < 3 && k > 0; i++ {
-		prev := strings.LastIndexByte(text[:k-1], '\n') + 1
-		line := strings.TrimSpace(text[prev : k-1])
-		k = prev
-		if strings.Contains(strings.ToLower(line), "microsoft teams") {
-			return utf8.RuneCountInString(line) <= maxShortText && !strings.ContainsAny(line, ":.,;!?<")
-		}
-	}
-	return false
-}
-
-// lineBefore returns the start of the line before the one starting at
-// start, past its leading blanks; -1 for the first line.
-func lineBefore(text string, start int) int {
-	if start == 0 {
-		return -1
-	}
-	return lineOf(text, strings.LastIndexByte(text[:start-1], '\n')+1)
-}
-
-// isTeamsHeading: a block's heading alone on its line, "Microsoft Teams
-// meeting" in any language ("Microsoft Teams-Besprechung", "Réunion
-// Microsoft Teams"): a few words, no punctuation ("Where: Microsoft Teams
-// Meeting" is the organiser's).
-func isTeamsHeading(line string) bool {
-	return strings.Contains(strings.ToLower(line), "microsoft teams") && len(strings.Fields(line)) <= 4 &&
-		utf8.RuneCountInString(line) <= 40 && !strings.ContainsAny(line, ":.,;!?<>")
-}
-
-// nextLine returns the next line that is not blank from start, and its
-// end, over at most blanks blank lines.
-func nextLine(text string, start, blanks int) (string, int, bool) {
-	for i := 0; i <= blanks && start < len(text); i++ {
-		end := endOfLine(text, start)
-		if line := strings.TrimSpace(text[start:end]); line != "" {
-			return line, end, true
-		}
-		start = lineAfter(text, end)
-	}
-	return "", 0, false
-}
-
-// isTeamsMeetingID: "Meeting ID: 367 303 551 350 901" in any language,
-// as many digits as a Teams Meeting ID has ("Project ID: 204512" is not).
-func isTeamsMeetingID(line string) bool {
-	n := meetingIDValue(line)
-	return len(digits(n)) >= minMeetingID
-}
-
-// isPasscodeLine: "Passcode: i7mG96rz" under a label Teams writes
-// ("Parking code: 4711" is not).
-func isPasscodeLine(line string) bool {
-	label, _, ok := strings.Cut(line, ":")
-	if !ok {
-		label, _, ok = strings.Cut(line, "：")
-	}
-	return ok && passcodeLineOf(line) && knownPasscodeLabel(label+":")
-}
-
-// isNumberLine: a dial-in number ("+1 (425) 555-0100 (Seattle)", "+1
-// 323-849-4874,,580849884# United States"), after a short label or none.
-func isNumberLine(line string) bool {
-	if i := strings.IndexByte(line, '+'); i >= 0 && i <= maxShortText/2 {
-		number, _ := SplitNumberLabel(line[i:])
-		return len(digits(number)) >= 6
-	}
-	return false
-}
-
-// isIDLine: "Conference ID: 12345678", "Phone conference ID: 111 222
-// 333#", "Video ID: 119 111 222 3": a short label and digits.
-func isIDLine(line string) bool {
-	label, value, ok := strings.Cut(line, ":")
-	value = strings.TrimRight(strings.TrimFunc(value, blankOrMark), "#")
-	return ok && utf8.RuneCountInString(label) <= 40 && idDigits(strings.TrimSpace(value)) != ""
-}
-
 // lineAfter returns the start of the line after the one ending at end.
 func lineAfter(text string, end int) int {
 	if k := strings.IndexByte(text[end:], '\n'); k >= 0 {
@@ -380,11 +311,4 @@ func IsAppLink(u string) bool {
 	u = strings.ToLower(u)
 	return strings.Contains(u, "microsoft.com/") && !strings.Contains(u, "?vtc") &&
 		(strings.Contains(u, "/microsoft-teams/download-app") || strings.Contains(u, "/microsoft-teams/join-a-meeting"))
-}
-
-// passcodeLineOf reports whether a line is "<label>: <passcode>" of a
-// passcode's label.
-func passcodeLineOf(line string) bool {
-	m := passcodeLine.FindStringSubmatch(line)
-	return m != nil && passcodeLabel(m[1], line)
 }

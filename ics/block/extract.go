@@ -458,7 +458,7 @@ func meetingNumber(text string) (string, string) {
 // digit ("Room:" / "B1204", "Organizer:" / "Anna" are not; a review).
 var passcodeLabels = []string{"passcode", "password", "kenncode", "kennung", "lösenord", "code secret", "código de acceso", "código de acesso",
 	"wachtwoordcode", "senha", "mật mã", "pääsykoodi", "kod dostępu", "секретный код", "секретний код", "geçiş kodu", "קוד סיסמה",
-	"رمز المرور", "パスコード", "codi d'accés", "密码", "密碼", "암호", "adgangskode", "passord", "heslo", "jelszó", "parolă", "κωδικός πρόσβασης", "adgangskode"}
+	"رمز المرور", "パスコード", "codi d'accés", "密码", "密碼", "암호", "adgangskode", "passord", "heslo", "jelszó", "parolă", "κωδικός πρόσβασης", "kode sandi"}
 
 // knownPasscodeLabel reports whether a line ("Passcode:", "Kenncode :")
 // is a passcode's label alone.

@@ -289,26 +289,30 @@ func TestFind(t *testing.T) {
 }
 
 // A block whose closing rule is gone (a French Outlook text, found by an
-// audit) is found from its join link, over the logo Outlook copies into it
-// on a line of its own, down to its help and options line; the opening
-// rule and the organiser's text above stay outside.
+// audit) is found from its opening rule to the body's end, over the logo
+// Outlook copies into it; with the organiser's text after it, it is not
+// (no line of the organiser's may be in a block).
 func TestFindWithoutClosingRule(t *testing.T) {
 	const opts = "https://teams.microsoft.com/meetingOptions/?organizerId=28&threadId=19_meeting_NTIw@thread.v2&messageId=0&language=fr-FR"
-	blk := "Cliquez ici pour participer à la réunion <https://teams.microsoft.com/l/meetup-join/19%3ameeting_NTIw%40thread.v2/0?context=%7b%7d>  \n" +
+	blk := strings.Repeat("_", 80) + " \n" +
+		"Vous êtes invité à participer à une réunion Microsoft Teams \nNous rejoindre sur votre ordinateur ou votre appareil mobile \n" +
+		"Cliquez ici pour participer à la réunion <https://teams.microsoft.com/l/meetup-join/19%3ameeting_NTIw%40thread.v2/0?context=%7b%7d>  \n" +
 		" <https://oasys.fr/wp-content/uploads/logo-oasys.png> \n" +
-		"Pour en savoir plus <https://aka.ms/JoinTeamsMeeting>  | Options de réunion <" + opts + ">  \n"
-	before := "Objet:\tCréneau libre\n\n" + strings.Repeat("_", 80) + " \n" +
-		"Vous êtes invité à participer à une réunion Microsoft Teams \nNous rejoindre sur votre ordinateur ou votre appareil mobile \n"
-	body := before + blk + "\n"
+		"Pour en savoir plus <https://aka.ms/JoinTeamsMeeting>  | Options de réunion <" + opts + ">"
+	before := "Objet:\tCréneau libre\n\n"
+	body := before + blk + "  \n\n"
 	b, ok := FindText(body)
 	if !ok {
 		t.Fatalf("no block found in:\n%s", body)
 	}
-	if body[b.Start:b.End] != blk {
-		t.Errorf("span %q,\nwant %q", body[b.Start:b.End], blk)
+	if got := body[b.Start:b.End]; strings.TrimSpace(got) != strings.TrimSpace(blk) || strings.TrimSpace(body[b.End:]) != "" {
+		t.Errorf("span %q,\nwant %q", got, blk)
 	}
 	if b.Provider != ProviderTeams || b.Lang != "fr-FR" || b.MeetingID != "19:meeting_NTIw@thread.v2" {
 		t.Errorf("found %+v", b)
+	}
+	if b, ok := FindText(body + "Merci,\nVirginie\n"); ok {
+		t.Errorf("with the organiser's text after it: found %+v", b)
 	}
 }
 
