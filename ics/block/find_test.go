@@ -288,49 +288,6 @@ func TestFind(t *testing.T) {
 	}
 }
 
-// A block whose closing rule is gone (a French Outlook text, found by an
-// audit) is found from its opening rule to the body's end, over the logo
-// Outlook copies into it; with the organiser's text after it, it is not
-// (no line of the organiser's may be in a block).
-func TestFindWithoutClosingRule(t *testing.T) {
-	const opts = "https://teams.microsoft.com/meetingOptions/?organizerId=28&threadId=19_meeting_NTIw@thread.v2&messageId=0&language=fr-FR"
-	blk := strings.Repeat("_", 80) + " \n" +
-		"Vous êtes invité à participer à une réunion Microsoft Teams \nNous rejoindre sur votre ordinateur ou votre appareil mobile \n" +
-		"Cliquez ici pour participer à la réunion <https://teams.microsoft.com/l/meetup-join/19%3ameeting_NTIw%40thread.v2/0?context=%7b%7d>  \n" +
-		" <https://oasys.fr/wp-content/uploads/logo-oasys.png> \n" +
-		"Pour en savoir plus <https://aka.ms/JoinTeamsMeeting>  | Options de réunion <" + opts + ">"
-	before := "Objet:\tCréneau libre\n\n"
-	body := before + blk + "  \n\n"
-	b, ok := FindText(body)
-	if !ok {
-		t.Fatalf("no block found in:\n%s", body)
-	}
-	if got := body[b.Start:b.End]; strings.TrimSpace(got) != strings.TrimSpace(blk) || strings.TrimSpace(body[b.End:]) != "" {
-		t.Errorf("span %q,\nwant %q", got, blk)
-	}
-	if b.Provider != ProviderTeams || b.Lang != "fr-FR" || b.MeetingID != "19:meeting_NTIw@thread.v2" {
-		t.Errorf("found %+v", b)
-	}
-	if b, ok := FindText(body + "Merci,\nVirginie\n"); ok {
-		t.Errorf("with the organiser's text after it: found %+v", b)
-	}
-}
-
-// A Teams (free) invitation without rules is found from its link, which
-// a heading naming Teams stands above, out of the block's region.
-func TestFindTeamsFreeText(t *testing.T) {
-	before := "Hi\n\nYou're invited to join a Microsoft Teams meeting\n\nJoin on your computer or mobile app\n"
-	blk := "Click here to join the meeting<https://teams.live.com/meet/9477691496180>\n"
-	body := before + blk + "\nBye\n"
-	b, ok := FindText(body)
-	if !ok || body[b.Start:b.End] != blk || b.JoinURL != "https://teams.live.com/meet/9477691496180" {
-		t.Fatalf("found %v %+v in:\n%s", ok, b, body)
-	}
-	if _, ok := FindText("Hi\n\n" + blk); ok {
-		t.Errorf("a Teams (free) link without a heading is a block")
-	}
-}
-
 func TestFindNone(t *testing.T) {
 	for name, body := range map[string]string{
 		"empty":             "",
