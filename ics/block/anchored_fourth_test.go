@@ -13,6 +13,17 @@ const (
 )
 
 var fourthReviewCases = []struct{ name, body, outside string }{
+	// a fifth review: a title right above the join link, labels of the
+	// organiser's in the slots of Help, System reference, the Meeting ID,
+	// the passcode and the organisers' label
+	{"heading: 'Intro to Microsoft Teams' title above join", "Hi all\nIntro to Microsoft Teams\n" + join25[len("Microsoft Teams meeting\n"):] + "Bye\n", "Intro to"},
+	{"heading: 'Microsoft Teams training' title above join", "Microsoft Teams training\n" + join25[len("Microsoft Teams meeting\n"):], "training"},
+	{"heading: CRLF organiser title above join", strings.ReplaceAll("Hi\nIntro to Microsoft Teams\n"+join25[len("Microsoft Teams meeting\n"):], "\n", "\r\n"), "Intro to"},
+	{"System reference slot: organiser's meetup-join link under Help", join25[len("Microsoft Teams meeting\n"):] + "Help: https://aka.ms/JoinTeamsMeeting?omkt=en-GB\nPrep meeting chat: https://teams.microsoft.com/l/meetup-join/19%3ameeting_OLD%40thread.v2/0\nBye\n", "Prep meeting chat"},
+	{"Help slot: organiser's labelled help link", join25[len("Microsoft Teams meeting\n"):] + "Contoso IT help: https://aka.ms/JoinTeamsMeeting\nBye\n", "Contoso IT"},
+	{"Meeting ID slot: 'Employee ID' under join", "Join: https://teams.microsoft.com/meet/367303551350901?p=L3BRp5lNJX38hqTIJa\nEmployee ID: 12345 67890\nBye\n", "Employee ID"},
+	{"passcode slot: guest 'Password:' under Meeting ID", "Join: https://teams.microsoft.com/meet/367303551350901?p=L3BRp5lNJX38hqTIJa\nMeeting ID: 367 303 551 350 901\nPassword: guest2024\nBye\n", "guest2024"},
+	{"organisers slot: 'Note to organizers:' after short rule", join25[len("Microsoft Teams meeting\n"):] + "________________\nNote to organizers:\nOptions: https://teams.microsoft.com/meetingOptions/?organizerId=5df\nBye\n", "Note to"},
 	// shape 3
 	{"3: organiser's own 80-underscore rule, notes, then a rule-less classic block at the end", "Hi all\n" + u80 + "\nPlease read the deck before we meet\nBring your questions\n\n" + classic, "Please read the deck"},
 	{"3: organiser's 40-underscore signature rule below Zoom-less notes", "Hi\n________________________________________\nAgenda\n- Budget\n- Hiring\n" + classic, "Agenda"},

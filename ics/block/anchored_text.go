@@ -13,14 +13,15 @@ import (
 // agendas, notes, other blocks and bridges). Any other block without its
 // rules is no-meeting-block, as before.
 //
-// The shape: the heading right above the join link ("Microsoft Teams
-// meeting", "Spotkanie w Microsoft Teams"), "Join: <meet/ link>" (a word or
-// two and a colon), the Meeting ID right under it, the passcode right under
-// that; then, each in its place: "Help: <aka.ms/JoinTeamsMeeting>" right
-// under the passcode, "System reference: <the meetup-join link>" right
-// under it, and after inner rules (the blank lines between them too) the
-// organisers' label ("For organisers") right above "Meeting options:
-// <options link>".
+// The shape: "Join: <meet/ link>" (a word or two and a colon), the
+// Meeting ID right under it, the number the link joins by, and the
+// passcode right under that; then "Help: <aka.ms/JoinTeamsMeeting>" right
+// under the passcode, and taken only together, where the options name the
+// thread the reference joins: "System reference: <meetup-join link>" right
+// under Help, inner rules (the blank lines between them too), the
+// organisers' label ("For organisers") and "Meeting options: <options
+// link>". The heading above ("Microsoft Teams meeting") is not taken: an
+// organiser's title reads the same.
 
 const (
 	maxLabel     = 40 // runes of a label before a link or a value
@@ -51,27 +52,35 @@ func teams2025(v view, join link) (region, bool) {
 	at := v.textPos(join.pos)
 	start := lineOf(text, at)
 	end := endOfLine(text, linkEnd(text, at))
-	if !labelled(text, start, at, end) {
+	if !labelled(text, start, at, end, 3) || len(join.segs) < 2 {
 		return region{}, false
 	}
+	// the Meeting ID is the number the meet/ link joins by
 	next := lineAfter(text, end)
 	id, e, ok := lineAt(text, next)
-	if !ok || len(digits(meetingIDValue(id))) < minMeetingID {
+	if !ok || digits(meetingIDValue(id)) != join.segs[1] || len(join.segs[1]) < minMeetingID {
 		return region{}, false
 	}
 	end, next = e, lineAfter(text, e)
-	if code, e, ok := lineAt(text, next); ok && isPasscodeLine(code) {
+	if code, e, ok := lineAt(text, next); ok && isPasscodeLine(code) && !strings.HasPrefix(strings.ToLower(code), "password") {
 		end, next = e, lineAfter(text, e)
 	}
-	// its tail, each line in its place
-	if _, e, ok := lineAt(text, next); ok && labelledOnly(v, next, e, func(l link) bool { return isTeamsMarker(l) && l.host == "aka.ms" }) {
-		end, next = e, lineAfter(text, e) // "Help:"
-		if _, e, ok := lineAt(text, next); ok && labelledOnly(v, next, e, func(l link) bool { return isTeamsJoin(l) && l.segs[0] == "l" }) {
-			end, next = e, lineAfter(text, e) // "System reference:"
-		}
+	// "Help: <aka.ms/JoinTeamsMeeting>" right under it, a word and a colon
+	_, e, ok = lineAt(text, next)
+	if !ok || !labelledOnly(v, next, e, 1, func(l link) bool { return isTeamsMarker(l) && l.host == "aka.ms" }) {
+		return region{start, end}, true
+	}
+	end, next = e, lineAfter(text, e)
+	// "System reference: <meetup-join link>", inner rules, "For
+	// organisers" and "Meeting options: <options link>": taken together,
+	// where the options name the thread the reference joins
+	_, e, ok = lineAt(text, next)
+	var reference link
+	if !ok || !labelledOnly(v, next, e, 3, func(l link) bool { reference = l; return isTeamsJoin(l) && len(l.segs) >= 3 && l.segs[0] == "l" }) {
+		return region{start, end}, true
 	}
 	rules := false
-	for next < len(text) {
+	for next = lineAfter(text, e); next < len(text); {
 		line, e, _ := lineAt(text, next)
 		switch {
 		case isRule(line) || line == "" && rules:
@@ -79,16 +88,21 @@ func teams2025(v view, join link) (region, bool) {
 			next = lineAfter(text, e)
 			continue
 		case rules && isOrganisersLabel(line):
-			if _, oe, ok := lineAt(text, lineAfter(text, e)); ok && labelledOnly(v, lineAfter(text, e), oe, isOptionsLink) {
-				end = oe // the rules, "For organisers" and "Meeting options:"
+			opts := lineAfter(text, e)
+			if _, oe, ok := lineAt(text, opts); ok && labelledOnly(v, opts, oe, 3, func(l link) bool { return isOptionsLink(l) && sameThread(l, reference) }) {
+				end = oe
 			}
 		}
 		break
 	}
-	if above := lineBefore(text, start); above >= 0 && isTeamsHeading(strings.TrimSpace(text[above:start])) {
-		start = above // "Microsoft Teams meeting" right above: a block written anew replaces it too
-	}
 	return region{start, end}, true
+}
+
+// sameThread reports whether an options link names the thread a
+// meetup-join link joins ("19_meeting_X@thread.v2" for "19:meeting_X@thread.v2").
+func sameThread(opts, join link) bool {
+	t := opts.param("threadId")
+	return t != "" && strings.EqualFold(t, strings.Replace(join.segs[2], ":", "_", 1))
 }
 
 // shortLabel: the label before a block's link or value ("Join:",
@@ -99,9 +113,9 @@ func shortLabel(label string) bool {
 
 // labelledOnly reports whether the line text[start:end] is a label and
 // one link that is, nothing after it ("Help: <https://aka.ms/…>").
-func labelledOnly(v view, start, end int, is func(link) bool) bool {
+func labelledOnly(v view, start, end, words int, is func(link) bool) bool {
 	links := v.linksIn(region{start, end})
-	return len(links) == 1 && is(links[0]) && labelled(v.text, start, v.textPos(links[0].pos), end)
+	return len(links) == 1 && is(links[0]) && labelled(v.text, start, v.textPos(links[0].pos), end, words)
 }
 
 // isOptionsLink tells Teams' "Meeting options" link.
@@ -112,10 +126,10 @@ func isOptionsLink(l link) bool {
 // labelled reports whether the line text[start:end] is a short label
 // ending in a colon ("Join:", "Rejoindre :", "Help:") and the link at at,
 // nothing after it.
-func labelled(text string, start, at, end int) bool {
+func labelled(text string, start, at, end, words int) bool {
 	after := linkEnd(text, at)
 	label := labelBefore(text, start, at)
-	return shortLabel(label) && len(strings.Fields(label)) <= 3 && (strings.HasSuffix(label, ":") || strings.HasSuffix(label, "：")) &&
+	return shortLabel(label) && len(strings.Fields(strings.TrimRight(label, ":： "))) <= words && (strings.HasSuffix(label, ":") || strings.HasSuffix(label, "：")) &&
 		after <= end && strings.TrimSpace(text[after:end]) == ""
 }
 
@@ -144,36 +158,6 @@ func lineAt(text string, start int) (string, int, bool) {
 	}
 	end := endOfLine(text, start)
 	return strings.TrimSpace(text[start:end]), end, true
-}
-
-// lineBefore returns the start of the line before the one starting at
-// start, past its leading blanks; -1 for the first line.
-func lineBefore(text string, start int) int {
-	if start == 0 {
-		return -1
-	}
-	return lineOf(text, strings.LastIndexByte(text[:start-1], '\n')+1)
-}
-
-// isTeamsHeading: a block's heading alone on its line, "Microsoft Teams
-// meeting" in any language ("Microsoft Teams-Besprechung", "Réunion
-// Microsoft Teams", "Spotkanie w Microsoft Teams"): one word besides the
-// name, and a short one between ("Microsoft Teams Rooms rollout" and
-// "Where: Microsoft Teams Meeting" are the organiser's).
-func isTeamsHeading(line string) bool {
-	lower := strings.ToLower(line)
-	i := strings.Index(lower, "microsoft teams")
-	if i < 0 || strings.ContainsAny(line, ":.,;!?<>") {
-		return false
-	}
-	rest := strings.Fields(lower[:i] + " " + lower[i+len("microsoft teams"):])
-	switch len(rest) {
-	case 1:
-		return true
-	case 2:
-		return utf8.RuneCountInString(rest[0]) <= 3 || utf8.RuneCountInString(rest[1]) <= 3
-	}
-	return false
 }
 
 // isPasscodeLine: "Passcode: i7mG96rz" under a label Teams writes
