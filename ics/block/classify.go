@@ -178,3 +178,11 @@ func JoinProvider(rawURL string) (Provider, bool) {
 	}
 	return "", false
 }
+
+// IsAppLink tells the links of Teams' 2022 "Download Teams | Join on the
+// web" line, which the dial-in part follows.
+func IsAppLink(u string) bool {
+	u = strings.ToLower(u)
+	return strings.Contains(u, "microsoft.com/") && !strings.Contains(u, "?vtc") &&
+		(strings.Contains(u, "/microsoft-teams/download-app") || strings.Contains(u, "/microsoft-teams/join-a-meeting"))
+}
