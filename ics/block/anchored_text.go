@@ -20,8 +20,9 @@ import (
 // thread the reference joins: "System reference: <meetup-join link>" right
 // under Help, inner rules (the blank lines between them too), the
 // organisers' label ("For organisers") and "Meeting options: <options
-// link>". The heading above ("Microsoft Teams meeting") is not taken: an
-// organiser's title reads the same.
+// link>". The heading right above is taken where it is word for word one
+// Teams writes ("Microsoft Teams meeting"): an organiser's title naming
+// Teams is not.
 
 const (
 	maxLabel     = 40 // runes of a label before a link or a value
@@ -55,6 +56,13 @@ func teams2025(v view, join link) (region, bool) {
 	if !labelled(text, start, at, end, 3) || len(join.segs) < 2 {
 		return region{}, false
 	}
+	block := region{start, 0} // from the heading right above, where it is one Teams writes
+	if start > 0 {
+		above := lineOf(text, strings.LastIndexByte(text[:start-1], '\n')+1)
+		if isTeamsHeader(strings.TrimSpace(text[above:start])) {
+			block.start = above
+		}
+	}
 	// the Meeting ID is the number the meet/ link joins by
 	next := lineAfter(text, end)
 	id, e, ok := lineAt(text, next)
@@ -68,7 +76,7 @@ func teams2025(v view, join link) (region, bool) {
 	// "Help: <aka.ms/JoinTeamsMeeting>" right under it, a word and a colon
 	_, e, ok = lineAt(text, next)
 	if !ok || !labelledOnly(v, next, e, 1, func(l link) bool { return isTeamsMarker(l) && l.host == "aka.ms" }) {
-		return region{start, end}, true
+		return region{block.start, end}, true
 	}
 	end, next = e, lineAfter(text, e)
 	// "System reference: <meetup-join link>", inner rules, "For
@@ -77,7 +85,7 @@ func teams2025(v view, join link) (region, bool) {
 	_, e, ok = lineAt(text, next)
 	var reference link
 	if !ok || !labelledOnly(v, next, e, 3, func(l link) bool { reference = l; return isTeamsJoin(l) && len(l.segs) >= 3 && l.segs[0] == "l" }) {
-		return region{start, end}, true
+		return region{block.start, end}, true
 	}
 	rules := false
 	for next = lineAfter(text, e); next < len(text); {
@@ -95,7 +103,23 @@ func teams2025(v view, join link) (region, bool) {
 		}
 		break
 	}
-	return region{start, end}, true
+	return region{block.start, end}, true
+}
+
+// isTeamsHeader: the heading Teams writes above its block, in a language
+// mms writes blocks in or Polish ("Microsoft Teams meeting", "Réunion
+// Microsoft Teams"), word for word: an organiser's title naming Teams is
+// not taken.
+func isTeamsHeader(line string) bool {
+	if strings.EqualFold(line, "Spotkanie w Microsoft Teams") {
+		return true
+	}
+	for _, l := range labelsByLang {
+		if strings.EqualFold(line, l.teamsHeader) {
+			return true
+		}
+	}
+	return false
 }
 
 // sameThread reports whether an options link names the thread a

@@ -104,12 +104,12 @@ func TestAnchoredTextShapes(t *testing.T) {
 	for _, c := range []struct{ name, body, first, last string }{
 		{"2025 text, its tail", "Hi\n\n" + head + "Help: https://aka.ms/JoinTeamsMeeting?omkt=en-GB\n" +
 			"System reference: https://teams.microsoft.com/l/meetup-join/19%3ameeting_NGRi%40thread.v2/0\n________________________________\n\n________________________________\n" +
-			"For organisers\n" + opts + "\n\nThanks,\nAnna\n", "Join:", opts},
+			"For organisers\n" + opts + "\n\nThanks,\nAnna\n", "Microsoft Teams meeting", opts},
 		{"2025 text, Meeting ID and passcode alone", "Spotkanie w Microsoft Teams\nDołącz: https://teams.microsoft.com/meet/393216444363987?p=T9Wo\nIdentyfikator spotkania: 393 216 444 363 987\nKod dostępu: KY3kJ9PY",
-			"Dołącz:", "Kod dostępu: KY3kJ9PY"},
+			"Spotkanie w Microsoft Teams", "Kod dostępu: KY3kJ9PY"},
 		{"2025 text, no heading", "Agenda first\n\nJoin: https://teams.microsoft.com/meet/367303551350901?p=L3\nMeeting ID: 367 303 551 350 901\n\nBye\n", "Join:", "Meeting ID: 367 303 551 350 901"},
 		{"2025 text, options of another thread", head + "Help: https://aka.ms/JoinTeamsMeeting\nSystem reference: https://teams.microsoft.com/l/meetup-join/19%3ameeting_NGRi%40thread.v2/0\n" +
-			"________________________________\nFor organisers\nMeeting options: https://teams.microsoft.com/meetingOptions/?threadId=19_meeting_OTHER@thread.v2\n", "Join:", "Help: https://aka.ms/JoinTeamsMeeting"},
+			"________________________________\nFor organisers\nMeeting options: https://teams.microsoft.com/meetingOptions/?threadId=19_meeting_OTHER@thread.v2\n", "Microsoft Teams meeting", "Help: https://aka.ms/JoinTeamsMeeting"},
 	} {
 		_, r, ok := find(plainView(nil, c.body), true)
 		if !ok {
