@@ -329,11 +329,8 @@ func sameLinkAs(a string) func(b string) bool {
 	return func(b string) bool { return a == b || canonicalLink(b) == ca }
 }
 
-// meetupThread returns the unescaped, lower-cased path of a Teams
-// meetup-join link, or "".
-func meetupThread(link string) string { return threadOf(canonicalLink(link)) }
-
-// threadOf is meetupThread of a canonical link.
+// threadOf returns the unescaped, lower-cased path of a Teams
+// meetup-join link in canonical form (canonicalLink), or "".
 func threadOf(c string) string {
 	path, _, _ := strings.Cut(c, "?")
 	if !strings.Contains(path, "/l/meetup-join/") {

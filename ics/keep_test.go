@@ -25,10 +25,6 @@ type keepCase struct {
 	inserts   bool           // the change only adds, to blocks without dial-in (dialin-enabled): checkDeletion from new to old
 }
 
-func blankDigits(id string) func(string, block.Block, bool) string {
-	return func(b string, f block.Block, _ bool) string { return replaceDigits(b, f.ConferenceID, "0") }
-}
-
 var keepCases = []keepCase{
 	{name: "conference ID", ch: Change{ConferenceID: "111 222 333"}, blank: func(b string, f block.Block, isHTML bool) string {
 		b = blankLinks(b, isHTML, func(l string) bool { return strings.Contains(l, "dialin") })

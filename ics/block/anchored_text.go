@@ -9,7 +9,7 @@ import (
 // text, from an Exchange feed (a university's) or a client that dropped
 // them. It is found in that shape only, each line where Teams writes it,
 // so that its region holds nothing of the organiser's, since a rewrite may
-// replace it whole (four reviews found looser rules taking in signatures,
+// replace it whole (five reviews found looser rules taking in signatures,
 // agendas, notes, other blocks and bridges). Any other block without its
 // rules is no-meeting-block, as before.
 //
@@ -56,11 +56,11 @@ func teams2025(v view, join link) (region, bool) {
 	if !labelled(text, start, at, end, 3) || len(join.segs) < 2 {
 		return region{}, false
 	}
-	block := region{start, 0} // from the heading right above, where it is one Teams writes
+	first := start // the heading right above, where it is one Teams writes
 	if start > 0 {
 		above := lineOf(text, strings.LastIndexByte(text[:start-1], '\n')+1)
 		if isTeamsHeader(strings.TrimSpace(text[above:start])) {
-			block.start = above
+			first = above
 		}
 	}
 	// the Meeting ID is the number the meet/ link joins by
@@ -76,7 +76,7 @@ func teams2025(v view, join link) (region, bool) {
 	// "Help: <aka.ms/JoinTeamsMeeting>" right under it, a word and a colon
 	_, e, ok = lineAt(text, next)
 	if !ok || !labelledOnly(v, next, e, 1, func(l link) bool { return isTeamsMarker(l) && l.host == "aka.ms" }) {
-		return region{block.start, end}, true
+		return region{first, end}, true
 	}
 	end, next = e, lineAfter(text, e)
 	// "System reference: <meetup-join link>", inner rules, "For
@@ -85,7 +85,7 @@ func teams2025(v view, join link) (region, bool) {
 	_, e, ok = lineAt(text, next)
 	var reference link
 	if !ok || !labelledOnly(v, next, e, 3, func(l link) bool { reference = l; return isTeamsJoin(l) && len(l.segs) >= 3 && l.segs[0] == "l" }) {
-		return region{block.start, end}, true
+		return region{first, end}, true
 	}
 	rules := false
 	for next = lineAfter(text, e); next < len(text); {
@@ -103,7 +103,7 @@ func teams2025(v view, join link) (region, bool) {
 		}
 		break
 	}
-	return region{block.start, end}, true
+	return region{first, end}, true
 }
 
 // isTeamsHeader: the heading Teams writes above its block, in a language
